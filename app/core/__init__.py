@@ -1,0 +1,1 @@
+"""Headless domain: never imports Qt, app.ui or app.cli."""

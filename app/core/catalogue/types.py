@@ -1,0 +1,42 @@
+"""Plain values the catalogue hands to the rest of the core (the model, attribution, provenance).
+
+`UsableWork` is the only shape in which a work's melody leaves the catalogue for training, evaluation or
+attribution, and only `Catalogue.usable_works(use)` creates it (DESIGN.md §3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.core.music import Melody
+
+MELODY_MODEL_USE = "melody-model"
+
+
+@dataclass(frozen=True)
+class ContributorShare:
+    name: str
+    role: str  # composer | lyricist | performer | producer | arranger | other
+    split_bp: int  # basis points; a work's contributors sum to 10000
+
+
+@dataclass(frozen=True)
+class ConsentEntryRef:
+    """One ledger entry that allows a use: who granted, when, and the entry's chain hash."""
+
+    entry_id: int
+    contributor: str
+    action: str  # "grant" (only grants appear in a usable work's consent)
+    use: str
+    recorded_at: str  # ISO 8601 UTC
+    entry_hash: str  # hex sha256 of the ledger entry (chains to the previous one)
+
+
+@dataclass(frozen=True)
+class UsableWork:
+    id: int
+    title: str
+    sha256: str  # of the source file
+    melody: Melody
+    contributors: tuple[ContributorShare, ...]
+    consent: tuple[ConsentEntryRef, ...]

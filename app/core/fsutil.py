@@ -1,0 +1,126 @@
+"""Atomic file writes: a temp file in the same folder, fsync, os.replace, fsync of the folder.
+
+After a crash a file is either its old or its new complete version. Temp files carry a recognisable
+prefix so `clean_stale_temps` can remove leftovers at start.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from app.core.errors import WriteError
+
+TEMP_PREFIX = ".accord-tmp-"
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # not supported on this platform (Windows)
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _describe(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "the disk is full"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    if exc.errno == errno.EROFS:
+        return "the disk is read-only"
+    return exc.strerror or str(exc)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path, *, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temp path beside `path`; when the block succeeds it replaces `path` atomically.
+
+    For libraries that want a file name (soundfile, mido, mutagen). The temp name keeps the extension
+    (or `suffix`) so format detection by extension still works. On error the temp file is removed and
+    the old file is untouched.
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=suffix if suffix is not None else target.suffix,
+                                        dir=folder)
+        os.close(fd)
+    except OSError as exc:
+        raise WriteError(f"cannot write here: {_describe(exc)}", path=target) from exc
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        if target.exists():
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, target.stat().st_mode & 0o777)
+        else:
+            with contextlib.suppress(OSError):
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+        _fsync_dir(folder)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise WriteError(f"could not be written: {_describe(exc)}; the previous version is kept", path=target) from exc
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | Path, mode: str = "wb", *, encoding: str | None = None) -> Iterator[IO]:
+    """Open a temp file for writing; it replaces `path` atomically when the block succeeds."""
+    if "r" in mode or "a" in mode:
+        raise ValueError("atomic_open is for writing a whole new file")
+    with atomic_path(path) as tmp:
+        try:
+            with open(tmp, mode, encoding=encoding if "b" not in mode else None) as fh:
+                yield fh
+                fh.flush()
+        except OSError as exc:
+            raise WriteError(f"could not be written: {_describe(exc)}; the previous version is kept",
+                             path=path) from exc
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    with atomic_open(path, "wb") as fh:
+        fh.write(data)
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def clean_stale_temps(folder: str | Path, *, older_than_seconds: float = 60.0) -> list[Path]:
+    """Remove Accord temp files left by a crash (older than a minute, so live writers are safe)."""
+    removed = []
+    folder = Path(folder)
+    if not folder.is_dir():
+        return removed
+    now = time.time()
+    for p in folder.glob(TEMP_PREFIX + "*"):
+        try:
+            if now - p.stat().st_mtime >= older_than_seconds:
+                p.unlink()
+                removed.append(p)
+        except OSError:
+            continue
+    return removed

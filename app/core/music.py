@@ -1,0 +1,377 @@
+"""The shared musical vocabulary every layer speaks.
+
+Conventions (used everywhere in Accord):
+- time inside music is measured in **quarter notes** ("beats" in MIDI's sense: onset 4.0 is the start
+  of bar 2 in 4/4, the start of the second bar of 6/8 is 3.0);
+- pitch is a MIDI note number (60 = middle C); pitch classes are 0..11 with C = 0;
+- time in audio is seconds; `BeatGrid` converts between the two.
+
+These types are immutable values: analysis produces them, the model, synth, project and provenance
+consume them. Nothing here imports numpy-heavy or optional libraries.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+
+PITCH_CLASS_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+_LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+
+MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
+NATURAL_MINOR_SCALE = (0, 2, 3, 5, 7, 8, 10)
+# Minor melodies borrow the raised 6th and 7th (melodic/harmonic minor); a key-locked suggestion in a
+# minor key may use them, as a musician would.
+MINOR_SCALE_WITH_LEADING_TONES = (0, 2, 3, 5, 7, 8, 9, 10, 11)
+
+
+def parse_pitch_class(text: str) -> int:
+    """'C' -> 0, 'F#' -> 6, 'Bb' -> 10, 'cb' -> 11. Raises ValueError with a readable reason."""
+    m = re.fullmatch(r"\s*([A-Ga-g])([#b♯♭]*)\s*", text)
+    if not m:
+        raise ValueError(f"not a note name: {text!r} (expected e.g. C, F#, Bb)")
+    pc = _LETTER_PC[m.group(1).upper()]
+    for acc in m.group(2):
+        pc += 1 if acc in "#♯" else -1
+    return pc % 12
+
+
+def pitch_name(pitch: int) -> str:
+    """MIDI pitch to a name with octave: 60 -> 'C4'."""
+    return f"{PITCH_CLASS_NAMES[pitch % 12]}{pitch // 12 - 1}"
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """One note event. onset and duration in quarter notes, velocity 1..127."""
+
+    pitch: int
+    onset: float
+    duration: float
+    velocity: int = 90
+
+    @property
+    def end(self) -> float:
+        return self.onset + self.duration
+
+    def shifted(self, beats: float) -> Note:
+        return replace(self, onset=self.onset + beats)
+
+    def transposed(self, semitones: int) -> Note:
+        return replace(self, pitch=self.pitch + semitones)
+
+
+@dataclass(frozen=True, slots=True)
+class TimeSignature:
+    numerator: int = 4
+    denominator: int = 4
+
+    def __post_init__(self) -> None:
+        if self.numerator < 1 or self.denominator not in (1, 2, 4, 8, 16, 32):
+            raise ValueError(f"not a time signature: {self.numerator}/{self.denominator}")
+
+    @property
+    def bar_quarters(self) -> float:
+        """Length of one bar in quarter notes (4/4 -> 4, 3/4 -> 3, 6/8 -> 3)."""
+        return self.numerator * 4.0 / self.denominator
+
+    @property
+    def is_compound(self) -> bool:
+        return self.denominator == 8 and self.numerator % 3 == 0 and self.numerator > 3
+
+    @property
+    def pulse_quarters(self) -> float:
+        """The felt beat: a dotted quarter in compound meters, else one denominator unit."""
+        return 1.5 if self.is_compound else 4.0 / self.denominator
+
+    def strong_beat(self, position_in_bar: float, tol: float = 1e-6) -> bool:
+        """True on the downbeat and the main secondary accents (beat 3 of 4/4, pulse 2 of 6/8)."""
+        p = position_in_bar % self.bar_quarters
+        if abs(p) < tol or abs(p - self.bar_quarters) < tol:
+            return True
+        if self.numerator == 4 and self.denominator == 4:
+            return abs(p - 2.0) < tol
+        if self.is_compound:
+            return abs((p / self.pulse_quarters) - round(p / self.pulse_quarters)) < tol
+        return False
+
+    def __str__(self) -> str:
+        return f"{self.numerator}/{self.denominator}"
+
+    @classmethod
+    def parse(cls, text: str) -> TimeSignature:
+        m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
+        if not m:
+            raise ValueError(f"not a time signature: {text!r} (expected e.g. 4/4, 3/4, 6/8)")
+        return cls(int(m.group(1)), int(m.group(2)))
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    tonic_pc: int
+    mode: str = "major"  # "major" | "minor"
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("major", "minor") or not 0 <= self.tonic_pc < 12:
+            raise ValueError(f"not a key: tonic {self.tonic_pc}, mode {self.mode!r}")
+
+    @property
+    def scale(self) -> tuple[int, ...]:
+        """Pitch classes (absolute) of the diatonic scale."""
+        steps = MAJOR_SCALE if self.mode == "major" else NATURAL_MINOR_SCALE
+        return tuple((self.tonic_pc + s) % 12 for s in steps)
+
+    @property
+    def melodic_scale(self) -> tuple[int, ...]:
+        """Pitch classes a key-locked melody may use (minor adds raised 6th/7th)."""
+        steps = MAJOR_SCALE if self.mode == "major" else MINOR_SCALE_WITH_LEADING_TONES
+        return tuple((self.tonic_pc + s) % 12 for s in steps)
+
+    def degree(self, pitch: int) -> int:
+        """Chromatic scale degree relative to the tonic, 0..11."""
+        return (pitch - self.tonic_pc) % 12
+
+    @property
+    def name(self) -> str:
+        return f"{PITCH_CLASS_NAMES[self.tonic_pc]} {self.mode}"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def parse(cls, text: str) -> Key:
+        """'C', 'C major', 'Am', 'A minor', 'F#m', 'Bb min', 'eb' (lower case = minor is *not* assumed)."""
+        t = text.strip()
+        m = re.fullmatch(r"([A-Ga-g][#b♯♭]?)\s*(major|maj|minor|min|m|M)?", t)
+        if not m:
+            raise ValueError(f"not a key: {text!r} (expected e.g. C, C major, Am, F# minor)")
+        mode_text = m.group(2) or "major"
+        mode = "minor" if mode_text in ("minor", "min", "m") else "major"
+        return cls(parse_pitch_class(m.group(1)), mode)
+
+
+CHORD_QUALITIES: dict[str, tuple[int, ...]] = {
+    "maj": (0, 4, 7),
+    "min": (0, 3, 7),
+    "7": (0, 4, 7, 10),
+    "maj7": (0, 4, 7, 11),
+    "m7": (0, 3, 7, 10),
+    "dim": (0, 3, 6),
+    "sus2": (0, 2, 7),
+    "sus4": (0, 5, 7),
+}
+_QUALITY_SUFFIX = {"maj": "", "min": "m", "7": "7", "maj7": "maj7", "m7": "m7", "dim": "dim",
+                   "sus2": "sus2", "sus4": "sus4"}
+
+
+@dataclass(frozen=True, slots=True)
+class Chord:
+    """A chord symbol. root_pc None means no chord ('N')."""
+
+    root_pc: int | None
+    quality: str = "maj"
+
+    def __post_init__(self) -> None:
+        if self.root_pc is not None and (self.quality not in CHORD_QUALITIES or not 0 <= self.root_pc < 12):
+            raise ValueError(f"not a chord: root {self.root_pc}, quality {self.quality!r}")
+
+    @property
+    def is_no_chord(self) -> bool:
+        return self.root_pc is None
+
+    @property
+    def pitch_classes(self) -> frozenset[int]:
+        if self.root_pc is None:
+            return frozenset()
+        return frozenset((self.root_pc + i) % 12 for i in CHORD_QUALITIES[self.quality])
+
+    @property
+    def triad_family(self) -> str:
+        """'maj', 'min' or 'N' — the major/minor level used to score chord recognition."""
+        if self.root_pc is None:
+            return "N"
+        return "min" if self.quality in ("min", "m7", "dim") else "maj"
+
+    @property
+    def symbol(self) -> str:
+        if self.root_pc is None:
+            return "N"
+        return PITCH_CLASS_NAMES[self.root_pc] + _QUALITY_SUFFIX[self.quality]
+
+    def __str__(self) -> str:
+        return self.symbol
+
+    @classmethod
+    def parse(cls, text: str) -> Chord:
+        """'C', 'Am', 'G7', 'Dm7', 'Bdim', 'Fsus4', 'Cmaj7', 'N' / 'NC'."""
+        t = text.strip()
+        if t.upper() in ("N", "NC", "N.C.", ""):
+            return cls(None)
+        m = re.fullmatch(r"([A-G][#b♯♭]?)(.*)", t)
+        if not m:
+            raise ValueError(f"not a chord symbol: {text!r} (expected e.g. C, Am, G7, Dm7, Bdim, Fsus4)")
+        suffix = m.group(2)
+        aliases = {"": "maj", "M": "maj", "maj": "maj", "m": "min", "min": "min", "-": "min", "7": "7",
+                   "maj7": "maj7", "M7": "maj7", "m7": "m7", "min7": "m7", "-7": "m7", "dim": "dim",
+                   "o": "dim", "°": "dim", "sus2": "sus2", "sus4": "sus4", "sus": "sus4"}
+        if suffix not in aliases:
+            raise ValueError(f"unknown chord quality {suffix!r} in {text!r}")
+        return cls(parse_pitch_class(m.group(1)), aliases[suffix])
+
+
+NO_CHORD = Chord(None)
+
+
+@dataclass(frozen=True, slots=True)
+class ChordSpan:
+    start: float  # quarter notes
+    end: float
+    chord: Chord
+
+
+@dataclass(frozen=True)
+class ChordTimeline:
+    """Chords over time in quarter notes; spans sorted, non-overlapping."""
+
+    spans: tuple[ChordSpan, ...] = ()
+
+    def __post_init__(self) -> None:
+        for a, b in zip(self.spans, self.spans[1:]):
+            if b.start < a.end - 1e-9:
+                raise ValueError("chord spans overlap or are not sorted")
+
+    def at(self, beat: float) -> Chord:
+        starts = [s.start for s in self.spans]
+        i = bisect.bisect_right(starts, beat + 1e-9) - 1
+        if i >= 0 and beat < self.spans[i].end - 1e-9:
+            return self.spans[i].chord
+        return NO_CHORD
+
+    def __iter__(self) -> Iterator[ChordSpan]:
+        return iter(self.spans)
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    def with_chord(self, index: int, chord: Chord) -> ChordTimeline:
+        spans = list(self.spans)
+        spans[index] = replace(spans[index], chord=chord)
+        return ChordTimeline(tuple(spans))
+
+    @classmethod
+    def from_symbols(cls, symbols: Iterable[str], *, quarters_each: float, start: float = 0.0) -> ChordTimeline:
+        spans = []
+        t = start
+        for s in symbols:
+            spans.append(ChordSpan(t, t + quarters_each, Chord.parse(s)))
+            t += quarters_each
+        return cls(tuple(spans))
+
+
+@dataclass(frozen=True)
+class Melody:
+    """A monophonic line: notes sorted by onset, plus what is known of its context."""
+
+    notes: tuple[Note, ...]
+    key: Key | None = None
+    time_signature: TimeSignature = field(default_factory=TimeSignature)
+    tempo_bpm: float | None = None  # quarter notes per minute
+
+    def __post_init__(self) -> None:
+        if any(b.onset < a.onset for a, b in zip(self.notes, self.notes[1:])):
+            object.__setattr__(self, "notes", tuple(sorted(self.notes, key=lambda n: (n.onset, n.pitch))))
+
+    def __len__(self) -> int:
+        return len(self.notes)
+
+    def __iter__(self) -> Iterator[Note]:
+        return iter(self.notes)
+
+    @property
+    def end(self) -> float:
+        return max((n.end for n in self.notes), default=0.0)
+
+    @property
+    def pitches(self) -> list[int]:
+        return [n.pitch for n in self.notes]
+
+    def between(self, start: float, end: float) -> Melody:
+        """Notes whose onset lies in [start, end)."""
+        return replace(self, notes=tuple(n for n in self.notes if start - 1e-9 <= n.onset < end - 1e-9))
+
+    def shifted(self, beats: float) -> Melody:
+        return replace(self, notes=tuple(n.shifted(beats) for n in self.notes))
+
+    def with_notes(self, notes: Sequence[Note]) -> Melody:
+        return replace(self, notes=tuple(notes))
+
+    def to_json(self) -> dict:
+        return {
+            "notes": [[n.pitch, n.onset, n.duration, n.velocity] for n in self.notes],
+            "key": None if self.key is None else {"tonic_pc": self.key.tonic_pc, "mode": self.key.mode},
+            "time_signature": str(self.time_signature),
+            "tempo_bpm": self.tempo_bpm,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Melody:
+        """Inverse of to_json; raises ValueError/KeyError/TypeError on malformed data (callers wrap it)."""
+        notes = []
+        for item in data["notes"]:
+            pitch, onset, duration = int(item[0]), float(item[1]), float(item[2])
+            velocity = int(item[3]) if len(item) > 3 else 90
+            if not (0 <= pitch <= 127 and duration > 0 and onset >= 0 and 1 <= velocity <= 127):
+                raise ValueError(f"bad note {item!r}")
+            notes.append(Note(pitch, onset, duration, velocity))
+        key = data.get("key")
+        tempo = data.get("tempo_bpm")
+        return cls(
+            tuple(notes),
+            key=None if key is None else Key(int(key["tonic_pc"]), str(key["mode"])),
+            time_signature=TimeSignature.parse(data.get("time_signature", "4/4")),
+            tempo_bpm=None if tempo is None else float(tempo),
+        )
+
+
+@dataclass(frozen=True)
+class BeatGrid:
+    """Where the music's quarter notes fall in the audio.
+
+    A constant tempo with the first downbeat at `offset_seconds` (bar 1, beat 1). Beat times detected
+    from audio may be kept in `beat_times` for display; conversions use the constant tempo, which is what
+    rendering and MIDI export need.
+    """
+
+    tempo_bpm: float = 120.0
+    time_signature: TimeSignature = field(default_factory=TimeSignature)
+    offset_seconds: float = 0.0
+    beat_times: tuple[float, ...] = ()
+    downbeat_times: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not 20.0 <= self.tempo_bpm <= 400.0:
+            raise ValueError(f"tempo {self.tempo_bpm:g} BPM is outside 20–400")
+
+    @property
+    def seconds_per_quarter(self) -> float:
+        return 60.0 / self.tempo_bpm
+
+    @property
+    def seconds_per_bar(self) -> float:
+        return self.time_signature.bar_quarters * self.seconds_per_quarter
+
+    def seconds(self, quarters: float) -> float:
+        return self.offset_seconds + quarters * self.seconds_per_quarter
+
+    def quarters(self, seconds: float) -> float:
+        return (seconds - self.offset_seconds) / self.seconds_per_quarter
+
+    def bar_of(self, seconds: float) -> float:
+        """Zero-based bar position (fractional) of a time in seconds."""
+        return self.quarters(seconds) / self.time_signature.bar_quarters
+
+    def bar_start(self, bar_index: int) -> float:
+        """Quarter-note position of the start of zero-based bar `bar_index`."""
+        return bar_index * self.time_signature.bar_quarters

@@ -1,0 +1,18 @@
+"""Root test configuration: Qt offscreen before Qt loads, Accord's home in a temp folder, no network."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.pop("ACCORD_HOME", None)
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def accord_home(tmp_path_factory, monkeypatch):
+    """Every test gets its own empty Accord home (catalogue, models, keys) via ACCORD_HOME."""
+    home = tmp_path_factory.mktemp("accord-home")
+    monkeypatch.setenv("ACCORD_HOME", str(home))
+    return home
