@@ -1,0 +1,208 @@
+"""Standard MIDI files in and out, through mido, in Accord's vocabulary (quarter notes, Melody).
+
+- `read_midi(path)` decodes every note of every track/channel to quarter-note times using the file's
+  own division (tempo changes don't move quarter-note positions; they are kept as a tempo map in seconds);
+  every mido failure becomes a `MidiFileError` naming the file.
+- `write_midi(path, tracks, ...)` writes a type-1 file (a conductor track with tempo and time signature,
+  then one track per melody), atomically. `midi_bytes` gives the same bytes for drag-and-drop.
+
+Picking *the* melody out of a multi-track file is the catalogue importer's job (it builds on this).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.core.errors import MidiFileError
+from app.core.fsutil import atomic_path
+from app.core.music import Melody, Note, TimeSignature
+
+DEFAULT_TICKS_PER_BEAT = 480
+MAX_MIDI_BYTES = 64 * 1024 * 1024
+DRUM_CHANNEL = 9
+
+
+@dataclass(frozen=True)
+class MidiTrackNotes:
+    """The notes of one (track, channel) pair of a file."""
+
+    track_index: int
+    channel: int
+    name: str
+    program: int | None
+    notes: tuple[Note, ...]
+
+    @property
+    def is_drums(self) -> bool:
+        return self.channel == DRUM_CHANNEL
+
+
+@dataclass(frozen=True)
+class MidiContent:
+    path: Path
+    midi_type: int
+    ticks_per_beat: int
+    parts: tuple[MidiTrackNotes, ...]
+    tempo_map: tuple[tuple[float, float], ...] = ()  # (quarter position, BPM)
+    time_signature: TimeSignature = field(default_factory=TimeSignature)
+    key_signature: str | None = None  # mido's name, e.g. "Am", "F#"
+
+    @property
+    def first_tempo_bpm(self) -> float | None:
+        return self.tempo_map[0][1] if self.tempo_map else None
+
+
+def _fail(path: Path, reason: str) -> MidiFileError:
+    return MidiFileError(reason, path=path, hint="check that it is a standard MIDI file (.mid)")
+
+
+def read_midi(path: str | Path, *, data: bytes | None = None) -> MidiContent:
+    """Decode a MIDI file into notes per (track, channel). Raises MidiFileError with a reason."""
+    import mido
+
+    path = Path(path)
+    if data is None:
+        try:
+            size = path.stat().st_size
+            if size > MAX_MIDI_BYTES:
+                raise _fail(path, f"is {size // (1024 * 1024)} MB; MIDI files over 64 MB are refused")
+            data = path.read_bytes()
+        except FileNotFoundError as exc:
+            raise MidiFileError("file not found", path=path) from exc
+        except OSError as exc:
+            raise MidiFileError(f"cannot be read: {exc.strerror or exc}", path=path) from exc
+    if not data:
+        raise _fail(path, "is empty")
+    if data[:4] != b"MThd":
+        raise _fail(path, "is not a MIDI file (no MThd header)")
+    try:
+        mf = mido.MidiFile(file=io.BytesIO(data), clip=True)
+    except (OSError, EOFError, ValueError, KeyError, IndexError, ZeroDivisionError, TypeError) as exc:
+        raise _fail(path, f"is damaged: {exc}") from exc
+    except Exception as exc:  # mido.KeySignatureError and other library-specific failures
+        raise _fail(path, f"is damaged: {type(exc).__name__}: {exc}") from exc
+    if mf.type not in (0, 1):
+        raise _fail(path, f"is MIDI type {mf.type}; only types 0 and 1 are supported")
+    tpb = mf.ticks_per_beat
+    if not tpb or tpb <= 0:
+        raise _fail(path, "has a time division of 0 (or SMPTE timing), which Accord cannot place on beats")
+    return _decode(path, mf, tpb)
+
+
+def _decode(path: Path, mf, tpb: int) -> MidiContent:
+    parts: list[MidiTrackNotes] = []
+    tempo_map: list[tuple[float, float]] = []
+    time_sig = None
+    key_sig = None
+    for ti, track in enumerate(mf.tracks):
+        tick = 0
+        name = ""
+        programs: dict[int, int] = {}
+        open_notes: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        by_channel: dict[int, list[Note]] = {}
+        for msg in track:
+            tick += msg.time
+            if msg.is_meta:
+                if msg.type == "track_name" and not name:
+                    name = str(msg.name)
+                elif msg.type == "set_tempo" and msg.tempo > 0:
+                    tempo_map.append((tick / tpb, 60_000_000 / msg.tempo))
+                elif msg.type == "time_signature" and time_sig is None:
+                    try:
+                        time_sig = TimeSignature(msg.numerator, msg.denominator)
+                    except ValueError:
+                        time_sig = None
+                elif msg.type == "key_signature" and key_sig is None:
+                    key_sig = msg.key
+                continue
+            if msg.type == "program_change":
+                programs.setdefault(msg.channel, msg.program)
+            elif msg.type == "note_on" and msg.velocity > 0:
+                open_notes.setdefault((msg.channel, msg.note), []).append((tick, msg.velocity))
+            elif msg.type in ("note_off", "note_on"):
+                starts = open_notes.get((msg.channel, msg.note))
+                if starts:
+                    start, vel = starts.pop(0)
+                    if tick > start:
+                        by_channel.setdefault(msg.channel, []).append(
+                            Note(msg.note, start / tpb, (tick - start) / tpb, max(1, min(127, vel))))
+        for (channel, pitch), starts in open_notes.items():  # notes never released end at track end
+            for start, vel in starts:
+                if tick > start:
+                    by_channel.setdefault(channel, []).append(Note(pitch, start / tpb, (tick - start) / tpb, vel))
+        for channel, notes in sorted(by_channel.items()):
+            notes.sort(key=lambda n: (n.onset, -n.pitch))
+            parts.append(MidiTrackNotes(ti, channel, name, programs.get(channel), tuple(notes)))
+    tempo_map.sort()
+    return MidiContent(path, mf.type, tpb, tuple(parts), tuple(tempo_map), time_sig or TimeSignature(), key_sig)
+
+
+@dataclass(frozen=True)
+class MidiPart:
+    """One track to write."""
+
+    name: str
+    melody: Melody
+    program: int = 0  # General MIDI program (0 = piano)
+    channel: int = 0
+
+
+def _build(parts: Sequence[MidiPart], *, tempo_bpm: float, time_signature: TimeSignature,
+           meta_text: Sequence[str] = (), sequencer_specific: bytes | None = None,
+           copyright_text: str | None = None, ticks_per_beat: int = DEFAULT_TICKS_PER_BEAT):
+    import mido
+
+    mf = mido.MidiFile(type=1, ticks_per_beat=ticks_per_beat)
+    conductor = mido.MidiTrack()
+    conductor.append(mido.MetaMessage("track_name", name="Accord", time=0))
+    if copyright_text:
+        conductor.append(mido.MetaMessage("copyright", text=copyright_text, time=0))
+    for text in meta_text:
+        conductor.append(mido.MetaMessage("text", text=text, time=0))
+    if sequencer_specific is not None:
+        conductor.append(mido.MetaMessage("sequencer_specific", data=tuple(sequencer_specific), time=0))
+    conductor.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo_bpm), time=0))
+    conductor.append(mido.MetaMessage("time_signature", numerator=time_signature.numerator,
+                                      denominator=time_signature.denominator, time=0))
+    conductor.append(mido.MetaMessage("end_of_track", time=0))
+    mf.tracks.append(conductor)
+    for part in parts:
+        track = mido.MidiTrack()
+        track.append(mido.MetaMessage("track_name", name=part.name, time=0))
+        track.append(mido.Message("program_change", program=part.program, channel=part.channel, time=0))
+        events: list[tuple[int, int, int, int]] = []  # (tick, order, pitch, velocity); offs before ons
+        for n in part.melody.notes:
+            on = round(n.onset * ticks_per_beat)
+            off = max(on + 1, round(n.end * ticks_per_beat))
+            events.append((on, 1, n.pitch, n.velocity))
+            events.append((off, 0, n.pitch, 0))
+        events.sort()
+        last = 0
+        for tick, order, pitch, vel in events:
+            kind = "note_on" if order == 1 else "note_off"
+            track.append(mido.Message(kind, note=pitch, velocity=vel, channel=part.channel, time=tick - last))
+            last = tick
+        track.append(mido.MetaMessage("end_of_track", time=0))
+        mf.tracks.append(track)
+    return mf
+
+
+def midi_bytes(parts: Sequence[MidiPart], *, tempo_bpm: float, time_signature: TimeSignature = TimeSignature(),
+               **kw) -> bytes:
+    """The bytes of a type-1 MIDI file (conductor track + one track per part)."""
+    buf = io.BytesIO()
+    _build(parts, tempo_bpm=tempo_bpm, time_signature=time_signature, **kw).save(file=buf)
+    return buf.getvalue()
+
+
+def write_midi(path: str | Path, parts: Sequence[MidiPart], *, tempo_bpm: float,
+               time_signature: TimeSignature = TimeSignature(), **kw) -> Path:
+    """Write a type-1 MIDI file atomically. kw: meta_text, sequencer_specific, copyright_text."""
+    path = Path(path)
+    data = midi_bytes(parts, tempo_bpm=tempo_bpm, time_signature=time_signature, **kw)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return path

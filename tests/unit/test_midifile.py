@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+
+from app.core.errors import MidiFileError
+from app.core.midifile import MidiPart, read_midi, write_midi
+from app.core.music import Melody, Note, TimeSignature
+
+
+def test_round_trip_keeps_notes_tempo_and_meter(tmp_path):
+    mel = Melody((Note(60, 0.0, 1.0, 80), Note(62, 1.0, 0.5), Note(64, 1.5, 2.5)))
+    path = write_midi(tmp_path / "a.mid", [MidiPart("lead", mel, program=73)], tempo_bpm=93.0,
+                      time_signature=TimeSignature(3, 4))
+    content = read_midi(path)
+    assert content.midi_type == 1
+    assert content.time_signature == TimeSignature(3, 4)
+    assert content.first_tempo_bpm == pytest.approx(93.0, abs=0.01)
+    (part,) = content.parts
+    assert part.name == "lead" and part.program == 73
+    assert [(n.pitch, n.onset, n.duration) for n in part.notes] == [(60, 0.0, 1.0), (62, 1.0, 0.5), (64, 1.5, 2.5)]
+    assert part.notes[0].velocity == 80
+
+
+@pytest.mark.parametrize("data,reason", [
+    (b"", "empty"),
+    (b"RIFF0000WAVE", "not a MIDI file"),
+    (b"MThd\x00\x00\x00\x06\x00\x01\x00\x02\x01", "damaged"),
+])
+def test_bad_files_name_the_file(tmp_path, data, reason):
+    p = tmp_path / "bad.mid"
+    p.write_bytes(data)
+    with pytest.raises(MidiFileError) as err:
+        read_midi(p)
+    assert "bad.mid" in str(err.value) and reason in str(err.value)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(MidiFileError, match="not found"):
+        read_midi(tmp_path / "gone.mid")
