@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import errno
+import os
+import time
+
+import pytest
+
+from app.core import fsutil
+from app.core.errors import WriteError
+from app.core.fsutil import TEMP_PREFIX, atomic_open, atomic_path, atomic_write_bytes, clean_stale_temps
+
+
+def test_atomic_write_replaces_whole_file(tmp_path):
+    p = tmp_path / "a.json"
+    atomic_write_bytes(p, b"old")
+    atomic_write_bytes(p, b"new content")
+    assert p.read_bytes() == b"new content"
+    assert [x.name for x in tmp_path.iterdir()] == ["a.json"]
+
+
+def test_failure_inside_block_keeps_old_file_and_no_temp(tmp_path):
+    p = tmp_path / "a.txt"
+    p.write_text("old")
+    with pytest.raises(RuntimeError), atomic_open(p, "w", encoding="utf-8") as fh:
+        fh.write("half")
+        raise RuntimeError("boom")
+    assert p.read_text() == "old"
+    assert not list(tmp_path.glob(TEMP_PREFIX + "*"))
+
+
+def test_disk_full_gives_clear_error_and_keeps_old_file(tmp_path, monkeypatch):
+    p = tmp_path / "song.accord"
+    p.write_text("old")
+
+    def full(*_a, **_k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(fsutil.os, "replace", full)
+    with pytest.raises(WriteError) as err:
+        atomic_write_bytes(p, b"new")
+    assert "disk is full" in str(err.value) and "song.accord" in str(err.value)
+    assert p.read_text() == "old"
+    assert not list(tmp_path.glob(TEMP_PREFIX + "*"))
+
+
+def test_atomic_path_keeps_extension_for_format_detection(tmp_path):
+    with atomic_path(tmp_path / "x.flac") as tmp:
+        assert tmp.suffix == ".flac" and tmp.parent == tmp_path
+        tmp.write_bytes(b"data")
+    assert (tmp_path / "x.flac").read_bytes() == b"data"
+
+
+def test_new_files_get_normal_permissions(tmp_path):
+    p = tmp_path / "n.txt"
+    atomic_write_bytes(p, b"x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert p.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_clean_stale_temps_removes_only_old_accord_temps(tmp_path):
+    old = tmp_path / f"{TEMP_PREFIX}abc.wav"
+    fresh = tmp_path / f"{TEMP_PREFIX}def.wav"
+    other = tmp_path / "keep.wav"
+    for f in (old, fresh, other):
+        f.write_bytes(b"x")
+    past = time.time() - 3600
+    os.utime(old, (past, past))
+    removed = clean_stale_temps(tmp_path)
+    assert removed == [old]
+    assert fresh.exists() and other.exists() and not old.exists()
