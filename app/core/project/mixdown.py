@@ -1,0 +1,43 @@
+"""The single place where a Project becomes something the mixer can play (`MixState`).
+
+The studio calls this after every edit that `Change.affects_mix`, and swaps the result into the engine;
+offline rendering and export call it too, so what you hear is what you export.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from app.core.project.model import Project
+
+if TYPE_CHECKING:
+    from app.core.audio.io import DecodedAudio
+    from app.core.audio.mix import MixState, TrackMix
+
+
+def mix_state_for(project: Project, decoded: Mapping[str, DecodedAudio],
+                  extra_tracks: Iterable[TrackMix] = ()) -> MixState:
+    """MixState of the project's stems (in lane order) plus `extra_tracks` (e.g. a suggestion's synth).
+
+    `decoded` maps stem id → decoded audio; stems that are missing or not decoded yet are left out (they are
+    silent), which does not change what solo means for the others: a soloed stem that is still loading
+    keeps the rest silent, as the lane's solo button shows.
+    """
+    from app.core.audio.mix import MixState, TrackMix
+
+    any_solo = project.any_solo
+    tracks: list[TrackMix] = []
+    for stem in project.stems:
+        audio = decoded.get(stem.id)
+        if audio is None or stem.missing:
+            continue
+        tracks.append(TrackMix(name=stem.name, samples=audio.samples, gain_db=stem.gain_db, pan=stem.pan,
+                               mute=stem.mute or (any_solo and not stem.solo), solo=stem.solo))
+    extras = tuple(extra_tracks)
+    if any_solo:
+        # Extra tracks follow the same rule, so a soloed stem that is still loading keeps them quiet too.
+        extras = tuple(t if t.solo else replace(t, mute=True) for t in extras)
+    return MixState(tracks=tuple(tracks) + extras, master_gain_db=project.master_gain_db,
+                    sample_rate=project.sample_rate)

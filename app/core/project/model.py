@@ -1,0 +1,209 @@
+"""The song in progress: stems with their mixer settings, musical facts found by analysis, and room for
+later features (suggestions, synth tracks, namespaced extras).
+
+A `Project` is mutated only through edits (app/core/project/edits.py) so that every change can be undone;
+each edit calls `Project.notify(Change(...))` and subscribers (the studio, the engine's mix rebuild) react.
+Nothing here does I/O: saving and loading live in store.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.core.music import ChordTimeline, Key, TimeSignature
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SAMPLE_RATE = 48000
+
+# Change kinds. "stems" = the list of stems changed (add/remove/reorder); "stem" = one stem's setting;
+# "field" = a project-level field; "reset" = a whole new project (open/new).
+STEMS = "stems"
+STEM = "stem"
+FIELD = "field"
+RESET = "reset"
+
+# Fields whose change alters what the listener hears (the studio rebuilds the engine's MixState).
+MIX_STEM_FIELDS = frozenset({"gain_db", "pan", "mute", "solo", "path", "missing"})
+MIX_PROJECT_FIELDS = frozenset({"master_gain_db", "sample_rate", "tracks"})
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an edit changed, passed to every subscriber."""
+
+    kind: str  # STEMS | STEM | FIELD | RESET
+    stem_id: str | None = None
+    field: str | None = None
+
+    @property
+    def affects_mix(self) -> bool:
+        if self.kind in (STEMS, RESET):
+            return True
+        if self.kind == STEM:
+            return self.field in MIX_STEM_FIELDS
+        return self.field in MIX_PROJECT_FIELDS
+
+
+def new_stem_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(eq=True)
+class StemRef:
+    """One audio stem of the song: where its file is and how it sits in the mix.
+
+    `path` is absolute at runtime (store.py makes it relative to the project file on disk). `missing` is
+    set by the loader when the file is not where the project says; such stems stay in the project (their
+    settings are kept) but are silent until the file is found again.
+    """
+
+    name: str
+    path: Path
+    id: str = field(default_factory=new_stem_id)
+    gain_db: float = 0.0
+    pan: float = 0.0
+    mute: bool = False
+    solo: bool = False
+    role: str | None = None  # e.g. "drums", "bass", "harmony", "lead" (set by analysis or the user)
+    content_sha256: str | None = None
+    missing: bool = False
+
+    def copy(self) -> StemRef:
+        return StemRef(name=self.name, path=self.path, id=self.id, gain_db=self.gain_db, pan=self.pan,
+                       mute=self.mute, solo=self.solo, role=self.role, content_sha256=self.content_sha256,
+                       missing=self.missing)
+
+
+@dataclass(frozen=True)
+class LoopRegion:
+    """A loop in seconds; `end` > `start` >= 0."""
+
+    start: float
+    end: float
+
+    def __post_init__(self) -> None:
+        if not (0.0 <= self.start < self.end):
+            raise ValueError(f"loop region {self.start:g}–{self.end:g} s is empty or negative")
+
+
+Listener = Callable[[Change], None]
+
+# The fields SetProjectField may change, with the type check it applies (edits.py uses this table; other
+# features storing their own data use `extras[namespace]`, `suggestions` or `tracks`).
+PROJECT_FIELDS: dict[str, Callable[[Any], bool]] = {
+    "name": lambda v: isinstance(v, str),
+    "tempo_bpm": lambda v: v is None or (isinstance(v, int | float) and not isinstance(v, bool)
+                                         and 20.0 <= float(v) <= 400.0),
+    "time_signature": lambda v: isinstance(v, TimeSignature),
+    "key": lambda v: v is None or isinstance(v, Key),
+    "downbeat_offset": lambda v: isinstance(v, int | float) and not isinstance(v, bool) and v >= 0.0,
+    "chords": lambda v: v is None or isinstance(v, ChordTimeline),
+    "loop": lambda v: v is None or isinstance(v, LoopRegion),
+    "loop_enabled": lambda v: isinstance(v, bool),
+    "master_gain_db": lambda v: isinstance(v, int | float) and not isinstance(v, bool) and -96.0 <= v <= 24.0,
+    "suggestions": lambda v: isinstance(v, list),
+    "tracks": lambda v: isinstance(v, list),
+    "extras": lambda v: isinstance(v, dict),
+}
+
+
+@dataclass(eq=False)
+class Project:
+    """The song in progress. Mutate it through edits; read it freely (GUI thread only)."""
+
+    name: str = "Untitled"
+    path: Path | None = None
+    sample_rate: int = DEFAULT_SAMPLE_RATE
+    stems: list[StemRef] = field(default_factory=list)
+    master_gain_db: float = 0.0
+    tempo_bpm: float | None = None
+    time_signature: TimeSignature = field(default_factory=TimeSignature)
+    key: Key | None = None
+    downbeat_offset: float = 0.0  # seconds from the start of the audio to bar 1 beat 1
+    chords: ChordTimeline | None = None
+    loop: LoopRegion | None = None
+    loop_enabled: bool = False
+    suggestions: list[dict] = field(default_factory=list)
+    tracks: list[dict] = field(default_factory=list)
+    extras: dict[str, dict] = field(default_factory=dict)
+    _listeners: list[Listener] = field(default_factory=list, repr=False)
+
+    # --- listeners ---------------------------------------------------------------------------------
+    def subscribe(self, callback: Listener) -> Callable[[], None]:
+        """Call `callback(change)` after every edit; returns a function that unsubscribes."""
+        self._listeners.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._listeners:
+                self._listeners.remove(callback)
+
+        return unsubscribe
+
+    def notify(self, change: Change) -> None:
+        # A copy, so that a listener may unsubscribe itself while being called.
+        for callback in list(self._listeners):
+            callback(change)
+
+    # --- queries -----------------------------------------------------------------------------------
+    def stem(self, stem_id: str) -> StemRef:
+        for s in self.stems:
+            if s.id == stem_id:
+                return s
+        raise KeyError(f"no stem with id {stem_id}")
+
+    def index_of(self, stem_id: str) -> int:
+        for i, s in enumerate(self.stems):
+            if s.id == stem_id:
+                return i
+        raise KeyError(f"no stem with id {stem_id}")
+
+    @property
+    def missing_stems(self) -> list[StemRef]:
+        return [s for s in self.stems if s.missing]
+
+    @property
+    def any_solo(self) -> bool:
+        return any(s.solo for s in self.stems)
+
+    def audible(self, stem: StemRef) -> bool:
+        """Whether a stem is heard under the usual DAW rule: solo wins over mute elsewhere."""
+        if stem.missing:
+            return False
+        if self.any_solo:
+            return stem.solo
+        return not stem.mute
+
+    @property
+    def folder(self) -> Path | None:
+        return None if self.path is None else self.path.parent
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every persistent field as plain values (tests compare snapshots before/after apply+revert)."""
+        return {
+            "name": self.name, "path": self.path, "sample_rate": self.sample_rate,
+            "stems": [s.copy() for s in self.stems], "master_gain_db": self.master_gain_db,
+            "tempo_bpm": self.tempo_bpm, "time_signature": self.time_signature, "key": self.key,
+            "downbeat_offset": self.downbeat_offset, "chords": self.chords, "loop": self.loop,
+            "loop_enabled": self.loop_enabled, "suggestions": _deep_copy_json(self.suggestions),
+            "tracks": _deep_copy_json(self.tracks), "extras": _deep_copy_json(self.extras),
+        }
+
+
+def _deep_copy_json(value: Any) -> Any:
+    """Copy JSON-shaped data (dict/list/scalars) without pickle-based deepcopy surprises."""
+    if isinstance(value, dict):
+        return {k: _deep_copy_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deep_copy_json(v) for v in value]
+    return value
+
+
+def copy_json(value: Any) -> Any:
+    """Public alias: edits keep private copies of JSON values so later mutation can't alter history."""
+    return _deep_copy_json(value)
