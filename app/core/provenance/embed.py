@@ -1,0 +1,146 @@
+"""Put a signed record into a file, and find every record a file holds.
+
+One entry point per direction, whatever the format:
+- `embed_record(path, record_bytes, title=, artist=, comment=)` — ID3 (WAV/AIFF/MP3), Vorbis comment
+  (FLAC/OGG), MIDI meta events; the file is changed in place, so callers pass a temp file
+  (export does, then replaces the target atomically).
+- `read_provenance(path)` — every provenance field the format's reader shows, plus *problems*: a second
+  ID3 chunk, a marker in the raw bytes that the reader did not report... Any problem or disagreement means
+  the file is not verified: never "verified from the first of several".
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.core.errors import ProvenanceError
+from app.core.provenance import embed_id3, embed_midi, embed_vorbis
+from app.core.provenance.content_hash import format_of
+
+MARKER = "ACCORD_PROVENANCE"
+_RAW_MARKERS = (MARKER.encode("ascii"), MARKER.lower().encode("ascii"), MARKER.encode("utf-16-le"),
+                MARKER.encode("utf-16-be"))
+ID3_FORMATS = ("wav", "aiff", "mp3")
+VORBIS_FORMATS = ("flac", "ogg")
+
+
+@dataclass(frozen=True)
+class FoundRecords:
+    fields: tuple[tuple[str, bytes], ...]  # (where, record bytes)
+    problems: tuple[str, ...]
+
+    @property
+    def distinct(self) -> list[bytes]:
+        return sorted({data for _, data in self.fields})
+
+
+def _clean(text: str | None) -> str:
+    # A marker inside a readable field would look like a second, hidden record.
+    return (text or "").replace(MARKER, "Accord provenance").replace(MARKER.lower(), "accord provenance")
+
+
+def embed_record(path: str | Path, record: bytes, *, fmt: str | None = None, title: str = "", artist: str = "",
+                 comment: str = "") -> None:
+    """Write `record` (canonical JSON bytes) and readable basics into the file at `path`, in place."""
+    path = Path(path)
+    fmt = fmt or format_of(path)
+    title, artist, comment = _clean(title), _clean(artist), _clean(comment)
+    try:
+        if fmt in ID3_FORMATS:
+            embed_id3.write(path, fmt, record, title=title, artist=artist, comment=comment)
+        elif fmt in VORBIS_FORMATS:
+            embed_vorbis.write(path, fmt, record, title=title, artist=artist, comment=comment)
+        elif fmt == "midi":
+            embed_midi.write(path, record, comment=comment)
+        else:
+            raise ProvenanceError(f"Accord cannot embed a record in {fmt} files", path=path)
+    except ProvenanceError:
+        raise
+    except Exception as exc:  # mutagen: MutagenError, IndexError, struct.error...
+        raise ProvenanceError(f"the provenance record could not be embedded: {type(exc).__name__}: {exc}",
+                              path=path) from exc
+
+
+def _iff_chunk_ids(data: bytes, *, big_endian: bool) -> list[bytes]:
+    """Top-level chunk ids of a RIFF/WAVE or FORM/AIFF file (stops quietly at damage)."""
+    ids = []
+    pos, end = 12, min(len(data), 8 + struct.unpack(">I" if big_endian else "<I", data[4:8])[0])
+    while pos + 8 <= end:
+        cid = data[pos:pos + 4]
+        size = struct.unpack(">I" if big_endian else "<I", data[pos + 4:pos + 8])[0]
+        ids.append(cid)
+        pos += 8 + size + (size & 1)
+    return ids
+
+
+def _structure_problems(data: bytes, fmt: str) -> list[str]:
+    problems = []
+    if fmt in ("wav", "aiff") and len(data) >= 12:
+        ids = _iff_chunk_ids(data, big_endian=(fmt == "aiff"))
+        n = sum(1 for c in ids if c.lower() == b"id3 ")
+        if n > 1:
+            problems.append(f"the file has {n} ID3 chunks; readers would disagree on which one counts")
+    if fmt == "mp3":
+        pos, tags = 0, 0
+        while data[pos:pos + 3] == b"ID3" and len(data) >= pos + 10:
+            tags += 1
+            size = ((data[pos + 6] << 21) | (data[pos + 7] << 14) | (data[pos + 8] << 7) | data[pos + 9]) + 10
+            pos += size + (10 if data[pos + 5] & 0x10 else 0)
+        if tags > 1:
+            problems.append(f"the file starts with {tags} ID3 tags; readers would disagree on which one counts")
+        if data[-10:-7] == b"3DI" or b"APETAGEX" in data[-4096:]:
+            problems.append("the file has a second tag at its end")
+    return problems
+
+
+def read_provenance(path: str | Path, *, fmt: str | None = None) -> FoundRecords:
+    """All provenance fields of a file and any sign of a hidden or duplicate one. Raises ProvenanceError."""
+    path = Path(path)
+    fmt = fmt or format_of(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise ProvenanceError("file not found", path=path) from exc
+    except OSError as exc:
+        raise ProvenanceError(f"cannot be read: {exc.strerror or exc}", path=path) from exc
+    if not data:
+        raise ProvenanceError("is empty", path=path)
+    try:
+        if fmt in ID3_FORMATS:
+            fields = embed_id3.read(path, fmt)
+        elif fmt in VORBIS_FORMATS:
+            fields = embed_vorbis.read(path, fmt)
+        else:
+            fields = embed_midi.read(path, data)
+    except ProvenanceError:
+        raise
+    except Exception as exc:  # mutagen/mido failures on damaged files
+        raise ProvenanceError(f"cannot be read as {fmt.upper()}: {type(exc).__name__}: {exc}", path=path) from exc
+    problems = _structure_problems(data, fmt)
+    raw = sum(data.count(m) for m in _RAW_MARKERS)
+    if raw > len(fields):
+        problems.append(f"the file holds {raw} provenance markers but its {fmt.upper()} reader shows "
+                        f"{len(fields)}: a hidden or duplicate record")
+    where = [w for w, _ in fields]
+    for w in sorted(set(where)):
+        if where.count(w) > 1:
+            problems.append(f"{w} appears {where.count(w)} times")
+    return FoundRecords(tuple(fields), tuple(problems))
+
+
+def readable_basics(path: str | Path, *, fmt: str | None = None) -> dict[str, str]:
+    """Title / artist / comment as common tools see them (for checks and the verify dialog)."""
+    path = Path(path)
+    fmt = fmt or format_of(path)
+    try:
+        if fmt in ID3_FORMATS:
+            return embed_id3.basics(path, fmt)
+        if fmt in VORBIS_FORMATS:
+            return embed_vorbis.basics(path, fmt)
+        return embed_midi.basics(path)
+    except ProvenanceError:
+        raise
+    except Exception as exc:
+        raise ProvenanceError(f"cannot be read: {type(exc).__name__}: {exc}", path=path) from exc

@@ -1,0 +1,304 @@
+"""The artist's signing identity (Ed25519) and the verifier's trust list.
+
+- The private key lives in ``keys_dir/identity.json`` with owner-only permissions (0600). The file is
+  created with that mode from the start (mkstemp) and replaced atomically, so it is never readable by
+  others, not even for a moment.
+- A key id is the hex sha256 of the raw 32-byte public key: short to show, impossible to confuse.
+- Trust comes from the verifier's own list (``keys_dir/trusted.json``), never from the file being
+  verified; the artist's own key is trusted by default.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import getpass
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from app.core.errors import ProvenanceError
+from app.core.fsutil import TEMP_PREFIX, atomic_write_text
+
+IDENTITY_FILE = "identity.json"
+TRUST_FILE = "trusted.json"
+PUBLIC_KEY_FORMAT = "accord-public-key"
+MAX_KEY_FILE_BYTES = 64 * 1024
+
+
+def key_id_of(public_raw: bytes) -> str:
+    return hashlib.sha256(public_raw).hexdigest()
+
+
+def utc_now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class PublicKeyInfo:
+    """A public key someone may trust: who it claims to be and the raw Ed25519 key."""
+
+    name: str
+    public_raw: bytes
+    contact: str | None = None
+
+    @property
+    def key_id(self) -> str:
+        return key_id_of(self.public_raw)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"format": PUBLIC_KEY_FORMAT, "name": self.name, "contact": self.contact,
+                "publicKey": base64.b64encode(self.public_raw).decode("ascii"), "keyId": self.key_id}
+
+    def verify(self, signature: bytes, data: bytes) -> bool:
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+        try:
+            Ed25519PublicKey.from_public_bytes(self.public_raw).verify(signature, data)
+        except (InvalidSignature, ValueError):
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The artist's key pair. `sign(data)` gives a 64-byte Ed25519 signature."""
+
+    name: str
+    contact: str | None
+    private_raw: bytes
+    created_at: str
+
+    @property
+    def public_raw(self) -> bytes:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        return Ed25519PrivateKey.from_private_bytes(self.private_raw).public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+    @property
+    def key_id(self) -> str:
+        return key_id_of(self.public_raw)
+
+    @property
+    def public(self) -> PublicKeyInfo:
+        return PublicKeyInfo(self.name, self.public_raw, self.contact)
+
+    def sign(self, data: bytes) -> bytes:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        return Ed25519PrivateKey.from_private_bytes(self.private_raw).sign(data)
+
+    def __repr__(self) -> str:  # never print the private key by accident
+        return f"Identity(name={self.name!r}, key_id={self.key_id[:16]}…)"
+
+
+def write_private_text(path: Path, text: str) -> None:
+    """Atomic write of a secret: mkstemp creates the temp file 0600, so the secret is never exposed."""
+    folder = path.parent
+    with contextlib.suppress(OSError):
+        os.chmod(folder, 0o700)
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".json", dir=folder)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise ProvenanceError(f"cannot store the signing key: {exc.strerror or exc}", path=path) from exc
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        if path.stat().st_size > MAX_KEY_FILE_BYTES:
+            raise ProvenanceError(f"{what} is too large to be a key file", path=path)
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ProvenanceError(f"{what} not found", path=path) from exc
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ProvenanceError(f"{what} cannot be read: {exc}", path=path) from exc
+
+
+def load_identity(keys_dir: Path) -> Identity | None:
+    """The stored identity, or None when none was created yet. A damaged file raises ProvenanceError."""
+    path = Path(keys_dir) / IDENTITY_FILE
+    if not path.exists():
+        return None
+    data = _read_json(path, "the signing identity")
+    try:
+        private_raw = base64.b64decode(data["privateKey"], validate=True)
+        if len(private_raw) != 32:
+            raise ValueError("the private key is not 32 bytes")
+        identity = Identity(str(data["name"]), data.get("contact"), private_raw, str(data.get("createdAt", "")))
+        if data.get("keyId") and data["keyId"] != identity.key_id:
+            raise ValueError("the key id does not match the key")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProvenanceError(f"the signing identity is damaged: {exc}", path=path,
+                              hint="restore it from a backup or create a new one") from exc
+    return identity
+
+
+def create_identity(keys_dir: Path, name: str, contact: str | None = None, *, replace: bool = False) -> Identity:
+    """Create (and trust) a new Ed25519 identity. Refuses to overwrite an existing one unless `replace`."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    keys_dir = Path(keys_dir)
+    name = (name or "").strip()
+    if not name:
+        raise ProvenanceError("the artist name is empty", hint="give --name")
+    path = keys_dir / IDENTITY_FILE
+    if path.exists() and not replace:
+        raise ProvenanceError("a signing identity already exists", path=path,
+                              hint="files signed with it would no longer verify against a new key")
+    keys_dir.mkdir(parents=True, exist_ok=True)
+    private_raw = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+    identity = Identity(name, (contact or "").strip() or None, private_raw, utc_now_iso())
+    write_private_text(path, json.dumps({
+        "format": "accord-identity", "name": identity.name, "contact": identity.contact,
+        "createdAt": identity.created_at, "keyId": identity.key_id,
+        "privateKey": base64.b64encode(private_raw).decode("ascii")}, indent=2))
+    trust = TrustList.load(keys_dir)
+    trust.add(identity.public)
+    trust.save()
+    return identity
+
+
+def ensure_identity(keys_dir: Path, name: str | None = None) -> Identity:
+    """The stored identity, created on first use (named after the OS user when no name is given)."""
+    existing = load_identity(keys_dir)
+    if existing is not None:
+        return existing
+    if not name:
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):
+            name = "Artist"
+    return create_identity(keys_dir, name)
+
+
+def export_public_key(info: PublicKeyInfo, path: str | Path) -> Path:
+    """Write a public key: PEM when the file ends in .pem, else Accord's small JSON (name + key + id)."""
+    path = Path(path)
+    if path.suffix.lower() == ".pem":
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+        pem = Ed25519PublicKey.from_public_bytes(info.public_raw).public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+        atomic_write_text(path, pem)
+    else:
+        atomic_write_text(path, json.dumps(info.to_json(), indent=2) + "\n")
+    return path
+
+
+def import_public_key(path: str | Path, *, name: str | None = None) -> PublicKeyInfo:
+    """Read a public key file (PEM or Accord JSON). Raises ProvenanceError naming the file."""
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_KEY_FILE_BYTES:
+            raise ProvenanceError("is too large to be a public key file", path=path)
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise ProvenanceError("file not found", path=path) from exc
+    except OSError as exc:
+        raise ProvenanceError(f"cannot be read: {exc.strerror or exc}", path=path) from exc
+    if raw.lstrip().startswith(b"-----BEGIN"):
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+        try:
+            key = serialization.load_pem_public_key(raw)
+        except (ValueError, TypeError) as exc:
+            raise ProvenanceError(f"is not a readable PEM public key: {exc}", path=path) from exc
+        if not isinstance(key, Ed25519PublicKey):
+            raise ProvenanceError("is not an Ed25519 public key", path=path)
+        public_raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        return PublicKeyInfo(name or path.stem, public_raw)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+        if data.get("format") != PUBLIC_KEY_FORMAT:
+            raise ValueError(f"format is {data.get('format')!r}, expected {PUBLIC_KEY_FORMAT!r}")
+        public_raw = base64.b64decode(data["publicKey"], validate=True)
+        if len(public_raw) != 32:
+            raise ValueError("the key is not 32 bytes")
+        info = PublicKeyInfo(name or str(data["name"]), public_raw, data.get("contact"))
+        if data.get("keyId") not in (None, info.key_id):
+            raise ValueError("its keyId does not match the key (edited?)")
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ProvenanceError(f"is not an Accord public key: {exc}", path=path,
+                              hint="expected a .pem or the JSON written by `accord identity export-public`") from exc
+    return info
+
+
+class TrustList:
+    """Public keys this verifier trusts, keyed by key id. Load, change, `save()` (atomic)."""
+
+    def __init__(self, path: Path | None, keys: dict[str, PublicKeyInfo] | None = None) -> None:
+        self.path = path
+        self._keys: dict[str, PublicKeyInfo] = dict(keys or {})
+
+    @classmethod
+    def load(cls, keys_dir: Path) -> TrustList:
+        """The stored list plus the artist's own key (trusted by default)."""
+        path = Path(keys_dir) / TRUST_FILE
+        trust = cls(path)
+        if path.exists():
+            data = _read_json(path, "the trust list")
+            try:
+                for entry in data["keys"]:
+                    info = PublicKeyInfo(str(entry["name"]), base64.b64decode(entry["publicKey"], validate=True),
+                                         entry.get("contact"))
+                    if len(info.public_raw) != 32 or entry.get("keyId") not in (None, info.key_id):
+                        raise ValueError(f"entry {entry.get('name')!r} is damaged")
+                    trust._keys[info.key_id] = info
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ProvenanceError(f"the trust list is damaged: {exc}", path=path) from exc
+        own = load_identity(Path(keys_dir))
+        if own is not None:
+            trust._keys.setdefault(own.key_id, own.public)
+        return trust
+
+    @classmethod
+    def of(cls, *keys: PublicKeyInfo) -> TrustList:
+        """An in-memory list (tests, one-off checks)."""
+        return cls(None, {k.key_id: k for k in keys})
+
+    def add(self, info: PublicKeyInfo) -> None:
+        self._keys[info.key_id] = info
+
+    def remove(self, key_id: str) -> bool:
+        return self._keys.pop(key_id, None) is not None
+
+    def get(self, key_id: str) -> PublicKeyInfo | None:
+        return self._keys.get(key_id)
+
+    def __contains__(self, key_id: object) -> bool:
+        return key_id in self._keys
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    @property
+    def entries(self) -> list[PublicKeyInfo]:
+        return sorted(self._keys.values(), key=lambda k: (k.name.lower(), k.key_id))
+
+    def save(self) -> None:
+        if self.path is None:
+            raise ProvenanceError("this trust list is not stored in a file")
+        entries = [{"keyId": k.key_id, "name": k.name, "contact": k.contact,
+                    "publicKey": base64.b64encode(k.public_raw).decode("ascii")} for k in self.entries]
+        atomic_write_text(self.path, json.dumps({"format": "accord-trust-list", "version": 1, "keys": entries},
+                                                indent=2) + "\n")

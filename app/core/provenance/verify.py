@@ -1,0 +1,126 @@
+"""`verify_file(path, trust)`: is this file what the artist signed?
+
+Statuses (docs/provenance.md):
+- `verified` — one record, signed by a trusted key, and the content hash matches;
+- `tampered` — the content changed after signing, or the file holds several/hidden records;
+- `invalid-signature` — the record was edited (or is damaged) after signing;
+- `unknown-signer` — a well-formed signature by a key not in the verifier's trust list;
+- `no-provenance` — no record at all (never signed, or tags stripped).
+Trust comes only from `trust` (the verifier's list), never from the file.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.core.errors import ProvenanceError
+from app.core.provenance.canonical import parse_record_json
+from app.core.provenance.content_hash import content_hash, format_of
+from app.core.provenance.embed import read_provenance
+from app.core.provenance.identity import PublicKeyInfo, TrustList, key_id_of
+from app.core.provenance.record import RECORD_FORMAT, signature_bytes, signer_key_id, signing_payload
+
+log = logging.getLogger(__name__)
+
+VERIFIED = "verified"
+TAMPERED = "tampered"
+INVALID_SIGNATURE = "invalid-signature"
+UNKNOWN_SIGNER = "unknown-signer"
+NO_PROVENANCE = "no-provenance"
+STATUSES = (VERIFIED, TAMPERED, INVALID_SIGNATURE, UNKNOWN_SIGNER, NO_PROVENANCE)
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    path: Path
+    status: str
+    reason: str
+    signer: dict[str, Any] | None = None  # keyId, name, contact, trusted
+    record: dict[str, Any] | None = None
+    content: dict[str, str] | None = None  # method + sha256 as computed now
+    c2pa: dict[str, Any] | None = field(default=None)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == VERIFIED
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": str(self.path), "status": self.status, "reason": self.reason, "signer": self.signer,
+                "record": self.record, "content": self.content, "c2pa": self.c2pa}
+
+
+def _embedded_key(record: dict[str, Any]) -> PublicKeyInfo | None:
+    signer = record.get("signer") or {}
+    try:
+        raw = base64.b64decode(str(signer.get("publicKey", "")), validate=True)
+    except ValueError:
+        return None
+    if len(raw) != 32 or key_id_of(raw) != signer.get("keyId"):
+        return None
+    return PublicKeyInfo(str(signer.get("name") or "?"), raw, signer.get("contact"))
+
+
+def verify_file(path: str | Path, trust: TrustList, *, check_c2pa: bool = False,
+                c2pa_root_pem: str | None = None) -> VerifyResult:
+    """Verify one file. Raises ProvenanceError only for files that cannot be read at all."""
+    path = Path(path)
+    fmt = format_of(path)
+    found = read_provenance(path, fmt=fmt)
+    c2pa = None
+    if check_c2pa:
+        from app.core.provenance.c2pa_adapter import read_c2pa
+
+        c2pa = read_c2pa(path, root_pem=c2pa_root_pem)
+
+    def result(status: str, reason: str, record: dict | None = None, signer: dict | None = None,
+               content: dict | None = None) -> VerifyResult:
+        return VerifyResult(path, status, reason, signer, record, content, c2pa)
+
+    if not found.fields:
+        return result(NO_PROVENANCE, "the file carries no Accord provenance record")
+    if found.problems:
+        return result(TAMPERED, "; ".join(found.problems))
+    if len(found.distinct) > 1:
+        where = ", ".join(w for w, _ in found.fields)
+        return result(TAMPERED, f"the file holds {len(found.distinct)} different provenance records ({where})")
+    try:
+        record = parse_record_json(found.distinct[0])
+        if record.get("format") != RECORD_FORMAT:
+            raise ProvenanceError(f"the record's format is {record.get('format')!r}, not {RECORD_FORMAT!r}")
+        key_id = signer_key_id(record)
+        signature = signature_bytes(record)
+        payload = signing_payload(record)
+    except ProvenanceError as exc:
+        return result(INVALID_SIGNATURE, f"the record is damaged: {exc.reason}")
+    signer = dict(record.get("signer") or {})
+    embedded = _embedded_key(record)
+    if embedded is None or not embedded.verify(signature, payload):
+        signer["trusted"] = key_id in trust
+        return result(INVALID_SIGNATURE, "the signature does not match the record: it was edited after signing",
+                      record, signer)
+    trusted = trust.get(key_id)
+    signer["trusted"] = trusted is not None
+    if trusted is not None:
+        signer["trustedName"] = trusted.name
+    content = record.get("content") or {}
+    method, now = content_hash(path, fmt)
+    computed = {"method": method, "sha256": now}
+    content_ok = content.get("method") == method and content.get("sha256") == now
+    if trusted is None:
+        tail = "the content matches the record" if content_ok else "and the content changed after signing"
+        return result(UNKNOWN_SIGNER, f"signed by {signer.get('name')!r} (key {key_id[:16]}…), a key not in your "
+                      f"trust list; the signature is intact and {tail}", record, signer, computed)
+    if not trusted.verify(signature, payload):  # cannot differ (key id = hash of key), kept as a guard
+        return result(INVALID_SIGNATURE, "the signature does not verify with the trusted key", record, signer)
+    if not content_ok:
+        if content.get("method") != method:
+            why = f"the record binds content by {content.get('method')!r}, the file is {method!r}"
+        else:
+            why = "the sound (or notes) differ from what was signed"
+        return result(TAMPERED, f"the content changed after signing: {why}", record, signer, computed)
+    return result(VERIFIED, f"signed by {trusted.name} (key {key_id[:16]}…); content matches", record, signer,
+                  computed)
