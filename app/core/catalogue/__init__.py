@@ -1,1 +1,14 @@
+"""The consented catalogue: works, contributors and splits, the consent ledger, and THE usable-works function.
 
+Everything that trains, evaluates or attributes gets melodies only from `Catalogue.usable_works(use)`.
+"""
+
+from app.core.catalogue.records import (AuditResult, ConsentEvent, ImportProblem, ImportResult, WorkDetail,
+                                        WorkState, WorkSummary)
+from app.core.catalogue.store import Catalogue
+from app.core.catalogue.types import MELODY_MODEL_USE, ConsentEntryRef, ContributorShare, UsableWork
+
+__all__ = [
+    "MELODY_MODEL_USE", "AuditResult", "Catalogue", "ConsentEntryRef", "ConsentEvent", "ContributorShare",
+    "ImportProblem", "ImportResult", "UsableWork", "WorkDetail", "WorkState", "WorkSummary",
+]

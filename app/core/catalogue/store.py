@@ -1,0 +1,449 @@
+"""The catalogue: one SQLite file of works, contributors, the consent ledger and the export log.
+
+`Catalogue.usable_works(use)` is THE function that lets a melody out for training, evaluation and
+attribution (DESIGN.md §3); nothing else in Accord selects melodies (a test checks the source).
+Every write is one `BEGIN IMMEDIATE` transaction (WAL, synchronous=FULL): a crash leaves either the old
+or the new state, and two writers can never fork the ledger's hash chain. A connection belongs to the
+thread that opened it; the studio opens one per worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import re
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from app.core.catalogue import schema
+from app.core.catalogue.consent import latest_words_query, names_by_work, state_of
+from app.core.catalogue.importers import collect_files, extract, file_sha256
+from app.core.catalogue.ledger import GENESIS_HASH, LEDGER_COLUMNS, audit_events, entry_hash, event_from_row, now_utc
+from app.core.catalogue.records import (ACTIONS, KINDS, REVOKED, AuditResult, ConsentEvent, ImportProblem,
+                                        ImportResult, WorkDetail, WorkState, WorkSummary)
+from app.core.catalogue.splits import default_artist, default_contributors, validate_contributors
+from app.core.catalogue.types import MELODY_MODEL_USE, ConsentEntryRef, ContributorShare, UsableWork
+from app.core.errors import AccordError, CatalogueError, ImportFailed
+from app.core.music import Melody
+from app.core.tasks import NEVER_CANCELLED, Cancelled, CancelToken, Progress, no_progress, scaled
+
+log = logging.getLogger(__name__)
+
+_USE_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+_ISRC_RE = re.compile(r"[A-Z]{2}[A-Z0-9]{3}\d{7}")
+_ISWC_RE = re.compile(r"T\d{10}")
+_SUMMARY_SQL = "SELECT id, title, kind, path, sha256, note_count FROM works"
+
+
+def _describe(exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "disk is full" in text or "database or disk is full" in text:
+        return "the disk is full; nothing was changed"
+    if "locked" in text or "busy" in text:
+        return "is busy (another Accord process is writing); try again"
+    if "readonly" in text or "read-only" in text:
+        return "is read-only; nothing was changed"
+    if "not a database" in text or "malformed" in text:
+        return f"is damaged ({text})"
+    if "I/O error" in text:
+        return f"could not be written ({text}); nothing was changed"
+    return text
+
+
+class Catalogue:
+    """Open with `Catalogue.open(path)` (creates and migrates); use as a context manager."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, path: str | Path) -> Catalogue:
+        path = Path(path)
+        conn = schema.connect(path)
+        try:
+            schema.migrate(conn, path)
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, path)
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self._conn.close()
+
+    def __enter__(self) -> Catalogue:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._query("PRAGMA user_version")[0][0])
+
+    # -- plumbing -----------------------------------------------------------------------------------------
+    def _error(self, exc: sqlite3.Error) -> CatalogueError:
+        return CatalogueError(_describe(exc), path=self.path)
+
+    def _query(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        try:
+            return self._conn.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise self._error(exc) from exc
+            raise
+
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Several reads that must agree (states and melodies) in one read transaction."""
+        if self._conn.in_transaction:
+            yield
+            return
+        try:
+            self._conn.execute("BEGIN")
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+        try:
+            yield
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.execute("COMMIT")
+
+    def _live_ids(self, work_ids: Sequence[int]) -> None:
+        for work_id in work_ids:
+            rows = self._query("SELECT removed_at FROM works WHERE id = ?", (int(work_id),))
+            if not rows:
+                raise CatalogueError(f"work {work_id}: no such work in the catalogue",
+                                     hint="see `accord catalogue list`")
+            if rows[0][0] is not None:
+                raise CatalogueError(f"work {work_id}: was removed from the catalogue on {rows[0][0][:10]}")
+
+    def _contributors(self, *, live_only: bool = True) -> dict[int, list[ContributorShare]]:
+        where = "JOIN works w ON w.id = c.work_id WHERE w.removed_at IS NULL" if live_only else ""
+        out: dict[int, list[ContributorShare]] = {}
+        for work_id, name, role, split in self._query(
+                f"SELECT c.work_id, c.name, c.role, c.split_bp FROM contributors c {where} ORDER BY c.work_id, c.id"):
+            out.setdefault(work_id, []).append(ContributorShare(name, role, split))
+        return out
+
+    def _states(self, use: str, contributors: dict[int, list[ContributorShare]] | None = None) \
+            -> tuple[dict[int, WorkState], dict[tuple[int, str], tuple]]:
+        contributors = self._contributors() if contributors is None else contributors
+        names = names_by_work((w, c.name) for w, cs in contributors.items() for c in cs)
+        latest = {(r[0], r[1]): r for r in self._query(latest_words_query(), (use,))}
+        live = [r[0] for r in self._query("SELECT id FROM works WHERE removed_at IS NULL ORDER BY id")]
+        return {w: state_of(w, use, names.get(w, []), latest) for w in live}, latest
+
+    # -- THE function -------------------------------------------------------------------------------------
+    def usable_works(self, use: str = MELODY_MODEL_USE) -> list[UsableWork]:
+        """Works whose every contributor has granted `use` and none revoked since, sorted by id.
+
+        The only way a melody leaves the catalogue: training, evaluation and attribution call only this.
+        """
+        with self._snapshot():
+            contributors = self._contributors()
+            states, latest = self._states(use, contributors)
+            usable = {w for w, s in states.items() if s.usable}
+            if not usable:
+                return []
+            rows = self._query("SELECT id, title, sha256, melody_json FROM works WHERE removed_at IS NULL "
+                               "ORDER BY id")
+        works = []
+        for work_id, title, sha, melody_json in rows:
+            if work_id not in usable:
+                continue
+            try:
+                melody = Melody.from_json(json.loads(melody_json))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise CatalogueError(f"work {work_id}: its stored melody is damaged ({exc})", path=self.path) from exc
+            shares = tuple(contributors[work_id])
+            names = list(dict.fromkeys(c.name for c in shares))
+            consent = tuple(ConsentEntryRef(latest[(work_id, n)][3], n, "grant", use, latest[(work_id, n)][4],
+                                            latest[(work_id, n)][5]) for n in names)
+            works.append(UsableWork(work_id, title, sha, melody, shares, consent))
+        return works
+
+    def usable_work_ids(self, use: str = MELODY_MODEL_USE) -> set[int]:
+        """The ids usable_works would return, without loading melodies (for staleness checks)."""
+        with self._snapshot():
+            states, _ = self._states(use)
+        return {w for w, s in states.items() if s.usable}
+
+    def work_state(self, work_id: int, use: str = MELODY_MODEL_USE) -> WorkState:
+        rows = self._query("SELECT removed_at FROM works WHERE id = ?", (int(work_id),))
+        if not rows:
+            raise CatalogueError(f"work {work_id}: no such work in the catalogue")
+        if rows[0][0] is not None:
+            return WorkState(int(work_id), use, REVOKED, removed=True)
+        with self._snapshot():
+            states, _ = self._states(use)
+        return states[int(work_id)]
+
+    # -- reading ------------------------------------------------------------------------------------------
+    def works(self, use: str = MELODY_MODEL_USE) -> list[WorkSummary]:
+        """Every work not removed, by id, with its consent state for `use` (no melodies)."""
+        with self._snapshot():
+            contributors = self._contributors()
+            states, _ = self._states(use, contributors)
+            rows = self._query(_SUMMARY_SQL + " WHERE removed_at IS NULL ORDER BY id")
+        return [WorkSummary(r[0], r[1], r[2], r[3], r[4], r[5], tuple(contributors.get(r[0], ())), states[r[0]])
+                for r in rows]
+
+    def work(self, work_id: int, use: str = MELODY_MODEL_USE) -> WorkDetail:
+        with self._snapshot():
+            rows = self._query("SELECT id, title, kind, path, sha256, note_count, isrc, iswc, year, notes_text, "
+                               "added_at, source_detail, tempo_bpm, key_name, time_signature, removed_at "
+                               "FROM works WHERE id = ?", (int(work_id),))
+            if not rows:
+                raise CatalogueError(f"work {work_id}: no such work in the catalogue",
+                                     hint="see `accord catalogue list`")
+            r = rows[0]
+            contributors = self._contributors(live_only=False).get(r[0], [])
+            state = self.work_state(r[0], use)
+            history = self.consent_history(r[0])
+        summary = WorkSummary(r[0], r[1], r[2], r[3], r[4], r[5], tuple(contributors), state)
+        return WorkDetail(summary, r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], tuple(history))
+
+    def consent_history(self, work_id: int) -> list[ConsentEvent]:
+        if not self._query("SELECT 1 FROM works WHERE id = ?", (int(work_id),)):
+            raise CatalogueError(f"work {work_id}: no such work in the catalogue")
+        return [event_from_row(r) for r in self._query(
+            f"SELECT {LEDGER_COLUMNS} FROM consent_ledger WHERE work_id = ? ORDER BY id", (int(work_id),))]
+
+    def find_by_sha256(self, sha256: str) -> int | None:
+        rows = self._query("SELECT id FROM works WHERE sha256 = ? AND removed_at IS NULL", (sha256,))
+        return rows[0][0] if rows else None
+
+    def audit(self) -> AuditResult:
+        """Re-hash the whole ledger chain; report the first broken link (an edit made outside Accord)."""
+        with self._snapshot():
+            try:
+                cursor = self._conn.execute(f"SELECT {LEDGER_COLUMNS} FROM consent_ledger ORDER BY id")
+                result = audit_events(event_from_row(r) for r in cursor)
+            except sqlite3.Error as exc:
+                raise self._error(exc) from exc
+            seq = self._query("SELECT seq FROM sqlite_sequence WHERE name = 'consent_ledger'")
+            last = self._query("SELECT MAX(id) FROM consent_ledger")[0][0] or 0
+        if result.ok and seq and seq[0][0] > last:
+            return AuditResult(False, result.entries_checked, last + 1,
+                               f"entries {last + 1}–{seq[0][0]} were deleted from the end of the ledger")
+        return result
+
+    def exports(self) -> list[dict]:
+        return [{"id": r[0], "time": r[1], "file_name": r[2], "content_sha256": r[3], "record_json": r[4]}
+                for r in self._query("SELECT id, time, file_name, content_sha256, record_json FROM exports "
+                                     "ORDER BY id")]
+
+    # -- writing ------------------------------------------------------------------------------------------
+    def add_work(self, melody: Melody, *, title: str, kind: str = "midi", path: str | Path = "",
+                 sha256: str | None = None, contributors: Sequence[ContributorShare] | None = None,
+                 isrc: str | None = None, iswc: str | None = None, year: int | None = None,
+                 notes_text: str = "", source_detail: str = "") -> int:
+        """Add one work (its own transaction); returns its id. Without sha256 the melody's hash is used."""
+        sha = sha256 or hashlib.sha256(json.dumps(melody.to_json(), sort_keys=True).encode()).hexdigest()
+        shares = validate_contributors(list(contributors) if contributors else default_contributors())
+        with self._write() as conn:
+            existing = conn.execute("SELECT id FROM works WHERE sha256 = ? AND removed_at IS NULL", (sha,)).fetchone()
+            if existing:
+                raise CatalogueError(f"is already in the catalogue as work {existing[0]}", path=path or None)
+            return self._insert(conn, melody, title=title, kind=kind, path=str(path), sha256=sha, shares=shares,
+                                isrc=isrc, iswc=iswc, year=year, notes_text=notes_text, source_detail=source_detail)
+
+    def _insert(self, conn: sqlite3.Connection, melody: Melody, *, title: str, kind: str, path: str, sha256: str,
+                shares: list[ContributorShare], isrc: str | None = None, iswc: str | None = None,
+                year: int | None = None, notes_text: str = "", source_detail: str = "") -> int:
+        title = title.strip()
+        if not title:
+            raise CatalogueError("title: a work needs a title")
+        if kind not in KINDS:
+            raise CatalogueError(f"kind: {kind!r} is not one of {', '.join(KINDS)}")
+        if not melody.notes:
+            raise CatalogueError("melody: a work needs at least one note", path=path or None)
+        isrc = _checked_code(isrc, _ISRC_RE, "isrc", "an ISRC such as USRC17607839")
+        iswc = _checked_code(iswc, _ISWC_RE, "iswc", "an ISWC such as T-034.524.680-1")
+        if year is not None and not (isinstance(year, int) and 0 < year < 10000):
+            raise CatalogueError(f"year: {year!r} is not a year")
+        cur = conn.execute(
+            "INSERT INTO works (title, kind, path, sha256, isrc, iswc, year, notes_text, melody_json, note_count, "
+            "tempo_bpm, key_name, time_signature, added_at, source_detail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (title, kind, path, sha256, isrc, iswc, year, notes_text,
+             json.dumps(melody.to_json(), separators=(",", ":")), len(melody.notes), melody.tempo_bpm,
+             None if melody.key is None else melody.key.name, str(melody.time_signature), now_utc(), source_detail))
+        work_id = int(cur.lastrowid or 0)
+        conn.executemany("INSERT INTO contributors (work_id, name, role, split_bp) VALUES (?,?,?,?)",
+                         [(work_id, c.name, c.role, c.split_bp) for c in shares])
+        return work_id
+
+    def import_files(self, paths: Sequence[str | Path], *, contributors: Sequence[ContributorShare] | None = None,
+                     title: str | None = None, track: int | None = None, channel: int | None = None,
+                     transcriber: str = "auto", progress: Progress = no_progress,
+                     cancel: CancelToken = NEVER_CANCELLED) -> ImportResult:
+        """Import files and folders (recursively). Bad files are reported in the result, good ones added.
+
+        All new works are written in one transaction at the end, so a cancelled import changes nothing and
+        a thousand small files cost one commit. The same file (same sha256) is never added twice.
+        """
+        shares = validate_contributors(list(contributors) if contributors else default_contributors())
+        files, missing = collect_files(list(paths))
+        failed = [ImportProblem(p, str(ImportFailed(reason, path=p))) for p, reason in missing]
+        known = {sha: wid for sha, wid in self._query("SELECT sha256, id FROM works WHERE removed_at IS NULL")}
+        extracted: list[tuple[Path, str, str, Melody, str]] = []
+        batch: dict[str, Path] = {}
+        dup_of_batch: list[tuple[Path, str]] = []
+        duplicates: list[tuple[Path, int]] = []
+        n = max(1, len(files))
+        for i, f in enumerate(files):
+            cancel.check()
+            step = scaled(progress, 0.95 * i / n, 0.95 * (i + 1) / n)
+            step(0.0, f"importing {f.name} ({i + 1}/{len(files)})")
+            try:
+                sha = file_sha256(f)
+                if sha in known:
+                    duplicates.append((f, known[sha]))
+                    continue
+                if sha in batch:
+                    dup_of_batch.append((f, sha))
+                    continue
+                kind, melody, detail = extract(f, track=track, channel=channel, transcriber=transcriber,
+                                               progress=step, cancel=cancel)
+            except Cancelled:
+                raise
+            except AccordError as exc:
+                failed.append(ImportProblem(f, str(exc)))
+                continue
+            except Exception as exc:  # noqa: BLE001 — one odd file must not stop a batch import
+                log.exception("importing %s failed", f)
+                failed.append(ImportProblem(f, f"{f.name}: could not be imported ({type(exc).__name__}: {exc})"))
+                continue
+            batch[sha] = f
+            extracted.append((f, sha, kind, melody, detail))
+        cancel.check()
+        progress(0.95, f"saving {len(extracted)} works")
+        ids: dict[str, int] = {}
+        if extracted:
+            with self._write() as conn:
+                for f, sha, kind, melody, detail in extracted:
+                    row = conn.execute("SELECT id FROM works WHERE sha256 = ? AND removed_at IS NULL", (sha,)).fetchone()
+                    if row:  # added by another process since we looked
+                        duplicates.append((f, row[0]))
+                        continue
+                    name = f.stem if not title else (title if len(files) == 1 else f"{title}: {f.stem}")
+                    ids[sha] = self._insert(conn, melody, title=name, kind=kind, path=str(f.resolve()), sha256=sha,
+                                            shares=shares, source_detail=detail)
+        duplicates += [(f, ids.get(sha) or known.get(sha, 0)) for f, sha in dup_of_batch]
+        new_ids = set(ids.values())
+        added = [w for w in self.works() if w.id in new_ids]
+        progress(1.0, f"added {len(added)} works")
+        return ImportResult(tuple(added), tuple(duplicates), tuple(failed))
+
+    def set_contributors(self, work_id: int, contributors: Sequence[ContributorShare]) -> None:
+        """Replace a work's contributors; splits must sum to 10000 bp.
+
+        A contributor whose latest word on any use is a revoke cannot be taken off the work: that would
+        make it usable again without their consent.
+        """
+        shares = validate_contributors(list(contributors), field=f"work {work_id} contributors")
+        with self._write() as conn:
+            self._live_ids([work_id])
+            kept = {c.name for c in shares}
+            for name, in conn.execute("SELECT DISTINCT name FROM contributors WHERE work_id = ?", (work_id,)).fetchall():
+                if name in kept:
+                    continue
+                last = conn.execute("SELECT action, use FROM consent_ledger WHERE work_id = ? AND contributor = ? "
+                                    "AND id IN (SELECT MAX(id) FROM consent_ledger WHERE work_id = ? AND "
+                                    "contributor = ? GROUP BY use) AND action = 'revoke'",
+                                    (work_id, name, work_id, name)).fetchone()
+                if last:
+                    raise CatalogueError(f"work {work_id} contributors: {name} revoked consent ({last[1]}); "
+                                         f"they stay on the work until they grant again")
+            conn.execute("DELETE FROM contributors WHERE work_id = ?", (work_id,))
+            conn.executemany("INSERT INTO contributors (work_id, name, role, split_bp) VALUES (?,?,?,?)",
+                             [(work_id, c.name, c.role, c.split_bp) for c in shares])
+
+    def record_consent(self, work_id: int, action: str, *, contributor: str | None = None,
+                       use: str = MELODY_MODEL_USE, recorded_by: str | None = None,
+                       note: str = "") -> list[ConsentEntryRef]:
+        """Append grant/revoke entries for one contributor (or all of the work's contributors)."""
+        return self.record_consent_many([work_id], action, contributor=contributor, use=use,
+                                        recorded_by=recorded_by, note=note)
+
+    def record_consent_many(self, work_ids: Sequence[int], action: str, *, contributor: str | None = None,
+                            use: str = MELODY_MODEL_USE, recorded_by: str | None = None,
+                            note: str = "") -> list[ConsentEntryRef]:
+        """As record_consent for several works, in one transaction: all are recorded or none."""
+        if action not in ACTIONS:
+            raise CatalogueError(f"action: {action!r} is not one of {', '.join(ACTIONS)}")
+        if not _USE_RE.fullmatch(use):
+            raise CatalogueError(f"use: {use!r} is not a use name (lower-case letters, digits and '-')")
+        by = (recorded_by or default_artist()).strip() or "Artist"
+        refs: list[ConsentEntryRef] = []
+        with self._write() as conn:
+            self._live_ids(work_ids)
+            for work_id in dict.fromkeys(int(w) for w in work_ids):
+                names = list(dict.fromkeys(r[0] for r in conn.execute(
+                    "SELECT name FROM contributors WHERE work_id = ? ORDER BY id", (work_id,))))
+                if contributor is not None:
+                    if contributor.strip() not in names:
+                        raise CatalogueError(f"contributor: {contributor!r} is not a contributor of work {work_id} "
+                                             f"({', '.join(names) or 'none'})")
+                    names = [contributor.strip()]
+                for name in names:
+                    refs.append(self._append(conn, work_id, name, use, action, by, note))
+        return refs
+
+    def _append(self, conn: sqlite3.Connection, work_id: int, contributor: str, use: str, action: str,
+                recorded_by: str, note: str) -> ConsentEntryRef:
+        last = conn.execute("SELECT id, entry_hash FROM consent_ledger ORDER BY id DESC LIMIT 1").fetchone()
+        seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'consent_ledger'").fetchone()
+        prev_id, prev_hash = last if last else (0, GENESIS_HASH)
+        new_id = max(prev_id, seq[0] if seq else 0) + 1
+        at = now_utc()
+        digest = entry_hash(id=new_id, work_id=work_id, contributor=contributor, use=use, action=action,
+                            recorded_at=at, recorded_by=recorded_by, note=note, prev_hash=prev_hash)
+        conn.execute(f"INSERT INTO consent_ledger ({LEDGER_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                     (new_id, work_id, contributor, use, action, at, recorded_by, note, prev_hash, digest))
+        return ConsentEntryRef(new_id, contributor, action, use, at, digest)
+
+    def remove_work(self, work_id: int) -> None:
+        """Mark the work removed (tombstone): it is never usable again; its consent history stays."""
+        with self._write() as conn:
+            self._live_ids([work_id])
+            conn.execute("UPDATE works SET removed_at = ? WHERE id = ?", (now_utc(), int(work_id)))
+
+    def log_export(self, *, file_name: str, content_sha256: str, record_json: str) -> int:
+        with self._write() as conn:
+            cur = conn.execute("INSERT INTO exports (time, file_name, content_sha256, record_json) VALUES (?,?,?,?)",
+                               (now_utc(), file_name, content_sha256, record_json))
+            return int(cur.lastrowid or 0)
+
+    def checkpoint(self) -> None:
+        """Fold the WAL into the main file (backups, hashing the file in tests)."""
+        self._query("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _checked_code(value: str | None, pattern: re.Pattern, field: str, example: str) -> str | None:
+    if value is None or not value.strip():
+        return None
+    code = re.sub(r"[\s.\-]", "", value).upper()
+    if not pattern.fullmatch(code):
+        raise CatalogueError(f"{field}: {value!r} is not {example}")
+    return code
