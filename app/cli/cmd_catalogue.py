@@ -1,0 +1,237 @@
+"""`accord catalogue`: the consented catalogue from the command line (every command has --json).
+
+    accord catalogue add PATH... [--title T] [--contributor "NAME:ROLE:SHARE_PERCENT"]...
+    accord catalogue list [--state usable|pending|revoked]
+    accord catalogue show WORK_ID
+    accord catalogue consent WORK_ID... --grant|--revoke [--contributor NAME] [--note TEXT]
+    accord catalogue contributors WORK_ID --contributor "NAME:ROLE:SHARE_PERCENT"...
+    accord catalogue parts FILE.mid
+    accord catalogue remove WORK_ID
+    accord catalogue audit
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from app.core.catalogue import MELODY_MODEL_USE, Catalogue
+from app.core.catalogue.midi_import import list_melody_candidates
+from app.core.catalogue.records import STATES
+from app.core.catalogue.splits import bp_to_percent, parse_contributor
+from app.core.errors import CatalogueError
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _open(ctx) -> Catalogue:
+    return Catalogue.open(ctx.home().catalogue_path)
+
+
+def _splits(contributors) -> str:
+    return ", ".join(f"{c.name} ({c.role}, {bp_to_percent(c.split_bp)} %)" for c in contributors)
+
+
+def _progress_printer(enabled: bool):
+    def report(fraction: float, text: str = "") -> None:
+        if enabled:
+            print(f"\r{fraction * 100:5.1f} % {text[:60]:<60}", end="", file=sys.stderr, flush=True)
+    return report
+
+
+def _add(args, ctx) -> int:
+    contributors = [parse_contributor(s) for s in args.contributor] or None
+    channel = None if args.channel is None else args.channel - 1
+    if channel is not None and not 0 <= channel <= 15:
+        raise CatalogueError(f"--channel {args.channel}: MIDI channels are 1–16")
+    with _open(ctx) as cat:
+        result = cat.import_files(args.paths, contributors=contributors, title=args.title, track=args.track,
+                                  channel=channel, transcriber=args.transcriber,
+                                  progress=_progress_printer(sys.stderr.isatty() and not args.json))
+    if sys.stderr.isatty() and not args.json:
+        print(file=sys.stderr)
+    if args.json:
+        _print_json({"works": [{"id": w.id, "title": w.title, "path": w.path} for w in result.added],
+                     "duplicates": [{"path": str(p), "id": i} for p, i in result.duplicates],
+                     "failed": [{"path": str(p.path), "reason": p.reason} for p in result.failed]})
+    else:
+        for w in result.added:
+            print(f"{w.id:>5}  {w.title}  ({w.kind}, {w.note_count} notes)  {w.path}")
+        if not result.added:
+            print("no new works")
+    for path, work_id in result.duplicates:
+        print(f"accord: {path.name}: already in the catalogue as work {work_id}; not added again", file=sys.stderr)
+    for problem in result.failed:
+        print(f"accord: {problem.reason}", file=sys.stderr)
+    return EXIT_BAD_INPUT if result.failed else EXIT_OK
+
+
+def _list(args, ctx) -> int:
+    with _open(ctx) as cat:
+        works = cat.works(args.use)
+    if args.state:
+        works = [w for w in works if w.state.state == args.state]
+    if args.json:
+        _print_json([w.to_json() for w in works])
+        return EXIT_OK
+    if not works:
+        print("the catalogue is empty" if not args.state else f"no {args.state} works")
+        return EXIT_OK
+    width = min(40, max(len(w.title) for w in works))
+    print(f"{'id':>5}  {'title':<{width}}  {'kind':<8} {'notes':>5}  state")
+    for w in works:
+        print(f"{w.id:>5}  {w.title[:width]:<{width}}  {w.kind:<8} {w.note_count:>5}  {w.state.label}")
+    return EXIT_OK
+
+
+def _show(args, ctx) -> int:
+    with _open(ctx) as cat:
+        d = cat.work(args.work_id, args.use)
+    if args.json:
+        _print_json(d.to_json())
+        return EXIT_OK
+    s = d.summary
+    rows = [("id", s.id), ("title", s.title), ("kind", s.kind), ("file", s.path), ("sha256", s.sha256),
+            ("source", d.source_detail), ("notes", s.note_count), ("key", d.key or "unknown"),
+            ("time signature", d.time_signature), ("tempo", f"{d.tempo_bpm:g} BPM" if d.tempo_bpm else "unknown"),
+            ("ISRC", d.isrc or "-"), ("ISWC", d.iswc or "-"), ("year", d.year or "-"), ("added", d.added_at),
+            ("contributors", _splits(s.contributors)), (f"consent ({args.use})", s.state.label)]
+    for label, value in rows:
+        print(f"{label + ':':<24}{value}")
+    print("consent history:" if d.history else "consent history: none yet")
+    for e in d.history:
+        note = f" — {e.note}" if e.note else ""
+        print(f"  #{e.id} {e.recorded_at}  {e.action:<6} {e.contributor} ({e.use}), recorded by {e.recorded_by}"
+              f"{note}  [{e.entry_hash[:12]}]")
+    return EXIT_OK
+
+
+def _consent(args, ctx) -> int:
+    action = "grant" if args.grant else "revoke"
+    with _open(ctx) as cat:
+        refs = cat.record_consent_many(args.work_ids, action, contributor=args.contributor, use=args.use,
+                                       recorded_by=args.by, note=args.note or "")
+        owner = {e.id: e.work_id for w in dict.fromkeys(args.work_ids) for e in cat.consent_history(w)}
+        states = {w: cat.work_state(w, args.use) for w in dict.fromkeys(args.work_ids)}
+    if args.json:
+        _print_json({"entries": [{"id": r.entry_id, "work_id": owner.get(r.entry_id), "contributor": r.contributor,
+                                  "action": r.action, "use": r.use, "recorded_at": r.recorded_at,
+                                  "entry_hash": r.entry_hash} for r in refs],
+                     "works": [{"id": w, **s.to_json()} for w, s in states.items()]})
+        return EXIT_OK
+    for r in refs:
+        print(f"#{r.entry_id} work {owner.get(r.entry_id)}: {r.action} by {r.contributor} ({r.use})")
+    for w, s in states.items():
+        print(f"work {w}: {s.label}")
+    return EXIT_OK
+
+
+def _contributors(args, ctx) -> int:
+    shares = [parse_contributor(s) for s in args.contributor]
+    with _open(ctx) as cat:
+        cat.set_contributors(args.work_id, shares)
+        d = cat.work(args.work_id, args.use)
+    if args.json:
+        _print_json(d.summary.to_json())
+    else:
+        print(f"work {d.id}: {_splits(d.summary.contributors)}; consent: {d.summary.state.label}")
+    return EXIT_OK
+
+
+def _parts(args, ctx) -> int:
+    rows = list_melody_candidates(args.file)
+    if args.json:
+        _print_json([{"track": t, "channel": c + 1, "name": n, "notes": k, "score": s} for t, c, n, k, s in rows])
+        return EXIT_OK
+    print(f"{'track':>5} {'channel':>7}  {'notes':>5} {'score':>6}  name")
+    for i, (t, c, n, k, s) in enumerate(rows):
+        print(f"{t:>5} {c + 1:>7}  {k:>5} {s:>6.2f}  {n or '-'}{'   <- chosen by default' if i == 0 else ''}")
+    return EXIT_OK
+
+
+def _remove(args, ctx) -> int:
+    with _open(ctx) as cat:
+        title = cat.work(args.work_id).summary.title
+        cat.remove_work(args.work_id)
+    if args.json:
+        _print_json({"removed": args.work_id, "title": title})
+    else:
+        print(f"removed work {args.work_id} ({title}); its consent history is kept")
+    return EXIT_OK
+
+
+def _audit(args, ctx) -> int:
+    with _open(ctx) as cat:
+        result = cat.audit()
+    if args.json:
+        _print_json(result.to_json())
+    elif result.ok:
+        print(f"ledger ok: {result.entries_checked} entries, hash chain intact")
+    else:
+        print(f"ledger BROKEN at entry {result.broken_entry_id}: {result.reason}")
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("catalogue", help="manage the consented catalogue of works",
+                              description="The works Accord may learn from, their contributors, splits and "
+                                          "consent. Exit codes: 0 ok, 1 audit found a broken ledger, 2 bad input.")
+    sub = p.add_subparsers(dest="catalogue_command", metavar="ACTION", required=True, parser_class=type(p))
+
+    def cmd(name: str, func, help_text: str, **kw) -> argparse.ArgumentParser:
+        c = sub.add_parser(name, help=help_text, description=help_text, **kw)
+        c.add_argument("--json", action="store_true", help="machine-readable output")
+        c.set_defaults(func=func)
+        return c
+
+    add = cmd("add", _add, "import MIDI, MusicXML or audio files (folders recurse) as new works",
+              epilog="When some files cannot be imported, the good ones are still added, each bad one is "
+                     "reported on stderr, and the exit code is 2. A file already in the catalogue (same "
+                     "content) is not added again.")
+    add.add_argument("paths", nargs="+", metavar="PATH")
+    add.add_argument("--title", help="title (default: the file name without extension; with several files "
+                                     "it prefixes each file name)")
+    add.add_argument("--contributor", action="append", default=[], metavar="NAME:ROLE:SHARE_PERCENT",
+                     help="repeat for each contributor; shares in percent must sum to 100 (default: you, as "
+                          "composer, 100 %%). Roles: composer, lyricist, performer, producer, arranger, other")
+    add.add_argument("--track", type=int, help="MIDI: take the melody from this track (see `parts`)")
+    add.add_argument("--channel", type=int, help="MIDI: take the melody from this channel (1–16)")
+    add.add_argument("--transcriber", default="auto", choices=("auto", "pyin", "basic-pitch"),
+                     help="audio: transcription backend (auto: basic-pitch if installed, else pYIN)")
+
+    ls = cmd("list", _list, "list works with their consent state")
+    ls.add_argument("--state", choices=STATES, help="only works in this state")
+
+    show = cmd("show", _show, "show everything about a work, including its consent history")
+    show.add_argument("work_id", type=int, metavar="WORK_ID")
+
+    consent = cmd("consent", _consent, "record consent (grant or revoke) for one or more works")
+    consent.add_argument("work_ids", nargs="+", type=int, metavar="WORK_ID")
+    which = consent.add_mutually_exclusive_group(required=True)
+    which.add_argument("--grant", action="store_true", help="the contributor(s) allow the use")
+    which.add_argument("--revoke", action="store_true", help="the contributor(s) withdraw consent")
+    consent.add_argument("--contributor", metavar="NAME", help="only this contributor (default: all of the "
+                                                                "work's contributors)")
+    consent.add_argument("--note", help="why, where the consent was given (kept in the ledger)")
+    consent.add_argument("--by", metavar="NAME", help="who records this (default: your user name)")
+
+    contributors = cmd("contributors", _contributors, "replace a work's contributors and splits")
+    contributors.add_argument("work_id", type=int, metavar="WORK_ID")
+    contributors.add_argument("--contributor", action="append", required=True, metavar="NAME:ROLE:SHARE_PERCENT")
+
+    parts = cmd("parts", _parts, "list the parts of a MIDI file that could hold the melody")
+    parts.add_argument("file", metavar="FILE")
+
+    remove = cmd("remove", _remove, "remove a work (it is never used again; its consent history is kept)")
+    remove.add_argument("work_id", type=int, metavar="WORK_ID")
+
+    cmd("audit", _audit, "re-check the consent ledger's hash chain")
+
+    for c in (ls, show, consent, contributors):
+        c.add_argument("--use", default=MELODY_MODEL_USE, help=f"the use consent is about (default {MELODY_MODEL_USE})")

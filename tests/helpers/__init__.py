@@ -1,0 +1,1 @@
+"""Small helpers shared by tests (data converters, file builders)."""
