@@ -1,0 +1,307 @@
+"""Playback: a sounddevice OutputStream whose callback only renders the current mix state.
+
+Threads (DESIGN.md §2): the GUI swaps immutable MixStates (`set_mix`) and sends transport requests; the
+PortAudio thread runs `callback`, which renders into `outdata`, bumps counters and keeps a peak meter —
+no locks, no logging, no I/O, never raises. Stream failures are noticed by `poll()` (the UI's meter timer
+calls it) and reported through `on_error` on that thread, never from the callback.
+
+Without PortAudio or an output device `open()` raises PlaybackError with a clear reason and the engine
+stays usable (set_mix, transport, offline render); `available` is False and `unavailable_reason` says why.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from app.core.audio.io import PROJECT_RATE
+from app.core.audio.mix import MixState, render
+from app.core.audio.transport import Transport
+from app.core.errors import PlaybackError
+
+log = logging.getLogger(__name__)
+
+StreamFactory = Callable[[Callable[..., None], int, int, Any, int], Any]
+_SCRATCH_FRAMES = 8192
+_PORTAUDIO_HINT = "install PortAudio (Debian/Ubuntu: sudo apt install libportaudio2)"
+
+
+def sounddevice_stream(callback: Callable[..., None], samplerate: int, blocksize: int, device: Any,
+                       channels: int, *, finished_callback: Callable[[], None] | None = None) -> Any:
+    """The default stream factory: a float32 sounddevice.OutputStream (sounddevice imported here)."""
+    try:
+        import sounddevice as sd
+    except OSError as exc:  # sounddevice raises OSError when the PortAudio library is missing
+        raise PlaybackError("playback is unavailable: the PortAudio library was not found",
+                            hint=_PORTAUDIO_HINT) from exc
+    except ImportError as exc:
+        raise PlaybackError("playback is unavailable: the sounddevice package is not installed") from exc
+    try:
+        return sd.OutputStream(samplerate=samplerate, blocksize=blocksize, device=device, channels=channels,
+                               dtype="float32", callback=callback, finished_callback=finished_callback)
+    except (sd.PortAudioError, ValueError, OSError, TypeError) as exc:
+        if not list_output_devices():
+            raise PlaybackError("playback is unavailable: no audio output device was found") from exc
+        raise PlaybackError(f"the audio output could not be opened: {exc}") from exc
+
+
+def list_output_devices() -> list[dict[str, Any]]:
+    """Output devices as dicts (index, name, default_samplerate, max_output_channels, is_default);
+    [] when PortAudio is missing or lists nothing."""
+    try:
+        import sounddevice as sd
+    except (OSError, ImportError):
+        return []
+    try:
+        devices = list(sd.query_devices())
+        default_out = sd.default.device[1]
+    except Exception:  # noqa: BLE001 - any PortAudio failure just means "no devices"
+        return []
+    return [{"index": i, "name": str(d["name"]), "default_samplerate": float(d["default_samplerate"]),
+             "max_output_channels": int(d["max_output_channels"]), "is_default": i == default_out}
+            for i, d in enumerate(devices) if int(d["max_output_channels"]) > 0]
+
+
+class AudioEngine:
+    """Plays a MixState through an output stream, driven by a Transport."""
+
+    def __init__(self, *, sample_rate: int = PROJECT_RATE, blocksize: int = 256, device: Any = None,
+                 stream_factory: StreamFactory | None = None) -> None:
+        self.sample_rate = sample_rate
+        self.blocksize = blocksize
+        self.device = device
+        self._factory = stream_factory
+        self.transport = Transport(sample_rate)
+        self._mix = MixState(sample_rate=sample_rate)
+        self._stream: Any = None
+        self._scratch = np.empty(max(_SCRATCH_FRAMES, blocksize), dtype=np.float32)
+        self._failure: str | None = None  # set by the stream's finished callback
+        self._closing = False
+        self.unavailable_reason: str | None = None
+        self.on_error: Callable[[str], None] | None = None
+        self.underruns = 0
+        self.blocks_rendered = 0
+        self.callback_errors = 0
+        self._peak_left = 0.0
+        self._peak_right = 0.0
+
+    # ---- mix and transport (GUI thread) -------------------------------------------------------------
+    @property
+    def mix(self) -> MixState:
+        return self._mix
+
+    def set_mix(self, state: MixState) -> None:
+        """Swap the mix the callback renders (one reference assignment: safe while playing)."""
+        if state.sample_rate != self.sample_rate:
+            raise PlaybackError(f"the mix is at {state.sample_rate} Hz but playback runs at {self.sample_rate} Hz")
+        self.transport.end_frame = state.length_frames or None
+        self._mix = state
+
+    def play(self) -> None:
+        """Start playing; opens the stream first if needed (PlaybackError when that is impossible)."""
+        self.open()
+        self.transport.play()
+
+    def pause(self) -> None:
+        self.transport.pause()
+
+    def stop(self) -> None:
+        self.transport.stop()
+
+    def seek(self, seconds: float) -> None:
+        self.transport.seek(seconds)
+
+    # ---- the stream ---------------------------------------------------------------------------------
+    @property
+    def available(self) -> bool:
+        """True while an output stream is open and has not failed."""
+        return self._stream is not None and self.unavailable_reason is None
+
+    @property
+    def stream(self) -> Any:
+        return self._stream
+
+    def open(self) -> None:
+        """Open and start the output stream (silence until play). PlaybackError says why it can't."""
+        if self._stream is not None:
+            return
+        self._failure = None
+        self._closing = False
+        stream = None
+        try:
+            if self._factory is None:
+                stream = sounddevice_stream(self.callback, self.sample_rate, self.blocksize, self.device, 2,
+                                            finished_callback=self._stream_finished)
+            else:
+                stream = self._factory(self.callback, self.sample_rate, self.blocksize, self.device, 2)
+            stream.start()
+        except PlaybackError as exc:
+            self._unavailable(exc.reason, stream)
+            raise
+        except Exception as exc:  # noqa: BLE001 - any backend failure becomes one clear PlaybackError
+            reason = f"the audio output could not be started: {exc or type(exc).__name__}"
+            self._unavailable(reason, stream)
+            raise PlaybackError(reason) from exc
+        self._stream = stream
+        self.unavailable_reason = None
+        log.info("audio output open: %s Hz, %s frames per block, device %s", self.sample_rate, self.blocksize,
+                 self.device if self.device is not None else "default")
+
+    def _unavailable(self, reason: str, stream: Any) -> None:
+        self.unavailable_reason = reason
+        self._stream = None
+        if stream is not None:
+            self._close_quietly(stream)
+        log.warning("playback unavailable: %s", reason)
+
+    def close(self) -> None:
+        """Stop and close the stream (the transport keeps its position)."""
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            self._closing = True
+            self._close_quietly(stream)
+
+    @staticmethod
+    def _close_quietly(stream: Any) -> None:
+        for name in ("stop", "close"):
+            try:
+                getattr(stream, name)()
+            except Exception:  # noqa: BLE001 - a dead device may fail to stop; it is closed either way
+                log.debug("stream %s failed", name, exc_info=True)
+
+    def reconnect(self) -> None:
+        """Close and reopen the output (after a device change or failure); the position is kept."""
+        self.close()
+        if self._factory is None:
+            self._refresh_portaudio()
+        self.unavailable_reason = None
+        self.open()
+
+    @staticmethod
+    def _refresh_portaudio() -> None:
+        # PortAudio lists devices once at initialisation; re-initialise so a plugged-in device appears.
+        try:
+            import sounddevice as sd
+
+            sd._terminate()
+            sd._initialize()
+        except Exception:  # noqa: BLE001 - best effort; open() reports what still fails
+            log.debug("PortAudio refresh failed", exc_info=True)
+
+    def __enter__(self) -> AudioEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _stream_finished(self) -> None:
+        # Called by PortAudio's thread when the stream ends; only record it (poll() reports).
+        if not self._closing:
+            self._failure = "the audio output stopped (device disconnected?)"
+
+    def poll(self) -> None:
+        """Notice a failed stream (call it from a UI timer): pauses, closes it and calls on_error."""
+        stream = self._stream
+        if stream is None:
+            return
+        failure = self._failure
+        if failure is None and not getattr(stream, "active", True):
+            failure = "the audio output stopped (device disconnected?)"
+        if failure is None:
+            return
+        self.transport.pause()
+        self.close()
+        self.unavailable_reason = failure
+        log.warning("playback failed: %s", failure)
+        if self.on_error is not None:
+            self.on_error(failure)
+
+    # ---- the audio thread ---------------------------------------------------------------------------
+    def callback(self, outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
+        """What PortAudio calls: render the mix for this block into outdata (frames, 2). Never raises."""
+        try:
+            if status and getattr(status, "output_underflow", False):
+                self.underruns += 1
+            mix = self._mix
+            segments = self.transport.segments(frames)
+            out = outdata.T
+            if len(segments) == 1 and segments[0][1] == frames:
+                render(mix, out, segments[0][0], scratch=self._scratch)
+            else:
+                outdata.fill(0.0)
+                for start, n, offset in segments:
+                    render(mix, out[:, offset:offset + n], start, scratch=self._scratch)
+            if frames:
+                left = float(max(out[0].max(), -out[0].min()))
+                right = float(max(out[1].max(), -out[1].min()))
+                if left > self._peak_left:
+                    self._peak_left = left
+                if right > self._peak_right:
+                    self._peak_right = right
+            self.blocks_rendered += 1
+        except Exception:  # noqa: BLE001 - the audio thread must never raise: play silence, count it
+            outdata.fill(0.0)
+            self.callback_errors += 1
+
+    def meter(self) -> tuple[float, float]:
+        """Peak (left, right) since the previous call, linear 0..1+ (the UI polls this on a timer)."""
+        left, right = self._peak_left, self._peak_right
+        self._peak_left = 0.0
+        self._peak_right = 0.0
+        return left, right
+
+
+@dataclass
+class FakeStatus:
+    output_underflow: bool = False
+
+    def __bool__(self) -> bool:
+        return self.output_underflow
+
+
+class FakeStream:
+    """A stand-in output stream for tests and headless runs: `pump(blocks)` calls the callback the way
+    PortAudio would, with a zeroed float32 (blocksize, channels) buffer, and returns what it wrote."""
+
+    def __init__(self, callback: Callable[..., None], samplerate: int, blocksize: int, device: Any = None,
+                 channels: int = 2) -> None:
+        self.callback = callback
+        self.samplerate = samplerate
+        self.blocksize = blocksize or 256
+        self.device = device
+        self.channels = channels
+        self.active = False
+        self.closed = False
+        self.starts = 0
+
+    def start(self) -> None:
+        if self.closed:
+            raise RuntimeError("stream is closed")
+        self.active = True
+        self.starts += 1
+
+    def stop(self) -> None:
+        self.active = False
+
+    def close(self) -> None:
+        self.active = False
+        self.closed = True
+
+    def fail(self) -> None:
+        """Simulate the device going away: the stream stops on its own."""
+        self.active = False
+
+    def pump(self, blocks: int = 1, *, underflow: bool = False) -> np.ndarray:
+        if not self.active:
+            raise RuntimeError("stream is not started")
+        n = self.blocksize
+        written = np.empty((blocks * n, self.channels), dtype=np.float32)
+        for i in range(blocks):
+            buf = np.zeros((n, self.channels), dtype=np.float32)
+            self.callback(buf, n, None, FakeStatus(output_underflow=underflow))
+            written[i * n:(i + 1) * n] = buf
+        return written

@@ -1,0 +1,362 @@
+"""Decode and encode audio files: float32 `(2, frames)` at the project rate, read in blocks.
+
+Decoding never trusts the header's frame count for allocation: the first buffer is bounded by what the
+file's size can plausibly hold, grows only as real frames arrive, and the total is capped. Every library
+failure becomes one `AudioFileError(reason, path=...)`. See docs/audio.md for the downmix rule.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from app.core.audio.readers import BlockReader, open_reader
+from app.core.errors import AccordError, AudioFileError, WriteError
+from app.core.fsutil import atomic_path
+from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
+
+log = logging.getLogger(__name__)
+
+PROJECT_RATE = 48000
+AUDIO_EXTENSIONS = frozenset({".wav", ".flac", ".aif", ".aiff", ".ogg", ".mp3"})
+MIN_RATE = 8000
+MAX_RATE = 384000
+MAX_SECONDS = 2 * 3600
+# Frames per byte a compressed file may plausibly decode to before we believe it only as data arrives
+# (MP3 at 64 kbit/s is ~5.5; 4-bit ADPCM WAV is 2 per channel). Silence in FLAC can exceed it: then the
+# buffer grows, which costs a copy but never trusts the header.
+_FRAMES_PER_BYTE_BOUND = 16
+_BLOCK_SAMPLES = 1 << 17  # samples (frames x channels) per read: ~512 KB of float32
+
+_FORMATS = {".wav": "WAV", ".flac": "FLAC", ".aif": "AIFF", ".aiff": "AIFF", ".ogg": "OGG", ".mp3": "MP3"}
+_DEFAULT_SUBTYPES = {"WAV": "PCM_24", "FLAC": "PCM_24", "AIFF": "PCM_24", "OGG": "VORBIS",
+                     "MP3": "MPEG_LAYER_III"}
+_LIBRARY_ERRORS: tuple[type[BaseException], ...] = (RuntimeError, ValueError, MemoryError, TypeError, OSError,
+                                                     EOFError, OverflowError)
+
+
+@dataclass(frozen=True)
+class DecodedAudio:
+    """A decoded stem: read-only float32 samples shaped (2, frames) at `sample_rate`."""
+
+    samples: np.ndarray
+    sample_rate: int
+    source_rate: int
+    source_channels: int
+    source_format: str
+    path: Path
+    content_sha256: str
+
+    @property
+    def frames(self) -> int:
+        return int(self.samples.shape[1])
+
+    @property
+    def duration(self) -> float:
+        return self.frames / self.sample_rate
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex sha256 of a file's bytes, read in 1 MiB chunks (hashlib releases the GIL on large updates)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+    except OSError as exc:
+        raise AudioFileError(f"cannot be read: {exc.strerror or exc}", path=path) from exc
+    return digest.hexdigest()
+
+
+def downmix_matrix(channels: int) -> np.ndarray:
+    """(channels, 2) float32 matrix taking a file's channels to stereo (see docs/audio.md).
+
+    Mono goes to both sides at full level. With three or more channels the WAVE/SMPTE speaker order is
+    assumed (FL FR FC LFE BL BR FLC FRC BC SL SR TC TFL TFC TFR TBL TBC TBR): front left/right pass at
+    unity, centre and left/right-side channels join at -3 dB (ITU-R BS.775 style), LFE is dropped, and
+    any channel past the 18 named ones alternates left/right at -3 dB.
+    """
+    if channels < 1:
+        raise ValueError("no channels")
+    m = np.zeros((channels, 2), dtype=np.float32)
+    if channels == 1:
+        m[0] = (1.0, 1.0)
+        return m
+    m[0, 0] = m[1, 1] = 1.0
+    k = np.float32(math.sqrt(0.5))
+    sides = {2: "C", 3: "", 4: "L", 5: "R", 6: "L", 7: "R", 8: "C", 9: "L", 10: "R", 11: "C", 12: "L", 13: "C",
+             14: "R", 15: "L", 16: "C", 17: "R"}
+    for ch in range(2, channels):
+        side = sides.get(ch, "L" if ch % 2 == 0 else "R")
+        if side in ("L", "C"):
+            m[ch, 0] = k
+        if side in ("R", "C"):
+            m[ch, 1] = k
+    return m
+
+
+class _Planar:
+    """A growable planar (2, capacity) float32 buffer that ends as a C-contiguous (2, frames) array."""
+
+    def __init__(self, capacity: int, limit: int) -> None:
+        self.limit = limit
+        self.buf = np.empty((2, max(1, min(capacity, limit))), dtype=np.float32)
+        self.frames = 0
+
+    def append(self, chunk: np.ndarray) -> None:
+        """Append (n, 2) frames; grows by 1.5x when the file holds more than first believed."""
+        n = chunk.shape[0]
+        end = self.frames + n
+        if end > self.limit:
+            raise _TooLong()
+        if end > self.buf.shape[1]:
+            grown = np.empty((2, min(self.limit, max(end, int(self.buf.shape[1] * 1.5)))), dtype=np.float32)
+            grown[:, :self.frames] = self.buf[:, :self.frames]
+            self.buf = grown
+        self.buf[:, self.frames:end] = chunk.T
+        self.frames = end
+
+    def finish(self) -> np.ndarray:
+        cap, n = self.buf.shape[1], self.frames
+        if n == cap:
+            return self.buf
+        if cap - n > cap // 8:
+            return np.ascontiguousarray(self.buf[:, :n])
+        # Slide channel 1 down in place (a few chunks) instead of copying the whole stem.
+        flat = self.buf.reshape(-1)
+        step = 1 << 20
+        for i in range(0, n, step):
+            j = min(n, i + step)
+            flat[n + i:n + j] = flat[cap + i:cap + j]
+        return flat[:2 * n].reshape(2, n)
+
+
+class _TooLong(Exception):
+    pass
+
+
+def _check_input(path: Path) -> int:
+    if not path.exists():
+        raise AudioFileError("file not found", path=path)
+    if path.is_dir():
+        raise AudioFileError("is a folder, not an audio file", path=path)
+    if path.suffix.lower() not in AUDIO_EXTENSIONS:
+        raise AudioFileError(f"'{path.suffix or '(no extension)'}' is not a supported audio type",
+                             path=path, hint="use WAV, FLAC, AIFF, OGG or MP3")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise AudioFileError(f"cannot be read: {exc.strerror or exc}", path=path) from exc
+    if size == 0:
+        raise AudioFileError("the file is empty (0 bytes)", path=path)
+    return size
+
+
+def _check_format(reader: BlockReader, path: Path) -> None:
+    if reader.channels < 1:
+        raise AudioFileError("the file declares 0 audio channels", path=path)
+    if reader.channels > 1024:
+        raise AudioFileError(f"the file declares {reader.channels} channels (at most 1024 supported)", path=path)
+    if not MIN_RATE <= reader.sample_rate <= MAX_RATE:
+        raise AudioFileError(f"sample rate {reader.sample_rate} Hz is outside the supported "
+                             f"{MIN_RATE // 1000}–{MAX_RATE // 1000} kHz", path=path)
+
+
+def load_audio(path: str | Path, *, sample_rate: int = PROJECT_RATE, progress: Progress = no_progress,
+               cancel: CancelToken = NEVER_CANCELLED) -> DecodedAudio:
+    """Decode an audio file to read-only float32 (2, frames) at `sample_rate`.
+
+    Raises AudioFileError naming the file and the reason for anything unreadable; Cancelled if `cancel`
+    fires (checked between blocks).
+    """
+    path = Path(path)
+    if not MIN_RATE <= sample_rate <= MAX_RATE:
+        raise ValueError(f"target sample rate {sample_rate} is out of range")
+    size = _check_input(path)
+    digest = sha256_file(path)
+    try:
+        with open_reader(path) as reader:
+            _check_format(reader, path)
+            samples, stats = _decode(reader, path, size, sample_rate, progress, cancel)
+            source = (reader.sample_rate, reader.channels, reader.format_name)
+    except AccordError:
+        raise
+    except _LIBRARY_ERRORS as exc:
+        raise AudioFileError(_reason(exc), path=path) from exc
+    if stats["frames"] == 0:
+        raise AudioFileError("contains no audio (0 frames)", path=path)
+    if stats["header"] > stats["frames"]:
+        # Recorders that crashed and streamed files leave such headers; keep what is really there.
+        log.warning("%s: header says %d frames but only %d could be read (truncated?)", path.name,
+                    stats["header"], stats["frames"])
+    if stats["bad"]:
+        if stats["bad"] == stats["total"]:
+            raise AudioFileError("every sample is NaN or infinite: the file is damaged", path=path)
+        log.warning("%s: %d NaN/infinite samples replaced by silence", path.name, stats["bad"])
+    samples.flags.writeable = False
+    progress(1.0, f"Decoded {path.name}")
+    return DecodedAudio(samples=samples, sample_rate=sample_rate, source_rate=source[0],
+                        source_channels=source[1], source_format=source[2], path=path, content_sha256=digest)
+
+
+def _decode(reader: BlockReader, path: Path, size: int, rate: int, progress: Progress,
+            cancel: CancelToken) -> tuple[np.ndarray, dict[str, int]]:
+    src_rate, channels = reader.sample_rate, reader.channels
+    limit_src = MAX_SECONDS * src_rate
+    ratio = rate / src_rate
+    header = max(0, reader.header_frames or 0)
+    believable = min(header, size * _FRAMES_PER_BYTE_BOUND // channels + 1, limit_src)
+    out = _Planar(int(believable * ratio) + 256, int(limit_src * ratio) + 256)
+    matrix = None if channels <= 2 else downmix_matrix(channels)
+    stream = None
+    if src_rate != rate:
+        import soxr  # lazy: only needed when rates differ
+
+        stream = soxr.ResampleStream(src_rate, rate, 2, dtype="float32", quality="HQ")
+    block = max(1024, _BLOCK_SAMPLES // channels)
+    stats = {"frames": 0, "bad": 0, "total": 0, "header": header}
+    expected = max(header, 1)
+    try:
+        while True:
+            cancel.check()
+            data = reader.read(block)  # (n, channels) float32
+            n = data.shape[0]
+            last = n == 0
+            if n:
+                stats["frames"] += n
+                if stats["frames"] > limit_src:
+                    raise _TooLong()
+                stereo = _to_stereo(data, matrix)
+                stats["total"] += stereo.size
+                finite = np.isfinite(stereo)
+                if not finite.all():
+                    stats["bad"] += int(stereo.size - np.count_nonzero(finite))
+                    np.copyto(stereo, 0.0, where=~finite)
+            else:
+                stereo = np.zeros((0, 2), dtype=np.float32)
+            if stream is not None:
+                stereo = stream.resample_chunk(np.ascontiguousarray(stereo), last=last)
+            if stereo.shape[0]:
+                out.append(stereo)
+            if last:
+                break
+            progress(min(0.99, stats["frames"] / expected), f"Decoding {path.name}")
+    except _TooLong:
+        raise AudioFileError(f"longer than {MAX_SECONDS // 3600} hours: not a stem Accord can hold",
+                             path=path) from None
+    return out.finish(), stats
+
+
+def _to_stereo(data: np.ndarray, matrix: np.ndarray | None) -> np.ndarray:
+    if data.shape[1] == 2:
+        return data if data.flags.writeable else data.copy()
+    if data.shape[1] == 1:
+        return np.repeat(data, 2, axis=1)
+    assert matrix is not None
+    # NaN in one channel must not poison the matrix product for the clean ones: clean first.
+    if not np.isfinite(data).all():
+        data = np.nan_to_num(data, nan=0.0, posinf=0.0, neginf=0.0)
+    return (data @ matrix).astype(np.float32, copy=False)
+
+
+def _reason(exc: BaseException) -> str:
+    text = getattr(exc, "error_string", None) or str(exc) or type(exc).__name__
+    if isinstance(exc, MemoryError):
+        return "not enough memory to decode it"
+    if isinstance(exc, OSError) and getattr(exc, "strerror", None):
+        return f"cannot be read: {exc.strerror}"
+    text = text.split("\n")[0].strip()
+    # libsndfile prefixes "Error opening '<full path>': " - the path is already in the error.
+    if text.startswith("Error opening") and "': " in text:
+        text = text.split("': ", 1)[1]
+    text = text.rstrip(".")
+    for marker, human in _LIBSNDFILE_REASONS:
+        if marker.lower() in text.lower():
+            return human
+    return f"cannot be decoded: {text}"
+
+
+# libsndfile's messages for the damage users actually meet, in words an artist can act on.
+_LIBSNDFILE_REASONS = (
+    ("not recognised", "not a readable audio file (format not recognised)"),
+    ("Channel count is zero", "the file declares 0 audio channels"),
+    ("SF_INFO struct incomplete", "the header is invalid (sample rate or channel count missing or 0)"),
+    ("No 'data' chunk", "the file is truncated or damaged: no audio data found"),
+    ("Too many channels", "the file declares more channels than Accord supports (1024)"),
+    ("unimplemented format", "the file uses a sample encoding Accord cannot decode"),
+    ("Unspecified internal error", "the file is damaged (the decoder failed)"),
+)
+
+
+def output_format(path: str | Path) -> str:
+    """The soundfile format name for an output path's extension; AudioFileError if unsupported."""
+    ext = Path(path).suffix.lower()
+    if ext not in _FORMATS:
+        raise AudioFileError(f"cannot write '{ext or '(no extension)'}' files", path=path,
+                             hint="use .wav, .flac, .aiff, .ogg or .mp3")
+    return _FORMATS[ext]
+
+
+def encode_audio(path: str | Path, samples: np.ndarray, sample_rate: int, *, format: str | None = None,
+                 subtype: str | None = None) -> None:
+    """Write (channels, frames) float samples to `path` directly (not atomic; see write_audio).
+
+    The format comes from the extension unless given. PCM and lossy outputs are clipped to [-1, 1] first
+    (libsndfile would otherwise wrap overs around); FLOAT/DOUBLE keep values as they are.
+    """
+    import soundfile as sf  # lazy: keeps `import app.core.audio` light
+
+    fmt = format or output_format(path)
+    sub = subtype or _DEFAULT_SUBTYPES.get(fmt.upper())
+    arr = np.asarray(samples)
+    if arr.ndim != 2 or arr.shape[0] not in (1, 2):
+        raise AudioFileError(f"expected (channels, frames) samples, got shape {arr.shape}", path=path)
+    if not MIN_RATE <= int(sample_rate) <= MAX_RATE:
+        raise AudioFileError(f"sample rate {sample_rate} Hz is out of range", path=path)
+    clip = (sub or "").upper() not in ("FLOAT", "DOUBLE")
+    try:
+        if not sf.check_format(fmt, sub):
+            raise AudioFileError(f"{fmt} cannot hold {sub} samples", path=path)
+        with sf.SoundFile(str(path), "w", samplerate=int(sample_rate), channels=arr.shape[0], format=fmt,
+                          subtype=sub) as fh:
+            step = 1 << 16
+            for i in range(0, arr.shape[1], step):
+                chunk = np.ascontiguousarray(arr[:, i:i + step].T, dtype=np.float32)
+                if clip:
+                    np.clip(chunk, -1.0, 1.0, out=chunk)
+                fh.write(chunk)
+    except AccordError:
+        raise
+    except OSError as exc:
+        raise WriteError(f"could not be written: {exc.strerror or exc}", path=path) from exc
+    except _LIBRARY_ERRORS as exc:
+        raise AudioFileError(f"could not be encoded: {_reason(exc).removeprefix('cannot be decoded: ')}",
+                             path=path) from exc
+
+
+def write_audio(path: str | Path, samples: np.ndarray, sample_rate: int, *, format: str | None = None,
+                subtype: str | None = None) -> Path:
+    """Encode to a temp file beside `path` and move it into place atomically; returns the path."""
+    target = Path(path)
+    fmt = format or output_format(target)
+    try:
+        with atomic_path(target) as tmp:
+            encode_audio(tmp, samples, sample_rate, format=fmt, subtype=subtype)
+    except AccordError as exc:
+        if exc.path is not None and exc.path != target:  # name the user's file, not the temp file
+            raise type(exc)(exc.reason, path=target, hint=exc.hint) from exc
+        raise
+    return target
+
+
+def describe(audio: DecodedAudio) -> dict[str, Any]:
+    """A small JSON-able summary (for logs and project files)."""
+    return {"path": str(audio.path), "frames": audio.frames, "sample_rate": audio.sample_rate,
+            "source_rate": audio.source_rate, "source_channels": audio.source_channels,
+            "source_format": audio.source_format, "sha256": audio.content_sha256}

@@ -1,0 +1,105 @@
+"""Block readers over the decoding libraries: soundfile first, pedalboard.io where soundfile can't.
+
+Both are read `block` frames at a time so no allocation depends on the header's frame count; the
+header's count is only reported (`header_frames`) as a hint for progress and a bounded first buffer.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Protocol
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+# soundfile's libsndfile reads these; pedalboard (JUCE/minimp3/libvorbis) is a second chance only for the
+# lossy formats, where decoders differ. WAV/FLAC/AIFF stay with libsndfile: pedalboard allocates from
+# lying headers.
+_FALLBACK_EXTENSIONS = frozenset({".mp3", ".ogg"})
+_FALLBACK_ERRORS: tuple[type[BaseException], ...] = (RuntimeError, ValueError, TypeError, OSError, MemoryError)
+
+
+class BlockReader(Protocol):
+    channels: int
+    sample_rate: int
+    format_name: str
+    header_frames: int | None
+
+    def read(self, frames: int) -> np.ndarray:
+        """Up to `frames` frames as float32 (n, channels); n == 0 at the end."""
+        ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> BlockReader: ...
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
+                 tb: TracebackType | None) -> None: ...
+
+
+class _Closing:
+    def close(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+class SoundfileReader(_Closing):
+    def __init__(self, path: Path) -> None:
+        import soundfile as sf
+
+        self._fh = sf.SoundFile(str(path), "r")
+        self.channels = int(self._fh.channels)
+        self.sample_rate = int(self._fh.samplerate)
+        self.format_name = str(self._fh.format)
+        frames = int(self._fh.frames)
+        self.header_frames = frames if 0 <= frames < (1 << 62) else None
+
+    def read(self, frames: int) -> np.ndarray:
+        # soundfile sizes its buffer as min(frames, header frames left): bounded by `frames` either way.
+        data = self._fh.read(frames, dtype="float32", always_2d=True)
+        return data
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+class PedalboardReader(_Closing):
+    def __init__(self, path: Path) -> None:
+        from pedalboard.io import AudioFile
+
+        self._fh = AudioFile(str(path))
+        self.channels = int(self._fh.num_channels)
+        self.sample_rate = int(round(float(self._fh.samplerate)))
+        self.format_name = path.suffix.lstrip(".").upper()
+        self.header_frames = int(self._fh.frames) if self._fh.frames >= 0 else None
+
+    def read(self, frames: int) -> np.ndarray:
+        data = self._fh.read(frames)  # (channels, n), never more than asked for
+        return np.ascontiguousarray(data.T)
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def open_reader(path: Path) -> BlockReader:
+    """Open `path` for block reading; raises the library's exception if no reader can open it."""
+    try:
+        return SoundfileReader(path)
+    except _FALLBACK_ERRORS as first:
+        if path.suffix.lower() not in _FALLBACK_EXTENSIONS:
+            raise
+        try:
+            reader = PedalboardReader(path)
+        except _FALLBACK_ERRORS:
+            raise first from None
+        log.info("%s: soundfile could not open it (%s); decoding with pedalboard", path.name, first)
+        return reader
