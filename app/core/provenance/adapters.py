@@ -1,0 +1,123 @@
+"""Thin adapters from other parts of Accord to the record's plain values (`RecordFields`).
+
+The record never depends on the model's or the project's classes: these functions read their plain
+shapes — the catalogue's `UsableWork`, a model manifest (JSON), a suggestion stored in a project (JSON) —
+tolerating the few spellings those shapes use (snake_case or camelCase). docs/provenance.md lists the keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from fractions import Fraction
+from typing import Any
+
+from app.core.errors import ProvenanceError
+from app.core.provenance.record import (
+    ConsentRef,
+    TrainingWork,
+    WorkContributor,
+    largest_remainder,
+)
+
+
+def _get(d: Mapping[str, Any], *names: str, default: Any = None) -> Any:
+    for n in names:
+        if n in d and d[n] is not None:
+            return d[n]
+    return default
+
+
+def _attr_or_key(obj: Any, *names: str, default: Any = None) -> Any:
+    if isinstance(obj, Mapping):
+        return _get(obj, *names, default=default)
+    for n in names:
+        value = getattr(obj, n, None)
+        if value is not None:
+            return value
+    return default
+
+
+def consent_ref(c: Any) -> ConsentRef:
+    return ConsentRef(int(_attr_or_key(c, "entry_id", "entryId", "id", default=0)),
+                      str(_attr_or_key(c, "contributor", default="")), str(_attr_or_key(c, "action", default="grant")),
+                      str(_attr_or_key(c, "use", default="")),
+                      str(_attr_or_key(c, "recorded_at", "recordedAt", "time", default="")),
+                      str(_attr_or_key(c, "entry_hash", "entryHash", "hash", default="")))
+
+
+def work_contributor(c: Any) -> WorkContributor:
+    return WorkContributor(str(_attr_or_key(c, "name", default="")), str(_attr_or_key(c, "role", default="other")),
+                           int(_attr_or_key(c, "split_bp", "splitBp", "bp", default=0)))
+
+
+def training_work(w: Any) -> TrainingWork:
+    """A TrainingWork from a catalogue UsableWork, a manifest entry (dict), or anything alike."""
+    try:
+        return TrainingWork(
+            id=int(_attr_or_key(w, "id", "work_id", "workId")),
+            title=str(_attr_or_key(w, "title", default="")),
+            sha256=str(_attr_or_key(w, "sha256", "content_sha256", "hash", default="")),
+            contributors=tuple(work_contributor(c) for c in _attr_or_key(w, "contributors", default=()) or ()),
+            consent=tuple(consent_ref(c) for c in _attr_or_key(w, "consent", "consent_entries", "consentEntries",
+                                                                default=()) or ()))
+    except (TypeError, ValueError) as exc:
+        raise ProvenanceError(f"a training work cannot be read: {exc}") from exc
+
+
+def training_works(items: Iterable[Any]) -> tuple[TrainingWork, ...]:
+    return tuple(sorted((training_work(w) for w in items), key=lambda w: w.id))
+
+
+def manifest_model(manifest: Mapping[str, Any] | Any) -> tuple[str | None, str | None, tuple[TrainingWork, ...]]:
+    """(model id, fingerprint, training works) of a model manifest (dict or object)."""
+    model_id = _attr_or_key(manifest, "model_id", "modelId", "id")
+    fingerprint = _attr_or_key(manifest, "fingerprint", "model_fingerprint")
+    works = _attr_or_key(manifest, "training_works", "trainingWorks", "works", default=()) or ()
+    return (None if model_id is None else str(model_id), None if fingerprint is None else str(fingerprint),
+            training_works(works))
+
+
+def credit_map(credit: Any) -> dict[int, int]:
+    """Per-work credit in basis points from {id: bp}, [{work_id, bp}] or [(id, bp)]."""
+    out: dict[int, int] = {}
+    if credit is None:
+        return out
+    items: Iterable[Any] = credit.items() if isinstance(credit, Mapping) else credit
+    for item in items:
+        if isinstance(item, Mapping):
+            wid, bp = _get(item, "work_id", "workId", "id"), _get(item, "bp", "credit_bp", "basis_points")
+        elif isinstance(item, (tuple, list)) and len(item) == 2:
+            wid, bp = item
+        else:
+            wid, bp = _attr_or_key(item, "work_id", "id"), _attr_or_key(item, "bp", "credit_bp")
+        if isinstance(bp, bool) or not isinstance(bp, int) or isinstance(wid, bool):
+            raise ProvenanceError(f"credit for work {wid!r} is {bp!r}; basis points must be whole numbers")
+        out[int(wid)] = out.get(int(wid), 0) + bp
+    return out
+
+
+def combine_credits(credits: Sequence[Mapping[int, int]]) -> dict[int, int]:
+    """Credit of a mix holding several suggestions: each suggestion weighs the same; total 10000 bp."""
+    weights: dict[str, Fraction] = {}
+    for credit in credits:
+        total = sum(credit.values())
+        for wid, bp in credit.items():
+            if total > 0 and bp > 0:
+                weights[str(wid)] = weights.get(str(wid), Fraction(0)) + Fraction(bp, total)
+    return {int(k): v for k, v in largest_remainder(weights).items()}
+
+
+def suggestion_provenance(s: Mapping[str, Any]) -> dict[str, Any]:
+    """The provenance-relevant part of a suggestion stored as JSON in a project."""
+    model = _get(s, "model", default={}) or {}
+    edited = _get(s, "human_edited_notes", "humanEditedNotes", "edited_notes", default=0)
+    works = _get(s, "training_works", "trainingWorks", "works", default=()) or ()
+    return {
+        "id": str(_get(s, "id", default="")),
+        "model_id": _get(s, "model_id", "modelId", default=_get(model, "id", "model_id")),
+        "model_fingerprint": _get(s, "model_fingerprint", "fingerprint", default=_get(model, "fingerprint")),
+        "credit": credit_map(_get(s, "credit_bp", "credit", "creditBp")),
+        "works": training_works(works),
+        "human_edited_notes": len(edited) if isinstance(edited, list) else int(edited or 0),
+        "longest_copied_run": _get(s, "longest_copied_run", "longestCopiedRun"),
+    }
