@@ -1,0 +1,63 @@
+"""`accord verify FILE... [--json] [--c2pa]`: check each file's signed provenance record.
+
+Prints per file the status (verified / tampered / invalid-signature / unknown-signer / no-provenance),
+the signer and the record in readable form. Exit code 0 only when every file verifies; 1 when one does
+not; 2 when a file cannot be read at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from app.core.errors import AccordError
+from app.core.provenance.identity import TrustList
+from app.core.provenance.readable import describe_record
+from app.core.provenance.verify import VerifyResult, verify_file
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("verify", help="check the signed provenance of exported files",
+                              description="Check each file's Accord provenance record against your trust list.")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--json", action="store_true", help="print one JSON document with every result")
+    p.add_argument("--c2pa", action="store_true", help="also read the C2PA manifest (WAV/FLAC/MP3)")
+    p.set_defaults(func=run)
+
+
+def _print(result: VerifyResult) -> None:
+    print(f"{result.path}: {result.status}")
+    print(f"  {result.reason}")
+    if result.record:
+        for line in describe_record(result.record):
+            print(f"  {line}")
+    if result.c2pa is not None:
+        c = result.c2pa
+        print(f"  C2PA: {c.get('state') or 'none'}{' — ' + c['message'] if c.get('message') and not c.get('present') else ''}")
+
+
+def run(args: argparse.Namespace, ctx: Any) -> int:
+    home = ctx.home()
+    trust = TrustList.load(home.keys_dir)
+    root_path = home.keys_dir / "c2pa" / "root.pem"
+    root_pem = root_path.read_text("ascii") if args.c2pa and root_path.exists() else None
+    results: list[dict[str, Any]] = []
+    worst = 0
+    for name in args.files:
+        try:
+            result = verify_file(name, trust, check_c2pa=args.c2pa, c2pa_root_pem=root_pem)
+        except AccordError as exc:
+            worst = 2
+            results.append({"path": name, "status": "error", "reason": str(exc)})
+            if not args.json:
+                print(f"{name}: error\n  {exc}")
+            continue
+        if not result.ok:
+            worst = max(worst, 1)
+        results.append(result.to_json())
+        if not args.json:
+            _print(result)
+    if args.json:
+        print(json.dumps({"results": results, "allVerified": worst == 0}, indent=2, sort_keys=True))
+    return worst
