@@ -35,6 +35,7 @@ SOUNDFONT_SUFFIXES = (".sf2", ".sf3")
 PREFERRED_NAMES = ("TimGM6mb.sf2", "FluidR3_GM.sf2", "MuseScore_General.sf3", "default-GM.sf2")
 DEFAULT_SOUNDFONT_GAIN_DB = 8.0  # GM banks are mixed for 16 channels; one melody needs more level
 MAX_SOUNDFONT_BYTES = 2 * 1024**3
+FLUSH_SECONDS = 0.05
 INSTALL_HINT = "install it with: .venv/bin/pip install --no-deps tinysoundfont"
 
 
@@ -169,7 +170,10 @@ class SoundFontPlayer:
         frame_bytes = 2 * 4
         channel = 0
         with self._lock:
-            self._synth.sounds_off()
+            # tinysoundfont's reset still fades voices out over ~10 ms: run that fade into a scratch
+            # buffer so no tail of the previous render leaks into this one.
+            self._synth.soundfonts[self._sfid].reset()
+            self._synth.generate_simple(int(FLUSH_SECONDS * sr))
             self._select(channel, program)
             cursor = 0
             for frame, kind, pitch, velocity in events:
@@ -183,7 +187,6 @@ class SoundFontPlayer:
                     self._synth.noteoff(channel, pitch)
             if total > cursor:
                 self._synth.generate_simple(total - cursor, buffer=view[cursor * frame_bytes:])
-            self._synth.sounds_off()
         stereo = np.ascontiguousarray(out.T)
         if gain_db:
             stereo *= np.float32(10.0 ** (gain_db / 20.0))
