@@ -1,0 +1,111 @@
+"""Picking and cleaning the melody of real MIDI files (written with app.core.midifile or mido)."""
+
+from __future__ import annotations
+
+import mido
+import pytest
+
+from app.core.catalogue.midi_import import extract_melody, list_melody_candidates
+from app.core.errors import MidiFileError
+from app.core.midifile import MidiPart, write_midi
+from app.core.music import Key, Melody, Note, TimeSignature
+from tests.helpers.catalogue_files import melody
+
+LEAD = [72, 74, 76, 77, 79, 77, 76, 74]
+
+
+def _chords(root=48, n=4) -> Melody:
+    notes = []
+    for i in range(n):
+        for off in (0, 4, 7):
+            notes.append(Note(root + off, i * 2.0, 2.0))
+    return Melody(tuple(notes))
+
+
+def test_named_lead_wins_even_when_lower(tmp_path):
+    low_lead = melody([55, 57, 59, 60])
+    path = write_midi(tmp_path / "a.mid", [MidiPart("Piano", melody(LEAD)), MidiPart("Lead Vocal", low_lead)],
+                      tempo_bpm=100)
+    assert extract_melody(path).pitches == [55, 57, 59, 60]
+    assert list_melody_candidates(path)[0][2] == "Lead Vocal"
+
+
+def test_most_lead_like_part_without_names(tmp_path):
+    path = write_midi(tmp_path / "a.mid", [MidiPart("", _chords()), MidiPart("", melody([36, 38, 40, 41], step=1.0),
+                                                                              program=33),
+                                           MidiPart("", melody(LEAD))], tempo_bpm=100)
+    assert extract_melody(path).pitches == LEAD
+    cands = list_melody_candidates(path)
+    assert [c[0] for c in cands][0] == 3 and len(cands) == 3
+
+
+def test_user_can_choose_track_and_channel(tmp_path):
+    path = write_midi(tmp_path / "a.mid", [MidiPart("lead", melody(LEAD)), MidiPart("bass", melody([36, 38]), channel=1)],
+                      tempo_bpm=100)
+    assert extract_melody(path, track=2).pitches == [36, 38]
+    assert extract_melody(path, channel=1).pitches == [36, 38]
+    with pytest.raises(MidiFileError, match="no notes on track 7"):
+        extract_melody(path, track=7)
+
+
+def test_skyline_keeps_the_top_line_and_cuts_overlaps(tmp_path):
+    notes = (Note(60, 0, 1), Note(64, 0, 1), Note(67, 0, 2),  # chord: top G, held into the next onset
+             Note(62, 1, 1), Note(65, 1, 1),  # a lower chord under the held G: top F wins at its onset
+             Note(72, 2, 1))
+    path = write_midi(tmp_path / "a.mid", [MidiPart("melody", Melody(notes))], tempo_bpm=120)
+    m = extract_melody(path)
+    assert [(n.pitch, n.onset, n.duration) for n in m.notes] == [(67, 0.0, 1.0), (65, 1.0, 1.0), (72, 2.0, 1.0)]
+
+
+def test_overlapping_duplicates_merge_into_one_note(tmp_path):
+    # a tie rendered as overlapping notes of one pitch, and a doubled layer: one note each
+    track = mido.MidiTrack([mido.MetaMessage("track_name", name="melody"),
+                            mido.Message("note_on", note=60, velocity=80, time=0),
+                            mido.Message("note_on", note=60, velocity=80, time=240),
+                            mido.Message("note_off", note=60, time=240),
+                            mido.Message("note_off", note=60, time=240),
+                            mido.Message("note_on", note=62, velocity=80, time=0),
+                            mido.Message("note_off", note=62, time=480)])
+    mf = mido.MidiFile(type=0, ticks_per_beat=480)
+    mf.tracks.append(track)
+    mf.save(str(tmp_path / "t.mid"))
+    m = extract_melody(tmp_path / "t.mid")
+    assert [(n.pitch, n.onset, n.duration) for n in m.notes] == [(60, 0.0, 1.5), (62, 1.5, 1.0)]
+
+
+def test_type0_file_with_drums_and_two_channels(tmp_path):
+    mf = mido.MidiFile(type=0, ticks_per_beat=96)
+    t = mido.MidiTrack()
+    t.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(90)))
+    t.append(mido.MetaMessage("time_signature", numerator=3, denominator=4))
+    t.append(mido.MetaMessage("key_signature", key="Em"))
+    for i, p in enumerate([76, 78, 79, 81]):
+        if i == 2:
+            t.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(140)))  # tempo change mid-song
+        t.append(mido.Message("note_on", channel=9, note=36, velocity=100, time=0))  # kick on every beat
+        t.append(mido.Message("note_on", channel=0, note=p, velocity=90, time=0))
+        t.append(mido.Message("note_on", channel=1, note=40, velocity=90, time=0))
+        t.append(mido.Message("note_off", channel=9, note=36, time=48))
+        t.append(mido.Message("note_off", channel=0, note=p, time=48))
+        t.append(mido.Message("note_off", channel=1, note=40, time=0))
+    mf.tracks.append(t)
+    mf.save(str(tmp_path / "t0.mid"))
+    m = extract_melody(tmp_path / "t0.mid")
+    assert m.pitches == [76, 78, 79, 81]
+    assert [n.onset for n in m.notes] == [0.0, 1.0, 2.0, 3.0]  # quarter notes, whatever the tempo map says
+    assert m.tempo_bpm == pytest.approx(90.0, abs=0.01)
+    assert m.time_signature == TimeSignature(3, 4) and m.key == Key(4, "minor")
+
+
+@pytest.mark.parametrize("build,reason", [
+    (lambda p: write_midi(p, [MidiPart("drums", melody([36, 38, 42]), channel=9)], tempo_bpm=100), "only drums"),
+    (lambda p: write_midi(p, [], tempo_bpm=100), "has no notes"),
+    (lambda p: p.write_bytes(b""), "empty"),
+    (lambda p: p.write_bytes(b"MThd\x00\x00\x00\x06\x00\x01\x00\x02\x01\xe0MTrk\x00\x00\x00\xff\x00"), "damaged"),
+])
+def test_bad_midi_names_the_file(tmp_path, build, reason):
+    path = tmp_path / "bad.mid"
+    build(path)
+    with pytest.raises(MidiFileError) as err:
+        extract_melody(path)
+    assert "bad.mid" in str(err.value) and reason in str(err.value)

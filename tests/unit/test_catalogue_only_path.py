@@ -1,0 +1,104 @@
+"""No code path other than Catalogue.usable_works reads works' melodies (for training or anything else).
+
+Checked on the source of the whole app: the melody column is selected only inside usable_works, only the
+catalogue store builds UsableWork values, and nothing outside the catalogue package opens its SQLite file.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+APP = Path(__file__).resolve().parents[2] / "app"
+STORE = APP / "core" / "catalogue" / "store.py"
+ALLOWED_MELODY_READERS = {("store.py", "usable_works")}
+# Who may construct UsableWork values: the store, and the model area's wrapper of the public-domain Bach
+# chorales shipped in resources/data (benchmarks, demo; not catalogue works). Anything new must be reviewed.
+ALLOWED_USABLE_WORK_BUILDERS = {"core/catalogue/store.py", "core/model/datasets.py"}
+
+
+def _functions_with(tree: ast.AST, predicate) -> list[str]:
+    found = []
+    for fn in ast.walk(tree):
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for node in ast.walk(fn):
+                if predicate(node):
+                    found.append(fn.name)
+                    break
+    return found
+
+
+def _selects_melody(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return bool(re.search(r"\bSELECT\b[^;]*\bmelody_json\b", node.value, re.IGNORECASE | re.DOTALL))
+    if isinstance(node, ast.JoinedStr):
+        text = "".join(v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str))
+        return bool(re.search(r"\bSELECT\b.*\bmelody_json\b", text, re.IGNORECASE | re.DOTALL))
+    return False
+
+
+def melody_readers(root: Path) -> set[tuple[str, str]]:
+    readers = set()
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for name in _functions_with(tree, _selects_melody):
+            readers.add((path.name, name))
+        if any(_selects_melody(n) for n in tree.body if isinstance(n, (ast.Assign, ast.Expr))):
+            readers.add((path.name, "<module>"))
+    return readers
+
+
+def test_only_usable_works_selects_melodies():
+    assert melody_readers(APP) == ALLOWED_MELODY_READERS
+
+
+def test_the_check_catches_another_reader(tmp_path):
+    (tmp_path / "sneaky.py").write_text("def train(conn):\n    return conn.execute(\n"
+                                        "        'SELECT id, melody_json FROM works').fetchall()\n")
+    assert melody_readers(tmp_path) == {("sneaky.py", "train")}
+
+
+def test_only_the_store_builds_usable_works():
+    builders = []
+    for path in sorted(APP.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "UsableWork":
+                builders.append(path.relative_to(APP).as_posix())
+    assert "core/catalogue/store.py" in builders
+    assert set(builders) <= ALLOWED_USABLE_WORK_BUILDERS
+
+
+def test_nothing_outside_the_catalogue_opens_sqlite():
+    offenders = []
+    for path in sorted(APP.rglob("*.py")):
+        if path.is_relative_to(APP / "core" / "catalogue"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"^\s*(import sqlite3|from sqlite3 )", text, re.MULTILINE):
+            offenders.append(path.relative_to(APP).as_posix())
+    assert offenders == []
+
+
+def test_the_model_trains_only_on_usable_works():
+    """The model's training entry point takes UsableWork values (coordinated with the model area)."""
+    import importlib
+    import pkgutil
+
+    import app.core.model as model_pkg
+
+    trains = []
+    for info in pkgutil.iter_modules(model_pkg.__path__):
+        module = importlib.import_module(f"app.core.model.{info.name}")
+        fn = getattr(module, "train", None)
+        if inspect.isfunction(fn) and fn.__module__ == module.__name__:
+            trains.append(fn)
+    if not trains:
+        pytest.skip("the model area has no train() yet")
+    for fn in trains:
+        first = next(iter(inspect.signature(fn).parameters.values()))
+        assert "UsableWork" in str(first.annotation), f"{fn.__module__}.train({first.name}: {first.annotation})"
