@@ -1,0 +1,140 @@
+"""`accord render MIDI [--stems STEM...] [--instrument NAME|--soundfont SF2|--plugin PATH] -o OUT`
+
+Renders a suggestion (a MIDI file) to audio, alone or mixed with the stems. Without stems the MIDI file's
+own tempo map places the notes; the output format follows OUT's extension (wav, flac, aiff, mp3, ogg).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from app.core.audio.synth.fx import PRESET_NAMES
+from app.core.audio.synth.instruments import DEFAULT_INSTRUMENT, INSTRUMENTS
+from app.core.audio.synth.render import soft_clip
+from app.core.audio.synth.settings import RenderResources, RenderSettings, render_suggestion
+from app.core.audio.synth.timing import TempoMapTiming, Timing
+from app.core.errors import AccordError, MidiFileError
+from app.core.midifile import MidiContent, MidiTrackNotes, read_midi
+from app.core.music import Melody
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("render", help="render a suggestion (MIDI) to audio, alone or with the stems",
+                              description=__doc__.splitlines()[0])
+    p.add_argument("midi", metavar="MIDI", help="the suggestion as a MIDI file")
+    p.add_argument("--stems", nargs="+", metavar="STEM", default=[], help="audio stems to mix under it")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--instrument", choices=list(INSTRUMENTS), default=None,
+                     help=f"built-in instrument (default: {DEFAULT_INSTRUMENT})")
+    src.add_argument("--soundfont", metavar="SF2", help="a General MIDI SoundFont (.sf2/.sf3), or 'default'")
+    src.add_argument("--plugin", metavar="PATH", help="a VST3 (or, on macOS, AU) instrument plugin")
+    p.add_argument("--program", type=int, metavar="N", default=None,
+                   help="GM program 0–127 for --soundfont (default: the MIDI part's own, else 0)")
+    p.add_argument("--fx", metavar="PRESET", default="dry",
+                   help=f"effects preset ({', '.join(PRESET_NAMES)}) or a JSON chain file")
+    p.add_argument("--all-parts", action="store_true", help="render every non-drum part, not just the first")
+    p.add_argument("--gain-db", type=float, default=0.0, help="level of the suggestion (dB)")
+    p.add_argument("--sample-rate", type=int, default=48000, help="output sample rate (default 48000)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="output audio file (.wav .flac .aiff "
+                   ".mp3 .ogg)")
+    p.set_defaults(func=run)
+
+
+def write_render(path: Path, samples: np.ndarray, sample_rate: int) -> Path:
+    """The one place `accord render` writes its output (the provenance layer signs here)."""
+    from app.core.audio.io import write_audio
+
+    return write_audio(path, samples, sample_rate)
+
+
+def _fx_spec(text: str):
+    if text.strip().lower() in PRESET_NAMES:
+        return text
+    path = Path(text)
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise AccordError("effects chain file not found", path=path) from exc
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise AccordError(f"is not a readable JSON effects chain: {exc}", path=path) from exc
+    return text  # an unknown preset name: fx.preset() explains the choices
+
+
+def _parts(content: MidiContent, all_parts: bool) -> list[MidiTrackNotes]:
+    parts = [p for p in content.parts if not p.is_drums and p.notes]
+    if not parts:
+        raise MidiFileError("has no notes outside the drum channel to render", path=content.path)
+    return parts if all_parts else parts[:1]
+
+
+def _timing(content: MidiContent, stems: list[str]) -> Timing:
+    if stems:
+        # TODO(lead): place the suggestion on the stems' analysed grid (tempo + first downbeat) once
+        # app.core.analysis.pipeline.analyze_stems lands; until then the MIDI file's tempo map is used,
+        # which is right for suggestions Accord exported for these stems (they carry that tempo) but
+        # assumes quarter 0 is the stems' first sample.
+        log.info("placing the suggestion with the MIDI file's tempo map (stem analysis not wired yet)")
+    return TempoMapTiming.from_midi_tempo_map(content.tempo_map)
+
+
+def _render_parts(parts: list[MidiTrackNotes], timing: Timing, args: argparse.Namespace,
+                  sample_rate: int) -> np.ndarray:
+    resources = RenderResources()
+    buffers = []
+    for part in parts:
+        program = args.program if args.program is not None else (part.program or 0)
+        settings = RenderSettings(instrument=args.instrument or DEFAULT_INSTRUMENT, soundfont=args.soundfont,
+                                  program=program, plugin=args.plugin, fx=_fx_spec(args.fx), gain_db=args.gain_db)
+        buffers.append(render_suggestion(Melody(part.notes), timing, settings, sample_rate=sample_rate,
+                                         resources=resources))
+    if len(buffers) == 1:
+        return buffers[0]
+    out = np.zeros((2, max(b.shape[1] for b in buffers)), dtype=np.float32)
+    for b in buffers:
+        out[:, : b.shape[1]] += b
+    for ch in out:
+        soft_clip(ch)
+    return out
+
+
+def _mix_with_stems(suggestion: np.ndarray, stems: list[str], sample_rate: int) -> np.ndarray:
+    from app.core.audio.io import load_audio
+    from app.core.audio.mix import MixState, TrackMix, render_offline
+
+    tracks = [TrackMix(Path(s).name, load_audio(s, sample_rate=sample_rate).samples) for s in stems]
+    tracks.append(TrackMix("suggestion", np.ascontiguousarray(suggestion, dtype=np.float32)))
+    mixed = render_offline(MixState(tuple(tracks), sample_rate=sample_rate))
+    for ch in mixed:
+        soft_clip(ch)
+    return mixed
+
+
+def run(args: argparse.Namespace, ctx) -> int:
+    from app.core.audio.io import output_format
+
+    out_path = Path(args.output)
+    output_format(out_path)  # an unsupported extension fails before any work
+    if args.program is not None and not 0 <= args.program <= 127:
+        raise AccordError(f"--program {args.program} is outside 0–127 (General MIDI)")
+    if args.program is not None and not args.soundfont:
+        log.warning("--program only applies to --soundfont; ignored")
+    content = read_midi(args.midi)
+    parts = _parts(content, args.all_parts)
+    timing = _timing(content, args.stems)
+    rate = args.sample_rate
+    audio = _render_parts(parts, timing, args, rate)
+    if args.stems:
+        audio = _mix_with_stems(audio, args.stems, rate)
+    write_render(out_path, audio, rate)
+    source = args.plugin or args.soundfont or (args.instrument or DEFAULT_INSTRUMENT)
+    print(f"wrote {out_path} ({audio.shape[1] / rate:.1f} s at {rate} Hz; {len(parts)} part(s) with {source}"
+          f"{', ' + str(len(args.stems)) + ' stem(s)' if args.stems else ''})")
+    return 0
