@@ -40,7 +40,7 @@ def read(path: Path, fmt: str) -> list[tuple[str, bytes]]:
     f = _open(path, fmt)
     if f.tags is None:
         return []
-    return [(f"Vorbis comment {key}", value.encode("utf-8")) for key, value in list(f.tags)
+    return [(f"Vorbis comment {MARKER}", value.encode("utf-8")) for key, value in list(f.tags)
             if key.upper() == MARKER]
 
 

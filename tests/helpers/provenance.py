@@ -1,0 +1,56 @@
+"""Shared builders for the provenance tests: a sample record's fields, audio, and signed exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from app.core.provenance.record import ConsentRef, RecordFields, StemUse, TrainingWork, WorkContributor
+
+SR = 48000
+AUDIO_EXT = {"wav16": ".wav", "wav24": ".wav", "wav32f": ".wav", "flac": ".flac", "aiff": ".aiff", "mp3": ".mp3",
+             "ogg": ".ogg"}
+
+
+def works() -> tuple[TrainingWork, ...]:
+    return (
+        TrainingWork(1, "Morning Song", "a" * 64,
+                     (WorkContributor("Bo Diaz", "composer", 6000), WorkContributor("Cy Eng", "lyricist", 4000)),
+                     (ConsentRef(11, "Bo Diaz", "grant", "melody-model", "2026-01-02T10:00:00Z", "1" * 64),
+                      ConsentRef(12, "Cy Eng", "grant", "melody-model", "2026-01-03T11:00:00Z", "2" * 64))),
+        TrainingWork(2, "Evening Air", "b" * 64, (WorkContributor("Cy Eng", "composer", 10000),),
+                     (ConsentRef(13, "Cy Eng", "grant", "melody-model", "2026-01-04T12:00:00Z", "3" * 64),)),
+        TrainingWork(3, "Night Walk", "c" * 64,
+                     (WorkContributor("Dee Fox", "composer", 5000), WorkContributor("Bo Diaz", "arranger", 5000)),
+                     (ConsentRef(14, "Dee Fox", "grant", "melody-model", "2026-01-05T13:00:00Z", "4" * 64),)),
+    )
+
+
+def suggestion_fields(**over) -> RecordFields:
+    base = dict(kind="suggestion", title="Hook idea", model_id="model-7", model_fingerprint="f" * 64,
+                training_works=works(), credit_bp={1: 5000, 2: 3333, 3: 1667}, suggestion_ids=("s1",),
+                human_edited_notes=2, longest_copied_run=5)
+    base.update(over)
+    return RecordFields(**base)
+
+
+def mix_fields() -> RecordFields:
+    return suggestion_fields(kind="mix", title="Song mix", stems=(StemUse("drums", "d" * 64),
+                                                                  StemUse("bass", "e" * 64)))
+
+
+def tone(seconds: float = 1.0, *, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(SR * seconds)) / SR
+    left = 0.3 * np.sin(2 * np.pi * 220 * t) + 0.01 * rng.standard_normal(t.size)
+    right = 0.3 * np.sin(2 * np.pi * 330 * t)
+    return np.stack([left, right]).astype(np.float32)
+
+
+def export_one(identity, folder: Path, fmt: str, *, name: str = "out", fields: RecordFields | None = None,
+               seconds: float = 1.0, **kw):
+    from app.core.project.export import export_audio
+
+    return export_audio(tone(seconds), SR, folder / f"{name}{AUDIO_EXT[fmt]}", fields or suggestion_fields(),
+                        identity=identity, format=fmt, **kw)
