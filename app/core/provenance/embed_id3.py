@@ -6,6 +6,7 @@ players and tag editors show.
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 from app.core.errors import ProvenanceError
@@ -21,6 +22,36 @@ def _open(path: Path, fmt: str):
     else:
         from mutagen.mp3 import MP3 as cls
     return cls(str(path))
+
+
+def _info_chunk(title: str, artist: str, comment: str) -> bytes:
+    body = b"INFO"
+    for cid, text in ((b"INAM", title), (b"IART", artist), (b"ICMT", comment), (b"ISFT", "Accord")):
+        if text:
+            data = text.encode("utf-8") + b"\0"
+            body += cid + struct.pack("<I", len(data)) + data + (b"\0" if len(data) & 1 else b"")
+    return b"LIST" + struct.pack("<I", len(body)) + body
+
+
+def write_wav_info(path: Path, *, title: str, artist: str, comment: str) -> None:
+    """Replace the RIFF LIST/INFO chunk (INAM/IART/ICMT): the WAV fields ffprobe and Windows show.
+
+    ffprobe reads only PRIV frames from a WAV's ID3 chunk, so the readable basics go here as well.
+    """
+    data = path.read_bytes()
+    if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        return  # RF64/W64 and others: leave them alone, the ID3 fields still carry everything
+    out = bytearray(data[:12])
+    pos, end = 12, min(len(data), 8 + struct.unpack("<I", data[4:8])[0])
+    while pos + 8 <= end:
+        size = struct.unpack("<I", data[pos + 4:pos + 8])[0]
+        chunk = data[pos:pos + 8 + size + (size & 1)]
+        if not (chunk[:4] == b"LIST" and chunk[8:12] == b"INFO"):
+            out += chunk
+        pos += 8 + size + (size & 1)
+    out += _info_chunk(title, artist, comment)
+    out[4:8] = struct.pack("<I", len(out) - 8)
+    path.write_bytes(bytes(out))
 
 
 def write(path: Path, fmt: str, record: bytes, *, title: str, artist: str, comment: str) -> None:
@@ -45,6 +76,8 @@ def write(path: Path, fmt: str, record: bytes, *, title: str, artist: str, comme
     tags.add(COMM(encoding=3, lang="eng", desc="", text=[comment]))
     # ID3v2.4 with UTF-8 text: ffprobe, mutagen and players read it, and the JSON stays plain bytes.
     f.save()
+    if fmt == "wav":
+        write_wav_info(path, title=title, artist=artist, comment=comment)
 
 
 def read(path: Path, fmt: str) -> list[tuple[str, bytes]]:
