@@ -29,6 +29,9 @@ CHUNK_SECONDS = 15.0
 MAX_SECONDS = 20 * 60.0
 MIN_NOTE_SECONDS = 0.06
 FMIN_HZ, FMAX_HZ = 65.0, 2100.0  # C2..C7: voices and lead instruments
+# 4 pitch bins per semitone instead of pYIN's 10: notes are rounded to semitones anyway, and the Viterbi
+# decoding gets ~6x faster.
+PYIN_RESOLUTION = 0.25
 BACKENDS = ("auto", "pyin", "basic-pitch")
 
 
@@ -107,7 +110,7 @@ def _pyin_notes(y: np.ndarray, rate: int, progress: Progress, cancel: CancelToke
         if len(part) < FRAME:
             part = np.pad(part, (0, FRAME - len(part)))
         f0, voiced, _prob = librosa.pyin(part, fmin=FMIN_HZ, fmax=FMAX_HZ, sr=rate, frame_length=FRAME,
-                                         hop_length=HOP)
+                                         hop_length=HOP, resolution=PYIN_RESOLUTION)
         midi = np.where(voiced, librosa.hz_to_midi(np.where(np.isfinite(f0), f0, 1.0)), np.nan)
         frames.append(midi[: (min(len(y) - start, chunk) + HOP - 1) // HOP])
         progress((k + 1) / len(starts), f"transcribing {start / rate:.0f}–{(start + len(part)) / rate:.0f} s")
