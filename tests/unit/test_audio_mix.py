@@ -105,7 +105,7 @@ def test_render_into_a_transposed_device_buffer_matches_offline():
     state = MixState(tracks)
     reference = render_offline(state)
     device = np.zeros((256, 2), np.float32)  # what sounddevice hands the callback
-    scratch = np.empty(256, np.float32)
+    scratch = np.empty((2, 256), np.float32)
     got = []
     for start in range(0, state.length_frames, 256):
         render(state, device.T, start, scratch=scratch)

@@ -78,7 +78,7 @@ class AudioEngine:
         self.transport = Transport(sample_rate)
         self._mix = MixState(sample_rate=sample_rate)
         self._stream: Any = None
-        self._scratch = np.empty(max(_SCRATCH_FRAMES, blocksize), dtype=np.float32)
+        self._scratch = np.empty((2, max(_SCRATCH_FRAMES, blocksize)), dtype=np.float32)
         self._failure: str | None = None  # set by the stream's finished callback
         self._closing = False
         self.unavailable_reason: str | None = None

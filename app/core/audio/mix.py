@@ -68,8 +68,7 @@ class _Voice:
     samples: np.ndarray
     offset: int
     frames: int
-    left: float
-    right: float
+    gains: np.ndarray  # float32 (2, 1): left and right linear gain, broadcast over a block
 
 
 @dataclass(frozen=True)
@@ -93,7 +92,9 @@ class MixState:
                 continue
             g = db_to_linear(t.gain_db + self.master_gain_db)
             left, right = pan_gains(t.pan)
-            voices.append(_Voice(t.samples, t.offset_frames, int(t.samples.shape[1]), g * left, g * right))
+            gains = np.array([[g * left], [g * right]], dtype=np.float32)
+            gains.flags.writeable = False
+            voices.append(_Voice(t.samples, t.offset_frames, int(t.samples.shape[1]), gains))
         object.__setattr__(self, "_voices", tuple(voices))
 
     @property
@@ -117,28 +118,32 @@ class MixState:
 def render(state: MixState, out: np.ndarray, start_frame: int, *, scratch: np.ndarray | None = None) -> None:
     """Fill `out` (float32 (2, frames), any strides) with the mix of [start_frame, start_frame + frames).
 
-    `scratch` (float32, at least `frames` long) avoids the only allocation; the engine passes one.
+    `scratch` (float32 (2, n) with n >= frames) avoids the only allocation; the engine passes one. Two
+    numpy calls per audible track (both channels at once), whatever the block size.
     """
     frames = out.shape[1]
     out.fill(0.0)
     if frames == 0:
         return
-    if scratch is None or scratch.shape[0] < frames:
-        scratch = np.empty(frames, dtype=np.float32)
-    left_out, right_out = out[0], out[1]
+    if scratch is None or scratch.ndim != 2 or scratch.shape[1] < frames:
+        scratch = np.empty((2, frames), dtype=np.float32)
+    multiply, add = np.multiply, np.add
     for v in state._voices:
         a = start_frame - v.offset
         lo = a if a > 0 else 0
         hi = a + frames if a + frames < v.frames else v.frames
         if hi <= lo:
             continue
-        k = hi - lo
-        dst = lo - a
-        tmp = scratch[:k]
-        np.multiply(v.samples[0, lo:hi], v.left, out=tmp)
-        np.add(left_out[dst:dst + k], tmp, out=left_out[dst:dst + k])
-        np.multiply(v.samples[1, lo:hi], v.right, out=tmp)
-        np.add(right_out[dst:dst + k], tmp, out=right_out[dst:dst + k])
+        if lo == a and hi - lo == frames:  # the common case: the track covers the whole block
+            tmp = scratch[:, :frames] if scratch.shape[1] != frames else scratch
+            multiply(v.samples[:, lo:hi], v.gains, out=tmp)
+            add(out, tmp, out=out)
+        else:
+            k, dst = hi - lo, lo - a
+            tmp = scratch[:, :k]
+            multiply(v.samples[:, lo:hi], v.gains, out=tmp)
+            part = out[:, dst:dst + k]
+            add(part, tmp, out=part)
 
 
 def render_offline(state: MixState, *, start_frame: int = 0, frames: int | None = None,
@@ -152,7 +157,7 @@ def render_offline(state: MixState, *, start_frame: int = 0, frames: int | None 
     if frames < 0 or block < 1:
         raise ValueError("frames must be >= 0 and block >= 1")
     out = np.empty((2, frames), dtype=np.float32)
-    scratch = np.empty(block, dtype=np.float32)
+    scratch = np.empty((2, block), dtype=np.float32)
     for i in range(0, frames, block):
         j = min(frames, i + block)
         render(state, out[:, i:j], start_frame + i, scratch=scratch)
