@@ -44,7 +44,7 @@ def test_render_alone_follows_the_midi_tempo(suggestion, tmp_path, capsys):
     expected = [round(q * 60.0 / TEMPO * RATE) for q in (1.0, 3.0, 5.0)]
     found = onsets(audio[:, 0])
     assert len(found) == 3
-    assert all(abs(f - e) <= RATE // 1000 for f, e in zip(found, expected))
+    assert all(abs(f - e) <= RATE // 1000 for f, e in zip(found, expected, strict=True))
     assert audio.shape[0] >= round(6.5 * 0.6 * RATE)
 
 

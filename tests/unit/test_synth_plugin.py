@@ -28,7 +28,7 @@ def test_midi_messages_are_sorted_bytes_at_the_note_frames():
     assert msgs[0][0][2] == 127 and msgs[4][0][2] == 1
     times = [t for _, t in msgs]
     assert times == sorted(times)
-    for (data, t), q in zip(msgs[::2], (0.0, 1.0, 2.0)):
+    for (_, t), q in zip(msgs[::2], (0.0, 1.0, 2.0), strict=True):
         frame = round(grid.seconds(q) * SR)
         assert int(t * SR) == frame and round(t * SR) == frame  # truncating and rounding hosts agree
         assert t * SR - frame == pytest.approx(FRAME_NUDGE)

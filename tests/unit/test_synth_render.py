@@ -50,11 +50,11 @@ def cents(f: float, ref: float) -> float:
 def test_onsets_land_on_the_grid_within_1ms(name):
     grid = BeatGrid(tempo_bpm=97.0, time_signature=TimeSignature(3, 4), offset_seconds=0.1234)
     onsets_q = [0.0, 5.0, 10.25, 15.5]  # > 3 s apart at 97 BPM: each note has died out before the next
-    melody = Melody(tuple(Note(p, q, 0.5, v) for p, q, v in zip((40, 64, 79, 95), onsets_q, (127, 60, 100, 30))))
+    melody = Melody(tuple(Note(p, q, 0.5, v) for p, q, v in zip((40, 64, 79, 95), onsets_q, (127, 60, 100, 30), strict=True)))
     audio = render_melody(melody, grid, instrument=name, sample_rate=SR)
     found = detect_onsets(audio[0])
     assert len(found) == len(onsets_q)
-    for q, frame in zip(onsets_q, found):
+    for q, frame in zip(onsets_q, found, strict=True):
         expected = grid.seconds(q) * SR
         assert abs(frame - expected) / SR <= 0.001, (name, q, frame, expected)
         assert not np.any(audio[:, : round(grid.seconds(onsets_q[0]) * SR)]), "sound before the first note"

@@ -101,7 +101,7 @@ class Prerenderer:
         return (suggestion_id, settings.validated().digest(), content_digest(melody, grid, self.sample_rate))
 
     def submit(self, suggestion_id: str, melody: Melody, grid: Timing,
-               settings: RenderSettings = RenderSettings(),
+               settings: RenderSettings | None = None,
                on_ready: Callable[[cf.Future], None] | None = None) -> cf.Future:
         """Queue a render (or reuse a cached/in-flight one). The future yields a RenderedSuggestion.
 
@@ -109,7 +109,7 @@ class Prerenderer:
         """
         if self._closed:
             raise RuntimeError("the prerenderer is closed")
-        settings = settings.validated()
+        settings = (settings or RenderSettings()).validated()
         key = self.key(suggestion_id, melody, grid, settings)
         with self._lock:
             self._latest[suggestion_id] = key

@@ -76,7 +76,7 @@ def ensure_instrument(plugin: Any, path: str | os.PathLike | None = None) -> Non
     if not getattr(plugin, "is_instrument", False):
         name = getattr(plugin, "name", None) or type(plugin).__name__
         raise AccordError(f"{name} is an effect, not an instrument; choose an instrument plugin (a synth or "
-                          "sampler)", path=path)
+                          "sampler)", path=None if path is None else Path(path))
 
 
 def load_instrument(path: str | os.PathLike, *, parameter_values: Mapping[str, Any] | None = None,

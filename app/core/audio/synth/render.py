@@ -77,9 +77,9 @@ def soft_clip(mono: np.ndarray, knee: float = SOFT_CLIP_KNEE) -> np.ndarray:
 
 
 def render_notes_mono(notes: list[Note], grid: Timing, voice: Voice, sample_rate: int, total_frames: int,
-                      cache: TableCache | None = None) -> np.ndarray:
-    """Sum of every note's voice output, placed at its frame (unscaled, unclipped)."""
-    out = np.zeros(total_frames, dtype=np.float32)
+                      cache: TableCache | None = None, out: np.ndarray | None = None) -> np.ndarray:
+    """Sum of every note's voice output, placed at its frame (unscaled, unclipped), added into `out`."""
+    out = np.zeros(total_frames, dtype=np.float32) if out is None else out
     cache = {} if cache is None else cache
     for n in notes:
         start = note_frame(grid, n.onset, sample_rate)
@@ -103,9 +103,11 @@ def render_melody(melody: Melody | Iterable[Note], grid: Timing, *, instrument: 
     check_render_args(sample_rate, tail_seconds, gain_db)
     notes = check_notes(melody.notes if isinstance(melody, Melody) else melody)
     total = output_frames(notes, grid, sample_rate, tail_seconds)
-    mono = render_notes_mono(notes, grid, voice, sample_rate, total, cache)
+    stereo = np.zeros((2, total), dtype=np.float32)
+    mono = render_notes_mono(notes, grid, voice, sample_rate, total, cache, out=stereo[0])
     if gain_db:
         mono *= np.float32(10.0 ** (gain_db / 20.0))
-    mono = soft_clip(mono)
+    soft_clip(mono)
     # Centre-panned: equal in both channels, so the track's own pan control places it.
-    return np.stack([mono, mono.copy()])
+    stereo[1] = mono
+    return stereo

@@ -166,7 +166,7 @@ class SoundFontPlayer:
             events.append((end, 0, n.pitch, 0))
         events.sort()
         out = np.zeros((total, 2), dtype=np.float32)  # tinysoundfont writes interleaved stereo
-        view = memoryview(out.reshape(-1)).cast("B")
+        view = memoryview(out.reshape(-1).data).cast("B")
         frame_bytes = 2 * 4
         channel = 0
         with self._lock:

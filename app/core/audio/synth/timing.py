@@ -39,7 +39,7 @@ class TempoMapTiming:
             if not (q >= 0.0 and 1.0 <= bpm <= 1000.0):
                 raise AccordError(f"tempo {bpm:g} BPM at quarter {q:g} is outside 1–1000 BPM")
         starts = [0.0]
-        for (q0, bpm0), (q1, _) in zip(self.changes, self.changes[1:]):
+        for (q0, bpm0), (q1, _) in zip(self.changes, self.changes[1:], strict=False):
             starts.append(starts[-1] + (q1 - q0) * 60.0 / bpm0)
         object.__setattr__(self, "_starts", tuple(starts))
 
