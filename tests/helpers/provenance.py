@@ -54,3 +54,37 @@ def export_one(identity, folder: Path, fmt: str, *, name: str = "out", fields: R
 
     return export_audio(tone(seconds), SR, folder / f"{name}{AUDIO_EXT[fmt]}", fields or suggestion_fields(),
                         identity=identity, format=fmt, **kw)
+
+
+def suggestion_json(sid: str = "s1", credit=((1, 7000), (2, 3000))) -> dict:
+    """A suggestion as a project stores it (JSON), with the keys docs/provenance.md lists."""
+    from app.core.music import Melody, Note
+
+    melody = Melody((Note(67, 0, 1), Note(69, 1, 1), Note(71, 2, 1), Note(72, 3, 1)))
+    return {
+        "id": sid, "kept": True, "name": f"Hook {sid}", "melody": melody.to_json(), "instrument": None,
+        "model": {"id": "model-7", "fingerprint": "f" * 64},
+        "credit": [{"work_id": w, "bp": bp} for w, bp in credit],
+        "works": [{"id": w.id, "title": w.title, "sha256": w.sha256,
+                   "contributors": [{"name": c.name, "role": c.role, "split_bp": c.split_bp} for c in w.contributors],
+                   "consent": [{"entry_id": c.entry_id, "contributor": c.contributor, "action": c.action, "use": c.use,
+                                "recorded_at": c.recorded_at, "entry_hash": c.entry_hash} for c in w.consent]}
+                  for w in works()],
+        "human_edited_notes": 1, "longest_copied_run": 4,
+    }
+
+
+def make_project(folder: Path, *, seconds: float = 1.0):
+    """A small project on disk: two 16-bit WAV stems and one kept suggestion on a track."""
+    import soundfile as sf
+
+    from app.core.project.model import Project, StemRef
+
+    folder.mkdir(parents=True, exist_ok=True)
+    stems = []
+    for i, name in enumerate(("drums", "bass")):
+        path = folder / f"{name}.wav"
+        sf.write(str(path), tone(seconds, seed=i).T, SR, subtype="PCM_16")
+        stems.append(StemRef(name, path))
+    return Project(name="Test Song", path=folder / "song.accord", stems=stems, tempo_bpm=120.0,
+                   suggestions=[suggestion_json()], tracks=[{"suggestion_id": "s1", "gain_db": -3.0}])

@@ -1,0 +1,105 @@
+"""`accord identity`, `accord export` and `accord verify` end to end (exit codes, --json)."""
+
+from __future__ import annotations
+
+import json
+
+import mutagen
+import pytest
+
+from app.cli.main import main
+from app.core.project.store import save_project
+from app.core.provenance.identity import create_identity
+from tests.helpers.provenance import export_one, make_project
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_identity_commands(capsys, tmp_path):
+    code, _, err = run(capsys, "identity", "show")
+    assert code == 2 and "no signing identity" in err
+    code, out, _ = run(capsys, "identity", "create", "--name", "Ada", "--contact", "ada@example.org")
+    assert code == 0 and "key id" in out
+    code, _, err = run(capsys, "identity", "create", "--name", "Ada")
+    assert code == 2 and "already exists" in err
+    code, out, _ = run(capsys, "identity", "show")
+    assert code == 0 and "ada@example.org" in out
+    code, out, _ = run(capsys, "identity", "export-public", "-o", str(tmp_path / "ada.pem"))
+    assert code == 0 and (tmp_path / "ada.pem").read_text().startswith("-----BEGIN PUBLIC KEY-----")
+    other = create_identity(tmp_path / "bo-keys", "Bo")
+    from app.core.provenance.identity import export_public_key
+
+    export_public_key(other.public, tmp_path / "bo.json")
+    code, out, _ = run(capsys, "identity", "trust", str(tmp_path / "bo.json"))
+    assert code == 0 and other.key_id in out
+    code, out, _ = run(capsys, "identity", "list-trusted")
+    assert code == 0 and "Bo" in out and "Ada (you)" in out
+    code, out, _ = run(capsys, "identity", "untrust", other.key_id[:20])
+    assert code == 0
+    assert "Bo" not in run(capsys, "identity", "list-trusted")[1]
+
+
+def test_export_then_verify(capsys, tmp_path, accord_home):
+    project = make_project(tmp_path / "song")
+    save_project(project, project.path)
+    out = tmp_path / "exports" / "mix.flac"
+    code, text, err = run(capsys, "export", str(project.path), "-o", str(out))
+    assert code == 0, err
+    assert "credit: " in text and out.exists() and (out.parent / "mix.credits.csv").exists()
+    code, text, _ = run(capsys, "verify", str(out))
+    assert code == 0 and f"{out}: verified" in text and "share: Cy Eng" in text and "AI content: yes" in text
+    code, text, err = run(capsys, "export", str(project.path), "--what", "suggestion", "s1", "--format", "midi",
+                          "-o", str(tmp_path / "exports" / "hook.mid"))
+    assert code == 0, err
+    code, text, err = run(capsys, "export", str(project.path), "--what", "stems", "--format", "wav16",
+                          "-o", str(tmp_path / "stems"))
+    assert code == 0, err
+    files = sorted((tmp_path / "stems").glob("*.wav"))
+    assert len(files) == 3
+    code, text, _ = run(capsys, "verify", "--json", *map(str, files), str(tmp_path / "exports" / "hook.mid"))
+    data = json.loads(text)
+    assert code == 0 and data["allVerified"] and {r["status"] for r in data["results"]} == {"verified"}
+    code, _, err = run(capsys, "export", str(project.path), "--what", "suggestion", "-o", str(tmp_path / "x.wav"))
+    assert code == 2 and "suggestion ID" in err
+
+
+@pytest.fixture
+def signed(tmp_path):
+    from app.core.home import AccordHome
+
+    me = create_identity(AccordHome.resolve().keys_dir, "Ada")
+    return export_one(me, tmp_path, "wav16").path
+
+
+def test_verify_exit_codes(capsys, tmp_path, signed):
+    assert run(capsys, "verify", str(signed))[0] == 0
+    stripped = tmp_path / "stripped.wav"
+    stripped.write_bytes(signed.read_bytes())
+    mutagen.File(str(stripped)).delete()
+    code, text, _ = run(capsys, "verify", str(signed), str(stripped))
+    assert code == 1 and "no-provenance" in text
+    (tmp_path / "junk.mp3").write_bytes(b"\x00" * 10)
+    code, text, _ = run(capsys, "verify", "--json", str(signed), str(tmp_path / "missing.flac"))
+    data = json.loads(text)
+    assert code == 2 and not data["allVerified"]
+    assert [r["status"] for r in data["results"]] == ["verified", "error"]
+    assert "not found" in data["results"][1]["reason"]
+
+
+def test_verify_unknown_signer_and_c2pa(capsys, tmp_path, signed):
+    stranger = create_identity(tmp_path / "stranger", "Mallory")
+    theirs = export_one(stranger, tmp_path, "flac", name="theirs").path
+    code, text, _ = run(capsys, "verify", str(theirs))
+    assert code == 1 and "unknown-signer" in text and "Mallory" in text
+    from app.core.home import AccordHome
+
+    keys = AccordHome.resolve().keys_dir
+    from app.core.provenance.identity import load_identity
+
+    with_c2pa = export_one(load_identity(keys), tmp_path, "mp3", name="c", c2pa_keys_dir=keys).path
+    code, text, _ = run(capsys, "verify", "--c2pa", str(with_c2pa))
+    assert code == 0 and "C2PA: Trusted" in text

@@ -1,0 +1,126 @@
+"""Project export: the mix, stems + suggestion tracks, a suggestion alone (audio and MIDI), the credit
+statement and the catalogue's export log."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from app.core.catalogue.store import Catalogue
+from app.core.errors import ProvenanceError
+from app.core.project.export import export_project
+from app.core.provenance.canonical import canonical_bytes
+from app.core.provenance.identity import TrustList, create_identity
+from app.core.provenance.record import COMPOSITE_TRAINED, DIGITAL_CAPTURE, TRAINED, contributor_shares
+from app.core.provenance.verify import VERIFIED, verify_file
+from app.core.tasks import Cancelled, CancelToken
+from tests.helpers.provenance import make_project, works
+
+
+@pytest.fixture
+def me(tmp_path):
+    return create_identity(tmp_path / "keys", "Ada")
+
+
+@pytest.fixture
+def trust(me, tmp_path):
+    return TrustList.load(tmp_path / "keys")
+
+
+@pytest.fixture
+def project(tmp_path):
+    return make_project(tmp_path / "song")
+
+
+def test_mix_export_is_composite_lists_stems_and_is_logged(project, me, trust, tmp_path):
+    with Catalogue.open(tmp_path / "cat.sqlite") as cat:
+        progress = []
+        [result] = export_project(project, what="mix", format="wav24", out=tmp_path / "out" / "mix.wav",
+                                  identity=me, catalogue=cat, progress=lambda f, t="": progress.append(f))
+        log = cat.exports()
+    rec = result.record
+    assert verify_file(result.path, trust).status == VERIFIED
+    assert rec["kind"] == "mix" and rec["digitalSourceType"] == COMPOSITE_TRAINED and rec["aiContent"]
+    assert [s["name"] for s in rec["stems"]] == ["drums", "bass"] and all(len(s["sha256"]) == 64 for s in rec["stems"])
+    assert rec["suggestions"] == ["s1"] and rec["humanEditedNotes"] == 1 and rec["longestCopiedRun"] == 4
+    assert rec["credit"] == [{"workId": 1, "bp": 7000}, {"workId": 2, "bp": 3000}]
+    assert progress[-1] == 1.0 and progress == sorted(progress)
+    assert len(log) == 1 and log[0]["content_sha256"] == result.content_sha256
+    assert log[0]["record_json"] == canonical_bytes(rec).decode() and log[0]["file_name"].endswith("mix.wav")
+
+
+def test_credit_statement_numbers_equal_the_suggestions_credit(project, me, tmp_path):
+    [result] = export_project(project, what="suggestion", suggestion_id="s1", format="flac",
+                              out=tmp_path / "out" / "hook.flac", identity=me)
+    expected = contributor_shares(works(), {1: 7000, 2: 3000})
+    assert result.record["contributorShares"] == expected
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "hook.credits.csv").read_text())))
+    people = {r["name"]: int(r["basis_points"]) for r in rows if r["section"] == "contributor"}
+    assert people == {s["name"]: s["bp"] for s in expected} and sum(people.values()) == 10000
+    per_work = {int(r["work_id"]): int(r["basis_points"]) for r in rows if r["section"] == "work"}
+    assert per_work == {1: 7000, 2: 3000}
+    html = (tmp_path / "out" / "hook.credits.html").read_text()
+    for s in expected:
+        assert s["name"] in html and f"{s['bp'] // 100}.{s['bp'] % 100:02d}%" in html
+
+
+def test_stems_export_marks_human_stems_and_the_suggestion_track(project, me, trust, tmp_path):
+    results = export_project(project, what="stems", format="wav16", out=tmp_path / "stems", identity=me)
+    by_name = {r.path.name: r.record for r in results}
+    assert set(by_name) == {"drums.wav", "bass.wav", "Hook s1.wav"}
+    for name in ("drums.wav", "bass.wav"):
+        assert by_name[name]["aiContent"] is False and by_name[name]["digitalSourceType"] == DIGITAL_CAPTURE
+        assert by_name[name]["contributorShares"] == [] and by_name[name]["model"] is None
+    assert by_name["Hook s1.wav"]["digitalSourceType"] == TRAINED
+    assert all(verify_file(r.path, trust).status == VERIFIED for r in results)
+    assert not (tmp_path / "stems" / "drums.credits.html").exists()
+    assert (tmp_path / "stems" / "Hook s1.credits.html").exists()
+
+
+def test_suggestion_alone_as_midi(project, me, trust, tmp_path):
+    import pretty_midi
+
+    [result] = export_project(project, what="suggestion", suggestion_id="s1", format="midi",
+                              out=tmp_path / "hook.mid", identity=me)
+    assert verify_file(result.path, trust).status == VERIFIED
+    pm = pretty_midi.PrettyMIDI(str(result.path))
+    assert [n.pitch for n in pm.instruments[0].notes] == [67, 69, 71, 72]
+    assert pm.get_tempo_changes()[1][0] == pytest.approx(120.0)
+    assert result.record["content"]["method"] == "midi-events-v1"
+
+
+def test_model_manifest_lists_every_training_work(project, me, tmp_path):
+    manifest = {"model_id": "model-7", "fingerprint": "f" * 64,
+                "training_works": [{"id": w.id, "title": w.title, "sha256": w.sha256} for w in works()]}
+    project.suggestions[0].pop("works")
+    [result] = export_project(project, what="suggestion", suggestion_id="s1", format="ogg",
+                              out=tmp_path / "hook.ogg", identity=me, model_manifest=manifest)
+    assert [w["id"] for w in result.record["trainingWorks"]] == [1, 2, 3]
+
+
+def test_bad_requests_are_clear_errors(project, me, tmp_path):
+    with pytest.raises(ProvenanceError, match="no suggestion"):
+        export_project(project, what="suggestion", suggestion_id="zz", out=tmp_path / "x.wav", identity=me)
+    with pytest.raises(ProvenanceError, match="audio format"):
+        export_project(project, what="mix", format="midi", out=tmp_path / "x.mid", identity=me)
+    with pytest.raises(ProvenanceError, match="cannot export"):
+        export_project(project, what="everything", out=tmp_path / "x.wav", identity=me)
+    project.suggestions[0].pop("works")
+    with pytest.raises(ProvenanceError, match="training works are unknown"):
+        export_project(project, what="mix", out=tmp_path / "x.wav", identity=me)
+    assert not list(tmp_path.glob("x.*"))
+
+
+def test_cancel_leaves_no_file(project, me, tmp_path):
+    token = CancelToken()
+
+    def progress(fraction, text=""):
+        if fraction > 0.5:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        export_project(project, what="mix", out=tmp_path / "out" / "mix.flac", format="flac", identity=me,
+                       progress=progress, cancel=token)
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [] if (tmp_path / "out").exists() else True
