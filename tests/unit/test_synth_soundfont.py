@@ -91,3 +91,18 @@ def test_bundled_pretty_midi_soundfont_is_found_when_installed():
     if not bundled.is_file():
         pytest.skip("this pretty_midi wheel ships no TimGM6mb.sf2")
     assert any(p.resolve() == bundled.resolve() for p in find_soundfonts()) or find_soundfonts()
+
+
+@needs_tsf
+@needs_sf2
+def test_programs_are_level_matched_to_the_builtin_voices():
+    melody = Melody(tuple(Note(60 + (i * 5) % 14, i * 0.5, 0.45, 100) for i in range(16)))
+    matched = SoundFontPlayer(sample_rate=SR)
+    raw = SoundFontPlayer(sample_rate=SR, level_match=False)
+
+    def rms_db(x):
+        return 20 * np.log10(np.sqrt(np.mean(x.astype(np.float64) ** 2)))
+
+    raw_levels = [rms_db(raw.render(melody, BeatGrid(120.0), program=p)) for p in (0, 73)]
+    levels = [rms_db(matched.render(melody, BeatGrid(120.0), program=p)) for p in (0, 73)]
+    assert abs(levels[0] - levels[1]) < 4.0 < abs(raw_levels[0] - raw_levels[1])

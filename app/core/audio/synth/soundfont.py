@@ -21,7 +21,7 @@ import numpy as np
 from app.core.audio.synth.render import check_notes, check_render_args, output_frames, soft_clip
 from app.core.audio.synth.timing import Timing, note_frame
 from app.core.errors import AccordError
-from app.core.music import Melody, Note
+from app.core.music import BeatGrid, Melody, Note
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,8 @@ SYSTEM_SOUNDFONT_DIRS = (
 SOUNDFONT_SUFFIXES = (".sf2", ".sf3")
 # Small, well-known GM banks are tried first; any other SoundFont found comes after them.
 PREFERRED_NAMES = ("TimGM6mb.sf2", "FluidR3_GM.sf2", "MuseScore_General.sf3", "default-GM.sf2")
-DEFAULT_SOUNDFONT_GAIN_DB = 8.0  # GM banks are mixed for 16 channels; one melody needs more level
+MAX_LEVEL_MATCH_DB = 18.0
+REFERENCE_PHRASE = (60, 64, 67, 72, 67, 64, 60, 55)  # C major arpeggio around middle C, eighth notes
 MAX_SOUNDFONT_BYTES = 2 * 1024**3
 FLUSH_SECONDS = 0.05
 INSTALL_HINT = "install it with: .venv/bin/pip install --no-deps tinysoundfont"
@@ -120,7 +121,7 @@ class SoundFontPlayer:
     """One loaded SoundFont at one sample rate. Thread-safe: renders are serialised by a lock."""
 
     def __init__(self, path: str | os.PathLike | None = None, *, sample_rate: int = 48000,
-                 gain_db: float = DEFAULT_SOUNDFONT_GAIN_DB) -> None:
+                 level_match: bool = True) -> None:
         tsf = _import_tinysoundfont()
         if path is None:
             found = default_soundfont()
@@ -130,10 +131,12 @@ class SoundFontPlayer:
             path = found
         self.path = Path(path)
         _check_soundfont_file(self.path)
-        check_render_args(sample_rate, 0.0, gain_db)
+        check_render_args(sample_rate, 0.0, 0.0)
         self.sample_rate = sample_rate
+        self.level_match = level_match
         self._lock = threading.Lock()
-        self._synth = tsf.Synth(gain=gain_db, samplerate=sample_rate)
+        self._program_gain_db: dict[int, float] = {}
+        self._synth = tsf.Synth(gain=0.0, samplerate=sample_rate)
         try:
             self._sfid = self._synth.sfload(str(self.path))
         except (RuntimeError, ValueError, MemoryError, tsf.SoundFontException) as exc:
@@ -149,15 +152,9 @@ class SoundFontPlayer:
             log.warning("%s has no GM program %d; using program 0", self.path.name, program)
             self._synth.program_select(channel, self._sfid, 0, 0)
 
-    def render(self, melody: Melody | Iterable[Note], grid: Timing, *, program: int = 0,
-               tail_seconds: float = 1.0, gain_db: float = 0.0) -> np.ndarray:
-        """float32 (2, n): the notes on the grid with GM `program` (0–127), plus `tail_seconds`."""
-        if not (isinstance(program, int) and 0 <= program <= 127):
-            raise AccordError(f"GM program {program!r} is outside 0–127")
-        check_render_args(self.sample_rate, tail_seconds, gain_db)
-        notes = check_notes(melody.notes if isinstance(melody, Melody) else melody)
+    def _render_raw(self, notes: list[Note], grid: Timing, program: int, total: int) -> np.ndarray:
+        """Unscaled (2, total) output; the caller holds the lock."""
         sr = self.sample_rate
-        total = output_frames(notes, grid, sr, tail_seconds)
         events: list[tuple[int, int, int, int]] = []  # (frame, 0 = off / 1 = on, pitch, velocity)
         for n in notes:
             start = note_frame(grid, n.onset, sr)
@@ -169,29 +166,65 @@ class SoundFontPlayer:
         view = memoryview(out.reshape(-1).data).cast("B")
         frame_bytes = 2 * 4
         channel = 0
+        # tinysoundfont's reset still fades voices out over ~10 ms: run that fade into a scratch buffer
+        # so no tail of the previous render leaks into this one.
+        self._synth.soundfonts[self._sfid].reset()
+        self._synth.generate_simple(int(FLUSH_SECONDS * sr))
+        self._select(channel, program)
+        cursor = 0
+        for frame, kind, pitch, velocity in events:
+            frame = min(frame, total)
+            if frame > cursor:
+                self._synth.generate_simple(frame - cursor, buffer=view[cursor * frame_bytes:frame * frame_bytes])
+                cursor = frame
+            if kind == 1:
+                self._synth.noteon(channel, pitch, velocity)
+            else:
+                self._synth.noteoff(channel, pitch)
+        if total > cursor:
+            self._synth.generate_simple(total - cursor, buffer=view[cursor * frame_bytes:])
+        return np.ascontiguousarray(out.T)
+
+    def _level_gain_db(self, program: int) -> float:
+        """Gain that brings this program to the built-in voices' loudness on a reference phrase.
+
+        GM banks differ by 15 dB and more between programs; matching them once per program keeps A/B
+        comparisons about the melody, not the level. Caller holds the lock.
+        """
+        if not self.level_match:
+            return 0.0
+        cached = self._program_gain_db.get(program)
+        if cached is None:
+            from app.core.audio.synth.render import render_melody
+
+            phrase = [Note(p, i * 0.5, 0.45, 100) for i, p in enumerate(REFERENCE_PHRASE)]
+            grid = BeatGrid(120.0)
+            total = output_frames(phrase, grid, self.sample_rate, 0.5)
+            raw = self._render_raw(phrase, grid, program, total)
+            ref = render_melody(Melody(tuple(phrase)), grid, instrument="lead", sample_rate=self.sample_rate,
+                                tail_seconds=0.5)
+            measured = float(np.sqrt(np.mean(raw.astype(np.float64) ** 2)))
+            target = float(np.sqrt(np.mean(ref.astype(np.float64) ** 2)))
+            cached = 0.0 if measured <= 1e-9 else 20.0 * np.log10(target / measured)
+            cached = float(min(MAX_LEVEL_MATCH_DB, max(-MAX_LEVEL_MATCH_DB, cached)))
+            self._program_gain_db[program] = cached
+        return cached
+
+    def render(self, melody: Melody | Iterable[Note], grid: Timing, *, program: int = 0,
+               tail_seconds: float = 1.0, gain_db: float = 0.0) -> np.ndarray:
+        """float32 (2, n): the notes on the grid with GM `program` (0–127), plus `tail_seconds`."""
+        if not (isinstance(program, int) and 0 <= program <= 127):
+            raise AccordError(f"GM program {program!r} is outside 0–127")
+        check_render_args(self.sample_rate, tail_seconds, gain_db)
+        notes = check_notes(melody.notes if isinstance(melody, Melody) else melody)
+        total = output_frames(notes, grid, self.sample_rate, tail_seconds)
         with self._lock:
-            # tinysoundfont's reset still fades voices out over ~10 ms: run that fade into a scratch
-            # buffer so no tail of the previous render leaks into this one.
-            self._synth.soundfonts[self._sfid].reset()
-            self._synth.generate_simple(int(FLUSH_SECONDS * sr))
-            self._select(channel, program)
-            cursor = 0
-            for frame, kind, pitch, velocity in events:
-                frame = min(frame, total)
-                if frame > cursor:
-                    self._synth.generate_simple(frame - cursor, buffer=view[cursor * frame_bytes:frame * frame_bytes])
-                    cursor = frame
-                if kind == 1:
-                    self._synth.noteon(channel, pitch, velocity)
-                else:
-                    self._synth.noteoff(channel, pitch)
-            if total > cursor:
-                self._synth.generate_simple(total - cursor, buffer=view[cursor * frame_bytes:])
-        stereo = np.ascontiguousarray(out.T)
-        if gain_db:
-            stereo *= np.float32(10.0 ** (gain_db / 20.0))
+            level_db = self._level_gain_db(program)
+            stereo = self._render_raw(notes, grid, program, total)
         if not np.all(np.isfinite(stereo)):
             raise AccordError("the SoundFont produced invalid samples", path=self.path)
+        if gain_db or level_db:
+            stereo *= np.float32(10.0 ** ((gain_db + level_db) / 20.0))
         for ch in stereo:
             soft_clip(ch)
         return stereo
