@@ -129,3 +129,13 @@ def test_content_digest_and_settings_round_trip():
     assert RenderSettings.from_json(settings.to_json()).digest() == settings.digest()
     with pytest.raises(AccordError, match="program 300"):
         RenderSettings.from_json({"soundfont": "default", "program": 300})
+
+
+def test_ab_tracks_plug_into_a_project_mix_as_extra_tracks():
+    with Prerenderer(sample_rate=SR) as pr:
+        pr.submit("one", melody(11), GRID)
+        pr.submit("two", melody(12), GRID)
+        assert pr.wait(["one", "two"], timeout=30)
+        tracks = pr.ab_tracks(["one", "two", "never-submitted"], "two", suggestion_gain_db=-3.0)
+    assert [(t.name, t.mute, t.gain_db) for t in tracks] == [("suggestion:one", True, -3.0),
+                                                             ("suggestion:two", False, -3.0)]

@@ -185,20 +185,26 @@ class Prerenderer:
         with self._lock:
             return self._cache_bytes
 
-    def ab_state(self, stems: Sequence, suggestion_ids: Sequence[str], active: str | None, *,
-                 suggestion_gain_db: float = 0.0, master_gain_db: float = 0.0):
-        """A new MixState: the stems plus every ready suggestion, only `active` unmuted.
+    def ab_tracks(self, suggestion_ids: Sequence[str], active: str | None, *,
+                  suggestion_gain_db: float = 0.0) -> tuple:
+        """TrackMix objects for every *ready* suggestion, only `active` unmuted (the rest muted).
 
-        Suggestions still rendering are left out (they join the next state once ready), so the callback
-        never waits on a render. Swap the result into the engine to switch A/B.
+        Pass them as the project's extra tracks (`project.mixdown.mix_state_for(..., extra_tracks=)`).
+        Suggestions still rendering are left out, so the callback never waits on a render.
         """
-        from app.core.audio.mix import MixState
-
-        tracks = list(stems)
+        tracks = []
         for sid in suggestion_ids:
             rendered = self.ready(sid)
             if rendered is None:
                 log.debug("suggestion %s not rendered yet; left out of this mix", sid)
                 continue
             tracks.append(rendered.track(gain_db=suggestion_gain_db, mute=sid != active))
-        return MixState(tuple(tracks), master_gain_db=master_gain_db, sample_rate=self.sample_rate)
+        return tuple(tracks)
+
+    def ab_state(self, stems: Sequence, suggestion_ids: Sequence[str], active: str | None, *,
+                 suggestion_gain_db: float = 0.0, master_gain_db: float = 0.0):
+        """A new MixState: the stems (TrackMix) plus `ab_tracks(...)`. Swap it into the engine to switch A/B."""
+        from app.core.audio.mix import MixState
+
+        tracks = tuple(stems) + self.ab_tracks(suggestion_ids, active, suggestion_gain_db=suggestion_gain_db)
+        return MixState(tracks, master_gain_db=master_gain_db, sample_rate=self.sample_rate)
