@@ -159,7 +159,7 @@ def _choose_backend(name: str) -> str:
         import basic_pitch  # noqa: F401
     except ImportError:
         if name == "basic-pitch":
-            raise ImportFailed("the basic-pitch transcriber is not installed",
+            raise ImportFailed("transcriber: the basic-pitch transcriber is not installed",
                                hint="pip install --no-deps basic-pitch onnxruntime pretty_midi mir_eval "
                                     "'resampy<0.4.3', or use --transcriber pyin") from None
         return "pyin"

@@ -49,7 +49,7 @@ def _describe(exc: sqlite3.Error) -> str:
     if "not a database" in text or "malformed" in text:
         return f"is damaged ({text})"
     if "I/O error" in text:
-        return f"could not be written ({text}); nothing was changed"
+        return f"could not be written ({text}: the disk may be full or failing); nothing was changed"
     return text
 
 
