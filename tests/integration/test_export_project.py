@@ -124,3 +124,23 @@ def test_cancel_leaves_no_file(project, me, tmp_path):
         export_project(project, what="mix", out=tmp_path / "out" / "mix.flac", format="flac", identity=me,
                        progress=progress, cancel=token)
     assert [p.name for p in (tmp_path / "out").iterdir()] == [] if (tmp_path / "out").exists() else True
+
+
+def test_model_suggestion_json_credit_equals_credit_basis_points(project, me, tmp_path):
+    from app.core.model.credit import Suggestion, credit_basis_points
+    from app.core.music import Melody, Note
+
+    s = Suggestion(id="m1", mode="continue", notes=Melody((Note(60, 0, 1), Note(62, 1, 1))), seed=3, settings={},
+                   credit={1: 0.41, 2: 0.2, 3: 0.19}, per_note_credit=[], uniform_share=0.15, piece_share=0.05,
+                   longest_copied_run={"cpitch": 3, "cpint": 6}, contributors={}, model_id="model-7",
+                   model_fingerprint="f" * 64)
+    entry = {**s.to_json(), "kept": True, "works": project.suggestions[0]["works"]}
+    project.suggestions.append(entry)
+    [result] = export_project(project, what="suggestion", suggestion_id="m1", format="wav16",
+                              out=tmp_path / "m1.wav", identity=me)
+    rec = result.record
+    assert {c["workId"]: c["bp"] for c in rec["credit"]} == credit_basis_points(s)
+    assert rec["longestCopiedRun"] == 6 and rec["model"]["id"] == "model-7"
+    assert sum(x["bp"] for x in rec["contributorShares"]) == 10000
+    attributed = {w: bp for w, bp in credit_basis_points(s).items() if w != 0}
+    assert rec["contributorShares"] == contributor_shares(works(), attributed)

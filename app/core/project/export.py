@@ -275,7 +275,9 @@ def _safe_name(text: str) -> str:
 def _melody_of(entry: dict[str, Any], where: str):
     from app.core.music import Melody
 
-    data = entry.get("melody") or ({"notes": entry["notes"]} if "notes" in entry else None)
+    data = entry.get("melody")
+    if data is None and "notes" in entry:  # the model's Suggestion.to_json keeps Melody.to_json under "notes"
+        data = entry["notes"] if isinstance(entry["notes"], dict) else {"notes": entry["notes"]}
     if data is None:
         raise ProvenanceError(f"{where} has no melody to export")
     try:
@@ -327,7 +329,7 @@ def _fields_for(kind: str, title: str, provs: list[dict[str, Any]], stems: tuple
             works.setdefault(w.id, w)
     credits = [p["credit"] for p in provs if p["credit"]]
     credit = credits[0] if len(credits) == 1 else combine_credits(credits) if credits else {}
-    missing = sorted(set(credit) - set(works))
+    missing = sorted(set(credit) - set(works) - {0})  # 0: the unattributed share
     if missing:
         raise ProvenanceError(f"the suggestion credits work(s) {missing} but the model's training works are "
                               "unknown", hint="give the model manifest (or keep the works in the suggestion)")

@@ -13,6 +13,7 @@ from typing import Any
 
 from app.core.errors import ProvenanceError
 from app.core.provenance.record import (
+    UNATTRIBUTED,
     ConsentRef,
     TrainingWork,
     WorkContributor,
@@ -77,6 +78,16 @@ def manifest_model(manifest: Mapping[str, Any] | Any) -> tuple[str | None, str |
             training_works(works))
 
 
+def credit_from_shares(shares: Mapping[Any, float], *, unattributed: float = 0.0) -> dict[int, int]:
+    """Basis points from the model's float shares (work id -> share) plus the unattributed share (key 0),
+    by largest remainder, as the model's `credit_basis_points` does."""
+    weights = {int(k): Fraction(float(v)) for k, v in shares.items() if float(v) > 0 and int(k) != UNATTRIBUTED}
+    rest = float(unattributed) + sum(float(v) for k, v in shares.items() if int(k) == UNATTRIBUTED)
+    if rest > 0:
+        weights[UNATTRIBUTED] = Fraction(rest)
+    return dict(largest_remainder(weights))
+
+
 def credit_map(credit: Any) -> dict[int, int]:
     """Per-work credit in basis points from {id: bp}, [{work_id, bp}] or [(id, bp)]."""
     out: dict[int, int] = {}
@@ -98,13 +109,13 @@ def credit_map(credit: Any) -> dict[int, int]:
 
 def combine_credits(credits: Sequence[Mapping[int, int]]) -> dict[int, int]:
     """Credit of a mix holding several suggestions: each suggestion weighs the same; total 10000 bp."""
-    weights: dict[str, Fraction] = {}
+    weights: dict[int, Fraction] = {}
     for credit in credits:
         total = sum(credit.values())
         for wid, bp in credit.items():
             if total > 0 and bp > 0:
-                weights[str(wid)] = weights.get(str(wid), Fraction(0)) + Fraction(bp, total)
-    return {int(k): v for k, v in largest_remainder(weights).items()}
+                weights[wid] = weights.get(wid, Fraction(0)) + Fraction(bp, total)
+    return dict(largest_remainder(weights))
 
 
 def suggestion_provenance(s: Mapping[str, Any]) -> dict[str, Any]:
@@ -112,12 +123,24 @@ def suggestion_provenance(s: Mapping[str, Any]) -> dict[str, Any]:
     model = _get(s, "model", default={}) or {}
     edited = _get(s, "human_edited_notes", "humanEditedNotes", "edited_notes", default=0)
     works = _get(s, "training_works", "trainingWorks", "works", default=()) or ()
+    raw_credit = _get(s, "credit_bp", "creditBp")
+    if raw_credit is not None:
+        credit = credit_map(raw_credit)
+    else:
+        shares = _get(s, "credit", default={}) or {}
+        floats = isinstance(shares, Mapping) and any(isinstance(v, float) for v in shares.values())
+        credit = (credit_from_shares(shares, unattributed=float(_get(s, "uniform_share", default=0.0))
+                                     + float(_get(s, "piece_share", default=0.0)))
+                  if floats else credit_map(shares))
+    run = _get(s, "longest_copied_run", "longestCopiedRun")
+    if isinstance(run, Mapping):  # the model reports one run per viewpoint: the record keeps the longest
+        run = max((v for v in run.values() if isinstance(v, int)), default=None)
     return {
         "id": str(_get(s, "id", default="")),
         "model_id": _get(s, "model_id", "modelId", default=_get(model, "id", "model_id")),
         "model_fingerprint": _get(s, "model_fingerprint", "fingerprint", default=_get(model, "fingerprint")),
-        "credit": credit_map(_get(s, "credit_bp", "credit", "creditBp")),
+        "credit": credit,
         "works": training_works(works),
         "human_edited_notes": len(edited) if isinstance(edited, list) else int(edited or 0),
-        "longest_copied_run": _get(s, "longest_copied_run", "longestCopiedRun"),
+        "longest_copied_run": run if isinstance(run, int) else None,
     }

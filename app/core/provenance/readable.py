@@ -28,6 +28,7 @@ def describe_record(record: Mapping[str, Any]) -> list[str]:
         if len(works) > 20:
             lines.append(f"  … and {len(works) - 20} more")
     titles = {w.get("id"): w.get("title") for w in works}
+    titles.setdefault(0, "(unattributed: no single work; given to no contributor)")
     for c in record.get("credit") or []:
         lines.append(f"credit: {_pct(c.get('bp'))} to work #{c.get('workId')} {titles.get(c.get('workId'), '')}")
     for s in record.get("contributorShares") or []:

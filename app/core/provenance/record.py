@@ -27,6 +27,9 @@ COMPOSITE_TRAINED = IPTC + "compositeWithTrainedAlgorithmicMedia"
 DIGITAL_CAPTURE = IPTC + "digitalCapture"
 COMPOSITE_CAPTURE = IPTC + "compositeCapture"
 TOTAL_BP = 10_000
+# Credit key for the part of a suggestion no training work explains (the model's escape to uniform and the
+# piece's own material): listed in `credit`, given to no contributor.
+UNATTRIBUTED = 0
 KINDS = ("mix", "suggestion", "stem", "render")
 
 
@@ -70,7 +73,8 @@ class RecordFields:
     """Everything a record says about one exported file, as plain values.
 
     `credit_bp` maps training work id -> the suggestion's credit for it in basis points (for a mix with
-    several suggestions, the caller combines them). Works in `credit_bp` must be in `training_works`.
+    several suggestions, the caller combines them), with key 0 (UNATTRIBUTED) for the share no work
+    explains. Other works in `credit_bp` must be in `training_works`.
     """
 
     kind: str
@@ -91,8 +95,11 @@ class RecordFields:
         return bool(self.suggestion_ids or self.model_id or self.credit_bp or any(s.ai_content for s in self.stems))
 
 
-def largest_remainder(weights: Mapping[str, Fraction], total: int = TOTAL_BP) -> dict[str, int]:
-    """Integer shares summing to `total`, proportional to `weights` (Hamilton's method; ties by name)."""
+def largest_remainder(weights: Mapping[Any, Fraction], total: int = TOTAL_BP) -> dict[Any, int]:
+    """Integer shares summing to `total`, proportional to `weights` (Hamilton's method; ties by key).
+
+    Keys are all names (str) or all work ids (int); ties go to the smaller key, as in the model's
+    `credit_basis_points`, so both give the same numbers."""
     positive = {k: Fraction(v) for k, v in weights.items() if v > 0}
     whole = sum(positive.values(), Fraction(0))
     if whole == 0:
@@ -112,6 +119,8 @@ def contributor_shares(works: Sequence[TrainingWork], credit_bp: Mapping[int, in
     weights: dict[str, Fraction] = {}
     roles: dict[str, set[str]] = {}
     for work_id, bp in credit_bp.items():
+        if work_id == UNATTRIBUTED:
+            continue
         work = by_id.get(work_id)
         if work is None:
             raise ProvenanceError(f"credit names work {work_id}, which is not among the training works")

@@ -16,6 +16,9 @@ from typing import Any
 from app.core.fsutil import atomic_write_text
 
 
+UNATTRIBUTED_TITLE = "(unattributed: no single work; given to no contributor)"
+
+
 def percent(bp: int) -> str:
     return f"{bp // 100}.{bp % 100:02d}%"
 
@@ -27,6 +30,7 @@ def statement_csv(record: Mapping[str, Any]) -> str:
     for s in record.get("contributorShares") or []:
         w.writerow(["contributor", s["name"], ";".join(s.get("roles") or []), "", "", s["bp"], percent(s["bp"])])
     titles = {w_["id"]: w_.get("title", "") for w_ in record.get("trainingWorks") or []}
+    titles.setdefault(0, UNATTRIBUTED_TITLE)
     for c in record.get("credit") or []:
         w.writerow(["work", "", "", c["workId"], titles.get(c["workId"], ""), c["bp"], percent(c["bp"])])
     return buf.getvalue()
@@ -42,6 +46,7 @@ def statement_html(record: Mapping[str, Any], *, file_name: str = "") -> str:
     signer = record.get("signer") or {}
     content = record.get("content") or {}
     titles = {w["id"]: w.get("title", "") for w in record.get("trainingWorks") or []}
+    titles.setdefault(0, UNATTRIBUTED_TITLE)
     shares = "".join(_row(s["name"], ", ".join(s.get("roles") or []), s["bp"], percent(s["bp"]))
                      for s in record.get("contributorShares") or [])
     works = "".join(_row(c["workId"], titles.get(c["workId"], ""), c["bp"], percent(c["bp"]))
