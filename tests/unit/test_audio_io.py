@@ -288,3 +288,50 @@ def test_write_refuses_unknown_types_and_bad_subtypes_naming_the_file(tmp_path):
     with pytest.raises(AudioFileError, match="shape"):
         encode_audio(tmp_path / "o.wav", np.zeros((3, 4, 5), np.float32), PROJECT_RATE)
     assert list(tmp_path.iterdir()) == []
+
+
+# ---- second decoder and fuzzing -----------------------------------------------------------------------
+
+def test_pedalboard_takes_over_lossy_files_soundfile_cannot_open(tmp_path, monkeypatch):
+    from app.core.audio import readers
+
+    sf.write(tmp_path / "song.ogg", np.stack([sine(440, 44100, 0.5)] * 2).T, 44100, format="OGG")
+    sf.write(tmp_path / "song.wav", sine(440, 44100, 0.5), 44100)
+
+    def refuse(path):
+        raise RuntimeError("Error opening: format not recognised")
+
+    monkeypatch.setattr(readers, "SoundfileReader", refuse)
+    audio = load_audio(tmp_path / "song.ogg")  # the real pedalboard decoder
+    assert audio.source_rate == 44100 and audio.source_format == "OGG"
+    assert np.abs(audio.samples).max() == pytest.approx(0.5, abs=0.05)
+    assert abs(audio.frames - PROJECT_RATE // 2) < 2000
+    assert "song.wav" in _error(tmp_path / "song.wav")  # no second chance for PCM formats
+
+
+@pytest.mark.parametrize("ext", ["wav", "flac", "ogg", "mp3", "aiff"])
+def test_damaged_files_only_ever_raise_audio_file_error(tmp_path, ext):
+    """Flip, cut and overwrite bytes of a real file: decode or a clear AudioFileError, nothing else."""
+    source = tmp_path / f"src.{ext}"
+    sf.write(source, np.stack([sine(440, 22050, 0.3)] * 2).T, 22050)
+    data = bytearray(source.read_bytes())
+    rng = np.random.default_rng(sum(map(ord, ext)))
+    for case in range(25):
+        damaged = bytearray(data)
+        kind = case % 3
+        if kind == 0:  # scribble over the header
+            at = int(rng.integers(0, min(64, len(damaged))))
+            damaged[at:at + 8] = rng.integers(0, 256, 8, dtype=np.uint8).tobytes()
+        elif kind == 1:  # cut anywhere
+            damaged = damaged[: int(rng.integers(1, len(damaged)))]
+        else:  # random bytes anywhere
+            for at in rng.integers(0, len(damaged), 16):
+                damaged[at] = int(rng.integers(0, 256))
+        path = tmp_path / f"d{case}.{ext}"
+        path.write_bytes(bytes(damaged))
+        try:
+            audio = load_audio(path)
+        except AudioFileError as exc:
+            assert exc.path == path and str(exc).startswith(path.name)
+        else:
+            assert audio.samples.shape[0] == 2 and np.isfinite(audio.samples).all()
