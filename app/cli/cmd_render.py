@@ -10,17 +10,21 @@ import argparse
 import json
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from app.core.audio.synth.fx import PRESET_NAMES
 from app.core.audio.synth.instruments import DEFAULT_INSTRUMENT, INSTRUMENTS
-from app.core.audio.synth.render import soft_clip
+from app.core.audio.synth.render import MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, soft_clip
 from app.core.audio.synth.settings import RenderResources, RenderSettings, render_suggestion
 from app.core.audio.synth.timing import TempoMapTiming, Timing
-from app.core.errors import AccordError, MidiFileError
+from app.core.errors import AccordError, AnalysisError, MidiFileError
 from app.core.midifile import MidiContent, MidiTrackNotes, read_midi
-from app.core.music import Melody
+from app.core.music import BeatGrid, Melody
+
+if TYPE_CHECKING:
+    from app.core.audio.io import DecodedAudio
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--fx", metavar="PRESET", default="dry",
                    help=f"effects preset ({', '.join(PRESET_NAMES)}) or a JSON chain file")
     p.add_argument("--all-parts", action="store_true", help="render every non-drum part, not just the first")
+    p.add_argument("--tempo-from", choices=("analysis", "midi"), default="analysis",
+                   help="with stems: place the notes on the stems' analysed grid (default) or the MIDI tempo map")
     p.add_argument("--gain-db", type=float, default=0.0, help="level of the suggestion (dB)")
     p.add_argument("--sample-rate", type=int, default=48000, help="output sample rate (default 48000)")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="output audio file (.wav .flac .aiff "
@@ -75,14 +81,33 @@ def _parts(content: MidiContent, all_parts: bool) -> list[MidiTrackNotes]:
     return parts if all_parts else parts[:1]
 
 
-def _timing(content: MidiContent, stems: list[str]) -> Timing:
-    if stems:
-        # TODO(lead): place the suggestion on the stems' analysed grid (tempo + first downbeat) once
-        # app.core.analysis.pipeline.analyze_stems lands; until then the MIDI file's tempo map is used,
-        # which is right for suggestions Accord exported for these stems (they carry that tempo) but
-        # assumes quarter 0 is the stems' first sample.
-        log.info("placing the suggestion with the MIDI file's tempo map (stem analysis not wired yet)")
+def _timing(content: MidiContent, stems: list[DecodedAudio], tempo_from: str) -> Timing:
+    """Without stems (or with --tempo-from midi) the MIDI file's tempo map; else the stems' analysed grid."""
+    if stems and tempo_from == "analysis":
+        grid = _analysed_grid(stems)
+        if grid is not None:
+            log.info("placing the suggestion on the stems' grid: %.2f BPM, first downbeat at %.3f s",
+                     grid.tempo_bpm, grid.offset_seconds)
+            return grid
     return TempoMapTiming.from_midi_tempo_map(content.tempo_map)
+
+
+def _analysed_grid(stems: list[DecodedAudio]) -> BeatGrid | None:
+    """The analysed BeatGrid (tempo + first downbeat) of the stems, or None when analysis is unavailable."""
+    try:
+        from app.core.analysis.pipeline import StemInput, analyze_stems
+    except ImportError:
+        # TODO(lead): remove once app.core.analysis.pipeline lands; until then the MIDI tempo map is used.
+        log.warning("stem analysis is not available; using the MIDI file's tempo map")
+        return None
+    inputs = [StemInput(a.path.name, a.samples, a.sample_rate, a.content_sha256) for a in stems]
+    try:
+        analysis = analyze_stems(inputs)
+    except AnalysisError as exc:
+        log.warning("could not analyse the stems (%s); using the MIDI file's tempo map", exc)
+        return None
+    grid = getattr(analysis, "grid", None)
+    return grid if isinstance(grid, BeatGrid) else None
 
 
 def _render_parts(parts: list[MidiTrackNotes], timing: Timing, args: argparse.Namespace,
@@ -105,11 +130,10 @@ def _render_parts(parts: list[MidiTrackNotes], timing: Timing, args: argparse.Na
     return out
 
 
-def _mix_with_stems(suggestion: np.ndarray, stems: list[str], sample_rate: int) -> np.ndarray:
-    from app.core.audio.io import load_audio
+def _mix_with_stems(suggestion: np.ndarray, stems: list[DecodedAudio], sample_rate: int) -> np.ndarray:
     from app.core.audio.mix import MixState, TrackMix, render_offline
 
-    tracks = [TrackMix(Path(s).name, load_audio(s, sample_rate=sample_rate).samples) for s in stems]
+    tracks = [TrackMix(a.path.name, a.samples) for a in stems]
     tracks.append(TrackMix("suggestion", np.ascontiguousarray(suggestion, dtype=np.float32)))
     mixed = render_offline(MixState(tuple(tracks), sample_rate=sample_rate))
     for ch in mixed:
@@ -118,7 +142,7 @@ def _mix_with_stems(suggestion: np.ndarray, stems: list[str], sample_rate: int) 
 
 
 def run(args: argparse.Namespace, ctx) -> int:
-    from app.core.audio.io import output_format
+    from app.core.audio.io import load_audio, output_format
 
     out_path = Path(args.output)
     output_format(out_path)  # an unsupported extension fails before any work
@@ -128,11 +152,14 @@ def run(args: argparse.Namespace, ctx) -> int:
         log.warning("--program only applies to --soundfont; ignored")
     content = read_midi(args.midi)
     parts = _parts(content, args.all_parts)
-    timing = _timing(content, args.stems)
     rate = args.sample_rate
+    if not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
+        raise AccordError(f"--sample-rate {rate} is outside {MIN_SAMPLE_RATE}–{MAX_SAMPLE_RATE} Hz")
+    stems = [load_audio(s, sample_rate=rate) for s in args.stems]
+    timing = _timing(content, stems, args.tempo_from)
     audio = _render_parts(parts, timing, args, rate)
-    if args.stems:
-        audio = _mix_with_stems(audio, args.stems, rate)
+    if stems:
+        audio = _mix_with_stems(audio, stems, rate)
     write_render(out_path, audio, rate)
     source = args.plugin or args.soundfont or (args.instrument or DEFAULT_INSTRUMENT)
     print(f"wrote {out_path} ({audio.shape[1] / rate:.1f} s at {rate} Hz; {len(parts)} part(s) with {source}"

@@ -9,6 +9,7 @@ import pytest
 import soundfile as sf
 
 from app.cli.main import main
+from app.core.audio.io import load_audio
 from app.core.audio.synth.soundfont import find_soundfonts, tinysoundfont_available
 from app.core.midifile import MidiPart, write_midi
 from app.core.music import Melody, Note
@@ -55,7 +56,7 @@ def test_render_with_stems_mixes_them_under_the_suggestion(suggestion, tmp_path)
     alone, mixed = tmp_path / "alone.wav", tmp_path / "mixed.flac"
     assert main(["render", str(suggestion), "--instrument", "lead", "-o", str(alone)]) == 0
     assert main(["render", str(suggestion), "--instrument", "lead", "--stems", str(tmp_path / "bass.wav"),
-                 "-o", str(mixed)]) == 0
+                 "--tempo-from", "midi", "-o", str(mixed)]) == 0
     a, _ = sf.read(alone, dtype="float32", always_2d=True)
     m, rate = sf.read(mixed, dtype="float32", always_2d=True)
     assert rate == RATE and m.shape[0] == max(a.shape[0], len(stem))
@@ -64,6 +65,28 @@ def test_render_with_stems_mixes_them_under_the_suggestion(suggestion, tmp_path)
     want[: len(stem)] += centre * stem[:, None]
     want[: a.shape[0]] += centre * a
     np.testing.assert_allclose(m, want, atol=2e-4)
+
+
+def test_with_stems_the_analysed_grid_places_the_notes(suggestion, tmp_path):
+    pipeline = pytest.importorskip("app.core.analysis.pipeline", reason="stem analysis has not landed yet")
+    bpm, offset = 90.0, 0.25  # the stems' own tempo differs from the MIDI file's 100 BPM
+    clicks = np.zeros(int(RATE * 12), np.float32)
+    burst = (0.8 * np.exp(-np.arange(960) / 120.0) * np.sin(2 * np.pi * 1800 * np.arange(960) / RATE)).astype(np.float32)
+    for k in range(int((12 - offset) * bpm / 60)):
+        start = int(round((offset + k * 60 / bpm) * RATE))
+        clicks[start : start + 960] += burst * (1.0 if k % 4 == 0 else 0.5)
+    sf.write(tmp_path / "clicks.wav", np.stack([clicks, clicks], axis=1), RATE, subtype="FLOAT")
+    decoded = load_audio(tmp_path / "clicks.wav")
+    analysis = pipeline.analyze_stems([pipeline.StemInput("clicks.wav", decoded.samples, RATE,
+                                                          decoded.content_sha256)])
+    grid = analysis.grid
+    out = tmp_path / "placed.wav"
+    assert main(["render", str(suggestion), "--instrument", "pluck", "--stems", str(tmp_path / "clicks.wav"),
+                 "-o", str(out)]) == 0
+    mixed, _ = sf.read(out, dtype="float32", always_2d=True)
+    residual = mixed[: len(clicks), 0] - np.sqrt(0.5) * clicks  # what is left is the suggestion
+    first = onsets(residual)[0]
+    assert abs(first - round(grid.seconds(1.0) * RATE)) <= RATE // 1000
 
 
 @pytest.mark.parametrize("ext", ["flac", "aiff", "ogg", "mp3"])
