@@ -1,0 +1,118 @@
+"""Multiple-viewpoint prediction: per-viewpoint LTM/STM estimates mapped onto the target alphabet, and
+IDyOM's entropy-weighted combination (within the long- and short-term models, then between them).
+
+A derived viewpoint's distribution over its own reachable values (`set-alphabet-from-context` in IDyOM) is
+mapped back onto the target alphabet; when several targets map to one value (scale degree: one per octave)
+the value's probability is shared equally among them, so the viewpoint's own marginal is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.core.model.ppm import ContextTrie, Estimate, estimate, merged_chain, select_orders
+
+MIN_RELATIVE_ENTROPY = 1e-6
+
+
+@dataclass(frozen=True)
+class PredictionSettings:
+    """How estimates are made and combined (IDyOM's parameters)."""
+
+    ltm_escape: str = "c"
+    stm_escape: str = "c"
+    exclusion: bool = True
+    ltm_plus: bool = True  # the long-term model also learns the piece as it goes (IDyOM's "+")
+    use_stm: bool = True
+    use_ltm: bool = True
+    viewpoint_combination: str = "geometric"
+    viewpoint_bias: float = 2.0
+    ltm_stm_combination: str = "geometric"
+    ltm_stm_bias: float = 3.0
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_json(cls, data: dict) -> PredictionSettings:
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**known)
+
+
+@dataclass
+class ViewpointEstimate:
+    """One viewpoint's estimate for one event, kept for exact credit."""
+
+    values: np.ndarray  # reachable viewpoint codes
+    inverse: np.ndarray  # target position -> index into values
+    share: np.ndarray  # per target position: 1 / number of targets mapping to its value
+    est: Estimate
+    chain_nodes: list[list[int]] = field(default_factory=list)  # per trie: nodes of orders 0..m
+    selected: int = -1
+
+    def target_p(self) -> np.ndarray:
+        return (self.est.q / self.est.z)[self.inverse] * self.share
+
+
+def viewpoint_estimate(tries: Sequence[ContextTrie], hist: Sequence[int], cand: np.ndarray, *,
+                       escape: str, exclusion: bool) -> ViewpointEstimate:
+    values, inverse = np.unique(cand, return_inverse=True)
+    share = 1.0 / np.bincount(inverse)[inverse]
+    index = {int(v): j for j, v in enumerate(values)}
+    chain, walks = merged_chain(tries, hist)
+    sel = select_orders(chain)
+    est = estimate(chain, sel, index, len(values), escape=escape, exclusion=exclusion)
+    return ViewpointEstimate(values, inverse, share, est, walks, sel)
+
+
+def relative_entropy(p: np.ndarray) -> np.ndarray:
+    """Rows of p: entropy / log2(alphabet size)."""
+    size = p.shape[-1]
+    if size <= 1:
+        return np.ones(p.shape[:-1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = -np.sum(np.where(p > 0, p * np.log2(p), 0.0), axis=-1)
+    return np.maximum(h / np.log2(size), MIN_RELATIVE_ENTROPY)
+
+
+def combination_weights(dists: Sequence[np.ndarray], defined: Sequence[np.ndarray], bias: float) -> np.ndarray:
+    """(models, rows) normalised weights rel_entropy^-bias; 0 where a model is undefined."""
+    w = np.stack([relative_entropy(d) ** (-bias) * m for d, m in zip(dists, defined)])
+    total = w.sum(axis=0)
+    none = total == 0  # no model defined here (e.g. intervals at the first note): equal weights on uniforms
+    w[:, none] = 1.0
+    total[none] = len(dists)
+    return w / total
+
+
+def combine(dists: Sequence[np.ndarray], defined: Sequence[np.ndarray], method: str, bias: float
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Combine per-model distributions (each rows × alphabet); returns (distribution, weights)."""
+    if len(dists) == 1:
+        return dists[0], np.ones((1, dists[0].shape[0]))
+    w = combination_weights(dists, defined, bias)
+    if method == "arithmetic":
+        out = sum(wk[:, None] * d for wk, d in zip(w, dists))
+    else:
+        logs = sum(wk[:, None] * np.log(np.maximum(d, 1e-300)) for wk, d in zip(w, dists))
+        logs -= logs.max(axis=1, keepdims=True)
+        out = np.exp(logs)
+    out = out / out.sum(axis=1, keepdims=True)
+    return out, w
+
+
+def combine_system(ltm: Sequence[np.ndarray], stm: Sequence[np.ndarray], defined: Sequence[np.ndarray],
+                   s: PredictionSettings) -> np.ndarray:
+    """IDyOM's order: viewpoints within each model, then long- against short-term."""
+    parts = []
+    if s.use_ltm:
+        parts.append(combine(ltm, defined, s.viewpoint_combination, s.viewpoint_bias)[0])
+    if s.use_stm:
+        parts.append(combine(stm, defined, s.viewpoint_combination, s.viewpoint_bias)[0])
+    if len(parts) == 1:
+        return parts[0]
+    ok = np.ones(parts[0].shape[0], dtype=bool)
+    return combine(parts, [ok, ok], s.ltm_stm_combination, s.ltm_stm_bias)[0]

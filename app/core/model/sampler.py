@@ -1,0 +1,358 @@
+"""The generation engine: fill a timeline of slots note by note under hard constraints, with exact credit.
+
+A *slot* is either a free span (rhythm and pitch sampled; or rhythm sampled over given pitches) or one note
+with a fixed onset and duration (pitch fixed, or sampled with an optional preferred pitch). Durations are
+chosen so that every span is filled exactly and each bar's note count stays within the density bounds (a
+bitset table of which note counts can fill which lengths); pitches are masked by range, key, chord tones on
+strong beats and max-order k before sampling, so every returned note satisfies the constraints by
+construction. A dead end (nothing allowed) restarts the current bar, then the whole suggestion; the most
+frequent reason becomes the ConstraintError's advice.
+
+Distributions are IDyOM's estimates combined *arithmetically* with entropy weights (the geometric
+combination used for the benchmark figures has no exact per-work decomposition); see credit.py.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.core.model.copyindex import CopyIndex
+from app.core.model.ppm import ContextTrie
+from app.core.model.predict import combination_weights, viewpoint_estimate
+from app.core.model.training import TrainedModel
+from app.core.model.viewpoints import event_code
+
+RESTARTS_PER_BAR = 12
+RESTARTS = 4
+
+
+class DeadEnd(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Slot:
+    start: int  # ticks on the song's timeline
+    end: int
+    kind: str  # "free" | "note"
+    pitch: int | None = None  # note: fixed pitch (None: sample)
+    prefer: int | None = None  # note: preferred pitch (closeness)
+    pitches: tuple[int, ...] | None = None  # free: given pitches, in order (re-rhythm)
+
+
+@dataclass
+class PitchRules:
+    alphabet: np.ndarray  # candidate pitches (the whole range)
+    in_key: np.ndarray  # bool per candidate
+    chord_pcs: dict[int, frozenset[int]]  # strong-beat onset tick -> allowed pitch classes
+
+
+class _Cursor:
+    """An Events-like view of growing lists, for viewpoint candidates."""
+
+    __slots__ = ("pitch", "dur", "onset", "bar", "tonic")
+
+    def __init__(self, bar: int, tonic: int) -> None:
+        self.pitch: list[int] = []
+        self.dur: list[int] = []
+        self.onset: list[int] = []
+        self.bar = bar
+        self.tonic = tonic
+
+
+def fill_table(durations: np.ndarray, longest: int) -> list[int]:
+    """reach[t]: bitset of note counts that fill exactly t ticks with the given durations."""
+    reach = [0] * (longest + 1)
+    reach[0] = 1
+    ds = [int(d) for d in durations]
+    for t in range(1, longest + 1):
+        acc = 0
+        for d in ds:
+            if d <= t and reach[t - d]:
+                acc |= reach[t - d] << 1
+        reach[t] = acc
+    return reach
+
+
+class Sampler:
+    def __init__(self, model: TrainedModel, context: list[tuple[int, int, int]], *, bar: int, tonic: int,
+                 rules: PitchRules, durations: np.ndarray, density: tuple[float, float] | None,
+                 copy_index: CopyIndex, temperature: float, closeness: float, rng: np.random.Generator) -> None:
+        self.model = model
+        self.ps = model.settings.prediction
+        self.bar = bar
+        self.rules = rules
+        self.durations = durations
+        self.reach = fill_table(durations, bar * 2)
+        self.density = density
+        self.copy = copy_index
+        self.temperature = max(0.05, temperature)
+        self.closeness = closeness
+        self.rng = rng
+        self.cur = _Cursor(bar, tonic)
+        self.stores = {t: model.target_stores(t) for t in ("pitch", "dur")}
+        self.context = context
+        self.reasons: Counter[str] = Counter()
+        self._reset()
+
+    # -- state ------------------------------------------------------------------------------------------
+    def _reset(self) -> None:
+        cap = self.model.settings.order_cap
+        self.stm = {n: ContextTrie(cap) for t in self.stores.values() for n in t}
+        self.hist: dict[str, list[int]] = {n: [] for n in self.stm}
+        self.cur.pitch, self.cur.dur, self.cur.onset = [], [], []
+        self.pending: list[list[tuple[float, float, list]]] = []
+        self.logp = 0.0
+        for p, d, o in self.context:
+            self._append(p, d, o)
+
+    def _append(self, pitch: int, dur: int, onset: int) -> None:
+        c = self.cur
+        c.pitch.append(pitch)
+        c.dur.append(dur)
+        c.onset.append(onset)
+        i = len(c.pitch) - 1
+        for stores in self.stores.values():
+            for name, store in stores.items():
+                code = event_code(store.viewpoint, c.pitch, c.dur, c.onset, c.bar, c.tonic, i)
+                if code is not None:
+                    h = self.hist[name]
+                    h.append(code)
+                    self.stm[name].add_event(h, len(h) - 1)
+
+    def _truncate(self, n_events: int, n_pending: int, logp: float) -> None:
+        keep = list(zip(self.cur.pitch, self.cur.dur, self.cur.onset))[:n_events]
+        pending = self.pending[:n_pending]
+        self._reset_to(keep)
+        self.pending, self.logp = pending, logp
+
+    def _reset_to(self, events: list[tuple[int, int, int]]) -> None:
+        context = self.context
+        self.context = events
+        self._reset()
+        self.context = context
+
+    # -- prediction -------------------------------------------------------------------------------------
+    def _distribution(self, target: str, i: int, alphabet: np.ndarray):
+        ps = self.ps
+        parts = {"ltm": ([], [], []), "stm": ([], [], [])}
+        for name, store in self.stores[target].items():
+            cand = store.viewpoint.candidates(self.cur, i, alphabet)
+            if cand is None:
+                continue
+            stm, hist = self.stm[name], self.hist[name]
+            if ps.use_ltm:
+                tries = [store.trie, stm] if ps.ltm_plus else [store.trie]
+                ve = viewpoint_estimate(tries, hist, cand, escape=ps.ltm_escape, exclusion=ps.exclusion)
+                parts["ltm"][0].append(ve.target_p())
+                parts["ltm"][1].append(ve)
+                parts["ltm"][2].append(name)
+            if ps.use_stm:
+                ve = viewpoint_estimate([stm], hist, cand, escape=ps.stm_escape, exclusion=ps.exclusion)
+                parts["stm"][0].append(ve.target_p())
+                parts["stm"][1].append(ve)
+                parts["stm"][2].append(name)
+        mixes, comps = [], []
+        for kind, (dists, ests, names) in parts.items():
+            if not dists:
+                continue
+            rows = [d[None, :] for d in dists]
+            w = combination_weights(rows, [np.ones(1, bool)] * len(rows), ps.viewpoint_bias)[:, 0]
+            mixes.append(sum(wk * d for wk, d in zip(w, dists)))
+            comps.append([(kind, names[k], ests[k], float(w[k])) for k in range(len(dists))])
+        if not mixes:
+            return np.full(len(alphabet), 1.0 / len(alphabet)), []
+        top = combination_weights([m[None, :] for m in mixes], [np.ones(1, bool)] * len(mixes),
+                                  ps.ltm_stm_bias)[:, 0]
+        p = sum(t * m for t, m in zip(top, mixes))
+        recipe = [(kind, name, ve, float(t) * w) for t, group in zip(top, comps) for kind, name, ve, w in group]
+        return p, recipe
+
+    def _credit(self, recipe, x: int, scale: float, extra_piece: float) -> tuple[float, float, list]:
+        """(uniform, piece, per-work queries) of alphabet position x, parts of the mixture scaled by `scale`
+        (plus `extra_piece` kept from the user's own note); per-work counts are resolved in one batch later."""
+        uniform = piece = 0.0
+        queries = []
+        for kind, name, ve, weight in recipe:
+            j = int(ve.inverse[x])
+            code = int(ve.values[j])
+            f = scale * weight * float(ve.share[x]) / ve.est.z
+            uniform += f * ve.est.uniform
+            walks = ve.chain_nodes
+            stm = self.stm[name]
+            for n, a in enumerate(ve.est.coefs):
+                if a == 0.0:
+                    continue
+                if kind == "ltm":
+                    if n < len(walks[0]):
+                        queries.append((name, walks[0][n], code, f * a))
+                    if len(walks) > 1 and n < len(walks[1]):
+                        piece += f * a * stm.counts[walks[1][n]].get(code, 0)
+                elif n < len(walks[0]):
+                    piece += f * a * stm.counts[walks[0][n]].get(code, 0)
+        return uniform, piece + extra_piece, queries
+
+    def _sample(self, p: np.ndarray, allowed: np.ndarray, prefer: int | None) -> tuple[int, float, float]:
+        """(position, weight of keeping the preferred note, model scale) — before temperature, the chosen
+        note's probability is model_scale * p[x] + (keep if x is the preferred note)."""
+        q = np.where(allowed, p, 0.0)
+        keep, scale = 0.0, 1.0
+        if prefer is not None and allowed[prefer] and self.closeness > 0:
+            keep = self.closeness
+            scale = (1.0 - keep) / max(q.sum(), 1e-300)
+            q = scale * q
+            q[prefer] += keep
+        total = q.sum()
+        if total <= 0:
+            raise DeadEnd("nothing allowed")
+        if self.temperature != 1.0:
+            q = np.where(q > 0, (q / total) ** (1.0 / self.temperature), 0.0)
+            total = q.sum()
+        x = int(np.searchsorted(np.cumsum(q), self.rng.random() * total, side="right"))
+        x = min(x, len(q) - 1)
+        while not allowed[x] or q[x] <= 0:  # float edge at the top of the cumulative sum
+            x -= 1
+        return x, (keep if x == prefer else 0.0), scale
+
+    # -- steps ------------------------------------------------------------------------------------------
+    def _pitch_mask(self, onset: int, gen_start: int) -> np.ndarray:
+        r = self.rules
+        mask = r.in_key.copy()
+        if not mask.any():
+            raise DeadEnd("key")
+        pcs = r.chord_pcs.get(onset)
+        if pcs:
+            mask &= np.isin(r.alphabet % 12, list(pcs))
+            if not mask.any():
+                raise DeadEnd("chords")
+        k = self.copy.k
+        gen = self.cur.pitch[gen_start:]
+        if k > 0 and len(gen) >= k:
+            prefix = [b - a for a, b in zip(gen[-k:], gen[-k + 1:])]
+            bad = self.copy.forbidden_next(prefix)
+            if bad:
+                mask &= ~np.isin(r.alphabet - gen[-1], list(bad))
+                if not mask.any():
+                    raise DeadEnd("max-copy")
+        return mask
+
+    def _note(self, onset: int, dur: int, gen_start: int, fixed: int | None, prefer: int | None,
+              dur_part: tuple | None) -> None:
+        alphabet = self.rules.alphabet
+        i = len(self.cur.pitch)
+        self.cur.pitch.append(int(alphabet[0]))
+        self.cur.dur.append(dur)
+        self.cur.onset.append(onset)
+        try:
+            mask = self._pitch_mask(onset, gen_start)
+            if fixed is not None:
+                pos = np.flatnonzero(alphabet == fixed)
+                if len(pos) == 0 or not mask[pos[0]]:
+                    raise DeadEnd("fixed")
+            if fixed is not None:
+                x, keep, scale = int(pos[0]), 0.0, 1.0
+            else:
+                p, recipe = self._distribution("pitch", i, alphabet)
+                pref = None if prefer is None or not alphabet[0] <= prefer <= alphabet[-1] else int(prefer - alphabet[0])
+                x, keep, scale = self._sample(p, mask, pref)
+        finally:
+            self.cur.pitch.pop()
+            self.cur.dur.pop()
+            self.cur.onset.pop()
+        if fixed is not None:  # the user's own note: no model credit for its pitch
+            pitch_group: tuple = (0.0, 1.0, [])
+        else:
+            pitch_group = self._credit(recipe, x, scale, keep)
+            self.logp += float(np.log2(max(p[x], 1e-300)))
+        # a note's credit is the mean of its rhythm and pitch decompositions, each normalised on its own
+        self.pending.append([pitch_group] if dur_part is None else [dur_part, pitch_group])
+        self._append(int(alphabet[x]), dur, onset)
+
+    def _choose_duration(self, onset: int, remaining: int, count_ok) -> tuple[int, tuple]:
+        i = len(self.cur.pitch)
+        durs = self.durations
+        self.cur.pitch.append(self.cur.pitch[-1] if self.cur.pitch else 60)
+        self.cur.dur.append(int(durs[0]))
+        self.cur.onset.append(onset)
+        try:
+            allowed = np.array([d <= remaining and count_ok(int(d)) for d in durs])
+            if not allowed.any():
+                raise DeadEnd("density")
+            p, recipe = self._distribution("dur", i, durs)
+            x, _, _ = self._sample(p, allowed, None)
+        finally:
+            self.cur.pitch.pop()
+            self.cur.dur.pop()
+            self.cur.onset.pop()
+        self.logp += float(np.log2(max(p[x], 1e-300)))
+        u, piece, queries = self._credit(recipe, x, 1.0, 0.0)
+        return int(durs[x]), (u, piece, queries)
+
+    def _free(self, slot: Slot, gen_start: int, bar_count) -> None:
+        t = slot.start
+        given = list(slot.pitches) if slot.pitches is not None else None
+        while t < slot.end:
+            remaining = slot.end - t
+            used, lo, hi = bar_count(t)
+
+            def count_ok(d: int, remaining=remaining, used=used, lo=lo, hi=hi) -> bool:
+                bits = self.reach[remaining - d] if remaining - d < len(self.reach) else 0
+                if given is not None:
+                    return bool(bits >> (len(given) - 1) & 1)
+                for m in range(bits.bit_length()):
+                    if bits >> m & 1 and lo <= used + 1 + m <= hi:
+                        return True
+                return False
+
+            dur, dur_part = self._choose_duration(t, remaining, count_ok)
+            fixed = given.pop(0) if given is not None else None
+            self._note(t, dur, gen_start, fixed, None, dur_part)
+            t += dur
+
+    def generate(self, slots: list[Slot], gen_start_ticks: int) -> tuple[list[tuple[int, int, int]], list]:
+        """Fill the slots; returns the generated (pitch, dur, onset) and per-note pending credit."""
+        bar = self.bar
+        for attempt in range(RESTARTS):
+            try:
+                self._run(slots, bar)
+                gen = len(self.context)
+                events = list(zip(self.cur.pitch, self.cur.dur, self.cur.onset))[gen:]
+                return events, self.pending
+            except DeadEnd as exc:
+                self.reasons[exc.reason] += 1
+                self._reset()
+        raise DeadEnd(self.reasons.most_common(1)[0][0] if self.reasons else "nothing allowed")
+
+    def _run(self, slots: list[Slot], bar: int) -> None:
+        gen_start = len(self.context)
+        lo, hi = (self.density if self.density is not None else (0, 10 ** 6))
+        by_bar: dict[int, list[Slot]] = {}
+        for s in slots:
+            by_bar.setdefault(s.start // bar, []).append(s)
+        for b in sorted(by_bar):
+            snapshot = (len(self.cur.pitch), len(self.pending), self.logp)
+            for tries in range(RESTARTS_PER_BAR):
+                try:
+                    for s in by_bar[b]:
+                        if s.kind == "note":
+                            self._note(s.start, s.end - s.start, gen_start, s.pitch, s.prefer, None)
+                        else:
+                            def bar_count(t: int, b=b) -> tuple[int, float, float]:
+                                used = sum(1 for o in self.cur.onset[gen_start:] if o // bar == b)
+                                fixed_later = sum(1 for x in by_bar[b] if x.kind == "note" and x.start > t)
+                                return used + fixed_later, lo, hi
+                            self._free(s, gen_start, bar_count)
+                    n = sum(1 for o in self.cur.onset[gen_start:] if o // bar == b)
+                    if self.density is not None and not lo <= n <= hi:
+                        raise DeadEnd("density")
+                    break
+                except DeadEnd as exc:
+                    self.reasons[exc.reason] += 1
+                    if tries == RESTARTS_PER_BAR - 1 or exc.reason in ("key", "fixed"):
+                        raise
+                    self._truncate(*snapshot)

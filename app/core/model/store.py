@@ -1,0 +1,96 @@
+"""The attribution index of one viewpoint: the aggregate trie plus every work's own (context, symbol) counts.
+
+Each work's counts are kept as two arrays (a 64-bit key `node << 32 | symbol id` and a count), so the index
+is compact and forgetting a work is a subtraction of exactly the counts it added. The aggregate counts are
+plain sums of per-work counts (no update exclusion), so every count — and therefore every probability, which
+is linear in the counts — splits exactly into per-work shares.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from app.core.model.ppm import ContextTrie
+from app.core.model.viewpoints import Viewpoint
+
+_NODE_SHIFT = 32
+_SYM_MASK = (1 << 32) - 1
+
+
+class ViewpointStore:
+    def __init__(self, viewpoint: Viewpoint, cap: int) -> None:
+        self.viewpoint = viewpoint
+        self.trie = ContextTrie(cap)
+        self.work_keys: dict[int, np.ndarray] = {}
+        self.work_counts: dict[int, np.ndarray] = {}
+        self._sym_id: dict[int, int] = {}
+        self._sym_code: list[int] = []
+        self._index: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def _sid(self, code: int) -> int:
+        sid = self._sym_id.get(code)
+        if sid is None:
+            sid = self._sym_id[code] = len(self._sym_code)
+            self._sym_code.append(code)
+        return sid
+
+    def add_work(self, work_id: int, codes: Sequence[int]) -> None:
+        if work_id in self.work_keys:
+            raise ValueError(f"work {work_id} is already in the model")
+        entries = self.trie.add_sequence(codes)
+        n = len(entries)
+        keys = np.empty(n, dtype=np.int64)
+        counts = np.empty(n, dtype=np.int32)
+        sid = self._sid
+        for j, ((node, s), c) in enumerate(entries.items()):
+            keys[j] = (node << _NODE_SHIFT) | sid(s)
+            counts[j] = c
+        order = np.argsort(keys)
+        self.work_keys[work_id] = keys[order]
+        self.work_counts[work_id] = counts[order]
+        self._index = None
+
+    def remove_work(self, work_id: int) -> None:
+        keys = self.work_keys.pop(work_id)
+        counts = self.work_counts.pop(work_id)
+        code = self._sym_code
+        entries = {(k >> _NODE_SHIFT, code[k & _SYM_MASK]): c
+                   for k, c in zip(keys.tolist(), counts.tolist())}
+        self.trie.subtract_entries(entries)
+        self._index = None
+
+    # -- attribution -------------------------------------------------------------------------------------
+    def _global_index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self._index is None:
+            ids = sorted(self.work_keys)
+            if ids:
+                keys = np.concatenate([self.work_keys[w] for w in ids])
+                counts = np.concatenate([self.work_counts[w] for w in ids])
+                works = np.concatenate([np.full(len(self.work_keys[w]), w, dtype=np.int64) for w in ids])
+                order = np.argsort(keys, kind="stable")
+                self._index = (keys[order], works[order], counts[order])
+            else:
+                empty = np.zeros(0, dtype=np.int64)
+                self._index = (empty, empty, empty.astype(np.int32))
+        return self._index
+
+    def work_counts_at(self, node: int, code: int) -> dict[int, int]:
+        """{work id: count} of symbol `code` after the context `node`."""
+        sid = self._sym_id.get(code)
+        if sid is None:
+            return {}
+        keys, works, counts = self._global_index()
+        key = (node << _NODE_SHIFT) | sid
+        lo, hi = np.searchsorted(keys, [key, key + 1])
+        return {int(w): int(c) for w, c in zip(works[lo:hi], counts[lo:hi])}
+
+    def work_counts_batch(self, nodes: Sequence[int], codes: Sequence[int]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """work_counts_at for many (node, symbol) pairs at once: per pair (work ids, counts)."""
+        keys_q = np.array([(n << _NODE_SHIFT) | self._sym_id.get(c, _SYM_MASK) for n, c in zip(nodes, codes)],
+                          dtype=np.int64)
+        keys, works, counts = self._global_index()
+        lo = np.searchsorted(keys, keys_q, side="left")
+        hi = np.searchsorted(keys, keys_q, side="right")
+        return [(works[a:b], counts[a:b]) for a, b in zip(lo.tolist(), hi.tolist())]
