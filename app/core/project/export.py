@@ -478,3 +478,32 @@ def scaled_progress(progress: Progress, start: float, end: float) -> Progress:
     from app.core.tasks import scaled
 
     return scaled(progress, start, end)
+
+
+def preview_fields(project: Any, *, what: str = "mix", suggestion_id: str | None = None,
+                   model_manifest: Any = None) -> list[tuple[str, RecordFields]]:
+    """(file name stem, record fields) of what `export_project` would embed, without decoding or writing.
+
+    Stem hashes come from the project (the file hash), standing in for the decoded hash used at export.
+    """
+    from app.core.provenance.record import StemUse
+
+    if what == "suggestion":
+        if suggestion_id is None:
+            return []
+        entry, prov = _track_provenance(project, _suggestion(project, suggestion_id))
+        title = str(entry.get("name") or entry.get("title") or f"{project.name} - suggestion {suggestion_id}")
+        return [(title, _fields_for("suggestion", title, [prov], (), model_manifest))]
+    tracks = [_track_provenance(project, t) for t in _ai_tracks(project)]
+    stems = [s for s in project.stems if not s.missing]
+    if what == "mix":
+        uses = tuple(StemUse(s.name, s.content_sha256 or "(hashed at export)") for s in stems if project.audible(s))
+        provs = [p for (entry, p), t in zip(tracks, _ai_tracks(project), strict=True) if not t.get("mute")]
+        return [(project.name, _fields_for("mix", project.name, provs, uses, model_manifest))]
+    out = [(s.name, RecordFields(kind="stem", title=s.name,
+                                 stems=(StemUse(s.name, s.content_sha256 or "(hashed at export)"),)))
+           for s in stems]
+    for entry, prov in tracks:
+        name = str(entry.get("name") or f"suggestion {prov['id']}")
+        out.append((name, _fields_for("suggestion", name, [prov], (), model_manifest)))
+    return out

@@ -1,0 +1,215 @@
+"""Export dialog: what (mix / stems + suggestion tracks / a suggestion alone), format, destination, a
+preview of the provenance record that will be embedded, and progress. Runs the export on the task runner.
+
+Self-contained: `ExportDialog(project, home, runner)`; the main window only opens it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+    QPlainTextEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget,
+)
+
+from app.core.errors import AccordError
+from app.core.home import AccordHome
+from app.core.project.export import AUDIO_FORMATS, export_project, preview_fields
+from app.core.provenance.readable import describe_record
+from app.core.provenance.record import build_record
+
+log = logging.getLogger(__name__)
+
+WHAT_CHOICES = (("mix", "The mix"), ("stems", "All stems + suggestion tracks (separate files)"),
+                ("suggestion", "One suggestion alone"))
+FORMAT_CHOICES = (("wav24", "WAV 24-bit"), ("wav16", "WAV 16-bit"), ("wav32f", "WAV 32-bit float"),
+                  ("flac", "FLAC"), ("aiff", "AIFF"), ("mp3", "MP3"), ("ogg", "Ogg Vorbis"), ("midi", "MIDI"))
+
+
+def _ext(fmt: str) -> str:
+    return ".mid" if fmt == "midi" else AUDIO_FORMATS[fmt][2]
+
+
+class ExportDialog(QDialog):
+    """Choose, preview, export. `exported` fires with the list of ExportResult when done."""
+
+    exported = Signal(object)
+
+    def __init__(self, project: Any, home: AccordHome, runner: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ExportDialog")
+        self.setWindowTitle("Export with provenance")
+        self.project, self.home, self.runner = project, home, runner
+        self.handle = None
+        self.results: list = []
+        self.error: str | None = None
+
+        self.what = QComboBox()
+        for key, label in WHAT_CHOICES:
+            self.what.addItem(label, key)
+        self.suggestion = QComboBox()
+        for s in project.suggestions:
+            self.suggestion.addItem(str(s.get("name") or s.get("id")), str(s.get("id")))
+        self.format = QComboBox()
+        for key, label in FORMAT_CHOICES:
+            self.format.addItem(label, key)
+        self.c2pa = QCheckBox("Add a C2PA manifest (WAV, FLAC, MP3)")
+        self.destination = QLineEdit()
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        dest_row = QHBoxLayout()
+        dest_row.addWidget(self.destination, 1)
+        dest_row.addWidget(browse)
+        form = QFormLayout()
+        form.addRow("Export", self.what)
+        form.addRow("Suggestion", self.suggestion)
+        form.addRow("Format", self.format)
+        form.addRow("", self.c2pa)
+        form.addRow("Destination", dest_row)
+
+        self.preview = QPlainTextEdit()
+        self.preview.setObjectName("ExportPreview")
+        self.preview.setReadOnly(True)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.cancel_button = QPushButton("Cancel export")
+        self.cancel_button.setEnabled(False)
+        self.buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.buttons.accepted.connect(self.start_export)
+        self.buttons.rejected.connect(self.reject)
+        self.cancel_button.clicked.connect(self.cancel_export)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(QLabel("What will be embedded (signed with your identity):"))
+        layout.addWidget(self.preview, 1)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+        for combo in (self.what, self.suggestion, self.format):
+            combo.currentIndexChanged.connect(self._changed)
+        self.c2pa.toggled.connect(self._changed)
+        self._default_destination()
+        self._changed()
+        self.resize(640, 560)
+
+    # --- state ---------------------------------------------------------------------------------------
+    def _default_destination(self) -> None:
+        folder = self.project.folder or Path.home()
+        self.destination.setText(str(Path(folder) / "exports" / f"{self.project.name or 'export'}.wav"))
+
+    def _browse(self) -> None:
+        if self.what.currentData() == "stems":
+            path = QFileDialog.getExistingDirectory(self, "Export stems into", self.destination.text())
+        else:
+            path, _ = QFileDialog.getSaveFileName(self, "Export to", self.destination.text())
+        if path:
+            self.destination.setText(path)
+
+    def _changed(self, *_: Any) -> None:
+        what, fmt = self.what.currentData(), self.format.currentData()
+        self.suggestion.setEnabled(what == "suggestion" and self.suggestion.count() > 0)
+        self.c2pa.setEnabled(fmt in {"wav24", "wav16", "wav32f", "flac", "mp3"})
+        dest = Path(self.destination.text() or ".")
+        if what == "stems":
+            if dest.suffix:
+                self.destination.setText(str(dest.with_suffix("")))
+        else:
+            stem = dest if dest.suffix else dest / (self.project.name or "export")
+            self.destination.setText(str(stem.with_suffix(_ext(fmt))))
+        self.update_preview()
+
+    def update_preview(self) -> None:
+        lines: list[str] = []
+        try:
+            for name, fields in preview_fields(self.project, what=self.what.currentData(),
+                                               suggestion_id=self.suggestion.currentData()):
+                record = build_record(fields, content_method="(computed at export)", content_sha256="")
+                lines.append(f"== {name} ==")
+                lines += describe_record({**record, "artist": record.get("artist") or "(your identity)"})[:-1]
+                lines.append("content hash: computed from the written file; then signed (Ed25519)")
+                lines.append("")
+            if not lines:
+                lines = ["Nothing to export yet."]
+            self.export_button.setEnabled(self.handle is None)
+        except AccordError as exc:
+            lines = [f"Cannot export this: {exc}"]
+            self.export_button.setEnabled(False)
+        if self.c2pa.isChecked() and self.c2pa.isEnabled():
+            lines.append("C2PA manifest: c2pa.created (" + "AI-generated" + "), training-and-mining: notAllowed, "
+                         "and this record as org.accord.provenance")
+        self.preview.setPlainText("\n".join(lines))
+
+    # --- export --------------------------------------------------------------------------------------
+    def start_export(self) -> None:
+        if self.handle is not None:
+            return
+        what, fmt, sid = self.what.currentData(), self.format.currentData(), self.suggestion.currentData()
+        out = Path(self.destination.text())
+        home, project, c2pa = self.home, self.project, self.c2pa.isChecked() and self.c2pa.isEnabled()
+
+        def task(progress, cancel):
+            from app.core.provenance.identity import ensure_identity
+            from app.core.provenance.model_manifest import load_model_manifest
+
+            identity = ensure_identity(home.keys_dir)
+            manifest = load_model_manifest(home.current_model_path, required=False)
+            catalogue = None
+            if home.catalogue_path.exists():
+                from app.core.catalogue.store import Catalogue
+
+                catalogue = Catalogue.open(home.catalogue_path)
+            try:
+                return export_project(project, what=what, suggestion_id=sid, format=fmt, out=out,
+                                      identity=identity, catalogue=catalogue, model_manifest=manifest,
+                                      c2pa_keys_dir=home.keys_dir if c2pa else None, progress=progress,
+                                      cancel=cancel)
+            finally:
+                if catalogue is not None:
+                    catalogue.close()
+
+        self.error = None
+        self.export_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.status.setText("Exporting…")
+        self.handle = self.runner.start("export", task, on_finished=self._finished, on_failed=self._failed,
+                                        on_progress=self._progress, on_cancelled=self._cancelled)
+
+    def cancel_export(self) -> None:
+        if self.handle is not None:
+            self.handle.cancel()
+
+    def _progress(self, fraction: float, text: str) -> None:
+        self.progress.setValue(int(fraction * 1000))
+        if text:
+            self.status.setText(text)
+
+    def _done(self) -> None:
+        self.handle = None
+        self.cancel_button.setEnabled(False)
+        self.export_button.setEnabled(True)
+
+    def _finished(self, results: list) -> None:
+        self._done()
+        self.results = list(results)
+        self.progress.setValue(1000)
+        self.status.setText("Exported (signed):\n" + "\n".join(str(r.path) for r in self.results))
+        self.exported.emit(self.results)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._done()
+        self.error = str(exc)
+        self.status.setText(f"Export failed: {exc}")
+
+    def _cancelled(self) -> None:
+        self._done()
+        self.progress.setValue(0)
+        self.status.setText("Export cancelled; nothing was written.")
