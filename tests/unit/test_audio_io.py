@@ -20,7 +20,7 @@ from app.core.audio.io import (
     write_audio,
 )
 from app.core.errors import AudioFileError
-from app.core.tasks import CancelToken, Cancelled
+from app.core.tasks import Cancelled, CancelToken
 
 
 def sine(freq: float, rate: int, seconds: float, amp: float = 0.5) -> np.ndarray:
@@ -109,8 +109,11 @@ def test_any_sane_rate_is_resampled_to_the_project_rate(tmp_path, rate):
 
 
 def test_resampling_keeps_frequency_and_amplitude(tmp_path):
-    sf.write(tmp_path / "k.flac", sine(1000, 44100, 2.0, 0.5), 44100, subtype="PCM_24")
-    x = load_audio(tmp_path / "k.flac").samples[0]
+    left = sine(1000, 44100, 2.0, 0.5)
+    sf.write(tmp_path / "k.flac", np.stack([left, left * 0.5]).T, 44100, subtype="PCM_24")
+    both = load_audio(tmp_path / "k.flac").samples
+    np.testing.assert_allclose(both[1], both[0] * 0.5, atol=1e-5)  # channels stay apart and aligned
+    x = both[0]
     mid = x[PROJECT_RATE // 4: PROJECT_RATE // 4 + PROJECT_RATE]  # one second away from the edges
     spectrum = np.abs(np.fft.rfft(mid * np.hanning(mid.size)))
     peak_hz = np.argmax(spectrum) * PROJECT_RATE / mid.size

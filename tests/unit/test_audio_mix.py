@@ -135,11 +135,17 @@ def test_track_samples_must_be_float32_stereo():
         TrackMix("a", np.zeros((2, 10), np.float64))
 
 
-def test_state_is_immutable():
-    state = MixState((TrackMix("a", stem()),))
+def test_state_is_immutable_comparable_and_hashable():
+    x = stem()
+    state = MixState((TrackMix("a", x),))
     with pytest.raises(AttributeError):
         state.master_gain_db = 3.0  # type: ignore[misc]
     assert state.track("a").name == "a"
+    same = MixState((TrackMix("a", x),))
+    assert state == same and hash(state) == hash(same)
+    assert state != MixState((TrackMix("a", x, gain_db=-1.0),))
+    assert state != MixState((TrackMix("a", x.copy()),))  # other samples: another state
+    assert len({state, same}) == 1
 
 
 # ---- peaks --------------------------------------------------------------------------------------------

@@ -41,9 +41,12 @@ _LIBRARY_ERRORS: tuple[type[BaseException], ...] = (RuntimeError, ValueError, Me
                                                      EOFError, OverflowError)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DecodedAudio:
-    """A decoded stem: read-only float32 samples shaped (2, frames) at `sample_rate`."""
+    """A decoded stem: read-only float32 samples shaped (2, frames) at `sample_rate`.
+
+    Compared and hashed by identity (element-wise array comparison would be slow and ambiguous).
+    """
 
     samples: np.ndarray
     sample_rate: int

@@ -34,9 +34,13 @@ def pan_gains(pan: float) -> tuple[float, float]:
     return math.cos(theta), math.sin(theta)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TrackMix:
-    """One stem in the mix. `samples` is float32 (2, n) and must not be written to."""
+    """One stem in the mix. `samples` is float32 (2, n) and must not be written to.
+
+    Equality compares the settings and the *identity* of `samples` (comparing arrays element-wise
+    would be slow and ambiguous), so MixStates can be compared and hashed cheaply.
+    """
 
     name: str
     samples: np.ndarray
@@ -61,6 +65,17 @@ class TrackMix:
     @property
     def end_frame(self) -> int:
         return self.offset_frames + int(self.samples.shape[1])
+
+    def _key(self) -> tuple:
+        return (self.name, id(self.samples), self.gain_db, self.pan, self.mute, self.solo, self.offset_frames)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TrackMix):
+            return NotImplemented
+        return self.samples is other.samples and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
 
 @dataclass(frozen=True)

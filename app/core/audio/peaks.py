@@ -15,14 +15,14 @@ LEVELS = (64, 256, 1024, 4096, 16384, 65536)
 _CHUNK_FRAMES = 64 * 16384  # bounds the temporary arrays while computing the finest level
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PeakLevel:
     frames_per_bin: int
     mins: np.ndarray  # float32, one value per bin (both channels combined)
     maxs: np.ndarray
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Peaks:
     """Min/max envelopes of a (channels, frames) signal, channels combined."""
 
