@@ -143,3 +143,18 @@ def test_drum_only_midi_is_refused(tmp_path, capsys):
     write_midi(drums, [MidiPart("Kit", Melody((Note(36, 0.0, 0.5),)), channel=9)], tempo_bpm=120.0)
     assert main(["render", str(drums), "-o", str(tmp_path / "d.wav")]) == 2
     assert "no notes outside the drum channel" in capsys.readouterr().err
+
+
+def test_all_parts_mixes_every_non_drum_part(tmp_path):
+    path = tmp_path / "two.mid"
+    write_midi(path, [MidiPart("Top", Melody((Note(72, 0.0, 1.0, 100),))),
+                      MidiPart("Low", Melody((Note(48, 2.0, 1.0, 100),)), channel=1),
+                      MidiPart("Kit", Melody((Note(36, 1.0, 0.5),)), channel=9)], tempo_bpm=120.0)
+    first, both = tmp_path / "first.wav", tmp_path / "both.wav"
+    assert main(["render", str(path), "--instrument", "pluck", "-o", str(first)]) == 0
+    assert main(["render", str(path), "--instrument", "pluck", "--all-parts", "-o", str(both)]) == 0
+    a, _ = sf.read(first, dtype="float32", always_2d=True)
+    b, _ = sf.read(both, dtype="float32", always_2d=True)
+    (only,) = onsets(a[:, 0])
+    found = onsets(b[:, 0])
+    assert only <= RATE // 1000 and len(found) == 2 and abs(found[1] - RATE) <= RATE // 1000  # quarter 2 at 120 BPM; no drum hit at 0.5 s
