@@ -1,0 +1,59 @@
+"""Small signal helpers shared by the estimators: mono down-mix, resampling, mixing stems of unequal length."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from app.core.errors import AnalysisError
+
+ANALYSIS_RATE = 22050  # enough for beats, chroma and pitch; halves the work compared with 44.1/48 kHz
+SILENCE_RMS = 1e-4  # about -80 dBFS: below this a stem is treated as silent
+
+
+def as_channels(samples: np.ndarray, *, name: str = "stem") -> np.ndarray:
+    """Validate and return float32 (channels, frames); a 1-D array is one channel."""
+    a = np.asarray(samples)
+    if a.ndim == 1:
+        a = a[np.newaxis, :]
+    if a.ndim != 2 or a.shape[0] < 1 or a.shape[0] > 64:
+        raise AnalysisError(f"expected samples shaped (channels, frames), got {a.shape}", path=name)
+    if not np.issubdtype(a.dtype, np.floating):
+        raise AnalysisError(f"expected float samples, got {a.dtype}", path=name)
+    a = a.astype(np.float32, copy=False)
+    if not np.all(np.isfinite(a)):
+        a = np.nan_to_num(a, nan=0.0, posinf=0.0, neginf=0.0)
+    return a
+
+
+def mono_at(samples: np.ndarray, sample_rate: int, target_rate: int = ANALYSIS_RATE, *,
+            name: str = "stem") -> np.ndarray:
+    """Mono float32 at `target_rate` (soxr, fast and clean)."""
+    if not 1000 <= int(sample_rate) <= 768000:
+        raise AnalysisError(f"sample rate {sample_rate} is not plausible", path=name)
+    mono = as_channels(samples, name=name).mean(axis=0)
+    if int(sample_rate) == target_rate or mono.size == 0:
+        return np.ascontiguousarray(mono, dtype=np.float32)
+    import soxr
+
+    return np.asarray(soxr.resample(mono, int(sample_rate), target_rate), dtype=np.float32)
+
+
+def mix(signals: Sequence[np.ndarray]) -> np.ndarray:
+    """Sum mono signals of possibly different lengths (the shorter ones are padded with silence)."""
+    if not signals:
+        return np.zeros(0, np.float32)
+    n = max(s.size for s in signals)
+    out = np.zeros(n, np.float32)
+    for s in signals:
+        out[: s.size] += s
+    return out
+
+
+def rms(y: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(y, dtype=np.float64)))) if y.size else 0.0
+
+
+def is_silent(y: np.ndarray) -> bool:
+    return rms(y) < SILENCE_RMS
