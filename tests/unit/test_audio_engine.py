@@ -183,3 +183,36 @@ def test_list_output_devices_never_fails():
     assert isinstance(devices, list)
     for d in devices:
         assert {"index", "name", "default_samplerate"} <= set(d)
+
+
+def test_default_stream_without_an_output_device_says_so():
+    if list_output_devices():
+        pytest.skip("this machine has an output device; the test must not open it")
+    engine = AudioEngine()
+    with pytest.raises(PlaybackError, match="no audio output device"):
+        engine.open()
+    assert not engine.available and "no audio output device" in engine.unavailable_reason
+    with pytest.raises(PlaybackError):
+        engine.reconnect()
+
+
+def test_default_stream_without_sounddevice_says_so(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "sounddevice", None)  # import now raises ImportError
+    engine = AudioEngine()
+    with pytest.raises(PlaybackError, match="sounddevice"):
+        engine.open()
+    assert list_output_devices() == []
+
+
+def test_set_output_reopens_with_the_new_device_and_block_size():
+    engine = engine_with()
+    engine.open()
+    first = engine.stream
+    engine.set_output(device="USB DAC", blocksize=512)
+    assert first.closed and engine.stream.device == "USB DAC" and engine.stream.blocksize == 512
+    engine.play()
+    assert engine.stream.pump(1).shape == (512, 2) and engine.transport.position_frames == 512
+    with pytest.raises(PlaybackError, match="block size"):
+        engine.set_output(blocksize=3)

@@ -156,7 +156,7 @@ class AudioEngine:
         self._stream = None
         if stream is not None:
             self._close_quietly(stream)
-        log.warning("playback unavailable: %s", reason)
+        log.warning("%s", reason)
 
     def close(self) -> None:
         """Stop and close the stream (the transport keeps its position)."""
@@ -180,6 +180,19 @@ class AudioEngine:
             self._refresh_portaudio()
         self.unavailable_reason = None
         self.open()
+
+    def set_output(self, *, device: Any = None, blocksize: int | None = None) -> None:
+        """Choose the output device (None: the system default) and/or block size; reopens the stream if
+        it was open (PlaybackError if the new choice cannot be opened)."""
+        if blocksize is not None:
+            if not 16 <= blocksize <= 16384:
+                raise PlaybackError(f"block size {blocksize} is outside 16..16384 frames")
+            self.blocksize = blocksize
+            if blocksize > self._scratch.shape[1]:
+                self._scratch = np.empty((2, blocksize), dtype=np.float32)
+        self.device = device
+        if self._stream is not None:
+            self.reconnect()
 
     @staticmethod
     def _refresh_portaudio() -> None:
