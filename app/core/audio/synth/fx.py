@@ -39,7 +39,7 @@ EFFECT_TYPES: Mapping[str, tuple[str, Mapping[str, tuple[float, float]]]] = Mapp
     "limiter": ("Limiter", {"threshold_db": (-60.0, 0.0), "release_ms": (1.0, 5000.0)}),
 })
 
-_PRESETS: dict[str, list[dict[str, Any]]] = {
+_PRESETS: Mapping[str, list[dict[str, Any]]] = MappingProxyType({  # copied out by preset(), never shared
     "dry": [],
     "room": [
         {"type": "highpass", "cutoff_frequency_hz": 60.0},
@@ -66,7 +66,7 @@ _PRESETS: dict[str, list[dict[str, Any]]] = {
         {"type": "high_shelf", "cutoff_frequency_hz": 5000.0, "gain_db": 3.0, "q": 0.7},
         {"type": "compressor", "threshold_db": -16.0, "ratio": 3.0, "attack_ms": 5.0, "release_ms": 120.0},
     ],
-}
+})
 PRESET_NAMES: tuple[str, ...] = tuple(_PRESETS)
 DEFAULT_PRESET = "dry"
 
