@@ -214,5 +214,7 @@ def test_set_output_reopens_with_the_new_device_and_block_size():
     assert first.closed and engine.stream.device == "USB DAC" and engine.stream.blocksize == 512
     engine.play()
     assert engine.stream.pump(1).shape == (512, 2) and engine.transport.position_frames == 512
+    engine.set_output(blocksize=1024)
+    assert engine.stream.device == "USB DAC" and engine.stream.blocksize == 1024
     with pytest.raises(PlaybackError, match="block size"):
         engine.set_output(blocksize=3)

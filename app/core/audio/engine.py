@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 StreamFactory = Callable[[Callable[..., None], int, int, Any, int], Any]
 _SCRATCH_FRAMES = 8192
+_KEEP: Any = object()  # "argument not given" (None already means the default device)
 _PORTAUDIO_HINT = "install PortAudio (Debian/Ubuntu: sudo apt install libportaudio2)"
 
 
@@ -181,16 +182,17 @@ class AudioEngine:
         self.unavailable_reason = None
         self.open()
 
-    def set_output(self, *, device: Any = None, blocksize: int | None = None) -> None:
-        """Choose the output device (None: the system default) and/or block size; reopens the stream if
-        it was open (PlaybackError if the new choice cannot be opened)."""
+    def set_output(self, *, device: Any = _KEEP, blocksize: int | None = None) -> None:
+        """Choose the output device (None: the system default; omitted: unchanged) and/or block size;
+        reopens the stream if it was open (PlaybackError if the new choice cannot be opened)."""
         if blocksize is not None:
             if not 16 <= blocksize <= 16384:
                 raise PlaybackError(f"block size {blocksize} is outside 16..16384 frames")
             self.blocksize = blocksize
             if blocksize > self._scratch.shape[1]:
                 self._scratch = np.empty((2, blocksize), dtype=np.float32)
-        self.device = device
+        if device is not _KEEP:
+            self.device = device
         if self._stream is not None:
             self.reconnect()
 
