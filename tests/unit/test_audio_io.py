@@ -338,3 +338,14 @@ def test_damaged_files_only_ever_raise_audio_file_error(tmp_path, ext):
             assert exc.path == path and str(exc).startswith(path.name)
         else:
             assert audio.samples.shape[0] == 2 and np.isfinite(audio.samples).all()
+
+
+def test_a_file_decoding_to_far_more_than_its_size_suggests_grows_its_buffer(tmp_path):
+    x = np.zeros((20 * PROJECT_RATE, 2), dtype=np.float32)  # silence: FLAC packs it into a few KB
+    x[-1] = (0.5, -0.25)
+    path = tmp_path / "quiet.flac"
+    sf.write(path, x, PROJECT_RATE, subtype="PCM_16")
+    assert path.stat().st_size * 16 < x.shape[0]  # beyond what the first buffer believes
+    audio = load_audio(path)
+    assert audio.frames == x.shape[0] and audio.samples.flags.c_contiguous
+    assert audio.samples[:, -1].tolist() == [0.5, -0.25] and not audio.samples[:, :-1].any()
