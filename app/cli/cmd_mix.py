@@ -74,9 +74,19 @@ def _settings(args: argparse.Namespace, names: list[str]) -> dict[str, dict[str,
     return settings
 
 
-def write_mix_output(path: Path, samples: np.ndarray, sample_rate: int, *, subtype: str | None = None) -> Path:
-    """Write a rendered mix (atomically). Every `accord mix` output goes through here."""
-    return write_audio(path, samples, sample_rate, subtype=subtype)
+def write_mix_output(path: Path, samples: np.ndarray, sample_rate: int, *, subtype: str | None = None,
+                     home: Any = None, sources: list[Path] | None = None) -> Path:
+    """Write a rendered mix (atomically). Every `accord mix` output goes through here: with `home`, signed
+    with the artist's provenance record (sources carrying verified Accord records pass their credit on)."""
+    if home is None:
+        return write_audio(path, samples, sample_rate, subtype=subtype)
+    from app.core.project.export import sign_and_write_audio
+    from app.core.provenance.identity import TrustList, ensure_identity
+    from app.core.provenance.sources import fields_from_sources
+
+    ensure_identity(home.keys_dir)
+    fields = fields_from_sources("mix", path.stem, sources or [], TrustList.load(home.keys_dir))
+    return sign_and_write_audio(path, samples, sample_rate, fields, home=home, subtype=subtype).path
 
 
 def run(args: argparse.Namespace, ctx: Any) -> int:
@@ -95,7 +105,9 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
         tracks.append(TrackMix(name=name, samples=audio.samples, **settings.get(name, {})))
     state = MixState(tracks=tuple(tracks), master_gain_db=args.master, sample_rate=PROJECT_RATE)
     mixed = render_offline(state)
-    written = write_mix_output(out, mixed, PROJECT_RATE, subtype=args.subtype)
+    audible = set(state.audible)
+    written = write_mix_output(out, mixed, PROJECT_RATE, subtype=args.subtype, home=ctx.home(),
+                               sources=[p for p, n in zip(paths, names, strict=True) if n in audible])
     peak = float(np.max(np.abs(mixed), initial=0.0))
     clipped = " (peaks above 0 dBFS were clipped)" if peak > 1.0 and (args.subtype or "").upper() not in (
         "FLOAT", "DOUBLE") else ""

@@ -53,11 +53,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def write_render(path: Path, samples: np.ndarray, sample_rate: int) -> Path:
-    """The one place `accord render` writes its output (the provenance layer signs here)."""
+def write_render(path: Path, samples: np.ndarray, sample_rate: int, *, home=None,
+                 sources: list[Path] | None = None) -> Path:
+    """The one place `accord render` writes its output; with `home` it is signed with the provenance record
+    (the MIDI's verified Accord record, if any, passes its model and credit on)."""
     from app.core.audio.io import write_audio
 
-    return write_audio(path, samples, sample_rate)
+    if home is None:
+        return write_audio(path, samples, sample_rate)
+    from app.core.project.export import sign_and_write_audio
+    from app.core.provenance.identity import TrustList, ensure_identity
+    from app.core.provenance.sources import fields_from_sources
+
+    ensure_identity(home.keys_dir)
+    fields = fields_from_sources("render", path.stem, sources or [], TrustList.load(home.keys_dir))
+    return sign_and_write_audio(path, samples, sample_rate, fields, home=home).path
 
 
 def _fx_spec(text: str):
@@ -160,7 +170,7 @@ def run(args: argparse.Namespace, ctx) -> int:
     audio = _render_parts(parts, timing, args, rate)
     if stems:
         audio = _mix_with_stems(audio, stems, rate)
-    write_render(out_path, audio, rate)
+    write_render(out_path, audio, rate, home=ctx.home(), sources=[Path(args.midi), *map(Path, args.stems)])
     source = args.plugin or args.soundfont or (args.instrument or DEFAULT_INSTRUMENT)
     print(f"wrote {out_path} ({audio.shape[1] / rate:.1f} s at {rate} Hz; {len(parts)} part(s) with {source}"
           f"{', ' + str(len(args.stems)) + ' stem(s)' if args.stems else ''})")

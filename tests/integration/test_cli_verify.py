@@ -103,3 +103,49 @@ def test_verify_unknown_signer_and_c2pa(capsys, tmp_path, signed):
     with_c2pa = export_one(load_identity(keys), tmp_path, "mp3", name="c", c2pa_keys_dir=keys).path
     code, text, _ = run(capsys, "verify", "--c2pa", str(with_c2pa))
     assert code == 0 and "C2PA: Trusted" in text
+
+
+def test_accord_mix_and_render_outputs_are_signed_and_inherit_credit(capsys, tmp_path, signed):
+    import soundfile as sf
+
+    from app.core.home import AccordHome
+    from app.core.midifile import MidiPart
+    from app.core.music import Melody, Note, TimeSignature
+    from app.core.project.export import export_midi
+    from app.core.provenance.identity import load_identity
+    from tests.helpers.provenance import SR, suggestion_fields, tone
+
+    human = tmp_path / "guitar.wav"
+    sf.write(str(human), tone(0.5, seed=4).T, SR, subtype="PCM_16")
+    out = tmp_path / "mixed.flac"
+    code, _, err = run(capsys, "mix", str(signed), str(human), "-o", str(out))
+    assert code == 0, err
+    code, text, _ = run(capsys, "verify", "--json", str(out))
+    rec = json.loads(text)["results"][0]["record"]
+    assert code == 0 and rec["kind"] == "mix"
+    assert rec["digitalSourceType"].endswith("compositeWithTrainedAlgorithmicMedia")
+    assert {s["name"]: s["aiContent"] for s in rec["stems"]} == {"out": True, "guitar": False}
+    assert rec["credit"] == [{"workId": 1, "bp": 5000}, {"workId": 2, "bp": 3333}, {"workId": 3, "bp": 1667}]
+
+    me = load_identity(AccordHome.resolve().keys_dir)
+    midi = export_midi([MidiPart("lead", Melody((Note(60, 0, 1), Note(67, 1, 1))))], 100.0, TimeSignature(),
+                       tmp_path / "idea.mid", suggestion_fields(), identity=me).path
+    rendered = tmp_path / "idea.wav"
+    code, _, err = run(capsys, "render", str(midi), "-o", str(rendered))
+    assert code == 0, err
+    code, text, _ = run(capsys, "verify", "--json", str(rendered))
+    rec = json.loads(text)["results"][0]["record"]
+    assert code == 0 and rec["kind"] == "render" and rec["digitalSourceType"].endswith("/trainedAlgorithmicMedia")
+    assert rec["model"]["id"] == "model-7" and sum(s["bp"] for s in rec["contributorShares"]) == 10000
+
+    plain = tmp_path / "plain.mid"
+    import mido
+
+    mf = mido.MidiFile(type=1)
+    mf.tracks.append(mido.MidiTrack([mido.Message("note_on", note=60, velocity=80),
+                                     mido.Message("note_off", note=60, time=480)]))
+    mf.save(str(plain))
+    code, _, err = run(capsys, "render", str(plain), "-o", str(tmp_path / "plain.wav"))
+    assert code == 0, err
+    rec = json.loads(run(capsys, "verify", "--json", str(tmp_path / "plain.wav"))[1])["results"][0]["record"]
+    assert rec["aiContent"] is False and rec["digitalSourceType"].endswith("/digitalCreation")

@@ -26,6 +26,7 @@ TRAINED = IPTC + "trainedAlgorithmicMedia"
 COMPOSITE_TRAINED = IPTC + "compositeWithTrainedAlgorithmicMedia"
 DIGITAL_CAPTURE = IPTC + "digitalCapture"
 COMPOSITE_CAPTURE = IPTC + "compositeCapture"
+DIGITAL_CREATION = IPTC + "digitalCreation"
 TOTAL_BP = 10_000
 # Credit key for the part of a suggestion no training work explains (the model's escape to uniform and the
 # piece's own material): listed in `credit`, given to no contributor.
@@ -140,6 +141,8 @@ def digital_source_type(fields: RecordFields) -> str:
     human_stems = [s for s in fields.stems if not s.ai_content]
     if fields.ai_content:
         return COMPOSITE_TRAINED if human_stems else TRAINED
+    if fields.kind == "render":  # the artist's own notes played by a synth: made with digital tools
+        return DIGITAL_CREATION
     return COMPOSITE_CAPTURE if len(human_stems) > 1 else DIGITAL_CAPTURE
 
 
