@@ -48,7 +48,7 @@ def write_chorale_midis(folder: str | Path, limit: int | None = None) -> list[Pa
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for item, melody in zip(_items()[:limit], melodies_from_chorales(limit)):
+    for item, melody in zip(_items()[:limit], melodies_from_chorales(limit), strict=True):
         name = item["id"].removesuffix(".mxl").replace("/", "_").replace(".", "_")
         paths.append(write_midi(folder / f"{name}.mid", [MidiPart("soprano", melody, program=52)],
                                 tempo_bpm=TEMPO_BPM, time_signature=melody.time_signature,

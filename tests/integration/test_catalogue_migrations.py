@@ -8,8 +8,7 @@ import sqlite3
 
 import pytest
 
-from app.core.catalogue import Catalogue
-from app.core.catalogue import schema
+from app.core.catalogue import Catalogue, schema
 from app.core.errors import CatalogueError
 from tests.helpers.catalogue_files import melody
 

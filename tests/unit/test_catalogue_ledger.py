@@ -40,7 +40,7 @@ def test_chain_links_each_entry_to_the_previous_one(filled):
         rows = cat._conn.execute("SELECT id, prev_hash, entry_hash FROM consent_ledger ORDER BY id").fetchall()
         events = cat.consent_history(1)
     assert rows[0][1] == GENESIS_HASH
-    assert all(b[1] == a[2] for a, b in zip(rows, rows[1:]))
+    assert all(b[1] == a[2] for a, b in zip(rows, rows[1:], strict=False))
     e = events[0]
     assert entry_hash(id=e.id, work_id=e.work_id, contributor=e.contributor, use=e.use, action=e.action,
                       recorded_at=e.recorded_at, recorded_by=e.recorded_by, note=e.note,

@@ -3,8 +3,15 @@
 Everything that trains, evaluates or attributes gets melodies only from `Catalogue.usable_works(use)`.
 """
 
-from app.core.catalogue.records import (AuditResult, ConsentEvent, ImportProblem, ImportResult, WorkDetail,
-                                        WorkState, WorkSummary)
+from app.core.catalogue.records import (
+    AuditResult,
+    ConsentEvent,
+    ImportProblem,
+    ImportResult,
+    WorkDetail,
+    WorkState,
+    WorkSummary,
+)
 from app.core.catalogue.store import Catalogue
 from app.core.catalogue.types import MELODY_MODEL_USE, ConsentEntryRef, ContributorShare, UsableWork
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from app.core.catalogue.records import ACTIONS, AuditResult, ConsentEvent
 
@@ -22,7 +22,7 @@ LEDGER_COLUMNS = "id, work_id, contributor, use, action, recorded_at, recorded_b
 
 def now_utc() -> str:
     """ISO 8601 UTC with microseconds, e.g. 2026-11-22T09:00:00.123456Z (sorts as text)."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def entry_hash(*, id: int, work_id: int, contributor: str, use: str, action: str, recorded_at: str,

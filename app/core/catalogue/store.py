@@ -21,9 +21,26 @@ from pathlib import Path
 from app.core.catalogue import schema
 from app.core.catalogue.consent import latest_words_query, names_by_work, state_of
 from app.core.catalogue.importers import collect_files, extract, file_sha256
-from app.core.catalogue.ledger import GENESIS_HASH, LEDGER_COLUMNS, audit_events, entry_hash, event_from_row, now_utc
-from app.core.catalogue.records import (ACTIONS, KINDS, REVOKED, AuditResult, ConsentEvent, ImportProblem,
-                                        ImportResult, WorkDetail, WorkState, WorkSummary)
+from app.core.catalogue.ledger import (
+    GENESIS_HASH,
+    LEDGER_COLUMNS,
+    audit_events,
+    entry_hash,
+    event_from_row,
+    now_utc,
+)
+from app.core.catalogue.records import (
+    ACTIONS,
+    KINDS,
+    REVOKED,
+    AuditResult,
+    ConsentEvent,
+    ImportProblem,
+    ImportResult,
+    WorkDetail,
+    WorkState,
+    WorkSummary,
+)
 from app.core.catalogue.splits import default_artist, default_contributors, validate_contributors
 from app.core.catalogue.types import MELODY_MODEL_USE, ConsentEntryRef, ContributorShare, UsableWork
 from app.core.errors import AccordError, CatalogueError, ImportFailed
