@@ -29,7 +29,8 @@ class BlockReader(Protocol):
     header_frames: int | None
 
     def read(self, frames: int) -> np.ndarray:
-        """Up to `frames` frames as float32 (n, channels); n == 0 at the end."""
+        """Up to `frames` frames as float32 (n, channels); n == 0 at the end. The array may be reused by
+        the next read: copy what must be kept."""
         ...
 
     def close(self) -> None: ...
@@ -62,11 +63,16 @@ class SoundfileReader(_Closing):
         self.format_name = str(self._fh.format)
         frames = int(self._fh.frames)
         self.header_frames = frames if 0 <= frames < (1 << 62) else None
+        self._buf: np.ndarray | None = None
 
     def read(self, frames: int) -> np.ndarray:
-        # soundfile sizes its buffer as min(frames, header frames left): bounded by `frames` either way.
-        data = self._fh.read(frames, dtype="float32", always_2d=True)
-        return data
+        """Up to `frames` frames, as a view of one reused buffer: valid until the next read.
+
+        Reusing the buffer saves a fresh half-megabyte allocation (and its page faults) per block.
+        """
+        if self._buf is None or self._buf.shape[0] != frames:
+            self._buf = np.empty((frames, self.channels), dtype=np.float32)
+        return self._fh.read(frames, dtype="float32", always_2d=True, out=self._buf)
 
     def close(self) -> None:
         self._fh.close()
