@@ -139,3 +139,31 @@ def test_ab_tracks_plug_into_a_project_mix_as_extra_tracks():
         tracks = pr.ab_tracks(["one", "two", "never-submitted"], "two", suggestion_gain_db=-3.0)
     assert [(t.name, t.mute, t.gain_db) for t in tracks] == [("suggestion:one", True, -3.0),
                                                              ("suggestion:two", False, -3.0)]
+
+
+def test_priority_jumps_the_queue_and_cancelled_jobs_can_be_resubmitted():
+    gate, started = threading.Event(), threading.Event()
+    order = []
+
+    def recording(melody, *args, **kw):
+        order.append(melody.notes[0].pitch)
+        started.set()
+        gate.wait(10)
+        return render_suggestion(melody, *args, **kw)
+
+    def solo_note(pitch):
+        return Melody((Note(pitch, 0.0, 0.5),))
+
+    with Prerenderer(sample_rate=SR, max_workers=1, render=recording) as pr:
+        busy = pr.submit("busy", solo_note(60), GRID)  # occupies the only worker
+        assert started.wait(10)
+        later = [pr.submit(f"q{p}", solo_note(p), GRID) for p in (61, 62, 63)]
+        pr.submit("q63", solo_note(63), GRID, priority=1)  # the artist auditions this one now
+        dropped = pr.submit("gone", solo_note(64), GRID)
+        assert dropped.cancel()
+        gate.set()
+        for f in (busy, *later):
+            f.result(timeout=30)
+        assert order == [60, 63, 61, 62]
+        again = pr.submit("gone", solo_note(64), GRID)
+        assert again is not dropped and again.result(timeout=30).samples.shape[0] == 2

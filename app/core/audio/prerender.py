@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import hashlib
+import heapq
+import itertools
 import json
 import logging
 import threading
@@ -79,6 +81,10 @@ class Prerenderer:
         self._cache: OrderedDict[tuple[str, str, str], RenderedSuggestion] = OrderedDict()
         self._pending: dict[tuple[str, str, str], cf.Future] = {}
         self._latest: dict[str, tuple[str, str, str]] = {}
+        # Jobs wait in a priority heap; each pool task runs whichever job is most urgent when a worker
+        # frees up, so the suggestion being auditioned can jump the queue.
+        self._queue: list[tuple[int, int, tuple[str, str, str], Melody, Timing, RenderSettings, cf.Future]] = []
+        self._seq = itertools.count()
         self._cache_bytes = 0
         self._max_cache_bytes = max_cache_bytes
         self.hits = 0
@@ -92,9 +98,14 @@ class Prerenderer:
         self.close()
 
     def close(self) -> None:
-        """Stop rendering: queued renders are cancelled, running ones finish (their result is dropped)."""
+        """Stop rendering: queued renders are cancelled, running ones finish."""
         self._closed = True
         self._pool.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            for *_, future in self._queue:
+                future.cancel()
+            self._queue.clear()
+            self._pending.clear()
 
     def key(self, suggestion_id: str, melody: Melody, grid: Timing,
             settings: RenderSettings) -> tuple[str, str, str]:
@@ -102,10 +113,13 @@ class Prerenderer:
 
     def submit(self, suggestion_id: str, melody: Melody, grid: Timing,
                settings: RenderSettings | None = None,
-               on_ready: Callable[[cf.Future], None] | None = None) -> cf.Future:
+               on_ready: Callable[[cf.Future], None] | None = None, *, priority: int = 0) -> cf.Future:
         """Queue a render (or reuse a cached/in-flight one). The future yields a RenderedSuggestion.
 
-        `on_ready(future)` runs on a worker thread when done; a UI must hop back to its own thread.
+        Higher `priority` renders first (e.g. 1 for the suggestion the artist is auditioning); equal
+        priorities render in submission order. Re-submitting a queued render with a higher priority
+        moves it up. `on_ready(future)` runs on a worker thread when done; a UI must hop back to its own
+        thread.
         """
         if self._closed:
             raise RuntimeError("the prerenderer is closed")
@@ -119,16 +133,43 @@ class Prerenderer:
                 self.hits += 1
                 future: cf.Future = cf.Future()
                 future.set_result(cached)
-            elif key in self._pending:
+            elif key in self._pending and not self._pending[key].cancelled():
                 self.hits += 1
                 future = self._pending[key]
+                if priority > 0 and not future.running():
+                    self._enqueue(priority, key, melody, grid, settings, future)  # a stale copy is skipped
             else:
                 self.misses += 1
-                future = self._pool.submit(self._work, key, melody, grid, settings)
+                future = cf.Future()
                 self._pending[key] = future
+                self._enqueue(priority, key, melody, grid, settings, future)
         if on_ready is not None:
             future.add_done_callback(on_ready)
         return future
+
+    def _enqueue(self, priority: int, key: tuple[str, str, str], melody: Melody, grid: Timing,
+                 settings: RenderSettings, future: cf.Future) -> None:
+        """Caller holds the lock. One pool task per heap entry keeps the two counts equal."""
+        heapq.heappush(self._queue, (-priority, next(self._seq), key, melody, grid, settings, future))
+        self._pool.submit(self._run_next)
+
+    def _run_next(self) -> None:
+        while True:
+            with self._lock:  # pop and claim together: two copies of one job must not both start
+                if not self._queue:
+                    return
+                _, _, key, melody, grid, settings, future = heapq.heappop(self._queue)
+                if future.done() or future.running():
+                    continue  # a copy left behind when the job was moved up the queue
+                if not future.set_running_or_notify_cancel():
+                    if self._pending.get(key) is future:  # cancelled by its caller: forget it
+                        del self._pending[key]
+                    continue
+            try:
+                future.set_result(self._work(key, melody, grid, settings))
+            except BaseException as exc:  # noqa: BLE001 — delivered to whoever waits on the future
+                future.set_exception(exc)
+            return
 
     def _work(self, key: tuple[str, str, str], melody: Melody, grid: Timing,
               settings: RenderSettings) -> RenderedSuggestion:
