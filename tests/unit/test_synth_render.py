@@ -153,3 +153,17 @@ def test_registry_has_display_names_and_empty_melody_is_silence():
     assert all(isinstance(v, str) and v for v in names.values())
     silent = render_melody(Melody(()), BeatGrid(), tail_seconds=0.25)
     assert silent.shape == (2, SR // 4) and not silent.any()
+
+
+@pytest.mark.parametrize("rate", [22050, 44100, 96000])
+def test_other_sample_rates_keep_placement_and_pitch(rate):
+    grid = BeatGrid(tempo_bpm=133.0, offset_seconds=0.0377)
+    audio = render_melody(Melody((Note(81, 2.0, 4.0, 100),)), grid, instrument="lead", sample_rate=rate)
+    start = round(grid.seconds(2.0) * rate)
+    assert not audio[:, :start].any() and audio[0, start : start + rate // 1000].any()
+    seg = audio[0, start + rate // 5 : start + rate // 5 + rate].astype(np.float64)
+    spectrum = np.abs(np.fft.rfft(seg * np.hanning(len(seg)), n=8 * len(seg)))
+    k = int(np.argmax(spectrum))
+    a, b, c = np.log(spectrum[k - 1 : k + 2])
+    f = (k + 0.5 * (a - c) / (a - 2 * b + c)) * rate / (8 * len(seg))
+    assert abs(cents(f, midi_to_hz(81))) <= 5.0
