@@ -11,6 +11,7 @@ from app.core.project.edits import (
     AddStems,
     CompoundEdit,
     Edit,
+    RelinkStem,
     RemoveStem,
     RenameStem,
     SetMasterGain,
@@ -46,10 +47,11 @@ def _edits(p: Project) -> list[Edit]:
         SetProjectField("loop", LoopRegion(1.0, 5.0)), SetProjectField("loop_enabled", True),
         SetProjectField("suggestions", [{"id": "s2"}]), SetProjectField("extras", {"synth": {"a": 1}}),
         CompoundEdit("reset", [SetStemGain(a, 0.0), SetStemPan(b, 0.0)]),
+        RelinkStem(a, Path("/found/drums.wav")),
     ]
 
 
-@pytest.mark.parametrize("index", range(21))
+@pytest.mark.parametrize("index", range(22))
 def test_apply_then_revert_restores_exact_state(index):
     p = _project()
     edit = _edits(p)[index]

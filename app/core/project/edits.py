@@ -12,6 +12,7 @@ so two separate drags of the same slider stay two steps.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from app.core.project.model import FIELD, PROJECT_FIELDS, STEM, STEMS, Change, Project, StemRef, copy_json
@@ -171,6 +172,30 @@ class SetStemRole(_SetStemAttr):
 
     def _coerce(self, value: Any) -> str | None:
         return None if value is None else str(value)
+
+
+class RelinkStem(BaseEdit):
+    """Point a stem at a (new) file, e.g. after locating a missing one; clears `missing` and the old hash."""
+
+    def __init__(self, stem_id: str, path: Path, *, content_sha256: str | None = None) -> None:
+        self.stem_id = stem_id
+        self.path = Path(path)
+        self.content_sha256 = content_sha256
+        self.label = f"Locate {self.path.name}"
+        self._old: tuple[Path, bool, str | None] | None = None
+
+    def apply(self, project: Project) -> None:
+        stem = project.stem(self.stem_id)
+        if self._old is None:
+            self._old = (stem.path, stem.missing, stem.content_sha256)
+        stem.path, stem.missing, stem.content_sha256 = self.path, False, self.content_sha256
+        project.notify(Change(STEM, stem_id=self.stem_id, field="path"))
+
+    def revert(self, project: Project) -> None:
+        assert self._old is not None, "revert before apply"
+        stem = project.stem(self.stem_id)
+        stem.path, stem.missing, stem.content_sha256 = self._old
+        project.notify(Change(STEM, stem_id=self.stem_id, field="path"))
 
 
 class SetProjectField(BaseEdit):

@@ -1,0 +1,166 @@
+"""Start the studio: `accord [gui] [PROJECT] [--demo] [--home DIR]`.
+
+Wires the objects together (no singletons): AccordHome, AudioEngine, TaskRunner, MainWindow.
+
+No display → a clear message and exit code 3, never a Qt plugin abort. This module imports no Qt at
+module level so that the check runs before Qt can abort: on Linux without DISPLAY/WAYLAND_DISPLAY we stop
+before importing Qt; with a display we let Qt fall back to its "offscreen" plugin instead of aborting
+(QT_QPA_PLATFORM="xcb;offscreen") and, if it had to, we say why (its own messages are captured) and exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+EXIT_NO_DISPLAY = 3
+HEADLESS_PLATFORMS = ("offscreen", "minimal", "vnc", "eglfs", "linuxfb")
+NO_DISPLAY_HINT = ("The studio needs a graphical desktop. On a server use the command line instead "
+                   "(accord --help), or run with QT_QPA_PLATFORM=offscreen for automated checks.")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="accord gui", description="Open the Accord studio.")
+    parser.add_argument("project", nargs="?", help="an Accord project (.accord) to open")
+    parser.add_argument("--demo", action="store_true", help="open the bundled demo project")
+    parser.add_argument("--home", metavar="DIR", help="where Accord keeps its data (default: ACCORD_HOME or "
+                        "the user data folder)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log to stderr")
+    return parser.parse_args(argv)
+
+
+def display_problem(env: Mapping[str, str], platform: str) -> str | None:
+    """Why the studio cannot show a window here, decided without importing Qt (None: try it)."""
+    if not platform.startswith("linux") and "bsd" not in platform:
+        return None  # macOS and Windows always have a window system when a user runs the app
+    qpa = env.get("QT_QPA_PLATFORM", "").strip().lower()
+    first = qpa.split(";")[0].split(":")[0]
+    if first in HEADLESS_PLATFORMS:
+        return None
+    if first == "wayland":
+        return None if env.get("WAYLAND_DISPLAY") else "no display found (QT_QPA_PLATFORM=wayland but " \
+                                                         "WAYLAND_DISPLAY is not set)"
+    if env.get("DISPLAY") or (not first and env.get("WAYLAND_DISPLAY")):
+        return None
+    return "no display found (neither DISPLAY nor WAYLAND_DISPLAY is set)"
+
+
+def qt_platform_setting(env: Mapping[str, str]) -> str | None:
+    """The QT_QPA_PLATFORM to use so Qt falls back instead of aborting, or None to leave it alone."""
+    if not sys.platform.startswith("linux"):
+        return None
+    current = env.get("QT_QPA_PLATFORM", "").strip()
+    if current:
+        headless = current.split(";")[0].split(":")[0].lower() in HEADLESS_PLATFORMS
+        return None if headless or ";" in current else f"{current};offscreen"
+    return "wayland;xcb;offscreen" if env.get("WAYLAND_DISPLAY") else "xcb;offscreen"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s")
+    problem = display_problem(os.environ, sys.platform)
+    if problem:
+        print(f"accord: {problem}. {NO_DISPLAY_HINT}", file=sys.stderr)
+        return EXIT_NO_DISPLAY
+    setting = qt_platform_setting(os.environ)
+    asked_headless = os.environ.get("QT_QPA_PLATFORM", "").split(";")[0] in HEADLESS_PLATFORMS
+    if setting:
+        os.environ["QT_QPA_PLATFORM"] = setting
+    studio = Studio(args)
+    code = studio.start(fallback_ok=asked_headless)
+    if code is not None:
+        return code
+    return studio.run()
+
+
+class Studio:
+    """Everything a running studio is made of; built once in `main`, handed around explicitly."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.qt_messages: list[str] = []
+        self.app = None
+        self.window = None
+        self.engine = None
+
+    def start(self, *, fallback_ok: bool = False) -> int | None:
+        """Create the application and the window; an exit code when the studio cannot start."""
+        from PySide6.QtCore import qInstallMessageHandler
+
+        qInstallMessageHandler(self._qt_message)
+        from PySide6.QtWidgets import QApplication
+
+        from app.core.errors import AccordError
+        from app.core.home import AccordHome
+
+        self.app = QApplication.instance() or QApplication(sys.argv[:1])
+        platform = self.app.platformName()
+        if platform in HEADLESS_PLATFORMS and not fallback_ok:
+            why = next((m for m in self.qt_messages if "display" in m.lower()), None) or \
+                next((m for m in self.qt_messages if "plugin" in m.lower()), "the window system is not usable")
+            print(f"accord: cannot open a window: {why}. {NO_DISPLAY_HINT}", file=sys.stderr)
+            return EXIT_NO_DISPLAY
+        self.app.setApplicationName("Accord")
+        self.app.setOrganizationName("Accord")
+        try:
+            home = AccordHome.resolve(self.args.home)
+            home.clean_stale_temps()
+        except AccordError as exc:
+            print(f"accord: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        self.window = build_window(home, self.app)
+        self.engine = self.window.engine
+        self.window.show()
+        self._open_initial(home)
+        return None
+
+    def _open_initial(self, home) -> None:  # noqa: ANN001 — AccordHome
+        from app.core.errors import AccordError
+        from app.core.project.demo import ensure_demo_project
+
+        window = self.window
+        if self.args.project:
+            window.documents.open_project(Path(self.args.project), ask=False)
+        elif self.args.demo:
+            try:
+                window.documents.open_project(ensure_demo_project(home), ask=False)
+            except AccordError as exc:
+                window.show_error("Could not create the demo project", exc)
+
+    def run(self) -> int:
+        try:
+            return int(self.app.exec())
+        finally:
+            if self.engine is not None:
+                self.engine.close()
+
+    def _qt_message(self, mode, context, message: str) -> None:  # noqa: ANN001 — Qt's types
+        self.qt_messages.append(message)
+        log.debug("Qt: %s", message)
+
+
+def build_window(home, app):  # noqa: ANN001, ANN201 — AccordHome, QApplication → MainWindow
+    """Engine (opened if possible), task runner, theme and main window, wired together."""
+    from app.core.audio.engine import AudioEngine
+    from app.core.errors import PlaybackError
+    from app.ui.main_window import MainWindow
+    from app.ui.theme import apply_theme
+    from app.ui.workers import TaskRunner
+
+    apply_theme(app)
+    engine = AudioEngine()
+    try:
+        engine.open()
+    except PlaybackError as exc:
+        log.warning("playback unavailable: %s", exc.reason)
+    runner = TaskRunner()
+    return MainWindow(home=home, engine=engine, runner=runner)

@@ -1,0 +1,66 @@
+"""The status bar: messages, a progress bar with Cancel while files load, and the playback state."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
+
+from app.core.audio.engine import AudioEngine
+
+MESSAGE_MS = 6000
+
+
+class StudioStatusBar(QStatusBar):
+    cancel_requested = Signal()
+    playback_failed = Signal(str)  # emitted by the engine's on_error (any thread); shown on the GUI thread
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("StatusBar")
+        self.progress = QProgressBar()
+        self.progress.setObjectName("LoadProgress")
+        self.progress.setRange(0, 1000)
+        self.progress.setFixedWidth(180)
+        self.progress.setTextVisible(False)
+        self.cancel = QToolButton()
+        self.cancel.setText("Cancel")
+        self.cancel.clicked.connect(self.cancel_requested)
+        self.progress_text = QLabel()
+        self.playback_label = QLabel()
+        self.playback_label.setObjectName("PlaybackStatus")
+        for w in (self.progress_text, self.progress, self.cancel):
+            self.addPermanentWidget(w)
+        self.addPermanentWidget(self.playback_label)
+        self.hide_progress()
+        self.playback_failed.connect(self._failed)
+
+    def message(self, text: str) -> None:
+        self.showMessage(text, MESSAGE_MS)
+
+    def show_progress(self, fraction: float, text: str = "") -> None:
+        for w in (self.progress_text, self.progress, self.cancel):
+            w.setVisible(True)
+        self.progress.setValue(int(max(0.0, min(1.0, fraction)) * 1000))
+        if text:
+            self.progress_text.setText(text)
+
+    def hide_progress(self) -> None:
+        for w in (self.progress_text, self.progress, self.cancel):
+            w.setVisible(False)
+
+    def show_playback(self, engine: AudioEngine) -> None:
+        if engine.available:
+            self.playback_label.setText(f"{engine.sample_rate / 1000:g} kHz · {engine.blocksize} frames")
+            self.playback_label.setProperty("problem", False)
+        else:
+            reason = engine.unavailable_reason or "no audio output is open"
+            self.playback_label.setText(f"Playback unavailable: {reason}")
+            self.playback_label.setProperty("problem", True)
+        self.playback_label.setToolTip(self.playback_label.text())
+        self.playback_label.style().unpolish(self.playback_label)
+        self.playback_label.style().polish(self.playback_label)
+
+    def _failed(self, reason: str) -> None:
+        self.playback_label.setText(f"Playback unavailable: {reason}")
+        self.playback_label.setProperty("problem", True)
+        self.message(f"Playback stopped: {reason}")
