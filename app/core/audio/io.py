@@ -12,7 +12,6 @@ import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -357,9 +356,3 @@ def write_audio(path: str | Path, samples: np.ndarray, sample_rate: int, *, form
         raise
     return target
 
-
-def describe(audio: DecodedAudio) -> dict[str, Any]:
-    """A small JSON-able summary (for logs and project files)."""
-    return {"path": str(audio.path), "frames": audio.frames, "sample_rate": audio.sample_rate,
-            "source_rate": audio.source_rate, "source_channels": audio.source_channels,
-            "source_format": audio.source_format, "sha256": audio.content_sha256}
