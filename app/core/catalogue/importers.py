@@ -8,16 +8,21 @@ one bad file never stops a batch.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.catalogue.audio_import import AUDIO_EXTENSIONS, extract_audio
 from app.core.catalogue.midi_import import extract_with_detail
 from app.core.catalogue.musicxml_import import extract_musicxml
-from app.core.errors import ImportFailed
+from app.core.catalogue.records import ImportProblem
+from app.core.errors import AccordError, ImportFailed
 from app.core.music import Melody
-from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
+from app.core.tasks import NEVER_CANCELLED, Cancelled, CancelToken, Progress, no_progress, scaled
+
+log = logging.getLogger(__name__)
 
 MIDI_EXTENSIONS = (".mid", ".midi", ".kar", ".smf")
 MUSICXML_EXTENSIONS = (".musicxml", ".mxl", ".xml")
@@ -32,6 +37,15 @@ class ExtractedWork:
     sha256: str
     melody: Melody
     source_detail: str
+
+
+@dataclass(frozen=True)
+class ExtractedBatch:
+    extracted: tuple[ExtractedWork, ...]
+    duplicates: tuple[tuple[Path, int], ...]  # files whose content is already a work: (file, work id)
+    repeated: tuple[tuple[Path, str], ...]  # files repeating another file of this batch: (file, sha256)
+    failed: tuple[ImportProblem, ...]
+    file_count: int
 
 
 def kind_of(path: Path) -> str | None:
@@ -124,3 +138,45 @@ def extract(path: Path, *, track: int | None = None, channel: int | None = None,
     if not melody.notes:
         raise ImportFailed("has no notes", path=path)
     return kind, melody, detail
+
+
+def extract_batch(paths: Sequence[str | Path], known: Mapping[str, int], *, track: int | None = None,
+                  channel: int | None = None, transcriber: str = "auto", progress: Progress = no_progress,
+                  cancel: CancelToken = NEVER_CANCELLED) -> ExtractedBatch:
+    """Read every file (folders recurse); content already in `known` (sha256 -> work id) is not re-read.
+
+    Nothing is written here; the store adds the result in one transaction.
+    """
+    files, missing = collect_files(list(paths))
+    failed = [ImportProblem(p, str(ImportFailed(reason, path=p))) for p, reason in missing]
+    extracted: list[ExtractedWork] = []
+    seen: set[str] = set()
+    duplicates: list[tuple[Path, int]] = []
+    repeated: list[tuple[Path, str]] = []
+    n = max(1, len(files))
+    for i, f in enumerate(files):
+        cancel.check()
+        step = scaled(progress, i / n, (i + 1) / n)
+        step(0.0, f"importing {f.name} ({i + 1}/{len(files)})")
+        try:
+            sha = file_sha256(f)
+            if sha in known:
+                duplicates.append((f, known[sha]))
+                continue
+            if sha in seen:
+                repeated.append((f, sha))
+                continue
+            kind, melody, detail = extract(f, track=track, channel=channel, transcriber=transcriber,
+                                           progress=step, cancel=cancel)
+        except Cancelled:
+            raise
+        except AccordError as exc:
+            failed.append(ImportProblem(f, str(exc)))
+            continue
+        except Exception as exc:  # noqa: BLE001 — one odd file must not stop a batch import
+            log.exception("importing %s failed", f)
+            failed.append(ImportProblem(f, f"{f.name}: could not be imported ({type(exc).__name__}: {exc})"))
+            continue
+        seen.add(sha)
+        extracted.append(ExtractedWork(f, kind, sha, melody, detail))
+    return ExtractedBatch(tuple(extracted), tuple(duplicates), tuple(repeated), tuple(failed), len(files))

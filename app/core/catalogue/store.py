@@ -20,7 +20,7 @@ from pathlib import Path
 
 from app.core.catalogue import schema
 from app.core.catalogue.consent import latest_words_query, names_by_work, state_of
-from app.core.catalogue.importers import collect_files, extract, file_sha256
+from app.core.catalogue.importers import extract_batch
 from app.core.catalogue.ledger import (
     GENESIS_HASH,
     LEDGER_COLUMNS,
@@ -35,7 +35,6 @@ from app.core.catalogue.records import (
     REVOKED,
     AuditResult,
     ConsentEvent,
-    ImportProblem,
     ImportResult,
     WorkDetail,
     WorkState,
@@ -43,9 +42,9 @@ from app.core.catalogue.records import (
 )
 from app.core.catalogue.splits import default_artist, default_contributors, validate_contributors
 from app.core.catalogue.types import MELODY_MODEL_USE, ConsentEntryRef, ContributorShare, UsableWork
-from app.core.errors import AccordError, CatalogueError, ImportFailed
+from app.core.errors import CatalogueError
 from app.core.music import Melody
-from app.core.tasks import NEVER_CANCELLED, Cancelled, CancelToken, Progress, no_progress, scaled
+from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress, scaled
 
 log = logging.getLogger(__name__)
 
@@ -320,57 +319,29 @@ class Catalogue:
         a thousand small files cost one commit. The same file (same sha256) is never added twice.
         """
         shares = validate_contributors(list(contributors) if contributors else default_contributors())
-        files, missing = collect_files(list(paths))
-        failed = [ImportProblem(p, str(ImportFailed(reason, path=p))) for p, reason in missing]
         known = {sha: wid for sha, wid in self._query("SELECT sha256, id FROM works WHERE removed_at IS NULL")}
-        extracted: list[tuple[Path, str, str, Melody, str]] = []
-        batch: dict[str, Path] = {}
-        dup_of_batch: list[tuple[Path, str]] = []
-        duplicates: list[tuple[Path, int]] = []
-        n = max(1, len(files))
-        for i, f in enumerate(files):
-            cancel.check()
-            step = scaled(progress, 0.95 * i / n, 0.95 * (i + 1) / n)
-            step(0.0, f"importing {f.name} ({i + 1}/{len(files)})")
-            try:
-                sha = file_sha256(f)
-                if sha in known:
-                    duplicates.append((f, known[sha]))
-                    continue
-                if sha in batch:
-                    dup_of_batch.append((f, sha))
-                    continue
-                kind, melody, detail = extract(f, track=track, channel=channel, transcriber=transcriber,
-                                               progress=step, cancel=cancel)
-            except Cancelled:
-                raise
-            except AccordError as exc:
-                failed.append(ImportProblem(f, str(exc)))
-                continue
-            except Exception as exc:  # noqa: BLE001 — one odd file must not stop a batch import
-                log.exception("importing %s failed", f)
-                failed.append(ImportProblem(f, f"{f.name}: could not be imported ({type(exc).__name__}: {exc})"))
-                continue
-            batch[sha] = f
-            extracted.append((f, sha, kind, melody, detail))
+        batch = extract_batch(paths, known, track=track, channel=channel, transcriber=transcriber,
+                              progress=scaled(progress, 0.0, 0.95), cancel=cancel)
+        extracted, duplicates, dup_of_batch = batch.extracted, list(batch.duplicates), batch.repeated
         cancel.check()
         progress(0.95, f"saving {len(extracted)} works")
         ids: dict[str, int] = {}
         if extracted:
             with self._write() as conn:
-                for f, sha, kind, melody, detail in extracted:
-                    row = conn.execute("SELECT id FROM works WHERE sha256 = ? AND removed_at IS NULL", (sha,)).fetchone()
+                for e in extracted:
+                    row = conn.execute("SELECT id FROM works WHERE sha256 = ? AND removed_at IS NULL",
+                                       (e.sha256,)).fetchone()
                     if row:  # added by another process since we looked
-                        duplicates.append((f, row[0]))
+                        duplicates.append((e.path, row[0]))
                         continue
-                    name = f.stem if not title else (title if len(files) == 1 else f"{title}: {f.stem}")
-                    ids[sha] = self._insert(conn, melody, title=name, kind=kind, path=str(f.resolve()), sha256=sha,
-                                            shares=shares, source_detail=detail)
+                    name = e.path.stem if not title else (title if batch.file_count == 1 else f"{title}: {e.path.stem}")
+                    ids[e.sha256] = self._insert(conn, e.melody, title=name, kind=e.kind, path=str(e.path.resolve()),
+                                                 sha256=e.sha256, shares=shares, source_detail=e.source_detail)
         duplicates += [(f, ids.get(sha) or known.get(sha, 0)) for f, sha in dup_of_batch]
         new_ids = set(ids.values())
         added = [w for w in self.works() if w.id in new_ids]
         progress(1.0, f"added {len(added)} works")
-        return ImportResult(tuple(added), tuple(duplicates), tuple(failed))
+        return ImportResult(tuple(added), tuple(duplicates), batch.failed)
 
     def set_contributors(self, work_id: int, contributors: Sequence[ContributorShare]) -> None:
         """Replace a work's contributors; splits must sum to 10000 bp.
