@@ -237,15 +237,19 @@ def test_nan_and_inf_are_replaced_by_silence_with_a_warning(tmp_path, caplog):
     assert "NaN" in caplog.text and "nan.wav" in caplog.text
 
 
-def test_nan_survives_no_resampling_or_downmix(tmp_path):
+def test_nan_survives_no_resampling_or_downmix(tmp_path, caplog):
     x = np.full((1000, 4), 0.1, dtype=np.float32)
     x[5, 2] = np.nan
     sf.write(tmp_path / "quad.wav", x, 44100, subtype="FLOAT")
-    assert np.isfinite(load_audio(tmp_path / "quad.wav").samples).all()
+    with caplog.at_level(logging.WARNING):
+        assert np.isfinite(load_audio(tmp_path / "quad.wav").samples).all()
+    assert "1 NaN" in caplog.text
 
 
-def test_all_nan_is_refused(tmp_path):
-    sf.write(tmp_path / "allnan.wav", np.full(500, np.nan, dtype=np.float32), PROJECT_RATE, subtype="FLOAT")
+@pytest.mark.parametrize("channels", [1, 2, 6])
+def test_all_nan_is_refused(tmp_path, channels):
+    x = np.full((500, channels), np.nan, dtype=np.float32)
+    sf.write(tmp_path / "allnan.wav", x, PROJECT_RATE, subtype="FLOAT")
     assert "NaN" in _error(tmp_path / "allnan.wav")
 
 

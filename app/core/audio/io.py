@@ -234,12 +234,15 @@ def _decode(reader: BlockReader, path: Path, size: int, rate: int, progress: Pro
                 stats["frames"] += n
                 if stats["frames"] > limit_src:
                     raise _TooLong()
-                stereo = _to_stereo(data, matrix)
-                stats["total"] += stereo.size
-                finite = np.isfinite(stereo)
+                if not data.flags.writeable:
+                    data = data.copy()
+                # Clean before downmixing and resampling, which would smear a NaN over its neighbours.
+                stats["total"] += data.size
+                finite = np.isfinite(data)
                 if not finite.all():
-                    stats["bad"] += int(stereo.size - np.count_nonzero(finite))
-                    np.copyto(stereo, 0.0, where=~finite)
+                    stats["bad"] += int(data.size - np.count_nonzero(finite))
+                    np.copyto(data, 0.0, where=~finite)
+                stereo = _to_stereo(data, matrix)
             else:
                 stereo = np.zeros((0, 2), dtype=np.float32)
             if stream is not None:
@@ -256,14 +259,12 @@ def _decode(reader: BlockReader, path: Path, size: int, rate: int, progress: Pro
 
 
 def _to_stereo(data: np.ndarray, matrix: np.ndarray | None) -> np.ndarray:
+    """(n, channels) -> (n, 2); may return `data` itself when it already is stereo."""
     if data.shape[1] == 2:
-        return data if data.flags.writeable else data.copy()
+        return data
     if data.shape[1] == 1:
         return np.repeat(data, 2, axis=1)
     assert matrix is not None
-    # NaN in one channel must not poison the matrix product for the clean ones: clean first.
-    if not np.isfinite(data).all():
-        data = np.nan_to_num(data, nan=0.0, posinf=0.0, neginf=0.0)
     return (data @ matrix).astype(np.float32, copy=False)
 
 
