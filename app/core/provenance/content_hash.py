@@ -69,12 +69,15 @@ def _pcm_hash(path: Path) -> str:
             dtype, wire = ("float32", "<f4") if is_float else ("int32", "<i4")
             h = hashlib.sha256(f"pcm-v1|{channels}|{rate}|{wire}|".encode())
             frames = 0
+            buf = np.empty((BLOCK_FRAMES, channels), dtype=wire)  # little-endian: what is hashed
+            native = buf.dtype.isnative
             while True:
-                block = f.read(BLOCK_FRAMES, dtype=dtype, always_2d=True)
+                block = f.read(BLOCK_FRAMES, dtype=dtype, always_2d=True, out=buf if native else None)
                 if not len(block):
                     break
                 frames += len(block)
-                h.update(np.ascontiguousarray(block, dtype=wire).tobytes())
+                # hashlib reads the array's buffer directly (no copy) when it is native little-endian
+                h.update(block if native else np.ascontiguousarray(block, dtype=wire))
     except ProvenanceError:
         raise
     except (RuntimeError, ValueError, MemoryError, OSError) as exc:  # LibsndfileError is a RuntimeError

@@ -95,6 +95,33 @@ def _structure_problems(data: bytes, fmt: str) -> list[str]:
     return problems
 
 
+def _audio_chunk_span(data: bytes, fmt: str) -> tuple[int, int]:
+    """(start, end) of the sample data of a WAV/AIFF: signed content, so no need to scan it for markers."""
+    if fmt not in ("wav", "aiff") or len(data) < 12:
+        return 0, 0
+    big = fmt == "aiff"
+    want = b"SSND" if big else b"data"
+    pos, end = 12, len(data)
+    while pos + 8 <= end:
+        size = struct.unpack(">I" if big else "<I", data[pos + 4:pos + 8])[0]
+        if data[pos:pos + 4] == want:
+            return pos + 8, min(end, pos + 8 + size)
+        pos += 8 + size + (size & 1)
+    return 0, 0
+
+
+def _raw_marker_count(data: bytes, fmt: str) -> int:
+    """Markers anywhere outside the sample data (windows overlap its edges, so none is missed there)."""
+    start, end = _audio_chunk_span(data, fmt)
+    margin = max(len(m) for m in _RAW_MARKERS)
+    view = memoryview(data)
+    if end - start <= 2 * margin:
+        parts = [view]
+    else:
+        parts = [view[:start + margin], view[end - margin:]]
+    return sum(bytes(part).count(m) for part in parts for m in _RAW_MARKERS)
+
+
 def read_provenance(path: str | Path, *, fmt: str | None = None) -> FoundRecords:
     """All provenance fields of a file and any sign of a hidden or duplicate one. Raises ProvenanceError."""
     path = Path(path)
@@ -119,7 +146,7 @@ def read_provenance(path: str | Path, *, fmt: str | None = None) -> FoundRecords
     except Exception as exc:  # mutagen/mido failures on damaged files
         raise ProvenanceError(f"cannot be read as {fmt.upper()}: {type(exc).__name__}: {exc}", path=path) from exc
     problems = _structure_problems(data, fmt)
-    raw = sum(data.count(m) for m in _RAW_MARKERS)
+    raw = _raw_marker_count(data, fmt)
     if raw > len(fields):
         problems.append(f"the file holds {raw} provenance markers but its {fmt.upper()} reader shows "
                         f"{len(fields)}: a hidden or duplicate record")

@@ -36,22 +36,39 @@ def _info_chunk(title: str, artist: str, comment: str) -> bytes:
 def write_wav_info(path: Path, *, title: str, artist: str, comment: str) -> None:
     """Replace the RIFF LIST/INFO chunk (INAM/IART/ICMT): the WAV fields ffprobe and Windows show.
 
-    ffprobe reads only PRIV frames from a WAV's ID3 chunk, so the readable basics go here as well.
+    ffprobe reads only PRIV frames from a WAV's ID3 chunk, so the readable basics go here as well. Works
+    in place on chunk headers (no copy of the audio): an old INFO chunk at the end is cut off, one in the
+    middle becomes JUNK (which every reader skips), and the new one is appended.
     """
-    data = path.read_bytes()
-    if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
-        return  # RF64/W64 and others: leave them alone, the ID3 fields still carry everything
-    out = bytearray(data[:12])
-    pos, end = 12, min(len(data), 8 + struct.unpack("<I", data[4:8])[0])
-    while pos + 8 <= end:
-        size = struct.unpack("<I", data[pos + 4:pos + 8])[0]
-        chunk = data[pos:pos + 8 + size + (size & 1)]
-        if not (chunk[:4] == b"LIST" and chunk[8:12] == b"INFO"):
-            out += chunk
-        pos += 8 + size + (size & 1)
-    out += _info_chunk(title, artist, comment)
-    out[4:8] = struct.pack("<I", len(out) - 8)
-    path.write_bytes(bytes(out))
+    with open(path, "r+b") as fh:
+        head = fh.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return  # RF64/W64 and others: leave them alone, the ID3 fields still carry everything
+        riff_end = 8 + struct.unpack("<I", head[4:8])[0]
+        fh.seek(0, 2)
+        end = min(fh.tell(), riff_end)
+        pos, info_at = 12, []
+        while pos + 8 <= end:
+            fh.seek(pos)
+            header = fh.read(12)
+            size = struct.unpack("<I", header[4:8])[0]
+            nxt = pos + 8 + size + (size & 1)
+            if header[:4] == b"LIST" and header[8:12] == b"INFO":
+                info_at.append((pos, nxt))
+            pos = nxt
+        end = min(pos, end)
+        for at, nxt in info_at:
+            if nxt >= end:
+                end = at
+            else:
+                fh.seek(at)
+                fh.write(b"JUNK")
+        fh.seek(end)
+        fh.truncate()
+        fh.write(_info_chunk(title, artist, comment))
+        total = fh.tell()
+        fh.seek(4)
+        fh.write(struct.pack("<I", total - 8))
 
 
 def write(path: Path, fmt: str, record: bytes, *, title: str, artist: str, comment: str) -> None:
