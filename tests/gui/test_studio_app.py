@@ -87,3 +87,22 @@ def test_studio_starts_on_the_demo_even_without_an_audio_device(qtbot, tmp_path,
     qtbot.waitUntil(lambda: len(window.decoded) == 4, timeout=20000)
     assert window.timeline_view.time_scale.grid is not None  # the demo knows its tempo: bars on the ruler
     window.close()
+
+
+def test_qt_binding_does_not_lose_references_on_emit():
+    """PySide6 6.12.0 dropped a reference to True on every Signal.emit(), aborting the studio after a few
+    thousand emits (a couple of minutes of playback); pyproject excludes it. This catches a relapse."""
+    import gc
+
+    from PySide6.QtCore import QObject, Signal
+
+    class Emitter(QObject):
+        ping = Signal()
+
+    emitter = Emitter()
+    gc.collect()
+    before = sys.getrefcount(True)
+    for _ in range(50):
+        emitter.ping.emit()
+    gc.collect()
+    assert before - sys.getrefcount(True) < 25

@@ -7,7 +7,9 @@ import shutil
 from app.core.project.store import load_project
 from app.ui.dialogs import CANCEL, SAVE
 
-from .studio_fixtures import studio, tones  # noqa: F401 — fixtures
+from . import studio_fixtures as fx
+
+studio, tones = fx.studio, fx.tones  # shared pytest fixtures
 
 
 def _song(studio, tones):

@@ -9,7 +9,10 @@ from PySide6.QtGui import QDropEvent
 
 from app.ui.dialogs import FileProblemsDialog
 
-from .studio_fixtures import make_window, studio, tones, write_tone  # noqa: F401 — fixtures
+from . import studio_fixtures as fx
+from .studio_fixtures import make_window, write_tone
+
+studio, tones = fx.studio, fx.tones  # shared pytest fixtures
 
 GARBAGE = b"this is not audio at all" * 50
 

@@ -12,7 +12,10 @@ from app.core.project.edits import SetProjectField
 from app.ui.main_window import MainWindow
 from app.ui.workers import TaskRunner
 
-from .studio_fixtures import ScriptedDialogs, studio, tones  # noqa: F401 — fixtures
+from . import studio_fixtures as fx
+from .studio_fixtures import ScriptedDialogs
+
+studio, tones = fx.studio, fx.tones  # shared pytest fixtures
 
 
 def _focus(qtbot, window):
