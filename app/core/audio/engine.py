@@ -81,6 +81,7 @@ class AudioEngine:
         self._stream: Any = None
         self._scratch = np.empty((2, max(_SCRATCH_FRAMES, blocksize)), dtype=np.float32)
         self._failure: str | None = None  # set by the stream's finished callback
+        self._generation = 0  # which opened stream is current (for late finished callbacks)
         self._closing = False
         self.unavailable_reason: str | None = None
         self.on_error: Callable[[str], None] | None = None
@@ -135,8 +136,9 @@ class AudioEngine:
         stream = None
         try:
             if self._factory is None:
+                generation = self._generation = self._generation + 1
                 stream = sounddevice_stream(self.callback, self.sample_rate, self.blocksize, self.device, 2,
-                                            finished_callback=self._stream_finished)
+                                            finished_callback=lambda: self._stream_finished(generation))
             else:
                 stream = self._factory(self.callback, self.sample_rate, self.blocksize, self.device, 2)
             stream.start()
@@ -213,9 +215,10 @@ class AudioEngine:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _stream_finished(self) -> None:
-        # Called by PortAudio's thread when the stream ends; only record it (poll() reports).
-        if not self._closing:
+    def _stream_finished(self, generation: int) -> None:
+        # Called by PortAudio's thread when a stream ends; only record it (poll() reports). A stream we
+        # closed ourselves, or an older one finishing late, is not a failure of the current one.
+        if not self._closing and generation == self._generation:
             self._failure = "the audio output stopped (device disconnected?)"
 
     def poll(self) -> None:
