@@ -210,6 +210,28 @@ def test_lying_header_does_not_allocate_what_it_claims(tmp_path):
     assert peak < 8 * 2**20, f"decoding a 250-byte file peaked at {peak / 2**20:.1f} MiB"
 
 
+def test_flac_claiming_64_billion_frames_is_refused_without_allocating_them(tmp_path):
+    path = tmp_path / "liar.flac"
+    sf.write(path, sine(300, PROJECT_RATE, 0.1), PROJECT_RATE, subtype="PCM_16")
+    data = bytearray(path.read_bytes())
+    data[8 + 13] |= 0x0F  # STREAMINFO total samples: 36 bits, all ones
+    data[8 + 14:8 + 18] = b"\xff\xff\xff\xff"
+    path.write_bytes(bytes(data))
+    assert sf.info(path).frames > 10**10
+    tracemalloc.start()
+    try:
+        try:
+            audio = load_audio(path)
+        except AudioFileError as exc:
+            assert "liar.flac" in str(exc) and "header does not match" in str(exc)
+        else:
+            assert audio.frames <= PROJECT_RATE // 10
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20
+
+
 @pytest.mark.parametrize("channels,rate,words", [(0, 44100, "0 audio channels"), (2, 0, "sample rate"),
                                                  (2, 1, "sample rate 1 Hz"), (2, 4_000_000, "4000000 Hz"),
                                                  (2, 4000, "4000 Hz")])

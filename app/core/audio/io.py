@@ -294,6 +294,7 @@ _LIBSNDFILE_REASONS = (
     ("Too many channels", "the file declares more channels than Accord supports (1024)"),
     ("unimplemented format", "the file uses a sample encoding Accord cannot decode"),
     ("Unspecified internal error", "the file is damaged (the decoder failed)"),
+    ("psf_fseek", "the file is damaged: its header does not match its data (truncated?)"),
 )
 
 
