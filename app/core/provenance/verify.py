@@ -106,8 +106,12 @@ def verify_file(path: str | Path, trust: TrustList, *, check_c2pa: bool = False,
     signer["trusted"] = trusted is not None
     if trusted is not None:
         signer["trustedName"] = trusted.name
-    content = record.get("content") or {}
-    method, now = content_hash(path, fmt)
+    content = record.get("content") if isinstance(record.get("content"), dict) else {}
+    try:
+        method, now = content_hash(path, fmt)
+    except ProvenanceError as exc:  # a signed record over content that no longer decodes
+        status = TAMPERED if trusted is not None else UNKNOWN_SIGNER
+        return result(status, f"the content cannot be decoded any more: {exc.reason}", record, signer)
     computed = {"method": method, "sha256": now}
     content_ok = content.get("method") == method and content.get("sha256") == now
     if trusted is None:
