@@ -160,7 +160,7 @@ def build_window(home, app):  # noqa: ANN001, ANN201 — AccordHome, QApplicatio
     engine = AudioEngine()
     try:
         engine.open()
-    except PlaybackError as exc:
-        log.warning("playback unavailable: %s", exc.reason)
+    except PlaybackError:
+        pass  # the engine logged why; the status bar shows it
     runner = TaskRunner()
     return MainWindow(home=home, engine=engine, runner=runner)

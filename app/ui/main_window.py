@@ -35,7 +35,7 @@ from app.ui.dialogs import Dialogs
 from app.ui.documents import Documents
 from app.ui.loading import LoadBatch, LoadedStem, LoadOutcome, expand_paths
 from app.ui.playback import PlaybackController, grid_of
-from app.ui.status import StudioStatusBar
+from app.ui.status import StudioStatusBar, unavailable_text
 from app.ui.stem_lanes import StemLanes
 from app.ui.timeline import TimelineView
 from app.ui.transport_bar import TransportBar
@@ -89,6 +89,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.setAcceptDrops(True)
         self.resize(1280, 760)
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
         engine.on_error = self.status.playback_failed.emit  # a Qt signal: safe from any thread
         self.status.show_playback(engine)
         self.set_project(Project())
@@ -190,7 +193,7 @@ class MainWindow(QMainWindow):
         try:
             self.engine.set_mix(state)
         except PlaybackError as exc:
-            self.status.message(f"Playback unavailable: {exc.reason}")
+            self.status.message(unavailable_text(exc.reason))
         self.timeline_view.set_length(state.length_frames / state.sample_rate)
         self.mix_changed.emit(state)
         return state
@@ -355,6 +358,8 @@ class MainWindow(QMainWindow):
         transport = self.menu("&Transport")
         bar = self.transport_bar
         transport.addActions([bar.act_play, bar.act_stop, bar.act_to_start, bar.act_loop])
+        transport.addSeparator()
+        transport.addAction("Reconnect Audio &Output", self.reconnect_audio)
         view = self.menu("&View")
         view.addAction("Zoom &In", QKeySequence.StandardKey.ZoomIn, lambda: self.timeline_view.zoom(1.5))
         view.addAction("Zoom &Out", QKeySequence.StandardKey.ZoomOut, lambda: self.timeline_view.zoom(1 / 1.5))
@@ -390,6 +395,15 @@ class MainWindow(QMainWindow):
         self.engine.stop()
         self.settings.setValue("window/geometry", self.saveGeometry())
         event.accept()
+
+    def reconnect_audio(self) -> bool:
+        """Reopen the output (after plugging in a device or a failure); the position is kept."""
+        try:
+            self.engine.reconnect()
+        except PlaybackError as exc:
+            self.status.message(unavailable_text(exc.reason))
+        self.status.show_playback(self.engine)
+        return self.engine.available
 
     def show_error(self, title: str, exc: AccordError | str) -> None:
         self.dialogs.report_error(self, title, str(exc))

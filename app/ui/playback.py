@@ -12,6 +12,7 @@ from app.core.audio.engine import AudioEngine
 from app.core.errors import PlaybackError
 from app.core.music import BeatGrid
 from app.core.project.model import Project
+from app.ui.status import unavailable_text
 from app.ui.timeline import TimelineView
 from app.ui.transport_bar import TransportBar
 
@@ -63,7 +64,7 @@ class PlaybackController(QObject):
             try:
                 self.engine.play()
             except PlaybackError as exc:
-                self.show_message(f"Playback unavailable: {exc.reason}")
+                self.show_message(unavailable_text(exc.reason))
         self.tick()
 
     def stop(self) -> None:

@@ -10,6 +10,14 @@ from app.core.audio.engine import AudioEngine
 MESSAGE_MS = 6000
 
 
+def unavailable_text(reason: str | None) -> str:
+    """'Playback unavailable: <reason>' without repeating the engine's own 'playback is unavailable:'."""
+    text = (reason or "no audio output is open").strip()
+    for prefix in ("playback is unavailable: ", "Playback unavailable: "):
+        text = text.removeprefix(prefix)
+    return f"Playback unavailable: {text}"
+
+
 class StudioStatusBar(QStatusBar):
     cancel_requested = Signal()
     playback_failed = Signal(str)  # emitted by the engine's on_error (any thread); shown on the GUI thread
@@ -53,14 +61,13 @@ class StudioStatusBar(QStatusBar):
             self.playback_label.setText(f"{engine.sample_rate / 1000:g} kHz · {engine.blocksize} frames")
             self.playback_label.setProperty("problem", False)
         else:
-            reason = engine.unavailable_reason or "no audio output is open"
-            self.playback_label.setText(f"Playback unavailable: {reason}")
+            self.playback_label.setText(unavailable_text(engine.unavailable_reason))
             self.playback_label.setProperty("problem", True)
         self.playback_label.setToolTip(self.playback_label.text())
         self.playback_label.style().unpolish(self.playback_label)
         self.playback_label.style().polish(self.playback_label)
 
     def _failed(self, reason: str) -> None:
-        self.playback_label.setText(f"Playback unavailable: {reason}")
+        self.playback_label.setText(unavailable_text(reason))
         self.playback_label.setProperty("problem", True)
         self.message(f"Playback stopped: {reason}")

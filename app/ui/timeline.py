@@ -307,6 +307,12 @@ class TimelineView(QWidget):
         self._lanes.setContentsMargins(0, 0, 0, 0)
         self._lanes.setSpacing(1)
         self._lanes.addStretch(1)
+        self.empty_hint = QLabel("Drop audio files or a folder of stems here\n"
+                                 "or choose File → Add Stems…")
+        self.empty_hint.setObjectName("EmptyHint")
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setMinimumHeight(220)
+        self._lanes.insertWidget(0, self.empty_hint)  # lanes go before it; the stretch stays last
         self.scroll = QScrollArea()
         self.scroll.setObjectName("LaneScroll")
         self.scroll.setWidgetResizable(True)
@@ -335,15 +341,17 @@ class TimelineView(QWidget):
                  index: int | None = None) -> LaneRow:
         """Insert a lane (appended, or at `index`); returns its row (remove it with `remove_lane`)."""
         row = LaneRow(widget, header, title=title)
-        count = self._lanes.count() - 1  # the stretch stays last
+        count = self._lanes.count() - 2  # lanes first, then the empty-state hint and the stretch
         self._lanes.insertWidget(count if index is None else max(0, min(index, count)), row)
         self.playhead.raise_()
+        self.empty_hint.setVisible(False)
         return row
 
     def remove_lane(self, row: LaneRow) -> None:
         self._lanes.removeWidget(row)
         row.setParent(None)
         row.deleteLater()
+        self.empty_hint.setVisible(not self.lanes())
 
     def lanes(self) -> list[LaneRow]:
         return [w for i in range(self._lanes.count())

@@ -165,3 +165,25 @@ def test_stereo_file_with_other_rate_is_resampled(studio, tmp_path):
     path = write_tone(tmp_path / "pad.wav", 220.0, 1.0, channels=2, rate=44100)
     studio.add_stem_files([path])
     assert studio.decoded[studio.project.stems[0].id].frames == 48000
+
+
+def test_other_features_can_add_lanes_and_menus_and_docks(studio, tones):
+    from PySide6.QtWidgets import QLabel
+
+    assert studio.timeline_view.empty_hint.isVisible()
+    studio.add_stem_files(tones[:2])
+    assert not studio.timeline_view.empty_hint.isVisible()
+    chord_lane = QLabel("chords")
+    row = studio.timeline_view.add_lane(chord_lane, title="Chords")
+    studio.add_stem_files(tones[2:])  # a new stem lane goes before the feature's lane
+    rows = studio.timeline_view.lanes()
+    assert rows[-1] is row and [r.content for r in rows[:3]] == [
+        studio.stem_lanes.lanes[s.id].waveform for s in studio.project.stems]
+    tools = studio.menu("Tools")
+    assert studio.menu("&Tools") is tools and studio.menu("File") is studio.menu("&File")
+    titles = [a.text().replace("&", "") for a in studio.menuBar().actions()]
+    assert titles.index("Tools") == titles.index("Help") - 1
+    dock = studio.add_dock("Analysis", QLabel("panel"))
+    assert dock.toggleViewAction() in studio.menu("View").actions()
+    studio.timeline_view.remove_lane(row)
+    assert len(studio.timeline_view.lanes()) == 3
