@@ -17,8 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.core.catalogue.types import UsableWork
 from app.core.model.ppm import ContextTrie
 from app.core.model.predict import PredictionSettings, combine_system, viewpoint_estimate
+from app.core.model.settings import ModelSettings
 from app.core.model.store import ViewpointStore
 from app.core.model.viewpoints import Events, Viewpoint
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
@@ -145,3 +147,27 @@ def bits_per_event(tables: Sequence[TargetTables], names: Sequence[str], setting
     per_fold = [-np.log2(t.probabilities(names, settings)) for t in tables]
     total = float(np.concatenate(per_fold).mean())
     return total, [float(x.mean()) for x in per_fold]
+
+
+def evaluate_works(works: Sequence[UsableWork], *, settings: ModelSettings | None = None, folds: int = 10,
+                   seed: int | None = 0, progress: Progress = no_progress,
+                   cancel: CancelToken = NEVER_CANCELLED) -> dict:
+    """k-fold cross-validation by work (the shipped configuration: LTM+ and STM, default viewpoints).
+
+    pitch bits are -log2 p(pitch | duration, past); event bits add -log2 p(duration | past)."""
+    settings = settings or ModelSettings()
+    melodies = [Events.from_melody(w.melody) for w in works if len(w.melody.notes)]
+    if len(melodies) < max(2, folds):
+        raise ValueError(f"{folds}-fold cross-validation needs at least {max(2, folds)} usable works with notes, "
+                         f"not {len(melodies)}")
+    res = cross_validate(melodies, settings.viewpoints, folds=folds, seed=seed, cap=settings.order_cap,
+                         settings=settings.prediction, progress=progress, cancel=cancel)
+    pitch_names = [Viewpoint.parse(n).name for n in settings.pitch_viewpoints]
+    dur_names = [Viewpoint.parse(n).name for n in settings.dur_viewpoints]
+    pitch, pitch_folds = bits_per_event(res["pitch"], pitch_names, settings.prediction)
+    dur, dur_folds = bits_per_event(res["dur"], dur_names, settings.prediction)
+    return {"works": len(melodies), "notes": int(sum(len(m) for m in melodies)), "folds": folds, "seed": seed,
+            "pitch_viewpoints": list(settings.pitch_viewpoints), "dur_viewpoints": list(settings.dur_viewpoints),
+            "pitch_bits_per_note": pitch, "duration_bits_per_note": dur, "event_bits_per_note": pitch + dur,
+            "per_fold": [{"fold": i + 1, "pitch_bits_per_note": p, "event_bits_per_note": p + d}
+                         for i, (p, d) in enumerate(zip(pitch_folds, dur_folds))]}

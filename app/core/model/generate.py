@@ -24,13 +24,16 @@ import numpy as np
 from app.core.errors import ConstraintError, ModelFileError
 from app.core.model.constraints import Constraints
 from app.core.model.copyindex import CopyIndex
-from app.core.model.credit import NoteCredit, Suggestion, contributor_credit, mean_credit
+from app.core.model.credit import NoteCredit, Suggestion, contributor_credit
 from app.core.model.sampler import DeadEnd, PitchRules, Sampler, Slot, fill_table
 from app.core.model.training import TrainedModel
 from app.core.model.viewpoints import TICKS_PER_QUARTER, estimate_key, to_ticks
 from app.core.music import Melody, Note
 
 VARY_KINDS = ("rhythm", "pitches", "anchors", "ornament")
+# Sampling from p^(1/T): the arithmetic mixture keeps every escape path open (a few % of mass spread over the
+# whole range); a temperature below 1 trims that tail without touching credit (credit decomposes p itself).
+DEFAULT_TEMPERATURE = 0.75
 SMALLEST_DURATION = 12  # a sixteenth: always available, so any length on the sixteenth grid can be filled
 ADVICE = {
     "key": "no pitch of the key lies in the pitch range: widen the range or allow chromatic",
@@ -119,10 +122,14 @@ class _Job:
         seen: set[tuple] = set()
         want = n * 2 if rescore is not None else n
         failures: dict[str, int] = {}
+        sampler: Sampler | None = None
         for j in range(want * 4):
             if len(made) >= want:
                 break
-            sampler = self.sampler(seed, j)
+            if sampler is None:
+                sampler = self.sampler(seed, j)
+            else:
+                sampler.restart(np.random.default_rng([seed, j]))
             try:
                 events, pending = sampler.generate(slots, self.start)
             except DeadEnd as exc:
@@ -145,38 +152,53 @@ class _Job:
 
     def _resolve(self, pending: list[list[tuple[float, float, list]]]) -> list[NoteCredit]:
         """Per-work counts for every (viewpoint, context, symbol) used, in one batch per viewpoint."""
-        per_store: dict[str, list[tuple[int, int, int, int, float]]] = {}
-        for i, groups in enumerate(pending):
-            for g, (_, _, queries) in enumerate(groups):
+        groups = [(i, g) for i, gs in enumerate(pending) for g in range(len(gs))]
+        row_of = {ig: r for r, ig in enumerate(groups)}
+        wids = np.array(sorted(self.model.works), dtype=np.int64)
+        dense = np.zeros((len(groups), len(wids)))
+        per_store: dict[str, tuple[list[int], list[int], list[int], list[float]]] = {}
+        for i, gs in enumerate(pending):
+            for g, (_, _, queries) in enumerate(gs):
+                r = row_of[(i, g)]
                 for name, node, code, factor in queries:
-                    per_store.setdefault(name, []).append((i, g, node, code, factor))
-        shares: dict[tuple[int, int], dict[int, float]] = {}
-        for name, qs in per_store.items():
-            found = self.model.stores[name].work_counts_batch([q[2] for q in qs], [q[3] for q in qs])
-            for (i, g, _, _, factor), (works, counts) in zip(qs, found):
-                d = shares.setdefault((i, g), {})
-                for w, cnt in zip(works.tolist(), counts.tolist()):
-                    d[w] = d.get(w, 0.0) + factor * cnt
+                    rows, nodes, codes, factors = per_store.setdefault(name, ([], [], [], []))
+                    rows.append(r)
+                    nodes.append(node)
+                    codes.append(code)
+                    factors.append(factor)
+        for name, (rows, nodes, codes, factors) in per_store.items():
+            qidx, works, counts = self.model.stores[name].work_counts_flat(nodes, codes)
+            if len(qidx):
+                np.add.at(dense, (np.asarray(rows)[qidx], np.searchsorted(wids, works)),
+                          np.asarray(factors)[qidx] * counts)
+        us = np.array([u for gs in pending for (u, _, _) in gs])
+        ps = np.array([p for gs in pending for (_, p, _) in gs])
+        totals = us + ps + dense.sum(axis=1)
+        totals[totals <= 0] = 1.0
+        note_of = np.array([i for i, _ in groups], dtype=np.int64)
+        per_group = 1.0 / np.array([len(pending[i]) for i, _ in groups])
+        scale = per_group / totals
+        notes_works = np.zeros((len(pending), len(wids)))
+        np.add.at(notes_works, note_of, dense * scale[:, None])
+        notes_u = np.bincount(note_of, us * scale, minlength=len(pending))
+        notes_p = np.bincount(note_of, ps * scale, minlength=len(pending))
         out = []
-        for i, groups in enumerate(pending):
-            works: dict[int, float] = {}
-            uni = piece = 0.0
-            for g, (u, p, _) in enumerate(groups):
-                d = shares.get((i, g), {})
-                total = u + p + math.fsum(d.values())
-                total = total if total > 0 else 1.0
-                for w, s in d.items():
-                    works[w] = works.get(w, 0.0) + s / total / len(groups)
-                uni += u / total / len(groups)
-                piece += p / total / len(groups)
-            out.append(NoteCredit(works, uni, piece))
+        for i in range(len(pending)):
+            nz = np.flatnonzero(notes_works[i])
+            out.append(NoteCredit(dict(zip(wids[nz].tolist(), notes_works[i, nz].tolist())), float(notes_u[i]),
+                                  float(notes_p[i])))
+        mean = notes_works.mean(axis=0) if len(pending) else np.zeros(len(wids))
+        nz = np.flatnonzero(mean)
+        self._mean_works = dict(zip(wids[nz].tolist(), mean[nz].tolist()))
         return out
 
     def _suggestion(self, events, pending, logp: float, seed: int, j: int, mode: str, settings: dict) -> Suggestion:
         notes = tuple(Note(p, o / TICKS_PER_QUARTER, d / TICKS_PER_QUARTER) for p, d, o in events)
         melody = Melody(notes, key=self.key, time_signature=self.c.time_signature, tempo_bpm=self.c.tempo_bpm)
         per_note = self._resolve(pending)
-        credit, uniform, piece = mean_credit(per_note)
+        credit = self._mean_works
+        uniform = math.fsum(c.uniform for c in per_note) / max(1, len(per_note))
+        piece = math.fsum(c.piece for c in per_note) / max(1, len(per_note))
         length, owner = self.report_copy.longest_copied_run([p for p, _, _ in events])
         splits = {w: [(c.name, c.split_bp) for c in t.contributors] for w, t in self.model.works.items()}
         ident = hashlib.sha256(json.dumps([self.model.fingerprint, mode, seed, j, events]).encode()).hexdigest()[:16]
@@ -202,7 +224,7 @@ def _bar_slots(start: int, end: int, bar: int) -> list[Slot]:
 
 
 def continue_phrase(model: TrainedModel, prime: Melody, constraints: Constraints = Constraints(), *, n: int = 4,
-                    seed: int | None = None, temperature: float = 1.0) -> list[Suggestion]:
+                    seed: int | None = None, temperature: float = DEFAULT_TEMPERATURE) -> list[Suggestion]:
     """Continue `prime` for constraints.bars bars, from constraints.start (or the bar line after the prime)."""
     bq = constraints.time_signature.bar_quarters
     c = constraints
@@ -215,7 +237,7 @@ def continue_phrase(model: TrainedModel, prime: Melody, constraints: Constraints
 
 
 def fill_gap(model: TrainedModel, melody: Melody, gap: tuple[float, float], constraints: Constraints = Constraints(),
-             *, n: int = 4, seed: int | None = None, temperature: float = 1.0) -> list[Suggestion]:
+             *, n: int = 4, seed: int | None = None, temperature: float = DEFAULT_TEMPERATURE) -> list[Suggestion]:
     """Fill [gap start, gap end) (quarter notes) between the phrases of `melody`; fills that lead well into
     the phrase after the gap are preferred (the model's probability of its first notes)."""
     g0, g1 = gap
@@ -258,7 +280,7 @@ def _follow_logp(sampler: Sampler, after: Sequence[Note]) -> float:
 
 def vary(model: TrainedModel, melody: Melody, constraints: Constraints = Constraints(), *, kind: str = "rhythm",
          closeness: float = 0.5, anchors: Sequence[int] | None = None, n: int = 4, seed: int | None = None,
-         temperature: float = 1.0) -> list[Suggestion]:
+         temperature: float = DEFAULT_TEMPERATURE) -> list[Suggestion]:
     """Vary `melody` (kinds in VARY_KINDS); closeness 0 = far .. 1 = near."""
     if kind not in VARY_KINDS:
         raise ConstraintError(f"unknown variation {kind!r} (choose {', '.join(VARY_KINDS)})")

@@ -124,6 +124,15 @@ class ContextTrie:
         self.parent[node] = -1
         self.free.append(node)
 
+    def copy(self) -> ContextTrie:
+        other = ContextTrie(self.cap)
+        other.child = dict(self.child)
+        other.counts = [dict(d) for d in self.counts]
+        other.parent = list(self.parent)
+        other.label = list(self.label)
+        other.free = list(self.free)
+        return other
+
     # -- reading ----------------------------------------------------------------------------------------
     def walk(self, hist: Sequence[int]) -> list[int]:
         """Nodes of the contexts of orders 0, 1, ... that occur, for the history `hist` (oldest first)."""
@@ -161,35 +170,54 @@ class ContextTrie:
         return items
 
 
-def merged_chain(tries: Sequence[ContextTrie], hist: Sequence[int]) -> tuple[list[dict[int, int]], list[list[int]]]:
-    """Count tables for orders 0..m summed over several tries (LTM plus the piece so far), and each trie's nodes."""
-    walks = [t.walk(hist) for t in tries]
+def merged_chain(tries: Sequence[ContextTrie], hist: Sequence[int], walks: Sequence[list[int]] | None = None
+                 ) -> tuple[list[tuple[dict[int, int], ...]], list[list[int]]]:
+    """Per order 0..m, the count tables of every trie that has the context (LTM plus the piece so far: their
+    counts add up), and each trie's nodes. Tables are not merged: estimation sums them per symbol."""
+    if walks is None:
+        walks = [t.walk(hist) for t in tries]
     top = max((len(w) for w in walks), default=0)
-    chain: list[dict[int, int]] = []
-    for n in range(top):
-        present = [(t, w[n]) for t, w in zip(tries, walks) if n < len(w)]
-        if len(present) == 1:
-            chain.append(present[0][0].counts[present[0][1]])
-        else:
-            merged = dict(present[0][0].counts[present[0][1]])
-            for t, node in present[1:]:
-                for s, c in t.counts[node].items():
-                    merged[s] = merged.get(s, 0) + c
-            chain.append(merged)
-    return chain, walks
+    chain = [tuple(t.counts[w[n]] for t, w in zip(tries, walks) if n < len(w)) for n in range(top)]
+    return chain, list(walks)
 
 
-def select_orders(chain: Sequence[Mapping[int, int]]) -> int:
+def _types(tables: tuple[dict[int, int], ...]) -> int:
+    if len(tables) == 1:
+        return len(tables[0])
+    keys: set[int] = set()
+    for t in tables:
+        keys.update(t)
+    return len(keys)
+
+
+def select_orders(chain: Sequence[tuple[dict[int, int], ...]]) -> int:
     """PPM*'s state selection: the longest context, or the shortest deterministic one when it is deterministic."""
     top = len(chain) - 1
     if top < 0:
         return -1
-    if len(chain[top]) != 1:
+    if _types(chain[top]) != 1:
         return top
     sel = top
-    while sel - 1 >= 0 and len(chain[sel - 1]) == 1:
+    while sel - 1 >= 0 and _types(chain[sel - 1]) == 1:
         sel -= 1
     return sel
+
+
+def _restricted(tables: tuple[dict[int, int], ...], index: Mapping[int, int]) -> list[tuple[int, int, int]]:
+    """(position, symbol, count) of the symbols in the alphabet, iterating whichever side is smaller."""
+    if len(tables) == 1:
+        d = tables[0]
+        if len(d) <= len(index):
+            return [(index[s], s, c) for s, c in d.items() if s in index]
+        return [(j, s, d[s]) for s, j in index.items() if s in d]
+    items = []
+    for s, j in index.items():
+        c = 0
+        for d in tables:
+            c += d.get(s, 0)
+        if c:
+            items.append((j, s, c))
+    return items
 
 
 @dataclass
@@ -206,17 +234,16 @@ class Estimate:
         return self.q / self.z
 
 
-def estimate(chain: Sequence[Mapping[int, int]], selected: int, index: Mapping[int, int], size: int, *,
+def estimate(chain: Sequence[tuple[dict[int, int], ...]], selected: int, index: Mapping[int, int], size: int, *,
              escape: str = "c", exclusion: bool = True) -> Estimate:
     """IDyOM's interpolated PPM mixture over an alphabet given by `index` (symbol -> position)."""
     q = np.zeros(size)
     esc = 1.0
-    excluded: Mapping[int, int] | None = None
+    excluded: set[int] | None = None
     coefs = [0.0] * (selected + 1)
     root_types = 0
     for n in range(selected, -1, -1):
-        counts = chain[n]
-        items = [(index[s], s, c) for s, c in counts.items() if s in index]
+        items = _restricted(chain[n], index)
         if escape == "x":
             types = 1 + sum(1 for _, _, c in items if c == 1)
         else:
@@ -235,7 +262,7 @@ def estimate(chain: Sequence[Mapping[int, int]], selected: int, index: Mapping[i
             for j, _, c in items:
                 q[j] += a * c
         esc *= 1.0 - weight
-        excluded = {s: 1 for _, s, _ in items}
+        excluded = {s for _, s, _ in items}
     rest = size + 1 - (root_types if exclusion else 1)
     uniform = esc / rest if rest > 0 else 0.0
     q += uniform

@@ -57,12 +57,17 @@ class ViewpointEstimate:
         return (self.est.q / self.est.z)[self.inverse] * self.share
 
 
-def viewpoint_estimate(tries: Sequence[ContextTrie], hist: Sequence[int], cand: np.ndarray, *,
-                       escape: str, exclusion: bool) -> ViewpointEstimate:
+def reachable(cand: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, int]]:
+    """(values, inverse, share, index) of a candidate code array."""
     values, inverse = np.unique(cand, return_inverse=True)
     share = 1.0 / np.bincount(inverse)[inverse]
-    index = {int(v): j for j, v in enumerate(values)}
-    chain, walks = merged_chain(tries, hist)
+    return values, inverse, share, {v: j for j, v in enumerate(values.tolist())}
+
+
+def viewpoint_estimate(tries: Sequence[ContextTrie], hist: Sequence[int], cand: np.ndarray | tuple, *,
+                       escape: str, exclusion: bool, walks: Sequence[list[int]] | None = None) -> ViewpointEstimate:
+    values, inverse, share, index = cand if isinstance(cand, tuple) else reachable(cand)
+    chain, walks = merged_chain(tries, hist, walks)
     sel = select_orders(chain)
     est = estimate(chain, sel, index, len(values), escape=escape, exclusion=exclusion)
     return ViewpointEstimate(values, inverse, share, est, walks, sel)

@@ -21,12 +21,17 @@ import numpy as np
 
 from app.core.model.copyindex import CopyIndex
 from app.core.model.ppm import ContextTrie
-from app.core.model.predict import combination_weights, viewpoint_estimate
+from app.core.model.predict import ViewpointEstimate, reachable, relative_entropy, viewpoint_estimate
 from app.core.model.training import TrainedModel
 from app.core.model.viewpoints import event_code
 
 RESTARTS_PER_BAR = 12
 RESTARTS = 4
+LTM_CACHE_LIMIT = 50_000
+# The short-term model of a suggestion is rebuilt for every draw; beyond ~12 events of context its
+# predictions no longer change in practice (deterministic contexts are selected far below), so generation
+# caps it there to save the node allocations. Evaluation keeps the model's full cap.
+STM_GENERATION_CAP = 12
 
 
 class DeadEnd(Exception):
@@ -95,21 +100,38 @@ class Sampler:
         self.closeness = closeness
         self.rng = rng
         self.cur = _Cursor(bar, tonic)
-        self.stores = {t: model.target_stores(t) for t in ("pitch", "dur")}
+        self.stores = {t: model.target_stores(t, generation=True) for t in ("pitch", "dur")}
         self.context = context
         self.reasons: Counter[str] = Counter()
+        self._snapshot: tuple | None = None
+        self._reset()
+
+    def restart(self, rng: np.random.Generator) -> None:
+        """A fresh suggestion from the same context."""
+        self.rng = rng
         self._reset()
 
     # -- state ------------------------------------------------------------------------------------------
     def _reset(self) -> None:
-        cap = self.model.settings.order_cap
-        self.stm = {n: ContextTrie(cap) for t in self.stores.values() for n in t}
-        self.hist: dict[str, list[int]] = {n: [] for n in self.stm}
-        self.cur.pitch, self.cur.dur, self.cur.onset = [], [], []
+        """Back to the context alone (copied from a snapshot: learning the prime once per sampler)."""
         self.pending: list[list[tuple[float, float, list]]] = []
         self.logp = 0.0
+        snap = self._snapshot
+        if snap is not None and snap[0] is self.context:
+            _, stm, hist, cur = snap
+            self.stm = {n: t.copy() for n, t in stm.items()}
+            self.hist = {n: list(h) for n, h in hist.items()}
+            self.cur.pitch, self.cur.dur, self.cur.onset = (list(x) for x in cur)
+            return
+        cap = min(self.model.settings.order_cap, STM_GENERATION_CAP)
+        self.stm = {n: ContextTrie(cap) for t in self.stores.values() for n in t}
+        self.hist = {n: [] for n in self.stm}
+        self.cur.pitch, self.cur.dur, self.cur.onset = [], [], []
         for p, d, o in self.context:
             self._append(p, d, o)
+        self._snapshot = (self.context, {n: t.copy() for n, t in self.stm.items()},
+                          {n: list(h) for n, h in self.hist.items()},
+                          (list(self.cur.pitch), list(self.cur.dur), list(self.cur.onset)))
 
     def _append(self, pitch: int, dur: int, onset: int) -> None:
         c = self.cur
@@ -132,46 +154,75 @@ class Sampler:
         self.pending, self.logp = pending, logp
 
     def _reset_to(self, events: list[tuple[int, int, int]]) -> None:
-        context = self.context
-        self.context = events
+        """Back to the context, then re-learn the generated events kept (a bar restart)."""
         self._reset()
-        self.context = context
+        for p, d, o in events[len(self.context):]:
+            self._append(p, d, o)
 
     # -- prediction -------------------------------------------------------------------------------------
     def _distribution(self, target: str, i: int, alphabet: np.ndarray):
+        """The arithmetic mixture over `alphabet` for event i, and the recipe of its parts (for credit)."""
         ps = self.ps
-        parts = {"ltm": ([], [], []), "stm": ([], [], [])}
+        groups: dict[str, tuple[list, list]] = {"ltm": ([], []), "stm": ([], [])}
         for name, store in self.stores[target].items():
             cand = store.viewpoint.candidates(self.cur, i, alphabet)
             if cand is None:
                 continue
+            rkey = ("reach", cand.tobytes())
+            reach = self.model.cache.get(rkey)
+            if reach is None:
+                reach = reachable(cand)
+                if len(self.model.cache) < LTM_CACHE_LIMIT:
+                    self.model.cache[rkey] = reach
             stm, hist = self.stm[name], self.hist[name]
+            stm_walk = stm.walk(hist)
             if ps.use_ltm:
-                tries = [store.trie, stm] if ps.ltm_plus else [store.trie]
-                ve = viewpoint_estimate(tries, hist, cand, escape=ps.ltm_escape, exclusion=ps.exclusion)
-                parts["ltm"][0].append(ve.target_p())
-                parts["ltm"][1].append(ve)
-                parts["ltm"][2].append(name)
+                ve = self._ltm_estimate(name, store, hist, reach)
+                groups["ltm"][0].append(ve.target_p())
+                groups["ltm"][1].append((name, ve))
             if ps.use_stm:
-                ve = viewpoint_estimate([stm], hist, cand, escape=ps.stm_escape, exclusion=ps.exclusion)
-                parts["stm"][0].append(ve.target_p())
-                parts["stm"][1].append(ve)
-                parts["stm"][2].append(name)
-        mixes, comps = [], []
-        for kind, (dists, ests, names) in parts.items():
-            if not dists:
-                continue
-            rows = [d[None, :] for d in dists]
-            w = combination_weights(rows, [np.ones(1, bool)] * len(rows), ps.viewpoint_bias)[:, 0]
-            mixes.append(sum(wk * d for wk, d in zip(w, dists)))
-            comps.append([(kind, names[k], ests[k], float(w[k])) for k in range(len(dists))])
-        if not mixes:
+                ve = viewpoint_estimate([stm], hist, reach, escape=ps.stm_escape, exclusion=ps.exclusion,
+                                        walks=[stm_walk])
+                groups["stm"][0].append(ve.target_p())
+                groups["stm"][1].append((name, ve))
+        kinds = [k for k in ("ltm", "stm") if groups[k][0]]
+        if not kinds:
             return np.full(len(alphabet), 1.0 / len(alphabet)), []
-        top = combination_weights([m[None, :] for m in mixes], [np.ones(1, bool)] * len(mixes),
-                                  ps.ltm_stm_bias)[:, 0]
-        p = sum(t * m for t, m in zip(top, mixes))
+        rows = np.stack([d for k in kinds for d in groups[k][0]])
+        weights = relative_entropy(rows) ** (-ps.viewpoint_bias)
+        mixes, comps, at = [], [], 0
+        for k in kinds:
+            dists, ests = groups[k]
+            w = weights[at:at + len(dists)]
+            w = w / w.sum()
+            mixes.append(w @ rows[at:at + len(dists)])
+            comps.append([(k, name, ve, float(wk)) for (name, ve), wk in zip(ests, w)])
+            at += len(dists)
+        if len(mixes) == 1:
+            top = np.ones(1)
+            p = mixes[0]
+        else:
+            mrows = np.stack(mixes)
+            top = relative_entropy(mrows) ** (-ps.ltm_stm_bias)
+            top /= top.sum()
+            p = top @ mrows
         recipe = [(kind, name, ve, float(t) * w) for t, group in zip(top, comps) for kind, name, ve, w in group]
         return p, recipe
+
+    def _ltm_estimate(self, name: str, store, hist: list[int], reach) -> ViewpointEstimate:
+        """The long-term estimate is a pure function of the deepest matching context and the reachable values,
+        so it is memoised on the model (generation drops IDyOM's "+" for this; the short-term model still
+        learns the piece)."""
+        walk = store.trie.walk(hist)
+        key = ("ltm", name, walk[-1] if walk else -1, reach[0].tobytes())
+        ve = self.model.cache.get(key)
+        if ve is None:
+            ps = self.ps
+            ve = viewpoint_estimate([store.trie], hist, reach, escape=ps.ltm_escape, exclusion=ps.exclusion,
+                                    walks=[walk])
+            if len(self.model.cache) < LTM_CACHE_LIMIT:
+                self.model.cache[key] = ve
+        return ve  # type: ignore[return-value]
 
     def _credit(self, recipe, x: int, scale: float, extra_piece: float) -> tuple[float, float, list]:
         """(uniform, piece, per-work queries) of alphabet position x, parts of the mixture scaled by `scale`

@@ -17,6 +17,9 @@ SELECTED_PITCH_VIEWPOINTS = ("cpintfref*cpint", "cpint*posinbar", "cpitch*dur", 
                              "cpintfref*contour", "cpint*ioi", "cpitch", "cpintfref*dur")
 DEFAULT_PITCH_VIEWPOINTS = SELECTED_PITCH_VIEWPOINTS[:5]
 DEFAULT_DUR_VIEWPOINTS = ("dur*posinbar", "dur*ioi")
+# Generation samples from a subset (each viewpoint costs an estimate per note per model; see bench_model).
+DEFAULT_GENERATION_PITCH_VIEWPOINTS = ("cpintfref*cpint", "cpint*posinbar")
+DEFAULT_GENERATION_DUR_VIEWPOINTS = ("dur*posinbar",)
 MIN_ORDER_CAP = 20
 
 
@@ -26,6 +29,8 @@ class ModelSettings:
     dur_viewpoints: tuple[str, ...] = DEFAULT_DUR_VIEWPOINTS
     order_cap: int = DEFAULT_ORDER_CAP
     prediction: PredictionSettings = field(default_factory=PredictionSettings)
+    generation_pitch_viewpoints: tuple[str, ...] = DEFAULT_GENERATION_PITCH_VIEWPOINTS
+    generation_dur_viewpoints: tuple[str, ...] = DEFAULT_GENERATION_DUR_VIEWPOINTS
 
     def __post_init__(self) -> None:
         if not self.pitch_viewpoints or not self.dur_viewpoints:
@@ -36,6 +41,12 @@ class ModelSettings:
         for name in self.dur_viewpoints:
             if Viewpoint.parse(name).target != "dur":
                 raise ValueError(f"viewpoint {name!r} does not predict the duration")
+        trained = {Viewpoint.parse(n).name for n in self.pitch_viewpoints + self.dur_viewpoints}
+        for name in self.generation_pitch_viewpoints + self.generation_dur_viewpoints:
+            if Viewpoint.parse(name).name not in trained:
+                raise ValueError(f"generation viewpoint {name!r} is not one of the model's viewpoints")
+        if not self.generation_pitch_viewpoints or not self.generation_dur_viewpoints:
+            raise ValueError("generation needs at least one pitch and one duration viewpoint")
         if not MIN_ORDER_CAP <= self.order_cap <= 64:
             raise ValueError(f"order cap must be {MIN_ORDER_CAP}..64, not {self.order_cap}")
 
@@ -45,9 +56,15 @@ class ModelSettings:
 
     def to_json(self) -> dict:
         return {"pitch_viewpoints": list(self.pitch_viewpoints), "dur_viewpoints": list(self.dur_viewpoints),
-                "order_cap": self.order_cap, "prediction": self.prediction.to_json()}
+                "order_cap": self.order_cap, "prediction": self.prediction.to_json(),
+                "generation_pitch_viewpoints": list(self.generation_pitch_viewpoints),
+                "generation_dur_viewpoints": list(self.generation_dur_viewpoints)}
 
     @classmethod
     def from_json(cls, data: dict) -> ModelSettings:
-        return cls(tuple(str(v) for v in data["pitch_viewpoints"]), tuple(str(v) for v in data["dur_viewpoints"]),
-                   int(data["order_cap"]), PredictionSettings.from_json(dict(data.get("prediction", {}))))
+        pitch = tuple(str(v) for v in data["pitch_viewpoints"])
+        dur = tuple(str(v) for v in data["dur_viewpoints"])
+        gen_pitch = tuple(str(v) for v in data.get("generation_pitch_viewpoints", pitch))
+        gen_dur = tuple(str(v) for v in data.get("generation_dur_viewpoints", dur))
+        return cls(pitch, dur, int(data["order_cap"]), PredictionSettings.from_json(dict(data.get("prediction", {}))),
+                   gen_pitch, gen_dur)

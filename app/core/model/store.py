@@ -94,3 +94,16 @@ class ViewpointStore:
         lo = np.searchsorted(keys, keys_q, side="left")
         hi = np.searchsorted(keys, keys_q, side="right")
         return [(works[a:b], counts[a:b]) for a, b in zip(lo.tolist(), hi.tolist())]
+
+    def work_counts_flat(self, nodes: Sequence[int], codes: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For many (node, symbol) pairs: flat (query index, work id, count) arrays of their per-work counts."""
+        keys_q = np.array([(n << _NODE_SHIFT) | self._sym_id.get(c, _SYM_MASK) for n, c in zip(nodes, codes)],
+                          dtype=np.int64)
+        keys, works, counts = self._global_index()
+        lo = np.searchsorted(keys, keys_q, side="left")
+        hi = np.searchsorted(keys, keys_q, side="right")
+        sizes = hi - lo
+        qidx = np.repeat(np.arange(len(keys_q)), sizes)
+        starts = np.repeat(lo - np.cumsum(sizes) + sizes, sizes)
+        pos = starts + np.arange(int(sizes.sum()))
+        return qidx, works[pos], counts[pos].astype(np.float64)

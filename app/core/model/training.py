@@ -118,8 +118,12 @@ class TrainedModel:
                 "dur": np.unique(np.concatenate([e.dur for e in evs])) if evs else np.zeros(0, np.int64)}
         return self._alphabets[target]
 
-    def target_stores(self, target: str) -> dict[str, ViewpointStore]:
-        names = self.settings.pitch_viewpoints if target == "pitch" else self.settings.dur_viewpoints
+    def target_stores(self, target: str, *, generation: bool = False) -> dict[str, ViewpointStore]:
+        s = self.settings
+        if generation:
+            names = s.generation_pitch_viewpoints if target == "pitch" else s.generation_dur_viewpoints
+        else:
+            names = s.pitch_viewpoints if target == "pitch" else s.dur_viewpoints
         return {n: self.stores[_canonical(n)] for n in names}
 
     @property

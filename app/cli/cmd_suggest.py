@@ -1,0 +1,140 @@
+"""`accord suggest --continue MIDI | --vary MIDI | --fill MIDI --gap BAR:BAR [...]`: melody suggestions.
+
+Reads the prime's melody (the catalogue importer's choice of part), loads the current model (refusing a stale
+one), generates N distinct suggestions under the hard constraints, writes one MIDI file per suggestion
+(`write_suggestion_midi`, the single place where suggestion files are written) and prints each with its
+notes, longest copied run, per-work credit and contributor credit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from app.core.catalogue.midi_import import extract_melody
+from app.core.catalogue.store import Catalogue
+from app.core.catalogue.types import MELODY_MODEL_USE
+from app.core.errors import AccordError
+from app.core.midifile import MidiPart, write_midi
+from app.core.model.constraints import DEFAULT_MAX_COPY, Constraints
+from app.core.model.credit import Suggestion
+from app.core.model.generate import DEFAULT_TEMPERATURE, VARY_KINDS, continue_phrase, fill_gap, vary
+from app.core.model.modelfile import load_model
+from app.core.music import Key, Melody, pitch_name
+
+NO_MODEL = "no model yet: import works, grant consent, run accord train"
+DEFAULT_TEMPO = 100.0
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("suggest", help="continue, fill or vary a melody with the trained model",
+                              description="Generate melody suggestions under hard constraints, with credit.")
+    mode = p.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--continue", dest="cont", metavar="MIDI", help="continue this phrase")
+    mode.add_argument("--vary", metavar="MIDI", help="vary this melody")
+    mode.add_argument("--fill", metavar="MIDI", help="fill a gap of this melody (with --gap)")
+    p.add_argument("--gap", metavar="BAR:BAR", help="bars to fill, 1-based and inclusive, e.g. 3:4")
+    p.add_argument("--bars", type=int, default=4, help="bars to continue (1..32, default 4)")
+    p.add_argument("-n", type=int, default=4, help="how many distinct suggestions (default 4)")
+    p.add_argument("--key", help="key lock, e.g. C, Am, F# minor (default: the prime's key)")
+    p.add_argument("--chromatic", action="store_true", help="allow any pitch class")
+    p.add_argument("--range", metavar="LOW:HIGH", help="MIDI pitch range (default: the prime's range and a fourth "
+                   "either side)")
+    p.add_argument("--density", metavar="MIN:MAX", help="notes per bar")
+    p.add_argument("--max-copy", type=int, default=DEFAULT_MAX_COPY,
+                   help=f"max notes copied from one work (k, default {DEFAULT_MAX_COPY}; 0 = off)")
+    p.add_argument("--kind", choices=VARY_KINDS, default="rhythm", help="variation kind (--vary)")
+    p.add_argument("--closeness", type=float, default=0.5, help="variation closeness, 0 far .. 1 near")
+    p.add_argument("--temperature", type=float, default=DEFAULT_TEMPERATURE,
+                   help=f"adventurousness: below 1 safer, above 1 bolder (default {DEFAULT_TEMPERATURE})")
+    p.add_argument("--seed", type=int, help="random seed (reproducible suggestions)")
+    p.add_argument("--model", metavar="MODEL", help="model file (default: the current model)")
+    p.add_argument("-o", "--output", metavar="DIR", default="suggestions", help="where to write MIDI files")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run)
+
+
+def _pair(text: str, what: str, cast=int) -> tuple:
+    try:
+        a, b = text.split(":")
+        return cast(a), cast(b)
+    except ValueError as exc:
+        raise AccordError(f"{what}: {text!r} is not LOW:HIGH (e.g. 48:84)") from exc
+
+
+def write_suggestion_midi(path: Path, suggestion: Suggestion, *, tempo_bpm: float) -> Path:
+    """Write one suggestion as a type-1 MIDI file (the one place suggestion files are written)."""
+    return write_midi(path, [MidiPart(f"Accord {suggestion.mode}", suggestion.notes)], tempo_bpm=tempo_bpm,
+                      time_signature=suggestion.notes.time_signature,
+                      meta_text=[f"accord suggestion {suggestion.id} model {suggestion.model_id}"])
+
+
+def _describe(s: Suggestion, titles: dict[int, str]) -> list[str]:
+    lines = [f"suggestion {s.id} ({s.mode}, seed {s.seed}, index {s.settings.get('index')})",
+             "  notes: " + " ".join(f"{pitch_name(n.pitch)}/{n.duration:g}" for n in s.notes),
+             f"  longest copied run: {s.longest_copied_run['length']} notes"
+             + (f" (work {s.longest_copied_run['work_id']})" if s.longest_copied_run.get("work_id") else "")]
+    top = sorted(s.credit.items(), key=lambda kv: -kv[1])[:5]
+    lines.append("  credit: " + ", ".join(f"{w} {titles.get(w, '')!s} {v:.1%}" for w, v in top)
+                 + f"; uniform {s.uniform_share:.1%}, the piece itself {s.piece_share:.1%}")
+    lines.append("  contributors: " + ", ".join(f"{n} {v:.1%}" for n, v in list(s.contributors.items())[:5]))
+    return lines
+
+
+def run(args: argparse.Namespace, ctx: Any) -> int:
+    home = ctx.home()
+    path = Path(args.model) if args.model else home.current_model_path
+    if not path.exists():
+        raise AccordError(NO_MODEL if not args.model else "model file not found", path=path if args.model else None)
+    with Catalogue.open(home.catalogue_path) as cat:
+        usable_ids = cat.usable_work_ids(MELODY_MODEL_USE)
+    model = load_model(path, usable_ids=usable_ids)
+    source = args.cont or args.vary or args.fill
+    melody: Melody = extract_melody(source)
+    try:
+        key = Key.parse(args.key) if args.key else melody.key
+        if args.range:
+            low, high = _pair(args.range, "--range")
+        else:
+            pitches = melody.pitches or [60]
+            low, high = max(0, min(pitches) - 5), min(127, max(pitches) + 5)
+        density = _pair(args.density, "--density", float) if args.density else None
+        c = Constraints(key=key, chromatic=args.chromatic, time_signature=melody.time_signature, bars=args.bars,
+                        pitch_range=(low, high), density=density, max_copy=args.max_copy,
+                        tempo_bpm=melody.tempo_bpm)
+    except ValueError as exc:
+        raise AccordError(str(exc)) from exc
+    common = {"n": args.n, "seed": args.seed, "temperature": args.temperature}
+    if args.cont:
+        suggestions = continue_phrase(model, melody, c, **common)
+    elif args.vary:
+        suggestions = vary(model, melody, c, kind=args.kind, closeness=args.closeness, **common)
+    else:
+        if not args.gap:
+            raise AccordError("--fill needs --gap BAR:BAR (1-based, inclusive, e.g. 3:4)")
+        a, b = _pair(args.gap, "--gap")
+        if not 1 <= a <= b:
+            raise AccordError(f"--gap: {args.gap!r} must be FIRST:LAST bars with 1 <= FIRST <= LAST")
+        bq = melody.time_signature.bar_quarters
+        suggestions = fill_gap(model, melody, ((a - 1) * bq, b * bq), c, **common)
+    out_dir = Path(args.output)
+    tempo = melody.tempo_bpm or DEFAULT_TEMPO
+    titles = {w.id: w.title for w in model.works.values()}
+    written = []
+    for i, s in enumerate(suggestions):
+        name = f"{Path(source).stem}-{s.mode}-{i + 1}-{s.id[:8]}.mid"
+        written.append(write_suggestion_midi(out_dir / name, s, tempo_bpm=tempo if math.isfinite(tempo) else
+                                             DEFAULT_TEMPO))
+    if args.json:
+        print(json.dumps({"model_id": model.model_id, "model_fingerprint": model.fingerprint,
+                          "suggestions": [{**s.to_json(), "file": str(f)} for s, f in zip(suggestions, written)]},
+                         indent=2))
+        return 0
+    for s, f in zip(suggestions, written):
+        for line in _describe(s, titles):
+            print(line)
+        print(f"  file: {f}")
+    return 0

@@ -1,0 +1,75 @@
+"""`accord train [-o MODEL] [--json]`: (re)train the melody model on the catalogue's usable works.
+
+Only `Catalogue.usable_works()` feeds training. An existing model is updated in place of retraining when it
+can be read: works no longer usable are forgotten (exact count subtraction), new ones added; the result is
+the same model as training from scratch on the usable works (same fingerprint).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from app.core.catalogue.store import Catalogue
+from app.core.catalogue.types import MELODY_MODEL_USE
+from app.core.errors import AccordError, ModelFileError
+from app.core.model.modelfile import load_model, save_model
+from app.core.model.training import train, update_model
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("train", help="train the melody model on the usable (consented) works",
+                              description="Train or update the melody model on the catalogue's usable works.")
+    p.add_argument("-o", "--output", metavar="MODEL", help="model file (default: the home's current model)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=run)
+
+
+def _progress(fraction: float, text: str = "") -> None:
+    log.info("%3d%% %s", int(fraction * 100), text)
+
+
+def run(args: argparse.Namespace, ctx: Any) -> int:
+    home = ctx.home()
+    out = Path(args.output) if args.output else home.current_model_path
+    with Catalogue.open(home.catalogue_path) as cat:
+        usable = cat.usable_works(MELODY_MODEL_USE)
+    model = None
+    if out.exists():
+        try:
+            model = load_model(out)
+        except ModelFileError as exc:
+            log.warning("%s; training a new model instead", exc)
+    if model is None and not usable:
+        raise AccordError("no usable works: import works (accord catalogue import) and grant consent for "
+                          f"{MELODY_MODEL_USE}, then run accord train again")
+    if model is not None:
+        model, removed, added = update_model(model, usable, progress=_progress)
+        action = "updated"
+    else:
+        model = train(usable, progress=_progress)
+        removed, added, action = [], sorted(w.id for w in usable), "trained"
+    save_model(model, out)
+    result = {"model": str(out), "action": action, "model_id": model.model_id, "version": model.version,
+              "fingerprint": model.fingerprint, "works": [{"id": w.id, "title": w.title} for w in
+                                                           sorted(model.works.values(), key=lambda w: w.id)],
+              "removed": removed, "added": added}
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"{action} {out} (model {model.model_id}, version {model.version}) on {len(model.works)} works")
+    for w in result["works"]:
+        print(f"  {w['id']:>5}  {w['title']}")
+    if removed:
+        print(f"forgot works: {', '.join(map(str, removed))}")
+    if added and action == "updated":
+        print(f"learned works: {', '.join(map(str, added))}")
+    if not model.works:
+        print("the model is now empty: no work is usable")
+    print(f"fingerprint {model.fingerprint}")
+    return 0
