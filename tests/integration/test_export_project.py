@@ -144,3 +144,32 @@ def test_model_suggestion_json_credit_equals_credit_basis_points(project, me, tm
     assert sum(x["bp"] for x in rec["contributorShares"]) == 10000
     attributed = {w: bp for w, bp in credit_basis_points(s).items() if w != 0}
     assert rec["contributorShares"] == contributor_shares(works(), attributed)
+
+
+def test_a_signed_ai_stem_passes_its_credit_into_mix_and_stems(project, me, trust, tmp_path):
+    from app.core.project.model import StemRef
+
+    [hook] = export_project(project, what="suggestion", suggestion_id="s1", format="wav16",
+                            out=tmp_path / "song" / "hook_render.wav", identity=me, statements=False)
+    project.stems.append(StemRef("hook render", hook.path))
+    project.tracks.clear()
+    project.suggestions[0]["kept"] = False  # only the rendered stem brings AI content now
+    [mix] = export_project(project, what="mix", format="flac", out=tmp_path / "mix.flac", identity=me)
+    assert {s["name"]: s["aiContent"] for s in mix.record["stems"]} == {"drums": False, "bass": False,
+                                                                       "hook render": True}
+    assert mix.record["digitalSourceType"] == COMPOSITE_TRAINED
+    assert mix.record["contributorShares"] == hook.record["contributorShares"]
+    assert mix.record["suggestions"] == ["s1"]
+    results = export_project(project, what="stems", format="flac", out=tmp_path / "stems", identity=me)
+    by_name = {r.path.stem: r.record for r in results}
+    assert by_name["hook render"]["digitalSourceType"] == TRAINED and by_name["drums"]["aiContent"] is False
+    assert verify_file(tmp_path / "mix.flac", trust).status == VERIFIED
+
+
+def test_a_manifest_of_another_model_is_not_mixed_in(project, me, tmp_path):
+    other = {"model_id": "other-model", "fingerprint": "0" * 64,
+             "training_works": [{"id": 99, "title": "Unrelated", "sha256": "9" * 64}]}
+    [result] = export_project(project, what="suggestion", suggestion_id="s1", format="ogg",
+                              out=tmp_path / "hook.ogg", identity=me, model_manifest=other)
+    assert result.record["model"]["id"] == "model-7"
+    assert [w["id"] for w in result.record["trainingWorks"]] == [1, 2, 3]

@@ -321,7 +321,12 @@ def _fields_for(kind: str, title: str, provs: list[dict[str, Any]], stems: tuple
     works: dict[int, Any] = {}
     if manifest is not None:
         model_id, fingerprint, mworks = manifest_model(manifest)
-        works.update({w.id: w for w in mworks})
+        if any(p["model_id"] and p["model_id"] != model_id for p in provs):
+            # the suggestions came from another model (e.g. before a retrain): its list doesn't apply
+            log.info("model file %s is not the suggestions' model; using the works they carry", model_id)
+            model_id = fingerprint = None
+        else:
+            works.update({w.id: w for w in mworks})
     for p in provs:
         model_id = model_id or p["model_id"]
         fingerprint = fingerprint or p["model_fingerprint"]
@@ -336,9 +341,22 @@ def _fields_for(kind: str, title: str, provs: list[dict[str, Any]], stems: tuple
     runs = [p["longest_copied_run"] for p in provs if isinstance(p["longest_copied_run"], int)]
     return RecordFields(kind=kind, title=title, model_id=model_id, model_fingerprint=fingerprint,
                         training_works=tuple(sorted(works.values(), key=lambda w: w.id)), credit_bp=credit,
-                        stems=stems, suggestion_ids=tuple(p["id"] for p in provs),
+                        stems=stems,
+                        suggestion_ids=tuple(dict.fromkeys(i for p in provs for i in p.get("ids", [p["id"]]) if i)),
                         human_edited_notes=sum(p["human_edited_notes"] for p in provs),
                         longest_copied_run=max(runs) if runs else None)
+
+
+def _stem_provenance(stem: Any, trust: Any) -> dict[str, Any] | None:
+    """The AI provenance a stem file carries (a rendered suggestion used as a stem), when it verifies."""
+    from app.core.provenance.sources import fields_from_sources
+
+    f = fields_from_sources("stem", stem.name, [stem.path], trust)
+    if not f.ai_content:
+        return None
+    return {"id": "", "ids": list(f.suggestion_ids), "model_id": f.model_id, "model_fingerprint": f.model_fingerprint,
+            "credit": dict(f.credit_bp), "works": f.training_works, "human_edited_notes": f.human_edited_notes,
+            "longest_copied_run": f.longest_copied_run}
 
 
 def _grid(project: Any):
@@ -380,13 +398,17 @@ def _ext(format: str) -> str:
 
 def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None = None, format: str = "wav24",
                    out: str | Path, identity: Identity, catalogue: Any = None, model_manifest: Any = None,
-                   c2pa_keys_dir: Path | None = None, statements: bool = True, progress: Progress = no_progress,
-                   cancel: CancelToken = NEVER_CANCELLED) -> list[ExportResult]:
+                   c2pa_keys_dir: Path | None = None, statements: bool = True, trust: Any = None,
+                   progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> list[ExportResult]:
     """Export the mix, one suggestion alone (audio or MIDI), or every stem + suggestion track.
 
     `out` is a file (mix/suggestion) or a folder (always for stems). With `statements`, a credit statement
-    (HTML + CSV) is written beside each export that credits training works.
+    (HTML + CSV) is written beside each export that credits training works. A stem file that carries a
+    record verified by `trust` (default: the artist's own key) passes its AI provenance on.
     """
+    from app.core.provenance.identity import TrustList
+
+    trust = trust if trust is not None else TrustList.of(identity.public)
     from app.core.audio.mix import TrackMix, render_offline
     from app.core.project.mixdown import mix_state_for
     from app.core.provenance.record import StemUse
@@ -441,8 +463,11 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
         state = mix_state_for(project, decoded, extra)
         progress(0.5, "mixing")
         mixed = render_offline(state)
-        stems = tuple(StemUse(s.name, decoded[s.id].content_sha256) for s in project.stems
-                      if s.id in decoded and project.audible(s))
+        used = [s for s in project.stems if s.id in decoded and project.audible(s)]
+        stem_provs = {s.id: _stem_provenance(s, trust) for s in used}
+        provs += [p for p in stem_provs.values() if p is not None]
+        stems = tuple(StemUse(s.name, decoded[s.id].content_sha256, ai_content=stem_provs[s.id] is not None)
+                      for s in used)
         fields = _fields_for("mix", project.name, provs, stems, model_manifest)
         audio(mixed, _target(out, project.name, ext, single=True), fields, scaled_progress(progress, 0.55, 1.0))
     else:
@@ -456,7 +481,10 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
         total = max(1, len(jobs) + len(tracks))
         for i, stem in enumerate(jobs):
             d = decoded[stem.id]
-            fields = RecordFields(kind="stem", title=stem.name, stems=(StemUse(stem.name, d.content_sha256),))
+            prov = _stem_provenance(stem, trust)
+            use = StemUse(stem.name, d.content_sha256, ai_content=prov is not None)
+            fields = (RecordFields(kind="stem", title=stem.name, stems=(use,)) if prov is None
+                      else _fields_for("stem", stem.name, [prov], (use,), model_manifest))
             audio(d.samples, _target(out, stem.name, ext, single=False), fields,
                   scaled_progress(progress, 0.3 + 0.7 * i / total, 0.3 + 0.7 * (i + 1) / total))
         for j, track in enumerate(tracks):
