@@ -39,6 +39,10 @@ def register(subparsers: Any) -> None:
     ev.add_argument("--model", metavar="MODEL", help="take the configuration from this model file")
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(func=run_evaluate)
+    rep = sub.add_parser("report", help="training-data report (HTML): works, contributors, consent, fingerprint")
+    rep.add_argument("model", nargs="?", metavar="MODEL", help="model file (default: the current model)")
+    rep.add_argument("-o", "--output", required=True, metavar="FILE", help="the HTML report to write")
+    rep.set_defaults(func=run_report)
     p.set_defaults(func=lambda args, ctx: (p.print_help(), 2)[1])
 
 
@@ -73,6 +77,17 @@ def run_info(args: argparse.Namespace, ctx: Any) -> int:
         print(f"  STALE: works {', '.join(map(str, stale))} are no longer usable — run accord train to update")
     else:
         print("  up to date with the catalogue's consent")
+    return 0
+
+
+def run_report(args: argparse.Namespace, ctx: Any) -> int:
+    from app.core.provenance.report import write_model_report
+
+    home = ctx.home()
+    path = Path(args.model) if args.model else home.current_model_path
+    if not path.exists():
+        raise AccordError(NO_MODEL if not args.model else "model file not found", path=path if args.model else None)
+    print(f"wrote {write_model_report(read_manifest(path), args.output)}")
     return 0
 
 

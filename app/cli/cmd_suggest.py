@@ -65,11 +65,21 @@ def _pair(text: str, what: str, cast=int) -> tuple:
         raise AccordError(f"{what}: {text!r} is not LOW:HIGH (e.g. 48:84)") from exc
 
 
-def write_suggestion_midi(path: Path, suggestion: Suggestion, *, tempo_bpm: float) -> Path:
-    """Write one suggestion as a type-1 MIDI file (the one place suggestion files are written)."""
-    return write_midi(path, [MidiPart(f"Accord {suggestion.mode}", suggestion.notes)], tempo_bpm=tempo_bpm,
-                      time_signature=suggestion.notes.time_signature,
-                      meta_text=[f"accord suggestion {suggestion.id} model {suggestion.model_id}"])
+def write_suggestion_midi(path: Path, suggestion: Suggestion, *, tempo_bpm: float, home: Any = None,
+                          manifest: dict | None = None) -> Path:
+    """Write one suggestion as a type-1 MIDI file (the one place suggestion files are written); with `home`
+    it carries the signed provenance record (model, training works from `manifest`, credit)."""
+    parts = [MidiPart(f"Accord {suggestion.mode}", suggestion.notes)]
+    meta_text = [f"accord suggestion {suggestion.id} model {suggestion.model_id}"]
+    if home is None:
+        return write_midi(path, parts, tempo_bpm=tempo_bpm, time_signature=suggestion.notes.time_signature,
+                          meta_text=meta_text)
+    from app.core.project.export import sign_and_write_midi
+    from app.core.provenance.adapters import suggestion_record_fields
+
+    fields = suggestion_record_fields(suggestion.to_json(), manifest, title=path.stem)
+    return sign_and_write_midi(path, parts, fields, home=home, tempo=tempo_bpm,
+                               time_signature=suggestion.notes.time_signature, meta_text=meta_text).path
 
 
 def _describe(s: Suggestion, titles: dict[int, str]) -> list[str]:
@@ -127,7 +137,7 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     for i, s in enumerate(suggestions):
         name = f"{Path(source).stem}-{s.mode}-{i + 1}-{s.id[:8]}.mid"
         written.append(write_suggestion_midi(out_dir / name, s, tempo_bpm=tempo if math.isfinite(tempo) else
-                                             DEFAULT_TEMPO))
+                                             DEFAULT_TEMPO, home=home, manifest=model.manifest()))
     if args.json:
         print(json.dumps({"model_id": model.model_id, "model_fingerprint": model.fingerprint,
                           "suggestions": [{**s.to_json(), "file": str(f)} for s, f in zip(suggestions, written)]},

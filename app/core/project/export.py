@@ -190,7 +190,7 @@ def _with_tempo_map(data: bytes, tempo_map: Sequence[tuple[float, float]], ticks
 
 def export_midi(parts: Sequence[MidiPart], tempo: float | Sequence[tuple[float, float]],
                 time_signature: TimeSignature, path: str | Path, fields: RecordFields, *, identity: Identity,
-                catalogue: Any = None, progress: Progress = no_progress,
+                catalogue: Any = None, meta_text: Sequence[str] = (), progress: Progress = no_progress,
                 cancel: CancelToken = NEVER_CANCELLED) -> ExportResult:
     """Write a type-1 MIDI file (conductor + one track per part) with the signed record, atomically.
 
@@ -203,7 +203,7 @@ def export_midi(parts: Sequence[MidiPart], tempo: float | Sequence[tuple[float, 
     if not tempo_map or tempo_map[0][0] != 0.0 or any(not 1.0 <= b <= 1000.0 for _, b in tempo_map):
         raise ProvenanceError("the tempo map must start at quarter 0 with tempos of 1–1000 BPM", path=target)
     progress(0.1, "writing MIDI")
-    data = midi_bytes(parts, tempo_bpm=tempo_map[0][1], time_signature=time_signature)
+    data = midi_bytes(parts, tempo_bpm=tempo_map[0][1], time_signature=time_signature, meta_text=meta_text)
     if len(tempo_map) > 1:
         data = _with_tempo_map(data, tempo_map, DEFAULT_TICKS_PER_BEAT)
     cancel.check()
@@ -253,13 +253,13 @@ def sign_and_write_audio(path: str | Path, samples: np.ndarray, sample_rate: int
 
 def sign_and_write_midi(path: str | Path, parts: Sequence[MidiPart], fields: RecordFields, *, home: AccordHome,
                         tempo: float | Sequence[tuple[float, float]] = 120.0,
-                        time_signature: TimeSignature = TimeSignature(), progress: Progress = no_progress,
-                        cancel: CancelToken = NEVER_CANCELLED) -> ExportResult:
+                        time_signature: TimeSignature = TimeSignature(), meta_text: Sequence[str] = (),
+                        progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> ExportResult:
     """Write MIDI for a user with its signed record (identity created on first use; export logged)."""
     identity = ensure_identity(home.keys_dir)
     return _with_home_catalogue(home, lambda cat: export_midi(
-        parts, tempo, time_signature, path, fields, identity=identity, catalogue=cat, progress=progress,
-        cancel=cancel))
+        parts, tempo, time_signature, path, fields, identity=identity, catalogue=cat, meta_text=meta_text,
+        progress=progress, cancel=cancel))
 
 
 # --- project level -----------------------------------------------------------------------------------------

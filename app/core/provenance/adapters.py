@@ -15,6 +15,7 @@ from app.core.errors import ProvenanceError
 from app.core.provenance.record import (
     UNATTRIBUTED,
     ConsentRef,
+    RecordFields,
     TrainingWork,
     WorkContributor,
     largest_remainder,
@@ -133,8 +134,9 @@ def suggestion_provenance(s: Mapping[str, Any]) -> dict[str, Any]:
                                      + float(_get(s, "piece_share", default=0.0)))
                   if floats else credit_map(shares))
     run = _get(s, "longest_copied_run", "longestCopiedRun")
-    if isinstance(run, Mapping):  # the model reports one run per viewpoint: the record keeps the longest
-        run = max((v for v in run.values() if isinstance(v, int)), default=None)
+    if isinstance(run, Mapping):  # the model reports {"length", "work_id"} (or one run per viewpoint)
+        run = run.get("length") if "length" in run else max(
+            (v for v in run.values() if isinstance(v, int) and not isinstance(v, bool)), default=None)
     return {
         "id": str(_get(s, "id", default="")),
         "model_id": _get(s, "model_id", "modelId", default=_get(model, "id", "model_id")),
@@ -144,3 +146,23 @@ def suggestion_provenance(s: Mapping[str, Any]) -> dict[str, Any]:
         "human_edited_notes": len(edited) if isinstance(edited, list) else int(edited or 0),
         "longest_copied_run": run if isinstance(run, int) else None,
     }
+
+
+def suggestion_record_fields(suggestion: Mapping[str, Any], manifest: Mapping[str, Any] | None, *,
+                             title: str, kind: str = "suggestion") -> RecordFields:
+    """Record fields for one suggestion (the model's `Suggestion.to_json()`) from its model's manifest."""
+    prov = suggestion_provenance(suggestion)
+    model_id, fingerprint, works = manifest_model(manifest) if manifest is not None else (None, None, ())
+    if prov["model_id"] and model_id and prov["model_id"] != model_id:
+        raise ProvenanceError(f"suggestion {prov['id']} comes from model {prov['model_id']}, not {model_id}")
+    by_id = {w.id: w for w in works}
+    for w in prov["works"]:
+        by_id.setdefault(w.id, w)
+    missing = sorted(set(prov["credit"]) - set(by_id) - {UNATTRIBUTED})
+    if missing:
+        raise ProvenanceError(f"suggestion {prov['id']} credits work(s) {missing} its model does not list")
+    return RecordFields(kind=kind, title=title, model_id=prov["model_id"] or model_id,
+                        model_fingerprint=prov["model_fingerprint"] or fingerprint,
+                        training_works=tuple(sorted(by_id.values(), key=lambda w: w.id)), credit_bp=prov["credit"],
+                        suggestion_ids=(prov["id"],) if prov["id"] else (),
+                        human_edited_notes=prov["human_edited_notes"], longest_copied_run=prov["longest_copied_run"])
