@@ -126,8 +126,11 @@ class Studio:
     def _open_initial(self, home) -> None:  # noqa: ANN001 — AccordHome
         from app.core.errors import AccordError
         from app.core.project.demo import ensure_demo_project
+        from app.ui.recovery import offer_recovery
 
         window = self.window
+        if offer_recovery(window):
+            return
         if self.args.project:
             window.documents.open_project(Path(self.args.project), ask=False)
         elif self.args.demo:

@@ -82,6 +82,14 @@ class Dialogs:
         return {QMessageBox.StandardButton.Save: SAVE,
                 QMessageBox.StandardButton.Discard: DISCARD}.get(QMessageBox.StandardButton(answer), CANCEL)
 
+    def ask_recover(self, parent: QWidget, name: str, when: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, "Recover unsaved changes",
+                          f"Accord closed before “{name}” was saved. Recover the changes autosaved at {when}?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard, parent)
+        box.button(QMessageBox.StandardButton.Yes).setText("Recover")
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        return box.exec() == QMessageBox.StandardButton.Yes
+
     def open_project_path(self, parent: QWidget, start: Path) -> Path | None:
         name, _ = QFileDialog.getOpenFileName(parent, "Open Project", str(start), PROJECT_FILTER)
         return Path(name) if name else None

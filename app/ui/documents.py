@@ -105,7 +105,8 @@ class Documents:
             self.w.show_error("Could not save the project", exc)
             return False
         self.w.undo_stack.setClean()
-        self.w._update_title()
+        self.w.autosave.discard()
+        self.w.update_title()
         self._remember(written)
         self.w.status.message(f"Saved {written.name}")
         return True

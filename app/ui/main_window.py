@@ -35,6 +35,7 @@ from app.ui.dialogs import Dialogs
 from app.ui.documents import Documents
 from app.ui.loading import LoadBatch, LoadedStem, LoadOutcome, expand_paths
 from app.ui.playback import PlaybackController, grid_of
+from app.ui.recovery import Autosave
 from app.ui.status import StudioStatusBar, unavailable_text
 from app.ui.stem_lanes import StemLanes
 from app.ui.timeline import TimelineView
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         self.stem_lanes = StemLanes(self.timeline_view, self.push, parent=self)
         self.stem_lanes.locate_requested.connect(self.locate_stem)
         self.documents = Documents(self)
+        self.autosave = Autosave(self, home.recovery_dir)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self._build_menus()
         self.setAcceptDrops(True)
@@ -139,6 +141,7 @@ class MainWindow(QMainWindow):
     def set_project(self, project: Project) -> None:
         """Replace the current project (no unsaved-changes prompt: see `documents`)."""
         self.cancel_loading()
+        self.autosave.discard()
         self._unsubscribe()
         self.project = project
         self._unsubscribe = project.subscribe(self._on_change)
@@ -149,7 +152,7 @@ class MainWindow(QMainWindow):
         self.timeline_view.reset_view()
         self.stem_lanes.set_project(project)
         self._apply_project_fields()
-        self._update_title()
+        self.update_title()
         self.rebuild_mix()
         self.project_replaced.emit(project)
         self.project_changed.emit(Change(RESET))
@@ -206,7 +209,7 @@ class MainWindow(QMainWindow):
     def _master_gain_moved(self, db: float, gesture: int) -> None:
         self.push(SetMasterGain(db, gesture=gesture))
 
-    def _update_title(self) -> None:
+    def update_title(self) -> None:
         where = f" — {self.project.path.parent}" if self.project.path else ""
         self.setWindowTitle(f"{self.project.name}[*]{where} — Accord")
         self.setWindowModified(not self.undo_stack.isClean())
@@ -392,6 +395,8 @@ class MainWindow(QMainWindow):
             return
         self.cancel_loading()
         self.playback.timer.stop()
+        self.autosave.timer.stop()
+        self.autosave.discard()
         self.engine.stop()
         self.settings.setValue("window/geometry", self.saveGeometry())
         event.accept()

@@ -31,10 +31,16 @@ class ScriptedDialogs(Dialogs):
         self.save_path: Path | None = None
         self.audio: list[Path] = []
         self.locate: Path | None = None
+        self.recover = True
+        self.asked_recover: list[tuple[str, str]] = []
 
     def ask_unsaved(self, parent, name):
         self.asked_unsaved.append(name)
         return self.unsaved_answer
+
+    def ask_recover(self, parent, name, when):
+        self.asked_recover.append((name, when))
+        return self.recover
 
     def open_project_path(self, parent, start):
         return self.open_path

@@ -75,6 +75,13 @@ def project_to_json(project: Project, folder: Path) -> dict[str, Any]:
 
 def save_project(project: Project, path: str | Path) -> Path:
     """Write `project` to `path` atomically and make it the project's path. Raises WriteError/ProjectError."""
+    path = write_project(project, path)
+    project.path = path
+    return path
+
+
+def write_project(project: Project, path: str | Path) -> Path:
+    """Write `project` to `path` atomically without changing `project.path` (autosave, export copies)."""
     path = Path(path).absolute()
     if path.suffix.lower() != EXTENSION:
         path = path.with_name(path.name + EXTENSION)
@@ -83,7 +90,6 @@ def save_project(project: Project, path: str | Path) -> Path:
     except (TypeError, ValueError) as exc:  # something non-JSON slipped into suggestions/tracks/extras
         raise ProjectError(f"cannot be saved: {exc}", path=path) from exc
     atomic_write_text(path, text + "\n")
-    project.path = path
     return path
 
 
