@@ -253,12 +253,13 @@ def sign_and_write_audio(path: str | Path, samples: np.ndarray, sample_rate: int
 
 def sign_and_write_midi(path: str | Path, parts: Sequence[MidiPart], fields: RecordFields, *, home: AccordHome,
                         tempo: float | Sequence[tuple[float, float]] = 120.0,
-                        time_signature: TimeSignature = TimeSignature(), meta_text: Sequence[str] = (),
+                        time_signature: TimeSignature | None = None, meta_text: Sequence[str] = (),
                         progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> ExportResult:
     """Write MIDI for a user with its signed record (identity created on first use; export logged)."""
     identity = ensure_identity(home.keys_dir)
     return _with_home_catalogue(home, lambda cat: export_midi(
-        parts, tempo, time_signature, path, fields, identity=identity, catalogue=cat, meta_text=meta_text,
+        parts, tempo, time_signature or TimeSignature(), path, fields, identity=identity, catalogue=cat,
+        meta_text=meta_text,
         progress=progress, cancel=cancel))
 
 
@@ -481,10 +482,10 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
         total = max(1, len(jobs) + len(tracks))
         for i, stem in enumerate(jobs):
             d = decoded[stem.id]
-            prov = _stem_provenance(stem, trust)
-            use = StemUse(stem.name, d.content_sha256, ai_content=prov is not None)
-            fields = (RecordFields(kind="stem", title=stem.name, stems=(use,)) if prov is None
-                      else _fields_for("stem", stem.name, [prov], (use,), model_manifest))
+            stem_prov = _stem_provenance(stem, trust)
+            use = StemUse(stem.name, d.content_sha256, ai_content=stem_prov is not None)
+            fields = (RecordFields(kind="stem", title=stem.name, stems=(use,)) if stem_prov is None
+                      else _fields_for("stem", stem.name, [stem_prov], (use,), model_manifest))
             audio(d.samples, _target(out, stem.name, ext, single=False), fields,
                   scaled_progress(progress, 0.3 + 0.7 * i / total, 0.3 + 0.7 * (i + 1) / total))
         for j, track in enumerate(tracks):

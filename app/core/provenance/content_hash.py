@@ -77,7 +77,7 @@ def _pcm_hash(path: Path) -> str:
                     break
                 frames += len(block)
                 # hashlib reads the array's buffer directly (no copy) when it is native little-endian
-                h.update(block if native else np.ascontiguousarray(block, dtype=wire))
+                h.update(block.data if native else np.ascontiguousarray(block, dtype=wire).data)
     except ProvenanceError:
         raise
     except (RuntimeError, ValueError, MemoryError, OSError) as exc:  # LibsndfileError is a RuntimeError

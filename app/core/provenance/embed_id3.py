@@ -8,20 +8,25 @@ from __future__ import annotations
 
 import struct
 from pathlib import Path
+from typing import Any
 
 from app.core.errors import ProvenanceError
 
 MARKER = "ACCORD_PROVENANCE"
 
 
-def _open(path: Path, fmt: str):
+def _open(path: Path, fmt: str) -> Any:
     if fmt == "wav":
-        from mutagen.wave import WAVE as cls
-    elif fmt == "aiff":
-        from mutagen.aiff import AIFF as cls
-    else:
-        from mutagen.mp3 import MP3 as cls
-    return cls(str(path))
+        from mutagen.wave import WAVE
+
+        return WAVE(str(path))
+    if fmt == "aiff":
+        from mutagen.aiff import AIFF
+
+        return AIFF(str(path))
+    from mutagen.mp3 import MP3
+
+    return MP3(str(path))
 
 
 def _info_chunk(title: str, artist: str, comment: str) -> bytes:

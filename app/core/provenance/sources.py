@@ -16,7 +16,7 @@ from pathlib import Path
 from app.core.errors import ProvenanceError
 from app.core.provenance.adapters import combine_credits, credit_map, training_works
 from app.core.provenance.identity import TrustList
-from app.core.provenance.record import RecordFields, StemUse
+from app.core.provenance.record import RecordFields, StemUse, TrainingWork
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def fields_from_sources(kind: str, title: str, sources: Sequence[str | Path], tr
 
     stems: list[StemUse] = []
     credits: list[dict[int, int]] = []
-    works: dict[int, object] = {}
+    works: dict[int, TrainingWork] = {}
     model_id = fingerprint = None
     suggestion_ids: list[str] = []
     edited = 0
@@ -48,7 +48,7 @@ def fields_from_sources(kind: str, title: str, sources: Sequence[str | Path], tr
         record = None
         try:
             result = verify_file(source, trust)
-            record = result.record if result.status == VERIFIED and result.record.get("aiContent") else None
+            record = result.record if result.status == VERIFIED and (result.record or {}).get("aiContent") else None
             if result.status not in (VERIFIED, "no-provenance"):
                 log.warning("%s: provenance %s (%s); treated as your own material", source.name, result.status,
                             result.reason)
@@ -70,6 +70,6 @@ def fields_from_sources(kind: str, title: str, sources: Sequence[str | Path], tr
             runs.append(record["longestCopiedRun"])
     credit = credits[0] if len(credits) == 1 else combine_credits(credits) if credits else {}
     return RecordFields(kind=kind, title=title, model_id=model_id, model_fingerprint=fingerprint,
-                        training_works=tuple(sorted(works.values(), key=lambda w: w.id)),  # type: ignore[attr-defined]
+                        training_works=tuple(sorted(works.values(), key=lambda w: w.id)),
                         credit_bp=credit, stems=tuple(stems), suggestion_ids=tuple(dict.fromkeys(suggestion_ids)),
                         human_edited_notes=edited, longest_copied_run=max(runs) if runs else None)

@@ -15,7 +15,6 @@ from typing import Any
 
 from app.core.fsutil import atomic_write_text
 
-
 UNATTRIBUTED_TITLE = "(unattributed: no single work; given to no contributor)"
 
 

@@ -106,7 +106,7 @@ def verify_file(path: str | Path, trust: TrustList, *, check_c2pa: bool = False,
     signer["trusted"] = trusted is not None
     if trusted is not None:
         signer["trustedName"] = trusted.name
-    content = record.get("content") if isinstance(record.get("content"), dict) else {}
+    content: dict[str, Any] = record["content"] if isinstance(record.get("content"), dict) else {}
     try:
         method, now = content_hash(path, fmt)
     except ProvenanceError as exc:  # a signed record over content that no longer decodes
