@@ -1,0 +1,79 @@
+"""Pitch-class features of the harmonic stems: one constant-Q transform gives the full chroma and a bass chroma.
+
+The bass chroma (the lowest octaves only) matters because the bass line names chord roots and, on average,
+the tonic far more reliably than the upper voices do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+CQT_HOP = 512
+BINS_PER_OCTAVE = 36  # three bins per semitone: tolerant of slightly detuned instruments
+N_OCTAVES = 7
+FMIN_MIDI = 24  # C1
+BASS_TOP_MIDI = 55  # up to G3: bass notes and the lowest chord tones
+
+
+@dataclass(frozen=True)
+class ChromaFeatures:
+    chroma: np.ndarray  # (12, frames), each frame scaled to max 1 (0 where silent)
+    bass: np.ndarray  # (12, frames), same for the low register
+    energy: np.ndarray  # (frames,) CQT energy, for weighting and silence detection
+    fps: float
+
+    @property
+    def frames(self) -> int:
+        return int(self.chroma.shape[1])
+
+    def beat_sync(self, boundaries_seconds: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Mean chroma, bass chroma and energy between consecutive boundaries → (n-1, 12), (n-1, 12), (n-1,)."""
+        idx = np.clip(np.round(np.asarray(boundaries_seconds) * self.fps).astype(int), 0, self.frames)
+        n = max(0, idx.size - 1)
+        c = np.zeros((n, 12))
+        b = np.zeros((n, 12))
+        e = np.zeros(n)
+        for i in range(n):
+            lo, hi = idx[i], max(idx[i] + 1, idx[i + 1])
+            if lo >= self.frames:
+                break
+            w = self.energy[lo:hi]
+            ws = float(w.sum()) + 1e-12
+            c[i] = (self.chroma[:, lo:hi] * w).sum(axis=1) / ws
+            b[i] = (self.bass[:, lo:hi] * w).sum(axis=1) / ws
+            e[i] = float(w.mean()) if w.size else 0.0
+        return c, b, e
+
+
+def _fold(cqt_mag: np.ndarray) -> np.ndarray:
+    """Sum CQT bins into 12 pitch classes (bin 0 is C, 3 bins per semitone centred on the note)."""
+    n_bins, frames = cqt_mag.shape
+    pcs = (np.round(np.arange(n_bins) / (BINS_PER_OCTAVE / 12)).astype(int)) % 12
+    out = np.zeros((12, frames))
+    np.add.at(out, pcs, cqt_mag)
+    return out
+
+
+def _normalise(ch: np.ndarray) -> np.ndarray:
+    peak = ch.max(axis=0, keepdims=True)
+    return np.where(peak > 1e-9, ch / np.maximum(peak, 1e-9), 0.0)
+
+
+def chroma_features(y: np.ndarray, sample_rate: int) -> ChromaFeatures:
+    import librosa
+
+    fmin = float(librosa.midi_to_hz(FMIN_MIDI))
+    if y.size < CQT_HOP * 4:
+        empty = np.zeros((12, 0))
+        return ChromaFeatures(empty, empty, np.zeros(0), sample_rate / CQT_HOP)
+    cqt = np.abs(librosa.cqt(y, sr=sample_rate, hop_length=CQT_HOP, fmin=fmin, n_bins=N_OCTAVES * BINS_PER_OCTAVE,
+                             bins_per_octave=BINS_PER_OCTAVE, tuning=0.0))
+    # log-ish compression so a loud pad does not drown the bass, as in common chroma variants (CLP)
+    comp = np.log1p(100.0 * cqt / (cqt.max() + 1e-12))
+    n_bass = (BASS_TOP_MIDI - FMIN_MIDI) * BINS_PER_OCTAVE // 12
+    chroma = _fold(comp)
+    bass = _fold(comp[:n_bass])
+    energy = comp.sum(axis=0)
+    return ChromaFeatures(_normalise(chroma), _normalise(bass), energy, sample_rate / CQT_HOP)

@@ -1,0 +1,153 @@
+"""Key and mode from pitch-class distributions: key profiles, bass weighting, and per-section modulations.
+
+The score of each of the 24 keys is the correlation of the song's duration-weighted chroma with the
+Krumhansl–Kessler profile plus the correlation with Temperley's (Kostka–Payne) profile, and, weighted
+higher, the correlation of the *bass* chroma with the same profiles: bass lines sit on the tonic and the
+dominant, which separates a major key from its relative minor far better than the upper voices.
+Confidence is the margin between the best and the runner-up key, mapped to 0..1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.core.music import Chord, Key
+
+KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+KK_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+TEMPERLEY_MAJOR = np.array([5.0, 2.0, 3.5, 2.0, 4.5, 4.0, 2.0, 4.5, 2.0, 3.5, 1.5, 4.0])
+TEMPERLEY_MINOR = np.array([5.0, 2.0, 3.5, 4.5, 2.0, 4.0, 2.0, 4.5, 3.5, 2.0, 1.5, 4.0])
+BASS_WEIGHT = 1.0
+MIN_VARIATION = 0.15  # coefficient of variation of the pitch-class distribution; noise/drums ≈ 0.07
+MIN_TONALITY = 0.45  # below this best correlation the pitch content does not define a key
+MARGIN_FOR_FULL_CONFIDENCE = 0.25
+SECTION_MIN_CONFIDENCE = 0.5  # a modulation is reported only with at least this confidence...
+SECTION_MIN_BARS = 8  # ...and lasting at least this many bars
+
+
+@dataclass(frozen=True)
+class KeyEstimate:
+    key: Key | None
+    confidence: float
+    reason: str = ""  # why no key was determined
+    scores: tuple[float, ...] = ()  # 24 scores: 12 major (C..B) then 12 minor
+
+
+@dataclass(frozen=True)
+class KeySection:
+    start: float  # quarter notes
+    end: float
+    key: Key
+    confidence: float
+
+
+def _corr_all(profile_set: tuple[np.ndarray, np.ndarray], v: np.ndarray) -> np.ndarray:
+    out = np.zeros(24)
+    if np.std(v) < 1e-9:
+        return out
+    for m, prof in enumerate(profile_set):
+        for tonic in range(12):
+            out[m * 12 + tonic] = np.corrcoef(v, np.roll(prof, tonic))[0, 1]
+    return out
+
+
+def key_scores(chroma_sum: np.ndarray, bass_sum: np.ndarray | None = None) -> np.ndarray:
+    """24 scores (major C..B, then minor C..B); higher is more likely."""
+    s = 0.5 * (_corr_all((KK_MAJOR, KK_MINOR), chroma_sum) + _corr_all((TEMPERLEY_MAJOR, TEMPERLEY_MINOR), chroma_sum))
+    if bass_sum is not None and np.std(bass_sum) > 1e-9:
+        b = 0.5 * (_corr_all((KK_MAJOR, KK_MINOR), bass_sum) + _corr_all((TEMPERLEY_MAJOR, TEMPERLEY_MINOR), bass_sum))
+        s = (s + BASS_WEIGHT * b) / (1.0 + BASS_WEIGHT)
+    return s
+
+
+def estimate_key(chroma: np.ndarray, bass: np.ndarray | None = None, *, weights: np.ndarray | None = None) -> KeyEstimate:
+    """Key from chroma frames (12, T) and an optional bass chroma (12, T); weights per frame (energy)."""
+    if chroma.size == 0 or chroma.shape[1] == 0:
+        return KeyEstimate(None, 0.0, "no harmonic content")
+    w = np.ones(chroma.shape[1]) if weights is None else np.asarray(weights, dtype=float)
+    if float(w.sum()) <= 1e-9 or float(chroma.max()) <= 1e-9:
+        return KeyEstimate(None, 0.0, "no harmonic content")
+    c = (chroma * w).sum(axis=1) / w.sum()
+    b = None if bass is None else (bass * w).sum(axis=1) / w.sum()
+    # a flat distribution (noise, drums) has no key; don't guess one
+    variation = float(np.std(c) / (np.mean(c) + 1e-9))
+    scores = key_scores(c, b)
+    order = np.argsort(scores)[::-1]
+    best, second = float(scores[order[0]]), float(scores[order[1]])
+    if variation < MIN_VARIATION or best < MIN_TONALITY:
+        return KeyEstimate(None, 0.0, "no clear key: the pitch content is flat (noise, drums or too little "
+                           "harmonic material)", tuple(float(x) for x in scores))
+    i = int(order[0])
+    key = Key(i % 12, "major" if i < 12 else "minor")
+    confidence = float(np.clip((best - second) / MARGIN_FOR_FULL_CONFIDENCE, 0.0, 1.0) * np.clip(best, 0.0, 1.0))
+    return KeyEstimate(key, round(confidence, 3), "", tuple(float(x) for x in scores))
+
+
+def key_sections(beat_chroma: np.ndarray, beat_bass: np.ndarray, beat_energy: np.ndarray, *,
+                 beats_per_bar: int, quarters_per_beat: float, global_key: Key | None) -> list[KeySection]:
+    """Sections in another key than the global one, when the evidence is strong (long and confident).
+
+    Windows of SECTION_MIN_BARS bars, hop of half that; neighbouring windows with the same key merge.
+    Returns [] when the whole song is in the global key (the usual case).
+    """
+    n = beat_chroma.shape[0]
+    win = SECTION_MIN_BARS * beats_per_bar
+    if global_key is None or n < 2 * win:
+        return []
+    hop = win // 2
+    windows = []
+    for start in range(0, n - win + 1, hop):
+        est = estimate_key(beat_chroma[start:start + win].T, beat_bass[start:start + win].T,
+                           weights=beat_energy[start:start + win])
+        windows.append((start, start + win, est))
+    sections: list[KeySection] = []
+    for start, end, est in windows:
+        if est.key is None or est.key == global_key or est.confidence < SECTION_MIN_CONFIDENCE:
+            continue
+        s_q, e_q = start * quarters_per_beat, end * quarters_per_beat
+        if sections and sections[-1].key == est.key and sections[-1].end >= s_q:
+            last = sections[-1]
+            sections[-1] = KeySection(last.start, e_q, last.key, min(last.confidence, est.confidence))
+        else:
+            sections.append(KeySection(s_q, e_q, est.key, est.confidence))
+    return sections
+
+
+def _tonic_chord(ch: Chord, key: Key) -> bool:
+    return ch.root_pc == key.tonic_pc and ch.triad_family == ("maj" if key.mode == "major" else "min")
+
+
+def chord_evidence(key: Key, bars: list[Chord], *, phrase_bars: int = 4) -> float:
+    """How well a bar-by-bar chord sequence supports a key: diatonic chords, the tonic chord opening
+    phrases and recurring, and dominant→tonic cadences (what a musician hears as 'home')."""
+    chords = [c for c in bars if not c.is_no_chord]
+    if not chords:
+        return 0.0
+    allowed = set(key.melodic_scale)
+    diatonic = sum(c.pitch_classes <= allowed for c in chords) / len(chords)
+    tonic_share = sum(_tonic_chord(c, key) for c in chords) / len(chords)
+    starts = [c for i, c in enumerate(bars) if i % phrase_bars == 0 and not c.is_no_chord]
+    phrase_tonic = sum(_tonic_chord(c, key) for c in starts) / len(starts) if starts else 0.0
+    dominant = (key.tonic_pc + 7) % 12
+    pairs = list(zip(bars, bars[1:]))
+    cadences = sum(a.root_pc == dominant and a.triad_family == "maj" and _tonic_chord(b, key) for a, b in pairs)
+    cadence_rate = cadences / max(1, len(pairs)) * phrase_bars
+    return 0.25 * diatonic + 0.35 * phrase_tonic + 0.2 * tonic_share + 0.3 * min(1.0, cadence_rate)
+
+
+def refine_with_chords(est: KeyEstimate, bars: list[Chord], *, phrase_bars: int = 4, top: int = 4) -> KeyEstimate:
+    """Re-rank the best few profile keys with the chord evidence (relative major/minor, dominant keys)."""
+    if est.key is None or not est.scores or not any(not c.is_no_chord for c in bars):
+        return est
+    scores = np.array(est.scores)
+    combined = scores.copy()
+    for i in np.argsort(scores)[::-1][:top]:
+        combined[i] += chord_evidence(Key(int(i) % 12, "major" if i < 12 else "minor"), bars,
+                                      phrase_bars=phrase_bars)
+    order = np.argsort(combined)[::-1]
+    i = int(order[0])
+    margin = float(combined[order[0]] - combined[order[1]])
+    confidence = float(np.clip(margin / MARGIN_FOR_FULL_CONFIDENCE, 0.0, 1.0) * np.clip(scores[i], 0.0, 1.0))
+    return KeyEstimate(Key(i % 12, "major" if i < 12 else "minor"), round(confidence, 3), "", est.scores)

@@ -1,0 +1,197 @@
+"""`analyze_stems`: stems in, `SongAnalysis` out — roles, beat grid, key, chords, lead melody.
+
+Runs as a core task (progress + cancel). Expensive per-stem results (role features, the lead's pYIN note
+track) are cached by content hash; the whole-song result is cached by the hashes of all stems plus the
+roles and the lead, so re-opening a project costs nothing and changing the lead only re-runs what depends
+on it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.core.analysis import chords as chords_mod
+from app.core.analysis import key as key_mod
+from app.core.analysis import melody as melody_mod
+from app.core.analysis import roles as roles_mod
+from app.core.analysis.cache import AnalysisCache, combined_key
+from app.core.analysis.chroma import chroma_features
+from app.core.analysis.result import ANALYSIS_VERSION, SongAnalysis
+from app.core.analysis.signal import ANALYSIS_RATE, is_silent, mix, mono_at
+from app.core.analysis.tempo import estimate_grid, onset_features
+from app.core.errors import AnalysisError
+from app.core.music import BeatGrid, ChordTimeline
+from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
+
+log = logging.getLogger(__name__)
+
+MAX_STEMS = 64
+MAX_SECONDS = 60 * 30
+
+
+@dataclass(frozen=True)
+class StemInput:
+    name: str
+    samples: np.ndarray  # float32 (channels, frames)
+    sample_rate: int
+    content_sha256: str
+    role: str | None = None  # a user's override; None: guess
+
+
+def _check(stems: Sequence[StemInput]) -> None:
+    if not stems:
+        raise AnalysisError("no stems to analyse", hint="add at least one stem")
+    if len(stems) > MAX_STEMS:
+        raise AnalysisError(f"{len(stems)} stems is more than {MAX_STEMS}")
+    names = [s.name for s in stems]
+    if len(set(names)) != len(names):
+        raise AnalysisError("two stems have the same name", hint="rename one of them")
+    for s in stems:
+        if s.role is not None and s.role not in roles_mod.ROLES:
+            raise AnalysisError(f"unknown role {s.role!r} (expected one of {', '.join(roles_mod.ROLES)})", path=s.name)
+
+
+def _stem_features(name: str, sha: str, y: np.ndarray, cache: AnalysisCache | None) -> roles_mod.StemFeatures:
+    key = f"{sha}-v{roles_mod.FEATURES_VERSION}"
+    if cache is not None and (hit := cache.get("stem-features", key)) is not None:
+        try:
+            return roles_mod.StemFeatures.from_json(hit)
+        except (KeyError, TypeError, ValueError):
+            cache.discard("stem-features", key)
+    f = roles_mod.stem_features(y, ANALYSIS_RATE)
+    if cache is not None:
+        cache.put("stem-features", key, f.to_json())
+    return f
+
+
+def _lead_notes(stem: StemInput, cancel: CancelToken, cache: AnalysisCache | None) -> list[melody_mod.SecondsNote]:
+    key = f"{stem.content_sha256}-v{ANALYSIS_VERSION}"
+    if cache is not None and (hit := cache.get("lead-notes", key)) is not None:
+        try:
+            return [melody_mod.SecondsNote(float(a), float(b), float(c)) for a, b, c in hit["notes"]]
+        except (KeyError, TypeError, ValueError):
+            cache.discard("lead-notes", key)
+    y = mono_at(stem.samples, stem.sample_rate, melody_mod.PYIN_RATE, name=stem.name)
+    notes = melody_mod.track_notes(y, cancel=cancel)
+    if cache is not None:
+        cache.put("lead-notes", key, {"notes": [[n.onset, n.duration, n.pitch] for n in notes]})
+    return notes
+
+
+def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache: AnalysisCache | None = None,
+                  progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> SongAnalysis:
+    """Analyse a song from its stems. Never raises for odd audio; says what it could not determine in `notes`.
+
+    Raises AnalysisError only for unusable input (no stems, duplicate names, unknown role or lead name).
+    """
+    _check(stems)
+    if lead is not None and lead not in {s.name for s in stems}:
+        raise AnalysisError(f"no stem named {lead!r} to take the lead melody from",
+                            hint="choose one of: " + ", ".join(s.name for s in stems))
+    overrides = {s.name: s.role for s in stems if s.role}
+    song_key = combined_key(f"v{ANALYSIS_VERSION}", lead or "", *(f"{s.name}={s.content_sha256}:{s.role or ''}"
+                                                                   for s in stems))
+    if cache is not None and (hit := cache.get("song", song_key)) is not None:
+        try:
+            progress(1.0, "analysis (cached)")
+            return SongAnalysis.from_json(hit)
+        except AnalysisError:
+            cache.discard("song", song_key)
+    notes: list[str] = []
+    rates = {s.sample_rate for s in stems}
+    if len(rates) > 1:
+        notes.append(f"stems have different sample rates ({', '.join(str(r) for r in sorted(rates))} Hz): "
+                     "all were resampled for analysis")
+    progress(0.0, "reading stems")
+    mono: dict[str, np.ndarray] = {}
+    for i, s in enumerate(stems):
+        cancel.check()
+        mono[s.name] = mono_at(s.samples, s.sample_rate, name=s.name)
+        if mono[s.name].size / ANALYSIS_RATE > MAX_SECONDS:
+            raise AnalysisError(f"longer than {MAX_SECONDS // 60} minutes", path=s.name)
+        progress(0.1 * (i + 1) / len(stems), f"reading {s.name}")
+    lengths = {y.size for y in mono.values()}
+    if len(lengths) > 1:
+        notes.append("stems have different lengths: the shorter ones were padded with silence")
+    duration = max(lengths) / ANALYSIS_RATE
+    for name, y in mono.items():
+        if is_silent(y):
+            notes.append(f"stem {name!r} is silent")
+
+    progress(0.1, "guessing stem roles")
+    names = [s.name for s in stems]
+    feats = []
+    for s in stems:
+        cancel.check()
+        feats.append(_stem_features(s.name, s.content_sha256, mono[s.name], cache))
+    roles, sources = roles_mod.guess_roles(names, feats, overrides)
+    if lead is not None:
+        roles[lead], sources[lead] = "lead", "user"
+    cancel.check()
+
+    progress(0.2, "finding the beat")
+    rhythm_names = [n for n in names if roles[n] in ("drums", "bass")] if any(roles[n] == "drums" for n in names) \
+        else names
+    harmonic_names = [n for n in names if roles[n] in ("bass", "harmony", "lead", "other")]
+    rhythm = mix([mono[n] for n in rhythm_names])
+    harmonic = mix([mono[n] for n in harmonic_names])
+    harmonic_present = bool(harmonic_names) and not is_silent(harmonic)
+    chroma = chroma_features(harmonic, ANALYSIS_RATE) if harmonic_present else None
+    cancel.check()
+    progress(0.35, "finding the beat")
+    tempo = estimate_grid(onset_features(rhythm if not is_silent(rhythm) else mix(list(mono.values())), ANALYSIS_RATE),
+                          chroma=None if chroma is None else chroma.chroma, chroma_fps=0.0 if chroma is None else chroma.fps)
+    grid = tempo.grid
+    if grid is None:
+        grid = BeatGrid(120.0)
+        notes.append(f"could not determine the tempo: {tempo.reason}; using 120 BPM 4/4 (set it by hand)")
+    cancel.check()
+
+    progress(0.45, "finding the key and chords")
+    key_est = key_mod.KeyEstimate(None, 0.0, "no harmonic content (drums only or silence)")
+    sections: tuple[key_mod.KeySection, ...] = ()
+    timeline = ChordTimeline()
+    if chroma is not None and chroma.frames:
+        key_est = key_mod.estimate_key(chroma.chroma, chroma.bass, weights=chroma.energy)
+        times, quarters = chords_mod.beat_boundaries(grid, duration)
+        bc, bb, be = chroma.beat_sync(times)
+        if bc.shape[0]:
+            timeline = chords_mod.estimate_chords(bc, bb, be, quarters, grid).timeline
+        if key_est.key is not None and bc.shape[0]:
+            bars = chords_mod.bar_chords(timeline, grid.time_signature.bar_quarters)
+            key_est = key_mod.refine_with_chords(key_est, bars)
+            step = quarters[1] - quarters[0] if quarters.size > 1 else 1.0
+            per_bar = int(round(grid.time_signature.bar_quarters / step))
+            sections = tuple(key_mod.key_sections(bc, bb, be, beats_per_bar=per_bar, quarters_per_beat=step,
+                                                  global_key=key_est.key))
+    if key_est.key is None:
+        notes.append(f"could not determine the key: {key_est.reason}")
+    cancel.check()
+
+    progress(0.6, "following the lead melody")
+    lead_name = lead or next((n for n in names if roles[n] == "lead"), None)
+    melody = None
+    melody_seconds: tuple[tuple[float, float, float], ...] = ()
+    if lead_name is None:
+        notes.append("no lead stem: choose one to extract its melody")
+    else:
+        stem = next(s for s in stems if s.name == lead_name)
+        sec_notes = _lead_notes(stem, cancel, cache)
+        melody = melody_mod.quantise(sec_notes, grid, key=key_est.key)
+        melody_seconds = tuple((n.onset, n.duration, n.pitch) for n in sec_notes)
+        if not sec_notes:
+            notes.append(f"no melody found in {lead_name!r} (silent or unpitched)")
+    progress(1.0, "done")
+    result = SongAnalysis(
+        grid=grid, tempo_determined=tempo.grid is not None, tempo_confidence=round(tempo.confidence, 3),
+        key=key_est.key, key_confidence=key_est.confidence if key_est.key else 0.0, key_sections=sections,
+        chords=timeline, melody=melody, lead=lead_name, roles=roles, role_sources=sources,
+        stems=tuple((s.name, s.content_sha256) for s in stems), duration_seconds=round(duration, 3),
+        notes=tuple(notes), melody_seconds=melody_seconds)
+    if cache is not None:
+        cache.put("song", song_key, result.to_json())
+    return result

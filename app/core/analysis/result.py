@@ -1,0 +1,111 @@
+"""`SongAnalysis`: everything Accord heard in the stems, as plain values with a JSON round trip."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from app.core.analysis.key import KeySection
+from app.core.errors import AnalysisError
+from app.core.music import BeatGrid, Chord, ChordSpan, ChordTimeline, Key, Melody, TimeSignature
+
+ANALYSIS_VERSION = 1
+
+
+@dataclass(frozen=True)
+class SongAnalysis:
+    grid: BeatGrid  # always set; when the tempo could not be determined it is 120 BPM 4/4 (tempo_determined False)
+    tempo_determined: bool
+    tempo_confidence: float
+    key: Key | None  # None: no key (drums only, noise) — see notes
+    key_confidence: float
+    key_sections: tuple[KeySection, ...]
+    chords: ChordTimeline
+    melody: Melody | None  # the lead stem's notes in quarter notes on the grid
+    lead: str | None  # the stem the melody came from
+    roles: dict[str, str]  # stem name -> drums | bass | harmony | lead | other
+    role_sources: dict[str, str]  # stem name -> user | name | features
+    stems: tuple[tuple[str, str], ...]  # (name, content sha256) in input order
+    duration_seconds: float
+    notes: tuple[str, ...] = ()  # warnings and "could not determine ..." messages for the user
+    melody_seconds: tuple[tuple[float, float, float], ...] = field(default=(), repr=False)  # (onset s, dur s, MIDI)
+    version: int = ANALYSIS_VERSION
+
+    @property
+    def tempo_bpm(self) -> float:
+        return self.grid.tempo_bpm
+
+    @property
+    def time_signature(self) -> TimeSignature:
+        return self.grid.time_signature
+
+    def with_grid(self, grid: BeatGrid) -> SongAnalysis:
+        return replace(self, grid=grid)
+
+    def to_json(self) -> dict[str, Any]:
+        g = self.grid
+        return {
+            "version": self.version,
+            "grid": {"tempo_bpm": g.tempo_bpm, "time_signature": str(g.time_signature),
+                     "offset_seconds": g.offset_seconds, "beat_times": list(g.beat_times),
+                     "downbeat_times": list(g.downbeat_times)},
+            "tempo_determined": self.tempo_determined,
+            "tempo_confidence": self.tempo_confidence,
+            "key": None if self.key is None else {"tonic_pc": self.key.tonic_pc, "mode": self.key.mode,
+                                                  "name": self.key.name},
+            "key_confidence": self.key_confidence,
+            "key_sections": [{"start": s.start, "end": s.end, "key": s.key.name, "confidence": s.confidence}
+                             for s in self.key_sections],
+            "chords": [{"start": s.start, "end": s.end, "chord": s.chord.symbol} for s in self.chords],
+            "melody": None if self.melody is None else self.melody.to_json(),
+            "melody_seconds": [list(n) for n in self.melody_seconds],
+            "lead": self.lead,
+            "roles": dict(self.roles),
+            "role_sources": dict(self.role_sources),
+            "stems": [{"name": n, "sha256": h} for n, h in self.stems],
+            "duration_seconds": self.duration_seconds,
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> SongAnalysis:
+        """Inverse of to_json. Raises AnalysisError naming the field on malformed data."""
+        if not isinstance(data, dict):
+            raise AnalysisError("analysis data is not an object")
+        try:
+            if int(data.get("version", 0)) != ANALYSIS_VERSION:
+                raise AnalysisError(f"analysis version {data.get('version')!r} is not {ANALYSIS_VERSION}")
+            g = data["grid"]
+            grid = BeatGrid(tempo_bpm=float(g["tempo_bpm"]), time_signature=TimeSignature.parse(g["time_signature"]),
+                            offset_seconds=float(g["offset_seconds"]),
+                            beat_times=tuple(float(t) for t in g.get("beat_times", ())),
+                            downbeat_times=tuple(float(t) for t in g.get("downbeat_times", ())))
+            k = data.get("key")
+            key = None if k is None else Key(int(k["tonic_pc"]), str(k["mode"]))
+            sections = tuple(KeySection(float(s["start"]), float(s["end"]), Key.parse(s["key"]),
+                                        float(s["confidence"])) for s in data.get("key_sections", ()))
+            chords = ChordTimeline(tuple(ChordSpan(float(s["start"]), float(s["end"]), Chord.parse(s["chord"]))
+                                         for s in data.get("chords", ())))
+            m = data.get("melody")
+            melody = None if m is None else Melody.from_json(m)
+            return cls(
+                grid=grid,
+                tempo_determined=bool(data["tempo_determined"]),
+                tempo_confidence=float(data["tempo_confidence"]),
+                key=key,
+                key_confidence=float(data["key_confidence"]),
+                key_sections=sections,
+                chords=chords,
+                melody=melody,
+                lead=None if data.get("lead") is None else str(data["lead"]),
+                roles={str(a): str(b) for a, b in dict(data["roles"]).items()},
+                role_sources={str(a): str(b) for a, b in dict(data.get("role_sources", {})).items()},
+                stems=tuple((str(s["name"]), str(s["sha256"])) for s in data["stems"]),
+                duration_seconds=float(data["duration_seconds"]),
+                notes=tuple(str(n) for n in data.get("notes", ())),
+                melody_seconds=tuple((float(a), float(b), float(c)) for a, b, c in data.get("melody_seconds", ())),
+            )
+        except AnalysisError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise AnalysisError(f"analysis data is malformed: {exc!r}") from exc

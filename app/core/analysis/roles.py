@@ -1,0 +1,111 @@
+"""Guess each stem's role (drums, bass, harmony, lead) from its name and simple spectral features.
+
+Names first: artists name stems ("Kick", "Bass DI", "Vox lead"), and a name is better evidence than any
+feature. Otherwise: noise-like spectra with spiky envelopes are drums; energy concentrated below ~250 Hz
+is bass; among the pitched rest, the most monophonic line (fewest simultaneous pitch classes) with the
+highest register is the lead, the others are harmony. The user's override always wins (stored in the
+project).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+ROLES = ("drums", "bass", "harmony", "lead", "other")
+_NAME_HINTS = (
+    ("drums", r"drum|kick|snare|hat|perc|beat|loop|cymbal|tom|clap|groove"),
+    ("bass", r"bass|808|sub\b|low ?end"),
+    ("lead", r"vox|vocal|voice|lead|melody|sing|topline|hook|solo"),
+    ("harmony", r"keys|piano|pad|chord|guitar|gtr|harm|string|organ|rhodes|comp|synth"),
+)
+FEATURES_VERSION = 1
+
+
+@dataclass(frozen=True)
+class StemFeatures:
+    rms: float
+    flatness: float  # mean spectral flatness (noise ≈ 1, tones ≈ 0)
+    centroid_hz: float
+    low_ratio: float  # share of energy below 250 Hz
+    spikiness: float  # 95th percentile / median of the frame energy envelope
+    polyphony: float  # mean count of strong pitch classes per frame
+    version: int = FEATURES_VERSION
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> StemFeatures:
+        values = {k: float(data[k]) for k in ("rms", "flatness", "centroid_hz", "low_ratio", "spikiness", "polyphony")}
+        if int(data.get("version", 0)) != FEATURES_VERSION:
+            raise ValueError("stale features version")
+        return cls(**values)
+
+
+def role_from_name(name: str) -> str | None:
+    low = name.lower()
+    for role, pattern in _NAME_HINTS:
+        if re.search(pattern, low):
+            return role
+    return None
+
+
+def stem_features(y: np.ndarray, sample_rate: int) -> StemFeatures:
+    import librosa
+
+    if y.size < 2048:
+        y = np.pad(y, (0, 2048 - y.size))
+    level = float(np.sqrt(np.mean(np.square(y, dtype=np.float64))))
+    spec = np.abs(librosa.stft(y, n_fft=2048, hop_length=1024))
+    power = spec ** 2
+    frame_energy = power.sum(axis=0)
+    loud = frame_energy > 0.01 * (frame_energy.max() + 1e-12)
+    if level < 1e-5 or not np.any(loud):
+        return StemFeatures(level, 0.0, 0.0, 0.0, 0.0, 0.0)
+    flat = librosa.feature.spectral_flatness(S=spec)[0][loud]
+    cent = librosa.feature.spectral_centroid(S=spec, sr=sample_rate)[0][loud]
+    freqs = librosa.fft_frequencies(sr=sample_rate, n_fft=2048)
+    low = float(power[freqs < 250.0].sum() / (power.sum() + 1e-12))
+    env = frame_energy[loud]
+    spiky = float(np.percentile(env, 95) / (np.median(env) + 1e-12))
+    chroma = librosa.feature.chroma_stft(S=power[:, loud], sr=sample_rate)
+    poly = float(np.mean((chroma > 0.5).sum(axis=0)))
+    return StemFeatures(level, float(np.mean(flat)), float(np.median(cent)), low, spiky, poly)
+
+
+def role_from_features(f: StemFeatures) -> str:
+    if f.rms < 1e-5:
+        return "other"
+    if f.flatness > 0.12 or (f.spikiness > 30 and f.polyphony > 5):
+        return "drums"
+    if f.low_ratio > 0.6 and f.centroid_hz < 500:
+        return "bass"
+    return "lead" if f.polyphony < 2.6 else "harmony"
+
+
+def guess_roles(names: list[str], features: list[StemFeatures], overrides: dict[str, str] | None = None
+                ) -> tuple[dict[str, str], dict[str, str]]:
+    """(role per stem name, where it came from: 'user' | 'name' | 'features'). At most one guessed lead."""
+    overrides = overrides or {}
+    roles: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    for name, f in zip(names, features):
+        if overrides.get(name) in ROLES:
+            roles[name], sources[name] = overrides[name], "user"
+        elif (hinted := role_from_name(name)) is not None:
+            roles[name], sources[name] = hinted, "name"
+        else:
+            roles[name], sources[name] = role_from_features(f), "features"
+    guessed_leads = [n for n in names if roles[n] == "lead" and sources[n] == "features"]
+    if any(roles[n] == "lead" and sources[n] != "features" for n in names):
+        keep = None  # a named or chosen lead exists: guessed ones are harmony
+    else:
+        by_name = dict(zip(names, features))
+        keep = max(guessed_leads, key=lambda n: (-by_name[n].polyphony, by_name[n].centroid_hz), default=None)
+    for n in guessed_leads:
+        if n != keep:
+            roles[n] = "harmony"
+    return roles, sources
