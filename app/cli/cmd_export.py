@@ -65,19 +65,16 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     project = load_project(args.project)
     identity = ensure_identity(home.keys_dir)
     manifest = _manifest(args, home)
-    catalogue = None
-    if home.catalogue_path.exists():
-        from app.core.catalogue.store import Catalogue
+    from app.core.catalogue.store import Catalogue
 
-        catalogue = Catalogue.open(home.catalogue_path)
+    catalogue = Catalogue.open(home.catalogue_path)  # the export log lives there
     try:
         results = export_project(project, what=what, suggestion_id=suggestion_id, format=fmt, out=out,
                                  identity=identity, catalogue=catalogue, model_manifest=manifest,
                                  c2pa_keys_dir=home.keys_dir if args.c2pa else None,
                                  statements=not args.no_statement)
     finally:
-        if catalogue is not None:
-            catalogue.close()
+        catalogue.close()
     if not results:
         raise ProvenanceError("nothing to export", hint="the project has no stems or suggestion tracks")
     for r in results:
@@ -85,6 +82,6 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
         extra = " +C2PA" if r.c2pa else ""
         print(f"wrote {r.path}{extra} (signed by {r.record['signer']['name']}"
               f"{'; credit: ' + shares if shares else ''})")
-    if catalogue is None:
-        print("note: no catalogue yet, so the export log was not written", file=sys.stderr)
+    if not all(r.logged for r in results):
+        print("warning: the catalogue's export log could not be written (see above)", file=sys.stderr)
     return 0

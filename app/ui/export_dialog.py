@@ -174,19 +174,16 @@ class ExportDialog(QDialog):
 
             identity = ensure_identity(home.keys_dir)
             manifest = load_model_manifest(home.current_model_path, required=False)
-            catalogue = None
-            if home.catalogue_path.exists():
-                from app.core.catalogue.store import Catalogue
+            from app.core.catalogue.store import Catalogue
 
-                catalogue = Catalogue.open(home.catalogue_path)
+            catalogue = Catalogue.open(home.catalogue_path)  # the export log lives there
             try:
                 return export_project(project, what=what, suggestion_id=sid, format=fmt, out=out,
                                       identity=identity, catalogue=catalogue, model_manifest=manifest,
                                       c2pa_keys_dir=home.keys_dir if c2pa else None, progress=progress,
                                       cancel=cancel)
             finally:
-                if catalogue is not None:
-                    catalogue.close()
+                catalogue.close()
 
         self.error = None
         self.export_button.setEnabled(False)

@@ -149,3 +149,17 @@ def test_accord_mix_and_render_outputs_are_signed_and_inherit_credit(capsys, tmp
     assert code == 0, err
     rec = json.loads(run(capsys, "verify", "--json", str(tmp_path / "plain.wav"))[1])["results"][0]["record"]
     assert rec["aiContent"] is False and rec["digitalSourceType"].endswith("/digitalCreation")
+
+
+def test_every_cli_export_is_in_the_catalogue_log(capsys, tmp_path, signed):
+    from app.core.catalogue.store import Catalogue
+    from app.core.home import AccordHome
+
+    out = tmp_path / "mixed.wav"
+    assert run(capsys, "mix", str(signed), "-o", str(out))[0] == 0
+    project = make_project(tmp_path / "song")
+    save_project(project, project.path)
+    assert run(capsys, "export", str(project.path), "-o", str(tmp_path / "e.flac"))[0] == 0
+    with Catalogue.open(AccordHome.resolve().catalogue_path) as cat:
+        names = [e["file_name"] for e in cat.exports()]
+    assert names == [str(out.resolve()), str((tmp_path / "e.flac").resolve())]

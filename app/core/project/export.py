@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from app.core.errors import ProvenanceError
+from app.core.errors import AccordError, ProvenanceError
 from app.core.fsutil import TEMP_PREFIX, atomic_path
 from app.core.home import AccordHome
 from app.core.midifile import MidiPart, midi_bytes
@@ -89,9 +89,16 @@ def _sign(fields: RecordFields, identity: Identity, method: str, digest: str) ->
 
 
 def _log_export(catalogue: Any, path: Path, digest: str, record_bytes: bytes) -> bool:
+    """Record the export in the catalogue's log. The file is already in place, so a failure here is
+    reported (ExportResult.logged is False, and a warning) rather than raised."""
     if catalogue is None:
         return False
-    catalogue.log_export(file_name=str(path), content_sha256=digest, record_json=record_bytes.decode("ascii"))
+    try:
+        catalogue.log_export(file_name=str(path.resolve()), content_sha256=digest,
+                             record_json=record_bytes.decode("ascii"))
+    except AccordError as exc:
+        log.warning("%s was written but not logged in the catalogue: %s", path.name, exc)
+        return False
     return True
 
 
@@ -220,14 +227,14 @@ def export_midi(parts: Sequence[MidiPart], tempo: float | Sequence[tuple[float, 
 
 
 def _home_catalogue(home: AccordHome):
-    """The catalogue for the export log, when one exists (None otherwise: nothing to log into)."""
-    if not home.catalogue_path.exists():
-        return None
+    """The catalogue holding the export log (created if needed); None, with a warning, if it can't open."""
+    from app.core.catalogue.store import Catalogue
+
     try:
-        from app.core.catalogue.store import Catalogue
-    except ImportError:
+        return Catalogue.open(home.catalogue_path)
+    except AccordError as exc:
+        log.warning("the catalogue cannot be opened, so this export is not logged: %s", exc)
         return None
-    return Catalogue.open(home.catalogue_path)
 
 
 def _with_home_catalogue(home: AccordHome, fn):
