@@ -93,8 +93,9 @@ def _ticks(scale: TimeScale, width: int) -> list[tuple[float, str, bool]]:
                 break
             marks.append((t, str(bar + 1), True))
             if show_beats:
+                label_beats = bar_s / beats * scale.px_per_second > 48
                 for b in range(1, beats):
-                    marks.append((t + b * bar_s / beats, "", False))
+                    marks.append((t + b * bar_s / beats, f"{bar + 1}.{b + 1}" if label_beats else "", False))
             bar += step
         return marks
     for step in (0.1, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600):
@@ -160,7 +161,7 @@ class Ruler(QWidget):
             p.setPen(QColor("#8b929c") if major else QColor("#4a5058"))
             p.drawLine(QPointF(x, h - (12 if major else 5)), QPointF(x, h))
             if label:
-                p.setPen(QColor("#c9ced6"))
+                p.setPen(QColor("#c9ced6") if major else QColor("#7b838d"))
                 p.drawText(QPointF(x + 4, h - 13), label)
         p.setPen(QColor("#15171a"))
         p.drawLine(0, h - 1, self.width(), h - 1)

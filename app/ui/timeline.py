@@ -124,6 +124,7 @@ class TimelineView(QWidget):
         self.scroll.setWidget(self._column)
         self.playhead = PlayheadOverlay(self.time_scale, self.scroll.viewport())
         self.scroll.viewport().installEventFilter(self)  # keep the overlay covering the viewport
+        self.playhead.setVisible(False)  # no lanes yet
 
         self.hbar = QScrollBar(Qt.Orientation.Horizontal)
         self.hbar.valueChanged.connect(self._scrolled)
@@ -149,13 +150,16 @@ class TimelineView(QWidget):
         self._lanes.insertWidget(count if index is None else max(0, min(index, count)), row)
         self.playhead.raise_()
         self.empty_hint.setVisible(False)
+        self.playhead.setVisible(True)
         return row
 
     def remove_lane(self, row: LaneRow) -> None:
         self._lanes.removeWidget(row)
         row.setParent(None)
         row.deleteLater()
-        self.empty_hint.setVisible(not self.lanes())
+        empty = not self.lanes()
+        self.empty_hint.setVisible(empty)
+        self.playhead.setVisible(not empty)
 
     def lanes(self) -> list[LaneRow]:
         return [w for i in range(self._lanes.count())
@@ -168,7 +172,9 @@ class TimelineView(QWidget):
     # --- view --------------------------------------------------------------------------------------
     @property
     def content_width(self) -> int:
-        return max(1, self.scroll.viewport().width() - HEADER_WIDTH)
+        # From our own width: the scroll area's viewport is resized only after its layout runs.
+        bar = self.scroll.verticalScrollBar()
+        return max(1, self.width() - HEADER_WIDTH - (bar.width() if bar.isVisible() else 0))
 
     def set_position(self, seconds: float, *, follow: bool = False) -> None:
         self.ruler.set_position(seconds)

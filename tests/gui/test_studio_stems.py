@@ -187,3 +187,18 @@ def test_other_features_can_add_lanes_and_menus_and_docks(studio, tones):
     assert dock.toggleViewAction() in studio.menu("View").actions()
     studio.timeline_view.remove_lane(row)
     assert len(studio.timeline_view.lanes()) == 3
+
+
+def test_cancelling_a_load_adds_nothing(qtbot, tmp_path):
+    window = make_window(qtbot, tmp_path, synchronous=False)
+    long_files = [write_tone(tmp_path / f"long{i}.wav", 110.0 * (i + 1), 8.0, channels=2, rate=44100)
+                  for i in range(2)]
+    with qtbot.waitSignal(window.stems_loaded, timeout=20000) as blocker:
+        window.add_stem_files(long_files)
+        window.status.cancel.click()
+    assert blocker.args[0].cancelled
+    window.runner.wait()
+    qtbot.wait(50)  # results that arrive after the cancel are dropped
+    assert window.project.stems == [] and window.decoded == {} and not window.loading()
+    assert not window.status.progress.isVisible() and "cancelled" in window.status.currentMessage()
+    window.close()
