@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -36,6 +37,10 @@ MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 MAX_EVENTS_BYTES = 512 * 1024 * 1024
 _ARRAYS = ("work_ids", "offsets", "pitch", "dur", "onset", "bar", "tonic")
 STALE_HINT = "retrain or update: run accord train"
+# What zipfile raises on damaged archives: zlib.error for a corrupt deflate stream, NotImplementedError for an
+# unknown compression method, RuntimeError for an encrypted member (found by tests/reliability).
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError, RuntimeError, OSError,
+               EOFError, ValueError, KeyError)
 
 
 def _events_npz(model: TrainedModel) -> bytes:
@@ -83,7 +88,7 @@ def _open(path: Path) -> tuple[dict, bytes]:
             events = zf.read(EVENTS)
     except ModelFileError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, KeyError) as exc:
+    except _ZIP_ERRORS as exc:
         raise _fail(path, f"is not a readable model file (truncated or damaged: {exc})") from exc
     try:
         manifest = json.loads(manifest_bytes.decode("utf-8"))
@@ -134,7 +139,7 @@ def _read_arrays(path: Path, data: bytes) -> dict[str, np.ndarray]:
                 out[name] = np.frombuffer(body, dtype="<i8").astype(np.int64)
     except ModelFileError:
         raise
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError) as exc:
+    except _ZIP_ERRORS as exc:
         raise _fail(path, f"has damaged event arrays: {exc}") from exc
     return out
 
