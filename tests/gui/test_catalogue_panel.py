@@ -86,6 +86,7 @@ def test_import_on_a_real_worker_thread(qtbot, path, tmp_path):
     with qtbot.waitSignal(panel.catalogueChanged, timeout=10000):
         handle = panel.import_paths(files)
         handle.progress.connect(lambda f, t: seen.append(f))
+    assert panel.runner.wait(10000)  # the worker has returned before the widget goes away
     assert panel.table.rowCount() == 8 and seen and max(seen) <= 1.0
     panel.close_catalogue()
 

@@ -179,3 +179,21 @@ def test_unknown_transcriber_and_missing_basic_pitch_are_clear(cat, tmp_path):
     except ImportError:
         (problem,) = result.failed
         assert "basic-pitch transcriber is not installed" in problem.reason and "pip install" in problem.reason
+
+
+@pytest.mark.parametrize("action,message", [
+    (lambda c: c.record_consent_many([1, 404], "grant"), "work 404: no such work"),
+    (lambda c: c.remove_work(404), "work 404: no such work"),
+    (lambda c: c.set_contributors(1, [ContributorShare("A", "composer", 9999)]), "99.99 %"),
+    (lambda c: c.record_consent(1, "grant", contributor="Nobody"), "'Nobody' is not a contributor"),
+    (lambda c: c.record_consent(1, "grant", use="Melody Model!"), "use"),
+])
+def test_refused_edits_leave_the_file_unchanged(cat, tmp_path, action, message):
+    from app.core.errors import CatalogueError
+
+    cat.import_files([simple_midi(tmp_path / "a.mid")])
+    cat.record_consent(1, "grant")
+    before = db_hash(cat.path)
+    with pytest.raises(CatalogueError, match=message):
+        action(cat)
+    assert db_hash(cat.path) == before
