@@ -197,3 +197,14 @@ def test_refused_edits_leave_the_file_unchanged(cat, tmp_path, action, message):
     with pytest.raises(CatalogueError, match=message):
         action(cat)
     assert db_hash(cat.path) == before
+
+
+def test_musicxml_without_music21_says_what_to_install(cat, tmp_path, monkeypatch):
+    import sys
+
+    path = tmp_path / "tune.musicxml"
+    path.write_text(musicxml_text([60, 62]))
+    monkeypatch.setitem(sys.modules, "music21", None)  # as if the optional extra were not installed
+    (problem,) = cat.import_files([path]).failed
+    assert problem.reason.startswith("tune.musicxml: reading MusicXML needs the optional package music21")
+    assert "pip install" in problem.reason
