@@ -1,0 +1,157 @@
+"""Undoable edits of what analysis found: tempo (typed or tapped), downbeat, key, chords, stem roles.
+
+Each is an `Edit` (apply/revert/label) built on `SetProjectField` where it fits, so the studio's undo
+stack, autosave and the project file treat them like every other change. `ApplyAnalysis` stores a whole
+analysis result in the project (fields + `extras["analysis"]`) as one undo step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+from app.core.analysis.result import SongAnalysis
+from app.core.analysis.roles import ROLES
+from app.core.analysis.tempo import tap_tempo
+from app.core.music import Chord, ChordSpan, ChordTimeline, Key, TimeSignature
+from app.core.project.edits import BaseEdit, CompoundEdit, Edit, SetProjectField, SetStemRole
+from app.core.project.model import Project, copy_json
+
+EXTRAS_KEY = "analysis"
+NUDGE_STEP_SECONDS = 0.01
+
+
+class SetTempo(SetProjectField):
+    """Set the tempo in BPM (quarter notes per minute); a spin-box drag is one step via `gesture`."""
+
+    def __init__(self, bpm: float, *, tapped: bool = False, gesture: Hashable | None = None) -> None:
+        bpm = round(float(bpm), 2)
+        if not 20.0 <= bpm <= 400.0:
+            raise ValueError(f"tempo {bpm:g} BPM is outside 20–400")
+        super().__init__("tempo_bpm", bpm, label=f"{'Tap' if tapped else 'Set'} tempo {bpm:g} BPM", gesture=gesture)
+
+
+def tapped_tempo_edit(tap_times: list[float]) -> SetTempo | None:
+    """A SetTempo from tap times in seconds (None until two usable taps)."""
+    bpm = tap_tempo(tap_times)
+    return None if bpm is None else SetTempo(bpm, tapped=True)
+
+
+class SetTimeSignature(SetProjectField):
+    def __init__(self, ts: TimeSignature) -> None:
+        super().__init__("time_signature", ts, label=f"Set meter {ts}")
+
+
+class NudgeDownbeat(BaseEdit):
+    """Move bar 1 beat 1 earlier or later by `delta_seconds` (never before the start of the audio)."""
+
+    def __init__(self, delta_seconds: float) -> None:
+        self.delta = float(delta_seconds)
+        self.label = f"Nudge downbeat {'later' if self.delta > 0 else 'earlier'}"
+        self._old: float | None = None
+
+    def apply(self, project: Project) -> None:
+        if self._old is None:
+            self._old = float(project.downbeat_offset)
+        SetProjectField("downbeat_offset", max(0.0, self._old + self.delta)).apply(project)
+
+    def revert(self, project: Project) -> None:
+        assert self._old is not None, "revert before apply"
+        SetProjectField("downbeat_offset", self._old).apply(project)
+
+
+class OverrideKey(SetProjectField):
+    def __init__(self, key: Key | None) -> None:
+        super().__init__("key", key, label=f"Set key {key.name}" if key else "Clear key")
+
+
+class SetChordSpan(BaseEdit):
+    """Replace the chord of span `index` in the project's chord timeline."""
+
+    def __init__(self, index: int, chord: Chord) -> None:
+        self.index = int(index)
+        self.chord = chord
+        self.label = f"Set chord {chord.symbol}"
+        self._old: ChordTimeline | None = None
+
+    def apply(self, project: Project) -> None:
+        timeline = project.chords
+        if timeline is None or not 0 <= self.index < len(timeline):
+            raise ValueError(f"no chord span {self.index} to edit")
+        if self._old is None:
+            self._old = timeline
+        SetProjectField("chords", self._old.with_chord(self.index, self.chord)).apply(project)
+
+    def revert(self, project: Project) -> None:
+        assert self._old is not None, "revert before apply"
+        SetProjectField("chords", self._old).apply(project)
+
+
+class SetChordAt(BaseEdit):
+    """Set the chord over [start, end) quarter notes, splitting the spans it overlaps."""
+
+    def __init__(self, start: float, end: float, chord: Chord) -> None:
+        if not end > start >= 0:
+            raise ValueError(f"chord range {start:g}–{end:g} is empty")
+        self.start, self.end, self.chord = float(start), float(end), chord
+        self.label = f"Set chord {chord.symbol}"
+        self._old: ChordTimeline | None = None
+        self._captured = False
+
+    def apply(self, project: Project) -> None:
+        if not self._captured:
+            self._old, self._captured = project.chords, True
+        spans: list[ChordSpan] = []
+        for s in (self._old.spans if self._old else ()):
+            if s.end <= self.start or s.start >= self.end:
+                spans.append(s)
+                continue
+            if s.start < self.start:
+                spans.append(ChordSpan(s.start, self.start, s.chord))
+            if s.end > self.end:
+                spans.append(ChordSpan(self.end, s.end, s.chord))
+        spans.append(ChordSpan(self.start, self.end, self.chord))
+        SetProjectField("chords", ChordTimeline(tuple(sorted(spans, key=lambda s: s.start)))).apply(project)
+
+    def revert(self, project: Project) -> None:
+        SetProjectField("chords", self._old).apply(project)
+
+
+class OverrideStemRole(SetStemRole):
+    """The user's role for a stem (drums, bass, harmony, lead, other; None: let analysis guess)."""
+
+    def _coerce(self, value: object) -> str | None:
+        if value is not None and value not in ROLES:
+            raise ValueError(f"unknown role {value!r} (expected one of {', '.join(ROLES)})")
+        self.noun = f"Set role {value}" if value else "Clear role"
+        return None if value is None else str(value)
+
+
+def stored_analysis(project: Project) -> SongAnalysis | None:
+    """The analysis last applied to the project, or None (missing or unreadable: analyse again)."""
+    data = project.extras.get(EXTRAS_KEY, {}).get("result")
+    if data is None:
+        return None
+    try:
+        return SongAnalysis.from_json(data)
+    except Exception:  # noqa: BLE001 — a damaged stored result only means re-analysing
+        return None
+
+
+def apply_analysis(project: Project, analysis: SongAnalysis) -> Edit:
+    """One undo step that writes an analysis into the project: tempo, meter, downbeat, key, chords, the
+    result itself (extras) and the guessed roles of stems that have none yet."""
+    extras = copy_json(project.extras)
+    extras[EXTRAS_KEY] = {"result": analysis.to_json()}
+    edits: list[Edit] = [
+        SetProjectField("tempo_bpm", float(analysis.grid.tempo_bpm)),
+        SetProjectField("time_signature", analysis.grid.time_signature),
+        SetProjectField("downbeat_offset", max(0.0, float(analysis.grid.offset_seconds))),
+        SetProjectField("key", analysis.key),
+        SetProjectField("chords", analysis.chords if len(analysis.chords) else None),
+        SetProjectField("extras", extras),
+    ]
+    for stem in project.stems:
+        guessed = analysis.roles.get(stem.name)
+        if stem.role is None and guessed in ROLES:
+            edits.append(SetStemRole(stem.id, guessed))
+    return CompoundEdit("Apply analysis", edits)
