@@ -192,7 +192,7 @@ class MainWindow(QMainWindow):
 
     def rebuild_mix(self) -> MixState:
         extras = [t for tracks in self.extra_tracks.values() for t in tracks]
-        state = mix_state_for(self.project, self.decoded, extras)
+        state = mix_state_for(self.project, self.decoded, extras, sample_rate=self.engine.sample_rate)
         try:
             self.engine.set_mix(state)
         except PlaybackError as exc:
@@ -226,7 +226,8 @@ class MainWindow(QMainWindow):
 
     def _start_batch(self, items: list[tuple[Path, str | None]], *, adding: bool,
                      skipped: Sequence[tuple[Path, str]] = ()) -> LoadBatch:
-        batch = LoadBatch(self.runner, items, sample_rate=self.project.sample_rate, skipped=skipped)
+        # Decode at the output's rate, so a project made at another rate still plays.
+        batch = LoadBatch(self.runner, items, sample_rate=self.engine.sample_rate, skipped=skipped)
         self._batches.append(batch)
         batch.progress.connect(self.status.show_progress)
         if not adding:

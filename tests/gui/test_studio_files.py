@@ -103,3 +103,17 @@ def test_a_bad_project_file_shows_an_error_and_keeps_the_studio(studio, tones, t
     title, text = studio.dialogs.errors[-1]
     assert "bad.accord" in text and "stems[0].path" in text
     assert [s.name for s in studio.project.stems] == ["kick"]
+
+
+def test_a_project_at_another_rate_still_plays(studio, tones, tmp_path):
+    import json
+
+    studio.add_stem_files(tones[:1])
+    path = tmp_path / "cd.accord"
+    studio.documents.save_as(path)
+    doc = json.loads(path.read_text())
+    doc["sample_rate"] = 44100
+    path.write_text(json.dumps(doc))
+    assert studio.documents.open_project(path)
+    assert studio.engine.mix.sample_rate == 48000 and len(studio.engine.mix.tracks) == 1
+    assert studio.status.currentMessage().startswith("Opened")

@@ -88,3 +88,10 @@ def test_extreme_gains_stay_inside_the_mixer_range(gain):
     project.stems[0].gain_db = gain
     SetMasterGain(gain).apply(project)
     assert mix_state_for(project, decoded).master_gain_db == gain
+
+
+def test_the_studio_can_mix_at_its_output_rate():
+    project, decoded = _project()
+    project.sample_rate = 44100  # a project from elsewhere; the audio was decoded at the output's 48 kHz
+    assert mix_state_for(project, decoded).sample_rate == 44100
+    assert mix_state_for(project, decoded, sample_rate=RATE).sample_rate == RATE

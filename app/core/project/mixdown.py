@@ -18,8 +18,11 @@ if TYPE_CHECKING:
 
 
 def mix_state_for(project: Project, decoded: Mapping[str, DecodedAudio],
-                  extra_tracks: Iterable[TrackMix] = ()) -> MixState:
+                  extra_tracks: Iterable[TrackMix] = (), *, sample_rate: int | None = None) -> MixState:
     """MixState of the project's stems (in lane order) plus `extra_tracks` (e.g. a suggestion's synth).
+
+    `sample_rate` (default: the project's) must be the rate the audio was decoded at; the studio decodes
+    at its output's rate so any project plays.
 
     `decoded` maps stem id → decoded audio; stems that are missing or not decoded yet are left out (they are
     silent), which does not change what solo means for the others: a soloed stem that is still loading
@@ -40,4 +43,4 @@ def mix_state_for(project: Project, decoded: Mapping[str, DecodedAudio],
         # Extra tracks follow the same rule, so a soloed stem that is still loading keeps them quiet too.
         extras = tuple(t if t.solo else replace(t, mute=True) for t in extras)
     return MixState(tracks=tuple(tracks) + extras, master_gain_db=project.master_gain_db,
-                    sample_rate=project.sample_rate)
+                    sample_rate=sample_rate or project.sample_rate)
