@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from app.core.errors import AccordError, ProvenanceError
-from app.core.project.export import EXPORT_FORMATS, export_project
+from app.core.project.export import EXPORT_FORMATS
+from app.core.project.export_project import export_project
 from app.core.provenance.identity import ensure_identity
 
 _EXT_FORMAT = {".wav": "wav24", ".flac": "flac", ".aif": "aiff", ".aiff": "aiff", ".mp3": "mp3", ".ogg": "ogg",

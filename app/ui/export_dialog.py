@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 
 from app.core.errors import AccordError
 from app.core.home import AccordHome
-from app.core.project.export import AUDIO_FORMATS, export_project, preview_fields
+from app.core.project.export import AUDIO_FORMATS
+from app.core.project.export_project import export_project, preview_fields
 from app.core.provenance.readable import describe_record
 from app.core.provenance.record import build_record
 

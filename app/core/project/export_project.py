@@ -1,0 +1,296 @@
+"""Project-level export: the mix, a kept suggestion alone (audio or MIDI), or every stem + suggestion track,
+each file with its signed provenance record (built on app.core.project.export's file-level functions), plus
+credit statements. Suggestions and tracks are read as JSON through app.core.provenance.adapters.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from app.core.errors import ProvenanceError
+from app.core.project.export import (
+    AUDIO_FORMATS,
+    EXPORT_FORMATS,
+    ExportResult,
+    export_audio,
+    export_midi,
+)
+from app.core.provenance.identity import Identity
+from app.core.provenance.record import RecordFields
+from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress, scaled
+
+log = logging.getLogger(__name__)
+
+WHATS = ("mix", "stems", "suggestion")
+
+
+def _safe_name(text: str) -> str:
+    keep = "".join(c if c.isalnum() or c in "-_ ." else "_" for c in text).strip(" .")
+    return keep or "untitled"
+
+
+def _melody_of(entry: dict[str, Any], where: str):
+    from app.core.music import Melody
+
+    data = entry.get("melody")
+    if data is None and "notes" in entry:  # the model's Suggestion.to_json keeps Melody.to_json under "notes"
+        data = entry["notes"] if isinstance(entry["notes"], dict) else {"notes": entry["notes"]}
+    if data is None:
+        raise ProvenanceError(f"{where} has no melody to export")
+    try:
+        return Melody.from_json(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProvenanceError(f"{where} has a damaged melody: {exc}") from exc
+
+
+def _suggestion(project: Any, suggestion_id: str) -> dict[str, Any]:
+    for s in project.suggestions:
+        if str(s.get("id")) == str(suggestion_id):
+            return s
+    raise ProvenanceError(f"the project has no suggestion {suggestion_id!r}",
+                          hint="known: " + (", ".join(str(s.get("id")) for s in project.suggestions) or "none"))
+
+
+def _ai_tracks(project: Any) -> list[dict[str, Any]]:
+    """Suggestion tracks in the arrangement (project.tracks with a melody); else the kept suggestions."""
+    tracks = [t for t in project.tracks if isinstance(t, dict) and ("melody" in t or "suggestion_id" in t)]
+    if tracks:
+        return tracks
+    return [s for s in project.suggestions if s.get("kept") or s.get("status") == "kept"]
+
+
+def _track_provenance(project: Any, track: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the entry holding the melody, its suggestion's provenance)."""
+    from app.core.provenance.adapters import suggestion_provenance
+
+    source = track
+    if "suggestion_id" in track:
+        source = _suggestion(project, track["suggestion_id"])
+    prov = suggestion_provenance({**source, **{k: v for k, v in track.items() if k != "id"}})
+    prov["id"] = str(source.get("id", prov["id"]))
+    return (track if "melody" in track or "notes" in track else source), prov
+
+
+def _fields_for(kind: str, title: str, provs: list[dict[str, Any]], stems: tuple, manifest: Any) -> RecordFields:
+    from app.core.provenance.adapters import combine_credits, manifest_model
+
+    model_id = fingerprint = None
+    works: dict[int, Any] = {}
+    if manifest is not None:
+        model_id, fingerprint, mworks = manifest_model(manifest)
+        if any(p["model_id"] and p["model_id"] != model_id for p in provs):
+            # the suggestions came from another model (e.g. before a retrain): its list doesn't apply
+            log.info("model file %s is not the suggestions' model; using the works they carry", model_id)
+            model_id = fingerprint = None
+        else:
+            works.update({w.id: w for w in mworks})
+    for p in provs:
+        model_id = model_id or p["model_id"]
+        fingerprint = fingerprint or p["model_fingerprint"]
+        for w in p["works"]:
+            works.setdefault(w.id, w)
+    credits = [p["credit"] for p in provs if p["credit"]]
+    credit = credits[0] if len(credits) == 1 else combine_credits(credits) if credits else {}
+    missing = sorted(set(credit) - set(works) - {0})  # 0: the unattributed share
+    if missing:
+        raise ProvenanceError(f"the suggestion credits work(s) {missing} but the model's training works are "
+                              "unknown", hint="give the model manifest (or keep the works in the suggestion)")
+    runs = [p["longest_copied_run"] for p in provs if isinstance(p["longest_copied_run"], int)]
+    return RecordFields(kind=kind, title=title, model_id=model_id, model_fingerprint=fingerprint,
+                        training_works=tuple(sorted(works.values(), key=lambda w: w.id)), credit_bp=credit,
+                        stems=stems,
+                        suggestion_ids=tuple(dict.fromkeys(i for p in provs for i in p.get("ids", [p["id"]]) if i)),
+                        human_edited_notes=sum(p["human_edited_notes"] for p in provs),
+                        longest_copied_run=max(runs) if runs else None)
+
+
+def _stem_provenance(stem: Any, trust: Any) -> dict[str, Any] | None:
+    """The AI provenance a stem file carries (a rendered suggestion used as a stem), when it verifies."""
+    from app.core.provenance.sources import fields_from_sources
+
+    f = fields_from_sources("stem", stem.name, [stem.path], trust)
+    if not f.ai_content:
+        return None
+    return {"id": "", "ids": list(f.suggestion_ids), "model_id": f.model_id, "model_fingerprint": f.model_fingerprint,
+            "credit": dict(f.credit_bp), "works": f.training_works, "human_edited_notes": f.human_edited_notes,
+            "longest_copied_run": f.longest_copied_run}
+
+
+def _grid(project: Any):
+    from app.core.music import BeatGrid
+
+    return BeatGrid(tempo_bpm=float(project.tempo_bpm or 120.0), time_signature=project.time_signature,
+                    offset_seconds=float(project.downbeat_offset or 0.0))
+
+
+def _render_track(project: Any, entry: dict[str, Any], where: str) -> np.ndarray:
+    from app.core.audio.synth import DEFAULT_INSTRUMENT, render_melody
+
+    return render_melody(_melody_of(entry, where), _grid(project),
+                         instrument=str(entry.get("instrument") or DEFAULT_INSTRUMENT),
+                         sample_rate=int(project.sample_rate))
+
+
+def _decode_stems(project: Any, progress: Progress, cancel: CancelToken) -> dict[str, Any]:
+    from app.core.audio.io import load_audio
+
+    decoded = {}
+    stems = [s for s in project.stems if not s.missing]
+    for i, stem in enumerate(stems):
+        cancel.check()
+        progress(i / max(1, len(stems)), f"decoding {stem.name}")
+        decoded[stem.id] = load_audio(stem.path, sample_rate=int(project.sample_rate))
+    return decoded
+
+
+def _target(out: Path, name: str, ext: str, *, single: bool) -> Path:
+    if single and out.suffix:
+        return out
+    return out / f"{_safe_name(name)}{ext}"
+
+
+def _ext(format: str) -> str:
+    return ".mid" if format == "midi" else AUDIO_FORMATS[format][2]
+
+
+def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None = None, format: str = "wav24",
+                   out: str | Path, identity: Identity, catalogue: Any = None, model_manifest: Any = None,
+                   c2pa_keys_dir: Path | None = None, statements: bool = True, trust: Any = None,
+                   progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> list[ExportResult]:
+    """Export the mix, one suggestion alone (audio or MIDI), or every stem + suggestion track.
+
+    `out` is a file (mix/suggestion) or a folder (always for stems). With `statements`, a credit statement
+    (HTML + CSV) is written beside each export that credits training works. A stem file that carries a
+    record verified by `trust` (default: the artist's own key) passes its AI provenance on.
+    """
+    from app.core.provenance.identity import TrustList
+
+    trust = trust if trust is not None else TrustList.of(identity.public)
+    from app.core.audio.mix import TrackMix, render_offline
+    from app.core.project.mixdown import mix_state_for
+    from app.core.provenance.record import StemUse
+    from app.core.provenance.statement import write_statement
+
+    format = (format or "wav24").lower()
+    if what not in WHATS:
+        raise ProvenanceError(f"cannot export {what!r}", hint="choose mix, stems or suggestion")
+    if format not in EXPORT_FORMATS:
+        raise ProvenanceError(f"unknown export format {format!r}", hint="use " + ", ".join(EXPORT_FORMATS))
+    out = Path(out)
+    ext = _ext(format)
+    results: list[ExportResult] = []
+    common = dict(identity=identity, catalogue=catalogue)
+
+    def audio(samples: np.ndarray, path: Path, fields: RecordFields, part: Progress) -> None:
+        results.append(export_audio(samples, int(project.sample_rate), path, fields, format=format,
+                                    c2pa_keys_dir=c2pa_keys_dir, progress=part, cancel=cancel, **common))
+
+    if what == "suggestion":
+        if suggestion_id is None:
+            raise ProvenanceError("which suggestion? give its id")
+        entry, prov = _track_provenance(project, _suggestion(project, suggestion_id))
+        title = str(entry.get("name") or entry.get("title") or f"{project.name} - suggestion {suggestion_id}")
+        fields = _fields_for("suggestion", title, [prov], (), model_manifest)
+        path = _target(out, title, ext, single=True)
+        if format == "midi":
+            from app.core.midifile import MidiPart
+
+            name = title[:60].encode("latin-1", "replace").decode("latin-1")  # MIDI text is latin-1
+            part = MidiPart(name, _melody_of(entry, f"suggestion {suggestion_id}"),
+                            program=int(entry.get("program", 0) or 0))
+            results.append(export_midi([part], float(project.tempo_bpm or 120.0), project.time_signature, path,
+                                       fields, progress=progress, cancel=cancel, **common))
+        else:
+            audio(_render_track(project, entry, f"suggestion {suggestion_id}"), path, fields, progress)
+    elif what == "mix":
+        if format == "midi":
+            raise ProvenanceError("a mix is audio; choose an audio format", hint="or export a suggestion as MIDI")
+        decoded = _decode_stems(project, scaled_progress(progress, 0.0, 0.4), cancel)
+        extra, provs = [], []
+        for i, track in enumerate(_ai_tracks(project)):
+            entry, prov = _track_provenance(project, track)
+            if track.get("mute"):
+                continue
+            samples = _render_track(project, entry, f"track {i + 1}")
+            extra.append(TrackMix(name=str(entry.get("name") or f"suggestion {prov['id']}"), samples=samples,
+                                  gain_db=float(track.get("gain_db", 0.0)), pan=float(track.get("pan", 0.0)),
+                                  solo=bool(track.get("solo", False))))
+            provs.append(prov)
+        cancel.check()
+        state = mix_state_for(project, decoded, extra)
+        progress(0.5, "mixing")
+        mixed = render_offline(state)
+        used = [s for s in project.stems if s.id in decoded and project.audible(s)]
+        stem_provs = {s.id: _stem_provenance(s, trust) for s in used}
+        provs += [p for p in stem_provs.values() if p is not None]
+        stems = tuple(StemUse(s.name, decoded[s.id].content_sha256, ai_content=stem_provs[s.id] is not None)
+                      for s in used)
+        fields = _fields_for("mix", project.name, provs, stems, model_manifest)
+        audio(mixed, _target(out, project.name, ext, single=True), fields, scaled_progress(progress, 0.55, 1.0))
+    else:
+        if format == "midi":
+            raise ProvenanceError("stems are audio; choose an audio format")
+        if out.suffix and not out.is_dir():
+            raise ProvenanceError("stems go into a folder: give a folder, not a file name", path=out)
+        decoded = _decode_stems(project, scaled_progress(progress, 0.0, 0.3), cancel)
+        jobs = [s for s in project.stems if s.id in decoded]
+        tracks = _ai_tracks(project)
+        total = max(1, len(jobs) + len(tracks))
+        for i, stem in enumerate(jobs):
+            d = decoded[stem.id]
+            stem_prov = _stem_provenance(stem, trust)
+            use = StemUse(stem.name, d.content_sha256, ai_content=stem_prov is not None)
+            fields = (RecordFields(kind="stem", title=stem.name, stems=(use,)) if stem_prov is None
+                      else _fields_for("stem", stem.name, [stem_prov], (use,), model_manifest))
+            audio(d.samples, _target(out, stem.name, ext, single=False), fields,
+                  scaled_progress(progress, 0.3 + 0.7 * i / total, 0.3 + 0.7 * (i + 1) / total))
+        for j, track in enumerate(tracks):
+            entry, prov = _track_provenance(project, track)
+            name = str(entry.get("name") or f"suggestion {prov['id']}")
+            fields = _fields_for("suggestion", name, [prov], (), model_manifest)
+            k = len(jobs) + j
+            audio(_render_track(project, entry, name), _target(out, name, ext, single=False), fields,
+                  scaled_progress(progress, 0.3 + 0.7 * k / total, 0.3 + 0.7 * (k + 1) / total))
+    if statements:
+        for r in results:
+            if r.record.get("contributorShares"):
+                write_statement(r.record, r.path.with_name(r.path.stem + ".credits"), file_name=r.path.name)
+    progress(1.0, "done")
+    return results
+
+
+def scaled_progress(progress: Progress, start: float, end: float) -> Progress:
+    return scaled(progress, start, end)
+
+
+def preview_fields(project: Any, *, what: str = "mix", suggestion_id: str | None = None,
+                   model_manifest: Any = None) -> list[tuple[str, RecordFields]]:
+    """(file name stem, record fields) of what `export_project` would embed, without decoding or writing.
+
+    Stem hashes come from the project (the file hash), standing in for the decoded hash used at export.
+    """
+    from app.core.provenance.record import StemUse
+
+    if what == "suggestion":
+        if suggestion_id is None:
+            return []
+        entry, prov = _track_provenance(project, _suggestion(project, suggestion_id))
+        title = str(entry.get("name") or entry.get("title") or f"{project.name} - suggestion {suggestion_id}")
+        return [(title, _fields_for("suggestion", title, [prov], (), model_manifest))]
+    tracks = [_track_provenance(project, t) for t in _ai_tracks(project)]
+    stems = [s for s in project.stems if not s.missing]
+    if what == "mix":
+        uses = tuple(StemUse(s.name, s.content_sha256 or "(hashed at export)") for s in stems if project.audible(s))
+        provs = [p for (entry, p), t in zip(tracks, _ai_tracks(project), strict=True) if not t.get("mute")]
+        return [(project.name, _fields_for("mix", project.name, provs, uses, model_manifest))]
+    out = [(s.name, RecordFields(kind="stem", title=s.name,
+                                 stems=(StemUse(s.name, s.content_sha256 or "(hashed at export)"),)))
+           for s in stems]
+    for entry, prov in tracks:
+        name = str(entry.get("name") or f"suggestion {prov['id']}")
+        out.append((name, _fields_for("suggestion", name, [prov], (), model_manifest)))
+    return out
