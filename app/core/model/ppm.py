@@ -103,12 +103,13 @@ class ContextTrie:
     def subtract_entries(self, entries: Mapping[tuple[int, int], int]) -> None:
         """Remove a sequence's counts and prune the contexts left empty (exact forgetting)."""
         counts = self.counts
+        for (node, s), c in entries.items():  # check first: a refused subtraction changes nothing
+            if node >= len(counts) or counts[node].get(s, 0) < c:
+                raise ValueError("subtracting counts that were never added")
         emptied = []
         for (node, s), c in entries.items():
             d = counts[node]
             left = d[s] - c
-            if left < 0:
-                raise ValueError("subtracting counts that were never added")
             if left:
                 d[s] = left
             else:

@@ -282,9 +282,10 @@ class Sampler:
             if not mask.any():
                 raise DeadEnd("chords")
         k = self.copy.k
-        gen = self.cur.pitch[gen_start:]
+        gen = self.cur.pitch[gen_start:-1]  # the last entry is the note being chosen (a placeholder)
         if k > 0 and len(gen) >= k:
-            prefix = [b - a for a, b in zip(gen[-k:], gen[-k + 1:])]
+            last = gen[len(gen) - k:]
+            prefix = [last[j + 1] - last[j] for j in range(k - 1)]
             bad = self.copy.forbidden_next(prefix)
             if bad:
                 mask &= ~np.isin(r.alphabet - gen[-1], list(bad))

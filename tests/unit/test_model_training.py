@@ -1,0 +1,70 @@
+"""Training only from usable works, exact forgetting (fingerprint and predictions bitwise), update_model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.core.model import as_usable_works, forget, idyom_benchmark_set, train, update_model
+from app.core.model.evaluate import viewpoint_tables
+from app.core.model.viewpoints import Events
+
+
+@pytest.fixture(scope="module")
+def works():
+    return as_usable_works(idyom_benchmark_set()[:24])
+
+
+def _tables(model, melody):
+    ev = Events.from_melody(melody)
+    out = []
+    for target in ("pitch", "dur"):
+        alphabet = np.unique(np.concatenate([ev.pitch if target == "pitch" else ev.dur,
+                                             model.alphabet(target)]))
+        t = viewpoint_tables(ev, target, alphabet, model.target_stores(target), model.settings.prediction)
+        out += [t.ltm[n] for n in t.ltm] + [t.stm[n] for n in t.stm]
+    return out
+
+
+def test_forgetting_equals_training_without(works):
+    full = train(works)
+    before = full.fingerprint
+    gone = {works[3].id, works[10].id}
+    forget(full, gone)
+    fresh = train([w for w in works if w.id not in gone])
+    assert full.fingerprint == fresh.fingerprint != before
+    assert full.version == 2 and fresh.version == 1
+    probe = works[3].melody  # predict a forgotten work: bitwise-equal predictions
+    for a, b in zip(_tables(full, probe), _tables(fresh, probe)):
+        assert np.array_equal(a, b)
+    for store in full.stores.values():  # no trace in the attribution index
+        assert not gone & set(store.work_keys)
+        keys, works_col, _ = store._global_index()
+        assert not gone & set(works_col.tolist())
+
+
+def test_fingerprint_is_independent_of_training_order(works):
+    assert train(works).fingerprint == train(list(reversed(works))).fingerprint
+    assert train(works[:-1]).fingerprint != train(works).fingerprint
+
+
+def test_update_model_forgets_and_adds(works):
+    model = train(works[:20])
+    model, removed, added = update_model(model, works[2:24])
+    assert removed == [works[0].id, works[1].id] and added == [w.id for w in works[20:24]]
+    assert model.fingerprint == train(works[2:24]).fingerprint
+    again, removed, added = update_model(model, works[2:24])
+    assert (removed, added) == ([], []) and again.version == model.version
+
+
+def test_train_takes_only_usable_works(works):
+    with pytest.raises(TypeError, match="UsableWork"):
+        train([works[0].melody])  # type: ignore[list-item]
+
+
+def test_adding_a_work_twice_is_refused(works):
+    model = train(works[:2])
+    from app.core.model.training import TrainingWork
+
+    with pytest.raises(ValueError, match="already"):
+        model.add_work(TrainingWork.from_usable(works[0]))
