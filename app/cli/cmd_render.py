@@ -91,10 +91,10 @@ def _parts(content: MidiContent, all_parts: bool) -> list[MidiTrackNotes]:
     return parts if all_parts else parts[:1]
 
 
-def _timing(content: MidiContent, stems: list[DecodedAudio], tempo_from: str) -> Timing:
+def _timing(content: MidiContent, stems: list[DecodedAudio], tempo_from: str, ctx) -> Timing:
     """Without stems (or with --tempo-from midi) the MIDI file's tempo map; else the stems' analysed grid."""
     if stems and tempo_from == "analysis":
-        grid = _analysed_grid(stems)
+        grid = _analysed_grid(stems, ctx)
         if grid is not None:
             log.info("placing the suggestion on the stems' grid: %.2f BPM, first downbeat at %.3f s",
                      grid.tempo_bpm, grid.offset_seconds)
@@ -102,19 +102,25 @@ def _timing(content: MidiContent, stems: list[DecodedAudio], tempo_from: str) ->
     return TempoMapTiming.from_midi_tempo_map(content.tempo_map)
 
 
-def _analysed_grid(stems: list[DecodedAudio]) -> BeatGrid | None:
-    """The analysed BeatGrid (tempo + first downbeat) of the stems, or None when analysis is unavailable."""
+def _analysed_grid(stems: list[DecodedAudio], ctx) -> BeatGrid | None:
+    """The stems' analysed BeatGrid (tempo + first downbeat), as the studio sees it; None if undetermined.
+
+    Uses the analysis cache in Accord's home, so stems the studio already analysed cost nothing here.
+    """
     try:
+        from app.core.analysis.cache import AnalysisCache
         from app.core.analysis.pipeline import StemInput, analyze_stems
     except ImportError:
-        # TODO(lead): remove once app.core.analysis.pipeline lands; until then the MIDI tempo map is used.
         log.warning("stem analysis is not available; using the MIDI file's tempo map")
         return None
     inputs = [StemInput(a.path.name, a.samples, a.sample_rate, a.content_sha256) for a in stems]
     try:
-        analysis = analyze_stems(inputs)
+        analysis = analyze_stems(inputs, cache=AnalysisCache.in_home(ctx.home()))
     except AnalysisError as exc:
         log.warning("could not analyse the stems (%s); using the MIDI file's tempo map", exc)
+        return None
+    if not getattr(analysis, "tempo_determined", True):
+        log.warning("the stems' tempo could not be determined; using the MIDI file's tempo map")
         return None
     grid = getattr(analysis, "grid", None)
     return grid if isinstance(grid, BeatGrid) else None
@@ -166,7 +172,7 @@ def run(args: argparse.Namespace, ctx) -> int:
     if not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
         raise AccordError(f"--sample-rate {rate} is outside {MIN_SAMPLE_RATE}–{MAX_SAMPLE_RATE} Hz")
     stems = [load_audio(s, sample_rate=rate) for s in args.stems]
-    timing = _timing(content, stems, args.tempo_from)
+    timing = _timing(content, stems, args.tempo_from, ctx)
     audio = _render_parts(parts, timing, args, rate)
     if stems:
         audio = _mix_with_stems(audio, stems, rate)

@@ -69,20 +69,26 @@ def test_render_with_stems_mixes_them_under_the_suggestion(suggestion, tmp_path)
 
 def test_with_stems_the_analysed_grid_places_the_notes(suggestion, tmp_path):
     pipeline = pytest.importorskip("app.core.analysis.pipeline", reason="stem analysis has not landed yet")
-    bpm, offset = 90.0, 0.25  # the stems' own tempo differs from the MIDI file's 100 BPM
-    clicks = np.zeros(int(RATE * 12), np.float32)
-    burst = (0.8 * np.exp(-np.arange(960) / 120.0) * np.sin(2 * np.pi * 1800 * np.arange(960) / RATE)).astype(np.float32)
-    for k in range(int((12 - offset) * bpm / 60)):
+    from app.core.analysis.cache import AnalysisCache
+    from app.core.home import AccordHome
+
+    bpm, offset, seconds = 90.0, 0.25, 8.0  # the stems' own tempo differs from the MIDI file's 100 BPM
+    clicks = np.zeros(int(RATE * seconds), np.float32)
+    n = np.arange(960)
+    burst = (0.8 * np.exp(-n / 120.0) * np.sin(2 * np.pi * 1800 * n / RATE)).astype(np.float32)
+    for k in range(int((seconds - offset) * bpm / 60)):
         start = int(round((offset + k * 60 / bpm) * RATE))
         clicks[start : start + 960] += burst * (1.0 if k % 4 == 0 else 0.5)
     sf.write(tmp_path / "clicks.wav", np.stack([clicks, clicks], axis=1), RATE, subtype="FLOAT")
-    decoded = load_audio(tmp_path / "clicks.wav")
-    analysis = pipeline.analyze_stems([pipeline.StemInput("clicks.wav", decoded.samples, RATE,
-                                                          decoded.content_sha256)])
-    grid = analysis.grid
     out = tmp_path / "placed.wav"
     assert main(["render", str(suggestion), "--instrument", "pluck", "--stems", str(tmp_path / "clicks.wav"),
                  "-o", str(out)]) == 0
+    decoded = load_audio(tmp_path / "clicks.wav")
+    analysis = pipeline.analyze_stems(  # the CLI filled the home's analysis cache: this is a cache hit
+        [pipeline.StemInput("clicks.wav", decoded.samples, RATE, decoded.content_sha256)],
+        cache=AnalysisCache.in_home(AccordHome.resolve()))
+    grid = analysis.grid
+    assert analysis.tempo_determined and abs(grid.tempo_bpm - TEMPO) > 2.0
     mixed, _ = sf.read(out, dtype="float32", always_2d=True)
     residual = mixed[: len(clicks), 0] - np.sqrt(0.5) * clicks  # what is left is the suggestion
     first = onsets(residual)[0]
