@@ -5,6 +5,7 @@
     accord catalogue show WORK_ID
     accord catalogue consent WORK_ID... --grant|--revoke [--contributor NAME] [--note TEXT]
     accord catalogue contributors WORK_ID --contributor "NAME:ROLE:SHARE_PERCENT"...
+    accord catalogue edit WORK_ID [--title T] [--isrc CODE] [--iswc CODE] [--year YYYY] [--notes TEXT]
     accord catalogue parts FILE.mid
     accord catalogue remove WORK_ID
     accord catalogue audit
@@ -144,6 +145,18 @@ def _contributors(args, ctx) -> int:
     return EXIT_OK
 
 
+def _edit(args, ctx) -> int:
+    with _open(ctx) as cat:
+        cat.update_work(args.work_id, title=args.title, isrc=args.isrc, iswc=args.iswc, year=args.year,
+                        notes_text=args.notes)
+        d = cat.work(args.work_id)
+    if args.json:
+        _print_json(d.to_json())
+    else:
+        print(f"work {d.id}: {d.summary.title}; ISRC {d.isrc or '-'}, ISWC {d.iswc or '-'}, year {d.year or '-'}")
+    return EXIT_OK
+
+
 def _parts(args, ctx) -> int:
     rows = list_melody_candidates(args.file)
     if args.json:
@@ -224,6 +237,14 @@ def register(subparsers) -> None:
     contributors = cmd("contributors", _contributors, "replace a work's contributors and splits")
     contributors.add_argument("work_id", type=int, metavar="WORK_ID")
     contributors.add_argument("--contributor", action="append", required=True, metavar="NAME:ROLE:SHARE_PERCENT")
+
+    edit = cmd("edit", _edit, "change a work's title, ISRC, ISWC, year or notes")
+    edit.add_argument("work_id", type=int, metavar="WORK_ID")
+    edit.add_argument("--title")
+    edit.add_argument("--isrc", help="e.g. US-RC1-76-07839 (empty clears it)")
+    edit.add_argument("--iswc", help="e.g. T-034.524.680-1 (empty clears it)")
+    edit.add_argument("--year", type=int)
+    edit.add_argument("--notes", help="free text about the work")
 
     parts = cmd("parts", _parts, "list the parts of a MIDI file that could hold the melody")
     parts.add_argument("file", metavar="FILE")

@@ -92,6 +92,16 @@ def test_add_with_some_bad_files_adds_the_good_ones_and_exits_2(run, tmp_path):
     assert "already in the catalogue as work 1" in err and "no new works" in out
 
 
+def test_edit_a_works_fields(run, tmp_path):
+    run("add", str(simple_midi(tmp_path / "a.mid")))
+    d = js(run("edit", "1", "--title", "Anthem", "--isrc", "us-rc1-76-07839", "--year", "2024", "--notes", "demo",
+               "--json")[0])
+    assert (d["title"], d["isrc"], d["year"], d["notes_text"]) == ("Anthem", "USRC17607839", 2024, "demo")
+    _, err = run("edit", "1", "--iswc", "12345", expect=2)
+    assert "iswc: '12345' is not an ISWC" in err
+    assert js(run("show", "1", "--json")[0])["iswc"] is None
+
+
 def test_parts_lists_midi_candidates(run, tmp_path):
     rows = js(run("parts", str(simple_midi(tmp_path / "a.mid", name="Melody")), "--json")[0])
     assert rows[0]["track"] == 1 and rows[0]["channel"] == 1 and rows[0]["name"] == "Melody"

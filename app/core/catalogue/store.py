@@ -13,13 +13,20 @@ import contextlib
 import hashlib
 import json
 import logging
-import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from app.core.catalogue import schema
 from app.core.catalogue.consent import latest_words_query, names_by_work, state_of
+from app.core.catalogue.fields import (
+    checked_isrc,
+    checked_iswc,
+    checked_kind,
+    checked_title,
+    checked_use,
+    checked_year,
+)
 from app.core.catalogue.importers import extract_batch
 from app.core.catalogue.ledger import (
     GENESIS_HASH,
@@ -31,7 +38,6 @@ from app.core.catalogue.ledger import (
 )
 from app.core.catalogue.records import (
     ACTIONS,
-    KINDS,
     REVOKED,
     AuditResult,
     ConsentEvent,
@@ -48,9 +54,6 @@ from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress, 
 
 log = logging.getLogger(__name__)
 
-_USE_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
-_ISRC_RE = re.compile(r"[A-Z]{2}[A-Z0-9]{3}\d{7}")
-_ISWC_RE = re.compile(r"T\d{10}")
 _SUMMARY_SQL = "SELECT id, title, kind, path, sha256, note_count FROM works"
 
 
@@ -287,17 +290,10 @@ class Catalogue:
     def _insert(self, conn: sqlite3.Connection, melody: Melody, *, title: str, kind: str, path: str, sha256: str,
                 shares: list[ContributorShare], isrc: str | None = None, iswc: str | None = None,
                 year: int | None = None, notes_text: str = "", source_detail: str = "") -> int:
-        title = title.strip()
-        if not title:
-            raise CatalogueError("title: a work needs a title")
-        if kind not in KINDS:
-            raise CatalogueError(f"kind: {kind!r} is not one of {', '.join(KINDS)}")
+        title, kind = checked_title(title), checked_kind(kind)
         if not melody.notes:
             raise CatalogueError("melody: a work needs at least one note", path=path or None)
-        isrc = _checked_code(isrc, _ISRC_RE, "isrc", "an ISRC such as USRC17607839")
-        iswc = _checked_code(iswc, _ISWC_RE, "iswc", "an ISWC such as T-034.524.680-1")
-        if year is not None and not (isinstance(year, int) and 0 < year < 10000):
-            raise CatalogueError(f"year: {year!r} is not a year")
+        isrc, iswc, year = checked_isrc(isrc), checked_iswc(iswc), checked_year(year)
         cur = conn.execute(
             "INSERT INTO works (title, kind, path, sha256, isrc, iswc, year, notes_text, melody_json, note_count, "
             "tempo_bpm, key_name, time_signature, added_at, source_detail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -380,8 +376,7 @@ class Catalogue:
         """As record_consent for several works, in one transaction: all are recorded or none."""
         if action not in ACTIONS:
             raise CatalogueError(f"action: {action!r} is not one of {', '.join(ACTIONS)}")
-        if not _USE_RE.fullmatch(use):
-            raise CatalogueError(f"use: {use!r} is not a use name (lower-case letters, digits and '-')")
+        checked_use(use)
         by = (recorded_by or default_artist()).strip() or "Artist"
         refs: list[ConsentEntryRef] = []
         with self._write() as conn:
@@ -411,6 +406,29 @@ class Catalogue:
                      (new_id, work_id, contributor, use, action, at, recorded_by, note, prev_hash, digest))
         return ConsentEntryRef(new_id, contributor, action, use, at, digest)
 
+    def update_work(self, work_id: int, *, title: str | None = None, isrc: str | None = None,
+                    iswc: str | None = None, year: int | None = None, notes_text: str | None = None) -> None:
+        """Change a work's descriptive fields (None keeps a field; an empty ISRC/ISWC clears it).
+
+        The melody and source file never change: a different file is a different work.
+        """
+        changes: dict[str, object] = {}
+        if title is not None:
+            changes["title"] = checked_title(title)
+        if isrc is not None:
+            changes["isrc"] = checked_isrc(isrc)
+        if iswc is not None:
+            changes["iswc"] = checked_iswc(iswc)
+        if year is not None:
+            changes["year"] = checked_year(year)
+        if notes_text is not None:
+            changes["notes_text"] = notes_text
+        with self._write() as conn:
+            self._live_ids([work_id])
+            if changes:
+                conn.execute(f"UPDATE works SET {', '.join(f'{k} = ?' for k in changes)} WHERE id = ?",
+                             (*changes.values(), int(work_id)))
+
     def remove_work(self, work_id: int) -> None:
         """Mark the work removed (tombstone): it is never usable again; its consent history stays."""
         with self._write() as conn:
@@ -427,11 +445,3 @@ class Catalogue:
         """Fold the WAL into the main file (backups, hashing the file in tests)."""
         self._query("PRAGMA wal_checkpoint(TRUNCATE)")
 
-
-def _checked_code(value: str | None, pattern: re.Pattern, field: str, example: str) -> str | None:
-    if value is None or not value.strip():
-        return None
-    code = re.sub(r"[\s.\-]", "", value).upper()
-    if not pattern.fullmatch(code):
-        raise CatalogueError(f"{field}: {value!r} is not {example}")
-    return code
