@@ -270,3 +270,16 @@ def test_midi_bytes_stay_readable(me, tmp_path):
     mf = mido.MidiFile(file=io.BytesIO(path.read_bytes()))
     assert mf.type == 1 and any(m.type == "copyright" for m in mf.tracks[0])
     assert np.isfinite(len(mf.tracks))
+
+
+def test_mp3_with_an_ape_tag_from_a_replaygain_tool_still_verifies(me, trust, tmp_path):
+    path = make("mp3", me, tmp_path)
+    from mutagen.apev2 import APEv2
+
+    ape = APEv2()
+    ape["REPLAYGAIN_TRACK_GAIN"] = "-3.2 dB"
+    ape.save(str(path))
+    assert verify_file(path, trust).status == VERIFIED
+    ape["Comment"] = "ACCORD_PROVENANCE {}"  # a record-looking field no ID3 reader shows
+    ape.save(str(path))
+    assert verify_file(path, trust).status == TAMPERED
