@@ -39,11 +39,19 @@ def _start(tmp_path: Path) -> subprocess.Popen:
                             text=True)
 
 
-def _wait_for_temp(folder: Path, proc: subprocess.Popen, timeout: float = 30.0) -> None:
+def _sized(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except FileNotFoundError:  # replaced by the finished export meanwhile
+        return False
+
+
+def _wait_for_temp(folder: Path, proc: subprocess.Popen, timeout: float = 30.0,
+                   exclude: frozenset[str] = frozenset()) -> None:
+    """Wait until the exporter is midway: a new temp file with data in it."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        temps = [p for p in folder.glob(TEMP_PREFIX + "*") if p.stat().st_size > 0] if folder.exists() else []
-        if temps:
+        if any(_sized(p) for p in folder.glob(TEMP_PREFIX + "*") if p.name not in exclude):
             return
         if proc.poll() is not None:
             pytest.fail(f"exporter exited early: {proc.stderr.read()}")
@@ -66,14 +74,13 @@ def test_killed_export_leaves_no_partial_file(tmp_path):
     finally:
         proc.wait(timeout=30)
     assert not target.exists(), "a first export killed midway must not leave the target"
-    assert any(p.name.startswith(TEMP_PREFIX) for p in out.iterdir())
+    leftovers = frozenset(p.name for p in out.iterdir() if p.name.startswith(TEMP_PREFIX))
+    assert leftovers
 
     proc = _start(tmp_path)  # now let one export finish, and kill the next one midway
     try:
         assert proc.stdout.readline().strip() == "done"
-        for p in out.glob(TEMP_PREFIX + "*"):
-            p.unlink(missing_ok=True)
-        _wait_for_temp(out, proc)
+        _wait_for_temp(out, proc, exclude=leftovers)
         os.kill(proc.pid, signal.SIGKILL)
     finally:
         proc.wait(timeout=30)
