@@ -29,11 +29,16 @@ from app.core.catalogue.splits import bp_to_percent, percent_to_bp, validate_con
 from app.core.catalogue.types import ContributorShare
 from app.core.errors import AccordError
 
-STATE_COLOURS = {USABLE: "#2e7d32", PENDING: "#a15c00", REVOKED: "#c62828"}
+STATE_COLOURS = {USABLE: "#1b5e20", PENDING: "#8a4b00", REVOKED: "#b71c1c"}  # text: dark, readable
+STATE_TINTS = {USABLE: "#e3f4e4", PENDING: "#fff1dc", REVOKED: "#fde4e4"}  # cell backgrounds: pale
 
 
 def state_colour(state: str) -> QColor:
     return QColor(STATE_COLOURS.get(state, "#555555"))
+
+
+def state_tint(state: str) -> QColor:
+    return QColor(STATE_TINTS.get(state, "#f0f0f0"))
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -67,6 +72,7 @@ class WorkDetailView(QWidget):
         splits = QGroupBox("Contributors and splits")
         sv = QVBoxLayout(splits)
         self.contributors = _table(["Name", "Role", "Split %"])
+        self.contributors.setMinimumHeight(100)
         self.contributors.itemChanged.connect(lambda _item: self.validate_splits())
         sv.addWidget(self.contributors)
         row = QHBoxLayout()
@@ -90,6 +96,8 @@ class WorkDetailView(QWidget):
         cv.addWidget(self.consent_state)
         self.consent_table = _table(["Contributor", "Latest word", "", ""])
         self.consent_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.consent_table.horizontalHeader().setStretchLastSection(False)
+        self.consent_table.setMinimumHeight(110)
         cv.addWidget(self.consent_table)
         self.note = QLineEdit()
         self.note.setPlaceholderText("Note for the ledger (e.g. where consent was given)")
@@ -104,6 +112,7 @@ class WorkDetailView(QWidget):
         cv.addLayout(row)
         self.history = _table(["#", "When (UTC)", "Contributor", "Action", "Recorded by", "Note"])
         self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.history.setMinimumHeight(150)
         cv.addWidget(QLabel("History (append-only ledger)"))
         cv.addWidget(self.history)
         layout.addWidget(consent)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -39,7 +40,7 @@ from app.core.catalogue.importers import SUPPORTED_EXTENSIONS
 from app.core.catalogue.splits import bp_to_percent
 from app.core.errors import AccordError
 from app.core.tasks import Cancelled, CancelToken
-from app.ui.catalogue_detail import STATE_COLOURS, WorkDetailView, state_colour
+from app.ui.catalogue_detail import STATE_COLOURS, WorkDetailView, state_colour, state_tint
 from app.ui.workers import TaskHandle, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -154,8 +155,11 @@ class CataloguePanel(QWidget):
         self.detail.revokeRequested.connect(lambda w, who, note: self.revoke(w, who, note=note))
         self.detail.contributorsSaveRequested.connect(self.save_contributors)
         self.detail.removeRequested.connect(self.remove)
+        scroll = QScrollArea()  # the detail is taller than a small dock
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.detail)
         splitter.addWidget(self.table)
-        splitter.addWidget(self.detail)
+        splitter.addWidget(scroll)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         layout.addWidget(splitter, 1)
@@ -203,10 +207,8 @@ class CataloguePanel(QWidget):
                 if col == 0:
                     item.setData(Qt.ItemDataRole.UserRole, w.id)
                 if col == len(cells) - 1:
-                    colour = state_colour(w.state.state)
-                    item.setForeground(QBrush(colour))
-                    tint = colour.lighter(190)
-                    item.setBackground(QBrush(tint))
+                    item.setForeground(QBrush(state_colour(w.state.state)))
+                    item.setBackground(QBrush(state_tint(w.state.state)))
                     item.setToolTip(f"{w.state.label} — consent for {self.use}")
                 self.table.setItem(r, col, item)
         self.empty_hint.setVisible(not self._works)
