@@ -90,13 +90,21 @@ class MainWindow(QMainWindow):
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self._build_menus()
         self.setAcceptDrops(True)
-        self.resize(1280, 760)
         geometry = self.settings.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self._default_geometry()
         engine.on_error = self.status.playback_failed.emit  # a Qt signal: safe from any thread
         self.status.show_playback(engine)
         self.set_project(Project())
+
+    def _default_geometry(self) -> None:
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        if screen is None or screen.width() < 200:
+            self.resize(1280, 760)
+            return
+        width, height = min(1600, int(screen.width() * 0.9)), min(960, int(screen.height() * 0.85))
+        self.resize(width, height)
+        self.move(screen.x() + (screen.width() - width) // 2, screen.y() + (screen.height() - height) // 2)
 
     # --- extension points ----------------------------------------------------------------------------
     def push(self, edit: Edit) -> bool:
