@@ -96,7 +96,9 @@ class Studio:
         """Create the application and the window; an exit code when the studio cannot start."""
         from PySide6.QtCore import qInstallMessageHandler
 
-        qInstallMessageHandler(self._qt_message)
+        # Capture Qt's own messages only while the platform starts (to explain a fallback), then give
+        # message handling back (Qt's default, or a test harness's).
+        previous = qInstallMessageHandler(self._qt_message)
         from PySide6.QtWidgets import QApplication
 
         from app.core.errors import AccordError
@@ -104,6 +106,7 @@ class Studio:
 
         self.app = QApplication.instance() or QApplication(sys.argv[:1])
         platform = self.app.platformName()
+        qInstallMessageHandler(previous)
         if platform in HEADLESS_PLATFORMS and not fallback_ok:
             why = next((m for m in self.qt_messages if "display" in m.lower()), None) or \
                 next((m for m in self.qt_messages if "plugin" in m.lower()), "the window system is not usable")
