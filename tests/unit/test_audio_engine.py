@@ -47,10 +47,13 @@ def test_set_mix_while_playing_switches_at_the_next_block():
     engine.play()
     first = engine.stream.pump(1)
     engine.set_mix(MixState((TrackMix("b", constant(0.25)),)))
-    second = engine.stream.pump(1)
+    second = engine.stream.pump(1)  # crossfades from the old mix to the new one (click-free A/B)
+    third = engine.stream.pump(1)
     np.testing.assert_allclose(first, 0.5 * G, rtol=1e-6)
-    np.testing.assert_allclose(second, 0.25 * G, rtol=1e-6)
-    assert engine.transport.position_frames == 512  # the swap does not move the playhead
+    np.testing.assert_allclose(second[-1], 0.25 * G, rtol=1e-6)
+    assert np.all(second[:, 0] < 0.5 * G) and np.all(second[:, 0] >= 0.25 * G - 1e-7)
+    np.testing.assert_allclose(third, 0.25 * G, rtol=1e-6)
+    assert engine.transport.position_frames == 768  # the swap does not move the playhead
 
 
 def test_pause_seek_and_stop():
@@ -218,3 +221,37 @@ def test_set_output_reopens_with_the_new_device_and_block_size():
     assert engine.stream.device == "USB DAC" and engine.stream.blocksize == 1024
     with pytest.raises(PlaybackError, match="block size"):
         engine.set_output(blocksize=3)
+
+
+def test_mix_swap_while_playing_crossfades_over_one_block_without_a_step():
+    """A/B switching: swapping from a loud constant track to a silent one ramps down over one block."""
+    from app.core.audio.engine import AudioEngine, FakeStream
+    from app.core.audio.mix import MixState, TrackMix
+
+    n = 48000
+    loud = MixState((TrackMix("a", np.full((2, n), 0.5, dtype=np.float32), pan=0.0),))
+    quiet = MixState((TrackMix("b", np.zeros((2, n), dtype=np.float32)),))
+    engine = AudioEngine(blocksize=256, stream_factory=FakeStream)
+    engine.set_mix(loud)
+    engine.play()
+    before = engine.stream.pump(2)
+    engine.set_mix(quiet)
+    switched = engine.stream.pump(2)
+    level = before[-1, 0]
+    assert level > 0.3
+    first = switched[:256, 0]
+    assert np.all(np.diff(first) <= 1e-6)  # monotone ramp down, no jump
+    assert np.max(np.abs(np.diff(np.concatenate([[level], first])))) < 0.01
+    assert np.all(switched[256:] == 0.0)  # the second block is the new mix alone
+
+
+def test_mix_swap_while_stopped_takes_effect_at_once():
+    from app.core.audio.engine import AudioEngine, FakeStream
+    from app.core.audio.mix import MixState, TrackMix
+
+    engine = AudioEngine(blocksize=128, stream_factory=FakeStream)
+    engine.set_mix(MixState((TrackMix("a", np.full((2, 1000), 0.5, dtype=np.float32)),)))
+    engine.set_mix(MixState((TrackMix("b", np.full((2, 1000), 0.25, dtype=np.float32)),)))
+    engine.play()
+    out = engine.stream.pump(1)
+    assert np.allclose(out[:, 0], 0.25 * np.cos(np.pi / 4))

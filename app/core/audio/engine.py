@@ -80,6 +80,11 @@ class AudioEngine:
         self._mix = MixState(sample_rate=sample_rate)
         self._stream: Any = None
         self._scratch = np.empty((2, max(_SCRATCH_FRAMES, blocksize)), dtype=np.float32)
+        # Click-free mix swaps (A/B switching): the first block after a swap crossfades from the old
+        # state to the new one with a precomputed linear ramp; both buffers are allocated here, once.
+        self._fade_from: MixState | None = None
+        self._fade_buf = np.empty_like(self._scratch)
+        self._fade_ramp = np.empty_like(self._scratch)
         self._failure: str | None = None  # set by the stream's finished callback
         self._generation = 0  # which opened stream is current (for late finished callbacks)
         self._closing = False
@@ -101,6 +106,8 @@ class AudioEngine:
         if state.sample_rate != self.sample_rate:
             raise PlaybackError(f"the mix is at {state.sample_rate} Hz but playback runs at {self.sample_rate} Hz")
         self.transport.end_frame = state.length_frames or None
+        if self.transport.playing and state is not self._mix:
+            self._fade_from = self._mix
         self._mix = state
 
     def play(self) -> None:
@@ -193,6 +200,8 @@ class AudioEngine:
             self.blocksize = blocksize
             if blocksize > self._scratch.shape[1]:
                 self._scratch = np.empty((2, blocksize), dtype=np.float32)
+                self._fade_buf = np.empty_like(self._scratch)
+                self._fade_ramp = np.empty_like(self._scratch)
         if device is not _KEEP:
             self.device = device
         if self._stream is not None:
@@ -244,15 +253,21 @@ class AudioEngine:
         try:
             if status and getattr(status, "output_underflow", False):
                 self.underruns += 1
+            fade_from = self._fade_from
             mix = self._mix
             segments = self.transport.segments(frames)
             out = outdata.T
-            if len(segments) == 1 and segments[0][1] == frames:
-                render(mix, out, segments[0][0], scratch=self._scratch)
-            else:
-                outdata.fill(0.0)
-                for start, n, offset in segments:
-                    render(mix, out[:, offset:offset + n], start, scratch=self._scratch)
+            self._render_segments(mix, out, segments, frames)
+            if fade_from is not None:
+                self._fade_from = None
+                if fade_from is not mix and frames <= self._fade_buf.shape[1]:
+                    old = self._fade_buf[:, :frames]
+                    self._render_segments(fade_from, old, segments, frames)
+                    ramp = self._fade_ramp[:, :frames]
+                    ramp[:] = self._ramp_row(frames)
+                    np.subtract(out, old, out=out)  # out = old + (new - old) * ramp
+                    np.multiply(out, ramp, out=out)
+                    np.add(out, old, out=out)
             if frames:
                 left = float(max(out[0].max(), -out[0].min()))
                 right = float(max(out[1].max(), -out[1].min()))
@@ -264,6 +279,21 @@ class AudioEngine:
         except Exception:  # noqa: BLE001 - the audio thread must never raise: play silence, count it
             outdata.fill(0.0)
             self.callback_errors += 1
+
+    def _render_segments(self, mix: MixState, out: np.ndarray, segments: list, frames: int) -> None:
+        if len(segments) == 1 and segments[0][1] == frames:
+            render(mix, out, segments[0][0], scratch=self._scratch)
+        else:
+            out.fill(0.0)
+            for start, n, offset in segments:
+                render(mix, out[:, offset:offset + n], start, scratch=self._scratch)
+
+    def _ramp_row(self, frames: int) -> np.ndarray:
+        # Cached per block size so the callback allocates nothing in steady state.
+        cached = getattr(self, "_ramp_cache", None)
+        if cached is None or cached.shape[0] != frames:
+            cached = self._ramp_cache = (np.arange(1, frames + 1, dtype=np.float32) / np.float32(frames))
+        return cached
 
     def meter(self) -> tuple[float, float]:
         """Peak (left, right) since the previous call, linear 0..1+ (the UI polls this on a timer)."""
