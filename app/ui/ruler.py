@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from app.core.music import BeatGrid
 
 RULER_HEIGHT = 28
-MIN_PX_PER_SECOND = 2.0
+MIN_PX_PER_SECOND = 0.1  # a two-hour recording still fits a window
 MAX_PX_PER_SECOND = 2000.0
 
 PLAYHEAD_COLOR = QColor("#ff9f1c")
