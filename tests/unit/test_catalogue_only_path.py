@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import inspect
 import re
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,11 @@ ALLOWED_MELODY_READERS = {("store.py", "usable_works")}
 # Who may construct UsableWork values: the store, and the model area's wrapper of the public-domain Bach
 # chorales shipped in resources/data (benchmarks, demo; not catalogue works). Anything new must be reviewed.
 ALLOWED_USABLE_WORK_BUILDERS = {"core/catalogue/store.py", "core/model/datasets.py"}
+
+
+@cache
+def _tree(path: Path) -> ast.AST:
+    return ast.parse(path.read_text(encoding="utf-8"))
 
 
 def _functions_with(tree: ast.AST, predicate) -> list[str]:
@@ -44,7 +50,7 @@ def _selects_melody(node: ast.AST) -> bool:
 def melody_readers(root: Path) -> set[tuple[str, str]]:
     readers = set()
     for path in sorted(root.rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = _tree(path)
         for name in _functions_with(tree, _selects_melody):
             readers.add((path.name, name))
         if any(_selects_melody(n) for n in tree.body if isinstance(n, (ast.Assign, ast.Expr))):
@@ -65,8 +71,7 @@ def test_the_check_catches_another_reader(tmp_path):
 def test_only_the_store_builds_usable_works():
     builders = []
     for path in sorted(APP.rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
+        for node in ast.walk(_tree(path)):
             if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "UsableWork":
                 builders.append(path.relative_to(APP).as_posix())
     assert "core/catalogue/store.py" in builders
