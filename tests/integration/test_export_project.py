@@ -173,3 +173,14 @@ def test_a_manifest_of_another_model_is_not_mixed_in(project, me, tmp_path):
                               out=tmp_path / "hook.ogg", identity=me, model_manifest=other)
     assert result.record["model"]["id"] == "model-7"
     assert [w["id"] for w in result.record["trainingWorks"]] == [1, 2, 3]
+
+
+def test_extension_must_match_the_format(project, me, tmp_path):
+    with pytest.raises(ProvenanceError, match=r"\.flac"):
+        export_project(project, what="mix", format="flac", out=tmp_path / "mix.wav", identity=me)
+    with pytest.raises(ProvenanceError, match=r"\.mid"):
+        export_project(project, what="suggestion", suggestion_id="s1", format="midi", out=tmp_path / "s.wav",
+                       identity=me)
+    assert not list(tmp_path.glob("mix.*")) and not list(tmp_path.glob("s.*"))
+    [r] = export_project(project, what="mix", format="wav16", out=tmp_path / "folder", identity=me)
+    assert r.path == tmp_path / "folder" / "Test Song.wav"

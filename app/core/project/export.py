@@ -32,7 +32,7 @@ from app.core.home import AccordHome
 from app.core.midifile import MidiPart, midi_bytes
 from app.core.music import TimeSignature
 from app.core.provenance.canonical import canonical_bytes
-from app.core.provenance.content_hash import content_hash, format_of
+from app.core.provenance.content_hash import FORMAT_BY_SUFFIX, content_hash, format_of
 from app.core.provenance.embed import embed_record, read_provenance
 from app.core.provenance.embed_midi import embed_bytes
 from app.core.provenance.identity import Identity, ensure_identity
@@ -81,6 +81,13 @@ def resolve_format(format: str | None, path: str | Path) -> tuple[str, str | Non
     return {"wav": "WAV", "aiff": "AIFF", "flac": "FLAC", "mp3": "MP3", "ogg": "OGG"}[fmt], None
 
 
+def _check_extension(path: Path, fmt: str) -> None:
+    """Readers (and verify) pick the format by extension: a FLAC named .wav would never verify."""
+    if FORMAT_BY_SUFFIX.get(path.suffix.lower()) != fmt:
+        wanted = sorted(ext for ext, f in FORMAT_BY_SUFFIX.items() if f == fmt)
+        raise ProvenanceError(f"a {fmt.upper()} file needs the extension {' or '.join(wanted)}", path=path)
+
+
 def _sign(fields: RecordFields, identity: Identity, method: str, digest: str) -> tuple[dict[str, Any], bytes]:
     if not fields.artist:
         fields = replace(fields, artist=identity.name)
@@ -100,6 +107,17 @@ def _log_export(catalogue: Any, path: Path, digest: str, record_bytes: bytes) ->
         log.warning("%s was written but not logged in the catalogue: %s", path.name, exc)
         return False
     return True
+
+
+@contextlib.contextmanager
+def _naming(target: Path):
+    """Errors raised about the temp file name the user's file instead (a temp name means nothing to them)."""
+    try:
+        yield
+    except AccordError as exc:
+        if exc.path is not None and exc.path != target:
+            raise type(exc)(exc.reason, path=target, hint=exc.hint) from exc
+        raise
 
 
 @contextlib.contextmanager
@@ -128,7 +146,8 @@ def export_audio(samples: np.ndarray, sample_rate: int, path: str | Path, fields
     sf_format, sub = resolve_format(format, target)
     sub = subtype or sub
     fmt = _SF_TO_FMT[sf_format]
-    with atomic_path(target) as tmp:
+    _check_extension(target, fmt)
+    with _naming(target), atomic_path(target) as tmp:
         progress(0.05, "encoding")
         encode_audio(tmp, samples, sample_rate, format=sf_format, subtype=sub)
         cancel.check()
@@ -206,6 +225,7 @@ def export_midi(parts: Sequence[MidiPart], tempo: float | Sequence[tuple[float, 
     from app.core.midifile import DEFAULT_TICKS_PER_BEAT
 
     target = Path(path)
+    _check_extension(target, "midi")
     tempo_map = [(0.0, float(tempo))] if isinstance(tempo, int | float) else [(float(q), float(b)) for q, b in tempo]
     if not tempo_map or tempo_map[0][0] != 0.0 or any(not 1.0 <= b <= 1000.0 for _, b in tempo_map):
         raise ProvenanceError("the tempo map must start at quarter 0 with tempos of 1–1000 BPM", path=target)
