@@ -146,3 +146,17 @@ def test_studio_opens_without_playback_and_says_why(qtbot, tmp_path, tones):
     window.playback.toggle_play()
     assert "Playback unavailable" in window.status.currentMessage()
     window.close()
+
+
+def test_a_device_lost_while_playing_is_reported_and_can_be_reconnected(studio, tones, qtbot):
+    studio.add_stem_files(tones)
+    studio.playback.toggle_play()
+    studio.engine.stream.fail()  # the device goes away
+    studio.playback.tick()
+    qtbot.waitUntil(lambda: "Playback unavailable" in studio.status.playback_label.text(), timeout=2000)
+    assert not studio.engine.transport.playing
+    assert studio.reconnect_audio()
+    assert studio.status.playback_label.text() == "48 kHz · 256 frames"
+    studio.playback.toggle_play()
+    studio.engine.stream.pump(5)
+    assert studio.engine.transport.playing
