@@ -184,3 +184,15 @@ def test_extension_must_match_the_format(project, me, tmp_path):
     assert not list(tmp_path.glob("mix.*")) and not list(tmp_path.glob("s.*"))
     [r] = export_project(project, what="mix", format="wav16", out=tmp_path / "folder", identity=me)
     assert r.path == tmp_path / "folder" / "Test Song.wav"
+
+
+def test_a_silenced_suggestion_track_gives_no_credit_and_an_empty_mix_is_refused(project, me, tmp_path):
+    project.stems[0].solo = True  # the soloed drums silence the suggestion track
+    [result] = export_project(project, what="mix", format="wav16", out=tmp_path / "solo.wav", identity=me)
+    assert result.record["aiContent"] is False and result.record["credit"] == []
+    assert [s["name"] for s in result.record["stems"]] == ["drums"]
+    project.stems.clear()
+    project.tracks.clear()
+    project.suggestions.clear()
+    with pytest.raises(ProvenanceError, match="empty"):
+        export_project(project, what="mix", format="wav16", out=tmp_path / "empty.wav", identity=me)

@@ -147,6 +147,11 @@ def _decode_stems(project: Any, progress: Progress, cancel: CancelToken) -> dict
     return decoded
 
 
+def _heard(project: Any, track: dict[str, Any]) -> bool:
+    """A suggestion track is heard unless muted, or silenced by a soloed stem (mixdown's rule)."""
+    return not track.get("mute") and (not project.any_solo or bool(track.get("solo")))
+
+
 def _target(out: Path, name: str, ext: str, *, single: bool) -> Path:
     if single and out.suffix:
         return out
@@ -167,13 +172,13 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
     (HTML + CSV) is written beside each export that credits training works. A stem file that carries a
     record verified by `trust` (default: the artist's own key) passes its AI provenance on.
     """
-    from app.core.provenance.identity import TrustList
-
-    trust = trust if trust is not None else TrustList.of(identity.public)
     from app.core.audio.mix import TrackMix, render_offline
     from app.core.project.mixdown import mix_state_for
+    from app.core.provenance.identity import TrustList
     from app.core.provenance.record import StemUse
     from app.core.provenance.statement import write_statement
+
+    trust = trust if trust is not None else TrustList.of(identity.public)
 
     format = (format or "wav24").lower()
     if what not in WHATS:
@@ -213,8 +218,8 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
         extra, provs = [], []
         for i, track in enumerate(_ai_tracks(project)):
             entry, prov = _track_provenance(project, track)
-            if track.get("mute"):
-                continue
+            if not _heard(project, track):
+                continue  # silent in the mix: neither its sound nor its credit is in the file
             samples = _render_track(project, entry, f"track {i + 1}")
             extra.append(TrackMix(name=str(entry.get("name") or f"suggestion {prov['id']}"), samples=samples,
                                   gain_db=float(track.get("gain_db", 0.0)), pan=float(track.get("pan", 0.0)),
@@ -224,6 +229,8 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
         state = mix_state_for(project, decoded, extra)
         progress(0.5, "mixing")
         mixed = render_offline(state)
+        if mixed.shape[1] == 0:
+            raise ProvenanceError("the mix is empty", hint="add stems or a suggestion track first")
         used = [s for s in project.stems if s.id in decoded and project.audible(s)]
         stem_provs = {s.id: _stem_provenance(s, trust) for s in used}
         provs += [p for p in stem_provs.values() if p is not None]
@@ -285,7 +292,7 @@ def preview_fields(project: Any, *, what: str = "mix", suggestion_id: str | None
     stems = [s for s in project.stems if not s.missing]
     if what == "mix":
         uses = tuple(StemUse(s.name, s.content_sha256 or "(hashed at export)") for s in stems if project.audible(s))
-        provs = [p for (entry, p), t in zip(tracks, _ai_tracks(project), strict=True) if not t.get("mute")]
+        provs = [p for (entry, p), t in zip(tracks, _ai_tracks(project), strict=True) if _heard(project, t)]
         return [(project.name, _fields_for("mix", project.name, provs, uses, model_manifest))]
     out = [(s.name, RecordFields(kind="stem", title=s.name,
                                  stems=(StemUse(s.name, s.content_sha256 or "(hashed at export)"),)))
