@@ -98,7 +98,7 @@ class PlaybackController(QObject):
         else:
             t.clear_loop()
         region = None if project.loop is None else (project.loop.start, project.loop.end)
-        self.timeline.ruler.set_loop(region, project.loop_enabled)
+        self.timeline.set_loop(region, project.loop_enabled)
         self.bar.act_loop.setChecked(project.loop_enabled)
 
     def tick(self) -> None:

@@ -7,8 +7,8 @@ such a widget reads `timeline_view.time_scale` and repaints on `time_scale.chang
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPointF, Qt, Signal
-from PySide6.QtGui import QPainter, QPaintEvent, QPen, QWheelEvent
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QWheelEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -32,6 +32,7 @@ from app.ui.ruler import (
 __all__ = ["HEADER_WIDTH", "LaneRow", "PlayheadOverlay", "TimeScale", "TimelineView", "format_seconds"]
 
 HEADER_WIDTH = 232
+LOOP_BAND = QColor(255, 159, 28, 18)
 
 
 class PlayheadOverlay(QWidget):
@@ -41,6 +42,7 @@ class PlayheadOverlay(QWidget):
         super().__init__(parent)
         self.scale = scale
         self.position = 0.0
+        self.loop: tuple[float, float] | None = None
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground)
         scale.changed.connect(self.update)
@@ -55,11 +57,21 @@ class PlayheadOverlay(QWidget):
             self.update(int(old) - 2, 0, 5, self.height())
             self.update(int(new) - 2, 0, 5, self.height())
 
+    def set_loop(self, region: tuple[float, float] | None, enabled: bool) -> None:
+        self.loop = region if enabled else None
+        self.update()
+
     def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        if self.loop is not None:  # a faint band over the lanes, as in most DAWs
+            x0 = max(float(HEADER_WIDTH), self._x(self.loop[0]))
+            x1 = self._x(self.loop[1])
+            if x1 > x0:
+                p.fillRect(QRectF(x0, 0, x1 - x0, self.height()), LOOP_BAND)
         x = self._x(self.position)
         if x < HEADER_WIDTH:
+            p.end()
             return
-        p = QPainter(self)
         p.setPen(QPen(PLAYHEAD_COLOR, 1.5))
         p.drawLine(QPointF(x, 0), QPointF(x, self.height()))
         p.end()
@@ -175,6 +187,10 @@ class TimelineView(QWidget):
         # From our own width: the scroll area's viewport is resized only after its layout runs.
         bar = self.scroll.verticalScrollBar()
         return max(1, self.width() - HEADER_WIDTH - (bar.width() if bar.isVisible() else 0))
+
+    def set_loop(self, region: tuple[float, float] | None, enabled: bool) -> None:
+        self.ruler.set_loop(region, enabled)
+        self.playhead.set_loop(region, enabled)
 
     def set_position(self, seconds: float, *, follow: bool = False) -> None:
         self.ruler.set_position(seconds)
