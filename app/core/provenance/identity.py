@@ -107,7 +107,8 @@ def write_private_text(path: Path, text: str) -> None:
         os.chmod(folder, 0o700)
     fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".json", dir=folder)
     try:
-        os.fchmod(fd, 0o600)
+        if hasattr(os, "fchmod"):  # mkstemp already made it 0600 on POSIX; Windows has no fchmod (< 3.13)
+            os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
