@@ -8,6 +8,7 @@ import pytest
 
 from app.core.catalogue import Catalogue, ContributorShare
 from app.core.catalogue.ledger import GENESIS_HASH, entry_hash
+from app.core.errors import ConsentError
 from tests.helpers.catalogue_files import melody
 
 
@@ -62,6 +63,9 @@ def test_audit_catches_an_edited_row(filled):
         result = cat.audit()
         assert not result.ok and result.broken_entry_id == 7 and "changed" in result.reason
         assert cat.work_state(1).usable  # the edit "worked" — which is exactly what the audit exposes
+        with pytest.raises(ConsentError, match="fails its audit .*entry 7"):
+            cat.usable_works()  # fails closed: a forged grant never reaches a model
+        assert len(cat.usable_works(verify_ledger=False)) == 3
 
 
 def test_audit_catches_an_edited_note_in_the_middle(filled):

@@ -48,7 +48,7 @@ from app.core.catalogue.records import (
 )
 from app.core.catalogue.splits import default_artist, default_contributors, validate_contributors
 from app.core.catalogue.types import MELODY_MODEL_USE, ConsentEntryRef, ContributorShare, UsableWork
-from app.core.errors import CatalogueError
+from app.core.errors import CatalogueError, ConsentError
 from app.core.music import Melody
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress, scaled
 
@@ -173,12 +173,20 @@ class Catalogue:
         return {w: state_of(w, use, names.get(w, []), latest) for w in live}, latest
 
     # -- THE function -------------------------------------------------------------------------------------
-    def usable_works(self, use: str = MELODY_MODEL_USE) -> list[UsableWork]:
+    def usable_works(self, use: str = MELODY_MODEL_USE, *, verify_ledger: bool = True) -> list[UsableWork]:
         """Works whose every contributor has granted `use` and none revoked since, sorted by id.
 
         The only way a melody leaves the catalogue: training, evaluation and attribution call only this.
+        It fails closed: when the ledger's hash chain is broken (edited outside Accord) nothing is usable and
+        ConsentError says where, because a forged grant must never reach a model.
         """
         with self._snapshot():
+            if verify_ledger:
+                audit = self.audit()
+                if not audit.ok:
+                    raise ConsentError(f"the consent ledger fails its audit ({audit.reason}); no work can be "
+                                       "used until it is restored", path=self.path,
+                                       hint="restore the catalogue from a backup; see `accord catalogue audit`")
             contributors = self._contributors()
             states, latest = self._states(use, contributors)
             usable = {w for w, s in states.items() if s.usable}
