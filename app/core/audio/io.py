@@ -340,6 +340,8 @@ def encode_audio(path: str | Path, samples: np.ndarray, sample_rate: int, *, for
     except OSError as exc:
         raise WriteError(f"could not be written: {exc.strerror or exc}", path=path) from exc
     except _LIBRARY_ERRORS as exc:
+        if "System error" in str(exc):  # libsndfile's word for a failed write(): full disk, quota, I/O error
+            raise WriteError("could not be written: the disk may be full or not writable", path=path) from exc
         raise AudioFileError(f"could not be encoded: {_reason(exc).removeprefix('cannot be decoded: ')}",
                              path=path) from exc
 

@@ -108,6 +108,12 @@ def connect(path: Path) -> sqlite3.Connection:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+    except sqlite3.OperationalError as exc:
+        # I/O trouble (a full disk cannot grow the -shm file, a locked or failing disk) is not damage: never
+        # advise moving a good catalogue aside for it (found by tests/reliability disk-full checks).
+        conn.close()
+        raise _fail(path, f"cannot be read right now: {exc}", "the disk may be full or failing; nothing was "
+                    "changed") from exc
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise _fail(path, "is not an Accord catalogue (not an SQLite database file)",
