@@ -58,20 +58,33 @@ class ContextTrie:
     def sequence_entries(self, seq: Sequence[int]) -> dict[tuple[int, int], int]:
         """The (node, symbol) -> count table of one sequence, creating nodes as needed (counts untouched)."""
         local: dict[tuple[int, int], int] = {}
+        lget = local.get
         child = self.child
+        cget = child.get
         cap = self.cap
+        counts, parent, label, free = self.counts, self.parent, self.label, self.free
         for i, s in enumerate(seq):
-            node = 0
             key = (0, s)
-            local[key] = local.get(key, 0) + 1
+            local[key] = lget(key, 0) + 1
+            node = 0
             for n in range(1, min(i, cap) + 1):
                 past = seq[i - n]
-                nxt = child.get((node, past))
-                if nxt is None:
-                    nxt = self._new_node(node, past)
+                ck = (node, past)
+                nxt = cget(ck)
+                if nxt is None:  # a new context (inlined _new_node: this loop is training's hot path)
+                    if free:
+                        nxt = free.pop()
+                        parent[nxt] = node
+                        label[nxt] = past
+                    else:
+                        nxt = len(counts)
+                        counts.append({})
+                        parent.append(node)
+                        label.append(past)
+                    child[ck] = nxt
                 node = nxt
                 key = (node, s)
-                local[key] = local.get(key, 0) + 1
+                local[key] = lget(key, 0) + 1
         return local
 
     def add_entries(self, entries: Mapping[tuple[int, int], int]) -> None:

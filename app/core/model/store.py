@@ -40,13 +40,11 @@ class ViewpointStore:
         if work_id in self.work_keys:
             raise ValueError(f"work {work_id} is already in the model")
         entries = self.trie.add_sequence(codes)
-        n = len(entries)
-        keys = np.empty(n, dtype=np.int64)
-        counts = np.empty(n, dtype=np.int32)
-        sid = self._sid
-        for j, ((node, s), c) in enumerate(entries.items()):
-            keys[j] = (node << _NODE_SHIFT) | sid(s)
-            counts[j] = c
+        sid = self._sym_id
+        for code in set(codes) - sid.keys():
+            self._sid(code)
+        keys = np.array([(node << _NODE_SHIFT) | sid[s] for node, s in entries], dtype=np.int64)
+        counts = np.array(list(entries.values()), dtype=np.int32)
         order = np.argsort(keys)
         self.work_keys[work_id] = keys[order]
         self.work_counts[work_id] = counts[order]
