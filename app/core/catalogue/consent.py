@@ -13,11 +13,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from app.core.catalogue.records import PENDING, REVOKED, USABLE, WorkState
 
 
-def latest_words_query(use_placeholder: str = "?") -> str:
-    """SQL: each contributor's latest ledger entry per work for one use (one indexed GROUP BY)."""
+def latest_words_query(*, one_work: bool = False) -> str:
+    """SQL: each contributor's latest ledger entry per work for one use (one indexed GROUP BY).
+
+    Parameters: (use,) or, with one_work, (use, work_id).
+    """
+    where = "use = ? AND work_id = ?" if one_work else "use = ?"
     return ("SELECT l.work_id, l.contributor, l.action, l.id, l.recorded_at, l.entry_hash FROM consent_ledger l "
-            "JOIN (SELECT MAX(id) AS id FROM consent_ledger WHERE use = " + use_placeholder +
-            " GROUP BY work_id, contributor) m ON l.id = m.id")
+            f"JOIN (SELECT MAX(id) AS id FROM consent_ledger WHERE {where} GROUP BY work_id, contributor) m "
+            "ON l.id = m.id")
 
 
 def state_of(work_id: int, use: str, names: Sequence[str], latest: Mapping[tuple[int, str], tuple]) -> WorkState:

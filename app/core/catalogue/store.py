@@ -222,8 +222,10 @@ class Catalogue:
         if rows[0][0] is not None:
             return WorkState(int(work_id), use, REVOKED, removed=True)
         with self._snapshot():
-            states, _ = self._states(use)
-        return states[int(work_id)]
+            names = list(dict.fromkeys(r[0] for r in self._query(
+                "SELECT name FROM contributors WHERE work_id = ? ORDER BY id", (int(work_id),))))
+            latest = {(r[0], r[1]): r for r in self._query(latest_words_query(one_work=True), (use, int(work_id)))}
+        return state_of(int(work_id), use, names, latest)
 
     # -- reading ------------------------------------------------------------------------------------------
     def works(self, use: str = MELODY_MODEL_USE) -> list[WorkSummary]:
@@ -244,7 +246,8 @@ class Catalogue:
                 raise CatalogueError(f"work {work_id}: no such work in the catalogue",
                                      hint="see `accord catalogue list`")
             r = rows[0]
-            contributors = self._contributors(live_only=False).get(r[0], [])
+            contributors = [ContributorShare(*c) for c in self._query(
+                "SELECT name, role, split_bp FROM contributors WHERE work_id = ? ORDER BY id", (r[0],))]
             state = self.work_state(r[0], use)
             history = self.consent_history(r[0])
         summary = WorkSummary(r[0], r[1], r[2], r[3], r[4], r[5], tuple(contributors), state)
