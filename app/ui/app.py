@@ -169,4 +169,8 @@ def build_window(home, app):  # noqa: ANN001, ANN201 — AccordHome, QApplicatio
     except PlaybackError:
         pass  # the engine logged why; the status bar shows it
     runner = TaskRunner()
-    return MainWindow(home=home, engine=engine, runner=runner)
+    window = MainWindow(home=home, engine=engine, runner=runner)
+    from app.ui.panels import install_panels
+
+    install_panels(window, home, runner)
+    return window

@@ -1,0 +1,34 @@
+"""The feature panels are reachable from the studio window: catalogue dock, File → Export… / Verify…."""
+
+from __future__ import annotations
+
+from app.core.catalogue import Catalogue
+from app.ui.panels import install_panels, trained_work_ids
+from tests.gui.studio_fixtures import make_window
+
+
+def test_catalogue_dock_and_file_actions_are_installed(qtbot, tmp_path):
+    window = make_window(qtbot, tmp_path)
+    install_panels(window, window.home, window.runner)
+    assert window.catalogue_dock.widget() is window.catalogue_panel
+    view_titles = [a.text() for a in window.menu("View").actions()]
+    assert "Catalogue" in view_titles
+    file_titles = [a.text() for a in window.menu("File").actions()]
+    assert "Export…" in file_titles and "Verify…" in file_titles
+    window.verify_action.trigger()
+    assert window.verify_dialog.isVisible()
+    window.verify_dialog.close()
+    window.export_action.trigger()  # nothing to export yet: a status message, no dialog
+    assert "Nothing to export" in window.statusBar().currentMessage()
+    window.undo_stack.setClean()
+    window.close()
+
+
+def test_catalogue_panel_sees_the_homes_catalogue(qtbot, tmp_path):
+    window = make_window(qtbot, tmp_path)
+    Catalogue.open(window.home.catalogue_path).close()
+    install_panels(window, window.home, window.runner)
+    assert window.catalogue_panel.catalogue_path == window.home.catalogue_path
+    assert trained_work_ids(window.home) == set()  # no model yet
+    window.undo_stack.setClean()
+    window.close()
