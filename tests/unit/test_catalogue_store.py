@@ -179,3 +179,41 @@ def test_two_connections_see_each_others_commits(tmp_path):
         a.record_consent(w, "revoke")
         assert b.work_state(w).state == "revoked"
         assert a.audit().ok and a.audit().entries_checked == 2
+
+
+def test_consent_rule_matches_each_contributors_latest_word(tmp_path_factory):
+    """Any sequence of grants and revokes: usable iff everyone's latest word is grant; revoked if anyone's is
+    revoke; pending otherwise."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    names = ["Ann", "Bo", "Cy"]
+    events = st.lists(st.tuples(st.sampled_from(["grant", "revoke"]), st.sampled_from(names + [None])),
+                      max_size=6)
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(events)
+    def check(seq):
+        path = tmp_path_factory.mktemp("prop") / "cat.sqlite"
+        with Catalogue.open(path) as cat:
+            w = cat.add_work(melody([60, 62]), title="p", contributors=[
+                ContributorShare("Ann", "composer", 4000), ContributorShare("Bo", "lyricist", 3000),
+                ContributorShare("Cy", "producer", 3000)])
+            latest: dict[str, str] = {}
+            for action, who in seq:
+                cat.record_consent(w, action, contributor=who)
+                for n in ([who] if who else names):
+                    latest[n] = action
+            state = cat.work_state(w)
+            if any(latest.get(n) == "revoke" for n in names):
+                expected = "revoked"
+            elif all(latest.get(n) == "grant" for n in names):
+                expected = "usable"
+            else:
+                expected = "pending"
+            assert state.state == expected
+            assert state.revoked_by == tuple(n for n in names if latest.get(n) == "revoke")
+            assert (cat.usable_work_ids() == {w}) == (expected == "usable")
+            assert cat.audit().ok
+
+    check()
