@@ -6,6 +6,7 @@ the tonic far more reliably than the upper voices do.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,8 +69,11 @@ def chroma_features(y: np.ndarray, sample_rate: int) -> ChromaFeatures:
     if y.size < CQT_HOP * 4:
         empty = np.zeros((12, 0))
         return ChromaFeatures(empty, empty, np.zeros(0), sample_rate / CQT_HOP)
-    cqt = np.abs(librosa.cqt(y, sr=sample_rate, hop_length=CQT_HOP, fmin=fmin, n_bins=N_OCTAVES * BINS_PER_OCTAVE,
-                             bins_per_octave=BINS_PER_OCTAVE, tuning=0.0))
+    with warnings.catch_warnings():
+        # a few-second stem is shorter than the lowest octave's FFT after librosa's downsampling: harmless
+        warnings.filterwarnings("ignore", message="n_fft=.*is too large", category=UserWarning)
+        cqt = np.abs(librosa.cqt(y, sr=sample_rate, hop_length=CQT_HOP, fmin=fmin,
+                                 n_bins=N_OCTAVES * BINS_PER_OCTAVE, bins_per_octave=BINS_PER_OCTAVE, tuning=0.0))
     # log-ish compression so a loud pad does not drown the bass, as in common chroma variants (CLP)
     comp = np.log1p(100.0 * cqt / (cqt.max() + 1e-12))
     n_bass = (BASS_TOP_MIDI - FMIN_MIDI) * BINS_PER_OCTAVE // 12

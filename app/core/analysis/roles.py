@@ -71,7 +71,7 @@ def stem_features(y: np.ndarray, sample_rate: int) -> StemFeatures:
     low = float(power[freqs < 250.0].sum() / (power.sum() + 1e-12))
     env = frame_energy[loud]
     spiky = float(np.percentile(env, 95) / (np.median(env) + 1e-12))
-    chroma = librosa.feature.chroma_stft(S=power[:, loud], sr=sample_rate)
+    chroma = librosa.feature.chroma_stft(S=power[:, loud], sr=sample_rate, tuning=0.0)
     poly = float(np.mean((chroma > 0.5).sum(axis=0)))
     return StemFeatures(level, float(np.mean(flat)), float(np.median(cent)), low, spiky, poly)
 

@@ -26,6 +26,7 @@ from app.core.music import BeatGrid, TimeSignature
 log = logging.getLogger(__name__)
 
 HOP = 256
+MIN_ONSETS = 4
 MIN_BPM, MAX_BPM = 50.0, 200.0  # range of the felt beat
 TATUM_KEEP = 0.6  # a subdivision with at least this share of the level's mean strength is played
 BETWEEN_MAX = 0.3  # ...unless its in-between positions carry real beats (a backbeat)
@@ -232,6 +233,10 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
     if float(np.max(env, initial=0.0)) < 1e-3 or float(np.std(env)) < 1e-4:
         return TempoResult(None, 0.0, "no rhythmic onsets (silence or a steady sound)")
     peaky = _peaky(env)
+    peaks = librosa.util.peak_pick(env, pre_max=3, post_max=3, pre_avg=10, post_avg=10, delta=0.3 * float(np.max(env)),
+                                   wait=5)
+    if peaks.size < MIN_ONSETS:
+        return TempoResult(None, 0.0, f"too few onsets to find a beat ({peaks.size})")
     tempo0 = float(librosa.feature.tempo(onset_envelope=env, sr=feat.sample_rate, hop_length=HOP,
                                          start_bpm=120.0)[0])
     period, phase, score = _fit_pulse(peaky, 60.0 * fps / max(tempo0, 30.0))

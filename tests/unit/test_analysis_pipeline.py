@@ -1,0 +1,138 @@
+"""analyze_stems end to end: a synthetic song, its JSON round trip, roles, and every kind of bad input."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+
+from app.core.analysis import SongAnalysis, StemInput, analyze_stems
+from app.core.analysis.roles import guess_roles, role_from_name, stem_features
+from app.core.analysis.signal import ANALYSIS_RATE, mono_at
+from app.core.errors import AnalysisError
+from app.core.music import Key, TimeSignature
+from app.core.tasks import Cancelled, CancelToken
+from tests.helpers.songs import make_song
+
+
+def _stems(song, names=None, *, rename=None):
+    out = []
+    for n in names or song.stems:
+        a = song.stems[n]
+        out.append(StemInput((rename or {}).get(n, n), a, song.sample_rate, hashlib.sha256(a.tobytes()).hexdigest()))
+    return out
+
+
+@pytest.fixture(scope="module")
+def song():
+    return make_song(4, meter=TimeSignature(4, 4), tempo_bpm=110.0, key=Key(7, "major"), seconds=9.0)
+
+
+@pytest.fixture(scope="module")
+def analysis(song):
+    return analyze_stems(_stems(song))
+
+
+def test_the_song_is_heard(song, analysis):
+    assert analysis.tempo_determined and analysis.grid.tempo_bpm == pytest.approx(110.0, rel=0.02)
+    assert analysis.time_signature == TimeSignature(4, 4)
+    assert analysis.grid.offset_seconds == pytest.approx(song.offset_seconds, abs=0.05)
+    assert analysis.key == Key(7, "major") and analysis.key_confidence > 0
+    assert analysis.roles == {"drums": "drums", "bass": "bass", "harmony": "harmony", "lead": "lead"}
+    assert analysis.lead == "lead"
+    truth = song.chords
+    right = sum(analysis.chords.at(q + 0.5).root_pc == truth.at(q + 0.5).root_pc for q in range(16))
+    assert right >= 14
+    got = {(n.onset, n.pitch) for n in analysis.melody.notes}
+    want = {(n.onset, n.pitch) for n in song.melody.notes}
+    assert len(got & want) >= 0.85 * len(want)
+
+
+def test_json_round_trip(analysis):
+    again = SongAnalysis.from_json(analysis.to_json())
+    assert again == analysis
+    with pytest.raises(AnalysisError):
+        SongAnalysis.from_json({"version": 1, "grid": {"tempo_bpm": "fast"}})
+    with pytest.raises(AnalysisError):
+        SongAnalysis.from_json([1, 2])
+
+
+def test_roles_from_features_when_names_say_nothing(song):
+    names = {"drums": "a", "bass": "b", "harmony": "c", "lead": "d"}
+    feats = [stem_features(mono_at(song.stems[n], song.sample_rate), ANALYSIS_RATE) for n in names]
+    roles, sources = guess_roles(list(names.values()), feats)
+    assert roles == {"a": "drums", "b": "bass", "c": "harmony", "d": "lead"}
+    assert set(sources.values()) == {"features"}
+    roles, sources = guess_roles(list(names.values()), feats, {"c": "lead"})
+    assert roles["c"] == "lead" and sources["c"] == "user" and roles["d"] == "harmony"
+
+
+def test_role_names():
+    assert role_from_name("Kick In") == "drums" and role_from_name("Bass DI") == "bass"
+    assert role_from_name("Lead Vox") == "lead" and role_from_name("Rhodes") == "harmony"
+    assert role_from_name("take 3") is None
+
+
+def test_explicit_lead_and_progress_and_cancel(song):
+    seen = []
+    a = analyze_stems(_stems(song, ("drums", "harmony")), lead="harmony", progress=lambda f, t="": seen.append(f))
+    assert a.lead == "harmony" and a.roles["harmony"] == "lead"
+    assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen)
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        analyze_stems(_stems(song, ("drums",)), cancel=token)
+
+
+def test_unusable_input_is_a_clear_error(song):
+    with pytest.raises(AnalysisError, match="no stems"):
+        analyze_stems([])
+    with pytest.raises(AnalysisError, match="same name"):
+        analyze_stems(_stems(song, ("drums", "bass"), rename={"bass": "drums"}))
+    with pytest.raises(AnalysisError, match="no stem named"):
+        analyze_stems(_stems(song, ("drums",)), lead="vocals")
+    bad = StemInput("x", np.zeros((2, 100), np.int16), 44100, "0" * 64)
+    with pytest.raises(AnalysisError, match="float"):
+        analyze_stems([bad])
+
+
+def _one(name, samples, sr=22050):
+    return StemInput(name, samples.astype(np.float32), sr, hashlib.sha256(samples.tobytes()).hexdigest())
+
+
+def test_drums_only_says_no_key(song):
+    a = analyze_stems(_stems(song, ("drums",)))
+    assert a.key is None and any("could not determine the key" in n for n in a.notes)
+    assert a.tempo_determined and a.grid.tempo_bpm == pytest.approx(110.0, rel=0.02)
+    assert len(a.chords) == 0 and a.melody is None
+
+
+@pytest.mark.parametrize("case", ["silence", "click", "noise", "two_seconds"])
+def test_odd_audio_never_crashes(case):
+    rng = np.random.default_rng(5)
+    sr = 22050
+    y = {"silence": np.zeros((2, sr * 4)),
+         "click": np.pad(np.ones((2, 50)), ((0, 0), (sr, sr * 3))),
+         "noise": 0.2 * rng.standard_normal((2, sr * 4)),
+         "two_seconds": np.tile(0.3 * np.sin(2 * np.pi * 440 * np.arange(sr * 2) / sr), (2, 1))}[case]
+    a = analyze_stems([_one("thing", y)])
+    assert isinstance(a, SongAnalysis)
+    if case in ("silence", "click", "noise"):
+        assert a.key is None
+    if case in ("silence", "click"):
+        assert not a.tempo_determined and any("tempo" in n for n in a.notes)
+    SongAnalysis.from_json(a.to_json())
+
+
+def test_different_lengths_and_rates(song):
+    drums = song.stems["drums"]
+    import soxr
+
+    harmony48 = soxr.resample(song.stems["harmony"].T, song.sample_rate, 48000).T.astype(np.float32)
+    stems = [StemInput("drums", drums[:, : drums.shape[1] // 2], song.sample_rate, "a" * 64),
+             StemInput("keys", harmony48, 48000, "b" * 64)]
+    a = analyze_stems(stems)
+    assert any("sample rates" in n for n in a.notes) and any("lengths" in n for n in a.notes)
+    assert a.duration_seconds == pytest.approx(song.duration_seconds, abs=0.05)
+    assert a.key is not None

@@ -1,0 +1,58 @@
+"""Tempo, meter and downbeat on synthetic rhythms with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.core.analysis.chroma import chroma_features
+from app.core.analysis.signal import ANALYSIS_RATE, mix, mono_at
+from app.core.analysis.tempo import estimate_grid, onset_features, tap_tempo
+from app.core.music import TimeSignature
+from tests.helpers.songs import make_song
+
+
+def _grid_of(song):
+    """As the pipeline does it: onsets of the rhythm stems, harmonic change from the pitched ones."""
+    y = mix([mono_at(song.stems[n], song.sample_rate) for n in ("drums", "bass")])
+    h = mix([mono_at(song.stems[n], song.sample_rate) for n in ("bass", "harmony")])
+    c = chroma_features(h, ANALYSIS_RATE)
+    return estimate_grid(onset_features(y, ANALYSIS_RATE), chroma=c.chroma, chroma_fps=c.fps)
+
+
+@pytest.mark.parametrize("meter,tempo", [(TimeSignature(4, 4), 96.0), (TimeSignature(3, 4), 140.0),
+                                         (TimeSignature(6, 8), 120.0), (TimeSignature(4, 4), 172.0),
+                                         (TimeSignature(4, 4), 64.0)])
+def test_tempo_meter_and_downbeat_are_found(meter, tempo):
+    song = make_song(7, meter=meter, tempo_bpm=tempo, seconds=10.0)
+    result = _grid_of(song)
+    assert result.grid is not None, result.reason
+    assert result.grid.tempo_bpm == pytest.approx(tempo, rel=0.02)
+    assert result.grid.time_signature == meter
+    assert result.grid.offset_seconds == pytest.approx(song.offset_seconds, abs=0.05)
+    # beats are listed from bar 1 on, one per quarter (per dotted quarter in 6/8 counts as 2 beats: eighths
+    # are not listed), and downbeats are a subset of beats
+    assert result.grid.beat_times[0] == pytest.approx(result.grid.offset_seconds)
+    assert set(result.grid.downbeat_times) <= set(result.grid.beat_times)
+
+
+def test_silence_and_short_audio_say_why():
+    silent = estimate_grid(onset_features(np.zeros(ANALYSIS_RATE * 5, np.float32), ANALYSIS_RATE))
+    assert silent.grid is None and "onset" in silent.reason
+    short = estimate_grid(onset_features(np.random.default_rng(0).standard_normal(ANALYSIS_RATE).astype(np.float32),
+                                         ANALYSIS_RATE))
+    assert short.grid is None and "short" in short.reason
+
+
+def test_a_single_click_does_not_invent_a_tempo_or_crash():
+    y = np.zeros(ANALYSIS_RATE * 4, np.float32)
+    y[ANALYSIS_RATE: ANALYSIS_RATE + 200] = 1.0
+    result = estimate_grid(onset_features(y, ANALYSIS_RATE))
+    assert result.grid is None or result.confidence < 0.5
+
+
+def test_tap_tempo():
+    assert tap_tempo([0.0, 0.5, 1.0, 1.5]) == pytest.approx(120.0)
+    assert tap_tempo([0.0, 0.5, 1.0, 1.52, 2.0]) == pytest.approx(120.0, rel=0.01)  # median shrugs off a late tap
+    assert tap_tempo([1.0]) is None
+    assert tap_tempo([0.0, 0.01]) is None  # a double click is not a tempo
