@@ -1,0 +1,118 @@
+"""Edit the tempo and a chord through the analysis widgets, undo both (QUndoStack via app/ui/undo.py);
+run the Analyze button through a synchronous TaskRunner."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QUndoStack
+
+from app.core.analysis import StemInput
+from app.core.music import Chord, ChordTimeline, Key, TimeSignature
+from app.core.project.analysis_edits import stored_analysis
+from app.core.project.model import Project, StemRef
+from app.ui.analysis_panel import AnalysisPanel
+from app.ui.chord_lane import ChordLane
+from app.ui.workers import TaskRunner
+from tests.helpers.songs import make_song
+
+
+@pytest.fixture
+def project():
+    p = Project(stems=[StemRef(n, Path(f"/tmp/{n}.wav")) for n in ("drums", "bass", "harmony", "lead")])
+    p.tempo_bpm = 120.0
+    p.chords = ChordTimeline.from_symbols(["C", "Am", "F", "G"], quarters_each=4)
+    return p
+
+
+def test_edit_tempo_and_chord_then_undo_both(qtbot, project):
+    stack = QUndoStack()
+    panel = AnalysisPanel(project, stack, TaskRunner(synchronous=True))
+    lane = ChordLane(project, stack)
+    qtbot.addWidget(panel)
+    qtbot.addWidget(lane)
+    lane.resize(600, 34)
+    lane.show()
+
+    panel.bpm.setValue(93.5)
+    assert project.tempo_bpm == 93.5 and stack.count() == 1
+
+    # click the second chord (Am, quarters 4..8) and choose Dm7 in the popup
+    x = int(lane.x_of_quarter(6.0))
+    qtbot.mouseClick(lane, Qt.MouseButton.LeftButton, pos=QPoint(x, 15))
+    assert lane.editor.isVisible() and lane.editor.combo.currentText() == "Am"
+    lane.editor.combo.setCurrentText("Dm7")
+    lane.editor.ok.click()
+    assert project.chords.at(6.0) == Chord(2, "m7") and stack.count() == 2
+
+    stack.undo()
+    assert project.chords.at(6.0) == Chord(9, "min")
+    stack.undo()
+    assert project.tempo_bpm == 120.0 and panel.bpm.value() == 120.0
+    stack.redo()
+    assert project.tempo_bpm == 93.5
+
+
+def test_a_bad_chord_symbol_keeps_the_popup_open(qtbot, project):
+    stack = QUndoStack()
+    lane = ChordLane(project, stack)
+    qtbot.addWidget(lane)
+    lane.open_editor(0)
+    lane.editor.combo.setCurrentText("H#9")
+    lane.editor.commit()
+    assert lane.editor.error.text() and stack.count() == 0 and project.chords.at(0.0) == Chord(0)
+
+
+def test_tap_key_meter_nudge_and_role_are_undoable(qtbot, project):
+    stack = QUndoStack()
+    panel = AnalysisPanel(project, stack, TaskRunner(synchronous=True))
+    qtbot.addWidget(panel)
+    for t in (10.0, 10.5, 11.0, 11.5):
+        panel.tap(t)
+    assert project.tempo_bpm == pytest.approx(120.0) and stack.count() == 1  # one tap sequence = one step
+    panel.tap(20.0)  # after a pause: a new sequence
+    panel.tap(20.6)
+    assert project.tempo_bpm == pytest.approx(100.0) and stack.count() == 2
+    panel.key.setCurrentText("A minor")
+    panel.key.activated.emit(panel.key.currentIndex())
+    assert project.key == Key(9, "minor")
+    panel.meter.setCurrentText("6/8")
+    panel.meter.activated.emit(panel.meter.currentIndex())
+    assert project.time_signature == TimeSignature(6, 8)
+    panel.later.click()
+    assert project.downbeat_offset == pytest.approx(0.01)
+    panel.set_role(project.stems[3].id, "harmony")
+    assert project.stems[3].role == "harmony"
+    while stack.canUndo():
+        stack.undo()
+    assert (project.tempo_bpm, project.key, project.time_signature, project.downbeat_offset,
+            project.stems[3].role) == (120.0, None, TimeSignature(4, 4), 0.0, None)
+
+
+def test_analyze_button_applies_the_result_as_one_step(qtbot, project):
+    song = make_song(2, meter=TimeSignature(4, 4), tempo_bpm=104.0, key=Key(4, "minor"), seconds=6.0)
+    stems = [StemInput(n, a, song.sample_rate, hashlib.sha256(a.tobytes()).hexdigest()) for n, a in song.stems.items()]
+    stack = QUndoStack()
+    panel = AnalysisPanel(project, stack, TaskRunner(synchronous=True), stems_provider=lambda: stems)
+    qtbot.addWidget(panel)
+    assert panel.analyze_button.isEnabled()
+    panel.analyze_button.click()
+    assert stack.count() == 1 and stack.undoText() == "Apply analysis"
+    stored = stored_analysis(project)
+    assert stored is not None and stored.key is not None and project.key == stored.key
+    assert project.tempo_bpm == pytest.approx(104.0, rel=0.02) and len(project.chords) >= 4
+    assert panel.key_confidence.text().startswith("confidence")
+    assert panel.analyze_button.isEnabled() and not panel.progress.isVisible()
+    stack.undo()
+    assert project.tempo_bpm == 120.0 and project.key is None
+
+
+def test_failed_analysis_is_shown_not_raised(qtbot, project):
+    stack = QUndoStack()
+    panel = AnalysisPanel(project, stack, TaskRunner(synchronous=True), stems_provider=lambda: [])
+    qtbot.addWidget(panel)
+    panel.analyze()
+    assert "no stems" in panel.notes.text() and stack.count() == 0

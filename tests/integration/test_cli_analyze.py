@@ -1,0 +1,73 @@
+"""`accord analyze`: real files in, readable text or JSON out; bad input → one line on stderr, exit 2."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import soundfile as sf
+
+from app.cli.main import main
+from app.core.analysis import SongAnalysis
+from app.core.music import Key, TimeSignature
+from tests.helpers.songs import make_song
+
+
+@pytest.fixture(scope="module")
+def song_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("stems")
+    song = make_song(21, meter=TimeSignature(3, 4), tempo_bpm=132.0, key=Key(5, "minor"), seconds=8.0)
+    names = {"drums": "Drum Bus.wav", "bass": "bass.flac", "harmony": "keys.wav", "lead": "take1.wav"}
+    for stem, filename in names.items():
+        sf.write(folder / filename, song.stems[stem].T, song.sample_rate, subtype="FLOAT" if filename.endswith("wav")
+                 else "PCM_24")
+    return song, [str(folder / n) for n in names.values()]
+
+
+def test_json_output(song_files, capsys):
+    song, paths = song_files
+    assert main(["analyze", *paths, "--lead", "take1", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    analysis = SongAnalysis.from_json(data)
+    assert analysis.grid.tempo_bpm == pytest.approx(132.0, rel=0.02)
+    assert analysis.time_signature == TimeSignature(3, 4)
+    assert analysis.grid.offset_seconds == pytest.approx(song.offset_seconds, abs=0.05)
+    assert analysis.key == Key(5, "minor") and 0 < data["key_confidence"] <= 1
+    assert data["roles"] == {"Drum Bus": "drums", "bass": "bass", "keys": "harmony", "take1": "lead"}
+    assert data["lead"] == "take1" and len(data["melody"]["notes"]) >= 0.85 * len(song.melody)
+    assert [c["chord"] for c in data["chords"]][:2] == [str(song.chords.spans[0].chord), str(song.chords.spans[1].chord)]
+    assert {s["name"] for s in data["stems"]} == {"Drum Bus", "bass", "keys", "take1"}
+
+
+def test_text_output_and_role_override(song_files, capsys):
+    _song, paths = song_files
+    assert main(["analyze", *paths, "--role", "keys=lead"]) == 0
+    out = capsys.readouterr().out
+    assert "tempo: 13" in out and "meter: 3/4" in out and "key: F minor" in out
+    assert "keys=lead (user)" in out and "lead melody (keys)" in out and "bar   1:" in out
+
+
+def test_drums_only_says_no_key(song_files, capsys):
+    _song, paths = song_files
+    assert main(["analyze", paths[0]]) == 0
+    out = capsys.readouterr().out
+    assert "key: none" in out and "could not determine the key" in out
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--lead", "nope"], "not one of the stems"),
+    (["--role", "keys=kazoo"], "expected NAME=ROLE"),
+])
+def test_bad_options_exit_2(song_files, capsys, args, message):
+    _song, paths = song_files
+    assert main(["analyze", *paths, *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_unreadable_file_exit_2(tmp_path, capsys):
+    bad = tmp_path / "broken.wav"
+    bad.write_bytes(b"RIFF\x00\x00not audio")
+    assert main(["analyze", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "broken.wav" in err and len(err.strip().splitlines()) == 1
