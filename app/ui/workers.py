@@ -37,15 +37,31 @@ class TaskHandle(QObject):
         self.token.cancel()
 
 
+class _Ticket:
+    """What a worker holds instead of the handle itself, so that the handle (a QObject owned by the GUI
+    thread) is never destroyed on a worker thread: the worker drops its reference *before* it marks the
+    ticket released, and the runner forgets a handle only once its ticket is released."""
+
+    __slots__ = ("handle", "released")
+
+    def __init__(self, handle: TaskHandle) -> None:
+        self.handle: TaskHandle | None = handle
+        self.released = False
+
+
 class _Runnable(QRunnable):
-    def __init__(self, fn: Callable, handle: TaskHandle) -> None:
+    def __init__(self, fn: Callable, ticket: _Ticket) -> None:
         super().__init__()
         self.fn = fn
-        self.handle = handle
+        self.ticket = ticket
         self.setAutoDelete(True)
 
     def run(self) -> None:
-        _execute(self.fn, self.handle)
+        try:
+            _execute(self.fn, self.ticket.handle)
+        finally:
+            self.ticket.handle = None
+            self.ticket.released = True
 
 
 def _execute(fn: Callable, handle: TaskHandle) -> None:
@@ -73,7 +89,7 @@ class TaskRunner(QObject):
         super().__init__()
         self.synchronous = synchronous
         self.pool = pool or QThreadPool.globalInstance()
-        self._live: set[TaskHandle] = set()
+        self._live: dict[TaskHandle, _Ticket] = {}
 
     def start(self, name: str, fn: Callable, *, on_finished: Callable | None = None,
               on_failed: Callable | None = None, on_progress: Callable | None = None,
@@ -87,14 +103,21 @@ class TaskRunner(QObject):
             handle.progress.connect(on_progress)
         if on_cancelled:
             handle.cancelled.connect(on_cancelled)
-        self._live.add(handle)
-        for sig in (handle.finished, handle.failed, handle.cancelled):
-            sig.connect(lambda *_a, h=handle: self._live.discard(h))
+        self._prune()
         if self.synchronous:
             _execute(fn, handle)
-        else:
-            self.pool.start(_Runnable(fn, handle))
+            return handle
+        ticket = _Ticket(handle)
+        self._live[handle] = ticket
+        for sig in (handle.finished, handle.failed, handle.cancelled):
+            sig.connect(self._prune)  # runs on the GUI thread (queued)
+        self.pool.start(_Runnable(fn, ticket))
         return handle
+
+    def _prune(self, *_args: object) -> None:
+        """Forget handles whose worker has let go of them (their last reference dies on this thread)."""
+        for handle in [h for h, t in self._live.items() if t.released]:
+            del self._live[handle]
 
     def wait(self, msecs: int = 30000) -> bool:
         return self.pool.waitForDone(msecs) if not self.synchronous else True

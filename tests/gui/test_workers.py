@@ -1,0 +1,49 @@
+"""The task adapter: results, failures, cancellation and progress reach the GUI thread."""
+
+from __future__ import annotations
+
+import threading
+
+from app.core.errors import AccordError
+from app.ui.workers import TaskRunner
+
+
+def test_threaded_tasks_report_on_the_gui_thread_and_are_forgotten_afterwards(qtbot):
+    runner = TaskRunner()
+    seen: list[tuple[int, str]] = []
+    progress_threads: set[str] = set()
+
+    def job(i):
+        def run(progress, cancel):
+            progress(0.5, "half")
+            return i * i
+        return run
+
+    handles = [runner.start(f"t{i}", job(i), on_finished=lambda r: seen.append((r, threading.current_thread().name)),
+                            on_progress=lambda f, t: progress_threads.add(threading.current_thread().name))
+               for i in range(40)]
+    qtbot.waitUntil(lambda: len(seen) == 40, timeout=10000)
+    assert sorted(r for r, _ in seen) == [i * i for i in range(40)]
+    assert {name for _, name in seen} == {threading.main_thread().name}
+    assert progress_threads == {threading.main_thread().name}
+    assert all(h.done for h in handles)
+    runner.wait()
+    qtbot.waitUntil(lambda: (runner._prune() or True) and not runner._live, timeout=5000)
+
+
+def test_failure_and_cancel(qtbot):
+    runner = TaskRunner(synchronous=True)
+    failures, cancels = [], []
+
+    def bad(progress, cancel):
+        raise AccordError("no good", path="x.wav")
+
+    runner.start("bad", bad, on_failed=failures.append)
+    assert str(failures[0]) == "x.wav: no good"
+
+    def cancellable(progress, cancel):
+        cancel.cancel()
+        cancel.check()
+
+    runner.start("c", cancellable, on_cancelled=lambda: cancels.append(1))
+    assert cancels == [1]
