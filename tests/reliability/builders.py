@@ -20,8 +20,8 @@ def catalogue_with_works(path: Path, count: int = 3, *, grant: bool = True) -> l
     """Create (or extend) a catalogue with `count` works, each by one composer, consent granted."""
     with Catalogue.open(path) as cat:
         ids = []
+        start = len(cat.works())
         for i in range(count):
-            start = len(cat.works())
             wid = cat.add_work(melody_for(start + i), title=f"Work {start + i}", sha256=f"{start + i:064x}")
             if grant:
                 cat.record_consent(wid, "grant")
