@@ -17,7 +17,7 @@ from app.core.catalogue.store import Catalogue
 from app.core.catalogue.types import MELODY_MODEL_USE
 from app.core.errors import AccordError, ModelFileError
 from app.core.model.modelfile import load_model, save_model
-from app.core.model.training import train, update_model
+from app.core.model.training import forget, train, update_model
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,13 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     else:
         model = train(usable, progress=_progress)
         removed, added, action = [], sorted(w.id for w in usable), "trained"
+    # A revoke may have committed while we trained on the snapshot: forget what is no longer usable before
+    # saving, so the saved model never holds it (suggest also refuses stale models via load_model(usable_ids)).
+    with Catalogue.open(home.catalogue_path) as cat:
+        late = sorted(set(model.works) - cat.usable_work_ids(MELODY_MODEL_USE))
+    if late:
+        forget(model, late)
+        removed, added = sorted(set(removed) | set(late)), [w for w in added if w not in late]
     save_model(model, out)
     result = {"model": str(out), "action": action, "model_id": model.model_id, "version": model.version,
               "fingerprint": model.fingerprint, "works": [{"id": w.id, "title": w.title} for w in
