@@ -124,3 +124,24 @@ def test_revoke_while_a_training_process_runs(tmp_path):
     assert model is None or victim not in model.works
     if model is not None:
         assert model.fingerprint == expected
+
+
+def test_studio_training_rechecks_consent_before_saving(tmp_path, monkeypatch):
+    """The studio trains through app.core.project.demo_catalogue.train_current_model: same race, same rule."""
+    demo = pytest.importorskip("app.core.project.demo_catalogue")
+    home = AccordHome.resolve(tmp_path / "home")
+    ids = catalogue_with_works(home.catalogue_path, 4)
+    victim = ids[2]
+    real_train = demo.train
+
+    def train_then_revoke(*args, **kwargs):
+        model = real_train(*args, **kwargs)
+        with Catalogue.open(home.catalogue_path) as other:
+            other.record_consent(victim, "revoke")
+        return model
+
+    monkeypatch.setattr(demo, "train", train_then_revoke)
+    demo.train_current_model(home)
+    usable, expected = _fingerprint_without(home)
+    model = load_model(home.current_model_path, usable_ids=usable)
+    assert victim not in model.works and model.fingerprint == expected
