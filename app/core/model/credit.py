@@ -16,19 +16,38 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from app.core.music import Melody
 
 UNATTRIBUTED = 0
 
 
-@dataclass(frozen=True)
 class NoteCredit:
-    works: dict[int, float]
-    uniform: float
-    piece: float
+    """One note's shares: per work (kept as arrays; `works` builds the dict on first use), uniform, piece."""
+
+    __slots__ = ("_ids", "_shares", "_works", "uniform", "piece")
+
+    def __init__(self, works: dict[int, float] | None, uniform: float, piece: float, *,
+                 ids: np.ndarray | None = None, shares: np.ndarray | None = None) -> None:
+        self._works = works
+        self._ids, self._shares = ids, shares
+        self.uniform = uniform
+        self.piece = piece
+
+    @property
+    def works(self) -> dict[int, float]:
+        if self._works is None:
+            assert self._ids is not None and self._shares is not None
+            nz = np.flatnonzero(self._shares)
+            self._works = dict(zip(self._ids[nz].tolist(), self._shares[nz].tolist()))
+        return self._works
 
     def total(self) -> float:
-        return sum(self.works.values()) + self.uniform + self.piece
+        return math.fsum(self.works.values()) + self.uniform + self.piece
+
+    def __repr__(self) -> str:
+        return f"NoteCredit(works={self.works!r}, uniform={self.uniform!r}, piece={self.piece!r})"
 
 
 @dataclass(frozen=True)

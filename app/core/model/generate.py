@@ -150,27 +150,13 @@ class _Job:
             made.sort(key=lambda t: -t[0])
         return [s for _, s in made[:n]]
 
-    def _resolve(self, pending: list[list[tuple[float, float, list]]]) -> list[NoteCredit]:
-        """Per-work counts for every (viewpoint, context, symbol) used, in one batch per viewpoint."""
+    def _resolve(self, pending: list[list[tuple[float, float, np.ndarray | None]]]) -> list[NoteCredit]:
+        """Normalise each decomposition (rhythm, pitch) of each note and average them per note."""
         groups = [(i, g) for i, gs in enumerate(pending) for g in range(len(gs))]
-        row_of = {ig: r for r, ig in enumerate(groups)}
         wids = np.array(sorted(self.model.works), dtype=np.int64)
-        dense = np.zeros((len(groups), len(wids)))
-        per_store: dict[str, tuple[list[int], list[int], list[int], list[float]]] = {}
-        for i, gs in enumerate(pending):
-            for g, (_, _, queries) in enumerate(gs):
-                r = row_of[(i, g)]
-                for name, node, code, factor in queries:
-                    rows, nodes, codes, factors = per_store.setdefault(name, ([], [], [], []))
-                    rows.append(r)
-                    nodes.append(node)
-                    codes.append(code)
-                    factors.append(factor)
-        for name, (rows, nodes, codes, factors) in per_store.items():
-            qidx, works, counts = self.model.stores[name].work_counts_flat(nodes, codes)
-            if len(qidx):
-                np.add.at(dense, (np.asarray(rows)[qidx], np.searchsorted(wids, works)),
-                          np.asarray(factors)[qidx] * counts)
+        zero = np.zeros(len(wids))
+        dense = (np.stack([pending[i][g][2] if pending[i][g][2] is not None else zero for i, g in groups])
+                 if groups else np.zeros((0, len(wids))))
         us = np.array([u for gs in pending for (u, _, _) in gs])
         ps = np.array([p for gs in pending for (_, p, _) in gs])
         totals = us + ps + dense.sum(axis=1)
@@ -178,15 +164,13 @@ class _Job:
         note_of = np.array([i for i, _ in groups], dtype=np.int64)
         per_group = 1.0 / np.array([len(pending[i]) for i, _ in groups])
         scale = per_group / totals
-        notes_works = np.zeros((len(pending), len(wids)))
-        np.add.at(notes_works, note_of, dense * scale[:, None])
+        starts = np.flatnonzero(np.r_[True, note_of[1:] != note_of[:-1]]) if len(groups) else np.zeros(0, int)
+        notes_works = (np.add.reduceat(dense * scale[:, None], starts, axis=0) if len(groups)
+                       else np.zeros((0, len(wids))))
         notes_u = np.bincount(note_of, us * scale, minlength=len(pending))
         notes_p = np.bincount(note_of, ps * scale, minlength=len(pending))
-        out = []
-        for i in range(len(pending)):
-            nz = np.flatnonzero(notes_works[i])
-            out.append(NoteCredit(dict(zip(wids[nz].tolist(), notes_works[i, nz].tolist())), float(notes_u[i]),
-                                  float(notes_p[i])))
+        out = [NoteCredit(None, float(notes_u[i]), float(notes_p[i]), ids=wids, shares=notes_works[i])
+               for i in range(len(pending))]
         mean = notes_works.mean(axis=0) if len(pending) else np.zeros(len(wids))
         nz = np.flatnonzero(mean)
         self._mean_works = dict(zip(wids[nz].tolist(), mean[nz].tolist()))

@@ -101,16 +101,18 @@ class ContextTrie:
     def add_event(self, seq: Sequence[int], i: int) -> None:
         """Count event `i` of `seq` in all its contexts (the short-term model grows one event at a time)."""
         s = seq[i]
-        node = 0
-        d = self.counts[0]
+        counts = self.counts
+        d = counts[0]
         d[s] = d.get(s, 0) + 1
+        node = 0
+        cget = self.child.get
         for n in range(1, min(i, self.cap) + 1):
             past = seq[i - n]
-            nxt = self.child.get((node, past))
+            nxt = cget((node, past))
             if nxt is None:
                 nxt = self._new_node(node, past)
             node = nxt
-            d = self.counts[node]
+            d = counts[node]
             d[s] = d.get(s, 0) + 1
 
     def subtract_entries(self, entries: Mapping[tuple[int, int], int]) -> None:
@@ -190,7 +192,10 @@ def merged_chain(tries: Sequence[ContextTrie], hist: Sequence[int], walks: Seque
     counts add up), and each trie's nodes. Tables are not merged: estimation sums them per symbol."""
     if walks is None:
         walks = [t.walk(hist) for t in tries]
-    top = max((len(w) for w in walks), default=0)
+    if len(tries) == 1:
+        counts = tries[0].counts
+        return [(counts[node],) for node in walks[0]], list(walks)
+    top = max(len(w) for w in walks)
     chain = [tuple(t.counts[w[n]] for t, w in zip(tries, walks) if n < len(w)) for n in range(top)]
     return chain, list(walks)
 
@@ -251,23 +256,28 @@ class Estimate:
 def estimate(chain: Sequence[tuple[dict[int, int], ...]], selected: int, index: Mapping[int, int], size: int, *,
              escape: str = "c", exclusion: bool = True) -> Estimate:
     """IDyOM's interpolated PPM mixture over an alphabet given by `index` (symbol -> position)."""
-    q = np.zeros(size)
+    q = [0.0] * size  # a list: per-element updates on a numpy array cost ~10x more
     esc = 1.0
     excluded: set[int] | None = None
     coefs = [0.0] * (selected + 1)
     root_types = 0
     for n in range(selected, -1, -1):
         items = _restricted(chain[n], index)
+        ntypes = len(items)
         if escape == "x":
             types = 1 + sum(1 for _, _, c in items if c == 1)
         else:
-            types = len(items)
+            types = ntypes
         if n == 0:
-            root_types = len(items)
+            root_types = ntypes
+        state = 0
         if exclusion and excluded is not None:
-            state = sum(c for _, s, c in items if s not in excluded)
+            for _, s, c in items:
+                if s not in excluded:
+                    state += c
         else:
-            state = sum(c for _, _, c in items)
+            for _, _, c in items:
+                state += c
         denom = state + (1 if escape == "a" else types)
         weight = state / denom if denom else 0.0
         if state:
@@ -279,6 +289,6 @@ def estimate(chain: Sequence[tuple[dict[int, int], ...]], selected: int, index: 
         excluded = {s for _, s, _ in items}
     rest = size + 1 - (root_types if exclusion else 1)
     uniform = esc / rest if rest > 0 else 0.0
-    q += uniform
-    z = float(q.sum())
-    return Estimate(q, z, coefs, uniform)
+    qa = np.array(q) + uniform
+    z = float(qa.sum())
+    return Estimate(qa, z, coefs, uniform)

@@ -78,8 +78,8 @@ def relative_entropy(p: np.ndarray) -> np.ndarray:
     size = p.shape[-1]
     if size <= 1:
         return np.ones(p.shape[:-1])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        h = -np.sum(np.where(p > 0, p * np.log2(p), 0.0), axis=-1)
+    logs = np.log2(np.maximum(p, 1e-300))  # p = 0 contributes 0 * (large negative) = 0
+    h = -np.sum(p * logs, axis=-1)
     return np.maximum(h / np.log2(size), MIN_RELATIVE_ENTROPY)
 
 

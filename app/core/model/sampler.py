@@ -101,6 +101,7 @@ class Sampler:
         self.rng = rng
         self.cur = _Cursor(bar, tonic)
         self.stores = {t: model.target_stores(t, generation=True) for t in ("pitch", "dur")}
+        self.wids = np.array(sorted(model.works), dtype=np.int64)
         self.context = context
         self.reasons: Counter[str] = Counter()
         self._snapshot: tuple | None = None
@@ -114,7 +115,7 @@ class Sampler:
     # -- state ------------------------------------------------------------------------------------------
     def _reset(self) -> None:
         """Back to the context alone (copied from a snapshot: learning the prime once per sampler)."""
-        self.pending: list[list[tuple[float, float, list]]] = []
+        self.pending: list[list[tuple[float, float, np.ndarray | None]]] = []
         self.logp = 0.0
         snap = self._snapshot
         if snap is not None and snap[0] is self.context:
@@ -224,29 +225,46 @@ class Sampler:
                 self.model.cache[key] = ve
         return ve  # type: ignore[return-value]
 
-    def _credit(self, recipe, x: int, scale: float, extra_piece: float) -> tuple[float, float, list]:
-        """(uniform, piece, per-work queries) of alphabet position x, parts of the mixture scaled by `scale`
-        (plus `extra_piece` kept from the user's own note); per-work counts are resolved in one batch later."""
+    def _work_vector(self, name: str, ve: ViewpointEstimate, code: int) -> np.ndarray:
+        """sum_n a_n * count_{n,w}(code) per training work (model.work_ids order), memoised per estimate."""
+        key = ("credit", id(ve), code)
+        hit = self.model.cache.get(key)
+        if hit is not None and hit[0] is ve:
+            return hit[1]
+        wids = self.wids
+        vec = np.zeros(len(wids))
+        walk = ve.chain_nodes[0]
+        nodes = [walk[n] for n, a in enumerate(ve.est.coefs) if a != 0.0 and n < len(walk)]
+        coefs = [a for n, a in enumerate(ve.est.coefs) if a != 0.0 and n < len(walk)]
+        if nodes:
+            qidx, works, counts = self.model.stores[name].work_counts_flat(nodes, [code] * len(nodes))
+            if len(qidx):
+                vec += np.bincount(np.searchsorted(wids, works), np.asarray(coefs)[qidx] * counts,
+                                   minlength=len(wids))
+        if len(self.model.cache) < LTM_CACHE_LIMIT:
+            self.model.cache[key] = (ve, vec)  # keeps ve alive, so its id is not reused while cached
+        return vec
+
+    def _credit(self, recipe, x: int, scale: float, extra_piece: float) -> tuple[float, float, np.ndarray | None]:
+        """(uniform, piece, per-work vector) of alphabet position x, parts of the mixture scaled by `scale`
+        (plus `extra_piece` kept from the user's own note)."""
         uniform = piece = 0.0
-        queries = []
+        works: np.ndarray | None = None
         for kind, name, ve, weight in recipe:
             j = int(ve.inverse[x])
             code = int(ve.values[j])
             f = scale * weight * float(ve.share[x]) / ve.est.z
             uniform += f * ve.est.uniform
-            walks = ve.chain_nodes
-            stm = self.stm[name]
-            for n, a in enumerate(ve.est.coefs):
-                if a == 0.0:
-                    continue
-                if kind == "ltm":
-                    if n < len(walks[0]):
-                        queries.append((name, walks[0][n], code, f * a))
-                    if len(walks) > 1 and n < len(walks[1]):
-                        piece += f * a * stm.counts[walks[1][n]].get(code, 0)
-                elif n < len(walks[0]):
-                    piece += f * a * stm.counts[walks[0][n]].get(code, 0)
-        return uniform, piece + extra_piece, queries
+            if kind == "ltm":
+                vec = self._work_vector(name, ve, code)
+                works = f * vec if works is None else works + f * vec
+            else:
+                walk = ve.chain_nodes[0]
+                counts = self.stm[name].counts
+                for n, a in enumerate(ve.est.coefs):
+                    if a != 0.0 and n < len(walk):
+                        piece += f * a * counts[walk[n]].get(code, 0)
+        return uniform, piece + extra_piece, works
 
     def _sample(self, p: np.ndarray, allowed: np.ndarray, prefer: int | None) -> tuple[int, float, float]:
         """(position, weight of keeping the preferred note, model scale) — before temperature, the chosen
@@ -317,7 +335,7 @@ class Sampler:
             self.cur.dur.pop()
             self.cur.onset.pop()
         if fixed is not None:  # the user's own note: no model credit for its pitch
-            pitch_group: tuple = (0.0, 1.0, [])
+            pitch_group: tuple = (0.0, 1.0, None)
         else:
             pitch_group = self._credit(recipe, x, scale, keep)
             self.logp += float(np.log2(max(p[x], 1e-300)))

@@ -116,6 +116,13 @@ class Viewpoint:
             raise ValueError(f"not a viewpoint: {'*'.join(self.components)!r} (components: {', '.join(COMPONENTS)})")
         if len(set(self.components)) != len(self.components):
             raise ValueError(f"viewpoint {self.name!r} repeats a component")
+        if any(c in PITCH_COMPONENTS for c in self.components):
+            target = "pitch"
+        elif "dur" in self.components:
+            target = "dur"
+        else:
+            raise ValueError(f"viewpoint {self.name!r} predicts neither pitch nor duration")
+        object.__setattr__(self, "_target", target)  # read per event during generation: computed once
 
     @property
     def name(self) -> str:
@@ -127,11 +134,7 @@ class Viewpoint:
 
     @property
     def target(self) -> str:
-        if any(c in PITCH_COMPONENTS for c in self.components):
-            return "pitch"
-        if "dur" in self.components:
-            return "dur"
-        raise ValueError(f"viewpoint {self.name!r} predicts neither pitch nor duration")
+        return self._target  # type: ignore[attr-defined, no-any-return]
 
     def sequence(self, ev: Events) -> tuple[np.ndarray, np.ndarray]:
         """(codes, defined mask) over a whole melody."""
