@@ -135,6 +135,23 @@ class ContextTrie:
             if node and not counts[node]:
                 self._remove(node)
 
+    def subtract_unchecked(self, nodes: Sequence[int], symbols: Sequence[int], amounts: Sequence[int]) -> None:
+        """subtract_entries for entries this trie is known to hold (a work's own recorded counts)."""
+        counts = self.counts
+        emptied = []
+        for node, s, c in zip(nodes, symbols, amounts):
+            d = counts[node]
+            left = d[s] - c
+            if left:
+                d[s] = left
+            else:
+                del d[s]
+                if not d:
+                    emptied.append(node)
+        for node in emptied:
+            if node and not counts[node]:
+                self._remove(node)
+
     def _remove(self, node: int) -> None:
         del self.child[(self.parent[node], self.label[node])]
         self.parent[node] = -1

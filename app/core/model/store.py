@@ -51,12 +51,12 @@ class ViewpointStore:
         self._index = None
 
     def remove_work(self, work_id: int) -> None:
+        """Subtract exactly the counts this work added, and prune the contexts left empty."""
         keys = self.work_keys.pop(work_id)
         counts = self.work_counts.pop(work_id)
-        code = self._sym_code
-        entries = {(k >> _NODE_SHIFT, code[k & _SYM_MASK]): c
-                   for k, c in zip(keys.tolist(), counts.tolist())}
-        self.trie.subtract_entries(entries)
+        self.trie.subtract_unchecked((keys >> _NODE_SHIFT).tolist(), [self._sym_code[i] for i in
+                                                                        (keys & _SYM_MASK).tolist()],
+                                     counts.tolist())
         self._index = None
 
     # -- attribution -------------------------------------------------------------------------------------
