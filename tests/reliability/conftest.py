@@ -106,7 +106,17 @@ class Figures:
 
 @pytest.fixture(scope="session")
 def figures(request, tmp_path_factory) -> Figures:
+    import socket
+    import sys
+
     figs = request.config.stash.setdefault(FIGURES_KEY, Figures())
+
+    def count_sockets(event: str, args: tuple) -> None:
+        # pytest-socket refuses INET sockets before they exist; anything counted here really was created.
+        if event == "socket.__new__" and len(args) > 1 and args[1] in (socket.AF_INET, socket.AF_INET6):
+            figs.sockets_opened += 1
+
+    sys.addaudithook(count_sockets)  # audit hooks last for the process: it counts from here to the end
     yield figs
     path = tmp_path_factory.getbasetemp() / JSON_NAME
     path.write_text(json.dumps(figs.to_json(), indent=2) + "\n", encoding="utf-8")
