@@ -9,6 +9,7 @@ on it.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -40,6 +41,22 @@ class StemInput:
     sample_rate: int
     content_sha256: str
     role: str | None = None  # a user's override; None: guess
+
+
+class _LinkedCancel(CancelToken):
+    """Cancelled when either its parent or itself is cancelled (stops the melody worker on failure)."""
+
+    def __init__(self, parent: CancelToken) -> None:
+        super().__init__()
+        self.parent = parent
+
+    @property
+    def cancelled(self) -> bool:
+        return self.parent.cancelled or super().cancelled
+
+    def check(self) -> None:
+        self.parent.check()
+        super().check()
 
 
 def _check(stems: Sequence[StemInput]) -> None:
@@ -80,6 +97,51 @@ def _lead_notes(stem: StemInput, cancel: CancelToken, cache: AnalysisCache | Non
     if cache is not None:
         cache.put("lead-notes", key, {"notes": [[n.onset, n.duration, n.pitch] for n in notes]})
     return notes
+
+
+def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, np.ndarray], duration: float,
+                      notes: list[str], progress: Progress, cancel: CancelToken):
+    """Beat grid from the rhythm stems, then key, key sections and chords from the harmonic ones."""
+    progress(0.2, "finding the beat")
+    rhythm_names = [n for n in names if roles[n] in ("drums", "bass")] if any(roles[n] == "drums" for n in names) \
+        else names
+    harmonic_names = [n for n in names if roles[n] in ("bass", "harmony", "lead", "other")]
+    rhythm = mix([mono[n] for n in rhythm_names])
+    harmonic = mix([mono[n] for n in harmonic_names])
+    harmonic_present = bool(harmonic_names) and not is_silent(harmonic)
+    chroma = chroma_features(harmonic, ANALYSIS_RATE) if harmonic_present else None
+    cancel.check()
+    progress(0.35, "finding the beat")
+    tempo = estimate_grid(onset_features(rhythm if not is_silent(rhythm) else mix(list(mono.values())), ANALYSIS_RATE),
+                          chroma=None if chroma is None else chroma.chroma, chroma_fps=0.0 if chroma is None else chroma.fps)
+    grid = tempo.grid
+    if grid is None:
+        grid = BeatGrid(120.0)
+        notes.append(f"could not determine the tempo: {tempo.reason}; using 120 BPM 4/4 (set it by hand)")
+    cancel.check()
+
+    progress(0.45, "finding the key and chords")
+    key_est = key_mod.KeyEstimate(None, 0.0, "no harmonic content (drums only or silence)")
+    sections: tuple[key_mod.KeySection, ...] = ()
+    timeline = ChordTimeline()
+    if chroma is not None and chroma.frames:
+        key_est = key_mod.estimate_key(chroma.chroma, chroma.bass, weights=chroma.energy)
+        times, quarters = chords_mod.beat_boundaries(grid, duration)
+        bc, bb, be = chroma.beat_sync(times)
+        if bc.shape[0]:
+            timeline = chords_mod.estimate_chords(bc, bb, be, quarters, grid).timeline
+        if key_est.key is not None and bc.shape[0]:
+            bars = chords_mod.bar_chords(timeline, grid.time_signature.bar_quarters)
+            key_est = key_mod.refine_with_chords(key_est, bars)
+            step = quarters[1] - quarters[0] if quarters.size > 1 else 1.0
+            per_bar = int(round(grid.time_signature.bar_quarters / step))
+            sections = tuple(key_mod.key_sections(bc, bb, be, beats_per_bar=per_bar, quarters_per_beat=step,
+                                                  global_key=key_est.key))
+    if key_est.key is None:
+        notes.append(f"could not determine the key: {key_est.reason}")
+    cancel.check()
+
+    return grid, tempo, key_est, sections, timeline
 
 
 def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache: AnalysisCache | None = None,
@@ -133,58 +195,30 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
         roles[lead], sources[lead] = "lead", "user"
     cancel.check()
 
-    progress(0.2, "finding the beat")
-    rhythm_names = [n for n in names if roles[n] in ("drums", "bass")] if any(roles[n] == "drums" for n in names) \
-        else names
-    harmonic_names = [n for n in names if roles[n] in ("bass", "harmony", "lead", "other")]
-    rhythm = mix([mono[n] for n in rhythm_names])
-    harmonic = mix([mono[n] for n in harmonic_names])
-    harmonic_present = bool(harmonic_names) and not is_silent(harmonic)
-    chroma = chroma_features(harmonic, ANALYSIS_RATE) if harmonic_present else None
-    cancel.check()
-    progress(0.35, "finding the beat")
-    tempo = estimate_grid(onset_features(rhythm if not is_silent(rhythm) else mix(list(mono.values())), ANALYSIS_RATE),
-                          chroma=None if chroma is None else chroma.chroma, chroma_fps=0.0 if chroma is None else chroma.fps)
-    grid = tempo.grid
-    if grid is None:
-        grid = BeatGrid(120.0)
-        notes.append(f"could not determine the tempo: {tempo.reason}; using 120 BPM 4/4 (set it by hand)")
-    cancel.check()
-
-    progress(0.45, "finding the key and chords")
-    key_est = key_mod.KeyEstimate(None, 0.0, "no harmonic content (drums only or silence)")
-    sections: tuple[key_mod.KeySection, ...] = ()
-    timeline = ChordTimeline()
-    if chroma is not None and chroma.frames:
-        key_est = key_mod.estimate_key(chroma.chroma, chroma.bass, weights=chroma.energy)
-        times, quarters = chords_mod.beat_boundaries(grid, duration)
-        bc, bb, be = chroma.beat_sync(times)
-        if bc.shape[0]:
-            timeline = chords_mod.estimate_chords(bc, bb, be, quarters, grid).timeline
-        if key_est.key is not None and bc.shape[0]:
-            bars = chords_mod.bar_chords(timeline, grid.time_signature.bar_quarters)
-            key_est = key_mod.refine_with_chords(key_est, bars)
-            step = quarters[1] - quarters[0] if quarters.size > 1 else 1.0
-            per_bar = int(round(grid.time_signature.bar_quarters / step))
-            sections = tuple(key_mod.key_sections(bc, bb, be, beats_per_bar=per_bar, quarters_per_beat=step,
-                                                  global_key=key_est.key))
-    if key_est.key is None:
-        notes.append(f"could not determine the key: {key_est.reason}")
-    cancel.check()
-
-    progress(0.6, "following the lead melody")
     lead_name = lead or next((n for n in names if roles[n] == "lead"), None)
-    melody = None
-    melody_seconds: tuple[tuple[float, float, float], ...] = ()
-    if lead_name is None:
-        notes.append("no lead stem: choose one to extract its melody")
-    else:
-        stem = next(s for s in stems if s.name == lead_name)
-        sec_notes = _lead_notes(stem, cancel, cache)
-        melody = melody_mod.quantise(sec_notes, grid, key=key_est.key)
-        melody_seconds = tuple((n.onset, n.duration, n.pitch) for n in sec_notes)
-        if not sec_notes:
-            notes.append(f"no melody found in {lead_name!r} (silent or unpitched)")
+    # pYIN (the slowest step) runs on a second thread while the beat, key and chords are found here:
+    # numpy/scipy release the GIL for most of either side, so on 2 cores this saves most of its cost.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="accord-melody") as pool:
+        lead_stem = next((s for s in stems if s.name == lead_name), None)
+        worker_cancel = _LinkedCancel(cancel)
+        lead_future = None if lead_stem is None else pool.submit(_lead_notes, lead_stem, worker_cancel, cache)
+        try:
+            grid, tempo, key_est, sections, timeline = _harmony_and_beat(
+                names, roles, mono, duration, notes, progress, cancel)
+        except BaseException:
+            worker_cancel.cancel()  # don't leave pYIN running for a result nobody will read
+            raise
+        progress(0.6, "following the lead melody")
+        melody = None
+        melody_seconds: tuple[tuple[float, float, float], ...] = ()
+        if lead_future is None:
+            notes.append("no lead stem: choose one to extract its melody")
+        else:
+            sec_notes = lead_future.result()
+            melody = melody_mod.quantise(sec_notes, grid, key=key_est.key)
+            melody_seconds = tuple((n.onset, n.duration, n.pitch) for n in sec_notes)
+            if not sec_notes:
+                notes.append(f"no melody found in {lead_name!r} (silent or unpitched)")
     progress(1.0, "done")
     result = SongAnalysis(
         grid=grid, tempo_determined=tempo.grid is not None, tempo_confidence=round(tempo.confidence, 3),
