@@ -80,9 +80,15 @@ def install_export_and_verify(window, home: AccordHome, runner) -> None:  # noqa
     window.open_verify = open_verify
 
 
+def install_suggestions(window, home: AccordHome, runner) -> None:  # noqa: ANN001
+    from app.ui.suggest_panel import install_cocreate  # the Suggestions dock and the piano-roll lane
+
+    install_cocreate(window)
+
+
 def install_panels(window, home: AccordHome, runner) -> None:  # noqa: ANN001
     """Every optional panel; one failing to build is logged and the studio still opens."""
-    for install in (install_catalogue, install_export_and_verify):
+    for install in (install_catalogue, install_export_and_verify, install_suggestions):
         try:
             install(window, home, runner)
         except Exception:  # noqa: BLE001 — a broken panel must not keep the studio from starting

@@ -1,0 +1,140 @@
+"""Drag a suggestion or a kept track out of the studio: a MIDI file (or, with Alt/Shift, its audio).
+
+The file is written into a folder under Accord's home (`cache/drag-out/<id>/`), because a drop target
+(desktop, file manager, DAW) copies or references a real file. The MIDI starts at the bar where the
+suggestion's range starts, at the song's tempo and meter, so it lands in time when dropped at that bar.
+With a signing identity the file carries the signed provenance record (sign_and_write_midi /
+sign_and_write_audio); without one it is written plainly (a drag never creates keys behind the artist's back).
+The QMimeData has `text/uri-list` and, for MIDI, the file's bytes as `audio/midi`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, Qt, QUrl
+
+from app.core.errors import AccordError
+from app.core.home import AccordHome
+from app.core.midifile import MidiPart, write_midi
+from app.core.music import Melody
+from app.core.project.cocreate import song_context
+from app.core.project.model import Project
+from app.core.project.suggestion_edits import melody_of
+from app.core.provenance.identity import load_identity
+
+log = logging.getLogger(__name__)
+
+MIDI_MIME = "audio/midi"
+WAV_MIME = "audio/wav"
+AUDIO_MODIFIERS = Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.ShiftModifier
+
+
+def wants_audio(modifiers: Qt.KeyboardModifier) -> bool:
+    return bool(modifiers & AUDIO_MODIFIERS)
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9 _.-]+", "_", text).strip(" ._") or "suggestion"
+
+
+def clip_melody(project: Project, entry: dict) -> tuple[Melody, float]:
+    """The melody shifted so that its range's first bar is quarter 0, and that shift (quarters)."""
+    ctx = song_context(project)
+    melody = melody_of(entry)
+    bq = ctx.bar_quarters
+    request = entry.get("request") or {}
+    if "start_bar" in request and not request.get("whole_lead"):
+        start = float(request["start_bar"]) * bq
+    else:
+        start = math.floor((melody.notes[0].onset if melody.notes else 0.0) / bq + 1e-9) * bq
+    start = min(start, min((n.onset for n in melody.notes), default=start))
+    start = math.floor(start / bq + 1e-9) * bq
+    return replace(melody.shifted(-start), time_signature=ctx.time_signature, tempo_bpm=ctx.grid.tempo_bpm), start
+
+
+def _fields(entry: dict, title: str, kind: str):  # noqa: ANN202 — RecordFields
+    from app.core.provenance.adapters import suggestion_record_fields
+
+    return suggestion_record_fields(entry, None, title=title, kind=kind)
+
+
+def write_drag_midi(project: Project, entry: dict, home: AccordHome) -> Path:
+    """Write the entry's MIDI file for a drag; signed when an identity exists."""
+    melody, _ = clip_melody(project, entry)
+    name = _safe(f"{project.name} - {entry.get('name') or 'suggestion'}")
+    path = home.cache_dir / "drag-out" / _safe(str(entry.get("id")))[:40] / f"{name}.mid"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    parts = [MidiPart(str(entry.get("name") or "Accord suggestion"), melody)]
+    tempo = float(melody.tempo_bpm or 120.0)
+    meta = [f"accord suggestion {entry.get('suggestion_id') or entry.get('id')}"]
+    if load_identity(home.keys_dir) is not None:
+        try:
+            from app.core.project.export import sign_and_write_midi
+
+            return sign_and_write_midi(path, parts, _fields(entry, name, "suggestion"), home=home, tempo=tempo,
+                                       time_signature=melody.time_signature, meta_text=meta).path
+        except AccordError as exc:
+            log.warning("the dragged MIDI is not signed: %s", exc)
+    return write_midi(path, parts, tempo_bpm=tempo, time_signature=melody.time_signature, meta_text=meta)
+
+
+def write_drag_audio(project: Project, entry: dict, home: AccordHome, *, sample_rate: int = 48000) -> Path:
+    """Render the entry (its render settings, built-in synth by default) to a WAV for a drag."""
+    import soundfile as sf
+
+    from app.core.audio.synth import RenderSettings, render_suggestion
+    from app.core.fsutil import atomic_path
+    from app.core.music import BeatGrid
+
+    melody, _ = clip_melody(project, entry)
+    ctx = song_context(project)
+    grid = BeatGrid(tempo_bpm=ctx.grid.tempo_bpm, time_signature=ctx.time_signature)
+    settings = RenderSettings.from_json(entry["render"]) if entry.get("render") else RenderSettings()
+    samples = render_suggestion(melody, grid, settings, sample_rate=sample_rate)
+    name = _safe(f"{project.name} - {entry.get('name') or 'suggestion'}")
+    path = home.cache_dir / "drag-out" / _safe(str(entry.get("id")))[:40] / f"{name}.wav"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if load_identity(home.keys_dir) is not None:
+        try:
+            from app.core.project.export import sign_and_write_audio
+
+            return sign_and_write_audio(path, samples, sample_rate, _fields(entry, name, "suggestion"), home=home,
+                                        format="wav24").path
+        except AccordError as exc:
+            log.warning("the dragged audio is not signed: %s", exc)
+    with atomic_path(path) as tmp:
+        sf.write(str(tmp), samples.T, sample_rate, subtype="PCM_24", format="WAV")
+    return path
+
+
+def with_provenance(project: Project, entry: dict) -> dict:
+    """A kept track carries its suggestion's provenance (model, credit, works) under its own melody/edits."""
+    sid = entry.get("suggestion_id")
+    if sid is None:
+        return entry
+    source = next((s for s in project.suggestions if str(s.get("id")) == str(sid)), None)
+    if source is None:
+        return entry
+    merged = {**source, **{k: v for k, v in entry.items() if k != "id"}}
+    merged["id"] = source.get("id")
+    return merged
+
+
+def drag_mime(project: Project, entry: dict, home: AccordHome, *, audio: bool = False,
+              sample_rate: int = 48000) -> QMimeData:
+    """The QMimeData for dragging `entry` (a suggestion or a kept track) out of the studio."""
+    entry = with_provenance(project, entry)
+    mime = QMimeData()
+    if audio:
+        path = write_drag_audio(project, entry, home, sample_rate=sample_rate)
+        mime.setUrls([QUrl.fromLocalFile(str(path))])
+        return mime
+    path = write_drag_midi(project, entry, home)
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    mime.setData(MIDI_MIME, path.read_bytes())
+    return mime

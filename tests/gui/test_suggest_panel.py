@@ -1,0 +1,123 @@
+"""The Suggestions panel in the studio: results become cards, keep/discard/undo, first run, reopening."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QDockWidget
+
+from app.core.project.store import save_project
+from app.core.project.suggestion_edits import kept_tracks, visible_suggestions
+from app.ui.suggest_panel import install_cocreate
+from tests.gui.studio_fixtures import make_window
+from tests.gui.suggest_fixtures import cocreate, run_suggest, studio_with_panel, trained_home_template  # noqa: F401
+
+
+def test_results_become_cards_one_undo_step_and_the_first_is_auditioned(cocreate):  # noqa: F811
+    window, panel = cocreate
+    ids = run_suggest(panel, start_bar=1, bars=2, count=3, seed=5)
+    assert len(ids) == 3 and set(panel.cards) == set(ids)
+    for sid in ids:
+        card = panel.cards[sid]
+        entry = next(s for s in window.project.suggestions if s["id"] == sid)
+        assert card.roll.melody.notes and len(card.roll.melody.notes) == len(entry["notes"]["notes"])
+        assert card.credit_bar.shares and "Longest run" in card.copied.text() or "Copies nothing" in card.copied.text()
+        assert card.credit.text().startswith("From:")
+    assert panel.audition.active == ids[0] and panel.cards[ids[0]].buttons["audition"].isChecked()
+    assert panel.audition.wait(10)
+    panel.audition.refresh()
+    names = {t.name for t in window.engine.mix.tracks}
+    assert {f"suggestion:{sid}" for sid in ids} <= names
+    assert window.engine.mix.audible.count(f"suggestion:{ids[0]}") == 1
+    assert window.project.loop is not None and window.project.loop_enabled  # the range loops
+    window.undo_stack.undo()  # the whole run is one step
+    assert window.project.suggestions == [] and panel.cards == {}
+    window.undo_stack.undo()  # then the loop it set
+
+
+def test_keep_discard_and_undo(cocreate):  # noqa: F811
+    window, panel = cocreate
+    a, b = run_suggest(panel, start_bar=0, bars=1, count=2, seed=9)
+    panel.card_action("keep", a)
+    assert [t["suggestion_id"] for t in kept_tracks(window.project)] == [a]
+    assert panel.cards[a].badge.text() == "KEPT" and not panel.cards[a].buttons["keep"].isEnabled()
+    assert list(panel.track_rows) == [kept_tracks(window.project)[0]["id"]]
+    assert panel.lane.row is not None and panel.lane.target.where == "tracks"
+    panel.card_action("discard", b)
+    assert [s["id"] for s in visible_suggestions(window.project)] == [a] and b not in panel.cards
+    window.undo_stack.undo()
+    assert b in panel.cards
+    window.undo_stack.undo()
+    assert kept_tracks(window.project) == [] and panel.track_rows == {}
+    assert panel.cards[a].badge.text() == ""
+    window.undo_stack.redo()
+    assert len(kept_tracks(window.project)) == 1
+    tid = kept_tracks(window.project)[0]["id"]
+    panel.track_action("mute", tid)
+    assert kept_tracks(window.project)[0]["mute"] is True
+    panel.track_action("remove", tid)
+    assert kept_tracks(window.project) == []
+
+
+def test_regenerate_like_this_and_vary_this(cocreate):  # noqa: F811
+    window, panel = cocreate
+    (a,) = run_suggest(panel, start_bar=0, bars=2, count=1, seed=3)
+    panel.card_action("regenerate", a)
+    again = [s for s in window.project.suggestions if s["id"] != a]
+    assert len(again) == 1 and again[0]["request"]["start_bar"] == 0 and again[0]["request"]["bars"] == 2
+    panel.controls.count.setValue(2)
+    panel.card_action("vary", a)
+    varied = [s for s in window.project.suggestions if s["mode"].startswith("vary")]
+    assert len(varied) == 2 and all(v["request"]["source"] for v in varied)
+
+
+def test_first_run_guides_then_demo_catalogue_gives_a_suggestion(qtbot, tmp_path):
+    window, panel = studio_with_panel(qtbot, tmp_path, None)
+    try:
+        assert not panel.firstrun.isHidden() and panel.state.step == "import"
+        assert not panel.suggest_button.isEnabled() and panel.suggest() is None
+        assert not panel.firstrun.demo_button.isHidden() and not panel.firstrun.train_button.isEnabled()
+        dock = panel.open_catalogue()
+        assert isinstance(dock, QDockWidget) and dock.isVisible()
+        panel.firstrun.demo_button.click()  # synchronous runner: catalogue filled and model trained
+        assert panel.state.ready and panel.firstrun.isHidden() and panel.suggest_button.isEnabled()
+        assert "Demo catalogue ready" in panel.status.text()
+        assert len(run_suggest(panel, start_bar=0, bars=1, count=1, seed=1)) == 1
+    finally:
+        window.undo_stack.setClean()
+        window.close()
+
+
+def test_opening_the_demo_into_an_empty_home_sets_up_the_demo_catalogue(qtbot, tmp_path):
+    from app.core.project.demo import ensure_demo_project
+
+    window = make_window(qtbot, tmp_path)
+    panel = install_cocreate(window)
+    try:
+        window.documents.open_project(ensure_demo_project(window.home), ask=False)
+        assert panel.state.ready and panel.state.works > 0
+        ids = run_suggest(panel, count=2, seed=4)  # continues after the demo's lead by default
+        assert len(ids) == 2
+        first = next(s for s in window.project.suggestions if s["id"] == ids[0])
+        assert first["request"]["start_bar"] == 8 and first["notes"]["notes"][0][1] >= 32.0
+    finally:
+        window.undo_stack.setClean()
+        window.close()
+
+
+def test_reopening_a_saved_project_shows_its_suggestions_and_kept_tracks(cocreate, tmp_path):  # noqa: F811
+    window, panel = cocreate
+    a, b, c = run_suggest(panel, start_bar=0, bars=1, count=3, seed=21)
+    panel.card_action("keep", a)
+    panel.card_action("discard", c)
+    panel.lane.roll.delete_note(0)
+    path = save_project(window.project, tmp_path / "song.accord")
+    window.documents.open_project(Path(path), ask=False)
+    assert set(panel.cards) == {a, b}
+    assert len(panel.track_rows) == 1
+    track = kept_tracks(window.project)[0]
+    assert track["suggestion_id"] == a and track["human_edited"] is True
+    assert next(s for s in window.project.suggestions if s["id"] == c)["status"] == "discarded"
+    assert panel.audition.wait(10)
+    panel.audition.refresh()
+    assert f"suggestion:track:{track['id']}" in window.engine.mix.audible
