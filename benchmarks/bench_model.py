@@ -17,8 +17,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.core.model import (Constraints, ModelSettings, as_usable_works, continue_phrase, forget,  # noqa: E402
-                            idyom_benchmark_set, train)
+from app.core.model import (  # noqa: E402
+    Constraints,
+    ModelSettings,
+    as_usable_works,
+    continue_phrase,
+    forget,
+    idyom_benchmark_set,
+    train,
+)
 from app.core.model.evaluate import bits_per_event, cross_validate  # noqa: E402
 from app.core.model.predict import PredictionSettings  # noqa: E402
 from app.core.model.settings import DEFAULT_DUR_VIEWPOINTS, SELECTED_PITCH_VIEWPOINTS  # noqa: E402
@@ -159,7 +166,7 @@ def generation(model, works, quick: bool) -> list[dict]:
                     ok &= n.pitch % 12 in c.chords.at(n.onset).pitch_classes
             notes = s.notes.notes
             ok &= abs(notes[0].onset - 8.0) < 1e-9 and abs(notes[-1].end - c.end) < 1e-9
-            ok &= all(abs(a.end - b.onset) < 1e-9 for a, b in zip(notes, notes[1:]))
+            ok &= all(abs(a.end - b.onset) < 1e-9 for a, b in zip(notes, notes[1:], strict=False))
             for b in range(8):
                 k = sum(1 for n in notes if 8.0 + 4 * b <= n.onset < 12.0 + 4 * b)
                 ok &= 2 <= k <= 8

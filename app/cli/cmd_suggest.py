@@ -140,10 +140,10 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
                                              DEFAULT_TEMPO, home=home, manifest=model.manifest()))
     if args.json:
         print(json.dumps({"model_id": model.model_id, "model_fingerprint": model.fingerprint,
-                          "suggestions": [{**s.to_json(), "file": str(f)} for s, f in zip(suggestions, written)]},
+                          "suggestions": [{**s.to_json(), "file": str(f)} for s, f in zip(suggestions, written, strict=False)]},
                          indent=2))
         return 0
-    for s, f in zip(suggestions, written):
+    for s, f in zip(suggestions, written, strict=False):
         for line in _describe(s, titles):
             print(line)
         print(f"  file: {f}")

@@ -49,8 +49,8 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
         raise AccordError("no usable works: import works (accord catalogue import) and grant consent for "
                           f"{MELODY_MODEL_USE}, then run accord train again")
     if model is not None:
-        model, removed, added = update_model(model, usable, progress=_progress)
-        action = "updated"
+        model = update_model(model, usable, progress=_progress)
+        removed, added, action = model.last_update["removed"], model.last_update["added"], "updated"
     else:
         model = train(usable, progress=_progress)
         removed, added, action = [], sorted(w.id for w in usable), "trained"
@@ -62,15 +62,14 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
         forget(model, late)
         removed, added = sorted(set(removed) | set(late)), [w for w in added if w not in late]
     save_model(model, out)
+    works = [{"id": w.id, "title": w.title} for w in sorted(model.works.values(), key=lambda w: w.id)]
     result = {"model": str(out), "action": action, "model_id": model.model_id, "version": model.version,
-              "fingerprint": model.fingerprint, "works": [{"id": w.id, "title": w.title} for w in
-                                                           sorted(model.works.values(), key=lambda w: w.id)],
-              "removed": removed, "added": added}
+              "fingerprint": model.fingerprint, "works": works, "removed": removed, "added": added}
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
     print(f"{action} {out} (model {model.model_id}, version {model.version}) on {len(model.works)} works")
-    for w in result["works"]:
+    for w in works:
         print(f"  {w['id']:>5}  {w['title']}")
     if removed:
         print(f"forgot works: {', '.join(map(str, removed))}")

@@ -112,7 +112,9 @@ def test_save_is_atomic_on_failure(model, saved, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(mf.zipfile.ZipFile, "writestr", boom)
-    with pytest.raises(Exception):
+    from app.core.errors import WriteError
+
+    with pytest.raises((WriteError, OSError)):
         save_model(model, saved)
     assert saved.read_bytes() == before
     assert [p.name for p in saved.parent.iterdir()] == [saved.name]

@@ -8,8 +8,17 @@ import math
 import pytest
 
 from app.core.errors import ConstraintError
-from app.core.model import (Constraints, as_usable_works, continue_phrase, credit_basis_points, fill_gap, forget,
-                            idyom_benchmark_set, train, vary)
+from app.core.model import (
+    Constraints,
+    as_usable_works,
+    continue_phrase,
+    credit_basis_points,
+    fill_gap,
+    forget,
+    idyom_benchmark_set,
+    train,
+    vary,
+)
 from app.core.music import ChordTimeline, Key
 
 CHORDS = ChordTimeline.from_symbols(["A", "E", "D", "A", "F#m", "Bm", "E", "A"] * 4, quarters_each=4.0)
@@ -23,11 +32,11 @@ def data():
 
 def copied_run(pitches, works) -> int:
     """Brute force: the longest run of consecutive notes whose intervals occur consecutively in one work."""
-    iv = [b - a for a, b in zip(pitches, pitches[1:])]
+    iv = [b - a for a, b in zip(pitches, pitches[1:], strict=False)]
     best = 1 if pitches else 0
     for w in works:
         wp = [n.pitch for n in w.melody.notes]
-        wi = [b - a for a, b in zip(wp, wp[1:])]
+        wi = [b - a for a, b in zip(wp, wp[1:], strict=False)]
         for i in range(len(iv)):
             for j in range(len(wi)):
                 n = 0
@@ -56,7 +65,7 @@ def violations(s, c: Constraints, works, *, contiguous=True) -> list[str]:
     if contiguous:
         if not notes or abs(notes[0].onset - c.start) > 1e-9 or abs(notes[-1].end - c.end) > 1e-9:
             out.append("does not fill the bars")
-        out += [f"gap/overlap at {b.onset}" for a, b in zip(notes, notes[1:]) if abs(a.end - b.onset) > 1e-9]
+        out += [f"gap/overlap at {b.onset}" for a, b in zip(notes, notes[1:], strict=False) if abs(a.end - b.onset) > 1e-9]
     if c.density is not None:
         for bar in range(c.bars):
             k = sum(1 for n in notes if c.start + bar * bq - 1e-9 <= n.onset < c.start + (bar + 1) * bq - 1e-9)

@@ -35,7 +35,7 @@ def test_forgetting_equals_training_without(works):
     assert full.fingerprint == fresh.fingerprint != before
     assert full.version == 2 and fresh.version == 1
     probe = works[3].melody  # predict a forgotten work: bitwise-equal predictions
-    for a, b in zip(_tables(full, probe), _tables(fresh, probe)):
+    for a, b in zip(_tables(full, probe), _tables(fresh, probe), strict=False):
         assert np.array_equal(a, b)
     for store in full.stores.values():  # no trace in the attribution index
         assert not gone & set(store.work_keys)
@@ -50,11 +50,11 @@ def test_fingerprint_is_independent_of_training_order(works):
 
 def test_update_model_forgets_and_adds(works):
     model = train(works[:20])
-    model, removed, added = update_model(model, works[2:24])
-    assert removed == [works[0].id, works[1].id] and added == [w.id for w in works[20:24]]
-    assert model.fingerprint == train(works[2:24]).fingerprint
-    again, removed, added = update_model(model, works[2:24])
-    assert (removed, added) == ([], []) and again.version == model.version
+    assert update_model(model, works[2:24]) is model
+    assert model.last_update == {"removed": [works[0].id, works[1].id], "added": [w.id for w in works[20:24]]}
+    assert model.fingerprint == train(works[2:24]).fingerprint and model.version == 2
+    update_model(model, works[2:24])
+    assert model.last_update == {"removed": [], "added": []} and model.version == 2
 
 
 def test_train_takes_only_usable_works(works):

@@ -14,7 +14,7 @@ import numpy as np
 
 
 def intervals(pitches: Sequence[int]) -> tuple[int, ...]:
-    return tuple(int(b) - int(a) for a, b in zip(pitches, pitches[1:]))
+    return tuple(int(b) - int(a) for a, b in zip(pitches, pitches[1:], strict=False))
 
 
 class CopyIndex:

@@ -40,7 +40,7 @@ class NoteCredit:
         if self._works is None:
             assert self._ids is not None and self._shares is not None
             nz = np.flatnonzero(self._shares)
-            self._works = dict(zip(self._ids[nz].tolist(), self._shares[nz].tolist()))
+            self._works = dict(zip(self._ids[nz].tolist(), self._shares[nz].tolist(), strict=False))
         return self._works
 
     def total(self) -> float:

@@ -102,10 +102,11 @@ def fold_assignment(n: int, folds: int, seed: int | None) -> list[int]:
 
 
 def cross_validate(melodies: Sequence[Events], viewpoints: Sequence[Viewpoint], *, folds: int = 10,
-                   seed: int | None = None, cap: int = 24, settings: PredictionSettings = PredictionSettings(),
+                   seed: int | None = None, cap: int = 24, settings: PredictionSettings | None = None,
                    progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED,
                    ) -> dict[str, list[TargetTables]]:
     """Per target, per fold: the tables of the fold's melodies predicted by a model of the other folds."""
+    settings = settings or PredictionSettings()
     if len(melodies) < folds:
         raise ValueError(f"{folds}-fold cross-validation needs at least {folds} works, not {len(melodies)}")
     stores: dict[str, dict[str, ViewpointStore]] = {"pitch": {}, "dur": {}}
@@ -170,4 +171,4 @@ def evaluate_works(works: Sequence[UsableWork], *, settings: ModelSettings | Non
             "pitch_viewpoints": list(settings.pitch_viewpoints), "dur_viewpoints": list(settings.dur_viewpoints),
             "pitch_bits_per_note": pitch, "duration_bits_per_note": dur, "event_bits_per_note": pitch + dur,
             "per_fold": [{"fold": i + 1, "pitch_bits_per_note": p, "event_bits_per_note": p + d}
-                         for i, (p, d) in enumerate(zip(pitch_folds, dur_folds))]}
+                         for i, (p, d) in enumerate(zip(pitch_folds, dur_folds, strict=False))]}

@@ -144,7 +144,7 @@ class _Job:
             score = rescore(sampler) if rescore is not None else 0.0
             made.append((score, self._suggestion(events, pending, sampler.logp, seed, j, mode, settings)))
         if not made:
-            reason = max(failures, key=failures.get) if failures else "nothing allowed"
+            reason = max(failures, key=lambda k: failures[k]) if failures else "nothing allowed"
             raise ConstraintError(f"no suggestion satisfies the constraints: {ADVICE.get(reason, reason)}")
         if rescore is not None:
             made.sort(key=lambda t: -t[0])
@@ -155,8 +155,11 @@ class _Job:
         groups = [(i, g) for i, gs in enumerate(pending) for g in range(len(gs))]
         wids = np.array(sorted(self.model.works), dtype=np.int64)
         zero = np.zeros(len(wids))
-        dense = (np.stack([pending[i][g][2] if pending[i][g][2] is not None else zero for i, g in groups])
-                 if groups else np.zeros((0, len(wids))))
+        rows: list[np.ndarray] = []
+        for i, g in groups:
+            vec = pending[i][g][2]
+            rows.append(zero if vec is None else vec)
+        dense = np.stack(rows) if rows else np.zeros((0, len(wids)))
         us = np.array([u for gs in pending for (u, _, _) in gs])
         ps = np.array([p for gs in pending for (_, p, _) in gs])
         totals = us + ps + dense.sum(axis=1)
@@ -173,7 +176,7 @@ class _Job:
                for i in range(len(pending))]
         mean = notes_works.mean(axis=0) if len(pending) else np.zeros(len(wids))
         nz = np.flatnonzero(mean)
-        self._mean_works = dict(zip(wids[nz].tolist(), mean[nz].tolist()))
+        self._mean_works = dict(zip(wids[nz].tolist(), mean[nz].tolist(), strict=False))
         return out
 
     def _suggestion(self, events, pending, logp: float, seed: int, j: int, mode: str, settings: dict) -> Suggestion:
@@ -207,11 +210,11 @@ def _bar_slots(start: int, end: int, bar: int) -> list[Slot]:
     return slots
 
 
-def continue_phrase(model: TrainedModel, prime: Melody, constraints: Constraints = Constraints(), *, n: int = 4,
+def continue_phrase(model: TrainedModel, prime: Melody, constraints: Constraints | None = None, *, n: int = 4,
                     seed: int | None = None, temperature: float = DEFAULT_TEMPERATURE) -> list[Suggestion]:
     """Continue `prime` for constraints.bars bars, from constraints.start (or the bar line after the prime)."""
-    bq = constraints.time_signature.bar_quarters
-    c = constraints
+    c = constraints or Constraints()
+    bq = c.time_signature.bar_quarters
     if c.start <= 0 and prime.notes:
         c = replace(c, start=math.ceil(prime.end / bq - 1e-9) * bq)
     context = [x for x in prime.notes if x.onset < c.start - 1e-9]
@@ -220,11 +223,12 @@ def continue_phrase(model: TrainedModel, prime: Melody, constraints: Constraints
                    _settings(c, temperature=temperature))
 
 
-def fill_gap(model: TrainedModel, melody: Melody, gap: tuple[float, float], constraints: Constraints = Constraints(),
+def fill_gap(model: TrainedModel, melody: Melody, gap: tuple[float, float], constraints: Constraints | None = None,
              *, n: int = 4, seed: int | None = None, temperature: float = DEFAULT_TEMPERATURE) -> list[Suggestion]:
     """Fill [gap start, gap end) (quarter notes) between the phrases of `melody`; fills that lead well into
     the phrase after the gap are preferred (the model's probability of its first notes)."""
     g0, g1 = gap
+    constraints = constraints or Constraints()
     bq = constraints.time_signature.bar_quarters
     if not 0 <= g0 < g1:
         raise ConstraintError(f"the gap {g0:g}..{g1:g} is empty or negative")
@@ -262,10 +266,11 @@ def _follow_logp(sampler: Sampler, after: Sequence[Note]) -> float:
     return total
 
 
-def vary(model: TrainedModel, melody: Melody, constraints: Constraints = Constraints(), *, kind: str = "rhythm",
+def vary(model: TrainedModel, melody: Melody, constraints: Constraints | None = None, *, kind: str = "rhythm",
          closeness: float = 0.5, anchors: Sequence[int] | None = None, n: int = 4, seed: int | None = None,
          temperature: float = DEFAULT_TEMPERATURE) -> list[Suggestion]:
     """Vary `melody` (kinds in VARY_KINDS); closeness 0 = far .. 1 = near."""
+    constraints = constraints or Constraints()
     if kind not in VARY_KINDS:
         raise ConstraintError(f"unknown variation {kind!r} (choose {', '.join(VARY_KINDS)})")
     if not melody.notes:

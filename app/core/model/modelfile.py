@@ -47,13 +47,16 @@ def _events_npz(model: TrainedModel) -> bytes:
     ids = sorted(model.works)
     evs = [model.works[w].events for w in ids]
     lengths = [len(e) for e in evs]
-    cat = (lambda xs: np.concatenate(xs).astype("<i8") if xs else np.zeros(0, "<i8"))
+
+    def cat(xs: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(xs).astype("<i8") if xs else np.zeros(0, "<i8")
+
     arrays = {"work_ids": np.array(ids, dtype="<i8"), "offsets": np.cumsum([0] + lengths).astype("<i8"),
               "pitch": cat([e.pitch for e in evs]), "dur": cat([e.dur for e in evs]),
               "onset": cat([e.onset for e in evs]), "bar": np.array([e.bar for e in evs], dtype="<i8"),
               "tonic": np.array([e.tonic for e in evs], dtype="<i8")}
     buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
+    np.savez_compressed(buf, **arrays)  # type: ignore[arg-type]
     return buf.getvalue()
 
 

@@ -139,7 +139,7 @@ class ContextTrie:
         """subtract_entries for entries this trie is known to hold (a work's own recorded counts)."""
         counts = self.counts
         emptied = []
-        for node, s, c in zip(nodes, symbols, amounts):
+        for node, s, c in zip(nodes, symbols, amounts, strict=False):
             d = counts[node]
             left = d[s] - c
             if left:
@@ -193,7 +193,7 @@ class ContextTrie:
 
     def canonical_items(self) -> list[tuple[tuple[int, ...], int, int]]:
         """(context, symbol, count) for every count, sorted: independent of insertion order and node ids."""
-        items = []
+        items: list[tuple[tuple[int, ...], int, int]] = []
         for node, d in enumerate(self.counts):
             if not d or (node and self.parent[node] < 0):
                 continue
@@ -213,7 +213,7 @@ def merged_chain(tries: Sequence[ContextTrie], hist: Sequence[int], walks: Seque
         counts = tries[0].counts
         return [(counts[node],) for node in walks[0]], list(walks)
     top = max(len(w) for w in walks)
-    chain = [tuple(t.counts[w[n]] for t, w in zip(tries, walks) if n < len(w)) for n in range(top)]
+    chain = [tuple(t.counts[w[n]] for t, w in zip(tries, walks, strict=False) if n < len(w)) for n in range(top)]
     return chain, list(walks)
 
 
@@ -246,7 +246,7 @@ def _restricted(tables: tuple[dict[int, int], ...], index: Mapping[int, int]) ->
         if len(d) <= len(index):
             return [(index[s], s, c) for s, c in d.items() if s in index]
         return [(j, s, d[s]) for s, j in index.items() if s in d]
-    items = []
+    items: list[tuple[int, int, int]] = []
     for s, j in index.items():
         c = 0
         for d in tables:

@@ -85,7 +85,7 @@ def relative_entropy(p: np.ndarray) -> np.ndarray:
 
 def combination_weights(dists: Sequence[np.ndarray], defined: Sequence[np.ndarray], bias: float) -> np.ndarray:
     """(models, rows) normalised weights rel_entropy^-bias; 0 where a model is undefined."""
-    w = np.stack([relative_entropy(d) ** (-bias) * m for d, m in zip(dists, defined)])
+    w = np.stack([relative_entropy(d) ** (-bias) * m for d, m in zip(dists, defined, strict=False)])
     total = w.sum(axis=0)
     none = total == 0  # no model defined here (e.g. intervals at the first note): equal weights on uniforms
     w[:, none] = 1.0
@@ -100,9 +100,9 @@ def combine(dists: Sequence[np.ndarray], defined: Sequence[np.ndarray], method: 
         return dists[0], np.ones((1, dists[0].shape[0]))
     w = combination_weights(dists, defined, bias)
     if method == "arithmetic":
-        out = sum(wk[:, None] * d for wk, d in zip(w, dists))
+        out = sum(wk[:, None] * d for wk, d in zip(w, dists, strict=False))
     else:
-        logs = sum(wk[:, None] * np.log(np.maximum(d, 1e-300)) for wk, d in zip(w, dists))
+        logs = sum(wk[:, None] * np.log(np.maximum(d, 1e-300)) for wk, d in zip(w, dists, strict=False))
         logs -= logs.max(axis=1, keepdims=True)
         out = np.exp(logs)
     out = out / out.sum(axis=1, keepdims=True)

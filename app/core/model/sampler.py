@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -23,7 +24,7 @@ from app.core.model.copyindex import CopyIndex
 from app.core.model.ppm import ContextTrie
 from app.core.model.predict import ViewpointEstimate, reachable, relative_entropy, viewpoint_estimate
 from app.core.model.training import TrainedModel
-from app.core.model.viewpoints import event_code
+from app.core.model.viewpoints import Events, event_code
 
 RESTARTS_PER_BAR = 12
 RESTARTS = 4
@@ -149,7 +150,7 @@ class Sampler:
                     self.stm[name].add_event(h, len(h) - 1)
 
     def _truncate(self, n_events: int, n_pending: int, logp: float) -> None:
-        keep = list(zip(self.cur.pitch, self.cur.dur, self.cur.onset))[:n_events]
+        keep = list(zip(self.cur.pitch, self.cur.dur, self.cur.onset, strict=False))[:n_events]
         pending = self.pending[:n_pending]
         self._reset_to(keep)
         self.pending, self.logp = pending, logp
@@ -166,11 +167,11 @@ class Sampler:
         ps = self.ps
         groups: dict[str, tuple[list, list]] = {"ltm": ([], []), "stm": ([], [])}
         for name, store in self.stores[target].items():
-            cand = store.viewpoint.candidates(self.cur, i, alphabet)
+            cand = store.viewpoint.candidates(cast(Events, self.cur), i, alphabet)
             if cand is None:
                 continue
             rkey = ("reach", cand.tobytes())
-            reach = self.model.cache.get(rkey)
+            reach = cast("tuple | None", self.model.cache.get(rkey))
             if reach is None:
                 reach = reachable(cand)
                 if len(self.model.cache) < LTM_CACHE_LIMIT:
@@ -197,7 +198,7 @@ class Sampler:
             w = weights[at:at + len(dists)]
             w = w / w.sum()
             mixes.append(w @ rows[at:at + len(dists)])
-            comps.append([(k, name, ve, float(wk)) for (name, ve), wk in zip(ests, w)])
+            comps.append([(k, name, ve, float(wk)) for (name, ve), wk in zip(ests, w, strict=False)])
             at += len(dists)
         if len(mixes) == 1:
             top = np.ones(1)
@@ -207,7 +208,7 @@ class Sampler:
             top = relative_entropy(mrows) ** (-ps.ltm_stm_bias)
             top /= top.sum()
             p = top @ mrows
-        recipe = [(kind, name, ve, float(t) * w) for t, group in zip(top, comps) for kind, name, ve, w in group]
+        recipe = [(kind, name, ve, float(t) * w) for t, group in zip(top, comps, strict=False) for kind, name, ve, w in group]
         return p, recipe
 
     def _ltm_estimate(self, name: str, store, hist: list[int], reach) -> ViewpointEstimate:
@@ -228,7 +229,7 @@ class Sampler:
     def _work_vector(self, name: str, ve: ViewpointEstimate, code: int) -> np.ndarray:
         """sum_n a_n * count_{n,w}(code) per training work (model.work_ids order), memoised per estimate."""
         key = ("credit", id(ve), code)
-        hit = self.model.cache.get(key)
+        hit = cast("tuple[ViewpointEstimate, np.ndarray] | None", self.model.cache.get(key))
         if hit is not None and hit[0] is ve:
             return hit[1]
         wids = self.wids
@@ -387,11 +388,11 @@ class Sampler:
     def generate(self, slots: list[Slot], gen_start_ticks: int) -> tuple[list[tuple[int, int, int]], list]:
         """Fill the slots; returns the generated (pitch, dur, onset) and per-note pending credit."""
         bar = self.bar
-        for attempt in range(RESTARTS):
+        for _ in range(RESTARTS):
             try:
                 self._run(slots, bar)
                 gen = len(self.context)
-                events = list(zip(self.cur.pitch, self.cur.dur, self.cur.onset))[gen:]
+                events = list(zip(self.cur.pitch, self.cur.dur, self.cur.onset, strict=False))[gen:]
                 return events, self.pending
             except DeadEnd as exc:
                 self.reasons[exc.reason] += 1

@@ -82,20 +82,20 @@ class ViewpointStore:
         keys, works, counts = self._global_index()
         key = (node << _NODE_SHIFT) | sid
         lo, hi = np.searchsorted(keys, [key, key + 1])
-        return {int(w): int(c) for w, c in zip(works[lo:hi], counts[lo:hi])}
+        return {int(w): int(c) for w, c in zip(works[lo:hi], counts[lo:hi], strict=False)}
 
     def work_counts_batch(self, nodes: Sequence[int], codes: Sequence[int]) -> list[tuple[np.ndarray, np.ndarray]]:
         """work_counts_at for many (node, symbol) pairs at once: per pair (work ids, counts)."""
-        keys_q = np.array([(n << _NODE_SHIFT) | self._sym_id.get(c, _SYM_MASK) for n, c in zip(nodes, codes)],
+        keys_q = np.array([(n << _NODE_SHIFT) | self._sym_id.get(c, _SYM_MASK) for n, c in zip(nodes, codes, strict=False)],
                           dtype=np.int64)
         keys, works, counts = self._global_index()
         lo = np.searchsorted(keys, keys_q, side="left")
         hi = np.searchsorted(keys, keys_q, side="right")
-        return [(works[a:b], counts[a:b]) for a, b in zip(lo.tolist(), hi.tolist())]
+        return [(works[a:b], counts[a:b]) for a, b in zip(lo.tolist(), hi.tolist(), strict=False)]
 
     def work_counts_flat(self, nodes: Sequence[int], codes: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For many (node, symbol) pairs: flat (query index, work id, count) arrays of their per-work counts."""
-        keys_q = np.array([(n << _NODE_SHIFT) | self._sym_id.get(c, _SYM_MASK) for n, c in zip(nodes, codes)],
+        keys_q = np.array([(n << _NODE_SHIFT) | self._sym_id.get(c, _SYM_MASK) for n, c in zip(nodes, codes, strict=False)],
                           dtype=np.int64)
         keys, works, counts = self._global_index()
         lo = np.searchsorted(keys, keys_q, side="left")

@@ -64,7 +64,7 @@ class TrainedModel:
         self.settings = settings
         self.model_id = model_id or uuid.uuid4().hex
         self.version = version
-        self.created_at = created_at or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.created_at = created_at or _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         self.works: dict[int, TrainingWork] = {}
         self.stores: dict[str, ViewpointStore] = {vp.name: ViewpointStore(vp, settings.order_cap)
                                                   for vp in settings.viewpoints}
@@ -72,6 +72,7 @@ class TrainedModel:
         self._fingerprint: str | None = None
         self._alphabets: dict[str, np.ndarray] | None = None
         self.cache: dict[object, object] = {}  # derived indexes (max-copy k-grams), dropped on any change
+        self.last_update: dict[str, list[int]] = {"removed": [], "added": []}
 
     # -- changing --------------------------------------------------------------------------------------
     def add_work(self, work: TrainingWork) -> None:
@@ -177,17 +178,22 @@ def forget(model: TrainedModel, work_ids: Iterable[int]) -> TrainedModel:
 
 
 def update_model(model: TrainedModel, usable_works: Sequence[UsableWork], *, progress: Progress = no_progress,
-                 cancel: CancelToken = NEVER_CANCELLED) -> tuple[TrainedModel, list[int], list[int]]:
-    """Forget works no longer usable (or whose content changed), add new ones: (model, removed, added)."""
+                 cancel: CancelToken = NEVER_CANCELLED) -> TrainedModel:
+    """Forget works no longer usable (or whose content changed) and learn the new ones, in place.
+
+    The same statistics as training from scratch on `usable_works` (same fingerprint). What changed is in
+    `model.last_update` ({"removed": [...], "added": [...]}); the version goes up when anything did."""
     usable = {int(w.id): w for w in usable_works}
-    stale = [wid for wid, w in model.works.items() if wid not in usable or usable[wid].sha256 != w.sha256]
+    stale = sorted(wid for wid, w in model.works.items() if wid not in usable or usable[wid].sha256 != w.sha256)
     for wid in stale:
         model.remove_work(wid)
-    new = [w for wid, w in usable.items() if wid not in model.works]
+    new = [w for wid, w in sorted(usable.items()) if wid not in model.works]
     for i, work in enumerate(new):
         cancel.check()
         progress(i / max(1, len(new)), f"learning {work.title}")
         model.add_work(TrainingWork.from_usable(work))
     if stale or new:
         model.version += 1
-    return model, sorted(stale), sorted(w.id for w in new)
+    model.last_update = {"removed": stale, "added": [int(w.id) for w in new]}
+    progress(1.0, f"forgot {len(stale)}, learned {len(new)} works")
+    return model

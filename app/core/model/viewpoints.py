@@ -35,7 +35,7 @@ _MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98,
 def estimate_key(pitches: Sequence[int], durations: Sequence[float]) -> Key:
     """The best-correlating major/minor key of a line's duration-weighted pitch classes."""
     hist = np.zeros(12)
-    for p, d in zip(pitches, durations):
+    for p, d in zip(pitches, durations, strict=False):
         hist[p % 12] += d
     if not hist.any():
         return Key(0, "major")
@@ -138,7 +138,7 @@ class Viewpoint:
 
     def sequence(self, ev: Events) -> tuple[np.ndarray, np.ndarray]:
         """(codes, defined mask) over a whole melody."""
-        vals, oks = zip(*(component(ev, c) for c in self.components))
+        vals, oks = zip(*(component(ev, c) for c in self.components), strict=False)
         ok = np.logical_and.reduce(oks)
         return encode(vals), ok
 
