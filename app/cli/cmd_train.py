@@ -49,8 +49,8 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
         raise AccordError("no usable works: import works (accord catalogue import) and grant consent for "
                           f"{MELODY_MODEL_USE}, then run accord train again")
     if model is not None:
-        model = update_model(model, usable, progress=_progress)
-        removed, added, action = model.last_update["removed"], model.last_update["added"], "updated"
+        model, removed, added = update_model(model, usable, progress=_progress)
+        action = "updated"
     else:
         model = train(usable, progress=_progress)
         removed, added, action = [], sorted(w.id for w in usable), "trained"

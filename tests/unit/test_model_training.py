@@ -50,7 +50,8 @@ def test_fingerprint_is_independent_of_training_order(works):
 
 def test_update_model_forgets_and_adds(works):
     model = train(works[:20])
-    assert update_model(model, works[2:24]) is model
+    same, removed, added = update_model(model, works[2:24])
+    assert same is model and (removed, added) == (model.last_update["removed"], model.last_update["added"])
     assert model.last_update == {"removed": [works[0].id, works[1].id], "added": [w.id for w in works[20:24]]}
     assert model.fingerprint == train(works[2:24]).fingerprint and model.version == 2
     update_model(model, works[2:24])

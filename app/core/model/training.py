@@ -178,11 +178,12 @@ def forget(model: TrainedModel, work_ids: Iterable[int]) -> TrainedModel:
 
 
 def update_model(model: TrainedModel, usable_works: Sequence[UsableWork], *, progress: Progress = no_progress,
-                 cancel: CancelToken = NEVER_CANCELLED) -> TrainedModel:
-    """Forget works no longer usable (or whose content changed) and learn the new ones, in place.
+                 cancel: CancelToken = NEVER_CANCELLED) -> tuple[TrainedModel, list[int], list[int]]:
+    """Forget works no longer usable (or whose content changed) and learn the new ones, in place:
+    (model, removed ids, added ids), also kept in `model.last_update`.
 
-    The same statistics as training from scratch on `usable_works` (same fingerprint). What changed is in
-    `model.last_update` ({"removed": [...], "added": [...]}); the version goes up when anything did."""
+    The same statistics as training from scratch on `usable_works` (same fingerprint); the version goes up
+    when anything changed."""
     usable = {int(w.id): w for w in usable_works}
     stale = sorted(wid for wid, w in model.works.items() if wid not in usable or usable[wid].sha256 != w.sha256)
     for wid in stale:
@@ -196,4 +197,4 @@ def update_model(model: TrainedModel, usable_works: Sequence[UsableWork], *, pro
         model.version += 1
     model.last_update = {"removed": stale, "added": [int(w.id) for w in new]}
     progress(1.0, f"forgot {len(stale)}, learned {len(new)} works")
-    return model
+    return model, stale, model.last_update["added"]
