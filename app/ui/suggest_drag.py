@@ -42,6 +42,11 @@ def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9 _.-]+", "_", text).strip(" ._") or "suggestion"
 
 
+def _ascii(text: str) -> str:
+    """MIDI text events are latin-1 (mido refuses anything else): keep names plain ASCII."""
+    return text.replace("–", "-").replace("—", "-").encode("ascii", "replace").decode("ascii")
+
+
 def clip_melody(project: Project, entry: dict) -> tuple[Melody, float]:
     """The melody shifted so that its range's first bar is quarter 0, and that shift (quarters)."""
     ctx = song_context(project)
@@ -69,9 +74,9 @@ def write_drag_midi(project: Project, entry: dict, home: AccordHome) -> Path:
     name = _safe(f"{project.name} - {entry.get('name') or 'suggestion'}")
     path = home.cache_dir / "drag-out" / _safe(str(entry.get("id")))[:40] / f"{name}.mid"
     path.parent.mkdir(parents=True, exist_ok=True)
-    parts = [MidiPart(str(entry.get("name") or "Accord suggestion"), melody)]
+    parts = [MidiPart(_ascii(str(entry.get("name") or "Accord suggestion")), melody)]
     tempo = float(melody.tempo_bpm or 120.0)
-    meta = [f"accord suggestion {entry.get('suggestion_id') or entry.get('id')}"]
+    meta = [_ascii(f"accord suggestion {entry.get('suggestion_id') or entry.get('id')}")]
     if load_identity(home.keys_dir) is not None:
         try:
             from app.core.project.export import sign_and_write_midi

@@ -15,7 +15,13 @@ from app.core.home import AccordHome
 from app.core.model import as_usable_works, load_chorales, train
 from app.core.music import ChordTimeline, Key, Melody, Note, TimeSignature
 from app.core.project.ab_switch import crossfade_tracks, max_step
-from app.core.project.cocreate import SuggestRequest, generate_suggestions, plan, song_context, suggestion_entry
+from app.core.project.cocreate import (
+    SuggestRequest,
+    generate_suggestions,
+    plan,
+    song_context,
+    suggestion_entry,
+)
 from app.core.project.demo_catalogue import DEMO_TITLE_PREFIX, ensure_demo_catalogue, readiness
 from app.core.project.model import Project
 from app.core.project.suggestion_edits import (

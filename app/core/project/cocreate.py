@@ -264,7 +264,7 @@ def suggestion_entry(suggestion: Suggestion, request: SuggestRequest, *, name: s
     entry = suggestion.to_json()
     entry.pop("per_note_credit", None)  # the mean credit is what provenance and the card use; keeps files small
     entry.update({"status": "new", "name": name, "request": request.to_json(),
-                  "created_at": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")})
+                  "created_at": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")})
     if works is not None:
         entry["training_works"] = works
     if titles:

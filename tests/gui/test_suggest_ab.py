@@ -1,0 +1,60 @@
+"""A/B switching between suggestions while the song plays, through the fake output stream: every block is
+rendered, the output before the switch is exactly suggestion A's mix, after the fade exactly B's, and the
+switch itself has no step larger than the music's own (no click)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.core.audio.mix import render_offline
+from app.core.project.ab_switch import max_step
+from tests.gui.suggest_fixtures import cocreate, run_suggest, trained_home_template  # noqa: F401
+
+
+def test_switching_while_playing_has_no_gap_and_no_click(cocreate, qtbot):  # noqa: F811
+    window, panel = cocreate
+    panel.controls.play_first.setChecked(False)
+    a, b = run_suggest(panel, start_bar=0, bars=4, count=2, seed=17)
+    assert panel.audition.wait(10)
+    engine = window.engine
+    stream = engine.stream
+    panel.audition.audition(a)
+    state_a = engine.mix
+    panel.audition.audition(b)
+    state_b = engine.mix
+    assert state_a.audible != state_b.audible
+    panel.audition.audition(a)
+    engine.seek(0.0)
+    engine.play()
+    block = engine.blocksize
+    before = stream.pump(40)
+    switch_frame = engine.transport.position_frames
+    panel.audition.audition(b)  # crossfade a few blocks ahead of the playhead
+    during = stream.pump(40)
+    qtbot.wait(400)  # the settle timer swaps in the plain B state
+    assert engine.mix == state_b or engine.mix.audible == state_b.audible
+    after = stream.pump(20)
+    out = np.concatenate([before, during, after]).T  # (2, frames)
+    n = out.shape[1]
+    ref_a = render_offline(state_a, frames=n)
+    ref_b = render_offline(state_b, frames=n)
+    fade_end = switch_frame + 3 * block + panel.audition.fade_frames
+    assert np.allclose(out[:, :switch_frame + 3 * block], ref_a[:, :switch_frame + 3 * block], atol=1e-6)
+    assert np.allclose(out[:, fade_end:], ref_b[:, fade_end:], atol=1e-6)
+    normal = max(max_step(ref_a), max_step(ref_b))
+    assert max_step(out[:, switch_frame:fade_end + block]) <= normal * 1.5
+    assert engine.underruns == 0 and engine.callback_errors == 0
+    assert engine.blocks_rendered == 100 and engine.transport.position_frames == 100 * block
+
+
+def test_switching_while_stopped_is_a_plain_swap(cocreate):  # noqa: F811
+    window, panel = cocreate
+    panel.controls.play_first.setChecked(False)
+    a, b = run_suggest(panel, start_bar=0, bars=1, count=2, seed=2)
+    assert panel.audition.wait(10)
+    panel.audition.audition(b)
+    names = [t.name for t in window.engine.mix.tracks if "~" in t.name]
+    assert names == []  # no crossfade pieces when nothing plays
+    assert f"suggestion:{b}" in window.engine.mix.audible and f"suggestion:{a}" not in window.engine.mix.audible
+    panel.card_action("solo", a)
+    assert window.engine.mix.audible == (f"suggestion:{a}",)

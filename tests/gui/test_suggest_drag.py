@@ -1,0 +1,81 @@
+"""Dragging a suggestion or a kept track out: the mime data holds a real MIDI file at the song's tempo,
+starting at the range's first bar (signed when an identity exists); with Alt/Shift, its rendered audio."""
+
+from __future__ import annotations
+
+import io
+
+import mido
+import soundfile as sf
+from PySide6.QtCore import Qt
+
+from app.core.provenance.identity import create_identity
+from app.ui.suggest_drag import MIDI_MIME, wants_audio
+from tests.gui.suggest_fixtures import TEMPO, cocreate, run_suggest, trained_home_template  # noqa: F401
+
+
+def _notes(mf: mido.MidiFile) -> list[tuple[int, float]]:
+    out = []
+    for track in mf.tracks:
+        t = 0
+        for msg in track:
+            t += msg.time
+            if msg.type == "note_on" and msg.velocity > 0:
+                out.append((msg.note, t / mf.ticks_per_beat))
+    return sorted(out, key=lambda x: x[1])
+
+
+def test_card_drag_gives_a_midi_file_with_the_song_tempo(cocreate):  # noqa: F811
+    window, panel = cocreate
+    (sid,) = run_suggest(panel, start_bar=2, bars=2, count=1, seed=6)
+    card = panel.cards[sid]
+    mime = card.drag_requested(card.entry, False)
+    assert mime.hasFormat(MIDI_MIME) and len(mime.urls()) == 1 and mime.urls()[0].isLocalFile()
+    data = bytes(mime.data(MIDI_MIME))
+    path = mime.urls()[0].toLocalFile()
+    assert open(path, "rb").read() == data and str(window.home.cache_dir) in path
+    mf = mido.MidiFile(file=io.BytesIO(data))
+    tempos = [m.tempo for t in mf.tracks for m in t if m.type == "set_tempo"]
+    assert tempos and all(abs(mido.tempo2bpm(t) - TEMPO) < 1e-6 for t in tempos)
+    sigs = [(m.numerator, m.denominator) for t in mf.tracks for m in t if m.type == "time_signature"]
+    assert sigs[0] == (4, 4)
+    entry = next(s for s in window.project.suggestions if s["id"] == sid)
+    expected = [(p, o - 8.0) for p, o, *_ in entry["notes"]["notes"]]  # bar 3 of the song is bar 1 of the file
+    assert _notes(mf) == [(p, round(o, 6)) for p, o in expected]
+
+
+def test_signed_when_an_identity_exists_and_kept_tracks_carry_their_edits(cocreate):  # noqa: F811
+    from app.core.provenance.identity import TrustList
+    from app.core.provenance.verify import verify_file
+
+    window, panel = cocreate
+    create_identity(window.home.keys_dir, "Test Artist")
+    (sid,) = run_suggest(panel, start_bar=0, bars=1, count=1, seed=14)
+    panel.card_action("keep", sid)
+    roll = panel.lane.roll
+    first = roll.melody.notes[0]
+    assert roll.move_note(0, onset=first.onset, pitch=first.pitch + 1)  # the kept track's own copy
+    row = next(iter(panel.track_rows.values()))
+    mime = panel.drag_data(row.track, False)
+    path = mime.urls()[0].toLocalFile()
+    report = verify_file(path, TrustList.load(window.home.keys_dir))
+    assert report.ok, report
+    assert report.record["humanEditedNotes"] == 1
+    assert sid in str(report.record)  # the suggestion's provenance travels with the kept track
+    assert _notes(mido.MidiFile(path))[0][0] == first.pitch + 1
+
+
+def test_modifier_drag_gives_rendered_audio(cocreate):  # noqa: F811
+    window, panel = cocreate
+    assert wants_audio(Qt.KeyboardModifier.AltModifier) and wants_audio(Qt.KeyboardModifier.ShiftModifier)
+    assert not wants_audio(Qt.KeyboardModifier.NoModifier)
+    (sid,) = run_suggest(panel, start_bar=1, bars=1, count=1, seed=4)
+    card = panel.cards[sid]
+    mime = card.drag_requested(card.entry, True)
+    path = mime.urls()[0].toLocalFile()
+    assert path.endswith(".wav") and not mime.hasFormat(MIDI_MIME)
+    data, rate = sf.read(path)
+    assert rate == window.engine.sample_rate and data.shape[1] == 2
+    bar_seconds = 4 * 60.0 / TEMPO
+    assert bar_seconds * 0.5 < len(data) / rate < bar_seconds + 3.0  # one bar plus the release tail
+    assert abs(data).max() > 0.01
