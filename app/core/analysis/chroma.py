@@ -50,11 +50,11 @@ class ChromaFeatures:
 
 def _fold(cqt_mag: np.ndarray) -> np.ndarray:
     """Sum CQT bins into 12 pitch classes (bin 0 is C, 3 bins per semitone centred on the note)."""
-    n_bins, frames = cqt_mag.shape
+    n_bins = cqt_mag.shape[0]
     pcs = (np.round(np.arange(n_bins) / (BINS_PER_OCTAVE / 12)).astype(int)) % 12
-    out = np.zeros((12, frames))
-    np.add.at(out, pcs, cqt_mag)
-    return out
+    fold = np.zeros((12, n_bins), dtype=cqt_mag.dtype)
+    fold[pcs, np.arange(n_bins)] = 1.0
+    return fold @ cqt_mag  # a matrix product: np.add.at is ~50x slower on four minutes
 
 
 def _normalise(ch: np.ndarray) -> np.ndarray:
