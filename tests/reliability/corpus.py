@@ -76,7 +76,8 @@ def _soundfile_bytes(fmt: str, subtype: str | None, samples: np.ndarray, rate: i
 
 def wav_cases() -> list[Case]:
     c = []
-    add = (lambda name, data: c.append(Case(name, data, "audio")))
+    def add(name: str, data: bytes) -> None:
+        c.append(Case(name, data, "audio"))
     good = wav_bytes()
     add("valid_silence.wav", good)
     add("valid_tone_float.wav", _float_wav(_tone()))
@@ -338,7 +339,8 @@ def midi_cases() -> list[Case]:
     tempo = b"\x00\xff\x51\x03\x07\xa1\x20"
     good = midi_bytes([tempo + END, b"\x00\xff\x03\x04Lead" + notes_track()])
     c = []
-    add = (lambda name, data: c.append(Case(name, data, "midi")))
+    def add(name: str, data: bytes) -> None:
+        c.append(Case(name, data, "midi"))
     add("valid.mid", good)
     add("valid_type0.mid", midi_bytes([tempo + notes_track()], fmt=0))
     add("empty.mid", b"")
@@ -409,7 +411,8 @@ def xml_note(step: str = "C", octave: str = "4", duration: str = "1") -> str:
 def musicxml_cases() -> list[Case]:
     good = musicxml_doc("".join(xml_note(s) for s in "CDEF"))
     c = []
-    add = (lambda name, data: c.append(Case(name, data, "musicxml")))
+    def add(name: str, data: bytes) -> None:
+        c.append(Case(name, data, "musicxml"))
     add("valid.musicxml", good)
     add("empty.musicxml", b"")
     add("garbage.musicxml", _garbage(1500, 13))
@@ -463,8 +466,11 @@ def project_doc(**over) -> dict:
 
 def project_cases() -> list[Case]:
     c = []
-    add = (lambda name, data: c.append(Case(name, data, "project")))
-    j = (lambda d: json.dumps(d).encode())
+    def add(name: str, data: bytes) -> None:
+        c.append(Case(name, data, "project"))
+    def j(d: dict) -> bytes:
+        return json.dumps(d).encode()
+
     add("valid.accord", j(project_doc()))
     add("empty.accord", b"")
     add("garbage.accord", _garbage(3000, 15))
@@ -524,7 +530,8 @@ def model_cases(valid_model: bytes | None = None) -> list[Case]:
 
     arrays = ("work_ids", "offsets", "pitch", "dur", "onset", "bar", "tonic")
     c = []
-    add = (lambda name, data: c.append(Case(name, data, "model")))
+    def add(name: str, data: bytes) -> None:
+        c.append(Case(name, data, "model"))
     if valid_model:
         add("valid.accordmodel", valid_model)
         c += [Case(x.name, x.data, "model") for x in _truncations("model", ".accordmodel", valid_model, "model")]
@@ -570,7 +577,8 @@ def model_cases(valid_model: bytes | None = None) -> list[Case]:
 
 def key_cases() -> list[Case]:
     c = []
-    add = (lambda name, data: c.append(Case(name, data, "key")))
+    def add(name: str, data: bytes) -> None:
+        c.append(Case(name, data, "key"))
     add("identity_empty.json", b"")
     add("identity_garbage.json", _garbage(500, 19))
     add("identity_list.json", b"[]")

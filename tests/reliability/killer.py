@@ -17,7 +17,6 @@ import os
 import random
 import resource
 import signal
-import sqlite3
 import sys
 import time
 from collections.abc import Callable
@@ -104,9 +103,9 @@ class ExportKind(Kind):
         return np.stack([tone, tone]).astype(np.float32)
 
     def fields(self, n: int):
-        from tests.helpers.provenance import mix_fields
-
         import dataclasses
+
+        from tests.helpers.provenance import mix_fields
 
         return dataclasses.replace(mix_fields(), title=f"v{n}")
 
@@ -340,7 +339,7 @@ def disk_full(kind_name: str, folder: Path) -> dict[str, Any]:
     opening = kind_name == "catalogue-open"  # starting Accord on a full disk: open must not blame the file
     kind = KINDS["catalogue" if opening else kind_name](folder)
     kind.prepare()
-    target = getattr(kind, "path")
+    target = kind.path
     # Any byte past the old file's size fails (the new versions are bigger); the catalogue's WAL starts empty.
     limit = 4096 if isinstance(kind, CatalogueKind) else target.stat().st_size
     rfd, wfd = os.pipe()
@@ -352,7 +351,8 @@ def disk_full(kind_name: str, folder: Path) -> dict[str, Any]:
             if opening:
                 from app.core.catalogue.store import Catalogue
 
-                attempt = (lambda: Catalogue.open(target).close())
+                def attempt() -> None:
+                    Catalogue.open(target).close()
             else:
                 attempt = kind.bigger_write()  # opens what must already be open (the catalogue connection)
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # write() then fails with EFBIG, as on a full disk

@@ -51,7 +51,7 @@ def kill_rows(tmp_path_factory, figures) -> dict[str, list[dict]]:
             rows[k] = _rows(p)
     for k, r in rows.items():
         figures.record_kills(k, len(r), sum(1 for x in r if x["ok"]))
-    mid = sum(1 for r in rows.values() for a, b in zip([{"temps_left": 0}] + r, r)
+    mid = sum(1 for r in rows.values() for a, b in zip([{"temps_left": 0}] + r, r, strict=False)
               if b["temps_left"] > a["temps_left"])
     figures.notes.append(f"kills that landed mid-write (left a temp file): {mid}")
     return rows
@@ -68,7 +68,7 @@ def test_kills_landed_mid_write_and_after_acks(kill_rows):
     """The test can only prove something if kills hit writes in progress and after acknowledged ones."""
     for kind in ("project", "export", "model"):
         rows = kill_rows[kind]
-        assert any(b["temps_left"] > a["temps_left"] for a, b in zip(rows, rows[1:])), kind
+        assert any(b["temps_left"] > a["temps_left"] for a, b in zip(rows, rows[1:], strict=False)), kind
     assert sum(r["acks"] for r in kill_rows["catalogue"]) > 0
 
 

@@ -145,7 +145,6 @@ def second_value_after_a_valid_one(path: Path, fmt: str, ctx) -> None:
             b"\x7d" + MARKER.encode() + b"\x00" + other)))
         mf.save(str(path))
     else:
-        from mutagen.id3 import TXXX
 
         f = mutagen.File(str(path))
         for frame in f.tags.getall("TXXX"):

@@ -137,8 +137,13 @@ class Worker:
         return f"{len(load_model(path).works)} works"
 
     def key_import(self, path: Path) -> str:
-        from app.core.provenance.identity import (IDENTITY_FILE, TRUST_FILE, TrustList, import_public_key,
-                                                  load_identity)
+        from app.core.provenance.identity import (
+            IDENTITY_FILE,
+            TRUST_FILE,
+            TrustList,
+            import_public_key,
+            load_identity,
+        )
 
         name = path.name
         if name.startswith(("identity_", "trust_list_")):
