@@ -39,6 +39,8 @@ class PlaybackController(QObject):
         self.timeline = timeline
         self.show_message = show_message
         self._last_position = -1.0
+        self._underruns = engine.underruns
+        self._callback_errors = engine.callback_errors
         bar.act_play.triggered.connect(self.toggle_play)
         bar.act_stop.triggered.connect(self.stop)
         bar.act_to_start.triggered.connect(self.to_start)
@@ -104,6 +106,7 @@ class PlaybackController(QObject):
     def tick(self) -> None:
         """One UI frame: notice a failed stream, move the playhead, update the display and the meter."""
         self.engine.poll()
+        self._report_callback_trouble()
         position = self.engine.transport.position_seconds
         playing = self.playing
         if position != self._last_position:
@@ -114,6 +117,20 @@ class PlaybackController(QObject):
         self.bar.show_playing(playing)
         left, right = self.engine.meter() if self.engine.available else (0.0, 0.0)
         self.bar.meter.set_peaks(left, right)
+
+
+    def _report_callback_trouble(self) -> None:
+        """Underruns are dropouts: say so and keep playing. A failed render plays silence: stop and say why
+        (the audio thread only counts both; see AudioEngine.callback)."""
+        e = self.engine
+        if e.callback_errors != self._callback_errors:
+            self._callback_errors = e.callback_errors
+            e.pause()
+            self.show_message("Playback stopped: the audio could not be rendered (press Play to try again)")
+        elif e.underruns != self._underruns:
+            self.show_message(f"Audio dropouts: {e.underruns} buffer underruns so far (a larger block size "
+                              "may help)")
+        self._underruns = e.underruns
 
 
 def grid_of(project: Project) -> BeatGrid | None:

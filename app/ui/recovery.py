@@ -8,6 +8,7 @@ normally removes it. At start, copies left by a studio that is no longer running
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -115,6 +116,19 @@ def discard_item(item: RecoveryItem) -> None:
             p.unlink()
 
 
+def set_aside(item: RecoveryItem, tag: str, *, current: RecoveryItem | None = None) -> RecoveryItem:
+    """Rename a copy (now at `current`, by default where `item` says) to `<name>.<tag>.accord` with sidecar
+    `<name>.<tag>.meta`: out of what `find_recoverable` offers, but in the same folder, so its relative stem
+    paths still resolve."""
+    src_item = current or item
+    moved = dataclasses.replace(item, file=item.file.with_name(f"{item.file.stem}.{tag}.accord"),
+                                meta=item.meta.with_name(f"{item.meta.stem}.{tag}.meta"))
+    for src, dst in ((src_item.file, moved.file), (src_item.meta, moved.meta)):
+        with contextlib.suppress(OSError):
+            os.replace(src, dst)
+    return moved
+
+
 def recovered_project(item: RecoveryItem) -> Project:
     """The autosaved project, pointing back at the user's file (so Save writes there)."""
     project = load_project(item.file)
@@ -132,13 +146,22 @@ def offer_recovery(window: MainWindow) -> bool:
     when = time.strftime("%H:%M on %d %b", time.localtime(item.saved_at))
     recovered = False
     if window.dialogs.ask_recover(window, item.name, when):
+        # Set the copy aside *before* reading it: if reading it took the studio down, the next start must not
+        # meet it again (no crash loop). A copy that cannot be read is kept (as .damaged.accord), never deleted.
+        attempt = set_aside(item, "attempted")
         try:
-            window.set_project(recovered_project(item))
+            window.set_project(recovered_project(attempt))
             window.undo_stack.resetClean()  # the recovered state is not on disk yet
             window.status.message(f"Recovered unsaved changes to {item.name}")
             recovered = True
-        except AccordError as exc:
-            window.show_error("Could not recover the project", exc)
+            discard_item(attempt)
+        except Exception as exc:  # noqa: BLE001 — whatever is wrong with the copy, the studio must start
+            log.warning("recovery of %s failed", item.file, exc_info=not isinstance(exc, AccordError))
+            kept = set_aside(item, "damaged", current=attempt)
+            why = exc.reason if isinstance(exc, AccordError) else f"{type(exc).__name__}: {exc}"
+            window.show_error("Could not recover the project", f"The autosaved copy of “{item.name}” cannot be "
+                              f"read: {why}.\n\nIt was kept as {kept.file}.")
+        items = items[1:]
     for old in items:  # one question per start; older copies are superseded
         discard_item(old)
     return recovered
