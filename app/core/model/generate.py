@@ -75,9 +75,15 @@ class _Job:
             key = estimate_key([n.pitch for n in key_source], [n.duration for n in key_source])
         self.key = key
         lo, hi = c.pitch_range
-        alphabet = np.arange(lo, hi + 1, dtype=np.int64)
-        in_key = (np.ones(len(alphabet), bool) if key is None or c.chromatic
-                  else np.isin(alphabet % 12, list(key.melodic_scale)))
+        # Estimates run over the model's pitches plus the requested range (the range is a mask): the
+        # alphabet — and so the memoised long-term estimates — stay the same from one request to the next.
+        learned = model.alphabet("pitch")
+        a_lo = min(lo, int(learned[0])) if len(learned) else lo
+        a_hi = max(hi, int(learned[-1])) if len(learned) else hi
+        alphabet = np.arange(a_lo, a_hi + 1, dtype=np.int64)
+        in_range = (alphabet >= lo) & (alphabet <= hi)
+        in_key = in_range & (np.ones(len(alphabet), bool) if key is None or c.chromatic
+                             else np.isin(alphabet % 12, list(key.melodic_scale)))
         if not in_key.any():
             raise ConstraintError(ADVICE["key"])
         chord_pcs: dict[int, frozenset[int]] = {}

@@ -28,7 +28,7 @@ from app.core.model.viewpoints import Events, event_code
 
 RESTARTS_PER_BAR = 12
 RESTARTS = 4
-LTM_CACHE_LIMIT = 50_000
+LTM_CACHE_LIMIT = 150_000
 # The short-term model of a suggestion is rebuilt for every draw; beyond ~12 events of context its
 # predictions no longer change in practice (deterministic contexts are selected far below), so generation
 # caps it there to save the node allocations. Evaluation keeps the model's full cap.
@@ -54,7 +54,7 @@ class Slot:
 @dataclass
 class PitchRules:
     alphabet: np.ndarray  # candidate pitches (the whole range)
-    in_key: np.ndarray  # bool per candidate
+    in_key: np.ndarray  # bool per candidate: in the pitch range and the key (or chromatic)
     chord_pcs: dict[int, frozenset[int]]  # strong-beat onset tick -> allowed pitch classes
 
 
@@ -103,6 +103,10 @@ class Sampler:
         self.cur = _Cursor(bar, tonic)
         self.stores = {t: model.target_stores(t, generation=True) for t in ("pitch", "dur")}
         self.wids = np.array(sorted(model.works), dtype=np.int64)
+        memo = model.cache.get("memo")
+        if not isinstance(memo, dict) or len(memo) > LTM_CACHE_LIMIT:  # bounded: start afresh when full
+            memo = model.cache["memo"] = {}
+        self.memo: dict[object, object] = memo
         self.context = context
         self.reasons: Counter[str] = Counter()
         self._snapshot: tuple | None = None
@@ -171,11 +175,9 @@ class Sampler:
             if cand is None:
                 continue
             rkey = ("reach", cand.tobytes())
-            reach = cast("tuple | None", self.model.cache.get(rkey))
+            reach = cast("tuple | None", self.memo.get(rkey))
             if reach is None:
-                reach = reachable(cand)
-                if len(self.model.cache) < LTM_CACHE_LIMIT:
-                    self.model.cache[rkey] = reach
+                reach = self.memo[rkey] = reachable(cand)
             stm, hist = self.stm[name], self.hist[name]
             stm_walk = stm.walk(hist)
             if ps.use_ltm:
@@ -212,24 +214,29 @@ class Sampler:
         return p, recipe
 
     def _ltm_estimate(self, name: str, store, hist: list[int], reach) -> ViewpointEstimate:
-        """The long-term estimate is a pure function of the deepest matching context and the reachable values,
-        so it is memoised on the model (generation drops IDyOM's "+" for this; the short-term model still
-        learns the piece)."""
-        walk = store.trie.walk(hist)
-        key = ("ltm", name, walk[-1] if walk else -1, reach[0].tobytes())
-        ve = self.model.cache.get(key)
+        """The long-term estimate is a pure function of the selected context (PPM*'s state: the chain below
+        it) and the reachable values, so it is memoised on the model (generation drops IDyOM's "+" for this;
+        the short-term model still learns the piece)."""
+        trie = store.trie
+        walk = trie.walk(hist)
+        sel = len(walk) - 1
+        counts = trie.counts
+        if sel >= 0 and len(counts[walk[sel]]) == 1:  # deterministic: the shortest deterministic context
+            while sel > 0 and len(counts[walk[sel - 1]]) == 1:
+                sel -= 1
+        key = ("ltm", name, walk[sel] if sel >= 0 else -1, reach[0].tobytes())
+        ve = cast("ViewpointEstimate | None", self.memo.get(key))
         if ve is None:
             ps = self.ps
-            ve = viewpoint_estimate([store.trie], hist, reach, escape=ps.ltm_escape, exclusion=ps.exclusion,
-                                    walks=[walk])
-            if len(self.model.cache) < LTM_CACHE_LIMIT:
-                self.model.cache[key] = ve
-        return ve  # type: ignore[return-value]
+            ve = viewpoint_estimate([trie], hist, reach, escape=ps.ltm_escape, exclusion=ps.exclusion,
+                                    walks=[walk[:sel + 1]])
+            self.memo[key] = ve
+        return ve
 
     def _work_vector(self, name: str, ve: ViewpointEstimate, code: int) -> np.ndarray:
         """sum_n a_n * count_{n,w}(code) per training work (model.work_ids order), memoised per estimate."""
         key = ("credit", id(ve), code)
-        hit = cast("tuple[ViewpointEstimate, np.ndarray] | None", self.model.cache.get(key))
+        hit = cast("tuple[ViewpointEstimate, np.ndarray] | None", self.memo.get(key))
         if hit is not None and hit[0] is ve:
             return hit[1]
         wids = self.wids
@@ -242,8 +249,7 @@ class Sampler:
             if len(qidx):
                 vec += np.bincount(np.searchsorted(wids, works), np.asarray(coefs)[qidx] * counts,
                                    minlength=len(wids))
-        if len(self.model.cache) < LTM_CACHE_LIMIT:
-            self.model.cache[key] = (ve, vec)  # keeps ve alive, so its id is not reused while cached
+        self.memo[key] = (ve, vec)  # keeps ve alive, so its id is not reused while cached
         return vec
 
     def _credit(self, recipe, x: int, scale: float, extra_piece: float) -> tuple[float, float, np.ndarray | None]:
