@@ -24,6 +24,7 @@ MAJOR_PROGRESSIONS = (
     ((2, "m7"), (7, "7"), (0, "maj"), (0, "maj")),
     ((0, "maj"), (4, "min"), (5, "maj"), (7, "maj")),
     ((0, "maj"), (5, "sus4"), (7, "maj"), (0, "maj")),
+    ((5, "maj"), (7, "maj"), (0, "maj"), (0, "maj")),  # starts away from home
 )
 MINOR_PROGRESSIONS = (
     ((0, "min"), (8, "maj"), (3, "maj"), (10, "maj")),
@@ -31,6 +32,7 @@ MINOR_PROGRESSIONS = (
     ((0, "min"), (10, "maj"), (8, "maj"), (7, "7")),
     ((0, "m7"), (5, "m7"), (7, "7"), (0, "min")),
     ((0, "min"), (2, "dim"), (7, "maj"), (0, "min")),
+    ((8, "maj"), (10, "maj"), (0, "min"), (0, "min")),  # starts away from home
 )
 
 

@@ -120,8 +120,8 @@ def _tonic_chord(ch: Chord, key: Key) -> bool:
 
 
 def chord_evidence(key: Key, bars: list[Chord], *, phrase_bars: int = 4) -> float:
-    """How well a bar-by-bar chord sequence supports a key: diatonic chords, the tonic chord opening
-    phrases and recurring, and dominant→tonic cadences (what a musician hears as 'home')."""
+    """How well a bar-by-bar chord sequence supports a key: diatonic chords, the tonic chord opening or
+    closing phrases and recurring, and dominant→tonic cadences (what a musician hears as 'home')."""
     chords = [c for c in bars if not c.is_no_chord]
     if not chords:
         return 0.0
@@ -130,14 +130,17 @@ def chord_evidence(key: Key, bars: list[Chord], *, phrase_bars: int = 4) -> floa
     tonic_share = sum(_tonic_chord(c, key) for c in chords) / len(chords)
     starts = [c for i, c in enumerate(bars) if i % phrase_bars == 0 and not c.is_no_chord]
     phrase_tonic = sum(_tonic_chord(c, key) for c in starts) / len(starts) if starts else 0.0
+    ends = [c for i, c in enumerate(bars) if i % phrase_bars == phrase_bars - 1 and not c.is_no_chord]
+    end_tonic = sum(_tonic_chord(c, key) for c in ends) / len(ends) if ends else 0.0
     dominant = (key.tonic_pc + 7) % 12
     pairs = list(zip(bars, bars[1:]))
     cadences = sum(a.root_pc == dominant and a.triad_family == "maj" and _tonic_chord(b, key) for a, b in pairs)
     cadence_rate = cadences / max(1, len(pairs)) * phrase_bars
-    return 0.25 * diatonic + 0.35 * phrase_tonic + 0.2 * tonic_share + 0.3 * min(1.0, cadence_rate)
+    return (0.25 * diatonic + 0.3 * phrase_tonic + 0.2 * end_tonic + 0.2 * tonic_share
+            + 0.3 * min(1.0, cadence_rate))
 
 
-def refine_with_chords(est: KeyEstimate, bars: list[Chord], *, phrase_bars: int = 4, top: int = 4) -> KeyEstimate:
+def refine_with_chords(est: KeyEstimate, bars: list[Chord], *, phrase_bars: int = 4, top: int = 6) -> KeyEstimate:
     """Re-rank the best few profile keys with the chord evidence (relative major/minor, dominant keys)."""
     if est.key is None or not est.scores or not any(not c.is_no_chord for c in bars):
         return est
