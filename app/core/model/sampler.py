@@ -109,6 +109,8 @@ class Sampler:
         self.memo: dict[object, object] = memo
         self.context = context
         self.reasons: Counter[str] = Counter()
+        self._chord_masks: dict[frozenset[int], np.ndarray] = {}
+        self._dur_list = [int(d) for d in durations]
         self._snapshot: tuple | None = None
         self._reset()
 
@@ -303,7 +305,10 @@ class Sampler:
             raise DeadEnd("key")
         pcs = r.chord_pcs.get(onset)
         if pcs:
-            mask &= np.isin(r.alphabet % 12, list(pcs))
+            chord_mask = self._chord_masks.get(pcs)
+            if chord_mask is None:
+                chord_mask = self._chord_masks[pcs] = np.isin(r.alphabet % 12, list(pcs))
+            mask &= chord_mask
             if not mask.any():
                 raise DeadEnd("chords")
         k = self.copy.k
@@ -357,7 +362,7 @@ class Sampler:
         self.cur.dur.append(int(durs[0]))
         self.cur.onset.append(onset)
         try:
-            allowed = np.array([d <= remaining and count_ok(int(d)) for d in durs])
+            allowed = np.array([d <= remaining and count_ok(d) for d in self._dur_list])
             if not allowed.any():
                 raise DeadEnd("density")
             p, recipe = self._distribution("dur", i, durs)
