@@ -77,7 +77,7 @@ def run(quick: bool) -> list[dict]:
         h, n = _chord_hits(song, a)
         chord_hits += h
         chord_total += n
-        truth_roles = dict(zip([f"stem{i + 1}" for i in range(len(song.stems))], song.stems))
+        truth_roles = dict(zip([f"stem{i + 1}" for i in range(len(song.stems))], song.stems, strict=True))
         for name, role in truth_roles.items():
             role_total += 1
             role_ok += a.roles.get(name) == role

@@ -12,15 +12,33 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel,
-                               QProgressBar, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.analysis import AnalysisCache, SongAnalysis, StemInput, analyze_stems
 from app.core.analysis.roles import ROLES
 from app.core.errors import AccordError
 from app.core.music import Key, TimeSignature
-from app.core.project.analysis_edits import (NUDGE_STEP_SECONDS, NudgeDownbeat, OverrideKey, OverrideStemRole,
-                                             SetTempo, SetTimeSignature, apply_analysis, stored_analysis)
+from app.core.project.analysis_edits import (
+    NUDGE_STEP_SECONDS,
+    NudgeDownbeat,
+    OverrideKey,
+    OverrideStemRole,
+    SetTempo,
+    SetTimeSignature,
+    apply_analysis,
+    stored_analysis,
+)
 from app.core.project.model import Project
 from app.ui.chord_lane import pusher
 

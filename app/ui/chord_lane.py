@@ -16,7 +16,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen, QUndoStack
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from app.core.music import BeatGrid, Chord, ChordSpan, PITCH_CLASS_NAMES
+from app.core.music import PITCH_CLASS_NAMES, BeatGrid, Chord, ChordSpan
 from app.core.project.analysis_edits import SetChordSpan
 from app.core.project.edits import Edit
 from app.core.project.model import Project

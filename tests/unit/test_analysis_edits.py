@@ -8,9 +8,18 @@ import pytest
 
 from app.core.analysis.result import SongAnalysis
 from app.core.music import BeatGrid, Chord, ChordTimeline, Key, TimeSignature
-from app.core.project.analysis_edits import (NudgeDownbeat, OverrideKey, OverrideStemRole, SetChordAt, SetChordSpan,
-                                             SetTempo, SetTimeSignature, apply_analysis, stored_analysis,
-                                             tapped_tempo_edit)
+from app.core.project.analysis_edits import (
+    NudgeDownbeat,
+    OverrideKey,
+    OverrideStemRole,
+    SetChordAt,
+    SetChordSpan,
+    SetTempo,
+    SetTimeSignature,
+    apply_analysis,
+    stored_analysis,
+    tapped_tempo_edit,
+)
 from app.core.project.model import Project, StemRef
 
 

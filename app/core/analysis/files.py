@@ -14,7 +14,7 @@ from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress, 
 def stem_names(paths: Sequence[str | Path]) -> list[str]:
     """Display names: the file name without extension, or the whole name when two would collide."""
     stems = [Path(p).stem for p in paths]
-    return [Path(p).name if stems.count(s) > 1 else s for p, s in zip(paths, stems)]
+    return [Path(p).name if stems.count(s) > 1 else s for p, s in zip(paths, stems, strict=True)]
 
 
 def load_stem_inputs(paths: Sequence[str | Path], *, roles: Mapping[str, str] | None = None,
@@ -29,7 +29,7 @@ def load_stem_inputs(paths: Sequence[str | Path], *, roles: Mapping[str, str] | 
         raise AnalysisError("the same file was given twice")
     roles = dict(roles or {})
     out = []
-    for i, (path, name) in enumerate(zip(paths, names)):
+    for i, (path, name) in enumerate(zip(paths, names, strict=True)):
         audio = load_audio(path, sample_rate=ANALYSIS_RATE, cancel=cancel,
                            progress=scaled(progress, i / len(paths), (i + 1) / len(paths)))
         out.append(StemInput(name, audio.samples, audio.sample_rate, audio.content_sha256, roles.get(name)))
@@ -39,7 +39,7 @@ def load_stem_inputs(paths: Sequence[str | Path], *, roles: Mapping[str, str] | 
 def resolve_stem_name(given: str, paths: Sequence[str | Path]) -> str:
     """The stem name meant by `given` (a path as typed, a file name, or a stem name)."""
     names = stem_names(paths)
-    for p, n in zip(paths, names):
+    for p, n in zip(paths, names, strict=True):
         if given in (str(p), Path(p).name, n):
             return n
     raise AnalysisError(f"{given!r} is not one of the stems given", hint="use one of: " + ", ".join(names))

@@ -133,7 +133,7 @@ def chord_evidence(key: Key, bars: list[Chord], *, phrase_bars: int = 4) -> floa
     ends = [c for i, c in enumerate(bars) if i % phrase_bars == phrase_bars - 1 and not c.is_no_chord]
     end_tonic = sum(_tonic_chord(c, key) for c in ends) / len(ends) if ends else 0.0
     dominant = (key.tonic_pc + 7) % 12
-    pairs = list(zip(bars, bars[1:]))
+    pairs = list(zip(bars, bars[1:], strict=False))
     cadences = sum(a.root_pc == dominant and a.triad_family == "maj" and _tonic_chord(b, key) for a, b in pairs)
     cadence_rate = cadences / max(1, len(pairs)) * phrase_bars
     return (0.25 * diatonic + 0.3 * phrase_tonic + 0.2 * end_tonic + 0.2 * tonic_share

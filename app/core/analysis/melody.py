@@ -89,7 +89,7 @@ def track_notes(y: np.ndarray, *, cancel: CancelToken = NEVER_CANCELLED) -> list
     bounds = np.flatnonzero(cuts).tolist() + [f0.size]
     onset_set = set(int(o) for o in onsets)
     segs: list[list[float]] = []  # [start frame, end frame, pitch]
-    for a, b in zip(bounds, bounds[1:]):
+    for a, b in zip(bounds, bounds[1:], strict=False):
         if smooth[a] < 0 or (b - a) * HOP / PYIN_RATE < MIN_NOTE_SECONDS:
             continue
         seg = midi[a:b]

@@ -39,10 +39,10 @@ class StemFeatures:
 
     @classmethod
     def from_json(cls, data: dict) -> StemFeatures:
-        values = {k: float(data[k]) for k in ("rms", "flatness", "centroid_hz", "low_ratio", "spikiness", "polyphony")}
         if int(data.get("version", 0)) != FEATURES_VERSION:
             raise ValueError("stale features version")
-        return cls(**values)
+        return cls(float(data["rms"]), float(data["flatness"]), float(data["centroid_hz"]), float(data["low_ratio"]),
+                   float(data["spikiness"]), float(data["polyphony"]))
 
 
 def role_from_name(name: str) -> str | None:
@@ -107,7 +107,7 @@ def guess_roles(names: list[str], features: list[StemFeatures], overrides: dict[
     overrides = overrides or {}
     roles: dict[str, str] = {}
     sources: dict[str, str] = {}
-    for name, f in zip(names, features):
+    for name, f in zip(names, features, strict=True):
         if overrides.get(name) in ROLES:
             roles[name], sources[name] = overrides[name], "user"
         elif (hinted := role_from_name(name)) is not None:
@@ -118,7 +118,7 @@ def guess_roles(names: list[str], features: list[StemFeatures], overrides: dict[
     if any(roles[n] == "lead" and sources[n] != "features" for n in names):
         keep = None  # a named or chosen lead exists: guessed ones are harmony
     else:
-        by_name = dict(zip(names, features))
+        by_name = dict(zip(names, features, strict=True))
         keep = max(guessed_leads, key=lambda n: (-by_name[n].polyphony, by_name[n].centroid_hz), default=None)
     for n in guessed_leads:
         if n != keep:
