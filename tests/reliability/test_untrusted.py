@@ -56,3 +56,52 @@ def test_huge_size_claims_are_refused_before_allocation(tmp_path):
     assert [(r["name"], r["outcome"]) for r in results] == [(j.path.name, "clear-error") for j in jobs], results
     assert "512" in results[3]["message"]  # the stem count bound, named
     assert "MB" in results[4]["message"]
+
+
+def test_marker_scan_streams_without_missing_or_double_counting(tmp_path, monkeypatch):
+    """The provenance reader scans files in chunks (so a 2 GB file is not read into memory); markers that
+    straddle a chunk boundary, or sit in the overlap, are counted exactly once."""
+    import random
+
+    from app.core.provenance import embed
+
+    markers = embed._RAW_MARKERS
+    rng = random.Random(3)
+    data = bytearray(rng.randbytes(5000))
+    for at in (0, 60, 63, 64, 100, 127, 128, 1000, 4980):
+        m = markers[at % len(markers)]
+        data[at:at + len(m)] = m
+    path = tmp_path / "blob.bin"
+    path.write_bytes(bytes(data))
+    monkeypatch.setattr(embed._FileBytes, "_CHUNK", 64)
+    expected = sum(bytes(data).count(m) for m in markers)
+    with open(path, "rb") as fh:
+        view = embed._FileBytes(fh)
+        assert view.count(markers) == expected > 0
+        assert view.count(markers, 100, 1100) == sum(bytes(data[100:1100]).count(m) for m in markers)
+        assert view[-5:] == bytes(data[-5:]) and view[7] == data[7] and view[-1] == data[-1]
+
+
+def _sparse(path: Path, head: bytes, size: int) -> Path:
+    with open(path, "wb") as fh:
+        fh.write(head)
+        fh.truncate(size)  # a hole: no disk space used, but every reader sees `size` bytes
+    return path
+
+
+def test_multi_gigabyte_files_are_handled_without_loading_them(tmp_path):
+    """Sparse files bigger than the worker's 1 GiB address space (a header, then a hole of zeros): verify
+    answers, so nothing reads them whole; catalogue import refuses a 2.2 GB one by its size."""
+    size = 1_200_000_000
+    wav = corpus.wav_bytes(data=b"", data_size=size - 44, riff_size=size - 8)
+    flac = next(c.data for c in corpus.flac_cases() if c.name == "valid.flac")
+    files = [_sparse(tmp_path / "huge.wav", wav, size), _sparse(tmp_path / "huge.flac", flac, size),
+             _sparse(tmp_path / "huge.mid", corpus.midi_cases()[0].data, size),
+             _sparse(tmp_path / "huge.mp3", b"\xff\xfb\x90\x64" * 100, size),
+             _sparse(tmp_path / "huge.ogg", b"OggS" + bytes(100), size)]
+    big = _sparse(tmp_path / "huge_import.wav", wav, 2_200_000_000)
+    jobs = [harness.Job(f, "verify") for f in files] + [harness.Job(big, "catalogue_import")]
+    results = harness.run_jobs(jobs, workers=2, mem_limit_mb=1024, case_timeout=30)
+    outcomes = {(r["name"], r["entry"]): r["outcome"] for r in results}
+    assert all(o in ("loaded", "clear-error") for o in outcomes.values()), results
+    assert outcomes[("huge.mp3", "verify")] == outcomes[("huge.mid", "verify")] == "clear-error"
