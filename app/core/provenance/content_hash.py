@@ -25,6 +25,7 @@ PCM_FORMATS = {"wav": "WAV", "aiff": "AIFF", "flac": "FLAC"}
 FORMAT_BY_SUFFIX = {".wav": "wav", ".wave": "wav", ".aif": "aiff", ".aiff": "aiff", ".flac": "flac",
                     ".mp3": "mp3", ".ogg": "ogg", ".oga": "ogg", ".mid": "midi", ".midi": "midi"}
 BLOCK_FRAMES = 1 << 16
+MAX_WHOLE_FILE_BYTES = 512 * 1024 * 1024  # MP3/OGG/MIDI are hashed from bytes in memory (~14 h of 80 kbit/s MP3)
 MAX_CHANNELS = 32
 
 
@@ -43,6 +44,9 @@ def content_hash(path: str | Path, fmt: str | None = None) -> tuple[str, str]:
     if fmt in PCM_FORMATS:
         return "pcm-v1", _pcm_hash(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_WHOLE_FILE_BYTES:  # these formats are hashed from bytes in memory
+            raise ProvenanceError(f"is {size // 2**20} MB: too large to verify as {fmt.upper()}", path=path)
         data = path.read_bytes()
     except OSError as exc:
         raise ProvenanceError(f"cannot be read: {exc.strerror or exc}", path=path) from exc

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from app.core.errors import ProvenanceError
 from app.core.provenance import embed_id3, embed_midi, embed_vorbis
-from app.core.provenance.content_hash import format_of
+from app.core.provenance.content_hash import MAX_WHOLE_FILE_BYTES, format_of
 
 MARKER = "ACCORD_PROVENANCE"
 _RAW_MARKERS = (MARKER.encode("ascii"), MARKER.lower().encode("ascii"), MARKER.encode("utf-16-le"),
@@ -63,7 +63,7 @@ def embed_record(path: str | Path, record: bytes, *, fmt: str | None = None, tit
                               path=path) from exc
 
 
-def _iff_chunk_ids(data: bytes, *, big_endian: bool) -> list[bytes]:
+def _iff_chunk_ids(data: bytes | _FileBytes, *, big_endian: bool) -> list[bytes]:
     """Top-level chunk ids of a RIFF/WAVE or FORM/AIFF file (stops quietly at damage)."""
     ids = []
     pos, end = 12, min(len(data), 8 + struct.unpack(">I" if big_endian else "<I", data[4:8])[0])
@@ -75,7 +75,7 @@ def _iff_chunk_ids(data: bytes, *, big_endian: bool) -> list[bytes]:
     return ids
 
 
-def _structure_problems(data: bytes, fmt: str) -> list[str]:
+def _structure_problems(data: bytes | _FileBytes, fmt: str) -> list[str]:
     problems = []
     if fmt in ("wav", "aiff") and len(data) >= 12:
         ids = _iff_chunk_ids(data, big_endian=(fmt == "aiff"))
@@ -95,7 +95,7 @@ def _structure_problems(data: bytes, fmt: str) -> list[str]:
     return problems
 
 
-def _audio_chunk_span(data: bytes, fmt: str) -> tuple[int, int]:
+def _audio_chunk_span(data: bytes | _FileBytes, fmt: str) -> tuple[int, int]:
     """(start, end) of the sample data of a WAV/AIFF: signed content, so no need to scan it for markers."""
     if fmt not in ("wav", "aiff") or len(data) < 12:
         return 0, 0
@@ -110,16 +110,67 @@ def _audio_chunk_span(data: bytes, fmt: str) -> tuple[int, int]:
     return 0, 0
 
 
-def _raw_marker_count(data: bytes, fmt: str) -> int:
+def _raw_marker_count(data: _FileBytes, fmt: str) -> int:
     """Markers anywhere outside the sample data (windows overlap its edges, so none is missed there)."""
     start, end = _audio_chunk_span(data, fmt)
     margin = max(len(m) for m in _RAW_MARKERS)
-    view = memoryview(data)
     if end - start <= 2 * margin:
-        parts = [view]
+        ranges = [(0, len(data))]
     else:
-        parts = [view[:start + margin], view[end - margin:]]
-    return sum(bytes(part).count(m) for part in parts for m in _RAW_MARKERS)
+        ranges = [(0, start + margin), (end - margin, len(data))]
+    return sum(data.count(_RAW_MARKERS, a, b) for a, b in ranges)
+
+
+class _FileBytes:
+    """Read-only bytes-like view of an open file (len, int and slice indexing, ranged count), read on demand.
+
+    Audio files can be gigabytes: the structure checks and the marker scan must not load them whole (a
+    2 GB file made `verify` fail with MemoryError; found by tests/reliability).
+    """
+
+    _CHUNK = 1 << 24
+
+    def __init__(self, fh) -> None:  # noqa: ANN001 — a binary file object
+        self._fh = fh
+        fh.seek(0, 2)
+        self._size = fh.tell()
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, key: int | slice) -> int | bytes:
+        if isinstance(key, int):
+            chunk = self[key:key + 1 or None] if key >= 0 else self[self._size + key:self._size + key + 1]
+            if not chunk:
+                raise IndexError("index out of range")
+            return chunk[0]
+        start, stop, step = key.indices(self._size)
+        if step != 1 or stop <= start:
+            return b""
+        self._fh.seek(start)
+        return self._fh.read(stop - start)
+
+    def count(self, markers: tuple[bytes, ...], start: int = 0, stop: int | None = None) -> int:
+        """Occurrences of the markers in [start, stop), in one streamed pass. Markers straddling two chunks
+        are counted from the small seam (previous tail + next head) minus what each side already counted."""
+        stop = self._size if stop is None else min(stop, self._size)
+        keep = max(len(m) for m in markers) - 1
+        n, tail, pos = 0, b"", max(0, start)
+        self._fh.seek(pos)
+        while pos < stop:
+            chunk = self._fh.read(min(self._CHUNK, stop - pos))
+            if not chunk:
+                break
+            pos += len(chunk)
+            head = chunk[:keep]
+            seam = tail + head
+            n += sum(seam.count(m) - tail.count(m) - head.count(m) for m in markers)
+            # Silence and sparse holes are long runs of zeros, where bytes.count of the UTF-16 markers (which
+            # end in a zero byte) is slow: a chunk of zeros holds no marker, skip it.
+            if chunk.count(0) != len(chunk):
+                n += sum(chunk.count(m) for m in markers)
+            tail = chunk[-keep:] if len(chunk) >= keep else (tail + chunk)[-keep:]
+        return n
 
 
 def read_provenance(path: str | Path, *, fmt: str | None = None) -> FoundRecords:
@@ -127,12 +178,16 @@ def read_provenance(path: str | Path, *, fmt: str | None = None) -> FoundRecords
     path = Path(path)
     fmt = fmt or format_of(path)
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as fh:
+            return _read_provenance(path, fmt, _FileBytes(fh))
     except FileNotFoundError as exc:
         raise ProvenanceError("file not found", path=path) from exc
     except OSError as exc:
         raise ProvenanceError(f"cannot be read: {exc.strerror or exc}", path=path) from exc
-    if not data:
+
+
+def _read_provenance(path: Path, fmt: str, data: _FileBytes) -> FoundRecords:
+    if not len(data):
         raise ProvenanceError("is empty", path=path)
     try:
         if fmt in ID3_FORMATS:
@@ -140,7 +195,9 @@ def read_provenance(path: str | Path, *, fmt: str | None = None) -> FoundRecords
         elif fmt in VORBIS_FORMATS:
             fields = embed_vorbis.read(path, fmt)
         else:
-            fields = embed_midi.read(path, data)
+            if len(data) > MAX_WHOLE_FILE_BYTES:
+                raise ProvenanceError(f"is {len(data) // 2**20} MB: too large for a MIDI file", path=path)
+            fields = embed_midi.read(path, data[:])
     except ProvenanceError:
         raise
     except Exception as exc:  # mutagen/mido failures on damaged files
