@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -48,6 +48,23 @@ METERS = ("4/4", "3/4", "6/8")
 TAP_RESET_SECONDS = 2.0  # a pause this long starts a new tap sequence (a new undo step)
 NO_KEY = "(no key)"
 GUESS = "(guess)"
+
+
+def stems_from_studio(project: Project, decoded: Mapping[str, Any]) -> list[StemInput]:
+    """StemInputs for the project's stems whose audio is decoded (`decoded`: stem id -> DecodedAudio, as the
+    main window keeps it). Missing stems are skipped; duplicate names get a numeric suffix."""
+    out: list[StemInput] = []
+    seen: dict[str, int] = {}
+    for stem in project.stems:
+        audio = decoded.get(stem.id)
+        if audio is None or stem.missing:
+            continue
+        seen[stem.name] = seen.get(stem.name, 0) + 1
+        name = stem.name if seen[stem.name] == 1 else f"{stem.name} ({seen[stem.name]})"
+        out.append(StemInput(name, audio.samples, audio.sample_rate, audio.content_sha256, stem.role))
+    if not out:
+        raise AccordError("no decoded stems to analyse", hint="add stems or locate the missing ones")
+    return out
 
 
 def key_names() -> list[str]:

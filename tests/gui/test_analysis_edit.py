@@ -116,3 +116,22 @@ def test_failed_analysis_is_shown_not_raised(qtbot, project):
     qtbot.addWidget(panel)
     panel.analyze()
     assert "no stems" in panel.notes.text() and stack.count() == 0
+
+
+def test_stems_from_studio(project):
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from app.core.errors import AccordError
+    from app.ui.analysis_panel import stems_from_studio
+
+    audio = SimpleNamespace(samples=np.zeros((2, 10), np.float32), sample_rate=48000, content_sha256="c" * 64)
+    project.stems[1].name = "drums"  # a duplicate name
+    project.stems[2].missing = True
+    project.stems[0].role = "drums"
+    decoded = {s.id: audio for s in project.stems[:3]}
+    got = stems_from_studio(project, decoded)
+    assert [(s.name, s.role) for s in got] == [("drums", "drums"), ("drums (2)", None)]
+    with pytest.raises(AccordError):
+        stems_from_studio(project, {})

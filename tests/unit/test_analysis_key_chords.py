@@ -95,3 +95,25 @@ def test_a_strong_long_modulation_is_reported_as_a_section():
     assert sections[0].start >= 32 and sections[-1].end == 128
     assert key_sections(beats[:64], bass[:64], np.ones(64), beats_per_bar=4, quarters_per_beat=1.0,
                         global_key=Key(0, "major")) == []
+
+
+def test_a_modulating_song_reports_its_second_key_as_a_section():
+    """20 bars in C major, then 12 bars in E major (same tempo and meter): the song's key is C major and
+    the last bars are a section in E major."""
+    from app.core.analysis import StemInput, analyze_stems
+
+    ts = TimeSignature(4, 4)
+    a = make_song(31, meter=ts, tempo_bpm=150.0, key=Key(0, "major"), seconds=32.0)
+    b = make_song(32, meter=ts, tempo_bpm=150.0, key=Key(4, "major"), seconds=19.2)
+    sr = a.sample_rate
+    bar = int(round(4 * 60.0 / 150.0 * sr))
+    a_end = int(round(a.offset_seconds * sr)) + 20 * bar
+    b_start = int(round(b.offset_seconds * sr))
+    stems = []
+    for name in ("drums", "bass", "harmony"):
+        joined = np.concatenate([a.stems[name][:, :a_end], b.stems[name][:, b_start:b_start + 12 * bar]], axis=1)
+        stems.append(StemInput(name, joined, sr, f"{name}-modulating"))
+    result = analyze_stems(stems)
+    assert result.key == Key(0, "major")
+    assert result.key_sections and result.key_sections[-1].key == Key(4, "major")
+    assert 64.0 <= result.key_sections[-1].start <= 96.0 and result.key_sections[-1].end >= 120.0
