@@ -136,3 +136,17 @@ def test_different_lengths_and_rates(song):
     assert any("sample rates" in n for n in a.notes) and any("lengths" in n for n in a.notes)
     assert a.duration_seconds == pytest.approx(song.duration_seconds, abs=0.05)
     assert a.key is not None
+
+
+def test_cancel_midway_stops_the_melody_worker_too(song):
+    import threading
+
+    token = CancelToken()
+
+    def progress(fraction, _text=""):
+        if fraction >= 0.35:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        analyze_stems(_stems(song), progress=progress, cancel=token)
+    assert not [t for t in threading.enumerate() if t.name.startswith("accord-melody")]
