@@ -32,7 +32,7 @@ from app.core.project.suggestion_edits import (
 )
 from app.ui.ruler import TimeScale
 
-LANE_HEIGHT = 132
+LANE_HEIGHT = 168
 MIN_ROWS = 15
 EDGE_PX = 6
 PX_PER_QUARTER = 24.0  # without a time scale (a dock or a test)

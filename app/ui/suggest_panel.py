@@ -249,8 +249,12 @@ class SuggestPanel(QWidget):
         self.audition.refresh()
         ctx = song_context(self.window.project)
         span = ctx.lead_bars()
-        if span is not None and span[0] + span[1] < 999:
-            self.controls.set_range(span[0] + span[1], 4)  # continue after the lead by default
+        if span is not None:
+            first, bars = span
+            # By default, a new idea for the lead's last four bars (within the song, so it plays with the
+            # stems); a short lead is continued after its end.
+            start = first + bars - 4 if bars >= 8 else first + bars
+            self.controls.set_range(min(start, 998), 4)
         state = self.check_ready()
         if "demo" in self.window.project.extras and state.works == 0 and self.setup_handle is None:
             self.use_demo_catalogue()  # the demo brings its demo catalogue (never into a real one)

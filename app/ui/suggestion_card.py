@@ -189,6 +189,7 @@ class SuggestionCard(QFrame):
         kept = entry.get("status") == STATUS_KEPT
         self.badge.setText("KEPT" if kept else "")
         self.buttons["keep"].setEnabled(not kept)
+        self.buttons["keep"].setText("Kept ✓" if kept else "Keep")
         self.buttons["discard"].setEnabled(not kept)
         self.roll.set_melody(melody, span, self.bar_quarters)
         self.credit_bar.set_shares(entry.get("contributors") or {})

@@ -96,10 +96,10 @@ def test_opening_the_demo_into_an_empty_home_sets_up_the_demo_catalogue(qtbot, t
     try:
         window.documents.open_project(ensure_demo_project(window.home), ask=False)
         assert panel.state.ready and panel.state.works > 0
-        ids = run_suggest(panel, count=2, seed=4)  # continues after the demo's lead by default
+        ids = run_suggest(panel, count=2, seed=4)  # a new idea for the lead's last four bars by default
         assert len(ids) == 2
         first = next(s for s in window.project.suggestions if s["id"] == ids[0])
-        assert first["request"]["start_bar"] == 8 and first["notes"]["notes"][0][1] >= 32.0
+        assert first["request"]["start_bar"] == 4 and 16.0 <= first["notes"]["notes"][0][1] < 32.0
     finally:
         window.undo_stack.setClean()
         window.close()
@@ -121,3 +121,32 @@ def test_reopening_a_saved_project_shows_its_suggestions_and_kept_tracks(cocreat
     assert panel.audition.wait(10)
     panel.audition.refresh()
     assert f"suggestion:track:{track['id']}" in window.engine.mix.audible
+
+
+def test_threaded_run_streams_results_and_can_be_cancelled(qtbot, tmp_path, trained_home_template):  # noqa: F811
+    import shutil
+
+    from app.core.project.edits import SetProjectField
+
+    shutil.copytree(trained_home_template, tmp_path / "home")
+    window = make_window(qtbot, tmp_path, synchronous=False)
+    panel = install_cocreate(window)
+    try:
+        window.push(SetProjectField("tempo_bpm", 90.0))
+        panel.controls.play_first.setChecked(False)
+        panel.controls.count.setValue(3)
+        with qtbot.waitSignal(panel.run_finished, timeout=20000) as done:
+            assert panel.suggest() is not None
+            assert not panel.suggest_button.isEnabled() and panel.cancel_button.isEnabled()
+        assert done.args == [3] and len(panel.cards) == 3 and panel.handle is None
+        assert panel.suggest_button.isEnabled()
+        panel.controls.count.setValue(16)
+        with qtbot.waitSignal(panel.run_finished, timeout=20000):
+            handle = panel.suggest()
+            handle.cancel()
+        assert "Cancelled" in panel.status.text() or len(panel.cards) == 3 + 16
+        assert panel.audition.wait(20)
+    finally:
+        window.runner.wait(20000)
+        window.undo_stack.setClean()
+        window.close()
