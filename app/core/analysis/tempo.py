@@ -2,16 +2,18 @@
 
 Method (why it looks like this):
 1. An onset-strength envelope (log-mel spectral flux, hop 256 at 22.05 kHz ≈ 11.6 ms) of the rhythmic stems.
-2. A first periodicity from librosa's tempo estimator, refined by fitting a constant-tempo pulse train
-   (period and phase) to the envelope: BeatGrid is constant-tempo, and the fit over the whole song gives
-   well under 1 % tempo error where frame-quantised autocorrelation alone gives up to ~2.5 %.
-3. Half/double (and 2/3, 3/2) ambiguity is settled by evidence, not only by a prior: the felt beat is the
-   fastest level whose beats are all similarly strong (grouping them by 2 or by 3 shows no weak beats),
-   whose off-beats are weaker than its beats, and whose tempo lies in 50–200 per minute. A log-normal
-   prior around 110 BPM only breaks ties.
+2. A first periodicity from the whole-song autocorrelation (weak log-normal prior at 120 BPM), refined by
+   fitting a constant-tempo pulse train (period and phase) to the envelope: BeatGrid is constant-tempo, and
+   the fit over the whole song gives well under 1 % tempo error where frame-quantised autocorrelation alone
+   gives up to ~2.5 %.
+3. Half/double (and 3x) ambiguity is settled by evidence, not by a prior: walk the metrical hierarchy —
+   descend to the tatum (subdivisions that still carry onsets), then climb to a slower level only while it
+   is clearly stronger on average *and* its in-between positions are weak (hi-hats between kicks: climb;
+   a snare backbeat between kicks: stay). Strength is measured on an envelope below 3 kHz with a 40 dB
+   floor, so quiet hi-hat spill does not count like a kick or a snare. The felt beat ends in 50–200/min.
 4. Meter: a beat whose thirds carry more onset energy than its halves is compound (6/8, two dotted-quarter
-   pulses per bar); otherwise beats are folded in groups of 3 and of 4 and the grouping with the clearer
-   accent (low-band onsets plus harmonic change) wins, its strongest phase being the downbeat.
+   pulses per bar); otherwise the accent sequence (low-band onsets plus harmonic change per beat) is tested
+   for periodicity every 3 vs every 4 beats; the strongest phase of the winner is the downbeat.
 """
 
 from __future__ import annotations
@@ -126,7 +128,6 @@ class _Level:
     period: float
     phase: float
     bpm: float
-    uniform: float
     off2: float
     off3: float
 
@@ -140,20 +141,10 @@ def _level(env: np.ndarray, period: float, phases: list[float], fps: float) -> _
         if m > best_mean:
             best_phase, best_mean = ph % period, m
     g = _grid(best_phase, period, n)
-    s = np.sqrt(np.maximum(_at(env, g), 0.0) / (np.max(env) + 1e-12))
-    uniform = 1.0
-    for fold in (2, 3):
-        if s.size >= 2 * fold:
-            means = [float(np.mean(s[j::fold])) for j in range(fold)]
-            uniform = min(uniform, min(means) / (max(means) + 1e-12))
     base = float(np.mean(_at(env, g))) + 1e-12
     off2 = float(np.mean(_at(env, g + period / 2))) / base
     off3 = float(np.mean(_at(env, np.concatenate([g + period / 3, g + 2 * period / 3])))) / base
-    return _Level(period, best_phase, 60.0 * fps / period, uniform, off2, off3)
-
-
-def _prior(bpm: float) -> float:
-    return float(np.exp(-0.5 * (np.log2(bpm / 110.0) / 0.8) ** 2))
+    return _Level(period, best_phase, 60.0 * fps / period, off2, off3)
 
 
 def _mean_at(env: np.ndarray, period: float, phases: list[float]) -> tuple[float, float]:
@@ -299,8 +290,7 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
     quarter_bpm = float(np.clip(quarter_bpm, 20.0, 400.0))
     grid = BeatGrid(tempo_bpm=round(quarter_bpm, 3), time_signature=ts, offset_seconds=float(offset_frames / fps - lag),
                     beat_times=beat_times, downbeat_times=downbeat_times)
-    log.debug("tempo %.2f (%s), level uniform %.2f off2 %.2f off3 %.2f", quarter_bpm, ts, level.uniform,
-              level.off2, level.off3)
+    log.debug("tempo %.2f (%s), off-beat halves %.2f thirds %.2f", quarter_bpm, ts, level.off2, level.off3)
     return TempoResult(grid, confidence)
 
 
