@@ -236,7 +236,47 @@ class CatalogueKind(Kind):
             f"integrity {integrity}, {len(titles)} works"
 
 
-KINDS = {"project": ProjectKind, "export": ExportKind, "model": ModelKind, "catalogue": CatalogueKind}
+class RecoveryKind(ProjectKind):
+    """The studio's autosave: a recovery copy plus its sidecar, rewritten while the user works."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder)
+        self.recovery = folder / "recovery"
+        self.recovery.mkdir(exist_ok=True)
+        self.path = self.recovery / "session.accord"
+        self.meta = self.recovery / "session.json"
+
+    def prepare(self) -> None:
+        self.write(0)
+
+    def write(self, n: int) -> None:
+        from app.core.project.recovery import write_copy
+
+        write_copy(self.project(n, pad=100_000), self.path, self.meta)
+
+    def check(self, acked: int) -> tuple[bool, str]:
+        from app.core.project.recovery import find_recoverable, recovered_project
+
+        items = find_recoverable(self.recovery)  # the writer is dead: its copy is offered
+        if len(items) != 1:
+            return False, f"{len(items)} copies offered"
+        p = recovered_project(items[0])
+        k = int(p.extras["reliability"]["version"])
+        complete = p.extras["reliability"]["pad"] == f"{k:08d}" * (100_000 // 8)
+        # The sidecar may lag the copy by one write (killed between the two): the copy is what counts.
+        return complete and k in (acked, acked + 1), f"copy v{k}, acked v{acked}"
+
+    def bigger_write(self) -> Callable[[], None]:
+        from app.core.project.recovery import write_copy
+
+        return lambda: write_copy(self.project(99, pad=4_000_000), self.path, self.meta)
+
+    def intact_after_failed_write(self) -> tuple[bool, str]:
+        return self.check(0)
+
+
+KINDS = {"project": ProjectKind, "export": ExportKind, "model": ModelKind, "catalogue": CatalogueKind,
+         "recovery": RecoveryKind}
 
 
 def _writer(kind: Kind, wfd: int) -> None:
@@ -327,7 +367,7 @@ def kill_loop(kind_name: str, kills: int, folder: Path, seed: int) -> list[dict[
                     kind.write(0)  # back to version 0 for the next round (acked numbering restarts)
         except Exception as exc:  # noqa: BLE001 — a file that doesn't parse is exactly a loss
             ok, detail = False, f"{type(exc).__name__}: {exc}"
-        temps = len(list(folder.glob(TEMP_PREFIX + "*")))
+        temps = len(list(folder.rglob(TEMP_PREFIX + "*")))
         results.append({"kind": kind_name, "kill": i, "acks": len(acks), "ok": ok, "detail": detail,
                         "temps_left": temps})
     return results

@@ -23,8 +23,8 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="fork and SIGKIL
 
 REPO = Path(__file__).resolve().parents[2]
 KILLS = int(os.environ.get("ACCORD_KILLS", "25"))
-KINDS = ("project", "export", "model", "catalogue")
-DISK_FULL = ("project", "export", "model", "catalogue", "catalogue-open")
+KINDS = ("project", "export", "model", "catalogue", "recovery")
+DISK_FULL = ("project", "export", "model", "catalogue", "catalogue-open", "recovery")
 
 
 def _start(args: list[str]) -> subprocess.Popen:
@@ -44,7 +44,7 @@ def kill_rows(tmp_path_factory, figures) -> dict[str, list[dict]]:
     base = tmp_path_factory.mktemp("kills")
     rows: dict[str, list[dict]] = {}
     # Two at a time: the machine has two cores and the writers are CPU-bound.
-    for pair in (KINDS[:2], KINDS[2:]):
+    for pair in (KINDS[:2], KINDS[2:4], KINDS[4:]):
         procs = {k: _start(["--kind", k, "--kills", str(KILLS), "--dir", str(base / k), "--seed", str(len(k))])
                  for k in pair}
         for k, p in procs.items():
@@ -66,7 +66,7 @@ def test_every_kill_leaves_old_or_new_complete_version(kill_rows, kind):
 
 def test_kills_landed_mid_write_and_after_acks(kill_rows):
     """The test can only prove something if kills hit writes in progress and after acknowledged ones."""
-    for kind in ("project", "export", "model"):
+    for kind in ("project", "export", "model", "recovery"):
         rows = kill_rows[kind]
         assert any(b["temps_left"] > a["temps_left"] for a, b in zip(rows, rows[1:], strict=False)), kind
     assert sum(r["acks"] for r in kill_rows["catalogue"]) > 0
