@@ -45,6 +45,9 @@ class Audition(QObject):
         self.solo = False
         self.settings = RenderSettings()
         self.fade_frames = DEFAULT_FADE_FRAMES
+        # The last finished buffer per key: while a new render (edited notes, another sound) is on its way
+        # the previous one keeps playing, so changing something never leaves a hole in the music.
+        self._last: dict[str, RenderedSuggestion] = {}
         self._settle = QTimer(self)
         self._settle.setSingleShot(True)
         self._settle.timeout.connect(self.refresh)
@@ -74,6 +77,7 @@ class Audition(QObject):
             if not future.cancelled():
                 log.warning("render of %s failed: %s", key, future.exception())
             return
+        self._last[key] = future.result()  # one dict store: atomic under the GIL
         self.rendered.emit(key)
 
     def _on_rendered(self, key: str) -> None:
@@ -94,7 +98,8 @@ class Audition(QObject):
         return self.prerenderer.wait(keys, timeout) if keys else True
 
     def ready(self, key: str) -> RenderedSuggestion | None:
-        return self.prerenderer.ready(key)
+        """The buffer to play for `key`: the latest render, else the previous one, else None."""
+        return self.prerenderer.ready(key) or self._last.get(key)
 
     # --- A/B ------------------------------------------------------------------------------------------
     def audition(self, suggestion_id: str | None, *, solo: bool | None = None) -> None:
@@ -168,6 +173,7 @@ class Audition(QObject):
 
     def forget(self, suggestion_id: str) -> None:
         self.prerenderer.discard(suggestion_id)
+        self._last.pop(suggestion_id, None)
         if self.active == suggestion_id:
             self.active = None
             self.active_changed.emit(None)

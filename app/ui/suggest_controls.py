@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.audio.synth import DEFAULT_INSTRUMENT, display_names
 from app.core.model.constraints import DEFAULT_MAX_COPY
 from app.core.model.generate import DEFAULT_TEMPERATURE, VARY_KINDS
 from app.core.music import pitch_name
@@ -37,6 +38,7 @@ class SuggestControls(QWidget):
     """Emits `from_loop_requested` when the artist asks to take the range from the timeline's loop."""
 
     from_loop_requested = Signal()
+    instrument_changed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -96,6 +98,14 @@ class SuggestControls(QWidget):
         self.max_copy.setValue(DEFAULT_MAX_COPY)
         self.max_copy.setSpecialValueText("no limit")
         self.max_copy.setToolTip("No run of more than this many notes copied from any single work")
+        self.instrument = QComboBox()
+        self.instrument.setObjectName("Suggest-instrument")
+        for name, shown in display_names().items():
+            self.instrument.addItem(shown, name)
+        self.instrument.setCurrentIndex(max(0, self.instrument.findData(DEFAULT_INSTRUMENT)))
+        self.instrument.setToolTip("The built-in sound ideas are auditioned with (kept tracks keep theirs)")
+        self.instrument.currentIndexChanged.connect(
+            lambda _i: self.instrument_changed.emit(str(self.instrument.currentData())))
         self.play_first = QCheckBox("Play the first one as soon as it's ready")
         self.play_first.setChecked(True)
 
@@ -119,6 +129,7 @@ class SuggestControls(QWidget):
         form.addRow("Closeness", self.closeness)
         form.addRow("Adventurous", self.adventure)
         form.addRow("Max copied run", self.max_copy)
+        form.addRow("Sound", self.instrument)
         form.addRow("", self.play_first)
 
     def mode(self) -> str:

@@ -55,6 +55,7 @@ from app.core.project.suggestion_edits import (
     find_entry,
     kept_tracks,
     melody_json,
+    readable,
     visible_suggestions,
 )
 from app.ui.suggest_audition import Audition
@@ -112,6 +113,7 @@ class SuggestPanel(QWidget):
         self.firstrun.use_demo.connect(self.use_demo_catalogue)
         self.controls = SuggestControls()
         self.controls.from_loop_requested.connect(self.range_from_loop)
+        self.controls.instrument_changed.connect(self.set_instrument)
         self.suggest_button = QPushButton("Suggest")
         self.suggest_button.setObjectName("SuggestButton")
         self.suggest_button.setDefault(True)
@@ -280,10 +282,13 @@ class SuggestPanel(QWidget):
             target = self.lane.target
             if target is not None:
                 try:
-                    find_entry(self.window.project, target.where, target.id)
-                    self.lane.refresh()
+                    shown = find_entry(self.window.project, target.where, target.id)
                 except KeyError:
+                    shown = None
+                if shown is None or shown.get("status") == "discarded" or not readable(shown):
                     self.lane.show_target(None)
+                else:
+                    self.lane.refresh()
         elif change.kind == FIELD and change.field in ("tempo_bpm", "time_signature", "downbeat_offset"):
             self.audition.submit_all()  # a new grid: new buffers (cached per content)
             self.lane.refresh()
@@ -414,6 +419,12 @@ class SuggestPanel(QWidget):
     def cancel(self) -> None:
         if self.handle is not None:
             self.handle.cancel()
+
+    def set_instrument(self, name: str) -> None:
+        """Audition ideas with another built-in sound (rendered again in the background)."""
+        self.audition.settings = replace(self.audition.settings, instrument=name)
+        self.audition.submit_all()
+        self.audition.refresh()
 
     def range_from_loop(self) -> None:
         loop = self.window.project.loop

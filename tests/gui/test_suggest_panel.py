@@ -150,3 +150,45 @@ def test_threaded_run_streams_results_and_can_be_cancelled(qtbot, tmp_path, trai
         window.runner.wait(20000)
         window.undo_stack.setClean()
         window.close()
+
+
+def test_discarding_the_auditioned_idea_clears_the_lane_and_its_sound(cocreate):  # noqa: F811
+    window, panel = cocreate
+    a, b = run_suggest(panel, start_bar=0, bars=1, count=2, seed=40)
+    panel.audition_suggestion(a)
+    assert panel.lane.row is not None
+    panel.card_action("discard", a)
+    assert panel.lane.row is None and panel.audition.active is None
+    assert panel.audition.wait(10)
+    panel.audition.refresh()
+    assert not any(name.startswith("suggestion:") for name in window.engine.mix.audible)
+
+
+def test_changing_the_sound_rerenders_without_a_hole(cocreate):  # noqa: F811
+    window, panel = cocreate
+    (a,) = run_suggest(panel, start_bar=0, bars=1, count=1, seed=41)
+    assert panel.audition.wait(10)
+    panel.audition.refresh()
+    before = window.engine.mix.track(f"suggestion:{a}").samples
+    other = next(i for i in range(panel.controls.instrument.count())
+                 if panel.controls.instrument.itemData(i) != panel.audition.settings.instrument)
+    panel.controls.instrument.setCurrentIndex(other)  # re-render queued; the old buffer keeps playing
+    assert f"suggestion:{a}" in window.engine.mix.audible
+    assert panel.audition.wait(10)
+    panel.audition.refresh()
+    after = window.engine.mix.track(f"suggestion:{a}").samples
+    assert after is not before and not (after.shape == before.shape and (after == before).all())
+
+
+def test_a_damaged_suggestion_in_the_file_does_not_hide_the_others(cocreate, tmp_path):  # noqa: F811
+    import json
+
+    window, panel = cocreate
+    a, b = run_suggest(panel, start_bar=0, bars=1, count=2, seed=42)
+    path = save_project(window.project, tmp_path / "damaged.accord")
+    data = json.loads(Path(path).read_text())
+    data["suggestions"][0]["notes"] = {"notes": [["x", 0, 1]]}
+    Path(path).write_text(json.dumps(data))
+    window.documents.open_project(Path(path), ask=False)
+    assert set(panel.cards) == {b}
+    assert len(window.project.suggestions) == 2  # kept in the file as it was

@@ -58,13 +58,24 @@ def find_entry(project: Project, where: str, entry_id: str) -> dict:
     raise KeyError(f"no {where[:-1]} with id {entry_id}")
 
 
+def readable(entry: dict) -> bool:
+    """Whether an entry (from a project file) has an id and a melody that can be read."""
+    try:
+        melody_of(entry)
+    except (ValueError, KeyError, TypeError, IndexError):
+        return False
+    return entry.get("id") is not None
+
+
 def visible_suggestions(project: Project) -> list[dict]:
-    """Suggestions the panel shows (not discarded), oldest first."""
-    return [s for s in project.suggestions if isinstance(s, dict) and s.get("status") != STATUS_DISCARDED]
+    """Suggestions the panel shows (not discarded, readable), oldest first."""
+    return [s for s in project.suggestions if isinstance(s, dict) and s.get("status") != STATUS_DISCARDED
+            and readable(s)]
 
 
 def kept_tracks(project: Project) -> list[dict]:
-    return [t for t in project.tracks if isinstance(t, dict) and t.get("kind") == TRACK_KIND]
+    """Kept suggestion tracks (readable ones; a damaged entry stays in the file untouched)."""
+    return [t for t in project.tracks if isinstance(t, dict) and t.get("kind") == TRACK_KIND and readable(t)]
 
 
 def melody_json(entry: dict) -> dict:
