@@ -289,6 +289,8 @@ class SuggestPanel(QWidget):
                     self.lane.show_target(None)
                 else:
                     self.lane.refresh()
+        elif change.kind == FIELD and change.field == "loop" and self.window.project.loop is not None:
+            self.range_from_loop()  # a range selected on the ruler (Shift-drag) is the range to work on
         elif change.kind == FIELD and change.field in ("tempo_bpm", "time_signature", "downbeat_offset"):
             self.audition.submit_all()  # a new grid: new buffers (cached per content)
             self.lane.refresh()

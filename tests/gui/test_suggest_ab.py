@@ -43,6 +43,8 @@ def test_switching_while_playing_has_no_gap_and_no_click(cocreate, qtbot):  # no
     assert np.allclose(out[:, fade_end:], ref_b[:, fade_end:], atol=1e-6)
     normal = max(max_step(ref_a), max_step(ref_b))
     assert max_step(out[:, switch_frame:fade_end + block]) <= normal * 1.5
+    blocks = out.reshape(2, -1, block)
+    assert (np.abs(blocks).max(axis=2) > 0).all()  # no silent block anywhere, the switch included
     assert engine.underruns == 0 and engine.callback_errors == 0
     assert engine.blocks_rendered == 100 and engine.transport.position_frames == 100 * block
 

@@ -192,3 +192,13 @@ def test_a_damaged_suggestion_in_the_file_does_not_hide_the_others(cocreate, tmp
     window.documents.open_project(Path(path), ask=False)
     assert set(panel.cards) == {b}
     assert len(window.project.suggestions) == 2  # kept in the file as it was
+
+
+def test_a_loop_selected_on_the_ruler_becomes_the_range(cocreate):  # noqa: F811
+    window, panel = cocreate
+    bar = 4 * 60.0 / 100.0
+    window.set_loop_region(2 * bar + 0.01, 5 * bar - 0.02)  # what Shift-drag on the ruler does
+    assert panel.controls.start_bar.value() == 3 and panel.controls.bars.value() == 3
+    (sid,) = run_suggest(panel, count=1, seed=43)
+    entry = next(s for s in window.project.suggestions if s["id"] == sid)
+    assert entry["request"]["start_bar"] == 2 and entry["request"]["bars"] == 3
