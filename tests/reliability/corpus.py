@@ -681,3 +681,31 @@ def iter_by_family(cases: list[Case]) -> Iterator[tuple[str, list[Case]]]:
     for c in cases:
         fams.setdefault(c.family, []).append(c)
     yield from sorted(fams.items())
+
+
+def deflate_bomb(member_bytes: int = 1 << 30) -> bytes:
+    """An .mxl whose score member inflates to `member_bytes` of zeros from ~1 MB, built in ~0.1 s: one
+    full-flushed deflate block of 16 MB of zeros repeats byte for byte, so it is copied, not recomputed."""
+    import zlib
+
+    block = bytes(1 << 24)
+    co = zlib.compressobj(9, zlib.DEFLATED, -15)
+    first = co.compress(block) + co.flush(zlib.Z_FULL_FLUSH)
+    again = co.compress(block) + co.flush(zlib.Z_FULL_FLUSH)
+    assert first[-len(again):] == again or len(again) <= len(first)
+    count = member_bytes // len(block)
+    stream = first + again * (count - 1) + co.flush()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("META-INF/container.xml", '<container><rootfiles><rootfile full-path="s.xml"/></rootfiles>'
+                                              '</container>')
+        info = zipfile.ZipInfo("s.xml")
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.file_size, info.compress_size, info.CRC = count * len(block), len(stream), 0  # CRC checked last
+        info.header_offset = zf.fp.tell()
+        zf.fp.write(info.FileHeader(zip64=False))
+        zf.fp.write(stream)
+        zf.filelist.append(info)
+        zf.NameToInfo[info.filename] = info
+        zf.start_dir = zf.fp.tell()
+    return buf.getvalue()

@@ -105,3 +105,15 @@ def test_multi_gigabyte_files_are_handled_without_loading_them(tmp_path):
     outcomes = {(r["name"], r["entry"]): r["outcome"] for r in results}
     assert all(o in ("loaded", "clear-error") for o in outcomes.values()), results
     assert outcomes[("huge.mp3", "verify")] == outcomes[("huge.mid", "verify")] == "clear-error"
+
+
+def test_a_musicxml_zip_bomb_is_refused_before_unpacking(tmp_path):
+    """1 MB of .mxl that inflates to 1 GiB: refused by its declared size, in a 1 GiB worker, quickly (music21
+    would read the whole member into memory first)."""
+    bomb = tmp_path / "bomb.mxl"
+    bomb.write_bytes(corpus.deflate_bomb())
+    assert bomb.stat().st_size < 2_000_000
+    [result] = harness.run_jobs([harness.Job(bomb, "catalogue_import")], workers=1, mem_limit_mb=1024)
+    assert result["outcome"] == "clear-error", result
+    assert "MemoryError" not in result["message"] and "MB" in result["message"], result["message"]
+    assert result["seconds"] < 5, result
