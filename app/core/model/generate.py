@@ -12,6 +12,7 @@ fewer ornaments).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import math
@@ -123,6 +124,19 @@ class _Job:
             rescore=None) -> list[Suggestion]:
         if not 1 <= n <= 64:
             raise ValueError(f"n must be 1..64, not {n}")
+        # Sampling allocates many short-lived objects but builds no reference cycles; with the model's
+        # memo holding tens of thousands of live objects, the cyclic collector's full passes would double
+        # the slowest requests. It is paused for the call only.
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._run(slots, n, seed, mode, settings, rescore)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _run(self, slots: list[Slot], n: int, seed: int | None, mode: str, settings: dict,
+             rescore=None) -> list[Suggestion]:
         seed = secrets.randbits(31) if seed is None else int(seed)
         made: list[tuple[float, Suggestion]] = []
         seen: set[tuple] = set()
