@@ -683,9 +683,10 @@ def iter_by_family(cases: list[Case]) -> Iterator[tuple[str, list[Case]]]:
     yield from sorted(fams.items())
 
 
-def deflate_bomb(member_bytes: int = 1 << 30) -> bytes:
-    """An .mxl whose score member inflates to `member_bytes` of zeros from ~1 MB, built in ~0.1 s: one
-    full-flushed deflate block of 16 MB of zeros repeats byte for byte, so it is copied, not recomputed."""
+def deflate_bomb(member_bytes: int = 1 << 30, *, name: str = "s.xml", others: dict[str, str] | None = None) -> bytes:
+    """A zip whose member `name` inflates to `member_bytes` of zeros from ~1 MB, built in ~0.1 s: one
+    full-flushed deflate block of 16 MB of zeros repeats byte for byte, so it is copied, not recomputed.
+    By default an .mxl (with its container.xml); `others` replaces the extra members."""
     import zlib
 
     block = bytes(1 << 24)
@@ -697,9 +698,11 @@ def deflate_bomb(member_bytes: int = 1 << 30) -> bytes:
     stream = first + again * (count - 1) + co.flush()
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("META-INF/container.xml", '<container><rootfiles><rootfile full-path="s.xml"/></rootfiles>'
-                                              '</container>')
-        info = zipfile.ZipInfo("s.xml")
+        extra = others if others is not None else {
+            "META-INF/container.xml": '<container><rootfiles><rootfile full-path="s.xml"/></rootfiles></container>'}
+        for member, text in extra.items():
+            zf.writestr(member, text)
+        info = zipfile.ZipInfo(name)
         info.compress_type = zipfile.ZIP_DEFLATED
         info.file_size, info.compress_size, info.CRC = count * len(block), len(stream), 0  # CRC checked last
         info.header_offset = zf.fp.tell()

@@ -117,3 +117,13 @@ def test_a_musicxml_zip_bomb_is_refused_before_unpacking(tmp_path):
     assert result["outcome"] == "clear-error", result
     assert "MemoryError" not in result["message"] and "MB" in result["message"], result["message"]
     assert result["seconds"] < 5, result
+
+
+def test_a_model_file_bomb_is_a_clear_error_in_a_small_worker(tmp_path):
+    """A 0.5 MB model file whose events inflate to ~500 MB (under the reader's 512 MB cap): in a worker with
+    1 GiB of address space loading cannot fit, and the user gets a ModelFileError, not a MemoryError."""
+    manifest = json.dumps({"format": "accord-model", "format_version": 1, "events_sha256": "0" * 64})
+    bomb = tmp_path / "bomb.accordmodel"
+    bomb.write_bytes(corpus.deflate_bomb(496 << 20, name="events.npz", others={"manifest.json": manifest}))
+    [result] = harness.run_jobs([harness.Job(bomb, "model_load")], workers=1, mem_limit_mb=1024)
+    assert result["outcome"] == "clear-error", result
