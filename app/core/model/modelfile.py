@@ -93,6 +93,8 @@ def _open(path: Path) -> tuple[dict, bytes]:
         raise
     except _ZIP_ERRORS as exc:
         raise _fail(path, f"is not a readable model file (truncated or damaged: {exc})") from exc
+    except MemoryError as exc:  # a small file can claim (and inflate to) hundreds of MB
+        raise _fail(path, "is too large to load in the memory available") from exc
     try:
         manifest = json.loads(manifest_bytes.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
@@ -144,6 +146,8 @@ def _read_arrays(path: Path, data: bytes) -> dict[str, np.ndarray]:
         raise
     except _ZIP_ERRORS as exc:
         raise _fail(path, f"has damaged event arrays: {exc}") from exc
+    except MemoryError as exc:
+        raise _fail(path, "is too large to load in the memory available") from exc
     return out
 
 
