@@ -44,6 +44,7 @@ from app.core.project.demo_catalogue import (
 )
 from app.core.project.edits import CompoundEdit, SetProjectField
 from app.core.project.model import FIELD, RESET, LoopRegion
+from app.core.project.song_constraints import lead_pitch_range
 from app.core.project.suggestion_edits import (
     STATUS_KEPT,
     TRACKS,
@@ -250,6 +251,9 @@ class SuggestPanel(QWidget):
         self.audition.submit_all()
         self.audition.refresh()
         ctx = song_context(self.window.project)
+        low, high = lead_pitch_range(ctx.lead)
+        self.controls.low.setValue(low)  # shows what "Lead's range" means for this song
+        self.controls.high.setValue(high)
         span = ctx.lead_bars()
         if span is not None:
             first, bars = span

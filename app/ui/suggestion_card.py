@@ -191,6 +191,7 @@ class SuggestionCard(QFrame):
         self.buttons["keep"].setEnabled(not kept)
         self.buttons["keep"].setText("Kept ✓" if kept else "Keep")
         self.buttons["discard"].setEnabled(not kept)
+        self.buttons["discard"].setVisible(not kept)  # a kept idea is removed through its track
         self.roll.set_melody(melody, span, self.bar_quarters)
         self.credit_bar.set_shares(entry.get("contributors") or {})
         self.credit.setText(credit_text(entry))
@@ -199,9 +200,8 @@ class SuggestionCard(QFrame):
     def set_auditioned(self, on: bool, *, solo: bool = False) -> None:
         self.buttons["audition"].setChecked(on)
         self.buttons["solo"].setChecked(on and solo)
-        self.setProperty("auditioned", on)
-        self.style().unpolish(self)
-        self.style().polish(self)
+        # The card being heard is outlined in the playhead's colour, so the A/B choice is visible at a glance.
+        self.setStyleSheet("QFrame#SuggestionCard { border: 1px solid #ff9f1c; border-radius: 4px; }" if on else "")
 
     # --- drag out ----------------------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
