@@ -21,9 +21,9 @@ def test_counts_of_every_order():
     t = ContextTrie(cap=3)
     t.add_sequence([A, B, A, C])
     assert t.counts[0] == {A: 2, B: 1, C: 1}
-    node_a = t.child[(0, A)]
+    node_a = t.child_of(0, A)
     assert t.counts[node_a] == {B: 1, C: 1}
-    node_ba = t.child[(node_a, B)]  # context "b a" (most recent first: a, then b)
+    node_ba = t.child_of(node_a, B)  # context "b a" (most recent first: a, then b)
     assert t.counts[node_ba] == {C: 1}
 
 

@@ -28,72 +28,98 @@ import numpy as np
 DEFAULT_ORDER_CAP = 24
 
 
-class ContextTrie:
-    """Counts of (context, next symbol) for every context of every order up to `cap`."""
+_SHIFT = 32
+_MASK = (1 << _SHIFT) - 1
 
-    __slots__ = ("cap", "child", "counts", "parent", "label", "free")
+
+class ContextTrie:
+    """Counts of (context, next symbol) for every context of every order up to `cap`.
+
+    Edges and entries are keyed by plain ints, `node << 32 | symbol id`, with symbol ids given per trie
+    in order of first appearance (int keys hash and compare far faster than tuples in the hot loops)."""
+
+    __slots__ = ("cap", "child", "counts", "parent", "label", "free", "sid", "codes")
 
     def __init__(self, cap: int = DEFAULT_ORDER_CAP) -> None:
         self.cap = cap
-        self.child: dict[tuple[int, int], int] = {}
-        self.counts: list[dict[int, int]] = [{}]
+        self.child: dict[int, int] = {}  # node << 32 | symbol id -> the context one event further back
+        self.counts: list[dict[int, int]] = [{}]  # node -> {symbol code: count}
         self.parent: list[int] = [-1]
-        self.label: list[int] = [0]
+        self.label: list[int] = [0]  # symbol code of the edge into the node
         self.free: list[int] = []
+        self.sid: dict[int, int] = {}
+        self.codes: list[int] = []
 
     # -- building ---------------------------------------------------------------------------------------
-    def _new_node(self, parent: int, symbol: int) -> int:
+    def symbol_id(self, code: int) -> int:
+        i = self.sid.get(code)
+        if i is None:
+            i = self.sid[code] = len(self.codes)
+            self.codes.append(code)
+        return i
+
+    def entry_key(self, node: int, code: int) -> int | None:
+        """The int key of (node, symbol), or None for a symbol this trie never saw."""
+        i = self.sid.get(code)
+        return None if i is None else (node << _SHIFT) | i
+
+    def child_of(self, node: int, code: int) -> int | None:
+        i = self.sid.get(code)
+        return None if i is None else self.child.get((node << _SHIFT) | i)
+
+    def _new_node(self, parent: int, code: int, key: int) -> int:
         if self.free:
             node = self.free.pop()
             self.parent[node] = parent
-            self.label[node] = symbol
+            self.label[node] = code
         else:
             node = len(self.counts)
             self.counts.append({})
             self.parent.append(parent)
-            self.label.append(symbol)
-        self.child[(parent, symbol)] = node
+            self.label.append(code)
+        self.child[key] = node
         return node
 
-    def sequence_entries(self, seq: Sequence[int]) -> dict[tuple[int, int], int]:
-        """The (node, symbol) -> count table of one sequence, creating nodes as needed (counts untouched)."""
-        local: dict[tuple[int, int], int] = {}
+    def sequence_entries(self, seq: Sequence[int]) -> dict[int, int]:
+        """The (node << 32 | symbol id) -> count table of one sequence, creating nodes as needed (counts
+        untouched)."""
+        ids = [self.symbol_id(c) for c in seq]
+        local: dict[int, int] = {}
         lget = local.get
         child = self.child
         cget = child.get
         cap = self.cap
         counts, parent, label, free = self.counts, self.parent, self.label, self.free
-        for i, s in enumerate(seq):
-            key = (0, s)
-            local[key] = lget(key, 0) + 1
+        for i, x in enumerate(ids):
+            local[x] = lget(x, 0) + 1  # node 0: the empty context
             node = 0
             for n in range(1, min(i, cap) + 1):
-                past = seq[i - n]
-                ck = (node, past)
+                ck = (node << _SHIFT) | ids[i - n]
                 nxt = cget(ck)
                 if nxt is None:  # a new context (inlined _new_node: this loop is training's hot path)
                     if free:
                         nxt = free.pop()
                         parent[nxt] = node
-                        label[nxt] = past
+                        label[nxt] = seq[i - n]
                     else:
                         nxt = len(counts)
                         counts.append({})
                         parent.append(node)
-                        label.append(past)
+                        label.append(seq[i - n])
                     child[ck] = nxt
                 node = nxt
-                key = (node, s)
+                key = (node << _SHIFT) | x
                 local[key] = lget(key, 0) + 1
         return local
 
-    def add_entries(self, entries: Mapping[tuple[int, int], int]) -> None:
-        counts = self.counts
-        for (node, s), c in entries.items():
-            d = counts[node]
+    def add_entries(self, entries: Mapping[int, int]) -> None:
+        counts, codes = self.counts, self.codes
+        for k, c in entries.items():
+            d = counts[k >> _SHIFT]
+            s = codes[k & _MASK]
             d[s] = d.get(s, 0) + c
 
-    def add_sequence(self, seq: Sequence[int]) -> dict[tuple[int, int], int]:
+    def add_sequence(self, seq: Sequence[int]) -> dict[int, int]:
         entries = self.sequence_entries(seq)
         self.add_entries(entries)
         return entries
@@ -101,46 +127,43 @@ class ContextTrie:
     def add_event(self, seq: Sequence[int], i: int) -> None:
         """Count event `i` of `seq` in all its contexts (the short-term model grows one event at a time)."""
         s = seq[i]
+        self.symbol_id(s)
         counts = self.counts
         d = counts[0]
         d[s] = d.get(s, 0) + 1
         node = 0
         cget = self.child.get
+        sid = self.sid
         for n in range(1, min(i, self.cap) + 1):
             past = seq[i - n]
-            nxt = cget((node, past))
+            p = sid.get(past)
+            if p is None:
+                p = self.symbol_id(past)
+            key = (node << _SHIFT) | p
+            nxt = cget(key)
             if nxt is None:
-                nxt = self._new_node(node, past)
+                nxt = self._new_node(node, past, key)
             node = nxt
             d = counts[node]
             d[s] = d.get(s, 0) + 1
 
-    def subtract_entries(self, entries: Mapping[tuple[int, int], int]) -> None:
+    def subtract_entries(self, entries: Mapping[int, int]) -> None:
         """Remove a sequence's counts and prune the contexts left empty (exact forgetting)."""
-        counts = self.counts
-        for (node, s), c in entries.items():  # check first: a refused subtraction changes nothing
-            if node >= len(counts) or counts[node].get(s, 0) < c:
+        counts, codes = self.counts, self.codes
+        for k, c in entries.items():  # check first: a refused subtraction changes nothing
+            node, i = k >> _SHIFT, k & _MASK
+            if node >= len(counts) or i >= len(codes) or counts[node].get(codes[i], 0) < c:
                 raise ValueError("subtracting counts that were never added")
-        emptied = []
-        for (node, s), c in entries.items():
-            d = counts[node]
-            left = d[s] - c
-            if left:
-                d[s] = left
-            else:
-                del d[s]
-                if not d:
-                    emptied.append(node)
-        for node in emptied:
-            if node and not counts[node]:
-                self._remove(node)
+        self.subtract_unchecked(list(entries), list(entries.values()))
 
-    def subtract_unchecked(self, nodes: Sequence[int], symbols: Sequence[int], amounts: Sequence[int]) -> None:
-        """subtract_entries for entries this trie is known to hold (a work's own recorded counts)."""
-        counts = self.counts
+    def subtract_unchecked(self, keys: Sequence[int], amounts: Sequence[int]) -> None:
+        """Subtract entries this trie is known to hold (a work's own recorded counts); prune emptied nodes."""
+        counts, codes = self.counts, self.codes
         emptied = []
-        for node, s, c in zip(nodes, symbols, amounts, strict=False):
+        for k, c in zip(keys, amounts, strict=True):
+            node = k >> _SHIFT
             d = counts[node]
+            s = codes[k & _MASK]
             left = d[s] - c
             if left:
                 d[s] = left
@@ -153,7 +176,7 @@ class ContextTrie:
                 self._remove(node)
 
     def _remove(self, node: int) -> None:
-        del self.child[(self.parent[node], self.label[node])]
+        del self.child[(self.parent[node] << _SHIFT) | self.sid[self.label[node]]]
         self.parent[node] = -1
         self.free.append(node)
 
@@ -164,6 +187,8 @@ class ContextTrie:
         other.parent = list(self.parent)
         other.label = list(self.label)
         other.free = list(self.free)
+        other.sid = dict(self.sid)
+        other.codes = list(self.codes)
         return other
 
     # -- reading ----------------------------------------------------------------------------------------
@@ -174,9 +199,13 @@ class ContextTrie:
         nodes = [0]
         node = 0
         get = self.child.get
+        sget = self.sid.get
         top = len(hist)
         for n in range(1, min(top, self.cap) + 1):
-            nxt = get((node, hist[top - n]))
+            i = sget(hist[top - n])
+            if i is None:
+                break
+            nxt = get((node << _SHIFT) | i)
             if nxt is None:
                 break
             node = nxt

@@ -1,9 +1,9 @@
 """The attribution index of one viewpoint: the aggregate trie plus every work's own (context, symbol) counts.
 
-Each work's counts are kept as two arrays (a 64-bit key `node << 32 | symbol id` and a count), so the index
-is compact and forgetting a work is a subtraction of exactly the counts it added. The aggregate counts are
-plain sums of per-work counts (no update exclusion), so every count — and therefore every probability, which
-is linear in the counts — splits exactly into per-work shares.
+Each work's counts are kept as two arrays (the trie's int key `node << 32 | symbol id` and a count), so the
+index is compact and forgetting a work is a subtraction of exactly the counts it added. The aggregate counts
+are plain sums of per-work counts (no update exclusion), so every count — and therefore every probability,
+which is linear in the counts — splits exactly into per-work shares.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ import numpy as np
 from app.core.model.ppm import ContextTrie
 from app.core.model.viewpoints import Viewpoint
 
-_NODE_SHIFT = 32
-_SYM_MASK = (1 << 32) - 1
+_UNKNOWN = (1 << 32) - 1  # a symbol id no key uses
 
 
 class ViewpointStore:
@@ -25,26 +24,14 @@ class ViewpointStore:
         self.trie = ContextTrie(cap)
         self.work_keys: dict[int, np.ndarray] = {}
         self.work_counts: dict[int, np.ndarray] = {}
-        self._sym_id: dict[int, int] = {}
-        self._sym_code: list[int] = []
         self._index: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-
-    def _sid(self, code: int) -> int:
-        sid = self._sym_id.get(code)
-        if sid is None:
-            sid = self._sym_id[code] = len(self._sym_code)
-            self._sym_code.append(code)
-        return sid
 
     def add_work(self, work_id: int, codes: Sequence[int]) -> None:
         if work_id in self.work_keys:
             raise ValueError(f"work {work_id} is already in the model")
         entries = self.trie.add_sequence(codes)
-        sid = self._sym_id
-        for code in set(codes) - sid.keys():
-            self._sid(code)
-        keys = np.array([(node << _NODE_SHIFT) | sid[s] for node, s in entries], dtype=np.int64)
-        counts = np.array(list(entries.values()), dtype=np.int32)
+        keys = np.fromiter(entries.keys(), dtype=np.int64, count=len(entries))
+        counts = np.fromiter(entries.values(), dtype=np.int32, count=len(entries))
         order = np.argsort(keys)
         self.work_keys[work_id] = keys[order]
         self.work_counts[work_id] = counts[order]
@@ -54,9 +41,7 @@ class ViewpointStore:
         """Subtract exactly the counts this work added, and prune the contexts left empty."""
         keys = self.work_keys.pop(work_id)
         counts = self.work_counts.pop(work_id)
-        self.trie.subtract_unchecked((keys >> _NODE_SHIFT).tolist(), [self._sym_code[i] for i in
-                                                                        (keys & _SYM_MASK).tolist()],
-                                     counts.tolist())
+        self.trie.subtract_unchecked(keys.tolist(), counts.tolist())
         self._index = None
 
     # -- attribution -------------------------------------------------------------------------------------
@@ -74,29 +59,21 @@ class ViewpointStore:
                 self._index = (empty, empty, empty.astype(np.int32))
         return self._index
 
+    def _query_keys(self, nodes: Sequence[int], codes: Sequence[int]) -> np.ndarray:
+        sid = self.trie.sid
+        return np.array([(n << 32) | sid.get(c, _UNKNOWN) for n, c in zip(nodes, codes, strict=True)],
+                        dtype=np.int64)
+
     def work_counts_at(self, node: int, code: int) -> dict[int, int]:
         """{work id: count} of symbol `code` after the context `node`."""
-        sid = self._sym_id.get(code)
-        if sid is None:
-            return {}
         keys, works, counts = self._global_index()
-        key = (node << _NODE_SHIFT) | sid
+        key = int(self._query_keys([node], [code])[0])
         lo, hi = np.searchsorted(keys, [key, key + 1])
-        return {int(w): int(c) for w, c in zip(works[lo:hi], counts[lo:hi], strict=False)}
-
-    def work_counts_batch(self, nodes: Sequence[int], codes: Sequence[int]) -> list[tuple[np.ndarray, np.ndarray]]:
-        """work_counts_at for many (node, symbol) pairs at once: per pair (work ids, counts)."""
-        keys_q = np.array([(n << _NODE_SHIFT) | self._sym_id.get(c, _SYM_MASK) for n, c in zip(nodes, codes, strict=False)],
-                          dtype=np.int64)
-        keys, works, counts = self._global_index()
-        lo = np.searchsorted(keys, keys_q, side="left")
-        hi = np.searchsorted(keys, keys_q, side="right")
-        return [(works[a:b], counts[a:b]) for a, b in zip(lo.tolist(), hi.tolist(), strict=False)]
+        return {int(w): int(c) for w, c in zip(works[lo:hi], counts[lo:hi], strict=True)}
 
     def work_counts_flat(self, nodes: Sequence[int], codes: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For many (node, symbol) pairs: flat (query index, work id, count) arrays of their per-work counts."""
-        keys_q = np.array([(n << _NODE_SHIFT) | self._sym_id.get(c, _SYM_MASK) for n, c in zip(nodes, codes, strict=False)],
-                          dtype=np.int64)
+        keys_q = self._query_keys(nodes, codes)
         keys, works, counts = self._global_index()
         lo = np.searchsorted(keys, keys_q, side="left")
         hi = np.searchsorted(keys, keys_q, side="right")
