@@ -137,11 +137,18 @@ class Audition(QObject):
         return tracks
 
     def kept_track_mixes(self) -> list[TrackMix]:
+        """Kept tracks at their own gain and pan, as the project's export mixes them."""
         out = []
         for t in kept_tracks(self.window.project):
-            mix = self._track(TRACK_KEY + str(t["id"]), mute=bool(t.get("mute")))
-            if mix is not None:
-                out.append(replace(mix, gain_db=max(-96.0, min(24.0, float(t.get("gain_db", 0.0)) + SUGGESTION_GAIN_DB))))
+            rendered = self.ready(TRACK_KEY + str(t["id"]))
+            if rendered is None:
+                continue
+            try:
+                gain = max(-96.0, min(24.0, float(t.get("gain_db", 0.0))))
+                pan = max(-1.0, min(1.0, float(t.get("pan", 0.0))))
+            except (TypeError, ValueError):
+                gain, pan = 0.0, 0.0
+            out.append(rendered.track(gain_db=gain, pan=pan, mute=bool(t.get("mute"))))
         return out
 
     def refresh(self) -> None:

@@ -295,6 +295,10 @@ class SuggestPanel(QWidget):
                     self.lane.refresh()
         elif change.kind == FIELD and change.field == "loop" and self.window.project.loop is not None:
             self.range_from_loop()  # a range selected on the ruler (Shift-drag) is the range to work on
+        elif change.kind == FIELD and change.field == "extras":  # e.g. an analysis was applied: a new lead
+            low, high = lead_pitch_range(song_context(self.window.project).lead)
+            self.controls.low.setValue(low)
+            self.controls.high.setValue(high)
         elif change.kind == FIELD and change.field in ("tempo_bpm", "time_signature", "downbeat_offset"):
             self.audition.submit_all()  # a new grid: new buffers (cached per content)
             self.lane.refresh()

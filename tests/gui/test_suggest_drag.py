@@ -79,3 +79,30 @@ def test_modifier_drag_gives_rendered_audio(cocreate):  # noqa: F811
     bar_seconds = 4 * 60.0 / TEMPO
     assert bar_seconds * 0.5 < len(data) / rate < bar_seconds + 3.0  # one bar plus the release tail
     assert abs(data).max() > 0.01
+
+
+def test_kept_and_edited_ideas_export_with_their_provenance(cocreate, tmp_path):  # noqa: F811
+    """The entries the panel stores are what the project export reads: the mix with a kept, hand-edited
+    track carries the model's credit and the edit count in its signed record."""
+    from app.core.project.export_project import export_project
+    from app.core.provenance.identity import TrustList
+    from app.core.provenance.verify import verify_file
+
+    window, panel = cocreate
+    identity = create_identity(window.home.keys_dir, "Test Artist")
+    (sid,) = run_suggest(panel, start_bar=0, bars=1, count=1, seed=44)
+    panel.card_action("keep", sid)
+    roll = panel.lane.roll
+    n = roll.melody.notes[0]
+    roll.move_note(0, onset=n.onset, pitch=n.pitch - 1)
+    roll.add_note(n.pitch, 3.5, 0.5)
+    results = export_project(window.project, what="mix", out=tmp_path / "mix.wav", identity=identity,
+                             statements=False)
+    report = verify_file(results[0].path, TrustList.load(window.home.keys_dir))
+    assert report.ok, report
+    assert report.record["humanEditedNotes"] == 2
+    entry = next(s for s in window.project.suggestions if s["id"] == sid)
+    credited = {c["workId"] for c in report.record["credit"] if c["workId"]}
+    assert credited and credited <= {w["id"] for w in report.record["trainingWorks"]}
+    assert credited <= {int(w) for w in entry["credit"]}
+    assert report.record["model"]["id"] == entry["model_id"]

@@ -213,7 +213,8 @@ class KeepSuggestion(_ListsEdit):
         name = str(entry.get("name") or "Suggestion")
         self.label = f"Keep {name}"
         track = {"id": self.track_id, "kind": TRACK_KIND, "suggestion_id": self.suggestion_id, "name": name,
-                 "melody": copy_json(melody_json(entry)), "render": self.render, "gain_db": 0.0, "mute": False,
+                 "melody": copy_json(melody_json(entry)), "render": self.render, "gain_db": 0.0, "pan": 0.0,
+                 "mute": False, "instrument": self.render.get("instrument"),  # what export renders with
                  "human_edited": bool(entry.get("human_edited", False)),
                  "human_edited_notes": int(entry.get("human_edited_notes", 0) or 0)}
         if "original_notes" in entry:
