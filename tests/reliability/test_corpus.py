@@ -16,7 +16,9 @@ from tests.reliability import corpus, harness
 from tests.reliability.builders import trained_model_bytes
 
 MAIN_ENTRIES = ("studio_import", "catalogue_import", "stem_load", "verify")
-FAMILY_ENTRY = {"project": "project_open", "model": "model_load", "key": "key_import"}
+# Each format's own reader, and what follows a successful read: analysis of stems, suggestions from a MIDI.
+FAMILY_ENTRY = {"project": "project_open", "model": "model_load", "key": "key_import", "audio": "analyze",
+                "midi": "suggest"}
 
 
 def jobs_for(cases: list[corpus.Case], folder: Path) -> list[harness.Job]:

@@ -27,7 +27,11 @@ from pathlib import Path
 from typing import Any
 
 ENTRY_POINTS = ("studio_import", "catalogue_import", "stem_load", "verify", "project_open", "model_load",
-                "key_import")
+                "key_import", "analyze", "suggest")
+
+
+# Entry points that legitimately change the catalogue when they succeed (new works; the export log).
+WRITES_WHEN_LOADED = frozenset({"catalogue_import", "suggest"})
 
 
 class CaseTimeout(BaseException):
@@ -82,7 +86,19 @@ class Worker:
         self.project_path = save_project(Project(name="Untouched"), home / "untouched.accord")
         self.scratch = home / "scratch"
         self.scratch.mkdir(exist_ok=True)
+        # A trained model for `suggest` (its works are in the catalogue from the start, like a real home).
+        import contextlib
+        import io
+
+        from app.cli.main import main as cli
+        from tests.reliability.builders import catalogue_with_works
+
+        catalogue_with_works(self.home.catalogue_path, 4)
+        with contextlib.redirect_stdout(io.StringIO()):
+            if cli(["--home", str(home), "train"]) != 0:
+                raise RuntimeError("the worker could not train its model")
         self.errors = _Errors()
+        self.wrote = False
         logging.getLogger().addHandler(self.errors)
 
     # -- entry points ----------------------------------------------------------------------------------
@@ -125,6 +141,38 @@ class Worker:
         if result.status == VERIFIED:
             raise _FalseVerified(result.reason)
         return result.status
+
+    def analyze(self, path: Path) -> str:
+        """Stem analysis of a file that decodes (CLI `accord analyze`, the studio's Analysis panel)."""
+        from app.core.analysis.files import load_stem_inputs
+        from app.core.analysis.pipeline import analyze_stems
+
+        result = analyze_stems(load_stem_inputs([path]))
+        return f"analysed ({len(result.notes) if hasattr(result, 'notes') else 0} notes about it)"
+
+    def suggest(self, path: Path) -> str:
+        """`accord suggest --continue FILE` (and --vary) with a trained model: what a collaborator's MIDI meets."""
+        import contextlib
+        import io
+
+        from app.cli.main import main as cli
+        from app.core.errors import AccordError
+
+        for mode in ("--continue", "--vary"):
+            err = io.StringIO()
+            with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+                code = cli(["--home", str(self.home.root), "suggest", mode, str(path), "--bars", "2", "-n", "1",
+                            "--seed", "1", "-o", str(self.scratch / "suggestions")])
+            lines = err.getvalue().strip().splitlines()
+            self.wrote |= code == 0  # a suggestion written is logged in the catalogue's export log
+            if code != 0:
+                # The CLI's contract for bad input: exit 2 and one line on stderr. A constraint the melody
+                # cannot meet names the constraint rather than the file, which is the clearer message there.
+                if code != 2 or len(lines) != 1:
+                    return_text = " | ".join(lines)[-300:]
+                    raise RuntimeError(f"exit {code}: {return_text}")
+                raise AccordError(lines[0].removeprefix("accord: ").removeprefix(f"{path.name}: "), path=path)
+        return "suggested"
 
     def project_open(self, path: Path) -> str:
         from app.core.project.store import load_project
@@ -183,6 +231,7 @@ class Worker:
         before_cat = catalogue_digest(self.home.catalogue_path)
         before_project = file_digest(self.project_path)
         self.errors.records.clear()
+        self.wrote = False
         started = time.perf_counter()
         outcome, message = "loaded", ""
         signal.setitimer(signal.ITIMER_REAL, timeout)
@@ -204,7 +253,7 @@ class Worker:
         if self.errors.records and outcome != "unclear-error":
             outcome, message = "unclear-error", "logged an unexpected error: " + self.errors.records[0][:300]
         changed = []
-        if outcome != "loaded" or entry != "catalogue_import":
+        if not (entry in WRITES_WHEN_LOADED and (outcome == "loaded" or self.wrote)):
             if catalogue_digest(self.home.catalogue_path) != before_cat:
                 changed.append("catalogue")
         if file_digest(self.project_path) != before_project:
