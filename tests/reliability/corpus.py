@@ -382,8 +382,8 @@ def midi_cases() -> list[Case]:
                                                 + b"\x60\xff\x2f\x00"], fmt=0))
     add("note_off_without_on.mid", midi_bytes([b"\x00\x80\x3c\x00" * 100 + END], fmt=0))
     add("no_end_of_track.mid", midi_bytes([notes_track()[:-4]], fmt=0))
-    events = (b"\x00\x90\x3c\x40\x01\x80\x3c\x00") * 150_000  # 300,000 events
-    add("300k_events.mid", midi_bytes([events + END], fmt=0))
+    events = (b"\x00\x90\x3c\x40\x01\x80\x3c\x00") * 100_000  # 200,000 events
+    add("200k_events.mid", midi_bytes([events + END], fmt=0))
     chords = b"".join(b"\x00\x90" + bytes([p, 80]) for p in range(128)) + \
         b"\x10" + b"".join(b"\x00\x80" + bytes([p, 0]) if i else b"\x80" + bytes([p, 0]) for i, p in enumerate(range(128)))
     add("128_note_chords.mid", midi_bytes([chords * 200 + END], fmt=0))
@@ -609,6 +609,46 @@ def key_cases() -> list[Case]:
     return c
 
 
+def catalogue_cases(folder: Path) -> list[Case]:
+    """Damaged catalogues (the user's own file after a disk error, or someone else's database)."""
+    import sqlite3
+
+    from tests.reliability.builders import catalogue_with_works
+
+    path = folder / "corpus-catalogue.sqlite"
+    catalogue_with_works(path, 5)
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    good = path.read_bytes()
+    c = []
+
+    def add(name: str, data: bytes) -> None:
+        c.append(Case(name, data, "catalogue"))
+
+    add("valid.sqlite", good)
+    add("empty.sqlite", b"")
+    add("garbage.sqlite", _garbage(8192, 21))
+    add("header_only.sqlite", good[:100])
+    for cut in (1024, 4096, len(good) // 2, len(good) - 100):
+        add(f"truncated_{cut}.sqlite", good[:cut])
+    for seed in range(8):
+        add(f"bitflips_{seed}.sqlite", _flip(good, 100 + seed, 1 + 4 * seed, start=100))
+    b = bytearray(good)
+    b[16:18] = b"\x00\x03"  # page size 3: impossible
+    add("page_size_3.sqlite", bytes(b))
+    b = bytearray(good)
+    b[60:64] = struct.pack(">I", 99)  # user_version: a newer Accord
+    add("newer_schema.sqlite", bytes(b))
+    b = bytearray(good)
+    b[68:72] = struct.pack(">I", 0x12345678)  # application_id: another program's database
+    add("other_application.sqlite", bytes(b))
+    b = bytearray(good)
+    b[28:32] = struct.pack(">I", 0xFFFFFFFF)  # database size in pages
+    add("page_count_max.sqlite", bytes(b))
+    return c
+
+
 def wrong_extension_cases(audio: bytes, midi: bytes, project: bytes) -> list[Case]:
     """Valid content under someone else's extension, and extensions Accord does not know."""
     return [Case("midi_named.wav", midi, "audio"), Case("wav_named.mid", audio, "midi"),
@@ -667,6 +707,7 @@ def all_cases(folder: Path, *, valid_model: bytes | None = None) -> list[Case]:
     """The whole corpus (names are unique)."""
     cases = (wav_cases() + flac_cases() + aiff_cases() + ogg_cases() + mp3_cases() + tag_cases(folder)
              + midi_cases() + musicxml_cases() + project_cases() + model_cases(valid_model) + key_cases()
+             + catalogue_cases(folder)
              + wrong_extension_cases(wav_bytes(), midi_cases()[0].data, project_cases()[0].data) + regressions()
              + zip_regressions(valid_model, next(c.data for c in musicxml_cases() if c.name == "valid.mxl")))
     names = [c.name for c in cases]

@@ -18,7 +18,7 @@ from tests.reliability.builders import trained_model_bytes
 MAIN_ENTRIES = ("studio_import", "catalogue_import", "stem_load", "verify")
 # Each format's own reader, and what follows a successful read: analysis of stems, suggestions from a MIDI.
 FAMILY_ENTRY = {"project": "project_open", "model": "model_load", "key": "key_import", "audio": "analyze",
-                "midi": "suggest"}
+                "midi": "suggest", "catalogue": "catalogue_open"}
 
 
 def jobs_for(cases: list[corpus.Case], folder: Path) -> list[harness.Job]:
@@ -50,7 +50,7 @@ def test_corpus_covers_every_format_and_entry_point(corpus_results):
     cases, results = corpus_results
     suffixes = {Path(c.name).suffix.lower() for c in cases}
     assert {".wav", ".flac", ".aiff", ".aif", ".ogg", ".mp3", ".mid", ".musicxml", ".mxl", ".accord",
-            ".accordmodel", ".json", ".pem"} <= suffixes
+            ".accordmodel", ".json", ".pem", ".sqlite"} <= suffixes
     entries = {r["entry"] for r in results}
     assert entries == set(MAIN_ENTRIES) | set(FAMILY_ENTRY.values())
     assert len(results) == sum(len(MAIN_ENTRIES) + (c.family in FAMILY_ENTRY) for c in cases)
@@ -87,6 +87,8 @@ def test_valid_files_load(corpus_results):
         assert by[(name, "catalogue_import")] == "loaded", name
     assert by[("valid.accord", "project_open")] == "loaded"
     assert by[("valid.accordmodel", "model_load")] == "loaded"
+    assert by[("valid.sqlite", "catalogue_open")] == "loaded"
+    assert by[("newer_schema.sqlite", "catalogue_open")] == "clear-error"
     # ...and the damaged ones don't sneak through.
     assert by[("all_nan.wav", "stem_load")] == "clear-error"
     assert by[("array_claims_8tb.accordmodel", "model_load")] == "clear-error"

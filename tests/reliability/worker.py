@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 ENTRY_POINTS = ("studio_import", "catalogue_import", "stem_load", "verify", "project_open", "model_load",
-                "key_import", "analyze", "suggest")
+                "key_import", "analyze", "suggest", "catalogue_open")
 
 
 # Entry points that legitimately change the catalogue when they succeed (new works; the export log).
@@ -173,6 +173,27 @@ class Worker:
                     raise RuntimeError(f"exit {code}: {return_text}")
                 raise AccordError(lines[0].removeprefix("accord: ").removeprefix(f"{path.name}: "), path=path)
         return "suggested"
+
+    def catalogue_open(self, path: Path) -> str:
+        """Open a (copy of a) catalogue file and read everything the studio and `accord catalogue` show."""
+        from app.core.catalogue.store import Catalogue
+        from app.core.errors import AccordError
+
+        copy = self.scratch / "opened" / path.name
+        shutil.rmtree(copy.parent, ignore_errors=True)
+        copy.parent.mkdir()
+        shutil.copyfile(path, copy)
+        try:
+            with Catalogue.open(copy) as cat:
+                works = cat.works()
+                cat.usable_works()
+                audit = cat.audit()
+                for w in works:
+                    cat.work(w.id)
+                    cat.consent_history(w.id)
+        except AccordError as exc:  # name the user's file, not the copy
+            raise AccordError(exc.reason, path=path, hint=exc.hint) from exc
+        return f"{len(works)} works, ledger {'ok' if audit.ok else 'broken'}"
 
     def project_open(self, path: Path) -> str:
         from app.core.project.store import load_project
