@@ -16,6 +16,7 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +43,7 @@ def _setup(root: Path):
 def _latency(model, ctx, runs: int) -> tuple[list[float], list[float]]:
     from app.core.audio.prerender import Prerenderer
     from app.core.audio.synth import RenderSettings
+    from app.core.project.ab_switch import placed
     from app.core.project.cocreate import SuggestRequest, generate_suggestions, plan
 
     firsts, alls = [], []
@@ -59,7 +61,8 @@ def _latency(model, ctx, runs: int) -> tuple[list[float], list[float]]:
 
             def on_result(s, ids=ids, ready=ready) -> None:  # noqa: ANN001
                 ids.append(s.id)
-                pre.submit(s.id, s.notes, ctx.grid, settings, on_ready=ready, priority=1 if len(ids) == 1 else 0)
+                shifted, local, _offset = placed(s.notes, ctx.grid, 48000)  # as the studio renders it
+                pre.submit(s.id, shifted, local, settings, on_ready=ready, priority=1 if len(ids) == 1 else 0)
 
             generate_suggestions(model, p, on_result=on_result)
             pre.wait(ids, timeout=30)
@@ -81,19 +84,21 @@ def _ab(model, ctx, project, switches: int) -> dict:
     from app.core.audio.engine import AudioEngine, FakeStream
     from app.core.audio.mix import MixState, render_offline
     from app.core.audio.prerender import Prerenderer
-    from app.core.project.ab_switch import DEFAULT_FADE_FRAMES, crossfade_tracks
+    from app.core.project.ab_switch import DEFAULT_FADE_FRAMES, crossfade_tracks, placed
     from app.core.project.cocreate import SuggestRequest, generate_suggestions, plan
 
     stems = _stems(project)
     p = plan(ctx, SuggestRequest(mode="fill", start_bar=0, bars=8, count=8, seed=77))
     found = generate_suggestions(model, p)
+    offsets = {}
     with Prerenderer(sample_rate=48000) as pre:
         for s in found:
-            pre.submit(s.id, s.notes, ctx.grid)
+            shifted, local, offsets[s.id] = placed(s.notes, ctx.grid, 48000)
+            pre.submit(s.id, shifted, local)
         pre.wait([s.id for s in found], timeout=60)
         ids = [s.id for s in found]
-        plain = {sid: MixState(tuple(stems) + pre.ab_tracks(ids, sid)) for sid in ids}
-        full = {sid: pre.ready(sid).track() for sid in ids}
+        full = {sid: pre.ready(sid).track(offset_frames=offsets[sid]) for sid in ids}
+    plain = {sid: MixState(tuple(stems) + tuple(replace(full[o], mute=o != sid) for o in ids)) for sid in ids}
     engine = AudioEngine(sample_rate=48000, blocksize=256, stream_factory=FakeStream)
     engine.open()
     block, every = engine.blocksize, 12

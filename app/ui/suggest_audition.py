@@ -18,7 +18,8 @@ from app.core.audio.mix import TrackMix
 from app.core.audio.prerender import Prerenderer, RenderedSuggestion
 from app.core.audio.synth import RenderSettings
 from app.core.errors import AccordError
-from app.core.project.ab_switch import DEFAULT_FADE_FRAMES, crossfade_tracks
+from app.core.music import BeatGrid, Melody
+from app.core.project.ab_switch import DEFAULT_FADE_FRAMES, crossfade_tracks, placed
 from app.core.project.cocreate import song_context
 from app.core.project.suggestion_edits import kept_tracks, melody_of, visible_suggestions
 
@@ -47,7 +48,8 @@ class Audition(QObject):
         self.fade_frames = DEFAULT_FADE_FRAMES
         # The last finished buffer per key: while a new render (edited notes, another sound) is on its way
         # the previous one keeps playing, so changing something never leaves a hole in the music.
-        self._last: dict[str, RenderedSuggestion] = {}
+        self._last: dict[str, tuple[RenderedSuggestion, int]] = {}
+        self._offset: dict[str, int] = {}  # key -> frame where its latest submitted buffer starts
         self._settle = QTimer(self)
         self._settle.setSingleShot(True)
         self._settle.timeout.connect(self.refresh)
@@ -65,19 +67,25 @@ class Audition(QObject):
     def submit(self, key: str, entry: dict, *, priority: int = 0) -> None:
         """Render one suggestion (key = its id) or kept track (key = 'track:<id>') in the background."""
         try:
-            melody = melody_of(entry)
             settings = RenderSettings.from_json(entry["render"]) if entry.get("render") else self.settings
-            self.prerenderer.submit(key, melody, self._grid(), settings, priority=priority,
-                                    on_ready=lambda f, k=key: self._ready(f, k))
+            self.submit_melody(key, melody_of(entry), self._grid(), settings, priority=priority)
         except (AccordError, ValueError, KeyError, TypeError) as exc:
             log.warning("cannot render %s: %s", key, exc)
 
-    def _ready(self, future, key: str) -> None:  # noqa: ANN001 — concurrent.futures.Future
+    def submit_melody(self, key: str, melody: Melody, grid: BeatGrid, settings: RenderSettings | None = None, *,
+                      priority: int = 0) -> None:
+        """Queue a render of `melody` placed on the song (safe from a worker thread: no Qt, no project)."""
+        shifted, local, offset = placed(melody, grid, self.prerenderer.sample_rate)
+        self._offset[key] = offset  # one dict store: atomic under the GIL
+        self.prerenderer.submit(key, shifted, local, settings or self.settings, priority=priority,
+                                on_ready=lambda f, k=key, o=offset: self._ready(f, k, o))
+
+    def _ready(self, future, key: str, offset: int) -> None:  # noqa: ANN001 — concurrent.futures.Future
         if future.cancelled() or future.exception() is not None:
             if not future.cancelled():
                 log.warning("render of %s failed: %s", key, future.exception())
             return
-        self._last[key] = future.result()  # one dict store: atomic under the GIL
+        self._last[key] = (future.result(), offset)
         self.rendered.emit(key)
 
     def _on_rendered(self, key: str) -> None:
@@ -99,7 +107,22 @@ class Audition(QObject):
 
     def ready(self, key: str) -> RenderedSuggestion | None:
         """The buffer to play for `key`: the latest render, else the previous one, else None."""
-        return self.prerenderer.ready(key) or self._last.get(key)
+        placed_buffer = self._placed(key)
+        return None if placed_buffer is None else placed_buffer[0]
+
+    def _placed(self, key: str) -> tuple[RenderedSuggestion, int] | None:
+        latest = self.prerenderer.ready(key)
+        if latest is not None and key in self._offset:
+            return latest, self._offset[key]
+        return self._last.get(key)
+
+    def track_for(self, key: str, **kw) -> TrackMix | None:  # noqa: ANN003 — TrackMix settings
+        """A TrackMix of the key's buffer at its place on the song's timeline."""
+        found = self._placed(key)
+        if found is None:
+            return None
+        rendered, offset = found
+        return rendered.track(offset_frames=offset, **kw)
 
     # --- A/B ------------------------------------------------------------------------------------------
     def audition(self, suggestion_id: str | None, *, solo: bool | None = None) -> None:
@@ -120,10 +143,7 @@ class Audition(QObject):
         self.active_changed.emit(suggestion_id)
 
     def _track(self, key: str, *, mute: bool = False, solo: bool = False) -> TrackMix | None:
-        rendered = self.ready(key)
-        if rendered is None:
-            return None
-        return rendered.track(gain_db=SUGGESTION_GAIN_DB, mute=mute, solo=solo)
+        return self.track_for(key, gain_db=SUGGESTION_GAIN_DB, mute=mute, solo=solo)
 
     def suggestion_tracks(self) -> list[TrackMix]:
         tracks = []
@@ -140,15 +160,14 @@ class Audition(QObject):
         """Kept tracks at their own gain and pan, as the project's export mixes them."""
         out = []
         for t in kept_tracks(self.window.project):
-            rendered = self.ready(TRACK_KEY + str(t["id"]))
-            if rendered is None:
-                continue
             try:
                 gain = max(-96.0, min(24.0, float(t.get("gain_db", 0.0))))
                 pan = max(-1.0, min(1.0, float(t.get("pan", 0.0))))
             except (TypeError, ValueError):
                 gain, pan = 0.0, 0.0
-            out.append(rendered.track(gain_db=gain, pan=pan, mute=bool(t.get("mute"))))
+            mix = self.track_for(TRACK_KEY + str(t["id"]), gain_db=gain, pan=pan, mute=bool(t.get("mute")))
+            if mix is not None:
+                out.append(mix)
         return out
 
     def refresh(self) -> None:
@@ -181,6 +200,7 @@ class Audition(QObject):
     def forget(self, suggestion_id: str) -> None:
         self.prerenderer.discard(suggestion_id)
         self._last.pop(suggestion_id, None)
+        self._offset.pop(suggestion_id, None)
         if self.active == suggestion_id:
             self.active = None
             self.active_changed.emit(None)

@@ -370,10 +370,11 @@ class SuggestPanel(QWidget):
             count = itertools.count(first_name)
 
             def on_result(s) -> None:  # noqa: ANN001 — Suggestion
-                entry = suggestion_entry(s, p.request, name=f"#{next(count)} {label}",
+                index = next(count)
+                entry = suggestion_entry(s, p.request, name=f"#{index} {label}",
                                          works=credited_works(model, s), titles=titles)
-                audition.prerenderer.submit(entry["id"], s.notes, grid, audition.settings,
-                                            on_ready=lambda f, k=entry["id"]: audition._ready(f, k))
+                # Rendered from here, before the GUI thread even sees it: the first idea is heard sooner.
+                audition.submit_melody(entry["id"], s.notes, grid, priority=1 if index == first_name else 0)
                 relay.result.emit(entry, run)
 
             found = generate_suggestions(model, p, on_result=on_result, progress=progress, cancel=cancel)

@@ -60,3 +60,24 @@ def test_switching_while_stopped_is_a_plain_swap(cocreate):  # noqa: F811
     assert f"suggestion:{b}" in window.engine.mix.audible and f"suggestion:{a}" not in window.engine.mix.audible
     panel.card_action("solo", a)
     assert window.engine.mix.audible == (f"suggestion:{a}",)
+
+
+def test_a_late_idea_is_rendered_from_its_own_bar_and_placed_there(cocreate):  # noqa: F811
+    from app.core.audio.mix import MixState, pan_gains
+    from app.core.audio.synth import render_melody
+    from app.core.project.suggestion_edits import melody_of
+
+    window, panel = cocreate
+    (sid,) = run_suggest(panel, start_bar=3, bars=1, count=1, seed=19)
+    assert panel.audition.wait(10)
+    track = panel.audition.track_for(sid)
+    rate = window.engine.sample_rate
+    bar_frames = int(4 * 60.0 / 100.0 * rate)
+    assert track.offset_frames == 3 * bar_frames and track.samples.shape[1] < 2 * bar_frames
+    entry = next(s for s in window.project.suggestions if s["id"] == sid)
+    full = render_melody(melody_of(entry), window.timeline_view.time_scale.grid, sample_rate=rate,
+                         tail_seconds=panel.audition.settings.tail_seconds)
+    placed = render_offline(MixState((track,)), frames=full.shape[1])
+    centre = pan_gains(0.0)[0]  # the mixer's constant-power pan at the centre
+    assert np.abs(full).max() > 0.05
+    assert np.allclose(placed, full * np.float32(centre), atol=1e-5)  # the same sound at the same frames, minus the silence

@@ -6,17 +6,34 @@ tracks for a short equal-power crossfade at a frame just ahead of the playhead: 
 that frame (a view, no copy), both buffers faded over `fade_frames` (small copies), then the incoming
 buffer (a view). The studio swaps in that state at once and, after the fade has played, the plain state
 with only the incoming suggestion unmuted.
+
+`placed` says how a suggestion is rendered and placed: from its own first bar, at that bar's frame.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
 
 from app.core.audio.mix import TrackMix
+from app.core.music import BeatGrid, Melody
 
 DEFAULT_FADE_FRAMES = 1024  # ~21 ms at 48 kHz: long enough to hide the step, short enough to feel instant
+
+
+def placed(melody: Melody, grid: BeatGrid, sample_rate: int) -> tuple[Melody, BeatGrid, int]:
+    """(melody from its first bar, a grid starting there, the frame where that bar starts in the song).
+
+    A suggestion late in a long song is rendered from its own first bar, not from the song's start, and
+    placed with the track's offset: a few seconds of buffer instead of minutes of silence."""
+    bq = grid.time_signature.bar_quarters
+    first = min((n.onset for n in melody.notes), default=0.0)
+    start = max(0.0, math.floor(first / bq + 1e-9) * bq)
+    local = BeatGrid(tempo_bpm=grid.tempo_bpm, time_signature=grid.time_signature)
+    offset = max(0, int(round(grid.seconds(start) * sample_rate)))
+    return melody.shifted(-start), local, offset
 
 
 def _piece(track: TrackMix, name: str, lo: int, hi: int, ramp: np.ndarray | None = None) -> TrackMix | None:
