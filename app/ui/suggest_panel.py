@@ -480,11 +480,29 @@ class SuggestPanel(QWidget):
                                   closeness=self.controls.closeness.value() / 100.0, whole_lead=False)
             self.suggest(request)
 
+    def keyPressEvent(self, event) -> None:  # noqa: N802, ANN001 — Qt's name and type
+        """1–9 audition the cards from the top (A/B by ear while playing); Esc stops auditioning."""
+        key = event.key()
+        if Qt.Key.Key_1 <= key <= Qt.Key.Key_9 and not event.modifiers():
+            order = [sid for sid, _ in sorted(self.cards.items(), key=lambda kv: self.card_box.indexOf(kv[1]))]
+            index = key - Qt.Key.Key_1
+            if index < len(order):
+                self.audition_suggestion(order[index], play=True)
+            return
+        if key == Qt.Key.Key_Escape and self.audition.active is not None:
+            self.audition_suggestion(None)
+            return
+        super().keyPressEvent(event)
+
     def audition_suggestion(self, sid: str | None, *, solo: bool = False, play: bool = False) -> None:
         """Hear `sid` with the stems, looping its range (None: stop auditioning)."""
         self.audition.audition(sid, solo=solo)
         if sid is None:
             return
+        lead = [st for st in self.window.project.stems if st.role == "lead" and self.window.project.audible(st)]
+        if lead and not solo:
+            self.status.setText(f"Tip: mute the {lead[0].name} stem (M) to hear the idea in its place; "
+                                "keys 1–9 switch between ideas while playing.")
         entry = find_entry(self.window.project, "suggestions", sid)
         self.lane.show_target(suggestion_target(sid))
         request = entry.get("request") or {}

@@ -81,3 +81,18 @@ def test_a_late_idea_is_rendered_from_its_own_bar_and_placed_there(cocreate):  #
     centre = pan_gains(0.0)[0]  # the mixer's constant-power pan at the centre
     assert np.abs(full).max() > 0.05
     assert np.allclose(placed, full * np.float32(centre), atol=1e-5)  # the same sound at the same frames, minus the silence
+
+
+def test_number_keys_switch_between_ideas(cocreate, qtbot):  # noqa: F811
+    from PySide6.QtCore import Qt
+
+    window, panel = cocreate
+    panel.controls.play_first.setChecked(False)
+    ids = run_suggest(panel, start_bar=0, bars=1, count=3, seed=23)
+    newest_first = list(reversed(ids))
+    qtbot.keyClick(panel, Qt.Key.Key_2)
+    assert panel.audition.active == newest_first[1] and window.engine.transport.playing
+    qtbot.keyClick(panel, Qt.Key.Key_1)
+    assert panel.audition.active == newest_first[0]
+    qtbot.keyClick(panel, Qt.Key.Key_Escape)
+    assert panel.audition.active is None
