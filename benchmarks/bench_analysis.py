@@ -30,14 +30,14 @@ def _inputs(song, *, neutral: bool = False) -> list[StemInput]:
     return out
 
 
-def _chord_hits(song, analysis) -> tuple[int, int]:
+def _chord_hits(song, analysis, *, exact: bool = False) -> tuple[int, int]:
     hits = total = 0
     spq = 60.0 / song.tempo_bpm
     for q, truth in song.beat_labels():
         t = song.offset_seconds + (q + 0.5) * spq  # the middle of the beat: no boundary ambiguity
         est = analysis.chords.at(analysis.grid.quarters(t))
         total += 1
-        hits += est.root_pc == truth.root_pc and est.triad_family == truth.triad_family
+        hits += (est == truth) if exact else (est.root_pc == truth.root_pc and est.triad_family == truth.triad_family)
     return hits, total
 
 
@@ -60,7 +60,7 @@ def run(quick: bool) -> list[dict]:
 
     count = 10 if quick else 30
     tempo_ok = key_ok = meter_ok = down_ok = role_ok = role_total = 0
-    chord_hits = chord_total = 0
+    chord_hits = chord_total = exact_hits = 0
     f_values = []
     seconds = 0.0
     elapsed = 0.0
@@ -77,6 +77,7 @@ def run(quick: bool) -> list[dict]:
         h, n = _chord_hits(song, a)
         chord_hits += h
         chord_total += n
+        exact_hits += _chord_hits(song, a, exact=True)[0]
         truth_roles = dict(zip([f"stem{i + 1}" for i in range(len(song.stems))], song.stems, strict=True))
         for name, role in truth_roles.items():
             role_total += 1
@@ -102,6 +103,8 @@ def run(quick: bool) -> list[dict]:
          "target": ">= 0.85", "ok": frac(chord_hits, chord_total) >= 0.85},
         {"metric": "lead melody note F (50ms, 50c)", "value": float(np.mean(f_values)), "unit": "F",
          "target": ">= 0.85", "ok": float(np.mean(f_values)) >= 0.85},
+        {"metric": "chord per beat (exact quality)", "value": frac(exact_hits, chord_total), "unit": "share",
+         "note": "maj, min, 7, m7, dim, sus4"},
         {"metric": "meter right (3/4 4/4 6/8)", "value": frac(meter_ok, count), "unit": "share"},
         {"metric": "first downbeat within 50 ms", "value": frac(down_ok, count), "unit": "share"},
         {"metric": "stem roles from features", "value": frac(role_ok, role_total), "unit": "share"},

@@ -117,3 +117,16 @@ def test_a_modulating_song_reports_its_second_key_as_a_section():
     assert result.key == Key(0, "major")
     assert result.key_sections and result.key_sections[-1].key == Key(4, "major")
     assert 64.0 <= result.key_sections[-1].start <= 96.0 and result.key_sections[-1].end >= 120.0
+
+
+@pytest.mark.parametrize("kind", ["hum", "noise", "blip"])
+def test_no_key_is_guessed_from_a_hum_noise_or_a_blip(kind):
+    sr = ANALYSIS_RATE
+    n = sr * 4
+    rng = np.random.default_rng(2)
+    y = {"hum": np.sin(2 * np.pi * 50 * np.arange(n) / sr),
+         "noise": rng.standard_normal(n),
+         "blip": np.pad(np.sin(2 * np.pi * 440 * np.arange(sr // 20) / sr), (sr, n - sr - sr // 20))}[kind]
+    f = chroma_features((0.3 * y / np.abs(y).max()).astype(np.float32), sr)
+    est = estimate_key(f.chroma, f.bass, weights=f.energy, fps=f.fps)
+    assert est.key is None and est.reason

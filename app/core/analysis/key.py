@@ -20,8 +20,9 @@ KK_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69,
 TEMPERLEY_MAJOR = np.array([5.0, 2.0, 3.5, 2.0, 4.5, 4.0, 2.0, 4.5, 2.0, 3.5, 1.5, 4.0])
 TEMPERLEY_MINOR = np.array([5.0, 2.0, 3.5, 4.5, 2.0, 4.0, 2.0, 4.5, 3.5, 2.0, 1.5, 4.0])
 BASS_WEIGHT = 1.0
-MIN_VARIATION = 0.15  # coefficient of variation of the pitch-class distribution; noise/drums ≈ 0.07
-MIN_TONALITY = 0.45  # below this best correlation the pitch content does not define a key
+MIN_VARIATION = 0.12  # coefficient of variation of the pitch-class distribution; noise/drums ≈ 0.07–0.11
+MIN_PITCHED_SECONDS = 1.0
+MIN_TONALITY = 0.3  # below this best correlation the pitch content does not define a key
 MARGIN_FOR_FULL_CONFIDENCE = 0.25
 SECTION_MIN_CONFIDENCE = 0.5  # a modulation is reported only with at least this confidence...
 SECTION_MIN_BARS = 8  # ...and lasting at least this many bars
@@ -62,17 +63,25 @@ def key_scores(chroma_sum: np.ndarray, bass_sum: np.ndarray | None = None) -> np
     return s
 
 
-def estimate_key(chroma: np.ndarray, bass: np.ndarray | None = None, *, weights: np.ndarray | None = None) -> KeyEstimate:
-    """Key from chroma frames (12, T) and an optional bass chroma (12, T); weights per frame (energy)."""
+def estimate_key(chroma: np.ndarray, bass: np.ndarray | None = None, *, weights: np.ndarray | None = None,
+                 fps: float | None = None) -> KeyEstimate:
+    """Key from chroma frames (12, T) and an optional bass chroma (12, T); weights per frame (energy).
+
+    With `fps`, less than MIN_PITCHED_SECONDS of sounding frames (a click, a blip) gives no key.
+    """
     if chroma.size == 0 or chroma.shape[1] == 0:
         return KeyEstimate(None, 0.0, "no harmonic content")
     w = np.ones(chroma.shape[1]) if weights is None else np.asarray(weights, dtype=float)
     if float(w.sum()) <= 1e-9 or float(chroma.max()) <= 1e-9:
         return KeyEstimate(None, 0.0, "no harmonic content")
+    if fps and float(np.count_nonzero(w > 0.1 * float(w.max()))) / fps < MIN_PITCHED_SECONDS:
+        return KeyEstimate(None, 0.0, "too little pitched material to hear a key")
     c = (chroma * w).sum(axis=1) / w.sum()
     b = None if bass is None else (bass * w).sum(axis=1) / w.sum()
     # a flat distribution (noise, drums) has no key; don't guess one
     variation = float(np.std(c) / (np.mean(c) + 1e-9))
+    if int(np.count_nonzero(c > 0.4 * float(c.max()))) < 3:
+        return KeyEstimate(None, 0.0, "no clear key: only one or two pitches sound (a drone, a hum, a single note)")
     scores = key_scores(c, b)
     order = np.argsort(scores)[::-1]
     best, second = float(scores[order[0]]), float(scores[order[1]])

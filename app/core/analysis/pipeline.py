@@ -105,7 +105,10 @@ def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, n
     progress(0.2, "finding the beat")
     rhythm_names = [n for n in names if roles[n] in ("drums", "bass")] if any(roles[n] == "drums" for n in names) \
         else names
-    harmonic_names = [n for n in names if roles[n] in ("bass", "harmony", "lead", "other")]
+    # chords and key from the accompaniment: a lead line adds passing notes that blur chord templates; the
+    # lead is used only when nothing else is pitched
+    harmonic_names = [n for n in names if roles[n] in ("bass", "harmony", "other")] or \
+        [n for n in names if roles[n] == "lead"]
     rhythm = mix([mono[n] for n in rhythm_names])
     harmonic = mix([mono[n] for n in harmonic_names])
     harmonic_present = bool(harmonic_names) and not is_silent(harmonic)
@@ -125,7 +128,7 @@ def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, n
     sections: tuple[key_mod.KeySection, ...] = ()
     timeline = ChordTimeline()
     if chroma is not None and chroma.frames:
-        key_est = key_mod.estimate_key(chroma.chroma, chroma.bass, weights=chroma.energy)
+        key_est = key_mod.estimate_key(chroma.chroma, chroma.bass, weights=chroma.energy, fps=chroma.fps)
         times, quarters = chords_mod.beat_boundaries(grid, duration)
         bc, bb, be = chroma.beat_sync(times)
         if bc.shape[0]:
