@@ -57,7 +57,10 @@ class Audition(QObject):
         window.destroyed.connect(lambda *_: self.close())
 
     def close(self) -> None:
-        self._settle.stop()
+        try:
+            self._settle.stop()
+        except RuntimeError:  # the window is being destroyed and took the timer with it
+            pass
         self.prerenderer.close()
 
     # --- rendering ------------------------------------------------------------------------------------

@@ -93,6 +93,7 @@ class SuggestPanel(QWidget):
         self.cards: dict[str, SuggestionCard] = {}
         self.track_rows: dict[str, KeptTrackRow] = {}
         self._runs = itertools.count(1)
+        self._live_run: int | None = None
         self._names = itertools.count(1)
         self._relay = _Relay()
         self._relay.result.connect(self._result)
@@ -245,6 +246,7 @@ class SuggestPanel(QWidget):
     # --- the project -------------------------------------------------------------------------------------
     def _project_replaced(self) -> None:
         self.cancel()
+        self._live_run = None  # results still on their way belong to the previous project
         self.audition.active = None
         self.lane.show_target(None)
         self._sync_cards()
@@ -387,6 +389,7 @@ class SuggestPanel(QWidget):
         self.progress.setValue(0)
         self.status.setText(f"Suggesting {p.request.count} × {label}…")
         self._first_of_run = True
+        self._live_run = run
         self.handle = self.runner.start("Suggest", task, on_finished=lambda r, run=run: self._done(r, run),
                                         on_failed=self._failed, on_cancelled=self._cancelled,
                                         on_progress=lambda f, t: self.progress.setValue(int(f * 1000)))
@@ -396,6 +399,8 @@ class SuggestPanel(QWidget):
         return handle
 
     def _result(self, entry: dict, run: int) -> None:
+        if run != self._live_run:
+            return
         if not self.window.push(AddSuggestions([entry], gesture=("suggest-run", run))):
             return
         sid = str(entry["id"])

@@ -202,3 +202,15 @@ def test_a_loop_selected_on_the_ruler_becomes_the_range(cocreate):  # noqa: F811
     (sid,) = run_suggest(panel, count=1, seed=43)
     entry = next(s for s in window.project.suggestions if s["id"] == sid)
     assert entry["request"]["start_bar"] == 2 and entry["request"]["bars"] == 3
+
+
+def test_results_of_a_run_never_land_in_the_next_project(cocreate):  # noqa: F811
+    from app.core.project.model import Project
+
+    window, panel = cocreate
+    (sid,) = run_suggest(panel, start_bar=0, bars=1, count=1, seed=45)
+    late = dict(next(s for s in window.project.suggestions if s["id"] == sid), id="late-result")
+    run = panel._live_run
+    window.set_project(Project(name="Next song"))
+    panel._result(late, run)  # what a result still queued from the old run would do
+    assert window.project.suggestions == [] and panel.cards == {}
