@@ -65,6 +65,7 @@ class FirstRunBox(QFrame):
         self.steps.setText("\n".join(("✓ " if i < done else "→ " if i == done else "   ") + m
                                      for i, m in enumerate(marks)))
         self.train_button.setEnabled(state.usable > 0)
+        self.train_button.setVisible(state.usable > 0)  # the theme does not grey disabled buttons: hide it
         self.train_button.setText("Retrain the model" if state.step == "retrain" else "Train the model")
         self.demo_button.setVisible(state.works == 0)
 

@@ -171,6 +171,7 @@ class SuggestPanel(QWidget):
         self.state = state
         self.firstrun.show_state(state)
         self.suggest_button.setEnabled(state.ready and self.handle is None)
+        self.suggest_button.setText("Suggest" if state.ready else "Suggest (needs a trained model)")
         self.ready_changed.emit(state)
         return state
 
@@ -202,10 +203,10 @@ class SuggestPanel(QWidget):
             self.setup_handle = None
             self.firstrun.busy(False)
             self._refresh_catalogue_panel()
+            self.check_ready()  # first: it forgets a model that no longer matches the consent
             model = getattr(result, "model", result)
             if model is not None and hasattr(model, "works"):
                 self.model = model
-            self.check_ready()
             self.status.setText(done_text(result))
 
         def failed(exc: BaseException) -> None:

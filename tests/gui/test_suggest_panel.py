@@ -77,11 +77,12 @@ def test_first_run_guides_then_demo_catalogue_gives_a_suggestion(qtbot, tmp_path
         assert not panel.firstrun.isHidden() and panel.state.step == "import"
         assert not panel.suggest_button.isEnabled() and panel.suggest() is None
         assert not panel.firstrun.demo_button.isHidden() and not panel.firstrun.train_button.isEnabled()
+        assert panel.firstrun.train_button.isHidden() and "needs a trained model" in panel.suggest_button.text()
         dock = panel.open_catalogue()
         assert isinstance(dock, QDockWidget) and dock.isVisible()
         panel.firstrun.demo_button.click()  # synchronous runner: catalogue filled and model trained
         assert panel.state.ready and panel.firstrun.isHidden() and panel.suggest_button.isEnabled()
-        assert "Demo catalogue ready" in panel.status.text()
+        assert "Demo catalogue ready" in panel.status.text() and panel.suggest_button.text() == "Suggest"
         assert len(run_suggest(panel, start_bar=0, bars=1, count=1, seed=1)) == 1
     finally:
         window.undo_stack.setClean()
@@ -214,3 +215,31 @@ def test_results_of_a_run_never_land_in_the_next_project(cocreate):  # noqa: F81
     window.set_project(Project(name="Next song"))
     panel._result(late, run)  # what a result still queued from the old run would do
     assert window.project.suggestions == [] and panel.cards == {}
+
+
+def test_first_run_consent_then_train_then_retrain_after_a_revoke(qtbot, tmp_path):
+    from app.core.catalogue.store import Catalogue
+    from app.core.catalogue.types import ContributorShare
+    from app.core.model import load_chorales
+
+    window, panel = studio_with_panel(qtbot, tmp_path, None)
+    try:
+        with Catalogue.open(window.home.catalogue_path) as cat:
+            ids = [cat.add_work(m, title=name, contributors=[ContributorShare("Ann", "composer", 10000)])
+                   for name, m in load_chorales()[:6]]
+        assert panel.check_ready().step == "consent" and panel.firstrun.demo_button.isHidden()
+        with Catalogue.open(window.home.catalogue_path) as cat:
+            cat.record_consent_many(ids, "grant")
+        assert panel.check_ready().step == "train" and not panel.firstrun.train_button.isHidden()
+        panel.firstrun.train_button.click()
+        assert panel.state.ready and panel.model is not None and len(panel.model.works) == 6
+        with Catalogue.open(window.home.catalogue_path) as cat:
+            cat.record_consent(ids[0], "revoke")
+        state = panel.check_ready()
+        assert state.step == "retrain" and panel.model is None and panel.suggest() is None
+        assert "Retrain" in panel.firstrun.train_button.text()
+        panel.firstrun.train_button.click()
+        assert panel.state.ready and len(panel.model.works) == 5
+    finally:
+        window.undo_stack.setClean()
+        window.close()
