@@ -97,11 +97,12 @@ def speed(quick: bool) -> tuple[list[dict], object, list]:
         train(works[:100], settings=pitch_only)
         single.append(time.process_time() - c0)
     model = train(works)
-    fg = []
+    fg, fg_cpu = [], []
     for w in works[:10 if quick else 30]:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         forget(model, [w.id])
         fg.append(time.perf_counter() - t0)
+        fg_cpu.append(time.process_time() - c0)
         model.add_work(TrainingWork.from_usable(w))
     train_s, forget_ms = statistics.median(times), statistics.median(fg) * 1000
     rows = [_row("train 100 melodies (7 viewpoints + index)", train_s, "s", "<= 0.2", train_s <= 0.2,
@@ -110,7 +111,8 @@ def speed(quick: bool) -> tuple[list[dict], object, list]:
                  "the machine is shared: CPU time is the load-independent figure"),
             _row("train 100 melodies, cpitch + dur only, CPU", statistics.median(single), "s", "", None,
                  "2 viewpoints"),
-            _row("forget one work", forget_ms, "ms", "<= 5", forget_ms <= 5, f"median of {len(fg)}")]
+            _row("forget one work", forget_ms, "ms", "<= 5", forget_ms <= 5,
+                 f"median of {len(fg)}; CPU median {statistics.median(fg_cpu) * 1000:.1f} ms")]
     return rows, model, works
 
 

@@ -12,7 +12,6 @@ fewer ornaments).
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import math
@@ -27,7 +26,7 @@ from app.core.model.constraints import Constraints
 from app.core.model.copyindex import CopyIndex
 from app.core.model.credit import NoteCredit, Suggestion, contributor_credit
 from app.core.model.sampler import DeadEnd, PitchRules, Sampler, Slot, fill_table
-from app.core.model.training import TrainedModel
+from app.core.model.training import TrainedModel, gc_paused
 from app.core.model.viewpoints import TICKS_PER_QUARTER, estimate_key, to_ticks
 from app.core.music import Melody, Note
 
@@ -124,16 +123,8 @@ class _Job:
             rescore=None) -> list[Suggestion]:
         if not 1 <= n <= 64:
             raise ValueError(f"n must be 1..64, not {n}")
-        # Sampling allocates many short-lived objects but builds no reference cycles; with the model's
-        # memo holding tens of thousands of live objects, the cyclic collector's full passes would double
-        # the slowest requests. It is paused for the call only.
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with gc_paused():  # full collections over the model's objects would double the slowest requests
             return self._run(slots, n, seed, mode, settings, rescore)
-        finally:
-            if was_enabled:
-                gc.enable()
 
     def _run(self, slots: list[Slot], n: int, seed: int | None, mode: str, settings: dict,
              rescore=None) -> list[Suggestion]:

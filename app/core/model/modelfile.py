@@ -26,7 +26,7 @@ import numpy as np
 
 from app.core.catalogue.types import ConsentEntryRef, ContributorShare
 from app.core.errors import ModelFileError
-from app.core.fsutil import atomic_path
+from app.core.fsutil import atomic_path, not_a_regular_file
 from app.core.model.settings import ModelSettings
 from app.core.model.training import MODEL_FORMAT_VERSION, TrainedModel, TrainingWork
 from app.core.model.viewpoints import Events
@@ -80,6 +80,8 @@ def _fail(path: Path, reason: str, hint: str | None = "train a new model with ac
 def _open(path: Path) -> tuple[dict, bytes]:
     if not path.exists():
         raise ModelFileError("model file not found", path=path, hint="run accord train")
+    if (why := not_a_regular_file(path)) is not None:
+        raise _fail(path, why)
     try:
         with zipfile.ZipFile(path) as zf:
             infos = {i.filename: i for i in zf.infolist()}
