@@ -126,6 +126,8 @@ class Worker:
         result = self.catalogue.import_files([path], transcriber="pyin")
         if result.added or result.duplicates:
             return f"{len(result.added)} added, {len(result.duplicates)} duplicate"
+        if not result.failed:  # a folder with nothing importable in it
+            raise ImportFailed("nothing to import here", path=path)
         reason = result.failed[0].reason  # already "<file name>: <why>"
         raise ImportFailed(reason, path=path if path.name in reason else None)
 
