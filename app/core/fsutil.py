@@ -109,6 +109,25 @@ def atomic_write_text(path: str | Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def not_a_regular_file(path: str | Path) -> str | None:
+    """Why `path` must not be opened as a file (a pipe, device or socket would block or never end), or None.
+
+    None also when it cannot be inspected: the caller's open() then reports the real problem (not found...).
+    A FIFO named song.mid hung every reader, and a link to /dev/zero read forever (found by tests/reliability).
+    """
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    kind = ("a pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+    return f"is {kind}, not a file Accord can read"
+
+
 def clean_stale_temps(folder: str | Path, *, older_than_seconds: float = 60.0) -> list[Path]:
     """Remove Accord temp files left by a crash (older than a minute, so live writers are safe)."""
     removed = []

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.core.errors import MidiFileError
-from app.core.fsutil import atomic_path
+from app.core.fsutil import atomic_path, not_a_regular_file
 from app.core.music import Melody, Note, TimeSignature
 
 DEFAULT_TICKS_PER_BEAT = 480
@@ -65,6 +65,8 @@ def read_midi(path: str | Path, *, data: bytes | None = None) -> MidiContent:
 
     path = Path(path)
     if data is None:
+        if (why := not_a_regular_file(path)) is not None:
+            raise _fail(path, why)
         try:
             size = path.stat().st_size
             if size > MAX_MIDI_BYTES:

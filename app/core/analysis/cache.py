@@ -91,6 +91,6 @@ def combined_key(*parts: str) -> str:
     """A stable cache key from several strings (stem hashes, roles, options)."""
     h = hashlib.sha256()
     for p in parts:
-        h.update(p.encode("utf-8"))
+        h.update(p.encode("utf-8", "surrogateescape"))  # stem names from file names that are not valid UTF-8
         h.update(b"\0")
     return h.hexdigest()

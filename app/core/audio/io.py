@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import numpy as np
 
 from app.core.audio.readers import BlockReader, open_reader
 from app.core.errors import AccordError, AudioFileError, WriteError
-from app.core.fsutil import atomic_path
+from app.core.fsutil import atomic_path, not_a_regular_file
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
 
 log = logging.getLogger(__name__)
@@ -148,6 +149,8 @@ def _check_input(path: Path) -> int:
         raise AudioFileError("file not found", path=path)
     if path.is_dir():
         raise AudioFileError("is a folder, not an audio file", path=path)
+    if (why := not_a_regular_file(path)) is not None:
+        raise AudioFileError(why, path=path)
     if path.suffix.lower() not in AUDIO_EXTENSIONS:
         raise AudioFileError(f"'{path.suffix or '(no extension)'}' is not a supported audio type",
                              path=path, hint="use WAV, FLAC, AIFF, OGG or MP3")
@@ -327,7 +330,7 @@ def encode_audio(path: str | Path, samples: np.ndarray, sample_rate: int, *, for
     try:
         if not sf.check_format(fmt, sub):
             raise AudioFileError(f"{fmt} cannot hold {sub} samples", path=path)
-        with sf.SoundFile(str(path), "w", samplerate=int(sample_rate), channels=arr.shape[0], format=fmt,
+        with sf.SoundFile(os.fsencode(path), "w", samplerate=int(sample_rate), channels=arr.shape[0], format=fmt,
                           subtype=sub) as fh:
             step = 1 << 16
             for i in range(0, arr.shape[1], step):

@@ -7,6 +7,7 @@ header's count is only reported (`header_frames`) as a hint for progress and a b
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
@@ -57,7 +58,9 @@ class SoundfileReader(_Closing):
     def __init__(self, path: Path) -> None:
         import soundfile as sf
 
-        self._fh = sf.SoundFile(str(path), "r")
+        # Bytes, not str: libsndfile gets the name as the file system has it (names that are not valid UTF-8,
+        # e.g. from old archives, failed to open; found by tests/reliability).
+        self._fh = sf.SoundFile(os.fsencode(path), "r")
         self.channels = int(self._fh.channels)
         self.sample_rate = int(self._fh.samplerate)
         self.format_name = str(self._fh.format)

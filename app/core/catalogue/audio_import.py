@@ -11,6 +11,7 @@ notes and runs shorter than ~60 ms are absorbed by the note before them.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +42,7 @@ def read_mono(path: Path, *, cancel: CancelToken = NEVER_CANCELLED) -> tuple[np.
     import soxr
 
     try:
-        with sf.SoundFile(str(path)) as f:
+        with sf.SoundFile(os.fsencode(path)) as f:  # bytes: names that are not valid UTF-8 open too
             rate, channels = int(f.samplerate), int(f.channels)
             if not 1000 <= rate <= 384000:
                 raise ImportFailed(f"has an implausible sample rate of {rate} Hz", path=path)

@@ -19,6 +19,7 @@ from app.core.catalogue.midi_import import extract_with_detail
 from app.core.catalogue.musicxml_import import extract_musicxml
 from app.core.catalogue.records import ImportProblem
 from app.core.errors import AccordError, ImportFailed
+from app.core.fsutil import not_a_regular_file
 from app.core.music import Melody
 from app.core.tasks import NEVER_CANCELLED, Cancelled, CancelToken, Progress, no_progress, scaled
 
@@ -95,6 +96,8 @@ def collect_files(paths: list[str | Path]) -> tuple[list[Path], list[tuple[Path,
 
 
 def file_sha256(path: Path) -> str:
+    if (why := not_a_regular_file(path)) is not None:
+        raise ImportFailed(why, path=path)
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:

@@ -72,6 +72,16 @@ def _describe(exc: sqlite3.Error) -> str:
     return text
 
 
+
+def storable(text: str) -> str:
+    """Text SQLite can hold: file names that are not valid UTF-8 arrive as surrogate escapes, which SQLite
+    refuses (one such name failed a whole batch import; found by tests/reliability). Their bytes are kept
+    visible as \\xNN."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that is not an escaped byte
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
 class Catalogue:
     """Open with `Catalogue.open(path)` (creates and migrates); use as a context manager."""
 
@@ -301,7 +311,8 @@ class Catalogue:
     def _insert(self, conn: sqlite3.Connection, melody: Melody, *, title: str, kind: str, path: str, sha256: str,
                 shares: list[ContributorShare], isrc: str | None = None, iswc: str | None = None,
                 year: int | None = None, notes_text: str = "", source_detail: str = "") -> int:
-        title, kind = checked_title(title), checked_kind(kind)
+        title, kind = checked_title(storable(title)), checked_kind(kind)
+        path, source_detail = storable(path), storable(source_detail)
         if not melody.notes:
             raise CatalogueError("melody: a work needs at least one note", path=path or None)
         isrc, iswc, year = checked_isrc(isrc), checked_iswc(iswc), checked_year(year)
@@ -449,7 +460,7 @@ class Catalogue:
     def log_export(self, *, file_name: str, content_sha256: str, record_json: str) -> int:
         with self._write() as conn:
             cur = conn.execute("INSERT INTO exports (time, file_name, content_sha256, record_json) VALUES (?,?,?,?)",
-                               (now_utc(), file_name, content_sha256, record_json))
+                               (now_utc(), storable(file_name), content_sha256, record_json))
             return int(cur.lastrowid or 0)
 
     def checkpoint(self) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.errors import ProjectError
-from app.core.fsutil import atomic_write_text
+from app.core.fsutil import atomic_write_text, not_a_regular_file
 from app.core.music import Chord, ChordSpan, ChordTimeline, Key, TimeSignature
 from app.core.project.model import LoopRegion, Project, StemRef
 
@@ -86,7 +86,15 @@ def write_project(project: Project, path: str | Path) -> Path:
     if path.suffix.lower() != EXTENSION:
         path = path.with_name(path.name + EXTENSION)
     try:
-        text = json.dumps(project_to_json(project, path.parent), indent=2, ensure_ascii=False, allow_nan=False)
+        doc = project_to_json(project, path.parent)
+        text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False)
+        if not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:  # a file name that is not valid UTF-8 (surrogate escapes): keep it
+                # exact as \udcXX escapes, which json.loads turns back into the same name (found by
+                # tests/reliability: such a stem made saving and autosave fail)
+                text = json.dumps(doc, indent=2, ensure_ascii=True, allow_nan=False)
     except (TypeError, ValueError) as exc:  # something non-JSON slipped into suggestions/tracks/extras
         raise ProjectError(f"cannot be saved: {exc}", path=path) from exc
     atomic_write_text(path, text + "\n")
@@ -173,6 +181,8 @@ def _kind(v: Any) -> str:
 
 
 def _read_text(path: Path) -> str:
+    if (why := not_a_regular_file(path)) is not None:
+        raise ProjectError(why, path=path)
     try:
         size = path.stat().st_size
     except FileNotFoundError as exc:

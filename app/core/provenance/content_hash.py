@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import struct
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def _pcm_hash(path: Path) -> str:
     import soundfile as sf
 
     try:
-        with sf.SoundFile(str(path)) as f:
+        with sf.SoundFile(os.fsencode(path)) as f:  # bytes: names that are not valid UTF-8 open too
             channels, rate, subtype = f.channels, f.samplerate, f.subtype
             if not 1 <= channels <= MAX_CHANNELS or not 1000 <= rate <= 768_000:
                 raise ProvenanceError(f"has {channels} channels at {rate} Hz, which Accord does not accept",

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.errors import ProvenanceError
+from app.core.fsutil import not_a_regular_file
 from app.core.provenance import embed_id3, embed_midi, embed_vorbis
 from app.core.provenance.content_hash import MAX_WHOLE_FILE_BYTES, format_of
 
@@ -177,6 +178,8 @@ def read_provenance(path: str | Path, *, fmt: str | None = None) -> FoundRecords
     """All provenance fields of a file and any sign of a hidden or duplicate one. Raises ProvenanceError."""
     path = Path(path)
     fmt = fmt or format_of(path)
+    if (why := not_a_regular_file(path)) is not None:
+        raise ProvenanceError(why, path=path)
     try:
         with open(path, "rb") as fh:
             return _read_provenance(path, fmt, _FileBytes(fh))
