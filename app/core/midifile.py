@@ -142,6 +142,21 @@ def _decode(path: Path, mf, tpb: int) -> MidiContent:
     return MidiContent(path, mf.type, tpb, tuple(parts), tuple(tempo_map), time_sig or TimeSignature(), key_sig)
 
 
+def _latin1(text: str) -> str:
+    """MIDI text events are latin-1 (mido): keep what fits, spell the rest out plainly."""
+    import unicodedata
+
+    swaps = {"\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
+             "\u2026": "...", "\u266d": "b", "\u266f": "#"}
+    text = "".join(swaps.get(ch, ch) for ch in text)
+    try:
+        text.encode("latin-1")
+        return text
+    except UnicodeEncodeError:
+        decomposed = unicodedata.normalize("NFKD", text)
+        return "".join(ch if ord(ch) < 256 else "?" for ch in decomposed if not unicodedata.combining(ch))
+
+
 @dataclass(frozen=True)
 class MidiPart:
     """One track to write."""
@@ -161,9 +176,9 @@ def _build(parts: Sequence[MidiPart], *, tempo_bpm: float, time_signature: TimeS
     conductor = mido.MidiTrack()
     conductor.append(mido.MetaMessage("track_name", name="Accord", time=0))
     if copyright_text:
-        conductor.append(mido.MetaMessage("copyright", text=copyright_text, time=0))
+        conductor.append(mido.MetaMessage("copyright", text=_latin1(copyright_text), time=0))
     for text in meta_text:
-        conductor.append(mido.MetaMessage("text", text=text, time=0))
+        conductor.append(mido.MetaMessage("text", text=_latin1(text), time=0))
     if sequencer_specific is not None:
         conductor.append(mido.MetaMessage("sequencer_specific", data=tuple(sequencer_specific), time=0))
     conductor.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo_bpm), time=0))
@@ -173,7 +188,7 @@ def _build(parts: Sequence[MidiPart], *, tempo_bpm: float, time_signature: TimeS
     mf.tracks.append(conductor)
     for part in parts:
         track = mido.MidiTrack()
-        track.append(mido.MetaMessage("track_name", name=part.name, time=0))
+        track.append(mido.MetaMessage("track_name", name=_latin1(part.name), time=0))
         track.append(mido.Message("program_change", program=part.program, channel=part.channel, time=0))
         events: list[tuple[int, int, int, int]] = []  # (tick, order, pitch, velocity); offs before ons
         for n in part.melody.notes:

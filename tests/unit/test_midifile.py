@@ -37,3 +37,11 @@ def test_bad_files_name_the_file(tmp_path, data, reason):
 def test_missing_file(tmp_path):
     with pytest.raises(MidiFileError, match="not found"):
         read_midi(tmp_path / "gone.mid")
+
+
+def test_names_outside_latin1_are_written_readably(tmp_path):
+    mel = Melody((Note(60, 0.0, 1.0),))
+    path = write_midi(tmp_path / "n.mid", [MidiPart("Idea 1 – Fm♭ 🎵 Dvořák", mel)], tempo_bpm=100,
+                      copyright_text="© Zoë – 2026")
+    (part,) = read_midi(path).parts
+    assert part.name.startswith("Idea 1 - Fmb ? Dvorak")
