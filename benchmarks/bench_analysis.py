@@ -62,6 +62,7 @@ def run(quick: bool) -> list[dict]:
     tempo_ok = key_ok = meter_ok = down_ok = role_ok = role_total = 0
     chord_hits = chord_total = exact_hits = 0
     f_values = []
+    nodrum_tempo = nodrum_meter = 0
     seconds = 0.0
     elapsed = 0.0
     for seed in range(FIRST_SEED, FIRST_SEED + count):
@@ -89,6 +90,10 @@ def run(quick: bool) -> list[dict]:
         ref = [(o, float(p)) for o, _d, p in song.melody_seconds]
         est = [(o, p) for o, _d, p in a.melody_seconds]
         f_values.append(note_f_measure(ref, est)[2])
+        # the same song without its drum stem: the pitched stems must carry the beat
+        nd = analyze_stems([s for s in _inputs(song) if s.name != "drums"])
+        nodrum_tempo += abs(nd.grid.tempo_bpm / song.tempo_bpm - 1.0) <= 0.02
+        nodrum_meter += nd.time_signature == song.time_signature
 
     def frac(x: int, n: int) -> float:
         return x / n if n else 0.0
@@ -107,6 +112,8 @@ def run(quick: bool) -> list[dict]:
          "note": "maj, min, 7, m7, dim, sus4"},
         {"metric": "meter right (3/4 4/4 6/8)", "value": frac(meter_ok, count), "unit": "share"},
         {"metric": "first downbeat within 50 ms", "value": frac(down_ok, count), "unit": "share"},
+        {"metric": "without drums: tempo within 2%", "value": frac(nodrum_tempo, count), "unit": "share"},
+        {"metric": "without drums: meter right", "value": frac(nodrum_meter, count), "unit": "share"},
         {"metric": "stem roles from features", "value": frac(role_ok, role_total), "unit": "share"},
         {"metric": "analysis speed (eval set)", "value": seconds / max(elapsed, 1e-9), "unit": "x real",
          "note": "4 stems, no cache"},

@@ -56,3 +56,15 @@ def test_tap_tempo():
     assert tap_tempo([0.0, 0.5, 1.0, 1.52, 2.0]) == pytest.approx(120.0, rel=0.01)  # median shrugs off a late tap
     assert tap_tempo([1.0]) is None
     assert tap_tempo([0.0, 0.01]) is None  # a double click is not a tempo
+
+
+@pytest.mark.parametrize("meter,tempo", [(TimeSignature(6, 8), 135.0), (TimeSignature(3, 4), 100.0)])
+def test_without_drums_the_pitched_stems_carry_the_beat(meter, tempo):
+    song = make_song(12, meter=meter, tempo_bpm=tempo, seconds=12.0)
+    y = mix([mono_at(song.stems[n], song.sample_rate) for n in ("bass", "harmony", "lead")])
+    h = mix([mono_at(song.stems[n], song.sample_rate) for n in ("bass", "harmony")])
+    c = chroma_features(h, ANALYSIS_RATE)
+    result = estimate_grid(onset_features(y, ANALYSIS_RATE), chroma=c.chroma, chroma_fps=c.fps)
+    assert result.grid is not None, result.reason
+    assert result.grid.tempo_bpm == pytest.approx(tempo, rel=0.02)
+    assert result.grid.time_signature == meter

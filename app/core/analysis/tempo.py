@@ -33,6 +33,8 @@ MIN_BPM, MAX_BPM = 50.0, 200.0  # range of the felt beat
 TATUM_KEEP = 0.6  # a subdivision with at least this share of the level's mean strength is played
 BETWEEN_MAX = 0.3  # ...unless its in-between positions carry real beats (a backbeat)
 CLIMB_GAIN = 1.25  # a slower level this much stronger on average means the faster one had weak beats
+COMPOUND_RATIO = 1.5  # thirds of the beat this much busier than its halves: a compound (6/8) pulse
+COMPOUND_MIN = 0.1  # ...and busy at all (relative to the beats)
 ONSET_LAG = 0.045  # seconds the flux peak trails an attack (n_fft 1024 window), measured on synthetic hits
 
 
@@ -245,8 +247,10 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
     if float(np.max(env, initial=0.0)) < 1e-3 or float(np.std(env)) < 1e-4:
         return TempoResult(None, 0.0, "no rhythmic onsets (silence or a steady sound)")
     peaky = _peaky(env)
-    peaks = librosa.util.peak_pick(env, pre_max=3, post_max=3, pre_avg=10, post_avg=10, delta=0.3 * float(np.max(env)),
-                                   wait=5)
+    # onsets relative to the song's typical strong onsets (the 99th percentile), not to its single loudest
+    # frame: a song starting out of silence has one huge flux peak that would hide everything else
+    delta = max(0.3 * float(np.percentile(env, 99)), 0.05 * float(np.max(env)))
+    peaks = librosa.util.peak_pick(env, pre_max=3, post_max=3, pre_avg=10, post_avg=10, delta=delta, wait=5)
     if peaks.size < MIN_ONSETS:
         return TempoResult(None, 0.0, f"too few onsets to find a beat ({peaks.size})")
     tempo0 = _global_tempo(env, fps)
@@ -256,7 +260,7 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
     n_pulses = duration * level.bpm / 60.0
     if n_pulses < 3:
         return TempoResult(None, 0.0, "too few beats to measure a tempo")
-    compound = level.off3 > 1.25 * level.off2 and level.off3 > 0.3
+    compound = level.off3 > COMPOUND_RATIO * level.off2 and level.off3 > COMPOUND_MIN
     beats = _grid(level.phase, level.period, env.size)
     acc = _accents(feat, beats, chroma, chroma_fps)
     if compound:
