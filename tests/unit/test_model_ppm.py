@@ -93,3 +93,30 @@ def test_derived_values_share_their_probability():
     assert p.sum() == pytest.approx(1.0)
     assert p[0] == pytest.approx(p[2]) and p[1] == pytest.approx(p[3])
     assert p[0] + p[2] == pytest.approx((ve.est.q / ve.est.z)[0])
+
+
+def test_lazy_tails_predict_exactly_like_a_full_trie():
+    """Unbuilt unique contexts change nothing: same selected state and estimates, alone and merged (LTM+)."""
+    rng = np.random.default_rng(7)
+    seqs = [rng.integers(0, 4, size=int(rng.integers(5, 40))).tolist() for _ in range(12)]
+    seqs += [seqs[0][:20], seqs[1] + seqs[1]]  # repeated material: tails must split and merge correctly
+    full, lazy = ContextTrie(cap=10), ContextTrie(cap=10, lazy=True)
+    for k, s in enumerate(seqs):
+        full.add_sequence(s)
+        lazy.add_sequence(s, k)
+    assert len(lazy.counts) < len(full.counts)
+    piece = ContextTrie(cap=10)
+    probe = seqs[1][:15]
+    for i in range(len(probe)):
+        piece.add_event(probe, i)
+    for hist in [s[:j] for s in seqs[:6] + [probe] for j in range(0, len(s), 3)]:
+        for tries in ([full], [full, piece]):
+            twin = [lazy] + tries[1:]
+            a_chain, _ = merged_chain(tries, hist)
+            b_chain, _ = merged_chain(twin, hist)
+            a, b = select_orders(a_chain), select_orders(b_chain)
+            assert a == b
+            ea = estimate(a_chain, a, INDEX, 4)
+            eb = estimate(b_chain, b, INDEX, 4)
+            assert np.array_equal(ea.q, eb.q) and ea.coefs == eb.coefs
+

@@ -36,12 +36,25 @@ class ContextTrie:
     """Counts of (context, next symbol) for every context of every order up to `cap`.
 
     Edges and entries are keyed by plain ints, `node << 32 | symbol id`, with symbol ids given per trie
-    in order of first appearance (int keys hash and compare far faster than tuples in the hot loops)."""
+    in order of first appearance (int keys hash and compare far faster than tuples in the hot loops).
 
-    __slots__ = ("cap", "child", "counts", "parent", "label", "free", "sid", "codes")
+    *Lazy tails* (`lazy=True`, the long-term model): once an occurrence reaches a context nobody else has
+    seen, its deeper contexts are not built — the node records the occurrence instead (`tail`), like an
+    implicit suffix-tree leaf. Those deeper contexts would all be deterministic with count 1, so PPM*'s
+    state selection (the shortest deterministic context) and every count it uses are unchanged; when a later
+    occurrence passes through the node, the old occurrence is pushed one level down (materialised). Merging
+    with another trie (LTM+) continues the tail virtually (`virtual_tail`). Most contexts of a melody are
+    unique beyond a few notes, so this saves most of the nodes."""
 
-    def __init__(self, cap: int = DEFAULT_ORDER_CAP) -> None:
+    __slots__ = ("cap", "child", "counts", "parent", "label", "free", "sid", "codes", "lazy", "tail", "seqs",
+                 "extras")
+
+    def __init__(self, cap: int = DEFAULT_ORDER_CAP, *, lazy: bool = False) -> None:
         self.cap = cap
+        self.lazy = lazy
+        self.tail: dict[int, tuple[int, int]] = {}  # lazy node -> (sequence id, position of its occurrence)
+        self.seqs: dict[int, Sequence[int]] = {}  # sequence id -> symbol codes (lazy tries)
+        self.extras: dict[int, list[int]] = {}  # sequence id -> entry keys (count 1) materialised for it
         self.child: dict[int, int] = {}  # node << 32 | symbol id -> the context one event further back
         self.counts: list[dict[int, int]] = [{}]  # node -> {symbol code: count}
         self.parent: list[int] = [-1]
@@ -80,9 +93,25 @@ class ContextTrie:
         self.child[key] = node
         return node
 
-    def sequence_entries(self, seq: Sequence[int]) -> dict[int, int]:
+    def _split(self, node: int, order: int) -> None:
+        """Push the lazy occurrence at `node` (a context of `order`) one level deeper."""
+        seq_id, pos = self.tail.pop(node)
+        old = self.seqs[seq_id]
+        deeper = order + 1
+        if deeper > self.cap or pos - deeper < 0:
+            return  # the occurrence has no longer context: the node is simply a leaf now
+        past = old[pos - deeper]
+        key = (node << _SHIFT) | self.sid[past]
+        c = self._new_node(node, past, key)
+        self.tail[c] = (seq_id, pos)
+        self.counts[c][old[pos]] = 1
+        self.extras.setdefault(seq_id, []).append((c << _SHIFT) | self.sid[old[pos]])
+
+    def sequence_entries(self, seq: Sequence[int], seq_id: int = 0) -> dict[int, int]:
         """The (node << 32 | symbol id) -> count table of one sequence, creating nodes as needed (counts
-        untouched)."""
+        untouched). Lazy tries also count, in `extras`, what splitting other occurrences materialised."""
+        if self.lazy:
+            return self._lazy_entries(seq, seq_id)
         ids = [self.symbol_id(c) for c in seq]
         local: dict[int, int] = {}
         lget = local.get
@@ -112,6 +141,55 @@ class ContextTrie:
                 local[key] = lget(key, 0) + 1
         return local
 
+    def _lazy_entries(self, seq: Sequence[int], seq_id: int) -> dict[int, int]:
+        ids = [self.symbol_id(c) for c in seq]
+        self.seqs[seq_id] = seq
+        local: dict[int, int] = {}
+        lget = local.get
+        cget = self.child.get
+        tail = self.tail
+        cap = self.cap
+        for i, x in enumerate(ids):
+            local[x] = lget(x, 0) + 1
+            node = 0
+            for n in range(1, min(i, cap) + 1):
+                ck = (node << _SHIFT) | ids[i - n]
+                nxt = cget(ck)
+                if nxt is None:  # a context nobody has seen: this occurrence's lazy tail starts here
+                    nxt = self._new_node(node, seq[i - n], ck)
+                    tail[nxt] = (seq_id, i)
+                    key = (nxt << _SHIFT) | x
+                    local[key] = lget(key, 0) + 1
+                    break
+                if nxt in tail:
+                    self._split(nxt, n)
+                node = nxt
+                key = (node << _SHIFT) | x
+                local[key] = lget(key, 0) + 1
+        return local
+
+    def virtual_tail(self, nodes: Sequence[int], hist: Sequence[int]) -> list[dict[int, int]]:
+        """Count tables of the unbuilt contexts below a lazy node that match `hist` (one per order)."""
+        if not nodes:
+            return []
+        t = self.tail.get(nodes[-1])
+        if t is None:
+            return []
+        seq_id, pos = t
+        old = self.seqs[seq_id]
+        top = len(hist)
+        out = []
+        n = len(nodes)
+        target = old[pos]
+        while n <= top and n <= self.cap and pos - n >= 0 and hist[top - n] == old[pos - n]:
+            out.append({target: 1})
+            n += 1
+        return out
+
+    def forget_sequence(self, seq_id: int) -> None:
+        self.seqs.pop(seq_id, None)
+        self.extras.pop(seq_id, None)
+
     def add_entries(self, entries: Mapping[int, int]) -> None:
         counts, codes = self.counts, self.codes
         for k, c in entries.items():
@@ -119,8 +197,8 @@ class ContextTrie:
             s = codes[k & _MASK]
             d[s] = d.get(s, 0) + c
 
-    def add_sequence(self, seq: Sequence[int]) -> dict[int, int]:
-        entries = self.sequence_entries(seq)
+    def add_sequence(self, seq: Sequence[int], seq_id: int = 0) -> dict[int, int]:
+        entries = self.sequence_entries(seq, seq_id)
         self.add_entries(entries)
         return entries
 
@@ -177,11 +255,15 @@ class ContextTrie:
 
     def _remove(self, node: int) -> None:
         del self.child[(self.parent[node] << _SHIFT) | self.sid[self.label[node]]]
+        self.tail.pop(node, None)
         self.parent[node] = -1
         self.free.append(node)
 
     def copy(self) -> ContextTrie:
-        other = ContextTrie(self.cap)
+        other = ContextTrie(self.cap, lazy=self.lazy)
+        other.tail = dict(self.tail)
+        other.seqs = dict(self.seqs)
+        other.extras = {k: list(v) for k, v in self.extras.items()}
         other.child = dict(self.child)
         other.counts = [dict(d) for d in self.counts]
         other.parent = list(self.parent)
@@ -241,8 +323,9 @@ def merged_chain(tries: Sequence[ContextTrie], hist: Sequence[int], walks: Seque
     if len(tries) == 1:
         counts = tries[0].counts
         return [(counts[node],) for node in walks[0]], list(walks)
-    top = max(len(w) for w in walks)
-    chain = [tuple(t.counts[w[n]] for t, w in zip(tries, walks, strict=False) if n < len(w)) for n in range(top)]
+    tables = [[t.counts[node] for node in w] + t.virtual_tail(w, hist) for t, w in zip(tries, walks, strict=True)]
+    top = max(len(x) for x in tables)
+    chain = [tuple(x[n] for x in tables if n < len(x)) for n in range(top)]
     return chain, list(walks)
 
 

@@ -21,32 +21,55 @@ _UNKNOWN = (1 << 32) - 1  # a symbol id no key uses
 class ViewpointStore:
     def __init__(self, viewpoint: Viewpoint, cap: int) -> None:
         self.viewpoint = viewpoint
-        self.trie = ContextTrie(cap)
+        self.trie = ContextTrie(cap, lazy=True)
         self.work_keys: dict[int, np.ndarray] = {}
         self.work_counts: dict[int, np.ndarray] = {}
+        self._pending: dict[int, list[int]] = {}
         self._index: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def add_work(self, work_id: int, codes: Sequence[int]) -> None:
         if work_id in self.work_keys:
             raise ValueError(f"work {work_id} is already in the model")
-        entries = self.trie.add_sequence(codes)
+        entries = self.trie.add_sequence(codes, work_id)
         keys = np.fromiter(entries.keys(), dtype=np.int64, count=len(entries))
         counts = np.fromiter(entries.values(), dtype=np.int32, count=len(entries))
         order = np.argsort(keys)
         self.work_keys[work_id] = keys[order]
         self.work_counts[work_id] = counts[order]
+        extras = self.trie.extras
+        for wid, added in extras.items():  # contexts materialised for earlier occurrences (lazy tails)
+            self._pending.setdefault(wid, []).extend(added)
+        extras.clear()
         self._index = None
+
+    def _flush(self, work_id: int | None = None) -> None:
+        """Fold pending count-1 entries into the works' arrays (deferred: one merge per work, not per add)."""
+        for wid in ([work_id] if work_id is not None else list(self._pending)):
+            added = self._pending.pop(wid, None)
+            if added:
+                self._merge(wid, np.array(added, dtype=np.int64))
+
+    def _merge(self, work_id: int, keys: np.ndarray) -> None:
+        """Add count-1 entries to a work's arrays (keys may repeat)."""
+        all_keys = np.concatenate([self.work_keys[work_id], keys])
+        all_counts = np.concatenate([self.work_counts[work_id], np.ones(len(keys), dtype=np.int32)])
+        uniq, inverse = np.unique(all_keys, return_inverse=True)
+        self.work_keys[work_id] = uniq
+        self.work_counts[work_id] = np.bincount(inverse, all_counts, minlength=len(uniq)).astype(np.int32)
 
     def remove_work(self, work_id: int) -> None:
         """Subtract exactly the counts this work added, and prune the contexts left empty."""
+        self._flush(work_id)
         keys = self.work_keys.pop(work_id)
         counts = self.work_counts.pop(work_id)
         self.trie.subtract_unchecked(keys.tolist(), counts.tolist())
+        self.trie.forget_sequence(work_id)
         self._index = None
 
     # -- attribution -------------------------------------------------------------------------------------
     def _global_index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self._index is None:
+            self._flush()
             ids = sorted(self.work_keys)
             if ids:
                 keys = np.concatenate([self.work_keys[w] for w in ids])
