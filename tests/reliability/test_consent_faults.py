@@ -79,7 +79,7 @@ def test_kill_during_retraining_then_restart(tmp_path, figures):
     """Retraining after a revoke, killed at random moments: each time the model left on disk is either the
     old one (which suggest refuses as stale) or the new one without the work; a restart completes it."""
     home = AccordHome.resolve(tmp_path / "home")
-    ids = catalogue_with_works(home.catalogue_path, 300)
+    ids = catalogue_with_works(home.catalogue_path, 200)
     assert cli(["--home", str(home.root), "train"]) == 0
     stale_model = home.current_model_path.read_bytes()  # contains the work about to be revoked
     victim = ids[7]
@@ -91,7 +91,7 @@ def test_kill_during_retraining_then_restart(tmp_path, figures):
     duration = time.perf_counter() - started
     rng = random.Random(5)
     kills = 0
-    for _ in range(8):
+    for _ in range(6):
         home.current_model_path.write_bytes(stale_model)
         proc = _train_proc(home)
         time.sleep(rng.uniform(0.2, 1.0) * duration)
@@ -101,7 +101,7 @@ def test_kill_during_retraining_then_restart(tmp_path, figures):
         proc.wait()
         model = _model_in_use(home, usable)
         assert model is None or victim not in model.works
-    assert kills >= 4  # most runs were really cut short
+    assert kills >= 3  # most runs were really cut short
     figures.record_kills("retraining after a revoke", kills, kills)
     proc = _train_proc(home)
     assert proc.wait(timeout=120) == 0, proc.stderr.read()
