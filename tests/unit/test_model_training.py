@@ -69,3 +69,17 @@ def test_adding_a_work_twice_is_refused(works):
 
     with pytest.raises(ValueError, match="already"):
         model.add_work(TrainingWork.from_usable(works[0]))
+
+
+def test_attribution_index_sums_to_the_counts(works):
+    """Every count is the plain sum of per-work counts (also for contexts materialised by later works)."""
+    model = train(works)
+    forget(model, [works[5].id])
+    for store in model.stores.values():
+        keys, _, counts = store._global_index()
+        totals: dict[tuple[int, int], int] = {}
+        for k, c in zip(keys.tolist(), counts.tolist(), strict=True):
+            node, code = k >> 32, store.trie.codes[k & 0xFFFFFFFF]
+            totals[(node, code)] = totals.get((node, code), 0) + c
+        trie_counts = {(node, s): c for node, d in enumerate(store.trie.counts) for s, c in d.items()}
+        assert totals == trie_counts
