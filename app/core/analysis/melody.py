@@ -12,6 +12,7 @@ semitones anyway. Note segmentation then:
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,7 +55,8 @@ class PitchTrackJob:
         self._lock = threading.Lock()
         self._f0: dict[int, np.ndarray] = {}
 
-    def work(self) -> None:
+    def work(self, on_chunk: Callable[[float], None] | None = None) -> None:
+        """Compute chunks until none are left; `on_chunk(fraction done)` after each one this call did."""
         import librosa
 
         fmin, fmax = float(librosa.midi_to_hz(FMIN_MIDI)), float(librosa.midi_to_hz(FMAX_MIDI))
@@ -70,6 +72,8 @@ class PitchTrackJob:
                                               frame_length=FRAME, hop_length=HOP, resolution=1.0, n_thresholds=30)
             last = i == len(self.bounds) - 1
             self._f0[i] = f0 if last else f0[: (end - start) // HOP]
+            if on_chunk is not None:
+                on_chunk(len(self._f0) / max(1, len(self.bounds)))
 
     @property
     def done(self) -> bool:

@@ -217,8 +217,8 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
             grid, tempo, key_est, sections, timeline = _harmony_and_beat(
                 names, roles, mono, duration, notes, progress, cancel)
             progress(0.6, "following the lead melody")
-            if job is not None:
-                job.work()  # help the worker with the chunks still to do
+            if job is not None:  # help the worker with the chunks still to do
+                job.work(lambda done: progress(0.6 + 0.35 * done, "following the lead melody"))
         except BaseException:
             if job is not None:
                 job.cancel.cancel()  # don't leave pYIN running for a result nobody will read
