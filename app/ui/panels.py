@@ -36,7 +36,9 @@ def install_catalogue(window, home: AccordHome, runner) -> object:  # noqa: ANN0
 
     panel = CataloguePanel(home.catalogue_path, runner, parent=window,
                            trained_work_ids=lambda: trained_work_ids(home))
-    dock = window.add_dock("Catalogue", panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+    # Along the bottom, under the lanes: its table and detail view want width, and the timeline keeps it.
+    dock = window.add_dock("Catalogue", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+    window.resizeDocks([dock], [300], Qt.Orientation.Vertical)
     window.catalogue_panel = panel
     window.catalogue_dock = dock
     dock.toggleViewAction().setShortcut(QKeySequence("Ctrl+Shift+C"))  # add_dock put it in View
