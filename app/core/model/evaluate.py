@@ -66,7 +66,7 @@ def viewpoint_tables(ev: Events, target: str, alphabet: np.ndarray, stores: dict
         vp = store.viewpoint
         codes, ok = vp.sequence(ev)
         codes_l = codes.tolist()
-        stm = ContextTrie(store.trie.cap)
+        stm = ContextTrie(store.trie.cap, lazy=True)
         hist: list[int] = []
         lt = np.empty((n, a))
         st = np.empty((n, a))

@@ -212,6 +212,10 @@ class ContextTrie:
         node = 0
         cget = self.child.get
         sid = self.sid
+        lazy = self.lazy
+        if lazy:
+            self.seqs[0] = seq  # the growing piece: lazy nodes refer to positions in it
+        tail = self.tail
         for n in range(1, min(i, self.cap) + 1):
             past = seq[i - n]
             p = sid.get(past)
@@ -221,9 +225,18 @@ class ContextTrie:
             nxt = cget(key)
             if nxt is None:
                 nxt = self._new_node(node, past, key)
+                if lazy:  # a context first seen here: its deeper contexts stay unbuilt
+                    tail[nxt] = (0, i)
+                    d = counts[nxt]
+                    d[s] = d.get(s, 0) + 1
+                    break
+            elif lazy and nxt in tail:
+                self._split(nxt, n)
             node = nxt
             d = counts[node]
             d[s] = d.get(s, 0) + 1
+        if lazy:
+            self.extras.clear()  # the short-term model keeps no per-sequence index
 
     def subtract_entries(self, entries: Mapping[int, int]) -> None:
         """Remove a sequence's counts and prune the contexts left empty (exact forgetting)."""

@@ -29,10 +29,6 @@ from app.core.model.viewpoints import Events, event_code
 RESTARTS_PER_BAR = 12
 RESTARTS = 4
 LTM_CACHE_LIMIT = 150_000
-# The short-term model of a suggestion is rebuilt for every draw; beyond ~12 events of context its
-# predictions no longer change in practice (deterministic contexts are selected far below), so generation
-# caps it there to save the node allocations. Evaluation keeps the model's full cap.
-STM_GENERATION_CAP = 12
 
 
 class DeadEnd(Exception):
@@ -131,8 +127,8 @@ class Sampler:
             self.hist = {n: list(h) for n, h in hist.items()}
             self.cur.pitch, self.cur.dur, self.cur.onset = (list(x) for x in cur)
             return
-        cap = min(self.model.settings.order_cap, STM_GENERATION_CAP)
-        self.stm = {n: ContextTrie(cap) for t in self.stores.values() for n in t}
+        cap = self.model.settings.order_cap
+        self.stm = {n: ContextTrie(cap, lazy=True) for t in self.stores.values() for n in t}
         self.hist = {n: [] for n in self.stm}
         self.cur.pitch, self.cur.dur, self.cur.onset = [], [], []
         for p, d, o in self.context:
