@@ -534,6 +534,12 @@ def model_cases(valid_model: bytes | None = None) -> list[Case]:
         c.append(Case(name, data, "model"))
     if valid_model:
         add("valid.accordmodel", valid_model)
+        with zipfile.ZipFile(io.BytesIO(valid_model)) as zf:
+            good_manifest, good_events = json.loads(zf.read("manifest.json")), zf.read("events.npz")
+        for key, value in (("version", float("inf")), ("version", -1), ("model_id", None), ("works", {}),
+                           ("settings", [])):  # found by test_fuzz: "version": Infinity raised OverflowError
+            add(f"regression_manifest_{key}_{value}.accordmodel",
+                _model_zip(json.dumps(dict(good_manifest, **{key: value})).encode(), good_events))
         c += [Case(x.name, x.data, "model") for x in _truncations("model", ".accordmodel", valid_model, "model")]
         add("bitflips.accordmodel", _flip(valid_model, 16, 20, start=40))
     manifest = {"format": "accord-model", "format_version": 1, "model_id": "m", "version": 1, "created_at": "x",

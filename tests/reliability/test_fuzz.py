@@ -210,7 +210,7 @@ def test_fuzz_provenance_reader_long(request, signed):
 
 def test_fuzz_figures(figures):
     """Recorded for the summary (the fuzz tests above ran EXAMPLES examples each)."""
-    for target in ("midi importer", "audio loader", "provenance reader"):
+    for target in ("midi importer", "audio loader", "provenance reader", "project reader", "model reader"):
         figures.fuzz_examples[target] = figures.fuzz_examples.get(target, 0) + EXAMPLES
     assert EXAMPLES > 0
 
@@ -226,3 +226,82 @@ def test_mutations_strategy_changes_the_input():
 
     collect()
     assert sum(1 for b in seen if b != VALID_MIDI) >= 15
+
+
+# --- project and model files (shared between collaborators) ------------------------------------------------
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=10), inner, max_size=5),
+    max_leaves=25)
+PROJECT_KEYS = ("format", "version", "name", "sample_rate", "master_gain_db", "tempo_bpm", "time_signature", "key",
+                "downbeat_offset", "chords", "loop", "loop_enabled", "stems", "suggestions", "tracks", "extras")
+
+
+def check_project(doc) -> None:
+    from app.core.project.store import project_from_json
+
+    path = Path("/nonexistent/fuzzed.accord")
+    try:
+        project = project_from_json(doc, path)
+    except AccordError as exc:
+        assert exc.path is not None and exc.path.name == path.name, exc
+        return
+    assert project.sample_rate >= 8000 and all(s.id for s in project.stems)
+
+
+@FUZZ
+@given(st.one_of(JSON, st.builds(lambda over: {**corpus.project_doc(), **over},
+                                 st.dictionaries(st.sampled_from(PROJECT_KEYS), JSON, max_size=4)),
+                 st.builds(lambda stems: corpus.project_doc(stems=stems),
+                           st.lists(st.dictionaries(st.sampled_from(("id", "path", "name", "gain_db", "pan", "mute",
+                                                                      "solo", "role", "content_sha256")), JSON),
+                                    max_size=4))))
+def test_fuzz_project_reader(doc):
+    check_project(doc)
+
+
+@pytest.fixture(scope="module")
+def model_bytes(tmp_path_factory):
+    from tests.reliability.builders import trained_model_bytes
+
+    return trained_model_bytes(tmp_path_factory.mktemp("fuzz-model"))
+
+
+def check_model(data: bytes) -> None:
+    from app.core.model import load_model
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "fuzzed.accordmodel"
+        path.write_bytes(data)
+        try:
+            model = load_model(path)
+        except AccordError as exc:
+            assert exc.path is not None and exc.path.name == path.name, exc
+            return
+        assert model.fingerprint  # loaded: the statistics matched the manifest
+
+
+@FUZZ
+@given(st.data())
+def test_fuzz_model_reader(model_bytes, data):
+    """Byte mutations, and manifest edits that keep the zip valid (so the checks after unzipping are hit)."""
+    import io
+    import json
+    import zipfile
+
+    if data.draw(st.booleans()):
+        check_model(data.draw(mutations(model_bytes)))
+        return
+    with zipfile.ZipFile(io.BytesIO(model_bytes)) as zf:
+        manifest, events = json.loads(zf.read("manifest.json")), zf.read("events.npz")
+    key = data.draw(st.sampled_from(sorted(manifest)))
+    manifest[key] = data.draw(JSON)
+    works = manifest.get("works")
+    if data.draw(st.booleans()) and isinstance(works, list) and works and isinstance(works[0], dict):
+        work = works[0]
+        work[data.draw(st.sampled_from(sorted(work)))] = data.draw(JSON)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("manifest.json", json.dumps(manifest))
+        zf.writestr("events.npz", events)
+    check_model(buf.getvalue())
