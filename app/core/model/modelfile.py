@@ -190,7 +190,7 @@ def load_model(path: str | Path, *, usable_ids: Iterable[int] | None = None) -> 
                 tuple(ConsentEntryRef(int(c["entry_id"]), str(c["contributor"]), str(c["action"]), str(c["use"]),
                                       str(c["recorded_at"]), str(c["entry_hash"])) for c in e["consent"]),
                 ev))
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:  # Overflow: "version": Infinity (fuzzing)
         raise _fail(path, f"has an inconsistent manifest: {exc}") from exc
     if model.fingerprint != manifest.get("fingerprint"):
         raise _fail(path, "its statistics do not match the manifest's fingerprint: it was changed or damaged")
