@@ -52,9 +52,18 @@ class ViewpointEstimate:
     est: Estimate
     chain_nodes: list[list[int]] = field(default_factory=list)  # per trie: nodes of orders 0..m
     selected: int = -1
+    _target_p: np.ndarray | None = None
+    _rel_entropy: float | None = None
 
     def target_p(self) -> np.ndarray:
-        return (self.est.q / self.est.z)[self.inverse] * self.share
+        if self._target_p is None:  # memoised estimates are read many times
+            self._target_p = (self.est.q / self.est.z)[self.inverse] * self.share
+        return self._target_p
+
+    def relative_entropy(self) -> float:
+        if self._rel_entropy is None:
+            self._rel_entropy = float(relative_entropy(self.target_p()[None, :])[0])
+        return self._rel_entropy
 
 
 def reachable(cand: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, int]]:

@@ -168,13 +168,19 @@ class Sampler:
         """The arithmetic mixture over `alphabet` for event i, and the recipe of its parts (for credit)."""
         ps = self.ps
         groups: dict[str, tuple[list, list]] = {"ltm": ([], []), "stm": ([], [])}
+        cur = self.cur
         for name, store in self.stores[target].items():
-            cand = store.viewpoint.candidates(cast(Events, self.cur), i, alphabet)
-            if cand is None:
+            vp = store.viewpoint
+            if i == 0 and vp.needs_previous:
                 continue
-            rkey = ("reach", cand.tobytes())
+            # the reachable values depend only on these attributes of the event (and the alphabet)
+            rkey = ("reach", name, len(alphabet), int(alphabet[0]), cur.pitch[i - 1] if i else None,
+                    cur.onset[i] - cur.onset[i - 1] if i else None, cur.dur[i], cur.onset[i] % cur.bar, cur.tonic)
             reach = cast("tuple | None", self.memo.get(rkey))
             if reach is None:
+                cand = vp.candidates(cast(Events, cur), i, alphabet)
+                if cand is None:
+                    continue
                 reach = self.memo[rkey] = reachable(cand)
             stm, hist = self.stm[name], self.hist[name]
             stm_walk = stm.walk(hist)
@@ -191,7 +197,8 @@ class Sampler:
         if not kinds:
             return np.full(len(alphabet), 1.0 / len(alphabet)), []
         rows = np.stack([d for k in kinds for d in groups[k][0]])
-        weights = relative_entropy(rows) ** (-ps.viewpoint_bias)
+        ents = [ve.relative_entropy() for k in kinds for _, ve in groups[k][1]]
+        weights = np.array(ents) ** (-ps.viewpoint_bias)
         mixes, comps, at = [], [], 0
         for k in kinds:
             dists, ests = groups[k]

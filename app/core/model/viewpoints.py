@@ -123,6 +123,7 @@ class Viewpoint:
         else:
             raise ValueError(f"viewpoint {self.name!r} predicts neither pitch nor duration")
         object.__setattr__(self, "_target", target)  # read per event during generation: computed once
+        object.__setattr__(self, "needs_previous", any(c in ("cpint", "contour", "ioi") for c in self.components))
 
     @property
     def name(self) -> str:
