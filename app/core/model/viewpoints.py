@@ -123,7 +123,7 @@ class Viewpoint:
         else:
             raise ValueError(f"viewpoint {self.name!r} predicts neither pitch nor duration")
         object.__setattr__(self, "_target", target)  # read per event during generation: computed once
-        object.__setattr__(self, "needs_previous", any(c in ("cpint", "contour", "ioi") for c in self.components))
+        object.__setattr__(self, "_needs_previous", any(c in ("cpint", "contour", "ioi") for c in self.components))
 
     @property
     def name(self) -> str:
@@ -136,6 +136,11 @@ class Viewpoint:
     @property
     def target(self) -> str:
         return self._target  # type: ignore[attr-defined, no-any-return]
+
+    @property
+    def needs_previous(self) -> bool:
+        """Undefined at a melody's first event (intervals, inter-onset intervals)."""
+        return self._needs_previous  # type: ignore[attr-defined, no-any-return]
 
     def sequence(self, ev: Events) -> tuple[np.ndarray, np.ndarray]:
         """(codes, defined mask) over a whole melody."""
