@@ -86,6 +86,7 @@ class AnalysisPanel(QWidget):
         self._taps: list[float] = []
         self._tap_gesture = 0
         self._role_combos: dict[str, QComboBox] = {}
+        self._roles_signature: tuple = ()
 
         self.bpm = QDoubleSpinBox()
         self.bpm.setObjectName("BpmSpin")
@@ -164,6 +165,7 @@ class AnalysisPanel(QWidget):
     def set_project(self, project: Project) -> None:
         self._unsubscribe()
         self.project = project
+        self._roles_signature = ()
         self._unsubscribe = project.subscribe(lambda _change: self.refresh())
         self.refresh()
 
@@ -204,6 +206,13 @@ class AnalysisPanel(QWidget):
         return f"confidence {analysis.key_confidence:.0%}" if analysis.key else "no key found"
 
     def _refresh_roles(self, analysis: SongAnalysis | None) -> None:
+        # rebuilt only when stems, roles or the guesses change: refresh() runs on every project change,
+        # including each step of a fader drag
+        signature = (tuple((s.id, s.name, s.role) for s in self.project.stems),
+                     tuple(sorted(analysis.roles.items())) if analysis else ())
+        if signature == self._roles_signature:
+            return
+        self._roles_signature = signature
         while self.roles_grid.count():
             item = self.roles_grid.takeAt(0)
             if item.widget() is not None:
