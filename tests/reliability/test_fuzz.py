@@ -210,7 +210,8 @@ def test_fuzz_provenance_reader_long(request, signed):
 
 def test_fuzz_figures(figures):
     """Recorded for the summary (the fuzz tests above ran EXAMPLES examples each)."""
-    for target in ("midi importer", "audio loader", "provenance reader", "project reader", "model reader"):
+    for target in ("midi importer", "audio loader", "provenance reader", "project reader", "model reader",
+                   "key readers"):
         figures.fuzz_examples[target] = figures.fuzz_examples.get(target, 0) + EXAMPLES
     assert EXAMPLES > 0
 
@@ -305,3 +306,40 @@ def test_fuzz_model_reader(model_bytes, data):
         zf.writestr("manifest.json", json.dumps(manifest))
         zf.writestr("events.npz", events)
     check_model(buf.getvalue())
+
+
+# --- key files (identity, trust list, public keys) --------------------------------------------------------
+B64 = st.sampled_from(["A" * 43 + "=", "AAAA", "***", "eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHg=", ""])
+IDENTITY = st.fixed_dictionaries({}, optional={"format": st.just("accord-identity"), "name": JSON, "contact": JSON,
+                                               "privateKey": B64 | JSON, "keyId": JSON, "createdAt": JSON})
+TRUST = st.fixed_dictionaries({"keys": st.lists(st.fixed_dictionaries({}, optional={
+    "name": JSON, "publicKey": B64 | JSON, "keyId": JSON, "contact": JSON}), max_size=3) | JSON})
+PUBLIC = st.fixed_dictionaries({}, optional={"format": st.just("accord-public-key") | JSON, "name": JSON,
+                                             "publicKey": B64 | JSON, "keyId": JSON, "contact": JSON})
+
+
+@FUZZ
+@given(st.one_of(JSON, IDENTITY), st.one_of(JSON, TRUST), st.one_of(JSON, PUBLIC))
+def test_fuzz_key_readers(identity, trust, public):
+    import json
+
+    from app.core.provenance.identity import (
+        IDENTITY_FILE,
+        TRUST_FILE,
+        TrustList,
+        import_public_key,
+        load_identity,
+    )
+
+    with tempfile.TemporaryDirectory() as folder:
+        keys = Path(folder)
+        for name, doc, read in ((IDENTITY_FILE, identity, lambda: load_identity(keys)),
+                                (TRUST_FILE, trust, lambda: TrustList.load(keys)),
+                                ("public.json", public, lambda: import_public_key(keys / "public.json"))):
+            (keys / name).write_text(json.dumps(doc))
+            try:
+                read()
+            except AccordError as exc:
+                assert exc.path is not None and exc.path.name == name, exc
+            if name == IDENTITY_FILE:
+                (keys / name).unlink()  # the trust list reads the identity too: test it on its own
