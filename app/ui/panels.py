@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget
 
 from app.core.errors import AccordError
 from app.core.home import AccordHome
@@ -82,6 +83,26 @@ def install_export_and_verify(window, home: AccordHome, runner) -> None:  # noqa
     window.open_verify = open_verify
 
 
+def install_analysis(window, home: AccordHome, runner) -> None:  # noqa: ANN001
+    """The Analysis dock (tempo, meter, downbeat, key, roles; Analyze) and the chord lane over the bars.
+
+    Both push edits through `window.push`, which always targets the window's current project, and follow
+    the window when it opens another project."""
+    from app.core.analysis import AnalysisCache
+    from app.ui.analysis_panel import AnalysisPanel, stems_from_studio
+    from app.ui.chord_lane import ChordLane
+
+    panel = AnalysisPanel(window.project, window.push, runner,
+                          stems_provider=lambda: stems_from_studio(window.project, window.decoded),
+                          cache=AnalysisCache.in_home(home), parent=window)
+    dock = window.add_dock("Analysis", panel, Qt.DockWidgetArea.RightDockWidgetArea)
+    lane = ChordLane(window.project, window.push, scale=window.timeline_view.time_scale)
+    window.timeline_view.add_lane(lane, title="Chords", index=0)
+    window.project_replaced.connect(panel.set_project)
+    window.project_replaced.connect(lane.set_project)
+    window.analysis_panel, window.analysis_dock, window.chord_lane = panel, dock, lane
+
+
 def install_suggestions(window, home: AccordHome, runner) -> None:  # noqa: ANN001
     from app.ui.suggest_panel import install_cocreate  # the Suggestions dock and the piano-roll lane
 
@@ -90,8 +111,13 @@ def install_suggestions(window, home: AccordHome, runner) -> None:  # noqa: ANN0
 
 def install_panels(window, home: AccordHome, runner) -> None:  # noqa: ANN001
     """Every optional panel; one failing to build is logged and the studio still opens."""
-    for install in (install_catalogue, install_export_and_verify, install_suggestions):
+    for install in (install_catalogue, install_export_and_verify, install_analysis, install_suggestions):
         try:
             install(window, home, runner)
         except Exception:  # noqa: BLE001 — a broken panel must not keep the studio from starting
             log.exception("could not install %s", install.__name__)
+    analysis = getattr(window, "analysis_dock", None)
+    suggestions = window.findChild(QDockWidget, "Dock-Suggestions")
+    if analysis is not None and suggestions is not None:  # one column on the right, Suggestions in front
+        window.tabifyDockWidget(analysis, suggestions)
+        suggestions.raise_()

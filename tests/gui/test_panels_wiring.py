@@ -32,3 +32,27 @@ def test_catalogue_panel_sees_the_homes_catalogue(qtbot, tmp_path):
     assert trained_work_ids(window.home) == set()  # no model yet
     window.undo_stack.setClean()
     window.close()
+
+
+def test_analysis_dock_and_chord_lane_follow_the_current_project(qtbot, tmp_path):
+    from app.core.music import Chord, ChordTimeline
+    from app.core.project.model import Project
+
+    window = make_window(qtbot, tmp_path)
+    install_panels(window, window.home, window.runner)
+    lane = window.chord_lane
+    assert any(row.findChild(type(lane)) is lane for row in window.timeline_view.lanes())
+    window.analysis_panel.bpm.setValue(132.0)  # typed tempo → one undoable edit on the project
+    assert window.project.tempo_bpm == 132.0
+    window.undo_stack.undo()
+    assert window.project.tempo_bpm != 132.0
+
+    other = Project(name="Other", tempo_bpm=90.0, chords=ChordTimeline.from_symbols(["C", "G"], quarters_each=4))
+    window.set_project(other)
+    assert window.chord_lane.project is window.project and window.analysis_panel.project is window.project
+    assert lane.set_chord(1, Chord.parse("Am"))
+    assert window.project.chords.at(4).symbol == "Am"
+    window.undo_stack.undo()
+    assert window.project.chords.at(4).symbol == "G"
+    window.undo_stack.setClean()
+    window.close()
