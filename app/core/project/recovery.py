@@ -40,7 +40,7 @@ class RecoveryItem:
 
 def write_copy(project: Project, file: Path, meta: Path) -> None:
     """Write the recovery copy and its sidecar (atomically; AccordError when the disk refuses)."""
-    write_project(project, file)
+    write_project(project, file, indent=None)  # compact: the C encoder, so the GUI thread stalls less
     atomic_write_text(meta, json.dumps({
         "pid": os.getpid(), "name": project.name, "saved_at": time.time(),
         "original_path": None if project.path is None else str(project.path)}))
