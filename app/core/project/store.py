@@ -80,21 +80,23 @@ def save_project(project: Project, path: str | Path) -> Path:
     return path
 
 
-def write_project(project: Project, path: str | Path) -> Path:
-    """Write `project` to `path` atomically without changing `project.path` (autosave, export copies)."""
+def write_project(project: Project, path: str | Path, *, indent: int | None = 2) -> Path:
+    """Write `project` to `path` atomically without changing `project.path` (autosave, export copies).
+
+    `indent=None` writes compact JSON with json's C encoder, ~5x faster: for autosave on the GUI thread."""
     path = Path(path).absolute()
     if path.suffix.lower() != EXTENSION:
         path = path.with_name(path.name + EXTENSION)
     try:
         doc = project_to_json(project, path.parent)
-        text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False)
+        text = json.dumps(doc, indent=indent, ensure_ascii=False, allow_nan=False)
         if not text.isascii():
             try:
                 text.encode("utf-8")
             except UnicodeEncodeError:  # a file name that is not valid UTF-8 (surrogate escapes): keep it
                 # exact as \udcXX escapes, which json.loads turns back into the same name (found by
                 # tests/reliability: such a stem made saving and autosave fail)
-                text = json.dumps(doc, indent=2, ensure_ascii=True, allow_nan=False)
+                text = json.dumps(doc, indent=indent, ensure_ascii=True, allow_nan=False)
     except (TypeError, ValueError) as exc:  # something non-JSON slipped into suggestions/tracks/extras
         raise ProjectError(f"cannot be saved: {exc}", path=path) from exc
     atomic_write_text(path, text + "\n")
