@@ -20,6 +20,7 @@ makes per-work credit exact.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -144,13 +145,13 @@ class ContextTrie:
     def _lazy_entries(self, seq: Sequence[int], seq_id: int) -> dict[int, int]:
         ids = [self.symbol_id(c) for c in seq]
         self.seqs[seq_id] = seq
-        local: dict[int, int] = {}
-        lget = local.get
+        keys: list[int] = []  # one key per (context, symbol) occurrence, counted at C speed below
+        push = keys.append
         cget = self.child.get
         tail = self.tail
         cap = self.cap
         for i, x in enumerate(ids):
-            local[x] = lget(x, 0) + 1
+            push(x)
             node = 0
             for n in range(1, min(i, cap) + 1):
                 ck = (node << _SHIFT) | ids[i - n]
@@ -158,15 +159,13 @@ class ContextTrie:
                 if nxt is None:  # a context nobody has seen: this occurrence's lazy tail starts here
                     nxt = self._new_node(node, seq[i - n], ck)
                     tail[nxt] = (seq_id, i)
-                    key = (nxt << _SHIFT) | x
-                    local[key] = lget(key, 0) + 1
+                    push((nxt << _SHIFT) | x)
                     break
                 if nxt in tail:
                     self._split(nxt, n)
                 node = nxt
-                key = (node << _SHIFT) | x
-                local[key] = lget(key, 0) + 1
-        return local
+                push((node << _SHIFT) | x)
+        return Counter(keys)
 
     def virtual_tail(self, nodes: Sequence[int], hist: Sequence[int]) -> list[dict[int, int]]:
         """Count tables of the unbuilt contexts below a lazy node that match `hist` (one per order)."""
