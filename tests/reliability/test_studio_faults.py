@@ -263,3 +263,36 @@ def test_a_render_failure_in_the_callback_stops_playback_with_a_message(studio, 
     studio.playback.toggle_play()  # and it can play again
     studio.engine.stream.pump(2)
     assert studio.engine.transport.playing
+
+
+# --- the corpus dropped on the window ------------------------------------------------------------------------
+def test_dropping_the_whole_audio_corpus_loads_the_good_and_reports_the_rest(qtbot, tmp_path):
+    """What a user does with a folder of strange files: drop them all at once. Everything decodable becomes
+    a stem, everything else is listed with a reason, nothing raises into the event loop, and one undo
+    removes the lot."""
+    from app.core.audio.io import load_audio
+    from app.core.errors import AccordError
+    from tests.reliability import corpus
+
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    cases = [c for c in corpus.wav_cases() + corpus.aiff_cases() + corpus.flac_cases()
+             + corpus.wrong_extension_cases(corpus.wav_bytes(), corpus.midi_cases()[0].data, b"{}")]
+    paths = [c.write(folder) for c in cases]
+    expected_ok = []
+    for p in paths:
+        try:
+            load_audio(p)
+            expected_ok.append(p)
+        except AccordError:
+            pass
+    window = make_window(qtbot, tmp_path)
+    window.handle_dropped_paths(paths)
+    assert sorted(s.path.name for s in window.project.stems) == sorted(p.name for p in expected_ok)
+    [(title, problems)] = window.dialogs.reports
+    assert len(problems) == len(paths) - len(expected_ok)
+    assert all(reason and "unexpected error" not in reason for _, reason in problems), problems
+    window.undo_stack.undo()
+    assert window.project.stems == []
+    window.undo_stack.setClean()
+    window.close()
