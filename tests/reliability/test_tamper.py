@@ -241,3 +241,35 @@ def test_attack_is_caught(fmt, attack, keys, tmp_path, figures):
     figures.tamper[f"{fmt}: {attack}"] = status != VERIFIED
     assert status != VERIFIED, reason
     assert status in expected, f"{status}: {reason}"
+
+
+# --- records of any shape, validly signed: the verdict and its display never crash ---------------------------
+ODD_FIELDS = [("credit", "lots"), ("contributorShares", [1, "a", None]), ("trainingWorks", {"a": 1}),
+              ("model", "m"), ("stems", 5), ("title", ["x"]), ("kind", {"k": 1}), ("createdAt", 123),
+              ("content", "abc"), ("aiContent", "yes"), ("longestCopiedRun", {"length": "x"}),
+              ("credit", [{"workId": ["a"], "bp": "b"}]), ("contributorShares", [{"name": 1, "bp": "x", "roles": 3}]),
+              ("trainingWorks", [{"id": [1], "contributors": 3, "consent": "x"}]), ("app", "Accord"),
+              ("humanEditedNotes", {"n": 1}), ("digitalSourceType", None)]
+
+
+@pytest.mark.parametrize("field,value", ODD_FIELDS, ids=[f"{k}={v!r}"[:40] for k, v in ODD_FIELDS])
+def test_odd_records_signed_by_anyone_are_reported_not_crashed_on(field, value, keys, tmp_path, capsys):
+    """Anyone can sign any JSON with their own key: `accord verify` (text and --json) and the readable lines of
+    the Verify dialog must cope with every shape."""
+    from app.cli.main import main as cli
+    from app.core.provenance.readable import describe_record
+
+    artist, stranger, trust = keys
+    path = make("wav16", artist, tmp_path)
+    data = dict(json.loads(record_of(path)), **{field: value})
+    home = tmp_path / "home"
+    create_identity(home / "keys", "Verifier")
+    for signer in (stranger, artist):
+        re_embed(path, canonical_bytes(sign_record(data, signer)))
+        result = verify_file(path, trust)
+        assert result.status != VERIFIED or field not in ("content",)
+        if result.record is not None:
+            assert describe_record(result.record)
+        for args in (["verify", str(path)], ["verify", "--json", str(path)]):
+            assert cli(["--home", str(home), *args]) in (0, 1)
+    capsys.readouterr()
