@@ -8,7 +8,21 @@ from typing import Any
 
 
 def _pct(bp: Any) -> str:
-    return f"{bp // 100}.{bp % 100:02d}%" if isinstance(bp, int) else "?"
+    return f"{bp // 100}.{bp % 100:02d}%" if isinstance(bp, int) and not isinstance(bp, bool) else "?"
+
+
+# A record comes from a file, and anyone can sign anything with their own key: the display must take any JSON
+# shape (a string where a list of objects belongs used to crash `accord verify`; found by tests/reliability).
+def _obj(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _objs(value: Any) -> list[Mapping[str, Any]]:
+    return [_obj(v) for v in value] if isinstance(value, list) else []
+
+
+def _key(value: Any) -> Any:
+    return value if isinstance(value, int | str) else repr(value)
 
 
 def describe_record(record: Mapping[str, Any]) -> list[str]:
@@ -16,30 +30,32 @@ def describe_record(record: Mapping[str, Any]) -> list[str]:
              f"AI content: {'yes' if record.get('aiContent') else 'no'} — {record.get('digitalSourceType', '?')}"]
     if record.get("humanEditedNotes"):
         lines.append(f"human-edited notes: {record['humanEditedNotes']}")
-    model = record.get("model") or {}
+    model = _obj(record.get("model"))
     if model:
         lines.append(f"model: {model.get('id')} (fingerprint {str(model.get('fingerprint'))[:16]}…)")
-    works = record.get("trainingWorks") or []
+    works = _objs(record.get("trainingWorks"))
     if works:
         lines.append(f"trained on {len(works)} consented work(s):")
         for w in works[:20]:
+            consent = w.get("consent") if isinstance(w.get("consent"), list) else []
             lines.append(f"  #{w.get('id')} {w.get('title')} (sha256 {str(w.get('sha256'))[:12]}…, "
-                         f"{len(w.get('consent') or [])} consent entr{'y' if len(w.get('consent') or []) == 1 else 'ies'})")
+                         f"{len(consent)} consent entr{'y' if len(consent) == 1 else 'ies'})")
         if len(works) > 20:
             lines.append(f"  … and {len(works) - 20} more")
-    titles = {w.get("id"): w.get("title") for w in works}
+    titles = {_key(w.get("id")): w.get("title") for w in works}
     titles.setdefault(0, "(unattributed: no single work; given to no contributor)")
-    for c in record.get("credit") or []:
-        lines.append(f"credit: {_pct(c.get('bp'))} to work #{c.get('workId')} {titles.get(c.get('workId'), '')}")
-    for s in record.get("contributorShares") or []:
-        lines.append(f"share: {s.get('name')} {_pct(s.get('bp'))} ({', '.join(s.get('roles') or [])})")
-    for s in record.get("stems") or []:
+    for c in _objs(record.get("credit")):
+        lines.append(f"credit: {_pct(c.get('bp'))} to work #{c.get('workId')} {titles.get(_key(c.get('workId')), '')}")
+    for s in _objs(record.get("contributorShares")):
+        roles = s.get("roles") if isinstance(s.get("roles"), list) else []
+        lines.append(f"share: {s.get('name')} {_pct(s.get('bp'))} ({', '.join(str(r) for r in roles)})")
+    for s in _objs(record.get("stems")):
         lines.append(f"stem: {s.get('name')} ({'AI' if s.get('aiContent') else 'human'}, "
                      f"sha256 {str(s.get('sha256'))[:12]}…)")
     if record.get("longestCopiedRun") is not None:
         lines.append(f"longest run copied from one work: {record['longestCopiedRun']} notes")
-    signer = record.get("signer") or {}
-    app = record.get("app") or {}
+    signer = _obj(record.get("signer"))
+    app = _obj(record.get("app"))
     lines.append(f"signed by {signer.get('name')} (key {str(signer.get('keyId'))[:16]}…) at {record.get('createdAt')}"
                  f" with Accord {app.get('version')}")
     return lines
