@@ -112,7 +112,7 @@ class ContextTrie:
         """The (node << 32 | symbol id) -> count table of one sequence, creating nodes as needed (counts
         untouched). Lazy tries also count, in `extras`, what splitting other occurrences materialised."""
         if self.lazy:
-            return self._lazy_entries(seq, seq_id)
+            raise ValueError("a lazy trie learns sequences with add_sequence (counts are added on the way)")
         ids = [self.symbol_id(c) for c in seq]
         local: dict[int, int] = {}
         lget = local.get
@@ -148,23 +148,38 @@ class ContextTrie:
         keys: list[int] = []  # one key per (context, symbol) occurrence, counted at C speed below
         push = keys.append
         cget = self.child.get
-        tail = self.tail
+        tail, seqs, sid, counts, extras = self.tail, self.seqs, self.sid, self.counts, self.extras
+        new_node = self._new_node
         cap = self.cap
+        root = counts[0]
         for i, x in enumerate(ids):
+            s = seq[i]
             push(x)
+            root[s] = root.get(s, 0) + 1
             node = 0
             for n in range(1, min(i, cap) + 1):
                 ck = (node << _SHIFT) | ids[i - n]
                 nxt = cget(ck)
                 if nxt is None:  # a context nobody has seen: this occurrence's lazy tail starts here
-                    nxt = self._new_node(node, seq[i - n], ck)
+                    nxt = new_node(node, seq[i - n], ck)
                     tail[nxt] = (seq_id, i)
                     push((nxt << _SHIFT) | x)
+                    counts[nxt][s] = 1
                     break
-                if nxt in tail:
-                    self._split(nxt, n)
+                t = tail.pop(nxt, None)
+                if t is not None:  # another occurrence's lazy node: push it one level down (_split, inlined)
+                    other, pos = t
+                    old = seqs[other]
+                    if n + 1 <= cap and pos - n - 1 >= 0:
+                        past = old[pos - n - 1]
+                        c = new_node(nxt, past, (nxt << _SHIFT) | sid[past])
+                        tail[c] = t
+                        counts[c][old[pos]] = 1
+                        extras.setdefault(other, []).append((c << _SHIFT) | sid[old[pos]])
                 node = nxt
                 push((node << _SHIFT) | x)
+                d = counts[node]
+                d[s] = d.get(s, 0) + 1
         return Counter(keys)
 
     def virtual_tail(self, nodes: Sequence[int], hist: Sequence[int]) -> list[dict[int, int]]:
@@ -197,6 +212,8 @@ class ContextTrie:
             d[s] = d.get(s, 0) + c
 
     def add_sequence(self, seq: Sequence[int], seq_id: int = 0) -> dict[int, int]:
+        if self.lazy:
+            return self._lazy_entries(seq, seq_id)
         entries = self.sequence_entries(seq, seq_id)
         self.add_entries(entries)
         return entries
