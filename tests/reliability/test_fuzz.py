@@ -211,7 +211,7 @@ def test_fuzz_provenance_reader_long(request, signed):
 def test_fuzz_figures(figures):
     """Recorded for the summary (the fuzz tests above ran EXAMPLES examples each)."""
     for target in ("midi importer", "audio loader", "provenance reader", "project reader", "model reader",
-                   "key readers"):
+                   "key readers", "project export"):
         figures.fuzz_examples[target] = figures.fuzz_examples.get(target, 0) + EXAMPLES
     assert EXAMPLES > 0
 
@@ -343,3 +343,62 @@ def test_fuzz_key_readers(identity, trust, public):
                 assert exc.path is not None and exc.path.name == name, exc
             if name == IDENTITY_FILE:
                 (keys / name).unlink()  # the trust list reads the identity too: test it on its own
+
+
+# --- exporting a project whose suggestions/tracks JSON came from someone else --------------------------------
+def _suggestion_strategies():
+    from tests.helpers.provenance import suggestion_json
+
+    good = suggestion_json()
+    sug = st.one_of(st.dictionaries(st.sampled_from(sorted(good)), JSON, max_size=6),
+                    st.builds(lambda k, v: {**good, k: v}, st.sampled_from(sorted(good)), JSON))
+    keys = ["suggestion_id", "gain_db", "instrument", "mute", "pan", "solo"]
+    track = st.one_of(st.dictionaries(st.sampled_from(keys), JSON),
+                      st.builds(lambda k, v: {"suggestion_id": "s1", "gain_db": -3.0, k: v}, st.sampled_from(keys), JSON))
+    return st.lists(sug, max_size=2), st.lists(track, max_size=2)
+
+
+EXPORT_REGRESSIONS = [  # found by this fuzzer: each crashed `accord export` / the Export dialog
+    ({"works": 5}, {}), ({"credit": {"1": "x", "2": 0.5}}, {}), ({"works": [{"id": "seven"}]}, {}),
+    ({"credit": [{"work_id": [1], "bp": 5}]}, {}), ({}, {"gain_db": "loud"}), ({}, {"pan": 7.0}),
+]
+
+
+def check_export(suggestions, tracks, what: str, fmt: str, identity) -> None:
+    from app.core.project.export import export_project
+    from app.core.project.store import project_from_json
+
+    with tempfile.TemporaryDirectory() as folder:
+        doc = {"format": "accord-project", "version": 1, "name": "S", "stems": [], "suggestions": suggestions,
+               "tracks": tracks}
+        try:
+            project = project_from_json(doc, Path(folder) / "s.accord")
+            sid = (str(suggestions[0].get("id")) if suggestions else "s1") if what == "suggestion" else None
+            export_project(project, what=what, suggestion_id=sid, format=fmt, out=Path(folder) / "out",
+                           identity=identity)
+        except AccordError:
+            pass
+
+
+@pytest.fixture(scope="module")
+def exporter(tmp_path_factory):
+    from app.core.provenance.identity import create_identity
+
+    return create_identity(tmp_path_factory.mktemp("export-keys"), "Ada")
+
+
+@pytest.mark.parametrize("suggestion_over,track_over", EXPORT_REGRESSIONS)
+def test_export_regressions(suggestion_over, track_over, exporter):
+    from tests.helpers.provenance import suggestion_json
+
+    suggestion = {**suggestion_json(), **suggestion_over}
+    for what, fmt in (("mix", "wav16"), ("suggestion", "midi")):
+        check_export([suggestion], [{"suggestion_id": "s1", "gain_db": -3.0, **track_over}], what, fmt, exporter)
+
+
+@FUZZ
+@given(st.data())
+def test_fuzz_export_of_shared_project_json(exporter, data):
+    sugs, tracks = _suggestion_strategies()
+    check_export(data.draw(sugs), data.draw(tracks), data.draw(st.sampled_from(["mix", "suggestion"])),
+                 data.draw(st.sampled_from(["wav16", "midi"])), exporter)
