@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from app.core.errors import ProvenanceError
+from app.core.errors import ProjectError, ProvenanceError
 from app.core.project.export import (
     AUDIO_FORMATS,
     EXPORT_FORMATS,
@@ -70,7 +70,13 @@ def _track_provenance(project: Any, track: dict[str, Any]) -> tuple[dict[str, An
     source = track
     if "suggestion_id" in track:
         source = _suggestion(project, track["suggestion_id"])
-    prov = suggestion_provenance({**source, **{k: v for k, v in track.items() if k != "id"}})
+    try:
+        prov = suggestion_provenance({**source, **{k: v for k, v in track.items() if k != "id"}})
+    except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as exc:
+        # The project file is shared JSON: a damaged suggestion is a clear error, never a crash of the export
+        # (found by fuzzing in tests/reliability).
+        raise ProjectError(f"suggestion {source.get('id')!r}: its credit or model data is damaged ({exc})",
+                           path=getattr(project, "path", None), hint="export without it, or remove it") from exc
     prov["id"] = str(source.get("id", prov["id"]))
     return (track if "melody" in track or "notes" in track else source), prov
 
@@ -221,9 +227,12 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
             if not _heard(project, track):
                 continue  # silent in the mix: neither its sound nor its credit is in the file
             samples = _render_track(project, entry, f"track {i + 1}")
-            extra.append(TrackMix(name=str(entry.get("name") or f"suggestion {prov['id']}"), samples=samples,
-                                  gain_db=float(track.get("gain_db", 0.0)), pan=float(track.get("pan", 0.0)),
-                                  solo=bool(track.get("solo", False))))
+            try:
+                extra.append(TrackMix(name=str(entry.get("name") or f"suggestion {prov['id']}"), samples=samples,
+                                      gain_db=float(track.get("gain_db", 0.0)), pan=float(track.get("pan", 0.0)),
+                                      solo=bool(track.get("solo", False))))
+            except (TypeError, ValueError) as exc:  # gain/pan from the project's JSON: not numbers, out of range
+                raise ProjectError(f"tracks[{i}]: {exc}", path=getattr(project, "path", None)) from exc
             provs.append(prov)
         cancel.check()
         state = mix_state_for(project, decoded, extra)
