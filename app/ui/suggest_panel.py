@@ -317,14 +317,18 @@ class SuggestPanel(QWidget):
             card.deleteLater()
         for i, (sid, entry) in enumerate(reversed(list(shown.items()))):  # newest first
             card = self.cards.get(sid)
-            if card is None:
-                card = SuggestionCard(entry, bar_quarters=bq)
-                card.action.connect(self.card_action)
-                card.drag_requested = self.drag_data
-                self.cards[sid] = card
-            else:
-                card.update_entry(entry)
-                self.card_box.removeWidget(card)
+            try:
+                if card is None:
+                    card = SuggestionCard(entry, bar_quarters=bq)
+                    card.action.connect(self.card_action)
+                    card.drag_requested = self.drag_data
+                    self.cards[sid] = card
+                else:
+                    card.update_entry(entry)
+                    self.card_box.removeWidget(card)
+            except Exception:  # noqa: BLE001 — a project is shared JSON: one damaged entry must not break the panel
+                log.warning("suggestion %s in the project cannot be shown", sid, exc_info=True)
+                continue
             self.card_box.insertWidget(i, card)
         tracks = {str(t["id"]): t for t in kept_tracks(project)}
         for tid in list(self.track_rows):
@@ -333,7 +337,11 @@ class SuggestPanel(QWidget):
             row.hide()
             row.deleteLater()
         for tid, t in tracks.items():
-            row = KeptTrackRow(t, self.drag_data)
+            try:
+                row = KeptTrackRow(t, self.drag_data)
+            except Exception:  # noqa: BLE001 — as above, for a damaged kept track
+                log.warning("track %s in the project cannot be shown", tid, exc_info=True)
+                continue
             row.action.connect(self.track_action)
             self.track_rows[tid] = row
             self.track_box.addWidget(row)

@@ -8,6 +8,7 @@ sets, so the card itself never writes files.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from PySide6.QtCore import QMimeData, QPoint, QRectF, Qt, Signal
@@ -101,11 +102,24 @@ def _short(title: str, limit: int = 26) -> str:
     return title if len(title) <= limit else title[: limit - 1] + "…"
 
 
+def _shares(credit: object) -> list[tuple[str, float]]:
+    """(work id, share) pairs from {id: share} or from [{work_id, bp}] (the provenance form); anything else in
+    a project file (it is shared JSON) is ignored rather than crashing the card (found by tests/reliability)."""
+    if isinstance(credit, dict):
+        pairs = list(credit.items())
+    elif isinstance(credit, list):
+        pairs = [(c.get("work_id", c.get("workId")), (c.get("bp") or 0) / 10000) for c in credit
+                 if isinstance(c, dict) and isinstance(c.get("bp") or 0, int | float)]
+    else:
+        pairs = []
+    return [(str(k), float(v)) for k, v in pairs
+            if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)]
+
+
 def credit_text(entry: dict) -> str:
-    titles = entry.get("work_titles") or {}
-    credit = entry.get("credit") or {}
-    top = sorted(((str(k), float(v)) for k, v in credit.items()), key=lambda kv: -kv[1])[:3]
-    parts = [f"{_short(titles.get(w, 'work ' + w))} {v:.0%}" for w, v in top if v >= 0.005]
+    titles = entry.get("work_titles") if isinstance(entry.get("work_titles"), dict) else {}
+    top = sorted(_shares(entry.get("credit")), key=lambda kv: -kv[1])[:3]
+    parts = [f"{_short(str(titles.get(w, 'work ' + w)))} {v:.0%}" for w, v in top if v >= 0.005]
     return ("From: " + ", ".join(parts)) if parts else "No single work stands out"
 
 
