@@ -1,4 +1,8 @@
-"""`accord suggest --continue MIDI | --vary MIDI | --fill MIDI --gap BAR:BAR [...]`: melody suggestions.
+"""`accord suggest --continue MIDI | --vary MIDI | --fill MIDI --gap BAR:BAR [...] [--stems STEM... [--lead STEM]]`.
+
+With `--stems`, the stems are analysed (tempo, meter, key, chords, lead melody; cached per stem) and the
+analysis becomes the constraints (key, chord tones on strong beats, bar grid, the lead's range, the song's
+tempo for the MIDI file); without a MIDI file, the analysed lead melody is the phrase to continue.
 
 Reads the prime's melody (the catalogue importer's choice of part), loads the current model (refusing a stale
 one), generates N distinct suggestions under the hard constraints, writes one MIDI file per suggestion
@@ -32,7 +36,7 @@ DEFAULT_TEMPO = 100.0
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("suggest", help="continue, fill or vary a melody with the trained model",
                               description="Generate melody suggestions under hard constraints, with credit.")
-    mode = p.add_mutually_exclusive_group(required=True)
+    mode = p.add_mutually_exclusive_group(required=False)
     mode.add_argument("--continue", dest="cont", metavar="MIDI", help="continue this phrase")
     mode.add_argument("--vary", metavar="MIDI", help="vary this melody")
     mode.add_argument("--fill", metavar="MIDI", help="fill a gap of this melody (with --gap)")
@@ -53,6 +57,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, help="random seed (reproducible suggestions)")
     p.add_argument("--model", metavar="MODEL", help="model file (default: the current model)")
     p.add_argument("-o", "--output", metavar="DIR", default="suggestions", help="where to write MIDI files")
+    p.add_argument("--stems", nargs="+", metavar="STEM", help="fit the song in these audio stems (analysed: key, "
+                   "chords, tempo, meter; without --continue/--vary/--fill, continue their lead melody)")
+    p.add_argument("--lead", metavar="STEM", help="with --stems: the stem holding the lead melody (default: guessed)")
+    p.add_argument("--from-bar", type=int, metavar="BAR", help="with --stems: first bar of the suggestion, 1-based "
+                   "(default: the bar after the phrase being continued)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
 
@@ -94,6 +103,52 @@ def _describe(s: Suggestion, titles: dict[int, str]) -> list[str]:
     return lines
 
 
+def _from_stems(args: argparse.Namespace, home: Any) -> tuple[Melody, Constraints]:
+    """Analyse the stems and turn what was heard into the phrase to work on and the constraints."""
+    import sys
+
+    from app.core.analysis import AnalysisCache, analyze_stems
+    from app.core.analysis.files import load_stem_inputs, resolve_stem_name
+    from app.core.project.song_constraints import constraints_from_analysis, prime_from_analysis
+
+    lead = resolve_stem_name(args.lead, args.stems) if args.lead else None
+    analysis = analyze_stems(load_stem_inputs(args.stems), lead=lead, cache=AnalysisCache.in_home(home))
+    for note in analysis.notes:
+        print(f"accord: analysis: {note}", file=sys.stderr)
+    bq = analysis.grid.time_signature.bar_quarters
+    given = args.cont or args.vary or args.fill
+    if given:
+        melody = extract_melody(given)
+    else:
+        melody = analysis.melody or Melody((), time_signature=analysis.grid.time_signature)
+        if not melody.notes:
+            raise AccordError("no lead melody was heard in the stems",
+                              hint="name the lead stem with --lead, or give a phrase with --continue MIDI")
+    if args.from_bar is not None:
+        if args.from_bar < 1:
+            raise AccordError(f"--from-bar {args.from_bar}: bars are numbered from 1")
+        start_bar = args.from_bar - 1
+    elif args.vary or args.fill:
+        start_bar = 0
+    else:
+        start_bar = max(1, math.ceil(melody.end / bq - 1e-9))
+    bars = args.bars
+    if args.vary or args.fill:
+        bars = max(1, min(32, math.ceil(melody.end / bq - 1e-9)))
+    try:
+        key = Key.parse(args.key) if args.key else None
+        rng = _pair(args.range, "--range") if args.range else None
+        density = _pair(args.density, "--density", float) if args.density else None
+    except ValueError as exc:
+        raise AccordError(str(exc)) from exc
+    c = constraints_from_analysis(analysis, start_bar=start_bar, bars=bars, pitch_range=rng,
+                                  max_copy=args.max_copy, chromatic=args.chromatic, key_override=key,
+                                  density=density)
+    if not given:
+        melody = prime_from_analysis(analysis, start_bar, 8)
+    return melody, c
+
+
 def run(args: argparse.Namespace, ctx: Any) -> int:
     home = ctx.home()
     path = Path(args.model) if args.model else home.current_model_path
@@ -103,20 +158,29 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
         usable_ids = cat.usable_work_ids(MELODY_MODEL_USE)
     model = load_model(path, usable_ids=usable_ids)
     source = args.cont or args.vary or args.fill
-    melody: Melody = extract_melody(source)
-    try:
-        key = Key.parse(args.key) if args.key else melody.key
-        if args.range:
-            low, high = _pair(args.range, "--range")
-        else:
-            pitches = melody.pitches or [60]
-            low, high = max(0, min(pitches) - 5), min(127, max(pitches) + 5)
-        density = _pair(args.density, "--density", float) if args.density else None
-        c = Constraints(key=key, chromatic=args.chromatic, time_signature=melody.time_signature, bars=args.bars,
-                        pitch_range=(low, high), density=density, max_copy=args.max_copy,
-                        tempo_bpm=melody.tempo_bpm)
-    except ValueError as exc:
-        raise AccordError(str(exc)) from exc
+    if source is None and not args.stems:
+        raise AccordError("say what to start from: --continue MIDI, --vary MIDI, --fill MIDI --gap BAR:BAR, "
+                          "or --stems STEM... to continue the song's lead melody")
+    if args.stems:
+        melody, c = _from_stems(args, home)
+        source = source or Path(args.stems[0]).with_name("song")
+        if not args.cont and not args.vary and not args.fill:
+            args.cont = str(source)
+    else:
+        melody = extract_melody(source)
+        try:
+            key = Key.parse(args.key) if args.key else melody.key
+            if args.range:
+                low, high = _pair(args.range, "--range")
+            else:
+                pitches = melody.pitches or [60]
+                low, high = max(0, min(pitches) - 5), min(127, max(pitches) + 5)
+            density = _pair(args.density, "--density", float) if args.density else None
+            c = Constraints(key=key, chromatic=args.chromatic, time_signature=melody.time_signature,
+                            bars=args.bars, pitch_range=(low, high), density=density, max_copy=args.max_copy,
+                            tempo_bpm=melody.tempo_bpm)
+        except ValueError as exc:
+            raise AccordError(str(exc)) from exc
     common = {"n": args.n, "seed": args.seed, "temperature": args.temperature}
     if args.cont:
         suggestions = continue_phrase(model, melody, c, **common)
@@ -131,7 +195,7 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
         bq = melody.time_signature.bar_quarters
         suggestions = fill_gap(model, melody, ((a - 1) * bq, b * bq), c, **common)
     out_dir = Path(args.output)
-    tempo = melody.tempo_bpm or DEFAULT_TEMPO
+    tempo = c.tempo_bpm or melody.tempo_bpm or DEFAULT_TEMPO
     titles = {w.id: w.title for w in model.works.values()}
     written = []
     for i, s in enumerate(suggestions):

@@ -1,0 +1,71 @@
+"""accord suggest --stems: the analysed song becomes the constraints (key, chords on strong beats, tempo)."""
+
+from __future__ import annotations
+
+import json
+
+import mido
+import pytest
+
+from app.cli.main import main
+from app.core.catalogue.store import Catalogue
+from app.core.catalogue.types import ContributorShare
+from app.core.home import AccordHome
+from app.core.model import idyom_benchmark_set
+from app.core.music import Key, TimeSignature
+from app.core.project.demo import ensure_demo_project
+from app.core.project.store import load_project
+
+
+@pytest.fixture
+def trained_home(accord_home, capsys):
+    home = AccordHome.resolve(accord_home)
+    with Catalogue.open(home.catalogue_path) as cat:
+        for ident, melody in idyom_benchmark_set()[:20]:
+            wid = cat.add_work(melody, title=ident, contributors=[ContributorShare("J. S. Bach", "composer", 10000)])
+            cat.record_consent(wid, "grant")
+    assert main(["train"]) == 0
+    capsys.readouterr()
+    return home
+
+
+def test_suggest_from_stems_continues_the_lead_under_the_songs_key_chords_and_tempo(trained_home, capsys, tmp_path):
+    project = load_project(ensure_demo_project(trained_home))
+    stems = [str(s.path) for s in project.stems]
+    lead = next(s.path.stem for s in project.stems if s.name == "lead")
+    code = main(["suggest", "--stems", *stems, "--lead", lead, "--from-bar", "5", "--bars", "2", "-n", "2",
+                 "--seed", "3", "--json", "-o", str(tmp_path / "out")])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    result = json.loads(out.out)
+    analysis = json.loads(_analysis_json(stems, lead, capsys))
+    key = Key(analysis["key"]["tonic_pc"], analysis["key"]["mode"])  # the demo has a key
+    grid_tempo = analysis["grid"]["tempo_bpm"]
+    bar = TimeSignature.parse(analysis["grid"]["time_signature"]).bar_quarters
+    for item in result["suggestions"]:
+        notes = item["notes"]["notes"]
+        assert notes, "a suggestion has notes"
+        assert min(n[1] for n in notes) >= 4 * bar - 1e-6  # starts at bar 5 of the song
+        assert max(n[1] + n[2] for n in notes) <= 6 * bar + 1e-6
+        assert all(n[0] % 12 in set(key.melodic_scale) for n in notes)
+        midi = mido.MidiFile(item["file"])
+        tempos = [m.tempo for t in midi.tracks for m in t if m.type == "set_tempo"]
+        assert tempos and abs(mido.tempo2bpm(tempos[0]) - grid_tempo) < 0.01  # the song's tempo
+
+
+def _analysis_json(stems, lead, capsys) -> str:
+    assert main(["analyze", *stems, "--lead", lead, "--json"]) == 0
+    return capsys.readouterr().out
+
+
+def test_stems_without_a_lead_melody_is_one_clear_line(trained_home, capsys, tmp_path):
+    project = load_project(ensure_demo_project(trained_home))
+    drums = [str(s.path) for s in project.stems if s.name == "drums"]
+    code = main(["suggest", "--stems", *drums, "-o", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") >= 1 and "accord:" in err.splitlines()[-1]
+
+
+def test_nothing_to_start_from(trained_home, capsys, tmp_path):
+    code = main(["suggest", "-o", str(tmp_path)])
+    assert code == 2 and "--stems" in capsys.readouterr().err
