@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import Any
 
 ENTRY_POINTS = ("studio_import", "catalogue_import", "stem_load", "verify", "project_open", "model_load",
-                "key_import", "analyze", "suggest", "catalogue_open")
+                "key_import", "analyze", "suggest", "catalogue_open", "render")
 
 
 # Entry points that legitimately change the catalogue when they succeed (new works; the export log).
-WRITES_WHEN_LOADED = frozenset({"catalogue_import", "suggest"})
+WRITES_WHEN_LOADED = frozenset({"catalogue_import", "suggest", "render"})
 
 
 class CaseTimeout(BaseException):
@@ -196,6 +196,27 @@ class Worker:
         except AccordError as exc:  # name the user's file, not the copy
             raise AccordError(exc.reason, path=path, hint=exc.hint) from exc
         return f"{len(works)} works, ledger {'ok' if audit.ok else 'broken'}"
+
+    def render(self, path: Path) -> str:
+        """`accord render MIDI -o out.wav` (and --all-parts): a suggestion file turned into audio."""
+        import contextlib
+        import io
+
+        from app.cli.main import main as cli
+        from app.core.errors import AccordError
+
+        for extra in ([], ["--all-parts"]):
+            err = io.StringIO()
+            with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+                code = cli(["--home", str(self.home.root), "render", str(path), *extra, "-o",
+                            str(self.scratch / "render.wav")])
+            lines = err.getvalue().strip().splitlines()
+            self.wrote |= code == 0  # a rendered file is signed and logged in the catalogue's export log
+            if code != 0:
+                if code != 2 or len(lines) != 1:
+                    raise RuntimeError(f"exit {code}: {' | '.join(lines)[-300:]}")
+                raise AccordError(lines[0].removeprefix("accord: ").removeprefix(f"{path.name}: "), path=path)
+        return "rendered"
 
     def project_open(self, path: Path) -> str:
         from app.core.project.store import load_project
