@@ -296,3 +296,45 @@ def test_dropping_the_whole_audio_corpus_loads_the_good_and_reports_the_rest(qtb
     assert window.project.stems == []
     window.undo_stack.setClean()
     window.close()
+
+
+# --- the Verify dialog with forged, odd and broken files -------------------------------------------------------
+def test_verify_dialog_shows_every_file_of_a_forgery_corpus(qtbot, tmp_path, monkeypatch):
+    """Genuine, tampered, stranger-signed records of odd shapes, and garbage: each gets a row with a status and
+    its details display, with nothing raised inside a slot."""
+    import json as _json
+
+    from app.core.provenance.canonical import canonical_bytes
+    from app.core.provenance.embed import embed_record, read_provenance
+    from app.core.provenance.identity import create_identity
+    from app.core.provenance.record import sign_record
+    from app.ui.verify_dialog import VerifyDialog
+    from app.ui.workers import TaskRunner as Runner
+    from tests.helpers.provenance import export_one
+    from tests.reliability import corpus
+
+    home = AccordHome.resolve(tmp_path / "home")
+    me = create_identity(home.keys_dir, "Ada")
+    stranger = create_identity(tmp_path / "stranger", "Ada")
+    files = []
+    for i, (field, value) in enumerate((("title", "genuine"), ("credit", "lots"), ("trainingWorks", {"a": 1}),
+                                        ("stems", 5), ("model", "m"))):
+        path = Path(export_one(me, tmp_path / "signed", "wav16", name=f"f{i}", seconds=0.1).path)
+        if field != "title":
+            data = dict(_json.loads(read_provenance(path).distinct[0]), **{field: value})
+            embed_record(path, canonical_bytes(sign_record(data, stranger if i % 2 else me)))
+        files.append(path)
+    for case in corpus.wav_cases()[:12] + corpus.midi_cases()[:6]:
+        files.append(case.write(tmp_path))
+    raised: list[str] = []
+    monkeypatch.setattr(sys, "excepthook", lambda et, ev, tb: raised.append(f"{et.__name__}: {ev}"))
+    dialog = VerifyDialog(None, home, Runner(synchronous=True))
+    qtbot.addWidget(dialog)
+    dialog.verify_paths(files)
+    assert dialog.files.count() == len(files)
+    for row in range(len(files)):
+        dialog.files.setCurrentRow(row)
+        assert dialog.status.text()
+    statuses = [r["status"] if isinstance(r, dict) else r.status for r in dialog.results]
+    assert statuses[0] == "verified" and statuses.count("verified") <= 3
+    assert raised == []
