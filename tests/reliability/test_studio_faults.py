@@ -338,3 +338,36 @@ def test_verify_dialog_shows_every_file_of_a_forgery_corpus(qtbot, tmp_path, mon
     statuses = [r["status"] if isinstance(r, dict) else r.status for r in dialog.results]
     assert statuses[0] == "verified" and statuses.count("verified") <= 3
     assert raised == []
+
+
+def test_studio_starts_with_every_file_in_its_home_damaged(qtbot, tmp_path, monkeypatch):
+    """After a disk error: catalogue, model, identity, trust list, settings and a recovery sidecar are all
+    garbage. The studio still starts (twice: no crash loop), with its panels, and can load a stem."""
+    from app.ui.app import Studio, parse_args
+    from app.ui.dialogs import Dialogs
+    from tests.reliability import corpus
+
+    home = AccordHome.resolve(tmp_path / "home")
+    junk = corpus._garbage(3000, 77)
+    for path in (home.catalogue_path, home.current_model_path, home.keys_dir / "identity.json",
+                 home.keys_dir / "trusted.json", home.root / "studio.ini", home.recovery_dir / "x.json",
+                 home.recovery_dir / "x.accord"):
+        path.write_bytes(junk)
+    monkeypatch.setattr(Dialogs, "ask_recover", lambda self, parent, name, when: True)
+    monkeypatch.setattr(Dialogs, "report_error", lambda self, parent, title, text: None)
+    raised: list[str] = []
+    monkeypatch.setattr(sys, "excepthook", lambda et, ev, tb: raised.append(f"{et.__name__}: {ev}"))
+    wav = tmp_path / "lead.wav"
+    wav.write_bytes(corpus.wav_bytes())
+    for _ in range(2):
+        studio_app = Studio(parse_args(["--home", str(home.root)]))
+        assert studio_app.start(fallback_ok=True) is None
+        window = studio_app.window
+        qtbot.addWidget(window)
+        window.runner.synchronous = True
+        window.add_stem_files([wav])
+        assert [s.name for s in window.project.stems] == ["lead"]
+        window.undo_stack.setClean()
+        window.close()
+        studio_app.engine.close()
+    assert raised == []
