@@ -25,7 +25,7 @@ from app.core.errors import ConstraintError, ModelFileError
 from app.core.model.constraints import Constraints
 from app.core.model.copyindex import CopyIndex
 from app.core.model.credit import NoteCredit, Suggestion, contributor_credit
-from app.core.model.sampler import DeadEnd, PitchRules, Sampler, Slot, fill_table
+from app.core.model.sampler import DeadEnd, PitchRules, Sampler, Slot, fill_table, resolve_queries
 from app.core.model.training import TrainedModel, gc_paused
 from app.core.model.viewpoints import TICKS_PER_QUARTER, estimate_key, to_ticks
 from app.core.music import Melody, Note
@@ -161,16 +161,11 @@ class _Job:
             made.sort(key=lambda t: -t[0])
         return [s for _, s in made[:n]]
 
-    def _resolve(self, pending: list[list[tuple[float, float, np.ndarray | None]]]) -> list[NoteCredit]:
+    def _resolve(self, pending: list[list[tuple[float, float, list | None]]]) -> list[NoteCredit]:
         """Normalise each decomposition (rhythm, pitch) of each note and average them per note."""
         groups = [(i, g) for i, gs in enumerate(pending) for g in range(len(gs))]
         wids = np.array(sorted(self.model.works), dtype=np.int64)
-        zero = np.zeros(len(wids))
-        rows: list[np.ndarray] = []
-        for i, g in groups:
-            vec = pending[i][g][2]
-            rows.append(zero if vec is None else vec)
-        dense = np.stack(rows) if rows else np.zeros((0, len(wids)))
+        dense = resolve_queries(self.model, wids, [pending[i][g][2] for i, g in groups])
         us = np.array([u for gs in pending for (u, _, _) in gs])
         ps = np.array([p for gs in pending for (_, p, _) in gs])
         totals = us + ps + dense.sum(axis=1)

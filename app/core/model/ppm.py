@@ -323,6 +323,40 @@ class ContextTrie:
             nodes.append(node)
         return nodes
 
+    def state_walk(self, hist: Sequence[int], prefix: list[int] | None = None, upto: int | None = None) -> list[int]:
+        """`walk` cut at PPM*'s selected state: the first deterministic node, if any. A longer context's
+        continuations are a subset of its suffix's, so every node past the first deterministic one is
+        deterministic too and `select_orders` would come back down to it (generation's hot path).
+
+        `prefix`: the nodes of orders 0..m already walked (continue from there); `upto`: stop at that order
+        (a walk that stops there without a deterministic node is resumed with `prefix`)."""
+        counts = self.counts
+        if prefix is None:
+            if not counts[0]:
+                return []
+            nodes = [0]
+        else:
+            nodes = list(prefix)
+        node = nodes[-1]
+        if len(counts[node]) == 1:
+            return nodes
+        get = self.child.get
+        sget = self.sid.get
+        top = len(hist)
+        last = min(top, self.cap) if upto is None else min(top, self.cap, upto)
+        for n in range(len(nodes), last + 1):
+            i = sget(hist[top - n])
+            if i is None:
+                break
+            nxt = get((node << _SHIFT) | i)
+            if nxt is None:
+                break
+            node = nxt
+            nodes.append(node)
+            if len(counts[node]) == 1:
+                break
+        return nodes
+
     def context_of(self, node: int) -> tuple[int, ...]:
         """The context of a node, most recent symbol first."""
         out = []
@@ -445,6 +479,52 @@ def estimate(chain: Sequence[tuple[dict[int, int], ...]], selected: int, index: 
                 q[j] += a * c
         esc *= 1.0 - weight
         excluded = {s for _, s, _ in items}
+    rest = size + 1 - (root_types if exclusion else 1)
+    uniform = esc / rest if rest > 0 else 0.0
+    qa = np.array(q) + uniform
+    z = float(qa.sum())
+    return Estimate(qa, z, coefs, uniform)
+
+
+def estimate_tables(tables: Sequence[dict[int, int]], index: Mapping[int, int], size: int, *, escape: str = "c",
+                    exclusion: bool = True) -> Estimate:
+    """`estimate` for one trie's chain cut at the selected state (the last table): generation's hot path.
+    The same arithmetic in the same order as `estimate`, so the figures are bitwise equal."""
+    q = [0.0] * size
+    esc = 1.0
+    top = len(tables) - 1
+    coefs = [0.0] * (top + 1)
+    root_types = 0
+    n_index = len(index)
+    excluded: set[int] | None = None
+    for n in range(top, -1, -1):
+        d = tables[n]
+        if len(d) <= n_index:
+            items = [(index[s], s, c) for s, c in d.items() if s in index]
+        else:
+            items = [(j, s, d[s]) for s, j in index.items() if s in d]
+        ntypes = len(items)
+        types = 1 + sum(1 for _, _, c in items if c == 1) if escape == "x" else ntypes
+        if n == 0:
+            root_types = ntypes
+        state = 0
+        if exclusion and excluded is not None:
+            for _, s, c in items:
+                if s not in excluded:
+                    state += c
+        else:
+            for _, _, c in items:
+                state += c
+        denom = state + (1 if escape == "a" else types)
+        weight = state / denom if denom else 0.0
+        if state:
+            a = esc * weight / state
+            coefs[n] = a
+            for j, _, c in items:
+                q[j] += a * c
+        esc *= 1.0 - weight
+        if n:
+            excluded = {s for _, s, _ in items}
     rest = size + 1 - (root_types if exclusion else 1)
     uniform = esc / rest if rest > 0 else 0.0
     qa = np.array(q) + uniform

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.core.model.ppm import ContextTrie, Estimate, estimate, merged_chain, select_orders
+from app.core.model.ppm import ContextTrie, Estimate, estimate, estimate_tables, merged_chain, select_orders
 
 MIN_RELATIVE_ENTROPY = 1e-6
 
@@ -80,6 +80,15 @@ def viewpoint_estimate(tries: Sequence[ContextTrie], hist: Sequence[int], cand: 
     sel = select_orders(chain)
     est = estimate(chain, sel, index, len(values), escape=escape, exclusion=exclusion)
     return ViewpointEstimate(values, inverse, share, est, walks, sel)
+
+
+def state_estimate(trie: ContextTrie, walk: list[int], cand: tuple, *, escape: str,
+                   exclusion: bool) -> ViewpointEstimate:
+    """`viewpoint_estimate` of one trie from `trie.state_walk(hist)` (the walk ends at the selected state)."""
+    values, inverse, share, index = cand
+    counts = trie.counts
+    est = estimate_tables([counts[node] for node in walk], index, len(values), escape=escape, exclusion=exclusion)
+    return ViewpointEstimate(values, inverse, share, est, [walk], len(walk) - 1)
 
 
 def relative_entropy(p: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ combination used for the benchmark figures has no exact per-work decomposition);
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 from typing import cast
@@ -22,13 +23,40 @@ import numpy as np
 
 from app.core.model.copyindex import CopyIndex
 from app.core.model.ppm import ContextTrie
-from app.core.model.predict import ViewpointEstimate, reachable, relative_entropy, viewpoint_estimate
+from app.core.model.predict import (MIN_RELATIVE_ENTROPY, ViewpointEstimate, reachable, relative_entropy,
+                                     state_estimate)
 from app.core.model.training import TrainedModel
 from app.core.model.viewpoints import Events, event_code
 
 RESTARTS_PER_BAR = 12
 RESTARTS = 4
 LTM_CACHE_LIMIT = 150_000
+
+
+def _rel_entropy(p: np.ndarray, log_size: float) -> float:
+    """Entropy / log2(alphabet size) of a strictly positive distribution (as predict.relative_entropy)."""
+    h = -float(p @ np.log2(p)) / log_size
+    if h != h:  # a zero somewhere (not expected: the order -1 term is positive): the careful version
+        h = float(relative_entropy(p[None, :])[0])
+    return max(h, MIN_RELATIVE_ENTROPY)
+
+
+def _reads(vp) -> tuple[int, ...]:
+    """Which event attributes (previous pitch, ioi, duration, position in bar, tonic) a viewpoint's
+    candidate codes depend on besides the alphabet: the key of its memoised reachable values."""
+    reads: set[int] = set()
+    for c in vp.components:
+        if c in ("cpint", "contour"):
+            reads.add(0)
+        elif c == "ioi":
+            reads.add(1)
+        elif c == "dur" and vp.target != "dur":
+            reads.add(2)
+        elif c in ("posinbar", "fib"):
+            reads.add(3)
+        elif c == "cpintfref":
+            reads.add(4)
+    return tuple(sorted(reads))
 
 
 class DeadEnd(Exception):
@@ -94,11 +122,13 @@ class Sampler:
         self.density = density
         self.copy = copy_index
         self.temperature = max(0.05, temperature)
+        self._inv_temperature = 1.0 / self.temperature
         self.closeness = closeness
         self.rng = rng
         self.cur = _Cursor(bar, tonic)
         self.stores = {t: model.target_stores(t, generation=True) for t in ("pitch", "dur")}
-        self.wids = np.array(sorted(model.works), dtype=np.int64)
+        self._viewpoints = {t: [(n, st, st.viewpoint, _reads(st.viewpoint)) for n, st in stores.items()]
+                            for t, stores in self.stores.items()}
         memo = model.cache.get("memo")
         if not isinstance(memo, dict) or len(memo) > LTM_CACHE_LIMIT:  # bounded: start afresh when full
             memo = model.cache["memo"] = {}
@@ -118,7 +148,7 @@ class Sampler:
     # -- state ------------------------------------------------------------------------------------------
     def _reset(self) -> None:
         """Back to the context alone (copied from a snapshot: learning the prime once per sampler)."""
-        self.pending: list[list[tuple[float, float, np.ndarray | None]]] = []
+        self.pending: list[list[tuple[float, float, list | None]]] = []
         self.logp = 0.0
         snap = self._snapshot
         if snap is not None and snap[0] is self.context:
@@ -165,136 +195,136 @@ class Sampler:
 
     # -- prediction -------------------------------------------------------------------------------------
     def _distribution(self, target: str, i: int, alphabet: np.ndarray):
-        """The arithmetic mixture over `alphabet` for event i, and the recipe of its parts (for credit)."""
+        """The arithmetic mixture over `alphabet` for event i, and the recipe of its parts (for credit).
+
+        This runs twice per generated note, so it keeps numpy calls few: entropies are one dot product
+        per row (the estimates are strictly positive: the order -1 term reaches every value), a group of
+        one viewpoint needs no entropy at all, and the long-term estimates come memoised with theirs."""
         ps = self.ps
-        groups: dict[str, tuple[list, list]] = {"ltm": ([], []), "stm": ([], [])}
         cur = self.cur
-        for name, store in self.stores[target].items():
-            vp = store.viewpoint
+        ltm: list[tuple[str, ViewpointEstimate]] = []
+        stm: list[tuple[str, ViewpointEstimate]] = []
+        memo = self.memo
+        prev = cur.pitch[i - 1] if i else None
+        ioi = cur.onset[i] - cur.onset[i - 1] if i else None
+        pos = cur.onset[i] % cur.bar
+        attrs = (prev, ioi, cur.dur[i], pos, cur.tonic)
+        span = (len(alphabet), int(alphabet[0]))
+        for name, store, vp, needs in self._viewpoints[target]:
             if i == 0 and vp.needs_previous:
                 continue
-            # the reachable values depend only on these attributes of the event (and the alphabet)
-            rkey = ("reach", name, len(alphabet), int(alphabet[0]), cur.pitch[i - 1] if i else None,
-                    cur.onset[i] - cur.onset[i - 1] if i else None, cur.dur[i], cur.onset[i] % cur.bar, cur.tonic)
-            reach = cast("tuple | None", self.memo.get(rkey))
+            # the reachable values depend only on the alphabet and the attributes the viewpoint reads
+            rkey = ("reach", name, span, tuple([attrs[k] for k in needs]))
+            reach = cast("tuple | None", memo.get(rkey))
             if reach is None:
                 cand = vp.candidates(cast(Events, cur), i, alphabet)
                 if cand is None:
                     continue
-                reach = self.memo[rkey] = reachable(cand)
-            stm, hist = self.stm[name], self.hist[name]
-            stm_walk = stm.walk(hist)
+                reach = memo[rkey] = reachable(cand)
+            hist = self.hist[name]
             if ps.use_ltm:
-                ve = self._ltm_estimate(name, store, hist, reach)
-                groups["ltm"][0].append(ve.target_p())
-                groups["ltm"][1].append((name, ve))
+                ltm.append((name, self._ltm_estimate(name, store, hist, reach)))
             if ps.use_stm:
-                ve = viewpoint_estimate([stm], hist, reach, escape=ps.stm_escape, exclusion=ps.exclusion,
-                                        walks=[stm_walk])
-                groups["stm"][0].append(ve.target_p())
-                groups["stm"][1].append((name, ve))
-        kinds = [k for k in ("ltm", "stm") if groups[k][0]]
-        if not kinds:
+                trie = self.stm[name]
+                stm.append((name, state_estimate(trie, trie.state_walk(hist), reach, escape=ps.stm_escape,
+                                                 exclusion=ps.exclusion)))
+        groups = [(k, g) for k, g in (("ltm", ltm), ("stm", stm)) if g]
+        if not groups:
             return np.full(len(alphabet), 1.0 / len(alphabet)), []
-        rows = np.stack([d for k in kinds for d in groups[k][0]])
-        ents = [ve.relative_entropy() for k in kinds for _, ve in groups[k][1]]
-        weights = np.array(ents) ** (-ps.viewpoint_bias)
-        mixes, comps, at = [], [], 0
-        for k in kinds:
-            dists, ests = groups[k]
-            w = weights[at:at + len(dists)]
-            w = w / w.sum()
-            mixes.append(w @ rows[at:at + len(dists)])
-            comps.append([(k, name, ve, float(wk)) for (name, ve), wk in zip(ests, w, strict=False)])
-            at += len(dists)
+        log_size = math.log2(len(alphabet)) if len(alphabet) > 1 else 1.0
+        mixes: list[np.ndarray] = []
+        recipe: list[tuple[str, str, ViewpointEstimate, float]] = []
+        parts: list[int] = []  # recipe entries per group
+        for kind, members in groups:
+            if len(members) == 1:
+                name, ve = members[0]
+                mixes.append(ve.target_p())
+                recipe.append((kind, name, ve, 1.0))
+                parts.append(1)
+                continue
+            rows = [ve.target_p() for _, ve in members]
+            ws = [_rel_entropy(r, log_size) if kind == "stm" else ve.relative_entropy()
+                  for r, (_, ve) in zip(rows, members, strict=True)]
+            ws = [e ** (-ps.viewpoint_bias) for e in ws]
+            total = math.fsum(ws)
+            ws = [w / total for w in ws]
+            mix = ws[0] * rows[0]
+            for w, r in zip(ws[1:], rows[1:], strict=True):
+                mix += w * r
+            mixes.append(mix)
+            recipe.extend((kind, name, ve, w) for (name, ve), w in zip(members, ws, strict=True))
+            parts.append(len(members))
         if len(mixes) == 1:
-            top = np.ones(1)
-            p = mixes[0]
-        else:
-            mrows = np.stack(mixes)
-            top = relative_entropy(mrows) ** (-ps.ltm_stm_bias)
-            top /= top.sum()
-            p = top @ mrows
-        recipe = [(kind, name, ve, float(t) * w) for t, group in zip(top, comps, strict=False) for kind, name, ve, w in group]
-        return p, recipe
+            return mixes[0], recipe
+        tops = [_rel_entropy(m, log_size) ** (-ps.ltm_stm_bias) for m in mixes]
+        total = math.fsum(tops)
+        tops = [t / total for t in tops]
+        p = tops[0] * mixes[0]
+        for t, m in zip(tops[1:], mixes[1:], strict=True):
+            p += t * m
+        scaled, at = [], 0
+        for t, count in zip(tops, parts, strict=True):
+            scaled.extend((kind, name, ve, t * w) for kind, name, ve, w in recipe[at:at + count])
+            at += count
+        return p, scaled
 
     def _ltm_estimate(self, name: str, store, hist: list[int], reach) -> ViewpointEstimate:
         """The long-term estimate is a pure function of the selected context (PPM*'s state: the chain below
         it) and the reachable values, so it is memoised on the model (generation drops IDyOM's "+" for this;
         the short-term model still learns the piece)."""
         trie = store.trie
-        walk = trie.walk(hist)
-        sel = len(walk) - 1
-        counts = trie.counts
-        if sel >= 0 and len(counts[walk[sel]]) == 1:  # deterministic: the shortest deterministic context
-            while sel > 0 and len(counts[walk[sel - 1]]) == 1:
-                sel -= 1
-        key = ("ltm", name, walk[sel] if sel >= 0 else -1, reach[0].tobytes())
+        walk = trie.state_walk(hist)
+        key = ("ltm", name, walk[-1] if walk else -1, id(reach))
         ve = cast("ViewpointEstimate | None", self.memo.get(key))
         if ve is None:
             ps = self.ps
-            ve = viewpoint_estimate([trie], hist, reach, escape=ps.ltm_escape, exclusion=ps.exclusion,
-                                    walks=[walk[:sel + 1]])
+            ve = state_estimate(trie, walk, reach, escape=ps.ltm_escape, exclusion=ps.exclusion)
             self.memo[key] = ve
         return ve
 
-    def _work_vector(self, name: str, ve: ViewpointEstimate, code: int) -> np.ndarray:
-        """sum_n a_n * count_{n,w}(code) per training work (model.work_ids order), memoised per estimate."""
-        key = ("credit", id(ve), code)
-        hit = cast("tuple[ViewpointEstimate, np.ndarray] | None", self.memo.get(key))
-        if hit is not None and hit[0] is ve:
-            return hit[1]
-        wids = self.wids
-        vec = np.zeros(len(wids))
-        walk = ve.chain_nodes[0]
-        nodes = [walk[n] for n, a in enumerate(ve.est.coefs) if a != 0.0 and n < len(walk)]
-        coefs = [a for n, a in enumerate(ve.est.coefs) if a != 0.0 and n < len(walk)]
-        if nodes:
-            qidx, works, counts = self.model.stores[name].work_counts_flat(nodes, [code] * len(nodes))
-            if len(qidx):
-                vec += np.bincount(np.searchsorted(wids, works), np.asarray(coefs)[qidx] * counts,
-                                   minlength=len(wids))
-        self.memo[key] = (ve, vec)  # keeps ve alive, so its id is not reused while cached
-        return vec
-
-    def _credit(self, recipe, x: int, scale: float, extra_piece: float) -> tuple[float, float, np.ndarray | None]:
-        """(uniform, piece, per-work vector) of alphabet position x, parts of the mixture scaled by `scale`
-        (plus `extra_piece` kept from the user's own note)."""
+    def _credit(self, recipe, x: int, scale: float, extra_piece: float) -> tuple[float, float, list | None]:
+        """(uniform, piece, long-term queries) of alphabet position x, parts of the mixture scaled by `scale`
+        (plus `extra_piece` kept from the user's own note). A query (viewpoint, node, code, weight) stands for
+        weight * (that context's per-work counts of the code): they are resolved for a whole suggestion at
+        once (`resolve_queries`), one look-up in the attribution index per viewpoint instead of per note."""
         uniform = piece = 0.0
-        works: np.ndarray | None = None
+        queries: list[tuple[str, int, int, float]] | None = None
         for kind, name, ve, weight in recipe:
             j = int(ve.inverse[x])
             code = int(ve.values[j])
-            f = scale * weight * float(ve.share[x]) / ve.est.z
-            uniform += f * ve.est.uniform
+            est = ve.est
+            f = scale * weight * float(ve.share[x]) / est.z
+            uniform += f * est.uniform
+            walk = ve.chain_nodes[0]
             if kind == "ltm":
-                vec = self._work_vector(name, ve, code)
-                works = f * vec if works is None else works + f * vec
+                if queries is None:
+                    queries = []
+                queries.extend((name, walk[n], code, f * a) for n, a in enumerate(est.coefs)
+                               if a != 0.0 and n < len(walk))
             else:
-                walk = ve.chain_nodes[0]
                 counts = self.stm[name].counts
-                for n, a in enumerate(ve.est.coefs):
+                for n, a in enumerate(est.coefs):
                     if a != 0.0 and n < len(walk):
                         piece += f * a * counts[walk[n]].get(code, 0)
-        return uniform, piece + extra_piece, works
+        return uniform, piece + extra_piece, queries
 
     def _sample(self, p: np.ndarray, allowed: np.ndarray, prefer: int | None) -> tuple[int, float, float]:
         """(position, weight of keeping the preferred note, model scale) — before temperature, the chosen
         note's probability is model_scale * p[x] + (keep if x is the preferred note)."""
-        q = np.where(allowed, p, 0.0)
+        q = p * allowed
         keep, scale = 0.0, 1.0
         if prefer is not None and allowed[prefer] and self.closeness > 0:
             keep = self.closeness
-            scale = (1.0 - keep) / max(q.sum(), 1e-300)
-            q = scale * q
+            scale = (1.0 - keep) / max(float(q.sum()), 1e-300)
+            q *= scale
             q[prefer] += keep
-        total = q.sum()
-        if total <= 0:
-            raise DeadEnd("nothing allowed")
         if self.temperature != 1.0:
-            q = np.where(q > 0, (q / total) ** (1.0 / self.temperature), 0.0)
-            total = q.sum()
-        x = int(np.searchsorted(np.cumsum(q), self.rng.random() * total, side="right"))
+            q **= self._inv_temperature  # 0 stays 0; no need to normalise first (p <= 1)
+        cum = np.cumsum(q)
+        total = float(cum[-1])
+        if not total > 0:
+            raise DeadEnd("nothing allowed")
+        x = int(cum.searchsorted(self.rng.random() * total, side="right"))
         x = min(x, len(q) - 1)
         while not allowed[x] or q[x] <= 0:  # float edge at the top of the cumulative sum
             x -= 1
@@ -441,3 +471,24 @@ class Sampler:
                     if tries == RESTARTS_PER_BAR - 1 or exc.reason in ("key", "fixed"):
                         raise
                     self._truncate(*snapshot)
+
+
+def resolve_queries(model: TrainedModel, wids: np.ndarray, queries: list[list[tuple[str, int, int, float]] | None]
+                    ) -> np.ndarray:
+    """(groups x works) matrix: row g = sum of weight * per-work counts over the queries of group g."""
+    width = len(wids)
+    out = np.zeros(len(queries) * width)
+    by_name: dict[str, tuple[list[int], list[int], list[float], list[int]]] = {}
+    for g, qs in enumerate(queries):
+        for name, node, code, weight in qs or ():
+            nodes, codes, weights, rows = by_name.setdefault(name, ([], [], [], []))
+            nodes.append(node)
+            codes.append(code)
+            weights.append(weight)
+            rows.append(g)
+    for name, (nodes, codes, weights, rows) in by_name.items():
+        qidx, works, counts = model.stores[name].work_counts_flat(nodes, codes)
+        if len(qidx):
+            cells = np.asarray(rows)[qidx] * width + np.searchsorted(wids, works)
+            out += np.bincount(cells, np.asarray(weights)[qidx] * counts, minlength=len(out))
+    return out.reshape(len(queries), width)
