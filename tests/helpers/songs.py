@@ -118,7 +118,7 @@ def _timbre(rng: np.random.Generator, kind: str) -> np.ndarray:
 
 
 def _drums(buf: np.ndarray, sr: int, ts: TimeSignature, bar_s: float, n_bars: int, offset: float,
-           tempo: float, rng: np.random.Generator) -> None:
+           tempo: float, rng: np.random.Generator, *, busy: bool = False) -> None:
     q = 60.0 / tempo
     kick_f = rng.uniform(45, 65)
     kick_dec = rng.uniform(0.08, 0.2)
@@ -142,9 +142,22 @@ def _drums(buf: np.ndarray, sr: int, ts: TimeSignature, bar_s: float, n_bars: in
         if tempo < 80 and rng.random() < 0.5:
             sub = 0.25
         hats = [i * sub * q for i in range(int(round(beats / sub)))]
+    if busy and not ts.is_compound:
+        # hi-hat-heavy: loud eighth (sixteenth when slow) hats, an open hat on each off-beat eighth, and a
+        # pushed kick on the "and" of the last beat every other bar — the eighths nearly as loud as the beat
+        hat = hat * rng.uniform(2.0, 3.0)
+        sub = 0.25 if tempo < 90 else 0.5
+        hats = [i * sub * q for i in range(int(round(ts.numerator / sub)))]
+        open_hat = np.diff(rng.standard_normal(int(0.2 * sr) + 1)) * np.exp(-np.arange(int(0.2 * sr)) / sr / 0.07)
+        open_at = [(i + 0.5) * q for i in range(ts.numerator)]
     jitter = rng.uniform(0.002, 0.008)
     for b in range(n_bars):
         t0 = offset + b * bar_s
+        if busy and not ts.is_compound:
+            for x in open_at:
+                _add(buf, t0 + x + rng.normal(0, jitter), open_hat * 0.4 * rng.uniform(0.7, 1.0), sr)
+            if b % 2:
+                _add(buf, t0 + (ts.numerator - 0.5) * q + rng.normal(0, jitter), kick * 0.8, sr)
         for x in kicks:
             _add(buf, t0 + x + rng.normal(0, jitter), kick * rng.uniform(0.85, 1.0), sr)
         for x in snares:
@@ -176,8 +189,15 @@ def _melody(rng: np.random.Generator, key: Key, bar_chords: list[list[tuple[floa
 
 
 def make_song(seed: int, *, sample_rate: int = 22050, meter: TimeSignature | None = None,
-              tempo_bpm: float | None = None, key: Key | None = None, seconds: float = 16.0) -> SynthSong:
-    """One synthetic song; parameters not given are drawn from the seed."""
+              tempo_bpm: float | None = None, key: Key | None = None, seconds: float = 16.0,
+              busy: bool = False, progression: tuple[tuple[int, str], ...] | None = None) -> SynthSong:
+    """One synthetic song; parameters not given are drawn from the seed.
+
+    `busy`: a hi-hat-heavy groove (loud eighth/sixteenth hats, open hats on the off-beats, a pushed kick)
+    and a syncopated bass (eighth-note pick-ups on the off-beats, octave and fifth) — the off-beat eighths
+    nearly as strong as the beat, which invites a double-time tempo. `progression`: (degree, quality) per
+    bar instead of a drawn one. Without them a seed gives the same song as before they existed.
+    """
     rng = np.random.default_rng(seed)
     ts = meter or METERS[seed % 3]
     if tempo_bpm is None:  # the felt beat is within 60-180 per minute
@@ -190,6 +210,7 @@ def make_song(seed: int, *, sample_rate: int = 22050, meter: TimeSignature | Non
     offset = float(rng.uniform(0.05, 0.8))
     progs = MAJOR_PROGRESSIONS if key.mode == "major" else MINOR_PROGRESSIONS
     prog = progs[int(rng.integers(len(progs)))]
+    prog = progression or prog
     spans: list[ChordSpan] = []
     bar_chords: list[list[tuple[float, Chord]]] = []
     for b in range(n_bars):
@@ -203,7 +224,7 @@ def make_song(seed: int, *, sample_rate: int = 22050, meter: TimeSignature | Non
     n = int(total * sr_check(sample_rate))
     sr = sample_rate
     bufs = {name: np.zeros(n) for name in ("drums", "bass", "harmony", "lead")}
-    _drums(bufs["drums"], sr, ts, bar_s, n_bars, offset, tempo_bpm, rng)
+    _drums(bufs["drums"], sr, ts, bar_s, n_bars, offset, tempo_bpm, rng, busy=busy)
     jit = rng.uniform(0.002, 0.008)
     # bass: chord roots, one note per beat or per half bar, with a varied timbre
     bass_h = _timbre(rng, str(rng.choice(["saw", "square", "soft", "random"])))
@@ -211,6 +232,9 @@ def make_song(seed: int, *, sample_rate: int = 22050, meter: TimeSignature | Non
     for span in spans:
         root = 36 + (span.chord.root_pc - 0) % 12
         pos = span.start
+        if busy and not ts.is_compound:
+            _syncopated_bass(bufs["bass"], sr, span, root, offset, q, bass_h, jit, rng)
+            continue
         while pos < span.end - 1e-9:
             d = min(bass_step, span.end - pos)
             _add(bufs["bass"], offset + pos * q + rng.normal(0, jit),
@@ -248,6 +272,18 @@ def make_song(seed: int, *, sample_rate: int = 22050, meter: TimeSignature | Non
         stems[name] = np.stack([mono * (1 - pan) * 2 * 0.7, mono * pan * 2 * 0.7]).astype(np.float32)
     melody = Melody(tuple(melody_notes), key=key, time_signature=ts, tempo_bpm=tempo_bpm)
     return SynthSong(seed, sr, tempo_bpm, ts, key, offset, chords, melody, melody_seconds, stems)
+
+
+def _syncopated_bass(buf: np.ndarray, sr: int, span: ChordSpan, root: int, offset: float, q: float,
+                     harmonics: np.ndarray, jit: float, rng: np.random.Generator) -> None:
+    """Root on the beat, an off-beat pick-up before the middle of the bar, octave and fifth on the last
+    beat's eighths (the demo song's pattern, generalised to 3/4)."""
+    bar_q = span.end - span.start
+    pattern = ([(0.0, 1.5, 0), (1.5, 0.5, 0), (2.0, 1.0, 0), (3.0, 0.5, 12), (3.5, 0.5, 7)] if bar_q == 4 else
+               [(0.0, 1.5, 0), (1.5, 0.5, 0), (2.0, 0.5, 12), (2.5, 0.5, 7)])
+    for at, dur, interval in pattern:
+        _add(buf, offset + (span.start + at) * q + rng.normal(0, jit),
+             _tone(_midi_hz(root + interval), dur * q * 0.95, sr, harmonics, attack=0.005, decay=0.35, rng=rng), sr)
 
 
 def _quality_steps(chord: Chord) -> tuple[int, ...]:

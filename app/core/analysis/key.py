@@ -26,6 +26,17 @@ MIN_TONALITY = 0.3  # below this best correlation the pitch content does not def
 MARGIN_FOR_FULL_CONFIDENCE = 0.25
 SECTION_MIN_CONFIDENCE = 0.5  # a modulation is reported only with at least this confidence...
 SECTION_MIN_BARS = 8  # ...and lasting at least this many bars
+# Where a song rests (tonic evidence for a key vs its relative; weights sum to 1): chords at the song's
+# edges and phrase starts weigh most, then the melody's last note, cadences, phrase ends.
+TONIC_FIRST_CHORD = 0.2
+TONIC_LAST_CHORD = 0.15
+TONIC_PHRASE_START = 0.2
+TONIC_PHRASE_END = 0.1
+TONIC_CADENCE = 0.1
+TONIC_LAST_NOTE = 0.15
+TONIC_PHRASE_NOTES = 0.1
+RELATIVE_SWITCH_MARGIN = 0.15  # the relative must have this much more tonic evidence to replace the estimate
+TONIC_MARGIN_FOR_FULL_CONFIDENCE = 0.8
 
 
 @dataclass(frozen=True)
@@ -113,7 +124,10 @@ def key_sections(beat_chroma: np.ndarray, beat_bass: np.ndarray, beat_energy: np
         windows.append((start, start + win, est))
     sections: list[KeySection] = []
     for start, end, est in windows:
-        if est.key is None or est.key == global_key or est.confidence < SECTION_MIN_CONFIDENCE:
+        # a window in the relative key shares the global key's scale: profiles cannot tell those apart (the
+        # global key was settled by where the whole song rests), so it is no modulation
+        if est.key is None or est.key in (global_key, relative_key(global_key)) \
+                or est.confidence < SECTION_MIN_CONFIDENCE:
             continue
         s_q, e_q = start * quarters_per_beat, end * quarters_per_beat
         if sections and sections[-1].key == est.key and sections[-1].end >= s_q:
@@ -163,3 +177,67 @@ def refine_with_chords(est: KeyEstimate, bars: list[Chord], *, phrase_bars: int 
     margin = float(combined[order[0]] - combined[order[1]])
     confidence = float(np.clip(margin / MARGIN_FOR_FULL_CONFIDENCE, 0.0, 1.0) * np.clip(scores[i], 0.0, 1.0))
     return KeyEstimate(Key(i % 12, "major" if i < 12 else "minor"), round(confidence, 3), "", est.scores)
+
+
+def relative_key(key: Key) -> Key:
+    """The key with the same scale and the other mode (C major ↔ A minor)."""
+    if key.mode == "major":
+        return Key((key.tonic_pc + 9) % 12, "minor")
+    return Key((key.tonic_pc + 3) % 12, "major")
+
+
+def tonic_evidence(key: Key, bars: list[Chord], *, phrase_bars: int = 4,
+                   phrase_final_pcs: tuple[int, ...] = ()) -> float:
+    """How strongly the song treats this key's tonic as home, in about 0..1 — independent of how often
+    each pitch class sounds. The song's first and last chords, the chords that open and close phrases,
+    dominant→tonic cadences, and the lead's phrase-final notes (the last one counts most)."""
+    sounding = [c for c in bars if not c.is_no_chord]
+    score = 0.0
+    if sounding:
+        score += TONIC_FIRST_CHORD * _tonic_chord(sounding[0], key) + TONIC_LAST_CHORD * _tonic_chord(sounding[-1], key)
+        starts = [c for i, c in enumerate(bars) if i % phrase_bars == 0 and not c.is_no_chord]
+        ends = [c for i, c in enumerate(bars) if i % phrase_bars == phrase_bars - 1 and not c.is_no_chord]
+        if starts:
+            score += TONIC_PHRASE_START * sum(_tonic_chord(c, key) for c in starts) / len(starts)
+        if ends:
+            score += TONIC_PHRASE_END * sum(_tonic_chord(c, key) for c in ends) / len(ends)
+        dominant = (key.tonic_pc + 7) % 12
+        pairs = list(zip(sounding, sounding[1:], strict=False))
+        if any(a.root_pc == dominant and a.triad_family == "maj" and _tonic_chord(b, key) for a, b in pairs):
+            score += TONIC_CADENCE
+    if phrase_final_pcs:
+        score += TONIC_LAST_NOTE * (phrase_final_pcs[-1] == key.tonic_pc)
+        score += TONIC_PHRASE_NOTES * sum(pc == key.tonic_pc for pc in phrase_final_pcs) / len(phrase_final_pcs)
+    return score
+
+
+def settle_relative(est: KeyEstimate, bars: list[Chord], *, phrase_bars: int = 4,
+                    phrase_final_pcs: tuple[int, ...] = ()) -> KeyEstimate:
+    """Decide between the estimated key and its relative (same scale, other mode) by where the song rests.
+
+    Pitch-class profiles cannot make this choice: in a minor loop i–VI–III–VII (Am F C G) the relative
+    major's tonic and dominant (C, G) are the most frequent pitch classes, so the profiles say C major
+    while the song opens each phrase on Am and the melody ends on A. The relative replaces the estimate
+    only when it has clearly more tonic evidence; its confidence is that evidence margin.
+    """
+    if est.key is None:
+        return est
+    rel = relative_key(est.key)
+    own = tonic_evidence(est.key, bars, phrase_bars=phrase_bars, phrase_final_pcs=phrase_final_pcs)
+    other = tonic_evidence(rel, bars, phrase_bars=phrase_bars, phrase_final_pcs=phrase_final_pcs)
+    if other - own < RELATIVE_SWITCH_MARGIN:
+        return est
+    confidence = float(np.clip((other - own) / TONIC_MARGIN_FOR_FULL_CONFIDENCE, 0.0, 1.0))
+    return KeyEstimate(rel, round(confidence, 3), "", est.scores)
+
+
+def phrase_final_pitch_classes(notes: list[tuple[float, float, float]], *, beat_seconds: float) -> tuple[int, ...]:
+    """Pitch classes of the lead's phrase-final notes: each note followed by a rest of at least a beat,
+    and the last note. `notes`: (onset s, duration s, MIDI pitch)."""
+    ordered = sorted(notes)
+    out = []
+    for i, (onset, dur, pitch) in enumerate(ordered):
+        last = i == len(ordered) - 1
+        if last or ordered[i + 1][0] - (onset + dur) >= beat_seconds:
+            out.append(int(round(pitch)) % 12)
+    return tuple(out)

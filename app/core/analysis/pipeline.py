@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 MAX_STEMS = 64
 MAX_SECONDS = 60 * 30
+# bumped when an estimator changes its results, so cached whole-song results from older code are not reused
+ESTIMATORS_REVISION = 2
 
 
 @dataclass(frozen=True)
@@ -115,8 +117,14 @@ def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, n
     chroma = chroma_features(harmonic, ANALYSIS_RATE) if harmonic_present else None
     cancel.check()
     progress(0.35, "finding the beat")
-    tempo = estimate_grid(onset_features(rhythm if not is_silent(rhythm) else mix(list(mono.values())), ANALYSIS_RATE),
-                          chroma=None if chroma is None else chroma.chroma, chroma_fps=0.0 if chroma is None else chroma.fps)
+    feat = onset_features(rhythm if not is_silent(rhythm) else mix(list(mono.values())), ANALYSIS_RATE)
+    # the felt beat is chosen on the drum kit's kick and snare alone (see estimate_grid)
+    kit_names = [n for n in rhythm_names if roles[n] == "drums"]
+    kit_mix = mix([mono[n] for n in kit_names])
+    kit = None if not kit_names or is_silent(kit_mix) else \
+        feat if len(kit_names) == len(rhythm_names) else onset_features(kit_mix, ANALYSIS_RATE)
+    tempo = estimate_grid(feat, chroma=None if chroma is None else chroma.chroma,
+                          chroma_fps=0.0 if chroma is None else chroma.fps, kit=kit)
     grid = tempo.grid
     if grid is None:
         grid = BeatGrid(120.0)
@@ -158,7 +166,7 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
         raise AnalysisError(f"no stem named {lead!r} to take the lead melody from",
                             hint="choose one of: " + ", ".join(s.name for s in stems))
     overrides = {s.name: s.role for s in stems if s.role}
-    song_key = combined_key(f"v{ANALYSIS_VERSION}", lead or "", *(f"{s.name}={s.content_sha256}:{s.role or ''}"
+    song_key = combined_key(f"v{ANALYSIS_VERSION}", f"r{ESTIMATORS_REVISION}", lead or "", *(f"{s.name}={s.content_sha256}:{s.role or ''}"
                                                                    for s in stems))
     if cache is not None and (hit := cache.get("song", song_key)) is not None:
         try:
@@ -230,6 +238,13 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
         if cache is not None:
             cache.put("lead-notes", _lead_key(lead_stem),
                       {"notes": [[n.onset, n.duration, n.pitch] for n in sec_notes]})
+    if key_est.key is not None and timeline.spans:
+        # major or relative minor: settled by where the song rests — its edge and phrase-opening chords and,
+        # now that it is known, the lead's phrase-final notes
+        finals = key_mod.phrase_final_pitch_classes([(n.onset, n.duration, n.pitch) for n in sec_notes or ()],
+                                                    beat_seconds=60.0 / grid.tempo_bpm)
+        key_est = key_mod.settle_relative(key_est, chords_mod.bar_chords(timeline, grid.time_signature.bar_quarters),
+                                          phrase_final_pcs=finals)
     melody = None
     melody_seconds: tuple[tuple[float, float, float], ...] = ()
     if lead_stem is None:

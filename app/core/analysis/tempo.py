@@ -35,6 +35,8 @@ BETWEEN_MAX = 0.3  # ...unless its in-between positions carry real beats (a back
 CLIMB_GAIN = 1.25  # a slower level this much stronger on average means the faster one had weak beats
 COMPOUND_RATIO = 1.5  # thirds of the beat this much busier than its halves: a compound (6/8) pulse
 COMPOUND_MIN = 0.1  # ...and busy at all (relative to the beats)
+KIT_FLOOR_DB = -25.0  # floor of the drum-kit envelope that chooses the felt beat (hats below it)
+FIRST_SOUND_DB = -30.0  # a sample this far below the peak is where the song starts (quiet noise is not)
 ONSET_LAG = 0.045  # seconds the flux peak trails an attack (n_fft 1024 window), measured on synthetic hits
 
 
@@ -45,6 +47,8 @@ class OnsetFeatures:
     body: np.ndarray  # below ~3 kHz: kick, snare body, bass — the instruments that carry the felt beat
     fps: float
     sample_rate: int
+    first_sound: float = 0.0  # seconds: the first sample within FIRST_SOUND_DB of the peak
+    kit_body: np.ndarray | None = None  # like `body` with a KIT_FLOOR_DB floor: a drum kit's kick and snare only
 
 
 @dataclass(frozen=True)
@@ -67,8 +71,17 @@ def onset_features(y: np.ndarray, sample_rate: int) -> OnsetFeatures:
     n_body = max(n_low + 1, int(np.searchsorted(freqs, 3000.0)))
     # a 40 dB floor: quiet hi-hat spill in low bands must not count like a kick or a snare (log flux would)
     body = librosa.onset.onset_strength(S=np.maximum(log_mel[:n_body], -40.0), sr=sample_rate, hop_length=HOP)
+    # on a drum kit alone, a 25 dB floor keeps loud hi-hats (whose spill below 3 kHz sits ~25–35 dB under the
+    # kick) out, so only kick and snare decide the felt beat; measured on hat-heavy grooves (see estimate_grid)
+    kit_body = librosa.onset.onset_strength(S=np.maximum(log_mel[:n_body], KIT_FLOOR_DB), sr=sample_rate,
+                                            hop_length=HOP)
+    # where the sound starts, from the samples: a song that starts on its first sample has no flux peak
+    # there (the centred first STFT frame already holds the attack), so the envelope alone misses bar 1
+    peak = float(np.max(np.abs(y))) if y.size else 0.0
+    loud = np.flatnonzero(np.abs(y) > peak * 10.0 ** (FIRST_SOUND_DB / 20.0)) if peak > 0 else np.zeros(0, int)
+    first_sound = float(loud[0]) / sample_rate if loud.size else 0.0
     return OnsetFeatures(env.astype(np.float64), low.astype(np.float64), body.astype(np.float64),
-                         sample_rate / HOP, sample_rate)
+                         sample_rate / HOP, sample_rate, first_sound, kit_body.astype(np.float64))
 
 
 def _global_tempo(env: np.ndarray, fps: float) -> float:
@@ -160,11 +173,14 @@ def _mean_at(env: np.ndarray, period: float, phases: list[float]) -> tuple[float
     return best
 
 
-def _choose_level(env: np.ndarray, period: float, phase: float, fps: float) -> tuple[float, float]:
+def _choose_level(env: np.ndarray, period: float, phase: float, fps: float,
+                  climb_env: np.ndarray | None = None) -> tuple[float, float]:
     """Walk the metrical hierarchy: find the tatum, then climb while the slower level is clearly stronger.
 
     A level that contains weak beats (hi-hats between kick and snare) has a lower mean onset strength than
     the level above it; the felt beat is where climbing stops paying (and within 50–200 per minute).
+    `climb_env` (a drum kit's kick and snare without its hats) decides the climb; the tatum is found on
+    `env`, where the hats still mark the subdivisions.
     """
     cur, cur_phase = period, phase
     cur_mean, _ = _mean_at(env, cur, [phase])
@@ -177,6 +193,9 @@ def _choose_level(env: np.ndarray, period: float, phase: float, fps: float) -> t
         if m < TATUM_KEEP * cur_mean or 60.0 * fps / c > 2.5 * MAX_BPM:
             break
         cur, cur_phase, cur_mean = c, ph, m
+    if climb_env is not None:
+        env = climb_env
+        cur_mean, cur_phase = _mean_at(env, cur, [cur_phase])
     for _ in range(5):  # climb
         bpm = 60.0 * fps / cur
         options = []
@@ -236,8 +255,17 @@ def _fold_contrast(acc: np.ndarray, m: int) -> tuple[float, int]:
     return float(means[j] - others.mean()), j
 
 
-def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chroma_fps: float = 0.0) -> TempoResult:
-    """The song's beat grid from onset features (and, optionally, a chroma of the harmonic stems)."""
+def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chroma_fps: float = 0.0,
+                  kit: OnsetFeatures | None = None) -> TempoResult:
+    """The song's beat grid from onset features (and, optionally, a chroma of the harmonic stems).
+
+    `kit`: onset features of the drum stems alone (may be `feat` itself). The felt beat (which metrical
+    level) is then chosen on the kit's kick and snare (`kit_body`): a bass line is often syncopated (notes
+    on the off-beat eighths) and hi-hats can be loud, and either makes the eighth-note level look as strong
+    as the beat and doubles the tempo; a musician taps along with the kick and snare. On 18 hat-heavy
+    grooves with syncopated bass and 30 plain ones, the true level over its double gains ≥ 1.58 with
+    in-between positions ≤ 0.25 of it, its half ≤ 1.28 or ≥ 0.47: the climbing thresholds separate them.
+    """
     import librosa
 
     env, fps = feat.env, feat.fps
@@ -255,7 +283,10 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
         return TempoResult(None, 0.0, f"too few onsets to find a beat ({peaks.size})")
     tempo0 = _global_tempo(env, fps)
     period, phase, score = _fit_pulse(peaky, 60.0 * fps / max(tempo0, 30.0))
-    beat_period, beat_phase = _choose_level(_peaky(feat.body), period, phase, fps)
+    climb = None
+    if kit is not None and kit.kit_body is not None and kit.kit_body.size == feat.body.size:
+        climb = _peaky(kit.kit_body)
+    beat_period, beat_phase = _choose_level(_peaky(feat.body), period, phase, fps, climb)
     level = _level(peaky, beat_period, [beat_phase], fps)
     n_pulses = duration * level.bpm / 60.0
     if n_pulses < 3:
@@ -277,6 +308,8 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
     first_down = beats[down] if beats.size > down else level.phase
     onset_frames = np.flatnonzero(peaky > 0.25 * np.percentile(peaky, 99))
     first_onset = float(onset_frames[0]) if onset_frames.size else 0.0
+    # in envelope frames (which trail the attack by ONSET_LAG), the sound may start before its first flux peak
+    first_onset = min(first_onset, (feat.first_sound + ONSET_LAG) * fps)
     # earliest downbeat at or just before the first sound, so bar 1 lines up with the audio
     k = np.floor((first_down - (first_onset - 0.3 * level.period)) / bar_frames)
     offset_frames = first_down - k * bar_frames
