@@ -110,6 +110,7 @@ class _Job:
         self.report_copy = self.copy if c.max_copy > 0 else _copy_index(model, 16)
         self.temperature, self.closeness = temperature, closeness
         self.context = _ctx_events(context)
+        self._splits: dict[int, list[tuple[str, int]]] | None = None
 
     def sampler(self, seed: int, j: int) -> Sampler:
         tonic = self.key.tonic_pc if self.key is not None else estimate_key(
@@ -153,18 +154,26 @@ class _Job:
                 continue
             seen.add(sig)
             score = rescore(sampler) if rescore is not None else 0.0
-            made.append((score, self._suggestion(events, pending, sampler.logp, seed, j, mode, settings)))
+            made.append((score, j, events, pending, sampler.logp))
         if not made:
             reason = max(failures, key=lambda k: failures[k]) if failures else "nothing allowed"
             raise ConstraintError(f"no suggestion satisfies the constraints: {ADVICE.get(reason, reason)}")
         if rescore is not None:
             made.sort(key=lambda t: -t[0])
-        return [s for _, s in made[:n]]
+        made = made[:n]
+        # the credit of all suggestions is resolved in one batch (one attribution-index look-up per viewpoint)
+        credits = self._resolve([m[3] for m in made])
+        return [self._suggestion(events, per_note, works, logp, seed, j, mode, settings)
+                for (_, j, events, _, logp), (per_note, works) in zip(made, credits, strict=True)]
 
-    def _resolve(self, pending: list[list[tuple[float, float, list | None]]]) -> list[NoteCredit]:
-        """Normalise each decomposition (rhythm, pitch) of each note and average them per note."""
-        groups = [(i, g) for i, gs in enumerate(pending) for g in range(len(gs))]
+    def _resolve(self, pendings: list[list[list[tuple[float, float, list | None]]]]
+                 ) -> list[tuple[list[NoteCredit], dict[int, float]]]:
+        """Per suggestion: normalise each decomposition (rhythm, pitch) of each note and average them per
+        note; and the suggestion's mean per-work credit."""
         wids = np.array(sorted(self.model.works), dtype=np.int64)
+        width = len(wids)
+        pending = [note for p in pendings for note in p]  # every note of every suggestion
+        groups = [(i, g) for i, gs in enumerate(pending) for g in range(len(gs))]
         dense = resolve_queries(self.model, wids, [pending[i][g][2] for i, g in groups])
         us = np.array([u for gs in pending for (u, _, _) in gs])
         ps = np.array([p for gs in pending for (_, p, _) in gs])
@@ -175,28 +184,32 @@ class _Job:
         scale = per_group / totals
         starts = np.flatnonzero(np.r_[True, note_of[1:] != note_of[:-1]]) if len(groups) else np.zeros(0, int)
         notes_works = (np.add.reduceat(dense * scale[:, None], starts, axis=0) if len(groups)
-                       else np.zeros((0, len(wids))))
+                       else np.zeros((0, width)))
         notes_u = np.bincount(note_of, us * scale, minlength=len(pending))
         notes_p = np.bincount(note_of, ps * scale, minlength=len(pending))
-        out = [NoteCredit(None, float(notes_u[i]), float(notes_p[i]), ids=wids, shares=notes_works[i])
-               for i in range(len(pending))]
-        mean = notes_works.mean(axis=0) if len(pending) else np.zeros(len(wids))
-        nz = np.flatnonzero(mean)
-        self._mean_works = dict(zip(wids[nz].tolist(), mean[nz].tolist(), strict=False))
+        out, at = [], 0
+        for p in pendings:
+            rows = notes_works[at:at + len(p)]
+            per_note = [NoteCredit(None, float(notes_u[i]), float(notes_p[i]), ids=wids, shares=notes_works[i])
+                        for i in range(at, at + len(p))]
+            mean = rows.mean(axis=0) if len(p) else np.zeros(width)
+            nz = np.flatnonzero(mean)
+            out.append((per_note, dict(zip(wids[nz].tolist(), mean[nz].tolist(), strict=False))))
+            at += len(p)
         return out
 
-    def _suggestion(self, events, pending, logp: float, seed: int, j: int, mode: str, settings: dict) -> Suggestion:
+    def _suggestion(self, events, per_note: list[NoteCredit], credit: dict[int, float], logp: float, seed: int,
+                    j: int, mode: str, settings: dict) -> Suggestion:
         notes = tuple(Note(p, o / TICKS_PER_QUARTER, d / TICKS_PER_QUARTER) for p, d, o in events)
         melody = Melody(notes, key=self.key, time_signature=self.c.time_signature, tempo_bpm=self.c.tempo_bpm)
-        per_note = self._resolve(pending)
-        credit = self._mean_works
         uniform = math.fsum(c.uniform for c in per_note) / max(1, len(per_note))
         piece = math.fsum(c.piece for c in per_note) / max(1, len(per_note))
         length, owner = self.report_copy.longest_copied_run([p for p, _, _ in events])
-        splits = {w: [(c.name, c.split_bp) for c in t.contributors] for w, t in self.model.works.items()}
+        if self._splits is None:
+            self._splits = {w: [(c.name, c.split_bp) for c in t.contributors] for w, t in self.model.works.items()}
         ident = hashlib.sha256(json.dumps([self.model.fingerprint, mode, seed, j, events]).encode()).hexdigest()[:16]
         return Suggestion(ident, mode, melody, seed, {**settings, "index": j}, credit, per_note, uniform, piece,
-                          {"length": length, "work_id": owner}, contributor_credit(credit, splits),
+                          {"length": length, "work_id": owner}, contributor_credit(credit, self._splits),
                           self.model.model_id, self.model.fingerprint, logp)
 
 

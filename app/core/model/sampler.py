@@ -243,8 +243,11 @@ class Sampler:
                 parts.append(1)
                 continue
             rows = [ve.target_p() for _, ve in members]
-            ws = [_rel_entropy(r, log_size) if kind == "stm" else ve.relative_entropy()
-                  for r, (_, ve) in zip(rows, members, strict=True)]
+            ws = []
+            for r, (_, ve) in zip(rows, members, strict=True):
+                if ve._rel_entropy is None:  # memoised on long-term estimates
+                    ve._rel_entropy = _rel_entropy(r, log_size)
+                ws.append(ve._rel_entropy)
             ws = [e ** (-ps.viewpoint_bias) for e in ws]
             total = math.fsum(ws)
             ws = [w / total for w in ws]
@@ -320,7 +323,7 @@ class Sampler:
             q[prefer] += keep
         if self.temperature != 1.0:
             q **= self._inv_temperature  # 0 stays 0; no need to normalise first (p <= 1)
-        cum = np.cumsum(q)
+        cum = q.cumsum()
         total = float(cum[-1])
         if not total > 0:
             raise DeadEnd("nothing allowed")
@@ -478,17 +481,17 @@ def resolve_queries(model: TrainedModel, wids: np.ndarray, queries: list[list[tu
     """(groups x works) matrix: row g = sum of weight * per-work counts over the queries of group g."""
     width = len(wids)
     out = np.zeros(len(queries) * width)
-    by_name: dict[str, tuple[list[int], list[int], list[float], list[int]]] = {}
-    for g, qs in enumerate(queries):
-        for name, node, code, weight in qs or ():
-            nodes, codes, weights, rows = by_name.setdefault(name, ([], [], [], []))
-            nodes.append(node)
-            codes.append(code)
-            weights.append(weight)
-            rows.append(g)
-    for name, (nodes, codes, weights, rows) in by_name.items():
-        qidx, works, counts = model.stores[name].work_counts_flat(nodes, codes)
+    flat = [(g, *q) for g, qs in enumerate(queries) if qs for q in qs]
+    if not flat:
+        return out.reshape(len(queries), width)
+    rows, names, nodes, codes, weights = zip(*flat, strict=True)
+    row_a, weight_a = np.array(rows), np.array(weights)
+    name_a = np.array(names)
+    for name in set(names):
+        sel = np.flatnonzero(name_a == name)
+        qidx, works, counts = model.stores[name].work_counts_flat([nodes[k] for k in sel], [codes[k] for k in sel])
         if len(qidx):
-            cells = np.asarray(rows)[qidx] * width + np.searchsorted(wids, works)
-            out += np.bincount(cells, np.asarray(weights)[qidx] * counts, minlength=len(out))
+            at = sel[qidx]
+            out += np.bincount(row_a[at] * width + np.searchsorted(wids, works), weight_a[at] * counts,
+                               minlength=len(out))
     return out.reshape(len(queries), width)
