@@ -1,7 +1,10 @@
 """Stem analysis on the self-generated evaluation set (tests/helpers/songs.py) and on a 4-minute song.
 
-Songs: seeds 1000.. (never used while tuning the estimators, which used seeds 0–79), meters cycling
-4/4, 3/4, 6/8, tempo 60–180 (felt beat), any of the 24 keys, ~16 s each, four stems.
+Songs: seeds 1000.. (never used while tuning the estimators, which used seeds 0–79 and 100–117), meters
+cycling 4/4, 3/4, 6/8, tempo 60–180 (felt beat), any of the 24 keys, ~16 s each, four stems; plus busy
+songs, seeds 1100.. (hi-hat-heavy grooves with a syncopated bass, every other one a minor i–VI–III–VII
+loop: the demo project's case), counted in the targets and also reported on their own. The demo project
+itself is analysed too (tempo, key, bar 1).
 Metrics: tempo within 2 %, key exactly right, chord root + major/minor per quarter note, lead-melody note
 F-measure (onset ± 50 ms, pitch ± 50 cents), plus meter, downbeat (± 50 ms) and role guessing from
 features alone (stems named neutrally). Speed: a 4-minute, 6-stem song on this machine, after a warm-up
@@ -17,9 +20,41 @@ import numpy as np
 
 from app.core.analysis import StemInput, analyze_stems
 from app.core.analysis.melody import note_f_measure
+from app.core.music import Key
 from tests.helpers.songs import make_song
 
 FIRST_SEED = 1000
+FIRST_BUSY_SEED = 1100
+AEOLIAN_LOOP = ((0, "min"), (8, "maj"), (3, "maj"), (10, "maj"))  # i–VI–III–VII
+
+
+def _song(seed: int):
+    if seed < FIRST_BUSY_SEED:
+        return make_song(seed)
+    rng = np.random.default_rng(seed)
+    loop = seed % 2 == 0
+    return make_song(seed, busy=True, key=Key(int(rng.integers(12)), "minor") if loop else None,
+                     progression=AEOLIAN_LOOP if loop else None)
+
+
+def _demo_rows() -> list[dict]:
+    import tempfile
+    from pathlib import Path
+
+    from app.core.analysis.files import load_stem_inputs
+    from app.core.home import AccordHome
+    from app.core.project.demo import ensure_demo_project
+    from app.core.project.store import load_project
+
+    with tempfile.TemporaryDirectory() as tmp:
+        project = load_project(ensure_demo_project(AccordHome.resolve(Path(tmp))))
+        truth = project.extras["demo"]["truth"]
+        a = analyze_stems(load_stem_inputs([s.path for s in project.stems]))
+    ok = (abs(a.grid.tempo_bpm / truth["tempo_bpm"] - 1.0) <= 0.02 and a.key == Key.parse(truth["key"])
+          and abs(a.grid.offset_seconds) <= 0.05)
+    return [{"metric": "demo project: tempo, key, bar 1 right", "value": int(ok), "unit": "bool", "target": "1",
+             "ok": ok, "note": f"{a.grid.tempo_bpm:.2f} BPM, {a.key.name if a.key else 'no key'} "
+                               f"({a.key_confidence:.2f}), bar 1 at {a.grid.offset_seconds:.3f} s"}]
 
 
 def _inputs(song, *, neutral: bool = False) -> list[StemInput]:
@@ -59,20 +94,26 @@ def run(quick: bool) -> list[dict]:
                  "note": "librosa/numba compile or cache load; excluded from the speed target"})
 
     count = 10 if quick else 30
+    busy_count = 4 if quick else 10
+    busy_tempo = busy_key = 0
     tempo_ok = key_ok = meter_ok = down_ok = role_ok = role_total = 0
     chord_hits = chord_total = exact_hits = 0
     f_values = []
     nodrum_tempo = nodrum_meter = 0
     seconds = 0.0
     elapsed = 0.0
-    for seed in range(FIRST_SEED, FIRST_SEED + count):
-        song = make_song(seed)
+    seeds = list(range(FIRST_SEED, FIRST_SEED + count)) + list(range(FIRST_BUSY_SEED, FIRST_BUSY_SEED + busy_count))
+    for seed in seeds:
+        song = _song(seed)
         seconds += song.duration_seconds
         t = time.perf_counter()
         a = analyze_stems(_inputs(song, neutral=True))
         elapsed += time.perf_counter() - t
         tempo_ok += abs(a.grid.tempo_bpm / song.tempo_bpm - 1.0) <= 0.02
         key_ok += a.key == song.key
+        if seed >= FIRST_BUSY_SEED:
+            busy_tempo += abs(a.grid.tempo_bpm / song.tempo_bpm - 1.0) <= 0.02
+            busy_key += a.key == song.key
         meter_ok += a.time_signature == song.time_signature
         down_ok += abs(a.grid.offset_seconds - song.offset_seconds) <= 0.05
         h, n = _chord_hits(song, a)
@@ -98,8 +139,10 @@ def run(quick: bool) -> list[dict]:
     def frac(x: int, n: int) -> float:
         return x / n if n else 0.0
 
+    count = len(seeds)
     rows += [
-        {"metric": "songs in evaluation set", "value": count, "unit": "songs", "note": f"seeds {FIRST_SEED}.."},
+        {"metric": "songs in evaluation set", "value": count, "unit": "songs",
+         "note": f"seeds {FIRST_SEED}.. and {busy_count} busy ones {FIRST_BUSY_SEED}.."},
         {"metric": "tempo within 2%", "value": frac(tempo_ok, count), "unit": "share", "target": ">= 0.95",
          "ok": frac(tempo_ok, count) >= 0.95},
         {"metric": "key exactly right", "value": frac(key_ok, count), "unit": "share", "target": ">= 0.90",
@@ -115,10 +158,15 @@ def run(quick: bool) -> list[dict]:
         {"metric": "without drums: tempo within 2%", "value": frac(nodrum_tempo, count), "unit": "share"},
         {"metric": "without drums: meter right", "value": frac(nodrum_meter, count), "unit": "share"},
         {"metric": "stem roles from features", "value": frac(role_ok, role_total), "unit": "share"},
+        {"metric": "busy grooves: tempo within 2%", "value": frac(busy_tempo, busy_count), "unit": "share",
+         "note": "hat-heavy drums, syncopated bass"},
+        {"metric": "busy grooves: key exactly right", "value": frac(busy_key, busy_count), "unit": "share",
+         "note": "every other one a minor i-VI-III-VII loop"},
         {"metric": "analysis speed (eval set)", "value": seconds / max(elapsed, 1e-9), "unit": "x real",
          "note": "4 stems, no cache"},
     ]
 
+    rows += _demo_rows()
     long_seconds = 60.0 if quick else 240.0
     stems = _long_song(long_seconds)
     walls, cpus = [], []

@@ -163,19 +163,30 @@ def chord_evidence(key: Key, bars: list[Chord], *, phrase_bars: int = 4) -> floa
             + 0.3 * min(1.0, cadence_rate))
 
 
+def _relative_index(i: int) -> int:
+    return 12 + (i + 9) % 12 if i < 12 else (i - 12 + 3) % 12
+
+
 def refine_with_chords(est: KeyEstimate, bars: list[Chord], *, phrase_bars: int = 4, top: int = 6) -> KeyEstimate:
-    """Re-rank the best few profile keys with the chord evidence (relative major/minor, dominant keys)."""
+    """Re-rank the best few profile keys with the chord evidence (relative major/minor, dominant keys).
+
+    The profiles judge the *scale*; a key and its relative share one, so both get the better of their two
+    profile scores and the chords alone choose the tonal centre. (Raw profile scores favour the relative
+    major of a minor loop such as i–VI–III–VII, whose III and VII make its major tonic and dominant the
+    most frequent pitch classes, by more than chord evidence can outweigh.)
+    """
     if est.key is None or not est.scores or not any(not c.is_no_chord for c in bars):
         return est
     scores = np.array(est.scores)
-    combined = scores.copy()
-    for i in np.argsort(scores)[::-1][:top]:
+    scale = np.maximum(scores, scores[[_relative_index(i) for i in range(24)]])
+    combined = scale.copy()
+    for i in np.argsort(scale)[::-1][:top]:
         combined[i] += chord_evidence(Key(int(i) % 12, "major" if i < 12 else "minor"), bars,
                                       phrase_bars=phrase_bars)
     order = np.argsort(combined)[::-1]
     i = int(order[0])
     margin = float(combined[order[0]] - combined[order[1]])
-    confidence = float(np.clip(margin / MARGIN_FOR_FULL_CONFIDENCE, 0.0, 1.0) * np.clip(scores[i], 0.0, 1.0))
+    confidence = float(np.clip(margin / MARGIN_FOR_FULL_CONFIDENCE, 0.0, 1.0) * np.clip(scale[i], 0.0, 1.0))
     return KeyEstimate(Key(i % 12, "major" if i < 12 else "minor"), round(confidence, 3), "", est.scores)
 
 
