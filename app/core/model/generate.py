@@ -34,6 +34,9 @@ VARY_KINDS = ("rhythm", "pitches", "anchors", "ornament")
 # Sampling from p^(1/T): the arithmetic mixture keeps every escape path open (a few % of mass spread over the
 # whole range); a temperature below 1 trims that tail without touching credit (credit decomposes p itself).
 DEFAULT_TEMPERATURE = 0.75
+# Sampling weight of the previous pitch once it has sounded FREE_REPEAT_RUN times in a row, and again for
+# every further repeat (soft: the key, chord and max-copy masks stay hard; credit decomposes p itself).
+DEFAULT_REPEAT_DAMPING = 0.25
 SMALLEST_DURATION = 12  # a sixteenth: always available, so any length on the sixteenth grid can be filled
 ADVICE = {
     "key": "no pitch of the key lies in the pitch range: widen the range or allow chromatic",
@@ -63,7 +66,7 @@ class _Job:
     """What every mode shares: rules from the constraints, the sampler per attempt, credit resolution."""
 
     def __init__(self, model: TrainedModel, c: Constraints, context: Sequence[Note], key_source: Sequence[Note],
-                 *, temperature: float, closeness: float = 0.0) -> None:
+                 *, temperature: float, closeness: float = 0.0, repeat_damping: float = 1.0) -> None:
         if not model.works:
             raise ModelFileError("the model has learned no works", hint="import works, grant consent, run accord train")
         self.model, self.c = model, c
@@ -108,7 +111,7 @@ class _Job:
                 raise ConstraintError(f"{dlo:g}..{dhi:g} notes per bar cannot fill a bar: {ADVICE['density']}")
         self.copy = _copy_index(model, c.max_copy) if c.max_copy > 0 else CopyIndex({}, 0)
         self.report_copy = self.copy if c.max_copy > 0 else _copy_index(model, 16)
-        self.temperature, self.closeness = temperature, closeness
+        self.temperature, self.closeness, self.repeat_damping = temperature, closeness, repeat_damping
         self.context = _ctx_events(context)
         self._splits: dict[int, list[tuple[str, int]]] | None = None
 
@@ -117,7 +120,7 @@ class _Job:
             [p for p, _, _ in self.context] or [60], [1.0] * max(1, len(self.context))).tonic_pc
         return Sampler(self.model, self.context, bar=self.bar, tonic=tonic, rules=self.rules,
                        durations=self.durations, density=self.c.density, copy_index=self.copy,
-                       temperature=self.temperature, closeness=self.closeness,
+                       temperature=self.temperature, closeness=self.closeness, repeat_damping=self.repeat_damping,
                        rng=np.random.default_rng([seed, j]))
 
     def run(self, slots: list[Slot], n: int, seed: int | None, mode: str, settings: dict,
@@ -230,20 +233,22 @@ def _bar_slots(start: int, end: int, bar: int) -> list[Slot]:
 
 
 def continue_phrase(model: TrainedModel, prime: Melody, constraints: Constraints | None = None, *, n: int = 4,
-                    seed: int | None = None, temperature: float = DEFAULT_TEMPERATURE) -> list[Suggestion]:
+                    seed: int | None = None, temperature: float = DEFAULT_TEMPERATURE,
+                    repeat_damping: float = DEFAULT_REPEAT_DAMPING) -> list[Suggestion]:
     """Continue `prime` for constraints.bars bars, from constraints.start (or the bar line after the prime)."""
     c = constraints or Constraints()
     bq = c.time_signature.bar_quarters
     if c.start <= 0 and prime.notes:
         c = replace(c, start=math.ceil(prime.end / bq - 1e-9) * bq)
     context = [x for x in prime.notes if x.onset < c.start - 1e-9]
-    job = _Job(model, c, context, prime.notes, temperature=temperature)
+    job = _Job(model, c, context, prime.notes, temperature=temperature, repeat_damping=repeat_damping)
     return job.run(_bar_slots(job.start, job.end, job.bar), n, seed, "continue",
-                   _settings(c, temperature=temperature))
+                   _settings(c, temperature=temperature, repeat_damping=repeat_damping))
 
 
 def fill_gap(model: TrainedModel, melody: Melody, gap: tuple[float, float], constraints: Constraints | None = None,
-             *, n: int = 4, seed: int | None = None, temperature: float = DEFAULT_TEMPERATURE) -> list[Suggestion]:
+             *, n: int = 4, seed: int | None = None, temperature: float = DEFAULT_TEMPERATURE,
+             repeat_damping: float = DEFAULT_REPEAT_DAMPING) -> list[Suggestion]:
     """Fill [gap start, gap end) (quarter notes) between the phrases of `melody`; fills that lead well into
     the phrase after the gap are preferred (the model's probability of its first notes)."""
     g0, g1 = gap
@@ -257,13 +262,14 @@ def fill_gap(model: TrainedModel, melody: Melody, gap: tuple[float, float], cons
     c = replace(constraints, start=g0, bars=bars)
     before = [replace(x, duration=min(x.duration, g0 - x.onset)) for x in melody.notes if x.onset < g0 - 1e-9]
     after = [x for x in melody.notes if x.onset >= g1 - 1e-9][:2]
-    job = _Job(model, c, before, melody.notes, temperature=temperature)
+    job = _Job(model, c, before, melody.notes, temperature=temperature, repeat_damping=repeat_damping)
 
     def rescore(sampler: Sampler) -> float:
         return _follow_logp(sampler, after)
 
     return job.run(_bar_slots(job.start, to_ticks(g1), job.bar), n, seed, "fill",
-                   _settings(c, gap=[g0, g1], temperature=temperature), rescore=rescore if after else None)
+                   _settings(c, gap=[g0, g1], temperature=temperature, repeat_damping=repeat_damping),
+                   rescore=rescore if after else None)
 
 
 def _follow_logp(sampler: Sampler, after: Sequence[Note]) -> float:
@@ -287,7 +293,8 @@ def _follow_logp(sampler: Sampler, after: Sequence[Note]) -> float:
 
 def vary(model: TrainedModel, melody: Melody, constraints: Constraints | None = None, *, kind: str = "rhythm",
          closeness: float = 0.5, anchors: Sequence[int] | None = None, n: int = 4, seed: int | None = None,
-         temperature: float = DEFAULT_TEMPERATURE) -> list[Suggestion]:
+         temperature: float = DEFAULT_TEMPERATURE, repeat_damping: float = DEFAULT_REPEAT_DAMPING
+         ) -> list[Suggestion]:
     """Vary `melody` (kinds in VARY_KINDS); closeness 0 = far .. 1 = near."""
     constraints = constraints or Constraints()
     if kind not in VARY_KINDS:
@@ -303,7 +310,7 @@ def vary(model: TrainedModel, melody: Melody, constraints: Constraints | None = 
     c = replace(constraints, start=first_bar * bq, bars=bars, time_signature=melody.time_signature,
                 key=constraints.key or melody.key)
     job = _Job(model, c, [], melody.notes, temperature=temperature,
-               closeness=closeness if kind == "rhythm" else 0.0)
+               closeness=closeness if kind == "rhythm" else 0.0, repeat_damping=repeat_damping)
     notes = _ctx_events(melody.notes)
     notes = [(p, min(d, (notes[i + 1][2] - o) if i + 1 < len(notes) else d), o) for i, (p, d, o) in enumerate(notes)]
     bar = job.bar
@@ -344,4 +351,5 @@ def vary(model: TrainedModel, melody: Melody, constraints: Constraints | None = 
                 slots.append(Slot(o, o + d, "note", pitch=p))
     slots = [s for s in slots if s.end > s.start]
     return job.run(slots, n, seed, f"vary-{kind}", _settings(c, kind=kind, closeness=closeness,
-                                                                temperature=temperature))
+                                                                temperature=temperature,
+                                                                repeat_damping=repeat_damping))

@@ -31,6 +31,9 @@ from app.core.model.viewpoints import Events, event_code
 RESTARTS_PER_BAR = 12
 RESTARTS = 4
 LTM_CACHE_LIMIT = 150_000
+# A pitch may sound this many times in a row at the model's own odds; each further repeat is damped.
+FREE_REPEAT_RUN = 2
+MIN_REPEAT_DAMPING = 0.01
 
 
 def _rel_entropy(p: np.ndarray, log_size: float) -> float:
@@ -112,7 +115,8 @@ def fill_table(durations: np.ndarray, longest: int) -> list[int]:
 class Sampler:
     def __init__(self, model: TrainedModel, context: list[tuple[int, int, int]], *, bar: int, tonic: int,
                  rules: PitchRules, durations: np.ndarray, density: tuple[float, float] | None,
-                 copy_index: CopyIndex, temperature: float, closeness: float, rng: np.random.Generator) -> None:
+                 copy_index: CopyIndex, temperature: float, closeness: float, rng: np.random.Generator,
+                 repeat_damping: float = 1.0) -> None:
         self.model = model
         self.ps = model.settings.prediction
         self.bar = bar
@@ -123,6 +127,7 @@ class Sampler:
         self.copy = copy_index
         self.temperature = max(0.05, temperature)
         self._inv_temperature = 1.0 / self.temperature
+        self.repeat_damping = min(1.0, max(MIN_REPEAT_DAMPING, repeat_damping))  # soft: never a dead end
         self.closeness = closeness
         self.rng = rng
         self.cur = _Cursor(bar, tonic)
@@ -311,9 +316,12 @@ class Sampler:
                         piece += f * a * counts[walk[n]].get(code, 0)
         return uniform, piece + extra_piece, queries
 
-    def _sample(self, p: np.ndarray, allowed: np.ndarray, prefer: int | None) -> tuple[int, float, float]:
+    def _sample(self, p: np.ndarray, allowed: np.ndarray, prefer: int | None,
+                damp: tuple[int, float] | None = None) -> tuple[int, float, float]:
         """(position, weight of keeping the preferred note, model scale) — before temperature, the chosen
-        note's probability is model_scale * p[x] + (keep if x is the preferred note)."""
+        note's probability is model_scale * p[x] + (keep if x is the preferred note). `damp` (position,
+        factor) scales one sampling weight after the temperature (the repeat damping), never the
+        preferred note's."""
         q = p * allowed
         keep, scale = 0.0, 1.0
         if prefer is not None and allowed[prefer] and self.closeness > 0:
@@ -323,6 +331,8 @@ class Sampler:
             q[prefer] += keep
         if self.temperature != 1.0:
             q **= self._inv_temperature  # 0 stays 0; no need to normalise first (p <= 1)
+        if damp is not None and damp[0] != prefer:
+            q[damp[0]] *= damp[1]
         cum = q.cumsum()
         total = float(cum[-1])
         if not total > 0:
@@ -377,7 +387,7 @@ class Sampler:
             else:
                 p, recipe = self._distribution("pitch", i, alphabet)
                 pref = None if prefer is None or not alphabet[0] <= prefer <= alphabet[-1] else int(prefer - alphabet[0])
-                x, keep, scale = self._sample(p, mask, pref)
+                x, keep, scale = self._sample(p, mask, pref, self._repeat_damping(i, alphabet))
         finally:
             self.cur.pitch.pop()
             self.cur.dur.pop()
@@ -390,6 +400,24 @@ class Sampler:
         # a note's credit is the mean of its rhythm and pitch decompositions, each normalised on its own
         self.pending.append([pitch_group] if dur_part is None else [dur_part, pitch_group])
         self._append(int(alphabet[x]), dur, onset)
+
+    def _repeat_damping(self, i: int, alphabet: np.ndarray) -> tuple[int, float] | None:
+        """(alphabet position of the previous pitch, factor) when repeating it would make a run longer
+        than the free run; the factor shrinks with every further repeat. The previous notes include the
+        prime (a run may start there)."""
+        if self.repeat_damping >= 1.0 or i < FREE_REPEAT_RUN:
+            return None
+        pitch = self.cur.pitch
+        last = pitch[i - 1]
+        run = 1
+        while run < i and pitch[i - 1 - run] == last:
+            run += 1
+        if run < FREE_REPEAT_RUN:
+            return None
+        pos = last - int(alphabet[0])
+        if not 0 <= pos < len(alphabet):
+            return None
+        return pos, self.repeat_damping ** (run - FREE_REPEAT_RUN + 1)
 
     def _choose_duration(self, onset: int, remaining: int, count_ok) -> tuple[int, tuple]:
         i = len(self.cur.pitch)
