@@ -290,11 +290,13 @@ class Sampler:
             self.memo[key] = ve
         return ve
 
-    def _credit(self, recipe, x: int, scale: float, extra_piece: float) -> tuple[float, float, list | None]:
+    def _credit(self, recipe, x: int, scale: float, extra_piece: float, size: int) -> tuple[float, float, list | None]:
         """(uniform, piece, long-term queries) of alphabet position x, parts of the mixture scaled by `scale`
         (plus `extra_piece` kept from the user's own note). A query (viewpoint, node, code, weight) stands for
         weight * (that context's per-work counts of the code): they are resolved for a whole suggestion at
         once (`resolve_queries`), one look-up in the attribution index per viewpoint instead of per note."""
+        if not recipe:  # no viewpoint defined here (intervals at a piece's first note): a uniform draw
+            return scale / size, extra_piece, None
         uniform = piece = 0.0
         queries: list[tuple[str, int, int, float]] | None = None
         for kind, name, ve, weight in recipe:
@@ -395,7 +397,7 @@ class Sampler:
         if fixed is not None:  # the user's own note: no model credit for its pitch
             pitch_group: tuple = (0.0, 1.0, None)
         else:
-            pitch_group = self._credit(recipe, x, scale, keep)
+            pitch_group = self._credit(recipe, x, scale, keep, len(alphabet))
             self.logp += float(np.log2(max(p[x], 1e-300)))
         # a note's credit is the mean of its rhythm and pitch decompositions, each normalised on its own
         self.pending.append([pitch_group] if dur_part is None else [dur_part, pitch_group])
@@ -436,7 +438,7 @@ class Sampler:
             self.cur.dur.pop()
             self.cur.onset.pop()
         self.logp += float(np.log2(max(p[x], 1e-300)))
-        u, piece, queries = self._credit(recipe, x, 1.0, 0.0)
+        u, piece, queries = self._credit(recipe, x, 1.0, 0.0, len(durs))
         return int(durs[x]), (u, piece, queries)
 
     def _free(self, slot: Slot, gen_start: int, bar_count) -> None:
