@@ -14,6 +14,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 from app.core.errors import ProvenanceError
 from app.core.fsutil import not_a_regular_file
@@ -138,6 +139,12 @@ class _FileBytes:
 
     def __len__(self) -> int:
         return self._size
+
+    @overload
+    def __getitem__(self, key: int) -> int: ...
+
+    @overload
+    def __getitem__(self, key: slice) -> bytes: ...
 
     def __getitem__(self, key: int | slice) -> int | bytes:
         if isinstance(key, int):

@@ -21,6 +21,10 @@ def _objs(value: Any) -> list[Mapping[str, Any]]:
     return [_obj(v) for v in value] if isinstance(value, list) else []
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _key(value: Any) -> Any:
     return value if isinstance(value, int | str) else repr(value)
 
@@ -37,7 +41,7 @@ def describe_record(record: Mapping[str, Any]) -> list[str]:
     if works:
         lines.append(f"trained on {len(works)} consented work(s):")
         for w in works[:20]:
-            consent = w.get("consent") if isinstance(w.get("consent"), list) else []
+            consent = _list(w.get("consent"))
             lines.append(f"  #{w.get('id')} {w.get('title')} (sha256 {str(w.get('sha256'))[:12]}…, "
                          f"{len(consent)} consent entr{'y' if len(consent) == 1 else 'ies'})")
         if len(works) > 20:
@@ -47,7 +51,7 @@ def describe_record(record: Mapping[str, Any]) -> list[str]:
     for c in _objs(record.get("credit")):
         lines.append(f"credit: {_pct(c.get('bp'))} to work #{c.get('workId')} {titles.get(_key(c.get('workId')), '')}")
     for s in _objs(record.get("contributorShares")):
-        roles = s.get("roles") if isinstance(s.get("roles"), list) else []
+        roles = _list(s.get("roles"))
         lines.append(f"share: {s.get('name')} {_pct(s.get('bp'))} ({', '.join(str(r) for r in roles)})")
     for s in _objs(record.get("stems")):
         lines.append(f"stem: {s.get('name')} ({'AI' if s.get('aiContent') else 'human'}, "
