@@ -130,7 +130,7 @@ def not_a_regular_file(path: str | Path) -> str | None:
 
 def clean_stale_temps(folder: str | Path, *, older_than_seconds: float = 60.0) -> list[Path]:
     """Remove Accord temp files left by a crash (older than a minute, so live writers are safe)."""
-    removed = []
+    removed: list[Path] = []
     folder = Path(folder)
     if not folder.is_dir():
         return removed
