@@ -46,7 +46,8 @@ def corpus_results(tmp_path_factory, figures):
     files = work / "files"
     files.mkdir()
     cases = corpus.all_cases(work, valid_model=trained_model_bytes(work))
-    results = harness.run_jobs(jobs_for(cases, files), workers=2)
+    slow = bool(os.environ.get("ACCORD_SLOW_RENDER"))  # the heavy renders take 10-20 s each on 2 cores
+    results = harness.run_jobs(jobs_for(cases, files), workers=2, case_timeout=120 if slow else 20)
     for r in results:
         figures.record_case(r["entry"], r["outcome"], r["name"], r["changed"])
     peak = max((r["max_rss_kb"] for r in results), default=0)
