@@ -54,11 +54,20 @@ class ViewpointEstimate:
     selected: int = -1
     _target_p: np.ndarray | None = None
     _rel_entropy: float | None = None
+    _credit_chain: tuple[list[int], list[float]] | None = None
 
     def target_p(self) -> np.ndarray:
         if self._target_p is None:  # memoised estimates are read many times
             self._target_p = (self.est.q / self.est.z)[self.inverse] * self.share
         return self._target_p
+
+    def credit_chain(self) -> tuple[list[int], list[float]]:
+        """(nodes, coefficients) of the orders that contributed counts (first trie), for credit."""
+        if self._credit_chain is None:
+            walk = self.chain_nodes[0] if self.chain_nodes else []
+            pairs = [(walk[n], a) for n, a in enumerate(self.est.coefs) if a != 0.0 and n < len(walk)]
+            self._credit_chain = ([n for n, _ in pairs], [a for _, a in pairs])
+        return self._credit_chain
 
     def relative_entropy(self) -> float:
         if self._rel_entropy is None:

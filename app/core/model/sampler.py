@@ -292,13 +292,13 @@ class Sampler:
 
     def _credit(self, recipe, x: int, scale: float, extra_piece: float, size: int) -> tuple[float, float, list | None]:
         """(uniform, piece, long-term queries) of alphabet position x, parts of the mixture scaled by `scale`
-        (plus `extra_piece` kept from the user's own note). A query (viewpoint, node, code, weight) stands for
-        weight * (that context's per-work counts of the code): they are resolved for a whole suggestion at
-        once (`resolve_queries`), one look-up in the attribution index per viewpoint instead of per note."""
+        (plus `extra_piece` kept from the user's own note). A query (viewpoint, estimate, code, weight)
+        stands for weight * sum_n a_n * (per-work counts of the code in the estimate's order-n context):
+        they are resolved for all suggestions of a request at once (`resolve_queries`)."""
         if not recipe:  # no viewpoint defined here (intervals at a piece's first note): a uniform draw
             return scale / size, extra_piece, None
         uniform = piece = 0.0
-        queries: list[tuple[str, int, int, float]] | None = None
+        queries: list[tuple[str, ViewpointEstimate, int, float]] | None = None
         for kind, name, ve, weight in recipe:
             j = int(ve.inverse[x])
             code = int(ve.values[j])
@@ -309,8 +309,7 @@ class Sampler:
             if kind == "ltm":
                 if queries is None:
                     queries = []
-                queries.extend((name, walk[n], code, f * a) for n, a in enumerate(est.coefs)
-                               if a != 0.0 and n < len(walk))
+                queries.append((name, ve, code, f))
             else:
                 counts = self.stm[name].counts
                 for n, a in enumerate(est.coefs):
@@ -506,22 +505,30 @@ class Sampler:
                     self._truncate(*snapshot)
 
 
-def resolve_queries(model: TrainedModel, wids: np.ndarray, queries: list[list[tuple[str, int, int, float]] | None]
-                    ) -> np.ndarray:
-    """(groups x works) matrix: row g = sum of weight * per-work counts over the queries of group g."""
+def resolve_queries(model: TrainedModel, wids: np.ndarray,
+                    queries: list[list[tuple[str, ViewpointEstimate, int, float]] | None]) -> np.ndarray:
+    """(groups x works) matrix: row g = sum over the queries of group g of weight * sum_n a_n * (per-work
+    counts of the code in the estimate's order-n context) — one batched look-up in the attribution index
+    per viewpoint for a whole request."""
     width = len(wids)
+    per_name: dict[str, tuple[list[int], list[int], list[float], list[int]]] = {}
+    for g, qs in enumerate(queries):
+        if not qs:
+            continue
+        for name, ve, code, f in qs:
+            lists = per_name.get(name)
+            if lists is None:
+                lists = per_name[name] = ([], [], [], [])
+            chain = ve.credit_chain()
+            m = len(chain[0])
+            lists[0].extend(chain[0])
+            lists[1].extend([code] * m)
+            lists[2].extend([f * a for a in chain[1]])
+            lists[3].extend([g] * m)
     out = np.zeros(len(queries) * width)
-    flat = [(g, *q) for g, qs in enumerate(queries) if qs for q in qs]
-    if not flat:
-        return out.reshape(len(queries), width)
-    rows, names, nodes, codes, weights = zip(*flat, strict=True)
-    row_a, weight_a = np.array(rows), np.array(weights)
-    name_a = np.array(names)
-    for name in set(names):
-        sel = np.flatnonzero(name_a == name)
-        qidx, works, counts = model.stores[name].work_counts_flat([nodes[k] for k in sel], [codes[k] for k in sel])
+    for name, (nodes, codes, weights, rows) in per_name.items():
+        qidx, works, counts = model.stores[name].work_counts_flat(nodes, codes)
         if len(qidx):
-            at = sel[qidx]
-            out += np.bincount(row_a[at] * width + np.searchsorted(wids, works), weight_a[at] * counts,
-                               minlength=len(out))
+            out += np.bincount(np.asarray(rows)[qidx] * width + np.searchsorted(wids, works),
+                               np.asarray(weights)[qidx] * counts, minlength=len(out))
     return out.reshape(len(queries), width)
