@@ -141,6 +141,8 @@ class Sampler:
         self.context = context
         self.reasons: Counter[str] = Counter()
         self._chord_masks: dict[frozenset[int], np.ndarray] = {}
+        self._any_in_key = bool(rules.in_key.any())
+        self._allowed_memo: dict[tuple, np.ndarray] = {}
         self._dur_list = [int(d) for d in durations]
         self._snapshot: tuple | None = None
         self._reset()
@@ -347,28 +349,33 @@ class Sampler:
     # -- steps ------------------------------------------------------------------------------------------
     def _pitch_mask(self, onset: int, gen_start: int) -> np.ndarray:
         r = self.rules
-        mask = r.in_key.copy()
-        if not mask.any():
+        if not self._any_in_key:
             raise DeadEnd("key")
         pcs = r.chord_pcs.get(onset)
         if pcs:
-            chord_mask = self._chord_masks.get(pcs)
-            if chord_mask is None:
-                chord_mask = self._chord_masks[pcs] = np.isin(r.alphabet % 12, list(pcs))
-            mask &= chord_mask
+            mask = self._chord_masks.get(pcs)
+            if mask is None:  # in key and a chord tone, per chord (and whether any pitch is left)
+                mask = r.in_key & np.isin(r.alphabet % 12, list(pcs))
+                self._chord_masks[pcs] = mask
             if not mask.any():
                 raise DeadEnd("chords")
+        else:
+            mask = r.in_key
         k = self.copy.k
-        gen = self.cur.pitch[gen_start:-1]  # the last entry is the note being chosen (a placeholder)
-        if k > 0 and len(gen) >= k:
-            last = gen[len(gen) - k:]
-            prefix = [last[j + 1] - last[j] for j in range(k - 1)]
+        pitch = self.cur.pitch
+        top = len(pitch) - 1  # the last entry is the note being chosen (a placeholder)
+        if k > 0 and top - gen_start >= k:
+            prefix = [pitch[j + 1] - pitch[j] for j in range(top - k, top - 1)]
             bad = self.copy.forbidden_next(prefix)
             if bad:
-                mask &= ~np.isin(r.alphabet - gen[-1], list(bad))
-                if not mask.any():
-                    raise DeadEnd("max-copy")
-        return mask
+                base = pitch[top - 1] - int(r.alphabet[0])
+                hit = [base + iv for iv in bad if 0 <= base + iv < len(mask)]
+                if hit:
+                    mask = mask.copy()
+                    mask[hit] = False
+                    if not mask.any():
+                        raise DeadEnd("max-copy")
+        return mask  # shared: callers only read it
 
     def _note(self, onset: int, dur: int, gen_start: int, fixed: int | None, prefer: int | None,
               dur_part: tuple | None) -> None:
@@ -420,16 +427,13 @@ class Sampler:
             return None
         return pos, self.repeat_damping ** (run - FREE_REPEAT_RUN + 1)
 
-    def _choose_duration(self, onset: int, remaining: int, count_ok) -> tuple[int, tuple]:
+    def _choose_duration(self, onset: int, allowed: np.ndarray) -> tuple[int, tuple]:
         i = len(self.cur.pitch)
         durs = self.durations
         self.cur.pitch.append(self.cur.pitch[-1] if self.cur.pitch else 60)
         self.cur.dur.append(int(durs[0]))
         self.cur.onset.append(onset)
         try:
-            allowed = np.array([d <= remaining and count_ok(d) for d in self._dur_list])
-            if not allowed.any():
-                raise DeadEnd("density")
             p, recipe = self._distribution("dur", i, durs)
             x, _, _ = self._sample(p, allowed, None)
         finally:
@@ -440,23 +444,34 @@ class Sampler:
         u, piece, queries = self._credit(recipe, x, 1.0, 0.0, len(durs))
         return int(durs[x]), (u, piece, queries)
 
+    def _allowed_durations(self, remaining: int, used: int, lo: float, hi: float, given: int | None) -> np.ndarray:
+        """Durations that fit `remaining` ticks and leave a way to fill the rest within the density bounds
+        (or with exactly the `given` number of notes left); memoised on the arguments."""
+        key = (remaining, used, lo, hi, given)
+        allowed = self._allowed_memo.get(key)
+        if allowed is None:
+            reach = self.reach
+            ok = []
+            for d in self._dur_list:
+                bits = reach[remaining - d] if 0 <= remaining - d < len(reach) else 0
+                if d > remaining:
+                    ok.append(False)
+                elif given is not None:
+                    ok.append(bool(bits >> (given - 1) & 1))
+                else:
+                    ok.append(any(bits >> m & 1 and lo <= used + 1 + m <= hi for m in range(bits.bit_length())))
+            allowed = self._allowed_memo[key] = np.array(ok)
+        if not allowed.any():
+            raise DeadEnd("density")
+        return allowed
+
     def _free(self, slot: Slot, gen_start: int, bar_count) -> None:
         t = slot.start
         given = list(slot.pitches) if slot.pitches is not None else None
         while t < slot.end:
-            remaining = slot.end - t
             used, lo, hi = bar_count(t)
-
-            def count_ok(d: int, remaining=remaining, used=used, lo=lo, hi=hi) -> bool:
-                bits = self.reach[remaining - d] if remaining - d < len(self.reach) else 0
-                if given is not None:
-                    return bool(bits >> (len(given) - 1) & 1)
-                for m in range(bits.bit_length()):
-                    if bits >> m & 1 and lo <= used + 1 + m <= hi:
-                        return True
-                return False
-
-            dur, dur_part = self._choose_duration(t, remaining, count_ok)
+            allowed = self._allowed_durations(slot.end - t, used, lo, hi, len(given) if given is not None else None)
+            dur, dur_part = self._choose_duration(t, allowed)
             fixed = given.pop(0) if given is not None else None
             self._note(t, dur, gen_start, fixed, None, dur_part)
             t += dur
@@ -490,7 +505,12 @@ class Sampler:
                             self._note(s.start, s.end - s.start, gen_start, s.pitch, s.prefer, None)
                         else:
                             def bar_count(t: int, b=b) -> tuple[int, float, float]:
-                                used = sum(1 for o in self.cur.onset[gen_start:] if o // bar == b)
+                                used = 0  # onsets grow: count back from the end while in bar b
+                                onsets = self.cur.onset
+                                for k in range(len(onsets) - 1, gen_start - 1, -1):
+                                    if onsets[k] // bar != b:
+                                        break
+                                    used += 1
                                 fixed_later = sum(1 for x in by_bar[b] if x.kind == "note" and x.start > t)
                                 return used + fixed_later, lo, hi
                             self._free(s, gen_start, bar_count)
@@ -526,9 +546,15 @@ def resolve_queries(model: TrainedModel, wids: np.ndarray,
             lists[2].extend([f * a for a in chain[1]])
             lists[3].extend([g] * m)
     out = np.zeros(len(queries) * width)
+    if width and int(wids[-1]) < 1 << 24:  # work id -> column by a table (catalogue ids are small)
+        column = np.zeros(int(wids[-1]) + 1, dtype=np.int64)
+        column[wids] = np.arange(width)
+    else:
+        column = None
     for name, (nodes, codes, weights, rows) in per_name.items():
         qidx, works, counts = model.stores[name].work_counts_flat(nodes, codes)
         if len(qidx):
-            out += np.bincount(np.asarray(rows)[qidx] * width + np.searchsorted(wids, works),
+            cols = column[works] if column is not None else np.searchsorted(wids, works)
+            out += np.bincount(np.asarray(rows)[qidx] * width + cols,
                                np.asarray(weights)[qidx] * counts, minlength=len(out))
     return out.reshape(len(queries), width)
