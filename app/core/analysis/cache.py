@@ -41,21 +41,23 @@ class AnalysisCache:
     def get(self, kind: str, key: str) -> dict | None:
         path = self._path(kind, key)
         try:
-            text = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
         except FileNotFoundError:
             return None
         except OSError as exc:
             log.warning("analysis cache entry %s unreadable (%s): recomputing", path.name, exc)
             return None
         try:
-            data = json.loads(text)
+            # Decoding belongs here: bytes that are not UTF-8 or JSON nested too deeply (a damaged entry) are
+            # discarded like any other damage, not raised into the analysis (found by tests/reliability).
+            data = json.loads(raw.decode("utf-8"))
             if not isinstance(data, dict) or data.get("cache_version") != CACHE_VERSION or "value" not in data:
                 raise ValueError("not a current cache entry")
             value = data["value"]
             if not isinstance(value, dict):
                 raise ValueError("entry value is not an object")
             return value
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, RecursionError) as exc:
             log.warning("analysis cache entry %s is damaged (%s): ignoring it", path.name, exc)
             self.discard(kind, key)
             return None
