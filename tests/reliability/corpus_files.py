@@ -104,6 +104,8 @@ def model_cases(valid_model: bytes | None = None) -> list[Case]:
         m = dict(manifest, events_sha256=hashlib.sha256(events).hexdigest(), **over)
         return _model_zip(json.dumps(m).encode(), events)
 
+    deep = b"[" * 50_000 + b"]" * 50_000  # JSON nested past Python's recursion limit (RecursionError)
+    add("manifest_deeply_nested.accordmodel", _model_zip(deep, b""))
     add("empty.accordmodel", b"")
     add("garbage.accordmodel", _garbage(4000, 17))
     add("zip_empty.accordmodel", _model_zip(None, None))
@@ -140,6 +142,10 @@ def key_cases() -> list[Case]:
     c = []
     def add(name: str, data: bytes) -> None:
         c.append(Case(name, data, "key"))
+    deep = b"[" * 30_000 + b"]" * 30_000  # under the 64 KB key-file limit, past the recursion limit
+    add("identity_deeply_nested.json", deep)
+    add("trust_list_deeply_nested.json", deep)
+    add("public_deeply_nested.json", deep)
     add("identity_empty.json", b"")
     add("identity_garbage.json", _garbage(500, 19))
     add("identity_list.json", b"[]")

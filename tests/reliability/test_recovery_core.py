@@ -72,3 +72,12 @@ def test_damaged_sidecars_are_skipped_not_raised(tmp_path):
         if name != "f":
             (folder / f"{name}.accord").write_text("{}")
     assert find_recoverable(folder) == []
+
+
+def test_a_sidecar_nested_past_the_recursion_limit_is_skipped(tmp_path):
+    """A damaged sidecar must never stop the studio from starting (RecursionError escaped before)."""
+    folder = tmp_path / "recovery"
+    folder.mkdir()
+    (folder / "deep.json").write_bytes(b"[" * 30_000 + b"]" * 30_000)
+    (folder / "deep.accord").write_text("{}")
+    assert find_recoverable(folder) == []

@@ -76,8 +76,8 @@ def _item(meta: Path) -> tuple[RecoveryItem, int] | None:
         original = data.get("original_path")
         return RecoveryItem(file=meta.with_suffix(".accord"), meta=meta, name=str(data.get("name") or "Untitled"),
                             original_path=Path(original) if original else None, saved_at=saved_at), pid
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None  # RecursionError: a sidecar nested past the recursion limit must not stop the studio
 
 
 def find_recoverable(folder: Path) -> list[RecoveryItem]:
