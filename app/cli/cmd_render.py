@@ -79,7 +79,7 @@ def _fx_spec(text: str):
             return json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
             raise AccordError("effects chain file not found", path=path) from exc
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             raise AccordError(f"is not a readable JSON effects chain: {exc}", path=path) from exc
     return text  # an unknown preset name: fx.preset() explains the choices
 

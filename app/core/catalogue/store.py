@@ -210,7 +210,7 @@ class Catalogue:
                 continue
             try:
                 melody = Melody.from_json(json.loads(melody_json))
-            except (ValueError, KeyError, TypeError) as exc:
+            except (ValueError, KeyError, TypeError, RecursionError) as exc:
                 raise CatalogueError(f"work {work_id}: its stored melody is damaged ({exc})", path=self.path) from exc
             shares = tuple(contributors[work_id])
             names = list(dict.fromkeys(c.name for c in shares))

@@ -99,7 +99,7 @@ def _open(path: Path) -> tuple[dict, bytes]:
         raise _fail(path, "is too large to load in the memory available") from exc
     try:
         manifest = json.loads(manifest_bytes.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # Recursion: deeply nested JSON
         raise _fail(path, f"has a damaged manifest: {exc}") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != "accord-model":
         raise _fail(path, "is not an Accord model (no accord-model manifest)")

@@ -168,7 +168,7 @@ def _intact(folder: Path) -> bool:
             if _sha256(folder / name) != digest:
                 return False
         project = load_project(folder / PROJECT_FILE)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, ProjectError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError, ProjectError):
         return False
     return bool(project.stems) and not project.missing_stems
 

@@ -127,7 +127,7 @@ def _read_json(path: Path, what: str) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ProvenanceError(f"{what} not found", path=path) from exc
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:  # Recursion: nested JSON (fuzz)
         raise ProvenanceError(f"{what} cannot be read: {exc}", path=path) from exc
 
 
@@ -238,7 +238,7 @@ def import_public_key(path: str | Path, *, name: str | None = None) -> PublicKey
         info = PublicKeyInfo(name or str(data["name"]), public_raw, data.get("contact"))
         if data.get("keyId") not in (None, info.key_id):
             raise ValueError("its keyId does not match the key (edited?)")
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise ProvenanceError(f"is not an Accord public key: {exc}", path=path,
                               hint="expected a .pem or the JSON written by `accord identity export-public`") from exc
     return info

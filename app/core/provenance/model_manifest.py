@@ -19,7 +19,7 @@ MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 def _from_json_bytes(data: bytes, path: Path) -> dict[str, Any]:
     try:
         value = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ProvenanceError(f"the model manifest is not valid JSON: {exc}", path=path) from exc
     if not isinstance(value, dict):
         raise ProvenanceError("the model manifest is not a JSON object", path=path)
