@@ -431,7 +431,7 @@ def _restricted(tables: tuple[dict[int, int], ...], index: Mapping[int, int]) ->
     return items
 
 
-@dataclass
+@dataclass(slots=True)
 class Estimate:
     """An estimate over an alphabet: p = q / z with q[j] = sum_n coefs[n] * c_n(alphabet[j]) + uniform."""
 
@@ -496,7 +496,9 @@ def estimate_tables(tables: Sequence[dict[int, int]], index: Mapping[int, int], 
     coefs = [0.0] * (top + 1)
     root_types = 0
     n_index = len(index)
-    excluded: set[int] | None = None
+    # exclusion: an order leaves out the symbols seen at the order above; the chain's contexts are suffixes
+    # of one another, so those are every symbol marked so far (a longer context's symbols are a subset)
+    seen = bytearray(size)
     for n in range(top, -1, -1):
         d = tables[n]
         if len(d) <= n_index:
@@ -508,9 +510,9 @@ def estimate_tables(tables: Sequence[dict[int, int]], index: Mapping[int, int], 
         if n == 0:
             root_types = ntypes
         state = 0
-        if exclusion and excluded is not None:
-            for _, s, c in items:
-                if s not in excluded:
+        if exclusion and n < top:
+            for j, _, c in items:
+                if not seen[j]:
                     state += c
         else:
             for _, _, c in items:
@@ -523,8 +525,9 @@ def estimate_tables(tables: Sequence[dict[int, int]], index: Mapping[int, int], 
             for j, _, c in items:
                 q[j] += a * c
         esc *= 1.0 - weight
-        if n:
-            excluded = {s for _, s, _ in items}
+        if n and exclusion:
+            for j, _, _ in items:
+                seen[j] = 1
     rest = size + 1 - (root_types if exclusion else 1)
     uniform = esc / rest if rest > 0 else 0.0
     qa = np.array(q) + uniform

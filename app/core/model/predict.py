@@ -42,7 +42,7 @@ class PredictionSettings:
         return cls(**known)
 
 
-@dataclass
+@dataclass(slots=True)
 class ViewpointEstimate:
     """One viewpoint's estimate for one event, kept for exact credit."""
 
