@@ -77,3 +77,16 @@ def test_a_project_with_an_odd_stem_name_saves_autosaves_and_reopens(special, tm
     assert recovered_project(find_recoverable(folder)[0]).stems[0].path == stem
     plain = save_project(Project(name="Café"), tmp_path / "plain.accord")
     assert "Café" in plain.read_text(encoding="utf-8")  # only files that need escapes get them
+
+
+def test_verify_with_a_damaged_c2pa_root_certificate_is_one_line(tmp_path, capsys):
+    from app.cli.main import main as cli
+
+    home = tmp_path / "home"
+    (home / "keys" / "c2pa").mkdir(parents=True)
+    (home / "keys" / "c2pa" / "root.pem").write_bytes(bytes(range(128, 256)))
+    target = tmp_path / "mix.wav"
+    target.write_bytes(corpus.wav_bytes())
+    assert cli(["--home", str(home), "verify", "--c2pa", str(target)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "root.pem" in err[0]
