@@ -41,7 +41,11 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     home = ctx.home()
     trust = TrustList.load(home.keys_dir)
     root_path = home.keys_dir / "c2pa" / "root.pem"
-    root_pem = root_path.read_text("ascii") if args.c2pa and root_path.exists() else None
+    try:
+        root_pem = root_path.read_text("ascii") if args.c2pa and root_path.exists() else None
+    except (OSError, UnicodeDecodeError) as exc:  # a damaged certificate: one line, not a traceback
+        raise AccordError(f"the C2PA root certificate cannot be read ({exc})", path=root_path,
+                          hint="recreate it by exporting with --c2pa") from exc
     results: list[dict[str, Any]] = []
     worst = 0
     for name in args.files:
