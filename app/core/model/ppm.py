@@ -143,13 +143,23 @@ class ContextTrie:
         return local
 
     def _lazy_entries(self, seq: Sequence[int], seq_id: int) -> dict[int, int]:
+        return Counter(self.add_sequence_keys(seq, seq_id))
+
+    def add_sequence_keys(self, seq: Sequence[int], seq_id: int = 0) -> list[int]:
+        """Learn a sequence (lazy trie); the entry key of every (context, symbol) occurrence, one per
+        occurrence (the caller counts them: at C speed, and sorted in the same pass)."""
+        if not self.lazy:
+            return [k for k, c in self.sequence_entries(seq, seq_id).items() for _ in range(c)]
         ids = [self.symbol_id(c) for c in seq]
         self.seqs[seq_id] = seq
-        keys: list[int] = []  # one key per (context, symbol) occurrence, counted at C speed below
+        keys: list[int] = []
         push = keys.append
-        cget = self.child.get
+        child = self.child
+        cget = child.get
         tail, seqs, sid, counts, extras = self.tail, self.seqs, self.sid, self.counts, self.extras
-        new_node = self._new_node
+        parent, label, free = self.parent, self.label, self.free
+        tpop = tail.pop
+        shift = _SHIFT
         cap = self.cap
         root = counts[0]
         for i, x in enumerate(ids):
@@ -157,30 +167,49 @@ class ContextTrie:
             push(x)
             root[s] = root.get(s, 0) + 1
             node = 0
-            for n in range(1, min(i, cap) + 1):
-                ck = (node << _SHIFT) | ids[i - n]
+            for n in range(1, (i if i < cap else cap) + 1):
+                ck = (node << shift) | ids[i - n]
                 nxt = cget(ck)
                 if nxt is None:  # a context nobody has seen: this occurrence's lazy tail starts here
-                    nxt = new_node(node, seq[i - n], ck)
+                    # (a new node, _new_node inlined: this loop is training's hot path)
+                    if free:
+                        nxt = free.pop()
+                        parent[nxt] = node
+                        label[nxt] = seq[i - n]
+                        counts[nxt][s] = 1
+                    else:
+                        nxt = len(counts)
+                        counts.append({s: 1})
+                        parent.append(node)
+                        label.append(seq[i - n])
+                    child[ck] = nxt
                     tail[nxt] = (seq_id, i)
-                    push((nxt << _SHIFT) | x)
-                    counts[nxt][s] = 1
+                    push((nxt << shift) | x)
                     break
-                t = tail.pop(nxt, None)
+                t = tpop(nxt, None)
                 if t is not None:  # another occurrence's lazy node: push it one level down (_split, inlined)
                     other, pos = t
-                    old = seqs[other]
-                    if n + 1 <= cap and pos - n - 1 >= 0:
+                    if n < cap and pos > n:
+                        old = seqs[other]
                         past = old[pos - n - 1]
-                        c = new_node(nxt, past, (nxt << _SHIFT) | sid[past])
+                        if free:
+                            c = free.pop()
+                            parent[c] = nxt
+                            label[c] = past
+                            counts[c][old[pos]] = 1
+                        else:
+                            c = len(counts)
+                            counts.append({old[pos]: 1})
+                            parent.append(nxt)
+                            label.append(past)
+                        child[(nxt << shift) | sid[past]] = c
                         tail[c] = t
-                        counts[c][old[pos]] = 1
-                        extras.setdefault(other, []).append((c << _SHIFT) | sid[old[pos]])
+                        extras.setdefault(other, []).append((c << shift) | sid[old[pos]])
                 node = nxt
-                push((node << _SHIFT) | x)
+                push((node << shift) | x)
                 d = counts[node]
                 d[s] = d.get(s, 0) + 1
-        return Counter(keys)
+        return keys
 
     def virtual_tail(self, nodes: Sequence[int], hist: Sequence[int]) -> list[dict[int, int]]:
         """Count tables of the unbuilt contexts below a lazy node that match `hist` (one per order)."""

@@ -30,12 +30,10 @@ class ViewpointStore:
     def add_work(self, work_id: int, codes: Sequence[int]) -> None:
         if work_id in self.work_keys:
             raise ValueError(f"work {work_id} is already in the model")
-        entries = self.trie.add_sequence(codes, work_id)
-        keys = np.fromiter(entries.keys(), dtype=np.int64, count=len(entries))
-        counts = np.fromiter(entries.values(), dtype=np.int32, count=len(entries))
-        order = np.argsort(keys)
-        self.work_keys[work_id] = keys[order]
-        self.work_counts[work_id] = counts[order]
+        occurrences = np.array(self.trie.add_sequence_keys(codes, work_id), dtype=np.int64)
+        keys, counts = np.unique(occurrences, return_counts=True)  # sorted, as the index needs them
+        self.work_keys[work_id] = keys
+        self.work_counts[work_id] = counts.astype(np.int32)
         extras = self.trie.extras
         for wid, added in extras.items():  # contexts materialised for earlier occurrences (lazy tails)
             self._pending.setdefault(wid, []).extend(added)
