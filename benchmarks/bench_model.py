@@ -27,6 +27,7 @@ from app.core.model import (  # noqa: E402
     train,
 )
 from app.core.model.evaluate import bits_per_event, cross_validate  # noqa: E402
+from app.core.model.generate import DEFAULT_REPEAT_DAMPING, DEFAULT_TEMPERATURE  # noqa: E402
 from app.core.model.predict import PredictionSettings  # noqa: E402
 from app.core.model.settings import DEFAULT_DUR_VIEWPOINTS, SELECTED_PITCH_VIEWPOINTS  # noqa: E402
 from app.core.model.training import TrainingWork  # noqa: E402
@@ -183,10 +184,60 @@ def generation(model, works, quick: bool) -> list[dict]:
                  good == total and total >= (96 if quick else 500), f"{good} of {total}, independent checker")]
 
 
+def _repeat_stats(seqs: list[tuple[int, ...]]) -> tuple[float, int, float]:
+    """(share of consecutive note pairs on the same pitch, longest same-pitch run, mean per-melody longest)."""
+    pairs = sum(len(s) - 1 for s in seqs)
+    same = sum(1 for s in seqs for a, b in zip(s, s[1:], strict=False) if a == b)
+    longest = []
+    for s in seqs:
+        run = best = 1
+        for a, b in zip(s, s[1:], strict=False):
+            run = run + 1 if a == b else 1
+            best = max(best, run)
+        longest.append(best)
+    return same / max(1, pairs), max(longest, default=0), float(np.mean(longest)) if longest else 0.0
+
+
+def repeats(works, quick: bool) -> list[dict]:
+    """Repeated pitches in suggestions of a small model (the studio's demo: 30 chorales), with and without
+    the repeat damping, against the training melodies' own rate."""
+    demo = works[:30]
+    model = train(demo)
+    requests = 8 if quick else 16
+    seqs: dict[float, list[tuple[int, ...]]] = {1.0: [], DEFAULT_REPEAT_DAMPING: []}
+    for r in range(requests):
+        src = next(w.melody for w in works[r * 11:] + works if w.melody.time_signature.numerator == 4)
+        key = src.key or Key(0)
+        lo, hi = min(src.pitches) - 3, max(src.pitches) + 3
+        for chords in (True, False):
+            c = Constraints(key=key, chords=_chords(key, 8, 8.0) if chords else None, bars=8, start=8.0,
+                            pitch_range=(lo, hi), density=(2, 8), max_copy=8)
+            for damping, out in seqs.items():
+                out += [s.notes.pitches for s in continue_phrase(model, src.between(0, 8), c, n=4, seed=r,
+                                                                 repeat_damping=damping)]
+    data_rate, data_run, data_mean = _repeat_stats([w.melody.pitches for w in demo])
+    all_rate, all_run, _ = _repeat_stats([w.melody.pitches for w in works])
+    (b_rate, b_run, b_mean), (a_rate, a_run, a_mean) = (_repeat_stats(seqs[1.0]),
+                                                        _repeat_stats(seqs[DEFAULT_REPEAT_DAMPING]))
+    n = len(seqs[1.0])
+    return [_row("repeated pitches, training melodies", 100 * data_rate, "%", "", None,
+                 f"30 demo chorales; all {len(works)}: {100 * all_rate:.1f} %, longest run {all_run}"),
+            _row("repeated pitches, suggestions, no damping (before)", 100 * b_rate, "%", "", None,
+                 f"{n} suggestions x 8 bars from the 30-chorale model, T={DEFAULT_TEMPERATURE}"),
+            _row(f"repeated pitches, suggestions, damping {DEFAULT_REPEAT_DAMPING:g} (default)", 100 * a_rate, "%",
+                 "near the data", a_rate <= data_rate + 0.05, f"{n} suggestions"),
+            _row("longest same-pitch run, training melodies", data_run, "notes", "", None,
+                 f"mean per melody {data_mean:.2f}"),
+            _row("longest same-pitch run, suggestions, no damping (before)", b_run, "notes", "", None,
+                 f"mean per suggestion {b_mean:.2f}"),
+            _row("longest same-pitch run, suggestions, default damping", a_run, "notes", "", a_run <= data_run + 1,
+                 f"mean per suggestion {a_mean:.2f}")]
+
+
 def run(quick: bool) -> list[dict]:
     rows = parity([0] if quick else [0, 1, 2])
     speed_rows, model, works = speed(quick)
-    return rows + speed_rows + generation(model, works, quick)
+    return rows + speed_rows + generation(model, works, quick) + repeats(works, quick)
 
 
 if __name__ == "__main__":

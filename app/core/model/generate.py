@@ -133,7 +133,7 @@ class _Job:
     def _run(self, slots: list[Slot], n: int, seed: int | None, mode: str, settings: dict,
              rescore=None) -> list[Suggestion]:
         seed = secrets.randbits(31) if seed is None else int(seed)
-        made: list[tuple[float, Suggestion]] = []
+        made: list[tuple[float, int, list[tuple[int, int, int]], list, float]] = []
         seen: set[tuple] = set()
         want = n * 2 if rescore is not None else n
         failures: dict[str, int] = {}

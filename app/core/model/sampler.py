@@ -23,8 +23,13 @@ import numpy as np
 
 from app.core.model.copyindex import CopyIndex
 from app.core.model.ppm import ContextTrie
-from app.core.model.predict import (MIN_RELATIVE_ENTROPY, ViewpointEstimate, reachable, relative_entropy,
-                                     state_estimate)
+from app.core.model.predict import (
+    MIN_RELATIVE_ENTROPY,
+    ViewpointEstimate,
+    reachable,
+    relative_entropy,
+    state_estimate,
+)
 from app.core.model.training import TrainedModel
 from app.core.model.viewpoints import Events, event_code
 
@@ -272,7 +277,8 @@ class Sampler:
         p = tops[0] * mixes[0]
         for t, m in zip(tops[1:], mixes[1:], strict=True):
             p += t * m
-        scaled, at = [], 0
+        scaled: list[tuple[str, str, ViewpointEstimate, float]] = []
+        at = 0
         for t, count in zip(tops, parts, strict=True):
             scaled.extend((kind, name, ve, t * w) for kind, name, ve, w in recipe[at:at + count])
             at += count
