@@ -13,11 +13,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from app.core.catalogue.store import Catalogue
-from app.core.catalogue.types import MELODY_MODEL_USE
-from app.core.errors import AccordError, ModelFileError
-from app.core.model.modelfile import load_model, save_model
-from app.core.model.training import forget, train, update_model
+from app.core.project.model_training import train_usable
 
 log = logging.getLogger(__name__)
 
@@ -37,31 +33,8 @@ def _progress(fraction: float, text: str = "") -> None:
 def run(args: argparse.Namespace, ctx: Any) -> int:
     home = ctx.home()
     out = Path(args.output) if args.output else home.current_model_path
-    with Catalogue.open(home.catalogue_path) as cat:
-        usable = cat.usable_works(MELODY_MODEL_USE)
-    model = None
-    if out.exists():
-        try:
-            model = load_model(out)
-        except ModelFileError as exc:
-            log.warning("%s; training a new model instead", exc)
-    if model is None and not usable:
-        raise AccordError("no usable works: import works (accord catalogue import) and grant consent for "
-                          f"{MELODY_MODEL_USE}, then run accord train again")
-    if model is not None:
-        model, removed, added = update_model(model, usable, progress=_progress)
-        action = "updated"
-    else:
-        model = train(usable, progress=_progress)
-        removed, added, action = [], sorted(w.id for w in usable), "trained"
-    # A revoke may have committed while we trained on the snapshot: forget what is no longer usable before
-    # saving, so the saved model never holds it (suggest also refuses stale models via load_model(usable_ids)).
-    with Catalogue.open(home.catalogue_path) as cat:
-        late = sorted(set(model.works) - cat.usable_work_ids(MELODY_MODEL_USE))
-    if late:
-        forget(model, late)
-        removed, added = sorted(set(removed) | set(late)), [w for w in added if w not in late]
-    save_model(model, out)
+    outcome = train_usable(home.catalogue_path, out, progress=_progress)
+    model, action, removed, added = outcome.model, outcome.action, outcome.removed, outcome.added
     works = [{"id": w.id, "title": w.title} for w in sorted(model.works.values(), key=lambda w: w.id)]
     result = {"model": str(out), "action": action, "model_id": model.model_id, "version": model.version,
               "fingerprint": model.fingerprint, "works": works, "removed": removed, "added": added}

@@ -49,7 +49,7 @@ def test_revoke_committed_during_training_never_reaches_the_saved_model(tmp_path
         assert cli(["--home", str(home.root), "train"]) == 0
     victim = ids[1]
 
-    import app.cli.cmd_train as cmd_train
+    import app.core.project.model_training as training  # what `accord train` runs
 
     def revoke_meanwhile(fn):
         def wrapped(*args, **kwargs):
@@ -59,8 +59,8 @@ def test_revoke_committed_during_training_never_reaches_the_saved_model(tmp_path
             return result
         return wrapped
 
-    monkeypatch.setattr(cmd_train, "train", revoke_meanwhile(cmd_train.train))
-    monkeypatch.setattr(cmd_train, "update_model", revoke_meanwhile(cmd_train.update_model))
+    monkeypatch.setattr(training, "train", revoke_meanwhile(training.train))
+    monkeypatch.setattr(training, "update_model", revoke_meanwhile(training.update_model))
     assert cli(["--home", str(home.root), "train"]) == 0
     usable, expected = _fingerprint_without(home)
     assert victim not in usable
@@ -129,10 +129,12 @@ def test_revoke_while_a_training_process_runs(tmp_path):
 def test_studio_training_rechecks_consent_before_saving(tmp_path, monkeypatch):
     """The studio trains through app.core.project.demo_catalogue.train_current_model: same race, same rule."""
     demo = pytest.importorskip("app.core.project.demo_catalogue")
+    import app.core.project.model_training as training
+
     home = AccordHome.resolve(tmp_path / "home")
     ids = catalogue_with_works(home.catalogue_path, 4)
     victim = ids[2]
-    real_train = demo.train
+    real_train = training.train
 
     def train_then_revoke(*args, **kwargs):
         model = real_train(*args, **kwargs)
@@ -140,7 +142,7 @@ def test_studio_training_rechecks_consent_before_saving(tmp_path, monkeypatch):
             other.record_consent(victim, "revoke")
         return model
 
-    monkeypatch.setattr(demo, "train", train_then_revoke)
+    monkeypatch.setattr(training, "train", train_then_revoke)
     demo.train_current_model(home)
     usable, expected = _fingerprint_without(home)
     model = load_model(home.current_model_path, usable_ids=usable)

@@ -17,8 +17,9 @@ from app.core.catalogue.store import Catalogue
 from app.core.catalogue.types import MELODY_MODEL_USE, ContributorShare
 from app.core.errors import ModelFileError
 from app.core.model.datasets import IDYOM_BWV_RANGE, load_chorales
-from app.core.model.modelfile import load_model, read_manifest, save_model, stale_work_ids
-from app.core.model.training import TrainedModel, forget, train, update_model
+from app.core.model.modelfile import load_model, read_manifest, stale_work_ids
+from app.core.model.training import TrainedModel
+from app.core.project.model_training import train_usable
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress, scaled
 
 if TYPE_CHECKING:
@@ -100,32 +101,7 @@ def load_current_model(home: AccordHome) -> TrainedModel:
 def train_current_model(home: AccordHome, *, progress: Progress = no_progress,
                         cancel: CancelToken = NEVER_CANCELLED) -> TrainedModel:
     """Train (or update, forgetting works no longer usable) the current model on the usable works."""
-    with Catalogue.open(home.catalogue_path) as cat:
-        usable = cat.usable_works(MELODY_MODEL_USE)
-    if not usable:
-        raise ModelFileError("no usable works to train on", hint="import works and grant consent first")
-    path = home.current_model_path
-    model = None
-    if path.exists():
-        try:
-            model = load_model(path)
-        except ModelFileError as exc:
-            log.warning("%s; training a new model instead", exc)
-    if model is not None:
-        model, _removed, _added = update_model(model, usable, progress=scaled(progress, 0.0, 0.9))
-    else:
-        model = train(usable, progress=scaled(progress, 0.0, 0.9), cancel=cancel)
-    cancel.check()
-    # A revoke may have committed while training ran on the snapshot: forget it before saving (found by
-    # tests/reliability/test_consent_faults.py; the same re-check as accord train).
-    with Catalogue.open(home.catalogue_path) as cat:
-        late = sorted(set(model.works) - cat.usable_work_ids(MELODY_MODEL_USE))
-    if late:
-        forget(model, late)
-    progress(0.95, "saving the model")
-    save_model(model, path)
-    progress(1.0, f"model trained on {len(model.works)} works")
-    return model
+    return train_usable(home.catalogue_path, home.current_model_path, progress=progress, cancel=cancel).model
 
 
 @dataclass(frozen=True)
