@@ -11,7 +11,7 @@ import errno
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -143,3 +143,22 @@ def clean_stale_temps(folder: str | Path, *, older_than_seconds: float = 60.0) -
         except OSError:
             continue
     return removed
+
+
+def files_in_folder(folder: str | Path, accept: Callable[[Path], bool], *, max_depth: int | None = None,
+                    limit: int | None = None) -> list[Path]:
+    """Files below `folder` that `accept` takes, in a stable (sorted) order, hidden files and folders
+    skipped; `max_depth` levels of sub-folders at most, and the walk stops once more than `limit` are found."""
+    out: list[Path] = []
+    base_depth = len(Path(folder).parts)
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        if max_depth is not None and len(Path(root).parts) - base_depth >= max_depth:
+            dirs[:] = []
+        for name in sorted(names):
+            child = Path(root) / name
+            if not name.startswith(".") and accept(child):
+                out.append(child)
+        if limit is not None and len(out) > limit:
+            break
+    return out

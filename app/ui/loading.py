@@ -8,7 +8,6 @@ lane fills in), failures are collected (the rest still loads) and reported once 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from PySide6.QtCore import QObject, Signal
 from app.core.audio.io import AUDIO_EXTENSIONS, DecodedAudio, load_audio
 from app.core.audio.peaks import Peaks, compute_peaks
 from app.core.errors import AccordError
+from app.core.fsutil import files_in_folder
 from app.core.tasks import CancelToken, Progress
 from app.ui.workers import TaskHandle, TaskRunner
 
@@ -75,18 +75,8 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Pa
 
 
 def _audio_in_folder(folder: Path) -> list[Path]:
-    out: list[Path] = []
-    base_depth = len(folder.parts)
-    for root, dirs, names in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        if len(Path(root).parts) - base_depth >= MAX_FOLDER_DEPTH:
-            dirs[:] = []
-        for n in sorted(names):
-            if not n.startswith(".") and Path(n).suffix.lower() in AUDIO_EXTENSIONS:
-                out.append(Path(root) / n)
-        if len(out) > MAX_FILES_PER_DROP:
-            break
-    return out
+    return files_in_folder(folder, lambda f: f.suffix.lower() in AUDIO_EXTENSIONS, max_depth=MAX_FOLDER_DEPTH,
+                           limit=MAX_FILES_PER_DROP)
 
 
 def decode_stem(path: Path, sample_rate: int, key: Any = None) -> Callable[[Progress, CancelToken], LoadedStem]:

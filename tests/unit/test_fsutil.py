@@ -70,3 +70,16 @@ def test_clean_stale_temps_removes_only_old_accord_temps(tmp_path):
     removed = clean_stale_temps(tmp_path)
     assert removed == [old]
     assert fresh.exists() and other.exists() and not old.exists()
+
+
+def test_files_in_folder_is_sorted_skips_hidden_and_respects_depth_and_limit(tmp_path):
+    from app.core.fsutil import files_in_folder
+
+    for rel in ("b.wav", "a.wav", "notes.txt", ".hidden.wav", "sub/c.wav", "sub/deeper/d.wav", ".git/x.wav"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"x")
+    wav = lambda p: p.suffix == ".wav"  # noqa: E731
+    assert [p.relative_to(tmp_path).as_posix() for p in files_in_folder(tmp_path, wav)] == [
+        "a.wav", "b.wav", "sub/c.wav", "sub/deeper/d.wav"]
+    assert [p.name for p in files_in_folder(tmp_path, wav, max_depth=1)] == ["a.wav", "b.wav", "c.wav"]
+    assert len(files_in_folder(tmp_path, wav, limit=1)) == 2  # stops after the folder that passed the limit

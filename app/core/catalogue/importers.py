@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ from app.core.catalogue.midi_import import extract_with_detail
 from app.core.catalogue.musicxml_import import extract_musicxml
 from app.core.catalogue.records import ImportProblem
 from app.core.errors import AccordError, ImportFailed
-from app.core.fsutil import not_a_regular_file
+from app.core.fsutil import files_in_folder, not_a_regular_file
 from app.core.music import Melody
 from app.core.tasks import NEVER_CANCELLED, Cancelled, CancelToken, Progress, no_progress, scaled
 
@@ -79,12 +78,8 @@ def collect_files(paths: list[str | Path]) -> tuple[list[Path], list[tuple[Path,
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            for root, dirs, names in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(names):
-                    child = Path(root) / name
-                    if not name.startswith(".") and kind_of(child) is not None:
-                        add(child)
+            for child in files_in_folder(p, lambda f: kind_of(f) is not None):
+                add(child)
         elif not p.exists():
             problems.append((p, "file not found"))
         elif kind_of(p) is None:
