@@ -25,7 +25,14 @@ from app.core.errors import AccordError
 from app.core.midifile import MidiPart, write_midi
 from app.core.model.constraints import DEFAULT_MAX_COPY, Constraints
 from app.core.model.credit import Suggestion
-from app.core.model.generate import DEFAULT_TEMPERATURE, VARY_KINDS, continue_phrase, fill_gap, vary
+from app.core.model.generate import (
+    DEFAULT_REPEAT_DAMPING,
+    DEFAULT_TEMPERATURE,
+    VARY_KINDS,
+    continue_phrase,
+    fill_gap,
+    vary,
+)
 from app.core.model.modelfile import load_model
 from app.core.music import Key, Melody, pitch_name
 
@@ -54,6 +61,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--closeness", type=float, default=0.5, help="variation closeness, 0 far .. 1 near")
     p.add_argument("--temperature", type=float, default=DEFAULT_TEMPERATURE,
                    help=f"adventurousness: below 1 safer, above 1 bolder (default {DEFAULT_TEMPERATURE})")
+    p.add_argument("--repeat-damping", type=float, default=DEFAULT_REPEAT_DAMPING, metavar="D",
+                   help=f"weight of a pitch already heard twice in a row, per further repeat (default "
+                        f"{DEFAULT_REPEAT_DAMPING}; 1 = off)")
     p.add_argument("--seed", type=int, help="random seed (reproducible suggestions)")
     p.add_argument("--model", metavar="MODEL", help="model file (default: the current model)")
     p.add_argument("-o", "--output", metavar="DIR", default="suggestions", help="where to write MIDI files")
@@ -181,7 +191,10 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
                             tempo_bpm=melody.tempo_bpm)
         except ValueError as exc:
             raise AccordError(str(exc)) from exc
-    common = {"n": args.n, "seed": args.seed, "temperature": args.temperature}
+    if not 0.0 < args.repeat_damping <= 1.0:
+        raise AccordError(f"--repeat-damping must be in (0, 1], not {args.repeat_damping:g}")
+    common = {"n": args.n, "seed": args.seed, "temperature": args.temperature,
+              "repeat_damping": args.repeat_damping}
     if args.cont:
         suggestions = continue_phrase(model, melody, c, **common)
     elif args.vary:

@@ -72,6 +72,9 @@ def test_train_info_evaluate_suggest_revoke_update(home, capsys, tmp_path):
     code, out, _ = run(capsys, "suggest", "--vary", str(home.root / "prime.mid"), "--kind", "anchors", "-n", "1",
                        "--seed", "1", "-o", str(out_dir))
     assert code == 0 and "vary-anchors" in out
+    code, out, _ = run(capsys, "suggest", "--continue", str(home.root / "prime.mid"), "--bars", "1", "-n", "1",
+                       "--repeat-damping", "1", "--json", "-o", str(out_dir))
+    assert code == 0 and json.loads(out)["suggestions"][0]["settings"]["repeat_damping"] == 1.0
 
     with Catalogue.open(home.catalogue_path) as cat:  # a contributor revokes: the model is stale
         cat.record_consent(3, "revoke", contributor="Editor 0")
@@ -101,6 +104,9 @@ def test_bad_input_is_one_clear_line(home, capsys, tmp_path):
     assert code == 2 and "bad.mid" in err and len(err.strip().splitlines()) == 1
     code, _, err = run(capsys, "suggest", "--fill", str(home.root / "prime.mid"), "-o", str(tmp_path))
     assert code == 2 and "--gap" in err
+    code, _, err = run(capsys, "suggest", "--continue", str(home.root / "prime.mid"), "--repeat-damping", "0",
+                       "-o", str(tmp_path))
+    assert code == 2 and "--repeat-damping" in err
     code, _, err = run(capsys, "suggest", "--continue", str(home.root / "prime.mid"), "--range", "61:61", "--key",
                        "C", "-o", str(tmp_path))
     assert code == 2 and "widen the range" in err
