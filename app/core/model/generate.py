@@ -25,7 +25,7 @@ from app.core.errors import ConstraintError, ModelFileError
 from app.core.model.constraints import Constraints
 from app.core.model.copyindex import CopyIndex
 from app.core.model.credit import NoteCredit, Suggestion, contributor_credit
-from app.core.model.sampler import DeadEnd, PitchRules, Sampler, Slot, fill_table, resolve_queries
+from app.core.model.sampler import DeadEnd, PitchRules, Sampler, Slot, cached_fill_table, resolve_queries
 from app.core.model.training import TrainedModel, gc_paused
 from app.core.model.viewpoints import TICKS_PER_QUARTER, estimate_key, to_ticks
 from app.core.music import Melody, Note
@@ -104,7 +104,7 @@ class _Job:
         self.rules = PitchRules(alphabet, in_key, chord_pcs)
         durs = set(int(d) for d in model.alphabet("dur") if d <= self.bar) | {SMALLEST_DURATION}
         self.durations = np.array(sorted(durs), dtype=np.int64)
-        reach = fill_table(self.durations, self.bar)
+        reach = cached_fill_table(model, self.durations, self.bar * 2)
         if c.density is not None:
             dlo, dhi = c.density
             if not any(reach[self.bar] >> m & 1 and dlo <= m <= dhi for m in range(reach[self.bar].bit_length())):
@@ -340,7 +340,7 @@ def vary(model: TrainedModel, melody: Melody, constraints: Constraints | None = 
         slots += _bar_slots(t, job.end, bar)
     else:  # ornament
         rng = np.random.default_rng([0 if seed is None else int(seed), 7])
-        reach = fill_table(job.durations, bar * 2)
+        reach = cached_fill_table(model, job.durations, bar * 2)
         slots = []
         for p, d, o in notes:
             half = (d // 2) // SMALLEST_DURATION * SMALLEST_DURATION

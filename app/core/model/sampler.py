@@ -117,6 +117,15 @@ def fill_table(durations: np.ndarray, longest: int) -> list[int]:
     return reach
 
 
+def cached_fill_table(model: TrainedModel, durations: np.ndarray, longest: int) -> list[int]:
+    """`fill_table`, memoised on the model: the same for every request with these durations."""
+    key = ("fill", tuple(int(d) for d in durations), longest)
+    reach = model.cache.get(key)
+    if reach is None:
+        reach = model.cache[key] = fill_table(durations, longest)
+    return reach  # type: ignore[return-value]
+
+
 class Sampler:
     def __init__(self, model: TrainedModel, context: list[tuple[int, int, int]], *, bar: int, tonic: int,
                  rules: PitchRules, durations: np.ndarray, density: tuple[float, float] | None,
@@ -127,7 +136,7 @@ class Sampler:
         self.bar = bar
         self.rules = rules
         self.durations = durations
-        self.reach = fill_table(durations, bar * 2)
+        self.reach = cached_fill_table(model, durations, bar * 2)
         self.density = density
         self.copy = copy_index
         self.temperature = max(0.05, temperature)
