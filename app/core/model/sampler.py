@@ -546,30 +546,27 @@ def resolve_queries(model: TrainedModel, wids: np.ndarray,
     counts of the code in the estimate's order-n context) — one batched look-up in the attribution index
     per viewpoint for a whole request."""
     width = len(wids)
-    per_name: dict[str, tuple[list[int], list[int], list[float], list[int]]] = {}
+    per_name: dict[str, tuple[list[int], list[float], list[int], dict[int, int]]] = {}
     for g, qs in enumerate(queries):
         if not qs:
             continue
         for name, ve, code, f in qs:
             lists = per_name.get(name)
             if lists is None:
-                lists = per_name[name] = ([], [], [], [])
-            chain = ve.credit_chain()
-            m = len(chain[0])
-            lists[0].extend(chain[0])
-            lists[1].extend([code] * m)
-            lists[2].extend([f * a for a in chain[1]])
-            lists[3].extend([g] * m)
+                lists = per_name[name] = ([], [], [], model.stores[name].trie.sid)
+            sym = lists[3].get(code)
+            if sym is None:  # a value no training work has: no counts anywhere
+                continue
+            nodes, coefs = ve.credit_chain()
+            lists[0].extend([(node << 32) | sym for node in nodes])
+            lists[1].extend([f * a for a in coefs])
+            lists[2].extend([g * width] * len(nodes))
     out = np.zeros(len(queries) * width)
-    if width and int(wids[-1]) < 1 << 24:  # work id -> column by a table (catalogue ids are small)
-        column = np.zeros(int(wids[-1]) + 1, dtype=np.int64)
-        column[wids] = np.arange(width)
-    else:
-        column = None
-    for name, (nodes, codes, weights, rows) in per_name.items():
-        qidx, works, counts = model.stores[name].work_counts_flat(nodes, codes)
-        if len(qidx):
-            cols = column[works] if column is not None else np.searchsorted(wids, works)
-            out += np.bincount(np.asarray(rows)[qidx] * width + cols,
-                               np.asarray(weights)[qidx] * counts, minlength=len(out))
+    for name, (keys, weights, cells, _) in per_name.items():
+        lo, sizes, cols, counts = model.stores[name].index_spans(np.array(keys, dtype=np.int64), wids)
+        total = int(sizes.sum())
+        if total:
+            pos = np.repeat(lo - np.cumsum(sizes) + sizes, sizes) + np.arange(total)
+            out += np.bincount(np.repeat(np.array(cells), sizes) + cols[pos],
+                               np.repeat(np.array(weights), sizes) * counts[pos], minlength=len(out))
     return out.reshape(len(queries), width)

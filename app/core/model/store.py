@@ -26,6 +26,7 @@ class ViewpointStore:
         self.work_counts: dict[int, np.ndarray] = {}
         self._pending: dict[int, list[int]] = {}
         self._index: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._columns: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def add_work(self, work_id: int, codes: Sequence[int]) -> None:
         if work_id in self.work_keys:
@@ -91,6 +92,19 @@ class ViewpointStore:
         key = int(self._query_keys([node], [code])[0])
         lo, hi = np.searchsorted(keys, [key, key + 1])
         return {int(w): int(c) for w, c in zip(works[lo:hi], counts[lo:hi], strict=True)}
+
+    def index_spans(self, keys_q: np.ndarray, wids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """For entry keys `node << 32 | symbol id`: (first position, number of works) of each key's per-work
+        counts in the global index, and the index's (column in `wids`, count as float) arrays — what a
+        batched credit look-up expands without gathering work ids (the columns are memoised per `wids`)."""
+        keys, works, counts = self._global_index()
+        cached = self._columns
+        if cached is None or cached[0] is not keys or not np.array_equal(cached[1], wids):
+            cols = np.searchsorted(wids, works)
+            cached = self._columns = (keys, wids.copy(), cols, counts.astype(np.float64))
+        lo = np.searchsorted(keys, keys_q, side="left")
+        sizes = np.searchsorted(keys, keys_q, side="right") - lo
+        return lo, sizes, cached[2], cached[3]
 
     def work_counts_flat(self, nodes: Sequence[int], codes: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For many (node, symbol) pairs: flat (query index, work id, count) arrays of their per-work counts."""
