@@ -531,31 +531,31 @@ def estimate_tables(tables: Sequence[dict[int, int]], index: Mapping[int, int], 
     for n in range(top, -1, -1):
         d = tables[n]
         if len(d) <= n_index:
-            items = [(index[s], s, c) for s, c in d.items() if s in index]
+            items = [(index[s], c) for s, c in d.items() if s in index]
         else:
-            items = [(j, s, d[s]) for s, j in index.items() if s in d]
+            items = [(j, d[s]) for s, j in index.items() if s in d]
         ntypes = len(items)
-        types = 1 + sum(1 for _, _, c in items if c == 1) if escape == "x" else ntypes
+        types = 1 + sum(1 for _, c in items if c == 1) if escape == "x" else ntypes
         if n == 0:
             root_types = ntypes
         state = 0
         if exclusion and n < top:
-            for j, _, c in items:
+            for j, c in items:
                 if not seen[j]:
                     state += c
         else:
-            for _, _, c in items:
+            for _, c in items:
                 state += c
         denom = state + (1 if escape == "a" else types)
         weight = state / denom if denom else 0.0
         if state:
             a = esc * weight / state
             coefs[n] = a
-            for j, _, c in items:
+            for j, c in items:
                 q[j] += a * c
         esc *= 1.0 - weight
         if n and exclusion:
-            for j, _, _ in items:
+            for j, _ in items:
                 seen[j] = 1
     rest = size + 1 - (root_types if exclusion else 1)
     uniform = esc / rest if rest > 0 else 0.0
