@@ -51,3 +51,41 @@ def test_state_walk_stops_at_the_selected_state():
             first = trie.state_walk(hist, upto=3)
             if len(first) == 4 and len(trie.counts[first[-1]]) != 1:
                 assert trie.state_walk(hist, prefix=first) == walks[0][:selected + 1]
+
+
+def test_batched_credit_equals_per_context_lookups():
+    """resolve_queries (one batched index look-up per viewpoint) = the sum over each estimate's contributing
+    contexts of coefficient x that context's per-work counts, looked up one by one."""
+    from app.core.model import as_usable_works, idyom_benchmark_set, train
+    from app.core.model.predict import reachable, state_estimate
+    from app.core.model.sampler import resolve_queries
+    from app.core.model.viewpoints import Events
+
+    works = as_usable_works(idyom_benchmark_set()[:12])
+    model = train(works)
+    wids = np.array(sorted(model.works), dtype=np.int64)
+    name = "cpint*posinbar"
+    store = model.stores[name]
+    alphabet = model.alphabet("pitch")
+    queries, expected = [], []
+    for w in works[:4]:
+        ev = Events.from_melody(w.melody)
+        codes, ok = store.viewpoint.sequence(ev)
+        for i in (3, 7, 11):
+            hist = codes[:i][ok[:i]].tolist()
+            reach = reachable(store.viewpoint.candidates(ev, i, alphabet))
+            ve = state_estimate(store.trie, store.trie.state_walk(hist), reach, escape="c", exclusion=True)
+            code = int(codes[i])
+            f = 0.5 + i / 10
+            queries.append([(name, ve, code, f)])
+            row = np.zeros(len(wids))
+            for n, a in enumerate(ve.est.coefs):
+                if a:
+                    for wid, c in store.work_counts_at(ve.chain_nodes[0][n], code).items():
+                        row[np.searchsorted(wids, wid)] += f * a * c
+            expected.append(row)
+    queries.append(None)  # a group without long-term parts (a kept note)
+    expected.append(np.zeros(len(wids)))
+    got = resolve_queries(model, wids, queries)
+    assert np.allclose(got, np.array(expected), rtol=1e-12, atol=1e-15)
+    assert got[:-1].sum(axis=1).min() > 0
