@@ -143,11 +143,15 @@ class ContextTrie:
         return local
 
     def _lazy_entries(self, seq: Sequence[int], seq_id: int) -> dict[int, int]:
-        return Counter(self.add_sequence_keys(seq, seq_id))
+        entries = Counter(self.add_sequence_keys(seq, seq_id))
+        self.add_entries(entries)
+        return entries
 
     def add_sequence_keys(self, seq: Sequence[int], seq_id: int = 0) -> list[int]:
-        """Learn a sequence (lazy trie); the entry key of every (context, symbol) occurrence, one per
-        occurrence (the caller counts them: at C speed, and sorted in the same pass)."""
+        """Build a sequence's contexts (lazy trie) and return the entry key of every (context, symbol)
+        occurrence, one per occurrence. The sequence's own counts are NOT added here: the caller counts the
+        keys (at C speed) and adds them with `add_counts` — until then the new contexts' tables are empty.
+        (Counts of other occurrences pushed down a level are added here.)"""
         if not self.lazy:
             return [k for k, c in self.sequence_entries(seq, seq_id).items() for _ in range(c)]
         ids = [self.symbol_id(c) for c in seq]
@@ -161,11 +165,8 @@ class ContextTrie:
         tpop = tail.pop
         shift = _SHIFT
         cap = self.cap
-        root = counts[0]
         for i, x in enumerate(ids):
-            s = seq[i]
             push(x)
-            root[s] = root.get(s, 0) + 1
             node = 0
             for n in range(1, (i if i < cap else cap) + 1):
                 ck = (node << shift) | ids[i - n]
@@ -176,10 +177,9 @@ class ContextTrie:
                         nxt = free.pop()
                         parent[nxt] = node
                         label[nxt] = seq[i - n]
-                        counts[nxt][s] = 1
                     else:
                         nxt = len(counts)
-                        counts.append({s: 1})
+                        counts.append({})
                         parent.append(node)
                         label.append(seq[i - n])
                     child[ck] = nxt
@@ -207,9 +207,15 @@ class ContextTrie:
                         extras.setdefault(other, []).append((c << shift) | sid[old[pos]])
                 node = nxt
                 push((node << shift) | x)
-                d = counts[node]
-                d[s] = d.get(s, 0) + 1
         return keys
+
+    def add_counts(self, keys: Sequence[int], amounts: Sequence[int]) -> None:
+        """Add counts to entries (int keys as returned by `add_sequence_keys`)."""
+        counts, codes = self.counts, self.codes
+        for k, c in zip(keys, amounts, strict=True):
+            d = counts[k >> _SHIFT]
+            s = codes[k & _MASK]
+            d[s] = d.get(s, 0) + c
 
     def virtual_tail(self, nodes: Sequence[int], hist: Sequence[int]) -> list[dict[int, int]]:
         """Count tables of the unbuilt contexts below a lazy node that match `hist` (one per order)."""
