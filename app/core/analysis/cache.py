@@ -1,4 +1,4 @@
-"""Analysis results cached on disk by content hash (JSON only; never pickle).
+"""Analysis results cached on disk by content hash (JSON only).
 
 Layout: `<AccordHome.cache_dir>/analysis/<kind>/<key>.json`, written atomically. Keys are content hashes
 (per stem: the stem's sha256 plus the algorithm version; per song: a hash of the stem hashes, roles, lead

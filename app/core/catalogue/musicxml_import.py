@@ -135,7 +135,7 @@ def extract_musicxml(path: str | Path) -> tuple[Melody, str]:
         if path.stat().st_size == 0:
             raise ImportFailed("is empty", path=path)
         _check_size(path)
-        # storePickle=False: music21 would otherwise cache the parse as a pickle (Accord uses no pickle).
+        # storePickle=False: music21 would otherwise cache the parse in its own binary object format.
         score = m21.converter.parseFile(path, format="musicxml", forceSource=True, storePickle=False)
     except ImportFailed:
         raise

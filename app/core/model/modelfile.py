@@ -1,4 +1,4 @@
-"""Model files: one zip (`.accordmodel`) holding `manifest.json` and `events.npz`. Never pickle.
+"""Model files: one zip (`.accordmodel`) holding `manifest.json` and `events.npz` (plain data only: no executable serialisation).
 
 - manifest.json: format and version, model id and version, creation time, settings, the training works
   (id, title, sha256, contributors with splits, the consent ledger entries that allowed them), the sha256 of

@@ -196,7 +196,7 @@ class Project:
 
 
 def _deep_copy_json(value: Any) -> Any:
-    """Copy JSON-shaped data (dict/list/scalars) without pickle-based deepcopy surprises."""
+    """Copy JSON-shaped data (dict/list/scalars) without deepcopy's object-protocol surprises."""
     if isinstance(value, dict):
         return {k: _deep_copy_json(v) for k, v in value.items()}
     if isinstance(value, list):
