@@ -176,17 +176,17 @@ class _Job:
         wids = np.array(sorted(self.model.works), dtype=np.int64)
         width = len(wids)
         pending = [note for p in pendings for note in p]  # every note of every suggestion
-        groups = [(i, g) for i, gs in enumerate(pending) for g in range(len(gs))]
-        dense = resolve_queries(self.model, wids, [pending[i][g][2] for i, g in groups])
-        us = np.array([u for gs in pending for (u, _, _) in gs])
-        ps = np.array([p for gs in pending for (_, p, _) in gs])
+        # one row per decomposition (a note has one or two: rhythm and pitch), flattened in one pass
+        flat = [(i, 1.0 / len(gs), u, pc, q) for i, gs in enumerate(pending) for (u, pc, q) in gs]
+        note_list, share_list, u_list, p_list, queries = zip(*flat, strict=True) if flat else ((), (), (), (), ())
+        dense = resolve_queries(self.model, wids, list(queries))
+        us, ps = np.array(u_list, dtype=float), np.array(p_list, dtype=float)
         totals = us + ps + dense.sum(axis=1)
         totals[totals <= 0] = 1.0
-        note_of = np.array([i for i, _ in groups], dtype=np.int64)
-        per_group = 1.0 / np.array([len(pending[i]) for i, _ in groups])
-        scale = per_group / totals
-        starts = np.flatnonzero(np.r_[True, note_of[1:] != note_of[:-1]]) if len(groups) else np.zeros(0, int)
-        notes_works = (np.add.reduceat(dense * scale[:, None], starts, axis=0) if len(groups)
+        note_of = np.array(note_list, dtype=np.int64)
+        scale = np.array(share_list, dtype=float) / totals
+        starts = np.flatnonzero(np.r_[True, note_of[1:] != note_of[:-1]]) if flat else np.zeros(0, int)
+        notes_works = (np.add.reduceat(dense * scale[:, None], starts, axis=0) if flat
                        else np.zeros((0, width)))
         notes_u = np.bincount(note_of, us * scale, minlength=len(pending))
         notes_p = np.bincount(note_of, ps * scale, minlength=len(pending))
