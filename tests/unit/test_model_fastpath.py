@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.core.model.ppm import ContextTrie, estimate, estimate_tables, merged_chain, select_orders
+from app.core.model.ppm import ContextTrie, estimate, merged_chain, select_orders
+from app.core.model.predict import estimate_tables
 
 
 def _nested_tables(rng: np.random.Generator, size: int, orders: int) -> list[dict[int, int]]:
@@ -57,8 +58,8 @@ def test_batched_credit_equals_per_context_lookups():
     """resolve_queries (one batched index look-up per viewpoint) = the sum over each estimate's contributing
     contexts of coefficient x that context's per-work counts, looked up one by one."""
     from app.core.model import as_usable_works, idyom_benchmark_set, train
+    from app.core.model.credit import resolve_queries
     from app.core.model.predict import reachable, state_estimate
-    from app.core.model.sampler import resolve_queries
     from app.core.model.viewpoints import Events
 
     works = as_usable_works(idyom_benchmark_set()[:12])

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from app.core.music import Melody
+
+if TYPE_CHECKING:
+    from app.core.model.predict import ViewpointEstimate
+    from app.core.model.training import TrainedModel
 
 UNATTRIBUTED = 0
 
@@ -117,3 +121,35 @@ def credit_basis_points(suggestion: Suggestion) -> dict[int, int]:
     for k in sorted(exact, key=lambda k: (-(exact[k] - floors[k]), k))[:left]:
         floors[k] += 1
     return {k: v for k, v in sorted(floors.items()) if v > 0 or k == UNATTRIBUTED}
+
+
+def resolve_queries(model: TrainedModel, wids: np.ndarray,
+                    queries: list[list[tuple[str, ViewpointEstimate, int, float]] | None]) -> np.ndarray:
+    """(groups x works) matrix: row g = sum over the queries of group g of weight * sum_n a_n * (per-work
+    counts of the code in the estimate's order-n context) — one batched look-up in the attribution index
+    per viewpoint for a whole request."""
+    width = len(wids)
+    per_name: dict[str, tuple[list[int], list[float], list[int], dict[int, int]]] = {}
+    for g, qs in enumerate(queries):
+        if not qs:
+            continue
+        for name, ve, code, f in qs:
+            lists = per_name.get(name)
+            if lists is None:
+                lists = per_name[name] = ([], [], [], model.stores[name].trie.sid)
+            sym = lists[3].get(code)
+            if sym is None:  # a value no training work has: no counts anywhere
+                continue
+            nodes, coefs = ve.credit_chain()
+            lists[0].extend([(node << 32) | sym for node in nodes])
+            lists[1].extend([f * a for a in coefs])
+            lists[2].extend([g * width] * len(nodes))
+    out = np.zeros(len(queries) * width)
+    for name, (keys, weights, cells, _) in per_name.items():
+        lo, sizes, cols, counts = model.stores[name].index_spans(np.array(keys, dtype=np.int64), wids)
+        total = int(sizes.sum())
+        if total:
+            pos = np.repeat(lo - np.cumsum(sizes) + sizes, sizes) + np.arange(total)
+            out += np.bincount(np.repeat(np.array(cells), sizes) + cols[pos],
+                               np.repeat(np.array(weights), sizes) * counts[pos], minlength=len(out))
+    return out.reshape(len(queries), width)

@@ -24,8 +24,9 @@ import numpy as np
 from app.core.errors import ConstraintError, ModelFileError
 from app.core.model.constraints import Constraints
 from app.core.model.copyindex import CopyIndex
-from app.core.model.credit import NoteCredit, Suggestion, contributor_credit
-from app.core.model.sampler import DeadEnd, PitchRules, Sampler, Slot, cached_fill_table, resolve_queries
+from app.core.model.credit import NoteCredit, Suggestion, contributor_credit, resolve_queries
+from app.core.model.sampler import Sampler
+from app.core.model.slots import DeadEnd, PitchRules, Slot, cached_fill_table
 from app.core.model.training import TrainedModel, gc_paused
 from app.core.model.viewpoints import TICKS_PER_QUARTER, estimate_key, to_ticks
 from app.core.music import Melody, Note

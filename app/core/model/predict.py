@@ -8,12 +8,12 @@ the value's probability is shared equally among them, so the viewpoint's own mar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.core.model.ppm import ContextTrie, Estimate, estimate, estimate_tables, merged_chain, select_orders
+from app.core.model.ppm import ContextTrie, Estimate, estimate, merged_chain, select_orders
 
 MIN_RELATIVE_ENTROPY = 1e-6
 
@@ -148,3 +148,52 @@ def combine_system(ltm: Sequence[np.ndarray], stm: Sequence[np.ndarray], defined
         return parts[0]
     ok = np.ones(parts[0].shape[0], dtype=bool)
     return combine(parts, [ok, ok], s.ltm_stm_combination, s.ltm_stm_bias)[0]
+
+
+def estimate_tables(tables: Sequence[dict[int, int]], index: Mapping[int, int], size: int, *, escape: str = "c",
+                    exclusion: bool = True) -> Estimate:
+    """`estimate` for one trie's chain cut at the selected state (the last table): generation's hot path.
+    The same arithmetic in the same order as `estimate`, so the figures are bitwise equal."""
+    q = [0.0] * size
+    esc = 1.0
+    top = len(tables) - 1
+    coefs = [0.0] * (top + 1)
+    root_types = 0
+    n_index = len(index)
+    # exclusion: an order leaves out the symbols seen at the order above; the chain's contexts are suffixes
+    # of one another, so those are every symbol marked so far (a longer context's symbols are a subset)
+    seen = bytearray(size)
+    for n in range(top, -1, -1):
+        d = tables[n]
+        if len(d) <= n_index:
+            items = [(index[s], c) for s, c in d.items() if s in index]
+        else:
+            items = [(j, d[s]) for s, j in index.items() if s in d]
+        ntypes = len(items)
+        types = 1 + sum(1 for _, c in items if c == 1) if escape == "x" else ntypes
+        if n == 0:
+            root_types = ntypes
+        state = 0
+        if exclusion and n < top:
+            for j, c in items:
+                if not seen[j]:
+                    state += c
+        else:
+            for _, c in items:
+                state += c
+        denom = state + (1 if escape == "a" else types)
+        weight = state / denom if denom else 0.0
+        if state:
+            a = esc * weight / state
+            coefs[n] = a
+            for j, c in items:
+                q[j] += a * c
+        esc *= 1.0 - weight
+        if n and exclusion:
+            for j, _ in items:
+                seen[j] = 1
+    rest = size + 1 - (root_types if exclusion else 1)
+    uniform = esc / rest if rest > 0 else 0.0
+    qa = np.array(q) + uniform
+    z = float(np.add.reduce(qa))  # = qa.sum(), without the method's Python wrapper (hot path)
+    return Estimate(qa, z, coefs, uniform)

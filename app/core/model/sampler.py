@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
 from typing import cast
 
 import numpy as np
@@ -24,12 +23,11 @@ import numpy as np
 from app.core.model.copyindex import CopyIndex
 from app.core.model.ppm import ContextTrie
 from app.core.model.predict import (
-    MIN_RELATIVE_ENTROPY,
     ViewpointEstimate,
     reachable,
-    relative_entropy,
     state_estimate,
 )
+from app.core.model.slots import Cursor, DeadEnd, PitchRules, Slot, cached_fill_table, reads, rel_entropy
 from app.core.model.training import TrainedModel
 from app.core.model.viewpoints import Events, event_code
 
@@ -39,91 +37,6 @@ LTM_CACHE_LIMIT = 150_000
 # A pitch may sound this many times in a row at the model's own odds; each further repeat is damped.
 FREE_REPEAT_RUN = 2
 MIN_REPEAT_DAMPING = 0.01
-
-
-def _rel_entropy(p: np.ndarray, log_size: float) -> float:
-    """Entropy / log2(alphabet size) of a strictly positive distribution (as predict.relative_entropy)."""
-    h = -float(p @ np.log2(p)) / log_size
-    if h != h:  # a zero somewhere (not expected: the order -1 term is positive): the careful version
-        h = float(relative_entropy(p[None, :])[0])
-    return max(h, MIN_RELATIVE_ENTROPY)
-
-
-def _reads(vp) -> tuple[int, ...]:
-    """Which event attributes (previous pitch, ioi, duration, position in bar, tonic) a viewpoint's
-    candidate codes depend on besides the alphabet: the key of its memoised reachable values."""
-    reads: set[int] = set()
-    for c in vp.components:
-        if c in ("cpint", "contour"):
-            reads.add(0)
-        elif c == "ioi":
-            reads.add(1)
-        elif c == "dur" and vp.target != "dur":
-            reads.add(2)
-        elif c in ("posinbar", "fib"):
-            reads.add(3)
-        elif c == "cpintfref":
-            reads.add(4)
-    return tuple(sorted(reads))
-
-
-class DeadEnd(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass
-class Slot:
-    start: int  # ticks on the song's timeline
-    end: int
-    kind: str  # "free" | "note"
-    pitch: int | None = None  # note: fixed pitch (None: sample)
-    prefer: int | None = None  # note: preferred pitch (closeness)
-    pitches: tuple[int, ...] | None = None  # free: given pitches, in order (re-rhythm)
-
-
-@dataclass
-class PitchRules:
-    alphabet: np.ndarray  # candidate pitches (the whole range)
-    in_key: np.ndarray  # bool per candidate: in the pitch range and the key (or chromatic)
-    chord_pcs: dict[int, frozenset[int]]  # strong-beat onset tick -> allowed pitch classes
-
-
-class _Cursor:
-    """An Events-like view of growing lists, for viewpoint candidates."""
-
-    __slots__ = ("pitch", "dur", "onset", "bar", "tonic")
-
-    def __init__(self, bar: int, tonic: int) -> None:
-        self.pitch: list[int] = []
-        self.dur: list[int] = []
-        self.onset: list[int] = []
-        self.bar = bar
-        self.tonic = tonic
-
-
-def fill_table(durations: np.ndarray, longest: int) -> list[int]:
-    """reach[t]: bitset of note counts that fill exactly t ticks with the given durations."""
-    reach = [0] * (longest + 1)
-    reach[0] = 1
-    ds = [int(d) for d in durations]
-    for t in range(1, longest + 1):
-        acc = 0
-        for d in ds:
-            if d <= t and reach[t - d]:
-                acc |= reach[t - d] << 1
-        reach[t] = acc
-    return reach
-
-
-def cached_fill_table(model: TrainedModel, durations: np.ndarray, longest: int) -> list[int]:
-    """`fill_table`, memoised on the model: the same for every request with these durations."""
-    key = ("fill", tuple(int(d) for d in durations), longest)
-    reach = model.cache.get(key)
-    if reach is None:
-        reach = model.cache[key] = fill_table(durations, longest)
-    return reach  # type: ignore[return-value]
 
 
 class Sampler:
@@ -144,9 +57,9 @@ class Sampler:
         self.repeat_damping = min(1.0, max(MIN_REPEAT_DAMPING, repeat_damping))  # soft: never a dead end
         self.closeness = closeness
         self.rng = rng
-        self.cur = _Cursor(bar, tonic)
+        self.cur = Cursor(bar, tonic)
         self.stores = {t: model.target_stores(t, generation=True) for t in ("pitch", "dur")}
-        self._viewpoints = {t: [(n, st, st.viewpoint, _reads(st.viewpoint)) for n, st in stores.items()]
+        self._viewpoints = {t: [(n, st, st.viewpoint, reads(st.viewpoint)) for n, st in stores.items()]
                             for t, stores in self.stores.items()}
         memo = model.cache.get("memo")
         if not isinstance(memo, dict) or len(memo) > LTM_CACHE_LIMIT:  # bounded: start afresh when full
@@ -267,7 +180,7 @@ class Sampler:
             ws = []
             for r, (_, ve) in zip(rows, members, strict=True):
                 if ve._rel_entropy is None:  # memoised on long-term estimates
-                    ve._rel_entropy = _rel_entropy(r, log_size)
+                    ve._rel_entropy = rel_entropy(r, log_size)
                 ws.append(ve._rel_entropy)
             ws = [e ** (-ps.viewpoint_bias) for e in ws]
             total = math.fsum(ws)
@@ -280,7 +193,7 @@ class Sampler:
             parts.append(len(members))
         if len(mixes) == 1:
             return mixes[0], recipe
-        tops = [_rel_entropy(m, log_size) ** (-ps.ltm_stm_bias) for m in mixes]
+        tops = [rel_entropy(m, log_size) ** (-ps.ltm_stm_bias) for m in mixes]
         total = math.fsum(tops)
         tops = [t / total for t in tops]
         p = tops[0] * mixes[0]
@@ -538,35 +451,3 @@ class Sampler:
                     if tries == RESTARTS_PER_BAR - 1 or exc.reason in ("key", "fixed"):
                         raise
                     self._truncate(*snapshot)
-
-
-def resolve_queries(model: TrainedModel, wids: np.ndarray,
-                    queries: list[list[tuple[str, ViewpointEstimate, int, float]] | None]) -> np.ndarray:
-    """(groups x works) matrix: row g = sum over the queries of group g of weight * sum_n a_n * (per-work
-    counts of the code in the estimate's order-n context) — one batched look-up in the attribution index
-    per viewpoint for a whole request."""
-    width = len(wids)
-    per_name: dict[str, tuple[list[int], list[float], list[int], dict[int, int]]] = {}
-    for g, qs in enumerate(queries):
-        if not qs:
-            continue
-        for name, ve, code, f in qs:
-            lists = per_name.get(name)
-            if lists is None:
-                lists = per_name[name] = ([], [], [], model.stores[name].trie.sid)
-            sym = lists[3].get(code)
-            if sym is None:  # a value no training work has: no counts anywhere
-                continue
-            nodes, coefs = ve.credit_chain()
-            lists[0].extend([(node << 32) | sym for node in nodes])
-            lists[1].extend([f * a for a in coefs])
-            lists[2].extend([g * width] * len(nodes))
-    out = np.zeros(len(queries) * width)
-    for name, (keys, weights, cells, _) in per_name.items():
-        lo, sizes, cols, counts = model.stores[name].index_spans(np.array(keys, dtype=np.int64), wids)
-        total = int(sizes.sum())
-        if total:
-            pos = np.repeat(lo - np.cumsum(sizes) + sizes, sizes) + np.arange(total)
-            out += np.bincount(np.repeat(np.array(cells), sizes) + cols[pos],
-                               np.repeat(np.array(weights), sizes) * counts[pos], minlength=len(out))
-    return out.reshape(len(queries), width)
