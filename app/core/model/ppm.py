@@ -154,7 +154,8 @@ class ContextTrie:
         (Counts of other occurrences pushed down a level are added here.)"""
         if not self.lazy:
             return [k for k, c in self.sequence_entries(seq, seq_id).items() for _ in range(c)]
-        ids = [self.symbol_id(c) for c in seq]
+        sid = self.sid
+        ids = [sid[c] if c in sid else self.symbol_id(c) for c in seq]
         self.seqs[seq_id] = seq
         keys: list[int] = []
         push = keys.append
@@ -209,12 +210,13 @@ class ContextTrie:
                 push((node << shift) | x)
         return keys
 
-    def add_counts(self, keys: Sequence[int], amounts: Sequence[int]) -> None:
-        """Add counts to entries (int keys as returned by `add_sequence_keys`)."""
-        counts, codes = self.counts, self.codes
-        for k, c in zip(keys, amounts, strict=True):
-            d = counts[k >> _SHIFT]
-            s = codes[k & _MASK]
+    def add_counts(self, keys: np.ndarray, amounts: np.ndarray) -> None:
+        """Add counts to entries (int64 keys as returned by `add_sequence_keys`); the keys are split into
+        node and symbol with numpy, so the Python loop only updates the tables."""
+        counts = self.counts
+        symbols = np.array(self.codes, dtype=np.int64)[keys & _MASK].tolist()
+        for node, s, c in zip((keys >> _SHIFT).tolist(), symbols, amounts.tolist(), strict=True):
+            d = counts[node]
             d[s] = d.get(s, 0) + c
 
     def virtual_tail(self, nodes: Sequence[int], hist: Sequence[int]) -> list[dict[int, int]]:

@@ -33,7 +33,7 @@ class ViewpointStore:
             raise ValueError(f"work {work_id} is already in the model")
         occurrences = np.array(self.trie.add_sequence_keys(codes, work_id), dtype=np.int64)
         keys, counts = np.unique(occurrences, return_counts=True)  # sorted, as the index needs them
-        self.trie.add_counts(keys.tolist(), counts.tolist())  # one update per distinct entry
+        self.trie.add_counts(keys, counts)  # one update per distinct entry
         self.work_keys[work_id] = keys
         self.work_counts[work_id] = counts.astype(np.int32)
         extras = self.trie.extras
