@@ -16,7 +16,9 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDrag, QMouseEvent, QPixmap
+from PySide6.QtWidgets import QApplication, QWidget
 
 from app.core.errors import AccordError
 from app.core.home import AccordHome
@@ -36,6 +38,23 @@ AUDIO_MODIFIERS = Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.ShiftMod
 
 def wants_audio(modifiers: Qt.KeyboardModifier) -> bool:
     return bool(modifiers & AUDIO_MODIFIERS)
+
+
+def drag_started(press: QPoint | None, event: QMouseEvent) -> bool:
+    """True once a left-button press has moved far enough to count as a drag (Qt's platform distance)."""
+    return (press is not None and bool(event.buttons() & Qt.MouseButton.LeftButton)
+            and (event.position().toPoint() - press).manhattanLength() >= QApplication.startDragDistance())
+
+
+def exec_drag(source: QWidget, mime: QMimeData | None, pixmap: QPixmap | None = None) -> None:
+    """Start the system drag of `mime` (a copy), showing `pixmap` under the cursor when given."""
+    if mime is None:
+        return
+    drag = QDrag(source)
+    drag.setMimeData(mime)
+    if pixmap is not None:
+        drag.setPixmap(pixmap)
+    drag.exec(Qt.DropAction.CopyAction)
 
 
 def _safe(text: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QMimeData, QPoint, Qt, Signal
-from PySide6.QtGui import QDrag, QMouseEvent
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.core.project.suggestion_edits import SUGGESTIONS, TRACKS, NoteTarget, entry_summary
@@ -35,19 +35,13 @@ class DragHandle(QLabel):
         self._press = event.position().toPoint()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
-        if self._press is None or not event.buttons() & Qt.MouseButton.LeftButton:
-            return
-        if (event.position().toPoint() - self._press).manhattanLength() < QApplication.startDragDistance():
+        from app.ui.suggest_drag import drag_started, exec_drag, wants_audio
+
+        if not drag_started(self._press, event):
             return
         self._press = None
-        from app.ui.suggest_drag import wants_audio
-
         entry = self.entry_of()
-        mime = None if entry is None else self.drag(entry, wants_audio(QApplication.keyboardModifiers()))
-        if mime is not None:
-            d = QDrag(self)
-            d.setMimeData(mime)
-            d.exec(Qt.DropAction.CopyAction)
+        exec_drag(self, None if entry is None else self.drag(entry, wants_audio(QApplication.keyboardModifiers())))
 
 
 class SuggestLane:

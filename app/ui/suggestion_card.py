@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable
 
 from PySide6.QtCore import QMimeData, QPoint, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QDrag, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -224,22 +224,18 @@ class SuggestionCard(QFrame):
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
-        if self._press is None or not event.buttons() & Qt.MouseButton.LeftButton:
-            return
-        if (event.position().toPoint() - self._press).manhattanLength() < QApplication.startDragDistance():
+        from app.ui.suggest_drag import drag_started, wants_audio
+
+        if not drag_started(self._press, event):
             return
         self._press = None
-        from app.ui.suggest_drag import wants_audio
-
         self.start_drag(wants_audio(QApplication.keyboardModifiers()))
 
     def start_drag(self, audio: bool) -> None:
+        from app.ui.suggest_drag import exec_drag
+
         if self.drag_requested is None:
             return
         mime = self.drag_requested(self.entry, audio)
-        if mime is None:
-            return
-        drag = QDrag(self)
-        drag.setMimeData(mime)
-        drag.setPixmap(self.roll.grab())
-        drag.exec(Qt.DropAction.CopyAction)
+        if mime is not None:
+            exec_drag(self, mime, self.roll.grab())

@@ -106,3 +106,22 @@ def test_kept_and_edited_ideas_export_with_their_provenance(cocreate, tmp_path):
     assert credited and credited <= {w["id"] for w in report.record["trainingWorks"]}
     assert credited <= {int(w) for w in entry["credit"]}
     assert report.record["model"]["id"] == entry["model_id"]
+
+
+def test_drag_starts_only_past_the_platform_distance_with_the_left_button(qtbot):
+    from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui.suggest_drag import drag_started
+
+    far = QApplication.startDragDistance() + 1
+
+    def move(x, buttons=Qt.MouseButton.LeftButton):
+        return QMouseEvent(QEvent.Type.MouseMove, QPointF(x, 0), QPointF(x, 0), Qt.MouseButton.NoButton, buttons,
+                           Qt.KeyboardModifier.NoModifier)
+
+    assert not drag_started(None, move(far))
+    assert not drag_started(QPoint(0, 0), move(1))
+    assert not drag_started(QPoint(0, 0), move(far, Qt.MouseButton.NoButton))
+    assert drag_started(QPoint(0, 0), move(far))
