@@ -207,16 +207,16 @@ def _build(parts: Sequence[MidiPart], *, tempo_bpm: float, time_signature: TimeS
     return mf
 
 
-def midi_bytes(parts: Sequence[MidiPart], *, tempo_bpm: float, time_signature: TimeSignature = TimeSignature(),
+def midi_bytes(parts: Sequence[MidiPart], *, tempo_bpm: float, time_signature: TimeSignature | None = None,
                **kw) -> bytes:
-    """The bytes of a type-1 MIDI file (conductor track + one track per part)."""
+    """The bytes of a type-1 MIDI file (conductor track + one track per part); 4/4 unless told."""
     buf = io.BytesIO()
-    _build(parts, tempo_bpm=tempo_bpm, time_signature=time_signature, **kw).save(file=buf)
+    _build(parts, tempo_bpm=tempo_bpm, time_signature=time_signature or TimeSignature(), **kw).save(file=buf)
     return buf.getvalue()
 
 
 def write_midi(path: str | Path, parts: Sequence[MidiPart], *, tempo_bpm: float,
-               time_signature: TimeSignature = TimeSignature(), **kw) -> Path:
+               time_signature: TimeSignature | None = None, **kw) -> Path:
     """Write a type-1 MIDI file atomically. kw: meta_text, sequencer_specific, copyright_text."""
     path = Path(path)
     data = midi_bytes(parts, tempo_bpm=tempo_bpm, time_signature=time_signature, **kw)

@@ -238,7 +238,7 @@ class ChordTimeline:
     spans: tuple[ChordSpan, ...] = ()
 
     def __post_init__(self) -> None:
-        for a, b in zip(self.spans, self.spans[1:]):
+        for a, b in zip(self.spans, self.spans[1:], strict=False):
             if b.start < a.end - 1e-9:
                 raise ValueError("chord spans overlap or are not sorted")
 
@@ -280,7 +280,7 @@ class Melody:
     tempo_bpm: float | None = None  # quarter notes per minute
 
     def __post_init__(self) -> None:
-        if any(b.onset < a.onset for a, b in zip(self.notes, self.notes[1:])):
+        if any(b.onset < a.onset for a, b in zip(self.notes, self.notes[1:], strict=False)):
             object.__setattr__(self, "notes", tuple(sorted(self.notes, key=lambda n: (n.onset, n.pitch))))
 
     def __len__(self) -> int:
