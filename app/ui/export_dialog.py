@@ -47,6 +47,15 @@ def _ext(fmt: str) -> str:
     return ".mid" if fmt == "midi" else AUDIO_FORMATS[fmt][2]
 
 
+def _default_signer() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
+
+
 class ExportDialog(QDialog):
     """Choose, preview, export. `exported` fires with the list of ExportResult when done."""
 
@@ -83,6 +92,17 @@ class ExportDialog(QDialog):
         form.addRow("Format", self.format)
         form.addRow("", self.c2pa)
         form.addRow("Destination", dest_row)
+        # First export: the artist says who signs (the key is created with this name and kept under the home).
+        from app.core.provenance.identity import load_identity
+
+        self.signer_name: QLineEdit | None = None
+        self.signer_contact: QLineEdit | None = None
+        if load_identity(home.keys_dir) is None:
+            self.signer_name, self.signer_contact = QLineEdit(_default_signer()), QLineEdit()
+            self.signer_name.setObjectName("SignerName")
+            self.signer_contact.setPlaceholderText("optional: email or website")
+            form.addRow("Sign as", self.signer_name)
+            form.addRow("Contact", self.signer_contact)
 
         self.preview = QPlainTextEdit()
         self.preview.setObjectName("ExportPreview")
@@ -168,11 +188,18 @@ class ExportDialog(QDialog):
         what, fmt, sid = self.what.currentData(), self.format.currentData(), self.suggestion.currentData()
         out = Path(self.destination.text())
         home, project, c2pa = self.home, self.project, self.c2pa.isChecked() and self.c2pa.isEnabled()
+        signer = self.signer_name.text().strip() if self.signer_name is not None else ""
+        contact = self.signer_contact.text().strip() if self.signer_contact is not None else ""
+        if self.signer_name is not None and not signer:
+            self.status.setText("Say who signs this export (your artist name).")
+            return
 
         def task(progress, cancel):
-            from app.core.provenance.identity import ensure_identity
+            from app.core.provenance.identity import create_identity, ensure_identity, load_identity
             from app.core.provenance.model_manifest import load_model_manifest
 
+            if signer and load_identity(home.keys_dir) is None:
+                create_identity(home.keys_dir, signer, contact or None)
             identity = ensure_identity(home.keys_dir)
             manifest = load_model_manifest(home.current_model_path, required=False)
             from app.core.catalogue.store import Catalogue

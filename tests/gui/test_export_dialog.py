@@ -102,3 +102,27 @@ def test_verify_dialog_accepts_dropped_files(qtbot, project, home, runner, tmp_p
     assert "No provenance" in dialog.status.text() and dialog.details.toPlainText() == ""
     dialog.files.setCurrentRow(2)
     assert "not found" in dialog.reason.text()
+
+
+def test_first_export_asks_who_signs_and_creates_that_identity(qtbot, project, home, runner, tmp_path):
+    from app.core.provenance.identity import load_identity
+
+    dialog = ExportDialog(project, home, runner)
+    qtbot.addWidget(dialog)
+    assert dialog.signer_name is not None  # no identity yet: the dialog asks
+    dialog.signer_name.setText("")
+    dialog.export_button.click()
+    assert "who signs" in dialog.status.text() and load_identity(home.keys_dir) is None
+    dialog.signer_name.setText("Mara Velez")
+    dialog.signer_contact.setText("mara@example.org")
+    _choose(dialog.format, "wav16")
+    dialog.destination.setText(str(tmp_path / "mix.wav"))
+    with qtbot.waitSignal(dialog.exported, timeout=30000):
+        dialog.export_button.click()
+    identity = load_identity(home.keys_dir)
+    assert identity is not None and identity.name == "Mara Velez"
+    result = verify_file(dialog.results[0].path, TrustList.load(home.keys_dir))
+    assert result.status == VERIFIED and "Mara Velez" in str(result.signer)
+    again = ExportDialog(project, home, runner)  # the identity exists now: no question
+    qtbot.addWidget(again)
+    assert again.signer_name is None
