@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         self.decoded: dict[str, DecodedAudio] = {}
         self.peaks: dict[str, Peaks] = {}
         self.extra_tracks: dict[str, tuple[TrackMix, ...]] = {}
+        self.audition_mutes: frozenset[str] = frozenset()  # stems silenced while a suggestion is auditioned
         self._batches: list[LoadBatch] = []
         self._unsubscribe = self.project.subscribe(self._on_change)
 
@@ -145,6 +146,13 @@ class MainWindow(QMainWindow):
             self.extra_tracks.pop(owner, None)
         self.rebuild_mix()
 
+    def set_audition_mutes(self, stem_ids: Iterable[str]) -> None:
+        """Silence these stems in the mix for now (the project is not edited); empty: none."""
+        ids = frozenset(stem_ids)
+        if ids != self.audition_mutes:
+            self.audition_mutes = ids
+            self.rebuild_mix()
+
     # --- the project ---------------------------------------------------------------------------------
     def set_project(self, project: Project) -> None:
         """Replace the current project (no unsaved-changes prompt: see `documents`)."""
@@ -155,6 +163,7 @@ class MainWindow(QMainWindow):
         self._unsubscribe = project.subscribe(self._on_change)
         self.decoded.clear()
         self.peaks.clear()
+        self.audition_mutes = frozenset()
         self.undo_stack.clear()
         self.engine.stop()
         self.timeline_view.reset_view()
@@ -200,7 +209,8 @@ class MainWindow(QMainWindow):
 
     def rebuild_mix(self) -> MixState:
         extras = [t for tracks in self.extra_tracks.values() for t in tracks]
-        state = mix_state_for(self.project, self.decoded, extras, sample_rate=self.engine.sample_rate)
+        state = mix_state_for(self.project, self.decoded, extras, sample_rate=self.engine.sample_rate,
+                              muted_ids=self.audition_mutes)
         try:
             self.engine.set_mix(state)
         except PlaybackError as exc:

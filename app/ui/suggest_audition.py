@@ -20,7 +20,7 @@ from app.core.audio.synth import RenderSettings
 from app.core.errors import AccordError
 from app.core.music import BeatGrid, Melody
 from app.core.project.ab_switch import DEFAULT_FADE_FRAMES, crossfade_tracks, placed
-from app.core.project.cocreate import song_context
+from app.core.project.cocreate import lead_stem_ids, song_context
 from app.core.project.suggestion_edits import kept_tracks, melody_of, visible_suggestions
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ class Audition(QObject):
         self.prerenderer = Prerenderer(sample_rate=window.engine.sample_rate, max_workers=2)
         self.active: str | None = None
         self.solo = False
+        self.mute_lead = True  # the song's lead stem is silenced while a suggestion is heard
         self.settings = RenderSettings()
         self.fade_frames = DEFAULT_FADE_FRAMES
         # The last finished buffer per key: while a new render (edited notes, another sound) is on its way
@@ -138,12 +139,21 @@ class Audition(QObject):
             entry = next((s for s in visible_suggestions(self.window.project) if s.get("id") == suggestion_id), None)
             if entry is not None:
                 self.submit(suggestion_id, entry, priority=1)  # jump the render queue
+        self.update_lead_mute()
         engine = self.window.engine
         if engine.transport.playing and previous != suggestion_id:
             self._crossfade(previous, suggestion_id)
         else:
             self.refresh()
         self.active_changed.emit(suggestion_id)
+
+    def set_mute_lead(self, on: bool) -> None:
+        self.mute_lead = bool(on)
+        self.update_lead_mute()
+
+    def update_lead_mute(self) -> None:
+        heard = self.active is not None and self.mute_lead
+        self.window.set_audition_mutes(lead_stem_ids(self.window.project) if heard else ())
 
     def _track(self, key: str, *, mute: bool = False, solo: bool = False) -> TrackMix | None:
         return self.track_for(key, gain_db=SUGGESTION_GAIN_DB, mute=mute, solo=solo)

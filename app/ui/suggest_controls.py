@@ -108,6 +108,10 @@ class SuggestControls(QWidget):
             lambda _i: self.instrument_changed.emit(str(self.instrument.currentData())))
         self.play_first = QCheckBox("Play the first one as soon as it's ready")
         self.play_first.setChecked(True)
+        self.mute_lead = QCheckBox("Mute the song's lead while auditioning")
+        self.mute_lead.setObjectName("Suggest-mute-lead")
+        self.mute_lead.setChecked(True)
+        self.mute_lead.setToolTip("Hear each idea in place of the lead stem (the project itself is not changed)")
 
         range_row = QHBoxLayout()
         range_row.addWidget(self.start_bar)
@@ -131,6 +135,7 @@ class SuggestControls(QWidget):
         form.addRow("Max copied run", self.max_copy)
         form.addRow("Sound", self.instrument)
         form.addRow("", self.play_first)
+        form.addRow("", self.mute_lead)
 
     def mode(self) -> str:
         return MODES[max(0, self.modes.checkedId())]

@@ -116,6 +116,7 @@ class SuggestPanel(QWidget):
         self.controls = SuggestControls()
         self.controls.from_loop_requested.connect(self.range_from_loop)
         self.controls.instrument_changed.connect(self.set_instrument)
+        self.controls.mute_lead.toggled.connect(self.audition.set_mute_lead)
         self.suggest_button = QPushButton("Suggest")
         self.suggest_button.setObjectName("SuggestButton")
         self.suggest_button.setDefault(True)

@@ -96,3 +96,24 @@ def test_number_keys_switch_between_ideas(cocreate, qtbot):  # noqa: F811
     assert panel.audition.active == newest_first[0]
     qtbot.keyClick(panel, Qt.Key.Key_Escape)
     assert panel.audition.active is None
+
+
+def test_the_songs_lead_is_muted_while_an_idea_is_auditioned_and_back_after(cocreate):  # noqa: F811
+    from app.core.project.edits import SetStemRole
+
+    window, panel = cocreate
+    panel.controls.play_first.setChecked(False)
+    (a,) = run_suggest(panel, start_bar=0, bars=1, count=1, seed=5)
+    assert panel.audition.wait(10)
+    stems = window.project.stems
+    assert stems, "the fixture song has stems"
+    window.push(SetStemRole(stems[-1].id, "lead"))
+    lead = stems[-1].name
+    panel.audition.audition(a)
+    assert lead not in window.engine.mix.audible and not window.project.stems[-1].mute  # project untouched
+    panel.controls.mute_lead.setChecked(False)
+    assert lead in window.engine.mix.audible
+    panel.controls.mute_lead.setChecked(True)
+    assert lead not in window.engine.mix.audible
+    panel.audition.audition(None)
+    assert lead in window.engine.mix.audible

@@ -95,3 +95,17 @@ def test_the_studio_can_mix_at_its_output_rate():
     project.sample_rate = 44100  # a project from elsewhere; the audio was decoded at the output's 48 kHz
     assert mix_state_for(project, decoded).sample_rate == 44100
     assert mix_state_for(project, decoded, sample_rate=RATE).sample_rate == RATE
+
+
+def test_stems_muted_for_an_audition_are_silent_without_editing_the_project():
+    from app.core.project.cocreate import lead_stem_ids
+    from app.core.project.edits import SetStemRole
+
+    project, decoded = _project()
+    drums, bass, keys = project.stems
+    SetStemRole(keys.id, "lead").apply(project)
+    assert lead_stem_ids(project) == {keys.id}
+    state = mix_state_for(project, decoded, muted_ids=lead_stem_ids(project))
+    assert state.audible == ("drums", "bass") and not keys.mute
+    SetStemMute(keys.id, False).apply(project)
+    assert mix_state_for(project, decoded).audible == ("drums", "bass", "keys")

@@ -275,3 +275,15 @@ def suggestion_entry(suggestion: Suggestion, request: SuggestRequest, *, name: s
 def range_label(request: SuggestRequest) -> str:
     first, last = request.start_bar + 1, request.start_bar + request.bars
     return f"bar {first}" if first == last else f"bars {first}–{last}"
+
+
+def lead_stem_ids(project: Project) -> set[str]:
+    """The stems that carry the song's lead: role "lead", or the stem the stored analysis took its melody
+    from. Auditioning a suggestion for the lead's bars silences them, as a producer mutes the guide vocal."""
+    from app.core.project.analysis_edits import stored_analysis
+
+    ids = {s.id for s in project.stems if s.role == "lead"}
+    analysis = stored_analysis(project)
+    if analysis is not None and analysis.lead:
+        ids |= {s.id for s in project.stems if s.name == analysis.lead}
+    return ids
