@@ -88,7 +88,11 @@ class ChordEditor(QFrame):
 
 
 class ChordLane(QWidget):
-    """Chord symbols drawn over bars on the song's grid (project tempo, meter and downbeat)."""
+    """Chord symbols drawn over bars on the song's grid (project tempo, meter and downbeat).
+
+    While there are no chords, a click asks for the stems to be analysed (`analyze_requested`)."""
+
+    analyze_requested = Signal()
 
     def __init__(self, project: Project, push: Any, *, scale: Any = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -151,6 +155,10 @@ class ChordLane(QWidget):
         return self._push(SetChordSpan(index, chord))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 — Qt's name
+        if not (self.project.chords and self.project.chords.spans) and event.button() == Qt.MouseButton.LeftButton:
+            self.analyze_requested.emit()
+            event.accept()
+            return
         index = self.index_at(event.position().x())
         if index is not None and event.button() == Qt.MouseButton.LeftButton:
             self.open_editor(index)
@@ -168,7 +176,7 @@ class ChordLane(QWidget):
         spans = self.project.chords.spans if self.project.chords else ()
         if not spans:
             p.setPen(QColor("#888888"))
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No chords yet: analyse the stems")
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No chords yet: click to analyse the stems")
             p.end()
             return
         bar_q = self.project.time_signature.bar_quarters

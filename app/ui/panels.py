@@ -100,6 +100,13 @@ def install_analysis(window, home: AccordHome, runner) -> None:  # noqa: ANN001
     window.timeline_view.add_lane(lane, title="Chords", index=0)
     window.project_replaced.connect(panel.set_project)
     window.project_replaced.connect(lane.set_project)
+
+    def analyze_from_lane() -> None:
+        dock.show()
+        dock.raise_()
+        panel.analyze()
+
+    lane.analyze_requested.connect(analyze_from_lane)
     window.analysis_panel, window.analysis_dock, window.chord_lane = panel, dock, lane
 
 

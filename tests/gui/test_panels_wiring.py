@@ -56,3 +56,16 @@ def test_analysis_dock_and_chord_lane_follow_the_current_project(qtbot, tmp_path
     assert window.project.chords.at(4).symbol == "G"
     window.undo_stack.setClean()
     window.close()
+
+
+def test_clicking_the_empty_chord_lane_analyses_the_stems(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtCore import QPoint, Qt
+
+    window = make_window(qtbot, tmp_path)
+    install_panels(window, window.home, window.runner)
+    calls = []
+    monkeypatch.setattr(window.analysis_panel, "analyze", lambda: calls.append(1))
+    qtbot.mouseClick(window.chord_lane, Qt.MouseButton.LeftButton, pos=QPoint(20, 10))
+    assert calls == [1]
+    window.undo_stack.setClean()
+    window.close()
