@@ -14,6 +14,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from app.cli import cmd_model_judge
 from app.core.catalogue.store import Catalogue
 from app.core.catalogue.types import MELODY_MODEL_USE
 from app.core.errors import AccordError
@@ -43,6 +44,7 @@ def register(subparsers: Any) -> None:
     rep.add_argument("model", nargs="?", metavar="MODEL", help="model file (default: the current model)")
     rep.add_argument("-o", "--output", required=True, metavar="FILE", help="the HTML report to write")
     rep.set_defaults(func=run_report)
+    cmd_model_judge.register(sub)
     p.set_defaults(func=lambda args, ctx: (p.print_help(), 2)[1])
 
 

@@ -113,3 +113,15 @@ def test_bad_input_is_one_clear_line(home, capsys, tmp_path):
     (tmp_path / "m.accordmodel").write_bytes(b"garbage")
     code, _, err = run(capsys, "model", "info", str(tmp_path / "m.accordmodel"))
     assert code == 2 and "m.accordmodel" in err
+
+
+def test_model_judge_cli(home, capsys):
+    code, out, err = run(capsys, "model", "judge", "--folds", "3", "--windows", "1", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["works"] == 12 and report["folds"] == 3 and report["phrases"] >= 6
+    assert 0.0 <= report["classifier_accuracy"] <= 1.0
+    code, out, _ = run(capsys, "model", "judge", "--folds", "3", "--windows", "1")
+    assert code == 0 and "indistinguishable" in out and "rest_ratio" in out
+    code, _, err = run(capsys, "model", "judge", "--folds", "20")
+    assert code == 2 and "at least 20 usable works" in err
