@@ -102,3 +102,65 @@ def test_max_copy_zero_reports_the_true_longest_run(pair):
     [s] = vary(new, whole, Constraints(max_copy=0, pitch_range=(40, 90), chromatic=True), kind="rhythm",
                closeness=1.0, n=1, seed=0)
     assert s.longest_copied_run["length"] == brute_force_longest_copy(list(s.notes.pitches), pitches) > 17
+
+
+def test_counts_of_every_context_equal_the_reference(pair):
+    works, new, old = pair
+    rng = np.random.default_rng(1)
+    for name, store in new.stores.items():
+        ref_trie = old.stores[name].trie
+        seqs = [store.viewpoint.sequence(__import__("app.core.model.viewpoints", fromlist=["Events"]).Events
+                                         .from_melody(w.melody)) for w in works[:8]]
+        for codes, ok in seqs:
+            seq = codes[ok].tolist()
+            for i in range(0, len(seq), 2):
+                hist = seq[:i]
+                if rng.random() < 0.3 and hist:  # an unseen context in the middle
+                    hist = hist[:-1] + [hist[-1] + 999]
+                ref_nodes = ref_trie.walk(hist)
+                ref_tables = [ref_trie.counts[n] for n in ref_nodes] + ref_trie.virtual_tail(ref_nodes, hist)
+                new_tables = [store.trie.counts[h] for h in store.trie.walk(hist)]
+                assert new_tables == ref_tables
+                state = store.trie.state_walk(hist)
+                assert [store.trie.counts[h] for h in state] == ref_tables[:len(state)]
+                assert len(state) == len(ref_trie.state_walk(hist))
+
+
+def test_cross_validated_predictions_equal_the_reference():
+    from app.core.model.evaluate import cross_validate
+    from app.core.model.predict import PredictionSettings
+    from app.core.model.viewpoints import Events, parse_viewpoints
+    from tests.model_reference.evaluate import cross_validate as ref_cross_validate
+
+    melodies = [Events.from_melody(m) for _, m in idyom_benchmark_set()[:40]]
+    vps = parse_viewpoints(["cpitch", "cpint*dur", "cpintfref*posinbar", "dur*ioi"])
+    for settings in (PredictionSettings(), PredictionSettings(ltm_plus=False, use_stm=False)):
+        a = cross_validate(melodies, vps, folds=5, seed=0, settings=settings)
+        b = ref_cross_validate(melodies, vps, folds=5, seed=0, settings=settings)
+        for target in a:
+            for ta, tb in zip(a[target], b[target], strict=True):
+                for n in ta.ltm:
+                    assert np.abs(ta.ltm[n] - tb.ltm[n]).max() <= 1e-12
+                    assert np.abs(ta.stm[n] - tb.stm[n]).max() <= 1e-12
+
+
+def test_forgetting_and_learning_back_equal_the_reference():
+    from app.core.model import forget, update_model
+
+    works = as_usable_works(idyom_benchmark_set()[:24])
+    new, old = train(works), ref.train(works)
+    gone = [works[3].id, works[10].id, works[17].id]
+    forget(new, gone)
+    ref.forget(old, gone)
+    assert new.fingerprint == old.fingerprint == train([w for w in works if w.id not in gone]).fingerprint
+    src = works[5].melody
+    c = Constraints(key=src.key, bars=4, start=8.0, max_copy=6)
+    _same(continue_phrase(new, src.between(0, 8), c, n=4, seed=9),
+          ref.continue_phrase(old, src.between(0, 8), c, n=4, seed=9))
+    for s in continue_phrase(new, src.between(0, 8), c, n=4, seed=9):
+        assert not set(s.credit) & set(gone)
+    update_model(new, works)
+    ref.update_model(old, works)
+    assert new.fingerprint == old.fingerprint
+    _same(continue_phrase(new, src.between(0, 8), c, n=4, seed=3),
+          ref.continue_phrase(old, src.between(0, 8), c, n=4, seed=3))
