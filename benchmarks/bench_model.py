@@ -240,6 +240,18 @@ def run(quick: bool) -> list[dict]:
     return rows + speed_rows + generation(model, works, quick) + repeats(works, quick)
 
 
+def _arg(name: str, default: str) -> str:
+    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else default
+
+
 if __name__ == "__main__":
-    for row in run("--quick" in sys.argv):
-        print(row)
+    if "--scale" in sys.argv:  # career/label sizes, one process per size (see benchmarks/model_scale.py)
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import model_scale
+
+        sizes = [int(x) for x in _arg("--sizes", ",".join(map(str, model_scale.DEFAULT_SIZES))).split(",")]
+        for row in model_scale.rows(model_scale.run_sizes(_arg("--impl", "app"), sizes)):
+            print(row)
+    else:
+        for row in run("--quick" in sys.argv):
+            print(row)

@@ -118,3 +118,85 @@ def test_save_is_atomic_on_failure(model, saved, monkeypatch):
         save_model(model, saved)
     assert saved.read_bytes() == before
     assert [p.name for p in saved.parent.iterdir()] == [saved.name]
+
+
+# -- budgets: hostile files are refused from their headers, in bounded memory (issue 12 item 4) ------------
+
+def _hostile_model(path, arrays: dict[str, bytes | list[bytes]], *, works: list[dict] | None = None):
+    """A model file whose events.npz holds the given raw .npy members, with a matching events hash."""
+    from app.core.model import ModelSettings
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for name, raw in arrays.items():
+            with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
+                for chunk in (raw if isinstance(raw, list) else [raw]):
+                    member.write(chunk)
+    events = buf.getvalue()
+    import hashlib
+
+    manifest = {"format": "accord-model", "format_version": 1, "model_id": "x", "version": 1,
+                "created_at": "2026-01-01T00:00:00Z", "settings": ModelSettings().to_json(),
+                "works": works or [], "fingerprint": "0" * 64, "events_sha256": hashlib.sha256(events).hexdigest()}
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("manifest.json", json.dumps(manifest))
+        zf.writestr("events.npz", events)
+    return path
+
+
+def _npy(arr: np.ndarray) -> bytes:
+    out = io.BytesIO()
+    np.save(out, arr, allow_pickle=False)
+    return out.getvalue()
+
+
+def _work(wid: int) -> dict:
+    return {"id": wid, "title": "t", "sha256": "0" * 64, "notes": 0, "contributors": [], "consent": []}
+
+
+def _one_work(n: int) -> dict[str, bytes]:
+    notes = np.full(n, 60, dtype="<i8")
+    return {"work_ids": _npy(np.array([1], "<i8")), "offsets": _npy(np.array([0, n], "<i8")), "pitch": _npy(notes),
+            "dur": _npy(notes), "onset": _npy(np.arange(n, dtype="<i8")), "bar": _npy(np.array([192], "<i8")),
+            "tonic": _npy(np.array([0], "<i8"))}
+
+
+def _load_in_child(path) -> tuple[str, int]:
+    """(error text, peak resident MB) of load_model in a fresh process (peak memory is per process)."""
+    import subprocess
+    import sys
+
+    code = ("import resource, sys\n"
+            "from app.core.model import load_model\n"
+            "try:\n    load_model(sys.argv[1]); msg = 'loaded'\n"
+            "except Exception as exc:\n    msg = f'{type(exc).__name__}: {exc}'\n"
+            "print(msg); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n")
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
+    msg, peak = out.stdout.strip().rsplit("\n", 1)
+    return msg, int(peak)
+
+
+def test_a_deflate_bomb_model_is_refused_from_its_headers_in_bounded_memory(tmp_path):
+    zeros = b"\0" * 2**20  # one inner member that unpacks to 400 MB (a few hundred KB compressed)
+    arrays: dict[str, bytes | list[bytes]] = dict(_one_work(4))
+    arrays["onset"] = [_npy(np.zeros(4, "<i8"))[:128]] + [zeros] * 400
+    path = _hostile_model(tmp_path / "bomb.accordmodel", arrays, works=[_work(1)])
+    assert path.stat().st_size < 2_000_000
+    msg, peak = _load_in_child(path)
+    assert msg.startswith("ModelFileError") and "budget" in msg, msg
+    assert peak < 1024, f"peak {peak} MB"
+
+
+def test_a_model_with_a_three_million_note_work_is_refused_in_bounded_memory(tmp_path):
+    path = _hostile_model(tmp_path / "huge.accordmodel", _one_work(3_000_000), works=[_work(1)])
+    msg, peak = _load_in_child(path)
+    assert msg.startswith("ModelFileError") and "3,000,000 notes" in msg, msg
+    assert peak < 1024, f"peak {peak} MB"
+
+
+def test_a_work_longer_than_the_work_budget_is_refused_naming_it(tmp_path):
+    from app.core.model.modelfile import MAX_WORK_NOTES
+
+    path = _hostile_model(tmp_path / "long.accordmodel", _one_work(MAX_WORK_NOTES + 1), works=[_work(1)])
+    with pytest.raises(ModelFileError, match=f"work 1 has {MAX_WORK_NOTES + 1:,} notes"):
+        load_model(path)

@@ -38,9 +38,10 @@ def test_forgetting_equals_training_without(works):
     for a, b in zip(_tables(full, probe), _tables(fresh, probe), strict=False):
         assert np.array_equal(a, b)
     for store in full.stores.values():  # no trace in the attribution index
-        assert not gone & set(store.work_keys)
-        keys, works_col, _ = store._global_index()
-        assert not gone & set(works_col.tolist())
+        assert not gone & store.work_ids
+        [root] = store.trie.walk([])
+        for code in store.trie.counts[root]:
+            assert not gone & set(store.work_counts_at(root, code))
 
 
 def test_fingerprint_is_independent_of_training_order(works):
@@ -76,10 +77,11 @@ def test_attribution_index_sums_to_the_counts(works):
     model = train(works)
     forget(model, [works[5].id])
     for store in model.stores.values():
-        keys, _, counts = store._global_index()
-        totals: dict[tuple[int, int], int] = {}
-        for k, c in zip(keys.tolist(), counts.tolist(), strict=True):
-            node, code = k >> 32, store.trie.codes[k & 0xFFFFFFFF]
-            totals[(node, code)] = totals.get((node, code), 0) + c
-        trie_counts = {(node, s): c for node, d in enumerate(store.trie.counts) for s, c in d.items()}
-        assert totals == trie_counts
+        for w in works[:6]:
+            codes, ok = store.viewpoint.sequence(Events.from_melody(w.melody))
+            seq = codes[ok].tolist()
+            for i in range(0, len(seq), 3):
+                for node in store.trie.walk(seq[:i]):
+                    table = store.trie.counts[node]
+                    assert table == {code: sum(store.work_counts_at(node, code).values()) for code in table}
+                    assert works[5].id not in {w for code in table for w in store.work_counts_at(node, code)}

@@ -3,7 +3,15 @@
 A suggestion may not contain k+1 consecutive notes whose k pitch intervals equal the intervals of k+1
 consecutive notes of any one training work (transposition-invariant; rhythm ignored). Generation masks, at
 each step, the next intervals that would complete such a k-gram (`forbidden_next`); `longest_copied_run`
-reports the longest run of notes copied from a single work, and which one.
+reports the longest run of notes copied from a single work — the true one, at any length — and which work.
+
+Layout (flat arrays, ~12 bytes per note, built with a few numpy calls): the works' intervals concatenated,
+each work followed by a separator, as bytes `interval + 128` (1..255; intervals beyond ±127 semitones are
+clipped to a value no melody reaches twice in a row, see `_byte`). Every position p carries a *key*: the
+first up-to-8 bytes from p, stopping at the separator, packed big-endian in a uint64 (0-padded). The keys
+are sorted: the positions where an n-gram (n <= 8) occurs are one contiguous range of keys (the n-gram's
+bytes followed by anything), found by two binary searches. Longer grams start from their first 8 bytes
+and are checked against the text. Exact: no hashing.
 """
 
 from __future__ import annotations
@@ -12,54 +20,144 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+KEY_BYTES = 8
+_SEP = 0  # separator after each work (never a byte of an interval: those are 1..255)
+_MEMO_LIMIT = 65_536
+
 
 def intervals(pitches: Sequence[int]) -> tuple[int, ...]:
     return tuple(int(b) - int(a) for a, b in zip(pitches, pitches[1:], strict=False))
 
 
+def _byte(iv: np.ndarray) -> np.ndarray:
+    """Intervals as bytes 1..255 (MIDI intervals are -127..127, so the map is exact)."""
+    return (np.clip(iv, -127, 127) + 128).astype(np.uint8)
+
+
 class CopyIndex:
-    """Interval n-grams (n <= k) of every work, with the lowest work id holding each."""
+    """Interval n-grams of every work: which occur, what may follow a (k-1)-gram, the lowest work id holding
+    a gram, and the longest run a melody copies from one work."""
 
     def __init__(self, work_pitches: Mapping[int, Sequence[int]], k: int) -> None:
         self.k = k
-        self._prefix: dict[tuple[int, ...], set[int]] = {}
-        self._owner: dict[tuple[int, ...], int] = {}
-        if k <= 0:
-            return
-        for wid in sorted(work_pitches):
-            iv = intervals(list(work_pitches[wid]))
-            for n in range(1, k + 1):
-                for i in range(len(iv) - n + 1):
-                    gram = iv[i:i + n]
-                    self._owner.setdefault(gram, wid)
-                    if n == k:
-                        self._prefix.setdefault(gram[:-1], set()).add(gram[-1])
+        ids = sorted(work_pitches)
+        parts: list[np.ndarray] = []
+        starts = [0]
+        for wid in ids:
+            p = np.asarray(work_pitches[wid], dtype=np.int64)
+            b = _byte(np.diff(p)) if len(p) > 1 else np.zeros(0, np.uint8)
+            parts.append(np.append(b, np.uint8(_SEP)))
+            starts.append(starts[-1] + len(b) + 1)
+        text = np.concatenate(parts) if parts else np.zeros(0, np.uint8)
+        # padded with separators so that p + j never runs off the end
+        self.text = np.concatenate([text, np.zeros(KEY_BYTES + 1, np.uint8)])
+        self.work_ids = np.array(ids, dtype=np.int64)
+        self.starts = np.array(starts, dtype=np.int64)
+        n = len(text)
+        keys = np.zeros(n, dtype=np.uint64)
+        alive = np.ones(n, dtype=bool)
+        for j in range(KEY_BYTES):  # byte j of each key: text[p + j] while no separator was met
+            b = self.text[j:j + n]
+            alive &= b != _SEP
+            keys |= np.where(alive, b, 0).astype(np.uint64) << np.uint64(8 * (KEY_BYTES - 1 - j))
+        order = np.argsort(keys, kind="stable")
+        real = keys[order] != 0  # positions at a separator start no gram
+        self.keys = keys[order][real]
+        self.pos = order[real].astype(np.int64)
+        self._memo: dict[tuple[int, ...], set[int]] = {}
+
+    def with_k(self, k: int) -> CopyIndex:
+        """The same index (arrays shared) for another k."""
+        other = object.__new__(CopyIndex)
+        other.__dict__.update(self.__dict__)
+        other.k = k
+        other._memo = {}
+        return other
+
+    # -- look-ups -------------------------------------------------------------------------------------------
+    def _range(self, gram: Sequence[int]) -> tuple[int, int]:
+        """Key positions [lo, hi) of the positions where `gram` (at most 8 intervals) starts."""
+        n = len(gram)
+        if n == 0:
+            return 0, len(self.keys)
+        lo_key = 0
+        for j, x in enumerate(gram):
+            if not -127 <= x <= 127:
+                return 0, 0
+            lo_key |= (int(x) + 128) << (8 * (KEY_BYTES - 1 - j))
+        hi_key = lo_key + (1 << (8 * (KEY_BYTES - n)))
+        lo = int(np.searchsorted(self.keys, np.uint64(lo_key), side="left"))
+        hi = len(self.keys) if hi_key >= 1 << 64 else int(np.searchsorted(self.keys, np.uint64(hi_key), side="left"))
+        return lo, hi
+
+    def occurrences(self, gram: Sequence[int]) -> np.ndarray:
+        """Text positions where the interval n-gram `gram` starts inside one work (any n)."""
+        lo, hi = self._range(gram[:KEY_BYTES])
+        pos = self.pos[lo:hi]
+        for j in range(KEY_BYTES, len(gram)):
+            x = gram[j]
+            if not -127 <= x <= 127 or not len(pos):
+                return pos[:0]
+            pos = pos[self.text[pos + j] == x + 128]
+        return pos
+
+    def _owner_of(self, pos: np.ndarray) -> int | None:
+        if not len(pos):
+            return None
+        w = np.searchsorted(self.starts, pos, side="right") - 1
+        return int(self.work_ids[int(w.min())])
 
     def forbidden_next(self, prefix_intervals: Sequence[int]) -> set[int]:
         """Intervals that would complete a copied k-gram after the last k-1 intervals."""
         if self.k <= 0 or len(prefix_intervals) < self.k - 1:
             return set()
         key = tuple(prefix_intervals[len(prefix_intervals) - (self.k - 1):]) if self.k > 1 else ()
-        return self._prefix.get(key, set())
+        out = self._memo.get(key)
+        if out is None:
+            nxt = self.text[self.occurrences(key) + (self.k - 1)]
+            out = {int(b) - 128 for b in np.unique(nxt[nxt != _SEP])}
+            if len(self._memo) >= _MEMO_LIMIT:
+                self._memo.clear()
+            self._memo[key] = out
+        return out
 
     def owner(self, gram: tuple[int, ...]) -> int | None:
-        return self._owner.get(gram)
+        """The lowest work id holding the gram (None when no work does)."""
+        return self._owner_of(self.occurrences(gram)) if gram else None
 
     def longest_copied_run(self, pitches: Sequence[int]) -> tuple[int, int | None]:
-        """(notes, work id) of the longest run whose intervals occur in one work (up to k+1 notes known).
+        """(notes, work id) of the longest run whose intervals occur in one work — uncapped — and the lowest
+        work id holding its intervals (the first such run, scanning from the start).
 
         A run of n notes has n-1 intervals; runs of one note are not copies (length 1, no work)."""
         iv = intervals(pitches)
         best, owner = (1 if len(pitches) else 0), None
-        for i in range(len(iv)):
-            n = 1
-            while i + n <= len(iv) and n <= self.k:
-                w = self._owner.get(iv[i:i + n])
-                if w is None:
-                    break
-                if n + 1 > best:
-                    best, owner = n + 1, w
+        m = len(iv)
+        for i in range(m):
+            if m - i + 1 <= best:
+                break  # no longer run can start here
+            n = 0
+            lo, hi = 0, len(self.keys)
+            pos: np.ndarray | None = None
+            while i + n < m:
+                if n < KEY_BYTES:
+                    lo2, hi2 = self._range(iv[i:i + n + 1])
+                    if lo2 >= hi2:
+                        break
+                    lo, hi = lo2, hi2
+                    if n + 1 == KEY_BYTES:
+                        pos = self.pos[lo:hi]
+                else:
+                    assert pos is not None
+                    x = iv[i + n]
+                    nxt = pos[self.text[pos + n] == x + 128] if -127 <= x <= 127 else pos[:0]
+                    if not len(nxt):
+                        break
+                    pos = nxt
                 n += 1
+                if n + 1 > best:
+                    best = n + 1
+                    owner = self._owner_of(self.pos[lo:hi] if n <= KEY_BYTES else pos)
         return best, owner
 
 

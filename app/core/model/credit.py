@@ -126,30 +126,32 @@ def credit_basis_points(suggestion: Suggestion) -> dict[int, int]:
 def resolve_queries(model: TrainedModel, wids: np.ndarray,
                     queries: list[list[tuple[str, ViewpointEstimate, int, float]] | None]) -> np.ndarray:
     """(groups x works) matrix: row g = sum over the queries of group g of weight * sum_n a_n * (per-work
-    counts of the code in the estimate's order-n context) — one batched look-up in the attribution index
-    per viewpoint for a whole request."""
+    counts of the code in the estimate's order-n context) — per viewpoint, the per-work counts of every
+    (context, code) come from the context index (memoised) and are summed in one bincount, in query order."""
     width = len(wids)
-    per_name: dict[str, tuple[list[int], list[float], list[int], dict[int, int]]] = {}
+    per_name: dict[str, tuple[list[int], list[int], list[float], list[int]]] = {}
     for g, qs in enumerate(queries):
         if not qs:
             continue
         for name, ve, code, f in qs:
             lists = per_name.get(name)
             if lists is None:
-                lists = per_name[name] = ([], [], [], model.stores[name].trie.sid)
-            sym = lists[3].get(code)
-            if sym is None:  # a value no training work has: no counts anywhere
-                continue
+                lists = per_name[name] = ([], [], [], [])
             nodes, coefs = ve.credit_chain()
-            lists[0].extend([(node << 32) | sym for node in nodes])
-            lists[1].extend([f * a for a in coefs])
-            lists[2].extend([g * width] * len(nodes))
+            lists[0].extend(nodes)
+            lists[1].extend([code] * len(nodes))
+            lists[2].extend([f * a for a in coefs])
+            lists[3].extend([g * width] * len(nodes))
     out = np.zeros(len(queries) * width)
-    for name, (keys, weights, cells, _) in per_name.items():
-        lo, sizes, cols, counts = model.stores[name].index_spans(np.array(keys, dtype=np.int64), wids)
+    for name, (nodes, codes, weights, cells) in per_name.items():
+        index = model.stores[name].trie
+        found = [index.work_counts(node, code) for node, code in zip(nodes, codes, strict=True)]
+        sizes = np.array([len(x[0]) for x in found], dtype=np.int64)
         total = int(sizes.sum())
         if total:
-            pos = np.repeat(lo - np.cumsum(sizes) + sizes, sizes) + np.arange(total)
-            out += np.bincount(np.repeat(np.array(cells), sizes) + cols[pos],
-                               np.repeat(np.array(weights), sizes) * counts[pos], minlength=len(out))
+            idx = np.concatenate([x[0] for x in found])
+            counts = np.concatenate([x[1] for x in found]).astype(np.float64)
+            cols = index.columns(wids)[idx]
+            out += np.bincount(np.repeat(np.array(cells, dtype=np.int64), sizes) + cols,
+                               np.repeat(np.array(weights), sizes) * counts, minlength=len(out))
     return out.reshape(len(queries), width)

@@ -115,9 +115,8 @@ def cross_validate(melodies: Sequence[Events], viewpoints: Sequence[Viewpoint], 
         store = ViewpointStore(vp, cap)
         for w, ev in enumerate(melodies):
             codes, ok = vp.sequence(ev)
-            seq = codes[ok].tolist()
-            sequences[(vp.name, w)] = seq
-            store.add_work(w, seq)
+            sequences[(vp.name, w)] = codes[ok]
+        store.add_works([(w, sequences[(vp.name, w)]) for w in range(len(melodies))])
         stores[vp.target][vp.name] = store
     alphabets = {"pitch": np.unique(np.concatenate([m.pitch for m in melodies])),
                  "dur": np.unique(np.concatenate([m.dur for m in melodies]))}
@@ -135,9 +134,8 @@ def cross_validate(melodies: Sequence[Events], viewpoints: Sequence[Viewpoint], 
                       for w in test]
             out[target].append(TargetTables.concat(tables))
         for target_stores in stores.values():
-            for name, store in target_stores.items():
-                for w in test:
-                    store.add_work(w, sequences[(name, w)])
+            for name, store in target_stores.items():  # learned back: the fold's works count again
+                store.add_works([(w, sequences[(name, w)]) for w in test])
         progress((f + 1) / folds, f"fold {f + 1} of {folds}")
     return out
 

@@ -51,11 +51,14 @@ ADVICE = {
 
 
 def _copy_index(model: TrainedModel, k: int) -> CopyIndex:
+    """The works' interval index (built once per model state, shared by every k) for max-order k."""
     key = ("copy", k)
     idx = model.cache.get(key)
     if idx is None:
-        idx = CopyIndex({w: t.events.pitch.tolist() for w, t in model.works.items()}, k)
-        model.cache[key] = idx
+        base = model.cache.get("copy-index")
+        if base is None:
+            base = model.cache["copy-index"] = CopyIndex({w: t.events.pitch for w, t in model.works.items()}, 0)
+        idx = model.cache[key] = base.with_k(k)  # type: ignore[attr-defined]
     return idx  # type: ignore[return-value]
 
 
@@ -110,8 +113,8 @@ class _Job:
             dlo, dhi = c.density
             if not any(reach[self.bar] >> m & 1 and dlo <= m <= dhi for m in range(reach[self.bar].bit_length())):
                 raise ConstraintError(f"{dlo:g}..{dhi:g} notes per bar cannot fill a bar: {ADVICE['density']}")
-        self.copy = _copy_index(model, c.max_copy) if c.max_copy > 0 else CopyIndex({}, 0)
-        self.report_copy = self.copy if c.max_copy > 0 else _copy_index(model, 16)
+        self.copy = _copy_index(model, max(0, c.max_copy))
+        self.report_copy = self.copy  # reports the true longest copied run at any k (also k = 0: no limit)
         self.temperature, self.closeness, self.repeat_damping = temperature, closeness, repeat_damping
         self.context = _ctx_events(context)
         self._splits: dict[int, list[tuple[str, int]]] | None = None

@@ -8,7 +8,11 @@
   re-derives the fingerprint: a model whose statistics don't match its manifest is refused.
 
 Reading checks sizes before allocating (zip members, .npy headers), parses .npy headers itself and refuses
-object arrays, and turns every failure into a ModelFileError naming the file. A model whose manifest names a
+object arrays, and turns every failure into a ModelFileError naming the file. Budgets bound what a hostile
+file can make us allocate: the members' declared sizes, outer and inner, share one decompressed budget
+(`MAX_DECOMPRESSED_BYTES`; a deflate bomb is refused from its headers), and the notes are counted from the
+.npy headers and the work offsets before anything is built (`MAX_MODEL_NOTES` in all, `MAX_WORK_NOTES` per
+work: a 3-million-note "work" is refused, not trained). A model whose manifest names a
 work that is no longer usable is refused as stale.
 """
 
@@ -33,8 +37,14 @@ from app.core.model.viewpoints import Events
 
 MANIFEST = "manifest.json"
 EVENTS = "events.npz"
-MAX_MANIFEST_BYTES = 64 * 1024 * 1024
-MAX_EVENTS_BYTES = 512 * 1024 * 1024
+MAX_MANIFEST_BYTES = 32 * 1024 * 1024
+MAX_EVENTS_BYTES = 256 * 1024 * 1024
+# One budget for every member's declared (decompressed) size, outer zip and inner arrays together.
+MAX_DECOMPRESSED_BYTES = 320 * 1024 * 1024
+# Note budgets, checked from the headers before anything is built: a label-sized pool is split in shards.
+MAX_MODEL_NOTES = 2_000_000
+MAX_WORK_NOTES = 100_000
+BUDGET_HINT = "the file is larger than an Accord model may be; if it is yours, split the catalogue in shards"
 _ARRAYS = ("work_ids", "offsets", "pitch", "dur", "onset", "bar", "tonic")
 STALE_HINT = "retrain or update: run accord train"
 # What zipfile raises on damaged archives: zlib.error for a corrupt deflate stream, NotImplementedError for an
@@ -88,7 +98,10 @@ def _open(path: Path) -> tuple[dict, bytes]:
             if set(infos) != {MANIFEST, EVENTS}:
                 raise _fail(path, f"is not an Accord model (members {sorted(infos)[:5]})")
             if infos[MANIFEST].file_size > MAX_MANIFEST_BYTES or infos[EVENTS].file_size > MAX_EVENTS_BYTES:
-                raise _fail(path, "is implausibly large; refusing to read it")
+                raise _fail(path, "is implausibly large; refusing to read it", BUDGET_HINT)
+            if infos[MANIFEST].file_size + infos[EVENTS].file_size > MAX_DECOMPRESSED_BYTES:
+                raise _fail(path, "unpacks to more than the model budget "
+                                  f"({MAX_DECOMPRESSED_BYTES // 2**20} MB); refusing to read it", BUDGET_HINT)
             manifest_bytes = zf.read(MANIFEST)
             events = zf.read(EVENTS)
     except ModelFileError:
@@ -119,17 +132,22 @@ def stale_work_ids(manifest: dict, usable_ids: Iterable[int]) -> list[int]:
     return sorted(int(w["id"]) for w in manifest.get("works", []) if int(w["id"]) not in usable)
 
 
-def _read_arrays(path: Path, data: bytes) -> dict[str, np.ndarray]:
+def _read_arrays(path: Path, data: bytes, budget: int = MAX_DECOMPRESSED_BYTES) -> dict[str, np.ndarray]:
+    """The flat int64 arrays of events.npz; `budget`: bytes the inner members may unpack to, together."""
     out: dict[str, np.ndarray] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = {i.filename: i for i in zf.infolist()}
             if set(infos) != {f"{n}.npy" for n in _ARRAYS}:
                 raise _fail(path, "has unexpected arrays in events.npz")
+            declared = sum(i.file_size for i in infos.values())
+            if declared > budget:
+                raise _fail(path, f"its event arrays unpack to {declared // 2**20} MB, more than the model budget "
+                                  f"({budget // 2**20} MB); refusing to read them", BUDGET_HINT)
             for name in _ARRAYS:
                 info = infos[f"{name}.npy"]
                 if info.file_size > MAX_EVENTS_BYTES:
-                    raise _fail(path, f"array {name} is implausibly large")
+                    raise _fail(path, f"array {name} is implausibly large", BUDGET_HINT)
                 raw = io.BytesIO(zf.read(info))
                 major, _minor = np.lib.format.read_magic(raw)
                 if major == 1:
@@ -140,6 +158,10 @@ def _read_arrays(path: Path, data: bytes) -> dict[str, np.ndarray]:
                     raise _fail(path, f"array {name} has an unsupported .npy version {major}")
                 if dtype != np.dtype("<i8") or fortran or len(shape) != 1:
                     raise _fail(path, f"array {name} is not a flat int64 array (pickles are refused)")
+                if shape[0] > MAX_MODEL_NOTES + 1:  # notes, or works (offsets: one more)
+                    what = "notes" if name in ("pitch", "dur", "onset") else "works"
+                    raise _fail(path, f"holds {shape[0]:,} {what}, more than a model may ({MAX_MODEL_NOTES:,})",
+                                BUDGET_HINT)
                 body = raw.read()
                 if len(body) != shape[0] * 8:
                     raise _fail(path, f"array {name} is truncated")
@@ -164,7 +186,7 @@ def load_model(path: str | Path, *, usable_ids: Iterable[int] | None = None) -> 
                                  "longer usable)", path=path, hint=STALE_HINT)
     if hashlib.sha256(events).hexdigest() != manifest.get("events_sha256"):
         raise _fail(path, "does not match its manifest (events hash differs): it was changed or damaged")
-    arrays = _read_arrays(path, events)
+    arrays = _read_arrays(path, events, MAX_DECOMPRESSED_BYTES - len(events))
     try:
         settings = ModelSettings.from_json(manifest["settings"])
         entries = {int(w["id"]): w for w in manifest["works"]}
@@ -175,6 +197,11 @@ def load_model(path: str | Path, *, usable_ids: Iterable[int] | None = None) -> 
                 or not len(arrays["pitch"]) == len(arrays["dur"]) == len(arrays["onset"])
                 or sorted(entries) != ids.tolist()):
             raise ValueError("event arrays and manifest disagree")
+        longest = int(np.diff(offsets).max()) if n else 0
+        if longest > MAX_WORK_NOTES:
+            wid = int(ids[int(np.argmax(np.diff(offsets)))])
+            raise _fail(path, f"work {wid} has {longest:,} notes, more than a work may ({MAX_WORK_NOTES:,})",
+                        BUDGET_HINT)
         model = TrainedModel(settings, model_id=str(manifest["model_id"]), version=int(manifest["version"]),
                              created_at=str(manifest["created_at"]))
         for k, wid in enumerate(ids.tolist()):
@@ -190,6 +217,8 @@ def load_model(path: str | Path, *, usable_ids: Iterable[int] | None = None) -> 
                 tuple(ConsentEntryRef(int(c["entry_id"]), str(c["contributor"]), str(c["action"]), str(c["use"]),
                                       str(c["recorded_at"]), str(c["entry_hash"])) for c in e["consent"]),
                 ev))
+    except ModelFileError:
+        raise
     except (KeyError, TypeError, ValueError, OverflowError) as exc:  # Overflow: "version": Infinity (fuzzing)
         raise _fail(path, f"has an inconsistent manifest: {exc}") from exc
     if model.fingerprint != manifest.get("fingerprint"):

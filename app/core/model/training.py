@@ -93,19 +93,39 @@ class TrainedModel:
 
     # -- changing --------------------------------------------------------------------------------------
     def add_work(self, work: TrainingWork) -> None:
-        if work.id in self.works:
-            raise ValueError(f"work {work.id} is already in the model")
-        if len(work.events) == 0:
-            log.info("work %s has no notes; skipped", work.id)
-        digest = hashlib.sha256()
-        for name in sorted(self.stores):
-            store = self.stores[name]
-            codes, ok = store.viewpoint.sequence(work.events)
-            seq = codes[ok]
-            store.add_work(work.id, seq.tolist())
-            digest.update(name.encode() + b"=" + seq.astype("<i8").tobytes() + b";")
-        self._work_digest[work.id] = digest.digest()
-        self.works[work.id] = work
+        self.add_works([work])
+
+    def add_works(self, works: Sequence[TrainingWork], *, progress: Progress = no_progress,
+                  cancel: CancelToken = NEVER_CANCELLED) -> None:
+        """Learn works in one batch (one sort per viewpoint); nothing changes when it is cancelled."""
+        ids = [w.id for w in works]
+        if len(set(ids)) != len(ids) or any(i in self.works for i in ids):
+            dup = next(i for i in ids if i in self.works or ids.count(i) > 1)
+            raise ValueError(f"work {dup} is already in the model")
+        seqs: dict[str, list[tuple[int, np.ndarray]]] = {name: [] for name in self.stores}
+        digests = {}
+        clock = _Eta(len(works) + len(self.stores) * max(1, len(works)) // 4)
+        for i, work in enumerate(works):
+            if i % 64 == 0:
+                cancel.check()
+                progress(*clock.report(i, f"reading {work.title}"))
+            if len(work.events) == 0:
+                log.info("work %s has no notes; skipped", work.id)
+            digest = hashlib.sha256()
+            for name in sorted(self.stores):
+                codes, ok = self.stores[name].viewpoint.sequence(work.events)
+                seq = codes[ok]
+                seqs[name].append((work.id, seq))
+                digest.update(name.encode() + b"=" + seq.astype("<i8").tobytes() + b";")
+            digests[work.id] = digest.digest()
+        step = max(1, len(works)) // 4
+        for k, (name, items) in enumerate(seqs.items()):
+            cancel.check()
+            progress(*clock.report(len(works) + k * step, f"indexing {name}"))
+            self.stores[name].add_works(items)
+        self._work_digest.update(digests)
+        for work in works:
+            self.works[work.id] = work
         self._changed()
 
     def remove_work(self, work_id: int) -> None:
@@ -163,6 +183,25 @@ class TrainedModel:
                 "fingerprint": self.fingerprint}
 
 
+class _Eta:
+    """(fraction, text with the time left) for progress reports over `total` units of work."""
+
+    def __init__(self, total: int) -> None:
+        import time
+
+        self._clock = time.monotonic
+        self.total = max(1, total)
+        self.t0 = self._clock()
+
+    def report(self, done: int, text: str) -> tuple[float, str]:
+        fraction = min(1.0, done / self.total)
+        elapsed = self._clock() - self.t0
+        if fraction >= 0.02 and elapsed >= 1.0:
+            left = elapsed * (1 - fraction) / fraction
+            text += f" (about {left:.0f} s left)" if left < 120 else f" (about {left / 60:.0f} min left)"
+        return fraction, text
+
+
 def _canonical(name: str) -> str:
     from app.core.model.viewpoints import Viewpoint
 
@@ -173,14 +212,11 @@ def train(works: Sequence[UsableWork], *, settings: ModelSettings | None = None,
           cancel: CancelToken = NEVER_CANCELLED) -> TrainedModel:
     """A new model of exactly these usable works (ids must be distinct)."""
     model = TrainedModel(settings or ModelSettings())
+    for work in works:
+        if not isinstance(work, UsableWork):
+            raise TypeError("train() takes only UsableWork objects from the catalogue's usable_works()")
     with gc_paused():
-        for i, work in enumerate(works):
-            if not isinstance(work, UsableWork):
-                raise TypeError("train() takes only UsableWork objects from the catalogue's usable_works()")
-            if i % 16 == 0:
-                cancel.check()
-                progress(i / max(1, len(works)), f"learning {work.title}")
-            model.add_work(TrainingWork.from_usable(work))
+        model.add_works([TrainingWork.from_usable(w) for w in works], progress=progress, cancel=cancel)
     progress(1.0, f"learned {len(works)} works")
     return model
 
@@ -209,10 +245,7 @@ def update_model(model: TrainedModel, usable_works: Sequence[UsableWork], *, pro
         for wid in stale:
             model.remove_work(wid)
         new = [w for wid, w in sorted(usable.items()) if wid not in model.works]
-        for i, work in enumerate(new):
-            cancel.check()
-            progress(i / max(1, len(new)), f"learning {work.title}")
-            model.add_work(TrainingWork.from_usable(work))
+        model.add_works([TrainingWork.from_usable(w) for w in new], progress=progress, cancel=cancel)
     if stale or new:
         model.version += 1
     model.last_update = {"removed": stale, "added": [int(w.id) for w in new]}

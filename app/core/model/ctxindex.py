@@ -1,0 +1,262 @@
+"""PPM*'s counts for one viewpoint as flat sorted arrays: the *sorted context index*.
+
+The works' symbol sequences are concatenated (`T`, each work after a separator) and every event position is
+sorted by its history read backwards (`SA`, capped at the order cap): the occurrences of a context of order n
+are then one contiguous range of SA, nested in the range of its order n-1 suffix — the reversed-context trie
+of ppm.py, implicit. A context's count table is the histogram of T over its range, and a work's own counts
+are the positions of its range that belong to it (`wof`), so the attribution index *is* the same arrays:
+~12 bytes per note and viewpoint, no per-context objects, and the arrays can be saved and memory-mapped.
+
+- Learning appends the works' text and inserts their sorted positions into SA (binary search per position,
+  one array insertion): no rebuild. Training sorts all positions at once (prefix doubling with numpy).
+- Forgetting marks the work's index dead (`alive`): every count skips it, so counts are exactly those of
+  the remaining works; dead positions are dropped from SA once they are a quarter of it (order kept).
+- Reading mirrors `ContextTrie`: `walk`/`state_walk(hist)` return *handles* (int: range and order) of the
+  contexts of orders 0..m, `counts[handle]` their tables {code: count}, `virtual_tail` nothing (the index
+  is never lazy). The estimates, PPM*'s state selection and credit are therefore the same arithmetic on
+  the same counts as with the trie.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from app.core.model import ctxkernels as K
+
+_ORDER_BITS = 8
+_HI_BITS = 28  # positions < 2**28 per viewpoint (268 M notes)
+_TABLE_CACHE = 200_000
+_EMPTY = np.zeros(0, dtype=np.int64)
+
+
+def handle(lo: int, hi: int, order: int) -> int:
+    return (lo << (_HI_BITS + _ORDER_BITS)) | (hi << _ORDER_BITS) | order
+
+
+def unpack(h: int) -> tuple[int, int, int]:
+    return h >> (_HI_BITS + _ORDER_BITS), (h >> _ORDER_BITS) & ((1 << _HI_BITS) - 1), h & ((1 << _ORDER_BITS) - 1)
+
+
+def sort_positions(T: np.ndarray, cap: int) -> np.ndarray:
+    """Event positions of T (T[0] a separator) sorted by history (capped at `cap`), ties by position:
+    prefix doubling — rank of the history's first h symbols, then of 2h from two ranks — in numpy sorts."""
+    n = len(T)
+    idx = np.arange(n, dtype=np.int64)
+    sep = T < 0
+    avail = idx - np.maximum.accumulate(np.where(sep, idx, 0)) - 1  # real symbols before p in its work
+    r1 = np.zeros(n, dtype=np.int64)
+    r1[1:] = T[:-1].astype(np.int64) + 1  # the separator ranks lowest (0)
+    powers = {1: r1}
+    h = 1
+    while 2 * h <= cap:
+        powers[2 * h] = _extend(powers[h], powers[h], h, avail)
+        h *= 2
+    cur, length = powers[h], h
+    for q in sorted(powers, reverse=True):
+        if length + q <= cap:
+            cur = _extend(cur, powers[q], length, avail)
+            length += q
+    real = np.flatnonzero(~sep)
+    order = np.argsort(cur[real], kind="stable")
+    return real[order].astype(np.int32)
+
+
+def _extend(first: np.ndarray, second: np.ndarray, shift: int, avail: np.ndarray) -> np.ndarray:
+    """Dense ranks of (first[p], second[p - shift]) — the second part only where p has `shift` symbols."""
+    tail = np.zeros_like(first)
+    tail[shift:] = np.where(avail[shift:] >= shift, second[:-shift], 0)
+    key = first * (int(second.max()) + 1) + tail
+    order = np.argsort(key, kind="stable")
+    sk = key[order]
+    ranks = np.empty_like(first)
+    ranks[order] = np.concatenate([[0], np.cumsum(sk[1:] != sk[:-1])])
+    return ranks
+
+
+class _Counts:
+    """`index.counts[handle]`: the count table {code: count} of a context (memoised until a change)."""
+
+    __slots__ = ("_ix",)
+
+    def __init__(self, ix: ContextIndex) -> None:
+        self._ix = ix
+
+    def __getitem__(self, h: int) -> dict[int, int]:
+        ix = self._ix
+        d = ix._tables.get(h)
+        if d is None:
+            lo, hi, _ = unpack(h)
+            syms, cnt = K.table(ix.T, ix.SA, ix.wof, ix.alive, ix.any_dead, lo, hi, len(ix.codes))
+            d = dict(zip(ix.code_array[syms].tolist(), cnt.tolist(), strict=True))
+            if len(ix._tables) >= _TABLE_CACHE:
+                ix._tables.clear()
+            ix._tables[h] = d
+        return d
+
+
+class ContextIndex:
+    """Counts of (context, next symbol) of orders 0..cap over a set of works, with per-work attribution."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.T = np.full(1, -1, dtype=np.int32)
+        self.wof = np.full(1, -1, dtype=np.int32)
+        self.SA = np.zeros(0, dtype=np.int32)
+        self.alive = np.zeros(0, dtype=np.uint8)
+        self.codes: list[int] = []  # symbol id -> viewpoint code
+        self.sid: dict[int, int] = {}
+        self.code_array = np.zeros(0, dtype=np.int64)
+        self.index_of: dict[int, int] = {}  # work id -> work index (live works)
+        self.work_ids: list[int] = []  # work index -> work id
+        self.spans: list[tuple[int, int]] = []  # work index -> (start, end) in T
+        self._dead: dict[int, int] = {}  # forgotten work id -> its (dead) index, revivable until compaction
+        self.dead_positions = 0
+        self.counts = _Counts(self)
+        self._tables: dict[int, dict[int, int]] = {}
+        self._credit: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+
+    @property
+    def any_dead(self) -> bool:
+        return self.dead_positions > 0
+
+    def _changed(self) -> None:
+        self._tables.clear()
+        self._credit.clear()
+
+    # -- learning and forgetting ----------------------------------------------------------------------
+    def _symbols(self, seq: np.ndarray) -> np.ndarray:
+        new = [c for c in np.unique(seq).tolist() if c not in self.sid]
+        for c in new:
+            self.sid[c] = len(self.codes)
+            self.codes.append(c)
+        if new:
+            self.code_array = np.array(self.codes, dtype=np.int64)
+        if not len(seq):
+            return np.zeros(0, dtype=np.int32)
+        keys = np.array(sorted(self.sid), dtype=np.int64)
+        ids = np.array([self.sid[c] for c in keys.tolist()], dtype=np.int32)
+        return ids[np.searchsorted(keys, seq)]
+
+    def add_works(self, items: Sequence[tuple[int, Sequence[int] | np.ndarray]]) -> None:
+        """Learn works (id, viewpoint codes): append their text and insert their positions into SA."""
+        fresh = []
+        for wid, seq in items:
+            if wid in self.index_of:
+                raise ValueError(f"work {wid} is already in the model")
+            if not self._revive(wid, seq):
+                fresh.append((wid, np.asarray(seq, dtype=np.int64)))
+        if not fresh:
+            return
+        syms = self._symbols(np.concatenate([s for _, s in fresh]))
+        base = len(self.T)
+        parts, wof, at, off = [], [], 0, base
+        for wid, seq in fresh:
+            k = len(self.work_ids)
+            self.work_ids.append(wid)
+            self.index_of[wid] = k
+            self.spans.append((off + 1, off + 1 + len(seq)))
+            parts.append(np.concatenate([[-1], syms[at:at + len(seq)]]).astype(np.int32))
+            wof.append(np.full(len(seq) + 1, k, dtype=np.int32))
+            at += len(seq)
+            off += len(seq) + 1
+        text = np.concatenate(parts)
+        w = np.concatenate(wof)
+        w[text < 0] = -1
+        self.alive = np.concatenate([self.alive, np.ones(len(fresh), dtype=np.uint8)])
+        local = sort_positions(np.concatenate([[-1], text]).astype(np.int32), self.cap)  # local T[0] = separator
+        new_pos = (local.astype(np.int64) - 1 + base).astype(np.int32)
+        self.T = np.concatenate([self.T, text])
+        self.wof = np.concatenate([self.wof, w])
+        if len(self.SA) == 0:
+            self.SA = new_pos
+        else:
+            at_ = K.insertion_points(self.T, self.SA, new_pos, self.cap)
+            self.SA = np.insert(self.SA, at_, new_pos)
+        self._changed()
+
+    def _revive(self, wid: int, seq) -> bool:
+        """Learning back a forgotten work with the same sequence only marks it alive again."""
+        k = self._dead.get(wid)
+        if k is None:
+            return False
+        a, b = self.spans[k]
+        seq = np.asarray(seq, dtype=np.int64)
+        if b - a != len(seq) or not np.array_equal(self.code_array[self.T[a:b]], seq):
+            return False
+        del self._dead[wid]
+        self.alive[k] = 1
+        self.index_of[wid] = k
+        self.dead_positions -= b - a
+        self._changed()
+        return True
+
+    def remove_work(self, wid: int) -> None:
+        """Forget a work: its index stops counting (exact); SA is compacted when dead positions pile up."""
+        k = self.index_of.pop(wid)
+        self.alive[k] = 0
+        a, b = self.spans[k]
+        self.dead_positions += b - a
+        self._dead[wid] = k
+        self._changed()
+        if self.dead_positions * 4 > len(self.SA):
+            self.compact()
+
+    def compact(self) -> None:
+        """Drop dead positions from SA (order kept); their text stays until the index is saved."""
+        if self.dead_positions:
+            keep = self.alive[self.wof[self.SA]].astype(bool)
+            self.SA = self.SA[keep]
+            self.dead_positions = 0
+            self._dead.clear()
+            self._changed()
+
+    # -- reading (the ContextTrie interface used by estimates) ------------------------------------------
+    def _hist(self, hist: Sequence[int]) -> np.ndarray:
+        sget = self.sid.get
+        tail = hist[len(hist) - self.cap:] if len(hist) > self.cap else hist
+        return np.array([sget(c, -2) for c in tail], dtype=np.int32)
+
+    def _walk(self, hist: Sequence[int], stop: bool) -> list[int]:
+        out_lo = np.empty(self.cap + 1, dtype=np.int64)
+        out_hi = np.empty(self.cap + 1, dtype=np.int64)
+        m = K.walk(self.T, self.SA, self.wof, self.alive, self.any_dead, self._hist(hist), self.cap, stop,
+                   out_lo, out_hi)
+        return [handle(int(lo), int(hi), n) for n, (lo, hi) in enumerate(zip(out_lo[:m].tolist(),
+                                                                           out_hi[:m].tolist(), strict=True))]
+
+    def walk(self, hist: Sequence[int]) -> list[int]:
+        """Handles of the contexts of orders 0, 1, ... of `hist` (oldest first) that occur."""
+        return self._walk(hist, False)
+
+    def state_walk(self, hist: Sequence[int], prefix: list[int] | None = None, upto: int | None = None) -> list[int]:
+        """`walk` cut at PPM*'s selected state (the first deterministic context)."""
+        nodes = self._walk(hist, True)
+        return nodes if upto is None else nodes[:upto + 1]
+
+    def virtual_tail(self, nodes: Sequence[int], hist: Sequence[int]) -> list[dict[int, int]]:
+        return []  # the index holds every context up to the cap
+
+    # -- attribution ----------------------------------------------------------------------------------
+    def work_counts(self, h: int, code: int) -> tuple[np.ndarray, np.ndarray]:
+        """(work indexes ascending, counts) of symbol `code` after context `h` (memoised until a change);
+        `work_ids[index]` is the work's id."""
+        sym = self.sid.get(code)
+        if sym is None:
+            return _EMPTY, _EMPTY
+        key = (h, sym)
+        got = self._credit.get(key)
+        if got is None:
+            lo, hi, _ = unpack(h)
+            got = K.work_counts(self.T, self.SA, self.wof, self.alive, self.any_dead, lo, hi, sym,
+                                len(self.work_ids))
+            if len(self._credit) >= _TABLE_CACHE:
+                self._credit.clear()
+            self._credit[key] = got
+        return got
+
+    def columns(self, wids: np.ndarray) -> np.ndarray:
+        """Per work index, its column in the sorted id array `wids` (credit matrices)."""
+        ids = np.array(self.work_ids, dtype=np.int64)
+        return np.minimum(np.searchsorted(wids, ids), max(0, len(wids) - 1))

@@ -1,0 +1,155 @@
+"""Suggestions and their credit.
+
+Every generated note is drawn from an arithmetic mixture of PPM estimates, and every PPM estimate is linear in
+counts that are plain sums of per-work counts. So a note's probability splits exactly into: per training work,
+the piece itself (the prime and the notes generated so far: the short-term model and the "+" of the long-term
+model), and the uniform (escape to order -1) part. Shares of a note sum to 1; a suggestion's credit is the mean
+over its generated notes. Contributor credit spreads each work's share by its splits.
+
+`credit_basis_points` turns credit into integers for provenance: work ids plus key 0 (`UNATTRIBUTED`, the
+uniform and the piece's own share), summing exactly to 10000 by largest-remainder rounding.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from app.core.music import Melody
+
+if TYPE_CHECKING:
+    from tests.model_reference.predict import ViewpointEstimate
+    from tests.model_reference.training import TrainedModel
+
+UNATTRIBUTED = 0
+
+
+class NoteCredit:
+    """One note's shares: per work (kept as arrays; `works` builds the dict on first use), uniform, piece."""
+
+    __slots__ = ("_ids", "_shares", "_works", "uniform", "piece")
+
+    def __init__(self, works: dict[int, float] | None, uniform: float, piece: float, *,
+                 ids: np.ndarray | None = None, shares: np.ndarray | None = None) -> None:
+        self._works = works
+        self._ids, self._shares = ids, shares
+        self.uniform = uniform
+        self.piece = piece
+
+    @property
+    def works(self) -> dict[int, float]:
+        if self._works is None:
+            assert self._ids is not None and self._shares is not None
+            nz = np.flatnonzero(self._shares)
+            self._works = dict(zip(self._ids[nz].tolist(), self._shares[nz].tolist(), strict=False))
+        return self._works
+
+    def total(self) -> float:
+        return math.fsum(self.works.values()) + self.uniform + self.piece
+
+    def __repr__(self) -> str:
+        return f"NoteCredit(works={self.works!r}, uniform={self.uniform!r}, piece={self.piece!r})"
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    id: str
+    mode: str
+    notes: Melody
+    seed: int
+    settings: dict[str, Any]
+    credit: dict[int, float]
+    per_note_credit: list[NoteCredit]
+    uniform_share: float
+    piece_share: float
+    longest_copied_run: dict[str, int | None]
+    contributors: dict[str, float]
+    model_id: str
+    model_fingerprint: str
+    log2_probability: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "mode": self.mode, "notes": self.notes.to_json(), "seed": self.seed,
+            "settings": self.settings,
+            "credit": {str(k): v for k, v in sorted(self.credit.items())},
+            "per_note_credit": [{"works": {str(k): v for k, v in sorted(c.works.items())}, "uniform": c.uniform,
+                                 "piece": c.piece} for c in self.per_note_credit],
+            "uniform_share": self.uniform_share, "piece_share": self.piece_share,
+            "longest_copied_run": dict(self.longest_copied_run), "contributors": dict(self.contributors),
+            "model_id": self.model_id, "model_fingerprint": self.model_fingerprint,
+            "log2_probability": self.log2_probability, **({"extra": self.extra} if self.extra else {}),
+        }
+
+
+def mean_credit(notes: list[NoteCredit]) -> tuple[dict[int, float], float, float]:
+    """(per-work share, uniform share, piece share) averaged over notes."""
+    if not notes:
+        return {}, 0.0, 0.0
+    works: dict[int, float] = {}
+    for c in notes:
+        for w, s in c.works.items():
+            works[w] = works.get(w, 0.0) + s
+    n = len(notes)
+    return ({w: s / n for w, s in works.items() if s > 0}, math.fsum(c.uniform for c in notes) / n,
+            math.fsum(c.piece for c in notes) / n)
+
+
+def contributor_credit(credit: dict[int, float], splits: dict[int, list[tuple[str, int]]]) -> dict[str, float]:
+    """name -> share: each work's share spread by its contributors' splits (basis points)."""
+    out: dict[str, float] = {}
+    for wid, share in credit.items():
+        for name, bp in splits.get(wid, []):
+            out[name] = out.get(name, 0.0) + share * bp / 10000.0
+    return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def credit_basis_points(suggestion: Suggestion) -> dict[int, int]:
+    """Work id -> basis points, plus UNATTRIBUTED (0) for the uniform and piece shares; sums to 10000."""
+    parts = {w: s for w, s in suggestion.credit.items() if s > 0}
+    parts[UNATTRIBUTED] = parts.get(UNATTRIBUTED, 0.0) + suggestion.uniform_share + suggestion.piece_share
+    total = math.fsum(parts.values())
+    if total <= 0:
+        return {UNATTRIBUTED: 10000}
+    exact = {k: v * 10000 / total for k, v in parts.items()}
+    floors = {k: int(math.floor(v)) for k, v in exact.items()}
+    left = 10000 - sum(floors.values())
+    for k in sorted(exact, key=lambda k: (-(exact[k] - floors[k]), k))[:left]:
+        floors[k] += 1
+    return {k: v for k, v in sorted(floors.items()) if v > 0 or k == UNATTRIBUTED}
+
+
+def resolve_queries(model: TrainedModel, wids: np.ndarray,
+                    queries: list[list[tuple[str, ViewpointEstimate, int, float]] | None]) -> np.ndarray:
+    """(groups x works) matrix: row g = sum over the queries of group g of weight * sum_n a_n * (per-work
+    counts of the code in the estimate's order-n context) — one batched look-up in the attribution index
+    per viewpoint for a whole request."""
+    width = len(wids)
+    per_name: dict[str, tuple[list[int], list[float], list[int], dict[int, int]]] = {}
+    for g, qs in enumerate(queries):
+        if not qs:
+            continue
+        for name, ve, code, f in qs:
+            lists = per_name.get(name)
+            if lists is None:
+                lists = per_name[name] = ([], [], [], model.stores[name].trie.sid)
+            sym = lists[3].get(code)
+            if sym is None:  # a value no training work has: no counts anywhere
+                continue
+            nodes, coefs = ve.credit_chain()
+            lists[0].extend([(node << 32) | sym for node in nodes])
+            lists[1].extend([f * a for a in coefs])
+            lists[2].extend([g * width] * len(nodes))
+    out = np.zeros(len(queries) * width)
+    for name, (keys, weights, cells, _) in per_name.items():
+        lo, sizes, cols, counts = model.stores[name].index_spans(np.array(keys, dtype=np.int64), wids)
+        total = int(sizes.sum())
+        if total:
+            pos = np.repeat(lo - np.cumsum(sizes) + sizes, sizes) + np.arange(total)
+            out += np.bincount(np.repeat(np.array(cells), sizes) + cols[pos],
+                               np.repeat(np.array(weights), sizes) * counts[pos], minlength=len(out))
+    return out.reshape(len(queries), width)

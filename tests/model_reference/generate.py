@@ -1,0 +1,356 @@
+"""Suggestions: continue a phrase, fill a gap, vary a melody — under hard constraints, with exact credit.
+
+Every function returns up to `n` distinct `Suggestion`s (note events in quarter notes on the song's
+timeline + metadata), each satisfying the hard constraints of `Constraints`, or raises ConstraintError saying
+which constraint to relax. Seeds make results reproducible: suggestion j is drawn from `default_rng([seed, j])`.
+
+Vary kinds: "rhythm" (keep the rhythm, re-pitch; closeness = chance of keeping each original pitch),
+"pitches" (keep the pitches and each bar's note count, new rhythm), "anchors" (keep anchor notes, regenerate
+between them; closer = more anchors), "ornament" (keep every note, split some to add ornaments; closer =
+fewer ornaments).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import secrets
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from app.core.errors import ConstraintError, ModelFileError
+from app.core.music import Melody, Note
+from tests.model_reference.constraints import Constraints
+from tests.model_reference.copyindex import CopyIndex
+from tests.model_reference.credit import NoteCredit, Suggestion, contributor_credit, resolve_queries
+from tests.model_reference.sampler import Sampler
+from tests.model_reference.slots import DeadEnd, PitchRules, Slot, cached_fill_table
+from tests.model_reference.training import TrainedModel, gc_paused
+from tests.model_reference.viewpoints import TICKS_PER_QUARTER, estimate_key, to_ticks
+
+VARY_KINDS = ("rhythm", "pitches", "anchors", "ornament")
+# Sampling from p^(1/T): the arithmetic mixture keeps every escape path open (a few % of mass spread over the
+# whole range); a temperature below 1 trims that tail without touching credit (credit decomposes p itself).
+DEFAULT_TEMPERATURE = 0.75
+# Sampling weight of the previous pitch once it has sounded FREE_REPEAT_RUN times in a row, and again for
+# every further repeat (soft: the key, chord and max-copy masks stay hard; credit decomposes p itself).
+DEFAULT_REPEAT_DAMPING = 0.25
+SMALLEST_DURATION = 12  # a sixteenth: always available, so any length on the sixteenth grid can be filled
+ADVICE = {
+    "key": "no pitch of the key lies in the pitch range: widen the range or allow chromatic",
+    "chords": "chord tones on strong beats cannot be met within the key and range: relax the chords (or widen "
+              "the range, or allow chromatic)",
+    "density": "the rhythmic density cannot be met with the learned rhythms: relax the density",
+    "max-copy": "every continuation would copy more than k notes from one training work: raise max-copy",
+    "fixed": "the notes to keep break the key, range, chord or max-copy constraints: relax those, or vary farther",
+    "nothing allowed": "no note satisfies all constraints: relax the key, range, chords or density",
+}
+
+
+def _copy_index(model: TrainedModel, k: int) -> CopyIndex:
+    key = ("copy", k)
+    idx = model.cache.get(key)
+    if idx is None:
+        idx = CopyIndex({w: t.events.pitch.tolist() for w, t in model.works.items()}, k)
+        model.cache[key] = idx
+    return idx  # type: ignore[return-value]
+
+
+def _ctx_events(notes: Sequence[Note]) -> list[tuple[int, int, int]]:
+    return [(n.pitch, max(1, to_ticks(n.duration)), to_ticks(n.onset)) for n in notes]
+
+
+class _Job:
+    """What every mode shares: rules from the constraints, the sampler per attempt, credit resolution."""
+
+    def __init__(self, model: TrainedModel, c: Constraints, context: Sequence[Note], key_source: Sequence[Note],
+                 *, temperature: float, closeness: float = 0.0, repeat_damping: float = 1.0) -> None:
+        if not model.works:
+            raise ModelFileError("the model has learned no works", hint="import works, grant consent, run accord train")
+        self.model, self.c = model, c
+        self.bar = to_ticks(c.time_signature.bar_quarters)
+        self.start = to_ticks(c.start)
+        self.end = self.start + c.bars * self.bar
+        key = c.key
+        if key is None and key_source:
+            key = estimate_key([n.pitch for n in key_source], [n.duration for n in key_source])
+        self.key = key
+        lo, hi = c.pitch_range
+        # Estimates run over the model's pitches plus the requested range (the range is a mask): the
+        # alphabet — and so the memoised long-term estimates — stay the same from one request to the next.
+        learned = model.alphabet("pitch")
+        a_lo = min(lo, int(learned[0])) if len(learned) else lo
+        a_hi = max(hi, int(learned[-1])) if len(learned) else hi
+        alphabet = np.arange(a_lo, a_hi + 1, dtype=np.int64)
+        in_range = (alphabet >= lo) & (alphabet <= hi)
+        in_key = in_range & (np.ones(len(alphabet), bool) if key is None or c.chromatic
+                             else np.isin(alphabet % 12, list(key.melodic_scale)))
+        if not in_key.any():
+            raise ConstraintError(ADVICE["key"])
+        chord_pcs: dict[int, frozenset[int]] = {}
+        if c.chords is not None and c.chord_tones_on_strong_beats:
+            for t in range(self.start, self.end, SMALLEST_DURATION):
+                if not c.time_signature.strong_beat((t % self.bar) / TICKS_PER_QUARTER):
+                    continue
+                chord = c.chords.at(t / TICKS_PER_QUARTER)
+                if chord.is_no_chord:
+                    continue
+                if not (in_key & np.isin(alphabet % 12, list(chord.pitch_classes))).any():
+                    raise ConstraintError(f"chord {chord} at beat {t / TICKS_PER_QUARTER:g} has no tone in the key "
+                                          f"and range: relax the chords (or widen the range, or allow chromatic)")
+                chord_pcs[t] = chord.pitch_classes
+        self.rules = PitchRules(alphabet, in_key, chord_pcs)
+        durs = set(int(d) for d in model.alphabet("dur") if d <= self.bar) | {SMALLEST_DURATION}
+        self.durations = np.array(sorted(durs), dtype=np.int64)
+        reach = cached_fill_table(model, self.durations, self.bar * 2)
+        if c.density is not None:
+            dlo, dhi = c.density
+            if not any(reach[self.bar] >> m & 1 and dlo <= m <= dhi for m in range(reach[self.bar].bit_length())):
+                raise ConstraintError(f"{dlo:g}..{dhi:g} notes per bar cannot fill a bar: {ADVICE['density']}")
+        self.copy = _copy_index(model, c.max_copy) if c.max_copy > 0 else CopyIndex({}, 0)
+        self.report_copy = self.copy if c.max_copy > 0 else _copy_index(model, 16)
+        self.temperature, self.closeness, self.repeat_damping = temperature, closeness, repeat_damping
+        self.context = _ctx_events(context)
+        self._splits: dict[int, list[tuple[str, int]]] | None = None
+
+    def sampler(self, seed: int, j: int) -> Sampler:
+        tonic = self.key.tonic_pc if self.key is not None else estimate_key(
+            [p for p, _, _ in self.context] or [60], [1.0] * max(1, len(self.context))).tonic_pc
+        return Sampler(self.model, self.context, bar=self.bar, tonic=tonic, rules=self.rules,
+                       durations=self.durations, density=self.c.density, copy_index=self.copy,
+                       temperature=self.temperature, closeness=self.closeness, repeat_damping=self.repeat_damping,
+                       rng=np.random.default_rng([seed, j]))
+
+    def run(self, slots: list[Slot], n: int, seed: int | None, mode: str, settings: dict,
+            rescore=None) -> list[Suggestion]:
+        if not 1 <= n <= 64:
+            raise ValueError(f"n must be 1..64, not {n}")
+        with gc_paused():  # full collections over the model's objects would double the slowest requests
+            return self._run(slots, n, seed, mode, settings, rescore)
+
+    def _run(self, slots: list[Slot], n: int, seed: int | None, mode: str, settings: dict,
+             rescore=None) -> list[Suggestion]:
+        seed = secrets.randbits(31) if seed is None else int(seed)
+        made: list[tuple[float, int, list[tuple[int, int, int]], list, float]] = []
+        seen: set[tuple] = set()
+        want = n * 2 if rescore is not None else n
+        failures: dict[str, int] = {}
+        sampler: Sampler | None = None
+        for j in range(want * 4):
+            if len(made) >= want:
+                break
+            if sampler is None:
+                sampler = self.sampler(seed, j)
+            else:
+                sampler.restart(np.random.default_rng([seed, j]))
+            try:
+                events, pending = sampler.generate(slots, self.start)
+            except DeadEnd as exc:
+                failures[exc.reason] = failures.get(exc.reason, 0) + 1
+                if exc.reason in ("key", "fixed") or sum(failures.values()) >= 3:
+                    break
+                continue
+            sig = tuple(events)
+            if sig in seen:
+                continue
+            seen.add(sig)
+            score = rescore(sampler) if rescore is not None else 0.0
+            made.append((score, j, events, pending, sampler.logp))
+        if not made:
+            reason = max(failures, key=lambda k: failures[k]) if failures else "nothing allowed"
+            raise ConstraintError(f"no suggestion satisfies the constraints: {ADVICE.get(reason, reason)}")
+        if rescore is not None:
+            made.sort(key=lambda t: -t[0])
+        made = made[:n]
+        # the credit of all suggestions is resolved in one batch (one attribution-index look-up per viewpoint)
+        credits = self._resolve([m[3] for m in made])
+        return [self._suggestion(events, per_note, works, logp, seed, j, mode, settings)
+                for (_, j, events, _, logp), (per_note, works) in zip(made, credits, strict=True)]
+
+    def _resolve(self, pendings: list[list[list[tuple[float, float, list | None]]]]
+                 ) -> list[tuple[list[NoteCredit], dict[int, float]]]:
+        """Per suggestion: normalise each decomposition (rhythm, pitch) of each note and average them per
+        note; and the suggestion's mean per-work credit."""
+        wids = np.array(sorted(self.model.works), dtype=np.int64)
+        width = len(wids)
+        pending = [note for p in pendings for note in p]  # every note of every suggestion
+        # one row per decomposition (a note has one or two: rhythm and pitch), flattened in one pass
+        flat = [(i, 1.0 / len(gs), u, pc, q) for i, gs in enumerate(pending) for (u, pc, q) in gs]
+        note_list, share_list, u_list, p_list, queries = zip(*flat, strict=True) if flat else ((), (), (), (), ())
+        dense = resolve_queries(self.model, wids, list(queries))
+        us, ps = np.array(u_list, dtype=float), np.array(p_list, dtype=float)
+        totals = us + ps + dense.sum(axis=1)
+        totals[totals <= 0] = 1.0
+        note_of = np.array(note_list, dtype=np.int64)
+        scale = np.array(share_list, dtype=float) / totals
+        starts = np.flatnonzero(np.r_[True, note_of[1:] != note_of[:-1]]) if flat else np.zeros(0, int)
+        notes_works = (np.add.reduceat(dense * scale[:, None], starts, axis=0) if flat
+                       else np.zeros((0, width)))
+        notes_u = np.bincount(note_of, us * scale, minlength=len(pending))
+        notes_p = np.bincount(note_of, ps * scale, minlength=len(pending))
+        out, at = [], 0
+        for p in pendings:
+            rows = notes_works[at:at + len(p)]
+            per_note = [NoteCredit(None, float(notes_u[i]), float(notes_p[i]), ids=wids, shares=notes_works[i])
+                        for i in range(at, at + len(p))]
+            mean = rows.mean(axis=0) if len(p) else np.zeros(width)
+            nz = np.flatnonzero(mean)
+            out.append((per_note, dict(zip(wids[nz].tolist(), mean[nz].tolist(), strict=False))))
+            at += len(p)
+        return out
+
+    def _suggestion(self, events, per_note: list[NoteCredit], credit: dict[int, float], logp: float, seed: int,
+                    j: int, mode: str, settings: dict) -> Suggestion:
+        notes = tuple(Note(p, o / TICKS_PER_QUARTER, d / TICKS_PER_QUARTER) for p, d, o in events)
+        melody = Melody(notes, key=self.key, time_signature=self.c.time_signature, tempo_bpm=self.c.tempo_bpm)
+        uniform = math.fsum(c.uniform for c in per_note) / max(1, len(per_note))
+        piece = math.fsum(c.piece for c in per_note) / max(1, len(per_note))
+        length, owner = self.report_copy.longest_copied_run([p for p, _, _ in events])
+        if self._splits is None:
+            self._splits = {w: [(c.name, c.split_bp) for c in t.contributors] for w, t in self.model.works.items()}
+        ident = hashlib.sha256(json.dumps([self.model.fingerprint, mode, seed, j, events]).encode()).hexdigest()[:16]
+        return Suggestion(ident, mode, melody, seed, {**settings, "index": j}, credit, per_note, uniform, piece,
+                          {"length": length, "work_id": owner}, contributor_credit(credit, self._splits),
+                          self.model.model_id, self.model.fingerprint, logp)
+
+
+def _settings(c: Constraints, **extra) -> dict:
+    return {"key": None if c.key is None else c.key.name, "chromatic": c.chromatic, "bars": c.bars,
+            "start": c.start, "time_signature": str(c.time_signature), "pitch_range": list(c.pitch_range),
+            "density": None if c.density is None else list(c.density), "max_copy": c.max_copy,
+            "chords": c.chords is not None and c.chord_tones_on_strong_beats, **extra}
+
+
+def _bar_slots(start: int, end: int, bar: int) -> list[Slot]:
+    slots, t = [], start
+    while t < end:
+        nxt = min(end, (t // bar + 1) * bar)
+        slots.append(Slot(t, nxt, "free"))
+        t = nxt
+    return slots
+
+
+def continue_phrase(model: TrainedModel, prime: Melody, constraints: Constraints | None = None, *, n: int = 4,
+                    seed: int | None = None, temperature: float = DEFAULT_TEMPERATURE,
+                    repeat_damping: float = DEFAULT_REPEAT_DAMPING) -> list[Suggestion]:
+    """Continue `prime` for constraints.bars bars, from constraints.start (or the bar line after the prime)."""
+    c = constraints or Constraints()
+    bq = c.time_signature.bar_quarters
+    if c.start <= 0 and prime.notes:
+        c = replace(c, start=math.ceil(prime.end / bq - 1e-9) * bq)
+    context = [x for x in prime.notes if x.onset < c.start - 1e-9]
+    job = _Job(model, c, context, prime.notes, temperature=temperature, repeat_damping=repeat_damping)
+    return job.run(_bar_slots(job.start, job.end, job.bar), n, seed, "continue",
+                   _settings(c, temperature=temperature, repeat_damping=repeat_damping))
+
+
+def fill_gap(model: TrainedModel, melody: Melody, gap: tuple[float, float], constraints: Constraints | None = None,
+             *, n: int = 4, seed: int | None = None, temperature: float = DEFAULT_TEMPERATURE,
+             repeat_damping: float = DEFAULT_REPEAT_DAMPING) -> list[Suggestion]:
+    """Fill [gap start, gap end) (quarter notes) between the phrases of `melody`; fills that lead well into
+    the phrase after the gap are preferred (the model's probability of its first notes)."""
+    g0, g1 = gap
+    constraints = constraints or Constraints()
+    bq = constraints.time_signature.bar_quarters
+    if not 0 <= g0 < g1:
+        raise ConstraintError(f"the gap {g0:g}..{g1:g} is empty or negative")
+    bars = math.ceil((g1 - g0) / bq - 1e-9)
+    if not 1 <= bars <= 32:
+        raise ConstraintError(f"the gap spans {bars} bars; fill works on 1..32 bars")
+    c = replace(constraints, start=g0, bars=bars)
+    before = [replace(x, duration=min(x.duration, g0 - x.onset)) for x in melody.notes if x.onset < g0 - 1e-9]
+    after = [x for x in melody.notes if x.onset >= g1 - 1e-9][:2]
+    job = _Job(model, c, before, melody.notes, temperature=temperature, repeat_damping=repeat_damping)
+
+    def rescore(sampler: Sampler) -> float:
+        return _follow_logp(sampler, after)
+
+    return job.run(_bar_slots(job.start, to_ticks(g1), job.bar), n, seed, "fill",
+                   _settings(c, gap=[g0, g1], temperature=temperature, repeat_damping=repeat_damping),
+                   rescore=rescore if after else None)
+
+
+def _follow_logp(sampler: Sampler, after: Sequence[Note]) -> float:
+    total = 0.0
+    alphabet = sampler.rules.alphabet
+    for x in after:
+        i = len(sampler.cur.pitch)
+        sampler.cur.pitch.append(x.pitch)
+        sampler.cur.dur.append(max(1, to_ticks(x.duration)))
+        sampler.cur.onset.append(to_ticks(x.onset))
+        sampler.cur.pitch[-1] = int(alphabet[0])
+        p, _ = sampler._distribution("pitch", i, alphabet)
+        sampler.cur.pitch.pop()
+        sampler.cur.dur.pop()
+        sampler.cur.onset.pop()
+        pos = x.pitch - int(alphabet[0])
+        total += float(np.log2(max(p[pos], 1e-300))) if 0 <= pos < len(p) else -30.0
+        sampler._append(x.pitch, max(1, to_ticks(x.duration)), to_ticks(x.onset))
+    return total
+
+
+def vary(model: TrainedModel, melody: Melody, constraints: Constraints | None = None, *, kind: str = "rhythm",
+         closeness: float = 0.5, anchors: Sequence[int] | None = None, n: int = 4, seed: int | None = None,
+         temperature: float = DEFAULT_TEMPERATURE, repeat_damping: float = DEFAULT_REPEAT_DAMPING
+         ) -> list[Suggestion]:
+    """Vary `melody` (kinds in VARY_KINDS); closeness 0 = far .. 1 = near."""
+    constraints = constraints or Constraints()
+    if kind not in VARY_KINDS:
+        raise ConstraintError(f"unknown variation {kind!r} (choose {', '.join(VARY_KINDS)})")
+    if not melody.notes:
+        raise ConstraintError("the melody to vary has no notes")
+    closeness = min(1.0, max(0.0, float(closeness)))
+    bq = melody.time_signature.bar_quarters
+    first_bar = math.floor(melody.notes[0].onset / bq + 1e-9)
+    bars = math.ceil(melody.end / bq - 1e-9) - first_bar
+    if not 1 <= bars <= 32:
+        raise ConstraintError(f"the melody spans {bars} bars; vary works on 1..32 bars")
+    c = replace(constraints, start=first_bar * bq, bars=bars, time_signature=melody.time_signature,
+                key=constraints.key or melody.key)
+    job = _Job(model, c, [], melody.notes, temperature=temperature,
+               closeness=closeness if kind == "rhythm" else 0.0, repeat_damping=repeat_damping)
+    notes = _ctx_events(melody.notes)
+    notes = [(p, min(d, (notes[i + 1][2] - o) if i + 1 < len(notes) else d), o) for i, (p, d, o) in enumerate(notes)]
+    bar = job.bar
+    if kind == "rhythm":
+        slots = [Slot(o, o + d, "note", prefer=p) for p, d, o in notes if d > 0]
+    elif kind == "pitches":
+        slots = []
+        for b in range(first_bar, first_bar + bars):
+            ps = tuple(p for p, _, o in notes if o // bar == b)
+            if ps:
+                slots.append(Slot(b * bar, (b + 1) * bar, "free", pitches=ps))
+    elif kind == "anchors":
+        if anchors is None:
+            step = 1 if closeness >= 0.34 else 2
+            strong = closeness >= 0.67
+            anchors = [i for i, (_, _, o) in enumerate(notes)
+                       if (o % bar == 0 and (o // bar - first_bar) % step == 0)
+                       or (strong and c.time_signature.strong_beat((o % bar) / TICKS_PER_QUARTER))]
+        keep = sorted(set(int(a) for a in anchors if 0 <= int(a) < len(notes)))
+        slots, t = [], job.start
+        for i in keep:
+            p, d, o = notes[i]
+            if o > t:
+                slots += _bar_slots(t, o, bar)
+            slots.append(Slot(o, o + d, "note", pitch=p))
+            t = o + d
+        slots += _bar_slots(t, job.end, bar)
+    else:  # ornament
+        rng = np.random.default_rng([0 if seed is None else int(seed), 7])
+        reach = cached_fill_table(model, job.durations, bar * 2)
+        slots = []
+        for p, d, o in notes:
+            half = (d // 2) // SMALLEST_DURATION * SMALLEST_DURATION
+            if d >= 2 * SMALLEST_DURATION and half and reach[d - half] and rng.random() >= closeness \
+                    and (o + half) // bar == (o + d - 1) // bar:
+                slots += [Slot(o, o + half, "note", pitch=p), Slot(o + half, o + d, "free")]
+            else:
+                slots.append(Slot(o, o + d, "note", pitch=p))
+    slots = [s for s in slots if s.end > s.start]
+    return job.run(slots, n, seed, f"vary-{kind}", _settings(c, kind=kind, closeness=closeness,
+                                                                temperature=temperature,
+                                                                repeat_damping=repeat_damping))

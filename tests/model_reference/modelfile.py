@@ -1,0 +1,197 @@
+"""Model files: one zip (`.accordmodel`) holding `manifest.json` and `events.npz` (plain data only: no executable serialisation).
+
+- manifest.json: format and version, model id and version, creation time, settings, the training works
+  (id, title, sha256, contributors with splits, the consent ledger entries that allowed them), the sha256 of
+  events.npz, and the fingerprint of the learned statistics.
+- events.npz: int64 arrays — per work (id order) its note events in ticks (pitch, dur, onset) and its bar
+  length and tonic. The count tables are a pure function of these, so loading rebuilds them exactly and
+  re-derives the fingerprint: a model whose statistics don't match its manifest is refused.
+
+Reading checks sizes before allocating (zip members, .npy headers), parses .npy headers itself and refuses
+object arrays, and turns every failure into a ModelFileError naming the file. A model whose manifest names a
+work that is no longer usable is refused as stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+import zlib
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from app.core.catalogue.types import ConsentEntryRef, ContributorShare
+from app.core.errors import ModelFileError
+from app.core.fsutil import atomic_path, not_a_regular_file
+from tests.model_reference.settings import ModelSettings
+from tests.model_reference.training import MODEL_FORMAT_VERSION, TrainedModel, TrainingWork
+from tests.model_reference.viewpoints import Events
+
+MANIFEST = "manifest.json"
+EVENTS = "events.npz"
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+MAX_EVENTS_BYTES = 512 * 1024 * 1024
+_ARRAYS = ("work_ids", "offsets", "pitch", "dur", "onset", "bar", "tonic")
+STALE_HINT = "retrain or update: run accord train"
+# What zipfile raises on damaged archives: zlib.error for a corrupt deflate stream, NotImplementedError for an
+# unknown compression method, RuntimeError for an encrypted member (found by tests/reliability).
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError, RuntimeError, OSError,
+               EOFError, ValueError, KeyError)
+
+
+def _events_npz(model: TrainedModel) -> bytes:
+    ids = sorted(model.works)
+    evs = [model.works[w].events for w in ids]
+    lengths = [len(e) for e in evs]
+
+    def cat(xs: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(xs).astype("<i8") if xs else np.zeros(0, "<i8")
+
+    arrays = {"work_ids": np.array(ids, dtype="<i8"), "offsets": np.cumsum([0] + lengths).astype("<i8"),
+              "pitch": cat([e.pitch for e in evs]), "dur": cat([e.dur for e in evs]),
+              "onset": cat([e.onset for e in evs]), "bar": np.array([e.bar for e in evs], dtype="<i8"),
+              "tonic": np.array([e.tonic for e in evs], dtype="<i8")}
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)  # type: ignore[arg-type]
+    return buf.getvalue()
+
+
+def save_model(model: TrainedModel, path: str | Path) -> Path:
+    """Write the model atomically; returns the path."""
+    path = Path(path)
+    events = _events_npz(model)
+    manifest = model.manifest()
+    manifest["events_sha256"] = hashlib.sha256(events).hexdigest()
+    with atomic_path(path) as tmp:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
+            zf.writestr(EVENTS, events)
+    return path
+
+
+def _fail(path: Path, reason: str, hint: str | None = "train a new model with accord train") -> ModelFileError:
+    return ModelFileError(reason, path=path, hint=hint)
+
+
+def _open(path: Path) -> tuple[dict, bytes]:
+    if not path.exists():
+        raise ModelFileError("model file not found", path=path, hint="run accord train")
+    if (why := not_a_regular_file(path)) is not None:
+        raise _fail(path, why)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = {i.filename: i for i in zf.infolist()}
+            if set(infos) != {MANIFEST, EVENTS}:
+                raise _fail(path, f"is not an Accord model (members {sorted(infos)[:5]})")
+            if infos[MANIFEST].file_size > MAX_MANIFEST_BYTES or infos[EVENTS].file_size > MAX_EVENTS_BYTES:
+                raise _fail(path, "is implausibly large; refusing to read it")
+            manifest_bytes = zf.read(MANIFEST)
+            events = zf.read(EVENTS)
+    except ModelFileError:
+        raise
+    except _ZIP_ERRORS as exc:
+        raise _fail(path, f"is not a readable model file (truncated or damaged: {exc})") from exc
+    except MemoryError as exc:  # a small file can claim (and inflate to) hundreds of MB
+        raise _fail(path, "is too large to load in the memory available") from exc
+    try:
+        manifest = json.loads(manifest_bytes.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # Recursion: deeply nested JSON
+        raise _fail(path, f"has a damaged manifest: {exc}") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != "accord-model":
+        raise _fail(path, "is not an Accord model (no accord-model manifest)")
+    if manifest.get("format_version") != MODEL_FORMAT_VERSION:
+        raise _fail(path, f"has format version {manifest.get('format_version')!r}; this Accord reads "
+                          f"{MODEL_FORMAT_VERSION}")
+    return manifest, events
+
+
+def read_manifest(path: str | Path) -> dict:
+    """The validated manifest only (cheap: for `accord model info` and staleness checks)."""
+    return _open(Path(path))[0]
+
+
+def stale_work_ids(manifest: dict, usable_ids: Iterable[int]) -> list[int]:
+    usable = set(int(i) for i in usable_ids)
+    return sorted(int(w["id"]) for w in manifest.get("works", []) if int(w["id"]) not in usable)
+
+
+def _read_arrays(path: Path, data: bytes) -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = {i.filename: i for i in zf.infolist()}
+            if set(infos) != {f"{n}.npy" for n in _ARRAYS}:
+                raise _fail(path, "has unexpected arrays in events.npz")
+            for name in _ARRAYS:
+                info = infos[f"{name}.npy"]
+                if info.file_size > MAX_EVENTS_BYTES:
+                    raise _fail(path, f"array {name} is implausibly large")
+                raw = io.BytesIO(zf.read(info))
+                major, _minor = np.lib.format.read_magic(raw)
+                if major == 1:
+                    shape, fortran, dtype = np.lib.format.read_array_header_1_0(raw)
+                elif major == 2:
+                    shape, fortran, dtype = np.lib.format.read_array_header_2_0(raw)
+                else:
+                    raise _fail(path, f"array {name} has an unsupported .npy version {major}")
+                if dtype != np.dtype("<i8") or fortran or len(shape) != 1:
+                    raise _fail(path, f"array {name} is not a flat int64 array (pickles are refused)")
+                body = raw.read()
+                if len(body) != shape[0] * 8:
+                    raise _fail(path, f"array {name} is truncated")
+                out[name] = np.frombuffer(body, dtype="<i8").astype(np.int64)
+    except ModelFileError:
+        raise
+    except _ZIP_ERRORS as exc:
+        raise _fail(path, f"has damaged event arrays: {exc}") from exc
+    except MemoryError as exc:
+        raise _fail(path, "is too large to load in the memory available") from exc
+    return out
+
+
+def load_model(path: str | Path, *, usable_ids: Iterable[int] | None = None) -> TrainedModel:
+    """Read, validate and rebuild a model. With `usable_ids`, refuse a model naming a work not in it."""
+    path = Path(path)
+    manifest, events = _open(path)
+    if usable_ids is not None:
+        stale = stale_work_ids(manifest, usable_ids)
+        if stale:
+            raise ModelFileError(f"stale: retrain or update (works {', '.join(map(str, stale[:10]))} are no "
+                                 "longer usable)", path=path, hint=STALE_HINT)
+    if hashlib.sha256(events).hexdigest() != manifest.get("events_sha256"):
+        raise _fail(path, "does not match its manifest (events hash differs): it was changed or damaged")
+    arrays = _read_arrays(path, events)
+    try:
+        settings = ModelSettings.from_json(manifest["settings"])
+        entries = {int(w["id"]): w for w in manifest["works"]}
+        ids, offsets = arrays["work_ids"], arrays["offsets"]
+        n = len(ids)
+        if (len(offsets) != n + 1 or len(arrays["bar"]) != n or len(arrays["tonic"]) != n
+                or offsets[0] != 0 or np.any(np.diff(offsets) < 0) or offsets[-1] != len(arrays["pitch"])
+                or not len(arrays["pitch"]) == len(arrays["dur"]) == len(arrays["onset"])
+                or sorted(entries) != ids.tolist()):
+            raise ValueError("event arrays and manifest disagree")
+        model = TrainedModel(settings, model_id=str(manifest["model_id"]), version=int(manifest["version"]),
+                             created_at=str(manifest["created_at"]))
+        for k, wid in enumerate(ids.tolist()):
+            a, b = int(offsets[k]), int(offsets[k + 1])
+            ev = Events(arrays["pitch"][a:b], arrays["dur"][a:b], arrays["onset"][a:b], int(arrays["bar"][k]),
+                        int(arrays["tonic"][k]))
+            if b > a and (ev.pitch.min() < 0 or ev.pitch.max() > 127 or ev.dur.min() < 1 or ev.bar < 1):
+                raise ValueError(f"work {wid} has impossible note values")
+            e = entries[wid]
+            model.add_work(TrainingWork(
+                wid, str(e["title"]), str(e["sha256"]),
+                tuple(ContributorShare(str(c["name"]), str(c["role"]), int(c["split_bp"])) for c in e["contributors"]),
+                tuple(ConsentEntryRef(int(c["entry_id"]), str(c["contributor"]), str(c["action"]), str(c["use"]),
+                                      str(c["recorded_at"]), str(c["entry_hash"])) for c in e["consent"]),
+                ev))
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:  # Overflow: "version": Infinity (fuzzing)
+        raise _fail(path, f"has an inconsistent manifest: {exc}") from exc
+    if model.fingerprint != manifest.get("fingerprint"):
+        raise _fail(path, "its statistics do not match the manifest's fingerprint: it was changed or damaged")
+    return model

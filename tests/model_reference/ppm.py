@@ -1,0 +1,523 @@
+"""PPM* counts and estimation, as in IDyOM (Pearce 2005; Cleary & Teahan 1997).
+
+Counts live in a *reversed-context trie*: the root is the empty context; the child of node `c` under symbol
+`x` is the context `x·c` (one event further into the past). Walking from the root along the history read
+backwards visits every order 0, 1, 2, ... in one pass of dict look-ups, which is what both training and
+prediction need. Nodes are integers, so per-work entries are plain `(node, symbol) -> count` tables: the
+attribution index and exact forgetting are count subtraction on the same keys.
+
+Invariant: a node exists iff its count table is non-empty (counts of a longer context never exceed those of
+its suffix), so after subtracting a work and pruning empty nodes the trie behaves exactly as if the work had
+never been added.
+
+Estimation follows IDyOM's `compute-mixture` literally: from the selected state down to order 0, each order
+contributes `escape * weight * c(s) / state_count`, where the state count excludes symbols seen at the next
+higher order (exclusion), the weight is `state_count / (state_count + types)` (escape method C; X counts
+singletons + 1), and the order -1 term is uniform over the alphabet minus the root's symbols. The sum is then
+normalised. Every probability is therefore `(sum_n a_n c_n(s) + b) / Z`, linear in the counts, which is what
+makes per-work credit exact.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+DEFAULT_ORDER_CAP = 24
+
+
+_SHIFT = 32
+_MASK = (1 << _SHIFT) - 1
+
+
+class ContextTrie:
+    """Counts of (context, next symbol) for every context of every order up to `cap`.
+
+    Edges and entries are keyed by plain ints, `node << 32 | symbol id`, with symbol ids given per trie
+    in order of first appearance (int keys hash and compare far faster than tuples in the hot loops).
+
+    *Lazy tails* (`lazy=True`, the long-term model): once an occurrence reaches a context nobody else has
+    seen, its deeper contexts are not built — the node records the occurrence instead (`tail`), like an
+    implicit suffix-tree leaf. Those deeper contexts would all be deterministic with count 1, so PPM*'s
+    state selection (the shortest deterministic context) and every count it uses are unchanged; when a later
+    occurrence passes through the node, the old occurrence is pushed one level down (materialised). Merging
+    with another trie (LTM+) continues the tail virtually (`virtual_tail`). Most contexts of a melody are
+    unique beyond a few notes, so this saves most of the nodes."""
+
+    __slots__ = ("cap", "child", "counts", "parent", "label", "free", "sid", "codes", "lazy", "tail", "seqs",
+                 "extras")
+
+    def __init__(self, cap: int = DEFAULT_ORDER_CAP, *, lazy: bool = False) -> None:
+        self.cap = cap
+        self.lazy = lazy
+        self.tail: dict[int, tuple[int, int]] = {}  # lazy node -> (sequence id, position of its occurrence)
+        self.seqs: dict[int, Sequence[int]] = {}  # sequence id -> symbol codes (lazy tries)
+        self.extras: dict[int, list[int]] = {}  # sequence id -> entry keys (count 1) materialised for it
+        self.child: dict[int, int] = {}  # node << 32 | symbol id -> the context one event further back
+        self.counts: list[dict[int, int]] = [{}]  # node -> {symbol code: count}
+        self.parent: list[int] = [-1]
+        self.label: list[int] = [0]  # symbol code of the edge into the node
+        self.free: list[int] = []
+        self.sid: dict[int, int] = {}
+        self.codes: list[int] = []
+
+    # -- building ---------------------------------------------------------------------------------------
+    def symbol_id(self, code: int) -> int:
+        i = self.sid.get(code)
+        if i is None:
+            i = self.sid[code] = len(self.codes)
+            self.codes.append(code)
+        return i
+
+    def entry_key(self, node: int, code: int) -> int | None:
+        """The int key of (node, symbol), or None for a symbol this trie never saw."""
+        i = self.sid.get(code)
+        return None if i is None else (node << _SHIFT) | i
+
+    def child_of(self, node: int, code: int) -> int | None:
+        i = self.sid.get(code)
+        return None if i is None else self.child.get((node << _SHIFT) | i)
+
+    def _new_node(self, parent: int, code: int, key: int) -> int:
+        if self.free:
+            node = self.free.pop()
+            self.parent[node] = parent
+            self.label[node] = code
+        else:
+            node = len(self.counts)
+            self.counts.append({})
+            self.parent.append(parent)
+            self.label.append(code)
+        self.child[key] = node
+        return node
+
+    def _split(self, node: int, order: int) -> None:
+        """Push the lazy occurrence at `node` (a context of `order`) one level deeper."""
+        seq_id, pos = self.tail.pop(node)
+        old = self.seqs[seq_id]
+        deeper = order + 1
+        if deeper > self.cap or pos - deeper < 0:
+            return  # the occurrence has no longer context: the node is simply a leaf now
+        past = old[pos - deeper]
+        key = (node << _SHIFT) | self.sid[past]
+        c = self._new_node(node, past, key)
+        self.tail[c] = (seq_id, pos)
+        self.counts[c][old[pos]] = 1
+        self.extras.setdefault(seq_id, []).append((c << _SHIFT) | self.sid[old[pos]])
+
+    def sequence_entries(self, seq: Sequence[int], seq_id: int = 0) -> dict[int, int]:
+        """The (node << 32 | symbol id) -> count table of one sequence, creating nodes as needed (counts
+        untouched). Lazy tries also count, in `extras`, what splitting other occurrences materialised."""
+        if self.lazy:
+            raise ValueError("a lazy trie learns sequences with add_sequence (counts are added on the way)")
+        ids = [self.symbol_id(c) for c in seq]
+        local: dict[int, int] = {}
+        lget = local.get
+        child = self.child
+        cget = child.get
+        cap = self.cap
+        counts, parent, label, free = self.counts, self.parent, self.label, self.free
+        for i, x in enumerate(ids):
+            local[x] = lget(x, 0) + 1  # node 0: the empty context
+            node = 0
+            for n in range(1, min(i, cap) + 1):
+                ck = (node << _SHIFT) | ids[i - n]
+                nxt = cget(ck)
+                if nxt is None:  # a new context (inlined _new_node: this loop is training's hot path)
+                    if free:
+                        nxt = free.pop()
+                        parent[nxt] = node
+                        label[nxt] = seq[i - n]
+                    else:
+                        nxt = len(counts)
+                        counts.append({})
+                        parent.append(node)
+                        label.append(seq[i - n])
+                    child[ck] = nxt
+                node = nxt
+                key = (node << _SHIFT) | x
+                local[key] = lget(key, 0) + 1
+        return local
+
+    def _lazy_entries(self, seq: Sequence[int], seq_id: int) -> dict[int, int]:
+        entries = Counter(self.add_sequence_keys(seq, seq_id))
+        self.add_entries(entries)
+        return entries
+
+    def add_sequence_keys(self, seq: Sequence[int], seq_id: int = 0) -> list[int]:
+        """Build a sequence's contexts (lazy trie) and return the entry key of every (context, symbol)
+        occurrence, one per occurrence. The sequence's own counts are NOT added here: the caller counts the
+        keys (at C speed) and adds them with `add_counts` — until then the new contexts' tables are empty.
+        (Counts of other occurrences pushed down a level are added here.)"""
+        if not self.lazy:
+            return [k for k, c in self.sequence_entries(seq, seq_id).items() for _ in range(c)]
+        sid = self.sid
+        ids = [sid[c] if c in sid else self.symbol_id(c) for c in seq]
+        self.seqs[seq_id] = seq
+        keys: list[int] = []
+        push = keys.append
+        child = self.child
+        cget = child.get
+        tail, seqs, sid, counts, extras = self.tail, self.seqs, self.sid, self.counts, self.extras
+        parent, label, free = self.parent, self.label, self.free
+        tpop = tail.pop
+        shift = _SHIFT
+        cap = self.cap
+        for i, x in enumerate(ids):
+            push(x)
+            node = 0
+            for n in range(1, (i if i < cap else cap) + 1):
+                ck = (node << shift) | ids[i - n]
+                nxt = cget(ck)
+                if nxt is None:  # a context nobody has seen: this occurrence's lazy tail starts here
+                    # (a new node, _new_node inlined: this loop is training's hot path)
+                    if free:
+                        nxt = free.pop()
+                        parent[nxt] = node
+                        label[nxt] = seq[i - n]
+                    else:
+                        nxt = len(counts)
+                        counts.append({})
+                        parent.append(node)
+                        label.append(seq[i - n])
+                    child[ck] = nxt
+                    tail[nxt] = (seq_id, i)
+                    push((nxt << shift) | x)
+                    break
+                t = tpop(nxt, None)
+                if t is not None:  # another occurrence's lazy node: push it one level down (_split, inlined)
+                    other, pos = t
+                    if n < cap and pos > n:
+                        old = seqs[other]
+                        past = old[pos - n - 1]
+                        if free:
+                            c = free.pop()
+                            parent[c] = nxt
+                            label[c] = past
+                            counts[c][old[pos]] = 1
+                        else:
+                            c = len(counts)
+                            counts.append({old[pos]: 1})
+                            parent.append(nxt)
+                            label.append(past)
+                        child[(nxt << shift) | sid[past]] = c
+                        tail[c] = t
+                        extras.setdefault(other, []).append((c << shift) | sid[old[pos]])
+                node = nxt
+                push((node << shift) | x)
+        return keys
+
+    def add_counts(self, keys: np.ndarray, amounts: np.ndarray) -> None:
+        """Add counts to entries (int64 keys as returned by `add_sequence_keys`); the keys are split into
+        node and symbol with numpy, so the Python loop only updates the tables."""
+        counts = self.counts
+        symbols = np.array(self.codes, dtype=np.int64)[keys & _MASK].tolist()
+        for node, s, c in zip((keys >> _SHIFT).tolist(), symbols, amounts.tolist(), strict=True):
+            d = counts[node]
+            d[s] = d.get(s, 0) + c
+
+    def virtual_tail(self, nodes: Sequence[int], hist: Sequence[int]) -> list[dict[int, int]]:
+        """Count tables of the unbuilt contexts below a lazy node that match `hist` (one per order)."""
+        if not nodes:
+            return []
+        t = self.tail.get(nodes[-1])
+        if t is None:
+            return []
+        seq_id, pos = t
+        old = self.seqs[seq_id]
+        top = len(hist)
+        out = []
+        n = len(nodes)
+        target = old[pos]
+        while n <= top and n <= self.cap and pos - n >= 0 and hist[top - n] == old[pos - n]:
+            out.append({target: 1})
+            n += 1
+        return out
+
+    def forget_sequence(self, seq_id: int) -> None:
+        self.seqs.pop(seq_id, None)
+        self.extras.pop(seq_id, None)
+
+    def add_entries(self, entries: Mapping[int, int]) -> None:
+        counts, codes = self.counts, self.codes
+        for k, c in entries.items():
+            d = counts[k >> _SHIFT]
+            s = codes[k & _MASK]
+            d[s] = d.get(s, 0) + c
+
+    def add_sequence(self, seq: Sequence[int], seq_id: int = 0) -> dict[int, int]:
+        if self.lazy:
+            return self._lazy_entries(seq, seq_id)
+        entries = self.sequence_entries(seq, seq_id)
+        self.add_entries(entries)
+        return entries
+
+    def add_event(self, seq: Sequence[int], i: int) -> None:
+        """Count event `i` of `seq` in all its contexts (the short-term model grows one event at a time)."""
+        s = seq[i]
+        self.symbol_id(s)
+        counts = self.counts
+        d = counts[0]
+        d[s] = d.get(s, 0) + 1
+        node = 0
+        cget = self.child.get
+        sid = self.sid
+        lazy = self.lazy
+        if lazy:
+            self.seqs[0] = seq  # the growing piece: lazy nodes refer to positions in it
+        tail = self.tail
+        for n in range(1, min(i, self.cap) + 1):
+            past = seq[i - n]
+            p = sid.get(past)
+            if p is None:
+                p = self.symbol_id(past)
+            key = (node << _SHIFT) | p
+            nxt = cget(key)
+            if nxt is None:
+                nxt = self._new_node(node, past, key)
+                if lazy:  # a context first seen here: its deeper contexts stay unbuilt
+                    tail[nxt] = (0, i)
+                    d = counts[nxt]
+                    d[s] = d.get(s, 0) + 1
+                    break
+            elif lazy and nxt in tail:
+                self._split(nxt, n)
+            node = nxt
+            d = counts[node]
+            d[s] = d.get(s, 0) + 1
+        if lazy:
+            self.extras.clear()  # the short-term model keeps no per-sequence index
+
+    def subtract_entries(self, entries: Mapping[int, int]) -> None:
+        """Remove a sequence's counts and prune the contexts left empty (exact forgetting)."""
+        counts, codes = self.counts, self.codes
+        for k, c in entries.items():  # check first: a refused subtraction changes nothing
+            node, i = k >> _SHIFT, k & _MASK
+            if node >= len(counts) or i >= len(codes) or counts[node].get(codes[i], 0) < c:
+                raise ValueError("subtracting counts that were never added")
+        self.subtract_unchecked(list(entries), list(entries.values()))
+
+    def subtract_unchecked(self, keys: Sequence[int], amounts: Sequence[int]) -> None:
+        """Subtract entries this trie is known to hold (a work's own recorded counts); prune emptied nodes."""
+        counts, codes = self.counts, self.codes
+        emptied = []
+        for k, c in zip(keys, amounts, strict=True):
+            node = k >> _SHIFT
+            d = counts[node]
+            s = codes[k & _MASK]
+            left = d[s] - c
+            if left:
+                d[s] = left
+            else:
+                del d[s]
+                if not d:
+                    emptied.append(node)
+        for node in emptied:
+            if node and not counts[node]:
+                self._remove(node)
+
+    def _remove(self, node: int) -> None:
+        del self.child[(self.parent[node] << _SHIFT) | self.sid[self.label[node]]]
+        self.tail.pop(node, None)
+        self.parent[node] = -1
+        self.free.append(node)
+
+    def copy(self) -> ContextTrie:
+        other = ContextTrie(self.cap, lazy=self.lazy)
+        other.tail = dict(self.tail)
+        other.seqs = dict(self.seqs)
+        other.extras = {k: list(v) for k, v in self.extras.items()}
+        other.child = dict(self.child)
+        other.counts = [dict(d) for d in self.counts]
+        other.parent = list(self.parent)
+        other.label = list(self.label)
+        other.free = list(self.free)
+        other.sid = dict(self.sid)
+        other.codes = list(self.codes)
+        return other
+
+    # -- reading ----------------------------------------------------------------------------------------
+    def walk(self, hist: Sequence[int]) -> list[int]:
+        """Nodes of the contexts of orders 0, 1, ... that occur, for the history `hist` (oldest first)."""
+        if not self.counts[0]:
+            return []
+        nodes = [0]
+        node = 0
+        get = self.child.get
+        sget = self.sid.get
+        top = len(hist)
+        for n in range(1, min(top, self.cap) + 1):
+            i = sget(hist[top - n])
+            if i is None:
+                break
+            nxt = get((node << _SHIFT) | i)
+            if nxt is None:
+                break
+            node = nxt
+            nodes.append(node)
+        return nodes
+
+    def state_walk(self, hist: Sequence[int], prefix: list[int] | None = None, upto: int | None = None) -> list[int]:
+        """`walk` cut at PPM*'s selected state: the first deterministic node, if any. A longer context's
+        continuations are a subset of its suffix's, so every node past the first deterministic one is
+        deterministic too and `select_orders` would come back down to it (generation's hot path).
+
+        `prefix`: the nodes of orders 0..m already walked (continue from there); `upto`: stop at that order
+        (a walk that stops there without a deterministic node is resumed with `prefix`)."""
+        counts = self.counts
+        if prefix is None:
+            if not counts[0]:
+                return []
+            nodes = [0]
+        else:
+            nodes = list(prefix)
+        node = nodes[-1]
+        if len(counts[node]) == 1:
+            return nodes
+        get = self.child.get
+        sget = self.sid.get
+        top = len(hist)
+        last = min(top, self.cap) if upto is None else min(top, self.cap, upto)
+        for n in range(len(nodes), last + 1):
+            i = sget(hist[top - n])
+            if i is None:
+                break
+            nxt = get((node << _SHIFT) | i)
+            if nxt is None:
+                break
+            node = nxt
+            nodes.append(node)
+            if len(counts[node]) == 1:
+                break
+        return nodes
+
+    def context_of(self, node: int) -> tuple[int, ...]:
+        """The context of a node, most recent symbol first."""
+        out = []
+        while node > 0:
+            out.append(self.label[node])
+            node = self.parent[node]
+        return tuple(out)
+
+    def canonical_items(self) -> list[tuple[tuple[int, ...], int, int]]:
+        """(context, symbol, count) for every count, sorted: independent of insertion order and node ids."""
+        items: list[tuple[tuple[int, ...], int, int]] = []
+        for node, d in enumerate(self.counts):
+            if not d or (node and self.parent[node] < 0):
+                continue
+            ctx = self.context_of(node)
+            items.extend((ctx, s, c) for s, c in d.items())
+        items.sort()
+        return items
+
+
+def merged_chain(tries: Sequence[ContextTrie], hist: Sequence[int], walks: Sequence[list[int]] | None = None
+                 ) -> tuple[list[tuple[dict[int, int], ...]], list[list[int]]]:
+    """Per order 0..m, the count tables of every trie that has the context (LTM plus the piece so far: their
+    counts add up), and each trie's nodes. Tables are not merged: estimation sums them per symbol."""
+    if walks is None:
+        walks = [t.walk(hist) for t in tries]
+    if len(tries) == 1:
+        counts = tries[0].counts
+        return [(counts[node],) for node in walks[0]], list(walks)
+    tables = [[t.counts[node] for node in w] + t.virtual_tail(w, hist) for t, w in zip(tries, walks, strict=True)]
+    top = max(len(x) for x in tables)
+    chain = [tuple(x[n] for x in tables if n < len(x)) for n in range(top)]
+    return chain, list(walks)
+
+
+def _types(tables: tuple[dict[int, int], ...]) -> int:
+    if len(tables) == 1:
+        return len(tables[0])
+    keys: set[int] = set()
+    for t in tables:
+        keys.update(t)
+    return len(keys)
+
+
+def select_orders(chain: Sequence[tuple[dict[int, int], ...]]) -> int:
+    """PPM*'s state selection: the longest context, or the shortest deterministic one when it is deterministic."""
+    top = len(chain) - 1
+    if top < 0:
+        return -1
+    if _types(chain[top]) != 1:
+        return top
+    sel = top
+    while sel - 1 >= 0 and _types(chain[sel - 1]) == 1:
+        sel -= 1
+    return sel
+
+
+def _restricted(tables: tuple[dict[int, int], ...], index: Mapping[int, int]) -> list[tuple[int, int, int]]:
+    """(position, symbol, count) of the symbols in the alphabet, iterating whichever side is smaller."""
+    if len(tables) == 1:
+        d = tables[0]
+        if len(d) <= len(index):
+            return [(index[s], s, c) for s, c in d.items() if s in index]
+        return [(j, s, d[s]) for s, j in index.items() if s in d]
+    items: list[tuple[int, int, int]] = []
+    for s, j in index.items():
+        c = 0
+        for d in tables:
+            c += d.get(s, 0)
+        if c:
+            items.append((j, s, c))
+    return items
+
+
+@dataclass(slots=True)
+class Estimate:
+    """An estimate over an alphabet: p = q / z with q[j] = sum_n coefs[n] * c_n(alphabet[j]) + uniform."""
+
+    q: np.ndarray
+    z: float
+    coefs: list[float]  # per order, index = order (0..selected); 0.0 where an order contributed nothing
+    uniform: float
+
+    @property
+    def p(self) -> np.ndarray:
+        return self.q / self.z
+
+
+def estimate(chain: Sequence[tuple[dict[int, int], ...]], selected: int, index: Mapping[int, int], size: int, *,
+             escape: str = "c", exclusion: bool = True) -> Estimate:
+    """IDyOM's interpolated PPM mixture over an alphabet given by `index` (symbol -> position)."""
+    q = [0.0] * size  # a list: per-element updates on a numpy array cost ~10x more
+    esc = 1.0
+    excluded: set[int] | None = None
+    coefs = [0.0] * (selected + 1)
+    root_types = 0
+    for n in range(selected, -1, -1):
+        items = _restricted(chain[n], index)
+        ntypes = len(items)
+        if escape == "x":
+            types = 1 + sum(1 for _, _, c in items if c == 1)
+        else:
+            types = ntypes
+        if n == 0:
+            root_types = ntypes
+        state = 0
+        if exclusion and excluded is not None:
+            for _, s, c in items:
+                if s not in excluded:
+                    state += c
+        else:
+            for _, _, c in items:
+                state += c
+        denom = state + (1 if escape == "a" else types)
+        weight = state / denom if denom else 0.0
+        if state:
+            a = esc * weight / state
+            coefs[n] = a
+            for j, _, c in items:
+                q[j] += a * c
+        esc *= 1.0 - weight
+        excluded = {s for _, s, _ in items}
+    rest = size + 1 - (root_types if exclusion else 1)
+    uniform = esc / rest if rest > 0 else 0.0
+    qa = np.array(q) + uniform
+    z = float(qa.sum())
+    return Estimate(qa, z, coefs, uniform)

@@ -1,0 +1,461 @@
+"""The generation engine: fill a timeline of slots note by note under hard constraints, with exact credit.
+
+A *slot* is either a free span (rhythm and pitch sampled; or rhythm sampled over given pitches) or one note
+with a fixed onset and duration (pitch fixed, or sampled with an optional preferred pitch). Durations are
+chosen so that every span is filled exactly and each bar's note count stays within the density bounds (a
+bitset table of which note counts can fill which lengths); pitches are masked by range, key, chord tones on
+strong beats and max-order k before sampling, so every returned note satisfies the constraints by
+construction. A dead end (nothing allowed) restarts the current bar, then the whole suggestion; the most
+frequent reason becomes the ConstraintError's advice.
+
+Distributions are IDyOM's estimates combined *arithmetically* with entropy weights (the geometric
+combination used for the benchmark figures has no exact per-work decomposition); see credit.py.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import cast
+
+import numpy as np
+
+from tests.model_reference.copyindex import CopyIndex
+from tests.model_reference.ppm import ContextTrie
+from tests.model_reference.predict import (
+    ViewpointEstimate,
+    reachable,
+    state_estimate,
+)
+from tests.model_reference.slots import (
+    Cursor,
+    DeadEnd,
+    PitchRules,
+    Slot,
+    cached_fill_table,
+    reads,
+    rel_entropy,
+)
+from tests.model_reference.training import TrainedModel
+from tests.model_reference.viewpoints import Events, event_code
+
+RESTARTS_PER_BAR = 12
+RESTARTS = 4
+LTM_CACHE_LIMIT = 150_000
+# A pitch may sound this many times in a row at the model's own odds; each further repeat is damped.
+FREE_REPEAT_RUN = 2
+MIN_REPEAT_DAMPING = 0.01
+
+
+class Sampler:
+    def __init__(self, model: TrainedModel, context: list[tuple[int, int, int]], *, bar: int, tonic: int,
+                 rules: PitchRules, durations: np.ndarray, density: tuple[float, float] | None,
+                 copy_index: CopyIndex, temperature: float, closeness: float, rng: np.random.Generator,
+                 repeat_damping: float = 1.0) -> None:
+        self.model = model
+        self.ps = model.settings.prediction
+        self.bar = bar
+        self.rules = rules
+        self.durations = durations
+        self.reach = cached_fill_table(model, durations, bar * 2)
+        self.density = density
+        self.copy = copy_index
+        self.temperature = max(0.05, temperature)
+        self._inv_temperature = 1.0 / self.temperature
+        self.repeat_damping = min(1.0, max(MIN_REPEAT_DAMPING, repeat_damping))  # soft: never a dead end
+        self.closeness = closeness
+        self.rng = rng
+        self.cur = Cursor(bar, tonic)
+        self.stores = {t: model.target_stores(t, generation=True) for t in ("pitch", "dur")}
+        self._viewpoints = {t: [(n, st, st.viewpoint, reads(st.viewpoint)) for n, st in stores.items()]
+                            for t, stores in self.stores.items()}
+        memo = model.cache.get("memo")
+        if not isinstance(memo, dict) or len(memo) > LTM_CACHE_LIMIT:  # bounded: start afresh when full
+            memo = model.cache["memo"] = {}
+        self.memo: dict[object, object] = memo
+        self.context = context
+        self.reasons: Counter[str] = Counter()
+        self._chord_masks: dict[frozenset[int], np.ndarray] = {}
+        self._any_in_key = bool(rules.in_key.any())
+        self._allowed_memo: dict[tuple, np.ndarray] = {}
+        self._dur_list = [int(d) for d in durations]
+        self._snapshot: tuple | None = None
+        self._reset()
+
+    def restart(self, rng: np.random.Generator) -> None:
+        """A fresh suggestion from the same context."""
+        self.rng = rng
+        self._reset()
+
+    # -- state ------------------------------------------------------------------------------------------
+    def _reset(self) -> None:
+        """Back to the context alone (copied from a snapshot: learning the prime once per sampler)."""
+        self.pending: list[list[tuple[float, float, list | None]]] = []
+        self.logp = 0.0
+        snap = self._snapshot
+        if snap is not None and snap[0] is self.context:
+            _, stm, hist, cur = snap
+            self.stm = {n: t.copy() for n, t in stm.items()}
+            self.hist = {n: list(h) for n, h in hist.items()}
+            self.cur.pitch, self.cur.dur, self.cur.onset = (list(x) for x in cur)
+            return
+        cap = self.model.settings.order_cap
+        self.stm = {n: ContextTrie(cap, lazy=True) for t in self.stores.values() for n in t}
+        self.hist = {n: [] for n in self.stm}
+        self.cur.pitch, self.cur.dur, self.cur.onset = [], [], []
+        for p, d, o in self.context:
+            self._append(p, d, o)
+        self._snapshot = (self.context, {n: t.copy() for n, t in self.stm.items()},
+                          {n: list(h) for n, h in self.hist.items()},
+                          (list(self.cur.pitch), list(self.cur.dur), list(self.cur.onset)))
+
+    def _append(self, pitch: int, dur: int, onset: int) -> None:
+        c = self.cur
+        c.pitch.append(pitch)
+        c.dur.append(dur)
+        c.onset.append(onset)
+        i = len(c.pitch) - 1
+        for stores in self.stores.values():
+            for name, store in stores.items():
+                code = event_code(store.viewpoint, c.pitch, c.dur, c.onset, c.bar, c.tonic, i)
+                if code is not None:
+                    h = self.hist[name]
+                    h.append(code)
+                    self.stm[name].add_event(h, len(h) - 1)
+
+    def _truncate(self, n_events: int, n_pending: int, logp: float) -> None:
+        keep = list(zip(self.cur.pitch, self.cur.dur, self.cur.onset, strict=False))[:n_events]
+        pending = self.pending[:n_pending]
+        self._reset_to(keep)
+        self.pending, self.logp = pending, logp
+
+    def _reset_to(self, events: list[tuple[int, int, int]]) -> None:
+        """Back to the context, then re-learn the generated events kept (a bar restart)."""
+        self._reset()
+        for p, d, o in events[len(self.context):]:
+            self._append(p, d, o)
+
+    # -- prediction -------------------------------------------------------------------------------------
+    def _distribution(self, target: str, i: int, alphabet: np.ndarray):
+        """The arithmetic mixture over `alphabet` for event i, and the recipe of its parts (for credit).
+
+        This runs twice per generated note, so it keeps numpy calls few: entropies are one dot product
+        per row (the estimates are strictly positive: the order -1 term reaches every value), a group of
+        one viewpoint needs no entropy at all, and the long-term estimates come memoised with theirs."""
+        ps = self.ps
+        cur = self.cur
+        ltm: list[tuple[str, ViewpointEstimate]] = []
+        stm: list[tuple[str, ViewpointEstimate]] = []
+        memo = self.memo
+        prev = cur.pitch[i - 1] if i else None
+        ioi = cur.onset[i] - cur.onset[i - 1] if i else None
+        pos = cur.onset[i] % cur.bar
+        attrs = (prev, ioi, cur.dur[i], pos, cur.tonic)
+        span = (len(alphabet), int(alphabet[0]))
+        for name, store, vp, needs in self._viewpoints[target]:
+            if i == 0 and vp.needs_previous:
+                continue
+            # the reachable values depend only on the alphabet and the attributes the viewpoint reads
+            rkey = ("reach", name, span, tuple([attrs[k] for k in needs]))
+            reach = cast("tuple | None", memo.get(rkey))
+            if reach is None:
+                cand = vp.candidates(cast(Events, cur), i, alphabet)
+                if cand is None:
+                    continue
+                reach = memo[rkey] = reachable(cand)
+            hist = self.hist[name]
+            if ps.use_ltm:
+                ltm.append((name, self._ltm_estimate(name, store, hist, reach)))
+            if ps.use_stm:
+                trie = self.stm[name]
+                stm.append((name, state_estimate(trie, trie.state_walk(hist), reach, escape=ps.stm_escape,
+                                                 exclusion=ps.exclusion)))
+        groups = [(k, g) for k, g in (("ltm", ltm), ("stm", stm)) if g]
+        if not groups:
+            return np.full(len(alphabet), 1.0 / len(alphabet)), []
+        log_size = math.log2(len(alphabet)) if len(alphabet) > 1 else 1.0
+        mixes: list[np.ndarray] = []
+        recipe: list[tuple[str, str, ViewpointEstimate, float]] = []
+        parts: list[int] = []  # recipe entries per group
+        for kind, members in groups:
+            if len(members) == 1:
+                name, ve = members[0]
+                mixes.append(ve.target_p())
+                recipe.append((kind, name, ve, 1.0))
+                parts.append(1)
+                continue
+            rows = [ve.target_p() for _, ve in members]
+            ws = []
+            for r, (_, ve) in zip(rows, members, strict=True):
+                if ve._rel_entropy is None:  # memoised on long-term estimates
+                    ve._rel_entropy = rel_entropy(r, log_size)
+                ws.append(ve._rel_entropy)
+            ws = [e ** (-ps.viewpoint_bias) for e in ws]
+            total = math.fsum(ws)
+            ws = [w / total for w in ws]
+            mix = ws[0] * rows[0]
+            for w, r in zip(ws[1:], rows[1:], strict=True):
+                mix += w * r
+            mixes.append(mix)
+            recipe.extend((kind, name, ve, w) for (name, ve), w in zip(members, ws, strict=True))
+            parts.append(len(members))
+        if len(mixes) == 1:
+            return mixes[0], recipe
+        tops = [rel_entropy(m, log_size) ** (-ps.ltm_stm_bias) for m in mixes]
+        total = math.fsum(tops)
+        tops = [t / total for t in tops]
+        p = tops[0] * mixes[0]
+        for t, m in zip(tops[1:], mixes[1:], strict=True):
+            p += t * m
+        scaled: list[tuple[str, str, ViewpointEstimate, float]] = []
+        at = 0
+        for t, count in zip(tops, parts, strict=True):
+            scaled.extend((kind, name, ve, t * w) for kind, name, ve, w in recipe[at:at + count])
+            at += count
+        return p, scaled
+
+    def _ltm_estimate(self, name: str, store, hist: list[int], reach) -> ViewpointEstimate:
+        """The long-term estimate is a pure function of the selected context (PPM*'s state: the chain below
+        it) and the reachable values, so it is memoised on the model (generation drops IDyOM's "+" for this;
+        the short-term model still learns the piece)."""
+        trie = store.trie
+        walk = trie.state_walk(hist)
+        key = ("ltm", name, walk[-1] if walk else -1, id(reach))
+        ve = cast("ViewpointEstimate | None", self.memo.get(key))
+        if ve is None:
+            ps = self.ps
+            ve = state_estimate(trie, walk, reach, escape=ps.ltm_escape, exclusion=ps.exclusion)
+            self.memo[key] = ve
+        return ve
+
+    def _credit(self, recipe, x: int, scale: float, extra_piece: float, size: int) -> tuple[float, float, list | None]:
+        """(uniform, piece, long-term queries) of alphabet position x, parts of the mixture scaled by `scale`
+        (plus `extra_piece` kept from the user's own note). A query (viewpoint, estimate, code, weight)
+        stands for weight * sum_n a_n * (per-work counts of the code in the estimate's order-n context):
+        they are resolved for all suggestions of a request at once (`resolve_queries`)."""
+        if not recipe:  # no viewpoint defined here (intervals at a piece's first note): a uniform draw
+            return scale / size, extra_piece, None
+        uniform = piece = 0.0
+        queries: list[tuple[str, ViewpointEstimate, int, float]] | None = None
+        for kind, name, ve, weight in recipe:
+            j = int(ve.inverse[x])
+            code = int(ve.values[j])
+            est = ve.est
+            f = scale * weight * float(ve.share[x]) / est.z
+            uniform += f * est.uniform
+            walk = ve.chain_nodes[0]
+            if kind == "ltm":
+                if queries is None:
+                    queries = []
+                queries.append((name, ve, code, f))
+            else:
+                counts = self.stm[name].counts
+                for n, a in enumerate(est.coefs):
+                    if a != 0.0 and n < len(walk):
+                        piece += f * a * counts[walk[n]].get(code, 0)
+        return uniform, piece + extra_piece, queries
+
+    def _sample(self, p: np.ndarray, allowed: np.ndarray, prefer: int | None,
+                damp: tuple[int, float] | None = None) -> tuple[int, float, float]:
+        """(position, weight of keeping the preferred note, model scale) — before temperature, the chosen
+        note's probability is model_scale * p[x] + (keep if x is the preferred note). `damp` (position,
+        factor) scales one sampling weight after the temperature (the repeat damping), never the
+        preferred note's."""
+        q = p * allowed
+        keep, scale = 0.0, 1.0
+        if prefer is not None and allowed[prefer] and self.closeness > 0:
+            keep = self.closeness
+            scale = (1.0 - keep) / max(float(q.sum()), 1e-300)
+            q *= scale
+            q[prefer] += keep
+        if self.temperature != 1.0:
+            q **= self._inv_temperature  # 0 stays 0; no need to normalise first (p <= 1)
+        if damp is not None and damp[0] != prefer:
+            q[damp[0]] *= damp[1]
+        cum = q.cumsum()
+        total = float(cum[-1])
+        if not total > 0:
+            raise DeadEnd("nothing allowed")
+        x = int(cum.searchsorted(self.rng.random() * total, side="right"))
+        x = min(x, len(q) - 1)
+        while not allowed[x] or q[x] <= 0:  # float edge at the top of the cumulative sum
+            x -= 1
+        return x, (keep if x == prefer else 0.0), scale
+
+    # -- steps ------------------------------------------------------------------------------------------
+    def _pitch_mask(self, onset: int, gen_start: int) -> np.ndarray:
+        r = self.rules
+        if not self._any_in_key:
+            raise DeadEnd("key")
+        pcs = r.chord_pcs.get(onset)
+        if pcs:
+            mask = self._chord_masks.get(pcs)
+            if mask is None:  # in key and a chord tone, per chord (and whether any pitch is left)
+                mask = r.in_key & np.isin(r.alphabet % 12, list(pcs))
+                self._chord_masks[pcs] = mask
+            if not mask.any():
+                raise DeadEnd("chords")
+        else:
+            mask = r.in_key
+        k = self.copy.k
+        pitch = self.cur.pitch
+        top = len(pitch) - 1  # the last entry is the note being chosen (a placeholder)
+        if k > 0 and top - gen_start >= k:
+            prefix = [pitch[j + 1] - pitch[j] for j in range(top - k, top - 1)]
+            bad = self.copy.forbidden_next(prefix)
+            if bad:
+                base = pitch[top - 1] - int(r.alphabet[0])
+                hit = [base + iv for iv in bad if 0 <= base + iv < len(mask)]
+                if hit:
+                    mask = mask.copy()
+                    mask[hit] = False
+                    if not mask.any():
+                        raise DeadEnd("max-copy")
+        return mask  # shared: callers only read it
+
+    def _note(self, onset: int, dur: int, gen_start: int, fixed: int | None, prefer: int | None,
+              dur_part: tuple | None) -> None:
+        alphabet = self.rules.alphabet
+        i = len(self.cur.pitch)
+        self.cur.pitch.append(int(alphabet[0]))
+        self.cur.dur.append(dur)
+        self.cur.onset.append(onset)
+        try:
+            mask = self._pitch_mask(onset, gen_start)
+            if fixed is not None:
+                pos = np.flatnonzero(alphabet == fixed)
+                if len(pos) == 0 or not mask[pos[0]]:
+                    raise DeadEnd("fixed")
+            if fixed is not None:
+                x, keep, scale = int(pos[0]), 0.0, 1.0
+            else:
+                p, recipe = self._distribution("pitch", i, alphabet)
+                pref = None if prefer is None or not alphabet[0] <= prefer <= alphabet[-1] else int(prefer - alphabet[0])
+                x, keep, scale = self._sample(p, mask, pref, self._repeat_damping(i, alphabet))
+        finally:
+            self.cur.pitch.pop()
+            self.cur.dur.pop()
+            self.cur.onset.pop()
+        if fixed is not None:  # the user's own note: no model credit for its pitch
+            pitch_group: tuple = (0.0, 1.0, None)
+        else:
+            pitch_group = self._credit(recipe, x, scale, keep, len(alphabet))
+            self.logp += float(np.log2(max(p[x], 1e-300)))
+        # a note's credit is the mean of its rhythm and pitch decompositions, each normalised on its own
+        self.pending.append([pitch_group] if dur_part is None else [dur_part, pitch_group])
+        self._append(int(alphabet[x]), dur, onset)
+
+    def _repeat_damping(self, i: int, alphabet: np.ndarray) -> tuple[int, float] | None:
+        """(alphabet position of the previous pitch, factor) when repeating it would make a run longer
+        than the free run; the factor shrinks with every further repeat. The previous notes include the
+        prime (a run may start there)."""
+        if self.repeat_damping >= 1.0 or i < FREE_REPEAT_RUN:
+            return None
+        pitch = self.cur.pitch
+        last = pitch[i - 1]
+        run = 1
+        while run < i and pitch[i - 1 - run] == last:
+            run += 1
+        if run < FREE_REPEAT_RUN:
+            return None
+        pos = last - int(alphabet[0])
+        if not 0 <= pos < len(alphabet):
+            return None
+        return pos, self.repeat_damping ** (run - FREE_REPEAT_RUN + 1)
+
+    def _choose_duration(self, onset: int, allowed: np.ndarray) -> tuple[int, tuple]:
+        i = len(self.cur.pitch)
+        durs = self.durations
+        self.cur.pitch.append(self.cur.pitch[-1] if self.cur.pitch else 60)
+        self.cur.dur.append(int(durs[0]))
+        self.cur.onset.append(onset)
+        try:
+            p, recipe = self._distribution("dur", i, durs)
+            x, _, _ = self._sample(p, allowed, None)
+        finally:
+            self.cur.pitch.pop()
+            self.cur.dur.pop()
+            self.cur.onset.pop()
+        self.logp += float(np.log2(max(p[x], 1e-300)))
+        u, piece, queries = self._credit(recipe, x, 1.0, 0.0, len(durs))
+        return int(durs[x]), (u, piece, queries)
+
+    def _allowed_durations(self, remaining: int, used: int, lo: float, hi: float, given: int | None) -> np.ndarray:
+        """Durations that fit `remaining` ticks and leave a way to fill the rest within the density bounds
+        (or with exactly the `given` number of notes left); memoised on the arguments."""
+        key = (remaining, used, lo, hi, given)
+        allowed = self._allowed_memo.get(key)
+        if allowed is None:
+            reach = self.reach
+            ok = []
+            for d in self._dur_list:
+                bits = reach[remaining - d] if 0 <= remaining - d < len(reach) else 0
+                if d > remaining:
+                    ok.append(False)
+                elif given is not None:
+                    ok.append(bool(bits >> (given - 1) & 1))
+                else:
+                    ok.append(any(bits >> m & 1 and lo <= used + 1 + m <= hi for m in range(bits.bit_length())))
+            allowed = self._allowed_memo[key] = np.array(ok)
+        if not allowed.any():
+            raise DeadEnd("density")
+        return allowed
+
+    def _free(self, slot: Slot, gen_start: int, bar_count) -> None:
+        t = slot.start
+        given = list(slot.pitches) if slot.pitches is not None else None
+        while t < slot.end:
+            used, lo, hi = bar_count(t)
+            allowed = self._allowed_durations(slot.end - t, used, lo, hi, len(given) if given is not None else None)
+            dur, dur_part = self._choose_duration(t, allowed)
+            fixed = given.pop(0) if given is not None else None
+            self._note(t, dur, gen_start, fixed, None, dur_part)
+            t += dur
+
+    def generate(self, slots: list[Slot], gen_start_ticks: int) -> tuple[list[tuple[int, int, int]], list]:
+        """Fill the slots; returns the generated (pitch, dur, onset) and per-note pending credit."""
+        bar = self.bar
+        for _ in range(RESTARTS):
+            try:
+                self._run(slots, bar)
+                gen = len(self.context)
+                events = list(zip(self.cur.pitch, self.cur.dur, self.cur.onset, strict=False))[gen:]
+                return events, self.pending
+            except DeadEnd as exc:
+                self.reasons[exc.reason] += 1
+                self._reset()
+        raise DeadEnd(self.reasons.most_common(1)[0][0] if self.reasons else "nothing allowed")
+
+    def _run(self, slots: list[Slot], bar: int) -> None:
+        gen_start = len(self.context)
+        lo, hi = (self.density if self.density is not None else (0, 10 ** 6))
+        by_bar: dict[int, list[Slot]] = {}
+        for s in slots:
+            by_bar.setdefault(s.start // bar, []).append(s)
+        for b in sorted(by_bar):
+            snapshot = (len(self.cur.pitch), len(self.pending), self.logp)
+            for tries in range(RESTARTS_PER_BAR):
+                try:
+                    for s in by_bar[b]:
+                        if s.kind == "note":
+                            self._note(s.start, s.end - s.start, gen_start, s.pitch, s.prefer, None)
+                        else:
+                            def bar_count(t: int, b=b) -> tuple[int, float, float]:
+                                used = 0  # onsets grow: count back from the end while in bar b
+                                onsets = self.cur.onset
+                                for k in range(len(onsets) - 1, gen_start - 1, -1):
+                                    if onsets[k] // bar != b:
+                                        break
+                                    used += 1
+                                fixed_later = sum(1 for x in by_bar[b] if x.kind == "note" and x.start > t)
+                                return used + fixed_later, lo, hi
+                            self._free(s, gen_start, bar_count)
+                    n = sum(1 for o in self.cur.onset[gen_start:] if o // bar == b)
+                    if self.density is not None and not lo <= n <= hi:
+                        raise DeadEnd("density")
+                    break
+                except DeadEnd as exc:
+                    self.reasons[exc.reason] += 1
+                    if tries == RESTARTS_PER_BAR - 1 or exc.reason in ("key", "fixed"):
+                        raise
+                    self._truncate(*snapshot)

@@ -1,0 +1,220 @@
+"""Training from usable works only, exact forgetting, and the model's fingerprint.
+
+`train` takes `UsableWork`s — the only shape in which the catalogue lets a melody out — and builds one
+attribution index per viewpoint. `forget` subtracts works' counts (the result equals training without them:
+same fingerprint, bitwise-equal predictions); `update_model` forgets what is no longer usable and adds what is
+new, which is what `accord train` and the studio run after consent changes.
+
+The fingerprint is the sha256 of a canonical serialisation of the learned statistics. The statistics are plain
+sums of per-work count tables, and each work's table is a pure function of its viewpoint symbol sequences and
+the order cap; so the canonical form is: the format, the settings that shape the counts, then per work in id
+order its id and its per-viewpoint sequences. It does not depend on training order, and it is cheap enough to
+recompute when loading (a full sort of every context would take seconds).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import gc
+import hashlib
+import logging
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.core.catalogue.types import ConsentEntryRef, ContributorShare, UsableWork
+from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
+from tests.model_reference.settings import ModelSettings
+from tests.model_reference.store import ViewpointStore
+from tests.model_reference.viewpoints import Events
+
+log = logging.getLogger(__name__)
+MODEL_FORMAT_VERSION = 1
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a burst of allocations that builds no reference cycles.
+
+    A trained model holds millions of small dicts and lists; a full collection triggered in the middle of
+    training, forgetting or generating scans all of them (milliseconds to tens of milliseconds)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@dataclass(frozen=True)
+class TrainingWork:
+    """What the model keeps of a work: its identity, consent, splits and note events."""
+
+    id: int
+    title: str
+    sha256: str
+    contributors: tuple[ContributorShare, ...]
+    consent: tuple[ConsentEntryRef, ...]
+    events: Events
+
+    @classmethod
+    def from_usable(cls, work: UsableWork) -> TrainingWork:
+        return cls(int(work.id), work.title, work.sha256, tuple(work.contributors), tuple(work.consent),
+                   Events.from_melody(work.melody))
+
+    def manifest_entry(self) -> dict:
+        return {"id": self.id, "title": self.title, "sha256": self.sha256, "notes": len(self.events),
+                "contributors": [{"name": c.name, "role": c.role, "split_bp": c.split_bp} for c in self.contributors],
+                "consent": [{"entry_id": c.entry_id, "contributor": c.contributor, "action": c.action, "use": c.use,
+                             "recorded_at": c.recorded_at, "entry_hash": c.entry_hash} for c in self.consent]}
+
+
+class TrainedModel:
+    """Per-viewpoint attribution indexes over a set of works, plus identity and settings."""
+
+    def __init__(self, settings: ModelSettings, *, model_id: str | None = None, version: int = 1,
+                 created_at: str | None = None) -> None:
+        self.settings = settings
+        self.model_id = model_id or uuid.uuid4().hex
+        self.version = version
+        self.created_at = created_at or _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.works: dict[int, TrainingWork] = {}
+        self.stores: dict[str, ViewpointStore] = {vp.name: ViewpointStore(vp, settings.order_cap)
+                                                  for vp in settings.viewpoints}
+        self._work_digest: dict[int, bytes] = {}
+        self._fingerprint: str | None = None
+        self._alphabets: dict[str, np.ndarray] | None = None
+        self.cache: dict[object, object] = {}  # derived indexes (max-copy k-grams), dropped on any change
+        self.last_update: dict[str, list[int]] = {"removed": [], "added": []}
+
+    # -- changing --------------------------------------------------------------------------------------
+    def add_work(self, work: TrainingWork) -> None:
+        if work.id in self.works:
+            raise ValueError(f"work {work.id} is already in the model")
+        if len(work.events) == 0:
+            log.info("work %s has no notes; skipped", work.id)
+        digest = hashlib.sha256()
+        for name in sorted(self.stores):
+            store = self.stores[name]
+            codes, ok = store.viewpoint.sequence(work.events)
+            seq = codes[ok]
+            store.add_work(work.id, seq.tolist())
+            digest.update(name.encode() + b"=" + seq.astype("<i8").tobytes() + b";")
+        self._work_digest[work.id] = digest.digest()
+        self.works[work.id] = work
+        self._changed()
+
+    def remove_work(self, work_id: int) -> None:
+        if work_id not in self.works:
+            raise KeyError(work_id)
+        for store in self.stores.values():
+            store.remove_work(work_id)
+        del self.works[work_id]
+        del self._work_digest[work_id]
+        self._changed()
+
+    def _changed(self) -> None:
+        self._fingerprint = None
+        self._alphabets = None
+        self.cache.clear()
+
+    # -- reading ---------------------------------------------------------------------------------------
+    @property
+    def work_ids(self) -> set[int]:
+        return set(self.works)
+
+    def alphabet(self, target: str) -> np.ndarray:
+        """Sorted pitches (or duration ticks) of the training works."""
+        if self._alphabets is None:
+            evs = [w.events for w in self.works.values() if len(w.events)]
+            self._alphabets = {
+                "pitch": np.unique(np.concatenate([e.pitch for e in evs])) if evs else np.zeros(0, np.int64),
+                "dur": np.unique(np.concatenate([e.dur for e in evs])) if evs else np.zeros(0, np.int64)}
+        return self._alphabets[target]
+
+    def target_stores(self, target: str, *, generation: bool = False) -> dict[str, ViewpointStore]:
+        s = self.settings
+        if generation:
+            names = s.generation_pitch_viewpoints if target == "pitch" else s.generation_dur_viewpoints
+        else:
+            names = s.pitch_viewpoints if target == "pitch" else s.dur_viewpoints
+        return {n: self.stores[_canonical(n)] for n in names}
+
+    @property
+    def fingerprint(self) -> str:
+        if self._fingerprint is None:
+            h = hashlib.sha256()
+            h.update(f"accord-model-statistics/{MODEL_FORMAT_VERSION};cap={self.settings.order_cap};"
+                     f"viewpoints={','.join(sorted(self.stores))};".encode())
+            for wid in sorted(self.works):
+                h.update(f"work {wid}:".encode())
+                h.update(self._work_digest[wid])
+            self._fingerprint = h.hexdigest()
+        return self._fingerprint
+
+    def manifest(self) -> dict:
+        return {"format": "accord-model", "format_version": MODEL_FORMAT_VERSION, "model_id": self.model_id,
+                "version": self.version, "created_at": self.created_at, "settings": self.settings.to_json(),
+                "works": [self.works[w].manifest_entry() for w in sorted(self.works)],
+                "fingerprint": self.fingerprint}
+
+
+def _canonical(name: str) -> str:
+    from tests.model_reference.viewpoints import Viewpoint
+
+    return Viewpoint.parse(name).name
+
+
+def train(works: Sequence[UsableWork], *, settings: ModelSettings | None = None, progress: Progress = no_progress,
+          cancel: CancelToken = NEVER_CANCELLED) -> TrainedModel:
+    """A new model of exactly these usable works (ids must be distinct)."""
+    model = TrainedModel(settings or ModelSettings())
+    with gc_paused():
+        for i, work in enumerate(works):
+            if not isinstance(work, UsableWork):
+                raise TypeError("train() takes only UsableWork objects from the catalogue's usable_works()")
+            if i % 16 == 0:
+                cancel.check()
+                progress(i / max(1, len(works)), f"learning {work.title}")
+            model.add_work(TrainingWork.from_usable(work))
+    progress(1.0, f"learned {len(works)} works")
+    return model
+
+
+def forget(model: TrainedModel, work_ids: Iterable[int]) -> TrainedModel:
+    """Subtract works' counts in place (exact unlearning) and return the model with its version bumped."""
+    ids = sorted(set(int(w) for w in work_ids) & set(model.works))
+    with gc_paused():
+        for wid in ids:
+            model.remove_work(wid)
+    if ids:
+        model.version += 1
+    return model
+
+
+def update_model(model: TrainedModel, usable_works: Sequence[UsableWork], *, progress: Progress = no_progress,
+                 cancel: CancelToken = NEVER_CANCELLED) -> tuple[TrainedModel, list[int], list[int]]:
+    """Forget works no longer usable (or whose content changed) and learn the new ones, in place:
+    (model, removed ids, added ids), also kept in `model.last_update`.
+
+    The same statistics as training from scratch on `usable_works` (same fingerprint); the version goes up
+    when anything changed."""
+    usable = {int(w.id): w for w in usable_works}
+    stale = sorted(wid for wid, w in model.works.items() if wid not in usable or usable[wid].sha256 != w.sha256)
+    with gc_paused():
+        for wid in stale:
+            model.remove_work(wid)
+        new = [w for wid, w in sorted(usable.items()) if wid not in model.works]
+        for i, work in enumerate(new):
+            cancel.check()
+            progress(i / max(1, len(new)), f"learning {work.title}")
+            model.add_work(TrainingWork.from_usable(work))
+    if stale or new:
+        model.version += 1
+    model.last_update = {"removed": stale, "added": [int(w.id) for w in new]}
+    progress(1.0, f"forgot {len(stale)}, learned {len(new)} works")
+    return model, stale, model.last_update["added"]
