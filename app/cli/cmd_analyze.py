@@ -69,7 +69,7 @@ def print_analysis(a: SongAnalysis) -> None:
     else:
         print(f"lead melody ({a.lead}): {len(a.melody)} notes")
         for n in a.melody.notes:
-            print(f"  {_position(n.onset, bar_q):>8}  {pitch_name(n.pitch):<4} {n.duration:g}")
+            print(f"  {_position(n.onset, bar_q):>8}  {pitch_name(n.pitch, a.key):<4} {n.duration:g}")
     for note in a.notes:
         print(f"note: {note}")
 

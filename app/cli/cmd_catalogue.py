@@ -207,7 +207,7 @@ def register(subparsers) -> None:
               epilog="When some files cannot be imported, the good ones are still added, each bad one is "
                      "reported on stderr, and the exit code is 2. A file already in the catalogue (same "
                      "content) is not added again.")
-    add.add_argument("paths", nargs="+", metavar="PATH")
+    add.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (MIDI, MusicXML, WAV, FLAC, ...)")
     add.add_argument("--title", help="title (default: the file name without extension; with several files "
                                      "it prefixes each file name)")
     add.add_argument("--contributor", action="append", default=[], metavar="NAME:ROLE:SHARE_PERCENT",
@@ -222,10 +222,10 @@ def register(subparsers) -> None:
     ls.add_argument("--state", choices=STATES, help="only works in this state")
 
     show = cmd("show", _show, "show everything about a work, including its consent history")
-    show.add_argument("work_id", type=int, metavar="WORK_ID")
+    show.add_argument("work_id", type=int, metavar="WORK_ID", help="the work's number (see `accord catalogue list`)")
 
     consent = cmd("consent", _consent, "record consent (grant or revoke) for one or more works")
-    consent.add_argument("work_ids", nargs="+", type=int, metavar="WORK_ID")
+    consent.add_argument("work_ids", nargs="+", type=int, metavar="WORK_ID", help="one or more work numbers")
     which = consent.add_mutually_exclusive_group(required=True)
     which.add_argument("--grant", action="store_true", help="the contributor(s) allow the use")
     which.add_argument("--revoke", action="store_true", help="the contributor(s) withdraw consent")
@@ -235,22 +235,23 @@ def register(subparsers) -> None:
     consent.add_argument("--by", metavar="NAME", help="who records this (default: your user name)")
 
     contributors = cmd("contributors", _contributors, "replace a work's contributors and splits")
-    contributors.add_argument("work_id", type=int, metavar="WORK_ID")
-    contributors.add_argument("--contributor", action="append", required=True, metavar="NAME:ROLE:SHARE_PERCENT")
+    contributors.add_argument("work_id", type=int, metavar="WORK_ID", help="the work's number (see `accord catalogue list`)")
+    contributors.add_argument("--contributor", action="append", required=True, metavar="NAME:ROLE:SHARE_PERCENT",
+                              help="repeat for each contributor; shares must sum to 100. Consent is kept per name")
 
     edit = cmd("edit", _edit, "change a work's title, ISRC, ISWC, year or notes")
-    edit.add_argument("work_id", type=int, metavar="WORK_ID")
-    edit.add_argument("--title")
+    edit.add_argument("work_id", type=int, metavar="WORK_ID", help="the work's number (see `accord catalogue list`)")
+    edit.add_argument("--title", help="the new title")
     edit.add_argument("--isrc", help="e.g. US-RC1-76-07839 (empty clears it)")
     edit.add_argument("--iswc", help="e.g. T-034.524.680-1 (empty clears it)")
-    edit.add_argument("--year", type=int)
+    edit.add_argument("--year", type=int, help="year of creation or release")
     edit.add_argument("--notes", help="free text about the work")
 
     parts = cmd("parts", _parts, "list the parts of a MIDI file that could hold the melody")
-    parts.add_argument("file", metavar="FILE")
+    parts.add_argument("file", metavar="FILE", help="a MIDI file")
 
     remove = cmd("remove", _remove, "remove a work (it is never used again; its consent history is kept)")
-    remove.add_argument("work_id", type=int, metavar="WORK_ID")
+    remove.add_argument("work_id", type=int, metavar="WORK_ID", help="the work's number (see `accord catalogue list`)")
 
     cmd("audit", _audit, "re-check the consent ledger's hash chain")
 

@@ -30,7 +30,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--format", choices=EXPORT_FORMATS, default=None,
                    help="wav (24-bit), wav16, wav24, wav32f, flac, aiff, mp3, ogg, midi (default: from -o, else wav24)")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="output file (mix/suggestion) or folder")
-    p.add_argument("--c2pa", action="store_true", help="add a C2PA manifest too (WAV, FLAC, MP3)")
+    p.add_argument("--c2pa", action="store_true", help="add a C2PA manifest too (WAV, FLAC, MP3 only; for AIFF, "
+                   "OGG and MIDI it is skipped, with a warning, and the Accord record alone is embedded)")
     p.add_argument("--model", metavar="FILE", help="model file whose training works the record lists "
                    "(default: the current model, when the suggestions came from it)")
     p.add_argument("--no-statement", action="store_true", help="do not write credit statements")
@@ -83,6 +84,9 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
         extra = " +C2PA" if r.c2pa else ""
         print(f"wrote {r.path}{extra} (signed by {r.record['signer']['name']}"
               f"{'; credit: ' + shares if shares else ''})")
+    if args.c2pa and any(not r.c2pa for r in results):
+        print(f"accord: C2PA skipped for {fmt.upper()} (C2PA is supported for WAV, FLAC and MP3); the signed Accord "
+              "record is embedded all the same", file=sys.stderr)
     if not all(r.logged for r in results):
         print("warning: the catalogue's export log could not be written (see above)", file=sys.stderr)
     return 0

@@ -35,8 +35,9 @@ def register(subparsers: Any) -> None:
     e.add_argument("-o", "--output", required=True, metavar="FILE", help=".pem for PEM, otherwise Accord JSON")
     e.set_defaults(func=run_export)
     t = sub.add_parser("trust", help="trust a public key (from `accord identity export-public`)")
-    t.add_argument("file", metavar="FILE")
-    t.add_argument("--name", help="name to show for this key (PEM files carry none)")
+    t.add_argument("file", metavar="FILE", help="a public key (.pem or Accord JSON) someone sent you")
+    t.add_argument("--name", help="name to show for this key (default: the name written in the key file; "
+                   "a PEM made by other tools has none, then --name is needed)")
     t.set_defaults(func=run_trust)
     u = sub.add_parser("untrust", help="remove a key from the trust list")
     u.add_argument("key_id", metavar="KEY_ID", help="the key id (or its first 16+ characters)")

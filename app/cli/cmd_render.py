@@ -31,7 +31,9 @@ log = logging.getLogger(__name__)
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("render", help="render a suggestion (MIDI) to audio, alone or with the stems",
-                              description=__doc__.splitlines()[0])
+                              description="Render a suggestion (a MIDI file) to audio with a built-in instrument, "
+                                          "a SoundFont or a plugin, alone or mixed with the stems. The output "
+                                          "format follows OUT's extension; the file is signed like every export.")
     p.add_argument("midi", metavar="MIDI", help="the suggestion as a MIDI file")
     p.add_argument("--stems", nargs="+", metavar="STEM", default=[], help="audio stems to mix under it")
     src = p.add_mutually_exclusive_group()
@@ -46,8 +48,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--all-parts", action="store_true", help="render every non-drum part, not just the first")
     p.add_argument("--tempo-from", choices=("analysis", "midi"), default="analysis",
                    help="with stems: place the notes on the stems' analysed grid (default) or the MIDI tempo map")
-    p.add_argument("--gain-db", type=float, default=0.0, help="level of the suggestion (dB)")
-    p.add_argument("--sample-rate", type=int, default=48000, help="output sample rate (default 48000)")
+    p.add_argument("--gain-db", type=float, default=0.0, metavar="DB", help="level of the suggestion (dB, default 0)")
+    p.add_argument("--sample-rate", type=int, default=48000, metavar="HZ", help="output sample rate (default 48000)")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="output audio file (.wav .flac .aiff "
                    ".mp3 .ogg)")
     p.set_defaults(func=run)

@@ -57,8 +57,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--density", metavar="MIN:MAX", help="notes per bar")
     p.add_argument("--max-copy", type=int, default=DEFAULT_MAX_COPY,
                    help=f"max notes copied from one work (k, default {DEFAULT_MAX_COPY}; 0 = off)")
-    p.add_argument("--kind", choices=VARY_KINDS, default="rhythm", help="variation kind (--vary)")
-    p.add_argument("--closeness", type=float, default=0.5, help="variation closeness, 0 far .. 1 near")
+    p.add_argument("--kind", choices=VARY_KINDS, default="rhythm",
+                   help="with --vary, what to keep: rhythm = the same rhythm, new pitches (closeness pulls them "
+                        "toward the originals); pitches = each bar's pitches, a new rhythm and order; anchors = the "
+                        "notes on downbeats (and strong beats when close), new notes between; ornament = every "
+                        "note, some split with a passing note (default rhythm)")
+    p.add_argument("--closeness", type=float, default=0.5, help="with --vary: 0 far from the melody .. 1 near it (default 0.5)")
     p.add_argument("--temperature", type=float, default=DEFAULT_TEMPERATURE,
                    help=f"adventurousness: below 1 safer, above 1 bolder (default {DEFAULT_TEMPERATURE})")
     p.add_argument("--repeat-damping", type=float, default=DEFAULT_REPEAT_DAMPING, metavar="D",
@@ -72,7 +76,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--lead", metavar="STEM", help="with --stems: the stem holding the lead melody (default: guessed)")
     p.add_argument("--from-bar", type=int, metavar="BAR", help="with --stems: first bar of the suggestion, 1-based "
                    "(default: the bar after the phrase being continued)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print one JSON document: the model and, per suggestion, "
+                   "its notes, credit, longest copied run and file")
     p.set_defaults(func=run)
 
 
@@ -101,14 +106,15 @@ def write_suggestion_midi(path: Path, suggestion: Suggestion, *, tempo_bpm: floa
                                time_signature=suggestion.notes.time_signature, meta_text=meta_text).path
 
 
-def _describe(s: Suggestion, titles: dict[int, str]) -> list[str]:
+def _describe(s: Suggestion, titles: dict[int, str], key: Key | None = None) -> list[str]:
     lines = [f"suggestion {s.id} ({s.mode}, seed {s.seed}, index {s.settings.get('index')})",
-             "  notes: " + " ".join(f"{pitch_name(n.pitch)}/{n.duration:g}" for n in s.notes),
+             "  notes: " + " ".join(f"{pitch_name(n.pitch, key)}/{n.duration:g}" for n in s.notes),
              f"  longest copied run: {s.longest_copied_run['length']} notes"
              + (f" (work {s.longest_copied_run['work_id']})" if s.longest_copied_run.get("work_id") else "")]
     top = sorted(s.credit.items(), key=lambda kv: -kv[1])[:5]
     lines.append("  credit: " + ", ".join(f"{w} {titles.get(w, '')!s} {v:.1%}" for w, v in top)
-                 + f"; uniform {s.uniform_share:.1%}, the piece itself {s.piece_share:.1%}")
+                 + f"; unattributed {s.uniform_share + s.piece_share:.1%} (the piece itself {s.piece_share:.1%}, "
+                 f"chance {s.uniform_share:.1%}: no training work, no contributor)")
     lines.append("  contributors: " + ", ".join(f"{n} {v:.1%}" for n, v in list(s.contributors.items())[:5]))
     return lines
 
@@ -221,7 +227,7 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
                          indent=2))
         return 0
     for s, f in zip(suggestions, written, strict=False):
-        for line in _describe(s, titles):
+        for line in _describe(s, titles, c.key):
             print(line)
         print(f"  file: {f}")
     return 0

@@ -20,9 +20,10 @@ from app.core.provenance.verify import VerifyResult, verify_file
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("verify", help="check the signed provenance of exported files",
                               description="Check each file's Accord provenance record against your trust list.")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("files", nargs="+", metavar="FILE", help="exported files (audio or MIDI) to check")
     p.add_argument("--json", action="store_true", help="print one JSON document with every result")
-    p.add_argument("--c2pa", action="store_true", help="also read the C2PA manifest (WAV/FLAC/MP3)")
+    p.add_argument("--c2pa", action="store_true", help="also read the C2PA manifest (WAV, FLAC and MP3 carry one; other "
+                   "formats say so)")
     p.set_defaults(func=run)
 
 

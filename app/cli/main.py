@@ -2,6 +2,7 @@
 `register(subparsers)`, which adds its parser and sets `func(args, ctx) -> int`.
 
 Errors: an AccordError becomes one line on stderr and exit code 2; no traceback.
+The global options (--home, -v) are accepted before or after the command.
 """
 
 from __future__ import annotations
@@ -15,10 +16,15 @@ from dataclasses import dataclass
 from app import __version__
 from app.core.errors import AccordError
 from app.core.home import AccordHome
+from app.core.provenance.identity import first_run_namer
 
 COMMAND_MODULES = (
-    "mix", "catalogue", "train", "model", "suggest", "analyze", "render", "export", "verify", "identity",
+    "project", "mix", "catalogue", "train", "model", "suggest", "analyze", "render", "export", "verify",
+    "identity",
 )
+HOME_HELP = "where Accord keeps its data (default: ACCORD_HOME or the user data folder)"
+EPILOG = ("Global options (--home, -v) may also follow the command. `accord COMMAND --help` explains a "
+          "command. Exit codes: 0 ok, 1 a check failed, 2 bad input (one line on stderr).")
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -42,13 +48,42 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"accord: {message} (see --help)\n")
 
 
+def _add_global_options(parser: argparse.ArgumentParser) -> None:
+    """--home and -v on a (sub)command too; SUPPRESS keeps a value given before the command."""
+    parser.add_argument("--home", metavar="DIR", default=argparse.SUPPRESS, help=HOME_HELP)
+    parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="log progress to stderr")
+
+
+def _subcommand_parsers(parser: argparse.ArgumentParser):
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {a.dest: a.help for a in action._choices_actions}
+            for name, sub in action.choices.items():
+                if not sub.description and helps.get(name):  # `accord X Y --help` says what Y does
+                    sub.description = helps[name][0].upper() + helps[name][1:] + "."
+            for sub in dict.fromkeys(action.choices.values()):  # aliases map to the same parser
+                yield sub
+                yield from _subcommand_parsers(sub)
+
+
+def _register_gui(sub) -> None:
+    """`accord gui` is dispatched by app.launcher before this parser runs; listed here so --help shows it."""
+    p = sub.add_parser("gui", help="open the studio (the same as `accord` alone); `accord gui --help` for its "
+                       "options", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    p.set_defaults(func=lambda args, ctx: (print("accord: start the studio with the `accord` command "
+                                                 "(`accord gui`)", file=sys.stderr), EXIT_BAD_INPUT)[1])
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="accord", description="Accord — artist-first co-creation studio (CLI).")
+    parser = _Parser(prog="accord", description="Accord — artist-first co-creation studio. Without a command, "
+                     "`accord` opens the studio; the commands below work without a display.", epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"accord {__version__}")
-    parser.add_argument("--home", metavar="DIR", help="where Accord keeps its data (default: ACCORD_HOME or "
-                        "the user data folder)")
+    parser.add_argument("--home", metavar="DIR", help=HOME_HELP)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _register_gui(sub)
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(f"app.cli.cmd_{name}")
@@ -57,7 +92,30 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub)
+    for p in _subcommand_parsers(parser):
+        if p.prog != "accord gui":
+            _add_global_options(p)
     return parser
+
+
+def _name_first_identity(account: str) -> tuple[str, str | None]:
+    """Called when something is about to be signed and no signing identity exists yet: ask on a terminal;
+    otherwise say which name was used and how to choose another (never silently)."""
+    if sys.stdin.isatty() and sys.stderr.isatty():
+        print("Accord signs every file it writes with your identity (a key kept in Accord's home).",
+              file=sys.stderr)
+        try:
+            name = ""
+            while not name:
+                name = input("Your artist name, as it will appear on your files: ").strip()
+            contact = input("Contact shown with it (e-mail or web site; optional): ").strip() or None
+            return name, contact
+        except EOFError:
+            pass
+    print(f"accord: no signing identity yet; created one named {account!r} (your account name). "
+          f"To sign as yourself: accord identity create --name \"YOUR NAME\" --replace "
+          "(or create it before the first export)", file=sys.stderr)
+    return account, None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     ctx = Context(home_override=args.home)
     try:
-        return int(args.func(args, ctx) or 0)
+        with first_run_namer(_name_first_identity):
+            return int(args.func(args, ctx) or 0)
     except AccordError as exc:
         print(f"accord: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -18,6 +18,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 PITCH_CLASS_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+SHARP_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+FLAT_NAMES = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
+# Relative-major tonics whose key signature has sharps / flats (C major and A minor have none).
+_SHARP_SIDE = frozenset({7, 2, 9, 4, 11, 6})
+_FLAT_SIDE = frozenset({5, 10, 3, 8, 1})
 _LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 
 MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
@@ -38,9 +43,11 @@ def parse_pitch_class(text: str) -> int:
     return pc % 12
 
 
-def pitch_name(pitch: int) -> str:
-    """MIDI pitch to a name with octave: 60 -> 'C4'."""
-    return f"{PITCH_CLASS_NAMES[pitch % 12]}{pitch // 12 - 1}"
+def pitch_name(pitch: int, key: Key | None = None) -> str:
+    """MIDI pitch to a name with octave: 60 -> 'C4'; with a key, black keys are spelled as that key spells
+    them (68 is G#4 in A minor and E major, Ab4 in C minor and Eb major)."""
+    names = key.spelling if key is not None else PITCH_CLASS_NAMES
+    return f"{names[pitch % 12]}{pitch // 12 - 1}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +143,23 @@ class Key:
     @property
     def name(self) -> str:
         return f"{PITCH_CLASS_NAMES[self.tonic_pc]} {self.mode}"
+
+    @property
+    def spelling(self) -> tuple[str, ...]:
+        """Names of the 12 pitch classes as this key spells them: sharps on the sharp side of the circle of
+        fifths, flats on the flat side; a minor key raises its leading tone with a sharp (G# in A minor,
+        C# in D minor); C major keeps the usual mixed names (C#, Eb, F#, Ab, Bb)."""
+        relative_major = self.tonic_pc if self.mode == "major" else (self.tonic_pc + 3) % 12
+        if relative_major == 0 and self.mode == "minor":  # A minor: G#, F# (raised 7th, 6th), C#, D#; but Bb
+            return SHARP_NAMES[:10] + ("Bb", "B")
+        if relative_major in _SHARP_SIDE:
+            return SHARP_NAMES
+        if relative_major not in _FLAT_SIDE:
+            return PITCH_CLASS_NAMES
+        if self.mode == "major":
+            return FLAT_NAMES
+        leading = (self.tonic_pc - 1) % 12
+        return tuple(SHARP_NAMES[pc] if pc == leading else n for pc, n in enumerate(FLAT_NAMES))
 
     def __str__(self) -> str:
         return self.name

@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -177,17 +178,40 @@ def create_identity(keys_dir: Path, name: str, contact: str | None = None, *, re
     return identity
 
 
+# Who names a first-run identity when the caller gives no name: the front end (the CLI asks on a terminal,
+# else says which name it used). Without one, the OS account name is used, as before.
+FirstRunNamer = Callable[[str], tuple[str, str | None]]
+_first_run_namer: FirstRunNamer | None = None
+
+
+def account_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "Artist"
+
+
+@contextlib.contextmanager
+def first_run_namer(namer: FirstRunNamer) -> Iterator[None]:
+    """While active, `ensure_identity` without a name calls `namer(account_name)` -> (name, contact)."""
+    global _first_run_namer
+    previous, _first_run_namer = _first_run_namer, namer
+    try:
+        yield
+    finally:
+        _first_run_namer = previous
+
+
 def ensure_identity(keys_dir: Path, name: str | None = None) -> Identity:
-    """The stored identity, created on first use (named after the OS user when no name is given)."""
+    """The stored identity, created on first use (named by the front end's first-run namer, else after the
+    OS user, when no name is given)."""
     existing = load_identity(keys_dir)
     if existing is not None:
         return existing
+    contact = None
     if not name:
-        try:
-            name = getpass.getuser()
-        except (KeyError, OSError):
-            name = "Artist"
-    return create_identity(keys_dir, name)
+        name, contact = _first_run_namer(account_name()) if _first_run_namer else (account_name(), None)
+    return create_identity(keys_dir, name, contact)
 
 
 def export_public_key(info: PublicKeyInfo, path: str | Path) -> Path:
@@ -199,10 +223,28 @@ def export_public_key(info: PublicKeyInfo, path: str | Path) -> Path:
 
         pem = Ed25519PublicKey.from_public_bytes(info.public_raw).public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
-        atomic_write_text(path, pem)
+        # Who the key belongs to, as text after the block (RFC 7468 lets text sit outside it), so that
+        # `accord identity trust` can name the key; PEM tools ignore it.
+        about = [f"Name: {_one_line(info.name)}"] + ([f"Contact: {_one_line(info.contact)}"] if info.contact else [])
+        atomic_write_text(path, pem + "\n".join(about) + "\n")
     else:
         atomic_write_text(path, json.dumps(info.to_json(), indent=2) + "\n")
     return path
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:200]
+
+
+def _pem_about(raw: bytes) -> dict[str, str]:
+    """The `Name:` / `Contact:` lines written after the PEM block by `export_public_key` (if any)."""
+    tail = raw.split(b"-----END", 1)[-1].split(b"\n", 1)[-1] if b"-----END" in raw else b""
+    about: dict[str, str] = {}
+    for line in tail.decode("utf-8", "replace").splitlines():
+        field, sep, value = line.partition(":")
+        if sep and field.strip().lower() in ("name", "contact") and value.strip():
+            about.setdefault(field.strip().lower(), _one_line(value))
+    return about
 
 
 def import_public_key(path: str | Path, *, name: str | None = None) -> PublicKeyInfo:
@@ -227,7 +269,11 @@ def import_public_key(path: str | Path, *, name: str | None = None) -> PublicKey
         if not isinstance(key, Ed25519PublicKey):
             raise ProvenanceError("is not an Ed25519 public key", path=path)
         public_raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        return PublicKeyInfo(name or path.stem, public_raw)
+        about = _pem_about(raw)
+        if not (name or about.get("name")):
+            raise ProvenanceError("this PEM key does not say whose it is", path=path,
+                                  hint="give the owner's name with --name")
+        return PublicKeyInfo(name or about["name"], public_raw, about.get("contact"))
     try:
         data = json.loads(raw.decode("utf-8"))
         if data.get("format") != PUBLIC_KEY_FORMAT:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+UNATTRIBUTED_TEXT = "unattributed (the piece itself and chance: no training work, no contributor)"
+
 
 def _pct(bp: Any) -> str:
     return f"{bp // 100}.{bp % 100:02d}%" if isinstance(bp, int) and not isinstance(bp, bool) else "?"
@@ -47,9 +49,12 @@ def describe_record(record: Mapping[str, Any]) -> list[str]:
         if len(works) > 20:
             lines.append(f"  … and {len(works) - 20} more")
     titles = {_key(w.get("id")): w.get("title") for w in works}
-    titles.setdefault(0, "(unattributed: no single work; given to no contributor)")
     for c in _objs(record.get("credit")):
-        lines.append(f"credit: {_pct(c.get('bp'))} to work #{c.get('workId')} {titles.get(_key(c.get('workId')), '')}")
+        if _key(c.get("workId")) == 0:  # the same words as `accord suggest` prints
+            lines.append(f"credit: {_pct(c.get('bp'))} {UNATTRIBUTED_TEXT}")
+        else:
+            lines.append(f"credit: {_pct(c.get('bp'))} to work #{c.get('workId')} "
+                         f"{titles.get(_key(c.get('workId')), '')}")
     for s in _objs(record.get("contributorShares")):
         roles = _list(s.get("roles"))
         lines.append(f"share: {s.get('name')} {_pct(s.get('bp'))} ({', '.join(str(r) for r in roles)})")

@@ -1,0 +1,116 @@
+"""The CLI items of issue 17: help everywhere, --home anywhere, the first-run identity, named PEM keys,
+key-aware spelling, one wording for unattributed credit, `project new`, and `--c2pa` skipped out loud."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from app.cli.main import _subcommand_parsers, build_parser, main
+from app.core.home import AccordHome
+from app.core.music import Key, pitch_name
+from app.core.provenance.identity import create_identity, export_public_key, import_public_key, load_identity
+from app.core.provenance.readable import UNATTRIBUTED_TEXT, describe_record
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_every_command_and_flag_has_help():
+    parser = build_parser()
+    missing = []
+    for p in [parser, *_subcommand_parsers(parser)]:
+        if not p.description:
+            missing.append(f"{p.prog}: no description")
+        for action in p._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                missing += [f"{p.prog} {a.dest}" for a in action._choices_actions if not a.help]
+            elif action.help is None:
+                missing.append(f"{p.prog} {action.option_strings or action.dest}")
+    assert not missing, missing
+
+
+def test_help_lists_gui_and_render_help_has_no_raw_usage(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "gui" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["render", "--help"])
+    out = capsys.readouterr().out
+    assert "`accord render" not in out and "Render a suggestion" in out
+
+
+def test_home_before_or_after_the_command(capsys, tmp_path):
+    for argv in (["--home", str(tmp_path / "a"), "catalogue", "list"],
+                 ["catalogue", "list", "--home", str(tmp_path / "b")],
+                 ["identity", "create", "--name", "Ada", "--home", str(tmp_path / "c")]):
+        code, _, err = run(capsys, *argv)
+        assert code == 0, err
+    assert (tmp_path / "a" / "catalogue.sqlite").exists() and (tmp_path / "b" / "catalogue.sqlite").exists()
+    assert load_identity(tmp_path / "c" / "keys").name == "Ada"
+
+
+def test_first_signature_without_identity_is_announced_not_silent(capsys, tmp_path):
+    code, _, _ = run(capsys, "project", "demo", "-o", str(tmp_path / "demo"))
+    assert code == 0
+    d = tmp_path / "demo"
+    code, out, err = run(capsys, "mix", str(d / "drums.wav"), str(d / "bass.wav"), "-o", str(tmp_path / "m.wav"))
+    assert code == 0, err
+    assert "no signing identity yet; created one named" in err and "accord identity create --name" in err
+    code, _, err = run(capsys, "mix", str(d / "drums.wav"), "-o", str(tmp_path / "m2.wav"))
+    assert code == 0 and "no signing identity" not in err  # said once, when it was created
+
+
+def test_pem_key_carries_its_owners_name(capsys, tmp_path):
+    jo = create_identity(tmp_path / "jo", "Jo Lee", "jo@example.org")
+    export_public_key(jo.public, tmp_path / "their.pem")
+    assert (tmp_path / "their.pem").read_text().startswith("-----BEGIN PUBLIC KEY-----")
+    code, out, _ = run(capsys, "identity", "trust", str(tmp_path / "their.pem"))
+    assert code == 0 and "trusted 'Jo Lee'" in out
+    info = import_public_key(tmp_path / "their.pem")
+    assert (info.name, info.contact, info.key_id) == ("Jo Lee", "jo@example.org", jo.key_id)
+    bare = tmp_path / "bare.pem"  # a PEM from another tool says nothing about its owner
+    bare.write_text((tmp_path / "their.pem").read_text().split("Name:")[0])
+    code, _, err = run(capsys, "identity", "trust", str(bare))
+    assert code == 2 and "does not say whose it is" in err and "--name" in err
+    code, out, _ = run(capsys, "identity", "trust", str(bare), "--name", "Jo (work laptop)")
+    assert code == 0 and "Jo (work laptop)" in out
+
+
+@pytest.mark.parametrize(("key", "pitch", "name"), [
+    ("Am", 68, "G#4"), ("A minor", 66, "F#4"), ("Am", 70, "Bb4"), ("E", 68, "G#4"), ("Cm", 68, "Ab4"),
+    ("Eb", 70, "Bb4"), ("Dm", 61, "C#4"), ("Gm", 66, "F#4"), ("F", 70, "Bb4"), ("C", 61, "C#4"),
+])
+def test_pitches_are_spelled_by_key(key, pitch, name):
+    assert pitch_name(pitch, Key.parse(key)) == name
+    assert pitch_name(68) == "Ab4"  # without a key, the usual names
+
+
+def test_verify_words_unattributed_credit_as_suggest_does():
+    lines = describe_record({"credit": [{"workId": 0, "bp": 1234}, {"workId": 3, "bp": 8766}],
+                             "trainingWorks": [{"id": 3, "title": "Song"}]})
+    assert f"credit: 12.34% {UNATTRIBUTED_TEXT}" in lines
+    assert not any("#0" in line for line in lines)
+    from app.cli import cmd_suggest
+    assert "unattributed" in open(cmd_suggest.__file__, encoding="utf-8").read()
+
+
+def test_project_new_then_export_ogg_says_c2pa_is_skipped(capsys, tmp_path):
+    assert run(capsys, "project", "demo", "-o", str(tmp_path / "d"))[0] == 0
+    d = tmp_path / "d"
+    create_identity(AccordHome.resolve().keys_dir, "Ada")
+    song = tmp_path / "song.accord"
+    code, out, err = run(capsys, "project", "new", "--stems", str(d / "drums.wav"), str(d / "bass.wav"),
+                         "-o", str(song))
+    assert code == 0 and "2 stems: drums, bass" in out, err
+    assert run(capsys, "project", "new", "--stems", str(d / "drums.wav"), "-o", str(song))[0] == 2  # exists
+    code, out, err = run(capsys, "export", str(song), "--what", "mix", "--format", "ogg", "--c2pa",
+                         "-o", str(tmp_path / "out"))
+    assert code == 0, err
+    assert "C2PA skipped for OGG" in err
+    code, out, _ = run(capsys, "verify", *map(str, (tmp_path / "out").glob("*.ogg")))
+    assert code == 0 and "verified" in out
