@@ -18,6 +18,7 @@ from app.core.home import AccordHome
 
 COMMAND_MODULES = (
     "mix", "catalogue", "train", "model", "suggest", "analyze", "render", "export", "verify", "identity",
+    "midi", "respond",
 )
 
 EXIT_OK = 0

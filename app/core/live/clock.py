@@ -1,4 +1,4 @@
-"""The transport clock: beats <-> monotonic seconds for one tempo, phase kept across tempo changes.
+"""The transport clock: beats <-> seconds (monotonic, or JACK's frame clock on JACK) for one tempo, phase kept across tempo changes.
 
 Accord, a MIDI clock leader or Link may own the tempo; a tempo change moves the grid from the current beat on
 (the beat where the change happens keeps its time), it never changes the audio's pitch. Methods are cheap
@@ -40,6 +40,12 @@ class TransportClock:
     def _pair(self) -> tuple[float, float]:
         with self._lock:
             return self._origin, self._tempo
+
+    def use_time_source(self, now: Callable[[], float]) -> None:
+        """Run on another clock (JACK's frames while the session uses JACK), keeping the current beat."""
+        beat = self.beat_now()
+        self.now = now
+        self.locate(beat)
 
     def beat_at(self, t: float) -> float:
         origin, tempo = self._pair()

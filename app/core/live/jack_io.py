@@ -1,13 +1,15 @@
 """MIDI in and out through one JACK client (JACK-Client), sample-accurate on JACK's frame clock.
 
-The process callback is the MIDI I/O thread: it stamps each incoming event with the monotonic time of its
+The process callback is the MIDI I/O thread: it stamps each incoming event with the time of its
 frame and hands it to `on_input`, and writes each pre-scheduled outgoing event at the frame of its time
 (events must be scheduled at least one period ahead to leave exactly on time; later ones leave at the start
 of the next period). It allocates only small tuples and never blocks: the scheduler thread hands events over
 through a SimpleQueue, and what was sent goes back the same way.
 
-Frame <-> monotonic time: at each cycle, `now - frames_since_cycle_start / rate` is the cycle start's time;
-a slow filter over it gives the offset, so one late wake-up does not move the grid.
+Time on JACK is JACK's frame clock in seconds (`frame / rate`, see `now()`): the clock the stems play on. The
+transport runs on it while the session uses JACK, so a note scheduled on a beat leaves on that beat's frame
+even when the (dummy or real) driver's cycles drift against the system clock. The frame counter is 32 bits:
+it wraps after about 25 hours at 48 kHz.
 """
 
 from __future__ import annotations
@@ -16,14 +18,11 @@ import heapq
 import itertools
 import logging
 import queue
-import time
 from collections.abc import Callable
 
 from app.core.live.types import LiveError, TimedMessage
 
 log = logging.getLogger(__name__)
-OFFSET_SMOOTHING = 0.02
-RESYNC_S = 0.02  # an offset jump larger than this (an xrun, a server restart) is taken at once
 
 
 class JackMidi:
@@ -50,25 +49,17 @@ class JackMidi:
         self._heap: list[tuple[float, int, tuple[int, ...]]] = []
         self._sent: queue.SimpleQueue[TimedMessage] = queue.SimpleQueue()
         self._seq = itertools.count()
-        self._offset: float | None = None
         self._clear = False
         self.client.set_process_callback(self._process)
         self.client.activate()
 
     # --- the MIDI I/O thread -------------------------------------------------------------------------------
     def _process(self, frames: int) -> None:
-        now = time.monotonic()
         first = self.client.last_frame_time
-        seen = now - (self.client.frames_since_cycle_start + first) / self.rate
-        off = self._offset
-        if off is None or abs(seen - off) > RESYNC_S:
-            off = seen
-        else:
-            off += OFFSET_SMOOTHING * (seen - off)
-        self._offset = off
+        rate = self.rate
         if self.inport is not None and self.on_input is not None:
             for offset, data in self.inport.incoming_midi_events():
-                self.on_input(TimedMessage(off + (first + offset) / self.rate, tuple(bytes(data))))
+                self.on_input(TimedMessage((first + offset) / rate, tuple(bytes(data))))
         if self.outport is None:
             return
         self.outport.clear_buffer()
@@ -82,17 +73,17 @@ class JackMidi:
         if self._clear:
             heap.clear()
             self._clear = False
-        end = off + (first + frames) / self.rate
+        end = (first + frames) / rate
         last = 0
         while heap and heap[0][0] < end:
             t, _, data = heapq.heappop(heap)
-            at = min(frames - 1, max(last, round((t - off) * self.rate) - first))
+            at = min(frames - 1, max(last, round(t * rate) - first))
             try:
                 self.outport.write_midi_event(at, data)
             except self._jack.JackError:
                 break  # buffer full: what is left leaves next cycle
             last = at
-            self._sent.put(TimedMessage(off + (first + at) / self.rate, data))
+            self._sent.put(TimedMessage((first + at) / rate, data))
 
     # --- any other thread ----------------------------------------------------------------------------------
     def schedule(self, t: float, data: tuple[int, ...]) -> None:
@@ -112,9 +103,9 @@ class JackMidi:
             except queue.Empty:
                 return out
 
-    def frame_time_of(self, t: float) -> float | None:
-        """JACK frame of monotonic time t (None before the first cycle): the stems' clock on JACK."""
-        return None if self._offset is None else (t - self._offset) * self.rate
+    def now(self) -> float:
+        """JACK's current frame time in seconds (the time base of every time this class takes or gives)."""
+        return self.client.frame_time / self.rate
 
     @property
     def input_full_name(self) -> str | None:

@@ -3,14 +3,13 @@
 Off until the user turns it on (`enable()`): Link announces itself by multicast on every interface, so it
 never runs by default. aalink needs a running asyncio loop, so the adapter keeps one in a small thread of its
 own; reading the session state is thread-safe in Link, so `pull()` runs on the session's worker thread.
-Link's clock is the system's monotonic clock, the same as `time.monotonic()` and the transport's.
+Reading Link's beat and the transport's time back to back keeps the two within microseconds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from typing import Any
 
 from app.core.live.clock import TransportClock
@@ -83,7 +82,7 @@ class LinkSync:
         link = self._link
         if link is None or link.num_peers < 1:
             return False
-        now = time.monotonic()
+        now = self.clock.now()
         link_beat, tempo = float(link.beat), float(link.tempo)
         # Keep our bar count, take Link's phase within the bar (Link's quantum is our bar).
         ours = self.clock.beat_at(now)

@@ -2,7 +2,7 @@
 record to a chosen grid while the raw timing is kept; and the silence that ends a phrase.
 
 Monophonic by design (the model continues a line): when notes overlap, each note ends where the next
-begins, as the catalogue importer does for melodies. Times are monotonic seconds; the clock turns them
+begins, as the catalogue importer does for melodies. Times are the transport's seconds; the clock turns them
 into beats, so a tempo change during the phrase is followed.
 """
 
@@ -49,8 +49,8 @@ class RecordedPhrase:
     raw: Melody
     quantised: Melody
     grid: str
-    started_at: float  # monotonic seconds of the first note-on
-    ended_at: float  # monotonic seconds of the last note-off
+    started_at: float  # transport seconds of the first note-on
+    ended_at: float  # transport seconds of the last note-off
 
     def to_json(self) -> dict:
         return {"raw": self.raw.to_json(), "quantised": self.quantised.to_json(), "grid": self.grid}
@@ -125,7 +125,7 @@ class SilenceDetector:
         self.clock, self.beats = clock, float(beats)
 
     def window_end(self, recorder: PhraseRecorder) -> float | None:
-        """The monotonic time the silence window ends (None while a note is held or nothing was played)."""
+        """The time the silence window ends (None while a note is held or nothing was played)."""
         if recorder.held or recorder._last_off is None or not recorder._notes:
             return None
         return recorder._last_off + self.beats * self.clock.seconds_per_beat

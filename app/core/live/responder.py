@@ -46,9 +46,9 @@ class Answer:
     phrase: RecordedPhrase
     key: Key
     start_beat: float
-    start_time: float  # monotonic seconds of the first bar line of the answer
+    start_time: float  # transport seconds of the first bar line of the answer
     events: tuple[TimedMessage, ...]  # note on/off in time order
-    ready_at: float  # monotonic seconds when generation finished
+    ready_at: float  # transport seconds when generation finished
     generated_in_s: float
 
     def to_json(self) -> dict[str, Any]:

@@ -85,6 +85,8 @@ class LiveSession:
         self.backend = backend
         self.io = MidiIO(backend, self._inbox.put, in_port=self.in_port, out_port=self.out_port,
                          virtual=self.virtual)
+        if self.io.jack is not None:
+            self.clock.use_time_source(self.io.jack.now)
         if self.settings.link:
             self.link.enable()
         if not self.settings.follow_clock:
@@ -168,7 +170,7 @@ class LiveSession:
 
     # --- the worker thread ----------------------------------------------------------------------------------
     def _emit(self, kind: str, data: dict[str, Any]) -> None:
-        self._events.put(LiveEvent(kind, time.monotonic(), data))
+        self._events.put(LiveEvent(kind, self.clock.now(), data))
 
     def _run(self) -> None:
         watcher = PortWatcher(self._list_ports)
@@ -185,7 +187,7 @@ class LiveSession:
                         msg = self._inbox.get_nowait()
                     except queue.Empty:
                         msg = None
-                now = time.monotonic()
+                now = self.clock.now()
                 if self.clock_out is not None:
                     self.clock_out.pump(now)
                 if self.link.enabled and now >= next_link:

@@ -41,7 +41,7 @@ def render_click(*, tempo_bpm: float, beats: int, sample_rate: int = 48000, beat
     return out
 
 
-def snap_bpm(tempo_bpm: float, *, tolerance: float = 0.5) -> float:
+def snap_bpm(tempo_bpm: float, *, tolerance: float = 0.3) -> float:
     """The nearest whole BPM when within `tolerance` BPM of it, else the tempo unchanged."""
     if not math.isfinite(tempo_bpm) or tempo_bpm <= 0:
         raise ValueError(f"not a tempo: {tempo_bpm!r}")

@@ -14,7 +14,7 @@ class LiveError(AccordError):
 
 @dataclass(frozen=True, slots=True)
 class TimedMessage:
-    """A raw MIDI message with the monotonic time (seconds) it arrived or must leave."""
+    """A raw MIDI message with the time (transport seconds: monotonic, or JACK frames / rate) it arrived or must leave."""
 
     time: float
     data: tuple[int, ...]
