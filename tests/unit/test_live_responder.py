@@ -1,0 +1,92 @@
+"""The answer to a played phrase is an ordinary suggestion from the consented model: in the phrase's key, on
+the grid, starting on a bar line after the silence, with credit and the longest copied run."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.core.catalogue.store import Catalogue
+from app.core.catalogue.types import ContributorShare
+from app.core.errors import ModelFileError
+from app.core.home import AccordHome
+from app.core.live.clock import TransportClock
+from app.core.live.recorder import PhraseRecorder
+from app.core.live.responder import Responder, load_consented_model, notes_to_events, panic_messages
+from app.core.live.types import LiveError, TimedMessage
+from app.core.model import idyom_benchmark_set
+from app.core.model.viewpoints import estimate_key
+from app.core.music import Note
+from app.core.project.model_training import train_usable
+
+
+@pytest.fixture
+def home(accord_home):
+    home = AccordHome.resolve(accord_home)
+    with Catalogue.open(home.catalogue_path) as cat:
+        for ident, melody in idyom_benchmark_set()[:12]:
+            wid = cat.add_work(melody, title=ident, contributors=[ContributorShare("J. S. Bach", "composer", 10000)])
+            cat.record_consent(wid, "grant")
+    train_usable(home.catalogue_path, home.current_model_path)
+    return home
+
+
+def _phrase(clock: TransportClock, pitches: list[int], start_s: float = 0.3):
+    rec = PhraseRecorder(clock, grid="1/8")
+    t = start_s
+    for p in pitches:  # eighth notes at 120 BPM, a little late each time
+        rec.feed(TimedMessage(t + 0.01, (0x90, p, 90)))
+        rec.feed(TimedMessage(t + 0.22, (0x80, p, 0)))
+        t += 0.25
+    return rec.take()
+
+
+def test_the_answer_is_a_credited_suggestion_in_key_on_the_next_bar(home):
+    t = [0.0]
+    clock = TransportClock(120.0, now=lambda: t[0])
+    pitches = [67, 69, 71, 72, 74, 72, 71, 69, 67, 66, 67]  # G major
+    phrase = _phrase(clock, pitches)
+    t[0] = 6.0  # after the silence window: beat 12
+    answer = Responder(load_consented_model(home), bars=2, seed=5).answer(phrase, clock)
+    s = answer.suggestion
+    assert str(answer.key) == str(estimate_key(pitches, [0.5] * len(pitches))) == "G major"
+    assert answer.start_beat % 4 == 0 and answer.start_beat >= 12  # a bar line, not before now
+    assert all(n.pitch % 12 in answer.key.melodic_scale for n in s.notes)
+    assert all(abs(n.onset * 4 - round(n.onset * 4)) < 1e-6 for n in s.notes)  # on the sixteenth grid
+    assert min(n.onset for n in s.notes) >= answer.start_beat - 1e-9
+    assert max(n.end for n in s.notes) <= answer.start_beat + 8 + 1e-9
+    assert s.credit and abs(sum(s.credit.values()) + s.uniform_share + s.piece_share - 1.0) < 1e-6
+    assert 0 < s.longest_copied_run["length"] <= 8
+    assert s.model_id and s.mode == "continue"
+    ons = [e for e in answer.events if e.is_note_on]
+    assert len(ons) == len(s.notes) and ons[0].time == pytest.approx(clock.time_at(s.notes.notes[0].onset))
+    assert [e.time for e in answer.events] == sorted(e.time for e in answer.events)
+
+
+def test_start_now_begins_right_after_generation(home):
+    t = [0.0]
+    clock = TransportClock(100.0, now=lambda: t[0])
+    phrase = _phrase(clock, [60, 62, 64, 65, 67])
+    t[0] = 5.0
+    answer = Responder(load_consented_model(home), bars=1, seed=1, start="now", lead_s=0.05).answer(phrase, clock)
+    assert answer.start_time == pytest.approx(5.05)
+
+
+def test_no_model_is_a_clear_message(accord_home):
+    with pytest.raises(LiveError, match="no model yet"):
+        load_consented_model(AccordHome.resolve(accord_home))
+
+
+def test_a_model_holding_a_revoked_work_is_refused(home):
+    with Catalogue.open(home.catalogue_path) as cat:
+        cat.record_consent(1, "revoke")
+    with pytest.raises(ModelFileError, match="stale"):
+        load_consented_model(home)
+
+
+def test_note_events_put_an_off_before_an_on_at_the_same_time_and_check_the_channel():
+    clock = TransportClock(120.0, now=lambda: 0.0)
+    events = notes_to_events([Note(60, 0.0, 1.0), Note(60, 1.0, 1.0)], clock, channel=2)
+    assert [e.data for e in events] == [(0x92, 60, 90), (0x82, 60, 0), (0x92, 60, 90), (0x82, 60, 0)]
+    with pytest.raises(ValueError, match="channel"):
+        notes_to_events([], clock, channel=16)
+    assert len(panic_messages()) == 32 and panic_messages(3) == [(0xB3, 123, 0), (0xB3, 120, 0)]
