@@ -30,6 +30,11 @@ class ConsentEntryRef:
     use: str
     recorded_at: str  # ISO 8601 UTC
     entry_hash: str  # hex sha256 of the ledger entry (chains to the previous one)
+    statement: str = ""  # the contributor-signed statement (canonical JSON); empty = recorded by the artist
+
+    @property
+    def evidence(self) -> str:
+        return "signed" if self.statement else "recorded"
 
 
 @dataclass(frozen=True)
@@ -40,3 +45,4 @@ class UsableWork:
     melody: Melody
     contributors: tuple[ContributorShare, ...]
     consent: tuple[ConsentEntryRef, ...]
+    melody_sha256: str = ""  # sha256 of the melody as stored (facts.melody_digest): binds models to content
