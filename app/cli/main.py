@@ -17,7 +17,7 @@ from app.core.errors import AccordError
 from app.core.home import AccordHome
 
 COMMAND_MODULES = (
-    "mix", "catalogue", "train", "model", "suggest", "analyze", "render", "export", "verify", "identity",
+    "mix", "catalogue", "consent", "train", "model", "suggest", "analyze", "render", "export", "verify", "identity",
 )
 
 EXIT_OK = 0

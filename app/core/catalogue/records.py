@@ -14,7 +14,8 @@ from app.core.catalogue.types import ContributorShare
 USABLE = "usable"
 PENDING = "pending"
 REVOKED = "revoked"
-STATES = (USABLE, PENDING, REVOKED)
+BLOCKED = "blocked"  # would be usable, but the catalogue fails its audit: nothing is usable until restored
+STATES = (USABLE, PENDING, REVOKED, BLOCKED)
 
 KINDS = ("midi", "musicxml", "audio")
 ROLES = ("composer", "lyricist", "performer", "producer", "arranger", "other")
@@ -45,6 +46,8 @@ class WorkState:
             return "removed"
         if self.state == REVOKED:
             return f"revoked (by {', '.join(self.revoked_by)})"
+        if self.state == BLOCKED:
+            return "blocked (the catalogue fails its audit)"
         return self.state
 
     def to_json(self) -> dict:

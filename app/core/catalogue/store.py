@@ -39,6 +39,7 @@ from app.core.catalogue.ledger import (
 )
 from app.core.catalogue.records import (
     ACTIONS,
+    BLOCKED,
     REVOKED,
     AuditResult,
     ConsentEvent,
@@ -50,7 +51,7 @@ from app.core.catalogue.records import (
 from app.core.catalogue.signed import ImportedStatement, import_statements, request_works
 from app.core.catalogue.signed import repair as repair_rows
 from app.core.catalogue.splits import default_artist, default_contributors, validate_contributors
-from app.core.catalogue.types import MELODY_MODEL_USE, ConsentEntryRef, ContributorShare, UsableWork
+from app.core.catalogue.types import MELODY_MODEL_USE, ConsentEntryRef, ContributorShare, UsableWork, WorkConsent
 from app.core.errors import AccordError, CatalogueError, ConsentError
 from app.core.music import Melody
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress, scaled
@@ -271,9 +272,34 @@ class Catalogue:
             works.append(UsableWork(work_id, title, sha, melody, shares, consent, melody_digest(melody_json)))
         return works
 
-    def usable_work_ids(self, use: str = MELODY_MODEL_USE) -> set[int]:
-        """The ids usable_works would return, without loading melodies (for staleness checks)."""
+    def consent_now(self, work_ids: Sequence[int], use: str = MELODY_MODEL_USE) -> dict[int, WorkConsent]:
+        """Each asked work's consent as it stands now, without melodies (export re-checks this at the moment
+        of signing). Raises ConsentError when the catalogue fails its audit."""
         with self._snapshot():
+            self.require_audit()
+            contributors = self._contributors()
+            states, latest = self._states(use, contributors)
+            rows = {r[0]: r for r in self._query("SELECT id, title, sha256, removed_at FROM works")}
+        out: dict[int, WorkConsent] = {}
+        for work_id in dict.fromkeys(int(w) for w in work_ids):
+            row = rows.get(work_id)
+            if row is None:
+                continue
+            state = states.get(work_id) or WorkState(work_id, use, REVOKED, removed=True)
+            shares = tuple(contributors.get(work_id, ()))
+            names = list(dict.fromkeys(c.name for c in shares))
+            refs = tuple(ConsentEntryRef(latest[(work_id, n)][3], n, latest[(work_id, n)][2], use,
+                                         latest[(work_id, n)][4], latest[(work_id, n)][5], latest[(work_id, n)][6] or "")
+                         for n in names if (work_id, n) in latest) if state.usable else ()
+            out[work_id] = WorkConsent(work_id, row[1], row[2], state, shares, refs)
+        return out
+
+    def usable_work_ids(self, use: str = MELODY_MODEL_USE) -> set[int]:
+        """The ids usable_works would return, without loading melodies (for staleness checks); none while
+        the catalogue fails its audit."""
+        with self._snapshot():
+            if not self.audit().ok:
+                return set()
             states, _ = self._states(use)
         return {w for w, s in states.items() if s.usable}
 
@@ -298,6 +324,8 @@ class Catalogue:
             contributors = self._contributors()
             states, _ = self._states(use, contributors)
             rows = self._query(_SUMMARY_SQL + " WHERE removed_at IS NULL ORDER BY id")
+            if not self.audit().ok:  # never show "usable" while nothing may be used
+                states = {w: WorkState(w, use, BLOCKED) if s.usable else s for w, s in states.items()}
         return [WorkSummary(r[0], r[1], r[2], r[3], r[4], r[5], tuple(contributors.get(r[0], ())), states[r[0]])
                 for r in rows]
 

@@ -190,3 +190,46 @@ def describe_request(request: Mapping[str, Any]) -> str:
                            for c in w.get("contributors") or [])
         lines.append(f"  [{w.get('id')}] {w.get('title')}  content {str(w.get('sha256'))[:16]}…  {people}")
     return "\n".join(lines)
+
+
+def consent_evidence(record: Mapping[str, Any], trust: Any) -> dict[str, Any]:
+    """What a provenance record shows about its training works' consent, checkable without the artist:
+    per work, whether every contributor's consent is a valid signed grant naming that work's content hash,
+    or only recorded by the artist; every statement signature is checked, and the signer keys are looked
+    up in the verifier's `trust` list. `summary` is the one line `accord verify` prints."""
+    works = [w for w in record.get("trainingWorks") or [] if isinstance(w, Mapping)]
+    signed_works = recorded_works = 0
+    invalid: list[str] = []
+    keys: dict[str, bool] = {}
+    per_work = []
+    for w in works:
+        entries = [c for c in w.get("consent") or [] if isinstance(c, Mapping)]
+        names = {str(c.get("name")) for c in w.get("contributors") or [] if isinstance(c, Mapping)}
+        good: set[str] = set()
+        for c in entries:
+            if not c.get("statement"):
+                continue
+            try:
+                st = parse_statement(c["statement"])
+            except StatementError as exc:
+                invalid.append(f"work {w.get('id')}: {c.get('contributor')}'s statement {exc.reason}")
+                continue
+            if st.work_sha256 != w.get("sha256") or st.decision != "grant" or st.contributor != c.get("contributor"):
+                invalid.append(f"work {w.get('id')}: {st.contributor}'s statement is not a grant for this content")
+                continue
+            keys[st.key_id] = st.key_id in trust
+            good.add(st.contributor)
+        every = bool(names) and names <= good
+        signed_works += every
+        recorded_works += not every
+        per_work.append({"id": w.get("id"), "evidence": "signed" if every else "recorded",
+                         "signedBy": sorted(good)})
+    trusted = sum(keys.values())
+    parts = [f"training works {len(works)}: consent signed by every contributor {signed_works}, recorded by the "
+             f"artist {recorded_works}",
+             "signatures valid" if not invalid else f"{len(invalid)} signature(s) INVALID",
+             f"{trusted} signer key(s) trusted" + (f", {len(keys) - trusted} not in your trust list"
+                                                  if len(keys) > trusted else "")]
+    return {"trainingWorks": len(works), "signedByEveryContributor": signed_works, "recordedByArtist": recorded_works,
+            "invalid": invalid, "signerKeys": len(keys), "trustedSignerKeys": trusted, "works": per_work,
+            "summary": "; ".join(parts)}
