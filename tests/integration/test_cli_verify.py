@@ -50,7 +50,7 @@ def test_export_then_verify(capsys, tmp_path, accord_home):
     out = tmp_path / "exports" / "mix.flac"
     code, text, err = run(capsys, "export", str(project.path), "-o", str(out))
     assert code == 0, err
-    assert "credit: " in text and out.exists() and (out.parent / "mix.credits.csv").exists()
+    assert "credit: " in text and out.exists() and (out.parent / "mix.flac.credits.csv").exists()
     code, text, _ = run(capsys, "verify", str(out))
     assert code == 0 and f"{out}: verified" in text and "share: Cy Eng" in text and "AI content: yes" in text
     code, text, err = run(capsys, "export", str(project.path), "--what", "suggestion", "s1", "--format", "midi",

@@ -63,12 +63,12 @@ def test_credit_statement_numbers_equal_the_suggestions_credit(project, me, tmp_
                               out=tmp_path / "out" / "hook.flac", identity=me, catalogue=cat)
     expected = contributor_shares(works(), {1: 7000, 2: 3000})
     assert result.record["contributorShares"] == expected
-    rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "hook.credits.csv").read_text())))
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "hook.flac.credits.csv").read_text())))
     people = {r["name"]: int(r["basis_points"]) for r in rows if r["section"] == "contributor"}
     assert people == {s["name"]: s["bp"] for s in expected} and sum(people.values()) == 10000
     per_work = {int(r["work_id"]): int(r["basis_points"]) for r in rows if r["section"] == "work"}
     assert per_work == {1: 7000, 2: 3000}
-    html = (tmp_path / "out" / "hook.credits.html").read_text()
+    html = (tmp_path / "out" / "hook.flac.credits.html").read_text()
     for s in expected:
         assert s["name"] in html and f"{s['bp'] // 100}.{s['bp'] % 100:02d}%" in html
 
@@ -82,8 +82,8 @@ def test_stems_export_marks_human_stems_and_the_suggestion_track(project, me, tr
         assert by_name[name]["contributorShares"] == [] and by_name[name]["model"] is None
     assert by_name["Hook s1.wav"]["digitalSourceType"] == TRAINED
     assert all(verify_file(r.path, trust).status == VERIFIED for r in results)
-    assert not (tmp_path / "stems" / "drums.credits.html").exists()
-    assert (tmp_path / "stems" / "Hook s1.credits.html").exists()
+    assert not (tmp_path / "stems" / "drums.wav.credits.html").exists()
+    assert (tmp_path / "stems" / "Hook s1.wav.credits.html").exists()
 
 
 def test_suggestion_alone_as_midi(project, me, trust, tmp_path, cat):

@@ -20,7 +20,7 @@ from typing import Any
 
 from app.core.catalogue import anchor, schema
 from app.core.catalogue.consent import latest_words_query, names_by_work, signed_revocations_win, state_of
-from app.core.catalogue.facts import append_facts, facts_head, melody_digest
+from app.core.catalogue.facts import append_facts, facts_head, melody_digest, stored_melody_digest
 from app.core.catalogue.fields import (
     checked_isrc,
     checked_iswc,
@@ -291,7 +291,8 @@ class Catalogue:
             refs = tuple(ConsentEntryRef(latest[(work_id, n)][3], n, latest[(work_id, n)][2], use,
                                          latest[(work_id, n)][4], latest[(work_id, n)][5], latest[(work_id, n)][6] or "")
                          for n in names if (work_id, n) in latest) if state.usable else ()
-            out[work_id] = WorkConsent(work_id, row[1], row[2], state, shares, refs)
+            out[work_id] = WorkConsent(work_id, row[1], row[2], state, shares, refs,
+                                       stored_melody_digest(self._conn, work_id) or "")
         return out
 
     def usable_work_ids(self, use: str = MELODY_MODEL_USE) -> set[int]:

@@ -59,3 +59,4 @@ class WorkConsent:
     state: Any  # records.WorkState
     contributors: tuple[ContributorShare, ...]
     consent: tuple[ConsentEntryRef, ...]  # each contributor's effective grant (only when usable)
+    melody_sha256: str = ""  # digest of the stored melody (facts.melody_digest)

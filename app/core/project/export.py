@@ -256,8 +256,8 @@ def _home_catalogue(home: AccordHome):
     from app.core.catalogue.store import Catalogue
 
     try:
-        return Catalogue.open(home.catalogue_path)
-    except AccordError as exc:
+        return Catalogue.open(home.catalogue_path, keys_dir=home.keys_dir)
+    except AccordError as exc:  # an AI record is then refused at signing (consent cannot be re-checked)
         log.warning("the catalogue cannot be opened, so this export is not logged: %s", exc)
         return None
 

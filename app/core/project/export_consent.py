@@ -25,17 +25,19 @@ class UnusableWorkError(ConsentError):
     """A record would credit or list works that are not usable now; `work_ids` names them."""
 
     def __init__(self, reason: str, *, work_ids: tuple[int, ...], credited: tuple[int, ...],
-                 hint: str | None = REGENERATE_HINT) -> None:
+                 hint: str | None = REGENERATE_HINT, suggestion_id: str | None = None) -> None:
         super().__init__(reason, hint=hint)
         self.work_ids = work_ids
         self.credited = credited
+        self.suggestion_id = suggestion_id  # the kept suggestion at fault, when known (export without it)
 
     def __reduce__(self):  # keep the fields across process boundaries
-        return (_rebuild, (self.reason, self.work_ids, self.credited, self.hint))
+        return (_rebuild, (self.reason, self.work_ids, self.credited, self.hint, self.suggestion_id))
 
 
-def _rebuild(reason: str, work_ids: tuple[int, ...], credited: tuple[int, ...], hint: str | None):
-    return UnusableWorkError(reason, work_ids=work_ids, credited=credited, hint=hint)
+def _rebuild(reason: str, work_ids: tuple[int, ...], credited: tuple[int, ...], hint: str | None,
+             suggestion_id: str | None):
+    return UnusableWorkError(reason, work_ids=work_ids, credited=credited, hint=hint, suggestion_id=suggestion_id)
 
 
 def _why(now: Any, sha256: str) -> str:
