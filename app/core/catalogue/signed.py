@@ -63,6 +63,24 @@ def _work_for(conn: sqlite3.Connection, st: Any) -> tuple[int, str]:
     return int(row[0]), str(row[1])
 
 
+def _check_keys(conn: sqlite3.Connection, statements: Sequence[Any]) -> None:
+    """A contributor keeps the key they first signed with: a statement in their name by another key is
+    refused (someone else's key claiming to be them), also within one reply."""
+    known: dict[str, str] = {}
+    for contributor, text in conn.execute("SELECT contributor, statement FROM consent_ledger WHERE statement != '' "
+                                          "ORDER BY id"):
+        try:
+            known.setdefault(contributor, str(json.loads(text)["signer"]["keyId"]))
+        except (ValueError, KeyError, TypeError):
+            continue
+    for st in statements:
+        first = known.setdefault(st.contributor, st.key_id)
+        if first != st.key_id:
+            raise ConsentError(f"the statement for {st.title!r} is signed in {st.contributor}'s name by key "
+                               f"{st.key_id[:16]}…, but {st.contributor} signs with key {first[:16]}…",
+                               hint="ask the contributor to sign with their own identity")
+
+
 def import_statements(conn: sqlite3.Connection, statements: Sequence[Any], append: Append, *,
                       use: str, recorded_by: str) -> list[ImportedStatement]:
     """Verify every statement (already parsed: signature checked) and record them in one transaction."""
@@ -71,6 +89,7 @@ def import_statements(conn: sqlite3.Connection, statements: Sequence[Any], appen
         if st.use != use:
             raise ConsentError(f"the statement by {st.contributor} is for the use {st.use!r}, not {use!r}")
         checked.append((st, *_work_for(conn, st)))
+    _check_keys(conn, [st for st, _, _ in checked])
     done = []
     for st, work_id, title in checked:
         seen = conn.execute("SELECT 1 FROM consent_ledger WHERE statement = ?", (st.text,)).fetchone()

@@ -51,7 +51,13 @@ from app.core.catalogue.records import (
 from app.core.catalogue.signed import ImportedStatement, import_statements, request_works
 from app.core.catalogue.signed import repair as repair_rows
 from app.core.catalogue.splits import default_artist, default_contributors, validate_contributors
-from app.core.catalogue.types import MELODY_MODEL_USE, ConsentEntryRef, ContributorShare, UsableWork, WorkConsent
+from app.core.catalogue.types import (
+    MELODY_MODEL_USE,
+    ConsentEntryRef,
+    ContributorShare,
+    UsableWork,
+    WorkConsent,
+)
 from app.core.errors import AccordError, CatalogueError, ConsentError
 from app.core.music import Melody
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress, scaled
