@@ -4,11 +4,13 @@
     accord catalogue list [--state usable|pending|revoked]
     accord catalogue show WORK_ID
     accord catalogue consent WORK_ID... --grant|--revoke [--contributor NAME] [--note TEXT]
+    accord catalogue consent --import REPLY.accordconsent   (contributor-signed statements)
     accord catalogue contributors WORK_ID --contributor "NAME:ROLE:SHARE_PERCENT"...
     accord catalogue edit WORK_ID [--title T] [--isrc CODE] [--iswc CODE] [--year YYYY] [--notes TEXT]
     accord catalogue parts FILE.mid
     accord catalogue remove WORK_ID
     accord catalogue audit
+    accord catalogue repair
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ def _print_json(data: Any) -> None:
 
 
 def _open(ctx) -> Catalogue:
-    return Catalogue.open(ctx.home().catalogue_path)
+    home = ctx.home()
+    return Catalogue.open(home.catalogue_path, keys_dir=home.keys_dir)
 
 
 def _splits(contributors) -> str:
@@ -76,6 +79,10 @@ def _add(args, ctx) -> int:
 def _list(args, ctx) -> int:
     with _open(ctx) as cat:
         works = cat.works(args.use)
+        audit = cat.audit()
+    if not audit.ok:
+        print(f"accord: the catalogue FAILS its audit ({audit.reason}); no work is usable until it is restored "
+              "(see `accord catalogue audit`)", file=sys.stderr)
     if args.state:
         works = [w for w in works if w.state.state == args.state]
     if args.json:
@@ -113,7 +120,43 @@ def _show(args, ctx) -> int:
     return EXIT_OK
 
 
+def _import_reply(args, ctx) -> int:
+    from app.core.provenance.consent import REPLY_FORMAT, StatementError, parse_statement, read_consent_file
+
+    if args.work_ids or args.grant or args.revoke or args.contributor:
+        raise CatalogueError("--import takes only the reply file: the works and decisions are in its statements")
+    reply = read_consent_file(args.import_file, REPLY_FORMAT)
+    statements = []
+    for i, item in enumerate(reply.get("statements") or []):
+        try:
+            statements.append(parse_statement(item))
+        except StatementError as exc:
+            raise CatalogueError(f"statement {i + 1}: {exc.reason}; nothing was imported", path=args.import_file,
+                                 hint="ask the contributor to sign the request again") from exc
+    if not statements:
+        raise CatalogueError("holds no statements", path=args.import_file)
+    with _open(ctx) as cat:
+        done = cat.import_signed_consent(statements, use=args.use, recorded_by=args.by)
+        states = {d.work_id: cat.work_state(d.work_id, args.use) for d in done}
+    if args.json:
+        _print_json({"imported": [{"work_id": d.work_id, "title": d.title, "contributor": d.contributor,
+                                   "decision": d.decision, "key_id": d.key_id,
+                                   "entry_id": d.entry.entry_id if d.entry else None} for d in done],
+                     "works": [{"id": w, **s.to_json()} for w, s in states.items()]})
+        return EXIT_OK
+    for d in done:
+        what = f"#{d.entry.entry_id}" if d.entry else "already recorded"
+        print(f"{what} work {d.work_id} ({d.title}): {d.decision} signed by {d.contributor} (key {d.key_id[:16]}…)")
+    for w, st in states.items():
+        print(f"work {w}: {st.label}")
+    return EXIT_OK
+
+
 def _consent(args, ctx) -> int:
+    if args.import_file:
+        return _import_reply(args, ctx)
+    if not args.work_ids or not (args.grant or args.revoke):
+        raise CatalogueError("give WORK_ID... with --grant or --revoke (or --import REPLY)")
     action = "grant" if args.grant else "revoke"
     with _open(ctx) as cat:
         refs = cat.record_consent_many(args.work_ids, action, contributor=args.contributor, use=args.use,
@@ -180,15 +223,32 @@ def _remove(args, ctx) -> int:
 
 
 def _audit(args, ctx) -> int:
+    from app.core.catalogue.store import RECOVERY_HINT
+
     with _open(ctx) as cat:
         result = cat.audit()
     if args.json:
         _print_json(result.to_json())
     elif result.ok:
-        print(f"ledger ok: {result.entries_checked} entries, hash chain intact")
+        print(f"ledger ok: {result.entries_checked} entries, hash chain intact; {result.facts_checked} facts entries "
+              "match every work; chain heads match the signed head file")
     else:
-        print(f"ledger BROKEN at entry {result.broken_entry_id}: {result.reason}")
+        where = f" at entry {result.broken_entry_id}" if result.broken_entry_id is not None else ""
+        work = f" (work {result.work_id})" if result.work_id is not None else ""
+        print(f"catalogue BROKEN{where}{work}: {result.reason}")
+        print(f"to recover: {RECOVERY_HINT}")
     return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _repair(args, ctx) -> int:
+    with _open(ctx) as cat:
+        notes = cat.repair(recorded_by=args.by)
+        ok = cat.audit().ok
+    if args.json:
+        _print_json({"changes": notes, "ok": ok})
+    else:
+        print("\n".join(notes) if notes else "the catalogue passes its audit; nothing to repair")
+    return EXIT_OK if ok else EXIT_FAILED
 
 
 def register(subparsers) -> None:
@@ -224,9 +284,13 @@ def register(subparsers) -> None:
     show = cmd("show", _show, "show everything about a work, including its consent history")
     show.add_argument("work_id", type=int, metavar="WORK_ID", help="the work's number (see `accord catalogue list`)")
 
-    consent = cmd("consent", _consent, "record consent (grant or revoke) for one or more works")
-    consent.add_argument("work_ids", nargs="+", type=int, metavar="WORK_ID", help="one or more work numbers")
-    which = consent.add_mutually_exclusive_group(required=True)
+    consent = cmd("consent", _consent, "record consent (grant or revoke) for one or more works, or import a "
+                  "contributor's signed reply (--import)")
+    consent.add_argument("work_ids", nargs="*", type=int, metavar="WORK_ID", help="one or more work numbers")
+    consent.add_argument("--import", dest="import_file", metavar="REPLY",
+                         help="a reply from `accord consent sign`: every signature is checked and each statement "
+                              "must name the work's current content; recorded as signed consent")
+    which = consent.add_mutually_exclusive_group()
     which.add_argument("--grant", action="store_true", help="the contributor(s) allow the use")
     which.add_argument("--revoke", action="store_true", help="the contributor(s) withdraw consent")
     consent.add_argument("--contributor", metavar="NAME", help="only this contributor (default: all of the "
@@ -253,7 +317,10 @@ def register(subparsers) -> None:
     remove = cmd("remove", _remove, "remove a work (it is never used again; its consent history is kept)")
     remove.add_argument("work_id", type=int, metavar="WORK_ID", help="the work's number (see `accord catalogue list`)")
 
-    cmd("audit", _audit, "re-check the consent ledger's hash chain")
+    cmd("audit", _audit, "re-check the consent ledger, every work's chained facts and the signed head file")
+    repair = cmd("repair", _repair, "after a failed audit: accept the rows as they are, void consent only "
+                 "recorded by the artist for the works concerned, keep what contributors signed")
+    repair.add_argument("--by", metavar="NAME", help="who records the repair (default: your user name)")
 
     for c in (ls, show, consent, contributors):
         c.add_argument("--use", default=MELODY_MODEL_USE, help=f"the use consent is about (default {MELODY_MODEL_USE})")

@@ -1,8 +1,11 @@
-"""`accord export PROJECT [--what mix|stems|suggestion ID] [--format F] -o OUT [--c2pa] [--model FILE]`.
+"""`accord export PROJECT [--what mix|stems|suggestion ID] [--format F] -o OUT [--c2pa] [--model FILE]
+[--without SUGGESTION_ID]`.
 
 Every exported file carries the signed provenance record (created with your identity, made on first
 use) and is logged in the catalogue's export log; files that credit training works get a credit
-statement (HTML + CSV) beside them.
+statement (HTML + CSV) beside them (`NAME.EXT.credits.html/.csv`). Each credited work's consent is re-checked
+at the moment of signing: a kept suggestion crediting a work that is no longer usable stops the export with
+the suggestion and work named (regenerate it, or leave it out with --without).
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--model", metavar="FILE", help="model file whose training works the record lists "
                    "(default: the current model, when the suggestions came from it)")
     p.add_argument("--no-statement", action="store_true", help="do not write credit statements")
+    p.add_argument("--without", action="append", default=[], metavar="SUGGESTION_ID",
+                   help="leave this kept suggestion out (e.g. one crediting a work whose consent was revoked)")
     p.set_defaults(func=run)
 
 
@@ -69,12 +74,13 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     manifest = _manifest(args, home)
     from app.core.catalogue.store import Catalogue
 
-    catalogue = Catalogue.open(home.catalogue_path)  # the export log lives there
+    # consent is re-checked against it at signing; the export log lives there too
+    catalogue = Catalogue.open(home.catalogue_path, identity=identity)
     try:
         results = export_project(project, what=what, suggestion_id=suggestion_id, format=fmt, out=out,
                                  identity=identity, catalogue=catalogue, model_manifest=manifest,
                                  c2pa_keys_dir=home.keys_dir if args.c2pa else None,
-                                 statements=not args.no_statement)
+                                 statements=not args.no_statement, without=args.without)
     finally:
         catalogue.close()
     if not results:

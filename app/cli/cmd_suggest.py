@@ -19,8 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from app.core.catalogue.midi_import import extract_melody
-from app.core.catalogue.store import Catalogue
-from app.core.catalogue.types import MELODY_MODEL_USE
 from app.core.errors import AccordError
 from app.core.midifile import MidiPart, write_midi
 from app.core.model.constraints import DEFAULT_MAX_COPY, Constraints
@@ -33,8 +31,8 @@ from app.core.model.generate import (
     fill_gap,
     vary,
 )
-from app.core.model.modelfile import load_model
 from app.core.music import Key, Melody, pitch_name
+from app.core.project.model_training import load_bound_model
 
 NO_MODEL = "no model yet: import works, grant consent, run accord train"
 DEFAULT_TEMPO = 100.0
@@ -170,9 +168,7 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     path = Path(args.model) if args.model else home.current_model_path
     if not path.exists():
         raise AccordError(NO_MODEL if not args.model else "model file not found", path=path if args.model else None)
-    with Catalogue.open(home.catalogue_path) as cat:
-        usable_ids = cat.usable_work_ids(MELODY_MODEL_USE)
-    model = load_model(path, usable_ids=usable_ids)
+    model = load_bound_model(home.catalogue_path, path, keys_dir=home.keys_dir)
     source = args.cont or args.vary or args.fill
     if source is None and not args.stems:
         raise AccordError("say what to start from: --continue MIDI, --vary MIDI, --fill MIDI --gap BAR:BAR, "

@@ -33,6 +33,10 @@ def _print(result: VerifyResult) -> None:
     if result.record:
         for line in describe_record(result.record):
             print(f"  {line}")
+    if result.consent:
+        print(f"  consent: {result.consent['summary']}")
+        for problem in result.consent["invalid"]:
+            print(f"    {problem}")
     if result.c2pa is not None:
         c = result.c2pa
         print(f"  C2PA: {c.get('state') or 'none'}{' — ' + c['message'] if c.get('message') and not c.get('present') else ''}")

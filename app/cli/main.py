@@ -19,8 +19,8 @@ from app.core.home import AccordHome
 from app.core.provenance.identity import first_run_namer
 
 COMMAND_MODULES = (
-    "project", "mix", "catalogue", "train", "model", "suggest", "analyze", "render", "export", "verify",
-    "identity", "midi", "respond",
+    "project", "mix", "catalogue", "consent", "train", "model", "suggest", "analyze", "render", "export",
+    "verify", "identity", "midi", "respond",
 )
 HOME_HELP = "where Accord keeps its data (default: ACCORD_HOME or the user data folder)"
 EPILOG = ("Global options (--home, -v) may also follow the command. `accord COMMAND --help` explains a "

@@ -27,6 +27,25 @@ def works() -> tuple[TrainingWork, ...]:
     )
 
 
+def consented_catalogue(path: Path):
+    """A real catalogue holding works() (same ids, content hashes, contributors, splits) with every
+    contributor's grant, so an export crediting them passes the consent re-check at signing. Reopens an
+    existing file. The caller closes it."""
+    from app.core.catalogue import Catalogue, ContributorShare
+    from app.core.music import Melody, Note
+
+    cat = Catalogue.open(path)
+    for w in works():
+        if cat.find_by_sha256(w.sha256) is not None:
+            continue
+        melody = Melody(tuple(Note(60 + w.id + i, i * 0.5, 0.5) for i in range(4)))
+        work_id = cat.add_work(melody, title=w.title, sha256=w.sha256,
+                               contributors=[ContributorShare(c.name, c.role, c.split_bp) for c in w.contributors])
+        assert work_id == w.id, "works() ids must match the catalogue's"
+        cat.record_consent(work_id, "grant")
+    return cat
+
+
 def suggestion_fields(**over) -> RecordFields:
     base = dict(kind="suggestion", title="Hook idea", model_id="model-7", model_fingerprint="f" * 64,
                 training_works=works(), credit_bp={1: 5000, 2: 3333, 3: 1667}, suggestion_ids=("s1",),
@@ -52,8 +71,15 @@ def export_one(identity, folder: Path, fmt: str, *, name: str = "out", fields: R
                seconds: float = 1.0, **kw):
     from app.core.project.export import export_audio
 
-    return export_audio(tone(seconds), SR, folder / f"{name}{AUDIO_EXT[fmt]}", fields or suggestion_fields(),
-                        identity=identity, format=fmt, **kw)
+    if "catalogue" in kw:
+        return export_audio(tone(seconds), SR, folder / f"{name}{AUDIO_EXT[fmt]}", fields or suggestion_fields(),
+                            identity=identity, format=fmt, **kw)
+    cat = consented_catalogue(folder.with_name(folder.name + ".consent") / "catalogue.sqlite")
+    try:
+        return export_audio(tone(seconds), SR, folder / f"{name}{AUDIO_EXT[fmt]}", fields or suggestion_fields(),
+                            identity=identity, format=fmt, catalogue=cat, **kw)
+    finally:
+        cat.close()
 
 
 def suggestion_json(sid: str = "s1", credit=((1, 7000), (2, 3000))) -> dict:

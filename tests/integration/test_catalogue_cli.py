@@ -60,7 +60,8 @@ def test_add_list_show_consent_remove_audit(run, tmp_path):
     assert "Bo (lyricist, 60 %)" in out
     assert js(run("remove", "2", "--json")[0]) == {"removed": 2, "title": "Bee"}
     assert [r["id"] for r in js(run("list", "--json")[0])] == [1]
-    assert js(run("audit", "--json")[0]) == {"ok": True, "entries_checked": 4, "broken_entry_id": None, "reason": ""}
+    assert js(run("audit", "--json")[0]) == {"ok": True, "entries_checked": 4, "broken_entry_id": None, "reason": "",
+                                            "work_id": None, "facts_checked": 4}
 
 
 @pytest.mark.parametrize("argv,message", [

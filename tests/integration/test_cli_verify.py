@@ -10,7 +10,7 @@ import pytest
 from app.cli.main import main
 from app.core.project.store import save_project
 from app.core.provenance.identity import create_identity
-from tests.helpers.provenance import export_one, make_project
+from tests.helpers.provenance import consented_catalogue, export_one, make_project
 
 
 def run(capsys, *argv):
@@ -44,12 +44,13 @@ def test_identity_commands(capsys, tmp_path):
 
 
 def test_export_then_verify(capsys, tmp_path, accord_home):
+    consented_catalogue(accord_home / "catalogue.sqlite").close()  # the works the suggestion credits
     project = make_project(tmp_path / "song")
     save_project(project, project.path)
     out = tmp_path / "exports" / "mix.flac"
     code, text, err = run(capsys, "export", str(project.path), "-o", str(out))
     assert code == 0, err
-    assert "credit: " in text and out.exists() and (out.parent / "mix.credits.csv").exists()
+    assert "credit: " in text and out.exists() and (out.parent / "mix.flac.credits.csv").exists()
     code, text, _ = run(capsys, "verify", str(out))
     assert code == 0 and f"{out}: verified" in text and "share: Cy Eng" in text and "AI content: yes" in text
     code, text, err = run(capsys, "export", str(project.path), "--what", "suggestion", "s1", "--format", "midi",
@@ -105,7 +106,8 @@ def test_verify_unknown_signer_and_c2pa(capsys, tmp_path, signed):
     assert code == 0 and "C2PA: Trusted" in text
 
 
-def test_accord_mix_and_render_outputs_are_signed_and_inherit_credit(capsys, tmp_path, signed):
+def test_accord_mix_and_render_outputs_are_signed_and_inherit_credit(capsys, tmp_path, signed, accord_home):
+    consented_catalogue(accord_home / "catalogue.sqlite").close()  # the works the suggestion credits
     import soundfile as sf
 
     from app.core.home import AccordHome
@@ -129,7 +131,8 @@ def test_accord_mix_and_render_outputs_are_signed_and_inherit_credit(capsys, tmp
 
     me = load_identity(AccordHome.resolve().keys_dir)
     midi = export_midi([MidiPart("lead", Melody((Note(60, 0, 1), Note(67, 1, 1))))], 100.0, TimeSignature(),
-                       tmp_path / "idea.mid", suggestion_fields(), identity=me).path
+                       tmp_path / "idea.mid", suggestion_fields(), identity=me,
+                       catalogue=consented_catalogue(accord_home / "catalogue.sqlite")).path
     rendered = tmp_path / "idea.wav"
     code, _, err = run(capsys, "render", str(midi), "-o", str(rendered))
     assert code == 0, err
@@ -151,7 +154,8 @@ def test_accord_mix_and_render_outputs_are_signed_and_inherit_credit(capsys, tmp
     assert rec["aiContent"] is False and rec["digitalSourceType"].endswith("/digitalCreation")
 
 
-def test_every_cli_export_is_in_the_catalogue_log(capsys, tmp_path, signed):
+def test_every_cli_export_is_in_the_catalogue_log(capsys, tmp_path, signed, accord_home):
+    consented_catalogue(accord_home / "catalogue.sqlite").close()  # the works the suggestion credits
     from app.core.catalogue.store import Catalogue
     from app.core.home import AccordHome
 

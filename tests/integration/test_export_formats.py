@@ -19,7 +19,7 @@ from app.core.music import Melody, Note, TimeSignature
 from app.core.project.export import export_midi
 from app.core.provenance.identity import TrustList, create_identity
 from app.core.provenance.verify import VERIFIED, verify_file
-from tests.helpers.provenance import SR, export_one, suggestion_fields, tone
+from tests.helpers.provenance import SR, consented_catalogue, export_one, suggestion_fields, tone
 
 AUDIO = ["wav16", "wav24", "wav32f", "flac", "aiff", "mp3", "ogg"]
 LOSSLESS_BITS = {"wav16": 16, "wav24": 24, "flac": 24, "aiff": 24}
@@ -93,7 +93,8 @@ def test_midi_export_opens_in_pretty_midi_and_mido_with_the_tempo_map(me, trust,
     bass = Melody((Note(36, 0, 4), Note(43, 4, 2)))
     result = export_midi([MidiPart("lead", melody, program=73), MidiPart("bass", bass, program=32, channel=1)],
                          [(0.0, 90.0), (4.0, 120.0)], TimeSignature(3, 4), tmp_path / "song.mid",
-                         suggestion_fields(), identity=me)
+                         suggestion_fields(), identity=me,
+                         catalogue=consented_catalogue(tmp_path / "consent-catalogue.sqlite"))
     import pretty_midi
 
     pm = pretty_midi.PrettyMIDI(str(result.path))

@@ -8,7 +8,6 @@ import io
 
 import pytest
 
-from app.core.catalogue.store import Catalogue
 from app.core.errors import ProvenanceError
 from app.core.project.export_project import export_project
 from app.core.provenance.canonical import canonical_bytes
@@ -16,7 +15,7 @@ from app.core.provenance.identity import TrustList, create_identity
 from app.core.provenance.record import COMPOSITE_TRAINED, DIGITAL_CAPTURE, TRAINED, contributor_shares
 from app.core.provenance.verify import VERIFIED, verify_file
 from app.core.tasks import Cancelled, CancelToken
-from tests.helpers.provenance import make_project, works
+from tests.helpers.provenance import consented_catalogue, make_project, works
 
 
 @pytest.fixture
@@ -30,12 +29,20 @@ def trust(me, tmp_path):
 
 
 @pytest.fixture
+def cat(tmp_path):
+    """The artist's catalogue holding the suggestion's training works, all consented."""
+    c = consented_catalogue(tmp_path / "cat.sqlite")
+    yield c
+    c.close()
+
+
+@pytest.fixture
 def project(tmp_path):
     return make_project(tmp_path / "song")
 
 
 def test_mix_export_is_composite_lists_stems_and_is_logged(project, me, trust, tmp_path):
-    with Catalogue.open(tmp_path / "cat.sqlite") as cat:
+    with consented_catalogue(tmp_path / "cat.sqlite") as cat:
         progress = []
         [result] = export_project(project, what="mix", format="wav24", out=tmp_path / "out" / "mix.wav",
                                   identity=me, catalogue=cat, progress=lambda f, t="": progress.append(f))
@@ -51,23 +58,23 @@ def test_mix_export_is_composite_lists_stems_and_is_logged(project, me, trust, t
     assert log[0]["record_json"] == canonical_bytes(rec).decode() and log[0]["file_name"].endswith("mix.wav")
 
 
-def test_credit_statement_numbers_equal_the_suggestions_credit(project, me, tmp_path):
+def test_credit_statement_numbers_equal_the_suggestions_credit(project, me, tmp_path, cat):
     [result] = export_project(project, what="suggestion", suggestion_id="s1", format="flac",
-                              out=tmp_path / "out" / "hook.flac", identity=me)
+                              out=tmp_path / "out" / "hook.flac", identity=me, catalogue=cat)
     expected = contributor_shares(works(), {1: 7000, 2: 3000})
     assert result.record["contributorShares"] == expected
-    rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "hook.credits.csv").read_text())))
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "hook.flac.credits.csv").read_text())))
     people = {r["name"]: int(r["basis_points"]) for r in rows if r["section"] == "contributor"}
     assert people == {s["name"]: s["bp"] for s in expected} and sum(people.values()) == 10000
     per_work = {int(r["work_id"]): int(r["basis_points"]) for r in rows if r["section"] == "work"}
     assert per_work == {1: 7000, 2: 3000}
-    html = (tmp_path / "out" / "hook.credits.html").read_text()
+    html = (tmp_path / "out" / "hook.flac.credits.html").read_text()
     for s in expected:
         assert s["name"] in html and f"{s['bp'] // 100}.{s['bp'] % 100:02d}%" in html
 
 
-def test_stems_export_marks_human_stems_and_the_suggestion_track(project, me, trust, tmp_path):
-    results = export_project(project, what="stems", format="wav16", out=tmp_path / "stems", identity=me)
+def test_stems_export_marks_human_stems_and_the_suggestion_track(project, me, trust, tmp_path, cat):
+    results = export_project(project, what="stems", format="wav16", out=tmp_path / "stems", identity=me, catalogue=cat)
     by_name = {r.path.name: r.record for r in results}
     assert set(by_name) == {"drums.wav", "bass.wav", "Hook s1.wav"}
     for name in ("drums.wav", "bass.wav"):
@@ -75,15 +82,15 @@ def test_stems_export_marks_human_stems_and_the_suggestion_track(project, me, tr
         assert by_name[name]["contributorShares"] == [] and by_name[name]["model"] is None
     assert by_name["Hook s1.wav"]["digitalSourceType"] == TRAINED
     assert all(verify_file(r.path, trust).status == VERIFIED for r in results)
-    assert not (tmp_path / "stems" / "drums.credits.html").exists()
-    assert (tmp_path / "stems" / "Hook s1.credits.html").exists()
+    assert not (tmp_path / "stems" / "drums.wav.credits.html").exists()
+    assert (tmp_path / "stems" / "Hook s1.wav.credits.html").exists()
 
 
-def test_suggestion_alone_as_midi(project, me, trust, tmp_path):
+def test_suggestion_alone_as_midi(project, me, trust, tmp_path, cat):
     import pretty_midi
 
     [result] = export_project(project, what="suggestion", suggestion_id="s1", format="midi",
-                              out=tmp_path / "hook.mid", identity=me)
+                              out=tmp_path / "hook.mid", identity=me, catalogue=cat)
     assert verify_file(result.path, trust).status == VERIFIED
     pm = pretty_midi.PrettyMIDI(str(result.path))
     assert [n.pitch for n in pm.instruments[0].notes] == [67, 69, 71, 72]
@@ -91,29 +98,29 @@ def test_suggestion_alone_as_midi(project, me, trust, tmp_path):
     assert result.record["content"]["method"] == "midi-events-v1"
 
 
-def test_model_manifest_lists_every_training_work(project, me, tmp_path):
+def test_model_manifest_lists_every_training_work(project, me, tmp_path, cat):
     manifest = {"model_id": "model-7", "fingerprint": "f" * 64,
                 "training_works": [{"id": w.id, "title": w.title, "sha256": w.sha256} for w in works()]}
     project.suggestions[0].pop("works")
     [result] = export_project(project, what="suggestion", suggestion_id="s1", format="ogg",
-                              out=tmp_path / "hook.ogg", identity=me, model_manifest=manifest)
+                              out=tmp_path / "hook.ogg", identity=me, catalogue=cat, model_manifest=manifest)
     assert [w["id"] for w in result.record["trainingWorks"]] == [1, 2, 3]
 
 
-def test_bad_requests_are_clear_errors(project, me, tmp_path):
+def test_bad_requests_are_clear_errors(project, me, tmp_path, cat):
     with pytest.raises(ProvenanceError, match="no suggestion"):
-        export_project(project, what="suggestion", suggestion_id="zz", out=tmp_path / "x.wav", identity=me)
+        export_project(project, what="suggestion", suggestion_id="zz", out=tmp_path / "x.wav", identity=me, catalogue=cat)
     with pytest.raises(ProvenanceError, match="audio format"):
-        export_project(project, what="mix", format="midi", out=tmp_path / "x.mid", identity=me)
+        export_project(project, what="mix", format="midi", out=tmp_path / "x.mid", identity=me, catalogue=cat)
     with pytest.raises(ProvenanceError, match="cannot export"):
-        export_project(project, what="everything", out=tmp_path / "x.wav", identity=me)
+        export_project(project, what="everything", out=tmp_path / "x.wav", identity=me, catalogue=cat)
     project.suggestions[0].pop("works")
     with pytest.raises(ProvenanceError, match="training works are unknown"):
-        export_project(project, what="mix", out=tmp_path / "x.wav", identity=me)
+        export_project(project, what="mix", out=tmp_path / "x.wav", identity=me, catalogue=cat)
     assert not list(tmp_path.glob("x.*"))
 
 
-def test_cancel_leaves_no_file(project, me, tmp_path):
+def test_cancel_leaves_no_file(project, me, tmp_path, cat):
     token = CancelToken()
 
     def progress(fraction, text=""):
@@ -121,12 +128,12 @@ def test_cancel_leaves_no_file(project, me, tmp_path):
             token.cancel()
 
     with pytest.raises(Cancelled):
-        export_project(project, what="mix", out=tmp_path / "out" / "mix.flac", format="flac", identity=me,
+        export_project(project, what="mix", out=tmp_path / "out" / "mix.flac", format="flac", identity=me, catalogue=cat,
                        progress=progress, cancel=token)
     assert [p.name for p in (tmp_path / "out").iterdir()] == [] if (tmp_path / "out").exists() else True
 
 
-def test_model_suggestion_json_credit_equals_credit_basis_points(project, me, tmp_path):
+def test_model_suggestion_json_credit_equals_credit_basis_points(project, me, tmp_path, cat):
     from app.core.model.credit import Suggestion, credit_basis_points
     from app.core.music import Melody, Note
 
@@ -137,7 +144,7 @@ def test_model_suggestion_json_credit_equals_credit_basis_points(project, me, tm
     entry = {**s.to_json(), "kept": True, "works": project.suggestions[0]["works"]}
     project.suggestions.append(entry)
     [result] = export_project(project, what="suggestion", suggestion_id="m1", format="wav16",
-                              out=tmp_path / "m1.wav", identity=me)
+                              out=tmp_path / "m1.wav", identity=me, catalogue=cat)
     rec = result.record
     assert {c["workId"]: c["bp"] for c in rec["credit"]} == credit_basis_points(s)
     assert rec["longestCopiedRun"] == 6 and rec["model"]["id"] == "model-7"
@@ -146,53 +153,53 @@ def test_model_suggestion_json_credit_equals_credit_basis_points(project, me, tm
     assert rec["contributorShares"] == contributor_shares(works(), attributed)
 
 
-def test_a_signed_ai_stem_passes_its_credit_into_mix_and_stems(project, me, trust, tmp_path):
+def test_a_signed_ai_stem_passes_its_credit_into_mix_and_stems(project, me, trust, tmp_path, cat):
     from app.core.project.model import StemRef
 
     [hook] = export_project(project, what="suggestion", suggestion_id="s1", format="wav16",
-                            out=tmp_path / "song" / "hook_render.wav", identity=me, statements=False)
+                            out=tmp_path / "song" / "hook_render.wav", identity=me, catalogue=cat, statements=False)
     project.stems.append(StemRef("hook render", hook.path))
     project.tracks.clear()
     project.suggestions[0]["kept"] = False  # only the rendered stem brings AI content now
-    [mix] = export_project(project, what="mix", format="flac", out=tmp_path / "mix.flac", identity=me)
+    [mix] = export_project(project, what="mix", format="flac", out=tmp_path / "mix.flac", identity=me, catalogue=cat)
     assert {s["name"]: s["aiContent"] for s in mix.record["stems"]} == {"drums": False, "bass": False,
                                                                        "hook render": True}
     assert mix.record["digitalSourceType"] == COMPOSITE_TRAINED
     assert mix.record["contributorShares"] == hook.record["contributorShares"]
     assert mix.record["suggestions"] == ["s1"]
-    results = export_project(project, what="stems", format="flac", out=tmp_path / "stems", identity=me)
+    results = export_project(project, what="stems", format="flac", out=tmp_path / "stems", identity=me, catalogue=cat)
     by_name = {r.path.stem: r.record for r in results}
     assert by_name["hook render"]["digitalSourceType"] == TRAINED and by_name["drums"]["aiContent"] is False
     assert verify_file(tmp_path / "mix.flac", trust).status == VERIFIED
 
 
-def test_a_manifest_of_another_model_is_not_mixed_in(project, me, tmp_path):
+def test_a_manifest_of_another_model_is_not_mixed_in(project, me, tmp_path, cat):
     other = {"model_id": "other-model", "fingerprint": "0" * 64,
              "training_works": [{"id": 99, "title": "Unrelated", "sha256": "9" * 64}]}
     [result] = export_project(project, what="suggestion", suggestion_id="s1", format="ogg",
-                              out=tmp_path / "hook.ogg", identity=me, model_manifest=other)
+                              out=tmp_path / "hook.ogg", identity=me, catalogue=cat, model_manifest=other)
     assert result.record["model"]["id"] == "model-7"
     assert [w["id"] for w in result.record["trainingWorks"]] == [1, 2, 3]
 
 
-def test_extension_must_match_the_format(project, me, tmp_path):
+def test_extension_must_match_the_format(project, me, tmp_path, cat):
     with pytest.raises(ProvenanceError, match=r"\.flac"):
-        export_project(project, what="mix", format="flac", out=tmp_path / "mix.wav", identity=me)
+        export_project(project, what="mix", format="flac", out=tmp_path / "mix.wav", identity=me, catalogue=cat)
     with pytest.raises(ProvenanceError, match=r"\.mid"):
         export_project(project, what="suggestion", suggestion_id="s1", format="midi", out=tmp_path / "s.wav",
-                       identity=me)
+                       identity=me, catalogue=cat)
     assert not list(tmp_path.glob("mix.*")) and not list(tmp_path.glob("s.*"))
-    [r] = export_project(project, what="mix", format="wav16", out=tmp_path / "folder", identity=me)
+    [r] = export_project(project, what="mix", format="wav16", out=tmp_path / "folder", identity=me, catalogue=cat)
     assert r.path == tmp_path / "folder" / "Test Song.wav"
 
 
-def test_a_silenced_suggestion_track_gives_no_credit_and_an_empty_mix_is_refused(project, me, tmp_path):
+def test_a_silenced_suggestion_track_gives_no_credit_and_an_empty_mix_is_refused(project, me, tmp_path, cat):
     project.stems[0].solo = True  # the soloed drums silence the suggestion track
-    [result] = export_project(project, what="mix", format="wav16", out=tmp_path / "solo.wav", identity=me)
+    [result] = export_project(project, what="mix", format="wav16", out=tmp_path / "solo.wav", identity=me, catalogue=cat)
     assert result.record["aiContent"] is False and result.record["credit"] == []
     assert [s["name"] for s in result.record["stems"]] == ["drums"]
     project.stems.clear()
     project.tracks.clear()
     project.suggestions.clear()
     with pytest.raises(ProvenanceError, match="empty"):
-        export_project(project, what="mix", format="wav16", out=tmp_path / "empty.wav", identity=me)
+        export_project(project, what="mix", format="wav16", out=tmp_path / "empty.wav", identity=me, catalogue=cat)

@@ -114,9 +114,14 @@ class ExportKind(Kind):
 
     def write(self, n: int, seconds: float = 3.0) -> None:
         from app.core.project.export import export_audio
+        from tests.helpers.provenance import consented_catalogue
 
-        export_audio(self.samples(n, seconds), RATE, self.path, self.fields(n), identity=self.identity,
-                     format="wav24")
+        cat = consented_catalogue(self.path.parent / "consent-catalogue.sqlite")
+        try:
+            export_audio(self.samples(n, seconds), RATE, self.path, self.fields(n), identity=self.identity,
+                         format="wav24", catalogue=cat)
+        finally:
+            cat.close()
 
     def check(self, acked: int) -> tuple[bool, str]:
         from app.core.provenance.identity import TrustList

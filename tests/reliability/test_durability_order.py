@@ -78,12 +78,12 @@ def _writers(tmp_path: Path):
     def export():
         from app.core.project.export import export_audio
         from app.core.provenance.identity import create_identity
-        from tests.helpers.provenance import mix_fields
+        from tests.helpers.provenance import consented_catalogue, mix_fields
 
         me = create_identity(tmp_path / "export-keys", "Ada")
         samples = np.zeros((2, 4800), dtype=np.float32)
         return Path(export_audio(samples, 48000, tmp_path / "mix.wav", mix_fields(), identity=me,
-                                 format="wav24").path)
+                                 format="wav24", catalogue=consented_catalogue(tmp_path / "c.sqlite")).path)
 
     def identity():
         from app.core.provenance.identity import create_identity

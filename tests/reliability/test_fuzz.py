@@ -367,6 +367,7 @@ EXPORT_REGRESSIONS = [  # found by this fuzzer: each crashed `accord export` / t
 def check_export(suggestions, tracks, what: str, fmt: str, identity) -> None:
     from app.core.project.export import export_project
     from app.core.project.store import project_from_json
+    from tests.helpers.provenance import consented_catalogue
 
     with tempfile.TemporaryDirectory() as folder:
         doc = {"format": "accord-project", "version": 1, "name": "S", "stems": [], "suggestions": suggestions,
@@ -375,7 +376,7 @@ def check_export(suggestions, tracks, what: str, fmt: str, identity) -> None:
             project = project_from_json(doc, Path(folder) / "s.accord")
             sid = (str(suggestions[0].get("id")) if suggestions else "s1") if what == "suggestion" else None
             export_project(project, what=what, suggestion_id=sid, format=fmt, out=Path(folder) / "out",
-                           identity=identity)
+                           identity=identity, catalogue=consented_catalogue(Path(folder) / "c.sqlite"))
         except AccordError:
             pass
 

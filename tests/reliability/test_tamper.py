@@ -28,7 +28,7 @@ from app.core.provenance.embed import MARKER, embed_record, read_provenance
 from app.core.provenance.identity import TrustList, create_identity
 from app.core.provenance.record import sign_record
 from app.core.provenance.verify import INVALID_SIGNATURE, TAMPERED, UNKNOWN_SIGNER, VERIFIED, verify_file
-from tests.helpers.provenance import export_one, suggestion_fields
+from tests.helpers.provenance import consented_catalogue, export_one, suggestion_fields
 
 FORMATS = ("wav16", "flac", "aiff", "mp3", "ogg", "midi")
 EXT = {"wav16": ".wav", "flac": ".flac", "aiff": ".aiff", "mp3": ".mp3", "ogg": ".ogg", "midi": ".mid"}
@@ -48,7 +48,8 @@ def make(fmt: str, identity, folder: Path, *, title: str = "Hook", pitch: int = 
     if fmt == "midi":
         melody = Melody((Note(pitch, 0, 1), Note(pitch + 4, 1, 1), Note(pitch + 7, 2, 2, 100)))
         return Path(export_midi([MidiPart("lead", melody)], 96.0, TimeSignature(4, 4), folder / f"{title}.mid",
-                                fields, identity=identity).path)
+                                fields, identity=identity,
+                                catalogue=consented_catalogue(folder / "consent-catalogue.sqlite")).path)
     return Path(export_one(identity, folder, fmt, name=title, fields=fields, seconds=seconds).path)
 
 

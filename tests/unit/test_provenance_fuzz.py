@@ -12,7 +12,7 @@ from app.core.music import Melody, Note, TimeSignature
 from app.core.project.export import export_midi
 from app.core.provenance.identity import TrustList, create_identity
 from app.core.provenance.verify import STATUSES, VERIFIED, verify_file
-from tests.helpers.provenance import export_one, suggestion_fields
+from tests.helpers.provenance import consented_catalogue, export_one, suggestion_fields
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,8 @@ def signed(tmp_path_factory):
              for fmt in ("wav16", "flac", "aiff", "mp3", "ogg")}
     melody = Melody((Note(60, 0, 1), Note(62, 1, 1)))
     files["midi"] = export_midi([MidiPart("x", melody)], 120.0, TimeSignature(), folder / "m.mid",
-                                suggestion_fields(), identity=me).path.read_bytes()
+                                suggestion_fields(), identity=me,
+                                catalogue=consented_catalogue(folder / "consent-catalogue.sqlite")).path.read_bytes()
     return folder, TrustList.load(folder / "keys"), files
 
 

@@ -28,7 +28,7 @@ from app.core.provenance.verify import (
     VERIFIED,
     verify_file,
 )
-from tests.helpers.provenance import SR, export_one, suggestion_fields, tone
+from tests.helpers.provenance import SR, consented_catalogue, export_one, suggestion_fields, tone
 
 AUDIO = ["wav16", "wav24", "wav32f", "flac", "aiff", "mp3", "ogg"]
 ALL = AUDIO + ["midi"]
@@ -48,7 +48,8 @@ def make(fmt, me, folder, **kw):
     if fmt == "midi":
         melody = Melody((Note(60, 0, 1), Note(64, 1, 1), Note(67, 2, 2, 100)))
         return export_midi([MidiPart("lead", melody)], 96.0, TimeSignature(3, 4), folder / "out.mid",
-                           kw.pop("fields", suggestion_fields()), identity=me, **kw).path
+                           kw.pop("fields", suggestion_fields()), identity=me,
+                           catalogue=consented_catalogue(folder / "consent-catalogue.sqlite"), **kw).path
     return export_one(me, folder, fmt, **kw).path
 
 

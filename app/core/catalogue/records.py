@@ -14,7 +14,8 @@ from app.core.catalogue.types import ContributorShare
 USABLE = "usable"
 PENDING = "pending"
 REVOKED = "revoked"
-STATES = (USABLE, PENDING, REVOKED)
+BLOCKED = "blocked"  # would be usable, but the catalogue fails its audit: nothing is usable until restored
+STATES = (USABLE, PENDING, REVOKED, BLOCKED)
 
 KINDS = ("midi", "musicxml", "audio")
 ROLES = ("composer", "lyricist", "performer", "producer", "arranger", "other")
@@ -45,6 +46,8 @@ class WorkState:
             return "removed"
         if self.state == REVOKED:
             return f"revoked (by {', '.join(self.revoked_by)})"
+        if self.state == BLOCKED:
+            return "blocked (the catalogue fails its audit)"
         return self.state
 
     def to_json(self) -> dict:
@@ -85,10 +88,20 @@ class ConsentEvent:
     note: str
     prev_hash: str
     entry_hash: str
+    statement: str = ""  # the contributor-signed statement (canonical JSON) when the consent is signed
+
+    @property
+    def evidence(self) -> str:
+        """'signed' (the contributor signed a statement) or 'recorded' (the artist's attestation)."""
+        return "signed" if self.statement else "recorded"
 
     def to_json(self) -> dict:
-        return {k: getattr(self, k) for k in ("id", "work_id", "contributor", "use", "action", "recorded_at",
-                                              "recorded_by", "note", "prev_hash", "entry_hash")}
+        out = {k: getattr(self, k) for k in ("id", "work_id", "contributor", "use", "action", "recorded_at",
+                                             "recorded_by", "note", "prev_hash", "entry_hash")}
+        out["evidence"] = self.evidence
+        if self.statement:
+            out["statement"] = self.statement
+        return out
 
 
 @dataclass(frozen=True)
@@ -124,10 +137,12 @@ class AuditResult:
     entries_checked: int
     broken_entry_id: int | None = None  # the first entry whose link or hash is wrong
     reason: str = ""
+    work_id: int | None = None  # the work the problem concerns, when one does
+    facts_checked: int = 0  # entries of the facts chain (contributors, splits, removal, melody, source hash)
 
     def to_json(self) -> dict:
-        return {"ok": self.ok, "entries_checked": self.entries_checked,
-                "broken_entry_id": self.broken_entry_id, "reason": self.reason}
+        return {"ok": self.ok, "entries_checked": self.entries_checked, "facts_checked": self.facts_checked,
+                "broken_entry_id": self.broken_entry_id, "reason": self.reason, "work_id": self.work_id}
 
 
 @dataclass(frozen=True)

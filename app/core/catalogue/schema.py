@@ -6,19 +6,25 @@ crash mid-migration leaves the previous version intact. Never edit a released mi
 - 1: works (melody as JSON), contributors, the append-only consent ledger (triggers refuse UPDATE/DELETE).
 - 2: tombstones for removed works (their ledger rows are legal history and stay), the export log, an index
      for "latest word per contributor", and a trigger that refuses deleting a work row outright.
+- 3 (consent): the chain of each work's deciding facts (`work_facts`: source hash, melody digest, contributors
+     and splits, removal), a `statement` column holding a contributor-signed consent statement, and initial
+     facts entries for every existing work (a Python step inside the same transaction).
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from app.core.errors import CatalogueError
 
+Statement = str | Callable[[sqlite3.Connection], None]
+
 log = logging.getLogger(__name__)
 
-_V1 = [
+_V1: list[Statement] = [
     """CREATE TABLE works (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         title TEXT NOT NULL,
@@ -65,7 +71,7 @@ _V1 = [
        BEGIN SELECT RAISE(ABORT, 'the consent ledger is append-only: entries cannot be deleted'); END""",
 ]
 
-_V2 = [
+_V2: list[Statement] = [
     "ALTER TABLE works ADD COLUMN removed_at TEXT",
     "ALTER TABLE works ADD COLUMN source_detail TEXT NOT NULL DEFAULT ''",
     # A removed work keeps its row (tombstone); the same file may be imported again as a new work.
@@ -83,8 +89,35 @@ _V2 = [
        BEGIN SELECT RAISE(ABORT, 'works are never deleted: they are marked removed (tombstone)'); END""",
 ]
 
-MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2}
+def _facts_baseline(conn: sqlite3.Connection) -> None:
+    """Chain the facts every existing work has at upgrade time (later changes are each a new entry)."""
+    from app.core.catalogue.facts import record_all_facts
+
+    record_all_facts(conn)
+
+
+# Self-contained (the consent work): renumber freely at merge, nothing else refers to the number.
+_V_CONSENT: list[Statement] = [
+    """CREATE TABLE work_facts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        work_id INTEGER NOT NULL REFERENCES works (id),
+        facts_json TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        entry_hash TEXT NOT NULL UNIQUE
+    )""",
+    "CREATE INDEX work_facts_by_work ON work_facts (work_id, id)",
+    """CREATE TRIGGER work_facts_no_update BEFORE UPDATE ON work_facts
+       BEGIN SELECT RAISE(ABORT, 'the facts chain is append-only: entries cannot be changed'); END""",
+    """CREATE TRIGGER work_facts_no_delete BEFORE DELETE ON work_facts
+       BEGIN SELECT RAISE(ABORT, 'the facts chain is append-only: entries cannot be deleted'); END""",
+    "ALTER TABLE consent_ledger ADD COLUMN statement TEXT NOT NULL DEFAULT ''",
+    _facts_baseline,
+]
+
+MIGRATIONS: dict[int, list[Statement]] = {1: _V1, 2: _V2, 3: _V_CONSENT}
 LATEST_VERSION = max(MIGRATIONS)
+FACTS_VERSION = next(v for v, m in MIGRATIONS.items() if m is _V_CONSENT)  # the facts chain + head file exist
 ACCORD_APPLICATION_ID = 0x41434344  # "ACCD": marks the file as an Accord catalogue
 
 
@@ -145,7 +178,10 @@ def migrate(conn: sqlite3.Connection, path: Path, *, target: int = LATEST_VERSIO
         try:
             conn.execute("BEGIN IMMEDIATE")
             for statement in MIGRATIONS[version]:
-                conn.execute(statement)
+                if callable(statement):
+                    statement(conn)
+                else:
+                    conn.execute(statement)
             conn.execute(f"PRAGMA application_id = {ACCORD_APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {version}")
             conn.execute("COMMIT")

@@ -16,9 +16,11 @@ import logging
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
-from app.core.catalogue import schema
-from app.core.catalogue.consent import latest_words_query, names_by_work, state_of
+from app.core.catalogue import anchor, schema
+from app.core.catalogue.consent import latest_words_query, names_by_work, signed_revocations_win, state_of
+from app.core.catalogue.facts import append_facts, facts_head, melody_digest, stored_melody_digest
 from app.core.catalogue.fields import (
     checked_isrc,
     checked_iswc,
@@ -31,13 +33,13 @@ from app.core.catalogue.importers import extract_batch
 from app.core.catalogue.ledger import (
     GENESIS_HASH,
     LEDGER_COLUMNS,
-    audit_events,
     entry_hash,
     event_from_row,
     now_utc,
 )
 from app.core.catalogue.records import (
     ACTIONS,
+    BLOCKED,
     REVOKED,
     AuditResult,
     ConsentEvent,
@@ -46,15 +48,27 @@ from app.core.catalogue.records import (
     WorkState,
     WorkSummary,
 )
+from app.core.catalogue.signed import ImportedStatement, import_statements, request_works
+from app.core.catalogue.signed import repair as repair_rows
 from app.core.catalogue.splits import default_artist, default_contributors, validate_contributors
-from app.core.catalogue.types import MELODY_MODEL_USE, ConsentEntryRef, ContributorShare, UsableWork
-from app.core.errors import CatalogueError, ConsentError
+from app.core.catalogue.types import (
+    MELODY_MODEL_USE,
+    ConsentEntryRef,
+    ContributorShare,
+    UsableWork,
+    WorkConsent,
+)
+from app.core.errors import AccordError, CatalogueError, ConsentError
 from app.core.music import Melody
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress, scaled
 
 log = logging.getLogger(__name__)
 
 _SUMMARY_SQL = "SELECT id, title, kind, path, sha256, note_count FROM works"
+RECOVERY_HINT = ("`accord catalogue audit` names the entry and the work; restore the catalogue (and its .head "
+                 "file) from a backup, or run `accord catalogue repair`, which accepts the rows as they are, "
+                 "voids the consent the artist merely recorded for the works concerned and keeps only the "
+                 "contributor-signed statements that still match")
 
 
 def _describe(exc: sqlite3.Error) -> str:
@@ -85,20 +99,29 @@ def storable(text: str) -> str:
 class Catalogue:
     """Open with `Catalogue.open(path)` (creates and migrates); use as a context manager."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path, *, identity: Any = None,
+                 keys_dir: Path | None = None) -> None:
         self._conn = conn
         self.path = path
+        self._identity = identity
+        # The head file is signed with the artist's key; a home keeps it in keys/ beside the catalogue.
+        self.keys_dir = Path(keys_dir) if keys_dir is not None else path.parent / "keys"
+        self._anchored: tuple | None = None
 
     @classmethod
-    def open(cls, path: str | Path) -> Catalogue:
+    def open(cls, path: str | Path, *, identity: Any = None, keys_dir: str | Path | None = None) -> Catalogue:
+        """Open (create, migrate). `identity`/`keys_dir`: who signs the head file (default: keys/ beside it)."""
         path = Path(path)
         conn = schema.connect(path)
         try:
-            schema.migrate(conn, path)
+            start = schema.migrate(conn, path)
         except BaseException:
             conn.close()
             raise
-        return cls(conn, path)
+        cat = cls(conn, path, identity=identity, keys_dir=None if keys_dir is None else Path(keys_dir))
+        if start < schema.FACTS_VERSION:  # new, or upgraded just now: anchor the chains as they stand
+            cat._anchor(force=True)
+        return cat
 
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):
@@ -113,6 +136,42 @@ class Catalogue:
     @property
     def schema_version(self) -> int:
         return int(self._query("PRAGMA user_version")[0][0])
+
+    # -- the signed head file (anchor.py) -----------------------------------------------------------------
+    def _signer(self) -> Any:
+        from app.core.provenance.identity import ensure_identity
+
+        if self._identity is None:
+            self._identity = ensure_identity(self.keys_dir)
+        return self._identity
+
+    def _owner_key_id(self) -> str | None:
+        from app.core.provenance.identity import load_identity
+
+        if self._identity is not None:
+            return str(self._identity.key_id)
+        try:
+            own = load_identity(self.keys_dir)
+        except AccordError:
+            return None
+        return None if own is None else str(own.key_id)
+
+    def _heads(self) -> tuple:
+        last = self._conn.execute("SELECT id, entry_hash, work_id FROM consent_ledger ORDER BY id DESC LIMIT 1"
+                                  ).fetchone()
+        return (tuple(last) if last else (0, GENESIS_HASH, 0)), facts_head(self._conn)
+
+    def _anchor(self, *, force: bool = False, heads: tuple | None = None) -> None:
+        """Write the signed head file when the chains moved. A failure is logged: the head then lags, which
+        the audit accepts (its entry is still in the chain); nothing already committed is undone."""
+        try:
+            heads = heads or self._heads()
+            if not force and heads == self._anchored:
+                return
+            anchor.write_head(self.path, {"ledger": list(heads[0]), "facts": list(heads[1])}, self._signer())
+            self._anchored = heads
+        except (AccordError, sqlite3.Error, OSError) as exc:
+            log.warning("%s: the signed head file could not be written (%s)", self.path, exc)
 
     # -- plumbing -----------------------------------------------------------------------------------------
     def _error(self, exc: sqlite3.Error) -> CatalogueError:
@@ -133,6 +192,7 @@ class Catalogue:
             raise self._error(exc) from exc
         try:
             yield conn
+            heads = self._heads()
             conn.execute("COMMIT")
         except BaseException as exc:
             with contextlib.suppress(sqlite3.Error):
@@ -140,6 +200,7 @@ class Catalogue:
             if isinstance(exc, sqlite3.Error):
                 raise self._error(exc) from exc
             raise
+        self._anchor(heads=heads)
 
     @contextlib.contextmanager
     def _snapshot(self) -> Iterator[None]:
@@ -179,6 +240,7 @@ class Catalogue:
         contributors = self._contributors() if contributors is None else contributors
         names = names_by_work((w, c.name) for w, cs in contributors.items() for c in cs)
         latest = {(r[0], r[1]): r for r in self._query(latest_words_query(), (use,))}
+        signed_revocations_win(latest, self._query(latest_words_query(signed_only=True), (use,)))
         live = [r[0] for r in self._query("SELECT id FROM works WHERE removed_at IS NULL ORDER BY id")]
         return {w: state_of(w, use, names.get(w, []), latest) for w in live}, latest
 
@@ -192,11 +254,7 @@ class Catalogue:
         """
         with self._snapshot():
             if verify_ledger:
-                audit = self.audit()
-                if not audit.ok:
-                    raise ConsentError(f"the consent ledger fails its audit ({audit.reason}); no work can be "
-                                       "used until it is restored", path=self.path,
-                                       hint="restore the catalogue from a backup; see `accord catalogue audit`")
+                self.require_audit()
             contributors = self._contributors()
             states, latest = self._states(use, contributors)
             usable = {w for w, s in states.items() if s.usable}
@@ -204,6 +262,7 @@ class Catalogue:
                 return []
             rows = self._query("SELECT id, title, sha256, melody_json FROM works WHERE removed_at IS NULL "
                                "ORDER BY id")
+
         works = []
         for work_id, title, sha, melody_json in rows:
             if work_id not in usable:
@@ -215,13 +274,39 @@ class Catalogue:
             shares = tuple(contributors[work_id])
             names = list(dict.fromkeys(c.name for c in shares))
             consent = tuple(ConsentEntryRef(latest[(work_id, n)][3], n, "grant", use, latest[(work_id, n)][4],
-                                            latest[(work_id, n)][5]) for n in names)
-            works.append(UsableWork(work_id, title, sha, melody, shares, consent))
+                                            latest[(work_id, n)][5], latest[(work_id, n)][6] or "") for n in names)
+            works.append(UsableWork(work_id, title, sha, melody, shares, consent, melody_digest(melody_json)))
         return works
 
-    def usable_work_ids(self, use: str = MELODY_MODEL_USE) -> set[int]:
-        """The ids usable_works would return, without loading melodies (for staleness checks)."""
+    def consent_now(self, work_ids: Sequence[int], use: str = MELODY_MODEL_USE) -> dict[int, WorkConsent]:
+        """Each asked work's consent as it stands now, without melodies (export re-checks this at the moment
+        of signing). Raises ConsentError when the catalogue fails its audit."""
         with self._snapshot():
+            self.require_audit()
+            contributors = self._contributors()
+            states, latest = self._states(use, contributors)
+            rows = {r[0]: r for r in self._query("SELECT id, title, sha256, removed_at FROM works")}
+        out: dict[int, WorkConsent] = {}
+        for work_id in dict.fromkeys(int(w) for w in work_ids):
+            row = rows.get(work_id)
+            if row is None:
+                continue
+            state = states.get(work_id) or WorkState(work_id, use, REVOKED, removed=True)
+            shares = tuple(contributors.get(work_id, ()))
+            names = list(dict.fromkeys(c.name for c in shares))
+            refs = tuple(ConsentEntryRef(latest[(work_id, n)][3], n, latest[(work_id, n)][2], use,
+                                         latest[(work_id, n)][4], latest[(work_id, n)][5], latest[(work_id, n)][6] or "")
+                         for n in names if (work_id, n) in latest) if state.usable else ()
+            out[work_id] = WorkConsent(work_id, row[1], row[2], state, shares, refs,
+                                       stored_melody_digest(self._conn, work_id) or "")
+        return out
+
+    def usable_work_ids(self, use: str = MELODY_MODEL_USE) -> set[int]:
+        """The ids usable_works would return, without loading melodies (for staleness checks); none while
+        the catalogue fails its audit."""
+        with self._snapshot():
+            if not self.audit().ok:
+                return set()
             states, _ = self._states(use)
         return {w for w, s in states.items() if s.usable}
 
@@ -235,6 +320,8 @@ class Catalogue:
             names = list(dict.fromkeys(r[0] for r in self._query(
                 "SELECT name FROM contributors WHERE work_id = ? ORDER BY id", (int(work_id),))))
             latest = {(r[0], r[1]): r for r in self._query(latest_words_query(one_work=True), (use, int(work_id)))}
+            signed_revocations_win(latest, self._query(latest_words_query(one_work=True, signed_only=True),
+                                                       (use, int(work_id))))
         return state_of(int(work_id), use, names, latest)
 
     # -- reading ------------------------------------------------------------------------------------------
@@ -244,6 +331,8 @@ class Catalogue:
             contributors = self._contributors()
             states, _ = self._states(use, contributors)
             rows = self._query(_SUMMARY_SQL + " WHERE removed_at IS NULL ORDER BY id")
+            if not self.audit().ok:  # never show "usable" while nothing may be used
+                states = {w: WorkState(w, use, BLOCKED) if s.usable else s for w, s in states.items()}
         return [WorkSummary(r[0], r[1], r[2], r[3], r[4], r[5], tuple(contributors.get(r[0], ())), states[r[0]])
                 for r in rows]
 
@@ -274,19 +363,24 @@ class Catalogue:
         return rows[0][0] if rows else None
 
     def audit(self) -> AuditResult:
-        """Re-hash the whole ledger chain; report the first broken link (an edit made outside Accord)."""
+        """Check everything that decides what may be used, and report the first problem (naming the work):
+        the consent ledger's chain, the chain of each work's facts (contributors, splits, removal, melody,
+        source hash) against the rows, and the signed head file that anchors both chains' ends."""
+        from app.core.catalogue.audit import full_audit
+
         with self._snapshot():
             try:
-                cursor = self._conn.execute(f"SELECT {LEDGER_COLUMNS} FROM consent_ledger ORDER BY id")
-                result = audit_events(event_from_row(r) for r in cursor)
+                return full_audit(self._conn, self.path, self._owner_key_id())
             except sqlite3.Error as exc:
                 raise self._error(exc) from exc
-            seq = self._query("SELECT seq FROM sqlite_sequence WHERE name = 'consent_ledger'")
-            last = self._query("SELECT MAX(id) FROM consent_ledger")[0][0] or 0
-        if result.ok and seq and seq[0][0] > last:
-            return AuditResult(False, result.entries_checked, last + 1,
-                               f"entries {last + 1}–{seq[0][0]} were deleted from the end of the ledger")
-        return result
+
+    def require_audit(self) -> None:
+        """Raise ConsentError (saying how to recover) unless the catalogue passes its audit."""
+        audit = self.audit()
+        if not audit.ok:
+            raise ConsentError(f"the catalogue fails its audit ({audit.reason}); nothing can be trained, "
+                               "suggested or signed from it until it is restored", path=self.path,
+                               hint=RECOVERY_HINT)
 
     def exports(self) -> list[dict]:
         return [{"id": r[0], "time": r[1], "file_name": r[2], "content_sha256": r[3], "record_json": r[4]}
@@ -325,6 +419,7 @@ class Catalogue:
         work_id = int(cur.lastrowid or 0)
         conn.executemany("INSERT INTO contributors (work_id, name, role, split_bp) VALUES (?,?,?,?)",
                          [(work_id, c.name, c.role, c.split_bp) for c in shares])
+        append_facts(conn, work_id)
         return work_id
 
     def import_files(self, paths: Sequence[str | Path], *, contributors: Sequence[ContributorShare] | None = None,
@@ -384,6 +479,7 @@ class Catalogue:
             conn.execute("DELETE FROM contributors WHERE work_id = ?", (work_id,))
             conn.executemany("INSERT INTO contributors (work_id, name, role, split_bp) VALUES (?,?,?,?)",
                              [(work_id, c.name, c.role, c.split_bp) for c in shares])
+            append_facts(conn, int(work_id))
 
     def record_consent(self, work_id: int, action: str, *, contributor: str | None = None,
                        use: str = MELODY_MODEL_USE, recorded_by: str | None = None,
@@ -416,17 +512,64 @@ class Catalogue:
         return refs
 
     def _append(self, conn: sqlite3.Connection, work_id: int, contributor: str, use: str, action: str,
-                recorded_by: str, note: str) -> ConsentEntryRef:
+                recorded_by: str, note: str, statement: str = "") -> ConsentEntryRef:
         last = conn.execute("SELECT id, entry_hash FROM consent_ledger ORDER BY id DESC LIMIT 1").fetchone()
         seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'consent_ledger'").fetchone()
         prev_id, prev_hash = last if last else (0, GENESIS_HASH)
         new_id = max(prev_id, seq[0] if seq else 0) + 1
         at = now_utc()
         digest = entry_hash(id=new_id, work_id=work_id, contributor=contributor, use=use, action=action,
-                            recorded_at=at, recorded_by=recorded_by, note=note, prev_hash=prev_hash)
-        conn.execute(f"INSERT INTO consent_ledger ({LEDGER_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                     (new_id, work_id, contributor, use, action, at, recorded_by, note, prev_hash, digest))
-        return ConsentEntryRef(new_id, contributor, action, use, at, digest)
+                            recorded_at=at, recorded_by=recorded_by, note=note, prev_hash=prev_hash,
+                            statement=statement)
+        conn.execute(f"INSERT INTO consent_ledger ({LEDGER_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                     (new_id, work_id, contributor, use, action, at, recorded_by, note, prev_hash, digest, statement))
+        return ConsentEntryRef(new_id, contributor, action, use, at, digest, statement)
+
+    # -- signed consent (signed.py) ------------------------------------------------------------------------
+    def consent_request_works(self, work_ids: Sequence[int]) -> list[dict]:
+        """What a consent request names for each work (content hash, melody digest, contributors, splits)."""
+        with self._snapshot():
+            try:
+                return request_works(self._conn, work_ids)
+            except sqlite3.Error as exc:
+                raise self._error(exc) from exc
+
+    def import_signed_consent(self, statements: Sequence[Any], *, use: str = MELODY_MODEL_USE,
+                              recorded_by: str | None = None) -> list[ImportedStatement]:
+        """Record contributor-signed statements (provenance.consent.parse_statement results), all or none.
+
+        Refuses a catalogue failing its audit, a statement for another use, one naming content that is not a
+        current work (changed or removed), and a signer who is not a contributor of the work."""
+        checked_use(use)
+        self.require_audit()
+        by = (recorded_by or default_artist()).strip() or "Artist"
+        with self._write() as conn:
+            return import_statements(conn, statements, self._append, use=use, recorded_by=by)
+
+    def repair(self, *, recorded_by: str | None = None) -> list[str]:
+        """Bring a catalogue that fails its audit back to a state that passes, trusting only signed consent.
+
+        Rows edited outside Accord are accepted as they are, the artist's recorded consent for the works
+        concerned is voided and the contributors' signed statements that still match are re-recorded; a
+        missing, forged or overtaken head file (entries cut off the end) does the same for every work. A
+        ledger whose own entries were edited cannot be repaired here: restore it from a backup."""
+        from app.core.catalogue.audit import chain_problem
+
+        with self._snapshot():
+            broken = chain_problem(self._conn)
+        if broken:
+            raise CatalogueError(f"cannot be repaired: {broken}", path=self.path,
+                                 hint="restore the catalogue from a backup")
+        audit = self.audit()
+        if audit.ok:
+            return []
+        every = audit.reason.startswith(("the signed head", "the head file", "the consent ledger ends",
+                                         "the facts chain ends")) or "head file" in audit.reason
+        by = (recorded_by or default_artist()).strip() or "Artist"
+        with self._write() as conn:
+            notes = repair_rows(conn, self._append, recorded_by=by, every_work=every)
+        self._anchor(force=True)
+        return notes + ["the signed head file was written anew"]
 
     def update_work(self, work_id: int, *, title: str | None = None, isrc: str | None = None,
                     iswc: str | None = None, year: int | None = None, notes_text: str | None = None) -> None:
@@ -456,6 +599,7 @@ class Catalogue:
         with self._write() as conn:
             self._live_ids([work_id])
             conn.execute("UPDATE works SET removed_at = ? WHERE id = ?", (now_utc(), int(work_id)))
+            append_facts(conn, int(work_id))
 
     def log_export(self, *, file_name: str, content_sha256: str, record_json: str) -> int:
         with self._write() as conn:

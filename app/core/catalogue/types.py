@@ -7,6 +7,7 @@ attribution, and only `Catalogue.usable_works(use)` creates it (DESIGN.md §3).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from app.core.music import Melody
 
@@ -30,6 +31,11 @@ class ConsentEntryRef:
     use: str
     recorded_at: str  # ISO 8601 UTC
     entry_hash: str  # hex sha256 of the ledger entry (chains to the previous one)
+    statement: str = ""  # the contributor-signed statement (canonical JSON); empty = recorded by the artist
+
+    @property
+    def evidence(self) -> str:
+        return "signed" if self.statement else "recorded"
 
 
 @dataclass(frozen=True)
@@ -40,3 +46,17 @@ class UsableWork:
     melody: Melody
     contributors: tuple[ContributorShare, ...]
     consent: tuple[ConsentEntryRef, ...]
+    melody_sha256: str = ""  # sha256 of the melody as stored (facts.melody_digest): binds models to content
+
+
+@dataclass(frozen=True)
+class WorkConsent:
+    """A work's consent as it stands now, without its melody (Catalogue.consent_now): what export re-checks."""
+
+    id: int
+    title: str
+    sha256: str
+    state: Any  # records.WorkState
+    contributors: tuple[ContributorShare, ...]
+    consent: tuple[ConsentEntryRef, ...]  # each contributor's effective grant (only when usable)
+    melody_sha256: str = ""  # digest of the stored melody (facts.melody_digest)

@@ -88,7 +88,12 @@ def _check_extension(path: Path, fmt: str) -> None:
         raise ProvenanceError(f"a {fmt.upper()} file needs the extension {' or '.join(wanted)}", path=path)
 
 
-def _sign(fields: RecordFields, identity: Identity, method: str, digest: str) -> tuple[dict[str, Any], bytes]:
+def _sign(fields: RecordFields, identity: Identity, method: str, digest: str,
+          catalogue: Any) -> tuple[dict[str, Any], bytes]:
+    """Re-check consent now (export_consent.py), then sign: nothing is signed crediting an unusable work."""
+    from app.core.project.export_consent import recheck_consent
+
+    fields = recheck_consent(fields, catalogue)
     if not fields.artist:
         fields = replace(fields, artist=identity.name)
     record = sign_record(build_record(fields, content_method=method, content_sha256=digest), identity)
@@ -154,7 +159,7 @@ def export_audio(samples: np.ndarray, sample_rate: int, path: str | Path, fields
         progress(0.55, "hashing the content")
         method, digest = content_hash(tmp, fmt)
         cancel.check()
-        record, data = _sign(fields, identity, method, digest)
+        record, data = _sign(fields, identity, method, digest, catalogue)
         progress(0.7, "embedding the provenance record")
         embed_record(tmp, data, fmt=fmt, title=fields.title, artist=record.get("artist") or "",
                      comment=summary(record))
@@ -237,7 +242,7 @@ def export_midi(parts: Sequence[MidiPart], tempo: float | Sequence[tuple[float, 
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
         method, digest = content_hash(tmp, "midi")
-        record, rec_bytes = _sign(fields, identity, method, digest)
+        record, rec_bytes = _sign(fields, identity, method, digest, catalogue)
         progress(0.6, "embedding the provenance record")
         tmp.write_bytes(embed_bytes(data, rec_bytes, path=target, comment=summary(record)))
         cancel.check()
@@ -251,8 +256,8 @@ def _home_catalogue(home: AccordHome):
     from app.core.catalogue.store import Catalogue
 
     try:
-        return Catalogue.open(home.catalogue_path)
-    except AccordError as exc:
+        return Catalogue.open(home.catalogue_path, keys_dir=home.keys_dir)
+    except AccordError as exc:  # an AI record is then refused at signing (consent cannot be re-checked)
         log.warning("the catalogue cannot be opened, so this export is not logged: %s", exc)
         return None
 

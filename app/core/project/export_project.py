@@ -1,11 +1,17 @@
 """Project-level export: the mix, a kept suggestion alone (audio or MIDI), or every stem + suggestion track,
 each file with its signed provenance record (built on app.core.project.export's file-level functions), plus
 credit statements. Suggestions and tracks are read as JSON through app.core.provenance.adapters.
+
+`what_will_be_signed` is the one function the export dialog's preview calls: the same record fields export
+signs (fingerprint, training works with today's consent, credit), re-checked against the catalogue, so the
+preview and the file agree. A kept suggestion crediting a work that is no longer usable raises
+UnusableWorkError naming the suggestion and the work; `without=` leaves such suggestions out.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -55,12 +61,14 @@ def _suggestion(project: Any, suggestion_id: str) -> dict[str, Any]:
                           hint="known: " + (", ".join(str(s.get("id")) for s in project.suggestions) or "none"))
 
 
-def _ai_tracks(project: Any) -> list[dict[str, Any]]:
-    """Suggestion tracks in the arrangement (project.tracks with a melody); else the kept suggestions."""
+def _ai_tracks(project: Any, without: Collection[str] = ()) -> list[dict[str, Any]]:
+    """Suggestion tracks in the arrangement (project.tracks with a melody); else the kept suggestions; those
+    of the suggestions in `without` left out."""
+    skip = {str(x) for x in without}
     tracks = [t for t in project.tracks if isinstance(t, dict) and ("melody" in t or "suggestion_id" in t)]
-    if tracks:
-        return tracks
-    return [s for s in project.suggestions if s.get("kept") or s.get("status") == "kept"]
+    if not tracks:
+        tracks = [s for s in project.suggestions if s.get("kept") or s.get("status") == "kept"]
+    return [t for t in tracks if str(t.get("suggestion_id", t.get("id"))) not in skip]
 
 
 def _track_provenance(project: Any, track: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -88,8 +96,10 @@ def _fields_for(kind: str, title: str, provs: list[dict[str, Any]], stems: tuple
     works: dict[int, Any] = {}
     if manifest is not None:
         model_id, fingerprint, mworks = manifest_model(manifest)
-        if any(p["model_id"] and p["model_id"] != model_id for p in provs):
-            # the suggestions came from another model (e.g. before a retrain): its list doesn't apply
+        if any((p["model_id"] and p["model_id"] != model_id)
+               or (p["model_fingerprint"] and fingerprint and p["model_fingerprint"] != fingerprint) for p in provs):
+            # the suggestions came from another model, or from this one before a retrain (same id, another
+            # fingerprint): its list doesn't apply; the works they carry are re-checked at signing
             log.info("model file %s is not the suggestions' model; using the works they carry", model_id)
             model_id = fingerprint = None
         else:
@@ -171,12 +181,15 @@ def _ext(format: str) -> str:
 def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None = None, format: str = "wav24",
                    out: str | Path, identity: Identity, catalogue: Any = None, model_manifest: Any = None,
                    c2pa_keys_dir: Path | None = None, statements: bool = True, trust: Any = None,
-                   progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> list[ExportResult]:
+                   without: Collection[str] = (), progress: Progress = no_progress,
+                   cancel: CancelToken = NEVER_CANCELLED) -> list[ExportResult]:
     """Export the mix, one suggestion alone (audio or MIDI), or every stem + suggestion track.
 
     `out` is a file (mix/suggestion) or a folder (always for stems). With `statements`, a credit statement
     (HTML + CSV) is written beside each export that credits training works. A stem file that carries a
-    record verified by `trust` (default: the artist's own key) passes its AI provenance on.
+    record verified by `trust` (default: the artist's own key) passes its AI provenance on. Suggestions in
+    `without` are left out. Consent is checked first for every suggestion (naming the one at fault) and again
+    at the moment each record is signed.
     """
     from app.core.audio.mix import TrackMix, render_offline
     from app.core.project.mixdown import mix_state_for
@@ -193,6 +206,10 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
         raise ProvenanceError(f"unknown export format {format!r}", hint="use " + ", ".join(EXPORT_FORMATS))
     out = Path(out)
     ext = _ext(format)
+    if what == "suggestion" and str(suggestion_id) in {str(x) for x in without}:
+        raise ProvenanceError(f"suggestion {suggestion_id} is both exported and left out")
+    check_suggestions_consent(project, what=what, suggestion_id=suggestion_id, catalogue=catalogue,
+                              model_manifest=model_manifest, without=without)
     results: list[ExportResult] = []
     common = dict(identity=identity, catalogue=catalogue)
 
@@ -222,7 +239,7 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
             raise ProvenanceError("a mix is audio; choose an audio format", hint="or export a suggestion as MIDI")
         decoded = _decode_stems(project, scaled_progress(progress, 0.0, 0.4), cancel)
         extra, provs = [], []
-        for i, track in enumerate(_ai_tracks(project)):
+        for i, track in enumerate(_ai_tracks(project, without)):
             entry, prov = _track_provenance(project, track)
             if not _heard(project, track):
                 continue  # silent in the mix: neither its sound nor its credit is in the file
@@ -254,7 +271,7 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
             raise ProvenanceError("stems go into a folder: give a folder, not a file name", path=out)
         decoded = _decode_stems(project, scaled_progress(progress, 0.0, 0.3), cancel)
         jobs = [s for s in project.stems if s.id in decoded]
-        tracks = _ai_tracks(project)
+        tracks = _ai_tracks(project, without)
         total = max(1, len(jobs) + len(tracks))
         for i, stem in enumerate(jobs):
             d = decoded[stem.id]
@@ -274,7 +291,7 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
     if statements:
         for r in results:
             if r.record.get("contributorShares"):
-                write_statement(r.record, r.path.with_name(r.path.stem + ".credits"), file_name=r.path.name)
+                write_statement(r.record, statement_base(r.path), file_name=r.path.name)
     progress(1.0, "done")
     return results
 
@@ -283,9 +300,55 @@ def scaled_progress(progress: Progress, start: float, end: float) -> Progress:
     return scaled(progress, start, end)
 
 
+def statement_base(path: Path) -> Path:
+    """`song.wav` -> `song.wav.credits` (+ .html/.csv): exports of one mix in two formats keep one statement
+    each (a shared `song.credits` was overwritten by the second)."""
+    return path.with_name(path.name + ".credits")
+
+
+def check_suggestions_consent(project: Any, *, what: str = "mix", suggestion_id: str | None = None,
+                              catalogue: Any = None, model_manifest: Any = None,
+                              without: Collection[str] = ()) -> None:
+    """Before any rendering: each suggestion the export would carry must credit and list only works usable
+    now. Raises UnusableWorkError naming the suggestion and the works (the caller may offer `without`)."""
+    from app.core.project.export_consent import UnusableWorkError, recheck_consent
+
+    if what == "suggestion":
+        tracks = [_suggestion(project, suggestion_id)] if suggestion_id is not None else []
+    else:
+        tracks = [t for t in _ai_tracks(project, without) if what == "stems" or _heard(project, t)]
+    for track in tracks:
+        entry, prov = _track_provenance(project, track)
+        fields = _fields_for("suggestion", str(prov["id"]), [prov], (), model_manifest)
+        try:
+            recheck_consent(fields, catalogue, what=f"suggestion {prov['id']}")
+        except UnusableWorkError as exc:
+            hint = (f"regenerate it with the retrained model, or export without it (accord export … --without "
+                    f"{prov['id']})" if what != "suggestion" else "regenerate it with the retrained model")
+            raise UnusableWorkError(exc.reason, work_ids=exc.work_ids, credited=exc.credited, hint=hint,
+                                    suggestion_id=str(prov["id"])) from exc
+
+
+def what_will_be_signed(project: Any, *, what: str = "mix", suggestion_id: str | None = None,
+                        catalogue: Any, model_manifest: Any = None,
+                        without: Collection[str] = ()) -> list[tuple[str, RecordFields]]:
+    """(file name stem, record fields) exactly as `export_project` will sign them now: same model
+    fingerprint, training works (with each contributor's consent evidence as it stands) and credit.
+    Only stem hashes differ (the project's file hash stands in for the decoded hash computed at export).
+    Raises UnusableWorkError (naming the suggestion and works) or ConsentError (catalogue fails its audit)."""
+    from app.core.project.export_consent import recheck_consent
+
+    check_suggestions_consent(project, what=what, suggestion_id=suggestion_id, catalogue=catalogue,
+                              model_manifest=model_manifest, without=without)
+    return [(name, recheck_consent(fields, catalogue, what=name))
+            for name, fields in preview_fields(project, what=what, suggestion_id=suggestion_id,
+                                               model_manifest=model_manifest, without=without)]
+
+
 def preview_fields(project: Any, *, what: str = "mix", suggestion_id: str | None = None,
-                   model_manifest: Any = None) -> list[tuple[str, RecordFields]]:
-    """(file name stem, record fields) of what `export_project` would embed, without decoding or writing.
+                   model_manifest: Any = None, without: Collection[str] = ()) -> list[tuple[str, RecordFields]]:
+    """(file name stem, record fields) of what `export_project` would embed, without decoding or writing,
+    before the consent re-check (what_will_be_signed adds it: the preview should call that).
 
     Stem hashes come from the project (the file hash), standing in for the decoded hash used at export.
     """
@@ -297,11 +360,11 @@ def preview_fields(project: Any, *, what: str = "mix", suggestion_id: str | None
         entry, prov = _track_provenance(project, _suggestion(project, suggestion_id))
         title = str(entry.get("name") or entry.get("title") or f"{project.name} - suggestion {suggestion_id}")
         return [(title, _fields_for("suggestion", title, [prov], (), model_manifest))]
-    tracks = [_track_provenance(project, t) for t in _ai_tracks(project)]
+    tracks = [_track_provenance(project, t) for t in _ai_tracks(project, without)]
     stems = [s for s in project.stems if not s.missing]
     if what == "mix":
         uses = tuple(StemUse(s.name, s.content_sha256 or "(hashed at export)") for s in stems if project.audible(s))
-        provs = [p for (entry, p), t in zip(tracks, _ai_tracks(project), strict=True) if _heard(project, t)]
+        provs = [p for (entry, p), t in zip(tracks, _ai_tracks(project, without), strict=True) if _heard(project, t)]
         return [(project.name, _fields_for("mix", project.name, provs, uses, model_manifest))]
     out = [(s.name, RecordFields(kind="stem", title=s.name,
                                  stems=(StemUse(s.name, s.content_sha256 or "(hashed at export)"),)))

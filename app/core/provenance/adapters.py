@@ -40,11 +40,16 @@ def _attr_or_key(obj: Any, *names: str, default: Any = None) -> Any:
 
 
 def consent_ref(c: Any) -> ConsentRef:
+    statement = _attr_or_key(c, "statement", default="") or ""
+    if isinstance(statement, Mapping):  # as embedded in a record: back to the canonical text that was signed
+        from app.core.provenance.canonical import canonical_bytes
+
+        statement = canonical_bytes(dict(statement)).decode("ascii")
     return ConsentRef(int(_attr_or_key(c, "entry_id", "entryId", "id", default=0)),
                       str(_attr_or_key(c, "contributor", default="")), str(_attr_or_key(c, "action", default="grant")),
                       str(_attr_or_key(c, "use", default="")),
                       str(_attr_or_key(c, "recorded_at", "recordedAt", "time", default="")),
-                      str(_attr_or_key(c, "entry_hash", "entryHash", "hash", default="")))
+                      str(_attr_or_key(c, "entry_hash", "entryHash", "hash", default="")), str(statement))
 
 
 def work_contributor(c: Any) -> WorkContributor:

@@ -42,6 +42,11 @@ class ConsentRef:
     use: str
     recorded_at: str
     entry_hash: str
+    statement: str = ""  # the contributor-signed statement (canonical JSON); "" = recorded by the artist
+
+    @property
+    def evidence(self) -> str:
+        return "signed" if self.statement else "recorded"
 
 
 @dataclass(frozen=True)
@@ -154,6 +159,17 @@ def _int(value: Any, name: str, *, low: int = 0, high: int | None = None) -> int
     return value
 
 
+def _consent_json(c: ConsentRef) -> dict[str, Any]:
+    """One consent entry with its evidence: the contributor's signed statement, or the artist's record."""
+    out: dict[str, Any] = {"entryId": c.entry_id, "contributor": c.contributor, "action": c.action, "use": c.use,
+                           "recordedAt": c.recorded_at, "entryHash": c.entry_hash, "evidence": c.evidence}
+    if c.statement:
+        from app.core.provenance.canonical import parse_record_json
+
+        out["statement"] = parse_record_json(c.statement)
+    return out
+
+
 def build_record(fields: RecordFields, *, content_method: str, content_sha256: str) -> dict[str, Any]:
     """The unsigned record (a JSON object) for one exported file."""
     if fields.kind not in KINDS:
@@ -163,8 +179,7 @@ def build_record(fields: RecordFields, *, content_method: str, content_sha256: s
         "id": _int(w.id, "training work id"), "title": w.title, "sha256": w.sha256,
         "contributors": [{"name": c.name, "role": c.role, "splitBp": _int(c.split_bp, "splitBp", high=TOTAL_BP)}
                          for c in w.contributors],
-        "consent": [{"entryId": c.entry_id, "contributor": c.contributor, "action": c.action, "use": c.use,
-                     "recordedAt": c.recorded_at, "entryHash": c.entry_hash} for c in w.consent],
+        "consent": [_consent_json(c) for c in w.consent],
     } for w in sorted(fields.training_works, key=lambda w: w.id)]
     record: dict[str, Any] = {
         "format": RECORD_FORMAT,
@@ -239,4 +254,4 @@ def summary(record: Mapping[str, Any]) -> str:
     credit = ", ".join(f"{s['name']} {s['bp'] / 100:.2f}%" for s in shares[:5])
     more = f" and {len(shares) - 5} more" if len(shares) > 5 else ""
     return (f"AI-assisted: melody model {str(model.get('id') or '?')[:24]} trained on {len(works)} consented "
-            f"work(s); credit: {credit or 'none'}{more}. Verify with `accord verify`.")
+            f"work(s) (consent re-checked at signing); credit: {credit or 'none'}{more}. Verify with `accord verify`.")

@@ -43,6 +43,7 @@ class VerifyResult:
     record: dict[str, Any] | None = None
     content: dict[str, str] | None = None  # method + sha256 as computed now
     c2pa: dict[str, Any] | None = field(default=None)
+    consent: dict[str, Any] | None = None  # consent evidence of the training works (provenance.consent)
 
     @property
     def ok(self) -> bool:
@@ -50,7 +51,7 @@ class VerifyResult:
 
     def to_json(self) -> dict[str, Any]:
         return {"path": str(self.path), "status": self.status, "reason": self.reason, "signer": self.signer,
-                "record": self.record, "content": self.content, "c2pa": self.c2pa}
+                "record": self.record, "content": self.content, "c2pa": self.c2pa, "consent": self.consent}
 
 
 def _embedded_key(record: dict[str, Any]) -> PublicKeyInfo | None:
@@ -78,7 +79,10 @@ def verify_file(path: str | Path, trust: TrustList, *, check_c2pa: bool = False,
 
     def result(status: str, reason: str, record: dict | None = None, signer: dict | None = None,
                content: dict | None = None) -> VerifyResult:
-        return VerifyResult(path, status, reason, signer, record, content, c2pa)
+        from app.core.provenance.consent import consent_evidence
+
+        consent = consent_evidence(record, trust) if record and record.get("trainingWorks") else None
+        return VerifyResult(path, status, reason, signer, record, content, c2pa, consent)
 
     if not found.fields:
         return result(NO_PROVENANCE, "the file carries no Accord provenance record")
