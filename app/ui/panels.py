@@ -33,7 +33,7 @@ def trained_work_ids(home: AccordHome) -> set[int]:
 
 
 def install_catalogue(window, home: AccordHome, runner) -> object:  # noqa: ANN001 — MainWindow, TaskRunner
-    from app.ui.catalogue_panel import CataloguePanel
+    from app.ui.catalogue.panel import CataloguePanel
 
     panel = CataloguePanel(home.catalogue_path, runner, parent=window,
                            trained_work_ids=lambda: trained_work_ids(home))
@@ -47,8 +47,8 @@ def install_catalogue(window, home: AccordHome, runner) -> object:  # noqa: ANN0
 
 
 def install_export_and_verify(window, home: AccordHome, runner) -> None:  # noqa: ANN001
-    from app.ui.export_dialog import ExportDialog
-    from app.ui.verify_dialog import VerifyDialog
+    from app.ui.dialogs.export import ExportDialog
+    from app.ui.dialogs.verify import VerifyDialog
 
     file_menu = window.menu("File")
 
@@ -89,8 +89,8 @@ def install_analysis(window, home: AccordHome, runner) -> None:  # noqa: ANN001
     Both push edits through `window.push`, which always targets the window's current project, and follow
     the window when it opens another project."""
     from app.core.analysis import AnalysisCache
-    from app.ui.analysis_panel import AnalysisPanel, stems_from_studio
-    from app.ui.chord_lane import ChordLane
+    from app.ui.analysis.panel import AnalysisPanel, stems_from_studio
+    from app.ui.timeline.chord_lane import ChordLane
 
     panel = AnalysisPanel(window.project, window.push, runner,
                           stems_provider=lambda: stems_from_studio(window.project, window.decoded),
@@ -111,7 +111,7 @@ def install_analysis(window, home: AccordHome, runner) -> None:  # noqa: ANN001
 
 
 def install_suggestions(window, home: AccordHome, runner) -> None:  # noqa: ANN001
-    from app.ui.suggest_panel import install_cocreate  # the Suggestions dock and the piano-roll lane
+    from app.ui.suggest.panel import install_cocreate  # the Suggestions dock and the piano-roll lane
 
     install_cocreate(window)
 

@@ -13,7 +13,7 @@ from app.core.music import Key, TimeSignature
 from app.core.project.demo_catalogue import ensure_demo_catalogue
 from app.core.project.edits import AddStems, SetProjectField
 from app.core.project.model import StemRef
-from app.ui.suggest_panel import SuggestPanel, install_cocreate
+from app.ui.suggest.panel import SuggestPanel, install_cocreate
 from tests.gui.studio_fixtures import make_window, write_tone
 
 TEMPO = 100.0

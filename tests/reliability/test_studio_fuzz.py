@@ -68,7 +68,7 @@ def test_opening_projects_with_odd_json_never_raises(qtbot, tmp_path, tones, mon
 
 
 def test_a_provenance_style_credit_is_shown_on_the_card():
-    from app.ui.suggestion_card import credit_text
+    from app.ui.suggest.card import credit_text
 
     text = credit_text({"credit": [{"work_id": 1, "bp": 7000}, {"work_id": 2, "bp": 3000}],
                         "work_titles": {"1": "Morning Song"}})

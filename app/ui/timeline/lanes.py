@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.project.model import StemRef
-from app.ui.timeline import TimeScale
+from app.ui.timeline.view import TimeScale
 
 if TYPE_CHECKING:
     from app.core.audio.peaks import Peaks

@@ -14,8 +14,8 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.core.project.suggestion_edits import SUGGESTIONS, TRACKS, NoteTarget, entry_summary
-from app.ui.piano_roll import PianoRoll, PianoRollHeader
-from app.ui.timeline import LaneRow
+from app.ui.timeline.piano_roll import PianoRoll, PianoRollHeader
+from app.ui.timeline.view import LaneRow
 
 DragFn = Callable[[dict, bool], QMimeData | None]
 
@@ -35,7 +35,7 @@ class DragHandle(QLabel):
         self._press = event.position().toPoint()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
-        from app.ui.suggest_drag import drag_started, exec_drag, wants_audio
+        from app.ui.suggest.drag import drag_started, exec_drag, wants_audio
 
         if not drag_started(self._press, event):
             return

@@ -40,7 +40,7 @@ from app.core.catalogue.importers import SUPPORTED_EXTENSIONS
 from app.core.catalogue.splits import bp_to_percent
 from app.core.errors import AccordError
 from app.core.tasks import Cancelled, CancelToken
-from app.ui.catalogue_detail import STATE_COLOURS, WorkDetailView, state_colour, state_tint
+from app.ui.catalogue.detail import STATE_COLOURS, WorkDetailView, state_colour, state_tint
 from app.ui.workers import TaskHandle, TaskRunner
 
 log = logging.getLogger(__name__)

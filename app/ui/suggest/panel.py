@@ -59,11 +59,11 @@ from app.core.project.suggestion_edits import (
     readable,
     visible_suggestions,
 )
-from app.ui.suggest_audition import Audition
-from app.ui.suggest_controls import SuggestControls
-from app.ui.suggest_firstrun import FirstRunBox
-from app.ui.suggest_lane import KeptTrackRow, SuggestLane, suggestion_target, track_target
-from app.ui.suggestion_card import SuggestionCard
+from app.ui.suggest.audition import Audition
+from app.ui.suggest.card import SuggestionCard
+from app.ui.suggest.controls import SuggestControls
+from app.ui.suggest.firstrun import FirstRunBox
+from app.ui.suggest.lane import KeptTrackRow, SuggestLane, suggestion_target, track_target
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +188,7 @@ class SuggestPanel(QWidget):
                 dock.show()
                 dock.raise_()
                 return dock
-        from app.ui.catalogue_panel import CataloguePanel
+        from app.ui.catalogue.panel import CataloguePanel
 
         panel = CataloguePanel(self.home.catalogue_path, self.runner)
         panel.catalogueChanged.connect(self.check_ready)
@@ -548,7 +548,7 @@ class SuggestPanel(QWidget):
             self.window.push(RemoveTrack(tid))
 
     def drag_data(self, entry: dict, audio: bool):  # noqa: ANN201 — QMimeData | None
-        from app.ui.suggest_drag import drag_mime
+        from app.ui.suggest.drag import drag_mime
 
         try:
             return drag_mime(self.window.project, entry, self.home, audio=audio,

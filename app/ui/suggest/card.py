@@ -224,7 +224,7 @@ class SuggestionCard(QFrame):
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
-        from app.ui.suggest_drag import drag_started, wants_audio
+        from app.ui.suggest.drag import drag_started, wants_audio
 
         if not drag_started(self._press, event):
             return
@@ -232,7 +232,7 @@ class SuggestionCard(QFrame):
         self.start_drag(wants_audio(QApplication.keyboardModifiers()))
 
     def start_drag(self, audio: bool) -> None:
-        from app.ui.suggest_drag import exec_drag
+        from app.ui.suggest.drag import exec_drag
 
         if self.drag_requested is None:
             return

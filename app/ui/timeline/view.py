@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui.ruler import (
+from app.ui.timeline.ruler import (
     MAX_PX_PER_SECOND,
     MIN_PX_PER_SECOND,
     PLAYHEAD_COLOR,

@@ -22,8 +22,8 @@ from app.core.project.edits import (
     SetStemSolo,
 )
 from app.core.project.model import Project
-from app.ui.lanes import LANE_COLORS, StemLaneHeader, WaveformView
-from app.ui.timeline import LaneRow, TimelineView
+from app.ui.timeline.lanes import LANE_COLORS, StemLaneHeader, WaveformView
+from app.ui.timeline.view import LaneRow, TimelineView
 
 
 @dataclass

@@ -12,7 +12,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPainter, QPainterPath, QPixmap, QPolygonF
 from PySide6.QtWidgets import QLabel, QSizePolicy, QSlider, QToolBar, QWidget
 
-from app.ui.meter import LevelMeter
+from app.ui.shell.meter import LevelMeter
 
 ICON = 18
 

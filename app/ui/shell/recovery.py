@@ -29,7 +29,7 @@ from app.core.project.recovery import (  # noqa: F401 — re-exported: the studi
 )
 
 if TYPE_CHECKING:
-    from app.ui.main_window import MainWindow
+    from app.ui.shell.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 

@@ -31,15 +31,15 @@ from app.core.home import AccordHome
 from app.core.project.edits import AddStems, CompoundEdit, Edit, RelinkStem, SetMasterGain, SetProjectField
 from app.core.project.mixdown import mix_state_for
 from app.core.project.model import FIELD, RESET, STEM, STEMS, Change, LoopRegion, Project, StemRef
-from app.ui.dialogs import Dialogs
-from app.ui.documents import Documents
-from app.ui.loading import LoadBatch, LoadedStem, LoadOutcome, expand_paths
-from app.ui.playback import PlaybackController, grid_of
-from app.ui.recovery import Autosave
-from app.ui.status import StudioStatusBar, unavailable_text
-from app.ui.stem_lanes import StemLanes
-from app.ui.timeline import TimelineView
-from app.ui.transport_bar import TransportBar
+from app.ui.dialogs.messages import Dialogs
+from app.ui.shell.documents import Documents
+from app.ui.shell.loading import LoadBatch, LoadedStem, LoadOutcome, expand_paths
+from app.ui.shell.playback import PlaybackController, grid_of
+from app.ui.shell.recovery import Autosave
+from app.ui.shell.status import StudioStatusBar, unavailable_text
+from app.ui.shell.transport_bar import TransportBar
+from app.ui.timeline.stem_lanes import StemLanes
+from app.ui.timeline.view import TimelineView
 from app.ui.undo import push_edit
 
 log = logging.getLogger(__name__)

@@ -14,10 +14,10 @@ from PySide6.QtWidgets import QMenu
 from app.core.errors import AccordError
 from app.core.project.model import Project
 from app.core.project.store import EXTENSION, load_project, save_project
-from app.ui.dialogs import CANCEL, SAVE
+from app.ui.dialogs.messages import CANCEL, SAVE
 
 if TYPE_CHECKING:
-    from app.ui.main_window import MainWindow
+    from app.ui.shell.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 

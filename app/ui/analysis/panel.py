@@ -40,7 +40,7 @@ from app.core.project.analysis_edits import (
     stored_analysis,
 )
 from app.core.project.model import Project
-from app.ui.chord_lane import pusher
+from app.ui.timeline.chord_lane import pusher
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from app.core.project.suggestion_edits import (
     entries,
     melody_of,
 )
-from app.ui.ruler import TimeScale
+from app.ui.timeline.ruler import TimeScale
 
 LANE_HEIGHT = 168
 MIN_ROWS = 15

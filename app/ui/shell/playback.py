@@ -12,9 +12,9 @@ from app.core.audio.engine import AudioEngine
 from app.core.errors import PlaybackError
 from app.core.music import BeatGrid
 from app.core.project.model import Project
-from app.ui.status import unavailable_text
-from app.ui.timeline import TimelineView
-from app.ui.transport_bar import TransportBar
+from app.ui.shell.status import unavailable_text
+from app.ui.shell.transport_bar import TransportBar
+from app.ui.timeline.view import TimelineView
 
 log = logging.getLogger(__name__)
 
