@@ -172,5 +172,5 @@ def build_window(home, app):  # noqa: ANN001, ANN201 — AccordHome, QApplicatio
     window = MainWindow(home=home, engine=engine, runner=runner)
     from app.ui.panels import install_panels
 
-    install_panels(window, home, runner)
+    install_panels(window.context)
     return window

@@ -38,7 +38,7 @@ def test_opening_projects_with_odd_json_never_raises(qtbot, tmp_path, tones, mon
     from app.ui.panels import install_panels
 
     window = make_window(qtbot, tmp_path)
-    install_panels(window, window.home, window.runner)
+    install_panels(window.context)
     raised: list[str] = []
     monkeypatch.setattr(sys, "excepthook", lambda et, ev, tb: raised.append(f"{et.__name__}: {ev}"))
     sugs, tracks, extras = _strategies()

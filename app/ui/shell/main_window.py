@@ -1,6 +1,7 @@
 """The studio's main window: stem lanes on a timeline, transport, meter, menus, undo, drag and drop.
 
-Extension points for later features:
+Panels never receive this window: they get `window.context` (app/ui/context.py), which offers what follows,
+and live in its registry (`context.panels`). Extension points the context forwards:
 - `add_dock(title, widget, area)` — a dockable panel (also listed in the View menu);
 - `menu(title)` — an existing top-level menu or a new one before Help (e.g. `menu("Tools")`);
 - `timeline_view.add_lane(widget, title=...)` — a time-aligned lane (chords, piano roll) on the shared
@@ -31,7 +32,10 @@ from app.core.home import AccordHome
 from app.core.project.edits import AddStems, CompoundEdit, Edit, RelinkStem, SetMasterGain, SetProjectField
 from app.core.project.mixdown import mix_state_for
 from app.core.project.model import FIELD, RESET, STEM, STEMS, Change, LoopRegion, Project, StemRef
+from app.ui.context import PanelRegistry, StudioContext
 from app.ui.dialogs.messages import Dialogs
+from app.ui.model_service import ModelService
+from app.ui.panels import declare_panels
 from app.ui.shell.documents import Documents
 from app.ui.shell.loading import LoadBatch, LoadedStem, LoadOutcome, expand_paths
 from app.ui.shell.playback import PlaybackController, grid_of
@@ -64,6 +68,10 @@ class MainWindow(QMainWindow):
         self.dialogs = dialogs or Dialogs()
         self.settings = settings or QSettings(str(home.root / "studio.ini"), QSettings.Format.IniFormat)
         self.undo_stack = QUndoStack(self)
+        # What the panels receive instead of this window: project, push, runner, settings, models, registry.
+        self.context = StudioContext(self, models=ModelService(home, runner, parent=self),
+                                     panels=PanelRegistry(self))
+        declare_panels(self.context)
         self.project = Project()
         self.decoded: dict[str, DecodedAudio] = {}
         self.peaks: dict[str, Peaks] = {}

@@ -22,6 +22,7 @@ from app.core.music import BeatGrid, Melody
 from app.core.project.ab_switch import DEFAULT_FADE_FRAMES, crossfade_tracks, placed
 from app.core.project.cocreate import lead_stem_ids, song_context
 from app.core.project.suggestion_edits import kept_tracks, melody_of, visible_suggestions
+from app.ui.context import StudioContext
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +39,10 @@ class Audition(QObject):
     rendered = Signal(str)  # a suggestion's (or track's) buffer is ready — emitted from a worker thread
     active_changed = Signal(object)  # suggestion id or None
 
-    def __init__(self, window, *, parent: QObject | None = None) -> None:  # noqa: ANN001 — MainWindow
-        super().__init__(parent or window)
-        self.window = window
-        self.prerenderer = Prerenderer(sample_rate=window.engine.sample_rate, max_workers=2)
+    def __init__(self, ctx: StudioContext, *, parent: QObject | None = None) -> None:
+        super().__init__(parent or ctx.host)
+        self.ctx = ctx
+        self.prerenderer = Prerenderer(sample_rate=ctx.engine.sample_rate, max_workers=2)
         self.active: str | None = None
         self.solo = False
         self.mute_lead = True  # the song's lead stem is silenced while a suggestion is heard
@@ -55,7 +56,7 @@ class Audition(QObject):
         self._settle.setSingleShot(True)
         self._settle.timeout.connect(self.refresh)
         self.rendered.connect(self._on_rendered)  # queued onto the GUI thread (emitted from a worker)
-        window.destroyed.connect(lambda *_: self.close())
+        ctx.host.destroyed.connect(lambda *_: self.close())
 
     def close(self) -> None:
         try:
@@ -66,7 +67,7 @@ class Audition(QObject):
 
     # --- rendering ------------------------------------------------------------------------------------
     def _grid(self):  # noqa: ANN202 — BeatGrid
-        return song_context(self.window.project).grid
+        return song_context(self.ctx.project).grid
 
     def submit(self, key: str, entry: dict, *, priority: int = 0) -> None:
         """Render one suggestion (key = its id) or kept track (key = 'track:<id>') in the background."""
@@ -97,14 +98,14 @@ class Audition(QObject):
 
     def submit_all(self) -> None:
         """Queue every visible suggestion and kept track (cached buffers are reused)."""
-        project = self.window.project
+        project = self.ctx.project
         for s in visible_suggestions(project):
             self.submit(str(s["id"]), s, priority=1 if s.get("id") == self.active else 0)
         for t in kept_tracks(project):
             self.submit(TRACK_KEY + str(t["id"]), t)
 
     def wait(self, timeout: float = 10.0) -> bool:
-        project = self.window.project
+        project = self.ctx.project
         keys = [str(s["id"]) for s in visible_suggestions(project)]
         keys += [TRACK_KEY + str(t["id"]) for t in kept_tracks(project)]
         return self.prerenderer.wait(keys, timeout) if keys else True
@@ -136,11 +137,11 @@ class Audition(QObject):
         if solo is not None:
             self.solo = solo
         if suggestion_id is not None and self.ready(suggestion_id) is None:
-            entry = next((s for s in visible_suggestions(self.window.project) if s.get("id") == suggestion_id), None)
+            entry = next((s for s in visible_suggestions(self.ctx.project) if s.get("id") == suggestion_id), None)
             if entry is not None:
                 self.submit(suggestion_id, entry, priority=1)  # jump the render queue
         self.update_lead_mute()
-        engine = self.window.engine
+        engine = self.ctx.engine
         if engine.transport.playing and previous != suggestion_id:
             self._crossfade(previous, suggestion_id)
         else:
@@ -153,14 +154,14 @@ class Audition(QObject):
 
     def update_lead_mute(self) -> None:
         heard = self.active is not None and self.mute_lead
-        self.window.set_audition_mutes(lead_stem_ids(self.window.project) if heard else ())
+        self.ctx.set_audition_mutes(lead_stem_ids(self.ctx.project) if heard else ())
 
     def _track(self, key: str, *, mute: bool = False, solo: bool = False) -> TrackMix | None:
         return self.track_for(key, gain_db=SUGGESTION_GAIN_DB, mute=mute, solo=solo)
 
     def suggestion_tracks(self) -> list[TrackMix]:
         tracks = []
-        for s in visible_suggestions(self.window.project):
+        for s in visible_suggestions(self.ctx.project):
             if s.get("status") == "kept":
                 continue  # heard through its track
             sid = str(s["id"])
@@ -172,7 +173,7 @@ class Audition(QObject):
     def kept_track_mixes(self) -> list[TrackMix]:
         """Kept tracks at their own gain and pan, as the project's export mixes them."""
         out = []
-        for t in kept_tracks(self.window.project):
+        for t in kept_tracks(self.ctx.project):
             try:
                 gain = max(-96.0, min(24.0, float(t.get("gain_db", 0.0))))
                 pan = max(-1.0, min(1.0, float(t.get("pan", 0.0))))
@@ -185,11 +186,11 @@ class Audition(QObject):
 
     def refresh(self) -> None:
         """Give the window the plain A/B state (no crossfade pieces)."""
-        self.window.set_extra_tracks(OWNER_SUGGESTIONS, self.suggestion_tracks())
-        self.window.set_extra_tracks(OWNER_TRACKS, self.kept_track_mixes())
+        self.ctx.set_extra_tracks(OWNER_SUGGESTIONS, self.suggestion_tracks())
+        self.ctx.set_extra_tracks(OWNER_TRACKS, self.kept_track_mixes())
 
     def _crossfade(self, previous: str | None, new: str | None) -> None:
-        engine = self.window.engine
+        engine = self.ctx.engine
         at = engine.transport.position_frames + AHEAD_BLOCKS * engine.blocksize
         loop = engine.transport.loop_frames
         if engine.transport.loop_enabled and loop is not None and at + self.fade_frames > loop[1]:
@@ -205,7 +206,7 @@ class Audition(QObject):
         others = [t for t in self.suggestion_tracks() if t.name not in {getattr(out_t, "name", None),
                                                                        getattr(in_t, "name", None)}]
         others += [replace(t, mute=True) for t in (out_t, in_t) if t is not None]  # keep the song's length
-        self.window.set_extra_tracks(OWNER_SUGGESTIONS, list(pieces) + others)
+        self.ctx.set_extra_tracks(OWNER_SUGGESTIONS, list(pieces) + others)
         # Back to the plain state once the fade has played (ahead + fade, with a safety margin).
         ms = int(1000 * (AHEAD_BLOCKS * engine.blocksize + self.fade_frames) / engine.sample_rate) + 120
         self._settle.start(ms)

@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
 
 from app.core.music import Melody
 from app.core.project.suggestion_edits import STATUS_KEPT, melody_of
+from app.ui.suggest.kinds import CardAction
 
-ACTIONS = ("audition", "solo", "keep", "discard", "regenerate", "vary")
+ACTIONS = tuple(CardAction)
 SHARE_COLORS = ("#4fb3bf", "#f4a259", "#8cb369", "#bc4b51", "#9d8df1", "#f6c85f", "#5b8e7d", "#e07a5f")
 OTHER_COLOR = "#555b61"
 
@@ -133,7 +134,7 @@ def copy_text(entry: dict) -> str:
 
 
 class SuggestionCard(QFrame):
-    """A suggestion's card. `action` fires with (name, suggestion id); names are in ACTIONS."""
+    """A suggestion's card. `action` fires with (CardAction, suggestion id)."""
 
     action = Signal(str, str)
 

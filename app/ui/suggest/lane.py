@@ -14,6 +14,8 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.core.project.suggestion_edits import SUGGESTIONS, TRACKS, NoteTarget, entry_summary
+from app.ui.context import StudioContext
+from app.ui.suggest.kinds import TrackAction
 from app.ui.timeline.piano_roll import PianoRoll, PianoRollHeader
 from app.ui.timeline.view import LaneRow
 
@@ -47,15 +49,15 @@ class DragHandle(QLabel):
 class SuggestLane:
     """Owns the piano roll and its row on the timeline."""
 
-    def __init__(self, window, drag: DragFn) -> None:  # noqa: ANN001 — MainWindow
-        self.window = window
-        self.roll = PianoRoll(window.push, scale=window.timeline_view.time_scale)
+    def __init__(self, ctx: StudioContext, drag: DragFn) -> None:
+        self.ctx = ctx
+        self.roll = PianoRoll(ctx.push, scale=ctx.timeline.time_scale)
         self.handle = DragHandle(self.roll.entry, drag)
         self.header = PianoRollHeader(self.handle)
         self.row: LaneRow | None = None
 
     def show_target(self, target: NoteTarget | None) -> None:
-        project = self.window.project
+        project = self.ctx.project
         self.roll.show_target(project, target)
         entry = self.roll.entry()
         if entry is None:
@@ -63,7 +65,7 @@ class SuggestLane:
             return
         self.header.show_entry(entry, kept=target is not None and target.where == TRACKS)
         if self.row is None:
-            self.row = self.window.timeline_view.add_lane(self.roll, header=self.header)
+            self.row = self.ctx.timeline.add_lane(self.roll, header=self.header)
             self.row.setObjectName("PianoRollLane")
 
     def refresh(self) -> None:
@@ -77,7 +79,7 @@ class SuggestLane:
             # Keep the widgets: take them out of the row before the row is deleted.
             self.roll.setParent(None)
             self.header.setParent(None)
-            self.window.timeline_view.remove_lane(self.row)
+            self.ctx.timeline.remove_lane(self.row)
             self.row = None
 
     @property
@@ -88,7 +90,7 @@ class SuggestLane:
 class KeptTrackRow(QFrame):
     """One kept track: name, edit (show in the piano roll), mute, remove, drag out."""
 
-    action = Signal(str, str)  # (edit | mute | unmute | remove, track id)
+    action = Signal(str, str)  # (TrackAction, track id)
 
     def __init__(self, track: dict, drag: DragFn, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -104,9 +106,9 @@ class KeptTrackRow(QFrame):
         self.mute.setChecked(bool(track.get("mute")))
         self.remove = QPushButton("Remove")
         self.handle = DragHandle(lambda: self.track, drag)
-        self.edit.clicked.connect(lambda: self.action.emit("edit", self.track_id))
-        self.mute.clicked.connect(lambda on: self.action.emit("mute" if on else "unmute", self.track_id))
-        self.remove.clicked.connect(lambda: self.action.emit("remove", self.track_id))
+        self.edit.clicked.connect(lambda: self.action.emit(TrackAction.EDIT, self.track_id))
+        self.mute.clicked.connect(lambda on: self.action.emit(TrackAction.MUTE if on else TrackAction.UNMUTE, self.track_id))
+        self.remove.clicked.connect(lambda: self.action.emit(TrackAction.REMOVE, self.track_id))
         buttons = QHBoxLayout()
         buttons.addWidget(self.handle)
         buttons.addStretch(1)
