@@ -97,3 +97,15 @@ def test_each_panel_is_built_once_and_panels_find_each_other_through_the_registr
     assert seen == [1]
     window.undo_stack.setClean()
     window.close()
+
+
+def test_the_suggestion_form_uses_the_declared_request_limits(qtbot):
+    from app.core.project.limits import REQUEST_BARS, REQUEST_COUNT, REQUEST_LAST_START_BAR, REQUEST_MAX_COPY
+    from app.ui.suggest.controls import SuggestControls
+
+    controls = SuggestControls()
+    qtbot.addWidget(controls)
+    assert (controls.bars.minimum(), controls.bars.maximum()) == (REQUEST_BARS.low, REQUEST_BARS.high)
+    assert (controls.count.minimum(), controls.count.maximum()) == (REQUEST_COUNT.low, REQUEST_COUNT.high)
+    assert controls.max_copy.maximum() == REQUEST_MAX_COPY.high
+    assert controls.start_bar.maximum() == REQUEST_LAST_START_BAR + 1  # shown one-based

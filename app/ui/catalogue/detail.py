@@ -28,17 +28,18 @@ from app.core.catalogue.records import PENDING, REVOKED, ROLES, USABLE, WorkDeta
 from app.core.catalogue.splits import bp_to_percent, percent_to_bp, validate_contributors
 from app.core.catalogue.types import ContributorShare
 from app.core.errors import AccordError
+from app.ui.theme import COLOURS
 
-STATE_COLOURS = {USABLE: "#1b5e20", PENDING: "#8a4b00", REVOKED: "#b71c1c"}  # text: dark, readable
-STATE_TINTS = {USABLE: "#e3f4e4", PENDING: "#fff1dc", REVOKED: "#fde4e4"}  # cell backgrounds: pale
+STATE_COLOURS = dict(COLOURS.consent_text)  # text: dark, readable
+STATE_TINTS = dict(COLOURS.consent_tint)  # cell backgrounds: pale
 
 
 def state_colour(state: str) -> QColor:
-    return QColor(STATE_COLOURS.get(state, "#555555"))
+    return QColor(STATE_COLOURS.get(state, COLOURS.neutral))
 
 
 def state_tint(state: str) -> QColor:
-    return QColor(STATE_TINTS.get(state, "#f0f0f0"))
+    return QColor(STATE_TINTS.get(state, COLOURS.consent_tint_other))
 
 
 def _table(headers: list[str]) -> QTableWidget:

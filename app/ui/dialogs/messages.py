@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.audio.io import AUDIO_EXTENSIONS
+from app.core.audio.formats import AUDIO_EXTENSIONS
 
 AUDIO_FILTER = "Audio files (" + " ".join(f"*{e}" for e in sorted(AUDIO_EXTENSIONS)) + ");;All files (*)"
 PROJECT_FILTER = "Accord projects (*.accord);;All files (*)"

@@ -25,14 +25,15 @@ from PySide6.QtWidgets import (
 from app.core.errors import AccordError
 from app.core.home import AccordHome
 from app.core.provenance.readable import describe_record
+from app.ui.theme import COLOURS
 
 STATUS_TEXT = {
-    "verified": ("✔ Verified", "#1b7f3b"),
-    "tampered": ("✖ Tampered: the content changed after signing", "#b00020"),
-    "invalid-signature": ("✖ Invalid signature: the record was edited", "#b00020"),
-    "unknown-signer": ("? Unknown signer: not in your trust list", "#a15c00"),
-    "no-provenance": ("– No provenance record", "#555555"),
-    "error": ("✖ Cannot read this file", "#b00020"),
+    "verified": ("✔ Verified", COLOURS.verified),
+    "tampered": ("✖ Tampered: the content changed after signing", COLOURS.failed),
+    "invalid-signature": ("✖ Invalid signature: the record was edited", COLOURS.failed),
+    "unknown-signer": ("? Unknown signer: not in your trust list", COLOURS.warning),
+    "no-provenance": ("– No provenance record", COLOURS.neutral),
+    "error": ("✖ Cannot read this file", COLOURS.failed),
 }
 FILE_FILTER = "Audio and MIDI (*.wav *.flac *.aif *.aiff *.mp3 *.ogg *.mid *.midi);;All files (*)"
 

@@ -15,7 +15,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from app.core.audio.io import AUDIO_EXTENSIONS, DecodedAudio, load_audio
+from app.core.audio.formats import AUDIO_EXTENSIONS
+from app.core.audio.io import DecodedAudio, load_audio
 from app.core.audio.peaks import Peaks, compute_peaks
 from app.core.errors import AccordError
 from app.core.fsutil import files_in_folder

@@ -31,7 +31,7 @@ from app.core.errors import AccordError, PlaybackError
 from app.core.home import AccordHome
 from app.core.project.edits import AddStems, CompoundEdit, Edit, RelinkStem, SetMasterGain, SetProjectField
 from app.core.project.mixdown import mix_state_for
-from app.core.project.model import FIELD, RESET, STEM, STEMS, Change, LoopRegion, Project, StemRef
+from app.core.project.model import FIELD, RESET, STEM, STEMS, Change, Field, LoopRegion, Project, StemRef
 from app.ui.context import PanelRegistry, StudioContext
 from app.ui.dialogs.messages import Dialogs
 from app.ui.model_service import ModelService
@@ -48,8 +48,6 @@ from app.ui.undo import push_edit
 
 log = logging.getLogger(__name__)
 
-GRID_FIELDS = frozenset({"tempo_bpm", "time_signature", "downbeat_offset"})
-LOOP_FIELDS = frozenset({"loop", "loop_enabled"})
 
 
 class MainWindow(QMainWindow):
@@ -207,7 +205,7 @@ class MainWindow(QMainWindow):
             self._show_known_audio()
         elif change.kind == STEM:
             self.stem_lanes.refresh()
-            if change.field == "path" and change.stem_id is not None:
+            if change.field == Field.PATH and change.stem_id is not None:
                 self._reload_stem(change.stem_id)
         elif change.kind == FIELD:
             self._apply_project_fields()

@@ -13,6 +13,8 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QLinearGradient, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from app.ui.theme import COLOURS, qcolor
+
 FLOOR_DB = -60.0
 TOP_DB = 6.0
 FALL_DB_PER_S = 20.0
@@ -56,25 +58,25 @@ class LevelMeter(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         w, h = self.width() - 12, self.height()
-        p.fillRect(self.rect(), QColor("#141619"))
+        p.fillRect(self.rect(), QColor(COLOURS.meter_background))
         grad = QLinearGradient(0, 0, w, 0)
-        grad.setColorAt(0.0, QColor("#2a9d8f"))
-        grad.setColorAt(self._x(-12, w) / w, QColor("#8ac926"))
-        grad.setColorAt(self._x(-3, w) / w, QColor("#ffca3a"))
-        grad.setColorAt(self._x(0, w) / w, QColor("#ff595e"))
+        grad.setColorAt(0.0, QColor(COLOURS.meter_low))
+        grad.setColorAt(self._x(-12, w) / w, QColor(COLOURS.meter_mid))
+        grad.setColorAt(self._x(-3, w) / w, QColor(COLOURS.meter_high))
+        grad.setColorAt(self._x(0, w) / w, QColor(COLOURS.meter_clip))
         bar_h = (h - 6) / 2
         for i in range(2):
             y = 2 + i * (bar_h + 2)
-            p.fillRect(QRectF(0, y, w, bar_h), QColor("#1f2226"))
+            p.fillRect(QRectF(0, y, w, bar_h), QColor(COLOURS.meter_track))
             p.fillRect(QRectF(0, y, self._x(self.levels[i], w), bar_h), grad)
             if self.holds[i] > FLOOR_DB:
                 x = self._x(self.holds[i], w)
-                p.fillRect(QRectF(x - 1, y, 2, bar_h), QColor("#e9ecef"))
-        p.setPen(QColor(0, 0, 0, 120))
+                p.fillRect(QRectF(x - 1, y, 2, bar_h), QColor(COLOURS.meter_peak))
+        p.setPen(qcolor(COLOURS.meter_shade))
         for db in (-48, -36, -24, -12, -6, -3, 0):
             x = round(self._x(db, w)) + 0.5
             p.drawLine(QRectF(x, 0, 0, h).topLeft(), QRectF(x, 0, 0, h).bottomLeft())
-        p.fillRect(QRectF(w + 3, 2, 9, h - 4), QColor("#ff595e") if self.clipped else QColor("#33373d"))
+        p.fillRect(QRectF(w + 3, 2, 9, h - 4), QColor(COLOURS.meter_clip) if self.clipped else QColor(COLOURS.meter_clip_off))
         p.end()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:

@@ -13,11 +13,12 @@ from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPainter, QPaint
 from PySide6.QtWidgets import QLabel, QSizePolicy, QSlider, QToolBar, QWidget
 
 from app.ui.shell.meter import LevelMeter
+from app.ui.theme import COLOURS
 
 ICON = 18
 
 
-def _icon(kind: str, color: str = "#d8dde3") -> QIcon:
+def _icon(kind: str, color: str = COLOURS.text) -> QIcon:
     pix = QPixmap(ICON * 2, ICON * 2)  # drawn at 2x so it stays crisp on high-DPI screens
     pix.fill(Qt.GlobalColor.transparent)
     p = QPainter(pix)

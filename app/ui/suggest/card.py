@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
 from app.core.music import Melody
 from app.core.project.suggestion_edits import STATUS_KEPT, melody_of
 from app.ui.suggest.kinds import CardAction
+from app.ui.theme import COLOURS
 
 ACTIONS = tuple(CardAction)
-SHARE_COLORS = ("#4fb3bf", "#f4a259", "#8cb369", "#bc4b51", "#9d8df1", "#f6c85f", "#5b8e7d", "#e07a5f")
-OTHER_COLOR = "#555b61"
+SHARE_COLORS = COLOURS.share_colours
+OTHER_COLOR = COLOURS.share_other
 
 
 class MiniRoll(QWidget):
@@ -52,12 +53,12 @@ class MiniRoll(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         p = QPainter(self)
-        p.fillRect(self.rect(), QColor("#181b1e"))
+        p.fillRect(self.rect(), QColor(COLOURS.mini_roll_background))
         q0, q1 = self.span
         q1 = max(q1, self.melody.end, q0 + 1e-6)
         w, h = self.width(), self.height()
         sx = w / (q1 - q0)
-        p.setPen(QColor("#33383d"))
+        p.setPen(QColor(COLOURS.mini_roll_line))
         b = q0
         while b <= q1 + 1e-9:
             p.drawLine(int((b - q0) * sx), 0, int((b - q0) * sx), h)
@@ -66,7 +67,7 @@ class MiniRoll(QWidget):
             lo, hi = min(self.melody.pitches) - 1, max(self.melody.pitches) + 1
             rh = h / max(8, hi - lo + 1)
             p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(QColor("#4fb3bf"))
+            p.setBrush(QColor(COLOURS.note))
             for n in self.melody.notes:
                 x = (n.onset - q0) * sx
                 p.drawRoundedRect(QRectF(x, (hi - n.pitch) * rh + (h - (hi - lo + 1) * rh) / 2,
@@ -216,7 +217,7 @@ class SuggestionCard(QFrame):
         self.buttons["audition"].setChecked(on)
         self.buttons["solo"].setChecked(on and solo)
         # The card being heard is outlined in the playhead's colour, so the A/B choice is visible at a glance.
-        self.setStyleSheet("QFrame#SuggestionCard { border: 1px solid #ff9f1c; border-radius: 4px; }" if on else "")
+        self.setStyleSheet(f"QFrame#SuggestionCard {{ border: 1px solid {COLOURS.accent}; border-radius: 4px; }}" if on else "")
 
     # --- drag out ----------------------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802

@@ -22,6 +22,13 @@ from app.core.model.constraints import DEFAULT_MAX_COPY
 from app.core.model.generate import DEFAULT_TEMPERATURE, VARY_KINDS
 from app.core.music import pitch_name
 from app.core.project.cocreate import DENSITIES, MODES, SuggestRequest
+from app.core.project.limits import (
+    MIDI_PITCHES,
+    REQUEST_BARS,
+    REQUEST_COUNT,
+    REQUEST_LAST_START_BAR,
+    REQUEST_MAX_COPY,
+)
 
 MODE_LABELS = {"continue": "Continue", "fill": "Fill", "vary": "Vary"}
 DENSITY_LABELS = {"any": "Any", "sparse": "Sparse (1–4 per bar)", "medium": "Medium (3–8)", "busy": "Busy (6–16)"}
@@ -43,10 +50,10 @@ class SuggestControls(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.start_bar = QSpinBox()
-        self.start_bar.setRange(1, 999)
+        self.start_bar.setRange(1, REQUEST_LAST_START_BAR + 1)
         self.start_bar.setObjectName("Suggest-from")
         self.bars = QSpinBox()
-        self.bars.setRange(1, 32)
+        self.bars.setRange(int(REQUEST_BARS.low), int(REQUEST_BARS.high))
         self.bars.setValue(4)
         self.bars.setObjectName("Suggest-bars")
         self.from_loop = QPushButton("From loop")
@@ -69,7 +76,7 @@ class SuggestControls(QWidget):
         self.modes.idToggled.connect(lambda *_: self.vary_kind.setEnabled(self.mode() == "vary"))
         self.vary_kind.setEnabled(False)
         self.count = QSpinBox()
-        self.count.setRange(1, 16)
+        self.count.setRange(int(REQUEST_COUNT.low), int(REQUEST_COUNT.high))
         self.count.setValue(4)
         self.count.setObjectName("Suggest-count")
         self.key_lock = QCheckBox("Stay in the song's key")
@@ -78,7 +85,7 @@ class SuggestControls(QWidget):
         self.auto_range.setChecked(True)
         self.low, self.high = PitchSpin(), PitchSpin()
         for s, v in ((self.low, 55), (self.high, 79)):
-            s.setRange(0, 127)
+            s.setRange(int(MIDI_PITCHES.low), int(MIDI_PITCHES.high))
             s.setValue(v)
             s.setEnabled(False)
         self.auto_range.toggled.connect(lambda on: (self.low.setEnabled(not on), self.high.setEnabled(not on)))
@@ -94,7 +101,7 @@ class SuggestControls(QWidget):
         self.adventure.setValue(int(DEFAULT_TEMPERATURE * 100))
         self.adventure.setToolTip("Left: safe, typical choices. Right: bolder, rarer ones")
         self.max_copy = QSpinBox()
-        self.max_copy.setRange(0, 32)
+        self.max_copy.setRange(int(REQUEST_MAX_COPY.low), int(REQUEST_MAX_COPY.high))
         self.max_copy.setValue(DEFAULT_MAX_COPY)
         self.max_copy.setSpecialValueText("no limit")
         self.max_copy.setToolTip("No run of more than this many notes copied from any single work")

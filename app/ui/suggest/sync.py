@@ -7,7 +7,8 @@ import logging
 from typing import TYPE_CHECKING
 
 from app.core.project.cocreate import song_context
-from app.core.project.model import FIELD, RESET, Change
+from app.core.project.limits import REQUEST_LAST_START_BAR
+from app.core.project.model import FIELD, GRID_FIELDS, RESET, Change, Field
 from app.core.project.song_constraints import lead_pitch_range
 from app.core.project.suggestion_edits import find_entry, kept_tracks, readable, visible_suggestions
 from app.ui.suggest.card import SuggestionCard
@@ -17,9 +18,6 @@ if TYPE_CHECKING:
     from app.ui.suggest.panel import SuggestPanel
 
 log = logging.getLogger(__name__)
-
-GRID_FIELDS = ("tempo_bpm", "time_signature", "downbeat_offset")
-
 
 class ProjectSyncMixin:
     def _project_replaced(self: SuggestPanel) -> None:
@@ -41,7 +39,7 @@ class ProjectSyncMixin:
             # By default, a new idea for the lead's last four bars (within the song, so it plays with the
             # stems); a short lead is continued after its end.
             start = first + bars - 4 if bars >= 8 else first + bars
-            self.controls.set_range(min(start, 998), 4)
+            self.controls.set_range(min(start, REQUEST_LAST_START_BAR), 4)
         state = self.check_ready()
         if "demo" in project.extras and state.works == 0 and self.setup_handle is None:
             self.use_demo_catalogue()  # the demo brings its demo catalogue (never into a real one)
@@ -51,7 +49,7 @@ class ProjectSyncMixin:
     def _project_changed(self: SuggestPanel, change: Change) -> None:
         if change.kind == RESET:
             return
-        if change.kind == FIELD and change.field in ("suggestions", "tracks"):
+        if change.kind == FIELD and change.field in (Field.SUGGESTIONS, Field.TRACKS):
             self._sync_cards()
             self.audition.submit_all()
             self.audition.refresh()
@@ -65,9 +63,9 @@ class ProjectSyncMixin:
                     self.lane.show_target(None)
                 else:
                     self.lane.refresh()
-        elif change.kind == FIELD and change.field == "loop" and self.ctx.project.loop is not None:
+        elif change.kind == FIELD and change.field == Field.LOOP and self.ctx.project.loop is not None:
             self.range_from_loop()  # a range selected on the ruler (Shift-drag) is the range to work on
-        elif change.kind == FIELD and change.field == "extras":  # e.g. an analysis was applied: a new lead
+        elif change.kind == FIELD and change.field == Field.EXTRAS:  # e.g. an analysis was applied: a new lead
             low, high = lead_pitch_range(song_context(self.ctx.project).lead)
             self.controls.low.setValue(low)
             self.controls.high.setValue(high)

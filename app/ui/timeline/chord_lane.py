@@ -20,16 +20,17 @@ from app.core.music import PITCH_CLASS_NAMES, BeatGrid, Chord, ChordSpan
 from app.core.project.analysis_edits import SetChordSpan
 from app.core.project.edits import Edit
 from app.core.project.model import Project
+from app.ui.theme import COLOURS
 
 log = logging.getLogger(__name__)
 
 PX_PER_QUARTER = 28.0  # layout without a time scale
 LANE_HEIGHT = 34
 COMMON_QUALITIES = ("", "m", "7", "m7", "dim", "sus4", "sus2", "maj7")
-CHORD_FILL = QColor("#2d3a4a")
-NO_CHORD_FILL = QColor("#2a2a2a")
-TEXT = QColor("#e8e8e8")
-BAR_LINE = QColor("#555555")
+CHORD_FILL = QColor(COLOURS.chord_fill)
+NO_CHORD_FILL = QColor(COLOURS.no_chord_fill)
+TEXT = QColor(COLOURS.chord_text)
+BAR_LINE = QColor(COLOURS.chord_bar_line)
 
 
 def pusher(project: Project, target: Any) -> Callable[[Edit], bool]:
@@ -175,7 +176,7 @@ class ChordLane(QWidget):
         p.setFont(font)
         spans = self.project.chords.spans if self.project.chords else ()
         if not spans:
-            p.setPen(QColor("#888888"))
+            p.setPen(QColor(COLOURS.chord_hint))
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No chords yet: click to analyse the stems")
             p.end()
             return

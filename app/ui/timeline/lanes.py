@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.project.model import StemRef
+from app.ui.theme import COLOURS
 from app.ui.timeline.view import TimeScale
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 
 LANE_HEIGHT = 84
 GAIN_MIN_DB, GAIN_MAX_DB = -60.0, 12.0
-LANE_COLORS = ("#4cc9f0", "#f72585", "#b5e48c", "#ffd166", "#9d8df1", "#06d6a0", "#ef8354", "#90e0ef")
+LANE_COLORS = COLOURS.lane_colours
 
 
 def format_db(db: float) -> str:
@@ -269,7 +270,7 @@ class WaveformView(QWidget):
     def _render(self) -> QPixmap:
         w, h = self.width(), self.height()
         pix = QPixmap(w, h)
-        pix.fill(QColor("#1b1d21"))
+        pix.fill(QColor(COLOURS.waveform_background))
         p = QPainter(pix)
         self._draw_grid(p, w, h)
         mid = h / 2
@@ -292,11 +293,11 @@ class WaveformView(QWidget):
                     p.drawLines([QLineF(x0 + i + 0.5, tops[i], x0 + i + 0.5, bottoms[i] + 0.5)
                                  for i in range(len(tops))])
         else:
-            p.setPen(QColor("#e76f51") if self.state in ("missing", "failed") else QColor("#6c737d"))
+            p.setPen(QColor(COLOURS.lane_problem) if self.state in ("missing", "failed") else QColor(COLOURS.lane_state_text))
             text = {"loading": "Loading…", "missing": "File not found — right-click the lane header to locate it",
                     "failed": "Could not be decoded"}.get(self.state, "")
             p.drawText(QRectF(12, 0, w - 24, h), Qt.AlignmentFlag.AlignVCenter, text)
-        p.setPen(QColor("#2a2e34"))
+        p.setPen(QColor(COLOURS.lane_divider))
         p.drawLine(0, h - 1, w, h - 1)
         p.end()
         return pix
@@ -305,7 +306,7 @@ class WaveformView(QWidget):
         grid = self.scale.grid
         if grid is None:
             return
-        p.setPen(QColor("#25282d"))
+        p.setPen(QColor(COLOURS.lane_grid))
         bar = max(0, int(grid.bar_of(self.scale.seconds_at(0))))
         while True:
             x = self.scale.x_of(grid.seconds(grid.bar_start(bar)))

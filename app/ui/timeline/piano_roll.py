@@ -30,19 +30,20 @@ from app.core.project.suggestion_edits import (
     entries,
     melody_of,
 )
+from app.ui.theme import COLOURS, qcolor
 from app.ui.timeline.ruler import TimeScale
 
 LANE_HEIGHT = 168
 MIN_ROWS = 15
 EDGE_PX = 6
 PX_PER_QUARTER = 24.0  # without a time scale (a dock or a test)
-NOTE_COLOR = QColor("#4fb3bf")
-EDITED_COLOR = QColor("#f4a259")
-SELECTED_PEN = QColor("#ffffff")
-RANGE_FILL = QColor(79, 179, 191, 28)
-BAR_PEN = QColor("#3d3d3d")
-BEAT_PEN = QColor("#2c2c2c")
-C_ROW = QColor(255, 255, 255, 10)
+NOTE_COLOR = QColor(COLOURS.note)
+EDITED_COLOR = QColor(COLOURS.edited_note)
+SELECTED_PEN = QColor(COLOURS.selected_note)
+RANGE_FILL = qcolor(COLOURS.range_wash)
+BAR_PEN = QColor(COLOURS.roll_bar_line)
+BEAT_PEN = QColor(COLOURS.roll_beat_line)
+C_ROW = qcolor(COLOURS.roll_c_row)
 
 
 def snap(quarters: float, step: float = GRID_STEP) -> float:
@@ -243,12 +244,12 @@ class PianoRoll(QWidget):
     # --- painting ----------------------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         p = QPainter(self)
-        p.fillRect(self.rect(), QColor("#1c1f22"))
+        p.fillRect(self.rect(), QColor(COLOURS.roll_background))
         low, high = self.pitch_rows()
         rh = self.row_height()
         for pitch in range(low, high + 1):
             if pitch % 12 in (1, 3, 6, 8, 10):
-                p.fillRect(QRectF(0, self.y_of(pitch), self.width(), rh), QColor(0, 0, 0, 40))
+                p.fillRect(QRectF(0, self.y_of(pitch), self.width(), rh), qcolor(COLOURS.roll_black_key_row))
             elif pitch % 12 == 0:
                 p.fillRect(QRectF(0, self.y_of(pitch), self.width(), rh), C_ROW)
         self._paint_grid(p)
@@ -262,7 +263,7 @@ class PianoRoll(QWidget):
             p.setBrush(EDITED_COLOR if self.is_edited(n) or shown is not n else NOTE_COLOR)
             p.setPen(QPen(SELECTED_PEN, 1.5) if i == self.selected else Qt.PenStyle.NoPen)
             p.drawRoundedRect(r, 2, 2)
-        p.setPen(QColor("#8a8a8a"))
+        p.setPen(QColor(COLOURS.roll_label))
         for pitch in range(low, high + 1):
             if pitch % 12 == 0 and rh >= 7:
                 p.drawText(QPointF(3, self.y_of(pitch) + rh - 1), pitch_name(pitch))

@@ -10,13 +10,14 @@ from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPolygonF,
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.core.music import BeatGrid
+from app.ui.theme import COLOURS, qcolor
 
 RULER_HEIGHT = 28
 MIN_PX_PER_SECOND = 0.1  # a two-hour recording still fits a window
 MAX_PX_PER_SECOND = 2000.0
 
-PLAYHEAD_COLOR = QColor("#ff9f1c")
-LOOP_COLOR = QColor(255, 159, 28, 60)
+PLAYHEAD_COLOR = QColor(COLOURS.accent)
+LOOP_COLOR = qcolor(COLOURS.loop_wash)
 
 class TimeScale(QObject):
     """Seconds ↔ pixels for every lane: `x = (t - offset) * px_per_second`."""
@@ -143,27 +144,27 @@ class Ruler(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
-        p.fillRect(self.rect(), QColor("#24272c"))
+        p.fillRect(self.rect(), QColor(COLOURS.ruler_background))
         if self.loop is not None:
             x0, x1 = self.scale.x_of(self.loop[0]), self.scale.x_of(self.loop[1])
-            color = LOOP_COLOR if self.loop_enabled else QColor(150, 150, 150, 40)
+            color = LOOP_COLOR if self.loop_enabled else qcolor(COLOURS.loop_wash_off)
             p.fillRect(QRectF(x0, 0, x1 - x0, self.height()), color)
         if self.scale.length > 0:
             end_x = self.scale.x_of(self.scale.length)
-            p.fillRect(QRectF(end_x, 0, max(0.0, self.width() - end_x), self.height()), QColor(0, 0, 0, 50))
-        p.setPen(QColor("#8b929c"))
+            p.fillRect(QRectF(end_x, 0, max(0.0, self.width() - end_x), self.height()), qcolor(COLOURS.past_the_end))
+        p.setPen(QColor(COLOURS.ruler_tick_major))
         font = p.font()
         font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
         p.setFont(font)
         h = self.height()
         for t, label, major in _ticks(self.scale, self.width()):
             x = round(self.scale.x_of(t)) + 0.5
-            p.setPen(QColor("#8b929c") if major else QColor("#4a5058"))
+            p.setPen(QColor(COLOURS.ruler_tick_major) if major else QColor(COLOURS.ruler_tick_minor))
             p.drawLine(QPointF(x, h - (12 if major else 5)), QPointF(x, h))
             if label:
-                p.setPen(QColor("#c9ced6") if major else QColor("#7b838d"))
+                p.setPen(QColor(COLOURS.ruler_label_major) if major else QColor(COLOURS.ruler_label_minor))
                 p.drawText(QPointF(x + 4, h - 13), label)
-        p.setPen(QColor("#15171a"))
+        p.setPen(QColor(COLOURS.ruler_edge))
         p.drawLine(0, h - 1, self.width(), h - 1)
         x = self.scale.x_of(self.position)
         p.setPen(Qt.PenStyle.NoPen)

@@ -8,7 +8,7 @@ such a widget reads `timeline_view.time_scale` and repaints on `time_scale.chang
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QWheelEvent
+from PySide6.QtGui import QPainter, QPaintEvent, QPen, QWheelEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.theme import COLOURS, qcolor
 from app.ui.timeline.ruler import (
     MAX_PX_PER_SECOND,
     MIN_PX_PER_SECOND,
@@ -32,7 +33,7 @@ from app.ui.timeline.ruler import (
 __all__ = ["HEADER_WIDTH", "LaneRow", "PlayheadOverlay", "TimeScale", "TimelineView", "format_seconds"]
 
 HEADER_WIDTH = 232
-LOOP_BAND = QColor(255, 159, 28, 18)
+LOOP_BAND = qcolor(COLOURS.loop_band)
 
 
 class PlayheadOverlay(QWidget):
