@@ -129,7 +129,7 @@ class Studio:
     def _open_initial(self, home) -> None:  # noqa: ANN001 — AccordHome
         from app.core.errors import AccordError
         from app.core.project.demo import ensure_demo_project
-        from app.ui.recovery import offer_recovery
+        from app.ui.shell.recovery import offer_recovery
 
         window = self.window
         if offer_recovery(window):
@@ -158,7 +158,7 @@ def build_window(home, app):  # noqa: ANN001, ANN201 — AccordHome, QApplicatio
     """Engine (opened if possible), task runner, theme and main window, wired together."""
     from app.core.audio.engine import AudioEngine
     from app.core.errors import PlaybackError
-    from app.ui.main_window import MainWindow
+    from app.ui.shell.main_window import MainWindow
     from app.ui.theme import apply_theme
     from app.ui.workers import TaskRunner
 
@@ -172,5 +172,5 @@ def build_window(home, app):  # noqa: ANN001, ANN201 — AccordHome, QApplicatio
     window = MainWindow(home=home, engine=engine, runner=runner)
     from app.ui.panels import install_panels
 
-    install_panels(window, home, runner)
+    install_panels(window.context)
     return window

@@ -1,105 +1,68 @@
-"""Wire the feature panels into the studio window: the catalogue dock, File → Export… / Verify….
+"""Install the feature panels into the studio: the catalogue dock, File → Export… / Verify…, the Analysis dock
+and chord lane, the Suggestions dock and piano-roll lane.
 
-Kept out of main_window.py so each feature stays a self-contained widget and the window only offers
-extension points (`add_dock`, `menu`, `timeline_view.add_lane`). Called once from `app.build_window`.
+Each installer takes the `StudioContext`, builds its panel and registers it (with its dock) under its key;
+`declare_panels` tells the registry how to build each one, so any panel can ask for another
+(`ctx.panels.ensure(CATALOGUE)`) and it is still built only once. Called from `app.build_window`.
 """
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtGui import QKeySequence
 
-from app.core.errors import AccordError
-from app.core.home import AccordHome
+from app.ui.context import ANALYSIS, CATALOGUE, CHORD_LANE, FILE_ACTIONS, SUGGESTIONS, StudioContext
 
 log = logging.getLogger(__name__)
 
 
-def trained_work_ids(home: AccordHome) -> set[int]:
-    """Ids of the works the current model was trained on ({} without a readable model)."""
-    from app.core.model import read_manifest
+def install_catalogue(ctx: StudioContext) -> None:
+    from app.ui.catalogue.panel import CataloguePanel
 
-    path = home.current_model_path
-    if not path.exists():
-        return set()
-    try:
-        return {int(w["id"]) for w in read_manifest(path).get("works", [])}
-    except (AccordError, KeyError, TypeError, ValueError):
-        return set()
-
-
-def install_catalogue(window, home: AccordHome, runner) -> object:  # noqa: ANN001 — MainWindow, TaskRunner
-    from app.ui.catalogue_panel import CataloguePanel
-
-    panel = CataloguePanel(home.catalogue_path, runner, parent=window,
-                           trained_work_ids=lambda: trained_work_ids(home))
+    panel = CataloguePanel(ctx.home.catalogue_path, ctx.runner, parent=ctx.host,
+                           trained_work_ids=ctx.models.trained_work_ids)
     # Along the bottom, under the lanes: its table and detail view want width, and the timeline keeps it.
-    dock = window.add_dock("Catalogue", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
-    window.resizeDocks([dock], [300], Qt.Orientation.Vertical)
-    window.catalogue_panel = panel
-    window.catalogue_dock = dock
+    dock = ctx.add_dock("Catalogue", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+    ctx.resize_dock(dock, 300, Qt.Orientation.Vertical)
     dock.toggleViewAction().setShortcut(QKeySequence("Ctrl+Shift+C"))  # add_dock put it in View
-    return panel
+    panel.catalogueChanged.connect(ctx.models.changed)
+
+    def refresh() -> None:
+        try:
+            panel.refresh()
+        except Exception:  # noqa: BLE001 — another panel's write must not break this one
+            log.exception("the catalogue panel could not refresh")
+
+    ctx.models.catalogue_written.connect(refresh)
+    ctx.panels.register(CATALOGUE, panel, dock)
 
 
-def install_export_and_verify(window, home: AccordHome, runner) -> None:  # noqa: ANN001
-    from app.ui.export_dialog import ExportDialog
-    from app.ui.verify_dialog import VerifyDialog
+def install_file_actions(ctx: StudioContext) -> None:
+    from app.ui.file_actions import FileActions
 
-    file_menu = window.menu("File")
-
-    def open_export() -> None:
-        if not window.project.stems and not window.project.suggestions:
-            window.statusBar().showMessage("Nothing to export yet: add stems or keep a suggestion first.", 5000)
-            return
-        dialog = ExportDialog(window.project, home, runner, parent=window)
-        window.export_dialog = dialog
-        dialog.open()
-
-    def open_verify(paths: list[Path] | None = None) -> None:
-        dialog = VerifyDialog(window.project, home, runner, parent=window)
-        window.verify_dialog = dialog
-        dialog.open()
-        if paths and hasattr(dialog, "verify_paths"):
-            dialog.verify_paths(paths)
-
-    export_action = QAction("Export…", window)
-    export_action.setShortcut(QKeySequence("Ctrl+E"))
-    export_action.setStatusTip("Export the mix, stems or a kept suggestion with a signed provenance record")
-    export_action.triggered.connect(open_export)
-    verify_action = QAction("Verify…", window)
-    verify_action.setShortcut(QKeySequence("Ctrl+Shift+V"))
-    verify_action.setStatusTip("Check the signed provenance record of any audio or MIDI file")
-    verify_action.triggered.connect(lambda: open_verify())
-    file_menu.addSeparator()
-    file_menu.addAction(export_action)
-    file_menu.addAction(verify_action)
-    window.export_action = export_action
-    window.verify_action = verify_action
-    window.open_verify = open_verify
+    ctx.panels.register(FILE_ACTIONS, FileActions(ctx))
 
 
-def install_analysis(window, home: AccordHome, runner) -> None:  # noqa: ANN001
+def install_analysis(ctx: StudioContext) -> None:
     """The Analysis dock (tempo, meter, downbeat, key, roles; Analyze) and the chord lane over the bars.
 
-    Both push edits through `window.push`, which always targets the window's current project, and follow
-    the window when it opens another project."""
+    Both push edits through `ctx.push`, which always targets the current project, and follow the studio
+    when it opens another project."""
     from app.core.analysis import AnalysisCache
-    from app.ui.analysis_panel import AnalysisPanel, stems_from_studio
-    from app.ui.chord_lane import ChordLane
+    from app.ui.analysis.panel import AnalysisPanel, stems_from_studio
+    from app.ui.timeline.chord_lane import ChordLane
 
-    panel = AnalysisPanel(window.project, window.push, runner,
-                          stems_provider=lambda: stems_from_studio(window.project, window.decoded),
-                          cache=AnalysisCache.in_home(home), parent=window)
-    dock = window.add_dock("Analysis", panel, Qt.DockWidgetArea.RightDockWidgetArea)
-    lane = ChordLane(window.project, window.push, scale=window.timeline_view.time_scale)
-    window.timeline_view.add_lane(lane, title="Chords", index=0)
-    window.project_replaced.connect(panel.set_project)
-    window.project_replaced.connect(lane.set_project)
+    panel = AnalysisPanel(ctx.project, ctx.push, ctx.runner,
+                          stems_provider=lambda: stems_from_studio(ctx.project, ctx.decoded),
+                          cache=AnalysisCache.in_home(ctx.home), parent=ctx.host)
+    dock = ctx.add_dock("Analysis", panel, Qt.DockWidgetArea.RightDockWidgetArea)
+    lane = ChordLane(ctx.project, ctx.push, scale=ctx.timeline.time_scale)
+    ctx.timeline.add_lane(lane, title="Chords", index=0)
+    ctx.project_replaced.connect(panel.set_project)
+    ctx.project_replaced.connect(lane.set_project)
 
     def analyze_from_lane() -> None:
         dock.show()
@@ -107,24 +70,36 @@ def install_analysis(window, home: AccordHome, runner) -> None:  # noqa: ANN001
         panel.analyze()
 
     lane.analyze_requested.connect(analyze_from_lane)
-    window.analysis_panel, window.analysis_dock, window.chord_lane = panel, dock, lane
+    ctx.panels.register(ANALYSIS, panel, dock)
+    ctx.panels.register(CHORD_LANE, lane)
 
 
-def install_suggestions(window, home: AccordHome, runner) -> None:  # noqa: ANN001
-    from app.ui.suggest_panel import install_cocreate  # the Suggestions dock and the piano-roll lane
+def install_suggestions(ctx: StudioContext) -> None:
+    from app.ui.suggest.panel import install_cocreate  # the Suggestions dock and the piano-roll lane
 
-    install_cocreate(window)
+    install_cocreate(ctx)
 
 
-def install_panels(window, home: AccordHome, runner) -> None:  # noqa: ANN001
-    """Every optional panel; one failing to build is logged and the studio still opens."""
-    for install in (install_catalogue, install_export_and_verify, install_analysis, install_suggestions):
+INSTALLERS: tuple[tuple[object, Callable[[StudioContext], None]], ...] = (
+    (CATALOGUE, install_catalogue), (FILE_ACTIONS, install_file_actions), (ANALYSIS, install_analysis),
+    (SUGGESTIONS, install_suggestions))
+
+
+def declare_panels(ctx: StudioContext) -> None:
+    """Tell the registry how to build each panel (nothing is built yet)."""
+    for key, install in INSTALLERS:
+        ctx.panels.declare(key, install)  # type: ignore[arg-type]
+
+
+def install_panels(ctx: StudioContext) -> None:
+    """Every panel; one failing to build is logged and the studio still opens."""
+    declare_panels(ctx)
+    for key, _install in INSTALLERS:
         try:
-            install(window, home, runner)
+            ctx.panels.ensure(key)  # type: ignore[arg-type]
         except Exception:  # noqa: BLE001 — a broken panel must not keep the studio from starting
-            log.exception("could not install %s", install.__name__)
-    analysis = getattr(window, "analysis_dock", None)
-    suggestions = window.findChild(QDockWidget, "Dock-Suggestions")
+            log.exception("could not install the %s panel", key.name)  # type: ignore[attr-defined]
+    analysis, suggestions = ctx.panels.dock(ANALYSIS), ctx.panels.dock(SUGGESTIONS)
     if analysis is not None and suggestions is not None:  # one column on the right, Suggestions in front
-        window.tabifyDockWidget(analysis, suggestions)
+        ctx.tabify(analysis, suggestions)
         suggestions.raise_()

@@ -11,8 +11,8 @@ from PySide6.QtCore import QSettings
 
 from app.core.audio.engine import AudioEngine, FakeStream
 from app.core.home import AccordHome
-from app.ui.dialogs import DISCARD, Dialogs
-from app.ui.main_window import MainWindow
+from app.ui.dialogs.messages import DISCARD, Dialogs
+from app.ui.shell.main_window import MainWindow
 from app.ui.workers import TaskRunner
 
 RATE = 48000

@@ -13,7 +13,7 @@ from app.core.music import Key, TimeSignature
 from app.core.project.demo_catalogue import ensure_demo_catalogue
 from app.core.project.edits import AddStems, SetProjectField
 from app.core.project.model import StemRef
-from app.ui.suggest_panel import SuggestPanel, install_cocreate
+from app.ui.suggest.panel import SuggestPanel, install_cocreate
 from tests.gui.studio_fixtures import make_window, write_tone
 
 TEMPO = 100.0
@@ -30,7 +30,7 @@ def studio_with_panel(qtbot, tmp_path: Path, home_template: Path | None) -> tupl
     if home_template is not None:
         shutil.copytree(home_template, tmp_path / "home")
     window = make_window(qtbot, tmp_path)
-    panel = install_cocreate(window)
+    panel = install_cocreate(window.context)
     return window, panel
 
 
@@ -62,8 +62,8 @@ def run_suggest(panel: SuggestPanel, **changes) -> list[str]:
     """Run one synchronous Suggest with the form's request changed by `changes`; the new suggestion ids."""
     from dataclasses import replace
 
-    before = {s["id"] for s in panel.window.project.suggestions}
+    before = {s["id"] for s in panel.ctx.project.suggestions}
     request = replace(panel.controls.request(), **changes)
     handle = panel.suggest(request)
     assert handle is not None, panel.status.text()
-    return [s["id"] for s in panel.window.project.suggestions if s["id"] not in before]
+    return [s["id"] for s in panel.ctx.project.suggestions if s["id"] not in before]

@@ -14,8 +14,8 @@ from app.core.analysis import StemInput
 from app.core.music import Chord, ChordTimeline, Key, TimeSignature
 from app.core.project.analysis_edits import stored_analysis
 from app.core.project.model import Project, StemRef
-from app.ui.analysis_panel import AnalysisPanel
-from app.ui.chord_lane import ChordLane
+from app.ui.analysis.panel import AnalysisPanel
+from app.ui.timeline.chord_lane import ChordLane
 from app.ui.workers import TaskRunner
 from tests.helpers.songs import make_song
 
@@ -124,7 +124,7 @@ def test_stems_from_studio(project):
     import numpy as np
 
     from app.core.errors import AccordError
-    from app.ui.analysis_panel import stems_from_studio
+    from app.ui.analysis.panel import stems_from_studio
 
     audio = SimpleNamespace(samples=np.zeros((2, 10), np.float32), sample_rate=48000, content_sha256="c" * 64)
     project.stems[1].name = "drums"  # a duplicate name

@@ -8,7 +8,7 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QPushButton
 
 from app.core.catalogue import Catalogue, ContributorShare
-from app.ui.catalogue_panel import MODEL_NOT_TRAINED_TEXT, MODEL_TRAINED_TEXT, CataloguePanel, revoke_message
+from app.ui.catalogue.panel import MODEL_NOT_TRAINED_TEXT, MODEL_TRAINED_TEXT, CataloguePanel, revoke_message
 from app.ui.workers import TaskRunner
 from tests.helpers.catalogue_files import melody, simple_midi
 

@@ -10,8 +10,8 @@ from PySide6.QtGui import QDropEvent
 from app.core.home import AccordHome
 from app.core.provenance.identity import TrustList
 from app.core.provenance.verify import VERIFIED, verify_file
-from app.ui.export_dialog import ExportDialog
-from app.ui.verify_dialog import VerifyDialog
+from app.ui.dialogs.export import ExportDialog
+from app.ui.dialogs.verify import VerifyDialog
 from app.ui.workers import TaskRunner
 from tests.helpers.provenance import make_project
 

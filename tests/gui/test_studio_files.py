@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 from app.core.project.store import load_project
-from app.ui.dialogs import CANCEL, SAVE
+from app.ui.dialogs.messages import CANCEL, SAVE
 
 from . import studio_fixtures as fx
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 
-from app.ui.recovery import find_recoverable, offer_recovery
+from app.ui.shell.recovery import find_recoverable, offer_recovery
 
 from . import studio_fixtures as fx
 from .studio_fixtures import make_window

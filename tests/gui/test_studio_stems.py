@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-from app.ui.dialogs import FileProblemsDialog
+from app.ui.dialogs.messages import FileProblemsDialog
 
 from . import studio_fixtures as fx
 from .studio_fixtures import make_window, write_tone

@@ -9,7 +9,7 @@ from app.core.audio.engine import AudioEngine
 from app.core.errors import PlaybackError
 from app.core.home import AccordHome
 from app.core.project.edits import SetProjectField
-from app.ui.main_window import MainWindow
+from app.ui.shell.main_window import MainWindow
 from app.ui.workers import TaskRunner
 
 from . import studio_fixtures as fx

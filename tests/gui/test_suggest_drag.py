@@ -10,7 +10,7 @@ import soundfile as sf
 from PySide6.QtCore import Qt
 
 from app.core.provenance.identity import create_identity
-from app.ui.suggest_drag import MIDI_MIME, wants_audio
+from app.ui.suggest.drag import MIDI_MIME, wants_audio
 from tests.gui.suggest_fixtures import TEMPO, cocreate, run_suggest, trained_home_template  # noqa: F401
 
 
@@ -113,7 +113,7 @@ def test_drag_starts_only_past_the_platform_distance_with_the_left_button(qtbot)
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
 
-    from app.ui.suggest_drag import drag_started
+    from app.ui.suggest.drag import drag_started
 
     far = QApplication.startDragDistance() + 1
 

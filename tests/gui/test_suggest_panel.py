@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QDockWidget
 
 from app.core.project.store import save_project
 from app.core.project.suggestion_edits import kept_tracks, visible_suggestions
-from app.ui.suggest_panel import install_cocreate
+from app.ui.suggest.panel import install_cocreate
 from tests.gui.studio_fixtures import make_window
 from tests.gui.suggest_fixtures import cocreate, run_suggest, studio_with_panel, trained_home_template  # noqa: F401
 
@@ -93,7 +93,7 @@ def test_opening_the_demo_into_an_empty_home_sets_up_the_demo_catalogue(qtbot, t
     from app.core.project.demo import ensure_demo_project
 
     window = make_window(qtbot, tmp_path)
-    panel = install_cocreate(window)
+    panel = install_cocreate(window.context)
     try:
         window.documents.open_project(ensure_demo_project(window.home), ask=False)
         assert panel.state.ready and panel.state.works > 0
@@ -131,7 +131,7 @@ def test_threaded_run_streams_results_and_can_be_cancelled(qtbot, tmp_path, trai
 
     shutil.copytree(trained_home_template, tmp_path / "home")
     window = make_window(qtbot, tmp_path, synchronous=False)
-    panel = install_cocreate(window)
+    panel = install_cocreate(window.context)
     try:
         window.push(SetProjectField("tempo_bpm", 90.0))
         panel.controls.play_first.setChecked(False)

@@ -22,7 +22,7 @@ def main(home_dir: str, stem: str, project: str) -> int:
 
     from app.core.audio.engine import AudioEngine, FakeStream
     from app.core.home import AccordHome
-    from app.ui.main_window import MainWindow
+    from app.ui.shell.main_window import MainWindow
     from app.ui.workers import TaskRunner
     from tests.gui.studio_fixtures import ScriptedDialogs
 

@@ -20,8 +20,8 @@ from app.core.errors import PlaybackError, WriteError
 from app.core.home import AccordHome
 from app.core.project.model import Project
 from app.core.project.store import save_project
-from app.ui import recovery
-from app.ui.main_window import MainWindow
+from app.ui.shell import recovery
+from app.ui.shell.main_window import MainWindow
 from app.ui.workers import TaskRunner
 from tests.gui import studio_fixtures as fx
 from tests.gui.studio_fixtures import ScriptedDialogs, make_window
@@ -127,7 +127,7 @@ def test_a_copy_that_kills_the_process_is_not_offered_again(qtbot, tmp_path, mon
 
 def test_studio_start_survives_a_damaged_copy_and_cleans_stale_temps(qtbot, tmp_path, monkeypatch):
     from app.ui.app import Studio, parse_args
-    from app.ui.dialogs import Dialogs
+    from app.ui.dialogs.messages import Dialogs
 
     home = AccordHome.resolve(tmp_path / "home")
     _plant_copy(home, b"\x00\xff garbage")
@@ -308,7 +308,7 @@ def test_verify_dialog_shows_every_file_of_a_forgery_corpus(qtbot, tmp_path, mon
     from app.core.provenance.embed import embed_record, read_provenance
     from app.core.provenance.identity import create_identity
     from app.core.provenance.record import sign_record
-    from app.ui.verify_dialog import VerifyDialog
+    from app.ui.dialogs.verify import VerifyDialog
     from app.ui.workers import TaskRunner as Runner
     from tests.helpers.provenance import export_one
     from tests.reliability import corpus
@@ -344,7 +344,7 @@ def test_studio_starts_with_every_file_in_its_home_damaged(qtbot, tmp_path, monk
     """After a disk error: catalogue, model, identity, trust list, settings and a recovery sidecar are all
     garbage. The studio still starts (twice: no crash loop), with its panels, and can load a stem."""
     from app.ui.app import Studio, parse_args
-    from app.ui.dialogs import Dialogs
+    from app.ui.dialogs.messages import Dialogs
     from tests.reliability import corpus
 
     home = AccordHome.resolve(tmp_path / "home")

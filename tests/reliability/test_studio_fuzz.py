@@ -38,7 +38,7 @@ def test_opening_projects_with_odd_json_never_raises(qtbot, tmp_path, tones, mon
     from app.ui.panels import install_panels
 
     window = make_window(qtbot, tmp_path)
-    install_panels(window, window.home, window.runner)
+    install_panels(window.context)
     raised: list[str] = []
     monkeypatch.setattr(sys, "excepthook", lambda et, ev, tb: raised.append(f"{et.__name__}: {ev}"))
     sugs, tracks, extras = _strategies()
@@ -68,7 +68,7 @@ def test_opening_projects_with_odd_json_never_raises(qtbot, tmp_path, tones, mon
 
 
 def test_a_provenance_style_credit_is_shown_on_the_card():
-    from app.ui.suggestion_card import credit_text
+    from app.ui.suggest.card import credit_text
 
     text = credit_text({"credit": [{"work_id": 1, "bp": 7000}, {"work_id": 2, "bp": 3000}],
                         "work_titles": {"1": "Morning Song"}})

@@ -110,7 +110,7 @@ class Worker:
             load_project(path)
             return "opened project"
         from app.core.tasks import NEVER_CANCELLED, no_progress
-        from app.ui.loading import decode_stem, expand_paths
+        from app.ui.shell.loading import decode_stem, expand_paths
 
         files, skipped = expand_paths([path])
         if skipped:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from app.core.audio.formats import AUDIO_EXTENSIONS, SOUNDFILE_FORMAT_BY_SUFFIX, SUPPORTED_TEXT
 from app.core.audio.readers import BlockReader, open_reader
 from app.core.errors import AccordError, AudioFileError, WriteError
 from app.core.fsutil import atomic_path, not_a_regular_file
@@ -24,7 +25,6 @@ from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
 log = logging.getLogger(__name__)
 
 PROJECT_RATE = 48000
-AUDIO_EXTENSIONS = frozenset({".wav", ".flac", ".aif", ".aiff", ".ogg", ".mp3"})
 MIN_RATE = 8000
 MAX_RATE = 384000
 MAX_SECONDS = 2 * 3600
@@ -34,7 +34,7 @@ MAX_SECONDS = 2 * 3600
 _FRAMES_PER_BYTE_BOUND = 16
 _BLOCK_SAMPLES = 1 << 17  # samples (frames x channels) per read: ~512 KB of float32
 
-_FORMATS = {".wav": "WAV", ".flac": "FLAC", ".aif": "AIFF", ".aiff": "AIFF", ".ogg": "OGG", ".mp3": "MP3"}
+_FORMATS = SOUNDFILE_FORMAT_BY_SUFFIX
 _DEFAULT_SUBTYPES = {"WAV": "PCM_24", "FLAC": "PCM_24", "AIFF": "PCM_24", "OGG": "VORBIS",
                      "MP3": "MPEG_LAYER_III"}
 _LIBRARY_ERRORS: tuple[type[BaseException], ...] = (RuntimeError, ValueError, MemoryError, TypeError, OSError,
@@ -153,7 +153,7 @@ def _check_input(path: Path) -> int:
         raise AudioFileError(why, path=path)
     if path.suffix.lower() not in AUDIO_EXTENSIONS:
         raise AudioFileError(f"'{path.suffix or '(no extension)'}' is not a supported audio type",
-                             path=path, hint="use WAV, FLAC, AIFF, OGG or MP3")
+                             path=path, hint=f"use {SUPPORTED_TEXT}")
     try:
         size = path.stat().st_size
     except OSError as exc:

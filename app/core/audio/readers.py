@@ -14,12 +14,14 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from app.core.audio.formats import LOSSY_EXTENSIONS
+
 log = logging.getLogger(__name__)
 
 # soundfile's libsndfile reads these; pedalboard (JUCE/minimp3/libvorbis) is a second chance only for the
 # lossy formats, where decoders differ. WAV/FLAC/AIFF stay with libsndfile: pedalboard allocates from
 # lying headers.
-_FALLBACK_EXTENSIONS = frozenset({".mp3", ".ogg"})
+_FALLBACK_EXTENSIONS = LOSSY_EXTENSIONS
 _FALLBACK_ERRORS: tuple[type[BaseException], ...] = (RuntimeError, ValueError, TypeError, OSError, MemoryError)
 
 

@@ -25,6 +25,12 @@ from app.core.model.generate import DEFAULT_TEMPERATURE, VARY_KINDS, continue_ph
 from app.core.model.training import TrainedModel
 from app.core.music import BeatGrid, ChordSpan, ChordTimeline, Key, Melody, Note, TimeSignature
 from app.core.project.analysis_edits import stored_analysis
+from app.core.project.limits import (
+    REQUEST_ADVENTUROUSNESS,
+    REQUEST_BARS,
+    REQUEST_COUNT,
+    REQUEST_MAX_COPY,
+)
 from app.core.project.model import Project
 from app.core.project.song_constraints import apply_project_edits, constraints_from_analysis, lead_pitch_range
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
@@ -58,20 +64,24 @@ class SuggestRequest:
     def checked(self) -> SuggestRequest:
         if self.mode not in MODES:
             raise ConstraintError(f"mode {self.mode!r} is not one of {', '.join(MODES)}", path="mode")
-        if not 1 <= self.bars <= 32:
-            raise ConstraintError(f"bars must be 1..32, not {self.bars}", path="bars")
+        if not REQUEST_BARS.holds(self.bars):
+            raise ConstraintError(f"bars must be {REQUEST_BARS.low:g}..{REQUEST_BARS.high:g}, not {self.bars}",
+                                  path="bars")
         if self.start_bar < 0:
             raise ConstraintError("the range starts before bar 1", path="start_bar")
-        if not 1 <= self.count <= 16:
-            raise ConstraintError(f"count must be 1..16, not {self.count}", path="count")
+        if not REQUEST_COUNT.holds(self.count):
+            raise ConstraintError(f"count must be {REQUEST_COUNT.low:g}..{REQUEST_COUNT.high:g}, not {self.count}",
+                                  path="count")
         if self.density not in DENSITIES:
             raise ConstraintError(f"density {self.density!r} is not one of {', '.join(DENSITIES)}", path="density")
         if self.vary_kind not in VARY_KINDS:
             raise ConstraintError(f"variation {self.vary_kind!r} is not one of {', '.join(VARY_KINDS)}")
-        if not 0.05 <= self.adventurousness <= 3.0:
-            raise ConstraintError("adventurousness must be 0.05..3", path="adventurousness")
-        if not 0 <= self.max_copy <= 64:
-            raise ConstraintError("max copy must be 0..64 notes", path="max_copy")
+        if not REQUEST_ADVENTUROUSNESS.holds(self.adventurousness):
+            a = REQUEST_ADVENTUROUSNESS
+            raise ConstraintError(f"adventurousness must be {a.low:g}..{a.high:g}", path="adventurousness")
+        if not REQUEST_MAX_COPY.holds(self.max_copy):
+            raise ConstraintError(f"max copy must be {REQUEST_MAX_COPY.low:g}..{REQUEST_MAX_COPY.high:g} notes",
+                                  path="max_copy")
         return self
 
     def to_json(self) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -21,25 +22,67 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SAMPLE_RATE = 48000
 
-# Change kinds. "stems" = the list of stems changed (add/remove/reorder); "stem" = one stem's setting;
-# "field" = a project-level field; "reset" = a whole new project (open/new).
-STEMS = "stems"
-STEM = "stem"
-FIELD = "field"
-RESET = "reset"
+class ChangeKind(StrEnum):
+    """"stems" = the list of stems changed (add/remove/reorder); "stem" = one stem's setting;
+    "field" = a project-level field; "reset" = a whole new project (open/new)."""
+
+    STEMS = "stems"
+    STEM = "stem"
+    FIELD = "field"
+    RESET = "reset"
+
+
+STEMS = ChangeKind.STEMS
+STEM = ChangeKind.STEM
+FIELD = ChangeKind.FIELD
+RESET = ChangeKind.RESET
+
+
+class Field(StrEnum):
+    """The field a `Change` names: a project field (kind FIELD) or a stem setting (kind STEM). A StrEnum, so
+    a listener may compare it with the plain name too."""
+
+    NAME = "name"
+    SAMPLE_RATE = "sample_rate"
+    TEMPO_BPM = "tempo_bpm"
+    TIME_SIGNATURE = "time_signature"
+    KEY = "key"
+    DOWNBEAT_OFFSET = "downbeat_offset"
+    CHORDS = "chords"
+    LOOP = "loop"
+    LOOP_ENABLED = "loop_enabled"
+    MASTER_GAIN_DB = "master_gain_db"
+    SUGGESTIONS = "suggestions"
+    TRACKS = "tracks"
+    EXTRAS = "extras"
+    GAIN_DB = "gain_db"
+    PAN = "pan"
+    MUTE = "mute"
+    SOLO = "solo"
+    ROLE = "role"
+    PATH = "path"
+    MISSING = "missing"
+    CONTENT_SHA256 = "content_sha256"
+
 
 # Fields whose change alters what the listener hears (the studio rebuilds the engine's MixState).
-MIX_STEM_FIELDS = frozenset({"gain_db", "pan", "mute", "solo", "path", "missing"})
-MIX_PROJECT_FIELDS = frozenset({"master_gain_db", "sample_rate", "tracks"})
+MIX_STEM_FIELDS = frozenset({Field.GAIN_DB, Field.PAN, Field.MUTE, Field.SOLO, Field.PATH, Field.MISSING})
+MIX_PROJECT_FIELDS = frozenset({Field.MASTER_GAIN_DB, Field.SAMPLE_RATE, Field.TRACKS})
+GRID_FIELDS = frozenset({Field.TEMPO_BPM, Field.TIME_SIGNATURE, Field.DOWNBEAT_OFFSET})
 
 
 @dataclass(frozen=True)
 class Change:
     """What an edit changed, passed to every subscriber."""
 
-    kind: str  # STEMS | STEM | FIELD | RESET
+    kind: ChangeKind
     stem_id: str | None = None
-    field: str | None = None
+    field: Field | None = None
+
+    def __post_init__(self) -> None:  # edits may name the kind and field by their plain names
+        object.__setattr__(self, "kind", ChangeKind(self.kind))
+        if self.field is not None:
+            object.__setattr__(self, "field", Field(self.field))
 
     @property
     def affects_mix(self) -> bool:

@@ -1,4 +1,4 @@
-"""Crash recovery copies of unsaved projects, headless (the studio's timer and questions: app/ui/recovery.py).
+"""Crash recovery copies of unsaved projects, headless (the studio's timer and questions: app/ui/shell/recovery.py).
 
 A copy is a project file `<session>.accord` in Accord's recovery folder plus a sidecar `<session>.json`
 (pid of the studio that wrote it, project name, time, the user's own file). Both are written atomically and

@@ -17,6 +17,7 @@ from app.core.analysis.result import SongAnalysis
 from app.core.errors import ConstraintError
 from app.core.model.constraints import DEFAULT_MAX_COPY, Constraints
 from app.core.music import BeatGrid, ChordSpan, ChordTimeline, Key, Melody
+from app.core.project.limits import REQUEST_BARS
 
 DEFAULT_RANGE = (48, 84)
 RANGE_MARGIN = 3  # semitones around the lead's own range: room to move, still the singer's register
@@ -57,8 +58,8 @@ def constraints_from_analysis(analysis: SongAnalysis, *, start_bar: int = 0, bar
     """Constraints for `bars` bars starting at zero-based bar `start_bar` of the analysed song."""
     if start_bar < 0:
         raise ConstraintError(f"start bar {start_bar + 1} is before the song starts", path="start_bar")
-    if not 1 <= bars <= 32:
-        raise ConstraintError(f"bars must be 1..32, not {bars}", path="bars")
+    if not REQUEST_BARS.holds(bars):
+        raise ConstraintError(f"bars must be {REQUEST_BARS.low:g}..{REQUEST_BARS.high:g}, not {bars}", path="bars")
     ts = analysis.grid.time_signature
     start = analysis.grid.bar_start(start_bar)
     end = start + bars * ts.bar_quarters

@@ -1,0 +1,36 @@
+"""The audio file types Accord reads and writes: one table, every reader of suffixes derives from it.
+
+Decoding (app/core/audio/io.py, readers.py), the studio's file filters and folder scans, and writing by
+extension all use these rows. `.wave` and `.oga` are the less common spellings of WAV and Ogg audio: they read
+and write like `.wav` and `.ogg` (the provenance hash already treated them so).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class AudioFileType:
+    suffix: str  # lower case, with the dot
+    soundfile_format: str  # libsndfile's name ("WAV", "OGG", ...)
+    family: str  # the short name provenance and exports use ("wav", "ogg", ...)
+    lossy: bool  # decoders differ: a second decoder may be tried (readers.py)
+
+
+AUDIO_FILE_TYPES: tuple[AudioFileType, ...] = (
+    AudioFileType(".wav", "WAV", "wav", False),
+    AudioFileType(".wave", "WAV", "wav", False),
+    AudioFileType(".flac", "FLAC", "flac", False),
+    AudioFileType(".aif", "AIFF", "aiff", False),
+    AudioFileType(".aiff", "AIFF", "aiff", False),
+    AudioFileType(".ogg", "OGG", "ogg", True),
+    AudioFileType(".oga", "OGG", "ogg", True),
+    AudioFileType(".mp3", "MP3", "mp3", True),
+)
+BY_SUFFIX = {t.suffix: t for t in AUDIO_FILE_TYPES}
+AUDIO_EXTENSIONS = frozenset(BY_SUFFIX)
+LOSSY_EXTENSIONS = frozenset(t.suffix for t in AUDIO_FILE_TYPES if t.lossy)
+SOUNDFILE_FORMAT_BY_SUFFIX = {t.suffix: t.soundfile_format for t in AUDIO_FILE_TYPES}
+FAMILY_BY_SUFFIX = {t.suffix: t.family for t in AUDIO_FILE_TYPES}
+SUPPORTED_TEXT = "WAV, FLAC, AIFF, OGG or MP3"

@@ -1,0 +1,1 @@
+"""The Analysis dock: what Accord heard (tempo, meter, downbeat, key, roles) and the controls to fix it."""

@@ -1,0 +1,327 @@
+"""The analysis panel: what Accord heard (tempo, meter, downbeat, key, roles) and the controls to fix it.
+
+Self-contained: `AnalysisPanel(project, push, runner, stems_provider=..., cache=...)`. `push` is a
+callable(edit) or a QUndoStack; every change is an undoable edit stored in the project. "Analyze" runs
+`analyze_stems` on the runner (progress bar + Cancel) and applies the result as one undo step.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.analysis import AnalysisCache, SongAnalysis, StemInput, analyze_stems
+from app.core.analysis.roles import ROLES
+from app.core.errors import AccordError
+from app.core.music import Key, TimeSignature
+from app.core.project.analysis_edits import (
+    NUDGE_STEP_SECONDS,
+    NudgeDownbeat,
+    OverrideKey,
+    OverrideStemRole,
+    SetTempo,
+    SetTimeSignature,
+    apply_analysis,
+    stored_analysis,
+)
+from app.core.project.model import Project
+from app.ui.timeline.chord_lane import pusher
+
+log = logging.getLogger(__name__)
+
+METERS = ("4/4", "3/4", "6/8")
+TAP_RESET_SECONDS = 2.0  # a pause this long starts a new tap sequence (a new undo step)
+NO_KEY = "(no key)"
+GUESS = "(guess)"
+
+
+def stems_from_studio(project: Project, decoded: Mapping[str, Any]) -> list[StemInput]:
+    """StemInputs for the project's stems whose audio is decoded (`decoded`: stem id -> DecodedAudio, as the
+    main window keeps it). Missing stems are skipped; duplicate names get a numeric suffix."""
+    out: list[StemInput] = []
+    seen: dict[str, int] = {}
+    for stem in project.stems:
+        audio = decoded.get(stem.id)
+        if audio is None or stem.missing:
+            continue
+        seen[stem.name] = seen.get(stem.name, 0) + 1
+        name = stem.name if seen[stem.name] == 1 else f"{stem.name} ({seen[stem.name]})"
+        out.append(StemInput(name, audio.samples, audio.sample_rate, audio.content_sha256, stem.role))
+    if not out:
+        raise AccordError("no decoded stems to analyse", hint="add stems or locate the missing ones")
+    return out
+
+
+def key_names() -> list[str]:
+    return [Key(pc, mode).name for mode in ("major", "minor") for pc in range(12)]
+
+
+class AnalysisPanel(QWidget):
+    def __init__(self, project: Project, push: Any, runner: Any, *,
+                 stems_provider: Callable[[], Sequence[StemInput]] | None = None,
+                 cache: AnalysisCache | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("AnalysisPanel")
+        self.project = project
+        self._push = pusher(project, push)
+        self.runner = runner
+        self.stems_provider = stems_provider
+        self.cache = cache
+        self.handle: Any = None
+        self._taps: list[float] = []
+        self._tap_gesture = 0
+        self._role_combos: dict[str, QComboBox] = {}
+        self._roles_signature: tuple = ()
+
+        self.bpm = QDoubleSpinBox()
+        self.bpm.setObjectName("BpmSpin")
+        self.bpm.setRange(20.0, 400.0)
+        self.bpm.setDecimals(2)
+        self.bpm.setKeyboardTracking(False)
+        self.bpm.setSuffix(" BPM")
+        self.tap_button = QPushButton("Tap")
+        self.tap_button.setToolTip("Tap along with the beat; the tempo follows your taps")
+        self.meter = QComboBox()
+        self.meter.addItems(list(METERS))
+        self.downbeat = QLabel("0.000 s")
+        self.earlier = QPushButton("◀")
+        self.earlier.setToolTip(f"Move bar 1 earlier by {NUDGE_STEP_SECONDS * 1000:.0f} ms")
+        self.later = QPushButton("▶")
+        self.later.setToolTip(f"Move bar 1 later by {NUDGE_STEP_SECONDS * 1000:.0f} ms")
+        self.key = QComboBox()
+        self.key.addItems([NO_KEY] + key_names())
+        self.key_confidence = QLabel("")
+        self.lead = QComboBox()
+        self.lead.setToolTip("The stem whose melody Accord follows and continues")
+        self.roles_box = QWidget()
+        self.roles_grid = QGridLayout(self.roles_box)
+        self.roles_grid.setContentsMargins(0, 0, 0, 0)
+        self.notes = QLabel("")
+        self.notes.setWordWrap(True)
+        self.notes.setObjectName("AnalysisNotes")
+        self.analyze_button = QPushButton("Analyze")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+        self.progress.setVisible(False)
+
+        form = QFormLayout()
+        row = QHBoxLayout()
+        row.addWidget(self.bpm, 1)
+        row.addWidget(self.tap_button)
+        form.addRow("Tempo", row)
+        form.addRow("Meter", self.meter)
+        row = QHBoxLayout()
+        row.addWidget(self.earlier)
+        row.addWidget(self.downbeat, 1)
+        row.addWidget(self.later)
+        form.addRow("Bar 1 at", row)
+        row = QHBoxLayout()
+        row.addWidget(self.key, 1)
+        row.addWidget(self.key_confidence)
+        form.addRow("Key", row)
+        form.addRow("Lead", self.lead)
+        form.addRow("Roles", self.roles_box)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.analyze_button)
+        buttons.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.notes)
+        layout.addStretch(1)
+
+        self.bpm.valueChanged.connect(self._bpm_changed)
+        self.tap_button.clicked.connect(lambda: self.tap())
+        self.meter.activated.connect(self._meter_chosen)
+        self.earlier.clicked.connect(lambda: self.nudge(-NUDGE_STEP_SECONDS))
+        self.later.clicked.connect(lambda: self.nudge(NUDGE_STEP_SECONDS))
+        self.key.activated.connect(self._key_chosen)
+        self.analyze_button.clicked.connect(self.analyze)
+        self.cancel_button.clicked.connect(self.cancel)
+        self._unsubscribe = project.subscribe(lambda _change: self.refresh())
+        self.destroyed.connect(lambda *_: self._unsubscribe())
+        self.refresh()
+
+    # --- project → widgets -----------------------------------------------------------------------
+    def set_project(self, project: Project) -> None:
+        self._unsubscribe()
+        self.project = project
+        self._roles_signature = ()
+        self._unsubscribe = project.subscribe(lambda _change: self.refresh())
+        self.refresh()
+
+    def refresh(self) -> None:
+        p = self.project
+        analysis = stored_analysis(p)
+        for w in (self.bpm, self.meter, self.key, self.lead):
+            w.blockSignals(True)
+        try:
+            self.bpm.setValue(p.tempo_bpm or 120.0)
+            ts = str(p.time_signature)
+            if self.meter.findText(ts) < 0:
+                self.meter.addItem(ts)
+            self.meter.setCurrentText(ts)
+            self.downbeat.setText(f"{p.downbeat_offset:.3f} s")
+            self.key.setCurrentText(p.key.name if p.key else NO_KEY)
+            self.key_confidence.setText(self._confidence_text(analysis))
+            current_lead = self.lead.currentText()
+            self.lead.clear()
+            self.lead.addItems([GUESS] + [s.name for s in p.stems])
+            chosen = current_lead if current_lead in [s.name for s in p.stems] else (
+                analysis.lead if analysis and analysis.lead in [s.name for s in p.stems] else GUESS)
+            self.lead.setCurrentText(chosen)
+        finally:
+            for w in (self.bpm, self.meter, self.key, self.lead):
+                w.blockSignals(False)
+        self._refresh_roles(analysis)
+        self.notes.setText("\n".join(analysis.notes) if analysis else "")
+        self.analyze_button.setEnabled(self.stems_provider is not None and bool(p.stems) and self.handle is None)
+        if self.stems_provider is None:
+            self.analyze_button.setToolTip("Load stems to analyse them")
+
+    def _confidence_text(self, analysis: SongAnalysis | None) -> str:
+        if analysis is None:
+            return ""
+        if self.project.key != analysis.key:
+            return "set by you"
+        return f"confidence {analysis.key_confidence:.0%}" if analysis.key else "no key found"
+
+    def _refresh_roles(self, analysis: SongAnalysis | None) -> None:
+        # rebuilt only when stems, roles or the guesses change: refresh() runs on every project change,
+        # including each step of a fader drag
+        signature = (tuple((s.id, s.name, s.role) for s in self.project.stems),
+                     tuple(sorted(analysis.roles.items())) if analysis else ())
+        if signature == self._roles_signature:
+            return
+        self._roles_signature = signature
+        while self.roles_grid.count():
+            item = self.roles_grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self._role_combos = {}
+        for row, stem in enumerate(self.project.stems):
+            combo = QComboBox()
+            combo.addItems([GUESS] + list(ROLES))
+            guessed = analysis.roles.get(stem.name) if analysis else None
+            combo.setCurrentText(stem.role or GUESS)
+            if guessed and not stem.role:
+                combo.setItemText(0, f"{GUESS}: {guessed}")
+            combo.activated.connect(lambda _i, sid=stem.id, c=combo: self.set_role(sid, c.currentText()))
+            self.roles_grid.addWidget(QLabel(stem.name), row, 0)
+            self.roles_grid.addWidget(combo, row, 1)
+            self._role_combos[stem.id] = combo
+
+    # --- widgets → edits -------------------------------------------------------------------------
+    def _bpm_changed(self, value: float) -> None:
+        if self.project.tempo_bpm is None or abs(value - self.project.tempo_bpm) > 1e-6:
+            self._push(SetTempo(value))
+
+    def tap(self, now: float | None = None) -> float | None:
+        """Register one tap (time in seconds; default now). Returns the tempo once there are two taps."""
+        from app.core.analysis.tempo import tap_tempo
+
+        now = time.monotonic() if now is None else float(now)
+        if self._taps and now - self._taps[-1] > TAP_RESET_SECONDS:
+            self._taps = []
+        if not self._taps:
+            self._tap_gesture += 1
+        self._taps.append(now)
+        bpm = tap_tempo(self._taps[-8:])
+        if bpm is not None:
+            self._push(SetTempo(bpm, tapped=True, gesture=("tap", id(self), self._tap_gesture)))
+        return bpm
+
+    def _meter_chosen(self, _index: int) -> None:
+        ts = TimeSignature.parse(self.meter.currentText())
+        if ts != self.project.time_signature:
+            self._push(SetTimeSignature(ts))
+
+    def nudge(self, delta: float) -> None:
+        self._push(NudgeDownbeat(delta))
+
+    def _key_chosen(self, _index: int) -> None:
+        text = self.key.currentText()
+        key = None if text == NO_KEY else Key.parse(text)
+        if key != self.project.key:
+            self._push(OverrideKey(key))
+
+    def set_role(self, stem_id: str, text: str) -> None:
+        role = None if text.startswith(GUESS) else text
+        stem = self.project.stem(stem_id)
+        if role != stem.role:
+            self._push(OverrideStemRole(stem_id, role))
+
+    # --- analysis task ---------------------------------------------------------------------------
+    def analyze(self) -> None:
+        if self.stems_provider is None or self.handle is not None:
+            return
+        try:
+            stems = list(self.stems_provider())
+        except AccordError as exc:
+            self.notes.setText(str(exc))
+            return
+        roles = {s.name: s.role for s in self.project.stems if s.role}
+        stems = [StemInput(s.name, s.samples, s.sample_rate, s.content_sha256, roles.get(s.name, s.role))
+                 for s in stems]
+        lead = self.lead.currentText()
+        lead = None if lead == GUESS or lead not in {s.name for s in stems} else lead
+        cache = self.cache
+
+        def task(progress, cancel):
+            return analyze_stems(stems, lead=lead, cache=cache, progress=progress, cancel=cancel)
+
+        self.progress.setVisible(True)
+        self.progress.setValue(0)
+        self.cancel_button.setEnabled(True)
+        self.analyze_button.setEnabled(False)
+        handle = self.runner.start("Analyze stems", task, on_finished=self._finished, on_failed=self._failed,
+                                   on_progress=self._progress, on_cancelled=self._cancelled)
+        if not handle.done:  # a synchronous runner (tests) has already finished and reported
+            self.handle = handle
+            self.analyze_button.setEnabled(False)
+
+    def cancel(self) -> None:
+        if self.handle is not None:
+            self.handle.cancel()
+
+    def _progress(self, fraction: float, text: str) -> None:
+        self.progress.setValue(int(fraction * 1000))
+        self.progress.setFormat(f"{text} %p%" if text else "%p%")
+
+    def _done(self) -> None:
+        self.handle = None
+        self.progress.setVisible(False)
+        self.cancel_button.setEnabled(False)
+        self.refresh()
+
+    def _finished(self, analysis: SongAnalysis) -> None:
+        self.handle = None
+        self._push(apply_analysis(self.project, analysis))
+        self._done()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._done()
+        self.notes.setText(f"Analysis failed: {exc}")
+
+    def _cancelled(self) -> None:
+        self._done()
+        self.notes.setText("Analysis cancelled; nothing was changed.")

@@ -1,0 +1,1 @@
+"""Modal windows and messages: questions and error reports, Export…, Verify…."""

@@ -1,0 +1,151 @@
+"""File → Verify…: check a file's signed provenance. Drop files on the dialog or open them; each shows
+its status (verified / tampered / invalid-signature / unknown-signer / no-provenance) and the record in
+readable form. Verification runs on the task runner. Constructor: `VerifyDialog(project, home, runner)`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.errors import AccordError
+from app.core.home import AccordHome
+from app.core.provenance.readable import describe_record
+from app.ui.theme import COLOURS
+
+STATUS_TEXT = {
+    "verified": ("✔ Verified", COLOURS.verified),
+    "tampered": ("✖ Tampered: the content changed after signing", COLOURS.failed),
+    "invalid-signature": ("✖ Invalid signature: the record was edited", COLOURS.failed),
+    "unknown-signer": ("? Unknown signer: not in your trust list", COLOURS.warning),
+    "no-provenance": ("– No provenance record", COLOURS.neutral),
+    "error": ("✖ Cannot read this file", COLOURS.failed),
+}
+FILE_FILTER = "Audio and MIDI (*.wav *.flac *.aif *.aiff *.mp3 *.ogg *.mid *.midi);;All files (*)"
+
+
+class VerifyDialog(QDialog):
+    """Drop or open files; `verified` fires with the list of results (VerifyResult or error dicts)."""
+
+    verified = Signal(object)
+
+    def __init__(self, project: Any, home: AccordHome, runner: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("VerifyDialog")
+        self.setWindowTitle("Verify provenance")
+        self.setAcceptDrops(True)
+        self.project, self.home, self.runner = project, home, runner
+        self.results: list[Any] = []
+        self.handle = None
+        hint = QLabel("Drop audio or MIDI files here, or open them. Trust comes from your own list of keys "
+                      "(accord identity trust), never from the file.")
+        hint.setWordWrap(True)
+        self.files = QListWidget()
+        self.files.currentRowChanged.connect(self._show)
+        self.status = QLabel("")
+        self.status.setObjectName("VerifyStatus")
+        self.status.setWordWrap(True)
+        self.reason = QLabel("")
+        self.reason.setWordWrap(True)
+        self.details = QPlainTextEdit()
+        self.details.setReadOnly(True)
+        open_button = QPushButton("Open files…")
+        open_button.clicked.connect(self._open)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        buttons.addButton(open_button, QDialogButtonBox.ButtonRole.ActionRole)
+        layout = QVBoxLayout(self)
+        for w in (hint, self.files, self.status, self.reason):
+            layout.addWidget(w)
+        layout.addWidget(self.details, 1)
+        layout.addWidget(buttons)
+        self.resize(600, 520)
+
+    # --- input ---------------------------------------------------------------------------------------
+    def _open(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Verify files", str(Path.home()), FILE_FILTER)
+        if paths:
+            self.verify_paths([Path(p) for p in paths])
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.verify_paths(paths)
+
+    # --- work ----------------------------------------------------------------------------------------
+    def verify_paths(self, paths: list[Path]) -> None:
+        keys_dir = self.home.keys_dir
+        root = keys_dir / "c2pa" / "root.pem"
+
+        def task(progress, cancel):
+            from app.core.provenance.identity import TrustList
+            from app.core.provenance.verify import verify_file
+
+            trust = TrustList.load(keys_dir)
+            root_pem = root.read_text("ascii") if root.exists() else None
+            out: list[Any] = []
+            for i, path in enumerate(paths):
+                cancel.check()
+                progress(i / len(paths), f"verifying {path.name}")
+                try:
+                    out.append(verify_file(path, trust, check_c2pa=True, c2pa_root_pem=root_pem))
+                except AccordError as exc:
+                    out.append({"path": path, "status": "error", "reason": str(exc)})
+            return out
+
+        self.status.setText("Verifying…")
+        self.handle = self.runner.start("verify", task, on_finished=self._finished, on_failed=self._failed)
+
+    def _finished(self, results: list[Any]) -> None:
+        self.handle = None
+        self.results = list(results)
+        self.files.clear()
+        for r in self.results:
+            status = r["status"] if isinstance(r, dict) else r.status
+            path = r["path"] if isinstance(r, dict) else r.path
+            item = QListWidgetItem(f"{STATUS_TEXT[status][0].split(':')[0]}  —  {Path(path).name}")
+            item.setData(Qt.ItemDataRole.UserRole, status)
+            self.files.addItem(item)
+        if self.results:
+            self.files.setCurrentRow(0)
+        self.verified.emit(self.results)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.handle = None
+        self.status.setText(f"Verification failed: {exc}")
+
+    def _show(self, row: int) -> None:
+        if not 0 <= row < len(self.results):
+            return
+        r = self.results[row]
+        if isinstance(r, dict):
+            status, reason, record, c2pa = r["status"], r["reason"], None, None
+        else:
+            status, reason, record, c2pa = r.status, r.reason, r.record, r.c2pa
+        text, colour = STATUS_TEXT[status]
+        self.status.setText(text)
+        self.status.setStyleSheet(f"color: {colour}; font-weight: bold;")
+        self.reason.setText(reason)
+        lines = describe_record(record) if record else []
+        if c2pa and c2pa.get("present"):
+            lines.append(f"C2PA manifest: {c2pa.get('state')}")
+        self.details.setPlainText("\n".join(lines))

@@ -1,0 +1,1 @@
+"""The studio's frame: main window, File menu documents, autosave, status bar, transport, playback, loading stems."""

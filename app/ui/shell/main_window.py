@@ -1,0 +1,439 @@
+"""The studio's main window: stem lanes on a timeline, transport, meter, menus, undo, drag and drop.
+
+Panels never receive this window: they get `window.context` (app/ui/context.py), which offers what follows,
+and live in its registry (`context.panels`). Extension points the context forwards:
+- `add_dock(title, widget, area)` — a dockable panel (also listed in the View menu);
+- `menu(title)` — an existing top-level menu or a new one before Help (e.g. `menu("Tools")`);
+- `timeline_view.add_lane(widget, title=...)` — a time-aligned lane (chords, piano roll) on the shared
+  `timeline_view.time_scale`;
+- `push(edit)` — apply a core Edit undoably; `undo_stack` for widgets that want the stack itself;
+- signals `project_changed(Change)`, `project_replaced(Project)`, `mix_changed(MixState)`, and
+  `set_extra_tracks(owner, tracks)` to add audition tracks (suggestions, synth) to what plays.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import shiboken6
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QUndoStack
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
+
+from app import __version__
+from app.core.audio.engine import AudioEngine
+from app.core.audio.io import DecodedAudio
+from app.core.audio.mix import MixState, TrackMix
+from app.core.audio.peaks import Peaks
+from app.core.errors import AccordError, PlaybackError
+from app.core.home import AccordHome
+from app.core.project.edits import AddStems, CompoundEdit, Edit, RelinkStem, SetMasterGain, SetProjectField
+from app.core.project.mixdown import mix_state_for
+from app.core.project.model import FIELD, RESET, STEM, STEMS, Change, Field, LoopRegion, Project, StemRef
+from app.ui.context import PanelRegistry, StudioContext
+from app.ui.dialogs.messages import Dialogs
+from app.ui.model_service import ModelService
+from app.ui.panels import declare_panels
+from app.ui.shell.documents import Documents
+from app.ui.shell.loading import LoadBatch, LoadedStem, LoadOutcome, expand_paths
+from app.ui.shell.playback import PlaybackController, grid_of
+from app.ui.shell.recovery import Autosave
+from app.ui.shell.status import StudioStatusBar, unavailable_text
+from app.ui.shell.transport_bar import TransportBar
+from app.ui.timeline.stem_lanes import StemLanes
+from app.ui.timeline.view import TimelineView
+from app.ui.undo import push_edit
+
+log = logging.getLogger(__name__)
+
+
+
+class MainWindow(QMainWindow):
+    project_changed = Signal(object)  # Change
+    project_replaced = Signal(object)  # Project
+    mix_changed = Signal(object)  # MixState
+    stems_loaded = Signal(object)  # LoadOutcome of a finished batch (tests and status wait on it)
+
+    def __init__(self, *, home: AccordHome, engine: AudioEngine, runner, dialogs: Dialogs | None = None,
+                 settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("MainWindow")
+        self.home = home
+        self.engine = engine
+        self.runner = runner
+        self.dialogs = dialogs or Dialogs()
+        self.settings = settings or QSettings(str(home.root / "studio.ini"), QSettings.Format.IniFormat)
+        self.undo_stack = QUndoStack(self)
+        # What the panels receive instead of this window: project, push, runner, settings, models, registry.
+        self.context = StudioContext(self, models=ModelService(home, runner, parent=self),
+                                     panels=PanelRegistry(self))
+        declare_panels(self.context)
+        self.project = Project()
+        self.decoded: dict[str, DecodedAudio] = {}
+        self.peaks: dict[str, Peaks] = {}
+        self.extra_tracks: dict[str, tuple[TrackMix, ...]] = {}
+        self.audition_mutes: frozenset[str] = frozenset()  # stems silenced while a suggestion is auditioned
+        self._batches: list[LoadBatch] = []
+        self._unsubscribe = self.project.subscribe(self._on_change)
+
+        self.timeline_view = TimelineView()
+        self.setCentralWidget(self.timeline_view)
+        self.transport_bar = TransportBar(self)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.transport_bar)
+        self.status = StudioStatusBar(self)
+        self.setStatusBar(self.status)
+        self.status.cancel_requested.connect(self.cancel_loading)
+        self.playback = PlaybackController(engine, self.transport_bar, self.timeline_view, self.status.message,
+                                           parent=self)
+        self.playback.loop_toggle_requested.connect(self.toggle_loop)
+        self.timeline_view.loop_requested.connect(self.set_loop_region)
+        self.transport_bar.master_gain_moved.connect(self._master_gain_moved)
+        self.stem_lanes = StemLanes(self.timeline_view, self.push, parent=self)
+        self.stem_lanes.locate_requested.connect(self.locate_stem)
+        self.documents = Documents(self)
+        self.autosave = Autosave(self, home.recovery_dir)
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
+        self._build_menus()
+        self.setAcceptDrops(True)
+        geometry = self.settings.value("window/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self._default_geometry()
+        engine.on_error = self.status.playback_failed.emit  # a Qt signal: safe from any thread
+        self.status.show_playback(engine)
+        self.set_project(Project())
+
+    def _default_geometry(self) -> None:
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        if screen is None or screen.width() < 200:
+            self.resize(1280, 760)
+            return
+        width, height = min(1600, int(screen.width() * 0.9)), min(960, int(screen.height() * 0.85))
+        self.resize(width, height)
+        self.move(screen.x() + (screen.width() - width) // 2, screen.y() + (screen.height() - height) // 2)
+
+    # --- extension points ----------------------------------------------------------------------------
+    def push(self, edit: Edit) -> bool:
+        """Apply `edit` to the project undoably. False if it could not be applied (logged)."""
+        return push_edit(self.undo_stack, self.project, edit)
+
+    def add_dock(self, title: str, widget: QWidget,
+                 area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"Dock-{title}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.menu("&View").addAction(dock.toggleViewAction())
+        return dock
+
+    def menu(self, title: str) -> QMenu:
+        """The top-level menu called `title` (with or without '&'), created before Help if absent."""
+        bare = title.replace("&", "")
+        help_action = None
+        for action in self.menuBar().actions():
+            if action.menu() is not None and action.text().replace("&", "") == bare:
+                return action.menu()
+            if action.text().replace("&", "") == "Help":
+                help_action = action
+        menu = QMenu(title, self)
+        menu.setObjectName(f"Menu-{bare}")
+        if help_action is not None:
+            self.menuBar().insertMenu(help_action, menu)
+        else:
+            self.menuBar().addMenu(menu)
+        return menu
+
+    def set_extra_tracks(self, owner: str, tracks: Sequence[TrackMix]) -> None:
+        """Add (or with an empty list, remove) tracks that play along with the stems, e.g. a suggestion."""
+        if tracks:
+            self.extra_tracks[owner] = tuple(tracks)
+        else:
+            self.extra_tracks.pop(owner, None)
+        self.rebuild_mix()
+
+    def set_audition_mutes(self, stem_ids: Iterable[str]) -> None:
+        """Silence these stems in the mix for now (the project is not edited); empty: none."""
+        ids = frozenset(stem_ids)
+        if ids != self.audition_mutes:
+            self.audition_mutes = ids
+            self.rebuild_mix()
+
+    # --- the project ---------------------------------------------------------------------------------
+    def set_project(self, project: Project) -> None:
+        """Replace the current project (no unsaved-changes prompt: see `documents`)."""
+        self.cancel_loading()
+        self.autosave.discard()
+        self._unsubscribe()
+        self.project = project
+        self._unsubscribe = project.subscribe(self._on_change)
+        self.decoded.clear()
+        self.peaks.clear()
+        self.audition_mutes = frozenset()
+        self.undo_stack.clear()
+        self.engine.stop()
+        self.timeline_view.reset_view()
+        self.stem_lanes.set_project(project)
+        self._apply_project_fields()
+        self.update_title()
+        self.rebuild_mix()
+        self.project_replaced.emit(project)
+        self.project_changed.emit(Change(RESET))
+        items = [(s.path, s.id) for s in project.stems if not s.missing]
+        if items:
+            self._start_batch(items, adding=False)
+        if project.missing_stems:
+            self.dialogs.report_files(
+                self, "Missing stem files",
+                "These stems are not where the project expects them. They stay in the project, silent; "
+                "right-click a lane and choose Locate file… to point to them.",
+                [(str(s.path), "file not found") for s in project.missing_stems])
+
+    def _apply_project_fields(self) -> None:
+        grid = grid_of(self.project)
+        self.timeline_view.time_scale.set_grid(grid)
+        self.playback.sync_from_project(self.project)
+        self.transport_bar.show_master_gain(self.project.master_gain_db)
+        ts = self.project.time_signature
+        self.transport_bar.show_tempo(f"{self.project.tempo_bpm:g} BPM  {ts}" if self.project.tempo_bpm
+                                      else f"— BPM  {ts}")
+        self.playback.tick()
+
+    def _on_change(self, change: Change) -> None:
+        if change.kind == STEMS:
+            self.stem_lanes.sync()
+            self._show_known_audio()
+        elif change.kind == STEM:
+            self.stem_lanes.refresh()
+            if change.field == Field.PATH and change.stem_id is not None:
+                self._reload_stem(change.stem_id)
+        elif change.kind == FIELD:
+            self._apply_project_fields()
+        if change.affects_mix:
+            self.rebuild_mix()
+        self.project_changed.emit(change)
+
+    def rebuild_mix(self) -> MixState:
+        extras = [t for tracks in self.extra_tracks.values() for t in tracks]
+        state = mix_state_for(self.project, self.decoded, extras, sample_rate=self.engine.sample_rate,
+                              muted_ids=self.audition_mutes)
+        try:
+            self.engine.set_mix(state)
+        except PlaybackError as exc:
+            self.status.message(unavailable_text(exc.reason))
+        self.timeline_view.set_length(state.length_frames / state.sample_rate)
+        self.mix_changed.emit(state)
+        return state
+
+    def _clean_changed(self, clean: bool) -> None:
+        # The stack is a child of the window and may signal while the window is being destroyed.
+        if shiboken6.isValid(self):
+            self.setWindowModified(not clean)
+
+    def _master_gain_moved(self, db: float, gesture: int) -> None:
+        self.push(SetMasterGain(db, gesture=gesture))
+
+    def update_title(self) -> None:
+        where = f" — {self.project.path.parent}" if self.project.path else ""
+        self.setWindowTitle(f"{self.project.name}[*]{where} — Accord")
+        self.setWindowModified(not self.undo_stack.isClean())
+
+    # --- loading stems -------------------------------------------------------------------------------
+    def add_stem_files(self, paths: Iterable[str | Path]) -> LoadBatch | None:
+        """Decode files/folders off the GUI thread and add them as stems (one undo step). What a drop does."""
+        files, skipped = expand_paths(paths)
+        if not files:
+            if skipped:
+                self._report_failures(skipped)
+            return None
+        return self._start_batch([(f, None) for f in files], adding=True, skipped=skipped)
+
+    def _start_batch(self, items: list[tuple[Path, str | None]], *, adding: bool,
+                     skipped: Sequence[tuple[Path, str]] = ()) -> LoadBatch:
+        # Decode at the output's rate, so a project made at another rate still plays.
+        batch = LoadBatch(self.runner, items, sample_rate=self.engine.sample_rate, skipped=skipped)
+        self._batches.append(batch)
+        batch.progress.connect(self.status.show_progress)
+        if not adding:
+            batch.stem_loaded.connect(self._project_stem_loaded)
+        batch.finished.connect(lambda outcome, b=batch, a=adding: self._batch_finished(b, outcome, a))
+        self.status.show_progress(0.0, f"Loading {len(items)} file{'s' if len(items) != 1 else ''}…")
+        return batch.start()
+
+    def _project_stem_loaded(self, loaded: LoadedStem) -> None:
+        sid = loaded.key
+        try:
+            stem = self.project.stem(sid)
+        except KeyError:
+            return  # removed while it was decoding
+        if stem.path != loaded.path:
+            return  # relinked meanwhile; the newer load will arrive
+        self._keep_audio(sid, loaded)
+        if stem.content_sha256 is None:
+            stem.content_sha256 = loaded.audio.content_sha256  # metadata only: not an edit to undo
+        elif stem.content_sha256 != loaded.audio.content_sha256:
+            self.status.message(f"{stem.name}: the file changed since the project was saved")
+        self.rebuild_mix()
+
+    def _keep_audio(self, sid: str, loaded: LoadedStem) -> None:
+        self.decoded[sid] = loaded.audio
+        self.peaks[sid] = loaded.peaks
+        self.stem_lanes.show_audio(sid, loaded.peaks, loaded.audio.frames, loaded.audio.sample_rate)
+
+    def _show_known_audio(self) -> None:
+        """New lanes (added stems, undone removals) show audio that is already decoded."""
+        for sid, lane in self.stem_lanes.lanes.items():
+            if lane.waveform.peaks is None and sid in self.peaks:
+                audio = self.decoded[sid]
+                lane.waveform.set_audio(self.peaks[sid], audio.frames, audio.sample_rate)
+
+    def _batch_finished(self, batch: LoadBatch, outcome: LoadOutcome, adding: bool) -> None:
+        if batch in self._batches:
+            self._batches.remove(batch)
+        if not self._batches:
+            self.status.hide_progress()
+        if outcome.cancelled:
+            self.status.message("Loading cancelled")
+            self.stems_loaded.emit(outcome)
+            return
+        if adding and outcome.loaded:
+            stems = []
+            for loaded in outcome.loaded:
+                stem = StemRef(name=loaded.path.stem, path=loaded.path.absolute(),
+                               content_sha256=loaded.audio.content_sha256)
+                self._keep_audio(stem.id, loaded)
+                stems.append(stem)
+            self.push(AddStems(stems))
+        if not adding:
+            for path, _reason in outcome.failed:
+                for stem in self.project.stems:
+                    if stem.path == path:
+                        self.stem_lanes.show_state(stem.id, "failed")
+        if outcome.failed:
+            self._report_failures(outcome.failed)
+        n = len(outcome.loaded)
+        self.status.message(f"Loaded {n} stem{'s' if n != 1 else ''}"
+                            + (f", {len(outcome.failed)} failed" if outcome.failed else ""))
+        self.stems_loaded.emit(outcome)
+
+    def _report_failures(self, failed: Sequence[tuple[Path, str]]) -> None:
+        self.dialogs.report_files(self, "Some files could not be loaded",
+                                  "These files were not added; everything else was loaded.",
+                                  [(str(p), reason) for p, reason in failed])
+
+    def cancel_loading(self) -> None:
+        for batch in list(self._batches):
+            batch.cancel()
+        self._batches.clear()
+        self.status.hide_progress()
+
+    def loading(self) -> bool:
+        return bool(self._batches)
+
+    def _reload_stem(self, stem_id: str) -> None:
+        stem = self.project.stem(stem_id)
+        self.decoded.pop(stem_id, None)
+        if stem.missing:
+            self.stem_lanes.show_state(stem_id, "missing")
+            return
+        self.stem_lanes.show_state(stem_id, "loading")
+        self._start_batch([(stem.path, stem_id)], adding=False)
+
+    def locate_stem(self, stem_id: str) -> None:
+        stem = self.project.stem(stem_id)
+        start = stem.path.parent if stem.path.parent.is_dir() else (self.project.folder or Path.home())
+        path = self.dialogs.locate_file(self, stem.name, start)
+        if path is not None:
+            self.push(RelinkStem(stem_id, path.absolute()))
+
+    # --- loop ----------------------------------------------------------------------------------------
+    def toggle_loop(self) -> None:
+        """L: loop on/off. Without a region yet: 4 bars from the playhead's bar (or the whole song)."""
+        p = self.project
+        if p.loop_enabled:
+            self.push(SetProjectField("loop_enabled", False, label="Loop off"))
+        else:
+            edits: list[Edit] = []
+            if p.loop is None:
+                edits.append(SetProjectField("loop", self._default_loop()))
+            edits.append(SetProjectField("loop_enabled", True))
+            self.push(CompoundEdit("Loop on", edits))
+        self.playback.sync_from_project(p)
+
+    def _default_loop(self) -> LoopRegion:
+        length = self.timeline_view.time_scale.length or 10.0
+        grid = grid_of(self.project)
+        if grid is None:
+            return LoopRegion(0.0, length)
+        bar = max(0, int(grid.bar_of(self.engine.transport.position_seconds)))
+        start = max(0.0, grid.seconds(grid.bar_start(bar)))
+        return LoopRegion(start, start + 4 * grid.seconds_per_bar)
+
+    def set_loop_region(self, start: float, end: float) -> None:
+        self.push(CompoundEdit("Set loop", [SetProjectField("loop", LoopRegion(start, end)),
+                                            SetProjectField("loop_enabled", True)]))
+
+    # --- menus ---------------------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        self.documents.build_file_menu(self.menu("&File"))
+        edit = self.menu("&Edit")
+        undo = self.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        edit.addActions([undo, redo])
+        self.act_undo, self.act_redo = undo, redo
+        transport = self.menu("&Transport")
+        bar = self.transport_bar
+        transport.addActions([bar.act_play, bar.act_stop, bar.act_to_start, bar.act_loop])
+        transport.addSeparator()
+        transport.addAction("Reconnect Audio &Output", self.reconnect_audio)
+        view = self.menu("&View")
+        view.addAction("Zoom &In", QKeySequence.StandardKey.ZoomIn, lambda: self.timeline_view.zoom(1.5))
+        view.addAction("Zoom &Out", QKeySequence.StandardKey.ZoomOut, lambda: self.timeline_view.zoom(1 / 1.5))
+        view.addAction("Zoom to &Fit", QKeySequence("Ctrl+0"), self.timeline_view.fit)
+        view.addSeparator()
+        help_menu = self.menu("&Help")
+        help_menu.addAction("&About Accord", lambda: self.dialogs.report_error(
+            self, "About Accord", f"Accord {__version__}\nAn artist-first co-creation studio."))
+
+    # --- drag and drop -------------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        event.acceptProposedAction()
+        self.handle_dropped_paths(paths)
+
+    def handle_dropped_paths(self, paths: Sequence[Path]) -> None:
+        """A dropped project file opens it; anything else is added as stems."""
+        if len(paths) == 1 and paths[0].suffix.lower() == ".accord":
+            self.documents.open_project(paths[0])
+        else:
+            self.add_stem_files(paths)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self.documents.maybe_save():
+            event.ignore()
+            return
+        self.cancel_loading()
+        self.playback.timer.stop()
+        self.autosave.timer.stop()
+        self.autosave.discard()
+        self.engine.stop()
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        event.accept()
+
+    def reconnect_audio(self) -> bool:
+        """Reopen the output (after plugging in a device or a failure); the position is kept."""
+        try:
+            self.engine.reconnect()
+        except PlaybackError as exc:
+            self.status.message(unavailable_text(exc.reason))
+        self.status.show_playback(self.engine)
+        return self.engine.available
+
+    def show_error(self, title: str, exc: AccordError | str) -> None:
+        self.dialogs.report_error(self, title, str(exc))

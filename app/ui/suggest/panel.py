@@ -1,0 +1,197 @@
+"""The Suggestions panel: ask for ideas over a range of the song, hear them with the stems, keep or drag out.
+
+`install_cocreate(ctx)` docks the panel in the studio and adds the piano-roll lane. The panel is split along
+its seams: first run (`setup.FirstRunMixin`), following the project (`sync.ProjectSyncMixin`), runs
+(`runs.RunsMixin`) and the cards' typed actions (`actions.CardActionsMixin`); this module holds the layout,
+the audition controls and the wiring. It sees the studio only through its `StudioContext`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from dataclasses import replace
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.errors import AccordError
+from app.core.project.cocreate import song_context
+from app.core.project.demo_catalogue import Readiness
+from app.core.project.suggestion_edits import find_entry
+from app.ui.context import SUGGESTIONS, StudioContext
+from app.ui.suggest.actions import CardActionsMixin
+from app.ui.suggest.audition import Audition
+from app.ui.suggest.card import SuggestionCard
+from app.ui.suggest.controls import SuggestControls
+from app.ui.suggest.firstrun import FirstRunBox
+from app.ui.suggest.lane import KeptTrackRow, SuggestLane, suggestion_target
+from app.ui.suggest.runs import Relay, RunsMixin
+from app.ui.suggest.setup import FirstRunMixin
+from app.ui.suggest.sync import ProjectSyncMixin
+
+log = logging.getLogger(__name__)
+
+
+class SuggestPanel(FirstRunMixin, ProjectSyncMixin, RunsMixin, CardActionsMixin, QWidget):
+    suggestion_added = Signal(str)  # a suggestion's id, once it is in the project (tests wait on it)
+    run_finished = Signal(int)  # how many suggestions the run produced
+    ready_changed = Signal(object)  # Readiness
+
+    def __init__(self, ctx: StudioContext) -> None:
+        super().__init__()
+        self.setObjectName("SuggestPanel")
+        self.ctx = ctx
+        self.audition = Audition(ctx, parent=self)
+        self.lane = SuggestLane(ctx, self.drag_data)
+        self.handle = None
+        self.setup_handle = None
+        self.state: Readiness | None = None
+        self.cards: dict[str, SuggestionCard] = {}
+        self.track_rows: dict[str, KeptTrackRow] = {}
+        self._runs = itertools.count(1)
+        self._live_run: int | None = None
+        self._names = itertools.count(1)
+        self._first_of_run = False
+        self._relay = Relay()
+        self._relay.result.connect(self._result)
+        self._build()
+        ctx.project_changed.connect(self._project_changed)
+        ctx.project_replaced.connect(lambda _p: self._project_replaced())
+        ctx.models.catalogue_changed.connect(self.check_ready)
+        self.audition.active_changed.connect(lambda _a: self._sync_audition_buttons())
+        self.lane.roll.edited.connect(self.lane.refresh)
+        self._project_replaced()
+
+    @property
+    def model(self):  # noqa: ANN201 — the loaded melody model (kept by the studio's model service)
+        return self.ctx.models.current
+
+    # --- layout ------------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.firstrun = FirstRunBox()
+        self.firstrun.open_catalogue.connect(self.open_catalogue)
+        self.firstrun.train.connect(self.train)
+        self.firstrun.use_demo.connect(self.use_demo_catalogue)
+        self.controls = SuggestControls()
+        self.controls.from_loop_requested.connect(self.range_from_loop)
+        self.controls.instrument_changed.connect(self.set_instrument)
+        self.controls.mute_lead.toggled.connect(self.audition.set_mute_lead)
+        self.suggest_button = QPushButton("Suggest")
+        self.suggest_button.setObjectName("SuggestButton")
+        self.suggest_button.setDefault(True)
+        self.suggest_button.clicked.connect(lambda: self.suggest())
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        self.progress.setMaximumHeight(6)
+        self.status = QLabel("")
+        self.status.setObjectName("SuggestStatus")
+        self.status.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.suggest_button, 1)
+        buttons.addWidget(self.cancel_button)
+        self.card_box = QVBoxLayout()
+        self.card_box.setSpacing(6)
+        self.card_box.addStretch(1)
+        self.tracks_title = QLabel("Kept tracks")
+        self.tracks_title.setObjectName("SectionTitle")
+        self.track_box = QVBoxLayout()
+        inner = QWidget()
+        inner_layout = QVBoxLayout(inner)
+        inner_layout.setContentsMargins(0, 0, 0, 0)
+        inner_layout.addWidget(self.tracks_title)
+        inner_layout.addLayout(self.track_box)
+        inner_layout.addLayout(self.card_box, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll = scroll
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.firstrun)
+        layout.addWidget(self.controls)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(scroll, 1)
+        self.setMinimumWidth(330)
+
+    def set_instrument(self, name: str) -> None:
+        """Audition ideas with another built-in sound (rendered again in the background)."""
+        self.audition.settings = replace(self.audition.settings, instrument=name)
+        self.audition.submit_all()
+        self.audition.refresh()
+
+    def range_from_loop(self) -> None:
+        loop = self.ctx.project.loop
+        if loop is None:
+            self.status.setText("Set a loop first: Shift-drag across the bars on the ruler.")
+            return
+        grid = song_context(self.ctx.project).grid
+        first = max(0, int(grid.bar_of(loop.start) + 0.5))
+        last = max(first + 1, int(grid.bar_of(loop.end) + 0.5))
+        self.controls.whole_lead.setChecked(False)
+        self.controls.set_range(first, last - first)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802, ANN001 — Qt's name and type
+        """1–9 audition the cards from the top (A/B by ear while playing); Esc stops auditioning."""
+        key = event.key()
+        if Qt.Key.Key_1 <= key <= Qt.Key.Key_9 and not event.modifiers():
+            order = [sid for sid, _ in sorted(self.cards.items(), key=lambda kv: self.card_box.indexOf(kv[1]))]
+            index = key - Qt.Key.Key_1
+            if index < len(order):
+                self.audition_suggestion(order[index], play=True)
+            return
+        if key == Qt.Key.Key_Escape and self.audition.active is not None:
+            self.audition_suggestion(None)
+            return
+        super().keyPressEvent(event)
+
+    def audition_suggestion(self, sid: str | None, *, solo: bool = False, play: bool = False) -> None:
+        """Hear `sid` with the stems, looping its range (None: stop auditioning)."""
+        self.audition.audition(sid, solo=solo)
+        if sid is None:
+            return
+        lead = [st for st in self.ctx.project.stems if st.role == "lead" and self.ctx.project.audible(st)]
+        if lead and not solo:
+            self.status.setText(f"Tip: mute the {lead[0].name} stem (M) to hear the idea in its place; "
+                                "keys 1–9 switch between ideas while playing.")
+        entry = find_entry(self.ctx.project, "suggestions", sid)
+        self.lane.show_target(suggestion_target(sid))
+        request = entry.get("request") or {}
+        if "start_bar" in request:
+            start = self._loop_range(int(request["start_bar"]), int(request.get("bars", 1)))
+            if play and not self.ctx.engine.transport.playing:
+                self.ctx.engine.seek(start)
+        if play and not self.ctx.engine.transport.playing:
+            self.ctx.playback.toggle_play()
+
+    def drag_data(self, entry: dict, audio: bool):  # noqa: ANN201 — QMimeData | None
+        from app.ui.suggest.drag import drag_mime
+
+        try:
+            return drag_mime(self.ctx.project, entry, self.ctx.home, audio=audio,
+                             sample_rate=self.ctx.engine.sample_rate)
+        except (AccordError, OSError, ValueError) as exc:
+            self.status.setText(f"Cannot drag this out: {exc}")
+            return None
+
+
+def install_cocreate(ctx: StudioContext) -> SuggestPanel:
+    """Dock the Suggestions panel in the studio (View menu lists it) and wire the piano-roll lane."""
+    panel = SuggestPanel(ctx)
+    dock = ctx.add_dock("Suggestions", panel, Qt.DockWidgetArea.RightDockWidgetArea)
+    dock.setMinimumWidth(340)
+    return ctx.panels.register(SUGGESTIONS, panel, dock)

@@ -1,0 +1,120 @@
+"""The Suggestions panel follows the project: a new project resets the form and the cards; an edit to the
+suggestions, tracks, loop, lead or grid updates the cards, the audition buffers and the piano roll."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from app.core.project.cocreate import song_context
+from app.core.project.limits import REQUEST_LAST_START_BAR
+from app.core.project.model import FIELD, GRID_FIELDS, RESET, Change, Field
+from app.core.project.song_constraints import lead_pitch_range
+from app.core.project.suggestion_edits import find_entry, kept_tracks, readable, visible_suggestions
+from app.ui.suggest.card import SuggestionCard
+from app.ui.suggest.lane import KeptTrackRow
+
+if TYPE_CHECKING:
+    from app.ui.suggest.panel import SuggestPanel
+
+log = logging.getLogger(__name__)
+
+class ProjectSyncMixin:
+    def _project_replaced(self: SuggestPanel) -> None:
+        self.cancel()
+        self._live_run = None  # results still on their way belong to the previous project
+        self.audition.active = None
+        self.lane.show_target(None)
+        self._sync_cards()
+        self.audition.submit_all()
+        self.audition.refresh()
+        project = self.ctx.project
+        ctx = song_context(project)
+        low, high = lead_pitch_range(ctx.lead)
+        self.controls.low.setValue(low)  # shows what "Lead's range" means for this song
+        self.controls.high.setValue(high)
+        span = ctx.lead_bars()
+        if span is not None:
+            first, bars = span
+            # By default, a new idea for the lead's last four bars (within the song, so it plays with the
+            # stems); a short lead is continued after its end.
+            start = first + bars - 4 if bars >= 8 else first + bars
+            self.controls.set_range(min(start, REQUEST_LAST_START_BAR), 4)
+        state = self.check_ready()
+        if "demo" in project.extras and state.works == 0 and self.setup_handle is None:
+            self.use_demo_catalogue()  # the demo brings its demo catalogue (never into a real one)
+        elif state.ready and self.ctx.models.current is None:
+            self._preload_model()
+
+    def _project_changed(self: SuggestPanel, change: Change) -> None:
+        if change.kind == RESET:
+            return
+        if change.kind == FIELD and change.field in (Field.SUGGESTIONS, Field.TRACKS):
+            self._sync_cards()
+            self.audition.submit_all()
+            self.audition.refresh()
+            target = self.lane.target
+            if target is not None:
+                try:
+                    shown = find_entry(self.ctx.project, target.where, target.id)
+                except KeyError:
+                    shown = None
+                if shown is None or shown.get("status") == "discarded" or not readable(shown):
+                    self.lane.show_target(None)
+                else:
+                    self.lane.refresh()
+        elif change.kind == FIELD and change.field == Field.LOOP and self.ctx.project.loop is not None:
+            self.range_from_loop()  # a range selected on the ruler (Shift-drag) is the range to work on
+        elif change.kind == FIELD and change.field == Field.EXTRAS:  # e.g. an analysis was applied: a new lead
+            low, high = lead_pitch_range(song_context(self.ctx.project).lead)
+            self.controls.low.setValue(low)
+            self.controls.high.setValue(high)
+        elif change.kind == FIELD and change.field in GRID_FIELDS:
+            self.audition.submit_all()  # a new grid: new buffers (cached per content)
+            self.lane.refresh()
+
+    def _sync_cards(self: SuggestPanel) -> None:
+        project = self.ctx.project
+        bq = song_context(project).bar_quarters
+        shown = {str(s["id"]): s for s in visible_suggestions(project)}
+        for sid in [s for s in self.cards if s not in shown]:
+            card = self.cards.pop(sid)
+            self.card_box.removeWidget(card)
+            card.hide()
+            card.deleteLater()
+        for i, (sid, entry) in enumerate(reversed(list(shown.items()))):  # newest first
+            card = self.cards.get(sid)
+            try:
+                if card is None:
+                    card = SuggestionCard(entry, bar_quarters=bq)
+                    card.action.connect(self.card_action)
+                    card.drag_requested = self.drag_data
+                    self.cards[sid] = card
+                else:
+                    card.update_entry(entry)
+                    self.card_box.removeWidget(card)
+            except Exception:  # noqa: BLE001 — a project is shared JSON: one damaged entry must not break the panel
+                log.warning("suggestion %s in the project cannot be shown", sid, exc_info=True)
+                continue
+            self.card_box.insertWidget(i, card)
+        tracks = {str(t["id"]): t for t in kept_tracks(project)}
+        for tid in list(self.track_rows):
+            row = self.track_rows.pop(tid)
+            self.track_box.removeWidget(row)
+            row.hide()
+            row.deleteLater()
+        for tid, t in tracks.items():
+            try:
+                row = KeptTrackRow(t, self.drag_data)
+            except Exception:  # noqa: BLE001 — as above, for a damaged kept track
+                log.warning("track %s in the project cannot be shown", tid, exc_info=True)
+                continue
+            row.action.connect(self.track_action)
+            self.track_rows[tid] = row
+            self.track_box.addWidget(row)
+        self.tracks_title.setVisible(bool(tracks))
+        self._sync_audition_buttons()
+
+    def _sync_audition_buttons(self: SuggestPanel) -> None:
+        for sid, card in self.cards.items():
+            card.set_auditioned(sid == self.audition.active, solo=self.audition.solo)

@@ -1,0 +1,326 @@
+"""A piano-roll lane for the auditioned or kept suggestion, on the timeline's bars, with note editing.
+
+Drag a note to move it (time snaps to sixteenths, height is pitch), drag its right edge to resize it,
+double-click empty space to add a note, double-click a note (or select it and press Delete, or right-click
+it) to delete it. Every change is a core edit (app/core/project/suggestion_edits.py) pushed through the
+studio's undo stack, so it is undoable and saved; edited notes keep the suggestion's provenance and are
+drawn in the "edited by hand" colour, the count shown in the lane's header.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from app.core.music import BeatGrid, Melody, Note, pitch_name
+from app.core.project.edits import Edit
+from app.core.project.model import Project
+from app.core.project.suggestion_edits import (
+    GRID_STEP,
+    AddNote,
+    DeleteNote,
+    MoveNote,
+    NoteTarget,
+    ResizeNote,
+    entries,
+    melody_of,
+)
+from app.ui.theme import COLOURS, qcolor
+from app.ui.timeline.ruler import TimeScale
+
+LANE_HEIGHT = 168
+MIN_ROWS = 15
+EDGE_PX = 6
+PX_PER_QUARTER = 24.0  # without a time scale (a dock or a test)
+NOTE_COLOR = QColor(COLOURS.note)
+EDITED_COLOR = QColor(COLOURS.edited_note)
+SELECTED_PEN = QColor(COLOURS.selected_note)
+RANGE_FILL = qcolor(COLOURS.range_wash)
+BAR_PEN = QColor(COLOURS.roll_bar_line)
+BEAT_PEN = QColor(COLOURS.roll_beat_line)
+C_ROW = qcolor(COLOURS.roll_c_row)
+
+
+def snap(quarters: float, step: float = GRID_STEP) -> float:
+    return max(0.0, round(quarters / step) * step)
+
+
+class PianoRoll(QWidget):
+    """Shows one melody (`show_target(project, target)`) and edits it through `push(edit)`."""
+
+    edited = Signal()
+
+    def __init__(self, push: Callable[[Edit], bool], *, scale: TimeScale | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("PianoRoll")
+        self.push = push
+        self.scale = scale
+        self.project: Project | None = None
+        self.target: NoteTarget | None = None
+        self.melody = Melody(())
+        self.original: Counter = Counter()
+        self.span: tuple[float, float] | None = None
+        self.selected: int | None = None
+        self._drag: tuple[str, int, QPointF, Note] | None = None
+        self._preview: Note | None = None
+        self.setMinimumHeight(LANE_HEIGHT)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setMouseTracking(True)
+        if scale is not None:
+            scale.changed.connect(self.update)
+
+    # --- what is shown ---------------------------------------------------------------------------------
+    def show_target(self, project: Project | None, target: NoteTarget | None) -> None:
+        self.project, self.target = project, target
+        self.selected = None
+        self.refresh()
+
+    def entry(self) -> dict | None:
+        if self.project is None or self.target is None:
+            return None
+        for e in entries(self.project, self.target.where):
+            if str(e.get("id")) == self.target.id:
+                return e
+        return None
+
+    def refresh(self) -> None:
+        entry = self.entry()
+        self.melody = Melody(()) if entry is None else melody_of(entry)
+        originals = entry.get("original_notes") if entry else None
+        self.original = Counter((int(n[0]), round(float(n[1]), 6), round(float(n[2]), 6)) for n in originals) \
+            if originals else Counter()
+        request = (entry or {}).get("request") or {}
+        grid = self.grid()
+        if request and "start_bar" in request:
+            bq = grid.time_signature.bar_quarters
+            self.span = (request["start_bar"] * bq, (request["start_bar"] + request.get("bars", 1)) * bq)
+        else:
+            self.span = None
+        if self.selected is not None and self.selected >= len(self.melody.notes):
+            self.selected = None
+        self.update()
+
+    def is_edited(self, note: Note) -> bool:
+        if not self.original:
+            return False
+        return self.original[(note.pitch, round(note.onset, 6), round(note.duration, 6))] == 0
+
+    # --- geometry --------------------------------------------------------------------------------------
+    def grid(self) -> BeatGrid:
+        if self.scale is not None and self.scale.grid is not None:
+            return self.scale.grid
+        tempo = (self.project.tempo_bpm if self.project is not None else None) or 120.0
+        ts = self.project.time_signature if self.project is not None else None
+        return BeatGrid(tempo_bpm=tempo, time_signature=ts) if ts is not None else BeatGrid(tempo_bpm=tempo)
+
+    def x_of(self, quarters: float) -> float:
+        if self.scale is None:
+            return quarters * PX_PER_QUARTER
+        return self.scale.x_of(self.grid().seconds(quarters))
+
+    def quarters_at(self, x: float) -> float:
+        if self.scale is None:
+            return max(0.0, x / PX_PER_QUARTER)
+        return max(0.0, self.grid().quarters(self.scale.seconds_at(x)))
+
+    def pitch_rows(self) -> tuple[int, int]:
+        pitches = self.melody.pitches or [60, 72]
+        low, high = min(pitches) - 2, max(pitches) + 2
+        if high - low + 1 < MIN_ROWS:
+            extra = MIN_ROWS - (high - low + 1)
+            low -= extra // 2
+            high += extra - extra // 2
+        return max(0, low), min(127, high)
+
+    def row_height(self) -> float:
+        low, high = self.pitch_rows()
+        return max(1.0, self.height() / (high - low + 1))
+
+    def y_of(self, pitch: int) -> float:
+        _, high = self.pitch_rows()
+        return (high - pitch) * self.row_height()
+
+    def pitch_at(self, y: float) -> int:
+        low, high = self.pitch_rows()
+        return int(min(high, max(low, high - math.floor(y / self.row_height()))))
+
+    def note_rect(self, index: int) -> QRectF:
+        n = self.melody.notes[index]
+        x0, x1 = self.x_of(n.onset), self.x_of(n.end)
+        return QRectF(x0, self.y_of(n.pitch) + 1, max(3.0, x1 - x0 - 1), self.row_height() - 2)
+
+    def note_at(self, pos: QPointF) -> int | None:
+        for i in reversed(range(len(self.melody.notes))):
+            if self.note_rect(i).adjusted(-1, -1, 1, 1).contains(pos):
+                return i
+        return None
+
+    # --- edits (also what tests call) --------------------------------------------------------------------
+    def _push(self, edit: Edit) -> bool:
+        if self.target is None:
+            return False
+        ok = self.push(edit)
+        if ok:
+            self.edited.emit()
+        return ok
+
+    def move_note(self, index: int, *, onset: float, pitch: int) -> bool:
+        return self._push(MoveNote(self.target, index, onset=onset, pitch=pitch))
+
+    def resize_note(self, index: int, *, duration: float) -> bool:
+        return self._push(ResizeNote(self.target, index, duration=duration))
+
+    def delete_note(self, index: int) -> bool:
+        self.selected = None
+        return self._push(DeleteNote(self.target, index))
+
+    def add_note(self, pitch: int, onset: float, duration: float = 1.0) -> bool:
+        return self._push(AddNote(self.target, Note(int(pitch), float(onset), float(duration))))
+
+    # --- mouse and keys ----------------------------------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        pos = event.position()
+        index = self.note_at(pos)
+        self.selected = index
+        if index is not None and event.button() == Qt.MouseButton.RightButton:
+            self.delete_note(index)
+            return
+        if index is not None and event.button() == Qt.MouseButton.LeftButton:
+            mode = "resize" if self.note_rect(index).right() - pos.x() <= EDGE_PX else "move"
+            self._drag = (mode, index, pos, self.melody.notes[index])
+            self._preview = self.melody.notes[index]
+        self.update()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        pos = event.position()
+        if self._drag is None:
+            index = self.note_at(pos)
+            edge = index is not None and self.note_rect(index).right() - pos.x() <= EDGE_PX
+            self.setCursor(Qt.CursorShape.SizeHorCursor if edge else Qt.CursorShape.ArrowCursor)
+            return
+        mode, index, start, note = self._drag
+        dq = self.quarters_at(pos.x()) - self.quarters_at(start.x())
+        if mode == "move":
+            rows = round((start.y() - pos.y()) / self.row_height())
+            self._preview = Note(int(min(127, max(0, note.pitch + rows))), snap(note.onset + dq), note.duration,
+                                 note.velocity)
+        else:
+            self._preview = Note(note.pitch, note.onset, max(GRID_STEP, snap(note.duration + dq)), note.velocity)
+        self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        drag, preview = self._drag, self._preview
+        self._drag = self._preview = None
+        if drag is None or preview is None:
+            return
+        mode, index, _, note = drag
+        if mode == "move" and (preview.onset, preview.pitch) != (note.onset, note.pitch):
+            self.move_note(index, onset=preview.onset, pitch=preview.pitch)
+        elif mode == "resize" and preview.duration != note.duration:
+            self.resize_note(index, duration=preview.duration)
+        self.update()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        pos = event.position()
+        index = self.note_at(pos)
+        self._drag = self._preview = None
+        if index is not None:
+            self.delete_note(index)
+        elif self.target is not None:
+            self.add_note(self.pitch_at(pos.y()), math.floor(self.quarters_at(pos.x()) / GRID_STEP) * GRID_STEP)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.selected is not None:
+            self.delete_note(self.selected)
+            return
+        super().keyPressEvent(event)
+
+    # --- painting ----------------------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor(COLOURS.roll_background))
+        low, high = self.pitch_rows()
+        rh = self.row_height()
+        for pitch in range(low, high + 1):
+            if pitch % 12 in (1, 3, 6, 8, 10):
+                p.fillRect(QRectF(0, self.y_of(pitch), self.width(), rh), qcolor(COLOURS.roll_black_key_row))
+            elif pitch % 12 == 0:
+                p.fillRect(QRectF(0, self.y_of(pitch), self.width(), rh), C_ROW)
+        self._paint_grid(p)
+        if self.span is not None:
+            x0, x1 = self.x_of(self.span[0]), self.x_of(self.span[1])
+            p.fillRect(QRectF(x0, 0, x1 - x0, self.height()), RANGE_FILL)
+        for i, n in enumerate(self.melody.notes):
+            shown = self._preview if self._drag is not None and self._drag[1] == i and self._preview else n
+            x0, x1 = self.x_of(shown.onset), self.x_of(shown.end)
+            r = QRectF(x0, self.y_of(shown.pitch) + 1, max(3.0, x1 - x0 - 1), rh - 2)
+            p.setBrush(EDITED_COLOR if self.is_edited(n) or shown is not n else NOTE_COLOR)
+            p.setPen(QPen(SELECTED_PEN, 1.5) if i == self.selected else Qt.PenStyle.NoPen)
+            p.drawRoundedRect(r, 2, 2)
+        p.setPen(QColor(COLOURS.roll_label))
+        for pitch in range(low, high + 1):
+            if pitch % 12 == 0 and rh >= 7:
+                p.drawText(QPointF(3, self.y_of(pitch) + rh - 1), pitch_name(pitch))
+        if not self.melody.notes:
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
+                       "Audition a suggestion to see its notes here" if self.target is None else
+                       "No notes — double-click to add one")
+        p.end()
+
+    def _paint_grid(self, p: QPainter) -> None:
+        grid = self.grid()
+        bq = grid.time_signature.bar_quarters
+        q0, q1 = self.quarters_at(0), self.quarters_at(self.width())
+        beat = grid.time_signature.pulse_quarters
+        if self.x_of(beat) - self.x_of(0) >= 6:
+            q = math.floor(q0 / beat) * beat
+            p.setPen(BEAT_PEN)
+            while q <= q1:
+                x = self.x_of(q)
+                p.drawLine(QPointF(x, 0), QPointF(x, self.height()))
+                q += beat
+        p.setPen(BAR_PEN)
+        q = math.floor(q0 / bq) * bq
+        while q <= q1:
+            x = self.x_of(q)
+            p.drawLine(QPointF(x, 0), QPointF(x, self.height()))
+            q += bq
+
+
+class PianoRollHeader(QWidget):
+    """The lane's header: what is shown, how many notes were edited by hand, and a drag-out handle."""
+
+    def __init__(self, handle: QWidget | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("LaneTitle")
+        self.title = QLabel("Suggestion")
+        self.title.setObjectName("PianoRollTitle")
+        self.detail = QLabel("")
+        self.detail.setObjectName("PianoRollDetail")
+        self.detail.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.addWidget(self.title)
+        layout.addWidget(self.detail)
+        layout.addStretch(1)
+        if handle is not None:
+            row = QHBoxLayout()
+            row.addWidget(handle)
+            row.addStretch(1)
+            layout.addLayout(row)
+
+    def show_entry(self, entry: dict | None, *, kept: bool) -> None:
+        if entry is None:
+            self.title.setText("Suggestion")
+            self.detail.setText("Nothing auditioned")
+            return
+        self.title.setText(("Track: " if kept else "Auditioning: ") + str(entry.get("name") or "Suggestion"))
+        edited = int(entry.get("human_edited_notes", 0) or 0)
+        self.detail.setText(f"{edited} note{'s' if edited != 1 else ''} edited by hand" if edited
+                            else "As suggested · drag notes to edit")
