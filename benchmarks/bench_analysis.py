@@ -1,4 +1,8 @@
-"""Stem analysis on the self-generated evaluation set (tests/helpers/songs.py) and on a 4-minute song.
+"""Stem analysis on real songs nobody here wrote (benchmarks/realsongs: rendered openmsx MIDI songs and mma
+chord charts, beside essentia and librosa on the same audio), then on the self-generated set (unit-level
+evidence only) and on a 4-minute song.
+
+Self-generated evaluation set (tests/helpers/songs.py) and on a 4-minute song.
 
 Songs: seeds 1000.. (never used while tuning the estimators, which used seeds 0–79 and 100–117), meters
 cycling 4/4, 3/4, 6/8, tempo 60–180 (felt beat), any of the 24 keys, ~16 s each, four stems; plus busy
@@ -86,7 +90,9 @@ def _long_song(seconds: float) -> list[StemInput]:
 
 
 def run(quick: bool) -> list[dict]:
-    rows: list[dict] = []
+    from benchmarks.realsongs.evaluate import evaluate
+
+    rows: list[dict] = evaluate(quick=quick)[0]
     # warm-up (numba JIT / cache load) on a tiny song, timed on its own
     t0 = time.perf_counter()
     analyze_stems(_inputs(make_song(1, seconds=4.0)))

@@ -1,0 +1,121 @@
+"""Chord charts for MMA: standard progressions in every key, played in MMA's groove styles.
+
+The grooves (drum, bass and comping patterns) are MMA's library, written by its authors; the charts are
+textbook progressions. Truth is the chart itself: tempo, key, meter, one chord per bar (or two, on beats 1
+and 3 of a 4/4 bar), so chords per beat are exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+NAMES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+MMA_SUFFIX = {"maj": "", "min": "m", "7": "7", "maj7": "M7", "min7": "m7", "dim": "dim", "sus4": "sus4"}
+TRIAD = {"maj": "maj", "7": "maj", "maj7": "maj", "sus4": "maj", "min": "min", "min7": "min", "dim": "min"}
+
+# (semitones above the tonic, quality) per bar; a bar holding a tuple of two has two chords
+MAJOR = {
+    "I-IV-V-I": [(0, "maj"), (5, "maj"), (7, "7"), (0, "maj")],
+    "I-vi-IV-V": [(0, "maj"), (9, "min"), (5, "maj"), (7, "maj")],
+    "ii-V-I": [(2, "min7"), (7, "7"), (0, "maj7"), (0, "maj7")],
+    "I-V-vi-IV": [(0, "maj"), (7, "maj"), (9, "min"), (5, "maj")],
+    "blues": [(0, "7"), (5, "7"), (0, "7"), (0, "7"), (5, "7"), (5, "7"), (0, "7"), (0, "7"),
+              (7, "7"), (5, "7"), (0, "7"), (7, "7")],
+    "I-IV-I-V/two": [(0, "maj"), ((5, "maj"), (0, "maj")), (0, "maj"), ((5, "maj"), (7, "7"))],
+}
+MINOR = {
+    "i-VI-III-VII": [(0, "min"), (8, "maj"), (3, "maj"), (10, "maj")],
+    "i-iv-V-i": [(0, "min"), (5, "min"), (7, "7"), (0, "min")],
+    "i-VII-VI-V": [(0, "min"), (10, "maj"), (8, "maj"), (7, "7")],
+    "ii-V-i": [(2, "dim"), (7, "7"), (0, "min"), (0, "min")],
+}
+
+
+@dataclass(frozen=True)
+class Chart:
+    name: str
+    groove: str
+    beats_per_bar: int
+    tempo: float
+    tonic: int
+    mode: str
+    progression: str
+    repeats: int
+
+    @property
+    def bars(self) -> list[list[tuple[int, str]]]:
+        prog = (MAJOR if self.mode == "major" else MINOR)[self.progression]
+        out: list[list[tuple[int, str]]] = []
+        for _ in range(self.repeats):
+            for bar in prog:
+                chords = list(bar) if isinstance(bar[0], tuple) else [bar]
+                out.append([((self.tonic + s) % 12, q) for s, q in chords])  # type: ignore[misc]
+        home = (self.tonic, "maj" if self.mode == "major" else "min")
+        out.append([home])  # end at home, as songs do
+        return out
+
+    def text(self) -> str:
+        key = NAMES[self.tonic] + ("" if self.mode == "major" else "m")
+        lines = [f"// {self.name}: {self.progression} in {NAMES[self.tonic]} {self.mode}",
+                 f"Tempo {self.tempo:g}", f"Groove {self.groove}", f"KeySig {key}"]
+        for i, bar in enumerate(self.bars):
+            lines.append(f"{i + 1} " + " ".join(NAMES[r] + MMA_SUFFIX[q] for r, q in bar))
+        return "\n".join(lines) + "\n"
+
+    def chord_truth(self) -> list[list]:
+        """[[start_s, end_s, 'C:maj'|'A:min'], ...] (maj/min level: 7, maj7, sus4 -> maj; m7, dim -> min)."""
+        beat = 60.0 / self.tempo
+        out: list[list] = []
+        t = 0.0
+        for bar in self.bars:
+            each = self.beats_per_bar / len(bar)
+            for r, q in bar:
+                label = f"{NAMES[r]}:{TRIAD[q]}"
+                end = t + each * beat
+                if out and out[-1][2] == label:
+                    out[-1][1] = round(end, 6)
+                else:
+                    out.append([round(t, 6), round(end, 6), label])
+                t = end
+        return out
+
+    def chord_symbols(self) -> list[list]:
+        """Like chord_truth, at the chart's own quality (maj, min, 7, maj7, min7, dim, sus4)."""
+        beat = 60.0 / self.tempo
+        out: list[list] = []
+        t = 0.0
+        for bar in self.bars:
+            each = self.beats_per_bar / len(bar)
+            for r, q in bar:
+                out.append([round(t, 6), round(t + each * beat, 6), f"{NAMES[r]}:{q}"])
+                t += each * beat
+        return out
+
+
+# (groove, beats per bar, tempo): MMA styles across rock, pop, latin, jazz, country and waltz; tempos include
+# DAW-typical whole numbers and a few odd ones
+GROOVES = (
+    ("BasicRock", 4, 100), ("50sRock", 4, 144), ("PopBallad", 4, 72), ("SoftRock", 4, 96),
+    ("FolkRock", 4, 120), ("BossaNova", 4, 132), ("Swing", 4, 126), ("Rhumba", 4, 110),
+    ("ShuffleBoggie", 4, 118), ("8Beat", 4, 128), ("Rock128", 4, 84), ("Ska", 4, 152),
+    ("Twist", 4, 160), ("Samba", 4, 104), ("SlowBlues", 4, 66), ("BlueGrass", 4, 170),
+    ("Tango", 4, 115), ("Polka", 4, 138), ("Waltz", 3, 150), ("JazzWaltz", 3, 140),
+    ("CountryWaltz", 3, 108), ("Ballad", 4, 88), ("CountrySwing", 4, 123), ("Jive", 4, 148),
+)
+KEY_CYCLE = (0, 7, 2, 9, 4, 11, 6, 1, 8, 3, 10, 5)
+
+
+def charts() -> list[Chart]:
+    out = []
+    majors, minors = list(MAJOR), list(MINOR)
+    for i, (groove, bpb, tempo) in enumerate(GROOVES):
+        minor = i % 3 == 2
+        progs = minors if minor else majors
+        prog = progs[i % len(progs)]
+        if bpb == 3 and "two" in prog:
+            prog = "I-IV-V-I"
+        n_bars = len((MINOR if minor else MAJOR)[prog])
+        repeats = max(2, round(48 / n_bars * tempo / 120.0 / (bpb / 4)) // 2)
+        out.append(Chart(f"mma-{i:02d}-{groove.lower()}", groove, bpb, float(tempo), KEY_CYCLE[i % 12],
+                         "minor" if minor else "major", prog, repeats))
+    return out

@@ -1,0 +1,133 @@
+"""Accord beside essentia and librosa on the rendered real songs: one table of rows for benchmarks/run.py.
+
+Accord runs twice per song: on its role stems (what the studio has) and on the mix alone (one stem); the
+peers run on the mix. Per-song details go to `<cache>/last-evaluation.json` for inspection.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from benchmarks.realsongs import build
+from benchmarks.realsongs import scoring as sc
+from benchmarks.realsongs.peers import peer_results
+from benchmarks.realsongs.sources import default_cache
+
+SYSTEMS = ("accord", "accord-mix", "essentia", "librosa")
+
+
+def _accord(paths: list[Path]) -> dict:
+    from app.core.analysis import analyze_stems
+    from app.core.analysis.files import load_stem_inputs
+
+    stems = load_stem_inputs(paths)
+    t0 = time.perf_counter()
+    a = analyze_stems(stems)
+    took = time.perf_counter() - t0
+
+    def chord_at(t: float):
+        ch = a.chords.at(a.grid.quarters(t))
+        return None if ch.is_no_chord else (ch.root_pc, ch.triad_family)
+
+    return {"bpm": a.grid.tempo_bpm if a.tempo_determined else None, "key": a.key.name if a.key else None,
+            "key_confidence": a.key_confidence, "meter": str(a.time_signature), "seconds": took,
+            "chord_at": chord_at, "notes": list(a.notes)}
+
+
+def evaluate(*, quick: bool) -> tuple[list[dict], list[dict]]:
+    cache = default_cache()
+    songs = build(cache, limit=4 if quick else None)
+    if not songs:
+        return [{"metric": "real songs", "value": 0, "unit": "songs",
+                 "note": "skipped: openttd-openmsx/mma, fluidsynth or the soundfont not available"}], []
+    # warm-up on the first song (numba/librosa JIT), reported on its own
+    t0 = time.perf_counter()
+    _accord([songs[0].mix])
+    warm = time.perf_counter() - t0
+    per_song = []
+    for song in songs:
+        tr = song.truth
+        res = {"accord": _accord([song.stems[r] for r in sorted(song.stems)]), "accord-mix": _accord([song.mix])}
+        peers = peer_results(song, cache)
+        res["essentia"] = peers.get("essentia", {})
+        res["librosa"] = peers.get("librosa", {})
+        if "chords" in res["essentia"]:
+            res["essentia"]["chord_at"] = sc.essentia_chord_at(res["essentia"]["chords"],
+                                                               res["essentia"]["chord_hop"])
+        row = {"name": song.name, "source": song.source, "truth_bpm": tr["bpm"], "truth_key": tr["key"],
+               "truth_meter": tr["time_signature"], "grid_perfect": tr.get("grid_perfect", False)}
+        for sys_name in SYSTEMS:
+            r = res[sys_name]
+            bpm = r.get("bpm")
+            row[f"{sys_name}_bpm"] = bpm
+            row[f"{sys_name}_tempo_ok"] = sc.tempo_ok(tr["bpm"], bpm)
+            if sys_name != "librosa":
+                row[f"{sys_name}_key"] = r.get("key")
+                row[f"{sys_name}_mirex"] = sc.mirex_key(tr["key"], r.get("key"))
+            if "chord_at" in r:
+                row[f"{sys_name}_chords"] = sc.chord_score(tr, r["chord_at"])
+            if sys_name.startswith("accord"):
+                row[f"{sys_name}_meter"] = r["meter"]
+                row[f"{sys_name}_seconds"] = r["seconds"]
+                row[f"{sys_name}_notes"] = r["notes"]
+        per_song.append(row)
+    (cache / "last-evaluation.json").write_text(json.dumps(per_song, indent=1, default=str))
+    return _rows(per_song, warm), per_song
+
+
+def _rows(per_song: list[dict], warm: float) -> list[dict]:
+    n = len(per_song)
+    keyed = [r for r in per_song if r["truth_key"]]
+    grid = [r for r in per_song if r["grid_perfect"]]
+    rows: list[dict] = [
+        {"metric": "real songs (openmsx MIDI + mma charts)", "value": n, "unit": "songs",
+         "note": f"{sum(r['source'] == 'openmsx' for r in per_song)} openmsx, "
+                 f"{sum(r['source'] == 'mma' for r in per_song)} mma; rendered with fluidsynth + TimGM6mb"},
+        {"metric": "real: first call (JIT warm-up)", "value": warm, "unit": "s", "note": "excluded from timings"},
+    ]
+
+    def share(key: str, subset: list[dict]) -> float:
+        return sum(bool(r.get(key)) for r in subset) / len(subset) if subset else 0.0
+
+    ess_tempo = share("essentia_tempo_ok", per_song)
+    for s in SYSTEMS:
+        v = share(f"{s}_tempo_ok", per_song)
+        target = {"accord": ">= 0.95, >= essentia"}.get(s, "")
+        rows.append({"metric": f"real: tempo within 4% [{s}]", "value": v, "unit": "share", "target": target,
+                     "ok": (v >= 0.95 and v >= ess_tempo) if s == "accord" else None})
+    for s in SYSTEMS:
+        errs = [abs(r[f"{s}_bpm"] - r["truth_bpm"]) for r in grid if r.get(f"{s}_bpm") is not None]
+        exact = sum(e <= 0.01 for e in errs) / len(grid) if grid else 0.0
+        rows.append({"metric": f"real: exact BPM (<=0.01) on grid-perfect [{s}]", "value": exact, "unit": "share",
+                     "target": "1.0" if s == "accord" else "", "ok": exact >= 0.999 if s == "accord" else None,
+                     "note": f"{len(grid)} mma songs; median |error| "
+                             f"{sorted(errs)[len(errs) // 2] if errs else float('nan'):.3f} BPM"})
+    ess_key = sum(r.get("essentia_mirex", 0.0) for r in keyed) / len(keyed) if keyed else 0.0
+    for s in ("accord", "accord-mix", "essentia"):
+        answered = sum(r.get(f"{s}_key") is not None for r in keyed) / len(keyed) if keyed else 0.0
+        mirex = sum(r.get(f"{s}_mirex", 0.0) for r in keyed) / len(keyed) if keyed else 0.0
+        exact = sum(r.get(f"{s}_mirex", 0.0) == 1.0 for r in keyed) / len(keyed) if keyed else 0.0
+        rows.append({"metric": f"real: key answered [{s}]", "value": answered, "unit": "share",
+                     "target": "1.0" if s == "accord" else "", "ok": answered >= 0.999 if s == "accord" else None})
+        rows.append({"metric": f"real: key MIREX weighted [{s}]", "value": mirex, "unit": "score",
+                     "target": ">= 0.80, >= ess+0.15" if s == "accord" else "",
+                     "ok": (mirex >= 0.8 and mirex >= ess_key + 0.15) if s == "accord" else None,
+                     "note": f"exact {exact:.2f} on {len(keyed)} songs with a key"})
+    for s in ("accord", "accord-mix", "essentia"):
+        hits = sum(r[f"{s}_chords"][0] for r in per_song if f"{s}_chords" in r)
+        total = sum(r[f"{s}_chords"][1] for r in per_song if f"{s}_chords" in r)
+        mma_h = sum(r[f"{s}_chords"][0] for r in per_song if f"{s}_chords" in r and r["source"] == "mma")
+        mma_t = sum(r[f"{s}_chords"][1] for r in per_song if f"{s}_chords" in r and r["source"] == "mma")
+        v = hits / total if total else 0.0
+        rows.append({"metric": f"real: chords per beat maj/min [{s}]", "value": v, "unit": "share",
+                     "target": ">= 0.80" if s == "accord" else "", "ok": v >= 0.8 if s == "accord" else None,
+                     "note": f"mma charts alone {mma_h / mma_t if mma_t else 0.0:.2f}"})
+    for s in ("accord", "accord-mix"):
+        v = sum(r[f"{s}_meter"] == r["truth_meter"] for r in per_song) / n
+        rows.append({"metric": f"real: meter right [{s}]", "value": v, "unit": "share"})
+    took = sorted(r["accord_seconds"] for r in per_song)
+    rows.append({"metric": "real: accord seconds per song (stems)", "value": took[len(took) // 2], "unit": "s",
+                 "note": f"median; max {took[-1]:.2f} s"})
+    return rows
