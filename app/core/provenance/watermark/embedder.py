@@ -1,0 +1,147 @@
+"""Embed the watermark: a keyed +-delta dB modulation of the STFT magnitude in 51 bands x 46 ms tiles.
+
+The mark is multiplicative, so it follows the music's own spectral envelope: a bin 30 dB down gets a
+change 30 dB down (the first rule of perceptual masking). On top of that, frames whose level in the
+marked range is low get less (full strength above -40 dBFS, none below -70 dBFS), and the edges of the
+file are left as they are. The mark is computed on the mono mix at 22 050 Hz, brought back to the
+file's rate and added to every channel, so stereo images and the bass (< 400 Hz) are untouched.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.core.provenance.watermark import layout as L
+from app.core.provenance.watermark.code import CODED_BITS, conv_encode, payload_bits
+from app.core.provenance.watermark.dsp import frames, mono, resample, sqrt_hann
+
+DEFAULT_STRENGTH_DB = 0.4  # peak magnitude change per tile; see benchmarks/bench_watermark.py
+MAX_STRENGTH_DB = 3.0
+WEAK_GAMMA = 0.5
+WEAK_BOOST = 3.0
+QUIET_DBFS = -70.0
+FULL_DBFS = -40.0
+
+
+HOST_HOP = 512  # the embedder's look at the host, as the detector will see it (coarser, for speed)
+KAPPA = 0.28  # detector units per dB of mark in one tile (measured on music, benchmarks/bench_watermark.py)
+ISS_LOW, ISS_HIGH = 0.3, 3.0
+ISS_LAMBDA = 1.0
+
+
+def tile_signs(key: bytes, record_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """(signs, role): per tile (SLOTS, BANDS) the +-1 its magnitude is pushed to, and its role."""
+    pat = L.pattern(key)
+    coded = conv_encode(payload_bits(record_id, pat.crc_mask))
+    data_sign = 1.0 - 2.0 * coded.astype(np.float64)
+    signs = pat.chip.copy()
+    data = pat.role >= 0
+    signs[data] *= data_sign[pat.role[data]]
+    return signs, pat.role
+
+
+def host_tiles(y: np.ndarray) -> np.ndarray:
+    """(slots in y, BANDS): the host's own tile values in the detector's whitened, normalised units."""
+    from app.core.provenance.watermark.detector import analyse
+
+    an = analyse(y, hop=HOST_HOP)
+    per = L.SLOT // HOST_HOP
+    n_slots = an.n_frames // per
+    edges = L.FIRST_BIN + L.BAND_BINS * np.arange(L.BANDS + 1) - detector_lo()
+    bands = np.diff(an.cum[:, edges], axis=1) / L.BAND_BINS
+    tiles = bands[:n_slots * per].reshape(n_slots, per, L.BANDS).mean(axis=1)
+    sd = tiles.std(axis=0)
+    sd[sd == 0] = 1.0
+    return tiles / sd
+
+
+def detector_lo() -> int:
+    from app.core.provenance.watermark.detector import _LO
+
+    return _LO
+
+
+def tile_strengths(y: np.ndarray, key: bytes, record_id: int, strength_db: float) -> np.ndarray:
+    """(slots in y, BANDS) signed dB per tile, with the host's interference partly cancelled.
+
+    Improved spread spectrum (Malvar & Florencio, IEEE TSP 2003): per period and coded bit, the host
+    already projects H onto the bit's chips (helping or hurting). Its tiles get the strength that makes
+    the total about what the mark alone would give: s = 1 - H / A, clipped to [0.3, 3] (A = the mark's
+    expected contribution), so bits the music already carries cost less and bits it fights get more.
+    """
+    signs, role = tile_signs(key, record_id)
+    host = host_tiles(y)
+    n_slots = len(host)
+    j = np.arange(n_slots) % L.SLOTS
+    period = np.arange(n_slots) // L.SLOTS
+    sg = signs[j]
+    rl = role[j]
+    scale = np.ones_like(sg)
+    data = rl >= 0
+    n_periods = int(period.max()) + 1 if n_slots else 0
+    idx = (period[:, None] * CODED_BITS + np.where(data, rl, 0))[data]
+    h = np.bincount(idx, weights=(host * sg)[data], minlength=n_periods * CODED_BITS)
+    count = np.bincount(idx, minlength=n_periods * CODED_BITS)
+    expected = KAPPA * strength_db * np.maximum(count, 1)
+    s = np.clip(1.0 - ISS_LAMBDA * h / expected, ISS_LOW, ISS_HIGH)
+    scale[data] = s[idx]
+    return strength_db * scale * sg
+
+
+def mark_signal(y: np.ndarray, tile_db: np.ndarray) -> np.ndarray:
+    """The additive watermark signal for mono y at L.RATE (same length as y)."""
+    n = len(y)
+    pad = L.FRAME // 2 - L.EMBED_HOP // 2  # frame centres at 256 + 512 m: two per slot, none on a boundary
+    total = pad + n + L.FRAME
+    total += (-total) % L.EMBED_HOP
+    padded = np.zeros(total)
+    padded[pad:pad + n] = y
+    win = sqrt_hann(L.FRAME)
+    spec = np.fft.rfft(frames(padded, L.FRAME, L.EMBED_HOP) * win, axis=1)
+    m = np.arange(len(spec))
+    centre = m * L.EMBED_HOP + L.FRAME // 2 - pad
+    slot = np.clip(centre // L.SLOT, 0, len(tile_db) - 1)
+    band = spec[:, L.FIRST_BIN:L.LAST_BIN]
+    power = (np.abs(band) ** 2).sum(axis=1) * 2.0 / (L.FRAME * (win ** 2).sum())
+    level = 10 * np.log10(power + 1e-20)
+    weight = np.clip((level - QUIET_DBFS) / (FULL_DBFS - QUIET_DBFS), 0.0, 1.0)
+    weight[(centre < 0) | (centre >= n)] = 0.0
+    delta_db = weight[:, None] * np.repeat(tile_db[slot], L.BAND_BINS, axis=1)
+    # Within a band, weak bins get up to WEAK_BOOST x the dB change of a bin at the band's mean power, so
+    # the added energy is spread like noise under the band's envelope (what masking allows), instead
+    # of piling onto the strongest partial; the detector weighs every bin's log change alike.
+    p = np.abs(band) ** 2
+    ref = p.reshape(len(p), L.BANDS, L.BAND_BINS).mean(axis=2)
+    ratio = np.repeat(ref, L.BAND_BINS, axis=1) / (p + 1e-20)
+    delta_db *= np.clip(ratio ** WEAK_GAMMA, 1.0, WEAK_BOOST)
+    gain = 10.0 ** (delta_db / 20.0) - 1.0
+    diff = np.zeros_like(spec)
+    diff[:, L.FIRST_BIN:L.LAST_BIN] = band * gain
+    out_frames = np.fft.irfft(diff, n=L.FRAME, axis=1) * win
+    out = np.zeros(total)
+    for k in range(2):  # hop = frame / 2: even frames tile the signal without overlap, odd ones too
+        part = out_frames[k::2].reshape(-1)
+        start = k * L.EMBED_HOP
+        end = min(total, start + len(part))
+        out[start:end] += part[:end - start]
+    return out[pad:pad + n]
+
+
+def embed(samples: np.ndarray, sample_rate: int, key: bytes, record_id: int, *,
+          strength_db: float = DEFAULT_STRENGTH_DB) -> np.ndarray:
+    """`samples` (channels, frames) float with the watermark carrying `record_id` added (float32)."""
+    if not 0.0 < strength_db <= MAX_STRENGTH_DB:
+        raise ValueError(f"watermark strength must be in (0, {MAX_STRENGTH_DB}] dB, got {strength_db}")
+    x = np.asarray(samples, dtype=np.float32)
+    two_d = x.ndim == 2
+    x2 = x if two_d else x[None, :]
+    if x2.shape[1] < L.FRAME * 2:
+        return x.copy()  # too short to carry anything
+    y = resample(mono(x2), sample_rate, L.RATE)
+    w = mark_signal(y, tile_strengths(y, key, record_id, strength_db))
+    w_full = resample(w, L.RATE, sample_rate)
+    frames_n = x2.shape[1]
+    if len(w_full) < frames_n:
+        w_full = np.pad(w_full, (0, frames_n - len(w_full)))
+    out = x2 + w_full[:frames_n].astype(np.float32)[None, :]
+    return out if two_d else out[0]
