@@ -91,6 +91,9 @@ def test_each_panel_is_built_once_and_panels_find_each_other_through_the_registr
     assert docks == [ctx.panels.dock(CATALOGUE)]
     with pytest.raises(ValueError, match="already has a Catalogue panel"):
         ctx.panels.register(CATALOGUE, catalogue)
+    got = []
+    ctx.panels.when_added(CATALOGUE, got.append)  # already there: called at once
+    assert got == [catalogue]
     seen = []
     ctx.models.catalogue_changed.connect(lambda: seen.append(1))
     catalogue.catalogueChanged.emit()  # consent edited in the catalogue: the model service tells the others
