@@ -13,12 +13,14 @@ from app.core.provenance.verify import VERIFIED, verify_file
 from app.ui.dialogs.export import ExportDialog
 from app.ui.dialogs.verify import VerifyDialog
 from app.ui.workers import TaskRunner
-from tests.helpers.provenance import make_project
+from tests.helpers.provenance import consented_catalogue, make_project
 
 
 @pytest.fixture
 def home():
-    return AccordHome.resolve()
+    h = AccordHome.resolve()
+    consented_catalogue(h.catalogue_path).close()  # export re-checks consent of every credited work
+    return h
 
 
 @pytest.fixture
