@@ -116,3 +116,15 @@ def test_trust_list_holds_own_key_and_added_keys(tmp_path):
     (keys / "trusted.json").write_text('{"keys": [{"name": "x", "publicKey": "!!"}]}')
     with pytest.raises(ProvenanceError, match="trust list is damaged"):
         TrustList.load(keys)
+
+
+def test_an_identity_made_before_the_artist_named_it_is_named_later_with_the_same_key(tmp_path):
+    from app.core.provenance.identity import confirm_identity_name, ensure_identity, load_identity
+
+    first = ensure_identity(tmp_path)  # e.g. the catalogue signing its head before any export
+    assert not first.name_confirmed and not load_identity(tmp_path).name_confirmed
+    named = confirm_identity_name(tmp_path, "Mara Velez", "mara@example.org")
+    again = load_identity(tmp_path)
+    assert named.key_id == first.key_id == again.key_id
+    assert again.name == "Mara Velez" and again.contact == "mara@example.org" and again.name_confirmed
+    assert TrustList.load(tmp_path).get(first.key_id).name == "Mara Velez"

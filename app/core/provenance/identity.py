@@ -75,6 +75,9 @@ class Identity:
     contact: str | None
     private_raw: bytes
     created_at: str
+    # False while the name is only a stand-in (the OS account name, set when something had to sign before the
+    # artist said who they are, e.g. the catalogue's head file); the studio asks at the first export.
+    name_confirmed: bool = True
 
     @property
     def public_raw(self) -> bytes:
@@ -142,7 +145,8 @@ def load_identity(keys_dir: Path) -> Identity | None:
         private_raw = base64.b64decode(data["privateKey"], validate=True)
         if len(private_raw) != 32:
             raise ValueError("the private key is not 32 bytes")
-        identity = Identity(str(data["name"]), data.get("contact"), private_raw, str(data.get("createdAt", "")))
+        identity = Identity(str(data["name"]), data.get("contact"), private_raw, str(data.get("createdAt", "")),
+                            bool(data.get("nameConfirmed", True)))
         if data.get("keyId") and data["keyId"] != identity.key_id:
             raise ValueError("the key id does not match the key")
     except (KeyError, TypeError, ValueError) as exc:
@@ -151,7 +155,8 @@ def load_identity(keys_dir: Path) -> Identity | None:
     return identity
 
 
-def create_identity(keys_dir: Path, name: str, contact: str | None = None, *, replace: bool = False) -> Identity:
+def create_identity(keys_dir: Path, name: str, contact: str | None = None, *, replace: bool = False,
+                    name_confirmed: bool = True) -> Identity:
     """Create (and trust) a new Ed25519 identity. Refuses to overwrite an existing one unless `replace`."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -167,14 +172,31 @@ def create_identity(keys_dir: Path, name: str, contact: str | None = None, *, re
     keys_dir.mkdir(parents=True, exist_ok=True)
     private_raw = Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
-    identity = Identity(name, (contact or "").strip() or None, private_raw, utc_now_iso())
-    write_private_text(path, json.dumps({
+    identity = Identity(name, (contact or "").strip() or None, private_raw, utc_now_iso(), name_confirmed)
+    _store(keys_dir, identity)
+    return identity
+
+
+def _store(keys_dir: Path, identity: Identity) -> None:
+    write_private_text(Path(keys_dir) / IDENTITY_FILE, json.dumps({
         "format": "accord-identity", "name": identity.name, "contact": identity.contact,
-        "createdAt": identity.created_at, "keyId": identity.key_id,
-        "privateKey": base64.b64encode(private_raw).decode("ascii")}, indent=2))
+        "createdAt": identity.created_at, "keyId": identity.key_id, "nameConfirmed": identity.name_confirmed,
+        "privateKey": base64.b64encode(identity.private_raw).decode("ascii")}, indent=2))
     trust = TrustList.load(keys_dir)
-    trust.add(identity.public)
+    trust.add(identity.public)  # same key id: the entry's name follows the identity's
     trust.save()
+
+
+def confirm_identity_name(keys_dir: Path, name: str, contact: str | None = None) -> Identity:
+    """Name the stored identity (the key stays the same, so everything it signed still verifies)."""
+    identity = load_identity(keys_dir)
+    name = (name or "").strip()
+    if identity is None:
+        return create_identity(keys_dir, name, contact)
+    if not name:
+        raise ProvenanceError("the artist name is empty", hint="give --name")
+    identity = Identity(name, (contact or "").strip() or None, identity.private_raw, identity.created_at, True)
+    _store(keys_dir, identity)
     return identity
 
 
@@ -209,9 +231,12 @@ def ensure_identity(keys_dir: Path, name: str | None = None) -> Identity:
     if existing is not None:
         return existing
     contact = None
-    if not name:
-        name, contact = _first_run_namer(account_name()) if _first_run_namer else (account_name(), None)
-    return create_identity(keys_dir, name, contact)
+    if name:
+        return create_identity(keys_dir, name, contact)
+    if _first_run_namer:
+        name, contact = _first_run_namer(account_name())
+        return create_identity(keys_dir, name, contact)
+    return create_identity(keys_dir, account_name(), name_confirmed=False)
 
 
 def export_public_key(info: PublicKeyInfo, path: str | Path) -> Path:

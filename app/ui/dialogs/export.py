@@ -92,12 +92,14 @@ class ExportDialog(QDialog):
         form.addRow("Format", self.format)
         form.addRow("", self.c2pa)
         form.addRow("Destination", dest_row)
-        # First export: the artist says who signs (the key is created with this name and kept under the home).
+        # First export: the artist says who signs (the key is created, or the key the catalogue already uses is
+        # named, with this name and kept under the home).
         from app.core.provenance.identity import load_identity
 
         self.signer_name: QLineEdit | None = None
         self.signer_contact: QLineEdit | None = None
-        if load_identity(home.keys_dir) is None:
+        existing = load_identity(home.keys_dir)
+        if existing is None or not existing.name_confirmed:
             self.signer_name, self.signer_contact = QLineEdit(_default_signer()), QLineEdit()
             self.signer_name.setObjectName("SignerName")
             self.signer_contact.setPlaceholderText("optional: email or website")
@@ -195,12 +197,11 @@ class ExportDialog(QDialog):
             return
 
         def task(progress, cancel):
-            from app.core.provenance.identity import create_identity, ensure_identity, load_identity
+            from app.core.provenance.identity import confirm_identity_name, ensure_identity
             from app.core.provenance.model_manifest import load_model_manifest
 
-            if signer and load_identity(home.keys_dir) is None:
-                create_identity(home.keys_dir, signer, contact or None)
-            identity = ensure_identity(home.keys_dir)
+            identity = (confirm_identity_name(home.keys_dir, signer, contact or None) if signer
+                        else ensure_identity(home.keys_dir))
             manifest = load_model_manifest(home.current_model_path, required=False)
             from app.core.catalogue.store import Catalogue
 
