@@ -78,7 +78,8 @@ def register(subparsers: Any) -> None:
                               description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="consent_command", metavar="ACTION", required=True, parser_class=type(p))
     r = sub.add_parser("request", help="write a consent request for works (to send to their contributors)")
-    r.add_argument("work_ids", nargs="+", type=int, metavar="WORK_ID")
+    r.add_argument("work_ids", nargs="+", type=int, metavar="WORK_ID",
+                   help="the works to ask consent for (numbers from `accord catalogue list`)")
     r.add_argument("-o", "--output", required=True, metavar="FILE", help="e.g. request.accordconsent")
     r.add_argument("--use", default=MELODY_MODEL_USE, help=f"the use asked for (default {MELODY_MODEL_USE})")
     terms = r.add_mutually_exclusive_group()

@@ -98,9 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _name_first_identity(account: str) -> tuple[str, str | None]:
+def _name_first_identity(account: str) -> tuple[str, str | None] | None:
     """Called when something is about to be signed and no signing identity exists yet: ask on a terminal;
-    otherwise say which name was used and how to choose another (never silently)."""
+    otherwise say which stand-in name was used and how to name the key (never silently). None: keep the
+    stand-in, marked as not yet named (the first `identity create --name` or studio export names that key)."""
     if sys.stdin.isatty() and sys.stderr.isatty():
         print("Accord signs every file it writes with your identity (a key kept in Accord's home).",
               file=sys.stderr)
@@ -112,10 +113,10 @@ def _name_first_identity(account: str) -> tuple[str, str | None]:
             return name, contact
         except EOFError:
             pass
-    print(f"accord: no signing identity yet; created one named {account!r} (your account name). "
-          f"To sign as yourself: accord identity create --name \"YOUR NAME\" --replace "
-          "(or create it before the first export)", file=sys.stderr)
-    return account, None
+    print(f"accord: no signing identity yet; created a key named {account!r} (your account name) for now. "
+          f"To sign as yourself: accord identity create --name \"YOUR NAME\" (the same key gets your name)",
+          file=sys.stderr)
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:

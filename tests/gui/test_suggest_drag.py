@@ -96,8 +96,11 @@ def test_kept_and_edited_ideas_export_with_their_provenance(cocreate, tmp_path):
     n = roll.melody.notes[0]
     roll.move_note(0, onset=n.onset, pitch=n.pitch - 1)
     roll.add_note(n.pitch, 3.5, 0.5)
-    results = export_project(window.project, what="mix", out=tmp_path / "mix.wav", identity=identity,
-                             statements=False)
+    from app.core.catalogue.store import Catalogue
+
+    with Catalogue.open(window.home.catalogue_path) as catalogue:  # consent is re-checked at signing
+        results = export_project(window.project, what="mix", out=tmp_path / "mix.wav", identity=identity,
+                                 statements=False, catalogue=catalogue)
     report = verify_file(results[0].path, TrustList.load(window.home.keys_dir))
     assert report.ok, report
     assert report.record["humanEditedNotes"] == 2

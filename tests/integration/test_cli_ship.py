@@ -60,7 +60,8 @@ def test_first_signature_without_identity_is_announced_not_silent(capsys, tmp_pa
     d = tmp_path / "demo"
     code, out, err = run(capsys, "mix", str(d / "drums.wav"), str(d / "bass.wav"), "-o", str(tmp_path / "m.wav"))
     assert code == 0, err
-    assert "no signing identity yet; created one named" in err and "accord identity create --name" in err
+    assert "no signing identity yet; created a key named" in err and "accord identity create --name" in err
+    assert not load_identity(AccordHome.resolve().keys_dir).name_confirmed  # a stand-in until named
     code, _, err = run(capsys, "mix", str(d / "drums.wav"), "-o", str(tmp_path / "m2.wav"))
     assert code == 0 and "no signing identity" not in err  # said once, when it was created
 

@@ -128,3 +128,13 @@ def test_an_identity_made_before_the_artist_named_it_is_named_later_with_the_sam
     assert named.key_id == first.key_id == again.key_id
     assert again.name == "Mara Velez" and again.contact == "mara@example.org" and again.name_confirmed
     assert TrustList.load(tmp_path).get(first.key_id).name == "Mara Velez"
+
+
+def test_creating_an_identity_names_an_unnamed_key_instead_of_refusing(tmp_path):
+    from app.core.provenance.identity import create_identity, ensure_identity
+
+    first = ensure_identity(tmp_path)
+    named = create_identity(tmp_path, "Ana Ruiz", "ana@example.org")
+    assert named.key_id == first.key_id and named.name_confirmed
+    with pytest.raises(ProvenanceError, match="already exists"):
+        create_identity(tmp_path, "Someone Else")

@@ -167,6 +167,9 @@ def create_identity(keys_dir: Path, name: str, contact: str | None = None, *, re
         raise ProvenanceError("the artist name is empty", hint="give --name")
     path = keys_dir / IDENTITY_FILE
     if path.exists() and not replace:
+        existing = load_identity(keys_dir)
+        if existing is not None and not existing.name_confirmed and name_confirmed:
+            return confirm_identity_name(keys_dir, name, contact)  # the stand-in name becomes the artist's
         raise ProvenanceError("a signing identity already exists", path=path,
                               hint="files signed with it would no longer verify against a new key")
     keys_dir.mkdir(parents=True, exist_ok=True)
@@ -202,7 +205,7 @@ def confirm_identity_name(keys_dir: Path, name: str, contact: str | None = None)
 
 # Who names a first-run identity when the caller gives no name: the front end (the CLI asks on a terminal,
 # else says which name it used). Without one, the OS account name is used, as before.
-FirstRunNamer = Callable[[str], tuple[str, str | None]]
+FirstRunNamer = Callable[[str], tuple[str, str | None] | None]
 _first_run_namer: FirstRunNamer | None = None
 
 
@@ -233,9 +236,9 @@ def ensure_identity(keys_dir: Path, name: str | None = None) -> Identity:
     contact = None
     if name:
         return create_identity(keys_dir, name, contact)
-    if _first_run_namer:
-        name, contact = _first_run_namer(account_name())
-        return create_identity(keys_dir, name, contact)
+    chosen = _first_run_namer(account_name()) if _first_run_namer else None
+    if chosen is not None:
+        return create_identity(keys_dir, chosen[0], chosen[1])
     return create_identity(keys_dir, account_name(), name_confirmed=False)
 
 
