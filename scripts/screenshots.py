@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (  # noqa: E402
     QAbstractButton,
     QAbstractItemView,
     QApplication,
+    QDialog,
     QDockWidget,
     QMainWindow,
     QWidget,
@@ -156,24 +157,36 @@ def steps_for(out: Path, driver_missing: list[str]) -> list:
             save(w, out / name)
         return act
 
+    dialog_done: dict[str, bool] = {}
+
     def open_dialog_and_shoot(pattern: str, name: str) -> Callable[[], None]:
         def act() -> None:
             a = action(pattern)
             if a is None:
                 raise LookupError(f"no menu action matching {pattern!r}")
 
-            def grab_modal(tries: int = 40) -> None:
-                modal = QApplication.activeModalWidget()
-                if modal is None and tries:
-                    QTimer.singleShot(250, lambda: grab_modal(tries - 1))
-                    return
-                if modal is None:
-                    say(f"{name}: no dialog opened")
-                    driver_missing.append(name)
-                    return
-                QTimer.singleShot(800, lambda: (save(modal, out / name), modal.close()))
-            QTimer.singleShot(0, lambda: grab_modal())
-            a.trigger()  # a modal dialog runs its own loop here; grab_modal runs inside it
+            def finish(widget: QWidget | None) -> None:
+                try:
+                    if widget is not None:
+                        save(widget, out / name)
+                        widget.close()
+                    else:
+                        say(f"{name}: no dialog opened")
+                        driver_missing.append(name)
+                finally:
+                    dialog_done[name] = True
+
+            def grab_dialog(tries: int = 40) -> None:
+                dialog = QApplication.activeModalWidget() or next(
+                    (w for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()), None)
+                if dialog is None and tries:
+                    QTimer.singleShot(250, lambda: grab_dialog(tries - 1))
+                elif dialog is None:
+                    finish(None)
+                else:
+                    QTimer.singleShot(800, lambda: finish(dialog))
+            QTimer.singleShot(0, lambda: grab_dialog())
+            a.trigger()  # a modal dialog runs its own event loop here; grab_dialog runs inside it
         return act
 
     def show_dock(pattern: str, height: int) -> Callable[[], None]:
@@ -217,6 +230,7 @@ def steps_for(out: Path, driver_missing: list[str]) -> list:
         ("pause", lambda: False, 1.5, None),
         ("catalogue.png", always, 0, shoot("catalogue.png", lambda: dock(r"Catalogue"))),
         ("export-dialog.png", always, 0, open_dialog_and_shoot(r"^Export", "export-dialog.png")),
+        ("export dialog closed", lambda: "export-dialog.png" in dialog_done, 20, lambda: None),
     ]
 
 
@@ -237,8 +251,11 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=600, help="give up after this many seconds")
     args = parser.parse_args()
     out = Path(args.output).resolve()
-    with tempfile.TemporaryDirectory(prefix="accord-shots-") as tmp:
-        home = Path(tmp) / "home"
+    # A fixed, emptied home (not a random temp name): paths shown in the pictures stay the same run to run.
+    tmp = Path(tempfile.gettempdir()) / "accord-screenshots"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        home = tmp / "home"
         prepare_home(home)
         app = QApplication.instance() or QApplication(sys.argv[:1])
         missing: list[str] = []
@@ -250,6 +267,8 @@ def main() -> int:
         studio_main(["--demo", "--home", str(home)])
         del app
         missing += driver.missing
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     wanted = ["studio.png", "suggestions.png", "catalogue.png", "export-dialog.png"]
     absent = [n for n in wanted if not (out / n).exists() or n in missing]
     if absent:
