@@ -115,3 +115,21 @@ def test_project_new_then_export_ogg_says_c2pa_is_skipped(capsys, tmp_path):
     assert "C2PA skipped for OGG" in err
     code, out, _ = run(capsys, "verify", *map(str, (tmp_path / "out").glob("*.ogg")))
     assert code == 0 and "verified" in out
+
+
+def test_first_run_on_a_terminal_asks_for_the_name(capsys, monkeypatch):
+    from app.cli import main as cli
+
+    answers = iter(["", "Ana Ruiz", "ana@example.org"])  # an empty name is asked again
+    monkeypatch.setattr(cli.sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(cli.sys.stderr, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
+    assert cli._name_first_identity("root") == ("Ana Ruiz", "ana@example.org")
+    assert "signs every file" in capsys.readouterr().err
+
+
+def test_launcher_sends_gui_after_global_options_to_the_studio(monkeypatch):
+    import app.launcher as launcher
+
+    assert launcher._leading_globals(["--home", "h", "-v", "gui", "x"]) == (["--home", "h", "-v"], ["gui", "x"])
+    assert launcher._leading_globals(["--home=h", "catalogue"]) == (["--home=h"], ["catalogue"])
