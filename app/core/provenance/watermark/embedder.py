@@ -98,6 +98,11 @@ def mark_signal(y: np.ndarray, key: bytes, record_id: int, strength_db: float) -
     level = 10 * np.log10(p.sum(axis=1) * 2.0 / (L.FRAME * float((win ** 2).sum())) + 1e-20)
     weight = np.clip((level - QUIET_DBFS) / (FULL_DBFS - QUIET_DBFS), 0.0, 1.0).astype(np.float32)
     weight[(centre < 0) | (centre >= n)] = 0.0
+    # Onsets: a frame whose neighbourhood gets much louder would smear its change before the attack
+    # (pre-echo); such frames get less, down to a fifth for a jump of 15 dB.
+    jump = np.zeros_like(level)
+    jump[1:-1] = level[2:] - level[:-2]
+    weight *= np.clip(1.0 - (jump - 3.0) / 15.0, 0.2, 1.0).astype(np.float32)
     delta_db = (weight[:, None] * tile_db[slot])[:, :, None]  # (frames, bands, 1)
     # Within a band, weak bins get up to WEAK_BOOST x the dB change of a bin at the band's mean power, so
     # the added energy is spread like noise under the band's envelope (what masking allows), instead
