@@ -77,7 +77,7 @@ def test_mark_is_small_next_to_the_music(marked):
     x, y = marked
     snr = 10 * np.log10((x.astype(np.float64) ** 2).sum() / ((y - x).astype(np.float64) ** 2).sum())
     assert snr > 18  # sparse synthetic partials; on real music the benchmark measures ~30 dB segmental
-    assert np.abs(y - x).max() < 0.05
+    assert np.abs(y - x).max() < 0.2 * np.abs(x).max()
 
 
 def test_silence_gets_no_mark():

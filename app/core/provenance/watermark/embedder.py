@@ -15,10 +15,8 @@ from app.core.provenance.watermark import layout as L
 from app.core.provenance.watermark.code import CODED_BITS, conv_encode, payload_bits
 from app.core.provenance.watermark.dsp import frames, mono, resample, sqrt_hann
 
-DEFAULT_STRENGTH_DB = 0.4  # peak magnitude change per tile; see benchmarks/bench_watermark.py
+DEFAULT_STRENGTH_DB = 0.3  # peak magnitude change per tile; see benchmarks/bench_watermark.py
 MAX_STRENGTH_DB = 3.0
-WEAK_GAMMA = 0.5
-WEAK_BOOST = 3.0
 QUIET_DBFS = -70.0
 FULL_DBFS = -40.0
 
@@ -103,15 +101,13 @@ def mark_signal(y: np.ndarray, key: bytes, record_id: int, strength_db: float) -
     jump = np.zeros_like(level)
     jump[1:-1] = level[2:] - level[:-2]
     weight *= np.clip(1.0 - (jump - 3.0) / 15.0, 0.2, 1.0).astype(np.float32)
-    delta_db = (weight[:, None] * tile_db[slot])[:, :, None]  # (frames, bands, 1)
-    # Within a band, weak bins get up to WEAK_BOOST x the dB change of a bin at the band's mean power, so
-    # the added energy is spread like noise under the band's envelope (what masking allows), instead
-    # of piling onto the strongest partial; the detector weighs every bin's log change alike.
-    p3 = p.reshape(len(p), L.BANDS, L.BAND_BINS)
-    boost = np.clip((p3.mean(axis=2, keepdims=True) / (p3 + 1e-20)) ** WEAK_GAMMA, 1.0, WEAK_BOOST)
-    gain = np.power(np.float32(10.0), delta_db * boost / np.float32(20.0)) - np.float32(1.0)
+    # One gain per tile and frame: every bin of a band moves by the same dB, so the change keeps the
+    # band's spectral shape (weak bins get proportionally little; boosting them bought ~0.5 % more bits
+    # after MP3 64k for 1 dB less SNR, measured on wesnoth-1.16-music, so it was left out).
+    delta_db = weight[:, None] * tile_db[slot]  # (frames, bands)
+    gain = np.power(np.float32(10.0), delta_db / np.float32(20.0)) - np.float32(1.0)
     diff = np.zeros((len(band), L.FRAME // 2 + 1), dtype=np.complex64)
-    diff[:, L.FIRST_BIN:L.LAST_BIN] = band * gain.reshape(len(p), -1)
+    diff[:, L.FIRST_BIN:L.LAST_BIN] = band * np.repeat(gain, L.BAND_BINS, axis=1)
     out_frames = fft.irfft(diff, n=L.FRAME, axis=1, workers=-1) * win
     out = np.zeros(total, dtype=np.float32)
     for k in range(2):  # hop = frame / 2: even frames tile the signal without overlap, odd ones too
