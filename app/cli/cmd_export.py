@@ -34,6 +34,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--model", metavar="FILE", help="model file whose training works the record lists "
                    "(default: the current model, when the suggestions came from it)")
     p.add_argument("--no-statement", action="store_true", help="do not write credit statements")
+    p.add_argument("--no-watermark", action="store_true", help="export audio without the keyed watermark")
+    p.add_argument("--watermark-strength", type=float, default=None, metavar="DB",
+                   help="watermark strength in dB, 0.1-3 (default 0.3; higher survives more, is less hidden)")
     p.set_defaults(func=run)
 
 
@@ -73,7 +76,8 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
         results = export_project(project, what=what, suggestion_id=suggestion_id, format=fmt, out=out,
                                  identity=identity, catalogue=catalogue, model_manifest=manifest,
                                  c2pa_keys_dir=home.keys_dir if args.c2pa else None,
-                                 statements=not args.no_statement)
+                                 statements=not args.no_statement, watermark=not args.no_watermark,
+                                 watermark_strength_db=args.watermark_strength)
     finally:
         catalogue.close()
     if not results:

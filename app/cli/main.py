@@ -18,6 +18,7 @@ from app.core.home import AccordHome
 
 COMMAND_MODULES = (
     "mix", "catalogue", "train", "model", "suggest", "analyze", "render", "export", "verify", "identity",
+    "detect",
 )
 
 EXIT_OK = 0
