@@ -6,7 +6,9 @@ markers, copyright and sequencer-specific events (where Accord's record lives), 
 
 Canonical, so a tool that rewrites the same music keeps the hash (a pretty_midi rewrite, a type-0 <->
 type-1 conversion, another tick resolution, running status on or off):
-- times are positions in beats (exact fractions tick / ticks-per-beat), tracks are merged;
+- times are positions in beats (exact fractions tick / ticks-per-beat), tracks are merged; tempo is
+  bound as BPM to 1/100 (pretty_midi writes 521738 for 521739 us per beat); several values of a
+  meta kind at one tick count as the last one; channels that play no note are left out;
 - events that change nothing are dropped (a program, controller, bend, aftertouch or meta value equal
   to the current one, starting from the General MIDI reset state), and programs set before a
   channel's first note count as set at 0 (where pretty_midi writes them);
@@ -38,6 +40,11 @@ def _beat(tick: int, tpb: int) -> str:
     return f"{f.numerator}/{f.denominator}"
 
 
+def _bpm(tempo: int) -> str:
+    """Tempo as BPM to 1/100: tools that store it as a float BPM write back +-1 microsecond per beat."""
+    return f"{60_000_000 / max(1, tempo):.2f}"
+
+
 def midi_canonical(data: bytes, path: Path | None = None) -> dict[str, Any]:
     import mido
 
@@ -57,7 +64,7 @@ def midi_canonical(data: bytes, path: Path | None = None) -> dict[str, Any]:
             events.append((tick, order, msg))
             order += 1
     events.sort(key=lambda e: (e[0], e[1]))
-    meta_state: dict[str, Any] = {"set_tempo": 500000, "time_signature": (4, 4), "key_signature": "C"}
+    meta_state: dict[str, Any] = {"set_tempo": _bpm(500000), "time_signature": [4, 4], "key_signature": "C"}
     meta: list[list[Any]] = []
     sysex: list[list[Any]] = []
     channels: dict[int, list[list[Any]]] = {}
@@ -66,14 +73,12 @@ def midi_canonical(data: bytes, path: Path | None = None) -> dict[str, Any]:
     for tick, _, msg in events:
         if msg.type == "note_on" and msg.velocity > 0:
             first_note.setdefault(msg.channel, tick)
+    at_tick: dict[tuple[int, str], Any] = {}  # the last value of each meta kind at each tick counts
     for tick, _, msg in events:
         kind = msg.type
         if kind in ("set_tempo", "time_signature", "key_signature"):
-            value = (msg.tempo if kind == "set_tempo" else (msg.numerator, msg.denominator)
-                     if kind == "time_signature" else str(msg.key))
-            if meta_state[kind] != value:
-                meta_state[kind] = value
-                meta.append([_beat(tick, tpb), kind, list(value) if isinstance(value, tuple) else value])
+            at_tick[(tick, kind)] = (_bpm(msg.tempo) if kind == "set_tempo" else [msg.numerator, msg.denominator]
+                                     if kind == "time_signature" else str(msg.key))
             continue
         if kind == "sysex":
             sysex.append([_beat(tick, tpb), "sysex", bytes(msg.data).hex()])
@@ -100,8 +105,14 @@ def midi_canonical(data: bytes, path: Path | None = None) -> dict[str, Any]:
             if kind == "program_change" and tick <= first_note.get(ch, 0):
                 tick = 0
         channels.setdefault(ch, []).append([_beat(tick, tpb), _ORDER[row[0]], *row])
+    for (tick, kind), value in sorted(at_tick.items()):
+        if meta_state[kind] != value:
+            meta_state[kind] = value
+            meta.append([_beat(tick, tpb), kind, value])
     voices = []
     for ch, rows in channels.items():
+        if not any(r[2] == "note_on" for r in rows):
+            continue  # a channel that plays no note makes no sound
         rows.sort(key=lambda r: (Fraction(r[0]), r[1], r[2:]))
         voices.append({"drums": ch == DRUMS, "events": [[r[0], *r[2:]] for r in rows]})
     voices.sort(key=lambda v: json.dumps(v, sort_keys=True))
