@@ -88,3 +88,11 @@ def test_silence_gets_no_mark():
 def test_strength_is_checked():
     with pytest.raises(ValueError):
         wm.embed_watermark(_music(3.0), RATE, KEY, WID, strength_db=0.0)
+
+
+def test_48k_embedding_is_detected_and_small():
+    x = resample(_music(16.0, seed=3), RATE, 48000)
+    y = wm.embed_watermark(x, 48000, KEY, WID)
+    assert np.sqrt(np.mean((y - x) ** 2)) < 0.1 * np.sqrt(np.mean(x ** 2))  # resampling keeps the mark's scale
+    found = wm.detect_watermark(y, 48000, [KEY], speed_search=False)
+    assert found is not None and found.wm_id == WID

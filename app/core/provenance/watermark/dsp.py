@@ -17,7 +17,7 @@ def resample(x: np.ndarray, rate_from: int, rate_to: int) -> np.ndarray:
     g = gcd(int(rate_from), int(rate_to))
     up, down = rate_to // g, rate_from // g
     most = max(up, down)
-    taps = firwin(2 * 4 * most + 1, 1.0 / most, window=("kaiser", 5.0)) * up
+    taps = firwin(2 * 4 * most + 1, 1.0 / most, window=("kaiser", 5.0))  # resample_poly scales by up
     return resample_poly(np.asarray(x, dtype=np.float32), up, down, axis=-1, window=taps.astype(np.float32))
 
 
