@@ -36,7 +36,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--no-statement", action="store_true", help="do not write credit statements")
     p.add_argument("--no-watermark", action="store_true", help="export audio without the keyed watermark")
     p.add_argument("--watermark-strength", type=float, default=None, metavar="DB",
-                   help="watermark strength in dB, 0.1-3 (default 0.3; higher survives more, is less hidden)")
+                   help="watermark strength in dB, 0.1-3 (default 0.5; higher survives more, is less hidden)")
     p.set_defaults(func=run)
 
 
