@@ -1,13 +1,14 @@
 """Watermark benchmark on recordings nobody here made: Debian's `wesnoth-1.16-music` (41 OGG songs,
 fetched with `apt-get download` + `dpkg -x` into ~/.cache/accord-bench/, skipped with a note without it).
 
-Per excerpt: a 30-s clip at a random place in a song is marked (44.1 kHz, 16-bit WAV, random 64-bit id),
+Per excerpt: a 20-s clip at a random place in a song is marked (44.1 kHz, 16-bit WAV, random 64-bit id),
 attacked with ffmpeg (or numpy for the mix), decoded, and a random 15-s window of the result (any
 offset) is given to the detector. A row passes when the recovered id is bit-exact.
 
-Sizes: default 30 excerpts from 15 songs (2 each), every attack; 200 unmarked 15-s excerpts for false
-positives (plus every marked excerpt under another key). `--quick`: 10 excerpts, 3 attacks, 40 unmarked.
-`ACCORD_BENCH_FULL=1`: 60 excerpts from 30 songs and 1,000 unmarked excerpts (about an hour).
+Sizes: default 30 excerpts from 10 songs (3 each), every attack; 100 unmarked 15-s excerpts for false
+positives (plus every marked excerpt under another key): ~15 min on an idle 2-core machine.
+`--quick`: 10 excerpts, 3 attacks, 40 unmarked. `ACCORD_BENCH_FULL=1`: 60 excerpts from 20 songs and
+1,000 unmarked excerpts (over an hour).
 Anchors (published, not run here): audiowmark needs ~10 s and strength 15 for 64 kbit/s MP3; AudioSeal
 fails at AAC 64 kbit/s and after trimming; WavMark reports 0.48 % mean bit errors.
 """
@@ -27,7 +28,7 @@ import numpy as np
 CACHE = Path(os.environ.get("ACCORD_BENCH_CACHE", Path.home() / ".cache" / "accord-bench"))
 PACKAGE = "wesnoth-1.16-music"
 RATE = 44100
-CLIP_S = 30.0
+CLIP_S = 20.0
 EXCERPT_S = 15.0
 ATTACKS = {  # name -> (ffmpeg output args, extension) or a special
     "none (random 15-s cut)": None,
@@ -131,13 +132,19 @@ def run(quick: bool) -> list[dict]:
     if len(songs) < 11:
         return [{"metric": "watermark benchmark", "value": "skipped", "unit": "", "note": why or "too few songs"}]
     full = os.environ.get("ACCORD_BENCH_FULL") == "1"
-    n_songs, per_song, n_unmarked = (10, 1, 40) if quick else (30, 2, 1000) if full else (15, 2, 200)
+    n_songs, per_song, n_unmarked = (10, 1, 40) if quick else (20, 3, 1000) if full else (10, 3, 100)
     attacks = {k: v for k, v in ATTACKS.items() if not quick or k in QUICK_ATTACKS}
     rng = np.random.default_rng(2026)
     key = wm.watermark_key(bytes(range(32)))
     other = wm.watermark_key(bytes(range(100, 132)))
-    chosen = [songs[i] for i in rng.permutation(len(songs))[:n_songs]]
-    audio = {s: _read(s) for s in chosen}
+    audio: dict[Path, np.ndarray] = {}
+    chosen = []
+    for i in rng.permutation(len(songs)):
+        x = audio[songs[i]] = _read(songs[i])
+        if x.shape[1] > int((CLIP_S + 1) * RATE):
+            chosen.append(songs[i])
+        if len(chosen) == n_songs:
+            break
     results = {a: [] for a in attacks}
     snrs, masks, embed_t, detect_t, other_key_hits, excerpts = [], [], [], [], 0, 0
     with tempfile.TemporaryDirectory() as tmp:
@@ -163,13 +170,15 @@ def run(quick: bool) -> list[dict]:
                     if how is None:
                         z = _read(src)
                     elif how == "from48":
-                        clip48 = _read(song, 48000)[:, int(start / RATE * 48000):][:, :int(CLIP_S * 48000)]
+                        _write_wav(work / "clip.wav", clip, RATE)
+                        clip48 = _ffmpeg(work / "clip.wav", ["-ar", "48000"], "wav", work)
                         m48 = wm.embed_watermark(clip48, 48000, key, wid)
                         _write_wav(work / "m48.wav", m48, 48000)
                         z = _ffmpeg(work / "m48.wav", ["-ar", str(RATE)], "flac", work)
                     elif how == "mix":
                         partner = audio[chosen[(si + 1) % len(chosen)]]
-                        p0 = int(rng.integers(0, partner.shape[1] - marked.shape[1]))
+                        partner = np.tile(partner, (1, 1 + marked.shape[1] // partner.shape[1]))
+                        p0 = int(rng.integers(0, partner.shape[1] - marked.shape[1] + 1))
                         z = _read(src) + 10 ** (-12 / 20) * partner[:, p0:p0 + marked.shape[1]]
                     else:
                         args, ext = how
@@ -186,7 +195,8 @@ def run(quick: bool) -> list[dict]:
                         if wm.detect_watermark(z[:, off:off + n_ex], rate, [other]) is not None:
                             other_key_hits += 1
                     results[name].append(found is not None and found.wm_id == wid)
-                print(f"  excerpt {excerpts}: {song.name}", file=sys.stderr)
+                done = ", ".join(f"{k.split(' ')[0]} {sum(v)}/{len(v)}" for k, v in results.items())
+                print(f"  excerpt {excerpts}: {song.name}: {done}", file=sys.stderr, flush=True)
         # false positives: unmarked 15-s excerpts from every song (not only the chosen ones)
         false_hits = 0
         for i in range(n_unmarked):

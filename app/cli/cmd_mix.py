@@ -36,6 +36,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--master", type=float, default=0.0, metavar="DB", help="master gain in dB (default 0)")
     p.add_argument("--subtype", default=None, metavar="SUBTYPE",
                    help="sample format, e.g. PCM_16, PCM_24 (default), FLOAT")
+    p.add_argument("--no-watermark", action="store_true", help="write the mix without the audio watermark")
     p.set_defaults(func=run)
 
 
@@ -75,7 +76,7 @@ def _settings(args: argparse.Namespace, names: list[str]) -> dict[str, dict[str,
 
 
 def write_mix_output(path: Path, samples: np.ndarray, sample_rate: int, *, subtype: str | None = None,
-                     home: Any = None, sources: list[Path] | None = None) -> Path:
+                     home: Any = None, sources: list[Path] | None = None, watermark: bool = True) -> Path:
     """Write a rendered mix (atomically). Every `accord mix` output goes through here: with `home`, signed
     with the artist's provenance record (sources carrying verified Accord records pass their credit on)."""
     if home is None:
@@ -86,7 +87,8 @@ def write_mix_output(path: Path, samples: np.ndarray, sample_rate: int, *, subty
 
     ensure_identity(home.keys_dir)
     fields = fields_from_sources("mix", path.stem, sources or [], TrustList.load(home.keys_dir))
-    return sign_and_write_audio(path, samples, sample_rate, fields, home=home, subtype=subtype).path
+    return sign_and_write_audio(path, samples, sample_rate, fields, home=home, subtype=subtype,
+                                watermark=watermark).path
 
 
 def run(args: argparse.Namespace, ctx: Any) -> int:
@@ -107,6 +109,7 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     mixed = render_offline(state)
     audible = set(state.audible)
     written = write_mix_output(out, mixed, PROJECT_RATE, subtype=args.subtype, home=ctx.home(),
+                               watermark=not args.no_watermark,
                                sources=[p for p, n in zip(paths, names, strict=True) if n in audible])
     peak = float(np.max(np.abs(mixed), initial=0.0))
     clipped = " (peaks above 0 dBFS were clipped)" if peak > 1.0 and (args.subtype or "").upper() not in (

@@ -52,11 +52,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--sample-rate", type=int, default=48000, metavar="HZ", help="output sample rate (default 48000)")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="output audio file (.wav .flac .aiff "
                    ".mp3 .ogg)")
+    p.add_argument("--no-watermark", action="store_true", help="write the audio without the audio watermark")
     p.set_defaults(func=run)
 
 
 def write_render(path: Path, samples: np.ndarray, sample_rate: int, *, home=None,
-                 sources: list[Path] | None = None) -> Path:
+                 sources: list[Path] | None = None, watermark: bool = True) -> Path:
     """The one place `accord render` writes its output; with `home` it is signed with the provenance record
     (the MIDI's verified Accord record, if any, passes its model and credit on)."""
     from app.core.audio.io import write_audio
@@ -69,7 +70,7 @@ def write_render(path: Path, samples: np.ndarray, sample_rate: int, *, home=None
 
     ensure_identity(home.keys_dir)
     fields = fields_from_sources("render", path.stem, sources or [], TrustList.load(home.keys_dir))
-    return sign_and_write_audio(path, samples, sample_rate, fields, home=home).path
+    return sign_and_write_audio(path, samples, sample_rate, fields, home=home, watermark=watermark).path
 
 
 def _fx_spec(text: str):
@@ -178,7 +179,8 @@ def run(args: argparse.Namespace, ctx) -> int:
     audio = _render_parts(parts, timing, args, rate)
     if stems:
         audio = _mix_with_stems(audio, stems, rate)
-    write_render(out_path, audio, rate, home=ctx.home(), sources=[Path(args.midi), *map(Path, args.stems)])
+    write_render(out_path, audio, rate, home=ctx.home(), sources=[Path(args.midi), *map(Path, args.stems)],
+                 watermark=not args.no_watermark)
     source = args.plugin or args.soundfont or (args.instrument or DEFAULT_INSTRUMENT)
     print(f"wrote {out_path} ({audio.shape[1] / rate:.1f} s at {rate} Hz; {len(parts)} part(s) with {source}"
           f"{', ' + str(len(args.stems)) + ' stem(s)' if args.stems else ''})")

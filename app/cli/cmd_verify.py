@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
 from app.core.errors import AccordError
@@ -24,7 +25,27 @@ def register(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON document with every result")
     p.add_argument("--c2pa", action="store_true", help="also read the C2PA manifest (WAV, FLAC and MP3 carry one; other "
                    "formats say so)")
+    p.add_argument("--no-watermark", action="store_true",
+                   help="do not look for the audio watermark when a file's tags hold no record")
     p.set_defaults(func=run)
+
+
+def _watermark_fallback(args: argparse.Namespace, home: Any) -> Any:
+    """verify_file's fallback (records from the export log, read once, only if a file needs them)."""
+    if args.no_watermark:
+        return None
+    from app.core.provenance.watermark.lookup import watermark_fallback
+
+    cache: list[list[dict]] = []
+
+    def records() -> list[dict]:
+        if not cache:
+            from app.cli.cmd_detect import log_records
+
+            cache.append(log_records(home))
+        return cache[0]
+
+    return watermark_fallback(records)
 
 
 def _print(result: VerifyResult) -> None:
@@ -53,9 +74,18 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
                           hint="recreate it by exporting with --c2pa") from exc
     results: list[dict[str, Any]] = []
     worst = 0
+    fallback = _watermark_fallback(args, home)
     for name in args.files:
         try:
-            result = verify_file(name, trust, check_c2pa=args.c2pa, c2pa_root_pem=root_pem)
+            try:
+                result = verify_file(name, trust, check_c2pa=args.c2pa, c2pa_root_pem=root_pem,
+                                     watermark_fallback=fallback)
+            except AccordError:  # e.g. an .m4a: no tags Accord reads, but the sound may carry the mark
+                by_mark = fallback(Path(name), trust, None) if fallback is not None and Path(name).is_file() \
+                    else None
+                if by_mark is None:
+                    raise
+                result = by_mark
         except AccordError as exc:
             worst = 2
             results.append({"path": name, "status": "error", "reason": str(exc)})

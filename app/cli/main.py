@@ -20,7 +20,7 @@ from app.core.provenance.identity import first_run_namer
 
 COMMAND_MODULES = (
     "project", "mix", "catalogue", "consent", "train", "model", "suggest", "analyze", "render", "export",
-    "verify", "identity", "midi", "respond",
+    "verify", "detect", "identity", "midi", "respond",
 )
 HOME_HELP = "where Accord keeps its data (default: ACCORD_HOME or the user data folder)"
 EPILOG = ("Global options (--home, -v) may also follow the command. `accord COMMAND --help` explains a "

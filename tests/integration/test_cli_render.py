@@ -1,4 +1,5 @@
-"""`accord render`: a suggestion alone and with stems, on the MIDI file's tempo, in every output format."""
+"""`accord render`: a suggestion alone and with stems, on the MIDI file's tempo, in every output format.
+(Renders here are compared sample by sample, so they are written without the audio watermark.)"""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def onsets(mono: np.ndarray, rel: float = 0.02, gap: int = RATE // 4) -> list[in
 
 def test_render_alone_follows_the_midi_tempo(suggestion, tmp_path, capsys):
     out = tmp_path / "idea.wav"
-    assert main(["render", str(suggestion), "--instrument", "pluck", "-o", str(out)]) == 0
+    assert main(["render", "--no-watermark", str(suggestion), "--instrument", "pluck", "-o", str(out)]) == 0
     assert "idea.wav" in capsys.readouterr().out
     audio, rate = sf.read(out, dtype="float32", always_2d=True)
     assert rate == RATE and np.all(np.isfinite(audio)) and np.abs(audio).max() <= 1.0
@@ -54,8 +55,8 @@ def test_render_with_stems_mixes_them_under_the_suggestion(suggestion, tmp_path)
     stem = (0.3 * np.sin(2 * np.pi * 55.0 * t)).astype(np.float32)
     sf.write(tmp_path / "bass.wav", np.stack([stem, stem], axis=1), RATE, subtype="FLOAT")
     alone, mixed = tmp_path / "alone.wav", tmp_path / "mixed.flac"
-    assert main(["render", str(suggestion), "--instrument", "lead", "-o", str(alone)]) == 0
-    assert main(["render", str(suggestion), "--instrument", "lead", "--stems", str(tmp_path / "bass.wav"),
+    assert main(["render", "--no-watermark", str(suggestion), "--instrument", "lead", "-o", str(alone)]) == 0
+    assert main(["render", "--no-watermark", str(suggestion), "--instrument", "lead", "--stems", str(tmp_path / "bass.wav"),
                  "--tempo-from", "midi", "-o", str(mixed)]) == 0
     a, _ = sf.read(alone, dtype="float32", always_2d=True)
     m, rate = sf.read(mixed, dtype="float32", always_2d=True)
@@ -81,7 +82,7 @@ def test_with_stems_the_analysed_grid_places_the_notes(suggestion, tmp_path):
         clicks[start : start + 960] += burst * (1.0 if k % 4 == 0 else 0.5)
     sf.write(tmp_path / "clicks.wav", np.stack([clicks, clicks], axis=1), RATE, subtype="FLOAT")
     out = tmp_path / "placed.wav"
-    assert main(["render", str(suggestion), "--instrument", "pluck", "--stems", str(tmp_path / "clicks.wav"),
+    assert main(["render", "--no-watermark", str(suggestion), "--instrument", "pluck", "--stems", str(tmp_path / "clicks.wav"),
                  "-o", str(out)]) == 0
     decoded = load_audio(tmp_path / "clicks.wav")
     analysis = pipeline.analyze_stems(  # the CLI filled the home's analysis cache: this is a cache hit
@@ -98,7 +99,7 @@ def test_with_stems_the_analysed_grid_places_the_notes(suggestion, tmp_path):
 @pytest.mark.parametrize("ext", ["flac", "aiff", "ogg", "mp3"])
 def test_format_follows_the_extension(suggestion, tmp_path, ext):
     out = tmp_path / f"idea.{ext}"
-    assert main(["render", str(suggestion), "--instrument", "bell", "--fx", "room", "-o", str(out)]) == 0
+    assert main(["render", "--no-watermark", str(suggestion), "--instrument", "bell", "--fx", "room", "-o", str(out)]) == 0
     info = sf.info(str(out))
     assert info.samplerate == RATE and info.channels == 2 and info.duration > 3.0
 
@@ -108,8 +109,8 @@ def test_fx_chain_from_a_json_file(suggestion, tmp_path):
     chain.write_text(json.dumps({"name": "mine", "effects": [{"type": "delay", "delay_seconds": 0.3,
                                                               "feedback": 0.4, "mix": 0.4}]}))
     dry, wet = tmp_path / "dry.wav", tmp_path / "wet.wav"
-    assert main(["render", str(suggestion), "-o", str(dry)]) == 0
-    assert main(["render", str(suggestion), "--fx", str(chain), "-o", str(wet)]) == 0
+    assert main(["render", "--no-watermark", str(suggestion), "-o", str(dry)]) == 0
+    assert main(["render", "--no-watermark", str(suggestion), "--fx", str(chain), "-o", str(wet)]) == 0
     d, _ = sf.read(dry, dtype="float32")
     w, _ = sf.read(wet, dtype="float32")
     assert d.shape == w.shape and not np.allclose(d, w, atol=1e-3)
@@ -119,7 +120,7 @@ def test_fx_chain_from_a_json_file(suggestion, tmp_path):
                     reason="needs tinysoundfont (pip install --no-deps tinysoundfont) and a GM SoundFont")
 def test_render_with_the_default_soundfont_uses_the_part_program(suggestion, tmp_path):
     out = tmp_path / "gm.wav"
-    assert main(["render", str(suggestion), "--soundfont", "default", "-o", str(out)]) == 0
+    assert main(["render", "--no-watermark", str(suggestion), "--soundfont", "default", "-o", str(out)]) == 0
     audio, _ = sf.read(out, dtype="float32", always_2d=True)
     found = onsets(audio[:, 0])
     assert abs(found[0] - round(0.6 * RATE)) <= RATE // 1000  # GM 80 starts on its first sample
@@ -147,7 +148,7 @@ def test_bad_input_is_one_line_and_exit_2(suggestion, tmp_path, capsys):
 def test_drum_only_midi_is_refused(tmp_path, capsys):
     drums = tmp_path / "drums.mid"
     write_midi(drums, [MidiPart("Kit", Melody((Note(36, 0.0, 0.5),)), channel=9)], tempo_bpm=120.0)
-    assert main(["render", str(drums), "-o", str(tmp_path / "d.wav")]) == 2
+    assert main(["render", "--no-watermark", str(drums), "-o", str(tmp_path / "d.wav")]) == 2
     assert "no notes outside the drum channel" in capsys.readouterr().err
 
 
@@ -157,8 +158,8 @@ def test_all_parts_mixes_every_non_drum_part(tmp_path):
                       MidiPart("Low", Melody((Note(48, 2.0, 1.0, 100),)), channel=1),
                       MidiPart("Kit", Melody((Note(36, 1.0, 0.5),)), channel=9)], tempo_bpm=120.0)
     first, both = tmp_path / "first.wav", tmp_path / "both.wav"
-    assert main(["render", str(path), "--instrument", "pluck", "-o", str(first)]) == 0
-    assert main(["render", str(path), "--instrument", "pluck", "--all-parts", "-o", str(both)]) == 0
+    assert main(["render", "--no-watermark", str(path), "--instrument", "pluck", "-o", str(first)]) == 0
+    assert main(["render", "--no-watermark", str(path), "--instrument", "pluck", "--all-parts", "-o", str(both)]) == 0
     a, _ = sf.read(first, dtype="float32", always_2d=True)
     b, _ = sf.read(both, dtype="float32", always_2d=True)
     (only,) = onsets(a[:, 0])

@@ -167,3 +167,77 @@ def test_every_cli_export_is_in_the_catalogue_log(capsys, tmp_path, signed, acco
     with Catalogue.open(AccordHome.resolve().catalogue_path) as cat:
         names = [e["file_name"] for e in cat.exports()]
     assert names == [str(out.resolve()), str((tmp_path / "e.flac").resolve())]
+
+
+def _music(seconds: float, rate: int = 44100, seed: int = 2):
+    """Chords of harmonic tones changing every 0.5 s plus soft noise: enough texture to carry the mark."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n = int(seconds * rate)
+    t = np.arange(n) / rate
+    out = np.zeros(n)
+    for start in np.arange(0, seconds, 0.5):
+        a, b = int(start * rate), min(n, int((start + 0.5) * rate))
+        for f0 in 110 * 2 ** (rng.integers(0, 36, 3) / 12):
+            for h in range(1, 12):
+                if f0 * h < 9000:
+                    out[a:b] += 0.08 / h * np.exp(-3 * (t[a:b] - start)) * np.sin(2 * np.pi * f0 * h * t[a:b])
+    out += 0.01 * rng.standard_normal(n)
+    return np.stack([out, 0.9 * out]).astype(np.float32)
+
+
+@pytest.mark.skipif(__import__("shutil").which("ffmpeg") is None, reason="needs ffmpeg")
+def test_stripped_mp3_is_found_by_watermark_and_detect_names_the_record(capsys, tmp_path, accord_home):
+    import subprocess
+
+    from app.core.home import AccordHome
+    from app.core.project.export import sign_and_write_audio
+    from tests.helpers.provenance import suggestion_fields
+
+    home = AccordHome.resolve()
+    create_identity(home.keys_dir, "Ada")
+    wav = tmp_path / "hook.wav"
+    result = sign_and_write_audio(wav, _music(18.0), 44100, suggestion_fields(), home=home, format="wav16")
+    mark = result.record["watermark"]
+    assert mark["scheme"] == "accord-wm-v1" and len(mark["id"]) == 16
+    assert run(capsys, "verify", str(wav))[0] == 0  # the tags still verify as before
+    mp3 = tmp_path / "shared.mp3"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), "-map_metadata", "-1", "-b:a", "128k", str(mp3)],
+                   check=True)
+    code, text, _ = run(capsys, "verify", "--json", str(mp3))
+    res = json.loads(text)["results"][0]
+    assert code == 1 and res["status"] == "found-by-watermark"
+    assert "found by watermark, not by tag" in res["reason"] and res["record"]["watermark"]["id"] == mark["id"]
+    assert res["signer"]["name"] == "Ada"
+    assert "no-provenance" in run(capsys, "verify", "--no-watermark", str(mp3))[1]
+
+    code, text, _ = run(capsys, "detect", "--json", str(mp3), str(wav))
+    data = json.loads(text)["results"]
+    assert code == 0 and all(r["present"] for r in data)
+    assert {r["watermark"]["id"] for r in data} == {mark["id"]}
+    assert data[0]["keyOwner"]["name"] == "Ada" and data[0]["recordSignatureOk"] is True
+    assert data[0]["record"]["title"] == result.record["title"]
+    code, text, _ = run(capsys, "detect", str(mp3), "--record", str(wav))
+    assert code == 0 and f"watermark {mark['id']} names a record signed by Ada" in text
+
+    plain = tmp_path / "plain.wav"
+    sign_and_write_audio(plain, _music(18.0, seed=5), 44100, suggestion_fields(), home=home, format="wav16",
+                         watermark=False)
+    code, text, _ = run(capsys, "detect", str(plain))
+    assert code == 1 and "no watermark" in text
+
+
+def test_export_cli_watermark_flags(capsys, tmp_path, accord_home):
+    project = make_project(tmp_path / "song")
+    save_project(project, project.path)
+    code, _, err = run(capsys, "export", str(project.path), "-o", str(tmp_path / "a.wav"), "--no-watermark")
+    assert code == 0, err
+    code, text, _ = run(capsys, "verify", "--json", str(tmp_path / "a.wav"))
+    assert "watermark" not in json.loads(text)["results"][0]["record"]
+    code, _, err = run(capsys, "export", str(project.path), "-o", str(tmp_path / "b.wav"), "--watermark-strength", "0.5")
+    assert code == 0, err
+    code, text, _ = run(capsys, "verify", "--json", str(tmp_path / "b.wav"))
+    assert code == 0 and json.loads(text)["results"][0]["record"]["watermark"]["strengthDb10"] == 5
+    code, _, err = run(capsys, "export", str(project.path), "-o", str(tmp_path / "c.wav"), "--watermark-strength", "9")
+    assert code == 2 and "strength" in err

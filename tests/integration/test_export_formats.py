@@ -48,7 +48,7 @@ def _tags(path) -> dict[str, str]:
 
 @pytest.mark.parametrize("fmt", AUDIO)
 def test_every_reader_opens_the_export_and_mutagen_sees_the_tags(fmt, me, trust, tmp_path):
-    result = export_one(me, tmp_path, fmt, seconds=0.5)
+    result = export_one(me, tmp_path, fmt, seconds=0.5, watermark=False)  # exact samples checked below
     path = result.path
     tags = _tags(path)
     record_key = "TXXX:ACCORD_PROVENANCE" if fmt not in ("flac", "ogg") else "ACCORD_PROVENANCE"
@@ -174,3 +174,15 @@ def test_missing_c2pa_library_is_a_clear_message(me, tmp_path, monkeypatch):
     with pytest.raises(ProvenanceError, match="C2PA is unavailable"):
         export_one(me, tmp_path, "wav16", c2pa_keys_dir=tmp_path / "keys")
     assert not (tmp_path / "out.wav").exists()
+
+
+def test_c2pa_manifest_declares_the_watermark_as_a_soft_binding(me, tmp_path):
+    from app.core.provenance.c2pa_adapter import SOFT_BINDING_ALG, read_c2pa
+
+    keys = tmp_path / "keys"
+    result = export_one(me, tmp_path, "wav24", c2pa_keys_dir=keys)
+    binding = read_c2pa(result.path)["softBinding"]
+    assert binding["alg"] == SOFT_BINDING_ALG
+    assert binding["blocks"][0]["value"] == result.record["watermark"]["id"]
+    plain = export_one(me, tmp_path, "wav24", name="plain", c2pa_keys_dir=keys, watermark=False)
+    assert "softBinding" not in read_c2pa(plain.path)

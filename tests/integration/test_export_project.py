@@ -95,7 +95,7 @@ def test_suggestion_alone_as_midi(project, me, trust, tmp_path, cat):
     pm = pretty_midi.PrettyMIDI(str(result.path))
     assert [n.pitch for n in pm.instruments[0].notes] == [67, 69, 71, 72]
     assert pm.get_tempo_changes()[1][0] == pytest.approx(120.0)
-    assert result.record["content"]["method"] == "midi-events-v1"
+    assert result.record["content"]["method"] == "midi-events-v2"
 
 
 def test_model_manifest_lists_every_training_work(project, me, tmp_path, cat):

@@ -8,7 +8,8 @@ import pytest
 import soundfile as sf
 
 from app.core.errors import ProvenanceError
-from app.core.provenance.content_hash import content_hash, format_of, mp3_audio_span, ogg_packets
+from app.core.provenance.content_hash import content_hash, format_of, ogg_granules, ogg_packets
+from app.core.provenance.content_mp3 import mp3_frames_hash
 from app.core.provenance.embed import embed_record
 from app.core.provenance.identity import TrustList, create_identity
 from app.core.provenance.verify import VERIFIED, verify_file
@@ -57,15 +58,44 @@ def test_float_wav_hashes_float_samples(tmp_path):
     assert content_hash(tmp_path / "a.wav") != content_hash(tmp_path / "b.wav")
 
 
-def test_mp3_span_skips_id3v2_id3v1_and_ape():
-    audio = b"\xff\xfb\x90\x00" + bytes(range(256)) * 4
+def _mp3_frames(n: int = 6) -> bytes:
+    """n MPEG-1 layer III frames, 128 kbit/s, 44.1 kHz (417 bytes each), with varied bodies."""
+    return b"".join(b"\xff\xfb\x90\x00" + bytes((i + k) % 256 for k in range(413)) for i in range(n))
+
+
+def _ape(items: list[tuple[bytes, bytes]], *, size_delta: int = 0, count_delta: int = 0) -> bytes:
+    body = b"".join(len(v).to_bytes(4, "little") + b"\x00" * 4 + k + b"\x00" + v for k, v in items)
+    size = len(body) + 32 + size_delta
+    return body + b"APETAGEX" + (2000).to_bytes(4, "little") + size.to_bytes(4, "little") + \
+        (len(items) + count_delta).to_bytes(4, "little") + b"\x00" * 12
+
+
+def test_mp3_hash_covers_frames_and_skips_only_valid_tags():
+    audio = _mp3_frames()
     id3v2 = b"ID3\x04\x00\x00\x00\x00\x00\x0a" + b"\x00" * 10
     id3v1 = b"TAG" + b"\x00" * 125
-    ape_footer = b"APETAGEX" + (2000).to_bytes(4, "little") + (32).to_bytes(4, "little") + b"\x00" * 16
-    assert mp3_audio_span(id3v2 + audio + id3v1) == audio
-    assert mp3_audio_span(id3v2 + id3v2 + audio + ape_footer) == audio
+    base = mp3_frames_hash(audio)
+    assert mp3_frames_hash(id3v2 + audio + id3v1) == base
+    assert mp3_frames_hash(id3v2 + id3v2 + audio + _ape([(b"REPLAYGAIN_TRACK_GAIN", b"-6.1 dB")])) == base
+    assert mp3_frames_hash(audio + _mp3_frames(1)) != base
     with pytest.raises(ProvenanceError):
-        mp3_audio_span(id3v2)
+        mp3_frames_hash(id3v2)
+    with pytest.raises(ProvenanceError, match="neither audio frames nor a valid tag"):
+        mp3_frames_hash(audio + b"junk" * 10)
+
+
+def test_mp3_info_frame_is_metadata():
+    info = b"\xff\xfb\x90\x00" + b"\x00" * 32 + b"Info" + b"\x01" * 377
+    other = b"\xff\xfb\x90\x00" + b"\x00" * 32 + b"Info" + b"\x02" * 377
+    audio = _mp3_frames()
+    assert mp3_frames_hash(info + audio) == mp3_frames_hash(other + audio) == mp3_frames_hash(audio)
+
+
+def test_ogg_granules_are_read(tmp_path):
+    path = tmp_path / "g.ogg"
+    sf.write(str(path), tone(0.5).T, SR, format="OGG", subtype="VORBIS")
+    (first, last), = ogg_granules(path.read_bytes()).values()
+    assert 0 < first <= last and abs(last - SR // 2) < SR // 10
 
 
 def test_ogg_retagging_keeps_packets_and_hash(tmp_path):
@@ -97,7 +127,7 @@ def test_midi_hash_covers_notes_not_text(tmp_path):
     _midi(tmp_path / "b.mid", text="hello")
     _midi(tmp_path / "c.mid", note=61)
     a, b, c = (content_hash(tmp_path / f"{n}.mid") for n in "abc")
-    assert a == b and a != c and a[0] == "midi-events-v1"
+    assert a == b and a != c and a[0] == "midi-events-v2"
 
 
 def test_format_of():

@@ -28,7 +28,7 @@ def test_payload_refuses_ids_outside_64_bits():
 def test_viterbi_corrects_noisy_soft_bits():
     rng = np.random.default_rng(3)
     ok = 0
-    for trial in range(20):
+    for _ in range(20):
         wid = int(rng.integers(0, 2**62))
         coded = conv_encode(payload_bits(wid, 99))
         assert len(coded) == CODED_BITS

@@ -37,6 +37,7 @@ from app.core.provenance.embed import embed_record, read_provenance
 from app.core.provenance.embed_midi import embed_bytes
 from app.core.provenance.identity import Identity, ensure_identity
 from app.core.provenance.record import RecordFields, build_record, sign_record, summary
+from app.core.provenance.watermark.export_hook import WATERMARK_STRENGTH_DB, watermark_samples
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
 
 log = logging.getLogger(__name__)
@@ -89,14 +90,17 @@ def _check_extension(path: Path, fmt: str) -> None:
 
 
 def _sign(fields: RecordFields, identity: Identity, method: str, digest: str,
-          catalogue: Any) -> tuple[dict[str, Any], bytes]:
+          catalogue: Any, watermark: dict[str, Any] | None = None) -> tuple[dict[str, Any], bytes]:
     """Re-check consent now (export_consent.py), then sign: nothing is signed crediting an unusable work."""
     from app.core.project.export_consent import recheck_consent
 
     fields = recheck_consent(fields, catalogue)
     if not fields.artist:
         fields = replace(fields, artist=identity.name)
-    record = sign_record(build_record(fields, content_method=method, content_sha256=digest), identity)
+    record = build_record(fields, content_method=method, content_sha256=digest)
+    if watermark is not None:  # the audio watermark's id, so a mark found later names this record
+        record["watermark"] = watermark
+    record = sign_record(record, identity)
     return record, canonical_bytes(record)
 
 
@@ -139,11 +143,13 @@ def _sibling_temp(near: Path):
 def export_audio(samples: np.ndarray, sample_rate: int, path: str | Path, fields: RecordFields, *,
                  identity: Identity, format: str | None = None, subtype: str | None = None,
                  catalogue: Any = None, c2pa_keys_dir: Path | None = None, training_use: str = "notAllowed",
+                 watermark: bool = True, watermark_strength_db: float = WATERMARK_STRENGTH_DB,
                  progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> ExportResult:
     """Encode float32 (channels, frames) samples to `path` with the signed record embedded, atomically.
 
     `format` is an export format name (see AUDIO_FORMATS) or a soundfile format; `c2pa_keys_dir` turns
-    on the C2PA manifest (WAV/FLAC/MP3) using the local certificates kept there.
+    on the C2PA manifest (WAV/FLAC/MP3) using the local certificates kept there. `watermark` adds the
+    keyed audio watermark (strength in dB, see docs/provenance.md) whose id the record names.
     """
     from app.core.audio.io import encode_audio
 
@@ -152,6 +158,10 @@ def export_audio(samples: np.ndarray, sample_rate: int, path: str | Path, fields
     sub = subtype or sub
     fmt = _SF_TO_FMT[sf_format]
     _check_extension(target, fmt)
+    mark = None
+    if watermark:
+        progress(0.02, "adding the watermark")
+        samples, mark = watermark_samples(samples, sample_rate, identity, watermark_strength_db)
     with _naming(target), atomic_path(target) as tmp:
         progress(0.05, "encoding")
         encode_audio(tmp, samples, sample_rate, format=sf_format, subtype=sub)
@@ -159,7 +169,7 @@ def export_audio(samples: np.ndarray, sample_rate: int, path: str | Path, fields
         progress(0.55, "hashing the content")
         method, digest = content_hash(tmp, fmt)
         cancel.check()
-        record, data = _sign(fields, identity, method, digest, catalogue)
+        record, data = _sign(fields, identity, method, digest, catalogue, mark)
         progress(0.7, "embedding the provenance record")
         embed_record(tmp, data, fmt=fmt, title=fields.title, artist=record.get("artist") or "",
                      comment=summary(record))
@@ -274,13 +284,15 @@ def _with_home_catalogue(home: AccordHome, fn):
 
 def sign_and_write_audio(path: str | Path, samples: np.ndarray, sample_rate: int, fields: RecordFields, *,
                          home: AccordHome, format: str | None = None, subtype: str | None = None,
-                         c2pa: bool = False, progress: Progress = no_progress,
+                         c2pa: bool = False, watermark: bool = True,
+                         watermark_strength_db: float = WATERMARK_STRENGTH_DB, progress: Progress = no_progress,
                          cancel: CancelToken = NEVER_CANCELLED) -> ExportResult:
     """Write audio for a user with its signed record (identity created on first use; export logged)."""
     identity = ensure_identity(home.keys_dir)
     return _with_home_catalogue(home, lambda cat: export_audio(
         samples, sample_rate, path, fields, identity=identity, format=format, subtype=subtype, catalogue=cat,
-        c2pa_keys_dir=home.keys_dir if c2pa else None, progress=progress, cancel=cancel))
+        c2pa_keys_dir=home.keys_dir if c2pa else None, watermark=watermark,
+        watermark_strength_db=watermark_strength_db, progress=progress, cancel=cancel))
 
 
 def sign_and_write_midi(path: str | Path, parts: Sequence[MidiPart], fields: RecordFields, *, home: AccordHome,

@@ -181,7 +181,8 @@ def _ext(format: str) -> str:
 def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None = None, format: str = "wav24",
                    out: str | Path, identity: Identity, catalogue: Any = None, model_manifest: Any = None,
                    c2pa_keys_dir: Path | None = None, statements: bool = True, trust: Any = None,
-                   without: Collection[str] = (), progress: Progress = no_progress,
+                   without: Collection[str] = (), watermark: bool = True,
+                   watermark_strength_db: float | None = None, progress: Progress = no_progress,
                    cancel: CancelToken = NEVER_CANCELLED) -> list[ExportResult]:
     """Export the mix, one suggestion alone (audio or MIDI), or every stem + suggestion track.
 
@@ -212,10 +213,14 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
                               model_manifest=model_manifest, without=without)
     results: list[ExportResult] = []
     common = dict(identity=identity, catalogue=catalogue)
+    marking: dict[str, Any] = {"watermark": watermark}  # audio only; the strength default is export_audio's
+    if watermark_strength_db is not None:
+        marking["watermark_strength_db"] = watermark_strength_db
 
     def audio(samples: np.ndarray, path: Path, fields: RecordFields, part: Progress) -> None:
         results.append(export_audio(samples, int(project.sample_rate), path, fields, format=format,
-                                    c2pa_keys_dir=c2pa_keys_dir, progress=part, cancel=cancel, **common))
+                                    c2pa_keys_dir=c2pa_keys_dir, progress=part, cancel=cancel, **common,
+                                    **marking))
 
     if what == "suggestion":
         if suggestion_id is None:

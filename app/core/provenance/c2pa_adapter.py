@@ -8,6 +8,11 @@
 - C2PA hashes the file's bytes, so it is written LAST, after the Accord record is embedded; any later
   byte change (even a tag) makes the C2PA manifest invalid while the Accord record still verifies.
 - Reading: "Valid" without anchors; "Trusted" only when given Accord's root (`root_pem`).
+- Soft binding: when the record names an audio watermark, a `c2pa.soft-binding` assertion declares it
+  (alg `org.accord.audio-watermark.1`, the 64-bit id as the value, the watermark key id in alg_params),
+  so after the manifest is stripped, `accord detect` (the algorithm's decoder) recovers the id and a
+  manifest store keyed by it gives the manifest back. The alg is not (yet) in the C2PA soft binding
+  algorithm list.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ log = logging.getLogger(__name__)
 
 C2PA_FORMATS = {"wav": "audio/wav", "flac": "audio/flac", "mp3": "audio/mpeg"}
 ASSERTION_LABEL = "org.accord.provenance"
+SOFT_BINDING_LABEL = "c2pa.soft-binding"
+SOFT_BINDING_ALG = "org.accord.audio-watermark.1"
 TRAINING_USES = ("c2pa.ai_generative_training", "c2pa.ai_inference", "c2pa.ai_training", "c2pa.data_mining")
 CERT_DAYS = 3650
 
@@ -128,8 +135,20 @@ def manifest_definition(record: dict[str, Any], *, title: str, mime: str, traini
             {"label": "cawg.training-mining", "data": {"entries": {
                 use.replace("c2pa.", "cawg."): {"use": training_use} for use in TRAINING_USES}}},
             {"label": ASSERTION_LABEL, "data": record},
+            *soft_binding(record),
         ],
     }
+
+
+def soft_binding(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The `c2pa.soft-binding` assertion for the record's audio watermark ([] without one)."""
+    mark = record.get("watermark")
+    if not isinstance(mark, dict) or not mark.get("id"):
+        return []
+    return [{"label": SOFT_BINDING_LABEL, "data": {
+        "alg": SOFT_BINDING_ALG, "name": "Accord keyed audio watermark (whole file, repeated every 7.4 s)",
+        "alg_params": f"scheme={mark.get('scheme')};keyId={mark.get('keyId')};strengthDb10={mark.get('strengthDb10')}",
+        "blocks": [{"scope": {}, "value": str(mark["id"])}], "pad": []}}]
 
 
 def sign_c2pa(source: Path, dest: Path, record: dict[str, Any], creds: C2paCredentials, *, fmt: str,
@@ -192,6 +211,8 @@ def read_c2pa(path: Path, *, root_pem: str | None = None) -> dict[str, Any]:
     for assertion in active.get("assertions", []):
         if assertion.get("label") == ASSERTION_LABEL:
             out["record"] = assertion.get("data")
+        elif assertion.get("label") == SOFT_BINDING_LABEL:
+            out["softBinding"] = assertion.get("data")
         elif str(assertion.get("label", "")).startswith("c2pa.actions"):
             for action in assertion.get("data", {}).get("actions", []):
                 if action.get("action") == "c2pa.created":

@@ -1,21 +1,21 @@
-"""Content hashes that bind a record to what a file *sounds like*, not to its tags.
+"""Content hashes that bind a record to what a file *sounds like*, not to its tags — with no blind spots:
+every byte that can change the decoded sound is bound, or the file is refused.
 
-- WAV/AIFF/FLAC (`pcm-v1`): sha256 over a small header (channels, rate, sample type) and the decoded
-  samples read in blocks via soundfile — integer PCM as little-endian int32 (so 16-bit WAV and 16-bit
-  FLAC hash the same), float files as float32. Re-tagging never changes it; one changed sample does.
-- MP3 (`mp3-frames-v1`): the bytes between the ID3v2 tag(s) and an ID3v1/APE tag at the end. Decoders
-  disagree on MP3 length (encoder delay), so lossy files are bound to their frames, not to samples.
-- OGG (`ogg-packets-v1`): every packet of every logical stream except the comment header (packet 1),
-  each with its length, so repagination by a tagger keeps the hash.
-- MIDI (`midi-events-v1`): a canonical list of note, program, tempo, time- and key-signature events per
-  track at absolute ticks; text, copyright, names and sequencer-specific events (where the record lives)
-  are left out.
+- WAV/AIFF/FLAC with integer samples (`pcm-v1`): sha256 over a small header (channels, rate) and the
+  decoded samples as little-endian int32 (16-bit WAV and 16-bit FLAC hash the same). FLAC: the stream
+  must end where STREAMINFO says: the last frame is found by its CRCs and must end at STREAMINFO's
+  sample count, so frames appended after it (which ffmpeg plays, libsndfile does not) are refused.
+- Float WAV/AIFF/FLAC (`pcm-float-v2`): the stored sample format is bound too (32- vs 64-bit float),
+  and 64-bit samples are hashed as 64-bit.
+- MP3 (`mp3-frames-v2`, content_mp3.py): every audio frame, nothing hidden behind footer tags.
+- OGG (`ogg-packets-v2`): every packet of every logical stream except the comment header (packet 1),
+  each with its length, plus each stream's first and last granule position (players trim by them).
+- MIDI (`midi-events-v2`, content_midi.py): every sound-changing event, canonical under rewrites.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import struct
 from pathlib import Path
@@ -43,7 +43,11 @@ def content_hash(path: str | Path, fmt: str | None = None) -> tuple[str, str]:
     path = Path(path)
     fmt = fmt or format_of(path)
     if fmt in PCM_FORMATS:
-        return "pcm-v1", _pcm_hash(path)
+        if fmt == "flac":
+            from app.core.provenance.content_flac import check_flac_end
+
+            check_flac_end(path)
+        return _pcm_hash(path)
     try:
         size = path.stat().st_size
         if size > MAX_WHOLE_FILE_BYTES:  # these formats are hashed from bytes in memory
@@ -52,15 +56,20 @@ def content_hash(path: str | Path, fmt: str | None = None) -> tuple[str, str]:
     except OSError as exc:
         raise ProvenanceError(f"cannot be read: {exc.strerror or exc}", path=path) from exc
     if fmt == "mp3":
-        return "mp3-frames-v1", hashlib.sha256(mp3_audio_span(data, path)).hexdigest()
+        from app.core.provenance.content_mp3 import METHOD, mp3_frames_hash
+
+        return METHOD, mp3_frames_hash(data, path)
     if fmt == "ogg":
-        return "ogg-packets-v1", _ogg_hash(data, path)
+        return OGG_METHOD, _ogg_hash(data, path)
     if fmt == "midi":
-        return "midi-events-v1", _midi_hash(data, path)
+        from app.core.provenance.content_midi import METHOD as MIDI_METHOD
+        from app.core.provenance.content_midi import midi_events_hash
+
+        return MIDI_METHOD, midi_events_hash(data, path)
     raise ProvenanceError(f"has an unknown format {fmt!r}", path=path)
 
 
-def _pcm_hash(path: Path) -> str:
+def _pcm_hash(path: Path) -> tuple[str, str]:
     import numpy as np
     import soundfile as sf
 
@@ -71,8 +80,13 @@ def _pcm_hash(path: Path) -> str:
                 raise ProvenanceError(f"has {channels} channels at {rate} Hz, which Accord does not accept",
                                       path=path)
             is_float = subtype in ("FLOAT", "DOUBLE")
-            dtype, wire = ("float32", "<f4") if is_float else ("int32", "<i4")
-            h = hashlib.sha256(f"pcm-v1|{channels}|{rate}|{wire}|".encode())
+            if subtype == "DOUBLE":
+                dtype, wire = "float64", "<f8"
+            else:
+                dtype, wire = ("float32", "<f4") if is_float else ("int32", "<i4")
+            method = "pcm-float-v2" if is_float else "pcm-v1"
+            stored = f"{subtype}|" if is_float else ""  # float: the stored format is part of the sound
+            h = hashlib.sha256(f"{method}|{channels}|{rate}|{wire}|{stored}".encode())
             frames = 0
             buf = np.empty((BLOCK_FRAMES, channels), dtype=wire)  # little-endian: what is hashed
             native = buf.dtype.isnative
@@ -88,39 +102,7 @@ def _pcm_hash(path: Path) -> str:
     except (RuntimeError, ValueError, MemoryError, OSError) as exc:  # LibsndfileError is a RuntimeError
         raise ProvenanceError(f"cannot be decoded: {exc}", path=path) from exc
     h.update(f"|{frames}".encode())
-    return h.hexdigest()
-
-
-def _syncsafe(b: bytes) -> int:
-    return (b[0] << 21) | (b[1] << 14) | (b[2] << 7) | b[3]
-
-
-def mp3_audio_span(data: bytes, path: Path | None = None) -> bytes:
-    """The MP3 bytes without leading ID3v2 tags and trailing ID3v1 / APE tags."""
-    start = 0
-    while data[start:start + 3] == b"ID3" and len(data) >= start + 10:
-        size = _syncsafe(data[start + 6:start + 10]) + 10
-        if data[start + 5] & 0x10:  # footer present
-            size += 10
-        start += size
-    end = len(data)
-    changed = True
-    while changed and end > start:
-        changed = False
-        if end - start >= 128 and data[end - 128:end - 125] == b"TAG":
-            end -= 128
-            changed = True
-        if end - start >= 32 and data[end - 32:end - 24] == b"APETAGEX":
-            size = struct.unpack("<I", data[end - 20:end - 16])[0]
-            flags = struct.unpack("<I", data[end - 12:end - 8])[0]
-            end -= size + (32 if flags & 0x80000000 else 0)
-            changed = True
-        if end - start >= 10 and data[end - 10:end - 7] == b"3DI":  # ID3v2 footer of an appended tag
-            end -= _syncsafe(data[end - 4:end]) + 20
-            changed = True
-    if end <= start:
-        raise ProvenanceError("holds no MP3 audio frames", path=path)
-    return data[start:end]
+    return method, h.hexdigest()
 
 
 def ogg_packets(data: bytes, path: Path | None = None) -> dict[int, list[bytes]]:
@@ -153,62 +135,36 @@ def ogg_packets(data: bytes, path: Path | None = None) -> dict[int, list[bytes]]
     return streams
 
 
+OGG_METHOD = "ogg-packets-v2"
+
+
+def ogg_granules(data: bytes) -> dict[int, tuple[int, int]]:
+    """Per logical stream: (first positive granule position, last granule position set)."""
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    pos, n = 0, len(data)
+    while pos + 27 <= n and data[pos:pos + 4] == b"OggS":
+        granule = struct.unpack("<q", data[pos + 6:pos + 14])[0]
+        serial = struct.unpack("<I", data[pos + 14:pos + 18])[0]
+        nsegs = data[pos + 26]
+        if granule != -1:
+            last[serial] = granule
+            if granule > 0:
+                first.setdefault(serial, granule)
+        pos += 27 + nsegs + sum(data[pos + 27:pos + 27 + nsegs])
+    return {s: (first.get(s, 0), last.get(s, 0)) for s in set(first) | set(last)}
+
+
 def _ogg_hash(data: bytes, path: Path) -> str:
-    h = hashlib.sha256(b"ogg-packets-v1")
+    h = hashlib.sha256(OGG_METHOD.encode())
     streams = ogg_packets(data, path)
+    granules = ogg_granules(data)
     for serial in sorted(streams):
         for i, packet in enumerate(streams[serial]):
             if i == 1:  # the comment header (Vorbis/Opus tags) — where the record lives
                 continue
             h.update(struct.pack("<Q", len(packet)))
             h.update(packet)
+        first, last = granules.get(serial, (0, 0))
+        h.update(struct.pack("<qq", first, last))  # where playback starts and stops (end trimming)
     return h.hexdigest()
-
-
-MIDI_MUSICAL = ("note_on", "note_off", "program_change", "set_tempo", "time_signature", "key_signature",
-                "control_change", "pitchwheel")
-
-
-def midi_events(data: bytes, path: Path | None = None) -> dict:
-    """The musical events of a MIDI file as a canonical JSON-able value."""
-    import io
-
-    import mido
-
-    try:
-        mf = mido.MidiFile(file=io.BytesIO(data), clip=True)
-    except Exception as exc:  # mido raises OSError, EOFError, ValueError, KeyError, KeySignatureError...
-        raise ProvenanceError(f"is not a readable MIDI file: {type(exc).__name__}: {exc}", path=path) from exc
-    tracks = []
-    for track in mf.tracks:
-        tick = 0
-        events = []
-        for msg in track:
-            tick += msg.time
-            kind = msg.type
-            if kind not in MIDI_MUSICAL:
-                continue
-            if kind == "note_on" and msg.velocity == 0:
-                events.append([tick, "note_off", msg.channel, msg.note, 0])
-            elif kind in ("note_on", "note_off"):
-                events.append([tick, kind, msg.channel, msg.note, msg.velocity if kind == "note_on" else 0])
-            elif kind == "program_change":
-                events.append([tick, kind, msg.channel, msg.program])
-            elif kind == "control_change":
-                events.append([tick, kind, msg.channel, msg.control, msg.value])
-            elif kind == "pitchwheel":
-                events.append([tick, kind, msg.channel, msg.pitch])
-            elif kind == "set_tempo":
-                events.append([tick, kind, msg.tempo])
-            elif kind == "time_signature":
-                events.append([tick, kind, msg.numerator, msg.denominator])
-            else:
-                events.append([tick, kind, str(msg.key)])
-        tracks.append(events)
-    return {"type": mf.type, "ticksPerBeat": mf.ticks_per_beat, "tracks": tracks}
-
-
-def _midi_hash(data: bytes, path: Path) -> str:
-    value = midi_events(data, path)
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(b"midi-events-v1|" + text.encode("ascii")).hexdigest()

@@ -8,6 +8,14 @@ from pathlib import Path
 from app.core.errors import ProvenanceError
 
 MARKER = "ACCORD_PROVENANCE"
+# Names converters give the record: ffmpeg turns an ID3 PRIV frame (WAV/MP3) into the Vorbis comment
+# `id3v2_priv.ACCORD_PROVENANCE` when it writes FLAC/OGG, and may lower-case keys.
+RENAMED_PREFIXES = ("ID3V2_PRIV.",)
+
+
+def is_record_key(key: str) -> bool:
+    upper = key.upper()
+    return upper == MARKER or any(upper == prefix + MARKER for prefix in RENAMED_PREFIXES)
 
 
 def _open(path: Path, fmt: str):
@@ -40,8 +48,8 @@ def read(path: Path, fmt: str) -> list[tuple[str, bytes]]:
     f = _open(path, fmt)
     if f.tags is None:
         return []
-    return [(f"Vorbis comment {MARKER}", value.encode("utf-8")) for key, value in list(f.tags)
-            if key.upper() == MARKER]
+    return [(f"Vorbis comment {key.upper()}", value.encode("utf-8")) for key, value in list(f.tags)
+            if is_record_key(key)]
 
 
 def basics(path: Path, fmt: str) -> dict[str, str]:

@@ -66,8 +66,11 @@ def _embedded_key(record: dict[str, Any]) -> PublicKeyInfo | None:
 
 
 def verify_file(path: str | Path, trust: TrustList, *, check_c2pa: bool = False,
-                c2pa_root_pem: str | None = None) -> VerifyResult:
-    """Verify one file. Raises ProvenanceError only for files that cannot be read at all."""
+                c2pa_root_pem: str | None = None, watermark_fallback: Any = None) -> VerifyResult:
+    """Verify one file. Raises ProvenanceError only for files that cannot be read at all.
+
+    `watermark_fallback(path, trust, c2pa)` (watermark/lookup.py) is asked when the tags hold no record:
+    its result has status `found-by-watermark`, or it returns None."""
     path = Path(path)
     fmt = format_of(path)
     found = read_provenance(path, fmt=fmt)
@@ -85,6 +88,10 @@ def verify_file(path: str | Path, trust: TrustList, *, check_c2pa: bool = False,
         return VerifyResult(path, status, reason, signer, record, content, c2pa, consent)
 
     if not found.fields:
+        if watermark_fallback is not None:  # the tags are gone: the audio watermark may still name the record
+            by_mark = watermark_fallback(path, trust, c2pa)
+            if by_mark is not None:
+                return by_mark
         return result(NO_PROVENANCE, "the file carries no Accord provenance record")
     if found.problems:
         return result(TAMPERED, "; ".join(found.problems))

@@ -22,9 +22,9 @@ import numpy as np
 from app.core.provenance.watermark import layout as L
 from app.core.provenance.watermark.detector import analyse, detect_analysis, to_internal
 from app.core.provenance.watermark.embedder import DEFAULT_STRENGTH_DB, MAX_STRENGTH_DB, embed
+from app.core.provenance.watermark.export_hook import SCHEME
 from app.core.provenance.watermark.keys import key_from_public, key_id
 
-SCHEME = "accord-wm-v1"
 WINDOW_S = 20.0  # detection looks at windows this long (a speed change drifts less within one)
 WINDOW_HOP_S = 15.0
 MAX_WINDOWS = 12  # ~3 minutes scanned before giving up on a long file

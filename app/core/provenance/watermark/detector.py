@@ -54,28 +54,33 @@ class Analysis:
         return self.white.shape[0]
 
 
-def analyse(y: np.ndarray, hop: int = L.FINE_HOP) -> Analysis:
-    """Analysis of mono audio at L.RATE (frame f centred at sample f * hop)."""
-    y = np.asarray(y, dtype=np.float64)
-    pad = np.concatenate([np.zeros(L.FRAME // 2), y, np.zeros(L.FRAME // 2)])
-    win = np.hanning(L.FRAME + 1)[:-1]
-    fr = frames(pad, L.FRAME, hop)
-    spec = np.fft.rfft(fr * win, axis=1)[:, _LO:_HI]
-    power = np.abs(spec) ** 2
+def whiten(power: np.ndarray, hop: int) -> np.ndarray:
+    """Whitened log power (frames, bins) of frames `hop` samples apart (module docstring, step 1)."""
     floor = FLOOR * power.mean(axis=1, keepdims=True) + 1e-12  # codecs zero masked bins: cap their say
     logm = np.log(power + floor)
-    whiten = WHITEN_FRAMES * L.FINE_HOP // hop
-    if len(logm) > whiten:
-        c = np.cumsum(np.vstack([np.zeros((1, logm.shape[1])), logm]), axis=0)
-        half = whiten // 2
+    width = WHITEN_FRAMES * L.FINE_HOP // hop
+    if len(logm) > width:
+        c = np.cumsum(np.vstack([np.zeros((1, logm.shape[1]), dtype=logm.dtype), logm]), axis=0)
+        half = width // 2
         idx = np.arange(len(logm))
         lo = np.clip(idx - half, 0, len(logm))
         hi = np.clip(idx + half, 0, len(logm))
         logm = logm - (c[hi] - c[lo]) / (hi - lo)[:, None]
     logm -= logm.mean(axis=1, keepdims=True)
-    sd = logm.std() or 1.0
-    white = np.clip(logm / sd, -3.0, 3.0)
-    cum = np.hstack([np.zeros((len(white), 1)), np.cumsum(white, axis=1)])
+    sd = float(logm.std()) or 1.0
+    return np.clip(logm / sd, -3.0, 3.0)
+
+
+def analyse(y: np.ndarray, hop: int = L.FINE_HOP) -> Analysis:
+    """Analysis of mono audio at L.RATE (frame f centred at sample f * hop)."""
+    from scipy import fft
+
+    y = np.asarray(y, dtype=np.float32)
+    pad = np.concatenate([np.zeros(L.FRAME // 2, np.float32), y, np.zeros(L.FRAME // 2, np.float32)])
+    win = np.hanning(L.FRAME + 1)[:-1].astype(np.float32)
+    spec = fft.rfft(frames(pad, L.FRAME, hop) * win, axis=1, workers=-1)[:, _LO:_HI]
+    white = whiten(spec.real ** 2 + spec.imag ** 2, hop)
+    cum = np.hstack([np.zeros((len(white), 1)), np.cumsum(white, axis=1, dtype=np.float64)])
     return Analysis(white, cum)
 
 

@@ -8,13 +8,17 @@ import numpy as np
 
 
 def resample(x: np.ndarray, rate_from: int, rate_to: int) -> np.ndarray:
-    """Polyphase resampling along the last axis (scipy's Kaiser-windowed FIR)."""
+    """Polyphase resampling along the last axis, float32 (a Kaiser-windowed FIR 2.5x shorter than scipy's
+    default: the mark lives below 7 kHz, far from the 11 kHz edge, so a wider transition costs nothing)."""
     if rate_from == rate_to:
-        return np.asarray(x, dtype=np.float64)
-    from scipy.signal import resample_poly
+        return np.asarray(x, dtype=np.float32)
+    from scipy.signal import firwin, resample_poly
 
     g = gcd(int(rate_from), int(rate_to))
-    return resample_poly(np.asarray(x, dtype=np.float64), rate_to // g, rate_from // g, axis=-1)
+    up, down = rate_to // g, rate_from // g
+    most = max(up, down)
+    taps = firwin(2 * 4 * most + 1, 1.0 / most, window=("kaiser", 5.0))  # resample_poly scales by up
+    return resample_poly(np.asarray(x, dtype=np.float32), up, down, axis=-1, window=taps.astype(np.float32))
 
 
 def frames(x: np.ndarray, size: int, hop: int) -> np.ndarray:
@@ -32,8 +36,8 @@ def sqrt_hann(size: int) -> np.ndarray:
 
 
 def mono(samples: np.ndarray) -> np.ndarray:
-    """(channels, frames) or (frames,) -> (frames,) float64 average of the channels."""
-    a = np.asarray(samples)
+    """(channels, frames) or (frames,) -> (frames,) float32 average of the channels."""
+    a = np.asarray(samples, dtype=np.float32)
     if a.ndim == 1:
-        return a.astype(np.float64)
-    return a.astype(np.float64).mean(axis=0)
+        return a
+    return a.mean(axis=0, dtype=np.float32)
