@@ -145,7 +145,8 @@ def resolve_queries(model: TrainedModel, wids: np.ndarray,
     out = np.zeros(len(queries) * width)
     for name, (nodes, codes, weights, cells) in per_name.items():
         index = model.stores[name].trie
-        found = [index.work_counts(node, code) for node, code in zip(nodes, codes, strict=True)]
+        memo, sget, fetch = index._credit.get, index.sid.get, index.work_counts
+        found = [memo((node, sget(code, -1))) or fetch(node, code) for node, code in zip(nodes, codes, strict=True)]
         sizes = np.array([len(x[0]) for x in found], dtype=np.int64)
         total = int(sizes.sum())
         if total:

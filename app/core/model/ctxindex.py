@@ -23,11 +23,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from app.core.model import ctxkernels as K
-
 _ORDER_BITS = 8
 _HI_BITS = 28  # positions < 2**28 per viewpoint (268 M notes)
 _TABLE_CACHE = 200_000
+_GATHER_MIN = 4096  # ranges at least this long keep their gathered history symbols (walk misses)
+_GATHER_BUDGET = 1 << 23  # elements of gathered symbols kept in all
 _EMPTY = np.zeros(0, dtype=np.int64)
 
 
@@ -75,6 +75,15 @@ def _extend(first: np.ndarray, second: np.ndarray, shift: int, avail: np.ndarray
     return ranks
 
 
+def _count(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct values ascending, counts) — np.unique without its overhead on the short arrays of credit."""
+    if len(w) <= 1:
+        return w.astype(np.int64), np.ones(len(w), dtype=np.int64)
+    w = np.sort(w)
+    starts = np.flatnonzero(np.concatenate(([True], w[1:] != w[:-1])))
+    return w[starts].astype(np.int64), np.diff(np.append(starts, len(w)))
+
+
 class _Counts:
     """`index.counts[handle]`: the count table {code: count} of a context (memoised until a change)."""
 
@@ -88,8 +97,12 @@ class _Counts:
         d = ix._tables.get(h)
         if d is None:
             lo, hi, _ = unpack(h)
-            syms, cnt = K.table(ix.T, ix.SA, ix.wof, ix.alive, ix.any_dead, lo, hi, len(ix.codes))
-            d = dict(zip(ix.code_array[syms].tolist(), cnt.tolist(), strict=True))
+            pos = ix.SA[lo:hi]
+            if ix.any_dead:
+                pos = pos[ix.alive[ix.wof[pos]].view(bool)]
+            cnt = np.bincount(ix.T[pos], minlength=len(ix.codes))
+            syms = np.flatnonzero(cnt)
+            d = dict(zip(ix.code_array[syms].tolist(), cnt[syms].tolist(), strict=True))
             if len(ix._tables) >= _TABLE_CACHE:
                 ix._tables.clear()
             ix._tables[h] = d
@@ -116,14 +129,22 @@ class ContextIndex:
         self.counts = _Counts(self)
         self._tables: dict[int, dict[int, int]] = {}
         self._credit: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
-
-    @property
-    def any_dead(self) -> bool:
-        return self.dead_positions > 0
+        self._child: dict[int, int] = {}  # context << 24 | symbol id -> the longer context, 0: none
+        self._gathered: dict[int, np.ndarray] = {}  # long ranges: T[SA[lo:hi] - order - 1]
+        self._gathered_size = 0
+        self._root_credit: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.any_dead = False
+        self.root = 0
 
     def _changed(self) -> None:
+        self.any_dead = self.dead_positions > 0
+        self.root = handle(0, len(self.SA), 0)
         self._tables.clear()
         self._credit.clear()
+        self._child.clear()
+        self._gathered.clear()
+        self._gathered_size = 0
+        self._root_credit = None
 
     # -- learning and forgetting ----------------------------------------------------------------------
     def _symbols(self, seq: np.ndarray) -> np.ndarray:
@@ -172,8 +193,9 @@ class ContextIndex:
         if len(self.SA) == 0:
             self.SA = new_pos
         else:
-            at_ = K.insertion_points(self.T, self.SA, new_pos, self.cap)
-            self.SA = np.insert(self.SA, at_, new_pos)
+            from app.core.model.ctxkernels import insertion_points  # numba: only when learning into an index
+
+            self.SA = np.insert(self.SA, insertion_points(self.T, self.SA, new_pos, self.cap), new_pos)
         self._changed()
 
     def _revive(self, wid: int, seq) -> bool:
@@ -213,18 +235,60 @@ class ContextIndex:
             self._changed()
 
     # -- reading (the ContextTrie interface used by estimates) ------------------------------------------
-    def _hist(self, hist: Sequence[int]) -> np.ndarray:
-        sget = self.sid.get
-        tail = hist[len(hist) - self.cap:] if len(hist) > self.cap else hist
-        return np.array([sget(c, -2) for c in tail], dtype=np.int32)
+    def _longer(self, node: int, sym: int) -> int:
+        """The context `sym` + `node` (one symbol further back): its handle, or 0 when it does not occur."""
+        lo, hi, order = unpack(node)
+        n = order + 1
+        vals = self._gathered.get(node)
+        if vals is None:
+            vals = self.T[self.SA[lo:hi] - n]  # sorted: the range shares its first `order` symbols
+            if hi - lo >= _GATHER_MIN:
+                if self._gathered_size + len(vals) > _GATHER_BUDGET:
+                    self._gathered.clear()
+                    self._gathered_size = 0
+                self._gathered[node] = vals
+                self._gathered_size += len(vals)
+        a = int(vals.searchsorted(sym, "left"))
+        b = int(vals.searchsorted(sym, "right"))
+        if a == b:
+            return 0
+        h = handle(lo + a, lo + b, n)
+        if self.any_dead and not self.counts[h]:
+            return 0
+        return h
 
     def _walk(self, hist: Sequence[int], stop: bool) -> list[int]:
-        out_lo = np.empty(self.cap + 1, dtype=np.int64)
-        out_hi = np.empty(self.cap + 1, dtype=np.int64)
-        m = K.walk(self.T, self.SA, self.wof, self.alive, self.any_dead, self._hist(hist), self.cap, stop,
-                   out_lo, out_hi)
-        return [handle(int(lo), int(hi), n) for n, (lo, hi) in enumerate(zip(out_lo[:m].tolist(),
-                                                                           out_hi[:m].tolist(), strict=True))]
+        if not len(self.SA):
+            return []
+        counts = self.counts
+        tget = self._tables.get
+        node = self.root
+        if self.any_dead and not counts[node]:
+            return []
+        nodes = [node]
+        if stop and len(tget(node) or counts[node]) == 1:
+            return nodes
+        child = self._child
+        cget = child.get
+        sget = self.sid.get
+        top = len(hist)
+        for n in range(1, min(top, self.cap) + 1):
+            s = sget(hist[top - n])
+            if s is None:
+                break
+            key = (node << 24) | s  # symbol ids < 2**24
+            nxt = cget(key)
+            if nxt is None:
+                nxt = child[key] = self._longer(node, s)
+                if len(child) >= _TABLE_CACHE:
+                    child.clear()
+            if not nxt:
+                break
+            node = nxt
+            nodes.append(node)
+            if stop and len(tget(node) or counts[node]) == 1:
+                break
+        return nodes
 
     def walk(self, hist: Sequence[int]) -> list[int]:
         """Handles of the contexts of orders 0, 1, ... of `hist` (oldest first) that occur."""
@@ -248,13 +312,34 @@ class ContextIndex:
         key = (h, sym)
         got = self._credit.get(key)
         if got is None:
-            lo, hi, _ = unpack(h)
-            got = K.work_counts(self.T, self.SA, self.wof, self.alive, self.any_dead, lo, hi, sym,
-                                len(self.work_ids))
+            lo, hi, order = unpack(h)
+            if order == 0:  # every work holding the symbol: one pass over all positions for all symbols
+                got = self._root_work_counts(sym)
+            else:
+                pos = self.SA[lo:hi]
+                w = self.wof[pos[self.T[pos] == sym]]
+                if self.any_dead:
+                    w = w[self.alive[w].view(bool)]
+                got = _count(w)
             if len(self._credit) >= _TABLE_CACHE:
                 self._credit.clear()
             self._credit[key] = got
         return got
+
+    def _root_work_counts(self, sym: int) -> tuple[np.ndarray, np.ndarray]:
+        if self._root_credit is None:
+            pos = self.SA
+            w = self.wof[pos].astype(np.int64)
+            if self.any_dead:
+                keep = self.alive[w].view(bool)
+                pos, w = pos[keep], w[keep]
+            keys, cnt = np.unique(self.T[pos].astype(np.int64) * max(1, len(self.work_ids)) + w,
+                                  return_counts=True)
+            bounds = np.searchsorted(keys // max(1, len(self.work_ids)), np.arange(len(self.codes) + 1))
+            self._root_credit = (keys % max(1, len(self.work_ids)), cnt, bounds)
+        widx, cnt, bounds = self._root_credit
+        a, b = int(bounds[sym]), int(bounds[sym + 1])
+        return widx[a:b], cnt[a:b]
 
     def columns(self, wids: np.ndarray) -> np.ndarray:
         """Per work index, its column in the sorted id array `wids` (credit matrices)."""
