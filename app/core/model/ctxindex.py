@@ -4,8 +4,9 @@ The works' symbol sequences are concatenated (`T`, each work after a separator) 
 sorted by its history read backwards (`SA`, capped at the order cap): the occurrences of a context of order n
 are then one contiguous range of SA, nested in the range of its order n-1 suffix — the reversed-context trie
 of ppm.py, implicit. A context's count table is the histogram of T over its range, and a work's own counts
-are the positions of its range that belong to it (`wof`), so the attribution index *is* the same arrays:
-~12 bytes per note and viewpoint, no per-context objects, and the arrays can be saved and memory-mapped.
+are the positions of its range that belong to it (a position's work: a binary search in the works' starts),
+so the attribution index *is* the same arrays: 6–8 bytes per note and viewpoint (T int16 while the alphabet
+allows, SA int32), no per-context objects, and the arrays can be saved and memory-mapped.
 
 - Learning appends the works' text and inserts their sorted positions into SA (binary search per position,
   one array insertion): no rebuild. Training sorts all positions at once (prefix doubling with numpy).
@@ -99,7 +100,7 @@ class _Counts:
             lo, hi, _ = unpack(h)
             pos = ix.SA[lo:hi]
             if ix.any_dead:
-                pos = pos[ix.alive[ix.wof[pos]].view(bool)]
+                pos = pos[ix.alive[ix.work_of(pos)].view(bool)]
             cnt = np.bincount(ix.T[pos], minlength=len(ix.codes))
             syms = np.flatnonzero(cnt)
             d = dict(zip(ix.code_array[syms].tolist(), cnt[syms].tolist(), strict=True))
@@ -115,7 +116,6 @@ class ContextIndex:
     def __init__(self, cap: int) -> None:
         self.cap = cap
         self.T = np.full(1, -1, dtype=np.int32)
-        self.wof = np.full(1, -1, dtype=np.int32)
         self.SA = np.zeros(0, dtype=np.int32)
         self.alive = np.zeros(0, dtype=np.uint8)
         self.codes: list[int] = []  # symbol id -> viewpoint code
@@ -123,7 +123,8 @@ class ContextIndex:
         self.code_array = np.zeros(0, dtype=np.int64)
         self.index_of: dict[int, int] = {}  # work id -> work index (live works)
         self.work_ids: list[int] = []  # work index -> work id
-        self.spans: list[tuple[int, int]] = []  # work index -> (start, end) in T
+        self.starts = np.zeros(0, dtype=np.int64)  # work index -> its first position in T
+        self.lengths = np.zeros(0, dtype=np.int64)  # work index -> its number of events
         self._dead: dict[int, int] = {}  # forgotten work id -> its (dead) index, revivable until compaction
         self.dead_positions = 0
         self.counts = _Counts(self)
@@ -162,34 +163,42 @@ class ContextIndex:
 
     def add_works(self, items: Sequence[tuple[int, Sequence[int] | np.ndarray]]) -> None:
         """Learn works (id, viewpoint codes): append their text and insert their positions into SA."""
-        fresh = []
-        for wid, seq in items:
+        seqs = [np.asarray(q, dtype=np.int64) for _, q in items]
+        self.add_sequences([w for w, _ in items], np.concatenate(seqs) if seqs else np.zeros(0, np.int64),
+                           np.array([len(q) for q in seqs], dtype=np.int64))
+
+    def add_sequences(self, ids: Sequence[int], codes: np.ndarray, lengths: np.ndarray) -> None:
+        """`add_works` with the sequences concatenated (`lengths` per work)."""
+        offsets = np.cumsum(lengths) - lengths
+        keep = np.ones(len(ids), dtype=bool)
+        for i, wid in enumerate(ids):
             if wid in self.index_of:
                 raise ValueError(f"work {wid} is already in the model")
-            if not self._revive(wid, seq):
-                fresh.append((wid, np.asarray(seq, dtype=np.int64)))
-        if not fresh:
+            if wid in self._dead:
+                keep[i] = not self._revive(wid, codes[offsets[i]:offsets[i] + lengths[i]])
+        if not keep.all():
+            codes = codes[np.repeat(keep, lengths)]
+            ids, lengths = [w for w, k in zip(ids, keep.tolist(), strict=True) if k], lengths[keep]
+        if not len(ids):
             return
-        syms = self._symbols(np.concatenate([s for _, s in fresh]))
+        syms = self._symbols(codes)
         base = len(self.T)
-        parts, wof, at, off = [], [], 0, base
-        for wid, seq in fresh:
-            k = len(self.work_ids)
+        starts = base + np.cumsum(lengths + 1) - lengths  # each work after its separator
+        for wid in ids:
+            self.index_of[wid] = len(self.work_ids)
             self.work_ids.append(wid)
-            self.index_of[wid] = k
-            self.spans.append((off + 1, off + 1 + len(seq)))
-            parts.append(np.concatenate([[-1], syms[at:at + len(seq)]]).astype(np.int32))
-            wof.append(np.full(len(seq) + 1, k, dtype=np.int32))
-            at += len(seq)
-            off += len(seq) + 1
-        text = np.concatenate(parts)
-        w = np.concatenate(wof)
-        w[text < 0] = -1
+        fresh = ids
+        dtype = np.int16 if len(self.codes) < 2**15 - 1 else np.int32
+        text = np.full(int(lengths.sum() + len(fresh)), -1, dtype=dtype)
+        inside = np.ones(len(text), dtype=bool)
+        inside[starts - base - 1] = False
+        text[inside] = syms
+        self.starts = np.concatenate([self.starts, starts])
+        self.lengths = np.concatenate([self.lengths, lengths])
         self.alive = np.concatenate([self.alive, np.ones(len(fresh), dtype=np.uint8)])
-        local = sort_positions(np.concatenate([[-1], text]).astype(np.int32), self.cap)  # local T[0] = separator
+        local = sort_positions(np.concatenate([np.full(1, -1, dtype=dtype), text]), self.cap)  # local T[0]: separator
         new_pos = (local.astype(np.int64) - 1 + base).astype(np.int32)
-        self.T = np.concatenate([self.T, text])
-        self.wof = np.concatenate([self.wof, w])
+        self.T = np.concatenate([self.T.astype(dtype, copy=False), text])
         if len(self.SA) == 0:
             self.SA = new_pos
         else:
@@ -203,7 +212,8 @@ class ContextIndex:
         k = self._dead.get(wid)
         if k is None:
             return False
-        a, b = self.spans[k]
+        a = int(self.starts[k])
+        b = a + int(self.lengths[k])
         seq = np.asarray(seq, dtype=np.int64)
         if b - a != len(seq) or not np.array_equal(self.code_array[self.T[a:b]], seq):
             return False
@@ -218,8 +228,7 @@ class ContextIndex:
         """Forget a work: its index stops counting (exact); SA is compacted when dead positions pile up."""
         k = self.index_of.pop(wid)
         self.alive[k] = 0
-        a, b = self.spans[k]
-        self.dead_positions += b - a
+        self.dead_positions += int(self.lengths[k])
         self._dead[wid] = k
         self._changed()
         if self.dead_positions * 4 > len(self.SA):
@@ -228,11 +237,53 @@ class ContextIndex:
     def compact(self) -> None:
         """Drop dead positions from SA (order kept); their text stays until the index is saved."""
         if self.dead_positions:
-            keep = self.alive[self.wof[self.SA]].astype(bool)
+            keep = self.alive[self.work_of(self.SA)].view(bool)
             self.SA = self.SA[keep]
             self.dead_positions = 0
             self._dead.clear()
             self._changed()
+
+    def work_of(self, pos: np.ndarray) -> np.ndarray:
+        """Work index of each position."""
+        return np.searchsorted(self.starts, pos, side="right") - 1
+
+    # -- saving and loading -----------------------------------------------------------------------------
+    def export(self) -> dict[str, np.ndarray]:
+        """The live works' arrays (dead works' text and positions left out), as `from_arrays` reads them."""
+        T, SA, starts, lengths = self.T, self.SA, self.starts, self.lengths
+        live = self.alive.view(bool)
+        if not live.all():
+            mark = np.zeros(len(T) + 1, dtype=np.int64)  # +1 from a dead work's separator to its end
+            np.add.at(mark, starts[~live] - 1, 1)
+            np.add.at(mark, starts[~live] + lengths[~live], -1)
+            keep = np.cumsum(mark[:-1]) == 0
+            new = np.cumsum(keep) - 1
+            SA = new[SA[live[self.work_of(SA)]]].astype(np.int32)
+            T, starts, lengths = T[keep], new[starts[live]], lengths[live]
+        return {"T": np.ascontiguousarray(T), "SA": np.ascontiguousarray(SA, dtype=np.int32),
+                "starts": starts.astype(np.int64), "lengths": lengths.astype(np.int64),
+                "work_ids": np.array(self.work_ids, dtype=np.int64)[live], "codes": self.code_array.copy()}
+
+    @classmethod
+    def from_arrays(cls, cap: int, arrays: dict[str, np.ndarray]) -> ContextIndex:
+        """An index over arrays from `export` (they may be read-only memory maps: changes copy them)."""
+        ix = cls(cap)
+        ix.T, ix.SA = arrays["T"], arrays["SA"]
+        ix.starts, ix.lengths = arrays["starts"], arrays["lengths"]
+        ix.work_ids = arrays["work_ids"].tolist()
+        ix.index_of = {w: k for k, w in enumerate(ix.work_ids)}
+        ix.codes = arrays["codes"].tolist()
+        ix.code_array = np.array(ix.codes, dtype=np.int64)
+        ix.sid = {c: i for i, c in enumerate(ix.codes)}
+        ix.alive = np.ones(len(ix.work_ids), dtype=np.uint8)
+        ix._changed()
+        return ix
+
+    def sequence(self, wid: int) -> np.ndarray:
+        """A live work's viewpoint codes."""
+        k = self.index_of[wid]
+        a = int(self.starts[k])
+        return self.code_array[self.T[a:a + int(self.lengths[k])]]
 
     # -- reading (the ContextTrie interface used by estimates) ------------------------------------------
     def _longer(self, node: int, sym: int) -> int:
@@ -317,7 +368,7 @@ class ContextIndex:
                 got = self._root_work_counts(sym)
             else:
                 pos = self.SA[lo:hi]
-                w = self.wof[pos[self.T[pos] == sym]]
+                w = self.work_of(pos[self.T[pos] == sym])
                 if self.any_dead:
                     w = w[self.alive[w].view(bool)]
                 got = _count(w)
@@ -329,7 +380,7 @@ class ContextIndex:
     def _root_work_counts(self, sym: int) -> tuple[np.ndarray, np.ndarray]:
         if self._root_credit is None:
             pos = self.SA
-            w = self.wof[pos].astype(np.int64)
+            w = self.work_of(pos)
             if self.any_dead:
                 keep = self.alive[w].view(bool)
                 pos, w = pos[keep], w[keep]

@@ -7,7 +7,7 @@ Text layout: `T` holds symbol ids (>= 0) of every work's viewpoint sequence, eac
 up to the separator or `cap` symbols. `SA` holds the positions sorted by history (lexicographically, the
 separator lowest), ties by position. The contexts of order n that share a history prefix are one contiguous
 range of SA, nested inside the range of order n-1: PPM*'s reversed-context trie, implicit.
-`wof[p]` is the work index of position p and `alive[w]` whether work index w counts (forgetting = 0).
+Kernels read only T (any int dtype) and SA.
 """
 
 from __future__ import annotations
