@@ -130,6 +130,13 @@ class TrainedModel:
             self.works[work.id] = work
         self._changed()
 
+    def adopt(self, works: Sequence[TrainingWork], digests: dict[int, bytes]) -> None:
+        """Take works whose counts the stores already hold (a loaded index)."""
+        for work in works:
+            self.works[work.id] = work
+        self._work_digest.update(digests)
+        self._changed()
+
     def remove_work(self, work_id: int) -> None:
         if work_id not in self.works:
             raise KeyError(work_id)
@@ -266,6 +273,37 @@ def forget(model: TrainedModel, work_ids: Iterable[int]) -> TrainedModel:
     if ids:
         model.version += 1
     return model
+
+
+def merge_models(shards: Sequence[TrainedModel]) -> TrainedModel:
+    """The model of the union of the shards' works, from the shards' own arrays (the map step trains each
+    shard; this is the reduce step). Exact: every count is a sum over works, so the result has the same
+    fingerprint, counts and predictions as training on the union. The largest shard's index is kept and the
+    others' sequences are inserted into it (their positions sorted once per shard); shards must share
+    settings and hold disjoint works."""
+    if not shards:
+        raise ValueError("merge_models needs at least one model")
+    settings = shards[0].settings
+    seen: set[int] = set()
+    for m in shards:
+        if m.settings != settings:
+            raise ValueError("shards must be trained with the same settings")
+        if seen & set(m.works):
+            raise ValueError(f"works {sorted(seen & set(m.works))[:5]} are in more than one shard")
+        seen |= set(m.works)
+    order = sorted(shards, key=lambda m: -sum(len(w.events) for w in m.works.values()))
+    out = TrainedModel(settings)
+    base = order[0]
+    for name, store in out.stores.items():
+        store.index = type(base.stores[name].index).from_arrays(settings.order_cap, base.stores[name].index.export())
+    out.adopt(list(base.works.values()), dict(base._work_digest))
+    for m in order[1:]:
+        for name, store in out.stores.items():
+            a = m.stores[name].index.export()  # every live work's sequence, in the shard's work order
+            store.index.add_sequences(a["work_ids"].tolist(), a["codes"][a["T"][a["T"] >= 0]], a["lengths"])
+        ids = sorted(m.works)
+        out.adopt([m.works[w] for w in ids], {w: m._work_digest[w] for w in ids})
+    return out
 
 
 def update_model(model: TrainedModel, usable_works: Sequence[UsableWork], *, progress: Progress = no_progress,
