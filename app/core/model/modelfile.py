@@ -42,6 +42,7 @@ from app.core.model.training import (
     TrainedModel,
     TrainingWork,
     all_sequences,
+    gc_paused,
     work_digests,
 )
 from app.core.model.viewpoints import Events
@@ -195,6 +196,14 @@ def _read_arrays(path: Path, data: bytes, budget: int = MAX_DECOMPRESSED_BYTES) 
     return out
 
 
+def _share(known: dict[tuple, ContributorShare], c: dict) -> ContributorShare:
+    key = (str(c["name"]), str(c["role"]), int(c["split_bp"]))
+    share = known.get(key)
+    if share is None:
+        share = known[key] = ContributorShare(*key)
+    return share
+
+
 def _adopt_index(path: Path, model: TrainedModel, works: list[TrainingWork], section: dict) -> None:
     """Map the stored index and check it holds exactly the events' sequences (then the digests and the
     fingerprint follow from the same sequences)."""
@@ -225,8 +234,13 @@ def _adopt_index(path: Path, model: TrainedModel, works: list[TrainingWork], sec
 
 
 def load_model(path: str | Path, *, usable_ids: Iterable[int] | None = None) -> TrainedModel:
-    """Read, validate and rebuild a model. With `usable_ids`, refuse a model naming a work not in it."""
-    path = Path(path)
+    """Read and validate a model (its index memory-mapped). With `usable_ids`, refuse a model naming a work
+    not in it."""
+    with gc_paused():  # tens of thousands of small objects: no collection passes over them while loading
+        return _load(Path(path), usable_ids)
+
+
+def _load(path: Path, usable_ids: Iterable[int] | None) -> TrainedModel:
     manifest, events, index_members = _open_zip(path)
     if usable_ids is not None:
         stale = stale_work_ids(manifest, usable_ids)
@@ -254,6 +268,7 @@ def load_model(path: str | Path, *, usable_ids: Iterable[int] | None = None) -> 
         model = TrainedModel(settings, model_id=str(manifest["model_id"]), version=int(manifest["version"]),
                              created_at=str(manifest["created_at"]))
         works = []
+        shares: dict[tuple, ContributorShare] = {}  # an artist's works share their contributors
         for k, wid in enumerate(ids.tolist()):
             a, b = int(offsets[k]), int(offsets[k + 1])
             ev = Events(arrays["pitch"][a:b], arrays["dur"][a:b], arrays["onset"][a:b], int(arrays["bar"][k]),
@@ -261,7 +276,7 @@ def load_model(path: str | Path, *, usable_ids: Iterable[int] | None = None) -> 
             e = entries[wid]
             works.append(TrainingWork(
                 wid, str(e["title"]), str(e["sha256"]),
-                tuple(ContributorShare(str(c["name"]), str(c["role"]), int(c["split_bp"])) for c in e["contributors"]),
+                tuple(_share(shares, c) for c in e["contributors"]),
                 tuple(ConsentEntryRef(int(c["entry_id"]), str(c["contributor"]), str(c["action"]), str(c["use"]),
                                       str(c["recorded_at"]), str(c["entry_hash"])) for c in e["consent"]),
                 ev))

@@ -230,17 +230,22 @@ def all_sequences(events: Sequence[Events], viewpoints: Sequence[Viewpoint]) -> 
 
 def work_digests(ids: Sequence[int], names: Sequence[str], seqs: Sequence[tuple[np.ndarray, np.ndarray]]
                  ) -> dict[int, bytes]:
-    """Per work, sha256 over its per-viewpoint sequences (names sorted): what the fingerprint hashes."""
-    views = [(name.encode() + b"=", memoryview(codes.astype("<i8")), np.cumsum(lengths) - lengths, lengths)
-             for name, (codes, lengths) in zip(names, seqs, strict=True)]
+    """Per work, sha256 over its per-viewpoint records `name=<codes as <i8>;` (names sorted): what the
+    fingerprint hashes (fed in slices of one buffer per viewpoint: no copy per work)."""
+    views = []
+    for name, (codes, lengths) in zip(names, seqs, strict=True):
+        ends = (np.cumsum(lengths) * 8).tolist()
+        views.append((name.encode() + b"=", memoryview(codes.astype("<i8")).cast("B"), ends,
+                      (np.cumsum(lengths) * 8 - lengths * 8).tolist()))
     out = {}
+    sha = hashlib.sha256
     for i, wid in enumerate(ids):
-        h = hashlib.sha256()
-        for prefix, mv, starts, lengths in views:
-            a = int(starts[i])
-            h.update(prefix)
-            h.update(mv[a:a + int(lengths[i])])
-            h.update(b";")
+        h = sha()
+        update = h.update
+        for prefix, mv, ends, starts in views:
+            update(prefix)
+            update(mv[starts[i]:ends[i]])
+            update(b";")
         out[wid] = h.digest()
     return out
 
