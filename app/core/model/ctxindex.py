@@ -26,6 +26,7 @@ import numpy as np
 
 _ORDER_BITS = 8
 _HI_BITS = 28  # positions < 2**28 per viewpoint (268 M notes)
+_HI_MASK = (1 << _HI_BITS) - 1
 _TABLE_CACHE = 200_000
 _GATHER_MIN = 4096  # ranges at least this long keep their gathered history symbols (walk misses)
 _GATHER_BUDGET = 1 << 23  # elements of gathered symbols kept in all
@@ -101,9 +102,16 @@ class _Counts:
             pos = ix.SA[lo:hi]
             if ix.any_dead:
                 pos = pos[ix.alive[ix.work_of(pos)].view(bool)]
-            cnt = np.bincount(ix.T[pos], minlength=len(ix.codes))
-            syms = np.flatnonzero(cnt)
-            d = dict(zip(ix.code_array[syms].tolist(), cnt[syms].tolist(), strict=True))
+            if len(pos) <= 32:  # short ranges (most contexts): a dict count beats a bincount over the alphabet
+                codes = ix.codes
+                d = {}
+                for t in ix.T[pos].tolist():
+                    c = codes[t]
+                    d[c] = d.get(c, 0) + 1
+            else:
+                cnt = np.bincount(ix.T[pos], minlength=len(ix.codes))
+                syms = np.flatnonzero(cnt)
+                d = dict(zip(ix.code_array[syms].tolist(), cnt[syms].tolist(), strict=True))
             if len(ix._tables) >= _TABLE_CACHE:
                 ix._tables.clear()
             ix._tables[h] = d
@@ -327,6 +335,14 @@ class ContextIndex:
             s = sget(hist[top - n])
             if s is None:
                 break
+            if not stop and (node >> _ORDER_BITS) & _HI_MASK == (node >> (_HI_BITS + _ORDER_BITS)) + 1 \
+                    and not self.any_dead:  # one occurrence left: follow its own history (no search)
+                lo = node >> (_HI_BITS + _ORDER_BITS)
+                if int(self.T[int(self.SA[lo]) - n]) != s:
+                    break
+                node = handle(lo, lo + 1, n)
+                nodes.append(node)
+                continue
             key = (node << 24) | s  # symbol ids < 2**24
             nxt = cget(key)
             if nxt is None:
