@@ -86,8 +86,9 @@ class CopyIndex:
                 return 0, 0
             lo_key |= (int(x) + 128) << (8 * (KEY_BYTES - 1 - j))
         hi_key = lo_key + (1 << (8 * (KEY_BYTES - n)))
-        lo = int(np.searchsorted(self.keys, np.uint64(lo_key), side="left"))
-        hi = len(self.keys) if hi_key >= 1 << 64 else int(np.searchsorted(self.keys, np.uint64(hi_key), side="left"))
+        if hi_key >= 1 << 64:
+            return int(self.keys.searchsorted(np.uint64(lo_key))), len(self.keys)
+        lo, hi = self.keys.searchsorted(np.array((lo_key, hi_key), dtype=np.uint64)).tolist()
         return lo, hi
 
     def occurrences(self, gram: Sequence[int]) -> np.ndarray:

@@ -20,6 +20,7 @@ allows, SA int32), no per-context objects, and the arrays can be saved and memor
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 
 import numpy as np
@@ -144,8 +145,10 @@ class ContextIndex:
         self._root_credit: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.any_dead = False
         self.root = 0
+        self._starts_list: list[int] | None = None
 
     def _changed(self) -> None:
+        self._starts_list = None
         self.any_dead = self.dead_positions > 0
         self.root = handle(0, len(self.SA), 0)
         self._tables.clear()
@@ -382,6 +385,20 @@ class ContextIndex:
             lo, hi, order = unpack(h)
             if order == 0:  # every work holding the symbol: one pass over all positions for all symbols
                 got = self._root_work_counts(sym)
+            elif hi - lo <= 32:  # short range: count in Python (numpy calls cost more than the work here)
+                starts = self._starts_list
+                if starts is None:
+                    starts = self._starts_list = self.starts.tolist()
+                pos = self.SA[lo:hi].tolist()
+                alive = self.alive
+                found: dict[int, int] = {}
+                for p, t in zip(pos, self.T[self.SA[lo:hi]].tolist(), strict=True):
+                    if t == sym:
+                        w = bisect.bisect_right(starts, p) - 1
+                        if not self.any_dead or alive[w]:
+                            found[w] = found.get(w, 0) + 1
+                keys = sorted(found)
+                got = (np.array(keys, dtype=np.int64), np.array([found[k] for k in keys], dtype=np.int64))
             else:
                 pos = self.SA[lo:hi]
                 w = self.work_of(pos[self.T[pos] == sym])
