@@ -41,18 +41,21 @@ class CopyIndex:
     def __init__(self, work_pitches: Mapping[int, Sequence[int]], k: int) -> None:
         self.k = k
         ids = sorted(work_pitches)
-        parts: list[np.ndarray] = []
-        starts = [0]
-        for wid in ids:
-            p = np.asarray(work_pitches[wid], dtype=np.int64)
-            b = _byte(np.diff(p)) if len(p) > 1 else np.zeros(0, np.uint8)
-            parts.append(np.append(b, np.uint8(_SEP)))
-            starts.append(starts[-1] + len(b) + 1)
-        text = np.concatenate(parts) if parts else np.zeros(0, np.uint8)
+        pitches = [np.asarray(work_pitches[w], dtype=np.int64) for w in ids]
+        lengths = np.array([len(x) for x in pitches], dtype=np.int64)
+        cat = np.concatenate(pitches) if pitches else np.zeros(0, np.int64)
+        owner = np.repeat(np.arange(len(ids)), lengths)
+        inner = owner[:-1] == owner[1:]  # consecutive notes of one work: an interval of that work
+        count = np.maximum(lengths - 1, 0)
+        starts = np.cumsum(count + 1) - (count + 1)  # each work's intervals, then a separator
+        text = np.full(int((count + 1).sum()), _SEP, dtype=np.uint8)
+        slots = np.ones(len(text), dtype=bool)
+        slots[starts + count] = False
+        text[slots] = _byte(np.diff(cat)[inner]) if len(cat) > 1 else np.zeros(0, np.uint8)
         # padded with separators so that p + j never runs off the end
         self.text = np.concatenate([text, np.zeros(KEY_BYTES + 1, np.uint8)])
         self.work_ids = np.array(ids, dtype=np.int64)
-        self.starts = np.array(starts, dtype=np.int64)
+        self.starts = np.append(starts, len(text)).astype(np.int64)
         n = len(text)
         keys = np.zeros(n, dtype=np.uint64)
         alive = np.ones(n, dtype=bool)
