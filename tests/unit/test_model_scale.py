@@ -137,3 +137,26 @@ def test_training_reports_progress_with_time_left_and_cancels_cleanly(works):
                          for w in works[10:]], progress=cancel_late, cancel=token2)
     assert model.fingerprint == before and set(model.works) == {w.id for w in works[:10]}
     assert _suggest(model, works) == _suggest(train(works[:10]), works)
+
+
+def test_learning_into_an_index_without_numba_gives_the_same_model(works, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_numba(name, *args, **kwargs):
+        if name == "app.core.model.ctxkernels" or name.startswith("numba"):
+            raise ImportError("no numba here")
+        return real_import(name, *args, **kwargs)
+
+    model = train(works[:10])
+    forget(model, [works[2].id])
+    forget(model, [works[3].id, works[4].id])  # compacted: their text stays in T, out of SA
+    assert model.stores["cpint*dur"].index.dead_positions == 0
+    monkeypatch.setattr(builtins, "__import__", no_numba)
+    model.add_works([__import__("app.core.model", fromlist=["TrainingWork"]).TrainingWork.from_usable(w)
+                     for w in works[10:]])
+    monkeypatch.setattr(builtins, "__import__", real_import)
+    expect = train([w for w in works if w.id not in (works[2].id, works[3].id, works[4].id)])
+    assert model.fingerprint == expect.fingerprint
+    assert _suggest(model, works) == _suggest(expect, works)

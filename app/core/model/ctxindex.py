@@ -213,9 +213,14 @@ class ContextIndex:
         if len(self.SA) == 0:
             self.SA = new_pos
         else:
-            from app.core.model.ctxkernels import insertion_points  # numba: only when learning into an index
-
-            self.SA = np.insert(self.SA, insertion_points(self.T, self.SA, new_pos, self.cap), new_pos)
+            try:
+                from app.core.model.ctxkernels import insertion_points  # numba: only to learn into an index
+            except ImportError:  # numba comes with librosa; without it, sort the positions all again
+                everything = sort_positions(self.T, self.cap)  # (dead works compacted away stay away)
+                keep = self.alive[self.work_of(everything)].view(bool) | np.isin(everything, self.SA)
+                self.SA = everything[keep]
+            else:
+                self.SA = np.insert(self.SA, insertion_points(self.T, self.SA, new_pos, self.cap), new_pos)
         self._changed()
 
     def _revive(self, wid: int, seq) -> bool:
