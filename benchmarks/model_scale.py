@@ -80,9 +80,9 @@ def _requests(m, works, model, count: int) -> list[float]:
         lo, hi = min(src.pitches) - 3, max(src.pitches) + 3
         c = m.Constraints(key=key, chords=_chords(key, 8, 8.0), bars=8, start=8.0, pitch_range=(lo, hi),
                           density=(2, 8), max_copy=8)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         m.continue_phrase(model, src.between(0, 8), c, n=8, seed=r)
-        times.append(time.perf_counter() - t0)
+        times.append((time.perf_counter() - t0, time.process_time() - c0))
     return times
 
 
@@ -97,7 +97,8 @@ def child(impl: str, notes: int, folder: str) -> dict:
     train_s, train_cpu = time.perf_counter() - t0, time.process_time() - c0
     rss1 = _rss_mb()
     times = _requests(m, works, model, 12)
-    cold, warm = times[0], times[2:]
+    cold, warm = times[0][0], [t for t, _ in times[2:]]
+    warm_cpu = sorted(c for _, c in times[2:])
     fg = []
     for w in works[-5:]:
         t0 = time.perf_counter()
@@ -109,18 +110,19 @@ def child(impl: str, notes: int, folder: str) -> dict:
     m.save_model(model, path)
     save_s = time.perf_counter() - t0
     del model
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     m.load_model(path)
-    load_s = time.perf_counter() - t0
+    load_s, load_cpu = time.perf_counter() - t0, time.process_time() - c0
     return {"impl": impl, "works": len(works), "notes": n_notes, "train_s": train_s, "train_cpu_s": train_cpu,
             "bytes_per_note": (rss1 - rss0) * 2**20 / n_notes, "peak_mb": _peak_mb(),
             "cold_ms": cold * 1000, "p95_ms": float(sorted(warm)[int(0.95 * (len(warm) - 1) + 0.5)] * 1000),
             "median_ms": statistics.median(warm) * 1000, "forget_ms": statistics.median(fg) * 1000,
-            "save_s": save_s, "load_s": load_s, "file_mb": path.stat().st_size / 2**20}
+            "p95_cpu_ms": warm_cpu[int(0.95 * (len(warm_cpu) - 1) + 0.5)] * 1000, "cold_cpu_ms": times[0][1] * 1000,
+            "save_s": save_s, "load_s": load_s, "load_cpu_s": load_cpu, "file_mb": path.stat().st_size / 2**20}
 
 
 SUGGEST_PROCESS = r"""
-import sys, time
+import sys, time, resource
 t0 = time.perf_counter()
 sys.path.insert(0, sys.argv[3])
 from pathlib import Path
@@ -135,15 +137,18 @@ c = m.Constraints(key=src.key, bars=8, start=8.0, max_copy=8)
 out = Path(sys.argv[2]).parent
 for j, s in enumerate(m.continue_phrase(model, src.between(0, 8), c, n=8, seed=1)):
     write_suggestion_midi(out / f"s{j}.mid", s, tempo_bpm=100)
-print(time.perf_counter() - t0)
+u = resource.getrusage(resource.RUSAGE_SELF)
+print(time.perf_counter() - t0, u.ru_utime + u.ru_stime)
 """
 
 
-def suggest_process(impl: str, folder: str) -> float:
+def suggest_process(impl: str, folder: str) -> tuple[float, float]:
+    """(wall, CPU) seconds of a whole process: start, load, 8 x 8 bars, write the MIDI files."""
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", SUGGEST_PROCESS, impl, str(Path(folder) / "scale.accordmodel"),
-                    str(ROOT)], check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    return time.perf_counter() - t0
+    out = subprocess.run([sys.executable, "-c", SUGGEST_PROCESS, impl, str(Path(folder) / "scale.accordmodel"),
+                          str(ROOT)], check=True, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return time.perf_counter() - t0, float(out.stdout.split()[-1])
 
 
 def run_sizes(impl: str, sizes: list[int], timeout: float = 3600) -> list[dict]:
@@ -158,7 +163,7 @@ def run_sizes(impl: str, sizes: list[int], timeout: float = 3600) -> list[dict]:
                     out.append({"impl": impl, "notes": notes, "error": res.stderr.strip().splitlines()[-1:]})
                     continue
                 row = json.loads(res.stdout.strip().splitlines()[-1])
-                row["suggest_process_s"] = suggest_process(impl, folder)
+                row["suggest_process_s"], row["suggest_process_cpu_s"] = suggest_process(impl, folder)
             except subprocess.TimeoutExpired:
                 row = {"impl": impl, "notes": notes, "error": f"timed out after {timeout:g} s"}
         print(json.dumps(row), file=sys.stderr, flush=True)
@@ -179,9 +184,12 @@ def rows(results: list[dict]) -> list[dict]:
         if "error" in r:
             out.append({"metric": f"scale {tag}", "value": "-", "unit": "", "ok": False, "note": str(r["error"])})
             continue
-        for key, unit in (("train_s", "s"), ("bytes_per_note", "B"), ("peak_mb", "MB"), ("cold_ms", "ms"),
-                          ("p95_ms", "ms"), ("forget_ms", "ms"), ("load_s", "s"), ("suggest_process_s", "s"),
-                          ("file_mb", "MB")):
+        for key, unit in (("train_s", "s"), ("train_cpu_s", "s"), ("bytes_per_note", "B"), ("peak_mb", "MB"),
+                          ("cold_ms", "ms"), ("cold_cpu_ms", "ms"), ("p95_ms", "ms"), ("p95_cpu_ms", "ms"),
+                          ("forget_ms", "ms"), ("load_s", "s"), ("load_cpu_s", "s"), ("suggest_process_s", "s"),
+                          ("suggest_process_cpu_s", "s"), ("file_mb", "MB")):
+            if key not in r:
+                continue
             target, check = TARGETS.get(key, ("", None))
             if key == "p95_ms":
                 limit = 30 if r["works"] <= 30 else 60

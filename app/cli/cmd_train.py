@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,13 @@ def register(subparsers: Any) -> None:
 
 
 def _progress(fraction: float, text: str = "") -> None:
-    log.info("%3d%% %s", int(fraction * 100), text)
+    """Progress with the time left: one updating line on a terminal (stderr), log lines otherwise.
+    Ctrl-C cancels: the model file is written atomically at the end, so nothing changes."""
+    if sys.stderr.isatty():
+        end = "\n" if fraction >= 1.0 else ""
+        print(f"\r\033[K{int(fraction * 100):3d}% {text}", end=end, file=sys.stderr, flush=True)
+    else:
+        log.info("%3d%% %s", int(fraction * 100), text)
 
 
 def _waiting(catalogue_path: Path) -> tuple[int, dict[str, list[int]]]:

@@ -27,6 +27,7 @@ def _same(a, b) -> None:
     for x, y in zip(a, b, strict=True):
         assert x.credit == y.credit and x.uniform_share == y.uniform_share and x.piece_share == y.piece_share
         assert x.longest_copied_run == y.longest_copied_run and x.log2_probability == y.log2_probability
+        assert x.contributors == y.contributors
         assert [c.works for c in x.per_note_credit] == [c.works for c in y.per_note_credit]
 
 
@@ -164,3 +165,23 @@ def test_forgetting_and_learning_back_equal_the_reference():
     assert new.fingerprint == old.fingerprint
     _same(continue_phrase(new, src.between(0, 8), c, n=4, seed=3),
           ref.continue_phrase(old, src.between(0, 8), c, n=4, seed=3))
+
+
+def test_credit_by_context_equals_the_dense_credit(pair, monkeypatch):
+    """Large catalogues resolve credit per context (no notes x works matrix): the same shares within rounding."""
+    import app.core.model.generate as gen
+
+    works, new, _ = pair
+    src = works[6].melody
+    c = Constraints(key=src.key, bars=4, start=8.0, max_copy=8)
+    dense = continue_phrase(new, src.between(0, 8), c, n=4, seed=1)
+    monkeypatch.setattr(gen, "DENSE_CREDIT_LIMIT", 0)
+    sparse = continue_phrase(new, src.between(0, 8), c, n=4, seed=1)
+    for a, b in zip(dense, sparse, strict=True):
+        assert a.notes == b.notes and set(a.credit) == set(b.credit)
+        assert all(abs(a.credit[w] - b.credit[w]) <= 1e-12 for w in a.credit)
+        assert abs(a.uniform_share - b.uniform_share) <= 1e-12 and abs(a.piece_share - b.piece_share) <= 1e-12
+        for x, y in zip(a.per_note_credit, b.per_note_credit, strict=True):
+            assert set(x.works) == set(y.works) and abs(x.total() - y.total()) <= 1e-12
+            assert all(abs(x.works[w] - y.works[w]) <= 1e-12 for w in x.works)
+        assert set(a.contributors) == set(b.contributors)

@@ -41,18 +41,21 @@ class CopyIndex:
     def __init__(self, work_pitches: Mapping[int, Sequence[int]], k: int) -> None:
         self.k = k
         ids = sorted(work_pitches)
-        parts: list[np.ndarray] = []
-        starts = [0]
-        for wid in ids:
-            p = np.asarray(work_pitches[wid], dtype=np.int64)
-            b = _byte(np.diff(p)) if len(p) > 1 else np.zeros(0, np.uint8)
-            parts.append(np.append(b, np.uint8(_SEP)))
-            starts.append(starts[-1] + len(b) + 1)
-        text = np.concatenate(parts) if parts else np.zeros(0, np.uint8)
+        pitches = [np.asarray(work_pitches[w], dtype=np.int64) for w in ids]
+        lengths = np.array([len(x) for x in pitches], dtype=np.int64)
+        cat = np.concatenate(pitches) if pitches else np.zeros(0, np.int64)
+        owner = np.repeat(np.arange(len(ids)), lengths)
+        inner = owner[:-1] == owner[1:]  # consecutive notes of one work: an interval of that work
+        count = np.maximum(lengths - 1, 0)
+        starts = np.cumsum(count + 1) - (count + 1)  # each work's intervals, then a separator
+        text = np.full(int((count + 1).sum()), _SEP, dtype=np.uint8)
+        slots = np.ones(len(text), dtype=bool)
+        slots[starts + count] = False
+        text[slots] = _byte(np.diff(cat)[inner]) if len(cat) > 1 else np.zeros(0, np.uint8)
         # padded with separators so that p + j never runs off the end
         self.text = np.concatenate([text, np.zeros(KEY_BYTES + 1, np.uint8)])
         self.work_ids = np.array(ids, dtype=np.int64)
-        self.starts = np.array(starts, dtype=np.int64)
+        self.starts = np.append(starts, len(text)).astype(np.int64)
         n = len(text)
         keys = np.zeros(n, dtype=np.uint64)
         alive = np.ones(n, dtype=bool)
@@ -86,8 +89,9 @@ class CopyIndex:
                 return 0, 0
             lo_key |= (int(x) + 128) << (8 * (KEY_BYTES - 1 - j))
         hi_key = lo_key + (1 << (8 * (KEY_BYTES - n)))
-        lo = int(np.searchsorted(self.keys, np.uint64(lo_key), side="left"))
-        hi = len(self.keys) if hi_key >= 1 << 64 else int(np.searchsorted(self.keys, np.uint64(hi_key), side="left"))
+        if hi_key >= 1 << 64:
+            return int(self.keys.searchsorted(np.uint64(lo_key))), len(self.keys)
+        lo, hi = self.keys.searchsorted(np.array((lo_key, hi_key), dtype=np.uint64)).tolist()
         return lo, hi
 
     def occurrences(self, gram: Sequence[int]) -> np.ndarray:
@@ -114,8 +118,8 @@ class CopyIndex:
         key = tuple(prefix_intervals[len(prefix_intervals) - (self.k - 1):]) if self.k > 1 else ()
         out = self._memo.get(key)
         if out is None:
-            nxt = self.text[self.occurrences(key) + (self.k - 1)]
-            out = {int(b) - 128 for b in np.unique(nxt[nxt != _SEP])}
+            nxt = self.text[self.occurrences(key) + (self.k - 1)].tolist()
+            out = {b - 128 for b in nxt if b != _SEP}
             if len(self._memo) >= _MEMO_LIMIT:
                 self._memo.clear()
             self._memo[key] = out
@@ -130,35 +134,50 @@ class CopyIndex:
         work id holding its intervals (the first such run, scanning from the start).
 
         A run of n notes has n-1 intervals; runs of one note are not copies (length 1, no work)."""
-        iv = intervals(pitches)
-        best, owner = (1 if len(pitches) else 0), None
+        iv = np.array(intervals(pitches), dtype=np.int64)
         m = len(iv)
-        for i in range(m):
-            if m - i + 1 <= best:
-                break  # no longer run can start here
-            n = 0
-            lo, hi = 0, len(self.keys)
-            pos: np.ndarray | None = None
-            while i + n < m:
-                if n < KEY_BYTES:
-                    lo2, hi2 = self._range(iv[i:i + n + 1])
-                    if lo2 >= hi2:
+        if m == 0 or not len(self.keys):
+            return (1 if len(pitches) else 0), None
+        # every gram iv[i:i+n], n <= 8, as a key range, in two searchsorted calls
+        b = np.zeros(m + KEY_BYTES, dtype=np.uint64)
+        b[:m] = (np.clip(iv, -127, 127) + 128).astype(np.uint64)
+        lo_keys = np.zeros((m, KEY_BYTES), dtype=np.uint64)
+        acc = np.zeros(m, dtype=np.uint64)
+        for n in range(KEY_BYTES):
+            acc = acc | (b[n:n + m] << np.uint64(8 * (KEY_BYTES - 1 - n)))
+            lo_keys[:, n] = acc
+        widths = np.array([1 << (8 * (KEY_BYTES - 1 - n)) for n in range(KEY_BYTES)], dtype=np.uint64)
+        lo = np.searchsorted(self.keys, lo_keys.ravel()).reshape(m, KEY_BYTES)
+        hi = np.searchsorted(self.keys, (lo_keys + widths).ravel()).reshape(m, KEY_BYTES)
+        inside = np.arange(KEY_BYTES)[None, :] < (m - np.arange(m))[:, None]  # the gram fits in iv
+        found = (hi > lo) & inside & (np.abs(iv).max() <= 127 if m else True)
+        if np.abs(iv).max() > 127:  # an interval no melody has: grams through it are not found
+            bad = np.abs(iv) > 127
+            for i in range(m):
+                for n in range(KEY_BYTES):
+                    if i + n < m and bad[i + n]:
+                        found[i, n:] = False
                         break
-                    lo, hi = lo2, hi2
-                    if n + 1 == KEY_BYTES:
-                        pos = self.pos[lo:hi]
-                else:
-                    assert pos is not None
-                    x = iv[i + n]
+        runs = np.where(found.all(axis=1), KEY_BYTES, np.argmin(found, axis=1))  # leading found grams
+        best_i, best_n, best_pos = -1, 0, None
+        for i in range(m):
+            n = int(runs[i])
+            pos = None
+            if n == KEY_BYTES:  # extend past 8 intervals on the text
+                pos = self.pos[int(lo[i, -1]):int(hi[i, -1])]
+                while i + n < m:
+                    x = int(iv[i + n])
                     nxt = pos[self.text[pos + n] == x + 128] if -127 <= x <= 127 else pos[:0]
                     if not len(nxt):
                         break
-                    pos = nxt
-                n += 1
-                if n + 1 > best:
-                    best = n + 1
-                    owner = self._owner_of(self.pos[lo:hi] if n <= KEY_BYTES else pos)
-        return best, owner
+                    pos, n = nxt, n + 1
+            if n > best_n:
+                best_i, best_n, best_pos = i, n, pos
+        if best_n == 0:
+            return 1, None
+        if best_pos is None:
+            best_pos = self.pos[int(lo[best_i, best_n - 1]):int(hi[best_i, best_n - 1])]
+        return best_n + 1, self._owner_of(best_pos)
 
 
 def brute_force_longest_copy(pitches: Sequence[int], work_pitches: Mapping[int, Sequence[int]]) -> int:

@@ -28,19 +28,25 @@ UNATTRIBUTED = 0
 
 
 class NoteCredit:
-    """One note's shares: per work (kept as arrays; `works` builds the dict on first use), uniform, piece."""
+    """One note's shares: per work (kept as arrays, or as coefficients of per-context count vectors in large
+    catalogues; `works` builds the dict on first use), uniform, piece."""
 
-    __slots__ = ("_ids", "_shares", "_works", "uniform", "piece")
+    __slots__ = ("_ids", "_shares", "_works", "_lazy", "uniform", "piece")
 
     def __init__(self, works: dict[int, float] | None, uniform: float, piece: float, *,
-                 ids: np.ndarray | None = None, shares: np.ndarray | None = None) -> None:
+                 ids: np.ndarray | None = None, shares: np.ndarray | None = None,
+                 lazy: tuple[_Bases, list[tuple[int, float]]] | None = None) -> None:
         self._works = works
         self._ids, self._shares = ids, shares
+        self._lazy = lazy
         self.uniform = uniform
         self.piece = piece
 
     @property
     def works(self) -> dict[int, float]:
+        if self._works is None and self._lazy is not None:
+            bases, parts = self._lazy
+            self._ids, self._shares = bases.wids, bases.combine(parts)
         if self._works is None:
             assert self._ids is not None and self._shares is not None
             nz = np.flatnonzero(self._shares)
@@ -108,6 +114,30 @@ def contributor_credit(credit: dict[int, float], splits: dict[int, list[tuple[st
     return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+def contributor_credit_fast(credit: dict[int, float], table: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                                                   list[str]]) -> dict[str, float]:
+    """`contributor_credit` with the splits as arrays (work ids sorted; per work a span of (name id, bp)):
+    the same additions in the same order (bincount adds its inputs in order), without a loop per work."""
+    wids, first, count, names_bp, names = table
+    if not credit:
+        return {}
+    ids = np.fromiter(credit.keys(), dtype=np.int64, count=len(credit))
+    shares = np.fromiter(credit.values(), dtype=np.float64, count=len(credit))
+    k = np.searchsorted(wids, ids)
+    k = np.minimum(k, max(0, len(wids) - 1))
+    known = (len(wids) > 0) & (wids[k] == ids)
+    k, shares = k[known], shares[known]
+    sizes = count[k]
+    pos = np.repeat(first[k] - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
+    name_id, bp = names_bp[pos, 0], names_bp[pos, 1]
+    vals = np.repeat(shares, sizes) * bp / 10000.0
+    sums = np.bincount(name_id, vals, minlength=len(names))
+    used = np.zeros(len(names), dtype=bool)
+    used[name_id] = True
+    out = {names[i]: float(sums[i]) for i in np.flatnonzero(used).tolist()}
+    return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
 def credit_basis_points(suggestion: Suggestion) -> dict[int, int]:
     """Work id -> basis points, plus UNATTRIBUTED (0) for the uniform and piece shares; sums to 10000."""
     parts = {w: s for w, s in suggestion.credit.items() if s > 0}
@@ -145,7 +175,8 @@ def resolve_queries(model: TrainedModel, wids: np.ndarray,
     out = np.zeros(len(queries) * width)
     for name, (nodes, codes, weights, cells) in per_name.items():
         index = model.stores[name].trie
-        found = [index.work_counts(node, code) for node, code in zip(nodes, codes, strict=True)]
+        memo, sget, fetch = index._credit.get, index.sid.get, index.work_counts
+        found = [memo((node, sget(code, -1))) or fetch(node, code) for node, code in zip(nodes, codes, strict=True)]
         sizes = np.array([len(x[0]) for x in found], dtype=np.int64)
         total = int(sizes.sum())
         if total:
@@ -155,3 +186,84 @@ def resolve_queries(model: TrainedModel, wids: np.ndarray,
             out += np.bincount(np.repeat(np.array(cells, dtype=np.int64), sizes) + cols,
                                np.repeat(np.array(weights), sizes) * counts, minlength=len(out))
     return out.reshape(len(queries), width)
+
+
+# -- large catalogues: credit as coefficients of per-context count vectors ----------------------------------
+DENSE_CREDIT_LIMIT = 2048  # works; beyond, a (notes x works) matrix per request would be hundreds of MB
+
+
+class _Bases:
+    """Per-work count vectors of the (viewpoint, context, code) triples a request's credit refers to."""
+
+    def __init__(self, model: TrainedModel, wids: np.ndarray) -> None:
+        self.model, self.wids = model, wids
+        self.ids: dict[tuple[str, int, int], int] = {}
+        self.cols: list[np.ndarray] = []
+        self.counts: list[np.ndarray] = []
+        self.sums: list[float] = []
+        self._columns: dict[str, np.ndarray] = {}
+
+    def get(self, name: str, node: int, code: int) -> int:
+        key = (name, node, code)
+        b = self.ids.get(key)
+        if b is None:
+            index = self.model.stores[name].trie
+            cols = self._columns.get(name)
+            if cols is None:
+                cols = self._columns[name] = index.columns(self.wids)
+            idx, cnt = index.work_counts(node, code)
+            b = self.ids[key] = len(self.cols) if len(idx) else -1
+            if b >= 0:
+                self.cols.append(cols[idx])
+                self.counts.append(cnt.astype(np.float64))
+                self.sums.append(float(cnt.sum()))
+        return b
+
+    def combine(self, coefs: list[tuple[int, float]] | dict[int, float]) -> np.ndarray:
+        """sum of coefficient x count vector, over the works (dense, one row)."""
+        items = list(coefs.items()) if isinstance(coefs, dict) else coefs
+        if not items:
+            return np.zeros(len(self.wids))
+        cols = np.concatenate([self.cols[b] for b, _ in items])
+        vals = np.concatenate([self.counts[b] * c for b, c in items])
+        return np.bincount(cols, vals, minlength=len(self.wids))
+
+
+def resolve_by_context(model: TrainedModel, wids: np.ndarray, pendings: list) -> list[tuple[list[NoteCredit],
+                                                                                             dict[int, float]]]:
+    """`_Job._resolve` for large catalogues: each decomposition's per-work part is kept as coefficients of
+    per-context count vectors (shared by every note that used the context), normalised with the vectors'
+    sums; a suggestion's credit sums each vector once. The same quantities as the dense resolution, summed in
+    another order (equal within float rounding)."""
+    bases = _Bases(model, wids)
+    out = []
+    for p in pendings:
+        per_note: list[NoteCredit] = []
+        acc: dict[int, float] = {}
+        n = max(1, len(p))
+        for note in p:
+            share = 1.0 / len(note)
+            parts: list[tuple[int, float]] = []
+            u_note = p_note = 0.0
+            for u, pc, queries in note:
+                terms = []
+                works_total = 0.0
+                for name, ve, code, f in queries or ():
+                    nodes, coefs = ve.credit_chain()
+                    for node, a in zip(nodes, coefs, strict=True):
+                        b = bases.get(name, node, code)
+                        if b >= 0:
+                            terms.append((b, f * a))
+                            works_total += f * a * bases.sums[b]
+                total = u + pc + works_total
+                scale = share / (total if total > 0 else 1.0)
+                u_note += u * scale
+                p_note += pc * scale
+                parts.extend((b, w * scale) for b, w in terms)
+            per_note.append(NoteCredit(None, u_note, p_note, lazy=(bases, parts)))
+            for b, c in parts:
+                acc[b] = acc.get(b, 0.0) + c / n
+        mean = bases.combine(acc)
+        nz = np.flatnonzero(mean)
+        out.append((per_note, dict(zip(wids[nz].tolist(), mean[nz].tolist(), strict=False))))
+    return out

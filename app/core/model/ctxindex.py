@@ -4,8 +4,9 @@ The works' symbol sequences are concatenated (`T`, each work after a separator) 
 sorted by its history read backwards (`SA`, capped at the order cap): the occurrences of a context of order n
 are then one contiguous range of SA, nested in the range of its order n-1 suffix — the reversed-context trie
 of ppm.py, implicit. A context's count table is the histogram of T over its range, and a work's own counts
-are the positions of its range that belong to it (`wof`), so the attribution index *is* the same arrays:
-~12 bytes per note and viewpoint, no per-context objects, and the arrays can be saved and memory-mapped.
+are the positions of its range that belong to it (a position's work: a binary search in the works' starts),
+so the attribution index *is* the same arrays: 6–8 bytes per note and viewpoint (T int16 while the alphabet
+allows, SA int32), no per-context objects, and the arrays can be saved and memory-mapped.
 
 - Learning appends the works' text and inserts their sorted positions into SA (binary search per position,
   one array insertion): no rebuild. Training sorts all positions at once (prefix doubling with numpy).
@@ -19,15 +20,17 @@ are the positions of its range that belong to it (`wof`), so the attribution ind
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 
 import numpy as np
 
-from app.core.model import ctxkernels as K
-
 _ORDER_BITS = 8
 _HI_BITS = 28  # positions < 2**28 per viewpoint (268 M notes)
+_HI_MASK = (1 << _HI_BITS) - 1
 _TABLE_CACHE = 200_000
+_GATHER_MIN = 4096  # ranges at least this long keep their gathered history symbols (walk misses)
+_GATHER_BUDGET = 1 << 23  # elements of gathered symbols kept in all
 _EMPTY = np.zeros(0, dtype=np.int64)
 
 
@@ -75,6 +78,15 @@ def _extend(first: np.ndarray, second: np.ndarray, shift: int, avail: np.ndarray
     return ranks
 
 
+def _count(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct values ascending, counts) — np.unique without its overhead on the short arrays of credit."""
+    if len(w) <= 1:
+        return w.astype(np.int64), np.ones(len(w), dtype=np.int64)
+    w = np.sort(w)
+    starts = np.flatnonzero(np.concatenate(([True], w[1:] != w[:-1])))
+    return w[starts].astype(np.int64), np.diff(np.append(starts, len(w)))
+
+
 class _Counts:
     """`index.counts[handle]`: the count table {code: count} of a context (memoised until a change)."""
 
@@ -88,8 +100,19 @@ class _Counts:
         d = ix._tables.get(h)
         if d is None:
             lo, hi, _ = unpack(h)
-            syms, cnt = K.table(ix.T, ix.SA, ix.wof, ix.alive, ix.any_dead, lo, hi, len(ix.codes))
-            d = dict(zip(ix.code_array[syms].tolist(), cnt.tolist(), strict=True))
+            pos = ix.SA[lo:hi]
+            if ix.any_dead:
+                pos = pos[ix.alive[ix.work_of(pos)].view(bool)]
+            if len(pos) <= 32:  # short ranges (most contexts): a dict count beats a bincount over the alphabet
+                codes = ix.codes
+                d = {}
+                for t in ix.T[pos].tolist():
+                    c = codes[t]
+                    d[c] = d.get(c, 0) + 1
+            else:
+                cnt = np.bincount(ix.T[pos], minlength=len(ix.codes))
+                syms = np.flatnonzero(cnt)
+                d = dict(zip(ix.code_array[syms].tolist(), cnt[syms].tolist(), strict=True))
             if len(ix._tables) >= _TABLE_CACHE:
                 ix._tables.clear()
             ix._tables[h] = d
@@ -102,7 +125,6 @@ class ContextIndex:
     def __init__(self, cap: int) -> None:
         self.cap = cap
         self.T = np.full(1, -1, dtype=np.int32)
-        self.wof = np.full(1, -1, dtype=np.int32)
         self.SA = np.zeros(0, dtype=np.int32)
         self.alive = np.zeros(0, dtype=np.uint8)
         self.codes: list[int] = []  # symbol id -> viewpoint code
@@ -110,20 +132,31 @@ class ContextIndex:
         self.code_array = np.zeros(0, dtype=np.int64)
         self.index_of: dict[int, int] = {}  # work id -> work index (live works)
         self.work_ids: list[int] = []  # work index -> work id
-        self.spans: list[tuple[int, int]] = []  # work index -> (start, end) in T
+        self.starts = np.zeros(0, dtype=np.int64)  # work index -> its first position in T
+        self.lengths = np.zeros(0, dtype=np.int64)  # work index -> its number of events
         self._dead: dict[int, int] = {}  # forgotten work id -> its (dead) index, revivable until compaction
         self.dead_positions = 0
         self.counts = _Counts(self)
         self._tables: dict[int, dict[int, int]] = {}
         self._credit: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
-
-    @property
-    def any_dead(self) -> bool:
-        return self.dead_positions > 0
+        self._child: dict[int, int] = {}  # context << 24 | symbol id -> the longer context, 0: none
+        self._gathered: dict[int, np.ndarray] = {}  # long ranges: T[SA[lo:hi] - order - 1]
+        self._gathered_size = 0
+        self._root_credit: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.any_dead = False
+        self.root = 0
+        self._starts_list: list[int] | None = None
 
     def _changed(self) -> None:
+        self._starts_list = None
+        self.any_dead = self.dead_positions > 0
+        self.root = handle(0, len(self.SA), 0)
         self._tables.clear()
         self._credit.clear()
+        self._child.clear()
+        self._gathered.clear()
+        self._gathered_size = 0
+        self._root_credit = None
 
     # -- learning and forgetting ----------------------------------------------------------------------
     def _symbols(self, seq: np.ndarray) -> np.ndarray:
@@ -141,39 +174,53 @@ class ContextIndex:
 
     def add_works(self, items: Sequence[tuple[int, Sequence[int] | np.ndarray]]) -> None:
         """Learn works (id, viewpoint codes): append their text and insert their positions into SA."""
-        fresh = []
-        for wid, seq in items:
+        seqs = [np.asarray(q, dtype=np.int64) for _, q in items]
+        self.add_sequences([w for w, _ in items], np.concatenate(seqs) if seqs else np.zeros(0, np.int64),
+                           np.array([len(q) for q in seqs], dtype=np.int64))
+
+    def add_sequences(self, ids: Sequence[int], codes: np.ndarray, lengths: np.ndarray) -> None:
+        """`add_works` with the sequences concatenated (`lengths` per work)."""
+        offsets = np.cumsum(lengths) - lengths
+        keep = np.ones(len(ids), dtype=bool)
+        for i, wid in enumerate(ids):
             if wid in self.index_of:
                 raise ValueError(f"work {wid} is already in the model")
-            if not self._revive(wid, seq):
-                fresh.append((wid, np.asarray(seq, dtype=np.int64)))
-        if not fresh:
+            if wid in self._dead:
+                keep[i] = not self._revive(wid, codes[offsets[i]:offsets[i] + lengths[i]])
+        if not keep.all():
+            codes = codes[np.repeat(keep, lengths)]
+            ids, lengths = [w for w, k in zip(ids, keep.tolist(), strict=True) if k], lengths[keep]
+        if not len(ids):
             return
-        syms = self._symbols(np.concatenate([s for _, s in fresh]))
+        syms = self._symbols(codes)
         base = len(self.T)
-        parts, wof, at, off = [], [], 0, base
-        for wid, seq in fresh:
-            k = len(self.work_ids)
+        starts = base + np.cumsum(lengths + 1) - lengths  # each work after its separator
+        for wid in ids:
+            self.index_of[wid] = len(self.work_ids)
             self.work_ids.append(wid)
-            self.index_of[wid] = k
-            self.spans.append((off + 1, off + 1 + len(seq)))
-            parts.append(np.concatenate([[-1], syms[at:at + len(seq)]]).astype(np.int32))
-            wof.append(np.full(len(seq) + 1, k, dtype=np.int32))
-            at += len(seq)
-            off += len(seq) + 1
-        text = np.concatenate(parts)
-        w = np.concatenate(wof)
-        w[text < 0] = -1
+        fresh = ids
+        dtype = np.int16 if len(self.codes) < 2**15 - 1 else np.int32
+        text = np.full(int(lengths.sum() + len(fresh)), -1, dtype=dtype)
+        inside = np.ones(len(text), dtype=bool)
+        inside[starts - base - 1] = False
+        text[inside] = syms
+        self.starts = np.concatenate([self.starts, starts])
+        self.lengths = np.concatenate([self.lengths, lengths])
         self.alive = np.concatenate([self.alive, np.ones(len(fresh), dtype=np.uint8)])
-        local = sort_positions(np.concatenate([[-1], text]).astype(np.int32), self.cap)  # local T[0] = separator
+        local = sort_positions(np.concatenate([np.full(1, -1, dtype=dtype), text]), self.cap)  # local T[0]: separator
         new_pos = (local.astype(np.int64) - 1 + base).astype(np.int32)
-        self.T = np.concatenate([self.T, text])
-        self.wof = np.concatenate([self.wof, w])
+        self.T = np.concatenate([self.T.astype(dtype, copy=False), text])
         if len(self.SA) == 0:
             self.SA = new_pos
         else:
-            at_ = K.insertion_points(self.T, self.SA, new_pos, self.cap)
-            self.SA = np.insert(self.SA, at_, new_pos)
+            try:
+                from app.core.model.ctxkernels import insertion_points  # numba: only to learn into an index
+            except ImportError:  # numba comes with librosa; without it, sort the positions all again
+                everything = sort_positions(self.T, self.cap)  # (dead works compacted away stay away)
+                keep = self.alive[self.work_of(everything)].view(bool) | np.isin(everything, self.SA)
+                self.SA = everything[keep]
+            else:
+                self.SA = np.insert(self.SA, insertion_points(self.T, self.SA, new_pos, self.cap), new_pos)
         self._changed()
 
     def _revive(self, wid: int, seq) -> bool:
@@ -181,7 +228,8 @@ class ContextIndex:
         k = self._dead.get(wid)
         if k is None:
             return False
-        a, b = self.spans[k]
+        a = int(self.starts[k])
+        b = a + int(self.lengths[k])
         seq = np.asarray(seq, dtype=np.int64)
         if b - a != len(seq) or not np.array_equal(self.code_array[self.T[a:b]], seq):
             return False
@@ -196,8 +244,7 @@ class ContextIndex:
         """Forget a work: its index stops counting (exact); SA is compacted when dead positions pile up."""
         k = self.index_of.pop(wid)
         self.alive[k] = 0
-        a, b = self.spans[k]
-        self.dead_positions += b - a
+        self.dead_positions += int(self.lengths[k])
         self._dead[wid] = k
         self._changed()
         if self.dead_positions * 4 > len(self.SA):
@@ -206,25 +253,117 @@ class ContextIndex:
     def compact(self) -> None:
         """Drop dead positions from SA (order kept); their text stays until the index is saved."""
         if self.dead_positions:
-            keep = self.alive[self.wof[self.SA]].astype(bool)
+            keep = self.alive[self.work_of(self.SA)].view(bool)
             self.SA = self.SA[keep]
             self.dead_positions = 0
             self._dead.clear()
             self._changed()
 
+    def work_of(self, pos: np.ndarray) -> np.ndarray:
+        """Work index of each position."""
+        return np.searchsorted(self.starts, pos, side="right") - 1
+
+    # -- saving and loading -----------------------------------------------------------------------------
+    def export(self) -> dict[str, np.ndarray]:
+        """The live works' arrays (dead works' text and positions left out), as `from_arrays` reads them."""
+        T, SA, starts, lengths = self.T, self.SA, self.starts, self.lengths
+        live = self.alive.view(bool)
+        if not live.all():
+            mark = np.zeros(len(T) + 1, dtype=np.int64)  # +1 from a dead work's separator to its end
+            np.add.at(mark, starts[~live] - 1, 1)
+            np.add.at(mark, starts[~live] + lengths[~live], -1)
+            keep = np.cumsum(mark[:-1]) == 0
+            new = np.cumsum(keep) - 1
+            SA = new[SA[live[self.work_of(SA)]]].astype(np.int32)
+            T, starts, lengths = T[keep], new[starts[live]], lengths[live]
+        return {"T": np.ascontiguousarray(T), "SA": np.ascontiguousarray(SA, dtype=np.int32),
+                "starts": starts.astype(np.int64), "lengths": lengths.astype(np.int64),
+                "work_ids": np.array(self.work_ids, dtype=np.int64)[live], "codes": self.code_array.copy()}
+
+    @classmethod
+    def from_arrays(cls, cap: int, arrays: dict[str, np.ndarray]) -> ContextIndex:
+        """An index over arrays from `export` (they may be read-only memory maps: changes copy them)."""
+        ix = cls(cap)
+        ix.T, ix.SA = arrays["T"], arrays["SA"]
+        ix.starts, ix.lengths = arrays["starts"], arrays["lengths"]
+        ix.work_ids = arrays["work_ids"].tolist()
+        ix.index_of = {w: k for k, w in enumerate(ix.work_ids)}
+        ix.codes = arrays["codes"].tolist()
+        ix.code_array = np.array(ix.codes, dtype=np.int64)
+        ix.sid = {c: i for i, c in enumerate(ix.codes)}
+        ix.alive = np.ones(len(ix.work_ids), dtype=np.uint8)
+        ix._changed()
+        return ix
+
+    def sequence(self, wid: int) -> np.ndarray:
+        """A live work's viewpoint codes."""
+        k = self.index_of[wid]
+        a = int(self.starts[k])
+        return self.code_array[self.T[a:a + int(self.lengths[k])]]
+
     # -- reading (the ContextTrie interface used by estimates) ------------------------------------------
-    def _hist(self, hist: Sequence[int]) -> np.ndarray:
-        sget = self.sid.get
-        tail = hist[len(hist) - self.cap:] if len(hist) > self.cap else hist
-        return np.array([sget(c, -2) for c in tail], dtype=np.int32)
+    def _longer(self, node: int, sym: int) -> int:
+        """The context `sym` + `node` (one symbol further back): its handle, or 0 when it does not occur."""
+        lo, hi, order = unpack(node)
+        n = order + 1
+        vals = self._gathered.get(node)
+        if vals is None:
+            vals = self.T[self.SA[lo:hi] - n]  # sorted: the range shares its first `order` symbols
+            if hi - lo >= _GATHER_MIN:
+                if self._gathered_size + len(vals) > _GATHER_BUDGET:
+                    self._gathered.clear()
+                    self._gathered_size = 0
+                self._gathered[node] = vals
+                self._gathered_size += len(vals)
+        a = int(vals.searchsorted(sym, "left"))
+        b = int(vals.searchsorted(sym, "right"))
+        if a == b:
+            return 0
+        h = handle(lo + a, lo + b, n)
+        if self.any_dead and not self.counts[h]:
+            return 0
+        return h
 
     def _walk(self, hist: Sequence[int], stop: bool) -> list[int]:
-        out_lo = np.empty(self.cap + 1, dtype=np.int64)
-        out_hi = np.empty(self.cap + 1, dtype=np.int64)
-        m = K.walk(self.T, self.SA, self.wof, self.alive, self.any_dead, self._hist(hist), self.cap, stop,
-                   out_lo, out_hi)
-        return [handle(int(lo), int(hi), n) for n, (lo, hi) in enumerate(zip(out_lo[:m].tolist(),
-                                                                           out_hi[:m].tolist(), strict=True))]
+        if not len(self.SA):
+            return []
+        counts = self.counts
+        tget = self._tables.get
+        node = self.root
+        if self.any_dead and not counts[node]:
+            return []
+        nodes = [node]
+        if stop and len(tget(node) or counts[node]) == 1:
+            return nodes
+        child = self._child
+        cget = child.get
+        sget = self.sid.get
+        top = len(hist)
+        for n in range(1, min(top, self.cap) + 1):
+            s = sget(hist[top - n])
+            if s is None:
+                break
+            if not stop and (node >> _ORDER_BITS) & _HI_MASK == (node >> (_HI_BITS + _ORDER_BITS)) + 1 \
+                    and not self.any_dead:  # one occurrence left: follow its own history (no search)
+                lo = node >> (_HI_BITS + _ORDER_BITS)
+                if int(self.T[int(self.SA[lo]) - n]) != s:
+                    break
+                node = handle(lo, lo + 1, n)
+                nodes.append(node)
+                continue
+            key = (node << 24) | s  # symbol ids < 2**24
+            nxt = cget(key)
+            if nxt is None:
+                nxt = child[key] = self._longer(node, s)
+                if len(child) >= _TABLE_CACHE:
+                    child.clear()
+            if not nxt:
+                break
+            node = nxt
+            nodes.append(node)
+            if stop and len(tget(node) or counts[node]) == 1:
+                break
+        return nodes
 
     def walk(self, hist: Sequence[int]) -> list[int]:
         """Handles of the contexts of orders 0, 1, ... of `hist` (oldest first) that occur."""
@@ -248,13 +387,48 @@ class ContextIndex:
         key = (h, sym)
         got = self._credit.get(key)
         if got is None:
-            lo, hi, _ = unpack(h)
-            got = K.work_counts(self.T, self.SA, self.wof, self.alive, self.any_dead, lo, hi, sym,
-                                len(self.work_ids))
+            lo, hi, order = unpack(h)
+            if order == 0:  # every work holding the symbol: one pass over all positions for all symbols
+                got = self._root_work_counts(sym)
+            elif hi - lo <= 32:  # short range: count in Python (numpy calls cost more than the work here)
+                starts = self._starts_list
+                if starts is None:
+                    starts = self._starts_list = self.starts.tolist()
+                pos = self.SA[lo:hi].tolist()
+                alive = self.alive
+                found: dict[int, int] = {}
+                for p, t in zip(pos, self.T[self.SA[lo:hi]].tolist(), strict=True):
+                    if t == sym:
+                        w = bisect.bisect_right(starts, p) - 1
+                        if not self.any_dead or alive[w]:
+                            found[w] = found.get(w, 0) + 1
+                keys = sorted(found)
+                got = (np.array(keys, dtype=np.int64), np.array([found[k] for k in keys], dtype=np.int64))
+            else:
+                pos = self.SA[lo:hi]
+                w = self.work_of(pos[self.T[pos] == sym])
+                if self.any_dead:
+                    w = w[self.alive[w].view(bool)]
+                got = _count(w)
             if len(self._credit) >= _TABLE_CACHE:
                 self._credit.clear()
             self._credit[key] = got
         return got
+
+    def _root_work_counts(self, sym: int) -> tuple[np.ndarray, np.ndarray]:
+        if self._root_credit is None:
+            pos = self.SA
+            w = self.work_of(pos)
+            if self.any_dead:
+                keep = self.alive[w].view(bool)
+                pos, w = pos[keep], w[keep]
+            keys, cnt = np.unique(self.T[pos].astype(np.int64) * max(1, len(self.work_ids)) + w,
+                                  return_counts=True)
+            bounds = np.searchsorted(keys // max(1, len(self.work_ids)), np.arange(len(self.codes) + 1))
+            self._root_credit = (keys % max(1, len(self.work_ids)), cnt, bounds)
+        widx, cnt, bounds = self._root_credit
+        a, b = int(bounds[sym]), int(bounds[sym + 1])
+        return widx[a:b], cnt[a:b]
 
     def columns(self, wids: np.ndarray) -> np.ndarray:
         """Per work index, its column in the sorted id array `wids` (credit matrices)."""

@@ -24,7 +24,14 @@ import numpy as np
 from app.core.errors import ConstraintError, ModelFileError
 from app.core.model.constraints import Constraints
 from app.core.model.copyindex import CopyIndex
-from app.core.model.credit import NoteCredit, Suggestion, contributor_credit, resolve_queries
+from app.core.model.credit import (
+    DENSE_CREDIT_LIMIT,
+    NoteCredit,
+    Suggestion,
+    contributor_credit_fast,
+    resolve_by_context,
+    resolve_queries,
+)
 from app.core.model.sampler import Sampler
 from app.core.model.slots import DeadEnd, PitchRules, Slot, cached_fill_table
 from app.core.model.training import TrainedModel, gc_paused
@@ -117,7 +124,7 @@ class _Job:
         self.report_copy = self.copy  # reports the true longest copied run at any k (also k = 0: no limit)
         self.temperature, self.closeness, self.repeat_damping = temperature, closeness, repeat_damping
         self.context = _ctx_events(context)
-        self._splits: dict[int, list[tuple[str, int]]] | None = None
+        self._splits: tuple | None = None
 
     def sampler(self, seed: int, j: int) -> Sampler:
         tonic = self.key.tonic_pc if self.key is not None else estimate_key(
@@ -179,6 +186,8 @@ class _Job:
         note; and the suggestion's mean per-work credit."""
         wids = np.array(sorted(self.model.works), dtype=np.int64)
         width = len(wids)
+        if width > DENSE_CREDIT_LIMIT:  # large catalogues: no (notes x works) matrix
+            return resolve_by_context(self.model, wids, pendings)
         pending = [note for p in pendings for note in p]  # every note of every suggestion
         # one row per decomposition (a note has one or two: rhythm and pitch), flattened in one pass
         flat = [(i, 1.0 / len(gs), u, pc, q) for i, gs in enumerate(pending) for (u, pc, q) in gs]
@@ -213,11 +222,28 @@ class _Job:
         piece = math.fsum(c.piece for c in per_note) / max(1, len(per_note))
         length, owner = self.report_copy.longest_copied_run([p for p, _, _ in events])
         if self._splits is None:
-            self._splits = {w: [(c.name, c.split_bp) for c in t.contributors] for w, t in self.model.works.items()}
+            self._splits = _split_table(self.model)
         ident = hashlib.sha256(json.dumps([self.model.fingerprint, mode, seed, j, events]).encode()).hexdigest()[:16]
         return Suggestion(ident, mode, melody, seed, {**settings, "index": j}, credit, per_note, uniform, piece,
-                          {"length": length, "work_id": owner}, contributor_credit(credit, self._splits),
+                          {"length": length, "work_id": owner}, contributor_credit_fast(credit, self._splits),
                           self.model.model_id, self.model.fingerprint, logp)
+
+
+def _split_table(model: TrainedModel) -> tuple:
+    """The works' contributor splits as arrays (memoised on the model), for `contributor_credit_fast`."""
+    table = model.cache.get("splits")
+    if table is None:
+        wids = np.array(sorted(model.works), dtype=np.int64)
+        names: dict[str, int] = {}
+        rows, first, count = [], [], []
+        for w in wids.tolist():
+            first.append(len(rows))
+            cs = model.works[w].contributors
+            count.append(len(cs))
+            rows += [(names.setdefault(c.name, len(names)), c.split_bp) for c in cs]
+        table = model.cache["splits"] = (wids, np.array(first, dtype=np.int64), np.array(count, dtype=np.int64),
+                                         np.array(rows, dtype=np.int64).reshape(-1, 2), list(names))
+    return table  # type: ignore[return-value]
 
 
 def _settings(c: Constraints, **extra) -> dict:

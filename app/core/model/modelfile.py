@@ -1,11 +1,15 @@
-"""Model files: one zip (`.accordmodel`) holding `manifest.json` and `events.npz` (plain data only: no executable serialisation).
+"""Model files: one zip (`.accordmodel`) holding `manifest.json`, `events.npz` and the context index
+(plain data only: no executable serialisation).
 
 - manifest.json: format and version, model id and version, creation time, settings, the training works
   (id, title, sha256, contributors with splits, the consent ledger entries that allowed them), the sha256 of
   events.npz, and the fingerprint of the learned statistics.
 - events.npz: int64 arrays — per work (id order) its note events in ticks (pitch, dur, onset) and its bar
-  length and tonic. The count tables are a pure function of these, so loading rebuilds them exactly and
-  re-derives the fingerprint: a model whose statistics don't match its manifest is refused.
+  length and tonic. The count tables are a pure function of these.
+- index/<viewpoint>/*.bin: the context index (indexfile.py), stored uncompressed and memory-mapped on load
+  (no rebuild); its sequences are checked against the events and the fingerprint re-derived, so a model
+  whose statistics don't match its manifest is refused. A file without an index (older Accord) is rebuilt
+  from its events.
 
 Reading checks sizes before allocating (zip members, .npy headers), parses .npy headers itself and refuses
 object arrays, and turns every failure into a ModelFileError naming the file. Budgets bound what a hostile
@@ -31,8 +35,16 @@ import numpy as np
 from app.core.catalogue.types import ConsentEntryRef, ContributorShare
 from app.core.errors import ModelFileError
 from app.core.fsutil import atomic_path, not_a_regular_file
+from app.core.model import indexfile
 from app.core.model.settings import ModelSettings
-from app.core.model.training import MODEL_FORMAT_VERSION, TrainedModel, TrainingWork
+from app.core.model.training import (
+    MODEL_FORMAT_VERSION,
+    TrainedModel,
+    TrainingWork,
+    all_sequences,
+    gc_paused,
+    work_digests,
+)
 from app.core.model.viewpoints import Events
 
 MANIFEST = "manifest.json"
@@ -78,8 +90,9 @@ def save_model(model: TrainedModel, path: str | Path) -> Path:
     manifest["events_sha256"] = hashlib.sha256(events).hexdigest()
     with atomic_path(path) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            zf.writestr(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
             zf.writestr(EVENTS, events)
+            manifest["index"] = indexfile.write_index(zf, {n: st.index for n, st in model.stores.items()})
+            zf.writestr(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
     return path
 
 
@@ -88,6 +101,11 @@ def _fail(path: Path, reason: str, hint: str | None = "train a new model with ac
 
 
 def _open(path: Path) -> tuple[dict, bytes]:
+    return _open_zip(path)[:2]
+
+
+def _open_zip(path: Path) -> tuple[dict, bytes, set[str]]:
+    """(manifest, events bytes, index member names) after the budget and manifest checks."""
     if not path.exists():
         raise ModelFileError("model file not found", path=path, hint="run accord train")
     if (why := not_a_regular_file(path)) is not None:
@@ -95,7 +113,8 @@ def _open(path: Path) -> tuple[dict, bytes]:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = {i.filename: i for i in zf.infolist()}
-            if set(infos) != {MANIFEST, EVENTS}:
+            extra = set(infos) - {MANIFEST, EVENTS}
+            if not {MANIFEST, EVENTS} <= set(infos) or any(not n.startswith("index/") for n in extra):
                 raise _fail(path, f"is not an Accord model (members {sorted(infos)[:5]})")
             if infos[MANIFEST].file_size > MAX_MANIFEST_BYTES or infos[EVENTS].file_size > MAX_EVENTS_BYTES:
                 raise _fail(path, "is implausibly large; refusing to read it", BUDGET_HINT)
@@ -119,7 +138,9 @@ def _open(path: Path) -> tuple[dict, bytes]:
     if manifest.get("format_version") != MODEL_FORMAT_VERSION:
         raise _fail(path, f"has format version {manifest.get('format_version')!r}; this Accord reads "
                           f"{MODEL_FORMAT_VERSION}")
-    return manifest, events
+    if extra != indexfile.member_names(manifest.get("index")):
+        raise _fail(path, "has index arrays its manifest does not describe: it was changed or damaged")
+    return manifest, events, extra
 
 
 def read_manifest(path: str | Path) -> dict:
@@ -175,10 +196,52 @@ def _read_arrays(path: Path, data: bytes, budget: int = MAX_DECOMPRESSED_BYTES) 
     return out
 
 
+def _share(known: dict[tuple, ContributorShare], c: dict) -> ContributorShare:
+    key = (str(c["name"]), str(c["role"]), int(c["split_bp"]))
+    share = known.get(key)
+    if share is None:
+        share = known[key] = ContributorShare(*key)
+    return share
+
+
+def _adopt_index(path: Path, model: TrainedModel, works: list[TrainingWork], section: dict) -> None:
+    """Map the stored index and check it holds exactly the events' sequences (then the digests and the
+    fingerprint follow from the same sequences)."""
+    names = sorted(model.stores)
+    limit = 2 * MAX_MODEL_NOTES + len(works) + 1
+    try:
+        indexes = indexfile.read_index(path, section, names, model.settings.order_cap, limit,
+                                       lambda reason: _fail(path, reason))
+    except ModelFileError:
+        raise
+    except _ZIP_ERRORS as exc:
+        raise _fail(path, f"has a damaged index: {exc}") from exc
+    seqs = all_sequences([w.events for w in works], [model.stores[n].viewpoint for n in names])
+    ids = np.array([w.id for w in works], dtype=np.int64)
+    for name, (codes, lengths) in zip(names, seqs, strict=True):
+        ix = indexes[name]
+        order = np.argsort(np.asarray(ix.work_ids, dtype=np.int64), kind="stable")
+        if not np.array_equal(np.asarray(ix.work_ids, dtype=np.int64)[order], ids) or \
+                not np.array_equal(ix.lengths[order], lengths):
+            raise _fail(path, f"its index of {name} names other works than its events")
+        held = ix.code_array[ix.T[ix.T >= 0]]  # every work's sequence, in the index's work order
+        starts = np.cumsum(ix.lengths) - ix.lengths
+        take = np.repeat(starts[order] - (np.cumsum(lengths) - lengths), lengths) + np.arange(len(codes))
+        if not np.array_equal(held[take], codes):
+            raise _fail(path, f"its index of {name} does not match its events: it was changed or damaged")
+        model.stores[name].index = ix
+    model.adopt(works, work_digests([w.id for w in works], names, seqs))
+
+
 def load_model(path: str | Path, *, usable_ids: Iterable[int] | None = None) -> TrainedModel:
-    """Read, validate and rebuild a model. With `usable_ids`, refuse a model naming a work not in it."""
-    path = Path(path)
-    manifest, events = _open(path)
+    """Read and validate a model (its index memory-mapped). With `usable_ids`, refuse a model naming a work
+    not in it."""
+    with gc_paused():  # tens of thousands of small objects: no collection passes over them while loading
+        return _load(Path(path), usable_ids)
+
+
+def _load(path: Path, usable_ids: Iterable[int] | None) -> TrainedModel:
+    manifest, events, index_members = _open_zip(path)
     if usable_ids is not None:
         stale = stale_work_ids(manifest, usable_ids)
         if stale:
@@ -204,19 +267,26 @@ def load_model(path: str | Path, *, usable_ids: Iterable[int] | None = None) -> 
                         BUDGET_HINT)
         model = TrainedModel(settings, model_id=str(manifest["model_id"]), version=int(manifest["version"]),
                              created_at=str(manifest["created_at"]))
+        works = []
+        shares: dict[tuple, ContributorShare] = {}  # an artist's works share their contributors
         for k, wid in enumerate(ids.tolist()):
             a, b = int(offsets[k]), int(offsets[k + 1])
             ev = Events(arrays["pitch"][a:b], arrays["dur"][a:b], arrays["onset"][a:b], int(arrays["bar"][k]),
                         int(arrays["tonic"][k]))
-            if b > a and (ev.pitch.min() < 0 or ev.pitch.max() > 127 or ev.dur.min() < 1 or ev.bar < 1):
-                raise ValueError(f"work {wid} has impossible note values")
             e = entries[wid]
-            model.add_work(TrainingWork(
+            works.append(TrainingWork(
                 wid, str(e["title"]), str(e["sha256"]),
-                tuple(ContributorShare(str(c["name"]), str(c["role"]), int(c["split_bp"])) for c in e["contributors"]),
+                tuple(_share(shares, c) for c in e["contributors"]),
                 tuple(ConsentEntryRef(int(c["entry_id"]), str(c["contributor"]), str(c["action"]), str(c["use"]),
                                       str(c["recorded_at"]), str(c["entry_hash"])) for c in e["consent"]),
                 ev))
+        if len(arrays["pitch"]) and (arrays["pitch"].min() < 0 or arrays["pitch"].max() > 127
+                                     or arrays["dur"].min() < 1 or arrays["bar"].min() < 1):
+            raise ValueError("impossible note values")
+        if index_members:
+            _adopt_index(path, model, works, manifest["index"])
+        else:  # a file from before the index: rebuild the counts from the events
+            model.add_works(works)
     except ModelFileError:
         raise
     except (KeyError, TypeError, ValueError, OverflowError) as exc:  # Overflow: "version": Infinity (fuzzing)

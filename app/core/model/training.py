@@ -28,7 +28,7 @@ import numpy as np
 from app.core.catalogue.types import ConsentEntryRef, ContributorShare, UsableWork
 from app.core.model.settings import ModelSettings
 from app.core.model.store import ViewpointStore
-from app.core.model.viewpoints import Events
+from app.core.model.viewpoints import Events, Viewpoint
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
 
 log = logging.getLogger(__name__)
@@ -97,35 +97,44 @@ class TrainedModel:
 
     def add_works(self, works: Sequence[TrainingWork], *, progress: Progress = no_progress,
                   cancel: CancelToken = NEVER_CANCELLED) -> None:
-        """Learn works in one batch (one sort per viewpoint); nothing changes when it is cancelled."""
+        """Learn works in one batch (viewpoint sequences computed over all works at once, one sort per
+        viewpoint). Cancelling leaves the model as it was."""
         ids = [w.id for w in works]
         if len(set(ids)) != len(ids) or any(i in self.works for i in ids):
             dup = next(i for i in ids if i in self.works or ids.count(i) > 1)
             raise ValueError(f"work {dup} is already in the model")
-        seqs: dict[str, list[tuple[int, np.ndarray]]] = {name: [] for name in self.stores}
-        digests = {}
-        clock = _Eta(len(works) + len(self.stores) * max(1, len(works)) // 4)
-        for i, work in enumerate(works):
-            if i % 64 == 0:
+        if not works:
+            return
+        for w in works:
+            if len(w.events) == 0:
+                log.info("work %s has no notes; skipped", w.id)
+        clock = _Eta(len(self.stores) + 1)
+        progress(*clock.report(0, f"reading {len(works)} works"))
+        seqs = all_sequences([w.events for w in works], [self.stores[n].viewpoint for n in sorted(self.stores)])
+        digests = work_digests(ids, sorted(self.stores), seqs)
+        done: list[str] = []
+        try:
+            for k, name in enumerate(sorted(self.stores)):
                 cancel.check()
-                progress(*clock.report(i, f"reading {work.title}"))
-            if len(work.events) == 0:
-                log.info("work %s has no notes; skipped", work.id)
-            digest = hashlib.sha256()
-            for name in sorted(self.stores):
-                codes, ok = self.stores[name].viewpoint.sequence(work.events)
-                seq = codes[ok]
-                seqs[name].append((work.id, seq))
-                digest.update(name.encode() + b"=" + seq.astype("<i8").tobytes() + b";")
-            digests[work.id] = digest.digest()
-        step = max(1, len(works)) // 4
-        for k, (name, items) in enumerate(seqs.items()):
-            cancel.check()
-            progress(*clock.report(len(works) + k * step, f"indexing {name}"))
-            self.stores[name].add_works(items)
+                progress(*clock.report(k + 1, f"indexing {name}"))
+                codes, lengths = seqs[k]
+                self.stores[name].index.add_sequences(ids, codes, lengths)
+                done.append(name)
+        except BaseException:
+            for name in done:  # cancelled (or failed) half-way: forget what was added (exact)
+                for wid in ids:
+                    self.stores[name].remove_work(wid)
+            raise
         self._work_digest.update(digests)
         for work in works:
             self.works[work.id] = work
+        self._changed()
+
+    def adopt(self, works: Sequence[TrainingWork], digests: dict[int, bytes]) -> None:
+        """Take works whose counts the stores already hold (a loaded index)."""
+        for work in works:
+            self.works[work.id] = work
+        self._work_digest.update(digests)
         self._changed()
 
     def remove_work(self, work_id: int) -> None:
@@ -202,6 +211,45 @@ class _Eta:
         return fraction, text
 
 
+def all_sequences(events: Sequence[Events], viewpoints: Sequence[Viewpoint]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per viewpoint, (codes of every work's sequence concatenated, each work's length): `Viewpoint.sequence`
+    over all works at once (per-note bar and tonic; a work's first event has no previous one)."""
+    lengths = np.array([len(e) for e in events], dtype=np.int64)
+    cat = Events(*(np.concatenate([getattr(e, a) for e in events]) if len(events) else np.zeros(0, np.int64)
+                   for a in ("pitch", "dur", "onset")),
+                 np.repeat([e.bar for e in events], lengths), np.repeat([e.tonic for e in events], lengths))
+    firsts = (np.cumsum(lengths) - lengths)[lengths > 0]
+    out = []
+    for vp in viewpoints:
+        codes, ok = vp.sequence(cat)
+        if vp.needs_previous:
+            ok[firsts] = False
+        out.append((codes[ok], lengths - ((lengths > 0) & vp.needs_previous)))
+    return out
+
+
+def work_digests(ids: Sequence[int], names: Sequence[str], seqs: Sequence[tuple[np.ndarray, np.ndarray]]
+                 ) -> dict[int, bytes]:
+    """Per work, sha256 over its per-viewpoint records `name=<codes as <i8>;` (names sorted): what the
+    fingerprint hashes (fed in slices of one buffer per viewpoint: no copy per work)."""
+    views = []
+    for name, (codes, lengths) in zip(names, seqs, strict=True):
+        ends = (np.cumsum(lengths) * 8).tolist()
+        views.append((name.encode() + b"=", memoryview(codes.astype("<i8")).cast("B"), ends,
+                      (np.cumsum(lengths) * 8 - lengths * 8).tolist()))
+    out = {}
+    sha = hashlib.sha256
+    for i, wid in enumerate(ids):
+        h = sha()
+        update = h.update
+        for prefix, mv, ends, starts in views:
+            update(prefix)
+            update(mv[starts[i]:ends[i]])
+            update(b";")
+        out[wid] = h.digest()
+    return out
+
+
 def _canonical(name: str) -> str:
     from app.core.model.viewpoints import Viewpoint
 
@@ -230,6 +278,37 @@ def forget(model: TrainedModel, work_ids: Iterable[int]) -> TrainedModel:
     if ids:
         model.version += 1
     return model
+
+
+def merge_models(shards: Sequence[TrainedModel]) -> TrainedModel:
+    """The model of the union of the shards' works, from the shards' own arrays (the map step trains each
+    shard; this is the reduce step). Exact: every count is a sum over works, so the result has the same
+    fingerprint, counts and predictions as training on the union. The largest shard's index is kept and the
+    others' sequences are inserted into it (their positions sorted once per shard); shards must share
+    settings and hold disjoint works."""
+    if not shards:
+        raise ValueError("merge_models needs at least one model")
+    settings = shards[0].settings
+    seen: set[int] = set()
+    for m in shards:
+        if m.settings != settings:
+            raise ValueError("shards must be trained with the same settings")
+        if seen & set(m.works):
+            raise ValueError(f"works {sorted(seen & set(m.works))[:5]} are in more than one shard")
+        seen |= set(m.works)
+    order = sorted(shards, key=lambda m: -sum(len(w.events) for w in m.works.values()))
+    out = TrainedModel(settings)
+    base = order[0]
+    for name, store in out.stores.items():
+        store.index = type(base.stores[name].index).from_arrays(settings.order_cap, base.stores[name].index.export())
+    out.adopt(list(base.works.values()), dict(base._work_digest))
+    for m in order[1:]:
+        for name, store in out.stores.items():
+            a = m.stores[name].index.export()  # every live work's sequence, in the shard's work order
+            store.index.add_sequences(a["work_ids"].tolist(), a["codes"][a["T"][a["T"] >= 0]], a["lengths"])
+        ids = sorted(m.works)
+        out.adopt([m.works[w] for w in ids], {w: m._work_digest[w] for w in ids})
+    return out
 
 
 def update_model(model: TrainedModel, usable_works: Sequence[UsableWork], *, progress: Progress = no_progress,

@@ -1,0 +1,106 @@
+"""The context index inside a model file: raw little-endian arrays, stored (not compressed) and aligned, so
+loading maps them into memory instead of rebuilding the counts (issue 14).
+
+Members `index/<viewpoint>/<array>.bin` (T, SA, starts, lengths, work_ids, codes of `ContextIndex.export`),
+described in the manifest's `"index"` section: {member: {"dtype", "length", "sha256"}}. Only the dtypes in
+`_DTYPES` are accepted (no object arrays, nothing executable). Reading checks every member's declared size
+against its description and the note budget before mapping it, its sha256, and that the arrays are
+consistent: SA is a permutation of the event positions of T, the works' spans fit, the symbols exist — and
+the caller checks that the sequences equal those of the stored events (modelfile.load_model).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from app.core.model.ctxindex import ContextIndex
+
+ARRAYS = ("T", "SA", "starts", "lengths", "work_ids", "codes")
+_DTYPES = {"<i2", "<i4", "<i8"}
+_ALIGN = 64
+_LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")  # zip local file header (30 bytes)
+
+
+def member(name: str, array: str) -> str:
+    return f"index/{name}/{array}.bin"
+
+
+def write_index(zf: zipfile.ZipFile, indexes: dict[str, ContextIndex]) -> dict:
+    """Write every viewpoint's arrays as stored, 64-byte-aligned members; returns the manifest section."""
+    section = {}
+    for name, ix in sorted(indexes.items()):
+        for key, arr in ix.export().items():
+            arr = np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<"))
+            data = arr.tobytes()
+            info = zipfile.ZipInfo(member(name, key), date_time=(2026, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_STORED
+            here = zf.start_dir + _LOCAL_HEADER.size + len(info.filename.encode())
+            pad = (-(here + 4)) % _ALIGN  # an extra field of 4 + pad bytes puts the data on the boundary
+            info.extra = struct.pack("<HH", 0xCAFE, pad) + b"\0" * pad
+            zf.writestr(info, data)
+            section[info.filename] = {"dtype": arr.dtype.str, "length": int(arr.size),
+                                      "sha256": hashlib.sha256(data).hexdigest()}
+    return section
+
+
+def member_names(section: object) -> set[str]:
+    return set(section) if isinstance(section, dict) else set()
+
+
+def read_index(path: Path, section: dict, names: list[str], cap: int, max_positions: int,
+               fail) -> dict[str, ContextIndex]:
+    """Map and validate the index arrays of each viewpoint in `names`; `fail(reason)` makes the error."""
+    out = {}
+    with zipfile.ZipFile(path) as zf, open(path, "rb") as raw:
+        for name in names:
+            arrays = {}
+            for key in ARRAYS:
+                mname = member(name, key)
+                desc = section.get(mname)
+                if not isinstance(desc, dict) or desc.get("dtype") not in _DTYPES:
+                    raise fail(f"index array {mname} is missing or has an unsupported type")
+                dtype = np.dtype(desc["dtype"])
+                length = desc.get("length")
+                if not isinstance(length, int) or not 0 <= length <= max_positions:
+                    raise fail(f"index array {mname} is larger than the note budget allows")
+                info = zf.getinfo(mname)
+                if info.compress_type != zipfile.ZIP_STORED or info.file_size != length * dtype.itemsize:
+                    raise fail(f"index array {mname} does not have its declared size")
+                raw.seek(info.header_offset)
+                head = _LOCAL_HEADER.unpack(raw.read(_LOCAL_HEADER.size))
+                if head[0] != 0x04034B50:
+                    raise fail(f"index array {mname} has a damaged zip header")
+                offset = info.header_offset + _LOCAL_HEADER.size + head[9] + head[10]
+                arr = (np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=(length,)) if length
+                       else np.zeros(0, dtype=dtype))
+                if hashlib.sha256(memoryview(arr).cast("B") if length else b"").hexdigest() != desc.get("sha256"):
+                    raise fail(f"index array {mname} does not match its manifest (changed or damaged)")
+                arrays[key] = arr
+            _check(arrays, fail, name)
+            out[name] = ContextIndex.from_arrays(cap, arrays)
+    return out
+
+
+def _check(a: dict[str, np.ndarray], fail, name: str) -> None:
+    """Structure: what the index code relies on to index safely and count right."""
+    T, SA, starts, lengths = a["T"], a["SA"], a["starts"], a["lengths"]
+    n = len(T)
+    if (a["SA"].dtype != np.int32 or len(starts) != len(lengths) or len(starts) != len(a["work_ids"])
+            or n < 1 or T[0] != -1):
+        raise fail(f"index of {name} is inconsistent")
+    if len(starts) and (starts.min() < 1 or (starts + lengths).max() > n or lengths.min() < 0
+                        or np.any(T[starts - 1] != -1)):
+        raise fail(f"index of {name} has works outside its text")
+    real = T >= 0
+    if (T.max(initial=-1) >= len(a["codes"]) or T.min(initial=-1) < -1 or int(real.sum()) != len(SA)
+            or int(lengths.sum()) != len(SA) or (len(SA) and (SA.min() < 0 or SA.max() >= n))):
+        raise fail(f"index of {name} has positions or symbols out of range")
+    if len(SA) and (not real[SA].all() or np.bincount(SA, minlength=n).max() > 1):
+        raise fail(f"index of {name} does not list each position once")
+    if len(SA) > 1 and np.any(np.diff(T[SA - 1].astype(np.int32)) < 0):  # sorted by the first symbol back
+        raise fail(f"index of {name} is not sorted")
