@@ -18,6 +18,7 @@ import heapq
 import itertools
 import logging
 import queue
+import time
 from collections.abc import Callable
 
 from app.core.live.types import LiveError, TimedMessage
@@ -49,7 +50,6 @@ class JackMidi:
         self._heap: list[tuple[float, int, tuple[int, ...]]] = []
         self._sent: queue.SimpleQueue[TimedMessage] = queue.SimpleQueue()
         self._seq = itertools.count()
-        self._clear = False
         self.client.set_process_callback(self._process)
         self.client.activate()
 
@@ -69,10 +69,10 @@ class JackMidi:
                 item = self._incoming.get_nowait()
             except queue.Empty:
                 break
-            heapq.heappush(heap, item)
-        if self._clear:
-            heap.clear()
-            self._clear = False
+            if item[2]:
+                heapq.heappush(heap, item)
+            else:
+                heap.clear()  # cancel_pending's marker: drop what was queued before it, keep what follows
         end = (first + frames) / rate
         last = 0
         while heap and heap[0][0] < end:
@@ -93,7 +93,17 @@ class JackMidi:
         self.schedule(0.0, data)
 
     def cancel_pending(self) -> None:
-        self._clear = True
+        self._incoming.put((0.0, next(self._seq), ()))
+
+    def flush(self, timeout: float = 1.0) -> None:
+        """Wait until everything already due has been written (and a period more, so it is delivered)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            heap = self._heap
+            if self._incoming.empty() and (not heap or heap[0][0] > self.now()):
+                break
+            time.sleep(0.002)
+        time.sleep(3 * self.client.blocksize / self.rate)
 
     def drain_sent(self) -> list[TimedMessage]:
         out = []

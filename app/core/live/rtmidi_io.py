@@ -106,6 +106,14 @@ class Scheduler:
         with self._cond:
             self._heap.clear()
 
+    def flush(self, timeout: float = 1.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._cond:
+                if not self._heap or self._heap[0][0] > time.monotonic():
+                    return
+            time.sleep(0.002)
+
     def drain_sent(self) -> list[TimedMessage]:
         out = []
         while True:
@@ -168,6 +176,9 @@ class RtMidiOutput:
 
     def drain_sent(self) -> list[TimedMessage]:
         return self.scheduler.drain_sent()
+
+    def flush(self, timeout: float = 1.0) -> None:
+        self.scheduler.flush(timeout)
 
     def close(self) -> None:
         self.scheduler.close()
