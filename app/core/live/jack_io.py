@@ -50,6 +50,7 @@ class JackMidi:
         self._heap: list[tuple[float, int, tuple[int, ...]]] = []
         self._sent: queue.SimpleQueue[TimedMessage] = queue.SimpleQueue()
         self._seq = itertools.count()
+        self._processed = 0
         self.client.set_process_callback(self._process)
         self.client.activate()
 
@@ -57,6 +58,7 @@ class JackMidi:
     def _process(self, frames: int) -> None:
         first = self.client.last_frame_time
         rate = self.rate
+        self._processed = first + frames
         if self.inport is not None and self.on_input is not None:
             for offset, data in self.inport.incoming_midi_events():
                 self.on_input(TimedMessage((first + offset) / rate, tuple(bytes(data))))
@@ -114,8 +116,9 @@ class JackMidi:
                 return out
 
     def now(self) -> float:
-        """JACK's current frame time in seconds (the time base of every time this class takes or gives)."""
-        return self.client.frame_time / self.rate
+        """JACK's current frame time in seconds (the time base of every time this class takes or gives); never
+        behind the frames already processed (JACK's own estimate can lag when cycles run late)."""
+        return max(self.client.frame_time, self._processed) / self.rate
 
     @property
     def input_full_name(self) -> str | None:

@@ -112,9 +112,7 @@ class LiveSession:
         self._thread.join(timeout=10)
         self._thread = None
         if self.io is not None:
-            self.panic()  # cancels what is scheduled (ticks ahead too), so Stop goes after it
-            if self.clock_out is not None:
-                self.clock_out.stop()
+            self.panic()  # cancels what is scheduled (ticks ahead too); MIDI clock Stop goes last
             self.io.output.flush()  # the Stop and the note-offs leave before the port closes
             self._collect_sent()
             self.io.close()
@@ -123,15 +121,18 @@ class LiveSession:
         self._emit("transport", {"state": "stopped"})
 
     def panic(self) -> None:
-        """Cancel scheduled notes and silence every channel."""
+        """Cancel scheduled notes and silence every channel; when Accord leads the MIDI clock, send Stop."""
         if self.io is None:
             return
         self.io.output.cancel_pending()
+        self._awaiting.clear()
         for ch, pitch in sorted(self._sounding):
             self.io.output.send_now((0x80 | ch, pitch, 0))
         self._sounding.clear()
         for m in panic_messages():
             self.io.output.send_now(m)
+        if self.clock_out is not None and self.clock_out.running:
+            self.clock_out.stop()  # its ticks were cancelled too: tell the followers (Stop goes last)
 
     def poll_events(self, limit: int = 1000) -> list[LiveEvent]:
         out: list[LiveEvent] = []
