@@ -62,12 +62,14 @@ class DummyJackServer:
         exe = shutil.which("jackd")
         if exe is None:
             raise LiveError("jackd is not installed", hint="install the jackd2 package (apt-get install jackd2)")
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self._proc = subprocess.Popen(
-            [exe, "-n", self.name, "--no-realtime", *(["--sync"] if self.sync else []), "-d", "dummy", "-r", str(self.sample_rate),
-             "-p", str(self.period)], stdout=log, stderr=log, stdin=subprocess.DEVNULL)
-        if log is not subprocess.DEVNULL:
-            log.close()
+        args = [exe, "-n", self.name, "--no-realtime", *(["--sync"] if self.sync else []), "-d", "dummy",
+                "-r", str(self.sample_rate), "-p", str(self.period)]
+        if self.log_path is None:
+            self._proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                          stdin=subprocess.DEVNULL)
+        else:
+            with open(self.log_path, "ab") as log:
+                self._proc = subprocess.Popen(args, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
         for key, value in (("JACK_DEFAULT_SERVER", self.name), ("JACK_NO_START_SERVER", "1")):
             self._old_env[key] = os.environ.get(key)
             os.environ[key] = value
