@@ -220,16 +220,8 @@ def _follow(seconds: float) -> tuple[list[float], list[float]]:
         t0 = kb.frame_now + RATE // 5
         n_ticks = int(seconds / TICK_S)
         kb.send_at(t0, b"\xfa")
-        queued = 0
-
-        def queue_until(k_end: int) -> None:
-            nonlocal queued
-            while queued < min(k_end, n_ticks):
-                jitter = 0 if queued % 24 == 0 and queued == 0 else rng.uniform(-0.001, 0.001)
-                kb.send_at(t0 + queued * 1000 + round(jitter * RATE), b"\xf8")
-                queued += 1
-
-        queue_until(96)
+        for k in range(n_ticks):  # all queued up front: the leader is never late because this thread was
+            kb.send_at(t0 + k * 1000 + (round(rng.uniform(-0.001, 0.001) * RATE) if k else 0), b"\xf8")
         ev = session.wait_event("transport", 60)
         while ev is not None and ev.data.get("state") != "start":
             ev = session.wait_event("transport", 60)
@@ -239,7 +231,6 @@ def _follow(seconds: float) -> tuple[list[float], list[float]]:
             elapsed = now - t0 / RATE
             if elapsed > seconds:
                 break
-            queue_until(int((elapsed + 1.0) / TICK_S))
             if now > settle_until and session.clock.running:
                 beat = session.clock.beat_at(now)
                 nxt = math.ceil(beat + 1e-6)
