@@ -18,7 +18,7 @@ from typing import Any
 from app.core.live.types import LiveError, TimedMessage, resolve_port
 
 SPIN_S = 0.0015  # sleep until this much before an event, then spin: sleep() wakes up late by up to ~1 ms
-CLIENT_NAME = "Accord"
+CLIENT_NAMES = {"in": "Accord", "out": "Accord-out"}  # distinct: JACK renaming a second "Accord" is fragile
 
 
 def rtmidi_module() -> Any:
@@ -46,7 +46,7 @@ def _open(kind: str, api: int) -> Any:
     rtmidi = rtmidi_module()
     cls = rtmidi.MidiIn if kind == "in" else rtmidi.MidiOut
     try:
-        return cls(api, CLIENT_NAME)
+        return cls(api, CLIENT_NAMES[kind])
     except (rtmidi.RtMidiError, RuntimeError) as exc:  # e.g. no ALSA sequencer (/dev/snd/seq)
         raise LiveError(f"{api_name(api)} MIDI is not available here ({exc})",
                         hint="start a JACK server, or check the MIDI system (on Linux: the snd-seq module)") from exc
