@@ -10,7 +10,10 @@ what="${1:-run}"
 apt_packages=(libportaudio2 libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon0 libglib2.0-0
   libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
   libxcb-shape0 libxcb-randr0 libxcb-xkb1 libx11-xcb1)
-if [ "$what" = test ]; then apt_packages+=(xvfb xauth timgm6mb-soundfont); fi
+# libjack (JACK-Client, python-rtmidi's JACK API); the tests start jackd2's dummy server, and unshare/ip
+# (util-linux, iproute2) give the Link test its private network namespace.
+apt_packages+=(libjack-jackd2-0)
+if [ "$what" = test ]; then apt_packages+=(xvfb xauth timgm6mb-soundfont jackd2 iproute2 util-linux); fi
 if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
   missing=()
   for p in "${apt_packages[@]}"; do
@@ -37,7 +40,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   if [ "$what" = test ]; then
     .venv/bin/python -m pip install -q -e ".[test]"
   else
-    .venv/bin/python -m pip install -q -e ".[musicxml]"
+    .venv/bin/python -m pip install -q -e ".[musicxml,live]"
   fi
   .venv/bin/python -m pip install -q --no-deps tinysoundfont  # SoundFont synth; its pyaudio dep is only for live play
   touch "$stamp"

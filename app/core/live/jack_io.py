@@ -18,6 +18,7 @@ import heapq
 import itertools
 import logging
 import queue
+import time
 from collections.abc import Callable
 
 from app.core.live.types import LiveError, TimedMessage
@@ -49,7 +50,7 @@ class JackMidi:
         self._heap: list[tuple[float, int, tuple[int, ...]]] = []
         self._sent: queue.SimpleQueue[TimedMessage] = queue.SimpleQueue()
         self._seq = itertools.count()
-        self._clear = False
+        self._processed = 0
         self.client.set_process_callback(self._process)
         self.client.activate()
 
@@ -57,6 +58,7 @@ class JackMidi:
     def _process(self, frames: int) -> None:
         first = self.client.last_frame_time
         rate = self.rate
+        self._processed = first + frames
         if self.inport is not None and self.on_input is not None:
             for offset, data in self.inport.incoming_midi_events():
                 self.on_input(TimedMessage((first + offset) / rate, tuple(bytes(data))))
@@ -69,10 +71,10 @@ class JackMidi:
                 item = self._incoming.get_nowait()
             except queue.Empty:
                 break
-            heapq.heappush(heap, item)
-        if self._clear:
-            heap.clear()
-            self._clear = False
+            if item[2]:
+                heapq.heappush(heap, item)
+            else:
+                heap.clear()  # cancel_pending's marker: drop what was queued before it, keep what follows
         end = (first + frames) / rate
         last = 0
         while heap and heap[0][0] < end:
@@ -93,7 +95,17 @@ class JackMidi:
         self.schedule(0.0, data)
 
     def cancel_pending(self) -> None:
-        self._clear = True
+        self._incoming.put((0.0, next(self._seq), ()))
+
+    def flush(self, timeout: float = 1.0) -> None:
+        """Wait until everything already due has been written (and a period more, so it is delivered)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            heap = self._heap
+            if self._incoming.empty() and (not heap or heap[0][0] > self.now()):
+                break
+            time.sleep(0.002)
+        time.sleep(3 * self.client.blocksize / self.rate)
 
     def drain_sent(self) -> list[TimedMessage]:
         out = []
@@ -104,8 +116,9 @@ class JackMidi:
                 return out
 
     def now(self) -> float:
-        """JACK's current frame time in seconds (the time base of every time this class takes or gives)."""
-        return self.client.frame_time / self.rate
+        """JACK's current frame time in seconds (the time base of every time this class takes or gives); never
+        behind the frames already processed (JACK's own estimate can lag when cycles run late)."""
+        return max(self.client.frame_time, self._processed) / self.rate
 
     @property
     def input_full_name(self) -> str | None:

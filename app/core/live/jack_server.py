@@ -3,6 +3,11 @@
 `jackd --no-realtime -d dummy -r 48000 -p 256` paces its cycles like a sound card would (5.33 ms at 256
 frames), so MIDI timing measured against its frames means something. The server gets its own name so it
 never collides with a user's JACK server; clients find it through JACK_DEFAULT_SERVER.
+
+`sync` (default on) runs the server in synchronous mode: each cycle waits for every client. Without realtime
+scheduling on a loaded machine, a Python client (Accord's port, or the test's keyboard and DAW) may miss a
+cycle; in JACK2's default asynchronous mode that cycle's MIDI is then lost or late for that client, which is
+the test rig's noise, not Accord's timing. A DAW on a realtime server does not miss cycles.
 """
 
 from __future__ import annotations
@@ -45,10 +50,11 @@ class DummyJackServer:
     """Context manager: a `jackd` with the dummy driver, named `name`, exported as JACK_DEFAULT_SERVER."""
 
     def __init__(self, name: str | None = None, *, sample_rate: int = 48000, period: int = 256,
-                 log_path: Path | None = None) -> None:
+                 sync: bool = True, log_path: Path | None = None) -> None:
         self.name = name or f"accord-{os.getpid()}-{time.monotonic_ns() % 100000}"
         self.sample_rate, self.period = sample_rate, period
         self.log_path = log_path
+        self.sync = sync
         self._proc: subprocess.Popen | None = None
         self._old_env: dict[str, str | None] = {}
 
@@ -56,12 +62,14 @@ class DummyJackServer:
         exe = shutil.which("jackd")
         if exe is None:
             raise LiveError("jackd is not installed", hint="install the jackd2 package (apt-get install jackd2)")
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self._proc = subprocess.Popen(
-            [exe, "-n", self.name, "--no-realtime", "-d", "dummy", "-r", str(self.sample_rate),
-             "-p", str(self.period)], stdout=log, stderr=log, stdin=subprocess.DEVNULL)
-        if log is not subprocess.DEVNULL:
-            log.close()
+        args = [exe, "-n", self.name, "--no-realtime", *(["--sync"] if self.sync else []), "-d", "dummy",
+                "-r", str(self.sample_rate), "-p", str(self.period)]
+        if self.log_path is None:
+            self._proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                          stdin=subprocess.DEVNULL)
+        else:
+            with open(self.log_path, "ab") as log:
+                self._proc = subprocess.Popen(args, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
         for key, value in (("JACK_DEFAULT_SERVER", self.name), ("JACK_NO_START_SERVER", "1")):
             self._old_env[key] = os.environ.get(key)
             os.environ[key] = value

@@ -1,7 +1,7 @@
 """MIDI clock (24 ticks per quarter note) out, when Accord leads, and in, when the DAW leads.
 
 Out: `ClockOut.pump(now)` schedules the ticks of the next `horizon_s` on the output (the I/O thread sends them
-at their time); Start goes out on a bar line with the first tick, Stop at once.
+at their time; half a second covers the worker's pause while it generates an answer); Start goes out on a bar line with the first tick, Stop at once.
 In: `ClockFollower.feed(msg)` follows Start/Continue/Stop and Song Position, counts ticks, and re-aligns the
 transport clock after every tick: the tempo is the least-squares slope of the last ticks' times and the
 phase is that line at the newest tick, so one late tick does not move the grid.
@@ -21,7 +21,7 @@ FIT_TICKS = 48  # two beats of ticks for the tempo fit: follows a tempo change w
 
 
 class ClockOut:
-    def __init__(self, clock: TransportClock, out: MidiOut, *, horizon_s: float = 0.1) -> None:
+    def __init__(self, clock: TransportClock, out: MidiOut, *, horizon_s: float = 0.5) -> None:
         self.clock, self.out, self.horizon_s = clock, out, horizon_s
         self.running = False
         self._next_tick = 0  # index of the next tick to schedule (tick k is at beat k / 24)

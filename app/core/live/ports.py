@@ -24,6 +24,7 @@ class MidiOut(Protocol):
     def send_now(self, data: tuple[int, ...]) -> None: ...
     def cancel_pending(self) -> None: ...
     def drain_sent(self) -> list[TimedMessage]: ...
+    def flush(self, timeout: float = 1.0) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class MidiIO:
         self._closers: list[Callable[[], None]] = []
         self.output: MidiOut
         self.jack: Any = None
+        self._rtmidi: tuple[Any, Any] | None = None
         if backend.name == "jack":
             from app.core.live.jack_io import JackMidi
 
@@ -109,8 +111,18 @@ class MidiIO:
             raise
         self._closers.append(rout.close)
         self.output = rout
+        self._rtmidi = (rin, rout)
         self.input_name = VIRTUAL_IN if virtual else in_port
         self.output_name = VIRTUAL_OUT if virtual else out_port
+
+    def ports(self) -> dict[str, list[str]]:
+        """The ports on this backend, listed through the clients already open (no new client per look)."""
+        if self.jack is not None:
+            return self.jack.ports()
+        if self._rtmidi is not None:
+            rin, rout = self._rtmidi
+            return {"inputs": list(rin.port.get_ports()), "outputs": list(rout.port.get_ports())}
+        return {"inputs": [], "outputs": []}
 
     def close(self) -> None:
         while self._closers:

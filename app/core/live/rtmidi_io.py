@@ -18,7 +18,7 @@ from typing import Any
 from app.core.live.types import LiveError, TimedMessage, resolve_port
 
 SPIN_S = 0.0015  # sleep until this much before an event, then spin: sleep() wakes up late by up to ~1 ms
-CLIENT_NAME = "Accord"
+CLIENT_NAMES = {"in": "Accord", "out": "Accord-out"}  # distinct: JACK renaming a second "Accord" is fragile
 
 
 def rtmidi_module() -> Any:
@@ -46,7 +46,7 @@ def _open(kind: str, api: int) -> Any:
     rtmidi = rtmidi_module()
     cls = rtmidi.MidiIn if kind == "in" else rtmidi.MidiOut
     try:
-        return cls(api, CLIENT_NAME)
+        return cls(api, CLIENT_NAMES[kind])
     except (rtmidi.RtMidiError, RuntimeError) as exc:  # e.g. no ALSA sequencer (/dev/snd/seq)
         raise LiveError(f"{api_name(api)} MIDI is not available here ({exc})",
                         hint="start a JACK server, or check the MIDI system (on Linux: the snd-seq module)") from exc
@@ -105,6 +105,14 @@ class Scheduler:
     def cancel_pending(self) -> None:
         with self._cond:
             self._heap.clear()
+
+    def flush(self, timeout: float = 1.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._cond:
+                if not self._heap or self._heap[0][0] > time.monotonic():
+                    return
+            time.sleep(0.002)
 
     def drain_sent(self) -> list[TimedMessage]:
         out = []
@@ -168,6 +176,9 @@ class RtMidiOutput:
 
     def drain_sent(self) -> list[TimedMessage]:
         return self.scheduler.drain_sent()
+
+    def flush(self, timeout: float = 1.0) -> None:
+        self.scheduler.flush(timeout)
 
     def close(self) -> None:
         self.scheduler.close()

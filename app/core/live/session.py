@@ -13,6 +13,7 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,6 +77,7 @@ class LiveSession:
         self._awaiting: list[tuple[Answer, list[float]]] = []  # answers whose notes are still to leave
         self._sounding: set[tuple[int, int]] = set()  # (channel, pitch) of answer notes on, for panic
         self._warned_no_model = False
+        self.skipped: deque[LiveEvent] = deque(maxlen=200)
 
     # --- owner's thread (GUI or CLI) ------------------------------------------------------------------------
     def start(self) -> None:
@@ -110,10 +112,8 @@ class LiveSession:
         self._thread.join(timeout=10)
         self._thread = None
         if self.io is not None:
-            if self.clock_out is not None:
-                self.clock_out.stop()
-            self.panic()
-            time.sleep(0.03)  # a few JACK periods, so the Stop and note-offs leave before the port closes
+            self.panic()  # cancels what is scheduled (ticks ahead too); MIDI clock Stop goes last
+            self.io.output.flush()  # the Stop and the note-offs leave before the port closes
             self._collect_sent()
             self.io.close()
             self.io = None
@@ -121,15 +121,18 @@ class LiveSession:
         self._emit("transport", {"state": "stopped"})
 
     def panic(self) -> None:
-        """Cancel scheduled notes and silence every channel."""
+        """Cancel scheduled notes and silence every channel; when Accord leads the MIDI clock, send Stop."""
         if self.io is None:
             return
         self.io.output.cancel_pending()
+        self._awaiting.clear()
         for ch, pitch in sorted(self._sounding):
             self.io.output.send_now((0x80 | ch, pitch, 0))
         self._sounding.clear()
         for m in panic_messages():
             self.io.output.send_now(m)
+        if self.clock_out is not None and self.clock_out.running:
+            self.clock_out.stop()  # its ticks were cancelled too: tell the followers (Stop goes last)
 
     def poll_events(self, limit: int = 1000) -> list[LiveEvent]:
         out: list[LiveEvent] = []
@@ -141,7 +144,7 @@ class LiveSession:
         return out
 
     def wait_event(self, kind: str, timeout: float) -> LiveEvent | None:
-        """Block until an event of `kind` (others are dropped): for scripts and tests, not for the GUI."""
+        """Block until an event of `kind` (the others go to `skipped`): for scripts and tests, not for the GUI."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -150,6 +153,7 @@ class LiveSession:
                 continue
             if ev.kind == kind:
                 return ev
+            self.skipped.append(ev)
         return None
 
     def play(self, notes: Any, *, at_beat: float, channel: int | None = None) -> None:
@@ -205,11 +209,7 @@ class LiveSession:
                 self._emit("error", {"message": str(exc)})
 
     def _list_ports(self) -> dict[str, list[str]]:
-        if self.io is not None and self.io.jack is not None:
-            return self.io.jack.ports()
-        from app.core.live.ports import list_ports
-
-        return list_ports(self.backend)
+        return self.io.ports() if self.io is not None else {"inputs": [], "outputs": []}
 
     def _handle(self, msg: TimedMessage) -> None:
         if msg.status in REALTIME:

@@ -1,0 +1,309 @@
+"""Live MIDI on a JACK server with its dummy driver (48 kHz, 256-frame periods): JACK-Client peers play the
+keyboard / the clock leader and record as the DAW, in JACK frames (the clock the stems play on).
+
+- Answer latency: played phrases (the opening bars of Bach chorale soprano lines the model did not learn,
+  BWV 253–438 from the IDyOM set, with ±10 ms of our own humanisation); first answer note at the DAW vs its
+  scheduled time (target ≤ 20 ms beyond); also silence end → answer ready (generation) for scale.
+- MIDI out jitter vs the stems' clock: notes on a 1/32 grid at 120 BPM through `LiveSession.play`; Accord's
+  JACK port (sample-accurate writes) beside python-rtmidi's JACK port driven by our scheduler thread (sleep +
+  spin on the system clock: the backend used where JACK is missing), and the JACK port again while another
+  Python thread keeps the GIL busy (as generation does). Targets ≤ 2 ms median, ≤ 5 ms p99.
+- Following MIDI clock: a leader at 120 BPM (ticks jittered ±1 ms by us, as a DAW's clock output is); the
+  follower's predicted next beat vs the leader's, sampled every 50 ms (target within 5 ms). The issue asks for
+  5 minutes: the default run is 60 s (quick: 15 s); ACCORD_BENCH_CLOCK_S=300 runs the full length. Start and
+  Stop: from the message reaching Accord's port to the transport changing (target ≤ one tick, 20.8 ms).
+- Record → continue round trip (in core, answer_start="now"): silence window end → first answer note leaving
+  Accord's port, at the DAW (target ≤ 300 ms). The studio adds its synth's output latency to this.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import shutil
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+RATE = 48000
+TICK_S = 0.5 / 24
+
+
+def _skip(why: str) -> list[dict]:
+    return [{"metric": "live benchmarks", "value": "skipped", "unit": "", "note": why}]
+
+
+def _ms(x: float) -> float:
+    return round(x * 1000.0, 3)
+
+
+def _pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(math.ceil(q * len(s))) - 1)]
+
+
+def _model(root: Path, works: list):
+    from app.core.catalogue.store import Catalogue
+    from app.core.catalogue.types import ContributorShare
+    from app.core.errors import CatalogueError
+    from app.core.home import AccordHome
+    from app.core.live.responder import load_consented_model
+    from app.core.project.model_training import train_usable
+
+    home = AccordHome.resolve(root)
+    with Catalogue.open(home.catalogue_path) as cat:
+        for ident, melody in works:
+            try:
+                wid = cat.add_work(melody, title=ident,
+                                   contributors=[ContributorShare("J. S. Bach", "composer", 10000)])
+            except CatalogueError:  # the set holds a few identical soprano lines: one copy is enough
+                continue
+            cat.record_consent(wid, "grant")
+    train_usable(home.catalogue_path, home.current_model_path)
+    return load_consented_model(home)
+
+
+def _phrases(melodies: list, rng: random.Random) -> list[list[tuple[int, float, float]]]:
+    out = []
+    for _, m in melodies:
+        notes = [n for n in m.notes if n.onset < 8.0]  # two bars of 4/4
+        if len(notes) < 4:
+            continue
+        first = notes[0].onset
+        out.append([(n.pitch, n.onset - first + rng.uniform(-0.02, 0.02) + 0.02, max(0.1, n.duration * 0.9))
+                    for n in notes])
+    return out
+
+
+def _peers():
+    from app.core.live.jack_peer import JackPeer
+
+    kb, daw = JackPeer("keyboard"), JackPeer("daw")
+    return kb, daw
+
+
+def _wire(kb, daw, prefix: str = "Accord") -> None:
+    kb.connect("keyboard:out", f"{prefix}:Accord in")
+    daw.connect(f"{prefix}:Accord out", "daw:in")
+
+
+def _answers(model, phrases, *, start: str) -> tuple[list[float], list[float], list[float]]:
+    """(first note late vs scheduled, silence end -> first note at the DAW, generation time) per answer."""
+    from app.core.live.session import LiveSession, LiveSettings
+
+    late, round_trip, gen = [], [], []
+    session = LiveSession(LiveSettings(tempo_bpm=120.0, silence_beats=4, answer_bars=2, seed=11, answer_start=start),
+                          model=model, virtual=True)
+    session.start()
+    kb, daw = _peers()
+    try:
+        _wire(kb, daw)
+        time.sleep(0.2)
+        for phrase in phrases:
+            daw.received.clear()
+            kb.play_notes(phrase, start_frame=kb.frame_now + RATE // 10, seconds_per_beat=0.5)
+            answer = session.wait_event("answer", 30)
+            sent = session.wait_event("answer-sent", 30)
+            if answer is None or sent is None:
+                continue
+            time.sleep(0.05)
+            ons = [f for f, m in list(daw.received) if m[0] & 0xF0 == 0x90]
+            if not ons:
+                continue
+            first_s = ons[0] / RATE
+            late.append(first_s - answer.data["scheduled"][0][0])
+            round_trip.append(first_s - answer.data["silence_ended_at"])
+            gen.append(answer.data["generated_in_s"])
+    finally:
+        session.stop()
+        kb.close()
+        daw.close()
+    return late, round_trip, gen
+
+
+def _jitter(backend_name: str, notes: int, *, busy: bool = False) -> tuple[list[float], float]:
+    """Absolute deviations (s) of note arrivals from their beats on the stems' clock (offset removed for
+    rtmidi, whose clock is the system's), and the median offset."""
+    from app.core.live.ports import Backend
+    from app.core.live.session import LiveSession, LiveSettings
+    from app.core.music import Note
+
+    kb, daw = _peers()
+    if backend_name == "jack":
+        session = LiveSession(LiveSettings(tempo_bpm=120.0, respond=False), virtual=True)
+    else:
+        import rtmidi
+
+        session = LiveSession(LiveSettings(tempo_bpm=120.0, respond=False),
+                              backend=Backend("rtmidi", rtmidi.API_UNIX_JACK), in_port="keyboard:out", out_port="daw:in")
+    stop = threading.Event()
+
+    def burn() -> None:
+        x = 0
+        while not stop.is_set():
+            for i in range(1000):
+                x += i * i
+
+    session.start()
+    burner = threading.Thread(target=burn, daemon=True)
+    try:
+        if backend_name == "jack":
+            _wire(kb, daw)
+        time.sleep(0.3)
+        if busy:
+            burner.start()
+        at = session.clock.next_bar_beat(session.clock.beat_now() + 1)
+        grid = [Note(36 + i % 64, i * 0.125, 0.06, 1 + i // 64) for i in range(notes)]  # (pitch, velocity) = index
+        wall0, frames0 = time.monotonic(), session.clock.now()
+        session.play(grid, at_beat=at)
+        _wait_clock(session.clock, session.clock.time_at(at + notes * 0.125 + 0.5))
+        speed = (session.clock.now() - frames0) / (time.monotonic() - wall0)
+        expected = [session.clock.time_at(at + n.onset) for n in grid]
+    finally:
+        stop.set()
+        session.stop()
+        kb.close()
+        daw.close()
+    arrived = {(m[1], m[2]): f / RATE for f, m in list(daw.received) if m[0] & 0xF0 == 0x90 and m[2] > 0}
+    dev = [arrived[(n.pitch, n.velocity)] - e for n, e in zip(grid, expected, strict=True)
+           if (n.pitch, n.velocity) in arrived]
+    missing = len(grid) - len(dev)
+    offset = statistics.median(dev) if dev else 0.0
+    if backend_name != "jack" and len(dev) > 2:
+        # rtmidi runs on the system clock: remove the offset and rate between it and JACK's frames (a line fit).
+        xs = [e for n, e in zip(grid, expected, strict=True) if (n.pitch, n.velocity) in arrived]
+        mx, my = statistics.fmean(xs), statistics.fmean(dev)
+        slope = sum((x - mx) * (d - my) for x, d in zip(xs, dev, strict=True)) / sum((x - mx) ** 2 for x in xs)
+        dev = [d - (my + slope * (x - mx)) for x, d in zip(xs, dev, strict=True)]
+    return [abs(d) for d in dev], offset, missing, speed
+
+
+def _wait_clock(clock, t: float, wall_limit: float = 120.0) -> None:
+    """Sleep until the transport's clock (JACK's frames: slower than the wall clock when the server runs late)
+    reaches t."""
+    deadline = time.monotonic() + wall_limit
+    while clock.now() < t and time.monotonic() < deadline:
+        time.sleep(min(0.05, max(0.001, t - clock.now())))
+
+
+def _follow(seconds: float) -> tuple[list[float], list[float]]:
+    """Grid errors (s) over the run and start/stop reaction times (s)."""
+    from app.core.live.session import LiveSession, LiveSettings
+
+    rng = random.Random(5)
+    session = LiveSession(LiveSettings(tempo_bpm=100.0, follow_clock=True, respond=False), virtual=True)
+    session.start()
+    kb, daw = _peers()
+    errors: list[float] = []
+    reactions: list[float] = []
+    try:
+        _wire(kb, daw)
+        time.sleep(0.2)
+        # Start/stop reaction: five short runs, one after the other on JACK's clock.
+        for _ in range(5):
+            t0 = kb.frame_now + RATE // 10
+            kb.send_at(t0, b"\xfa")
+            for k in range(48):
+                kb.send_at(t0 + k * 1000, b"\xf8")
+            kb.send_at(t0 + 48 * 1000, b"\xfc")
+            for state, frame in (("start", t0), ("stop", t0 + 48 * 1000)):
+                ev = session.wait_event("transport", 60)
+                while ev is not None and ev.data.get("state") != state:
+                    ev = session.wait_event("transport", 60)
+                if ev is not None:
+                    reactions.append(ev.time - frame / RATE)
+            _wait_clock(session.clock, (t0 + 49 * 1000) / RATE + 0.1)
+        # The long run: 120 BPM, ticks jittered ±1 ms.
+        t0 = kb.frame_now + RATE // 5
+        n_ticks = int(seconds / TICK_S)
+        kb.send_at(t0, b"\xfa")
+        for k in range(n_ticks):  # all queued up front: the leader is never late because this thread was
+            kb.send_at(t0 + k * 1000 + (round(rng.uniform(-0.001, 0.001) * RATE) if k else 0), b"\xf8")
+        ev = session.wait_event("transport", 60)
+        while ev is not None and ev.data.get("state") != "start":
+            ev = session.wait_event("transport", 60)
+        settle_until = t0 / RATE + 2.0  # two bars to lock, as a player would count in
+        while True:
+            now = session.clock.now()
+            elapsed = now - t0 / RATE
+            if elapsed > seconds:
+                break
+            if now > settle_until and session.clock.running:
+                beat = session.clock.beat_at(now)
+                nxt = math.ceil(beat + 1e-6)
+                truth = (t0 + nxt * 24000) / RATE
+                errors.append(session.clock.time_at(nxt) - truth)
+            time.sleep(0.05)
+        kb.send_at(kb.frame_now + 100, b"\xfc")
+        time.sleep(0.1)
+    finally:
+        session.stop()
+        kb.close()
+        daw.close()
+    return [abs(e) for e in errors], reactions
+
+
+def run(quick: bool) -> list[dict]:
+    if shutil.which("jackd") is None:
+        return _skip("jackd is not installed (apt-get install jackd2)")
+    try:
+        import jack  # noqa: F401
+        import rtmidi  # noqa: F401
+    except (ImportError, OSError) as exc:
+        return _skip(f"the live extra is not installed ({exc}): pip install 'accord[live]'")
+    from app.core.live.jack_server import DummyJackServer
+    from app.core.model import idyom_benchmark_set
+
+    rows: list[dict] = []
+    chorales = idyom_benchmark_set()
+    rng = random.Random(3)
+    n_phr = 4 if quick else 12
+    phrases = _phrases(chorales[60:60 + 3 * n_phr], rng)[:n_phr]
+    notes = 160 if quick else 480
+    clock_s = float(os.environ.get("ACCORD_BENCH_CLOCK_S", 15 if quick else 60))
+    with tempfile.TemporaryDirectory() as tmp, DummyJackServer(sample_rate=RATE, period=256, sync=True):
+        model = _model(Path(tmp), chorales[:60])
+        late, _, gen = _answers(model, phrases, start="bar")
+        rows.append({"metric": "answer: first note late vs scheduled (max)", "value": _ms(max(late)), "unit": "ms",
+                     "target": "<= 20", "ok": max(late) <= 0.020,
+                     "note": f"{len(late)} answers to held-out chorale openings, next bar line"})
+        rows.append({"metric": "answer: generation after silence (median)", "value": _ms(statistics.median(gen)),
+                     "unit": "ms", "note": "2 bars, n=1; hidden by the wait for the bar line"})
+        for label, backend, busy in (("Accord JACK port", "jack", False), ("Accord JACK port, GIL busy", "jack", True)):
+            rows += _jitter_rows(label + " (sync server)", backend, notes, busy)
+        errors, reactions = _follow(clock_s)
+        rows.append({"metric": "MIDI clock follow: grid error (max)", "value": _ms(max(errors)), "unit": "ms",
+                     "target": "<= 5", "ok": max(errors) <= 0.005,
+                     "note": f"{clock_s:g} s at 120 BPM, leader ticks ±1 ms; {len(errors)} samples (issue: 300 s; "
+                             "ACCORD_BENCH_CLOCK_S=300)"})
+        rows.append({"metric": "MIDI clock follow: grid error (p99)", "value": _ms(_pct(errors, 0.99)), "unit": "ms",
+                     "target": "<= 5", "ok": _pct(errors, 0.99) <= 0.005})
+        rows.append({"metric": "MIDI clock start/stop reaction (max)", "value": _ms(max(reactions)), "unit": "ms",
+                     "target": "<= 20.8", "ok": max(reactions) <= TICK_S,
+                     "note": f"{len(reactions)} starts+stops, median {_ms(statistics.median(reactions))} ms; message "
+                             "frame to the worker's transport event, on JACK's clock"})
+        _, trip, _ = _answers(model, phrases[: max(2, n_phr // 2)], start="now")
+        rows.append({"metric": "record -> continue: silence end to first note (max)", "value": _ms(max(trip)),
+                     "unit": "ms", "target": "<= 300", "ok": max(trip) <= 0.300,
+                     "note": f"{len(trip)} phrases; median {_ms(statistics.median(trip))} ms; MIDI at the DAW"})
+    # JACK2's default asynchronous mode keeps pace with the wall clock but drops a late client's cycle (the
+    # Python peers' too): the realistic server for a client on the system clock (rtmidi), noisy under load.
+    with DummyJackServer(sample_rate=RATE, period=256, sync=False):
+        rows += _jitter_rows("Accord JACK port (async server)", "jack", notes, False)
+        rows += _jitter_rows("rtmidi JACK + scheduler thread (async server)", "rtmidi", notes, False)
+    return rows
+
+
+def _jitter_rows(label: str, backend: str, notes: int, busy: bool) -> list[dict]:
+    dev, _, missing, speed = _jitter(backend, notes, busy=busy)
+    if not dev:
+        return [{"metric": f"MIDI out jitter: {label}", "value": "no notes", "unit": "", "ok": False}]
+    note = (f"{len(dev)} notes vs the stems' clock (JACK frames), {missing} missing; server at {speed:.2f}x real "
+            "time" + ("" if backend == "jack" else "; offset and rate to JACK's clock removed"))
+    return [{"metric": f"MIDI out jitter median: {label}", "value": _ms(statistics.median(dev)), "unit": "ms",
+             "target": "<= 2", "ok": statistics.median(dev) <= 0.002, "note": note},
+            {"metric": f"MIDI out jitter p99: {label}", "value": _ms(_pct(dev, 0.99)), "unit": "ms",
+             "target": "<= 5", "ok": _pct(dev, 0.99) <= 0.005}]

@@ -1,0 +1,126 @@
+"""`accord midi ports` and `accord respond` on a JACK dummy server, with JACK-Client peers as the keyboard and
+the DAW; and the clear one-line failures (no model, no ports named, no MIDI system)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from app.cli.main import main
+from app.core.catalogue.store import Catalogue
+from app.core.catalogue.types import ContributorShare
+from app.core.home import AccordHome
+from app.core.live.jack_server import DummyJackServer
+from app.core.model import idyom_benchmark_set
+from app.core.project.model_training import train_usable
+
+pytest.importorskip("jack", reason="JACK-Client is not installed (pip install 'accord[live]')")
+from app.core.live.jack_peer import JackPeer  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+RATE = 48000
+PHRASE = [(60, 0, 0.5), (62, 0.5, 0.5), (64, 1, 0.5), (65, 1.5, 0.5), (67, 2, 1), (64, 3, 0.5), (60, 3.5, 0.5)]
+
+
+@pytest.fixture(scope="module")
+def jack_server():
+    if shutil.which("jackd") is None:
+        pytest.skip("jackd is not installed (apt-get install jackd2)")
+    server = DummyJackServer(sample_rate=RATE)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def trained_home(accord_home):
+    home = AccordHome.resolve(accord_home)
+    with Catalogue.open(home.catalogue_path) as cat:
+        for ident, melody in idyom_benchmark_set()[:12]:
+            wid = cat.add_work(melody, title=ident, contributors=[ContributorShare("J. S. Bach", "composer", 10000)])
+            cat.record_consent(wid, "grant")
+    train_usable(home.catalogue_path, home.current_model_path)
+    return home
+
+
+def test_midi_ports_json_lists_the_peers(jack_server, capsys):
+    keyboard = JackPeer("keyboard")
+    try:
+        assert main(["midi", "ports", "--json"]) == 0
+    finally:
+        keyboard.close()
+    found = json.loads(capsys.readouterr().out)
+    assert found["backend"] == "jack"
+    assert "keyboard:out" in found["inputs"] and "keyboard:in" in found["outputs"]
+
+
+def _wait_for_port(peer: JackPeer, name: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(p.name == name for p in peer.client.get_ports(is_midi=True)):
+            return
+        if proc.poll() is not None:
+            raise AssertionError(f"accord respond exited early: {proc.communicate()}")
+        time.sleep(0.1)
+    raise AssertionError(f"{name} did not appear")
+
+
+def test_respond_virtual_once_json_answers_a_played_phrase(jack_server, trained_home):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "ACCORD_HOME": str(trained_home.root)}
+    proc = subprocess.Popen([sys.executable, "-m", "app", "respond", "--virtual", "--once", "--json", "--bpm", "120",
+                             "--bars", "1", "--silence-beats", "2", "--seed", "7", "--timeout", "90"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    keyboard, daw = JackPeer("keyboard"), JackPeer("daw")
+    try:
+        _wait_for_port(keyboard, "Accord:Accord out", proc)
+        keyboard.connect("keyboard:out", "Accord:Accord in")
+        daw.connect("Accord:Accord out", "daw:in")
+        time.sleep(0.2)
+        keyboard.play_notes(PHRASE, start_frame=keyboard.frame_now + RATE // 5, seconds_per_beat=0.5)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        keyboard.close()
+        daw.close()
+    assert proc.returncode == 0, err
+    assert "listening on Accord:Accord in" in err
+    answer = json.loads(out.strip().splitlines()[-1])
+    notes = answer["notes"]["notes"]
+    assert answer["key"] == "C major" and notes
+    assert all(n[0] % 12 in (0, 2, 4, 5, 7, 9, 11) for n in notes)
+    assert answer["start_beat"] % 4 == 0 and min(n[1] for n in notes) >= answer["start_beat"]
+    assert answer["credit"] and 0 < answer["longest_copied_run"]["length"] <= 8
+    assert len(answer["sent"]) == len(answer["scheduled"]) == 2 * len(notes)
+    assert abs(answer["first_note_late_s"]) < 0.05
+    ons = [f for f, m in daw.received if m[0] & 0xF0 == 0x90]
+    assert len(ons) == len(notes)
+    assert answer["phrase"]["quantised"]["notes"][0][0] == 60
+
+
+def test_respond_without_a_model_says_so_in_one_line(jack_server, capsys):
+    assert main(["respond", "--virtual", "--once"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no model yet" in err
+
+
+def test_respond_needs_ports_or_virtual(capsys):
+    assert main(["respond", "--in", "x"]) == 2
+    assert "--virtual" in capsys.readouterr().err
+
+
+def test_midi_ports_without_any_midi_system_is_one_clear_line(monkeypatch, capsys):
+    monkeypatch.setenv("JACK_DEFAULT_SERVER", "accord-nobody-runs-this")
+    code = main(["midi", "ports", "--json"])
+    out = capsys.readouterr()
+    if code == 0:  # this machine has the platform's MIDI system (e.g. an ALSA sequencer): a valid listing
+        assert set(json.loads(out.out)) >= {"inputs", "outputs"}
+    else:
+        assert code == 2 and out.err.startswith("accord: ") and "MIDI" in out.err
