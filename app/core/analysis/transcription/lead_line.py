@@ -1,0 +1,89 @@
+"""Lead-line selection: one melody out of a polyphonic transcription (a mix, or a stem that is not clean).
+
+A melody is the line a listener follows: it is salient (loud, clearly pitched), sits in a lead register
+(above the bass, usually the top of the texture) and moves by small steps from note to note. The line is
+found as the best-scoring monophonic path through the note events (dynamic programming, as in melody
+extraction by salience-and-continuity tracking, Salamon & Gómez 2012, applied to notes instead of pitch
+contours):
+- each note earns `salience x register x length`; the register term rises from the bass to the lead
+  range, and notes in the bass register (below BASS_CEILING) are never taken when anything above exists;
+- a path moves forward in time; a note may only follow one that has mostly ended (a held pad chord
+  therefore costs the path every note under it, which is what keeps pads out);
+- a jump costs per semitone beyond a step, more beyond an octave, so the path stays with one voice
+  instead of hopping between the melody and the top of the chords.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.core.analysis.transcription.notes import SecondsNote
+from app.core.analysis.transcription.polyphonic import NoteEvent
+
+BASS_CEILING = 48  # C3: below it a note is a bass note unless nothing else plays
+LEAD_FLOOR, LEAD_TOP = 52, 76  # the register term rises over E3..E5
+MAX_LOOKBACK = 48  # predecessors considered per note (enough for ~4 s of dense polyphony)
+MAX_GAP_SECONDS = 4.0
+STEP_SEMITONES = 2
+JUMP_COST = 0.035  # per semitone beyond a step
+OCTAVE_COST = 0.25  # extra for a leap beyond an octave
+OVERLAP_ALLOWED = 0.35  # a following note may start after 65 % of the previous one
+
+
+def _note_gain(e: NoteEvent) -> float:
+    register = float(np.clip((e.pitch - LEAD_FLOOR) / (LEAD_TOP - LEAD_FLOOR), 0.0, 1.0))
+    length = float(np.sqrt(min(e.duration, 0.5) / 0.5))
+    return e.salience * (0.35 + register) * (0.4 + length)
+
+
+def _jump_cost(a: int, b: int) -> float:
+    d = abs(a - b)
+    return JUMP_COST * max(0, d - STEP_SEMITONES) + (OCTAVE_COST if d > 12 else 0.0)
+
+
+def select_lead_line(events: list[NoteEvent]) -> list[SecondsNote]:
+    """The lead melody as a monophonic list of notes (each cut where the next begins)."""
+    if not events:
+        return []
+    above = [e for e in events if e.pitch >= BASS_CEILING]
+    pool = sorted(above if len(above) >= max(4, len(events) // 10) else events, key=lambda e: (e.onset, -e.pitch))
+    n = len(pool)
+    gain = np.array([_note_gain(e) for e in pool])
+    best = gain.copy()
+    back = np.full(n, -1)
+    for j in range(n):
+        ej = pool[j]
+        for i in range(j - 1, max(-1, j - 1 - MAX_LOOKBACK), -1):
+            ei = pool[i]
+            if ej.onset - ei.onset > MAX_GAP_SECONDS:
+                break
+            if ej.onset < ei.onset + max(0.04, (1.0 - OVERLAP_ALLOWED) * ei.duration):
+                continue
+            value = best[i] + gain[j] - _jump_cost(ei.pitch, ej.pitch)
+            if value > best[j]:
+                best[j], back[j] = value, i
+    path = []
+    j = int(np.argmax(best))
+    while j >= 0:
+        path.append(pool[j])
+        j = int(back[j])
+    path.reverse()
+    line: list[SecondsNote] = []
+    for k, e in enumerate(path):
+        end = e.offset if k + 1 == len(path) else min(e.offset, path[k + 1].onset)
+        if end - e.onset > 0.0:
+            line.append(SecondsNote(e.onset, end - e.onset, float(e.pitch)))
+    return line
+
+
+def polyphony(events: list[NoteEvent]) -> float:
+    """Fraction of notes that start while another is still sounding (0 for a clean monophonic line)."""
+    if len(events) < 2:
+        return 0.0
+    ordered = sorted(events, key=lambda e: e.onset)
+    overlapping, latest_end = 0, ordered[0].offset
+    for e in ordered[1:]:
+        if e.onset < latest_end - 0.03:
+            overlapping += 1
+        latest_end = max(latest_end, e.offset)
+    return overlapping / (len(ordered) - 1)
