@@ -20,14 +20,15 @@ import numpy as np
 from app.core.analysis.transcription.notes import SecondsNote
 from app.core.analysis.transcription.polyphonic import NoteEvent
 
+LOWEST, HIGHEST = 36, 96  # C2..C7: any lead voice or instrument (the range pYIN searches too)
 BASS_CEILING = 48  # C3: below it a note is a bass note unless nothing else plays
 LEAD_FLOOR, LEAD_TOP = 52, 76  # the register term rises over E3..E5
 MAX_LOOKBACK = 48  # predecessors considered per note (enough for ~4 s of dense polyphony)
 MAX_GAP_SECONDS = 4.0
 STEP_SEMITONES = 2
-JUMP_COST = 0.035  # per semitone beyond a step
+JUMP_COST = 0.01  # per semitone beyond a step
 OCTAVE_COST = 0.25  # extra for a leap beyond an octave
-OVERLAP_ALLOWED = 0.35  # a following note may start after 65 % of the previous one
+OVERLAP_ALLOWED = 1.0  # a following note may start while the previous one rings (legato, reverb)
 
 
 def _note_gain(e: NoteEvent) -> float:
@@ -41,8 +42,29 @@ def _jump_cost(a: int, b: int) -> float:
     return JUMP_COST * max(0, d - STEP_SEMITONES) + (OCTAVE_COST if d > 12 else 0.0)
 
 
+HARMONIC_INTERVALS = (19, 24, 28, 31)  # partials 3-6 above a fundamental (not 2: melodies double in octaves)
+GHOST_SALIENCE = 0.8  # a partial's note is dropped when the fundamental is at least this strong relative to it
+
+
+def drop_harmonic_ghosts(events: list[NoteEvent]) -> list[NoteEvent]:
+    """Remove notes that are only an overtone of a stronger note starting with them (a transcriber's ghosts)."""
+    ordered = sorted(events, key=lambda e: e.onset)
+    keep = []
+    for k, e in enumerate(ordered):
+        ghost = False
+        for other in ordered[max(0, k - 12): k + 12]:
+            if other is not e and abs(other.onset - e.onset) <= 0.05 and (e.pitch - other.pitch) in HARMONIC_INTERVALS \
+                    and other.salience >= GHOST_SALIENCE * e.salience and other.offset >= e.offset - 0.05:
+                ghost = True
+                break
+        if not ghost:
+            keep.append(e)
+    return keep
+
+
 def select_lead_line(events: list[NoteEvent]) -> list[SecondsNote]:
     """The lead melody as a monophonic list of notes (each cut where the next begins)."""
+    events = drop_harmonic_ghosts([e for e in events if LOWEST <= e.pitch <= HIGHEST])
     if not events:
         return []
     above = [e for e in events if e.pitch >= BASS_CEILING]

@@ -95,31 +95,70 @@ def available() -> bool:
         return False
 
 
+class PosteriorJob:
+    """The model over batches of windows that several threads may compute together (work sharing).
+
+    Like pYIN's job: a worker thread and the caller's thread can both call `work()`; each batch is one
+    onnxruntime run, cancel is checked between batches.
+    """
+
+    def __init__(self, y: np.ndarray, sample_rate: int, cancel: CancelToken = NEVER_CANCELLED) -> None:
+        self.session = _load_session()
+        self.cancel = cancel
+        x = at_rate(y, sample_rate, MODEL_RATE)
+        self.n_frames = int(np.floor(x.size * (MODEL_RATE // FFT_HOP) / MODEL_RATE))
+        overlap = OVERLAP_FRAMES * FFT_HOP
+        self.padded = np.concatenate([np.zeros(overlap // 2, np.float32), x])
+        starts = list(range(0, self.padded.size, WINDOW_SAMPLES - overlap)) or [0]
+        self.batches = [starts[b:b + BATCH_WINDOWS] for b in range(0, len(starts), BATCH_WINDOWS)]
+        self._next = 0
+        self._lock = threading.Lock()
+        self._out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def work(self, on_chunk: Callable[[float], None] | None = None) -> None:
+        while True:
+            with self._lock:
+                if self._next >= len(self.batches):
+                    return
+                i = self._next
+                self._next += 1
+            self.cancel.check()
+            batch = np.zeros((len(self.batches[i]), WINDOW_SAMPLES, 1), np.float32)
+            for k, s in enumerate(self.batches[i]):
+                w = self.padded[s:s + WINDOW_SAMPLES]
+                batch[k, : w.size, 0] = w
+            note, onset = self.session.run(["StatefulPartitionedCall:1", "StatefulPartitionedCall:2"],
+                                           {"serving_default_input_2:0": batch})
+            half = OVERLAP_FRAMES // 2
+            self._out[i] = (note[:, half:-half].reshape(-1, note.shape[2]),
+                            onset[:, half:-half].reshape(-1, onset.shape[2]))
+            if on_chunk is not None:
+                on_chunk(len(self._out) / len(self.batches))
+
+    @property
+    def done(self) -> bool:
+        return len(self._out) == len(self.batches)
+
+    def posteriors(self) -> tuple[np.ndarray, np.ndarray]:
+        """(note, onset) posteriors, each (frames, 88), frame i at i * FFT_HOP / MODEL_RATE seconds."""
+        if not self.done:
+            raise RuntimeError("transcription is not finished")
+        if self.n_frames < 1:
+            return np.zeros((0, 88), np.float32), np.zeros((0, 88), np.float32)
+        note = np.concatenate([self._out[i][0] for i in range(len(self.batches))])[: self.n_frames]
+        onset = np.concatenate([self._out[i][1] for i in range(len(self.batches))])[: self.n_frames]
+        return note, onset
+
+    def events(self) -> list[NoteEvent]:
+        return decode_notes(*self.posteriors())
+
+
 def posteriors(y: np.ndarray, sample_rate: int, *, cancel: CancelToken = NEVER_CANCELLED,
                on_progress: Callable[[float], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(note, onset) posteriors, each (frames, 88), frame i at i * FFT_HOP / MODEL_RATE seconds."""
-    session = _load_session()
-    x = at_rate(y, sample_rate, MODEL_RATE)
-    n_frames = int(np.floor(x.size * (MODEL_RATE // FFT_HOP) / MODEL_RATE))
-    overlap = OVERLAP_FRAMES * FFT_HOP
-    hop = WINDOW_SAMPLES - overlap
-    padded = np.concatenate([np.zeros(overlap // 2, np.float32), x])
-    starts = list(range(0, padded.size, hop)) or [0]
-    notes, onsets = [], []
-    for b in range(0, len(starts), BATCH_WINDOWS):
-        cancel.check()
-        batch = np.zeros((len(starts[b:b + BATCH_WINDOWS]), WINDOW_SAMPLES, 1), np.float32)
-        for k, s in enumerate(starts[b:b + BATCH_WINDOWS]):
-            w = padded[s:s + WINDOW_SAMPLES]
-            batch[k, : w.size, 0] = w
-        note, onset = session.run(["StatefulPartitionedCall:1", "StatefulPartitionedCall:2"],
-                                  {"serving_default_input_2:0": batch})
-        half = OVERLAP_FRAMES // 2
-        notes.append(note[:, half:-half].reshape(-1, note.shape[2]))
-        onsets.append(onset[:, half:-half].reshape(-1, onset.shape[2]))
-        if on_progress is not None:
-            on_progress(min(1.0, (b + BATCH_WINDOWS) / len(starts)))
-    return np.concatenate(notes)[:n_frames], np.concatenate(onsets)[:n_frames]
+    """(note, onset) posteriors of mono `y` sampled at `sample_rate` (see PosteriorJob)."""
+    job = PosteriorJob(y, sample_rate, cancel)
+    job.work(on_progress)
+    return job.posteriors()
 
 
 def _frame_times(n: int) -> np.ndarray:
