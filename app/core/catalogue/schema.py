@@ -6,6 +6,8 @@ crash mid-migration leaves the previous version intact. Never edit a released mi
 - 1: works (melody as JSON), contributors, the append-only consent ledger (triggers refuse UPDATE/DELETE).
 - 2: tombstones for removed works (their ledger rows are legal history and stay), the export log, an index
      for "latest word per contributor", and a trigger that refuses deleting a work row outright.
+- 3: melody_choices: where each work's melody came from (a MIDI part, or a transcription of audio) and every
+     later choice of another part by the artist, append-only (written only by melody_source.set_work_melody).
 """
 
 from __future__ import annotations
@@ -83,7 +85,25 @@ _V2 = [
        BEGIN SELECT RAISE(ABORT, 'works are never deleted: they are marked removed (tombstone)'); END""",
 ]
 
-MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2}
+# Self-contained so it can be renumbered when branches merge: it only creates its own table.
+_V3_MELODY_CHOICES = [
+    """CREATE TABLE melody_choices (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        work_id INTEGER NOT NULL REFERENCES works (id),
+        source TEXT NOT NULL,
+        label TEXT NOT NULL,
+        melody_sha256 TEXT NOT NULL,
+        chosen_by TEXT NOT NULL CHECK (chosen_by IN ('import', 'artist')),
+        recorded_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX melody_choices_by_work ON melody_choices (work_id, id)",
+    """CREATE TRIGGER melody_choices_no_update BEFORE UPDATE ON melody_choices
+       BEGIN SELECT RAISE(ABORT, 'melody choices are history: they cannot be changed'); END""",
+    """CREATE TRIGGER melody_choices_no_delete BEFORE DELETE ON melody_choices
+       BEGIN SELECT RAISE(ABORT, 'melody choices are history: they cannot be deleted'); END""",
+]
+
+MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3_MELODY_CHOICES}
 LATEST_VERSION = max(MIGRATIONS)
 ACCORD_APPLICATION_ID = 0x41434344  # "ACCD": marks the file as an Accord catalogue
 

@@ -28,6 +28,8 @@ MAX_GAP_SECONDS = 4.0
 STEP_SEMITONES = 2
 JUMP_COST = 0.01  # per semitone beyond a step
 OCTAVE_COST = 0.25  # extra for a leap beyond an octave
+CUT_FREE = 0.7  # cutting the last 70 % of a note is free (release tails, reverb, legato)
+CUT_COST = 2.5  # share of a note's gain lost when the next note starts while it still sounds (keeps pads out)
 OVERLAP_ALLOWED = 1.0  # a following note may start while the previous one rings (legato, reverb)
 
 
@@ -81,7 +83,8 @@ def select_lead_line(events: list[NoteEvent]) -> list[SecondsNote]:
                 break
             if ej.onset < ei.onset + max(0.04, (1.0 - OVERLAP_ALLOWED) * ei.duration):
                 continue
-            value = best[i] + gain[j] - _jump_cost(ei.pitch, ej.pitch)
+            cut = min(1.0, max(0.0, (ei.offset - ej.onset) / max(ei.duration, 1e-3) - CUT_FREE) / (1.0 - CUT_FREE))
+            value = best[i] + gain[j] - _jump_cost(ei.pitch, ej.pitch) - CUT_COST * gain[i] * cut
             if value > best[j]:
                 best[j], back[j] = value, i
     path = []
