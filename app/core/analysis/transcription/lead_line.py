@@ -5,12 +5,16 @@ A melody is the line a listener follows: it is salient (loud, clearly pitched), 
 found as the best-scoring monophonic path through the note events (dynamic programming, as in melody
 extraction by salience-and-continuity tracking, Salamon & Gómez 2012, applied to notes instead of pitch
 contours):
+- notes outside C2..C7 and overtone ghosts (a note a 12th or more above a stronger note starting with
+  it: transcribers hear the 3rd-6th partials of bright timbres as notes) are removed first;
 - each note earns `salience x register x length`; the register term rises from the bass to the lead
   range, and notes in the bass register (below BASS_CEILING) are never taken when anything above exists;
-- a path moves forward in time; a note may only follow one that has mostly ended (a held pad chord
-  therefore costs the path every note under it, which is what keeps pads out);
+- a path moves forward in time, one note per onset; a note may ring on under the next one (release,
+  reverb, legato), but a note whose last CUT_FREE or more would be cut by the next one costs more than
+  it earns: a held pad chord is not the melody, the short notes over it are;
 - a jump costs per semitone beyond a step, more beyond an octave, so the path stays with one voice
   instead of hopping between the melody and the top of the chords.
+Constants were set on 14 openttd-openmsx renderings (benchmarks/bench_melody.py reports the result).
 """
 
 from __future__ import annotations
