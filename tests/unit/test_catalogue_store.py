@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 
 from app.core.catalogue import Catalogue, ContributorShare, UsableWork
+from app.core.catalogue.schema import LATEST_VERSION
 from app.core.errors import CatalogueError
 from tests.helpers.catalogue_files import melody
 
@@ -27,7 +28,7 @@ def _work(cat, pitches=(60, 62, 64), contributors=(ANN, BO), title="Song"):
 def test_open_creates_a_wal_catalogue_with_foreign_keys(tmp_path):
     path = tmp_path / "sub" / "cat.sqlite"
     with Catalogue.open(path) as cat:
-        assert cat.schema_version == 2
+        assert cat.schema_version == LATEST_VERSION
         assert cat._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert cat._conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert cat._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
