@@ -39,11 +39,12 @@ def _songs(limit: int) -> tuple[list, str]:
     try:
         from benchmarks.realsongs import build  # the shared set (the `ears` helper's builder)
 
-        return list(build(None, limit=limit, sources=("openmsx", "mma"))), "benchmarks.realsongs"
+        songs = [s for s in build(None, sources=("openmsx", "mma")) if s.truth.get("lead_notes") and "lead" in s.stems]
+        return songs[:limit], "benchmarks.realsongs"
     except ImportError:
         from benchmarks.melody_songs import build as fallback
 
-        return fallback(limit=2 * limit), "benchmarks/melody_songs.py (fallback: realsongs not importable)"
+        return fallback(limit=limit), "benchmarks/melody_songs.py (fallback: realsongs not importable)"
 
 
 def _load(path: Path) -> np.ndarray:
@@ -115,7 +116,7 @@ def _run(method: str, y: np.ndarray) -> list:
 def _melody_rows(quick: bool) -> list[dict]:
     if not poly.available():
         return [{"metric": "melody", "value": "skipped", "unit": "", "note": "basic-pitch/onnxruntime missing"}]
-    songs, source = _songs(3 if quick else 6)  # per source: the shared set has two
+    songs, source = _songs(4 if quick else 12)
     songs = [s for s in songs if s.truth.get("lead_notes") and "lead" in s.stems]
     if not songs:
         return [{"metric": "melody", "value": "skipped", "unit": "", "note": "no songs (fluidsynth, soundfont or "
