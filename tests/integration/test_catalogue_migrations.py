@@ -32,7 +32,7 @@ def test_migrates_a_v1_file_keeping_works_and_ledger(tmp_path):
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
     conn.close()
     with Catalogue.open(path) as cat:
-        assert cat.schema_version == schema.LATEST_VERSION == 2
+        assert cat.schema_version == schema.LATEST_VERSION
         (work,) = cat.works()
         assert work.title == "Old song" and work.state.pending == ("Ann",)
         cat.record_consent(1, "grant")
