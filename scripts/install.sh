@@ -43,5 +43,6 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/python -m pip install -q -e ".[musicxml,live]"
   fi
   .venv/bin/python -m pip install -q --no-deps tinysoundfont  # SoundFont synth; its pyaudio dep is only for live play
+  .venv/bin/python -m pip install -q --no-deps "basic-pitch==0.4.0"  # only its ONNX model is used (via onnxruntime)
   touch "$stamp"
 fi

@@ -7,7 +7,7 @@
     accord catalogue consent --import REPLY.accordconsent   (contributor-signed statements)
     accord catalogue contributors WORK_ID --contributor "NAME:ROLE:SHARE_PERCENT"...
     accord catalogue edit WORK_ID [--title T] [--isrc CODE] [--iswc CODE] [--year YYYY] [--notes TEXT]
-    accord catalogue parts FILE.mid
+    accord catalogue parts WORK_ID|FILE.mid [--use N]
     accord catalogue remove WORK_ID
     accord catalogue audit
     accord catalogue repair
@@ -20,8 +20,8 @@ import json
 import sys
 from typing import Any
 
+from app.cli.cmd_catalogue_parts import add_parts_command
 from app.core.catalogue import MELODY_MODEL_USE, Catalogue
-from app.core.catalogue.midi_import import list_melody_candidates
 from app.core.catalogue.records import STATES
 from app.core.catalogue.splits import bp_to_percent, parse_contributor
 from app.core.errors import CatalogueError
@@ -200,17 +200,6 @@ def _edit(args, ctx) -> int:
     return EXIT_OK
 
 
-def _parts(args, ctx) -> int:
-    rows = list_melody_candidates(args.file)
-    if args.json:
-        _print_json([{"track": t, "channel": c + 1, "name": n, "notes": k, "score": s} for t, c, n, k, s in rows])
-        return EXIT_OK
-    print(f"{'track':>5} {'channel':>7}  {'notes':>5} {'score':>6}  name")
-    for i, (t, c, n, k, s) in enumerate(rows):
-        print(f"{t:>5} {c + 1:>7}  {k:>5} {s:>6.2f}  {n or '-'}{'   <- chosen by default' if i == 0 else ''}")
-    return EXIT_OK
-
-
 def _remove(args, ctx) -> int:
     with _open(ctx) as cat:
         title = cat.work(args.work_id).summary.title
@@ -311,8 +300,7 @@ def register(subparsers) -> None:
     edit.add_argument("--year", type=int, help="year of creation or release")
     edit.add_argument("--notes", help="free text about the work")
 
-    parts = cmd("parts", _parts, "list the parts of a MIDI file that could hold the melody")
-    parts.add_argument("file", metavar="FILE", help="a MIDI file")
+    add_parts_command(cmd)
 
     remove = cmd("remove", _remove, "remove a work (it is never used again; its consent history is kept)")
     remove.add_argument("work_id", type=int, metavar="WORK_ID", help="the work's number (see `accord catalogue list`)")

@@ -104,7 +104,7 @@ def test_edit_a_works_fields(run, tmp_path):
 
 
 def test_parts_lists_midi_candidates(run, tmp_path):
-    rows = js(run("parts", str(simple_midi(tmp_path / "a.mid", name="Melody")), "--json")[0])
+    rows = js(run("parts", str(simple_midi(tmp_path / "a.mid", name="Melody")), "--json")[0])["candidates"]
     assert rows[0]["track"] == 1 and rows[0]["channel"] == 1 and rows[0]["name"] == "Melody"
 
 

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from app.core.catalogue.audio_import import ANALYSIS_RATE, _segment, read_mono
+from app.core.analysis.transcription import PitchTrack, notes_from_pitch_track
+from app.core.analysis.transcription.notes import ONSET_BIAS_SECONDS
+from app.core.catalogue.audio_import import ANALYSIS_RATE, read_mono
 from app.core.errors import ImportFailed
 
 
@@ -31,9 +33,11 @@ def test_a_file_with_no_samples_is_refused(tmp_path):
         read_mono(path)
 
 
-def test_segmentation_absorbs_transition_glitches_and_splits_on_silence():
-    frame = 0.01
-    frames = [60.1] * 20 + [60.6] * 2 + [62.0] * 20 + [np.nan] * 3 + [62.0] * 20
-    notes = _segment(np.array(frames, dtype=float), frame)
-    assert [(p, round(s, 2), round(e, 2)) for s, e, p in notes] == [(60, 0.0, 0.22), (62, 0.22, 0.42),
-                                                                     (62, 0.45, 0.65)]
+def test_segmentation_drops_transition_glitches_and_splits_on_silence():
+    # the shared notes step (also the stem analysis'): 10 ms frames, a 2-frame glitch, a gap, a re-entry
+    frames = [np.nan] * 5 + [60.1] * 20 + [60.6] * 2 + [62.0] * 20 + [np.nan] * 3 + [62.0] * 20
+    f0 = 440.0 * 2 ** ((np.array(frames, dtype=float) - 69) / 12)
+    notes = notes_from_pitch_track(PitchTrack(f0, sample_rate=100, hop=1))
+    got = [(round(n.pitch), round(n.onset + ONSET_BIAS_SECONDS, 2), round(n.end + ONSET_BIAS_SECONDS, 2))
+           for n in notes]
+    assert got == [(60, 0.05, 0.25), (62, 0.27, 0.47), (62, 0.5, 0.7)]  # the glitch is no note of its own

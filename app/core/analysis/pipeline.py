@@ -98,7 +98,7 @@ def _cached_lead_notes(stem: StemInput, cache: AnalysisCache | None) -> list[mel
 
 
 def _lead_key(stem: StemInput) -> str:
-    return f"{stem.content_sha256}-v{ANALYSIS_VERSION}"
+    return f"{stem.content_sha256}-v{ANALYSIS_VERSION}-m{melody_mod.MELODY_VERSION}"
 
 
 def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, np.ndarray], duration: float,
@@ -214,9 +214,9 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
     sec_notes = None if lead_stem is None else _cached_lead_notes(lead_stem, cache)
     job = None
     if lead_stem is not None and sec_notes is None:
-        y_lead = mono_at(lead_stem.samples, lead_stem.sample_rate, melody_mod.PYIN_RATE, name=lead_stem.name)
+        y_lead = mono_at(lead_stem.samples, lead_stem.sample_rate, melody_mod.INPUT_RATE, name=lead_stem.name)
         if melody_mod.has_pitch_content(y_lead):
-            job = melody_mod.PitchTrackJob(y_lead, _LinkedCancel(cancel))
+            job = melody_mod.PitchTrackJob(y_lead, _LinkedCancel(cancel), sample_rate=melody_mod.INPUT_RATE)
         else:
             sec_notes = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="accord-melody") as pool:
@@ -234,7 +234,7 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
         if future is not None:
             future.result()
     if job is not None and lead_stem is not None:
-        sec_notes = melody_mod.notes_from_track(job.y, job.f0())
+        sec_notes = job.notes()
         if cache is not None:
             cache.put("lead-notes", _lead_key(lead_stem),
                       {"notes": [[n.onset, n.duration, n.pitch] for n in sec_notes]})

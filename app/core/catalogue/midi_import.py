@@ -1,19 +1,26 @@
-"""Pick the melody out of a MIDI file and turn it into one monophonic `Melody`.
+"""Pick the melody out of a MIDI file and turn it into one monophonic, quantised `Melody`.
 
-Builds on `app.core.midifile.read_midi` (notes per track/channel in quarter notes). The melody part is
-the one named like a lead (lead, melody, vocal, soprano...), else the most lead-like non-drum part: high
-mean pitch, mostly one note at a time, many notes. The user can choose another part by track/channel
-(`list_melody_candidates` lists them). The chosen part is cleaned: overlapping duplicates of one pitch are
-merged (MIDI has no tie marks; a tie rendered as overlapping notes becomes one note), chords are reduced
-to their top note (skyline) and each note ends where the next begins if it would overlap it.
+Builds on `app.core.midifile.read_midi` (notes per track/channel in quarter notes). The melody is the
+part a musician would call the melody:
+- a part named like a lead (lead, melody, vocal, soprano...) wins;
+- otherwise the most salient, high, mostly monophonic line with enough notes: the drum channel (10) is
+  never a candidate, bass parts (General MIDI basses 33–40, or a line sitting below C3) and parts with few
+  notes next to the others (fewer than SHORT_SHARE of the busiest part) only when nothing else is left;
+- a warning is given when the chosen part is short or a runner-up scores nearly as well.
+The user can choose another part by track/channel (`part_candidates` lists them with scores and reasons).
+The chosen part is cleaned: overlapping duplicates of one pitch merge (MIDI has no tie marks), chords
+reduce to their top note (skyline), and the line is quantised to the grid it was written on, keeping
+triplets (`app.core.analysis.transcription.grid`).
 """
 
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
+from app.core.analysis.transcription.grid import quantise_notes
 from app.core.errors import MidiFileError
 from app.core.midifile import MidiContent, MidiTrackNotes, read_midi
 from app.core.music import Key, Melody, Note
@@ -24,9 +31,50 @@ _NOT_LEAD_NAMES = re.compile(r"bass|drum|perc|kick|snare|hat|pad|chord|comp|acco
                              r"tenor|harmony|backing", re.IGNORECASE)
 _ONSET_TOL = 1e-6  # quarter notes; read_midi positions are exact tick ratios
 _MIN_DURATION = 1.0 / 64
+BASS_PROGRAMS = range(32, 40)  # General MIDI 33–40 (0-based 32–39)
+PAD_PROGRAMS = range(88, 104)  # synth pads and synth effects
+PERCUSSIVE_PROGRAMS = range(112, 128)  # percussive instruments and sound effects
+BASS_MEAN_PITCH = 48.0  # a line whose mean sits below C3 is a bass line
+BASS_PROGRAM_CEILING = 60.0  # a bass program playing above middle C on average is used as something else
+SHORT_SHARE = 0.25  # fewer notes than this share of the busiest part: a short part (fills, intros)
+MIN_NOTES = 16  # and a melody of fewer notes than this is always reported as short
+UNCLEAR_MARGIN = 0.05
 
 
-def _polyphony_ratio(notes: tuple[Note, ...]) -> float:
+@dataclass(frozen=True)
+class PartCandidate:
+    """One non-drum part as a melody candidate; `excluded` says why it is not eligible ('' when it is)."""
+
+    track: int
+    channel: int  # 0-based
+    name: str
+    program: int | None
+    notes: int  # notes in the part
+    line_notes: int  # notes of its top line
+    mean_pitch: float  # of the top line
+    polyphony: float  # fraction of notes starting while another sounds
+    score: float
+    excluded: str
+
+    def label(self) -> str:
+        name = f" '{self.name}'" if self.name else ""
+        return f"track {self.track}{name}, channel {self.channel + 1}"
+
+    def to_json(self) -> dict:
+        return {"track": self.track, "channel": self.channel + 1, "name": self.name, "program": self.program,
+                "notes": self.notes, "line_notes": self.line_notes, "mean_pitch": round(self.mean_pitch, 1),
+                "polyphony": round(self.polyphony, 3), "score": self.score, "excluded": self.excluded}
+
+
+@dataclass(frozen=True)
+class PartChoice:
+    part: MidiTrackNotes
+    candidate: PartCandidate
+    candidates: tuple[PartCandidate, ...]  # best first
+    warnings: tuple[str, ...]
+
+
+def _polyphony_ratio(notes: tuple[Note, ...] | list[Note]) -> float:
     """Fraction of notes that start while another note of the part is still sounding."""
     if len(notes) < 2:
         return 0.0
@@ -39,21 +87,34 @@ def _polyphony_ratio(notes: tuple[Note, ...]) -> float:
     return overlapping / (len(notes) - 1)
 
 
-def _score(part: MidiTrackNotes, max_notes: int) -> float:
-    """Higher is more lead-like; a lead name outweighs everything else."""
-    notes = part.notes
-    mean_pitch = sum(n.pitch for n in notes) / len(notes)
-    pitch_term = min(1.0, max(0.0, (mean_pitch - 40.0) / 40.0))  # E2 -> 0, E5 and up -> 1
-    mono_term = 1.0 - _polyphony_ratio(notes)
-    count_term = math.log1p(len(notes)) / math.log1p(max_notes)
-    score = 0.35 * pitch_term + 0.4 * mono_term + 0.25 * count_term
-    if part.name and _LEAD_NAMES.search(part.name):
+def _is_lead_named(part: MidiTrackNotes) -> bool:
+    return bool(part.name and _LEAD_NAMES.search(part.name))
+
+
+def _candidate(part: MidiTrackNotes, max_notes: int) -> PartCandidate:
+    line = _skyline(_merge_duplicates(list(part.notes))) or list(part.notes)
+    mean_pitch = sum(n.pitch for n in line) / len(line)
+    poly = _polyphony_ratio(part.notes)
+    register = min(1.0, max(0.0, (mean_pitch - 48.0) / 24.0))  # C3 -> 0, C5 and up -> 1
+    count = math.log1p(len(line)) / math.log1p(max_notes)
+    score = 0.35 * register + 0.25 * (1.0 - poly) + 0.4 * count
+    excluded = ""
+    named = _is_lead_named(part)
+    if named:
         score += 1.0
     elif part.name and _NOT_LEAD_NAMES.search(part.name):
         score -= 0.3
-    if part.program is not None and 32 <= part.program <= 39:  # General MIDI basses
-        score -= 0.3
-    return round(score, 4)
+    if part.program in PAD_PROGRAMS:
+        score -= 0.15
+    if not named:
+        if mean_pitch < BASS_MEAN_PITCH or (part.program in BASS_PROGRAMS and mean_pitch < BASS_PROGRAM_CEILING):
+            excluded = "bass"
+        elif part.program in PERCUSSIVE_PROGRAMS:
+            excluded = "percussive"
+        elif len(part.notes) < SHORT_SHARE * max_notes:
+            excluded = "short"
+    return PartCandidate(part.track_index, part.channel, part.name, part.program, len(part.notes), len(line),
+                         round(mean_pitch, 2), round(poly, 4), round(score, 4), excluded)
 
 
 def _playable_parts(content: MidiContent) -> list[MidiTrackNotes]:
@@ -66,15 +127,23 @@ def _playable_parts(content: MidiContent) -> list[MidiTrackNotes]:
     return tonal
 
 
-def candidates_of(content: MidiContent) -> list[tuple[int, int, str, int, float]]:
-    parts = _playable_parts(content)
+def _ranked(parts: list[MidiTrackNotes]) -> list[tuple[PartCandidate, MidiTrackNotes]]:
     max_notes = max(len(p.notes) for p in parts)
-    rows = [(p.track_index, p.channel, p.name, len(p.notes), _score(p, max_notes)) for p in parts]
-    return sorted(rows, key=lambda r: (-r[4], r[0], r[1]))
+    pairs = [(_candidate(p, max_notes), p) for p in parts]
+    return sorted(pairs, key=lambda cp: (cp[0].excluded != "", -cp[0].score, cp[0].track, cp[0].channel))
+
+
+def part_candidates(content: MidiContent) -> list[PartCandidate]:
+    """Every non-drum part, the default choice first: eligible parts by score, then the excluded ones."""
+    return [c for c, _p in _ranked(_playable_parts(content))]
+
+
+def candidates_of(content: MidiContent) -> list[tuple[int, int, str, int, float]]:
+    return [(c.track, c.channel, c.name, c.notes, c.score) for c in part_candidates(content)]
 
 
 def list_melody_candidates(path: str | Path) -> list[tuple[int, int, str, int, float]]:
-    """(track, channel, name, notes, score) of each non-drum part, most lead-like first."""
+    """(track, channel, name, notes, score) of each non-drum part, the default choice first."""
     return candidates_of(read_midi(path))
 
 
@@ -119,8 +188,10 @@ def _key_of(content: MidiContent) -> Key | None:
         return None
 
 
-def melody_from_part(content: MidiContent, part: MidiTrackNotes) -> Melody:
+def melody_from_part(content: MidiContent, part: MidiTrackNotes, *, quantise: bool = True) -> Melody:
     line = _skyline(_merge_duplicates(list(part.notes)))
+    if quantise:
+        line = quantise_notes(line)
     if not line:
         raise MidiFileError(f"track {part.track_index} channel {part.channel + 1} has no usable notes",
                             path=content.path)
@@ -129,20 +200,50 @@ def melody_from_part(content: MidiContent, part: MidiTrackNotes) -> Melody:
                   tempo_bpm=round(tempo, 6))
 
 
+def _doubled(a: PartCandidate, b: PartCandidate) -> bool:
+    """The same line on two tracks (arrangers double a melody for a second sound)."""
+    return abs(a.line_notes - b.line_notes) <= 0.02 * max(a.line_notes, b.line_notes) \
+        and abs(a.mean_pitch - b.mean_pitch) < 0.5
+
+
+def _warnings(chosen: PartCandidate, ranked: list[PartCandidate]) -> tuple[str, ...]:
+    out = []
+    busiest = max(c.notes for c in ranked)
+    if chosen.excluded:
+        out.append(f"no part looks like a melody; took {chosen.label()} ({chosen.excluded} part)")
+    if chosen.line_notes < MIN_NOTES or chosen.notes < SHORT_SHARE * busiest:
+        out.append(f"the melody ({chosen.label()}) is short: {chosen.line_notes} notes, while the busiest part "
+                   f"has {busiest}")
+    rivals = [c for c in ranked if c is not chosen and not c.excluded  # a doubled part is no rival
+              and not _doubled(c, chosen)]
+    if rivals and not chosen.excluded and chosen.score - rivals[0].score < UNCLEAR_MARGIN:
+        out.append(f"the choice is unclear: {rivals[0].label()} scores nearly as well "
+                   f"({rivals[0].score:.2f} vs {chosen.score:.2f}); see `accord catalogue parts`")
+    return tuple(out)
+
+
+def choose(content: MidiContent, *, track: int | None = None, channel: int | None = None) -> PartChoice:
+    """The named part (track and/or channel, channel 0-based) or the default choice, with warnings."""
+    ranked = _ranked(_playable_parts(content))
+    if track is None and channel is None:
+        cand, part = ranked[0]
+        return PartChoice(part, cand, tuple(c for c, _ in ranked), _warnings(cand, [c for c, _ in ranked]))
+    chosen = [p for p in content.parts if p.notes and (track is None or p.track_index == track)
+              and (channel is None or p.channel == channel)]
+    if not chosen:
+        where = " ".join(s for s in (f"track {track}" if track is not None else "",
+                                     f"channel {channel + 1}" if channel is not None else "") if s)
+        raise MidiFileError(f"has no notes on {where}", path=content.path,
+                            hint="list the parts with `accord catalogue parts WORK`")
+    wanted = [p for p in chosen if not p.is_drums] or chosen
+    sub = _ranked(wanted)
+    cand, part = sub[0]
+    return PartChoice(part, cand, tuple(c for c, _ in ranked), ())
+
+
 def choose_part(content: MidiContent, *, track: int | None = None, channel: int | None = None) -> MidiTrackNotes:
-    """The named part (track and/or channel, channel 0-based) or the most lead-like one."""
-    parts = _playable_parts(content)
-    if track is not None or channel is not None:
-        chosen = [p for p in content.parts if p.notes and (track is None or p.track_index == track)
-                  and (channel is None or p.channel == channel)]
-        if not chosen:
-            where = " ".join(s for s in (f"track {track}" if track is not None else "",
-                                         f"channel {channel + 1}" if channel is not None else "") if s)
-            raise MidiFileError(f"has no notes on {where}", path=content.path,
-                                hint="list the parts with `accord catalogue parts FILE`")
-        parts = [p for p in chosen if not p.is_drums] or chosen
-    max_notes = max(len(p.notes) for p in parts)
-    return max(parts, key=lambda p: (_score(p, max_notes), -p.track_index, -p.channel))
+    """The named part (track and/or channel, channel 0-based) or the most melody-like one."""
+    return choose(content, track=track, channel=channel).part
 
 
 def extract_melody(path: str | Path, *, track: int | None = None, channel: int | None = None,
@@ -154,9 +255,10 @@ def extract_melody(path: str | Path, *, track: int | None = None, channel: int |
 
 def extract_with_detail(path: str | Path, *, track: int | None = None, channel: int | None = None,
                         data: bytes | None = None) -> tuple[Melody, str]:
-    """The melody plus a readable note of where it came from (shown in the work's detail)."""
+    """The melody plus a readable note of where it came from (shown in the work's detail), with warnings."""
     content = read_midi(path, data=data)
-    part = choose_part(content, track=track, channel=channel)
-    name = f" '{part.name}'" if part.name else ""
-    return melody_from_part(content, part), f"MIDI type {content.midi_type}, track {part.track_index}{name}, " \
-                                            f"channel {part.channel + 1}"
+    choice = choose(content, track=track, channel=channel)
+    detail = f"MIDI type {content.midi_type}, {choice.candidate.label()}"
+    if choice.warnings:
+        detail += "; warning: " + "; ".join(choice.warnings)
+    return melody_from_part(content, choice.part), detail

@@ -9,6 +9,8 @@ crash mid-migration leaves the previous version intact. Never edit a released mi
 - 3 (consent): the chain of each work's deciding facts (`work_facts`: source hash, melody digest, contributors
      and splits, removal), a `statement` column holding a contributor-signed consent statement, and initial
      facts entries for every existing work (a Python step inside the same transaction).
+- 4: melody_choices: where each work's melody came from (a MIDI part, or a transcription of audio) and every
+     later choice of another part by the artist, append-only (written only by melody_source.set_work_melody).
 """
 
 from __future__ import annotations
@@ -115,7 +117,25 @@ _V_CONSENT: list[Statement] = [
     _facts_baseline,
 ]
 
-MIGRATIONS: dict[int, list[Statement]] = {1: _V1, 2: _V2, 3: _V_CONSENT}
+# Self-contained so it can be renumbered when branches merge: it only creates its own table.
+_V4_MELODY_CHOICES = [
+    """CREATE TABLE melody_choices (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        work_id INTEGER NOT NULL REFERENCES works (id),
+        source TEXT NOT NULL,
+        label TEXT NOT NULL,
+        melody_sha256 TEXT NOT NULL,
+        chosen_by TEXT NOT NULL CHECK (chosen_by IN ('import', 'artist')),
+        recorded_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX melody_choices_by_work ON melody_choices (work_id, id)",
+    """CREATE TRIGGER melody_choices_no_update BEFORE UPDATE ON melody_choices
+       BEGIN SELECT RAISE(ABORT, 'melody choices are history: they cannot be changed'); END""",
+    """CREATE TRIGGER melody_choices_no_delete BEFORE DELETE ON melody_choices
+       BEGIN SELECT RAISE(ABORT, 'melody choices are history: they cannot be deleted'); END""",
+]
+
+MIGRATIONS: dict[int, list[Statement]] = {1: _V1, 2: _V2, 3: _V_CONSENT, 4: _V4_MELODY_CHOICES}
 LATEST_VERSION = max(MIGRATIONS)
 FACTS_VERSION = next(v for v, m in MIGRATIONS.items() if m is _V_CONSENT)  # the facts chain + head file exist
 ACCORD_APPLICATION_ID = 0x41434344  # "ACCD": marks the file as an Accord catalogue

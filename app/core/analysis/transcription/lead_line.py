@@ -1,0 +1,118 @@
+"""Lead-line selection: one melody out of a polyphonic transcription (a mix, or a stem that is not clean).
+
+A melody is the line a listener follows: it is salient (loud, clearly pitched), sits in a lead register
+(above the bass, usually the top of the texture) and moves by small steps from note to note. The line is
+found as the best-scoring monophonic path through the note events (dynamic programming, as in melody
+extraction by salience-and-continuity tracking, Salamon & Gómez 2012, applied to notes instead of pitch
+contours):
+- notes outside C2..C7 and overtone ghosts (a note a 12th or more above a stronger note starting with
+  it: transcribers hear the 3rd-6th partials of bright timbres as notes) are removed first;
+- each note earns `salience x register x length`; the register term rises from the bass to the lead
+  range, and notes in the bass register (below BASS_CEILING) are never taken when anything above exists;
+- a path moves forward in time, one note per onset; a note may ring on under the next one (release,
+  reverb, legato), but a note whose last CUT_FREE or more would be cut by the next one costs more than
+  it earns: a held pad chord is not the melody, the short notes over it are;
+- a jump costs per semitone beyond a step, more beyond an octave, so the path stays with one voice
+  instead of hopping between the melody and the top of the chords.
+Constants were set on 14 openttd-openmsx renderings (benchmarks/bench_melody.py reports the result).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.core.analysis.transcription.notes import SecondsNote
+from app.core.analysis.transcription.polyphonic import NoteEvent
+
+LOWEST, HIGHEST = 36, 96  # C2..C7: any lead voice or instrument (the range pYIN searches too)
+BASS_CEILING = 48  # C3: below it a note is a bass note unless nothing else plays
+LEAD_FLOOR, LEAD_TOP = 52, 76  # the register term rises over E3..E5
+MAX_LOOKBACK = 48  # predecessors considered per note (enough for ~4 s of dense polyphony)
+MAX_GAP_SECONDS = 4.0
+STEP_SEMITONES = 2
+JUMP_COST = 0.01  # per semitone beyond a step
+OCTAVE_COST = 0.25  # extra for a leap beyond an octave
+CUT_FREE = 0.7  # cutting the last 70 % of a note is free (release tails, reverb, legato)
+CUT_COST = 2.5  # share of a note's gain lost when the next note starts while it still sounds (keeps pads out)
+OVERLAP_ALLOWED = 1.0  # a following note may start while the previous one rings (legato, reverb)
+
+
+def _note_gain(e: NoteEvent) -> float:
+    register = float(np.clip((e.pitch - LEAD_FLOOR) / (LEAD_TOP - LEAD_FLOOR), 0.0, 1.0))
+    length = float(np.sqrt(min(e.duration, 0.5) / 0.5))
+    return e.salience * (0.35 + register) * (0.4 + length)
+
+
+def _jump_cost(a: int, b: int) -> float:
+    d = abs(a - b)
+    return JUMP_COST * max(0, d - STEP_SEMITONES) + (OCTAVE_COST if d > 12 else 0.0)
+
+
+HARMONIC_INTERVALS = (19, 24, 28, 31)  # partials 3-6 above a fundamental (not 2: melodies double in octaves)
+GHOST_SALIENCE = 0.8  # a partial's note is dropped when the fundamental is at least this strong relative to it
+
+
+def drop_harmonic_ghosts(events: list[NoteEvent]) -> list[NoteEvent]:
+    """Remove notes that are only an overtone of a stronger note starting with them (a transcriber's ghosts)."""
+    ordered = sorted(events, key=lambda e: e.onset)
+    keep = []
+    for k, e in enumerate(ordered):
+        ghost = False
+        for other in ordered[max(0, k - 12): k + 12]:
+            if other is not e and abs(other.onset - e.onset) <= 0.05 and (e.pitch - other.pitch) in HARMONIC_INTERVALS \
+                    and other.salience >= GHOST_SALIENCE * e.salience and other.offset >= e.offset - 0.05:
+                ghost = True
+                break
+        if not ghost:
+            keep.append(e)
+    return keep
+
+
+def select_lead_line(events: list[NoteEvent]) -> list[SecondsNote]:
+    """The lead melody as a monophonic list of notes (each cut where the next begins)."""
+    events = drop_harmonic_ghosts([e for e in events if LOWEST <= e.pitch <= HIGHEST])
+    if not events:
+        return []
+    above = [e for e in events if e.pitch >= BASS_CEILING]
+    pool = sorted(above if len(above) >= max(4, len(events) // 10) else events, key=lambda e: (e.onset, -e.pitch))
+    n = len(pool)
+    gain = np.array([_note_gain(e) for e in pool])
+    best = gain.copy()
+    back = np.full(n, -1)
+    for j in range(n):
+        ej = pool[j]
+        for i in range(j - 1, max(-1, j - 1 - MAX_LOOKBACK), -1):
+            ei = pool[i]
+            if ej.onset - ei.onset > MAX_GAP_SECONDS:
+                break
+            if ej.onset < ei.onset + max(0.04, (1.0 - OVERLAP_ALLOWED) * ei.duration):
+                continue
+            cut = min(1.0, max(0.0, (ei.offset - ej.onset) / max(ei.duration, 1e-3) - CUT_FREE) / (1.0 - CUT_FREE))
+            value = best[i] + gain[j] - _jump_cost(ei.pitch, ej.pitch) - CUT_COST * gain[i] * cut
+            if value > best[j]:
+                best[j], back[j] = value, i
+    path = []
+    j = int(np.argmax(best))
+    while j >= 0:
+        path.append(pool[j])
+        j = int(back[j])
+    path.reverse()
+    line: list[SecondsNote] = []
+    for k, e in enumerate(path):
+        end = e.offset if k + 1 == len(path) else min(e.offset, path[k + 1].onset)
+        if end - e.onset > 0.0:
+            line.append(SecondsNote(e.onset, end - e.onset, float(e.pitch)))
+    return line
+
+
+def polyphony(events: list[NoteEvent]) -> float:
+    """Fraction of notes that start while another is still sounding (0 for a clean monophonic line)."""
+    if len(events) < 2:
+        return 0.0
+    ordered = sorted(events, key=lambda e: e.onset)
+    overlapping, latest_end = 0, ordered[0].offset
+    for e in ordered[1:]:
+        if e.onset < latest_end - 0.03:
+            overlapping += 1
+        latest_end = max(latest_end, e.offset)
+    return overlapping / (len(ordered) - 1)

@@ -1,0 +1,208 @@
+"""The polyphonic pitch step: Spotify's basic-pitch model (Bittner et al., ICASSP 2022) run with onnxruntime.
+
+The model file ships inside the `basic-pitch` wheel (basic_pitch/saved_models/icassp_2022/nmp.onnx); it
+is found without importing the package (whose own inference code wants TensorFlow or extra packages) and
+run here with onnxruntime on 2-second windows of 22.05 kHz audio, overlapping by 30 frames as the
+authors do. Notes are decoded as the paper describes: an onset-posterior peak above ONSET_THRESHOLD starts
+a note, which lasts while the note posterior stays above FRAME_THRESHOLD (ENERGY_TOLERANCE frames of
+dips allowed). Both imports are lazy; a missing package or model gives a TranscriberMissing with the fix.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from app.core.analysis.transcription.pitch import at_rate
+from app.core.errors import AccordError
+from app.core.tasks import NEVER_CANCELLED, CancelToken
+
+MODEL_RATE = 22050
+FFT_HOP = 256
+WINDOW_SAMPLES = MODEL_RATE * 2 - FFT_HOP  # 43844: the model's fixed input length
+FRAMES_PER_WINDOW = 172
+OVERLAP_FRAMES = 30
+MIDI_OFFSET = 21  # the model's 88 bins are A0..C8
+ONSET_THRESHOLD = 0.5
+FRAME_THRESHOLD = 0.3
+ENERGY_TOLERANCE = 11
+MIN_NOTE_FRAMES = 6  # ~70 ms
+BATCH_WINDOWS = 8
+INSTALL_HINT = ("install it with: pip install onnxruntime && pip install --no-deps basic-pitch "
+                "(scripts/install.sh does this), or use the pyin transcriber for a clean monophonic lead")
+
+
+class TranscriberMissing(AccordError):
+    """The polyphonic transcriber (onnxruntime or basic-pitch's model) is not installed."""
+
+
+@dataclass(frozen=True)
+class NoteEvent:
+    """One note of a polyphonic transcription: seconds, whole MIDI pitch, mean posterior (0..1)."""
+
+    onset: float
+    offset: float
+    pitch: int
+    salience: float
+
+    @property
+    def duration(self) -> float:
+        return self.offset - self.onset
+
+
+def model_path() -> Path:
+    """Where basic-pitch's ONNX model is, without importing the package."""
+    spec = importlib.util.find_spec("basic_pitch")
+    if spec is None or not spec.submodule_search_locations:
+        raise TranscriberMissing("the basic-pitch transcriber is not installed", hint=INSTALL_HINT)
+    path = Path(next(iter(spec.submodule_search_locations))) / "saved_models" / "icassp_2022" / "nmp.onnx"
+    if not path.is_file():
+        raise TranscriberMissing(f"basic-pitch is installed but its model file is missing ({path})", hint=INSTALL_HINT)
+    return path
+
+
+_session = None
+_session_lock = threading.Lock()
+
+
+def _load_session():
+    global _session
+    with _session_lock:
+        if _session is None:
+            try:
+                import onnxruntime as ort
+            except ImportError as exc:
+                raise TranscriberMissing("onnxruntime, which runs the basic-pitch model, is not installed",
+                                         hint=INSTALL_HINT) from exc
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = 2
+            options.log_severity_level = 3
+            _session = ort.InferenceSession(str(model_path()), sess_options=options,
+                                            providers=["CPUExecutionProvider"])
+        return _session
+
+
+def available() -> bool:
+    try:
+        model_path()
+        return importlib.util.find_spec("onnxruntime") is not None
+    except TranscriberMissing:
+        return False
+
+
+class PosteriorJob:
+    """The model over batches of windows that several threads may compute together (work sharing).
+
+    Like pYIN's job: a worker thread and the caller's thread can both call `work()`; each batch is one
+    onnxruntime run, cancel is checked between batches.
+    """
+
+    def __init__(self, y: np.ndarray, sample_rate: int, cancel: CancelToken = NEVER_CANCELLED) -> None:
+        self.session = _load_session()
+        self.cancel = cancel
+        x = at_rate(y, sample_rate, MODEL_RATE)
+        self.n_frames = int(np.floor(x.size * (MODEL_RATE // FFT_HOP) / MODEL_RATE))
+        overlap = OVERLAP_FRAMES * FFT_HOP
+        self.padded = np.concatenate([np.zeros(overlap // 2, np.float32), x])
+        starts = list(range(0, self.padded.size, WINDOW_SAMPLES - overlap)) or [0]
+        self.batches = [starts[b:b + BATCH_WINDOWS] for b in range(0, len(starts), BATCH_WINDOWS)]
+        self._next = 0
+        self._lock = threading.Lock()
+        self._out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def work(self, on_chunk: Callable[[float], None] | None = None) -> None:
+        while True:
+            with self._lock:
+                if self._next >= len(self.batches):
+                    return
+                i = self._next
+                self._next += 1
+            self.cancel.check()
+            batch = np.zeros((len(self.batches[i]), WINDOW_SAMPLES, 1), np.float32)
+            for k, s in enumerate(self.batches[i]):
+                w = self.padded[s:s + WINDOW_SAMPLES]
+                batch[k, : w.size, 0] = w
+            note, onset = self.session.run(["StatefulPartitionedCall:1", "StatefulPartitionedCall:2"],
+                                           {"serving_default_input_2:0": batch})
+            half = OVERLAP_FRAMES // 2
+            self._out[i] = (note[:, half:-half].reshape(-1, note.shape[2]),
+                            onset[:, half:-half].reshape(-1, onset.shape[2]))
+            if on_chunk is not None:
+                on_chunk(len(self._out) / len(self.batches))
+
+    @property
+    def done(self) -> bool:
+        return len(self._out) == len(self.batches)
+
+    def posteriors(self) -> tuple[np.ndarray, np.ndarray]:
+        """(note, onset) posteriors, each (frames, 88), frame i at i * FFT_HOP / MODEL_RATE seconds."""
+        if not self.done:
+            raise RuntimeError("transcription is not finished")
+        if self.n_frames < 1:
+            return np.zeros((0, 88), np.float32), np.zeros((0, 88), np.float32)
+        note = np.concatenate([self._out[i][0] for i in range(len(self.batches))])[: self.n_frames]
+        onset = np.concatenate([self._out[i][1] for i in range(len(self.batches))])[: self.n_frames]
+        return note, onset
+
+    def events(self) -> list[NoteEvent]:
+        return decode_notes(*self.posteriors())
+
+
+def posteriors(y: np.ndarray, sample_rate: int, *, cancel: CancelToken = NEVER_CANCELLED,
+               on_progress: Callable[[float], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(note, onset) posteriors of mono `y` sampled at `sample_rate` (see PosteriorJob)."""
+    job = PosteriorJob(y, sample_rate, cancel)
+    job.work(on_progress)
+    return job.posteriors()
+
+
+def _frame_times(n: int) -> np.ndarray:
+    """Frame times corrected for the window framing (each window's 172 frames span 43844 samples, not 2 s)."""
+    times = np.arange(n) * FFT_HOP / MODEL_RATE
+    window_offset = (FFT_HOP / MODEL_RATE) * (FRAMES_PER_WINDOW - WINDOW_SAMPLES / FFT_HOP) + 0.0018
+    return times - window_offset * np.floor(np.arange(n) / FRAMES_PER_WINDOW)
+
+
+def decode_notes(note: np.ndarray, onset: np.ndarray, *, onset_threshold: float = ONSET_THRESHOLD,
+                 frame_threshold: float = FRAME_THRESHOLD) -> list[NoteEvent]:
+    """Polyphonic note events from the posteriors (latest onsets first claim their frames, as in the paper)."""
+    from scipy.signal import argrelmax
+
+    n = note.shape[0]
+    if n < 3:
+        return []
+    peaks = np.zeros_like(onset)
+    idx = argrelmax(onset, axis=0)
+    peaks[idx] = onset[idx]
+    t_idx, f_idx = np.nonzero(peaks >= onset_threshold)
+    order = np.argsort(-t_idx, kind="stable")
+    energy = note.copy()
+    times = _frame_times(n + 1)
+    events: list[NoteEvent] = []
+    for start, f in zip(t_idx[order], f_idx[order], strict=True):
+        if start >= n - 1:
+            continue
+        i, k = start + 1, 0
+        while i < n - 1 and k < ENERGY_TOLERANCE:
+            k = k + 1 if energy[i, f] < frame_threshold else 0
+            i += 1
+        i -= k
+        if i - start <= MIN_NOTE_FRAMES:
+            continue
+        energy[start:i, max(0, f - 1): f + 2] = 0.0
+        events.append(NoteEvent(float(times[start]), float(times[i]), int(f) + MIDI_OFFSET,
+                                float(np.mean(note[start:i, f]))))
+    events.sort(key=lambda e: (e.onset, -e.pitch))
+    return events
+
+
+def transcribe_polyphonic(y: np.ndarray, sample_rate: int, *, cancel: CancelToken = NEVER_CANCELLED,
+                          on_progress: Callable[[float], None] | None = None) -> list[NoteEvent]:
+    """Every note basic-pitch hears in mono `y` (sampled at `sample_rate`)."""
+    note, onset = posteriors(y, sample_rate, cancel=cancel, on_progress=on_progress)
+    return decode_notes(note, onset)
