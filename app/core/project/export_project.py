@@ -94,7 +94,7 @@ def _fields_for(kind: str, title: str, provs: list[dict[str, Any]], stems: tuple
 
     model_id = fingerprint = None
     works: dict[int, Any] = {}
-    if manifest is not None:
+    if manifest is not None and provs:  # without a suggestion in the file, no model made any of it
         model_id, fingerprint, mworks = manifest_model(manifest)
         if any((p["model_id"] and p["model_id"] != model_id)
                or (p["model_fingerprint"] and fingerprint and p["model_fingerprint"] != fingerprint) for p in provs):
@@ -319,8 +319,17 @@ def check_suggestions_consent(project: Any, *, what: str = "mix", suggestion_id:
         tracks = [t for t in _ai_tracks(project, without) if what == "stems" or _heard(project, t)]
     for track in tracks:
         entry, prov = _track_provenance(project, track)
-        fields = _fields_for("suggestion", str(prov["id"]), [prov], (), model_manifest)
         try:
+            credited = {w for w, bp in prov["credit"].items() if w and bp > 0}
+            if catalogue is not None and credited:  # credited works first: known even when the model is gone
+                from app.core.provenance.record import TrainingWork
+
+                now = catalogue.consent_now(sorted(credited))
+                stubs = tuple(TrainingWork(w, now[w].title if w in now else "?", now[w].sha256 if w in now else "")
+                              for w in sorted(credited))
+                recheck_consent(RecordFields(kind="suggestion", title="", training_works=stubs,
+                                             credit_bp=prov["credit"]), catalogue, what=f"suggestion {prov['id']}")
+            fields = _fields_for("suggestion", str(prov["id"]), [prov], (), model_manifest)
             recheck_consent(fields, catalogue, what=f"suggestion {prov['id']}")
         except UnusableWorkError as exc:
             hint = (f"regenerate it with the retrained model, or export without it (accord export … --without "
