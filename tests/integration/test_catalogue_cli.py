@@ -69,7 +69,7 @@ def test_add_list_show_consent_remove_audit(run, tmp_path):
     (("consent", "42", "--grant"), "work 42: no such work"),
     (("remove", "42"), "work 42: no such work"),
     (("show", "x"), "invalid int value"),
-    (("consent", "1"), "one of the arguments --grant --revoke is required"),
+    (("consent", "1"), "give WORK_ID... with --grant or --revoke"),
     (("add", "{a}", "--contributor", "Ann:composer:60", "--contributor", "Bo:composer:30"), "sum to 90 %, not 100 %"),
     (("add", "{a}", "--contributor", "Ann-100"), "NAME:ROLE:SHARE_PERCENT"),
     (("add", "{a}", "--contributor", "Ann:boss:100"), "role 'boss'"),

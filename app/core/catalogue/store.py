@@ -107,6 +107,7 @@ class Catalogue:
         # The head file is signed with the artist's key; a home keeps it in keys/ beside the catalogue.
         self.keys_dir = Path(keys_dir) if keys_dir is not None else path.parent / "keys"
         self._anchored: tuple | None = None
+        self._head_key: Any = None
 
     @classmethod
     def open(cls, path: str | Path, *, identity: Any = None, keys_dir: str | Path | None = None) -> Catalogue:
@@ -139,22 +140,31 @@ class Catalogue:
 
     # -- the signed head file (anchor.py) -----------------------------------------------------------------
     def _signer(self) -> Any:
-        from app.core.provenance.identity import ensure_identity
-
-        if self._identity is None:
-            self._identity = ensure_identity(self.keys_dir)
-        return self._identity
-
-    def _owner_key_id(self) -> str | None:
+        """The artist's identity when there is one, else the catalogue's local head key (never creates the
+        artist's identity: the studio asks for their name first)."""
         from app.core.provenance.identity import load_identity
 
-        if self._identity is not None:
-            return str(self._identity.key_id)
+        if self._identity is None:
+            self._identity = load_identity(self.keys_dir)
+        if self._identity is None and self._head_key is None:
+            self._head_key = anchor.head_key(self.keys_dir, create=True)
+        return self._identity or self._head_key
+
+    def _owner_key_ids(self) -> set[str]:
+        """Keys allowed to sign the head file: the artist's identity and the catalogue's local head key."""
+        from app.core.provenance.identity import load_identity
+
+        ids: set[str] = set()
         try:
-            own = load_identity(self.keys_dir)
+            own = self._identity or load_identity(self.keys_dir)
         except AccordError:
-            return None
-        return None if own is None else str(own.key_id)
+            own = None
+        if own is not None:
+            ids.add(str(own.key_id))
+        local = anchor.head_key(self.keys_dir, create=False)
+        if local is not None:
+            ids.add(str(local.key_id))
+        return ids
 
     def _heads(self) -> tuple:
         last = self._conn.execute("SELECT id, entry_hash, work_id FROM consent_ledger ORDER BY id DESC LIMIT 1"
@@ -370,7 +380,7 @@ class Catalogue:
 
         with self._snapshot():
             try:
-                return full_audit(self._conn, self.path, self._owner_key_id())
+                return full_audit(self._conn, self.path, self._owner_key_ids())
             except sqlite3.Error as exc:
                 raise self._error(exc) from exc
 

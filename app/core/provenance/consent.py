@@ -192,19 +192,24 @@ def describe_request(request: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _items(value: Any) -> list[Any]:
+    """A record's list field, or [] when a hostile record put something else there."""
+    return value if isinstance(value, list) else []
+
+
 def consent_evidence(record: Mapping[str, Any], trust: Any) -> dict[str, Any]:
     """What a provenance record shows about its training works' consent, checkable without the artist:
     per work, whether every contributor's consent is a valid signed grant naming that work's content hash,
     or only recorded by the artist; every statement signature is checked, and the signer keys are looked
     up in the verifier's `trust` list. `summary` is the one line `accord verify` prints."""
-    works = [w for w in record.get("trainingWorks") or [] if isinstance(w, Mapping)]
+    works = [w for w in _items(record.get("trainingWorks")) if isinstance(w, Mapping)]
     signed_works = recorded_works = 0
     invalid: list[str] = []
     keys: dict[str, bool] = {}
     per_work = []
     for w in works:
-        entries = [c for c in w.get("consent") or [] if isinstance(c, Mapping)]
-        names = {str(c.get("name")) for c in w.get("contributors") or [] if isinstance(c, Mapping)}
+        entries = [c for c in _items(w.get("consent")) if isinstance(c, Mapping)]
+        names = {str(c.get("name")) for c in _items(w.get("contributors")) if isinstance(c, Mapping)}
         good: set[str] = set()
         for c in entries:
             if not c.get("statement"):
