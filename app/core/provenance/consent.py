@@ -180,6 +180,14 @@ def write_consent_file(obj: Mapping[str, Any], path: str | Path) -> Path:
     return path
 
 
+def request_message(artist: str, work_count: int, file_name: str) -> str:
+    """The short text the artist sends with a request file (CLI prints it; the studio offers to copy it)."""
+    return (f"{artist} asks for your consent to let their Accord melody model learn from {work_count} work(s) "
+            f"you contributed to. Open the attached file with\n"
+            f"    accord consent sign {file_name} --grant -o reply.accordconsent\n"
+            "(or --revoke), check what it shows, and send reply.accordconsent back.")
+
+
 def describe_request(request: Mapping[str, Any]) -> str:
     """What the contributor is asked to agree to, as plain text (printed before signing)."""
     signer = request.get("signer") or {}
