@@ -121,22 +121,10 @@ def _show(args, ctx) -> int:
 
 
 def _import_reply(args, ctx) -> int:
-    from app.core.provenance.consent import REPLY_FORMAT, StatementError, parse_statement, read_consent_file
-
     if args.work_ids or args.grant or args.revoke or args.contributor:
         raise CatalogueError("--import takes only the reply file: the works and decisions are in its statements")
-    reply = read_consent_file(args.import_file, REPLY_FORMAT)
-    statements = []
-    for i, item in enumerate(reply.get("statements") or []):
-        try:
-            statements.append(parse_statement(item))
-        except StatementError as exc:
-            raise CatalogueError(f"statement {i + 1}: {exc.reason}; nothing was imported", path=args.import_file,
-                                 hint="ask the contributor to sign the request again") from exc
-    if not statements:
-        raise CatalogueError("holds no statements", path=args.import_file)
     with _open(ctx) as cat:
-        done = cat.import_signed_consent(statements, use=args.use, recorded_by=args.by)
+        done = cat.import_consent_reply(args.import_file, use=args.use, recorded_by=args.by)
         states = {d.work_id: cat.work_state(d.work_id, args.use) for d in done}
     if args.json:
         _print_json({"imported": [{"work_id": d.work_id, "title": d.title, "contributor": d.contributor,

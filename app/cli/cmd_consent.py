@@ -24,6 +24,7 @@ from app.core.provenance.consent import (
     build_request,
     describe_request,
     read_consent_file,
+    request_message,
     sign_reply,
     write_consent_file,
 )
@@ -42,10 +43,7 @@ def _request(args: argparse.Namespace, ctx: Any) -> int:
     names = sorted({c["name"] for w in works for c in w["contributors"]})
     print(f"wrote {out} ({len(works)} work(s); contributors: {', '.join(names)})")
     print("Send it to each contributor with this note:\n")
-    print(f"  {identity.name} asks for your consent to let their Accord melody model learn from "
-          f"{len(works)} work(s) you contributed to. Open the attached file with\n"
-          f"    accord consent sign {out.name} --grant -o reply.accordconsent\n"
-          "  (or --revoke), check what it shows, and send reply.accordconsent back.")
+    print(request_message(identity.name, len(works), out.name))
     return 0
 
 

@@ -62,8 +62,22 @@ def _manifest(args: argparse.Namespace, home: Any) -> Any:
     return load_model_manifest(home.current_model_path, required=False)
 
 
+def _interrupt_on_sigterm() -> None:
+    """A terminated export unwinds like Ctrl-C, so its temp file is removed (no `.accord-tmp-*` left)."""
+    import signal
+    import threading
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, stop)
+
+
 def run(args: argparse.Namespace, ctx: Any) -> int:
     from app.core.project.store import load_project
+
+    _interrupt_on_sigterm()
 
     what, suggestion_id = _what(args.what)
     out = Path(args.output)

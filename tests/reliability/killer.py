@@ -346,8 +346,13 @@ def kill_loop(kind_name: str, kills: int, folder: Path, seed: int) -> list[dict[
     kind.prepare()
     # Calibrate: how long one write takes here, so the kill moments spread over a few writes.
     started = time.perf_counter()
-    if isinstance(kind, CatalogueKind):
-        cycle = 0.02
+    if isinstance(kind, CatalogueKind):  # one acknowledged cycle: two commits, each re-signing the head file
+        from app.core.catalogue.store import Catalogue
+
+        with Catalogue.open(kind.path) as cat:
+            started = time.perf_counter()
+            cat.record_consent(1, "grant")
+            cycle = max(0.02, 2 * (time.perf_counter() - started))
     else:
         kind.write(0)
         cycle = time.perf_counter() - started

@@ -16,9 +16,9 @@ import pytest
 
 APP = Path(__file__).resolve().parents[2] / "app"
 STORE = APP / "core" / "catalogue" / "store.py"
-# facts.stored_melody_digest reads the melody only to hash it (the facts chain binds each work's melody); it
-# returns the digest, never the melody.
-ALLOWED_MELODY_READERS = {("store.py", "usable_works"), ("facts.py", "stored_melody_digest")}
+# facts.stored_melody_digests reads melodies only to hash them (the facts chain binds each work's melody); it
+# returns digests, never a melody.
+ALLOWED_MELODY_READERS = {("store.py", "usable_works"), ("facts.py", "stored_melody_digests")}
 # Who may construct UsableWork values: the store, and the model area's wrapper of the public-domain Bach
 # chorales shipped in resources/data (benchmarks, demo; not catalogue works). Anything new must be reviewed.
 ALLOWED_USABLE_WORK_BUILDERS = {"core/catalogue/store.py", "core/model/datasets.py"}

@@ -132,3 +132,24 @@ def test_accord_edits_keep_the_audit_green(cat_path):
         cat.update_work(1, title="Renamed")
         cat.remove_work(1)
         assert cat.audit().ok and cat.audit().facts_checked == 6
+
+
+def test_contributor_badges_signed_recorded_pending_revoked(tmp_path):
+    from app.core.provenance.consent import build_request, parse_statement, sign_reply
+    from app.core.provenance.identity import create_identity
+
+    ann, jo = create_identity(tmp_path / "ann", "Ann"), create_identity(tmp_path / "jo", "Jo Lee")
+    with Catalogue.open(tmp_path / "c.sqlite", identity=ann) as cat:
+        cat.add_work(melody([60, 62, 64]), title="One", contributors=SHARES)
+        assert [(c.name, c.badge) for c in cat.contributor_consent(1)] == [("Ann", "pending"), ("Jo Lee", "pending")]
+        request = build_request(cat.consent_request_works([1]), use="melody-model", terms="t", identity=ann)
+        cat.record_consent(1, "grant", contributor="Ann")
+        reply = sign_reply(request, jo, decision="grant")
+        cat.import_signed_consent([parse_statement(s) for s in reply["statements"]])
+        badges = {c.name: c for c in cat.contributor_consent(1)}
+        assert badges["Ann"].badge == "recorded" and badges["Jo Lee"].badge == "signed"
+        assert badges["Jo Lee"].key_id == jo.key_id
+        cat.import_signed_consent([parse_statement(s) for s in sign_reply(request, jo, decision="revoke")["statements"]])
+        cat.record_consent(1, "grant", contributor="Jo Lee")  # the artist's word does not lift a signed revoke
+        assert {c.name: c.badge for c in cat.contributor_consent(1)}["Jo Lee"] == "revoked"
+        assert cat.work_state(1).state == "revoked" and cat.audit().ok

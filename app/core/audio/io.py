@@ -298,6 +298,9 @@ _LIBSNDFILE_REASONS = (
     ("unimplemented format", "the file uses a sample encoding Accord cannot decode"),
     ("Unspecified internal error", "the file is damaged (the decoder failed)"),
     ("psf_fseek", "the file is damaged: its header does not match its data (truncated?)"),
+    # libsndfile's mpg123 path says this for an existing regular file whose bytes hold no MPEG frames
+    ("possibly a pipe", "not readable audio: the decoder found no audio frames in it (damaged, or not really "
+                        "the format its extension says)"),
 )
 
 

@@ -6,8 +6,12 @@ header's count is only reported (`header_frames`) as a hint for progress and a b
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
@@ -101,15 +105,42 @@ class PedalboardReader(_Closing):
         self._fh.close()
 
 
+@contextlib.contextmanager
+def quiet_c_stderr() -> Iterator[list[str]]:
+    """Keep C libraries' chatter (libmpg123's "Note: Illegal Audio-MPEG-Header ...") off the user's terminal:
+    file descriptor 2 goes to a temp file for the block; what was written is logged at debug level and left
+    in the yielded list. Python's own sys.stderr is untouched."""
+    lines: list[str] = []
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no fd 2 (a GUI app on Windows): nothing to quieten
+        yield lines
+        return
+    with tempfile.TemporaryFile() as sink:
+        try:
+            os.dup2(sink.fileno(), 2)
+            yield lines
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            lines += sink.read(64 * 1024).decode("utf-8", "replace").splitlines()
+            if lines:
+                log.debug("decoder said: %s", " | ".join(lines))
+
+
 def open_reader(path: Path) -> BlockReader:
     """Open `path` for block reading; raises the library's exception if no reader can open it."""
     try:
-        return SoundfileReader(path)
+        with quiet_c_stderr():
+            return SoundfileReader(path)
     except _FALLBACK_ERRORS as first:
         if path.suffix.lower() not in _FALLBACK_EXTENSIONS:
             raise
         try:
-            reader = PedalboardReader(path)
+            with quiet_c_stderr():
+                reader = PedalboardReader(path)
         except _FALLBACK_ERRORS:
             raise first from None
         log.info("%s: soundfile could not open it (%s); decoding with pedalboard", path.name, first)

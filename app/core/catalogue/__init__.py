@@ -13,9 +13,17 @@ from app.core.catalogue.records import (
     WorkSummary,
 )
 from app.core.catalogue.store import Catalogue
-from app.core.catalogue.types import MELODY_MODEL_USE, ConsentEntryRef, ContributorShare, UsableWork
+from app.core.catalogue.types import (
+    MELODY_MODEL_USE,
+    ConsentEntryRef,
+    ContributorConsent,
+    ContributorShare,
+    UsableWork,
+    WorkConsent,
+)
 
 __all__ = [
-    "MELODY_MODEL_USE", "AuditResult", "Catalogue", "ConsentEntryRef", "ConsentEvent", "ContributorShare",
+    "MELODY_MODEL_USE", "AuditResult", "Catalogue", "ConsentEntryRef", "ConsentEvent", "ContributorConsent",
+    "ContributorShare", "WorkConsent",
     "ImportProblem", "ImportResult", "UsableWork", "WorkDetail", "WorkState", "WorkSummary",
 ]

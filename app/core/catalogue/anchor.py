@@ -21,6 +21,7 @@ from app.core.fsutil import atomic_write_text
 
 HEAD_FORMAT = "accord-catalogue-head"
 MAX_HEAD_BYTES = 64 * 1024
+HEAD_KEY_FILE = "catalogue-head-key.json"  # used only until the artist creates their identity
 
 
 def head_path(db: Path) -> Path:
@@ -72,3 +73,33 @@ def read_head(db: Path) -> tuple[dict[str, Any] | None, str]:
     except (KeyError, TypeError, ValueError, AccordError) as exc:
         return None, f"the head file {path.name} is damaged ({exc})"
     return heads, str(signer["keyId"])
+
+
+def head_key(keys_dir: Path, *, create: bool) -> Any:
+    """The key that signs the head file before the artist has an identity: a local Ed25519 key kept beside
+    the identity (0600). Opening a catalogue must not create the artist's identity: the studio asks for
+    the artist's name first (export dialog). None when absent and not `create`."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from app.core.provenance.identity import Identity, utc_now_iso, write_private_text
+
+    path = Path(keys_dir) / HEAD_KEY_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = base64.b64decode(data["privateKey"], validate=True)
+        if len(raw) == 32:
+            return Identity("catalogue head key", None, raw, str(data.get("createdAt", "")))
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # damaged: the audit reports the head as signed by an unknown key
+    if not create:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = Ed25519PrivateKey.generate().private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                                     serialization.NoEncryption())
+    key = Identity("catalogue head key", None, raw, utc_now_iso())
+    write_private_text(path, json.dumps({"format": "accord-catalogue-head-key", "createdAt": key.created_at,
+                                         "privateKey": base64.b64encode(raw).decode("ascii")}))
+    return key

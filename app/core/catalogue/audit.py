@@ -43,7 +43,7 @@ def chain_problem(conn: sqlite3.Connection) -> str:
     return "" if result.ok else result.reason
 
 
-def full_audit(conn: sqlite3.Connection, db: Path, owner_key_id: str | None) -> AuditResult:
+def full_audit(conn: sqlite3.Connection, db: Path, owner_key_ids: set[str]) -> AuditResult:
     cursor = conn.execute(f"SELECT {LEDGER_COLUMNS} FROM consent_ledger ORDER BY id")
     result = audit_events(event_from_row(r) for r in cursor)
     if not result.ok:
@@ -66,7 +66,7 @@ def full_audit(conn: sqlite3.Connection, db: Path, owner_key_id: str | None) -> 
         if last == 0 and checked == 0:
             return AuditResult(True, entries, facts_checked=checked)  # nothing recorded yet: nothing to anchor
         return AuditResult(False, entries, None, why)
-    if owner_key_id is not None and why != owner_key_id:
+    if owner_key_ids and why not in owner_key_ids:
         return AuditResult(False, entries, None, f"the head file was signed by another key ({why[:16]}…), not "
                            "this catalogue's owner")
     for name, table, what in (("ledger", "consent_ledger", "consent ledger"), ("facts", "work_facts", "facts chain")):

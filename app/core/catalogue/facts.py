@@ -35,11 +35,27 @@ def fact_hash(*, id: int, work_id: int, facts_json: str, recorded_at: str, prev_
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def stored_melody_digests(conn: sqlite3.Connection, work_id: int | None = None) -> dict[int, str]:
+    """Digests of the stored melodies (one work, or all); the melodies themselves never leave this function
+    (only Catalogue.usable_works lets melodies out: tests/unit/test_catalogue_only_path.py)."""
+    where, params = ("WHERE id = ?", (work_id,)) if work_id is not None else ("", ())
+    return {r[0]: melody_digest(r[1]) for r in conn.execute(f"SELECT id, melody_json FROM works {where}", params)}
+
+
 def stored_melody_digest(conn: sqlite3.Connection, work_id: int) -> str | None:
-    """The digest of a work's stored melody; the melody itself never leaves this function (only
-    Catalogue.usable_works lets melodies out: tests/unit/test_catalogue_only_path.py)."""
-    row = conn.execute("SELECT melody_json FROM works WHERE id = ?", (work_id,)).fetchone()
-    return None if row is None else melody_digest(row[0])
+    return stored_melody_digests(conn, work_id).get(work_id)
+
+
+def all_current_facts(conn: sqlite3.Connection) -> dict[int, dict]:
+    """Every work's facts as the rows hold them now (three queries, whatever the catalogue's size)."""
+    people: dict[int, list[list]] = {}
+    for work_id, n, r, sp in conn.execute("SELECT work_id, name, role, split_bp FROM contributors "
+                                          "ORDER BY work_id, name, role"):
+        people.setdefault(work_id, []).append([str(n), str(r), int(sp)])
+    digests = stored_melody_digests(conn)
+    return {w: {"sha256": sha, "melody_sha256": digests.get(w), "contributors": people.get(w, []),
+                "removed": removed is not None}
+            for w, sha, removed in conn.execute("SELECT id, sha256, removed_at FROM works")}
 
 
 def current_facts(conn: sqlite3.Connection, work_id: int) -> dict | None:
@@ -114,11 +130,12 @@ def audit_facts(conn: sqlite3.Connection) -> tuple[int, FactsProblem | None]:
                                          "(a work row was deleted by hand)")
         latest[work_id] = text
         prev_hash, prev_id = digest, entry_id
+    facts_now = all_current_facts(conn)
     for work_id, title in sorted(titles.items()):
         name = f"work {work_id} ({title!r})"
         if work_id not in latest:
             return checked, FactsProblem(work_id, None, f"{name} has no chained facts: it was added outside Accord")
-        now = current_facts(conn, work_id) or {}
+        now = facts_now.get(work_id) or {}
         chained = json.loads(latest[work_id])
         changed = [_WHAT[k] for k in _WHAT if now.get(k) != chained.get(k)]
         if changed:

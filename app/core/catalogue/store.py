@@ -54,6 +54,7 @@ from app.core.catalogue.splits import default_artist, default_contributors, vali
 from app.core.catalogue.types import (
     MELODY_MODEL_USE,
     ConsentEntryRef,
+    ContributorConsent,
     ContributorShare,
     UsableWork,
     WorkConsent,
@@ -107,6 +108,7 @@ class Catalogue:
         # The head file is signed with the artist's key; a home keeps it in keys/ beside the catalogue.
         self.keys_dir = Path(keys_dir) if keys_dir is not None else path.parent / "keys"
         self._anchored: tuple | None = None
+        self._head_key: Any = None
 
     @classmethod
     def open(cls, path: str | Path, *, identity: Any = None, keys_dir: str | Path | None = None) -> Catalogue:
@@ -139,22 +141,31 @@ class Catalogue:
 
     # -- the signed head file (anchor.py) -----------------------------------------------------------------
     def _signer(self) -> Any:
-        from app.core.provenance.identity import ensure_identity
-
-        if self._identity is None:
-            self._identity = ensure_identity(self.keys_dir)
-        return self._identity
-
-    def _owner_key_id(self) -> str | None:
+        """The artist's identity when there is one, else the catalogue's local head key (never creates the
+        artist's identity: the studio asks for their name first)."""
         from app.core.provenance.identity import load_identity
 
-        if self._identity is not None:
-            return str(self._identity.key_id)
+        if self._identity is None:
+            self._identity = load_identity(self.keys_dir)
+        if self._identity is None and self._head_key is None:
+            self._head_key = anchor.head_key(self.keys_dir, create=True)
+        return self._identity or self._head_key
+
+    def _owner_key_ids(self) -> set[str]:
+        """Keys allowed to sign the head file: the artist's identity and the catalogue's local head key."""
+        from app.core.provenance.identity import load_identity
+
+        ids: set[str] = set()
         try:
-            own = load_identity(self.keys_dir)
+            own = self._identity or load_identity(self.keys_dir)
         except AccordError:
-            return None
-        return None if own is None else str(own.key_id)
+            own = None
+        if own is not None:
+            ids.add(str(own.key_id))
+        local = anchor.head_key(self.keys_dir, create=False)
+        if local is not None:
+            ids.add(str(local.key_id))
+        return ids
 
     def _heads(self) -> tuple:
         last = self._conn.execute("SELECT id, entry_hash, work_id FROM consent_ledger ORDER BY id DESC LIMIT 1"
@@ -370,7 +381,7 @@ class Catalogue:
 
         with self._snapshot():
             try:
-                return full_audit(self._conn, self.path, self._owner_key_id())
+                return full_audit(self._conn, self.path, self._owner_key_ids())
             except sqlite3.Error as exc:
                 raise self._error(exc) from exc
 
@@ -545,6 +556,52 @@ class Catalogue:
         by = (recorded_by or default_artist()).strip() or "Artist"
         with self._write() as conn:
             return import_statements(conn, statements, self._append, use=use, recorded_by=by)
+
+    def import_consent_reply(self, path: str | Path, *, use: str = MELODY_MODEL_USE,
+                             recorded_by: str | None = None) -> list[ImportedStatement]:
+        """Read a reply file from `accord consent sign` and import its statements (the studio's "Import
+        reply…"). Every statement must verify, or nothing is imported (the error names the statement)."""
+        from app.core.provenance.consent import (
+            REPLY_FORMAT,
+            StatementError,
+            parse_statement,
+            read_consent_file,
+        )
+
+        reply = read_consent_file(path, REPLY_FORMAT)
+        statements = []
+        items = reply.get("statements")
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            try:
+                statements.append(parse_statement(item))
+            except StatementError as exc:
+                raise CatalogueError(f"statement {i + 1}: {exc.reason}; nothing was imported", path=path,
+                                     hint="ask the contributor to sign the request again") from exc
+        if not statements:
+            raise CatalogueError("holds no statements", path=path)
+        return self.import_signed_consent(statements, use=use, recorded_by=recorded_by)
+
+    def contributor_consent(self, work_id: int, use: str = MELODY_MODEL_USE) -> list[ContributorConsent]:
+        """Per contributor of a work, the badge the studio shows: signed (with the key id) / recorded (by the
+        artist) / pending / revoked, from their effective word (a signed revocation wins)."""
+        with self._snapshot():
+            names = list(dict.fromkeys(r[0] for r in self._query(
+                "SELECT name FROM contributors WHERE work_id = ? ORDER BY id", (int(work_id),))))
+            latest = {(r[0], r[1]): r for r in self._query(latest_words_query(one_work=True), (use, int(work_id)))}
+            signed_revocations_win(latest, self._query(latest_words_query(one_work=True, signed_only=True),
+                                                       (use, int(work_id))))
+        out = []
+        for name in names:
+            row = latest.get((int(work_id), name))
+            key_id = ""
+            if row is not None and row[6]:
+                with contextlib.suppress(ValueError, KeyError, TypeError):
+                    key_id = str(json.loads(row[6])["signer"]["keyId"])
+            badge = ("pending" if row is None else "revoked" if row[2] == "revoke"
+                     else "signed" if row[6] else "recorded")
+            out.append(ContributorConsent(name, badge, "signed" if row is not None and row[6] else "recorded",
+                                          key_id))
+        return out
 
     def repair(self, *, recorded_by: str | None = None) -> list[str]:
         """Bring a catalogue that fails its audit back to a state that passes, trusting only signed consent.

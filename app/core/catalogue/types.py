@@ -60,3 +60,13 @@ class WorkConsent:
     contributors: tuple[ContributorShare, ...]
     consent: tuple[ConsentEntryRef, ...]  # each contributor's effective grant (only when usable)
     melody_sha256: str = ""  # digest of the stored melody (facts.melody_digest)
+
+
+@dataclass(frozen=True)
+class ContributorConsent:
+    """One contributor's consent badge on a work (Catalogue.contributor_consent)."""
+
+    name: str
+    badge: str  # "signed" | "recorded" (by the artist) | "pending" | "revoked"
+    evidence: str  # "signed" | "recorded": what the latest word rests on
+    key_id: str = ""  # the signer's key id when signed

@@ -11,6 +11,7 @@ UnusableWorkError naming the suggestion and the work; `without=` leaves such sug
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from app.core.errors import ProjectError, ProvenanceError
+from app.core.fsutil import clean_stale_temps
 from app.core.project.export import (
     AUDIO_FORMATS,
     EXPORT_FORMATS,
@@ -32,6 +34,12 @@ from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress, 
 log = logging.getLogger(__name__)
 
 WHATS = ("mix", "stems", "suggestion")
+# Bounds on the work one export may do (a hostile project with 1,000 tracks reached 8.8 GB): each suggestion
+# track is rendered whole, so tracks x length x channels x 4 bytes must stay well below the machine's memory.
+MAX_ONSET_QUARTERS = 100_000  # ~14 hours at 120 BPM
+MAX_NOTES_PER_TRACK = 100_000
+MAX_AI_TRACKS = 64
+MAX_RENDER_BYTES = 512 * 1024 * 1024
 
 
 def _safe_name(text: str) -> str:
@@ -48,9 +56,18 @@ def _melody_of(entry: dict[str, Any], where: str):
     if data is None:
         raise ProvenanceError(f"{where} has no melody to export")
     try:
-        return Melody.from_json(data)
-    except (KeyError, TypeError, ValueError) as exc:
+        melody = Melody.from_json(data)
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise ProvenanceError(f"{where} has a damaged melody: {exc}") from exc
+    for i, n in enumerate(melody.notes):  # JSON reads 1e400 as infinity: refuse it before any renderer sees it
+        if not (math.isfinite(n.onset) and math.isfinite(n.duration)) or n.onset < 0 or n.duration <= 0 \
+                or n.onset > MAX_ONSET_QUARTERS:
+            raise ProjectError(f"{where}: note {i + 1} has onset {n.onset!r} and duration {n.duration!r}; onsets "
+                               f"must be finite, 0–{MAX_ONSET_QUARTERS} quarters, durations finite and positive",
+                               hint="the project file was edited or damaged; remove that suggestion or fix the note")
+    if len(melody.notes) > MAX_NOTES_PER_TRACK:
+        raise ProjectError(f"{where} has {len(melody.notes):,} notes; at most {MAX_NOTES_PER_TRACK:,} are exported")
+    return melody
 
 
 def _suggestion(project: Any, suggestion_id: str) -> dict[str, Any]:
@@ -94,7 +111,7 @@ def _fields_for(kind: str, title: str, provs: list[dict[str, Any]], stems: tuple
 
     model_id = fingerprint = None
     works: dict[int, Any] = {}
-    if manifest is not None:
+    if manifest is not None and provs:  # without a suggestion in the file, no model made any of it
         model_id, fingerprint, mworks = manifest_model(manifest)
         if any((p["model_id"] and p["model_id"] != model_id)
                or (p["model_fingerprint"] and fingerprint and p["model_fingerprint"] != fingerprint) for p in provs):
@@ -149,6 +166,42 @@ def _render_track(project: Any, entry: dict[str, Any], where: str) -> np.ndarray
     return render_melody(_melody_of(entry, where), _grid(project),
                          instrument=str(entry.get("instrument") or DEFAULT_INSTRUMENT),
                          sample_rate=int(project.sample_rate))
+
+
+def check_export_budget(project: Any, *, what: str = "mix", without: Collection[str] = ()) -> int:
+    """Estimated peak bytes of rendering this export (stems decoded whole, suggestion tracks rendered whole,
+    the mix); raises ProjectError before any work when it exceeds MAX_RENDER_BYTES or MAX_AI_TRACKS."""
+    import soundfile as sf
+
+    rate = int(project.sample_rate)
+    tracks = _ai_tracks(project, without) if what != "suggestion" else []
+    if len(tracks) > MAX_AI_TRACKS:
+        raise ProjectError(f"has {len(tracks):,} suggestion tracks; one export renders at most {MAX_AI_TRACKS}",
+                           path=getattr(project, "path", None), hint="export fewer tracks (bounce some first)")
+    frames: list[int] = []
+    seconds_per_quarter = 60.0 / float(project.tempo_bpm or 120.0)
+    for i, track in enumerate(tracks):
+        entry, _ = _track_provenance(project, track)
+        melody = _melody_of(entry, f"track {i + 1}")
+        end = max((n.onset + n.duration for n in melody.notes), default=0.0)
+        frames.append(int((end * seconds_per_quarter + 2.0) * rate))  # + release tail
+    if what != "suggestion":
+        for stem in project.stems:
+            if stem.missing:
+                continue
+            try:
+                info = sf.info(str(stem.path))
+                frames.append(int(info.frames * rate / max(1, info.samplerate)))
+            except (RuntimeError, OSError, ValueError):
+                continue  # not readable by soundfile: the decoder reports it when the stem is decoded
+    longest = max(frames, default=0)
+    need = (sum(frames) + 2 * longest) * 2 * 4  # float32 stereo, plus the mix and its output buffer
+    if need > MAX_RENDER_BYTES:
+        raise ProjectError(f"this export would hold about {need / 2**30:.1f} GB of audio in memory "
+                           f"({len(frames)} parts, the longest {longest / rate / 60:.0f} min); at most "
+                           f"{MAX_RENDER_BYTES // 2**20} MB is allowed", path=getattr(project, "path", None),
+                           hint="check the project for very long or many suggestion tracks; export stems in parts")
+    return need
 
 
 def _decode_stems(project: Any, progress: Progress, cancel: CancelToken) -> dict[str, Any]:
@@ -209,8 +262,11 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
     ext = _ext(format)
     if what == "suggestion" and str(suggestion_id) in {str(x) for x in without}:
         raise ProvenanceError(f"suggestion {suggestion_id} is both exported and left out")
+    check_export_budget(project, what=what, without=without)
     check_suggestions_consent(project, what=what, suggestion_id=suggestion_id, catalogue=catalogue,
                               model_manifest=model_manifest, without=without)
+    # a killed earlier export left its temp file here (only old ones: a live writer's is younger)
+    clean_stale_temps(out if what == "stems" or not out.suffix else out.parent)
     results: list[ExportResult] = []
     common = dict(identity=identity, catalogue=catalogue)
     marking: dict[str, Any] = {"watermark": watermark}  # audio only; the strength default is export_audio's
@@ -324,8 +380,17 @@ def check_suggestions_consent(project: Any, *, what: str = "mix", suggestion_id:
         tracks = [t for t in _ai_tracks(project, without) if what == "stems" or _heard(project, t)]
     for track in tracks:
         entry, prov = _track_provenance(project, track)
-        fields = _fields_for("suggestion", str(prov["id"]), [prov], (), model_manifest)
         try:
+            credited = {w for w, bp in prov["credit"].items() if w and bp > 0}
+            if catalogue is not None and credited:  # credited works first: known even when the model is gone
+                from app.core.provenance.record import TrainingWork
+
+                now = catalogue.consent_now(sorted(credited))
+                stubs = tuple(TrainingWork(w, now[w].title if w in now else "?", now[w].sha256 if w in now else "")
+                              for w in sorted(credited))
+                recheck_consent(RecordFields(kind="suggestion", title="", training_works=stubs,
+                                             credit_bp=prov["credit"]), catalogue, what=f"suggestion {prov['id']}")
+            fields = _fields_for("suggestion", str(prov["id"]), [prov], (), model_manifest)
             recheck_consent(fields, catalogue, what=f"suggestion {prov['id']}")
         except UnusableWorkError as exc:
             hint = (f"regenerate it with the retrained model, or export without it (accord export … --without "

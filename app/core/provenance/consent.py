@@ -180,6 +180,14 @@ def write_consent_file(obj: Mapping[str, Any], path: str | Path) -> Path:
     return path
 
 
+def request_message(artist: str, work_count: int, file_name: str) -> str:
+    """The short text the artist sends with a request file (CLI prints it; the studio offers to copy it)."""
+    return (f"{artist} asks for your consent to let their Accord melody model learn from {work_count} work(s) "
+            f"you contributed to. Open the attached file with\n"
+            f"    accord consent sign {file_name} --grant -o reply.accordconsent\n"
+            "(or --revoke), check what it shows, and send reply.accordconsent back.")
+
+
 def describe_request(request: Mapping[str, Any]) -> str:
     """What the contributor is asked to agree to, as plain text (printed before signing)."""
     signer = request.get("signer") or {}
@@ -192,22 +200,24 @@ def describe_request(request: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _items(value: Any) -> list[Any]:
+    """A record's list field, or [] when a hostile record put something else there."""
+    return value if isinstance(value, list) else []
+
+
 def consent_evidence(record: Mapping[str, Any], trust: Any) -> dict[str, Any]:
     """What a provenance record shows about its training works' consent, checkable without the artist:
     per work, whether every contributor's consent is a valid signed grant naming that work's content hash,
     or only recorded by the artist; every statement signature is checked, and the signer keys are looked
     up in the verifier's `trust` list. `summary` is the one line `accord verify` prints."""
-    def listed(value: Any) -> list:  # a record signed by anyone may hold any JSON here: report, never crash
-        return value if isinstance(value, list) else []
-
-    works = [w for w in listed(record.get("trainingWorks")) if isinstance(w, Mapping)]
+    works = [w for w in _items(record.get("trainingWorks")) if isinstance(w, Mapping)]
     signed_works = recorded_works = 0
     invalid: list[str] = []
     keys: dict[str, bool] = {}
     per_work = []
     for w in works:
-        entries = [c for c in listed(w.get("consent")) if isinstance(c, Mapping)]
-        names = {str(c.get("name")) for c in listed(w.get("contributors")) if isinstance(c, Mapping)}
+        entries = [c for c in _items(w.get("consent")) if isinstance(c, Mapping)]
+        names = {str(c.get("name")) for c in _items(w.get("contributors")) if isinstance(c, Mapping)}
         good: set[str] = set()
         for c in entries:
             if not c.get("statement"):
