@@ -55,7 +55,7 @@ class Chart:
         return out
 
     def text(self) -> str:
-        key = NAMES[self.tonic] + ("" if self.mode == "major" else "m")
+        key = f"{NAMES[self.tonic]} {self.mode}"
         lines = [f"// {self.name}: {self.progression} in {NAMES[self.tonic]} {self.mode}",
                  f"Tempo {self.tempo:g}", f"Groove {self.groove}", f"KeySig {key}"]
         for i, bar in enumerate(self.bars):

@@ -58,7 +58,9 @@ def test_tap_tempo():
     assert tap_tempo([0.0, 0.01]) is None  # a double click is not a tempo
 
 
-@pytest.mark.parametrize("meter,tempo", [(TimeSignature(6, 8), 135.0), (TimeSignature(3, 4), 100.0)])
+# (6/8 without drums is not here: a long-short figure alone cannot tell 6/8 from a swung 4/4, and real songs
+# swing far more often; a compound pulse needs both thirds of the beat played, see tempo._level)
+@pytest.mark.parametrize("meter,tempo", [(TimeSignature(4, 4), 135.0), (TimeSignature(3, 4), 100.0)])
 def test_without_drums_the_pitched_stems_carry_the_beat(meter, tempo):
     song = make_song(12, meter=meter, tempo_bpm=tempo, seconds=12.0)
     y = mix([mono_at(song.stems[n], song.sample_rate) for n in ("bass", "harmony", "lead")])

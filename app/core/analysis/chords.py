@@ -14,14 +14,20 @@ import numpy as np
 
 from app.core.music import CHORD_QUALITIES, NO_CHORD, BeatGrid, Chord, ChordSpan, ChordTimeline
 
-QUALITIES = ("maj", "min", "7", "m7", "dim", "sus4")
+QUALITIES = ("maj", "min", "7", "maj7", "m7", "dim", "sus4")
 BASS_WEIGHT = 0.35
 SHARPNESS = 12.0  # scales similarities into log-probabilities
 NO_CHORD_SCORE = 0.45  # similarity a beat must beat for any chord to be preferred over N (silence, drums)
 CHANGE_ON_DOWNBEAT = 0.35
 CHANGE_INSIDE_BAR = 0.03
 # Extended chords win ties only with clear evidence: a plain triad is the safer label for a listener.
-QUALITY_PRIOR = {"maj": 0.0, "min": 0.0, "7": -0.03, "m7": -0.03, "dim": -0.06, "sus4": -0.06}
+QUALITY_PRIOR = {"maj": 0.0, "min": 0.0, "7": -0.03, "maj7": -0.03, "m7": -0.03, "dim": -0.06, "sus4": -0.06}
+# A seventh chord only when its seventh sounds: at least this share of the triad tones' mean level in the
+# beat (else the template's fourth note is matching spill, and one Dm7 would cover a whole song)
+SEVENTH_PRESENT = 0.6
+SEVENTH_ABSENT_PENALTY = 0.25
+# the added/suspended tone of sus4 likewise, and the third must be weak
+SUS_THIRD_MAX = 0.35
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,7 @@ class ChordEstimate:
     timeline: ChordTimeline
     per_beat: tuple[Chord, ...]  # one per beat of the grid (beats in grid order)
     beat_quarters: tuple[float, ...]  # start of each beat in quarter notes
+    confidences: tuple[float, ...] = ()  # one per span of the timeline: mean share of the chord's evidence
 
 
 def _states() -> list[Chord]:
@@ -59,8 +66,17 @@ def emission_scores(beat_chroma: np.ndarray, beat_bass: np.ndarray, beat_energy:
     for i, ch in enumerate(states):
         if ch.root_pc is None:
             sim[:, i] = NO_CHORD_SCORE
-        else:
-            sim[:, i] += BASS_WEIGHT * bass[:, ch.root_pc] + QUALITY_PRIOR[ch.quality]
+            continue
+        sim[:, i] += BASS_WEIGHT * bass[:, ch.root_pc] + QUALITY_PRIOR[ch.quality]
+        steps = CHORD_QUALITIES[ch.quality]
+        if len(steps) == 4:
+            triad = np.mean(beat_chroma[:, [(ch.root_pc + s) % 12 for s in steps[:3]]], axis=1)
+            seventh = beat_chroma[:, (ch.root_pc + steps[3]) % 12]
+            sim[seventh < SEVENTH_PRESENT * triad, i] -= SEVENTH_ABSENT_PENALTY
+        elif ch.quality == "sus4":
+            fifth = beat_chroma[:, (ch.root_pc + 7) % 12] + 1e-9
+            thirds = np.maximum(beat_chroma[:, (ch.root_pc + 3) % 12], beat_chroma[:, (ch.root_pc + 4) % 12])
+            sim[thirds > SUS_THIRD_MAX * fifth, i] -= SEVENTH_ABSENT_PENALTY
     # quiet beats (the song has not started, a break, a drums-only stretch) lean to no chord
     if beat_energy.size:
         loud = np.median(beat_energy[beat_energy > 0]) if np.any(beat_energy > 0) else 0.0
@@ -117,14 +133,23 @@ def estimate_chords(beat_chroma: np.ndarray, beat_bass: np.ndarray, beat_energy:
     downbeat = np.abs(starts / bar - np.round(starts / bar)) < 1e-6
     path = viterbi(log_emit, downbeat)
     per_beat = tuple(states[i] for i in path)
+    # per beat, the chosen chord's share of the (sharpened) evidence over all chords: a beat that fits C as
+    # well as Am has about 0.5
+    post = np.exp(log_emit)
+    post /= post.sum(axis=1, keepdims=True)
+    beat_conf = post[np.arange(n), path]
     spans: list[ChordSpan] = []
+    confs: list[list[float]] = []
     for i, ch in enumerate(per_beat):
         s, e = float(beat_quarters[i]), float(beat_quarters[i + 1])
         if spans and spans[-1].chord == ch:
             spans[-1] = ChordSpan(spans[-1].start, e, ch)
+            confs[-1].append(float(beat_conf[i]))
         else:
             spans.append(ChordSpan(s, e, ch))
-    return ChordEstimate(ChordTimeline(tuple(spans)), per_beat, tuple(float(q) for q in starts))
+            confs.append([float(beat_conf[i])])
+    return ChordEstimate(ChordTimeline(tuple(spans)), per_beat, tuple(float(q) for q in starts),
+                         tuple(round(float(np.mean(c)), 3) for c in confs))
 
 
 def bar_chords(timeline: ChordTimeline, bar_quarters: float) -> list[Chord]:

@@ -20,11 +20,14 @@ KK_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69,
 TEMPERLEY_MAJOR = np.array([5.0, 2.0, 3.5, 2.0, 4.5, 4.0, 2.0, 4.5, 2.0, 3.5, 1.5, 4.0])
 TEMPERLEY_MINOR = np.array([5.0, 2.0, 3.5, 4.5, 2.0, 4.0, 2.0, 4.5, 3.5, 2.0, 1.5, 4.0])
 BASS_WEIGHT = 1.0
-MIN_VARIATION = 0.12  # coefficient of variation of the pitch-class distribution; noise/drums ≈ 0.07–0.11
+# Refuse a key only where there is no harmony: the mean, over sounding frames, of (loudest - median) pitch
+# class of each frame's chroma (scaled to max 1). Noise 0.07, drum kits 0.09–0.2, harmonic stems and full
+# mixes of 30 rendered real songs 0.35–0.7. (The variation of the *song's* distribution, used before, is
+# 0.03–0.09 on real mixes, as low as noise: it refused 17 of 18 real songs.)
+MIN_CONTRAST = 0.27
 MIN_PITCHED_SECONDS = 1.0
-MIN_TONALITY = 0.3  # below this best correlation the pitch content does not define a key
-MARGIN_FOR_FULL_CONFIDENCE = 0.25
-SECTION_MIN_CONFIDENCE = 0.5  # a modulation is reported only with at least this confidence...
+SCORE_TEMPERATURE = 0.05  # softmax temperature turning the 24 key scores into confidences
+SECTION_MIN_CONFIDENCE = 0.8  # a modulation is reported only with at least this confidence...
 SECTION_MIN_BARS = 8  # ...and lasting at least this many bars
 # Where a song rests (tonic evidence for a key vs its relative; weights sum to 1): chords at the song's
 # edges and phrase starts weigh most, then the melody's last note, cadences, phrase ends.
@@ -42,9 +45,36 @@ TONIC_MARGIN_FOR_FULL_CONFIDENCE = 0.8
 @dataclass(frozen=True)
 class KeyEstimate:
     key: Key | None
-    confidence: float
+    confidence: float  # 0..1: the key's share of the evidence over all 24 keys
     reason: str = ""  # why no key was determined
     scores: tuple[float, ...] = ()  # 24 scores: 12 major (C..B) then 12 minor
+    runner_up: Key | None = None  # the next most likely key (for "D major (0.71; B minor 0.22)")
+    runner_up_confidence: float = 0.0
+
+
+def _key_of(i: int) -> Key:
+    return Key(int(i) % 12, "major" if i < 12 else "minor")
+
+
+def _index(key: Key) -> int:
+    return key.tonic_pc + (0 if key.mode == "major" else 12)
+
+
+def ranked(scores: np.ndarray, raw: tuple[float, ...] = ()) -> KeyEstimate:
+    """The best key and the runner-up with softmax confidences from 24 combined scores."""
+    z = (scores - float(np.max(scores))) / SCORE_TEMPERATURE
+    p = np.exp(z)
+    p /= float(p.sum())
+    order = np.argsort(scores)[::-1]
+    i, j = int(order[0]), int(order[1])
+    return KeyEstimate(_key_of(i), round(float(p[i]), 3), "", raw or tuple(float(x) for x in scores),
+                       _key_of(j), round(float(p[j]), 3))
+
+
+def tonal_contrast(chroma: np.ndarray, weights: np.ndarray) -> float:
+    """Mean (loudest - median) pitch class per frame, weighted; see MIN_CONTRAST."""
+    contrast = chroma.max(axis=0) - np.median(chroma, axis=0)
+    return float((contrast * weights).sum() / (weights.sum() + 1e-12))
 
 
 @dataclass(frozen=True)
@@ -75,10 +105,13 @@ def key_scores(chroma_sum: np.ndarray, bass_sum: np.ndarray | None = None) -> np
 
 
 def estimate_key(chroma: np.ndarray, bass: np.ndarray | None = None, *, weights: np.ndarray | None = None,
-                 fps: float | None = None) -> KeyEstimate:
+                 fps: float | None = None, profile: np.ndarray | None = None,
+                 bass_profile: np.ndarray | None = None) -> KeyEstimate:
     """Key from chroma frames (12, T) and an optional bass chroma (12, T); weights per frame (energy).
 
-    With `fps`, less than MIN_PITCHED_SECONDS of sounding frames (a click, a blip) gives no key.
+    `profile`/`bass_profile` (12,): the song's pitch-class distributions to score (ChromaFeatures.key_profile);
+    without them the weighted mean of the frames is scored. Always answers when there is harmony; with
+    `fps`, less than MIN_PITCHED_SECONDS of sounding frames (a click, a blip) gives no key.
     """
     if chroma.size == 0 or chroma.shape[1] == 0:
         return KeyEstimate(None, 0.0, "no harmonic content")
@@ -89,20 +122,15 @@ def estimate_key(chroma: np.ndarray, bass: np.ndarray | None = None, *, weights:
         return KeyEstimate(None, 0.0, "too little pitched material to hear a key")
     c = (chroma * w).sum(axis=1) / w.sum()
     b = None if bass is None else (bass * w).sum(axis=1) / w.sum()
-    # a flat distribution (noise, drums) has no key; don't guess one
-    variation = float(np.std(c) / (np.mean(c) + 1e-9))
     if int(np.count_nonzero(c > 0.4 * float(c.max()))) < 3:
         return KeyEstimate(None, 0.0, "no clear key: only one or two pitches sound (a drone, a hum, a single note)")
-    scores = key_scores(c, b)
-    order = np.argsort(scores)[::-1]
-    best, second = float(scores[order[0]]), float(scores[order[1]])
-    if variation < MIN_VARIATION or best < MIN_TONALITY:
-        return KeyEstimate(None, 0.0, "no clear key: the pitch content is flat (noise, drums or too little "
-                           "harmonic material)", tuple(float(x) for x in scores))
-    i = int(order[0])
-    key = Key(i % 12, "major" if i < 12 else "minor")
-    confidence = float(np.clip((best - second) / MARGIN_FOR_FULL_CONFIDENCE, 0.0, 1.0) * np.clip(best, 0.0, 1.0))
-    return KeyEstimate(key, round(confidence, 3), "", tuple(float(x) for x in scores))
+    # noise and drums have no key; don't guess one
+    if tonal_contrast(chroma, w) < MIN_CONTRAST:
+        return KeyEstimate(None, 0.0, "no clear key: no harmony, the pitch content is flat (noise or drums)")
+    if profile is not None and float(np.max(profile)) > 0:
+        c = np.asarray(profile, dtype=float)
+        b = None if bass_profile is None else np.asarray(bass_profile, dtype=float)
+    return ranked(key_scores(c, b))
 
 
 def key_sections(beat_chroma: np.ndarray, beat_bass: np.ndarray, beat_energy: np.ndarray, *,
@@ -183,11 +211,7 @@ def refine_with_chords(est: KeyEstimate, bars: list[Chord], *, phrase_bars: int 
     for i in np.argsort(scale)[::-1][:top]:
         combined[i] += chord_evidence(Key(int(i) % 12, "major" if i < 12 else "minor"), bars,
                                       phrase_bars=phrase_bars)
-    order = np.argsort(combined)[::-1]
-    i = int(order[0])
-    margin = float(combined[order[0]] - combined[order[1]])
-    confidence = float(np.clip(margin / MARGIN_FOR_FULL_CONFIDENCE, 0.0, 1.0) * np.clip(scale[i], 0.0, 1.0))
-    return KeyEstimate(Key(i % 12, "major" if i < 12 else "minor"), round(confidence, 3), "", est.scores)
+    return ranked(combined, est.scores)
 
 
 def relative_key(key: Key) -> Key:
@@ -238,8 +262,9 @@ def settle_relative(est: KeyEstimate, bars: list[Chord], *, phrase_bars: int = 4
     other = tonic_evidence(rel, bars, phrase_bars=phrase_bars, phrase_final_pcs=phrase_final_pcs)
     if other - own < RELATIVE_SWITCH_MARGIN:
         return est
-    confidence = float(np.clip((other - own) / TONIC_MARGIN_FOR_FULL_CONFIDENCE, 0.0, 1.0))
-    return KeyEstimate(rel, round(confidence, 3), "", est.scores)
+    # the relative takes the estimate's place; the estimate becomes the runner-up
+    confidence = max(est.confidence, float(np.clip((other - own) / TONIC_MARGIN_FOR_FULL_CONFIDENCE, 0.0, 1.0)))
+    return KeyEstimate(rel, round(confidence, 3), "", est.scores, est.key, round(min(est.confidence, 1.0 - confidence), 3))
 
 
 def phrase_final_pitch_classes(notes: list[tuple[float, float, float]], *, beat_seconds: float) -> tuple[int, ...]:

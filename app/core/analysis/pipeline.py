@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 MAX_STEMS = 64
 MAX_SECONDS = 60 * 30
 # bumped when an estimator changes its results, so cached whole-song results from older code are not reused
-ESTIMATORS_REVISION = 2
+ESTIMATORS_REVISION = 3
 
 
 @dataclass(frozen=True)
@@ -135,12 +135,15 @@ def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, n
     key_est = key_mod.KeyEstimate(None, 0.0, "no harmonic content (drums only or silence)")
     sections: tuple[key_mod.KeySection, ...] = ()
     timeline = ChordTimeline()
+    chord_conf: tuple[float, ...] = ()
     if chroma is not None and chroma.frames:
-        key_est = key_mod.estimate_key(chroma.chroma, chroma.bass, weights=chroma.energy, fps=chroma.fps)
+        key_est = key_mod.estimate_key(chroma.chroma, chroma.bass, weights=chroma.energy, fps=chroma.fps,
+                                       profile=chroma.key_profile, bass_profile=chroma.key_bass)
         times, quarters = chords_mod.beat_boundaries(grid, duration)
         bc, bb, be = chroma.beat_sync(times)
         if bc.shape[0]:
-            timeline = chords_mod.estimate_chords(bc, bb, be, quarters, grid).timeline
+            chord_est = chords_mod.estimate_chords(bc, bb, be, quarters, grid)
+            timeline, chord_conf = chord_est.timeline, chord_est.confidences
         if key_est.key is not None and bc.shape[0]:
             bars = chords_mod.bar_chords(timeline, grid.time_signature.bar_quarters)
             key_est = key_mod.refine_with_chords(key_est, bars)
@@ -152,7 +155,7 @@ def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, n
         notes.append(f"could not determine the key: {key_est.reason}")
     cancel.check()
 
-    return grid, tempo, key_est, sections, timeline
+    return grid, tempo, key_est, sections, timeline, chord_conf
 
 
 def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache: AnalysisCache | None = None,
@@ -222,7 +225,7 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="accord-melody") as pool:
         future = None if job is None else pool.submit(job.work)
         try:
-            grid, tempo, key_est, sections, timeline = _harmony_and_beat(
+            grid, tempo, key_est, sections, timeline, chord_conf = _harmony_and_beat(
                 names, roles, mono, duration, notes, progress, cancel)
             progress(0.6, "following the lead melody")
             if job is not None:  # help the worker with the chunks still to do
@@ -258,6 +261,9 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
     result = SongAnalysis(
         grid=grid, tempo_determined=tempo.grid is not None, tempo_confidence=round(tempo.confidence, 3),
         key=key_est.key, key_confidence=key_est.confidence if key_est.key else 0.0, key_sections=sections,
+        key_runner_up=key_est.runner_up if key_est.key else None,
+        key_runner_up_confidence=key_est.runner_up_confidence if key_est.key else 0.0,
+        tempo_fit_bpm=tempo.fit_bpm, tempo_map=tempo.tempo_map, chord_confidences=chord_conf,
         chords=timeline, melody=melody, lead=lead_name, roles=roles, role_sources=sources,
         stems=tuple((s.name, s.content_sha256) for s in stems), duration_seconds=round(duration, 3),
         notes=tuple(notes), melody_seconds=melody_seconds)

@@ -30,6 +30,22 @@ class SongAnalysis:
     notes: tuple[str, ...] = ()  # warnings and "could not determine ..." messages for the user
     melody_seconds: tuple[tuple[float, float, float], ...] = field(default=(), repr=False)  # (onset s, dur s, MIDI)
     version: int = ANALYSIS_VERSION
+    # added fields (older JSON without them still loads): what the studio shows beside the key and tempo
+    key_runner_up: Key | None = None  # the next most likely key, e.g. the relative minor
+    key_runner_up_confidence: float = 0.0
+    tempo_fit_bpm: float = 0.0  # the least-squares tempo before snapping to an exact whole/half BPM (0: unknown)
+    tempo_map: tuple[tuple[float, float], ...] = ()  # (seconds, BPM) when the song really changes tempo
+    chord_confidences: tuple[float, ...] = ()  # one per chord span (0..1), or empty
+
+    @property
+    def key_text(self) -> str:
+        """'D major (0.71; B minor 0.22)', or 'none'."""
+        if self.key is None:
+            return "none"
+        if self.key_runner_up is None:
+            return f"{self.key.name} ({self.key_confidence:.2f})"
+        return (f"{self.key.name} ({self.key_confidence:.2f}; {self.key_runner_up.name} "
+                f"{self.key_runner_up_confidence:.2f})")
 
     @property
     def tempo_bpm(self) -> float:
@@ -54,9 +70,16 @@ class SongAnalysis:
             "key": None if self.key is None else {"tonic_pc": self.key.tonic_pc, "mode": self.key.mode,
                                                   "name": self.key.name},
             "key_confidence": self.key_confidence,
+            "key_runner_up": None if self.key_runner_up is None else {
+                "tonic_pc": self.key_runner_up.tonic_pc, "mode": self.key_runner_up.mode,
+                "name": self.key_runner_up.name, "confidence": self.key_runner_up_confidence},
+            "tempo_fit_bpm": self.tempo_fit_bpm,
+            "tempo_map": [[t, b] for t, b in self.tempo_map],
             "key_sections": [{"start": s.start, "end": s.end, "key": s.key.name, "confidence": s.confidence}
                              for s in self.key_sections],
-            "chords": [{"start": s.start, "end": s.end, "chord": s.chord.symbol} for s in self.chords],
+            "chords": [{"start": s.start, "end": s.end, "chord": s.chord.symbol}
+                       | ({"confidence": self.chord_confidences[i]} if i < len(self.chord_confidences) else {})
+                       for i, s in enumerate(self.chords)],
             "melody": None if self.melody is None else self.melody.to_json(),
             "melody_seconds": [list(n) for n in self.melody_seconds],
             "lead": self.lead,
@@ -86,6 +109,9 @@ class SongAnalysis:
                                         float(s["confidence"])) for s in data.get("key_sections", ()))
             chords = ChordTimeline(tuple(ChordSpan(float(s["start"]), float(s["end"]), Chord.parse(s["chord"]))
                                          for s in data.get("chords", ())))
+            ru = data.get("key_runner_up")
+            runner_up = None if ru is None else Key(int(ru["tonic_pc"]), str(ru["mode"]))
+            chord_conf = tuple(float(s["confidence"]) for s in data.get("chords", ()) if "confidence" in s)
             m = data.get("melody")
             melody = None if m is None else Melody.from_json(m)
             return cls(
@@ -104,6 +130,11 @@ class SongAnalysis:
                 duration_seconds=float(data["duration_seconds"]),
                 notes=tuple(str(n) for n in data.get("notes", ())),
                 melody_seconds=tuple((float(a), float(b), float(c)) for a, b, c in data.get("melody_seconds", ())),
+                key_runner_up=runner_up,
+                key_runner_up_confidence=0.0 if ru is None else float(ru.get("confidence", 0.0)),
+                tempo_fit_bpm=float(data.get("tempo_fit_bpm", 0.0)),
+                tempo_map=tuple((float(t), float(b)) for t, b in data.get("tempo_map", ())),
+                chord_confidences=chord_conf if len(chord_conf) == len(chords) else (),
             )
         except AnalysisError:
             raise

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.core.analysis.beatfit import fit_grid, refined_onsets
 from app.core.music import BeatGrid, TimeSignature
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ TATUM_KEEP = 0.6  # a subdivision with at least this share of the level's mean s
 BETWEEN_MAX = 0.3  # ...unless its in-between positions carry real beats (a backbeat)
 CLIMB_GAIN = 1.25  # a slower level this much stronger on average means the faster one had weak beats
 COMPOUND_RATIO = 1.5  # thirds of the beat this much busier than its halves: a compound (6/8) pulse
+SWING_BALANCE = 0.35  # the weaker third at least this share of the stronger: both played, not a swing
 COMPOUND_MIN = 0.1  # ...and busy at all (relative to the beats)
 KIT_FLOOR_DB = -25.0  # floor of the drum-kit envelope that chooses the felt beat (hats below it)
 FIRST_SOUND_DB = -30.0  # a sample this far below the peak is where the song starts (quiet noise is not)
@@ -56,6 +58,8 @@ class TempoResult:
     grid: BeatGrid | None
     confidence: float  # 0..1
     reason: str = ""  # why no grid could be determined
+    fit_bpm: float = 0.0  # the least-squares tempo before snapping to an exact whole/half BPM
+    tempo_map: tuple[tuple[float, float], ...] = ()  # (seconds, BPM) when the tempo really changes
 
 
 def onset_features(y: np.ndarray, sample_rate: int) -> OnsetFeatures:
@@ -158,7 +162,10 @@ def _level(env: np.ndarray, period: float, phases: list[float], fps: float) -> _
     g = _grid(best_phase, period, n)
     base = float(np.mean(_at(env, g))) + 1e-12
     off2 = float(np.mean(_at(env, g + period / 2))) / base
-    off3 = float(np.mean(_at(env, np.concatenate([g + period / 3, g + 2 * period / 3])))) / base
+    # a compound pulse plays both thirds of the beat; a swung or shuffled one only the second (long-short)
+    t1, t2 = float(np.mean(_at(env, g + period / 3))), float(np.mean(_at(env, g + 2 * period / 3)))
+    off3 = 0.5 * (t1 + t2) / base if min(t1, t2) >= SWING_BALANCE * max(t1, t2) else 0.0
+    log.debug("thirds %.2f %.2f halves %.2f", t1 / base, t2 / base, off2)
     return _Level(period, best_phase, 60.0 * fps / period, off2, off3)
 
 
@@ -190,6 +197,7 @@ def _choose_level(env: np.ndarray, period: float, phase: float, fps: float,
             m, ph = _mean_at(env, cur / k, [cur_phase])
             options.append((m, cur / k, ph))
         m, c, ph = max(options)
+        log.debug("descend %.1f -> %.1f: keep %.2f", 60.0 * fps / cur, 60.0 * fps / c, m / (cur_mean + 1e-12))
         if m < TATUM_KEEP * cur_mean or 60.0 * fps / c > 2.5 * MAX_BPM:
             break
         cur, cur_phase, cur_mean = c, ph, m
@@ -212,6 +220,7 @@ def _choose_level(env: np.ndarray, period: float, phase: float, fps: float,
         g = _grid(ph, c, env.size)
         # the new level's in-between positions must be weak: otherwise the faster level had real beats
         between = float(np.mean(_at(env, np.concatenate([g + j * c / k for j in range(1, k)])))) / (m + 1e-12)
+        log.debug("climb %.1f -> x%d: gain %.2f between %.2f", bpm, k, m / (cur_mean + 1e-12), between)
         if bpm > MAX_BPM or (m > CLIMB_GAIN * cur_mean and between < BETWEEN_MAX):
             cur, cur_phase, cur_mean = c, ph, m
         else:
@@ -283,6 +292,7 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
         return TempoResult(None, 0.0, f"too few onsets to find a beat ({peaks.size})")
     tempo0 = _global_tempo(env, fps)
     period, phase, score = _fit_pulse(peaky, 60.0 * fps / max(tempo0, 30.0))
+    log.debug("first tempo %.2f, pulse fit %.2f", tempo0, 60.0 * fps / period)
     climb = None
     if kit is not None and kit.kit_body is not None and kit.kit_body.size == feat.body.size:
         climb = _peaky(kit.kit_body)
@@ -304,6 +314,14 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
         else:
             per_bar, ts, down = 4, TimeSignature(4, 4), _fold_contrast(acc, 4)[1]
         quarter_bpm = level.bpm
+    # least squares over every onset, then an exact BPM when the music was made on a clock (beatfit.py)
+    scale = 1.5 if compound else 1.0
+    fit = fit_grid(refined_onsets(env, peaks), level.period, float(beats[down] if beats.size > down else level.phase),
+                   fps, quarters_per_beat=scale)
+    quarter_bpm = (fit.snapped_bpm or fit.bpm) * scale
+    level = _Level(fit.period, fit.phase % fit.period, 60.0 * fps / fit.period, level.off2, level.off3)
+    beats = _grid(level.phase, level.period, env.size)
+    down = int(np.argmin(np.abs(beats - fit.phase))) % per_bar
     bar_frames = per_bar * level.period
     first_down = beats[down] if beats.size > down else level.phase
     onset_frames = np.flatnonzero(peaky > 0.25 * np.percentile(peaky, 99))
@@ -325,10 +343,12 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
     strength = float(np.mean(_at(peaky, beat_frames))) / mean_env if beat_frames.size else 0.0
     confidence = float(np.clip((strength - 1.0) / 1.5, 0.0, 1.0))
     quarter_bpm = float(np.clip(quarter_bpm, 20.0, 400.0))
-    grid = BeatGrid(tempo_bpm=round(quarter_bpm, 3), time_signature=ts, offset_seconds=float(offset_frames / fps - lag),
-                    beat_times=beat_times, downbeat_times=downbeat_times)
-    log.debug("tempo %.2f (%s), off-beat halves %.2f thirds %.2f", quarter_bpm, ts, level.off2, level.off3)
-    return TempoResult(grid, confidence)
+    grid = BeatGrid(tempo_bpm=quarter_bpm if fit.snapped_bpm else round(quarter_bpm, 3), time_signature=ts,
+                    offset_seconds=float(offset_frames / fps - lag), beat_times=beat_times,
+                    downbeat_times=downbeat_times)
+    log.debug("tempo %.3f (%s), off-beat halves %.2f thirds %.2f", quarter_bpm, ts, level.off2, level.off3)
+    return TempoResult(grid, confidence, fit_bpm=round(fit.bpm * scale, 4),
+                       tempo_map=tuple((t, round(b * scale, 2)) for t, b in fit.tempo_map))
 
 
 def tap_tempo(tap_times: list[float]) -> float | None:
