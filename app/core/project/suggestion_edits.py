@@ -217,6 +217,8 @@ class KeepSuggestion(_ListsEdit):
                  "mute": False, "instrument": self.render.get("instrument"),  # what export renders with
                  "human_edited": bool(entry.get("human_edited", False)),
                  "human_edited_notes": int(entry.get("human_edited_notes", 0) or 0)}
+        if entry.get("number") is not None:
+            track["number"] = entry["number"]  # the idea keeps its number as a track
         if "original_notes" in entry:
             track["original_notes"] = copy_json(entry["original_notes"])
         return {SUGGESTIONS: items, TRACKS: copy_json(project.tracks) + [track]}

@@ -36,6 +36,7 @@ from app.ui.suggest.firstrun import FirstRunBox
 from app.ui.suggest.lane import KeptTrackRow, SuggestLane, suggestion_target
 from app.ui.suggest.runs import Relay, RunsMixin
 from app.ui.suggest.setup import FirstRunMixin
+from app.ui.suggest.shortcuts import IdeaShortcuts
 from app.ui.suggest.sync import ProjectSyncMixin
 
 log = logging.getLogger(__name__)
@@ -59,11 +60,11 @@ class SuggestPanel(FirstRunMixin, ProjectSyncMixin, RunsMixin, CardActionsMixin,
         self.track_rows: dict[str, KeptTrackRow] = {}
         self._runs = itertools.count(1)
         self._live_run: int | None = None
-        self._names = itertools.count(1)
         self._first_of_run = False
         self._relay = Relay()
         self._relay.result.connect(self._result)
         self._build()
+        self.shortcuts = IdeaShortcuts(self)
         ctx.project_changed.connect(self._project_changed)
         ctx.project_replaced.connect(lambda _p: self._project_replaced())
         ctx.models.catalogue_changed.connect(self.check_ready)
@@ -88,7 +89,7 @@ class SuggestPanel(FirstRunMixin, ProjectSyncMixin, RunsMixin, CardActionsMixin,
         self.suggest_button = QPushButton("Suggest")
         self.suggest_button.setObjectName("SuggestButton")
         self.suggest_button.setDefault(True)
-        self.suggest_button.clicked.connect(lambda: self.suggest())
+        self.suggest_button.clicked.connect(self.suggest_clicked)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
@@ -99,6 +100,9 @@ class SuggestPanel(FirstRunMixin, ProjectSyncMixin, RunsMixin, CardActionsMixin,
         self.status = QLabel("")
         self.status.setObjectName("SuggestStatus")
         self.status.setWordWrap(True)
+        # Room for three lines always: a longer message never pushes the cards (and buttons) under the pointer.
+        self.status.setMinimumHeight(3 * self.status.fontMetrics().lineSpacing() + 4)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         buttons = QHBoxLayout()
         buttons.addWidget(self.suggest_button, 1)
         buttons.addWidget(self.cancel_button)
@@ -145,27 +149,13 @@ class SuggestPanel(FirstRunMixin, ProjectSyncMixin, RunsMixin, CardActionsMixin,
         self.controls.whole_lead.setChecked(False)
         self.controls.set_range(first, last - first)
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802, ANN001 — Qt's name and type
-        """1–9 audition the cards from the top (A/B by ear while playing); Esc stops auditioning."""
-        key = event.key()
-        if Qt.Key.Key_1 <= key <= Qt.Key.Key_9 and not event.modifiers():
-            order = [sid for sid, _ in sorted(self.cards.items(), key=lambda kv: self.card_box.indexOf(kv[1]))]
-            index = key - Qt.Key.Key_1
-            if index < len(order):
-                self.audition_suggestion(order[index], play=True)
-            return
-        if key == Qt.Key.Key_Escape and self.audition.active is not None:
-            self.audition_suggestion(None)
-            return
-        super().keyPressEvent(event)
-
     def audition_suggestion(self, sid: str | None, *, solo: bool = False, play: bool = False) -> None:
         """Hear `sid` with the stems, looping its range (None: stop auditioning)."""
         self.audition.audition(sid, solo=solo)
         if sid is None:
             return
         lead = [st for st in self.ctx.project.stems if st.role == "lead" and self.ctx.project.audible(st)]
-        if lead and not solo:
+        if lead and not solo and not self.audition.mute_lead:  # ticked: the lead is already silent
             self.status.setText(f"Tip: mute the {lead[0].name} stem (M) to hear the idea in its place; "
                                 "keys 1–9 switch between ideas while playing.")
         entry = find_entry(self.ctx.project, "suggestions", sid)
