@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -40,6 +41,8 @@ from app.ui.suggest.shortcuts import IdeaShortcuts
 from app.ui.suggest.sync import ProjectSyncMixin
 
 log = logging.getLogger(__name__)
+
+COMPACT_SCREEN_HEIGHT = 900  # below this the request options start folded
 
 
 class SuggestPanel(FirstRunMixin, ProjectSyncMixin, RunsMixin, CardActionsMixin, QWidget):
@@ -123,14 +126,31 @@ class SuggestPanel(FirstRunMixin, ProjectSyncMixin, RunsMixin, CardActionsMixin,
         scroll.setWidget(inner)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll = scroll
+        # The request's options fold away (a laptop screen keeps the Suggest button and the cards in view).
+        self.options_toggle = QToolButton()
+        self.options_toggle.setObjectName("Suggest-options")
+        self.options_toggle.setText("Options")
+        self.options_toggle.setCheckable(True)
+        self.options_toggle.setChecked(True)
+        self.options_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.options_toggle.setAutoRaise(True)
+        self.options_toggle.toggled.connect(self.show_options)
+        self.show_options(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.firstrun)
-        layout.addWidget(self.controls)
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
+        layout.addWidget(self.options_toggle)
+        layout.addWidget(self.controls)
         layout.addWidget(scroll, 1)
         self.setMinimumWidth(330)
+
+    def show_options(self, on: bool) -> None:
+        self.controls.setVisible(on)
+        self.options_toggle.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+        if self.options_toggle.isChecked() != on:
+            self.options_toggle.setChecked(on)
 
     def set_instrument(self, name: str) -> None:
         """Audition ideas with another built-in sound (rendered again in the background)."""
@@ -182,6 +202,8 @@ class SuggestPanel(FirstRunMixin, ProjectSyncMixin, RunsMixin, CardActionsMixin,
 def install_cocreate(ctx: StudioContext) -> SuggestPanel:
     """Dock the Suggestions panel in the studio (View menu lists it) and wire the piano-roll lane."""
     panel = SuggestPanel(ctx)
-    dock = ctx.add_dock("Suggestions", panel, Qt.DockWidgetArea.RightDockWidgetArea)
+    dock = ctx.add_dock("Suggestions", panel, Qt.DockWidgetArea.RightDockWidgetArea, scroll=True)
     dock.setMinimumWidth(340)
+    if 0 < ctx.screen_height() < COMPACT_SCREEN_HEIGHT:
+        panel.show_options(False)  # a laptop: the options fold away; one click shows them
     return ctx.panels.register(SUGGESTIONS, panel, dock)
