@@ -23,12 +23,14 @@ CATALOGUE_ROWS = 8  # works the catalogue dock shows at once on a screen with ro
 
 
 def catalogue_height(panel, screen_height: int) -> int:  # noqa: ANN001 — CataloguePanel
-    """Tall enough for CATALOGUE_ROWS rows under its bar, yet at most 36 % of the screen (laptops)."""
+    """Tall enough for CATALOGUE_ROWS rows under its bar and status line, yet at most 36 % of a laptop's
+    screen (42 % of a taller one)."""
     table = panel.table
     rows = table.verticalHeader().defaultSectionSize() * CATALOGUE_ROWS
-    chrome = table.horizontalHeader().sizeHint().height() + panel.search.sizeHint().height() + 40
+    chrome = table.horizontalHeader().sizeHint().height() + panel.search.sizeHint().height() + 90
     wanted = rows + chrome
-    return min(wanted, int(screen_height * 0.36)) if screen_height > 0 else wanted
+    share = 0.42 if screen_height >= 900 else 0.36
+    return min(wanted, int(screen_height * share)) if screen_height > 0 else wanted
 
 
 def install_catalogue(ctx: StudioContext) -> None:

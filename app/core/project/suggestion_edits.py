@@ -97,8 +97,8 @@ def _melody_key(entry: dict) -> str:
 def edited_note_count(original: Sequence[Sequence[float]], current: Sequence[Sequence[float]]) -> tuple[int, int]:
     """(notes in `current` the model did not make, model notes no longer there). The first is what the
     provenance record calls human-edited notes (a moved, resized or added note); the second counts deletions."""
-    def key(n: Sequence[float]) -> tuple:
-        return (int(n[0]), round(float(n[1]), 6), round(float(n[2]), 6))
+    def key(n: Sequence[float]) -> tuple:  # a changed velocity is an edit too (a note without one is at 90)
+        return (int(n[0]), round(float(n[1]), 6), round(float(n[2]), 6), int(n[3]) if len(n) > 3 else 90)
 
     orig, cur = Counter(key(n) for n in original), Counter(key(n) for n in current)
     return sum((cur - orig).values()), sum((orig - cur).values())
