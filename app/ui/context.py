@@ -204,8 +204,14 @@ class StudioContext:
         return self._window.timeline_view
 
     def add_dock(self, title: str, widget: QWidget,
-                 area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
-        return self._window.add_dock(title, widget, area)
+                 area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea, *,
+                 scroll: bool = False) -> QDockWidget:
+        return self._window.add_dock(title, widget, area, scroll=scroll)
+
+    def screen_height(self) -> int:
+        """The available height of the screen the studio is on (0 if unknown)."""
+        screen = self._window.screen()
+        return screen.availableGeometry().height() if screen is not None else 0
 
     def menu(self, title: str) -> QMenu:
         return self._window.menu(title)

@@ -19,6 +19,20 @@ from app.ui.context import ANALYSIS, CATALOGUE, CHORD_LANE, FILE_ACTIONS, SUGGES
 log = logging.getLogger(__name__)
 
 
+CATALOGUE_ROWS = 8  # works the catalogue dock shows at once on a screen with room for them
+
+
+def catalogue_height(panel, screen_height: int) -> int:  # noqa: ANN001 — CataloguePanel
+    """Tall enough for CATALOGUE_ROWS rows under its bar and status line, yet at most 36 % of a laptop's
+    screen (42 % of a taller one)."""
+    table = panel.table
+    rows = table.verticalHeader().defaultSectionSize() * CATALOGUE_ROWS
+    chrome = table.horizontalHeader().sizeHint().height() + panel.search.sizeHint().height() + 90
+    wanted = rows + chrome
+    share = 0.42 if screen_height >= 900 else 0.36
+    return min(wanted, int(screen_height * share)) if screen_height > 0 else wanted
+
+
 def install_catalogue(ctx: StudioContext) -> None:
     from app.ui.catalogue.panel import CataloguePanel
 
@@ -26,7 +40,7 @@ def install_catalogue(ctx: StudioContext) -> None:
                            trained_work_ids=ctx.models.trained_work_ids)
     # Along the bottom, under the lanes: its table and detail view want width, and the timeline keeps it.
     dock = ctx.add_dock("Catalogue", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
-    ctx.resize_dock(dock, 300, Qt.Orientation.Vertical)
+    ctx.resize_dock(dock, catalogue_height(panel, ctx.screen_height()), Qt.Orientation.Vertical)
     dock.toggleViewAction().setShortcut(QKeySequence("Ctrl+Shift+C"))  # add_dock put it in View
     panel.catalogueChanged.connect(ctx.models.changed)
 
@@ -58,9 +72,9 @@ def install_analysis(ctx: StudioContext) -> None:
     panel = AnalysisPanel(ctx.project, ctx.push, ctx.runner,
                           stems_provider=lambda: stems_from_studio(ctx.project, ctx.decoded),
                           cache=AnalysisCache.in_home(ctx.home), parent=ctx.host)
-    dock = ctx.add_dock("Analysis", panel, Qt.DockWidgetArea.RightDockWidgetArea)
+    dock = ctx.add_dock("Analysis", panel, Qt.DockWidgetArea.RightDockWidgetArea, scroll=True)
     lane = ChordLane(ctx.project, ctx.push, scale=ctx.timeline.time_scale)
-    ctx.timeline.add_lane(lane, title="Chords", index=0)
+    ctx.timeline.add_lane(lane, title="Chords", index=0, content=False)  # an empty song still shows the drop hint
     ctx.project_replaced.connect(panel.set_project)
     ctx.project_replaced.connect(lane.set_project)
 

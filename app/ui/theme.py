@@ -7,12 +7,18 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtGui import QColor, QFont, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
 log = logging.getLogger(__name__)
 
 STYLESHEET = Path(__file__).resolve().parents[2] / "resources" / "styles" / "studio.qss"
+APP_ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "accord.svg"
+
+
+def app_icon() -> QIcon:
+    """The application icon (a scalable SVG: sharp at any size and on HiDPI screens); empty if missing."""
+    return QIcon(str(APP_ICON)) if APP_ICON.exists() else QIcon()
 
 
 def dark_palette() -> QPalette:
@@ -36,6 +42,7 @@ def dark_palette() -> QPalette:
 
 def apply_theme(app: QApplication) -> None:
     app.setStyle("Fusion")
+    app.setWindowIcon(app_icon())
     app.setPalette(dark_palette())
     font = QFont(app.font())
     if font.pointSizeF() > 0:
@@ -120,14 +127,14 @@ class Colours:
     meter_peak: str = "#e9ecef"
     meter_clip_off: str = "#33373d"
     meter_shade: tuple[int, int, int, int] = (0, 0, 0, 120)
-    # verification and consent states (text colours; the catalogue's cell tints)
-    verified: str = "#1b7f3b"
-    failed: str = "#b00020"
-    warning: str = "#a15c00"
-    neutral: str = "#555555"
-    consent_text: tuple[tuple[str, str], ...] = (("usable", "#1b5e20"), ("pending", "#8a4b00"), ("revoked", "#b71c1c"))
-    consent_tint: tuple[tuple[str, str], ...] = (("usable", "#e3f4e4"), ("pending", "#fff1dc"), ("revoked", "#fde4e4"))
-    consent_tint_other: str = "#f0f0f0"
+    # verification and consent states: light text on dark tints, so they read on the dark theme (no bright fills)
+    verified: str = "#6fcf7f"
+    failed: str = "#ff6b6b"
+    warning: str = "#ffb454"
+    neutral: str = "#9aa1aa"
+    consent_text: tuple[tuple[str, str], ...] = (("usable", "#8fd694"), ("pending", "#ffc46b"), ("revoked", "#ff8a80"))
+    consent_tint: tuple[tuple[str, str], ...] = (("usable", "#1d3324"), ("pending", "#382b17"), ("revoked", "#3d2024"))
+    consent_tint_other: str = "#2a2e34"
 
 
 COLOURS = Colours()

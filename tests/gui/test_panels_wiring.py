@@ -66,8 +66,13 @@ def test_analysis_dock_and_chord_lane_follow_the_current_project(qtbot, tmp_path
 def test_clicking_the_empty_chord_lane_analyses_the_stems(qtbot, tmp_path, monkeypatch):
     from PySide6.QtCore import QPoint, Qt
 
+    from app.core.project.edits import AddStems
+    from app.core.project.model import StemRef
+    from tests.gui.studio_fixtures import write_tone
+
     window = make_window(qtbot, tmp_path)
     install_panels(window.context)
+    window.push(AddStems([StemRef(name="pad", path=write_tone(tmp_path / "pad.wav", 220.0))]))  # something to analyse
     calls = []
     monkeypatch.setattr(window.context.panels.get(ANALYSIS), "analyze", lambda: calls.append(1))
     qtbot.mouseClick(window.context.panels.get(CHORD_LANE), Qt.MouseButton.LeftButton, pos=QPoint(20, 10))

@@ -85,15 +85,18 @@ def test_a_late_idea_is_rendered_from_its_own_bar_and_placed_there(cocreate):  #
 
 def test_number_keys_switch_between_ideas(cocreate, qtbot):  # noqa: F811
     from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
 
     window, panel = cocreate
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
     panel.controls.play_first.setChecked(False)
-    ids = run_suggest(panel, start_bar=0, bars=1, count=3, seed=23)
-    newest_first = list(reversed(ids))
+    ids = run_suggest(panel, start_bar=0, bars=1, count=3, seed=23)  # #1, #2, #3 (the newest on top)
     qtbot.keyClick(panel, Qt.Key.Key_2)
-    assert panel.audition.active == newest_first[1] and window.engine.transport.playing
+    assert panel.audition.active == ids[1] and window.engine.transport.playing
     qtbot.keyClick(panel, Qt.Key.Key_1)
-    assert panel.audition.active == newest_first[0]
+    assert panel.audition.active == ids[0]
     qtbot.keyClick(panel, Qt.Key.Key_Escape)
     assert panel.audition.active is None
 

@@ -75,9 +75,9 @@ def test_first_run_guides_then_demo_catalogue_gives_a_suggestion(qtbot, tmp_path
     window, panel = studio_with_panel(qtbot, tmp_path, None)
     try:
         assert not panel.firstrun.isHidden() and panel.state.step == "import"
-        assert not panel.suggest_button.isEnabled() and panel.suggest() is None
+        assert panel.suggest() is None  # the button goes to the catalogue instead (it says so)
         assert not panel.firstrun.demo_button.isHidden() and not panel.firstrun.train_button.isEnabled()
-        assert panel.firstrun.train_button.isHidden() and "needs a trained model" in panel.suggest_button.text()
+        assert panel.firstrun.train_button.isHidden() and "import works first" in panel.suggest_button.text()
         dock = panel.open_catalogue()
         assert isinstance(dock, QDockWidget) and dock.isVisible()
         panel.firstrun.demo_button.click()  # synchronous runner: catalogue filled and model trained

@@ -97,8 +97,8 @@ def _melody_key(entry: dict) -> str:
 def edited_note_count(original: Sequence[Sequence[float]], current: Sequence[Sequence[float]]) -> tuple[int, int]:
     """(notes in `current` the model did not make, model notes no longer there). The first is what the
     provenance record calls human-edited notes (a moved, resized or added note); the second counts deletions."""
-    def key(n: Sequence[float]) -> tuple:
-        return (int(n[0]), round(float(n[1]), 6), round(float(n[2]), 6))
+    def key(n: Sequence[float]) -> tuple:  # a changed velocity is an edit too (a note without one is at 90)
+        return (int(n[0]), round(float(n[1]), 6), round(float(n[2]), 6), int(n[3]) if len(n) > 3 else 90)
 
     orig, cur = Counter(key(n) for n in original), Counter(key(n) for n in current)
     return sum((cur - orig).values()), sum((orig - cur).values())
@@ -217,6 +217,8 @@ class KeepSuggestion(_ListsEdit):
                  "mute": False, "instrument": self.render.get("instrument"),  # what export renders with
                  "human_edited": bool(entry.get("human_edited", False)),
                  "human_edited_notes": int(entry.get("human_edited_notes", 0) or 0)}
+        if entry.get("number") is not None:
+            track["number"] = entry["number"]  # the idea keeps its number as a track
         if "original_notes" in entry:
             track["original_notes"] = copy_json(entry["original_notes"])
         return {SUGGESTIONS: items, TRACKS: copy_json(project.tracks) + [track]}

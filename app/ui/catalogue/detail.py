@@ -30,8 +30,8 @@ from app.core.catalogue.types import ContributorShare
 from app.core.errors import AccordError
 from app.ui.theme import COLOURS
 
-STATE_COLOURS = dict(COLOURS.consent_text)  # text: dark, readable
-STATE_TINTS = dict(COLOURS.consent_tint)  # cell backgrounds: pale
+STATE_COLOURS = dict(COLOURS.consent_text)  # text: light, readable on the dark theme
+STATE_TINTS = dict(COLOURS.consent_tint)  # cell backgrounds: dark tints
 
 
 def state_colour(state: str) -> QColor:
@@ -157,7 +157,7 @@ class WorkDetailView(QWidget):
         self.contributors.blockSignals(False)
         self.validate_splits()
         self.consent_state.setText(f"State: {s.state.label}")
-        self.consent_state.setStyleSheet(f"color: {STATE_COLOURS.get(s.state.state, '#555')}; font-weight: bold")
+        self.consent_state.setStyleSheet(f"color: {STATE_COLOURS.get(s.state.state, COLOURS.neutral)}; font-weight: bold")
         self._fill_consent(detail)
         for e in reversed(detail.history):
             r = self.history.rowCount()

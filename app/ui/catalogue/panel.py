@@ -46,13 +46,15 @@ from app.ui.workers import TaskHandle, TaskRunner
 log = logging.getLogger(__name__)
 
 REVOKE_TITLE = "Revoke consent?"
-REVOKE_TEXT = ("{who} will withdraw consent for “{title}” to be used for {use}. The withdrawal is recorded in "
+REVOKE_TEXT = ("{who} will withdraw consent for “{title}” to be used in {use}. The withdrawal is recorded in "
                "the consent ledger, which cannot be erased, and the work stops being usable at once.\n\n{model}")
 MODEL_TRAINED_TEXT = ("The current model was trained on this work; Accord will forget it exactly the next time "
                       "the model is updated.")
 MODEL_NOT_TRAINED_TEXT = "No current model was trained on this work, so no model has anything to forget."
 REMOVE_TEXT = ("Remove “{title}” from the catalogue? It will never be used again. Its consent history stays in "
                "the ledger as a record.\n\n{model}")
+# A use as an artist would say it (the ledger's use names are identifiers, not words).
+USE_WORDS = {MELODY_MODEL_USE: "training Accord's melody model"}
 FILTERS = (("All works", None), ("Usable", "usable"), ("Pending", "pending"), ("Revoked", "revoked"))
 COLUMNS = ("ID", "Title", "Kind", "Notes", "Contributors", "Consent")
 
@@ -60,7 +62,7 @@ COLUMNS = ("ID", "Title", "Kind", "Notes", "Contributors", "Consent")
 def revoke_message(title: str, who: Sequence[str], *, use: str = MELODY_MODEL_USE, in_current_model: bool) -> str:
     """What the confirmation says: who withdraws, and what happens to models trained on the work."""
     names = ", ".join(who) if who else "Every contributor"
-    return REVOKE_TEXT.format(who=names, title=title, use=use,
+    return REVOKE_TEXT.format(who=names, title=title, use=USE_WORDS.get(use, f"“{use}”"),
                               model=MODEL_TRAINED_TEXT if in_current_model else MODEL_NOT_TRAINED_TEXT)
 
 

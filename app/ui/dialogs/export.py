@@ -7,6 +7,7 @@ Self-contained: `ExportDialog(project, home, runner)`; the main window only open
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,24 @@ def _ext(fmt: str) -> str:
     return ".mid" if fmt == "midi" else AUDIO_FORMATS[fmt][2]
 
 
+def file_stem(text: str) -> str:
+    """A file name a musician would pick: the words kept, dashes for en dashes, nothing a disk refuses."""
+    text = text.replace("–", "-").replace("—", "-").replace("/", "-").replace("\\", "-")
+    text = re.sub(r'[<>:"|?*\x00-\x1f]+', "", text).strip(" .")
+    return text or "export"
+
+
+def free_path(path: Path) -> Path:
+    """`path`, or the first "name (2).ext", "name (3).ext"… that does not exist yet."""
+    if not path.exists():
+        return path
+    for n in range(2, 1000):
+        candidate = path.with_name(f"{path.stem} ({n}){path.suffix}")
+        if not candidate.exists():
+            return candidate
+    raise FileExistsError(f"{path}: too many files of that name")
+
+
 def _default_signer() -> str:
     import getpass
 
@@ -74,8 +93,9 @@ class ExportDialog(QDialog):
         for key, label in WHAT_CHOICES:
             self.what.addItem(label, key)
         self.suggestion = QComboBox()
-        for s in project.suggestions:
-            self.suggestion.addItem(str(s.get("name") or s.get("id")), str(s.get("id")))
+        for s in project.suggestions:  # the ideas still in play (a discarded one is not offered)
+            if isinstance(s, dict) and s.get("status") != "discarded":
+                self.suggestion.addItem(str(s.get("name") or s.get("id")), str(s.get("id")))
         self.format = QComboBox()
         for key, label in FORMAT_CHOICES:
             self.format.addItem(label, key)
@@ -129,6 +149,7 @@ class ExportDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
+        self.suggestion.currentIndexChanged.connect(lambda _i: self._suggestion_chosen())
         for combo in (self.what, self.suggestion, self.format):
             combo.currentIndexChanged.connect(self._changed)
         self.c2pa.toggled.connect(self._changed)
@@ -137,9 +158,31 @@ class ExportDialog(QDialog):
         self.resize(640, 560)
 
     # --- state ---------------------------------------------------------------------------------------
+    def _file_stem(self, what: str | None) -> str:
+        """"My Song", "My Song - stems", "My Song - #4 Continue bars 5-8"."""
+        song = self.project.name or "export"
+        if what == "suggestion" and self.suggestion.currentIndex() >= 0:
+            return file_stem(f"{song} - {self.suggestion.currentText()}")
+        return file_stem(f"{song} - stems" if what == "stems" else song)
+
     def _default_destination(self) -> None:
         folder = self.project.folder or Path.home()
-        self.destination.setText(str(Path(folder) / "exports" / f"{self.project.name or 'export'}.wav"))
+        self._last_what = self.what.currentData()
+        self.destination.setText(str(Path(folder) / "exports" / f"{self._file_stem(self._last_what)}.wav"))
+
+    def confirm_overwrite(self, path: Path) -> bool:
+        """Ask before replacing an existing file (or writing into a folder that holds files)."""
+        from PySide6.QtWidgets import QMessageBox
+
+        answer = QMessageBox.question(
+            self, "Replace?", f"“{path.name}” already exists in {path.parent}. Replace it?\n\n"
+            "No: export under a new name beside it.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _suggestion_chosen(self) -> None:
+        if self.what.currentData() == "suggestion":
+            self._last_what = None  # name the file after the newly chosen idea
 
     def _browse(self) -> None:
         if self.what.currentData() == "stems":
@@ -156,10 +199,13 @@ class ExportDialog(QDialog):
         dest = Path(self.destination.text() or ".")
         if what == "stems":
             if dest.suffix:
-                self.destination.setText(str(dest.with_suffix("")))
+                self.destination.setText(str(dest.with_name(self._file_stem("stems"))))
         else:
-            stem = dest if dest.suffix else dest / (self.project.name or "export")
-            self.destination.setText(str(stem.with_suffix(_ext(fmt))))
+            stem = dest if dest.suffix else dest / self._file_stem(what)
+            if what != self._last_what and dest.suffix:  # another choice: the name that says what it is
+                stem = dest.with_name(self._file_stem(what) + dest.suffix)
+            self.destination.setText(str(stem.with_name(stem.stem + _ext(fmt))))
+        self._last_what = what
         self.update_preview()
 
     def update_preview(self) -> None:
@@ -189,6 +235,10 @@ class ExportDialog(QDialog):
             return
         what, fmt, sid = self.what.currentData(), self.format.currentData(), self.suggestion.currentData()
         out = Path(self.destination.text())
+        occupied = out.is_file() or (out.is_dir() and any(out.iterdir()))
+        if occupied and not self.confirm_overwrite(out):  # never silently: replace only when the artist says so
+            out = free_path(out)
+            self.destination.setText(str(out))
         home, project, c2pa = self.home, self.project, self.c2pa.isChecked() and self.c2pa.isEnabled()
         signer = self.signer_name.text().strip() if self.signer_name is not None else ""
         contact = self.signer_contact.text().strip() if self.signer_contact is not None else ""

@@ -18,9 +18,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QUndoStack
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
+from PySide6.QtCore import QRect, QSettings, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragLeaveEvent, QDropEvent, QKeySequence, QUndoStack
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QScrollArea, QWidget
 
 from app import __version__
 from app.core.audio.engine import AudioEngine
@@ -47,6 +47,17 @@ from app.ui.timeline.view import TimelineView
 from app.ui.undo import push_edit
 
 log = logging.getLogger(__name__)
+
+
+def scrolling(widget: QWidget) -> QScrollArea:
+    """`widget` in a frameless, vertically scrolling area (its width follows the dock)."""
+    area = QScrollArea()
+    area.setObjectName(f"Scroll-{widget.objectName() or type(widget).__name__}")
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(widget)
+    return area
 
 
 
@@ -97,6 +108,7 @@ class MainWindow(QMainWindow):
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self._build_menus()
         self.setAcceptDrops(True)
+        self._fitted = False
         geometry = self.settings.value("window/geometry")
         if geometry is None or not self.restoreGeometry(geometry):
             self._default_geometry()
@@ -104,12 +116,38 @@ class MainWindow(QMainWindow):
         self.status.show_playback(engine)
         self.set_project(Project())
 
+    def showEvent(self, event) -> None:  # noqa: N802, ANN001 — Qt's name and type
+        super().showEvent(event)
+        if not self._fitted:
+            self._fitted = True
+            self.fit_to_screen()
+
+    def fit_to_screen(self, available: QRect | None = None) -> QRect:
+        """Keep the whole window (frame included) on the screen it opens on: never taller or wider than the
+        available area (a geometry saved on a bigger screen, or docks asking for more, are cut back)."""
+        if available is None:
+            screen = self.screen()
+            if screen is None or screen.availableGeometry().width() < 200:
+                return self.frameGeometry()
+            available = screen.availableGeometry()
+        frame = self.frameGeometry()
+        extra_w, extra_h = frame.width() - self.width(), frame.height() - self.height()
+        width = min(self.width(), available.width() - extra_w)
+        height = min(self.height(), available.height() - extra_h)
+        if (width, height) != (self.width(), self.height()):
+            self.resize(max(width, self.minimumWidth()), max(height, self.minimumHeight()))
+        frame = self.frameGeometry()
+        x = min(max(frame.x(), available.x()), available.right() + 1 - frame.width())
+        y = min(max(frame.y(), available.y()), available.bottom() + 1 - frame.height())
+        self.move(max(x, available.x()), max(y, available.y()))
+        return self.frameGeometry()
+
     def _default_geometry(self) -> None:
         screen = self.screen().availableGeometry() if self.screen() is not None else None
         if screen is None or screen.width() < 200:
             self.resize(1280, 760)
             return
-        width, height = min(1600, int(screen.width() * 0.9)), min(960, int(screen.height() * 0.85))
+        width, height = min(1600, int(screen.width() * 0.94)), min(1000, int(screen.height() * 0.92))
         self.resize(width, height)
         self.move(screen.x() + (screen.width() - width) // 2, screen.y() + (screen.height() - height) // 2)
 
@@ -119,10 +157,13 @@ class MainWindow(QMainWindow):
         return push_edit(self.undo_stack, self.project, edit)
 
     def add_dock(self, title: str, widget: QWidget,
-                 area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
+                 area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea, *,
+                 scroll: bool = False) -> QDockWidget:
+        """Dock `widget`; with `scroll` it sits in a scroll area, so a tall panel never makes the window taller
+        than a laptop's screen (the dock shrinks and scrolls instead)."""
         dock = QDockWidget(title, self)
         dock.setObjectName(f"Dock-{title}")
-        dock.setWidget(widget)
+        dock.setWidget(scrolling(widget) if scroll else widget)
         self.addDockWidget(area, dock)
         self.menu("&View").addAction(dock.toggleViewAction())
         return dock
@@ -197,7 +238,7 @@ class MainWindow(QMainWindow):
         ts = self.project.time_signature
         self.transport_bar.show_tempo(f"{self.project.tempo_bpm:g} BPM  {ts}" if self.project.tempo_bpm
                                       else f"— BPM  {ts}")
-        self.playback.tick()
+        self.playback.redraw()
 
     def _on_change(self, change: Change) -> None:
         if change.kind == STEMS:
@@ -401,8 +442,14 @@ class MainWindow(QMainWindow):
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
             event.acceptProposedAction()
+            self.timeline_view.set_drop_highlight(True)  # show where the files will land
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:  # noqa: N802
+        self.timeline_view.set_drop_highlight(False)
+        super().dragLeaveEvent(event)
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        self.timeline_view.set_drop_highlight(False)
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
         event.acceptProposedAction()
         self.handle_dropped_paths(paths)

@@ -103,6 +103,11 @@ class PlaybackController(QObject):
         self.timeline.set_loop(region, project.loop_enabled)
         self.bar.act_loop.setChecked(project.loop_enabled)
 
+    def redraw(self) -> None:
+        """Show the position again even though it did not move (a new grid: bars instead of minutes)."""
+        self._last_position = None
+        self.tick()
+
     def tick(self) -> None:
         """One UI frame: notice a failed stream, move the playhead, update the display and the meter."""
         self.engine.poll()

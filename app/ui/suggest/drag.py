@@ -58,7 +58,9 @@ def exec_drag(source: QWidget, mime: QMimeData | None, pixmap: QPixmap | None = 
 
 
 def _safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9 _.-]+", "_", text).strip(" ._") or "suggestion"
+    """A file name as a musician would write it ("Demo - #4 Continue bars 5-8"), safe on every disk."""
+    text = text.replace("–", "-").replace("—", "-")
+    return re.sub(r"[^A-Za-z0-9 _.,#()'-]+", "_", text).strip(" ._") or "suggestion"
 
 
 def _ascii(text: str) -> str:

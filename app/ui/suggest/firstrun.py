@@ -58,10 +58,9 @@ class FirstRunBox(QFrame):
 
     def show_state(self, state: Readiness) -> None:
         self.state = state
-        self.setVisible(not state.ready)
         self.text.setText(state.message)
         done = {"import": 0, "consent": 1, "train": 2, "retrain": 2, "ready": 3}[state.step]
-        marks = ["1. Import works", "2. Grant consent (melody-model)", "3. Train the model"]
+        marks = ["1. Import works", "2. Grant consent to train the melody model", "3. Train the model"]
         self.steps.setText("\n".join(("✓ " if i < done else "→ " if i == done else "   ") + m
                                      for i, m in enumerate(marks)))
         self.train_button.setEnabled(state.usable > 0)

@@ -53,7 +53,11 @@ class SuggestLane:
         self.ctx = ctx
         self.roll = PianoRoll(ctx.push, scale=ctx.timeline.time_scale)
         self.handle = DragHandle(self.roll.entry, drag)
-        self.header = PianoRollHeader(self.handle)
+        self.header = PianoRollHeader(self.handle, roll=self.roll)
+        self.roll.editing.install_menu(ctx.menu("&Edit"))  # Edit → Notes, Grid, Quantise strength
+        self.roll.problem.connect(lambda text: ctx.message(text))
+        if self.ctx.timeline.time_scale is not None:
+            self.roll.edited.connect(self.header.update)
         self.row: LaneRow | None = None
 
     def show_target(self, target: NoteTarget | None) -> None:

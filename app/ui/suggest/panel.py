@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -36,9 +37,12 @@ from app.ui.suggest.firstrun import FirstRunBox
 from app.ui.suggest.lane import KeptTrackRow, SuggestLane, suggestion_target
 from app.ui.suggest.runs import Relay, RunsMixin
 from app.ui.suggest.setup import FirstRunMixin
+from app.ui.suggest.shortcuts import IdeaShortcuts
 from app.ui.suggest.sync import ProjectSyncMixin
 
 log = logging.getLogger(__name__)
+
+COMPACT_SCREEN_HEIGHT = 900  # below this the request options start folded
 
 
 class SuggestPanel(FirstRunMixin, ProjectSyncMixin, RunsMixin, CardActionsMixin, QWidget):
@@ -59,11 +63,11 @@ class SuggestPanel(FirstRunMixin, ProjectSyncMixin, RunsMixin, CardActionsMixin,
         self.track_rows: dict[str, KeptTrackRow] = {}
         self._runs = itertools.count(1)
         self._live_run: int | None = None
-        self._names = itertools.count(1)
         self._first_of_run = False
         self._relay = Relay()
         self._relay.result.connect(self._result)
         self._build()
+        self.shortcuts = IdeaShortcuts(self)
         ctx.project_changed.connect(self._project_changed)
         ctx.project_replaced.connect(lambda _p: self._project_replaced())
         ctx.models.catalogue_changed.connect(self.check_ready)
@@ -88,7 +92,7 @@ class SuggestPanel(FirstRunMixin, ProjectSyncMixin, RunsMixin, CardActionsMixin,
         self.suggest_button = QPushButton("Suggest")
         self.suggest_button.setObjectName("SuggestButton")
         self.suggest_button.setDefault(True)
-        self.suggest_button.clicked.connect(lambda: self.suggest())
+        self.suggest_button.clicked.connect(self.suggest_clicked)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
@@ -99,6 +103,9 @@ class SuggestPanel(FirstRunMixin, ProjectSyncMixin, RunsMixin, CardActionsMixin,
         self.status = QLabel("")
         self.status.setObjectName("SuggestStatus")
         self.status.setWordWrap(True)
+        # Room for three lines always: a longer message never pushes the cards (and buttons) under the pointer.
+        self.status.setMinimumHeight(3 * self.status.fontMetrics().lineSpacing() + 4)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         buttons = QHBoxLayout()
         buttons.addWidget(self.suggest_button, 1)
         buttons.addWidget(self.cancel_button)
@@ -119,14 +126,31 @@ class SuggestPanel(FirstRunMixin, ProjectSyncMixin, RunsMixin, CardActionsMixin,
         scroll.setWidget(inner)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll = scroll
+        # The request's options fold away (a laptop screen keeps the Suggest button and the cards in view).
+        self.options_toggle = QToolButton()
+        self.options_toggle.setObjectName("Suggest-options")
+        self.options_toggle.setText("Options")
+        self.options_toggle.setCheckable(True)
+        self.options_toggle.setChecked(True)
+        self.options_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.options_toggle.setAutoRaise(True)
+        self.options_toggle.toggled.connect(self.show_options)
+        self.show_options(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.firstrun)
-        layout.addWidget(self.controls)
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
+        layout.addWidget(self.options_toggle)
+        layout.addWidget(self.controls)
         layout.addWidget(scroll, 1)
         self.setMinimumWidth(330)
+
+    def show_options(self, on: bool) -> None:
+        self.controls.setVisible(on)
+        self.options_toggle.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+        if self.options_toggle.isChecked() != on:
+            self.options_toggle.setChecked(on)
 
     def set_instrument(self, name: str) -> None:
         """Audition ideas with another built-in sound (rendered again in the background)."""
@@ -145,27 +169,13 @@ class SuggestPanel(FirstRunMixin, ProjectSyncMixin, RunsMixin, CardActionsMixin,
         self.controls.whole_lead.setChecked(False)
         self.controls.set_range(first, last - first)
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802, ANN001 — Qt's name and type
-        """1–9 audition the cards from the top (A/B by ear while playing); Esc stops auditioning."""
-        key = event.key()
-        if Qt.Key.Key_1 <= key <= Qt.Key.Key_9 and not event.modifiers():
-            order = [sid for sid, _ in sorted(self.cards.items(), key=lambda kv: self.card_box.indexOf(kv[1]))]
-            index = key - Qt.Key.Key_1
-            if index < len(order):
-                self.audition_suggestion(order[index], play=True)
-            return
-        if key == Qt.Key.Key_Escape and self.audition.active is not None:
-            self.audition_suggestion(None)
-            return
-        super().keyPressEvent(event)
-
     def audition_suggestion(self, sid: str | None, *, solo: bool = False, play: bool = False) -> None:
         """Hear `sid` with the stems, looping its range (None: stop auditioning)."""
         self.audition.audition(sid, solo=solo)
         if sid is None:
             return
         lead = [st for st in self.ctx.project.stems if st.role == "lead" and self.ctx.project.audible(st)]
-        if lead and not solo:
+        if lead and not solo and not self.audition.mute_lead:  # ticked: the lead is already silent
             self.status.setText(f"Tip: mute the {lead[0].name} stem (M) to hear the idea in its place; "
                                 "keys 1–9 switch between ideas while playing.")
         entry = find_entry(self.ctx.project, "suggestions", sid)
@@ -192,6 +202,8 @@ class SuggestPanel(FirstRunMixin, ProjectSyncMixin, RunsMixin, CardActionsMixin,
 def install_cocreate(ctx: StudioContext) -> SuggestPanel:
     """Dock the Suggestions panel in the studio (View menu lists it) and wire the piano-roll lane."""
     panel = SuggestPanel(ctx)
-    dock = ctx.add_dock("Suggestions", panel, Qt.DockWidgetArea.RightDockWidgetArea)
+    dock = ctx.add_dock("Suggestions", panel, Qt.DockWidgetArea.RightDockWidgetArea, scroll=True)
     dock.setMinimumWidth(340)
+    if 0 < ctx.screen_height() < COMPACT_SCREEN_HEIGHT:
+        panel.show_options(False)  # a laptop: the options fold away; one click shows them
     return ctx.panels.register(SUGGESTIONS, panel, dock)

@@ -21,6 +21,7 @@ from app.core.project.cocreate import (
 from app.core.project.demo_catalogue import load_current_model
 from app.core.project.edits import CompoundEdit, SetProjectField
 from app.core.project.model import LoopRegion
+from app.core.project.numbering import idea_name, next_idea_number
 from app.core.project.suggestion_edits import AddSuggestions
 
 if TYPE_CHECKING:
@@ -52,8 +53,7 @@ class RunsMixin:
         home, relay, audition = self.ctx.home, self._relay, self.audition
         grid = song_context(self.ctx.project).grid
         cached = self.ctx.models.current
-        first_name = next(self._names)
-        self._names = itertools.count(first_name + p.request.count)
+        first_name = next_idea_number(self.ctx.project)  # counted in the project: stable across restarts
         label = f"{p.request.mode.capitalize()} {range_label(p.request)}"
 
         def task(progress, cancel):  # noqa: ANN001 — runs on a worker: no widgets, no project edits
@@ -63,8 +63,9 @@ class RunsMixin:
 
             def on_result(s) -> None:  # noqa: ANN001 — Suggestion
                 index = next(count)
-                entry = suggestion_entry(s, p.request, name=f"#{index} {label}",
+                entry = suggestion_entry(s, p.request, name=idea_name(index, label),
                                          works=credited_works(model, s), titles=titles)
+                entry["number"] = index
                 # Rendered from here, before the GUI thread even sees it: the first idea is heard sooner.
                 audition.submit_melody(entry["id"], s.notes, grid, priority=1 if index == first_name else 0)
                 relay.result.emit(entry, run)
@@ -102,7 +103,7 @@ class RunsMixin:
     def _finish(self: SuggestPanel) -> None:
         self.handle = None
         self.cancel_button.setEnabled(False)
-        self.suggest_button.setEnabled(bool(self.state and self.state.ready))
+        self.suggest_button.setEnabled(self.setup_handle is None)
 
     def _done(self: SuggestPanel, result, run: int) -> None:  # noqa: ANN001
         model, n = result

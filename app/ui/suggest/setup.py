@@ -15,6 +15,18 @@ if TYPE_CHECKING:
     from app.ui.suggest.panel import SuggestPanel
 
 
+def suggest_button_text(state: Readiness) -> str:
+    """The Suggest button says what pressing it does now: suggest, retrain an out-of-date model, train, or
+    go to the catalogue (nothing to train on)."""
+    if state.ready:
+        return "Suggest"
+    if state.usable > 0:
+        return "Retrain the model (out of date)" if state.step == "retrain" else "Train the model to suggest"
+    if state.works == 0:
+        return "Suggest (import works first)"
+    return "Suggest (no works with consent)"
+
+
 class FirstRunMixin:
     """Readiness, Train and Use demo catalogue; the model itself lives in `ctx.models`."""
 
@@ -28,10 +40,28 @@ class FirstRunMixin:
             self.ctx.models.forget()  # consent changed: load (or retrain) again
         self.state = state
         self.firstrun.show_state(state)
-        self.suggest_button.setEnabled(state.ready and self.handle is None)
-        self.suggest_button.setText("Suggest" if state.ready else "Suggest (needs a trained model)")
+        self.update_banner()
+        self.suggest_button.setEnabled(self.handle is None and (state.ready or self.setup_handle is None))
+        self.suggest_button.setText(suggest_button_text(state))
         self.ready_changed.emit(state)
         return state
+
+    def update_banner(self: SuggestPanel) -> None:
+        """"Before the first suggestion" is for a project without ideas; with ideas the button says what to do."""
+        state = self.state
+        has_ideas = bool(self.cards or self.track_rows)
+        self.firstrun.setVisible(state is not None and not state.ready and not has_ideas)
+
+    def suggest_clicked(self: SuggestPanel) -> None:
+        """Suggest when a model is ready; else take the step the button names (retrain, train, the catalogue)."""
+        state = self.state or self.check_ready()
+        if state.ready:
+            self.suggest()
+        elif state.step in ("train", "retrain") and state.usable > 0:
+            self.train()
+        else:
+            self.status.setText(state.message)
+            self.open_catalogue()
 
     def open_catalogue(self: SuggestPanel) -> QDockWidget | None:
         """Show the studio's catalogue dock (built now if the studio has none yet; never a second one)."""

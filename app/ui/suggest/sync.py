@@ -113,6 +113,7 @@ class ProjectSyncMixin:
             self.track_rows[tid] = row
             self.track_box.addWidget(row)
         self.tracks_title.setVisible(bool(tracks))
+        self.update_banner()
         self._sync_audition_buttons()
 
     def _sync_audition_buttons(self: SuggestPanel) -> None:

@@ -157,7 +157,8 @@ class ChordLane(QWidget):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 — Qt's name
         if not (self.project.chords and self.project.chords.spans) and event.button() == Qt.MouseButton.LeftButton:
-            self.analyze_requested.emit()
+            if self.project.stems:  # nothing to analyse yet: the hint says to add stems first
+                self.analyze_requested.emit()
             event.accept()
             return
         index = self.index_at(event.position().x())
@@ -166,6 +167,11 @@ class ChordLane(QWidget):
             event.accept()
             return
         super().mousePressEvent(event)
+
+    def hint_text(self) -> str:
+        if not self.project.stems:
+            return "Chords appear here once the song has stems"
+        return "No chords yet: click to analyse the stems"
 
     # --- drawing ---------------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 — Qt's name
@@ -177,7 +183,7 @@ class ChordLane(QWidget):
         spans = self.project.chords.spans if self.project.chords else ()
         if not spans:
             p.setPen(QColor(COLOURS.chord_hint))
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No chords yet: click to analyse the stems")
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.hint_text())
             p.end()
             return
         bar_q = self.project.time_signature.bar_quarters

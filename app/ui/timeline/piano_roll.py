@@ -18,6 +18,7 @@ from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent,
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.core.music import BeatGrid, Melody, Note, pitch_name
+from app.core.project import note_ops
 from app.core.project.edits import Edit
 from app.core.project.model import Project
 from app.core.project.suggestion_edits import (
@@ -33,10 +34,12 @@ from app.core.project.suggestion_edits import (
 from app.ui.theme import COLOURS, qcolor
 from app.ui.timeline.ruler import TimeScale
 
-LANE_HEIGHT = 168
+LANE_HEIGHT = 196
+VELOCITY_LANE = 30  # px under the notes: one bar per note, as tall as its velocity
 MIN_ROWS = 15
 EDGE_PX = 6
-PX_PER_QUARTER = 24.0  # without a time scale (a dock or a test)
+PX_PER_QUARTER = 24.0
+MIN_NOTE = 1.0 / 32.0  # without a time scale (a dock or a test)
 NOTE_COLOR = QColor(COLOURS.note)
 EDITED_COLOR = QColor(COLOURS.edited_note)
 SELECTED_PEN = QColor(COLOURS.selected_note)
@@ -46,7 +49,9 @@ BEAT_PEN = QColor(COLOURS.roll_beat_line)
 C_ROW = qcolor(COLOURS.roll_c_row)
 
 
-def snap(quarters: float, step: float = GRID_STEP) -> float:
+def snap(quarters: float, step: float | None = GRID_STEP) -> float:
+    if not step:
+        return max(0.0, quarters)
     return max(0.0, round(quarters / step) * step)
 
 
@@ -54,6 +59,7 @@ class PianoRoll(QWidget):
     """Shows one melody (`show_target(project, target)`) and edits it through `push(edit)`."""
 
     edited = Signal()
+    problem = Signal(str)  # an edit that cannot be made, said in words (the status line shows it)
 
     def __init__(self, push: Callable[[Edit], bool], *, scale: TimeScale | None = None,
                  parent: QWidget | None = None) -> None:
@@ -66,7 +72,12 @@ class PianoRoll(QWidget):
         self.melody = Melody(())
         self.original: Counter = Counter()
         self.span: tuple[float, float] | None = None
-        self.selected: int | None = None
+        self.selection: set[int] = set()
+        self.grid_step: float | None = GRID_STEP  # the grid notes snap to (None: off)
+        self._last_click_quarters: float | None = None
+        self._band: QRectF | None = None  # the rubber band being drawn (widget coordinates)
+        self._velocity_drag: float | None = None  # the velocity being drawn in the velocity lane
+        self._velocity_targets: list[int] = []
         self._drag: tuple[str, int, QPointF, Note] | None = None
         self._preview: Note | None = None
         self.setMinimumHeight(LANE_HEIGHT)
@@ -74,6 +85,27 @@ class PianoRoll(QWidget):
         self.setMouseTracking(True)
         if scale is not None:
             scale.changed.connect(self.update)
+        from app.ui.timeline.roll_editing import RollEditing
+
+        self.editing = RollEditing(self)
+
+    @property
+    def selected(self) -> int | None:
+        """The one selected note (None when none or several are)."""
+        return next(iter(self.selection)) if len(self.selection) == 1 else None
+
+    @selected.setter
+    def selected(self, index: int | None) -> None:
+        self.selection = set() if index is None else {index}
+
+    def snap(self, quarters: float) -> float:
+        return snap(quarters, self.grid_step) if self.grid_step else max(0.0, quarters)
+
+    def paste_position(self) -> float:
+        """Where Paste puts notes: the last click on the roll, else the start of the shown range."""
+        if self._last_click_quarters is not None:
+            return self.snap(self._last_click_quarters)
+        return self.span[0] if self.span else 0.0
 
     # --- what is shown ---------------------------------------------------------------------------------
     def show_target(self, project: Project | None, target: NoteTarget | None) -> None:
@@ -102,8 +134,7 @@ class PianoRoll(QWidget):
             self.span = (request["start_bar"] * bq, (request["start_bar"] + request.get("bars", 1)) * bq)
         else:
             self.span = None
-        if self.selected is not None and self.selected >= len(self.melody.notes):
-            self.selected = None
+        self.selection = {i for i in self.selection if i < len(self.melody.notes)}
         self.update()
 
     def is_edited(self, note: Note) -> bool:
@@ -138,9 +169,20 @@ class PianoRoll(QWidget):
             high += extra - extra // 2
         return max(0, low), min(127, high)
 
+    def notes_height(self) -> float:
+        """The height of the note rows (the velocity lane is under them)."""
+        return max(1.0, self.height() - VELOCITY_LANE)
+
     def row_height(self) -> float:
         low, high = self.pitch_rows()
-        return max(1.0, self.height() / (high - low + 1))
+        return max(1.0, self.notes_height() / (high - low + 1))
+
+    def in_velocity_lane(self, y: float) -> bool:
+        return y >= self.notes_height()
+
+    def velocity_at(self, y: float) -> int:
+        frac = 1.0 - (y - self.notes_height() - 2) / max(1.0, VELOCITY_LANE - 4)
+        return int(min(127, max(1, round(frac * 127))))
 
     def y_of(self, pitch: int) -> float:
         _, high = self.pitch_rows()
@@ -177,7 +219,7 @@ class PianoRoll(QWidget):
         return self._push(ResizeNote(self.target, index, duration=duration))
 
     def delete_note(self, index: int) -> bool:
-        self.selected = None
+        self.selection = set()
         return self._push(DeleteNote(self.target, index))
 
     def add_note(self, pitch: int, onset: float, duration: float = 1.0) -> bool:
@@ -186,19 +228,51 @@ class PianoRoll(QWidget):
     # --- mouse and keys ----------------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         pos = event.position()
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        if self.in_velocity_lane(pos.y()):
+            self._velocity_drag = float(self.velocity_at(pos.y()))
+            self._velocity_targets = sorted(self.selection) or self._notes_at_x(pos.x())
+            self.update()
+            return
+        self._last_click_quarters = self.quarters_at(pos.x())
         index = self.note_at(pos)
-        self.selected = index
+        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
         if index is not None and event.button() == Qt.MouseButton.RightButton:
+            self.selection.discard(index)
             self.delete_note(index)
             return
-        if index is not None and event.button() == Qt.MouseButton.LeftButton:
+        if index is None:
+            if not shift:
+                self.selection = set()
+            if event.button() == Qt.MouseButton.LeftButton:
+                self._band = QRectF(pos, pos)  # rubber band: select what it touches
+            self.update()
+            return
+        if shift:
+            self.selection ^= {index}  # shift-click adds or removes one note
+            self.update()
+            return
+        if index not in self.selection:
+            self.selection = {index}
+        if event.button() == Qt.MouseButton.LeftButton:
             mode = "resize" if self.note_rect(index).right() - pos.x() <= EDGE_PX else "move"
             self._drag = (mode, index, pos, self.melody.notes[index])
             self._preview = self.melody.notes[index]
         self.update()
 
+    def _notes_at_x(self, x: float) -> list[int]:
+        return [i for i in range(len(self.melody.notes)) if self.note_rect(i).left() - 1 <= x <= self.note_rect(i).right() + 1]
+
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         pos = event.position()
+        if self._velocity_drag is not None:
+            self._velocity_drag = float(self.velocity_at(pos.y()))
+            self.update()
+            return
+        if self._band is not None:
+            self._band.setBottomRight(pos)
+            self.update()
+            return
         if self._drag is None:
             index = self.note_at(pos)
             edge = index is not None and self.note_rect(index).right() - pos.x() <= EDGE_PX
@@ -208,19 +282,40 @@ class PianoRoll(QWidget):
         dq = self.quarters_at(pos.x()) - self.quarters_at(start.x())
         if mode == "move":
             rows = round((start.y() - pos.y()) / self.row_height())
-            self._preview = Note(int(min(127, max(0, note.pitch + rows))), snap(note.onset + dq), note.duration,
+            self._preview = Note(int(min(127, max(0, note.pitch + rows))), self.snap(note.onset + dq), note.duration,
                                  note.velocity)
         else:
-            self._preview = Note(note.pitch, note.onset, max(GRID_STEP, snap(note.duration + dq)), note.velocity)
+            step = self.grid_step or MIN_NOTE
+            self._preview = Note(note.pitch, note.onset, max(step, self.snap(note.duration + dq)), note.velocity)
         self.update()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._velocity_drag is not None:
+            velocity, targets = int(self._velocity_drag), self._velocity_targets
+            self._velocity_drag = None
+            if targets:
+                self.editing.set_velocity(velocity, targets)
+            self.update()
+            return
+        if self._band is not None:
+            band = self._band.normalized()
+            self._band = None
+            touched = {i for i in range(len(self.melody.notes)) if band.intersects(self.note_rect(i))}
+            shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            self.selection = (self.selection | touched) if shift else touched
+            self.update()
+            return
         drag, preview = self._drag, self._preview
         self._drag = self._preview = None
         if drag is None or preview is None:
             return
         mode, index, _, note = drag
-        if mode == "move" and (preview.onset, preview.pitch) != (note.onset, note.pitch):
+        if mode == "move" and len(self.selection) > 1 and index in self.selection:
+            if (preview.onset, preview.pitch) != (note.onset, note.pitch):  # the whole selection moves together
+                self.editing.apply("Move notes", lambda: note_ops.nudge(
+                    list(self.melody.notes), sorted(self.selection), quarters=preview.onset - note.onset,
+                    semitones=preview.pitch - note.pitch))
+        elif mode == "move" and (preview.onset, preview.pitch) != (note.onset, note.pitch):
             self.move_note(index, onset=preview.onset, pitch=preview.pitch)
         elif mode == "resize" and preview.duration != note.duration:
             self.resize_note(index, duration=preview.duration)
@@ -233,11 +328,13 @@ class PianoRoll(QWidget):
         if index is not None:
             self.delete_note(index)
         elif self.target is not None:
-            self.add_note(self.pitch_at(pos.y()), math.floor(self.quarters_at(pos.x()) / GRID_STEP) * GRID_STEP)
+            step = self.grid_step or GRID_STEP
+            self.add_note(self.pitch_at(pos.y()), math.floor(self.quarters_at(pos.x()) / step + 1e-9) * step,
+                          duration=step if step >= GRID_STEP else GRID_STEP)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.selected is not None:
-            self.delete_note(self.selected)
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.selection:
+            self.editing.delete()
             return
         super().keyPressEvent(event)
 
@@ -261,8 +358,13 @@ class PianoRoll(QWidget):
             x0, x1 = self.x_of(shown.onset), self.x_of(shown.end)
             r = QRectF(x0, self.y_of(shown.pitch) + 1, max(3.0, x1 - x0 - 1), rh - 2)
             p.setBrush(EDITED_COLOR if self.is_edited(n) or shown is not n else NOTE_COLOR)
-            p.setPen(QPen(SELECTED_PEN, 1.5) if i == self.selected else Qt.PenStyle.NoPen)
+            p.setPen(QPen(SELECTED_PEN, 1.5) if i in self.selection else Qt.PenStyle.NoPen)
             p.drawRoundedRect(r, 2, 2)
+        self._paint_velocities(p)
+        if self._band is not None:
+            p.setPen(QPen(SELECTED_PEN, 1, Qt.PenStyle.DashLine))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(self._band.normalized())
         p.setPen(QColor(COLOURS.roll_label))
         for pitch in range(low, high + 1):
             if pitch % 12 == 0 and rh >= 7:
@@ -273,11 +375,34 @@ class PianoRoll(QWidget):
                        "No notes — double-click to add one")
         p.end()
 
+    def _paint_velocities(self, p: QPainter) -> None:
+        top = self.notes_height()
+        p.fillRect(QRectF(0, top, self.width(), VELOCITY_LANE), QColor(COLOURS.mini_roll_background))
+        p.setPen(QColor(COLOURS.mini_roll_line))
+        p.drawLine(QPointF(0, top), QPointF(self.width(), top))
+        usable = VELOCITY_LANE - 4
+        for i, n in enumerate(self.melody.notes):
+            v = n.velocity
+            if self._velocity_drag is not None and i in self._velocity_targets:
+                v = int(self._velocity_drag)
+            h = usable * v / 127.0
+            x = self.x_of(n.onset)
+            colour = SELECTED_PEN if i in self.selection else NOTE_COLOR
+            p.fillRect(QRectF(x, top + 2 + usable - h, 3, h), colour)
+
     def _paint_grid(self, p: QPainter) -> None:
         grid = self.grid()
         bq = grid.time_signature.bar_quarters
         q0, q1 = self.quarters_at(0), self.quarters_at(self.width())
         beat = grid.time_signature.pulse_quarters
+        step = self.grid_step
+        if step and step < beat and self.x_of(step) - self.x_of(0) >= 5:  # the snap grid, faintly
+            q = math.floor(q0 / step) * step
+            p.setPen(qcolor(COLOURS.roll_c_row))
+            while q <= q1:
+                x = self.x_of(q)
+                p.drawLine(QPointF(x, 0), QPointF(x, self.notes_height()))
+                q += step
         if self.x_of(beat) - self.x_of(0) >= 6:
             q = math.floor(q0 / beat) * beat
             p.setPen(BEAT_PEN)
@@ -296,7 +421,8 @@ class PianoRoll(QWidget):
 class PianoRollHeader(QWidget):
     """The lane's header: what is shown, how many notes were edited by hand, and a drag-out handle."""
 
-    def __init__(self, handle: QWidget | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, handle: QWidget | None = None, parent: QWidget | None = None, *,
+                 roll: PianoRoll | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("LaneTitle")
         self.title = QLabel("Suggestion")
@@ -304,8 +430,9 @@ class PianoRollHeader(QWidget):
         self.detail = QLabel("")
         self.detail.setObjectName("PianoRollDetail")
         self.detail.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
+        text = QWidget()
+        layout = QVBoxLayout(text)
+        layout.setContentsMargins(8, 6, 4, 6)
         layout.addWidget(self.title)
         layout.addWidget(self.detail)
         layout.addStretch(1)
@@ -314,6 +441,16 @@ class PianoRollHeader(QWidget):
             row.addWidget(handle)
             row.addStretch(1)
             layout.addLayout(row)
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addWidget(text, 1)
+        self.keyboard = None
+        if roll is not None:  # the keys beside the rows, each named, so a pitch is read at a glance
+            from app.ui.timeline.keyboard_strip import KeyboardStrip
+
+            self.keyboard = KeyboardStrip(roll)
+            outer.addWidget(self.keyboard)
 
     def show_entry(self, entry: dict | None, *, kept: bool) -> None:
         if entry is None:
@@ -323,4 +460,4 @@ class PianoRollHeader(QWidget):
         self.title.setText(("Track: " if kept else "Auditioning: ") + str(entry.get("name") or "Suggestion"))
         edited = int(entry.get("human_edited_notes", 0) or 0)
         self.detail.setText(f"{edited} note{'s' if edited != 1 else ''} edited by hand" if edited
-                            else "As suggested · drag notes to edit")
+                            else "As suggested · drag notes to edit; Edit → Notes for more")

@@ -56,9 +56,11 @@ class TimeScale(QObject):
     def format_position(self, seconds: float) -> str:
         """'Bar 3 · 2.1' style when a tempo is known, else minutes:seconds."""
         if self.grid is not None:
-            q = self.grid.quarters(seconds)
+            # A hair of tolerance (a thousandth of a quarter, more than one audio frame at any tempo): the
+            # playhead at the start of bar 5, in whole frames or with a rounding error, reads "5.1.1", not "4.4.4".
+            q = self.grid.quarters(seconds) + 1e-3
             bar_q = self.grid.time_signature.bar_quarters
-            bar = math.floor(q / bar_q)
+            bar = max(0, math.floor(q / bar_q))
             in_bar = q - bar * bar_q
             beat_len = self.grid.time_signature.pulse_quarters
             beat = math.floor(in_bar / beat_len + 1e-9)

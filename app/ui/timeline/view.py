@@ -129,6 +129,15 @@ class TimelineView(QWidget):
         self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_hint.setMinimumHeight(220)
         self._lanes.insertWidget(0, self.empty_hint)  # lanes go before it; the stretch stays last
+        self.drop_overlay = QLabel("Drop to add the files as stems", self)
+        self.drop_overlay.setObjectName("DropOverlay")
+        self.drop_overlay.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        r, g, b = (int(COLOURS.accent[i:i + 2], 16) for i in (1, 3, 5))
+        self.drop_overlay.setStyleSheet(
+            f"QLabel#DropOverlay {{ border: 3px dashed {COLOURS.accent}; background: rgba({r}, {g}, {b}, 40);"
+            f" color: {COLOURS.bright_text}; font-size: 18px; font-weight: bold; }}")
+        self.drop_overlay.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.drop_overlay.hide()
         self.scroll = QScrollArea()
         self.scroll.setObjectName("LaneScroll")
         self.scroll.setWidgetResizable(True)
@@ -156,23 +165,39 @@ class TimelineView(QWidget):
 
     # --- lanes -------------------------------------------------------------------------------------
     def add_lane(self, widget: QWidget, *, header: QWidget | None = None, title: str = "",
-                 index: int | None = None) -> LaneRow:
-        """Insert a lane (appended, or at `index`); returns its row (remove it with `remove_lane`)."""
+                 index: int | None = None, content: bool = True) -> LaneRow:
+        """Insert a lane (appended, or at `index`); returns its row (remove it with `remove_lane`).
+
+        `content=False` marks a lane that is always there (the chord lane): it does not make the project look
+        full, so an empty project still shows the drop hint."""
         row = LaneRow(widget, header, title=title)
+        row.setProperty("content", content)
         count = self._lanes.count() - 2  # lanes first, then the empty-state hint and the stretch
         self._lanes.insertWidget(count if index is None else max(0, min(index, count)), row)
         self.playhead.raise_()
-        self.empty_hint.setVisible(False)
-        self.playhead.setVisible(True)
+        self._show_empty_state()
         return row
 
     def remove_lane(self, row: LaneRow) -> None:
         self._lanes.removeWidget(row)
         row.setParent(None)
         row.deleteLater()
-        empty = not self.lanes()
+        self._show_empty_state()
+
+    def has_content(self) -> bool:
+        return any(row.property("content") is not False for row in self.lanes())
+
+    def _show_empty_state(self) -> None:
+        empty = not self.has_content()
         self.empty_hint.setVisible(empty)
         self.playhead.setVisible(not empty)
+
+    def set_drop_highlight(self, on: bool) -> None:
+        """Outline the timeline while files are dragged over the window (they will be added as stems)."""
+        self.drop_overlay.setGeometry(self.rect())
+        self.drop_overlay.setVisible(on)
+        if on:
+            self.drop_overlay.raise_()
 
     def lanes(self) -> list[LaneRow]:
         return [w for i in range(self._lanes.count())
