@@ -50,6 +50,8 @@ def pitch_name(pitch: int, key: Key | None = None) -> str:
     return f"{names[pitch % 12]}{pitch // 12 - 1}"
 
 
+MAX_POSITION = 1e7  # quarter notes (about 58 days at 120 BPM): past it a position or length is not music
+
 @dataclass(frozen=True, slots=True)
 class Note:
     """One note event. onset and duration in quarter notes, velocity 1..127."""
@@ -346,11 +348,14 @@ class Melody:
         for item in data["notes"]:
             pitch, onset, duration = int(item[0]), float(item[1]), float(item[2])
             velocity = int(item[3]) if len(item) > 3 else 90
-            if not (0 <= pitch <= 127 and duration > 0 and onset >= 0 and 1 <= velocity <= 127):
+            if not (0 <= pitch <= 127 and 0 < duration < MAX_POSITION and 0 <= onset < MAX_POSITION
+                    and 1 <= velocity <= 127):  # the bounds also refuse inf and nan (e.g. an onset of 1e400)
                 raise ValueError(f"bad note {item!r}")
             notes.append(Note(pitch, onset, duration, velocity))
         key = data.get("key")
         tempo = data.get("tempo_bpm")
+        if tempo is not None and not 0 < float(tempo) < 10_000:
+            raise ValueError(f"bad tempo {tempo!r}")
         return cls(
             tuple(notes),
             key=None if key is None else Key(int(key["tonic_pc"]), str(key["mode"])),

@@ -173,3 +173,22 @@ def test_a_failed_save_keeps_the_previous_file(tmp_path):
     with pytest.raises(ProjectError):
         save_project(p, path)
     assert path.read_bytes() == before
+
+
+def test_a_number_too_large_for_a_float_is_a_clear_error_not_infinity(tmp_path):
+    from app.core.errors import ProjectError
+    from app.core.project.store import load_project
+
+    path = tmp_path / "song.accord"
+    path.write_text('{"format": "accord-project", "version": 1, "stems": [], "suggestions": '
+                    '[{"id": "s1", "notes": {"notes": [[60, 1e400, 1.0]]}}]}', encoding="utf-8")
+    with pytest.raises(ProjectError, match="out of range"):
+        load_project(path)
+
+
+def test_melody_json_refuses_non_finite_and_absurd_positions():
+    from app.core.music import Melody
+
+    for bad in ([60, float("inf"), 1.0], [60, 0.0, float("nan")], [60, 1e300, 1.0]):
+        with pytest.raises(ValueError, match="bad note"):
+            Melody.from_json({"notes": [bad]})

@@ -207,9 +207,16 @@ def _read_text(path: Path) -> str:
         raise ProjectError("is not an Accord project (not UTF-8 text)", path=path) from exc
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value != value or value in (float("inf"), float("-inf")):  # 1e400 reads as inf: refuse it like Infinity
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return value
+
+
 def _parse_json(text: str, path: Path) -> Any:
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
         raise ProjectError(f"is not an Accord project (not valid JSON: {exc.msg} at line {exc.lineno})",
                            path=path) from exc
