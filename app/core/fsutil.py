@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import tempfile
 import time
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import IO
 
 from app.core.errors import WriteError
+
+log = logging.getLogger(__name__)
 
 TEMP_PREFIX = ".accord-tmp-"
 
@@ -151,13 +154,22 @@ def files_in_folder(folder: str | Path, accept: Callable[[Path], bool], *, max_d
     skipped; `max_depth` levels of sub-folders at most, and the walk stops once more than `limit` are found."""
     out: list[Path] = []
     base_depth = len(Path(folder).parts)
-    for root, dirs, names in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+    for root, dirs, names in os.walk(folder):  # links are not followed, so a link loop cannot trap the walk
+        for name in dirs:
+            if not name.startswith(".") and os.path.islink(os.path.join(root, name)):
+                log.warning("%s: skipped (a link to a folder; Accord does not follow links inside a folder it "
+                            "imports — add that folder itself)", os.path.join(root, name))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not os.path.islink(os.path.join(root, d)))
         if max_depth is not None and len(Path(root).parts) - base_depth >= max_depth:
             dirs[:] = []
         for name in sorted(names):
             child = Path(root) / name
-            if not name.startswith(".") and accept(child):
+            if name.startswith("."):
+                continue
+            if child.is_symlink() and not child.exists():
+                log.warning("%s: skipped (a broken link, or a link that loops back on itself)", child)
+                continue
+            if accept(child):
                 out.append(child)
         if limit is not None and len(out) > limit:
             break

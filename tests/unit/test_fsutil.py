@@ -83,3 +83,17 @@ def test_files_in_folder_is_sorted_skips_hidden_and_respects_depth_and_limit(tmp
         "a.wav", "b.wav", "sub/c.wav", "sub/deeper/d.wav"]
     assert [p.name for p in files_in_folder(tmp_path, wav, max_depth=1)] == ["a.wav", "b.wav", "c.wav"]
     assert len(files_in_folder(tmp_path, wav, limit=1)) == 2  # stops after the folder that passed the limit
+
+
+def test_folder_walk_skips_link_loops_and_folder_links_with_a_message(tmp_path, caplog):
+    import logging
+
+    from app.core.fsutil import files_in_folder
+
+    (tmp_path / "a.mid").write_bytes(b"x")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    (tmp_path / "parent").symlink_to(tmp_path)
+    with caplog.at_level(logging.WARNING):
+        found = files_in_folder(tmp_path, lambda p: True)
+    assert found == [tmp_path / "a.mid"]
+    assert "loop: skipped (a broken link" in caplog.text and "parent: skipped (a link to a folder" in caplog.text
