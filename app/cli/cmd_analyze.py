@@ -1,7 +1,8 @@
 """`accord analyze STEM... [--lead STEM] [--role NAME=ROLE] [--json] [--no-cache]`: listen to the stems.
 
-Prints tempo, meter, the first downbeat's offset, the key with its confidence, stem roles, the chord
-timeline bar by bar and the lead melody's notes; `--json` prints the whole analysis as one JSON document
+Prints tempo (exact when the music was made on a clock, with the raw fit; a tempo map when it changes),
+meter, the first downbeat's offset, the key with its confidence and runner-up, stem roles, the chord
+timeline bar by bar (uncertain bars marked) and the lead melody's notes; `--json` prints the whole analysis as one JSON document
 (the same data the studio stores in a project). Results are cached by stem content in Accord's home.
 """
 
@@ -49,10 +50,16 @@ def _position(quarters: float, bar_q: float) -> str:
 def print_analysis(a: SongAnalysis) -> None:
     g = a.grid
     tempo_note = "" if a.tempo_determined else " (not determined: default)"
-    print(f"tempo: {g.tempo_bpm:.2f} BPM{tempo_note}  confidence {a.tempo_confidence:.2f}")
+    exact = a.tempo_determined and a.tempo_fit_bpm and abs(a.tempo_fit_bpm - g.tempo_bpm) > 1e-6
+    fit_note = f"  (fit {a.tempo_fit_bpm:.3f}, snapped to an exact BPM)" if exact else ""
+    shown = f"{g.tempo_bpm:.3f}" if exact or g.tempo_bpm == round(g.tempo_bpm) else f"{g.tempo_bpm:.2f}"
+    print(f"tempo: {shown} BPM{tempo_note}{fit_note}  confidence {a.tempo_confidence:.2f}")
+    if a.tempo_map:
+        print("tempo map: " + ", ".join(f"{t:.1f} s {b:.1f}" for t, b in a.tempo_map))
     print(f"meter: {g.time_signature}")
     print(f"downbeat offset: {g.offset_seconds:.3f} s")
-    print(f"key: {a.key.name + f'  confidence {a.key_confidence:.2f}' if a.key else 'none'}")
+    # "D major (0.71; B minor 0.22)": the confidence and the runner-up, so a wrong guess is one look away
+    print(f"key: {a.key_text}")
     for s in a.key_sections:
         bar_q = g.time_signature.bar_quarters
         print(f"  bars {int(s.start // bar_q) + 1}-{int(s.end // bar_q)}: {s.key.name} ({s.confidence:.2f})")
@@ -63,6 +70,10 @@ def print_analysis(a: SongAnalysis) -> None:
     for bar in range(n_bars):
         lo, hi = bar * bar_q, (bar + 1) * bar_q
         symbols = [s.chord.symbol for s in a.chords if s.start < hi - 1e-9 and s.end > lo + 1e-9]
+        confs = [c for s, c in zip(a.chords, a.chord_confidences, strict=False)
+                 if s.start < hi - 1e-9 and s.end > lo + 1e-9]
+        if confs and min(confs) < 0.5:  # say where the chords are a guess
+            symbols.append(f"(?{min(confs):.2f})")
         print(f"  bar {bar + 1:>3}: {' '.join(symbols)}")
     if a.melody is None:
         print("lead melody: none")

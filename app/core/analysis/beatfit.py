@@ -18,6 +18,7 @@ import numpy as np
 
 SNAP_TOLERANCE_BPM = 0.06  # |fit - whole| within this: a clock-made tempo
 SNAP_MAX_RESIDUAL_S = 0.02  # ...and onsets that sit on the grid to within this (rms)
+FIRST_WINDOW_BEATS = 16  # the least-squares fit starts on this many beats either side of the anchor beat
 NEAR = 0.1  # an onset within this share of a beat from a beat or half-beat position measures the grid
 MAP_WINDOW_BEATS = 16  # local tempo windows for the tempo map
 MAP_MIN_CHANGE = 0.04  # a window this far off the global tempo (relative) is a real tempo change
@@ -66,8 +67,12 @@ def fit_grid(onsets: np.ndarray, period: float, phase: float, fps: float, *, qua
     cur_p, cur_ph = float(period), float(phase)
     resid = np.zeros(0)
     used = 0
-    for _ in range(4):  # the first grid may drift by a beat fraction over the song: refit as matches improve
-        tm, idx = _match(t, cur_p, cur_ph)
+    # the first grid may drift by a beat over a song (0.3 % is 0.7 beats in 4 minutes): fit a window around
+    # the anchor first and double it, so every onset is matched to the beat it belongs to
+    horizon = FIRST_WINDOW_BEATS * cur_p
+    for _ in range(12):
+        window = t[np.abs(t - phase) <= horizon] if horizon < np.inf else t
+        tm, idx = _match(window, cur_p, cur_ph)
         if tm.size < 8:
             break
         p, ph, resid = _regress(tm, idx)
@@ -79,9 +84,17 @@ def fit_grid(onsets: np.ndarray, period: float, phase: float, fps: float, *, qua
         if not 0.9 * period <= p <= 1.1 * period:
             break
         cur_p, cur_ph, used = p, ph, int(keep.sum())
+        if horizon == np.inf:
+            break
+        horizon = horizon * 2.0 if window.size < t.size else np.inf
     bpm = 60.0 * fps / cur_p
     res_s = float(np.sqrt(np.mean(resid ** 2))) / fps if resid.size else float("inf")
     tempo_map = _tempo_map(t, cur_p, cur_ph, fps)
+    if tempo_map:  # the grid follows the tempo that holds longest (a constant-tempo grid can follow one)
+        ends = [s for s, _ in tempo_map[1:]] + [float(t[-1] / fps)]
+        longest = max(range(len(tempo_map)), key=lambda i: ends[i] - tempo_map[i][0])
+        bpm = tempo_map[longest][1]
+        cur_p = 60.0 * fps / bpm
     snapped_q = None if tempo_map else snap_bpm(bpm * quarters_per_beat, res_s)
     snapped = None if snapped_q is None else snapped_q / quarters_per_beat
     if snapped is not None:
@@ -113,15 +126,13 @@ def _tempo_map(t: np.ndarray, period: float, phase: float, fps: float) -> tuple[
     local: list[tuple[float, float]] = []
     for s in starts:
         w = t[(t >= s) & (t < s + span)]
-        p, ph = period, phase
-        for _ in range(2):  # follow a local drift
-            tm, idx = _match(w, p, ph)
-            if tm.size < 6:
-                break
-            p2, ph2, _ = _regress(tm, idx)
-            if not 0.8 * period <= p2 <= 1.25 * period:
-                break
-            p, ph = p2, ph2
+        if w.size < 8:
+            continue
+        p = _local_period(w, period)
+        tm, idx = _match(w, p, float(w[0]))
+        if tm.size >= 6:
+            p2, _, _ = _regress(tm, idx)
+            p = p2 if 0.67 * period <= p2 <= 1.5 * period else p
         local.append((float(s / fps), 60.0 * fps / p))
     bpm = 60.0 * fps / period
     off = [abs(b / bpm - 1.0) > MAP_MIN_CHANGE for _, b in local]
@@ -134,3 +145,15 @@ def _tempo_map(t: np.ndarray, period: float, phase: float, fps: float) -> tuple[
         if not out or abs(b / out[-1][1] - 1.0) > MAP_MIN_CHANGE / 2:
             out.append((round(s, 3), b))
     return tuple(out)
+
+
+def _local_period(w: np.ndarray, period: float) -> float:
+    """The period within 0.7–1.4 of the global one whose beat/half-beat grid holds most of these onsets."""
+    best, best_share = period, -1.0
+    for p in period * np.linspace(0.7, 1.4, 141):
+        share = max(float(np.mean(np.abs(((w - a) / (p / 2.0)) - np.round((w - a) / (p / 2.0))) * 0.5 <= NEAR / 2))
+                    for a in w[:6])
+        # prefer the global period on ties (a window of held notes fits many periods)
+        if share > best_share + 0.02 or (abs(share - best_share) <= 0.02 and abs(p - period) < abs(best - period)):
+            best, best_share = float(p), share
+    return best

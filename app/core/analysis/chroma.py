@@ -29,13 +29,21 @@ class ChromaFeatures:
     # 33 rendered real songs this profile found ~20 keys where the log-compressed, frame-scaled one found 14)
     key_profile: np.ndarray | None = None
     key_bass: np.ndarray | None = None
+    # for chord templates: linear magnitudes, each frame scaled to max 1. Log compression lifts every
+    # harmonic partial and passing tone toward the chord tones; on 24 rendered MMA backing tracks (true
+    # grid) it scored 0.67 of beats right where linear magnitudes scored 0.79 (0.90 with the chord weights)
+    chord: np.ndarray | None = None
 
     @property
     def frames(self) -> int:
         return int(self.chroma.shape[1])
 
-    def beat_sync(self, boundaries_seconds: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Mean chroma, bass chroma and energy between consecutive boundaries → (n-1, 12), (n-1, 12), (n-1,)."""
+    def beat_sync(self, boundaries_seconds: np.ndarray, *, for_chords: bool = False
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Mean chroma, bass chroma and energy between consecutive boundaries → (n-1, 12), (n-1, 12), (n-1,).
+
+        `for_chords`: the linear-magnitude chroma (see `chord`), each beat scaled to max 1."""
+        source = self.chord if for_chords and self.chord is not None else self.chroma
         idx = np.clip(np.round(np.asarray(boundaries_seconds) * self.fps).astype(int), 0, self.frames)
         n = max(0, idx.size - 1)
         c = np.zeros((n, 12))
@@ -47,9 +55,11 @@ class ChromaFeatures:
                 break
             w = self.energy[lo:hi]
             ws = float(w.sum()) + 1e-12
-            c[i] = (self.chroma[:, lo:hi] * w).sum(axis=1) / ws
+            c[i] = (source[:, lo:hi] * w).sum(axis=1) / ws
             b[i] = (self.bass[:, lo:hi] * w).sum(axis=1) / ws
             e[i] = float(w.mean()) if w.size else 0.0
+        if for_chords:
+            c = c / np.maximum(c.max(axis=1, keepdims=True), 1e-9)
         return c, b, e
 
 
@@ -88,4 +98,5 @@ def chroma_features(y: np.ndarray, sample_rate: int) -> ChromaFeatures:
     root = np.sqrt(cqt)
     key_profile = _fold(root).sum(axis=1)
     key_bass = _fold(root[:n_bass]).sum(axis=1)
-    return ChromaFeatures(_normalise(chroma), _normalise(bass), energy, sample_rate / CQT_HOP, key_profile, key_bass)
+    return ChromaFeatures(_normalise(chroma), _normalise(bass), energy, sample_rate / CQT_HOP, key_profile, key_bass,
+                          _normalise(_fold(cqt)))

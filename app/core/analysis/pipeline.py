@@ -142,7 +142,8 @@ def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, n
         times, quarters = chords_mod.beat_boundaries(grid, duration)
         bc, bb, be = chroma.beat_sync(times)
         if bc.shape[0]:
-            chord_est = chords_mod.estimate_chords(bc, bb, be, quarters, grid)
+            cc, _, _ = chroma.beat_sync(times, for_chords=True)
+            chord_est = chords_mod.estimate_chords(cc, bb, be, quarters, grid)
             timeline, chord_conf = chord_est.timeline, chord_est.confidences
         if key_est.key is not None and bc.shape[0]:
             bars = chords_mod.bar_chords(timeline, grid.time_signature.bar_quarters)
