@@ -160,3 +160,21 @@ def test_learning_into_an_index_without_numba_gives_the_same_model(works, monkey
     expect = train([w for w in works if w.id not in (works[2].id, works[3].id, works[4].id)])
     assert model.fingerprint == expect.fingerprint
     assert _suggest(model, works) == _suggest(expect, works)
+
+
+def test_a_file_rewritten_without_its_index_members_is_rebuilt_from_its_events(works, tmp_path):
+    model = train(works[:6])
+    path = save_model(model, tmp_path / "m.accordmodel")
+
+    def drop_index(members):
+        for name in [n for n in members if n.startswith("index/")]:
+            del members[name]
+
+    back = load_model(_rewrite(path, tmp_path / "plain.accordmodel", drop_index))
+    assert back.fingerprint == model.fingerprint
+
+    def drop_one(members):
+        del members["index/cpint*dur/SA.bin"]
+
+    with pytest.raises(ModelFileError, match="does not describe"):
+        load_model(_rewrite(path, tmp_path / "partial.accordmodel", drop_one))

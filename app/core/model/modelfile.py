@@ -138,7 +138,9 @@ def _open_zip(path: Path) -> tuple[dict, bytes, set[str]]:
     if manifest.get("format_version") != MODEL_FORMAT_VERSION:
         raise _fail(path, f"has format version {manifest.get('format_version')!r}; this Accord reads "
                           f"{MODEL_FORMAT_VERSION}")
-    if extra != indexfile.member_names(manifest.get("index")):
+    # no index members at all: an older file, or one rewritten by a tool that kept only manifest and events;
+    # the counts are then rebuilt from the (hash-checked) events
+    if extra and extra != indexfile.member_names(manifest.get("index")):
         raise _fail(path, "has index arrays its manifest does not describe: it was changed or damaged")
     return manifest, events, extra
 
