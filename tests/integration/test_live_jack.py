@@ -183,13 +183,15 @@ def test_play_sends_kept_notes_on_the_transport_beats(peer):
         _wire(peer)
         time.sleep(0.05)
         at = session.clock.next_bar_beat(session.clock.beat_now() + 1)
-        session.play([Note(60, 0.0, 1.0), Note(64, 1.0, 1.0)], at_beat=at, channel=9)
+        session.play([Note(60, 0.0, 1.0), Note(64, 1.0, 1.0)], at_beat=at, channel=9, program=40)
         time.sleep(session.clock.time_at(at + 2.5) - session.clock.now())
         expected = [round(session.clock.time_at(at + b) * RATE) for b in (0, 1)]
     finally:
         session.stop()
     ons = _received(peer, 0x90)
     assert [m for _, m in ons] == [b"\x99<Z", b"\x99@Z"]
+    programs = _received(peer, 0xC0)
+    assert [m for _, m in programs] == [b"\xc9("] and programs[0][0] <= ons[0][0]
     assert all(abs(f - e) <= 256 for (f, _), e in zip(ons, expected, strict=True))
 
 

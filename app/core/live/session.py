@@ -156,15 +156,21 @@ class LiveSession:
             self.skipped.append(ev)
         return None
 
-    def play(self, notes: Any, *, at_beat: float, channel: int | None = None) -> None:
+    def play(self, notes: Any, *, at_beat: float, channel: int | None = None, program: int | None = None) -> None:
         """Schedule notes (Note objects with onsets in beats from 0) to start at `at_beat`: MIDI out of
-        suggestions and kept ideas on the DAW's instruments, in time with the transport."""
+        suggestions and kept ideas on the DAW's instruments, in time with the transport. With `program`
+        (0..127), a Program Change goes out first on that channel."""
         from app.core.live.responder import notes_to_events
 
         if self.io is None:
             raise LiveError("the live session is not running")
+        ch = self.settings.channel if channel is None else channel
+        if program is not None:
+            if not 0 <= program <= 127:
+                raise ValueError(f"MIDI program {program} is not 0..127")
+            self.io.output.schedule(self.clock.time_at(at_beat) - 1e-3, (0xC0 | ch, program))
         shifted = [n.shifted(at_beat) for n in notes]
-        for e in notes_to_events(shifted, self.clock, channel=self.settings.channel if channel is None else channel):
+        for e in notes_to_events(shifted, self.clock, channel=ch):
             self.io.output.schedule(e.time, e.data)
 
     def set_tempo(self, tempo_bpm: float) -> None:
