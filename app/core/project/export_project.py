@@ -281,7 +281,10 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
     if what == "suggestion":
         if suggestion_id is None:
             raise ProvenanceError("which suggestion? give its id")
-        entry, prov = _track_provenance(project, _suggestion(project, suggestion_id))
+        # A kept idea is exported as its track holds it (edited there after keeping), credit from the idea.
+        kept = next((t for t in _ai_tracks(project) if str(t.get("suggestion_id")) == str(suggestion_id)
+                     and "melody" in t), None)
+        entry, prov = _track_provenance(project, kept if kept is not None else _suggestion(project, suggestion_id))
         title = str(entry.get("name") or entry.get("title") or f"{project.name} - suggestion {suggestion_id}")
         fields = _fields_for("suggestion", title, [prov], (), model_manifest)
         path = _target(out, title, ext, single=True)
@@ -427,7 +430,10 @@ def preview_fields(project: Any, *, what: str = "mix", suggestion_id: str | None
     if what == "suggestion":
         if suggestion_id is None:
             return []
-        entry, prov = _track_provenance(project, _suggestion(project, suggestion_id))
+        # A kept idea is exported as its track holds it (edited there after keeping), credit from the idea.
+        kept = next((t for t in _ai_tracks(project) if str(t.get("suggestion_id")) == str(suggestion_id)
+                     and "melody" in t), None)
+        entry, prov = _track_provenance(project, kept if kept is not None else _suggestion(project, suggestion_id))
         title = str(entry.get("name") or entry.get("title") or f"{project.name} - suggestion {suggestion_id}")
         return [(title, _fields_for("suggestion", title, [prov], (), model_manifest))]
     tracks = [_track_provenance(project, t) for t in _ai_tracks(project, without)]

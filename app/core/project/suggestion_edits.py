@@ -260,6 +260,44 @@ class SetTrackMute(_ListsEdit):
         raise KeyError(f"no track with id {self.track_id}")
 
 
+TRACK_SETTINGS = {"gain_db": (-96.0, 24.0), "pan": (-1.0, 1.0)}
+
+
+class SetTrackSettings(_ListsEdit):
+    """Change a kept track's mixer and sound settings: gain_db, pan, mute, solo, instrument (its `render`).
+
+    One slider gesture passes one `gesture`, so a whole drag is one undo step."""
+
+    LABELS = {"gain_db": "Track gain", "pan": "Track pan", "mute": "Mute track", "solo": "Solo track",
+              "render": "Track instrument"}
+
+    def __init__(self, track_id: str, changes: dict[str, Any], *, gesture: Hashable | None = None) -> None:
+        unknown = set(changes) - set(self.LABELS)
+        if unknown or not changes:
+            raise ValueError(f"a track has no setting {sorted(unknown)[0] if unknown else '(none given)'}")
+        super().__init__(self.LABELS[next(iter(changes))], gesture=gesture)
+        self.track_id, self.changes = track_id, copy_json(changes)
+        for k, (low, high) in TRACK_SETTINGS.items():
+            if k in self.changes:
+                value = float(self.changes[k])
+                if not math.isfinite(value):
+                    raise ValueError(f"track {k} must be a number")
+                self.changes[k] = min(high, max(low, value))
+        for k in ("mute", "solo"):
+            if k in self.changes:
+                self.changes[k] = bool(self.changes[k])
+
+    def compute(self, project: Project) -> dict[str, list]:
+        tracks = copy_json(project.tracks)
+        for t in tracks:
+            if str(t.get("id")) == self.track_id:
+                t.update(copy_json(self.changes))
+                if "render" in self.changes:  # what export renders with, as KeepSuggestion writes it
+                    t["instrument"] = self.changes["render"].get("instrument")
+                return {TRACKS: tracks}
+        raise KeyError(f"no track with id {self.track_id}")
+
+
 # --- note edits --------------------------------------------------------------------------------------------
 def _checked(note: Note) -> Note:
     if not (0 <= note.pitch <= 127 and math.isfinite(note.onset) and note.onset >= 0

@@ -15,6 +15,7 @@ from app.core.project.suggestion_edits import (
     KeepSuggestion,
     RemoveTrack,
     SetTrackMute,
+    SetTrackSettings,
     find_entry,
     melody_json,
 )
@@ -75,6 +76,10 @@ class CardActionsMixin:
         except KeyError:
             return
         handler(self, sid, entry)
+
+    def track_settings(self: SuggestPanel, tid: str, changes: dict, gesture: object = None) -> None:
+        """A kept track's strip moved: gain, pan, solo or instrument (one undo step per slider gesture)."""
+        self.ctx.push(SetTrackSettings(tid, changes, gesture=gesture))
 
     def track_action(self: SuggestPanel, action: TrackAction | str, tid: str) -> None:
         action = TrackAction(action)

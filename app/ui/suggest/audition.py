@@ -179,7 +179,8 @@ class Audition(QObject):
                 pan = max(-1.0, min(1.0, float(t.get("pan", 0.0))))
             except (TypeError, ValueError):
                 gain, pan = 0.0, 0.0
-            mix = self.track_for(TRACK_KEY + str(t["id"]), gain_db=gain, pan=pan, mute=bool(t.get("mute")))
+            mix = self.track_for(TRACK_KEY + str(t["id"]), gain_db=gain, pan=pan, mute=bool(t.get("mute")),
+                                 solo=bool(t.get("solo")))
             if mix is not None:
                 out.append(mix)
         return out

@@ -11,8 +11,19 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QMimeData, QPoint, Qt, Signal
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
 
+from app.core.audio.synth import DEFAULT_INSTRUMENT, display_names
 from app.core.project.suggestion_edits import SUGGESTIONS, TRACKS, NoteTarget, entry_summary
 from app.ui.context import StudioContext
 from app.ui.suggest.kinds import TrackAction
@@ -91,38 +102,138 @@ class SuggestLane:
         return self.roll.target if self.row is not None else None
 
 
+SOUNDFONT_CHOICE = "soundfont:default"  # the first General MIDI SoundFont found (e.g. TimGM6mb), piano
+
+
 class KeptTrackRow(QFrame):
-    """One kept track: name, edit (show in the piano roll), mute, remove, drag out."""
+    """One kept track, as a channel strip: name, instrument, gain, pan, mute, solo; edit, remove, drag out."""
 
     action = Signal(str, str)  # (TrackAction, track id)
+    settings_changed = Signal(str, dict, object)  # (track id, changes, gesture)
 
     def __init__(self, track: dict, drag: DragFn, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("KeptTrackRow")
         self.track = track
         self.track_id = str(track["id"])
+        self._gesture = 0
         self.label = QLabel(entry_summary(track))
         self.label.setWordWrap(True)
         self.edit = QPushButton("Edit")
         self.edit.setToolTip("Show its notes in the piano roll")
-        self.mute = QPushButton("Mute")
+        self.mute = QPushButton("M")
+        self.mute.setObjectName("Track-mute")
+        self.mute.setToolTip("Mute this track")
         self.mute.setCheckable(True)
-        self.mute.setChecked(bool(track.get("mute")))
+        self.solo = QPushButton("S")
+        self.solo.setObjectName("Track-solo")
+        self.solo.setToolTip("Solo this track (only soloed tracks and stems are heard)")
+        self.solo.setCheckable(True)
         self.remove = QPushButton("Remove")
+        self.instrument = QComboBox()
+        self.instrument.setObjectName("Track-instrument")
+        for name, shown in display_names().items():
+            self.instrument.addItem(shown, name)
+        self.instrument.addItem("SoundFont piano (GM)", SOUNDFONT_CHOICE)
+        self.instrument.setToolTip("The sound this track plays and exports with")
+        self.gain = QSlider(Qt.Orientation.Horizontal)
+        self.gain.setObjectName("Track-gain")
+        self.gain.setRange(-240, 60)  # tenths of a dB
+        self.gain.setToolTip("Gain (dB)")
+        self.pan = QSlider(Qt.Orientation.Horizontal)
+        self.pan.setObjectName("Track-pan")
+        self.pan.setRange(-100, 100)
+        self.pan.setToolTip("Pan (left – right)")
+        self.gain_label = QLabel()
+        self.gain_label.setObjectName("ValueLabel")
+        self.gain_label.setFixedWidth(52)
         self.handle = DragHandle(lambda: self.track, drag)
+        self.handle.setText("⠿ Drag")
+        self.instrument.setMinimumWidth(90)
+        self.gain.setMinimumWidth(60)
+        self.pan.setMinimumWidth(40)
+        self.set_track(track)
         self.edit.clicked.connect(lambda: self.action.emit(TrackAction.EDIT, self.track_id))
         self.mute.clicked.connect(lambda on: self.action.emit(TrackAction.MUTE if on else TrackAction.UNMUTE, self.track_id))
+        self.solo.clicked.connect(lambda on: self._emit({"solo": bool(on)}))
         self.remove.clicked.connect(lambda: self.action.emit(TrackAction.REMOVE, self.track_id))
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.handle)
-        buttons.addStretch(1)
-        for w in (self.edit, self.mute, self.remove):
-            buttons.addWidget(w)
+        self.instrument.activated.connect(lambda _i: self._emit({"render": self.render_choice()}))
+        for slider in (self.gain, self.pan):
+            slider.sliderPressed.connect(self._new_gesture)
+        self.gain.valueChanged.connect(lambda v: self._slid(self.gain, {"gain_db": v / 10.0}))
+        self.pan.valueChanged.connect(lambda v: self._slid(self.pan, {"pan": v / 100.0}))
+        self.gain.valueChanged.connect(lambda v: self.gain_label.setText(f"{v / 10:+.1f} dB"))
+        # Three short rows, so the strip fits the narrowest dock: name and drag grip; sound and pan; level and
+        # the buttons.
+        title = QHBoxLayout()
+        title.addWidget(self.label, 1)
+        title.addWidget(self.handle)
+        sound = QHBoxLayout()
+        sound.addWidget(self.instrument, 3)
+        sound.addWidget(QLabel("Pan"))
+        sound.addWidget(self.pan, 2)
+        level = QHBoxLayout()
+        level.addWidget(self.gain, 1)
+        level.addWidget(self.gain_label)
+        for w in (self.mute, self.solo, self.edit, self.remove):
+            level.addWidget(w)
+        for w in (self.mute, self.solo):
+            w.setFixedWidth(28)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.setSpacing(2)
-        layout.addWidget(self.label)
-        layout.addLayout(buttons)
+        layout.addLayout(title)
+        layout.addLayout(sound)
+        layout.addLayout(level)
+
+    def _new_gesture(self) -> None:
+        self._gesture += 1
+
+    def _slid(self, slider: QSlider, changes: dict) -> None:
+        if not slider.isSliderDown():
+            self._gesture += 1  # a key press or a click on the groove: a step of its own
+        self._emit(changes, self._gesture)
+
+    def _emit(self, changes: dict, gesture: object = None) -> None:
+        """One drag of one slider is one gesture (one undo step); gain and pan never merge with each other."""
+        key = None if gesture is None else (self.track_id, next(iter(changes)), gesture)
+        self.settings_changed.emit(self.track_id, changes, key)
+
+    def render_choice(self) -> dict:
+        render = dict(self.track.get("render") or {})
+        choice = str(self.instrument.currentData())
+        if choice == SOUNDFONT_CHOICE:
+            render.update(soundfont="default", program=0)
+        else:
+            render.update(instrument=choice, soundfont=None)
+        return render
+
+    def set_track(self, track: dict) -> None:
+        """Show `track` (after an edit or an undo) without emitting anything."""
+        self.track = track
+        self.label.setText(entry_summary(track))
+        render = track.get("render") or {}
+        choice = SOUNDFONT_CHOICE if render.get("soundfont") else (render.get("instrument") or DEFAULT_INSTRUMENT)
+        widgets = (self.mute, self.solo, self.instrument, self.gain, self.pan)
+        for w in widgets:
+            w.blockSignals(True)
+        try:
+            self.mute.setChecked(bool(track.get("mute")))
+            self.solo.setChecked(bool(track.get("solo")))
+            self.instrument.setCurrentIndex(max(0, self.instrument.findData(choice)))
+            self.gain.setValue(round(10 * _number(track.get("gain_db"), 0.0)))
+            self.pan.setValue(round(100 * _number(track.get("pan"), 0.0)))
+        finally:
+            for w in widgets:
+                w.blockSignals(False)
+        self.gain_label.setText(f"{self.gain.value() / 10:+.1f} dB")
+
+
+def _number(value: object, default: float) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return default
 
 
 def suggestion_target(suggestion_id: str) -> NoteTarget:

@@ -98,18 +98,23 @@ class ProjectSyncMixin:
                 continue
             self.card_box.insertWidget(i, card)
         tracks = {str(t["id"]): t for t in kept_tracks(project)}
-        for tid in list(self.track_rows):
+        for tid in [t for t in self.track_rows if t not in tracks]:
             row = self.track_rows.pop(tid)
             self.track_box.removeWidget(row)
             row.hide()
             row.deleteLater()
         for tid, t in tracks.items():
+            row = self.track_rows.get(tid)
             try:
+                if row is not None:  # updated in place: a slider being dragged is never destroyed under the pointer
+                    row.set_track(t)
+                    continue
                 row = KeptTrackRow(t, self.drag_data)
             except Exception:  # noqa: BLE001 — as above, for a damaged kept track
                 log.warning("track %s in the project cannot be shown", tid, exc_info=True)
                 continue
             row.action.connect(self.track_action)
+            row.settings_changed.connect(self.track_settings)
             self.track_rows[tid] = row
             self.track_box.addWidget(row)
         self.tracks_title.setVisible(bool(tracks))

@@ -17,7 +17,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from app.core.music import BeatGrid, Melody, Note, pitch_name
+from app.core.music import BeatGrid, Melody, Note
 from app.core.project import note_ops
 from app.core.project.edits import Edit
 from app.core.project.model import Project
@@ -365,10 +365,7 @@ class PianoRoll(QWidget):
             p.setPen(QPen(SELECTED_PEN, 1, Qt.PenStyle.DashLine))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(self._band.normalized())
-        p.setPen(QColor(COLOURS.roll_label))
-        for pitch in range(low, high + 1):
-            if pitch % 12 == 0 and rh >= 7:
-                p.drawText(QPointF(3, self.y_of(pitch) + rh - 1), pitch_name(pitch))
+        p.setPen(QColor(COLOURS.roll_label))  # the keyboard strip beside the roll names the rows
         if not self.melody.notes:
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
                        "Audition a suggestion to see its notes here" if self.target is None else
