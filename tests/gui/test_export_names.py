@@ -27,7 +27,7 @@ def _choose(combo, key):
 
 
 def test_file_stem_keeps_the_words():
-    assert file_stem("My Song - #4 Continue bars 5–8") == "My Song - #4 Continue bars 5-8"
+    assert file_stem("My Song – #4 Continue bars 5–8") == "My Song – #4 Continue bars 5–8"
     assert file_stem('a/b:c?') == "a-bc"
     assert file_stem("  ") == "export"
 
@@ -45,11 +45,11 @@ def test_destination_names_say_what_is_exported(dialog):
     song = dialog.project.name
     assert Path(dialog.destination.text()).name == f"{song}.wav"
     _choose(dialog.what, "stems")
-    assert Path(dialog.destination.text()).name == f"{song} - stems"
+    assert Path(dialog.destination.text()).name == f"{song} – stems"
     _choose(dialog.what, "suggestion")
     _choose(dialog.format, "midi")
     idea = dialog.suggestion.currentText()
-    assert Path(dialog.destination.text()).name == f"{file_stem(song + ' - ' + idea)}.mid"
+    assert Path(dialog.destination.text()).name == f"{file_stem(song + ' – ' + idea)}.mid"
 
 
 def test_an_existing_file_is_not_replaced_unless_the_artist_says_so(dialog, tmp_path, monkeypatch):

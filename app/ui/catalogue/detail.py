@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.core.catalogue.records import PENDING, REVOKED, ROLES, USABLE, WorkDetail
 from app.core.catalogue.splits import bp_to_percent, percent_to_bp, validate_contributors
-from app.core.catalogue.types import ContributorShare
+from app.core.catalogue.types import ContributorConsent, ContributorShare
 from app.core.errors import AccordError
 from app.ui.theme import COLOURS
 
@@ -95,7 +95,7 @@ class WorkDetailView(QWidget):
         cv = QVBoxLayout(consent)
         self.consent_state = QLabel("")
         cv.addWidget(self.consent_state)
-        self.consent_table = _table(["Contributor", "Latest word", "", ""])
+        self.consent_table = _table(["Contributor", "Consent", "", ""])
         self.consent_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.consent_table.horizontalHeader().setStretchLastSection(False)
         self.consent_table.setMinimumHeight(110)
@@ -124,7 +124,8 @@ class WorkDetailView(QWidget):
         self.show_detail(None)
 
     # -- filling --------------------------------------------------------------------------------------------
-    def show_detail(self, detail: WorkDetail | None) -> None:
+    def show_detail(self, detail: WorkDetail | None, badges: list[ContributorConsent] | None = None) -> None:
+        """`badges`: Catalogue.contributor_consent (signed with key / recorded by you / pending / revoked)."""
         self.detail = detail
         enabled = detail is not None and not detail.summary.state.removed
         for w in (self.facts_box, self.contributors, self.add_contributor, self.remove_contributor,
@@ -158,7 +159,7 @@ class WorkDetailView(QWidget):
         self.validate_splits()
         self.consent_state.setText(f"State: {s.state.label}")
         self.consent_state.setStyleSheet(f"color: {STATE_COLOURS.get(s.state.state, COLOURS.neutral)}; font-weight: bold")
-        self._fill_consent(detail)
+        self._fill_consent(detail, badges)
         for e in reversed(detail.history):
             r = self.history.rowCount()
             self.history.insertRow(r)
@@ -169,18 +170,27 @@ class WorkDetailView(QWidget):
                     item.setForeground(QBrush(state_colour(USABLE if e.action == "grant" else REVOKED)))
                 self.history.setItem(r, col, item)
 
-    def _fill_consent(self, detail: WorkDetail) -> None:
+    def _fill_consent(self, detail: WorkDetail, badges: list[ContributorConsent] | None) -> None:
+        from app.ui.catalogue.consent import badge_state, badge_text
+
         latest: dict[str, str] = {}
         for e in detail.history:
             if e.use == detail.summary.state.use:
                 latest[e.contributor] = e.action
+        by_name = {b.name: b for b in badges or []}
         for name in dict.fromkeys(c.name for c in detail.summary.contributors):
             r = self.consent_table.rowCount()
             self.consent_table.insertRow(r)
-            word = {"grant": "granted", "revoke": "revoked"}.get(latest.get(name, ""), "not yet asked")
             self.consent_table.setItem(r, 0, QTableWidgetItem(name))
-            item = QTableWidgetItem(word)
-            item.setForeground(QBrush(state_colour({"granted": USABLE, "revoked": REVOKED}.get(word, PENDING))))
+            badge = by_name.get(name)
+            if badge is not None:
+                item = QTableWidgetItem(badge_text(badge))
+                item.setForeground(QBrush(state_colour(badge_state(badge))))
+                item.setToolTip(f"key {badge.key_id}" if badge.key_id else "")
+            else:
+                word = {"grant": "granted", "revoke": "revoked"}.get(latest.get(name, ""), "not yet asked")
+                item = QTableWidgetItem(word)
+                item.setForeground(QBrush(state_colour({"granted": USABLE, "revoked": REVOKED}.get(word, PENDING))))
             self.consent_table.setItem(r, 1, item)
             grant = QPushButton("Grant")
             grant.setObjectName(f"grant:{name}")

@@ -40,6 +40,7 @@ from app.core.catalogue.importers import SUPPORTED_EXTENSIONS
 from app.core.catalogue.splits import bp_to_percent
 from app.core.errors import AccordError
 from app.core.tasks import Cancelled, CancelToken
+from app.ui.catalogue.consent import AuditBanner, ConsentActions
 from app.ui.catalogue.detail import STATE_COLOURS, WorkDetailView, state_colour, state_tint
 from app.ui.workers import TaskHandle, TaskRunner
 
@@ -107,6 +108,7 @@ class CataloguePanel(QWidget):
         self._import_token = CancelToken()
         self.last_import: ImportResult | None = None
         self.setAcceptDrops(True)
+        self.consent = ConsentActions(self)  # Request consent… / Import reply… / Repair… (consent.py)
         self._build()
         self.refresh()
 
@@ -124,10 +126,21 @@ class CataloguePanel(QWidget):
         for label, state in FILTERS:
             self.state_filter.addItem(label, state)
         self.state_filter.currentIndexChanged.connect(lambda _i: self._apply_filter())
+        self.request_button = QPushButton("Request consent…")
+        self.request_button.setToolTip("Save a signed request for the selected works to send to their contributors")
+        self.request_button.clicked.connect(lambda: self.consent.request(self.selected_work_ids()))
+        self.reply_button = QPushButton("Import reply…")
+        self.reply_button.setToolTip("Record the consent your contributors signed (a reply file)")
+        self.reply_button.clicked.connect(lambda: self.consent.import_reply())
         bar.addWidget(self.import_button)
+        bar.addWidget(self.request_button)
+        bar.addWidget(self.reply_button)
         bar.addWidget(self.search, 1)
         bar.addWidget(self.state_filter)
         layout.addLayout(bar)
+        self.audit_banner = AuditBanner()
+        self.audit_banner.repair_button.clicked.connect(lambda: self.consent.repair())
+        layout.addWidget(self.audit_banner)
         progress_row = QHBoxLayout()
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
@@ -147,7 +160,7 @@ class CataloguePanel(QWidget):
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -199,6 +212,7 @@ class CataloguePanel(QWidget):
         except AccordError as exc:
             self._works = []
             self._set_status(str(exc), error=True)
+        self._check_audit()
         self.table.setSortingEnabled(False)
         self.table.setRowCount(len(self._works))
         for r, w in enumerate(self._works):
@@ -219,6 +233,13 @@ class CataloguePanel(QWidget):
             self.select_work(selected)
         else:
             self.detail.show_detail(None)
+
+    def _check_audit(self) -> None:
+        """Show the banner while the catalogue fails its audit (a few ms for a personal catalogue)."""
+        try:
+            self.audit_banner.show_audit(self.catalogue().audit())
+        except AccordError as exc:
+            self.audit_banner.show_audit(None, str(exc))
 
     def _apply_filter(self) -> None:
         state = self.state_filter.currentData()
@@ -241,6 +262,11 @@ class CataloguePanel(QWidget):
         item = self.table.item(rows[0].row(), 0)
         return None if item is None else int(item.data(Qt.ItemDataRole.UserRole))
 
+    def selected_work_ids(self) -> list[int]:
+        rows = sorted(i.row() for i in self.table.selectionModel().selectedRows()) if self.table.selectionModel() else []
+        items = [self.table.item(r, 0) for r in rows]
+        return [int(i.data(Qt.ItemDataRole.UserRole)) for i in items if i is not None]
+
     def select_work(self, work_id: int) -> None:
         for r, w in enumerate(self._works):
             if w.id == work_id:
@@ -254,7 +280,8 @@ class CataloguePanel(QWidget):
             self.detail.show_detail(None)
             return
         try:
-            self.detail.show_detail(self.catalogue().work(work_id, self.use))
+            self.detail.show_detail(self.catalogue().work(work_id, self.use),
+                                    self.catalogue().contributor_consent(work_id, self.use))
         except AccordError as exc:
             self._set_status(str(exc), error=True)
             self.detail.show_detail(None)

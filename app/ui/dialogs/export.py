@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
 from app.core.errors import AccordError
 from app.core.home import AccordHome
 from app.core.project.export import AUDIO_FORMATS
-from app.core.project.export_project import export_project, preview_fields
+from app.core.project.export_consent import UnusableWorkError
+from app.core.project.export_project import export_project, what_will_be_signed
 from app.core.provenance.readable import describe_record
 from app.core.provenance.record import build_record
 
@@ -49,8 +50,8 @@ def _ext(fmt: str) -> str:
 
 
 def file_stem(text: str) -> str:
-    """A file name a musician would pick: the words kept, dashes for en dashes, nothing a disk refuses."""
-    text = text.replace("–", "-").replace("—", "-").replace("/", "-").replace("\\", "-")
+    """A file name a musician would pick: the words (and en dashes) kept, nothing a disk refuses."""
+    text = text.replace("/", "-").replace("\\", "-")
     text = re.sub(r'[<>:"|?*\x00-\x1f]+', "", text).strip(" .")
     return text or "export"
 
@@ -64,6 +65,27 @@ def free_path(path: Path) -> Path:
         if not candidate.exists():
             return candidate
     raise FileExistsError(f"{path}: too many files of that name")
+
+
+def default_export_folder(project: Any, home: AccordHome) -> Path:
+    """Where exports go by default: the project's own folder when the artist chose it, else a visible
+    ~/Music/Accord exports (never inside Accord's hidden home, where the demo project lives)."""
+    folder = getattr(project, "folder", None)
+    if folder is not None:
+        folder = Path(folder)
+        if not folder.resolve().is_relative_to(Path(home.root).resolve()):
+            return folder / "exports"
+    return Path.home() / "Music" / "Accord exports"
+
+
+def unusable_message(exc: Any, project: Any) -> str:
+    """Which suggestion credits which works that may no longer be used, and what the artist can do."""
+    name = next((str(s.get("name") or s.get("id")) for s in project.suggestions
+                 if isinstance(s, dict) and str(s.get("id")) == str(exc.suggestion_id)), None)
+    who = f"The suggestion “{name}”" if name else "A suggestion"
+    works = ", ".join(map(str, exc.work_ids)) or "?"
+    return (f"{who} was made from work(s) {works} that may not be used now ({exc.reason}).\n"
+            "Export without it, or regenerate it from the current model in the Suggestions panel.")
 
 
 def _default_signer() -> str:
@@ -86,8 +108,11 @@ class ExportDialog(QDialog):
         self.setWindowTitle("Export with provenance")
         self.project, self.home, self.runner = project, home, runner
         self.handle = None
+        self._running = False
         self.results: list = []
         self.error: str | None = None
+        self.without: list[str] = []  # suggestions the artist chose to leave out (revoked works)
+        self.unusable: Any = None  # the UnusableWorkError the preview or the export met, if any
 
         self.what = QComboBox()
         for key, label in WHAT_CHOICES:
@@ -125,6 +150,8 @@ class ExportDialog(QDialog):
             self.signer_contact.setPlaceholderText("optional: email or website")
             form.addRow("Sign as", self.signer_name)
             form.addRow("Contact", self.signer_contact)
+            self.signer_name.textChanged.connect(lambda _t: self.update_preview())
+        self._identity_name = existing.name if existing is not None and existing.name_confirmed else ""
 
         self.preview = QPlainTextEdit()
         self.preview.setObjectName("ExportPreview")
@@ -133,6 +160,10 @@ class ExportDialog(QDialog):
         self.progress.setRange(0, 1000)
         self.status = QLabel("")
         self.status.setWordWrap(True)
+        self.without_button = QPushButton("Export without this suggestion")
+        self.without_button.setObjectName("ExportWithout")
+        self.without_button.clicked.connect(self.leave_out_unusable)
+        self.without_button.setVisible(False)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
         self.cancel_button = QPushButton("Cancel export")
@@ -144,10 +175,12 @@ class ExportDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(QLabel("What will be embedded (signed with your identity):"))
+        self.preview_heading = QLabel("What will be embedded and signed:")
+        layout.addWidget(self.preview_heading)
         layout.addWidget(self.preview, 1)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
+        layout.addWidget(self.without_button)
         layout.addWidget(self.buttons)
         self.suggestion.currentIndexChanged.connect(lambda _i: self._suggestion_chosen())
         for combo in (self.what, self.suggestion, self.format):
@@ -159,16 +192,16 @@ class ExportDialog(QDialog):
 
     # --- state ---------------------------------------------------------------------------------------
     def _file_stem(self, what: str | None) -> str:
-        """"My Song", "My Song - stems", "My Song - #4 Continue bars 5-8"."""
+        """"My Song", "My Song – stems", "My Song – #4 Continue bars 5–8"."""
         song = self.project.name or "export"
         if what == "suggestion" and self.suggestion.currentIndex() >= 0:
-            return file_stem(f"{song} - {self.suggestion.currentText()}")
-        return file_stem(f"{song} - stems" if what == "stems" else song)
+            return file_stem(f"{song} – {self.suggestion.currentText()}")
+        return file_stem(f"{song} – stems" if what == "stems" else song)
 
     def _default_destination(self) -> None:
-        folder = self.project.folder or Path.home()
         self._last_what = self.what.currentData()
-        self.destination.setText(str(Path(folder) / "exports" / f"{self._file_stem(self._last_what)}.wav"))
+        folder = default_export_folder(self.project, self.home)
+        self.destination.setText(str(folder / f"{self._file_stem(self._last_what)}.wav"))
 
     def confirm_overwrite(self, path: Path) -> bool:
         """Ask before replacing an existing file (or writing into a folder that holds files)."""
@@ -193,7 +226,14 @@ class ExportDialog(QDialog):
             self.destination.setText(path)
 
     def _changed(self, *_: Any) -> None:
-        what, fmt = self.what.currentData(), self.format.currentData()
+        what = self.what.currentData()
+        midi_item = self.format.model().item(self.format.findData("midi"))  # MIDI is only for one suggestion
+        midi_item.setEnabled(what == "suggestion")
+        if what != "suggestion" and self.format.currentData() == "midi":
+            self.format.blockSignals(True)
+            self.format.setCurrentIndex(self.format.findData("wav24"))
+            self.format.blockSignals(False)
+        fmt = self.format.currentData()
         self.suggestion.setEnabled(what == "suggestion" and self.suggestion.count() > 0)
         self.c2pa.setEnabled(fmt in {"wav24", "wav16", "wav32f", "flac", "mp3"})
         dest = Path(self.destination.text() or ".")
@@ -208,26 +248,59 @@ class ExportDialog(QDialog):
         self._last_what = what
         self.update_preview()
 
+    def signer(self) -> str:
+        """The name the record will be signed with: the confirmed identity's, else the one typed here."""
+        if self.signer_name is not None:
+            return self.signer_name.text().strip()
+        return self._identity_name
+
+    def _signed_fields(self) -> list:
+        """Exactly what export_project will sign now (same catalogue consent re-check and model manifest)."""
+        from app.core.catalogue.store import Catalogue
+        from app.core.provenance.model_manifest import load_model_manifest
+
+        manifest = load_model_manifest(self.home.current_model_path, required=False)
+        with Catalogue.open(self.home.catalogue_path) as catalogue:
+            return what_will_be_signed(self.project, what=self.what.currentData(),
+                                       suggestion_id=self.suggestion.currentData(), catalogue=catalogue,
+                                       model_manifest=manifest, without=list(self.without))
+
     def update_preview(self) -> None:
         lines: list[str] = []
+        signer = self.signer() or "(say who signs above)"
+        self.preview_heading.setText(f"What will be embedded and signed by {signer}:")
+        self.unusable = None
         try:
-            for name, fields in preview_fields(self.project, what=self.what.currentData(),
-                                               suggestion_id=self.suggestion.currentData()):
+            for name, fields in self._signed_fields():
                 record = build_record(fields, content_method="(computed at export)", content_sha256="")
                 lines.append(f"== {name} ==")
-                lines += describe_record({**record, "artist": record.get("artist") or "(your identity)"})[:-1]
-                lines.append("content hash: computed from the written file; then signed (Ed25519)")
+                lines += describe_record({**record, "artist": record.get("artist") or signer})[:-1]
+                lines.append(f"content hash: computed from the written file; then signed by {signer} (Ed25519)")
                 lines.append("")
+            if self.without:
+                lines.append("Left out: " + ", ".join(self.without))
             if not lines:
                 lines = ["Nothing to export yet."]
             self.export_button.setEnabled(self.handle is None)
+        except UnusableWorkError as exc:
+            self.unusable = exc
+            lines = [f"Cannot export this: {unusable_message(exc, self.project)}"]
+            self.export_button.setEnabled(False)
         except AccordError as exc:
             lines = [f"Cannot export this: {exc}"]
             self.export_button.setEnabled(False)
+        self.without_button.setVisible(self.unusable is not None and self.unusable.suggestion_id is not None)
         if self.c2pa.isChecked() and self.c2pa.isEnabled():
             lines.append("C2PA manifest: c2pa.created (" + "AI-generated" + "), training-and-mining: notAllowed, "
                          "and this record as org.accord.provenance")
         self.preview.setPlainText("\n".join(lines))
+
+    def leave_out_unusable(self) -> None:
+        """"Export without this suggestion": leave the suggestion at fault out of this export."""
+        if self.unusable is not None and self.unusable.suggestion_id is not None:
+            self.without.append(str(self.unusable.suggestion_id))
+            self.status.setText(f"Suggestion {self.unusable.suggestion_id} will be left out of this export.")
+            self.update_preview()
 
     # --- export --------------------------------------------------------------------------------------
     def start_export(self) -> None:
@@ -240,6 +313,7 @@ class ExportDialog(QDialog):
             out = free_path(out)
             self.destination.setText(str(out))
         home, project, c2pa = self.home, self.project, self.c2pa.isChecked() and self.c2pa.isEnabled()
+        without = list(self.without)
         signer = self.signer_name.text().strip() if self.signer_name is not None else ""
         contact = self.signer_contact.text().strip() if self.signer_contact is not None else ""
         if self.signer_name is not None and not signer:
@@ -259,8 +333,8 @@ class ExportDialog(QDialog):
             try:
                 return export_project(project, what=what, suggestion_id=sid, format=fmt, out=out,
                                       identity=identity, catalogue=catalogue, model_manifest=manifest,
-                                      c2pa_keys_dir=home.keys_dir if c2pa else None, progress=progress,
-                                      cancel=cancel)
+                                      c2pa_keys_dir=home.keys_dir if c2pa else None, without=without,
+                                      progress=progress, cancel=cancel)
             finally:
                 catalogue.close()
 
@@ -268,8 +342,10 @@ class ExportDialog(QDialog):
         self.export_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.status.setText("Exporting…")
-        self.handle = self.runner.start("export", task, on_finished=self._finished, on_failed=self._failed,
-                                        on_progress=self._progress, on_cancelled=self._cancelled)
+        self._running = True
+        handle = self.runner.start("export", task, on_finished=self._finished, on_failed=self._failed,
+                                   on_progress=self._progress, on_cancelled=self._cancelled)
+        self.handle = handle if self._running else None  # a synchronous runner has already finished
 
     def cancel_export(self) -> None:
         if self.handle is not None:
@@ -281,6 +357,7 @@ class ExportDialog(QDialog):
             self.status.setText(text)
 
     def _done(self) -> None:
+        self._running = False
         self.handle = None
         self.cancel_button.setEnabled(False)
         self.export_button.setEnabled(True)
@@ -295,7 +372,12 @@ class ExportDialog(QDialog):
     def _failed(self, exc: BaseException) -> None:
         self._done()
         self.error = str(exc)
-        self.status.setText(f"Export failed: {exc}")
+        if isinstance(exc, UnusableWorkError):
+            self.unusable = exc
+            self.status.setText(f"Export failed: {unusable_message(exc, self.project)}")
+            self.without_button.setVisible(exc.suggestion_id is not None)
+        else:
+            self.status.setText(f"Export failed: {exc}")
 
     def _cancelled(self) -> None:
         self._done()

@@ -1,6 +1,9 @@
 """File → Verify…: check a file's signed provenance. Drop files on the dialog or open them; each shows
 its status (verified / tampered / invalid-signature / unknown-signer / no-provenance) and the record in
-readable form. Verification runs on the task runner. Constructor: `VerifyDialog(project, home, runner)`.
+readable form, with the consent summary of its training works. A file whose tags hold no record is searched
+for the keyed audio watermark (the record it names comes from this machine's export log); that detection
+takes a second or more per file, so it runs with the rest on the task runner, never on the GUI thread.
+Constructor: `VerifyDialog(project, home, runner)`.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ STATUS_TEXT = {
     "invalid-signature": ("✖ Invalid signature: the record was edited", COLOURS.failed),
     "unknown-signer": ("? Unknown signer: not in your trust list", COLOURS.warning),
     "no-provenance": ("– No provenance record", COLOURS.neutral),
+    "found-by-watermark": ("≈ Found by watermark, not by tag: the file was converted, cut or re-encoded",
+                           COLOURS.warning),
     "error": ("✖ Cannot read this file", COLOURS.failed),
 }
 FILE_FILTER = "Audio and MIDI (*.wav *.flac *.aif *.aiff *.mp3 *.ogg *.mid *.midi);;All files (*)"
@@ -50,6 +55,7 @@ class VerifyDialog(QDialog):
         self.setAcceptDrops(True)
         self.project, self.home, self.runner = project, home, runner
         self.results: list[Any] = []
+        self.watermarks: dict[int, Any] = {}  # result index → WatermarkReport (files without a tag record)
         self.handle = None
         hint = QLabel("Drop audio or MIDI files here, or open them. Trust comes from your own list of keys "
                       "(accord identity trust), never from the file.")
@@ -61,6 +67,13 @@ class VerifyDialog(QDialog):
         self.status.setWordWrap(True)
         self.reason = QLabel("")
         self.reason.setWordWrap(True)
+        self.watermark = QLabel("")
+        self.watermark.setObjectName("VerifyWatermark")
+        self.watermark.setWordWrap(True)
+        self.watermark.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.consent = QLabel("")
+        self.consent.setObjectName("VerifyConsent")
+        self.consent.setWordWrap(True)
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
         open_button = QPushButton("Open files…")
@@ -69,7 +82,7 @@ class VerifyDialog(QDialog):
         buttons.rejected.connect(self.reject)
         buttons.addButton(open_button, QDialogButtonBox.ButtonRole.ActionRole)
         layout = QVBoxLayout(self)
-        for w in (hint, self.files, self.status, self.reason):
+        for w in (hint, self.files, self.status, self.reason, self.watermark, self.consent):
             layout.addWidget(w)
         layout.addWidget(self.details, 1)
         layout.addWidget(buttons)
@@ -95,6 +108,7 @@ class VerifyDialog(QDialog):
     def verify_paths(self, paths: list[Path]) -> None:
         keys_dir = self.home.keys_dir
         root = keys_dir / "c2pa" / "root.pem"
+        catalogue_path = self.home.catalogue_path
 
         def task(progress, cancel):
             from app.core.provenance.identity import TrustList
@@ -103,6 +117,8 @@ class VerifyDialog(QDialog):
             trust = TrustList.load(keys_dir)
             root_pem = root.read_text("ascii") if root.exists() else None
             out: list[Any] = []
+            marks: dict[int, Any] = {}
+            records: list[list[dict]] = []  # the export log, read once and only if a file needs it
             for i, path in enumerate(paths):
                 cancel.check()
                 progress(i / len(paths), f"verifying {path.name}")
@@ -110,18 +126,28 @@ class VerifyDialog(QDialog):
                     out.append(verify_file(path, trust, check_c2pa=True, c2pa_root_pem=root_pem))
                 except AccordError as exc:
                     out.append({"path": path, "status": "error", "reason": str(exc)})
-            return out
+                status = out[-1]["status"] if isinstance(out[-1], dict) else out[-1].status
+                if status in ("no-provenance", "error") and path.is_file():
+                    progress((i + 0.5) / len(paths), f"looking for a watermark in {path.name}")
+                    if not records:
+                        records.append(_log_records(catalogue_path))
+                    marks[i] = _inspect(path, trust, records[0])
+            return out, marks
 
         self.status.setText("Verifying…")
         self.handle = self.runner.start("verify", task, on_finished=self._finished, on_failed=self._failed)
 
-    def _finished(self, results: list[Any]) -> None:
+    def _finished(self, found: tuple[list[Any], dict[int, Any]]) -> None:
+        results, self.watermarks = found
         self.handle = None
         self.results = list(results)
         self.files.clear()
         for r in self.results:
             status = r["status"] if isinstance(r, dict) else r.status
             path = r["path"] if isinstance(r, dict) else r.path
+            mark = self.watermarks.get(self.files.count())
+            if mark is not None and mark.present:
+                status = "found-by-watermark"
             item = QListWidgetItem(f"{STATUS_TEXT[status][0].split(':')[0]}  —  {Path(path).name}")
             item.setData(Qt.ItemDataRole.UserRole, status)
             self.files.addItem(item)
@@ -141,11 +167,66 @@ class VerifyDialog(QDialog):
             status, reason, record, c2pa = r["status"], r["reason"], None, None
         else:
             status, reason, record, c2pa = r.status, r.reason, r.record, r.c2pa
+        mark = self.watermarks.get(row)
+        consent = None if isinstance(r, dict) else r.consent
+        if mark is not None and mark.present:
+            status, record = "found-by-watermark", mark.record
+            consent = _consent_of(mark.record, self.home.keys_dir) if mark.record else None
         text, colour = STATUS_TEXT[status]
         self.status.setText(text)
         self.status.setStyleSheet(f"color: {colour}; font-weight: bold;")
         self.reason.setText(reason)
+        self.watermark.setText(watermark_text(mark) if mark is not None else "")
+        self.consent.setText(f"Consent: {consent['summary']}" if consent and consent.get("summary") else "")
         lines = describe_record(record) if record else []
         if c2pa and c2pa.get("present"):
             lines.append(f"C2PA manifest: {c2pa.get('state')}")
         self.details.setPlainText("\n".join(lines))
+
+
+def watermark_text(report: Any) -> str:
+    """The watermark fallback in words: found or not, its id, how sure, whose key, the record's signature."""
+    if not report.present:
+        return f"Watermark: none found ({report.message})."
+    d = report.detection
+    owner = report.owner.name if report.owner is not None else "an unknown key"
+    parts = [f"Watermark {d.wm_hex} found ({d.confidence:.4%} confidence), made with {owner}'s key."]
+    if report.record is None:
+        parts.append("No record with this id is known on this machine (it is not in your export log).")
+    else:
+        parts.append("The record it names is signed and intact." if report.signature_ok
+                     else "The record it names does NOT verify: it was edited.")
+    return " ".join(parts)
+
+
+def _log_records(catalogue_path: Path) -> list[dict]:
+    """Records in this machine's export log that name a watermark ([] without a readable catalogue)."""
+    if not catalogue_path.exists():
+        return []
+    from app.core.catalogue.store import Catalogue
+    from app.core.provenance.watermark.lookup import records_from_log
+
+    try:
+        with Catalogue.open(catalogue_path) as catalogue:
+            return records_from_log(catalogue)
+    except AccordError:
+        return []
+
+
+def _inspect(path: Path, trust: Any, records: list[dict]) -> Any:
+    from app.core.provenance.watermark.lookup import WatermarkReport, inspect_file
+
+    try:
+        return inspect_file(path, trust, records)
+    except AccordError as exc:  # not audio we can decode: say so beside the tag result
+        return WatermarkReport(path, None, None, None, False, f"the sound could not be read: {exc.reason}")
+
+
+def _consent_of(record: dict, keys_dir: Path) -> dict | None:
+    from app.core.provenance.consent import consent_evidence
+    from app.core.provenance.identity import TrustList
+
+    try:
+        return consent_evidence(record, TrustList.load(keys_dir))
+    except (AccordError, KeyError, TypeError, ValueError):
+        return None
