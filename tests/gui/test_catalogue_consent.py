@@ -100,3 +100,14 @@ def test_audit_banner_and_repair_after_confirmation(qtbot, path):  # noqa: F811
     assert panel.audit_banner.isHidden() and "Repaired the catalogue" in panel.status.text()
     with Catalogue.open(path) as cat:
         assert cat.audit().ok and 1 not in cat.usable_work_ids()  # recorded consent was voided
+
+
+def test_the_audit_runs_on_a_worker_thread(qtbot, path):  # noqa: F811
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    conn.execute("UPDATE works SET removed_at = '2026-01-01T00:00:00Z' WHERE id = 2")
+    conn.close()
+    panel = make_panel(qtbot, path, synchronous=False)
+    qtbot.waitUntil(lambda: not panel.audit_banner.isHidden(), timeout=10000)
+    assert "work 2" in panel.audit_banner.text.text()
+    assert panel.runner.wait(10000)
+    panel.close_catalogue()

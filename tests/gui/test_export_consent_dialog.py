@@ -106,3 +106,13 @@ def test_a_suggestion_midi_is_named_after_it_with_its_en_dash(qtbot, tmp_path, h
         "Accord Demo – #4 Continue bars 5–8 (2).mid", "Accord Demo – #4 Continue bars 5–8.mid"]
     names = [m.name for t in mido.MidiFile(str(dialog.results[0].path)).tracks for m in t if m.type == "track_name"]
     assert len(names) == 2  # the track name's en dash is the core's to keep (export_project/midifile: latin-1)
+
+
+def test_the_preview_is_built_on_a_worker_thread(qtbot, tmp_path, home):
+    runner = TaskRunner(synchronous=False)
+    dialog = ExportDialog(make_project(tmp_path / "song"), home, runner)
+    qtbot.addWidget(dialog)
+    _choose(dialog.what, "stems")  # a second request while the first may still run: the latest wins
+    qtbot.waitUntil(lambda: "== drums ==" in dialog.preview.toPlainText(), timeout=20000)
+    assert runner.wait(20000) and "== drums ==" in dialog.preview.toPlainText()
+    assert dialog.export_button.isEnabled()
