@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSlider,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -121,15 +122,18 @@ class KeptTrackRow(QFrame):
         self.label.setWordWrap(True)
         self.edit = QPushButton("Edit")
         self.edit.setToolTip("Show its notes in the piano roll")
-        self.mute = QPushButton("M")
-        self.mute.setObjectName("Track-mute")
+        self.mute = QToolButton()  # styled as the stem lanes' M and S
+        self.mute.setText("M")
+        self.mute.setObjectName("MuteButton")
         self.mute.setToolTip("Mute this track")
         self.mute.setCheckable(True)
-        self.solo = QPushButton("S")
-        self.solo.setObjectName("Track-solo")
+        self.solo = QToolButton()
+        self.solo.setText("S")
+        self.solo.setObjectName("SoloButton")
         self.solo.setToolTip("Solo this track (only soloed tracks and stems are heard)")
         self.solo.setCheckable(True)
         self.remove = QPushButton("Remove")
+        self.remove.setToolTip("Remove this track (the idea goes back to the list)")
         self.instrument = QComboBox()
         self.instrument.setObjectName("Track-instrument")
         for name, shown in display_names().items():
@@ -148,7 +152,7 @@ class KeptTrackRow(QFrame):
         self.gain_label.setObjectName("ValueLabel")
         self.gain_label.setFixedWidth(52)
         self.handle = DragHandle(lambda: self.track, drag)
-        self.handle.setText("⠿ Drag")
+        self.handle.setText("⠿")
         self.instrument.setMinimumWidth(90)
         self.gain.setMinimumWidth(60)
         self.pan.setMinimumWidth(40)
@@ -178,7 +182,7 @@ class KeptTrackRow(QFrame):
         for w in (self.mute, self.solo, self.edit, self.remove):
             level.addWidget(w)
         for w in (self.mute, self.solo):
-            w.setFixedWidth(28)
+            w.setFixedSize(26, 22)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.setSpacing(2)

@@ -144,7 +144,7 @@ class SuggestPanel(FirstRunMixin, ProjectSyncMixin, RunsMixin, CardActionsMixin,
         layout.addWidget(self.options_toggle)
         layout.addWidget(self.controls)
         layout.addWidget(scroll, 1)
-        self.setMinimumWidth(330)
+        self.setMinimumWidth(300)  # inside the dock's scroll area (340 wide with its scroll bar): never clipped
 
     def show_options(self, on: bool) -> None:
         self.controls.setVisible(on)
@@ -204,6 +204,8 @@ def install_cocreate(ctx: StudioContext) -> SuggestPanel:
     panel = SuggestPanel(ctx)
     dock = ctx.add_dock("Suggestions", panel, Qt.DockWidgetArea.RightDockWidgetArea, scroll=True)
     dock.setMinimumWidth(340)
+    # Wide enough for a card's and a kept track's buttons beside the scroll bars (they would be clipped).
+    ctx.resize_dock(dock, 410, Qt.Orientation.Horizontal)
     if 0 < ctx.screen_height() < COMPACT_SCREEN_HEIGHT:
         panel.show_options(False)  # a laptop: the options fold away; one click shows them
     return ctx.panels.register(SUGGESTIONS, panel, dock)
