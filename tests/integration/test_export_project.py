@@ -89,10 +89,12 @@ def test_stems_export_marks_human_stems_and_the_suggestion_track(project, me, tr
 def test_suggestion_alone_as_midi(project, me, trust, tmp_path, cat):
     import pretty_midi
 
+    project.suggestions[0]["name"] = "#4 Continue bars 5–8"
     [result] = export_project(project, what="suggestion", suggestion_id="s1", format="midi",
                               out=tmp_path / "hook.mid", identity=me, catalogue=cat)
     assert verify_file(result.path, trust).status == VERIFIED
     pm = pretty_midi.PrettyMIDI(str(result.path))
+    assert pm.instruments[0].name == "#4 Continue bars 5-8"  # the en dash spelled plainly, never "5?8"
     assert [n.pitch for n in pm.instruments[0].notes] == [67, 69, 71, 72]
     assert pm.get_tempo_changes()[1][0] == pytest.approx(120.0)
     assert result.record["content"]["method"] == "midi-events-v2"

@@ -291,8 +291,8 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
         if format == "midi":
             from app.core.midifile import MidiPart
 
-            name = title[:60].encode("latin-1", "replace").decode("latin-1")  # MIDI text is latin-1
-            part = MidiPart(name, _melody_of(entry, f"suggestion {suggestion_id}"),
+            # write_midi spells what latin-1 lacks plainly (an en dash becomes "-", never "?")
+            part = MidiPart(title[:60], _melody_of(entry, f"suggestion {suggestion_id}"),
                             program=int(entry.get("program", 0) or 0))
             results.append(export_midi([part], float(project.tempo_bpm or 120.0), project.time_signature, path,
                                        fields, progress=progress, cancel=cancel, **common))
