@@ -165,3 +165,17 @@ def test_train_and_suggest_refuse_a_catalogue_failing_its_audit(tmp_path, capsys
     code, out, err = cli(capsys, home, "catalogue", "repair")
     assert code == 0 and "work 2" in out
     assert cli(capsys, home, "catalogue", "audit")[0] == 0
+
+
+def test_a_model_is_bound_to_the_melody_it_learned_not_only_to_the_file(tmp_path, capsys):
+    from app.core.catalogue.melody_source import set_work_melody
+    from app.core.music import Melody, Note
+
+    home = _home(capsys, tmp_path / "mel", MELODIES[:3])
+    manifest = load_model_manifest(home / "models" / "current.accordmodel", required=True)
+    assert all(len(w["melody_sha256"]) == 64 for w in manifest["works"])
+    with Catalogue.open(home / "catalogue.sqlite") as cat:  # the artist picks another part for work 2
+        set_work_melody(cat, 2, Melody(tuple(Note(60 + i, i, 1.0) for i in range(8))), "midi:by-hand",
+                        label="by hand")
+    with pytest.raises(ModelFileError, match="work 2 .*another melody"):
+        load_bound_model(home / "catalogue.sqlite", home / "models" / "current.accordmodel")

@@ -281,7 +281,7 @@ def _load(path: Path, usable_ids: Iterable[int] | None) -> TrainedModel:
                 tuple(_share(shares, c) for c in e["contributors"]),
                 tuple(ConsentEntryRef(int(c["entry_id"]), str(c["contributor"]), str(c["action"]), str(c["use"]),
                                       str(c["recorded_at"]), str(c["entry_hash"])) for c in e["consent"]),
-                ev))
+                ev, str(e.get("melody_sha256", ""))))
         if len(arrays["pitch"]) and (arrays["pitch"].min() < 0 or arrays["pitch"].max() > 127
                                      or arrays["dur"].min() < 1 or arrays["bar"].min() < 1):
             raise ValueError("impossible note values")

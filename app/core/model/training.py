@@ -60,14 +60,16 @@ class TrainingWork:
     contributors: tuple[ContributorShare, ...]
     consent: tuple[ConsentEntryRef, ...]
     events: Events
+    melody_sha256: str = ""  # the catalogue's digest of the melody learned: a model is bound to this content
 
     @classmethod
     def from_usable(cls, work: UsableWork) -> TrainingWork:
         return cls(int(work.id), work.title, work.sha256, tuple(work.contributors), tuple(work.consent),
-                   Events.from_melody(work.melody))
+                   Events.from_melody(work.melody), str(getattr(work, "melody_sha256", "") or ""))
 
     def manifest_entry(self) -> dict:
         return {"id": self.id, "title": self.title, "sha256": self.sha256, "notes": len(self.events),
+                **({"melody_sha256": self.melody_sha256} if self.melody_sha256 else {}),
                 "contributors": [{"name": c.name, "role": c.role, "split_bp": c.split_bp} for c in self.contributors],
                 "consent": [{"entry_id": c.entry_id, "contributor": c.contributor, "action": c.action, "use": c.use,
                              "recorded_at": c.recorded_at, "entry_hash": c.entry_hash} for c in self.consent]}
