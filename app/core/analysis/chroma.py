@@ -24,11 +24,6 @@ class ChromaFeatures:
     bass: np.ndarray  # (12, frames), same for the low register
     energy: np.ndarray  # (frames,) CQT energy, for weighting and silence detection
     fps: float
-    # the whole song's pitch-class and bass pitch-class distributions for the key: square-root magnitudes
-    # summed over time, no per-frame scaling (long, loud chords weigh more, as a listener hears them; on
-    # 33 rendered real songs this profile found ~20 keys where the log-compressed, frame-scaled one found 14)
-    key_profile: np.ndarray | None = None
-    key_bass: np.ndarray | None = None
     # for chord templates: linear magnitudes, each frame scaled to max 1. Log compression lifts every
     # harmonic partial and passing tone toward the chord tones; on 24 rendered MMA backing tracks (true
     # grid) it scored 0.67 of beats right where linear magnitudes scored 0.79 (0.90 with the chord weights)
@@ -95,8 +90,4 @@ def chroma_features(y: np.ndarray, sample_rate: int) -> ChromaFeatures:
     chroma = _fold(comp)
     bass = _fold(comp[:n_bass])
     energy = comp.sum(axis=0)
-    root = np.sqrt(cqt)
-    key_profile = _fold(root).sum(axis=1)
-    key_bass = _fold(root[:n_bass]).sum(axis=1)
-    return ChromaFeatures(_normalise(chroma), _normalise(bass), energy, sample_rate / CQT_HOP, key_profile, key_bass,
-                          _normalise(_fold(cqt)))
+    return ChromaFeatures(_normalise(chroma), _normalise(bass), energy, sample_rate / CQT_HOP, _normalise(_fold(cqt)))

@@ -109,7 +109,7 @@ def estimate_key(chroma: np.ndarray, bass: np.ndarray | None = None, *, weights:
                  bass_profile: np.ndarray | None = None) -> KeyEstimate:
     """Key from chroma frames (12, T) and an optional bass chroma (12, T); weights per frame (energy).
 
-    `profile`/`bass_profile` (12,): the song's pitch-class distributions to score (ChromaFeatures.key_profile);
+    `profile`/`bass_profile` (12,): optional song-level pitch-class distributions to score instead;
     without them the weighted mean of the frames is scored. Always answers when there is harmony; with
     `fps`, less than MIN_PITCHED_SECONDS of sounding frames (a click, a blip) gives no key.
     """

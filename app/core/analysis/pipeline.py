@@ -137,8 +137,7 @@ def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, n
     timeline = ChordTimeline()
     chord_conf: tuple[float, ...] = ()
     if chroma is not None and chroma.frames:
-        key_est = key_mod.estimate_key(chroma.chroma, chroma.bass, weights=chroma.energy, fps=chroma.fps,
-                                       profile=chroma.key_profile, bass_profile=chroma.key_bass)
+        key_est = key_mod.estimate_key(chroma.chroma, chroma.bass, weights=chroma.energy, fps=chroma.fps)
         times, quarters = chords_mod.beat_boundaries(grid, duration)
         bc, bb, be = chroma.beat_sync(times)
         if bc.shape[0]:
