@@ -19,7 +19,8 @@ from app.core.errors import AccordError
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("detect", help="look for Accord's audio watermark (survives tag stripping, MP3...)",
                               description="Find the keyed audio watermark of a trusted signer and the record it names.")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="audio files of any format ffmpeg or soundfile decodes (MP3, AAC, OGG, WAV, FLAC…)")
     p.add_argument("--json", action="store_true", help="print one JSON document with every result")
     p.add_argument("--record", action="append", default=[], metavar="R",
                    help="a record to match (a JSON file, or a file Accord exported with its record); repeatable")

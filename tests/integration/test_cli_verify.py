@@ -197,6 +197,7 @@ def test_stripped_mp3_is_found_by_watermark_and_detect_names_the_record(capsys, 
 
     home = AccordHome.resolve()
     create_identity(home.keys_dir, "Ada")
+    consented_catalogue(home.catalogue_path).close()  # the works the suggestion credits
     wav = tmp_path / "hook.wav"
     result = sign_and_write_audio(wav, _music(18.0), 44100, suggestion_fields(), home=home, format="wav16")
     mark = result.record["watermark"]
@@ -229,6 +230,7 @@ def test_stripped_mp3_is_found_by_watermark_and_detect_names_the_record(capsys, 
 
 
 def test_export_cli_watermark_flags(capsys, tmp_path, accord_home):
+    consented_catalogue(accord_home / "catalogue.sqlite").close()  # the works the suggestion credits
     project = make_project(tmp_path / "song")
     save_project(project, project.path)
     code, _, err = run(capsys, "export", str(project.path), "-o", str(tmp_path / "a.wav"), "--no-watermark")
