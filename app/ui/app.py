@@ -163,6 +163,11 @@ def build_window(home, app):  # noqa: ANN001, ANN201 — AccordHome, QApplicatio
     from app.ui.workers import TaskRunner
 
     apply_theme(app)
+    from PySide6.QtGui import QIcon
+
+    from app.ui.dialogs.help import ICON_PATH
+
+    app.setWindowIcon(QIcon(str(ICON_PATH)))
     engine = AudioEngine()
     try:
         engine.open()

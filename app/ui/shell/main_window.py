@@ -22,7 +22,6 @@ from PySide6.QtCore import QRect, QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragLeaveEvent, QDropEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QScrollArea, QWidget
 
-from app import __version__
 from app.core.audio.engine import AudioEngine
 from app.core.audio.io import DecodedAudio
 from app.core.audio.mix import MixState, TrackMix
@@ -33,6 +32,7 @@ from app.core.project.edits import AddStems, CompoundEdit, Edit, RelinkStem, Set
 from app.core.project.mixdown import mix_state_for
 from app.core.project.model import FIELD, RESET, STEM, STEMS, Change, Field, LoopRegion, Project, StemRef
 from app.ui.context import PanelRegistry, StudioContext
+from app.ui.dialogs.help import HelpMenu
 from app.ui.dialogs.messages import Dialogs
 from app.ui.model_service import ModelService
 from app.ui.panels import declare_panels
@@ -434,9 +434,8 @@ class MainWindow(QMainWindow):
         view.addAction("Zoom &Out", QKeySequence.StandardKey.ZoomOut, lambda: self.timeline_view.zoom(1 / 1.5))
         view.addAction("Zoom to &Fit", QKeySequence("Ctrl+0"), self.timeline_view.fit)
         view.addSeparator()
-        help_menu = self.menu("&Help")
-        help_menu.addAction("&About Accord", lambda: self.dialogs.report_error(
-            self, "About Accord", f"Accord {__version__}\nAn artist-first co-creation studio."))
+        self.help = HelpMenu(self)
+        self.help.build(self.menu("&Help"))
 
     # --- drag and drop -------------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
