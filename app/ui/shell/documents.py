@@ -134,6 +134,7 @@ class Documents:
             return
         items = [path] + [p for p in self.recent() if p != path]
         self.w.settings.setValue(RECENT_KEY, [str(p) for p in items[:MAX_RECENT]])
+        self.w.prefs.last_project = str(path.absolute())  # for "reopen the last project at start"
         self._rebuild_recent()
 
     def _forget_recent(self, path: Path) -> None:

@@ -19,7 +19,15 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QRect, QSettings, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragLeaveEvent, QDropEvent, QKeySequence, QUndoStack
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDropEvent,
+    QKeySequence,
+    QUndoStack,
+)
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QScrollArea, QWidget
 
 from app.core.audio.engine import AudioEngine
@@ -34,8 +42,10 @@ from app.core.project.model import FIELD, RESET, STEM, STEMS, Change, Field, Loo
 from app.ui.context import PanelRegistry, StudioContext
 from app.ui.dialogs.help import HelpMenu
 from app.ui.dialogs.messages import Dialogs
+from app.ui.dialogs.preferences import PreferencesDialog
 from app.ui.model_service import ModelService
 from app.ui.panels import declare_panels
+from app.ui.preferences import Preferences
 from app.ui.shell.documents import Documents
 from app.ui.shell.loading import LoadBatch, LoadedStem, LoadOutcome, expand_paths
 from app.ui.shell.playback import PlaybackController, grid_of
@@ -76,6 +86,7 @@ class MainWindow(QMainWindow):
         self.runner = runner
         self.dialogs = dialogs or Dialogs()
         self.settings = settings or QSettings(str(home.root / "studio.ini"), QSettings.Format.IniFormat)
+        self.prefs = Preferences(self.settings)
         self.undo_stack = QUndoStack(self)
         # What the panels receive instead of this window: project, push, runner, settings, models, registry.
         self.context = StudioContext(self, models=ModelService(home, runner, parent=self),
@@ -423,6 +434,12 @@ class MainWindow(QMainWindow):
         redo = self.undo_stack.createRedoAction(self, "&Redo")
         redo.setShortcut(QKeySequence.StandardKey.Redo)
         edit.addActions([undo, redo])
+        edit.addSeparator()
+        prefs = edit.addAction("&Preferences…", self.show_preferences)
+        prefs.setShortcut(QKeySequence.StandardKey.Preferences)
+        prefs.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.act_preferences = prefs
+        self.preferences_dialog: PreferencesDialog | None = None
         self.act_undo, self.act_redo = undo, redo
         transport = self.menu("&Transport")
         bar = self.transport_bar
@@ -471,6 +488,24 @@ class MainWindow(QMainWindow):
         self.engine.stop()
         self.settings.setValue("window/geometry", self.saveGeometry())
         event.accept()
+
+    def show_preferences(self) -> PreferencesDialog:
+        """Open the preferences (non-blocking); on OK the audio output follows the new choice."""
+        dialog = PreferencesDialog(self.prefs, self.home.keys_dir, self)
+        dialog.accepted.connect(self.apply_audio_preferences)
+        self.preferences_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def apply_audio_preferences(self) -> None:
+        device = self.prefs.audio_device or None
+        if device == self.engine.device and self.prefs.buffer_size == self.engine.blocksize:
+            return
+        try:
+            self.engine.set_output(device=device, blocksize=self.prefs.buffer_size)
+        except PlaybackError as exc:
+            self.status.message(unavailable_text(exc.reason))
+        self.status.show_playback(self.engine)
 
     def reconnect_audio(self) -> bool:
         """Reopen the output (after plugging in a device or a failure); the position is kept."""
