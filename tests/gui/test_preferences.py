@@ -35,7 +35,7 @@ def test_preferences_round_trip_through_the_ini_file(tmp_path):
 
 
 def test_an_invalid_stored_value_falls_back_to_its_default(tmp_path):
-    (tmp_path / "s.ini").write_text("[audio]\nbuffer_size=lots\n[export]\nformat=mp3\n"
+    (tmp_path / "s.ini").write_text("[audio]\nbuffer_size=lots\n[export]\nformat=wma\n"
                                     "[start]\nreopen_last_project=perhaps\n")
     prefs = Preferences(_settings(tmp_path / "s.ini"))
     assert prefs.buffer_size == BUFFER_SIZE.default
@@ -150,3 +150,25 @@ def test_studio_started_without_a_project_reopens_the_last(qtbot, tmp_path, monk
     assert second.window.project.path == (tmp_path / "mine.accord").absolute()
     second.window.undo_stack.setClean()
     second.window.close()
+
+
+def test_the_declared_formats_are_the_export_dialogs(qtbot, tmp_path):
+    from app.ui.dialogs.export import FORMAT_CHOICES
+    from app.ui.preferences import EXPORT_FORMATS
+
+    assert EXPORT_FORMATS == tuple(key for key, _label in FORMAT_CHOICES)
+
+
+def test_export_dialog_starts_from_the_preferred_folder_and_format(studio, tmp_path):  # noqa: F811
+    from app.core.project.demo import ensure_demo_project
+    from app.ui.dialogs.export import ExportDialog
+
+    studio.documents.open_project(ensure_demo_project(studio.home), ask=False)
+    studio.prefs.export_folder = str(tmp_path / "my exports")
+    studio.prefs.export_format = "flac"
+    studio.file_actions_dialog = dialog = ExportDialog(studio.project, studio.home, studio.runner, studio,
+                                                       prefs=studio.prefs)
+    assert dialog.format.currentData() == "flac"
+    dest = Path(dialog.destination.text())
+    assert dest.parent == tmp_path / "my exports" and dest.suffix == ".flac"
+    dialog.reject()
