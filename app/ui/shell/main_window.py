@@ -436,7 +436,9 @@ class MainWindow(QMainWindow):
         edit.addActions([undo, redo])
         edit.addSeparator()
         prefs = edit.addAction("&Preferences…", self.show_preferences)
-        prefs.setShortcut(QKeySequence.StandardKey.Preferences)
+        # The platform's own key where it has one (⌘, on macOS); many Linux desktops and Windows have none.
+        prefs.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences)
+                           or [QKeySequence("Ctrl+,")])
         prefs.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.act_preferences = prefs
         self.preferences_dialog: PreferencesDialog | None = None
