@@ -9,6 +9,7 @@ QSettings, so no panel spells a key or a default twice and a bad stored value ca
 from __future__ import annotations
 
 import logging
+from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -56,6 +57,11 @@ class Pref(Generic[T]):
             if not isinstance(raw, str):
                 raise ValueError(f"not text: {raw!r}")
             value = raw
+        elif self.kind is list:  # a list of text; INI files give back a lone string for a one-item list
+            items = [raw] if isinstance(raw, str) else raw
+            if not isinstance(items, (list, tuple)) or not all(isinstance(v, str) for v in items):
+                raise ValueError(f"not a list of text: {raw!r}")
+            value = [v for v in items if v]
         else:
             raise TypeError(f"unsupported preference type {self.kind}")
         if self.choices is not None and value not in self.choices:
@@ -65,12 +71,12 @@ class Pref(Generic[T]):
     def read(self, settings: QSettings) -> T:
         raw = settings.value(self.key, None)
         if raw is None:
-            return self.default
+            return copy(self.default)  # a copy: a caller changing a list must not change the default
         try:
             return self.coerce(raw)
         except (TypeError, ValueError) as exc:
             log.warning("preference %s: ignoring stored value (%s); using %r", self.key, exc, self.default)
-            return self.default
+            return copy(self.default)
 
     def write(self, settings: QSettings, value: T) -> None:
         settings.setValue(self.key, self.coerce(value))
@@ -85,8 +91,9 @@ EXPORT_FOLDER = Pref("export/folder", str, "", label="Default export folder ('' 
 EXPORT_FORMAT = Pref("export/format", str, "wav24", EXPORT_FORMATS, "Default export format")
 REOPEN_LAST = Pref("start/reopen_last_project", bool, False, label="Reopen the last project at start")
 LAST_PROJECT = Pref("start/last_project", str, "", label="The last project opened or saved")
+RECENT_PROJECTS: Pref[list[str]] = Pref("recent/projects", list, [], label="Recent projects, newest first")
 ALL: tuple[Pref[Any], ...] = (AUDIO_DEVICE, BUFFER_SIZE, SAMPLE_RATE, MIDI_INPUT, MIDI_OUTPUT, EXPORT_FOLDER,
-                              EXPORT_FORMAT, REOPEN_LAST, LAST_PROJECT)
+                              EXPORT_FORMAT, REOPEN_LAST, LAST_PROJECT, RECENT_PROJECTS)
 
 
 class _Bound(Generic[T]):
@@ -116,6 +123,7 @@ class Preferences:
     export_format = _Bound(EXPORT_FORMAT)
     reopen_last = _Bound(REOPEN_LAST)
     last_project = _Bound(LAST_PROJECT)
+    recent_projects = _Bound(RECENT_PROJECTS)
 
     def __init__(self, settings: QSettings) -> None:
         self.settings = settings

@@ -174,3 +174,14 @@ def test_export_dialog_starts_from_the_preferred_folder_and_format(studio, tmp_p
     dest = Path(dialog.destination.text())
     assert dest.parent == tmp_path / "my exports" and dest.suffix == ".flac"
     dialog.reject()
+
+
+@pytest.mark.parametrize("items", [[], ["/songs/a.accord"], ["/songs/a.accord", "/songs/b.accord"]])
+def test_recent_projects_round_trip_whatever_their_number(tmp_path, items):
+    prefs = Preferences(_settings(tmp_path / "s.ini"))
+    prefs.recent_projects = items
+    prefs.sync()
+    again = Preferences(_settings(tmp_path / "s.ini"))
+    assert again.recent_projects == items  # INI gives a lone string back for one item; the model mends it
+    again.recent_projects.append("x")
+    assert Preferences(_settings(tmp_path / "t.ini")).recent_projects == []  # the default is never shared
