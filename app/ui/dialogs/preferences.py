@@ -57,7 +57,7 @@ def identity_text(keys_dir: Path) -> str:
     except AccordError as exc:
         return f"The signing identity cannot be read: {exc}"
     if identity is None:
-        return "No signing identity yet: the first export asks for your name and creates one."
+        return "No signing identity yet: the Export dialog asks for your name and creates one."
     pending = "" if identity.name_confirmed else " (a stand-in name: set yours with `accord identity`)"
     return f"Exports are signed by {identity.name}{pending}\nKey id {identity.key_id[:16]}…"
 
@@ -150,7 +150,7 @@ class PreferencesDialog(QDialog):
         box = QGroupBox("Export")
         form = QFormLayout(box)
         self.export_folder = QLineEdit(self.prefs.export_folder)
-        self.export_folder.setPlaceholderText("the project's folder (exports/)")
+        self.export_folder.setPlaceholderText("the project's exports/ folder, else ~/Music/Accord exports")
         browse = QPushButton("Choose…")
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
