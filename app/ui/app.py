@@ -141,6 +141,8 @@ class Studio:
                 window.documents.open_project(ensure_demo_project(home), ask=False)
             except AccordError as exc:
                 window.show_error("Could not create the demo project", exc)
+        else:
+            reopen_last_project(window)
 
     def run(self) -> int:
         try:
@@ -154,6 +156,18 @@ class Studio:
         log.debug("Qt: %s", message)
 
 
+def reopen_last_project(window) -> bool:  # noqa: ANN001 — MainWindow
+    """Open the last project opened or saved when the preference asks for it (and the file still exists)."""
+    if not window.prefs.reopen_last:
+        return False
+    path = window.prefs.last_project_path()
+    if path is None:
+        if window.prefs.last_project:
+            window.status.message(f"The last project is gone: {window.prefs.last_project}")
+        return False
+    return bool(window.documents.open_project(path, ask=False))
+
+
 def build_window(home, app):  # noqa: ANN001, ANN201 — AccordHome, QApplication → MainWindow
     """Engine (opened if possible), task runner, theme and main window, wired together."""
     from app.core.audio.engine import AudioEngine
@@ -163,13 +177,31 @@ def build_window(home, app):  # noqa: ANN001, ANN201 — AccordHome, QApplicatio
     from app.ui.workers import TaskRunner
 
     apply_theme(app)
-    engine = AudioEngine()
+    from PySide6.QtGui import QIcon
+
+    from app.ui.dialogs.help import ICON_PATH
+
+    app.setWindowIcon(QIcon(str(ICON_PATH)))
+    from PySide6.QtCore import QSettings
+
+    from app.ui.preferences import Preferences
+
+    settings = QSettings(str(home.root / "studio.ini"), QSettings.Format.IniFormat)
+    prefs = Preferences(settings)
+    engine = AudioEngine(device=prefs.audio_device or None, blocksize=prefs.buffer_size)
     try:
         engine.open()
     except PlaybackError:
-        pass  # the engine logged why; the status bar shows it
+        if engine.device is not None:  # the preferred device is unplugged: the system default still plays
+            log.warning("audio device %r is not available; using the system default", engine.device)
+            engine.device = None
+            try:
+                engine.open()
+            except PlaybackError:
+                pass
+        # otherwise the engine logged why; the status bar shows it
     runner = TaskRunner()
-    window = MainWindow(home=home, engine=engine, runner=runner)
+    window = MainWindow(home=home, engine=engine, runner=runner, settings=settings)
     from app.ui.panels import install_panels
 
     install_panels(window.context)

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from PySide6.QtCore import QObject, QSettings, Qt, Signal, SignalInstance
 from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
 
+from app.ui.preferences import Preferences
+
 if TYPE_CHECKING:
     from app.core.audio.engine import AudioEngine
     from app.core.audio.io import DecodedAudio
@@ -133,7 +135,7 @@ class StudioContext:
     """The studio as a panel sees it. Built once by the main window (`window.context`).
 
     - `project` (always the current one), `push(edit)` (undoable, False if refused), `undo_stack`;
-    - `runner` (TaskRunner), `settings` (QSettings), `home` (AccordHome), `models` (ModelService),
+    - `runner` (TaskRunner), `settings` (QSettings), `prefs` (typed Preferences over it), `home` (AccordHome), `models` (ModelService),
       `dialogs`, `engine`, `decoded` (stem id → DecodedAudio), `panels` (PanelRegistry);
     - signals `project_changed(Change)`, `project_replaced(Project)`, `mix_changed(MixState)`;
     - placing things: `add_dock`, `menu`, `timeline` (add_lane, time_scale), `host` (parent for dialogs);
@@ -145,6 +147,7 @@ class StudioContext:
         self.home: AccordHome = window.home
         self.runner: TaskRunner = window.runner
         self.settings: QSettings = window.settings
+        self.prefs: Preferences = window.prefs
         self.dialogs: Dialogs = window.dialogs
         self.models = models
         self.panels = panels

@@ -41,7 +41,7 @@ class FileActions:
         if not ctx.project.stems and not ctx.project.suggestions:
             ctx.message("Nothing to export yet: add stems or keep a suggestion first.")
             return
-        self.export_dialog = ExportDialog(ctx.project, ctx.home, ctx.runner, parent=ctx.host)
+        self.export_dialog = ExportDialog(ctx.project, ctx.home, ctx.runner, parent=ctx.host, prefs=ctx.prefs)
         self.export_dialog.open()
 
     def open_verify(self, paths: list[Path] | None = None) -> None:

@@ -102,8 +102,10 @@ class ExportDialog(QDialog):
 
     exported = Signal(object)
 
-    def __init__(self, project: Any, home: AccordHome, runner: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, project: Any, home: AccordHome, runner: Any, parent: QWidget | None = None, *,
+                 prefs: Any = None) -> None:  # app.ui.preferences.Preferences: default folder and format
         super().__init__(parent)
+        self.prefs = prefs
         self.setObjectName("ExportDialog")
         self.setWindowTitle("Export with provenance")
         self.project, self.home, self.runner = project, home, runner
@@ -126,6 +128,8 @@ class ExportDialog(QDialog):
         self.format = QComboBox()
         for key, label in FORMAT_CHOICES:
             self.format.addItem(label, key)
+        if prefs is not None:
+            self.format.setCurrentIndex(max(self.format.findData(prefs.export_format), 0))
         self.c2pa = QCheckBox("Add a C2PA manifest (WAV, FLAC, MP3)")
         self.destination = QLineEdit()
         browse = QPushButton("Browse…")
@@ -202,7 +206,8 @@ class ExportDialog(QDialog):
 
     def _default_destination(self) -> None:
         self._last_what = self.what.currentData()
-        folder = default_export_folder(self.project, self.home)
+        chosen = self.prefs.export_folder if self.prefs is not None else ""
+        folder = Path(chosen) if chosen else default_export_folder(self.project, self.home)
         self.destination.setText(str(folder / f"{self._file_stem(self._last_what)}.wav"))
 
     def confirm_overwrite(self, path: Path) -> bool:

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_RECENT = 8
-RECENT_KEY = "recent/projects"
 
 
 class Documents:
@@ -124,20 +123,18 @@ class Documents:
         return recent[0].parent if recent else Path.home()
 
     def recent(self) -> list[Path]:
-        value = self.w.settings.value(RECENT_KEY, [])
-        if isinstance(value, str):  # QSettings returns a lone string for a one-element list in INI files
-            value = [value]
-        return [Path(v) for v in (value or []) if isinstance(v, str) and v]
+        return [Path(v) for v in self.w.prefs.recent_projects]
 
     def _remember(self, path: Path | None) -> None:
         if path is None:
             return
         items = [path] + [p for p in self.recent() if p != path]
-        self.w.settings.setValue(RECENT_KEY, [str(p) for p in items[:MAX_RECENT]])
+        self.w.prefs.recent_projects = [str(p) for p in items[:MAX_RECENT]]
+        self.w.prefs.last_project = str(path.absolute())  # for "reopen the last project at start"
         self._rebuild_recent()
 
     def _forget_recent(self, path: Path) -> None:
-        self.w.settings.setValue(RECENT_KEY, [str(p) for p in self.recent() if p != path.absolute()])
+        self.w.prefs.recent_projects = [str(p) for p in self.recent() if p != path.absolute()]
         self._rebuild_recent()
 
     def _rebuild_recent(self) -> None:

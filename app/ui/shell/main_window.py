@@ -19,10 +19,17 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QRect, QSettings, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragLeaveEvent, QDropEvent, QKeySequence, QUndoStack
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDropEvent,
+    QKeySequence,
+    QUndoStack,
+)
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QScrollArea, QWidget
 
-from app import __version__
 from app.core.audio.engine import AudioEngine
 from app.core.audio.io import DecodedAudio
 from app.core.audio.mix import MixState, TrackMix
@@ -33,9 +40,12 @@ from app.core.project.edits import AddStems, CompoundEdit, Edit, RelinkStem, Set
 from app.core.project.mixdown import mix_state_for
 from app.core.project.model import FIELD, RESET, STEM, STEMS, Change, Field, LoopRegion, Project, StemRef
 from app.ui.context import PanelRegistry, StudioContext
+from app.ui.dialogs.help import HelpMenu
 from app.ui.dialogs.messages import Dialogs
+from app.ui.dialogs.preferences import PreferencesDialog
 from app.ui.model_service import ModelService
 from app.ui.panels import declare_panels
+from app.ui.preferences import Preferences
 from app.ui.shell.documents import Documents
 from app.ui.shell.loading import LoadBatch, LoadedStem, LoadOutcome, expand_paths
 from app.ui.shell.playback import PlaybackController, grid_of
@@ -76,6 +86,7 @@ class MainWindow(QMainWindow):
         self.runner = runner
         self.dialogs = dialogs or Dialogs()
         self.settings = settings or QSettings(str(home.root / "studio.ini"), QSettings.Format.IniFormat)
+        self.prefs = Preferences(self.settings)
         self.undo_stack = QUndoStack(self)
         # What the panels receive instead of this window: project, push, runner, settings, models, registry.
         self.context = StudioContext(self, models=ModelService(home, runner, parent=self),
@@ -423,6 +434,14 @@ class MainWindow(QMainWindow):
         redo = self.undo_stack.createRedoAction(self, "&Redo")
         redo.setShortcut(QKeySequence.StandardKey.Redo)
         edit.addActions([undo, redo])
+        edit.addSeparator()
+        prefs = edit.addAction("&Preferences…", self.show_preferences)
+        # The platform's own key where it has one (⌘, on macOS); many Linux desktops and Windows have none.
+        prefs.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences)
+                           or [QKeySequence("Ctrl+,")])
+        prefs.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.act_preferences = prefs
+        self.preferences_dialog: PreferencesDialog | None = None
         self.act_undo, self.act_redo = undo, redo
         transport = self.menu("&Transport")
         bar = self.transport_bar
@@ -434,9 +453,8 @@ class MainWindow(QMainWindow):
         view.addAction("Zoom &Out", QKeySequence.StandardKey.ZoomOut, lambda: self.timeline_view.zoom(1 / 1.5))
         view.addAction("Zoom to &Fit", QKeySequence("Ctrl+0"), self.timeline_view.fit)
         view.addSeparator()
-        help_menu = self.menu("&Help")
-        help_menu.addAction("&About Accord", lambda: self.dialogs.report_error(
-            self, "About Accord", f"Accord {__version__}\nAn artist-first co-creation studio."))
+        self.help = HelpMenu(self)
+        self.help.build(self.menu("&Help"))
 
     # --- drag and drop -------------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
@@ -472,6 +490,24 @@ class MainWindow(QMainWindow):
         self.engine.stop()
         self.settings.setValue("window/geometry", self.saveGeometry())
         event.accept()
+
+    def show_preferences(self) -> PreferencesDialog:
+        """Open the preferences (non-blocking); on OK the audio output follows the new choice."""
+        dialog = PreferencesDialog(self.prefs, self.home.keys_dir, self)
+        dialog.accepted.connect(self.apply_audio_preferences)
+        self.preferences_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def apply_audio_preferences(self) -> None:
+        device = self.prefs.audio_device or None
+        if device == self.engine.device and self.prefs.buffer_size == self.engine.blocksize:
+            return
+        try:
+            self.engine.set_output(device=device, blocksize=self.prefs.buffer_size)
+        except PlaybackError as exc:
+            self.status.message(unavailable_text(exc.reason))
+        self.status.show_playback(self.engine)
 
     def reconnect_audio(self) -> bool:
         """Reopen the output (after plugging in a device or a failure); the position is kept."""
