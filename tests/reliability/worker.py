@@ -104,6 +104,7 @@ class Worker:
         noise = np.random.default_rng(0).standard_normal(22050).astype(np.float32)
         librosa.feature.tempo(y=noise, sr=22050, hop_length=512)
         librosa.onset.onset_detect(y=noise, sr=22050)
+        librosa.pyin(noise[:4096], fmin=65.0, fmax=2000.0, sr=11025, frame_length=512, hop_length=128)
         self.errors = _Errors()
         self.wrote = False
         logging.getLogger().addHandler(self.errors)
@@ -130,7 +131,7 @@ class Worker:
     def catalogue_import(self, path: Path) -> str:
         from app.core.errors import ImportFailed
 
-        result = self.catalogue.import_files([path])  # auto: basic-pitch when installed (pYIN pays ~14 s of JIT per process)
+        result = self.catalogue.import_files([path], transcriber="pyin")
         if result.added or result.duplicates:
             return f"{len(result.added)} added, {len(result.duplicates)} duplicate"
         if not result.failed:  # a folder with nothing importable in it
