@@ -97,6 +97,14 @@ class Worker:
         with contextlib.redirect_stdout(io.StringIO()):
             if cli(["--home", str(home), "train"]) != 0:
                 raise RuntimeError("the worker could not train its model")
+        # librosa's numba functions compile on first use (10-25 s): compile them here, not inside a timed case
+        import librosa
+        import numpy as np
+
+        noise = np.random.default_rng(0).standard_normal(22050).astype(np.float32)
+        librosa.feature.tempo(y=noise, sr=22050, hop_length=512)
+        librosa.onset.onset_detect(y=noise, sr=22050)
+        librosa.pyin(noise[:4096], fmin=65.0, fmax=2000.0, sr=11025, frame_length=512, hop_length=128)
         self.errors = _Errors()
         self.wrote = False
         logging.getLogger().addHandler(self.errors)

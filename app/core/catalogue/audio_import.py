@@ -4,14 +4,13 @@ The file is decoded to mono at ANALYSIS_RATE (the pipeline's INPUT_RATE) and han
 `app.core.analysis.transcription.transcribe`, the same pipeline the stem analysis uses: basic-pitch (its
 ONNX model run with onnxruntime) and lead-line selection for a full mix or any polyphonic file, pYIN for a
 clean monophonic lead (`--transcriber pyin`) or when basic-pitch is not installed ("auto"). The notes in
-seconds are put on a beat grid (tempo and first beat estimated from the audio) and quantised like MIDI
+seconds are put on a beat grid (tempo from the notes' onsets, the first note on a beat) and quantised like MIDI
 imports (straight or triplet per beat). `TRANSCRIPTIONS` lists the alternatives the artist can pick.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import os
 from pathlib import Path
 
@@ -78,32 +77,35 @@ def read_mono(path: Path, *, cancel: CancelToken = NEVER_CANCELLED) -> tuple[np.
     return mono, ANALYSIS_RATE
 
 
-def _grid(y: np.ndarray, rate: int, first_onset: float) -> BeatGrid:
-    """Tempo and first beat from the audio (an estimate; 120 BPM from the first note when none is found)."""
-    import librosa
+def _note_tempo(onsets: np.ndarray) -> float:
+    """BPM from the notes' own onsets: the autocorrelation peak of their impulse train over 60–180 BPM.
 
-    try:
-        bpm, beats = librosa.beat.beat_track(y=y, sr=rate, hop_length=512, units="time")
-        bpm = float(np.atleast_1d(bpm)[0])
-    except Exception:  # noqa: BLE001 — an estimate only; fall back to the MIDI default
-        bpm, beats = 0.0, np.zeros(0)
-    if not np.isfinite(bpm) or bpm <= 0:
-        return BeatGrid(120.0, offset_seconds=max(0.0, first_onset))
-    while bpm < 60:
-        bpm *= 2
-    while bpm > 180:
-        bpm /= 2
-    bpm = round(bpm, 2)
-    spq = 60.0 / bpm
-    anchor = float(beats[0]) if len(beats) else first_onset
-    # the last beat (in phase with the detected ones) at or before the first note is quarter 0
-    offset = anchor - math.ceil((anchor - first_onset) / spq - 1e-9) * spq
-    return BeatGrid(bpm, offset_seconds=offset)
+    Numpy only: librosa's tempo and beat trackers cost 11–25 s of JIT compilation on first use per process.
+    """
+    if onsets.size < 4:
+        return 120.0
+    fps = 100
+    train = np.zeros(int(onsets.max() * fps) + 2)
+    train[np.round(onsets * fps).astype(int)] = 1.0
+    train = np.convolve(train, np.hanning(5), mode="same")  # a little onset jitter still lines up
+    ac = np.correlate(train, train, mode="full")[train.size - 1:]
+    lags = np.arange(int(fps * 60 / 180), min(ac.size, int(fps * 60 / 60) + 1))
+    if lags.size == 0:
+        return 120.0
+    lag = int(lags[np.argmax(ac[lags])])
+    return round(60.0 * fps / lag, 2)
+
+
+def _grid(notes: tuple[SecondsNote, ...] | list[SecondsNote]) -> BeatGrid:
+    """Tempo from the notes, the first note on a beat."""
+    onsets = np.array([n.onset for n in notes], dtype=float)
+    first = float(onsets.min()) if onsets.size else 0.0
+    return BeatGrid(_note_tempo(onsets - first), offset_seconds=max(0.0, first))
 
 
 def melody_from_notes(notes: tuple[SecondsNote, ...] | list[SecondsNote], y: np.ndarray, rate: int) -> Melody:
     """Transcribed notes on an estimated beat grid, quantised (straight or triplet per beat)."""
-    grid = _grid(y, rate, notes[0].onset if notes else 0.0)
+    grid = _grid(notes)
     raw = []
     for n in notes:
         on = max(0.0, grid.quarters(n.onset))

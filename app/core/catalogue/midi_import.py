@@ -92,7 +92,7 @@ def _is_lead_named(part: MidiTrackNotes) -> bool:
 
 
 def _candidate(part: MidiTrackNotes, max_notes: int) -> PartCandidate:
-    line = _skyline(_merge_duplicates(list(part.notes))) or list(part.notes)
+    line = _skyline(list(part.notes)) or list(part.notes)  # ranking only: no merge pass (200k-note files)
     mean_pitch = sum(n.pitch for n in line) / len(line)
     poly = _polyphony_ratio(part.notes)
     register = min(1.0, max(0.0, (mean_pitch - 48.0) / 24.0))  # C3 -> 0, C5 and up -> 1
