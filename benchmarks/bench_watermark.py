@@ -228,7 +228,7 @@ def run(quick: bool) -> list[dict]:
          "unit": "dB", "target": "< 0", "ok": float(np.median([m[0] for m in masks])) < 0,
          "note": f"99th percentile {np.median([m[1] for m in masks]):.1f} dB; Bark bands, tonal offset"},
         {"metric": "embed speed", "value": 1 / float(np.median(embed_t)), "unit": "x RT", "target": ">= 50",
-         "ok": 1 / float(np.median(embed_t)) >= 50, "note": "30-s stereo 44.1 kHz clips, one core"},
+         "ok": 1 / float(np.median(embed_t)) >= 50, "note": "20-s stereo 44.1 kHz clips, one core"},
         {"metric": "detect speed (marked, no speed search)", "value": 1 / float(np.median(detect_t)),
          "unit": "x RT", "target": ">= 20", "ok": 1 / float(np.median(detect_t)) >= 20,
          "note": "15-s excerpts, one core"},

@@ -108,13 +108,14 @@ def _matching(records: Iterable[dict[str, Any]], detection: Detection, owner: Pu
 
 
 def inspect_file(path: str | Path, trust: TrustList, records: Iterable[dict[str, Any]] = (), *,
-                 speed_search: bool = True) -> WatermarkReport:
+                 speed_search: bool = True, max_windows: int | None = None) -> WatermarkReport:
     """Look for a watermark of any trusted key in `path` and name the signed record it points to."""
     path = Path(path)
     keys = trusted_keys(trust)
     if not keys:
         return WatermarkReport(path, None, None, None, False, "your trust list is empty: no key to look for")
-    detection = detect_file(path, list(keys), speed_search=speed_search)
+    more = {} if max_windows is None else {"max_windows": max_windows}
+    detection = detect_file(path, list(keys), speed_search=speed_search, **more)
     if detection is None:
         return WatermarkReport(path, None, None, None, False,
                                f"no Accord watermark of the {len(keys)} trusted key(s) was found")
@@ -130,15 +131,21 @@ def inspect_file(path: str | Path, trust: TrustList, records: Iterable[dict[str,
                            f"watermark {detection.wm_hex} names a record signed by {owner.name}; {what}")
 
 
-def watermark_fallback(records: Callable[[], list[dict[str, Any]]] | list[dict[str, Any]]
-                       ) -> Callable[[Path, TrustList, Any], Any]:
-    """The hook `verify_file` calls when a file carries no record in its tags."""
+def watermark_fallback(records: Callable[[], list[dict[str, Any]]] | list[dict[str, Any]], *,
+                       speed_search: bool = False, max_windows: int = 4) -> Callable[[Path, TrustList, Any], Any]:
+    """The hook `verify_file` calls when a file carries no record in its tags.
+
+    Kept cheap, because verify runs it on every untagged file: the first minute only, no speed search
+    (`accord detect` does both)."""
 
     def fallback(path: Path, trust: TrustList, c2pa: Any) -> Any:
         from app.core.provenance.verify import VerifyResult
 
+        if Path(path).suffix.lower() in (".mid", ".midi", ".kar", ".rmi"):
+            return None  # notes carry no audio watermark
         try:
-            report = inspect_file(path, trust, records() if callable(records) else records)
+            report = inspect_file(path, trust, records() if callable(records) else records,
+                                  speed_search=speed_search, max_windows=max_windows)
         except AccordError:
             return None
         if not report.present:
