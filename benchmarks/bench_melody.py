@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from app.core.analysis.transcription import polyphonic as poly  # noqa: E402
-from app.core.analysis.transcription import transcribe  # noqa: E402
+from app.core.transcription import polyphonic as poly  # noqa: E402
+from app.core.transcription import transcribe  # noqa: E402
 
 SECONDS = 30.0
 RATE = 22050
@@ -164,7 +164,7 @@ def _melody_rows(quick: bool) -> list[dict]:
 
 
 def _part_rows() -> list[dict]:
-    from app.core.analysis.transcription.grid import shortest_fraction
+    from app.core.transcription.grid import shortest_fraction
     from app.core.catalogue.midi_import import choose, melody_from_part
     from app.core.midifile import read_midi
 

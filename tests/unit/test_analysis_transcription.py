@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from app.core.analysis.melody import PYIN_RATE, note_f_measure, track_notes
-from app.core.analysis.transcription import TranscriberMissing, choose_backend, transcribe
-from app.core.analysis.transcription import polyphonic as poly
-from app.core.analysis.transcription.lead_line import drop_harmonic_ghosts, polyphony, select_lead_line
-from app.core.analysis.transcription.pitch import PitchTrackJob, at_rate
-from app.core.analysis.transcription.polyphonic import NoteEvent
+from app.core.transcription import TranscriberMissing, choose_backend, transcribe
+from app.core.transcription import polyphonic as poly
+from app.core.transcription.lead_line import drop_harmonic_ghosts, polyphony, select_lead_line
+from app.core.transcription.pitch import PitchTrackJob, at_rate
+from app.core.transcription.polyphonic import NoteEvent
 
 MELODY = [(0.2, 0.4, 72), (0.65, 0.4, 74), (1.1, 0.3, 76), (1.45, 0.6, 79), (2.1, 0.3, 77), (2.45, 0.5, 76),
           (3.0, 0.4, 74), (3.45, 0.8, 72)]

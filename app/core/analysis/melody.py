@@ -1,7 +1,7 @@
 """The lead melody of one stem: the shared audio-to-melody pipeline, then notes on the beat grid (quarters).
 
 The transcription itself (pitch step, notes step, backends, lead-line selection) lives in
-`app.core.analysis.transcription`, which the catalogue's audio import uses too. The stem analysis hands
+`app.core.transcription`, which the catalogue's audio import uses too. The stem analysis hands
 the lead stem in at INPUT_RATE: a `PitchTrackJob` (work-sharing, as before) transcribes it with
 basic-pitch and lead-line selection when that is installed, else with pYIN; `quantise` then puts the
 notes on the song's grid, keeping triplets where the line was played in triplets.
@@ -13,15 +13,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from app.core.analysis.transcription import (
+from app.core.transcription import (
     INPUT_RATE,
     MelodyJob,
     PitchTrack,
     SecondsNote,
     notes_from_pitch_track,
 )
-from app.core.analysis.transcription.grid import quantise_notes
-from app.core.analysis.transcription.pitch import FRAME, HOP, PYIN_RATE, has_pitch_content
+from app.core.transcription.grid import quantise_notes
+from app.core.transcription.pitch import FRAME, HOP, PYIN_RATE, has_pitch_content
 from app.core.music import BeatGrid, Key, Melody, Note
 from app.core.tasks import NEVER_CANCELLED, CancelToken
 

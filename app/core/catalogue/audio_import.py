@@ -1,7 +1,7 @@
 """Audio (WAV/FLAC/AIFF/OGG/MP3) to a Melody by transcription, through the shared audio-to-melody pipeline.
 
 The file is decoded to mono at ANALYSIS_RATE (the pipeline's INPUT_RATE) and handed to
-`app.core.analysis.transcription.transcribe`, the same pipeline the stem analysis uses: basic-pitch (its
+`app.core.transcription.transcribe`, the same pipeline the stem analysis uses: basic-pitch (its
 ONNX model run with onnxruntime) and lead-line selection for a full mix or any polyphonic file, pYIN for a
 clean monophonic lead (`--transcriber pyin`) or when basic-pitch is not installed ("auto"). The notes in
 seconds are put on a beat grid (tempo from the notes' onsets, the first note on a beat) and quantised like MIDI
@@ -16,14 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core.analysis.transcription import (
+from app.core.transcription import (
     INPUT_RATE,
     SecondsNote,
     TranscriberMissing,
     Transcription,
     transcribe,
 )
-from app.core.analysis.transcription.grid import quantise_notes
+from app.core.transcription.grid import quantise_notes
 from app.core.errors import ImportFailed
 from app.core.music import BeatGrid, Melody, Note
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress

@@ -10,7 +10,7 @@ part a musician would call the melody:
 The user can choose another part by track/channel (`part_candidates` lists them with scores and reasons).
 The chosen part is cleaned: overlapping duplicates of one pitch merge (MIDI has no tie marks), chords
 reduce to their top note (skyline), and the line is quantised to the grid it was written on, keeping
-triplets (`app.core.analysis.transcription.grid`).
+triplets (`app.core.transcription.grid`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.core.analysis.transcription.grid import quantise_notes
+from app.core.transcription.grid import quantise_notes
 from app.core.errors import MidiFileError
 from app.core.midifile import MidiContent, MidiTrackNotes, read_midi
 from app.core.music import Key, Melody, Note

@@ -1,8 +1,8 @@
 """Audio to melody, shared by the stem analysis and the catalogue import (see transcribe.py)."""
 
-from app.core.analysis.transcription.notes import PitchTrack, SecondsNote, notes_from_pitch_track
-from app.core.analysis.transcription.polyphonic import NoteEvent, TranscriberMissing
-from app.core.analysis.transcription.transcribe import (
+from app.core.transcription.notes import PitchTrack, SecondsNote, notes_from_pitch_track
+from app.core.transcription.polyphonic import NoteEvent, TranscriberMissing
+from app.core.transcription.transcribe import (
     BACKENDS,
     INPUT_RATE,
     MelodyJob,

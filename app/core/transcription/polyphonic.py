@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core.analysis.transcription.pitch import at_rate
+from app.core.transcription.pitch import at_rate
 from app.core.errors import AccordError
 from app.core.tasks import NEVER_CANCELLED, CancelToken
 

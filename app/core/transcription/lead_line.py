@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.core.analysis.transcription.notes import SecondsNote
-from app.core.analysis.transcription.polyphonic import NoteEvent
+from app.core.transcription.notes import SecondsNote
+from app.core.transcription.polyphonic import NoteEvent
 
 LOWEST, HIGHEST = 36, 96  # C2..C7: any lead voice or instrument (the range pYIN searches too)
 BASS_CEILING = 48  # C3: below it a note is a bass note unless nothing else plays

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from app.core.analysis.transcription.notes import PitchTrack
+from app.core.transcription.notes import PitchTrack
 from app.core.tasks import NEVER_CANCELLED, CancelToken
 
 PYIN_RATE = 11025
