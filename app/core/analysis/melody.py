@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from app.core.music import BeatGrid, Key, Melody, Note
+from app.core.tasks import NEVER_CANCELLED, CancelToken
 from app.core.transcription import (
     INPUT_RATE,
     MelodyJob,
@@ -22,8 +24,6 @@ from app.core.transcription import (
 )
 from app.core.transcription.grid import quantise_notes
 from app.core.transcription.pitch import FRAME, HOP, PYIN_RATE, has_pitch_content
-from app.core.music import BeatGrid, Key, Melody, Note
-from app.core.tasks import NEVER_CANCELLED, CancelToken
 
 __all__ = ["FRAME", "HOP", "INPUT_RATE", "MELODY_VERSION", "PYIN_RATE", "PitchTrackJob", "SecondsNote",
            "has_pitch_content", "note_f_measure", "notes_from_track", "quantise", "track_notes"]

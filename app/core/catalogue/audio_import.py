@@ -16,6 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
+from app.core.errors import ImportFailed
+from app.core.music import BeatGrid, Melody, Note
+from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
 from app.core.transcription import (
     INPUT_RATE,
     SecondsNote,
@@ -24,9 +27,6 @@ from app.core.transcription import (
     transcribe,
 )
 from app.core.transcription.grid import quantise_notes
-from app.core.errors import ImportFailed
-from app.core.music import BeatGrid, Melody, Note
-from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
 
 log = logging.getLogger(__name__)
 

@@ -20,10 +20,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.core.transcription.grid import quantise_notes
 from app.core.errors import MidiFileError
 from app.core.midifile import MidiContent, MidiTrackNotes, read_midi
 from app.core.music import Key, Melody, Note
+from app.core.transcription.grid import quantise_notes
 
 _LEAD_NAMES = re.compile(r"lead|melod|vocal|voice|voix|stimme|sopran|singer|sing|tune|theme|solo|canto|"
                          r"top ?line|flute|violin ?(1|i)\b", re.IGNORECASE)

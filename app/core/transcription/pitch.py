@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from app.core.transcription.notes import PitchTrack
 from app.core.tasks import NEVER_CANCELLED, CancelToken
+from app.core.transcription.notes import PitchTrack
 
 PYIN_RATE = 11025
 FRAME = 512

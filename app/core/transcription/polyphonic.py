@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core.transcription.pitch import at_rate
 from app.core.errors import AccordError
 from app.core.tasks import NEVER_CANCELLED, CancelToken
+from app.core.transcription.pitch import at_rate
 
 MODEL_RATE = 22050
 FFT_HOP = 256

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from app.core.tasks import NEVER_CANCELLED, CancelToken
 from app.core.transcription import polyphonic
 from app.core.transcription.lead_line import polyphony, select_lead_line
 from app.core.transcription.notes import SecondsNote, notes_from_pitch_track
 from app.core.transcription.pitch import PitchTrackJob, has_pitch_content
-from app.core.tasks import NEVER_CANCELLED, CancelToken
 
 BACKENDS = ("auto", "pyin", "basic-pitch")
 INPUT_RATE = 22050  # what callers should hand in (any rate works; this one needs no resampling for basic-pitch)
