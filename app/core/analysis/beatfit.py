@@ -149,11 +149,10 @@ def _tempo_map(t: np.ndarray, period: float, phase: float, fps: float) -> tuple[
 
 def _local_period(w: np.ndarray, period: float) -> float:
     """The period within 0.7–1.4 of the global one whose beat/half-beat grid holds most of these onsets."""
-    best, best_share = period, -1.0
-    for p in period * np.linspace(0.7, 1.4, 141):
-        share = max(float(np.mean(np.abs(((w - a) / (p / 2.0)) - np.round((w - a) / (p / 2.0))) * 0.5 <= NEAR / 2))
-                    for a in w[:6])
-        # prefer the global period on ties (a window of held notes fits many periods)
-        if share > best_share + 0.02 or (abs(share - best_share) <= 0.02 and abs(p - period) < abs(best - period)):
-            best, best_share = float(p), share
-    return best
+    periods = period * np.linspace(0.7, 1.4, 141)
+    anchors = w[:6]
+    pos = (w[None, None, :] - anchors[None, :, None]) / (periods[:, None, None] / 2.0)  # one array op
+    share = (np.abs(pos - np.round(pos)) * 0.5 <= NEAR / 2).mean(axis=2).max(axis=1)
+    # prefer the period nearest the global one among those within 0.02 of the best share (held notes fit many)
+    good = np.flatnonzero(share >= share.max() - 0.02)
+    return float(periods[good[np.argmin(np.abs(periods[good] - period))]])
