@@ -22,16 +22,28 @@ def register(subparsers: Any) -> None:
 
 
 def run_ports(args: argparse.Namespace, ctx: Any) -> int:
+    from app.core.audio.readers import quiet_c_stderr
+    from app.core.errors import AccordError
     from app.core.live.ports import choose_backend, list_ports
 
-    backend = choose_backend(args.backend)
-    found = list_ports(backend)
+    unavailable = None
+    with quiet_c_stderr():  # ALSA prints its own "cannot open /dev/snd/seq" lines; we say it once, plainly
+        try:
+            backend = choose_backend(args.backend)
+            found = list_ports(backend)
+            name, label = backend.name, backend.label
+        except AccordError as exc:
+            if args.backend:  # the user asked for this MIDI system: its absence is the answer
+                raise
+            unavailable, name, label = str(exc), None, "none"
+            found = {"inputs": [], "outputs": []}
     if args.json:
-        print(json.dumps({"backend": backend.name, "inputs": found["inputs"], "outputs": found["outputs"]}))
+        print(json.dumps({"backend": name, "inputs": found["inputs"], "outputs": found["outputs"],
+                          **({"unavailable": unavailable} if unavailable else {})}))
         return 0
-    print(f"MIDI system: {backend.label}")
+    print(f"MIDI system: {label}" + (f" ({unavailable}; Accord works without MIDI)" if unavailable else ""))
     for kind in ("inputs", "outputs"):
         print(f"{kind}:")
-        for name in found[kind] or ["(none)"]:
-            print(f"  {name}")
+        for port in found[kind] or ["(none)"]:
+            print(f"  {port}")
     return 0
