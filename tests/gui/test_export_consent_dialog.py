@@ -109,7 +109,10 @@ def test_a_suggestion_midi_is_named_after_it_with_its_en_dash(qtbot, tmp_path, h
 
 
 def test_the_preview_is_built_on_a_worker_thread(qtbot, tmp_path, home):
-    runner = TaskRunner(synchronous=False)
+    from PySide6.QtCore import QThreadPool
+
+    # its own pool: the global one (2 threads on 2 cores) may still hold earlier tests' background work
+    runner = TaskRunner(synchronous=False, pool=QThreadPool())
     dialog = ExportDialog(make_project(tmp_path / "song"), home, runner)
     qtbot.addWidget(dialog)
     _choose(dialog.what, "stems")  # a second request while the first may still run: the latest wins
