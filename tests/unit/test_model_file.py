@@ -166,11 +166,14 @@ def _load_in_child(path) -> tuple[str, int]:
     import subprocess
     import sys
 
-    code = ("import resource, sys\n"
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss across execve, so a child of a large pytest process would
+    # report the parent's peak; VmHWM belongs to the child's own address space.
+    code = ("import sys\n"
             "from app.core.model import load_model\n"
             "try:\n    load_model(sys.argv[1]); msg = 'loaded'\n"
             "except Exception as exc:\n    msg = f'{type(exc).__name__}: {exc}'\n"
-            "print(msg); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n")
+            "hwm = [ln for ln in open('/proc/self/status') if ln.startswith('VmHWM:')]\n"
+            "print(msg); print(int(hwm[0].split()[1]) // 1024 if hwm else 0)\n")
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
     msg, peak = out.stdout.strip().rsplit("\n", 1)
     return msg, int(peak)
