@@ -116,6 +116,10 @@ def test_the_preview_is_built_on_a_worker_thread(qtbot, tmp_path, home):
     dialog = ExportDialog(make_project(tmp_path / "song"), home, runner)
     qtbot.addWidget(dialog)
     _choose(dialog.what, "stems")  # a second request while the first may still run: the latest wins
-    qtbot.waitUntil(lambda: "== drums ==" in dialog.preview.toPlainText(), timeout=20000)
+    try:
+        qtbot.waitUntil(lambda: "== drums ==" in dialog.preview.toPlainText(), timeout=20000)
+    except Exception:
+        print("PREVIEW:", dialog.preview.toPlainText()[:600], "STATUS:", dialog.status.text())
+        raise
     assert runner.wait(20000) and "== drums ==" in dialog.preview.toPlainText()
     assert dialog.export_button.isEnabled()

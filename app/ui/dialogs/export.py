@@ -114,6 +114,7 @@ class ExportDialog(QDialog):
         self.results: list = []
         self.error: str | None = None
         self._preview_gen = 0
+        self._preview_running = False
         self._fields: Any = None  # what_will_be_signed's list, or the error it raised (None: computing)
         self.without: list[str] = []  # suggestions the artist chose to leave out (revoked works)
         self.unusable: Any = None  # the UnusableWorkError the preview or the export met, if any
@@ -267,9 +268,15 @@ class ExportDialog(QDialog):
         from app.core.catalogue.store import Catalogue
         from app.core.provenance.model_manifest import load_model_manifest
 
+        self._preview_gen += 1
+        self._fields = None
+        self.export_button.setEnabled(False)
+        self.preview.setPlainText("Checking consent and building the record…")
+        if self._preview_running:  # one at a time (two workers opening one catalogue race); rerun when done
+            return
+        self._preview_running = True
         project, home, without = self.project, self.home, list(self.without)
         what, sid = self.what.currentData(), self.suggestion.currentData()
-        self._preview_gen += 1
         gen = self._preview_gen
 
         def task(progress, cancel):  # exactly what export_project signs: same consent re-check and manifest
@@ -279,13 +286,14 @@ class ExportDialog(QDialog):
                                            model_manifest=manifest, without=without)
 
         def done(outcome: Any) -> None:
-            if gen == self._preview_gen:  # a later choice superseded this one
+            self._preview_running = False
+            if gen == self._preview_gen:
                 self._fields = outcome
                 self._render_preview()
+            else:  # a later choice superseded this one: build that one now
+                self._preview_gen -= 1
+                self.update_preview()
 
-        self._fields = None
-        self.export_button.setEnabled(False)
-        self.preview.setPlainText("Checking consent and building the record…")
         self.runner.start("export preview", task, on_finished=done, on_failed=done)
 
     def _render_preview(self) -> None:
