@@ -11,7 +11,6 @@ soprano lines) in songs/ to stand in for your own works.
 from __future__ import annotations
 
 import argparse
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -46,17 +45,9 @@ def register(subparsers: Any) -> None:
     demo.set_defaults(func=run_demo)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def run_new(args: argparse.Namespace, ctx: Any) -> int:
     from app.core.analysis.files import stem_names
-    from app.core.audio.io import load_audio
+    from app.core.audio.io import load_audio, sha256_file
     from app.core.project.model import Project, StemRef
     from app.core.project.store import EXTENSION, save_project
 
@@ -71,7 +62,7 @@ def run_new(args: argparse.Namespace, ctx: Any) -> int:
     stems = []
     for path, name in zip(paths, stem_names(paths), strict=True):
         load_audio(path, sample_rate=8000)  # refuse an unreadable file now, not when the project is opened
-        stems.append(StemRef(name=name, path=path, content_sha256=_sha256(path)))
+        stems.append(StemRef(name=name, path=path, content_sha256=sha256_file(path)))
     project = Project(name=args.name or out.stem, stems=stems)
     if args.analyze:
         _analyze(project, args, ctx)
