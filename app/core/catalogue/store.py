@@ -18,9 +18,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from app.core.catalogue import anchor, schema
+from app.core.catalogue import schema
 from app.core.catalogue.consent import latest_words_query, names_by_work, signed_revocations_win, state_of
-from app.core.catalogue.facts import append_facts, facts_head, melody_digest, stored_melody_digest
+from app.core.catalogue.facts import append_facts, melody_digest
 from app.core.catalogue.fields import (
     checked_isrc,
     checked_iswc,
@@ -48,18 +48,15 @@ from app.core.catalogue.records import (
     WorkState,
     WorkSummary,
 )
-from app.core.catalogue.signed import ImportedStatement, import_statements, request_works
-from app.core.catalogue.signed import repair as repair_rows
 from app.core.catalogue.splits import default_artist, default_contributors, validate_contributors
+from app.core.catalogue.store_consent import ConsentMixin
 from app.core.catalogue.types import (
     MELODY_MODEL_USE,
     ConsentEntryRef,
-    ContributorConsent,
     ContributorShare,
     UsableWork,
-    WorkConsent,
 )
-from app.core.errors import AccordError, CatalogueError, ConsentError
+from app.core.errors import CatalogueError, ConsentError
 from app.core.music import Melody
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress, scaled
 
@@ -97,7 +94,7 @@ def storable(text: str) -> str:
     except UnicodeEncodeError:  # a lone surrogate that is not an escaped byte
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
-class Catalogue:
+class Catalogue(ConsentMixin):
     """Open with `Catalogue.open(path)` (creates and migrates); use as a context manager."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path, *, identity: Any = None,
@@ -138,51 +135,6 @@ class Catalogue:
     @property
     def schema_version(self) -> int:
         return int(self._query("PRAGMA user_version")[0][0])
-
-    # -- the signed head file (anchor.py) -----------------------------------------------------------------
-    def _signer(self) -> Any:
-        """The artist's identity when there is one, else the catalogue's local head key (never creates the
-        artist's identity: the studio asks for their name first)."""
-        from app.core.provenance.identity import load_identity
-
-        if self._identity is None:
-            self._identity = load_identity(self.keys_dir)
-        if self._identity is None and self._head_key is None:
-            self._head_key = anchor.head_key(self.keys_dir, create=True)
-        return self._identity or self._head_key
-
-    def _owner_key_ids(self) -> set[str]:
-        """Keys allowed to sign the head file: the artist's identity and the catalogue's local head key."""
-        from app.core.provenance.identity import load_identity
-
-        ids: set[str] = set()
-        try:
-            own = self._identity or load_identity(self.keys_dir)
-        except AccordError:
-            own = None
-        if own is not None:
-            ids.add(str(own.key_id))
-        local = anchor.head_key(self.keys_dir, create=False)
-        if local is not None:
-            ids.add(str(local.key_id))
-        return ids
-
-    def _heads(self) -> tuple:
-        last = self._conn.execute("SELECT id, entry_hash, work_id FROM consent_ledger ORDER BY id DESC LIMIT 1"
-                                  ).fetchone()
-        return (tuple(last) if last else (0, GENESIS_HASH, 0)), facts_head(self._conn)
-
-    def _anchor(self, *, force: bool = False, heads: tuple | None = None) -> None:
-        """Write the signed head file when the chains moved. A failure is logged: the head then lags, which
-        the audit accepts (its entry is still in the chain); nothing already committed is undone."""
-        try:
-            heads = heads or self._heads()
-            if not force and heads == self._anchored:
-                return
-            anchor.write_head(self.path, {"ledger": list(heads[0]), "facts": list(heads[1])}, self._signer())
-            self._anchored = heads
-        except (AccordError, sqlite3.Error, OSError) as exc:
-            log.warning("%s: the signed head file could not be written (%s)", self.path, exc)
 
     # -- plumbing -----------------------------------------------------------------------------------------
     def _error(self, exc: sqlite3.Error) -> CatalogueError:
@@ -288,29 +240,6 @@ class Catalogue:
                                             latest[(work_id, n)][5], latest[(work_id, n)][6] or "") for n in names)
             works.append(UsableWork(work_id, title, sha, melody, shares, consent, melody_digest(melody_json)))
         return works
-
-    def consent_now(self, work_ids: Sequence[int], use: str = MELODY_MODEL_USE) -> dict[int, WorkConsent]:
-        """Each asked work's consent as it stands now, without melodies (export re-checks this at the moment
-        of signing). Raises ConsentError when the catalogue fails its audit."""
-        with self._snapshot():
-            self.require_audit()
-            contributors = self._contributors()
-            states, latest = self._states(use, contributors)
-            rows = {r[0]: r for r in self._query("SELECT id, title, sha256, removed_at FROM works")}
-        out: dict[int, WorkConsent] = {}
-        for work_id in dict.fromkeys(int(w) for w in work_ids):
-            row = rows.get(work_id)
-            if row is None:
-                continue
-            state = states.get(work_id) or WorkState(work_id, use, REVOKED, removed=True)
-            shares = tuple(contributors.get(work_id, ()))
-            names = list(dict.fromkeys(c.name for c in shares))
-            refs = tuple(ConsentEntryRef(latest[(work_id, n)][3], n, latest[(work_id, n)][2], use,
-                                         latest[(work_id, n)][4], latest[(work_id, n)][5], latest[(work_id, n)][6] or "")
-                         for n in names if (work_id, n) in latest) if state.usable else ()
-            out[work_id] = WorkConsent(work_id, row[1], row[2], state, shares, refs,
-                                       stored_melody_digest(self._conn, work_id) or "")
-        return out
 
     def usable_work_ids(self, use: str = MELODY_MODEL_USE) -> set[int]:
         """The ids usable_works would return, without loading melodies (for staleness checks); none while
@@ -535,98 +464,6 @@ class Catalogue:
         conn.execute(f"INSERT INTO consent_ledger ({LEDGER_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                      (new_id, work_id, contributor, use, action, at, recorded_by, note, prev_hash, digest, statement))
         return ConsentEntryRef(new_id, contributor, action, use, at, digest, statement)
-
-    # -- signed consent (signed.py) ------------------------------------------------------------------------
-    def consent_request_works(self, work_ids: Sequence[int]) -> list[dict]:
-        """What a consent request names for each work (content hash, melody digest, contributors, splits)."""
-        with self._snapshot():
-            try:
-                return request_works(self._conn, work_ids)
-            except sqlite3.Error as exc:
-                raise self._error(exc) from exc
-
-    def import_signed_consent(self, statements: Sequence[Any], *, use: str = MELODY_MODEL_USE,
-                              recorded_by: str | None = None) -> list[ImportedStatement]:
-        """Record contributor-signed statements (provenance.consent.parse_statement results), all or none.
-
-        Refuses a catalogue failing its audit, a statement for another use, one naming content that is not a
-        current work (changed or removed), and a signer who is not a contributor of the work."""
-        checked_use(use)
-        self.require_audit()
-        by = (recorded_by or default_artist()).strip() or "Artist"
-        with self._write() as conn:
-            return import_statements(conn, statements, self._append, use=use, recorded_by=by)
-
-    def import_consent_reply(self, path: str | Path, *, use: str = MELODY_MODEL_USE,
-                             recorded_by: str | None = None) -> list[ImportedStatement]:
-        """Read a reply file from `accord consent sign` and import its statements (the studio's "Import
-        reply…"). Every statement must verify, or nothing is imported (the error names the statement)."""
-        from app.core.provenance.consent import (
-            REPLY_FORMAT,
-            StatementError,
-            parse_statement,
-            read_consent_file,
-        )
-
-        reply = read_consent_file(path, REPLY_FORMAT)
-        statements = []
-        items = reply.get("statements")
-        for i, item in enumerate(items if isinstance(items, list) else []):
-            try:
-                statements.append(parse_statement(item))
-            except StatementError as exc:
-                raise CatalogueError(f"statement {i + 1}: {exc.reason}; nothing was imported", path=path,
-                                     hint="ask the contributor to sign the request again") from exc
-        if not statements:
-            raise CatalogueError("holds no statements", path=path)
-        return self.import_signed_consent(statements, use=use, recorded_by=recorded_by)
-
-    def contributor_consent(self, work_id: int, use: str = MELODY_MODEL_USE) -> list[ContributorConsent]:
-        """Per contributor of a work, the badge the studio shows: signed (with the key id) / recorded (by the
-        artist) / pending / revoked, from their effective word (a signed revocation wins)."""
-        with self._snapshot():
-            names = list(dict.fromkeys(r[0] for r in self._query(
-                "SELECT name FROM contributors WHERE work_id = ? ORDER BY id", (int(work_id),))))
-            latest = {(r[0], r[1]): r for r in self._query(latest_words_query(one_work=True), (use, int(work_id)))}
-            signed_revocations_win(latest, self._query(latest_words_query(one_work=True, signed_only=True),
-                                                       (use, int(work_id))))
-        out = []
-        for name in names:
-            row = latest.get((int(work_id), name))
-            key_id = ""
-            if row is not None and row[6]:
-                with contextlib.suppress(ValueError, KeyError, TypeError):
-                    key_id = str(json.loads(row[6])["signer"]["keyId"])
-            badge = ("pending" if row is None else "revoked" if row[2] == "revoke"
-                     else "signed" if row[6] else "recorded")
-            out.append(ContributorConsent(name, badge, "signed" if row is not None and row[6] else "recorded",
-                                          key_id))
-        return out
-
-    def repair(self, *, recorded_by: str | None = None) -> list[str]:
-        """Bring a catalogue that fails its audit back to a state that passes, trusting only signed consent.
-
-        Rows edited outside Accord are accepted as they are, the artist's recorded consent for the works
-        concerned is voided and the contributors' signed statements that still match are re-recorded; a
-        missing, forged or overtaken head file (entries cut off the end) does the same for every work. A
-        ledger whose own entries were edited cannot be repaired here: restore it from a backup."""
-        from app.core.catalogue.audit import chain_problem
-
-        with self._snapshot():
-            broken = chain_problem(self._conn)
-        if broken:
-            raise CatalogueError(f"cannot be repaired: {broken}", path=self.path,
-                                 hint="restore the catalogue from a backup")
-        audit = self.audit()
-        if audit.ok:
-            return []
-        every = audit.reason.startswith(("the signed head", "the head file", "the consent ledger ends",
-                                         "the facts chain ends")) or "head file" in audit.reason
-        by = (recorded_by or default_artist()).strip() or "Artist"
-        with self._write() as conn:
-            notes = repair_rows(conn, self._append, recorded_by=by, every_work=every)
-        self._anchor(force=True)
-        return notes + ["the signed head file was written anew"]
 
     def update_work(self, work_id: int, *, title: str | None = None, isrc: str | None = None,
                     iswc: str | None = None, year: int | None = None, notes_text: str | None = None) -> None:

@@ -43,9 +43,12 @@ def describe_record(record: Mapping[str, Any]) -> list[str]:
     if works:
         lines.append(f"trained on {len(works)} consented work(s):")
         for w in works[:20]:
-            consent = _list(w.get("consent"))
+            consent = _objs(w.get("consent"))
+            signed = sum(1 for c in consent if c.get("evidence") == "signed")
+            how = (f"{signed} signed by the contributor, {len(consent) - signed} recorded by the artist" if signed
+                   else "recorded by the artist")
             lines.append(f"  #{w.get('id')} {w.get('title')} (sha256 {str(w.get('sha256'))[:12]}…, "
-                         f"{len(consent)} consent entr{'y' if len(consent) == 1 else 'ies'})")
+                         f"{len(consent)} consent entr{'y' if len(consent) == 1 else 'ies'}: {how})")
         if len(works) > 20:
             lines.append(f"  … and {len(works) - 20} more")
     titles = {_key(w.get("id")): w.get("title") for w in works}
