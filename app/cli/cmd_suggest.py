@@ -96,9 +96,11 @@ def write_suggestion_midi(path: Path, suggestion: Suggestion, *, tempo_bpm: floa
     if home is None:
         return write_midi(path, parts, tempo_bpm=tempo_bpm, time_signature=suggestion.notes.time_signature,
                           meta_text=meta_text)
+    from app.cli.identity_prompt import signing_identity
     from app.core.project.export import sign_and_write_midi
     from app.core.provenance.adapters import suggestion_record_fields
 
+    signing_identity(home)  # asks for the artist's name on a terminal the first time
     fields = suggestion_record_fields(suggestion.to_json(), manifest, title=path.stem)
     return sign_and_write_midi(path, parts, fields, home=home, tempo=tempo_bpm,
                                time_signature=suggestion.notes.time_signature, meta_text=meta_text).path
