@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from app.core.music import BeatGrid, Melody, Note
 from app.core.project import note_ops
 from app.core.project.edits import Edit
+from app.core.project.ideas import Idea, IdeaTrack
 from app.core.project.model import Project
 from app.core.project.suggestion_edits import (
     GRID_STEP,
@@ -29,7 +30,6 @@ from app.core.project.suggestion_edits import (
     NoteTarget,
     ResizeNote,
     entries,
-    melody_of,
 )
 from app.ui.theme import COLOURS, qcolor
 from app.ui.timeline.ruler import TimeScale
@@ -113,25 +113,34 @@ class PianoRoll(QWidget):
         self.selected = None
         self.refresh()
 
-    def entry(self) -> dict | None:
+    def entry(self) -> Idea | IdeaTrack | None:
         if self.project is None or self.target is None:
             return None
         for e in entries(self.project, self.target.where):
-            if str(e.get("id")) == self.target.id:
+            if e.id == self.target.id:
                 return e
         return None
 
+    def _idea_of(self, entry: Idea | IdeaTrack | None) -> Idea | None:
+        if isinstance(entry, Idea) or entry is None or self.project is None:
+            return entry if isinstance(entry, Idea) else None
+        try:
+            return self.project.idea(entry.suggestion_id) if entry.suggestion_id is not None else None
+        except KeyError:
+            return None
+
     def refresh(self) -> None:
         entry = self.entry()
-        self.melody = Melody(()) if entry is None else melody_of(entry)
-        originals = entry.get("original_notes") if entry else None
+        self.melody = Melody(()) if entry is None else entry.melody
+        originals = entry.original_notes if entry is not None else None
         self.original = Counter((int(n[0]), round(float(n[1]), 6), round(float(n[2]), 6)) for n in originals) \
             if originals else Counter()
-        request = (entry or {}).get("request") or {}
+        idea = self._idea_of(entry)
+        first, bars = idea.request_range() if idea is not None else (None, 1)
         grid = self.grid()
-        if request and "start_bar" in request:
+        if first is not None:
             bq = grid.time_signature.bar_quarters
-            self.span = (request["start_bar"] * bq, (request["start_bar"] + request.get("bars", 1)) * bq)
+            self.span = (first * bq, (first + bars) * bq)
         else:
             self.span = None
         self.selection = {i for i in self.selection if i < len(self.melody.notes)}
@@ -449,12 +458,12 @@ class PianoRollHeader(QWidget):
             self.keyboard = KeyboardStrip(roll)
             outer.addWidget(self.keyboard)
 
-    def show_entry(self, entry: dict | None, *, kept: bool) -> None:
+    def show_entry(self, entry: Idea | IdeaTrack | None, *, kept: bool) -> None:
         if entry is None:
             self.title.setText("Suggestion")
             self.detail.setText("Nothing auditioned")
             return
-        self.title.setText(("Track: " if kept else "Auditioning: ") + str(entry.get("name") or "Suggestion"))
-        edited = int(entry.get("human_edited_notes", 0) or 0)
+        self.title.setText(("Track: " if kept else "Auditioning: ") + entry.display_name)
+        edited = entry.human_edited_notes
         self.detail.setText(f"{edited} note{'s' if edited != 1 else ''} edited by hand" if edited
                             else "As suggested · drag notes to edit; Edit → Notes for more")
