@@ -231,12 +231,12 @@ TRACK_SETTINGS = {"gain_db": (-96.0, 24.0), "pan": (-1.0, 1.0)}
 
 
 class SetTrackSettings(_ListsEdit):
-    """Change a kept track's mixer and sound settings: gain_db, pan, mute, solo, render (its instrument).
+    """Change a kept track's mixer and sound settings: gain_db, pan, mute, solo, render (its instrument), name.
 
     One slider gesture passes one `gesture`, so a whole drag is one undo step."""
 
     LABELS = {"gain_db": "Track gain", "pan": "Track pan", "mute": "Mute track", "solo": "Solo track",
-              "render": "Track instrument"}
+              "render": "Track instrument", "name": "Rename track"}
 
     def __init__(self, track_id: str, changes: Mapping[str, Any], *, gesture: Hashable | None = None) -> None:
         unknown = set(changes) - set(self.LABELS)
@@ -253,6 +253,11 @@ class SetTrackSettings(_ListsEdit):
         for k in ("mute", "solo"):
             if k in self.changes:
                 self.changes[k] = bool(self.changes[k])
+        if "name" in self.changes:
+            name = self.changes["name"]
+            if not isinstance(name, str) or not name.strip() or len(name) > 256:
+                raise ValueError("a track's name is 1–256 characters of text")
+            self.changes["name"] = name.strip()
         if "render" in self.changes:
             if not isinstance(self.changes["render"], Mapping):
                 raise ValueError("a track's render settings are an object")

@@ -107,6 +107,27 @@ class SuggestLane:
 SOUNDFONT_CHOICE = "soundfont:default"  # the first General MIDI SoundFont found (e.g. TimGM6mb), piano
 
 
+def instrument_choices() -> list[tuple[str, str]]:
+    """(shown name, choice) of every sound a kept idea can play: the built-in voices, then a GM SoundFont."""
+    return [(shown, name) for name, shown in display_names().items()] + [("SoundFont piano (GM)", SOUNDFONT_CHOICE)]
+
+
+def choice_of(track: IdeaTrack) -> str:
+    """The instrument choice a track's render settings stand for."""
+    render = track.render
+    return SOUNDFONT_CHOICE if render.get("soundfont") else (track.instrument or DEFAULT_INSTRUMENT)
+
+
+def render_for(track: IdeaTrack, choice: str) -> dict:
+    """The track's render settings with `choice` as its sound."""
+    render = dict(track.render)
+    if choice == SOUNDFONT_CHOICE:
+        render.update(soundfont="default", program=0)
+    else:
+        render.update(instrument=choice, soundfont=None)
+    return render
+
+
 class KeptTrackRow(QFrame):
     """One kept track, as a channel strip: name, instrument, gain, pan, mute, solo; edit, remove, drag out."""
 
@@ -137,9 +158,8 @@ class KeptTrackRow(QFrame):
         self.remove.setToolTip("Remove this track (the idea goes back to the list)")
         self.instrument = QComboBox()
         self.instrument.setObjectName("Track-instrument")
-        for name, shown in display_names().items():
-            self.instrument.addItem(shown, name)
-        self.instrument.addItem("SoundFont piano (GM)", SOUNDFONT_CHOICE)
+        for shown, choice in instrument_choices():
+            self.instrument.addItem(shown, choice)
         self.instrument.setToolTip("The sound this track plays and exports with")
         self.gain = QSlider(Qt.Orientation.Horizontal)
         self.gain.setObjectName("Track-gain")
@@ -205,20 +225,13 @@ class KeptTrackRow(QFrame):
         self.settings_changed.emit(self.track_id, changes, key)
 
     def render_choice(self) -> dict:
-        render = dict(self.track.render)
-        choice = str(self.instrument.currentData())
-        if choice == SOUNDFONT_CHOICE:
-            render.update(soundfont="default", program=0)
-        else:
-            render.update(instrument=choice, soundfont=None)
-        return render
+        return render_for(self.track, str(self.instrument.currentData()))
 
     def set_track(self, track: IdeaTrack) -> None:
         """Show `track` (after an edit or an undo) without emitting anything."""
         self.track = track
         self.label.setText(track.summary())
-        render = track.render
-        choice = SOUNDFONT_CHOICE if render.get("soundfont") else (render.get("instrument") or DEFAULT_INSTRUMENT)
+        choice = choice_of(track)
         widgets = (self.mute, self.solo, self.instrument, self.gain, self.pan)
         for w in widgets:
             w.blockSignals(True)

@@ -34,11 +34,13 @@ from app.ui.suggest.audition import Audition
 from app.ui.suggest.card import SuggestionCard
 from app.ui.suggest.controls import SuggestControls
 from app.ui.suggest.firstrun import FirstRunBox
+from app.ui.suggest.kinds import TrackAction
 from app.ui.suggest.lane import KeptTrackRow, SuggestLane, suggestion_target
 from app.ui.suggest.runs import Relay, RunsMixin
 from app.ui.suggest.setup import FirstRunMixin
 from app.ui.suggest.shortcuts import IdeaShortcuts
 from app.ui.suggest.sync import ProjectSyncMixin
+from app.ui.suggest.track_lanes import IdeaLanes
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,7 @@ class SuggestPanel(FirstRunMixin, ProjectSyncMixin, RunsMixin, CardActionsMixin,
         ctx.models.catalogue_changed.connect(self.check_ready)
         self.audition.active_changed.connect(lambda _a: self._sync_audition_buttons())
         self.lane.roll.edited.connect(self.lane.refresh)
+        self.idea_lanes = IdeaLanes(ctx, lambda tid: self.track_action(TrackAction.EDIT, tid), parent=self)
         self._project_replaced()
 
     @property
