@@ -2,7 +2,8 @@
 
 Drag a note to move it (time snaps to sixteenths, height is pitch), drag its right edge to resize it,
 double-click empty space to add a note, double-click a note (or select it and press Delete, or right-click
-it) to delete it. Every change is a core edit (app/core/project/suggestion_edits.py) pushed through the
+it) to delete it. The Draw tool (P) adds a note with a click (drag right for a longer one), the Erase tool (E)
+removes every note a stroke touches (one undo step), the Select tool (V) is the default. Every change is a core edit (app/core/project/suggestion_edits.py) pushed through the
 studio's undo stack, so it is undoable and saved; edited notes keep the suggestion's provenance and are
 drawn in the "edited by hand" colour, the count shown in the lane's header.
 """
@@ -12,10 +13,12 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
+from enum import StrEnum
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from app.core.music import BeatGrid, Melody, Note
 from app.core.project import note_ops
@@ -49,6 +52,14 @@ BEAT_PEN = QColor(COLOURS.roll_beat_line)
 C_ROW = qcolor(COLOURS.roll_c_row)
 
 
+class Tool(StrEnum):
+    """What a left click on the roll does: select and drag notes, draw new ones, or erase what it touches."""
+
+    SELECT = "select"
+    DRAW = "draw"
+    ERASE = "erase"
+
+
 def snap(quarters: float, step: float | None = GRID_STEP) -> float:
     if not step:
         return max(0.0, quarters)
@@ -80,6 +91,9 @@ class PianoRoll(QWidget):
         self._velocity_targets: list[int] = []
         self._drag: tuple[str, int, QPointF, Note] | None = None
         self._preview: Note | None = None
+        self.tool = Tool.SELECT
+        self._drawing: Note | None = None  # the note the draw tool is stretching (added on release)
+        self._erasing: set[int] | None = None  # notes the erase tool has touched in this gesture
         self.setMinimumHeight(LANE_HEIGHT)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.setMouseTracking(True)
@@ -250,6 +264,17 @@ class PianoRoll(QWidget):
             self.selection.discard(index)
             self.delete_note(index)
             return
+        left = event.button() == Qt.MouseButton.LeftButton
+        if left and self.tool == Tool.ERASE and self.target is not None:
+            self._erasing = set() if index is None else {index}  # erased on release: one undo step per stroke
+            self.update()
+            return
+        if left and self.tool == Tool.DRAW and index is None and self.target is not None:
+            step = self.grid_step or GRID_STEP
+            onset = math.floor(self.quarters_at(pos.x()) / step + 1e-9) * step
+            self._drawing = Note(self.pitch_at(pos.y()), onset, max(step, MIN_NOTE), 90)
+            self.update()
+            return
         if index is None:
             if not shift:
                 self.selection = set()
@@ -274,6 +299,18 @@ class PianoRoll(QWidget):
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         pos = event.position()
+        if self._erasing is not None:
+            index = self.note_at(pos)
+            if index is not None and index not in self._erasing:
+                self._erasing.add(index)
+                self.update()
+            return
+        if self._drawing is not None:  # drag right to make the drawn note longer
+            step = self.grid_step or GRID_STEP
+            end = max(self._drawing.onset + step, self.snap(self.quarters_at(pos.x())))
+            self._drawing = replace(self._drawing, duration=max(MIN_NOTE, end - self._drawing.onset))
+            self.update()
+            return
         if self._velocity_drag is not None:
             self._velocity_drag = float(self.velocity_at(pos.y()))
             self.update()
@@ -285,7 +322,13 @@ class PianoRoll(QWidget):
         if self._drag is None:
             index = self.note_at(pos)
             edge = index is not None and self.note_rect(index).right() - pos.x() <= EDGE_PX
-            self.setCursor(Qt.CursorShape.SizeHorCursor if edge else Qt.CursorShape.ArrowCursor)
+            if self.tool == Tool.ERASE:
+                shape = Qt.CursorShape.PointingHandCursor if index is not None else Qt.CursorShape.ForbiddenCursor
+            elif self.tool == Tool.DRAW and index is None:
+                shape = Qt.CursorShape.CrossCursor
+            else:
+                shape = Qt.CursorShape.SizeHorCursor if edge else Qt.CursorShape.ArrowCursor
+            self.setCursor(shape)
             return
         mode, index, start, note = self._drag
         dq = self.quarters_at(pos.x()) - self.quarters_at(start.x())
@@ -299,6 +342,19 @@ class PianoRoll(QWidget):
         self.update()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._erasing is not None:
+            erased, self._erasing = sorted(self._erasing), None
+            if erased:
+                self.selection = set()
+                self.editing.apply("Erase notes", lambda: note_ops.delete(list(self.melody.notes), erased))
+            self.update()
+            return
+        if self._drawing is not None:
+            note, self._drawing = self._drawing, None
+            if self.add_note(note.pitch, note.onset, note.duration):
+                self.selection = {i for i, n in enumerate(self.melody.notes) if n == note}
+            self.update()
+            return
         if self._velocity_drag is not None:
             velocity, targets = int(self._velocity_drag), self._velocity_targets
             self._velocity_drag = None
@@ -334,6 +390,9 @@ class PianoRoll(QWidget):
         pos = event.position()
         index = self.note_at(pos)
         self._drag = self._preview = None
+        if self.tool != Tool.SELECT:
+            self.mousePressEvent(event)  # with a tool, a quick second click is another stroke of that tool
+            return
         if index is not None:
             self.delete_note(index)
         elif self.target is not None:
@@ -369,6 +428,17 @@ class PianoRoll(QWidget):
             p.setBrush(EDITED_COLOR if self.is_edited(n) or shown is not n else NOTE_COLOR)
             p.setPen(QPen(SELECTED_PEN, 1.5) if i in self.selection else Qt.PenStyle.NoPen)
             p.drawRoundedRect(r, 2, 2)
+        if self._drawing is not None:
+            n = self._drawing
+            x0, x1 = self.x_of(n.onset), self.x_of(n.end)
+            p.setBrush(EDITED_COLOR)
+            p.setPen(QPen(SELECTED_PEN, 1, Qt.PenStyle.DashLine))
+            p.drawRoundedRect(QRectF(x0, self.y_of(n.pitch) + 1, max(3.0, x1 - x0 - 1), rh - 2), 2, 2)
+        for i in self._erasing or ():
+            r = self.note_rect(i)
+            p.setPen(QPen(QColor(COLOURS.lane_problem), 2))
+            p.drawLine(r.topLeft(), r.bottomRight())
+            p.drawLine(r.bottomLeft(), r.topRight())
         self._paint_velocities(p)
         if self._band is not None:
             p.setPen(QPen(SELECTED_PEN, 1, Qt.PenStyle.DashLine))
@@ -441,6 +511,22 @@ class PianoRollHeader(QWidget):
         layout.setContentsMargins(8, 6, 4, 6)
         layout.addWidget(self.title)
         layout.addWidget(self.detail)
+        self.tool_buttons: dict[str, QToolButton] = {}
+        if roll is not None:  # the roll's tools, as a DAW's toolbar shows them beside the notes
+            tools = QHBoxLayout()
+            tools.setSpacing(2)
+            for tool, glyph in ((Tool.SELECT, "↖"), (Tool.DRAW, "✎"), (Tool.ERASE, "⌫")):
+                action = roll.editing.actions[f"tool:{tool}"]
+                action.setIconText(glyph)  # the button shows the glyph, the Edit menu the words
+                button = QToolButton()
+                button.setDefaultAction(action)
+                button.setObjectName(f"RollTool-{tool}")
+                button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+                button.setFixedSize(26, 22)
+                tools.addWidget(button)
+                self.tool_buttons[tool] = button
+            tools.addStretch(1)
+            layout.addLayout(tools)
         layout.addStretch(1)
         if handle is not None:
             row = QHBoxLayout()
