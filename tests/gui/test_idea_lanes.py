@@ -25,6 +25,8 @@ def test_a_kept_idea_gets_a_lane_after_the_stems_and_loses_it_on_undo(cocreate):
     rows = window.timeline_view.lanes()
     stem_row = window.stem_lanes.lanes[window.project.stems[0].id].row
     assert lane.row in rows and rows.index(lane.row) > rows.index(stem_row)
+    if panel.lane.row is not None:  # the piano roll (opened on the kept idea) stays below the ideas
+        assert rows.index(lane.row) < rows.index(panel.lane.row)
     track = window.project.track(tid)
     assert lane.header.name.label.text() == track.display_name
     assert len(lane.notes.note_rects()) == len(track.melody.notes) > 0
@@ -32,6 +34,9 @@ def test_a_kept_idea_gets_a_lane_after_the_stems_and_loses_it_on_undo(cocreate):
     assert tid not in panel.idea_lanes.lanes and lane.row not in window.timeline_view.lanes()
     window.undo_stack.redo()
     assert tid in panel.idea_lanes.lanes
+    panel.track_action("edit", tid)
+    rows = window.timeline_view.lanes()
+    assert rows.index(panel.idea_lanes.lanes[tid].row) == rows.index(stem_row) + 1 < rows.index(panel.lane.row)
 
 
 def test_lane_mixer_controls_are_undoable_track_edits(cocreate, qtbot):  # noqa: F811

@@ -98,3 +98,15 @@ class IdeaLanes(QObject):
             audible = project.track_audible(track)
             lane.header.show_track(track, audible, choice_of(track))
             lane.notes.show_melody(track.melody, grid, audible)
+        self._order([self.lanes[t.id].row for t in tracks])
+
+    def _order(self, rows: list[LaneRow]) -> None:
+        """Ideas right after the stems, in track order (the piano roll and other lanes stay below them)."""
+        timeline = self.ctx.timeline
+        current = timeline.lanes()
+        stems = [i for i, r in enumerate(current) if r.objectName().startswith("StemLane-")]
+        first = (max(stems) + 1) if stems else 0
+        for offset, row in enumerate(rows):
+            if current.index(row) != first + offset:
+                timeline.move_lane(row, first + offset)
+                current = timeline.lanes()

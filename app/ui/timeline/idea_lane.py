@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QContextMenuEvent, QMouseEvent, QPainter, QPaintEvent
-from PySide6.QtWidgets import QComboBox, QMenu, QSizePolicy, QWidget
+from PySide6.QtWidgets import QComboBox, QGridLayout, QMenu, QSizePolicy, QWidget
 
 from app.core.music import BeatGrid, Melody
 from app.core.project.ideas import IdeaTrack
@@ -38,7 +38,15 @@ class IdeaLaneHeader(StemLaneHeader):
             self.instrument.addItem(shown, data)
         self.instrument.activated.connect(lambda i: self.instrument_chosen.emit(self.instrument.itemData(i)))
         grid = self.layout()
-        grid.addWidget(self.instrument, 3, 0, 1, 4)  # type: ignore[attr-defined]  # QGridLayout
+        assert isinstance(grid, QGridLayout)
+        # An idea's name ("#4 Continue bars 5–8") is longer than a stem's: it gets the whole top row, and M/S
+        # sit beside the instrument.
+        for w in (self.name, self.mute, self.solo):
+            grid.removeWidget(w)
+        grid.addWidget(self.name, 0, 0, 1, 4)
+        grid.addWidget(self.instrument, 3, 0, 1, 2)
+        grid.addWidget(self.mute, 3, 2)
+        grid.addWidget(self.solo, 3, 3)
         self.solo.setToolTip("Solo (only soloed ideas and stems are heard, in the studio and the export)")
 
     def show_track(self, track: IdeaTrack, audible: bool, choice: str) -> None:

@@ -523,6 +523,7 @@ class PianoRollHeader(QWidget):
                 button.setObjectName(f"RollTool-{tool}")
                 button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
                 button.setFixedSize(26, 22)
+                button.setStyleSheet(f"QToolButton:checked {{ background: {COLOURS.accent}; color: black; }}")
                 tools.addWidget(button)
                 self.tool_buttons[tool] = button
             tools.addStretch(1)
