@@ -28,13 +28,19 @@ TEXT_HEADER = "Accord notes: pitch onset duration velocity (quarter notes)"
 _NAME = re.compile(r"^([A-Ga-g][#b♯♭]?)(-?\d{1,2})$")
 
 
-def _note(pitch: object, onset: object, duration: object, velocity: object = 90) -> Note:
-    for value in (pitch, onset, duration, velocity):
+def _note(*row: object) -> Note:
+    """A note from (pitch, onset, duration[, velocity]) read from the clipboard, checked."""
+    numbers: list[float] = []
+    for value in row:
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(float(value)):
-            raise ValueError(f"not a note: {pitch!r} {onset!r} {duration!r} {velocity!r}")
-    if float(pitch) != int(pitch) or float(velocity) != int(velocity):  # type: ignore[arg-type]
-        raise ValueError(f"pitch and velocity are whole numbers, got {pitch!r} and {velocity!r}")
-    p, v, o, d = int(pitch), int(velocity), float(onset), float(duration)  # type: ignore[arg-type]
+            raise ValueError(f"not a note: {' '.join(map(repr, row))}")
+        numbers.append(float(value))
+    if len(numbers) == 3:
+        numbers.append(90.0)
+    pitch, onset, duration, velocity = numbers
+    if pitch != int(pitch) or velocity != int(velocity):
+        raise ValueError(f"pitch and velocity are whole numbers, got {pitch:g} and {velocity:g}")
+    p, v, o, d = int(pitch), int(velocity), onset, duration
     if not (0 <= p <= 127 and 1 <= v <= 127 and 0 <= o < MAX_POSITION and 0 < d < MAX_POSITION):
         raise ValueError(f"note {p} at {o:g} (length {d:g}, velocity {v}) is outside pitch 0–127, velocity "
                          "1–127, onset ≥ 0, length > 0")
