@@ -92,3 +92,24 @@ def test_an_idea_edited_on_its_track_is_exported_as_edited_and_counted(tmp_path,
     MoveNote(target, 0, onset=first.onset, pitch=first.pitch).apply(project)
     assert project.track(track.id).human_edited_notes == 1
     assert Note(first.pitch, first.onset, first.duration, first.velocity) in project.track(track.id).melody.notes
+
+
+def test_the_instrument_chosen_for_an_idea_is_the_one_exported(tmp_path, me, cat):
+    from app.core.audio.synth.settings import RenderSettings, render_suggestion
+    from app.core.music import BeatGrid
+
+    project = make_project(tmp_path / "song")
+    tid = project.tracks[0].id
+    heard = {}
+    for name, render in (("builtin", {"instrument": "pluck"}), ("gm", {"soundfont": "default", "program": 0})):
+        SetTrackSettings(tid, {"render": render}).apply(project)
+        [result] = export_project(project, what="suggestion", suggestion_id="s1", format="wav24",
+                                  out=tmp_path / f"{name}.wav", identity=me, catalogue=cat, statements=False,
+                                  watermark=False)
+        heard[name], _ = sf.read(str(result.path), always_2d=True)
+    expected = render_suggestion(project.tracks[0].melody, BeatGrid(tempo_bpm=120.0),
+                                 RenderSettings.from_json({"soundfont": "default", "program": 0}), sample_rate=48000).T
+    n = min(len(expected), len(heard["gm"]))
+    assert np.corrcoef(expected[:n, 0], heard["gm"][:n, 0])[0, 1] > 0.99  # the SoundFont piano, as auditioned
+    m = min(len(heard["gm"]), len(heard["builtin"]))
+    assert abs(np.corrcoef(heard["gm"][:m, 0], heard["builtin"][:m, 0])[0, 1]) < 0.9  # not the built-in voice
