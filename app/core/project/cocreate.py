@@ -25,6 +25,7 @@ from app.core.model.generate import DEFAULT_TEMPERATURE, VARY_KINDS, continue_ph
 from app.core.model.training import TrainedModel
 from app.core.music import BeatGrid, ChordSpan, ChordTimeline, Key, Melody, Note, TimeSignature
 from app.core.project.analysis_edits import stored_analysis
+from app.core.project.ideas import Idea
 from app.core.project.limits import (
     REQUEST_ADVENTUROUSNESS,
     REQUEST_BARS,
@@ -268,9 +269,9 @@ def credited_works(model: TrainedModel, suggestion: Suggestion) -> list[dict]:
     return [model.works[w].manifest_entry() for w in sorted(suggestion.credit) if w in model.works]
 
 
-def suggestion_entry(suggestion: Suggestion, request: SuggestRequest, *, name: str,
-                     works: list[dict] | None = None, titles: dict[int, str] | None = None) -> dict:
-    """The JSON stored in `project.suggestions` for one result."""
+def suggestion_entry(suggestion: Suggestion, request: SuggestRequest, *, name: str, number: int | None = None,
+                     works: list[dict] | None = None, titles: dict[int, str] | None = None) -> Idea:
+    """The idea stored in `project.suggestions` for one result (its provenance JSON kept for export)."""
     entry = suggestion.to_json()
     entry.pop("per_note_credit", None)  # the mean credit is what provenance and the card use; keeps files small
     entry.update({"status": "new", "name": name, "request": request.to_json(),
@@ -279,7 +280,9 @@ def suggestion_entry(suggestion: Suggestion, request: SuggestRequest, *, name: s
         entry["training_works"] = works
     if titles:
         entry["work_titles"] = {str(w): titles[w] for w in suggestion.credit if w in titles}
-    return entry
+    if number is not None:
+        entry["number"] = number
+    return Idea.from_json(entry)
 
 
 def range_label(request: SuggestRequest) -> str:
