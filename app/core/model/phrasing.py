@@ -29,6 +29,7 @@ from app.core.model.viewpoints import Events
 GRID = 12  # ticks: a sixteenth (TICKS_PER_QUARTER = 48); shorter gaps are articulation, not rests
 PHRASE_BARS = 4  # phase of a bar = its index on the timeline modulo this
 COUNT_SLACK = 1  # a planned bar may hold the drawn layout's note count +- this
+BORROW = 0.25  # weight of another phase's resting bars per unit of breathing above 1
 
 
 @dataclass(frozen=True)
@@ -165,9 +166,16 @@ def plan_bars(stats: PhrasingStats, first_bar: int, bars: int, rng: np.random.Ge
     out: list[tuple[BarLayout, tuple[int, int]] | None] = []
     bar = stats.bar
     for i in range(bars):
-        counts = stats.by_phase.get((first_bar + i) % PHRASE_BARS) or Counter()
-        options, weights = [], []
+        phase = (first_bar + i) % PHRASE_BARS
+        counts = Counter(stats.by_phase.get(phase) or Counter())
         mean = (sum(k.notes * v for k, v in counts.items()) / max(1, sum(counts.values()))) or 1.0
+        if breathing > 1.0:  # more breathing: the rests of the phrase's other bars may come here too
+            for other, c in stats.by_phase.items():
+                if other != phase:
+                    for layout, v in c.items():
+                        if layout.rests:
+                            counts[layout] += (breathing - 1.0) * BORROW * v
+        options, weights = [], []
         for layout, count in counts.items():
             share = layout.rest_ticks() / bar
             if breathing <= 0 and share > 0:
