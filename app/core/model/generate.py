@@ -34,7 +34,7 @@ from app.core.model.credit import (
 )
 from app.core.model.sampler import Sampler
 from app.core.model.slots import DeadEnd, PitchRules, Slot, cached_fill_table
-from app.core.model.style import Style, register_prior, styled_slots
+from app.core.model.style import Style, catalogue_degrees, register_prior, styled_slots
 from app.core.model.training import TrainedModel, gc_paused
 from app.core.model.viewpoints import TICKS_PER_QUARTER, estimate_key, to_ticks
 from app.core.music import Melody, Note
@@ -98,8 +98,11 @@ class _Job:
         a_hi = max(hi, int(learned[-1])) if len(learned) else hi
         alphabet = np.arange(a_lo, a_hi + 1, dtype=np.int64)
         in_range = (alphabet >= lo) & (alphabet <= hi)
+        scale = set(key.melodic_scale) if key is not None else set()
+        if key is not None and style is not None and style.scale:
+            scale |= {(key.tonic_pc + d) % 12 for d in catalogue_degrees(model, key.mode)}
         in_key = in_range & (np.ones(len(alphabet), bool) if key is None or c.chromatic
-                             else np.isin(alphabet % 12, list(key.melodic_scale)))
+                             else np.isin(alphabet % 12, sorted(scale)))
         if not in_key.any():
             raise ConstraintError(ADVICE["key"])
         chord_pcs: dict[int, frozenset[int]] = {}

@@ -26,9 +26,10 @@ from app.core.model.slots import Slot
 from app.core.model.training import TrainedModel
 from app.core.model.viewpoints import Events
 
-GRID = 12  # ticks: a sixteenth (TICKS_PER_QUARTER = 48); shorter gaps are articulation, not rests
+GRID = 4  # ticks (TICKS_PER_QUARTER = 48): rests snap to the common grid of sixteenths and triplets
+MIN_REST = 12  # ticks: a sixteenth; shorter gaps are articulation, not rests
 PHRASE_BARS = 4  # phase of a bar = its index on the timeline modulo this
-COUNT_SLACK = 1  # a planned bar may hold the drawn layout's note count +- this
+COUNT_SLACK = 0  # a planned bar may hold the drawn layout's note count +- this
 BORROW = 0.25  # weight of another phase's resting bars per unit of breathing above 1
 
 
@@ -85,7 +86,7 @@ def bar_layouts(ev: Events) -> list[tuple[int, BarLayout]]:
         if t < hi:
             rests.append((t - lo, hi - lo))
         snapped = tuple((_snap(a), min(bar, _snap(e))) for a, e in rests)
-        snapped = tuple((a, e) for a, e in snapped if e - a >= GRID)
+        snapped = tuple((a, e) for a, e in snapped if e - a >= MIN_REST)
         out.append((b, BarLayout(snapped, i1 - i0)))
     return out
 

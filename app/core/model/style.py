@@ -23,6 +23,7 @@ from app.core.model.training import TrainedModel
 
 BREATHING = {"none": 0.0, "less": 0.5, "catalogue": 1.0, "more": 2.0}
 DENSITY_FEEL = {"sparser": 0.6, "catalogue": 1.0, "busier": 1.6}
+SCALE_SHARE = 0.015  # a chromatic degree the catalogue sounds on this often joins the key's scale
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Style:
     density: float = 1.0
     structure: str = "repeat-and-vary"
     register: float = 1.0
+    scale: bool = True  # key lock means the catalogue's own scale in that key (its blue notes too)
 
     def __post_init__(self) -> None:
         if self.structure not in STRUCTURES:
@@ -40,10 +42,29 @@ class Style:
 
     def to_json(self) -> dict:
         return {"breathing": self.breathing, "density": self.density, "structure": self.structure,
-                "register": self.register}
+                "register": self.register, "scale": self.scale}
 
 
 STUDIO_STYLE = Style()  # what the studio, the judge and `accord suggest` use unless told otherwise
+
+
+def catalogue_degrees(model: TrainedModel, mode: str) -> frozenset[int]:
+    """Scale degrees (semitones above the tonic) that at least SCALE_SHARE of the notes of the model's works
+    in this mode sound on. A work's mode is read from its notes: more major than minor thirds above its
+    tonic is major."""
+    key = ("degrees", mode)
+    got = model.cache.get(key)
+    if got is None:
+        counts = np.zeros(12)
+        for wid in sorted(model.works):
+            ev = model.works[wid].events
+            hist = np.bincount((ev.pitch.astype(np.int64) - int(ev.tonic)) % 12, minlength=12)
+            if ("major" if hist[4] >= hist[3] else "minor") == mode:
+                counts += hist
+        total = counts.sum()
+        got = model.cache[key] = frozenset(int(d) for d in np.flatnonzero(counts >= SCALE_SHARE * total)) \
+            if total else frozenset()
+    return got  # type: ignore[return-value]
 
 
 def register_prior(model: TrainedModel, style: Style | None, bar: int) -> RegisterPrior | None:
