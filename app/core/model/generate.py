@@ -16,7 +16,7 @@ import hashlib
 import json
 import math
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -34,6 +34,7 @@ from app.core.model.credit import (
 )
 from app.core.model.sampler import Sampler
 from app.core.model.slots import DeadEnd, PitchRules, Slot, cached_fill_table
+from app.core.model.sources import combined_index, source_index
 from app.core.model.style import Style, catalogue_degrees, register_prior, styled_slots
 from app.core.model.training import TrainedModel, gc_paused
 from app.core.model.viewpoints import TICKS_PER_QUARTER, estimate_key, to_ticks
@@ -79,7 +80,7 @@ class _Job:
 
     def __init__(self, model: TrainedModel, c: Constraints, context: Sequence[Note], key_source: Sequence[Note],
                  *, temperature: float, closeness: float = 0.0, repeat_damping: float = 1.0,
-                 style: Style | None = None) -> None:
+                 style: Style | None = None, sources: Mapping[int, Sequence[int]] | None = None) -> None:
         if not model.works:
             raise ModelFileError("the model has learned no works", hint="import works, grant consent, run accord train")
         self.model, self.c = model, c
@@ -127,6 +128,11 @@ class _Job:
                 raise ConstraintError(f"{dlo:g}..{dhi:g} notes per bar cannot fill a bar: {ADVICE['density']}")
         self.copy = _copy_index(model, max(0, c.max_copy))
         self.report_copy = self.copy  # reports the true longest copied run at any k (also k = 0: no limit)
+        self.source_copy = None
+        if sources:  # the parts as imported too (sources.py): masked against both, both reported
+            self.source_copy = source_index(sources)
+            self.copy = combined_index({w: t.events.pitch for w, t in model.works.items()}, sources,
+                                       max(0, c.max_copy))
         self.temperature, self.closeness, self.repeat_damping = temperature, closeness, repeat_damping
         self.context = _ctx_events(context)
         self._splits: tuple | None = None
@@ -241,12 +247,16 @@ class _Job:
         melody = Melody(notes, key=self.key, time_signature=self.c.time_signature, tempo_bpm=self.c.tempo_bpm)
         uniform = math.fsum(c.uniform for c in per_note) / max(1, len(per_note))
         piece = math.fsum(c.piece for c in per_note) / max(1, len(per_note))
-        length, owner = self.report_copy.longest_copied_run([p for p, _, _ in events])
+        pitches = [p for p, _, _ in events]
+        length, owner = self.report_copy.longest_copied_run(pitches)
+        run: dict = {"length": length, "work_id": owner}
+        if self.source_copy is not None:
+            run["source_length"], run["source_work_id"] = self.source_copy.longest_copied_run(pitches)
         if self._splits is None:
             self._splits = _split_table(self.model)
         ident = hashlib.sha256(json.dumps([self.model.fingerprint, mode, seed, j, events]).encode()).hexdigest()[:16]
         return Suggestion(ident, mode, melody, seed, {**settings, "index": j}, credit, per_note, uniform, piece,
-                          {"length": length, "work_id": owner}, contributor_credit_fast(credit, self._splits),
+                          run, contributor_credit_fast(credit, self._splits),
                           self.model.model_id, self.model.fingerprint, logp)
 
 
@@ -289,7 +299,8 @@ def _bar_slots(start: int, end: int, bar: int) -> list[Slot]:
 
 def continue_phrase(model: TrainedModel, prime: Melody, constraints: Constraints | None = None, *, n: int = 4,
                     seed: int | None = None, temperature: float = DEFAULT_TEMPERATURE,
-                    repeat_damping: float = DEFAULT_REPEAT_DAMPING, style: Style | None = None) -> list[Suggestion]:
+                    repeat_damping: float = DEFAULT_REPEAT_DAMPING, style: Style | None = None,
+                    sources: Mapping[int, Sequence[int]] | None = None) -> list[Suggestion]:
     """Continue `prime` for constraints.bars bars, from constraints.start (or the bar line after the prime).
     `style` (e.g. STUDIO_STYLE): rests, density, structure and register learned from the catalogue."""
     c = constraints or Constraints()
@@ -297,14 +308,16 @@ def continue_phrase(model: TrainedModel, prime: Melody, constraints: Constraints
     if c.start <= 0 and prime.notes:
         c = replace(c, start=math.ceil(prime.end / bq - 1e-9) * bq)
     context = [x for x in prime.notes if x.onset < c.start - 1e-9]
-    job = _Job(model, c, context, prime.notes, temperature=temperature, repeat_damping=repeat_damping, style=style)
+    job = _Job(model, c, context, prime.notes, temperature=temperature, repeat_damping=repeat_damping, style=style,
+               sources=sources)
     return job.run(job.slots(job.start, job.end), n, seed, "continue",
                    _settings(c, temperature=temperature, repeat_damping=repeat_damping, **_style_settings(style)))
 
 
 def fill_gap(model: TrainedModel, melody: Melody, gap: tuple[float, float], constraints: Constraints | None = None,
              *, n: int = 4, seed: int | None = None, temperature: float = DEFAULT_TEMPERATURE,
-             repeat_damping: float = DEFAULT_REPEAT_DAMPING, style: Style | None = None) -> list[Suggestion]:
+             repeat_damping: float = DEFAULT_REPEAT_DAMPING, style: Style | None = None,
+             sources: Mapping[int, Sequence[int]] | None = None) -> list[Suggestion]:
     """Fill [gap start, gap end) (quarter notes) between the phrases of `melody`; fills that lead well into
     the phrase after the gap are preferred (the model's probability of its first notes)."""
     g0, g1 = gap
@@ -318,7 +331,8 @@ def fill_gap(model: TrainedModel, melody: Melody, gap: tuple[float, float], cons
     c = replace(constraints, start=g0, bars=bars)
     before = [replace(x, duration=min(x.duration, g0 - x.onset)) for x in melody.notes if x.onset < g0 - 1e-9]
     after = [x for x in melody.notes if x.onset >= g1 - 1e-9][:2]
-    job = _Job(model, c, before, melody.notes, temperature=temperature, repeat_damping=repeat_damping, style=style)
+    job = _Job(model, c, before, melody.notes, temperature=temperature, repeat_damping=repeat_damping, style=style,
+               sources=sources)
 
     def rescore(sampler: Sampler) -> float:
         return _follow_logp(sampler, after)
@@ -350,8 +364,8 @@ def _follow_logp(sampler: Sampler, after: Sequence[Note]) -> float:
 
 def vary(model: TrainedModel, melody: Melody, constraints: Constraints | None = None, *, kind: str = "rhythm",
          closeness: float = 0.5, anchors: Sequence[int] | None = None, n: int = 4, seed: int | None = None,
-         temperature: float = DEFAULT_TEMPERATURE, repeat_damping: float = DEFAULT_REPEAT_DAMPING
-         ) -> list[Suggestion]:
+         temperature: float = DEFAULT_TEMPERATURE, repeat_damping: float = DEFAULT_REPEAT_DAMPING,
+         sources: Mapping[int, Sequence[int]] | None = None) -> list[Suggestion]:
     """Vary `melody` (kinds in VARY_KINDS); closeness 0 = far .. 1 = near."""
     constraints = constraints or Constraints()
     if kind not in VARY_KINDS:
@@ -367,7 +381,7 @@ def vary(model: TrainedModel, melody: Melody, constraints: Constraints | None = 
     c = replace(constraints, start=first_bar * bq, bars=bars, time_signature=melody.time_signature,
                 key=constraints.key or melody.key)
     job = _Job(model, c, [], melody.notes, temperature=temperature,
-               closeness=closeness if kind == "rhythm" else 0.0, repeat_damping=repeat_damping)
+               closeness=closeness if kind == "rhythm" else 0.0, repeat_damping=repeat_damping, sources=sources)
     notes = _ctx_events(melody.notes)
     notes = [(p, min(d, (notes[i + 1][2] - o) if i + 1 < len(notes) else d), o) for i, (p, d, o) in enumerate(notes)]
     bar = job.bar

@@ -27,7 +27,7 @@ from app.core.model.training import TrainedModel
 from app.core.model.viewpoints import Events
 
 GRID = 4  # ticks (TICKS_PER_QUARTER = 48): rests snap to the common grid of sixteenths and triplets
-MIN_REST = 12  # ticks: a sixteenth; shorter gaps are articulation, not rests
+MIN_REST = 24  # ticks: an eighth; shorter gaps are articulation, not rests
 PHRASE_BARS = 4  # phase of a bar = its index on the timeline modulo this
 COUNT_SLACK = 0  # a planned bar may hold the drawn layout's note count +- this
 BORROW = 0.25  # weight of another phase's resting bars per unit of breathing above 1

@@ -31,7 +31,7 @@ class Style:
     breathing: float = 1.0
     density: float = 1.0
     structure: str = "repeat-and-vary"
-    register: float = 1.0
+    register: float = 0.3
     scale: bool = True  # key lock means the catalogue's own scale in that key (its blue notes too)
 
     def __post_init__(self) -> None:
