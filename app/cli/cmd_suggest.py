@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,8 @@ from app.core.model.generate import (
     fill_gap,
     vary,
 )
+from app.core.model.structure import STRUCTURES
+from app.core.model.style import BREATHING, DENSITY_FEEL, STUDIO_STYLE
 from app.core.music import Key, Melody, pitch_name
 from app.core.project.model_training import load_bound_model
 
@@ -66,6 +69,14 @@ def register(subparsers: Any) -> None:
     p.add_argument("--repeat-damping", type=float, default=DEFAULT_REPEAT_DAMPING, metavar="D",
                    help=f"weight of a pitch already heard twice in a row, per further repeat (default "
                         f"{DEFAULT_REPEAT_DAMPING}; 1 = off)")
+    p.add_argument("--structure", choices=STRUCTURES, default=STUDIO_STYLE.structure,
+                   help="continue/fill: repeat bars as the catalogue does (default), answer a two-bar call, or free")
+    p.add_argument("--breathing", choices=tuple(BREATHING), default="catalogue",
+                   help="continue/fill: rests where and as long as the catalogue's (default), fewer, more or none")
+    p.add_argument("--note-density", choices=tuple(DENSITY_FEEL), default="catalogue",
+                   help="continue/fill: notes per bar as the catalogue's (default), sparser or busier")
+    p.add_argument("--plain", action="store_true",
+                   help="continue/fill without the learned style (no planned rests, repeats or register prior)")
     p.add_argument("--seed", type=int, help="random seed (reproducible suggestions)")
     p.add_argument("--model", metavar="MODEL", help="model file (default: the current model)")
     p.add_argument("-o", "--output", metavar="DIR", default="suggestions", help="where to write MIDI files")
@@ -197,8 +208,11 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
         raise AccordError(f"--repeat-damping must be in (0, 1], not {args.repeat_damping:g}")
     common = {"n": args.n, "seed": args.seed, "temperature": args.temperature,
               "repeat_damping": args.repeat_damping}
+    style = None if args.plain else replace(STUDIO_STYLE, structure=args.structure,
+                                            breathing=BREATHING[args.breathing],
+                                            density=DENSITY_FEEL[args.note_density])
     if args.cont:
-        suggestions = continue_phrase(model, melody, c, **common)
+        suggestions = continue_phrase(model, melody, c, style=style, **common)
     elif args.vary:
         suggestions = vary(model, melody, c, kind=args.kind, closeness=args.closeness, **common)
     else:
@@ -208,7 +222,7 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
         if not 1 <= a <= b:
             raise AccordError(f"--gap: {args.gap!r} must be FIRST:LAST bars with 1 <= FIRST <= LAST")
         bq = melody.time_signature.bar_quarters
-        suggestions = fill_gap(model, melody, ((a - 1) * bq, b * bq), c, **common)
+        suggestions = fill_gap(model, melody, ((a - 1) * bq, b * bq), c, style=style, **common)
     out_dir = Path(args.output)
     tempo = c.tempo_bpm or melody.tempo_bpm or DEFAULT_TEMPO
     titles = {w.id: w.title for w in model.works.values()}
