@@ -168,14 +168,14 @@ def plan_bars(stats: PhrasingStats, first_bar: int, bars: int, rng: np.random.Ge
     bar = stats.bar
     for i in range(bars):
         phase = (first_bar + i) % PHRASE_BARS
-        counts = Counter(stats.by_phase.get(phase) or Counter())
+        counts: dict[BarLayout, float] = {k: float(v) for k, v in (stats.by_phase.get(phase) or Counter()).items()}
         mean = (sum(k.notes * v for k, v in counts.items()) / max(1, sum(counts.values()))) or 1.0
         if breathing > 1.0:  # more breathing: the rests of the phrase's other bars may come here too
             for other, c in stats.by_phase.items():
                 if other != phase:
                     for layout, v in c.items():
                         if layout.rests:
-                            counts[layout] += (breathing - 1.0) * BORROW * v
+                            counts[layout] = counts.get(layout, 0.0) + (breathing - 1.0) * BORROW * v
         options, weights = [], []
         for layout, count in counts.items():
             share = layout.rest_ticks() / bar

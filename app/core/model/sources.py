@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import numpy as np
+
 from app.core.model.copyindex import CopyIndex
 from app.core.music import Note
 
@@ -28,9 +30,10 @@ def source_index(sources: Mapping[int, Sequence[int]]) -> CopyIndex:
     return CopyIndex({int(w): list(p) for w, p in sources.items()}, 0)
 
 
-def combined_index(learned: Mapping[int, Sequence[int]], sources: Mapping[int, Sequence[int]], k: int) -> CopyIndex:
+def combined_index(learned: Mapping[int, Sequence[int] | np.ndarray], sources: Mapping[int, Sequence[int]],
+                   k: int) -> CopyIndex:
     """One index over the learned melodies and the raw parts (for masking only: its owners are not reported;
     raw parts are keyed by negative ids so the two never merge into one sequence)."""
-    both: dict[int, Sequence[int]] = {int(w): p for w, p in learned.items()}
+    both: dict[int, Sequence[int] | np.ndarray] = {int(w): p for w, p in learned.items()}
     both.update({-1 - int(w): p for w, p in sources.items()})
-    return CopyIndex(both, k)
+    return CopyIndex(both, k)  # type: ignore[arg-type]  # arrays too: it reads them with np.asarray
