@@ -43,7 +43,7 @@ class Sampler:
     def __init__(self, model: TrainedModel, context: list[tuple[int, int, int]], *, bar: int, tonic: int,
                  rules: PitchRules, durations: np.ndarray, density: tuple[float, float] | None,
                  copy_index: CopyIndex, temperature: float, closeness: float, rng: np.random.Generator,
-                 repeat_damping: float = 1.0) -> None:
+                 repeat_damping: float = 1.0, pitch_prior=None) -> None:
         self.model = model
         self.ps = model.settings.prediction
         self.bar = bar
@@ -57,6 +57,9 @@ class Sampler:
         self.repeat_damping = min(1.0, max(MIN_REPEAT_DAMPING, repeat_damping))  # soft: never a dead end
         self.closeness = closeness
         self.rng = rng
+        # soft register/leap weights (register.py): prior(pitches so far, onset, alphabet) -> weights or None;
+        # like the damping they change which note is drawn, never the credit (that decomposes p itself)
+        self.pitch_prior = pitch_prior
         self.cur = Cursor(bar, tonic)
         self.stores = {t: model.target_stores(t, generation=True) for t in ("pitch", "dur")}
         self._viewpoints = {t: [(n, st, st.viewpoint, reads(st.viewpoint)) for n, st in stores.items()]
@@ -248,7 +251,8 @@ class Sampler:
         return uniform, piece + extra_piece, queries
 
     def _sample(self, p: np.ndarray, allowed: np.ndarray, prefer: int | None,
-                damp: tuple[int, float] | None = None) -> tuple[int, float, float]:
+                damp: tuple[int, float] | None = None, weights: np.ndarray | None = None
+                ) -> tuple[int, float, float]:
         """(position, weight of keeping the preferred note, model scale) — before temperature, the chosen
         note's probability is model_scale * p[x] + (keep if x is the preferred note). `damp` (position,
         factor) scales one sampling weight after the temperature (the repeat damping), never the
@@ -264,6 +268,8 @@ class Sampler:
             q **= self._inv_temperature  # 0 stays 0; no need to normalise first (p <= 1)
         if damp is not None and damp[0] != prefer:
             q[damp[0]] *= damp[1]
+        if weights is not None:
+            q *= weights
         cum = q.cumsum()
         total = float(cum[-1])
         if not total > 0:
@@ -323,7 +329,8 @@ class Sampler:
             else:
                 p, recipe = self._distribution("pitch", i, alphabet)
                 pref = None if prefer is None or not alphabet[0] <= prefer <= alphabet[-1] else int(prefer - alphabet[0])
-                x, keep, scale = self._sample(p, mask, pref, self._repeat_damping(i, alphabet))
+                prior = None if self.pitch_prior is None else self.pitch_prior(self.cur.pitch, i, onset, alphabet)
+                x, keep, scale = self._sample(p, mask, pref, self._repeat_damping(i, alphabet), prior)
         finally:
             self.cur.pitch.pop()
             self.cur.dur.pop()
@@ -404,6 +411,23 @@ class Sampler:
             self._note(t, dur, gen_start, fixed, None, dur_part)
             t += dur
 
+    def _copy(self, s: Slot, gen_start: int) -> None:
+        """Repeat the piece's own notes from `s.source` ticks earlier (onsets inside the source span), shifted;
+        kept pitches are fixed notes (the piece's credit), the others re-pitched on the same rhythm."""
+        c = self.cur
+        a, z = s.start - s.source, s.end - s.source
+        src = [(c.pitch[k], c.dur[k], c.onset[k]) for k in range(len(c.onset)) if a <= c.onset[k] < z]
+        keep = s.keep
+        for j, (p, d, o) in enumerate(src):
+            dur = min(d, z - o)
+            if dur <= 0:
+                continue
+            fixed = p + s.shift if s.keep == -1 or j < (keep if s.keep >= 0 else (len(src) + 1) // 2) else None
+            try:
+                self._note(o + s.source, dur, gen_start, fixed, None, None)
+            except DeadEnd as exc:  # the repeat breaks a hard constraint here: the bar's fallback instead
+                raise DeadEnd("repeat" if exc.reason == "fixed" else exc.reason) from None
+
     def generate(self, slots: list[Slot], gen_start_ticks: int) -> tuple[list[tuple[int, int, int]], list]:
         """Fill the slots; returns the generated (pitch, dur, onset) and per-note pending credit."""
         bar = self.bar
@@ -428,22 +452,29 @@ class Sampler:
             snapshot = (len(self.cur.pitch), len(self.pending), self.logp)
             for tries in range(RESTARTS_PER_BAR):
                 try:
-                    for s in by_bar[b]:
+                    # a repeat that broke a hard constraint is tried once; then the bar's fallback slots
+                    todo = by_bar[b] if tries == 0 else [a for s in by_bar[b] for a in (s.alt or (s,))
+                                                         if s.kind != "copy" or s.alt]
+                    planned = next((s.density for s in todo if s.density is not None), None)
+                    blo, bhi = planned if planned is not None else (lo, hi)
+                    for s in todo:
                         if s.kind == "note":
                             self._note(s.start, s.end - s.start, gen_start, s.pitch, s.prefer, None)
+                        elif s.kind == "copy":
+                            self._copy(s, gen_start)
                         else:
-                            def bar_count(t: int, b=b) -> tuple[int, float, float]:
+                            def bar_count(t: int, b=b, s=s, todo=todo, blo=blo, bhi=bhi) -> tuple[int, float, float]:
                                 used = 0  # onsets grow: count back from the end while in bar b
                                 onsets = self.cur.onset
                                 for k in range(len(onsets) - 1, gen_start - 1, -1):
                                     if onsets[k] // bar != b:
                                         break
                                     used += 1
-                                fixed_later = sum(1 for x in by_bar[b] if x.kind == "note" and x.start > t)
-                                return used + fixed_later, lo, hi
+                                fixed_later = sum(1 for x in todo if x.kind == "note" and x.start > t)
+                                return used + fixed_later, blo - s.later[1], bhi - s.later[0]
                             self._free(s, gen_start, bar_count)
                     n = sum(1 for o in self.cur.onset[gen_start:] if o // bar == b)
-                    if self.density is not None and not lo <= n <= hi:
+                    if (self.density is not None or planned is not None) and not blo <= n <= bhi:
                         raise DeadEnd("density")
                     break
                 except DeadEnd as exc:
