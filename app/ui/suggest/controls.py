@@ -86,6 +86,9 @@ class SuggestControls(QWidget):
         self.count.setObjectName("Suggest-count")
         self.key_lock = QCheckBox("Stay in the song's key")
         self.key_lock.setChecked(True)
+        # Under the learned style the key is the scale as the catalogue sings it: say so where it is chosen.
+        self.key_lock.setToolTip("Notes of the song's key, plus the notes your catalogue itself uses in that "
+                                 "mode (at least 1.5 % of its notes, e.g. a flat 7th in major)")
         self.auto_range = QCheckBox("Lead's range")
         self.auto_range.setChecked(True)
         self.low, self.high = PitchSpin(), PitchSpin()
