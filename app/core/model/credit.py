@@ -175,8 +175,7 @@ def resolve_queries(model: TrainedModel, wids: np.ndarray,
     out = np.zeros(len(queries) * width)
     for name, (nodes, codes, weights, cells) in per_name.items():
         index = model.stores[name].trie
-        memo, sget, fetch = index._credit.get, index.sid.get, index.work_counts
-        found = [memo((node, sget(code, -1))) or fetch(node, code) for node, code in zip(nodes, codes, strict=True)]
+        found = index.work_counts_many(nodes, codes)
         sizes = np.array([len(x[0]) for x in found], dtype=np.int64)
         total = int(sizes.sum())
         if total:
@@ -193,40 +192,47 @@ DENSE_CREDIT_LIMIT = 2048  # works; beyond, a (notes x works) matrix per request
 
 
 class _Bases:
-    """Per-work count vectors of the (viewpoint, context, code) triples a request's credit refers to."""
+    """Per-work count vectors of the (viewpoint, context, code) triples a request's credit refers to, kept flat
+    (base b's works at cols[offsets[b]:offsets[b + 1]]) so that sums of them are one compiled pass."""
 
     def __init__(self, model: TrainedModel, wids: np.ndarray) -> None:
         self.model, self.wids = model, wids
         self.ids: dict[tuple[str, int, int], int] = {}
-        self.cols: list[np.ndarray] = []
-        self.counts: list[np.ndarray] = []
         self.sums: list[float] = []
-        self._columns: dict[str, np.ndarray] = {}
+        self.cols = self.counts = np.zeros(0)
+        self.offsets = np.zeros(1, dtype=np.int64)
 
-    def get(self, name: str, node: int, code: int) -> int:
-        key = (name, node, code)
-        b = self.ids.get(key)
-        if b is None:
+    def build(self, keys: dict[str, dict[tuple[int, int], None]]) -> None:
+        """Fetch every (viewpoint -> {(context, code)}) vector at once; empty ones get id -1."""
+        cols: list[np.ndarray] = []
+        counts: list[np.ndarray] = []
+        for name, pairs in keys.items():
             index = self.model.stores[name].trie
-            cols = self._columns.get(name)
-            if cols is None:
-                cols = self._columns[name] = index.columns(self.wids)
-            idx, cnt = index.work_counts(node, code)
-            b = self.ids[key] = len(self.cols) if len(idx) else -1
-            if b >= 0:
-                self.cols.append(cols[idx])
-                self.counts.append(cnt.astype(np.float64))
-                self.sums.append(float(cnt.sum()))
-        return b
+            columns = index.columns(self.wids)
+            found = index.work_counts_many([h for h, _ in pairs], [c for _, c in pairs])
+            for (node, code), (idx, cnt) in zip(pairs, found, strict=True):
+                if len(idx):
+                    self.ids[(name, node, code)] = len(cols)
+                    cols.append(columns[idx])
+                    counts.append(cnt)
+                    self.sums.append(float(cnt.sum()))
+                else:
+                    self.ids[(name, node, code)] = -1
+        if cols:
+            self.cols = np.concatenate(cols)
+            self.counts = np.concatenate(counts).astype(np.float64)
+            self.offsets = np.concatenate([[0], np.cumsum([len(c) for c in cols])]).astype(np.int64)
 
     def combine(self, coefs: list[tuple[int, float]] | dict[int, float]) -> np.ndarray:
         """sum of coefficient x count vector, over the works (dense, one row)."""
+        from app.core.model.genkernels import combine_vectors
+
         items = list(coefs.items()) if isinstance(coefs, dict) else coefs
         if not items:
             return np.zeros(len(self.wids))
-        cols = np.concatenate([self.cols[b] for b, _ in items])
-        vals = np.concatenate([self.counts[b] * c for b, c in items])
-        return np.bincount(cols, vals, minlength=len(self.wids))
+        bases = np.fromiter((b for b, _ in items), dtype=np.int64, count=len(items))
+        weights = np.fromiter((c for _, c in items), dtype=np.float64, count=len(items))
+        return combine_vectors(len(self.wids), self.cols, self.counts, self.offsets, bases, weights)
 
 
 def resolve_by_context(model: TrainedModel, wids: np.ndarray, pendings: list) -> list[tuple[list[NoteCredit],
@@ -236,6 +242,19 @@ def resolve_by_context(model: TrainedModel, wids: np.ndarray, pendings: list) ->
     sums; a suggestion's credit sums each vector once. The same quantities as the dense resolution, summed in
     another order (equal within float rounding)."""
     bases = _Bases(model, wids)
+    keys: dict[str, dict[tuple[int, int], None]] = {}
+    for p in pendings:
+        for note in p:
+            for _, _, queries in note:
+                for name, ve, code, _ in queries or ():
+                    per = keys.get(name)
+                    if per is None:
+                        per = keys[name] = {}
+                    for node in ve.credit_chain()[0]:
+                        per[(node, code)] = None
+    bases.build(keys)
+    ids = bases.ids
+    sums = bases.sums
     out = []
     for p in pendings:
         per_note: list[NoteCredit] = []
@@ -251,10 +270,10 @@ def resolve_by_context(model: TrainedModel, wids: np.ndarray, pendings: list) ->
                 for name, ve, code, f in queries or ():
                     nodes, coefs = ve.credit_chain()
                     for node, a in zip(nodes, coefs, strict=True):
-                        b = bases.get(name, node, code)
+                        b = ids[(name, node, code)]
                         if b >= 0:
                             terms.append((b, f * a))
-                            works_total += f * a * bases.sums[b]
+                            works_total += f * a * sums[b]
                 total = u + pc + works_total
                 scale = share / (total if total > 0 else 1.0)
                 u_note += u * scale

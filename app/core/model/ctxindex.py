@@ -28,6 +28,7 @@ import numpy as np
 _ORDER_BITS = 8
 _HI_BITS = 28  # positions < 2**28 per viewpoint (268 M notes)
 _HI_MASK = (1 << _HI_BITS) - 1
+_ORDER_MASK = (1 << _ORDER_BITS) - 1
 _TABLE_CACHE = 200_000
 _GATHER_MIN = 4096  # ranges at least this long keep their gathered history symbols (walk misses)
 _GATHER_BUDGET = 1 << 23  # elements of gathered symbols kept in all
@@ -416,19 +417,48 @@ class ContextIndex:
         return got
 
     def _root_work_counts(self, sym: int) -> tuple[np.ndarray, np.ndarray]:
-        if self._root_credit is None:
-            pos = self.SA
-            w = self.work_of(pos)
-            if self.any_dead:
-                keep = self.alive[w].view(bool)
-                pos, w = pos[keep], w[keep]
-            keys, cnt = np.unique(self.T[pos].astype(np.int64) * max(1, len(self.work_ids)) + w,
-                                  return_counts=True)
-            bounds = np.searchsorted(keys // max(1, len(self.work_ids)), np.arange(len(self.codes) + 1))
-            self._root_credit = (keys % max(1, len(self.work_ids)), cnt, bounds)
+        if self._root_credit is None:  # one counting pass over the live works for all symbols
+            from app.core.model.genkernels import root_work_counts
+
+            self._root_credit = root_work_counts(self.T, self.starts, self.lengths, self.alive, len(self.codes))
         widx, cnt, bounds = self._root_credit
         a, b = int(bounds[sym]), int(bounds[sym + 1])
         return widx[a:b], cnt[a:b]
+
+    def work_counts_many(self, handles: Sequence[int], codes: Sequence[int]
+                         ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """`work_counts` of many (context, code) pairs: the ones not memoised in one compiled pass."""
+        memo = self._credit
+        sget = self.sid.get
+        out: list[tuple[np.ndarray, np.ndarray]] = []
+        todo: dict[tuple[int, int], list[int]] = {}
+        for h, code in zip(handles, codes, strict=True):
+            sym = sget(code)
+            got = (_EMPTY, _EMPTY) if sym is None else memo.get((h, sym))
+            if got is None:
+                if h & _ORDER_MASK:
+                    todo.setdefault((h, sym), []).append(len(out))  # type: ignore[arg-type]
+                    got = (_EMPTY, _EMPTY)
+                else:
+                    got = self.work_counts(h, code)
+            out.append(got)
+        if todo:
+            from app.core.model.genkernels import range_work_counts
+
+            keys = list(todo)
+            los = np.array([h >> (_HI_BITS + _ORDER_BITS) for h, _ in keys], dtype=np.int64)
+            his = np.array([(h >> _ORDER_BITS) & _HI_MASK for h, _ in keys], dtype=np.int64)
+            syms = np.array([s for _, s in keys], dtype=np.int64)
+            widx, cnt, offsets = range_work_counts(self.T, self.SA, self.starts, self.alive, self.any_dead,
+                                                   los, his, syms)
+            bounds = offsets.tolist()
+            if len(memo) + len(keys) >= _TABLE_CACHE:
+                memo.clear()
+            for j, key in enumerate(keys):
+                got = memo[key] = (widx[bounds[j]:bounds[j + 1]], cnt[bounds[j]:bounds[j + 1]])
+                for i in todo[key]:
+                    out[i] = got
+        return out
 
     def columns(self, wids: np.ndarray) -> np.ndarray:
         """Per work index, its column in the sorted id array `wids` (credit matrices)."""
