@@ -33,6 +33,7 @@ _TABLE_CACHE = 200_000
 _GATHER_MIN = 4096  # ranges at least this long keep their gathered history symbols (walk misses)
 _GATHER_BUDGET = 1 << 23  # elements of gathered symbols kept in all
 _EMPTY = np.zeros(0, dtype=np.int64)
+_DENSE_MIN = 2048  # contexts this long keep their whole histogram (compiled estimates)
 
 
 def handle(lo: int, hi: int, order: int) -> int:
@@ -143,6 +144,8 @@ class ContextIndex:
         self._child: dict[int, int] = {}  # context << 24 | symbol id -> the longer context, 0: none
         self._gathered: dict[int, np.ndarray] = {}  # long ranges: T[SA[lo:hi] - order - 1]
         self._gathered_size = 0
+        self._dense: dict[int, np.ndarray] = {}
+        self._dense_size = 0
         self._root_credit: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.any_dead = False
         self.root = 0
@@ -157,6 +160,8 @@ class ContextIndex:
         self._child.clear()
         self._gathered.clear()
         self._gathered_size = 0
+        self._dense.clear()
+        self._dense_size = 0
         self._root_credit = None
 
     # -- learning and forgetting ----------------------------------------------------------------------
@@ -374,6 +379,35 @@ class ContextIndex:
         """`walk` cut at PPM*'s selected state (the first deterministic context)."""
         nodes = self._walk(hist, True)
         return nodes if upto is None else nodes[:upto + 1]
+
+    def state_walk_ids(self, sids: np.ndarray, top: int) -> list[int]:
+        """`state_walk` of a history given as symbol ids (sids[:top], -1 for a code the index never saw),
+        compiled. Only without dead works (`any_dead` False; callers take `state_walk` otherwise)."""
+        from app.core.model.genkernels import index_walk
+
+        return index_walk(self.T, self.SA, sids, top, self.cap).tolist()  # type: ignore[no-any-return]
+
+    def restricted_counts(self, walk: Sequence[int], pos_of_sid: np.ndarray, size: int) -> np.ndarray:
+        """Count rows (orders x alphabet positions) of the walk's contexts, for symbols mapped by `pos_of_sid`
+        (symbol id -> alphabet position or -1); long ranges' histograms are memoised (no dead works)."""
+        from app.core.model.genkernels import index_counts
+
+        rows: list[np.ndarray] = []
+        dense_of = np.full(len(walk), -1, dtype=np.int64)
+        for n, h in enumerate(walk):
+            lo, hi, _ = unpack(h)
+            if hi - lo >= _DENSE_MIN:
+                row = self._dense.get(h)
+                if row is None:
+                    if self._dense_size > _GATHER_BUDGET:
+                        self._dense.clear()
+                        self._dense_size = 0
+                    row = self._dense[h] = np.bincount(self.T[self.SA[lo:hi]], minlength=len(self.codes))
+                    self._dense_size += len(row)
+                dense_of[n] = len(rows)
+                rows.append(row)
+        dense = np.stack(rows) if rows else np.zeros((0, len(self.codes)), dtype=np.int64)
+        return index_counts(self.T, self.SA, np.array(walk, dtype=np.int64), dense, dense_of, pos_of_sid, size)
 
     def virtual_tail(self, nodes: Sequence[int], hist: Sequence[int]) -> list[dict[int, int]]:
         return []  # the index holds every context up to the cap
