@@ -35,7 +35,7 @@ class NoteCredit:
 
     def __init__(self, works: dict[int, float] | None, uniform: float, piece: float, *,
                  ids: np.ndarray | None = None, shares: np.ndarray | None = None,
-                 lazy: tuple[_Bases, list[tuple[int, float]]] | None = None) -> None:
+                 lazy: tuple[Any, list[tuple[int, float]]] | None = None) -> None:
         self._works = works
         self._ids, self._shares = ids, shares
         self._lazy = lazy
@@ -191,98 +191,9 @@ def resolve_queries(model: TrainedModel, wids: np.ndarray,
 DENSE_CREDIT_LIMIT = 2048  # works; beyond, a (notes x works) matrix per request would be hundreds of MB
 
 
-class _Bases:
-    """Per-work count vectors of the (viewpoint, context, code) triples a request's credit refers to, kept flat
-    (base b's works at cols[offsets[b]:offsets[b + 1]]) so that sums of them are one compiled pass."""
-
-    def __init__(self, model: TrainedModel, wids: np.ndarray) -> None:
-        self.model, self.wids = model, wids
-        self.ids: dict[tuple[str, int, int], int] = {}
-        self.sums: list[float] = []
-        self.cols = self.counts = np.zeros(0)
-        self.offsets = np.zeros(1, dtype=np.int64)
-
-    def build(self, keys: dict[str, dict[tuple[int, int], None]]) -> None:
-        """Fetch every (viewpoint -> {(context, code)}) vector at once; empty ones get id -1."""
-        cols: list[np.ndarray] = []
-        counts: list[np.ndarray] = []
-        for name, pairs in keys.items():
-            index = self.model.stores[name].trie
-            columns = index.columns(self.wids)
-            found = index.work_counts_many([h for h, _ in pairs], [c for _, c in pairs])
-            for (node, code), (idx, cnt) in zip(pairs, found, strict=True):
-                if len(idx):
-                    self.ids[(name, node, code)] = len(cols)
-                    cols.append(columns[idx])
-                    counts.append(cnt)
-                    self.sums.append(float(cnt.sum()))
-                else:
-                    self.ids[(name, node, code)] = -1
-        if cols:
-            self.cols = np.concatenate(cols)
-            self.counts = np.concatenate(counts).astype(np.float64)
-            self.offsets = np.concatenate([[0], np.cumsum([len(c) for c in cols])]).astype(np.int64)
-
-    def combine(self, coefs: list[tuple[int, float]] | dict[int, float]) -> np.ndarray:
-        """sum of coefficient x count vector, over the works (dense, one row)."""
-        from app.core.model.genkernels import combine_vectors
-
-        items = list(coefs.items()) if isinstance(coefs, dict) else coefs
-        if not items:
-            return np.zeros(len(self.wids))
-        bases = np.fromiter((b for b, _ in items), dtype=np.int64, count=len(items))
-        weights = np.fromiter((c for _, c in items), dtype=np.float64, count=len(items))
-        return combine_vectors(len(self.wids), self.cols, self.counts, self.offsets, bases, weights)
-
-
 def resolve_by_context(model: TrainedModel, wids: np.ndarray, pendings: list) -> list[tuple[list[NoteCredit],
                                                                                              dict[int, float]]]:
-    """`_Job._resolve` for large catalogues: each decomposition's per-work part is kept as coefficients of
-    per-context count vectors (shared by every note that used the context), normalised with the vectors'
-    sums; a suggestion's credit sums each vector once. The same quantities as the dense resolution, summed in
-    another order (equal within float rounding)."""
-    bases = _Bases(model, wids)
-    keys: dict[str, dict[tuple[int, int], None]] = {}
-    for p in pendings:
-        for note in p:
-            for _, _, queries in note:
-                for name, ve, code, _ in queries or ():
-                    per = keys.get(name)
-                    if per is None:
-                        per = keys[name] = {}
-                    for node in ve.credit_chain()[0]:
-                        per[(node, code)] = None
-    bases.build(keys)
-    ids = bases.ids
-    sums = bases.sums
-    out = []
-    for p in pendings:
-        per_note: list[NoteCredit] = []
-        acc: dict[int, float] = {}
-        n = max(1, len(p))
-        for note in p:
-            share = 1.0 / len(note)
-            parts: list[tuple[int, float]] = []
-            u_note = p_note = 0.0
-            for u, pc, queries in note:
-                terms = []
-                works_total = 0.0
-                for name, ve, code, f in queries or ():
-                    nodes, coefs = ve.credit_chain()
-                    for node, a in zip(nodes, coefs, strict=True):
-                        b = ids[(name, node, code)]
-                        if b >= 0:
-                            terms.append((b, f * a))
-                            works_total += f * a * sums[b]
-                total = u + pc + works_total
-                scale = share / (total if total > 0 else 1.0)
-                u_note += u * scale
-                p_note += pc * scale
-                parts.extend((b, w * scale) for b, w in terms)
-            per_note.append(NoteCredit(None, u_note, p_note, lazy=(bases, parts)))
-            for b, c in parts:
-                acc[b] = acc.get(b, 0.0) + c / n
-        mean = bases.combine(acc)
-        nz = np.flatnonzero(mean)
-        out.append((per_note, dict(zip(wids[nz].tolist(), mean[nz].tolist(), strict=False))))
-    return out
+    """`_Job._resolve` for large catalogues (credit_large.py)."""
+    from app.core.model.credit_large import resolve_by_context as resolve
+
+    return resolve(model, wids, pendings)

@@ -33,6 +33,7 @@ _TABLE_CACHE = 200_000
 _GATHER_MIN = 4096  # ranges at least this long keep their gathered history symbols (walk misses)
 _GATHER_BUDGET = 1 << 23  # elements of gathered symbols kept in all
 _EMPTY = np.zeros(0, dtype=np.int64)
+_ARENA_BUDGET = 1 << 25  # entries of per-work counts kept for credit (two int64 each)
 _DENSE_MIN = 2048  # contexts this long keep their whole histogram (compiled estimates)
 
 
@@ -146,6 +147,11 @@ class ContextIndex:
         self._gathered_size = 0
         self._dense: dict[int, np.ndarray] = {}
         self._dense_size = 0
+        self._spans: dict[tuple[int, int], tuple[int, int, int]] = {}
+        self._arena_w = self._arena_c = _EMPTY
+        self._arena_used = 0
+        self._root_base = -1
+        self._walk_kernel = None  # genkernels.index_walk once generation has imported numba
         self._root_credit: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.any_dead = False
         self.root = 0
@@ -162,6 +168,10 @@ class ContextIndex:
         self._gathered_size = 0
         self._dense.clear()
         self._dense_size = 0
+        self._spans = {}
+        self._arena_w = self._arena_c = _EMPTY
+        self._arena_used = 0
+        self._root_base = -1
         self._root_credit = None
 
     # -- learning and forgetting ----------------------------------------------------------------------
@@ -383,9 +393,12 @@ class ContextIndex:
     def state_walk_ids(self, sids: np.ndarray, top: int) -> list[int]:
         """`state_walk` of a history given as symbol ids (sids[:top], -1 for a code the index never saw),
         compiled. Only without dead works (`any_dead` False; callers take `state_walk` otherwise)."""
-        from app.core.model.genkernels import index_walk
+        walk = self._walk_kernel
+        if walk is None:
+            from app.core.model.genkernels import index_walk
 
-        return index_walk(self.T, self.SA, sids, top, self.cap).tolist()  # type: ignore[no-any-return]
+            walk = self._walk_kernel = index_walk
+        return walk(self.T, self.SA, sids, top, self.cap).tolist()  # type: ignore[no-any-return]
 
     def restricted_counts(self, walk: Sequence[int], pos_of_sid: np.ndarray, size: int) -> np.ndarray:
         """Count rows (orders x alphabet positions) of the walk's contexts, for symbols mapped by `pos_of_sid`
@@ -493,6 +506,77 @@ class ContextIndex:
                 for i in todo[key]:
                     out[i] = got
         return out
+
+    def work_spans(self, handles: Sequence[int], codes: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For each (context, code): (start, end, total) of its per-work counts in the credit arena
+        (`arena()`: work indexes ascending and counts at [start:end]; total = their sum, 0 when none).
+        The arena keeps every span fetched until the index changes or outgrows its budget; root contexts
+        come from one counting pass, the others from one compiled pass over the new ones."""
+        from app.core.model.genkernels import range_work_counts
+
+        spans = self._spans
+        if self._arena_used > _ARENA_BUDGET:  # earlier arenas stay valid for whoever holds them
+            spans.clear()
+            self._arena_w = self._arena_c = _EMPTY
+            self._arena_used = 0
+            self._root_base = -1
+        sget = self.sid.get
+        todo: dict[tuple[int, int], None] = {}
+        keys = []
+        for h, code in zip(handles, codes, strict=True):
+            sym = sget(code)
+            key = (h, -1 if sym is None else sym)
+            keys.append(key)
+            if key not in spans:
+                if sym is None:
+                    spans[key] = (0, 0, 0)
+                elif not h & _ORDER_MASK:
+                    spans[key] = self._root_span(sym)
+                else:
+                    todo[key] = None
+        if todo:
+            fresh = list(todo)
+            los = np.array([h >> (_HI_BITS + _ORDER_BITS) for h, _ in fresh], dtype=np.int64)
+            his = np.array([(h >> _ORDER_BITS) & _HI_MASK for h, _ in fresh], dtype=np.int64)
+            syms = np.array([s for _, s in fresh], dtype=np.int64)
+            widx, cnt, offsets = range_work_counts(self.T, self.SA, self.starts, self.alive, self.any_dead,
+                                                   los, his, syms)
+            base = self._append_arena(widx, cnt)
+            running = np.concatenate([[0], np.cumsum(cnt)])
+            totals = running[offsets[1:]] - running[offsets[:-1]]
+            for key, a, b, t in zip(fresh, (offsets[:-1] + base).tolist(), (offsets[1:] + base).tolist(),
+                                    totals.tolist(), strict=True):
+                spans[key] = (a, b, t)
+        got = [spans[k] for k in keys]
+        return tuple(np.array(x, dtype=np.int64).reshape(len(keys)) for x in zip(*got, strict=True)) \
+            if got else (_EMPTY, _EMPTY, _EMPTY)  # type: ignore[return-value]
+
+    def arena(self) -> tuple[np.ndarray, np.ndarray]:
+        """(work indexes, counts) of the spans `work_spans` handed out (valid for them until replaced)."""
+        return self._arena_w, self._arena_c
+
+    def _root_span(self, sym: int) -> tuple[int, int, int]:
+        if self._root_base < 0:
+            self._root_work_counts(sym)
+            assert self._root_credit is not None
+            widx, cnt, _ = self._root_credit
+            self._root_base = self._append_arena(widx, cnt)
+        _, cnt, bounds = self._root_credit  # type: ignore[misc]
+        a, b = int(bounds[sym]), int(bounds[sym + 1])
+        return a + self._root_base, b + self._root_base, int(cnt[a:b].sum())
+
+    def _append_arena(self, widx: np.ndarray, cnt: np.ndarray) -> int:
+        base = self._arena_used
+        end = base + len(widx)
+        if end > len(self._arena_w):  # grow into new arrays (spans handed out keep the old ones)
+            size = max(end, 2 * len(self._arena_w), 1 << 16)
+            w, c = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
+            w[:base], c[:base] = self._arena_w[:base], self._arena_c[:base]
+            self._arena_w, self._arena_c = w, c
+        self._arena_w[base:end] = widx
+        self._arena_c[base:end] = cnt
+        self._arena_used = end
+        return base
 
     def columns(self, wids: np.ndarray) -> np.ndarray:
         """Per work index, its column in the sorted id array `wids` (credit matrices)."""

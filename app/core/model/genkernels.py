@@ -113,9 +113,6 @@ def combine_vectors(width, cols, counts, offsets, bases, coefs):  # pragma: no c
     return out
 
 
-ESCAPES = {"c": 0, "x": 1, "a": 2}
-
-
 @njit(cache=True, nogil=True)
 def mixture(counts, top, size, escape, exclusion):  # pragma: no cover - compiled
     """IDyOM's interpolated mixture from the selected order `top` down to 0 over count rows restricted to the
@@ -276,3 +273,13 @@ def index_counts(T, SA, handles, dense, dense_of, pos_of_sid, size):  # pragma: 
             if j >= 0:
                 counts[n, j] += 1
     return counts
+
+
+@njit(cache=True, nogil=True)
+def add_spans(out, arena_w, arena_c, columns, starts, ends, coefs):  # pragma: no cover - compiled
+    """out[column of work] += coef * count over the arena spans [starts[i], ends[i]) (credit of large
+    catalogues: per-work count vectors of contexts, never concatenated)."""
+    for i in range(len(starts)):
+        c = coefs[i]
+        for k in range(starts[i], ends[i]):
+            out[columns[arena_w[k]]] += arena_c[k] * c

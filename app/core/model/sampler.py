@@ -21,7 +21,6 @@ from typing import cast
 import numpy as np
 
 from app.core.model.copyindex import CopyIndex
-from app.core.model.genkernels import ESCAPES, mixture, piece_counts
 from app.core.model.ppm import Estimate
 from app.core.model.predict import (
     ViewpointEstimate,
@@ -35,6 +34,7 @@ from app.core.model.viewpoints import Events, event_code
 RESTARTS_PER_BAR = 12
 RESTARTS = 4
 LTM_CACHE_LIMIT = 150_000
+ESCAPES = {"c": 0, "x": 1, "a": 2}  # escape methods, as the compiled mixture reads them
 # A pitch may sound this many times in a row at the model's own odds; each further repeat is damped.
 FREE_REPEAT_RUN = 2
 MIN_REPEAT_DAMPING = 0.01
@@ -59,6 +59,10 @@ class Sampler:
         self.closeness = closeness
         self.rng = rng
         self.cur = Cursor(bar, tonic)
+        # numba: imported by the first generation, not by the app's start
+        from app.core.model import genkernels
+
+        self._mixture, self._piece_counts = genkernels.mixture, genkernels.piece_counts
         self.stores = {t: model.target_stores(t, generation=True) for t in ("pitch", "dur")}
         self._viewpoints = {t: [(n, st, st.viewpoint, reads(st.viewpoint)) for n, st in stores.items()]
                             for t, stores in self.stores.items()}
@@ -235,7 +239,7 @@ class Sampler:
                             pos[sid] = j
                     self.memo[pkey] = pos
                 counts = trie.restricted_counts(walk, pos, len(values))
-                q, coefs, uniform = mixture(counts, len(walk) - 1, len(values), ESCAPES[ps.ltm_escape],
+                q, coefs, uniform = self._mixture(counts, len(walk) - 1, len(values), ESCAPES[ps.ltm_escape],
                                             ps.exclusion)
                 ve = ViewpointEstimate(values, inverse, share, Estimate(q, float(np.add.reduce(q)), coefs.tolist(),
                                                                         uniform), [walk], len(walk) - 1)
@@ -249,8 +253,8 @@ class Sampler:
         rows (orders x alphabet values) are kept for the piece's credit."""
         values, inverse, share, _ = reach
         ps = self.ps
-        counts = piece_counts(self._piece[name], top, self.model.settings.order_cap, values)
-        q, coefs, uniform = mixture(counts, len(counts) - 1, len(values), ESCAPES[ps.stm_escape], ps.exclusion)
+        counts = self._piece_counts(self._piece[name], top, self.model.settings.order_cap, values)
+        q, coefs, uniform = self._mixture(counts, len(counts) - 1, len(values), ESCAPES[ps.stm_escape], ps.exclusion)
         est = Estimate(q, float(np.add.reduce(q)), coefs.tolist(), uniform)
         return ViewpointEstimate(values, inverse, share, est, [], len(counts) - 1, counts=counts)
 
