@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -151,7 +152,7 @@ class ContextIndex:
         self._arena_w = self._arena_c = _EMPTY
         self._arena_used = 0
         self._root_base = -1
-        self._walk_kernel = None  # genkernels.index_walk once generation has imported numba
+        self._walk_kernel: Any = None  # genkernels.index_walk once generation has imported numba
         self._root_credit: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.any_dead = False
         self.root = 0
@@ -490,14 +491,8 @@ class ContextIndex:
                     got = self.work_counts(h, code)
             out.append(got)
         if todo:
-            from app.core.model.genkernels import range_work_counts
-
             keys = list(todo)
-            los = np.array([h >> (_HI_BITS + _ORDER_BITS) for h, _ in keys], dtype=np.int64)
-            his = np.array([(h >> _ORDER_BITS) & _HI_MASK for h, _ in keys], dtype=np.int64)
-            syms = np.array([s for _, s in keys], dtype=np.int64)
-            widx, cnt, offsets = range_work_counts(self.T, self.SA, self.starts, self.alive, self.any_dead,
-                                                   los, his, syms)
+            widx, cnt, offsets = self._range_work_counts(keys)
             bounds = offsets.tolist()
             if len(memo) + len(keys) >= _TABLE_CACHE:
                 memo.clear()
@@ -512,7 +507,6 @@ class ContextIndex:
         (`arena()`: work indexes ascending and counts at [start:end]; total = their sum, 0 when none).
         The arena keeps every span fetched until the index changes or outgrows its budget; root contexts
         come from one counting pass, the others from one compiled pass over the new ones."""
-        from app.core.model.genkernels import range_work_counts
 
         spans = self._spans
         if self._arena_used > _ARENA_BUDGET:  # earlier arenas stay valid for whoever holds them
@@ -536,11 +530,7 @@ class ContextIndex:
                     todo[key] = None
         if todo:
             fresh = list(todo)
-            los = np.array([h >> (_HI_BITS + _ORDER_BITS) for h, _ in fresh], dtype=np.int64)
-            his = np.array([(h >> _ORDER_BITS) & _HI_MASK for h, _ in fresh], dtype=np.int64)
-            syms = np.array([s for _, s in fresh], dtype=np.int64)
-            widx, cnt, offsets = range_work_counts(self.T, self.SA, self.starts, self.alive, self.any_dead,
-                                                   los, his, syms)
+            widx, cnt, offsets = self._range_work_counts(fresh)
             base = self._append_arena(widx, cnt)
             running = np.concatenate([[0], np.cumsum(cnt)])
             totals = running[offsets[1:]] - running[offsets[:-1]]
@@ -550,6 +540,24 @@ class ContextIndex:
         got = [spans[k] for k in keys]
         return tuple(np.array(x, dtype=np.int64).reshape(len(keys)) for x in zip(*got, strict=True)) \
             if got else (_EMPTY, _EMPTY, _EMPTY)  # type: ignore[return-value]
+
+    def _range_work_counts(self, keys: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """genkernels.range_work_counts of (context, symbol id) pairs of orders > 0, as (work indexes, counts,
+        offsets) in the order of `keys`: distinct (range, symbol) queries sorted by range, so that the ones on
+        one range share its scan (contexts of two orders can be the same range)."""
+        from app.core.model.genkernels import range_work_counts
+
+        triples = [(h >> (_HI_BITS + _ORDER_BITS), (h >> _ORDER_BITS) & _HI_MASK, s) for h, s in keys]
+        distinct = sorted(set(triples))
+        q = np.array(distinct, dtype=np.int64).reshape(len(distinct), 3)
+        widx, cnt, offsets = range_work_counts(self.T, self.SA, self.starts, self.alive, self.any_dead,
+                                               q[:, 0].copy(), q[:, 1].copy(), q[:, 2].copy())
+        at = {t: i for i, t in enumerate(distinct)}
+        pick = np.array([at[t] for t in triples], dtype=np.int64)
+        a, b = offsets[pick], offsets[pick + 1]
+        sizes = b - a
+        order = np.repeat(a - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
+        return widx[order], cnt[order], np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
 
     def arena(self) -> tuple[np.ndarray, np.ndarray]:
         """(work indexes, counts) of the spans `work_spans` handed out (valid for them until replaced)."""

@@ -53,51 +53,75 @@ def root_work_counts(T, starts, lengths, alive, n_codes):  # pragma: no cover - 
 @njit(cache=True, nogil=True)
 def range_work_counts(T, SA, starts, alive, check_alive, los, his, syms):  # pragma: no cover - compiled
     """For each query (SA range [lo, hi), symbol id): the works holding the symbol after that context, as
-    (work index ascending, count) pairs, flat with offsets: query i at out[offsets[i]:offsets[i + 1]]."""
+    (work index ascending, count) pairs, flat with offsets: query i at out[offsets[i]:offsets[i + 1]].
+    Consecutive queries on the same range share one scan of it (callers sort the queries by range)."""
     nq = len(los)
-    total = 0
-    for i in range(nq):
-        total += his[i] - los[i]
-    widx = np.empty(total, dtype=np.int64)
-    cnt = np.empty(total, dtype=np.int64)
     offsets = np.zeros(nq + 1, dtype=np.int64)
-    at = 0
     n_works = len(starts)
+    n_sym = 0
     for i in range(nq):
-        sym = syms[i]
-        first = at
-        for k in range(los[i], his[i]):
+        n_sym = max(n_sym, syms[i] + 1)
+    slot = np.full(n_sym, -1, dtype=np.int64)
+    found = np.zeros(nq, dtype=np.int64)
+    g = 0
+    while g < nq:  # pass 1: per query, how many positions hold its symbol
+        e = g
+        while e < nq and los[e] == los[g] and his[e] == his[g]:
+            slot[syms[e]] = e
+            e += 1
+        for k in range(los[g], his[g]):
+            s = T[SA[k]]
+            if s < n_sym and slot[s] >= 0:
+                found[slot[s]] += 1
+        for i in range(g, e):
+            slot[syms[i]] = -1
+        g = e
+    fill = np.zeros(nq + 1, dtype=np.int64)
+    for i in range(nq):
+        fill[i + 1] = fill[i] + found[i]
+    widx = np.empty(fill[nq], dtype=np.int64)
+    at = fill[:nq].copy()
+    g = 0
+    while g < nq:  # pass 2: their works (the last start <= position)
+        e = g
+        while e < nq and los[e] == los[g] and his[e] == his[g]:
+            slot[syms[e]] = e
+            e += 1
+        for k in range(los[g], his[g]):
             p = SA[k]
-            if T[p] != sym:
-                continue
-            a, b = 0, n_works  # the work: the last start <= p
-            while a < b:
-                mid = (a + b) >> 1
-                if starts[mid] <= p:
-                    a = mid + 1
-                else:
-                    b = mid
-            w = a - 1
-            if check_alive and not alive[w]:
-                continue
-            widx[at] = w
-            at += 1
-        found = widx[first:at]
-        found.sort()
-        out = first
-        j = first
-        while j < at:
-            w = widx[j]
+            s = T[p]
+            if s < n_sym and slot[s] >= 0:
+                a, b = 0, n_works
+                while a < b:
+                    mid = (a + b) >> 1
+                    if starts[mid] <= p:
+                        a = mid + 1
+                    else:
+                        b = mid
+                q = slot[s]
+                widx[at[q]] = a - 1
+                at[q] += 1
+        for i in range(g, e):
+            slot[syms[i]] = -1
+        g = e
+    cnt = np.empty(fill[nq], dtype=np.int64)
+    out = 0
+    for i in range(nq):  # per query: sort, drop dead works, run-length
+        part = widx[fill[i]:fill[i + 1]]
+        part.sort()
+        j = 0
+        while j < len(part):
+            w = part[j]
             e = j
-            while e < at and widx[e] == w:
+            while e < len(part) and part[e] == w:
                 e += 1
-            widx[out] = w
-            cnt[out] = e - j
-            out += 1
+            if not (check_alive and not alive[w]):
+                widx[out] = w
+                cnt[out] = e - j
+                out += 1
             j = e
-        at = out
-        offsets[i + 1] = at
-    return widx[:at].copy(), cnt[:at].copy(), offsets
+        offsets[i + 1] = out
+    return widx[:out].copy(), cnt[:out].copy(), offsets
 
 
 @njit(cache=True, nogil=True)

@@ -287,8 +287,8 @@ def _load(path: Path, usable_ids: Iterable[int] | None) -> TrainedModel:
             raise ValueError("impossible note values")
         if index_members:
             lengths = np.diff(offsets)  # the works' events as stored: one flat array each (no concatenation)
-            flat = Events(arrays["pitch"], arrays["dur"], arrays["onset"], np.repeat(arrays["bar"], lengths),
-                          np.repeat(arrays["tonic"], lengths))
+            flat = Events(arrays["pitch"], arrays["dur"], arrays["onset"],  # per-note bar and tonic
+                          np.repeat(arrays["bar"], lengths), np.repeat(arrays["tonic"], lengths))  # type: ignore[arg-type]
             _adopt_index(path, model, works, manifest["index"], flat)
         else:  # a file from before the index: rebuild the counts from the events
             model.add_works(works)

@@ -255,7 +255,7 @@ def work_digests(ids: Sequence[int], names: Sequence[str], seqs: Sequence[tuple[
     sha = hashlib.sha256
     join = b"".join
     for i, wid in enumerate(ids):
-        record = []
+        record: list[bytes | memoryview] = []
         for prefix, mv, ends, starts in views:
             record += (prefix, mv[starts[i]:ends[i]], b";")
         out[wid] = sha(join(record)).digest()
