@@ -58,8 +58,7 @@ def test_index_walk_and_work_spans_equal_the_python_index(seed):
             walk = ix.state_walk(hist)
             assert index_walk(ix.T, ix.SA, sids, top, ix.cap).tolist() == walk
             codes = [int(c) * 10 for c in rng.integers(0, 6, size=len(walk))]  # 50: a code never seen
-            starts, ends, totals = ix.work_spans(walk, codes)
-            arena_w, arena_c = ix.arena()
+            starts, ends, totals, arena_w, arena_c = ix.work_spans(walk, codes)
             for h, code, a, b, t in zip(walk, codes, starts, ends, totals, strict=True):
                 idx, cnt = ix.work_counts(h, code)
                 assert arena_w[a:b].tolist() == idx.tolist() and arena_c[a:b].tolist() == cnt.tolist()
@@ -81,8 +80,7 @@ def test_work_spans_skip_forgotten_works():
     ix.remove_work(3)  # dead but not compacted: counts skip it
     for s in seqs[:8]:
         walk = ix.walk(s[:10].tolist())
-        starts, ends, _ = ix.work_spans(walk, [int(s[10 % len(s)])] * len(walk))
-        arena_w, _ = ix.arena()
+        starts, ends, _, arena_w, _ = ix.work_spans(walk, [int(s[10 % len(s)])] * len(walk))
         for h, a, b in zip(walk, starts, ends, strict=True):
             assert arena_w[a:b].tolist() == ix.work_counts(h, int(s[10 % len(s)]))[0].tolist()
             assert ix.index_of.get(3) is None and 2 not in arena_w[a:b].tolist()

@@ -33,9 +33,9 @@ class SpanBases:
         for v, (name, items) in enumerate(by_name.items()):
             index = model.stores[name].trie
             ids = np.array([b for b, _, _ in items], dtype=np.int64)
-            s, e, t = index.work_spans([h for _, h, _ in items], [c for _, _, c in items])
+            s, e, t, arena_w, arena_c = index.work_spans([h for _, h, _ in items], [c for _, _, c in items])
             self.vp[ids], self.start[ids], self.end[ids], self.total[ids] = v, s, e, t
-            self.views.append((*index.arena(), index.columns(wids)))
+            self.views.append((arena_w, arena_c, index.columns(wids)))
 
     def combine(self, bases: np.ndarray, coefs: np.ndarray) -> np.ndarray:
         """sum of coefficient x count vector over the works (dense, one row)."""

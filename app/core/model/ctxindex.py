@@ -21,6 +21,7 @@ allows, SA int32), no per-context objects, and the arrays can be saved and memor
 from __future__ import annotations
 
 import bisect
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -152,6 +153,7 @@ class ContextIndex:
         self._arena_w = self._arena_c = _EMPTY
         self._arena_used = 0
         self._root_base = -1
+        self._arena_lock = threading.Lock()
         self._walk_kernel: Any = None  # genkernels.index_walk once generation has imported numba
         self._root_credit: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.any_dead = False
@@ -502,12 +504,18 @@ class ContextIndex:
                     out[i] = got
         return out
 
-    def work_spans(self, handles: Sequence[int], codes: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For each (context, code): (start, end, total) of its per-work counts in the credit arena
-        (`arena()`: work indexes ascending and counts at [start:end]; total = their sum, 0 when none).
+    def work_spans(self, handles: Sequence[int], codes: Sequence[int]
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """For each (context, code): (start, end, total) of its per-work counts in the credit arena, and the
+        arena (work indexes ascending and counts at [start:end]; total = their sum, 0 when none).
         The arena keeps every span fetched until the index changes or outgrows its budget; root contexts
-        come from one counting pass, the others from one compiled pass over the new ones."""
+        come from one counting pass, the others from one compiled pass over the new ones. Locked: requests
+        running in parallel share the arena."""
+        with self._arena_lock:
+            return self._work_spans(handles, codes)
 
+    def _work_spans(self, handles: Sequence[int], codes: Sequence[int]
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         spans = self._spans
         if self._arena_used > _ARENA_BUDGET:  # earlier arenas stay valid for whoever holds them
             spans.clear()
@@ -537,9 +545,8 @@ class ContextIndex:
             for key, a, b, t in zip(fresh, (offsets[:-1] + base).tolist(), (offsets[1:] + base).tolist(),
                                     totals.tolist(), strict=True):
                 spans[key] = (a, b, t)
-        got = [spans[k] for k in keys]
-        return tuple(np.array(x, dtype=np.int64).reshape(len(keys)) for x in zip(*got, strict=True)) \
-            if got else (_EMPTY, _EMPTY, _EMPTY)  # type: ignore[return-value]
+        got = np.array([spans[k] for k in keys], dtype=np.int64).reshape(len(keys), 3)
+        return got[:, 0], got[:, 1], got[:, 2], self._arena_w, self._arena_c
 
     def _range_work_counts(self, keys: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """genkernels.range_work_counts of (context, symbol id) pairs of orders > 0, as (work indexes, counts,
@@ -558,10 +565,6 @@ class ContextIndex:
         sizes = b - a
         order = np.repeat(a - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
         return widx[order], cnt[order], np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-
-    def arena(self) -> tuple[np.ndarray, np.ndarray]:
-        """(work indexes, counts) of the spans `work_spans` handed out (valid for them until replaced)."""
-        return self._arena_w, self._arena_c
 
     def _root_span(self, sym: int) -> tuple[int, int, int]:
         if self._root_base < 0:
