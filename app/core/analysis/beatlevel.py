@@ -26,7 +26,7 @@ import numpy as np
 PRIOR_BPM = 135.0
 PRIOR_WEIGHT = 0.65  # per octave away from PRIOR_BPM, in natural-log units of pulse strength
 LEVEL_RATIOS = (1.0 / 3.0, 0.5, 2.0 / 3.0, 0.75, 1.0, 4.0 / 3.0, 1.5, 2.0, 3.0)  # candidate / first period
-MIN_BEAT_BPM, MAX_BEAT_BPM = 40.0, 240.0
+MIN_BEAT_BPM, MAX_BEAT_BPM = 50.0, 240.0
 PHASE_STEP = 2.0  # frames between the phases tried for each candidate (the envelope is max-filtered ±2)
 
 
