@@ -52,9 +52,28 @@ def _load(folder: Path) -> RealSong | None:
         stems = {r: folder / p for r, p in data["stems"].items()}
         if not (folder / data["mix"]).is_file() or not all(p.is_file() for p in stems.values()):
             return None
-        return RealSong(data["name"], data["source"], folder / data["mix"], stems, data["truth"])
+        song = RealSong(data["name"], data["source"], folder / data["mix"], stems, data["truth"])
     except (OSError, ValueError, KeyError):
         return None
+    if song.source == "openmsx" and song.truth.get("chords_version") != truth.CHORDS_VERSION:
+        _update_chords(folder, song)
+    return song
+
+
+def _update_chords(folder: Path, song: RealSong) -> None:
+    """Recompute an older chord truth from the role MIDI files kept beside the stems (no re-rendering)."""
+    import pretty_midi
+
+    parts = {r: pretty_midi.PrettyMIDI(str(folder / f"{r}.mid")) for r in ("bass", "harmony")
+             if (folder / f"{r}.mid").is_file()}
+    if not parts:
+        return
+    pm = next(iter(parts.values()))
+    bass = parts["bass"].instruments if "bass" in parts else []
+    harmonic = [i for p in parts.values() for i in p.instruments]
+    song.truth["chords"] = truth.chords_truth(pm, harmonic, bass, end=float(song.truth.get("duration") or 0.0) or None)
+    song.truth["chords_version"] = truth.CHORDS_VERSION
+    _save(folder, song)
 
 
 def _save(folder: Path, song: RealSong) -> None:
@@ -73,6 +92,7 @@ def _truth_from_midi(pm, roles: dict[int, str], *, grid_perfect: bool) -> dict:
     return {"bpm": bpm, "tempo_map": tmap, "key": key, "key_source": key_source,
             "time_signature": truth.time_signature_truth(pm),
             "chords": truth.chords_truth(pm, by_role["bass"] + by_role["harmony"], by_role["bass"]),
+            "chords_version": truth.CHORDS_VERSION,
             "chords_source": "pitch content per beat", "lead_notes": truth.lead_notes(by_role["lead"]),
             "grid_perfect": grid_perfect, "duration": round(float(pm.get_end_time()), 3)}
 

@@ -22,6 +22,8 @@ FIRST_WINDOW_BEATS = 16  # the least-squares fit starts on this many beats eithe
 NEAR = 0.1  # an onset within this share of a beat from a beat or half-beat position measures the grid
 MAP_WINDOW_BEATS = 16  # local tempo windows for the tempo map
 MAP_MIN_CHANGE = 0.04  # a window this far off the global tempo (relative) is a real tempo change
+METRICAL_RATIOS = (0.5, 2.0 / 3.0, 0.75, 4.0 / 3.0, 1.5, 2.0)  # ...unless it is another metrical level
+METRICAL_TOLERANCE = 0.02  # a true change to within 2 % of 4/3 or 3/2 is rare; a swung level is exact
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,9 @@ def _tempo_map(t: np.ndarray, period: float, phase: float, fps: float) -> tuple[
             p = p2 if 0.67 * period <= p2 <= 1.5 * period else p
         local.append((float(s / fps), 60.0 * fps / p))
     bpm = 60.0 * fps / period
+    # a window at 2/3, 3/4, 4/3, 3/2, 1/2 or 2 times the song's tempo has found another metrical level (a
+    # swung eighth, a dotted figure, a half-time fill), not a new tempo: it keeps the song's tempo
+    local = [(s, bpm if _metrical_relative(b / bpm) else b) for s, b in local]
     off = [abs(b / bpm - 1.0) > MAP_MIN_CHANGE for _, b in local]
     # a real change lasts: two overlapping windows in a row (one odd window is a fill or a fermata)
     if not any(a and b for a, b in zip(off, off[1:], strict=False)):
@@ -145,6 +150,10 @@ def _tempo_map(t: np.ndarray, period: float, phase: float, fps: float) -> tuple[
         if not out or abs(b / out[-1][1] - 1.0) > MAP_MIN_CHANGE / 2:
             out.append((round(s, 3), b))
     return tuple(out)
+
+
+def _metrical_relative(ratio: float) -> bool:
+    return any(abs(ratio / r - 1.0) <= METRICAL_TOLERANCE for r in METRICAL_RATIOS)
 
 
 def _local_period(w: np.ndarray, period: float) -> float:

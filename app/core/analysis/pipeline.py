@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 MAX_STEMS = 64
 MAX_SECONDS = 60 * 30
 # bumped when an estimator changes its results, so cached whole-song results from older code are not reused
-ESTIMATORS_REVISION = 3
+ESTIMATORS_REVISION = 5
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,10 @@ def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, n
     # lead is used only when nothing else is pitched
     harmonic_names = [n for n in names if roles[n] in ("bass", "harmony", "other")] or \
         [n for n in names if roles[n] == "lead"]
+    if not any(roles[n] in ("harmony", "other") for n in names):
+        # a bass line alone is mostly roots and fifths: it names no third, and the key came out as the
+        # parallel major or the relative's VI; the lead carries the thirds and the leading tones
+        harmonic_names += [n for n in names if roles[n] == "lead" and n not in harmonic_names]
     rhythm = mix([mono[n] for n in rhythm_names])
     harmonic = mix([mono[n] for n in harmonic_names])
     harmonic_present = bool(harmonic_names) and not is_silent(harmonic)

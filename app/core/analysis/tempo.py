@@ -6,11 +6,11 @@ Method (why it looks like this):
    fitting a constant-tempo pulse train (period and phase) to the envelope: BeatGrid is constant-tempo, and
    the fit over the whole song gives well under 1 % tempo error where frame-quantised autocorrelation alone
    gives up to ~2.5 %.
-3. Half/double (and 3x) ambiguity is settled by evidence, not by a prior: walk the metrical hierarchy —
-   descend to the tatum (subdivisions that still carry onsets), then climb to a slower level only while it
-   is clearly stronger on average *and* its in-between positions are weak (hi-hats between kicks: climb;
-   a snare backbeat between kicks: stay). Strength is measured on an envelope below 3 kHz with a 40 dB
-   floor, so quiet hi-hat spill does not count like a kick or a snare. The felt beat ends in 50–200/min.
+3. Which metrical level is the felt beat (the 2x, 1/2, 3/2, 2/3 and 3x errors): pulse strength under a
+   tempo prior over the periods related to the first one (beatlevel.py), measured on an envelope below
+   3 kHz with a 40 dB floor (quiet hi-hat spill does not count like a kick or a snare) and, with a drum
+   kit, on its kick and snare alone; then a clean kick-1-3/snare-2-4 alternation read at the half-note
+   level is split into its beats.
 4. Meter: a beat whose thirds carry more onset energy than its halves is compound (6/8, two dotted-quarter
    pulses per bar); otherwise the accent sequence (low-band onsets plus harmonic change per beat) is tested
    for periodicity every 3 vs every 4 beats; the strongest phase of the winner is the downbeat.
@@ -24,16 +24,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.core.analysis.beatfit import fit_grid, refined_onsets
+from app.core.analysis.beatlevel import choose_beat_level
 from app.core.music import BeatGrid, TimeSignature
 
 log = logging.getLogger(__name__)
 
 HOP = 256
 MIN_ONSETS = 4
-MIN_BPM, MAX_BPM = 50.0, 200.0  # range of the felt beat
-TATUM_KEEP = 0.6  # a subdivision with at least this share of the level's mean strength is played
-BETWEEN_MAX = 0.3  # ...unless its in-between positions carry real beats (a backbeat)
-CLIMB_GAIN = 1.25  # a slower level this much stronger on average means the faster one had weak beats
 COMPOUND_RATIO = 1.5  # thirds of the beat this much busier than its halves: a compound (6/8) pulse
 SWING_BALANCE = 0.35  # the weaker third at least this share of the stronger: both played, not a swing
 COMPOUND_MIN = 0.1  # ...and busy at all (relative to the beats)
@@ -77,7 +74,10 @@ def onset_features(y: np.ndarray, sample_rate: int) -> OnsetFeatures:
     body = librosa.onset.onset_strength(S=np.maximum(log_mel[:n_body], -40.0), sr=sample_rate, hop_length=HOP)
     # on a drum kit alone, a 25 dB floor keeps loud hi-hats (whose spill below 3 kHz sits ~25–35 dB under the
     # kick) out, so only kick and snare decide the felt beat; measured on hat-heavy grooves (see estimate_grid)
-    kit_body = librosa.onset.onset_strength(S=np.maximum(log_mel[:n_body], KIT_FLOOR_DB), sr=sample_rate,
+    # the floor sits under the loud end of the kit's own low bands (not under the song's loudest bin: a loud
+    # agogo or cymbal would floor every kick and snare away)
+    body_top = float(np.percentile(log_mel[:n_body].max(axis=0), 99.5)) if log_mel.shape[1] else 0.0
+    kit_body = librosa.onset.onset_strength(S=np.maximum(log_mel[:n_body], body_top + KIT_FLOOR_DB), sr=sample_rate,
                                             hop_length=HOP)
     # where the sound starts, from the samples: a song that starts on its first sample has no flux peak
     # there (the centred first STFT frame already holds the attack), so the envelope alone misses bar 1
@@ -169,65 +169,6 @@ def _level(env: np.ndarray, period: float, phases: list[float], fps: float) -> _
     return _Level(period, best_phase, 60.0 * fps / period, off2, off3)
 
 
-def _mean_at(env: np.ndarray, period: float, phases: list[float]) -> tuple[float, float]:
-    """(best mean strength, its phase) of a pulse train with this period over the given phases."""
-    best = (-1.0, phases[0] % period)
-    for ph in phases:
-        g = _grid(ph % period, period, env.size)
-        m = float(np.mean(_at(env, g))) if g.size else 0.0
-        if m > best[0]:
-            best = (m, ph % period)
-    return best
-
-
-def _choose_level(env: np.ndarray, period: float, phase: float, fps: float,
-                  climb_env: np.ndarray | None = None) -> tuple[float, float]:
-    """Walk the metrical hierarchy: find the tatum, then climb while the slower level is clearly stronger.
-
-    A level that contains weak beats (hi-hats between kick and snare) has a lower mean onset strength than
-    the level above it; the felt beat is where climbing stops paying (and within 50–200 per minute).
-    `climb_env` (a drum kit's kick and snare without its hats) decides the climb; the tatum is found on
-    `env`, where the hats still mark the subdivisions.
-    """
-    cur, cur_phase = period, phase
-    cur_mean, _ = _mean_at(env, cur, [phase])
-    for _ in range(3):  # descend to the tatum: subdivisions that still carry onsets
-        options = []
-        for k in (2, 3):
-            m, ph = _mean_at(env, cur / k, [cur_phase])
-            options.append((m, cur / k, ph))
-        m, c, ph = max(options)
-        log.debug("descend %.1f -> %.1f: keep %.2f", 60.0 * fps / cur, 60.0 * fps / c, m / (cur_mean + 1e-12))
-        if m < TATUM_KEEP * cur_mean or 60.0 * fps / c > 2.5 * MAX_BPM:
-            break
-        cur, cur_phase, cur_mean = c, ph, m
-    if climb_env is not None:
-        env = climb_env
-        cur_mean, cur_phase = _mean_at(env, cur, [cur_phase])
-    for _ in range(5):  # climb
-        bpm = 60.0 * fps / cur
-        options = []
-        for k in (2, 3):
-            c = cur * k
-            if 60.0 * fps / c < MIN_BPM:
-                continue
-            m, ph = _mean_at(env, c, [cur_phase + j * cur for j in range(k)])
-            options.append((m, c, ph))
-        if not options:
-            break
-        m, c, ph = max(options)
-        k = int(round(c / cur))
-        g = _grid(ph, c, env.size)
-        # the new level's in-between positions must be weak: otherwise the faster level had real beats
-        between = float(np.mean(_at(env, np.concatenate([g + j * c / k for j in range(1, k)])))) / (m + 1e-12)
-        log.debug("climb %.1f -> x%d: gain %.2f between %.2f", bpm, k, m / (cur_mean + 1e-12), between)
-        if bpm > MAX_BPM or (m > CLIMB_GAIN * cur_mean and between < BETWEEN_MAX):
-            cur, cur_phase, cur_mean = c, ph, m
-        else:
-            break
-    return cur, cur_phase
-
-
 def _zscore(x: np.ndarray) -> np.ndarray:
     sd = float(np.std(x))
     return (x - float(np.mean(x))) / sd if sd > 1e-12 else np.zeros_like(x)
@@ -269,11 +210,10 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
     """The song's beat grid from onset features (and, optionally, a chroma of the harmonic stems).
 
     `kit`: onset features of the drum stems alone (may be `feat` itself). The felt beat (which metrical
-    level) is then chosen on the kit's kick and snare (`kit_body`): a bass line is often syncopated (notes
-    on the off-beat eighths) and hi-hats can be loud, and either makes the eighth-note level look as strong
-    as the beat and doubles the tempo; a musician taps along with the kick and snare. On 18 hat-heavy
-    grooves with syncopated bass and 30 plain ones, the true level over its double gains ≥ 1.58 with
-    in-between positions ≤ 0.25 of it, its half ≤ 1.28 or ≥ 0.47: the climbing thresholds separate them.
+    level) is then chosen on the rhythm stems' body *and* the kit's kick and snare (`kit_body`): a bass
+    line is often syncopated (notes on the off-beat eighths) and hi-hats can be loud, and either makes the
+    eighth-note level look as strong as the beat and doubles the tempo; a musician taps along with the
+    kick and snare (see beatlevel.choose_beat_level).
     """
     import librosa
 
@@ -293,10 +233,10 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
     tempo0 = _global_tempo(env, fps)
     period, phase, score = _fit_pulse(peaky, 60.0 * fps / max(tempo0, 30.0))
     log.debug("first tempo %.2f, pulse fit %.2f", tempo0, 60.0 * fps / period)
-    climb = None
+    kit_env = None
     if kit is not None and kit.kit_body is not None and kit.kit_body.size == feat.body.size:
-        climb = _peaky(kit.kit_body)
-    beat_period, beat_phase = _choose_level(_peaky(feat.body), period, phase, fps, climb)
+        kit_env = _peaky(kit.kit_body)
+    beat_period, beat_phase = choose_beat_level(_peaky(feat.body), period, phase, fps, kit_env, _peaky(feat.low))
     level = _level(peaky, beat_period, [beat_phase], fps)
     n_pulses = duration * level.bpm / 60.0
     if n_pulses < 3:

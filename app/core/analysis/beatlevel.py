@@ -1,0 +1,107 @@
+"""Which metrical level is the felt beat: a pulse-strength score under a tempo prior, over related periods.
+
+Why this way: the envelope's periodicity (autocorrelation, pulse fit) finds *a* metrical level of the
+song, but which one it finds depends on the pattern: the half-note of a kick-1-3/snare-2-4 groove, the
+eighth-note of a ballad's hats, the dotted quarter of a 3-3-2 figure or a clave. So the choice is made
+over the periods related to the first one by 1/3, 1/2, 2/3, 3/4, 1, 4/3, 3/2, 2 and 3 — the 2x, 1/2,
+3/2, 2/3 and 3x errors of the issue — by the score most beat trackers use in some form (Ellis 2007's
+log-Gaussian tempo prior, Klapuri et al. 2006's prior over the tactus; Davies & Plumbley's comb weighting):
+
+    score = log(mean onset strength on the pulse / mean strength) - PRIOR_WEIGHT * |log2(BPM / PRIOR_BPM)|
+
+Every level that is played has pulses stronger than the average frame; a slower level gains from
+keeping only its stronger beats, and the prior pays that back unless the faster level's beats are
+really weak. On 55 rendered real songs (openttd-openmsx MIDI and mma grooves; benchmarks/realsongs),
+with the true beat and the eight related periods as candidates, a Laplacian prior in log2 BPM centred
+at 130–140 with weight 0.6–0.7 picks the notated beat on 46–49 songs (the plateau; 49 with the drum
+kit's kick-and-snare envelope averaged in, see `choose_beat_level`); the old climb-the-hierarchy rule
+with thresholds, 36. The remaining misses are 3-3-2 figures read as dotted beats and two songs notated at
+twice the pulse every listener (and both peers) taps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+PRIOR_BPM = 135.0
+PRIOR_WEIGHT = 0.65  # per octave away from PRIOR_BPM, in natural-log units of pulse strength
+LEVEL_RATIOS = (1.0 / 3.0, 0.5, 2.0 / 3.0, 0.75, 1.0, 4.0 / 3.0, 1.5, 2.0, 3.0)  # candidate / first period
+MIN_BEAT_BPM, MAX_BEAT_BPM = 50.0, 240.0
+PHASE_STEP = 2.0  # frames between the phases tried for each candidate (the envelope is max-filtered ±2)
+
+
+def _at(env: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    return np.interp(positions, np.arange(env.size), env, left=0.0, right=0.0)
+
+
+def pulse_strength(env: np.ndarray, period: float, phase0: float) -> tuple[float, float]:
+    """(best mean of env on a pulse train of this period over all its phases, that phase)."""
+    n = env.size
+    phases = phase0 + np.arange(0.0, period, PHASE_STEP)
+    k = np.arange(int(n // period) + 2)
+    pos = (phases[:, None] % period) + period * k[None, :]
+    valid = pos <= n - 1
+    means = (_at(env, pos) * valid).sum(axis=1) / np.maximum(1, valid.sum(axis=1))
+    i = int(np.argmax(means))
+    return float(means[i]), float(phases[i] % period)
+
+
+def level_score(strength: float, mean: float, bpm: float) -> float:
+    return float(np.log(max(strength, 1e-12) / max(mean, 1e-12)) - PRIOR_WEIGHT * abs(np.log2(bpm / PRIOR_BPM)))
+
+
+def choose_beat_level(env: np.ndarray, period: float, phase: float, fps: float,
+                      kit: np.ndarray | None = None, low: np.ndarray | None = None) -> tuple[float, float]:
+    """(period, phase) in frames of the felt beat among the periods related to `period` (see module notes).
+
+    `env`: a max-filtered onset envelope of the instruments that carry the beat (kick, snare, bass).
+    `kit`: the same of a drum kit's kick and snare alone (loud hi-hats floored away), when there is a kit:
+    the strength is then the geometric mean of both (each relative to its own mean), so loud hats or a
+    syncopated bass alone cannot make the eighth-note level the beat.
+    `low`: the low-band (kick, bass) envelope, for the backbeat bonus (see `alternates`).
+    """
+    mean = float(np.mean(env)) + 1e-12
+    kit_mean = float(np.mean(kit)) + 1e-12 if kit is not None and kit.size == env.size else 0.0
+    best = (-np.inf, period, phase)
+    for r in LEVEL_RATIOS:
+        c = period * r
+        bpm = 60.0 * fps / c
+        if not MIN_BEAT_BPM <= bpm <= MAX_BEAT_BPM or c * 3 > env.size:
+            continue
+        strength, ph = pulse_strength(env, c, phase)
+        score = level_score(strength, mean, bpm)
+        if kit is not None and kit_mean > 1e-9:
+            k_strength, _ = pulse_strength(kit, c, phase)
+            score = 0.5 * (score + level_score(k_strength, kit_mean, bpm))
+        if low is not None and alternates(env, low, c, ph):
+            score += BACKBEAT_BONUS
+        if score > best[0]:
+            best = (score, c, ph)
+    return best[1], best[2]
+
+
+# A backbeat: kick (or bass) on 1 and 3, snare (or chord) on 2 and 4 — at twice the level's period the
+# pulses and the in-between positions are both strong over the body of the kit, but only one of the two
+# sets has the kick's low end. Such a level gets BACKBEAT_BONUS (the issue's "the snare/backbeat level is
+# the beat"); the bounds are strict because an off-beat eighth with some body (a shuffle's piano, a hat's
+# spill) must not count: where the kick plays on both, the low-band ratio sits between 0.4 and 2.5.
+BACKBEAT_BODY = 0.45  # in-between / on-beat strength below ~3 kHz at least this (and at most its inverse)
+BACKBEAT_LOW = 0.25  # in-between / on-beat low-band (kick, bass) strength at most this (or at least its inverse)
+BACKBEAT_BONUS = 0.3
+
+
+def alternates(body: np.ndarray, low: np.ndarray, period: float, phase: float) -> bool:
+    """Kick-like and snare-like pulses alternate on this level (see BACKBEAT_*)."""
+    if body.size != low.size or body.size == 0:
+        return False
+    g = phase + 2.0 * period * np.arange(int((body.size - 1 - phase) // (2.0 * period)) + 1)
+    if g.size < 4:
+        return False
+    on_b, btw_b = float(np.mean(_at(body, g))), float(np.mean(_at(body, g + period)))
+    on_k, btw_k = float(np.mean(_at(low, g))), float(np.mean(_at(low, g + period)))
+    if min(on_b, btw_b) <= 1e-9 or min(on_k, btw_k) < 0.0 or on_k + btw_k <= 1e-9:
+        return False
+    body_ratio = btw_b / on_b
+    low_ratio = btw_k / max(on_k, 1e-12)
+    return BACKBEAT_BODY <= body_ratio <= 1.0 / BACKBEAT_BODY and (
+        low_ratio <= BACKBEAT_LOW or low_ratio >= 1.0 / BACKBEAT_LOW)
