@@ -79,11 +79,16 @@ def select_lead_line(events: list[NoteEvent]) -> list[SecondsNote]:
     gain = np.array([_note_gain(e) for e in pool])
     best = gain.copy()
     back = np.full(n, -1)
+    # the best path ending at or before each index: a line resumes after a rest longer than the lookback
+    prefix_best = np.zeros(n)
+    prefix_arg = np.full(n, -1)
     for j in range(n):
         ej = pool[j]
-        for i in range(j - 1, max(-1, j - 1 - MAX_LOOKBACK), -1):
+        reach = max(-1, j - 1 - MAX_LOOKBACK)  # pool[reach] and earlier: out of direct reach
+        for i in range(j - 1, reach, -1):
             ei = pool[i]
             if ej.onset - ei.onset > MAX_GAP_SECONDS:
+                reach = i
                 break
             if ej.onset < ei.onset + max(0.04, (1.0 - OVERLAP_ALLOWED) * ei.duration):
                 continue
@@ -91,6 +96,10 @@ def select_lead_line(events: list[NoteEvent]) -> list[SecondsNote]:
             value = best[i] + gain[j] - _jump_cost(ei.pitch, ej.pitch) - CUT_COST * gain[i] * cut
             if value > best[j]:
                 best[j], back[j] = value, i
+        if reach >= 0 and prefix_best[reach] + gain[j] > best[j]:  # after a long rest any pitch may follow
+            best[j], back[j] = prefix_best[reach] + gain[j], prefix_arg[reach]
+        prefix_best[j], prefix_arg[j] = (best[j], j) if j == 0 or best[j] > prefix_best[j - 1] \
+            else (prefix_best[j - 1], prefix_arg[j - 1])
     path = []
     j = int(np.argmax(best))
     while j >= 0:
