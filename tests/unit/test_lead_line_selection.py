@@ -16,3 +16,18 @@ def test_the_line_resumes_after_a_long_rest():
     second = [(12.0 + 0.25 * i, 0.2, 72 - (i % 4)) for i in range(16)]
     line = select_lead_line(_events(first + second))
     assert [(round(n.onset, 2), round(n.pitch)) for n in line] == [(o, p) for o, _d, p in first + second]
+
+
+def test_a_lead_stem_keeps_every_note_of_a_ringing_arpeggio():
+    # a harp/guitar lead: each note rings on under the next ones, and the line dips below C3 (48)
+    pitches = [45, 48, 52, 57, 60, 57, 52, 48, 45, 48, 52, 57]
+    arpeggio = [NoteEvent(0.5 + 0.12 * i, 0.5 + 0.12 * i + 0.9, p, 0.7) for i, p in enumerate(pitches)]
+    stem = select_lead_line(arpeggio, lead_stem=True)
+    assert [round(n.pitch) for n in stem] == pitches
+    mix_rules = select_lead_line(arpeggio)  # the full-mix priors read it as bass and pad: notes are lost
+    assert len(mix_rules) < len(pitches)
+
+
+def test_a_lead_stem_takes_the_stronger_of_two_simultaneous_notes():
+    line = _events([(0.0, 0.3, 72), (0.4, 0.3, 74)], 0.8) + _events([(0.0, 0.3, 60), (0.4, 0.3, 62)], 0.3)
+    assert [round(n.pitch) for n in select_lead_line(line, lead_stem=True)] == [72, 74]
