@@ -31,3 +31,11 @@ def test_a_lead_stem_keeps_every_note_of_a_ringing_arpeggio():
 def test_a_lead_stem_takes_the_stronger_of_two_simultaneous_notes():
     line = _events([(0.0, 0.3, 72), (0.4, 0.3, 74)], 0.8) + _events([(0.0, 0.3, 60), (0.4, 0.3, 62)], 0.3)
     assert [round(n.pitch) for n in select_lead_line(line, lead_stem=True)] == [72, 74]
+
+
+def test_in_a_mix_the_line_rests_while_the_melody_does():
+    # a tune for 2 s, then 4 s of quieter accompaniment alone (comping chords, one voice above C4)
+    tune = _events([(0.25 * i, 0.22, 72 + (i % 3)) for i in range(8)], 0.8)
+    comp = _events([(0.5 * i, 0.4, 64) for i in range(12)] + [(0.5 * i, 0.4, 60) for i in range(12)], 0.35)
+    line = select_lead_line(tune + comp)
+    assert [round(n.pitch) for n in line] == [72 + (i % 3) for i in range(8)]
