@@ -10,7 +10,9 @@ SECONDS of each song are used, from 1 s before the lead's first note (many songs
 - peer: basic-pitch's own `predict()` (its decoding, melodia trick) and the top note at each onset, which
   is what the catalogue's audio import did before this change.
 Metric: mir_eval note F-measure, onset ± 50 ms, pitch ± 50 cents (exact semitone), offsets ignored; mean
-over songs. Time: seconds of compute per minute of audio. MIDI part choice on every openttd-openmsx file:
+over songs. What limits it: the F of every note basic-pitch heard (no selection), of the best line a perfect
+selection could take from them (their matching notes: the selection's upper bound), and of the truth's own
+top line (a lead part with two-note chords caps any one-line melody). Time: seconds of compute per minute of audio. MIDI part choice on every openttd-openmsx file:
 chosen parts that are bass lines or short next to the busiest part, and notes shorter than a 64th after
 quantisation (before: 2.7 % in the issue's files).
 """

@@ -13,8 +13,14 @@ contours):
   reverb, legato), but a note whose last CUT_FREE or more would be cut by the next one costs more than
   it earns: a held pad chord is not the melody, the short notes over it are;
 - a jump costs per semitone beyond a step, more beyond an octave, so the path stays with one voice
-  instead of hopping between the melody and the top of the chords.
-Constants were set on 14 openttd-openmsx renderings (benchmarks/bench_melody.py reports the result).
+  instead of hopping between the melody and the top of the chords;
+- voicing: a note earns its gain less a share of the song's upper-quartile gain, so weak notes are left
+  out and the line rests while the melody does;
+- after a rest longer than the lookback the line resumes at any pitch (every phrase is kept).
+A lead stem (`lead_stem=True`) is the melody alone: every note is a candidate, only salience decides
+between overlapping notes, and none of the mix priors above apply.
+Constants were set on the 12 openttd-openmsx renderings with a lead part (benchmarks/bench_melody.py
+reports the result, with the upper bound a perfect selection would reach).
 """
 
 from __future__ import annotations
