@@ -123,6 +123,29 @@ def recall(truth: list, est: list) -> float:
     return sum(any(abs(a - b[0]) <= 0.05 and p == b[2] for b in est) for a, _e, p in truth) / max(1, len(truth))
 
 
+def error_classes(truth: list, est: list) -> dict[str, int]:
+    """Why each truth note was or was not matched (onset ± 50 ms, same semitone), first reason that holds."""
+    out = {k: 0 for k in ("hit", "two-note chord: the other note taken", "onset 50-150 ms off", "octave",
+                          "1-2 semitones off", "another note chosen", "no note near")}
+    for a, _b, p in truth:
+        near = [e for e in est if abs(e[0] - a) <= 0.05]
+        partners = {q for x, _y, q in truth if abs(x - a) <= 0.05 and q != p}
+        if any(e[2] == p for e in near):
+            key = "hit"
+        elif any(e[2] in partners for e in near):
+            key = "two-note chord: the other note taken"
+        elif any(e[2] == p and abs(e[0] - a) <= 0.15 for e in est):
+            key = "onset 50-150 ms off"
+        elif any(abs(e[2] - p) == 12 for e in near):
+            key = "octave"
+        elif any(abs(e[2] - p) in (1, 2) for e in near):
+            key = "1-2 semitones off"
+        else:
+            key = "another note chosen" if near else "no note near"
+        out[key] += 1
+    return out
+
+
 def monophonic_ceiling(truth: list) -> float:
     """F of the truth's own top line against the truth: the best any one-note-at-a-time melody can score."""
     top: list = []
@@ -145,6 +168,7 @@ def _melody_rows(quick: bool) -> list[dict]:
     scores = {(m, src): [] for m in methods for src in ("mix", "lead")}
     bounds = {(b, src): [] for b in ("all notes", "best line") for src in ("mix", "lead")}
     ceiling = []
+    errors: dict[str, dict[str, int]] = {"mix": {}, "lead": {}}
     cpu = {m: 0.0 for m in methods}
     audio_minutes = 0.0
     per_song = []
@@ -167,6 +191,8 @@ def _melody_rows(quick: bool) -> list[dict]:
                 scores[(m, src)].append(f)
                 row[f"{m}/{src}"] = round(f, 3)
                 if m == "accord":
+                    for k, v in error_classes(truth, est).items():
+                        errors[src][k] = errors[src].get(k, 0) + v
                     # what the transcriber offers the selection: every note it heard, and the best line
                     # a perfect selection could take from them (its matching notes, precision 1)
                     bounds[("all notes", src)].append(f_measure(truth, heard))
@@ -189,6 +215,11 @@ def _melody_rows(quick: bool) -> list[dict]:
             "upper bound: the transcribed notes that match the truth (a perfect selection)"
         rows.append({"metric": f"lead F from {'the full mix' if src == 'mix' else 'the lead stem'} ({b})",
                      "value": round(float(np.mean(vals)), 3), "unit": "F", "note": what})
+    for src, counts in errors.items():
+        total = max(1, sum(counts.values()))
+        rows.append({"metric": f"truth notes hit ({'full mix' if src == 'mix' else 'lead stem'}, accord)",
+                     "value": round(100 * counts.get("hit", 0) / total, 1), "unit": "%",
+                     "note": "; ".join(f"{k}: {v}" for k, v in counts.items() if k != "hit"), "detail": counts})
     rows.append({"metric": "lead F ceiling for one line", "value": round(float(np.mean(ceiling)), 3), "unit": "F",
                  "note": "the truth's top line against the truth (lead parts with two-note chords)"})
     for m in methods:
