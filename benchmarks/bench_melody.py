@@ -5,11 +5,14 @@ rendered to a mix and stems with a General MIDI soundfont; truth = the lead part
 importable, else the small fallback in `benchmarks/melody_songs.py` (openttd-openmsx only, same idea).
 SECONDS of each song are used, from 1 s before the lead's first note (many songs have a long intro without it). For each song, the mix and the lead stem are transcribed by:
 - accord: the shared pipeline with basic-pitch (onnxruntime) and lead-line selection (what `auto` does);
+  the lead stem is read as the lead part alone (`lead_stem=True`, as the stem analysis does), the mix not;
 - accord-pyin: the same pipeline with pYIN (the clean-monophonic backend);
 - peer: basic-pitch's own `predict()` (its decoding, melodia trick) and the top note at each onset, which
   is what the catalogue's audio import did before this change.
 Metric: mir_eval note F-measure, onset ± 50 ms, pitch ± 50 cents (exact semitone), offsets ignored; mean
-over songs. Time: seconds of compute per minute of audio. MIDI part choice on every openttd-openmsx file:
+over songs. What limits it: the F of every note basic-pitch heard (no selection), of the best line a perfect
+selection could take from them (their matching notes: the selection's upper bound), and of the truth's own
+top line (a lead part with two-note chords caps any one-line melody). Time: seconds of compute per minute of audio. MIDI part choice on every openttd-openmsx file:
 chosen parts that are bass lines or short next to the busiest part, and notes shorter than a 64th after
 quantisation (before: 2.7 % in the issue's files).
 """
@@ -107,11 +110,50 @@ def _peer_available() -> bool:
     return True
 
 
-def _run(method: str, y: np.ndarray) -> list:
+def _run(method: str, y: np.ndarray, *, lead_stem: bool) -> tuple[list, list]:
+    """(the melody, every note the transcriber heard) as [[on, off, midi], ...] lists."""
     if method == "peer":
-        return _peer(y)
-    result = transcribe(y, RATE, backend="pyin" if method == "accord-pyin" else "basic-pitch")
-    return [[n.onset, n.end, round(n.pitch)] for n in result.notes]
+        return _peer(y), []
+    result = transcribe(y, RATE, backend="pyin" if method == "accord-pyin" else "basic-pitch", lead_stem=lead_stem)
+    return [[n.onset, n.end, round(n.pitch)] for n in result.notes], [[e.onset, e.offset, e.pitch] for e in result.events]
+
+
+def recall(truth: list, est: list) -> float:
+    """Share of truth notes some estimated note matches (onset ± 50 ms, same semitone), pairing ignored."""
+    return sum(any(abs(a - b[0]) <= 0.05 and p == b[2] for b in est) for a, _e, p in truth) / max(1, len(truth))
+
+
+def error_classes(truth: list, est: list) -> dict[str, int]:
+    """Why each truth note was or was not matched (onset ± 50 ms, same semitone), first reason that holds."""
+    out = {k: 0 for k in ("hit", "two-note chord: the other note taken", "onset 50-150 ms off", "octave",
+                          "1-2 semitones off", "another note chosen", "no note near")}
+    for a, _b, p in truth:
+        near = [e for e in est if abs(e[0] - a) <= 0.05]
+        partners = {q for x, _y, q in truth if abs(x - a) <= 0.05 and q != p}
+        if any(e[2] == p for e in near):
+            key = "hit"
+        elif any(e[2] in partners for e in near):
+            key = "two-note chord: the other note taken"
+        elif any(e[2] == p and abs(e[0] - a) <= 0.15 for e in est):
+            key = "onset 50-150 ms off"
+        elif any(abs(e[2] - p) == 12 for e in near):
+            key = "octave"
+        elif any(abs(e[2] - p) in (1, 2) for e in near):
+            key = "1-2 semitones off"
+        else:
+            key = "another note chosen" if near else "no note near"
+        out[key] += 1
+    return out
+
+
+def monophonic_ceiling(truth: list) -> float:
+    """F of the truth's own top line against the truth: the best any one-note-at-a-time melody can score."""
+    top: list = []
+    for note in sorted(truth, key=lambda n: (n[0], -n[2])):
+        if not top or note[0] - top[-1][0] > 0.05:
+            top.append(note)
+    r = len(top) / max(1, len(truth))
+    return 2 * r / (1 + r)
 
 
 def _melody_rows(quick: bool) -> list[dict]:
@@ -124,6 +166,9 @@ def _melody_rows(quick: bool) -> list[dict]:
                                                                              "the Debian packages missing)"}]
     methods = METHODS if _peer_available() else METHODS[:2]
     scores = {(m, src): [] for m in methods for src in ("mix", "lead")}
+    bounds = {(b, src): [] for b in ("all notes", "best line") for src in ("mix", "lead")}
+    ceiling = []
+    errors: dict[str, dict[str, int]] = {"mix": {}, "lead": {}}
     cpu = {m: 0.0 for m in methods}
     audio_minutes = 0.0
     per_song = []
@@ -134,16 +179,25 @@ def _melody_rows(quick: bool) -> list[dict]:
         start = max(0.0, float(song.truth["lead_notes"][0][0]) - 1.0)
         truth = [[a - start, b - start, p] for a, b, p in song.truth["lead_notes"] if a - start < SECONDS - 0.5]
         row = {"song": song.name, "source": getattr(song, "source", "")}
+        ceiling.append(monophonic_ceiling(truth))
         for src, path in (("mix", song.mix), ("lead", song.stems["lead"])):
             y = _load(Path(path), start)
             audio_minutes += y.size / RATE / 60.0
             for m in methods:
                 t0 = time.perf_counter()
-                est = _run(m, y)
+                est, heard = _run(m, y, lead_stem=src == "lead")
                 cpu[m] += time.perf_counter() - t0
                 f = f_measure(truth, est)
                 scores[(m, src)].append(f)
                 row[f"{m}/{src}"] = round(f, 3)
+                if m == "accord":
+                    for k, v in error_classes(truth, est).items():
+                        errors[src][k] = errors[src].get(k, 0) + v
+                    # what the transcriber offers the selection: every note it heard, and the best line
+                    # a perfect selection could take from them (its matching notes, precision 1)
+                    bounds[("all notes", src)].append(f_measure(truth, heard))
+                    r = recall(truth, heard)
+                    bounds[("best line", src)].append(2 * r / (1 + r) if r else 0.0)
         per_song.append(row)
     minutes_each = audio_minutes / 2  # every method ran on both the mix and the lead stem
     note = f"{len(songs)} songs from {source}, {SECONDS:g} s each from the lead's entry"
@@ -156,6 +210,18 @@ def _melody_rows(quick: bool) -> list[dict]:
             row["target"] = f">= {targets[(m, src)]}"
             row["ok"] = row["value"] >= targets[(m, src)]
         rows.append(row)
+    for (b, src), vals in bounds.items():
+        what = "every basic-pitch note, no selection" if b == "all notes" else \
+            "upper bound: the transcribed notes that match the truth (a perfect selection)"
+        rows.append({"metric": f"lead F from {'the full mix' if src == 'mix' else 'the lead stem'} ({b})",
+                     "value": round(float(np.mean(vals)), 3), "unit": "F", "note": what})
+    for src, counts in errors.items():
+        total = max(1, sum(counts.values()))
+        rows.append({"metric": f"truth notes hit ({'full mix' if src == 'mix' else 'lead stem'}, accord)",
+                     "value": round(100 * counts.get("hit", 0) / total, 1), "unit": "%",
+                     "note": "; ".join(f"{k}: {v}" for k, v in counts.items() if k != "hit"), "detail": counts})
+    rows.append({"metric": "lead F ceiling for one line", "value": round(float(np.mean(ceiling)), 3), "unit": "F",
+                 "note": "the truth's top line against the truth (lead parts with two-note chords)"})
     for m in methods:
         rows.append({"metric": f"melody time ({m})", "value": round(cpu[m] / max(minutes_each * 2, 1e-9), 2),
                      "unit": "s/min", "note": "compute seconds per minute of audio (mix and stem alike)"})

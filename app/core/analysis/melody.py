@@ -28,7 +28,7 @@ from app.core.transcription.pitch import FRAME, HOP, PYIN_RATE, has_pitch_conten
 __all__ = ["FRAME", "HOP", "INPUT_RATE", "MELODY_VERSION", "PYIN_RATE", "PitchTrackJob", "SecondsNote",
            "has_pitch_content", "note_f_measure", "notes_from_track", "quantise", "track_notes"]
 
-MELODY_VERSION = 2  # part of the analysis cache key: 2 = shared pipeline, basic-pitch lead line
+MELODY_VERSION = 3  # part of the analysis cache key: 3 = the lead stem read as the lead part alone
 QUANTUM_QUARTERS = 0.25  # the coarsest step a note is kept at (sixteenths; triplets are finer)
 
 
@@ -44,7 +44,7 @@ class PitchTrackJob:
         self.y = np.asarray(y, dtype=np.float32)
         self.sample_rate = sample_rate
         self.cancel = cancel
-        self._job = MelodyJob(self.y, sample_rate, cancel, backend=backend)
+        self._job = MelodyJob(self.y, sample_rate, cancel, backend=backend, lead_stem=True)  # the lead part alone
         self.backend = self._job.backend
 
     def work(self, on_chunk: Callable[[float], None] | None = None) -> None:

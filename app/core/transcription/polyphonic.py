@@ -32,6 +32,8 @@ ONSET_THRESHOLD = 0.5
 FRAME_THRESHOLD = 0.3
 ENERGY_TOLERANCE = 11
 MIN_NOTE_FRAMES = 6  # ~70 ms
+DOUBLE_ATTACK_FRAMES = 12  # ~140 ms: a second onset peak this close on one pitch may be the same attack
+REPEAT_DIP = 0.1  # ...unless the note posterior falls this much between the two peaks (a re-struck note)
 BATCH_WINDOWS = 8
 INSTALL_HINT = ("install it with: pip install onnxruntime && pip install --no-deps basic-pitch "
                 "(scripts/install.sh does this), or use the pyin transcriber for a clean monophonic lead")
@@ -168,6 +170,32 @@ def _frame_times(n: int) -> np.ndarray:
     return times - window_offset * np.floor(np.arange(n) / FRAMES_PER_WINDOW)
 
 
+def drop_double_attacks(note: np.ndarray, t_idx: np.ndarray, f_idx: np.ndarray, *,
+                        within: int | None = None, dip: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Onset peaks without the second peak of one attack (bowed, blown and slow-attack notes peak twice).
+
+    A later peak on the same pitch within `within` frames of an earlier one is kept only when the note
+    posterior dips by `dip` between them (a re-struck note is released first). Without this, decoding
+    latest-first lets the second peak claim the note and drops the true onset as too short: the note
+    starts 50-150 ms late.
+    """
+    within = DOUBLE_ATTACK_FRAMES if within is None else within
+    dip = REPEAT_DIP if dip is None else dip
+    keep = np.ones(t_idx.size, bool)
+    order = np.lexsort((t_idx, f_idx))
+    last_t, last_f = -(10**9), -1
+    for k in order:
+        t, f = int(t_idx[k]), int(f_idx[k])
+        if f == last_f and t - last_t <= within:
+            seg = note[last_t: t + 1, f]
+            peak = int(np.argmax(seg))
+            if float(seg[peak] - seg[peak:].min()) < dip:
+                keep[k] = False
+                continue
+        last_t, last_f = t, f
+    return t_idx[keep], f_idx[keep]
+
+
 def decode_notes(note: np.ndarray, onset: np.ndarray, *, onset_threshold: float = ONSET_THRESHOLD,
                  frame_threshold: float = FRAME_THRESHOLD) -> list[NoteEvent]:
     """Polyphonic note events from the posteriors (latest onsets first claim their frames, as in the paper)."""
@@ -180,6 +208,7 @@ def decode_notes(note: np.ndarray, onset: np.ndarray, *, onset_threshold: float 
     idx = argrelmax(onset, axis=0)
     peaks[idx] = onset[idx]
     t_idx, f_idx = np.nonzero(peaks >= onset_threshold)
+    t_idx, f_idx = drop_double_attacks(note, t_idx, f_idx)
     order = np.argsort(-t_idx, kind="stable")
     energy = note.copy()
     times = _frame_times(n + 1)

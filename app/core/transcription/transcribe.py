@@ -62,8 +62,9 @@ class MelodyJob:
     """A transcription several threads can work on; `result()` once `done`."""
 
     def __init__(self, y: np.ndarray, sample_rate: int, cancel: CancelToken = NEVER_CANCELLED, *,
-                 backend: str = "auto") -> None:
+                 backend: str = "auto", lead_stem: bool = False) -> None:
         self.backend = choose_backend(backend)
+        self.lead_stem = lead_stem
         self.silent = not has_pitch_content(np.asarray(y))
         self._pyin: PitchTrackJob | None = None
         self._poly: polyphonic.PosteriorJob | None = None
@@ -91,14 +92,17 @@ class MelodyJob:
             return Transcription(tuple(notes), "pyin")
         if self._poly is not None:
             events = self._poly.events()
-            return Transcription(tuple(select_lead_line(events)), "basic-pitch", round(polyphony(events), 3),
+            return Transcription(tuple(select_lead_line(events, lead_stem=self.lead_stem)), "basic-pitch",
+                                 round(polyphony(events), 3),
                                  tuple(events))
         return Transcription((), self.backend)
 
 
 def transcribe(y: np.ndarray, sample_rate: int, *, backend: str = "auto", cancel: CancelToken = NEVER_CANCELLED,
-               on_progress: Callable[[float], None] | None = None) -> Transcription:
-    """The lead melody of mono `y` sampled at `sample_rate` (see the module docstring)."""
-    job = MelodyJob(y, sample_rate, cancel, backend=backend)
+               on_progress: Callable[[float], None] | None = None, lead_stem: bool = False) -> Transcription:
+    """The lead melody of mono `y` sampled at `sample_rate` (see the module docstring).
+
+    `lead_stem`: `y` is the lead part alone, not a mix (see `select_lead_line`)."""
+    job = MelodyJob(y, sample_rate, cancel, backend=backend, lead_stem=lead_stem)
     job.work(on_progress)
     return job.result()
