@@ -1,4 +1,4 @@
-"""Accord's keyed audio watermark (accord-wm-v1): a 64-bit id that survives codecs, resampling and cuts.
+"""Accord's keyed audio watermark (accord-wm-v2): a 64-bit id that survives codecs, resampling and cuts.
 
 Public API:
 - `watermark_key(public_raw)` — the 32-byte key of a signer (keys.py documents the derivation);

@@ -71,6 +71,25 @@ def whiten(power: np.ndarray, hop: int) -> np.ndarray:
     return np.clip(logm / sd, -3.0, 3.0)
 
 
+def tile_contrast(series: np.ndarray, step: int) -> np.ndarray:
+    """Each value minus the mean of its four neighbouring tiles (one slot = `step` rows earlier/later,
+    one band up/down). The mark's tile signs are independent, so it keeps its full correlation, while
+    what music shares between neighbouring tiles (sustained notes, onsets across many bands, spectral
+    slopes) cancels: a 2-D prediction-error filter, the whitening Kirovski & Malvar apply before correlating."""
+    s = series
+    acc = np.zeros_like(s)
+    cnt = np.zeros_like(s)
+    acc[step:] += s[:-step]
+    cnt[step:] += 1
+    acc[:-step] += s[step:]
+    cnt[:-step] += 1
+    acc[:, 1:] += s[:, :-1]
+    cnt[:, 1:] += 1
+    acc[:, :-1] += s[:, 1:]
+    cnt[:, :-1] += 1
+    return s - acc / cnt
+
+
 def analyse(y: np.ndarray, hop: int = L.FINE_HOP) -> Analysis:
     """Analysis of mono audio at L.RATE (frame f centred at sample f * hop)."""
     from scipy import fft
@@ -103,6 +122,7 @@ def _band_series(an: Analysis, speed: float) -> np.ndarray:
         i0 = np.clip(np.floor(src).astype(int), 0, len(sm) - 2)
         f = (src - i0)[:, None]
         sm = sm[i0] * (1 - f) + sm[i0 + 1] * f
+    sm = tile_contrast(sm, L.FINE_PER_SLOT)
     sd = sm.std(axis=0)
     sd[sd == 0] = 1.0
     return sm / sd
@@ -120,17 +140,36 @@ def _tile_index() -> np.ndarray:
     return np.arange(L.SLOTS) * L.FINE_PER_SLOT
 
 
-def _try_speed(an: Analysis, key: bytes, speed: float, attempts: list[int]) -> Found | None:
-    pat = L.pattern(key)
+def fold_bands(an: Analysis, speed: float) -> np.ndarray | None:
+    """(PERIOD_FINE, BANDS) band series at `speed` folded by the period, or None when too short."""
     series = _band_series(an, speed)
     if len(series) < L.PERIOD_FINE // 2:
         return None
-    folded = _fold(series)
-    # circular cross-correlation of the sync pattern (impulses at slot starts) with the folded series
+    return _fold(series)
+
+
+def sync_scores(folded: np.ndarray, key: bytes) -> np.ndarray:
+    """Circular cross-correlation of the sync pattern (impulses at slot starts) with the folded series."""
     sync = np.zeros((L.PERIOD_FINE, L.BANDS))
-    sync[_tile_index()] = pat.sync
-    score = np.fft.irfft((np.conj(np.fft.rfft(sync, axis=0)) * np.fft.rfft(folded, axis=0)).sum(axis=1),
-                         n=L.PERIOD_FINE)
+    sync[_tile_index()] = L.pattern(key).sync
+    return np.fft.irfft((np.conj(np.fft.rfft(sync, axis=0)) * np.fft.rfft(folded, axis=0)).sum(axis=1),
+                        n=L.PERIOD_FINE)
+
+
+def soft_bits(folded: np.ndarray, key: bytes, offset: int) -> np.ndarray:
+    """Soft coded bits (+ = bit 0) read with the period starting at fine frame `offset`."""
+    pat = L.pattern(key)
+    data = pat.role >= 0
+    tiles = folded[(offset + _tile_index()) % L.PERIOD_FINE]  # (SLOTS, BANDS)
+    return np.bincount(pat.role[data], weights=(tiles * pat.chip)[data], minlength=CODED_BITS)
+
+
+def _try_speed(an: Analysis, key: bytes, speed: float, attempts: list[int]) -> Found | None:
+    pat = L.pattern(key)
+    folded = fold_bands(an, speed)
+    if folded is None:
+        return None
+    score = sync_scores(folded, key)
     order = np.argsort(score)[::-1]
     spread = float(np.std(score)) or 1.0
     med = float(np.median(score))
@@ -140,10 +179,8 @@ def _try_speed(an: Analysis, key: bytes, speed: float, attempts: list[int]) -> F
             break
         if all(min(abs(o - p), L.PERIOD_FINE - abs(o - p)) > 2 for p in picked):
             picked.append(int(o))
-    data = pat.role >= 0
     for o in picked:
-        tiles = folded[(o + _tile_index()) % L.PERIOD_FINE]  # (SLOTS, BANDS)
-        soft = np.bincount(pat.role[data], weights=(tiles * pat.chip)[data], minlength=CODED_BITS)
+        soft = soft_bits(folded, key, o)
         bits, _ = viterbi_decode(soft)
         attempts[0] += 1
         rid = check_payload(bits, pat.crc_mask)

@@ -2,7 +2,7 @@
 
 `watermark_samples(samples, rate, identity, strength_db)` -> (marked samples, record field)
 The record field (signed with the rest of the record) is
-    {"scheme": "accord-wm-v1", "id": "<16 hex digits>", "keyId": "<16 hex>", "strengthDb10": 4}
+    {"scheme": "accord-wm-v2", "id": "<16 hex digits>", "keyId": "<16 hex>", "strengthDb10": 4}
 (strength in tenths of a dB: records hold integers only).
 """
 
@@ -16,7 +16,7 @@ from app.core.provenance.watermark.embedder import DEFAULT_STRENGTH_DB, embed
 from app.core.provenance.watermark.keys import key_from_public, key_id
 
 WATERMARK_STRENGTH_DB = DEFAULT_STRENGTH_DB
-SCHEME = "accord-wm-v1"
+SCHEME = "accord-wm-v2"
 
 
 def watermark_samples(samples: np.ndarray, sample_rate: int, identity: Any,
