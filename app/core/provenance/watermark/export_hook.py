@@ -2,9 +2,10 @@
 
 `watermark_samples(samples, rate, identity, strength_db)` -> (marked samples, record field)
 The record field (signed with the rest of the record) is
-    {"scheme": "accord-wm-v2", "id": "<16 hex digits>", "keyId": "<16 hex>", "strengthDb10": 4}
-(strength in tenths of a dB: records hold integers only; the strength used, which the embedder raises
-up to 2x on sparse material its own check reads badly: embedder.embed_with_strength).
+    {"scheme": "accord-wm-v2", "id": "<16 hex digits>", "keyId": "<16 hex>", "strengthDb10": 5, "appliedDb10": 5}
+(strengths in tenths of a dB, records hold integers only: `strengthDb10` is the setting, `appliedDb10`
+what was embedded, which the embedder raises up to 2x on sparse material its own check reads badly:
+embedder.embed_with_strength).
 """
 
 from __future__ import annotations
@@ -34,4 +35,4 @@ def watermark_samples(samples: np.ndarray, sample_rate: int, identity: Any,
         raise ProvenanceError(f"the watermark could not be added: {exc}",
                               hint="use a strength between 0.1 and 3 dB, or export without a watermark") from exc
     return marked, {"scheme": SCHEME, "id": f"{wm_id:016x}", "keyId": key_id(key),
-                    "strengthDb10": int(round(used_db * 10))}
+                    "strengthDb10": int(round(strength_db * 10)), "appliedDb10": int(round(used_db * 10))}
