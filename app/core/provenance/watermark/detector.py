@@ -47,7 +47,8 @@ class Analysis:
     """Key-independent part of detection for one stretch of audio."""
 
     white: np.ndarray  # (fine frames, bins _LO.._HI) whitened log magnitude
-    cum: np.ndarray  # cumulative sum over bins, with a leading zero column
+    slot_cum: np.ndarray  # (bins + 1, frames - 7): cumulative sum over bins (leading zero row) of the
+    # slot-averaged (8-frame) values, bins first so a speed's band edges gather contiguous rows
 
     @property
     def n_frames(self) -> int:
@@ -100,22 +101,21 @@ def analyse(y: np.ndarray, hop: int = L.FINE_HOP) -> Analysis:
     spec = fft.rfft(frames(pad, L.FRAME, hop) * win, axis=1, workers=-1)[:, _LO:_HI]
     white = whiten(spec.real ** 2 + spec.imag ** 2, hop)
     cum = np.hstack([np.zeros((len(white), 1)), np.cumsum(white, axis=1, dtype=np.float64)])
-    return Analysis(white, cum)
+    # the slot average over time commutes with the sums over bins, so it is done once for every speed
+    c = np.cumsum(np.vstack([np.zeros((1, cum.shape[1])), cum]), axis=0)
+    k = L.FINE_PER_SLOT
+    return Analysis(white, np.ascontiguousarray(((c[k:] - c[:-k]) / k).T))
 
 
 def _band_series(an: Analysis, speed: float) -> np.ndarray:
     """(frames in original time, BANDS): band means at `speed`, slot-averaged, normalised per band."""
     edges = (L.FIRST_BIN + L.BAND_BINS * np.arange(L.BANDS + 1)) * speed - _LO
-    cols = np.arange(an.cum.shape[1])
-    # cumulative sum at fractional bin edges (linear interpolation between columns)
-    lo_i = np.clip(np.floor(edges).astype(int), 0, len(cols) - 2)
-    frac = edges - lo_i
-    at = an.cum[:, lo_i] * (1 - frac) + an.cum[:, lo_i + 1] * frac
-    bands = np.diff(at, axis=1) / np.diff(edges)
-    # slot average (a slot lasts FINE_PER_SLOT / speed frames in the file; FINE_PER_SLOT is close enough)
-    c = np.cumsum(np.vstack([np.zeros((1, L.BANDS)), bands]), axis=0)
-    k = L.FINE_PER_SLOT
-    sm = (c[k:] - c[:-k]) / k
+    # cumulative sum at fractional bin edges (linear interpolation between rows); the slot average is
+    # already in slot_cum (a slot lasts FINE_PER_SLOT / speed frames in the file; close enough)
+    lo_i = np.clip(np.floor(edges).astype(int), 0, an.slot_cum.shape[0] - 2)
+    frac = (edges - lo_i)[:, None]
+    at = an.slot_cum[lo_i] * (1 - frac) + an.slot_cum[lo_i + 1] * frac
+    sm = np.ascontiguousarray((np.diff(at, axis=0) / np.diff(edges)[:, None]).T)
     if speed != 1.0:
         n_out = int(len(sm) * speed)
         src = np.arange(n_out) / speed
