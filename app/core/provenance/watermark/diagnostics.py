@@ -26,6 +26,8 @@ def oracle(samples: np.ndarray, rate: int, key: bytes, wm_id: int, *, start_s: f
     """`start_s`: where the excerpt starts in the marked file's time (seconds, before any speed change)."""
     an = D.analyse(D.to_internal(samples, rate))
     folded = D.fold_bands(an, speed)
+    if folded is None:
+        raise ValueError("the excerpt is shorter than half a watermark period")
     true_o = int(round(-start_s * L.RATE / L.FINE_HOP)) % L.PERIOD_FINE
     signs, role = tile_signs(key, wm_id)
     pat = L.pattern(key)
