@@ -44,6 +44,7 @@ ATTACKS = {  # name -> (ffmpeg output args, extension) or a special
     "speed +3 %": (["-af", f"asetrate={RATE * 1.03:.0f},aresample={RATE}"], "wav"),
     "speed -3 %": (["-af", f"asetrate={RATE * 0.97:.0f},aresample={RATE}"], "wav"),
     "mix with another song at -12 dB": "mix",
+    "mix with another song 12 dB under the excerpt's RMS": "mixrel",
 }
 LOW_TARGET = ("speed", "mix")
 QUICK_ATTACKS = ("none (random 15-s cut)", "MP3 64 kbit/s", "speed +3 %")
@@ -97,12 +98,14 @@ def segmental_snr(x: np.ndarray, y: np.ndarray, rate: int) -> float:
     return float(np.clip(10 * np.log10(e1[keep] / e2[keep]), -10, 35).mean())
 
 
-def mark_to_mask(x: np.ndarray, y: np.ndarray, rate: int) -> tuple[float, float]:
+def mark_to_mask(x: np.ndarray, y: np.ndarray, rate: int, *, spreading: bool = False) -> tuple[float, float]:
     """(median, 99th percentile) over frames and Bark bands of mark energy minus a masking threshold (dB).
 
-    Threshold: the music's energy in the band lowered by Johnston's tonal offset 14.5 + z dB (z = Bark
-    index), the conservative (tone-masking-noise) case of "Transform coding of audio signals using
-    perceptual noise criteria" (IEEE JSAC 1988); no spreading across bands, which also errs low.
+    Threshold: Johnston, "Transform coding of audio signals using perceptual noise criteria" (IEEE JSAC
+    1988): the music's energy per Bark band, lowered by the tonal offset 14.5 + z dB (z = Bark index, the
+    conservative tone-masking-noise case). Without `spreading` each band masks only itself (errs low: a
+    weak band beside a loud one counts as unmasked); with it, band energies are first spread by
+    Johnston's spreading function 15.81 + 7.5 (d + 0.474) - 17.5 sqrt(1 + (d + 0.474)^2) dB (d in Bark).
     """
     n = 2048
     win = np.hanning(n)
@@ -112,15 +115,73 @@ def mark_to_mask(x: np.ndarray, y: np.ndarray, rate: int) -> tuple[float, float]
     fw = np.abs(np.fft.rfft(np.stack([wm[s:s + n] * win for s in starts]), axis=1)) ** 2
     freqs = np.fft.rfftfreq(n, 1 / rate)
     bark = 13 * np.arctan(0.00076 * freqs) + 3.5 * np.arctan((freqs / 7500) ** 2)
+    zs = np.arange(1, 22)
+    ex = np.stack([fx[:, (bark >= z) & (bark < z + 1)].sum(axis=1) for z in zs], axis=1)
+    ew = np.stack([fw[:, (bark >= z) & (bark < z + 1)].sum(axis=1) for z in zs], axis=1)
+    if spreading:
+        d = zs[:, None] - zs[None, :]  # masked band minus masker band
+        sf_db = 15.81 + 7.5 * (d + 0.474) - 17.5 * np.sqrt(1 + (d + 0.474) ** 2)
+        ex = ex @ (10 ** (sf_db / 10)).T
     out = []
-    for z in range(1, 22):
-        sel = (bark >= z) & (bark < z + 1)
-        ex, ew = fx[:, sel].sum(axis=1), fw[:, sel].sum(axis=1)
-        loud = ex > ex.max() * 1e-6
+    for k, z in enumerate(zs):
+        loud = ex[:, k] > ex[:, k].max() * 1e-6
         if loud.any():
-            out.append(10 * np.log10(ew[loud] + 1e-20) - (10 * np.log10(ex[loud]) - (14.5 + z)))
+            out.append(10 * np.log10(ew[loud, k] + 1e-20) - (10 * np.log10(ex[loud, k]) - (14.5 + z)))
     allv = np.concatenate(out)
     return float(np.median(allv)), float(np.percentile(allv, 99))
+
+
+def _unmarked_scores(songs: list[Path], audio: dict[Path, np.ndarray], n: int, keys: list[bytes],
+                     rng: np.random.Generator) -> tuple[int, list]:
+    """(false finds, per excerpt (best sync z, best bit agreement, CRC checks)) on unmarked 15-s excerpts
+    from every song, full speed search under `keys`."""
+    from app.core.provenance import watermark as wm
+
+    hits, seen = 0, []
+    i = -1
+    while len(seen) < n and i < 50 * n:  # songs shorter than an excerpt are skipped, not counted
+        i += 1
+        song = songs[i % len(songs)]
+        x = audio.get(song)
+        if x is None:
+            x = audio[song] = _read(song)
+        if x.shape[1] <= int(EXCERPT_S * RATE):
+            continue
+        off = int(rng.integers(0, x.shape[1] - int(EXCERPT_S * RATE)))
+        sc = wm.Scores()
+        if wm.detect_watermark(x[:, off:off + int(EXCERPT_S * RATE)], RATE, keys, scores=sc) is not None:
+            hits += 1
+        seen.append((sc.best_sync_z, sc.best_agreement, sc.attempts))
+        if len(seen) % 50 == 0:
+            a = np.array(seen)
+            print(f"  unmarked {len(seen)}: false finds {hits}; best bit agreement median {np.median(a[:, 1]):.3f} "
+                  f"max {a[:, 1].max():.3f}", file=sys.stderr, flush=True)
+    return hits, seen
+
+
+def false_positive_rows(n: int) -> list[dict]:
+    """Only the false-positive run (`--false-positives N`): N unmarked excerpts, one key."""
+    from app.core.provenance import watermark as wm
+
+    songs, why = fetch_songs()
+    if len(songs) < 11:
+        return [{"metric": "false positives", "value": "skipped", "unit": "", "note": why or "too few songs"}]
+    key = wm.watermark_key(bytes(range(32)))
+    t0 = time.perf_counter()
+    hits, seen = _unmarked_scores(songs, {}, n, [key], np.random.default_rng(4049))
+    a = np.array(seen)
+    return [{"metric": "false positives, unmarked 15-s excerpts", "value": hits, "unit": "count", "target": "0",
+             "ok": hits == 0 and len(a) >= 1000,
+             "note": f"{len(a)} excerpts from {len(songs)} songs ({PACKAGE}; excerpts overlap), full speed search"},
+            {"metric": "unmarked: best bit agreement (median / 99th pct / max)",
+             "value": f"{np.median(a[:, 1]):.3f} / {np.percentile(a[:, 1], 99):.3f} / {a[:, 1].max():.3f}",
+             "unit": "share", "note": "re-encoded Viterbi output vs soft-bit signs, best of all candidates"},
+            {"metric": "unmarked: best sync z (median / 99th pct / max)",
+             "value": f"{np.median(a[:, 0]):.2f} / {np.percentile(a[:, 0], 99):.2f} / {a[:, 0].max():.2f}",
+             "unit": "sd", "note": "the decision is the CRC-32, not a threshold on these"},
+            {"metric": "CRC checks per unmarked excerpt", "value": float(a[:, 2].mean()), "unit": "count",
+             "note": f"false-find bound per excerpt ~ checks / 2^32 = {a[:, 2].mean() / 2**32:.1e}; "
+                     f"{(time.perf_counter() - t0) / len(a):.2f} s per excerpt"}]
 
 
 def run(quick: bool) -> list[dict]:
@@ -162,7 +223,7 @@ def run(quick: bool) -> list[dict]:
                 marked = wm.embed_watermark(clip, RATE, key, wid)
                 embed_t.append((time.perf_counter() - t0) / CLIP_S)
                 snrs.append(segmental_snr(clip, marked, RATE))
-                masks.append(mark_to_mask(clip, marked, RATE))
+                masks.append(mark_to_mask(clip, marked, RATE) + mark_to_mask(clip, marked, RATE, spreading=True))
                 src = work / "marked.wav"
                 _write_wav(src, marked, RATE)
                 for name, how in attacks.items():
@@ -175,11 +236,16 @@ def run(quick: bool) -> list[dict]:
                         m48 = wm.embed_watermark(clip48, 48000, key, wid)
                         _write_wav(work / "m48.wav", m48, 48000)
                         z = _ffmpeg(work / "m48.wav", ["-ar", str(RATE)], "flac", work)
-                    elif how == "mix":
+                    elif how in ("mix", "mixrel"):
                         partner = audio[chosen[(si + 1) % len(chosen)]]
                         partner = np.tile(partner, (1, 1 + marked.shape[1] // partner.shape[1]))
                         p0 = int(rng.integers(0, partner.shape[1] - marked.shape[1] + 1))
-                        z = _read(src) + 10 ** (-12 / 20) * partner[:, p0:p0 + marked.shape[1]]
+                        other_part = partner[:, p0:p0 + marked.shape[1]]
+                        z = _read(src)
+                        gain = 10 ** (-12 / 20)
+                        if how == "mixrel":  # the mix ratio, whatever each song's level there
+                            gain *= float(np.sqrt(np.mean(z ** 2) / (np.mean(other_part ** 2) + 1e-12)))
+                        z = z + gain * other_part
                     else:
                         args, ext = how
                         z = _ffmpeg(src, args, ext, work)
@@ -198,17 +264,7 @@ def run(quick: bool) -> list[dict]:
                 done = ", ".join(f"{k.split(' ')[0]} {sum(v)}/{len(v)}" for k, v in results.items())
                 print(f"  excerpt {excerpts}: {song.name}: {done}", file=sys.stderr, flush=True)
         # false positives: unmarked 15-s excerpts from every song (not only the chosen ones)
-        false_hits = 0
-        for i in range(n_unmarked):
-            song = songs[i % len(songs)]
-            x = audio.get(song)
-            if x is None:
-                x = audio[song] = _read(song)
-            if x.shape[1] <= int(EXCERPT_S * RATE):
-                continue
-            off = int(rng.integers(0, x.shape[1] - int(EXCERPT_S * RATE)))
-            if wm.detect_watermark(x[:, off:off + int(EXCERPT_S * RATE)], RATE, [key, other]) is not None:
-                false_hits += 1
+        false_hits, _ = _unmarked_scores(songs, audio, n_unmarked, [key, other], rng)
     rows: list[dict] = []
     note = f"{excerpts} excerpts from {len(chosen)} songs ({PACKAGE}, not made here)"
     for name, hits in results.items():
@@ -226,7 +282,12 @@ def run(quick: bool) -> list[dict]:
          "ok": float(np.mean(snrs)) >= 30, "note": f"min {min(snrs):.1f} dB; 20-ms segments clipped to [-10, 35]"},
         {"metric": "mark - masking threshold (median)", "value": float(np.median([m[0] for m in masks])),
          "unit": "dB", "target": "< 0", "ok": float(np.median([m[0] for m in masks])) < 0,
-         "note": f"99th percentile {np.median([m[1] for m in masks]):.1f} dB; Bark bands, tonal offset"},
+         "note": f"99th percentile {np.median([m[1] for m in masks]):.1f} dB; Bark bands, tonal offset, "
+                 "no spreading (each band masks only itself)"},
+        {"metric": "mark - masking threshold, Johnston spreading (median)",
+         "value": float(np.median([m[2] for m in masks])), "unit": "dB", "target": "< 0",
+         "ok": float(np.median([m[2] for m in masks])) < 0,
+         "note": f"99th percentile {np.median([m[3] for m in masks]):.1f} dB"},
         {"metric": "embed speed", "value": 1 / float(np.median(embed_t)), "unit": "x RT", "target": ">= 50",
          "ok": 1 / float(np.median(embed_t)) >= 50, "note": "20-s stereo 44.1 kHz clips, one core"},
         {"metric": "detect speed (marked, no speed search)", "value": 1 / float(np.median(detect_t)),
@@ -243,5 +304,10 @@ def run(quick: bool) -> list[dict]:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    if "--false-positives" in sys.argv:
+        fp_rows = false_positive_rows(int(sys.argv[sys.argv.index("--false-positives") + 1]))
+        for row in fp_rows:
+            print(row)
+        sys.exit(0)
     for row in run("--quick" in sys.argv):
         print(row)

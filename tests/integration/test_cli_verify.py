@@ -201,7 +201,7 @@ def test_stripped_mp3_is_found_by_watermark_and_detect_names_the_record(capsys, 
     wav = tmp_path / "hook.wav"
     result = sign_and_write_audio(wav, _music(18.0), 44100, suggestion_fields(), home=home, format="wav16")
     mark = result.record["watermark"]
-    assert mark["scheme"] == "accord-wm-v1" and len(mark["id"]) == 16
+    assert mark["scheme"] == "accord-wm-v2" and len(mark["id"]) == 16
     assert run(capsys, "verify", str(wav))[0] == 0  # the tags still verify as before
     mp3 = tmp_path / "shared.mp3"
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), "-map_metadata", "-1", "-b:a", "128k", str(mp3)],

@@ -42,3 +42,15 @@ def test_noise_alone_does_not_pass_the_crc():
     rng = np.random.default_rng(5)
     passed = sum(check_payload(viterbi_decode(rng.normal(0, 1, CODED_BITS))[0], 7) is not None for _ in range(300))
     assert passed == 0
+
+
+def test_batched_viterbi_equals_one_at_a_time():
+    from app.core.provenance.watermark.code import viterbi_decode_many
+
+    rng = np.random.default_rng(9)
+    bits = rng.integers(0, 2, DATA_BITS).astype(np.uint8)
+    soft = (1.0 - 2.0 * conv_encode(bits))[None, :] + rng.normal(0.0, 1.1, (12, CODED_BITS))
+    many = viterbi_decode_many(soft)
+    assert many.shape == (12, DATA_BITS)
+    for row, one in zip(many, soft, strict=True):
+        assert np.array_equal(row, viterbi_decode(one)[0])

@@ -1,4 +1,4 @@
-"""Accord's keyed audio watermark (accord-wm-v1): a 64-bit id that survives codecs, resampling and cuts.
+"""Accord's keyed audio watermark (accord-wm-v2): a 64-bit id that survives codecs, resampling and cuts.
 
 Public API:
 - `watermark_key(public_raw)` — the 32-byte key of a signer (keys.py documents the derivation);
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from app.core.provenance.watermark import layout as L
-from app.core.provenance.watermark.detector import analyse, detect_analysis, to_internal
+from app.core.provenance.watermark.detector import Scores, analyse, detect_analysis, to_internal
 from app.core.provenance.watermark.embedder import DEFAULT_STRENGTH_DB, MAX_STRENGTH_DB, embed
 from app.core.provenance.watermark.export_hook import SCHEME
 from app.core.provenance.watermark.keys import key_from_public, key_id
@@ -28,7 +28,7 @@ from app.core.provenance.watermark.keys import key_from_public, key_id
 WINDOW_S = 20.0  # detection looks at windows this long (a speed change drifts less within one)
 WINDOW_HOP_S = 15.0
 MAX_WINDOWS = 12  # ~3 minutes scanned before giving up on a long file
-__all__ = ["DEFAULT_STRENGTH_DB", "MAX_STRENGTH_DB", "SCHEME", "Detection", "detect_file", "detect_watermark",
+__all__ = ["DEFAULT_STRENGTH_DB", "MAX_STRENGTH_DB", "SCHEME", "Detection", "Scores", "detect_file", "detect_watermark",
            "embed_watermark", "new_watermark_id", "watermark_key", "key_id"]
 
 
@@ -68,13 +68,15 @@ def embed_watermark(samples: np.ndarray, sample_rate: int, key: bytes, wm_id: in
     return embed(samples, sample_rate, key, wm_id, strength_db=strength_db)
 
 
-def _detect_internal(y: np.ndarray, keys: list[bytes], *, speed_search: bool, max_windows: int) -> Detection | None:
+def _detect_internal(y: np.ndarray, keys: list[bytes], *, speed_search: bool, max_windows: int,
+                     scores: Scores | None = None) -> Detection | None:
     win = int(WINDOW_S * L.RATE)
     hop = int(WINDOW_HOP_S * L.RATE)
     starts = [0] if len(y) <= win else list(range(0, len(y) - win // 2, hop))[:max_windows]
     for passes in ((False, True) if speed_search else (False,)):
         for start in starts:  # first every window at speed 1 (fast), then the speed search
-            found = detect_analysis(analyse(y[start:start + win]), keys, speed_search=passes, nominal=not passes)
+            found = detect_analysis(analyse(y[start:start + win]), keys, speed_search=passes, nominal=not passes,
+                                    scores=scores)
             if found is not None:
                 chance = found.attempts * 2.0 ** -32
                 return Detection(found.record_id, key_id(found.key), found.key, 1.0 - chance, found.sync_z,
@@ -83,12 +85,13 @@ def _detect_internal(y: np.ndarray, keys: list[bytes], *, speed_search: bool, ma
 
 
 def detect_watermark(samples: np.ndarray, sample_rate: int, keys: list[bytes], *, speed_search: bool = True,
-                     max_windows: int = MAX_WINDOWS) -> Detection | None:
-    """The first watermark found under any of `keys` in (channels, frames) or mono samples, or None."""
+                     max_windows: int = MAX_WINDOWS, scores: Scores | None = None) -> Detection | None:
+    """The first watermark found under any of `keys` in (channels, frames) or mono samples, or None.
+    `scores`, when given, collects what was seen (CRC checks made, best sync and bit agreement)."""
     if not keys:
         return None
     return _detect_internal(to_internal(samples, sample_rate), keys, speed_search=speed_search,
-                            max_windows=max_windows)
+                            max_windows=max_windows, scores=scores)
 
 
 def decode_for_detection(path: str | Path) -> np.ndarray:

@@ -84,6 +84,31 @@ _SIGN = 1.0 - 2.0 * _OUT.astype(np.float64)  # bit 0 -> +1, bit 1 -> -1
 _PRED_SIGN = np.stack([_SIGN[_PRED[:, lo], _PRED_IN] for lo in range(2)], axis=1)  # (states, 2, n_gen)
 
 
+def viterbi_decode_many(soft: np.ndarray, n_bits: int = DATA_BITS) -> np.ndarray:
+    """Decoded data bits (n, n_bits) for n soft coded sequences at once (n, coded) (+ = bit 0): one
+    trellis pass for all candidates, so a speed x offset search pays numpy's overhead once."""
+    n_gen = len(GENERATORS)
+    soft = np.asarray(soft, dtype=np.float64)
+    n, steps = soft.shape[0], soft.shape[1] // n_gen
+    soft = soft[:, :steps * n_gen].reshape(n, steps, n_gen)
+    metric = np.full((n, _STATES), -np.inf)
+    metric[:, 0] = 0.0
+    choice = np.zeros((steps, n, _STATES), dtype=np.int8)
+    rows = np.arange(n)[:, None]
+    for t in range(steps):
+        branch = np.einsum("slg,ng->nsl", _PRED_SIGN, soft[:, t])  # (n, states, 2)
+        cand = metric[:, _PRED] + branch
+        pick = (cand[:, :, 1] > cand[:, :, 0]).astype(np.int8)
+        choice[t] = pick
+        metric = np.where(pick == 1, cand[:, :, 1], cand[:, :, 0])
+    state = np.zeros(n, dtype=np.int64)  # zero-terminated
+    bits = np.zeros((n, steps), dtype=np.uint8)
+    for t in range(steps - 1, -1, -1):
+        bits[:, t] = _PRED_IN[state]
+        state = _PRED[state, choice[t, rows[:, 0], state]]
+    return bits[:, :n_bits]
+
+
 def viterbi_decode(soft: np.ndarray, n_bits: int = DATA_BITS) -> tuple[np.ndarray, float]:
     """(decoded data bits, path metric normalised to [-1, 1]) from soft coded values (+ = bit 0)."""
     n_gen = len(GENERATORS)

@@ -2,8 +2,10 @@
 
 `watermark_samples(samples, rate, identity, strength_db)` -> (marked samples, record field)
 The record field (signed with the rest of the record) is
-    {"scheme": "accord-wm-v1", "id": "<16 hex digits>", "keyId": "<16 hex>", "strengthDb10": 4}
-(strength in tenths of a dB: records hold integers only).
+    {"scheme": "accord-wm-v2", "id": "<16 hex digits>", "keyId": "<16 hex>", "strengthDb10": 5, "appliedDb10": 5}
+(strengths in tenths of a dB, records hold integers only: `strengthDb10` is the setting, `appliedDb10`
+what was embedded, which the embedder raises up to 2x on sparse material its own check reads badly:
+embedder.embed_with_strength).
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from app.core.provenance.watermark.embedder import DEFAULT_STRENGTH_DB, embed
+from app.core.provenance.watermark.embedder import DEFAULT_STRENGTH_DB, embed_with_strength
 from app.core.provenance.watermark.keys import key_from_public, key_id
 
 WATERMARK_STRENGTH_DB = DEFAULT_STRENGTH_DB
-SCHEME = "accord-wm-v1"
+SCHEME = "accord-wm-v2"
 
 
 def watermark_samples(samples: np.ndarray, sample_rate: int, identity: Any,
@@ -28,9 +30,9 @@ def watermark_samples(samples: np.ndarray, sample_rate: int, identity: Any,
     try:
         key = key_from_public(identity.public_raw)
         wm_id = secrets.randbits(64)
-        marked = embed(samples, sample_rate, key, wm_id, strength_db=strength_db)
+        marked, used_db = embed_with_strength(samples, sample_rate, key, wm_id, strength_db=strength_db)
     except ValueError as exc:
         raise ProvenanceError(f"the watermark could not be added: {exc}",
                               hint="use a strength between 0.1 and 3 dB, or export without a watermark") from exc
     return marked, {"scheme": SCHEME, "id": f"{wm_id:016x}", "keyId": key_id(key),
-                    "strengthDb10": int(round(strength_db * 10))}
+                    "strengthDb10": int(round(strength_db * 10)), "appliedDb10": int(round(used_db * 10))}

@@ -7,9 +7,9 @@ file resampled 44.1 <-> 48 kHz keeps the same grid in seconds and hertz:
   at least two whole periods;
 - 51 *bands* of 6 STFT bins (129 Hz) cover 409 Hz – 7 kHz: the range that lossy codecs at 64 kbit/s
   keep, above the bass that carries most of the energy and little detail;
-- a *tile* is one slot x one band. Each period holds 8160 tiles: a keyed quarter of them carry a known
+- a *tile* is one slot x one band. Each period holds 8160 tiles: a keyed eighth of them carry a known
   sync pattern (to find the period's start and a speed change), the rest spread the 204 coded payload
-  bits, ~30 tiles each, in keyed random places with keyed random signs (spread spectrum, as in
+  bits, ~35 tiles each, in keyed random places with keyed random signs (spread spectrum, as in
   Kirovski & Malvar, "Spread-spectrum watermarking of audio signals", IEEE TSP 2003).
 
 The key is 32 bytes (see keys.py). Different keys give unrelated patterns and CRC masks.
@@ -38,7 +38,7 @@ FIRST_BIN = 19  # 409 Hz
 BAND_BINS = 6
 BANDS = 51  # up to bin 325 = 7 kHz
 LAST_BIN = FIRST_BIN + BANDS * BAND_BINS
-SYNC_SHARE = 4  # one tile in four is sync
+SYNC_SHARE = 8  # one tile in eight is sync
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class Pattern:
 
 
 def _rng(key: bytes, purpose: bytes) -> np.random.Generator:
-    seed = hashlib.sha256(b"accord-wm-v1|" + purpose + b"|" + key).digest()
+    seed = hashlib.sha256(b"accord-wm-v2|" + purpose + b"|" + key).digest()
     return np.random.Generator(np.random.PCG64(int.from_bytes(seed, "big")))
 
 
@@ -71,7 +71,7 @@ def pattern(key: bytes) -> Pattern:
     data_tiles = order[n_sync:]
     role[data_tiles] = np.arange(len(data_tiles)) % CODED_BITS
     chip = _rng(key, b"signs").choice(np.array([-1.0, 1.0]), size=n)
-    mask = int.from_bytes(hashlib.sha256(b"accord-wm-v1|crc|" + key).digest()[:8], "big")
+    mask = int.from_bytes(hashlib.sha256(b"accord-wm-v2|crc|" + key).digest()[:8], "big")
     return Pattern(role.reshape(SLOTS, BANDS), chip.reshape(SLOTS, BANDS), mask)
 
 
