@@ -132,7 +132,7 @@ class LiveSession:
             return
         self._panic_now()
 
-    def silence(self) -> None:
+    def stop_notes(self) -> None:
         """Cancel what is scheduled and send note-offs and all notes off (the studio's Stop or a new start
         point); a leading MIDI clock keeps running."""
         self._commands.put(("silence", None))

@@ -117,8 +117,8 @@ class SessionHost(QObject):
         backend = session.backend
         self.backend_label = backend.label if backend is not None else ""
         io = session.io
-        ins = io.input_name if io is not None else "?"
-        outs = io.output_name if io is not None else "?"
+        ins = session.in_port or (io.input_name if io is not None else "?")
+        outs = session.out_port or (io.output_name if io is not None else "?")
         self._set_state("on")
         self.status.emit(f"MIDI on {self.backend_label}: in {ins}, out {outs}" + (f" — {note}" if note else ""))
         self.timer.start()

@@ -33,6 +33,7 @@ from app.ui.live.session_host import SessionHost
 log = logging.getLogger(__name__)
 
 OWNER_METRONOME = "live-metronome"
+CATCH_S = 0.1  # notes that began this shortly before the playhead are still sent when play starts
 JUMP_S = 0.25  # the playhead moved this far from where it should be: a seek or a loop wrap
 
 
@@ -244,7 +245,9 @@ class StudioLive(QObject):
         end = math.inf
         if transport.loop_enabled and transport.loop_region is not None:
             end = self.grid().quarters(transport.loop_region[1])
-        todo = [n for n in self.ideas_to_send() if here - 1e-6 <= n.onset < end]
+        # A note that began in the last moment (play was pressed on it) still sounds, a few ms late.
+        since = here - CATCH_S / self.grid().seconds_per_quarter
+        todo = [n for n in self.ideas_to_send() if since <= n.onset < end]
         if todo:
             o = self.host.options
             s.play(todo, at_beat=0.0, channel=o.channel, program=o.program)
@@ -260,11 +263,11 @@ class StudioLive(QObject):
         expected = self._last_pos + (time.monotonic() - self._last_wall if self._was_playing else 0.0)
         jumped = abs(pos - expected) > JUMP_S
         if playing and (not self._was_playing or jumped):
-            self.host.session.silence()
+            self.host.session.stop_notes()
             self.align_clock()
             self.send_ideas_from_playhead()
         elif not playing and self._was_playing:
-            self.host.session.silence()
+            self.host.session.stop_notes()
             self._aligned = False
             if self.record in ("count-in", "recording"):
                 self.stop_recording()
