@@ -85,6 +85,7 @@ def install_analysis(ctx: StudioContext) -> None:
         panel.analyze()
 
     lane.analyze_requested.connect(analyze_from_lane)
+    ctx.stems_loaded.connect(panel.stems_loaded)  # analysis runs by itself once new stems are decoded
     ctx.panels.register(ANALYSIS, panel, dock)
     ctx.panels.register(CHORD_LANE, lane)
 
