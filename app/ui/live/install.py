@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
 
-from app.ui.context import SUGGESTIONS, StudioContext
+from app.ui.context import ANALYSIS, SUGGESTIONS, StudioContext
 from app.ui.live import LIVE
 from app.ui.live.panel import LivePanel
 
@@ -25,9 +25,10 @@ class _CloseWatcher(QObject):
 def install_live(ctx: StudioContext) -> LivePanel:
     panel = LivePanel(ctx)
     dock = ctx.add_dock("Live", panel, Qt.DockWidgetArea.RightDockWidgetArea, scroll=True)
-    suggestions = ctx.panels.dock(SUGGESTIONS)
-    if suggestions is not None:  # one column on the right: Analysis, Suggestions, Live as tabs
-        ctx.tabify(suggestions, dock)
+    # One column on the right: Analysis, Suggestions and Live as tabs of one group (Suggestions in front).
+    neighbour = ctx.panels.dock(ANALYSIS) or ctx.panels.dock(SUGGESTIONS)
+    if neighbour is not None:
+        ctx.tabify(neighbour, dock)
     menu = ctx.menu("&Live")
     menu.addAction("Show Live Panel", lambda: ctx.panels.show(LIVE))
     menu.addAction("MIDI On/Off", panel.midi_button.click)

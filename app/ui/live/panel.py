@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -34,6 +34,7 @@ from app.ui.live.metronome import MetronomeSettings
 from app.ui.live.session_host import SYNC_CHOICES, SessionHost
 from app.ui.live.studio_live import StudioLive
 
+HOTPLUG_MS = 8000
 NONE_PORT = "(Accord's own port)"
 RECORD_TEXT = {"idle": "● Record", "count-in": "Count-in…", "recording": "■ Stop recording", "taking": "…"}
 
@@ -208,6 +209,15 @@ class LivePanel(QWidget):
         self._state("off")
         self._show_prime()
         self.refresh_ports()
+        # Devices plugged in while MIDI is off are noticed too (while on, the session reports them itself).
+        self.hotplug = QTimer(self)
+        self.hotplug.setInterval(HOTPLUG_MS)
+        self.hotplug.timeout.connect(self._hotplug)
+        self.hotplug.start()
+
+    def _hotplug(self) -> None:
+        if self.isVisible() and not self.host.running and self.refresh_button.isEnabled():
+            self.refresh_ports()
 
     # --- ports -------------------------------------------------------------------------------------------------
     def refresh_ports(self) -> None:
