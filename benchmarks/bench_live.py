@@ -357,7 +357,9 @@ def _start_stop_rows(r: dict[str, list[float]]) -> list[dict]:
          "note": f"{n} starts; the follower's grid at its first tick"},
         {"metric": "MIDI clock Start: running after the Start frame (max)", "value": _ms(max(r["start seen"])),
          "unit": "ms", "target": tick, "ok": max(r["start seen"]) <= TICK_S,
-         "note": f"median {_ms(statistics.median(r['start seen']))} ms; the worker's transport event, JACK's clock"},
+         "note": f"median {_ms(statistics.median(r['start seen']))} ms; the worker's transport event on JACK's "
+                 f"wall-clock frame estimate (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores); the "
+                 "grid itself is placed from the message's frame stamp (row above)"},
         {"metric": "MIDI clock Stop: all notes off at the DAW (max)", "value": _ms(max(r["stop silence"])),
          "unit": "ms", "target": tick, "ok": max(r["stop silence"]) <= TICK_S,
          "note": f"{len(r['stop silence'])} stops while Accord plays eighths; median "

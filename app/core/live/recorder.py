@@ -107,14 +107,13 @@ class PhraseRecorder:
             self._finish(pitch, t)
 
     def take(self, *, time_signature: TimeSignature | None = None,
-             from_beat: float | None = None) -> RecordedPhrase | None:
+             from_beat: float | None = None, pickup: float = 1.0) -> RecordedPhrase | None:
         """The notes finished so far as a phrase (None if none); held notes stay for the next phrase.
 
-        With `from_beat`, notes that began before it (played during a count-in) are dropped; a note up to
-        half a grid step early still counts, as players lean into the first beat."""
+        With `from_beat`, notes that began more than `pickup` beats before it (played during a count-in) are
+        dropped; a pickup in the count-in's last beat belongs to the phrase, as an anacrusis does."""
         if from_beat is not None:
-            early = (GRIDS[self.grid] or 0.25) / 2
-            kept = [n for n in self._notes if n.onset >= from_beat - early]
+            kept = [n for n in self._notes if n.onset >= from_beat - pickup - 1e-9]
             if not kept:
                 self._notes, self._first = [], None
                 return None

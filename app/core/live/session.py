@@ -306,12 +306,12 @@ class LiveSession:
             return
         if self.io is None:
             return
-        answer = self.responder.answer(phrase, self.clock)
-        for e in answer.events:
+        reply = self.responder.answer(phrase, self.clock)
+        for e in reply.events:
             self.io.output.schedule(e.time, e.data)
-        self.answers.append(answer)
-        self._awaiting.append((answer, []))
-        self._emit("answer", answer.to_json() | {"silence_ended_at": now})
+        self.answers.append(reply)
+        self._awaiting.append((reply, []))
+        self._emit("answer", reply.to_json() | {"silence_ended_at": now})
 
     def _collect_sent(self) -> None:
         if self.io is None:

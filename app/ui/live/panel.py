@@ -35,6 +35,7 @@ from app.ui.live.session_host import SYNC_CHOICES, SessionHost
 from app.ui.live.studio_live import StudioLive
 
 HOTPLUG_MS = 8000
+RECORDING_STYLE = "QPushButton { background: #b3261e; color: white; font-weight: bold; }"
 NONE_PORT = "(Accord's own port)"
 RECORD_TEXT = {"idle": "● Record", "count-in": "Count-in…", "recording": "■ Stop recording", "taking": "…"}
 
@@ -205,6 +206,7 @@ class LivePanel(QWidget):
         self.host.leader_changed.connect(self._leader)
         self.host.event.connect(self._event)
         self.live.record_state.connect(self._record_state)
+        self.live.note_heard.connect(self._note_heard)
         self.live.prime_changed.connect(self._show_prime)
         self._state("off")
         self._show_prime()
@@ -290,7 +292,16 @@ class LivePanel(QWidget):
 
     def _record_state(self, state: str) -> None:
         self.record_button.setText(RECORD_TEXT.get(state, state))
-        self.record_button.setProperty("recording", state in ("count-in", "recording"))
+        active = state in ("count-in", "recording")
+        self.record_button.setStyleSheet(RECORDING_STYLE if active else "")
+        if state == "count-in":
+            self.recorded_label.setText("Count-in… play from the next bar")
+        elif state == "recording":
+            self.recorded_label.setText("Recording…")
+
+    def _note_heard(self, _pitch: int) -> None:
+        if self.live.record == "recording":
+            self.recorded_label.setText(f"Recording… {self.live.heard} notes")
 
     def _leader(self, leader: str, tempo: float) -> None:
         from app.ui.live.session_host import LEADER_TEXT

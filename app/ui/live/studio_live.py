@@ -54,6 +54,7 @@ class StudioLive(QObject):
         self.respond = False
         self.send_ideas = True
         self.record = "idle"
+        self.heard = 0  # notes heard in the current take
         self._record_from = 0.0  # song quarter where recording starts
         self._record_until: float | None = None
         self._record_bar = 0
@@ -123,6 +124,9 @@ class StudioLive(QObject):
         self._record_until = (bar + self.record_bars) * bq if self.record_bars else None
         pre = max(0.0, grid.seconds((bar - self.count_in_bars) * bq))
         self.record = "count-in" if self.count_in_bars else "recording"
+        self.heard = 0
+        if self.host.session is not None:
+            self.host.session.set_respond(False)  # no answer in the middle of a take
         self.refresh_click()
         engine = self.ctx.engine
         engine.seek(pre)
@@ -150,6 +154,8 @@ class StudioLive(QObject):
     def _phrase(self, ev: LiveEvent) -> None:
         if self.record != "taking":
             return
+        if self.host.session is not None:
+            self.host.session.set_respond(self.respond)
         self.record = "idle"
         self.record_state.emit("idle")
         if ev.data.get("empty"):
@@ -295,6 +301,8 @@ class StudioLive(QObject):
         elif ev.kind == "answer":
             self._answer(ev)
         elif ev.kind == "note":
+            if self.record == "recording":
+                self.heard += 1
             self.note_heard.emit(int(ev.data.get("pitch", 0)))
         elif ev.kind == "transport" and ev.data.get("leader") == "midi-clock":
             state = ev.data.get("state")
