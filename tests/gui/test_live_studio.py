@@ -228,12 +228,12 @@ def test_ideas_go_to_midi_out_on_play_with_program_and_stop_silences_them(studio
     panel.channel.setValue(3)
     panel.program.setValue(20)  # GM program 20 (0-based 19)
     _midi_on(panel, qtbot, kb, daw)
-    studio.playback.toggle_play()
+    studio.transport_bar.act_play.trigger()
     qtbot.waitUntil(lambda: sum(1 for _f, m in list(daw.received) if m[0] == 0x92) >= 3, timeout=5000)
     got = [m for _f, m in list(daw.received)]
     assert bytes((0xC2, 19)) in got  # program change first, on channel 3
     assert [m[1] for m in got if m[0] == 0x92][:3] == [60, 61, 62]
-    studio.playback.toggle_play()  # pause: what is scheduled is cancelled, all notes off
+    studio.transport_bar.act_play.trigger()  # pause: what is scheduled is cancelled, all notes off
     qtbot.waitUntil(lambda: any(m[:2] == bytes((0xB2, 123)) for _f, m in list(daw.received)), timeout=3000)
     n = sum(1 for _f, m in list(daw.received) if m[0] == 0x92)
     qtbot.wait(800)

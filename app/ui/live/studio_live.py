@@ -33,7 +33,7 @@ from app.ui.live.session_host import SessionHost
 log = logging.getLogger(__name__)
 
 OWNER_METRONOME = "live-metronome"
-CATCH_S = 0.1  # notes that began this shortly before the playhead are still sent when play starts
+CATCH_S = 0.25  # notes that began this shortly before the playhead are still sent when play starts
 JUMP_S = 0.25  # the playhead moved this far from where it should be: a seek or a loop wrap
 
 
@@ -68,6 +68,10 @@ class StudioLive(QObject):
         host.event.connect(self._on_event)
         ctx.playback.position_changed.connect(lambda _p: self.tick())
         ctx.playback.timer.timeout.connect(self.tick)
+        bar = getattr(ctx.host, "transport_bar", None)
+        if bar is not None:  # Play/Stop pressed: react now, not on the next UI frame (the first note is due now)
+            for act in (bar.act_play, bar.act_stop, bar.act_to_start):
+                act.triggered.connect(lambda _checked=False: self.tick())
         ctx.project_changed.connect(lambda _c: self.prime_changed.emit())
 
     # --- the song's grid -------------------------------------------------------------------------------------
@@ -132,8 +136,7 @@ class StudioLive(QObject):
         engine.seek(pre)
         if not self.ctx.playback.playing:
             self.ctx.playback.toggle_play()
-        self._note_position()
-        self.align_clock()
+        self.tick()
         self.record_state.emit(self.record)
         self.ctx.message(f"Recording from bar {bar + 1}" + (f" after {self.count_in_bars} bar count-in"
                                                              if self.count_in_bars else ""))
