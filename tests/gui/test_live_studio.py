@@ -269,6 +269,9 @@ def test_metronome_level_and_accent_and_tap_tempo_is_one_undo_step(studio, qtbot
     panel.accent.setChecked(False)
     plain = [t for t in studio.engine.mix.tracks if t.name.startswith("Metronome")][0].samples
     assert abs(plain).max() < abs(first).max()  # no louder bar click
+    studio.push(SetProjectField("tempo_bpm", 120.0))  # the click follows the song's tempo
+    clicks = [t for t in studio.engine.mix.tracks if t.name.startswith("Metronome")]
+    assert clicks[1].offset_frames == 16 * 24000  # block 2 starts after 4 bars of 4 beats at 120 BPM
     panel.metronome_on.setChecked(False)
     assert not any(t.name.startswith("Metronome") for t in studio.engine.mix.tracks)
 

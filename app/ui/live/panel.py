@@ -301,7 +301,8 @@ class LivePanel(QWidget):
 
     def _note_heard(self, _pitch: int) -> None:
         if self.live.record == "recording":
-            self.recorded_label.setText(f"Recording… {self.live.heard} notes")
+            n = self.live.heard
+            self.recorded_label.setText(f"Recording… {n} note{'s' if n != 1 else ''}")
 
     def _leader(self, leader: str, tempo: float) -> None:
         from app.ui.live.session_host import LEADER_TEXT

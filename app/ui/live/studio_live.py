@@ -24,6 +24,7 @@ from app.core.live.prime import prime_melody, set_prime_edit
 from app.core.live.types import LiveEvent
 from app.core.music import BeatGrid, Melody, Note
 from app.core.project.cocreate import SuggestRequest, credited_works, song_context, suggestion_entry
+from app.core.project.model import GRID_FIELDS
 from app.core.project.numbering import idea_name, next_idea_number
 from app.core.project.suggestion_edits import AddSuggestions, kept_tracks, melody_of, visible_suggestions
 from app.ui.context import SUGGESTIONS, StudioContext
@@ -72,7 +73,7 @@ class StudioLive(QObject):
         if bar is not None:  # Play/Stop pressed: react now, not on the next UI frame (the first note is due now)
             for act in (bar.act_play, bar.act_stop, bar.act_to_start):
                 act.triggered.connect(lambda _checked=False: self.tick())
-        ctx.project_changed.connect(lambda _c: self.prime_changed.emit())
+        ctx.project_changed.connect(self._project_changed)
 
     # --- the song's grid -------------------------------------------------------------------------------------
     def grid(self) -> BeatGrid:
@@ -91,6 +92,15 @@ class StudioLive(QObject):
             s.set_tempo(grid.tempo_bpm)
         s.clock.locate(self._engine_quarter())
         self._aligned = True
+
+    def _project_changed(self, change: Any) -> None:
+        self.prime_changed.emit()
+        if getattr(change, "field", None) in GRID_FIELDS or str(getattr(change, "kind", "")) == "reset":
+            if self.metronome.on:
+                self.refresh_click()  # the click follows the song's new tempo, meter or bar 1
+            s = self.host.session
+            if s is not None and s.clock.leader == "accord" and self.ctx.project.tempo_bpm:
+                s.set_tempo(float(self.ctx.project.tempo_bpm))
 
     # --- metronome --------------------------------------------------------------------------------------------
     def set_metronome(self, settings: MetronomeSettings) -> None:
