@@ -44,5 +44,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   fi
   .venv/bin/python -m pip install -q --no-deps tinysoundfont  # SoundFont synth; its pyaudio dep is only for live play
   .venv/bin/python -m pip install -q --no-deps "basic-pitch==0.4.0"  # only its ONNX model is used (via onnxruntime)
+  # Compile the melody model's kernels now (numba caches them on disk), not at the first suggestion.
+  .venv/bin/python -m app.core.model.warmup || echo "Warning: could not pre-compile the model's kernels." >&2
   touch "$stamp"
 fi

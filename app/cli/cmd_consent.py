@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from app.cli.identity_prompt import signing_identity
 from app.core.catalogue import MELODY_MODEL_USE, Catalogue
 from app.core.errors import AccordError
 from app.core.provenance.consent import (
@@ -28,12 +29,12 @@ from app.core.provenance.consent import (
     sign_reply,
     write_consent_file,
 )
-from app.core.provenance.identity import ensure_identity, load_identity
+from app.core.provenance.identity import load_identity
 
 
 def _request(args: argparse.Namespace, ctx: Any) -> int:
     home = ctx.home()
-    identity = ensure_identity(home.keys_dir)
+    identity = signing_identity(home)
     terms = Path(args.terms_file).read_text(encoding="utf-8").strip() if args.terms_file else args.terms
     with Catalogue.open(home.catalogue_path, identity=identity) as cat:
         cat.require_audit()

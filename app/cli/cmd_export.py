@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from app.cli.identity_prompt import signing_identity
 from app.core.errors import AccordError, ProvenanceError
 from app.core.project.export import EXPORT_FORMATS
 from app.core.project.export_project import export_project
-from app.core.provenance.identity import ensure_identity
 
 _EXT_FORMAT = {".wav": "wav24", ".flac": "flac", ".aif": "aiff", ".aiff": "aiff", ".mp3": "mp3", ".ogg": "ogg",
                ".mid": "midi", ".midi": "midi"}
@@ -87,7 +87,7 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
         raise AccordError(f"-o {out.name} does not match --format {fmt}")
     home = ctx.home()
     project = load_project(args.project)
-    identity = ensure_identity(home.keys_dir)
+    identity = signing_identity(home)
     manifest = _manifest(args, home)
     from app.core.catalogue.store import Catalogue
 

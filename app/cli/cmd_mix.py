@@ -81,11 +81,12 @@ def write_mix_output(path: Path, samples: np.ndarray, sample_rate: int, *, subty
     with the artist's provenance record (sources carrying verified Accord records pass their credit on)."""
     if home is None:
         return write_audio(path, samples, sample_rate, subtype=subtype)
+    from app.cli.identity_prompt import signing_identity
     from app.core.project.export import sign_and_write_audio
-    from app.core.provenance.identity import TrustList, ensure_identity
+    from app.core.provenance.identity import TrustList
     from app.core.provenance.sources import fields_from_sources
 
-    ensure_identity(home.keys_dir)
+    signing_identity(home)
     fields = fields_from_sources("mix", path.stem, sources or [], TrustList.load(home.keys_dir))
     return sign_and_write_audio(path, samples, sample_rate, fields, home=home, subtype=subtype,
                                 watermark=watermark).path

@@ -64,11 +64,12 @@ def write_render(path: Path, samples: np.ndarray, sample_rate: int, *, home=None
 
     if home is None:
         return write_audio(path, samples, sample_rate)
+    from app.cli.identity_prompt import signing_identity
     from app.core.project.export import sign_and_write_audio
-    from app.core.provenance.identity import TrustList, ensure_identity
+    from app.core.provenance.identity import TrustList
     from app.core.provenance.sources import fields_from_sources
 
-    ensure_identity(home.keys_dir)
+    signing_identity(home)
     fields = fields_from_sources("render", path.stem, sources or [], TrustList.load(home.keys_dir))
     return sign_and_write_audio(path, samples, sample_rate, fields, home=home, watermark=watermark).path
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,8 @@ from app.core.model.generate import (
     fill_gap,
     vary,
 )
+from app.core.model.structure import STRUCTURES
+from app.core.model.style import BREATHING, DENSITY_FEEL, STUDIO_STYLE
 from app.core.music import Key, Melody, pitch_name
 from app.core.project.model_training import load_bound_model
 
@@ -66,6 +69,17 @@ def register(subparsers: Any) -> None:
     p.add_argument("--repeat-damping", type=float, default=DEFAULT_REPEAT_DAMPING, metavar="D",
                    help=f"weight of a pitch already heard twice in a row, per further repeat (default "
                         f"{DEFAULT_REPEAT_DAMPING}; 1 = off)")
+    p.add_argument("--structure", choices=STRUCTURES, default=STUDIO_STYLE.structure,
+                   help="continue/fill: repeat bars as the catalogue does (default), answer a two-bar call, or free")
+    p.add_argument("--breathing", choices=tuple(BREATHING), default="catalogue",
+                   help="continue/fill: rests where and as long as the catalogue's (default), fewer, more or none")
+    p.add_argument("--note-density", choices=tuple(DENSITY_FEEL), default="catalogue",
+                   help="continue/fill: notes per bar as the catalogue's (default), sparser or busier")
+    p.add_argument("--plain", action="store_true",
+                   help="continue/fill without the learned style (no planned rests, repeats or register prior)")
+    p.add_argument("--no-source-check", dest="source_check", action="store_false",
+                   help="skip re-reading the works' MIDI files: max-copy then holds against the learned melodies "
+                        "only, not also against the parts as imported")
     p.add_argument("--seed", type=int, help="random seed (reproducible suggestions)")
     p.add_argument("--model", metavar="MODEL", help="model file (default: the current model)")
     p.add_argument("-o", "--output", metavar="DIR", default="suggestions", help="where to write MIDI files")
@@ -96,9 +110,11 @@ def write_suggestion_midi(path: Path, suggestion: Suggestion, *, tempo_bpm: floa
     if home is None:
         return write_midi(path, parts, tempo_bpm=tempo_bpm, time_signature=suggestion.notes.time_signature,
                           meta_text=meta_text)
+    from app.cli.identity_prompt import signing_identity
     from app.core.project.export import sign_and_write_midi
     from app.core.provenance.adapters import suggestion_record_fields
 
+    signing_identity(home)  # asks for the artist's name on a terminal the first time
     fields = suggestion_record_fields(suggestion.to_json(), manifest, title=path.stem)
     return sign_and_write_midi(path, parts, fields, home=home, tempo=tempo_bpm,
                                time_signature=suggestion.notes.time_signature, meta_text=meta_text).path
@@ -163,6 +179,34 @@ def _from_stems(args: argparse.Namespace, home: Any) -> tuple[Melody, Constraint
     return melody, c
 
 
+def source_parts(catalogue_path: Path, work_ids: list[int]) -> dict[int, list[int]]:
+    """Per MIDI work whose file is still there unchanged: the chosen part as imported (every note, before
+    merging and quantising), for the max-copy check against the works as the artist knows them."""
+    from app.core.catalogue.melody_source import melody_candidates
+    from app.core.catalogue.midi_import import choose_part
+    from app.core.catalogue.store import Catalogue
+    from app.core.midifile import read_midi
+    from app.core.model.sources import part_pitches
+
+    out: dict[int, list[int]] = {}
+    with Catalogue.open(catalogue_path) as cat:
+        for wid in work_ids:
+            try:
+                summary = cat.work(wid).summary
+                if summary.kind != "midi" or not summary.path:
+                    continue
+                current = next((c for c in melody_candidates(cat, wid) if c.current), None)
+                if current is None or not current.source.startswith("midi:"):
+                    continue
+                fields = dict(f.split("=") for f in current.source.split(":")[1:])
+                part = choose_part(read_midi(summary.path), track=int(fields["track"]),
+                                   channel=int(fields["channel"]) - 1)
+            except (AccordError, KeyError, ValueError):  # file gone or changed: the learned melody only
+                continue
+            out[wid] = part_pitches(part.notes)
+    return out
+
+
 def run(args: argparse.Namespace, ctx: Any) -> int:
     home = ctx.home()
     path = Path(args.model) if args.model else home.current_model_path
@@ -197,8 +241,15 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
         raise AccordError(f"--repeat-damping must be in (0, 1], not {args.repeat_damping:g}")
     common = {"n": args.n, "seed": args.seed, "temperature": args.temperature,
               "repeat_damping": args.repeat_damping}
+    style = None if args.plain else replace(STUDIO_STYLE, structure=args.structure,
+                                            breathing=BREATHING[args.breathing],
+                                            density=DENSITY_FEEL[args.note_density])
+    if args.source_check:
+        sources = source_parts(home.catalogue_path, sorted(model.works))
+        if sources:
+            common["sources"] = sources
     if args.cont:
-        suggestions = continue_phrase(model, melody, c, **common)
+        suggestions = continue_phrase(model, melody, c, style=style, **common)
     elif args.vary:
         suggestions = vary(model, melody, c, kind=args.kind, closeness=args.closeness, **common)
     else:
@@ -208,7 +259,7 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
         if not 1 <= a <= b:
             raise AccordError(f"--gap: {args.gap!r} must be FIRST:LAST bars with 1 <= FIRST <= LAST")
         bq = melody.time_signature.bar_quarters
-        suggestions = fill_gap(model, melody, ((a - 1) * bq, b * bq), c, **common)
+        suggestions = fill_gap(model, melody, ((a - 1) * bq, b * bq), c, style=style, **common)
     out_dir = Path(args.output)
     tempo = c.tempo_bpm or melody.tempo_bpm or DEFAULT_TEMPO
     titles = {w.id: w.title for w in model.works.values()}

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from app import __version__
 from app.core.errors import AccordError
 from app.core.home import AccordHome
-from app.core.provenance.identity import first_run_namer
 
 COMMAND_MODULES = (
     "project", "mix", "catalogue", "consent", "train", "model", "suggest", "analyze", "render", "export",
@@ -98,27 +97,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _name_first_identity(account: str) -> tuple[str, str | None] | None:
-    """Called when something is about to be signed and no signing identity exists yet: ask on a terminal;
-    otherwise say which stand-in name was used and how to name the key (never silently). None: keep the
-    stand-in, marked as not yet named (the first `identity create --name` or studio export names that key)."""
-    if sys.stdin.isatty() and sys.stderr.isatty():
-        print("Accord signs every file it writes with your identity (a key kept in Accord's home).",
-              file=sys.stderr)
-        try:
-            name = ""
-            while not name:
-                name = input("Your artist name, as it will appear on your files: ").strip()
-            contact = input("Contact shown with it (e-mail or web site; optional): ").strip() or None
-            return name, contact
-        except EOFError:
-            pass
-    print(f"accord: no signing identity yet; created a key named {account!r} (your account name) for now. "
-          f"To sign as yourself: accord identity create --name \"YOUR NAME\" (the same key gets your name)",
-          file=sys.stderr)
-    return None
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -128,8 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     ctx = Context(home_override=args.home)
     try:
-        with first_run_namer(_name_first_identity):
-            return int(args.func(args, ctx) or 0)
+        return int(args.func(args, ctx) or 0)
     except AccordError as exc:
         print(f"accord: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -48,8 +48,13 @@ class ModelService(QObject):
         def done(model) -> None:  # noqa: ANN001 — the loaded model
             self.current = model
 
-        self.runner.start("Load model", lambda p, c: load_current_model(home), on_finished=done,
-                          on_failed=on_failed)
+        def load(p, c):  # noqa: ANN001 — progress and cancel of the task runner
+            from app.core.model.warmup import warm_once
+
+            warm_once()  # the generation kernels, so the first Suggest does not wait for them
+            return load_current_model(home)
+
+        self.runner.start("Load model", load, on_finished=done, on_failed=on_failed)
 
     def trained_work_ids(self) -> set[int]:
         """Ids of the works the current model was trained on ({} without a readable model)."""

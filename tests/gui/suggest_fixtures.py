@@ -62,8 +62,8 @@ def run_suggest(panel: SuggestPanel, **changes) -> list[str]:
     """Run one synchronous Suggest with the form's request changed by `changes`; the new suggestion ids."""
     from dataclasses import replace
 
-    before = {s["id"] for s in panel.ctx.project.suggestions}
+    before = {s.id for s in panel.ctx.project.suggestions}
     request = replace(panel.controls.request(), **changes)
     handle = panel.suggest(request)
     assert handle is not None, panel.status.text()
-    return [s["id"] for s in panel.ctx.project.suggestions if s["id"] not in before]
+    return [s.id for s in panel.ctx.project.suggestions if s.id not in before]

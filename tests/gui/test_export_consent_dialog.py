@@ -3,6 +3,7 @@ destinations a musician expects (offscreen, real catalogue, real files and signa
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import mido
@@ -91,7 +92,8 @@ def test_midi_is_only_offered_for_one_suggestion(qtbot, tmp_path, home):
 def test_a_suggestion_midi_is_named_after_it_with_its_en_dash(qtbot, tmp_path, home):
     project = make_project(tmp_path / "song")
     project.name = "Accord Demo"
-    project.suggestions[0]["name"] = "#4 Continue bars 5–8"
+    project.suggestions = (replace(project.suggestions[0], name="#4 Continue bars 5–8"),)
+    project.tracks = tuple(replace(t, name="#4 Continue bars 5–8") for t in project.tracks)
     dialog = _dialog(qtbot, project, home)
     _choose(dialog.what, "suggestion")
     _choose(dialog.format, "midi")

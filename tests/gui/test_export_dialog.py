@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import mutagen
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
@@ -67,7 +69,9 @@ def test_export_mix_writes_a_verified_file_with_progress(qtbot, project, home, r
 
 
 def test_failed_export_is_shown_and_dialog_keeps_working(qtbot, project, home, runner, tmp_path):
-    project.suggestions[0].pop("works")
+    idea = project.suggestions[0]
+    project.suggestions = (replace(idea, provenance={k: v for k, v in idea.provenance.items()
+                                                     if k != "training_works"}),)
     dialog = ExportDialog(project, home, runner)
     qtbot.addWidget(dialog)
     assert "Cannot export this" in dialog.preview.toPlainText() and not dialog.export_button.isEnabled()

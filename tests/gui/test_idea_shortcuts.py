@@ -113,7 +113,7 @@ def test_numbering_is_the_projects_own_and_survives_save_and_reopen(cocreate, qt
     window, panel = cocreate
     panel.controls.play_first.setChecked(False)
     first = run_suggest(panel, start_bar=0, bars=1, count=4, seed=11)
-    names = [window.project.suggestions[i]["name"] for i in range(4)]
+    names = [window.project.suggestions[i].name for i in range(4)]
     assert [n.split()[0] for n in names] == ["#1", "#2", "#3", "#4"]
     window.push(KeepSuggestion(first[3]))
     assert idea_number(window.project.tracks[0]) == 4
@@ -123,8 +123,8 @@ def test_numbering_is_the_projects_own_and_survives_save_and_reopen(cocreate, qt
     assert window.documents.open_project(path, ask=False)
     assert next_idea_number(window.project) == 5
     again = run_suggest(panel, start_bar=0, bars=1, count=1, seed=12)
-    entry = next(s for s in window.project.suggestions if s["id"] == again[0])
-    assert entry["number"] == 5 and entry["name"].startswith("#5 ")
+    entry = next(s for s in window.project.suggestions if s.id == again[0])
+    assert entry.number == 5 and entry.name.startswith("#5 ")
     numbers = [idea_number(s) for s in window.project.suggestions]
     assert len(numbers) == len(set(numbers))  # never a second, different "#4"
 

@@ -32,7 +32,7 @@ def test_one_kept_idea_alone_exports_its_edited_notes(cocreate, tmp_path):  # no
     roll.selection = {1} if len(roll.melody.notes) > 1 else {0}
     assert roll.editing.set_velocity(33)
     track = window.project.tracks[-1]
-    edited = track["human_edited_notes"]
+    edited = track.human_edited_notes
     assert edited >= 1
     home = window.home
     identity = ensure_identity(home.keys_dir)

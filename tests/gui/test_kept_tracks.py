@@ -18,26 +18,26 @@ def _kept(window, panel):
 
 
 def _track(window, tid):
-    return next(t for t in window.project.tracks if t["id"] == tid)
+    return next(t for t in window.project.tracks if t.id == tid)
 
 
 def test_gain_pan_solo_and_instrument_are_undoable_track_settings(cocreate, qtbot):  # noqa: F811
     window, panel = cocreate
     tid, row = _kept(window, panel)
     row.gain.setValue(-60)
-    assert _track(window, tid)["gain_db"] == -6.0 and panel.track_rows[tid] is row  # the strip stays put
+    assert _track(window, tid).gain_db == -6.0 and panel.track_rows[tid] is row  # the strip stays put
     row.pan.setValue(-50)
-    assert _track(window, tid)["pan"] == -0.5
+    assert _track(window, tid).pan == -0.5
     row.solo.click()
-    assert _track(window, tid)["solo"] is True
-    other = next(name for name in display_names() if name != (_track(window, tid).get("render") or {}).get("instrument"))
+    assert _track(window, tid).solo is True
+    other = next(name for name in display_names() if name != _track(window, tid).instrument)
     row.instrument.setCurrentIndex(row.instrument.findData(other))
     row.instrument.activated.emit(row.instrument.currentIndex())
-    assert _track(window, tid)["render"]["instrument"] == other and _track(window, tid)["instrument"] == other
+    assert _track(window, tid).render["instrument"] == other and _track(window, tid).instrument == other
     for _ in range(4):
         window.undo_stack.undo()
     t = _track(window, tid)
-    assert t["gain_db"] == 0.0 and t["pan"] == 0.0 and not t.get("solo")
+    assert t.gain_db == 0.0 and t.pan == 0.0 and not t.solo
     assert row.gain.value() == 0 and row.pan.value() == 0 and not row.solo.isChecked()  # the strip follows undo
 
 
@@ -50,7 +50,7 @@ def test_a_slider_drag_is_one_undo_step(cocreate):  # noqa: F811
     for v in (-10, -20, -30):
         row.gain.setValue(v)
     row.gain.setSliderDown(False)
-    assert window.undo_stack.count() == before + 1 and _track(window, tid)["gain_db"] == -3.0
+    assert window.undo_stack.count() == before + 1 and _track(window, tid).gain_db == -3.0
 
 
 def test_a_soloed_track_is_soloed_in_the_mix(cocreate):  # noqa: F811

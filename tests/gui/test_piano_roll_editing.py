@@ -55,8 +55,8 @@ def test_select_all_copy_paste_duplicate_delete_are_undoable(cocreate, qtbot):  
     roll.selection = {0, 1}
     assert ed.cut() and len(roll.melody.notes) == len(before) - 2
     _undo_restores(window, roll, before)
-    entry = next(s for s in window.project.suggestions if s["id"] == sid)
-    assert not entry.get("human_edited")
+    entry = next(s for s in window.project.suggestions if s.id == sid)
+    assert not entry.human_edited
 
 
 def test_nudge_transpose_quantise_velocity_are_undoable_and_counted(cocreate, qtbot):  # noqa: F811
@@ -75,8 +75,8 @@ def test_nudge_transpose_quantise_velocity_are_undoable_and_counted(cocreate, qt
     roll.selection = {0}
     assert ed.set_velocity(30)
     assert roll.melody.notes[0].velocity == 30
-    entry = next(s for s in window.project.suggestions if s["id"] == sid)
-    assert entry["human_edited_notes"] == 1  # a new velocity is an edit by hand
+    entry = next(s for s in window.project.suggestions if s.id == sid)
+    assert entry.human_edited_notes == 1  # a new velocity is an edit by hand
     _undo_restores(window, roll, before)
     roll.grid_step = 1.0
     roll.selection = set()

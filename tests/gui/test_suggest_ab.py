@@ -74,7 +74,7 @@ def test_a_late_idea_is_rendered_from_its_own_bar_and_placed_there(cocreate):  #
     rate = window.engine.sample_rate
     bar_frames = int(4 * 60.0 / 100.0 * rate)
     assert track.offset_frames == 3 * bar_frames and track.samples.shape[1] < 2 * bar_frames
-    entry = next(s for s in window.project.suggestions if s["id"] == sid)
+    entry = next(s for s in window.project.suggestions if s.id == sid)
     full = render_melody(melody_of(entry), window.timeline_view.time_scale.grid, sample_rate=rate,
                          tail_seconds=panel.audition.settings.tail_seconds)
     placed = render_offline(MixState((track,)), frames=full.shape[1])

@@ -39,8 +39,8 @@ def test_card_drag_gives_a_midi_file_with_the_song_tempo(cocreate):  # noqa: F81
     assert tempos and all(abs(mido.tempo2bpm(t) - TEMPO) < 1e-6 for t in tempos)
     sigs = [(m.numerator, m.denominator) for t in mf.tracks for m in t if m.type == "time_signature"]
     assert sigs[0] == (4, 4)
-    entry = next(s for s in window.project.suggestions if s["id"] == sid)
-    expected = [(p, o - 8.0) for p, o, *_ in entry["notes"]["notes"]]  # bar 3 of the song is bar 1 of the file
+    entry = next(s for s in window.project.suggestions if s.id == sid)
+    expected = [(n.pitch, n.onset - 8.0) for n in entry.melody.notes]  # bar 3 of the song is bar 1 of the file
     assert _notes(mf) == [(p, round(o, 6)) for p, o in expected]
 
 
@@ -104,11 +104,11 @@ def test_kept_and_edited_ideas_export_with_their_provenance(cocreate, tmp_path):
     report = verify_file(results[0].path, TrustList.load(window.home.keys_dir))
     assert report.ok, report
     assert report.record["humanEditedNotes"] == 2
-    entry = next(s for s in window.project.suggestions if s["id"] == sid)
+    entry = next(s for s in window.project.suggestions if s.id == sid)
     credited = {c["workId"] for c in report.record["credit"] if c["workId"]}
     assert credited and credited <= {w["id"] for w in report.record["trainingWorks"]}
-    assert credited <= {int(w) for w in entry["credit"]}
-    assert report.record["model"]["id"] == entry["model_id"]
+    assert credited <= {int(w) for w in entry.credit}
+    assert report.record["model"]["id"] == entry.provenance["model_id"]
 
 
 def test_drag_starts_only_past_the_platform_distance_with_the_left_button(qtbot):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtWidgets import QDockWidget
@@ -19,8 +20,8 @@ def test_results_become_cards_one_undo_step_and_the_first_is_auditioned(cocreate
     assert len(ids) == 3 and set(panel.cards) == set(ids)
     for sid in ids:
         card = panel.cards[sid]
-        entry = next(s for s in window.project.suggestions if s["id"] == sid)
-        assert card.roll.melody.notes and len(card.roll.melody.notes) == len(entry["notes"]["notes"])
+        entry = next(s for s in window.project.suggestions if s.id == sid)
+        assert card.roll.melody.notes and len(card.roll.melody.notes) == len(entry.melody.notes)
         assert card.credit_bar.shares and "Longest run" in card.copied.text() or "Copies nothing" in card.copied.text()
         assert card.credit.text().startswith("From:")
     assert panel.audition.active == ids[0] and panel.cards[ids[0]].buttons["audition"].isChecked()
@@ -31,7 +32,7 @@ def test_results_become_cards_one_undo_step_and_the_first_is_auditioned(cocreate
     assert window.engine.mix.audible.count(f"suggestion:{ids[0]}") == 1
     assert window.project.loop is not None and window.project.loop_enabled  # the range loops
     window.undo_stack.undo()  # the whole run is one step
-    assert window.project.suggestions == [] and panel.cards == {}
+    assert window.project.suggestions == () and panel.cards == {}
     window.undo_stack.undo()  # then the loop it set
 
 
@@ -39,12 +40,12 @@ def test_keep_discard_and_undo(cocreate):  # noqa: F811
     window, panel = cocreate
     a, b = run_suggest(panel, start_bar=0, bars=1, count=2, seed=9)
     panel.card_action("keep", a)
-    assert [t["suggestion_id"] for t in kept_tracks(window.project)] == [a]
+    assert [t.suggestion_id for t in kept_tracks(window.project)] == [a]
     assert panel.cards[a].badge.text() == "KEPT" and not panel.cards[a].buttons["keep"].isEnabled()
-    assert list(panel.track_rows) == [kept_tracks(window.project)[0]["id"]]
+    assert list(panel.track_rows) == [kept_tracks(window.project)[0].id]
     assert panel.lane.row is not None and panel.lane.target.where == "tracks"
     panel.card_action("discard", b)
-    assert [s["id"] for s in visible_suggestions(window.project)] == [a] and b not in panel.cards
+    assert [s.id for s in visible_suggestions(window.project)] == [a] and b not in panel.cards
     window.undo_stack.undo()
     assert b in panel.cards
     window.undo_stack.undo()
@@ -52,9 +53,9 @@ def test_keep_discard_and_undo(cocreate):  # noqa: F811
     assert panel.cards[a].badge.text() == ""
     window.undo_stack.redo()
     assert len(kept_tracks(window.project)) == 1
-    tid = kept_tracks(window.project)[0]["id"]
+    tid = kept_tracks(window.project)[0].id
     panel.track_action("mute", tid)
-    assert kept_tracks(window.project)[0]["mute"] is True
+    assert kept_tracks(window.project)[0].mute is True
     panel.track_action("remove", tid)
     assert kept_tracks(window.project) == []
 
@@ -63,12 +64,12 @@ def test_regenerate_like_this_and_vary_this(cocreate):  # noqa: F811
     window, panel = cocreate
     (a,) = run_suggest(panel, start_bar=0, bars=2, count=1, seed=3)
     panel.card_action("regenerate", a)
-    again = [s for s in window.project.suggestions if s["id"] != a]
-    assert len(again) == 1 and again[0]["request"]["start_bar"] == 0 and again[0]["request"]["bars"] == 2
+    again = [s for s in window.project.suggestions if s.id != a]
+    assert len(again) == 1 and again[0].request["start_bar"] == 0 and again[0].request["bars"] == 2
     panel.controls.count.setValue(2)
     panel.card_action("vary", a)
-    varied = [s for s in window.project.suggestions if s["mode"].startswith("vary")]
-    assert len(varied) == 2 and all(v["request"]["source"] for v in varied)
+    varied = [s for s in window.project.suggestions if s.mode.startswith("vary")]
+    assert len(varied) == 2 and all(v.request["source"] for v in varied)
 
 
 def test_first_run_guides_then_demo_catalogue_gives_a_suggestion(qtbot, tmp_path):
@@ -99,8 +100,8 @@ def test_opening_the_demo_into_an_empty_home_sets_up_the_demo_catalogue(qtbot, t
         assert panel.state.ready and panel.state.works > 0
         ids = run_suggest(panel, count=2, seed=4)  # a new idea for the lead's last four bars by default
         assert len(ids) == 2
-        first = next(s for s in window.project.suggestions if s["id"] == ids[0])
-        assert first["request"]["start_bar"] == 4 and 16.0 <= first["notes"]["notes"][0][1] < 32.0
+        first = next(s for s in window.project.suggestions if s.id == ids[0])
+        assert first.request["start_bar"] == 4 and 16.0 <= first.melody.notes[0].onset < 32.0
     finally:
         window.undo_stack.setClean()
         window.close()
@@ -117,11 +118,11 @@ def test_reopening_a_saved_project_shows_its_suggestions_and_kept_tracks(cocreat
     assert set(panel.cards) == {a, b}
     assert len(panel.track_rows) == 1
     track = kept_tracks(window.project)[0]
-    assert track["suggestion_id"] == a and track["human_edited"] is True
-    assert next(s for s in window.project.suggestions if s["id"] == c)["status"] == "discarded"
+    assert track.suggestion_id == a and track.human_edited is True
+    assert next(s for s in window.project.suggestions if s.id == c).status == "discarded"
     assert panel.audition.wait(10)
     panel.audition.refresh()
-    assert f"suggestion:track:{track['id']}" in window.engine.mix.audible
+    assert f"suggestion:track:{track.id}" in window.engine.mix.audible
 
 
 def test_threaded_run_streams_results_and_can_be_cancelled(qtbot, tmp_path, trained_home_template):  # noqa: F811
@@ -181,18 +182,20 @@ def test_changing_the_sound_rerenders_without_a_hole(cocreate):  # noqa: F811
     assert after is not before and not (after.shape == before.shape and (after == before).all())
 
 
-def test_a_damaged_suggestion_in_the_file_does_not_hide_the_others(cocreate, tmp_path):  # noqa: F811
+def test_a_damaged_suggestion_in_the_file_is_named_when_opening_and_the_studio_keeps_its_song(cocreate, tmp_path):  # noqa: F811
     import json
 
     window, panel = cocreate
     a, b = run_suggest(panel, start_bar=0, bars=1, count=2, seed=42)
     path = save_project(window.project, tmp_path / "damaged.accord")
     data = json.loads(Path(path).read_text())
-    data["suggestions"][0]["notes"] = {"notes": [["x", 0, 1]]}
+    data["suggestions"][0]["melody"] = {"notes": [["x", 0, 1]]}
     Path(path).write_text(json.dumps(data))
-    window.documents.open_project(Path(path), ask=False)
-    assert set(panel.cards) == {b}
-    assert len(window.project.suggestions) == 2  # kept in the file as it was
+    window.undo_stack.setClean()
+    assert not window.documents.open_project(Path(path), ask=False)
+    title, text = window.dialogs.errors[-1]
+    assert "damaged.accord" in text and "suggestions[0].melody" in text  # the file and the field, parsed once
+    assert set(panel.cards) == {a, b}  # the song that was open stays open
 
 
 def test_a_loop_selected_on_the_ruler_becomes_the_range(cocreate):  # noqa: F811
@@ -201,8 +204,8 @@ def test_a_loop_selected_on_the_ruler_becomes_the_range(cocreate):  # noqa: F811
     window.set_loop_region(2 * bar + 0.01, 5 * bar - 0.02)  # what Shift-drag on the ruler does
     assert panel.controls.start_bar.value() == 3 and panel.controls.bars.value() == 3
     (sid,) = run_suggest(panel, count=1, seed=43)
-    entry = next(s for s in window.project.suggestions if s["id"] == sid)
-    assert entry["request"]["start_bar"] == 2 and entry["request"]["bars"] == 3
+    entry = next(s for s in window.project.suggestions if s.id == sid)
+    assert entry.request["start_bar"] == 2 and entry.request["bars"] == 3
 
 
 def test_results_of_a_run_never_land_in_the_next_project(cocreate):  # noqa: F811
@@ -210,11 +213,11 @@ def test_results_of_a_run_never_land_in_the_next_project(cocreate):  # noqa: F81
 
     window, panel = cocreate
     (sid,) = run_suggest(panel, start_bar=0, bars=1, count=1, seed=45)
-    late = dict(next(s for s in window.project.suggestions if s["id"] == sid), id="late-result")
+    late = replace(next(s for s in window.project.suggestions if s.id == sid), id="late-result")
     run = panel._live_run
     window.set_project(Project(name="Next song"))
     panel._result(late, run)  # what a result still queued from the old run would do
-    assert window.project.suggestions == [] and panel.cards == {}
+    assert window.project.suggestions == () and panel.cards == {}
 
 
 def test_first_run_consent_then_train_then_retrain_after_a_revoke(qtbot, tmp_path):

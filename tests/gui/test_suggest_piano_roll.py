@@ -9,7 +9,7 @@ from tests.gui.suggest_fixtures import cocreate, run_suggest, trained_home_templ
 
 
 def _entry(window, sid):
-    return next(s for s in window.project.suggestions if s["id"] == sid)
+    return next(s for s in window.project.suggestions if s.id == sid)
 
 
 def test_lane_is_aligned_to_the_stems_bars(cocreate):  # noqa: F811
@@ -44,11 +44,11 @@ def test_mouse_edits_are_undoable_and_mark_human_edits(cocreate, qtbot):  # noqa
     moved = roll.melody.notes
     assert any(n.pitch == n0.pitch + 2 and abs(n.onset - (n0.onset + 1.0)) < 1e-9 for n in moved)
     entry = _entry(window, sid)
-    assert entry["human_edited"] and entry["human_edited_notes"] == 1 and entry["model_id"]
+    assert entry.human_edited and entry.human_edited_notes == 1 and entry.provenance["model_id"]
     assert "1 note edited" in panel.lane.header.detail.text()
     assert "1 edited" in panel.cards[sid].title.text()
     window.undo_stack.undo()
-    assert list(roll.melody.notes) == original and not _entry(window, sid).get("human_edited_notes")
+    assert list(roll.melody.notes) == original and not _entry(window, sid).human_edited_notes
     # double-click empty space adds a note; right-click a note deletes it; both undo
     count = len(original)
     empty = QPoint(int(roll.x_of(3.5)) + 2, 4)
@@ -76,7 +76,7 @@ def test_resize_and_delete_key(cocreate, qtbot):  # noqa: F811
     count = len(roll.melody.notes)
     qtbot.keyClick(roll, Qt.Key.Key_Delete)
     assert len(roll.melody.notes) == count - 1
-    assert _entry(window, sid)["human_edited"]
+    assert _entry(window, sid).human_edited
     # an impossible edit is refused and nothing is recorded
     steps = window.undo_stack.count()
     assert not roll.move_note(0, onset=-4.0, pitch=60)

@@ -117,14 +117,20 @@ def test_project_new_then_export_ogg_says_c2pa_is_skipped(capsys, tmp_path):
     assert code == 0 and "verified" in out
 
 
-def test_first_run_on_a_terminal_asks_for_the_name(capsys, monkeypatch):
-    from app.cli import main as cli
+def test_first_run_on_a_terminal_asks_for_the_name(capsys, monkeypatch, tmp_path):
+    from app.cli import identity_prompt as prompt
+    from app.core.home import AccordHome
+    from app.core.provenance.identity import load_identity
 
     answers = iter(["", "Ana Ruiz", "ana@example.org"])  # an empty name is asked again
-    monkeypatch.setattr(cli.sys.stdin, "isatty", lambda: True, raising=False)
-    monkeypatch.setattr(cli.sys.stderr, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(prompt.sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(prompt.sys.stderr, "isatty", lambda: True, raising=False)
     monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
-    assert cli._name_first_identity("root") == ("Ana Ruiz", "ana@example.org")
+    home = AccordHome.resolve(str(tmp_path / "home"))
+    identity = prompt.signing_identity(home)
+    assert (identity.name, identity.contact) == ("Ana Ruiz", "ana@example.org")
+    assert load_identity(home.keys_dir).name == "Ana Ruiz"  # stored: asked once, not on every signature
+    assert prompt.signing_identity(home).name == "Ana Ruiz"
     assert "signs every file" in capsys.readouterr().err
 
 

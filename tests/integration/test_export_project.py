@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 
 import pytest
 
 from app.core.errors import ProvenanceError
 from app.core.project.export_project import export_project
+from app.core.project.ideas import Idea
 from app.core.provenance.canonical import canonical_bytes
 from app.core.provenance.identity import TrustList, create_identity
 from app.core.provenance.record import COMPOSITE_TRAINED, DIGITAL_CAPTURE, TRAINED, contributor_shares
@@ -40,6 +42,18 @@ def cat(tmp_path):
 def project(tmp_path):
     return make_project(tmp_path / "song")
 
+
+
+def _rename(project, name: str) -> None:
+    """The idea and its track renamed (a test shortcut past the undoable edits)."""
+    project.suggestions = (replace(project.suggestions[0], name=name),) + project.suggestions[1:]
+    project.tracks = tuple(replace(t, name=name) for t in project.tracks)
+
+
+def _forget_works(project) -> None:
+    idea = project.suggestions[0]
+    prov = {k: v for k, v in idea.provenance.items() if k != "training_works"}
+    project.suggestions = (replace(idea, provenance=prov),) + project.suggestions[1:]
 
 def test_mix_export_is_composite_lists_stems_and_is_logged(project, me, trust, tmp_path):
     with consented_catalogue(tmp_path / "cat.sqlite") as cat:
@@ -89,7 +103,7 @@ def test_stems_export_marks_human_stems_and_the_suggestion_track(project, me, tr
 def test_suggestion_alone_as_midi(project, me, trust, tmp_path, cat):
     import pretty_midi
 
-    project.suggestions[0]["name"] = "#4 Continue bars 5–8"
+    _rename(project, "#4 Continue bars 5–8")
     [result] = export_project(project, what="suggestion", suggestion_id="s1", format="midi",
                               out=tmp_path / "hook.mid", identity=me, catalogue=cat)
     assert verify_file(result.path, trust).status == VERIFIED
@@ -103,7 +117,7 @@ def test_suggestion_alone_as_midi(project, me, trust, tmp_path, cat):
 def test_model_manifest_lists_every_training_work(project, me, tmp_path, cat):
     manifest = {"model_id": "model-7", "fingerprint": "f" * 64,
                 "training_works": [{"id": w.id, "title": w.title, "sha256": w.sha256} for w in works()]}
-    project.suggestions[0].pop("works")
+    _forget_works(project)
     [result] = export_project(project, what="suggestion", suggestion_id="s1", format="ogg",
                               out=tmp_path / "hook.ogg", identity=me, catalogue=cat, model_manifest=manifest)
     assert [w["id"] for w in result.record["trainingWorks"]] == [1, 2, 3]
@@ -116,7 +130,7 @@ def test_bad_requests_are_clear_errors(project, me, tmp_path, cat):
         export_project(project, what="mix", format="midi", out=tmp_path / "x.mid", identity=me, catalogue=cat)
     with pytest.raises(ProvenanceError, match="cannot export"):
         export_project(project, what="everything", out=tmp_path / "x.wav", identity=me, catalogue=cat)
-    project.suggestions[0].pop("works")
+    _forget_works(project)
     with pytest.raises(ProvenanceError, match="training works are unknown"):
         export_project(project, what="mix", out=tmp_path / "x.wav", identity=me, catalogue=cat)
     assert not list(tmp_path.glob("x.*"))
@@ -143,8 +157,8 @@ def test_model_suggestion_json_credit_equals_credit_basis_points(project, me, tm
                    credit={1: 0.41, 2: 0.2, 3: 0.19}, per_note_credit=[], uniform_share=0.15, piece_share=0.05,
                    longest_copied_run={"cpitch": 3, "cpint": 6}, contributors={}, model_id="model-7",
                    model_fingerprint="f" * 64)
-    entry = {**s.to_json(), "kept": True, "works": project.suggestions[0]["works"]}
-    project.suggestions.append(entry)
+    entry = {**s.to_json(), "kept": True, "works": project.suggestions[0].provenance["training_works"]}
+    project.suggestions += (Idea.from_json(entry),)
     [result] = export_project(project, what="suggestion", suggestion_id="m1", format="wav16",
                               out=tmp_path / "m1.wav", identity=me, catalogue=cat)
     rec = result.record
@@ -161,8 +175,8 @@ def test_a_signed_ai_stem_passes_its_credit_into_mix_and_stems(project, me, trus
     [hook] = export_project(project, what="suggestion", suggestion_id="s1", format="wav16",
                             out=tmp_path / "song" / "hook_render.wav", identity=me, catalogue=cat, statements=False)
     project.stems.append(StemRef("hook render", hook.path))
-    project.tracks.clear()
-    project.suggestions[0]["kept"] = False  # only the rendered stem brings AI content now
+    project.tracks = ()
+    project.suggestions = (replace(project.suggestions[0], status="new"),)  # only the rendered stem brings AI content now
     [mix] = export_project(project, what="mix", format="flac", out=tmp_path / "mix.flac", identity=me, catalogue=cat)
     assert {s["name"]: s["aiContent"] for s in mix.record["stems"]} == {"drums": False, "bass": False,
                                                                        "hook render": True}
@@ -201,7 +215,7 @@ def test_a_silenced_suggestion_track_gives_no_credit_and_an_empty_mix_is_refused
     assert result.record["aiContent"] is False and result.record["credit"] == []
     assert [s["name"] for s in result.record["stems"]] == ["drums"]
     project.stems.clear()
-    project.tracks.clear()
-    project.suggestions.clear()
+    project.tracks = ()
+    project.suggestions = ()
     with pytest.raises(ProvenanceError, match="empty"):
         export_project(project, what="mix", format="wav16", out=tmp_path / "empty.wav", identity=me, catalogue=cat)

@@ -22,13 +22,16 @@ from app.core.project.edits import (
     SetStemRole,
     SetStemSolo,
 )
+from app.core.project.ideas import Idea
 from app.core.project.model import STEM, STEMS, Change, LoopRegion, Project, StemRef
+
+IDEA = {"id": "s1", "notes": {"notes": [[60, 0.0, 1.0], [62, 1.0, 1.0]]}}
 
 
 def _project() -> Project:
     stems = [StemRef(name=n, path=Path(f"/songs/{n}.wav"), gain_db=-1.5 * i, pan=0.1 * i)
              for i, n in enumerate(("drums", "bass", "keys"))]
-    return Project(name="Song", stems=stems, tempo_bpm=100.0, suggestions=[{"id": "s1", "notes": [1, 2]}],
+    return Project(name="Song", stems=stems, tempo_bpm=100.0, suggestions=[IDEA],
                    extras={"analysis": {"tempo": 100}})
 
 
@@ -45,7 +48,7 @@ def _edits(p: Project) -> list[Edit]:
         SetProjectField("downbeat_offset", 0.25),
         SetProjectField("chords", ChordTimeline((ChordSpan(0, 4, Chord.parse("Am")),))),
         SetProjectField("loop", LoopRegion(1.0, 5.0)), SetProjectField("loop_enabled", True),
-        SetProjectField("suggestions", [{"id": "s2"}]), SetProjectField("extras", {"synth": {"a": 1}}),
+        SetProjectField("suggestions", (Idea.from_json({"id": "s2", "melody": [[64, 0, 1]]}),)), SetProjectField("extras", {"synth": {"a": 1}}),
         CompoundEdit("reset", [SetStemGain(a, 0.0), SetStemPan(b, 0.0)]),
         RelinkStem(a, Path("/found/drums.wav")),
     ]
@@ -112,17 +115,22 @@ def test_values_are_clamped_and_bad_fields_refused():
         RenameStem(a, "   ")
 
 
-def test_json_values_are_copied_so_history_cannot_be_altered():
+def test_ideas_are_frozen_values_so_history_cannot_be_altered():
+    import dataclasses
+
     p = _project()
-    value = [{"id": "s9"}]
+    first = p.suggestions
+    value = (Idea.from_json({"id": "s9", "melody": [[64, 0, 1]]}),)
     edit = SetProjectField("suggestions", value)
     edit.apply(p)
-    value.append({"id": "sneaky"})
-    p.suggestions.append({"id": "later"})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.suggestions[0].name = "sneaky"  # type: ignore[misc]
     edit.revert(p)
-    assert p.suggestions == [{"id": "s1", "notes": [1, 2]}]
+    assert p.suggestions == first and p.suggestions[0].id == "s1"
     edit.apply(p)
-    assert p.suggestions == [{"id": "s9"}]
+    assert [i.id for i in p.suggestions] == ["s9"]
+    with pytest.raises(ValueError):
+        SetProjectField("suggestions", [{"id": "s9"}])  # JSON is parsed at load, never set as such
 
 
 def test_solo_wins_over_mute_elsewhere():

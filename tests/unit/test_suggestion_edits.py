@@ -60,18 +60,18 @@ def test_add_merge_keep_discard_and_undo_restore_exactly():
     before = p.snapshot()
     keep = KeepSuggestion("s1", render={"instrument": "lead"})
     keep.apply(p)
-    assert p.suggestions[0]["status"] == "kept" and p.tracks[0]["suggestion_id"] == "s1"
-    assert p.tracks[0]["melody"]["notes"] == p.suggestions[0]["notes"]["notes"]
+    assert p.suggestions[0].status == "kept" and p.tracks[0].suggestion_id == "s1"
+    assert p.tracks[0].melody == p.suggestions[0].melody and p.tracks[0].instrument == "lead"
     with pytest.raises(ValueError):
         KeepSuggestion("s1").apply(p)
     discard = DiscardSuggestion("s2")
     discard.apply(p)
-    assert [s["id"] for s in visible_suggestions(p)] == ["s1"]
+    assert [s.id for s in visible_suggestions(p)] == ["s1"]
     discard.revert(p)
     keep.revert(p)
     assert p.snapshot() == before
     first.revert(p)  # the merged run is one undo step
-    assert p.suggestions == []
+    assert p.suggestions == ()
 
 
 def test_remove_track_unkeeps_its_suggestion():
@@ -81,9 +81,9 @@ def test_remove_track_unkeeps_its_suggestion():
     keep.apply(p)
     remove = RemoveTrack(keep.track_id)
     remove.apply(p)
-    assert p.tracks == [] and p.suggestions[0]["status"] == "new"
+    assert p.tracks == () and p.suggestions[0].status == "new"
     remove.revert(p)
-    assert p.tracks[0]["id"] == keep.track_id and p.suggestions[0]["status"] == "kept"
+    assert p.tracks[0].id == keep.track_id and p.suggestions[0].status == "kept"
 
 
 def test_note_edits_mark_human_edits_keep_provenance_and_undo():
@@ -94,24 +94,24 @@ def test_note_edits_mark_human_edits_keep_provenance_and_undo():
     move = MoveNote(target, 1, onset=1.5, pitch=74)
     move.apply(p)
     s = p.suggestions[0]
-    assert s["human_edited"] and s["human_edited_notes"] == 1
-    assert [n[:3] for n in s["notes"]["notes"]][1] == [74, 1.5, 1.0]
-    assert s["original_notes"][1][:3] == [72, 1.0, 1.0] and s["credit"] == {"3": 0.6, "5": 0.3}
+    assert s.human_edited and s.human_edited_notes == 1
+    assert (s.melody.notes[1].pitch, s.melody.notes[1].onset, s.melody.notes[1].duration) == (74, 1.5, 1.0)
+    assert s.original_notes[1][:3] == (72, 1.0, 1.0) and s.credit == {"3": 0.6, "5": 0.3}
     resize = ResizeNote(target, 2, duration=0.5)
     resize.apply(p)
     add = AddNote(target, Note(81, 3.0, 0.5))
     add.apply(p)
     delete = DeleteNote(target, 0)
     delete.apply(p)
-    assert p.suggestions[0]["human_edited_notes"] == 3  # moved, resized, added (the deletion adds no note)
-    assert p.suggestions[0]["human_deleted_notes"] == 3  # the moved, the resized and the deleted originals
-    prov = suggestion_provenance(p.suggestions[0])
+    assert p.suggestions[0].human_edited_notes == 3  # moved, resized, added (the deletion adds no note)
+    assert p.suggestions[0].human_deleted_notes == 3  # the moved, the resized and the deleted originals
+    prov = suggestion_provenance(p.suggestions[0].to_json())
     assert prov["human_edited_notes"] == 3 and prov["model_id"] == "m1" and sum(prov["credit"].values()) == 10000
     for e in (delete, add, resize, move):
         e.revert(p)
     assert p.snapshot() == before
     move.apply(p)  # redo replays the same change
-    assert p.suggestions[0]["human_edited_notes"] == 1
+    assert p.suggestions[0].human_edited_notes == 1
 
 
 def test_note_edits_refuse_bad_notes_before_changing_anything():
@@ -139,7 +139,7 @@ def test_deleting_only_still_marks_the_suggestion_edited():
     p = Project()
     AddSuggestions([entry(1)]).apply(p)
     DeleteNote(NoteTarget(SUGGESTIONS, "s1"), 0).apply(p)
-    assert p.suggestions[0]["human_edited"] and p.suggestions[0]["human_edited_notes"] == 0
+    assert p.suggestions[0].human_edited and p.suggestions[0].human_edited_notes == 0
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +165,8 @@ def test_plan_uses_project_fields_and_generation_streams_distinct_results(model)
     for s in found:
         assert all(8.0 - 1e-9 <= n.onset < 16.0 and n.pitch % 12 in scale for n in s.notes.notes)
     e = suggestion_entry(found[0], p.request, name="#1", works=[{"id": 1, "title": "x"}])
-    assert e["status"] == "new" and e["request"]["start_bar"] == 2 and "per_note_credit" not in e
+    assert e.status == "new" and e.request["start_bar"] == 2 and "per_note_credit" not in e.to_json()
+    assert e.provenance["training_works"] == [{"id": 1, "title": "x"}] and "notes" not in e.to_json()
 
 
 def test_plan_refuses_what_cannot_work():

@@ -35,7 +35,7 @@ class NoteCredit:
 
     def __init__(self, works: dict[int, float] | None, uniform: float, piece: float, *,
                  ids: np.ndarray | None = None, shares: np.ndarray | None = None,
-                 lazy: tuple[_Bases, list[tuple[int, float]]] | None = None) -> None:
+                 lazy: tuple[Any, list[tuple[int, float]]] | None = None) -> None:
         self._works = works
         self._ids, self._shares = ids, shares
         self._lazy = lazy
@@ -175,8 +175,7 @@ def resolve_queries(model: TrainedModel, wids: np.ndarray,
     out = np.zeros(len(queries) * width)
     for name, (nodes, codes, weights, cells) in per_name.items():
         index = model.stores[name].trie
-        memo, sget, fetch = index._credit.get, index.sid.get, index.work_counts
-        found = [memo((node, sget(code, -1))) or fetch(node, code) for node, code in zip(nodes, codes, strict=True)]
+        found = index.work_counts_many(nodes, codes)
         sizes = np.array([len(x[0]) for x in found], dtype=np.int64)
         total = int(sizes.sum())
         if total:
@@ -192,78 +191,9 @@ def resolve_queries(model: TrainedModel, wids: np.ndarray,
 DENSE_CREDIT_LIMIT = 2048  # works; beyond, a (notes x works) matrix per request would be hundreds of MB
 
 
-class _Bases:
-    """Per-work count vectors of the (viewpoint, context, code) triples a request's credit refers to."""
-
-    def __init__(self, model: TrainedModel, wids: np.ndarray) -> None:
-        self.model, self.wids = model, wids
-        self.ids: dict[tuple[str, int, int], int] = {}
-        self.cols: list[np.ndarray] = []
-        self.counts: list[np.ndarray] = []
-        self.sums: list[float] = []
-        self._columns: dict[str, np.ndarray] = {}
-
-    def get(self, name: str, node: int, code: int) -> int:
-        key = (name, node, code)
-        b = self.ids.get(key)
-        if b is None:
-            index = self.model.stores[name].trie
-            cols = self._columns.get(name)
-            if cols is None:
-                cols = self._columns[name] = index.columns(self.wids)
-            idx, cnt = index.work_counts(node, code)
-            b = self.ids[key] = len(self.cols) if len(idx) else -1
-            if b >= 0:
-                self.cols.append(cols[idx])
-                self.counts.append(cnt.astype(np.float64))
-                self.sums.append(float(cnt.sum()))
-        return b
-
-    def combine(self, coefs: list[tuple[int, float]] | dict[int, float]) -> np.ndarray:
-        """sum of coefficient x count vector, over the works (dense, one row)."""
-        items = list(coefs.items()) if isinstance(coefs, dict) else coefs
-        if not items:
-            return np.zeros(len(self.wids))
-        cols = np.concatenate([self.cols[b] for b, _ in items])
-        vals = np.concatenate([self.counts[b] * c for b, c in items])
-        return np.bincount(cols, vals, minlength=len(self.wids))
-
-
 def resolve_by_context(model: TrainedModel, wids: np.ndarray, pendings: list) -> list[tuple[list[NoteCredit],
                                                                                              dict[int, float]]]:
-    """`_Job._resolve` for large catalogues: each decomposition's per-work part is kept as coefficients of
-    per-context count vectors (shared by every note that used the context), normalised with the vectors'
-    sums; a suggestion's credit sums each vector once. The same quantities as the dense resolution, summed in
-    another order (equal within float rounding)."""
-    bases = _Bases(model, wids)
-    out = []
-    for p in pendings:
-        per_note: list[NoteCredit] = []
-        acc: dict[int, float] = {}
-        n = max(1, len(p))
-        for note in p:
-            share = 1.0 / len(note)
-            parts: list[tuple[int, float]] = []
-            u_note = p_note = 0.0
-            for u, pc, queries in note:
-                terms = []
-                works_total = 0.0
-                for name, ve, code, f in queries or ():
-                    nodes, coefs = ve.credit_chain()
-                    for node, a in zip(nodes, coefs, strict=True):
-                        b = bases.get(name, node, code)
-                        if b >= 0:
-                            terms.append((b, f * a))
-                            works_total += f * a * bases.sums[b]
-                total = u + pc + works_total
-                scale = share / (total if total > 0 else 1.0)
-                u_note += u * scale
-                p_note += pc * scale
-                parts.extend((b, w * scale) for b, w in terms)
-            per_note.append(NoteCredit(None, u_note, p_note, lazy=(bases, parts)))
-            for b, c in parts:
-                acc[b] = acc.get(b, 0.0) + c / n
-        mean = bases.combine(acc)
-        nz = np.flatnonzero(mean)
-        out.append((per_note, dict(zip(wids[nz].tolist(), mean[nz].tolist(), strict=False))))
-    return out
+    """`_Job._resolve` for large catalogues (credit_large.py)."""
+    from app.core.model.credit_large import resolve_by_context as resolve
+
+    return resolve(model, wids, pendings)

@@ -20,10 +20,13 @@ allows, SA int32), no per-context objects, and the arrays can be saved and memor
 
 from __future__ import annotations
 
-import bisect
+import threading
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+
+from app.core.model.ctxcredit import IndexCredit
 
 _ORDER_BITS = 8
 _HI_BITS = 28  # positions < 2**28 per viewpoint (268 M notes)
@@ -32,6 +35,7 @@ _TABLE_CACHE = 200_000
 _GATHER_MIN = 4096  # ranges at least this long keep their gathered history symbols (walk misses)
 _GATHER_BUDGET = 1 << 23  # elements of gathered symbols kept in all
 _EMPTY = np.zeros(0, dtype=np.int64)
+_DENSE_MIN = 2048  # contexts this long keep their whole histogram (compiled estimates)
 
 
 def handle(lo: int, hi: int, order: int) -> int:
@@ -78,15 +82,6 @@ def _extend(first: np.ndarray, second: np.ndarray, shift: int, avail: np.ndarray
     return ranks
 
 
-def _count(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(distinct values ascending, counts) — np.unique without its overhead on the short arrays of credit."""
-    if len(w) <= 1:
-        return w.astype(np.int64), np.ones(len(w), dtype=np.int64)
-    w = np.sort(w)
-    starts = np.flatnonzero(np.concatenate(([True], w[1:] != w[:-1])))
-    return w[starts].astype(np.int64), np.diff(np.append(starts, len(w)))
-
-
 class _Counts:
     """`index.counts[handle]`: the count table {code: count} of a context (memoised until a change)."""
 
@@ -119,7 +114,7 @@ class _Counts:
         return d
 
 
-class ContextIndex:
+class ContextIndex(IndexCredit):
     """Counts of (context, next symbol) of orders 0..cap over a set of works, with per-work attribution."""
 
     def __init__(self, cap: int) -> None:
@@ -142,6 +137,14 @@ class ContextIndex:
         self._child: dict[int, int] = {}  # context << 24 | symbol id -> the longer context, 0: none
         self._gathered: dict[int, np.ndarray] = {}  # long ranges: T[SA[lo:hi] - order - 1]
         self._gathered_size = 0
+        self._dense: dict[int, np.ndarray] = {}
+        self._dense_size = 0
+        self._spans: dict[tuple[int, int], tuple[int, int, int]] = {}
+        self._arena_w = self._arena_c = _EMPTY
+        self._arena_used = 0
+        self._root_base = -1
+        self._arena_lock = threading.Lock()
+        self._walk_kernel: Any = None  # genkernels.index_walk once generation has imported numba
         self._root_credit: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.any_dead = False
         self.root = 0
@@ -156,6 +159,12 @@ class ContextIndex:
         self._child.clear()
         self._gathered.clear()
         self._gathered_size = 0
+        self._dense.clear()
+        self._dense_size = 0
+        self._spans = {}
+        self._arena_w = self._arena_c = _EMPTY
+        self._arena_used = 0
+        self._root_base = -1
         self._root_credit = None
 
     # -- learning and forgetting ----------------------------------------------------------------------
@@ -374,63 +383,37 @@ class ContextIndex:
         nodes = self._walk(hist, True)
         return nodes if upto is None else nodes[:upto + 1]
 
+    def state_walk_ids(self, sids: np.ndarray, top: int) -> list[int]:
+        """`state_walk` of a history given as symbol ids (sids[:top], -1 for a code the index never saw),
+        compiled. Only without dead works (`any_dead` False; callers take `state_walk` otherwise)."""
+        walk = self._walk_kernel
+        if walk is None:
+            from app.core.model.genkernels import index_walk
+
+            walk = self._walk_kernel = index_walk
+        return walk(self.T, self.SA, sids, top, self.cap).tolist()  # type: ignore[no-any-return]
+
+    def restricted_counts(self, walk: Sequence[int], pos_of_sid: np.ndarray, size: int) -> np.ndarray:
+        """Count rows (orders x alphabet positions) of the walk's contexts, for symbols mapped by `pos_of_sid`
+        (symbol id -> alphabet position or -1); long ranges' histograms are memoised (no dead works)."""
+        from app.core.model.genkernels import index_counts
+
+        rows: list[np.ndarray] = []
+        dense_of = np.full(len(walk), -1, dtype=np.int64)
+        for n, h in enumerate(walk):
+            lo, hi, _ = unpack(h)
+            if hi - lo >= _DENSE_MIN:
+                row = self._dense.get(h)
+                if row is None:
+                    if self._dense_size > _GATHER_BUDGET:
+                        self._dense.clear()
+                        self._dense_size = 0
+                    row = self._dense[h] = np.bincount(self.T[self.SA[lo:hi]], minlength=len(self.codes))
+                    self._dense_size += len(row)
+                dense_of[n] = len(rows)
+                rows.append(row)
+        dense = np.stack(rows) if rows else np.zeros((0, len(self.codes)), dtype=np.int64)
+        return index_counts(self.T, self.SA, np.array(walk, dtype=np.int64), dense, dense_of, pos_of_sid, size)
+
     def virtual_tail(self, nodes: Sequence[int], hist: Sequence[int]) -> list[dict[int, int]]:
         return []  # the index holds every context up to the cap
-
-    # -- attribution ----------------------------------------------------------------------------------
-    def work_counts(self, h: int, code: int) -> tuple[np.ndarray, np.ndarray]:
-        """(work indexes ascending, counts) of symbol `code` after context `h` (memoised until a change);
-        `work_ids[index]` is the work's id."""
-        sym = self.sid.get(code)
-        if sym is None:
-            return _EMPTY, _EMPTY
-        key = (h, sym)
-        got = self._credit.get(key)
-        if got is None:
-            lo, hi, order = unpack(h)
-            if order == 0:  # every work holding the symbol: one pass over all positions for all symbols
-                got = self._root_work_counts(sym)
-            elif hi - lo <= 32:  # short range: count in Python (numpy calls cost more than the work here)
-                starts = self._starts_list
-                if starts is None:
-                    starts = self._starts_list = self.starts.tolist()
-                pos = self.SA[lo:hi].tolist()
-                alive = self.alive
-                found: dict[int, int] = {}
-                for p, t in zip(pos, self.T[self.SA[lo:hi]].tolist(), strict=True):
-                    if t == sym:
-                        w = bisect.bisect_right(starts, p) - 1
-                        if not self.any_dead or alive[w]:
-                            found[w] = found.get(w, 0) + 1
-                keys = sorted(found)
-                got = (np.array(keys, dtype=np.int64), np.array([found[k] for k in keys], dtype=np.int64))
-            else:
-                pos = self.SA[lo:hi]
-                w = self.work_of(pos[self.T[pos] == sym])
-                if self.any_dead:
-                    w = w[self.alive[w].view(bool)]
-                got = _count(w)
-            if len(self._credit) >= _TABLE_CACHE:
-                self._credit.clear()
-            self._credit[key] = got
-        return got
-
-    def _root_work_counts(self, sym: int) -> tuple[np.ndarray, np.ndarray]:
-        if self._root_credit is None:
-            pos = self.SA
-            w = self.work_of(pos)
-            if self.any_dead:
-                keep = self.alive[w].view(bool)
-                pos, w = pos[keep], w[keep]
-            keys, cnt = np.unique(self.T[pos].astype(np.int64) * max(1, len(self.work_ids)) + w,
-                                  return_counts=True)
-            bounds = np.searchsorted(keys // max(1, len(self.work_ids)), np.arange(len(self.codes) + 1))
-            self._root_credit = (keys % max(1, len(self.work_ids)), cnt, bounds)
-        widx, cnt, bounds = self._root_credit
-        a, b = int(bounds[sym]), int(bounds[sym + 1])
-        return widx[a:b], cnt[a:b]
-
-    def columns(self, wids: np.ndarray) -> np.ndarray:
-        """Per work index, its column in the sorted id array `wids` (credit matrices)."""
-        ids = np.array(self.work_ids, dtype=np.int64)
-        return np.minimum(np.searchsorted(wids, ids), max(0, len(wids) - 1))

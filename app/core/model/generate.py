@@ -16,7 +16,7 @@ import hashlib
 import json
 import math
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -34,6 +34,8 @@ from app.core.model.credit import (
 )
 from app.core.model.sampler import Sampler
 from app.core.model.slots import DeadEnd, PitchRules, Slot, cached_fill_table
+from app.core.model.sources import combined_index, source_index
+from app.core.model.style import Style, catalogue_degrees, register_prior, styled_slots
 from app.core.model.training import TrainedModel, gc_paused
 from app.core.model.viewpoints import TICKS_PER_QUARTER, estimate_key, to_ticks
 from app.core.music import Melody, Note
@@ -77,7 +79,8 @@ class _Job:
     """What every mode shares: rules from the constraints, the sampler per attempt, credit resolution."""
 
     def __init__(self, model: TrainedModel, c: Constraints, context: Sequence[Note], key_source: Sequence[Note],
-                 *, temperature: float, closeness: float = 0.0, repeat_damping: float = 1.0) -> None:
+                 *, temperature: float, closeness: float = 0.0, repeat_damping: float = 1.0,
+                 style: Style | None = None, sources: Mapping[int, Sequence[int]] | None = None) -> None:
         if not model.works:
             raise ModelFileError("the model has learned no works", hint="import works, grant consent, run accord train")
         self.model, self.c = model, c
@@ -96,8 +99,11 @@ class _Job:
         a_hi = max(hi, int(learned[-1])) if len(learned) else hi
         alphabet = np.arange(a_lo, a_hi + 1, dtype=np.int64)
         in_range = (alphabet >= lo) & (alphabet <= hi)
+        scale = set(key.melodic_scale) if key is not None else set()
+        if key is not None and style is not None and style.scale:
+            scale |= {(key.tonic_pc + d) % 12 for d in catalogue_degrees(model, key.mode)}
         in_key = in_range & (np.ones(len(alphabet), bool) if key is None or c.chromatic
-                             else np.isin(alphabet % 12, list(key.melodic_scale)))
+                             else np.isin(alphabet % 12, sorted(scale)))
         if not in_key.any():
             raise ConstraintError(ADVICE["key"])
         chord_pcs: dict[int, frozenset[int]] = {}
@@ -122,9 +128,16 @@ class _Job:
                 raise ConstraintError(f"{dlo:g}..{dhi:g} notes per bar cannot fill a bar: {ADVICE['density']}")
         self.copy = _copy_index(model, max(0, c.max_copy))
         self.report_copy = self.copy  # reports the true longest copied run at any k (also k = 0: no limit)
+        self.source_copy = None
+        if sources:  # the parts as imported too (sources.py): masked against both, both reported
+            self.source_copy = source_index(sources)
+            self.copy = combined_index({w: t.events.pitch for w, t in model.works.items()}, sources,
+                                       max(0, c.max_copy))
         self.temperature, self.closeness, self.repeat_damping = temperature, closeness, repeat_damping
         self.context = _ctx_events(context)
         self._splits: tuple | None = None
+        self.style = style
+        self._prior = register_prior(model, style, self.bar)
 
     def sampler(self, seed: int, j: int) -> Sampler:
         tonic = self.key.tonic_pc if self.key is not None else estimate_key(
@@ -132,16 +145,30 @@ class _Job:
         return Sampler(self.model, self.context, bar=self.bar, tonic=tonic, rules=self.rules,
                        durations=self.durations, density=self.c.density, copy_index=self.copy,
                        temperature=self.temperature, closeness=self.closeness, repeat_damping=self.repeat_damping,
-                       rng=np.random.default_rng([seed, j]))
+                       rng=np.random.default_rng([seed, j]), pitch_prior=self._prior)
 
-    def run(self, slots: list[Slot], n: int, seed: int | None, mode: str, settings: dict,
+    def slots(self, start: int, end: int):
+        """The slots of [start, end): plain bars without a style, else a plan per suggestion (its own seed)."""
+        if self.style is None:
+            return _bar_slots(start, end, self.bar)
+        style = self.style
+        reach = cached_fill_table(self.model, self.durations, self.bar * 2)
+        onsets = [o for _, _, o in self.context]
+
+        def plan(seed: int, j: int) -> list[Slot]:
+            return styled_slots(self.model, style, start=start, end=end, bar=self.bar, context_onsets=onsets,
+                                reach=reach, user_density=self.c.density,
+                                rng=np.random.default_rng([seed, j, 15]))
+        return plan
+
+    def run(self, slots, n: int, seed: int | None, mode: str, settings: dict,
             rescore=None) -> list[Suggestion]:
         if not 1 <= n <= 64:
             raise ValueError(f"n must be 1..64, not {n}")
         with gc_paused():  # full collections over the model's objects would double the slowest requests
             return self._run(slots, n, seed, mode, settings, rescore)
 
-    def _run(self, slots: list[Slot], n: int, seed: int | None, mode: str, settings: dict,
+    def _run(self, slots, n: int, seed: int | None, mode: str, settings: dict,
              rescore=None) -> list[Suggestion]:
         seed = secrets.randbits(31) if seed is None else int(seed)
         made: list[tuple[float, int, list[tuple[int, int, int]], list, float]] = []
@@ -157,7 +184,7 @@ class _Job:
             else:
                 sampler.restart(np.random.default_rng([seed, j]))
             try:
-                events, pending = sampler.generate(slots, self.start)
+                events, pending = sampler.generate(slots(seed, j) if callable(slots) else slots, self.start)
             except DeadEnd as exc:
                 failures[exc.reason] = failures.get(exc.reason, 0) + 1
                 if exc.reason in ("key", "fixed") or sum(failures.values()) >= 3:
@@ -220,12 +247,16 @@ class _Job:
         melody = Melody(notes, key=self.key, time_signature=self.c.time_signature, tempo_bpm=self.c.tempo_bpm)
         uniform = math.fsum(c.uniform for c in per_note) / max(1, len(per_note))
         piece = math.fsum(c.piece for c in per_note) / max(1, len(per_note))
-        length, owner = self.report_copy.longest_copied_run([p for p, _, _ in events])
+        pitches = [p for p, _, _ in events]
+        length, owner = self.report_copy.longest_copied_run(pitches)
+        run: dict = {"length": length, "work_id": owner}
+        if self.source_copy is not None:
+            run["source_length"], run["source_work_id"] = self.source_copy.longest_copied_run(pitches)
         if self._splits is None:
             self._splits = _split_table(self.model)
         ident = hashlib.sha256(json.dumps([self.model.fingerprint, mode, seed, j, events]).encode()).hexdigest()[:16]
         return Suggestion(ident, mode, melody, seed, {**settings, "index": j}, credit, per_note, uniform, piece,
-                          {"length": length, "work_id": owner}, contributor_credit_fast(credit, self._splits),
+                          run, contributor_credit_fast(credit, self._splits),
                           self.model.model_id, self.model.fingerprint, logp)
 
 
@@ -253,6 +284,10 @@ def _settings(c: Constraints, **extra) -> dict:
             "chords": c.chords is not None and c.chord_tones_on_strong_beats, **extra}
 
 
+def _style_settings(style: Style | None) -> dict:
+    return {} if style is None else {"style": style.to_json()}
+
+
 def _bar_slots(start: int, end: int, bar: int) -> list[Slot]:
     slots, t = [], start
     while t < end:
@@ -264,21 +299,25 @@ def _bar_slots(start: int, end: int, bar: int) -> list[Slot]:
 
 def continue_phrase(model: TrainedModel, prime: Melody, constraints: Constraints | None = None, *, n: int = 4,
                     seed: int | None = None, temperature: float = DEFAULT_TEMPERATURE,
-                    repeat_damping: float = DEFAULT_REPEAT_DAMPING) -> list[Suggestion]:
-    """Continue `prime` for constraints.bars bars, from constraints.start (or the bar line after the prime)."""
+                    repeat_damping: float = DEFAULT_REPEAT_DAMPING, style: Style | None = None,
+                    sources: Mapping[int, Sequence[int]] | None = None) -> list[Suggestion]:
+    """Continue `prime` for constraints.bars bars, from constraints.start (or the bar line after the prime).
+    `style` (e.g. STUDIO_STYLE): rests, density, structure and register learned from the catalogue."""
     c = constraints or Constraints()
     bq = c.time_signature.bar_quarters
     if c.start <= 0 and prime.notes:
         c = replace(c, start=math.ceil(prime.end / bq - 1e-9) * bq)
     context = [x for x in prime.notes if x.onset < c.start - 1e-9]
-    job = _Job(model, c, context, prime.notes, temperature=temperature, repeat_damping=repeat_damping)
-    return job.run(_bar_slots(job.start, job.end, job.bar), n, seed, "continue",
-                   _settings(c, temperature=temperature, repeat_damping=repeat_damping))
+    job = _Job(model, c, context, prime.notes, temperature=temperature, repeat_damping=repeat_damping, style=style,
+               sources=sources)
+    return job.run(job.slots(job.start, job.end), n, seed, "continue",
+                   _settings(c, temperature=temperature, repeat_damping=repeat_damping, **_style_settings(style)))
 
 
 def fill_gap(model: TrainedModel, melody: Melody, gap: tuple[float, float], constraints: Constraints | None = None,
              *, n: int = 4, seed: int | None = None, temperature: float = DEFAULT_TEMPERATURE,
-             repeat_damping: float = DEFAULT_REPEAT_DAMPING) -> list[Suggestion]:
+             repeat_damping: float = DEFAULT_REPEAT_DAMPING, style: Style | None = None,
+             sources: Mapping[int, Sequence[int]] | None = None) -> list[Suggestion]:
     """Fill [gap start, gap end) (quarter notes) between the phrases of `melody`; fills that lead well into
     the phrase after the gap are preferred (the model's probability of its first notes)."""
     g0, g1 = gap
@@ -292,13 +331,15 @@ def fill_gap(model: TrainedModel, melody: Melody, gap: tuple[float, float], cons
     c = replace(constraints, start=g0, bars=bars)
     before = [replace(x, duration=min(x.duration, g0 - x.onset)) for x in melody.notes if x.onset < g0 - 1e-9]
     after = [x for x in melody.notes if x.onset >= g1 - 1e-9][:2]
-    job = _Job(model, c, before, melody.notes, temperature=temperature, repeat_damping=repeat_damping)
+    job = _Job(model, c, before, melody.notes, temperature=temperature, repeat_damping=repeat_damping, style=style,
+               sources=sources)
 
     def rescore(sampler: Sampler) -> float:
         return _follow_logp(sampler, after)
 
-    return job.run(_bar_slots(job.start, to_ticks(g1), job.bar), n, seed, "fill",
-                   _settings(c, gap=[g0, g1], temperature=temperature, repeat_damping=repeat_damping),
+    return job.run(job.slots(job.start, to_ticks(g1)), n, seed, "fill",
+                   _settings(c, gap=[g0, g1], temperature=temperature, repeat_damping=repeat_damping,
+                             **_style_settings(style)),
                    rescore=rescore if after else None)
 
 
@@ -323,8 +364,8 @@ def _follow_logp(sampler: Sampler, after: Sequence[Note]) -> float:
 
 def vary(model: TrainedModel, melody: Melody, constraints: Constraints | None = None, *, kind: str = "rhythm",
          closeness: float = 0.5, anchors: Sequence[int] | None = None, n: int = 4, seed: int | None = None,
-         temperature: float = DEFAULT_TEMPERATURE, repeat_damping: float = DEFAULT_REPEAT_DAMPING
-         ) -> list[Suggestion]:
+         temperature: float = DEFAULT_TEMPERATURE, repeat_damping: float = DEFAULT_REPEAT_DAMPING,
+         sources: Mapping[int, Sequence[int]] | None = None) -> list[Suggestion]:
     """Vary `melody` (kinds in VARY_KINDS); closeness 0 = far .. 1 = near."""
     constraints = constraints or Constraints()
     if kind not in VARY_KINDS:
@@ -340,7 +381,7 @@ def vary(model: TrainedModel, melody: Melody, constraints: Constraints | None = 
     c = replace(constraints, start=first_bar * bq, bars=bars, time_signature=melody.time_signature,
                 key=constraints.key or melody.key)
     job = _Job(model, c, [], melody.notes, temperature=temperature,
-               closeness=closeness if kind == "rhythm" else 0.0, repeat_damping=repeat_damping)
+               closeness=closeness if kind == "rhythm" else 0.0, repeat_damping=repeat_damping, sources=sources)
     notes = _ctx_events(melody.notes)
     notes = [(p, min(d, (notes[i + 1][2] - o) if i + 1 < len(notes) else d), o) for i, (p, d, o) in enumerate(notes)]
     bar = job.bar

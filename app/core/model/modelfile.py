@@ -206,7 +206,7 @@ def _share(known: dict[tuple, ContributorShare], c: dict) -> ContributorShare:
     return share
 
 
-def _adopt_index(path: Path, model: TrainedModel, works: list[TrainingWork], section: dict) -> None:
+def _adopt_index(path: Path, model: TrainedModel, works: list[TrainingWork], section: dict, flat: Events) -> None:
     """Map the stored index and check it holds exactly the events' sequences (then the digests and the
     fingerprint follow from the same sequences)."""
     names = sorted(model.stores)
@@ -218,7 +218,7 @@ def _adopt_index(path: Path, model: TrainedModel, works: list[TrainingWork], sec
         raise
     except _ZIP_ERRORS as exc:
         raise _fail(path, f"has a damaged index: {exc}") from exc
-    seqs = all_sequences([w.events for w in works], [model.stores[n].viewpoint for n in names])
+    seqs = all_sequences([w.events for w in works], [model.stores[n].viewpoint for n in names], flat=flat)
     ids = np.array([w.id for w in works], dtype=np.int64)
     for name, (codes, lengths) in zip(names, seqs, strict=True):
         ix = indexes[name]
@@ -286,7 +286,10 @@ def _load(path: Path, usable_ids: Iterable[int] | None) -> TrainedModel:
                                      or arrays["dur"].min() < 1 or arrays["bar"].min() < 1):
             raise ValueError("impossible note values")
         if index_members:
-            _adopt_index(path, model, works, manifest["index"])
+            lengths = np.diff(offsets)  # the works' events as stored: one flat array each (no concatenation)
+            flat = Events(arrays["pitch"], arrays["dur"], arrays["onset"],  # per-note bar and tonic
+                          np.repeat(arrays["bar"], lengths), np.repeat(arrays["tonic"], lengths))  # type: ignore[arg-type]
+            _adopt_index(path, model, works, manifest["index"], flat)
         else:  # a file from before the index: rebuild the counts from the events
             model.add_works(works)
     except ModelFileError:

@@ -55,6 +55,7 @@ class ViewpointEstimate:
     _target_p: np.ndarray | None = None
     _rel_entropy: float | None = None
     _credit_chain: tuple[list[int], list[float]] | None = None
+    counts: np.ndarray | None = None  # short-term estimates: count rows (orders x values), for the piece's credit
 
     def target_p(self) -> np.ndarray:
         if self._target_p is None:  # memoised estimates are read many times

@@ -21,7 +21,7 @@ from typing import cast
 import numpy as np
 
 from app.core.model.copyindex import CopyIndex
-from app.core.model.ppm import ContextTrie
+from app.core.model.ppm import Estimate
 from app.core.model.predict import (
     ViewpointEstimate,
     reachable,
@@ -34,6 +34,7 @@ from app.core.model.viewpoints import Events, event_code
 RESTARTS_PER_BAR = 12
 RESTARTS = 4
 LTM_CACHE_LIMIT = 150_000
+ESCAPES = {"c": 0, "x": 1, "a": 2}  # escape methods, as the compiled mixture reads them
 # A pitch may sound this many times in a row at the model's own odds; each further repeat is damped.
 FREE_REPEAT_RUN = 2
 MIN_REPEAT_DAMPING = 0.01
@@ -43,7 +44,7 @@ class Sampler:
     def __init__(self, model: TrainedModel, context: list[tuple[int, int, int]], *, bar: int, tonic: int,
                  rules: PitchRules, durations: np.ndarray, density: tuple[float, float] | None,
                  copy_index: CopyIndex, temperature: float, closeness: float, rng: np.random.Generator,
-                 repeat_damping: float = 1.0) -> None:
+                 repeat_damping: float = 1.0, pitch_prior=None) -> None:
         self.model = model
         self.ps = model.settings.prediction
         self.bar = bar
@@ -57,7 +58,14 @@ class Sampler:
         self.repeat_damping = min(1.0, max(MIN_REPEAT_DAMPING, repeat_damping))  # soft: never a dead end
         self.closeness = closeness
         self.rng = rng
+        # soft register/leap weights (register.py): prior(pitches so far, onset, alphabet) -> weights or None;
+        # like the damping they change which note is drawn, never the credit (that decomposes p itself)
+        self.pitch_prior = pitch_prior
         self.cur = Cursor(bar, tonic)
+        # numba: imported by the first generation, not by the app's start
+        from app.core.model import genkernels
+
+        self._mixture, self._piece_counts = genkernels.mixture, genkernels.piece_counts
         self.stores = {t: model.target_stores(t, generation=True) for t in ("pitch", "dur")}
         self._viewpoints = {t: [(n, st, st.viewpoint, reads(st.viewpoint)) for n, st in stores.items()]
                             for t, stores in self.stores.items()}
@@ -86,19 +94,18 @@ class Sampler:
         self.logp = 0.0
         snap = self._snapshot
         if snap is not None and snap[0] is self.context:
-            _, stm, hist, cur = snap
-            self.stm = {n: t.copy() for n, t in stm.items()}
+            # the piece's code buffers keep the context's codes in front: only the lengths go back
+            _, hist, cur = snap
             self.hist = {n: list(h) for n, h in hist.items()}
             self.cur.pitch, self.cur.dur, self.cur.onset = (list(x) for x in cur)
             return
-        cap = self.model.settings.order_cap
-        self.stm = {n: ContextTrie(cap, lazy=True) for t in self.stores.values() for n in t}
-        self.hist = {n: [] for n in self.stm}
+        self.hist = {n: [] for t in self.stores.values() for n in t}
+        self._piece = {n: np.zeros(256, dtype=np.int64) for n in self.hist}
+        self._ids = {n: np.zeros(256, dtype=np.int64) for n in self.hist}  # the piece as the LTM's symbol ids
         self.cur.pitch, self.cur.dur, self.cur.onset = [], [], []
         for p, d, o in self.context:
             self._append(p, d, o)
-        self._snapshot = (self.context, {n: t.copy() for n, t in self.stm.items()},
-                          {n: list(h) for n, h in self.hist.items()},
+        self._snapshot = (self.context, {n: list(h) for n, h in self.hist.items()},
                           (list(self.cur.pitch), list(self.cur.dur), list(self.cur.onset)))
 
     def _append(self, pitch: int, dur: int, onset: int) -> None:
@@ -110,10 +117,16 @@ class Sampler:
         for stores in self.stores.values():
             for name, store in stores.items():
                 code = event_code(store.viewpoint, c.pitch, c.dur, c.onset, c.bar, c.tonic, i)
-                if code is not None:
+                if code is not None:  # the short-term model is the piece's codes (piece_counts reads them)
                     h = self.hist[name]
+                    buf = self._piece[name]
+                    ids = self._ids[name]
+                    if len(h) == len(buf):
+                        buf = self._piece[name] = np.concatenate([buf, np.zeros(len(buf), dtype=np.int64)])
+                        ids = self._ids[name] = np.concatenate([ids, np.zeros(len(ids), dtype=np.int64)])
+                    buf[len(h)] = code
+                    ids[len(h)] = store.trie.sid.get(code, -1)
                     h.append(code)
-                    self.stm[name].add_event(h, len(h) - 1)
 
     def _truncate(self, n_events: int, n_pending: int, logp: float) -> None:
         keep = list(zip(self.cur.pitch, self.cur.dur, self.cur.onset, strict=False))[:n_events]
@@ -159,9 +172,7 @@ class Sampler:
             if ps.use_ltm:
                 ltm.append((name, self._ltm_estimate(name, store, hist, reach)))
             if ps.use_stm:
-                trie = self.stm[name]
-                stm.append((name, state_estimate(trie, trie.state_walk(hist), reach, escape=ps.stm_escape,
-                                                 exclusion=ps.exclusion)))
+                stm.append((name, self._stm_estimate(name, len(hist), reach)))
         groups = [(k, g) for k, g in (("ltm", ltm), ("stm", stm)) if g]
         if not groups:
             return np.full(len(alphabet), 1.0 / len(alphabet)), []
@@ -209,16 +220,46 @@ class Sampler:
     def _ltm_estimate(self, name: str, store, hist: list[int], reach) -> ViewpointEstimate:
         """The long-term estimate is a pure function of the selected context (PPM*'s state: the chain below
         it) and the reachable values, so it is memoised on the model (generation drops IDyOM's "+" for this;
-        the short-term model still learns the piece)."""
+        the short-term model still learns the piece). Walk and counts are compiled (the Python walk and
+        count tables when the index holds forgotten works not yet compacted)."""
         trie = store.trie
-        walk = trie.state_walk(hist)
+        plain = not trie.any_dead
+        walk = trie.state_walk_ids(self._ids[name], len(hist)) if plain else trie.state_walk(hist)
         key = ("ltm", name, walk[-1] if walk else -1, id(reach))
         ve = cast("ViewpointEstimate | None", self.memo.get(key))
         if ve is None:
             ps = self.ps
-            ve = state_estimate(trie, walk, reach, escape=ps.ltm_escape, exclusion=ps.exclusion)
+            if plain:
+                values, inverse, share, _ = reach
+                pkey = ("pos", name, id(reach))
+                pos = cast("np.ndarray | None", self.memo.get(pkey))
+                if pos is None or len(pos) != len(trie.codes):  # symbol id -> alphabet position
+                    pos = np.full(len(trie.codes), -1, dtype=np.int64)
+                    sget = trie.sid.get
+                    for j, code in enumerate(values.tolist()):
+                        sid = sget(code)
+                        if sid is not None:
+                            pos[sid] = j
+                    self.memo[pkey] = pos
+                counts = trie.restricted_counts(walk, pos, len(values))
+                q, coefs, uniform = self._mixture(counts, len(walk) - 1, len(values), ESCAPES[ps.ltm_escape],
+                                            ps.exclusion)
+                ve = ViewpointEstimate(values, inverse, share, Estimate(q, float(np.add.reduce(q)), coefs.tolist(),
+                                                                        uniform), [walk], len(walk) - 1)
+            else:
+                ve = state_estimate(trie, walk, reach, escape=ps.ltm_escape, exclusion=ps.exclusion)
             self.memo[key] = ve
         return ve
+
+    def _stm_estimate(self, name: str, top: int, reach) -> ViewpointEstimate:
+        """The short-term estimate: PPM*'s state over the piece so far and the mixture, compiled; the count
+        rows (orders x alphabet values) are kept for the piece's credit."""
+        values, inverse, share, _ = reach
+        ps = self.ps
+        counts = self._piece_counts(self._piece[name], top, self.model.settings.order_cap, values)
+        q, coefs, uniform = self._mixture(counts, len(counts) - 1, len(values), ESCAPES[ps.stm_escape], ps.exclusion)
+        est = Estimate(q, float(np.add.reduce(q)), coefs.tolist(), uniform)
+        return ViewpointEstimate(values, inverse, share, est, [], len(counts) - 1, counts=counts)
 
     def _credit(self, recipe, x: int, scale: float, extra_piece: float, size: int) -> tuple[float, float, list | None]:
         """(uniform, piece, long-term queries) of alphabet position x, parts of the mixture scaled by `scale`
@@ -235,20 +276,20 @@ class Sampler:
             est = ve.est
             f = scale * weight * float(ve.share[x]) / est.z
             uniform += f * est.uniform
-            walk = ve.chain_nodes[0]
             if kind == "ltm":
                 if queries is None:
                     queries = []
                 queries.append((name, ve, code, f))
             else:
-                counts = self.stm[name].counts
+                row = ve.counts[:, j].tolist()  # type: ignore[index]
                 for n, a in enumerate(est.coefs):
-                    if a != 0.0 and n < len(walk):
-                        piece += f * a * counts[walk[n]].get(code, 0)
+                    if a != 0.0:
+                        piece += f * a * row[n]
         return uniform, piece + extra_piece, queries
 
     def _sample(self, p: np.ndarray, allowed: np.ndarray, prefer: int | None,
-                damp: tuple[int, float] | None = None) -> tuple[int, float, float]:
+                damp: tuple[int, float] | None = None, weights: np.ndarray | None = None
+                ) -> tuple[int, float, float]:
         """(position, weight of keeping the preferred note, model scale) — before temperature, the chosen
         note's probability is model_scale * p[x] + (keep if x is the preferred note). `damp` (position,
         factor) scales one sampling weight after the temperature (the repeat damping), never the
@@ -264,6 +305,8 @@ class Sampler:
             q **= self._inv_temperature  # 0 stays 0; no need to normalise first (p <= 1)
         if damp is not None and damp[0] != prefer:
             q[damp[0]] *= damp[1]
+        if weights is not None:
+            q *= weights
         cum = q.cumsum()
         total = float(cum[-1])
         if not total > 0:
@@ -323,7 +366,8 @@ class Sampler:
             else:
                 p, recipe = self._distribution("pitch", i, alphabet)
                 pref = None if prefer is None or not alphabet[0] <= prefer <= alphabet[-1] else int(prefer - alphabet[0])
-                x, keep, scale = self._sample(p, mask, pref, self._repeat_damping(i, alphabet))
+                prior = None if self.pitch_prior is None else self.pitch_prior(self.cur.pitch, i, onset, alphabet)
+                x, keep, scale = self._sample(p, mask, pref, self._repeat_damping(i, alphabet), prior)
         finally:
             self.cur.pitch.pop()
             self.cur.dur.pop()
@@ -404,6 +448,23 @@ class Sampler:
             self._note(t, dur, gen_start, fixed, None, dur_part)
             t += dur
 
+    def _copy(self, s: Slot, gen_start: int) -> None:
+        """Repeat the piece's own notes from `s.source` ticks earlier (onsets inside the source span), shifted;
+        kept pitches are fixed notes (the piece's credit), the others re-pitched on the same rhythm."""
+        c = self.cur
+        a, z = s.start - s.source, s.end - s.source
+        src = [(c.pitch[k], c.dur[k], c.onset[k]) for k in range(len(c.onset)) if a <= c.onset[k] < z]
+        keep = s.keep
+        for j, (p, d, o) in enumerate(src):
+            dur = min(d, z - o)
+            if dur <= 0:
+                continue
+            fixed = p + s.shift if s.keep == -1 or j < (keep if s.keep >= 0 else (len(src) + 1) // 2) else None
+            try:
+                self._note(o + s.source, dur, gen_start, fixed, None, None)
+            except DeadEnd as exc:  # the repeat breaks a hard constraint here: the bar's fallback instead
+                raise DeadEnd("repeat" if exc.reason == "fixed" else exc.reason) from None
+
     def generate(self, slots: list[Slot], gen_start_ticks: int) -> tuple[list[tuple[int, int, int]], list]:
         """Fill the slots; returns the generated (pitch, dur, onset) and per-note pending credit."""
         bar = self.bar
@@ -428,22 +489,29 @@ class Sampler:
             snapshot = (len(self.cur.pitch), len(self.pending), self.logp)
             for tries in range(RESTARTS_PER_BAR):
                 try:
-                    for s in by_bar[b]:
+                    # a repeat that broke a hard constraint is tried once; then the bar's fallback slots
+                    todo = by_bar[b] if tries == 0 else [a for s in by_bar[b] for a in (s.alt or (s,))
+                                                         if s.kind != "copy" or s.alt]
+                    planned = next((s.density for s in todo if s.density is not None), None)
+                    blo, bhi = planned if planned is not None else (lo, hi)
+                    for s in todo:
                         if s.kind == "note":
                             self._note(s.start, s.end - s.start, gen_start, s.pitch, s.prefer, None)
+                        elif s.kind == "copy":
+                            self._copy(s, gen_start)
                         else:
-                            def bar_count(t: int, b=b) -> tuple[int, float, float]:
+                            def bar_count(t: int, b=b, s=s, todo=todo, blo=blo, bhi=bhi) -> tuple[int, float, float]:
                                 used = 0  # onsets grow: count back from the end while in bar b
                                 onsets = self.cur.onset
                                 for k in range(len(onsets) - 1, gen_start - 1, -1):
                                     if onsets[k] // bar != b:
                                         break
                                     used += 1
-                                fixed_later = sum(1 for x in by_bar[b] if x.kind == "note" and x.start > t)
-                                return used + fixed_later, lo, hi
+                                fixed_later = sum(1 for x in todo if x.kind == "note" and x.start > t)
+                                return used + fixed_later, blo - s.later[1], bhi - s.later[0]
                             self._free(s, gen_start, bar_count)
                     n = sum(1 for o in self.cur.onset[gen_start:] if o // bar == b)
-                    if self.density is not None and not lo <= n <= hi:
+                    if (self.density is not None or planned is not None) and not blo <= n <= bhi:
                         raise DeadEnd("density")
                     break
                 except DeadEnd as exc:

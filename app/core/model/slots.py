@@ -51,6 +51,17 @@ class Slot:
     pitch: int | None = None  # note: fixed pitch (None: sample)
     prefer: int | None = None  # note: preferred pitch (closeness)
     pitches: tuple[int, ...] | None = None  # free: given pitches, in order (re-rhythm)
+    # planned bars (phrasing.py): the bar's note-count bounds, and how many notes the bar's later free
+    # slots can hold (min, max), so this slot leaves them room
+    density: tuple[int, int] | None = None
+    later: tuple[int, int] = (0, 0)
+    # copy (structure.py): repeat the notes `source` ticks earlier (the piece's own: prime or suggestion),
+    # transposed by `shift`; the first `keep` notes keep their pitch, the others are re-pitched (-1: all
+    # kept, -2: the first half); when the repeat breaks a hard constraint the bar falls back to `alt`
+    source: int = 0
+    shift: int = 0
+    keep: int = -1
+    alt: tuple[Slot, ...] = ()
 
 
 @dataclass

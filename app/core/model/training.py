@@ -28,7 +28,7 @@ import numpy as np
 from app.core.catalogue.types import ConsentEntryRef, ContributorShare, UsableWork
 from app.core.model.settings import ModelSettings
 from app.core.model.store import ViewpointStore
-from app.core.model.viewpoints import Events, Viewpoint
+from app.core.model.viewpoints import Events, Viewpoint, component, encode
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
 
 log = logging.getLogger(__name__)
@@ -213,27 +213,39 @@ class _Eta:
         return fraction, text
 
 
-def all_sequences(events: Sequence[Events], viewpoints: Sequence[Viewpoint]) -> list[tuple[np.ndarray, np.ndarray]]:
+def all_sequences(events: Sequence[Events], viewpoints: Sequence[Viewpoint], *,
+                  flat: Events | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per viewpoint, (codes of every work's sequence concatenated, each work's length): `Viewpoint.sequence`
-    over all works at once (per-note bar and tonic; a work's first event has no previous one)."""
+    over all works at once (per-note bar and tonic; a work's first event has no previous one). `flat`: the
+    works' events already concatenated (per-note bar and tonic), as a model file stores them. Each component
+    is computed once and shared by the viewpoints that link it."""
     lengths = np.array([len(e) for e in events], dtype=np.int64)
-    cat = Events(*(np.concatenate([getattr(e, a) for e in events]) if len(events) else np.zeros(0, np.int64)
-                   for a in ("pitch", "dur", "onset")),
-                 np.repeat([e.bar for e in events], lengths), np.repeat([e.tonic for e in events], lengths))
+    if flat is not None:
+        cat = flat
+    else:
+        cat = Events(*(np.concatenate([getattr(e, a) for e in events]) if len(events) else np.zeros(0, np.int64)
+                       for a in ("pitch", "dur", "onset")),
+                     np.repeat([e.bar for e in events], lengths), np.repeat([e.tonic for e in events], lengths))
     firsts = (np.cumsum(lengths) - lengths)[lengths > 0]
+    parts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     out = []
     for vp in viewpoints:
-        codes, ok = vp.sequence(cat)
-        if vp.needs_previous:
+        for c in vp.components:
+            if c not in parts:
+                parts[c] = component(cat, c)
+        codes = encode([parts[c][0] for c in vp.components])
+        if vp.needs_previous:  # defined from each work's second event (what component's masks and firsts say)
+            ok = np.logical_and.reduce([parts[c][1] for c in vp.components])
             ok[firsts] = False
-        out.append((codes[ok], lengths - ((lengths > 0) & vp.needs_previous)))
+            codes = codes[ok]
+        out.append((codes, lengths - ((lengths > 0) & vp.needs_previous)))
     return out
 
 
 def work_digests(ids: Sequence[int], names: Sequence[str], seqs: Sequence[tuple[np.ndarray, np.ndarray]]
                  ) -> dict[int, bytes]:
     """Per work, sha256 over its per-viewpoint records `name=<codes as <i8>;` (names sorted): what the
-    fingerprint hashes (fed in slices of one buffer per viewpoint: no copy per work)."""
+    fingerprint hashes (each work's records joined from slices of one buffer per viewpoint, hashed at once)."""
     views = []
     for name, (codes, lengths) in zip(names, seqs, strict=True):
         ends = (np.cumsum(lengths) * 8).tolist()
@@ -241,14 +253,12 @@ def work_digests(ids: Sequence[int], names: Sequence[str], seqs: Sequence[tuple[
                       (np.cumsum(lengths) * 8 - lengths * 8).tolist()))
     out = {}
     sha = hashlib.sha256
+    join = b"".join
     for i, wid in enumerate(ids):
-        h = sha()
-        update = h.update
+        record: list[bytes | memoryview] = []
         for prefix, mv, ends, starts in views:
-            update(prefix)
-            update(mv[starts[i]:ends[i]])
-            update(b";")
-        out[wid] = h.digest()
+            record += (prefix, mv[starts[i]:ends[i]], b";")
+        out[wid] = sha(join(record)).digest()
     return out
 
 

@@ -19,6 +19,7 @@ from app.core.catalogue.types import UsableWork
 from app.core.errors import AccordError
 from app.core.model import Constraints, ModelSettings, continue_phrase, train
 from app.core.model.constraints import DEFAULT_MAX_COPY
+from app.core.model.style import STUDIO_STYLE, Style
 from app.core.music import Melody
 from app.core.musicality.compare import classifier_accuracy, feature_report
 from app.core.musicality.features import PhraseFeatures, phrase_features, window
@@ -45,7 +46,7 @@ def _phrase_starts(melody: Melody, prime_bars: int, bars: int, windows: int) -> 
 
 def judge_works(works: Sequence[UsableWork], *, folds: int = 5, prime_bars: int = DEFAULT_PRIME_BARS,
                 bars: int = DEFAULT_BARS, windows: int = DEFAULT_WINDOWS, seed: int = 0,
-                settings: ModelSettings | None = None, progress: Progress = no_progress,
+                settings: ModelSettings | None = None, style: Style | None = STUDIO_STYLE, progress: Progress = no_progress,
                 cancel: CancelToken = NEVER_CANCELLED) -> dict[str, Any]:
     """Compare real continuations of held-out works with the model's; a JSON-ready report."""
     if folds < 2:
@@ -73,7 +74,8 @@ def judge_works(works: Sequence[UsableWork], *, folds: int = 5, prime_bars: int 
                 c = Constraints(key=m.key, time_signature=m.time_signature, bars=bars, start=start,
                                 pitch_range=lead_pitch_range(m), max_copy=DEFAULT_MAX_COPY)
                 try:
-                    made = continue_phrase(model, prime, c, n=1, seed=seed * 100_003 + f * 10_007 + i * 101 + j)
+                    made = continue_phrase(model, prime, c, n=1, seed=seed * 100_003 + f * 10_007 + i * 101 + j,
+                                          style=style)
                 except AccordError:
                     failures += 1
                     continue
@@ -89,6 +91,7 @@ def judge_works(works: Sequence[UsableWork], *, folds: int = 5, prime_bars: int 
     return {
         "works": len(works), "folds": folds, "prime_bars": prime_bars, "bars": bars, "seed": seed,
         "phrases": len(real), "generation_failures": failures,
+        "style": None if style is None else style.to_json(),
         "classifier_accuracy": round(accuracy, 4),
         "min_overlap_area": round(min(r["overlap_area"] for r in features.values()), 4),
         "features": features,

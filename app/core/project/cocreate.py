@@ -22,9 +22,12 @@ from app.core.errors import ConstraintError
 from app.core.model.constraints import DEFAULT_MAX_COPY, Constraints
 from app.core.model.credit import Suggestion
 from app.core.model.generate import DEFAULT_TEMPERATURE, VARY_KINDS, continue_phrase, fill_gap, vary
+from app.core.model.structure import STRUCTURES
+from app.core.model.style import BREATHING, STUDIO_STYLE, Style
 from app.core.model.training import TrainedModel
 from app.core.music import BeatGrid, ChordSpan, ChordTimeline, Key, Melody, Note, TimeSignature
 from app.core.project.analysis_edits import stored_analysis
+from app.core.project.ideas import Idea
 from app.core.project.limits import (
     REQUEST_ADVENTUROUSNESS,
     REQUEST_BARS,
@@ -60,6 +63,8 @@ class SuggestRequest:
     vary_kind: str = "rhythm"
     seed: int | None = None
     source: dict | None = None  # a melody (JSON) to vary instead of the lead ("vary this")
+    structure: str = "repeat-and-vary"  # issue 15: free / repeat-and-vary / call-and-answer (learned plans)
+    breathing: str = "catalogue"  # rests: none / less / catalogue / more
 
     def checked(self) -> SuggestRequest:
         if self.mode not in MODES:
@@ -79,6 +84,12 @@ class SuggestRequest:
         if not REQUEST_ADVENTUROUSNESS.holds(self.adventurousness):
             a = REQUEST_ADVENTUROUSNESS
             raise ConstraintError(f"adventurousness must be {a.low:g}..{a.high:g}", path="adventurousness")
+        if self.structure not in STRUCTURES:
+            raise ConstraintError(f"structure {self.structure!r} is not one of {', '.join(STRUCTURES)}",
+                                  path="structure")
+        if self.breathing not in BREATHING:
+            raise ConstraintError(f"breathing {self.breathing!r} is not one of {', '.join(BREATHING)}",
+                                  path="breathing")
         if not REQUEST_MAX_COPY.holds(self.max_copy):
             raise ConstraintError(f"max copy must be {REQUEST_MAX_COPY.low:g}..{REQUEST_MAX_COPY.high:g} notes",
                                   path="max_copy")
@@ -224,6 +235,11 @@ def plan(ctx: SongContext, request: SuggestRequest) -> Plan:
     return Plan(request, c, melody, (start, end))
 
 
+def request_style(r: SuggestRequest) -> Style:
+    """The studio's style (learned rests, note counts, register, structure) with the artist's choices."""
+    return replace(STUDIO_STYLE, breathing=BREATHING[r.breathing], structure=r.structure)
+
+
 def generate_suggestions(model: TrainedModel, p: Plan, *, on_result: Callable[[Suggestion], None] | None = None,
                          progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> list[Suggestion]:
     """Up to `request.count` distinct suggestions, one model call each, each passed to `on_result` at once.
@@ -232,6 +248,7 @@ def generate_suggestions(model: TrainedModel, p: Plan, *, on_result: Callable[[S
     the run with what was found.
     """
     r = p.request
+    style = request_style(r)
     base = r.seed if r.seed is not None else secrets.randbits(30)
     found: list[Suggestion] = []
     seen: set[tuple] = set()
@@ -242,10 +259,11 @@ def generate_suggestions(model: TrainedModel, p: Plan, *, on_result: Callable[[S
         attempt += 1
         try:
             if r.mode == "continue":
-                made = continue_phrase(model, p.melody, p.constraints, n=1, seed=seed, temperature=r.adventurousness)
+                made = continue_phrase(model, p.melody, p.constraints, n=1, seed=seed, temperature=r.adventurousness,
+                                       style=style)
             elif r.mode == "fill":
                 made = fill_gap(model, p.melody, p.gap, p.constraints, n=1, seed=seed,
-                                temperature=r.adventurousness)
+                                temperature=r.adventurousness, style=style)
             else:
                 made = vary(model, p.melody, p.constraints, kind=r.vary_kind, closeness=r.closeness, n=1, seed=seed,
                             temperature=r.adventurousness)
@@ -270,9 +288,9 @@ def credited_works(model: TrainedModel, suggestion: Suggestion) -> list[dict]:
     return [model.works[w].manifest_entry() for w in sorted(suggestion.credit) if w in model.works]
 
 
-def suggestion_entry(suggestion: Suggestion, request: SuggestRequest, *, name: str,
-                     works: list[dict] | None = None, titles: dict[int, str] | None = None) -> dict:
-    """The JSON stored in `project.suggestions` for one result."""
+def suggestion_entry(suggestion: Suggestion, request: SuggestRequest, *, name: str, number: int | None = None,
+                     works: list[dict] | None = None, titles: dict[int, str] | None = None) -> Idea:
+    """The idea stored in `project.suggestions` for one result (its provenance JSON kept for export)."""
     entry = suggestion.to_json()
     entry.pop("per_note_credit", None)  # the mean credit is what provenance and the card use; keeps files small
     entry.update({"status": "new", "name": name, "request": request.to_json(),
@@ -281,7 +299,9 @@ def suggestion_entry(suggestion: Suggestion, request: SuggestRequest, *, name: s
         entry["training_works"] = works
     if titles:
         entry["work_titles"] = {str(w): titles[w] for w in suggestion.credit if w in titles}
-    return entry
+    if number is not None:
+        entry["number"] = number
+    return Idea.from_json(entry)
 
 
 def range_label(request: SuggestRequest) -> str:

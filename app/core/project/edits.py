@@ -15,7 +15,17 @@ from collections.abc import Hashable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from app.core.project.model import FIELD, PROJECT_FIELDS, STEM, STEMS, Change, Project, StemRef, copy_json
+from app.core.project.model import (
+    FIELD,
+    PROJECT_FIELDS,
+    STEM,
+    STEMS,
+    Change,
+    Field,
+    Project,
+    StemRef,
+    copy_json,
+)
 
 MAX_GAIN_DB = 24.0
 MIN_GAIN_DB = -96.0  # the faders' bottom; the mixer treats it as a (very) quiet stem, mute is for silence
@@ -112,12 +122,12 @@ class _SetStemAttr(BaseEdit):
             self._old = getattr(stem, self.attr)
             self._captured = True
         setattr(stem, self.attr, self.value)
-        project.notify(Change(STEM, stem_id=self.stem_id, field=self.attr))
+        project.notify(Change(STEM, stem_id=self.stem_id, field=Field(self.attr)))
 
     def revert(self, project: Project) -> None:
         stem = project.stem(self.stem_id)
         setattr(stem, self.attr, self._old)
-        project.notify(Change(STEM, stem_id=self.stem_id, field=self.attr))
+        project.notify(Change(STEM, stem_id=self.stem_id, field=Field(self.attr)))
 
     def merge(self, other: Edit) -> bool:
         if (type(other) is not type(self) or self.merge_key is None
@@ -189,13 +199,13 @@ class RelinkStem(BaseEdit):
         if self._old is None:
             self._old = (stem.path, stem.missing, stem.content_sha256)
         stem.path, stem.missing, stem.content_sha256 = self.path, False, self.content_sha256
-        project.notify(Change(STEM, stem_id=self.stem_id, field="path"))
+        project.notify(Change(STEM, stem_id=self.stem_id, field=Field.PATH))
 
     def revert(self, project: Project) -> None:
         assert self._old is not None, "revert before apply"
         stem = project.stem(self.stem_id)
         stem.path, stem.missing, stem.content_sha256 = self._old
-        project.notify(Change(STEM, stem_id=self.stem_id, field="path"))
+        project.notify(Change(STEM, stem_id=self.stem_id, field=Field.PATH))
 
 
 class SetProjectField(BaseEdit):
@@ -224,11 +234,11 @@ class SetProjectField(BaseEdit):
             self._old = copy_json(getattr(project, self.field))
             self._captured = True
         setattr(project, self.field, copy_json(self.value))
-        project.notify(Change(FIELD, field=self.field))
+        project.notify(Change(FIELD, field=Field(self.field)))
 
     def revert(self, project: Project) -> None:
         setattr(project, self.field, copy_json(self._old))
-        project.notify(Change(FIELD, field=self.field))
+        project.notify(Change(FIELD, field=Field(self.field)))
 
     def merge(self, other: Edit) -> bool:
         if (not isinstance(other, SetProjectField) or self.merge_key is None

@@ -1,6 +1,7 @@
 """Project-level export: the mix, a kept suggestion alone (audio or MIDI), or every stem + suggestion track,
 each file with its signed provenance record (built on app.core.project.export's file-level functions), plus
-credit statements. Suggestions and tracks are read as JSON through app.core.provenance.adapters.
+credit statements. Ideas and their tracks are typed (app/core/project/ideas.py); only their provenance JSON
+is read through app.core.provenance.adapters.
 
 `what_will_be_signed` is the one function the export dialog's preview calls: the same record fields export
 signs (fingerprint, training works with today's consent, credit), re-checked against the catalogue, so the
@@ -11,14 +12,13 @@ UnusableWorkError naming the suggestion and the work; `without=` leaves such sug
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from app.core.errors import ProjectError, ProvenanceError
+from app.core.errors import AccordError, ProjectError, ProvenanceError
 from app.core.fsutil import clean_stale_temps
 from app.core.project.export import (
     AUDIO_FORMATS,
@@ -27,6 +27,7 @@ from app.core.project.export import (
     export_audio,
     export_midi,
 )
+from app.core.project.ideas import TRACK_KIND, Idea, IdeaTrack
 from app.core.provenance.identity import Identity
 from app.core.provenance.record import RecordFields
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress, scaled
@@ -47,63 +48,52 @@ def _safe_name(text: str) -> str:
     return keep or "untitled"
 
 
-def _melody_of(entry: dict[str, Any], where: str):
-    from app.core.music import Melody
-
-    data = entry.get("melody")
-    if data is None and "notes" in entry:  # the model's Suggestion.to_json keeps Melody.to_json under "notes"
-        data = entry["notes"] if isinstance(entry["notes"], dict) else {"notes": entry["notes"]}
-    if data is None:
-        raise ProvenanceError(f"{where} has no melody to export")
-    try:
-        melody = Melody.from_json(data)
-    except (KeyError, TypeError, ValueError, OverflowError) as exc:
-        raise ProvenanceError(f"{where} has a damaged melody: {exc}") from exc
-    for i, n in enumerate(melody.notes):  # JSON reads 1e400 as infinity: refuse it before any renderer sees it
-        if not (math.isfinite(n.onset) and math.isfinite(n.duration)) or n.onset < 0 or n.duration <= 0 \
-                or n.onset > MAX_ONSET_QUARTERS:
-            raise ProjectError(f"{where}: note {i + 1} has onset {n.onset!r} and duration {n.duration!r}; onsets "
-                               f"must be finite, 0–{MAX_ONSET_QUARTERS} quarters, durations finite and positive",
+def _melody_of(entry: Idea | IdeaTrack, where: str):
+    """The entry's melody (parsed at load), bounded for rendering."""
+    melody = entry.melody
+    for i, n in enumerate(melody.notes):  # onsets beyond ~14 hours: refuse before any renderer allocates
+        if n.onset > MAX_ONSET_QUARTERS:
+            raise ProjectError(f"{where}: note {i + 1} has onset {n.onset!r}; onsets must be 0–"
+                               f"{MAX_ONSET_QUARTERS} quarters",
                                hint="the project file was edited or damaged; remove that suggestion or fix the note")
     if len(melody.notes) > MAX_NOTES_PER_TRACK:
         raise ProjectError(f"{where} has {len(melody.notes):,} notes; at most {MAX_NOTES_PER_TRACK:,} are exported")
     return melody
 
 
-def _suggestion(project: Any, suggestion_id: str) -> dict[str, Any]:
+def _suggestion(project: Any, suggestion_id: str | None) -> Idea:
     for s in project.suggestions:
-        if str(s.get("id")) == str(suggestion_id):
+        if s.id == str(suggestion_id):
             return s
     raise ProvenanceError(f"the project has no suggestion {suggestion_id!r}",
-                          hint="known: " + (", ".join(str(s.get("id")) for s in project.suggestions) or "none"))
+                          hint="known: " + (", ".join(s.id for s in project.suggestions) or "none"))
 
 
-def _ai_tracks(project: Any, without: Collection[str] = ()) -> list[dict[str, Any]]:
-    """Suggestion tracks in the arrangement (project.tracks with a melody); else the kept suggestions; those
-    of the suggestions in `without` left out."""
+def _ai_tracks(project: Any, without: Collection[str] = ()) -> list[IdeaTrack]:
+    """The kept ideas' tracks in the arrangement, those of the suggestions in `without` left out."""
     skip = {str(x) for x in without}
-    tracks = [t for t in project.tracks if isinstance(t, dict) and ("melody" in t or "suggestion_id" in t)]
-    if not tracks:
-        tracks = [s for s in project.suggestions if s.get("kept") or s.get("status") == "kept"]
-    return [t for t in tracks if str(t.get("suggestion_id", t.get("id"))) not in skip]
+    return [t for t in project.tracks if t.kind == TRACK_KIND and (t.suggestion_id or t.id) not in skip]
 
 
-def _track_provenance(project: Any, track: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(the entry holding the melody, its suggestion's provenance)."""
+def _track_provenance(project: Any, entry: Idea | IdeaTrack) -> tuple[Idea | IdeaTrack, dict[str, Any]]:
+    """(the entry holding the melody as it will be exported, its suggestion's provenance). A track's notes
+    and its count of hand-edited notes are its own; credit and model come from the idea it was kept from."""
     from app.core.provenance.adapters import suggestion_provenance
 
-    source = track
-    if "suggestion_id" in track:
-        source = _suggestion(project, track["suggestion_id"])
+    source: Idea | None = entry if isinstance(entry, Idea) else None
+    if isinstance(entry, IdeaTrack) and entry.suggestion_id is not None:
+        source = _suggestion(project, entry.suggestion_id)
+    ident = source.id if source is not None else entry.id
     try:
-        prov = suggestion_provenance({**source, **{k: v for k, v in track.items() if k != "id"}})
+        prov = suggestion_provenance({**(source.provenance if source is not None else {}), "id": ident})
     except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as exc:
         # The project file is shared JSON: a damaged suggestion is a clear error, never a crash of the export
         # (found by fuzzing in tests/reliability).
-        raise ProjectError(f"suggestion {source.get('id')!r}: its credit or model data is damaged ({exc})",
+        raise ProjectError(f"suggestion {ident!r}: its credit or model data is damaged ({exc})",
                            path=getattr(project, "path", None), hint="export without it, or remove it") from exc
-    prov["id"] = str(source.get("id", prov["id"]))
-    return (track if "melody" in track or "notes" in track else source), prov
+    prov["id"] = ident
+    prov["human_edited_notes"] = entry.human_edited_notes  # counted against the model's notes at each edit
+    return entry, prov
 
 
 def _fields_for(kind: str, title: str, provs: list[dict[str, Any]], stems: tuple, manifest: Any) -> RecordFields:
@@ -160,11 +150,22 @@ def _grid(project: Any):
                     offset_seconds=float(project.downbeat_offset or 0.0))
 
 
-def _render_track(project: Any, entry: dict[str, Any], where: str) -> np.ndarray:
+def _render_track(project: Any, entry: Idea | IdeaTrack, where: str) -> np.ndarray:
+    """The entry's melody with the instrument its track plays (built-in voice or SoundFont), as in the studio."""
     from app.core.audio.synth import DEFAULT_INSTRUMENT, render_melody
 
-    return render_melody(_melody_of(entry, where), _grid(project),
-                         instrument=str(entry.get("instrument") or DEFAULT_INSTRUMENT),
+    melody = _melody_of(entry, where)
+    render = entry.render if isinstance(entry, IdeaTrack) else {}
+    if render.get("soundfont") or render.get("plugin"):
+        from app.core.audio.synth.settings import RenderSettings, render_suggestion
+
+        try:
+            settings = RenderSettings.from_json(dict(render))
+        except AccordError as exc:
+            raise ProjectError(f"{where}: {exc}", path=getattr(project, "path", None)) from exc
+        return render_suggestion(melody, _grid(project), settings, sample_rate=int(project.sample_rate))
+    instrument = render.get("instrument") if isinstance(render.get("instrument"), str) else None
+    return render_melody(melody, _grid(project), instrument=instrument or DEFAULT_INSTRUMENT,
                          sample_rate=int(project.sample_rate))
 
 
@@ -216,9 +217,9 @@ def _decode_stems(project: Any, progress: Progress, cancel: CancelToken) -> dict
     return decoded
 
 
-def _heard(project: Any, track: dict[str, Any]) -> bool:
-    """A suggestion track is heard unless muted, or silenced by a soloed stem (mixdown's rule)."""
-    return not track.get("mute") and (not project.any_solo or bool(track.get("solo")))
+def _heard(project: Any, track: IdeaTrack) -> bool:
+    """A kept idea's track is heard unless muted, or silenced by a soloed stem or track (mixdown's rule)."""
+    return bool(project.track_audible(track))
 
 
 def _target(out: Path, name: str, ext: str, *, single: bool) -> Path:
@@ -282,18 +283,18 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
         if suggestion_id is None:
             raise ProvenanceError("which suggestion? give its id")
         # A kept idea is exported as its track holds it (edited there after keeping), credit from the idea.
-        kept = next((t for t in _ai_tracks(project) if str(t.get("suggestion_id")) == str(suggestion_id)
-                     and "melody" in t), None)
+        kept = next((t for t in _ai_tracks(project) if t.suggestion_id == str(suggestion_id)), None)
         entry, prov = _track_provenance(project, kept if kept is not None else _suggestion(project, suggestion_id))
-        title = str(entry.get("name") or entry.get("title") or f"{project.name} - suggestion {suggestion_id}")
+        title = entry.name or f"{project.name} - suggestion {suggestion_id}"
         fields = _fields_for("suggestion", title, [prov], (), model_manifest)
         path = _target(out, title, ext, single=True)
         if format == "midi":
             from app.core.midifile import MidiPart
 
             # write_midi spells what latin-1 lacks plainly (an en dash becomes "-", never "?")
+            program = entry.render.get("program", 0) if isinstance(entry, IdeaTrack) else 0
             part = MidiPart(title[:60], _melody_of(entry, f"suggestion {suggestion_id}"),
-                            program=int(entry.get("program", 0) or 0))
+                            program=program if isinstance(program, int) and 0 <= program <= 127 else 0)
             results.append(export_midi([part], float(project.tempo_bpm or 120.0), project.time_signature, path,
                                        fields, progress=progress, cancel=cancel, **common))
         else:
@@ -308,12 +309,8 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
             if not _heard(project, track):
                 continue  # silent in the mix: neither its sound nor its credit is in the file
             samples = _render_track(project, entry, f"track {i + 1}")
-            try:
-                extra.append(TrackMix(name=str(entry.get("name") or f"suggestion {prov['id']}"), samples=samples,
-                                      gain_db=float(track.get("gain_db", 0.0)), pan=float(track.get("pan", 0.0)),
-                                      solo=bool(track.get("solo", False))))
-            except (TypeError, ValueError) as exc:  # gain/pan from the project's JSON: not numbers, out of range
-                raise ProjectError(f"tracks[{i}]: {exc}", path=getattr(project, "path", None)) from exc
+            extra.append(TrackMix(name=entry.name or f"suggestion {prov['id']}", samples=samples,
+                                  gain_db=track.gain_db, pan=track.pan, solo=track.solo))
             provs.append(prov)
         cancel.check()
         state = mix_state_for(project, decoded, extra)
@@ -347,7 +344,7 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
                   scaled_progress(progress, 0.3 + 0.7 * i / total, 0.3 + 0.7 * (i + 1) / total))
         for j, track in enumerate(tracks):
             entry, prov = _track_provenance(project, track)
-            name = str(entry.get("name") or f"suggestion {prov['id']}")
+            name = entry.name or f"suggestion {prov['id']}"
             fields = _fields_for("suggestion", name, [prov], (), model_manifest)
             k = len(jobs) + j
             audio(_render_track(project, entry, name), _target(out, name, ext, single=False), fields,
@@ -377,6 +374,7 @@ def check_suggestions_consent(project: Any, *, what: str = "mix", suggestion_id:
     now. Raises UnusableWorkError naming the suggestion and the works (the caller may offer `without`)."""
     from app.core.project.export_consent import UnusableWorkError, recheck_consent
 
+    tracks: list[Idea | IdeaTrack] = []
     if what == "suggestion":
         tracks = [_suggestion(project, suggestion_id)] if suggestion_id is not None else []
     else:
@@ -431,10 +429,9 @@ def preview_fields(project: Any, *, what: str = "mix", suggestion_id: str | None
         if suggestion_id is None:
             return []
         # A kept idea is exported as its track holds it (edited there after keeping), credit from the idea.
-        kept = next((t for t in _ai_tracks(project) if str(t.get("suggestion_id")) == str(suggestion_id)
-                     and "melody" in t), None)
+        kept = next((t for t in _ai_tracks(project) if t.suggestion_id == str(suggestion_id)), None)
         entry, prov = _track_provenance(project, kept if kept is not None else _suggestion(project, suggestion_id))
-        title = str(entry.get("name") or entry.get("title") or f"{project.name} - suggestion {suggestion_id}")
+        title = entry.name or f"{project.name} - suggestion {suggestion_id}"
         return [(title, _fields_for("suggestion", title, [prov], (), model_manifest))]
     tracks = [_track_provenance(project, t) for t in _ai_tracks(project, without)]
     stems = [s for s in project.stems if not s.missing]
@@ -446,6 +443,6 @@ def preview_fields(project: Any, *, what: str = "mix", suggestion_id: str | None
                                  stems=(StemUse(s.name, s.content_sha256 or "(hashed at export)"),)))
            for s in stems]
     for entry, prov in tracks:
-        name = str(entry.get("name") or f"suggestion {prov['id']}")
+        name = entry.name or f"suggestion {prov['id']}"
         out.append((name, _fields_for("suggestion", name, [prov], (), model_manifest)))
     return out

@@ -1,5 +1,5 @@
 """The song in progress: stems with their mixer settings, musical facts found by analysis, and room for
-later features (suggestions, synth tracks, namespaced extras).
+the co-creation state (ideas and their tracks, app/core/project/ideas.py) and namespaced extras.
 
 A `Project` is mutated only through edits (app/core/project/edits.py) so that every change can be undone;
 each edit calls `Project.notify(Change(...))` and subscribers (the studio, the engine's mix rebuild) react.
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.music import ChordTimeline, Key, TimeSignature
+from app.core.project.ideas import Idea, IdeaTrack
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +139,7 @@ class LoopRegion:
 Listener = Callable[[Change], None]
 
 # The fields SetProjectField may change, with the type check it applies (edits.py uses this table; other
-# features storing their own data use `extras[namespace]`, `suggestions` or `tracks`).
+# features storing their own data use `extras[namespace]`; ideas change through suggestion_edits.py).
 PROJECT_FIELDS: dict[str, Callable[[Any], bool]] = {
     "name": lambda v: isinstance(v, str),
     "tempo_bpm": lambda v: v is None or (isinstance(v, int | float) and not isinstance(v, bool)
@@ -150,8 +151,8 @@ PROJECT_FIELDS: dict[str, Callable[[Any], bool]] = {
     "loop": lambda v: v is None or isinstance(v, LoopRegion),
     "loop_enabled": lambda v: isinstance(v, bool),
     "master_gain_db": lambda v: isinstance(v, int | float) and not isinstance(v, bool) and -96.0 <= v <= 24.0,
-    "suggestions": lambda v: isinstance(v, list),
-    "tracks": lambda v: isinstance(v, list),
+    "suggestions": lambda v: isinstance(v, tuple) and all(isinstance(i, Idea) for i in v),
+    "tracks": lambda v: isinstance(v, tuple) and all(isinstance(t, IdeaTrack) for t in v),
     "extras": lambda v: isinstance(v, dict),
 }
 
@@ -172,10 +173,21 @@ class Project:
     chords: ChordTimeline | None = None
     loop: LoopRegion | None = None
     loop_enabled: bool = False
-    suggestions: list[dict] = field(default_factory=list)
-    tracks: list[dict] = field(default_factory=list)
+    suggestions: tuple[Idea, ...] = ()  # frozen values (app/core/project/ideas.py): edits swap whole tuples
+    tracks: tuple[IdeaTrack, ...] = ()
     extras: dict[str, dict] = field(default_factory=dict)
     _listeners: list[Listener] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        # Code that builds a project by hand (tests, importers) may pass JSON entries: parsed here, once.
+        if not (isinstance(self.suggestions, tuple) and isinstance(self.tracks, tuple)
+                and all(isinstance(i, Idea) for i in self.suggestions)
+                and all(isinstance(t, IdeaTrack) for t in self.tracks)):
+            from app.core.project.ideas import orphan_kept_tracks, parse_ideas
+
+            ideas, tracks = parse_ideas([i.to_json() if isinstance(i, Idea) else i for i in self.suggestions],
+                                        [t.to_json() if isinstance(t, IdeaTrack) else t for t in self.tracks])
+            self.suggestions, self.tracks = ideas, tracks + orphan_kept_tracks(ideas, tracks)
 
     # --- listeners ---------------------------------------------------------------------------------
     def subscribe(self, callback: Listener) -> Callable[[], None]:
@@ -212,7 +224,8 @@ class Project:
 
     @property
     def any_solo(self) -> bool:
-        return any(s.solo for s in self.stems)
+        """Whether a stem or a kept idea's track is soloed (then only soloed ones are heard)."""
+        return any(s.solo for s in self.stems) or any(t.solo for t in self.tracks)
 
     def audible(self, stem: StemRef) -> bool:
         """Whether a stem is heard under the usual DAW rule: solo wins over mute elsewhere."""
@@ -221,6 +234,24 @@ class Project:
         if self.any_solo:
             return stem.solo
         return not stem.mute
+
+    def track_audible(self, track: IdeaTrack) -> bool:
+        """The same rule for a kept idea's track, over stems and tracks together."""
+        if self.any_solo:
+            return track.solo
+        return not track.mute
+
+    def idea(self, idea_id: str) -> Idea:
+        for i in self.suggestions:
+            if i.id == str(idea_id):
+                return i
+        raise KeyError(f"no suggestion with id {idea_id}")
+
+    def track(self, track_id: str) -> IdeaTrack:
+        for t in self.tracks:
+            if t.id == str(track_id):
+                return t
+        raise KeyError(f"no track with id {track_id}")
 
     @property
     def folder(self) -> Path | None:
@@ -233,8 +264,8 @@ class Project:
             "stems": [s.copy() for s in self.stems], "master_gain_db": self.master_gain_db,
             "tempo_bpm": self.tempo_bpm, "time_signature": self.time_signature, "key": self.key,
             "downbeat_offset": self.downbeat_offset, "chords": self.chords, "loop": self.loop,
-            "loop_enabled": self.loop_enabled, "suggestions": _deep_copy_json(self.suggestions),
-            "tracks": _deep_copy_json(self.tracks), "extras": _deep_copy_json(self.extras),
+            "loop_enabled": self.loop_enabled, "suggestions": self.suggestions,
+            "tracks": self.tracks, "extras": _deep_copy_json(self.extras),
         }
 
 

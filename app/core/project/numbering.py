@@ -10,25 +10,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from app.core.project.model import Project
+if TYPE_CHECKING:
+    from app.core.project.ideas import Idea, IdeaTrack
+    from app.core.project.model import Project
 
 _NAME_NUMBER = re.compile(r"^\s*#(\d{1,6})\b")
 
 
-def idea_number(entry: object) -> int | None:
-    """The idea number of a suggestion or kept-track entry (None when it has none)."""
-    if not isinstance(entry, dict):
-        return None
-    value = entry.get("number")
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value
-    match = _NAME_NUMBER.match(str(entry.get("name") or ""))
+def number_in_name(name: str) -> int | None:
+    """The number at the start of an idea's name ("#4 Continue bars 5–8" -> 4), as files before `number` kept it."""
+    match = _NAME_NUMBER.match(name or "")
     return int(match.group(1)) if match else None
 
 
-def _numbers(entries: Iterable[object]) -> list[int]:
-    return [n for n in (idea_number(e) for e in entries) if n is not None]
+def idea_number(entry: Idea | IdeaTrack) -> int | None:
+    """The idea number of a suggestion or kept track (None when it has none)."""
+    return entry.number
+
+
+def _numbers(entries: Iterable[Idea | IdeaTrack]) -> list[int]:
+    return [e.number for e in entries if e.number is not None]
 
 
 def next_idea_number(project: Project) -> int:

@@ -25,6 +25,7 @@ from typing import Any
 from app.core.errors import ProjectError
 from app.core.fsutil import atomic_write_text, not_a_regular_file
 from app.core.music import Chord, ChordSpan, ChordTimeline, Key, TimeSignature
+from app.core.project.ideas import Idea, IdeaFormatError, IdeaTrack, orphan_kept_tracks, parse_ideas
 from app.core.project.model import LoopRegion, Project, StemRef
 
 FORMAT = "accord-project"
@@ -67,8 +68,8 @@ def project_to_json(project: Project, folder: Path) -> dict[str, Any]:
             "id": s.id, "name": s.name, "path": _relative(s.path, folder), "gain_db": s.gain_db, "pan": s.pan,
             "mute": s.mute, "solo": s.solo, "role": s.role, "content_sha256": s.content_sha256,
         } for s in project.stems],
-        "suggestions": project.suggestions,
-        "tracks": project.tracks,
+        "suggestions": [i.to_json() for i in project.suggestions],
+        "tracks": [t.to_json() for t in project.tracks],
         "extras": project.extras,
     }
 
@@ -296,6 +297,17 @@ def _json_list_of_objects(f: _Fields, d: dict, key: str, max_len: int) -> list[d
     return items
 
 
+def _ideas(f: _Fields, d: dict) -> tuple[tuple[Idea, ...], tuple[IdeaTrack, ...]]:
+    """Suggestions and tracks parsed once, old spellings included (ideas.py); the error names the field."""
+    suggestions = _json_list_of_objects(f, d, "suggestions", MAX_SUGGESTIONS)
+    tracks = _json_list_of_objects(f, d, "tracks", MAX_TRACKS)
+    try:
+        ideas, parsed = parse_ideas(suggestions, tracks)
+    except IdeaFormatError as exc:
+        raise f.fail(exc.field, exc.reason) from exc
+    return ideas, parsed + orphan_kept_tracks(ideas, parsed)
+
+
 def project_from_json(data: Any, path: Path) -> Project:
     """Validate a parsed document and build the Project (stem paths resolved against path's folder)."""
     f = _Fields(path)
@@ -337,6 +349,7 @@ def project_from_json(data: Any, path: Path) -> Project:
         raise f.fail("extras", f"has {len(extras)} entries (at most {MAX_EXTRAS})")
     for k, v in extras.items():
         f.obj(v, f"extras.{k}")
+    ideas, tracks = _ideas(f, d)
     sample_rate = f.number(d, "sample_rate", "", lo=8000, hi=384000, default=48000.0)
     if sample_rate is None or sample_rate != int(sample_rate):
         raise f.fail("sample_rate", "expected a whole number of Hz")
@@ -353,8 +366,8 @@ def project_from_json(data: Any, path: Path) -> Project:
         chords=_chords(f, d),
         loop=loop,
         loop_enabled=f.boolean(d, "loop_enabled", ""),
-        suggestions=_json_list_of_objects(f, d, "suggestions", MAX_SUGGESTIONS),
-        tracks=_json_list_of_objects(f, d, "tracks", MAX_TRACKS),
+        suggestions=ideas,
+        tracks=tracks,
         extras=extras,
     )
 

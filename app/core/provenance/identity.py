@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -203,10 +203,9 @@ def confirm_identity_name(keys_dir: Path, name: str, contact: str | None = None)
     return identity
 
 
-# Who names a first-run identity when the caller gives no name: the front end (the CLI asks on a terminal,
-# else says which name it used). Without one, the OS account name is used, as before.
+# Who names a first-run identity when the caller gives no name: the front end passes a namer (the CLI asks
+# on a terminal, else says which name it used). Without one, the OS account name is used, marked unconfirmed.
 FirstRunNamer = Callable[[str], tuple[str, str | None] | None]
-_first_run_namer: FirstRunNamer | None = None
 
 
 def account_name() -> str:
@@ -216,27 +215,15 @@ def account_name() -> str:
         return "Artist"
 
 
-@contextlib.contextmanager
-def first_run_namer(namer: FirstRunNamer) -> Iterator[None]:
-    """While active, `ensure_identity` without a name calls `namer(account_name)` -> (name, contact)."""
-    global _first_run_namer
-    previous, _first_run_namer = _first_run_namer, namer
-    try:
-        yield
-    finally:
-        _first_run_namer = previous
-
-
-def ensure_identity(keys_dir: Path, name: str | None = None) -> Identity:
-    """The stored identity, created on first use (named by the front end's first-run namer, else after the
-    OS user, when no name is given)."""
+def ensure_identity(keys_dir: Path, name: str | None = None, *, namer: FirstRunNamer | None = None) -> Identity:
+    """The stored identity, created on first use when none exists: with `name`, else as `namer(account_name)`
+    returns (name, contact), else after the OS user (marked as not yet named)."""
     existing = load_identity(keys_dir)
     if existing is not None:
         return existing
-    contact = None
     if name:
-        return create_identity(keys_dir, name, contact)
-    chosen = _first_run_namer(account_name()) if _first_run_namer else None
+        return create_identity(keys_dir, name, None)
+    chosen = namer(account_name()) if namer else None
     if chosen is not None:
         return create_identity(keys_dir, chosen[0], chosen[1])
     return create_identity(keys_dir, account_name(), name_confirmed=False)

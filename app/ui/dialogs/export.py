@@ -80,8 +80,7 @@ def default_export_folder(project: Any, home: AccordHome) -> Path:
 
 def unusable_message(exc: Any, project: Any) -> str:
     """Which suggestion credits which works that may no longer be used, and what the artist can do."""
-    name = next((str(s.get("name") or s.get("id")) for s in project.suggestions
-                 if isinstance(s, dict) and str(s.get("id")) == str(exc.suggestion_id)), None)
+    name = next((s.name or s.id for s in project.suggestions if s.id == str(exc.suggestion_id)), None)
     who = f"The suggestion “{name}”" if name else "A suggestion"
     works = ", ".join(map(str, exc.work_ids)) or "?"
     return (f"{who} was made from work(s) {works} that may not be used now ({exc.reason}).\n"
@@ -124,8 +123,8 @@ class ExportDialog(QDialog):
             self.what.addItem(label, key)
         self.suggestion = QComboBox()
         for s in project.suggestions:  # the ideas still in play (a discarded one is not offered)
-            if isinstance(s, dict) and s.get("status") != "discarded":
-                self.suggestion.addItem(str(s.get("name") or s.get("id")), str(s.get("id")))
+            if s.visible:
+                self.suggestion.addItem(s.name or s.id, s.id)
         self.format = QComboBox()
         for key, label in FORMAT_CHOICES:
             self.format.addItem(label, key)

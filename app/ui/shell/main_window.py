@@ -261,6 +261,8 @@ class MainWindow(QMainWindow):
                 self._reload_stem(change.stem_id)
         elif change.kind == FIELD:
             self._apply_project_fields()
+            if change.field == Field.TRACKS:
+                self.stem_lanes.refresh()  # a kept idea soloed or unsoloed changes which stems are heard
         if change.affects_mix:
             self.rebuild_mix()
         self.project_changed.emit(change)

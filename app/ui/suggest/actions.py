@@ -10,14 +10,13 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from app.core.project.cocreate import SuggestRequest
+from app.core.project.ideas import Idea
 from app.core.project.suggestion_edits import (
     DiscardSuggestion,
     KeepSuggestion,
     RemoveTrack,
     SetTrackMute,
     SetTrackSettings,
-    find_entry,
-    melody_json,
 )
 from app.ui.suggest.kinds import CardAction, TrackAction
 from app.ui.suggest.lane import track_target
@@ -26,17 +25,17 @@ if TYPE_CHECKING:
     from app.ui.suggest.panel import SuggestPanel
 
 
-def _audition(panel: SuggestPanel, sid: str, entry: dict) -> None:
+def _audition(panel: SuggestPanel, sid: str, entry: Idea) -> None:
     on = panel.audition.active != sid or panel.audition.solo
     panel.audition_suggestion(sid if on else None, play=on)
 
 
-def _solo(panel: SuggestPanel, sid: str, entry: dict) -> None:
+def _solo(panel: SuggestPanel, sid: str, entry: Idea) -> None:
     on = not (panel.audition.active == sid and panel.audition.solo)
     panel.audition_suggestion(sid, solo=on, play=True)
 
 
-def _keep(panel: SuggestPanel, sid: str, entry: dict) -> None:
+def _keep(panel: SuggestPanel, sid: str, entry: Idea) -> None:
     track = KeepSuggestion(sid, render=panel.audition.settings.to_json())
     if panel.ctx.push(track):
         if panel.audition.active == sid:
@@ -44,19 +43,19 @@ def _keep(panel: SuggestPanel, sid: str, entry: dict) -> None:
         panel.lane.show_target(track_target(track.track_id))
 
 
-def _discard(panel: SuggestPanel, sid: str, entry: dict) -> None:
+def _discard(panel: SuggestPanel, sid: str, entry: Idea) -> None:
     if panel.ctx.push(DiscardSuggestion(sid)) and panel.audition.active == sid:
         panel.audition.audition(None)
 
 
-def _regenerate(panel: SuggestPanel, sid: str, entry: dict) -> None:
-    request = SuggestRequest.from_json(entry.get("request") or {})
+def _regenerate(panel: SuggestPanel, sid: str, entry: Idea) -> None:
+    request = SuggestRequest.from_json(dict(entry.request or {}))
     panel.suggest(replace(request, count=1, seed=None))
 
 
-def _vary(panel: SuggestPanel, sid: str, entry: dict) -> None:
+def _vary(panel: SuggestPanel, sid: str, entry: Idea) -> None:
     controls = panel.controls
-    request = replace(SuggestRequest.from_json(entry.get("request") or {}), mode="vary", source=melody_json(entry),
+    request = replace(SuggestRequest.from_json(dict(entry.request or {})), mode="vary", source=entry.melody.to_json(),
                       count=controls.count.value(), vary_kind=str(controls.vary_kind.currentData()), seed=None,
                       closeness=controls.closeness.value() / 100.0, whole_lead=False)
     panel.suggest(request)
@@ -72,7 +71,7 @@ class CardActionsMixin:
     def card_action(self: SuggestPanel, action: CardAction | str, sid: str) -> None:
         handler = CARD_HANDLERS[CardAction(action)]
         try:
-            entry = find_entry(self.ctx.project, "suggestions", sid)
+            entry = self.ctx.project.idea(sid)
         except KeyError:
             return
         handler(self, sid, entry)

@@ -21,7 +21,8 @@ from app.core.errors import AccordError
 from app.core.music import BeatGrid, Melody
 from app.core.project.ab_switch import DEFAULT_FADE_FRAMES, crossfade_tracks, placed
 from app.core.project.cocreate import lead_stem_ids, song_context
-from app.core.project.suggestion_edits import kept_tracks, melody_of, visible_suggestions
+from app.core.project.ideas import Idea, IdeaTrack
+from app.core.project.suggestion_edits import kept_tracks, visible_suggestions
 from app.ui.context import StudioContext
 
 log = logging.getLogger(__name__)
@@ -69,12 +70,13 @@ class Audition(QObject):
     def _grid(self):  # noqa: ANN202 — BeatGrid
         return song_context(self.ctx.project).grid
 
-    def submit(self, key: str, entry: dict, *, priority: int = 0) -> None:
+    def submit(self, key: str, entry: Idea | IdeaTrack, *, priority: int = 0) -> None:
         """Render one suggestion (key = its id) or kept track (key = 'track:<id>') in the background."""
+        render = entry.render if isinstance(entry, IdeaTrack) else None
         try:
-            settings = RenderSettings.from_json(entry["render"]) if entry.get("render") else self.settings
-            self.submit_melody(key, melody_of(entry), self._grid(), settings, priority=priority)
-        except (AccordError, ValueError, KeyError, TypeError) as exc:
+            settings = RenderSettings.from_json(dict(render)) if render else self.settings
+            self.submit_melody(key, entry.melody, self._grid(), settings, priority=priority)
+        except AccordError as exc:  # render settings from a shared file: an instrument this machine lacks
             log.warning("cannot render %s: %s", key, exc)
 
     def submit_melody(self, key: str, melody: Melody, grid: BeatGrid, settings: RenderSettings | None = None, *,
@@ -100,14 +102,14 @@ class Audition(QObject):
         """Queue every visible suggestion and kept track (cached buffers are reused)."""
         project = self.ctx.project
         for s in visible_suggestions(project):
-            self.submit(str(s["id"]), s, priority=1 if s.get("id") == self.active else 0)
+            self.submit(s.id, s, priority=1 if s.id == self.active else 0)
         for t in kept_tracks(project):
-            self.submit(TRACK_KEY + str(t["id"]), t)
+            self.submit(TRACK_KEY + t.id, t)
 
     def wait(self, timeout: float = 10.0) -> bool:
         project = self.ctx.project
-        keys = [str(s["id"]) for s in visible_suggestions(project)]
-        keys += [TRACK_KEY + str(t["id"]) for t in kept_tracks(project)]
+        keys = [s.id for s in visible_suggestions(project)]
+        keys += [TRACK_KEY + t.id for t in kept_tracks(project)]
         return self.prerenderer.wait(keys, timeout) if keys else True
 
     def ready(self, key: str) -> RenderedSuggestion | None:
@@ -137,7 +139,7 @@ class Audition(QObject):
         if solo is not None:
             self.solo = solo
         if suggestion_id is not None and self.ready(suggestion_id) is None:
-            entry = next((s for s in visible_suggestions(self.ctx.project) if s.get("id") == suggestion_id), None)
+            entry = next((s for s in visible_suggestions(self.ctx.project) if s.id == suggestion_id), None)
             if entry is not None:
                 self.submit(suggestion_id, entry, priority=1)  # jump the render queue
         self.update_lead_mute()
@@ -162,9 +164,9 @@ class Audition(QObject):
     def suggestion_tracks(self) -> list[TrackMix]:
         tracks = []
         for s in visible_suggestions(self.ctx.project):
-            if s.get("status") == "kept":
+            if s.kept:
                 continue  # heard through its track
-            sid = str(s["id"])
+            sid = s.id
             t = self._track(sid, mute=sid != self.active, solo=self.solo and sid == self.active)
             if t is not None:
                 tracks.append(t)
@@ -174,13 +176,7 @@ class Audition(QObject):
         """Kept tracks at their own gain and pan, as the project's export mixes them."""
         out = []
         for t in kept_tracks(self.ctx.project):
-            try:
-                gain = max(-96.0, min(24.0, float(t.get("gain_db", 0.0))))
-                pan = max(-1.0, min(1.0, float(t.get("pan", 0.0))))
-            except (TypeError, ValueError):
-                gain, pan = 0.0, 0.0
-            mix = self.track_for(TRACK_KEY + str(t["id"]), gain_db=gain, pan=pan, mute=bool(t.get("mute")),
-                                 solo=bool(t.get("solo")))
+            mix = self.track_for(TRACK_KEY + t.id, gain_db=t.gain_db, pan=t.pan, mute=t.mute, solo=t.solo)
             if mix is not None:
                 out.append(mix)
         return out

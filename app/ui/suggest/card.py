@@ -9,7 +9,7 @@ sets, so the card itself never writes files.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import QMimeData, QPoint, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.music import Melody
-from app.core.project.suggestion_edits import STATUS_KEPT, melody_of
+from app.core.project.ideas import Idea
 from app.ui.suggest.kinds import CardAction
 from app.ui.theme import COLOURS
 
@@ -100,6 +100,14 @@ class CreditBar(QWidget):
         p.end()
 
 
+def _numeric(shares: object) -> dict[str, float]:
+    """Contributor shares from the provenance JSON, leaving out anything that is not a finite number."""
+    if not isinstance(shares, dict):
+        return {}
+    return {str(k): float(v) for k, v in shares.items()
+            if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)}
+
+
 def _short(title: str, limit: int = 26) -> str:
     return title if len(title) <= limit else title[: limit - 1] + "…"
 
@@ -118,18 +126,20 @@ def _shares(credit: object) -> list[tuple[str, float]]:
             if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)]
 
 
-def credit_text(entry: dict) -> str:
-    titles = entry.get("work_titles") if isinstance(entry.get("work_titles"), dict) else {}
-    top = sorted(_shares(entry.get("credit")), key=lambda kv: -kv[1])[:3]
+def credit_text(provenance: Mapping[str, object]) -> str:
+    """The card's credit line from an idea's provenance JSON (the one part of an idea kept as shared JSON)."""
+    titles = provenance.get("work_titles")
+    titles = titles if isinstance(titles, dict) else {}
+    top = sorted(_shares(provenance.get("credit")), key=lambda kv: -kv[1])[:3]
     parts = [f"{_short(str(titles.get(w, 'work ' + w)))} {v:.0%}" for w, v in top if v >= 0.005]
     return ("From: " + ", ".join(parts)) if parts else "No single work stands out"
 
 
-def copy_text(entry: dict) -> str:
-    run = entry.get("longest_copied_run") or {}
+def copy_text(idea: Idea) -> str:
+    run = idea.provenance.get("longest_copied_run") or {}
     length = run.get("length") if isinstance(run, dict) else run
-    limit = (entry.get("request") or {}).get("max_copy")
-    if not length:
+    limit = (idea.request or {}).get("max_copy")
+    if not isinstance(length, int) or isinstance(length, bool) or length <= 0:
         return "Copies nothing from any one work"
     return f"Longest run copied from one work: {length} notes" + (f" (limit {limit})" if limit else "")
 
@@ -139,14 +149,14 @@ class SuggestionCard(QFrame):
 
     action = Signal(str, str)
 
-    def __init__(self, entry: dict, *, bar_quarters: float = 4.0, parent: QWidget | None = None) -> None:
+    def __init__(self, entry: Idea, *, bar_quarters: float = 4.0, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("SuggestionCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.entry = entry
-        self.suggestion_id = str(entry["id"])
+        self.suggestion_id = entry.id
         self.bar_quarters = bar_quarters
-        self.drag_requested: Callable[[dict, bool], QMimeData | None] | None = None
+        self.drag_requested: Callable[[Idea, bool], QMimeData | None] | None = None
         self._press: QPoint | None = None
         self.title = QLabel()
         self.title.setObjectName("CardTitle")
@@ -191,26 +201,23 @@ class SuggestionCard(QFrame):
         self.setToolTip("Drag to your DAW or desktop for MIDI; hold Alt or Shift for audio")
         self.update_entry(entry)
 
-    def update_entry(self, entry: dict) -> None:
+    def update_entry(self, entry: Idea) -> None:
         self.entry = entry
-        melody = melody_of(entry)
-        request = entry.get("request") or {}
-        span = None
-        if "start_bar" in request:
-            span = (request["start_bar"] * self.bar_quarters,
-                    (request["start_bar"] + request.get("bars", 1)) * self.bar_quarters)
-        edited = int(entry.get("human_edited_notes", 0) or 0)
-        self.title.setText(f"{entry.get('name') or 'Suggestion'} · {len(melody.notes)} notes"
+        melody = entry.melody
+        first, bars = entry.request_range()
+        span = None if first is None else (first * self.bar_quarters, (first + bars) * self.bar_quarters)
+        edited = entry.human_edited_notes
+        self.title.setText(f"{entry.display_name} · {len(melody.notes)} notes"
                            + (f" · {edited} edited" if edited else ""))
-        kept = entry.get("status") == STATUS_KEPT
+        kept = entry.kept
         self.badge.setText("KEPT" if kept else "")
         self.buttons["keep"].setEnabled(not kept)
         self.buttons["keep"].setText("Kept ✓" if kept else "Keep")
         self.buttons["discard"].setEnabled(not kept)
         self.buttons["discard"].setVisible(not kept)  # a kept idea is removed through its track
         self.roll.set_melody(melody, span, self.bar_quarters)
-        self.credit_bar.set_shares(entry.get("contributors") or {})
-        self.credit.setText(credit_text(entry))
+        self.credit_bar.set_shares(_numeric(entry.provenance.get("contributors")))
+        self.credit.setText(credit_text(entry.provenance))
         self.copied.setText(copy_text(entry))
 
     def set_auditioned(self, on: bool, *, solo: bool = False) -> None:

@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
 from app.core.audio.synth import DEFAULT_INSTRUMENT, display_names
 from app.core.model.constraints import DEFAULT_MAX_COPY
 from app.core.model.generate import DEFAULT_TEMPERATURE, VARY_KINDS
+from app.core.model.structure import STRUCTURES
+from app.core.model.style import BREATHING
 from app.core.music import pitch_name
 from app.core.project.cocreate import DENSITIES, MODES, SuggestRequest
 from app.core.project.limits import (
@@ -30,8 +32,11 @@ from app.core.project.limits import (
     REQUEST_MAX_COPY,
 )
 
+STRUCTURE_LABELS = {"free": "Free", "repeat-and-vary": "Repeat and vary", "call-and-answer": "Call and answer"}
+BREATHING_LABELS = {"none": "No rests", "less": "Less than your catalogue", "catalogue": "As your catalogue",
+                    "more": "More than your catalogue"}
 MODE_LABELS = {"continue": "Continue", "fill": "Fill", "vary": "Vary"}
-DENSITY_LABELS = {"any": "Any", "sparse": "Sparse (1–4 per bar)", "medium": "Medium (3–8)", "busy": "Busy (6–16)"}
+DENSITY_LABELS = {"any": "As your catalogue", "sparse": "Sparse (1–4 per bar)", "medium": "Medium (3–8)", "busy": "Busy (6–16)"}
 
 
 class PitchSpin(QSpinBox):
@@ -81,6 +86,9 @@ class SuggestControls(QWidget):
         self.count.setObjectName("Suggest-count")
         self.key_lock = QCheckBox("Stay in the song's key")
         self.key_lock.setChecked(True)
+        # Under the learned style the key is the scale as the catalogue sings it: say so where it is chosen.
+        self.key_lock.setToolTip("Notes of the song's key, plus the notes your catalogue itself uses in that "
+                                 "mode (at least 1.5 % of its notes, e.g. a flat 7th in major)")
         self.auto_range = QCheckBox("Lead's range")
         self.auto_range.setChecked(True)
         self.low, self.high = PitchSpin(), PitchSpin()
@@ -92,6 +100,18 @@ class SuggestControls(QWidget):
         self.density = QComboBox()
         for k in DENSITIES:
             self.density.addItem(DENSITY_LABELS[k], k)
+        self.breathing = QComboBox()
+        self.breathing.setObjectName("Suggest-breathing")
+        for k in BREATHING:
+            self.breathing.addItem(BREATHING_LABELS[k], k)
+        self.breathing.setCurrentIndex(self.breathing.findData("catalogue"))
+        self.breathing.setToolTip("Rests between phrases, where and how long as in your catalogue")
+        self.structure = QComboBox()
+        self.structure.setObjectName("Suggest-structure")
+        for k in STRUCTURES:
+            self.structure.addItem(STRUCTURE_LABELS[k], k)
+        self.structure.setCurrentIndex(self.structure.findData("repeat-and-vary"))
+        self.structure.setToolTip("Repeat and vary bars as often as your catalogue does, or answer a two-bar call")
         self.closeness = QSlider(Qt.Orientation.Horizontal)
         self.closeness.setRange(0, 100)
         self.closeness.setValue(50)
@@ -137,6 +157,8 @@ class SuggestControls(QWidget):
         form.addRow("Key", self.key_lock)
         form.addRow("Pitch range", pitch_row)
         form.addRow("Density", self.density)
+        form.addRow("Breathing", self.breathing)
+        form.addRow("Structure", self.structure)
         form.addRow("Closeness", self.closeness)
         form.addRow("Adventurous", self.adventure)
         form.addRow("Max copied run", self.max_copy)
@@ -162,4 +184,5 @@ class SuggestControls(QWidget):
                                                                    max(self.low.value(), self.high.value())),
             density=str(self.density.currentData()), closeness=self.closeness.value() / 100.0,
             adventurousness=self.adventure.value() / 100.0, max_copy=self.max_copy.value(),
-            vary_kind=str(self.vary_kind.currentData()))
+            vary_kind=str(self.vary_kind.currentData()), breathing=str(self.breathing.currentData()),
+            structure=str(self.structure.currentData()))

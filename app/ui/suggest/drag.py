@@ -25,8 +25,8 @@ from app.core.home import AccordHome
 from app.core.midifile import MidiPart, write_midi
 from app.core.music import Melody
 from app.core.project.cocreate import song_context
+from app.core.project.ideas import Idea, IdeaTrack
 from app.core.project.model import Project
-from app.core.project.suggestion_edits import melody_of
 from app.core.provenance.identity import load_identity
 
 log = logging.getLogger(__name__)
@@ -68,12 +68,23 @@ def _ascii(text: str) -> str:
     return text.replace("–", "-").replace("—", "-").encode("ascii", "replace").decode("ascii")
 
 
-def clip_melody(project: Project, entry: dict) -> tuple[Melody, float]:
+def _source(project: Project, entry: Idea | IdeaTrack) -> Idea | None:
+    """The idea an entry comes from (itself, or the one a kept track was kept from)."""
+    if isinstance(entry, Idea):
+        return entry
+    try:
+        return project.idea(entry.suggestion_id) if entry.suggestion_id is not None else None
+    except KeyError:
+        return None
+
+
+def clip_melody(project: Project, entry: Idea | IdeaTrack) -> tuple[Melody, float]:
     """The melody shifted so that its range's first bar is quarter 0, and that shift (quarters)."""
     ctx = song_context(project)
-    melody = melody_of(entry)
+    melody = entry.melody
     bq = ctx.bar_quarters
-    request = entry.get("request") or {}
+    source = _source(project, entry)
+    request = dict(source.request or {}) if source is not None else {}
     if "start_bar" in request and not request.get("whole_lead"):
         start = float(request["start_bar"]) * bq
     else:
@@ -83,33 +94,35 @@ def clip_melody(project: Project, entry: dict) -> tuple[Melody, float]:
     return replace(melody.shifted(-start), time_signature=ctx.time_signature, tempo_bpm=ctx.grid.tempo_bpm), start
 
 
-def _fields(entry: dict, title: str, kind: str):  # noqa: ANN202 — RecordFields
+def _fields(project: Project, entry: Idea | IdeaTrack, title: str, kind: str):  # noqa: ANN202 — RecordFields
     from app.core.provenance.adapters import suggestion_record_fields
 
-    return suggestion_record_fields(entry, None, title=title, kind=kind)
+    return suggestion_record_fields(with_provenance(project, entry), None, title=title, kind=kind)
 
 
-def write_drag_midi(project: Project, entry: dict, home: AccordHome) -> Path:
+def write_drag_midi(project: Project, entry: Idea | IdeaTrack, home: AccordHome) -> Path:
     """Write the entry's MIDI file for a drag; signed when an identity exists."""
     melody, _ = clip_melody(project, entry)
-    name = _safe(f"{project.name} - {entry.get('name') or 'suggestion'}")
-    path = home.cache_dir / "drag-out" / _safe(str(entry.get("id")))[:40] / f"{name}.mid"
+    name = _safe(f"{project.name} - {entry.name or 'suggestion'}")
+    path = home.cache_dir / "drag-out" / _safe(entry.id)[:40] / f"{name}.mid"
     path.parent.mkdir(parents=True, exist_ok=True)
-    parts = [MidiPart(_ascii(str(entry.get("name") or "Accord suggestion")), melody)]
+    parts = [MidiPart(_ascii(entry.name or "Accord suggestion"), melody)]
     tempo = float(melody.tempo_bpm or 120.0)
-    meta = [_ascii(f"accord suggestion {entry.get('suggestion_id') or entry.get('id')}")]
+    source = _source(project, entry)
+    meta = [_ascii(f"accord suggestion {source.id if source is not None else entry.id}")]
     if load_identity(home.keys_dir) is not None:
         try:
             from app.core.project.export import sign_and_write_midi
 
-            return sign_and_write_midi(path, parts, _fields(entry, name, "suggestion"), home=home, tempo=tempo,
+            return sign_and_write_midi(path, parts, _fields(project, entry, name, "suggestion"), home=home, tempo=tempo,
                                        time_signature=melody.time_signature, meta_text=meta).path
         except AccordError as exc:
             log.warning("the dragged MIDI is not signed: %s", exc)
     return write_midi(path, parts, tempo_bpm=tempo, time_signature=melody.time_signature, meta_text=meta)
 
 
-def write_drag_audio(project: Project, entry: dict, home: AccordHome, *, sample_rate: int = 48000) -> Path:
+def write_drag_audio(project: Project, entry: Idea | IdeaTrack, home: AccordHome, *,
+                     sample_rate: int = 48000) -> Path:
     """Render the entry (its render settings, built-in synth by default) to a WAV for a drag."""
     import soundfile as sf
 
@@ -120,16 +133,18 @@ def write_drag_audio(project: Project, entry: dict, home: AccordHome, *, sample_
     melody, _ = clip_melody(project, entry)
     ctx = song_context(project)
     grid = BeatGrid(tempo_bpm=ctx.grid.tempo_bpm, time_signature=ctx.time_signature)
-    settings = RenderSettings.from_json(entry["render"]) if entry.get("render") else RenderSettings()
+    render = entry.render if isinstance(entry, IdeaTrack) else {}
+    settings = RenderSettings.from_json(dict(render)) if render else RenderSettings()
     samples = render_suggestion(melody, grid, settings, sample_rate=sample_rate)
-    name = _safe(f"{project.name} - {entry.get('name') or 'suggestion'}")
-    path = home.cache_dir / "drag-out" / _safe(str(entry.get("id")))[:40] / f"{name}.wav"
+    name = _safe(f"{project.name} - {entry.name or 'suggestion'}")
+    path = home.cache_dir / "drag-out" / _safe(entry.id)[:40] / f"{name}.wav"
     path.parent.mkdir(parents=True, exist_ok=True)
     if load_identity(home.keys_dir) is not None:
         try:
             from app.core.project.export import sign_and_write_audio
 
-            return sign_and_write_audio(path, samples, sample_rate, _fields(entry, name, "suggestion"), home=home,
+            return sign_and_write_audio(path, samples, sample_rate, _fields(project, entry, name, "suggestion"),
+                                        home=home,
                                         format="wav24").path
         except AccordError as exc:
             log.warning("the dragged audio is not signed: %s", exc)
@@ -138,23 +153,18 @@ def write_drag_audio(project: Project, entry: dict, home: AccordHome, *, sample_
     return path
 
 
-def with_provenance(project: Project, entry: dict) -> dict:
-    """A kept track carries its suggestion's provenance (model, credit, works) under its own melody/edits."""
-    sid = entry.get("suggestion_id")
-    if sid is None:
-        return entry
-    source = next((s for s in project.suggestions if str(s.get("id")) == str(sid)), None)
-    if source is None:
-        return entry
-    merged = {**source, **{k: v for k, v in entry.items() if k != "id"}}
-    merged["id"] = source.get("id")
-    return merged
+def with_provenance(project: Project, entry: Idea | IdeaTrack) -> dict:
+    """The provenance JSON a dragged file is signed with: its idea's (model, credit, works), with the hand
+    edits of the melody actually dragged (a kept track is edited on its own)."""
+    source = _source(project, entry)
+    prov = dict(source.provenance) if source is not None else {}
+    return {**prov, "id": source.id if source is not None else entry.id,
+            "human_edited_notes": entry.human_edited_notes}
 
 
-def drag_mime(project: Project, entry: dict, home: AccordHome, *, audio: bool = False,
+def drag_mime(project: Project, entry: Idea | IdeaTrack, home: AccordHome, *, audio: bool = False,
               sample_rate: int = 48000) -> QMimeData:
     """The QMimeData for dragging `entry` (a suggestion or a kept track) out of the studio."""
-    entry = with_provenance(project, entry)
     mime = QMimeData()
     if audio:
         path = write_drag_audio(project, entry, home, sample_rate=sample_rate)

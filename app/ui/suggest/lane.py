@@ -25,19 +25,20 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.audio.synth import DEFAULT_INSTRUMENT, display_names
-from app.core.project.suggestion_edits import SUGGESTIONS, TRACKS, NoteTarget, entry_summary
+from app.core.project.ideas import Idea, IdeaTrack
+from app.core.project.suggestion_edits import SUGGESTIONS, TRACKS, NoteTarget
 from app.ui.context import StudioContext
 from app.ui.suggest.kinds import TrackAction
 from app.ui.timeline.piano_roll import PianoRoll, PianoRollHeader
 from app.ui.timeline.view import LaneRow
 
-DragFn = Callable[[dict, bool], QMimeData | None]
+DragFn = Callable[[Idea | IdeaTrack, bool], QMimeData | None]
 
 
 class DragHandle(QLabel):
     """A small grip: drag it to drag out the lane's (or row's) melody as MIDI (Alt/Shift: audio)."""
 
-    def __init__(self, entry_of: Callable[[], dict | None], drag: DragFn, parent: QWidget | None = None) -> None:
+    def __init__(self, entry_of: Callable[[], Idea | IdeaTrack | None], drag: DragFn, parent: QWidget | None = None) -> None:
         super().__init__("⠿ Drag out", parent)
         self.setObjectName("DragHandle")
         self.setToolTip("Drag to your DAW or desktop for MIDI; hold Alt or Shift for audio")
@@ -106,19 +107,40 @@ class SuggestLane:
 SOUNDFONT_CHOICE = "soundfont:default"  # the first General MIDI SoundFont found (e.g. TimGM6mb), piano
 
 
+def instrument_choices() -> list[tuple[str, str]]:
+    """(shown name, choice) of every sound a kept idea can play: the built-in voices, then a GM SoundFont."""
+    return [(shown, name) for name, shown in display_names().items()] + [("SoundFont piano (GM)", SOUNDFONT_CHOICE)]
+
+
+def choice_of(track: IdeaTrack) -> str:
+    """The instrument choice a track's render settings stand for."""
+    render = track.render
+    return SOUNDFONT_CHOICE if render.get("soundfont") else (track.instrument or DEFAULT_INSTRUMENT)
+
+
+def render_for(track: IdeaTrack, choice: str) -> dict:
+    """The track's render settings with `choice` as its sound."""
+    render = dict(track.render)
+    if choice == SOUNDFONT_CHOICE:
+        render.update(soundfont="default", program=0)
+    else:
+        render.update(instrument=choice, soundfont=None)
+    return render
+
+
 class KeptTrackRow(QFrame):
     """One kept track, as a channel strip: name, instrument, gain, pan, mute, solo; edit, remove, drag out."""
 
     action = Signal(str, str)  # (TrackAction, track id)
     settings_changed = Signal(str, dict, object)  # (track id, changes, gesture)
 
-    def __init__(self, track: dict, drag: DragFn, parent: QWidget | None = None) -> None:
+    def __init__(self, track: IdeaTrack, drag: DragFn, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("KeptTrackRow")
         self.track = track
-        self.track_id = str(track["id"])
+        self.track_id = track.id
         self._gesture = 0
-        self.label = QLabel(entry_summary(track))
+        self.label = QLabel(track.summary())
         self.label.setWordWrap(True)
         self.edit = QPushButton("Edit")
         self.edit.setToolTip("Show its notes in the piano roll")
@@ -136,9 +158,8 @@ class KeptTrackRow(QFrame):
         self.remove.setToolTip("Remove this track (the idea goes back to the list)")
         self.instrument = QComboBox()
         self.instrument.setObjectName("Track-instrument")
-        for name, shown in display_names().items():
-            self.instrument.addItem(shown, name)
-        self.instrument.addItem("SoundFont piano (GM)", SOUNDFONT_CHOICE)
+        for shown, choice in instrument_choices():
+            self.instrument.addItem(shown, choice)
         self.instrument.setToolTip("The sound this track plays and exports with")
         self.gain = QSlider(Qt.Orientation.Horizontal)
         self.gain.setObjectName("Track-gain")
@@ -204,40 +225,26 @@ class KeptTrackRow(QFrame):
         self.settings_changed.emit(self.track_id, changes, key)
 
     def render_choice(self) -> dict:
-        render = dict(self.track.get("render") or {})
-        choice = str(self.instrument.currentData())
-        if choice == SOUNDFONT_CHOICE:
-            render.update(soundfont="default", program=0)
-        else:
-            render.update(instrument=choice, soundfont=None)
-        return render
+        return render_for(self.track, str(self.instrument.currentData()))
 
-    def set_track(self, track: dict) -> None:
+    def set_track(self, track: IdeaTrack) -> None:
         """Show `track` (after an edit or an undo) without emitting anything."""
         self.track = track
-        self.label.setText(entry_summary(track))
-        render = track.get("render") or {}
-        choice = SOUNDFONT_CHOICE if render.get("soundfont") else (render.get("instrument") or DEFAULT_INSTRUMENT)
+        self.label.setText(track.summary())
+        choice = choice_of(track)
         widgets = (self.mute, self.solo, self.instrument, self.gain, self.pan)
         for w in widgets:
             w.blockSignals(True)
         try:
-            self.mute.setChecked(bool(track.get("mute")))
-            self.solo.setChecked(bool(track.get("solo")))
+            self.mute.setChecked(track.mute)
+            self.solo.setChecked(track.solo)
             self.instrument.setCurrentIndex(max(0, self.instrument.findData(choice)))
-            self.gain.setValue(round(10 * _number(track.get("gain_db"), 0.0)))
-            self.pan.setValue(round(100 * _number(track.get("pan"), 0.0)))
+            self.gain.setValue(round(10 * track.gain_db))
+            self.pan.setValue(round(100 * track.pan))
         finally:
             for w in widgets:
                 w.blockSignals(False)
         self.gain_label.setText(f"{self.gain.value() / 10:+.1f} dB")
-
-
-def _number(value: object, default: float) -> float:
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return default
 
 
 def suggestion_target(suggestion_id: str) -> NoteTarget:

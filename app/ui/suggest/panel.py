@@ -27,18 +27,20 @@ from PySide6.QtWidgets import (
 from app.core.errors import AccordError
 from app.core.project.cocreate import song_context
 from app.core.project.demo_catalogue import Readiness
-from app.core.project.suggestion_edits import find_entry
+from app.core.project.ideas import Idea, IdeaTrack
 from app.ui.context import SUGGESTIONS, StudioContext
 from app.ui.suggest.actions import CardActionsMixin
 from app.ui.suggest.audition import Audition
 from app.ui.suggest.card import SuggestionCard
 from app.ui.suggest.controls import SuggestControls
 from app.ui.suggest.firstrun import FirstRunBox
+from app.ui.suggest.kinds import TrackAction
 from app.ui.suggest.lane import KeptTrackRow, SuggestLane, suggestion_target
 from app.ui.suggest.runs import Relay, RunsMixin
 from app.ui.suggest.setup import FirstRunMixin
 from app.ui.suggest.shortcuts import IdeaShortcuts
 from app.ui.suggest.sync import ProjectSyncMixin
+from app.ui.suggest.track_lanes import IdeaLanes
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,7 @@ class SuggestPanel(FirstRunMixin, ProjectSyncMixin, RunsMixin, CardActionsMixin,
         ctx.models.catalogue_changed.connect(self.check_ready)
         self.audition.active_changed.connect(lambda _a: self._sync_audition_buttons())
         self.lane.roll.edited.connect(self.lane.refresh)
+        self.idea_lanes = IdeaLanes(ctx, lambda tid: self.track_action(TrackAction.EDIT, tid), parent=self)
         self._project_replaced()
 
     @property
@@ -178,17 +181,17 @@ class SuggestPanel(FirstRunMixin, ProjectSyncMixin, RunsMixin, CardActionsMixin,
         if lead and not solo and not self.audition.mute_lead:  # ticked: the lead is already silent
             self.status.setText(f"Tip: mute the {lead[0].name} stem (M) to hear the idea in its place; "
                                 "keys 1–9 switch between ideas while playing.")
-        entry = find_entry(self.ctx.project, "suggestions", sid)
+        entry = self.ctx.project.idea(sid)
         self.lane.show_target(suggestion_target(sid))
-        request = entry.get("request") or {}
-        if "start_bar" in request:
-            start = self._loop_range(int(request["start_bar"]), int(request.get("bars", 1)))
+        first, bars = entry.request_range()
+        if first is not None:
+            start = self._loop_range(first, bars)
             if play and not self.ctx.engine.transport.playing:
                 self.ctx.engine.seek(start)
         if play and not self.ctx.engine.transport.playing:
             self.ctx.playback.toggle_play()
 
-    def drag_data(self, entry: dict, audio: bool):  # noqa: ANN201 — QMimeData | None
+    def drag_data(self, entry: Idea | IdeaTrack, audio: bool):  # noqa: ANN201 — QMimeData | None
         from app.ui.suggest.drag import drag_mime
 
         try:

@@ -20,6 +20,7 @@ from app.core.project.cocreate import (
 )
 from app.core.project.demo_catalogue import load_current_model
 from app.core.project.edits import CompoundEdit, SetProjectField
+from app.core.project.ideas import Idea
 from app.core.project.model import LoopRegion
 from app.core.project.numbering import idea_name, next_idea_number
 from app.core.project.suggestion_edits import AddSuggestions
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 class Relay(QObject):
     """Carries each finished suggestion from the worker thread to the GUI thread (queued signal)."""
 
-    result = Signal(object, object)  # (entry dict, run id)
+    result = Signal(object, object)  # (Idea, run id)
 
 
 class RunsMixin:
@@ -63,11 +64,10 @@ class RunsMixin:
 
             def on_result(s) -> None:  # noqa: ANN001 — Suggestion
                 index = next(count)
-                entry = suggestion_entry(s, p.request, name=idea_name(index, label),
+                entry = suggestion_entry(s, p.request, name=idea_name(index, label), number=index,
                                          works=credited_works(model, s), titles=titles)
-                entry["number"] = index
                 # Rendered from here, before the GUI thread even sees it: the first idea is heard sooner.
-                audition.submit_melody(entry["id"], s.notes, grid, priority=1 if index == first_name else 0)
+                audition.submit_melody(entry.id, s.notes, grid, priority=1 if index == first_name else 0)
                 relay.result.emit(entry, run)
 
             found = generate_suggestions(model, p, on_result=on_result, progress=progress, cancel=cancel)
@@ -89,12 +89,12 @@ class RunsMixin:
             self.handle = None
         return handle
 
-    def _result(self: SuggestPanel, entry: dict, run: int) -> None:
+    def _result(self: SuggestPanel, entry: Idea, run: int) -> None:
         if run != self._live_run:
             return
         if not self.ctx.push(AddSuggestions([entry], gesture=("suggest-run", run))):
             return
-        sid = str(entry["id"])
+        sid = entry.id
         if self._first_of_run:
             self._first_of_run = False
             self.audition_suggestion(sid, play=self.controls.play_first.isChecked())

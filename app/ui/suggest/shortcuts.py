@@ -28,8 +28,8 @@ STOP_KEY = "Esc"
 def suggestion_with_number(panel: SuggestPanel, number: int) -> str | None:
     """The id of the shown idea numbered `number` (a kept idea is heard through its track: not one of them)."""
     for entry in visible_suggestions(panel.ctx.project):
-        if idea_number(entry) == number and entry.get("status") != "kept":
-            return str(entry["id"])
+        if idea_number(entry) == number and not entry.kept:
+            return entry.id
     return None
 
 

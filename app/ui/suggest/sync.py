@@ -7,10 +7,11 @@ import logging
 from typing import TYPE_CHECKING
 
 from app.core.project.cocreate import song_context
+from app.core.project.ideas import Idea
 from app.core.project.limits import REQUEST_LAST_START_BAR
 from app.core.project.model import FIELD, GRID_FIELDS, RESET, Change, Field
 from app.core.project.song_constraints import lead_pitch_range
-from app.core.project.suggestion_edits import find_entry, kept_tracks, readable, visible_suggestions
+from app.core.project.suggestion_edits import find_entry, kept_tracks, visible_suggestions
 from app.ui.suggest.card import SuggestionCard
 from app.ui.suggest.lane import KeptTrackRow
 
@@ -59,7 +60,7 @@ class ProjectSyncMixin:
                     shown = find_entry(self.ctx.project, target.where, target.id)
                 except KeyError:
                     shown = None
-                if shown is None or shown.get("status") == "discarded" or not readable(shown):
+                if shown is None or (isinstance(shown, Idea) and not shown.visible):
                     self.lane.show_target(None)
                 else:
                     self.lane.refresh()
@@ -76,28 +77,24 @@ class ProjectSyncMixin:
     def _sync_cards(self: SuggestPanel) -> None:
         project = self.ctx.project
         bq = song_context(project).bar_quarters
-        shown = {str(s["id"]): s for s in visible_suggestions(project)}
+        shown = {s.id: s for s in visible_suggestions(project)}
         for sid in [s for s in self.cards if s not in shown]:
             card = self.cards.pop(sid)
             self.card_box.removeWidget(card)
             card.hide()
             card.deleteLater()
         for i, (sid, entry) in enumerate(reversed(list(shown.items()))):  # newest first
-            card = self.cards.get(sid)
-            try:
-                if card is None:
-                    card = SuggestionCard(entry, bar_quarters=bq)
-                    card.action.connect(self.card_action)
-                    card.drag_requested = self.drag_data
-                    self.cards[sid] = card
-                else:
-                    card.update_entry(entry)
-                    self.card_box.removeWidget(card)
-            except Exception:  # noqa: BLE001 — a project is shared JSON: one damaged entry must not break the panel
-                log.warning("suggestion %s in the project cannot be shown", sid, exc_info=True)
-                continue
+            card = self.cards.get(sid)  # entries were checked once at load (ideas.py): nothing to guard here
+            if card is None:
+                card = SuggestionCard(entry, bar_quarters=bq)
+                card.action.connect(self.card_action)
+                card.drag_requested = self.drag_data
+                self.cards[sid] = card
+            else:
+                card.update_entry(entry)
+                self.card_box.removeWidget(card)
             self.card_box.insertWidget(i, card)
-        tracks = {str(t["id"]): t for t in kept_tracks(project)}
+        tracks = {t.id: t for t in kept_tracks(project)}
         for tid in [t for t in self.track_rows if t not in tracks]:
             row = self.track_rows.pop(tid)
             self.track_box.removeWidget(row)
@@ -105,14 +102,10 @@ class ProjectSyncMixin:
             row.deleteLater()
         for tid, t in tracks.items():
             row = self.track_rows.get(tid)
-            try:
-                if row is not None:  # updated in place: a slider being dragged is never destroyed under the pointer
-                    row.set_track(t)
-                    continue
-                row = KeptTrackRow(t, self.drag_data)
-            except Exception:  # noqa: BLE001 — as above, for a damaged kept track
-                log.warning("track %s in the project cannot be shown", tid, exc_info=True)
+            if row is not None:  # updated in place: a slider being dragged is never destroyed under the pointer
+                row.set_track(t)
                 continue
+            row = KeptTrackRow(t, self.drag_data)
             row.action.connect(self.track_action)
             row.settings_changed.connect(self.track_settings)
             self.track_rows[tid] = row

@@ -2,7 +2,8 @@
 
 Drag a note to move it (time snaps to sixteenths, height is pitch), drag its right edge to resize it,
 double-click empty space to add a note, double-click a note (or select it and press Delete, or right-click
-it) to delete it. Every change is a core edit (app/core/project/suggestion_edits.py) pushed through the
+it) to delete it. The Draw tool (P) adds a note with a click (drag right for a longer one), the Erase tool (E)
+removes every note a stroke touches (one undo step), the Select tool (V) is the default. Every change is a core edit (app/core/project/suggestion_edits.py) pushed through the
 studio's undo stack, so it is undoable and saved; edited notes keep the suggestion's provenance and are
 drawn in the "edited by hand" colour, the count shown in the lane's header.
 """
@@ -12,14 +13,17 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
+from enum import StrEnum
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from app.core.music import BeatGrid, Melody, Note
 from app.core.project import note_ops
 from app.core.project.edits import Edit
+from app.core.project.ideas import Idea, IdeaTrack
 from app.core.project.model import Project
 from app.core.project.suggestion_edits import (
     GRID_STEP,
@@ -29,7 +33,6 @@ from app.core.project.suggestion_edits import (
     NoteTarget,
     ResizeNote,
     entries,
-    melody_of,
 )
 from app.ui.theme import COLOURS, qcolor
 from app.ui.timeline.ruler import TimeScale
@@ -47,6 +50,14 @@ RANGE_FILL = qcolor(COLOURS.range_wash)
 BAR_PEN = QColor(COLOURS.roll_bar_line)
 BEAT_PEN = QColor(COLOURS.roll_beat_line)
 C_ROW = qcolor(COLOURS.roll_c_row)
+
+
+class Tool(StrEnum):
+    """What a left click on the roll does: select and drag notes, draw new ones, or erase what it touches."""
+
+    SELECT = "select"
+    DRAW = "draw"
+    ERASE = "erase"
 
 
 def snap(quarters: float, step: float | None = GRID_STEP) -> float:
@@ -80,6 +91,9 @@ class PianoRoll(QWidget):
         self._velocity_targets: list[int] = []
         self._drag: tuple[str, int, QPointF, Note] | None = None
         self._preview: Note | None = None
+        self.tool = Tool.SELECT
+        self._drawing: Note | None = None  # the note the draw tool is stretching (added on release)
+        self._erasing: set[int] | None = None  # notes the erase tool has touched in this gesture
         self.setMinimumHeight(LANE_HEIGHT)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.setMouseTracking(True)
@@ -113,25 +127,34 @@ class PianoRoll(QWidget):
         self.selected = None
         self.refresh()
 
-    def entry(self) -> dict | None:
+    def entry(self) -> Idea | IdeaTrack | None:
         if self.project is None or self.target is None:
             return None
         for e in entries(self.project, self.target.where):
-            if str(e.get("id")) == self.target.id:
+            if e.id == self.target.id:
                 return e
         return None
 
+    def _idea_of(self, entry: Idea | IdeaTrack | None) -> Idea | None:
+        if isinstance(entry, Idea) or entry is None or self.project is None:
+            return entry if isinstance(entry, Idea) else None
+        try:
+            return self.project.idea(entry.suggestion_id) if entry.suggestion_id is not None else None
+        except KeyError:
+            return None
+
     def refresh(self) -> None:
         entry = self.entry()
-        self.melody = Melody(()) if entry is None else melody_of(entry)
-        originals = entry.get("original_notes") if entry else None
+        self.melody = Melody(()) if entry is None else entry.melody
+        originals = entry.original_notes if entry is not None else None
         self.original = Counter((int(n[0]), round(float(n[1]), 6), round(float(n[2]), 6)) for n in originals) \
             if originals else Counter()
-        request = (entry or {}).get("request") or {}
+        idea = self._idea_of(entry)
+        first, bars = idea.request_range() if idea is not None else (None, 1)
         grid = self.grid()
-        if request and "start_bar" in request:
+        if first is not None:
             bq = grid.time_signature.bar_quarters
-            self.span = (request["start_bar"] * bq, (request["start_bar"] + request.get("bars", 1)) * bq)
+            self.span = (first * bq, (first + bars) * bq)
         else:
             self.span = None
         self.selection = {i for i in self.selection if i < len(self.melody.notes)}
@@ -241,6 +264,17 @@ class PianoRoll(QWidget):
             self.selection.discard(index)
             self.delete_note(index)
             return
+        left = event.button() == Qt.MouseButton.LeftButton
+        if left and self.tool == Tool.ERASE and self.target is not None:
+            self._erasing = set() if index is None else {index}  # erased on release: one undo step per stroke
+            self.update()
+            return
+        if left and self.tool == Tool.DRAW and index is None and self.target is not None:
+            step = self.grid_step or GRID_STEP
+            onset = math.floor(self.quarters_at(pos.x()) / step + 1e-9) * step
+            self._drawing = Note(self.pitch_at(pos.y()), onset, max(step, MIN_NOTE), 90)
+            self.update()
+            return
         if index is None:
             if not shift:
                 self.selection = set()
@@ -265,6 +299,18 @@ class PianoRoll(QWidget):
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         pos = event.position()
+        if self._erasing is not None:
+            index = self.note_at(pos)
+            if index is not None and index not in self._erasing:
+                self._erasing.add(index)
+                self.update()
+            return
+        if self._drawing is not None:  # drag right to make the drawn note longer
+            step = self.grid_step or GRID_STEP
+            end = max(self._drawing.onset + step, self.snap(self.quarters_at(pos.x())))
+            self._drawing = replace(self._drawing, duration=max(MIN_NOTE, end - self._drawing.onset))
+            self.update()
+            return
         if self._velocity_drag is not None:
             self._velocity_drag = float(self.velocity_at(pos.y()))
             self.update()
@@ -276,7 +322,13 @@ class PianoRoll(QWidget):
         if self._drag is None:
             index = self.note_at(pos)
             edge = index is not None and self.note_rect(index).right() - pos.x() <= EDGE_PX
-            self.setCursor(Qt.CursorShape.SizeHorCursor if edge else Qt.CursorShape.ArrowCursor)
+            if self.tool == Tool.ERASE:
+                shape = Qt.CursorShape.PointingHandCursor if index is not None else Qt.CursorShape.ForbiddenCursor
+            elif self.tool == Tool.DRAW and index is None:
+                shape = Qt.CursorShape.CrossCursor
+            else:
+                shape = Qt.CursorShape.SizeHorCursor if edge else Qt.CursorShape.ArrowCursor
+            self.setCursor(shape)
             return
         mode, index, start, note = self._drag
         dq = self.quarters_at(pos.x()) - self.quarters_at(start.x())
@@ -290,6 +342,19 @@ class PianoRoll(QWidget):
         self.update()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._erasing is not None:
+            erased, self._erasing = sorted(self._erasing), None
+            if erased:
+                self.selection = set()
+                self.editing.apply("Erase notes", lambda: note_ops.delete(list(self.melody.notes), erased))
+            self.update()
+            return
+        if self._drawing is not None:
+            note, self._drawing = self._drawing, None
+            if self.add_note(note.pitch, note.onset, note.duration):
+                self.selection = {i for i, n in enumerate(self.melody.notes) if n == note}
+            self.update()
+            return
         if self._velocity_drag is not None:
             velocity, targets = int(self._velocity_drag), self._velocity_targets
             self._velocity_drag = None
@@ -325,6 +390,9 @@ class PianoRoll(QWidget):
         pos = event.position()
         index = self.note_at(pos)
         self._drag = self._preview = None
+        if self.tool != Tool.SELECT:
+            self.mousePressEvent(event)  # with a tool, a quick second click is another stroke of that tool
+            return
         if index is not None:
             self.delete_note(index)
         elif self.target is not None:
@@ -360,6 +428,17 @@ class PianoRoll(QWidget):
             p.setBrush(EDITED_COLOR if self.is_edited(n) or shown is not n else NOTE_COLOR)
             p.setPen(QPen(SELECTED_PEN, 1.5) if i in self.selection else Qt.PenStyle.NoPen)
             p.drawRoundedRect(r, 2, 2)
+        if self._drawing is not None:
+            n = self._drawing
+            x0, x1 = self.x_of(n.onset), self.x_of(n.end)
+            p.setBrush(EDITED_COLOR)
+            p.setPen(QPen(SELECTED_PEN, 1, Qt.PenStyle.DashLine))
+            p.drawRoundedRect(QRectF(x0, self.y_of(n.pitch) + 1, max(3.0, x1 - x0 - 1), rh - 2), 2, 2)
+        for i in self._erasing or ():
+            r = self.note_rect(i)
+            p.setPen(QPen(QColor(COLOURS.lane_problem), 2))
+            p.drawLine(r.topLeft(), r.bottomRight())
+            p.drawLine(r.bottomLeft(), r.topRight())
         self._paint_velocities(p)
         if self._band is not None:
             p.setPen(QPen(SELECTED_PEN, 1, Qt.PenStyle.DashLine))
@@ -432,6 +511,23 @@ class PianoRollHeader(QWidget):
         layout.setContentsMargins(8, 6, 4, 6)
         layout.addWidget(self.title)
         layout.addWidget(self.detail)
+        self.tool_buttons: dict[str, QToolButton] = {}
+        if roll is not None:  # the roll's tools, as a DAW's toolbar shows them beside the notes
+            tools = QHBoxLayout()
+            tools.setSpacing(2)
+            for tool, glyph in ((Tool.SELECT, "↖"), (Tool.DRAW, "✎"), (Tool.ERASE, "⌫")):
+                action = roll.editing.actions[f"tool:{tool}"]
+                action.setIconText(glyph)  # the button shows the glyph, the Edit menu the words
+                button = QToolButton()
+                button.setDefaultAction(action)
+                button.setObjectName(f"RollTool-{tool}")
+                button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+                button.setFixedSize(26, 22)
+                button.setStyleSheet(f"QToolButton:checked {{ background: {COLOURS.accent}; color: black; }}")
+                tools.addWidget(button)
+                self.tool_buttons[tool] = button
+            tools.addStretch(1)
+            layout.addLayout(tools)
         layout.addStretch(1)
         if handle is not None:
             row = QHBoxLayout()
@@ -449,12 +545,12 @@ class PianoRollHeader(QWidget):
             self.keyboard = KeyboardStrip(roll)
             outer.addWidget(self.keyboard)
 
-    def show_entry(self, entry: dict | None, *, kept: bool) -> None:
+    def show_entry(self, entry: Idea | IdeaTrack | None, *, kept: bool) -> None:
         if entry is None:
             self.title.setText("Suggestion")
             self.detail.setText("Nothing auditioned")
             return
-        self.title.setText(("Track: " if kept else "Auditioning: ") + str(entry.get("name") or "Suggestion"))
-        edited = int(entry.get("human_edited_notes", 0) or 0)
+        self.title.setText(("Track: " if kept else "Auditioning: ") + entry.display_name)
+        edited = entry.human_edited_notes
         self.detail.setText(f"{edited} note{'s' if edited != 1 else ''} edited by hand" if edited
                             else "As suggested · drag notes to edit; Edit → Notes for more")

@@ -4,7 +4,11 @@ through the studio's undo stack, and each is a QAction in the Edit menu with its
 
 The actions belong to the piano roll (`Qt.WidgetShortcut`): arrows, Delete and Ctrl+C act on notes only
 while the roll has focus, and keep their usual meaning everywhere else; from the menu they always act on
-the roll.
+the roll. The tools (Select V, Draw P, Erase E) are a checkable group in Edit → Tool and on the lane's header.
+
+Copy puts notes on the system clipboard twice: as Accord's own MIME type (exact, so Paste in another Accord
+window gets the same notes) and as plain text a person can read (app/core/project/note_clip.py), which Paste
+also reads, e.g. notes typed in a text editor.
 """
 
 from __future__ import annotations
@@ -12,19 +16,42 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtCore import QMimeData, Qt
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from app.core.music import Note
 from app.core.project import note_ops
+from app.core.project.note_clip import MIME_TYPE, clip_from_json, clip_from_text, clip_to_json, clip_to_text
 from app.core.project.note_ops import GRIDS, SetNotes
+from app.ui.timeline.piano_roll import Tool
 
 if TYPE_CHECKING:
     from app.ui.timeline.piano_roll import PianoRoll
 
 QUANTISE_STRENGTHS = (1.0, 0.75, 0.5, 0.25)
-_CLIPBOARD: list[Note] = []  # shared by every roll of the studio (copy in one idea, paste in another)
+TOOLS = ((Tool.SELECT, "&Select notes", "V", "Select and drag notes (the usual tool)"),
+         (Tool.DRAW, "&Draw notes", "P", "Click to add a note, drag right to make it longer"),
+         (Tool.ERASE, "&Erase notes", "E", "Click or stroke across notes to remove them (one undo step)"))
+
+
+def clipboard_mime(notes: list[Note]) -> QMimeData:
+    """The notes as the clipboard holds them: Accord's MIME type and plain text."""
+    mime = QMimeData()
+    mime.setData(MIME_TYPE, clip_to_json(notes))
+    mime.setText(clip_to_text(notes))
+    return mime
+
+
+def notes_from_mime(mime: QMimeData | None) -> list[Note]:
+    """Notes from clipboard data (Accord's MIME type first, else its text); ValueError says why not."""
+    if mime is None:
+        raise ValueError("the clipboard is empty")
+    if mime.hasFormat(MIME_TYPE):
+        return clip_from_json(bytes(mime.data(MIME_TYPE).data()))
+    if mime.hasText():
+        return clip_from_text(mime.text())
+    raise ValueError("the clipboard holds no notes")
 
 
 class RollEditing:
@@ -34,6 +61,19 @@ class RollEditing:
         self.roll = roll
         self.strength = 1.0
         self.actions: dict[str, QAction] = {}
+        self.tool_group = QActionGroup(roll)
+        for tool, text, key, tip in TOOLS:  # built here, so the lane's header can show them before the menu
+            act = QAction(text.replace("&", ""), roll)
+            act.setObjectName(f"Roll-tool-{tool}")
+            act.setCheckable(True)
+            act.setChecked(tool == roll.tool)
+            act.setShortcut(QKeySequence(key))
+            act.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            act.setToolTip(f"{text.replace('&', '')} ({key}): {tip}")
+            act.triggered.connect(lambda _=False, tool=tool: self.set_tool(tool))
+            self.tool_group.addAction(act)
+            roll.addAction(act)
+            self.actions[f"tool:{tool}"] = act
 
     # --- operations (what the actions and the tests call) ------------------------------------------------
     def apply(self, label: str, op: Callable[[], tuple[list[Note], list[int]]]) -> bool:
@@ -65,18 +105,32 @@ class RollEditing:
         self.roll.selection = set(range(len(self.roll.melody.notes)))
         self.roll.update()
 
+    def set_tool(self, tool: Tool | str) -> None:
+        self.roll.tool = Tool(tool)
+        self.actions[f"tool:{self.roll.tool}"].setChecked(True)
+        self.roll.unsetCursor()
+
     def copy(self) -> int:
-        _CLIPBOARD[:] = note_ops.clip_of(self._notes(), self._sel())
-        return len(_CLIPBOARD)
+        """Put the selected notes on the system clipboard; how many (nothing selected: nothing copied)."""
+        clip = note_ops.clip_of(self._notes(), self._sel())
+        if clip:
+            QGuiApplication.clipboard().setMimeData(clipboard_mime(clip))
+        return len(clip)
 
     def cut(self) -> bool:
         return bool(self.copy()) and self.delete("Cut notes")
 
     def paste(self, at: float | None = None) -> bool:
-        if not _CLIPBOARD:
+        """Paste the clipboard's notes (from this window, another Accord window or plain text) at the last click."""
+        if self.roll.target is None:
+            return False
+        try:
+            clip = notes_from_mime(QGuiApplication.clipboard().mimeData())
+        except ValueError as exc:
+            self.roll.problem.emit(f"Nothing to paste: {exc}")
             return False
         where = self.roll.paste_position() if at is None else at
-        return self.apply("Paste notes", lambda: note_ops.paste(self._notes(), _CLIPBOARD, where))
+        return self.apply("Paste notes", lambda: note_ops.paste(self._notes(), clip, where))
 
     def duplicate(self) -> bool:
         bq = self.roll.grid().time_signature.bar_quarters
@@ -150,6 +204,10 @@ class RollEditing:
             self.actions[name] = act
             if name in ("delete", "quantise", "right", "octave_down", "key_down"):
                 notes.addSeparator()
+        tools = menu.addMenu("&Tool")
+        tools.setObjectName("Menu-Tool")
+        for tool, *_ in TOOLS:
+            tools.addAction(self.actions[f"tool:{tool}"])
         strength = menu.addMenu("Quantise &strength")
         group = QActionGroup(strength)
         for s in QUANTISE_STRENGTHS:

@@ -1,0 +1,139 @@
+"""Credit of large catalogues (more works than a notes x works matrix should hold): each decomposition's
+per-work part stays a set of coefficients of per-context count vectors (shared by every note that used the
+context) until a suggestion's credit sums them, in compiled passes over the index's credit arena
+(ContextIndex.work_spans). The same quantities as the dense resolution (credit.resolve_queries), summed in
+another order: equal within float rounding (tested to 1e-12)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from app.core.model.credit import NoteCredit
+
+if TYPE_CHECKING:
+    from app.core.model.training import TrainedModel
+
+
+class SpanBases:
+    """The (viewpoint, context, code) count vectors of one request: per base, its viewpoint and arena span."""
+
+    def __init__(self, model: TrainedModel, wids: np.ndarray, keys: dict[tuple[str, int, int], int]) -> None:
+        self.wids = wids
+        n = len(keys)
+        self.vp = np.zeros(n, dtype=np.int64)
+        self.start = np.zeros(n, dtype=np.int64)
+        self.end = np.zeros(n, dtype=np.int64)
+        self.total = np.zeros(n, dtype=np.int64)
+        self.views: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # per viewpoint: arena + columns
+        by_name: dict[str, list[tuple[int, int, int]]] = {}
+        for (name, node, code), b in keys.items():
+            by_name.setdefault(name, []).append((b, node, code))
+        for v, (name, items) in enumerate(by_name.items()):
+            index = model.stores[name].trie
+            ids = np.array([b for b, _, _ in items], dtype=np.int64)
+            s, e, t, arena_w, arena_c = index.work_spans([h for _, h, _ in items], [c for _, _, c in items])
+            self.vp[ids], self.start[ids], self.end[ids], self.total[ids] = v, s, e, t
+            self.views.append((arena_w, arena_c, index.columns(wids)))
+
+    def combine(self, bases: np.ndarray, coefs: np.ndarray) -> np.ndarray:
+        """sum of coefficient x count vector over the works (dense, one row)."""
+        from app.core.model.genkernels import add_spans
+
+        out = np.zeros(len(self.wids))
+        vps = self.vp[bases]
+        for v, (arena_w, arena_c, columns) in enumerate(self.views):
+            pick = vps == v
+            if pick.any():
+                b = bases[pick]
+                add_spans(out, arena_w, arena_c, columns, self.start[b], self.end[b], coefs[pick])
+        return out
+
+
+class _LazyParts:
+    """A note's (bases, coefficients), combined into its per-work shares on first use."""
+
+    __slots__ = ("bases", "ids", "coefs")
+
+    def __init__(self, bases: SpanBases, ids: np.ndarray, coefs: np.ndarray) -> None:
+        self.bases, self.ids, self.coefs = bases, ids, coefs
+
+    @property
+    def wids(self) -> np.ndarray:
+        return self.bases.wids
+
+    def combine(self, _parts: object) -> np.ndarray:
+        return self.bases.combine(self.ids, self.coefs)
+
+
+def resolve_by_context(model: TrainedModel, wids: np.ndarray, pendings: list) -> list[tuple[list[NoteCredit],
+                                                                                             dict[int, float]]]:
+    """`_Job._resolve` for large catalogues. Terms (decomposition, base, weight) are gathered in one pass;
+    the normalisation of each decomposition and the per-suggestion sums are array operations."""
+    keys: dict[tuple[str, int, int], int] = {}
+    t_dec: list[int] = []
+    t_key: list[int] = []
+    t_w: list[float] = []
+    d_u: list[float] = []
+    d_pc: list[float] = []
+    d_share: list[float] = []
+    d_note: list[int] = []
+    note_count = 0
+    for p in pendings:
+        for note in p:
+            share = 1.0 / len(note)
+            for u, pc, queries in note:
+                d = len(d_u)
+                d_u.append(u)
+                d_pc.append(pc)
+                d_share.append(share)
+                d_note.append(note_count)
+                for name, ve, code, f in queries or ():
+                    nodes, coefs = ve.credit_chain()
+                    for node, a in zip(nodes, coefs, strict=True):
+                        key = (name, node, code)
+                        b = keys.get(key)
+                        if b is None:
+                            b = keys[key] = len(keys)
+                        t_dec.append(d)
+                        t_key.append(b)
+                        t_w.append(f * a)
+            note_count += 1
+    bases = SpanBases(model, wids, keys)
+    dec = np.array(t_dec, dtype=np.int64)
+    key_of = np.array(t_key, dtype=np.int64)
+    w = np.array(t_w, dtype=np.float64)
+    live = bases.total[key_of] > 0 if len(key_of) else np.zeros(0, dtype=bool)
+    dec, key_of, w = dec[live], key_of[live], w[live]
+    n_dec = len(d_u)
+    us, pcs = np.array(d_u, dtype=np.float64), np.array(d_pc, dtype=np.float64)
+    works_total = np.bincount(dec, w * bases.total[key_of], minlength=n_dec)  # in term order, as a running sum
+    total = us + pcs + works_total
+    scale = np.array(d_share, dtype=np.float64) / np.where(total > 0, total, 1.0)
+    notes = np.array(d_note, dtype=np.int64)
+    note_u = np.bincount(notes, us * scale, minlength=note_count)
+    note_p = np.bincount(notes, pcs * scale, minlength=note_count)
+    c = w * scale[dec]
+    term_note = notes[dec]
+    order = np.argsort(term_note, kind="stable")  # terms are already grouped by note; stable keeps their order
+    bounds = np.searchsorted(term_note[order], np.arange(note_count + 1))
+    out = []
+    first = 0
+    n_keys = max(1, len(keys))
+    for p in pendings:
+        n = max(1, len(p))
+        lo, hi = int(bounds[first]), int(bounds[first + len(p)])
+        per_note = []
+        for i in range(first, first + len(p)):
+            a, b = int(bounds[i]), int(bounds[i + 1])
+            lazy = _LazyParts(bases, key_of[order[a:b]], c[order[a:b]])
+            per_note.append(NoteCredit(None, float(note_u[i]), float(note_p[i]), lazy=(lazy, [])))
+        sel = order[lo:hi]
+        acc = np.bincount(key_of[sel], c[sel] / n, minlength=n_keys)
+        used = np.flatnonzero(acc)
+        mean = bases.combine(used, acc[used])
+        nz = np.flatnonzero(mean)
+        out.append((per_note, dict(zip(wids[nz].tolist(), mean[nz].tolist(), strict=False))))
+        first += len(p)
+    return out

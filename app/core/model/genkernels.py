@@ -1,0 +1,309 @@
+"""Compiled kernels of generation's hot path over the sorted context index (numba, compiled on first use and
+cached on disk): per-work counts of (context, symbol) for credit, the sum of per-context count vectors, and
+the context walk. Each one does the same integer work (or the same float additions in the same order) as the
+numpy/Python code it replaces, so counts, credits and probabilities stay bitwise equal.
+
+Layout as in ctxkernels.py: `T` symbol ids with a separator (-1) before each work, `SA` positions sorted by
+history; a context of order n is a range [lo, hi) of SA; `starts[k]`/`lengths[k]` a work's span in T,
+`alive[k]` whether it counts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True)
+def root_work_counts(T, starts, lengths, alive, n_codes):  # pragma: no cover - compiled
+    """Per symbol id s, the (work index ascending, count) pairs of its occurrences in the live works:
+    (widx, cnt, bounds) with symbol s at widx[bounds[s]:bounds[s + 1]] — what np.unique over
+    symbol * works + work gives, by a counting sort over the works in order."""
+    n_works = len(starts)
+    per_sym = np.zeros(n_codes + 1, dtype=np.int64)
+    last = np.full(n_codes, -1, dtype=np.int64)
+    for k in range(n_works):  # distinct (symbol, work) pairs per symbol
+        if not alive[k]:
+            continue
+        a = starts[k]
+        for p in range(a, a + lengths[k]):
+            s = T[p]
+            if last[s] != k:
+                last[s] = k
+                per_sym[s + 1] += 1
+    bounds = np.cumsum(per_sym)
+    fill = bounds[:-1].copy()
+    widx = np.empty(bounds[-1], dtype=np.int64)
+    cnt = np.zeros(bounds[-1], dtype=np.int64)
+    last[:] = -1
+    for k in range(n_works):
+        if not alive[k]:
+            continue
+        a = starts[k]
+        for p in range(a, a + lengths[k]):
+            s = T[p]
+            if last[s] != k:
+                last[s] = k
+                widx[fill[s]] = k
+                fill[s] += 1
+            cnt[fill[s] - 1] += 1
+    return widx, cnt, bounds
+
+
+@njit(cache=True, nogil=True)
+def range_work_counts(T, SA, starts, alive, check_alive, los, his, syms):  # pragma: no cover - compiled
+    """For each query (SA range [lo, hi), symbol id): the works holding the symbol after that context, as
+    (work index ascending, count) pairs, flat with offsets: query i at out[offsets[i]:offsets[i + 1]].
+    Consecutive queries on the same range share one scan of it (callers sort the queries by range)."""
+    nq = len(los)
+    offsets = np.zeros(nq + 1, dtype=np.int64)
+    n_works = len(starts)
+    n_sym = 0
+    for i in range(nq):
+        n_sym = max(n_sym, syms[i] + 1)
+    slot = np.full(n_sym, -1, dtype=np.int64)
+    found = np.zeros(nq, dtype=np.int64)
+    g = 0
+    while g < nq:  # pass 1: per query, how many positions hold its symbol
+        e = g
+        while e < nq and los[e] == los[g] and his[e] == his[g]:
+            slot[syms[e]] = e
+            e += 1
+        for k in range(los[g], his[g]):
+            s = T[SA[k]]
+            if s < n_sym and slot[s] >= 0:
+                found[slot[s]] += 1
+        for i in range(g, e):
+            slot[syms[i]] = -1
+        g = e
+    fill = np.zeros(nq + 1, dtype=np.int64)
+    for i in range(nq):
+        fill[i + 1] = fill[i] + found[i]
+    widx = np.empty(fill[nq], dtype=np.int64)
+    at = fill[:nq].copy()
+    g = 0
+    while g < nq:  # pass 2: their works (the last start <= position)
+        e = g
+        while e < nq and los[e] == los[g] and his[e] == his[g]:
+            slot[syms[e]] = e
+            e += 1
+        for k in range(los[g], his[g]):
+            p = SA[k]
+            s = T[p]
+            if s < n_sym and slot[s] >= 0:
+                a, b = 0, n_works
+                while a < b:
+                    mid = (a + b) >> 1
+                    if starts[mid] <= p:
+                        a = mid + 1
+                    else:
+                        b = mid
+                q = slot[s]
+                widx[at[q]] = a - 1
+                at[q] += 1
+        for i in range(g, e):
+            slot[syms[i]] = -1
+        g = e
+    cnt = np.empty(fill[nq], dtype=np.int64)
+    out = 0
+    for i in range(nq):  # per query: sort, drop dead works, run-length
+        part = widx[fill[i]:fill[i + 1]]
+        part.sort()
+        j = 0
+        while j < len(part):
+            w = part[j]
+            e = j
+            while e < len(part) and part[e] == w:
+                e += 1
+            if not (check_alive and not alive[w]):
+                widx[out] = w
+                cnt[out] = e - j
+                out += 1
+            j = e
+        offsets[i + 1] = out
+    return widx[:out].copy(), cnt[:out].copy(), offsets
+
+
+@njit(cache=True, nogil=True)
+def combine_vectors(width, cols, counts, offsets, bases, coefs):  # pragma: no cover - compiled
+    """sum over i of coefs[i] * (count vector of base bases[i]), dense over `width` works: the additions of
+    np.bincount(concatenated cols, concatenated counts * coef) in the same order."""
+    out = np.zeros(width)
+    for i in range(len(bases)):
+        b = bases[i]
+        c = coefs[i]
+        for k in range(offsets[b], offsets[b + 1]):
+            out[cols[k]] += counts[k] * c
+    return out
+
+
+@njit(cache=True, nogil=True)
+def mixture(counts, top, size, escape, exclusion):  # pragma: no cover - compiled
+    """IDyOM's interpolated mixture from the selected order `top` down to 0 over count rows restricted to the
+    alphabet (counts[n, j]: symbol j after the order-n context): (q + uniform, coefs, uniform) — the
+    arithmetic of predict.estimate_tables in the same order (each q[j] gets one addition per order, so the
+    order of symbols within an order does not matter)."""
+    q = np.zeros(size)
+    coefs = np.zeros(top + 1)
+    seen = np.zeros(size, dtype=np.bool_)
+    esc = 1.0
+    root_types = 0
+    for n in range(top, -1, -1):
+        ntypes = 0
+        ones = 0
+        state = 0
+        for j in range(size):
+            c = counts[n, j]
+            if c:
+                ntypes += 1
+                if c == 1:
+                    ones += 1
+                if not (exclusion and n < top and seen[j]):
+                    state += c
+        types = 1 + ones if escape == 1 else ntypes
+        if n == 0:
+            root_types = ntypes
+        denom = state + (1 if escape == 2 else types)
+        weight = state / denom if denom else 0.0
+        if state:
+            a = esc * weight / state
+            coefs[n] = a
+            for j in range(size):
+                c = counts[n, j]
+                if c:
+                    q[j] += a * c
+        esc *= 1.0 - weight
+        if n and exclusion:
+            for j in range(size):
+                if counts[n, j]:
+                    seen[j] = True
+    rest = size + 1 - (root_types if exclusion else 1)
+    uniform = esc / rest if rest > 0 else 0.0
+    for j in range(size):
+        q[j] += uniform
+    return q, coefs, uniform
+
+
+@njit(cache=True, nogil=True)
+def piece_counts(hist, top, cap, values):  # pragma: no cover - compiled
+    """The short-term model without a trie: PPM*'s state walk over the piece's own history hist[:top] (the
+    context of the next event is its last symbols) cut at the first deterministic context, and per order
+    0..m the counts of each alphabet value (sorted `values`) after it — what ContextTrie.state_walk and its
+    count tables give (a context of order n occurs at event j when j >= n and the n symbols before j match)."""
+    size = len(values)
+    counts = np.zeros((min(top, cap) + 1, size), dtype=np.int64)
+    if top == 0:
+        return counts[:0]
+    match = np.arange(top)
+    m = top
+    order = 0
+    while True:
+        first = hist[match[0]]
+        same = True
+        for i in range(m):
+            s = hist[match[i]]
+            if s != first:
+                same = False
+            j = np.searchsorted(values, s)
+            if j < size and values[j] == s:
+                counts[order, j] += 1
+        if same or order == min(top, cap):
+            return counts[:order + 1]
+        n = order + 1
+        sym = hist[top - n]
+        k = 0
+        for i in range(m):
+            p = match[i]
+            if p >= n and hist[p - n] == sym:
+                match[k] = p
+                k += 1
+        if k == 0:
+            return counts[:order + 1]
+        m = k
+        order = n
+
+
+@njit(cache=True, nogil=True)
+def _deterministic(T, SA, lo, hi):  # pragma: no cover - compiled
+    first = T[SA[lo]]
+    for k in range(lo + 1, hi):
+        if T[SA[k]] != first:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def index_walk(T, SA, sids, top, cap):  # pragma: no cover - compiled
+    """PPM*'s state walk in a context index without dead works: handles (lo << 36 | hi << 8 | order) of the
+    contexts of orders 0.. of the history sids[:top] (symbol ids, -1: unknown), cut at the first
+    deterministic one — ContextIndex.state_walk, one binary search pair per order instead of a gather."""
+    last = min(top, cap)
+    out = np.empty(last + 1, dtype=np.int64)
+    lo, hi = 0, len(SA)
+    if hi == 0:
+        return out[:0]
+    out[0] = (lo << 36) | (hi << 8)
+    if _deterministic(T, SA, lo, hi):
+        return out[:1]
+    m = 1
+    for n in range(1, last + 1):
+        s = sids[top - n]
+        if s < 0:
+            break
+        a, b = lo, hi  # the first k with T[SA[k] - n] >= s (sorted within the range)
+        while a < b:
+            mid = (a + b) >> 1
+            if T[SA[mid] - n] < s:
+                a = mid + 1
+            else:
+                b = mid
+        first = a
+        b = hi  # the first k with T[SA[k] - n] > s
+        while a < b:
+            mid = (a + b) >> 1
+            if T[SA[mid] - n] <= s:
+                a = mid + 1
+            else:
+                b = mid
+        if first == a:
+            break
+        lo, hi = first, a
+        out[m] = (lo << 36) | (hi << 8) | n
+        m += 1
+        if _deterministic(T, SA, lo, hi):
+            break
+    return out[:m]
+
+
+@njit(cache=True, nogil=True)
+def index_counts(T, SA, handles, dense, dense_of, pos_of_sid, size):  # pragma: no cover - compiled
+    """Count rows (orders x alphabet positions) of the contexts `handles` restricted to the alphabet
+    (pos_of_sid: symbol id -> position, -1 outside it); a context with dense_of[n] >= 0 reads its whole
+    histogram from dense[dense_of[n]] (long ranges, memoised by the caller) instead of scanning."""
+    counts = np.zeros((len(handles), size), dtype=np.int64)
+    for n in range(len(handles)):
+        d = dense_of[n]
+        if d >= 0:
+            for s in range(len(pos_of_sid)):
+                j = pos_of_sid[s]
+                if j >= 0:
+                    counts[n, j] = dense[d, s]
+            continue
+        h = handles[n]
+        lo = h >> 36
+        hi = (h >> 8) & ((1 << 28) - 1)
+        for k in range(lo, hi):
+            j = pos_of_sid[T[SA[k]]]
+            if j >= 0:
+                counts[n, j] += 1
+    return counts
+
+
+@njit(cache=True, nogil=True)
+def add_spans(out, arena_w, arena_c, columns, starts, ends, coefs):  # pragma: no cover - compiled
+    """out[column of work] += coef * count over the arena spans [starts[i], ends[i]) (credit of large
+    catalogues: per-work count vectors of contexts, never concatenated)."""
+    for i in range(len(starts)):
+        c = coefs[i]
+        for k in range(starts[i], ends[i]):
+            out[columns[arena_w[k]]] += arena_c[k] * c

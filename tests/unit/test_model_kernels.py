@@ -1,0 +1,86 @@
+"""The compiled kernels of generation (genkernels.py) against the Python code they replace: the same states,
+counts and bitwise-equal estimates on random sequences (including repetitive ones, where contexts are long)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.core.model.ctxindex import ContextIndex
+from app.core.model.genkernels import add_spans, index_walk, mixture, piece_counts
+from app.core.model.ppm import ContextTrie
+from app.core.model.predict import estimate_tables, reachable
+
+
+def _sequences(seed: int, count: int, alphabet: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    motif = rng.integers(0, alphabet, size=12)
+    out = []
+    for _ in range(count):  # half random, half copies of one motif: deterministic contexts of many orders
+        n = int(rng.integers(5, 60))
+        out.append(rng.integers(0, alphabet, size=n) if rng.random() < 0.5 else np.resize(motif, n))
+    return out
+
+
+@pytest.mark.parametrize("escape", ["c", "x", "a"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_piece_counts_and_mixture_equal_the_trie_estimate(seed, escape):
+    rng = np.random.default_rng(seed)
+    codes = [int(c) for c in _sequences(seed, 1, 6)[0]] * 3
+    trie = ContextTrie(24, lazy=True)
+    hist: list[int] = []
+    buf = np.zeros(len(codes), dtype=np.int64)
+    for i, c in enumerate(codes):
+        values, inverse, share, index = reachable(np.sort(rng.choice(8, size=5, replace=False)))
+        walk = trie.state_walk(hist)
+        ref = estimate_tables([trie.counts[n] for n in walk], index, len(values), escape=escape, exclusion=True)
+        counts = piece_counts(buf, i, 24, values)
+        assert len(counts) == len(walk)
+        for n, node in enumerate(walk):
+            assert counts[n].tolist() == [trie.counts[node].get(int(v), 0) for v in values]
+        q, coefs, uniform = mixture(counts, len(counts) - 1, len(values), {"c": 0, "x": 1, "a": 2}[escape], True)
+        assert q.tolist() == ref.q.tolist() and coefs.tolist() == ref.coefs and uniform == ref.uniform
+        hist.append(c)
+        buf[i] = c
+        trie.add_event(hist, i)
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_index_walk_and_work_spans_equal_the_python_index(seed):
+    seqs = _sequences(seed, 40, 5)
+    ix = ContextIndex(24)
+    ix.add_works([(w + 1, s * 10) for w, s in enumerate(seqs)])
+    rng = np.random.default_rng(seed)
+    for s in seqs[:15]:
+        for top in range(0, len(s), 3):
+            hist = (s[:top] * 10).tolist()
+            sids = np.array([ix.sid.get(c, -1) for c in hist], dtype=np.int64)
+            walk = ix.state_walk(hist)
+            assert index_walk(ix.T, ix.SA, sids, top, ix.cap).tolist() == walk
+            codes = [int(c) * 10 for c in rng.integers(0, 6, size=len(walk))]  # 50: a code never seen
+            starts, ends, totals, arena_w, arena_c = ix.work_spans(walk, codes)
+            for h, code, a, b, t in zip(walk, codes, starts, ends, totals, strict=True):
+                idx, cnt = ix.work_counts(h, code)
+                assert arena_w[a:b].tolist() == idx.tolist() and arena_c[a:b].tolist() == cnt.tolist()
+                assert t == int(cnt.sum())
+            out = np.zeros(len(ix.work_ids))
+            coefs = rng.random(len(walk))
+            add_spans(out, arena_w, arena_c, np.arange(len(ix.work_ids)), starts, ends, coefs)
+            dense = np.zeros(len(ix.work_ids))
+            for h, code, c in zip(walk, codes, coefs, strict=True):
+                idx, cnt = ix.work_counts(h, code)
+                dense[idx] += cnt * c
+            assert out.tolist() == dense.tolist()
+
+
+def test_work_spans_skip_forgotten_works():
+    seqs = _sequences(5, 30, 4)
+    ix = ContextIndex(24)
+    ix.add_works([(w + 1, s) for w, s in enumerate(seqs)])
+    ix.remove_work(3)  # dead but not compacted: counts skip it
+    for s in seqs[:8]:
+        walk = ix.walk(s[:10].tolist())
+        starts, ends, _, arena_w, _ = ix.work_spans(walk, [int(s[10 % len(s)])] * len(walk))
+        for h, a, b in zip(walk, starts, ends, strict=True):
+            assert arena_w[a:b].tolist() == ix.work_counts(h, int(s[10 % len(s)]))[0].tolist()
+            assert ix.index_of.get(3) is None and 2 not in arena_w[a:b].tolist()

@@ -1,0 +1,18 @@
+"""The kernel warm-up reaches the compiled kernels that ordinary generation uses (so a first suggestion in
+the studio or after install does not compile them)."""
+
+from __future__ import annotations
+
+from app.core.model import genkernels
+from app.core.model.warmup import warm_kernels, warm_once
+
+
+def test_warm_up_compiles_the_generation_kernels():
+    assert warm_kernels() > 0
+    for kernel in (genkernels.index_walk, genkernels.index_counts, genkernels.mixture, genkernels.piece_counts):
+        assert kernel.signatures, f"{kernel.__name__} was not compiled by the warm-up"
+
+
+def test_warm_once_runs_the_warm_up_once_per_process():
+    first = warm_once()
+    assert warm_once() == first  # cached: the same measurement, no second run
