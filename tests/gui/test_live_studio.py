@@ -184,10 +184,10 @@ def test_record_with_count_in_becomes_the_prime_undoably_and_continue_starts_fro
     before = len(studio.project.suggestions)
     panel.continue_button.click()
     qtbot.waitUntil(lambda: len(studio.project.suggestions) > before, timeout=20000)
-    entry = studio.project.suggestions[-1]
-    assert entry["request"]["mode"] == "continue" and entry["request"]["start_bar"] == 3  # its last note rings into bar 3
-    assert entry["request"]["source"]["notes"][0][0] == 60
-    assert min(n[1] for n in entry["notes"]["notes"]) >= 12.0  # it continues after the phrase
+    idea = studio.project.suggestions[-1]
+    assert idea.request["mode"] == "continue" and idea.request["start_bar"] == 3  # its last note rings into bar 3
+    assert idea.request["source"]["notes"][0][0] == 60
+    assert min(n.onset for n in idea.melody.notes) >= 12.0  # it continues after the phrase
     assert suggest is not None
 
 
@@ -205,11 +205,10 @@ def test_answer_at_once_plays_on_midi_out_and_is_kept_as_a_suggestion(studio, qt
     qtbot.waitUntil(lambda: kb.frame_now > last + RATE // 20, timeout=10000)
     stopped_at = kb.frame_now
     panel.record_button.click()
-    qtbot.waitUntil(lambda: any(s.get("name", "").find("Continue (recorded)") >= 0
-                                for s in studio.project.suggestions), timeout=15000)
+    qtbot.waitUntil(lambda: any("Continue (recorded)" in s.name for s in studio.project.suggestions), timeout=15000)
     qtbot.waitUntil(lambda: any(m[0] & 0xF0 == 0x90 for _f, m in list(daw.received)), timeout=5000)
-    entry = studio.project.suggestions[-1]
-    assert entry["credit"] and entry["longest_copied_run"]  # credited like any suggestion
+    idea = studio.project.suggestions[-1]
+    assert idea.credit and idea.provenance["longest_copied_run"]  # credited like any suggestion
     first_on = min(f for f, m in list(daw.received) if m[0] & 0xF0 == 0x90)
     assert (first_on - stopped_at) / RATE < 2.0  # generous here; the ≤ 300 ms target is benchmarked
     assert recorded_prime(studio.project) is not None

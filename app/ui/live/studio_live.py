@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -26,7 +27,7 @@ from app.core.music import BeatGrid, Melody, Note
 from app.core.project.cocreate import SuggestRequest, credited_works, song_context, suggestion_entry
 from app.core.project.model import GRID_FIELDS
 from app.core.project.numbering import idea_name, next_idea_number
-from app.core.project.suggestion_edits import AddSuggestions, kept_tracks, melody_of, visible_suggestions
+from app.core.project.suggestion_edits import AddSuggestions, kept_tracks, visible_suggestions
 from app.ui.context import SUGGESTIONS, StudioContext
 from app.ui.live.metronome import MetronomeSettings, click_tracks
 from app.ui.live.session_host import SessionHost
@@ -213,8 +214,6 @@ class StudioLive(QObject):
             first = answer.phrase.quantised.notes[0].onset if answer.phrase.quantised.notes else 0.0
             shift = -math.floor(first / bpb + 1e-9) * bpb
             notes = tuple(n.shifted(shift) for n in suggestion.notes.notes if n.onset + shift >= 0)
-            from dataclasses import replace
-
             suggestion = replace(suggestion, notes=replace(suggestion.notes, notes=notes))
         bq = self.grid().time_signature.bar_quarters
         notes = suggestion.notes.notes
@@ -225,16 +224,16 @@ class StudioLive(QObject):
         model = s.model
         titles = {w.id: w.title for w in model.works.values()} if model is not None else None
         label = "Answer" if not self._answer_pending else "Continue (recorded)"
-        entry = suggestion_entry(suggestion, request, name=idea_name(number, f"{label} bar {start_bar + 1}"),
-                                 works=credited_works(model, suggestion) if model is not None else None,
-                                 titles=titles)
-        entry["number"] = number
-        entry["live"] = {"key": ev.data.get("key"), "generated_in_s": ev.data.get("generated_in_s")}
+        idea = suggestion_entry(suggestion, request, name=idea_name(number, f"{label} bar {start_bar + 1}"),
+                                number=number, works=credited_works(model, suggestion) if model is not None else None,
+                                titles=titles)
+        live = {"key": ev.data.get("key"), "generated_in_s": ev.data.get("generated_in_s")}
+        idea = replace(idea, provenance={**idea.provenance, "live": live})
         self._answer_pending = False
         if s.responder is not None:
             s.responder.start = "bar"
-        if self.ctx.push(AddSuggestions([entry])):
-            self.answered.emit(str(entry["id"]))
+        if self.ctx.push(AddSuggestions([idea])):
+            self.answered.emit(idea.id)
 
     # --- MIDI out of ideas, clock alignment, DAW start/stop ----------------------------------------------------
     def _note_position(self) -> None:
@@ -247,12 +246,12 @@ class StudioLive(QObject):
         panel = self.ctx.panels.get(SUGGESTIONS)
         active = getattr(getattr(panel, "audition", None), "active", None)
         notes: list[Note] = []
-        for entry in visible_suggestions(project):
-            if str(entry.get("id")) == active:
-                notes += list(_melody(entry))
+        for idea in visible_suggestions(project):
+            if idea.id == active:
+                notes += list(idea.melody.notes)
         for track in kept_tracks(project):
-            if not track.get("mute"):
-                notes += list(_melody(track))
+            if not track.mute:
+                notes += list(track.melody.notes)
         return sorted(notes, key=lambda n: n.onset)
 
     def send_ideas_from_playhead(self) -> int:
@@ -328,10 +327,3 @@ class StudioLive(QObject):
                 pb.toggle_play()
         elif ev.kind == "transport" and ev.data.get("state") == "started":
             self.host.session.set_respond(self.respond) if self.host.session is not None else None
-
-
-def _melody(entry: dict) -> tuple[Note, ...]:
-    try:
-        return melody_of(entry).notes
-    except (KeyError, TypeError, ValueError):
-        return ()
