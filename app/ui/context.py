@@ -177,6 +177,11 @@ class StudioContext:
     def mix_changed(self) -> SignalInstance:
         return self._window.mix_changed
 
+    @property
+    def stems_loaded(self) -> SignalInstance:
+        """A batch of stems finished decoding (LoadOutcome): e.g. analysis runs by itself then."""
+        return self._window.stems_loaded
+
     # --- audio ---------------------------------------------------------------------------------------------
     @property
     def engine(self) -> AudioEngine:

@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
 from app.ui.context import ANALYSIS, CATALOGUE, CHORD_LANE, FILE_ACTIONS, SUGGESTIONS, StudioContext
+from app.ui.live import LIVE
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ def install_analysis(ctx: StudioContext) -> None:
         panel.analyze()
 
     lane.analyze_requested.connect(analyze_from_lane)
+    ctx.stems_loaded.connect(panel.stems_loaded)  # analysis runs by itself once new stems are decoded
     ctx.panels.register(ANALYSIS, panel, dock)
     ctx.panels.register(CHORD_LANE, lane)
 
@@ -94,9 +96,15 @@ def install_suggestions(ctx: StudioContext) -> None:
     install_cocreate(ctx)
 
 
+def install_live(ctx: StudioContext) -> None:
+    from app.ui.live.install import install_live as install  # the Live dock: MIDI in/out, record, sync
+
+    install(ctx)
+
+
 INSTALLERS: tuple[tuple[object, Callable[[StudioContext], None]], ...] = (
     (CATALOGUE, install_catalogue), (FILE_ACTIONS, install_file_actions), (ANALYSIS, install_analysis),
-    (SUGGESTIONS, install_suggestions))
+    (SUGGESTIONS, install_suggestions), (LIVE, install_live))
 
 
 def declare_panels(ctx: StudioContext) -> None:

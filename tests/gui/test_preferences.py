@@ -80,6 +80,7 @@ def test_dialog_without_audio_or_midi_says_so_and_keeps_choices(qtbot, tmp_path)
     qtbot.addWidget(dialog)
     assert dialog.audio_note.isVisibleTo(dialog) and "Playback is unavailable" in dialog.audio_note.text()
     assert not dialog.midi_available and dialog.midi_note.isVisibleTo(dialog)
+    assert "(no MIDI system)" in dialog.midi_note.text()  # the backend's own reason
     assert not dialog.midi_out.isVisibleTo(dialog)
     assert "No signing identity yet" in dialog.identity.text()
     dialog.accept()

@@ -9,6 +9,7 @@ phase is that line at the newest tick, so one late tick does not move the grid.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 
 from app.core.live.clock import TransportClock
@@ -34,6 +35,11 @@ class ClockOut:
         self.out.schedule(self.clock.time_at(beat), (START,))
         self.running = True
         return beat
+
+    def resume(self) -> None:
+        """Schedule ticks again from the next one due (after what was scheduled was cancelled)."""
+        self._next_tick = math.ceil(self.clock.beat_now() * PPQN - 1e-9)
+        self.running = True
 
     def stop(self) -> None:
         self.running = False

@@ -101,8 +101,24 @@ class PhraseRecorder:
         self._last_off = t
         return note
 
-    def take(self, *, time_signature: TimeSignature | None = None) -> RecordedPhrase | None:
-        """The notes finished so far as a phrase (None if none); held notes stay for the next phrase."""
+    def release(self, t: float) -> None:
+        """End every held note at time `t` (recording stops while a key is still down)."""
+        for pitch in list(self._held):
+            self._finish(pitch, t)
+
+    def take(self, *, time_signature: TimeSignature | None = None,
+             from_beat: float | None = None, pickup: float = 1.0) -> RecordedPhrase | None:
+        """The notes finished so far as a phrase (None if none); held notes stay for the next phrase.
+
+        With `from_beat`, notes that began more than `pickup` beats before it (played during a count-in) are
+        dropped; a pickup in the count-in's last beat belongs to the phrase, as an anacrusis does."""
+        if from_beat is not None:
+            kept = [n for n in self._notes if n.onset >= from_beat - pickup - 1e-9]
+            if not kept:
+                self._notes, self._first = [], None
+                return None
+            self._notes = kept
+            self._first = self.clock.time_at(kept[0].onset)
         if not self._notes:
             return None
         ts = time_signature or TimeSignature()

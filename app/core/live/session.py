@@ -71,6 +71,8 @@ class LiveSession:
         self.answers: list[Answer] = []
         self.phrases: list[RecordedPhrase] = []
         self._inbox: queue.SimpleQueue[TimedMessage] = queue.SimpleQueue()
+        self._takes: queue.SimpleQueue[tuple[float | None, bool]] = queue.SimpleQueue()  # end_phrase requests
+        self._commands: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()  # panic/silence/play, in order
         self._events: queue.SimpleQueue[LiveEvent] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -112,7 +114,7 @@ class LiveSession:
         self._thread.join(timeout=10)
         self._thread = None
         if self.io is not None:
-            self.panic()  # cancels what is scheduled (ticks ahead too); MIDI clock Stop goes last
+            self._panic_now()  # cancels what is scheduled (ticks ahead too); MIDI clock Stop goes last
             self.io.output.flush()  # the Stop and the note-offs leave before the port closes
             self._collect_sent()
             self.io.close()
@@ -121,9 +123,27 @@ class LiveSession:
         self._emit("transport", {"state": "stopped"})
 
     def panic(self) -> None:
-        """Cancel scheduled notes and silence every channel; when Accord leads the MIDI clock, send Stop."""
+        """Cancel scheduled notes and silence every channel; when Accord leads the MIDI clock, send Stop.
+        While the worker runs it does this itself (the next few ms), so no list is touched from two threads."""
         if self.io is None:
             return
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._commands.put(("panic", None))
+            return
+        self._panic_now()
+
+    def stop_notes(self) -> None:
+        """Cancel what is scheduled and send note-offs and all notes off (the studio's Stop or a new start
+        point); a leading MIDI clock keeps running."""
+        self._commands.put(("silence", None))
+
+    def _panic_now(self) -> None:
+        self._silence()
+        if self.clock_out is not None and self.clock_out.running:
+            self.clock_out.stop()  # its ticks were cancelled too: tell the followers (Stop goes last)
+
+    def _silence(self) -> None:
+        assert self.io is not None
         self.io.output.cancel_pending()
         self._awaiting.clear()
         for ch, pitch in sorted(self._sounding):
@@ -131,8 +151,6 @@ class LiveSession:
         self._sounding.clear()
         for m in panic_messages():
             self.io.output.send_now(m)
-        if self.clock_out is not None and self.clock_out.running:
-            self.clock_out.stop()  # its ticks were cancelled too: tell the followers (Stop goes last)
 
     def poll_events(self, limit: int = 1000) -> list[LiveEvent]:
         out: list[LiveEvent] = []
@@ -165,13 +183,28 @@ class LiveSession:
         if self.io is None:
             raise LiveError("the live session is not running")
         ch = self.settings.channel if channel is None else channel
+        events: list[tuple[float, tuple[int, ...]]] = []
         if program is not None:
             if not 0 <= program <= 127:
                 raise ValueError(f"MIDI program {program} is not 0..127")
-            self.io.output.schedule(self.clock.time_at(at_beat) - 1e-3, (0xC0 | ch, program))
+            events.append((self.clock.time_at(at_beat) - 1e-3, (0xC0 | ch, program)))
         shifted = [n.shifted(at_beat) for n in notes]
-        for e in notes_to_events(shifted, self.clock, channel=ch):
-            self.io.output.schedule(e.time, e.data)
+        events += [(e.time, e.data) for e in notes_to_events(shifted, self.clock, channel=ch)]
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._commands.put(("play", events))  # after any silence() asked before it, never cancelled by it
+            return
+        for t, data in events:
+            self.io.output.schedule(t, data)
+
+    def end_phrase(self, *, from_beat: float | None = None, answer: bool = False) -> None:
+        """Take what was played as a phrase now (the studio's Record stops), from any thread: the worker ends
+        held notes, drops notes begun before `from_beat` (a count-in), emits "phrase" and, with `answer` and a
+        model, answers it at once as call and response does."""
+        self._takes.put((from_beat, answer))
+
+    def set_respond(self, on: bool) -> None:
+        """Call and response on/off while running (read by the worker: one attribute store)."""
+        self.settings.respond = bool(on)
 
     def set_tempo(self, tempo_bpm: float) -> None:
         self.clock.set_tempo(tempo_bpm)
@@ -198,6 +231,27 @@ class LiveSession:
                     except queue.Empty:
                         msg = None
                 now = self.clock.now()
+                while True:
+                    try:
+                        command, arg = self._commands.get_nowait()
+                    except queue.Empty:
+                        break
+                    if command == "panic":
+                        self._panic_now()
+                    elif command == "play" and self.io is not None:
+                        for t, data in arg:
+                            self.io.output.schedule(t, data)
+                    elif self.io is not None:
+                        self._silence()
+                        if self.clock_out is not None and self.clock_out.running:
+                            self.clock_out.resume()  # the cancelled ticks are scheduled again
+                while True:
+                    try:
+                        from_beat, answer = self._takes.get_nowait()
+                    except queue.Empty:
+                        break
+                    self.recorder.release(now)
+                    self._take(now, from_beat=from_beat, answer=answer)
                 if self.clock_out is not None:
                     self.clock_out.pump(now)
                 if self.link.enabled and now >= next_link:
@@ -221,6 +275,8 @@ class LiveSession:
         if msg.status in REALTIME:
             if self.follower is not None:
                 what = self.follower.feed(msg)
+                if what == "stop":
+                    self._silence()  # the DAW stopped: Accord's notes stop with it, within this cycle
                 if what is not None:
                     self._emit("transport", {"state": what, "leader": "midi-clock", "at": msg.time,
                                              "tempo_bpm": self.clock.tempo_bpm})
@@ -232,11 +288,17 @@ class LiveSession:
     def _maybe_answer(self, now: float) -> None:
         if not self.settings.respond or not self.silence.ended(self.recorder, now):
             return
-        phrase = self.recorder.take(time_signature=self.time_signature)
+        self._take(now, from_beat=None, answer=True)
+
+    def _take(self, now: float, *, from_beat: float | None, answer: bool) -> None:
+        phrase = self.recorder.take(time_signature=self.time_signature, from_beat=from_beat)
         if phrase is None:
+            self._emit("phrase", {"empty": True, "silence_ended_at": now})
             return
         self.phrases.append(phrase)
         self._emit("phrase", phrase.to_json() | {"silence_ended_at": now})
+        if not answer:
+            return
         if self.responder is None:
             if not self._warned_no_model:
                 self._emit("error", {"message": NO_MODEL})
@@ -244,12 +306,12 @@ class LiveSession:
             return
         if self.io is None:
             return
-        answer = self.responder.answer(phrase, self.clock)
-        for e in answer.events:
+        reply = self.responder.answer(phrase, self.clock)
+        for e in reply.events:
             self.io.output.schedule(e.time, e.data)
-        self.answers.append(answer)
-        self._awaiting.append((answer, []))
-        self._emit("answer", answer.to_json() | {"silence_ended_at": now})
+        self.answers.append(reply)
+        self._awaiting.append((reply, []))
+        self._emit("answer", reply.to_json() | {"silence_ended_at": now})
 
     def _collect_sent(self) -> None:
         if self.io is None:

@@ -216,7 +216,9 @@ def plan(ctx: SongContext, request: SuggestRequest) -> Plan:
             raise ConstraintError(str(exc)) from exc
     empty = Melody((), key=ctx.key, time_signature=ctx.time_signature, tempo_bpm=ctx.grid.tempo_bpm)
     lead = ctx.lead or empty
-    if request.mode == "continue":
+    if request.mode == "continue" and request.source is not None:  # e.g. a phrase recorded from MIDI
+        melody = Melody.from_json(request.source).between(max(0.0, start - CONTEXT_BARS * bq), start)
+    elif request.mode == "continue":
         melody = lead.between(max(0.0, start - CONTEXT_BARS * bq), start)
     elif request.mode == "fill":
         melody = lead

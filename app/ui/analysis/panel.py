@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -106,6 +107,21 @@ class AnalysisPanel(QWidget):
         self.key = QComboBox()
         self.key.addItems([NO_KEY] + key_names())
         self.key_confidence = QLabel("")
+        self.key_confidence.setObjectName("KeyConfidence")
+        self.key_confidence.setWordWrap(True)  # "confidence 71% · runner-up B minor 22%" wraps in a narrow dock
+        self.runner_up_button = QPushButton("")
+        self.runner_up_button.setObjectName("RunnerUpButton")
+        self.runner_up_button.setVisible(False)
+        self.snap = QCheckBox("Snap to whole BPM")
+        self.snap.setObjectName("SnapTempo")
+        self.snap.setEnabled(False)
+        self.snap.setText("Snap to whole BPM")
+        self.tempo_fit = QLabel("")
+        self.tempo_fit.setObjectName("TempoFit")
+        self.auto = QCheckBox("Analyse when stems load")
+        self.auto.setObjectName("AutoAnalyse")
+        self.auto.setChecked(True)
+        self._rerun = False
         self.lead = QComboBox()
         self.lead.setToolTip("The stem whose melody Accord follows and continues")
         self.roles_box = QWidget()
@@ -127,6 +143,10 @@ class AnalysisPanel(QWidget):
         row.addWidget(self.bpm, 1)
         row.addWidget(self.tap_button)
         form.addRow("Tempo", row)
+        row = QHBoxLayout()
+        row.addWidget(self.snap)
+        row.addWidget(self.tempo_fit, 1)
+        form.addRow("", row)
         form.addRow("Meter", self.meter)
         row = QHBoxLayout()
         row.addWidget(self.earlier)
@@ -135,8 +155,9 @@ class AnalysisPanel(QWidget):
         form.addRow("Bar 1 at", row)
         row = QHBoxLayout()
         row.addWidget(self.key, 1)
-        row.addWidget(self.key_confidence)
+        row.addWidget(self.runner_up_button)
         form.addRow("Key", row)
+        form.addRow("", self.key_confidence)
         form.addRow("Lead", self.lead)
         form.addRow("Roles", self.roles_box)
         buttons = QHBoxLayout()
@@ -145,6 +166,7 @@ class AnalysisPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addLayout(buttons)
+        layout.addWidget(self.auto)
         layout.addWidget(self.progress)
         layout.addWidget(self.notes)
         layout.addStretch(1)
@@ -155,6 +177,8 @@ class AnalysisPanel(QWidget):
         self.earlier.clicked.connect(lambda: self.nudge(-NUDGE_STEP_SECONDS))
         self.later.clicked.connect(lambda: self.nudge(NUDGE_STEP_SECONDS))
         self.key.activated.connect(self._key_chosen)
+        self.runner_up_button.clicked.connect(self.switch_key)
+        self.snap.clicked.connect(self.set_snap)
         self.analyze_button.clicked.connect(self.analyze)
         self.cancel_button.clicked.connect(self.cancel)
         self._unsubscribe = project.subscribe(lambda _change: self.refresh())
@@ -183,6 +207,8 @@ class AnalysisPanel(QWidget):
             self.downbeat.setText(f"{p.downbeat_offset:.3f} s")
             self.key.setCurrentText(p.key.name if p.key else NO_KEY)
             self.key_confidence.setText(self._confidence_text(analysis))
+            self._show_key_choice(analysis)
+            self._show_tempo_fit(analysis)
             current_lead = self.lead.currentText()
             self.lead.clear()
             self.lead.addItems([GUESS] + [s.name for s in p.stems])
@@ -201,9 +227,53 @@ class AnalysisPanel(QWidget):
     def _confidence_text(self, analysis: SongAnalysis | None) -> str:
         if analysis is None:
             return ""
+        if analysis.key is None:
+            return "no key found"
+        runner = (f" · runner-up {analysis.key_runner_up.name} {analysis.key_runner_up_confidence:.0%}"
+                  if analysis.key_runner_up is not None else "")
         if self.project.key != analysis.key:
-            return "set by you"
-        return f"confidence {analysis.key_confidence:.0%}" if analysis.key else "no key found"
+            return f"set by you (heard {analysis.key.name} {analysis.key_confidence:.0%}{runner})"
+        return f"confidence {analysis.key_confidence:.0%}{runner}"
+
+    def _other_key(self, analysis: SongAnalysis | None) -> Key | None:
+        """What one click switches to: the runner-up, or back to the heard key once switched away."""
+        if analysis is None or analysis.key is None or analysis.key_runner_up is None:
+            return None
+        return analysis.key_runner_up if self.project.key == analysis.key else analysis.key
+
+    def _show_key_choice(self, analysis: SongAnalysis | None) -> None:
+        other = self._other_key(analysis)
+        self.runner_up_button.setVisible(other is not None)
+        if other is not None:
+            self.runner_up_button.setText(f"Use {other.name}")
+            self.runner_up_button.setToolTip(f"Switch the song's key to {other.name} (undoable)")
+
+    def switch_key(self) -> None:
+        """One click: the runner-up key (or back to the key Accord heard), as one undoable OverrideKey."""
+        other = self._other_key(stored_analysis(self.project))
+        if other is not None and other != self.project.key:
+            self._push(OverrideKey(other))
+
+    def _show_tempo_fit(self, analysis: SongAnalysis | None) -> None:
+        fit = analysis.tempo_fit_bpm if analysis is not None and analysis.tempo_determined else 0.0
+        tempo = self.project.tempo_bpm
+        self.snap.setEnabled(fit > 0)
+        self.tempo_fit.setText(f"fit {fit:.2f} BPM" if fit > 0 else "")
+        self.snap.setToolTip("The least-squares tempo of the beats, or the nearest whole BPM" if fit > 0
+                             else "Analyse the stems first")
+        self.snap.setChecked(fit > 0 and tempo is not None and abs(tempo - round(tempo)) < 1e-9
+                             and abs(tempo - round(fit)) < 1e-9)
+
+    def set_snap(self, on: bool) -> None:
+        """Snap the tempo to the whole BPM nearest the fit, or go back to the fit itself (undoable)."""
+        analysis = stored_analysis(self.project)
+        if analysis is None or analysis.tempo_fit_bpm <= 0:
+            return
+        fit = analysis.tempo_fit_bpm
+        bpm = float(round(fit)) if on else round(fit, 2)
+        if self.project.tempo_bpm is None or abs(bpm - self.project.tempo_bpm) > 1e-9:
+            self._push(SetTempo(bpm))
+        self.refresh()
 
     def _refresh_roles(self, analysis: SongAnalysis | None) -> None:
         # rebuilt only when stems, roles or the guesses change: refresh() runs on every project change,
@@ -300,8 +370,34 @@ class AnalysisPanel(QWidget):
             self.analyze_button.setEnabled(False)
 
     def cancel(self) -> None:
+        self._rerun = False
         if self.handle is not None:
             self.handle.cancel()
+
+    def needs_analysis(self) -> bool:
+        """No analysis yet, or one made from other stems than the project's decoded ones now."""
+        analysis = stored_analysis(self.project)
+        if analysis is None:
+            return True
+        try:
+            now = sorted((s.name, s.content_sha256) for s in (self.stems_provider or (lambda: []))())
+        except AccordError:
+            return False
+        return sorted(analysis.stems) != now
+
+    def stems_loaded(self, outcome: Any = None) -> None:
+        """After stems load: analyse by itself (with "Analyse when stems load"), unless the stored analysis
+        is of these very stems. A run in progress is cancelled and started again with all of them."""
+        if not self.auto.isChecked() or self.stems_provider is None or not self.project.stems:
+            return
+        if outcome is not None and getattr(outcome, "cancelled", False):
+            return
+        if self.handle is not None:
+            self._rerun = True
+            self.handle.cancel()
+            return
+        if self.needs_analysis():
+            self.analyze()
 
     def _progress(self, fraction: float, text: str) -> None:
         self.progress.setValue(int(fraction * 1000))
@@ -324,4 +420,8 @@ class AnalysisPanel(QWidget):
 
     def _cancelled(self) -> None:
         self._done()
+        if self._rerun:  # new stems arrived while analysing: start again with all of them
+            self._rerun = False
+            self.stems_loaded()
+            return
         self.notes.setText("Analysis cancelled; nothing was changed.")

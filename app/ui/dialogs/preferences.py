@@ -120,11 +120,12 @@ class PreferencesDialog(QDialog):
     def _midi_box(self, midi_ports: PortLister) -> QGroupBox:
         box = QGroupBox("MIDI ports")
         form = QFormLayout(box)
+        reason = ""
         try:
             ports: dict[str, list[str]] | None = midi_ports()
         except Exception as exc:  # noqa: BLE001 — any backend failure means "no ports to offer"
             log.info("no MIDI ports: %s", exc)
-            ports = None
+            ports, reason = None, str(exc)
         self.midi_in, self.midi_out = QComboBox(), QComboBox()
         for combo, names, current in ((self.midi_in, (ports or {}).get("inputs", []), self.prefs.midi_input),
                                       (self.midi_out, (ports or {}).get("outputs", []), self.prefs.midi_output)):
@@ -132,8 +133,10 @@ class PreferencesDialog(QDialog):
             for name in names:
                 combo.addItem(name, name)
             self._select(combo, current, keep_unknown=True)
-        self.midi_note = QLabel("No MIDI system is available here (no JACK server and no platform MIDI); "
-                                "live play needs one. Your port choices are kept.")
+        # Which piece is missing (python-rtmidi, a JACK server, the ALSA sequencer...), in the backend's words.
+        why = reason or "no JACK server and no platform MIDI"
+        self.midi_note = QLabel(f"No MIDI system is available here ({why}); live play needs one. "
+                                "Your port choices are kept.")
         self.midi_note.setWordWrap(True)
         self.midi_available = ports is not None
         if self.midi_available:

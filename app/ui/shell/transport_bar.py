@@ -77,6 +77,11 @@ class TransportBar(QToolBar):
         self.tempo_label.setObjectName("TempoDisplay")
         self.tempo_label.setToolTip("Tempo and time signature (set by analysis)")
         self.addWidget(self.tempo_label)
+        self.sync_label = QLabel("")
+        self.sync_label.setObjectName("SyncDisplay")
+        self.sync_label.setToolTip("Who leads the tempo: Accord, the DAW's MIDI clock, or an Ableton Link session")
+        self.sync_action = self.addWidget(self.sync_label)  # a toolbar shows/hides its widgets by their action
+        self.sync_action.setVisible(False)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.addWidget(spacer)
@@ -142,3 +147,9 @@ class TransportBar(QToolBar):
 
     def show_tempo(self, text: str) -> None:
         self.tempo_label.setText(text)
+
+    def show_sync(self, text: str, mode: str = "internal") -> None:
+        """Who leads (live sync); hidden while Accord runs on its own clock with MIDI off."""
+        self.sync_label.setText(f"  ⇄ {text}" if text else "")
+        self.sync_action.setVisible(bool(text))
+        self.sync_label.setProperty("sync", mode)
