@@ -22,6 +22,8 @@ from app.core.music import Melody, Note, TimeSignature
 
 DEFAULT_TICKS_PER_BEAT = 480
 MAX_MIDI_BYTES = 64 * 1024 * 1024
+MAX_DELTA_TICKS = 0x0FFFFFFF  # the largest delta time a 4-byte variable-length quantity can hold (the standard's limit)
+MAX_QUARTERS = 1_000_000.0  # ~140 hours at 120 BPM: a later position is a damaged file, not music
 DRUM_CHANNEL = 9
 
 
@@ -106,7 +108,13 @@ def _decode(path: Path, mf, tpb: int) -> MidiContent:
         open_notes: dict[tuple[int, int], list[tuple[int, int]]] = {}
         by_channel: dict[int, list[Note]] = {}
         for msg in track:
+            if msg.time > MAX_DELTA_TICKS:
+                raise _fail(path, f"is damaged: track {ti + 1} has a delta time over 4 bytes long "
+                                  "(longer than the MIDI standard allows)")
             tick += msg.time
+            if tick / tpb > MAX_QUARTERS:
+                raise _fail(path, f"is damaged: track {ti + 1} places events over {MAX_QUARTERS:,.0f} beats "
+                                  "from the start")
             if msg.is_meta:
                 if msg.type == "track_name" and not name:
                     name = str(msg.name)

@@ -45,3 +45,25 @@ def test_names_outside_latin1_are_written_readably(tmp_path):
                       copyright_text="© Zoë – 2026")
     (part,) = read_midi(path).parts
     assert part.name.startswith("Idea 1 - Fmb ? Dvorak")
+
+
+def _one_track(events: bytes) -> bytes:
+    import struct
+
+    track = events + b"\x00\xff\x2f\x00"
+    return b"MThd" + struct.pack(">IHHH", 6, 0, 1, 480) + b"MTrk" + struct.pack(">I", len(track)) + track
+
+
+def test_a_delta_time_longer_than_four_bytes_is_refused_naming_the_file(tmp_path):
+    import pytest
+
+    from app.core.errors import MidiFileError
+    from app.core.midifile import read_midi
+
+    path = tmp_path / "overlong.mid"
+    path.write_bytes(_one_track(b"\x00\x90\x3c\x40" + b"\xff" * 8 + b"\x00\x80\x3c\x00"))
+    with pytest.raises(MidiFileError, match="overlong.mid.*delta time over 4 bytes"):
+        read_midi(path)
+    ok = tmp_path / "ok.mid"  # the longest legal delta (4 bytes) still reads
+    ok.write_bytes(_one_track(b"\x00\x90\x3c\x40" + b"\xff\xff\xff\x7f\x80\x3c\x00"))
+    assert read_midi(ok).parts[0].notes[0].duration == 0x0FFFFFFF / 480
