@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import queue
-import select
+import selectors
 import subprocess
 import sys
 import tempfile
@@ -47,9 +47,10 @@ class _Proc:
 
     def read(self, timeout: float) -> dict[str, Any] | None:
         assert self.p.stdout is not None
-        ready, _, _ = select.select([self.p.stdout], [], [], timeout)
-        if not ready:
-            return None
+        with selectors.DefaultSelector() as sel:  # not select.select: it cannot wait on descriptors >= 1024
+            sel.register(self.p.stdout, selectors.EVENT_READ)
+            if not sel.select(timeout):
+                return None
         line = self.p.stdout.readline()
         return json.loads(line) if line else None
 
@@ -82,8 +83,14 @@ def run_jobs(jobs: list[Job], *, workers: int = 2, mem_limit_mb: int = DEFAULT_M
     results: list[dict[str, Any] | None] = [None] * len(jobs)
     deadline = case_timeout + 15.0  # the worker's own alarm fires first; this catches hangs in C code
 
+    failures: list[BaseException] = []
+
     def drive() -> None:
-        proc = _Proc(mem_limit_mb, case_timeout)
+        try:
+            proc = _Proc(mem_limit_mb, case_timeout)
+        except BaseException as exc:  # noqa: BLE001 - reported below: a pool that never started is a failure
+            failures.append(exc)
+            return
         try:
             while True:
                 try:
@@ -106,4 +113,6 @@ def run_jobs(jobs: list[Job], *, workers: int = 2, mem_limit_mb: int = DEFAULT_M
         t.start()
     for t in threads:
         t.join()
+    if failures and all(r is None for r in results):
+        raise RuntimeError(f"no corpus worker started: {failures[0]!r}") from failures[0]
     return [r for r in results if r is not None]
