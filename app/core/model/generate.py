@@ -49,6 +49,7 @@ DEFAULT_TEMPERATURE = 0.75
 DEFAULT_REPEAT_DAMPING = 0.25
 SMALLEST_DURATION = 12  # a sixteenth: always available, so any length on the sixteenth grid can be filled
 ADVICE = {
+    "silent": "every draw rested through the whole span: ask for more bars, or less breathing",
     "key": "no pitch of the key lies in the pitch range: widen the range or allow chromatic",
     "chords": "chord tones on strong beats cannot be met within the key and range: relax the chords (or widen "
               "the range, or allow chromatic)",
@@ -189,6 +190,9 @@ class _Job:
                 failures[exc.reason] = failures.get(exc.reason, 0) + 1
                 if exc.reason in ("key", "fixed") or sum(failures.values()) >= 3:
                     break
+                continue
+            if not events:  # a plan of rests only (a breathing catalogue, short span) is not a suggestion
+                failures["silent"] = failures.get("silent", 0) + 1
                 continue
             sig = tuple(events)
             if sig in seen:
