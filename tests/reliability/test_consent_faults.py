@@ -86,9 +86,13 @@ def test_kill_during_retraining_then_restart(tmp_path, figures):
     with Catalogue.open(home.catalogue_path) as cat:
         cat.record_consent(victim, "revoke")
     usable, expected = _fingerprint_without(home)
-    started = time.perf_counter()
-    assert _train_proc(home).wait(timeout=120) == 0
-    duration = time.perf_counter() - started
+    durations = []
+    for _ in range(2):  # the second run is warm (caches loaded), like the runs that get killed below
+        home.current_model_path.write_bytes(stale_model)
+        started = time.perf_counter()
+        assert _train_proc(home).wait(timeout=120) == 0
+        durations.append(time.perf_counter() - started)
+    duration = min(durations)
     rng = random.Random(5)
     kills = 0
     for _ in range(6):
