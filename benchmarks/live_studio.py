@@ -8,31 +8,10 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 RATE = 48000
-
-
-class _Pacer:
-    def __init__(self, engine) -> None:  # noqa: ANN001
-        self.engine = engine
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        t0, done = time.monotonic(), 0
-        while not self.stop.wait(0.005):
-            stream = self.engine.stream
-            if stream is None or not stream.active:
-                continue
-            due = int((time.monotonic() - t0) * self.engine.sample_rate)
-            blocks = (due - done) // stream.blocksize
-            if blocks > 0:
-                stream.pump(blocks)
-                done += blocks * stream.blocksize
 
 
 def _spin(app, until, timeout: float) -> bool:  # noqa: ANN001
@@ -53,7 +32,7 @@ def studio_round_trips(home_root: Path, phrases: list[list[tuple[int, float, flo
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from app.core.audio.engine import AudioEngine, FakeStream
+    from app.core.audio.engine import AudioEngine, FakeStream, RealTimePump
     from app.core.home import AccordHome
     from app.core.live.jack_peer import JackPeer
     from app.core.project.edits import SetProjectField
@@ -70,7 +49,7 @@ def studio_round_trips(home_root: Path, phrases: list[list[tuple[int, float, flo
         window = MainWindow(home=AccordHome.resolve(Path(tmp) / "home"), engine=engine, runner=TaskRunner(),
                             settings=QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
         window.push(SetProjectField("tempo_bpm", 120.0))
-        pacer = _Pacer(engine)
+        pacer = RealTimePump(engine)
         kb, daw = JackPeer("keyboard"), JackPeer("daw")
         panel = window.context.panels.ensure(LIVE)
         try:
@@ -102,7 +81,7 @@ def studio_round_trips(home_root: Path, phrases: list[list[tuple[int, float, flo
                 _spin(app, lambda: False, 0.3)
         finally:
             panel.close_session()
-            pacer.stop.set()
+            pacer.close()
             kb.close()
             daw.close()
             window.undo_stack.setClean()

@@ -4,11 +4,10 @@ keyboard and the DAW, the studio's playback paced in real time (a fake stream pu
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 
 import pytest
 
+from app.core.audio.engine import RealTimePump
 from app.core.catalogue.store import Catalogue
 from app.core.catalogue.types import ContributorShare
 from app.core.home import AccordHome
@@ -55,38 +54,14 @@ def model(trained_home):
     return load_consented_model(trained_home)
 
 
-class Pacer:
-    """Plays the fake output stream from its own thread at the wall clock's pace, as PortAudio's callback
-    thread would: the studio's playhead moves in real time whatever the GUI thread is doing."""
-
-    def __init__(self, engine) -> None:  # noqa: ANN001
-        self.engine = engine
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.run, daemon=True)
-        self.thread.start()
-
-    def run(self) -> None:
-        t0, done = time.monotonic(), 0
-        while not self.stop.wait(0.005):
-            stream = self.engine.stream
-            if stream is None or not stream.active:
-                continue
-            due = int((time.monotonic() - t0) * self.engine.sample_rate)
-            blocks = (due - done) // stream.blocksize
-            if blocks > 0:
-                stream.pump(blocks)
-                done += blocks * stream.blocksize
-
-
 @pytest.fixture
 def studio(qtbot, tmp_path, jack_server, trained_home):
     shutil.copytree(trained_home.root, tmp_path / "home")  # the studio's catalogue and model: suggestions work
     window = make_window(qtbot, tmp_path)
     window.push(SetProjectField("tempo_bpm", 240.0))  # a bar a second: short tests
-    pacer = Pacer(window.engine)
+    pacer = RealTimePump(window.engine)
     yield window
-    pacer.stop.set()
-    pacer.thread.join()
+    pacer.close()
     panel = window.context.panels.get(LIVE)
     if panel is not None:
         panel.close_session()

@@ -353,3 +353,34 @@ class FakeStream:
             self.callback(buf, n, None, FakeStatus(output_underflow=underflow))
             written[i * n:(i + 1) * n] = buf
         return written
+
+
+class RealTimePump:
+    """Plays an engine's FakeStream from its own thread at the wall clock's pace, as PortAudio's callback
+    thread would: the playhead moves in real time whatever the caller's thread is doing (live tests, benches)."""
+
+    def __init__(self, engine: AudioEngine) -> None:
+        import threading
+
+        self.engine = engine
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="accord-fake-audio", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import time
+
+        t0, done = time.monotonic(), 0
+        while not self._stop.wait(0.005):
+            stream = self.engine.stream
+            if stream is None or not stream.active:
+                continue
+            due = int((time.monotonic() - t0) * self.engine.sample_rate)
+            blocks = (due - done) // stream.blocksize
+            if blocks > 0:
+                stream.pump(blocks)
+                done += blocks * stream.blocksize
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
