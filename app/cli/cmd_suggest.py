@@ -32,8 +32,8 @@ from app.core.model.generate import (
     fill_gap,
     vary,
 )
-from app.core.model.structure import STRUCTURES
-from app.core.model.style import BREATHING, DENSITY_FEEL, STUDIO_STYLE
+from app.core.model.style.profile import BREATHING, DENSITY_FEEL, STUDIO_STYLE
+from app.core.model.style.structure import STRUCTURES
 from app.core.music import Key, Melody, pitch_name
 from app.core.project.model_training import load_bound_model
 
@@ -186,7 +186,7 @@ def source_parts(catalogue_path: Path, work_ids: list[int]) -> dict[int, list[in
     from app.core.catalogue.midi_import import choose_part
     from app.core.catalogue.store import Catalogue
     from app.core.midifile import read_midi
-    from app.core.model.sources import part_pitches
+    from app.core.model.style.sources import part_pitches
 
     out: dict[int, list[int]] = {}
     with Catalogue.open(catalogue_path) as cat:

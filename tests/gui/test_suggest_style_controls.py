@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.core.errors import ConstraintError
-from app.core.model.style import BREATHING, STUDIO_STYLE
+from app.core.model.style.profile import BREATHING, STUDIO_STYLE
 from app.core.project.cocreate import SuggestRequest, request_style
 
 

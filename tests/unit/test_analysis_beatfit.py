@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.core.analysis.beatfit import fit_grid, snap_bpm
+from app.core.analysis.rhythm.beatfit import fit_grid, snap_bpm
+from app.core.analysis.rhythm.tempo import estimate_grid, onset_features
 from app.core.analysis.signal import ANALYSIS_RATE
-from app.core.analysis.tempo import estimate_grid, onset_features
 
 FPS = ANALYSIS_RATE / 256
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.core.analysis.key import KeySection
+from app.core.analysis.harmony.key import KeySection
 from app.core.analysis.result import SongAnalysis
 from app.core.errors import ConstraintError
 from app.core.music import BeatGrid, Chord, ChordTimeline, Key, Melody, Note, TimeSignature

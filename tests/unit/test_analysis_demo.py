@@ -15,7 +15,7 @@ import pytest
 
 from app.core.analysis import analyze_stems
 from app.core.analysis.files import load_stem_inputs
-from app.core.analysis.key import (
+from app.core.analysis.harmony.key import (
     KeyEstimate,
     key_sections,
     phrase_final_pitch_classes,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.core.analysis.chords import QUALITIES, beat_boundaries, estimate_chords, viterbi
-from app.core.analysis.chroma import chroma_features
-from app.core.analysis.key import estimate_key, key_sections, refine_with_chords
+from app.core.analysis.harmony.chords import QUALITIES, beat_boundaries, estimate_chords, viterbi
+from app.core.analysis.harmony.chroma import chroma_features
+from app.core.analysis.harmony.key import estimate_key, key_sections, refine_with_chords
 from app.core.analysis.signal import ANALYSIS_RATE, mix, mono_at
 from app.core.music import CHORD_QUALITIES, BeatGrid, Chord, Key, TimeSignature
 from tests.helpers.songs import make_song

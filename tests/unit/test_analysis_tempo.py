@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.core.analysis.chroma import chroma_features
+from app.core.analysis.harmony.chroma import chroma_features
+from app.core.analysis.rhythm.tempo import estimate_grid, onset_features, tap_tempo
 from app.core.analysis.signal import ANALYSIS_RATE, mix, mono_at
-from app.core.analysis.tempo import estimate_grid, onset_features, tap_tempo
 from app.core.music import TimeSignature
 from tests.helpers.songs import make_song
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.core.analysis.chords import estimate_chords
+from app.core.analysis.harmony.chords import estimate_chords
 from app.core.music import CHORD_QUALITIES, BeatGrid, Chord, TimeSignature
 
 

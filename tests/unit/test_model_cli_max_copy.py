@@ -10,7 +10,7 @@ from app.core.catalogue.types import ContributorShare
 from app.core.home import AccordHome
 from app.core.midifile import MidiPart, write_midi
 from app.core.model import idyom_benchmark_set
-from app.core.model.copyindex import brute_force_longest_copy
+from app.core.model.index.copyindex import brute_force_longest_copy
 
 
 def test_max_copy_zero_reports_the_whole_copied_run(accord_home, capsys, tmp_path):

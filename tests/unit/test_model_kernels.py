@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.core.model.ctxindex import ContextIndex
 from app.core.model.genkernels import add_spans, index_walk, mixture, piece_counts
+from app.core.model.index.ctxindex import ContextIndex
 from app.core.model.ppm import ContextTrie
 from app.core.model.predict import estimate_tables, reachable
 

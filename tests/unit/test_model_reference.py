@@ -9,7 +9,7 @@ import pytest
 
 import tests.model_reference as ref
 from app.core.model import Constraints, as_usable_works, continue_phrase, idyom_benchmark_set, train, vary
-from app.core.model.copyindex import CopyIndex, brute_force_longest_copy
+from app.core.model.index.copyindex import CopyIndex, brute_force_longest_copy
 from app.core.music import ChordTimeline, Key, Melody
 from tests.model_reference.copyindex import CopyIndex as RefCopyIndex
 

@@ -145,7 +145,7 @@ def test_learning_into_an_index_without_numba_gives_the_same_model(works, monkey
     real_import = builtins.__import__
 
     def no_numba(name, *args, **kwargs):
-        if name == "app.core.model.ctxkernels" or name.startswith("numba"):
+        if name == "app.core.model.index.ctxkernels" or name.startswith("numba"):
             raise ImportError("no numba here")
         return real_import(name, *args, **kwargs)
 

@@ -4,9 +4,9 @@ quantising), and both longest runs are reported."""
 from __future__ import annotations
 
 from app.core.model import Constraints, as_usable_works, continue_phrase, idyom_benchmark_set, train
-from app.core.model.copyindex import brute_force_longest_copy
-from app.core.model.sources import part_pitches
-from app.core.model.style import STUDIO_STYLE
+from app.core.model.index.copyindex import brute_force_longest_copy
+from app.core.model.style.profile import STUDIO_STYLE
+from app.core.model.style.sources import part_pitches
 from app.core.music import Note
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.core.analysis.beatlevel import choose_beat_level, level_score, pulse_strength
+from app.core.analysis.rhythm.beatlevel import choose_beat_level, level_score, pulse_strength
+from app.core.analysis.rhythm.tempo import estimate_grid, onset_features
 from app.core.analysis.signal import ANALYSIS_RATE
-from app.core.analysis.tempo import estimate_grid, onset_features
 
 SR = ANALYSIS_RATE
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.core.analysis.beatfit import fit_grid
+from app.core.analysis.rhythm.beatfit import fit_grid
 from app.core.analysis.signal import ANALYSIS_RATE
 
 FPS = ANALYSIS_RATE / 256

@@ -7,6 +7,6 @@ Public API: `analyze_stems(stems, lead=, cache=, progress=, cancel=) -> SongAnal
 from app.core.analysis.cache import AnalysisCache
 from app.core.analysis.pipeline import StemInput, analyze_stems
 from app.core.analysis.result import SongAnalysis
-from app.core.analysis.tempo import tap_tempo
+from app.core.analysis.rhythm.tempo import tap_tempo
 
 __all__ = ["AnalysisCache", "SongAnalysis", "StemInput", "analyze_stems", "tap_tempo"]

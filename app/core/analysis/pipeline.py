@@ -15,15 +15,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.core.analysis import chords as chords_mod
-from app.core.analysis import key as key_mod
 from app.core.analysis import melody as melody_mod
 from app.core.analysis import roles as roles_mod
 from app.core.analysis.cache import AnalysisCache, combined_key
-from app.core.analysis.chroma import chroma_features
+from app.core.analysis.harmony import chords as chords_mod
+from app.core.analysis.harmony import key as key_mod
+from app.core.analysis.harmony.chroma import chroma_features
 from app.core.analysis.result import ANALYSIS_VERSION, SongAnalysis
+from app.core.analysis.rhythm.tempo import estimate_grid, onset_features
 from app.core.analysis.signal import ANALYSIS_RATE, is_silent, mix, mono_at
-from app.core.analysis.tempo import estimate_grid, onset_features
 from app.core.errors import AnalysisError
 from app.core.music import BeatGrid, ChordTimeline
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from app.core.analysis.key import KeySection
+from app.core.analysis.harmony.key import KeySection
 from app.core.errors import AnalysisError
 from app.core.music import BeatGrid, Chord, ChordSpan, ChordTimeline, Key, Melody, TimeSignature
 

@@ -194,6 +194,6 @@ DENSE_CREDIT_LIMIT = 2048  # works; beyond, a (notes x works) matrix per request
 def resolve_by_context(model: TrainedModel, wids: np.ndarray, pendings: list) -> list[tuple[list[NoteCredit],
                                                                                              dict[int, float]]]:
     """`_Job._resolve` for large catalogues (credit_large.py)."""
-    from app.core.model.credit_large import resolve_by_context as resolve
+    from app.core.model.index.credit_large import resolve_by_context as resolve
 
     return resolve(model, wids, pendings)

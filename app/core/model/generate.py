@@ -23,7 +23,6 @@ import numpy as np
 
 from app.core.errors import ConstraintError, ModelFileError
 from app.core.model.constraints import Constraints
-from app.core.model.copyindex import CopyIndex
 from app.core.model.credit import (
     DENSE_CREDIT_LIMIT,
     NoteCredit,
@@ -32,10 +31,11 @@ from app.core.model.credit import (
     resolve_by_context,
     resolve_queries,
 )
+from app.core.model.index.copyindex import CopyIndex
 from app.core.model.sampler import Sampler
 from app.core.model.slots import DeadEnd, PitchRules, Slot, cached_fill_table
-from app.core.model.sources import combined_index, source_index
-from app.core.model.style import Style, catalogue_degrees, register_prior, styled_slots
+from app.core.model.style.profile import Style, catalogue_degrees, register_prior, styled_slots
+from app.core.model.style.sources import combined_index, source_index
 from app.core.model.training import TrainedModel, gc_paused
 from app.core.model.viewpoints import TICKS_PER_QUARTER, estimate_key, to_ticks
 from app.core.music import Melody, Note

@@ -35,7 +35,7 @@ import numpy as np
 from app.core.catalogue.types import ConsentEntryRef, ContributorShare
 from app.core.errors import ModelFileError
 from app.core.fsutil import atomic_path, not_a_regular_file
-from app.core.model import indexfile
+from app.core.model.index import indexfile
 from app.core.model.settings import ModelSettings
 from app.core.model.training import (
     MODEL_FORMAT_VERSION,

@@ -20,7 +20,7 @@ from typing import cast
 
 import numpy as np
 
-from app.core.model.copyindex import CopyIndex
+from app.core.model.index.copyindex import CopyIndex
 from app.core.model.ppm import Estimate
 from app.core.model.predict import (
     ViewpointEstimate,

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from app.core.model.ctxindex import ContextIndex
+from app.core.model.index.ctxindex import ContextIndex
 from app.core.model.viewpoints import Viewpoint
 
 

@@ -38,7 +38,7 @@ def warm_kernels() -> float:
     from app.core.model.datasets import as_usable_works
     from app.core.model.generate import continue_phrase
     from app.core.model.modelfile import load_model, save_model
-    from app.core.model.style import STUDIO_STYLE
+    from app.core.model.style.profile import STUDIO_STYLE
     from app.core.model.training import train
 
     t0 = time.perf_counter()

@@ -19,7 +19,7 @@ from app.core.catalogue.types import UsableWork
 from app.core.errors import AccordError
 from app.core.model import Constraints, ModelSettings, continue_phrase, train
 from app.core.model.constraints import DEFAULT_MAX_COPY
-from app.core.model.style import STUDIO_STYLE, Style
+from app.core.model.style.profile import STUDIO_STYLE, Style
 from app.core.music import Melody
 from app.core.musicality.compare import classifier_accuracy, feature_report
 from app.core.musicality.features import PhraseFeatures, phrase_features, window

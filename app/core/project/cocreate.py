@@ -22,8 +22,8 @@ from app.core.errors import ConstraintError
 from app.core.model.constraints import DEFAULT_MAX_COPY, Constraints
 from app.core.model.credit import Suggestion
 from app.core.model.generate import DEFAULT_TEMPERATURE, VARY_KINDS, continue_phrase, fill_gap, vary
-from app.core.model.structure import STRUCTURES
-from app.core.model.style import BREATHING, STUDIO_STYLE, Style
+from app.core.model.style.profile import BREATHING, STUDIO_STYLE, Style
+from app.core.model.style.structure import STRUCTURES
 from app.core.model.training import TrainedModel
 from app.core.music import BeatGrid, ChordSpan, ChordTimeline, Key, Melody, Note, TimeSignature
 from app.core.project.analysis_edits import stored_analysis

@@ -307,7 +307,7 @@ class AnalysisPanel(QWidget):
 
     def tap(self, now: float | None = None) -> float | None:
         """Register one tap (time in seconds; default now). Returns the tempo once there are two taps."""
-        from app.core.analysis.tempo import tap_tempo
+        from app.core.analysis.rhythm.tempo import tap_tempo
 
         now = time.monotonic() if now is None else float(now)
         if self._taps and now - self._taps[-1] > TAP_RESET_SECONDS:

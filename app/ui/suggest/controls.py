@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 from app.core.audio.synth import DEFAULT_INSTRUMENT, display_names
 from app.core.model.constraints import DEFAULT_MAX_COPY
 from app.core.model.generate import DEFAULT_TEMPERATURE, VARY_KINDS
-from app.core.model.structure import STRUCTURES
-from app.core.model.style import BREATHING
+from app.core.model.style.profile import BREATHING
+from app.core.model.style.structure import STRUCTURES
 from app.core.music import pitch_name
 from app.core.project.cocreate import DENSITIES, MODES, SuggestRequest
 from app.core.project.limits import (

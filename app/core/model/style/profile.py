@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.core.model.phrasing import PhrasingStats, layout_slots, plan_bars
-from app.core.model.register import RegisterPrior, RegisterStats
 from app.core.model.slots import Slot
-from app.core.model.structure import KEEP, NEW, STRUCTURES, StructureStats, plan_structure
+from app.core.model.style.phrasing import PhrasingStats, layout_slots, plan_bars
+from app.core.model.style.register import RegisterPrior, RegisterStats
+from app.core.model.style.structure import KEEP, NEW, STRUCTURES, StructureStats, plan_structure
 from app.core.model.training import TrainedModel
 
 BREATHING = {"none": 0.0, "less": 0.5, "catalogue": 1.0, "more": 2.0}

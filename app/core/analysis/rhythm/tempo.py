@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.core.analysis.beatfit import fit_grid, refined_onsets
-from app.core.analysis.beatlevel import choose_beat_level
+from app.core.analysis.rhythm.beatfit import fit_grid, refined_onsets
+from app.core.analysis.rhythm.beatlevel import choose_beat_level
 from app.core.music import BeatGrid, TimeSignature
 
 log = logging.getLogger(__name__)

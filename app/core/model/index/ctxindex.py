@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from app.core.model.ctxcredit import IndexCredit
+from app.core.model.index.ctxcredit import IndexCredit
 
 _ORDER_BITS = 8
 _HI_BITS = 28  # positions < 2**28 per viewpoint (268 M notes)
@@ -223,7 +223,9 @@ class ContextIndex(IndexCredit):
             self.SA = new_pos
         else:
             try:
-                from app.core.model.ctxkernels import insertion_points  # numba: only to learn into an index
+                from app.core.model.index.ctxkernels import (
+                    insertion_points,  # numba: only to learn into an index
+                )
             except ImportError:  # numba comes with librosa; without it, sort the positions all again
                 everything = sort_positions(self.T, self.cap)  # (dead works compacted away stay away)
                 keep = self.alive[self.work_of(everything)].view(bool) | np.isin(everything, self.SA)

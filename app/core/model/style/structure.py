@@ -26,7 +26,7 @@ from collections import Counter
 
 import numpy as np
 
-from app.core.model.phrasing import PHRASE_BARS
+from app.core.model.style.phrasing import PHRASE_BARS
 from app.core.model.training import TrainedModel
 from app.core.model.viewpoints import Events
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core.model.ctxindex import ContextIndex
+from app.core.model.index.ctxindex import ContextIndex
 
 ARRAYS = ("T", "SA", "starts", "lengths", "work_ids", "codes")
 _DTYPES = {"<i2", "<i4", "<i8"}

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from app.core.model.copyindex import CopyIndex
+from app.core.model.index.copyindex import CopyIndex
 from app.core.music import Note
 
 

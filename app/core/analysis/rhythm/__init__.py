@@ -1,0 +1,2 @@
+"""Rhythm: onset envelope and tempo (tempo.py), the felt beat level (beatlevel.py), the least-squares beat grid
+(beatfit.py)."""
