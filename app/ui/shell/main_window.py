@@ -36,9 +36,9 @@ from app.core.audio.mix import MixState, TrackMix
 from app.core.audio.peaks import Peaks
 from app.core.errors import AccordError, PlaybackError
 from app.core.home import AccordHome
-from app.core.project.edits import AddStems, CompoundEdit, Edit, RelinkStem, SetMasterGain, SetProjectField
+from app.core.project.edits import Edit, SetMasterGain
 from app.core.project.mixdown import mix_state_for
-from app.core.project.model import FIELD, RESET, STEM, STEMS, Change, Field, LoopRegion, Project, StemRef
+from app.core.project.model import FIELD, RESET, STEM, STEMS, Change, Field, Project
 from app.ui.context import PanelRegistry, StudioContext
 from app.ui.dialogs.help import HelpMenu
 from app.ui.dialogs.messages import Dialogs
@@ -47,10 +47,12 @@ from app.ui.model_service import ModelService
 from app.ui.panels import declare_panels
 from app.ui.preferences import Preferences
 from app.ui.shell.documents import Documents
-from app.ui.shell.loading import LoadBatch, LoadedStem, LoadOutcome, expand_paths
+from app.ui.shell.loading import LoadBatch
+from app.ui.shell.looping import Looping
 from app.ui.shell.playback import PlaybackController, grid_of
 from app.ui.shell.recovery import Autosave
 from app.ui.shell.status import StudioStatusBar, unavailable_text
+from app.ui.shell.stem_loading import StemLoading
 from app.ui.shell.transport_bar import TransportBar
 from app.ui.timeline.stem_lanes import StemLanes
 from app.ui.timeline.view import TimelineView
@@ -71,7 +73,7 @@ def scrolling(widget: QWidget) -> QScrollArea:
 
 
 
-class MainWindow(QMainWindow):
+class MainWindow(StemLoading, Looping, QMainWindow):
     project_changed = Signal(object)  # Change
     project_replaced = Signal(object)  # Project
     mix_changed = Signal(object)  # MixState
@@ -291,141 +293,6 @@ class MainWindow(QMainWindow):
         where = f" — {self.project.path.parent}" if self.project.path else ""
         self.setWindowTitle(f"{self.project.name}[*]{where} — Accord")
         self.setWindowModified(not self.undo_stack.isClean())
-
-    # --- loading stems -------------------------------------------------------------------------------
-    def add_stem_files(self, paths: Iterable[str | Path]) -> LoadBatch | None:
-        """Decode files/folders off the GUI thread and add them as stems (one undo step). What a drop does."""
-        files, skipped = expand_paths(paths)
-        if not files:
-            if skipped:
-                self._report_failures(skipped)
-            return None
-        return self._start_batch([(f, None) for f in files], adding=True, skipped=skipped)
-
-    def _start_batch(self, items: list[tuple[Path, str | None]], *, adding: bool,
-                     skipped: Sequence[tuple[Path, str]] = ()) -> LoadBatch:
-        # Decode at the output's rate, so a project made at another rate still plays.
-        batch = LoadBatch(self.runner, items, sample_rate=self.engine.sample_rate, skipped=skipped)
-        self._batches.append(batch)
-        batch.progress.connect(self.status.show_progress)
-        if not adding:
-            batch.stem_loaded.connect(self._project_stem_loaded)
-        batch.finished.connect(lambda outcome, b=batch, a=adding: self._batch_finished(b, outcome, a))
-        self.status.show_progress(0.0, f"Loading {len(items)} file{'s' if len(items) != 1 else ''}…")
-        return batch.start()
-
-    def _project_stem_loaded(self, loaded: LoadedStem) -> None:
-        sid = loaded.key
-        try:
-            stem = self.project.stem(sid)
-        except KeyError:
-            return  # removed while it was decoding
-        if stem.path != loaded.path:
-            return  # relinked meanwhile; the newer load will arrive
-        self._keep_audio(sid, loaded)
-        if stem.content_sha256 is None:
-            stem.content_sha256 = loaded.audio.content_sha256  # metadata only: not an edit to undo
-        elif stem.content_sha256 != loaded.audio.content_sha256:
-            self.status.message(f"{stem.name}: the file changed since the project was saved")
-        self.rebuild_mix()
-
-    def _keep_audio(self, sid: str, loaded: LoadedStem) -> None:
-        self.decoded[sid] = loaded.audio
-        self.peaks[sid] = loaded.peaks
-        self.stem_lanes.show_audio(sid, loaded.peaks, loaded.audio.frames, loaded.audio.sample_rate)
-
-    def _show_known_audio(self) -> None:
-        """New lanes (added stems, undone removals) show audio that is already decoded."""
-        for sid, lane in self.stem_lanes.lanes.items():
-            if lane.waveform.peaks is None and sid in self.peaks:
-                audio = self.decoded[sid]
-                lane.waveform.set_audio(self.peaks[sid], audio.frames, audio.sample_rate)
-
-    def _batch_finished(self, batch: LoadBatch, outcome: LoadOutcome, adding: bool) -> None:
-        if batch in self._batches:
-            self._batches.remove(batch)
-        if not self._batches:
-            self.status.hide_progress()
-        if outcome.cancelled:
-            self.status.message("Loading cancelled")
-            self.stems_loaded.emit(outcome)
-            return
-        if adding and outcome.loaded:
-            stems = []
-            for loaded in outcome.loaded:
-                stem = StemRef(name=loaded.path.stem, path=loaded.path.absolute(),
-                               content_sha256=loaded.audio.content_sha256)
-                self._keep_audio(stem.id, loaded)
-                stems.append(stem)
-            self.push(AddStems(stems))
-        if not adding:
-            for path, _reason in outcome.failed:
-                for stem in self.project.stems:
-                    if stem.path == path:
-                        self.stem_lanes.show_state(stem.id, "failed")
-        if outcome.failed:
-            self._report_failures(outcome.failed)
-        n = len(outcome.loaded)
-        self.status.message(f"Loaded {n} stem{'s' if n != 1 else ''}"
-                            + (f", {len(outcome.failed)} failed" if outcome.failed else ""))
-        self.stems_loaded.emit(outcome)
-
-    def _report_failures(self, failed: Sequence[tuple[Path, str]]) -> None:
-        self.dialogs.report_files(self, "Some files could not be loaded",
-                                  "These files were not added; everything else was loaded.",
-                                  [(str(p), reason) for p, reason in failed])
-
-    def cancel_loading(self) -> None:
-        for batch in list(self._batches):
-            batch.cancel()
-        self._batches.clear()
-        self.status.hide_progress()
-
-    def loading(self) -> bool:
-        return bool(self._batches)
-
-    def _reload_stem(self, stem_id: str) -> None:
-        stem = self.project.stem(stem_id)
-        self.decoded.pop(stem_id, None)
-        if stem.missing:
-            self.stem_lanes.show_state(stem_id, "missing")
-            return
-        self.stem_lanes.show_state(stem_id, "loading")
-        self._start_batch([(stem.path, stem_id)], adding=False)
-
-    def locate_stem(self, stem_id: str) -> None:
-        stem = self.project.stem(stem_id)
-        start = stem.path.parent if stem.path.parent.is_dir() else (self.project.folder or Path.home())
-        path = self.dialogs.locate_file(self, stem.name, start)
-        if path is not None:
-            self.push(RelinkStem(stem_id, path.absolute()))
-
-    # --- loop ----------------------------------------------------------------------------------------
-    def toggle_loop(self) -> None:
-        """L: loop on/off. Without a region yet: 4 bars from the playhead's bar (or the whole song)."""
-        p = self.project
-        if p.loop_enabled:
-            self.push(SetProjectField("loop_enabled", False, label="Loop off"))
-        else:
-            edits: list[Edit] = []
-            if p.loop is None:
-                edits.append(SetProjectField("loop", self._default_loop()))
-            edits.append(SetProjectField("loop_enabled", True))
-            self.push(CompoundEdit("Loop on", edits))
-        self.playback.sync_from_project(p)
-
-    def _default_loop(self) -> LoopRegion:
-        length = self.timeline_view.time_scale.length or 10.0
-        grid = grid_of(self.project)
-        if grid is None:
-            return LoopRegion(0.0, length)
-        bar = max(0, int(grid.bar_of(self.engine.transport.position_seconds)))
-        start = max(0.0, grid.seconds(grid.bar_start(bar)))
-        return LoopRegion(start, start + 4 * grid.seconds_per_bar)
-
-    def set_loop_region(self, start: float, end: float) -> None:
-        self.push(CompoundEdit("Set loop", [SetProjectField("loop", LoopRegion(start, end)),
-                                            SetProjectField("loop_enabled", True)]))
 
     # --- menus ---------------------------------------------------------------------------------------
     def _build_menus(self) -> None:
