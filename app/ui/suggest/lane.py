@@ -29,7 +29,8 @@ from app.core.project.ideas import Idea, IdeaTrack
 from app.core.project.suggestion_edits import SUGGESTIONS, TRACKS, NoteTarget
 from app.ui.context import StudioContext
 from app.ui.suggest.kinds import TrackAction
-from app.ui.timeline.piano_roll import PianoRoll, PianoRollHeader
+from app.ui.timeline.piano_roll import PianoRoll
+from app.ui.timeline.roll_header import PianoRollHeader
 from app.ui.timeline.view import LaneRow
 
 DragFn = Callable[[Idea | IdeaTrack, bool], QMimeData | None]

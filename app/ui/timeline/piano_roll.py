@@ -17,8 +17,8 @@ from dataclasses import replace
 from enum import StrEnum
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QPaintEvent
+from PySide6.QtWidgets import QWidget
 
 from app.core.music import BeatGrid, Melody, Note
 from app.core.project import note_ops
@@ -34,22 +34,14 @@ from app.core.project.suggestion_edits import (
     ResizeNote,
     entries,
 )
-from app.ui.theme import COLOURS, qcolor
+from app.ui.timeline.roll_painting import VELOCITY_LANE, paint_roll
 from app.ui.timeline.ruler import TimeScale
 
 LANE_HEIGHT = 196
-VELOCITY_LANE = 30  # px under the notes: one bar per note, as tall as its velocity
 MIN_ROWS = 15
 EDGE_PX = 6
 PX_PER_QUARTER = 24.0
 MIN_NOTE = 1.0 / 32.0  # without a time scale (a dock or a test)
-NOTE_COLOR = QColor(COLOURS.note)
-EDITED_COLOR = QColor(COLOURS.edited_note)
-SELECTED_PEN = QColor(COLOURS.selected_note)
-RANGE_FILL = qcolor(COLOURS.range_wash)
-BAR_PEN = QColor(COLOURS.roll_bar_line)
-BEAT_PEN = QColor(COLOURS.roll_beat_line)
-C_ROW = qcolor(COLOURS.roll_c_row)
 
 
 class Tool(StrEnum):
@@ -248,6 +240,9 @@ class PianoRoll(QWidget):
     def add_note(self, pitch: int, onset: float, duration: float = 1.0) -> bool:
         return self._push(AddNote(self.target, Note(int(pitch), float(onset), float(duration))))
 
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        paint_roll(self)
+
     # --- mouse and keys ----------------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         pos = event.position()
@@ -405,152 +400,3 @@ class PianoRoll(QWidget):
             self.editing.delete()
             return
         super().keyPressEvent(event)
-
-    # --- painting ----------------------------------------------------------------------------------------
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
-        p = QPainter(self)
-        p.fillRect(self.rect(), QColor(COLOURS.roll_background))
-        low, high = self.pitch_rows()
-        rh = self.row_height()
-        for pitch in range(low, high + 1):
-            if pitch % 12 in (1, 3, 6, 8, 10):
-                p.fillRect(QRectF(0, self.y_of(pitch), self.width(), rh), qcolor(COLOURS.roll_black_key_row))
-            elif pitch % 12 == 0:
-                p.fillRect(QRectF(0, self.y_of(pitch), self.width(), rh), C_ROW)
-        self._paint_grid(p)
-        if self.span is not None:
-            x0, x1 = self.x_of(self.span[0]), self.x_of(self.span[1])
-            p.fillRect(QRectF(x0, 0, x1 - x0, self.height()), RANGE_FILL)
-        for i, n in enumerate(self.melody.notes):
-            shown = self._preview if self._drag is not None and self._drag[1] == i and self._preview else n
-            x0, x1 = self.x_of(shown.onset), self.x_of(shown.end)
-            r = QRectF(x0, self.y_of(shown.pitch) + 1, max(3.0, x1 - x0 - 1), rh - 2)
-            p.setBrush(EDITED_COLOR if self.is_edited(n) or shown is not n else NOTE_COLOR)
-            p.setPen(QPen(SELECTED_PEN, 1.5) if i in self.selection else Qt.PenStyle.NoPen)
-            p.drawRoundedRect(r, 2, 2)
-        if self._drawing is not None:
-            n = self._drawing
-            x0, x1 = self.x_of(n.onset), self.x_of(n.end)
-            p.setBrush(EDITED_COLOR)
-            p.setPen(QPen(SELECTED_PEN, 1, Qt.PenStyle.DashLine))
-            p.drawRoundedRect(QRectF(x0, self.y_of(n.pitch) + 1, max(3.0, x1 - x0 - 1), rh - 2), 2, 2)
-        for i in self._erasing or ():
-            r = self.note_rect(i)
-            p.setPen(QPen(QColor(COLOURS.lane_problem), 2))
-            p.drawLine(r.topLeft(), r.bottomRight())
-            p.drawLine(r.bottomLeft(), r.topRight())
-        self._paint_velocities(p)
-        if self._band is not None:
-            p.setPen(QPen(SELECTED_PEN, 1, Qt.PenStyle.DashLine))
-            p.setBrush(Qt.BrushStyle.NoBrush)
-            p.drawRect(self._band.normalized())
-        p.setPen(QColor(COLOURS.roll_label))  # the keyboard strip beside the roll names the rows
-        if not self.melody.notes:
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
-                       "Audition a suggestion to see its notes here" if self.target is None else
-                       "No notes — double-click to add one")
-        p.end()
-
-    def _paint_velocities(self, p: QPainter) -> None:
-        top = self.notes_height()
-        p.fillRect(QRectF(0, top, self.width(), VELOCITY_LANE), QColor(COLOURS.mini_roll_background))
-        p.setPen(QColor(COLOURS.mini_roll_line))
-        p.drawLine(QPointF(0, top), QPointF(self.width(), top))
-        usable = VELOCITY_LANE - 4
-        for i, n in enumerate(self.melody.notes):
-            v = n.velocity
-            if self._velocity_drag is not None and i in self._velocity_targets:
-                v = int(self._velocity_drag)
-            h = usable * v / 127.0
-            x = self.x_of(n.onset)
-            colour = SELECTED_PEN if i in self.selection else NOTE_COLOR
-            p.fillRect(QRectF(x, top + 2 + usable - h, 3, h), colour)
-
-    def _paint_grid(self, p: QPainter) -> None:
-        grid = self.grid()
-        bq = grid.time_signature.bar_quarters
-        q0, q1 = self.quarters_at(0), self.quarters_at(self.width())
-        beat = grid.time_signature.pulse_quarters
-        step = self.grid_step
-        if step and step < beat and self.x_of(step) - self.x_of(0) >= 5:  # the snap grid, faintly
-            q = math.floor(q0 / step) * step
-            p.setPen(qcolor(COLOURS.roll_c_row))
-            while q <= q1:
-                x = self.x_of(q)
-                p.drawLine(QPointF(x, 0), QPointF(x, self.notes_height()))
-                q += step
-        if self.x_of(beat) - self.x_of(0) >= 6:
-            q = math.floor(q0 / beat) * beat
-            p.setPen(BEAT_PEN)
-            while q <= q1:
-                x = self.x_of(q)
-                p.drawLine(QPointF(x, 0), QPointF(x, self.height()))
-                q += beat
-        p.setPen(BAR_PEN)
-        q = math.floor(q0 / bq) * bq
-        while q <= q1:
-            x = self.x_of(q)
-            p.drawLine(QPointF(x, 0), QPointF(x, self.height()))
-            q += bq
-
-
-class PianoRollHeader(QWidget):
-    """The lane's header: what is shown, how many notes were edited by hand, and a drag-out handle."""
-
-    def __init__(self, handle: QWidget | None = None, parent: QWidget | None = None, *,
-                 roll: PianoRoll | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("LaneTitle")
-        self.title = QLabel("Suggestion")
-        self.title.setObjectName("PianoRollTitle")
-        self.detail = QLabel("")
-        self.detail.setObjectName("PianoRollDetail")
-        self.detail.setWordWrap(True)
-        text = QWidget()
-        layout = QVBoxLayout(text)
-        layout.setContentsMargins(8, 6, 4, 6)
-        layout.addWidget(self.title)
-        layout.addWidget(self.detail)
-        self.tool_buttons: dict[str, QToolButton] = {}
-        if roll is not None:  # the roll's tools, as a DAW's toolbar shows them beside the notes
-            tools = QHBoxLayout()
-            tools.setSpacing(2)
-            for tool, glyph in ((Tool.SELECT, "↖"), (Tool.DRAW, "✎"), (Tool.ERASE, "⌫")):
-                action = roll.editing.actions[f"tool:{tool}"]
-                action.setIconText(glyph)  # the button shows the glyph, the Edit menu the words
-                button = QToolButton()
-                button.setDefaultAction(action)
-                button.setObjectName(f"RollTool-{tool}")
-                button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-                button.setFixedSize(26, 22)
-                button.setStyleSheet(f"QToolButton:checked {{ background: {COLOURS.accent}; color: black; }}")
-                tools.addWidget(button)
-                self.tool_buttons[tool] = button
-            tools.addStretch(1)
-            layout.addLayout(tools)
-        layout.addStretch(1)
-        if handle is not None:
-            row = QHBoxLayout()
-            row.addWidget(handle)
-            row.addStretch(1)
-            layout.addLayout(row)
-        outer = QHBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(0)
-        outer.addWidget(text, 1)
-        self.keyboard = None
-        if roll is not None:  # the keys beside the rows, each named, so a pitch is read at a glance
-            from app.ui.timeline.keyboard_strip import KeyboardStrip
-
-            self.keyboard = KeyboardStrip(roll)
-            outer.addWidget(self.keyboard)
-
-    def show_entry(self, entry: Idea | IdeaTrack | None, *, kept: bool) -> None:
-        if entry is None:
-            self.title.setText("Suggestion")
-            self.detail.setText("Nothing auditioned")
-            return
-        self.title.setText(("Track: " if kept else "Auditioning: ") + entry.display_name)
-        edited = entry.human_edited_notes
-        self.detail.setText(f"{edited} note{'s' if edited != 1 else ''} edited by hand" if edited
-                            else "As suggested · drag notes to edit; Edit → Notes for more")
