@@ -249,7 +249,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-o", "--output", default=str(ROOT / "docs" / "images"), help="folder for the PNG files")
     parser.add_argument("--timeout", type=float, default=600, help="give up after this many seconds")
+    parser.add_argument("--size", default="1600x1000",
+                        help="window size WxH (scripts/screenshots.sh also sizes the virtual screen to it), "
+                             "e.g. 1366x768 to see a laptop's screen")
     args = parser.parse_args()
+    global WINDOW_SIZE
+    try:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        parser.error(f"--size {args.size!r}: expected WIDTHxHEIGHT, e.g. 1366x768")
+    WINDOW_SIZE = (width, height)
     out = Path(args.output).resolve()
     # A fixed, emptied home (not a random temp name): paths shown in the pictures stay the same run to run.
     tmp = Path(tempfile.gettempdir()) / "accord-screenshots"

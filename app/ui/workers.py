@@ -12,6 +12,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from app.core.tasks import Cancelled, CancelToken
@@ -64,22 +65,34 @@ class _Runnable(QRunnable):
             self.ticket.released = True
 
 
+def _emit(handle: TaskHandle, name: str, *args: object) -> None:
+    """Emit one of the handle's signals unless its C++ object is gone (the studio closed while the task ran:
+    nobody is left to hear, and the task is told to stop)."""
+    if not shiboken6.isValid(handle):
+        handle.token.cancel()
+        return
+    try:
+        getattr(handle, name).emit(*args)
+    except RuntimeError:  # deleted between the check and the emit
+        handle.token.cancel()
+
+
 def _execute(fn: Callable, handle: TaskHandle) -> None:
     try:
-        result = fn(lambda f, t="": handle.progress.emit(float(f), str(t)), handle.token)
+        result = fn(lambda f, t="": _emit(handle, "progress", float(f), str(t)), handle.token)
     except Cancelled:
         handle.done = True
-        handle.cancelled.emit()
+        _emit(handle, "cancelled")
     except Exception as exc:  # noqa: BLE001 — every failure reaches the GUI as a message, never a crash
         if not hasattr(exc, "reason"):
             log.error("task %s failed:\n%s", handle.name, traceback.format_exc())
         handle.error = exc
         handle.done = True
-        handle.failed.emit(exc)
+        _emit(handle, "failed", exc)
     else:
         handle.result = result
         handle.done = True
-        handle.finished.emit(result)
+        _emit(handle, "finished", result)
 
 
 class TaskRunner(QObject):

@@ -47,3 +47,29 @@ def test_failure_and_cancel(qtbot):
 
     runner.start("c", cancellable, on_cancelled=lambda: cancels.append(1))
     assert cancels == [1]
+
+
+def test_a_task_whose_handle_is_gone_is_told_to_stop_and_raises_nothing(qtbot, caplog):
+    """The studio closed (its handles deleted) while a task ran: the task's next progress report cancels it,
+    and nothing is emitted on the deleted object (which raised 'Signal source has been deleted' in a worker)."""
+    import shiboken6
+
+    runner = TaskRunner()
+    go, stopped = threading.Event(), threading.Event()
+
+    def long_task(progress, cancel):
+        go.wait(10)
+        progress(0.5, "half way")
+        if cancel.cancelled:
+            stopped.set()
+        cancel.check()
+        return "finished anyway"
+
+    handle = runner.start("long", long_task)
+    token = handle.token
+    shiboken6.delete(handle)
+    go.set()
+    assert stopped.wait(10), "the task was not told to stop"
+    runner.wait()
+    assert token.cancelled
+    assert "failed" not in caplog.text
