@@ -205,4 +205,5 @@ def build_window(home, app):  # noqa: ANN001, ANN201 — AccordHome, QApplicatio
     from app.ui.panels import install_panels
 
     install_panels(window.context)
+    window.restore_layout()
     return window

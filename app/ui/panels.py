@@ -34,6 +34,14 @@ def catalogue_height(panel, screen_height: int) -> int:  # noqa: ANN001 — Cata
     return min(wanted, int(screen_height * share)) if screen_height > 0 else wanted
 
 
+def catalogue_starts_open(screen_height: int) -> bool:
+    """On a laptop's screen (under 900 px) the catalogue dock starts closed: open, it leaves the timeline
+    ~330 px at 1366x768, too little for four stems, the chord lane and the suggestion's piano roll. It is one
+    shortcut away (Ctrl+Shift+C), and Suggest opens it when the model needs works. A layout the artist saved
+    (window/docks) is restored over this default."""
+    return screen_height <= 0 or screen_height >= 900
+
+
 def install_catalogue(ctx: StudioContext) -> None:
     from app.ui.catalogue.panel import CataloguePanel
 
@@ -43,6 +51,9 @@ def install_catalogue(ctx: StudioContext) -> None:
     dock = ctx.add_dock("Catalogue", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
     ctx.resize_dock(dock, catalogue_height(panel, ctx.screen_height()), Qt.Orientation.Vertical)
     dock.toggleViewAction().setShortcut(QKeySequence("Ctrl+Shift+C"))  # add_dock put it in View
+    if not catalogue_starts_open(ctx.screen_height()):
+        dock.hide()
+        ctx.message("The catalogue is closed to give the lanes room: View → Catalogue (Ctrl+Shift+C)", 8000)
     panel.catalogueChanged.connect(ctx.models.changed)
 
     def refresh() -> None:

@@ -132,5 +132,10 @@ class TaskRunner(QObject):
         for handle in [h for h, t in self._live.items() if t.released]:
             del self._live[handle]
 
+    def cancel_all(self) -> None:
+        """Ask every running task to stop (the studio is closing)."""
+        for handle in list(self._live):
+            handle.token.cancel()
+
     def wait(self, msecs: int = 30000) -> bool:
         return self.pool.waitForDone(msecs) if not self.synchronous else True

@@ -13,7 +13,7 @@ from app.core.music import BeatGrid, TimeSignature
 from app.core.project.edits import AddStems
 from app.core.project.model import StemRef
 from app.ui.context import CATALOGUE, SUGGESTIONS
-from app.ui.panels import CATALOGUE_ROWS, catalogue_height, install_panels
+from app.ui.panels import CATALOGUE_ROWS, catalogue_height, catalogue_starts_open, install_panels
 from app.ui.theme import COLOURS, app_icon
 from app.ui.timeline.ruler import TimeScale
 from tests.gui.studio_fixtures import make_window, write_tone
@@ -57,6 +57,26 @@ def test_the_catalogue_dock_asks_for_eight_rows_on_a_big_screen(full_studio):
     row = panel.table.verticalHeader().defaultSectionSize()
     assert catalogue_height(panel, 1000) >= CATALOGUE_ROWS * row + panel.table.horizontalHeader().sizeHint().height()
     assert catalogue_height(panel, 768) <= int(768 * 0.36)
+
+
+def test_on_a_laptop_the_catalogue_starts_closed_and_the_docks_come_back_as_left(qtbot, tmp_path):
+    assert catalogue_starts_open(1000) and not catalogue_starts_open(768 - 32)
+    window = make_window(qtbot, tmp_path)
+    install_panels(window.context)
+    dock = window.context.panels.dock(CATALOGUE)
+    small = window.context.screen_height() < 900
+    assert dock.isHidden() == small  # the offscreen screen is a small one
+    assert not window.restore_layout()  # nothing saved yet: the defaults stay
+    dock.setVisible(small)  # the artist opens it (or closes it on a big screen)
+    window.undo_stack.setClean()
+    window.close()
+    window.settings.sync()
+    again = make_window(qtbot, tmp_path)  # the same studio.ini
+    install_panels(again.context)
+    assert again.restore_layout()
+    assert again.context.panels.dock(CATALOGUE).isHidden() != small
+    again.undo_stack.setClean()
+    again.close()
 
 
 def _luminance(hex_colour: str) -> float:

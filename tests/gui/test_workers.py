@@ -73,3 +73,21 @@ def test_a_task_whose_handle_is_gone_is_told_to_stop_and_raises_nothing(qtbot, c
     runner.wait()
     assert token.cancelled
     assert "failed" not in caplog.text
+
+
+def test_cancel_all_stops_running_tasks(qtbot):
+    runner = TaskRunner()
+    started = threading.Event()
+    cancels: list[int] = []
+
+    def endless(progress, cancel):
+        started.set()
+        while True:
+            cancel.check()
+            threading.Event().wait(0.01)
+
+    runner.start("endless", endless, on_cancelled=lambda: cancels.append(1))
+    assert started.wait(10)
+    runner.cancel_all()
+    assert runner.wait(5000)
+    qtbot.waitUntil(lambda: cancels == [1], timeout=5000)

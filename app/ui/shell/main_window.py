@@ -60,6 +60,8 @@ from app.ui.undo import push_edit
 
 log = logging.getLogger(__name__)
 
+DOCK_LAYOUT_VERSION = 1  # raise when the docks change so an old saved layout is not applied to new ones
+
 
 def scrolling(widget: QWidget) -> QScrollArea:
     """`widget` in a frameless, vertically scrolling area (its width follows the dock)."""
@@ -353,12 +355,21 @@ class MainWindow(StemLoading, Looping, QMainWindow):
             event.ignore()
             return
         self.cancel_loading()
+        self.runner.cancel_all()  # e.g. an analysis still running: it stops at its next step
+        self.runner.wait(3000)  # rather than run on into the interpreter's shutdown
         self.playback.timer.stop()
         self.autosave.timer.stop()
         self.autosave.discard()
         self.engine.stop()
         self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/docks", self.saveState(DOCK_LAYOUT_VERSION))
         event.accept()
+
+    def restore_layout(self) -> bool:
+        """The docks as the artist left them (which are open, where, how big), once every panel is installed;
+        False (the defaults stay) on a first run or when the saved layout is from another version."""
+        state = self.settings.value("window/docks")
+        return state is not None and self.restoreState(state, DOCK_LAYOUT_VERSION)
 
     def show_preferences(self) -> PreferencesDialog:
         """Open the preferences (non-blocking); on OK the audio output follows the new choice."""
