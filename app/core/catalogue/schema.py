@@ -118,7 +118,7 @@ _V_CONSENT: list[Statement] = [
 ]
 
 # Self-contained so it can be renumbered when branches merge: it only creates its own table.
-_V4_MELODY_CHOICES = [
+_V4_MELODY_CHOICES: list[Statement] = [
     """CREATE TABLE melody_choices (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         work_id INTEGER NOT NULL REFERENCES works (id),

@@ -19,36 +19,27 @@ from pathlib import Path
 from typing import Any
 
 from app.core.catalogue import schema
-from app.core.catalogue.consent import latest_words_query, names_by_work, signed_revocations_win, state_of
 from app.core.catalogue.facts import append_facts, melody_digest
 from app.core.catalogue.fields import (
     checked_isrc,
     checked_iswc,
     checked_kind,
     checked_title,
-    checked_use,
     checked_year,
 )
 from app.core.catalogue.importers import extract_batch
 from app.core.catalogue.ledger import (
-    GENESIS_HASH,
-    LEDGER_COLUMNS,
-    entry_hash,
-    event_from_row,
     now_utc,
 )
 from app.core.catalogue.records import (
-    ACTIONS,
     BLOCKED,
-    REVOKED,
     AuditResult,
-    ConsentEvent,
     ImportResult,
     WorkDetail,
     WorkState,
     WorkSummary,
 )
-from app.core.catalogue.splits import default_artist, default_contributors, validate_contributors
+from app.core.catalogue.splits import default_contributors, validate_contributors
 from app.core.catalogue.store_consent import ConsentMixin
 from app.core.catalogue.types import (
     MELODY_MODEL_USE,
@@ -198,15 +189,6 @@ class Catalogue(ConsentMixin):
             out.setdefault(work_id, []).append(ContributorShare(name, role, split))
         return out
 
-    def _states(self, use: str, contributors: dict[int, list[ContributorShare]] | None = None) \
-            -> tuple[dict[int, WorkState], dict[tuple[int, str], tuple]]:
-        contributors = self._contributors() if contributors is None else contributors
-        names = names_by_work((w, c.name) for w, cs in contributors.items() for c in cs)
-        latest = {(r[0], r[1]): r for r in self._query(latest_words_query(), (use,))}
-        signed_revocations_win(latest, self._query(latest_words_query(signed_only=True), (use,)))
-        live = [r[0] for r in self._query("SELECT id FROM works WHERE removed_at IS NULL ORDER BY id")]
-        return {w: state_of(w, use, names.get(w, []), latest) for w in live}, latest
-
     # -- THE function -------------------------------------------------------------------------------------
     def usable_works(self, use: str = MELODY_MODEL_USE, *, verify_ledger: bool = True) -> list[UsableWork]:
         """Works whose every contributor has granted `use` and none revoked since, sorted by id.
@@ -250,20 +232,6 @@ class Catalogue(ConsentMixin):
             states, _ = self._states(use)
         return {w for w, s in states.items() if s.usable}
 
-    def work_state(self, work_id: int, use: str = MELODY_MODEL_USE) -> WorkState:
-        rows = self._query("SELECT removed_at FROM works WHERE id = ?", (int(work_id),))
-        if not rows:
-            raise CatalogueError(f"work {work_id}: no such work in the catalogue")
-        if rows[0][0] is not None:
-            return WorkState(int(work_id), use, REVOKED, removed=True)
-        with self._snapshot():
-            names = list(dict.fromkeys(r[0] for r in self._query(
-                "SELECT name FROM contributors WHERE work_id = ? ORDER BY id", (int(work_id),))))
-            latest = {(r[0], r[1]): r for r in self._query(latest_words_query(one_work=True), (use, int(work_id)))}
-            signed_revocations_win(latest, self._query(latest_words_query(one_work=True, signed_only=True),
-                                                       (use, int(work_id))))
-        return state_of(int(work_id), use, names, latest)
-
     # -- reading ------------------------------------------------------------------------------------------
     def works(self, use: str = MELODY_MODEL_USE) -> list[WorkSummary]:
         """Every work not removed, by id, with its consent state for `use` (no melodies)."""
@@ -291,12 +259,6 @@ class Catalogue(ConsentMixin):
             history = self.consent_history(r[0])
         summary = WorkSummary(r[0], r[1], r[2], r[3], r[4], r[5], tuple(contributors), state)
         return WorkDetail(summary, r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], tuple(history))
-
-    def consent_history(self, work_id: int) -> list[ConsentEvent]:
-        if not self._query("SELECT 1 FROM works WHERE id = ?", (int(work_id),)):
-            raise CatalogueError(f"work {work_id}: no such work in the catalogue")
-        return [event_from_row(r) for r in self._query(
-            f"SELECT {LEDGER_COLUMNS} FROM consent_ledger WHERE work_id = ? ORDER BY id", (int(work_id),))]
 
     def find_by_sha256(self, sha256: str) -> int | None:
         rows = self._query("SELECT id FROM works WHERE sha256 = ? AND removed_at IS NULL", (sha256,))
@@ -420,50 +382,6 @@ class Catalogue(ConsentMixin):
             conn.executemany("INSERT INTO contributors (work_id, name, role, split_bp) VALUES (?,?,?,?)",
                              [(work_id, c.name, c.role, c.split_bp) for c in shares])
             append_facts(conn, int(work_id))
-
-    def record_consent(self, work_id: int, action: str, *, contributor: str | None = None,
-                       use: str = MELODY_MODEL_USE, recorded_by: str | None = None,
-                       note: str = "") -> list[ConsentEntryRef]:
-        """Append grant/revoke entries for one contributor (or all of the work's contributors)."""
-        return self.record_consent_many([work_id], action, contributor=contributor, use=use,
-                                        recorded_by=recorded_by, note=note)
-
-    def record_consent_many(self, work_ids: Sequence[int], action: str, *, contributor: str | None = None,
-                            use: str = MELODY_MODEL_USE, recorded_by: str | None = None,
-                            note: str = "") -> list[ConsentEntryRef]:
-        """As record_consent for several works, in one transaction: all are recorded or none."""
-        if action not in ACTIONS:
-            raise CatalogueError(f"action: {action!r} is not one of {', '.join(ACTIONS)}")
-        checked_use(use)
-        by = (recorded_by or default_artist()).strip() or "Artist"
-        refs: list[ConsentEntryRef] = []
-        with self._write() as conn:
-            self._live_ids(work_ids)
-            for work_id in dict.fromkeys(int(w) for w in work_ids):
-                names = list(dict.fromkeys(r[0] for r in conn.execute(
-                    "SELECT name FROM contributors WHERE work_id = ? ORDER BY id", (work_id,))))
-                if contributor is not None:
-                    if contributor.strip() not in names:
-                        raise CatalogueError(f"contributor: {contributor!r} is not a contributor of work {work_id} "
-                                             f"({', '.join(names) or 'none'})")
-                    names = [contributor.strip()]
-                for name in names:
-                    refs.append(self._append(conn, work_id, name, use, action, by, note))
-        return refs
-
-    def _append(self, conn: sqlite3.Connection, work_id: int, contributor: str, use: str, action: str,
-                recorded_by: str, note: str, statement: str = "") -> ConsentEntryRef:
-        last = conn.execute("SELECT id, entry_hash FROM consent_ledger ORDER BY id DESC LIMIT 1").fetchone()
-        seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'consent_ledger'").fetchone()
-        prev_id, prev_hash = last if last else (0, GENESIS_HASH)
-        new_id = max(prev_id, seq[0] if seq else 0) + 1
-        at = now_utc()
-        digest = entry_hash(id=new_id, work_id=work_id, contributor=contributor, use=use, action=action,
-                            recorded_at=at, recorded_by=recorded_by, note=note, prev_hash=prev_hash,
-                            statement=statement)
-        conn.execute(f"INSERT INTO consent_ledger ({LEDGER_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                     (new_id, work_id, contributor, use, action, at, recorded_by, note, prev_hash, digest, statement))
-        return ConsentEntryRef(new_id, contributor, action, use, at, digest, statement)
 
     def update_work(self, work_id: int, *, title: str | None = None, isrc: str | None = None,
                     iswc: str | None = None, year: int | None = None, notes_text: str | None = None) -> None:
