@@ -203,24 +203,30 @@ def steps_for(out: Path, driver_missing: list[str]) -> list:
                 table.selectRow(1) if hasattr(table, "selectRow") else None
         return act
 
-    def has_text(pattern: str) -> Callable[[], bool]:
+    def has_text(pattern: str, *, visible: bool = True) -> Callable[[], bool]:
         rx = re.compile(pattern)
 
         def ready() -> bool:
             window = main_window()
             return window is not None and any(rx.search(w.text()) for w in window.findChildren(QWidget)
-                                              if hasattr(w, "text") and callable(w.text) and w.isVisible()
-                                              and isinstance(w.text(), str))
+                                              if hasattr(w, "text") and callable(w.text)
+                                              and (w.isVisible() or not visible) and isinstance(w.text(), str))
         return ready
 
     def always() -> bool:
         return True
 
+    def analysed() -> bool:  # the (automatic) analysis has applied its tempo, key and chords to the project
+        from app.core.project.analysis_edits import stored_analysis
+
+        window = main_window()
+        return window is not None and stored_analysis(window.project) is not None
+
     return [
         ("window", lambda: main_window() is not None, 60, lambda: main_window().resize(*WINDOW_SIZE)),
         ("analyse", lambda: button(r"^Analy[sz]e") is not None, 20, click(r"^Analy[sz]e")),
         ("pause", lambda: False, 2, None),
-        ("analysed", lambda: button(r"^Analy[sz]e") is not None, 120, lambda: None),
+        ("analysed", analysed, 240, lambda: None),
         ("studio.png", always, 0, shoot("studio.png", main_window)),
         ("suggest", lambda: button(r"^Suggest$") is not None, 60, click(r"^Suggest$")),
         ("pause", lambda: False, 2, None),

@@ -16,3 +16,14 @@ def accord_home(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("accord-home")
     monkeypatch.setenv("ACCORD_HOME", str(home))
     return home
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `slow` run only when asked for (`-m slow`): the default run stays within a few minutes on
+    two cores, as CI runs it."""
+    if "slow" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(reason="slow: run with -m slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
