@@ -305,12 +305,3 @@ def sign_and_write_midi(path: str | Path, parts: Sequence[MidiPart], fields: Rec
         parts, tempo, time_signature or TimeSignature(), path, fields, identity=identity, catalogue=cat,
         meta_text=meta_text,
         progress=progress, cancel=cancel))
-
-
-def __getattr__(name: str) -> Any:
-    """`export_project` and `preview_fields` live in export_project.py; still importable from here."""
-    if name in ("export_project", "preview_fields", "WHATS"):
-        from app.core.project import export_project as module
-
-        return getattr(module, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,10 +3,8 @@ each file with its signed provenance record (built on app.core.project.export's 
 credit statements. Ideas and their tracks are typed (app/core/project/ideas.py); only their provenance JSON
 is read through app.core.provenance.adapters.
 
-`what_will_be_signed` is the one function the export dialog's preview calls: the same record fields export
-signs (fingerprint, training works with today's consent, credit), re-checked against the catalogue, so the
-preview and the file agree. A kept suggestion crediting a work that is no longer usable raises
-UnusableWorkError naming the suggestion and the work; `without=` leaves such suggestions out.
+What each file's record will say, and the consent re-check before anything renders, are in
+export_records.py (`what_will_be_signed` is what the export dialog's preview calls).
 """
 
 from __future__ import annotations
@@ -27,7 +25,16 @@ from app.core.project.export import (
     export_audio,
     export_midi,
 )
-from app.core.project.ideas import TRACK_KIND, Idea, IdeaTrack
+from app.core.project.export_records import (
+    ai_tracks,
+    check_suggestions_consent,
+    fields_for,
+    is_heard,
+    stem_provenance,
+    suggestion_entry,
+    track_provenance,
+)
+from app.core.project.ideas import Idea, IdeaTrack
 from app.core.provenance.identity import Identity
 from app.core.provenance.record import RecordFields
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress, scaled
@@ -59,88 +66,6 @@ def _melody_of(entry: Idea | IdeaTrack, where: str):
     if len(melody.notes) > MAX_NOTES_PER_TRACK:
         raise ProjectError(f"{where} has {len(melody.notes):,} notes; at most {MAX_NOTES_PER_TRACK:,} are exported")
     return melody
-
-
-def _suggestion(project: Any, suggestion_id: str | None) -> Idea:
-    for s in project.suggestions:
-        if s.id == str(suggestion_id):
-            return s
-    raise ProvenanceError(f"the project has no suggestion {suggestion_id!r}",
-                          hint="known: " + (", ".join(s.id for s in project.suggestions) or "none"))
-
-
-def _ai_tracks(project: Any, without: Collection[str] = ()) -> list[IdeaTrack]:
-    """The kept ideas' tracks in the arrangement, those of the suggestions in `without` left out."""
-    skip = {str(x) for x in without}
-    return [t for t in project.tracks if t.kind == TRACK_KIND and (t.suggestion_id or t.id) not in skip]
-
-
-def _track_provenance(project: Any, entry: Idea | IdeaTrack) -> tuple[Idea | IdeaTrack, dict[str, Any]]:
-    """(the entry holding the melody as it will be exported, its suggestion's provenance). A track's notes
-    and its count of hand-edited notes are its own; credit and model come from the idea it was kept from."""
-    from app.core.provenance.adapters import suggestion_provenance
-
-    source: Idea | None = entry if isinstance(entry, Idea) else None
-    if isinstance(entry, IdeaTrack) and entry.suggestion_id is not None:
-        source = _suggestion(project, entry.suggestion_id)
-    ident = source.id if source is not None else entry.id
-    try:
-        prov = suggestion_provenance({**(source.provenance if source is not None else {}), "id": ident})
-    except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as exc:
-        # The project file is shared JSON: a damaged suggestion is a clear error, never a crash of the export
-        # (found by fuzzing in tests/reliability).
-        raise ProjectError(f"suggestion {ident!r}: its credit or model data is damaged ({exc})",
-                           path=getattr(project, "path", None), hint="export without it, or remove it") from exc
-    prov["id"] = ident
-    prov["human_edited_notes"] = entry.human_edited_notes  # counted against the model's notes at each edit
-    return entry, prov
-
-
-def _fields_for(kind: str, title: str, provs: list[dict[str, Any]], stems: tuple, manifest: Any) -> RecordFields:
-    from app.core.provenance.adapters import combine_credits, manifest_model
-
-    model_id = fingerprint = None
-    works: dict[int, Any] = {}
-    if manifest is not None and provs:  # without a suggestion in the file, no model made any of it
-        model_id, fingerprint, mworks = manifest_model(manifest)
-        if any((p["model_id"] and p["model_id"] != model_id)
-               or (p["model_fingerprint"] and fingerprint and p["model_fingerprint"] != fingerprint) for p in provs):
-            # the suggestions came from another model, or from this one before a retrain (same id, another
-            # fingerprint): its list doesn't apply; the works they carry are re-checked at signing
-            log.info("model file %s is not the suggestions' model; using the works they carry", model_id)
-            model_id = fingerprint = None
-        else:
-            works.update({w.id: w for w in mworks})
-    for p in provs:
-        model_id = model_id or p["model_id"]
-        fingerprint = fingerprint or p["model_fingerprint"]
-        for w in p["works"]:
-            works.setdefault(w.id, w)
-    credits = [p["credit"] for p in provs if p["credit"]]
-    credit = credits[0] if len(credits) == 1 else combine_credits(credits) if credits else {}
-    missing = sorted(set(credit) - set(works) - {0})  # 0: the unattributed share
-    if missing:
-        raise ProvenanceError(f"the suggestion credits work(s) {missing} but the model's training works are "
-                              "unknown", hint="give the model manifest (or keep the works in the suggestion)")
-    runs = [p["longest_copied_run"] for p in provs if isinstance(p["longest_copied_run"], int)]
-    return RecordFields(kind=kind, title=title, model_id=model_id, model_fingerprint=fingerprint,
-                        training_works=tuple(sorted(works.values(), key=lambda w: w.id)), credit_bp=credit,
-                        stems=stems,
-                        suggestion_ids=tuple(dict.fromkeys(i for p in provs for i in p.get("ids", [p["id"]]) if i)),
-                        human_edited_notes=sum(p["human_edited_notes"] for p in provs),
-                        longest_copied_run=max(runs) if runs else None)
-
-
-def _stem_provenance(stem: Any, trust: Any) -> dict[str, Any] | None:
-    """The AI provenance a stem file carries (a rendered suggestion used as a stem), when it verifies."""
-    from app.core.provenance.sources import fields_from_sources
-
-    f = fields_from_sources("stem", stem.name, [stem.path], trust)
-    if not f.ai_content:
-        return None
-    return {"id": "", "ids": list(f.suggestion_ids), "model_id": f.model_id, "model_fingerprint": f.model_fingerprint,
-            "credit": dict(f.credit_bp), "works": f.training_works, "human_edited_notes": f.human_edited_notes,
-            "longest_copied_run": f.longest_copied_run}
 
 
 def _grid(project: Any):
@@ -175,14 +100,14 @@ def check_export_budget(project: Any, *, what: str = "mix", without: Collection[
     import soundfile as sf
 
     rate = int(project.sample_rate)
-    tracks = _ai_tracks(project, without) if what != "suggestion" else []
+    tracks = ai_tracks(project, without) if what != "suggestion" else []
     if len(tracks) > MAX_AI_TRACKS:
         raise ProjectError(f"has {len(tracks):,} suggestion tracks; one export renders at most {MAX_AI_TRACKS}",
                            path=getattr(project, "path", None), hint="export fewer tracks (bounce some first)")
     frames: list[int] = []
     seconds_per_quarter = 60.0 / float(project.tempo_bpm or 120.0)
     for i, track in enumerate(tracks):
-        entry, _ = _track_provenance(project, track)
+        entry, _ = track_provenance(project, track)
         melody = _melody_of(entry, f"track {i + 1}")
         end = max((n.onset + n.duration for n in melody.notes), default=0.0)
         frames.append(int((end * seconds_per_quarter + 2.0) * rate))  # + release tail
@@ -215,11 +140,6 @@ def _decode_stems(project: Any, progress: Progress, cancel: CancelToken) -> dict
         progress(i / max(1, len(stems)), f"decoding {stem.name}")
         decoded[stem.id] = load_audio(stem.path, sample_rate=int(project.sample_rate))
     return decoded
-
-
-def _heard(project: Any, track: IdeaTrack) -> bool:
-    """A kept idea's track is heard unless muted, or silenced by a soloed stem or track (mixdown's rule)."""
-    return bool(project.track_audible(track))
 
 
 def _target(out: Path, name: str, ext: str, *, single: bool) -> Path:
@@ -283,10 +203,10 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
         if suggestion_id is None:
             raise ProvenanceError("which suggestion? give its id")
         # A kept idea is exported as its track holds it (edited there after keeping), credit from the idea.
-        kept = next((t for t in _ai_tracks(project) if t.suggestion_id == str(suggestion_id)), None)
-        entry, prov = _track_provenance(project, kept if kept is not None else _suggestion(project, suggestion_id))
+        kept = next((t for t in ai_tracks(project) if t.suggestion_id == str(suggestion_id)), None)
+        entry, prov = track_provenance(project, kept if kept is not None else suggestion_entry(project, suggestion_id))
         title = entry.name or f"{project.name} - suggestion {suggestion_id}"
-        fields = _fields_for("suggestion", title, [prov], (), model_manifest)
+        fields = fields_for("suggestion", title, [prov], (), model_manifest)
         path = _target(out, title, ext, single=True)
         if format == "midi":
             from app.core.midifile import MidiPart
@@ -304,9 +224,9 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
             raise ProvenanceError("a mix is audio; choose an audio format", hint="or export a suggestion as MIDI")
         decoded = _decode_stems(project, scaled_progress(progress, 0.0, 0.4), cancel)
         extra, provs = [], []
-        for i, track in enumerate(_ai_tracks(project, without)):
-            entry, prov = _track_provenance(project, track)
-            if not _heard(project, track):
+        for i, track in enumerate(ai_tracks(project, without)):
+            entry, prov = track_provenance(project, track)
+            if not is_heard(project, track):
                 continue  # silent in the mix: neither its sound nor its credit is in the file
             samples = _render_track(project, entry, f"track {i + 1}")
             extra.append(TrackMix(name=entry.name or f"suggestion {prov['id']}", samples=samples,
@@ -319,11 +239,11 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
         if mixed.shape[1] == 0:
             raise ProvenanceError("the mix is empty", hint="add stems or a suggestion track first")
         used = [s for s in project.stems if s.id in decoded and project.audible(s)]
-        stem_provs = {s.id: _stem_provenance(s, trust) for s in used}
+        stem_provs = {s.id: stem_provenance(s, trust) for s in used}
         provs += [p for p in stem_provs.values() if p is not None]
         stems = tuple(StemUse(s.name, decoded[s.id].content_sha256, ai_content=stem_provs[s.id] is not None)
                       for s in used)
-        fields = _fields_for("mix", project.name, provs, stems, model_manifest)
+        fields = fields_for("mix", project.name, provs, stems, model_manifest)
         audio(mixed, _target(out, project.name, ext, single=True), fields, scaled_progress(progress, 0.55, 1.0))
     else:
         if format == "midi":
@@ -332,20 +252,20 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
             raise ProvenanceError("stems go into a folder: give a folder, not a file name", path=out)
         decoded = _decode_stems(project, scaled_progress(progress, 0.0, 0.3), cancel)
         jobs = [s for s in project.stems if s.id in decoded]
-        tracks = _ai_tracks(project, without)
+        tracks = ai_tracks(project, without)
         total = max(1, len(jobs) + len(tracks))
         for i, stem in enumerate(jobs):
             d = decoded[stem.id]
-            stem_prov = _stem_provenance(stem, trust)
+            stem_prov = stem_provenance(stem, trust)
             use = StemUse(stem.name, d.content_sha256, ai_content=stem_prov is not None)
             fields = (RecordFields(kind="stem", title=stem.name, stems=(use,)) if stem_prov is None
-                      else _fields_for("stem", stem.name, [stem_prov], (use,), model_manifest))
+                      else fields_for("stem", stem.name, [stem_prov], (use,), model_manifest))
             audio(d.samples, _target(out, stem.name, ext, single=False), fields,
                   scaled_progress(progress, 0.3 + 0.7 * i / total, 0.3 + 0.7 * (i + 1) / total))
         for j, track in enumerate(tracks):
-            entry, prov = _track_provenance(project, track)
+            entry, prov = track_provenance(project, track)
             name = entry.name or f"suggestion {prov['id']}"
-            fields = _fields_for("suggestion", name, [prov], (), model_manifest)
+            fields = fields_for("suggestion", name, [prov], (), model_manifest)
             k = len(jobs) + j
             audio(_render_track(project, entry, name), _target(out, name, ext, single=False), fields,
                   scaled_progress(progress, 0.3 + 0.7 * k / total, 0.3 + 0.7 * (k + 1) / total))
@@ -367,82 +287,3 @@ def statement_base(path: Path) -> Path:
     return path.with_name(path.name + ".credits")
 
 
-def check_suggestions_consent(project: Any, *, what: str = "mix", suggestion_id: str | None = None,
-                              catalogue: Any = None, model_manifest: Any = None,
-                              without: Collection[str] = ()) -> None:
-    """Before any rendering: each suggestion the export would carry must credit and list only works usable
-    now. Raises UnusableWorkError naming the suggestion and the works (the caller may offer `without`)."""
-    from app.core.project.export_consent import UnusableWorkError, recheck_consent
-
-    tracks: list[Idea | IdeaTrack] = []
-    if what == "suggestion":
-        tracks = [_suggestion(project, suggestion_id)] if suggestion_id is not None else []
-    else:
-        tracks = [t for t in _ai_tracks(project, without) if what == "stems" or _heard(project, t)]
-    for track in tracks:
-        entry, prov = _track_provenance(project, track)
-        try:
-            credited = {w for w, bp in prov["credit"].items() if w and bp > 0}
-            if catalogue is not None and credited:  # credited works first: known even when the model is gone
-                from app.core.provenance.record import TrainingWork
-
-                now = catalogue.consent_now(sorted(credited))
-                stubs = tuple(TrainingWork(w, now[w].title if w in now else "?", now[w].sha256 if w in now else "")
-                              for w in sorted(credited))
-                recheck_consent(RecordFields(kind="suggestion", title="", training_works=stubs,
-                                             credit_bp=prov["credit"]), catalogue, what=f"suggestion {prov['id']}")
-            fields = _fields_for("suggestion", str(prov["id"]), [prov], (), model_manifest)
-            recheck_consent(fields, catalogue, what=f"suggestion {prov['id']}")
-        except UnusableWorkError as exc:
-            hint = (f"regenerate it with the retrained model, or export without it (accord export … --without "
-                    f"{prov['id']})" if what != "suggestion" else "regenerate it with the retrained model")
-            raise UnusableWorkError(exc.reason, work_ids=exc.work_ids, credited=exc.credited, hint=hint,
-                                    suggestion_id=str(prov["id"])) from exc
-
-
-def what_will_be_signed(project: Any, *, what: str = "mix", suggestion_id: str | None = None,
-                        catalogue: Any, model_manifest: Any = None,
-                        without: Collection[str] = ()) -> list[tuple[str, RecordFields]]:
-    """(file name stem, record fields) exactly as `export_project` will sign them now: same model
-    fingerprint, training works (with each contributor's consent evidence as it stands) and credit.
-    Only stem hashes differ (the project's file hash stands in for the decoded hash computed at export).
-    Raises UnusableWorkError (naming the suggestion and works) or ConsentError (catalogue fails its audit)."""
-    from app.core.project.export_consent import recheck_consent
-
-    check_suggestions_consent(project, what=what, suggestion_id=suggestion_id, catalogue=catalogue,
-                              model_manifest=model_manifest, without=without)
-    return [(name, recheck_consent(fields, catalogue, what=name))
-            for name, fields in preview_fields(project, what=what, suggestion_id=suggestion_id,
-                                               model_manifest=model_manifest, without=without)]
-
-
-def preview_fields(project: Any, *, what: str = "mix", suggestion_id: str | None = None,
-                   model_manifest: Any = None, without: Collection[str] = ()) -> list[tuple[str, RecordFields]]:
-    """(file name stem, record fields) of what `export_project` would embed, without decoding or writing,
-    before the consent re-check (what_will_be_signed adds it: the preview should call that).
-
-    Stem hashes come from the project (the file hash), standing in for the decoded hash used at export.
-    """
-    from app.core.provenance.record import StemUse
-
-    if what == "suggestion":
-        if suggestion_id is None:
-            return []
-        # A kept idea is exported as its track holds it (edited there after keeping), credit from the idea.
-        kept = next((t for t in _ai_tracks(project) if t.suggestion_id == str(suggestion_id)), None)
-        entry, prov = _track_provenance(project, kept if kept is not None else _suggestion(project, suggestion_id))
-        title = entry.name or f"{project.name} - suggestion {suggestion_id}"
-        return [(title, _fields_for("suggestion", title, [prov], (), model_manifest))]
-    tracks = [_track_provenance(project, t) for t in _ai_tracks(project, without)]
-    stems = [s for s in project.stems if not s.missing]
-    if what == "mix":
-        uses = tuple(StemUse(s.name, s.content_sha256 or "(hashed at export)") for s in stems if project.audible(s))
-        provs = [p for (entry, p), t in zip(tracks, _ai_tracks(project, without), strict=True) if _heard(project, t)]
-        return [(project.name, _fields_for("mix", project.name, provs, uses, model_manifest))]
-    out = [(s.name, RecordFields(kind="stem", title=s.name,
-                                 stems=(StemUse(s.name, s.content_sha256 or "(hashed at export)"),)))
-           for s in stems]
-    for entry, prov in tracks:
-        name = entry.name or f"suggestion {prov['id']}"
-        out.append((name, _fields_for("suggestion", name, [prov], (), model_manifest)))
-    return out

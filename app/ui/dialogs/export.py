@@ -33,7 +33,8 @@ from app.core.errors import AccordError
 from app.core.home import AccordHome
 from app.core.project.export import AUDIO_FORMATS
 from app.core.project.export_consent import UnusableWorkError
-from app.core.project.export_project import export_project, what_will_be_signed
+from app.core.project.export_project import export_project
+from app.core.project.export_records import what_will_be_signed
 from app.core.provenance.readable import describe_record
 from app.core.provenance.record import build_record
 
