@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.analysis import AnalysisCache, SongAnalysis, StemInput, analyze_stems
+from app.core.analysis import AnalysisCache, SongAnalysis, StemInput
 from app.core.analysis.roles import ROLES
 from app.core.errors import AccordError
 from app.core.music import Key, TimeSignature
@@ -37,10 +37,10 @@ from app.core.project.analysis_edits import (
     OverrideStemRole,
     SetTempo,
     SetTimeSignature,
-    apply_analysis,
     stored_analysis,
 )
 from app.core.project.model import Project
+from app.ui.analysis.run import GUESS, AnalysisRun
 from app.ui.timeline.chord_lane import pusher
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,6 @@ log = logging.getLogger(__name__)
 METERS = ("4/4", "3/4", "6/8")
 TAP_RESET_SECONDS = 2.0  # a pause this long starts a new tap sequence (a new undo step)
 NO_KEY = "(no key)"
-GUESS = "(guess)"
 
 
 def stems_from_studio(project: Project, decoded: Mapping[str, Any]) -> list[StemInput]:
@@ -72,7 +71,7 @@ def key_names() -> list[str]:
     return [Key(pc, mode).name for mode in ("major", "minor") for pc in range(12)]
 
 
-class AnalysisPanel(QWidget):
+class AnalysisPanel(AnalysisRun, QWidget):
     def __init__(self, project: Project, push: Any, runner: Any, *,
                  stems_provider: Callable[[], Sequence[StemInput]] | None = None,
                  cache: AnalysisCache | None = None, parent: QWidget | None = None) -> None:
@@ -339,89 +338,3 @@ class AnalysisPanel(QWidget):
         stem = self.project.stem(stem_id)
         if role != stem.role:
             self._push(OverrideStemRole(stem_id, role))
-
-    # --- analysis task ---------------------------------------------------------------------------
-    def analyze(self) -> None:
-        if self.stems_provider is None or self.handle is not None:
-            return
-        try:
-            stems = list(self.stems_provider())
-        except AccordError as exc:
-            self.notes.setText(str(exc))
-            return
-        roles = {s.name: s.role for s in self.project.stems if s.role}
-        stems = [StemInput(s.name, s.samples, s.sample_rate, s.content_sha256, roles.get(s.name, s.role))
-                 for s in stems]
-        lead = self.lead.currentText()
-        lead = None if lead == GUESS or lead not in {s.name for s in stems} else lead
-        cache = self.cache
-
-        def task(progress, cancel):
-            return analyze_stems(stems, lead=lead, cache=cache, progress=progress, cancel=cancel)
-
-        self.progress.setVisible(True)
-        self.progress.setValue(0)
-        self.cancel_button.setEnabled(True)
-        self.analyze_button.setEnabled(False)
-        handle = self.runner.start("Analyze stems", task, on_finished=self._finished, on_failed=self._failed,
-                                   on_progress=self._progress, on_cancelled=self._cancelled)
-        if not handle.done:  # a synchronous runner (tests) has already finished and reported
-            self.handle = handle
-            self.analyze_button.setEnabled(False)
-
-    def cancel(self) -> None:
-        self._rerun = False
-        if self.handle is not None:
-            self.handle.cancel()
-
-    def needs_analysis(self) -> bool:
-        """No analysis yet, or one made from other stems than the project's decoded ones now."""
-        analysis = stored_analysis(self.project)
-        if analysis is None:
-            return True
-        try:
-            now = sorted((s.name, s.content_sha256) for s in (self.stems_provider or (lambda: []))())
-        except AccordError:
-            return False
-        return sorted(analysis.stems) != now
-
-    def stems_loaded(self, outcome: Any = None) -> None:
-        """After stems load: analyse by itself (with "Analyse when stems load"), unless the stored analysis
-        is of these very stems. A run in progress is cancelled and started again with all of them."""
-        if not self.auto.isChecked() or self.stems_provider is None or not self.project.stems:
-            return
-        if outcome is not None and getattr(outcome, "cancelled", False):
-            return
-        if self.handle is not None:
-            self._rerun = True
-            self.handle.cancel()
-            return
-        if self.needs_analysis():
-            self.analyze()
-
-    def _progress(self, fraction: float, text: str) -> None:
-        self.progress.setValue(int(fraction * 1000))
-        self.progress.setFormat(f"{text} %p%" if text else "%p%")
-
-    def _done(self) -> None:
-        self.handle = None
-        self.progress.setVisible(False)
-        self.cancel_button.setEnabled(False)
-        self.refresh()
-
-    def _finished(self, analysis: SongAnalysis) -> None:
-        self.handle = None
-        self._push(apply_analysis(self.project, analysis))
-        self._done()
-
-    def _failed(self, exc: BaseException) -> None:
-        self._done()
-        self.notes.setText(f"Analysis failed: {exc}")
-
-    def _cancelled(self) -> None:
-        self._done()
-        if self._rerun:  # new stems arrived while analysing: start again with all of them
-            self._rerun = False
-            self.stems_loaded()
-            return
-        self.notes.setText("Analysis cancelled; nothing was changed.")

@@ -1,0 +1,102 @@
+"""Running the analysis from the Analysis panel: on Analyse, or by itself after stems load (cancellable, with
+progress; new stems arriving mid-run restart it with all of them). The result is applied as one undoable
+edit. A mixin of `AnalysisPanel` (panel.py), which owns the widgets it updates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.core.analysis import SongAnalysis, StemInput, analyze_stems
+from app.core.errors import AccordError
+from app.core.project.analysis_edits import apply_analysis, stored_analysis
+
+GUESS = "(guess)"  # the lead choice that lets the analysis pick the lead stem
+
+
+class AnalysisRun:
+    """`analyze`, `cancel`, `needs_analysis`, `stems_loaded` for the Analysis panel."""
+
+    def analyze(self) -> None:
+        if self.stems_provider is None or self.handle is not None:
+            return
+        try:
+            stems = list(self.stems_provider())
+        except AccordError as exc:
+            self.notes.setText(str(exc))
+            return
+        roles = {s.name: s.role for s in self.project.stems if s.role}
+        stems = [StemInput(s.name, s.samples, s.sample_rate, s.content_sha256, roles.get(s.name, s.role))
+                 for s in stems]
+        lead = self.lead.currentText()
+        lead = None if lead == GUESS or lead not in {s.name for s in stems} else lead
+        cache = self.cache
+
+        def task(progress, cancel):
+            return analyze_stems(stems, lead=lead, cache=cache, progress=progress, cancel=cancel)
+
+        self.progress.setVisible(True)
+        self.progress.setValue(0)
+        self.cancel_button.setEnabled(True)
+        self.analyze_button.setEnabled(False)
+        handle = self.runner.start("Analyze stems", task, on_finished=self._finished, on_failed=self._failed,
+                                   on_progress=self._progress, on_cancelled=self._cancelled)
+        if not handle.done:  # a synchronous runner (tests) has already finished and reported
+            self.handle = handle
+            self.analyze_button.setEnabled(False)
+
+    def cancel(self) -> None:
+        self._rerun = False
+        if self.handle is not None:
+            self.handle.cancel()
+
+    def needs_analysis(self) -> bool:
+        """No analysis yet, or one made from other stems than the project's decoded ones now."""
+        analysis = stored_analysis(self.project)
+        if analysis is None:
+            return True
+        try:
+            now = sorted((s.name, s.content_sha256) for s in (self.stems_provider or (lambda: []))())
+        except AccordError:
+            return False
+        return sorted(analysis.stems) != now
+
+    def stems_loaded(self, outcome: Any = None) -> None:
+        """After stems load: analyse by itself (with "Analyse when stems load"), unless the stored analysis
+        is of these very stems. A run in progress is cancelled and started again with all of them."""
+        if not self.auto.isChecked() or self.stems_provider is None or not self.project.stems:
+            return
+        if outcome is not None and getattr(outcome, "cancelled", False):
+            return
+        if self.handle is not None:
+            self._rerun = True
+            self.handle.cancel()
+            return
+        if self.needs_analysis():
+            self.analyze()
+
+    def _progress(self, fraction: float, text: str) -> None:
+        self.progress.setValue(int(fraction * 1000))
+        self.progress.setFormat(f"{text} %p%" if text else "%p%")
+
+    def _done(self) -> None:
+        self.handle = None
+        self.progress.setVisible(False)
+        self.cancel_button.setEnabled(False)
+        self.refresh()
+
+    def _finished(self, analysis: SongAnalysis) -> None:
+        self.handle = None
+        self._push(apply_analysis(self.project, analysis))
+        self._done()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._done()
+        self.notes.setText(f"Analysis failed: {exc}")
+
+    def _cancelled(self) -> None:
+        self._done()
+        if self._rerun:  # new stems arrived while analysing: start again with all of them
+            self._rerun = False
+            self.stems_loaded()
+            return
+        self.notes.setText("Analysis cancelled; nothing was changed.")
