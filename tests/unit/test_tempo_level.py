@@ -76,3 +76,21 @@ def test_pulse_strength_finds_the_phase_and_choice_stays_among_related_periods()
     assert strength == pytest.approx(1.0) and phase == pytest.approx(17.0, abs=1.0)
     period, _ = choose_beat_level(env, 40.0, 0.0, fps=86.13)
     assert any(period == pytest.approx(40.0 * r) for r in (1 / 3, 0.5, 2 / 3, 0.75, 1.0, 4 / 3, 1.5, 2.0, 3.0))
+
+
+@pytest.mark.parametrize("bpm", [165.0, 176.0])
+def test_a_fast_backbeat_is_not_halved_when_the_snare_rings_in_the_bass_band(bpm):
+    # the snare's body tone (~200 Hz) lies in the < 250 Hz band: judged there, kick and snare look alike and
+    # the half-note level won under the prior; the kick band (< 120 Hz) tells them apart
+    assert _bpm(_groove(bpm, ROCK)) == pytest.approx(bpm, rel=0.02)
+
+
+def test_a_level_with_nothing_on_half_its_pulses_is_weaker_than_the_level_played():
+    from app.core.analysis.rhythm.beatlevel import played_strength
+
+    env = np.zeros(4000)
+    env[::40] = 1.0  # one onset every 40 frames
+    # at a period of 20 frames every other pulse is empty: the arithmetic mean would say half as strong,
+    # the geometric mean of odd and even pulses (the weaker half counted) says far less
+    assert played_strength(env, 40.0, 0.0) == pytest.approx(1.0)
+    assert played_strength(env, 20.0, 0.0) < 0.5 * 0.5

@@ -209,6 +209,10 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
         cancel.check()
         feats.append(_stem_features(s.name, s.content_sha256, mono[s.name], cache))
     roles, sources = roles_mod.guess_roles(names, feats, overrides)
+    # the beat, meter, key and chords come from the roles as guessed (or set by the user), not from the choice of
+    # lead: taking the melody from the bass stem must not take the bass out of the beat (a song flipped between
+    # 4/4 and 3/4 with --lead)
+    beat_roles = dict(roles)
     if lead is not None:
         roles[lead], sources[lead] = "lead", "user"
     cancel.check()
@@ -230,7 +234,7 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
         future = None if job is None else pool.submit(job.work)
         try:
             grid, tempo, key_est, sections, timeline, chord_conf = _harmony_and_beat(
-                names, roles, mono, duration, notes, progress, cancel)
+                names, beat_roles, mono, duration, notes, progress, cancel)
             progress(0.6, "following the lead melody")
             if job is not None:  # help the worker with the chunks still to do
                 job.work(lambda done: progress(0.6 + 0.35 * done, "following the lead melody"))

@@ -36,6 +36,7 @@ SWING_BALANCE = 0.35  # the weaker third at least this share of the stronger: bo
 COMPOUND_MIN = 0.1  # ...and busy at all (relative to the beats)
 KIT_FLOOR_DB = -25.0  # floor of the drum-kit envelope that chooses the felt beat (hats below it)
 FIRST_SOUND_DB = -30.0  # a sample this far below the peak is where the song starts (quiet noise is not)
+KICK_HZ = 120.0  # upper edge of the kick band that tells a kick from a snare (backbeat test)
 ONSET_LAG = 0.045  # seconds the flux peak trails an attack (n_fft 1024 window), measured on synthetic hits
 
 
@@ -48,6 +49,7 @@ class OnsetFeatures:
     sample_rate: int
     first_sound: float = 0.0  # seconds: the first sample within FIRST_SOUND_DB of the peak
     kit_body: np.ndarray | None = None  # like `body` with a KIT_FLOOR_DB floor: a drum kit's kick and snare only
+    kick: np.ndarray | None = None  # below ~120 Hz: a kick drum's thump (a snare's body tone, 150–250 Hz, is above)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,11 @@ def onset_features(y: np.ndarray, sample_rate: int) -> OnsetFeatures:
     freqs = librosa.mel_frequencies(n_mels=66, fmax=sample_rate / 2)[1:-1]
     n_low = max(2, int(np.searchsorted(freqs, 250.0)))
     low = librosa.onset.onset_strength(S=log_mel[:n_low], sr=sample_rate, hop_length=HOP)
+    # the kick band with a floor under its own loud end: the spill of loud hats and snares is no kick
+    n_kick = max(2, int(np.searchsorted(freqs, KICK_HZ)))
+    kick_top = float(np.percentile(log_mel[:n_kick].max(axis=0), 99.5)) if log_mel.shape[1] else 0.0
+    kick = librosa.onset.onset_strength(S=np.maximum(log_mel[:n_kick], kick_top + KIT_FLOOR_DB), sr=sample_rate,
+                                        hop_length=HOP)
     n_body = max(n_low + 1, int(np.searchsorted(freqs, 3000.0)))
     # a 40 dB floor: quiet hi-hat spill in low bands must not count like a kick or a snare (log flux would)
     body = librosa.onset.onset_strength(S=np.maximum(log_mel[:n_body], -40.0), sr=sample_rate, hop_length=HOP)
@@ -85,7 +92,8 @@ def onset_features(y: np.ndarray, sample_rate: int) -> OnsetFeatures:
     loud = np.flatnonzero(np.abs(y) > peak * 10.0 ** (FIRST_SOUND_DB / 20.0)) if peak > 0 else np.zeros(0, int)
     first_sound = float(loud[0]) / sample_rate if loud.size else 0.0
     return OnsetFeatures(env.astype(np.float64), low.astype(np.float64), body.astype(np.float64),
-                         sample_rate / HOP, sample_rate, first_sound, kit_body.astype(np.float64))
+                         sample_rate / HOP, sample_rate, first_sound, kit_body.astype(np.float64),
+                         kick.astype(np.float64))
 
 
 def _global_tempo(env: np.ndarray, fps: float) -> float:
@@ -233,10 +241,11 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
     tempo0 = _global_tempo(env, fps)
     period, phase, score = _fit_pulse(peaky, 60.0 * fps / max(tempo0, 30.0))
     log.debug("first tempo %.2f, pulse fit %.2f", tempo0, 60.0 * fps / period)
-    kit_env = None
+    kit_env = kit_low = None
     if kit is not None and kit.kit_body is not None and kit.kit_body.size == feat.body.size:
-        kit_env = _peaky(kit.kit_body)
-    beat_period, beat_phase = choose_beat_level(_peaky(feat.body), period, phase, fps, kit_env, _peaky(feat.low))
+        kit_env, kit_low = _peaky(kit.kit_body), _peaky(kit.kick if kit.kick is not None else kit.low)
+    beat_period, beat_phase = choose_beat_level(_peaky(feat.body), period, phase, fps, kit_env, _peaky(feat.low),
+                                                kit_low)
     level = _level(peaky, beat_period, [beat_phase], fps)
     n_pulses = duration * level.bpm / 60.0
     if n_pulses < 3:
