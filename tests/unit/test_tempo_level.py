@@ -94,3 +94,28 @@ def test_a_level_with_nothing_on_half_its_pulses_is_weaker_than_the_level_played
     # the geometric mean of odd and even pulses (the weaker half counted) says far less
     assert played_strength(env, 40.0, 0.0) == pytest.approx(1.0)
     assert played_strength(env, 20.0, 0.0) < 0.5 * 0.5
+
+
+TWIST = {"kick": [0, 1, 2, 3], "snare": [1, 3], "hat": [i / 2 for i in range(8)]}  # four on the floor + backbeat
+OFF_SNARE = {"kick": [0, 2], "snare": [1, 3, 0.5, 1.5, 2.5, 3.5], "hat": [i / 2 for i in range(8)]}
+
+
+@pytest.mark.parametrize("pattern", [TWIST, OFF_SNARE], ids=["twist", "off-beat snare"])
+@pytest.mark.parametrize("bpm", [109.0, 126.0])
+def test_a_backbeat_groove_is_in_four_not_three(pattern, bpm):
+    # accents that repeat every 2 beats also correlate at a lag of 6 beats: the old lag-3-and-6 vs lag-4-and-8
+    # autocorrelation read these grooves (and six real 4/4 songs) as 3/4; a 2-beat pattern is a 4-beat one
+    f = onset_features(_groove(bpm, pattern, bars=16), SR)
+    grid = estimate_grid(f, kit=f).grid
+    assert grid is not None
+    assert grid.tempo_bpm == pytest.approx(bpm, rel=0.02)
+    assert str(grid.time_signature) == "4/4"
+
+
+def test_bar_1_is_where_the_music_starts_when_the_accents_do_not_say_otherwise():
+    # kick on every beat and a snare on 2 and 4: beats 1 and 3 sound alike, so the accents alone cannot tell
+    # bar 1 from the middle of the bar; the groove starts (0.25 s in) on bar 1, as bounced stems do
+    f = onset_features(_groove(120.0, TWIST, bars=16), SR)
+    grid = estimate_grid(f, kit=f).grid
+    assert grid is not None
+    assert grid.offset_seconds == pytest.approx(0.25, abs=0.05)

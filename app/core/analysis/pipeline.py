@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from app.core.analysis.harmony import chords as chords_mod
 from app.core.analysis.harmony import key as key_mod
 from app.core.analysis.harmony.chroma import chroma_features
 from app.core.analysis.result import ANALYSIS_VERSION, SongAnalysis
-from app.core.analysis.rhythm.tempo import estimate_grid, onset_features
+from app.core.analysis.rhythm.tempo import estimate_grid, first_sound_seconds, onset_features
 from app.core.analysis.signal import ANALYSIS_RATE, is_silent, mix, mono_at
 from app.core.errors import AnalysisError
 from app.core.music import BeatGrid, ChordTimeline
@@ -121,7 +121,10 @@ def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, n
     chroma = chroma_features(harmonic, ANALYSIS_RATE) if harmonic_present else None
     cancel.check()
     progress(0.35, "finding the beat")
-    feat = onset_features(rhythm if not is_silent(rhythm) else mix(list(mono.values())), ANALYSIS_RATE)
+    everything = mix(list(mono.values()))
+    feat = onset_features(rhythm if not is_silent(rhythm) else everything, ANALYSIS_RATE)
+    # bar 1 is at or just before the song's first sound, whichever stem makes it (an intro without drums)
+    feat = replace(feat, first_sound=min(feat.first_sound, first_sound_seconds(everything, ANALYSIS_RATE)))
     # the felt beat is chosen on the drum kit's kick and snare alone (see estimate_grid)
     kit_names = [n for n in rhythm_names if roles[n] == "drums"]
     kit_mix = mix([mono[n] for n in kit_names])

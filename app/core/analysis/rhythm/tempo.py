@@ -37,6 +37,10 @@ COMPOUND_MIN = 0.1  # ...and busy at all (relative to the beats)
 KIT_FLOOR_DB = -25.0  # floor of the drum-kit envelope that chooses the felt beat (hats below it)
 FIRST_SOUND_DB = -30.0  # a sample this far below the peak is where the song starts (quiet noise is not)
 KICK_HZ = 120.0  # upper edge of the kick band that tells a kick from a snare (backbeat test)
+# the beat the music starts on is bar 1 unless the accents say otherwise this clearly (in accent units, a sum
+# of z-scores): stems bounced from a DAW and MIDI songs start on bar 1; on 55 rendered real songs bar 1
+# within 50 ms went 26 -> 47 with it (0.5: 33, 1: 42), the synthetic set (pickup-free too) unchanged
+FIRST_BEAT_BONUS = 2.0
 ONSET_LAG = 0.045  # seconds the flux peak trails an attack (n_fft 1024 window), measured on synthetic hits
 
 
@@ -88,12 +92,20 @@ def onset_features(y: np.ndarray, sample_rate: int) -> OnsetFeatures:
                                             hop_length=HOP)
     # where the sound starts, from the samples: a song that starts on its first sample has no flux peak
     # there (the centred first STFT frame already holds the attack), so the envelope alone misses bar 1
-    peak = float(np.max(np.abs(y))) if y.size else 0.0
-    loud = np.flatnonzero(np.abs(y) > peak * 10.0 ** (FIRST_SOUND_DB / 20.0)) if peak > 0 else np.zeros(0, int)
-    first_sound = float(loud[0]) / sample_rate if loud.size else 0.0
+    first_sound = first_sound_seconds(y, sample_rate)
     return OnsetFeatures(env.astype(np.float64), low.astype(np.float64), body.astype(np.float64),
                          sample_rate / HOP, sample_rate, first_sound, kit_body.astype(np.float64),
                          kick.astype(np.float64))
+
+
+def first_sound_seconds(y: np.ndarray, sample_rate: int) -> float:
+    """Seconds to the first sample within FIRST_SOUND_DB of the peak (0.0 for silence)."""
+    a = np.abs(y)
+    peak = float(a.max()) if a.size else 0.0
+    if peak <= 0:
+        return 0.0
+    i = int(np.argmax(a > peak * 10.0 ** (FIRST_SOUND_DB / 20.0)))
+    return i / sample_rate
 
 
 def _global_tempo(env: np.ndarray, fps: float) -> float:
@@ -198,16 +210,32 @@ def _accents(feat: OnsetFeatures, beats: np.ndarray, chroma: np.ndarray | None, 
     return acc
 
 
-def _periodicity(acc: np.ndarray, m: int) -> float:
+def _explained(acc: np.ndarray, m: int) -> float:
+    """Share of the accents' variance that a pattern repeating every m beats explains (one mean per phase)."""
     z = _zscore(acc)
-    vals = [float(np.mean(z[:-lag] * z[lag:])) for lag in (m, 2 * m) if z.size > lag + 2]
-    return float(np.mean(vals)) if vals else 0.0
+    if z.size < 2 * m:
+        return 0.0
+    means = np.array([float(np.mean(z[j::m])) for j in range(m)])
+    counts = np.array([z[j::m].size for j in range(m)])
+    return float(np.sum(counts * means ** 2) / max(float(np.sum(z ** 2)), 1e-12))
 
 
-def _fold_contrast(acc: np.ndarray, m: int) -> tuple[float, int]:
+def _triple(acc: np.ndarray) -> bool:
+    """Bars of three beats rather than four: a pattern repeating every 3 beats explains more of the accents
+    than one repeating every 4. (The autocorrelation at lags 3 and 6 it replaces is fooled by a backbeat:
+    anything that repeats every 2 beats also correlates at lag 6; be_sharp and five other real 4/4 songs read
+    3/4 that way.) A pattern every 2 beats is one every 4, never one every 3."""
+    return _explained(acc, 3) > _explained(acc, 4)
+
+
+def _fold_contrast(acc: np.ndarray, m: int, first: int | None = None) -> tuple[float, int]:
+    """(contrast, phase) of the strongest beat of the bar; `first`: the beat the music starts on, which
+    gets FIRST_BEAT_BONUS (bar 1 starts where the song starts far more often than not)."""
     if acc.size < 2 * m:
-        return 0.0, 0
+        return 0.0, (first or 0) % m
     means = np.array([float(np.mean(acc[j::m])) for j in range(m)])
+    if first is not None:
+        means[first % m] += FIRST_BEAT_BONUS
     j = int(np.argmax(means))
     others = np.delete(means, j)
     return float(means[j] - others.mean()), j
@@ -253,15 +281,21 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
     compound = level.off3 > COMPOUND_RATIO * level.off2 and level.off3 > COMPOUND_MIN
     beats = _grid(level.phase, level.period, env.size)
     acc = _accents(feat, beats, chroma, chroma_fps)
+    onset_frames = np.flatnonzero(peaky > 0.25 * np.percentile(peaky, 99))
+    first_onset = float(onset_frames[0]) if onset_frames.size else 0.0
+    # in envelope frames (which trail the attack by ONSET_LAG), the sound may start before its first flux peak
+    first_onset = min(first_onset, (feat.first_sound + ONSET_LAG) * fps)
+    first_beat = int(np.argmin(np.abs(beats - first_onset))) if beats.size else 0
+    first = first_beat if beats.size and abs(beats[first_beat] - first_onset) <= 0.25 * level.period else None
     if compound:
         per_bar, ts, quarter_bpm = 2, TimeSignature(6, 8), level.bpm * 1.5
-        _, down = _fold_contrast(acc, 2)
+        _, down = _fold_contrast(acc, 2, first)
     else:
-        # bar accents recur every 3 beats in 3/4 and every 4 (and 2) in 4/4: compare the periodicities
-        if _periodicity(acc, 3) > _periodicity(acc, 4):
-            per_bar, ts, down = 3, TimeSignature(3, 4), _fold_contrast(acc, 3)[1]
+        # bar accents recur every 3 beats in 3/4 and every 4 (and 2) in 4/4
+        if _triple(acc):
+            per_bar, ts, down = 3, TimeSignature(3, 4), _fold_contrast(acc, 3, first)[1]
         else:
-            per_bar, ts, down = 4, TimeSignature(4, 4), _fold_contrast(acc, 4)[1]
+            per_bar, ts, down = 4, TimeSignature(4, 4), _fold_contrast(acc, 4, first)[1]
         quarter_bpm = level.bpm
     # least squares over every onset, then an exact BPM when the music was made on a clock (beatfit.py)
     scale = 1.5 if compound else 1.0
@@ -273,10 +307,6 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
     down = int(np.argmin(np.abs(beats - fit.phase))) % per_bar
     bar_frames = per_bar * level.period
     first_down = beats[down] if beats.size > down else level.phase
-    onset_frames = np.flatnonzero(peaky > 0.25 * np.percentile(peaky, 99))
-    first_onset = float(onset_frames[0]) if onset_frames.size else 0.0
-    # in envelope frames (which trail the attack by ONSET_LAG), the sound may start before its first flux peak
-    first_onset = min(first_onset, (feat.first_sound + ONSET_LAG) * fps)
     # earliest downbeat at or just before the first sound, so bar 1 lines up with the audio
     k = np.floor((first_down - (first_onset - 0.3 * level.period)) / bar_frames)
     offset_frames = first_down - k * bar_frames
