@@ -12,6 +12,7 @@ from pathlib import Path
 
 from benchmarks.realsongs import build
 from benchmarks.realsongs import scoring as sc
+from benchmarks.realsongs.downbeats import bar_one_ok, bar_one_rows, truth_bar_one
 from benchmarks.realsongs.peers import peer_results
 from benchmarks.realsongs.sources import default_cache
 
@@ -33,7 +34,7 @@ def _accord(paths: list[Path]) -> dict:
 
     return {"bpm": a.grid.tempo_bpm if a.tempo_determined else None, "key": a.key.name if a.key else None,
             "key_confidence": a.key_confidence, "meter": str(a.time_signature), "seconds": took,
-            "chord_at": chord_at, "notes": list(a.notes)}
+            "chord_at": chord_at, "notes": list(a.notes), "bar_one": a.grid.offset_seconds}
 
 
 def evaluate(*, quick: bool) -> tuple[list[dict], list[dict]]:
@@ -57,7 +58,8 @@ def evaluate(*, quick: bool) -> tuple[list[dict], list[dict]]:
             res["essentia"]["chord_at"] = sc.essentia_chord_at(res["essentia"]["chords"],
                                                                res["essentia"]["chord_hop"])
         row = {"name": song.name, "source": song.source, "truth_bpm": tr["bpm"], "truth_key": tr["key"],
-               "truth_meter": tr["time_signature"], "grid_perfect": tr.get("grid_perfect", False)}
+               "truth_meter": tr["time_signature"], "grid_perfect": tr.get("grid_perfect", False),
+               "truth_bar_one": truth_bar_one(song.mix.parent)}
         for sys_name in SYSTEMS:
             r = res[sys_name]
             bpm = r.get("bpm")
@@ -72,6 +74,8 @@ def evaluate(*, quick: bool) -> tuple[list[dict], list[dict]]:
                 row[f"{sys_name}_meter"] = r["meter"]
                 row[f"{sys_name}_seconds"] = r["seconds"]
                 row[f"{sys_name}_notes"] = r["notes"]
+                row[f"{sys_name}_bar_one"] = r["bar_one"]
+                row[f"{sys_name}_bar_one_ok"] = bar_one_ok(row["truth_bar_one"], r["bar_one"])
         per_song.append(row)
     (cache / "last-evaluation.json").write_text(json.dumps(per_song, indent=1, default=str))
     return _rows(per_song, warm), per_song
@@ -127,6 +131,7 @@ def _rows(per_song: list[dict], warm: float) -> list[dict]:
     for s in ("accord", "accord-mix"):
         v = sum(r[f"{s}_meter"] == r["truth_meter"] for r in per_song) / n
         rows.append({"metric": f"real: meter right [{s}]", "value": v, "unit": "share"})
+    rows += bar_one_rows(per_song, ("accord", "accord-mix"))
     took = sorted(r["accord_seconds"] for r in per_song)
     rows.append({"metric": "real: accord seconds per song (stems)", "value": took[len(took) // 2], "unit": "s",
                  "note": f"median; max {took[-1]:.2f} s"})

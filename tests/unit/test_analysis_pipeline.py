@@ -150,3 +150,19 @@ def test_cancel_midway_stops_the_melody_worker_too(song):
     with pytest.raises(Cancelled):
         analyze_stems(_stems(song), progress=progress, cancel=token)
     assert not [t for t in threading.enumerate() if t.name.startswith("accord-melody")]
+
+
+
+def test_beat_meter_and_key_do_not_depend_on_the_choice_of_lead():
+    # taking the melody from the bass (or the harmony) must not take that stem out of the beat, the meter's
+    # accents and the key (a real song flipped between 4/4 and 3/4 with --lead): everything but the melody
+    # is the same, down to the raw least-squares tempo and the beat's confidence
+    song = make_song(21, meter=TimeSignature(3, 4), tempo_bpm=104.0, key=Key(2, "major"), seconds=8.0)
+    stems = _stems(song)
+    base = analyze_stems(stems)
+    for lead in ("bass", "harmony"):
+        other = analyze_stems(stems, lead=lead)
+        assert other.lead == lead
+        assert (other.time_signature, other.grid, other.tempo_fit_bpm, other.tempo_confidence) == \
+            (base.time_signature, base.grid, base.tempo_fit_bpm, base.tempo_confidence)
+        assert (other.key, other.chords) == (base.key, base.chords)

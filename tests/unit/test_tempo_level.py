@@ -76,3 +76,46 @@ def test_pulse_strength_finds_the_phase_and_choice_stays_among_related_periods()
     assert strength == pytest.approx(1.0) and phase == pytest.approx(17.0, abs=1.0)
     period, _ = choose_beat_level(env, 40.0, 0.0, fps=86.13)
     assert any(period == pytest.approx(40.0 * r) for r in (1 / 3, 0.5, 2 / 3, 0.75, 1.0, 4 / 3, 1.5, 2.0, 3.0))
+
+
+@pytest.mark.parametrize("bpm", [165.0, 176.0])
+def test_a_fast_backbeat_is_not_halved_when_the_snare_rings_in_the_bass_band(bpm):
+    # the snare's body tone (~200 Hz) lies in the < 250 Hz band: judged there, kick and snare look alike and
+    # the half-note level won under the prior; the kick band (< 120 Hz) tells them apart
+    assert _bpm(_groove(bpm, ROCK)) == pytest.approx(bpm, rel=0.02)
+
+
+def test_a_level_with_nothing_on_half_its_pulses_is_weaker_than_the_level_played():
+    from app.core.analysis.rhythm.beatlevel import played_strength
+
+    env = np.zeros(4000)
+    env[::40] = 1.0  # one onset every 40 frames
+    # at a period of 20 frames every other pulse is empty: the arithmetic mean would say half as strong,
+    # the geometric mean of odd and even pulses (the weaker half counted) says far less
+    assert played_strength(env, 40.0, 0.0) == pytest.approx(1.0)
+    assert played_strength(env, 20.0, 0.0) < 0.5 * 0.5
+
+
+TWIST = {"kick": [0, 1, 2, 3], "snare": [1, 3], "hat": [i / 2 for i in range(8)]}  # four on the floor + backbeat
+OFF_SNARE = {"kick": [0, 2], "snare": [1, 3, 0.5, 1.5, 2.5, 3.5], "hat": [i / 2 for i in range(8)]}
+
+
+@pytest.mark.parametrize("pattern", [TWIST, OFF_SNARE], ids=["twist", "off-beat snare"])
+@pytest.mark.parametrize("bpm", [109.0, 126.0])
+def test_a_backbeat_groove_is_in_four_not_three(pattern, bpm):
+    # accents that repeat every 2 beats also correlate at a lag of 6 beats: the old lag-3-and-6 vs lag-4-and-8
+    # autocorrelation read these grooves (and six real 4/4 songs) as 3/4; a 2-beat pattern is a 4-beat one
+    f = onset_features(_groove(bpm, pattern, bars=16), SR)
+    grid = estimate_grid(f, kit=f).grid
+    assert grid is not None
+    assert grid.tempo_bpm == pytest.approx(bpm, rel=0.02)
+    assert str(grid.time_signature) == "4/4"
+
+
+def test_bar_1_is_where_the_music_starts_when_the_accents_do_not_say_otherwise():
+    # kick on every beat and a snare on 2 and 4: beats 1 and 3 sound alike, so the accents alone cannot tell
+    # bar 1 from the middle of the bar; the groove starts (0.25 s in) on bar 1, as bounced stems do
+    f = onset_features(_groove(120.0, TWIST, bars=16), SR)
+    grid = estimate_grid(f, kit=f).grid
+    assert grid is not None
+    assert grid.offset_seconds == pytest.approx(0.25, abs=0.05)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from app.core.analysis.harmony import chords as chords_mod
 from app.core.analysis.harmony import key as key_mod
 from app.core.analysis.harmony.chroma import chroma_features
 from app.core.analysis.result import ANALYSIS_VERSION, SongAnalysis
-from app.core.analysis.rhythm.tempo import estimate_grid, onset_features
+from app.core.analysis.rhythm.tempo import estimate_grid, first_sound_seconds, onset_features
 from app.core.analysis.signal import ANALYSIS_RATE, is_silent, mix, mono_at
 from app.core.errors import AnalysisError
 from app.core.music import BeatGrid, ChordTimeline
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 MAX_STEMS = 64
 MAX_SECONDS = 60 * 30
 # bumped when an estimator changes its results, so cached whole-song results from older code are not reused
-ESTIMATORS_REVISION = 5
+ESTIMATORS_REVISION = 6
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,10 @@ def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, n
     chroma = chroma_features(harmonic, ANALYSIS_RATE) if harmonic_present else None
     cancel.check()
     progress(0.35, "finding the beat")
-    feat = onset_features(rhythm if not is_silent(rhythm) else mix(list(mono.values())), ANALYSIS_RATE)
+    everything = mix(list(mono.values()))
+    feat = onset_features(rhythm if not is_silent(rhythm) else everything, ANALYSIS_RATE)
+    # bar 1 is at or just before the song's first sound, whichever stem makes it (an intro without drums)
+    feat = replace(feat, first_sound=min(feat.first_sound, first_sound_seconds(everything, ANALYSIS_RATE)))
     # the felt beat is chosen on the drum kit's kick and snare alone (see estimate_grid)
     kit_names = [n for n in rhythm_names if roles[n] == "drums"]
     kit_mix = mix([mono[n] for n in kit_names])
@@ -209,6 +212,10 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
         cancel.check()
         feats.append(_stem_features(s.name, s.content_sha256, mono[s.name], cache))
     roles, sources = roles_mod.guess_roles(names, feats, overrides)
+    # the beat, meter, key and chords come from the roles as guessed (or set by the user), not from the choice of
+    # lead: taking the melody from the bass stem must not take the bass out of the beat (a song flipped between
+    # 4/4 and 3/4 with --lead)
+    beat_roles = dict(roles)
     if lead is not None:
         roles[lead], sources[lead] = "lead", "user"
     cancel.check()
@@ -230,7 +237,7 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
         future = None if job is None else pool.submit(job.work)
         try:
             grid, tempo, key_est, sections, timeline, chord_conf = _harmony_and_beat(
-                names, roles, mono, duration, notes, progress, cancel)
+                names, beat_roles, mono, duration, notes, progress, cancel)
             progress(0.6, "following the lead melody")
             if job is not None:  # help the worker with the chunks still to do
                 job.work(lambda done: progress(0.6 + 0.35 * done, "following the lead melody"))

@@ -52,7 +52,12 @@ def mix(signals: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def rms(y: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(np.square(y, dtype=np.float64)))) if y.size else 0.0
+    # one BLAS dot product, no float64 copy of the signal (the copy cost ~0.1 s per call on four minutes, and
+    # the pipeline asks nine times); float32 accumulation is far finer than the -80 dBFS silence threshold
+    if not y.size:
+        return 0.0
+    v = np.ascontiguousarray(y, dtype=np.float32).ravel()
+    return float(np.sqrt(max(float(np.dot(v, v)), 0.0) / v.size))
 
 
 def is_silent(y: np.ndarray) -> bool:

@@ -27,6 +27,7 @@ PRIOR_BPM = 135.0
 PRIOR_WEIGHT = 0.65  # per octave away from PRIOR_BPM, in natural-log units of pulse strength
 LEVEL_RATIOS = (1.0 / 3.0, 0.5, 2.0 / 3.0, 0.75, 1.0, 4.0 / 3.0, 1.5, 2.0, 3.0)  # candidate / first period
 MIN_BEAT_BPM, MAX_BEAT_BPM = 50.0, 240.0
+EVENNESS = 0.5  # without a drum kit: weight of the geometric over the arithmetic mean (see played_strength)
 PHASE_STEP = 2.0  # frames between the phases tried for each candidate (the envelope is max-filtered ±2)
 
 
@@ -46,12 +47,31 @@ def pulse_strength(env: np.ndarray, period: float, phase0: float) -> tuple[float
     return float(means[i]), float(phases[i] % period)
 
 
+def played_strength(env: np.ndarray, period: float, phase: float) -> float:
+    """The geometric mean of the pulse train's odd and even pulses: a level is only as strong as its weaker
+    half. A level twice as fast as anything played (every other pulse on an empty half-beat, e.g. half a
+    6/8 dotted-quarter, or the eighths under a ballad's beat) keeps half its pulses on the beats and would
+    otherwise score half their strength; see the module notes."""
+    n = env.size
+    g = phase + 2.0 * period * np.arange(int(max(0.0, n - 1 - phase) // (2.0 * period)) + 1)
+    even = float(np.mean(_at(env, g))) if g.size else 0.0
+    odd_pos = g + period
+    odd_pos = odd_pos[odd_pos <= n - 1]
+    odd = float(np.mean(_at(env, odd_pos))) if odd_pos.size else even
+    arith = 0.5 * (even + odd)
+    geo = float(np.sqrt(max(even, 0.0) * max(odd, 0.0)))
+    return float(arith ** (1.0 - EVENNESS) * geo ** EVENNESS) if arith > 0 else 0.0
+
+
 def level_score(strength: float, mean: float, bpm: float) -> float:
-    return float(np.log(max(strength, 1e-12) / max(mean, 1e-12)) - PRIOR_WEIGHT * abs(np.log2(bpm / PRIOR_BPM)))
+    # floored at a tenth of the mean: a level with nothing on half its pulses is out, but by a bounded score
+    mean = max(mean, 1e-12)
+    return float(np.log(max(strength, 0.1 * mean) / mean) - PRIOR_WEIGHT * abs(np.log2(bpm / PRIOR_BPM)))
 
 
 def choose_beat_level(env: np.ndarray, period: float, phase: float, fps: float,
-                      kit: np.ndarray | None = None, low: np.ndarray | None = None) -> tuple[float, float]:
+                      kit: np.ndarray | None = None, low: np.ndarray | None = None,
+                      kit_low: np.ndarray | None = None) -> tuple[float, float]:
     """(period, phase) in frames of the felt beat among the periods related to `period` (see module notes).
 
     `env`: a max-filtered onset envelope of the instruments that carry the beat (kick, snare, bass).
@@ -59,9 +79,13 @@ def choose_beat_level(env: np.ndarray, period: float, phase: float, fps: float,
     the strength is then the geometric mean of both (each relative to its own mean), so loud hats or a
     syncopated bass alone cannot make the eighth-note level the beat.
     `low`: the low-band (kick, bass) envelope, for the backbeat bonus (see `alternates`).
+    `kit_low`: the kit's own low band (its kick): with a kit, the backbeat is judged on the kit alone (`kit`
+    and `kit_low`), since a bass line playing on the snare's beats would hide the kick/snare alternation.
     """
     mean = float(np.mean(env)) + 1e-12
     kit_mean = float(np.mean(kit)) + 1e-12 if kit is not None and kit.size == env.size else 0.0
+    with_kit = kit is not None and kit_low is not None and kit.size == env.size == kit_low.size
+    alt_body, alt_low = (kit, kit_low) if with_kit else (env, low)
     best = (-np.inf, period, phase)
     for r in LEVEL_RATIOS:
         c = period * r
@@ -69,11 +93,12 @@ def choose_beat_level(env: np.ndarray, period: float, phase: float, fps: float,
         if not MIN_BEAT_BPM <= bpm <= MAX_BEAT_BPM or c * 3 > env.size:
             continue
         strength, ph = pulse_strength(env, c, phase)
-        score = level_score(strength, mean, bpm)
         if kit is not None and kit_mean > 1e-9:
             k_strength, _ = pulse_strength(kit, c, phase)
-            score = 0.5 * (score + level_score(k_strength, kit_mean, bpm))
-        if low is not None and alternates(env, low, c, ph):
+            score = 0.5 * (level_score(strength, mean, bpm) + level_score(k_strength, kit_mean, bpm))
+        else:
+            score = level_score(played_strength(env, c, ph), mean, bpm)
+        if alt_low is not None and alternates(alt_body, alt_low, c, ph):
             score += BACKBEAT_BONUS
         if score > best[0]:
             best = (score, c, ph)
