@@ -18,6 +18,7 @@ import numpy as np
 from app.core.model.slots import Slot
 from app.core.model.style.phrasing import PhrasingStats, layout_slots, plan_bars
 from app.core.model.style.register import RegisterPrior, RegisterStats
+from app.core.model.style.rhythm import DurationPrior, RhythmStats
 from app.core.model.style.structure import KEEP, NEW, STRUCTURES, StructureStats, plan_structure
 from app.core.model.training import TrainedModel
 
@@ -33,6 +34,7 @@ class Style:
     structure: str = "repeat-and-vary"
     register: float = 0.3
     scale: bool = True  # key lock means the catalogue's own scale in that key (its blue notes too)
+    rhythm: bool = True  # durations fill a span as the catalogue's do (rhythm.py), not the short ones last
 
     def __post_init__(self) -> None:
         if self.structure not in STRUCTURES:
@@ -42,7 +44,7 @@ class Style:
 
     def to_json(self) -> dict:
         return {"breathing": self.breathing, "density": self.density, "structure": self.structure,
-                "register": self.register, "scale": self.scale}
+                "register": self.register, "scale": self.scale, "rhythm": self.rhythm}
 
 
 STUDIO_STYLE = Style()  # what the studio, the judge and `accord suggest` use unless told otherwise
@@ -71,6 +73,17 @@ def register_prior(model: TrainedModel, style: Style | None, bar: int) -> Regist
     if style is None or style.register <= 0:
         return None
     return RegisterPrior(RegisterStats.of_model(model), bar=bar, strength=style.register)
+
+
+def duration_prior(model: TrainedModel, style: Style | None, bar: int, durations: Sequence[int]) -> DurationPrior | None:
+    """The look-ahead duration weights (rhythm.py), shared by every request of this model state."""
+    if style is None or not style.rhythm:
+        return None
+    key = ("duration-prior", bar, tuple(int(d) for d in durations))
+    prior = model.cache.get(key)
+    if prior is None:
+        prior = model.cache[key] = DurationPrior(RhythmStats.of_model(model, bar, durations))
+    return prior  # type: ignore[return-value]
 
 
 def styled_slots(model: TrainedModel, style: Style, *, start: int, end: int, bar: int,
