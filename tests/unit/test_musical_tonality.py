@@ -50,3 +50,16 @@ def test_minor_songs_sound_the_minor_works_thirds():
     without = minor_third_share(model, minor, Style(tonality=0.0))
     with_ = minor_third_share(model, minor, STUDIO_STYLE)
     assert abs(with_ - target) < abs(without - target)
+
+
+def test_repeats_entered_by_a_rare_leap_are_mostly_dropped():
+    """Chorales almost never leap wider than a fifth into a bar: a planned repeat whose kept first note would
+    (a transposed repeat after a high or low ending) is kept only that rarely; steps always."""
+    from app.core.model.style.profile import register_prior
+
+    model = train(as_usable_works(idyom_benchmark_set()[:40]))
+    prior = register_prior(model, STUDIO_STYLE, 192, Key.parse("G major"), [67, 71, 74])
+    assert prior is not None
+    assert prior.entry_accept(67, 69) == 1.0 and prior.entry_accept(67, 74) == 1.0  # a step, a fifth
+    assert prior.entry_accept(67, 77) < 0.1 and prior.entry_accept(72, 60) < 0.1  # a seventh, an octave
+    assert register_prior(model, Style(register=0.0, tonality=0.0), 192) is None

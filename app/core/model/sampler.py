@@ -467,6 +467,11 @@ class Sampler:
         a, z = s.start - s.source, s.end - s.source
         src = [(c.pitch[k], c.dur[k], c.onset[k]) for k in range(len(c.onset)) if a <= c.onset[k] < z]
         keep = s.keep
+        # a repeat placed at a leap the catalogue rarely makes into a bar is not taken (the bar falls back)
+        accept = getattr(self.pitch_prior, "entry_accept", None)
+        if accept is not None and src and c.pitch and (keep == -1 or keep == -2 or keep > 0):
+            if self.rng.random() >= accept(c.pitch[-1], src[0][0] + s.shift):
+                raise DeadEnd("repeat")
         for j, (p, d, o) in enumerate(src):
             dur = min(d, z - o)
             if dur <= 0:

@@ -17,7 +17,7 @@ import numpy as np
 
 from app.core.model.slots import Slot
 from app.core.model.style.phrasing import PhrasingStats, layout_slots, plan_bars
-from app.core.model.style.register import RegisterPrior, RegisterStats
+from app.core.model.style.register import LEAP_CLIP, RegisterPrior, RegisterStats
 from app.core.model.style.rhythm import DurationPrior, RhythmStats
 from app.core.model.style.structure import KEEP, NEW, STRUCTURES, StructureStats, plan_structure
 from app.core.model.style.tonality import TonalityPrior, TonalityStats, work_mode
@@ -26,6 +26,7 @@ from app.core.music import Key
 
 BREATHING = {"none": 0.0, "less": 0.5, "catalogue": 1.0, "more": 2.0}
 DENSITY_FEEL = {"sparser": 0.6, "catalogue": 1.0, "busier": 1.6}
+LARGE_ENTRY = 7  # semitones: a repeat entered by a wider leap is kept only as often as the catalogue leaps so
 SCALE_SHARE = 0.015  # a chromatic degree the catalogue sounds on this often joins the key's scale
 
 
@@ -79,6 +80,16 @@ class PitchPrior:
     def __init__(self, register: RegisterPrior | None, tonality: TonalityPrior | None) -> None:
         self.register = register
         self.tonality = tonality
+
+    def entry_accept(self, previous: int, first: int) -> float:
+        """Chance of keeping a planned repeat whose first (kept) note leaps wider than a fifth from the note
+        before: the catalogue's share of that leap into a bar against its most common bar-line interval.
+        Repeats transposed by the catalogue's shifts otherwise leapt into bars 4x as often as the chorales."""
+        leap = abs(first - previous)
+        if self.register is None or leap <= LARGE_ENTRY:
+            return 1.0
+        at_bar = self.register.stats.at_bar
+        return float(at_bar[min(leap, LEAP_CLIP)] / at_bar.max())
 
     def __call__(self, pitches: list[int], i: int, onset: int, alphabet: np.ndarray) -> np.ndarray | None:
         w = self.register(pitches, i, onset, alphabet) if self.register is not None else None
