@@ -98,6 +98,11 @@ def _rows(name: str, report: dict, seconds: float) -> list[dict]:
         rows.append({"metric": f"{name}: overlap {feature}", "value": r["overlap_area"], "unit": "",
                      "target": f">= {OA_TARGET}", "ok": r["overlap_area"] >= OA_TARGET,
                      "note": f"KL {r['kl_divergence']:g}{medians}"})
+    top = report.get("giveaways", [])[:4]
+    if top:  # what still tells suggestions from real phrases (the classifier's largest weights)
+        rows.append({"metric": f"{name}: largest classifier weight", "value": top[0]["feature"], "unit": "",
+                     "note": "; ".join(f"{g['feature']} {g['weight']:+.2f} (real {g['real_mean']:.3g}, "
+                                       f"suggestions {g['generated_mean']:.3g})" for g in top)})
     rows.append({"metric": f"{name}: judge time", "value": round(seconds, 2), "unit": "s"})
     return rows
 

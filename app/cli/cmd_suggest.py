@@ -179,34 +179,6 @@ def _from_stems(args: argparse.Namespace, home: Any) -> tuple[Melody, Constraint
     return melody, c
 
 
-def source_parts(catalogue_path: Path, work_ids: list[int]) -> dict[int, list[int]]:
-    """Per MIDI work whose file is still there unchanged: the chosen part as imported (every note, before
-    merging and quantising), for the max-copy check against the works as the artist knows them."""
-    from app.core.catalogue.melody_source import melody_candidates
-    from app.core.catalogue.midi_import import choose_part
-    from app.core.catalogue.store import Catalogue
-    from app.core.midifile import read_midi
-    from app.core.model.style.sources import part_pitches
-
-    out: dict[int, list[int]] = {}
-    with Catalogue.open(catalogue_path) as cat:
-        for wid in work_ids:
-            try:
-                summary = cat.work(wid).summary
-                if summary.kind != "midi" or not summary.path:
-                    continue
-                current = next((c for c in melody_candidates(cat, wid) if c.current), None)
-                if current is None or not current.source.startswith("midi:"):
-                    continue
-                fields = dict(f.split("=") for f in current.source.split(":")[1:])
-                part = choose_part(read_midi(summary.path), track=int(fields["track"]),
-                                   channel=int(fields["channel"]) - 1)
-            except (AccordError, KeyError, ValueError):  # file gone or changed: the learned melody only
-                continue
-            out[wid] = part_pitches(part.notes)
-    return out
-
-
 def run(args: argparse.Namespace, ctx: Any) -> int:
     home = ctx.home()
     path = Path(args.model) if args.model else home.current_model_path
@@ -245,6 +217,8 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
                                             breathing=BREATHING[args.breathing],
                                             density=DENSITY_FEEL[args.note_density])
     if args.source_check:
+        from app.core.project.source_parts import source_parts
+
         sources = source_parts(home.catalogue_path, sorted(model.works))
         if sources:
             common["sources"] = sources

@@ -30,3 +30,53 @@ def test_unknown_choices_are_refused():
         SuggestRequest(structure="aaba").checked()
     with pytest.raises(ConstraintError, match="breathing 'lots'"):
         SuggestRequest(breathing="lots").checked()
+
+
+def test_studio_suggestions_are_checked_against_the_parts_as_imported(qtbot, tmp_path):
+    """Issue 15, item 5, from the studio: works imported from MIDI files whose parts differ from the learned
+    lines (a chord on the first note); the panel's run passes the parts as imported, so every stored idea
+    reports its longest run against them too, within the requested max-copy."""
+    from dataclasses import replace
+
+    from app.core.catalogue.store import Catalogue
+    from app.core.catalogue.types import ContributorShare
+    from app.core.home import AccordHome
+    from app.core.midifile import MidiPart, write_midi
+    from app.core.model import idyom_benchmark_set
+    from app.core.music import Key, TimeSignature
+    from app.core.project.demo_catalogue import train_current_model
+    from app.core.project.edits import SetProjectField
+    from app.core.project.source_parts import source_parts
+    from tests.gui.suggest_fixtures import run_suggest, studio_with_panel
+
+    home = AccordHome.resolve(tmp_path / "template")
+    files = []
+    for ident, m in idyom_benchmark_set()[:10]:
+        path = tmp_path / f"{ident}.mid"
+        notes = [*m.notes, replace(m.notes[0], pitch=m.notes[0].pitch - 12)]
+        write_midi(path, [MidiPart("melody", m.with_notes(sorted(notes, key=lambda n: n.onset)))], tempo_bpm=90,
+                   time_signature=m.time_signature)
+        files.append(path)
+    with Catalogue.open(home.catalogue_path) as cat:
+        added = cat.import_files(files, contributors=[ContributorShare("J. S. Bach", "composer", 10000)]).added
+        for w in added:
+            cat.record_consent(w.id, "grant")
+    model = train_current_model(home)
+    parts = source_parts(home.catalogue_path, sorted(model.works))
+    assert len(parts) == 10 and all(len(parts[w]) > len(model.works[w].events) for w in parts)
+
+    window, panel = studio_with_panel(qtbot, tmp_path / "studio", home.root)
+    try:
+        window.push(SetProjectField("tempo_bpm", 90.0))
+        window.push(SetProjectField("key", Key.parse("G major")))
+        window.push(SetProjectField("time_signature", TimeSignature(4, 4)))
+        panel.check_ready()
+        ids = run_suggest(panel, start_bar=0, bars=4, count=2, seed=3, max_copy=5)
+        assert len(ids) == 2
+        for idea in (s for s in window.project.suggestions if s.id in ids):
+            run = idea.provenance["longest_copied_run"]
+            assert run["length"] <= 5 and 1 <= run["source_length"] <= 5
+            assert run["source_work_id"] in parts
+    finally:
+        window.undo_stack.setClean()
+        window.close()

@@ -10,8 +10,10 @@ from app.core.errors import AccordError
 from app.core.model import as_usable_works, idyom_benchmark_set
 from app.core.music import Key, Note
 from app.core.musicality import (
+    PhraseFeatures,
     classifier_accuracy,
     feature_report,
+    giveaways,
     judge_works,
     overlap_and_kl,
     phrase_features,
@@ -80,12 +82,25 @@ def test_classifier_tells_apart_what_differs_and_not_what_does_not():
     assert feature_report(real, same)["notes_per_bar"]["overlap_area"] > 0.8
 
 
+def test_giveaways_name_what_differs():
+    rng = np.random.default_rng(4)
+    real, dense = _phrases(rng, density=4), _phrases(rng, density=12)
+    top = giveaways(real, dense, top=3)
+    assert len(top) == 3 and len(PhraseFeatures.vector_names()) == len(real[0].vector())
+    names = [g["feature"] for g in top]
+    assert "notes_per_bar" in names or any(n.startswith("ioi") for n in names)
+    first = next(g for g in top if g["feature"] == names[0])
+    assert (first["weight"] > 0) == (first["generated_mean"] > first["real_mean"])
+
+
 def test_judge_on_real_chorales():
     works = as_usable_works(idyom_benchmark_set()[:24])
     report = judge_works(works, folds=3, windows=1)
     assert report["phrases"] >= 20 and report["generation_failures"] == 0
     assert 0.0 <= report["classifier_accuracy"] <= 1.0
     assert set(report["features"]) >= {"pitch_range", "rest_ratio", "interval_histogram"}
+    assert report["giveaways"] and all(set(g) == {"feature", "weight", "real_mean", "generated_mean"}
+                                       for g in report["giveaways"])
     assert all(0.0 <= r["overlap_area"] <= 1.0 for r in report["features"].values())
 
 

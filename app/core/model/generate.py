@@ -34,7 +34,13 @@ from app.core.model.credit import (
 from app.core.model.index.copyindex import CopyIndex
 from app.core.model.sampler import Sampler
 from app.core.model.slots import DeadEnd, PitchRules, Slot, cached_fill_table
-from app.core.model.style.profile import Style, catalogue_degrees, register_prior, styled_slots
+from app.core.model.style.profile import (
+    Style,
+    catalogue_degrees,
+    duration_prior,
+    register_prior,
+    styled_slots,
+)
 from app.core.model.style.sources import combined_index, source_index
 from app.core.model.training import TrainedModel, gc_paused
 from app.core.model.viewpoints import TICKS_PER_QUARTER, estimate_key, to_ticks
@@ -138,7 +144,8 @@ class _Job:
         self.context = _ctx_events(context)
         self._splits: tuple | None = None
         self.style = style
-        self._prior = register_prior(model, style, self.bar)
+        self._prior = register_prior(model, style, self.bar, key, [n.pitch for n in context])
+        self._dur_prior = duration_prior(model, style, self.bar, self.durations)
 
     def sampler(self, seed: int, j: int) -> Sampler:
         tonic = self.key.tonic_pc if self.key is not None else estimate_key(
@@ -146,7 +153,7 @@ class _Job:
         return Sampler(self.model, self.context, bar=self.bar, tonic=tonic, rules=self.rules,
                        durations=self.durations, density=self.c.density, copy_index=self.copy,
                        temperature=self.temperature, closeness=self.closeness, repeat_damping=self.repeat_damping,
-                       rng=np.random.default_rng([seed, j]), pitch_prior=self._prior)
+                       rng=np.random.default_rng([seed, j]), pitch_prior=self._prior, dur_prior=self._dur_prior)
 
     def slots(self, start: int, end: int):
         """The slots of [start, end): plain bars without a style, else a plan per suggestion (its own seed)."""

@@ -44,7 +44,7 @@ class Sampler:
     def __init__(self, model: TrainedModel, context: list[tuple[int, int, int]], *, bar: int, tonic: int,
                  rules: PitchRules, durations: np.ndarray, density: tuple[float, float] | None,
                  copy_index: CopyIndex, temperature: float, closeness: float, rng: np.random.Generator,
-                 repeat_damping: float = 1.0, pitch_prior=None) -> None:
+                 repeat_damping: float = 1.0, pitch_prior=None, dur_prior=None) -> None:
         self.model = model
         self.ps = model.settings.prediction
         self.bar = bar
@@ -61,6 +61,9 @@ class Sampler:
         # soft register/leap weights (register.py): prior(pitches so far, onset, alphabet) -> weights or None;
         # like the damping they change which note is drawn, never the credit (that decomposes p itself)
         self.pitch_prior = pitch_prior
+        # soft look-ahead weights on durations (style/rhythm.py): prior(onset, ticks left, note counts left,
+        # durations) -> weights or None; a span then fills like the catalogue's, not short notes last
+        self.dur_prior = dur_prior
         self.cur = Cursor(bar, tonic)
         # numba: imported by the first generation, not by the app's start
         from app.core.model import genkernels
@@ -399,7 +402,8 @@ class Sampler:
             return None
         return pos, self.repeat_damping ** (run - FREE_REPEAT_RUN + 1)
 
-    def _choose_duration(self, onset: int, allowed: np.ndarray) -> tuple[int, tuple]:
+    def _choose_duration(self, onset: int, allowed: np.ndarray, weights: np.ndarray | None = None
+                         ) -> tuple[int, tuple]:
         i = len(self.cur.pitch)
         durs = self.durations
         self.cur.pitch.append(self.cur.pitch[-1] if self.cur.pitch else 60)
@@ -407,7 +411,7 @@ class Sampler:
         self.cur.onset.append(onset)
         try:
             p, recipe = self._distribution("dur", i, durs)
-            x, _, _ = self._sample(p, allowed, None)
+            x, _, _ = self._sample(p, allowed, None, weights=weights)
         finally:
             self.cur.pitch.pop()
             self.cur.dur.pop()
@@ -443,7 +447,15 @@ class Sampler:
         while t < slot.end:
             used, lo, hi = bar_count(t)
             allowed = self._allowed_durations(slot.end - t, used, lo, hi, len(given) if given is not None else None)
-            dur, dur_part = self._choose_duration(t, allowed)
+            weights = None
+            if self.dur_prior is not None:
+                left = slot.end - t
+                counts = ([len(given) - 1] if given is not None else
+                          range(max(0, int(lo) - used - 1), int(min(hi - used - 1, left // self._dur_list[0])) + 1))
+                weights = self.dur_prior(t, left, counts, self._dur_list)
+                if weights is not None and not (weights[allowed] > 0).any():
+                    weights = None
+            dur, dur_part = self._choose_duration(t, allowed, weights)
             fixed = given.pop(0) if given is not None else None
             self._note(t, dur, gen_start, fixed, None, dur_part)
             t += dur
@@ -455,6 +467,11 @@ class Sampler:
         a, z = s.start - s.source, s.end - s.source
         src = [(c.pitch[k], c.dur[k], c.onset[k]) for k in range(len(c.onset)) if a <= c.onset[k] < z]
         keep = s.keep
+        # a repeat placed at a leap the catalogue rarely makes into a bar is not taken (the bar falls back)
+        accept = getattr(self.pitch_prior, "entry_accept", None)
+        if accept is not None and src and c.pitch and (keep == -1 or keep == -2 or keep > 0):
+            if self.rng.random() >= accept(c.pitch[-1], src[0][0] + s.shift):
+                raise DeadEnd("repeat")
         for j, (p, d, o) in enumerate(src):
             dur = min(d, z - o)
             if dur <= 0:

@@ -104,6 +104,24 @@ def _fit_logistic(x: np.ndarray, y: np.ndarray, l2: float, iterations: int = 30)
     return w
 
 
+def giveaways(real: Sequence[PhraseFeatures], generated: Sequence[PhraseFeatures], *, top: int = 8,
+              l2: float = 1.0) -> list[dict[str, float | str]]:
+    """What tells suggestions from real phrases most: the logistic regression fitted on both sets (standardised
+    features), its largest weights by name, with each entry's mean in both sets (positive weight: more typical
+    of suggestions)."""
+    xr = np.array([p.vector() for p in real])
+    xg = np.array([p.vector() for p in generated])
+    x = np.vstack([xr, xg])
+    y = np.concatenate([np.zeros(len(xr)), np.ones(len(xg))])
+    mean, std = x.mean(axis=0), x.std(axis=0)
+    std[std < 1e-9] = 1.0
+    w = _fit_logistic((x - mean) / std, y, l2)[:-1]
+    names = PhraseFeatures.vector_names()
+    order = np.argsort(-np.abs(w))[:top]
+    return [{"feature": names[i], "weight": round(float(w[i]), 3), "real_mean": round(float(xr[:, i].mean()), 4),
+             "generated_mean": round(float(xg[:, i].mean()), 4)} for i in order.tolist()]
+
+
 def classifier_accuracy(real: Sequence[PhraseFeatures], generated: Sequence[PhraseFeatures], *, folds: int = 5,
                         seed: int = 0, l2: float = 1.0) -> float:
     """Cross-validated accuracy of a logistic regression telling generated phrases from real ones.

@@ -40,6 +40,13 @@ class PhraseFeatures:
     def value(self, name: str) -> float | np.ndarray:
         return getattr(self, name)
 
+    @staticmethod
+    def vector_names() -> list[str]:
+        """A name per entry of `vector()` (for reporting what gives suggestions away)."""
+        ioi = [f"ioi {q:.3g}" for q in IOI_BINS]
+        return (list(SCALAR_FEATURES) + [f"interval {i:+d}" for i in range(-INTERVAL_CLIP, INTERVAL_CLIP + 1)]
+                + [f"pitch class +{d}" for d in range(12)] + ioi)
+
     def vector(self) -> np.ndarray:
         """Every feature in one row (scalars first), for the real-vs-generated classifier."""
         scalars = np.array([getattr(self, n) for n in SCALAR_FEATURES], dtype=float)

@@ -21,7 +21,7 @@ from app.core.model import Constraints, ModelSettings, continue_phrase, train
 from app.core.model.constraints import DEFAULT_MAX_COPY
 from app.core.model.style.profile import STUDIO_STYLE, Style
 from app.core.music import Melody
-from app.core.musicality.compare import classifier_accuracy, feature_report
+from app.core.musicality.compare import classifier_accuracy, feature_report, giveaways
 from app.core.musicality.features import PhraseFeatures, phrase_features, window
 from app.core.project.song_constraints import lead_pitch_range
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
@@ -44,11 +44,12 @@ def _phrase_starts(melody: Melody, prime_bars: int, bars: int, windows: int) -> 
     return starts
 
 
-def judge_works(works: Sequence[UsableWork], *, folds: int = 5, prime_bars: int = DEFAULT_PRIME_BARS,
-                bars: int = DEFAULT_BARS, windows: int = DEFAULT_WINDOWS, seed: int = 0,
-                settings: ModelSettings | None = None, style: Style | None = STUDIO_STYLE, progress: Progress = no_progress,
-                cancel: CancelToken = NEVER_CANCELLED) -> dict[str, Any]:
-    """Compare real continuations of held-out works with the model's; a JSON-ready report."""
+def judge_phrases(works: Sequence[UsableWork], *, folds: int = 5, prime_bars: int = DEFAULT_PRIME_BARS,
+                  bars: int = DEFAULT_BARS, windows: int = DEFAULT_WINDOWS, seed: int = 0,
+                  settings: ModelSettings | None = None, style: Style | None = STUDIO_STYLE,
+                  progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED
+                  ) -> tuple[list[PhraseFeatures], list[PhraseFeatures], int]:
+    """(real phrases, the model's continuations of the same primes, generation failures): see the module."""
     if folds < 2:
         raise AccordError(f"the judge needs at least 2 folds, not {folds}")
     if len(works) < folds:
@@ -85,6 +86,18 @@ def judge_works(works: Sequence[UsableWork], *, folds: int = 5, prime_bars: int 
                 gen = window(made[0].notes.notes, start, start + bars * bq)
                 real.append(phrase_features(truth, bars=bars, bar_quarters=bq, key=m.key))
                 generated.append(phrase_features(gen, bars=bars, bar_quarters=bq, key=m.key))
+    return real, generated, failures
+
+
+def judge_works(works: Sequence[UsableWork], *, folds: int = 5, prime_bars: int = DEFAULT_PRIME_BARS,
+                bars: int = DEFAULT_BARS, windows: int = DEFAULT_WINDOWS, seed: int = 0,
+                settings: ModelSettings | None = None, style: Style | None = STUDIO_STYLE, progress: Progress = no_progress,
+                cancel: CancelToken = NEVER_CANCELLED) -> dict[str, Any]:
+    """Compare real continuations of held-out works with the model's; a JSON-ready report (with the
+    classifier's largest weights: what gives suggestions away)."""
+    real, generated, failures = judge_phrases(works, folds=folds, prime_bars=prime_bars, bars=bars,
+                                              windows=windows, seed=seed, settings=settings, style=style,
+                                              progress=progress, cancel=cancel)
     progress(1.0, "comparing")
     features = feature_report(real, generated, seed=seed)
     accuracy = classifier_accuracy(real, generated, seed=seed)
@@ -95,4 +108,5 @@ def judge_works(works: Sequence[UsableWork], *, folds: int = 5, prime_bars: int 
         "classifier_accuracy": round(accuracy, 4),
         "min_overlap_area": round(min(r["overlap_area"] for r in features.values()), 4),
         "features": features,
+        "giveaways": giveaways(real, generated),
     }

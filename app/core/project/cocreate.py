@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -241,8 +241,12 @@ def request_style(r: SuggestRequest) -> Style:
 
 
 def generate_suggestions(model: TrainedModel, p: Plan, *, on_result: Callable[[Suggestion], None] | None = None,
-                         progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> list[Suggestion]:
+                         sources: Mapping[int, Sequence[int]] | None = None, progress: Progress = no_progress,
+                         cancel: CancelToken = NEVER_CANCELLED) -> list[Suggestion]:
     """Up to `request.count` distinct suggestions, one model call each, each passed to `on_result` at once.
+
+    `sources` (work id -> the part as imported, `source_parts.model_source_parts`): max-copy holds against
+    those too, and each suggestion reports its longest run against them (issue 15, item 5).
 
     The first ConstraintError is raised (nothing fits: the message says what to relax); a later one ends
     the run with what was found.
@@ -260,13 +264,13 @@ def generate_suggestions(model: TrainedModel, p: Plan, *, on_result: Callable[[S
         try:
             if r.mode == "continue":
                 made = continue_phrase(model, p.melody, p.constraints, n=1, seed=seed, temperature=r.adventurousness,
-                                       style=style)
+                                       style=style, sources=sources or None)
             elif r.mode == "fill":
                 made = fill_gap(model, p.melody, p.gap, p.constraints, n=1, seed=seed,
-                                temperature=r.adventurousness, style=style)
+                                temperature=r.adventurousness, style=style, sources=sources or None)
             else:
                 made = vary(model, p.melody, p.constraints, kind=r.vary_kind, closeness=r.closeness, n=1, seed=seed,
-                            temperature=r.adventurousness)
+                            temperature=r.adventurousness, sources=sources or None)
         except ConstraintError:
             if not found:
                 raise

@@ -23,6 +23,7 @@ from app.core.project.edits import CompoundEdit, SetProjectField
 from app.core.project.ideas import Idea
 from app.core.project.model import LoopRegion
 from app.core.project.numbering import idea_name, next_idea_number
+from app.core.project.source_parts import model_source_parts
 from app.core.project.suggestion_edits import AddSuggestions
 
 if TYPE_CHECKING:
@@ -70,7 +71,10 @@ class RunsMixin:
                 audition.submit_melody(entry.id, s.notes, grid, priority=1 if index == first_name else 0)
                 relay.result.emit(entry, run)
 
-            found = generate_suggestions(model, p, on_result=on_result, progress=progress, cancel=cancel)
+            # max-copy also against the works' parts as imported (issue 15, item 5), as `accord suggest` does
+            sources = model_source_parts(model, home.catalogue_path)
+            found = generate_suggestions(model, p, on_result=on_result, sources=sources, progress=progress,
+                                         cancel=cancel)
             return model, len(found)
 
         # Loop the range now, so the results of this run stay one undo step after it.
