@@ -11,7 +11,6 @@ from app.core.audio.engine import RealTimePump
 from app.core.catalogue.store import Catalogue
 from app.core.catalogue.types import ContributorShare
 from app.core.home import AccordHome
-from app.core.live.jack_server import DummyJackServer
 from app.core.live.prime import prime_melody, recorded_prime
 from app.core.live.responder import load_consented_model
 from app.core.model import idyom_benchmark_set
@@ -24,18 +23,7 @@ from tests.gui.studio_fixtures import make_window
 
 jack = pytest.importorskip("jack", reason="JACK-Client is not installed (pip install 'accord[live]')")
 from app.core.live.jack_peer import JackPeer  # noqa: E402
-
-RATE = 48000
-
-
-@pytest.fixture(scope="module")
-def jack_server():
-    if shutil.which("jackd") is None:
-        pytest.skip("jackd is not installed (apt-get install jackd2)")
-    server = DummyJackServer(sample_rate=RATE, period=256)
-    server.start()
-    yield server
-    server.stop()
+from tests.helpers.jack import RATE, jack_server_fixture  # noqa: E402, F401 (the fixture jack_server)
 
 
 @pytest.fixture(scope="module")

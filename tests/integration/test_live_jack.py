@@ -4,7 +4,6 @@ targets live in benchmarks/bench_live.py."""
 
 from __future__ import annotations
 
-import shutil
 import time
 
 import pytest
@@ -12,7 +11,6 @@ import pytest
 from app.core.catalogue.store import Catalogue
 from app.core.catalogue.types import ContributorShare
 from app.core.home import AccordHome
-from app.core.live.jack_server import DummyJackServer
 from app.core.live.ports import Backend, MidiIO, choose_backend, list_ports
 from app.core.live.responder import load_consented_model
 from app.core.live.session import LiveSession, LiveSettings
@@ -24,19 +22,10 @@ from app.core.project.model_training import train_usable
 
 jack = pytest.importorskip("jack", reason="JACK-Client is not installed (pip install 'accord[live]')")
 from app.core.live.jack_peer import JackPeer  # noqa: E402
+from tests.helpers.jack import RATE, jack_server_fixture  # noqa: E402, F401 (the fixture jack_server)
 
-RATE = 48000
 PHRASE = [(67, 0, 0.5), (69, 0.5, 0.5), (71, 1, 0.5), (72, 1.5, 0.5), (74, 2, 1), (66, 3, 0.5), (67, 3.5, 0.5)]
 
-
-@pytest.fixture(scope="module")
-def jack_server():
-    if shutil.which("jackd") is None:
-        pytest.skip("jackd is not installed (apt-get install jackd2)")
-    server = DummyJackServer(sample_rate=RATE, period=256)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
