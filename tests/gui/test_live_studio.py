@@ -95,20 +95,23 @@ def test_without_a_midi_system_the_panel_says_what_is_missing_and_the_studio_wor
     window.close()
 
 
-def test_the_panel_lists_ports_from_the_preferences_and_notices_a_new_device(studio, qtbot, peers):
+def test_the_panel_lists_ports_from_the_preferences_and_notices_devices_coming_and_going(studio, qtbot, peers):
     studio.prefs.midi_input = "keyboard:out"
     panel = _live(studio, qtbot)
     assert panel.probe.backend == "JACK"
     assert panel.midi_in.currentData() == "keyboard:out"
     assert "daw:in" in [panel.midi_out.itemData(i) for i in range(panel.midi_out.count())]
-    panel.midi_button.click()
-    qtbot.waitUntil(lambda: panel.host.state == "on", timeout=10000)
-    assert "keyboard:out" in panel.status.text()  # connected to the chosen input
-    late = JackPeer("synth")  # plugged in while the session runs
+    qtbot.waitUntil(lambda: panel.monitor is not None, timeout=5000)
+    synth = JackPeer("synth")  # plugged in while MIDI is off: JACK tells the panel's port monitor
     try:
-        qtbot.waitUntil(lambda: panel.midi_out.findData("synth:in") >= 0, timeout=8000)
+        qtbot.waitUntil(lambda: panel.midi_out.findData("synth:in") >= 0, timeout=3000)
+        panel.midi_button.click()
+        qtbot.waitUntil(lambda: panel.host.state == "on", timeout=10000)
+        assert "keyboard:out" in panel.status.text()  # connected to the chosen input
     finally:
-        late.close()
+        synth.close()  # unplugged while the session runs
+    qtbot.waitUntil(lambda: panel.midi_out.findData("synth:in") < 0, timeout=3000)
+    assert panel.midi_in.currentData() == "keyboard:out"
 
 
 def test_record_with_count_in_becomes_the_prime_undoably_and_continue_starts_from_it(studio, qtbot, peers, model):

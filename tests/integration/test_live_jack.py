@@ -11,9 +11,10 @@ import pytest
 from app.core.catalogue.store import Catalogue
 from app.core.catalogue.types import ContributorShare
 from app.core.home import AccordHome
+from app.core.live.hotplug import LOOKS_AFTER_S, POLL_S, PortMonitor
 from app.core.live.ports import Backend, MidiIO, choose_backend, list_ports
 from app.core.live.responder import load_consented_model
-from app.core.live.session import LiveSession, LiveSettings
+from app.core.live.session import JACK_PORT_CHECK_S, LiveSession, LiveSettings
 from app.core.live.types import LiveError
 from app.core.model import idyom_benchmark_set
 from app.core.model.viewpoints import estimate_key
@@ -103,20 +104,62 @@ def test_call_and_response_answers_on_the_next_bar_line_at_exact_frames(peer, mo
     assert _received(peer, 0xB0), "stop sends all notes off"
 
 
-def test_a_device_plugged_in_while_running_is_reported(jack_server, model):
+def test_a_device_plugged_in_while_running_is_reported_at_once_and_so_is_its_removal(jack_server, model):
     session = LiveSession(LiveSettings(), model=model, virtual=True)
     session.start()
     try:
         first = session.wait_event("ports", 10)
         assert first is not None and "late:out" not in first.data["inputs"]
         late = JackPeer("late")
-        try:
-            ev = session.wait_event("ports", 15)
-            assert ev is not None and "late:out" in ev.data["inputs"] and "late:in" in ev.data["outputs"]
-        finally:
-            late.close()
+        # JACK's registration callback wakes the worker: well before its slow safety look (JACK_PORT_CHECK_S).
+        ev = session.wait_event("ports", JACK_PORT_CHECK_S - 1)
+        assert ev is not None and "late:out" in ev.data["inputs"] and "late:in" in ev.data["outputs"]
+        late.close()
+        ev = session.wait_event("ports", JACK_PORT_CHECK_S - 1)
+        while ev is not None and "late:out" in ev.data["inputs"]:  # a burst may report in two steps
+            ev = session.wait_event("ports", JACK_PORT_CHECK_S - 1)
+        assert ev is not None and "late:out" not in ev.data["inputs"]
     finally:
         session.stop()
+
+
+@pytest.mark.parametrize("kind", ["jack", "rtmidi"])
+def test_the_port_monitor_reports_plug_and_unplug_and_idles_between(jack_server, kind):
+    """While MIDI is off (the studio's lists): JACK's notifications, or rtmidi's port names read every POLL_S."""
+    import queue
+
+    if kind == "rtmidi":
+        rtmidi = pytest.importorskip("rtmidi")
+        backend = Backend("rtmidi", rtmidi.API_UNIX_JACK)
+    else:
+        backend = Backend("jack")
+    seen: queue.SimpleQueue = queue.SimpleQueue()
+    monitor = PortMonitor(backend, seen.put)
+    try:
+        assert "synth:in" not in seen.get(timeout=10)["outputs"]  # the lists at start
+        time.sleep(LOOKS_AFTER_S[-1] + 0.1)  # the looks after the last change (earlier tests' clients leaving)
+        calls = []
+        lister = monitor._watcher._lister
+        monitor._watcher._lister = lambda: calls.append(1) or lister()
+        time.sleep(1.0)
+        if kind == "jack":
+            assert not calls, "nothing changed: JACK's monitor does not look"
+        else:
+            assert len(calls) <= 1.0 / POLL_S + 1
+        synth = JackPeer("synth")
+
+        def until(pred):  # noqa: ANN001, ANN202
+            lists = seen.get(timeout=5)
+            while not pred(lists):
+                lists = seen.get(timeout=5)
+            return lists
+
+        got = until(lambda lists: "synth:in" in lists["outputs"])
+        assert any(p.endswith("synth:out") or p == "synth:out" for p in got["inputs"])
+        synth.close()
+        until(lambda lists: "synth:in" not in lists["outputs"])
+    finally:
+        monitor.close()
 
 
 def test_clock_out_sends_start_then_24_evenly_spaced_ticks_per_beat_and_stop(peer):

@@ -18,9 +18,11 @@ import heapq
 import itertools
 import logging
 import queue
+import threading
 import time
 from collections.abc import Callable
 
+from app.core.live.hotplug import watch_registrations
 from app.core.live.types import LiveError, TimedMessage
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,8 @@ class JackMidi:
         self._sent: queue.SimpleQueue[TimedMessage] = queue.SimpleQueue()
         self._seq = itertools.count()
         self._processed = 0
+        self.ports_changed = threading.Event()  # set by JACK when any port comes or goes (hot-plug)
+        watch_registrations(self.client, self.ports_changed)
         self.client.set_process_callback(self._process)
         self.client.activate()
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.core.live.clock import TransportClock
+from app.core.live.hotplug import LOOKS_AFTER_S
 from app.core.live.link import LinkSync
 from app.core.live.midi_clock import ClockFollower, ClockOut
 from app.core.live.ports import Backend, MidiIO, PortWatcher, choose_backend
@@ -28,7 +29,8 @@ from app.core.music import TimeSignature
 
 log = logging.getLogger(__name__)
 REALTIME = frozenset({0xF8, 0xFA, 0xFB, 0xFC, 0xF2})
-PORT_POLL_S = 2.0
+PORT_POLL_S = 0.5  # rtmidi has no port notifications: read the names this often (JACK tells us instead)
+JACK_PORT_CHECK_S = 5.0  # on JACK, a slow safety look besides the server's registration callbacks
 LINK_POLL_S = 0.02
 IDLE_WAIT_S = 0.005
 
@@ -218,6 +220,7 @@ class LiveSession:
     def _run(self) -> None:
         watcher = PortWatcher(self._list_ports)
         next_ports = next_link = 0.0
+        looks: list[float] = []  # when to list the ports after JACK reported a change
         while not self._stop.is_set():
             try:
                 msg: TimedMessage | None = self._inbox.get(timeout=IDLE_WAIT_S)
@@ -259,11 +262,16 @@ class LiveSession:
                     next_link = now + LINK_POLL_S
                 self._maybe_answer(now)
                 self._collect_sent()
-                if now >= next_ports:
+                if self.io is not None and self.io.ports_changed():
+                    looks = [now + d for d in LOOKS_AFTER_S]  # after JACK publishes the new graph
+                if looks and now >= looks[0] or now >= next_ports:
+                    if looks and now >= looks[0]:
+                        looks.pop(0)
                     changed = watcher.poll()
                     if changed is not None:
                         self._emit("ports", changed)
-                    next_ports = now + PORT_POLL_S
+                    jack = self.io is not None and self.io.jack is not None
+                    next_ports = now + (JACK_PORT_CHECK_S if jack else PORT_POLL_S)
             except Exception as exc:  # the session keeps running; the owner shows the message
                 log.exception("live session")
                 self._emit("error", {"message": str(exc)})
