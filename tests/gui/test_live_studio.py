@@ -4,6 +4,7 @@ keyboard and the DAW, the studio's playback paced in real time (a fake stream pu
 from __future__ import annotations
 
 import shutil
+import time
 
 import pytest
 
@@ -211,11 +212,17 @@ def test_a_daws_midi_clock_starts_and_stops_the_studio_and_the_transport_shows_w
     panel.sync.setCurrentIndex(panel.sync.findData("clock-in"))
     panel.sync.activated.emit(panel.sync.currentIndex())
     _midi_on(panel, qtbot, kb, daw)
+    panel.host.timer.stop()  # no poll timer: the session's own wake-up must bring the DAW's Start
     t0 = kb.frame_now + RATE // 10
     kb.send_at(t0, b"\xfa")
     for k in range(96):
         kb.send_at(t0 + k * 1000, b"\xf8")  # 120 BPM
+    while kb.frame_now < t0 + 0.6 * RATE:  # the GUI thread is busy elsewhere when the DAW starts
+        time.sleep(0.01)
     qtbot.waitUntil(lambda: studio.playback.playing, timeout=5000)
+    # The stems start where the DAW is by now (its Start was 0.6 s ago), not at 0: they stay on its beats.
+    pos, elapsed = studio.engine.transport.position_seconds, (kb.frame_now - t0) / RATE
+    assert 0.5 <= pos <= elapsed + 0.3, (pos, elapsed)
     qtbot.waitUntil(lambda: "DAW leads" in studio.transport_bar.sync_label.text(), timeout=5000)
     assert studio.transport_bar.sync_label.isVisible()
     kb.send_at(kb.frame_now + 100, b"\xfc")

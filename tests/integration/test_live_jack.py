@@ -198,6 +198,8 @@ def test_following_midi_clock_takes_the_leaders_tempo_start_and_stop(peer):
         while started is not None and started.data.get("state") != "start":
             started = session.wait_event("transport", 10)
         assert started is not None and started.data["at"] == pytest.approx(t0 / RATE)
+        # The worker took it within JACK's cycles, not a poll later (the budget of one tick is benchmarked).
+        assert 0 <= started.data["known_at"] - t0 / RATE < 0.25
         time.sleep(24 * 6 * tick / RATE - 0.5)
         assert session.clock.tempo_bpm == pytest.approx(125.0, abs=0.2)
         predicted = session.clock.time_at(6.0)  # the next beat, as the follower predicts it

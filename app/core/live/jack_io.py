@@ -124,6 +124,11 @@ class JackMidi:
         behind the frames already processed (JACK's own estimate can lag when cycles run late)."""
         return max(self.client.frame_time, self._processed) / self.rate
 
+    def processed_time(self) -> float:
+        """The end of the last JACK cycle processed, in seconds: the earliest time at which something written
+        now can leave (JACK's `now()` is a wall-clock estimate that runs ahead while a cycle is late)."""
+        return self._processed / self.rate
+
     @property
     def input_full_name(self) -> str | None:
         return self.inport.name if self.inport is not None else None

@@ -14,6 +14,7 @@ import queue
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,6 +83,9 @@ class LiveSession:
         self._sounding: set[tuple[int, int]] = set()  # (channel, pitch) of answer notes on, for panic
         self._warned_no_model = False
         self.skipped: deque[LiveEvent] = deque(maxlen=200)
+        # Called (from the worker or the owner's thread) after each event is queued: the studio wakes its GUI
+        # thread with it instead of waiting for its poll timer. Must be quick and thread-safe.
+        self.on_event: Callable[[], None] | None = None
 
     # --- owner's thread (GUI or CLI) ------------------------------------------------------------------------
     def start(self) -> None:
@@ -216,6 +220,16 @@ class LiveSession:
     # --- the worker thread ----------------------------------------------------------------------------------
     def _emit(self, kind: str, data: dict[str, Any]) -> None:
         self._events.put(LiveEvent(kind, self.clock.now(), data))
+        wake = self.on_event
+        if wake is not None:
+            wake()
+
+    def _known_at(self) -> float:
+        """The stems' clock as far as the MIDI I/O has run: on JACK the end of the last processed cycle (what
+        the worker does now can leave in the next one), else the transport clock."""
+        if self.io is not None and self.io.jack is not None:
+            return float(self.io.jack.processed_time())
+        return self.clock.now()
 
     def _run(self) -> None:
         watcher = PortWatcher(self._list_ports)
@@ -287,7 +301,7 @@ class LiveSession:
                     self._silence()  # the DAW stopped: Accord's notes stop with it, within this cycle
                 if what is not None:
                     self._emit("transport", {"state": what, "leader": "midi-clock", "at": msg.time,
-                                             "tempo_bpm": self.clock.tempo_bpm})
+                                             "known_at": self._known_at(), "tempo_bpm": self.clock.tempo_bpm})
             return
         note = self.recorder.feed(msg)
         if note is not None:
