@@ -93,6 +93,8 @@ class LiveSession:
             return
         backend = self.backend or choose_backend()
         self.backend = backend
+        if self.responder is not None:
+            self.responder.warm(self.time_signature)  # the style's statistics, before anyone plays
         self.io = MidiIO(backend, self._inbox.put, in_port=self.in_port, out_port=self.out_port,
                          virtual=self.virtual)
         if self.io.jack is not None:
