@@ -229,24 +229,34 @@ def test_play_sends_kept_notes_on_the_transport_beats(peer):
     assert all(abs(f - e) <= 256 for (f, _), e in zip(ons, expected, strict=True))
 
 
-def test_python_rtmidi_on_jack_answers_too(peer, model):
+def test_python_rtmidi_on_jack_answers_too(jack_server, model):
+    """python-rtmidi's calls into libjack keep the GIL: while a Python JACK client (the peers) exists in the same
+    process, a client open/close by rtmidi waits for JACK's timeout (5-10 s on a synchronous server). So rtmidi
+    opens its own virtual ports first, the peers connect to them, and the peers leave before rtmidi closes."""
     import rtmidi
 
     if rtmidi.API_UNIX_JACK not in rtmidi.get_compiled_api():
         pytest.skip("python-rtmidi was built without JACK")
     session = LiveSession(LiveSettings(tempo_bpm=120.0, silence_beats=2, answer_bars=1, seed=4), model=model,
-                          backend=Backend("rtmidi", rtmidi.API_UNIX_JACK), in_port="keyboard:out",
-                          out_port="daw:in")
+                          backend=Backend("rtmidi", rtmidi.API_UNIX_JACK), virtual=True)
     session.start()
+    keyboard = daw = None
     try:
-        time.sleep(0.3)
-        peer.play_notes(PHRASE, start_frame=peer.frame_now + RATE // 5, seconds_per_beat=0.5)
+        keyboard, daw = JackPeer("keyboard"), JackPeer("daw")
+        keyboard.connect("keyboard:out", "Accord:Accord in")
+        daw.connect("Accord-out:Accord out", "daw:in")
+        keyboard.play_notes(PHRASE, start_frame=keyboard.frame_now + RATE // 5, seconds_per_beat=0.5)
         sent = session.wait_event("answer-sent", 30)
         assert sent is not None, [(e.kind, e.data.get("message"), e.data.get("pitch")) for e in session.skipped]
         assert abs(sent.data["first_note_late_s"]) < 0.05
+        time.sleep(0.05)  # the last note-off reaches the DAW in the next cycle
+        received = [m for _f, m in list(daw.received) if m[0] & 0xF0 == 0x90]
     finally:
+        for p in (keyboard, daw):
+            if p is not None:
+                p.close()
         session.stop()
-    assert len(_received(peer, 0x90)) == len(sent.data["sent"]) // 2
+    assert len(received) == len(sent.data["sent"]) // 2
 
 
 def test_no_jack_server_is_one_clear_error(jack_server, monkeypatch):
