@@ -4,6 +4,7 @@ targets live in benchmarks/bench_live.py."""
 
 from __future__ import annotations
 
+import math
 import time
 
 import pytest
@@ -72,13 +73,12 @@ def test_ports_are_listed_with_the_peer_and_accords_virtual_ports(peer):
 
 
 def test_call_and_response_answers_on_the_next_bar_line_at_exact_frames(peer, model):
-    session = LiveSession(LiveSettings(tempo_bpm=120.0, silence_beats=2, answer_bars=1, seed=3), model=model,
+    session = LiveSession(LiveSettings(tempo_bpm=240.0, silence_beats=2, answer_bars=1, seed=3), model=model,
                           virtual=True)
     session.start()
     try:
-        _wire(peer)
-        time.sleep(0.1)
-        peer.play_notes(PHRASE, start_frame=peer.frame_now + RATE // 5, seconds_per_beat=0.5)
+        _wire(peer)  # in place at JACK's next cycle: the phrase starts 0.2 s from now
+        peer.play_notes(PHRASE, start_frame=peer.frame_now + RATE // 5, seconds_per_beat=0.25)
         answer = session.wait_event("answer", 30)
         sent = session.wait_event("answer-sent", 30)
         assert answer is not None and sent is not None, list(session.skipped)
@@ -163,19 +163,21 @@ def test_the_port_monitor_reports_plug_and_unplug_and_idles_between(jack_server,
 
 
 def test_clock_out_sends_start_then_24_evenly_spaced_ticks_per_beat_and_stop(peer):
-    session = LiveSession(LiveSettings(tempo_bpm=120.0, clock_out=True, respond=False), virtual=True)
+    session = LiveSession(LiveSettings(tempo_bpm=240.0, clock_out=True, respond=False), virtual=True)
     session.start()
     try:
         _wire(peer)
-        time.sleep(3.0)
+        deadline = time.monotonic() + 15  # Start on the next bar line (within 1 s), then two beats of ticks
+        while sum(1 for _f, m in list(peer.daw.received) if m == b"\xf8") <= 48 and time.monotonic() < deadline:
+            time.sleep(0.02)
     finally:
         session.stop()
     msgs = list(peer.daw.received)
     starts = [f for f, m in msgs if m == b"\xfa"]
     ticks = [f for f, m in msgs if m == b"\xf8"]
-    assert len(starts) == 1 and len(ticks) > 24
+    assert len(starts) == 1 and len(ticks) > 48
     gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
-    assert sorted(gaps)[len(gaps) // 2] == 1000  # 0.5 s / 24 at 48 kHz: exact frames
+    assert sorted(gaps)[len(gaps) // 2] == 500  # 0.25 s / 24 at 48 kHz: exact frames
     assert ticks[0] == starts[0]
     assert msgs[-1][1] == b"\xfc" and msgs[-2][1][0] & 0xF0 == 0xB0  # all notes off, then Stop
     assert all(f < msgs[-1][0] for f in ticks)
@@ -185,14 +187,13 @@ def test_following_midi_clock_takes_the_leaders_tempo_start_and_stop(peer):
     session = LiveSession(LiveSettings(tempo_bpm=90.0, follow_clock=True, respond=False), virtual=True)
     session.start()
     try:
-        _wire(peer)
-        time.sleep(0.1)
+        _wire(peer)  # in place at JACK's next cycle, well before t0
         t0 = peer.frame_now + RATE // 10
         tick = RATE * 60.0 / 125.0 / 24
         peer.send_at(t0, b"\xfa")
-        for k in range(24 * 6):
+        for k in range(24 * 4):
             peer.send_at(round(t0 + k * tick), b"\xf8")
-        stop_at = round(t0 + 24 * 6 * tick)
+        stop_at = round(t0 + 24 * 4 * tick)
         peer.send_at(stop_at, b"\xfc")
         started = session.wait_event("transport", 10)
         while started is not None and started.data.get("state") != "start":
@@ -200,9 +201,10 @@ def test_following_midi_clock_takes_the_leaders_tempo_start_and_stop(peer):
         assert started is not None and started.data["at"] == pytest.approx(t0 / RATE)
         # The worker took it within JACK's cycles, not a poll later (the budget of one tick is benchmarked).
         assert 0 <= started.data["known_at"] - t0 / RATE < 0.25
-        time.sleep(24 * 6 * tick / RATE - 0.5)
+        while peer.frame_now < t0 + 24 * 3.5 * tick:  # three and a half beats of ticks: the fit window is full
+            time.sleep(0.02)
         assert session.clock.tempo_bpm == pytest.approx(125.0, abs=0.2)
-        predicted = session.clock.time_at(6.0)  # the next beat, as the follower predicts it
+        predicted = session.clock.time_at(4.0)  # the next beat, as the follower predicts it
         assert abs(predicted * RATE - stop_at) < RATE * 0.005
         stopped = session.wait_event("transport", 10)
         assert stopped is not None and stopped.data["state"] == "stop" and not session.clock.running
@@ -215,8 +217,7 @@ def test_play_sends_kept_notes_on_the_transport_beats(peer):
     session.start()
     try:
         _wire(peer)
-        time.sleep(0.05)
-        at = session.clock.next_bar_beat(session.clock.beat_now() + 1)
+        at = math.ceil(session.clock.beat_now() + 0.5)  # the next beat at least 0.3 s away
         session.play([Note(60, 0.0, 1.0), Note(64, 1.0, 1.0)], at_beat=at, channel=9, program=40)
         time.sleep(session.clock.time_at(at + 2.5) - session.clock.now())
         expected = [round(session.clock.time_at(at + b) * RATE) for b in (0, 1)]
@@ -237,7 +238,7 @@ def test_python_rtmidi_on_jack_answers_too(jack_server, model):
 
     if rtmidi.API_UNIX_JACK not in rtmidi.get_compiled_api():
         pytest.skip("python-rtmidi was built without JACK")
-    session = LiveSession(LiveSettings(tempo_bpm=120.0, silence_beats=2, answer_bars=1, seed=4), model=model,
+    session = LiveSession(LiveSettings(tempo_bpm=240.0, silence_beats=2, answer_bars=1, seed=4), model=model,
                           backend=Backend("rtmidi", rtmidi.API_UNIX_JACK), virtual=True)
     session.start()
     keyboard = daw = None
@@ -245,7 +246,7 @@ def test_python_rtmidi_on_jack_answers_too(jack_server, model):
         keyboard, daw = JackPeer("keyboard"), JackPeer("daw")
         keyboard.connect("keyboard:out", "Accord:Accord in")
         daw.connect("Accord-out:Accord out", "daw:in")
-        keyboard.play_notes(PHRASE, start_frame=keyboard.frame_now + RATE // 5, seconds_per_beat=0.5)
+        keyboard.play_notes(PHRASE, start_frame=keyboard.frame_now + RATE // 5, seconds_per_beat=0.25)
         sent = session.wait_event("answer-sent", 30)
         assert sent is not None, [(e.kind, e.data.get("message"), e.data.get("pitch")) for e in session.skipped]
         assert abs(sent.data["first_note_late_s"]) < 0.05
