@@ -14,6 +14,8 @@ keyboard / the clock leader and record as the DAW, in JACK frames (the clock the
   Stop (target ≤ one tick, 20.8 ms): where beat 0 lands vs the leader's Start frame, when the worker knows it
   runs, and — the audible reaction — the all-notes-off reaching the DAW's port after the leader's Stop while
   Accord plays notes on the follower's grid (and no note-on after it).
+- Hot-plug: a device's ports registered (a JACK-Client peer) to the session's `ports` event, and its removal
+  (target about a second; JACK's registration callback wakes the worker).
 - Record → continue round trip (in core, answer_start="now"): silence window end → first answer note leaving
   Accord's port, at the DAW (target ≤ 300 ms); and in the studio itself (benchmarks/live_studio.py): the
   main window's Live panel recording while the stems play, from pressing Record again to the first answer note
@@ -135,14 +137,15 @@ def _jitter(backend_name: str, notes: int, *, busy: bool = False) -> tuple[list[
     from app.core.live.session import LiveSession, LiveSettings
     from app.core.music import Note
 
-    kb, daw = _peers()
     if backend_name == "jack":
         session = LiveSession(LiveSettings(tempo_bpm=120.0, respond=False), virtual=True)
     else:
         import rtmidi
 
+        # rtmidi's own ports first: python-rtmidi keeps the GIL inside libjack calls, so opening (or closing)
+        # its clients while the Python peers run would wait for JACK's timeout (seconds).
         session = LiveSession(LiveSettings(tempo_bpm=120.0, respond=False),
-                              backend=Backend("rtmidi", rtmidi.API_UNIX_JACK), in_port="keyboard:out", out_port="daw:in")
+                              backend=Backend("rtmidi", rtmidi.API_UNIX_JACK), virtual=True)
     stop = threading.Event()
 
     def burn() -> None:
@@ -152,10 +155,13 @@ def _jitter(backend_name: str, notes: int, *, busy: bool = False) -> tuple[list[
                 x += i * i
 
     session.start()
+    kb, daw = _peers()
     burner = threading.Thread(target=burn, daemon=True)
     try:
         if backend_name == "jack":
             _wire(kb, daw)
+        else:
+            daw.connect("Accord-out:Accord out", "daw:in")
         time.sleep(0.3)
         if busy:
             burner.start()
@@ -166,11 +172,13 @@ def _jitter(backend_name: str, notes: int, *, busy: bool = False) -> tuple[list[
         _wait_clock(session.clock, session.clock.time_at(at + notes * 0.125 + 0.5))
         speed = (session.clock.now() - frames0) / (time.monotonic() - wall0)
         expected = [session.clock.time_at(at + n.onset) for n in grid]
+        scheduler = getattr(session.io.output, "scheduler", None)
+        own = [abs(x) for x in scheduler.late] if scheduler is not None else []
     finally:
         stop.set()
-        session.stop()
         kb.close()
         daw.close()
+        session.stop()
     arrived = {(m[1], m[2]): f / RATE for f, m in list(daw.received) if m[0] & 0xF0 == 0x90 and m[2] > 0}
     dev = [arrived[(n.pitch, n.velocity)] - e for n, e in zip(grid, expected, strict=True)
            if (n.pitch, n.velocity) in arrived]
@@ -182,7 +190,7 @@ def _jitter(backend_name: str, notes: int, *, busy: bool = False) -> tuple[list[
         mx, my = statistics.fmean(xs), statistics.fmean(dev)
         slope = sum((x - mx) * (d - my) for x, d in zip(xs, dev, strict=True)) / sum((x - mx) ** 2 for x in xs)
         dev = [d - (my + slope * (x - mx)) for x, d in zip(xs, dev, strict=True)]
-    return [abs(d) for d in dev], offset, missing, speed
+    return [abs(d) for d in dev], offset, missing, speed, own
 
 
 def _wait_clock(clock, t: float, wall_limit: float = 120.0) -> None:
@@ -294,6 +302,37 @@ def _follow(seconds: float) -> list[float]:
     return [abs(e) for e in errors]
 
 
+def _hotplug(plugs: int) -> list[float]:
+    """Seconds from a device's JACK client being registered (a JACK-Client peer) to the session's `ports`
+    event listing it, and the same for its removal."""
+    from app.core.live.jack_peer import JackPeer
+    from app.core.live.session import LiveSession, LiveSettings
+
+    session = LiveSession(LiveSettings(respond=False), virtual=True)
+    session.start()
+    delays: list[float] = []
+    try:
+        session.wait_event("ports", 10)
+        for i in range(plugs):
+            t = time.monotonic()
+            dev = JackPeer(f"device{i}")
+            ev = session.wait_event("ports", 10)
+            while ev is not None and f"device{i}:out" not in ev.data["inputs"]:
+                ev = session.wait_event("ports", 10)
+            if ev is not None:
+                delays.append(time.monotonic() - t)
+            t = time.monotonic()
+            dev.close()
+            ev = session.wait_event("ports", 10)
+            while ev is not None and f"device{i}:out" in ev.data["inputs"]:
+                ev = session.wait_event("ports", 10)
+            if ev is not None:
+                delays.append(time.monotonic() - t)
+    finally:
+        session.stop()
+    return delays
+
+
 def run(quick: bool) -> list[dict]:
     if shutil.which("jackd") is None:
         return _skip("jackd is not installed (apt-get install jackd2)")
@@ -330,6 +369,13 @@ def run(quick: bool) -> list[dict]:
         rows.append({"metric": "MIDI clock follow: grid error (p99)", "value": _ms(_pct(errors, 0.99)), "unit": "ms",
                      "target": "<= 5", "ok": _pct(errors, 0.99) <= 0.005})
         rows += _start_stop_rows(_start_stop(5 if quick else 10))
+        plugs = _hotplug(3 if quick else 10)
+        rows.append({"metric": "hot-plug: device plugged/unplugged to the ports event (max)",
+                     "value": _ms(max(plugs)) if plugs else "none", "unit": "ms", "target": "<= 1000",
+                     "ok": bool(plugs) and max(plugs) <= 1.0,
+                     "note": f"{len(plugs)} changes (a JACK-Client peer's ports registered, then unregistered); "
+                             f"median {_ms(statistics.median(plugs)) if plugs else '-'} ms; JACK's registration "
+                             "callback, no polling"})
         _, trip, _ = _answers(model, phrases[: max(2, n_phr // 2)], start="now")
         rows.append({"metric": "record -> continue: silence end to first note (max)", "value": _ms(max(trip)),
                      "unit": "ms", "target": "<= 300", "ok": max(trip) <= 0.300,
@@ -378,11 +424,15 @@ def _start_stop_rows(r: dict[str, list[float]]) -> list[dict]:
 
 
 def _jitter_rows(label: str, backend: str, notes: int, busy: bool) -> list[dict]:
-    dev, _, missing, speed = _jitter(backend, notes, busy=busy)
+    dev, _, missing, speed, own = _jitter(backend, notes, busy=busy)
     if not dev:
         return [{"metric": f"MIDI out jitter: {label}", "value": "no notes", "unit": "", "ok": False}]
     note = (f"{len(dev)} notes vs the stems' clock (JACK frames), {missing} missing; server at {speed:.2f}x real "
             "time" + ("" if backend == "jack" else "; offset and rate to JACK's clock removed"))
+    if own:  # the scheduler thread's own send times on the system clock: what is ours, not the dummy server's
+        note += (f"; the scheduler's send error on the system clock: median {_ms(statistics.median(own))} ms, "
+                 f"p99 {_ms(_pct(own, 0.99))} ms (the rest: rtmidi writes at the start of JACK's next cycle, and "
+                 f"the non-realtime dummy server's cycles bunch up under load {os.getloadavg()[0]:.1f})")
     return [{"metric": f"MIDI out jitter median: {label}", "value": _ms(statistics.median(dev)), "unit": "ms",
              "target": "<= 2", "ok": statistics.median(dev) <= 0.002, "note": note},
             {"metric": f"MIDI out jitter p99: {label}", "value": _ms(_pct(dev, 0.99)), "unit": "ms",
