@@ -14,6 +14,7 @@ contains a work that is no longer usable (`load_model(..., usable_ids=...)`).
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, replace
 from typing import Any
@@ -29,6 +30,7 @@ from app.core.model.style.profile import STUDIO_STYLE, Style, catalogue_degrees
 from app.core.model.viewpoints import estimate_key
 from app.core.music import Key, Melody, Note, TimeSignature
 
+log = logging.getLogger(__name__)
 NO_MODEL = "no model yet: import works, grant consent, run accord train (then play again)"
 RANGE_MARGIN = 5  # semitones either side of the phrase's range, as `accord suggest` does
 DEFAULT_LEAD_S = 0.05  # the first bar line at least this far after the answer is ready: time to hand it over
@@ -115,8 +117,8 @@ class Responder:
                             pitch_range=(min(prime.pitches) - RANGE_MARGIN, max(prime.pitches) + RANGE_MARGIN))
             try:
                 continue_phrase(self.model, prime, c, n=1, seed=0, temperature=self.temperature, style=self.style)
-            except ConstraintError:  # a tiny model may not fit a scale: the statistics are learned all the same
-                pass
+            except Exception as exc:  # noqa: BLE001 - only a head start: the real answer reports its own errors
+                log.debug("warming the live style: %s", exc)
 
     def answer(self, phrase: RecordedPhrase, clock: TransportClock) -> Answer:
         t0 = clock.now()
