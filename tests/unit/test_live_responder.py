@@ -67,8 +67,12 @@ def test_start_now_begins_right_after_generation(home):
     clock = TransportClock(100.0, now=lambda: t[0])
     phrase = _phrase(clock, [60, 62, 64, 65, 67])
     t[0] = 5.0
-    answer = Responder(load_consented_model(home), bars=1, seed=1, start="now", lead_s=0.05).answer(phrase, clock)
-    assert answer.start_time == pytest.approx(5.05)
+    model = load_consented_model(home)
+    for seed in range(1, 7):  # some styled answers open with a planned rest: "now" still sounds at once
+        answer = Responder(model, bars=1, seed=seed, start="now", lead_s=0.05).answer(phrase, clock)
+        assert answer.start_time == pytest.approx(5.05)
+        assert answer.events[0].is_note_on and answer.events[0].time == pytest.approx(5.05)
+        assert answer.suggestion.notes.notes[0].onset == pytest.approx(answer.start_beat)
 
 
 def test_no_model_is_a_clear_message(accord_home):

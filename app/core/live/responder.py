@@ -146,11 +146,15 @@ class Responder:
             # gets an answer, the plain continuation.
             suggestion = continue_phrase(self.model, rel, c, n=1, seed=seed, temperature=self.temperature)[0]
         ready = clock.now()
+        first = min((n.onset for n in suggestion.notes.notes), default=rel_start)
         if self.start == "bar":
             start_beat = clock.next_bar_beat(clock.beat_at(ready + self.lead_s))
+            shift = start_beat - rel_start  # a breath the style planned at the bar line stays
         else:
+            # "now" is no place in the bar: the first note itself comes lead_s after the answer is ready (a rest
+            # the style planned before it would only delay the round trip).
             start_beat = clock.beat_at(ready + self.lead_s)
-        shift = start_beat - rel_start
+            shift = start_beat - first
         notes = tuple(n.shifted(shift) for n in suggestion.notes.notes)
         placed = replace(suggestion, notes=replace(suggestion.notes, notes=notes, key=key,
                                                    tempo_bpm=clock.tempo_bpm))
