@@ -4,6 +4,7 @@ keyboard and the DAW, the studio's playback paced in real time (a fake stream pu
 from __future__ import annotations
 
 import shutil
+import time
 
 import pytest
 
@@ -11,7 +12,6 @@ from app.core.audio.engine import RealTimePump
 from app.core.catalogue.store import Catalogue
 from app.core.catalogue.types import ContributorShare
 from app.core.home import AccordHome
-from app.core.live.jack_server import DummyJackServer
 from app.core.live.prime import prime_melody, recorded_prime
 from app.core.live.responder import load_consented_model
 from app.core.model import idyom_benchmark_set
@@ -24,18 +24,7 @@ from tests.gui.studio_fixtures import make_window
 
 jack = pytest.importorskip("jack", reason="JACK-Client is not installed (pip install 'accord[live]')")
 from app.core.live.jack_peer import JackPeer  # noqa: E402
-
-RATE = 48000
-
-
-@pytest.fixture(scope="module")
-def jack_server():
-    if shutil.which("jackd") is None:
-        pytest.skip("jackd is not installed (apt-get install jackd2)")
-    server = DummyJackServer(sample_rate=RATE, period=256)
-    server.start()
-    yield server
-    server.stop()
+from tests.helpers.jack import RATE, jack_server_fixture  # noqa: E402, F401 (the fixture jack_server)
 
 
 @pytest.fixture(scope="module")
@@ -107,20 +96,23 @@ def test_without_a_midi_system_the_panel_says_what_is_missing_and_the_studio_wor
     window.close()
 
 
-def test_the_panel_lists_ports_from_the_preferences_and_notices_a_new_device(studio, qtbot, peers):
+def test_the_panel_lists_ports_from_the_preferences_and_notices_devices_coming_and_going(studio, qtbot, peers):
     studio.prefs.midi_input = "keyboard:out"
     panel = _live(studio, qtbot)
     assert panel.probe.backend == "JACK"
     assert panel.midi_in.currentData() == "keyboard:out"
     assert "daw:in" in [panel.midi_out.itemData(i) for i in range(panel.midi_out.count())]
-    panel.midi_button.click()
-    qtbot.waitUntil(lambda: panel.host.state == "on", timeout=10000)
-    assert "keyboard:out" in panel.status.text()  # connected to the chosen input
-    late = JackPeer("synth")  # plugged in while the session runs
+    qtbot.waitUntil(lambda: panel.monitor is not None, timeout=5000)
+    synth = JackPeer("synth")  # plugged in while MIDI is off: JACK tells the panel's port monitor
     try:
-        qtbot.waitUntil(lambda: panel.midi_out.findData("synth:in") >= 0, timeout=8000)
+        qtbot.waitUntil(lambda: panel.midi_out.findData("synth:in") >= 0, timeout=3000)
+        panel.midi_button.click()
+        qtbot.waitUntil(lambda: panel.host.state == "on", timeout=10000)
+        assert "keyboard:out" in panel.status.text()  # connected to the chosen input
     finally:
-        late.close()
+        synth.close()  # unplugged while the session runs
+    qtbot.waitUntil(lambda: panel.midi_out.findData("synth:in") < 0, timeout=3000)
+    assert panel.midi_in.currentData() == "keyboard:out"
 
 
 def test_record_with_count_in_becomes_the_prime_undoably_and_continue_starts_from_it(studio, qtbot, peers, model):
@@ -220,11 +212,17 @@ def test_a_daws_midi_clock_starts_and_stops_the_studio_and_the_transport_shows_w
     panel.sync.setCurrentIndex(panel.sync.findData("clock-in"))
     panel.sync.activated.emit(panel.sync.currentIndex())
     _midi_on(panel, qtbot, kb, daw)
+    panel.host.timer.stop()  # no poll timer: the session's own wake-up must bring the DAW's Start
     t0 = kb.frame_now + RATE // 10
     kb.send_at(t0, b"\xfa")
     for k in range(96):
         kb.send_at(t0 + k * 1000, b"\xf8")  # 120 BPM
+    while kb.frame_now < t0 + 0.6 * RATE:  # the GUI thread is busy elsewhere when the DAW starts
+        time.sleep(0.01)
     qtbot.waitUntil(lambda: studio.playback.playing, timeout=5000)
+    # The stems start where the DAW is by now (its Start was 0.6 s ago), not at 0: they stay on its beats.
+    pos, elapsed = studio.engine.transport.position_seconds, (kb.frame_now - t0) / RATE
+    assert 0.5 <= pos <= elapsed + 0.3, (pos, elapsed)
     qtbot.waitUntil(lambda: "DAW leads" in studio.transport_bar.sync_label.text(), timeout=5000)
     assert studio.transport_bar.sync_label.isVisible()
     kb.send_at(kb.frame_now + 100, b"\xfc")

@@ -4,7 +4,7 @@ targets live in benchmarks/bench_live.py."""
 
 from __future__ import annotations
 
-import shutil
+import math
 import time
 
 import pytest
@@ -12,10 +12,10 @@ import pytest
 from app.core.catalogue.store import Catalogue
 from app.core.catalogue.types import ContributorShare
 from app.core.home import AccordHome
-from app.core.live.jack_server import DummyJackServer
+from app.core.live.hotplug import LOOKS_AFTER_S, POLL_S, PortMonitor
 from app.core.live.ports import Backend, MidiIO, choose_backend, list_ports
 from app.core.live.responder import load_consented_model
-from app.core.live.session import LiveSession, LiveSettings
+from app.core.live.session import JACK_PORT_CHECK_S, LiveSession, LiveSettings
 from app.core.live.types import LiveError
 from app.core.model import idyom_benchmark_set
 from app.core.model.viewpoints import estimate_key
@@ -24,19 +24,10 @@ from app.core.project.model_training import train_usable
 
 jack = pytest.importorskip("jack", reason="JACK-Client is not installed (pip install 'accord[live]')")
 from app.core.live.jack_peer import JackPeer  # noqa: E402
+from tests.helpers.jack import RATE, jack_server_fixture  # noqa: E402, F401 (the fixture jack_server)
 
-RATE = 48000
 PHRASE = [(67, 0, 0.5), (69, 0.5, 0.5), (71, 1, 0.5), (72, 1.5, 0.5), (74, 2, 1), (66, 3, 0.5), (67, 3.5, 0.5)]
 
-
-@pytest.fixture(scope="module")
-def jack_server():
-    if shutil.which("jackd") is None:
-        pytest.skip("jackd is not installed (apt-get install jackd2)")
-    server = DummyJackServer(sample_rate=RATE, period=256)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -82,13 +73,12 @@ def test_ports_are_listed_with_the_peer_and_accords_virtual_ports(peer):
 
 
 def test_call_and_response_answers_on_the_next_bar_line_at_exact_frames(peer, model):
-    session = LiveSession(LiveSettings(tempo_bpm=120.0, silence_beats=2, answer_bars=1, seed=3), model=model,
+    session = LiveSession(LiveSettings(tempo_bpm=240.0, silence_beats=2, answer_bars=1, seed=3), model=model,
                           virtual=True)
     session.start()
     try:
-        _wire(peer)
-        time.sleep(0.1)
-        peer.play_notes(PHRASE, start_frame=peer.frame_now + RATE // 5, seconds_per_beat=0.5)
+        _wire(peer)  # in place at JACK's next cycle: the phrase starts 0.2 s from now
+        peer.play_notes(PHRASE, start_frame=peer.frame_now + RATE // 5, seconds_per_beat=0.25)
         answer = session.wait_event("answer", 30)
         sent = session.wait_event("answer-sent", 30)
         assert answer is not None and sent is not None, list(session.skipped)
@@ -114,36 +104,80 @@ def test_call_and_response_answers_on_the_next_bar_line_at_exact_frames(peer, mo
     assert _received(peer, 0xB0), "stop sends all notes off"
 
 
-def test_a_device_plugged_in_while_running_is_reported(jack_server, model):
+def test_a_device_plugged_in_while_running_is_reported_at_once_and_so_is_its_removal(jack_server, model):
     session = LiveSession(LiveSettings(), model=model, virtual=True)
     session.start()
     try:
         first = session.wait_event("ports", 10)
         assert first is not None and "late:out" not in first.data["inputs"]
         late = JackPeer("late")
-        try:
-            ev = session.wait_event("ports", 15)
-            assert ev is not None and "late:out" in ev.data["inputs"] and "late:in" in ev.data["outputs"]
-        finally:
-            late.close()
+        # JACK's registration callback wakes the worker: well before its slow safety look (JACK_PORT_CHECK_S).
+        ev = session.wait_event("ports", JACK_PORT_CHECK_S - 1)
+        assert ev is not None and "late:out" in ev.data["inputs"] and "late:in" in ev.data["outputs"]
+        late.close()
+        ev = session.wait_event("ports", JACK_PORT_CHECK_S - 1)
+        while ev is not None and "late:out" in ev.data["inputs"]:  # a burst may report in two steps
+            ev = session.wait_event("ports", JACK_PORT_CHECK_S - 1)
+        assert ev is not None and "late:out" not in ev.data["inputs"]
     finally:
         session.stop()
 
 
+@pytest.mark.parametrize("kind", ["jack", "rtmidi"])
+def test_the_port_monitor_reports_plug_and_unplug_and_idles_between(jack_server, kind):
+    """While MIDI is off (the studio's lists): JACK's notifications, or rtmidi's port names read every POLL_S."""
+    import queue
+
+    if kind == "rtmidi":
+        rtmidi = pytest.importorskip("rtmidi")
+        backend = Backend("rtmidi", rtmidi.API_UNIX_JACK)
+    else:
+        backend = Backend("jack")
+    seen: queue.SimpleQueue = queue.SimpleQueue()
+    monitor = PortMonitor(backend, seen.put)
+    try:
+        assert "synth:in" not in seen.get(timeout=10)["outputs"]  # the lists at start
+        time.sleep(LOOKS_AFTER_S[-1] + 0.1)  # the looks after the last change (earlier tests' clients leaving)
+        calls = []
+        lister = monitor._watcher._lister
+        monitor._watcher._lister = lambda: calls.append(1) or lister()
+        time.sleep(1.0)
+        if kind == "jack":
+            assert not calls, "nothing changed: JACK's monitor does not look"
+        else:
+            assert len(calls) <= 1.0 / POLL_S + 1
+        synth = JackPeer("synth")
+
+        def until(pred):  # noqa: ANN001, ANN202
+            lists = seen.get(timeout=5)
+            while not pred(lists):
+                lists = seen.get(timeout=5)
+            return lists
+
+        got = until(lambda lists: "synth:in" in lists["outputs"])
+        assert any(p.endswith("synth:out") or p == "synth:out" for p in got["inputs"])
+        synth.close()
+        until(lambda lists: "synth:in" not in lists["outputs"])
+    finally:
+        monitor.close()
+
+
 def test_clock_out_sends_start_then_24_evenly_spaced_ticks_per_beat_and_stop(peer):
-    session = LiveSession(LiveSettings(tempo_bpm=120.0, clock_out=True, respond=False), virtual=True)
+    session = LiveSession(LiveSettings(tempo_bpm=240.0, clock_out=True, respond=False), virtual=True)
     session.start()
     try:
         _wire(peer)
-        time.sleep(3.0)
+        deadline = time.monotonic() + 15  # Start on the next bar line (within 1 s), then two beats of ticks
+        while sum(1 for _f, m in list(peer.daw.received) if m == b"\xf8") <= 48 and time.monotonic() < deadline:
+            time.sleep(0.02)
     finally:
         session.stop()
     msgs = list(peer.daw.received)
     starts = [f for f, m in msgs if m == b"\xfa"]
     ticks = [f for f, m in msgs if m == b"\xf8"]
-    assert len(starts) == 1 and len(ticks) > 24
+    assert len(starts) == 1 and len(ticks) > 48
     gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
-    assert sorted(gaps)[len(gaps) // 2] == 1000  # 0.5 s / 24 at 48 kHz: exact frames
+    assert sorted(gaps)[len(gaps) // 2] == 500  # 0.25 s / 24 at 48 kHz: exact frames
     assert ticks[0] == starts[0]
     assert msgs[-1][1] == b"\xfc" and msgs[-2][1][0] & 0xF0 == 0xB0  # all notes off, then Stop
     assert all(f < msgs[-1][0] for f in ticks)
@@ -153,22 +187,24 @@ def test_following_midi_clock_takes_the_leaders_tempo_start_and_stop(peer):
     session = LiveSession(LiveSettings(tempo_bpm=90.0, follow_clock=True, respond=False), virtual=True)
     session.start()
     try:
-        _wire(peer)
-        time.sleep(0.1)
+        _wire(peer)  # in place at JACK's next cycle, well before t0
         t0 = peer.frame_now + RATE // 10
         tick = RATE * 60.0 / 125.0 / 24
         peer.send_at(t0, b"\xfa")
-        for k in range(24 * 6):
+        for k in range(24 * 4):
             peer.send_at(round(t0 + k * tick), b"\xf8")
-        stop_at = round(t0 + 24 * 6 * tick)
+        stop_at = round(t0 + 24 * 4 * tick)
         peer.send_at(stop_at, b"\xfc")
         started = session.wait_event("transport", 10)
         while started is not None and started.data.get("state") != "start":
             started = session.wait_event("transport", 10)
         assert started is not None and started.data["at"] == pytest.approx(t0 / RATE)
-        time.sleep(24 * 6 * tick / RATE - 0.5)
+        # The worker took it within JACK's cycles, not a poll later (the budget of one tick is benchmarked).
+        assert 0 <= started.data["known_at"] - t0 / RATE < 0.25
+        while peer.frame_now < t0 + 24 * 3.5 * tick:  # three and a half beats of ticks: the fit window is full
+            time.sleep(0.02)
         assert session.clock.tempo_bpm == pytest.approx(125.0, abs=0.2)
-        predicted = session.clock.time_at(6.0)  # the next beat, as the follower predicts it
+        predicted = session.clock.time_at(4.0)  # the next beat, as the follower predicts it
         assert abs(predicted * RATE - stop_at) < RATE * 0.005
         stopped = session.wait_event("transport", 10)
         assert stopped is not None and stopped.data["state"] == "stop" and not session.clock.running
@@ -181,8 +217,7 @@ def test_play_sends_kept_notes_on_the_transport_beats(peer):
     session.start()
     try:
         _wire(peer)
-        time.sleep(0.05)
-        at = session.clock.next_bar_beat(session.clock.beat_now() + 1)
+        at = math.ceil(session.clock.beat_now() + 0.5)  # the next beat at least 0.3 s away
         session.play([Note(60, 0.0, 1.0), Note(64, 1.0, 1.0)], at_beat=at, channel=9, program=40)
         time.sleep(session.clock.time_at(at + 2.5) - session.clock.now())
         expected = [round(session.clock.time_at(at + b) * RATE) for b in (0, 1)]
@@ -195,24 +230,34 @@ def test_play_sends_kept_notes_on_the_transport_beats(peer):
     assert all(abs(f - e) <= 256 for (f, _), e in zip(ons, expected, strict=True))
 
 
-def test_python_rtmidi_on_jack_answers_too(peer, model):
+def test_python_rtmidi_on_jack_answers_too(jack_server, model):
+    """python-rtmidi's calls into libjack keep the GIL: while a Python JACK client (the peers) exists in the same
+    process, a client open/close by rtmidi waits for JACK's timeout (5-10 s on a synchronous server). So rtmidi
+    opens its own virtual ports first, the peers connect to them, and the peers leave before rtmidi closes."""
     import rtmidi
 
     if rtmidi.API_UNIX_JACK not in rtmidi.get_compiled_api():
         pytest.skip("python-rtmidi was built without JACK")
-    session = LiveSession(LiveSettings(tempo_bpm=120.0, silence_beats=2, answer_bars=1, seed=4), model=model,
-                          backend=Backend("rtmidi", rtmidi.API_UNIX_JACK), in_port="keyboard:out",
-                          out_port="daw:in")
+    session = LiveSession(LiveSettings(tempo_bpm=240.0, silence_beats=2, answer_bars=1, seed=4), model=model,
+                          backend=Backend("rtmidi", rtmidi.API_UNIX_JACK), virtual=True)
     session.start()
+    keyboard = daw = None
     try:
-        time.sleep(0.3)
-        peer.play_notes(PHRASE, start_frame=peer.frame_now + RATE // 5, seconds_per_beat=0.5)
+        keyboard, daw = JackPeer("keyboard"), JackPeer("daw")
+        keyboard.connect("keyboard:out", "Accord:Accord in")
+        daw.connect("Accord-out:Accord out", "daw:in")
+        keyboard.play_notes(PHRASE, start_frame=keyboard.frame_now + RATE // 5, seconds_per_beat=0.25)
         sent = session.wait_event("answer-sent", 30)
         assert sent is not None, [(e.kind, e.data.get("message"), e.data.get("pitch")) for e in session.skipped]
         assert abs(sent.data["first_note_late_s"]) < 0.05
+        time.sleep(0.05)  # the last note-off reaches the DAW in the next cycle
+        received = [m for _f, m in list(daw.received) if m[0] & 0xF0 == 0x90]
     finally:
+        for p in (keyboard, daw):
+            if p is not None:
+                p.close()
         session.stop()
-    assert len(_received(peer, 0x90)) == len(sent.data["sent"]) // 2
+    assert len(received) == len(sent.data["sent"]) // 2
 
 
 def test_no_jack_server_is_one_clear_error(jack_server, monkeypatch):

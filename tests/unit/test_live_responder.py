@@ -67,8 +67,12 @@ def test_start_now_begins_right_after_generation(home):
     clock = TransportClock(100.0, now=lambda: t[0])
     phrase = _phrase(clock, [60, 62, 64, 65, 67])
     t[0] = 5.0
-    answer = Responder(load_consented_model(home), bars=1, seed=1, start="now", lead_s=0.05).answer(phrase, clock)
-    assert answer.start_time == pytest.approx(5.05)
+    model = load_consented_model(home)
+    for seed in range(1, 7):  # some styled answers open with a planned rest: "now" still sounds at once
+        answer = Responder(model, bars=1, seed=seed, start="now", lead_s=0.05).answer(phrase, clock)
+        assert answer.start_time == pytest.approx(5.05)
+        assert answer.events[0].is_note_on and answer.events[0].time == pytest.approx(5.05)
+        assert answer.suggestion.notes.notes[0].onset == pytest.approx(answer.start_beat)
 
 
 def test_no_model_is_a_clear_message(accord_home):
@@ -90,3 +94,59 @@ def test_note_events_put_an_off_before_an_on_at_the_same_time_and_check_the_chan
     with pytest.raises(ValueError, match="channel"):
         notes_to_events([], clock, channel=16)
     assert len(panic_messages()) == 32 and panic_messages(3) == [(0xB3, 123, 0), (0xB3, 120, 0)]
+
+
+def test_answers_are_written_in_the_studios_style_whose_statistics_are_learned_before_anyone_plays(home):
+    from app.core.model.generate import continue_phrase
+    from app.core.model.style.profile import STUDIO_STYLE
+    from app.core.music import Melody, TimeSignature
+
+    model = load_consented_model(home)
+    clock = TransportClock(120.0, now=lambda: 6.0)
+    pitches = [67, 69, 71, 72, 74, 72, 71, 69, 67, 66, 67]
+    phrase = _phrase(TransportClock(120.0, now=lambda: 0.0), pitches)
+    responder = Responder(model, bars=2, seed=9)
+    assert responder.style == STUDIO_STYLE  # as the Suggestions panel and `accord suggest` write
+    responder.warm(TimeSignature(4, 4))
+    learned = set(model.cache)
+    assert any("degrees" in str(k) for k in learned) and "register" in learned
+    answer = responder.answer(phrase, clock)
+    assert set(model.cache) == learned  # nothing left to learn after the pause: the answer costs generation only
+    # The same continuation `continue_phrase(..., style=STUDIO_STYLE)` gives for this phrase and seed.
+    assert phrase.quantised.notes[0].onset < 4  # the phrase's first bar is bar 0: no shift
+    rel = Melody(phrase.quantised.notes, time_signature=phrase.quantised.time_signature, tempo_bpm=120.0)
+    c_notes = [(n.pitch, n.duration) for n in answer.suggestion.notes.notes]
+    styled = continue_phrase(model, rel, _constraints_of(answer, rel), n=1, seed=9, style=STUDIO_STYLE)[0]
+    assert [(n.pitch, n.duration) for n in styled.notes.notes] == c_notes
+    plain = Responder(model, bars=2, seed=9, style=None).answer(phrase, clock)
+    assert [(n.pitch, n.duration) for n in plain.suggestion.notes.notes] != c_notes
+
+
+def _constraints_of(answer, rel):  # noqa: ANN001, ANN202 — the constraints Responder.answer builds
+    import math
+
+    from app.core.live.responder import RANGE_MARGIN
+    from app.core.model.constraints import Constraints
+
+    rel_start = math.ceil(rel.end / 4 - 1e-9) * 4
+    return Constraints(key=answer.key, time_signature=rel.time_signature, bars=2, start=rel_start,
+                       pitch_range=(max(0, min(rel.pitches) - RANGE_MARGIN), min(127, max(rel.pitches) + RANGE_MARGIN)),
+                       tempo_bpm=120.0)
+
+
+def test_when_the_styled_plan_fits_nothing_the_player_still_gets_the_plain_answer(home, monkeypatch):
+    import app.core.live.responder as responder_module
+    from app.core.errors import ConstraintError
+
+    real = responder_module.continue_phrase
+
+    def styled_fails(*args, style=None, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if style is not None:
+            raise ConstraintError("every draw rested through the whole span")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(responder_module, "continue_phrase", styled_fails)
+    model = load_consented_model(home)
+    phrase = _phrase(TransportClock(120.0, now=lambda: 0.0), [67, 69, 71, 72, 74])
+    answer = Responder(model, bars=1, seed=2).answer(phrase, TransportClock(120.0, now=lambda: 6.0))
+    assert answer.suggestion.notes.notes

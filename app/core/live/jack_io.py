@@ -18,9 +18,11 @@ import heapq
 import itertools
 import logging
 import queue
+import threading
 import time
 from collections.abc import Callable
 
+from app.core.live.hotplug import watch_registrations
 from app.core.live.types import LiveError, TimedMessage
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,8 @@ class JackMidi:
         self._sent: queue.SimpleQueue[TimedMessage] = queue.SimpleQueue()
         self._seq = itertools.count()
         self._processed = 0
+        self.ports_changed = threading.Event()  # set by JACK when any port comes or goes (hot-plug)
+        watch_registrations(self.client, self.ports_changed)
         self.client.set_process_callback(self._process)
         self.client.activate()
 
@@ -119,6 +123,11 @@ class JackMidi:
         """JACK's current frame time in seconds (the time base of every time this class takes or gives); never
         behind the frames already processed (JACK's own estimate can lag when cycles run late)."""
         return max(self.client.frame_time, self._processed) / self.rate
+
+    def processed_time(self) -> float:
+        """The end of the last JACK cycle processed, in seconds: the earliest time at which something written
+        now can leave (JACK's `now()` is a wall-clock estimate that runs ahead while a cycle is late)."""
+        return self._processed / self.rate
 
     @property
     def input_full_name(self) -> str | None:

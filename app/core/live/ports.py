@@ -3,7 +3,7 @@
 JACK is used when a JACK server runs and JACK-Client is installed (sample-accurate timing); otherwise the
 platform's MIDI system through python-rtmidi (CoreMIDI, WinMM, ALSA). Either way Accord opens its own ports
 ("Accord in", "Accord out") and, when a port name is given, connects them to it (JACK) or opens that port
-instead (rtmidi). `PortWatcher` notices hot-plugged devices by polling the lists.
+instead (rtmidi). `PortWatcher` turns port lists into "changed or not" (hotplug.py says when to look).
 """
 
 from __future__ import annotations
@@ -115,6 +115,14 @@ class MidiIO:
         self.input_name = VIRTUAL_IN if virtual else in_port
         self.output_name = VIRTUAL_OUT if virtual else out_port
 
+    def ports_changed(self) -> bool:
+        """JACK: True once after the server reported a port coming or going (then list the ports). Other
+        backends cannot tell: always False (poll `ports()` instead)."""
+        if self.jack is None or not self.jack.ports_changed.is_set():
+            return False
+        self.jack.ports_changed.clear()
+        return True
+
     def ports(self) -> dict[str, list[str]]:
         """The ports on this backend, listed through the clients already open (no new client per look)."""
         if self.jack is not None:
@@ -136,8 +144,8 @@ class MidiIO:
 
 
 class PortWatcher:
-    """Call `poll()` now and then (the session does, about once a second): it returns the new lists when a
-    device came or went, else None. Listing failures (the server went away) are reported once as empty lists."""
+    """Call `poll()` when ports may have changed: it returns the new lists when a device came or went, else
+    None. Listing failures (the server went away) are reported once as empty lists."""
 
     def __init__(self, lister: Callable[[], dict[str, list[str]]]) -> None:
         self._lister = lister

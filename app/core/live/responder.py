@@ -2,25 +2,35 @@
 in the key the phrase implies, on the grid, with per-work credit and the longest copied run, and is played
 back starting on the next bar line.
 
+Answers are written in the studio's style (STUDIO_STYLE: the catalogue's rests and note counts per bar, its
+register and a repeat-and-vary structure), as the Suggestions panel and `accord suggest` write, so they
+breathe like the catalogue. The style's statistics are learned from the model's works once per model (its
+cache): `Responder.warm()` computes them when the session starts, before the player plays, so the answer's
+time after the pause stays what generation alone costs.
+
 Consent: the only model used is the current one, loaded the way `accord suggest` loads it — refused when it
 contains a work that is no longer usable (`load_model(..., usable_ids=...)`).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, replace
 from typing import Any
 
+from app.core.errors import ConstraintError
 from app.core.live.clock import TransportClock
 from app.core.live.recorder import RecordedPhrase
 from app.core.live.types import LiveError, TimedMessage
 from app.core.model.constraints import DEFAULT_MAX_COPY, Constraints
 from app.core.model.credit import Suggestion
 from app.core.model.generate import DEFAULT_TEMPERATURE, continue_phrase
+from app.core.model.style.profile import STUDIO_STYLE, Style, catalogue_degrees
 from app.core.model.viewpoints import estimate_key
-from app.core.music import Key, Melody, Note
+from app.core.music import Key, Melody, Note, TimeSignature
 
+log = logging.getLogger(__name__)
 NO_MODEL = "no model yet: import works, grant consent, run accord train (then play again)"
 RANGE_MARGIN = 5  # semitones either side of the phrase's range, as `accord suggest` does
 DEFAULT_LEAD_S = 0.05  # the first bar line at least this far after the answer is ready: time to hand it over
@@ -76,18 +86,39 @@ def notes_to_events(notes: list[Note] | tuple[Note, ...], clock: TransportClock,
 
 class Responder:
     """Turns a phrase into an answer. `start="bar"` waits for the next bar line; `"now"` starts `lead_s` from
-    when the answer is ready (the studio's record -> continue round trip)."""
+    when the answer is ready (the studio's record -> continue round trip). `style=None`: no learned style
+    (the plain continuation of earlier versions)."""
 
     def __init__(self, model: Any, *, bars: int = 2, seed: int | None = None, temperature: float = DEFAULT_TEMPERATURE,
                  max_copy: int = DEFAULT_MAX_COPY, channel: int = 0, start: str = "bar",
-                 lead_s: float = DEFAULT_LEAD_S) -> None:
+                 lead_s: float = DEFAULT_LEAD_S, style: Style | None = STUDIO_STYLE) -> None:
         if not 1 <= bars <= 32:
             raise LiveError(f"answer length {bars} bars is not 1..32")
         if start not in ("bar", "now"):
             raise ValueError(f"start must be 'bar' or 'now', not {start!r}")
         self.model, self.bars, self.seed, self.temperature = model, bars, seed, temperature
         self.max_copy, self.channel, self.start, self.lead_s = max_copy, channel, start, lead_s
+        self.style = style
         self.count = 0
+
+    def warm(self, time_signature: TimeSignature) -> None:
+        """Learn the style's statistics for this meter now (kept in the model's cache): one throwaway answer
+        to a scale in C major and one in A minor, so the first real answer costs generation only."""
+        if self.style is None:
+            return
+        for mode in ("major", "minor"):
+            catalogue_degrees(self.model, mode)
+        bq = time_signature.bar_quarters
+        for pitches in ((60, 62, 64, 65, 67), (69, 71, 72, 74, 76)):
+            prime = Melody(tuple(Note(p, i * bq / len(pitches), bq / len(pitches)) for i, p in enumerate(pitches)),
+                           time_signature=time_signature)
+            key = estimate_key(prime.pitches, [n.duration for n in prime.notes])
+            c = Constraints(key=key, time_signature=time_signature, bars=self.bars, start=bq, max_copy=self.max_copy,
+                            pitch_range=(min(prime.pitches) - RANGE_MARGIN, max(prime.pitches) + RANGE_MARGIN))
+            try:
+                continue_phrase(self.model, prime, c, n=1, seed=0, temperature=self.temperature, style=self.style)
+            except Exception as exc:  # noqa: BLE001 - only a head start: the real answer reports its own errors
+                log.debug("warming the live style: %s", exc)
 
     def answer(self, phrase: RecordedPhrase, clock: TransportClock) -> Answer:
         t0 = clock.now()
@@ -105,13 +136,25 @@ class Responder:
                         pitch_range=(low, high), max_copy=self.max_copy, tempo_bpm=clock.tempo_bpm)
         seed = None if self.seed is None else self.seed + self.count
         self.count += 1
-        suggestion = continue_phrase(self.model, rel, c, n=1, seed=seed, temperature=self.temperature)[0]
+        try:
+            suggestion = continue_phrase(self.model, rel, c, n=1, seed=seed, temperature=self.temperature,
+                                         style=self.style)[0]
+        except ConstraintError:
+            if self.style is None:
+                raise
+            # The style's plan found nothing that fits (e.g. a rest through the whole span): the player still
+            # gets an answer, the plain continuation.
+            suggestion = continue_phrase(self.model, rel, c, n=1, seed=seed, temperature=self.temperature)[0]
         ready = clock.now()
+        first = min((n.onset for n in suggestion.notes.notes), default=rel_start)
         if self.start == "bar":
             start_beat = clock.next_bar_beat(clock.beat_at(ready + self.lead_s))
+            shift = start_beat - rel_start  # a breath the style planned at the bar line stays
         else:
+            # "now" is no place in the bar: the first note itself comes lead_s after the answer is ready (a rest
+            # the style planned before it would only delay the round trip).
             start_beat = clock.beat_at(ready + self.lead_s)
-        shift = start_beat - rel_start
+            shift = start_beat - first
         notes = tuple(n.shifted(shift) for n in suggestion.notes.notes)
         placed = replace(suggestion, notes=replace(suggestion.notes, notes=notes, key=key,
                                                    tempo_bpm=clock.tempo_bpm))

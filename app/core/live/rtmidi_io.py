@@ -12,6 +12,7 @@ import itertools
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -94,6 +95,7 @@ class Scheduler:
         self._seq = itertools.count()
         self._stop = False
         self._sent: queue.SimpleQueue[TimedMessage] = queue.SimpleQueue()
+        self.late: deque[float] = deque(maxlen=4096)  # send time minus due time (s) of recent timed events
         self._thread = threading.Thread(target=self._run, name="accord-midi-scheduler", daemon=True)
         self._thread.start()
 
@@ -141,7 +143,10 @@ class Scheduler:
                     continue
                 _, _, data = heapq.heappop(self._heap)
             self._send(list(data))
-            self._sent.put(TimedMessage(time.monotonic(), data))
+            sent = time.monotonic()
+            if t > 0.0:  # not a send_now
+                self.late.append(sent - t)
+            self._sent.put(TimedMessage(sent, data))
 
     def close(self) -> None:
         with self._cond:

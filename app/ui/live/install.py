@@ -10,14 +10,15 @@ from app.ui.live.panel import LivePanel
 
 
 class _CloseWatcher(QObject):
-    """Closes the MIDI ports when the studio window closes (all notes off, MIDI clock Stop when leading)."""
+    """Closes the MIDI ports when the studio window closes (all notes off, MIDI clock Stop when leading) and
+    stops the port monitor."""
 
     def __init__(self, panel: LivePanel) -> None:
         super().__init__(panel)
         self.panel = panel
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 — Qt's name
-        if event.type() == QEvent.Type.Close and self.panel.host.session is not None:
+        if event.type() == QEvent.Type.Close:
             self.panel.close_session()
         return False
 

@@ -7,9 +7,10 @@ Widgets only: `SessionHost` opens the session off the GUI thread, `StudioLive` d
 
 from __future__ import annotations
 
+import logging
 import time
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,8 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.live.hotplug import WATCH_CLIENT, PortMonitor
+from app.core.live.ports import choose_backend
 from app.core.live.recorder import GRIDS
 from app.core.live.tempo_tools import TAP_RESET_S, TapTempo
+from app.core.live.types import LiveError
 from app.core.project.analysis_edits import SetTempo
 from app.ui.context import StudioContext
 from app.ui.live.backend import MidiProbe, probe_midi
@@ -34,7 +38,8 @@ from app.ui.live.metronome import MetronomeSettings
 from app.ui.live.session_host import SYNC_CHOICES, SessionHost
 from app.ui.live.studio_live import StudioLive
 
-HOTPLUG_MS = 8000
+log = logging.getLogger(__name__)
+REPROBE_MS = 8000  # with no MIDI system found yet: look again this often (e.g. JACK started after Accord)
 RECORDING_STYLE = "QPushButton { background: #b3261e; color: white; font-weight: bold; }"
 NONE_PORT = "(Accord's own port)"
 RECORD_TEXT = {"idle": "● Record", "count-in": "Count-in…", "recording": "■ Stop recording", "taking": "…"}
@@ -53,6 +58,8 @@ def _combo(items: dict[str, str] | list[str], name: str) -> QComboBox:
 
 
 class LivePanel(QWidget):
+    ports_seen = Signal(object)  # {"inputs", "outputs"} from the port monitor's thread (queued to this one)
+
     def __init__(self, ctx: StudioContext, *, probe=probe_midi) -> None:  # noqa: ANN001 — () -> MidiProbe
         super().__init__()
         self.setObjectName("LivePanel")
@@ -64,6 +71,8 @@ class LivePanel(QWidget):
         self._tap_gesture = 0
         self._last_tap: float | None = None
         self.probe: MidiProbe | None = None
+        self._closed = False
+        self.monitor: PortMonitor | None = None  # hot-plug: the server's notifications, or a cheap name poll
 
         self.status = QLabel("Looking for MIDI…")
         self.status.setObjectName("LiveStatus")
@@ -210,22 +219,50 @@ class LivePanel(QWidget):
         self.live.prime_changed.connect(self._show_prime)
         self._state("off")
         self._show_prime()
+        self.ports_seen.connect(self._ports_seen)
         self.refresh_ports()
-        # Devices plugged in while MIDI is off are noticed too (while on, the session reports them itself).
-        self.hotplug = QTimer(self)
-        self.hotplug.setInterval(HOTPLUG_MS)
-        self.hotplug.timeout.connect(self._hotplug)
-        self.hotplug.start()
+        # Hot-plug: once a MIDI system is found, a PortMonitor tells us within about a second (JACK's port
+        # registration callback, or a poll of the names elsewhere). Until then, look for one now and then.
+        self.reprobe = QTimer(self)
+        self.reprobe.setInterval(REPROBE_MS)
+        self.reprobe.timeout.connect(self._reprobe)
+        self.reprobe.start()
 
-    def _hotplug(self) -> None:
-        if self.isVisible() and not self.host.running and self.refresh_button.isEnabled():
+    def _reprobe(self) -> None:
+        if self.monitor is None and self.isVisible() and not self.host.running and self.refresh_button.isEnabled():
             self.refresh_ports()
+
+    def _ports_seen(self, lists: dict) -> None:
+        own = ("Accord:", "Accord in", "Accord out", "Accord-out", WATCH_CLIENT + ":")
+        self._fill_ports([p for p in lists.get("inputs", []) if not p.startswith(own)],
+                         [p for p in lists.get("outputs", []) if not p.startswith(own)])
 
     # --- ports -------------------------------------------------------------------------------------------------
     def refresh_ports(self) -> None:
         self.refresh_button.setEnabled(False)
-        self.ctx.runner.start("Find MIDI", lambda p, c: self._probe_fn(), on_finished=self.show_probe,
+        self.ctx.runner.start("Find MIDI", lambda p, c: self._probe_and_watch(), on_finished=self._probed,
                               on_failed=lambda e: self.show_probe(MidiProbe(problem=f"No MIDI: {e}")))
+
+    def _probe_and_watch(self) -> tuple[MidiProbe, PortMonitor | None]:
+        """On a worker: the probe, and a port monitor for hot-plug once there is a MIDI system (opening one
+        takes a JACK client or the MIDI system's own)."""
+        probe = self._probe_fn()
+        monitor = None
+        if probe.available and self.monitor is None:
+            try:
+                monitor = PortMonitor(choose_backend(), self.ports_seen.emit)
+            except LiveError as exc:  # the lists still come from the probe and from ↻
+                log.info("no MIDI hot-plug monitor: %s", exc)
+        return probe, monitor
+
+    def _probed(self, result: tuple[MidiProbe, PortMonitor | None]) -> None:
+        probe, monitor = result
+        if monitor is not None:
+            if self.monitor is None and not self._closed:
+                self.monitor = monitor
+            else:
+                monitor.close()
+        self.show_probe(probe)
 
     def show_probe(self, probe: MidiProbe) -> None:
         self.probe = probe
@@ -361,4 +398,9 @@ class LivePanel(QWidget):
         return bpm
 
     def close_session(self) -> None:
+        """The studio closes: MIDI ports closed (all notes off), the port monitor stopped."""
+        self._closed = True
         self.host.stop(wait=True)
+        monitor, self.monitor = self.monitor, None
+        if monitor is not None:
+            monitor.close()

@@ -13,14 +13,14 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from app.core.live.session import LiveSession, LiveSettings
 from app.ui.context import StudioContext
 
 log = logging.getLogger(__name__)
 
-POLL_MS = 30
+POLL_MS = 30  # the fallback: the session also wakes the GUI thread as soon as it has an event (wake)
 SYNC_CHOICES = {"internal": "Internal", "clock-in": "MIDI clock in (DAW leads)",
                 "clock-out": "MIDI clock out (Accord leads)", "link": "Ableton Link"}
 LEADER_TEXT = {"accord": "Accord leads", "midi-clock": "DAW leads (MIDI clock)", "link": "Link session leads"}
@@ -69,6 +69,7 @@ class SessionHost(QObject):
     status = Signal(str)  # a line for the panel (errors included)
     event = Signal(object)  # every LiveEvent, on the GUI thread
     leader_changed = Signal(str, float)  # leader, tempo
+    wake = Signal()  # emitted from the session's threads when an event is waiting; queued to poll()
 
     def __init__(self, ctx: StudioContext, *, parent: QObject | None = None) -> None:
         super().__init__(parent or ctx.host)
@@ -81,6 +82,8 @@ class SessionHost(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.poll)
+        self._wake_pending = False
+        self.wake.connect(self.poll, Qt.ConnectionType.QueuedConnection)
 
     @property
     def running(self) -> bool:
@@ -114,6 +117,7 @@ class SessionHost(QObject):
     def _started(self, result: tuple[LiveSession, str | None]) -> None:
         session, note = result
         self.session = session
+        session.on_event = self._session_has_event
         backend = session.backend
         self.backend_label = backend.label if backend is not None else ""
         io = session.io
@@ -142,6 +146,7 @@ class SessionHost(QObject):
         self._after_start = []
         if session is None:
             return
+        session.on_event = None
         if wait:
             session.stop()
             self._set_state("off")
@@ -164,6 +169,8 @@ class SessionHost(QObject):
             return
         session, self.session = self.session, None
         self.timer.stop()
+        if session is not None:
+            session.on_event = None
         self._set_state("stopping")
         self.ctx.runner.start("Reopen MIDI", lambda p, c: session.stop(),
                               on_finished=lambda _r: self._reopen(), on_failed=lambda _e: self._reopen())
@@ -186,7 +193,15 @@ class SessionHost(QObject):
             s.responder.channel = self.options.channel
 
     # --- events ----------------------------------------------------------------------------------------------
+    def _session_has_event(self) -> None:
+        """From the session's threads: one queued poll at a time (a burst of notes is one wake-up), so a DAW's
+        Start reaches the studio's playback at the GUI thread's next turn, not the poll timer's."""
+        if not self._wake_pending:
+            self._wake_pending = True
+            self.wake.emit()
+
     def poll(self) -> None:
+        self._wake_pending = False
         if self.session is None:
             return
         for ev in self.session.poll_events():

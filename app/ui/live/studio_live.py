@@ -319,8 +319,12 @@ class StudioLive(QObject):
         elif ev.kind == "transport" and ev.data.get("leader") == "midi-clock":
             state = ev.data.get("state")
             pb = self.ctx.playback
+            s = self.host.session
             if state == "start":
-                self.ctx.engine.seek(0.0)
+                # The DAW started at its Start message; this runs a little later (the GUI thread's turn): the
+                # stems start where the DAW is now, not at 0, so they stay on its beats.
+                elapsed = s.clock.now() - s.clock.time_at(0.0) if s is not None and s.clock.running else 0.0
+                self.ctx.engine.seek(max(0.0, elapsed))
             if state in ("start", "continue") and not pb.playing:
                 pb.toggle_play()
             elif state == "stop" and pb.playing:
