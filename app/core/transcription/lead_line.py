@@ -21,8 +21,9 @@ contours):
 - after a rest longer than the lookback the line resumes at any pitch (every phrase is kept).
 A lead stem (`lead_stem=True`) is the melody alone: every note is a candidate, only salience decides
 between overlapping notes, and none of the mix priors above apply.
-Constants were set on the 12 openttd-openmsx renderings with a lead part (benchmarks/bench_melody.py
-reports the result, with the upper bound a perfect selection would reach).
+Constants were set on the 12 openttd-openmsx renderings with a lead part and checked on the 17 other
+openttd-openmsx songs (benchmarks/bench_melody.py reports both, with the upper bound a perfect selection
+would reach; docs/analysis.md lists what else was tried and did not help).
 """
 
 from __future__ import annotations
