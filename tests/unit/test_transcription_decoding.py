@@ -1,11 +1,19 @@
-"""Decoding basic-pitch's posteriors into notes: one attack is one note, a re-struck note is two."""
+"""Decoding basic-pitch's posteriors into notes: one attack is one note, a re-struck note is two, and on a lead
+stem a fundamental under a louder partial is a note."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from app.core.transcription.polyphonic import MIDI_OFFSET, _frame_times, decode_notes
+from app.core.transcription.lead_line import select_lead_line
+from app.core.transcription.polyphonic import (
+    FUNDAMENTAL_ONSET_THRESHOLD,
+    MIDI_OFFSET,
+    _frame_times,
+    add_fundamentals,
+    decode_notes,
+)
 
 PITCH = 62
 BIN = PITCH - MIDI_OFFSET
@@ -40,3 +48,23 @@ def test_a_re_struck_note_stays_two_notes():
     _bump(onset, 31, 0.75)
     events = [e for e in decode_notes(note, onset) if e.pitch == PITCH]
     assert [round(e.onset, 3) for e in events] == [round(float(_frame_times(40)[i]), 3) for i in (21, 31)]
+
+
+def test_on_a_lead_stem_the_fundamental_under_a_louder_partial_is_a_note():
+    # a celesta-like attack: the onset posterior peaks higher on a partial 17 semitones up than on the
+    # fundamental (0.45, under the 0.5 threshold), while the fundamental's note posterior is the stronger
+    note, onset = _posteriors()
+    partial = BIN + 17
+    note[20:90, BIN] = 0.7
+    note[20:60, partial] = 0.5
+    _bump(onset, 21, 0.45)
+    onset[19:24, partial] = np.array([0.2, 0.4, 0.7, 0.4, 0.2], np.float32)
+    plain = decode_notes(note, onset)
+    assert [e.pitch for e in plain] == [PITCH + 17]  # only the partial's attack crosses the threshold
+    events = add_fundamentals(plain, decode_notes(note, onset, onset_threshold=FUNDAMENTAL_ONSET_THRESHOLD))
+    assert sorted(e.pitch for e in events) == [PITCH, PITCH + 17]
+    assert [round(n.pitch) for n in select_lead_line(events, lead_stem=True)] == [PITCH]
+    # a note an octave or more under a decoded one is added only when it starts with it
+    late = decode_notes(note, np.roll(onset, 10, axis=0) * (np.arange(88) == BIN) + onset * (np.arange(88) != BIN),
+                        onset_threshold=FUNDAMENTAL_ONSET_THRESHOLD)
+    assert [e.pitch for e in add_fundamentals(plain, late)] == [PITCH + 17]

@@ -5,8 +5,10 @@ A melody is the line a listener follows: it is salient (loud, clearly pitched), 
 found as the best-scoring monophonic path through the note events (dynamic programming, as in melody
 extraction by salience-and-continuity tracking, Salamon & Gómez 2012, applied to notes instead of pitch
 contours):
-- notes outside C2..C7 and overtone ghosts (a note a 12th or more above a stronger note starting with
-  it: transcribers hear the 3rd-6th partials of bright timbres as notes) are removed first;
+- notes outside C2..C7 are removed first. Notes a 12th or two octaves above a stronger note starting
+  with them are NOT dropped as overtone ghosts: in real songs the melody sits on chord tones, so its
+  notes very often start 19 or 24 semitones above a bass note (an earlier ghost rule dropped those and
+  cost 0.402 -> 0.335 F on the 12 real mixes of bench_melody; on the lead stems it changed nothing);
 - each note earns `salience x register x length`; the register term rises from the bass to the lead
   range, and notes in the bass register (below BASS_CEILING) are never taken when anything above exists;
 - a path moves forward in time, one note per onset; a note may ring on under the next one (release,
@@ -19,8 +21,9 @@ contours):
 - after a rest longer than the lookback the line resumes at any pitch (every phrase is kept).
 A lead stem (`lead_stem=True`) is the melody alone: every note is a candidate, only salience decides
 between overlapping notes, and none of the mix priors above apply.
-Constants were set on the 12 openttd-openmsx renderings with a lead part (benchmarks/bench_melody.py
-reports the result, with the upper bound a perfect selection would reach).
+Constants were set on the 12 openttd-openmsx renderings with a lead part and checked on the 17 other
+openttd-openmsx songs (benchmarks/bench_melody.py reports both, with the upper bound a perfect selection
+would reach; docs/analysis.md lists what else was tried and did not help).
 """
 
 from __future__ import annotations
@@ -45,35 +48,18 @@ VOICING_SHARE = 0.7  # gains: weak notes cost more than they earn, so the line r
 OVERLAP_ALLOWED = 1.0  # a following note may start while the previous one rings (legato, reverb)
 
 
+REGISTER_BASE, LENGTH_BASE, FULL_LENGTH = 0.35, 0.4, 0.5
+
+
 def _note_gain(e: NoteEvent) -> float:
     register = float(np.clip((e.pitch - LEAD_FLOOR) / (LEAD_TOP - LEAD_FLOOR), 0.0, 1.0))
-    length = float(np.sqrt(min(e.duration, 0.5) / 0.5))
-    return e.salience * (0.35 + register) * (0.4 + length)
+    length = float(np.sqrt(min(e.duration, FULL_LENGTH) / FULL_LENGTH))
+    return e.salience * (REGISTER_BASE + register) * (LENGTH_BASE + length)
 
 
 def _jump_cost(a: int, b: int) -> float:
     d = abs(a - b)
     return JUMP_COST * max(0, d - STEP_SEMITONES) + (OCTAVE_COST if d > 12 else 0.0)
-
-
-HARMONIC_INTERVALS = (19, 24, 28, 31)  # partials 3-6 above a fundamental (not 2: melodies double in octaves)
-GHOST_SALIENCE = 0.8  # a partial's note is dropped when the fundamental is at least this strong relative to it
-
-
-def drop_harmonic_ghosts(events: list[NoteEvent]) -> list[NoteEvent]:
-    """Remove notes that are only an overtone of a stronger note starting with them (a transcriber's ghosts)."""
-    ordered = sorted(events, key=lambda e: e.onset)
-    keep = []
-    for k, e in enumerate(ordered):
-        ghost = False
-        for other in ordered[max(0, k - 12): k + 12]:
-            if other is not e and abs(other.onset - e.onset) <= 0.05 and (e.pitch - other.pitch) in HARMONIC_INTERVALS \
-                    and other.salience >= GHOST_SALIENCE * e.salience and other.offset >= e.offset - 0.05:
-                ghost = True
-                break
-        if not ghost:
-            keep.append(e)
-    return keep
 
 
 def select_lead_line(events: list[NoteEvent], *, lead_stem: bool = False) -> list[SecondsNote]:
@@ -85,7 +71,7 @@ def select_lead_line(events: list[NoteEvent], *, lead_stem: bool = False) -> lis
     scores F 0.86 against 0.82 with the full-mix priors, which cut ringing harp and guitar notes and
     drop leads that go below C3.
     """
-    events = drop_harmonic_ghosts([e for e in events if LOWEST <= e.pitch <= HIGHEST])
+    events = [e for e in events if LOWEST <= e.pitch <= HIGHEST]
     if not events:
         return []
     if lead_stem:

@@ -91,7 +91,7 @@ class MelodyJob:
             notes = notes_from_pitch_track(self._pyin.track(), self._pyin.y)
             return Transcription(tuple(notes), "pyin")
         if self._poly is not None:
-            events = self._poly.events()
+            events = self._poly.events(lead_stem=self.lead_stem)
             return Transcription(tuple(select_lead_line(events, lead_stem=self.lead_stem)), "basic-pitch",
                                  round(polyphony(events), 3),
                                  tuple(events))
