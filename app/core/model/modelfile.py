@@ -171,7 +171,8 @@ def _read_arrays(path: Path, data: bytes, budget: int = MAX_DECOMPRESSED_BYTES) 
                 info = infos[f"{name}.npy"]
                 if info.file_size > MAX_EVENTS_BYTES:
                     raise _fail(path, f"array {name} is implausibly large", BUDGET_HINT)
-                raw = io.BytesIO(zf.read(info))
+                data = zf.read(info)
+                raw = io.BytesIO(data)
                 major, _minor = np.lib.format.read_magic(raw)
                 if major == 1:
                     shape, fortran, dtype = np.lib.format.read_array_header_1_0(raw)
@@ -185,10 +186,11 @@ def _read_arrays(path: Path, data: bytes, budget: int = MAX_DECOMPRESSED_BYTES) 
                     what = "notes" if name in ("pitch", "dur", "onset") else "works"
                     raise _fail(path, f"holds {shape[0]:,} {what}, more than a model may ({MAX_MODEL_NOTES:,})",
                                 BUDGET_HINT)
-                body = raw.read()
-                if len(body) != shape[0] * 8:
+                at = raw.tell()
+                if len(data) - at != shape[0] * 8:
                     raise _fail(path, f"array {name} is truncated")
-                out[name] = np.frombuffer(body, dtype="<i8").astype(np.int64)
+                # a read-only view of the member's bytes (no copy: the events are only read)
+                out[name] = np.frombuffer(data, dtype=np.int64, count=shape[0], offset=at)
     except ModelFileError:
         raise
     except _ZIP_ERRORS as exc:
@@ -206,7 +208,13 @@ def _share(known: dict[tuple, ContributorShare], c: dict) -> ContributorShare:
     return share
 
 
-def _adopt_index(path: Path, model: TrainedModel, works: list[TrainingWork], section: dict, flat: Events) -> None:
+# Notes per block when the stored sequences are checked against the events: the derived codes of a block
+# stay small (cache-sized, reused memory) instead of a dozen fresh arrays of the model's size.
+CHECK_BLOCK_NOTES = 1 << 16
+
+
+def _adopt_index(path: Path, model: TrainedModel, works: list[TrainingWork], section: dict,
+                 arrays: dict[str, np.ndarray]) -> None:
     """Map the stored index and check it holds exactly the events' sequences (then the digests and the
     fingerprint follow from the same sequences)."""
     names = sorted(model.stores)
@@ -218,13 +226,50 @@ def _adopt_index(path: Path, model: TrainedModel, works: list[TrainingWork], sec
         raise
     except _ZIP_ERRORS as exc:
         raise _fail(path, f"has a damaged index: {exc}") from exc
-    seqs = all_sequences([w.events for w in works], [model.stores[n].viewpoint for n in names], flat=flat)
     ids = np.array([w.id for w in works], dtype=np.int64)
+    viewpoints = [model.stores[n].viewpoint for n in names]
+    offsets = arrays["offsets"]
+    lengths = np.diff(offsets)
+    digests: dict[int, bytes] = {}
+    for name in names:
+        ix = indexes[name]
+        index_ids = np.asarray(ix.work_ids, dtype=np.int64)
+        need = lengths - ((lengths > 0) & model.stores[name].viewpoint.needs_previous)
+        if len(index_ids) != len(ids) or not np.array_equal(index_ids, ids):
+            break  # works listed in another order (not as saved): the whole-model check below
+        if not np.array_equal(ix.lengths, need) or not _one_text(ix):
+            raise _fail(path, f"its index of {name} names other works than its events")
+    else:  # as saved (works by id, one after the other): checked block by block of works
+        at = 0
+        while at < len(ids):
+            stop = int(np.searchsorted(offsets, offsets[at] + CHECK_BLOCK_NOTES, "right")) - 1
+            stop = min(len(ids), max(stop, at + 1))
+            a, b = int(offsets[at]), int(offsets[stop])
+            span = lengths[at:stop]
+            flat = Events(arrays["pitch"][a:b], arrays["dur"][a:b], arrays["onset"][a:b],  # type: ignore[arg-type]
+                          np.repeat(arrays["bar"][at:stop], span), np.repeat(arrays["tonic"][at:stop], span))
+            seqs = all_sequences([_Sized(n) for n in span.tolist()], viewpoints, flat=flat)
+            for name, (codes, _) in zip(names, seqs, strict=True):
+                ix = indexes[name]
+                first = int(ix.starts[at])
+                last = int(ix.starts[stop - 1] + ix.lengths[stop - 1])
+                text = ix.T[first:last]
+                if not np.array_equal(ix.code_array[text[text >= 0]], codes):
+                    raise _fail(path, f"its index of {name} does not match its events: it was changed or damaged")
+            digests.update(work_digests(ids[at:stop].tolist(), names, seqs))
+            at = stop
+        for name in names:
+            model.stores[name].index = indexes[name]
+        model.adopt(works, digests)
+        return
+    flat = Events(arrays["pitch"], arrays["dur"], arrays["onset"],  # type: ignore[arg-type]
+                  np.repeat(arrays["bar"], lengths), np.repeat(arrays["tonic"], lengths))
+    seqs = all_sequences([w.events for w in works], viewpoints, flat=flat)
     for name, (codes, lengths) in zip(names, seqs, strict=True):
         ix = indexes[name]
-        order = np.argsort(np.asarray(ix.work_ids, dtype=np.int64), kind="stable")
-        if not np.array_equal(np.asarray(ix.work_ids, dtype=np.int64)[order], ids) or \
-                not np.array_equal(ix.lengths[order], lengths):
+        index_ids = np.asarray(ix.work_ids, dtype=np.int64)
+        order = np.argsort(index_ids, kind="stable")
+        if not np.array_equal(index_ids[order], ids) or not np.array_equal(ix.lengths[order], lengths):
             raise _fail(path, f"its index of {name} names other works than its events")
         held = ix.code_array[ix.T[ix.T >= 0]]  # every work's sequence, in the index's work order
         starts = np.cumsum(ix.lengths) - ix.lengths
@@ -233,6 +278,24 @@ def _adopt_index(path: Path, model: TrainedModel, works: list[TrainingWork], sec
             raise _fail(path, f"its index of {name} does not match its events: it was changed or damaged")
         model.stores[name].index = ix
     model.adopt(works, work_digests([w.id for w in works], names, seqs))
+
+
+class _Sized:
+    """A stand-in with only a length, for `all_sequences` over events given flat."""
+
+    __slots__ = ("n",)
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+
+def _one_text(ix) -> bool:
+    """Whether the works lie in the index's text one after the other, each after one separator (as saved)."""
+    starts, lengths = np.asarray(ix.starts), np.asarray(ix.lengths)
+    return bool(np.array_equal(starts[1:], starts[:-1] + lengths[:-1] + 1))
 
 
 def load_model(path: str | Path, *, usable_ids: Iterable[int] | None = None) -> TrainedModel:
@@ -271,25 +334,23 @@ def _load(path: Path, usable_ids: Iterable[int] | None) -> TrainedModel:
                              created_at=str(manifest["created_at"]))
         works = []
         shares: dict[tuple, ContributorShare] = {}  # an artist's works share their contributors
+        # Python lists, not numpy scalars, in this loop over every work (20,000 at a career's size)
+        pitch, dur, onset = arrays["pitch"], arrays["dur"], arrays["onset"]
+        bounds, bars, tonics = offsets.tolist(), arrays["bar"].tolist(), arrays["tonic"].tolist()
         for k, wid in enumerate(ids.tolist()):
-            a, b = int(offsets[k]), int(offsets[k + 1])
-            ev = Events(arrays["pitch"][a:b], arrays["dur"][a:b], arrays["onset"][a:b], int(arrays["bar"][k]),
-                        int(arrays["tonic"][k]))
+            a, b = bounds[k], bounds[k + 1]
             e = entries[wid]
             works.append(TrainingWork(
                 wid, str(e["title"]), str(e["sha256"]),
-                tuple(_share(shares, c) for c in e["contributors"]),
-                tuple(ConsentEntryRef(int(c["entry_id"]), str(c["contributor"]), str(c["action"]), str(c["use"]),
-                                      str(c["recorded_at"]), str(c["entry_hash"])) for c in e["consent"]),
-                ev, str(e.get("melody_sha256", ""))))
+                tuple([_share(shares, c) for c in e["contributors"]]),
+                tuple([ConsentEntryRef(int(c["entry_id"]), str(c["contributor"]), str(c["action"]), str(c["use"]),
+                                       str(c["recorded_at"]), str(c["entry_hash"])) for c in e["consent"]]),
+                Events(pitch[a:b], dur[a:b], onset[a:b], bars[k], tonics[k]), str(e.get("melody_sha256", ""))))
         if len(arrays["pitch"]) and (arrays["pitch"].min() < 0 or arrays["pitch"].max() > 127
                                      or arrays["dur"].min() < 1 or arrays["bar"].min() < 1):
             raise ValueError("impossible note values")
         if index_members:
-            lengths = np.diff(offsets)  # the works' events as stored: one flat array each (no concatenation)
-            flat = Events(arrays["pitch"], arrays["dur"], arrays["onset"],  # per-note bar and tonic
-                          np.repeat(arrays["bar"], lengths), np.repeat(arrays["tonic"], lengths))  # type: ignore[arg-type]
-            _adopt_index(path, model, works, manifest["index"], flat)
+            _adopt_index(path, model, works, manifest["index"], arrays)
         else:  # a file from before the index: rebuild the counts from the events
             model.add_works(works)
     except ModelFileError:

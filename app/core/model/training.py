@@ -163,8 +163,8 @@ class TrainedModel:
         if self._alphabets is None:
             evs = [w.events for w in self.works.values() if len(w.events)]
             self._alphabets = {
-                "pitch": np.unique(np.concatenate([e.pitch for e in evs])) if evs else np.zeros(0, np.int64),
-                "dur": np.unique(np.concatenate([e.dur for e in evs])) if evs else np.zeros(0, np.int64)}
+                "pitch": distinct(np.concatenate([e.pitch for e in evs])) if evs else np.zeros(0, np.int64),
+                "dur": distinct(np.concatenate([e.dur for e in evs])) if evs else np.zeros(0, np.int64)}
         return self._alphabets[target]
 
     def target_stores(self, target: str, *, generation: bool = False) -> dict[str, ViewpointStore]:
@@ -211,6 +211,13 @@ class _Eta:
             left = elapsed * (1 - fraction) / fraction
             text += f" (about {left:.0f} s left)" if left < 120 else f" (about {left / 60:.0f} min left)"
         return fraction, text
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """np.unique of small non-negative integers (pitches, duration ticks) by counting: no sort of every note."""
+    if len(values) and 0 <= int(values.min()) and int(values.max()) < 1 << 20:
+        return np.flatnonzero(np.bincount(values)).astype(np.int64)
+    return np.unique(values).astype(np.int64)
 
 
 def all_sequences(events: Sequence[Events], viewpoints: Sequence[Viewpoint], *,

@@ -63,7 +63,8 @@ class CopyIndex:
             b = self.text[j:j + n]
             alive &= b != _SEP
             keys |= np.where(alive, b, 0).astype(np.uint64) << np.uint64(8 * (KEY_BYTES - 1 - j))
-        order = np.argsort(keys, kind="stable")
+        # positions of equal keys in any order: every reader takes a set, a minimum or a filter of them
+        order = np.argsort(keys)
         real = keys[order] != 0  # positions at a separator start no gram
         self.keys = keys[order][real]
         self.pos = order[real].astype(np.int64)

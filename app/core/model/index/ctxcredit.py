@@ -20,8 +20,11 @@ _HI_BITS = 28
 _HI_MASK = (1 << _HI_BITS) - 1
 _ORDER_MASK = (1 << _ORDER_BITS) - 1
 _TABLE_CACHE = 200_000
-_ARENA_BUDGET = 1 << 25  # entries of per-work counts kept for credit (two int64 each)
+_ARENA_BUDGET = 1 << 25  # entries of per-work counts kept for credit (two int32 each)
 _EMPTY = np.zeros(0, dtype=np.int64)
+# The arena's first size (entries): reserved, not touched (np.empty), so a small catalogue's few spans cost
+# nothing more, while a career's first requests fill it without a copy at every doubling.
+_ARENA_FIRST = 1 << 22
 
 
 def _unpack(h: int) -> tuple[int, int, int]:
@@ -213,8 +216,10 @@ class IndexCredit:
         base = self._arena_used
         end = base + len(widx)
         if end > len(self._arena_w):  # grow into new arrays (spans handed out keep the old ones)
-            size = max(end, 2 * len(self._arena_w), 1 << 16)
-            w, c = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
+            size = max(end, 2 * len(self._arena_w), _ARENA_FIRST)
+            # int32 (work indexes and per-work counts fit: at most 100,000 notes a work): fresh memory is
+            # most of the arena's cost at a career's size, so half the bytes is half of it
+            w, c = np.empty(size, dtype=np.int32), np.empty(size, dtype=np.int32)
             w[:base], c[:base] = self._arena_w[:base], self._arena_c[:base]
             self._arena_w, self._arena_c = w, c
         self._arena_w[base:end] = widx

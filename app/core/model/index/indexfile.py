@@ -12,6 +12,7 @@ the caller checks that the sequences equal those of the stored events (modelfile
 from __future__ import annotations
 
 import hashlib
+import mmap
 import struct
 import zipfile
 from pathlib import Path
@@ -54,9 +55,14 @@ def member_names(section: object) -> set[str]:
 
 def read_index(path: Path, section: dict, names: list[str], cap: int, max_positions: int,
                fail) -> dict[str, ContextIndex]:
-    """Map and validate the index arrays of each viewpoint in `names`; `fail(reason)` makes the error."""
+    """Map and validate the index arrays of each viewpoint in `names`; `fail(reason)` makes the error.
+
+    The file is mapped once and every array is a read-only view of that one mapping: one descriptor per
+    loaded model (not one per array), and plain ndarrays (np.memmap's slicing runs Python code per slice)."""
     out = {}
     with zipfile.ZipFile(path) as zf, open(path, "rb") as raw:
+        size = raw.seek(0, 2)
+        whole = mmap.mmap(raw.fileno(), 0, access=mmap.ACCESS_READ) if size else None
         for name in names:
             arrays = {}
             for key in ARRAYS:
@@ -76,9 +82,11 @@ def read_index(path: Path, section: dict, names: list[str], cap: int, max_positi
                 if head[0] != 0x04034B50:
                     raise fail(f"index array {mname} has a damaged zip header")
                 offset = info.header_offset + _LOCAL_HEADER.size + head[9] + head[10]
-                arr = (np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=(length,)) if length
+                if length and (whole is None or offset + length * dtype.itemsize > size):
+                    raise fail(f"index array {mname} does not have its declared size")
+                arr = (np.frombuffer(whole, dtype=dtype, count=length, offset=offset) if length
                        else np.zeros(0, dtype=dtype))
-                if hashlib.sha256(memoryview(arr).cast("B") if length else b"").hexdigest() != desc.get("sha256"):
+                if hashlib.sha256(arr.data.cast("B") if length else b"").hexdigest() != desc.get("sha256"):
                     raise fail(f"index array {mname} does not match its manifest (changed or damaged)")
                 arrays[key] = arr
             _check(arrays, fail, name)
@@ -100,7 +108,10 @@ def _check(a: dict[str, np.ndarray], fail, name: str) -> None:
     if (T.max(initial=-1) >= len(a["codes"]) or T.min(initial=-1) < -1 or int(real.sum()) != len(SA)
             or int(lengths.sum()) != len(SA) or (len(SA) and (SA.min() < 0 or SA.max() >= n))):
         raise fail(f"index of {name} has positions or symbols out of range")
-    if len(SA) and (not real[SA].all() or np.bincount(SA, minlength=n).max() > 1):
-        raise fail(f"index of {name} does not list each position once")
+    if len(SA):  # SA hits only event positions, each once: marking them leaves exactly the events marked
+        seen = np.zeros(n, dtype=bool)
+        seen[SA] = True
+        if int(np.count_nonzero(seen)) != len(SA) or not np.array_equal(seen, real):
+            raise fail(f"index of {name} does not list each position once")
     if len(SA) > 1 and np.any(np.diff(T[SA - 1].astype(np.int32)) < 0):  # sorted by the first symbol back
         raise fail(f"index of {name} is not sorted")
