@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -78,7 +79,7 @@ def viewpoint_tables(ev: Events, target: str, alphabet: np.ndarray, stores: dict
                 st[i] = uniform
             else:
                 defined[i] = True
-                ltm_tries = [store.trie, stm] if settings.ltm_plus else [store.trie]
+                ltm_tries: list[Any] = [store.trie, stm] if settings.ltm_plus else [store.trie]
                 lt[i] = viewpoint_estimate(ltm_tries, hist, cand, escape=settings.ltm_escape,
                                            exclusion=settings.exclusion).target_p()
                 st[i] = viewpoint_estimate([stm], hist, cand, escape=settings.stm_escape,

@@ -18,6 +18,7 @@ import math
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -277,7 +278,9 @@ def _split_table(model: TrainedModel) -> tuple:
     if table is None:
         wids = np.array(sorted(model.works), dtype=np.int64)
         names: dict[str, int] = {}
-        rows, first, count = [], [], []
+        rows: list[Any] = []
+        first: list[Any] = []
+        count: list[Any] = []
         for w in wids.tolist():
             first.append(len(rows))
             cs = model.works[w].contributors

@@ -22,6 +22,7 @@ import logging
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -220,7 +221,7 @@ def distinct(values: np.ndarray) -> np.ndarray:
     return np.unique(values).astype(np.int64)
 
 
-def all_sequences(events: Sequence[Events], viewpoints: Sequence[Viewpoint], *,
+def all_sequences(events: Sequence[Any], viewpoints: Sequence[Viewpoint], *,
                   flat: Events | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per viewpoint, (codes of every work's sequence concatenated, each work's length): `Viewpoint.sequence`
     over all works at once (per-note bar and tonic; a work's first event has no previous one). `flat`: the
@@ -230,8 +231,9 @@ def all_sequences(events: Sequence[Events], viewpoints: Sequence[Viewpoint], *,
     if flat is not None:
         cat = flat
     else:
-        cat = Events(*(np.concatenate([getattr(e, a) for e in events]) if len(events) else np.zeros(0, np.int64)
-                       for a in ("pitch", "dur", "onset")),
+        pitch, dur, onset = (np.concatenate([getattr(e, a) for e in events]) if len(events)
+                             else np.zeros(0, np.int64) for a in ("pitch", "dur", "onset"))
+        cat = Events(pitch, dur, onset,
                      np.repeat([e.bar for e in events], lengths), np.repeat([e.tonic for e in events], lengths))
     firsts = (np.cumsum(lengths) - lengths)[lengths > 0]
     parts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -256,7 +258,7 @@ def work_digests(ids: Sequence[int], names: Sequence[str], seqs: Sequence[tuple[
     views = []
     for name, (codes, lengths) in zip(names, seqs, strict=True):
         ends = (np.cumsum(lengths) * 8).tolist()
-        views.append((name.encode() + b"=", memoryview(codes.astype("<i8")).cast("B"), ends,
+        views.append((name.encode() + b"=", codes.astype("<i8").data.cast("B"), ends,
                       (np.cumsum(lengths) * 8 - lengths * 8).tolist()))
     out = {}
     sha = hashlib.sha256

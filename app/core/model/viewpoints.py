@@ -59,8 +59,8 @@ class Events:
     pitch: np.ndarray
     dur: np.ndarray
     onset: np.ndarray
-    bar: int  # ticks per bar
-    tonic: int
+    bar: int | np.ndarray  # ticks per bar (per note in the flat Events of many works)
+    tonic: int | np.ndarray
 
     def __len__(self) -> int:
         return len(self.pitch)

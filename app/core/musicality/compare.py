@@ -29,6 +29,8 @@ def _trapezoid(y: np.ndarray, x: np.ndarray) -> float:
 
 def _distances(a: np.ndarray, b: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
     """Distances between rows of a and rows of b (b None: pairs within a, i < j)."""
+    i: np.ndarray
+    j: np.ndarray
     if b is None:
         i, j = np.triu_indices(len(a), k=1)
     else:

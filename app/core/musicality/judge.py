@@ -37,7 +37,8 @@ def _folds(n: int, folds: int, seed: int) -> np.ndarray:
 
 def _phrase_starts(melody: Melody, prime_bars: int, bars: int, windows: int) -> list[float]:
     bq = melody.time_signature.bar_quarters
-    starts, at = [], prime_bars * bq
+    starts: list[float] = []
+    at = prime_bars * bq
     while len(starts) < windows and at + bars * bq <= melody.end + 1e-6:
         starts.append(at)
         at += bars * bq

@@ -98,7 +98,7 @@ def choose_beat_level(env: np.ndarray, period: float, phase: float, fps: float,
             score = 0.5 * (level_score(strength, mean, bpm) + level_score(k_strength, kit_mean, bpm))
         else:
             score = level_score(played_strength(env, c, ph), mean, bpm)
-        if alt_low is not None and alternates(alt_body, alt_low, c, ph):
+        if alt_low is not None and alt_body is not None and alternates(alt_body, alt_low, c, ph):
             score += BACKBEAT_BONUS
         if score > best[0]:
             best = (score, c, ph)

@@ -38,7 +38,7 @@ class CopyIndex:
     """Interval n-grams of every work: which occur, what may follow a (k-1)-gram, the lowest work id holding
     a gram, and the longest run a melody copies from one work."""
 
-    def __init__(self, work_pitches: Mapping[int, Sequence[int]], k: int) -> None:
+    def __init__(self, work_pitches: Mapping[int, Sequence[int] | np.ndarray], k: int) -> None:
         self.k = k
         ids = sorted(work_pitches)
         pitches = [np.asarray(work_pitches[w], dtype=np.int64) for w in ids]

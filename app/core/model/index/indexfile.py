@@ -84,7 +84,7 @@ def read_index(path: Path, section: dict, names: list[str], cap: int, max_positi
                 offset = info.header_offset + _LOCAL_HEADER.size + head[9] + head[10]
                 if length and (whole is None or offset + length * dtype.itemsize > size):
                     raise fail(f"index array {mname} does not have its declared size")
-                arr = (np.frombuffer(whole, dtype=dtype, count=length, offset=offset) if length
+                arr = (np.frombuffer(whole, dtype=dtype, count=length, offset=offset) if length and whole is not None
                        else np.zeros(0, dtype=dtype))
                 if hashlib.sha256(arr.data.cast("B") if length else b"").hexdigest() != desc.get("sha256"):
                     raise fail(f"index array {mname} does not match its manifest (changed or damaged)")

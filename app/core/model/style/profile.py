@@ -127,7 +127,8 @@ def register_prior(model: TrainedModel, style: Style | None, bar: int, key: Key 
     return PitchPrior(register, tonality)
 
 
-def duration_prior(model: TrainedModel, style: Style | None, bar: int, durations: Sequence[int]) -> DurationPrior | None:
+def duration_prior(model: TrainedModel, style: Style | None, bar: int,
+                   durations: Sequence[int] | np.ndarray) -> DurationPrior | None:
     """The look-ahead duration weights (rhythm.py), shared by every request of this model state."""
     if style is None or not style.rhythm:
         return None

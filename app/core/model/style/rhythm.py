@@ -33,14 +33,14 @@ FLOOR = 0.5  # add-half smoothing of the overall distribution: every duration th
 class RhythmStats:
     """q(duration | onset position in the bar) over the model's works with this bar length."""
 
-    def __init__(self, bar: int, durations: Sequence[int], table: dict[int, np.ndarray], overall: np.ndarray) -> None:
+    def __init__(self, bar: int, durations: Sequence[int] | np.ndarray, table: dict[int, np.ndarray], overall: np.ndarray) -> None:
         self.bar = bar
         self.durations = [int(d) for d in durations]
         self.table = table  # position in bar -> probabilities over `durations`
         self.overall = overall
 
     @classmethod
-    def of_model(cls, model: TrainedModel, bar: int, durations: Sequence[int]) -> RhythmStats:
+    def of_model(cls, model: TrainedModel, bar: int, durations: Sequence[int] | np.ndarray) -> RhythmStats:
         key = ("rhythm", bar, tuple(int(d) for d in durations))
         stats = model.cache.get(key)
         if stats is None:

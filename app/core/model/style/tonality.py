@@ -47,7 +47,7 @@ class TonalityStats:
                 if len(p) == 0:
                     continue
                 counts[work_mode(p, int(ev.tonic))] += np.bincount((p - int(ev.tonic)) % 12, minlength=12)
-            pooled = sum(counts.values())
+            pooled = np.asarray(sum(counts.values()))
             stats = model.cache["tonality"] = cls(
                 {m: (c + SMOOTH) / (c + SMOOTH).sum() for m, c in counts.items()},
                 (pooled + SMOOTH) / (pooled + SMOOTH).sum())
