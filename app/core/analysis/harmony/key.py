@@ -47,6 +47,7 @@ FUNC_CADENCE = 0.2
 FUNC_DIATONIC = 0.3
 FUNC_BASS = 0.25
 FUNCTION_WEIGHT = 0.25
+FUNC_ROOT_ONLY = True
 OWN_PROFILE_SHARE = 0.3
 RELATIVE_SWITCH_MARGIN = 0.15  # the relative must have this much more tonic evidence to replace the estimate
 TONIC_MARGIN_FOR_FULL_CONFIDENCE = 0.8
@@ -229,7 +230,7 @@ def functional_scores(chords: Sequence[Chord], downbeat: np.ndarray | None = Non
         fam = "maj" if key.mode == "major" else "min"
 
         def tonic(c: Chord, t: int = t, fam: str = fam) -> bool:
-            return c.root_pc == t and c.triad_family == fam
+            return c.root_pc == t and (FUNC_ROOT_ONLY or c.triad_family == fam)
 
         scale = set(key.melodic_scale)
         share = sum(map(tonic, seq)) / len(seq)
