@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.core.analysis.harmony.chords import QUALITIES, beat_boundaries, estimate_chords, viterbi
+from app.core.analysis.harmony.chords import QUALITIES, beat_boundaries, decode_chords, estimate_chords
 from app.core.analysis.harmony.chroma import chroma_features
 from app.core.analysis.harmony.key import estimate_key, key_sections, refine_with_chords
 from app.core.analysis.signal import ANALYSIS_RATE, mix, mono_at
@@ -78,8 +78,9 @@ def test_viterbi_keeps_a_chord_through_a_passing_note_and_silence_is_no_chord():
     assert est.timeline.spans[0].end == 4.0
 
 
-def test_viterbi_empty_input():
-    assert viterbi(np.zeros((0, 5)), np.zeros(0, bool)).size == 0
+def test_decoder_empty_input():
+    per_beat, conf = decode_chords(np.zeros((0, 12)), np.zeros((0, 12)), np.zeros(0), np.zeros(0, bool))
+    assert per_beat == () and conf.size == 0
 
 
 def test_a_strong_long_modulation_is_reported_as_a_section():

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 MAX_STEMS = 64
 MAX_SECONDS = 60 * 30
 # bumped when an estimator changes its results, so cached whole-song results from older code are not reused
-ESTIMATORS_REVISION = 6
+ESTIMATORS_REVISION = 7
 
 
 @dataclass(frozen=True)
@@ -143,6 +143,7 @@ def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, n
     sections: tuple[key_mod.KeySection, ...] = ()
     timeline = ChordTimeline()
     chord_conf: tuple[float, ...] = ()
+    chord_est = chords_mod.ChordEstimate(timeline, (), ())
     if chroma is not None and chroma.frames:
         key_est = key_mod.estimate_key(chroma.chroma, chroma.bass, weights=chroma.energy, fps=chroma.fps)
         times, quarters = chords_mod.beat_boundaries(grid, duration)
@@ -153,7 +154,9 @@ def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, n
             timeline, chord_conf = chord_est.timeline, chord_est.confidences
         if key_est.key is not None and bc.shape[0]:
             bars = chords_mod.bar_chords(timeline, grid.time_signature.bar_quarters)
-            key_est = key_mod.refine_with_chords(key_est, bars)
+            downbeat = [chords_mod.is_downbeat(q, grid) for q in chord_est.beat_quarters]
+            key_est = key_mod.refine_with_chords(key_est, bars, beats=chord_est.per_beat, downbeat=np.array(downbeat),
+                                                 downbeat_bass=[int(np.argmax(bb[i])) for i, d in enumerate(downbeat) if d])
             step = quarters[1] - quarters[0] if quarters.size > 1 else 1.0
             per_bar = int(round(grid.time_signature.bar_quarters / step))
             sections = tuple(key_mod.key_sections(bc, bb, be, beats_per_bar=per_bar, quarters_per_beat=step,

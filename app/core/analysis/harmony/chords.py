@@ -1,9 +1,18 @@
-"""Chords per beat: beat-synchronous chroma against chord templates, smoothed by Viterbi decoding.
+"""Chords per beat, read over the harmonic-rhythm span: segments of beats scored against chord templates.
 
-Emission: cosine similarity of the beat's chroma with each chord template, plus the bass chroma at the
-chord's root (bass notes name roots), sharpened into log-probabilities. Transitions: a strong
-self-transition bias, and chords change far more readily on a downbeat than inside a bar — the way songs
-are written, and what keeps a passing melody note from flipping the chord.
+A chord is what sounds over a span of beats — often a bar or half a bar — not over one beat: a per-beat
+arpeggio sounds one or two chord tones a beat, and a per-beat reading flips between chords on it. So the
+decoder is segmental (a semi-Markov Viterbi over beat-synchronous chroma, as in the published
+harmonic-rhythm models): each segment of 1..MAX_SEGMENT_BEATS beats is scored by how well its *mean*
+chroma fits each chord template, times its length; each segment boundary costs a penalty that depends on
+where in the bar it falls (a downbeat is where chords change; inside the bar far less often). Runs of
+segments with the same chord merge into one span.
+
+Templates are harmonic-weighted (each chord tone with its first partials, as in HPCP chord templates), so
+a single low note — whose 3rd and 5th partials sound its fifth and major third — does not read as a major
+chord. "No chord" (N) is a state of its own: it wins on quiet beats (silence, a drums-only stretch) and on
+beats where one pitch and its partials explain the chroma better than any chord (an unaccompanied riff).
+A seventh (and the fourth of sus4) is only chosen when it sounds.
 """
 
 from __future__ import annotations
@@ -15,24 +24,25 @@ import numpy as np
 from app.core.music import CHORD_QUALITIES, NO_CHORD, BeatGrid, Chord, ChordSpan, ChordTimeline
 
 QUALITIES = ("maj", "min", "7", "maj7", "m7", "dim", "sus4")
-# The bass chroma is not added to the chord evidence: walking and melodic bass lines pass through
-# non-chord tones on most beats: on 24 rendered MMA backing tracks a large weight lost beats
-# (0.90 of beats right at 0, 0.79 at the former 0.35); a little keeps roots when only a bass sounds. On 55
-# rendered real songs (true beat grid, chord truth v3) 0.1 -> 0.05 and SHARPNESS 20 -> 40 score 0.623 -> 0.661
-# of beats (mma charts 0.874 -> 0.891, openmsx 0.511 -> 0.559): the Viterbi held chords over real changes.
-BASS_WEIGHT = 0.05
-SHARPNESS = 40.0  # scales similarities into log-probabilities (12, then 20 before: too soft)
-NO_CHORD_SCORE = 0.45  # similarity a beat must beat for any chord to be preferred over N (silence, drums)
-CHANGE_ON_DOWNBEAT = 0.35
-CHANGE_INSIDE_BAR = 0.03
+# partials of a tone folded to pitch classes: (semitones above the note, relative amplitude)
+PARTIALS = ((0, 1.0), (0, 0.6), (7, 0.36), (0, 0.22), (4, 0.13))
+CHORD_PARTIALS = ((0, 1.0),)
+BASS_WEIGHT = 0.05  # a little bass at the chord's root keeps roots when only a bass sounds
+SHARPNESS = 40.0  # scales similarities into log-probabilities per beat
+NO_CHORD_SCORE = 0.45  # similarity a beat must beat for any chord to be preferred over N
+ONE_NOTE_MARGIN = 0.08  # a single pitch must fit the beat by this much more than the best chord to be N
+MAX_SEGMENT_BEATS = 4  # longest span read as one piece (a 4/4 bar); longer chords are several pieces
+# log-penalty of a segment boundary, by where it falls: a downbeat, the middle of a bar, any other beat
+BOUNDARY_DOWNBEAT = 0.5
+BOUNDARY_HALF_BAR = 2.0
+BOUNDARY_OTHER = 4.0
 # Extended chords win ties only with clear evidence: a plain triad is the safer label for a listener.
 QUALITY_PRIOR = {"maj": 0.0, "min": 0.0, "7": -0.03, "maj7": -0.03, "m7": -0.03, "dim": -0.06, "sus4": -0.06}
-# A seventh chord only when its seventh sounds: at least this share of the triad tones' mean level in the
-# beat (else the template's fourth note is matching spill, and one Dm7 would cover a whole song)
+# A seventh chord only when its seventh sounds: at least this share of the triad tones' mean level
 SEVENTH_PRESENT = 0.6
 SEVENTH_ABSENT_PENALTY = 0.25
-# the added/suspended tone of sus4 likewise, and the third must be weak
-SUS_THIRD_MAX = 0.35
+SUS_THIRD_MAX = 0.35  # sus4: the third must be weak beside the fifth
+QUIET_SHARE = 0.1  # a beat below this share of the median beat energy is silence (N)
 
 
 @dataclass(frozen=True)
@@ -47,72 +57,149 @@ def _states() -> list[Chord]:
     return [Chord(root, q) for q in QUALITIES for root in range(12)] + [NO_CHORD]
 
 
+def _tone_template(pcs: list[tuple[int, float]], partials: tuple[tuple[int, float], ...] = ()) -> np.ndarray:
+    """Pitch-class template of tones (pc, weight), each with its partials."""
+    t = np.zeros(12)
+    for pc, weight in pcs:
+        for step, amp in partials or PARTIALS:
+            t[(pc + step) % 12] += weight * amp
+    return t / np.linalg.norm(t)
+
+
 def _templates(states: list[Chord]) -> np.ndarray:
     t = np.zeros((len(states), 12))
     for i, ch in enumerate(states):
         if ch.root_pc is None:
-            t[i] = 1.0
+            t[i] = 1.0 / np.sqrt(12.0)
             continue
-        for step in CHORD_QUALITIES[ch.quality]:
-            t[i, (ch.root_pc + step) % 12] = 1.0
-        t[i, ch.root_pc] = 1.2  # the root sounds in more voices (and the bass)
-    return t / np.linalg.norm(t, axis=1, keepdims=True)
+        # the root sounds in more voices (and the bass)
+        t[i] = _tone_template([((ch.root_pc + s) % 12, 1.2 if s == 0 else 1.0) for s in CHORD_QUALITIES[ch.quality]],
+                              CHORD_PARTIALS)
+    return t
+
+
+NOTE_TEMPLATES = np.stack([_tone_template([(pc, 1.0)]) for pc in range(12)])
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    norm = np.linalg.norm(x, axis=-1, keepdims=True)
+    return np.where(norm > 1e-9, x / np.maximum(norm, 1e-9), 0.0)
+
+
+def _similarity(chroma: np.ndarray, bass: np.ndarray, states: list[Chord], templates: np.ndarray) -> np.ndarray:
+    """(rows, states) fit of chroma rows (beats or segments) to the chord states, N excluded (-inf)."""
+    sim = _unit(chroma) @ templates.T
+    peak = bass.max(axis=-1, keepdims=True)
+    b = np.where(peak > 1e-9, bass / np.maximum(peak, 1e-9), 0.0)
+    for i, ch in enumerate(states):
+        if ch.root_pc is None:
+            sim[:, i] = -np.inf
+            continue
+        sim[:, i] += BASS_WEIGHT * b[:, ch.root_pc] + QUALITY_PRIOR[ch.quality]
+        steps = CHORD_QUALITIES[ch.quality]
+        if len(steps) == 4:
+            triad = np.mean(chroma[:, [(ch.root_pc + s) % 12 for s in steps[:3]]], axis=1)
+            seventh = chroma[:, (ch.root_pc + steps[3]) % 12]
+            sim[seventh < SEVENTH_PRESENT * triad, i] -= SEVENTH_ABSENT_PENALTY
+        elif ch.quality == "sus4":
+            fifth = chroma[:, (ch.root_pc + 7) % 12] + 1e-9
+            thirds = np.maximum(chroma[:, (ch.root_pc + 3) % 12], chroma[:, (ch.root_pc + 4) % 12])
+            sim[thirds > SUS_THIRD_MAX * fifth, i] -= SEVENTH_ABSENT_PENALTY
+    return sim
+
+
+def _quiet(beat_energy: np.ndarray) -> np.ndarray:
+    if not np.any(beat_energy > 0):
+        return np.ones(beat_energy.size, bool)
+    return beat_energy < QUIET_SHARE * float(np.median(beat_energy[beat_energy > 0]))
 
 
 def emission_scores(beat_chroma: np.ndarray, beat_bass: np.ndarray, beat_energy: np.ndarray,
                     states: list[Chord]) -> np.ndarray:
-    """(beats, states) similarities in about 0..1.3."""
-    t = _templates(states)
-    norm = np.linalg.norm(beat_chroma, axis=1, keepdims=True)
-    c = np.where(norm > 1e-9, beat_chroma / np.maximum(norm, 1e-9), 0.0)
-    sim = c @ t.T
-    bass_peak = beat_bass.max(axis=1, keepdims=True)
-    bass = np.where(bass_peak > 1e-9, beat_bass / np.maximum(bass_peak, 1e-9), 0.0)
-    for i, ch in enumerate(states):
-        if ch.root_pc is None:
-            sim[:, i] = NO_CHORD_SCORE
-            continue
-        sim[:, i] += BASS_WEIGHT * bass[:, ch.root_pc] + QUALITY_PRIOR[ch.quality]
-        steps = CHORD_QUALITIES[ch.quality]
-        if len(steps) == 4:
-            triad = np.mean(beat_chroma[:, [(ch.root_pc + s) % 12 for s in steps[:3]]], axis=1)
-            seventh = beat_chroma[:, (ch.root_pc + steps[3]) % 12]
-            sim[seventh < SEVENTH_PRESENT * triad, i] -= SEVENTH_ABSENT_PENALTY
-        elif ch.quality == "sus4":
-            fifth = beat_chroma[:, (ch.root_pc + 7) % 12] + 1e-9
-            thirds = np.maximum(beat_chroma[:, (ch.root_pc + 3) % 12], beat_chroma[:, (ch.root_pc + 4) % 12])
-            sim[thirds > SUS_THIRD_MAX * fifth, i] -= SEVENTH_ABSENT_PENALTY
-    # quiet beats (the song has not started, a break, a drums-only stretch) lean to no chord
-    if beat_energy.size:
-        loud = np.median(beat_energy[beat_energy > 0]) if np.any(beat_energy > 0) else 0.0
-        quiet = beat_energy < 0.1 * loud if loud > 0 else np.ones(beat_energy.size, bool)
-        sim[quiet, -1] = 2.0
+    """(beats, states) per-beat similarities in about 0..1.3, N included (see `_no_chord_scores`)."""
+    sim = _similarity(beat_chroma, beat_bass, states, _templates(states))
+    sim[:, -1] = _no_chord_scores(beat_chroma, sim[:, :-1].max(axis=1), beat_energy)
     return sim
 
 
-def viterbi(log_emit: np.ndarray, downbeat: np.ndarray) -> np.ndarray:
-    """Most likely state path; transitions depend on whether a beat starts a bar."""
-    n, k = log_emit.shape
-    if n == 0:
-        return np.zeros(0, int)
+def _no_chord_scores(beat_chroma: np.ndarray, best_chord: np.ndarray, beat_energy: np.ndarray) -> np.ndarray:
+    one_note = (_unit(beat_chroma) @ NOTE_TEMPLATES.T).max(axis=1)
+    score = np.where(one_note > best_chord + ONE_NOTE_MARGIN, np.maximum(one_note, best_chord) + 0.1, NO_CHORD_SCORE)
+    score[_quiet(beat_energy)] = 2.0
+    return score
 
-    def trans(p_change: float) -> np.ndarray:
-        m = np.full((k, k), np.log(p_change / (k - 1)))
-        np.fill_diagonal(m, np.log(1.0 - p_change))
-        return m
 
-    t_down, t_in = trans(CHANGE_ON_DOWNBEAT), trans(CHANGE_INSIDE_BAR)
-    score = log_emit[0].copy()
-    back = np.zeros((n, k), int)
+def _boundary_costs(downbeat: np.ndarray) -> np.ndarray:
+    """Cost of a segment starting at each beat, from its place in the bar."""
+    n = downbeat.size
+    pos = np.zeros(n, int)
     for i in range(1, n):
-        cand = score[:, None] + (t_down if downbeat[i] else t_in)
-        back[i] = np.argmax(cand, axis=0)
-        score = cand[back[i], np.arange(k)] + log_emit[i]
+        pos[i] = 0 if downbeat[i] else pos[i - 1] + 1
+    downs = np.flatnonzero(downbeat)
+    per_bar = int(np.median(np.diff(downs))) if downs.size > 1 else 4
+    cost = np.full(n, BOUNDARY_OTHER)
+    if per_bar % 2 == 0:
+        cost[pos == per_bar // 2] = BOUNDARY_HALF_BAR
+    cost[pos == 0] = BOUNDARY_DOWNBEAT
+    return cost
+
+
+def decode_chords(beat_chroma: np.ndarray, beat_bass: np.ndarray, beat_energy: np.ndarray,
+                  downbeat: np.ndarray) -> tuple[tuple[Chord, ...], np.ndarray]:
+    """One chord per beat and its confidence (0..1), reading chords over segments of beats.
+
+    `beat_chroma` (beats, 12) linear-magnitude chroma per beat; `beat_bass` the low register; `downbeat`
+    (beats,) True where a bar starts."""
+    states = _states()
+    templates = _templates(states)
+    n = beat_chroma.shape[0]
+    if n == 0:
+        return (), np.zeros(0)
+    beat_sim = _similarity(beat_chroma, beat_bass, states, templates)
+    n_score = SHARPNESS * _no_chord_scores(beat_chroma, beat_sim[:, :-1].max(axis=1), beat_energy)
+    quiet = _quiet(beat_energy)
+    w = np.where(quiet, 0.0, 1.0)[:, None]
+    # cumulative sums for segment means (quiet beats carry no chroma) and per-beat N scores
+    cs_c = np.vstack([np.zeros(12), np.cumsum(beat_chroma * w, axis=0)])
+    cs_b = np.vstack([np.zeros(12), np.cumsum(beat_bass * w, axis=0)])
+    cs_n = np.concatenate([[0.0], np.cumsum(n_score)])
+    cs_q = np.concatenate([[0], np.cumsum(quiet)])
+    cost = _boundary_costs(np.asarray(downbeat, bool))
+    # scores of every segment, by length: seg[length][start] over states
+    seg: dict[int, np.ndarray] = {}
+    for length in range(1, min(MAX_SEGMENT_BEATS, n) + 1):
+        starts = np.arange(n - length + 1)
+        ends = starts + length
+        mean_c = (cs_c[ends] - cs_c[starts]) / length
+        mean_b = (cs_b[ends] - cs_b[starts]) / length
+        mean_c = mean_c / np.maximum(mean_c.max(axis=1, keepdims=True), 1e-9)
+        s = SHARPNESS * length * _similarity(mean_c, mean_b, states, templates)
+        s[cs_q[ends] - cs_q[starts] > 0, :-1] = -np.inf  # a chord is never read over a quiet beat
+        s[:, -1] = cs_n[ends] - cs_n[starts]
+        seg[length] = s
+    seg_best = {length: s.max(axis=1) for length, s in seg.items()}
+    best = np.full(n + 1, -np.inf)
+    best[0] = 0.0
+    choice = np.zeros(n + 1, int)  # length of the segment ending at each beat
+    for end in range(1, n + 1):
+        for length in range(1, min(MAX_SEGMENT_BEATS, end) + 1):
+            start = end - length
+            total = best[start] + seg_best[length][start] - cost[start]
+            if total > best[end]:
+                best[end], choice[end] = total, length
     path = np.zeros(n, int)
-    path[-1] = int(np.argmax(score))
-    for i in range(n - 1, 0, -1):
-        path[i - 1] = back[i, path[i]]
-    return path
+    conf = np.zeros(n)
+    end = n
+    while end > 0:
+        length = int(choice[end])
+        s = seg[length][end - length]
+        j = int(np.argmax(s))
+        # the chord's share of the segment's evidence per beat (softmax over states)
+        p = np.exp((s - s.max()) / length)
+        path[end - length:end] = j
+        conf[end - length:end] = p[j] / p.sum()
+        end -= length
+    return tuple(states[i] for i in path), conf
 
 
 def beat_boundaries(grid: BeatGrid, duration_seconds: float) -> tuple[np.ndarray, np.ndarray]:
@@ -123,26 +210,20 @@ def beat_boundaries(grid: BeatGrid, duration_seconds: float) -> tuple[np.ndarray
     return np.array([grid.seconds(q) for q in quarters]), quarters
 
 
+def is_downbeat(quarters: float, grid: BeatGrid) -> bool:
+    bar = grid.time_signature.bar_quarters
+    return abs(quarters / bar - round(quarters / bar)) < 1e-6
+
+
 def estimate_chords(beat_chroma: np.ndarray, beat_bass: np.ndarray, beat_energy: np.ndarray,
                     beat_quarters: np.ndarray, grid: BeatGrid) -> ChordEstimate:
     """Chords on the grid's beats. beat_quarters has one more entry than beats (the end)."""
-    states = _states()
     n = beat_chroma.shape[0]
     if n == 0:
         return ChordEstimate(ChordTimeline(), (), ())
-    sim = emission_scores(beat_chroma, beat_bass, beat_energy, states)
-    log_emit = SHARPNESS * sim
-    log_emit -= log_emit.max(axis=1, keepdims=True)
-    bar = grid.time_signature.bar_quarters
     starts = beat_quarters[:n]
-    downbeat = np.abs(starts / bar - np.round(starts / bar)) < 1e-6
-    path = viterbi(log_emit, downbeat)
-    per_beat = tuple(states[i] for i in path)
-    # per beat, the chosen chord's share of the (sharpened) evidence over all chords: a beat that fits C as
-    # well as Am has about 0.5
-    post = np.exp(log_emit)
-    post /= post.sum(axis=1, keepdims=True)
-    beat_conf = post[np.arange(n), path]
+    downbeat = np.array([is_downbeat(float(q), grid) for q in starts], bool)
+    per_beat, beat_conf = decode_chords(beat_chroma, beat_bass, beat_energy, downbeat)
     spans: list[ChordSpan] = []
     confs: list[list[float]] = []
     for i, ch in enumerate(per_beat):

@@ -16,6 +16,8 @@ BINS_PER_OCTAVE = 36  # three bins per semitone: tolerant of slightly detuned in
 N_OCTAVES = 7
 FMIN_MIDI = 24  # C1
 BASS_TOP_MIDI = 55  # up to G3: bass notes and the lowest chord tones
+CHORD_SPLIT_MIDI = 48
+CHORD_BASS_SHARE: float | None = 0.5
 
 
 @dataclass(frozen=True)
@@ -84,10 +86,24 @@ def chroma_features(y: np.ndarray, sample_rate: int) -> ChromaFeatures:
         warnings.filterwarnings("ignore", message="n_fft=.*is too large", category=UserWarning)
         cqt = np.abs(librosa.cqt(y, sr=sample_rate, hop_length=CQT_HOP, fmin=fmin,
                                  n_bins=N_OCTAVES * BINS_PER_OCTAVE, bins_per_octave=BINS_PER_OCTAVE, tuning=0.0))
+    return chroma_from_cqt(cqt, sample_rate / CQT_HOP)
+
+
+def chroma_from_cqt(cqt: np.ndarray, fps: float) -> ChromaFeatures:
+    """The features from a CQT magnitude (N_OCTAVES * BINS_PER_OCTAVE bins from FMIN_MIDI, frames)."""
     # log-ish compression so a loud pad does not drown the bass, as in common chroma variants (CLP)
     comp = np.log1p(100.0 * cqt / (cqt.max() + 1e-12))
     n_bass = (BASS_TOP_MIDI - FMIN_MIDI) * BINS_PER_OCTAVE // 12
     chroma = _fold(comp)
     bass = _fold(comp[:n_bass])
     energy = comp.sum(axis=0)
-    return ChromaFeatures(_normalise(chroma), _normalise(bass), energy, sample_rate / CQT_HOP, _normalise(_fold(cqt)))
+    if CHORD_BASS_SHARE is None:
+        chord = _normalise(_fold(cqt))
+    else:
+        # each register on its own scale: a loud bass must not drown the chord tones above it (the chord
+        # is in the pitch classes that sound, not in how loud each instrument was mixed)
+        split = (CHORD_SPLIT_MIDI - FMIN_MIDI) * BINS_PER_OCTAVE // 12
+        lo, hi = _fold(cqt[:split]), _fold(cqt[split:])
+        scale = max(float(lo.max()), float(hi.max()), 1e-12)
+        chord = _normalise(hi / scale + CHORD_BASS_SHARE * lo / scale * (hi.sum() / max(lo.sum(), 1e-12)))
+    return ChromaFeatures(_normalise(chroma), _normalise(bass), energy, fps, chord)

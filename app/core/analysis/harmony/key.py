@@ -9,6 +9,7 @@ Confidence is the margin between the best and the runner-up key, mapped to 0..1.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +39,16 @@ TONIC_PHRASE_END = 0.1
 TONIC_CADENCE = 0.1
 TONIC_LAST_NOTE = 0.15
 TONIC_PHRASE_NOTES = 0.1
+# Function (see functional_scores): weights of its parts, and its weight beside the profiles' scale fit
+FUNC_TONIC_SHARE = 0.25
+FUNC_DOWNBEAT_TONIC = 0.25
+FUNC_EDGES = 0.2
+FUNC_CADENCE = 0.2
+FUNC_DIATONIC = 0.3
+FUNC_BASS = 0.25
+FUNCTION_WEIGHT = 0.25
+FUNC_ROOT_ONLY = True
+OWN_PROFILE_SHARE = 0.3
 RELATIVE_SWITCH_MARGIN = 0.15  # the relative must have this much more tonic evidence to replace the estimate
 TONIC_MARGIN_FOR_FULL_CONFIDENCE = 0.8
 
@@ -195,23 +206,68 @@ def _relative_index(i: int) -> int:
     return 12 + (i + 9) % 12 if i < 12 else (i - 12 + 3) % 12
 
 
-def refine_with_chords(est: KeyEstimate, bars: list[Chord], *, phrase_bars: int = 4, top: int = 6) -> KeyEstimate:
-    """Re-rank the best few profile keys with the chord evidence (relative major/minor, dominant keys).
+def functional_scores(chords: Sequence[Chord], downbeat: np.ndarray | None = None,
+                      downbeat_bass: Sequence[int] = ()) -> np.ndarray:
+    """24 scores (major C..B, minor C..B) in about 0..1: how the song *treats* each key's tonic as home.
+
+    From the chords per beat: the tonic chord's share of the sounding beats, the first and the last chord,
+    the chords on downbeats, arrivals on the tonic from its dominant (V–I, V7–I, and in minor the major V
+    with its leading tone) or its subdominant (IV–I, iv–i), and how much of the song is diatonic (minor:
+    natural and harmonic). From the bass: its pitch class on downbeats. Independent of how often each pitch
+    class sounds, which is what the profiles measure.
+    """
+    out = np.zeros(24)
+    seq = [c for c in chords if not c.is_no_chord]
+    if not seq:
+        return out
+    downs = [c for c, d in zip(chords, downbeat if downbeat is not None else [False] * len(chords), strict=False)
+             if d and not c.is_no_chord]
+    changes = [(a, b) for a, b in zip(seq, seq[1:], strict=False) if a != b]
+    bass = list(downbeat_bass)
+    for i in range(24):
+        key = _key_of(i)
+        t = key.tonic_pc
+        fam = "maj" if key.mode == "major" else "min"
+
+        def tonic(c: Chord, t: int = t, fam: str = fam) -> bool:
+            return c.root_pc == t and (FUNC_ROOT_ONLY or c.triad_family == fam)
+
+        scale = set(key.melodic_scale)
+        share = sum(map(tonic, seq)) / len(seq)
+        down_share = sum(map(tonic, downs)) / len(downs) if downs else share
+        edges = 0.5 * tonic(seq[0]) + 0.5 * tonic(seq[-1])
+        arrivals = [a for a, b in changes if tonic(b)]
+        cadence = sum(a.root_pc == (t + 7) % 12 and a.triad_family == "maj" or
+                      a.root_pc == (t + 5) % 12 for a in arrivals) / max(1, len(changes)) * 2.0
+        diatonic = sum(c.pitch_classes <= scale for c in seq) / len(seq)
+        bass_home = sum(b == t for b in bass) / len(bass) if bass else 0.0
+        out[i] = (FUNC_TONIC_SHARE * share + FUNC_DOWNBEAT_TONIC * down_share + FUNC_EDGES * edges
+                  + FUNC_CADENCE * min(1.0, cadence) + FUNC_DIATONIC * diatonic + FUNC_BASS * bass_home)
+    return out
+
+
+def refine_with_chords(est: KeyEstimate, bars: list[Chord], *, phrase_bars: int = 4, top: int = 6,
+                       beats: Sequence[Chord] = (), downbeat: np.ndarray | None = None,
+                       downbeat_bass: Sequence[int] = ()) -> KeyEstimate:
+    """Re-rank the 24 keys by the profiles' scale fit plus the song's harmonic function.
 
     The profiles judge the *scale*; a key and its relative share one, so both get the better of their two
-    profile scores and the chords alone choose the tonal centre. (Raw profile scores favour the relative
-    major of a minor loop such as i–VI–III–VII, whose III and VII make its major tonic and dominant the
-    most frequent pitch classes, by more than chord evidence can outweigh.)
+    profile scores (plus a little of their own) and function chooses the tonal centre — the same for I vs
+    IV vs V, whose scales differ by one note. (Raw profile scores favour the relative major of a minor loop
+    such as i–VI–III–VII, whose III and VII make its major tonic and dominant the most frequent pitch
+    classes.) `beats`: chords per beat with `downbeat` flags (else the bar chords are used);
+    `downbeat_bass`: the bass pitch class on each downbeat.
     """
-    if est.key is None or not est.scores or not any(not c.is_no_chord for c in bars):
+    if est.key is None or not est.scores or not any(not c.is_no_chord for c in (beats or bars)):
         return est
     scores = np.array(est.scores)
     scale = np.maximum(scores, scores[[_relative_index(i) for i in range(24)]])
-    combined = scale.copy()
-    for i in np.argsort(scale)[::-1][:top]:
-        combined[i] += chord_evidence(Key(int(i) % 12, "major" if i < 12 else "minor"), bars,
-                                      phrase_bars=phrase_bars)
-    return ranked(combined, est.scores)
+    profile = (1.0 - OWN_PROFILE_SHARE) * scale + OWN_PROFILE_SHARE * scores
+    if beats:
+        func = functional_scores(beats, downbeat, downbeat_bass)
+    else:
+        func = functional_scores(bars, np.ones(len(bars), bool), downbeat_bass)
+    return ranked(profile + FUNCTION_WEIGHT * func, est.scores)
 
 
 def relative_key(key: Key) -> Key:
