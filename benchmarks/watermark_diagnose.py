@@ -4,6 +4,9 @@ whether the payload decodes when the true offset and speed are given (an oracle 
 Quick (a few minutes): `python benchmarks/watermark_diagnose.py [N_EXCERPTS]` on wesnoth-1.16-music
 (the benchmark's cache). Prints per attack: found by the detector / decoded with oracle sync / true
 offset among the sync candidates / mean raw bit error rate (coded bits, before Viterbi) / mean sync z.
+For the mix, each line also gives the partner's level minus the marked excerpt's (dB): misses come where
+the partner is within ~6 dB of the marked song or above it (docs/provenance.md, "Second round").
+`--only WORD[,WORD]` keeps the attacks whose short name contains a word (e.g. `--only mix`).
 """
 
 from __future__ import annotations
@@ -41,7 +44,9 @@ def main(n_excerpts: int) -> None:
         return
     rng = np.random.default_rng(7)
     key = wm.watermark_key(bytes(range(32)))
-    stats: dict[str, list[tuple]] = {a: [] for a in ATTACKS}
+    only = sys.argv[sys.argv.index("--only") + 1].split(",") if "--only" in sys.argv else []
+    attacks = {k: v for k, v in ATTACKS.items() if not only or any(w in k for w in only)}
+    stats: dict[str, list[tuple]] = {a: [] for a in attacks}
     snrs = []
     picks = rng.permutation(len(songs))
     with tempfile.TemporaryDirectory() as tmp:
@@ -63,12 +68,14 @@ def main(n_excerpts: int) -> None:
             _write_wav(src, marked, RATE)
             partner = _read(songs[picks[(done + 5) % len(picks)]])
             line = []
-            for name, how in ATTACKS.items():
+            for name, how in attacks.items():
+                level = ""
                 if how is None:
                     z = _read(src)
                 elif how == "mix":
                     p = np.tile(partner, (1, 2 + marked.shape[1] // partner.shape[1]))[:, :marked.shape[1]]
                     z = _read(src) + 10 ** (-12 / 20) * p
+                    level = f" lvl{10 * np.log10(np.mean((10 ** (-12 / 20) * p) ** 2) / np.mean(marked ** 2)):+.0f}"
                 else:
                     z = _ffmpeg(src, how[0], how[1], work)
                 speed = SPEED_OF.get(name, 1.0)
@@ -79,7 +86,7 @@ def main(n_excerpts: int) -> None:
                 d = dg.oracle(ex, RATE, key, wid, start_s=off / RATE * speed, speed=speed)
                 stats[name].append((ok, d.decoded, d.sync_rank, d.raw_ber, d.sync_z))
                 line.append(f"{name} {'Y' if ok else '-'}{'y' if d.decoded else '-'} r{d.sync_rank} "
-                            f"ber{d.raw_ber:.2f}")
+                            f"ber{d.raw_ber:.2f}{level}")
             print(f"{done:2d} {songs[i].name[:22]:22s} snr {snrs[-1]:.1f} | " + " ".join(line), flush=True)
     print(f"\nsegmental SNR mean {np.mean(snrs):.1f} dB (min {np.min(snrs):.1f})")
     print(f"{'attack':10s} found  oracle  sync-top3  raw-BER  sync-z")
@@ -90,4 +97,4 @@ def main(n_excerpts: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 12)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 12)

@@ -47,12 +47,31 @@ class Analysis:
     """Key-independent part of detection for one stretch of audio."""
 
     white: np.ndarray  # (fine frames, bins _LO.._HI) whitened log magnitude
-    slot_cum: np.ndarray  # (bins + 1, frames - 7): cumulative sum over bins (leading zero row) of the
-    # slot-averaged (8-frame) values, bins first so a speed's band edges gather contiguous rows
+    _slot_cum: np.ndarray | None = None
 
     @property
     def n_frames(self) -> int:
         return self.white.shape[0]
+
+    @property
+    def slot_cum(self) -> np.ndarray:
+        """(bins + 1, frames - 7): cumulative sum over bins (leading zero row) of the slot-averaged
+        (8-frame) values, bins first so a speed's band edges gather contiguous rows. Built on first use
+        (only the speed search needs it), then shared by every speed: the slot average over time
+        commutes with the sums over bins."""
+        if self._slot_cum is None:
+            cum = np.zeros((self.white.shape[0], self.white.shape[1] + 1))
+            np.cumsum(self.white, axis=1, dtype=np.float64, out=cum[:, 1:])
+            self._slot_cum = np.ascontiguousarray(_slot_average(cum).T)
+        return self._slot_cum
+
+
+def _slot_average(a: np.ndarray) -> np.ndarray:
+    """Moving average over FINE_PER_SLOT rows (len(a) - FINE_PER_SLOT + 1 rows out)."""
+    k = L.FINE_PER_SLOT
+    c = np.zeros((len(a) + 1, a.shape[1]))
+    np.cumsum(a, axis=0, dtype=np.float64, out=c[1:])
+    return (c[k:] - c[:-k]) / k
 
 
 def whiten(power: np.ndarray, hop: int) -> np.ndarray:
@@ -99,16 +118,15 @@ def analyse(y: np.ndarray, hop: int = L.FINE_HOP) -> Analysis:
     pad = np.concatenate([np.zeros(L.FRAME // 2, np.float32), y, np.zeros(L.FRAME // 2, np.float32)])
     win = np.hanning(L.FRAME + 1)[:-1].astype(np.float32)
     spec = fft.rfft(frames(pad, L.FRAME, hop) * win, axis=1, workers=-1)[:, _LO:_HI]
-    white = whiten(spec.real ** 2 + spec.imag ** 2, hop)
-    cum = np.hstack([np.zeros((len(white), 1)), np.cumsum(white, axis=1, dtype=np.float64)])
-    # the slot average over time commutes with the sums over bins, so it is done once for every speed
-    c = np.cumsum(np.vstack([np.zeros((1, cum.shape[1])), cum]), axis=0)
-    k = L.FINE_PER_SLOT
-    return Analysis(white, np.ascontiguousarray(((c[k:] - c[:-k]) / k).T))
+    return Analysis(whiten(spec.real ** 2 + spec.imag ** 2, hop))
 
 
 def _band_series(an: Analysis, speed: float) -> np.ndarray:
     """(frames in original time, BANDS): band means at `speed`, slot-averaged, normalised per band."""
+    if speed == 1.0:  # whole bins: plain band means, no interpolation (the common, fast case)
+        w = an.white[:, L.FIRST_BIN - _LO:L.LAST_BIN - _LO]
+        sm = _slot_average(w.reshape(len(w), L.BANDS, L.BAND_BINS).mean(axis=2, dtype=np.float64))
+        return _normalise(tile_contrast(sm, L.FINE_PER_SLOT))
     edges = (L.FIRST_BIN + L.BAND_BINS * np.arange(L.BANDS + 1)) * speed - _LO
     # cumulative sum at fractional bin edges (linear interpolation between rows); the slot average is
     # already in slot_cum (a slot lasts FINE_PER_SLOT / speed frames in the file; close enough)
@@ -122,7 +140,10 @@ def _band_series(an: Analysis, speed: float) -> np.ndarray:
         i0 = np.clip(np.floor(src).astype(int), 0, len(sm) - 2)
         f = (src - i0)[:, None]
         sm = sm[i0] * (1 - f) + sm[i0 + 1] * f
-    sm = tile_contrast(sm, L.FINE_PER_SLOT)
+    return _normalise(tile_contrast(sm, L.FINE_PER_SLOT))
+
+
+def _normalise(sm: np.ndarray) -> np.ndarray:
     sd = sm.std(axis=0)
     sd[sd == 0] = 1.0
     return sm / sd
