@@ -74,12 +74,18 @@ class ConsentMixin:
         if rows[0][0] is not None:
             return WorkState(int(work_id), use, REVOKED, removed=True)
         with self._snapshot():
-            names = list(dict.fromkeys(r[0] for r in self._query(
-                "SELECT name FROM contributors WHERE work_id = ? ORDER BY id", (int(work_id),))))
-            latest = {(r[0], r[1]): r for r in self._query(latest_words_query(one_work=True), (use, int(work_id)))}
-            signed_revocations_win(latest, self._query(latest_words_query(one_work=True, signed_only=True),
-                                                       (use, int(work_id))))
+            names, latest = self._words_of(int(work_id), use)
         return state_of(int(work_id), use, names, latest)
+
+    def _words_of(self, work_id: int, use: str) -> tuple[list[str], dict[tuple[int, str], tuple]]:
+        """One work's contributors (in order) and each one's effective latest word for `use` (a signed
+        revocation wins over a later unsigned grant). Call inside a snapshot."""
+        names = list(dict.fromkeys(r[0] for r in self._query(
+            "SELECT name FROM contributors WHERE work_id = ? ORDER BY id", (work_id,))))
+        latest = {(r[0], r[1]): r for r in self._query(latest_words_query(one_work=True), (use, work_id))}
+        signed_revocations_win(latest, self._query(latest_words_query(one_work=True, signed_only=True),
+                                                   (use, work_id)))
+        return names, latest
 
     def consent_history(self, work_id: int) -> list[ConsentEvent]:
         if not self._query("SELECT 1 FROM works WHERE id = ?", (int(work_id),)):
@@ -250,11 +256,7 @@ class ConsentMixin:
         """Per contributor of a work, the badge the studio shows: signed (with the key id) / recorded (by the
         artist) / pending / revoked, from their effective word (a signed revocation wins)."""
         with self._snapshot():
-            names = list(dict.fromkeys(r[0] for r in self._query(
-                "SELECT name FROM contributors WHERE work_id = ? ORDER BY id", (int(work_id),))))
-            latest = {(r[0], r[1]): r for r in self._query(latest_words_query(one_work=True), (use, int(work_id)))}
-            signed_revocations_win(latest, self._query(latest_words_query(one_work=True, signed_only=True),
-                                                       (use, int(work_id))))
+            names, latest = self._words_of(int(work_id), use)
         out = []
         for name in names:
             row = latest.get((int(work_id), name))
