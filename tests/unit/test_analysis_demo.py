@@ -74,6 +74,8 @@ def test_demo_chords_per_beat(demo, heard):
     assert hits / len(labels) >= 0.85
     # and on the bar grid: bar 1 is Am, bar 2 is F (the grid is not shifted)
     assert heard.chords.at(0.5) == Chord.parse("Am") and heard.chords.at(4.5) == Chord.parse("F")
+    # every bar sounds a chord: no "no chord" on a downbeat voiced heavily on its root (C in bar 3 had read N)
+    assert all(span.chord.root_pc is not None for span in heard.chords.spans), heard.chords.spans
 
 
 def test_hat_heavy_groove_with_syncopated_bass_is_not_double_time():

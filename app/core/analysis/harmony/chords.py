@@ -199,7 +199,22 @@ def decode_chords(beat_chroma: np.ndarray, beat_bass: np.ndarray, beat_energy: n
         path[end - length:end] = j
         conf[end - length:end] = p[j] / p.sum()
         end -= length
+    _absorb_lone_no_chord(path, conf, quiet, no_chord=len(states) - 1)
     return tuple(states[i] for i in path), conf
+
+
+def _absorb_lone_no_chord(path: np.ndarray, conf: np.ndarray, quiet: np.ndarray, *, no_chord: int) -> None:
+    """A single sounding beat read as N between chords takes the next chord (the last beat: the previous one).
+    A triad voiced heavily on its root has the chroma of that root's partials (its 3rd and 5th partials are the
+    fifth and the major third), so the one-pitch rule can call its downbeat N; an unaccompanied line lasts longer
+    than a beat, and a quiet beat (a break) stays N."""
+    n = len(path)
+    for i in range(n):
+        lone = path[i] == no_chord and not quiet[i] and (i == 0 or path[i - 1] != no_chord) \
+            and (i + 1 == n or path[i + 1] != no_chord)
+        if lone and n > 1:
+            j = i + 1 if i + 1 < n else i - 1
+            path[i], conf[i] = path[j], conf[j]
 
 
 def beat_boundaries(grid: BeatGrid, duration_seconds: float) -> tuple[np.ndarray, np.ndarray]:
