@@ -19,6 +19,7 @@ from app.core.model import (
     train,
     vary,
 )
+from app.core.model.index.copyindex import brute_force_longest_copy
 from app.core.music import ChordTimeline, Key
 
 CHORDS = ChordTimeline.from_symbols(["A", "E", "D", "A", "F#m", "Bm", "E", "A"] * 4, quarters_each=4.0)
@@ -31,19 +32,8 @@ def data():
 
 
 def copied_run(pitches, works) -> int:
-    """Brute force: the longest run of consecutive notes whose intervals occur consecutively in one work."""
-    iv = [b - a for a, b in zip(pitches, pitches[1:], strict=False)]
-    best = 1 if pitches else 0
-    for w in works:
-        wp = [n.pitch for n in w.melody.notes]
-        wi = [b - a for a, b in zip(wp, wp[1:], strict=False)]
-        for i in range(len(iv)):
-            for j in range(len(wi)):
-                n = 0
-                while i + n < len(iv) and j + n < len(wi) and iv[i + n] == wi[j + n]:
-                    n += 1
-                best = max(best, n + 1)
-    return best
+    """The longest run copied from one work, by the brute-force checker (independent of the copy index)."""
+    return brute_force_longest_copy(pitches, {i: [n.pitch for n in w.melody.notes] for i, w in enumerate(works)})
 
 
 def violations(s, c: Constraints, works, *, contiguous=True) -> list[str]:
