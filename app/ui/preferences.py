@@ -21,7 +21,7 @@ T = TypeVar("T")
 
 BUFFER_SIZES = (64, 128, 256, 512, 1024, 2048, 4096)
 SAMPLE_RATES = (44100, 48000, 88200, 96000)
-# The export dialog's format keys (app/ui/dialogs/export.py FORMAT_CHOICES); kept literal so that this
+# The export dialog's format keys (app/ui/dialogs/export_choices.py FORMAT_CHOICES); kept literal so that this
 # module stays free of dialog imports.
 EXPORT_FORMATS = ("wav24", "wav16", "wav32f", "flac", "aiff", "mp3", "ogg", "midi")
 TRUE_WORDS = {"true", "1", "yes", "on"}

@@ -13,7 +13,8 @@ from app.core.catalogue import Catalogue
 from app.core.home import AccordHome
 from app.core.provenance.identity import TrustList, create_identity
 from app.core.provenance.verify import VERIFIED, verify_file
-from app.ui.dialogs.export import ExportDialog, default_export_folder
+from app.ui.dialogs.export import ExportDialog
+from app.ui.dialogs.export_choices import default_export_folder
 from app.ui.workers import TaskRunner
 from tests.helpers.provenance import consented_catalogue, make_project
 

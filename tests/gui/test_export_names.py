@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from app.core.home import AccordHome
-from app.ui.dialogs.export import ExportDialog, file_stem, free_path
+from app.ui.dialogs.export import ExportDialog
+from app.ui.dialogs.export_choices import file_stem, free_path
 from app.ui.workers import TaskRunner
 from tests.helpers.provenance import consented_catalogue, make_project
 

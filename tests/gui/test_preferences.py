@@ -156,7 +156,7 @@ def test_studio_started_without_a_project_reopens_the_last(qtbot, tmp_path, monk
 
 
 def test_the_declared_formats_are_the_export_dialogs(qtbot, tmp_path):
-    from app.ui.dialogs.export import FORMAT_CHOICES
+    from app.ui.dialogs.export_choices import FORMAT_CHOICES
     from app.ui.preferences import EXPORT_FORMATS
 
     assert EXPORT_FORMATS == tuple(key for key, _label in FORMAT_CHOICES)

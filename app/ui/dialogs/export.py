@@ -7,7 +7,6 @@ Self-contained: `ExportDialog(project, home, runner)`; the main window only open
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
@@ -31,71 +30,23 @@ from PySide6.QtWidgets import (
 
 from app.core.errors import AccordError
 from app.core.home import AccordHome
-from app.core.project.export import AUDIO_FORMATS
 from app.core.project.export_consent import UnusableWorkError
 from app.core.project.export_project import export_project
 from app.core.project.export_records import what_will_be_signed
 from app.core.provenance.readable import describe_record
 from app.core.provenance.record import build_record
+from app.ui.dialogs.export_choices import (
+    FORMAT_CHOICES,
+    WHAT_CHOICES,
+    default_export_folder,
+    default_signer,
+    file_stem,
+    format_extension,
+    free_path,
+    unusable_message,
+)
 
 log = logging.getLogger(__name__)
-
-WHAT_CHOICES = (("mix", "The mix"), ("stems", "All stems + suggestion tracks (separate files)"),
-                ("suggestion", "One suggestion alone"))
-FORMAT_CHOICES = (("wav24", "WAV 24-bit"), ("wav16", "WAV 16-bit"), ("wav32f", "WAV 32-bit float"),
-                  ("flac", "FLAC"), ("aiff", "AIFF"), ("mp3", "MP3"), ("ogg", "Ogg Vorbis"), ("midi", "MIDI"))
-
-
-def _ext(fmt: str) -> str:
-    return ".mid" if fmt == "midi" else AUDIO_FORMATS[fmt][2]
-
-
-def file_stem(text: str) -> str:
-    """A file name a musician would pick: the words (and en dashes) kept, nothing a disk refuses."""
-    text = text.replace("/", "-").replace("\\", "-")
-    text = re.sub(r'[<>:"|?*\x00-\x1f]+', "", text).strip(" .")
-    return text or "export"
-
-
-def free_path(path: Path) -> Path:
-    """`path`, or the first "name (2).ext", "name (3).ext"… that does not exist yet."""
-    if not path.exists():
-        return path
-    for n in range(2, 1000):
-        candidate = path.with_name(f"{path.stem} ({n}){path.suffix}")
-        if not candidate.exists():
-            return candidate
-    raise FileExistsError(f"{path}: too many files of that name")
-
-
-def default_export_folder(project: Any, home: AccordHome) -> Path:
-    """Where exports go by default: the project's own folder when the artist chose it, else a visible
-    ~/Music/Accord exports (never inside Accord's hidden home, where the demo project lives)."""
-    folder = getattr(project, "folder", None)
-    if folder is not None:
-        folder = Path(folder)
-        if not folder.resolve().is_relative_to(Path(home.root).resolve()):
-            return folder / "exports"
-    return Path.home() / "Music" / "Accord exports"
-
-
-def unusable_message(exc: Any, project: Any) -> str:
-    """Which suggestion credits which works that may no longer be used, and what the artist can do."""
-    name = next((s.name or s.id for s in project.suggestions if s.id == str(exc.suggestion_id)), None)
-    who = f"The suggestion “{name}”" if name else "A suggestion"
-    works = ", ".join(map(str, exc.work_ids)) or "?"
-    return (f"{who} was made from work(s) {works} that may not be used now ({exc.reason}).\n"
-            "Export without it, or regenerate it from the current model in the Suggestions panel.")
-
-
-def _default_signer() -> str:
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return ""
-
 
 class ExportDialog(QDialog):
     """Choose, preview, export. `exported` fires with the list of ExportResult when done."""
@@ -152,7 +103,7 @@ class ExportDialog(QDialog):
         self.signer_contact: QLineEdit | None = None
         existing = load_identity(home.keys_dir)
         if existing is None or not existing.name_confirmed:
-            self.signer_name, self.signer_contact = QLineEdit(_default_signer()), QLineEdit()
+            self.signer_name, self.signer_contact = QLineEdit(default_signer()), QLineEdit()
             self.signer_name.setObjectName("SignerName")
             self.signer_contact.setPlaceholderText("optional: email or website")
             form.addRow("Sign as", self.signer_name)
@@ -252,7 +203,7 @@ class ExportDialog(QDialog):
             stem = dest if dest.suffix else dest / self._file_stem(what)
             if what != self._last_what and dest.suffix:  # another choice: the name that says what it is
                 stem = dest.with_name(self._file_stem(what) + dest.suffix)
-            self.destination.setText(str(stem.with_name(stem.stem + _ext(fmt))))
+            self.destination.setText(str(stem.with_name(stem.stem + format_extension(fmt))))
         self._last_what = what
         self.update_preview()
 

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.audio.io import PROJECT_RATE
-from app.ui.dialogs.export import FORMAT_CHOICES
+from app.ui.dialogs.export_choices import FORMAT_CHOICES
 from app.ui.preferences import BUFFER_SIZES, Preferences
 
 log = logging.getLogger(__name__)
