@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -36,12 +35,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.catalogue import MELODY_MODEL_USE, Catalogue, ContributorShare, ImportResult, WorkSummary
-from app.core.catalogue.importers import SUPPORTED_EXTENSIONS
 from app.core.catalogue.splits import bp_to_percent
 from app.core.errors import AccordError
-from app.core.tasks import Cancelled, CancelToken
+from app.core.tasks import CancelToken
 from app.ui.catalogue.consent import AuditBanner, ConsentActions
 from app.ui.catalogue.detail import STATE_COLOURS, WorkDetailView, state_colour, state_tint
+from app.ui.catalogue.importing import CatalogueImport
 from app.ui.workers import TaskHandle, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -67,30 +66,13 @@ def revoke_message(title: str, who: Sequence[str], *, use: str = MELODY_MODEL_US
                               model=MODEL_TRAINED_TEXT if in_current_model else MODEL_NOT_TRAINED_TEXT)
 
 
-class _EitherToken(CancelToken):
-    """Cancelled when the panel's Cancel button or the task handle says so (the handle only exists once
-    the runner returns, which for a synchronous runner is after the task ran)."""
-
-    def __init__(self, *tokens: CancelToken) -> None:
-        super().__init__()
-        self._tokens = tokens
-
-    @property
-    def cancelled(self) -> bool:
-        return any(t.cancelled for t in self._tokens)
-
-    def check(self) -> None:
-        if self.cancelled:
-            raise Cancelled()
-
-
 def _ask(parent: QWidget, title: str, text: str) -> bool:
     answer = QMessageBox.question(parent, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                   QMessageBox.StandardButton.No)
     return answer == QMessageBox.StandardButton.Yes
 
 
-class CataloguePanel(QWidget):
+class CataloguePanel(CatalogueImport, QWidget):
     catalogueChanged = Signal()
 
     def __init__(self, catalogue_path: str | Path, runner: TaskRunner,
@@ -345,73 +327,3 @@ class CataloguePanel(QWidget):
         if not self._confirm("Remove work?", REMOVE_TEXT.format(title=title, model=model)):
             return None
         return self._write("remove work", lambda c: c.remove_work(work_id), lambda _r: f"Removed {title}.")
-
-    # -- import ---------------------------------------------------------------------------------------------
-    def _choose_files(self) -> None:
-        patterns = " ".join(f"*{e}" for e in SUPPORTED_EXTENSIONS)
-        paths, _ = QFileDialog.getOpenFileNames(self, "Import works", "", f"Music ({patterns});;All files (*)")
-        if paths:
-            self.import_paths(paths)
-
-    def import_paths(self, paths: Sequence[str | Path]) -> TaskHandle:
-        """Import files/folders on a worker with progress and cancel; the result shows in the status line."""
-        path = self.catalogue_path
-        items = [Path(p) for p in paths]
-        own_token = self._import_token = CancelToken()
-
-        def task(progress, cancel):
-            with Catalogue.open(path) as cat:
-                return cat.import_files(items, progress=progress, cancel=_EitherToken(own_token, cancel))
-
-        self.import_button.setEnabled(False)
-        self.progress.setValue(0)
-        self._show_progress(True)
-        self._set_status(f"Importing {len(items)} item(s)…")
-        self.import_handle = self.runner.start("import works", task, on_finished=self._imported,
-                                               on_failed=self._failed, on_progress=self._progressed,
-                                               on_cancelled=self._import_cancelled)
-        return self.import_handle
-
-    def cancel_import(self) -> None:
-        self._import_token.cancel()
-        if self.import_handle is not None:
-            self.import_handle.cancel()
-
-    def _progressed(self, fraction: float, text: str) -> None:
-        self.progress.setValue(int(fraction * 1000))
-        if text:
-            self.progress.setFormat(f"%p%  {text}")
-
-    def _import_cancelled(self) -> None:
-        self._show_progress(False)
-        self.import_button.setEnabled(True)
-        self._set_status("Import cancelled; nothing was added.")
-
-    def _imported(self, result: ImportResult) -> None:
-        self.last_import = result
-        self._show_progress(False)
-        self.import_button.setEnabled(True)
-        parts = [f"Added {len(result.added)} work(s)."]
-        if result.duplicates:
-            parts.append(f"{len(result.duplicates)} already in the catalogue.")
-        if result.failed:
-            parts.append(f"{len(result.failed)} could not be imported:")
-            parts += [f"  {p.reason}" for p in result.failed[:10]]
-        self._set_status("\n".join(parts), error=bool(result.failed))
-        self.refresh()
-        if result.added:
-            self.select_work(result.added[0].id)
-            self.catalogueChanged.emit()
-
-    # -- drag and drop --------------------------------------------------------------------------------------
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 — Qt's name
-        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 — Qt's name
-        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        if paths:
-            event.acceptProposedAction()
-            self.import_paths(paths)
