@@ -10,6 +10,7 @@ import pytest
 from app.core.model import Constraints, as_usable_works, continue_phrase, fill_gap, idyom_benchmark_set, train, vary
 from app.core.model import predict, sampler
 from app.core.model.blendkernels import MIN_RELATIVE_ENTROPY, pairwise_sum, rel_entropy
+from app.core.model.style.profile import STUDIO_STYLE
 from app.core.model.slots import rel_entropy as py_rel_entropy
 from app.core.music import ChordTimeline, Key
 
@@ -70,6 +71,8 @@ def test_every_mode_equals_the_python_path(trained):
     src = works[7].melody
     c = Constraints(bars=4, start=8.0, max_copy=6)
     _same(*_both(lambda: continue_phrase(model, src.between(0, 8), c, n=4, seed=11, temperature=1.0)))
+    _same(*_both(lambda: continue_phrase(model, src.between(0, 8), c, n=4, seed=12, temperature=0.5)))
+    _same(*_both(lambda: continue_phrase(model, src.between(0, 8), c, n=4, seed=13, style=STUDIO_STYLE)))
     _same(*_both(lambda: fill_gap(model, src, (4.0, 12.0), n=3, seed=5)))
     free = Constraints(chromatic=True, pitch_range=(40, 90), max_copy=0)
     for kind in ("rhythm", "pitches", "anchors", "ornament"):

@@ -151,3 +151,42 @@ def blend(l0, l1, hl0, hl1, s0, s1, hs0, hs1, two, log_size, viewpoint_bias, ltm
     weights[2] = t1 * sw0
     weights[3] = t1 * sw1
     return p, weights, True
+
+
+@njit(cache=True, nogil=True)
+def sampling_weights(p, allowed, prefer, closeness, inv_temperature, damp_pos, damp_factor, weights):
+    # pragma: no cover - compiled
+    """Sampler._sample's weights before the draw: (q, cumulative q, keep, scale). `prefer` / `damp_pos` -1:
+    none; `inv_temperature` 1.0: no temperature; `weights` empty: none. numpy's `q **= 2.0` and `0.5` are a
+    square and a square root (its fast scalar powers), other exponents pow()."""
+    n = len(p)
+    q = np.empty(n)
+    for i in range(n):
+        q[i] = p[i] * (1.0 if allowed[i] else 0.0)
+    keep, scale = 0.0, 1.0
+    if prefer >= 0 and allowed[prefer] and closeness > 0:
+        keep = closeness
+        scale = (1.0 - keep) / max(pairwise_sum(q, 0, n), 1e-300)
+        for i in range(n):
+            q[i] *= scale
+        q[prefer] += keep
+    if inv_temperature == 2.0:
+        for i in range(n):
+            q[i] = q[i] * q[i]
+    elif inv_temperature == 0.5:
+        for i in range(n):
+            q[i] = np.sqrt(q[i])
+    elif inv_temperature != 1.0:
+        for i in range(n):
+            q[i] = q[i] ** inv_temperature
+    if damp_pos >= 0 and damp_pos != prefer:
+        q[damp_pos] *= damp_factor
+    if len(weights):
+        for i in range(n):
+            q[i] *= weights[i]
+    cum = np.empty(n)
+    acc = 0.0
+    for i in range(n):
+        acc += q[i]
+        cum[i] = acc
+    return q, cum, keep, scale

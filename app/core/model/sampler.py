@@ -40,6 +40,7 @@ FREE_REPEAT_RUN = 2
 MIN_REPEAT_DAMPING = 0.01
 # The compiled per-note blend (blendkernels.py); False: the Python path everywhere (tests compare the two)
 COMPILED_BLEND = True
+_NO_WEIGHTS = np.zeros(0)
 
 
 class Sampler:
@@ -72,6 +73,7 @@ class Sampler:
 
         self._mixture, self._piece_counts = genkernels.mixture, genkernels.piece_counts
         self._stm_row, self._blend = blendkernels.stm_row, blendkernels.blend
+        self._sampling_weights = blendkernels.sampling_weights
         ps = self.ps
         # the compiled blend covers the usual system (both models, 2-term sums); anything else stays in Python
         self._fast = COMPILED_BLEND and ps.use_ltm and ps.use_stm
@@ -362,6 +364,8 @@ class Sampler:
         note's probability is model_scale * p[x] + (keep if x is the preferred note). `damp` (position,
         factor) scales one sampling weight after the temperature (the repeat damping), never the
         preferred note's."""
+        if self._fast:
+            return self._sample_compiled(p, allowed, prefer, damp, weights)
         q = p * allowed
         keep, scale = 0.0, 1.0
         if prefer is not None and allowed[prefer] and self.closeness > 0:
@@ -376,6 +380,23 @@ class Sampler:
         if weights is not None:
             q *= weights
         cum = q.cumsum()
+        total = float(cum[-1])
+        if not total > 0:
+            raise DeadEnd("nothing allowed")
+        x = int(cum.searchsorted(self.rng.random() * total, side="right"))
+        x = min(x, len(q) - 1)
+        while not allowed[x] or q[x] <= 0:  # float edge at the top of the cumulative sum
+            x -= 1
+        return x, (keep if x == prefer else 0.0), scale
+
+    def _sample_compiled(self, p: np.ndarray, allowed: np.ndarray, prefer: int | None,
+                         damp: tuple[int, float] | None, weights: np.ndarray | None) -> tuple[int, float, float]:
+        """`_sample` with its weights in one compiled call (blendkernels.sampling_weights), bitwise equal."""
+        closeness = self.closeness
+        inv_t = self._inv_temperature if self.temperature != 1.0 else 1.0
+        q, cum, keep, scale = self._sampling_weights(
+            p, allowed, -1 if prefer is None else prefer, closeness, inv_t, -1 if damp is None else damp[0],
+            1.0 if damp is None else damp[1], _NO_WEIGHTS if weights is None else weights)
         total = float(cum[-1])
         if not total > 0:
             raise DeadEnd("nothing allowed")
