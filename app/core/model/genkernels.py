@@ -223,27 +223,30 @@ def piece_counts(hist, top, cap, values):  # pragma: no cover - compiled
         order = n
 
 
-@njit(cache=True, nogil=True)
-def _deterministic(T, SA, lo, hi):  # pragma: no cover - compiled
-    first = T[SA[lo]]
-    for k in range(lo + 1, hi):
-        if T[SA[k]] != first:
-            return False
-    return True
+def symbol_runs(T: np.ndarray, SA: np.ndarray) -> np.ndarray:
+    """runs[k]: how many times the next symbol T[SA[j]] changes for j <= k: a range [lo, hi) of SA is
+    deterministic (one next symbol) iff runs[hi - 1] == runs[lo] — O(1) where a scan of a long range of
+    copies (a catalogue of transposed works) cost up to its length in cache misses."""
+    nxt = T[SA]
+    runs = np.zeros(len(SA), dtype=np.int32)
+    if len(SA) > 1:
+        np.cumsum(nxt[1:] != nxt[:-1], dtype=np.int32, out=runs[1:])
+    return runs
 
 
 @njit(cache=True, nogil=True)
-def index_walk(T, SA, sids, top, cap):  # pragma: no cover - compiled
+def index_walk(T, SA, runs, sids, top, cap):  # pragma: no cover - compiled
     """PPM*'s state walk in a context index without dead works: handles (lo << 36 | hi << 8 | order) of the
     contexts of orders 0.. of the history sids[:top] (symbol ids, -1: unknown), cut at the first
-    deterministic one — ContextIndex.state_walk, one binary search pair per order instead of a gather."""
+    deterministic one (`runs`: symbol_runs of SA) — ContextIndex.state_walk, one binary search pair per order
+    instead of a gather."""
     last = min(top, cap)
     out = np.empty(last + 1, dtype=np.int64)
     lo, hi = 0, len(SA)
     if hi == 0:
         return out[:0]
     out[0] = (lo << 36) | (hi << 8)
-    if _deterministic(T, SA, lo, hi):
+    if runs[hi - 1] == runs[lo]:
         return out[:1]
     m = 1
     for n in range(1, last + 1):
@@ -270,7 +273,7 @@ def index_walk(T, SA, sids, top, cap):  # pragma: no cover - compiled
         lo, hi = first, a
         out[m] = (lo << 36) | (hi << 8) | n
         m += 1
-        if _deterministic(T, SA, lo, hi):
+        if runs[hi - 1] == runs[lo]:
             break
     return out[:m]
 
