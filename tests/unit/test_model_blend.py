@@ -7,11 +7,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.core.model import Constraints, as_usable_works, continue_phrase, fill_gap, idyom_benchmark_set, train, vary
-from app.core.model import predict, sampler
+from app.core.model import (
+    Constraints,
+    as_usable_works,
+    continue_phrase,
+    fill_gap,
+    idyom_benchmark_set,
+    predict,
+    sampler,
+    train,
+    vary,
+)
 from app.core.model.blendkernels import MIN_RELATIVE_ENTROPY, pairwise_sum, rel_entropy
-from app.core.model.style.profile import STUDIO_STYLE
 from app.core.model.slots import rel_entropy as py_rel_entropy
+from app.core.model.style.profile import STUDIO_STYLE
 from app.core.music import ChordTimeline, Key
 
 CHORDS = ChordTimeline.from_symbols(["A", "E", "D", "A", "F#m", "Bm", "E", "A"] * 4, quarters_each=4.0)
