@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.core.model.genkernels import add_spans, index_walk, mixture, piece_counts
+from app.core.model.genkernels import add_spans, index_walk, mixture, piece_counts, symbol_runs, walk_memo
 from app.core.model.index.ctxindex import ContextIndex
 from app.core.model.ppm import ContextTrie
 from app.core.model.predict import estimate_tables, reachable
@@ -51,12 +51,17 @@ def test_index_walk_and_work_spans_equal_the_python_index(seed):
     ix = ContextIndex(24)
     ix.add_works([(w + 1, s * 10) for w, s in enumerate(seqs)])
     rng = np.random.default_rng(seed)
+    tiny = walk_memo()[:4]  # four rows: steps overwrite one another all the time
     for s in seqs[:15]:
         for top in range(0, len(s), 3):
             hist = (s[:top] * 10).tolist()
             sids = np.array([ix.sid.get(c, -1) for c in hist], dtype=np.int64)
             walk = ix.state_walk(hist)
-            assert index_walk(ix.T, ix.SA, sids, top, ix.cap).tolist() == walk
+            assert index_walk(ix.T, ix.SA, symbol_runs(ix.T, ix.SA), walk_memo(), sids, top, ix.cap).tolist() == walk
+            assert ix.state_walk_ids(sids, top) == walk  # memoised steps: the same walks
+            assert ix.state_walk_ids(sids, top) == walk
+            for _ in range(2):
+                assert index_walk(ix.T, ix.SA, symbol_runs(ix.T, ix.SA), tiny, sids, top, ix.cap).tolist() == walk
             codes = [int(c) * 10 for c in rng.integers(0, 6, size=len(walk))]  # 50: a code never seen
             starts, ends, totals, arena_w, arena_c = ix.work_spans(walk, codes)
             for h, code, a, b, t in zip(walk, codes, starts, ends, totals, strict=True):

@@ -3,13 +3,14 @@ the studio or after install does not compile them)."""
 
 from __future__ import annotations
 
-from app.core.model import genkernels
+from app.core.model import blendkernels, genkernels
 from app.core.model.warmup import warm_kernels, warm_once
 
 
 def test_warm_up_compiles_the_generation_kernels():
     assert warm_kernels() > 0
-    for kernel in (genkernels.index_walk, genkernels.index_counts, genkernels.mixture, genkernels.piece_counts):
+    for kernel in (genkernels.index_walk, genkernels.index_counts, genkernels.mixture, genkernels.piece_counts,
+                   blendkernels.stm_row, blendkernels.blend, blendkernels.sampling_weights):
         assert kernel.signatures, f"{kernel.__name__} was not compiled by the warm-up"
 
 

@@ -115,14 +115,20 @@ def contributor_credit(credit: dict[int, float], splits: dict[int, list[tuple[st
 
 
 def contributor_credit_fast(credit: dict[int, float], table: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                                                                   list[str]]) -> dict[str, float]:
+                                                                   list[str]],
+                            arrays: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, float]:
     """`contributor_credit` with the splits as arrays (work ids sorted; per work a span of (name id, bp)):
-    the same additions in the same order (bincount adds its inputs in order), without a loop per work."""
+    the same additions in the same order (bincount adds its inputs in order), without a loop per work.
+    `arrays`: the credit's (work ids, shares) in its order, when the caller has them (no rebuild from the
+    dict: at a label's size a suggestion credits tens of thousands of works)."""
     wids, first, count, names_bp, names = table
     if not credit:
         return {}
-    ids = np.fromiter(credit.keys(), dtype=np.int64, count=len(credit))
-    shares = np.fromiter(credit.values(), dtype=np.float64, count=len(credit))
+    if arrays is not None:
+        ids, shares = arrays
+    else:
+        ids = np.fromiter(credit.keys(), dtype=np.int64, count=len(credit))
+        shares = np.fromiter(credit.values(), dtype=np.float64, count=len(credit))
     k = np.searchsorted(wids, ids)
     k = np.minimum(k, max(0, len(wids) - 1))
     known = (len(wids) > 0) & (wids[k] == ids)
@@ -191,8 +197,8 @@ def resolve_queries(model: TrainedModel, wids: np.ndarray,
 DENSE_CREDIT_LIMIT = 2048  # works; beyond, a (notes x works) matrix per request would be hundreds of MB
 
 
-def resolve_by_context(model: TrainedModel, wids: np.ndarray, pendings: list) -> list[tuple[list[NoteCredit],
-                                                                                             dict[int, float]]]:
+def resolve_by_context(model: TrainedModel, wids: np.ndarray, pendings: list
+                       ) -> list[tuple[list[NoteCredit], dict[int, float], tuple[np.ndarray, np.ndarray]]]:
     """`_Job._resolve` for large catalogues (credit_large.py)."""
     from app.core.model.index.credit_large import resolve_by_context as resolve
 

@@ -216,13 +216,13 @@ class _Job:
         made = made[:n]
         # the credit of all suggestions is resolved in one batch (one attribution-index look-up per viewpoint)
         credits = self._resolve([m[3] for m in made])
-        return [self._suggestion(events, per_note, works, logp, seed, j, mode, settings)
-                for (_, j, events, _, logp), (per_note, works) in zip(made, credits, strict=True)]
+        return [self._suggestion(events, per_note, works, logp, seed, j, mode, settings, arrays)
+                for (_, j, events, _, logp), (per_note, works, arrays) in zip(made, credits, strict=True)]
 
     def _resolve(self, pendings: list[list[list[tuple[float, float, list | None]]]]
-                 ) -> list[tuple[list[NoteCredit], dict[int, float]]]:
+                 ) -> list[tuple[list[NoteCredit], dict[int, float], tuple[np.ndarray, np.ndarray]]]:
         """Per suggestion: normalise each decomposition (rhythm, pitch) of each note and average them per
-        note; and the suggestion's mean per-work credit."""
+        note; and the suggestion's mean per-work credit (a dict, and as arrays: work ids, shares)."""
         wids = np.array(sorted(self.model.works), dtype=np.int64)
         width = len(wids)
         if width > DENSE_CREDIT_LIMIT:  # large catalogues: no (notes x works) matrix
@@ -249,12 +249,13 @@ class _Job:
                         for i in range(at, at + len(p))]
             mean = rows.mean(axis=0) if len(p) else np.zeros(width)
             nz = np.flatnonzero(mean)
-            out.append((per_note, dict(zip(wids[nz].tolist(), mean[nz].tolist(), strict=False))))
+            ids, shares = wids[nz], mean[nz]
+            out.append((per_note, dict(zip(ids.tolist(), shares.tolist(), strict=False)), (ids, shares)))
             at += len(p)
         return out
 
     def _suggestion(self, events, per_note: list[NoteCredit], credit: dict[int, float], logp: float, seed: int,
-                    j: int, mode: str, settings: dict) -> Suggestion:
+                    j: int, mode: str, settings: dict, arrays: tuple[np.ndarray, np.ndarray]) -> Suggestion:
         notes = tuple(Note(p, o / TICKS_PER_QUARTER, d / TICKS_PER_QUARTER) for p, d, o in events)
         melody = Melody(notes, key=self.key, time_signature=self.c.time_signature, tempo_bpm=self.c.tempo_bpm)
         uniform = math.fsum(c.uniform for c in per_note) / max(1, len(per_note))
@@ -268,7 +269,7 @@ class _Job:
             self._splits = _split_table(self.model)
         ident = hashlib.sha256(json.dumps([self.model.fingerprint, mode, seed, j, events]).encode()).hexdigest()[:16]
         return Suggestion(ident, mode, melody, seed, {**settings, "index": j}, credit, per_note, uniform, piece,
-                          run, contributor_credit_fast(credit, self._splits),
+                          run, contributor_credit_fast(credit, self._splits, arrays),
                           self.model.model_id, self.model.fingerprint, logp)
 
 

@@ -223,54 +223,93 @@ def piece_counts(hist, top, cap, values):  # pragma: no cover - compiled
         order = n
 
 
-@njit(cache=True, nogil=True)
-def _deterministic(T, SA, lo, hi):  # pragma: no cover - compiled
-    first = T[SA[lo]]
-    for k in range(lo + 1, hi):
-        if T[SA[k]] != first:
-            return False
-    return True
+def symbol_runs(T: np.ndarray, SA: np.ndarray) -> np.ndarray:
+    """runs[k]: how many times the next symbol T[SA[j]] changes for j <= k: a range [lo, hi) of SA is
+    deterministic (one next symbol) iff runs[hi - 1] == runs[lo] — O(1) where a scan of a long range of
+    copies (a catalogue of transposed works) cost up to its length in cache misses."""
+    nxt = T[SA]
+    runs = np.zeros(len(SA), dtype=np.int32)
+    if len(SA) > 1:
+        np.cumsum(nxt[1:] != nxt[:-1], dtype=np.int32, out=runs[1:])
+    return runs
+
+
+WALK_MEMO_ROWS = 1 << 15
+
+
+def walk_memo() -> np.ndarray:
+    """An empty memo of `index_walk`'s steps (rows parent, symbol, child, check; parent -1: free)."""
+    memo = np.zeros((WALK_MEMO_ROWS, 4), dtype=np.int64)
+    memo[:, 0] = -1
+    return memo
 
 
 @njit(cache=True, nogil=True)
-def index_walk(T, SA, sids, top, cap):  # pragma: no cover - compiled
+def _longer(T, SA, lo, hi, n, s):  # pragma: no cover - compiled
+    """The sub-range of [lo, hi) whose order-n symbol is s (sorted within the range): two binary searches."""
+    a, b = lo, hi  # the first k with T[SA[k] - n] >= s
+    while a < b:
+        mid = (a + b) >> 1
+        if T[SA[mid] - n] < s:
+            a = mid + 1
+        else:
+            b = mid
+    first = a
+    b = hi  # the first k with T[SA[k] - n] > s
+    while a < b:
+        mid = (a + b) >> 1
+        if T[SA[mid] - n] <= s:
+            a = mid + 1
+        else:
+            b = mid
+    return first, a
+
+
+@njit(cache=True, nogil=True)
+def index_walk(T, SA, runs, memo, sids, top, cap):  # pragma: no cover - compiled
     """PPM*'s state walk in a context index without dead works: handles (lo << 36 | hi << 8 | order) of the
     contexts of orders 0.. of the history sids[:top] (symbol ids, -1: unknown), cut at the first
-    deterministic one — ContextIndex.state_walk, one binary search pair per order instead of a gather."""
+    deterministic one (`runs`: symbol_runs of SA) — ContextIndex.state_walk, one binary search pair per order
+    instead of a gather. `memo` (walk_memo, per index state) keeps recent (context, symbol) -> longer context
+    steps: the low orders, whose searches span the whole index, recur at almost every note. A row carries a
+    check word, so a row half-written by a concurrent request reads as a miss."""
     last = min(top, cap)
     out = np.empty(last + 1, dtype=np.int64)
     lo, hi = 0, len(SA)
     if hi == 0:
         return out[:0]
-    out[0] = (lo << 36) | (hi << 8)
-    if _deterministic(T, SA, lo, hi):
+    h = (lo << 36) | (hi << 8)
+    out[0] = h
+    if runs[hi - 1] == runs[lo]:
         return out[:1]
+    mask = len(memo) - 1
     m = 1
     for n in range(1, last + 1):
         s = sids[top - n]
         if s < 0:
             break
-        a, b = lo, hi  # the first k with T[SA[k] - n] >= s (sorted within the range)
-        while a < b:
-            mid = (a + b) >> 1
-            if T[SA[mid] - n] < s:
-                a = mid + 1
-            else:
-                b = mid
-        first = a
-        b = hi  # the first k with T[SA[k] - n] > s
-        while a < b:
-            mid = (a + b) >> 1
-            if T[SA[mid] - n] <= s:
-                a = mid + 1
-            else:
-                b = mid
-        if first == a:
+        row = (((h * 31 + s) * 0x7FEB352D) >> 20) & mask
+        child = -1
+        if memo[row, 0] == h and memo[row, 1] == s:
+            c = memo[row, 2]
+            if memo[row, 3] == (h ^ (s * 0x9E3779B1) ^ c):
+                child = c
+        if child < 0:
+            first, a = _longer(T, SA, lo, hi, n, s)
+            child = 0 if first == a else (first << 36) | (a << 8) | n
+            memo[row, 0] = -1
+            memo[row, 1] = s
+            memo[row, 2] = child
+            memo[row, 3] = h ^ (s * 0x9E3779B1) ^ child
+            memo[row, 0] = h
+        if child == 0:
             break
-        lo, hi = first, a
-        out[m] = (lo << 36) | (hi << 8) | n
+        h = child
+        lo = h >> 36
+        hi = (h >> 8) & ((1 << 28) - 1)
+        out[m] = h
         m += 1
-        if _deterministic(T, SA, lo, hi):
+        if runs[hi - 1] == runs[lo]:
             break
     return out[:m]
 

@@ -20,6 +20,7 @@ from typing import cast
 
 import numpy as np
 
+from app.core.model.compiled_steps import ESCAPES, CompiledSteps
 from app.core.model.index.copyindex import CopyIndex
 from app.core.model.ppm import Estimate
 from app.core.model.predict import (
@@ -34,13 +35,14 @@ from app.core.model.viewpoints import Events, event_code
 RESTARTS_PER_BAR = 12
 RESTARTS = 4
 LTM_CACHE_LIMIT = 150_000
-ESCAPES = {"c": 0, "x": 1, "a": 2}  # escape methods, as the compiled mixture reads them
 # A pitch may sound this many times in a row at the model's own odds; each further repeat is damped.
 FREE_REPEAT_RUN = 2
 MIN_REPEAT_DAMPING = 0.01
+# The compiled per-note blend (blendkernels.py); False: the Python path everywhere (tests compare the two)
+COMPILED_BLEND = True
 
 
-class Sampler:
+class Sampler(CompiledSteps):
     def __init__(self, model: TrainedModel, context: list[tuple[int, int, int]], *, bar: int, tonic: int,
                  rules: PitchRules, durations: np.ndarray, density: tuple[float, float] | None,
                  copy_index: CopyIndex, temperature: float, closeness: float, rng: np.random.Generator,
@@ -69,6 +71,7 @@ class Sampler:
         from app.core.model import genkernels
 
         self._mixture, self._piece_counts = genkernels.mixture, genkernels.piece_counts
+        self._init_compiled(model, COMPILED_BLEND)
         self.stores = {t: model.target_stores(t, generation=True) for t in ("pitch", "dur")}
         self._viewpoints = {t: [(n, st, st.viewpoint, reads(st.viewpoint)) for n, st in stores.items()]
                             for t, stores in self.stores.items()}
@@ -144,7 +147,7 @@ class Sampler:
             self._append(p, d, o)
 
     # -- prediction -------------------------------------------------------------------------------------
-    def _distribution(self, target: str, i: int, alphabet: np.ndarray):
+    def _distribution_py(self, target: str, i: int, alphabet: np.ndarray):
         """The arithmetic mixture over `alphabet` for event i, and the recipe of its parts (for credit).
 
         This runs twice per generated note, so it keeps numpy calls few: entropies are one dot product
@@ -297,6 +300,8 @@ class Sampler:
         note's probability is model_scale * p[x] + (keep if x is the preferred note). `damp` (position,
         factor) scales one sampling weight after the temperature (the repeat damping), never the
         preferred note's."""
+        if self._fast:
+            return self._sample_compiled(p, allowed, prefer, damp, weights)
         q = p * allowed
         keep, scale = 0.0, 1.0
         if prefer is not None and allowed[prefer] and self.closeness > 0:

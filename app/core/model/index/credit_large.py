@@ -67,8 +67,8 @@ class _LazyParts:
         return self.bases.combine(self.ids, self.coefs)
 
 
-def resolve_by_context(model: TrainedModel, wids: np.ndarray, pendings: list) -> list[tuple[list[NoteCredit],
-                                                                                             dict[int, float]]]:
+def resolve_by_context(model: TrainedModel, wids: np.ndarray, pendings: list
+                       ) -> list[tuple[list[NoteCredit], dict[int, float], tuple[np.ndarray, np.ndarray]]]:
     """`_Job._resolve` for large catalogues. Terms (decomposition, base, weight) are gathered in one pass;
     the normalisation of each decomposition and the per-suggestion sums are array operations."""
     keys: dict[tuple[str, int, int], int] = {}
@@ -134,6 +134,7 @@ def resolve_by_context(model: TrainedModel, wids: np.ndarray, pendings: list) ->
         used = np.flatnonzero(acc)
         mean = bases.combine(used, acc[used])
         nz = np.flatnonzero(mean)
-        out.append((per_note, dict(zip(wids[nz].tolist(), mean[nz].tolist(), strict=False))))
+        ids, shares = wids[nz], mean[nz]
+        out.append((per_note, dict(zip(ids.tolist(), shares.tolist(), strict=False)), (ids, shares)))
         first += len(p)
     return out

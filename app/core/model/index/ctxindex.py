@@ -146,6 +146,7 @@ class ContextIndex(IndexCredit):
         self._arena_lock = threading.Lock()
         self._walk_kernel: Any = None  # genkernels.index_walk once generation has imported numba
         self._root_credit: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._runs: tuple[np.ndarray, np.ndarray] | None = None  # the compiled walk's symbol_runs and memo
         self.any_dead = False
         self.root = 0
         self._starts_list: list[int] | None = None
@@ -166,6 +167,7 @@ class ContextIndex(IndexCredit):
         self._arena_used = 0
         self._root_base = -1
         self._root_credit = None
+        self._runs = None
 
     # -- learning and forgetting ----------------------------------------------------------------------
     def _symbols(self, seq: np.ndarray) -> np.ndarray:
@@ -393,7 +395,12 @@ class ContextIndex(IndexCredit):
             from app.core.model.genkernels import index_walk
 
             walk = self._walk_kernel = index_walk
-        return walk(self.T, self.SA, sids, top, self.cap).tolist()  # type: ignore[no-any-return]
+        state = self._runs
+        if state is None:  # per index state: rebuilt after learning or forgetting (4 bytes per position)
+            from app.core.model.genkernels import symbol_runs, walk_memo
+
+            state = self._runs = (symbol_runs(self.T, self.SA), walk_memo())
+        return walk(self.T, self.SA, state[0], state[1], sids, top, self.cap).tolist()  # type: ignore[no-any-return]
 
     def restricted_counts(self, walk: Sequence[int], pos_of_sid: np.ndarray, size: int) -> np.ndarray:
         """Count rows (orders x alphabet positions) of the walk's contexts, for symbols mapped by `pos_of_sid`

@@ -1,0 +1,132 @@
+"""The sampler's compiled per-note steps (blendkernels.py): each note's distribution — short-term estimates
+and the entropy-weighted blend in compiled calls, the long-term estimates memoised as before — and the
+sampling weights of each draw. Bitwise the same figures as the Python path (Sampler._distribution_py and the
+numpy branch of Sampler._sample; tests/unit/test_model_blend.py compares them), so suggestions, credit and
+log-probabilities do not depend on which path ran. Used for the usual system (long- and short-term models,
+one or two viewpoints per target); anything else takes the Python path.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, cast
+
+import numpy as np
+
+from app.core.model.ppm import Estimate
+from app.core.model.predict import ViewpointEstimate, reachable
+from app.core.model.slots import DeadEnd, rel_entropy
+from app.core.model.viewpoints import Events
+
+if TYPE_CHECKING:
+    from app.core.model.predict import PredictionSettings
+    from app.core.model.slots import Cursor
+    from app.core.model.training import TrainedModel
+
+ESCAPES = {"c": 0, "x": 1, "a": 2}  # escape methods, as the compiled mixture reads them
+_NO_WEIGHTS = np.zeros(0)
+
+
+class CompiledSteps:
+    """Mixed into Sampler: `_distribution` and `_sample_compiled` over the sampler's state."""
+
+    if TYPE_CHECKING:  # the Sampler's state and Python path these steps use
+        ps: PredictionSettings
+        cur: Cursor
+        memo: dict[object, object]
+        hist: dict[str, list[int]]
+        _piece: dict[str, np.ndarray]
+        _viewpoints: dict[str, list]
+        closeness: float
+        temperature: float
+        _inv_temperature: float
+        rng: np.random.Generator
+
+        def _distribution_py(self, target: str, i: int, alphabet: np.ndarray) -> tuple: ...
+
+        def _ltm_estimate(self, name: str, store, hist: list[int], reach) -> ViewpointEstimate: ...
+
+    def _init_compiled(self, model: TrainedModel, enabled: bool) -> None:
+        from app.core.model import blendkernels
+
+        self._stm_row, self._blend = blendkernels.stm_row, blendkernels.blend
+        self._sampling_weights = blendkernels.sampling_weights
+        ps = self.ps
+        # the compiled blend covers the usual system (both models, 2-term sums); anything else stays in Python
+        self._fast = enabled and ps.use_ltm and ps.use_stm
+        self._order_cap = model.settings.order_cap
+        self._stm_escape = ESCAPES[ps.stm_escape]
+
+    def _distribution(self, target: str, i: int, alphabet: np.ndarray):
+        """The arithmetic mixture over `alphabet` for event i, and the recipe of its parts (for credit): the
+        compiled path (blendkernels: one call per short-term estimate, one for the blend) for the usual
+        system of one or two viewpoints in both models; `_distribution_py` otherwise, or when a row holds a
+        zero. Both give bitwise the same figures (tests/unit/test_model_blend.py)."""
+        if not self._fast:
+            return self._distribution_py(target, i, alphabet)
+        cur = self.cur
+        memo = self.memo
+        prev = cur.pitch[i - 1] if i else None
+        ioi = cur.onset[i] - cur.onset[i - 1] if i else None
+        attrs = (prev, ioi, cur.dur[i], cur.onset[i] % cur.bar, cur.tonic)
+        span = (len(alphabet), int(alphabet[0]))
+        members = []
+        for name, store, vp, needs in self._viewpoints[target]:
+            if i == 0 and vp.needs_previous:
+                continue
+            rkey = ("reach", name, span, tuple([attrs[k] for k in needs]))
+            reach = cast("tuple | None", memo.get(rkey))
+            if reach is None:
+                cand = vp.candidates(cast(Events, cur), i, alphabet)
+                if cand is None:
+                    continue
+                reach = memo[rkey] = reachable(cand)
+            members.append((name, store, reach))
+        two = len(members) == 2
+        if not members or len(members) > 2:
+            return self._distribution_py(target, i, alphabet)
+        ps = self.ps
+        log_size = math.log2(len(alphabet)) if len(alphabet) > 1 else 1.0
+        ltm: list[tuple[str, ViewpointEstimate]] = []
+        stm: list[tuple[str, ViewpointEstimate]] = []
+        rows: list = []
+        for name, store, reach in members:
+            hist = self.hist[name]
+            ve = self._ltm_estimate(name, store, hist, reach)
+            lrow = ve.target_p()
+            if two and ve._rel_entropy is None:  # memoised on long-term estimates
+                ve._rel_entropy = rel_entropy(lrow, log_size)
+            values, inverse, share, _ = reach
+            srow, sh, q, z, coefs, uniform, counts = self._stm_row(
+                self._piece[name], len(hist), self._order_cap, values, inverse, share, self._stm_escape,
+                ps.exclusion, log_size)
+            ltm.append((name, ve))
+            stm.append((name, ViewpointEstimate(values, inverse, share, Estimate(q, z, coefs.tolist(), uniform), [],
+                                                len(counts) - 1, counts=counts)))
+            rows.append((lrow, ve._rel_entropy if two else 0.0, srow, sh))
+        (l0, hl0, s0, hs0), (l1, hl1, s1, hs1) = rows[0], rows[-1]
+        p, weights, ok = self._blend(l0, l1, hl0, hl1, s0, s1, hs0, hs1, two, log_size, ps.viewpoint_bias,
+                                     ps.ltm_stm_bias)
+        if not ok:
+            return self._distribution_py(target, i, alphabet)
+        w = weights.tolist()
+        recipe = [("ltm", name, ve, w[j]) for j, (name, ve) in enumerate(ltm)]
+        recipe += [("stm", name, ve, w[2 + j]) for j, (name, ve) in enumerate(stm)]
+        return p, recipe
+
+    def _sample_compiled(self, p: np.ndarray, allowed: np.ndarray, prefer: int | None,
+                         damp: tuple[int, float] | None, weights: np.ndarray | None) -> tuple[int, float, float]:
+        """`_sample` with its weights in one compiled call (blendkernels.sampling_weights), bitwise equal."""
+        closeness = self.closeness
+        inv_t = self._inv_temperature if self.temperature != 1.0 else 1.0
+        q, cum, keep, scale = self._sampling_weights(
+            p, allowed, -1 if prefer is None else prefer, closeness, inv_t, -1 if damp is None else damp[0],
+            1.0 if damp is None else damp[1], _NO_WEIGHTS if weights is None else weights)
+        total = float(cum[-1])
+        if not total > 0:
+            raise DeadEnd("nothing allowed")
+        x = int(cum.searchsorted(self.rng.random() * total, side="right"))
+        x = min(x, len(q) - 1)
+        while not allowed[x] or q[x] <= 0:  # float edge at the top of the cumulative sum
+            x -= 1
+        return x, (keep if x == prefer else 0.0), scale
