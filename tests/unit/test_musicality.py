@@ -10,8 +10,10 @@ from app.core.errors import AccordError
 from app.core.model import as_usable_works, idyom_benchmark_set
 from app.core.music import Key, Note
 from app.core.musicality import (
+    FEATURES,
     PhraseFeatures,
     classifier_accuracy,
+    feature_importance,
     feature_report,
     giveaways,
     judge_works,
@@ -93,6 +95,17 @@ def test_giveaways_name_what_differs():
     assert (first["weight"] > 0) == (first["generated_mean"] > first["real_mean"])
 
 
+def test_importance_finds_the_one_feature_that_differs():
+    # random phrases at two note densities: the density tells them apart, the pitch classes cannot
+    rng = np.random.default_rng(5)
+    real, dense = _phrases(rng, density=4), _phrases(rng, density=12)
+    imp = feature_importance(real, dense, seeds=2)
+    assert set(imp) == {"all features", *FEATURES}
+    assert imp["all features"]["without"] > 0.9
+    assert imp["notes_per_bar"]["alone"] > 0.9 and imp["pitch_class_histogram"]["alone"] < 0.7
+    assert all(0.0 <= v["without"] <= 1.0 and 0.0 <= v["alone"] <= 1.0 for v in imp.values())
+
+
 def test_judge_on_real_chorales():
     works = as_usable_works(idyom_benchmark_set()[:24])
     report = judge_works(works, folds=3, windows=1)
@@ -102,6 +115,7 @@ def test_judge_on_real_chorales():
     assert report["giveaways"] and all(set(g) == {"feature", "weight", "real_mean", "generated_mean"}
                                        for g in report["giveaways"])
     assert all(0.0 <= r["overlap_area"] <= 1.0 for r in report["features"].values())
+    assert set(report["importance"]) == {"all features", *report["features"]}
 
 
 def test_judge_needs_enough_works():

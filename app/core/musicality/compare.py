@@ -124,17 +124,14 @@ def giveaways(real: Sequence[PhraseFeatures], generated: Sequence[PhraseFeatures
              "generated_mean": round(float(xg[:, i].mean()), 4)} for i in order.tolist()]
 
 
-def classifier_accuracy(real: Sequence[PhraseFeatures], generated: Sequence[PhraseFeatures], *, folds: int = 5,
-                        seed: int = 0, l2: float = 1.0) -> float:
-    """Cross-validated accuracy of a logistic regression telling generated phrases from real ones.
-
-    The larger set is subsampled to the size of the smaller, so 0.5 is chance."""
+def _cv_accuracy(xr: np.ndarray, xg: np.ndarray, *, folds: int, seed: int, l2: float) -> float:
+    """Stratified k-fold accuracy of the logistic regression on feature rows (the larger set subsampled)."""
     rng = np.random.default_rng(seed)
-    n = min(len(real), len(generated))
+    n = min(len(xr), len(xg))
     if n < folds:
-        raise ValueError(f"need at least {folds} phrases of each kind (have {len(real)} real, {len(generated)} generated)")
-    xr = np.array([p.vector() for p in real])[rng.permutation(len(real))[:n]]
-    xg = np.array([p.vector() for p in generated])[rng.permutation(len(generated))[:n]]
+        raise ValueError(f"need at least {folds} phrases of each kind (have {len(xr)} real, {len(xg)} generated)")
+    xr = xr[rng.permutation(len(xr))[:n]]
+    xg = xg[rng.permutation(len(xg))[:n]]
     x = np.vstack([xr, xg])
     y = np.concatenate([np.zeros(n), np.ones(n)])
     fold_of = np.concatenate([rng.permutation(n) % folds, rng.permutation(n) % folds])  # stratified
@@ -147,3 +144,37 @@ def classifier_accuracy(real: Sequence[PhraseFeatures], generated: Sequence[Phra
         xt = np.hstack([(x[test] - mean) / std, np.ones((int(test.sum()), 1))])
         correct += int(((xt @ w > 0).astype(float) == y[test]).sum())
     return correct / len(y)
+
+
+def classifier_accuracy(real: Sequence[PhraseFeatures], generated: Sequence[PhraseFeatures], *, folds: int = 5,
+                        seed: int = 0, l2: float = 1.0) -> float:
+    """Cross-validated accuracy of a logistic regression telling generated phrases from real ones.
+
+    The larger set is subsampled to the size of the smaller, so 0.5 is chance."""
+    return _cv_accuracy(np.array([p.vector() for p in real]), np.array([p.vector() for p in generated]),
+                        folds=folds, seed=seed, l2=l2)
+
+
+def feature_importance(real: Sequence[PhraseFeatures], generated: Sequence[PhraseFeatures], *, folds: int = 5,
+                       seeds: int = 4, l2: float = 1.0) -> dict[str, dict[str, float]]:
+    """Per feature (a histogram counts as one): the classifier's accuracy without it and with it alone, each
+    the mean over `seeds` cross-validation draws (one draw moves the figure by about +-0.02 on 350 pairs).
+    What gives suggestions away most is what the accuracy drops most without, and what stands alone best;
+    the logistic weights (`giveaways`) name single bins but are shared among correlated ones."""
+    xr = np.array([p.vector() for p in real])
+    xg = np.array([p.vector() for p in generated])
+    sizes = [np.atleast_1d(np.asarray(real[0].value(name))).size for name in FEATURES]
+    starts = np.cumsum([0] + sizes)
+    every = np.arange(xr.shape[1])
+
+    def mean_accuracy(cols: np.ndarray) -> float:
+        return float(np.mean([_cv_accuracy(xr[:, cols], xg[:, cols], folds=folds, seed=s, l2=l2)
+                              for s in range(seeds)]))
+
+    both = round(mean_accuracy(every), 4)
+    out = {"all features": {"without": both, "alone": both}}
+    for name, a, b in zip(FEATURES, starts[:-1], starts[1:], strict=True):
+        mine = np.arange(a, b)
+        out[name] = {"without": round(mean_accuracy(np.setdiff1d(every, mine)), 4),
+                     "alone": round(mean_accuracy(mine), 4)}
+    return out

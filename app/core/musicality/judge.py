@@ -21,7 +21,7 @@ from app.core.model import Constraints, ModelSettings, continue_phrase, train
 from app.core.model.constraints import DEFAULT_MAX_COPY
 from app.core.model.style.profile import STUDIO_STYLE, Style
 from app.core.music import Melody
-from app.core.musicality.compare import classifier_accuracy, feature_report, giveaways
+from app.core.musicality.compare import classifier_accuracy, feature_importance, feature_report, giveaways
 from app.core.musicality.features import PhraseFeatures, phrase_features, window
 from app.core.project.song_constraints import lead_pitch_range
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
@@ -110,4 +110,5 @@ def judge_works(works: Sequence[UsableWork], *, folds: int = 5, prime_bars: int 
         "min_overlap_area": round(min(r["overlap_area"] for r in features.values()), 4),
         "features": features,
         "giveaways": giveaways(real, generated),
+        "importance": feature_importance(real, generated),
     }

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.core.model.slots import Slot
+from app.core.model.style.baserate import BaseRatePrior, IntervalRates
 from app.core.model.style.phrasing import PhrasingStats, layout_slots, plan_bars
 from app.core.model.style.register import LEAP_CLIP, RegisterPrior, RegisterStats
 from app.core.model.style.rhythm import DurationPrior, RhythmStats
@@ -39,6 +40,7 @@ class Style:
     scale: bool = True  # key lock means the catalogue's own scale in that key (its blue notes too)
     rhythm: bool = True  # durations fill a span as the catalogue's do (rhythm.py), not the short ones last
     tonality: float = 0.5  # pitch classes of the song's mode, as the catalogue's works in it (tonality.py)
+    base_rates: bool = True  # the temperature sharpens what the context says, not common intervals' rates
 
     def __post_init__(self) -> None:
         if self.structure not in STRUCTURES:
@@ -49,10 +51,12 @@ class Style:
 
     def to_json(self) -> dict:
         return {"breathing": self.breathing, "density": self.density, "structure": self.structure,
-                "register": self.register, "scale": self.scale, "rhythm": self.rhythm, "tonality": self.tonality}
+                "register": self.register, "scale": self.scale, "rhythm": self.rhythm, "tonality": self.tonality,
+                "base_rates": self.base_rates}
 
 
 STUDIO_STYLE = Style()  # what the studio, the judge and `accord suggest` use unless told otherwise
+STUDIO_TEMPERATURE = 0.75  # generate.DEFAULT_TEMPERATURE (not imported: generate imports this module)
 
 
 def catalogue_degrees(model: TrainedModel, mode: str) -> frozenset[int]:
@@ -75,11 +79,14 @@ def catalogue_degrees(model: TrainedModel, mode: str) -> frozenset[int]:
 
 
 class PitchPrior:
-    """The sampler's pitch prior: the register prior's weights times the tonality prior's (either may be off)."""
+    """The sampler's pitch prior: the register prior's weights times the tonality prior's and the base-rate
+    correction of the temperature's (any may be off)."""
 
-    def __init__(self, register: RegisterPrior | None, tonality: TonalityPrior | None) -> None:
+    def __init__(self, register: RegisterPrior | None, tonality: TonalityPrior | None,
+                 base_rates: BaseRatePrior | None = None) -> None:
         self.register = register
         self.tonality = tonality
+        self.base_rates = base_rates
 
     def entry_accept(self, previous: int, first: int) -> float:
         """Chance of keeping a planned repeat whose first (kept) note leaps wider than a fifth from the note
@@ -96,6 +103,9 @@ class PitchPrior:
         if self.tonality is not None:
             t = self.tonality(alphabet)
             w = t if w is None else w * t
+        if self.base_rates is not None and i > 0:
+            b = self.base_rates(pitches[i - 1], alphabet)
+            w = b if w is None else w * b
         return w
 
 
@@ -110,9 +120,11 @@ def song_mode(key: Key, context: Sequence[int]) -> str | None:
 
 
 def register_prior(model: TrainedModel, style: Style | None, bar: int, key: Key | None = None,
-                   context: Sequence[int] = ()) -> PitchPrior | None:
-    """The style's soft pitch weights: register and bar-line leaps (register.py), and — when the song's key
-    is known — the pitch classes of its mode, read from the `context` pitches (tonality.py)."""
+                   context: Sequence[int] = (), temperature: float = STUDIO_TEMPERATURE) -> PitchPrior | None:
+    """The style's soft pitch weights: register and bar-line leaps (register.py), when the song's key is
+    known the pitch classes of its mode, read from the `context` pitches (tonality.py), and the base-rate
+    correction of the sampling `temperature` (baserate.py; generate.py does not pass its temperature yet, so
+    the studio's default is assumed)."""
     if style is None:
         return None
     register = (RegisterPrior(RegisterStats.of_model(model), bar=bar, strength=style.register)
@@ -122,9 +134,12 @@ def register_prior(model: TrainedModel, style: Style | None, bar: int, key: Key 
                 if key is not None and style.tonality > 0 else None)
     if tonality is not None and not tonality.active:
         tonality = None
-    if register is None and tonality is None:
+    base = BaseRatePrior(IntervalRates.of_model(model), temperature) if style.base_rates and temperature > 0 else None
+    if base is not None and not base.active:
+        base = None
+    if register is None and tonality is None and base is None:
         return None
-    return PitchPrior(register, tonality)
+    return PitchPrior(register, tonality, base)
 
 
 def duration_prior(model: TrainedModel, style: Style | None, bar: int,
