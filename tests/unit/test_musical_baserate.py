@@ -53,3 +53,22 @@ def test_suggestions_step_down_by_semitones_as_the_works_do():
     with_ = _descending_semitones(model, chorales[:30], STUDIO_STYLE)
     assert without < target and abs(with_ - target) < abs(without - target)
     assert register_prior(model, Style(register=0.0, tonality=0.0), 192) is not None  # the correction alone
+
+
+def test_the_correction_follows_the_requests_temperature():
+    """At temperature 1.0 nothing is sharpened, so the correction must do nothing: the same seed gives the
+    same notes with it on and off; at the studio's 0.75 it changes them."""
+    chorales = idyom_benchmark_set()[:40]
+    model = train(as_usable_works(chorales[10:]))
+    m = chorales[0][1]
+    bq = m.time_signature.bar_quarters
+    prime = m.with_notes([n for n in m.notes if n.onset < 2 * bq - 1e-9])
+    c = Constraints(key=m.key, time_signature=m.time_signature, bars=4, start=2 * bq, pitch_range=(55, 81))
+
+    def notes(style: Style, temperature: float) -> list[list[int]]:
+        return [[n.pitch for n in s.notes.notes]
+                for s in continue_phrase(model, prime, c, n=4, seed=3, style=style, temperature=temperature)]
+
+    off, on = Style(base_rates=False), STUDIO_STYLE
+    assert notes(on, 1.0) == notes(off, 1.0)
+    assert notes(on, 0.75) != notes(off, 0.75)

@@ -145,7 +145,8 @@ class _Job:
         self.context = _ctx_events(context)
         self._splits: tuple | None = None
         self.style = style
-        self._prior = register_prior(model, style, self.bar, key, [n.pitch for n in context])
+        self._prior = register_prior(model, style, self.bar, key, [n.pitch for n in context],
+                                     temperature=self.temperature)
         self._dur_prior = duration_prior(model, style, self.bar, self.durations)
 
     def sampler(self, seed: int, j: int) -> Sampler:

@@ -123,8 +123,7 @@ def register_prior(model: TrainedModel, style: Style | None, bar: int, key: Key 
                    context: Sequence[int] = (), temperature: float = STUDIO_TEMPERATURE) -> PitchPrior | None:
     """The style's soft pitch weights: register and bar-line leaps (register.py), when the song's key is
     known the pitch classes of its mode, read from the `context` pitches (tonality.py), and the base-rate
-    correction of the sampling `temperature` (baserate.py; generate.py does not pass its temperature yet, so
-    the studio's default is assumed)."""
+    correction of the sampling `temperature` (baserate.py: none at 1.0, where nothing is sharpened)."""
     if style is None:
         return None
     register = (RegisterPrior(RegisterStats.of_model(model), bar=bar, strength=style.register)
