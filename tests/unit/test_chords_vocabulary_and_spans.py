@@ -111,3 +111,26 @@ def test_function_names_the_home_of_a_vamp_and_the_minor_of_a_loop_with_its_majo
     beats = [c for c in loop for _ in range(4)] * 4 + [Chord(9, "min")] * 4
     f = functional_scores(beats, _downbeats(len(beats)), [c.root_pc for c in loop] * 4 + [9])
     assert f[_index(Key(9, "minor"))] > f[_index(Key(0, "major"))]
+
+
+def test_nnls_note_salience_credits_partials_to_their_note_and_keeps_chord_tones():
+    # one low tone: its twelfth (3rd partial) folds onto the fifth in the spectrum, but NNLS credits it to the
+    # note; a played triad keeps its third and fifth
+    from app.core.analysis.harmony import nnls_chroma
+
+    def nnls_and_spectrum(pitches: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        t = np.arange(2 * ANALYSIS_RATE) / ANALYSIS_RATE
+        y = sum(0.6 ** (k - 1) * np.sin(2 * np.pi * k * 440.0 * 2 ** ((p - 69) / 12) * t)
+                for p in pitches for k in range(1, 7))
+        f = chroma_features((0.1 * y).astype(np.float32), ANALYSIS_RATE)
+        bounds = np.array([0.5, 1.5])
+        notes = nnls_chroma.note_salience(nnls_chroma.beat_spectra(f.cqt, f.fps, bounds),
+                                          nnls_chroma.note_profiles(f.cqt.shape[0], 36))
+        pcs = nnls_chroma.fold_notes(notes)[0]
+        spectrum = f.beat_sync(bounds, for_chords=True, notes=False)[0][0]
+        return pcs / pcs.max(), spectrum
+
+    lone, lone_spectrum = nnls_and_spectrum([48])  # C3
+    assert lone_spectrum[7] > 0.1 and lone[7] < 0.25 * lone_spectrum[7], (lone_spectrum[7], lone[7])
+    triad, _ = nnls_and_spectrum([48, 52, 55])  # C E G
+    assert triad[4] > 0.5 and triad[7] > 0.5, triad

@@ -150,7 +150,8 @@ def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, n
         bc, bb, be = chroma.beat_sync(times)
         if bc.shape[0]:
             cc, _, _ = chroma.beat_sync(times, for_chords=True)
-            chord_est = chords_mod.estimate_chords(cc, bb, be, quarters, grid)
+            spectrum, _, _ = chroma.beat_sync(times, for_chords=True, notes=False)
+            chord_est = chords_mod.estimate_chords(cc, bb, be, quarters, grid, no_chord_chroma=spectrum)
             timeline, chord_conf = chord_est.timeline, chord_est.confidences
         if key_est.key is not None and bc.shape[0]:
             bars = chords_mod.bar_chords(timeline, grid.time_signature.bar_quarters)

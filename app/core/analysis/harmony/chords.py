@@ -145,18 +145,25 @@ def _boundary_costs(downbeat: np.ndarray) -> np.ndarray:
 
 
 def decode_chords(beat_chroma: np.ndarray, beat_bass: np.ndarray, beat_energy: np.ndarray,
-                  downbeat: np.ndarray) -> tuple[tuple[Chord, ...], np.ndarray]:
+                  downbeat: np.ndarray, *, no_chord_chroma: np.ndarray | None = None
+                  ) -> tuple[tuple[Chord, ...], np.ndarray]:
     """One chord per beat and its confidence (0..1), reading chords over segments of beats.
 
     `beat_chroma` (beats, 12) linear-magnitude chroma per beat; `beat_bass` the low register; `downbeat`
-    (beats,) True where a bar starts."""
+    (beats,) True where a bar starts. `no_chord_chroma` (beats, 12), if given, is the chroma the one-pitch
+    test of N reads (the folded spectrum: a note-salience chroma credits a root-heavy triad's third and fifth
+    to the root's partials and would make it one pitch)."""
     states = _states()
     templates = _templates(states)
     n = beat_chroma.shape[0]
     if n == 0:
         return (), np.zeros(0)
     beat_sim = _similarity(beat_chroma, beat_bass, states, templates)
-    n_score = SHARPNESS * _no_chord_scores(beat_chroma, beat_sim[:, :-1].max(axis=1), beat_energy)
+    if no_chord_chroma is None:
+        n_score = SHARPNESS * _no_chord_scores(beat_chroma, beat_sim[:, :-1].max(axis=1), beat_energy)
+    else:
+        best_chord = _similarity(no_chord_chroma, beat_bass, states, templates)[:, :-1].max(axis=1)
+        n_score = SHARPNESS * _no_chord_scores(no_chord_chroma, best_chord, beat_energy)
     quiet = _quiet(beat_energy)
     w = np.where(quiet, 0.0, 1.0)[:, None]
     # cumulative sums for segment means (quiet beats carry no chroma) and per-beat N scores
@@ -231,14 +238,16 @@ def is_downbeat(quarters: float, grid: BeatGrid) -> bool:
 
 
 def estimate_chords(beat_chroma: np.ndarray, beat_bass: np.ndarray, beat_energy: np.ndarray,
-                    beat_quarters: np.ndarray, grid: BeatGrid) -> ChordEstimate:
-    """Chords on the grid's beats. beat_quarters has one more entry than beats (the end)."""
+                    beat_quarters: np.ndarray, grid: BeatGrid, *, no_chord_chroma: np.ndarray | None = None
+                    ) -> ChordEstimate:
+    """Chords on the grid's beats. beat_quarters has one more entry than beats (the end); `no_chord_chroma`
+    as in `decode_chords`."""
     n = beat_chroma.shape[0]
     if n == 0:
         return ChordEstimate(ChordTimeline(), (), ())
     starts = beat_quarters[:n]
     downbeat = np.array([is_downbeat(float(q), grid) for q in starts], bool)
-    per_beat, beat_conf = decode_chords(beat_chroma, beat_bass, beat_energy, downbeat)
+    per_beat, beat_conf = decode_chords(beat_chroma, beat_bass, beat_energy, downbeat, no_chord_chroma=no_chord_chroma)
     spans: list[ChordSpan] = []
     confs: list[list[float]] = []
     for i, ch in enumerate(per_beat):
