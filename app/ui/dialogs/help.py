@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 import app
 from app import __version__
+from app.ui.menu_actions import add_action
 
 ROOT = Path(app.__file__).resolve().parents[1]
 DOCS_DIR = ROOT / "docs"
@@ -114,10 +115,10 @@ class HelpMenu:
 
     def build(self, menu: QMenu) -> None:
         for title, page in MANUAL_PAGES:
-            menu.addAction(title, lambda p=page: self.open_manual(p))
-        menu.addAction("&Keyboard Shortcuts", self.show_shortcuts)
+            add_action(menu, title, lambda p=page: self.open_manual(p))
+        add_action(menu, "&Keyboard Shortcuts", self.show_shortcuts)
         menu.addSeparator()
-        about = menu.addAction("&About Accord", self.show_about)
+        about = add_action(menu, "&About Accord", self.show_about)
         about.setMenuRole(QAction.MenuRole.AboutRole)
 
     def open_manual(self, page: str) -> bool:

@@ -7,6 +7,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from app.ui.context import ANALYSIS, SUGGESTIONS, StudioContext
 from app.ui.live import LIVE
 from app.ui.live.panel import LivePanel
+from app.ui.menu_actions import add_action
 
 
 class _CloseWatcher(QObject):
@@ -31,11 +32,11 @@ def install_live(ctx: StudioContext) -> LivePanel:
     if neighbour is not None:
         ctx.tabify(neighbour, dock)
     menu = ctx.menu("&Live")
-    menu.addAction("Show Live Panel", lambda: ctx.panels.show(LIVE))
-    menu.addAction("MIDI On/Off", panel.midi_button.click)
-    menu.addAction("Record Phrase", panel.live.toggle_record)
-    menu.addAction("Panic (All Notes Off)", panel.panic)
-    menu.addAction("Tap Tempo", lambda: panel.tap())
+    add_action(menu, "Show Live Panel", lambda: ctx.panels.show(LIVE))
+    add_action(menu, "MIDI On/Off", panel.midi_button.click)
+    add_action(menu, "Record Phrase", panel.live.toggle_record)
+    add_action(menu, "Panic (All Notes Off)", panel.panic)
+    add_action(menu, "Tap Tempo", lambda: panel.tap())
     panel.watcher = _CloseWatcher(panel)
     ctx.host.installEventFilter(panel.watcher)
     ctx.panels.register(LIVE, panel, dock)

@@ -15,6 +15,7 @@ from app.core.errors import AccordError
 from app.core.project.model import Project
 from app.core.project.store import EXTENSION, load_project, save_project
 from app.ui.dialogs.messages import CANCEL, SAVE
+from app.ui.menu_actions import add_action
 
 if TYPE_CHECKING:
     from app.ui.shell.main_window import MainWindow
@@ -30,18 +31,18 @@ class Documents:
         self.recent_menu: QMenu | None = None
 
     def build_file_menu(self, menu: QMenu) -> None:
-        menu.addAction("&New Project", QKeySequence.StandardKey.New, self.new_project)
-        menu.addAction("&Open Project…", QKeySequence.StandardKey.Open, lambda: self.open_project())
+        add_action(menu, "&New Project", self.new_project, QKeySequence.StandardKey.New)
+        add_action(menu, "&Open Project…", lambda: self.open_project(), QKeySequence.StandardKey.Open)
         self.recent_menu = menu.addMenu("Open &Recent")
         self.recent_menu.setObjectName("RecentMenu")
         self._rebuild_recent()
         menu.addSeparator()
-        menu.addAction("&Save", QKeySequence.StandardKey.Save, self.save)
-        menu.addAction("Save &As…", QKeySequence.StandardKey.SaveAs, lambda: self.save_as())
+        add_action(menu, "&Save", self.save, QKeySequence.StandardKey.Save)
+        add_action(menu, "Save &As…", lambda: self.save_as(), QKeySequence.StandardKey.SaveAs)
         menu.addSeparator()
-        menu.addAction("Add &Stems…", QKeySequence("Ctrl+Shift+I"), self.add_stems)
+        add_action(menu, "Add &Stems…", self.add_stems, QKeySequence("Ctrl+Shift+I"))
         menu.addSeparator()
-        menu.addAction("&Quit", QKeySequence.StandardKey.Quit, self.w.close)
+        add_action(menu, "&Quit", self.w.close, QKeySequence.StandardKey.Quit)
 
     # --- unsaved changes -----------------------------------------------------------------------------
     def maybe_save(self) -> bool:
@@ -144,6 +145,6 @@ class Documents:
         menu.clear()
         items = self.recent()
         for p in items:
-            action = menu.addAction(p.name, lambda p=p: self.open_project(p))
+            action = add_action(menu, p.name, lambda p=p: self.open_project(p))
             action.setToolTip(str(p))
         menu.setEnabled(bool(items))

@@ -43,6 +43,7 @@ from app.ui.context import PanelRegistry, StudioContext
 from app.ui.dialogs.help import HelpMenu
 from app.ui.dialogs.messages import Dialogs
 from app.ui.dialogs.preferences import PreferencesDialog
+from app.ui.menu_actions import add_action
 from app.ui.model_service import ModelService
 from app.ui.panels import declare_panels
 from app.ui.preferences import Preferences
@@ -306,7 +307,7 @@ class MainWindow(StemLoading, Looping, QMainWindow):
         redo.setShortcut(QKeySequence.StandardKey.Redo)
         edit.addActions([undo, redo])
         edit.addSeparator()
-        prefs = edit.addAction("&Preferences…", self.show_preferences)
+        prefs = add_action(edit, "&Preferences…", self.show_preferences)
         # The platform's own key where it has one (⌘, on macOS); many Linux desktops and Windows have none.
         prefs.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences)
                            or [QKeySequence("Ctrl+,")])
@@ -318,11 +319,11 @@ class MainWindow(StemLoading, Looping, QMainWindow):
         bar = self.transport_bar
         transport.addActions([bar.act_play, bar.act_stop, bar.act_to_start, bar.act_loop])
         transport.addSeparator()
-        transport.addAction("Reconnect Audio &Output", self.reconnect_audio)
+        add_action(transport, "Reconnect Audio &Output", self.reconnect_audio)
         view = self.menu("&View")
-        view.addAction("Zoom &In", QKeySequence.StandardKey.ZoomIn, lambda: self.timeline_view.zoom(1.5))
-        view.addAction("Zoom &Out", QKeySequence.StandardKey.ZoomOut, lambda: self.timeline_view.zoom(1 / 1.5))
-        view.addAction("Zoom to &Fit", QKeySequence("Ctrl+0"), self.timeline_view.fit)
+        add_action(view, "Zoom &In", lambda: self.timeline_view.zoom(1.5), QKeySequence.StandardKey.ZoomIn)
+        add_action(view, "Zoom &Out", lambda: self.timeline_view.zoom(1 / 1.5), QKeySequence.StandardKey.ZoomOut)
+        add_action(view, "Zoom to &Fit", self.timeline_view.fit, QKeySequence("Ctrl+0"))
         view.addSeparator()
         self.help = HelpMenu(self)
         self.help.build(self.menu("&Help"))

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QComboBox, QGridLayout, QMenu, QSizePolicy, QWidge
 
 from app.core.music import BeatGrid, Melody
 from app.core.project.ideas import IdeaTrack
+from app.ui.menu_actions import add_action
 from app.ui.theme import COLOURS
 from app.ui.timeline.lanes import GAIN_MIN_DB, LANE_HEIGHT, StemLaneHeader, format_db, format_pan
 from app.ui.timeline.ruler import TimeScale
@@ -71,10 +72,10 @@ class IdeaLaneHeader(StemLaneHeader):
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
         menu = QMenu(self)
-        menu.addAction("Edit notes", self.edit_requested.emit)
-        menu.addAction("Rename", self.name.start_editing)
+        add_action(menu, "Edit notes", self.edit_requested.emit)
+        add_action(menu, "Rename", self.name.start_editing)
         menu.addSeparator()
-        menu.addAction("Remove track", self.remove_requested.emit)
+        add_action(menu, "Remove track", self.remove_requested.emit)
         menu.exec(event.globalPos())
 
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.project.model import StemRef
+from app.ui.menu_actions import add_action
 from app.ui.theme import COLOURS
 from app.ui.timeline.view import TimeScale
 
@@ -222,10 +223,10 @@ class StemLaneHeader(QFrame):
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         menu = QMenu(self)
-        menu.addAction("Rename", self.name.start_editing)
-        menu.addAction("Locate file…", self.locate_requested.emit)
+        add_action(menu, "Rename", self.name.start_editing)
+        add_action(menu, "Locate file…", self.locate_requested.emit)
         menu.addSeparator()
-        menu.addAction("Remove stem", self.remove_requested.emit)
+        add_action(menu, "Remove stem", self.remove_requested.emit)
         menu.exec(event.globalPos())
 
 

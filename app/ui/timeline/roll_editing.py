@@ -24,6 +24,7 @@ from app.core.music import Note
 from app.core.project import note_ops
 from app.core.project.note_clip import MIME_TYPE, clip_from_json, clip_from_text, clip_to_json, clip_to_text
 from app.core.project.note_ops import GRIDS, SetNotes
+from app.ui.menu_actions import add_action
 from app.ui.timeline.piano_roll import Tool
 
 if TYPE_CHECKING:
@@ -211,7 +212,7 @@ class RollEditing:
         strength = menu.addMenu("Quantise &strength")
         group = QActionGroup(strength)
         for s in QUANTISE_STRENGTHS:
-            act = strength.addAction(f"{round(s * 100)} %")
+            act = add_action(strength, f"{round(s * 100)} %")
             act.setCheckable(True)
             act.setChecked(s == self.strength)
             act.triggered.connect(lambda _=False, s=s: setattr(self, "strength", s))
@@ -220,7 +221,7 @@ class RollEditing:
         grid = menu.addMenu("&Grid")
         group = QActionGroup(grid)
         for label, step in GRIDS.items():
-            act = grid.addAction(label)
+            act = add_action(grid, label)
             act.setCheckable(True)
             act.setChecked(step == self.roll.grid_step)
             act.triggered.connect(lambda _=False, label=label: self.set_grid(label))

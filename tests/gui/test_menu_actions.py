@@ -1,0 +1,45 @@
+"""Menu entries are Python-owned QActions (app/ui/menu_actions.py says why: a stale-wrapper crash in CI)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from PySide6.QtWidgets import QMenu
+
+from app.ui.menu_actions import add_action
+
+UI = Path(__file__).resolve().parents[2] / "app" / "ui"
+
+
+def _string_form_add_actions(root: Path) -> list[str]:
+    """Calls like `menu.addAction("Text", ...)` / `menu.addAction(f"...")`: Qt makes the action in C++."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "addAction" and node.args
+                    and isinstance(node.args[0], (ast.Constant, ast.JoinedStr, ast.Name))
+                    and not (isinstance(node.args[0], ast.Name) and node.args[0].id in ("act", "action"))):
+                found.append(f"{path.relative_to(root.parent)}:{node.lineno}")
+    return found
+
+
+def test_no_menu_entry_is_made_by_qt_from_text():
+    assert _string_form_add_actions(UI) == []
+
+
+def test_the_check_finds_a_text_form_entry(tmp_path):
+    (tmp_path / "ui").mkdir()
+    (tmp_path / "ui" / "m.py").write_text('menu.addAction("Quit", close)\nmenu.addAction(act)\n')
+    assert _string_form_add_actions(tmp_path / "ui") == ["ui/m.py:1"]
+
+
+def test_an_entry_calls_its_slot_without_the_checked_flag(qtbot):
+    menu = QMenu()
+    calls = []
+    action = add_action(menu, "&Play", lambda *a: calls.append(a), "Ctrl+P")
+    action.trigger()
+    assert calls == [()]
+    assert action.parent() is menu and menu.actions() == [action]
+    assert action.shortcut().toString() == "Ctrl+P"
