@@ -166,3 +166,27 @@ def test_beat_meter_and_key_do_not_depend_on_the_choice_of_lead():
         assert (other.time_signature, other.grid, other.tempo_fit_bpm, other.tempo_confidence) == \
             (base.time_signature, base.grid, base.tempo_fit_bpm, base.tempo_confidence)
         assert (other.key, other.chords) == (base.key, base.chords)
+
+
+def test_role_features_are_computed_only_for_stems_whose_role_is_not_named_or_set(song, monkeypatch):
+    import app.core.analysis.roles as roles_mod
+
+    seen = []
+    real = roles_mod.stem_features
+
+    def counting(y, sample_rate):
+        seen.append(y.size)
+        return real(y, sample_rate)
+
+    monkeypatch.setattr(roles_mod, "stem_features", counting)
+    a = analyze_stems(_stems(song))  # drums, bass, harmony, lead: every role comes from its name
+    assert seen == [] and a.roles["lead"] == "lead"
+    a = analyze_stems(_stems(song, rename={"harmony": "take 3", "lead": "take 4"}))
+    assert len(seen) == 2 and a.roles == {"drums": "drums", "bass": "bass", "take 3": "harmony", "take 4": "lead"}
+    assert roles_mod.needs_features("take 3") and not roles_mod.needs_features("take 3", "bass")
+
+
+def test_guess_roles_refuses_a_missing_feature_it_needs():
+    with pytest.raises(ValueError, match="needs its features"):
+        guess_roles(["take 1"], [None])
+    assert guess_roles(["Bass DI", "x"], [None, None], {"x": "drums"})[0] == {"Bass DI": "bass", "x": "drums"}

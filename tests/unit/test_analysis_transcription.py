@@ -127,3 +127,13 @@ def test_a_missing_transcriber_says_how_to_install_it(monkeypatch):
     assert choose_backend("auto") == "pyin"  # falls back to pYIN
     with pytest.raises(ValueError, match="unknown transcriber"):
         choose_backend("crepe")
+
+
+def test_the_model_session_does_not_busy_wait_between_ops():
+    # spinning pool threads took the second core from the analysis's other steps (CPU time, not results)
+    from app.core.transcription import polyphonic
+
+    if not polyphonic.available():
+        pytest.skip("basic-pitch is not installed")
+    options = polyphonic._load_session().get_session_options()
+    assert options.get_session_config_entry(polyphonic.SPINNING_ENTRY) == "0"

@@ -74,7 +74,9 @@ def _check(stems: Sequence[StemInput]) -> None:
             raise AnalysisError(f"unknown role {s.role!r} (expected one of {', '.join(roles_mod.ROLES)})", path=s.name)
 
 
-def _stem_features(name: str, sha: str, y: np.ndarray, cache: AnalysisCache | None) -> roles_mod.StemFeatures:
+def _stem_features(sha: str, y: np.ndarray, cache: AnalysisCache | None,
+                   cancel: CancelToken = NEVER_CANCELLED) -> roles_mod.StemFeatures:
+    cancel.check()
     key = f"{sha}-v{roles_mod.FEATURES_VERSION}"
     if cache is not None and (hit := cache.get("stem-features", key)) is not None:
         try:
@@ -101,9 +103,28 @@ def _lead_key(stem: StemInput) -> str:
     return f"{stem.content_sha256}-v{ANALYSIS_VERSION}-m{melody_mod.MELODY_VERSION}"
 
 
+def _features_by_stem(stems: Sequence[StemInput], mono: dict[str, np.ndarray], overrides: dict[str, str],
+                      cache: AnalysisCache | None, cancel: CancelToken) -> list[roles_mod.StemFeatures | None]:
+    """Role features of the stems whose role is neither set nor named (None for the others), two at a time.
+
+    Named stems ("bass", "Lead Vox") take their role from the name, so their features were never read."""
+    wanted = [s for s in stems if roles_mod.needs_features(s.name, overrides.get(s.name))]
+    if len(wanted) < 2:
+        got = [_stem_features(s.content_sha256, mono[s.name], cache, cancel) for s in wanted]
+    else:
+        # the STFTs and spectral statistics run in numpy/scipy with the GIL released: two threads, two cores
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="accord-features") as pool:
+            got = list(pool.map(lambda s: _stem_features(s.content_sha256, mono[s.name], cache, cancel), wanted))
+    by_name = {s.name: f for s, f in zip(wanted, got, strict=True)}
+    return [by_name.get(s.name) for s in stems]
+
+
 def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, np.ndarray], duration: float,
-                      notes: list[str], progress: Progress, cancel: CancelToken):
-    """Beat grid from the rhythm stems, then key, key sections and chords from the harmonic ones."""
+                      notes: list[str], progress: Progress, cancel: CancelToken, pool: ThreadPoolExecutor):
+    """Beat grid from the rhythm stems, then key, key sections and chords from the harmonic ones.
+
+    The chroma (a constant-Q transform, the costliest step here) runs on `pool` while this thread finds the
+    onsets: the two do not depend on each other, and both spend their time in numpy/scipy without the GIL."""
     progress(0.2, "finding the beat")
     rhythm_names = [n for n in names if roles[n] in ("drums", "bass")] if any(roles[n] == "drums" for n in names) \
         else names
@@ -118,9 +139,7 @@ def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, n
     rhythm = mix([mono[n] for n in rhythm_names])
     harmonic = mix([mono[n] for n in harmonic_names])
     harmonic_present = bool(harmonic_names) and not is_silent(harmonic)
-    chroma = chroma_features(harmonic, ANALYSIS_RATE) if harmonic_present else None
-    cancel.check()
-    progress(0.35, "finding the beat")
+    chroma_job = pool.submit(chroma_features, harmonic, ANALYSIS_RATE) if harmonic_present else None
     everything = mix(list(mono.values()))
     feat = onset_features(rhythm if not is_silent(rhythm) else everything, ANALYSIS_RATE)
     # bar 1 is at or just before the song's first sound, whichever stem makes it (an intro without drums)
@@ -130,6 +149,9 @@ def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, n
     kit_mix = mix([mono[n] for n in kit_names])
     kit = None if not kit_names or is_silent(kit_mix) else \
         feat if len(kit_names) == len(rhythm_names) else onset_features(kit_mix, ANALYSIS_RATE)
+    cancel.check()
+    chroma = None if chroma_job is None else chroma_job.result()
+    progress(0.35, "finding the beat")
     tempo = estimate_grid(feat, chroma=None if chroma is None else chroma.chroma,
                           chroma_fps=0.0 if chroma is None else chroma.fps, kit=kit)
     grid = tempo.grid
@@ -211,10 +233,7 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
 
     progress(0.1, "guessing stem roles")
     names = [s.name for s in stems]
-    feats = []
-    for s in stems:
-        cancel.check()
-        feats.append(_stem_features(s.name, s.content_sha256, mono[s.name], cache))
+    feats = _features_by_stem(stems, mono, overrides, cache, cancel)
     roles, sources = roles_mod.guess_roles(names, feats, overrides)
     # the beat, meter, key and chords come from the roles as guessed (or set by the user), not from the choice of
     # lead: taking the melody from the bass stem must not take the bass out of the beat (a song flipped between
@@ -225,32 +244,38 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
     cancel.check()
 
     lead_name = lead or next((n for n in names if roles[n] == "lead"), None)
-    # pYIN (the slowest step) runs on a second thread while the beat, key and chords are found here, and
-    # this thread joins in when it is done: numpy/scipy release the GIL for much of the work, so on two
-    # cores this hides most of pYIN's cost.
+    # the transcription (the slowest step) runs on a second thread while the beat, key and chords are found
+    # here, and this thread joins in when it is done: numpy/scipy/onnxruntime release the GIL for most of the
+    # work, so on two cores this hides most of its cost.
     lead_stem = next((s for s in stems if s.name == lead_name), None)
     sec_notes = None if lead_stem is None else _cached_lead_notes(lead_stem, cache)
     job = None
     if lead_stem is not None and sec_notes is None:
-        y_lead = mono_at(lead_stem.samples, lead_stem.sample_rate, melody_mod.INPUT_RATE, name=lead_stem.name)
+        # the stem as read above when the rates agree (they do: both 22.05 kHz), not downmixed a second time
+        y_lead = mono[lead_stem.name] if melody_mod.INPUT_RATE == ANALYSIS_RATE else \
+            mono_at(lead_stem.samples, lead_stem.sample_rate, melody_mod.INPUT_RATE, name=lead_stem.name)
         if melody_mod.has_pitch_content(y_lead):
             job = melody_mod.PitchTrackJob(y_lead, _LinkedCancel(cancel), sample_rate=melody_mod.INPUT_RATE)
         else:
             sec_notes = []
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="accord-melody") as pool:
+    # two workers: the transcription, and the chroma beside the onsets (see _harmony_and_beat)
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="accord-analysis")
+    try:
         future = None if job is None else pool.submit(job.work)
-        try:
-            grid, tempo, key_est, sections, timeline, chord_conf = _harmony_and_beat(
-                names, beat_roles, mono, duration, notes, progress, cancel)
-            progress(0.6, "following the lead melody")
-            if job is not None:  # help the worker with the chunks still to do
-                job.work(lambda done: progress(0.6 + 0.35 * done, "following the lead melody"))
-        except BaseException:
-            if job is not None:
-                job.cancel.cancel()  # don't leave pYIN running for a result nobody will read
-            raise
+        grid, tempo, key_est, sections, timeline, chord_conf = _harmony_and_beat(
+            names, beat_roles, mono, duration, notes, progress, cancel, pool)
+        progress(0.6, "following the lead melody")
+        if job is not None:  # help the worker with the chunks still to do
+            job.work(lambda done: progress(0.6 + 0.35 * done, "following the lead melody"))
         if future is not None:
             future.result()
+    except BaseException:
+        if job is not None:
+            job.cancel.cancel()  # don't leave the transcription running for a result nobody will read
+        # nor wait for the chroma: a cancelled analysis returns now (the worker ends by itself)
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     if job is not None and lead_stem is not None:
         sec_notes = job.notes()
         if cache is not None:

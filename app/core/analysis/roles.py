@@ -10,6 +10,7 @@ project).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -101,9 +102,16 @@ def role_from_features(f: StemFeatures) -> str:
     return "lead" if f.polyphony < 2.6 else "harmony"
 
 
-def guess_roles(names: list[str], features: list[StemFeatures], overrides: dict[str, str] | None = None
+def needs_features(name: str, override: str | None = None) -> bool:
+    """Whether `guess_roles` reads this stem's features: not when the user set its role or its name says it."""
+    return override not in ROLES and role_from_name(name) is None
+
+
+def guess_roles(names: list[str], features: Sequence[StemFeatures | None], overrides: dict[str, str] | None = None
                 ) -> tuple[dict[str, str], dict[str, str]]:
-    """(role per stem name, where it came from: 'user' | 'name' | 'features'). At most one guessed lead."""
+    """(role per stem name, where it came from: 'user' | 'name' | 'features'). At most one guessed lead.
+
+    `features` may hold None for a stem that does not `needs_features` (they are only read for the others)."""
     overrides = overrides or {}
     roles: dict[str, str] = {}
     sources: dict[str, str] = {}
@@ -113,12 +121,14 @@ def guess_roles(names: list[str], features: list[StemFeatures], overrides: dict[
         elif (hinted := role_from_name(name)) is not None:
             roles[name], sources[name] = hinted, "name"
         else:
+            if f is None:
+                raise ValueError(f"stem {name!r} needs its features to guess its role")
             roles[name], sources[name] = role_from_features(f), "features"
     guessed_leads = [n for n in names if roles[n] == "lead" and sources[n] == "features"]
     if any(roles[n] == "lead" and sources[n] != "features" for n in names):
         keep = None  # a named or chosen lead exists: guessed ones are harmony
     else:
-        by_name = dict(zip(names, features, strict=True))
+        by_name = {n: f for n, f in zip(names, features, strict=True) if f is not None}  # guessed ones have them
         keep = max(guessed_leads, key=lambda n: (-by_name[n].polyphony, by_name[n].centroid_hz), default=None)
     for n in guessed_leads:
         if n != keep:
