@@ -10,10 +10,12 @@ Method (why it looks like this):
    tempo prior over the periods related to the first one (beatlevel.py), measured on an envelope below
    3 kHz with a 40 dB floor (quiet hi-hat spill does not count like a kick or a snare) and, with a drum
    kit, on its kick and snare alone; then a clean kick-1-3/snare-2-4 alternation read at the half-note
-   level is split into its beats.
+   level is split into its beats. With a kit, the beat's phase is where the kick, the kit and the rhythm
+   section all have onsets, on the period fitted over every onset (beatlevel.drum_beat_phase).
 4. Meter: a beat whose thirds carry more onset energy than its halves is compound (6/8, two dotted-quarter
    pulses per bar); otherwise the accent sequence (low-band onsets plus harmonic change per beat) is tested
-   for periodicity every 3 vs every 4 beats; the strongest phase of the winner is the downbeat.
+   for a pattern every 3 vs every 4 beats (3/4 only when significant, see _triple); the strongest phase of
+   the winner is the downbeat, and bar 1 the downbeat at or before the first sound (bar_one).
 """
 
 from __future__ import annotations
