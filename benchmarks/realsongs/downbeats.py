@@ -1,5 +1,6 @@
-"""Bar 1 on the real songs: the truth from the MIDI (the downbeat at or just before the first note) and the
-score (Accord's first downbeat within ± 50 ms of it). Kept apart from scoring.py (key and chords)."""
+"""Bar 1 and the beat grid on the real songs: the truth from the MIDI (the downbeat at or just before the first
+note; the MIDI's beats) and the scores (Accord's first downbeat within ± 50 ms of it; Accord's beats within
+± 50 ms of the MIDI's, median over the song). Kept apart from scoring.py (key and chords)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,30 @@ def truth_bar_one(folder: Path) -> float | None:
     return float(before[-1]) if before.size else float(downbeats[0])
 
 
+def truth_beats(folder: Path) -> list[float] | None:
+    """Seconds of the MIDI's beats (from its tempo map and meter; None without MIDI files)."""
+    import pretty_midi
+
+    mids = sorted(folder.glob("*.mid"))
+    return [float(b) for b in pretty_midi.PrettyMIDI(str(mids[0])).get_beats()] if mids else None
+
+
+def beats_on_beat(truth: list[float] | None, estimate: list[float] | None) -> bool | None:
+    """The grid is on the beat: its beats' median distance from the nearest MIDI beat is within ± 50 ms. (A
+    grid off by half or a third of a beat, or drifting, is not; at another metrical level it can be.)"""
+    import numpy as np
+
+    if not truth or not estimate:
+        return None
+    t, e = np.asarray(truth), np.asarray(estimate)
+    e = e[(e >= t[0] - TOLERANCE_S) & (e <= t[-1] + TOLERANCE_S)]
+    if e.size == 0:
+        return False
+    i = np.clip(np.searchsorted(t, e), 1, t.size - 1)
+    d = np.minimum(np.abs(e - t[i - 1]), np.abs(e - t[i]))
+    return float(np.median(d)) <= TOLERANCE_S
+
+
 def bar_one_ok(truth: float | None, estimate: float | None) -> bool | None:
     if truth is None or estimate is None:
         return None
@@ -42,4 +67,8 @@ def bar_one_rows(per_song: list[dict], systems: tuple[str, ...]) -> list[dict]:
         rows.append({"metric": f"real: bar 1 within 50 ms [{s}]", "value": v, "unit": "share",
                      "note": f"{len(scored)} songs; the MIDI's downbeat at the first note (essentia's and "
                              "librosa's beat trackers give no downbeat)"})
+    for s in systems:
+        on = [r[f"{s}_on_beat"] for r in per_song if r.get(f"{s}_on_beat") is not None]
+        rows.append({"metric": f"real: beats on the MIDI's beats [{s}]", "value": sum(on) / len(on) if on else 0.0,
+                     "unit": "share", "note": f"{len(on)} songs; median distance within 50 ms"})
     return rows

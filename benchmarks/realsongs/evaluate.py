@@ -12,7 +12,7 @@ from pathlib import Path
 
 from benchmarks.realsongs import build
 from benchmarks.realsongs import scoring as sc
-from benchmarks.realsongs.downbeats import bar_one_ok, bar_one_rows, truth_bar_one
+from benchmarks.realsongs.downbeats import bar_one_ok, bar_one_rows, beats_on_beat, truth_bar_one, truth_beats
 from benchmarks.realsongs.peers import peer_results
 from benchmarks.realsongs.sources import default_cache
 
@@ -34,7 +34,8 @@ def _accord(paths: list[Path]) -> dict:
 
     return {"bpm": a.grid.tempo_bpm if a.tempo_determined else None, "key": a.key.name if a.key else None,
             "key_confidence": a.key_confidence, "meter": str(a.time_signature), "seconds": took,
-            "chord_at": chord_at, "notes": list(a.notes), "bar_one": a.grid.offset_seconds}
+            "chord_at": chord_at, "notes": list(a.notes), "bar_one": a.grid.offset_seconds,
+            "beats": list(a.grid.beat_times)}
 
 
 def evaluate(*, quick: bool) -> tuple[list[dict], list[dict]]:
@@ -60,6 +61,7 @@ def evaluate(*, quick: bool) -> tuple[list[dict], list[dict]]:
         row = {"name": song.name, "source": song.source, "truth_bpm": tr["bpm"], "truth_key": tr["key"],
                "truth_meter": tr["time_signature"], "grid_perfect": tr.get("grid_perfect", False),
                "truth_bar_one": truth_bar_one(song.mix.parent)}
+        beats = truth_beats(song.mix.parent)
         for sys_name in SYSTEMS:
             r = res[sys_name]
             bpm = r.get("bpm")
@@ -76,6 +78,7 @@ def evaluate(*, quick: bool) -> tuple[list[dict], list[dict]]:
                 row[f"{sys_name}_notes"] = r["notes"]
                 row[f"{sys_name}_bar_one"] = r["bar_one"]
                 row[f"{sys_name}_bar_one_ok"] = bar_one_ok(row["truth_bar_one"], r["bar_one"])
+                row[f"{sys_name}_on_beat"] = beats_on_beat(beats, r["beats"])
         per_song.append(row)
     (cache / "last-evaluation.json").write_text(json.dumps(per_song, indent=1, default=str))
     return _rows(per_song, warm), per_song

@@ -75,8 +75,11 @@ def fit_grid(onsets: np.ndarray, period: float, phase: float, fps: float, *, qua
     for _ in range(12):
         window = t[np.abs(t - phase) <= horizon] if horizon < np.inf else t
         tm, idx = _match(window, cur_p, cur_ph)
-        if tm.size < 8:
-            break
+        if tm.size < 8:  # a quiet intro around the anchor: widen the window rather than give up the fit
+            if horizon == np.inf:
+                break
+            horizon = horizon * 2.0 if window.size < t.size else np.inf
+            continue
         p, ph, resid = _regress(tm, idx)
         # drop outliers (flams, grace notes, a late fill) and fit again
         mad = float(np.median(np.abs(resid - np.median(resid)))) + 1e-9
