@@ -119,3 +119,12 @@ def test_oracle_diagnosis_separates_sync_from_bit_errors(marked):
     assert good.decoded and good.sync_rank == 0 and good.raw_ber < 0.05 and good.sync_z > 3
     bad = oracle(x[:, a:a + 15 * RATE], RATE, KEY, WID, start_s=4.2)  # unmarked: nothing to read
     assert not bad.decoded and bad.raw_ber > 0.2
+
+
+@pytest.mark.parametrize("seconds", [0.0, 0.01, 0.2])
+def test_a_clip_too_short_for_a_frame_finds_nothing_without_numpy_warnings(seconds):
+    import warnings
+    x = np.zeros((2, int(seconds * RATE)), dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an empty-slice std used to warn "Degrees of freedom <= 0"
+        assert wm.detect_watermark(x, RATE, [KEY]) is None

@@ -144,6 +144,8 @@ def _band_series(an: Analysis, speed: float) -> np.ndarray:
 
 
 def _normalise(sm: np.ndarray) -> np.ndarray:
+    if len(sm) == 0:  # a file too short for one frame: nothing to scale (and no 0-sample std warning)
+        return sm
     sd = sm.std(axis=0)
     sd[sd == 0] = 1.0
     return sm / sd
