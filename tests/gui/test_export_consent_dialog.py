@@ -81,7 +81,8 @@ def test_the_default_destination_is_a_visible_folder(qtbot, tmp_path, home):
 
 def test_midi_is_only_offered_for_one_suggestion(qtbot, tmp_path, home):
     dialog = _dialog(qtbot, make_project(tmp_path / "song"), home)
-    midi = dialog.format.model().item(dialog.format.findData("midi"))
+    midi = dialog.format_items["midi"]
+    assert dialog.format.model().itemFromIndex(dialog.format.model().index(dialog.format.findData("midi"), 0)) is midi
     assert not midi.isEnabled()  # the mix is audio
     _choose(dialog.what, "suggestion")
     assert midi.isEnabled()

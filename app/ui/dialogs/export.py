@@ -10,7 +10,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -77,9 +78,16 @@ class ExportDialog(QDialog):
         for s in project.suggestions:  # the ideas still in play (a discarded one is not offered)
             if s.visible:
                 self.suggestion.addItem(s.name or s.id, s.id)
+        # The format list's items are made here, not by addItem: the MIDI entry is enabled and disabled
+        # through a Python-owned item (an item Qt made, fetched with model().item(), can outlive its combo as
+        # a stale wrapper, and a later object at its address then comes back as a QStandardItem; CI stop 22).
+        self.format_items = {key: QStandardItem(label) for key, label in FORMAT_CHOICES}
+        format_model = QStandardItemModel(self)
+        for key, item in self.format_items.items():
+            item.setData(key, Qt.ItemDataRole.UserRole)
+            format_model.appendRow(item)
         self.format = QComboBox()
-        for key, label in FORMAT_CHOICES:
-            self.format.addItem(label, key)
+        self.format.setModel(format_model)
         if prefs is not None:
             self.format.setCurrentIndex(max(self.format.findData(prefs.export_format), 0))
         self.c2pa = QCheckBox("Add a C2PA manifest (WAV, FLAC, MP3)")
@@ -186,8 +194,7 @@ class ExportDialog(QDialog):
 
     def _changed(self, *_: Any) -> None:
         what = self.what.currentData()
-        midi_item = self.format.model().item(self.format.findData("midi"))  # MIDI is only for one suggestion
-        midi_item.setEnabled(what == "suggestion")
+        self.format_items["midi"].setEnabled(what == "suggestion")  # MIDI is only for one suggestion
         if what != "suggestion" and self.format.currentData() == "midi":
             self.format.blockSignals(True)
             self.format.setCurrentIndex(self.format.findData("wav24"))

@@ -1,4 +1,5 @@
-"""Menu entries are Python-owned QActions (app/ui/menu_actions.py says why: a stale-wrapper crash in CI)."""
+"""Python owns the Qt objects it keeps handles to: menu entries are QActions made in Python, and no item Qt
+made is fetched from a model (app/ui/menu_actions.py says why: stale wrappers crashed CI twice at stop 22)."""
 
 from __future__ import annotations
 
@@ -43,3 +44,25 @@ def test_an_entry_calls_its_slot_without_the_checked_flag(qtbot):
     assert calls == [()]
     assert action.parent() is menu and menu.actions() == [action]
     assert action.shortcut().toString() == "Ctrl+P"
+
+
+def _items_fetched_from_a_model(root: Path) -> list[str]:
+    """`something.model().item(...)`: a QStandardItem Qt made, whose wrapper can outlive it."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "item"
+                    and isinstance(node.func.value, ast.Call) and isinstance(node.func.value.func, ast.Attribute)
+                    and node.func.value.func.attr == "model"):
+                found.append(f"{path.relative_to(root.parent)}:{node.lineno}")
+    return found
+
+
+def test_no_item_qt_made_is_fetched_from_a_model():
+    assert _items_fetched_from_a_model(UI) == []
+
+
+def test_the_model_item_check_finds_one(tmp_path):
+    (tmp_path / "ui").mkdir()
+    (tmp_path / "ui" / "d.py").write_text('x = combo.model().item(3)\ny = table.item(1, 0)\n')
+    assert _items_fetched_from_a_model(tmp_path / "ui") == ["ui/d.py:1"]
