@@ -13,17 +13,34 @@ from app.ui.menu_actions import add_action
 UI = Path(__file__).resolve().parents[2] / "app" / "ui"
 
 
+def _calls(root: Path, found_by) -> list[str]:
+    """file:line of every call under `root` that `found_by(call)` picks."""
+    return [f"{path.relative_to(root.parent)}:{node.lineno}"
+            for path in sorted(root.rglob("*.py"))
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and found_by(node)]
+
+
+def _text_form_add_action(call: ast.Call) -> bool:
+    """`menu.addAction("Text", ...)` / `menu.addAction(f"...")` / `addAction(label)`: Qt makes the action in C++."""
+    first = call.args[0] if call.args else None
+    return (call.func.attr == "addAction" and isinstance(first, (ast.Constant, ast.JoinedStr, ast.Name))
+            and not (isinstance(first, ast.Name) and first.id in ("act", "action")))
+
+
+def _item_from_a_model(call: ast.Call) -> bool:
+    """`something.model().item(...)`: a QStandardItem Qt made, whose wrapper can outlive it."""
+    inner = call.func.value
+    return (call.func.attr == "item" and isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute)
+            and inner.func.attr == "model")
+
+
 def _string_form_add_actions(root: Path) -> list[str]:
-    """Calls like `menu.addAction("Text", ...)` / `menu.addAction(f"...")`: Qt makes the action in C++."""
-    found = []
-    for path in sorted(root.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr == "addAction" and node.args
-                    and isinstance(node.args[0], (ast.Constant, ast.JoinedStr, ast.Name))
-                    and not (isinstance(node.args[0], ast.Name) and node.args[0].id in ("act", "action"))):
-                found.append(f"{path.relative_to(root.parent)}:{node.lineno}")
-    return found
+    return _calls(root, _text_form_add_action)
+
+
+def _items_fetched_from_a_model(root: Path) -> list[str]:
+    return _calls(root, _item_from_a_model)
 
 
 def test_no_menu_entry_is_made_by_qt_from_text():
@@ -45,17 +62,6 @@ def test_an_entry_calls_its_slot_without_the_checked_flag(qtbot):
     assert action.parent() is menu and menu.actions() == [action]
     assert action.shortcut().toString() == "Ctrl+P"
 
-
-def _items_fetched_from_a_model(root: Path) -> list[str]:
-    """`something.model().item(...)`: a QStandardItem Qt made, whose wrapper can outlive it."""
-    found = []
-    for path in sorted(root.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "item"
-                    and isinstance(node.func.value, ast.Call) and isinstance(node.func.value.func, ast.Attribute)
-                    and node.func.value.func.attr == "model"):
-                found.append(f"{path.relative_to(root.parent)}:{node.lineno}")
-    return found
 
 
 def test_no_item_qt_made_is_fetched_from_a_model():

@@ -8,6 +8,7 @@ import numpy as np
 from app.core.model import Constraints, as_usable_works, continue_phrase, forget, idyom_benchmark_set, train
 from app.core.model.style.baserate import CLIP, BaseRatePrior, IntervalRates
 from app.core.model.style.profile import STUDIO_STYLE, Style, register_prior
+from tests.helpers.continuations import continuations
 
 
 def test_interval_rates_are_exact_under_forgetting():
@@ -33,13 +34,7 @@ def test_common_intervals_are_corrected_rare_ones_are_not_boosted():
 
 
 def _descending_semitones(model, melodies, style) -> float:
-    ivs = []
-    for i, (_n, m) in enumerate(melodies):
-        bq = m.time_signature.bar_quarters
-        prime = m.with_notes([n for n in m.notes if n.onset < 2 * bq - 1e-9])
-        c = Constraints(key=m.key, time_signature=m.time_signature, bars=4, start=2 * bq, pitch_range=(55, 81))
-        for s in continue_phrase(model, prime, c, n=3, seed=i, style=style):
-            ivs += np.diff([n.pitch for n in s.notes.notes]).tolist()
+    ivs = [iv for _m, pitches in continuations(model, melodies, style) for iv in np.diff(pitches).tolist()]
     return float(np.mean(np.array(ivs) == -1))
 
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.core.model import Constraints, as_usable_works, continue_phrase, forget, idyom_benchmark_set, train
+from app.core.model import as_usable_works, forget, idyom_benchmark_set, train
 from app.core.model.style.profile import STUDIO_STYLE, Style, song_mode
 from app.core.model.style.tonality import TonalityStats, work_mode
 from app.core.music import Key
+from tests.helpers.continuations import continuations
 
 
 def test_song_mode_is_read_from_the_notes():
@@ -28,13 +29,7 @@ def test_tonality_statistics_are_exact_under_forgetting():
 
 
 def minor_third_share(model, melodies, style) -> float:
-    pcs = []
-    for i, (_n, m) in enumerate(melodies):
-        bq = m.time_signature.bar_quarters
-        prime = m.with_notes([n for n in m.notes if n.onset < 2 * bq - 1e-9])
-        c = Constraints(key=m.key, time_signature=m.time_signature, bars=4, start=2 * bq, pitch_range=(55, 81))
-        for s in continue_phrase(model, prime, c, n=3, seed=i, style=style):
-            pcs += [(n.pitch - m.key.tonic_pc) % 12 for n in s.notes.notes]
+    pcs = [(p - m.key.tonic_pc) % 12 for m, pitches in continuations(model, melodies, style) for p in pitches]
     return float(np.mean(np.array(pcs) == 3))
 
 
