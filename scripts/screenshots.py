@@ -228,6 +228,10 @@ def steps_for(out: Path, driver_missing: list[str]) -> list:
         ("pause", lambda: False, 2, None),
         ("analysed", analysed, 240, lambda: None),
         ("studio.png", always, 0, shoot("studio.png", main_window)),
+        ("analysis dock", always, 0, show_dock(r"^Analysis", 420)),
+        ("pause", lambda: False, 1, None),
+        ("analysis.png", always, 0, shoot("analysis.png", lambda: dock(r"^Analysis"))),
+        ("suggestions dock", always, 0, show_dock(r"^Suggestions", 420)),
         ("suggest", lambda: button(r"^Suggest$") is not None, 60, click(r"^Suggest$")),
         ("pause", lambda: False, 2, None),
         ("suggestions", has_text(r"\d+ suggestions?\b"), 180, lambda: None),
@@ -284,7 +288,7 @@ def main() -> int:
         missing += driver.missing
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    wanted = ["studio.png", "suggestions.png", "catalogue.png", "export-dialog.png"]
+    wanted = ["studio.png", "analysis.png", "suggestions.png", "catalogue.png", "export-dialog.png"]
     absent = [n for n in wanted if not (out / n).exists() or n in missing]
     if absent:
         say(f"missing: {', '.join(absent)}")
