@@ -84,7 +84,11 @@ def _load_session():
                 raise TranscriberMissing("onnxruntime, which runs the basic-pitch model, is not installed",
                                          hint=INSTALL_HINT) from exc
             options = ort.SessionOptions()
-            options.intra_op_num_threads = 2
+            # one thread per run: callers share a job's batches between two threads instead (PosteriorJob).
+            # onnxruntime splitting each op over two threads cost ~35 % more CPU for the same posteriors (a
+            # 4-minute lead: 8.4 s CPU with 2 threads per run, 6.3 s with 1; bit-identical), and the analysis
+            # runs its beat/key/chord steps beside the model, so those cycles came out of its wall time
+            options.intra_op_num_threads = 1
             options.log_severity_level = 3
             # no busy-waiting between ops: the analysis runs its other steps on a thread of its own beside the
             # model (2 cores), and spinning pool threads took those cycles from it (the model on a 1-minute
