@@ -34,7 +34,10 @@ ENERGY_TOLERANCE = 11
 MIN_NOTE_FRAMES = 6  # ~70 ms
 DOUBLE_ATTACK_FRAMES = 12  # ~140 ms: a second onset peak this close on one pitch may be the same attack
 REPEAT_DIP = 0.1  # ...unless the note posterior falls this much between the two peaks (a re-struck note)
-BATCH_WINDOWS = 8
+# windows per onnxruntime run: the two threads sharing a job finish at most one batch apart, and with one
+# thread per run a batch of 8 took ~0.33 s; 4 halves that idle tail at the same CPU (a 4-minute lead: 6.23 s
+# CPU with 4, 6.25 s with 8, 6.31 s with 1; posteriors bit-identical for any batch size)
+BATCH_WINDOWS = 4
 FUNDAMENTAL_ONSET_THRESHOLD = 0.4  # on a lead stem, a weaker attack under a decoded partial still starts a note
 INSTALL_HINT = ("install it with: pip install onnxruntime && pip install --no-deps basic-pitch "
                 "(scripts/install.sh does this), or use the pyin transcriber for a clean monophonic lead")
