@@ -34,7 +34,10 @@ ENERGY_TOLERANCE = 11
 MIN_NOTE_FRAMES = 6  # ~70 ms
 DOUBLE_ATTACK_FRAMES = 12  # ~140 ms: a second onset peak this close on one pitch may be the same attack
 REPEAT_DIP = 0.1  # ...unless the note posterior falls this much between the two peaks (a re-struck note)
-BATCH_WINDOWS = 8
+# windows per onnxruntime run: the two threads sharing a job finish at most one batch apart, and with one
+# thread per run a batch of 8 took ~0.33 s; 4 halves that idle tail at the same CPU (a 4-minute lead: 6.23 s
+# CPU with 4, 6.25 s with 8, 6.31 s with 1; posteriors bit-identical for any batch size)
+BATCH_WINDOWS = 4
 FUNDAMENTAL_ONSET_THRESHOLD = 0.4  # on a lead stem, a weaker attack under a decoded partial still starts a note
 INSTALL_HINT = ("install it with: pip install onnxruntime && pip install --no-deps basic-pitch "
                 "(scripts/install.sh does this), or use the pyin transcriber for a clean monophonic lead")
@@ -84,7 +87,11 @@ def _load_session():
                 raise TranscriberMissing("onnxruntime, which runs the basic-pitch model, is not installed",
                                          hint=INSTALL_HINT) from exc
             options = ort.SessionOptions()
-            options.intra_op_num_threads = 2
+            # one thread per run: callers share a job's batches between two threads instead (PosteriorJob).
+            # onnxruntime splitting each op over two threads cost ~35 % more CPU for the same posteriors (a
+            # 4-minute lead: 8.4 s CPU with 2 threads per run, 6.3 s with 1; bit-identical), and the analysis
+            # runs its beat/key/chord steps beside the model, so those cycles came out of its wall time
+            options.intra_op_num_threads = 1
             options.log_severity_level = 3
             # no busy-waiting between ops: the analysis runs its other steps on a thread of its own beside the
             # model (2 cores), and spinning pool threads took those cycles from it (the model on a 1-minute

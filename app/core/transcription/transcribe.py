@@ -13,6 +13,7 @@ Backends:
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -104,5 +105,11 @@ def transcribe(y: np.ndarray, sample_rate: int, *, backend: str = "auto", cancel
 
     `lead_stem`: `y` is the lead part alone, not a mix (see `select_lead_line`)."""
     job = MelodyJob(y, sample_rate, cancel, backend=backend, lead_stem=lead_stem)
-    job.work(on_progress)
+    # two threads share the job's chunks (the model runs one thread per run: see polyphonic._load_session)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="accord-transcribe") as pool:
+        helper = pool.submit(job.work)
+        try:
+            job.work(on_progress)
+        finally:
+            helper.result()  # its error (a cancel) is raised here when this thread's was not
     return job.result()

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.core.analysis.harmony.cqt import cqt as constant_q
+
 CQT_HOP = 512
 BINS_PER_OCTAVE = 36  # three bins per semitone: tolerant of slightly detuned instruments
 N_OCTAVES = 7
@@ -111,8 +113,9 @@ def raw_cqt(y: np.ndarray, sample_rate: int) -> np.ndarray:
     with warnings.catch_warnings():
         # a few-second stem is shorter than the lowest octave's FFT after librosa's downsampling: harmless
         warnings.filterwarnings("ignore", message="n_fft=.*is too large", category=UserWarning)
-        return np.abs(librosa.cqt(y, sr=sample_rate, hop_length=CQT_HOP, fmin=fmin,
-                                  n_bins=N_OCTAVES * BINS_PER_OCTAVE, bins_per_octave=BINS_PER_OCTAVE, tuning=0.0))
+        # librosa.cqt's result without its transposing copies (see harmony/cqt.py)
+        return np.abs(constant_q(y, sr=sample_rate, hop_length=CQT_HOP, fmin=fmin,
+                                 n_bins=N_OCTAVES * BINS_PER_OCTAVE, bins_per_octave=BINS_PER_OCTAVE))
 
 
 def chroma_features(y: np.ndarray, sample_rate: int) -> ChromaFeatures:

@@ -96,21 +96,34 @@ class KeySection:
     confidence: float
 
 
-def _corr_all(profile_set: tuple[np.ndarray, np.ndarray], v: np.ndarray) -> np.ndarray:
-    out = np.zeros(24)
+def _centred_rotations(major: np.ndarray, minor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The 24 rotated profiles (major C..B, minor C..B) minus their means, and their standard deviations."""
+    rotated = np.array([np.roll(p, tonic) for p in (major, minor) for tonic in range(12)], dtype=float)
+    centred = rotated - rotated.mean(axis=1, keepdims=True)
+    return centred, np.sqrt((centred * centred).sum(axis=1) / 11.0)
+
+
+KK_ROTATIONS = _centred_rotations(KK_MAJOR, KK_MINOR)
+TEMPERLEY_ROTATIONS = _centred_rotations(TEMPERLEY_MAJOR, TEMPERLEY_MINOR)
+
+
+def _corr_all(rotations: tuple[np.ndarray, np.ndarray], v: np.ndarray) -> np.ndarray:
+    """Pearson correlation of `v` with each of the 24 rotated profiles, as one matrix product.
+
+    The same quantity as np.corrcoef per pair (which the key sections called ~3,600 times on a 4-minute
+    song, 0.35 s CPU, nearly all of it call overhead); it differs from it only in float round-off (~1e-16)."""
     if np.std(v) < 1e-9:
-        return out
-    for m, prof in enumerate(profile_set):
-        for tonic in range(12):
-            out[m * 12 + tonic] = np.corrcoef(v, np.roll(prof, tonic))[0, 1]
-    return out
+        return np.zeros(24)
+    centred, sd = rotations
+    vc = np.asarray(v, dtype=float) - float(np.mean(v))
+    return np.clip(centred @ vc / 11.0 / np.sqrt(float(vc @ vc) / 11.0) / sd, -1.0, 1.0)
 
 
 def key_scores(chroma_sum: np.ndarray, bass_sum: np.ndarray | None = None) -> np.ndarray:
     """24 scores (major C..B, then minor C..B); higher is more likely."""
-    s = 0.5 * (_corr_all((KK_MAJOR, KK_MINOR), chroma_sum) + _corr_all((TEMPERLEY_MAJOR, TEMPERLEY_MINOR), chroma_sum))
+    s = 0.5 * (_corr_all(KK_ROTATIONS, chroma_sum) + _corr_all(TEMPERLEY_ROTATIONS, chroma_sum))
     if bass_sum is not None and np.std(bass_sum) > 1e-9:
-        b = 0.5 * (_corr_all((KK_MAJOR, KK_MINOR), bass_sum) + _corr_all((TEMPERLEY_MAJOR, TEMPERLEY_MINOR), bass_sum))
+        b = 0.5 * (_corr_all(KK_ROTATIONS, bass_sum) + _corr_all(TEMPERLEY_ROTATIONS, bass_sum))
         s = (s + BASS_WEIGHT * b) / (1.0 + BASS_WEIGHT)
     return s
 
