@@ -219,7 +219,7 @@ def segment_power(x: np.ndarray, rate: int) -> np.ndarray:
     segment is left out, as segmental_snr does)."""
     seg = int(SEG_S * rate)
     n = len(x) // seg
-    return (np.asarray(x[:n * seg], dtype=np.float64).reshape(n, seg) ** 2).mean(axis=1)
+    return np.square(np.asarray(x[:n * seg], dtype=np.float32).reshape(n, seg)).sum(axis=1, dtype=np.float64) / seg
 
 
 def segment_snrs(sig_power: np.ndarray, mark_power: np.ndarray) -> np.ndarray:
@@ -280,16 +280,19 @@ def guard_gains(sig_power: np.ndarray, mark_power: np.ndarray, floor_db: float =
 
 
 def gain_curve(gains: np.ndarray, seg_s: float, n: int, rate: int) -> np.ndarray:
-    """Per-segment gains as a smooth per-sample curve at `rate` (n samples) that is nowhere above the
-    segment's own gain: a minimum filter then a moving average of the same width (GUARD_RAMP_S), so a
-    change is a short linear ramp taken inside the louder-marked side's neighbour, never a click."""
-    from scipy.ndimage import minimum_filter1d, uniform_filter1d
-
-    t = (np.arange(n) + 0.5) / rate
-    idx = np.minimum((t / seg_s).astype(np.int64), len(gains) - 1)
-    step = gains[idx]
-    width = 2 * max(1, int(GUARD_RAMP_S * rate / 2)) + 1
-    return uniform_filter1d(minimum_filter1d(step, width, mode="nearest"), width, mode="nearest")
+    """Per-segment gains as a smooth per-sample curve at `rate` (n samples, float32) that is nowhere above
+    the segment's own gain: each change is a linear ramp GUARD_RAMP_S long laid inside the segment with
+    the higher gain (as a minimum filter then a moving average of that width would give), never a click."""
+    ramp = 2 * max(1, int(GUARD_RAMP_S * rate / 2))
+    k = np.flatnonzero(gains[1:] != gains[:-1]) + 1  # segment k differs from segment k - 1
+    at = k * seg_s * rate
+    left, right = gains[k - 1], gains[k]
+    up = left < right
+    xs = np.stack([np.where(up, at, at - ramp), np.where(up, at + ramp, at)], axis=1).reshape(-1)
+    ys = np.stack([left, right], axis=1).reshape(-1)
+    xs = np.concatenate([[0.0], xs, [float(n)]])
+    ys = np.concatenate([[gains[0]], ys, [gains[-1]]])
+    return np.interp(np.arange(n, dtype=np.float64) + 0.5, xs, ys).astype(np.float32)
 
 
 def guard_curve(sig_power: np.ndarray, sig_rate: int, w: np.ndarray, floor_db: float = SNR_FLOOR_DB
@@ -303,7 +306,7 @@ def guard_curve(sig_power: np.ndarray, sig_rate: int, w: np.ndarray, floor_db: f
         return None
     seg_s = int(SEG_S * sig_rate) / sig_rate
     edges = np.minimum(np.round(np.arange(len(sig_power) + 1) * seg_s * L.RATE).astype(np.int64), len(w))
-    sq = np.concatenate([[0.0], np.cumsum(np.asarray(w, dtype=np.float64) ** 2)])
+    sq = np.concatenate([[0.0], np.cumsum(np.square(w), dtype=np.float64)])
     mark_power = (sq[edges[1:]] - sq[edges[:-1]]) / np.maximum(edges[1:] - edges[:-1], 1)
     gains = guard_gains(sig_power, mark_power, floor_db)
     return None if gains is None else gain_curve(gains, seg_s, len(w), L.RATE)
