@@ -4,8 +4,9 @@
 The record field (signed with the rest of the record) is
     {"scheme": "accord-wm-v2", "id": "<16 hex digits>", "keyId": "<16 hex>", "strengthDb10": 5, "appliedDb10": 5}
 (strengths in tenths of a dB, records hold integers only: `strengthDb10` is the setting, `appliedDb10`
-what was embedded, which the embedder raises up to 2x on sparse material its own check reads badly:
-embedder.embed_with_strength).
+the strength the mark was made with, which the embedder raises up to 2x on sparse material its own check
+reads badly; its SNR guard may then lower it where the mark would come within 30 dB of the music, never
+raise it, so `appliedDb10` is the most any part of the file got: embedder.embed_with_strength).
 """
 
 from __future__ import annotations
