@@ -9,11 +9,23 @@ file's rate and added to every channel, so stereo images and the bass (< 400 Hz)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from app.core.provenance.watermark import layout as L
 from app.core.provenance.watermark.code import CODED_BITS, conv_encode, payload_bits
 from app.core.provenance.watermark.dsp import frames, mono, resample, sqrt_hann
+from app.core.provenance.watermark.snr_guard import (  # noqa: F401 (tests read some of them here)
+    GUARD_BLOCK_S,
+    SNR_FLOOR_DB,
+    guard_curve,
+    guard_gains,
+    segment_power,
+    segmental_snr,
+    snr_guard,
+    worst_block_snr,
+)
 
 DEFAULT_STRENGTH_DB = 0.5  # dB per tile; 0.3 lost MP3 64k and OGG q2 on wesnoth excerpts (bench_watermark)
 MAX_STRENGTH_DB = 3.0
@@ -29,14 +41,8 @@ ADAPT_BER, ADAPT_MAX = 0.03, 2.0  # see embed_with_strength
 CHECK_WINDOW_S = 15
 # Per band within a frame: x (band power / frame's mean band power) ** -TILE_ALPHA, clipped (see mark_signal).
 TILE_ALPHA, TILE_LOW, TILE_HIGH = 0.6, 0.4, 3.5  # 0.3, 0.5, 2.0 until stop 22
-# The SNR guard (snr_guard): segmental SNR over 20-ms segments, each clipped to [-10, 35] dB, segments under
-# -70 dBFS skipped (the benchmark's measure), held at or above SNR_FLOOR_DB in every GUARD_BLOCK_S block.
-SNR_FLOOR_DB = 30.3
-SEG_S = 0.02
-SEG_LOW_DB, SEG_HIGH_DB, SEG_SILENT = -10.0, 35.0, 1e-7
-GUARD_BLOCK_S = 5.0
-GUARD_RAMP_S = 0.004
-SPECTRAL_CUT = True
+SPECTRAL_CUT = True  # the SNR guard cuts each frame's loudest tiles first (guarded_mark)
+_DB_TO_LN = np.log(10.0) / 20  # 10 ** (x / 20) - 1 == expm1(x * _DB_TO_LN), without the general power
 
 
 def tile_signs(key: bytes, record_id: int) -> tuple[np.ndarray, np.ndarray]:
@@ -94,13 +100,30 @@ def tile_strengths(host: np.ndarray, key: bytes, record_id: int, strength_db: fl
     return strength_db * scale * sg
 
 
+@dataclass(frozen=True)
+class MarkPlan:
+    """What the mark will do to mono y before any SNR cut: the frames' spectra, the band powers and the dB
+    per tile and frame. The SNR guard renders it a second time with less energy (render_mark) without
+    analysing the music again."""
+
+    n: int
+    pad: int
+    total: int
+    win: np.ndarray
+    band: np.ndarray
+    pb: np.ndarray
+    centre: np.ndarray
+    delta_db: np.ndarray
+
+
 def mark_signal(y: np.ndarray, key: bytes, record_id: int, strength_db: float,
                 energy_scale: np.ndarray | None = None) -> np.ndarray:
-    """The additive watermark signal for mono y at L.RATE (same length as y).
+    """The additive watermark signal for mono y at L.RATE (same length as y); see render_mark."""
+    return render_mark(mark_plan(y, key, record_id, strength_db), energy_scale)
 
-    `energy_scale` (per sample of y, <= 1; from the SNR guard): the share of its mark energy each
-    embedding frame may keep (the curve's square, averaged under the frame's window). A frame asked to
-    keep less loses it in its loudest tiles (spread_cut), not evenly."""
+
+def mark_plan(y: np.ndarray, key: bytes, record_id: int, strength_db: float) -> MarkPlan:
+    """Analyse mono y (L.RATE) and decide each tile's dB."""
     from scipy import fft
 
     n = len(y)
@@ -137,13 +160,26 @@ def mark_signal(y: np.ndarray, key: bytes, record_id: int, strength_db: float,
     if TILE_ALPHA:
         rel = pb / (pb.mean(axis=1, keepdims=True) + 1e-20)
         delta_db *= np.clip((rel + 1e-6) ** -TILE_ALPHA, TILE_LOW, TILE_HIGH).astype(np.float32)
+    return MarkPlan(n, pad, total, win, band, pb, centre, delta_db)
+
+
+def render_mark(plan: MarkPlan, energy_scale: np.ndarray | None = None) -> np.ndarray:
+    """The additive mark of `plan` (same length as y).
+
+    `energy_scale` (per sample of y, <= 1; from the SNR guard): the share of its mark energy each
+    embedding frame may keep (the curve's square, averaged under the frame's window). A frame asked to
+    keep less loses it in its loudest tiles (spread_cut), not evenly."""
+    from scipy import fft
+
+    n, pad, total, win, band, centre = plan.n, plan.pad, plan.total, plan.win, plan.band, plan.centre
+    delta_db = plan.delta_db
     if energy_scale is not None:
         c2 = np.zeros(total, dtype=np.float32)
         c2[pad:pad + n] = np.asarray(energy_scale, dtype=np.float32) ** 2
         hann = win ** 2
         keep = frames(c2, L.FRAME, L.EMBED_HOP) @ hann / float(hann.sum())
         keep[(centre < 0) | (centre >= n)] = 1.0
-        delta_db = spread_cut(delta_db, pb, keep)
+        delta_db = spread_cut(delta_db, plan.pb, keep)
     gain = np.power(np.float32(10.0), delta_db / np.float32(20.0)) - np.float32(1.0)
     diff = np.zeros((len(band), L.FRAME // 2 + 1), dtype=np.complex64)
     diff[:, L.FIRST_BIN:L.LAST_BIN] = band * np.repeat(gain, L.BAND_BINS, axis=1)
@@ -168,7 +204,7 @@ def spread_cut(delta_db: np.ndarray, pb: np.ndarray, keep: np.ndarray) -> np.nda
     d = delta_db[need].astype(np.float64)
     pw = pb[need].astype(np.float64) + 1e-20
     mag = np.abs(d)
-    energy = (pw * (10 ** (d / 20) - 1) ** 2).sum(axis=1)
+    energy = (pw * np.square(np.expm1(d * _DB_TO_LN))).sum(axis=1)
     target = np.clip(keep[need], 0.0, 1.0) * energy
     lo = np.log(np.maximum((mag * pw).min(axis=1), 1e-30)) - 1.0  # log K: nothing left at lo, all at hi
     hi = np.log(np.maximum((mag * pw).max(axis=1), 1e-30)) + 1.0
@@ -176,7 +212,7 @@ def spread_cut(delta_db: np.ndarray, pb: np.ndarray, keep: np.ndarray) -> np.nda
     for _ in range(30):
         mid = 0.5 * (lo + hi)
         cut = np.sign(d) * np.minimum(mag, np.exp(mid)[:, None] / pw)
-        over = (pw * (10 ** (cut / 20) - 1) ** 2).sum(axis=1) > target
+        over = (pw * np.square(np.expm1(cut * _DB_TO_LN))).sum(axis=1) > target
         hi = np.where(over, mid, hi)
         lo = np.where(over, lo, mid)
     out = delta_db.copy()
@@ -214,136 +250,19 @@ def self_check_ber(z: np.ndarray, key: bytes, record_id: int) -> float:
     return worst
 
 
-def segment_power(x: np.ndarray, rate: int) -> np.ndarray:
-    """Mean power of mono `x` per 20-ms segment (int(SEG_S * rate) samples, from the start; a partial last
-    segment is left out, as segmental_snr does)."""
-    seg = int(SEG_S * rate)
-    n = len(x) // seg
-    return np.square(np.asarray(x[:n * seg], dtype=np.float32).reshape(n, seg)).sum(axis=1, dtype=np.float64) / seg
-
-
-def segment_snrs(sig_power: np.ndarray, mark_power: np.ndarray) -> np.ndarray:
-    """Per segment 10 log10(signal / mark) clipped to [-10, 35] dB; NaN where the signal is silent."""
-    with np.errstate(divide="ignore"):
-        snr = 10 * np.log10(sig_power / np.maximum(mark_power, 1e-30))
-    snr = np.clip(snr, SEG_LOW_DB, SEG_HIGH_DB)
-    snr[sig_power <= SEG_SILENT] = np.nan
-    return snr
-
-
-def segmental_snr(x: np.ndarray, mark: np.ndarray, rate: int) -> float:
-    """Segmental SNR (dB) of mono `x` against the added `mark` at the same rate: the mean of segment_snrs
-    over the non-silent segments (35 when nothing is heard)."""
-    snr = segment_snrs(segment_power(x, rate), segment_power(mark, rate))
-    return float(np.nanmean(snr)) if np.isfinite(snr).any() else SEG_HIGH_DB
-
-
-def _blocks(n: int, per: int) -> list[slice]:
-    """Segments 0..n-1 in blocks of `per`; a last block shorter than half of `per` joins the one before."""
-    edges = list(range(0, n, per)) + [n]
-    if len(edges) > 2 and edges[-1] - edges[-2] < per // 2:
-        del edges[-2]
-    return [slice(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]
-
-
-def guard_gains(sig_power: np.ndarray, mark_power: np.ndarray, floor_db: float = SNR_FLOOR_DB,
-                block_segments: int | None = None) -> np.ndarray | None:
-    """Per 20-ms segment the gain (<= 1) on the mark that holds every block's segmental SNR >= floor_db,
-    or None when nothing needs lowering.
-
-    In a block under the floor the mark of each segment is limited to C dB under the signal, with the
-    lowest C that lifts the block's mean to the floor: the segments where the mark is loudest against
-    the music are lowered first and most, the others not at all (a dB taken from a segment at 20 dB
-    buys as much mean SNR as one from a segment at 34, and per dB of mean SNR a deep cut in a few
-    segments takes less of the mark's amplitude than a shallow one in all).
-    """
-    with np.errstate(divide="ignore"):
-        raw = 10 * np.log10(sig_power / np.maximum(mark_power, 1e-30))
-    heard = sig_power > SEG_SILENT
-    per = block_segments or max(1, int(round(GUARD_BLOCK_S / SEG_S)))
-    gains = np.ones(len(sig_power))
-    lowered = False
-    for blk in _blocks(len(sig_power), per):
-        s = raw[blk][heard[blk]]
-        if not len(s) or np.clip(s, SEG_LOW_DB, SEG_HIGH_DB).mean() >= floor_db:
-            continue
-        lo, hi = SEG_LOW_DB, SEG_HIGH_DB  # mean(clip(max(s, C))) rises with C and is 35 at C = 35
-        for _ in range(30):
-            c = 0.5 * (lo + hi)
-            if np.clip(np.maximum(s, c), SEG_LOW_DB, SEG_HIGH_DB).mean() >= floor_db:
-                hi = c
-            else:
-                lo = c
-        gains[blk] = np.minimum(1.0, 10 ** ((raw[blk] - hi) / 20))
-        lowered = True
-    return gains if lowered else None
-
-
-def gain_curve(gains: np.ndarray, seg_s: float, n: int, rate: int) -> np.ndarray:
-    """Per-segment gains as a smooth per-sample curve at `rate` (n samples, float32) that is nowhere above
-    the segment's own gain: each change is a linear ramp GUARD_RAMP_S long laid inside the segment with
-    the higher gain (as a minimum filter then a moving average of that width would give), never a click."""
-    ramp = 2 * max(1, int(GUARD_RAMP_S * rate / 2))
-    k = np.flatnonzero(gains[1:] != gains[:-1]) + 1  # segment k differs from segment k - 1
-    at = k * seg_s * rate
-    left, right = gains[k - 1], gains[k]
-    up = left < right
-    xs = np.stack([np.where(up, at, at - ramp), np.where(up, at + ramp, at)], axis=1).reshape(-1)
-    ys = np.stack([left, right], axis=1).reshape(-1)
-    xs = np.concatenate([[0.0], xs, [float(n)]])
-    ys = np.concatenate([[gains[0]], ys, [gains[-1]]])
-    return np.interp(np.arange(n, dtype=np.float64) + 0.5, xs, ys).astype(np.float32)
-
-
-def guard_curve(sig_power: np.ndarray, sig_rate: int, w: np.ndarray, floor_db: float = SNR_FLOOR_DB
-                ) -> np.ndarray | None:
-    """Per sample of the mark `w` (mono, L.RATE) the gain (<= 1) that holds every block's segmental SNR
-    >= floor_db, or None when `w` needs no lowering.
-
-    `sig_power`: segment_power of the file's mono mix at its own rate `sig_rate` (segments of
-    int(SEG_S * sig_rate) samples, the grid the SNR is measured on)."""
-    if not len(sig_power):
-        return None
-    seg_s = int(SEG_S * sig_rate) / sig_rate
-    edges = np.minimum(np.round(np.arange(len(sig_power) + 1) * seg_s * L.RATE).astype(np.int64), len(w))
-    sq = np.concatenate([[0.0], np.cumsum(np.square(w), dtype=np.float64)])
-    mark_power = (sq[edges[1:]] - sq[edges[:-1]]) / np.maximum(edges[1:] - edges[:-1], 1)
-    gains = guard_gains(sig_power, mark_power, floor_db)
-    return None if gains is None else gain_curve(gains, seg_s, len(w), L.RATE)
-
-
-def snr_guard(sig_power: np.ndarray, sig_rate: int, w: np.ndarray, floor_db: float = SNR_FLOOR_DB) -> np.ndarray:
-    """The mark `w` (mono, L.RATE) lowered in time where it would take a block's segmental SNR under
-    floor_db (guard_curve)."""
-    curve = guard_curve(sig_power, sig_rate, w, floor_db)
-    return w if curve is None else (w * curve).astype(np.float32)
-
-
-def guarded_mark(y: np.ndarray, key: bytes, record_id: int, strength_db: float, sig_power: np.ndarray,
-                 sig_rate: int, w: np.ndarray) -> np.ndarray:
+def guarded_mark(plan: MarkPlan, sig_power: np.ndarray, sig_rate: int, w: np.ndarray) -> np.ndarray:
     """The mark `w` (from mark_signal) within the SNR floor: where the guard would lower it, the mark is
     made again with each frame's energy cut as much, from its loudest tiles (spread_cut), and what is
     still over the floor is lowered in time (snr_guard)."""
     curve = guard_curve(sig_power, sig_rate, w)
     if curve is None or not SPECTRAL_CUT:
         return w if curve is None else (w * curve).astype(np.float32)
-    return snr_guard(sig_power, sig_rate, mark_signal(y, key, record_id, strength_db, energy_scale=curve))
+    return snr_guard(sig_power, sig_rate, render_mark(plan, energy_scale=curve))
 
 
 def _to_rate(w: np.ndarray, rate: int, frames_n: int) -> np.ndarray:
     w_full = resample(w, L.RATE, rate)[:frames_n]
     return np.pad(w_full, (0, frames_n - len(w_full))) if len(w_full) < frames_n else w_full
-
-
-def _worst_block_snr(sig_power: np.ndarray, mark_power: np.ndarray) -> float:
-    """The lowest segmental SNR of any guard block (35 when every segment is silent)."""
-    snr = segment_snrs(sig_power, mark_power[:len(sig_power)])
-    worst = SEG_HIGH_DB
-    for blk in _blocks(len(snr), max(1, int(round(GUARD_BLOCK_S / SEG_S)))):
-        part = snr[blk]
-        if np.isfinite(part).any():
-            worst = min(worst, float(np.nanmean(part)))
-    return worst
 
 
 def embed_with_strength(samples: np.ndarray, sample_rate: int, key: bytes, record_id: int, *,
@@ -374,9 +293,10 @@ def embed_with_strength(samples: np.ndarray, sample_rate: int, key: bytes, recor
     cap = min(MAX_STRENGTH_DB, strength_db * ADAPT_MAX)
     strength = strength_db
     while True:
-        w = mark_signal(y, key, record_id, strength)
+        plan = mark_plan(y, key, record_id, strength)
+        w = render_mark(plan)
         if guard:
-            w = guarded_mark(y, key, record_id, strength, sig_power, sample_rate, w)
+            w = guarded_mark(plan, sig_power, sample_rate, w)
         if not adapt or strength >= cap or self_check_ber(y + w, key, record_id) <= ADAPT_BER:
             break
         strength = min(cap, strength * 1.5)
@@ -386,7 +306,7 @@ def embed_with_strength(samples: np.ndarray, sample_rate: int, key: bytes, recor
     # The guard measured the mark at L.RATE; check it where it is heard (the file's rate) and, in the rare
     # block the resampling left under the floor, lower again with a higher floor.
     for _ in range(8 if guard else 0):
-        worst = _worst_block_snr(sig_power, segment_power(w_full, sample_rate))
+        worst = worst_block_snr(sig_power, segment_power(w_full, sample_rate))
         if worst >= SNR_FLOOR_DB:
             break
         floor += SNR_FLOOR_DB - worst + 0.05
