@@ -16,13 +16,10 @@ import numpy as np
 from app.core.provenance.watermark import layout as L
 from app.core.provenance.watermark.code import CODED_BITS, conv_encode, payload_bits
 from app.core.provenance.watermark.dsp import frames, mono, resample, sqrt_hann
-from app.core.provenance.watermark.snr_guard import (  # noqa: F401 (tests read some of them here)
-    GUARD_BLOCK_S,
+from app.core.provenance.watermark.snr_guard import (
     SNR_FLOOR_DB,
     guard_curve,
-    guard_gains,
     segment_power,
-    segmental_snr,
     snr_guard,
     worst_block_snr,
 )
