@@ -70,3 +70,16 @@ def test_meter_does_not_depend_on_the_choice_of_lead(meter):
     stems = _stems(song, ("drums", "bass", "harmony", "lead"))
     heard = {analyze_stems(stems, lead=name).time_signature for name in ("lead", "harmony", "bass")}
     assert heard == {meter}
+
+
+DOUBLE_PLAGAL = ((0, "maj"), (10, "maj"), (5, "maj"), (0, "maj"))  # rock's I–bVII–IV–I (C Bb F C)
+
+
+@pytest.mark.parametrize("tonic", [0, 4, 7, 9])
+def test_a_double_plagal_rock_loop_is_in_its_tonic_not_in_the_key_of_iv(tonic):
+    # the bass plays the chords' roots (I, bVII, IV): as a pitch-class distribution that fits the key of IV,
+    # whose scale holds all three chords; the song opens and closes every phrase on I (key.BASS_WEIGHT)
+    song = make_song(80 + tonic, key=Key(tonic, "major"), tempo_bpm=110.0, meter=TimeSignature(4, 4),
+                     seconds=9.0, progression=DOUBLE_PLAGAL)
+    a = analyze_stems(_stems(song))
+    assert a.key is not None and a.key.tonic_pc == tonic, a.key_text

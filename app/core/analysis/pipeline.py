@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 MAX_STEMS = 64
 MAX_SECONDS = 60 * 30
 # bumped when an estimator changes its results, so cached whole-song results from older code are not reused
-ESTIMATORS_REVISION = 9
+ESTIMATORS_REVISION = 10
 
 
 @dataclass(frozen=True)
