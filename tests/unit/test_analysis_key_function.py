@@ -83,3 +83,22 @@ def test_a_double_plagal_rock_loop_is_in_its_tonic_not_in_the_key_of_iv(tonic):
                      seconds=9.0, progression=DOUBLE_PLAGAL)
     a = analyze_stems(_stems(song))
     assert a.key is not None and a.key.tonic_pc == tonic, a.key_text
+
+
+@pytest.mark.parametrize("tonic", [0, 5, 10])
+def test_a_blues_dominant_sevenths_are_its_own_chords(tonic):
+    # a 12-bar blues (I7 IV7 I7 I7 IV7 IV7 I7 I7 V7 IV7 I7 V7) is as much "in" its key as the same bars played
+    # as triads: the flat sevenths of I7 and IV7 are the blues' b7 and b3, not another key's notes
+    import numpy as np
+
+    from app.core.analysis.harmony.key import functional_scores
+    from app.core.music import Chord
+
+    degrees = (0, 5, 0, 0, 5, 5, 0, 0, 7, 5, 0, 7)
+    bass = [(tonic + d) % 12 for d in degrees]
+    down = np.array([i % 4 == 0 for i in range(48)])
+    sevenths = [Chord((tonic + d) % 12, "7") for d in degrees for _ in range(4)]
+    triads = [Chord((tonic + d) % 12, "maj") for d in degrees for _ in range(4)]
+    blues, plain = functional_scores(sevenths, down, bass), functional_scores(triads, down, bass)
+    assert blues[tonic] == pytest.approx(plain[tonic])
+    assert blues[tonic] > blues[(tonic + 5) % 12] + 0.3  # the key of IV is not home

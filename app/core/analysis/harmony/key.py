@@ -237,7 +237,7 @@ def functional_scores(chords: Sequence[Chord], downbeat: np.ndarray | None = Non
     From the chords per beat: the tonic chord's share of the sounding beats, the first and the last chord,
     the chords on downbeats, arrivals on the tonic from its dominant (V–I, V7–I, and in minor the major V
     with its leading tone) or its subdominant (IV–I, iv–i), and how much of the song is diatonic (minor:
-    natural and harmonic). From the bass: its pitch class on downbeats. Independent of how often each pitch
+    natural and harmonic; the blues' dominant sevenths on I, IV and V count as the key's own). From the bass: its pitch class on downbeats. Independent of how often each pitch
     class sounds, which is what the profiles measure.
     """
     out = np.zeros(24)
@@ -263,7 +263,10 @@ def functional_scores(chords: Sequence[Chord], downbeat: np.ndarray | None = Non
         arrivals = [a for a, b in changes if tonic(b)]
         cadence = sum(a.root_pc == (t + 7) % 12 and a.triad_family == "maj" or
                       a.root_pc == (t + 5) % 12 for a in arrivals) / max(1, len(changes)) * 2.0
-        diatonic = sum(c.pitch_classes <= scale for c in seq) / len(seq)
+        # the blues' own chords are dominant sevenths on I, IV and V (C7 F7 G7 in C): their flat sevenths are
+        # the blues' flat 7th and 3rd, not chromatic chords of some other key, so they count as the key's own
+        blues = {t, (t + 5) % 12, (t + 7) % 12}
+        diatonic = sum(c.pitch_classes <= scale or (c.quality == "7" and c.root_pc in blues) for c in seq) / len(seq)
         bass_home = sum(b == t for b in bass) / len(bass) if bass else 0.0
         out[i] = (FUNC_TONIC_SHARE * share + FUNC_DOWNBEAT_TONIC * down_share + FUNC_EDGES * edges
                   + FUNC_CADENCE * min(1.0, cadence) + FUNC_DIATONIC * diatonic + FUNC_BASS * bass_home)
