@@ -102,3 +102,12 @@ def test_a_blues_dominant_sevenths_are_its_own_chords(tonic):
     blues, plain = functional_scores(sevenths, down, bass), functional_scores(triads, down, bass)
     assert blues[tonic] == pytest.approx(plain[tonic])
     assert blues[tonic] > blues[(tonic + 5) % 12] + 0.3  # the key of IV is not home
+
+
+def test_the_song_s_last_chord_is_stronger_tonic_evidence_than_its_first():
+    # an intro may open anywhere (here on vi); the song ends at home (the final, as in modal theory)
+    from app.core.analysis.harmony.key import tonic_evidence
+    from app.core.music import Chord
+
+    bars = [Chord(4, "min"), Chord(0, "maj"), Chord(2, "maj"), Chord(9, "min"), Chord(0, "maj"), Chord(7, "maj")]
+    assert tonic_evidence(Key(7, "major"), bars, phrase_bars=5) > tonic_evidence(Key(4, "minor"), bars, phrase_bars=5)

@@ -40,9 +40,12 @@ SCORE_TEMPERATURE = 0.05  # softmax temperature turning the 24 key scores into c
 SECTION_MIN_CONFIDENCE = 0.8  # a modulation is reported only with at least this confidence...
 SECTION_MIN_BARS = 8  # ...and lasting at least this many bars
 # Where a song rests (tonic evidence for a key vs its relative; weights sum to 1): chords at the song's
-# edges and phrase starts weigh most, then the melody's last note, cadences, phrase ends.
-TONIC_FIRST_CHORD = 0.2
-TONIC_LAST_CHORD = 0.15
+# edges and phrase starts weigh most, then the melody's last note, cadences, phrase ends. The last chord
+# weighs more than the first: an intro or a pickup may open anywhere, the song ends at home (the "final"
+# that names a mode in modal theory); 0.15/0.2 the other way round read moo_redfarn (E minor intro, ending
+# on G7, a G major key signature) as E minor.
+TONIC_FIRST_CHORD = 0.15
+TONIC_LAST_CHORD = 0.2
 TONIC_PHRASE_START = 0.2
 TONIC_PHRASE_END = 0.1
 TONIC_CADENCE = 0.1
