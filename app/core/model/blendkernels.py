@@ -14,7 +14,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from app.core.model.blaspreload import preload_cython_blas
 from app.core.model.genkernels import mixture, piece_counts
+
+# rel_entropy's `@` is numba's BLAS ddot: hand numba scipy's cython_blas without the scipy.linalg package
+preload_cython_blas()
 
 MIN_RELATIVE_ENTROPY = 1e-6  # as predict.MIN_RELATIVE_ENTROPY (imported there; kept equal by a test)
 
