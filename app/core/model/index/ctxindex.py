@@ -147,6 +147,7 @@ class ContextIndex(IndexCredit):
         self._walk_kernel: Any = None  # genkernels.index_walk once generation has imported numba
         self._root_credit: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._runs: tuple[np.ndarray, np.ndarray] | None = None  # the compiled walk's symbol_runs and memo
+        self._work_of: np.ndarray | None = None  # credit: a position's work index (genkernels.work_positions)
         self.any_dead = False
         self.root = 0
         self._starts_list: list[int] | None = None
@@ -168,6 +169,7 @@ class ContextIndex(IndexCredit):
         self._root_base = -1
         self._root_credit = None
         self._runs = None
+        self._work_of = None
 
     # -- learning and forgetting ----------------------------------------------------------------------
     def _symbols(self, seq: np.ndarray) -> np.ndarray:
