@@ -9,7 +9,6 @@ notes on the song's grid, keeping triplets where the line was played in triplets
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import numpy as np
@@ -54,12 +53,6 @@ class PitchTrackJob:
     @property
     def done(self) -> bool:
         return self._job.done
-
-    def wait(self, poll_seconds: float = 0.002) -> None:
-        """Until every chunk is done, whichever thread computes the last ones (raises Cancelled when cancelled)."""
-        while not self.done:
-            self.cancel.check()
-            time.sleep(poll_seconds)
 
     def notes(self) -> list[SecondsNote]:
         return list(self._job.result().notes)

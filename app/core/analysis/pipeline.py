@@ -119,9 +119,9 @@ def _features_by_stem(stems: Sequence[StemInput], mono: dict[str, np.ndarray], o
     return [by_name.get(s.name) for s in stems]
 
 
-def _beat(names: list[str], roles: dict[str, str], mono: dict[str, np.ndarray], notes: list[str],
-          progress: Progress, cancel: CancelToken, pool: ThreadPoolExecutor):
-    """Beat grid from the rhythm stems, and the chroma of the harmonic ones (for the grid, key and chords).
+def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, np.ndarray], duration: float,
+                      notes: list[str], progress: Progress, cancel: CancelToken, pool: ThreadPoolExecutor):
+    """Beat grid from the rhythm stems, then key, key sections and chords from the harmonic ones.
 
     The chroma (a constant-Q transform, the costliest step here) runs on `pool` while this thread finds the
     onsets: the two do not depend on each other, and both spend their time in numpy/scipy without the GIL."""
@@ -159,12 +159,8 @@ def _beat(names: list[str], roles: dict[str, str], mono: dict[str, np.ndarray], 
         grid = BeatGrid(120.0)
         notes.append(f"could not determine the tempo: {tempo.reason}; using 120 BPM 4/4 (set it by hand)")
     cancel.check()
-    return grid, tempo, chroma
 
-
-def _harmony(chroma, grid: BeatGrid, duration: float, notes: list[str], progress: Progress, cancel: CancelToken):
-    """Key, key sections and chords from the chroma, on the beat grid."""
-    progress(0.9, "finding the key and chords")
+    progress(0.45, "finding the key and chords")
     key_est = key_mod.KeyEstimate(None, 0.0, "no harmonic content (drums only or silence)")
     sections: tuple[key_mod.KeySection, ...] = ()
     timeline = ChordTimeline()
@@ -191,15 +187,8 @@ def _harmony(chroma, grid: BeatGrid, duration: float, notes: list[str], progress
     if key_est.key is None:
         notes.append(f"could not determine the key: {key_est.reason}")
     cancel.check()
-    return key_est, sections, timeline, chord_conf
 
-
-def _lead_notes(job: melody_mod.PitchTrackJob) -> list[melody_mod.SecondsNote]:
-    """The worker's part of the transcription: chunks while any are left, then the notes once the last chunk
-    (maybe the other thread's) is done, while the analysis thread finds the key and chords."""
-    job.work()
-    job.wait()
-    return job.notes()
+    return grid, tempo, key_est, sections, timeline, chord_conf
 
 
 def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache: AnalysisCache | None = None,
@@ -228,18 +217,12 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
                      "all were resampled for analysis")
     progress(0.0, "reading stems")
     mono: dict[str, np.ndarray] = {}
-
-    def read(s: StemInput) -> np.ndarray:
+    for i, s in enumerate(stems):
         cancel.check()
-        return mono_at(s.samples, s.sample_rate, name=s.name)
-
-    # two at a time: the down-mix and soxr run without the GIL, and nothing else can start before the stems are read
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="accord-read") as readers:
-        for i, (s, y) in enumerate(zip(stems, readers.map(read, stems), strict=True)):
-            mono[s.name] = y
-            if y.size / ANALYSIS_RATE > MAX_SECONDS:
-                raise AnalysisError(f"longer than {MAX_SECONDS // 60} minutes", path=s.name)
-            progress(0.1 * (i + 1) / len(stems), f"reading {s.name}")
+        mono[s.name] = mono_at(s.samples, s.sample_rate, name=s.name)
+        if mono[s.name].size / ANALYSIS_RATE > MAX_SECONDS:
+            raise AnalysisError(f"longer than {MAX_SECONDS // 60} minutes", path=s.name)
+        progress(0.1 * (i + 1) / len(stems), f"reading {s.name}")
     lengths = {y.size for y in mono.values()}
     if len(lengths) > 1:
         notes.append("stems have different lengths: the shorter ones were padded with silence")
@@ -261,10 +244,9 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
     cancel.check()
 
     lead_name = lead or next((n for n in names if roles[n] == "lead"), None)
-    # the transcription (the slowest step) runs on a second thread from here on; this thread finds the beat, joins
-    # in on the transcription's chunks, then finds the key and chords while the worker decodes the notes after
-    # the last chunk: numpy/scipy/onnxruntime release the GIL for most of the work, so both cores stay busy
-    # until the end
+    # the transcription (the slowest step) runs on a second thread while the beat, key and chords are found
+    # here, and this thread joins in when it is done: numpy/scipy/onnxruntime release the GIL for most of the
+    # work, so on two cores this hides most of its cost.
     lead_stem = next((s for s in stems if s.name == lead_name), None)
     sec_notes = None if lead_stem is None else _cached_lead_notes(lead_stem, cache)
     job = None
@@ -276,17 +258,17 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
             job = melody_mod.PitchTrackJob(y_lead, _LinkedCancel(cancel), sample_rate=melody_mod.INPUT_RATE)
         else:
             sec_notes = []
-    # two workers: the transcription, and the chroma beside the onsets (see _beat)
+    # two workers: the transcription, and the chroma beside the onsets (see _harmony_and_beat)
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="accord-analysis")
     try:
-        future = None if job is None else pool.submit(_lead_notes, job)
-        grid, tempo, chroma = _beat(names, beat_roles, mono, notes, progress, cancel, pool)
-        progress(0.4, "following the lead melody")
+        future = None if job is None else pool.submit(job.work)
+        grid, tempo, key_est, sections, timeline, chord_conf = _harmony_and_beat(
+            names, beat_roles, mono, duration, notes, progress, cancel, pool)
+        progress(0.6, "following the lead melody")
         if job is not None:  # help the worker with the chunks still to do
-            job.work(lambda done: progress(0.4 + 0.45 * done, "following the lead melody"))
-        key_est, sections, timeline, chord_conf = _harmony(chroma, grid, duration, notes, progress, cancel)
+            job.work(lambda done: progress(0.6 + 0.35 * done, "following the lead melody"))
         if future is not None:
-            sec_notes = future.result()
+            future.result()
     except BaseException:
         if job is not None:
             job.cancel.cancel()  # don't leave the transcription running for a result nobody will read
@@ -294,8 +276,11 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()
-    if job is not None and lead_stem is not None and cache is not None:
-        cache.put("lead-notes", _lead_key(lead_stem), {"notes": [[n.onset, n.duration, n.pitch] for n in sec_notes]})
+    if job is not None and lead_stem is not None:
+        sec_notes = job.notes()
+        if cache is not None:
+            cache.put("lead-notes", _lead_key(lead_stem),
+                      {"notes": [[n.onset, n.duration, n.pitch] for n in sec_notes]})
     if key_est.key is not None and timeline.spans:
         # major or relative minor: settled by where the song rests — its edge and phrase-opening chords and,
         # now that it is known, the lead's phrase-final notes
