@@ -190,3 +190,12 @@ def test_guess_roles_refuses_a_missing_feature_it_needs():
     with pytest.raises(ValueError, match="needs its features"):
         guess_roles(["take 1"], [None])
     assert guess_roles(["Bass DI", "x"], [None, None], {"x": "drums"})[0] == {"Bass DI": "bass", "x": "drums"}
+
+
+def test_the_threaded_analysis_gives_the_one_thread_melody(song, analysis):
+    # the transcription runs beside the beat, key and chords on two threads that share its chunks: none of
+    # that may change the melody, which must be one thread's transcription of the lead stem, note for note
+    from app.core.analysis.melody import INPUT_RATE, track_notes
+
+    alone = track_notes(mono_at(song.stems["lead"], song.sample_rate, INPUT_RATE), sample_rate=INPUT_RATE)
+    assert alone and analysis.melody_seconds == tuple((n.onset, n.duration, n.pitch) for n in alone)

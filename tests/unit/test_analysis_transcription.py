@@ -153,3 +153,28 @@ def test_the_model_runs_one_thread_per_run_and_transcribe_shares_its_batches():
     assert job._poly is not None and len(job._poly.batches) > 1
     job.work()
     assert transcribe(y, 22050, backend="basic-pitch").notes == job.result().notes
+
+
+@needs_basic_pitch
+@pytest.mark.parametrize("seconds", [1.0, 6.55, 8.3])
+def test_windows_past_the_last_frame_are_not_run_and_the_posteriors_are_unchanged(seconds):
+    # every 2-s window used to be run up to the end of the padded audio, and the frames of the last one could
+    # all lie past the song's last frame; the posteriors must be those of running every window, bit for bit
+    y = np.resize(_tone(MELODY, 22050), int(seconds * 22050))
+    job = poly.PosteriorJob(y, 22050)
+    job.work()
+    note, onset = job.posteriors()
+    overlap = poly.OVERLAP_FRAMES * poly.FFT_HOP
+    padded = np.concatenate([np.zeros(overlap // 2, np.float32), y])
+    starts = list(range(0, padded.size, poly.WINDOW_SAMPLES - overlap))
+    batch = np.zeros((len(starts), poly.WINDOW_SAMPLES, 1), np.float32)
+    for k, s in enumerate(starts):
+        w = padded[s:s + poly.WINDOW_SAMPLES]
+        batch[k, : w.size, 0] = w
+    ref_note, ref_onset = poly._load_session().run(["StatefulPartitionedCall:1", "StatefulPartitionedCall:2"],
+                                                   {"serving_default_input_2:0": batch})
+    half = poly.OVERLAP_FRAMES // 2
+    assert np.array_equal(note, ref_note[:, half:-half].reshape(-1, 88)[: job.n_frames])
+    assert np.array_equal(onset, ref_onset[:, half:-half].reshape(-1, 88)[: job.n_frames])
+    run = sum(len(b) for b in job.batches)
+    assert run == -(-job.n_frames // poly.KEPT_FRAMES) and (run < len(starts)) == (seconds == 6.55)

@@ -27,6 +27,7 @@ FFT_HOP = 256
 WINDOW_SAMPLES = MODEL_RATE * 2 - FFT_HOP  # 43844: the model's fixed input length
 FRAMES_PER_WINDOW = 172
 OVERLAP_FRAMES = 30
+KEPT_FRAMES = FRAMES_PER_WINDOW - OVERLAP_FRAMES  # frames each window contributes (its overlap halves are dropped)
 MIDI_OFFSET = 21  # the model's 88 bins are A0..C8
 ONSET_THRESHOLD = 0.5
 FRAME_THRESHOLD = 0.3
@@ -38,6 +39,7 @@ REPEAT_DIP = 0.1  # ...unless the note posterior falls this much between the two
 # thread per run a batch of 8 took ~0.33 s; 4 halves that idle tail at the same CPU (a 4-minute lead: 6.23 s
 # CPU with 4, 6.25 s with 8, 6.31 s with 1; posteriors bit-identical for any batch size)
 BATCH_WINDOWS = 4
+TAIL_WINDOWS = 4
 FUNDAMENTAL_ONSET_THRESHOLD = 0.4  # on a lead stem, a weaker attack under a decoded partial still starts a note
 INSTALL_HINT = ("install it with: pip install onnxruntime && pip install --no-deps basic-pitch "
                 "(scripts/install.sh does this), or use the pyin transcriber for a clean monophonic lead")
@@ -125,7 +127,14 @@ class PosteriorJob:
         overlap = OVERLAP_FRAMES * FFT_HOP
         self.padded = np.concatenate([np.zeros(overlap // 2, np.float32), x])
         starts = list(range(0, self.padded.size, WINDOW_SAMPLES - overlap)) or [0]
-        self.batches = [starts[b:b + BATCH_WINDOWS] for b in range(0, len(starts), BATCH_WINDOWS)]
+        # window j contributes frames [j * KEPT_FRAMES, (j + 1) * KEPT_FRAMES) and posteriors() keeps n_frames:
+        # a window past them was run for nothing (the 4-minute benchmark lead ended on one: 1 of 146 runs)
+        starts = starts[: max(1, -(-self.n_frames // KEPT_FRAMES))]
+        # the last windows run one per batch: the two threads then finish at most one window apart, and the
+        # thread left without a batch finds the key and chords meanwhile (the analysis pipeline)
+        body = max(0, len(starts) - TAIL_WINDOWS)
+        self.batches = [starts[b:min(b + BATCH_WINDOWS, body)] for b in range(0, body, BATCH_WINDOWS)] + \
+            [[s] for s in starts[body:]]
         self._next = 0
         self._lock = threading.Lock()
         self._out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
