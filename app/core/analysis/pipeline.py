@@ -103,6 +103,28 @@ def _lead_key(stem: StemInput) -> str:
     return f"{stem.content_sha256}-v{ANALYSIS_VERSION}-m{melody_mod.MELODY_VERSION}"
 
 
+def _lead_from_names(stems: Sequence[StemInput], overrides: dict[str, str]) -> str | None:
+    """The lead stem when every role is known without audio (set by the user or said by the name), else None."""
+    if any(roles_mod.needs_features(s.name, overrides.get(s.name)) for s in stems):
+        return None
+    roles, _ = roles_mod.guess_roles([s.name for s in stems], [None] * len(stems), overrides)
+    return next((s.name for s in stems if roles[s.name] == "lead"), None)
+
+
+def _lead_job(stem: StemInput, y: np.ndarray, cache: AnalysisCache | None, cancel: CancelToken
+              ) -> tuple[list[melody_mod.SecondsNote] | None, melody_mod.PitchTrackJob | None]:
+    """(cached notes, None), ([], None) for a stem without pitch, or (None, the transcription job to run).
+
+    `y` is the stem as read for the analysis: the rates agree (both 22.05 kHz), so it is not read twice."""
+    if (hit := _cached_lead_notes(stem, cache)) is not None:
+        return hit, None
+    if melody_mod.INPUT_RATE != ANALYSIS_RATE:
+        y = mono_at(stem.samples, stem.sample_rate, melody_mod.INPUT_RATE, name=stem.name)
+    if not melody_mod.has_pitch_content(y):
+        return [], None
+    return None, melody_mod.PitchTrackJob(y, _LinkedCancel(cancel), sample_rate=melody_mod.INPUT_RATE)
+
+
 def _features_by_stem(stems: Sequence[StemInput], mono: dict[str, np.ndarray], overrides: dict[str, str],
                       cache: AnalysisCache | None, cancel: CancelToken) -> list[roles_mod.StemFeatures | None]:
     """Role features of the stems whose role is neither set nor named (None for the others), two at a time.
@@ -215,53 +237,55 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
     if len(rates) > 1:
         notes.append(f"stems have different sample rates ({', '.join(str(r) for r in sorted(rates))} Hz): "
                      "all were resampled for analysis")
-    progress(0.0, "reading stems")
-    mono: dict[str, np.ndarray] = {}
-    for i, s in enumerate(stems):
-        cancel.check()
-        mono[s.name] = mono_at(s.samples, s.sample_rate, name=s.name)
-        if mono[s.name].size / ANALYSIS_RATE > MAX_SECONDS:
-            raise AnalysisError(f"longer than {MAX_SECONDS // 60} minutes", path=s.name)
-        progress(0.1 * (i + 1) / len(stems), f"reading {s.name}")
-    lengths = {y.size for y in mono.values()}
-    if len(lengths) > 1:
-        notes.append("stems have different lengths: the shorter ones were padded with silence")
-    duration = max(lengths) / ANALYSIS_RATE
-    for name, y in mono.items():
-        if is_silent(y):
-            notes.append(f"stem {name!r} is silent")
-
-    progress(0.1, "guessing stem roles")
     names = [s.name for s in stems]
-    feats = _features_by_stem(stems, mono, overrides, cache, cancel)
-    roles, sources = roles_mod.guess_roles(names, feats, overrides)
-    # the beat, meter, key and chords come from the roles as guessed (or set by the user), not from the choice of
-    # lead: taking the melody from the bass stem must not take the bass out of the beat (a song flipped between
-    # 4/4 and 3/4 with --lead)
-    beat_roles = dict(roles)
-    if lead is not None:
-        roles[lead], sources[lead] = "lead", "user"
-    cancel.check()
-
-    lead_name = lead or next((n for n in names if roles[n] == "lead"), None)
-    # the transcription (the slowest step) runs on a second thread while the beat, key and chords are found
-    # here, and this thread joins in when it is done: numpy/scipy/onnxruntime release the GIL for most of the
-    # work, so on two cores this hides most of its cost.
-    lead_stem = next((s for s in stems if s.name == lead_name), None)
-    sec_notes = None if lead_stem is None else _cached_lead_notes(lead_stem, cache)
+    # the lead's transcription (the slowest step) starts as soon as its stem is read when the lead is known
+    # without any stem's features (given, or every role set or named): it then runs beside reading the other
+    # stems and their role features as well as beside the beat, key and chords
+    early_lead = lead if lead is not None else _lead_from_names(stems, overrides)
+    order = sorted(range(len(stems)), key=lambda i: stems[i].name != early_lead)  # the early lead first
     job = None
-    if lead_stem is not None and sec_notes is None:
-        # the stem as read above when the rates agree (they do: both 22.05 kHz), not downmixed a second time
-        y_lead = mono[lead_stem.name] if melody_mod.INPUT_RATE == ANALYSIS_RATE else \
-            mono_at(lead_stem.samples, lead_stem.sample_rate, melody_mod.INPUT_RATE, name=lead_stem.name)
-        if melody_mod.has_pitch_content(y_lead):
-            job = melody_mod.PitchTrackJob(y_lead, _LinkedCancel(cancel), sample_rate=melody_mod.INPUT_RATE)
-        else:
-            sec_notes = []
+    sec_notes = None
     # two workers: the transcription, and the chroma beside the onsets (see _harmony_and_beat)
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="accord-analysis")
+    future = None
     try:
-        future = None if job is None else pool.submit(job.work)
+        progress(0.0, "reading stems")
+        read: dict[str, np.ndarray] = {}
+        for done, i in enumerate(order):
+            s = stems[i]
+            cancel.check()
+            read[s.name] = mono_at(s.samples, s.sample_rate, name=s.name)
+            if read[s.name].size / ANALYSIS_RATE > MAX_SECONDS:
+                raise AnalysisError(f"longer than {MAX_SECONDS // 60} minutes", path=s.name)
+            if s.name == early_lead:
+                sec_notes, job = _lead_job(s, read[s.name], cache, cancel)
+                future = None if job is None else pool.submit(job.work)
+            progress(0.1 * (done + 1) / len(stems), f"reading {s.name}")
+        mono = {s.name: read[s.name] for s in stems}  # in the stems' order: the mixes below sum in this order
+        lengths = {y.size for y in mono.values()}
+        if len(lengths) > 1:
+            notes.append("stems have different lengths: the shorter ones were padded with silence")
+        duration = max(lengths) / ANALYSIS_RATE
+        for name, y in mono.items():
+            if is_silent(y):
+                notes.append(f"stem {name!r} is silent")
+
+        progress(0.1, "guessing stem roles")
+        feats = _features_by_stem(stems, mono, overrides, cache, cancel)
+        roles, sources = roles_mod.guess_roles(names, feats, overrides)
+        # the beat, meter, key and chords come from the roles as guessed (or set by the user), not from the
+        # choice of lead: taking the melody from the bass stem must not take the bass out of the beat (a song
+        # flipped between 4/4 and 3/4 with --lead)
+        beat_roles = dict(roles)
+        if lead is not None:
+            roles[lead], sources[lead] = "lead", "user"
+        cancel.check()
+
+        lead_name = lead or next((n for n in names if roles[n] == "lead"), None)
+        lead_stem = next((s for s in stems if s.name == lead_name), None)
+        if lead_stem is not None and lead_name != early_lead:
+            sec_notes, job = _lead_job(lead_stem, mono[lead_name], cache, cancel)
+            future = None if job is None else pool.submit(job.work)
         grid, tempo, key_est, sections, timeline, chord_conf = _harmony_and_beat(
             names, beat_roles, mono, duration, notes, progress, cancel, pool)
         progress(0.6, "following the lead melody")
