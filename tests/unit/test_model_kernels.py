@@ -89,3 +89,44 @@ def test_work_spans_skip_forgotten_works():
         for h, a, b in zip(walk, starts, ends, strict=True):
             assert arena_w[a:b].tolist() == ix.work_counts(h, int(s[10 % len(s)]))[0].tolist()
             assert ix.index_of.get(3) is None and 2 not in arena_w[a:b].tolist()
+
+
+def test_work_positions_is_the_binary_search_it_replaces():
+    from app.core.model.genkernels import work_positions
+
+    seqs = _sequences(7, 25, 5)
+    ix = ContextIndex(24)
+    ix.add_works([(w + 1, s) for w, s in enumerate(seqs)])
+    got = work_positions(len(ix.T), ix.starts)
+    assert got.tolist() == (np.searchsorted(ix.starts, np.arange(len(ix.T)), side="right") - 1).tolist()
+
+
+@pytest.mark.parametrize("escape", [0, 1, 2])
+def test_ltm_row_equals_counts_mixture_and_entropy_bitwise(escape):
+    """blendkernels.ltm_row (one call on a long-term memo miss) against the separate steps it fuses."""
+    from app.core.model.blendkernels import ltm_row
+    from app.core.model.slots import rel_entropy
+
+    seqs = _sequences(escape + 11, 40, 6)
+    ix = ContextIndex(24)
+    ix.add_works([(w + 1, s) for w, s in enumerate(seqs)])
+    rng = np.random.default_rng(escape)
+    for s in seqs[:12]:
+        for top in range(0, len(s), 4):
+            walk = ix.state_walk(s[:top].tolist())
+            cand = np.sort(rng.integers(0, 7, size=int(rng.integers(2, 9))))  # 6: a code never seen
+            values, inverse, share, _ = reachable(cand)
+            pos = np.full(len(ix.codes), -1, dtype=np.int64)
+            for j, code in enumerate(values.tolist()):
+                if code in ix.sid:
+                    pos[ix.sid[code]] = j
+            counts = ix.restricted_counts(walk, pos, len(values))
+            q, coefs, uniform = mixture(counts, len(walk) - 1, len(values), escape, True)
+            z = float(np.add.reduce(q))
+            row = (q / z)[inverse] * share
+            log_size = float(np.log2(len(cand))) if len(cand) > 1 else 1.0
+            got = ltm_row(ix.T, ix.SA, *ix.count_inputs(walk), pos, len(values), escape, True, inverse, share,
+                          log_size)
+            assert got[0].tolist() == row.tolist() and got[1] == rel_entropy(row, log_size)
+            assert got[2].tolist() == q.tolist() and got[3] == z and got[4].tolist() == coefs.tolist()
+            assert got[5] == uniform

@@ -14,7 +14,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from app.core.model.genkernels import mixture, piece_counts
+from app.core.model.blaspreload import preload_cython_blas
+from app.core.model.genkernels import index_counts, mixture, piece_counts
+
+# rel_entropy's `@` is numba's BLAS ddot: hand numba scipy's cython_blas without the scipy.linalg package
+preload_cython_blas()
 
 MIN_RELATIVE_ENTROPY = 1e-6  # as predict.MIN_RELATIVE_ENTROPY (imported there; kept equal by a test)
 
@@ -106,6 +110,23 @@ def stm_row(hist, top, cap, values, inverse, share, escape, exclusion, log_size)
     for i in range(size):
         row[i] = (q[inverse[i]] / z) * share[i]
     return row, rel_entropy(row, log_size), q, z, coefs, uniform, counts
+
+
+@njit(cache=True, nogil=True)
+def ltm_row(T, SA, handles, dense, dense_of, pos_of_sid, size, escape, exclusion, inverse, share, log_size):
+    # pragma: no cover - compiled
+    """A long-term estimate on a memo miss: (target row, its relative entropy, q, z, coefs, uniform) —
+    ContextIndex.restricted_counts, genkernels.mixture, np.add.reduce, ViewpointEstimate.target_p and
+    slots.rel_entropy in one call (the entropy NaN when the row holds a zero: the caller leaves it unset).
+    `log_size` <= 0: no entropy (NaN)."""
+    counts = index_counts(T, SA, handles, dense, dense_of, pos_of_sid, size)
+    q, coefs, uniform = mixture(counts, len(handles) - 1, size, escape, exclusion)
+    z = pairwise_sum(q, 0, len(q))
+    row = np.empty(len(inverse))
+    for i in range(len(inverse)):
+        row[i] = (q[inverse[i]] / z) * share[i]
+    h = rel_entropy(row, log_size) if log_size > 0 else np.nan
+    return row, h, q, z, coefs, uniform
 
 
 @njit(cache=True, nogil=True)

@@ -44,12 +44,14 @@ class CompiledSteps:
 
         def _distribution_py(self, target: str, i: int, alphabet: np.ndarray) -> tuple: ...
 
-        def _ltm_estimate(self, name: str, store, hist: list[int], reach) -> ViewpointEstimate: ...
+        def _ltm_estimate(self, name: str, store, hist: list[int], reach, log_size: float = 0.0
+                          ) -> ViewpointEstimate: ...
 
     def _init_compiled(self, model: TrainedModel, enabled: bool) -> None:
         from app.core.model import blendkernels
 
         self._stm_row, self._blend = blendkernels.stm_row, blendkernels.blend
+        self._ltm_row = blendkernels.ltm_row
         self._sampling_weights = blendkernels.sampling_weights
         ps = self.ps
         # the compiled blend covers the usual system (both models, 2-term sums); anything else stays in Python
@@ -92,7 +94,7 @@ class CompiledSteps:
         rows: list = []
         for name, store, reach in members:
             hist = self.hist[name]
-            ve = self._ltm_estimate(name, store, hist, reach)
+            ve = self._ltm_estimate(name, store, hist, reach, log_size)
             lrow = ve.target_p()
             if two and ve._rel_entropy is None:  # memoised on long-term estimates
                 ve._rel_entropy = rel_entropy(lrow, log_size)

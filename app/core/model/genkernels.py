@@ -51,13 +51,15 @@ def root_work_counts(T, starts, lengths, alive, n_codes):  # pragma: no cover - 
 
 
 @njit(cache=True, nogil=True)
-def range_work_counts(T, SA, starts, alive, check_alive, los, his, syms):  # pragma: no cover - compiled
+def range_work_counts(T, SA, work_of, alive, check_alive, los, his, syms):  # pragma: no cover - compiled
     """For each query (SA range [lo, hi), symbol id): the works holding the symbol after that context, as
     (work index ascending, count) pairs, flat with offsets: query i at out[offsets[i]:offsets[i + 1]].
-    Consecutive queries on the same range share one scan of it (callers sort the queries by range)."""
+    Consecutive queries on the same range share one scan of it (callers sort the queries by range).
+    `work_of`: work_positions (a position's work index). Each query's works are tallied and only its
+    distinct works sorted (a range of a low order holds thousands of hits per work)."""
     nq = len(los)
     offsets = np.zeros(nq + 1, dtype=np.int64)
-    n_works = len(starts)
+    n_works = len(alive)
     n_sym = 0
     for i in range(nq):
         n_sym = max(n_sym, syms[i] + 1)
@@ -91,37 +93,47 @@ def range_work_counts(T, SA, starts, alive, check_alive, los, his, syms):  # pra
             p = SA[k]
             s = T[p]
             if s < n_sym and slot[s] >= 0:
-                a, b = 0, n_works
-                while a < b:
-                    mid = (a + b) >> 1
-                    if starts[mid] <= p:
-                        a = mid + 1
-                    else:
-                        b = mid
                 q = slot[s]
-                widx[at[q]] = a - 1
+                widx[at[q]] = work_of[p]
                 at[q] += 1
         for i in range(g, e):
             slot[syms[i]] = -1
         g = e
     cnt = np.empty(fill[nq], dtype=np.int64)
+    tally = np.zeros(n_works, dtype=np.int64)
+    distinct = np.empty(n_works, dtype=np.int64)
     out = 0
-    for i in range(nq):  # per query: sort, drop dead works, run-length
-        part = widx[fill[i]:fill[i + 1]]
-        part.sort()
-        j = 0
-        while j < len(part):
-            w = part[j]
-            e = j
-            while e < len(part) and part[e] == w:
-                e += 1
+    for i in range(nq):  # per query: tally by work, sort the distinct works, drop dead ones
+        d = 0
+        for k in range(fill[i], fill[i + 1]):
+            w = widx[k]
+            if tally[w] == 0:
+                distinct[d] = w
+                d += 1
+            tally[w] += 1
+        ws = distinct[:d]
+        ws.sort()
+        for j in range(d):  # out <= fill[i]: the flat output never overtakes the hits still to read
+            w = ws[j]
             if not (check_alive and not alive[w]):
                 widx[out] = w
-                cnt[out] = e - j
+                cnt[out] = tally[w]
                 out += 1
-            j = e
+            tally[w] = 0
         offsets[i + 1] = out
     return widx[:out].copy(), cnt[:out].copy(), offsets
+
+
+@njit(cache=True, nogil=True)
+def work_positions(n, starts):  # pragma: no cover - compiled
+    """Per text position p < n, the index of its work (the last k with starts[k] <= p; -1 before the first)."""
+    out = np.empty(n, dtype=np.int32)
+    k = -1
+    for p in range(n):
+        while k + 1 < len(starts) and starts[k + 1] <= p:
+            k += 1
+        out[p] = k
+    return out
 
 
 @njit(cache=True, nogil=True)

@@ -223,7 +223,8 @@ class Sampler(CompiledSteps):
             at += count
         return p, scaled
 
-    def _ltm_estimate(self, name: str, store, hist: list[int], reach) -> ViewpointEstimate:
+    def _ltm_estimate(self, name: str, store, hist: list[int], reach, log_size: float = 0.0
+                      ) -> ViewpointEstimate:
         """The long-term estimate is a pure function of the selected context (PPM*'s state: the chain below
         it) and the reachable values, so it is memoised on the model (generation drops IDyOM's "+" for this;
         the short-term model still learns the piece). Walk and counts are compiled (the Python walk and
@@ -247,11 +248,13 @@ class Sampler(CompiledSteps):
                         if sid is not None:
                             pos[sid] = j
                     self.memo[pkey] = pos
-                counts = trie.restricted_counts(walk, pos, len(values))
-                q, coefs, uniform = self._mixture(counts, len(walk) - 1, len(values), ESCAPES[ps.ltm_escape],
-                                            ps.exclusion)
-                ve = ViewpointEstimate(values, inverse, share, Estimate(q, float(np.add.reduce(q)), coefs.tolist(),
-                                                                        uniform), [walk], len(walk) - 1)
+                # one compiled call: count rows, mixture, sum, target row (+ entropy when log_size > 0), bitwise
+                # the figures of restricted_counts + mixture + np.add.reduce (tests/unit/test_model_kernels.py)
+                row, h, q, z, coefs, uniform = self._ltm_row(
+                    trie.T, trie.SA, *trie.count_inputs(walk), pos, len(values), ESCAPES[ps.ltm_escape],
+                    ps.exclusion, inverse, share, log_size)
+                ve = ViewpointEstimate(values, inverse, share, Estimate(q, z, coefs.tolist(), uniform), [walk],
+                                       len(walk) - 1, _target_p=row, _rel_entropy=None if h != h else h)
             else:
                 ve = state_estimate(trie, walk, reach, escape=ps.ltm_escape, exclusion=ps.exclusion)
             self.memo[key] = ve

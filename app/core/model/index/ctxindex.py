@@ -147,6 +147,7 @@ class ContextIndex(IndexCredit):
         self._walk_kernel: Any = None  # genkernels.index_walk once generation has imported numba
         self._root_credit: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._runs: tuple[np.ndarray, np.ndarray] | None = None  # the compiled walk's symbol_runs and memo
+        self._work_of: np.ndarray | None = None  # credit: a position's work index (genkernels.work_positions)
         self.any_dead = False
         self.root = 0
         self._starts_list: list[int] | None = None
@@ -168,6 +169,7 @@ class ContextIndex(IndexCredit):
         self._root_base = -1
         self._root_credit = None
         self._runs = None
+        self._work_of = None
 
     # -- learning and forgetting ----------------------------------------------------------------------
     def _symbols(self, seq: np.ndarray) -> np.ndarray:
@@ -407,6 +409,11 @@ class ContextIndex(IndexCredit):
         (symbol id -> alphabet position or -1); long ranges' histograms are memoised (no dead works)."""
         from app.core.model.genkernels import index_counts
 
+        return index_counts(self.T, self.SA, *self.count_inputs(walk), pos_of_sid, size)
+
+    def count_inputs(self, walk: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(handles, dense rows, dense_of) of the walk, as genkernels.index_counts reads them: a context of a
+        long range reads its memoised whole histogram (dense_of[n] >= 0) instead of a scan."""
         rows: list[np.ndarray] = []
         dense_of = np.full(len(walk), -1, dtype=np.int64)
         for n, h in enumerate(walk):
@@ -422,7 +429,7 @@ class ContextIndex(IndexCredit):
                 dense_of[n] = len(rows)
                 rows.append(row)
         dense = np.stack(rows) if rows else np.zeros((0, len(self.codes)), dtype=np.int64)
-        return index_counts(self.T, self.SA, np.array(walk, dtype=np.int64), dense, dense_of, pos_of_sid, size)
+        return np.array(walk, dtype=np.int64), dense, dense_of
 
     def virtual_tail(self, nodes: Sequence[int], hist: Sequence[int]) -> list[dict[int, int]]:
         return []  # the index holds every context up to the cap
