@@ -333,6 +333,11 @@ def encode_audio(path: str | Path, samples: np.ndarray, sample_rate: int, *, for
     try:
         if not sf.check_format(fmt, sub):
             raise AudioFileError(f"{fmt} cannot hold {sub} samples", path=path)
+        if _numpy_wav24(fmt, sub, arr):
+            from app.core.audio.wav24 import write_pcm24
+
+            write_pcm24(path, arr, int(sample_rate))
+            return
         with sf.SoundFile(os.fsencode(path), "w", samplerate=int(sample_rate), channels=arr.shape[0], format=fmt,
                           subtype=sub) as fh:
             step = 1 << 16
@@ -350,6 +355,14 @@ def encode_audio(path: str | Path, samples: np.ndarray, sample_rate: int, *, for
             raise WriteError("could not be written: the disk may be full or not writable", path=path) from exc
         raise AudioFileError(f"could not be encoded: {_reason(exc).removeprefix('cannot be decoded: ')}",
                              path=path) from exc
+
+
+def _numpy_wav24(fmt: str, sub: str | None, arr: np.ndarray) -> bool:
+    """24-bit WAV of finite samples is written by wav24.py (the same bytes as libsndfile, ~4x faster)."""
+    from app.core.audio.wav24 import fits
+
+    return (fmt.upper() == "WAV" and (sub or "").upper() == "PCM_24" and fits(arr.shape[0], arr.shape[1])
+            and bool(np.isfinite(arr).all()))
 
 
 def write_audio(path: str | Path, samples: np.ndarray, sample_rate: int, *, format: str | None = None,

@@ -15,7 +15,7 @@ import numpy as np
 
 from app.core.provenance.watermark import layout as L
 from app.core.provenance.watermark.code import CODED_BITS, conv_encode, payload_bits
-from app.core.provenance.watermark.dsp import frames, mono, resample, sqrt_hann
+from app.core.provenance.watermark.dsp import frames, mono, on_row_blocks, resample, sqrt_hann
 from app.core.provenance.watermark.snr_guard import (
     SNR_FLOOR_DB,
     guard_curve,
@@ -130,8 +130,16 @@ def mark_plan(y: np.ndarray, key: bytes, record_id: int, strength_db: float) -> 
     padded = np.zeros(total, dtype=np.float32)
     padded[pad:pad + n] = y
     win = sqrt_hann(L.FRAME).astype(np.float32)
-    band = fft.rfft(frames(padded, L.FRAME, L.EMBED_HOP) * win, axis=1, workers=-1)[:, L.FIRST_BIN:L.LAST_BIN]
-    p = band.real ** 2 + band.imag ** 2
+    framed = frames(padded, L.FRAME, L.EMBED_HOP)
+    band = np.empty((len(framed), L.LAST_BIN - L.FIRST_BIN), dtype=np.complex64)
+    p = np.empty(band.shape, dtype=np.float32)
+
+    def spectra(rows: slice) -> None:  # frames are independent: two blocks on two threads
+        b = fft.rfft(framed[rows] * win, axis=1)[:, L.FIRST_BIN:L.LAST_BIN]
+        band[rows] = b
+        p[rows] = b.real ** 2 + b.imag ** 2
+
+    on_row_blocks(spectra, len(framed))
     tile_db = tile_strengths(host_tiles(p), key, record_id, strength_db).astype(np.float32)
     centre = np.arange(len(band)) * L.EMBED_HOP + L.FRAME // 2 - pad
     slot = np.clip(centre // L.SLOT, 0, len(tile_db) - 1)
@@ -177,10 +185,15 @@ def render_mark(plan: MarkPlan, energy_scale: np.ndarray | None = None) -> np.nd
         keep = frames(c2, L.FRAME, L.EMBED_HOP) @ hann / float(hann.sum())
         keep[(centre < 0) | (centre >= n)] = 1.0
         delta_db = spread_cut(delta_db, plan.pb, keep)
-    gain = np.power(np.float32(10.0), delta_db / np.float32(20.0)) - np.float32(1.0)
-    diff = np.zeros((len(band), L.FRAME // 2 + 1), dtype=np.complex64)
-    diff[:, L.FIRST_BIN:L.LAST_BIN] = band * np.repeat(gain, L.BAND_BINS, axis=1)
-    out_frames = fft.irfft(diff, n=L.FRAME, axis=1, workers=-1) * win
+    out_frames = np.empty((len(band), L.FRAME), dtype=np.float32)
+
+    def frames_of(rows: slice) -> None:  # frames are independent: two blocks on two threads (dsp.on_row_blocks)
+        gain = np.power(np.float32(10.0), delta_db[rows] / np.float32(20.0)) - np.float32(1.0)
+        diff = np.zeros((len(gain), L.FRAME // 2 + 1), dtype=np.complex64)
+        diff[:, L.FIRST_BIN:L.LAST_BIN] = band[rows] * np.repeat(gain, L.BAND_BINS, axis=1)
+        np.multiply(fft.irfft(diff, n=L.FRAME, axis=1), win, out=out_frames[rows])
+
+    on_row_blocks(frames_of, len(band))
     out = np.zeros(total, dtype=np.float32)
     for k in range(2):  # hop = frame / 2: even frames tile the signal without overlap, odd ones too
         part = out_frames[k::2].reshape(-1)
@@ -198,22 +211,30 @@ def spread_cut(delta_db: np.ndarray, pb: np.ndarray, keep: np.ndarray) -> np.nda
     need = keep < 0.999
     if not need.any():
         return delta_db
-    d = delta_db[need].astype(np.float64)
-    pw = pb[need].astype(np.float64) + 1e-20
-    mag = np.abs(d)
-    energy = (pw * np.square(np.expm1(d * _DB_TO_LN))).sum(axis=1)
-    target = np.clip(keep[need], 0.0, 1.0) * energy
-    lo = np.log(np.maximum((mag * pw).min(axis=1), 1e-30)) - 1.0  # log K: nothing left at lo, all at hi
-    hi = np.log(np.maximum((mag * pw).max(axis=1), 1e-30)) + 1.0
-    lo = np.minimum(lo, hi - 60.0)
-    for _ in range(30):
-        mid = 0.5 * (lo + hi)
-        cut = np.sign(d) * np.minimum(mag, np.exp(mid)[:, None] / pw)
-        over = (pw * np.square(np.expm1(cut * _DB_TO_LN))).sum(axis=1) > target
-        hi = np.where(over, mid, hi)
-        lo = np.where(over, lo, mid)
+    d_all = delta_db[need].astype(np.float64)
+    pw_all = pb[need].astype(np.float64) + 1e-20
+    keep_all = np.clip(keep[need], 0.0, 1.0)
+    cut_all = np.empty(d_all.shape, dtype=delta_db.dtype)
+
+    def bisect(rows: slice) -> None:  # each frame's own bisection: blocks of frames on two threads
+        d, pw = d_all[rows], pw_all[rows]
+        mag = np.abs(d)
+        energy = (pw * np.square(np.expm1(d * _DB_TO_LN))).sum(axis=1)
+        target = keep_all[rows] * energy
+        lo = np.log(np.maximum((mag * pw).min(axis=1), 1e-30)) - 1.0  # log K: nothing left at lo, all at hi
+        hi = np.log(np.maximum((mag * pw).max(axis=1), 1e-30)) + 1.0
+        lo = np.minimum(lo, hi - 60.0)
+        for _ in range(30):
+            mid = 0.5 * (lo + hi)
+            cut = np.sign(d) * np.minimum(mag, np.exp(mid)[:, None] / pw)
+            over = (pw * np.square(np.expm1(cut * _DB_TO_LN))).sum(axis=1) > target
+            hi = np.where(over, mid, hi)
+            lo = np.where(over, lo, mid)
+        cut_all[rows] = np.sign(d) * np.minimum(mag, np.exp(lo)[:, None] / pw)
+
+    on_row_blocks(bisect, len(d_all), min_rows=512)
     out = delta_db.copy()
-    out[need] = (np.sign(d) * np.minimum(mag, np.exp(lo)[:, None] / pw)).astype(delta_db.dtype)
+    out[need] = cut_all
     return out
 
 
@@ -232,8 +253,8 @@ def self_check_ber(z: np.ndarray, key: bytes, record_id: int) -> float:
     # Short files (the windows overlap): one analysis of the whole, sliced; its whitening differs from a
     # window's own only within ~0.2 s of the window's edges.
     whole = D.analyse(z) if len(z) <= 2 * win else None
-    worst = 0.0
-    for a in starts:
+
+    def errors(a: int) -> float:
         if whole is not None:
             f0 = a // L.FINE_HOP
             an = D.Analysis(whole.white[f0:f0 + win // L.FINE_HOP + 1])
@@ -241,10 +262,16 @@ def self_check_ber(z: np.ndarray, key: bytes, record_id: int) -> float:
             an = D.analyse(z[a:a + win])
         folded = D.fold_bands(an, 1.0)
         if folded is None:
-            continue
+            return 0.0
         soft = D.soft_bits(folded, key, (-a // L.FINE_HOP) % L.PERIOD_FINE)
-        worst = max(worst, float(np.mean(np.sign(soft) != expect)))
-    return worst
+        return float(np.mean(np.sign(soft) != expect))
+
+    if whole is not None or len(starts) < 2:
+        return max([0.0, *map(errors, starts)])
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="watermark") as pool:  # windows are independent
+        return max([0.0, *pool.map(errors, starts)])
 
 
 def guarded_mark(plan: MarkPlan, sig_power: np.ndarray, sig_rate: int, w: np.ndarray) -> np.ndarray:

@@ -18,9 +18,14 @@ GUARD_RAMP_S = 0.004
 def segment_power(x: np.ndarray, rate: int) -> np.ndarray:
     """Mean power of mono `x` per 20-ms segment (int(SEG_S * rate) samples, from the start; a partial last
     segment is left out, as segmental_snr does)."""
+    from app.core.provenance.watermark.dsp import on_row_blocks
+
     seg = int(SEG_S * rate)
     n = len(x) // seg
-    return np.square(np.asarray(x[:n * seg], dtype=np.float32).reshape(n, seg)).sum(axis=1, dtype=np.float64) / seg
+    rows = np.asarray(x[:n * seg], dtype=np.float32).reshape(n, seg)
+    # segments are independent: two blocks on two threads, each segment summed exactly as in one pass
+    parts = on_row_blocks(lambda r: np.square(rows[r]).sum(axis=1, dtype=np.float64), n, min_rows=1024)
+    return np.concatenate(parts) / seg
 
 
 def segment_snrs(sig_power: np.ndarray, mark_power: np.ndarray) -> np.ndarray:
