@@ -11,6 +11,7 @@ import hashlib
 import logging
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -314,11 +315,13 @@ def output_format(path: str | Path) -> str:
 
 
 def encode_audio(path: str | Path, samples: np.ndarray, sample_rate: int, *, format: str | None = None,
-                 subtype: str | None = None) -> None:
+                 subtype: str | None = None, on_pcm24: Callable[[np.ndarray], None] | None = None) -> None:
     """Write (channels, frames) float samples to `path` directly (not atomic; see write_audio).
 
     The format comes from the extension unless given. PCM and lossy outputs are clipped to [-1, 1] first
-    (libsndfile would otherwise wrap overs around); FLOAT/DOUBLE keep values as they are.
+    (libsndfile would otherwise wrap overs around); FLOAT/DOUBLE keep values as they are. `on_pcm24` is
+    given the int32 24-bit samples in file order when the numpy 24-bit WAV writer is used (wav24.py), and is
+    never called otherwise.
     """
     import soundfile as sf  # lazy: keeps `import app.core.audio` light
 
@@ -336,7 +339,7 @@ def encode_audio(path: str | Path, samples: np.ndarray, sample_rate: int, *, for
         if _numpy_wav24(fmt, sub, arr):
             from app.core.audio.wav24 import write_pcm24
 
-            write_pcm24(path, arr, int(sample_rate))
+            write_pcm24(path, arr, int(sample_rate), on_pcm24)
             return
         with sf.SoundFile(os.fsencode(path), "w", samplerate=int(sample_rate), channels=arr.shape[0], format=fmt,
                           subtype=sub) as fh:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import struct
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -41,8 +42,9 @@ def header(channels: int, rate: int, frames: int) -> bytes:
             b"data" + struct.pack("<I", data))
 
 
-def quantise(block: np.ndarray) -> bytes:
-    """(frames, channels) float32 in [-1, 1] -> the interleaved little-endian 3-byte samples."""
+def quantise(block: np.ndarray) -> tuple[bytes, np.ndarray]:
+    """(frames, channels) float32 in [-1, 1] -> (the interleaved little-endian 3-byte samples, the same
+    samples as int32 24-bit values)."""
     t = np.multiply(block, _SCALE, dtype=np.float32)
     np.rint(t, out=t)
     t *= _DOWN
@@ -51,22 +53,25 @@ def quantise(block: np.ndarray) -> bytes:
     q = t.astype("<i4").reshape(-1)
     out = np.empty((len(q), 3), dtype=np.uint8)
     out[:] = q.view(np.uint8).reshape(-1, 4)[:, :3]
-    return out.tobytes()
+    return out.tobytes(), q
 
 
 def fits(channels: int, frames: int) -> bool:
     return 3 * channels * frames <= MAX_DATA_BYTES
 
 
-def write_pcm24(path: str | Path, samples: np.ndarray, rate: int) -> None:
+def write_pcm24(path: str | Path, samples: np.ndarray, rate: int,
+                on_samples: Callable[[np.ndarray], None] | None = None) -> None:
     """Write (channels, frames) finite float samples to `path`, clipped to [-1, 1] as encode_audio clips.
 
     Blocks are interleaved and quantised on two threads (numpy releases the GIL) while the file is
-    written in order; the bytes are the same whatever the block size or thread count."""
+    written in order; the bytes are the same whatever the block size or thread count. `on_samples` gets
+    each block's int32 24-bit values in file order as they are written (export hashes them there rather
+    than reading the file back: provenance.content_hash.PcmHasher)."""
     arr = np.asarray(samples)
     channels, n = arr.shape
 
-    def block(i: int) -> bytes:
+    def block(i: int) -> tuple[bytes, np.ndarray]:
         chunk = np.ascontiguousarray(arr[:, i:i + _FRAMES_PER_BLOCK].T, dtype=np.float32)
         return quantise(np.clip(chunk, -1.0, 1.0, out=chunk))
 
@@ -75,11 +80,17 @@ def write_pcm24(path: str | Path, samples: np.ndarray, rate: int) -> None:
         fh.write(header(channels, int(rate), n))
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="wav24") as pool:
             pending: deque = deque()
+            def put() -> None:
+                data, values = pending.popleft().result()
+                fh.write(data)
+                if on_samples is not None:
+                    on_samples(values)
+
             for i in starts:  # at most AHEAD blocks in memory, whatever the file's length
                 pending.append(pool.submit(block, i))
                 if len(pending) >= _AHEAD:
-                    fh.write(pending.popleft().result())
+                    put()
             while pending:
-                fh.write(pending.popleft().result())
+                put()
         if (3 * channels * n) & 1:
             fh.write(b"\0")

@@ -32,7 +32,7 @@ from app.core.home import AccordHome
 from app.core.midifile import MidiPart, midi_bytes
 from app.core.music import TimeSignature
 from app.core.provenance.canonical import canonical_bytes
-from app.core.provenance.content_hash import FORMAT_BY_SUFFIX, content_hash, format_of
+from app.core.provenance.content_hash import FORMAT_BY_SUFFIX, PcmHasher, content_hash, format_of
 from app.core.provenance.embed import embed_record, read_provenance
 from app.core.provenance.embed_midi import embed_bytes
 from app.core.provenance.identity import Identity, ensure_identity
@@ -164,10 +164,16 @@ def export_audio(samples: np.ndarray, sample_rate: int, path: str | Path, fields
         samples, mark = watermark_samples(samples, sample_rate, identity, watermark_strength_db)
     with _naming(target), atomic_path(target) as tmp:
         progress(0.05, "encoding")
-        encode_audio(tmp, samples, sample_rate, format=sf_format, subtype=sub)
+        shape = np.shape(samples)
+        hasher = PcmHasher(shape[0], int(sample_rate)) if len(shape) == 2 else None
+        encode_audio(tmp, samples, sample_rate, format=sf_format, subtype=sub,
+                     on_pcm24=hasher.update_24bit if hasher is not None else None)
         cancel.check()
         progress(0.55, "hashing the content")
-        method, digest = content_hash(tmp, fmt)
+        if hasher is not None and hasher.samples and hasher.samples == np.size(samples):
+            method, digest = hasher.result()  # hashed as written: the same as reading the file back
+        else:
+            method, digest = content_hash(tmp, fmt)
         cancel.check()
         record, data = _sign(fields, identity, method, digest, catalogue, mark)
         progress(0.7, "embedding the provenance record")

@@ -69,6 +69,30 @@ def content_hash(path: str | Path, fmt: str | None = None) -> tuple[str, str]:
     raise ProvenanceError(f"has an unknown format {fmt!r}", path=path)
 
 
+class PcmHasher:
+    """The `pcm-v1` hash of integer PCM fed while it is written, equal to content_hash of the written file.
+
+    libsndfile decodes 24-bit samples to int32 as value << 8, which is what `_pcm_hash` hashes; export feeds
+    the 24-bit values its WAV writer wrote (app.core.audio.wav24) so the 4-minute export need not read the
+    file back (~0.25 s). tests/unit/test_export_hash.py checks the two against each other."""
+
+    def __init__(self, channels: int, rate: int) -> None:
+        self.channels = channels
+        self.samples = 0
+        self._h = hashlib.sha256(f"pcm-v1|{channels}|{rate}|<i4|".encode())
+
+    def update_24bit(self, values) -> None:  # noqa: ANN001 — int32 24-bit values, interleaved, file order
+        import numpy as np
+
+        self._h.update(np.left_shift(values, 8, dtype="<i4").data)
+        self.samples += len(values)
+
+    def result(self) -> tuple[str, str]:
+        h = self._h.copy()
+        h.update(f"|{self.samples // self.channels}".encode())
+        return "pcm-v1", h.hexdigest()
+
+
 def _pcm_hash(path: Path) -> tuple[str, str]:
     import numpy as np
     import soundfile as sf
