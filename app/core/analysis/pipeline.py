@@ -263,61 +263,58 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
     # two workers: the transcription, and the chroma beside the onsets (see _harmony_and_beat)
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="accord-analysis")
     future = None
-    blas = one_blas_thread()
-    blas.__enter__()
-    try:
-        progress(0.0, "reading stems")
-        read: dict[str, np.ndarray] = {}
-        for done, i in enumerate(order):
-            s = stems[i]
+    with one_blas_thread():
+        try:
+            progress(0.0, "reading stems")
+            read: dict[str, np.ndarray] = {}
+            for done, i in enumerate(order):
+                s = stems[i]
+                cancel.check()
+                read[s.name] = mono_at(s.samples, s.sample_rate, name=s.name)
+                if read[s.name].size / ANALYSIS_RATE > MAX_SECONDS:
+                    raise AnalysisError(f"longer than {MAX_SECONDS // 60} minutes", path=s.name)
+                if s.name == early_lead:
+                    sec_notes, job = _lead_job(s, read[s.name], cache, cancel)
+                    future = None if job is None else pool.submit(job.work)
+                progress(0.1 * (done + 1) / len(stems), f"reading {s.name}")
+            mono = {s.name: read[s.name] for s in stems}  # in the stems' order: the mixes below sum in this order
+            lengths = {y.size for y in mono.values()}
+            if len(lengths) > 1:
+                notes.append("stems have different lengths: the shorter ones were padded with silence")
+            duration = max(lengths) / ANALYSIS_RATE
+            for name, y in mono.items():
+                if is_silent(y):
+                    notes.append(f"stem {name!r} is silent")
+
+            progress(0.1, "guessing stem roles")
+            feats = _features_by_stem(stems, mono, overrides, cache, cancel)
+            roles, sources = roles_mod.guess_roles(names, feats, overrides)
+            # the beat, meter, key and chords come from the roles as guessed (or set by the user), not from the
+            # choice of lead: taking the melody from the bass stem must not take the bass out of the beat (a song
+            # flipped between 4/4 and 3/4 with --lead)
+            beat_roles = dict(roles)
+            if lead is not None:
+                roles[lead], sources[lead] = "lead", "user"
             cancel.check()
-            read[s.name] = mono_at(s.samples, s.sample_rate, name=s.name)
-            if read[s.name].size / ANALYSIS_RATE > MAX_SECONDS:
-                raise AnalysisError(f"longer than {MAX_SECONDS // 60} minutes", path=s.name)
-            if s.name == early_lead:
-                sec_notes, job = _lead_job(s, read[s.name], cache, cancel)
+
+            lead_name = lead or next((n for n in names if roles[n] == "lead"), None)
+            lead_stem = next((s for s in stems if s.name == lead_name), None)
+            if lead_stem is not None and lead_name != early_lead:
+                sec_notes, job = _lead_job(lead_stem, mono[lead_name], cache, cancel)
                 future = None if job is None else pool.submit(job.work)
-            progress(0.1 * (done + 1) / len(stems), f"reading {s.name}")
-        mono = {s.name: read[s.name] for s in stems}  # in the stems' order: the mixes below sum in this order
-        lengths = {y.size for y in mono.values()}
-        if len(lengths) > 1:
-            notes.append("stems have different lengths: the shorter ones were padded with silence")
-        duration = max(lengths) / ANALYSIS_RATE
-        for name, y in mono.items():
-            if is_silent(y):
-                notes.append(f"stem {name!r} is silent")
-
-        progress(0.1, "guessing stem roles")
-        feats = _features_by_stem(stems, mono, overrides, cache, cancel)
-        roles, sources = roles_mod.guess_roles(names, feats, overrides)
-        # the beat, meter, key and chords come from the roles as guessed (or set by the user), not from the
-        # choice of lead: taking the melody from the bass stem must not take the bass out of the beat (a song
-        # flipped between 4/4 and 3/4 with --lead)
-        beat_roles = dict(roles)
-        if lead is not None:
-            roles[lead], sources[lead] = "lead", "user"
-        cancel.check()
-
-        lead_name = lead or next((n for n in names if roles[n] == "lead"), None)
-        lead_stem = next((s for s in stems if s.name == lead_name), None)
-        if lead_stem is not None and lead_name != early_lead:
-            sec_notes, job = _lead_job(lead_stem, mono[lead_name], cache, cancel)
-            future = None if job is None else pool.submit(job.work)
-        grid, tempo, key_est, sections, timeline, chord_conf = _harmony_and_beat(
-            names, beat_roles, mono, duration, notes, progress, cancel, pool)
-        progress(0.6, "following the lead melody")
-        if job is not None:  # help the worker with the chunks still to do
-            job.work(lambda done: progress(0.6 + 0.35 * done, "following the lead melody"))
-        if future is not None:
-            future.result()
-    except BaseException:
-        if job is not None:
-            job.cancel.cancel()  # don't leave the transcription running for a result nobody will read
-        # nor wait for the chroma: a cancelled analysis returns now (the worker ends by itself)
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    finally:
-        blas.__exit__(None, None, None)
+            grid, tempo, key_est, sections, timeline, chord_conf = _harmony_and_beat(
+                names, beat_roles, mono, duration, notes, progress, cancel, pool)
+            progress(0.6, "following the lead melody")
+            if job is not None:  # help the worker with the chunks still to do
+                job.work(lambda done: progress(0.6 + 0.35 * done, "following the lead melody"))
+            if future is not None:
+                future.result()
+        except BaseException:
+            if job is not None:
+                job.cancel.cancel()  # don't leave the transcription running for a result nobody will read
+            # nor wait for the chroma: a cancelled analysis returns now (the worker ends by itself)
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     pool.shutdown()
     if job is not None and lead_stem is not None:
         sec_notes = job.notes()
