@@ -165,7 +165,7 @@ def export_audio(samples: np.ndarray, sample_rate: int, path: str | Path, fields
     with _naming(target), atomic_path(target) as tmp:
         progress(0.05, "encoding")
         shape = np.shape(samples)
-        hasher = PcmHasher(shape[0], int(sample_rate)) if len(shape) == 2 else None
+        hasher = PcmHasher(shape[0], int(sample_rate)) if fmt == "wav" and len(shape) == 2 else None
         encode_audio(tmp, samples, sample_rate, format=sf_format, subtype=sub,
                      on_pcm24=hasher.update_24bit if hasher is not None else None)
         cancel.check()
