@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.core.model.genkernels import add_spans, index_walk, mixture, piece_counts, symbol_runs, walk_memo
+from app.core.model.genkernels import add_spans, add_spans_rows, index_walk, mixture, piece_counts, symbol_runs, walk_memo
 from app.core.model.index.ctxindex import ContextIndex
 from app.core.model.ppm import ContextTrie
 from app.core.model.predict import estimate_tables, reachable
@@ -130,3 +130,32 @@ def test_ltm_row_equals_counts_mixture_and_entropy_bitwise(escape):
             assert got[0].tolist() == row.tolist() and got[1] == rel_entropy(row, log_size)
             assert got[2].tolist() == q.tolist() and got[3] == z and got[4].tolist() == coefs.tolist()
             assert got[5] == uniform
+
+
+@pytest.mark.parametrize("seed", [0, 5])
+def test_add_spans_rows_is_add_spans_per_row_bitwise(seed):
+    """The batched pass (all suggestions of a request at once) gives each row the sums `add_spans` gives it
+    over that row's non-zero spans, bit for bit (the same additions in the same order)."""
+    seqs = _sequences(seed, 60, 5)
+    ix = ContextIndex(24)
+    ix.add_works([(w + 1, s * 10) for w, s in enumerate(seqs)])
+    rng = np.random.default_rng(seed)
+    hist = (seqs[0] * 10).tolist()
+    walk = ix.state_walk(hist)
+    handles = walk * 4
+    codes = [int(c) * 10 for c in rng.integers(0, 5, size=len(handles))]
+    starts, ends, _, arena_w, arena_c = ix.work_spans(handles, codes)
+    columns = rng.permutation(len(ix.work_ids))
+    coefs = rng.random((8, len(handles))) * (rng.random((8, len(handles))) < 0.6)  # zeros: unused bases
+    coefs[3] = 0.0  # a row with no base at all
+    by_work = np.zeros((len(ix.work_ids), 8))
+    add_spans_rows(by_work, arena_w, arena_c, columns, starts, ends, np.ascontiguousarray(coefs.T))
+    out = by_work.T
+    assert out[3].tolist() == [0.0] * len(ix.work_ids)
+    for r in range(8):
+        used = np.flatnonzero(coefs[r])
+        one = np.zeros(len(ix.work_ids))
+        add_spans(one, arena_w, arena_c, columns, starts[used], ends[used], coefs[r, used])
+        assert out[r].tolist() == one.tolist()
+    assert np.abs(out).sum() > 0
+

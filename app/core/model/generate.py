@@ -224,7 +224,9 @@ class _Job:
                  ) -> list[tuple[list[NoteCredit], dict[int, float], tuple[np.ndarray, np.ndarray]]]:
         """Per suggestion: normalise each decomposition (rhythm, pitch) of each note and average them per
         note; and the suggestion's mean per-work credit (a dict, and as arrays: work ids, shares)."""
-        wids = np.array(sorted(self.model.works), dtype=np.int64)
+        wids = self.model.cache.get("work-ids")
+        if wids is None:  # dropped with the rest of the cache on any change of the model
+            wids = self.model.cache["work-ids"] = np.array(sorted(self.model.works), dtype=np.int64)
         width = len(wids)
         if width > DENSE_CREDIT_LIMIT:  # large catalogues: no (notes x works) matrix
             return resolve_by_context(self.model, wids, pendings)

@@ -358,3 +358,21 @@ def add_spans(out, arena_w, arena_c, columns, starts, ends, coefs):  # pragma: n
         c = coefs[i]
         for k in range(starts[i], ends[i]):
             out[columns[arena_w[k]]] += arena_c[k] * c
+
+
+@njit(cache=True, nogil=True)
+def add_spans_rows(out, arena_w, arena_c, columns, starts, ends, coefs):  # pragma: no cover - compiled
+    """`add_spans` for several rows at once, laid out by work: out[column of work, r] += coefs[i, r] * count
+    over the spans, skipping zero coefficients. Each span is read once for all rows (a request's suggestions
+    share their low-order contexts, whose spans cover thousands of works) and a work's rows are one cache
+    line; each row receives its additions in the order `add_spans` gives them over that row's non-zero
+    spans, so the sums are bitwise the same."""
+    rows = out.shape[1]
+    for i in range(len(starts)):
+        for k in range(starts[i], ends[i]):
+            col = columns[arena_w[k]]
+            n = arena_c[k]
+            for r in range(rows):
+                c = coefs[i, r]
+                if c != 0.0:
+                    out[col, r] += n * c

@@ -50,6 +50,22 @@ class SpanBases:
                 add_spans(out, arena_w, arena_c, columns, self.start[b], self.end[b], coefs[pick])
         return out
 
+    def combine_rows(self, coefs: np.ndarray) -> np.ndarray:
+        """`combine` of every row of `coefs` (rows x bases; zero = base unused), as a (rows x works) matrix:
+        each arena span read once for all rows (genkernels.add_spans_rows), each row bitwise `combine` of
+        its non-zero bases."""
+        from app.core.model.genkernels import add_spans_rows
+
+        out = np.zeros((len(self.wids), len(coefs)))  # by work: one work's rows side by side
+        used = np.flatnonzero(coefs.any(axis=0))
+        vps = self.vp[used]
+        for v, (arena_w, arena_c, columns) in enumerate(self.views):
+            b = used[vps == v]
+            if len(b):
+                add_spans_rows(out, arena_w, arena_c, columns, self.start[b], self.end[b],
+                               np.ascontiguousarray(coefs[:, b].T))
+        return out.T
+
 
 class _LazyParts:
     """A note's (bases, coefficients), combined into its per-work shares on first use."""
@@ -156,7 +172,8 @@ def resolve_by_context(model: TrainedModel, wids: np.ndarray, pendings: list
     out = []
     first = 0
     n_keys = max(1, len(keys))
-    for p in pendings:
+    accs = np.zeros((len(pendings), n_keys))
+    for row, p in enumerate(pendings):
         n = max(1, len(p))
         lo, hi = int(bounds[first]), int(bounds[first + len(p)])
         per_note = []
@@ -165,11 +182,14 @@ def resolve_by_context(model: TrainedModel, wids: np.ndarray, pendings: list
             lazy = _LazyParts(bases, key_of[order[a:b]], c[order[a:b]])
             per_note.append(NoteCredit(None, float(note_u[i]), float(note_p[i]), lazy=(lazy, [])))
         sel = order[lo:hi]
-        acc = np.bincount(key_of[sel], c[sel] / n, minlength=n_keys)
-        used = np.flatnonzero(acc)
-        mean = bases.combine(used, acc[used])
+        accs[row] = np.bincount(key_of[sel], c[sel] / n, minlength=n_keys)
+        out.append(per_note)
+        first += len(p)
+    # the suggestions' mean per-work credit: one pass over the shared spans for all of them
+    means = bases.combine_rows(accs)
+    resolved = []
+    for per_note, mean in zip(out, means, strict=True):
         nz = np.flatnonzero(mean)
         ids, shares = wids[nz], mean[nz]
-        out.append((per_note, dict(zip(ids.tolist(), shares.tolist(), strict=False)), (ids, shares)))
-        first += len(p)
-    return out
+        resolved.append((per_note, dict(zip(ids.tolist(), shares.tolist(), strict=False)), (ids, shares)))
+    return resolved

@@ -232,5 +232,10 @@ class IndexCredit:
 
     def columns(self, wids: np.ndarray) -> np.ndarray:
         """Per work index, its column in the sorted id array `wids` (credit matrices)."""
+        memo = getattr(self, "_columns_memo", None)
+        if memo is not None and memo[0] is wids and memo[1] == len(self.work_ids):
+            return memo[2]  # the same id array (memoised per model state) and no work added since
         ids = np.array(self.work_ids, dtype=np.int64)
-        return np.minimum(np.searchsorted(wids, ids), max(0, len(wids) - 1))
+        cols = np.minimum(np.searchsorted(wids, ids), max(0, len(wids) - 1))
+        self._columns_memo = (wids, len(self.work_ids), cols)
+        return cols
