@@ -91,8 +91,14 @@ def save(widget: QWidget, path: Path) -> None:
     if not pixmap.save(str(tmp), "PNG"):
         raise RuntimeError(f"Qt could not write {tmp}")
     convert = shutil.which("convert")
+    quantised = False
     if convert:  # a 64-colour palette, undithered: a UI loses nothing visible, the file shrinks 3-4 times
-        subprocess.run([convert, str(tmp), "-strip", "+dither", "-colors", "64", f"PNG8:{path}"], check=True)
+        done = subprocess.run([convert, str(tmp), "-strip", "+dither", "-colors", "64", f"PNG8:{path}"],
+                              capture_output=True, text=True)
+        quantised = done.returncode == 0 and path.is_file()
+        if not quantised:  # a `convert` that is not ImageMagick's (or a broken one): keep Qt's own PNG
+            say(f"{path.name}: convert failed ({(done.stderr or done.stdout).strip()[:120]}); kept the full-colour PNG")
+    if quantised:
         tmp.unlink()
     else:
         os.replace(tmp, path)
