@@ -6,7 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.core.model.genkernels import add_spans, add_spans_rows, index_walk, mixture, piece_counts, symbol_runs, walk_memo
+from app.core.model.genkernels import (
+    add_spans,
+    add_spans_rows,
+    index_walk,
+    mixture,
+    piece_counts,
+    symbol_runs,
+    walk_memo,
+)
 from app.core.model.index.ctxindex import ContextIndex
 from app.core.model.ppm import ContextTrie
 from app.core.model.predict import estimate_tables, reachable

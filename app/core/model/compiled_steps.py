@@ -9,14 +9,13 @@ one or two viewpoints per target); anything else takes the Python path.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from app.core.model.ppm import Estimate
-from app.core.model.predict import ViewpointEstimate, reachable
+from app.core.model.predict import ViewpointEstimate
 from app.core.model.slots import DeadEnd, rel_entropy
-from app.core.model.viewpoints import Events
 
 if TYPE_CHECKING:
     from app.core.model.predict import PredictionSettings
@@ -44,6 +43,9 @@ class CompiledSteps:
 
         def _distribution_py(self, target: str, i: int, alphabet: np.ndarray) -> tuple: ...
 
+        def _reachable_members(self, target: str, i: int, alphabet: np.ndarray) -> list[tuple[str, object, tuple]]:
+            ...
+
         def _ltm_estimate(self, name: str, store, hist: list[int], reach, log_size: float = 0.0
                           ) -> ViewpointEstimate: ...
 
@@ -66,24 +68,7 @@ class CompiledSteps:
         zero. Both give bitwise the same figures (tests/unit/test_model_blend.py)."""
         if not self._fast:
             return self._distribution_py(target, i, alphabet)
-        cur = self.cur
-        memo = self.memo
-        prev = cur.pitch[i - 1] if i else None
-        ioi = cur.onset[i] - cur.onset[i - 1] if i else None
-        attrs = (prev, ioi, cur.dur[i], cur.onset[i] % cur.bar, cur.tonic)
-        span = (len(alphabet), int(alphabet[0]))
-        members = []
-        for name, store, vp, needs in self._viewpoints[target]:
-            if i == 0 and vp.needs_previous:
-                continue
-            rkey = ("reach", name, span, tuple([attrs[k] for k in needs]))
-            reach = cast("tuple | None", memo.get(rkey))
-            if reach is None:
-                cand = vp.candidates(cast(Events, cur), i, alphabet)
-                if cand is None:
-                    continue
-                reach = memo[rkey] = reachable(cand)
-            members.append((name, store, reach))
+        members = self._reachable_members(target, i, alphabet)
         two = len(members) == 2
         if not members or len(members) > 2:
             return self._distribution_py(target, i, alphabet)

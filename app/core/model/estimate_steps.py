@@ -47,26 +47,19 @@ class EstimateSteps:
         def _sample_compiled(self, p: np.ndarray, allowed: np.ndarray, prefer: int | None,
                              damp: tuple[int, float] | None, weights: np.ndarray | None
                              ) -> tuple[int, float, float]: ...
-    def _distribution_py(self, target: str, i: int, alphabet: np.ndarray):
-        """The arithmetic mixture over `alphabet` for event i, and the recipe of its parts (for credit).
-
-        This runs twice per generated note, so it keeps numpy calls few: entropies are one dot product
-        per row (the estimates are strictly positive: the order -1 term reaches every value), a group of
-        one viewpoint needs no entropy at all, and the long-term estimates come memoised with theirs."""
-        ps = self.ps
+    def _reachable_members(self, target: str, i: int, alphabet: np.ndarray) -> list[tuple[str, object, tuple]]:
+        """(viewpoint name, store, reachable values) of each viewpoint of `target` defined at event i; the
+        reachable values depend only on the alphabet and the attributes the viewpoint reads (memoised)."""
         cur = self.cur
-        ltm: list[tuple[str, ViewpointEstimate]] = []
-        stm: list[tuple[str, ViewpointEstimate]] = []
         memo = self.memo
         prev = cur.pitch[i - 1] if i else None
         ioi = cur.onset[i] - cur.onset[i - 1] if i else None
-        pos = cur.onset[i] % cur.bar
-        attrs = (prev, ioi, cur.dur[i], pos, cur.tonic)
+        attrs = (prev, ioi, cur.dur[i], cur.onset[i] % cur.bar, cur.tonic)
         span = (len(alphabet), int(alphabet[0]))
+        members = []
         for name, store, vp, needs in self._viewpoints[target]:
             if i == 0 and vp.needs_previous:
                 continue
-            # the reachable values depend only on the alphabet and the attributes the viewpoint reads
             rkey = ("reach", name, span, tuple([attrs[k] for k in needs]))
             reach = cast("tuple | None", memo.get(rkey))
             if reach is None:
@@ -74,6 +67,19 @@ class EstimateSteps:
                 if cand is None:
                     continue
                 reach = memo[rkey] = reachable(cand)
+            members.append((name, store, reach))
+        return members
+
+    def _distribution_py(self, target: str, i: int, alphabet: np.ndarray):
+        """The arithmetic mixture over `alphabet` for event i, and the recipe of its parts (for credit).
+
+        This runs twice per generated note, so it keeps numpy calls few: entropies are one dot product
+        per row (the estimates are strictly positive: the order -1 term reaches every value), a group of
+        one viewpoint needs no entropy at all, and the long-term estimates come memoised with theirs."""
+        ps = self.ps
+        ltm: list[tuple[str, ViewpointEstimate]] = []
+        stm: list[tuple[str, ViewpointEstimate]] = []
+        for name, store, reach in self._reachable_members(target, i, alphabet):
             hist = self.hist[name]
             if ps.use_ltm:
                 ltm.append((name, self._ltm_estimate(name, store, hist, reach)))
