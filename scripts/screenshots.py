@@ -230,8 +230,8 @@ def steps_for(out: Path, driver_missing: list[str]) -> list:
 
     return [
         ("window", lambda: main_window() is not None, 60, lambda: main_window().resize(*WINDOW_SIZE)),
-        ("analyse", lambda: button(r"^Analy[sz]e") is not None, 20, click(r"^Analy[sz]e")),
-        ("pause", lambda: False, 2, None),
+        # the studio analyses the stems by itself once they load ("Analyse when stems load", on by default);
+        # no click here: a pattern like ^Analyse also matches that check box and would switch it off
         ("analysed", analysed, 240, lambda: None),
         ("studio.png", always, 0, shoot("studio.png", main_window)),
         ("analysis dock", always, 0, show_dock(r"^Analysis", 420)),
