@@ -119,12 +119,7 @@ class CopyIndex:
         key = tuple(prefix_intervals[len(prefix_intervals) - (self.k - 1):]) if self.k > 1 else ()
         out = self._memo.get(key)
         if out is None:
-            if self.k <= KEY_BYTES:  # the next interval is byte k-1 of the keys in the prefix's range
-                lo, hi = self._range(key)
-                shift = np.uint64(8 * (KEY_BYTES - self.k))
-                nxt = np.unique((self.keys[lo:hi] >> shift) & np.uint64(0xFF)).tolist()
-            else:  # beyond the keys: read it from the text at each occurrence
-                nxt = self.text[self.occurrences(key) + (self.k - 1)].tolist()
+            nxt = self.text[self.occurrences(key) + (self.k - 1)].tolist()
             out = {b - 128 for b in nxt if b != _SEP}
             if len(self._memo) >= _MEMO_LIMIT:
                 self._memo.clear()
