@@ -185,3 +185,28 @@ def test_credit_by_context_equals_the_dense_credit(pair, monkeypatch):
             assert set(x.works) == set(y.works) and abs(x.total() - y.total()) <= 1e-12
             assert all(abs(x.works[w] - y.works[w]) <= 1e-12 for w in x.works)
         assert set(a.contributors) == set(b.contributors)
+
+
+def test_a_copy_index_from_a_stored_order_is_the_same_and_a_wrong_order_is_not_taken(pair):
+    works, _, _ = pair
+    pitches = {w.id: [n.pitch for n in w.melody.notes] for w in works}
+    built = CopyIndex(pitches, 5)
+    again = CopyIndex(pitches, 5, order=built.sorting_order())
+    assert np.array_equal(again.keys, built.keys) and np.array_equal(again.pos, built.pos)
+    order = built.sorting_order()
+    swapped = order.copy()
+    swapped[[0, -1]] = swapped[[-1, 0]]
+    duplicated = order.copy()
+    duplicated[1] = duplicated[0]
+    separator = order.copy()
+    separator[0] = built.starts[1] - 1  # the separator after the first work: no gram starts there
+    wrong = [order[::-1], swapped, duplicated, separator, order[:-1], np.append(order, len(built.text)),
+             np.full(len(order), -1, dtype=np.int32), order.reshape(1, -1)]
+    rng = np.random.default_rng(3)
+    prefixes = [rng.integers(-5, 6, size=4).tolist() for _ in range(40)]
+    prefixes += [[b - a for a, b in zip(p, p[1:], strict=False)][:4] for p in list(pitches.values())[:20]]
+    for bad in wrong:
+        fallback = CopyIndex(pitches, 5, order=bad)
+        assert np.array_equal(fallback.keys, built.keys)
+        assert sorted(fallback.pos.tolist()) == sorted(built.pos.tolist())
+        assert all(fallback.forbidden_next(p) == built.forbidden_next(p) for p in prefixes)

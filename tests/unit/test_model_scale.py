@@ -180,3 +180,40 @@ def test_a_file_rewritten_without_its_index_members_is_rebuilt_from_its_events(w
 
     with pytest.raises(ModelFileError, match="does not describe"):
         load_model(_rewrite(path, tmp_path / "partial.accordmodel", drop_one))
+
+
+def test_a_saved_model_keeps_the_max_copy_order_and_a_forged_one_is_not_trusted(works, tmp_path):
+    """The max-order k index's sorting is saved, so a loaded model need not sort again; what a file says
+    there is checked before use, so a forged order cannot make max-order k miss a copy."""
+    import hashlib
+
+    from app.core.model.index.indexfile import COPY_ORDER
+
+    model = train(works[:12])
+    path = save_model(model, tmp_path / "m.accordmodel")
+    back = load_model(path)
+    assert "copy-order" in back.cache
+    assert _suggest(back, works) == _suggest(model, works)
+    built = back.cache["copy-index"]
+    assert np.array_equal(built.pos, model.cache["copy-index"].pos)  # the stored order itself was used
+
+    def shuffle(members):  # a permutation that is not a sorting, re-hashed: the file is consistent
+        order = np.frombuffer(members[COPY_ORDER], dtype="<i4").copy()[::-1]
+        members[COPY_ORDER] = order.tobytes()
+        manifest = json.loads(members["manifest.json"])
+        manifest["index"][COPY_ORDER]["sha256"] = hashlib.sha256(members[COPY_ORDER]).hexdigest()
+        members["manifest.json"] = json.dumps(manifest).encode()
+
+    forged = load_model(_rewrite(path, tmp_path / "forged.accordmodel", shuffle))
+    assert _suggest(forged, works) == _suggest(model, works)  # sorted afresh, not taken
+    assert np.array_equal(forged.cache["copy-index"].keys, model.cache["copy-index"].keys)
+
+    def flip(members):
+        data = bytearray(members[COPY_ORDER])
+        data[0] ^= 1
+        members[COPY_ORDER] = bytes(data)
+
+    with pytest.raises(ModelFileError, match="does not match its manifest"):
+        load_model(_rewrite(path, tmp_path / "flip.accordmodel", flip))
+    forget(back, [works[3].id])  # a changed model sorts its own intervals again
+    assert "copy-order" not in back.cache

@@ -32,7 +32,7 @@ from app.core.model.credit import (
     resolve_by_context,
     resolve_queries,
 )
-from app.core.model.index.copyindex import CopyIndex
+from app.core.model.index.copyindex import CopyIndex, model_copy_index
 from app.core.model.sampler import Sampler
 from app.core.model.slots import DeadEnd, PitchRules, Slot, cached_fill_table
 from app.core.model.style.profile import (
@@ -72,10 +72,7 @@ def _copy_index(model: TrainedModel, k: int) -> CopyIndex:
     key = ("copy", k)
     idx = model.cache.get(key)
     if idx is None:
-        base = model.cache.get("copy-index")
-        if base is None:
-            base = model.cache["copy-index"] = CopyIndex({w: t.events.pitch for w, t in model.works.items()}, 0)
-        idx = model.cache[key] = base.with_k(k)  # type: ignore[attr-defined]
+        idx = model.cache[key] = model_copy_index(model).with_k(k)
     return idx  # type: ignore[return-value]
 
 

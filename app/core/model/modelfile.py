@@ -36,6 +36,7 @@ from app.core.catalogue.types import ConsentEntryRef, ContributorShare
 from app.core.errors import ModelFileError
 from app.core.fsutil import atomic_path, not_a_regular_file
 from app.core.model.index import indexfile
+from app.core.model.index.copyindex import model_copy_index
 from app.core.model.settings import ModelSettings
 from app.core.model.training import (
     MODEL_FORMAT_VERSION,
@@ -91,7 +92,11 @@ def save_model(model: TrainedModel, path: str | Path) -> Path:
     with atomic_path(path) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             zf.writestr(EVENTS, events)
-            manifest["index"] = indexfile.write_index(zf, {n: st.index for n, st in model.stores.items()})
+            # the max-order k index's order too: a loaded model then skips sorting its intervals (built now
+            # if no suggestion has built it yet; kept for this process's own suggestions)
+            order = model_copy_index(model).sorting_order()
+            manifest["index"] = indexfile.write_index(zf, {n: st.index for n, st in model.stores.items()},
+                                                      {indexfile.COPY_ORDER: order})
             zf.writestr(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
     return path
 
@@ -220,8 +225,8 @@ def _adopt_index(path: Path, model: TrainedModel, works: list[TrainingWork], sec
     names = sorted(model.stores)
     limit = 2 * MAX_MODEL_NOTES + len(works) + 1
     try:
-        indexes = indexfile.read_index(path, section, names, model.settings.order_cap, limit,
-                                       lambda reason: _fail(path, reason))
+        indexes, copy_order = indexfile.read_index(path, section, names, model.settings.order_cap, limit,
+                                                   lambda reason: _fail(path, reason))
     except ModelFileError:
         raise
     except _ZIP_ERRORS as exc:
@@ -261,6 +266,7 @@ def _adopt_index(path: Path, model: TrainedModel, works: list[TrainingWork], sec
         for name in names:
             model.stores[name].index = indexes[name]
         model.adopt(works, digests)
+        _keep_copy_order(model, copy_order)
         return
     flat = Events(arrays["pitch"], arrays["dur"], arrays["onset"],  # type: ignore[arg-type]
                   np.repeat(arrays["bar"], lengths), np.repeat(arrays["tonic"], lengths))
@@ -278,6 +284,13 @@ def _adopt_index(path: Path, model: TrainedModel, works: list[TrainingWork], sec
             raise _fail(path, f"its index of {name} does not match its events: it was changed or damaged")
         model.stores[name].index = ix
     model.adopt(works, work_digests([w.id for w in works], names, seqs))
+    _keep_copy_order(model, copy_order)
+
+
+def _keep_copy_order(model: TrainedModel, order: np.ndarray | None) -> None:
+    """The stored order of the max-order k index, for its first build (checked there: copyindex.CopyIndex)."""
+    if order is not None:
+        model.cache["copy-order"] = order
 
 
 class _Sized:

@@ -34,11 +34,38 @@ def _byte(iv: np.ndarray) -> np.ndarray:
     return (np.clip(iv, -127, 127) + 128).astype(np.uint8)
 
 
+def _keys(text: np.ndarray, at: slice | np.ndarray) -> np.ndarray:
+    """The key of each position `at` (a slice from 0, or positions): its first up-to-8 bytes, stopping at the
+    separator, packed big-endian (0 for a position at a separator)."""
+    n = at.stop if isinstance(at, slice) else len(at)
+    keys = np.zeros(n, dtype=np.uint64)
+    alive = np.ones(n, dtype=bool)
+    for j in range(KEY_BYTES):  # byte j of each key: text[p + j] while no separator was met
+        b = text[j:j + n] if isinstance(at, slice) else text[at + j]
+        alive &= b != _SEP
+        keys |= np.where(alive, b, 0).astype(np.uint64) << np.uint64(8 * (KEY_BYTES - 1 - j))
+    return keys
+
+
+def model_copy_index(model) -> CopyIndex:
+    """The works' interval index of a trained model (built once per model state, shared by every k; from
+    the order a loaded file stored, when it holds one). `model`: a TrainedModel (its works and cache)."""
+    base = model.cache.get("copy-index")
+    if base is None:
+        base = CopyIndex({w: t.events.pitch for w, t in model.works.items()}, 0,
+                         order=model.cache.get("copy-order"))
+        model.cache["copy-index"] = base
+    return base  # type: ignore[no-any-return]
+
+
 class CopyIndex:
     """Interval n-grams of every work: which occur, what may follow a (k-1)-gram, the lowest work id holding
     a gram, and the longest run a melody copies from one work."""
 
-    def __init__(self, work_pitches: Mapping[int, Sequence[int] | np.ndarray], k: int) -> None:
+    def __init__(self, work_pitches: Mapping[int, Sequence[int] | np.ndarray], k: int,
+                 order: np.ndarray | None = None) -> None:
+        """`order`: the positions in key order as a saved model holds them (`sorting_order`); used when it
+        is one — each gram position once, keys ascending — else the keys are sorted here."""
         self.k = k
         ids = sorted(work_pitches)
         pitches = [np.asarray(work_pitches[w], dtype=np.int64) for w in ids]
@@ -56,19 +83,40 @@ class CopyIndex:
         self.text = np.concatenate([text, np.zeros(KEY_BYTES + 1, np.uint8)])
         self.work_ids = np.array(ids, dtype=np.int64)
         self.starts = np.append(starts, len(text)).astype(np.int64)
+        self._memo: dict[tuple[int, ...], set[int]] = {}
+        if order is not None and self._adopt_order(order, slots):
+            return
         n = len(text)
-        keys = np.zeros(n, dtype=np.uint64)
-        alive = np.ones(n, dtype=bool)
-        for j in range(KEY_BYTES):  # byte j of each key: text[p + j] while no separator was met
-            b = self.text[j:j + n]
-            alive &= b != _SEP
-            keys |= np.where(alive, b, 0).astype(np.uint64) << np.uint64(8 * (KEY_BYTES - 1 - j))
+        keys = _keys(self.text, slice(0, n))
         # positions of equal keys in any order: every reader takes a set, a minimum or a filter of them
         order = np.argsort(keys)
         real = keys[order] != 0  # positions at a separator start no gram
         self.keys = keys[order][real]
         self.pos = order[real].astype(np.int64)
-        self._memo: dict[tuple[int, ...], set[int]] = {}
+
+    def _adopt_order(self, order: np.ndarray, grams: np.ndarray) -> bool:
+        """Take a stored order if it is the sorting of this text's gram positions (`grams`: True where a gram
+        starts): every such position exactly once and the keys ascending. A file cannot make max-order k
+        miss a copy this way: anything else is ignored and the keys sorted afresh."""
+        n = len(grams)
+        if order.ndim != 1 or len(order) != int(np.count_nonzero(grams)):
+            return False
+        pos = order.astype(np.int64)
+        if len(pos) and (int(pos.min()) < 0 or int(pos.max()) >= n):
+            return False
+        seen = np.zeros(n, dtype=bool)
+        seen[pos] = True
+        if not np.array_equal(seen, grams):  # with the length check: each gram position once
+            return False
+        keys = _keys(self.text, pos)
+        if len(keys) > 1 and bool(np.any(keys[1:] < keys[:-1])):
+            return False
+        self.keys, self.pos = keys, pos
+        return True
+
+    def sorting_order(self) -> np.ndarray:
+        """The positions in key order (int32), as a model file stores them."""
+        return self.pos.astype(np.int32)
 
     def with_k(self, k: int) -> CopyIndex:
         """The same index (arrays shared) for another k."""
