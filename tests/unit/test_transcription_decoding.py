@@ -9,10 +9,13 @@ import pytest
 from app.core.transcription.lead_line import select_lead_line
 from app.core.transcription.polyphonic import (
     FUNDAMENTAL_ONSET_THRESHOLD,
+    MAX_ATTACK_FRAMES,
     MIDI_OFFSET,
     _frame_times,
     add_fundamentals,
+    attack_start,
     decode_notes,
+    events_from_posteriors,
 )
 
 PITCH = 62
@@ -109,3 +112,40 @@ def test_the_fast_decoder_equals_the_frame_by_frame_scan(seed):
         got = [(e.onset, e.offset, e.pitch, e.salience) for e in decode_notes(note, onset, onset_threshold=threshold)]
         assert got == _frame_by_frame(note, onset, onset_threshold=threshold)
         assert got  # the case exercises the decoder
+
+
+def test_a_slow_attack_on_a_lead_stem_starts_where_its_onset_posterior_rises():
+    # a soft synth lead: the onset posterior climbs over 6 frames and peaks ~60 ms after the note began
+    note, onset = _posteriors()
+    note[20:120, BIN] = 0.8
+    onset[18:30, BIN] = np.array([0.1, 0.15, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.4, 0.2, 0.1], np.float32)
+    times = _frame_times(40)
+    (peak,) = [e for e in decode_notes(note, onset) if e.pitch == PITCH]
+    assert peak.onset == pytest.approx(times[26], abs=1e-6)  # the paper's decoding: the peak
+    (dated,) = [e for e in decode_notes(note, onset, date_attacks=True) if e.pitch == PITCH]
+    # the rise passes half the peak (0.35) at frame 21; the note starts one frame later
+    assert dated.onset == pytest.approx(times[22], abs=1e-6)
+    assert (dated.offset, dated.salience) == (peak.offset, peak.salience)  # same frames claimed
+    assert attack_start(onset, 26, BIN) == 22
+
+
+def test_a_fast_attack_keeps_its_peak_and_a_trough_stops_the_rise():
+    note, onset = _posteriors()
+    note[20:120, BIN] = 0.8
+    _bump(onset, 21, 0.8)  # rise above half the peak for one frame: the peak is the onset
+    assert attack_start(onset, 21, BIN) == 21
+    # an earlier attack on the same pitch, a trough, then a slow rise: the rise stops at the trough
+    onset[30:40, BIN] = np.array([0.6, 0.5, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.3, 0.1], np.float32)
+    assert attack_start(onset, 37, BIN) == 33  # frames 32..37 rise (32 is the trough), start one after it
+    # never more than MAX_ATTACK_FRAMES before the peak
+    onset[50:70, BIN] = np.linspace(0.5, 0.9, 20, dtype=np.float32)
+    assert attack_start(onset, 69, BIN) == 69 - MAX_ATTACK_FRAMES + 1
+
+
+def test_only_a_lead_stem_dates_its_notes_from_the_attack():
+    note, onset = _posteriors()
+    note[20:120, BIN] = 0.8
+    onset[18:30, BIN] = np.array([0.1, 0.15, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.4, 0.2, 0.1], np.float32)
+    times = _frame_times(40)
+    assert [e.onset for e in events_from_posteriors(note, onset)] == [pytest.approx(times[26])]
+    assert [e.onset for e in events_from_posteriors(note, onset, lead_stem=True)] == [pytest.approx(times[22])]

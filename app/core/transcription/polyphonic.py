@@ -41,6 +41,8 @@ REPEAT_DIP = 0.1  # ...unless the note posterior falls this much between the two
 BATCH_WINDOWS = 4
 TAIL_SINGLE_WINDOWS = 8
 FUNDAMENTAL_ONSET_THRESHOLD = 0.4  # on a lead stem, a weaker attack under a decoded partial still starts a note
+ATTACK_SHARE = 0.5  # on a lead stem a slow attack starts where its onset posterior's rise passes half the peak
+MAX_ATTACK_FRAMES = 8  # ~90 ms: how far before its onset peak a note may start
 INSTALL_HINT = ("install it with: pip install onnxruntime && pip install --no-deps basic-pitch "
                 "(scripts/install.sh does this), or use the pyin transcriber for a clean monophonic lead")
 
@@ -175,13 +177,18 @@ class PosteriorJob:
 
     def events(self, *, lead_stem: bool = False) -> list[NoteEvent]:
         """The decoded notes; on a lead stem with the fundamentals under decoded partials added."""
-        note, onset = self.posteriors()
-        peaks = onset_peaks(onset)
-        events = decode_notes(note, onset, peaks=peaks)
-        if lead_stem:
-            events = add_fundamentals(events, decode_notes(note, onset, peaks=peaks,
-                                                           onset_threshold=FUNDAMENTAL_ONSET_THRESHOLD))
-        return events
+        return events_from_posteriors(*self.posteriors(), lead_stem=lead_stem)
+
+
+def events_from_posteriors(note: np.ndarray, onset: np.ndarray, *, lead_stem: bool = False) -> list[NoteEvent]:
+    """The decoded notes; on a lead stem with slow attacks dated from their rise (`attack_start`) and the
+    fundamentals under decoded partials added."""
+    peaks = onset_peaks(onset)
+    if not lead_stem:
+        return decode_notes(note, onset, peaks=peaks)
+    events = decode_notes(note, onset, peaks=peaks, date_attacks=True)
+    return add_fundamentals(events, decode_notes(note, onset, peaks=peaks, date_attacks=True,
+                                                 onset_threshold=FUNDAMENTAL_ONSET_THRESHOLD))
 
 
 def posteriors(y: np.ndarray, sample_rate: int, *, cancel: CancelToken = NEVER_CANCELLED,
@@ -234,6 +241,26 @@ def onset_peaks(onset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return argrelmax(onset, axis=0)
 
 
+def attack_start(onset: np.ndarray, peak: int, f: int) -> int:
+    """The frame a note whose onset posterior peaks at `peak` (bin `f`) starts: the peak, unless the rise to it
+    is slow, i.e. more than two frames of the rise are above ATTACK_SHARE of the peak; then the second of those.
+
+    basic-pitch's onset posterior peaks at a fast attack's first frame, but late on a slow one (soft synth
+    leads, whistles, low reeds): there it rises over 3-8 frames and peaks 50-80 ms after the note began, which
+    the ± 50 ms match of the benchmark counts as a miss. The rise is followed back while it keeps falling
+    (a trough ends it: an earlier attack is another note) for at most MAX_ATTACK_FRAMES. Dating each note
+    from the second frame of its rise above half the peak makes the median onset error on the 12 lead stems
+    of bench_melody -1 ms instead of +6.5 ms at the peak, with 91.8 % of onsets within 25 ms instead of 89.1 %
+    (lead-stem F 0.895 -> 0.904). Lead stems only: on full mixes it lowered F (0.402 -> 0.398 on the 12,
+    0.650 -> 0.646 on the 17 others), where an earlier rise at the same pitch is as often another part's.
+    """
+    floor = ATTACK_SHARE * float(onset[peak, f])
+    k = peak
+    while k > 0 and peak - k < MAX_ATTACK_FRAMES and floor <= onset[k - 1, f] <= onset[k, f]:
+        k -= 1
+    return min(peak, k + 1)
+
+
 _BELOW = b"\x01"
 
 
@@ -252,10 +279,11 @@ def _note_end(below: bytearray, start: int, n: int) -> int:
 
 def decode_notes(note: np.ndarray, onset: np.ndarray, *, onset_threshold: float = ONSET_THRESHOLD,
                  frame_threshold: float = FRAME_THRESHOLD,
-                 peaks: tuple[np.ndarray, np.ndarray] | None = None) -> list[NoteEvent]:
+                 peaks: tuple[np.ndarray, np.ndarray] | None = None, date_attacks: bool = False) -> list[NoteEvent]:
     """Polyphonic note events from the posteriors (latest onsets first claim their frames, as in the paper).
 
-    `peaks`: `onset_peaks(onset)` when the caller already has them."""
+    `peaks`: `onset_peaks(onset)` when the caller already has them. `date_attacks`: each note starts at
+    `attack_start` instead of its onset peak (the frames it claims are the same)."""
     n = note.shape[0]
     if n < 3:
         return []
@@ -278,7 +306,8 @@ def decode_notes(note: np.ndarray, onset: np.ndarray, *, onset_threshold: float 
             continue
         for g in range(max(0, f - 1), min(len(below), f + 2)):
             below[g][start:i] = claimed * (i - start)
-        events.append(NoteEvent(float(times[start]), float(times[i]), f + MIDI_OFFSET,
+        begin = attack_start(onset, start, f) if date_attacks else start
+        events.append(NoteEvent(float(times[begin]), float(times[i]), f + MIDI_OFFSET,
                                 float(np.mean(note[start:i, f]))))
     events.sort(key=lambda e: (e.onset, -e.pitch))
     return events
