@@ -5,7 +5,10 @@ is found without importing the package (whose own inference code wants TensorFlo
 run here with onnxruntime on 2-second windows of 22.05 kHz audio, overlapping by 30 frames as the
 authors do. Notes are decoded as the paper describes: an onset-posterior peak above ONSET_THRESHOLD starts
 a note, which lasts while the note posterior stays above FRAME_THRESHOLD (ENERGY_TOLERANCE frames of
-dips allowed). Both imports are lazy; a missing package or model gives a TranscriberMissing with the fix.
+dips allowed). On a lead stem (`events_from_posteriors(lead_stem=True)`) three additions: onsets also
+inferred from jumps of the note posterior (as basic-pitch's library does), slow attacks dated from their
+rise instead of their peak, and fundamentals under decoded partials. Both imports are lazy; a missing
+package or model gives a TranscriberMissing with the fix.
 """
 
 from __future__ import annotations
