@@ -9,10 +9,14 @@ import pytest
 from app.core.transcription.lead_line import select_lead_line
 from app.core.transcription.polyphonic import (
     FUNDAMENTAL_ONSET_THRESHOLD,
+    MAX_ATTACK_FRAMES,
     MIDI_OFFSET,
     _frame_times,
     add_fundamentals,
+    attack_start,
     decode_notes,
+    events_from_posteriors,
+    with_inferred_onsets,
 )
 
 PITCH = 62
@@ -109,3 +113,86 @@ def test_the_fast_decoder_equals_the_frame_by_frame_scan(seed):
         got = [(e.onset, e.offset, e.pitch, e.salience) for e in decode_notes(note, onset, onset_threshold=threshold)]
         assert got == _frame_by_frame(note, onset, onset_threshold=threshold)
         assert got  # the case exercises the decoder
+
+
+def test_a_slow_attack_on_a_lead_stem_starts_where_its_onset_posterior_rises():
+    # a soft synth lead: the onset posterior climbs over 6 frames and peaks ~60 ms after the note began
+    note, onset = _posteriors()
+    note[20:120, BIN] = 0.8
+    onset[18:30, BIN] = np.array([0.1, 0.15, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.4, 0.2, 0.1], np.float32)
+    times = _frame_times(40)
+    (peak,) = [e for e in decode_notes(note, onset) if e.pitch == PITCH]
+    assert peak.onset == pytest.approx(times[26], abs=1e-6)  # the paper's decoding: the peak
+    (dated,) = [e for e in decode_notes(note, onset, date_attacks=True) if e.pitch == PITCH]
+    # the rise passes half the peak (0.35) at frame 21; the note starts one frame later
+    assert dated.onset == pytest.approx(times[22], abs=1e-6)
+    assert (dated.offset, dated.salience) == (peak.offset, peak.salience)  # same frames claimed
+    assert attack_start(onset, 26, BIN) == 22
+
+
+def test_a_fast_attack_keeps_its_peak_and_a_trough_stops_the_rise():
+    note, onset = _posteriors()
+    note[20:120, BIN] = 0.8
+    _bump(onset, 21, 0.8)  # rise above half the peak for one frame: the peak is the onset
+    assert attack_start(onset, 21, BIN) == 21
+    # an earlier attack on the same pitch, a trough, then a slow rise: the rise stops at the trough
+    onset[30:40, BIN] = np.array([0.6, 0.5, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.3, 0.1], np.float32)
+    assert attack_start(onset, 37, BIN) == 33  # frames 32..37 rise (32 is the trough), start one after it
+    # never more than MAX_ATTACK_FRAMES before the peak
+    onset[50:70, BIN] = np.linspace(0.5, 0.9, 20, dtype=np.float32)
+    assert attack_start(onset, 69, BIN) == 69 - MAX_ATTACK_FRAMES + 1
+
+
+def test_only_a_lead_stem_dates_its_notes_from_the_attack():
+    note, onset = _posteriors()
+    note[:120, BIN] = 0.8  # steady from the start: no jump of the note posterior, so no inferred onset
+    onset[18:30, BIN] = np.array([0.1, 0.15, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.4, 0.2, 0.1], np.float32)
+    times = _frame_times(40)
+    assert [e.onset for e in events_from_posteriors(note, onset)] == [pytest.approx(times[26])]
+    assert [e.onset for e in events_from_posteriors(note, onset, lead_stem=True)] == [pytest.approx(times[22])]
+
+
+def test_on_a_lead_stem_a_jump_of_the_note_posterior_starts_a_note_the_onset_head_missed():
+    # a celesta-like note: the onset head is unsure (0.38, under both thresholds) but the pitch's note
+    # posterior leaps from silence to 0.6; another note elsewhere sets the onset posterior's scale (0.9)
+    note, onset = _posteriors()
+    note[30:70, BIN] = 0.6
+    _bump(onset, 31, 0.38)
+    other = BIN + 5
+    note[120:160, other] = 0.8
+    onset[119:124, other] = np.array([0.2, 0.5, 0.9, 0.5, 0.2], np.float32)
+    assert [e.pitch for e in events_from_posteriors(note, onset)] == [PITCH + 5]  # a mix: the paper's decoding
+    lead = events_from_posteriors(note, onset, lead_stem=True)
+    assert sorted(e.pitch for e in lead) == [PITCH, PITCH + 5]
+    (found,) = [e for e in lead if e.pitch == PITCH]
+    assert abs(found.onset - _frame_times(40)[30]) < 0.025
+
+
+def test_inferred_onsets_follow_rises_of_the_note_posterior_only():
+    note, onset = _posteriors()
+    onset[:, BIN] = 0.1
+    onset[50, BIN] = 0.8
+    note[40:60, BIN] = 0.5  # a jump of 0.5 at frame 40
+    note[60:80, BIN] = 0.75  # a smaller one (0.25) at frame 60
+    note[80:, BIN] = 0.2  # a fall: no onset
+    got = with_inferred_onsets(onset, note)
+    assert got[40, BIN] == pytest.approx(0.8)  # the largest jump is scaled to the largest onset posterior
+    assert got[60, BIN] == pytest.approx(0.4)
+    assert got[80, BIN] == pytest.approx(0.1) and got[50, BIN] == pytest.approx(0.8)
+    assert np.all(got >= onset)
+    # a two-frame rise counts at its smaller step (the jump must hold over 1..2 frames)
+    note2 = np.zeros_like(note)
+    note2[10, BIN], note2[11:, BIN] = 0.3, 0.6
+    assert with_inferred_onsets(onset, note2)[11, BIN] == pytest.approx(0.8 * 0.3 / 0.3)
+    assert np.array_equal(with_inferred_onsets(onset, np.zeros_like(note)), onset)  # nothing rises
+
+
+def test_a_flat_topped_onset_peak_counts_once_at_its_first_frame_when_asked():
+    from app.core.transcription.polyphonic import onset_peaks
+
+    onset = np.zeros((12, 88), np.float32)
+    onset[3:6, BIN] = [0.5, 0.9, 0.9]  # a plateau (an inferred jump as high as the largest onset peak)
+    onset[8, BIN] = 0.7
+    assert onset_peaks(onset)[0].tolist() == [8]  # strict maxima only: the plateau is lost
+    t, f = onset_peaks(onset, plateaus=True)
+    assert t.tolist() == [4, 8] and set(f.tolist()) == {BIN}

@@ -28,7 +28,10 @@ from app.core.transcription.pitch import FRAME, HOP, PYIN_RATE, has_pitch_conten
 __all__ = ["FRAME", "HOP", "INPUT_RATE", "MELODY_VERSION", "PYIN_RATE", "PitchTrackJob", "SecondsNote",
            "has_pitch_content", "note_f_measure", "notes_from_track", "quantise", "track_notes"]
 
-MELODY_VERSION = 4  # part of the analysis cache key: 3 = the lead stem read as the lead part alone; 4 = fundamentals under partials
+# part of the analysis cache key: 3 = the lead stem read as the lead part alone; 4 = fundamentals under
+# partials; 5 = a lead stem's slow attacks dated from their rise (polyphonic.attack_start); 6 = a lead
+# stem's onsets also inferred from jumps of the note posterior (polyphonic.with_inferred_onsets)
+MELODY_VERSION = 6
 QUANTUM_QUARTERS = 0.25  # the coarsest step a note is kept at (sixteenths; triplets are finer)
 
 
