@@ -41,6 +41,9 @@ from app.core.transcription import polyphonic as poly  # noqa: E402
 from app.core.transcription import transcribe  # noqa: E402
 
 SECONDS = 30.0
+# notes are scored when they start in the first SCORED seconds of the window, the truth's and the estimate's
+# alike (a note starting in the last half second is cut by the window: neither side is asked for it)
+SCORED = SECONDS - 0.5
 RATE = 22050
 METHODS = ("accord", "accord-pyin", "peer")
 
@@ -72,6 +75,11 @@ def _load(path: Path, start: float = 0.0) -> np.ndarray:
     y = y.mean(axis=1)
     y = soxr.resample(y, sr, RATE).astype(np.float32) if sr != RATE else y
     return y[: int(SECONDS * RATE)]
+
+
+def _scored(*lines: list) -> tuple[list, ...]:
+    """Each note list cut to the notes starting in the scored part of the window (as the truth is)."""
+    return tuple([n for n in notes if n[0] < SCORED] for notes in lines)
 
 
 def f_measure(truth: list, est: list) -> float:
@@ -201,7 +209,7 @@ def _melody_rows(quick: bool) -> list[dict]:
     for song in songs:
         # the window starts 1 s before the lead's first note: many songs have a long intro without it
         start = max(0.0, float(song.truth["lead_notes"][0][0]) - 1.0)
-        truth = [[a - start, b - start, p] for a, b, p in song.truth["lead_notes"] if a - start < SECONDS - 0.5]
+        truth = [[a - start, b - start, p] for a, b, p in song.truth["lead_notes"] if a - start < SCORED]
         row = {"song": song.name, "source": getattr(song, "source", "")}
         ceiling.append(monophonic_ceiling(truth))
         for src, path in (("mix", song.mix), ("lead", song.stems["lead"])):
@@ -209,7 +217,7 @@ def _melody_rows(quick: bool) -> list[dict]:
             audio_minutes += y.size / RATE / 60.0
             for m in methods:
                 t0 = time.perf_counter()
-                est, heard = _run(m, y, lead_stem=src == "lead")
+                est, heard = _scored(*_run(m, y, lead_stem=src == "lead"))
                 cpu[m] += time.perf_counter() - t0
                 f = f_measure(truth, est)
                 scores[(m, src)].append(f)
@@ -317,8 +325,8 @@ def _more_songs_rows(skip: set[str]) -> list[dict]:
     scores, bound = [], []
     for song in songs:
         start = max(0.0, float(song.truth["lead_notes"][0][0]) - 1.0)
-        truth = [[a - start, b - start, p] for a, b, p in song.truth["lead_notes"] if a - start < SECONDS - 0.5]
-        est, heard = _run("accord", _load(Path(song.mix), start), lead_stem=False)
+        truth = [[a - start, b - start, p] for a, b, p in song.truth["lead_notes"] if a - start < SCORED]
+        est, heard = _scored(*_run("accord", _load(Path(song.mix), start), lead_stem=False))
         scores.append(f_measure(truth, est))
         r = recall(truth, heard)
         bound.append(2 * r / (1 + r) if r else 0.0)
