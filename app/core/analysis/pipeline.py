@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 MAX_STEMS = 64
 MAX_SECONDS = 60 * 30
 # bumped when an estimator changes its results, so cached whole-song results from older code are not reused
-ESTIMATORS_REVISION = 11  # 11: one BLAS thread (one_blas_thread) moves features by float round-off
+ESTIMATORS_REVISION = 12  # 12: the lead melody joins the key profile; 11: one BLAS thread (one_blas_thread) moves features by float round-off
 
 
 @dataclass(frozen=True)
@@ -189,6 +189,7 @@ def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, n
     timeline = ChordTimeline()
     chord_conf: tuple[float, ...] = ()
     chord_est = chords_mod.ChordEstimate(timeline, (), ())
+    key_inputs = None
     if chroma is not None and chroma.frames:
         key_est = key_mod.estimate_key(chroma.chroma, chroma.bass, weights=chroma.energy, fps=chroma.fps)
         times, quarters = chords_mod.beat_boundaries(grid, duration)
@@ -201,8 +202,11 @@ def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, n
         if key_est.key is not None and bc.shape[0]:
             bars = chords_mod.bar_chords(timeline, grid.time_signature.bar_quarters)
             downbeat = [chords_mod.is_downbeat(q, grid) for q in chord_est.beat_quarters]
-            key_est = key_mod.refine_with_chords(key_est, bars, beats=chord_est.per_beat, downbeat=np.array(downbeat),
-                                                 downbeat_bass=[int(np.argmax(bb[i])) for i, d in enumerate(downbeat) if d])
+            key_inputs = key_mod.KeyInputs.of(chroma.chroma, chroma.bass, chroma.energy, bars, chord_est.per_beat,
+                                              np.array(downbeat),
+                                              [int(np.argmax(bb[i])) for i, d in enumerate(downbeat) if d],
+                                              heard=tuple(harmonic_names))
+            key_est = key_inputs.refine(key_est)
             step = quarters[1] - quarters[0] if quarters.size > 1 else 1.0
             per_bar = int(round(grid.time_signature.bar_quarters / step))
             sections = tuple(key_mod.key_sections(bc, bb, be, beats_per_bar=per_bar, quarters_per_beat=step,
@@ -211,7 +215,7 @@ def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, n
         notes.append(f"could not determine the key: {key_est.reason}")
     cancel.check()
 
-    return grid, tempo, key_est, sections, timeline, chord_conf
+    return grid, tempo, key_est, sections, timeline, chord_conf, key_inputs
 
 
 def one_blas_thread():  # noqa: ANN201 — a context manager
@@ -302,7 +306,7 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
             if lead_stem is not None and lead_name != early_lead:
                 sec_notes, job = _lead_job(lead_stem, mono[lead_name], cache, cancel)
                 future = None if job is None else pool.submit(job.work)
-            grid, tempo, key_est, sections, timeline, chord_conf = _harmony_and_beat(
+            grid, tempo, key_est, sections, timeline, chord_conf, key_inputs = _harmony_and_beat(
                 names, beat_roles, mono, duration, notes, progress, cancel, pool)
             progress(0.6, "following the lead melody")
             if job is not None:  # help the worker with the chunks still to do
@@ -321,6 +325,10 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
         if cache is not None:
             cache.put("lead-notes", _lead_key(lead_stem),
                       {"notes": [[n.onset, n.duration, n.pitch] for n in sec_notes]})
+    if key_est.key is not None and key_inputs is not None and sec_notes:
+        # the melody is part of the song's pitch content: the key's profile hears it beside the accompaniment
+        # (the chords do not: a lead's passing notes blur their templates)
+        key_est = key_inputs.with_lead(key_est, [(n.duration, n.pitch) for n in sec_notes], lead_name)
     if key_est.key is not None and timeline.spans:
         # major or relative minor: settled by where the song rests — its edge and phrase-opening chords and,
         # now that it is known, the lead's phrase-final notes

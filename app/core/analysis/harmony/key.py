@@ -363,3 +363,51 @@ def phrase_final_pitch_classes(notes: list[tuple[float, float, float]], *, beat_
         if last or ordered[i + 1][0] - (onset + dur) >= beat_seconds:
             out.append(int(round(pitch)) % 12)
     return tuple(out)
+
+
+# The lead's share of the key profile beside the accompaniment's (each normalised to sum 1): the melody as
+# one more voice, about as loud as the chords it sings over — not tuned on the evaluation songs.
+LEAD_PROFILE_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class KeyInputs:
+    """What the key's profile and its harmonic refinement read, kept so the key can be judged again once
+    the lead melody is known: the accompaniment's mean chroma and bass chroma, the bar and beat chords, the
+    downbeats and their bass pitch classes; `heard`: the stems in that chroma."""
+
+    chroma_mean: np.ndarray
+    bass_mean: np.ndarray | None
+    bars: tuple[Chord, ...]
+    beats: tuple[Chord, ...]
+    downbeat: np.ndarray
+    downbeat_bass: tuple[int, ...]
+    heard: tuple[str, ...]
+
+    @classmethod
+    def of(cls, chroma: np.ndarray, bass: np.ndarray | None, weights: np.ndarray, bars: Sequence[Chord],
+           beats: Sequence[Chord], downbeat: np.ndarray, downbeat_bass: Sequence[int], *,
+           heard: Sequence[str]) -> KeyInputs:
+        w = np.asarray(weights, dtype=float)
+        total = float(w.sum()) or 1.0
+        return cls((chroma * w).sum(axis=1) / total, None if bass is None else (bass * w).sum(axis=1) / total,
+                   tuple(bars), tuple(beats), downbeat, tuple(downbeat_bass), tuple(heard))
+
+    def refine(self, est: KeyEstimate) -> KeyEstimate:
+        return refine_with_chords(est, list(self.bars), beats=self.beats, downbeat=self.downbeat,
+                                  downbeat_bass=self.downbeat_bass)
+
+    def with_lead(self, est: KeyEstimate, lead: Sequence[tuple[float, int]], lead_stem: str | None) -> KeyEstimate:
+        """The key again, its profile the accompaniment's plus the lead's pitch classes (duration-weighted,
+        LEAD_PROFILE_SHARE of it), then refined by the same harmonic function. `lead`: (seconds, MIDI pitch)
+        of the melody taken from `lead_stem`; unchanged when that stem's audio is already in the chroma (a
+        mix, or a lead that joined a bass with no chord instrument): it would count twice."""
+        hist = np.zeros(12)
+        for seconds, pitch in lead:
+            hist[int(round(pitch)) % 12] += max(0.0, float(seconds))
+        own = float(self.chroma_mean.sum())
+        if lead_stem in self.heard or est.key is None or hist.sum() <= 0 or own <= 0:
+            return est
+        profile = self.chroma_mean / own + LEAD_PROFILE_SHARE * hist / hist.sum()
+        return self.refine(ranked(key_scores(profile, self.bass_mean)))
+
