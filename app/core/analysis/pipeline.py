@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 MAX_STEMS = 64
 MAX_SECONDS = 60 * 30
 # bumped when an estimator changes its results, so cached whole-song results from older code are not reused
-ESTIMATORS_REVISION = 12  # 12: the lead melody joins the key profile; 11: one BLAS thread (one_blas_thread) moves features by float round-off
+ESTIMATORS_REVISION = 13  # 13: the lead melody joins the key profile; 12: chords read the NNLS bass and per-beat
+# fits; 11: one BLAS thread (float round-off)
 
 
 @dataclass(frozen=True)
@@ -195,9 +196,9 @@ def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, n
         times, quarters = chords_mod.beat_boundaries(grid, duration)
         bc, bb, be = chroma.beat_sync(times)
         if bc.shape[0]:
-            cc, _, _ = chroma.beat_sync(times, for_chords=True)
+            cc, cb, _ = chroma.beat_sync(times, for_chords=True)  # cb: the bass notes' salience
             spectrum, _, _ = chroma.beat_sync(times, for_chords=True, notes=False)
-            chord_est = chords_mod.estimate_chords(cc, bb, be, quarters, grid, no_chord_chroma=spectrum)
+            chord_est = chords_mod.estimate_chords(cc, bb, be, quarters, grid, no_chord_chroma=spectrum, span_bass=cb)
             timeline, chord_conf = chord_est.timeline, chord_est.confidences
         if key_est.key is not None and bc.shape[0]:
             bars = chords_mod.bar_chords(timeline, grid.time_signature.bar_quarters)
