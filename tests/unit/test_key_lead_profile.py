@@ -40,3 +40,18 @@ def test_a_lead_already_in_the_chroma_or_no_lead_changes_nothing():
     assert _inputs(chroma).with_lead(alone, [], "vocal") == alone
     assert _inputs(chroma).with_lead(alone, [(0.0, 65)], "vocal") == alone  # no sounding time: nothing to weigh
     assert _inputs(chroma).with_lead(alone, lead, "vocal") != alone
+
+
+def test_key_sections_are_judged_against_the_key_finally_chosen():
+    """Modulations are sections in another key than the song's: when the melody changes the song's key,
+    the sections are found again against it (a whole song in C is no 'section in C' of a song in C)."""
+    beats = 32 * 4
+    bc = np.tile(_chroma({0: 1.0, 4: 0.8, 7: 0.9, 5: 0.5, 9: 0.5, 2: 0.5, 11: 0.4}, 1).T, (beats, 1))
+    bb = np.zeros((beats, 12))
+    bb[:, 0] = 1.0
+    inputs = KeyInputs.of(bc.T, None, np.ones(beats), [], [], np.zeros(0, bool), [], heard=("keys",),
+                          beat_features=(bc, bb, np.ones(beats), 4, 1.0))
+    against_g = inputs.sections(Key(7, "major"))
+    assert against_g and all(s.key == Key(0, "major") for s in against_g)
+    assert inputs.sections(Key(0, "major")) == ()
+    assert _inputs(bc.T).sections(Key(0, "major")) == ()  # no beat features kept: no sections

@@ -203,15 +203,15 @@ def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, n
         if key_est.key is not None and bc.shape[0]:
             bars = chords_mod.bar_chords(timeline, grid.time_signature.bar_quarters)
             downbeat = [chords_mod.is_downbeat(q, grid) for q in chord_est.beat_quarters]
+            step = quarters[1] - quarters[0] if quarters.size > 1 else 1.0
             key_inputs = key_mod.KeyInputs.of(chroma.chroma, chroma.bass, chroma.energy, bars, chord_est.per_beat,
                                               np.array(downbeat),
                                               [int(np.argmax(bb[i])) for i, d in enumerate(downbeat) if d],
-                                              heard=tuple(harmonic_names))
+                                              heard=tuple(harmonic_names),
+                                              beat_features=(bc, bb, be, int(round(grid.time_signature.bar_quarters
+                                                                                   / step)), step))
             key_est = key_inputs.refine(key_est)
-            step = quarters[1] - quarters[0] if quarters.size > 1 else 1.0
-            per_bar = int(round(grid.time_signature.bar_quarters / step))
-            sections = tuple(key_mod.key_sections(bc, bb, be, beats_per_bar=per_bar, quarters_per_beat=step,
-                                                  global_key=key_est.key))
+            sections = key_inputs.sections(key_est.key)
     if key_est.key is None:
         notes.append(f"could not determine the key: {key_est.reason}")
     cancel.check()
@@ -329,7 +329,10 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
     if key_est.key is not None and key_inputs is not None and sec_notes:
         # the melody is part of the song's pitch content: the key's profile hears it beside the accompaniment
         # (the chords do not: a lead's passing notes blur their templates)
+        heard_key = key_est.key
         key_est = key_inputs.with_lead(key_est, [(n.duration, n.pitch) for n in sec_notes], lead_name)
+        if key_est.key != heard_key:  # modulations are sections whose key differs from the song's
+            sections = key_inputs.sections(key_est.key)
     if key_est.key is not None and timeline.spans:
         # major or relative minor: settled by where the song rests — its edge and phrase-opening chords and,
         # now that it is known, the lead's phrase-final notes

@@ -374,7 +374,8 @@ LEAD_PROFILE_SHARE = 0.5
 class KeyInputs:
     """What the key's profile and its harmonic refinement read, kept so the key can be judged again once
     the lead melody is known: the accompaniment's mean chroma and bass chroma, the bar and beat chords, the
-    downbeats and their bass pitch classes; `heard`: the stems in that chroma."""
+    downbeats and their bass pitch classes; `heard`: the stems in that chroma; `beat_features`: (beat chroma,
+    bass, energy, beats per bar, quarters per beat) for the key sections."""
 
     chroma_mean: np.ndarray
     bass_mean: np.ndarray | None
@@ -383,19 +384,27 @@ class KeyInputs:
     downbeat: np.ndarray
     downbeat_bass: tuple[int, ...]
     heard: tuple[str, ...]
+    beat_features: tuple | None = None
 
     @classmethod
     def of(cls, chroma: np.ndarray, bass: np.ndarray | None, weights: np.ndarray, bars: Sequence[Chord],
            beats: Sequence[Chord], downbeat: np.ndarray, downbeat_bass: Sequence[int], *,
-           heard: Sequence[str]) -> KeyInputs:
+           heard: Sequence[str], beat_features: tuple | None = None) -> KeyInputs:
         w = np.asarray(weights, dtype=float)
         total = float(w.sum()) or 1.0
         return cls((chroma * w).sum(axis=1) / total, None if bass is None else (bass * w).sum(axis=1) / total,
-                   tuple(bars), tuple(beats), downbeat, tuple(downbeat_bass), tuple(heard))
+                   tuple(bars), tuple(beats), downbeat, tuple(downbeat_bass), tuple(heard), beat_features)
 
     def refine(self, est: KeyEstimate) -> KeyEstimate:
         return refine_with_chords(est, list(self.bars), beats=self.beats, downbeat=self.downbeat,
                                   downbeat_bass=self.downbeat_bass)
+
+    def sections(self, global_key: Key | None) -> tuple[KeySection, ...]:
+        """The key sections (modulations) against the song's key `global_key`."""
+        if self.beat_features is None:
+            return ()
+        bc, bb, be, per_bar, step = self.beat_features
+        return tuple(key_sections(bc, bb, be, beats_per_bar=per_bar, quarters_per_beat=step, global_key=global_key))
 
     def with_lead(self, est: KeyEstimate, lead: Sequence[tuple[float, int]], lead_stem: str | None) -> KeyEstimate:
         """The key again, its profile the accompaniment's plus the lead's pitch classes (duration-weighted,
