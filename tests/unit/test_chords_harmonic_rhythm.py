@@ -5,16 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from app.core.analysis.harmony.chords import estimate_chords
-from app.core.music import CHORD_QUALITIES, BeatGrid, Chord, TimeSignature
-
-
-def _beat(ch: Chord, rng: np.random.Generator, *, spill: float) -> np.ndarray:
-    """A beat's chroma: the chord's tones (the root loudest) over spill from passing notes and partials."""
-    v = rng.uniform(0.0, spill, 12)
-    for step in CHORD_QUALITIES[ch.quality]:
-        v[(ch.root_pc + step) % 12] = rng.uniform(0.6, 0.9)
-    v[ch.root_pc] = 1.0
-    return v / v.max()
+from app.core.music import BeatGrid, Chord, TimeSignature
+from tests.helpers.chord_chroma import beat_chroma
 
 
 def test_two_chords_a_bar_are_followed_through_spill():
@@ -22,7 +14,7 @@ def test_two_chords_a_bar_are_followed_through_spill():
     # I-IV-I-V in G with the IV and V on beat 3 of every bar: a harmonic rhythm of two beats
     bars = [(Chord(7, "maj"), Chord(0, "maj")), (Chord(7, "maj"), Chord(2, "maj"))] * 6
     truth = [c for a, b in bars for c in (a, a, b, b)]
-    bc = np.stack([_beat(c, rng, spill=0.7) for c in truth])  # heavy spill: a soft Viterbi (SHARPNESS 20) held chords
+    bc = np.stack([beat_chroma(c, rng, spill=0.7) for c in truth])  # heavy spill: a soft Viterbi (SHARPNESS 20) held chords
     bb = np.zeros_like(bc)
     bb[np.arange(len(truth)), [c.root_pc for c in truth]] = 1.0
     grid = BeatGrid(110.0, TimeSignature(4, 4))

@@ -11,15 +11,7 @@ from app.core.analysis.harmony.chords import decode_chords, estimate_chords
 from app.core.analysis.harmony.chroma import chroma_features
 from app.core.analysis.signal import ANALYSIS_RATE
 from app.core.music import CHORD_QUALITIES, BeatGrid, Chord, TimeSignature
-
-
-def _beat(ch: Chord, rng: np.random.Generator, *, spill: float) -> np.ndarray:
-    """A beat's chroma: the chord's tones (the root loudest) over spill from passing notes and partials."""
-    v = rng.uniform(0.0, spill, 12)
-    for step in CHORD_QUALITIES[ch.quality]:
-        v[(ch.root_pc + step) % 12] = rng.uniform(0.6, 0.9)
-    v[ch.root_pc] = 1.0
-    return v / v.max()
+from tests.helpers.chord_chroma import beat_chroma
 
 
 def _root_bass(truth: list[Chord]) -> np.ndarray:
@@ -38,7 +30,7 @@ def test_a_passing_chord_sharing_two_tones_is_read_on_its_beat():
     rng = np.random.default_rng(0)
     truth = [Chord(0, "maj")] * 3 + [Chord(4, "min")]
     truth = truth * 20
-    bc = np.stack([_beat(c, rng, spill=0.2) for c in truth])
+    bc = np.stack([beat_chroma(c, rng, spill=0.2) for c in truth])
     per_beat, _ = decode_chords(bc, _root_bass(truth), np.ones(len(truth)), np.arange(len(truth)) % 4 == 0)
     hits = [_same(g, w) for g, w in zip(per_beat, truth, strict=True)]
     assert sum(hits[3::4]) >= 0.9 * len(hits[3::4])

@@ -71,17 +71,21 @@ def _rewrite(path, out, change):
     return out
 
 
-def test_a_damaged_or_altered_index_is_refused(works, tmp_path):
-    path = save_model(train(works[:6]), tmp_path / "m.accordmodel")
-    name = "index/cpint*posinbar/SA.bin"
-
+def _flip_first_byte(name):
+    """A change for `_rewrite`: one bit of member `name` flipped (its manifest hash left as it was)."""
     def flip(members):
         data = bytearray(members[name])
         data[0] ^= 1
         members[name] = bytes(data)
+    return flip
+
+
+def test_a_damaged_or_altered_index_is_refused(works, tmp_path):
+    path = save_model(train(works[:6]), tmp_path / "m.accordmodel")
+    name = "index/cpint*posinbar/SA.bin"
 
     with pytest.raises(ModelFileError, match="does not match its manifest"):
-        load_model(_rewrite(path, tmp_path / "flip.accordmodel", flip))
+        load_model(_rewrite(path, tmp_path / "flip.accordmodel", _flip_first_byte(name)))
 
     def forge(members):  # swap two symbols of the text and re-hash: the events tell the truth
         import hashlib
@@ -208,12 +212,7 @@ def test_a_saved_model_keeps_the_max_copy_order_and_a_forged_one_is_not_trusted(
     assert _suggest(forged, works) == _suggest(model, works)  # sorted afresh, not taken
     assert np.array_equal(forged.cache["copy-index"].keys, model.cache["copy-index"].keys)
 
-    def flip(members):
-        data = bytearray(members[COPY_ORDER])
-        data[0] ^= 1
-        members[COPY_ORDER] = bytes(data)
-
     with pytest.raises(ModelFileError, match="does not match its manifest"):
-        load_model(_rewrite(path, tmp_path / "flip.accordmodel", flip))
+        load_model(_rewrite(path, tmp_path / "flip.accordmodel", _flip_first_byte(COPY_ORDER)))
     forget(back, [works[3].id])  # a changed model sorts its own intervals again
     assert "copy-order" not in back.cache

@@ -15,7 +15,7 @@ import numpy as np
 
 from app.core.model.ppm import Estimate
 from app.core.model.predict import ViewpointEstimate
-from app.core.model.slots import DeadEnd, rel_entropy
+from app.core.model.slots import rel_entropy
 
 if TYPE_CHECKING:
     from app.core.model.predict import PredictionSettings
@@ -45,6 +45,9 @@ class CompiledSteps:
 
         def _reachable_members(self, target: str, i: int, alphabet: np.ndarray) -> list[tuple[str, object, tuple]]:
             ...
+
+        def _draw(self, q: np.ndarray, cum: np.ndarray, allowed: np.ndarray, prefer: int | None, keep: float,
+                  scale: float) -> tuple[int, float, float]: ...
 
         def _ltm_estimate(self, name: str, store, hist: list[int], reach, log_size: float = 0.0
                           ) -> ViewpointEstimate: ...
@@ -109,11 +112,4 @@ class CompiledSteps:
         q, cum, keep, scale = self._sampling_weights(
             p, allowed, -1 if prefer is None else prefer, closeness, inv_t, -1 if damp is None else damp[0],
             1.0 if damp is None else damp[1], _NO_WEIGHTS if weights is None else weights)
-        total = float(cum[-1])
-        if not total > 0:
-            raise DeadEnd("nothing allowed")
-        x = int(cum.searchsorted(self.rng.random() * total, side="right"))
-        x = min(x, len(q) - 1)
-        while not allowed[x] or q[x] <= 0:  # float edge at the top of the cumulative sum
-            x -= 1
-        return x, (keep if x == prefer else 0.0), scale
+        return self._draw(q, cum, allowed, prefer, keep, scale)

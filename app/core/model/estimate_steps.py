@@ -224,7 +224,11 @@ class EstimateSteps:
             q[damp[0]] *= damp[1]
         if weights is not None:
             q *= weights
-        cum = q.cumsum()
+        return self._draw(q, q.cumsum(), allowed, prefer, keep, scale)
+
+    def _draw(self, q: np.ndarray, cum: np.ndarray, allowed: np.ndarray, prefer: int | None, keep: float,
+              scale: float) -> tuple[int, float, float]:
+        """One draw from the weights `q` (cumulative `cum`): `_sample`'s result, for both of its paths."""
         total = float(cum[-1])
         if not total > 0:
             raise DeadEnd("nothing allowed")
