@@ -151,3 +151,23 @@ def test_the_suggest_options_fold_away_and_the_button_stays_first(full_studio):
     assert panel.controls.isHidden() and not panel.options_toggle.isChecked()
     panel.show_options(True)
     assert not panel.controls.isHidden() and panel.options_toggle.isChecked()
+
+
+def test_the_piano_roll_header_shows_a_long_suggestion_name_whole(qtbot):
+    """'Auditioning: #1 Continue bars 5-8' is wider than the roll's header on a laptop: it wraps (and the
+    name is in the tool tip) instead of being cut at the keyboard strip."""
+    from app.core.music import Melody, Note
+    from app.core.project.ideas import Idea
+    from app.ui.timeline.roll_header import PianoRollHeader
+
+    header = PianoRollHeader()
+    qtbot.addWidget(header)
+    header.setFixedWidth(180)
+    header.show()
+    name = "#1 Continue bars 5–8 (a long name)"
+    header.show_entry(Idea("i1", name, Melody((Note(60, 0.0, 1.0),))), kept=False)
+    assert header.title.wordWrap() and header.title.toolTip() == name
+    assert header.title.text() == "Auditioning: " + name
+    qtbot.waitUntil(lambda: header.title.height() >= 2 * header.title.fontMetrics().height() - 2, timeout=2000)
+    header.show_entry(None, kept=False)
+    assert header.title.toolTip() == "" and header.title.text() == "Suggestion"

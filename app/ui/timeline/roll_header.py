@@ -21,6 +21,7 @@ class PianoRollHeader(QWidget):
         self.setObjectName("LaneTitle")
         self.title = QLabel("Suggestion")
         self.title.setObjectName("PianoRollTitle")
+        self.title.setWordWrap(True)  # "Auditioning: #1 Continue bars 5-8" is wider than the header at 1366 px
         self.detail = QLabel("")
         self.detail.setObjectName("PianoRollDetail")
         self.detail.setWordWrap(True)
@@ -64,9 +65,11 @@ class PianoRollHeader(QWidget):
     def show_entry(self, entry: Idea | IdeaTrack | None, *, kept: bool) -> None:
         if entry is None:
             self.title.setText("Suggestion")
+            self.title.setToolTip("")
             self.detail.setText("Nothing auditioned")
             return
         self.title.setText(("Track: " if kept else "Auditioning: ") + entry.display_name)
+        self.title.setToolTip(entry.display_name)
         edited = entry.human_edited_notes
         self.detail.setText(f"{edited} note{'s' if edited != 1 else ''} edited by hand" if edited
                             else "As suggested · drag notes to edit; Edit → Notes for more")
