@@ -61,6 +61,7 @@ class IndexCredit:
     _root_base: int
     _root_credit: tuple[np.ndarray, np.ndarray, np.ndarray] | None
     _starts_list: list[int] | None
+    _columns_memo: tuple | None
 
     def work_of(self, pos: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -232,10 +233,10 @@ class IndexCredit:
 
     def columns(self, wids: np.ndarray) -> np.ndarray:
         """Per work index, its column in the sorted id array `wids` (credit matrices)."""
-        memo = getattr(self, "_columns_memo", None)
-        if memo is not None and memo[0] is wids and memo[1] == len(self.work_ids):
-            return memo[2]  # the same id array (memoised per model state) and no work added since
+        memo = self._columns_memo
+        if memo is not None and memo[0] is wids:
+            return memo[1]  # the same id array (memoised per model state) since the index last changed
         ids = np.array(self.work_ids, dtype=np.int64)
         cols = np.minimum(np.searchsorted(wids, ids), max(0, len(wids) - 1))
-        self._columns_memo = (wids, len(self.work_ids), cols)
+        self._columns_memo = (wids, cols)
         return cols

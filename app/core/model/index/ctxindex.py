@@ -148,6 +148,7 @@ class ContextIndex(IndexCredit):
         self._root_credit: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._runs: tuple[np.ndarray, np.ndarray] | None = None  # the compiled walk's symbol_runs and memo
         self._work_of: np.ndarray | None = None  # credit: a position's work index (genkernels.work_positions)
+        self._columns_memo: tuple | None = None  # credit: (work ids array, its columns), per index state
         self.any_dead = False
         self.root = 0
         self._starts_list: list[int] | None = None
@@ -170,6 +171,7 @@ class ContextIndex(IndexCredit):
         self._root_credit = None
         self._runs = None
         self._work_of = None
+        self._columns_memo = None
 
     # -- learning and forgetting ----------------------------------------------------------------------
     def _symbols(self, seq: np.ndarray) -> np.ndarray:
