@@ -10,12 +10,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # Runs in a fresh interpreter: sys.modules must start without scipy.linalg for the check to mean anything.
 CHILD = r"""
 import json, sys
 import numpy as np
+if sys.argv[1] == "genkernels-first":  # a loaded model's first kernel: the copy index's order check
+    from app.core.model import genkernels
+    genkernels.gram_keys(np.zeros(16, np.uint8), np.arange(4), 8, 0)
 from app.core.model.blendkernels import rel_entropy
 from app.core.model.slots import rel_entropy as py_rel_entropy
 before = sorted(k for k in sys.modules if k.startswith("scipy.linalg"))
@@ -36,14 +41,15 @@ print(json.dumps({"before": before, "after_calls": after_calls, "same": bool(sam
 """
 
 
-def _child() -> dict:
-    out = subprocess.run([sys.executable, "-c", CHILD], cwd=ROOT, check=True, capture_output=True, text=True,
+def _child(first: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", CHILD, first], cwd=ROOT, check=True, capture_output=True, text=True,
                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def test_kernels_use_blas_without_the_scipy_linalg_package():
-    res = _child()
+@pytest.mark.parametrize("first", ["blendkernels-first", "genkernels-first"])
+def test_kernels_use_blas_without_the_scipy_linalg_package(first):
+    res = _child(first)
     assert res["before"] == ["scipy.linalg.cython_blas"]  # preloaded, nothing else of the package
     assert res["after_calls"] == ["scipy.linalg.cython_blas"]  # numba's ddot look-up found it
     assert res["same"]  # bitwise the reference's p @ log2(p) over 2,600 rows

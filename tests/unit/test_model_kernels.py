@@ -99,6 +99,38 @@ def test_work_spans_skip_forgotten_works():
             assert ix.index_of.get(3) is None and 2 not in arena_w[a:b].tolist()
 
 
+
+def test_range_work_counts_equal_a_count_by_hand_on_every_path():
+    """Queries on one range beyond a group's size, a dead work, queries holding most works (tally walked in
+    work order) and few (sorted), a symbol no position holds and an empty range."""
+    from app.core.model.genkernels import RANGE_GROUP, range_work_counts, work_positions
+
+    rng = np.random.default_rng(11)
+    n_works, n_sym = 40, RANGE_GROUP + 9
+    lengths = rng.integers(5, 60, n_works)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    T = rng.integers(0, n_sym - 1, int(lengths.sum())).astype(np.int64)  # symbol n_sym - 1 never occurs
+    T[starts[4]:starts[4] + lengths[4]] = 0  # work 4 holds only symbol 0
+    SA = rng.permutation(len(T)).astype(np.int64)
+    work_of = work_positions(len(T), starts)
+    alive = np.ones(n_works, dtype=bool)
+    alive[7] = False
+    ranges = [(0, len(T))] * n_sym + [(10, 16)] * 6 + [(30, 30)] + [(40, 200)] * 3  # sorted by range as callers do
+    ranges.sort()
+    los = np.array([r[0] for r in ranges], dtype=np.int64)
+    his = np.array([r[1] for r in ranges], dtype=np.int64)
+    syms = np.array([i % n_sym for i in range(len(ranges))], dtype=np.int64)
+    for check in (True, False):
+        widx, cnt, offsets = range_work_counts(T, SA, work_of, alive, check, los, his, syms)
+        for i, (lo, hi, sym) in enumerate(zip(los, his, syms, strict=True)):
+            tally = {}
+            for k in range(lo, hi):
+                if T[SA[k]] == sym and (alive[work_of[SA[k]]] or not check):
+                    tally[int(work_of[SA[k]])] = tally.get(int(work_of[SA[k]]), 0) + 1
+            a, b = offsets[i], offsets[i + 1]
+            assert widx[a:b].tolist() == sorted(tally) and cnt[a:b].tolist() == [tally[w] for w in sorted(tally)]
+
+
 def test_work_positions_is_the_binary_search_it_replaces():
     from app.core.model.genkernels import work_positions
 
@@ -107,6 +139,23 @@ def test_work_positions_is_the_binary_search_it_replaces():
     ix.add_works([(w + 1, s) for w, s in enumerate(seqs)])
     got = work_positions(len(ix.T), ix.starts)
     assert got.tolist() == (np.searchsorted(ix.starts, np.arange(len(ix.T)), side="right") - 1).tolist()
+
+
+
+def test_gram_keys_are_the_copy_index_keys_at_scattered_positions():
+    """The stored order's check reads keys at positions in key order; they must be the keys the index
+    computes in text order, up to each separator and in the padding at the end."""
+    from app.core.model.genkernels import gram_keys
+    from app.core.model.index.copyindex import _SEP, KEY_BYTES, CopyIndex, _keys
+
+    rng = np.random.default_rng(3)
+    works = {w: rng.integers(48, 80, int(rng.integers(1, 30))) for w in range(1, 40)}  # some 1-note works
+    index = CopyIndex(works, 0)
+    n = len(index.text) - (KEY_BYTES + 1)
+    every = _keys(index.text, n)
+    pos = rng.permutation(n).astype(np.int64)  # separators included: their key is 0
+    assert gram_keys(index.text, pos, KEY_BYTES, _SEP).tolist() == every[pos].tolist()
+    assert gram_keys(index.text, index.pos, KEY_BYTES, _SEP).tolist() == index.keys.tolist()
 
 
 @pytest.mark.parametrize("escape", [0, 1, 2])

@@ -14,11 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from app.core.model.blaspreload import preload_cython_blas
+# (importing genkernels hands numba scipy's cython_blas for rel_entropy's `@`: see blaspreload.py)
 from app.core.model.genkernels import index_counts, mixture, piece_counts
-
-# rel_entropy's `@` is numba's BLAS ddot: hand numba scipy's cython_blas without the scipy.linalg package
-preload_cython_blas()
 
 MIN_RELATIVE_ENTROPY = 1e-6  # as predict.MIN_RELATIVE_ENTROPY (imported there; kept equal by a test)
 

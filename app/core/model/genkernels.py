@@ -13,6 +13,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from app.core.model.blaspreload import preload_cython_blas
+
+# Before numba loads any of the model's kernels: its BLAS (blendkernels.rel_entropy's `@` is a ddot) from
+# scipy's cython_blas alone, not the scipy.linalg package (blaspreload.py). Here, not in blendkernels: the
+# first kernel a request loads may be this module's (a saved model's copy-index order is checked first).
+preload_cython_blas()
+
 
 @njit(cache=True, nogil=True)
 def root_work_counts(T, starts, lengths, alive, n_codes):  # pragma: no cover - compiled
@@ -50,13 +57,29 @@ def root_work_counts(T, starts, lengths, alive, n_codes):  # pragma: no cover - 
     return widx, cnt, bounds
 
 
+# Queries on one range tallied in one scan (more on the same range scan it again): GROUP x works counters
+RANGE_GROUP = 16
+
+
+@njit(cache=True, nogil=True)
+def _grown(a, need):  # pragma: no cover - compiled
+    """`a`, or a copy at least twice as long when it holds fewer than `need` items."""
+    if need <= len(a):
+        return a
+    b = np.empty(max(need, 2 * len(a)), dtype=a.dtype)
+    b[:len(a)] = a
+    return b
+
+
 @njit(cache=True, nogil=True)
 def range_work_counts(T, SA, work_of, alive, check_alive, los, his, syms):  # pragma: no cover - compiled
     """For each query (SA range [lo, hi), symbol id): the works holding the symbol after that context, as
     (work index ascending, count) pairs, flat with offsets: query i at out[offsets[i]:offsets[i + 1]].
     Consecutive queries on the same range share one scan of it (callers sort the queries by range).
-    `work_of`: work_positions (a position's work index). Each query's works are tallied and only its
-    distinct works sorted (a range of a low order holds thousands of hits per work)."""
+    `work_of`: work_positions (a position's work index). The scan reads each position once (its symbol and
+    work are random reads: the cost at a career's size) and tallies it under its query and work; a query's
+    works then come out in order by sorting its distinct works, or, when it holds many, by walking the
+    tally in work order."""
     nq = len(los)
     offsets = np.zeros(nq + 1, dtype=np.int64)
     n_works = len(alive)
@@ -64,63 +87,55 @@ def range_work_counts(T, SA, work_of, alive, check_alive, los, his, syms):  # pr
     for i in range(nq):
         n_sym = max(n_sym, syms[i] + 1)
     slot = np.full(n_sym, -1, dtype=np.int64)
-    found = np.zeros(nq, dtype=np.int64)
+    tally = np.zeros((RANGE_GROUP, n_works), dtype=np.int32)  # a work's notes (< 2^31) per query
+    distinct = np.empty((RANGE_GROUP, n_works), dtype=np.int32)
+    n_distinct = np.zeros(RANGE_GROUP, dtype=np.int64)
+    widx = np.empty(1024, dtype=np.int64)
+    cnt = np.empty(1024, dtype=np.int64)
+    out = 0
     g = 0
-    while g < nq:  # pass 1: per query, how many positions hold its symbol
+    while g < nq:
         e = g
-        while e < nq and los[e] == los[g] and his[e] == his[g]:
-            slot[syms[e]] = e
-            e += 1
-        for k in range(los[g], his[g]):
-            s = T[SA[k]]
-            if s < n_sym and slot[s] >= 0:
-                found[slot[s]] += 1
-        for i in range(g, e):
-            slot[syms[i]] = -1
-        g = e
-    fill = np.zeros(nq + 1, dtype=np.int64)
-    for i in range(nq):
-        fill[i + 1] = fill[i] + found[i]
-    widx = np.empty(fill[nq], dtype=np.int64)
-    at = fill[:nq].copy()
-    g = 0
-    while g < nq:  # pass 2: their works (the last start <= position)
-        e = g
-        while e < nq and los[e] == los[g] and his[e] == his[g]:
-            slot[syms[e]] = e
+        while e < nq and e - g < RANGE_GROUP and los[e] == los[g] and his[e] == his[g]:
+            slot[syms[e]] = e - g
             e += 1
         for k in range(los[g], his[g]):
             p = SA[k]
             s = T[p]
             if s < n_sym and slot[s] >= 0:
-                q = slot[s]
-                widx[at[q]] = work_of[p]
-                at[q] += 1
+                j = slot[s]
+                w = work_of[p]
+                if tally[j, w] == 0:
+                    distinct[j, n_distinct[j]] = w
+                    n_distinct[j] += 1
+                tally[j, w] += 1
         for i in range(g, e):
+            j = i - g
             slot[syms[i]] = -1
+            d = n_distinct[j]
+            widx = _grown(widx, out + d)
+            cnt = _grown(cnt, out + d)
+            if d * 8 > n_works:  # many works: the tally in work order is cheaper than a sort
+                for w in range(n_works):
+                    c = tally[j, w]
+                    if c:
+                        if not (check_alive and not alive[w]):
+                            widx[out] = w
+                            cnt[out] = c
+                            out += 1
+                        tally[j, w] = 0
+            else:
+                ws = np.sort(distinct[j, :d])
+                for x in range(d):
+                    w = ws[x]
+                    if not (check_alive and not alive[w]):
+                        widx[out] = w
+                        cnt[out] = tally[j, w]
+                        out += 1
+                    tally[j, w] = 0
+            n_distinct[j] = 0
+            offsets[i + 1] = out
         g = e
-    cnt = np.empty(fill[nq], dtype=np.int64)
-    tally = np.zeros(n_works, dtype=np.int64)
-    distinct = np.empty(n_works, dtype=np.int64)
-    out = 0
-    for i in range(nq):  # per query: tally by work, sort the distinct works, drop dead ones
-        d = 0
-        for k in range(fill[i], fill[i + 1]):
-            w = widx[k]
-            if tally[w] == 0:
-                distinct[d] = w
-                d += 1
-            tally[w] += 1
-        ws = distinct[:d]
-        ws.sort()
-        for j in range(d):  # out <= fill[i]: the flat output never overtakes the hits still to read
-            w = ws[j]
-            if not (check_alive and not alive[w]):
-                widx[out] = w
-                cnt[out] = tally[w]
-                out += 1
-            tally[w] = 0
-        offsets[i + 1] = out
     return widx[:out].copy(), cnt[:out].copy(), offsets
 
 
@@ -376,3 +391,22 @@ def add_spans_rows(out, arena_w, arena_c, columns, starts, ends, coefs):  # prag
                 c = coefs[i, r]
                 if c != 0.0:
                     out[col, r] += n * c
+
+
+@njit(cache=True, nogil=True)
+def gram_keys(text, pos, key_bytes, sep):  # pragma: no cover - compiled
+    """copyindex._keys at positions `pos` in one pass: each position's first up-to-`key_bytes` bytes,
+    stopping at the separator `sep`, packed big-endian. A stored sorting order lists positions in key order,
+    scattered over the text: reading a position's bytes together costs one cache miss, not one per byte."""
+    out = np.zeros(len(pos), dtype=np.uint64)
+    for i in range(len(pos)):
+        p = pos[i]
+        key = np.uint64(0)
+        for j in range(key_bytes):
+            b = text[p + j]
+            if b == sep:
+                key <<= np.uint64(8 * (key_bytes - j))
+                break
+            key = (key << np.uint64(8)) | np.uint64(b)
+        out[i] = key
+    return out

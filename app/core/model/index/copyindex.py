@@ -34,14 +34,14 @@ def _byte(iv: np.ndarray) -> np.ndarray:
     return (np.clip(iv, -127, 127) + 128).astype(np.uint8)
 
 
-def _keys(text: np.ndarray, at: slice | np.ndarray) -> np.ndarray:
-    """The key of each position `at` (a slice from 0, or positions): its first up-to-8 bytes, stopping at the
-    separator, packed big-endian (0 for a position at a separator)."""
-    n = at.stop if isinstance(at, slice) else len(at)
+def _keys(text: np.ndarray, n: int) -> np.ndarray:
+    """The key of each of the first `n` positions of `text`: its first up-to-8 bytes, stopping at the
+    separator, packed big-endian (0 for a position at a separator). In text order, one contiguous pass per
+    byte; genkernels.gram_keys reads the same keys at scattered positions."""
     keys = np.zeros(n, dtype=np.uint64)
     alive = np.ones(n, dtype=bool)
     for j in range(KEY_BYTES):  # byte j of each key: text[p + j] while no separator was met
-        b = text[j:j + n] if isinstance(at, slice) else text[at + j]
+        b = text[j:j + n]
         alive &= b != _SEP
         keys |= np.where(alive, b, 0).astype(np.uint64) << np.uint64(8 * (KEY_BYTES - 1 - j))
     return keys
@@ -87,7 +87,7 @@ class CopyIndex:
         if order is not None and self._adopt_order(order, slots):
             return
         n = len(text)
-        keys = _keys(self.text, slice(0, n))
+        keys = _keys(self.text, n)
         # positions of equal keys in any order: every reader takes a set, a minimum or a filter of them
         order = np.argsort(keys)
         real = keys[order] != 0  # positions at a separator start no gram
@@ -108,7 +108,9 @@ class CopyIndex:
         seen[pos] = True
         if not np.array_equal(seen, grams):  # with the length check: each gram position once
             return False
-        keys = _keys(self.text, pos)
+        from app.core.model.genkernels import gram_keys  # numba: loaded by generation, not at import
+
+        keys = gram_keys(self.text, pos, KEY_BYTES, _SEP)
         if len(keys) > 1 and bool(np.any(keys[1:] < keys[:-1])):
             return False
         self.keys, self.pos = keys, pos
