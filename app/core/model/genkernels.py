@@ -57,7 +57,7 @@ def root_work_counts(T, starts, lengths, alive, n_codes):  # pragma: no cover - 
     return widx, cnt, bounds
 
 
-# Queries on one range tallied in one scan (more on the same range scan it again): GROUP x works counters
+# Queries on one range tallied in one scan (more on one range scan it again): RANGE_GROUP x works counters
 RANGE_GROUP = 16
 
 
