@@ -37,7 +37,8 @@ def _byte(iv: np.ndarray) -> np.ndarray:
 def _keys(text: np.ndarray, n: int) -> np.ndarray:
     """The key of each of the first `n` positions of `text`: its first up-to-8 bytes, stopping at the
     separator, packed big-endian (0 for a position at a separator). In text order, one contiguous pass per
-    byte; genkernels.gram_keys reads the same keys at scattered positions."""
+    byte; genkernels.gram_keys reads the same keys at scattered positions (a test keeps them equal). numpy
+    here, not that kernel: training and saving a model (which builds this index) load no compiled code."""
     keys = np.zeros(n, dtype=np.uint64)
     alive = np.ones(n, dtype=bool)
     for j in range(KEY_BYTES):  # byte j of each key: text[p + j] while no separator was met
