@@ -13,6 +13,7 @@ uniform and the piece's own share), summing exactly to 10000 by largest-remainde
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +61,53 @@ class NoteCredit:
         return f"NoteCredit(works={self.works!r}, uniform={self.uniform!r}, piece={self.piece!r})"
 
 
+class WorkShares(Mapping[int, float]):
+    """A suggestion's per-work credit (work id -> share), kept as the arrays it was summed in (ids ascending,
+    shares non-zero). A read-only mapping that builds its dict on the first look-up by key: at a label's size
+    every suggestion credits tens of thousands of works, and a dict per suggestion cost a request about
+    10 ms at 1 M notes while most callers only iterate, sum or spread the shares (contributor credit reads
+    the arrays). Iteration and items() keep the ascending order the dict had."""
+
+    __slots__ = ("ids", "shares", "_dict")
+
+    def __init__(self, ids: np.ndarray, shares: np.ndarray) -> None:
+        self.ids, self.shares = ids, shares
+        self._dict: dict[int, float] | None = None
+
+    def _as_dict(self) -> dict[int, float]:
+        if self._dict is None:
+            self._dict = dict(zip(self.ids.tolist(), self.shares.tolist(), strict=True))
+        return self._dict
+
+    def __getitem__(self, work_id: int) -> float:
+        return self._as_dict()[work_id]
+
+    def __contains__(self, work_id: object) -> bool:
+        return work_id in self._as_dict()
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.ids.tolist())
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def items(self):  # type: ignore[override]  # pairs in ascending work order, without the dict
+        return zip(self.ids.tolist(), self.shares.tolist(), strict=True)
+
+    def values(self):  # type: ignore[override]
+        return self.shares.tolist()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, WorkShares):
+            return bool(np.array_equal(self.ids, other.ids) and np.array_equal(self.shares, other.shares))
+        return self._as_dict() == other if isinstance(other, Mapping) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable arrays inside: not hashable, like the dict it replaces
+
+    def __repr__(self) -> str:
+        return f"WorkShares({self._as_dict()!r})"
+
+
 @dataclass(frozen=True)
 class Suggestion:
     id: str
@@ -67,7 +115,7 @@ class Suggestion:
     notes: Melody
     seed: int
     settings: dict[str, Any]
-    credit: dict[int, float]
+    credit: Mapping[int, float]  # WorkShares from the generator
     per_note_credit: list[NoteCredit]
     uniform_share: float
     piece_share: float
@@ -114,18 +162,17 @@ def contributor_credit(credit: dict[int, float], splits: dict[int, list[tuple[st
     return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def contributor_credit_fast(credit: dict[int, float], table: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                                                                   list[str]],
-                            arrays: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, float]:
+def contributor_credit_fast(credit: Mapping[int, float], table: tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                                      np.ndarray, list[str]]) -> dict[str, float]:
     """`contributor_credit` with the splits as arrays (work ids sorted; per work a span of (name id, bp)):
     the same additions in the same order (bincount adds its inputs in order), without a loop per work.
-    `arrays`: the credit's (work ids, shares) in its order, when the caller has them (no rebuild from the
-    dict: at a label's size a suggestion credits tens of thousands of works)."""
+    A WorkShares credit is read from its arrays (at a label's size a suggestion credits tens of thousands of
+    works)."""
     wids, first, count, names_bp, names = table
     if not credit:
         return {}
-    if arrays is not None:
-        ids, shares = arrays
+    if isinstance(credit, WorkShares):
+        ids, shares = credit.ids, credit.shares
     else:
         ids = np.fromiter(credit.keys(), dtype=np.int64, count=len(credit))
         shares = np.fromiter(credit.values(), dtype=np.float64, count=len(credit))

@@ -28,6 +28,7 @@ from app.core.model.credit import (
     DENSE_CREDIT_LIMIT,
     NoteCredit,
     Suggestion,
+    WorkShares,
     contributor_credit_fast,
     resolve_by_context,
     resolve_queries,
@@ -214,13 +215,13 @@ class _Job:
         made = made[:n]
         # the credit of all suggestions is resolved in one batch (one attribution-index look-up per viewpoint)
         credits = self._resolve([m[3] for m in made])
-        return [self._suggestion(events, per_note, works, logp, seed, j, mode, settings, arrays)
-                for (_, j, events, _, logp), (per_note, works, arrays) in zip(made, credits, strict=True)]
+        return [self._suggestion(events, per_note, works, logp, seed, j, mode, settings)
+                for (_, j, events, _, logp), (per_note, works) in zip(made, credits, strict=True)]
 
     def _resolve(self, pendings: list[list[list[tuple[float, float, list | None]]]]
-                 ) -> list[tuple[list[NoteCredit], dict[int, float], tuple[np.ndarray, np.ndarray]]]:
+                 ) -> list[tuple[list[NoteCredit], WorkShares]]:
         """Per suggestion: normalise each decomposition (rhythm, pitch) of each note and average them per
-        note; and the suggestion's mean per-work credit (a dict, and as arrays: work ids, shares)."""
+        note; and the suggestion's mean per-work credit."""
         wids = self.model.cache.get("work-ids")
         if wids is None:  # dropped with the rest of the cache on any change of the model
             wids = self.model.cache["work-ids"] = np.array(sorted(self.model.works), dtype=np.int64)
@@ -249,13 +250,12 @@ class _Job:
                         for i in range(at, at + len(p))]
             mean = rows.mean(axis=0) if len(p) else np.zeros(width)
             nz = np.flatnonzero(mean)
-            ids, shares = wids[nz], mean[nz]
-            out.append((per_note, dict(zip(ids.tolist(), shares.tolist(), strict=False)), (ids, shares)))
+            out.append((per_note, WorkShares(wids[nz], mean[nz])))
             at += len(p)
         return out
 
-    def _suggestion(self, events, per_note: list[NoteCredit], credit: dict[int, float], logp: float, seed: int,
-                    j: int, mode: str, settings: dict, arrays: tuple[np.ndarray, np.ndarray]) -> Suggestion:
+    def _suggestion(self, events, per_note: list[NoteCredit], credit: WorkShares, logp: float, seed: int,
+                    j: int, mode: str, settings: dict) -> Suggestion:
         notes = tuple(Note(p, o / TICKS_PER_QUARTER, d / TICKS_PER_QUARTER) for p, d, o in events)
         melody = Melody(notes, key=self.key, time_signature=self.c.time_signature, tempo_bpm=self.c.tempo_bpm)
         uniform = math.fsum(c.uniform for c in per_note) / max(1, len(per_note))
@@ -269,7 +269,7 @@ class _Job:
             self._splits = _split_table(self.model)
         ident = hashlib.sha256(json.dumps([self.model.fingerprint, mode, seed, j, events]).encode()).hexdigest()[:16]
         return Suggestion(ident, mode, melody, seed, {**settings, "index": j}, credit, per_note, uniform, piece,
-                          run, contributor_credit_fast(credit, self._splits, arrays),
+                          run, contributor_credit_fast(credit, self._splits),
                           self.model.model_id, self.model.fingerprint, logp)
 
 

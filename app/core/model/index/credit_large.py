@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.core.model.credit import NoteCredit
+from app.core.model.credit import NoteCredit, WorkShares
 
 if TYPE_CHECKING:
     from app.core.model.training import TrainedModel
@@ -150,7 +150,7 @@ def gather_terms(pendings: list) -> tuple[dict[tuple[str, int, int], int], np.nd
 
 
 def resolve_by_context(model: TrainedModel, wids: np.ndarray, pendings: list
-                       ) -> list[tuple[list[NoteCredit], dict[int, float], tuple[np.ndarray, np.ndarray]]]:
+                       ) -> list[tuple[list[NoteCredit], WorkShares]]:
     """`_Job._resolve` for large catalogues. Terms (decomposition, base, weight) are gathered in one pass;
     the normalisation of each decomposition and the per-suggestion sums are array operations."""
     keys, dec, key_of, w, d_u, d_pc, d_share, d_note, note_count = gather_terms(pendings)
@@ -190,6 +190,5 @@ def resolve_by_context(model: TrainedModel, wids: np.ndarray, pendings: list
     resolved = []
     for per_note, mean in zip(out, means, strict=True):
         nz = np.flatnonzero(mean)
-        ids, shares = wids[nz], mean[nz]
-        resolved.append((per_note, dict(zip(ids.tolist(), shares.tolist(), strict=False)), (ids, shares)))
+        resolved.append((per_note, WorkShares(wids[nz], mean[nz])))
     return resolved

@@ -1,0 +1,47 @@
+"""WorkShares: a suggestion's per-work credit kept as arrays, read as a mapping like the dict it replaces."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from app.core.model.credit import WorkShares, contributor_credit, contributor_credit_fast
+
+
+def _shares() -> WorkShares:
+    return WorkShares(np.array([3, 7, 42], dtype=np.int64), np.array([0.5, 0.25, 0.125]))
+
+
+def test_reads_like_the_dict_in_ascending_work_order() -> None:
+    s = _shares()
+    d = {3: 0.5, 7: 0.25, 42: 0.125}
+    assert list(s) == [3, 7, 42] and len(s) == 3 and bool(s)
+    assert list(s.items()) == list(d.items()) and list(s.values()) == list(d.values())
+    assert s[7] == 0.25 and 42 in s and 8 not in s and s.get(8) is None
+    assert s == d and d == s and s != {3: 0.5, 7: 0.25}
+    assert json.dumps({str(k): v for k, v in sorted(s.items())}) == json.dumps({str(k): v for k, v in sorted(d.items())})
+    with pytest.raises(KeyError):
+        s[8]
+    assert not WorkShares(np.zeros(0, dtype=np.int64), np.zeros(0))
+
+
+def test_iterating_and_spreading_do_not_build_the_dict() -> None:
+    s = _shares()
+    list(s.items())
+    sum(s.values())
+    table = (np.array([3, 7, 42]), np.array([0, 1, 3]), np.array([1, 2, 1]),
+             np.array([[0, 10000], [0, 5000], [1, 5000], [1, 10000]]), ["Ada", "Ben"])
+    fast = contributor_credit_fast(s, table)
+    assert s._dict is None  # the look-up dict is built on demand only
+    splits = {3: [("Ada", 10000)], 7: [("Ada", 5000), ("Ben", 5000)], 42: [("Ben", 10000)]}
+    assert fast == contributor_credit(dict(s.items()), splits) == contributor_credit_fast(dict(s.items()), table)
+
+
+def test_equality_between_shares() -> None:
+    s = WorkShares(np.array([3, 7, 42]), np.array([0.5, 0.25, 0.125]))
+    assert s == _shares()
+    assert s != WorkShares(np.array([3, 7, 42]), np.array([0.5, 0.25, 0.25]))
+    with pytest.raises(TypeError):
+        hash(s)
