@@ -45,3 +45,16 @@ def test_equality_between_shares() -> None:
     assert s != WorkShares(np.array([3, 7, 42]), np.array([0.5, 0.25, 0.25]))
     with pytest.raises(TypeError):
         hash(s)
+
+
+def test_shares_over_the_catalogue_ids_spread_without_a_search_and_alike() -> None:
+    universe = np.array([3, 7, 9, 42], dtype=np.int64)
+    row = np.array([0.5, 0.25, 0.0, 0.125])
+    s = WorkShares.of(universe, row)
+    assert list(s.items()) == [(3, 0.5), (7, 0.25), (42, 0.125)] and s.positions.tolist() == [0, 1, 3]
+    table = (universe, np.array([0, 1, 3, 4]), np.array([1, 2, 1, 1]),
+             np.array([[0, 10000], [0, 5000], [1, 5000], [1, 10000], [0, 10000]]), ["Ada", "Ben"])
+    by_position = contributor_credit_fast(s, table)  # the table's ids are the universe: positions used
+    other = (universe.copy(),) + table[1:]  # an equal array, not the same one: searched
+    assert by_position == contributor_credit_fast(s, other) == contributor_credit_fast(dict(s.items()), table)
+    assert by_position == {"Ada": 0.5 + 0.125 + 0.125, "Ben": 0.125}  # 7 half each, 42 all Ada

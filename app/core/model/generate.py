@@ -222,9 +222,7 @@ class _Job:
                  ) -> list[tuple[list[NoteCredit], WorkShares]]:
         """Per suggestion: normalise each decomposition (rhythm, pitch) of each note and average them per
         note; and the suggestion's mean per-work credit."""
-        wids = self.model.cache.get("work-ids")
-        if wids is None:  # dropped with the rest of the cache on any change of the model
-            wids = self.model.cache["work-ids"] = np.array(sorted(self.model.works), dtype=np.int64)
+        wids = _work_ids(self.model)
         width = len(wids)
         if width > DENSE_CREDIT_LIMIT:  # large catalogues: no (notes x works) matrix
             return resolve_by_context(self.model, wids, pendings)
@@ -249,8 +247,7 @@ class _Job:
             per_note = [NoteCredit(None, float(notes_u[i]), float(notes_p[i]), ids=wids, shares=notes_works[i])
                         for i in range(at, at + len(p))]
             mean = rows.mean(axis=0) if len(p) else np.zeros(width)
-            nz = np.flatnonzero(mean)
-            out.append((per_note, WorkShares(wids[nz], mean[nz])))
+            out.append((per_note, WorkShares.of(wids, mean)))
             at += len(p)
         return out
 
@@ -273,11 +270,19 @@ class _Job:
                           self.model.model_id, self.model.fingerprint, logp)
 
 
+def _work_ids(model: TrainedModel) -> np.ndarray:
+    """The catalogue's work ids, sorted (memoised; dropped with the rest of the cache on any change)."""
+    wids = model.cache.get("work-ids")
+    if wids is None:
+        wids = model.cache["work-ids"] = np.array(sorted(model.works), dtype=np.int64)
+    return wids  # type: ignore[no-any-return]
+
+
 def _split_table(model: TrainedModel) -> tuple:
     """The works' contributor splits as arrays (memoised on the model), for `contributor_credit_fast`."""
     table = model.cache.get("splits")
     if table is None:
-        wids = np.array(sorted(model.works), dtype=np.int64)
+        wids = _work_ids(model)  # the array credit is summed over: its positions need no search
         names: dict[str, int] = {}
         rows: list[Any] = []
         first: list[Any] = []

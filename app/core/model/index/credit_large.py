@@ -189,6 +189,5 @@ def resolve_by_context(model: TrainedModel, wids: np.ndarray, pendings: list
     means = bases.combine_rows(accs)
     resolved = []
     for per_note, mean in zip(out, means, strict=True):
-        nz = np.flatnonzero(mean)
-        resolved.append((per_note, WorkShares(wids[nz], mean[nz])))
+        resolved.append((per_note, WorkShares.of(wids, mean)))
     return resolved
