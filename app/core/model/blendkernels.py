@@ -172,11 +172,14 @@ def blend(l0, l1, hl0, hl1, s0, s1, hs0, hs1, two, log_size, viewpoint_bias, ltm
 
 
 @njit(cache=True, nogil=True)
-def sampling_weights(p, allowed, prefer, closeness, inv_temperature, damp_pos, damp_factor, weights):
+def sampling_draw(p, allowed, prefer, closeness, inv_temperature, damp_pos, damp_factor, weights, u):
     # pragma: no cover - compiled
-    """Sampler._sample's weights before the draw: (q, cumulative q, keep, scale). `prefer` / `damp_pos` -1:
-    none; `inv_temperature` 1.0: no temperature; `weights` empty: none. numpy's `q **= 2.0` and `0.5` are a
-    square and a square root (its fast scalar powers), other exponents pow()."""
+    """Sampler._sample and its draw in one call: (position, keep, scale), or position -1 when no weight is
+    positive (a dead end; the uniform `u` is then not used). The weights before the draw are those of
+    sampler._sample's numpy branch: `prefer` / `damp_pos` -1: none; `inv_temperature` 1.0: no temperature;
+    `weights` empty: none. numpy's `q **= 2.0` and `0.5` are a square and a square root (its fast scalar
+    powers), other exponents pow(). The draw is Sampler._draw's: the first position whose running sum
+    exceeds u x total, stepped back past a zero weight at the float edge."""
     n = len(p)
     q = np.empty(n)
     for i in range(n):
@@ -207,4 +210,11 @@ def sampling_weights(p, allowed, prefer, closeness, inv_temperature, damp_pos, d
     for i in range(n):
         acc += q[i]
         cum[i] = acc
-    return q, cum, keep, scale
+    total = cum[n - 1]
+    if not total > 0:
+        return -1, keep, scale
+    x = np.searchsorted(cum, u * total, side="right")
+    x = min(x, n - 1)
+    while not allowed[x] or q[x] <= 0:
+        x -= 1
+    return x, (keep if x == prefer else 0.0), scale

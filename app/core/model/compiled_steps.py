@@ -1,6 +1,6 @@
 """The sampler's compiled per-note steps (blendkernels.py): each note's distribution — short-term estimates
 and the entropy-weighted blend in compiled calls, the long-term estimates memoised as before — and the
-sampling weights of each draw. Bitwise the same figures as the Python path (Sampler._distribution_py and the
+sampling weights with the draw. Bitwise the same figures as the Python path (Sampler._distribution_py and the
 numpy branch of Sampler._sample; tests/unit/test_model_blend.py compares them), so suggestions, credit and
 log-probabilities do not depend on which path ran. Used for the usual system (long- and short-term models,
 one or two viewpoints per target); anything else takes the Python path.
@@ -15,7 +15,7 @@ import numpy as np
 
 from app.core.model.ppm import Estimate
 from app.core.model.predict import ViewpointEstimate
-from app.core.model.slots import rel_entropy
+from app.core.model.slots import DeadEnd, rel_entropy
 
 if TYPE_CHECKING:
     from app.core.model.predict import PredictionSettings
@@ -46,8 +46,9 @@ class CompiledSteps:
         def _reachable_members(self, target: str, i: int, alphabet: np.ndarray) -> list[tuple[str, object, tuple]]:
             ...
 
-        def _draw(self, q: np.ndarray, cum: np.ndarray, allowed: np.ndarray, prefer: int | None, keep: float,
-                  scale: float) -> tuple[int, float, float]: ...
+        def _peek_uniform(self) -> float: ...
+
+        def _next_uniform(self) -> float: ...
 
         def _ltm_estimate(self, name: str, store, hist: list[int], reach, log_size: float = 0.0
                           ) -> ViewpointEstimate: ...
@@ -57,7 +58,7 @@ class CompiledSteps:
 
         self._stm_row, self._blend = blendkernels.stm_row, blendkernels.blend
         self._ltm_row = blendkernels.ltm_row
-        self._sampling_weights = blendkernels.sampling_weights
+        self._sampling_draw = blendkernels.sampling_draw
         ps = self.ps
         # the compiled blend covers the usual system (both models, 2-term sums); anything else stays in Python
         self._fast = enabled and ps.use_ltm and ps.use_stm
@@ -106,10 +107,14 @@ class CompiledSteps:
 
     def _sample_compiled(self, p: np.ndarray, allowed: np.ndarray, prefer: int | None,
                          damp: tuple[int, float] | None, weights: np.ndarray | None) -> tuple[int, float, float]:
-        """`_sample` with its weights in one compiled call (blendkernels.sampling_weights), bitwise equal."""
+        """`_sample` and its draw in one compiled call (blendkernels.sampling_draw), bitwise equal; the
+        uniform is taken from the suggestion's stream only when the draw uses it (as `_draw` does)."""
         closeness = self.closeness
         inv_t = self._inv_temperature if self.temperature != 1.0 else 1.0
-        q, cum, keep, scale = self._sampling_weights(
+        x, keep, scale = self._sampling_draw(
             p, allowed, -1 if prefer is None else prefer, closeness, inv_t, -1 if damp is None else damp[0],
-            1.0 if damp is None else damp[1], _NO_WEIGHTS if weights is None else weights)
-        return self._draw(q, cum, allowed, prefer, keep, scale)
+            1.0 if damp is None else damp[1], _NO_WEIGHTS if weights is None else weights, self._peek_uniform())
+        if x < 0:
+            raise DeadEnd("nothing allowed")
+        self._next_uniform()
+        return x, keep, scale

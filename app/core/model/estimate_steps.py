@@ -44,6 +44,8 @@ class EstimateSteps:
         _piece_counts: object
         _ltm_row: object
 
+        def _next_uniform(self) -> float: ...
+
         def _sample_compiled(self, p: np.ndarray, allowed: np.ndarray, prefer: int | None,
                              damp: tuple[int, float] | None, weights: np.ndarray | None
                              ) -> tuple[int, float, float]: ...
@@ -232,7 +234,7 @@ class EstimateSteps:
         total = float(cum[-1])
         if not total > 0:
             raise DeadEnd("nothing allowed")
-        x = int(cum.searchsorted(self.rng.random() * total, side="right"))
+        x = int(cum.searchsorted(self._next_uniform() * total, side="right"))
         x = min(x, len(q) - 1)
         while not allowed[x] or q[x] <= 0:  # float edge at the top of the cumulative sum
             x -= 1

@@ -33,6 +33,11 @@ FREE_REPEAT_RUN = 2
 MIN_REPEAT_DAMPING = 0.01
 # The compiled per-note blend (blendkernels.py); False: the Python path everywhere (tests compare the two)
 COMPILED_BLEND = True
+# Uniforms drawn from a suggestion's generator at once: one `rng.random(n)` gives the same numbers as n calls
+# of `rng.random()` (numpy fills in order from the same stream), so the draws are unchanged, and the compiled
+# draw (blendkernels.sampling_draw) takes its uniform as a plain float.
+UNIFORM_BATCH = 256
+_NO_UNIFORMS: list[float] = []
 
 
 class Sampler(CompiledSteps, EstimateSteps):
@@ -52,7 +57,9 @@ class Sampler(CompiledSteps, EstimateSteps):
         self._inv_temperature = 1.0 / self.temperature
         self.repeat_damping = min(1.0, max(MIN_REPEAT_DAMPING, repeat_damping))  # soft: never a dead end
         self.closeness = closeness
-        self.rng = rng
+        self.rng = rng  # read only through _peek_uniform / _next_uniform
+        self._uniforms: list[float] = _NO_UNIFORMS
+        self._next = 0
         # soft register/leap weights (register.py): prior(pitches so far, onset, alphabet) -> weights or None;
         # like the damping they change which note is drawn, never the credit (that decomposes p itself)
         self.pitch_prior = pitch_prior
@@ -84,7 +91,20 @@ class Sampler(CompiledSteps, EstimateSteps):
     def restart(self, rng: np.random.Generator) -> None:
         """A fresh suggestion from the same context."""
         self.rng = rng
+        self._uniforms, self._next = _NO_UNIFORMS, 0
         self._reset()
+
+    # -- the suggestion's random stream: every draw reads it in order, through these two -----------------
+    def _peek_uniform(self) -> float:
+        """The next uniform of the stream, not yet taken."""
+        if self._next == len(self._uniforms):
+            self._uniforms, self._next = self.rng.random(UNIFORM_BATCH).tolist(), 0
+        return self._uniforms[self._next]  # type: ignore[no-any-return]
+
+    def _next_uniform(self) -> float:
+        u = self._peek_uniform()
+        self._next += 1
+        return u
 
     # -- state ------------------------------------------------------------------------------------------
     def _reset(self) -> None:
@@ -289,7 +309,7 @@ class Sampler(CompiledSteps, EstimateSteps):
         # a repeat placed at a leap the catalogue rarely makes into a bar is not taken (the bar falls back)
         accept = getattr(self.pitch_prior, "entry_accept", None)
         if accept is not None and src and c.pitch and (keep == -1 or keep == -2 or keep > 0):
-            if self.rng.random() >= accept(c.pitch[-1], src[0][0] + s.shift):
+            if self._next_uniform() >= accept(c.pitch[-1], src[0][0] + s.shift):
                 raise DeadEnd("repeat")
         for j, (p, d, o) in enumerate(src):
             dur = min(d, z - o)
