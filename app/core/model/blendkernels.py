@@ -218,3 +218,52 @@ def sampling_draw(p, allowed, prefer, closeness, inv_temperature, damp_pos, damp
     while not allowed[x] or q[x] <= 0:
         x -= 1
     return x, (keep if x == prefer else 0.0), scale
+
+
+@njit(cache=True, nogil=True)
+def note_step(l0, l1, hl0, hl1, zl0, ul0, zl1, ul1, hist0, top0, values0, inverse0, share0, hist1, top1, values1,
+              inverse1, share1, two, cap, escape, exclusion, log_size, viewpoint_bias, ltm_stm_bias, allowed, prefer,
+              closeness, inv_temperature, damp_pos, damp_factor, weights, u):  # pragma: no cover - compiled
+    """One note's whole compiled step for one or two viewpoints (member 1 = member 0 when not `two`): the
+    short-term rows (stm_row), the blend with the long-term rows l0/l1 (entropies hl0/hl1; their estimates'
+    z and uniform part zl/ul), the draw (sampling_draw, uniform `u`) and the drawn note's credit parts —
+    Sampler._credit over the recipe [ltm0, ltm1, stm0, stm1] in that order, each sum in the same order.
+    Returns (status, position, keep, scale, p[position], uniform part, piece part, f of ltm0, f of ltm1):
+    status 1 done; 0 a row holds a zero (the caller takes the Python path; `u` unused); -1 a dead end (no
+    positive weight; `u` unused)."""
+    s0, hs0, _, zs0, coefs0, us0, counts0 = stm_row(hist0, top0, cap, values0, inverse0, share0, escape,
+                                                      exclusion, log_size)
+    if two:
+        s1, hs1, _, zs1, coefs1, us1, counts1 = stm_row(hist1, top1, cap, values1, inverse1, share1, escape,
+                                                          exclusion, log_size)
+    else:
+        s1, hs1, zs1, coefs1, us1, counts1 = s0, hs0, zs0, coefs0, us0, counts0
+    p, w, ok = blend(l0, l1, hl0, hl1, s0, s1, hs0, hs1, two, log_size, viewpoint_bias, ltm_stm_bias)
+    if not ok:
+        return 0, -1, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    x, keep, scale = sampling_draw(p, allowed, prefer, closeness, inv_temperature, damp_pos, damp_factor,
+                                   weights, u)
+    if x < 0:
+        return -1, -1, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    # credit, in the recipe's order: ltm0 (ltm1), stm0 (stm1); f = scale * weight * share / z, left to right
+    f0 = scale * w[0] * share0[x] / zl0
+    uniform = 0.0 + f0 * ul0
+    f1 = 0.0
+    if two:
+        f1 = scale * w[1] * share1[x] / zl1
+        uniform += f1 * ul1
+    piece = 0.0
+    for m in range(2 if two else 1):
+        if m == 0:
+            f = scale * w[2] * share0[x] / zs0
+            uniform += f * us0
+            j, coefs, counts = inverse0[x], coefs0, counts0
+        else:
+            f = scale * w[3] * share1[x] / zs1
+            uniform += f * us1
+            j, coefs, counts = inverse1[x], coefs1, counts1
+        for n in range(len(coefs)):
+            a = coefs[n]
+            if a != 0.0:
+                piece += f * a * counts[n, j]
+    return 1, x, keep, scale, p[x], uniform, piece, f0, f1

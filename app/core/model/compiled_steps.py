@@ -27,7 +27,7 @@ _NO_WEIGHTS = np.zeros(0)
 
 
 class CompiledSteps:
-    """Mixed into Sampler: `_distribution` and `_sample_compiled` over the sampler's state."""
+    """Mixed into Sampler: `_step`, `_distribution` and `_sample_compiled` over the sampler's state."""
 
     if TYPE_CHECKING:  # the Sampler's state and Python path these steps use
         ps: PredictionSettings
@@ -42,6 +42,13 @@ class CompiledSteps:
         rng: np.random.Generator
 
         def _distribution_py(self, target: str, i: int, alphabet: np.ndarray) -> tuple: ...
+
+        def _sample(self, p: np.ndarray, allowed: np.ndarray, prefer: int | None,
+                    damp: tuple[int, float] | None = None, weights: np.ndarray | None = None
+                    ) -> tuple[int, float, float]: ...
+
+        def _credit(self, recipe, x: int, scale: float, extra_piece: float, size: int
+                    ) -> tuple[float, float, list | None]: ...
 
         def _reachable_members(self, target: str, i: int, alphabet: np.ndarray) -> list[tuple[str, object, tuple]]:
             ...
@@ -59,11 +66,62 @@ class CompiledSteps:
         self._stm_row, self._blend = blendkernels.stm_row, blendkernels.blend
         self._ltm_row = blendkernels.ltm_row
         self._sampling_draw = blendkernels.sampling_draw
+        self._note_step = blendkernels.note_step
         ps = self.ps
         # the compiled blend covers the usual system (both models, 2-term sums); anything else stays in Python
         self._fast = enabled and ps.use_ltm and ps.use_stm
         self._order_cap = model.settings.order_cap
         self._stm_escape = ESCAPES[ps.stm_escape]
+
+    def _step(self, target: str, i: int, alphabet: np.ndarray, allowed: np.ndarray, prefer: int | None,
+              damp: tuple[int, float] | None, weights: np.ndarray | None
+              ) -> tuple[int, float, float, float, tuple[float, float, list | None]]:
+        """Event i's draw over `alphabet`: (position, keep, scale, its probability, its credit group) —
+        `_distribution`, `_sample` and `_credit` in order. The usual system (one or two viewpoints in both
+        models) takes one compiled call (blendkernels.note_step) after the memoised long-term estimates;
+        anything else, or a row holding a zero, the separate steps. Bitwise the same either way."""
+        if self._fast:
+            members = self._reachable_members(target, i, alphabet)
+            if 0 < len(members) <= 2:
+                done = self._step_compiled(members, alphabet, allowed, prefer, damp, weights)
+                if done is not None:
+                    return done
+        p, recipe = self._distribution(target, i, alphabet)
+        x, keep, scale = self._sample(p, allowed, prefer, damp, weights)
+        return x, keep, scale, float(p[x]), self._credit(recipe, x, scale, keep, len(alphabet))
+
+    def _step_compiled(self, members: list, alphabet: np.ndarray, allowed: np.ndarray, prefer: int | None,
+                       damp: tuple[int, float] | None, weights: np.ndarray | None
+                       ) -> tuple[int, float, float, float, tuple[float, float, list | None]] | None:
+        ps = self.ps
+        two = len(members) == 2
+        log_size = math.log2(len(alphabet)) if len(alphabet) > 1 else 1.0
+        ltm = []
+        for name, store, reach in members:
+            ve = self._ltm_estimate(name, store, self.hist[name], reach, log_size)
+            if two and ve._rel_entropy is None:  # memoised on long-term estimates
+                ve._rel_entropy = rel_entropy(ve.target_p(), log_size)
+            ltm.append((name, ve))
+        (n0, v0), (n1, v1) = ltm[0], ltm[-1]
+        (_, _, (values0, inverse0, share0, _)), (_, _, (values1, inverse1, share1, _)) = members[0], members[-1]
+        status, x, keep, scale, px, uniform, piece, f0, f1 = self._note_step(
+            v0.target_p(), v1.target_p(), v0._rel_entropy if two else 0.0, v1._rel_entropy if two else 0.0,
+            v0.est.z, v0.est.uniform, v1.est.z, v1.est.uniform,
+            self._piece[n0], len(self.hist[n0]), values0, inverse0, share0,
+            self._piece[n1], len(self.hist[n1]), values1, inverse1, share1,
+            two, self._order_cap, self._stm_escape, ps.exclusion, log_size, ps.viewpoint_bias, ps.ltm_stm_bias,
+            allowed, -1 if prefer is None else prefer, self.closeness,
+            self._inv_temperature if self.temperature != 1.0 else 1.0, -1 if damp is None else damp[0],
+            1.0 if damp is None else damp[1], _NO_WEIGHTS if weights is None else weights, self._peek_uniform())
+        if status == 0:
+            return None  # a zero in a row: the separate steps (the uniform was not used)
+        if status < 0:
+            raise DeadEnd("nothing allowed")
+        self._next_uniform()
+        queries = [(n0, v0, int(values0[inverse0[x]]), f0)]
+        if two:
+            queries.append((n1, v1, int(values1[inverse1[x]]), f1))
+        return x, keep, scale, px, (uniform, piece + keep, queries)
 
     def _distribution(self, target: str, i: int, alphabet: np.ndarray):
         """The arithmetic mixture over `alphabet` for event i, and the recipe of its parts (for credit): the

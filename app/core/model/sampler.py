@@ -203,22 +203,18 @@ class Sampler(CompiledSteps, EstimateSteps):
                 pos = np.flatnonzero(alphabet == fixed)
                 if len(pos) == 0 or not mask[pos[0]]:
                     raise DeadEnd("fixed")
-            if fixed is not None:
-                x, keep, scale = int(pos[0]), 0.0, 1.0
+            if fixed is not None:  # the user's own note: no model credit for its pitch
+                x, pitch_group = int(pos[0]), (0.0, 1.0, None)
             else:
-                p, recipe = self._distribution("pitch", i, alphabet)
                 pref = None if prefer is None or not alphabet[0] <= prefer <= alphabet[-1] else int(prefer - alphabet[0])
                 prior = None if self.pitch_prior is None else self.pitch_prior(self.cur.pitch, i, onset, alphabet)
-                x, keep, scale = self._sample(p, mask, pref, self._repeat_damping(i, alphabet), prior)
+                x, _, _, px, pitch_group = self._step("pitch", i, alphabet, mask, pref,
+                                                      self._repeat_damping(i, alphabet), prior)
+                self.logp += float(np.log2(max(px, 1e-300)))
         finally:
             self.cur.pitch.pop()
             self.cur.dur.pop()
             self.cur.onset.pop()
-        if fixed is not None:  # the user's own note: no model credit for its pitch
-            pitch_group: tuple = (0.0, 1.0, None)
-        else:
-            pitch_group = self._credit(recipe, x, scale, keep, len(alphabet))
-            self.logp += float(np.log2(max(p[x], 1e-300)))
         # a note's credit is the mean of its rhythm and pitch decompositions, each normalised on its own
         self.pending.append([pitch_group] if dur_part is None else [dur_part, pitch_group])
         self._append(int(alphabet[x]), dur, onset)
@@ -249,15 +245,13 @@ class Sampler(CompiledSteps, EstimateSteps):
         self.cur.dur.append(int(durs[0]))
         self.cur.onset.append(onset)
         try:
-            p, recipe = self._distribution("dur", i, durs)
-            x, _, _ = self._sample(p, allowed, None, weights=weights)
+            x, _, _, px, group = self._step("dur", i, durs, allowed, None, None, weights)
         finally:
             self.cur.pitch.pop()
             self.cur.dur.pop()
             self.cur.onset.pop()
-        self.logp += float(np.log2(max(p[x], 1e-300)))
-        u, piece, queries = self._credit(recipe, x, 1.0, 0.0, len(durs))
-        return int(durs[x]), (u, piece, queries)
+        self.logp += float(np.log2(max(px, 1e-300)))
+        return int(durs[x]), group
 
     def _allowed_durations(self, remaining: int, used: int, lo: float, hi: float, given: int | None) -> np.ndarray:
         """Durations that fit `remaining` ticks and leave a way to fill the rest within the density bounds
