@@ -81,9 +81,9 @@ class Sampler(CompiledSteps, EstimateSteps):
         self.memo: dict[object, object] = memo
         self.context = context
         self.reasons: Counter[str] = Counter()
-        self._chord_masks: dict[frozenset[int], np.ndarray] = {}
+        self._chord_masks: dict[frozenset[int], np.ndarray | bool] = {}  # False: no pitch left
         self._any_in_key = bool(rules.in_key.any())
-        self._allowed_memo: dict[tuple, np.ndarray] = {}
+        self._allowed_memo: dict[tuple, np.ndarray | bool] = {}
         self._dur_list = [int(d) for d in durations]
         self._snapshot: tuple | None = None
         self._reset()
@@ -167,10 +167,10 @@ class Sampler(CompiledSteps, EstimateSteps):
         pcs = r.chord_pcs.get(onset)
         if pcs:
             mask = self._chord_masks.get(pcs)
-            if mask is None:  # in key and a chord tone, per chord (and whether any pitch is left)
+            if mask is None:  # in key and a chord tone, per chord (False when no pitch is left)
                 mask = r.in_key & np.isin(r.alphabet % 12, list(pcs))
-                self._chord_masks[pcs] = mask
-            if not mask.any():
+                self._chord_masks[pcs] = mask = mask if mask.any() else False
+            if mask is False:
                 raise DeadEnd("chords")
         else:
             mask = r.in_key
@@ -258,6 +258,8 @@ class Sampler(CompiledSteps, EstimateSteps):
         (or with exactly the `given` number of notes left); memoised on the arguments."""
         key = (remaining, used, lo, hi, given)
         allowed = self._allowed_memo.get(key)
+        if allowed is False:
+            raise DeadEnd("density")
         if allowed is None:
             reach = self.reach
             ok = []
@@ -269,9 +271,11 @@ class Sampler(CompiledSteps, EstimateSteps):
                     ok.append(bool(bits >> (given - 1) & 1))
                 else:
                     ok.append(any(bits >> m & 1 and lo <= used + 1 + m <= hi for m in range(bits.bit_length())))
-            allowed = self._allowed_memo[key] = np.array(ok)
-        if not allowed.any():
-            raise DeadEnd("density")
+            allowed = np.array(ok)
+            if not allowed.any():
+                self._allowed_memo[key] = False  # memoised as a dead end: no array to scan again
+                raise DeadEnd("density")
+            self._allowed_memo[key] = allowed
         return allowed
 
     def _free(self, slot: Slot, gen_start: int, bar_count) -> None:

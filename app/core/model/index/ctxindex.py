@@ -420,16 +420,17 @@ class ContextIndex(IndexCredit):
         dense_of = np.full(len(walk), -1, dtype=np.int64)
         for n, h in enumerate(walk):
             lo, hi, _ = unpack(h)
-            if hi - lo >= _DENSE_MIN:
-                row = self._dense.get(h)
-                if row is None:
-                    if self._dense_size > _GATHER_BUDGET:
-                        self._dense.clear()
-                        self._dense_size = 0
-                    row = self._dense[h] = np.bincount(self.T[self.SA[lo:hi]], minlength=len(self.codes))
-                    self._dense_size += len(row)
-                dense_of[n] = len(rows)
-                rows.append(row)
+            if hi - lo < _DENSE_MIN:
+                break  # a longer context's range lies inside this one: no later order is long either
+            row = self._dense.get(h)
+            if row is None:
+                if self._dense_size > _GATHER_BUDGET:
+                    self._dense.clear()
+                    self._dense_size = 0
+                row = self._dense[h] = np.bincount(self.T[self.SA[lo:hi]], minlength=len(self.codes))
+                self._dense_size += len(row)
+            dense_of[n] = len(rows)
+            rows.append(row)
         dense = np.stack(rows) if rows else np.zeros((0, len(self.codes)), dtype=np.int64)
         return np.array(walk, dtype=np.int64), dense, dense_of
 
