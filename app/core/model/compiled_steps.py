@@ -1,9 +1,11 @@
-"""The sampler's compiled per-note steps (blendkernels.py): each note's distribution — short-term estimates
-and the entropy-weighted blend in compiled calls, the long-term estimates memoised as before — and the
-sampling weights with the draw. Bitwise the same figures as the Python path (Sampler._distribution_py and the
-numpy branch of Sampler._sample; tests/unit/test_model_blend.py compares them), so suggestions, credit and
-log-probabilities do not depend on which path ran. Used for the usual system (long- and short-term models,
-one or two viewpoints per target); anything else takes the Python path.
+"""The sampler's compiled per-note steps (blendkernels.py). `_step` draws one event: after the memoised
+long-term estimates, one compiled call (note_step) makes the short-term estimates, the entropy-weighted blend,
+the sampling weights, the draw and the drawn note's credit parts. `_distribution` (the mixture alone, for
+rescoring) and `_sample_compiled` are the separate steps `_step` falls back to. Bitwise the same figures as
+the Python path (Sampler._distribution_py, the numpy branch of Sampler._sample, Sampler._credit;
+tests/unit/test_model_blend.py compares them), so suggestions, credit and log-probabilities do not depend on
+which path ran. Used for the usual system (long- and short-term models, one or two viewpoints per target);
+anything else takes the Python path.
 """
 
 from __future__ import annotations
