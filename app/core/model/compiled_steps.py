@@ -77,8 +77,8 @@ class CompiledSteps:
 
     def _step(self, target: str, i: int, alphabet: np.ndarray, allowed: np.ndarray, prefer: int | None,
               damp: tuple[int, float] | None, weights: np.ndarray | None
-              ) -> tuple[int, float, float, float, tuple[float, float, list | None]]:
-        """Event i's draw over `alphabet`: (position, keep, scale, its probability, its credit group) —
+              ) -> tuple[int, float, tuple[float, float, list | None]]:
+        """Event i's draw over `alphabet`: (position, its probability, its credit group) —
         `_distribution`, `_sample` and `_credit` in order. The usual system (one or two viewpoints in both
         models) takes one compiled call (blendkernels.note_step) after the memoised long-term estimates;
         anything else, or a row holding a zero, the separate steps. Bitwise the same either way."""
@@ -90,11 +90,11 @@ class CompiledSteps:
                     return done
         p, recipe = self._distribution(target, i, alphabet)
         x, keep, scale = self._sample(p, allowed, prefer, damp, weights)
-        return x, keep, scale, float(p[x]), self._credit(recipe, x, scale, keep, len(alphabet))
+        return x, float(p[x]), self._credit(recipe, x, scale, keep, len(alphabet))
 
     def _step_compiled(self, members: list, alphabet: np.ndarray, allowed: np.ndarray, prefer: int | None,
                        damp: tuple[int, float] | None, weights: np.ndarray | None
-                       ) -> tuple[int, float, float, float, tuple[float, float, list | None]] | None:
+                       ) -> tuple[int, float, tuple[float, float, list | None]] | None:
         ps = self.ps
         two = len(members) == 2
         log_size = math.log2(len(alphabet)) if len(alphabet) > 1 else 1.0
@@ -106,7 +106,7 @@ class CompiledSteps:
             ltm.append((name, ve))
         (n0, v0), (n1, v1) = ltm[0], ltm[-1]
         (_, _, (values0, inverse0, share0, _)), (_, _, (values1, inverse1, share1, _)) = members[0], members[-1]
-        status, x, keep, scale, px, uniform, piece, f0, f1 = self._note_step(
+        status, x, keep, _, px, uniform, piece, f0, f1 = self._note_step(
             v0.target_p(), v1.target_p(), v0._rel_entropy if two else 0.0, v1._rel_entropy if two else 0.0,
             v0.est.z, v0.est.uniform, v1.est.z, v1.est.uniform,
             self._piece[n0], len(self.hist[n0]), values0, inverse0, share0,
@@ -123,7 +123,7 @@ class CompiledSteps:
         queries = [(n0, v0, int(values0[inverse0[x]]), f0)]
         if two:
             queries.append((n1, v1, int(values1[inverse1[x]]), f1))
-        return x, keep, scale, px, (uniform, piece + keep, queries)
+        return x, px, (uniform, piece + keep, queries)
 
     def _distribution(self, target: str, i: int, alphabet: np.ndarray):
         """The arithmetic mixture over `alphabet` for event i, and the recipe of its parts (for credit): the

@@ -208,8 +208,8 @@ class Sampler(CompiledSteps, EstimateSteps):
             else:
                 pref = None if prefer is None or not alphabet[0] <= prefer <= alphabet[-1] else int(prefer - alphabet[0])
                 prior = None if self.pitch_prior is None else self.pitch_prior(self.cur.pitch, i, onset, alphabet)
-                x, _, _, px, pitch_group = self._step("pitch", i, alphabet, mask, pref,
-                                                      self._repeat_damping(i, alphabet), prior)
+                x, px, pitch_group = self._step("pitch", i, alphabet, mask, pref, self._repeat_damping(i, alphabet),
+                                                prior)
                 self.logp += float(np.log2(max(px, 1e-300)))
         finally:
             self.cur.pitch.pop()
@@ -245,7 +245,7 @@ class Sampler(CompiledSteps, EstimateSteps):
         self.cur.dur.append(int(durs[0]))
         self.cur.onset.append(onset)
         try:
-            x, _, _, px, group = self._step("dur", i, durs, allowed, None, None, weights)
+            x, px, group = self._step("dur", i, durs, allowed, None, None, weights)
         finally:
             self.cur.pitch.pop()
             self.cur.dur.pop()
