@@ -81,14 +81,15 @@ class CompiledSteps:
         """Event i's draw over `alphabet`: (position, its probability, its credit group) —
         `_distribution`, `_sample` and `_credit` in order. The usual system (one or two viewpoints in both
         models) takes one compiled call (blendkernels.note_step) after the memoised long-term estimates;
-        anything else, or a row holding a zero, the separate steps. Bitwise the same either way."""
+        anything else, or a row holding a zero, the separate Python steps (where `_distribution`'s compiled
+        path would end too). Bitwise the same either way."""
         if self._fast:
             members = self._reachable_members(target, i, alphabet)
             if 0 < len(members) <= 2:
                 done = self._step_compiled(members, alphabet, allowed, prefer, damp, weights)
                 if done is not None:
                     return done
-        p, recipe = self._distribution(target, i, alphabet)
+        p, recipe = self._distribution_py(target, i, alphabet)
         x, keep, scale = self._sample(p, allowed, prefer, damp, weights)
         return x, float(p[x]), self._credit(recipe, x, scale, keep, len(alphabet))
 
@@ -98,12 +99,7 @@ class CompiledSteps:
         ps = self.ps
         two = len(members) == 2
         log_size = math.log2(len(alphabet)) if len(alphabet) > 1 else 1.0
-        ltm = []
-        for name, store, reach in members:
-            ve = self._ltm_estimate(name, store, self.hist[name], reach, log_size)
-            if two and ve._rel_entropy is None:  # memoised on long-term estimates
-                ve._rel_entropy = rel_entropy(ve.target_p(), log_size)
-            ltm.append((name, ve))
+        ltm = [(name, self._ltm_member(name, store, reach, log_size, two)) for name, store, reach in members]
         (n0, v0), (n1, v1) = ltm[0], ltm[-1]
         (_, _, (values0, inverse0, share0, _)), (_, _, (values1, inverse1, share1, _)) = members[0], members[-1]
         status, x, keep, _, px, uniform, piece, f0, f1 = self._note_step(
@@ -125,6 +121,13 @@ class CompiledSteps:
             queries.append((n1, v1, int(values1[inverse1[x]]), f1))
         return x, px, (uniform, piece + keep, queries)
 
+    def _ltm_member(self, name: str, store, reach, log_size: float, two: bool) -> ViewpointEstimate:
+        """A member's memoised long-term estimate, with its relative entropy when two viewpoints are blended."""
+        ve = self._ltm_estimate(name, store, self.hist[name], reach, log_size)
+        if two and ve._rel_entropy is None:  # memoised on long-term estimates
+            ve._rel_entropy = rel_entropy(ve.target_p(), log_size)
+        return ve
+
     def _distribution(self, target: str, i: int, alphabet: np.ndarray):
         """The arithmetic mixture over `alphabet` for event i, and the recipe of its parts (for credit): the
         compiled path (blendkernels: one call per short-term estimate, one for the blend) for the usual
@@ -143,10 +146,8 @@ class CompiledSteps:
         rows: list = []
         for name, store, reach in members:
             hist = self.hist[name]
-            ve = self._ltm_estimate(name, store, hist, reach, log_size)
+            ve = self._ltm_member(name, store, reach, log_size, two)
             lrow = ve.target_p()
-            if two and ve._rel_entropy is None:  # memoised on long-term estimates
-                ve._rel_entropy = rel_entropy(lrow, log_size)
             values, inverse, share, _ = reach
             srow, sh, q, z, coefs, uniform, counts = self._stm_row(
                 self._piece[name], len(hist), self._order_cap, values, inverse, share, self._stm_escape,
