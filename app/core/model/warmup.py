@@ -2,8 +2,9 @@
 one-off compile (about 16 s of CPU on a 2-core laptop; later processes load the cached machine code in ~1 s).
 
 `warm_kernels()` trains a throw-away model on a few scale and arpeggio lines (no catalogue, nothing kept),
-generates with and without the learned style, and does the same from a saved (memory-mapped) model file,
-which reaches every kernel the studio and `accord suggest` use for ordinary catalogues. The install script
+generates with and without the learned style, fills a gap (whose candidates are rescored), and does the same
+from a saved (memory-mapped) model file, which reaches every kernel the studio and `accord suggest` use for
+ordinary catalogues; the separate draw, which only unusual systems fall back to, is called once directly. The install script
 runs it once (`python -m app.core.model.warmup`); the studio runs it on a worker thread at start-up.
 """
 
@@ -13,6 +14,8 @@ import functools
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 from app.core.music import Melody, Note
 
@@ -35,8 +38,9 @@ def _lines() -> list[tuple[str, Melody]]:
 
 def warm_kernels() -> float:
     """Seconds taken to compile (first time on this machine) or load (later) the generation kernels."""
+    from app.core.model import blendkernels
     from app.core.model.datasets import as_usable_works
-    from app.core.model.generate import continue_phrase
+    from app.core.model.generate import continue_phrase, fill_gap
     from app.core.model.modelfile import load_model, save_model
     from app.core.model.style.profile import STUDIO_STYLE
     from app.core.model.training import train
@@ -47,6 +51,10 @@ def warm_kernels() -> float:
     prime = Melody(works[0].melody.notes[:8])
     for style in (None, STUDIO_STYLE):
         continue_phrase(model, prime, n=2, seed=1, style=style)
+    # a gap with notes after it: its candidates are rescored by the mixture alone (Sampler._distribution)
+    fill_gap(model, works[0].melody, (4.0, 8.0), n=2, seed=1)
+    # the draw alone (CompiledSteps._sample_compiled): only a row holding a zero or 3+ viewpoints reach it
+    blendkernels.sampling_draw(np.full(2, 0.5), np.ones(2, dtype=bool), -1, 0.0, 1.0, -1, 1.0, np.zeros(0), 0.5)
     with tempfile.TemporaryDirectory(prefix="accord-warmup-") as folder:
         path = save_model(model, Path(folder) / "warm.accordmodel")
         continue_phrase(load_model(path), prime, n=2, seed=1, style=STUDIO_STYLE)
