@@ -36,7 +36,8 @@ def test_a_lead_already_in_the_chroma_or_no_lead_changes_nothing():
     chroma = _chroma({0: 1.0, 4: 0.8, 7: 1.2, 11: 0.8, 2: 0.8})
     alone = estimate_key(chroma)
     lead = [(1.0, 65), (1.0, 60)] * 4
-    assert _inputs(chroma, heard=("mix",)).with_lead(alone, lead, "mix") == alone  # the same audio twice
+    # a lead that joined the bass in the chroma is most of that profile already: it would count twice
+    assert _inputs(chroma, heard=("bass", "vocal")).with_lead(alone, lead, "vocal") == alone
     assert _inputs(chroma).with_lead(alone, [], "vocal") == alone
     assert _inputs(chroma).with_lead(alone, [(0.0, 65)], "vocal") == alone  # no sounding time: nothing to weigh
     assert _inputs(chroma).with_lead(alone, lead, "vocal") != alone
@@ -55,3 +56,15 @@ def test_key_sections_are_judged_against_the_key_finally_chosen():
     assert against_g and all(s.key == Key(0, "major") for s in against_g)
     assert inputs.sections(Key(0, "major")) == ()
     assert _inputs(bc.T).sections(Key(0, "major")) == ()  # no beat features kept: no sections
+
+
+def test_the_line_transcribed_from_a_full_mix_joins_its_profile():
+    """A full mix is the one stem heard: its melody is one voice under the accompaniment's sustained chords,
+    so the line transcribed from it weighs in as a separate lead stem's would (the same C-or-G mix as above,
+    the melody singing F, E, C, A: C major)."""
+    chroma = _chroma({0: 1.0, 4: 0.8, 7: 1.2, 11: 0.8, 2: 0.8})
+    alone = estimate_key(chroma)
+    lead = [(0.5, 65), (0.5, 64), (0.5, 60), (0.5, 69), (1.0, 65), (0.5, 64), (1.0, 60)] * 4
+    mixed = _inputs(chroma, heard=("mix",)).with_lead(alone, lead, "mix")
+    assert mixed.key == Key(0, "major"), f"{mixed.key} (alone: {alone.key})"
+    assert mixed == _inputs(chroma).with_lead(alone, lead, "vocal")

@@ -34,9 +34,10 @@ log = logging.getLogger(__name__)
 MAX_STEMS = 64
 MAX_SECONDS = 60 * 30
 # bumped when an estimator changes its results, so cached whole-song results from older code are not reused
-# 14: the tonic chord's third settles major vs minor; 13: the lead melody joins the key profile; 12: chords read
-# the NNLS bass and per-beat fits; 11: one BLAS thread (float round-off)
-ESTIMATORS_REVISION = 14
+# 15: a full mix's transcribed melody joins its key profile; 14: the tonic chord's third settles major vs
+# minor; 13: the lead melody joins the key profile; 12: chords read the NNLS bass and per-beat fits; 11: one
+# BLAS thread (float round-off)
+ESTIMATORS_REVISION = 15
 
 
 @dataclass(frozen=True)

@@ -446,13 +446,16 @@ class KeyInputs:
     def with_lead(self, est: KeyEstimate, lead: Sequence[tuple[float, int]], lead_stem: str | None) -> KeyEstimate:
         """The key again, its profile the accompaniment's plus the lead's pitch classes (duration-weighted,
         LEAD_PROFILE_SHARE of it), then refined by the same harmonic function. `lead`: (seconds, MIDI pitch)
-        of the melody taken from `lead_stem`; unchanged when that stem's audio is already in the chroma (a
-        mix, or a lead that joined a bass with no chord instrument): it would count twice."""
+        of the melody taken from `lead_stem`. Unchanged when that stem's audio is in the chroma beside another
+        stem's (a lead that joined a bass with no chord instrument: it is already most of the profile). A full
+        mix is the one stem heard: its melody is one voice among the accompaniment's sustained chords, so the
+        line transcribed from it joins the profile as a separate stem's would."""
         hist = np.zeros(12)
         for seconds, pitch in lead:
             hist[int(round(pitch)) % 12] += max(0.0, float(seconds))
         own = float(self.chroma_mean.sum())
-        if lead_stem in self.heard or est.key is None or hist.sum() <= 0 or own <= 0:
+        joined = lead_stem in self.heard and len(self.heard) > 1
+        if joined or est.key is None or hist.sum() <= 0 or own <= 0:
             return est
         profile = self.chroma_mean / own + LEAD_PROFILE_SHARE * hist / hist.sum()
         return self.refine(ranked(key_scores(profile, self.bass_mean)))
