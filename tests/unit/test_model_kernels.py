@@ -103,7 +103,7 @@ def test_work_spans_skip_forgotten_works():
 def test_range_work_counts_equal_a_count_by_hand_on_every_path():
     """Queries on one range beyond a group's size, a dead work, queries holding most works (tally walked in
     work order) and few (sorted), a symbol no position holds and an empty range."""
-    from app.core.model.genkernels import RANGE_GROUP, range_work_counts, work_positions
+    from app.core.model.genkernels import RANGE_GROUP, range_work_counts, ranked_symbols_and_works, work_positions
 
     rng = np.random.default_rng(11)
     n_works, n_sym = 40, RANGE_GROUP + 9
@@ -121,7 +121,7 @@ def test_range_work_counts_equal_a_count_by_hand_on_every_path():
     his = np.array([r[1] for r in ranges], dtype=np.int64)
     syms = np.array([i % n_sym for i in range(len(ranges))], dtype=np.int64)
     for check in (True, False):
-        widx, cnt, offsets = range_work_counts(T, SA, work_of, alive, check, los, his, syms)
+        widx, cnt, offsets = range_work_counts(*ranked_symbols_and_works(T, SA, starts), alive, check, los, his, syms)
         for i, (lo, hi, sym) in enumerate(zip(los, his, syms, strict=True)):
             tally = {}
             for k in range(lo, hi):

@@ -12,7 +12,8 @@ def test_warm_up_compiles_the_generation_kernels():
     # the kernels generation calls from Python; index_counts, mixture and piece_counts are compiled into
     # ltm_row and stm_row (numba inlines a kernel called from a kernel: its own dispatcher stays empty)
     for kernel in (genkernels.index_walk, blendkernels.ltm_row, blendkernels.stm_row, blendkernels.blend,
-                   blendkernels.sampling_draw, blendkernels.note_step):
+                   blendkernels.sampling_draw, blendkernels.note_step, genkernels.ranked_symbols_and_works,
+                   genkernels.range_work_counts):
         assert kernel.signatures, f"{kernel.__name__} was not compiled by the warm-up"
 
 

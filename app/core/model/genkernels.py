@@ -72,14 +72,14 @@ def _grown(a, need):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def range_work_counts(T, SA, work_of, alive, check_alive, los, his, syms):  # pragma: no cover - compiled
+def range_work_counts(sa_sym, sa_work, alive, check_alive, los, his, syms):  # pragma: no cover - compiled
     """For each query (SA range [lo, hi), symbol id): the works holding the symbol after that context, as
     (work index ascending, count) pairs, flat with offsets: query i at out[offsets[i]:offsets[i + 1]].
     Consecutive queries on the same range share one scan of it (callers sort the queries by range).
-    `work_of`: work_positions (a position's work index). The scan reads each position once (its symbol and
-    work are random reads: the cost at a career's size) and tallies it under its query and work; a query's
-    works then come out in order by sorting its distinct works, or, when it holds many, by walking the
-    tally in work order."""
+    `sa_sym`, `sa_work`: per suffix-array rank k, the symbol T[SA[k]] and its work (work_positions at
+    SA[k]), so a scan reads both in order: read through SA they were two random reads per position, the
+    cost at a career's size. Each position is tallied under its query and work; a query's works then come
+    out in order by sorting its distinct works, or, when it holds many, by walking the tally in work order."""
     nq = len(los)
     offsets = np.zeros(nq + 1, dtype=np.int64)
     n_works = len(alive)
@@ -100,11 +100,10 @@ def range_work_counts(T, SA, work_of, alive, check_alive, los, his, syms):  # pr
             slot[syms[e]] = e - g
             e += 1
         for k in range(los[g], his[g]):
-            p = SA[k]
-            s = T[p]
+            s = sa_sym[k]
             if s < n_sym and slot[s] >= 0:
                 j = slot[s]
-                w = work_of[p]
+                w = sa_work[k]
                 if tally[j, w] == 0:
                     distinct[j, n_distinct[j]] = w
                     n_distinct[j] += 1
@@ -149,6 +148,20 @@ def work_positions(n, starts):  # pragma: no cover - compiled
             k += 1
         out[p] = k
     return out
+
+
+@njit(cache=True, nogil=True)
+def ranked_symbols_and_works(T, SA, starts):  # pragma: no cover - compiled
+    """(T[SA[k]], work of SA[k]) for every suffix-array rank k, as range_work_counts reads them: int16 or
+    int32 symbols as T holds them, int32 works (6 bytes a position at most)."""
+    work_of = work_positions(len(T), starts)
+    sym = np.empty(len(SA), dtype=T.dtype)
+    work = np.empty(len(SA), dtype=np.int32)
+    for k in range(len(SA)):
+        p = SA[k]
+        sym[k] = T[p]
+        work[k] = work_of[p]
+    return sym, work
 
 
 @njit(cache=True, nogil=True)

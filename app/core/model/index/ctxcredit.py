@@ -62,6 +62,7 @@ class IndexCredit:
     _root_credit: tuple[np.ndarray, np.ndarray, np.ndarray] | None
     _starts_list: list[int] | None
     _columns_memo: tuple | None
+    _ranked: tuple[np.ndarray, np.ndarray] | None
 
     def work_of(self, pos: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -189,15 +190,15 @@ class IndexCredit:
         """genkernels.range_work_counts of (context, symbol id) pairs of orders > 0, as (work indexes, counts,
         offsets) in the order of `keys`: distinct (range, symbol) queries sorted by range, so that the ones on
         one range share its scan (contexts of two orders can be the same range)."""
-        from app.core.model.genkernels import range_work_counts, work_positions
+        from app.core.model.genkernels import range_work_counts, ranked_symbols_and_works
 
-        if self._work_of is None:  # per index state, 4 bytes per position: no binary search per hit
-            self._work_of = work_positions(len(self.T), self.starts)
+        if self._ranked is None:  # per index state, 6 bytes per position: a range's scan reads in order
+            self._ranked = ranked_symbols_and_works(self.T, self.SA, self.starts)
 
         triples = [(h >> (_HI_BITS + _ORDER_BITS), (h >> _ORDER_BITS) & _HI_MASK, s) for h, s in keys]
         distinct = sorted(set(triples))
         q = np.array(distinct, dtype=np.int64).reshape(len(distinct), 3)
-        widx, cnt, offsets = range_work_counts(self.T, self.SA, self._work_of, self.alive, self.any_dead,
+        widx, cnt, offsets = range_work_counts(*self._ranked, self.alive, self.any_dead,
                                                q[:, 0].copy(), q[:, 1].copy(), q[:, 2].copy())
         at = {t: i for i, t in enumerate(distinct)}
         pick = np.array([at[t] for t in triples], dtype=np.int64)

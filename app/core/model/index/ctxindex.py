@@ -147,7 +147,8 @@ class ContextIndex(IndexCredit):
         self._walk_kernel: Any = None  # genkernels.index_walk once generation has imported numba
         self._root_credit: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._runs: tuple[np.ndarray, np.ndarray] | None = None  # the compiled walk's symbol_runs and memo
-        self._work_of: np.ndarray | None = None  # credit: a position's work index (genkernels.work_positions)
+        # credit: per suffix-array rank, its symbol and work (genkernels.ranked_symbols_and_works)
+        self._ranked: tuple[np.ndarray, np.ndarray] | None = None
         self._columns_memo: tuple | None = None  # credit: (work ids array, its columns), per index state
         self.any_dead = False
         self.root = 0
@@ -170,7 +171,7 @@ class ContextIndex(IndexCredit):
         self._root_base = -1
         self._root_credit = None
         self._runs = None
-        self._work_of = None
+        self._ranked = None
         self._columns_memo = None
 
     # -- learning and forgetting ----------------------------------------------------------------------
