@@ -103,7 +103,12 @@ def test_work_spans_skip_forgotten_works():
 def test_range_work_counts_equal_a_count_by_hand_on_every_path():
     """Queries on one range beyond a group's size, a dead work, queries holding most works (tally walked in
     work order) and few (sorted), a symbol no position holds and an empty range."""
-    from app.core.model.genkernels import RANGE_GROUP, range_work_counts, ranked_symbols_and_works, work_positions
+    from app.core.model.genkernels import (
+        RANGE_GROUP,
+        range_work_counts,
+        ranked_symbols_and_works,
+        work_positions,
+    )
 
     rng = np.random.default_rng(11)
     n_works, n_sym = 40, RANGE_GROUP + 9

@@ -153,7 +153,7 @@ def work_positions(n, starts):  # pragma: no cover - compiled
 @njit(cache=True, nogil=True)
 def ranked_symbols_and_works(T, SA, starts):  # pragma: no cover - compiled
     """(T[SA[k]], work of SA[k]) for every suffix-array rank k, as range_work_counts reads them: int16 or
-    int32 symbols as T holds them, int32 works (6 bytes a position at most)."""
+    int32 symbols as T holds them and int32 works: 6 bytes a position (8 with over 32,766 symbols)."""
     work_of = work_positions(len(T), starts)
     sym = np.empty(len(SA), dtype=T.dtype)
     work = np.empty(len(SA), dtype=np.int32)

@@ -192,7 +192,7 @@ class IndexCredit:
         one range share its scan (contexts of two orders can be the same range)."""
         from app.core.model.genkernels import range_work_counts, ranked_symbols_and_works
 
-        if self._ranked is None:  # per index state, 6 bytes per position: a range's scan reads in order
+        if self._ranked is None:  # per index state, 6 bytes a position: a range's scan reads in order
             self._ranked = ranked_symbols_and_works(self.T, self.SA, self.starts)
 
         triples = [(h >> (_HI_BITS + _ORDER_BITS), (h >> _ORDER_BITS) & _HI_MASK, s) for h, s in keys]
