@@ -161,8 +161,11 @@ class EstimateSteps:
                 row, h, q, z, coefs, uniform = self._ltm_row(
                     trie.T, trie.SA, *trie.count_inputs(walk), pos, len(values), ESCAPES[ps.ltm_escape],
                     ps.exclusion, inverse, share, log_size)
-                ve = ViewpointEstimate(values, inverse, share, Estimate(q, z, coefs.tolist(), uniform), [walk],
-                                       len(walk) - 1, _target_p=row, _rel_entropy=None if h != h else h)
+                # kept on the model for later requests: tuples of numbers, which the cyclic collector stops
+                # tracking, not lists (its passes walk every long-lived container)
+                ve = ViewpointEstimate(values, inverse, share, Estimate(q, z, tuple(coefs.tolist()), uniform),
+                                       (tuple(walk),), len(walk) - 1, _target_p=row,
+                                       _rel_entropy=None if h != h else h)
             else:
                 ve = state_estimate(trie, walk, reach, escape=ps.ltm_escape, exclusion=ps.exclusion)
             self.memo[key] = ve

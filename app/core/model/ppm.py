@@ -474,7 +474,7 @@ class Estimate:
 
     q: np.ndarray
     z: float
-    coefs: list[float]  # per order, index = order (0..selected); 0.0 where an order contributed nothing
+    coefs: Sequence[float]  # per order, index = order (0..selected); 0.0 where an order contributed nothing
     uniform: float
 
     @property

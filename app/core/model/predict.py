@@ -50,11 +50,11 @@ class ViewpointEstimate:
     inverse: np.ndarray  # target position -> index into values
     share: np.ndarray  # per target position: 1 / number of targets mapping to its value
     est: Estimate
-    chain_nodes: list[list[int]] = field(default_factory=list)  # per trie: nodes of orders 0..m
+    chain_nodes: Sequence[Sequence[int]] = field(default_factory=list)  # per trie: nodes of orders 0..m
     selected: int = -1
     _target_p: np.ndarray | None = None
     _rel_entropy: float | None = None
-    _credit_chain: tuple[list[int], list[float]] | None = None
+    _credit_chain: tuple[tuple[int, ...], tuple[float, ...]] | None = None
     counts: np.ndarray | None = None  # short-term estimates: count rows (orders x values), for the piece's credit
 
     def target_p(self) -> np.ndarray:
@@ -62,12 +62,12 @@ class ViewpointEstimate:
             self._target_p = (self.est.q / self.est.z)[self.inverse] * self.share
         return self._target_p
 
-    def credit_chain(self) -> tuple[list[int], list[float]]:
+    def credit_chain(self) -> tuple[tuple[int, ...], tuple[float, ...]]:
         """(nodes, coefficients) of the orders that contributed counts (first trie), for credit."""
         if self._credit_chain is None:
             walk = self.chain_nodes[0] if self.chain_nodes else []
             pairs = [(walk[n], a) for n, a in enumerate(self.est.coefs) if a != 0.0 and n < len(walk)]
-            self._credit_chain = ([n for n, _ in pairs], [a for _, a in pairs])
+            self._credit_chain = (tuple([n for n, _ in pairs]), tuple([a for _, a in pairs]))  # untracked by gc
         return self._credit_chain
 
     def relative_entropy(self) -> float:

@@ -23,6 +23,7 @@ import numpy as np
 KEY_BYTES = 8
 _SEP = 0  # separator after each work (never a byte of an interval: those are 1..255)
 _MEMO_LIMIT = 65_536
+_NONE: frozenset[int] = frozenset()
 
 
 def intervals(pitches: Sequence[int]) -> tuple[int, ...]:
@@ -84,7 +85,7 @@ class CopyIndex:
         self.text = np.concatenate([text, np.zeros(KEY_BYTES + 1, np.uint8)])
         self.work_ids = np.array(ids, dtype=np.int64)
         self.starts = np.append(starts, len(text)).astype(np.int64)
-        self._memo: dict[tuple[int, ...], set[int]] = {}
+        self._memo: dict[tuple[int, ...], frozenset[int]] = {}
         if order is not None and self._adopt_order(order, slots):
             return
         n = len(text)
@@ -163,15 +164,16 @@ class CopyIndex:
         w = np.searchsorted(self.starts, pos, side="right") - 1
         return int(self.work_ids[int(w.min())])
 
-    def forbidden_next(self, prefix_intervals: Sequence[int]) -> set[int]:
+    def forbidden_next(self, prefix_intervals: Sequence[int]) -> frozenset[int]:
         """Intervals that would complete a copied k-gram after the last k-1 intervals."""
         if self.k <= 0 or len(prefix_intervals) < self.k - 1:
-            return set()
+            return _NONE
         key = tuple(prefix_intervals[len(prefix_intervals) - (self.k - 1):]) if self.k > 1 else ()
         out = self._memo.get(key)
         if out is None:
             nxt = self.text[self.occurrences(key) + (self.k - 1)].tolist()
-            out = {b - 128 for b in nxt if b != _SEP}
+            # most prefixes forbid nothing: one shared empty set, not thousands kept for the collector to walk
+            out = frozenset(b - 128 for b in nxt if b != _SEP) or _NONE
             if len(self._memo) >= _MEMO_LIMIT:
                 self._memo.clear()
             self._memo[key] = out
