@@ -36,6 +36,9 @@ _GATHER_MIN = 4096  # ranges at least this long keep their gathered history symb
 _GATHER_BUDGET = 1 << 23  # elements of gathered symbols kept in all
 _EMPTY = np.zeros(0, dtype=np.int64)
 _DENSE_MIN = 2048  # contexts this long keep their whole histogram (compiled estimates)
+# count_inputs' dense_of when no context is long (orders < 2**8). Shared, so never written; left writeable
+# because numba compiles a read-only array as another type (a second specialisation of every kernel)
+_NOT_DENSE = np.full(256, -1, dtype=np.int64)
 
 
 def handle(lo: int, hi: int, order: int) -> int:
@@ -139,6 +142,7 @@ class ContextIndex(IndexCredit):
         self._gathered_size = 0
         self._dense: dict[int, np.ndarray] = {}
         self._dense_size = 0
+        self._empty_dense = np.zeros((0, 0), dtype=np.int64)
         self._spans: dict[tuple[int, int], tuple[int, int, int]] = {}
         self._arena_w = self._arena_c = _EMPTY
         self._arena_used = 0
@@ -414,9 +418,20 @@ class ContextIndex(IndexCredit):
 
         return index_counts(self.T, self.SA, *self.count_inputs(walk), pos_of_sid, size)
 
+    def _no_dense(self) -> np.ndarray:
+        """No histogram rows, at the current number of symbols (memoised until learning adds symbols)."""
+        empty = self._empty_dense
+        if empty.shape[1] != len(self.codes):
+            empty = self._empty_dense = np.zeros((0, len(self.codes)), dtype=np.int64)
+        return empty
+
     def count_inputs(self, walk: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(handles, dense rows, dense_of) of the walk, as genkernels.index_counts reads them: a context of a
         long range reads its memoised whole histogram (dense_of[n] >= 0) instead of a scan."""
+        if not walk or ((walk[0] >> _ORDER_BITS) & _HI_MASK) - (walk[0] >> (_HI_BITS + _ORDER_BITS)) < _DENSE_MIN:
+            # the widest context (order 0) is short, so every one is: no histograms (a small catalogue's
+            # every walk; shared read-only inputs, nothing allocated but the handles)
+            return np.array(walk, dtype=np.int64), self._no_dense(), _NOT_DENSE[:len(walk)]
         rows: list[np.ndarray] = []
         dense_of = np.full(len(walk), -1, dtype=np.int64)
         for n, h in enumerate(walk):
