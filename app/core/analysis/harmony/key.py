@@ -447,9 +447,10 @@ class KeyInputs:
         """The key again, its profile the accompaniment's plus the lead's pitch classes (duration-weighted,
         LEAD_PROFILE_SHARE of it), then refined by the same harmonic function. `lead`: (seconds, MIDI pitch)
         of the melody taken from `lead_stem`. Unchanged when that stem's audio is in the chroma beside another
-        stem's (a lead that joined a bass with no chord instrument: it is already most of the profile). A full
-        mix is the one stem heard: its melody is one voice among the accompaniment's sustained chords, so the
-        line transcribed from it joins the profile as a separate stem's would."""
+        stem's (a lead that joined a bass with no chord instrument: it is already most of the profile). When
+        the lead's stem is the only one heard it is usually a full mix, where the melody is one voice under
+        the accompaniment's sustained chords: the line transcribed from it joins the profile as a separate
+        stem's would. (A lead alone over drums reads the same pitch content twice, which keeps its ranking.)"""
         hist = np.zeros(12)
         for seconds, pitch in lead:
             hist[int(round(pitch)) % 12] += max(0.0, float(seconds))
