@@ -221,3 +221,34 @@ def test_add_spans_rows_is_add_spans_per_row_bitwise(seed):
         assert out[r].tolist() == one.tolist()
     assert np.abs(out).sum() > 0
 
+
+
+def test_long_contexts_histograms_are_the_counts_after_them_either_way():
+    """count_inputs keeps a whole histogram for each context of at least _DENSE_MIN positions: the symbols
+    after it, gathered through the suffix array or read in rank order once credit has built them; both are
+    that context's counts (and no histogram at all when the order-0 context is short)."""
+    from app.core.model.genkernels import ranked_symbols_and_works
+    from app.core.model.index import ctxindex
+
+    seqs = _sequences(21, 200, 5)
+    ix = ContextIndex(8)
+    ix.add_works([(w + 1, s) for w, s in enumerate(seqs)])
+    assert len(ix.SA) > 2 * ctxindex._DENSE_MIN
+    walk = ix.state_walk(seqs[3][:6].tolist())
+    _, gathered, dense_of = ix.count_inputs(walk)
+    long = [n for n, h in enumerate(walk) if ctxindex.unpack(h)[1] - ctxindex.unpack(h)[0] >= ctxindex._DENSE_MIN]
+    assert long and dense_of[long].tolist() == list(range(len(long)))
+    for n in long:
+        lo, hi, _ = ctxindex.unpack(walk[n])
+        by_hand = np.zeros(len(ix.codes), dtype=np.int64)
+        for k in range(lo, hi):
+            by_hand[ix.T[ix.SA[k]]] += 1
+        assert gathered[dense_of[n]].tolist() == by_hand.tolist()
+    ix._dense.clear()
+    ix._ranked = ranked_symbols_and_works(ix.T, ix.SA, ix.starts)
+    _, ranked, _ = ix.count_inputs(walk)
+    assert ranked.tolist() == gathered.tolist()
+    small = ContextIndex(8)
+    small.add_works([(1, seqs[0])])
+    handles, none, not_dense = small.count_inputs(small.state_walk(seqs[0][:4].tolist()))
+    assert none.shape == (0, len(small.codes)) and (not_dense == -1).all() and len(not_dense) == len(handles)

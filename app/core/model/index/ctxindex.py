@@ -443,7 +443,10 @@ class ContextIndex(IndexCredit):
                 if self._dense_size > _GATHER_BUDGET:
                     self._dense.clear()
                     self._dense_size = 0
-                row = self._dense[h] = np.bincount(self.T[self.SA[lo:hi]], minlength=len(self.codes))
+                # the symbols after the context: in rank order when credit has built them (read in order),
+                # else gathered through the suffix array
+                syms = self._ranked[0][lo:hi] if self._ranked is not None else self.T[self.SA[lo:hi]]
+                row = self._dense[h] = np.bincount(syms, minlength=len(self.codes))
                 self._dense_size += len(row)
             dense_of[n] = len(rows)
             rows.append(row)
