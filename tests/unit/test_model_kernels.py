@@ -126,7 +126,8 @@ def test_range_work_counts_equal_a_count_by_hand_on_every_path():
     his = np.array([r[1] for r in ranges], dtype=np.int64)
     syms = np.array([i % n_sym for i in range(len(ranges))], dtype=np.int64)
     for check in (True, False):
-        widx, cnt, offsets = range_work_counts(*ranked_symbols_and_works(T, SA, starts), alive, check, los, his, syms)
+        widx, cnt, offsets, totals = range_work_counts(*ranked_symbols_and_works(T, SA, starts), alive, check, los,
+                                                       his, syms)
         for i, (lo, hi, sym) in enumerate(zip(los, his, syms, strict=True)):
             tally = {}
             for k in range(lo, hi):
@@ -134,6 +135,7 @@ def test_range_work_counts_equal_a_count_by_hand_on_every_path():
                     tally[int(work_of[SA[k]])] = tally.get(int(work_of[SA[k]]), 0) + 1
             a, b = offsets[i], offsets[i + 1]
             assert widx[a:b].tolist() == sorted(tally) and cnt[a:b].tolist() == [tally[w] for w in sorted(tally)]
+            assert totals[i] == sum(tally.values())
 
 
 def test_work_positions_is_the_binary_search_it_replaces():

@@ -62,16 +62,6 @@ RANGE_GROUP = 16
 
 
 @njit(cache=True, nogil=True)
-def _grown(a, need):  # pragma: no cover - compiled
-    """`a`, or a copy at least twice as long when it holds fewer than `need` items."""
-    if need <= len(a):
-        return a
-    b = np.empty(max(need, 2 * len(a)), dtype=a.dtype)
-    b[:len(a)] = a
-    return b
-
-
-@njit(cache=True, nogil=True)
 def range_work_counts(sa_sym, sa_work, alive, check_alive, los, his, syms):  # pragma: no cover - compiled
     """For each query (SA range [lo, hi), symbol id): the works holding the symbol after that context, as
     (work index ascending, count) pairs, flat with offsets: query i at out[offsets[i]:offsets[i + 1]].
@@ -79,19 +69,31 @@ def range_work_counts(sa_sym, sa_work, alive, check_alive, los, his, syms):  # p
     `sa_sym`, `sa_work`: per suffix-array rank k, the symbol T[SA[k]] and its work (work_positions at
     SA[k]), so a scan reads both in order: read through SA they were two random reads per position, the
     cost at a career's size. Each position is tallied under its query and work; a query's works then come
-    out in order by sorting its distinct works, or, when it holds many, by walking the tally in work order."""
+    out in order by sorting its distinct works, or, when it holds many, by walking the tally in work order.
+    Also returns each query's total count. The outputs are sized once, by a bound (a group of queries on one
+    range yields at most one pair per position and per work and query): no growing copies, and the pages
+    past what is written are never touched."""
     nq = len(los)
     offsets = np.zeros(nq + 1, dtype=np.int64)
+    totals = np.zeros(nq, dtype=np.int64)
     n_works = len(alive)
     n_sym = 0
     for i in range(nq):
         n_sym = max(n_sym, syms[i] + 1)
+    bound = 0
+    g = 0
+    while g < nq:
+        e = g
+        while e < nq and e - g < RANGE_GROUP and los[e] == los[g] and his[e] == his[g]:
+            e += 1
+        bound += min(his[g] - los[g], (e - g) * n_works)
+        g = e
     slot = np.full(n_sym, -1, dtype=np.int64)
     tally = np.zeros((RANGE_GROUP, n_works), dtype=np.int32)  # a work's notes (< 2^31) per query
     distinct = np.empty((RANGE_GROUP, n_works), dtype=np.int32)
     n_distinct = np.zeros(RANGE_GROUP, dtype=np.int64)
-    widx = np.empty(1024, dtype=np.int64)
-    cnt = np.empty(1024, dtype=np.int64)
+    widx = np.empty(bound, dtype=np.int64)
+    cnt = np.empty(bound, dtype=np.int64)
     out = 0
     g = 0
     while g < nq:
@@ -112,8 +114,7 @@ def range_work_counts(sa_sym, sa_work, alive, check_alive, los, his, syms):  # p
             j = i - g
             slot[syms[i]] = -1
             d = n_distinct[j]
-            widx = _grown(widx, out + d)
-            cnt = _grown(cnt, out + d)
+            total = 0
             if d * 8 > n_works:  # many works: the tally in work order is cheaper than a sort
                 for w in range(n_works):
                     c = tally[j, w]
@@ -121,6 +122,7 @@ def range_work_counts(sa_sym, sa_work, alive, check_alive, los, his, syms):  # p
                         if not (check_alive and not alive[w]):
                             widx[out] = w
                             cnt[out] = c
+                            total += c
                             out += 1
                         tally[j, w] = 0
             else:
@@ -130,12 +132,14 @@ def range_work_counts(sa_sym, sa_work, alive, check_alive, los, his, syms):  # p
                     if not (check_alive and not alive[w]):
                         widx[out] = w
                         cnt[out] = tally[j, w]
+                        total += tally[j, w]
                         out += 1
                     tally[j, w] = 0
             n_distinct[j] = 0
             offsets[i + 1] = out
+            totals[i] = total
         g = e
-    return widx[:out].copy(), cnt[:out].copy(), offsets
+    return widx[:out], cnt[:out], offsets, totals
 
 
 @njit(cache=True, nogil=True)

@@ -132,12 +132,12 @@ class IndexCredit:
             out.append(got)
         if todo:
             keys = list(todo)
-            widx, cnt, offsets = self._range_work_counts(keys)
+            widx, cnt, offsets, _, pick = self._range_work_counts(keys)
             bounds = offsets.tolist()
             if len(memo) + len(keys) >= _TABLE_CACHE:
                 memo.clear()
-            for j, key in enumerate(keys):
-                got = memo[key] = (widx[bounds[j]:bounds[j + 1]], cnt[bounds[j]:bounds[j + 1]])
+            for key, q in zip(keys, pick, strict=True):
+                got = memo[key] = (widx[bounds[q]:bounds[q + 1]], cnt[bounds[q]:bounds[q + 1]])
                 for i in todo[key]:
                     out[i] = got
         return out
@@ -176,20 +176,21 @@ class IndexCredit:
                     todo[key] = None
         if todo:
             fresh = list(todo)
-            widx, cnt, offsets = self._range_work_counts(fresh)
+            widx, cnt, offsets, totals, pick = self._range_work_counts(fresh)
             base = self._append_arena(widx, cnt)
-            running = np.concatenate([[0], np.cumsum(cnt)])
-            totals = running[offsets[1:]] - running[offsets[:-1]]
-            for key, a, b, t in zip(fresh, (offsets[:-1] + base).tolist(), (offsets[1:] + base).tolist(),
-                                    totals.tolist(), strict=True):
-                spans[key] = (a, b, t)
+            starts, ends, sums = (offsets[:-1] + base).tolist(), (offsets[1:] + base).tolist(), totals.tolist()
+            for key, q in zip(fresh, pick, strict=True):  # keys of one (range, symbol) share its span
+                spans[key] = (starts[q], ends[q], sums[q])
         got = np.array([spans[k] for k in keys], dtype=np.int64).reshape(len(keys), 3)
         return got[:, 0], got[:, 1], got[:, 2], self._arena_w, self._arena_c
 
-    def _range_work_counts(self, keys: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """genkernels.range_work_counts of (context, symbol id) pairs of orders > 0, as (work indexes, counts,
-        offsets) in the order of `keys`: distinct (range, symbol) queries sorted by range, so that the ones on
-        one range share its scan (contexts of two orders can be the same range)."""
+    def _range_work_counts(self, keys: list[tuple[int, int]]
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[int]]:
+        """genkernels.range_work_counts of (context, symbol id) pairs of orders > 0: (work indexes, counts,
+        offsets, totals) of the distinct (range, symbol) queries, sorted by range so that the ones on one range
+        share its scan (contexts of two orders can be the same range), and per key its query's number.
+        Key j's pairs are at [offsets[q], offsets[q + 1]) for q = pick[j]: read in place, not reordered
+        (a copy of every pair, fresh memory at each request)."""
         from app.core.model.genkernels import range_work_counts, ranked_symbols_and_works
 
         if self._ranked is None:  # per index state, 6 bytes a position: a range's scan reads in order
@@ -198,14 +199,10 @@ class IndexCredit:
         triples = [(h >> (_HI_BITS + _ORDER_BITS), (h >> _ORDER_BITS) & _HI_MASK, s) for h, s in keys]
         distinct = sorted(set(triples))
         q = np.array(distinct, dtype=np.int64).reshape(len(distinct), 3)
-        widx, cnt, offsets = range_work_counts(*self._ranked, self.alive, self.any_dead,
-                                               q[:, 0].copy(), q[:, 1].copy(), q[:, 2].copy())
+        widx, cnt, offsets, totals = range_work_counts(*self._ranked, self.alive, self.any_dead,
+                                                       q[:, 0].copy(), q[:, 1].copy(), q[:, 2].copy())
         at = {t: i for i, t in enumerate(distinct)}
-        pick = np.array([at[t] for t in triples], dtype=np.int64)
-        a, b = offsets[pick], offsets[pick + 1]
-        sizes = b - a
-        order = np.repeat(a - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
-        return widx[order], cnt[order], np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        return widx, cnt, offsets, totals, [at[t] for t in triples]
 
     def _root_span(self, sym: int) -> tuple[int, int, int]:
         if self._root_base < 0:
