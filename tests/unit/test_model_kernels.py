@@ -254,3 +254,27 @@ def test_long_contexts_histograms_are_the_counts_after_them_either_way():
     small.add_works([(1, seqs[0])])
     handles, none, not_dense = small.count_inputs(small.state_walk(seqs[0][:4].tolist()))
     assert none.shape == (0, len(small.codes)) and (not_dense == -1).all() and len(not_dense) == len(handles)
+
+
+def test_the_credit_arena_grows_in_ordinary_pages_and_keeps_earlier_spans(monkeypatch):
+    """The arena's arrays are anonymous memory asked not to use huge pages (their first-touch faults cost
+    9-21 ms of a career-sized request): writable, zero-filled, int32; growing copies what was there, and the
+    arrays handed out before keep their spans."""
+    from app.core.model.index import ctxcredit
+
+    fresh = ctxcredit._small_pages_int32(1000)
+    assert fresh.dtype == np.int32 and fresh.flags.writeable and len(fresh) == 1000 and not fresh.any()
+    assert len(ctxcredit._small_pages_int32(0)) == 0
+    monkeypatch.setattr(ctxcredit, "_ARENA_FIRST", 4)  # grow at once and again
+    seqs = _sequences(3, 60, 5)
+    ix = ContextIndex(24)
+    ix.add_works([(w + 1, s) for w, s in enumerate(seqs)])
+    first = ix.state_walk(seqs[0].tolist())
+    s1, e1, _, w1, c1 = ix.work_spans(first[1:], [int(seqs[0][-1])] * (len(first) - 1))
+    held = [(w1[a:b].tolist(), c1[a:b].tolist()) for a, b in zip(s1.tolist(), e1.tolist(), strict=True)]
+    second = ix.state_walk(seqs[5].tolist())
+    _, _, _, w2, c2 = ix.work_spans(second[1:], [int(seqs[5][-1])] * (len(second) - 1))
+    assert len(w2) > len(w1)  # it grew
+    for (a, b), (ws, cs) in zip(zip(s1.tolist(), e1.tolist(), strict=True), held, strict=True):
+        assert w1[a:b].tolist() == ws == w2[a:b].tolist() and c1[a:b].tolist() == cs == c2[a:b].tolist()
+    assert sum(len(ws) for ws, _ in held) > 0
