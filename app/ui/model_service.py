@@ -28,7 +28,18 @@ class ModelService(QObject):
         super().__init__(parent)
         self.home = home
         self.runner = runner
-        self.current = None  # the loaded melody model (app.core.model), None until loaded or after a change
+        self._current = None
+        self._changes = 0  # bumped by every change of `current`: a preload that began before one is stale
+
+    @property
+    def current(self):  # noqa: ANN201 — an app.core.model TrainedModel, or None
+        """The loaded melody model (app.core.model), None until loaded or after a change."""
+        return self._current
+
+    @current.setter
+    def current(self, model) -> None:  # noqa: ANN001
+        self._current = model
+        self._changes += 1
 
     def readiness(self) -> Readiness:
         from app.core.project.demo_catalogue import readiness
@@ -44,9 +55,12 @@ class ModelService(QObject):
         from app.core.project.demo_catalogue import load_current_model
 
         home = self.home
+        asked_at = self._changes
 
         def done(model) -> None:  # noqa: ANN001 — the loaded model
-            self.current = model
+            # a model trained, set or forgotten while this one loaded is newer than the file it read
+            if self._changes == asked_at:
+                self.current = model
 
         def load(p, c):  # noqa: ANN001 — progress and cancel of the task runner
             from app.core.model.warmup import warm_once
