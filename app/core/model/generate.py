@@ -224,7 +224,7 @@ class _Job:
         note; and the suggestion's mean per-work credit."""
         wids = _work_ids(self.model)
         width = len(wids)
-        if width > DENSE_CREDIT_LIMIT:  # large catalogues: no (notes x works) matrix
+        if width > DENSE_CREDIT_LIMIT:  # beyond a few dozen works: per context, no (notes x works) matrix
             return resolve_by_context(self.model, wids, pendings)
         pending = [note for p in pendings for note in p]  # every note of every suggestion
         # one row per decomposition (a note has one or two: rhythm and pitch), flattened in one pass
