@@ -428,7 +428,8 @@ class ContextIndex(IndexCredit):
     def count_inputs(self, walk: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(handles, dense rows, dense_of) of the walk, as genkernels.index_counts reads them: a context of a
         long range reads its memoised whole histogram (dense_of[n] >= 0) instead of a scan."""
-        if not walk or unpack(walk[0])[1] - unpack(walk[0])[0] < _DENSE_MIN:
+        widest = unpack(walk[0]) if walk else (0, 0, 0)
+        if widest[1] - widest[0] < _DENSE_MIN:
             # the widest context (order 0) is short, so every one is: no histograms (a small catalogue's
             # every walk; shared inputs the kernels only read, nothing allocated but the handles)
             return np.array(walk, dtype=np.int64), self._no_dense(), _NOT_DENSE[:len(walk)]
