@@ -43,11 +43,12 @@ class _Ticket:
     thread) is never destroyed on a worker thread: the worker drops its reference *before* it marks the
     ticket released, and the runner forgets a handle only once its ticket is released."""
 
-    __slots__ = ("handle", "released")
+    __slots__ = ("handle", "released", "runner")
 
-    def __init__(self, handle: TaskHandle) -> None:
+    def __init__(self, handle: TaskHandle, runner: TaskRunner) -> None:
         self.handle: TaskHandle | None = handle
         self.released = False
+        self.runner = runner
 
 
 class _Runnable(QRunnable):
@@ -63,6 +64,18 @@ class _Runnable(QRunnable):
         finally:
             self.ticket.handle = None
             self.ticket.released = True
+            # the handle's own signals reached the GUI thread before `released` was set, so their prune may
+            # have missed it; this one is queued after it
+            _announce(self.ticket.runner)
+            self.ticket.runner = None
+
+
+def _announce(runner: TaskRunner) -> None:
+    if shiboken6.isValid(runner):
+        try:
+            runner.let_go.emit()
+        except RuntimeError:  # the runner was deleted between the check and the emit
+            pass
 
 
 def _emit(handle: TaskHandle, name: str, *args: object) -> None:
@@ -98,11 +111,14 @@ def _execute(fn: Callable, handle: TaskHandle) -> None:
 class TaskRunner(QObject):
     """Starts tasks on a thread pool; `synchronous=True` runs them inline (tests, deterministic)."""
 
+    let_go = Signal()  # a worker dropped its handle (emitted on the worker thread, pruned on the GUI thread)
+
     def __init__(self, *, synchronous: bool = False, pool: QThreadPool | None = None) -> None:
         super().__init__()
         self.synchronous = synchronous
         self.pool = pool or QThreadPool.globalInstance()
         self._live: dict[TaskHandle, _Ticket] = {}
+        self.let_go.connect(self._prune)
 
     def start(self, name: str, fn: Callable, *, on_finished: Callable | None = None,
               on_failed: Callable | None = None, on_progress: Callable | None = None,
@@ -120,14 +136,16 @@ class TaskRunner(QObject):
         if self.synchronous:
             _execute(fn, handle)
             return handle
-        ticket = _Ticket(handle)
+        ticket = _Ticket(handle, self)
         self._live[handle] = ticket
-        for sig in (handle.finished, handle.failed, handle.cancelled):
-            sig.connect(self._prune)  # runs on the GUI thread (queued)
         self.pool.start(_Runnable(fn, ticket))
         return handle
 
-    def _prune(self, *_args: object) -> None:
+    def live(self) -> int:
+        """How many started tasks the runner still holds (running, or their worker not yet let go)."""
+        return len(self._live)
+
+    def _prune(self) -> None:
         """Forget handles whose worker has let go of them (their last reference dies on this thread)."""
         for handle in [h for h, t in self._live.items() if t.released]:
             del self._live[handle]

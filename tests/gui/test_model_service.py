@@ -57,6 +57,6 @@ def test_a_model_set_or_forgotten_while_a_preload_runs_is_kept(tmp_path, qtbot, 
             service.current = trained
             service.forget()  # consent changed: no model until it is loaded again
         release.set()
-        # the runner forgets a task after its result was delivered (to `done` first, then to the runner)
-        qtbot.waitUntil(lambda s=service: not s.runner._live, timeout=5000)
+        # the runner forgets a task once its worker let go, which is after its result was delivered
+        qtbot.waitUntil(lambda s=service: s.runner.live() == 0, timeout=5000)
         assert service.current is (trained if change == "set" else None)

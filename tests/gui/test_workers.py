@@ -28,7 +28,8 @@ def test_threaded_tasks_report_on_the_gui_thread_and_are_forgotten_afterwards(qt
     assert progress_threads == {threading.main_thread().name}
     assert all(h.done for h in handles)
     runner.wait()
-    qtbot.waitUntil(lambda: (runner._prune() or True) and not runner._live, timeout=5000)
+    # with no later task to prune it, each worker's own notice must let the runner forget its task
+    qtbot.waitUntil(lambda: runner.live() == 0, timeout=5000)
 
 
 def test_failure_and_cancel(qtbot):
@@ -91,3 +92,26 @@ def test_cancel_all_stops_running_tasks(qtbot):
     runner.cancel_all()
     assert runner.wait(5000)
     qtbot.waitUntil(lambda: cancels == [1], timeout=5000)
+
+
+def test_a_task_is_forgotten_even_when_its_result_arrives_before_its_worker_lets_go(qtbot, monkeypatch):
+    """The race CI once hit: the GUI thread handles `finished` (and prunes) while the worker still holds the
+    handle. Here the worker waits until the GUI has handled the result, so that order is certain."""
+    import app.ui.workers as workers
+
+    delivered = threading.Event()
+    execute = workers._execute
+
+    def execute_then_wait_for_the_gui(fn, handle):  # noqa: ANN001, ANN202
+        execute(fn, handle)
+        assert delivered.wait(5)
+
+    monkeypatch.setattr(workers, "_execute", execute_then_wait_for_the_gui)
+    runner = TaskRunner()
+    go = threading.Event()
+    handle = runner.start("late", lambda p, c: go.wait(5))
+    # connected last, so it runs after every slot the runner itself may have on `finished`
+    handle.finished.connect(lambda r: delivered.set())
+    go.set()
+    qtbot.waitUntil(delivered.is_set, timeout=5000)
+    qtbot.waitUntil(lambda: runner.live() == 0, timeout=5000)
