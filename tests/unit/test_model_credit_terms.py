@@ -75,3 +75,26 @@ def test_credits_equal_with_the_loop(model, monkeypatch):
         assert a.notes == b.notes and a.credit == b.credit and a.log2_probability == b.log2_probability
         assert [x.works for x in a.per_note_credit] == [y.works for y in b.per_note_credit]
         assert a.uniform_share == b.uniform_share and a.piece_share == b.piece_share
+
+
+def test_two_at_once_jobs_keep_their_order_and_use_a_second_thread(monkeypatch):
+    """Credit's range scans and span sums run one viewpoint per thread (two cores): results come back in
+    job order whoever finishes first, and with one core everything runs on the caller's thread."""
+    import threading
+    import time
+
+    from app.core.model.index import credit_large
+
+    def job(k: int, delay: float):
+        def run():
+            time.sleep(delay)
+            return k, threading.current_thread().name
+        return run
+
+    monkeypatch.setattr(credit_large, "_cores", lambda: 2)
+    got = credit_large._two_at_once([job(0, 0.0), job(1, 0.05), job(2, 0.0), job(3, 0.0)])
+    assert [k for k, _ in got] == [0, 1, 2, 3]
+    here = threading.current_thread().name
+    assert got[0][1] == got[2][1] == here and got[1][1] != here and got[1][1].startswith("accord-credit")
+    monkeypatch.setattr(credit_large, "_cores", lambda: 1)
+    assert {name for _, name in credit_large._two_at_once([job(0, 0.0), job(1, 0.0)])} == {here}

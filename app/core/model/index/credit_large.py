@@ -6,7 +6,11 @@ another order: equal within float rounding (tested to 1e-12)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -14,6 +18,44 @@ from app.core.model.credit import NoteCredit, WorkShares
 
 if TYPE_CHECKING:
     from app.core.model.training import TrainedModel
+
+
+T = TypeVar("T")
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # the cores this process may run on (a container's share)
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The credit thread (one, started on first use)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="accord-credit")
+        return _POOL
+
+
+def _two_at_once(jobs: list[Callable[[], T]]) -> list[T]:
+    """Run the jobs two at a time when there are two cores (one viewpoint's range scans each, or half of the
+    span sums): their heavy parts are compiled kernels that release the GIL, and each viewpoint has its own
+    index and arena lock. Results in job order, so what is summed from them does not depend on timing."""
+    if len(jobs) < 2 or _cores() < 2:
+        return [job() for job in jobs]
+    pool = _pool()
+    # the caller's thread takes every other job itself, so two run at once and none waits on an idle pool
+    ahead = [pool.submit(job) for job in jobs[1::2]]
+    own = [job() for job in jobs[0::2]]
+    theirs = [f.result() for f in ahead]
+    out: list[T] = []
+    for k in range(len(jobs)):
+        out.append(own[k // 2] if k % 2 == 0 else theirs[k // 2])
+    return out
 
 
 class SpanBases:
@@ -30,12 +72,17 @@ class SpanBases:
         by_name: dict[str, list[tuple[int, int, int]]] = {}
         for (name, node, code), b in keys.items():
             by_name.setdefault(name, []).append((b, node, code))
-        for v, (name, items) in enumerate(by_name.items()):
+
+        # one viewpoint's range scans per thread: each viewpoint has its own index and arena lock
+        def spans(name: str, items: list[tuple[int, int, int]]) -> tuple:
             index = model.stores[name].trie
+            return index.work_spans([h for _, h, _ in items], [c for _, _, c in items]), index.columns(wids)
+
+        got = _two_at_once([lambda n=name, i=items: spans(n, i) for name, items in by_name.items()])
+        for v, (items, ((s, e, t, arena_w, arena_c), columns)) in enumerate(zip(by_name.values(), got, strict=True)):
             ids = np.array([b for b, _, _ in items], dtype=np.int64)
-            s, e, t, arena_w, arena_c = index.work_spans([h for _, h, _ in items], [c for _, _, c in items])
             self.vp[ids], self.start[ids], self.end[ids], self.total[ids] = v, s, e, t
-            self.views.append((arena_w, arena_c, index.columns(wids)))
+            self.views.append((arena_w, arena_c, columns))
 
     def combine(self, bases: np.ndarray, coefs: np.ndarray) -> np.ndarray:
         """sum of coefficient x count vector over the works (dense, one row)."""
@@ -52,19 +99,34 @@ class SpanBases:
 
     def combine_rows(self, coefs: np.ndarray) -> np.ndarray:
         """`combine` of every row of `coefs` (rows x bases; zero = base unused), as a (rows x works) matrix:
-        each arena span read once for all rows (genkernels.add_spans_rows), each row bitwise `combine` of
-        its non-zero bases."""
+        each arena span read once for all rows (genkernels.add_spans_rows). Summed in two halves (two threads)
+        and then added, so a row equals `combine` of its non-zero bases within float rounding."""
         from app.core.model.genkernels import add_spans_rows
 
-        out = np.zeros((len(self.wids), len(coefs)))  # by work: one work's rows side by side
         used = np.flatnonzero(coefs.any(axis=0))
-        vps = self.vp[used]
-        for v, (arena_w, arena_c, columns) in enumerate(self.views):
-            b = used[vps == v]
+        # two halves of the spans' entries, each summed on its own thread into its own matrix and then added:
+        # every viewpoint's bases are cut where its running entry count passes half (the same cut whichever
+        # thread finishes first, so the same figures)
+        halves: list[list[tuple[int, np.ndarray]]] = [[], []]
+        for v in range(len(self.views)):
+            b = used[self.vp[used] == v]
             if len(b):
-                add_spans_rows(out, arena_w, arena_c, columns, self.start[b], self.end[b],
-                               np.ascontiguousarray(coefs[:, b].T))
-        return out.T
+                sizes = np.cumsum(self.end[b] - self.start[b])
+                cut = int(np.searchsorted(sizes, sizes[-1] / 2.0))
+                halves[0].append((v, b[:cut]))
+                halves[1].append((v, b[cut:]))
+
+        def half_sum(parts: list[tuple[int, np.ndarray]]) -> np.ndarray:
+            out = np.zeros((len(self.wids), len(coefs)))  # by work: one work's rows side by side
+            for v, b in parts:
+                if len(b):
+                    arena_w, arena_c, columns = self.views[v]
+                    add_spans_rows(out, arena_w, arena_c, columns, self.start[b], self.end[b],
+                                   np.ascontiguousarray(coefs[:, b].T))
+            return out
+
+        first, second = _two_at_once([lambda: half_sum(halves[0]), lambda: half_sum(halves[1])])
+        return np.add(first, second, out=first).T
 
 
 class _LazyParts:
