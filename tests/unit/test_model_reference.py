@@ -167,10 +167,26 @@ def test_forgetting_and_learning_back_equal_the_reference():
           ref.continue_phrase(old, src.between(0, 8), c, n=4, seed=3))
 
 
-def test_credit_by_context_equals_the_dense_credit(pair, monkeypatch):
-    """Large catalogues resolve credit per context (no notes x works matrix): the same shares within rounding."""
+@pytest.mark.parametrize("threads", ["one thread", "two threads"])
+def test_credit_by_context_equals_the_dense_credit(pair, monkeypatch, threads):
+    """Large catalogues resolve credit per context (no notes x works matrix): the same shares within rounding.
+    At a label's size the range scans and span sums run on two threads (forced here on a small catalogue)."""
     import app.core.model.generate as gen
+    from app.core.model.index import credit_large
 
+    if threads == "two threads":
+        monkeypatch.setattr(credit_large, "_cores", lambda: 2)
+        monkeypatch.setattr(credit_large, "THREADED_SCAN_POSITIONS", 0)
+        monkeypatch.setattr(credit_large, "THREADED_SUM_ENTRIES", 0)
+        ran_on: set[str] = set()
+        two_at_once = credit_large._two_at_once
+
+        def seen(jobs):  # noqa: ANN001, ANN202 — records which threads ran the jobs
+            import threading
+
+            return two_at_once([lambda j=j: (ran_on.add(threading.current_thread().name), j())[1] for j in jobs])
+
+        monkeypatch.setattr(credit_large, "_two_at_once", seen)
     works, new, _ = pair
     src = works[6].melody
     c = Constraints(key=src.key, bars=4, start=8.0, max_copy=8)
@@ -185,6 +201,8 @@ def test_credit_by_context_equals_the_dense_credit(pair, monkeypatch):
             assert set(x.works) == set(y.works) and abs(x.total() - y.total()) <= 1e-12
             assert all(abs(x.works[w] - y.works[w]) <= 1e-12 for w in x.works)
         assert set(a.contributors) == set(b.contributors)
+    if threads == "two threads":
+        assert any(name.startswith("accord-credit") for name in ran_on)
 
 
 def test_a_copy_index_from_a_stored_order_is_the_same_and_a_wrong_order_is_not_taken(pair):

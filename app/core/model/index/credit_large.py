@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T")
+# below these sizes a second thread costs more than it saves (handing over, and the Python parts of the jobs
+# taking turns on the GIL): 1,282 works were ~1 ms slower a request with it, 20,013 works 5-10 ms faster
+THREADED_SCAN_POSITIONS = 250_000  # notes in a viewpoint's index: its new contexts' range scans are long
+THREADED_SUM_ENTRIES = 250_000  # span entries a request sums (2.0-2.6 M at 1 M notes)
 _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
 
@@ -78,7 +82,9 @@ class SpanBases:
             index = model.stores[name].trie
             return index.work_spans([h for _, h, _ in items], [c for _, _, c in items]), index.columns(wids)
 
-        got = _two_at_once([lambda n=name, i=items: spans(n, i) for name, items in by_name.items()])
+        jobs = [lambda n=name, i=items: spans(n, i) for name, items in by_name.items()]
+        large = any(len(model.stores[name].trie.SA) >= THREADED_SCAN_POSITIONS for name in by_name)
+        got = _two_at_once(jobs) if large else [job() for job in jobs]
         for v, (items, ((s, e, t, arena_w, arena_c), columns)) in enumerate(zip(by_name.values(), got, strict=True)):
             ids = np.array([b for b, _, _ in items], dtype=np.int64)
             self.vp[ids], self.start[ids], self.end[ids], self.total[ids] = v, s, e, t
@@ -99,24 +105,15 @@ class SpanBases:
 
     def combine_rows(self, coefs: np.ndarray) -> np.ndarray:
         """`combine` of every row of `coefs` (rows x bases; zero = base unused), as a (rows x works) matrix:
-        each arena span read once for all rows (genkernels.add_spans_rows). Summed in two halves (two threads)
-        and then added, so a row equals `combine` of its non-zero bases within float rounding."""
+        each arena span read once for all rows (genkernels.add_spans_rows). Beyond THREADED_SUM_ENTRIES summed
+        in two halves (two threads) and then added, so a row equals `combine` of its non-zero bases within
+        float rounding."""
         from app.core.model.genkernels import add_spans_rows
 
         used = np.flatnonzero(coefs.any(axis=0))
-        # two halves of the spans' entries, each summed on its own thread into its own matrix and then added:
-        # every viewpoint's bases are cut where its running entry count passes half (the same cut whichever
-        # thread finishes first, so the same figures)
-        halves: list[list[tuple[int, np.ndarray]]] = [[], []]
-        for v in range(len(self.views)):
-            b = used[self.vp[used] == v]
-            if len(b):
-                sizes = np.cumsum(self.end[b] - self.start[b])
-                cut = int(np.searchsorted(sizes, sizes[-1] / 2.0))
-                halves[0].append((v, b[:cut]))
-                halves[1].append((v, b[cut:]))
+        per_view = [(v, b) for v in range(len(self.views)) if len(b := used[self.vp[used] == v])]
 
-        def half_sum(parts: list[tuple[int, np.ndarray]]) -> np.ndarray:
+        def summed(parts: list[tuple[int, np.ndarray]]) -> np.ndarray:
             out = np.zeros((len(self.wids), len(coefs)))  # by work: one work's rows side by side
             for v, b in parts:
                 if len(b):
@@ -125,7 +122,18 @@ class SpanBases:
                                    np.ascontiguousarray(coefs[:, b].T))
             return out
 
-        first, second = _two_at_once([lambda: half_sum(halves[0]), lambda: half_sum(halves[1])])
+        if int((self.end[used] - self.start[used]).sum()) < THREADED_SUM_ENTRIES:
+            return summed(per_view).T
+        # two halves of the entries, each summed on its own thread into its own matrix, then added: every
+        # viewpoint's bases are cut where its running entry count passes half (the same cut, and so the same
+        # figures, whichever thread finishes first)
+        halves: list[list[tuple[int, np.ndarray]]] = [[], []]
+        for v, b in per_view:
+            sizes = np.cumsum(self.end[b] - self.start[b])
+            cut = int(np.searchsorted(sizes, sizes[-1] / 2.0))
+            halves[0].append((v, b[:cut]))
+            halves[1].append((v, b[cut:]))
+        first, second = _two_at_once([lambda: summed(halves[0]), lambda: summed(halves[1])])
         return np.add(first, second, out=first).T
 
 
