@@ -78,8 +78,9 @@ def test_credits_equal_with_the_loop(model, monkeypatch):
 
 
 def test_two_at_once_jobs_keep_their_order_and_use_a_second_thread(monkeypatch):
-    """Credit's range scans and span sums run one viewpoint per thread (two cores): results come back in
-    job order whoever finishes first, and with one core everything runs on the caller's thread."""
+    """Credit's range scans and span sums run two jobs at a time (two cores): results come back in job order
+    whoever finishes first, a job's error reaches the caller, no thread is left behind, and with one core
+    everything runs on the caller's thread."""
     import threading
     import time
 
@@ -96,5 +97,12 @@ def test_two_at_once_jobs_keep_their_order_and_use_a_second_thread(monkeypatch):
     assert [k for k, _ in got] == [0, 1, 2, 3]
     here = threading.current_thread().name
     assert got[0][1] == got[2][1] == here and got[1][1] != here and got[1][1].startswith("accord-credit")
+
+    def broken():
+        raise ValueError("a job failed")
+
+    with pytest.raises(ValueError, match="a job failed"):  # raised on the helper thread, met here
+        credit_large._two_at_once([job(0, 0.0), broken])
+    assert not [t for t in threading.enumerate() if t.name.startswith("accord-credit")]
     monkeypatch.setattr(credit_large, "_cores", lambda: 1)
     assert {name for _, name in credit_large._two_at_once([job(0, 0.0), job(1, 0.0)])} == {here}

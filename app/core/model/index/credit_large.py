@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
@@ -25,8 +24,6 @@ T = TypeVar("T")
 # taking turns on the GIL): 1,282 works were ~1 ms slower a request with it, 20,013 works 5-10 ms faster
 THREADED_SCAN_POSITIONS = 250_000  # notes in a viewpoint's index: its new contexts' range scans are long
 THREADED_SUM_ENTRIES = 250_000  # span entries a request sums (2.0-2.6 M at 1 M notes)
-_POOL: ThreadPoolExecutor | None = None
-_POOL_LOCK = threading.Lock()
 
 
 def _cores() -> int:
@@ -36,30 +33,32 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _pool() -> ThreadPoolExecutor:
-    """The credit thread (one, started on first use)."""
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None:
-            _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="accord-credit")
-        return _POOL
-
-
 def _two_at_once(jobs: list[Callable[[], T]]) -> list[T]:
     """Run the jobs two at a time when there are two cores (one viewpoint's range scans each, or half of the
     span sums): their heavy parts are compiled kernels that release the GIL, and each viewpoint has its own
-    index and arena lock. Results in job order, so what is summed from them does not depend on timing."""
+    index and arena lock. The caller's thread runs every other job; a short-lived thread (~0.1 ms to start,
+    against the 5-15 ms it takes over; no pool kept between requests) runs the rest. Results come back in job
+    order, so what is summed from them does not depend on timing; a job's error is raised here."""
     if len(jobs) < 2 or _cores() < 2:
         return [job() for job in jobs]
-    pool = _pool()
-    # the caller's thread takes every other job itself, so two run at once and none waits on an idle pool
-    ahead = [pool.submit(job) for job in jobs[1::2]]
-    own = [job() for job in jobs[0::2]]
-    theirs = [f.result() for f in ahead]
-    out: list[T] = []
-    for k in range(len(jobs)):
-        out.append(own[k // 2] if k % 2 == 0 else theirs[k // 2])
-    return out
+    theirs: list[T] = []
+    failed: list[BaseException] = []
+
+    def run_theirs() -> None:
+        try:
+            theirs.extend(job() for job in jobs[1::2])
+        except BaseException as exc:  # noqa: BLE001 — handed to the caller's thread
+            failed.append(exc)
+
+    helper = threading.Thread(target=run_theirs, name="accord-credit", daemon=True)
+    helper.start()
+    try:
+        own = [job() for job in jobs[0::2]]
+    finally:
+        helper.join()
+    if failed:
+        raise failed[0]
+    return [own[k // 2] if k % 2 == 0 else theirs[k // 2] for k in range(len(jobs))]
 
 
 class SpanBases:
