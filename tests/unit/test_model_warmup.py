@@ -13,7 +13,7 @@ def test_warm_up_compiles_the_generation_kernels():
     # ltm_row and stm_row (numba inlines a kernel called from a kernel: its own dispatcher stays empty)
     for kernel in (genkernels.index_walk, blendkernels.ltm_row, blendkernels.stm_row, blendkernels.blend,
                    blendkernels.sampling_draw, blendkernels.note_step, genkernels.ranked_symbols_and_works,
-                   genkernels.range_work_counts):
+                   genkernels.range_work_counts, genkernels.contributor_sums):
         assert kernel.signatures, f"{kernel.__name__} was not compiled by the warm-up"
 
 

@@ -176,7 +176,7 @@ def contributor_credit(credit: dict[int, float], splits: dict[int, list[tuple[st
 def contributor_credit_fast(credit: Mapping[int, float], table: tuple[np.ndarray, np.ndarray, np.ndarray,
                                                                       np.ndarray, list[str]]) -> dict[str, float]:
     """`contributor_credit` with the splits as arrays (work ids sorted; per work a span of (name id, bp)):
-    the same additions in the same order (bincount adds its inputs in order), without a loop per work.
+    the same additions in the same order, in one compiled pass (genkernels.contributor_sums).
     A WorkShares credit is read from its arrays (at a label's size a suggestion credits tens of thousands of
     works)."""
     wids, first, count, names_bp, names = table
@@ -194,13 +194,11 @@ def contributor_credit_fast(credit: Mapping[int, float], table: tuple[np.ndarray
         k = np.minimum(k, max(0, len(wids) - 1))
         known = (len(wids) > 0) & (wids[k] == ids)
         k, shares = k[known], shares[known]
-    sizes = count[k]
-    pos = np.repeat(first[k] - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
-    name_id, bp = names_bp[pos, 0], names_bp[pos, 1]
-    vals = np.repeat(shares, sizes) * bp / 10000.0
-    sums = np.bincount(name_id, vals, minlength=len(names))
-    used = np.zeros(len(names), dtype=bool)
-    used[name_id] = True
+    from app.core.model.genkernels import contributor_sums
+
+    # one compiled pass (a label's suggestion credits 20,000 works: ~0.05 against ~0.33 ms in array steps)
+    sums, used = contributor_sums(np.asarray(k, dtype=np.int64), np.asarray(shares, dtype=np.float64), first, count,
+                                  names_bp, len(names))
     out = {names[i]: float(sums[i]) for i in np.flatnonzero(used).tolist()}
     return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
 

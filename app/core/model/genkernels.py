@@ -427,3 +427,20 @@ def gram_keys(text, pos, key_bytes, sep):  # pragma: no cover - compiled
             key = (key << np.uint64(8)) | np.uint64(b)
         out[i] = key
     return out
+
+
+@njit(cache=True, nogil=True)
+def contributor_sums(k, shares, first, count, names_bp, n_names):  # pragma: no cover - compiled
+    """credit.contributor_credit_fast's sums in one pass: for each credited work k[i] (in order), each of its
+    splits (name id, basis points) adds shares[i] * bp / 10000 to its name, as np.bincount adds the same
+    terms in the same order (bitwise the same sums). Returns (sums, used) per name id."""
+    sums = np.zeros(n_names)
+    used = np.zeros(n_names, dtype=np.bool_)
+    for i in range(len(k)):
+        w = k[i]
+        share = shares[i]
+        for j in range(first[w], first[w] + count[w]):
+            name = names_bp[j, 0]
+            sums[name] += share * np.float64(names_bp[j, 1]) / 10000.0
+            used[name] = True
+    return sums, used
