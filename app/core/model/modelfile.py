@@ -314,7 +314,8 @@ def _one_text(ix) -> bool:
 def load_model(path: str | Path, *, usable_ids: Iterable[int] | None = None) -> TrainedModel:
     """Read and validate a model (its index memory-mapped). With `usable_ids`, refuse a model naming a work
     not in it."""
-    with gc_paused():  # tens of thousands of small objects: no collection passes over them while loading
+    # tens of thousands of small objects: no collection passes over them while loading, one at the end
+    with gc_paused(settle=True):
         return _load(Path(path), usable_ids)
 
 
