@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -48,7 +49,8 @@ class _Ticket:
     def __init__(self, handle: TaskHandle, runner: TaskRunner) -> None:
         self.handle: TaskHandle | None = handle
         self.released = False
-        self.runner = runner
+        # weak, like the handle's release: the worker must not hold the last reference to a GUI-thread object
+        self.runner = weakref.ref(runner)
 
 
 class _Runnable(QRunnable):
@@ -66,12 +68,11 @@ class _Runnable(QRunnable):
             self.ticket.released = True
             # the handle's own signals reached the GUI thread before `released` was set, so their prune may
             # have missed it; this one is queued after it
-            _announce(self.ticket.runner)
-            self.ticket.runner = None
+            _announce(self.ticket.runner())
 
 
-def _announce(runner: TaskRunner) -> None:
-    if shiboken6.isValid(runner):
+def _announce(runner: TaskRunner | None) -> None:
+    if runner is not None and shiboken6.isValid(runner):
         try:
             runner.let_go.emit()
         except RuntimeError:  # the runner was deleted between the check and the emit
