@@ -451,9 +451,9 @@ class ContextIndex(IndexCredit):
                 self._dense_size += len(row)
             dense_of[n] = len(rows)
             rows.append(row)
-        # np.array of equal rows: the same matrix as np.stack, in a fifth of its time (~0.7 against ~3 µs)
-        dense = np.array(rows) if rows else np.zeros((0, len(self.codes)), dtype=np.int64)
-        return np.array(walk, dtype=np.int64), dense, dense_of
+        # the order-0 context is long (else the early return), so there is at least one row. np.array of
+        # equal rows: the same matrix as np.stack, in a fifth of its time (~0.7 against ~3 µs)
+        return np.array(walk, dtype=np.int64), np.array(rows), dense_of
 
     def virtual_tail(self, nodes: Sequence[int], hist: Sequence[int]) -> list[dict[int, int]]:
         return []  # the index holds every context up to the cap
