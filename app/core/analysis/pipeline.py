@@ -34,10 +34,10 @@ log = logging.getLogger(__name__)
 MAX_STEMS = 64
 MAX_SECONDS = 60 * 30
 # bumped when an estimator changes its results, so cached whole-song results from older code are not reused
-# 15: a full mix's transcribed melody joins its key profile; 14: the tonic chord's third settles major vs
-# minor; 13: the lead melody joins the key profile; 12: chords read the NNLS bass and per-beat fits; 11: one
-# BLAS thread (float round-off)
-ESTIMATORS_REVISION = 15
+# 16: without a drum stem, chords read the CQT's harmonic part (HPSS); 15: a full mix's transcribed melody joins
+# its key profile; 14: the tonic chord's third settles major vs minor; 13: the lead melody joins the key
+# profile; 12: chords read the NNLS bass and per-beat fits; 11: one BLAS thread (float round-off)
+ESTIMATORS_REVISION = 16
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,10 @@ def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, n
     rhythm = mix([mono[n] for n in rhythm_names])
     harmonic = mix([mono[n] for n in harmonic_names])
     harmonic_present = bool(harmonic_names) and not is_silent(harmonic)
-    chroma_job = pool.submit(chroma_features, harmonic, ANALYSIS_RATE) if harmonic_present else None
+    # without a drum stem the kit may be inside the harmonic stems (a whole mix): its hits stay out of the chords
+    drums_inside = not any(roles[n] == "drums" for n in names)
+    chroma_job = pool.submit(chroma_features, harmonic, ANALYSIS_RATE, drums_inside=drums_inside) \
+        if harmonic_present else None
     everything = mix(list(mono.values()))
     feat = onset_features(rhythm if not is_silent(rhythm) else everything, ANALYSIS_RATE)
     # bar 1 is at or just before the song's first sound, whichever stem makes it (an intro without drums)

@@ -27,6 +27,10 @@ CHORD_BASS_SHARE: float | None = 0.5
 NNLS_SHARE = 0.5
 NNLS_BASS_SHARE = 0.5
 NNLS_BASS_FLOOR = 0.5
+# Median lengths of the chord features' harmonic part (see `harmonic_part`): frames along time (5: ~0.12 s, so a
+# staccato chord of a tenth of a second is not taken for a hit) and CQT bins along frequency (13: ~4 semitones).
+HARMONIC_FRAMES = 5
+HARMONIC_BINS = 13
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ class ChromaFeatures:
     # harmonic partial and passing tone toward the chord tones; on 24 rendered MMA backing tracks (true
     # grid) it scored 0.67 of beats right where linear magnitudes scored 0.79 (0.90 with the chord weights)
     chord: np.ndarray | None = None
-    # the linear CQT magnitude (bins, frames), for the per-beat NNLS note salience of the chord chroma
+    # the harmonic part of the linear CQT magnitude (bins, frames), for the NNLS note salience of the chord chroma
     cqt: np.ndarray | None = None
 
     @property
@@ -126,15 +130,38 @@ def raw_cqt(y: np.ndarray, sample_rate: int) -> np.ndarray:
                                  n_bins=N_OCTAVES * BINS_PER_OCTAVE, bins_per_octave=BINS_PER_OCTAVE))
 
 
-def chroma_features(y: np.ndarray, sample_rate: int) -> ChromaFeatures:
+def chroma_features(y: np.ndarray, sample_rate: int, *, drums_inside: bool = False) -> ChromaFeatures:
+    """`drums_inside`: `y` may hold a drum kit (no stem was the drums'), so the chord features read its harmonic
+    part (see `harmonic_part`)."""
     cqt = raw_cqt(y, sample_rate)
     if not cqt.shape[1]:
         empty = np.zeros((12, 0))
         return ChromaFeatures(empty, empty, np.zeros(0), sample_rate / CQT_HOP)
-    return chroma_from_cqt(cqt, sample_rate / CQT_HOP)
+    return chroma_from_cqt(cqt, sample_rate / CQT_HOP, drums_inside=drums_inside)
 
 
-def chroma_from_cqt(cqt: np.ndarray, fps: float) -> ChromaFeatures:
+def harmonic_part(cqt: np.ndarray) -> np.ndarray:
+    """The sustained part of a CQT magnitude: each bin times the soft mask H² / (H² + P²), where H is the median of
+    its row over HARMONIC_FRAMES frames and P the median of its frame over HARMONIC_BINS bins (Fitzgerald 2010's
+    median-filtering harmonic/percussive separation, on the CQT instead of an STFT: a quarter of the bins).
+
+    Why: a drum hit is a vertical line in the spectrum and a chord tone a horizontal one. In a full mix the kit's
+    broadband hits land in every pitch class of the beats they fall on, and a piano's or guitar's attack does the
+    same on a smaller scale; the chord templates read that as other chords. Only the chord features use it, and
+    only when no stem is the drums' (`drums_inside`): the key profile and the beat's harmonic-change accents keep
+    the whole spectrum (a harmonic-part chroma for the key too lowered the mixes' key score, 0.884 -> 0.853), and
+    separate stems keep it too (on self-generated stems it turned dominant sevenths into triads)."""
+    from scipy.ndimage import median_filter
+
+    if cqt.shape[1] < 2:
+        return cqt
+    h = median_filter(cqt, size=(1, HARMONIC_FRAMES), mode="nearest")
+    p = median_filter(cqt, size=(HARMONIC_BINS, 1), mode="nearest")
+    h2, p2 = h * h, p * p
+    return cqt * (h2 / np.maximum(h2 + p2, 1e-30))
+
+
+def chroma_from_cqt(cqt: np.ndarray, fps: float, *, drums_inside: bool = False) -> ChromaFeatures:
     """The features from a CQT magnitude (N_OCTAVES * BINS_PER_OCTAVE bins from FMIN_MIDI, frames)."""
     # log-ish compression so a loud pad does not drown the bass, as in common chroma variants (CLP)
     comp = np.log1p(100.0 * cqt / (cqt.max() + 1e-12))
@@ -142,6 +169,8 @@ def chroma_from_cqt(cqt: np.ndarray, fps: float) -> ChromaFeatures:
     chroma = _fold(comp)
     bass = _fold(comp[:n_bass])
     energy = comp.sum(axis=0)
+    if drums_inside:
+        cqt = harmonic_part(cqt)  # from here on, the chord features only
     if CHORD_BASS_SHARE is None:
         chord = _normalise(_fold(cqt))
     else:
