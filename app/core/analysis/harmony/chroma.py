@@ -43,7 +43,8 @@ class ChromaFeatures:
     # harmonic partial and passing tone toward the chord tones; on 24 rendered MMA backing tracks (true
     # grid) it scored 0.67 of beats right where linear magnitudes scored 0.79 (0.90 with the chord weights)
     chord: np.ndarray | None = None
-    # the harmonic part of the linear CQT magnitude (bins, frames), for the NNLS note salience of the chord chroma
+    # the linear CQT magnitude (bins, frames) the chord features read (its harmonic part when a kit may be inside,
+    # see chroma_from_cqt), for the per-beat NNLS note salience of the chord chroma
     cqt: np.ndarray | None = None
 
     @property
