@@ -156,10 +156,16 @@ def harmonic_part(cqt: np.ndarray) -> np.ndarray:
 
     if cqt.shape[1] < 2:
         return cqt
+    # two working arrays, computed in place: a 30-minute mix's CQT is ~80 MB each
     h = median_filter(cqt, size=(1, HARMONIC_FRAMES), mode="nearest")
     p = median_filter(cqt, size=(HARMONIC_BINS, 1), mode="nearest")
-    h2, p2 = h * h, p * p
-    return cqt * (h2 / np.maximum(h2 + p2, 1e-30))
+    np.multiply(h, h, out=h)
+    np.multiply(p, p, out=p)
+    p += h
+    np.maximum(p, 1e-30, out=p)
+    h /= p
+    h *= cqt
+    return h
 
 
 def chroma_from_cqt(cqt: np.ndarray, fps: float, *, drums_inside: bool = False) -> ChromaFeatures:
