@@ -9,12 +9,23 @@ saved with the project.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen, QUndoStack
-from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QHelpEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QUndoStack,
+)
+from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QToolTip, QWidget
 
 from app.core.music import PITCH_CLASS_NAMES, BeatGrid, Chord, ChordSpan
 from app.core.project.analysis_edits import SetChordSpan
@@ -31,6 +42,31 @@ CHORD_FILL = QColor(COLOURS.chord_fill)
 NO_CHORD_FILL = QColor(COLOURS.no_chord_fill)
 TEXT = QColor(COLOURS.chord_text)
 BAR_LINE = QColor(COLOURS.chord_bar_line)
+
+
+SMALL_LABEL = 0.75  # a name that does not fit is tried once in a font this much smaller before it is cut
+
+
+def span_label(symbol: str, width: float, font: QFont) -> tuple[str, QFont]:
+    """The chord symbol as it fits in `width` pixels, and the font to draw it in: whole in `font`, whole in a
+    smaller font, then a minor chord in lead-sheet shorthand ("E-" for Em, "E-7" for Em7), then cut with an
+    ellipsis ("Cmaj…"), or nothing when not even its root and the ellipsis fit. (Clipping it instead drew half
+    letters: a zoomed-out "Em" read "Er".)"""
+    small = QFont(font)
+    if font.pointSizeF() > 0:
+        small.setPointSizeF(font.pointSizeF() * SMALL_LABEL)
+    else:
+        small.setPixelSize(max(1, round(font.pixelSize() * SMALL_LABEL)))
+    shorthand = re.fullmatch(r"([A-G][#b]?)m(?!aj)(.*)", symbol)
+    candidates = [(symbol, font), (symbol, small)]
+    if shorthand:
+        short = f"{shorthand.group(1)}-{shorthand.group(2)}"
+        candidates += [(short, font), (short, small)]
+    for text, f in candidates:
+        if QFontMetrics(f).horizontalAdvance(text) <= width:
+            return text, f
+    cut = QFontMetrics(small).elidedText(symbol, Qt.TextElideMode.ElideRight, max(0, int(width)))
+    return (cut if len(cut) > 1 else ""), small
 
 
 def pusher(project: Project, target: Any) -> Callable[[Edit], bool]:
@@ -168,6 +204,26 @@ class ChordLane(QWidget):
             return
         super().mousePressEvent(event)
 
+    def span_tooltip(self, index: int) -> str:
+        """The whole symbol and where the span lies (bar.beat), for a span too narrow to show its name."""
+        span = self.project.chords.spans[index]
+        bar_q = self.project.time_signature.bar_quarters
+
+        def at(q: float) -> str:
+            return f"{int(q // bar_q) + 1}.{int(q % bar_q) + 1}"
+
+        return f"{span.chord.symbol}: {at(span.start)} to {at(span.end)} (click to change)"
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            index = self.index_at(event.pos().x()) if self.project.chords else None
+            if index is None:
+                QToolTip.hideText()
+            else:
+                QToolTip.showText(event.globalPos(), self.span_tooltip(index), self)
+            return True
+        return super().event(event)
+
     def hint_text(self) -> str:
         if not self.project.stems:
             return "Chords appear here once the song has stems"
@@ -202,6 +258,8 @@ class ChordLane(QWidget):
                 continue
             p.fillRect(r, NO_CHORD_FILL if span.chord.is_no_chord else CHORD_FILL)
             p.setPen(TEXT)
-            p.drawText(r.adjusted(4, 0, -2, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                       span.chord.symbol)
+            text_rect = r.adjusted(3, 0, -1, 0)
+            label, label_font = span_label(span.chord.symbol, text_rect.width(), font)
+            p.setFont(label_font)
+            p.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, label)
         p.end()
