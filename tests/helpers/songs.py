@@ -138,6 +138,8 @@ def _drums(buf: np.ndarray, sr: int, ts: TimeSignature, bar_s: float, n_bars: in
         beats = ts.numerator
         kicks = [0.0] + ([2 * q] if beats == 4 else [])
         snares = [q, 3 * q] if beats == 4 else [q, 2 * q]
+        if beats == 5:  # 3 + 2, as in "Take Five": kicks on 1 and 4, snares on 3 and 5
+            kicks, snares = [0.0, 3 * q], [2 * q, 4 * q]
         sub = 0.5 if tempo < 150 else 1.0
         if tempo < 80 and rng.random() < 0.5:
             sub = 0.25

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from app.core.analysis.harmony.chroma import chroma_features
-from app.core.analysis.rhythm.tempo import estimate_grid, onset_features, tap_tempo
+from app.core.analysis.rhythm.tempo import _quintuple, estimate_grid, onset_features, tap_tempo
 from app.core.analysis.signal import ANALYSIS_RATE, mix, mono_at
 from app.core.music import TimeSignature
 from tests.helpers.songs import make_song
@@ -70,3 +70,27 @@ def test_without_drums_the_pitched_stems_carry_the_beat(meter, tempo):
     assert result.grid is not None, result.reason
     assert result.grid.tempo_bpm == pytest.approx(tempo, rel=0.02)
     assert result.grid.time_signature == meter
+
+
+@pytest.mark.parametrize("seed,tempo", [(1, 120.0), (3, 90.0)])
+def test_five_four_is_heard_from_its_bar_pattern(seed, tempo):
+    # 3 + 2 bars (kick on 1 and 4, snare on 3 and 5) with a chord per bar; 5/4 needs strong evidence (it is
+    # rare), so the song lasts as long as a real one's first verse and chorus, not an 8-bar excerpt
+    song = make_song(seed, meter=TimeSignature(5, 4), tempo_bpm=tempo, seconds=40.0)
+    result = _grid_of(song)
+    assert result.grid is not None, result.reason
+    assert result.grid.time_signature == TimeSignature(5, 4)
+    assert result.grid.tempo_bpm == pytest.approx(tempo, rel=0.02)
+    assert result.grid.offset_seconds == pytest.approx(song.offset_seconds, abs=0.05)
+
+
+def test_a_five_beat_accent_pattern_needs_to_be_there_and_to_beat_three_and_four():
+    rng = np.random.default_rng(5)
+    noise = rng.standard_normal(200)
+    assert not _quintuple(noise)  # no pattern at all
+    assert _quintuple(noise + np.tile([3.0, 0.0, 1.0, 1.5, 0.5], 40))
+    assert not _quintuple(noise + np.tile([3.0, 0.0, 1.0, 0.0], 50))  # a 4/4 bar
+    assert not _quintuple(noise + np.tile([3.0, 0.0, 0.0], 67)[:200])  # a 3/4 bar
+    # 8 bars with a 5-beat tendency that would be significant for 3/4 (p ~ 0.005 < TRIPLE_P) are not evidence
+    # enough for a rare meter
+    assert not _quintuple(rng.standard_normal(40) + np.tile([1.6, 0.0, 0.0, 0.0, 0.0], 8))
