@@ -101,6 +101,7 @@ GROOVES = (
     ("Twist", 4, 160), ("Samba", 4, 104), ("SlowBlues", 4, 66), ("BlueGrass", 4, 170),
     ("Tango", 4, 115), ("Polka", 4, 138), ("Waltz", 3, 150), ("JazzWaltz", 3, 140),
     ("CountryWaltz", 3, 108), ("Ballad", 4, 88), ("CountrySwing", 4, 123), ("Jive", 4, 148),
+    ("Jazz54", 5, 172),  # MMA's 5/4 jazz groove, written for "Take Five" (added at stop 30: 5/4 had one song)
 )
 KEY_CYCLE = (0, 7, 2, 9, 4, 11, 6, 1, 8, 3, 10, 5)
 
@@ -112,7 +113,7 @@ def charts() -> list[Chart]:
         minor = i % 3 == 2
         progs = minors if minor else majors
         prog = progs[i % len(progs)]
-        if bpb == 3 and "two" in prog:
+        if bpb != 4 and "two" in prog:  # two chords a bar are on beats 1 and 3 of a 4/4 bar
             prog = "I-IV-V-I"
         n_bars = len((MINOR if minor else MAJOR)[prog])
         repeats = max(2, round(48 / n_bars * tempo / 120.0 / (bpb / 4)) // 2)
