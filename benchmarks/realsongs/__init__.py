@@ -147,8 +147,8 @@ def _mma(cache: Path, limit: int | None) -> list[RealSong]:
         t = _truth_from_midi(pm, roles, grid_perfect=True)
         # the chart is the truth for what the MIDI file states only implicitly
         key_name = charts_mod.NAMES[chart.tonic].replace("Db", "C#")
-        t.update({"bpm": chart.tempo, "key": f"{key_name} {chart.mode}", "key_source": "chart",
-                  "time_signature": f"{chart.beats_per_bar}/4", "chords": chart.chord_truth(),
+        t.update({"bpm": chart.quarter_bpm, "tempo_map": [[0.0, chart.quarter_bpm]], "key": f"{key_name} {chart.mode}", "key_source": "chart",
+                  "time_signature": chart.meter, "chords": chart.chord_truth(),
                   "chord_symbols": chart.chord_symbols(), "chords_source": "chart",
                   "groove": chart.groove, "progression": chart.progression})
         song = RealSong(chart.name, "mma", mix, stems, t)

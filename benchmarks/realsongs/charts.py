@@ -43,6 +43,20 @@ class Chart:
     repeats: int
 
     @property
+    def compound(self) -> bool:
+        """6 beats to the bar are MMA's 6/8: each of its beats is an eighth note."""
+        return self.beats_per_bar == 6
+
+    @property
+    def meter(self) -> str:
+        return "6/8" if self.compound else f"{self.beats_per_bar}/4"
+
+    @property
+    def quarter_bpm(self) -> float:
+        """The tempo in quarter notes per minute, as Accord and the MIDI convention state it."""
+        return self.tempo / 2.0 if self.compound else self.tempo
+
+    @property
     def bars(self) -> list[list[tuple[int, str]]]:
         prog = (MAJOR if self.mode == "major" else MINOR)[self.progression]
         out: list[list[tuple[int, str]]] = []
@@ -102,6 +116,9 @@ GROOVES = (
     ("Tango", 4, 115), ("Polka", 4, 138), ("Waltz", 3, 150), ("JazzWaltz", 3, 140),
     ("CountryWaltz", 3, 108), ("Ballad", 4, 88), ("CountrySwing", 4, 123), ("Jive", 4, 148),
     ("Jazz54", 5, 172),  # MMA's 5/4 jazz groove, written for "Take Five" (added at stop 30: 5/4 had one song)
+    # 6/8 grooves (added at stop 30: the set had no compound meter). MMA plays them as 6 beats to the bar, one
+    # per eighth note, so their MMA tempo counts eighths: 240 is a dotted quarter of 80 and a quarter of 120
+    ("68Swing", 6, 240), ("Blues68", 6, 192),
 )
 KEY_CYCLE = (0, 7, 2, 9, 4, 11, 6, 1, 8, 3, 10, 5)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -26,7 +26,7 @@ from app.core.analysis.result import ANALYSIS_VERSION, SongAnalysis
 from app.core.analysis.rhythm.tempo import estimate_grid, first_sound_seconds, onset_features
 from app.core.analysis.signal import ANALYSIS_RATE, is_silent, mix, mono_at
 from app.core.errors import AnalysisError
-from app.core.music import BeatGrid, ChordTimeline
+from app.core.music import BeatGrid, ChordTimeline, Key
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
 
 log = logging.getLogger(__name__)
@@ -34,10 +34,10 @@ log = logging.getLogger(__name__)
 MAX_STEMS = 64
 MAX_SECONDS = 60 * 30
 # bumped when an estimator changes its results, so cached whole-song results from older code are not reused
-# 17: 5/4 is recognised from a 5-beat accent pattern; 16: without a drum stem, chords read the CQT's harmonic part (HPSS); 15: a full mix's transcribed melody joins
+# 18: a chord without a third takes the key's quality; 17: 5/4 is recognised from a 5-beat accent pattern; 16: without a drum stem, chords read the CQT's harmonic part (HPSS); 15: a full mix's transcribed melody joins
 # its key profile; 14: the tonic chord's third settles major vs minor; 13: the lead melody joins the key
 # profile; 12: chords read the NNLS bass and per-beat fits; 11: one BLAS thread (float round-off)
-ESTIMATORS_REVISION = 17
+ESTIMATORS_REVISION = 18
 
 
 @dataclass(frozen=True)
@@ -217,11 +217,22 @@ def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, n
                                                                                    / step)), step))
             key_est = key_inputs.refine(key_est)
             sections = key_inputs.sections(key_est.key)
+            # chords without a third are named by the key they sound in (after the key is settled: the relative
+            # major's iii is the minor key's major V)
+            chord_est = chords_mod.name_thirdless_by_key(chord_est, cc, _key_at(key_est.key, sections))
+            timeline, chord_conf = chord_est.timeline, chord_est.confidences
     if key_est.key is None:
         notes.append(f"could not determine the key: {key_est.reason}")
     cancel.check()
 
     return grid, tempo, key_est, sections, timeline, chord_conf, key_inputs
+
+
+def _key_at(key: Key | None, sections: Sequence[key_mod.KeySection]) -> Callable[[float], Key | None]:
+    """The key at a place (quarter notes): a modulated section's own, else the song's."""
+    def at(quarter: float) -> Key | None:
+        return next((s.key for s in sections if s.start <= quarter < s.end), key)
+    return at
 
 
 def one_blas_thread():  # noqa: ANN201 — a context manager

@@ -18,11 +18,12 @@ A seventh (and the fourth of sus4) is only chosen when it sounds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from app.core.music import CHORD_QUALITIES, NO_CHORD, BeatGrid, Chord, ChordSpan, ChordTimeline
+from app.core.music import CHORD_QUALITIES, NO_CHORD, BeatGrid, Chord, ChordSpan, ChordTimeline, Key
 
 QUALITIES = ("maj", "min", "7", "maj7", "m7", "dim", "sus4")
 # partials of a tone folded to pitch classes: (semitones above the note, relative amplitude)
@@ -52,6 +53,9 @@ SEVENTH_PRESENT = 0.6
 SEVENTH_ABSENT_PENALTY = 0.25
 SUS_THIRD_MAX = 0.35  # sus4: the third must be weak beside the fifth
 QUIET_SHARE = 0.1  # a beat below this share of the median beat energy is silence (N)
+# A chord whose thirds both sound under this share of its root and fifth (an open fifth: a power chord, an
+# organ's or a horn section's bare fifths) says nothing about major or minor; see name_thirdless_by_key
+THIRDLESS_SHARE = 0.3
 
 
 @dataclass(frozen=True)
@@ -276,6 +280,70 @@ def estimate_chords(beat_chroma: np.ndarray, beat_bass: np.ndarray, beat_energy:
             spans.append(ChordSpan(s, e, ch))
             confs.append([float(beat_conf[i])])
     return ChordEstimate(ChordTimeline(tuple(spans)), per_beat, tuple(float(q) for q in starts),
+                         tuple(round(float(np.mean(c)), 3) for c in confs))
+
+
+def _diatonic_quality(root: int, key: Key) -> str | None:
+    """'maj' or 'min': the key's own triad on this root (natural minor in a minor key), None when the root or its
+    fifth is outside the key, or on a minor key's dominant, where the major V (harmonic minor) and the minor v
+    are both the key's own."""
+    scale = set(key.scale)
+    if root not in scale or (root + 7) % 12 not in scale:
+        return None
+    if key.mode == "minor" and key.degree(root) == 7:
+        return None
+    return "maj" if (root + 4) % 12 in scale else "min"
+
+
+def name_thirdless_by_key(est: ChordEstimate, beat_chroma: np.ndarray,
+                          key_at: Callable[[float], Key | None]) -> ChordEstimate:
+    """Each span of a major or minor triad whose thirds hardly sound (both under THIRDLESS_SHARE of its root and
+    fifth, in the span's mean chroma) takes the quality the key gives that root: C5 in D minor is C, not Cm.
+    `key_at(quarter)`: the key at a place (a modulated section's, else the song's; None: leave the span).
+
+    Without a third the templates tie, and a faint leak of another tone picks one of them at random (MMA's
+    Blues68 organ plays bare fifths: read Dm Cm Bbm A in D minor, against the chart's Dm C Bb A7). Musicians name
+    such chords by the key they are in, and the suggestions that read them then lock to the key's own third."""
+    if not est.per_beat or beat_chroma.shape[0] < len(est.per_beat):
+        return est
+    per_beat = list(est.per_beat)
+    n = len(per_beat)
+    i = 0
+    while i < n:
+        j = i
+        while j + 1 < n and per_beat[j + 1] == per_beat[i]:
+            j += 1
+        ch = per_beat[i]
+        if ch.root_pc is not None and ch.quality in ("maj", "min"):
+            mean = beat_chroma[i:j + 1].mean(axis=0)
+            r, fifth = float(mean[ch.root_pc]), float(mean[(ch.root_pc + 7) % 12])
+            thirds = max(float(mean[(ch.root_pc + 3) % 12]), float(mean[(ch.root_pc + 4) % 12]))
+            key = key_at(float(est.beat_quarters[i]))
+            quality = None if key is None else _diatonic_quality(ch.root_pc, key)
+            if quality is not None and quality != ch.quality and thirds < THIRDLESS_SHARE * min(r, fifth):
+                per_beat[i:j + 1] = [Chord(ch.root_pc, quality)] * (j + 1 - i)
+        i = j + 1
+    if per_beat == list(est.per_beat):
+        return est
+    # the spans again, as estimate_chords makes them: runs of one chord, each with its beats' mean confidence
+    # (a renamed span can now run on into its neighbour)
+    ends = list(est.beat_quarters[1:]) + [est.timeline.spans[-1].end]
+    beat_conf = [0.0] * n
+    k = 0
+    for span, conf in zip(est.timeline.spans, est.confidences, strict=False):
+        while k < n and est.beat_quarters[k] < span.end - 1e-9:
+            beat_conf[k] = conf
+            k += 1
+    spans: list[ChordSpan] = []
+    confs: list[list[float]] = []
+    for b, ch in enumerate(per_beat):
+        if spans and spans[-1].chord == ch:
+            spans[-1] = ChordSpan(spans[-1].start, ends[b], ch)
+            confs[-1].append(beat_conf[b])
+        else:
+            spans.append(ChordSpan(est.beat_quarters[b], ends[b], ch))
+            confs.append([beat_conf[b]])
+    return ChordEstimate(ChordTimeline(tuple(spans)), tuple(per_beat), est.beat_quarters,
                          tuple(round(float(np.mean(c)), 3) for c in confs))
 
 
