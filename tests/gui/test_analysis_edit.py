@@ -92,6 +92,19 @@ def test_tap_key_meter_nudge_and_role_are_undoable(qtbot, project):
             project.stems[3].role) == (120.0, None, TimeSignature(4, 4), 0.0, None)
 
 
+@pytest.mark.parametrize("meter", ["5/4", "12/8", "9/8", "2/4"])
+def test_every_listed_meter_can_be_chosen_and_undone(qtbot, project, meter):
+    stack = QUndoStack()
+    panel = AnalysisPanel(project, stack, TaskRunner(synchronous=True))
+    qtbot.addWidget(panel)
+    assert panel.meter.findText(meter) >= 0
+    panel.meter.setCurrentText(meter)
+    panel.meter.activated.emit(panel.meter.currentIndex())
+    assert project.time_signature == TimeSignature.parse(meter) and stack.count() == 1
+    stack.undo()
+    assert project.time_signature == TimeSignature(4, 4) and panel.meter.currentText() == "4/4"
+
+
 def test_analyze_button_applies_the_result_as_one_step(qtbot, project):
     song = make_song(2, meter=TimeSignature(4, 4), tempo_bpm=104.0, key=Key(4, "minor"), seconds=6.0)
     stems = [StemInput(n, a, song.sample_rate, hashlib.sha256(a.tobytes()).hexdigest()) for n, a in song.stems.items()]

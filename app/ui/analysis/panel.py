@@ -45,7 +45,7 @@ from app.ui.timeline.chord_lane import pusher
 
 log = logging.getLogger(__name__)
 
-METERS = ("4/4", "3/4", "6/8", "5/4")
+METERS = ("4/4", "3/4", "6/8", "2/4", "5/4", "9/8", "12/8")  # what the ears report, and the common others
 TAP_RESET_SECONDS = 2.0  # a pause this long starts a new tap sequence (a new undo step)
 NO_KEY = "(no key)"
 
