@@ -32,6 +32,7 @@ class TaskHandle(QObject):
         self.name = name
         self.token = CancelToken()
         self.done = False
+        self.delivered = False  # its last signal (finished, failed or cancelled) was handled on the GUI thread
         self.result: Any = None
         self.error: BaseException | None = None
 
@@ -133,6 +134,17 @@ class TaskRunner(QObject):
             handle.progress.connect(on_progress)
         if on_cancelled:
             handle.cancelled.connect(on_cancelled)
+        # connected after the caller's slots, so it runs after them: from then on the handle may go
+        ref, runner_ref = weakref.ref(handle), weakref.ref(self)
+
+        def delivered(*_args: object) -> None:
+            if (h := ref()) is not None:
+                h.delivered = True
+            if (runner := runner_ref()) is not None and shiboken6.isValid(runner):
+                runner._prune()
+
+        for signal in (handle.finished, handle.failed, handle.cancelled):
+            signal.connect(delivered)
         self._prune()
         if self.synchronous:
             _execute(fn, handle)
@@ -147,8 +159,13 @@ class TaskRunner(QObject):
         return len(self._live)
 
     def _prune(self) -> None:
-        """Forget handles whose worker has let go of them (their last reference dies on this thread)."""
-        for handle in [h for h, t in self._live.items() if t.released]:
+        """Forget handles whose worker has let go of them and whose last signal has been handled here (their last
+        reference dies on this thread). A signal emitted on a worker waits in this thread's queue until the event
+        loop gets to it; a handle forgotten before then takes the queued call with it (Qt drops the events of a
+        deleted object): a result would never arrive (the export preview hung at "Checking consent…")."""
+        # (a handle deleted from outside, the studio closing, never hears its last signal)
+        for handle in [h for h, t in self._live.items()
+                       if t.released and (h.delivered or not shiboken6.isValid(h))]:
             del self._live[handle]
 
     def cancel_all(self) -> None:

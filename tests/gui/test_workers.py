@@ -115,3 +115,24 @@ def test_a_task_is_forgotten_even_when_its_result_arrives_before_its_worker_lets
     go.set()
     qtbot.waitUntil(delivered.is_set, timeout=5000)
     qtbot.waitUntil(lambda: runner.live() == 0, timeout=5000)
+
+
+def test_a_result_posted_but_not_yet_handled_survives_a_prune(qtbot):
+    """The export dialog's preview once hung at "Checking consent…": its first task's late `let_go` pruned the
+    second task, whose worker had already let go but whose `finished` still waited in the GUI thread's queue.
+    The handle (held by nobody else) died with it, and Qt dropped the queued result. Here the GUI thread prunes
+    at exactly that moment, without handling events in between."""
+    import gc
+    import time
+
+    runner = TaskRunner()
+    results: list[int] = []
+    runner.start("quick", lambda p, c: 7, on_finished=results.append)  # the handle is not kept, as in the dialog
+    deadline = time.monotonic() + 5
+    while not all(t.released for t in runner._live.values()) and time.monotonic() < deadline:
+        time.sleep(0.001)  # the worker has run and let go; its `finished` is queued, not yet handled
+    assert runner.wait(5000) and results == []
+    runner._prune()  # what a `let_go` from an earlier task, or another start(), does at this moment
+    gc.collect()
+    qtbot.waitUntil(lambda: results == [7], timeout=3000)
+    qtbot.waitUntil(lambda: runner.live() == 0, timeout=3000)
