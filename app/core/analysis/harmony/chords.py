@@ -269,17 +269,22 @@ def estimate_chords(beat_chroma: np.ndarray, beat_bass: np.ndarray, beat_energy:
     downbeat = np.array([is_downbeat(float(q), grid) for q in starts], bool)
     per_beat, beat_conf = decode_chords(beat_chroma, beat_bass, beat_energy, downbeat, no_chord_chroma=no_chord_chroma,
                                         span_bass=span_bass)
+    return _estimate(per_beat, [float(q) for q in beat_quarters[:n + 1]], [float(c) for c in beat_conf])
+
+
+def _estimate(per_beat: tuple[Chord, ...], bounds: list[float], beat_conf: list[float]) -> ChordEstimate:
+    """The estimate from one chord per beat: runs of one chord are one span, with its beats' mean confidence.
+    `bounds`: each beat's start and the last one's end (quarter notes)."""
     spans: list[ChordSpan] = []
     confs: list[list[float]] = []
     for i, ch in enumerate(per_beat):
-        s, e = float(beat_quarters[i]), float(beat_quarters[i + 1])
         if spans and spans[-1].chord == ch:
-            spans[-1] = ChordSpan(spans[-1].start, e, ch)
-            confs[-1].append(float(beat_conf[i]))
+            spans[-1] = ChordSpan(spans[-1].start, bounds[i + 1], ch)
+            confs[-1].append(beat_conf[i])
         else:
-            spans.append(ChordSpan(s, e, ch))
-            confs.append([float(beat_conf[i])])
-    return ChordEstimate(ChordTimeline(tuple(spans)), per_beat, tuple(float(q) for q in starts),
+            spans.append(ChordSpan(bounds[i], bounds[i + 1], ch))
+            confs.append([beat_conf[i]])
+    return ChordEstimate(ChordTimeline(tuple(spans)), tuple(per_beat), tuple(bounds[:-1]),
                          tuple(round(float(np.mean(c)), 3) for c in confs))
 
 
@@ -325,26 +330,14 @@ def name_thirdless_by_key(est: ChordEstimate, beat_chroma: np.ndarray,
         i = j + 1
     if per_beat == list(est.per_beat):
         return est
-    # the spans again, as estimate_chords makes them: runs of one chord, each with its beats' mean confidence
-    # (a renamed span can now run on into its neighbour)
-    ends = list(est.beat_quarters[1:]) + [est.timeline.spans[-1].end]
+    # the spans again (a renamed span can now run on into its neighbour), each beat keeping its span's confidence
     beat_conf = [0.0] * n
     k = 0
     for span, conf in zip(est.timeline.spans, est.confidences, strict=False):
         while k < n and est.beat_quarters[k] < span.end - 1e-9:
             beat_conf[k] = conf
             k += 1
-    spans: list[ChordSpan] = []
-    confs: list[list[float]] = []
-    for b, ch in enumerate(per_beat):
-        if spans and spans[-1].chord == ch:
-            spans[-1] = ChordSpan(spans[-1].start, ends[b], ch)
-            confs[-1].append(beat_conf[b])
-        else:
-            spans.append(ChordSpan(est.beat_quarters[b], ends[b], ch))
-            confs.append([beat_conf[b]])
-    return ChordEstimate(ChordTimeline(tuple(spans)), tuple(per_beat), est.beat_quarters,
-                         tuple(round(float(np.mean(c)), 3) for c in confs))
+    return _estimate(tuple(per_beat), list(est.beat_quarters) + [est.timeline.spans[-1].end], beat_conf)
 
 
 def bar_chords(timeline: ChordTimeline, bar_quarters: float) -> list[Chord]:
