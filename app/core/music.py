@@ -13,6 +13,7 @@ consume them. Nothing here imports numpy-heavy or optional libraries.
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -94,6 +95,14 @@ class TimeSignature:
     def pulse_quarters(self) -> float:
         """The felt beat: a dotted quarter in compound meters, else one denominator unit."""
         return 1.5 if self.is_compound else 4.0 / self.denominator
+
+    def bar_beat(self, quarters: float) -> tuple[int, int, float]:
+        """(bar from 1, beat from 1 counted in the felt pulse, quarters into that beat) of a position in quarter
+        notes: what a ruler or a "2.3" label shows (12/8 has four beats a bar, not six)."""
+        bar = max(0, math.floor(quarters / self.bar_quarters))
+        in_bar = quarters - bar * self.bar_quarters
+        beat = math.floor(in_bar / self.pulse_quarters + 1e-9)
+        return bar + 1, beat + 1, in_bar - beat * self.pulse_quarters
 
     def strong_beat(self, position_in_bar: float, tol: float = 1e-6) -> bool:
         """True on the downbeat and the main secondary accents (beat 3 of 4/4, pulse 2 of 6/8)."""

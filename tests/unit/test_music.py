@@ -67,3 +67,11 @@ def test_melody_json_round_trip_and_sorting():
     assert again == mel
     with pytest.raises(ValueError):
         Melody.from_json({"notes": [[200, 0, 1]]})
+
+
+def test_bar_beat_counts_the_felt_pulse():
+    from app.core.music import TimeSignature
+
+    assert TimeSignature(4, 4).bar_beat(5.5) == (2, 2, 0.5)
+    assert TimeSignature(12, 8).bar_beat(4.5) == (1, 4, 0.0)  # four dotted-quarter beats a bar
+    assert TimeSignature(5, 4).bar_beat(10.0) == (3, 1, 0.0)

@@ -207,10 +207,10 @@ class ChordLane(QWidget):
     def span_tooltip(self, index: int) -> str:
         """The whole symbol and where the span lies (bar.beat), for a span too narrow to show its name."""
         span = self.project.chords.spans[index]
-        bar_q = self.project.time_signature.bar_quarters
 
         def at(q: float) -> str:
-            return f"{int(q // bar_q) + 1}.{int(q % bar_q) + 1}"
+            bar, beat, _ = self.project.time_signature.bar_beat(q)
+            return f"{bar}.{beat}"
 
         return f"{span.chord.symbol}: {at(span.start)} to {at(span.end)} (click to change)"
 

@@ -58,14 +58,8 @@ class TimeScale(QObject):
         if self.grid is not None:
             # A hair of tolerance (a thousandth of a quarter, more than one audio frame at any tempo): the
             # playhead at the start of bar 5, in whole frames or with a rounding error, reads "5.1.1", not "4.4.4".
-            q = self.grid.quarters(seconds) + 1e-3
-            bar_q = self.grid.time_signature.bar_quarters
-            bar = max(0, math.floor(q / bar_q))
-            in_bar = q - bar * bar_q
-            beat_len = self.grid.time_signature.pulse_quarters
-            beat = math.floor(in_bar / beat_len + 1e-9)
-            sixteenth = math.floor((in_bar - beat * beat_len) / 0.25 + 1e-9)
-            return f"{bar + 1:3d}.{beat + 1}.{sixteenth + 1}"
+            bar, beat, into = self.grid.time_signature.bar_beat(self.grid.quarters(seconds) + 1e-3)
+            return f"{bar:3d}.{beat}.{math.floor(into / 0.25 + 1e-9) + 1}"
         return format_seconds(seconds)
 
 
