@@ -8,7 +8,10 @@ SECONDS of each song are used, from 1 s before the lead's first note (many songs
   the lead stem is read as the lead part alone (`lead_stem=True`, as the stem analysis does), the mix not;
 - accord-pyin: the same pipeline with pYIN (the clean-monophonic backend);
 - peer: basic-pitch's own `predict()` (its decoding, melodia trick) and the top note at each onset, which
-  is what the catalogue's audio import did before this change.
+  is what the catalogue's audio import did before this change;
+- essentia: essentia's melody extractor for polyphonic music, `PredominantPitchMelodia` (Salamon & Gómez
+  2012, after `EqualLoudness`, at 44.1 kHz, hop 128), its pitch track cut into notes by
+  `PitchContourSegmentation` (when essentia is installed: `pip install .[bench]`).
 Metric: mir_eval note F-measure, onset ± 50 ms, pitch ± 50 cents (exact semitone), offsets ignored; mean
 over songs. What limits it: the F of every note basic-pitch heard (no selection), of the best line a perfect
 selection could take from them (their matching notes: the selection's upper bound), and of the truth's own
@@ -45,7 +48,7 @@ SECONDS = 30.0
 # alike (a note starting in the last half second is cut by the window: neither side is asked for it)
 SCORED = SECONDS - 0.5
 RATE = 22050
-METHODS = ("accord", "accord-pyin", "peer")
+METHODS = ("accord", "accord-pyin", "peer", "essentia")
 
 
 def _songs(limit: int) -> tuple[list, str]:
@@ -123,9 +126,31 @@ def _peer(y: np.ndarray) -> list:
     return line
 
 
+def _essentia(y: np.ndarray) -> list:
+    """essentia's Melodia (predominant pitch in polyphonic music) and its pitch-contour note segmentation."""
+    import essentia
+    import essentia.standard as es
+    import soxr
+
+    essentia.log.infoActive = essentia.log.warningActive = False
+    x = soxr.resample(y, RATE, 44100).astype(np.float32)
+    x = es.EqualLoudness()(x)
+    f0, _confidence = es.PredominantPitchMelodia(frameSize=2048, hopSize=128)(x)
+    onsets, durations, pitches = es.PitchContourSegmentation(hopSize=128)(f0, x)
+    return [[float(o), float(o + d), int(round(p))] for o, d, p in zip(onsets, durations, pitches, strict=True)]
+
+
 def _peer_available() -> bool:
     try:
         import basic_pitch.inference  # noqa: F401 — needs pretty_midi, mir_eval, resampy (pip install .[bench])
+    except ImportError:
+        return False
+    return True
+
+
+def _essentia_available() -> bool:
+    try:
+        import essentia.standard  # noqa: F401
     except ImportError:
         return False
     return True
@@ -135,6 +160,8 @@ def _run(method: str, y: np.ndarray, *, lead_stem: bool) -> tuple[list, list]:
     """(the melody, every note the transcriber heard) as [[on, off, midi], ...] lists."""
     if method == "peer":
         return _peer(y), []
+    if method == "essentia":
+        return _essentia(y), []
     result = transcribe(y, RATE, backend="pyin" if method == "accord-pyin" else "basic-pitch", lead_stem=lead_stem)
     return [[n.onset, n.end, round(n.pitch)] for n in result.notes], [[e.onset, e.offset, e.pitch] for e in result.events]
 
@@ -195,7 +222,7 @@ def _melody_rows(quick: bool) -> list[dict]:
     if not songs:
         return [{"metric": "melody", "value": "skipped", "unit": "", "note": "no songs (fluidsynth, soundfont or "
                                                                              "the Debian packages missing)"}]
-    methods = METHODS if _peer_available() else METHODS[:2]
+    methods = [m for m in METHODS if (m != "peer" or _peer_available()) and (m != "essentia" or _essentia_available())]
     scores = {(m, src): [] for m in methods for src in ("mix", "lead")}
     bounds = {(b, src): [] for b in ("all notes", "best line") for src in ("mix", "lead")}
     ceiling = []
