@@ -94,3 +94,34 @@ def test_a_five_beat_accent_pattern_needs_to_be_there_and_to_beat_three_and_four
     # 8 bars with a 5-beat tendency that would be significant for 3/4 (p ~ 0.005 < TRIPLE_P) are not evidence
     # enough for a rare meter
     assert not _quintuple(rng.standard_normal(40) + np.tile([1.6, 0.0, 0.0, 0.0, 0.0], 8))
+
+
+def _pattern_track(bpm: float, pattern: list[tuple[int, str]], seconds: float = 16.0, seed: int = 0) -> np.ndarray:
+    """A drum track from (sixteenth of a 4/4 bar, "k"|"s"|"h") hits: a pitched kick, a toned snare, a hat."""
+    rng = np.random.default_rng(seed)
+    sr, q = ANALYSIS_RATE, 60.0 / bpm
+    y = np.zeros(int(seconds * sr))
+    t = np.arange(int(0.3 * sr)) / sr
+    sounds = {"k": np.sin(2 * np.pi * np.cumsum(50 + 100 * np.exp(-t / 0.02)) / sr) * np.exp(-t / 0.08),
+              "s": np.sin(2 * np.pi * 190 * t) * np.exp(-t / 0.04)
+              + 0.4 * rng.standard_normal(t.size) * np.exp(-t / 0.05),
+              "h": np.diff(rng.standard_normal(t.size + 1)) * np.exp(-t / 0.015) * 0.3}
+    for bar in range(int(seconds / (4 * q))):
+        for i, name in pattern:
+            s = int((bar * 4 * q + i * q / 4 + 0.2) * sr)
+            sig = sounds[name] * rng.uniform(0.8, 1.0)
+            if s + sig.size <= y.size:
+                y[s:s + sig.size] += sig
+    return y.astype(np.float32)
+
+
+@pytest.mark.parametrize("bpm", [177.0, 200.0])
+def test_a_fast_dembow_is_four_four_not_six_eight(bpm):
+    # reggaeton's dembow (kick on every quarter, snares on the 3-3-2 sixteenths, eighth hats) at the tempo LMMS's
+    # demo songs write it: read at a dotted-quarter beat its thirds are the busy eighths, so it looked compound
+    # (CapDan-ReggaetonTry, DirtyLove and Socceroos-Progress read 6/8); the quarter pulse carries the kicks
+    dembow = [(i, "k") for i in (0, 4, 8, 12)] + [(i, "s") for i in (3, 6, 11, 14)] + [(i, "h") for i in range(0, 16, 2)]
+    f = onset_features(_pattern_track(bpm, dembow), ANALYSIS_RATE)
+    grid = estimate_grid(f, kit=f).grid
+    assert grid is not None and grid.time_signature == TimeSignature(4, 4)
+    assert grid.tempo_bpm == pytest.approx(bpm, rel=0.01) or grid.tempo_bpm == pytest.approx(bpm / 2, rel=0.01)

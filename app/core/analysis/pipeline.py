@@ -34,11 +34,12 @@ log = logging.getLogger(__name__)
 MAX_STEMS = 64
 MAX_SECONDS = 60 * 30
 # bumped when an estimator changes its results, so cached whole-song results from older code are not reused
-# 18: a chord without a third takes the key's quality; 17: 5/4 is recognised from a 5-beat accent pattern;
+# 19: a key on pitched stems is refused only for noise, drum stems found by their percussive share, name
+# hints whole words, a compound beat whose 2/3 pulse is stronger is a fast simple one; 18: a chord without a third takes the key's quality; 17: 5/4 is recognised from a 5-beat accent pattern;
 # 16: without a drum stem, chords read the CQT's harmonic part (HPSS); 15: a full mix's transcribed melody joins
 # its key profile; 14: the tonic chord's third settles major vs minor; 13: the lead melody joins the key
 # profile; 12: chords read the NNLS bass and per-beat fits; 11: one BLAS thread (float round-off)
-ESTIMATORS_REVISION = 18
+ESTIMATORS_REVISION = 19
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,9 @@ def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, n
     chord_est = chords_mod.ChordEstimate(timeline, (), ())
     key_inputs = None
     if chroma is not None and chroma.frames:
-        key_est = key_mod.estimate_key(chroma.chroma, chroma.bass, weights=chroma.energy, fps=chroma.fps)
+        # the chroma holds only stems judged pitched (not drums): refuse a key there only on noise
+        key_est = key_mod.estimate_key(chroma.chroma, chroma.bass, weights=chroma.energy, fps=chroma.fps,
+                                       min_contrast=key_mod.PITCHED_STEMS_MIN_CONTRAST)
         times, quarters = chords_mod.beat_boundaries(grid, duration)
         bc, bb, be = chroma.beat_sync(times)
         if bc.shape[0]:

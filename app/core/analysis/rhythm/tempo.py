@@ -37,6 +37,8 @@ MIN_ONSETS = 4
 COMPOUND_RATIO = 1.5  # thirds of the beat this much busier than its halves: a compound (6/8) pulse
 SWING_BALANCE = 0.35  # the weaker third at least this share of the stronger: both played, not a swing
 COMPOUND_MIN = 0.1  # ...and busy at all (relative to the beats)
+# ...and its beats stronger than a simple pulse two thirds as long (see _simple_pulse)
+SIMPLE_OVER_COMPOUND = 1.0
 KIT_FLOOR_DB = -25.0  # floor of the drum-kit envelope that chooses the felt beat (hats below it)
 FIRST_SOUND_DB = -30.0  # a sample this far below the peak is where the song starts (quiet noise is not)
 KICK_HZ = 120.0  # upper edge of the kick band that tells a kick from a snare (backbeat test)
@@ -194,6 +196,25 @@ def _level(env: np.ndarray, period: float, phases: list[float], fps: float) -> _
     return _Level(period, best_phase, 60.0 * fps / period, off2, off3)
 
 
+def _simple_pulse(env: np.ndarray, level: _Level, fps: float) -> _Level | None:
+    """Whether a pulse of 2/3 the beat (on some third of it) is more accented than the beat itself.
+
+    A beat with busy thirds is a compound one (6/8) only if it is the level the accents mark. A fast 4/4
+    (a house or reggaeton track at 177-200 BPM, eighths on the hats) can be read at a dotted-quarter beat:
+    its thirds are the eighths, so they look busy, but then every other beat falls on an off-beat eighth
+    and the quarter pulse, 2/3 of that beat, carries the kick and snare. In a real 6/8 the opposite holds:
+    that 2/3 pulse lands on two weak eighths of every three. Returns that pulse as the beat when it is
+    stronger, else None."""
+    n = env.size
+    base = float(np.mean(_at(env, _grid(level.phase, level.period, n))))
+    phases = [level.phase + k * level.period / 3 for k in range(3)]
+    means = [float(np.mean(_at(env, _grid(ph, 2 * level.period / 3, n)))) for ph in phases]
+    log.debug("compound beat %.3f, 2/3 pulse %.3f", base, max(means))
+    if max(means) <= SIMPLE_OVER_COMPOUND * base:
+        return None
+    return _level(env, 2 * level.period / 3, [phases[int(np.argmax(means))]], fps)
+
+
 def _zscore(x: np.ndarray) -> np.ndarray:
     sd = float(np.std(x))
     return (x - float(np.mean(x))) / sd if sd > 1e-12 else np.zeros_like(x)
@@ -336,6 +357,8 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
     if n_pulses < 3:
         return TempoResult(None, 0.0, "too few beats to measure a tempo")
     compound = level.off3 > COMPOUND_RATIO * level.off2 and level.off3 > COMPOUND_MIN
+    if compound and (simple := _simple_pulse(peaky, level, fps)) is not None:
+        compound, level = False, simple
     beats = _grid(level.phase, level.period, env.size)
     acc = _accents(feat, beats, chroma, chroma_fps)
     onset_frames = np.flatnonzero(peaky > 0.25 * np.percentile(peaky, 99))
