@@ -1,6 +1,7 @@
 """Stem analysis on real songs nobody here wrote (benchmarks/realsongs: rendered openmsx MIDI songs and mma
-chord charts, beside essentia and librosa on the same audio), then on the self-generated set (unit-level
-evidence only) and on a 4-minute song.
+chord charts, beside essentia and librosa on the same audio; and, when `lmms` is installed, the 25 demo
+songs LMMS ships, rendered by LMMS to one mix each: tempo, meter, key given), then on the self-generated set
+(unit-level evidence only) and on a 4-minute song.
 
 Self-generated evaluation set (tests/helpers/songs.py) and on a 4-minute song.
 

@@ -10,7 +10,7 @@ import json
 import time
 from pathlib import Path
 
-from benchmarks.realsongs import build
+from benchmarks.realsongs import RealSong, build, productions
 from benchmarks.realsongs import scoring as sc
 from benchmarks.realsongs.downbeats import bar_one_ok, bar_one_rows, beats_on_beat, truth_bar_one, truth_beats
 from benchmarks.realsongs.peers import peer_results
@@ -81,7 +81,27 @@ def evaluate(*, quick: bool) -> tuple[list[dict], list[dict]]:
                 row[f"{sys_name}_on_beat"] = beats_on_beat(beats, r["beats"])
         per_song.append(row)
     (cache / "last-evaluation.json").write_text(json.dumps(per_song, indent=1, default=str))
-    return _rows(per_song, warm), per_song
+    return _rows(per_song, warm) + evaluate_productions(cache, quick=quick), per_song
+
+
+def evaluate_productions(cache: Path, *, quick: bool) -> list[dict]:
+    """Accord on the LMMS demo songs' mixes beside essentia and librosa (see productions.py)."""
+    per_song = []
+    for song in productions.build(cache, limit=4 if quick else None):
+        res = {"accord-mix": _accord([song["mix"]])}
+        peers = peer_results(RealSong(song["name"], "lmms", song["mix"], {}, {}), cache)
+        res["essentia"], res["librosa"] = peers.get("essentia", {}), peers.get("librosa", {})
+        row = {"name": song["name"], "truth_bpm": song["bpm"], "truth_meter": song["meter"]}
+        for sys_name, r in res.items():
+            bpm = r.get("bpm")
+            row[f"{sys_name}_bpm"] = bpm
+            row[f"{sys_name}_tempo_ok"] = sc.tempo_ok(song["bpm"], bpm)
+            row[f"{sys_name}_tempo_octave_ok"] = any(sc.tempo_ok(song["bpm"] * f, bpm) for f in (0.5, 1.0, 2.0))
+            row[f"{sys_name}_key"] = r.get("key")
+        row["accord-mix_meter"] = res["accord-mix"]["meter"]
+        per_song.append(row)
+    (cache / "last-productions.json").write_text(json.dumps(per_song, indent=1, default=str))
+    return productions.rows(per_song)
 
 
 def _rows(per_song: list[dict], warm: float) -> list[dict]:

@@ -1,0 +1,134 @@
+"""Finished electronic productions nobody here wrote: the demo songs that ship with LMMS (Debian `lmms`,
+`lmms-common`: 20 demos and 5 shorties by LMMS users, house, reggae, chiptune, rock, ambient...).
+
+Each project is rendered by LMMS itself (`lmms render`, its own synths, samples and effects) to one stereo
+mix, the file an artist has when they bounce a song. The project states its tempo and time signature and
+LMMS plays it on that grid to the sample, so the truth is exact and every song is grid-perfect. The projects
+state no key or chords, so only the tempo, the meter and whether a key was given at all are scored here
+(a key on every song with harmony: all 25 have synths or samples with pitch).
+
+Rendering needs the `lmms` binary (`apt-get install lmms`) and takes about 5 minutes for the 25 songs once;
+the mixes and their truth are cached under `<cache>/lmms/`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+PROJECTS = Path("/usr/share/lmms/projects")
+FOLDERS = ("demos", "shorties")
+RENDER_TIMEOUT_S = 900
+TRUTH_VERSION = 1
+
+
+def can_render() -> str | None:
+    if shutil.which("lmms") is None:
+        return "lmms is not installed (apt-get install lmms)"
+    if not PROJECTS.is_dir():
+        return f"{PROJECTS} is missing (apt-get install lmms-common)"
+    return None
+
+
+def _lmms(*args: str) -> list[str]:
+    # LMMS refuses to run as root unless told; offscreen: no display is needed to render
+    return ["lmms", *(["--allowroot"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []), *args]
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+
+
+def project_header(project: Path) -> dict:
+    """{"bpm": float, "time_signature": "4/4"} from the project's <head> (a .mmpz is compressed: `lmms dump`)."""
+    if project.suffix == ".mmpz":
+        text = subprocess.run(_lmms("dump", str(project)), capture_output=True, text=True, env=_env(),
+                              timeout=120, check=False).stdout
+    else:
+        text = project.read_text(errors="replace")
+    head = re.search(r"<head\b[^>]*>", text)
+    if head is None:
+        raise ValueError(f"{project}: no <head> element")
+    attrs = dict(re.findall(r'(\w+)="([^"]*)"', head.group(0)))
+    return {"bpm": float(attrs["bpm"]),
+            "time_signature": f"{attrs.get('timesig_numerator', '4')}/{attrs.get('timesig_denominator', '4')}"}
+
+
+def meter_truth(time_signature: str) -> str | None:
+    """The meter a listener hears: 8/4 is two bars of 4/4; 1/1 (a grid without bars) states none."""
+    num, den = (int(x) for x in time_signature.split("/"))
+    if den == 4 and num == 8:
+        return "4/4"
+    if num < 2:
+        return None
+    return f"{num}/{den}"
+
+
+def build(cache: Path, *, limit: int | None = None) -> list[dict]:
+    """[{"name", "mix": Path, "bpm", "time_signature", "meter"}], rendering what the cache lacks."""
+    if (why := can_render()) is not None:
+        log.warning("productions skipped: %s", why)
+        return []
+    folder = cache / "lmms"
+    folder.mkdir(parents=True, exist_ok=True)
+    projects = sorted(p for f in FOLDERS for p in (PROJECTS / f).rglob("*.mmp*"))[:limit]
+    out = []
+    for project in projects:
+        name = project.name.split(".mmp")[0]
+        mix, meta = folder / f"{name}.wav", folder / f"{name}.json"
+        try:
+            data = json.loads(meta.read_text()) if meta.is_file() else None
+        except (OSError, ValueError):
+            data = None
+        if data is None or data.get("truth_version") != TRUTH_VERSION or not mix.is_file():
+            try:
+                data = {"truth_version": TRUTH_VERSION, **project_header(project)}
+                tmp = folder / f"{name}.part.wav"
+                subprocess.run(_lmms("render", str(project), "-f", "wav", "-o", str(tmp)), env=_env(),
+                               capture_output=True, timeout=RENDER_TIMEOUT_S, check=True)
+                tmp.replace(mix)
+                meta.write_text(json.dumps(data))
+            except (OSError, ValueError, subprocess.SubprocessError) as exc:
+                log.warning("%s: not rendered: %s", project.name, exc)
+                continue
+        out.append({"name": name, "mix": mix, "bpm": data["bpm"], "time_signature": data["time_signature"],
+                    "meter": meter_truth(data["time_signature"])})
+    return out
+
+
+def rows(per_song: list[dict]) -> list[dict]:
+    """Benchmark rows from the per-song results (see evaluate.evaluate_productions)."""
+    n = len(per_song)
+    if not n:
+        return [{"metric": "productions (LMMS demo songs)", "value": 0, "unit": "songs",
+                 "note": "skipped: " + (can_render() or "nothing rendered")}]
+    out: list[dict] = [{"metric": "productions (LMMS demo songs)", "value": n, "unit": "songs",
+                        "note": "rendered by LMMS from its demo projects; truth: the project's tempo and meter"}]
+    for s in ("accord-mix", "essentia", "librosa"):
+        ok = sum(bool(r.get(f"{s}_tempo_ok")) for r in per_song) / n
+        octave = sum(bool(r.get(f"{s}_tempo_octave_ok")) for r in per_song) / n
+        exact = sum(r.get(f"{s}_bpm") is not None and abs(r[f"{s}_bpm"] - r["truth_bpm"]) <= 0.01
+                    for r in per_song) / n
+        out.append({"metric": f"productions: tempo within 4% [{s}]", "value": round(ok, 3), "unit": "share",
+                    "note": f"x2/x1/2 allowed: {octave:.2f}; exact BPM (<= 0.01): {exact:.2f}"})
+    metered = [r for r in per_song if r["truth_meter"]]
+    if metered:
+        v = sum(r["accord-mix_meter"] == r["truth_meter"] for r in metered) / len(metered)
+        out.append({"metric": "productions: meter right [accord-mix]", "value": round(v, 3), "unit": "share",
+                    "note": f"{len(metered)} songs that state bars"})
+    for s in ("accord-mix", "essentia"):
+        v = sum(r.get(f"{s}_key") is not None for r in per_song) / n
+        out.append({"metric": f"productions: key answered [{s}]", "value": round(v, 3), "unit": "share",
+                    "target": "1.0" if s == "accord-mix" else "", "ok": v >= 0.999 if s == "accord-mix" else None})
+    agree = sum(r.get("accord-mix_key") is not None and r.get("accord-mix_key") == r.get("essentia_key")
+                for r in per_song) / n
+    out.append({"metric": "productions: same key as essentia [accord-mix]", "value": round(agree, 3),
+                "unit": "share", "note": "no key truth: agreement only, not accuracy"})
+    return out
