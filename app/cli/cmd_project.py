@@ -70,7 +70,8 @@ def run_new(args: argparse.Namespace, ctx: Any) -> int:
         raise AccordError("--lead needs --analyze")
     save_project(project, out)
     what = f"{project.tempo_bpm:g} BPM, {project.key or 'no key'}" if args.analyze else "not analysed yet"
-    print(f"wrote {out} ({len(stems)} stems: {', '.join(s.name for s in stems)}; {what})")
+    count = f"{len(stems)} stem{'' if len(stems) == 1 else 's'}"
+    print(f"wrote {out} ({count}: {', '.join(s.name for s in stems)}; {what})")
     return 0
 
 

@@ -109,6 +109,8 @@ def test_project_new_then_export_ogg_says_c2pa_is_skipped(capsys, tmp_path):
                          "-o", str(song))
     assert code == 0 and "2 stems: drums, bass" in out, err
     assert run(capsys, "project", "new", "--stems", str(d / "drums.wav"), "-o", str(song))[0] == 2  # exists
+    code, out, err = run(capsys, "project", "new", "--stems", str(d / "bass.wav"), "-o", str(tmp_path / "one.accord"))
+    assert code == 0 and "(1 stem: bass;" in out, err
     code, out, err = run(capsys, "export", str(song), "--what", "mix", "--format", "ogg", "--c2pa",
                          "-o", str(tmp_path / "out"))
     assert code == 0, err
