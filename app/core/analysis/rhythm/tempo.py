@@ -197,14 +197,13 @@ def _level(env: np.ndarray, period: float, phases: list[float], fps: float) -> _
 
 
 def _simple_pulse(env: np.ndarray, level: _Level, fps: float) -> _Level | None:
-    """Whether a pulse of 2/3 the beat (on some third of it) is more accented than the beat itself.
+    """The pulse of 2/3 the beat (on the best of its thirds) when it is more accented than the beat, else None.
 
     A beat with busy thirds is a compound one (6/8) only if it is the level the accents mark. A fast 4/4
     (a house or reggaeton track at 177-200 BPM, eighths on the hats) can be read at a dotted-quarter beat:
     its thirds are the eighths, so they look busy, but then every other beat falls on an off-beat eighth
     and the quarter pulse, 2/3 of that beat, carries the kick and snare. In a real 6/8 the opposite holds:
-    that 2/3 pulse lands on two weak eighths of every three. Returns that pulse as the beat when it is
-    stronger, else None."""
+    that 2/3 pulse lands on two weak eighths of every three."""
     n = env.size
     base = float(np.mean(_at(env, _grid(level.phase, level.period, n))))
     phases = [level.phase + k * level.period / 3 for k in range(3)]
