@@ -3,7 +3,7 @@
 A sample-based drum kit (short pitched kick, snare with a tonal body, hats) is not noise-like, so spectral
 flatness missed 53 of 57 General MIDI kits and read them as harmony; its percussive share finds it. A full
 mix whose drums are loud sits under the old tonal-contrast bar that was meant for drums, and got no key
-(12 of 25 LMMS demo songs); the stems handed to the key are pitched ones, so there the bar is only noise's.
+(10 of 25 LMMS demo songs); the stems handed to the key are pitched ones, so there the bar is only noise's.
 A song title that contains a hint ("BuzzerBeater") is not a drum stem.
 """
 
