@@ -28,6 +28,7 @@ Also reported: the median onset offset of basic-pitch's notes against the truth 
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
@@ -140,17 +141,16 @@ def _essentia(y: np.ndarray) -> list:
     return [[float(o), float(o + d), int(round(p))] for o, d, p in zip(onsets, durations, pitches, strict=True)]
 
 
-def _peer_available() -> bool:
-    try:
-        import basic_pitch.inference  # noqa: F401 — needs pretty_midi, mir_eval, resampy (pip install .[bench])
-    except ImportError:
-        return False
-    return True
+# the module each peer needs (basic_pitch.inference also needs pretty_midi, mir_eval, resampy: pip install .[bench])
+PEER_MODULES = {"peer": "basic_pitch.inference", "essentia": "essentia.standard"}
 
 
-def _essentia_available() -> bool:
+def _available(method: str) -> bool:
+    """Whether `method` can run here: Accord's own always can, a peer when its package imports."""
+    if method not in PEER_MODULES:
+        return True
     try:
-        import essentia.standard  # noqa: F401
+        importlib.import_module(PEER_MODULES[method])
     except ImportError:
         return False
     return True
@@ -222,7 +222,7 @@ def _melody_rows(quick: bool) -> list[dict]:
     if not songs:
         return [{"metric": "melody", "value": "skipped", "unit": "", "note": "no songs (fluidsynth, soundfont or "
                                                                              "the Debian packages missing)"}]
-    methods = [m for m in METHODS if (m != "peer" or _peer_available()) and (m != "essentia" or _essentia_available())]
+    methods = [m for m in METHODS if _available(m)]
     scores = {(m, src): [] for m in methods for src in ("mix", "lead")}
     bounds = {(b, src): [] for b in ("all notes", "best line") for src in ("mix", "lead")}
     ceiling = []
