@@ -132,7 +132,8 @@ class Studio:
         from app.ui.shell.recovery import offer_recovery
 
         window = self.window
-        if offer_recovery(window):
+        requested = Path(self.args.project) if self.args.project else None
+        if offer_recovery(window, requested):
             return
         if self.args.project:
             window.documents.open_project(Path(self.args.project), ask=False)

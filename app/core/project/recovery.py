@@ -94,6 +94,32 @@ def find_recoverable(folder: Path) -> list[RecoveryItem]:
     return sorted(items, key=lambda i: -i.saved_at)
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except (OSError, RuntimeError):
+        return a == b
+
+
+def by_project(items: list[RecoveryItem]) -> list[list[RecoveryItem]]:
+    """Copies grouped by the user's file they belong to, in the order given (newest first): a project's newer
+    copy supersedes its older ones, but never another project's. Untitled copies are each their own work."""
+    groups: list[list[RecoveryItem]] = []
+    for item in items:
+        home = next((g for g in groups if item.original_path is not None and g[0].original_path is not None
+                     and _same_file(g[0].original_path, item.original_path)), None)
+        if home is None:
+            groups.append([item])
+        else:
+            home.append(item)
+    return groups
+
+
+def copies_of(items: list[RecoveryItem], path: Path) -> list[RecoveryItem]:
+    """The copies autosaved from the user's file at `path`."""
+    return [i for i in items if i.original_path is not None and _same_file(i.original_path, path)]
+
+
 def discard_item(item: RecoveryItem) -> None:
     remove_copy(item.file, item.meta)
 
