@@ -101,3 +101,31 @@ def test_noise_called_pitched_still_has_no_key():
     rng = np.random.default_rng(2)
     a = analyze_stems([_stem("bed", 0.1 * rng.standard_normal(8 * SR), role="harmony")])
     assert a.key is None and any("could not determine the key" in n for n in a.notes)
+
+
+def _cymbal(seconds: float, bpm: float = 120.0, seed: int = 3) -> np.ndarray:
+    """A ride on every beat: many inharmonic partials between 3 and 12 kHz, ringing for a second and more,
+    so most of its energy is in the ring, not the stroke (its percussive share is low, like a real ride's)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(1.5 * SR)) / SR
+    partials = rng.uniform(3000, 10000, 60)
+    ring = sum(np.sin(2 * np.pi * f * t + rng.uniform(0, 6.3)) for f in partials) * np.exp(-t / 0.9) / 60
+    y = np.zeros(int(seconds * SR) + ring.size)
+    for i in range(int(seconds * bpm / 60)):
+        s = int(i * 60 / bpm * SR)
+        y[s:s + ring.size] += ring
+    return y[:int(seconds * SR)]
+
+
+def test_a_ride_named_for_its_kind_is_drums_but_the_word_alone_is_not_enough():
+    ride = stem_features(_cymbal(12.0), SR)
+    assert ride.percussive < PERCUSSIVE_DRUMS  # the ring: the percussive share alone does not find it
+    assert guess_roles(["Audio 7"], [ride])[0]["Audio 7"] != "drums"
+    assert guess_roles(["Ride 01"], [ride])[0]["Ride 01"] == "drums"
+    assert guess_roles(["crash01.ogg"], [ride])[0]["crash01.ogg"] == "drums"
+    # a song called "Ride" (pads with a bass register) or a lead line called "Crash" keep their sound's role
+    pads = stem_features(_pads(12.0, 0.1), SR)
+    assert guess_roles(["Ride"], [pads])[0]["Ride"] == guess_roles(["Audio 1"], [pads])[0]["Audio 1"] != "drums"
+    t = np.arange(12 * SR) / SR
+    whistle = stem_features(sum(np.sin(2 * np.pi * 1760 * h * t) / h for h in (1, 2, 3)) * 0.1, SR)
+    assert guess_roles(["Crash"], [whistle])[0]["Crash"] == "lead"

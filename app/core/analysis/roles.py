@@ -5,7 +5,8 @@ feature. A name hint is a whole word of the name (split at spaces, punctuation, 
 a song title that merely contains one ("BuzzerBeater", "What a Day", "Atomic") says nothing. Otherwise:
 mostly percussive sound (the percussive part of a median-filtering harmonic/percussive split, Fitzgerald
 2010, holds at least PERCUSSIVE_DRUMS of the energy), or noise-like spectra with spiky envelopes, are
-drums; energy concentrated below ~250 Hz is bass; among the pitched rest, the most monophonic line (fewest
+drums, and so is a stem named for a cymbal's kind (ride, crash) that sounds like one; energy concentrated
+below ~250 Hz is bass; among the pitched rest, the most monophonic line (fewest
 simultaneous pitch classes) with the highest register is the lead, the others are harmony. The user's
 override always wins (stored in the project).
 """
@@ -29,6 +30,13 @@ _NAME_HINTS = (
     ("harmony", r"keys|piano|pad|chord|guitar|gtr|harmony|harm|string|organ|rhodes|comp|synth|epiano|ep"),
 )
 _HINT_PATTERNS = tuple((role, re.compile(rf"(?:{words})s?")) for role, words in _NAME_HINTS)
+# Cymbals named for their kind ("Ride", "Crash 02") ring, so little of their energy is percussive and the
+# features read them as harmony; but "ride" and "crash" are song titles too. Such a name counts only with a
+# cymbal's spectrum: nothing in the bass, a bright centroid, and no single pitch line (docs/analysis.md).
+_CYMBAL_WORDS = re.compile(r"(?:ride|crash|china|splash)s?")
+CYMBAL_LOW_RATIO = 0.05
+CYMBAL_CENTROID_HZ = 3000.0
+CYMBAL_POLYPHONY = 3.0
 PERCUSSIVE_DRUMS = 0.92  # share of the energy in the percussive part above which a stem is drums
 FEATURES_VERSION = 2
 
@@ -120,9 +128,20 @@ def stem_features(y: np.ndarray, sample_rate: int) -> StemFeatures:
     return StemFeatures(level, float(np.mean(flat)), float(np.median(cent)), low, spiky, poly, p2 / max(h2 + p2, 1e-12))
 
 
-def role_from_features(f: StemFeatures) -> str:
+def cymbal_named(name: str) -> bool:
+    """Whether a word of the name is a cymbal's kind (a weak hint: see `role_from_features`)."""
+    return any(_CYMBAL_WORDS.fullmatch(w) for w in name_words(name))
+
+
+def sounds_like_cymbal(f: StemFeatures) -> bool:
+    return f.low_ratio < CYMBAL_LOW_RATIO and f.centroid_hz >= CYMBAL_CENTROID_HZ and f.polyphony >= CYMBAL_POLYPHONY
+
+
+def role_from_features(f: StemFeatures, *, cymbal_name: bool = False) -> str:
     if f.rms < 1e-5:
         return "other"
+    if cymbal_name and sounds_like_cymbal(f):
+        return "drums"
     if f.flatness > 0.12 or (f.spikiness > 30 and f.polyphony > 5) or f.percussive >= PERCUSSIVE_DRUMS:
         return "drums"
     if f.low_ratio > 0.6 and f.centroid_hz < 500:
@@ -151,7 +170,7 @@ def guess_roles(names: list[str], features: Sequence[StemFeatures | None], overr
         else:
             if f is None:
                 raise ValueError(f"stem {name!r} needs its features to guess its role")
-            roles[name], sources[name] = role_from_features(f), "features"
+            roles[name], sources[name] = role_from_features(f, cymbal_name=cymbal_named(name)), "features"
     guessed_leads = [n for n in names if roles[n] == "lead" and sources[n] == "features"]
     if any(roles[n] == "lead" and sources[n] != "features" for n in names):
         keep = None  # a named or chosen lead exists: guessed ones are harmony
