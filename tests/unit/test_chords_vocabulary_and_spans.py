@@ -81,6 +81,24 @@ def test_a_seventh_only_when_it_sounds():
         assert set(per_beat) == {want}, per_beat
 
 
+def _decode(row: np.ndarray, bass_pc: int) -> set:
+    bc = np.tile(row, (8, 1))
+    bb = np.zeros_like(bc)
+    bb[:, bass_pc] = 1.0
+    return set(decode_chords(bc, bb, np.ones(8), _downbeats(8))[0])
+
+
+def test_a_major_seventh_is_no_smear_of_its_root():
+    # LMMS's Zen: a detuned synth drone on C spreads onto both neighbours (B 0.58, C# 0.35), with its own
+    # partials' G and E faint; it read Cmaj7 for 30 bars of a C minor song
+    drone = _chroma({0: 1.0, 1: 0.35, 11: 0.58, 7: 0.3, 4: 0.2, 2: 0.3, 10: 0.25})
+    assert Chord(0, "maj7") not in _decode(drone, 0)
+    cmaj7 = _chroma({0: 1.0, 4: 0.8, 7: 0.8, 11: 0.75})  # a real Cmaj7 keeps its seventh
+    assert _decode(cmaj7, 0) == {Chord(0, "maj7")}
+    cmaj7_smeared = _chroma({0: 1.0, 4: 0.8, 7: 0.8, 11: 0.85, 1: 0.3})  # and a little smear does not hide it
+    assert _decode(cmaj7_smeared, 0) == {Chord(0, "maj7")}
+
+
 def test_an_arpeggio_is_read_over_its_span_not_beat_by_beat():
     # one or two chord tones a beat (C-E, G-C, E-G, C ...) under a held bass: C major for the whole bar,
     # then A minor the same way; a per-beat reading calls the E-G beats E minor and the A-C beats A minor/F

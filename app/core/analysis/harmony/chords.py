@@ -113,6 +113,11 @@ def _similarity(chroma: np.ndarray, bass: np.ndarray, states: list[Chord], templ
         if len(steps) == 4:
             triad = np.mean(chroma[:, [(ch.root_pc + s) % 12 for s in steps[:3]]], axis=1)
             seventh = chroma[:, (ch.root_pc + steps[3]) % 12]
+            if steps[3] == 11:
+                # a major seventh is the root's lower neighbour: a root spread by detuned oscillators or vibrato
+                # sounds on both sides of itself, so only what the seventh holds beyond the upper neighbour
+                # (the flat ninth, which pop harmony hardly uses) counts as a seventh
+                seventh = seventh - chroma[:, (ch.root_pc + 1) % 12]
             sim[seventh < SEVENTH_PRESENT * triad, i] -= SEVENTH_ABSENT_PENALTY
         elif ch.quality == "sus4":
             fifth = chroma[:, (ch.root_pc + 7) % 12] + 1e-9
