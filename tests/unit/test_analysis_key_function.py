@@ -104,6 +104,26 @@ def test_a_blues_dominant_sevenths_are_its_own_chords(tonic):
     assert blues[tonic] > blues[(tonic + 5) % 12] + 0.3  # the key of IV is not home
 
 
+def test_a_major_iv_is_not_the_minor_keys_own_chord():
+    # G minor's own chords come from its natural and harmonic scales: Cm is its iv, C major needs the raised
+    # sixth (E) of the melodic minor, a melody's passing tone. Counting C major as G minor's made a C drone read
+    # as C major (its thirds blurred by detuned voices) pull LMMS's Zen, in C minor, to G minor.
+    import numpy as np
+
+    from app.core.analysis.harmony.key import functional_scores
+    from app.core.music import Chord
+
+    g_minor = 12 + 7
+    down = np.array([i % 4 == 0 for i in range(16)])
+    with_iv = [Chord(7, "min")] * 4 + [Chord(0, "min")] * 4
+    with_major_iv = [Chord(7, "min")] * 4 + [Chord(0, "maj")] * 4
+    own, borrowed = functional_scores(with_iv * 2, down), functional_scores(with_major_iv * 2, down)
+    assert own[g_minor] > borrowed[g_minor] + 0.1
+    # the harmonic minor's major V is the key's own
+    with_v = [Chord(7, "min")] * 4 + [Chord(2, "maj")] * 4
+    assert functional_scores(with_v * 2, down)[g_minor] >= own[g_minor]
+
+
 def test_the_song_s_last_chord_is_stronger_tonic_evidence_than_its_first():
     # an intro may open anywhere (here on vi); the song ends at home (the final, as in modal theory)
     from app.core.analysis.harmony.key import tonic_evidence

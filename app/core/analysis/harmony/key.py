@@ -274,7 +274,9 @@ def functional_scores(chords: Sequence[Chord], downbeat: np.ndarray | None = Non
         def tonic(c: Chord, t: int = t, fam: str = fam) -> bool:
             return c.root_pc == t and (FUNC_ROOT_ONLY or c.triad_family == fam)
 
-        scale = set(key.melodic_scale)
+        # natural and harmonic minor: the raised sixth is a melody's passing tone, and counting it would make
+        # a major IV (C in G minor) as much the key's own as the minor iv
+        scale = set(key.scale) | ({(t + 11) % 12} if key.mode == "minor" else set())
         share = sum(map(tonic, seq)) / len(seq)
         down_share = sum(map(tonic, downs)) / len(downs) if downs else share
         edges = 0.5 * tonic(seq[0]) + 0.5 * tonic(seq[-1])
