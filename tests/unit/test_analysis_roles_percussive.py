@@ -16,7 +16,14 @@ import pytest
 
 from app.core.analysis import analyze_stems
 from app.core.analysis.pipeline import StemInput
-from app.core.analysis.roles import PERCUSSIVE_DRUMS, guess_roles, name_words, role_from_name, stem_features
+from app.core.analysis.roles import (
+    PERCUSSIVE_DRUMS,
+    TONAL_FLATNESS,
+    guess_roles,
+    name_words,
+    role_from_name,
+    stem_features,
+)
 from app.core.music import Key
 
 SR = 22050
@@ -129,3 +136,39 @@ def test_a_ride_named_for_its_kind_is_drums_but_the_word_alone_is_not_enough():
     t = np.arange(12 * SR) / SR
     whistle = stem_features(sum(np.sin(2 * np.pi * 1760 * h * t) / h for h in (1, 2, 3)) * 0.1, SR)
     assert guess_roles(["Crash"], [whistle])[0]["Crash"] == "lead"
+
+
+def _skank(seconds: float, bpm: float = 90.0) -> np.ndarray:
+    """An electric piano's reggae skank: a short C minor stab on every offbeat, a few partials per tone."""
+    t = np.arange(int(0.07 * SR)) / SR
+    stab = sum(np.sin(2 * np.pi * 440 * 2 ** ((p - 69) / 12) * h * t) / h for p in (60, 63, 67) for h in (1, 2, 3))
+    stab = stab * np.exp(-t / 0.02) * 0.1
+    y = np.zeros(int(seconds * SR))
+    beat = 60.0 / bpm
+    for i in range(int(seconds / beat)):
+        s = int((i + 0.5) * beat * SR)
+        if s + stab.size <= y.size:
+            y[s:s + stab.size] += stab
+    return y
+
+
+def test_staccato_chords_are_as_percussive_as_a_kit_but_not_drums():
+    skank = stem_features(_skank(12.0), SR)
+    assert skank.percussive >= PERCUSSIVE_DRUMS and skank.flatness < TONAL_FLATNESS
+    assert guess_roles(["Audio 2"], [skank])[0]["Audio 2"] in ("harmony", "lead")
+    kit = stem_features(_kit(12.0), SR)  # a kit is as percussive and not tonal
+    assert kit.flatness >= TONAL_FLATNESS and guess_roles(["Audio 3"], [kit])[0]["Audio 3"] == "drums"
+    t = np.arange(int(0.3 * SR)) / SR  # a kick alone is as tonal as the skank: its energy is below 250 Hz
+    hit = np.sin(2 * np.pi * np.cumsum(50 + 100 * np.exp(-t / 0.02)) / SR) * np.exp(-t / 0.025)  # a tight kick
+    kicks = np.zeros(12 * SR)
+    for s in range(0, kicks.size - hit.size, SR // 2):
+        kicks[s:s + hit.size] += hit
+    kick = stem_features(kicks, SR)
+    assert kick.percussive >= PERCUSSIVE_DRUMS and kick.flatness < TONAL_FLATNESS
+    assert guess_roles(["Audio 4"], [kick])[0]["Audio 4"] == "drums"
+
+
+@pytest.mark.parametrize(("name", "role"), [("BD 03", "drums"), ("SD_2", "drums"), ("Rimshot", "drums"),
+                                            ("bassslap01.ogg", "bass"), ("Cowbell", "drums")])
+def test_drum_machine_and_sample_names(name, role):
+    assert role_from_name(name) == role
