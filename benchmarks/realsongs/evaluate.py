@@ -34,7 +34,7 @@ def _accord(paths: list[Path]) -> dict:
 
     return {"bpm": a.grid.tempo_bpm if a.tempo_determined else None, "key": a.key.name if a.key else None,
             "key_confidence": a.key_confidence, "meter": str(a.time_signature), "seconds": took,
-            "chord_at": chord_at, "notes": list(a.notes), "bar_one": a.grid.offset_seconds,
+            "chord_at": chord_at, "notes": list(a.notes), "bar_one": a.grid.offset_seconds, "roles": dict(a.roles),
             "beats": list(a.grid.beat_times)}
 
 
@@ -101,7 +101,15 @@ def evaluate_productions(cache: Path, *, quick: bool) -> list[dict]:
         row["accord-mix_meter"] = res["accord-mix"]["meter"]
         per_song.append(row)
     (cache / "last-productions.json").write_text(json.dumps(per_song, indent=1, default=str))
-    return productions.rows(per_song)
+    tracks = []
+    for song in productions.build_tracks(cache, limit=1 if quick else None):
+        r = _accord(song["stems"])
+        tracks.append({"name": song["name"], "stems": len(song["stems"]), "truth_bpm": song["bpm"],
+                       "truth_meter": song["meter"], "accord_bpm": r["bpm"],
+                       "accord_tempo_ok": sc.tempo_ok(song["bpm"], r["bpm"]), "accord_meter": r["meter"],
+                       "accord_key": r["key"], "accord_roles": r["roles"]})
+    (cache / "last-production-stems.json").write_text(json.dumps(tracks, indent=1, default=str))
+    return productions.rows(per_song) + productions.track_rows(tracks)
 
 
 def _rows(per_song: list[dict], warm: float) -> list[dict]:

@@ -7,8 +7,13 @@ LMMS plays it on that grid to the sample, so the truth is exact and every song i
 state no key or chords, so only the tempo, the meter and whether a key was given at all are scored here
 (a key on every song with harmony: all 25 have synths or samples with pitch).
 
-Rendering needs the `lmms` binary (`apt-get install lmms`) and takes about 5 minutes for the 25 songs once;
-the mixes and their truth are cached under `<cache>/lmms/`.
+Five of them are also rendered track by track (`lmms rendertracks`): the stems an artist exports from a
+DAW, one file per track, named as the project names its tracks. They check the stem analysis (roles from
+those names and from the sound, then tempo, meter and key) on stems nobody here made.
+
+Rendering needs the `lmms` binary (`apt-get install lmms`) and takes about 5 minutes for the 25 mixes and
+about 15 for the five track sets, once; the renders and their truth are cached under `<cache>/lmms/` and
+`<cache>/lmms-tracks/`.
 """
 
 from __future__ import annotations
@@ -27,6 +32,10 @@ PROJECTS = Path("/usr/share/lmms/projects")
 FOLDERS = ("demos", "shorties")
 RENDER_TIMEOUT_S = 900
 TRUTH_VERSION = 1
+# rendered track by track as well: ambient, 80s rock, reggae, progressive house, funk
+TRACK_PROJECTS = ("demos/Impulslogik-Zen.mmpz", "demos/Thomasso-AxeFromThe80s.mmpz",
+                  "demos/CapDan/CapDan-ReggaeTry.mmpz", "demos/Shovon-ProgressiveHousePluckDemo.mmpz",
+                  "demos/Alf42red-Mauiwowi.mmpz")
 
 
 def can_render() -> str | None:
@@ -101,6 +110,73 @@ def build(cache: Path, *, limit: int | None = None) -> list[dict]:
         out.append({"name": name, "mix": mix, "bpm": data["bpm"], "time_signature": data["time_signature"],
                     "meter": meter_truth(data["time_signature"])})
     return out
+
+
+def _meta(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text()) if path.is_file() else None
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("truth_version") == TRUTH_VERSION else None
+
+
+def build_tracks(cache: Path, *, limit: int | None = None) -> list[dict]:
+    """[{"name", "stems": [Path], "bpm", "time_signature", "meter"}]: TRACK_PROJECTS rendered one file per
+    track, rendering what the cache lacks (into a scratch folder, renamed into place when complete)."""
+    if (why := can_render()) is not None:
+        log.warning("production stems skipped: %s", why)
+        return []
+    folder = cache / "lmms-tracks"
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for rel in TRACK_PROJECTS[:limit]:
+        project = PROJECTS / rel
+        name = project.name.split(".mmp")[0]
+        target, meta = folder / name, folder / f"{name}.json"
+        data = _meta(meta)
+        if data is None or not any(target.glob("*.wav")):
+            try:
+                data = {"truth_version": TRUTH_VERSION, **project_header(project)}
+                scratch = folder / f"{name}.part"
+                shutil.rmtree(scratch, ignore_errors=True)
+                scratch.mkdir()
+                subprocess.run(_lmms("rendertracks", str(project), "-f", "wav", "-o", f"{scratch}/"), env=_env(),
+                               capture_output=True, timeout=2 * RENDER_TIMEOUT_S, check=True)
+                if not any(scratch.glob("*.wav")):
+                    raise ValueError("LMMS wrote no tracks")
+                shutil.rmtree(target, ignore_errors=True)
+                scratch.rename(target)
+                meta.write_text(json.dumps(data))
+            except (OSError, ValueError, subprocess.SubprocessError) as exc:
+                log.warning("%s: tracks not rendered: %s", project.name, exc)
+                continue
+        out.append({"name": name, "stems": sorted(target.glob("*.wav")), "bpm": data["bpm"],
+                    "time_signature": data["time_signature"], "meter": meter_truth(data["time_signature"])})
+    return out
+
+
+def track_rows(per_song: list[dict]) -> list[dict]:
+    """Benchmark rows for the productions' stems (see evaluate.evaluate_productions)."""
+    n = len(per_song)
+    if not n:
+        return [{"metric": "production stems (LMMS, track by track)", "value": 0, "unit": "songs",
+                 "note": "skipped: " + (can_render() or "nothing rendered")}]
+    stems = sum(r["stems"] for r in per_song)
+    exact = sum(r["accord_bpm"] is not None and abs(r["accord_bpm"] - r["truth_bpm"]) <= 0.01 for r in per_song)
+    metered = [r for r in per_song if r["truth_meter"]]
+    return [
+        {"metric": "production stems (LMMS, track by track)", "value": n, "unit": "songs",
+         "note": f"{stems} stems: " + ", ".join(r["name"] for r in per_song)},
+        {"metric": "production stems: tempo within 4% [accord]", "value": round(
+            sum(bool(r["accord_tempo_ok"]) for r in per_song) / n, 3), "unit": "share",
+         "note": f"exact BPM (<= 0.01): {exact} of {n}"},
+        {"metric": "production stems: meter right [accord]", "value": round(
+            sum(r["accord_meter"] == r["truth_meter"] for r in metered) / max(1, len(metered)), 3),
+         "unit": "share", "note": f"{len(metered)} songs that state bars"},
+        {"metric": "production stems: key answered [accord]", "value": round(
+            sum(r["accord_key"] is not None for r in per_song) / n, 3), "unit": "share",
+         "note": "no key truth: " + ", ".join(f"{r['name']} {r['accord_key']}" for r in per_song)},
+    ]
 
 
 def rows(per_song: list[dict]) -> list[dict]:
