@@ -80,6 +80,14 @@ def meter_truth(time_signature: str) -> str | None:
     return f"{num}/{den}"
 
 
+def _meta(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text()) if path.is_file() else None
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("truth_version") == TRUTH_VERSION else None
+
+
 def build(cache: Path, *, limit: int | None = None) -> list[dict]:
     """[{"name", "mix": Path, "bpm", "time_signature", "meter"}], rendering what the cache lacks."""
     if (why := can_render()) is not None:
@@ -92,11 +100,8 @@ def build(cache: Path, *, limit: int | None = None) -> list[dict]:
     for project in projects:
         name = project.name.split(".mmp")[0]
         mix, meta = folder / f"{name}.wav", folder / f"{name}.json"
-        try:
-            data = json.loads(meta.read_text()) if meta.is_file() else None
-        except (OSError, ValueError):
-            data = None
-        if data is None or data.get("truth_version") != TRUTH_VERSION or not mix.is_file():
+        data = _meta(meta)
+        if data is None or not mix.is_file():
             try:
                 data = {"truth_version": TRUTH_VERSION, **project_header(project)}
                 tmp = folder / f"{name}.part.wav"
@@ -110,14 +115,6 @@ def build(cache: Path, *, limit: int | None = None) -> list[dict]:
         out.append({"name": name, "mix": mix, "bpm": data["bpm"], "time_signature": data["time_signature"],
                     "meter": meter_truth(data["time_signature"])})
     return out
-
-
-def _meta(path: Path) -> dict | None:
-    try:
-        data = json.loads(path.read_text()) if path.is_file() else None
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and data.get("truth_version") == TRUTH_VERSION else None
 
 
 def build_tracks(cache: Path, *, limit: int | None = None) -> list[dict]:

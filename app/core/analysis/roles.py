@@ -1,14 +1,14 @@
 """Guess each stem's role (drums, bass, harmony, lead) from its name and simple spectral features.
 
 Names first: artists name stems ("Kick", "Bass DI", "Vox lead"), and a name is better evidence than any
-feature. A name hint is a whole word of the name (split at spaces, punctuation, digits and camelCase), so
-a song title that merely contains one ("BuzzerBeater", "What a Day", "Atomic") says nothing. Otherwise:
-mostly percussive sound (the percussive part of a median-filtering harmonic/percussive split, Fitzgerald
-2010, holds at least PERCUSSIVE_DRUMS of the energy), or noise-like spectra with spiky envelopes, are
-drums, and so is a stem named for a cymbal's kind (ride, crash) that sounds like one; energy concentrated
-below ~250 Hz is bass; among the pitched rest, the most monophonic line (fewest
-simultaneous pitch classes) with the highest register is the lead, the others are harmony. The user's
-override always wins (stored in the project).
+feature. A name hint is a whole word of the name (split at spaces, punctuation, digits and camelCase), so a
+song title that merely contains one ("BuzzerBeater", "What a Day", "Atomic") says nothing. Otherwise: mostly
+percussive sound (the percussive part of a median-filtering harmonic/percussive split, Fitzgerald 2010, holds
+at least PERCUSSIVE_DRUMS of the energy, unless the spectrum is a pitched instrument's and not a kick's:
+staccato chords), or noise-like spectra with spiky envelopes, are drums, and so is a stem named for a cymbal's
+kind (ride, crash) that sounds like one; energy concentrated below ~250 Hz is bass; among the pitched rest,
+the most monophonic line (fewest simultaneous pitch classes) with the highest register is the lead, the others
+are harmony. The user's override always wins (stored in the project).
 """
 
 from __future__ import annotations

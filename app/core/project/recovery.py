@@ -94,30 +94,30 @@ def find_recoverable(folder: Path) -> list[RecoveryItem]:
     return sorted(items, key=lambda i: -i.saved_at)
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def _resolved(path: Path) -> Path:
     try:
-        return a.resolve() == b.resolve()
+        return path.resolve()
     except (OSError, RuntimeError):
-        return a == b
+        return path
+
+
+def _project_of(item: RecoveryItem) -> Path | str:
+    """What a copy is a copy of: the user's file, or (never saved) the copy itself."""
+    return _resolved(item.original_path) if item.original_path is not None else str(item.file)
 
 
 def by_project(items: list[RecoveryItem]) -> list[list[RecoveryItem]]:
     """Copies grouped by the user's file they belong to, in the order given (newest first): a project's newer
     copy supersedes its older ones, but never another project's. Untitled copies are each their own work."""
-    groups: list[list[RecoveryItem]] = []
+    groups: dict[Path | str, list[RecoveryItem]] = {}
     for item in items:
-        home = next((g for g in groups if item.original_path is not None and g[0].original_path is not None
-                     and _same_file(g[0].original_path, item.original_path)), None)
-        if home is None:
-            groups.append([item])
-        else:
-            home.append(item)
-    return groups
+        groups.setdefault(_project_of(item), []).append(item)
+    return list(groups.values())
 
 
 def copies_of(items: list[RecoveryItem], path: Path) -> list[RecoveryItem]:
     """The copies autosaved from the user's file at `path`."""
-    return [i for i in items if i.original_path is not None and _same_file(i.original_path, path)]
+    return [i for i in items if _project_of(i) == _resolved(path)]
 
 
 def discard_item(item: RecoveryItem) -> None:
