@@ -10,6 +10,7 @@ import contextlib
 import errno
 import logging
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -148,10 +149,19 @@ def clean_stale_temps(folder: str | Path, *, older_than_seconds: float = 60.0) -
     return removed
 
 
+def natural_key(name: str) -> tuple:
+    """Sort key putting numbered names in counting order ("2_bass" before "10_keys", as a DAW numbers the
+    tracks it exports), case-insensitive, the name itself breaking ties. re.split with a group alternates text
+    and digits, so two keys compare text with text and numbers with numbers."""
+    parts = re.split(r"(\d+)", name)
+    return tuple(int(p) if i % 2 else p.casefold() for i, p in enumerate(parts)), name
+
+
 def files_in_folder(folder: str | Path, accept: Callable[[Path], bool], *, max_depth: int | None = None,
                     limit: int | None = None) -> list[Path]:
-    """Files below `folder` that `accept` takes, in a stable (sorted) order, hidden files and folders
-    skipped; `max_depth` levels of sub-folders at most, and the walk stops once more than `limit` are found."""
+    """Files below `folder` that `accept` takes, in a stable order (numbers counted: `natural_key`), hidden
+    files and folders skipped; `max_depth` levels of sub-folders at most, and the walk stops once more than
+    `limit` are found."""
     out: list[Path] = []
     base_depth = len(Path(folder).parts)
     for root, dirs, names in os.walk(folder):  # links are not followed, so a link loop cannot trap the walk
@@ -159,10 +169,11 @@ def files_in_folder(folder: str | Path, accept: Callable[[Path], bool], *, max_d
             if not name.startswith(".") and os.path.islink(os.path.join(root, name)):
                 log.warning("%s: skipped (a link to a folder; Accord does not follow links inside a folder it "
                             "imports — add that folder itself)", os.path.join(root, name))
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not os.path.islink(os.path.join(root, d)))
+        dirs[:] = sorted((d for d in dirs if not d.startswith(".") and not os.path.islink(os.path.join(root, d))),
+                         key=natural_key)
         if max_depth is not None and len(Path(root).parts) - base_depth >= max_depth:
             dirs[:] = []
-        for name in sorted(names):
+        for name in sorted(names, key=natural_key):
             child = Path(root) / name
             if name.startswith("."):
                 continue

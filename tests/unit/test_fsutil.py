@@ -85,6 +85,19 @@ def test_files_in_folder_is_sorted_skips_hidden_and_respects_depth_and_limit(tmp
     assert len(files_in_folder(tmp_path, wav, limit=1)) == 2  # stops after the folder that passed the limit
 
 
+def test_numbered_stems_come_in_counting_order(tmp_path):
+    # a DAW's export of 16 tracks: "1_Kick" ... "16_Lead"; plain sorting put "10_" to "16_" before "2_"
+    from app.core.fsutil import files_in_folder, natural_key
+
+    names = [f"{i}_Track {i}.wav" for i in range(1, 17)] + ["Bass 10.wav", "bass 2.wav", "Bass 1.wav"]
+    for n in names:
+        (tmp_path / n).write_bytes(b"x")
+    found = [p.name for p in files_in_folder(tmp_path, lambda p: True)]
+    assert found[:16] == [f"{i}_Track {i}.wav" for i in range(1, 17)]
+    assert found[16:] == ["Bass 1.wav", "bass 2.wav", "Bass 10.wav"]  # case does not split them
+    assert sorted(["a01", "a1", "A1"], key=natural_key) == ["A1", "a01", "a1"]  # ties broken by the name
+
+
 def test_folder_walk_skips_link_loops_and_folder_links_with_a_message(tmp_path, caplog):
     import logging
 
