@@ -12,6 +12,7 @@ import argparse
 import json
 from typing import Any
 
+from app.cli.stem_args import STEM_HELP, StemPaths
 from app.core.analysis import AnalysisCache, SongAnalysis, analyze_stems
 from app.core.analysis.files import load_stem_inputs, resolve_stem_name
 from app.core.analysis.roles import ROLES
@@ -22,7 +23,7 @@ from app.core.music import pitch_name
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("analyze", help="tempo, meter, key, chords and lead melody of stems",
                               description="Analyse audio stems: beat grid, key, chords, stem roles, lead melody.")
-    p.add_argument("stems", nargs="+", metavar="STEM", help="audio files (WAV, FLAC, AIFF, OGG, MP3)")
+    p.add_argument("stems", nargs="+", metavar="STEM", action=StemPaths, help=STEM_HELP)
     p.add_argument("--lead", metavar="STEM", help="the stem to take the lead melody from (default: guessed)")
     p.add_argument("--role", action="append", default=[], metavar="NAME=ROLE",
                    help=f"set a stem's role ({', '.join(ROLES)}); repeatable")

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from app.cli.stem_args import STEM_HELP, StemPaths
 from app.core.audio.io import PROJECT_RATE, load_audio, output_format, write_audio
 from app.core.audio.mix import MAX_GAIN_DB, MIN_GAIN_DB, MixState, TrackMix, render_offline
 from app.core.errors import AccordError
@@ -26,7 +27,7 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "mix", help="mix audio stems into one file",
         description="Mix stems offline through Accord's mixer. NAME is a stem's file name without extension.")
-    p.add_argument("stems", nargs="+", metavar="STEM", help="audio files (WAV, FLAC, AIFF, OGG, MP3)")
+    p.add_argument("stems", nargs="+", metavar="STEM", action=StemPaths, help=STEM_HELP)
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="output file; format from extension")
     p.add_argument("--gain", action="append", default=[], metavar="NAME=DB", help="stem gain in dB")
     p.add_argument("--pan", action="append", default=[], metavar="NAME=P",

@@ -14,6 +14,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from app.cli.stem_args import STEM_HELP, StemPaths
 from app.core.errors import AccordError, ProjectError
 
 DEMO_SONGS = 12
@@ -27,8 +28,8 @@ def register(subparsers: Any) -> None:
     new = sub.add_parser("new", help="a project file from audio stems",
                          description="Write a project (.accord) that holds these stems; open it in the studio "
                                      "(`accord gui SONG.accord`) or export from it (`accord export`).")
-    new.add_argument("--stems", nargs="+", required=True, metavar="STEM",
-                     help="audio files (WAV, FLAC, AIFF, OGG, MP3); their names become the track names")
+    new.add_argument("--stems", nargs="+", required=True, metavar="STEM", action=StemPaths,
+                     help=STEM_HELP + "; their names become the track names")
     new.add_argument("-o", "--output", required=True, metavar="SONG.accord",
                      help="the project file to write (stem paths are stored relative to it)")
     new.add_argument("--name", help="the song's name (default: the file name without extension)")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from app.cli.stem_args import STEM_HELP, StemPaths
 from app.core.audio.synth.fx import PRESET_NAMES
 from app.core.audio.synth.instruments import DEFAULT_INSTRUMENT, INSTRUMENTS
 from app.core.audio.synth.render import MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, soft_clip
@@ -35,7 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                           "a SoundFont or a plugin, alone or mixed with the stems. The output "
                                           "format follows OUT's extension; the file is signed like every export.")
     p.add_argument("midi", metavar="MIDI", help="the suggestion as a MIDI file")
-    p.add_argument("--stems", nargs="+", metavar="STEM", default=[], help="audio stems to mix under it")
+    p.add_argument("--stems", nargs="+", metavar="STEM", default=[], action=StemPaths,
+                   help="audio stems to mix under it: " + STEM_HELP)
     src = p.add_mutually_exclusive_group()
     src.add_argument("--instrument", choices=list(INSTRUMENTS), default=None,
                      help=f"built-in instrument (default: {DEFAULT_INSTRUMENT})")

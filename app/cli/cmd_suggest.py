@@ -19,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from app.cli.stem_args import StemPaths
 from app.core.catalogue.midi_import import extract_melody
 from app.core.errors import AccordError
 from app.core.midifile import MidiPart, write_midi
@@ -83,8 +84,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, help="random seed (reproducible suggestions)")
     p.add_argument("--model", metavar="MODEL", help="model file (default: the current model)")
     p.add_argument("-o", "--output", metavar="DIR", default="suggestions", help="where to write MIDI files")
-    p.add_argument("--stems", nargs="+", metavar="STEM", help="fit the song in these audio stems (analysed: key, "
-                   "chords, tempo, meter; without --continue/--vary/--fill, continue their lead melody)")
+    p.add_argument("--stems", nargs="+", metavar="STEM", action=StemPaths,
+                   help="fit the song in these audio stems, or folders of them (analysed: key, chords, tempo, meter; "
+                   "without --continue/--vary/--fill, continue their lead melody)")
     p.add_argument("--lead", metavar="STEM", help="with --stems: the stem holding the lead melody (default: guessed)")
     p.add_argument("--from-bar", type=int, metavar="BAR", help="with --stems: first bar of the suggestion, 1-based "
                    "(default: the bar after the phrase being continued)")

@@ -81,3 +81,27 @@ def test_unreadable_file_exit_2(tmp_path, capsys):
     assert main(["analyze", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "broken.wav" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_folder_of_exported_tracks_is_its_stems_in_counting_order(song_files, tmp_path, capsys):
+    # a DAW export: numbered tracks, a non-audio file beside them; 10_ must come after 2_, not before it
+    import shutil
+    from pathlib import Path
+
+    song, paths = song_files
+    export = tmp_path / "Song export"
+    export.mkdir()
+    for number, src in zip((1, 2, 10, 11), paths, strict=True):
+        shutil.copy(src, export / f"{number}_{Path(src).name}")
+    (export / "notes.txt").write_text("mix notes")
+    assert main(["analyze", str(export), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [s["name"] for s in data["stems"]] == ["1_Drum Bus", "2_bass", "10_keys", "11_take1"]
+    assert data["grid"]["tempo_bpm"] == pytest.approx(132.0, rel=0.02)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "readme.txt").write_text("x")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["analyze", str(empty)])
+    assert exit_info.value.code == 2
+    assert "empty: no audio files in this folder" in capsys.readouterr().err

@@ -8,6 +8,9 @@ and write like `.wav` and `.ogg` (the provenance hash already treated them so).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+from app.core.fsutil import files_in_folder
 
 
 @dataclass(frozen=True)
@@ -34,3 +37,13 @@ LOSSY_EXTENSIONS = frozenset(t.suffix for t in AUDIO_FILE_TYPES if t.lossy)
 SOUNDFILE_FORMAT_BY_SUFFIX = {t.suffix: t.soundfile_format for t in AUDIO_FILE_TYPES}
 FAMILY_BY_SUFFIX = {t.suffix: t.family for t in AUDIO_FILE_TYPES}
 SUPPORTED_TEXT = "WAV, FLAC, AIFF, OGG or MP3"
+
+FOLDER_DEPTH = 3  # sub-folder levels searched for audio when a folder is given as stems
+FOLDER_LIMIT = 256  # audio files taken from one folder at most
+
+
+def audio_files_in(folder: Path, *, max_depth: int = FOLDER_DEPTH, limit: int = FOLDER_LIMIT) -> list[Path]:
+    """The audio files below `folder` (hidden ones skipped) in counting order, as a DAW numbers exported tracks;
+    the walk stops once more than `limit` are found (so a caller can say some were left out)."""
+    return files_in_folder(folder, lambda f: f.suffix.lower() in AUDIO_EXTENSIONS, max_depth=max_depth,
+                           limit=limit)

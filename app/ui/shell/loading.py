@@ -15,18 +15,17 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from app.core.audio.formats import AUDIO_EXTENSIONS
+from app.core.audio.formats import AUDIO_EXTENSIONS, FOLDER_DEPTH, FOLDER_LIMIT, audio_files_in
 from app.core.audio.io import DecodedAudio, load_audio
 from app.core.audio.peaks import Peaks, compute_peaks
 from app.core.errors import AccordError
-from app.core.fsutil import files_in_folder
 from app.core.tasks import CancelToken, Progress
 from app.ui.workers import TaskHandle, TaskRunner
 
 log = logging.getLogger(__name__)
 
-MAX_FILES_PER_DROP = 256
-MAX_FOLDER_DEPTH = 3
+MAX_FILES_PER_DROP = FOLDER_LIMIT
+MAX_FOLDER_DEPTH = FOLDER_DEPTH
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,7 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Pa
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            found = _audio_in_folder(p)
+            found = audio_files_in(p, max_depth=MAX_FOLDER_DEPTH, limit=MAX_FILES_PER_DROP)
             if not found:
                 skipped.append((p, "no audio files in this folder (" + ", ".join(sorted(AUDIO_EXTENSIONS)) + ")"))
             for f in found:
@@ -75,9 +74,7 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Pa
     return files, skipped
 
 
-def _audio_in_folder(folder: Path) -> list[Path]:
-    return files_in_folder(folder, lambda f: f.suffix.lower() in AUDIO_EXTENSIONS, max_depth=MAX_FOLDER_DEPTH,
-                           limit=MAX_FILES_PER_DROP)
+
 
 
 def decode_stem(path: Path, sample_rate: int, key: Any = None) -> Callable[[Progress, CancelToken], LoadedStem]:
