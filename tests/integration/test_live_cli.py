@@ -61,15 +61,24 @@ def test_midi_ports_json_lists_the_peers(jack_server, capsys):
     assert "keyboard:out" in found["inputs"] and "keyboard:in" in found["outputs"]
 
 
-def _wait_for_port(peer: JackPeer, name: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+def _connect_when_ready(peer: JackPeer, source: str, destination: str, proc: subprocess.Popen,
+                        timeout: float = 60.0) -> None:
+    """Connect once `accord respond` is up. Its ports are seen as soon as they are registered, which is before
+    its client is activated, and a connect made in between fails (it did on a clean-clone CI run right after the
+    port appeared): so retry until the connection is made."""
+    import jack
+
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if any(p.name == name for p in peer.client.get_ports(is_midi=True)):
+    while True:
+        try:
+            peer.connect(source, destination)
             return
-        if proc.poll() is not None:
-            raise AssertionError(f"accord respond exited early: {proc.communicate()}")
-        time.sleep(0.1)
-    raise AssertionError(f"{name} did not appear")
+        except jack.JackError as exc:
+            if proc.poll() is not None:
+                raise AssertionError(f"accord respond exited early: {proc.communicate()}") from exc
+            if time.monotonic() > deadline:
+                raise AssertionError(f"could not connect {source} -> {destination} in {timeout:.0f} s") from exc
+            time.sleep(0.1)
 
 
 def test_respond_virtual_once_json_answers_a_played_phrase(jack_server, trained_home):
@@ -79,9 +88,8 @@ def test_respond_virtual_once_json_answers_a_played_phrase(jack_server, trained_
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     keyboard, daw = JackPeer("keyboard"), JackPeer("daw")
     try:
-        _wait_for_port(keyboard, "Accord:Accord out", proc)
-        keyboard.connect("keyboard:out", "Accord:Accord in")
-        daw.connect("Accord:Accord out", "daw:in")
+        _connect_when_ready(keyboard, "keyboard:out", "Accord:Accord in", proc)
+        _connect_when_ready(daw, "Accord:Accord out", "daw:in", proc)
         time.sleep(0.2)
         keyboard.play_notes(PHRASE, start_frame=keyboard.frame_now + RATE // 5, seconds_per_beat=0.5)
         out, err = proc.communicate(timeout=120)
