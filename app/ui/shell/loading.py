@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from app.core.audio.formats import AUDIO_EXTENSIONS, FOLDER_DEPTH, FOLDER_LIMIT, audio_files_in
+from app.core.audio.formats import AUDIO_EXTENSIONS, FOLDER_LIMIT, audio_files_in
 from app.core.audio.io import DecodedAudio, load_audio
 from app.core.audio.peaks import Peaks, compute_peaks
 from app.core.errors import AccordError
@@ -24,8 +24,7 @@ from app.ui.workers import TaskHandle, TaskRunner
 
 log = logging.getLogger(__name__)
 
-MAX_FILES_PER_DROP = FOLDER_LIMIT
-MAX_FOLDER_DEPTH = FOLDER_DEPTH
+MAX_FILES_PER_DROP = FOLDER_LIMIT  # one drop, all its files and folders together
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Pa
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            found = audio_files_in(p, max_depth=MAX_FOLDER_DEPTH, limit=MAX_FILES_PER_DROP)
+            found = audio_files_in(p)
             if not found:
                 skipped.append((p, "no audio files in this folder (" + ", ".join(sorted(AUDIO_EXTENSIONS)) + ")"))
             for f in found:
