@@ -92,8 +92,9 @@ EXPORT_FORMAT = Pref("export/format", str, "wav24", EXPORT_FORMATS, "Default exp
 REOPEN_LAST = Pref("start/reopen_last_project", bool, False, label="Reopen the last project at start")
 LAST_PROJECT = Pref("start/last_project", str, "", label="The last project opened or saved")
 RECENT_PROJECTS: Pref[list[str]] = Pref("recent/projects", list, [], label="Recent projects, newest first")
+COMPACT_TRACKS = Pref("view/compact_tracks", bool, False, label="Compact tracks in the timeline (View menu)")
 ALL: tuple[Pref[Any], ...] = (AUDIO_DEVICE, BUFFER_SIZE, SAMPLE_RATE, MIDI_INPUT, MIDI_OUTPUT, EXPORT_FOLDER,
-                              EXPORT_FORMAT, REOPEN_LAST, LAST_PROJECT, RECENT_PROJECTS)
+                              EXPORT_FORMAT, REOPEN_LAST, LAST_PROJECT, RECENT_PROJECTS, COMPACT_TRACKS)
 
 
 class _Bound(Generic[T]):
@@ -124,6 +125,7 @@ class Preferences:
     reopen_last = _Bound(REOPEN_LAST)
     last_project = _Bound(LAST_PROJECT)
     recent_projects = _Bound(RECENT_PROJECTS)
+    compact_tracks = _Bound(COMPACT_TRACKS)
 
     def __init__(self, settings: QSettings) -> None:
         self.settings = settings

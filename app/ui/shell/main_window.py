@@ -325,8 +325,23 @@ class MainWindow(StemLoading, Looping, QMainWindow):
         add_action(view, "Zoom &Out", lambda: self.timeline_view.zoom(1 / 1.5), QKeySequence.StandardKey.ZoomOut)
         add_action(view, "Zoom to &Fit", self.timeline_view.fit, QKeySequence("Ctrl+0"))
         view.addSeparator()
+        # a DAW's track height: a 16-track export shows 3 full lanes on a laptop screen, 8 compact ones
+        compact = add_action(view, "&Compact Tracks", None, QKeySequence("Ctrl+Shift+H"))
+        compact.setCheckable(True)
+        compact.setToolTip("Show each track's name and mute/solo only (gain and pan come back when unticked)")
+        compact.toggled.connect(self.set_compact_tracks)
+        self.act_compact_tracks = compact
+        compact.setChecked(self.prefs.compact_tracks)
+        view.addSeparator()
         self.help = HelpMenu(self)
         self.help.build(self.menu("&Help"))
+
+    def set_compact_tracks(self, on: bool) -> None:
+        """Compact or full-height tracks, remembered for the next session."""
+        self.timeline_view.set_compact(on)
+        self.prefs.compact_tracks = on
+        if self.act_compact_tracks.isChecked() != on:
+            self.act_compact_tracks.setChecked(on)
 
     # --- drag and drop -------------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802

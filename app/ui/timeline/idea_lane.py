@@ -15,10 +15,18 @@ from app.core.music import BeatGrid, Melody
 from app.core.project.ideas import IdeaTrack
 from app.ui.menu_actions import add_action
 from app.ui.theme import COLOURS
-from app.ui.timeline.lanes import GAIN_MIN_DB, LANE_HEIGHT, StemLaneHeader, format_db, format_pan
+from app.ui.timeline.lanes import (
+    COMPACT_LANE_HEIGHT,
+    GAIN_MIN_DB,
+    LANE_HEIGHT,
+    StemLaneHeader,
+    format_db,
+    format_pan,
+)
 from app.ui.timeline.ruler import TimeScale
 
 IDEA_LANE_HEIGHT = LANE_HEIGHT + 26  # the stem header's rows plus the instrument
+COMPACT_IDEA_LANE_HEIGHT = COMPACT_LANE_HEIGHT + 26  # compact: the name, then instrument and mute/solo
 
 
 class IdeaLaneHeader(StemLaneHeader):
@@ -49,6 +57,9 @@ class IdeaLaneHeader(StemLaneHeader):
         grid.addWidget(self.mute, 3, 2)
         grid.addWidget(self.solo, 3, 3)
         self.solo.setToolTip("Solo (only soloed ideas and stems are heard, in the studio and the export)")
+
+    def lane_height(self) -> int:
+        return COMPACT_IDEA_LANE_HEIGHT if self.compact else IDEA_LANE_HEIGHT
 
     def show_track(self, track: IdeaTrack, audible: bool, choice: str) -> None:
         self._updating = True
@@ -97,6 +108,9 @@ class IdeaNotesView(QWidget):
         self.setFixedHeight(IDEA_LANE_HEIGHT)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         scale.changed.connect(self.update)
+
+    def set_compact(self, on: bool) -> None:
+        self.setFixedHeight(COMPACT_IDEA_LANE_HEIGHT if on else IDEA_LANE_HEIGHT)
 
     def show_melody(self, melody: Melody, grid: BeatGrid | None, audible: bool) -> None:
         self.melody, self.grid, self.audible = melody, grid, audible

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from app.core.audio.peaks import Peaks
 
 LANE_HEIGHT = 84
+# View > Compact Tracks: the name and mute/solo only (gain and pan stay in the mixer's reach by switching back),
+# so a producer's 16-track export fits a laptop screen (at 1366x768, 3 full lanes are visible, 8 compact ones)
+COMPACT_LANE_HEIGHT = 36
 GAIN_MIN_DB, GAIN_MAX_DB = -60.0, 12.0
 LANE_COLORS = COLOURS.lane_colours
 
@@ -187,6 +190,20 @@ class StemLaneHeader(QFrame):
         grid.addWidget(self.pan_label, 2, 3)
         grid.setColumnStretch(0, 1)
         self._updating = False
+        self.compact = False
+
+    def lane_height(self) -> int:
+        return COMPACT_LANE_HEIGHT if self.compact else LANE_HEIGHT
+
+    def set_compact(self, on: bool) -> None:
+        """Show the name and mute/solo only (True), or the whole strip with gain and pan."""
+        self.compact = on
+        for w in (self.gain, self.gain_label, self.pan, self.pan_label):
+            w.setVisible(not on)
+        grid = self.layout()
+        assert isinstance(grid, QGridLayout)
+        grid.setContentsMargins(12, 3 if on else 6, 8, 3 if on else 6)
+        self.setFixedHeight(self.lane_height())
 
     def _mute_clicked(self, on: bool) -> None:
         if not self._updating:
@@ -250,6 +267,10 @@ class WaveformView(QWidget):
         self.setFixedHeight(LANE_HEIGHT)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         scale.changed.connect(self.update)
+
+    def set_compact(self, on: bool) -> None:
+        self.setFixedHeight(COMPACT_LANE_HEIGHT if on else LANE_HEIGHT)
+        self._cache = None
 
     def set_audio(self, peaks: Peaks | None, frames: int, sample_rate: int) -> None:
         self.peaks, self.frames, self.sample_rate = peaks, frames, sample_rate

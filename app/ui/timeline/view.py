@@ -95,6 +95,12 @@ class LaneRow(QFrame):
         layout.addWidget(content, 1)
 
 
+def _set_compact(row: LaneRow, on: bool) -> None:
+    for part in (row.header, row.content):
+        if callable(setter := getattr(part, "set_compact", None)):
+            setter(on)
+
+
 class TimelineView(QWidget):
     """Ruler + scrolling column of lanes + playhead + horizontal scroll bar, all on one `TimeScale`."""
 
@@ -162,6 +168,7 @@ class TimelineView(QWidget):
         layout.addLayout(bottom)
         self.time_scale.changed.connect(self._sync_scrollbar)
         self._fitted = False
+        self.compact = False
 
     # --- lanes -------------------------------------------------------------------------------------
     def add_lane(self, widget: QWidget, *, header: QWidget | None = None, title: str = "",
@@ -172,6 +179,8 @@ class TimelineView(QWidget):
         full, so an empty project still shows the drop hint."""
         row = LaneRow(widget, header, title=title)
         row.setProperty("content", content)
+        if self.compact:
+            _set_compact(row, True)
         count = self._lanes.count() - 2  # lanes first, then the empty-state hint and the stretch
         self._lanes.insertWidget(count if index is None else max(0, min(index, count)), row)
         self.playhead.raise_()
@@ -202,6 +211,13 @@ class TimelineView(QWidget):
     def lanes(self) -> list[LaneRow]:
         return [w for i in range(self._lanes.count())
                 if isinstance(w := self._lanes.itemAt(i).widget(), LaneRow)]
+
+    def set_compact(self, on: bool) -> None:
+        """Compact tracks (True): lanes that have a compact form (stems, ideas) show their name and mute/solo
+        only, at COMPACT_LANE_HEIGHT; lanes without one (the chord lane, the piano roll) keep their size."""
+        self.compact = on
+        for row in self.lanes():
+            _set_compact(row, on)
 
     def move_lane(self, row: LaneRow, index: int) -> None:
         self._lanes.removeWidget(row)
