@@ -93,8 +93,10 @@ REOPEN_LAST = Pref("start/reopen_last_project", bool, False, label="Reopen the l
 LAST_PROJECT = Pref("start/last_project", str, "", label="The last project opened or saved")
 RECENT_PROJECTS: Pref[list[str]] = Pref("recent/projects", list, [], label="Recent projects, newest first")
 COMPACT_TRACKS = Pref("view/compact_tracks", bool, False, label="Compact tracks in the timeline (View menu)")
+WAVEFORM_DB = Pref("view/waveform_decibels", bool, False, label="Waveform heights in dB (View menu)")
 ALL: tuple[Pref[Any], ...] = (AUDIO_DEVICE, BUFFER_SIZE, SAMPLE_RATE, MIDI_INPUT, MIDI_OUTPUT, EXPORT_FOLDER,
-                              EXPORT_FORMAT, REOPEN_LAST, LAST_PROJECT, RECENT_PROJECTS, COMPACT_TRACKS)
+                              EXPORT_FORMAT, REOPEN_LAST, LAST_PROJECT, RECENT_PROJECTS, COMPACT_TRACKS,
+                              WAVEFORM_DB)
 
 
 class _Bound(Generic[T]):
@@ -126,6 +128,7 @@ class Preferences:
     last_project = _Bound(LAST_PROJECT)
     recent_projects = _Bound(RECENT_PROJECTS)
     compact_tracks = _Bound(COMPACT_TRACKS)
+    waveform_decibels = _Bound(WAVEFORM_DB)
 
     def __init__(self, settings: QSettings) -> None:
         self.settings = settings

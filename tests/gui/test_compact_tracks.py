@@ -1,9 +1,13 @@
-"""View → Compact Tracks: a producer's many-track export fits a laptop screen. Stem and idea lanes show their
+"""View → Compact Tracks and Waveforms in Decibels: a producer's many-track export fits a laptop screen. Stem and idea lanes show their
 name and mute/solo only, lanes added later follow the choice, the chord lane keeps its size, the sliders come
-back when it is unticked, and the choice is remembered for the next start."""
+back when it is unticked, and the choice is remembered for the next start; a part exported at -38 dBFS is
+drawn a third of its lane high in dB instead of a flat line."""
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+import soundfile as sf
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
@@ -15,7 +19,7 @@ from app.ui.timeline.idea_lane import (
     IdeaLaneHeader,
     IdeaNotesView,
 )
-from app.ui.timeline.lanes import COMPACT_LANE_HEIGHT, LANE_HEIGHT
+from app.ui.timeline.lanes import COMPACT_LANE_HEIGHT, LANE_HEIGHT, waveform_shape
 from app.ui.timeline.view import TimelineView
 from tests.gui.studio_fixtures import make_window, write_tone
 
@@ -102,3 +106,51 @@ def test_idea_lanes_keep_their_instrument_and_lanes_without_a_compact_form_keep_
     assert other.height() == 34
     view.set_compact(False)
     assert header.height() == IDEA_LANE_HEIGHT == notes.height() and header.gain.isVisible()
+
+
+def test_waveform_shape_in_decibels_keeps_order_and_sign():
+    values = np.array([1.0, 0.5, 10 ** (-38 / 20), 10 ** (-70 / 20), 0.0, -0.5], dtype=np.float32)
+    linear = waveform_shape(values, decibels=False)
+    assert np.allclose(linear, values)
+    db = waveform_shape(values, decibels=True)
+    assert db[0] == pytest.approx(1.0) and db[4] == 0.0 and db[3] == 0.0  # below the 60 dB range: nothing
+    assert db[2] == pytest.approx((60 - 38) / 60, abs=1e-3)  # a -38 dBFS part fills over a third of its lane
+    assert db[5] == pytest.approx(-db[1]) and db[1] > db[2] > db[3]
+
+
+def _drawn_rows(lane) -> int:
+    """How many pixel rows of the lane's waveform carry its colour (the drawn height)."""
+    image = lane.waveform.grab().toImage()
+    colour = lane.waveform.color
+    rows = 0
+    for y in range(image.height()):
+        if any(_near(image.pixelColor(x, y), colour) for x in range(0, image.width(), 3)):
+            rows += 1
+    return rows
+
+
+def _near(a, b) -> bool:
+    return abs(a.red() - b.red()) + abs(a.green() - b.green()) + abs(a.blue() - b.blue()) < 40
+
+
+def test_a_quiet_part_shows_in_decibels_and_the_choice_is_remembered(qtbot, tmp_path):
+    window = make_window(qtbot, tmp_path)
+    quiet = tmp_path / "pad.wav"
+    t = np.arange(24000) / 48000
+    sf.write(str(quiet), (10 ** (-38 / 20) * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 48000)
+    window.add_stem_files([quiet])
+    lane = next(iter(window.stem_lanes.lanes.values()))
+    qtbot.waitUntil(lambda: lane.waveform.state == "ready")
+    linear = _drawn_rows(lane)
+    window.act_waveform_decibels.trigger()
+    assert lane.waveform.decibels
+    decibels = _drawn_rows(lane)
+    assert linear <= 3 and decibels >= 20, (linear, decibels)
+    window.close()
+    window.settings.sync()
+    again = make_window(qtbot, tmp_path)
+    assert again.act_waveform_decibels.isChecked()
+    again.add_stem_files([quiet])
+    assert next(iter(again.stem_lanes.lanes.values())).waveform.decibels
+    again.undo_stack.setClean()
+    again.close()

@@ -332,6 +332,13 @@ class MainWindow(StemLoading, Looping, QMainWindow):
         compact.toggled.connect(self.set_compact_tracks)
         self.act_compact_tracks = compact
         compact.setChecked(self.prefs.compact_tracks)
+        # a DAW export's quiet parts (-30 to -40 dBFS) are flat lines on a linear scale
+        decibels = add_action(view, "Waveforms in &Decibels", None, QKeySequence("Ctrl+Shift+D"))
+        decibels.setCheckable(True)
+        decibels.setToolTip("Draw waveform heights in dB (60 dB range), so quiet tracks show where they play")
+        decibels.toggled.connect(self.set_waveform_decibels)
+        self.act_waveform_decibels = decibels
+        decibels.setChecked(self.prefs.waveform_decibels)
         view.addSeparator()
         self.help = HelpMenu(self)
         self.help.build(self.menu("&Help"))
@@ -342,6 +349,13 @@ class MainWindow(StemLoading, Looping, QMainWindow):
         self.prefs.compact_tracks = on
         if self.act_compact_tracks.isChecked() != on:
             self.act_compact_tracks.setChecked(on)
+
+    def set_waveform_decibels(self, on: bool) -> None:
+        """Waveform heights in dB or linear, remembered for the next session."""
+        self.timeline_view.set_waveform_decibels(on)
+        self.prefs.waveform_decibels = on
+        if self.act_waveform_decibels.isChecked() != on:
+            self.act_waveform_decibels.setChecked(on)
 
     # --- drag and drop -------------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QContextMenuEvent, QMouseEvent, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import (
@@ -35,8 +36,21 @@ LANE_HEIGHT = 84
 # View > Compact Tracks: the name and mute/solo only (gain and pan stay in the mixer's reach by switching back),
 # so a producer's 16-track export fits a laptop screen (at 1366x768, 3 full lanes are visible, 8 compact ones)
 COMPACT_LANE_HEIGHT = 36
+# View > Waveforms in Decibels: the lane's height spans this many dB below full scale (Audacity's dB view), so a
+# part exported at -38 dBFS fills a third of its lane instead of 1 % (real DAW exports hold such quiet tracks)
+WAVEFORM_DB_RANGE = 60.0
 GAIN_MIN_DB, GAIN_MAX_DB = -60.0, 12.0
 LANE_COLORS = COLOURS.lane_colours
+
+
+def waveform_shape(values: np.ndarray, decibels: bool) -> np.ndarray:
+    """Sample values (-1..1) as the waveform's height (-1..1): themselves, or their level in dB above
+    -WAVEFORM_DB_RANGE (sign kept), so quiet parts are drawn as clearly as loud ones while staying in order."""
+    if not decibels:
+        return values.astype(float)
+    mag = np.abs(values.astype(float))
+    level = (20.0 * np.log10(np.maximum(mag, 1e-12)) + WAVEFORM_DB_RANGE) / WAVEFORM_DB_RANGE
+    return np.sign(values) * np.clip(level, 0.0, 1.0)
 
 
 def format_db(db: float) -> str:
@@ -262,6 +276,7 @@ class WaveformView(QWidget):
         self.sample_rate = 48000
         self.state = "loading"  # "loading" | "ready" | "missing" | "failed"
         self.audible = True
+        self.decibels = False  # heights in dB (View > Waveforms in Decibels) rather than linear
         self._cache: QPixmap | None = None
         self._cache_key: tuple | None = None
         self.setFixedHeight(LANE_HEIGHT)
@@ -271,6 +286,12 @@ class WaveformView(QWidget):
     def set_compact(self, on: bool) -> None:
         self.setFixedHeight(COMPACT_LANE_HEIGHT if on else LANE_HEIGHT)
         self._cache = None
+
+    def set_waveform_decibels(self, on: bool) -> None:
+        if on != self.decibels:
+            self.decibels = on
+            self._cache = None
+            self.update()
 
     def set_audio(self, peaks: Peaks | None, frames: int, sample_rate: int) -> None:
         self.peaks, self.frames, self.sample_rate = peaks, frames, sample_rate
@@ -310,8 +331,8 @@ class WaveformView(QWidget):
                     p.fillRect(QRectF(x0, 4, x1 - x0, h - 8), QColor(color.red(), color.green(), color.blue(), 22))
                     p.setPen(color)
                     amp = (h - 10) / 2
-                    tops = (mid - maxs.astype(float) * amp).tolist()
-                    bottoms = (mid - mins.astype(float) * amp).tolist()
+                    tops = (mid - waveform_shape(maxs, self.decibels) * amp).tolist()
+                    bottoms = (mid - waveform_shape(mins, self.decibels) * amp).tolist()
                     p.drawLines([QLineF(x0 + i + 0.5, tops[i], x0 + i + 0.5, bottoms[i] + 0.5)
                                  for i in range(len(tops))])
         else:

@@ -95,9 +95,11 @@ class LaneRow(QFrame):
         layout.addWidget(content, 1)
 
 
-def _set_compact(row: LaneRow, on: bool) -> None:
+def _apply(row: LaneRow, option: str, on: bool) -> None:
+    """Call `option(on)` on the lane's header and content where they have it (a lane without that form
+    ignores the option)."""
     for part in (row.header, row.content):
-        if callable(setter := getattr(part, "set_compact", None)):
+        if callable(setter := getattr(part, option, None)):
             setter(on)
 
 
@@ -169,6 +171,7 @@ class TimelineView(QWidget):
         self.time_scale.changed.connect(self._sync_scrollbar)
         self._fitted = False
         self.compact = False
+        self.waveform_decibels = False
 
     # --- lanes -------------------------------------------------------------------------------------
     def add_lane(self, widget: QWidget, *, header: QWidget | None = None, title: str = "",
@@ -180,7 +183,9 @@ class TimelineView(QWidget):
         row = LaneRow(widget, header, title=title)
         row.setProperty("content", content)
         if self.compact:
-            _set_compact(row, True)
+            _apply(row, "set_compact", True)
+        if self.waveform_decibels:
+            _apply(row, "set_waveform_decibels", True)
         count = self._lanes.count() - 2  # lanes first, then the empty-state hint and the stretch
         self._lanes.insertWidget(count if index is None else max(0, min(index, count)), row)
         self.playhead.raise_()
@@ -217,7 +222,13 @@ class TimelineView(QWidget):
         only, at COMPACT_LANE_HEIGHT; lanes without one (the chord lane, the piano roll) keep their size."""
         self.compact = on
         for row in self.lanes():
-            _set_compact(row, on)
+            _apply(row, "set_compact", on)
+
+    def set_waveform_decibels(self, on: bool) -> None:
+        """Draw waveforms' heights in dB (True) or linear; lanes without a waveform ignore it."""
+        self.waveform_decibels = on
+        for row in self.lanes():
+            _apply(row, "set_waveform_decibels", on)
 
     def move_lane(self, row: LaneRow, index: int) -> None:
         self._lanes.removeWidget(row)
