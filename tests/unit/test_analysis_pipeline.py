@@ -199,3 +199,31 @@ def test_the_threaded_analysis_gives_the_one_thread_melody(song, analysis):
 
     alone = track_notes(mono_at(song.stems["lead"], song.sample_rate, INPUT_RATE), sample_rate=INPUT_RATE)
     assert alone and analysis.melody_seconds == tuple((n.onset, n.duration, n.pitch) for n in alone)
+
+
+def test_a_song_in_one_file_has_its_melody_picked_out_of_the_mix(song, monkeypatch):
+    """A bounce loaded alone is a whole mix: its melody is picked among its parts (the full-mix line selection,
+    not the lead-stem reading), and that line is not trusted for the key (docs/analysis.md, eleventh pass)."""
+    from app.core.analysis import roles as roles_mod
+    from app.core.analysis.harmony import key as key_mod
+
+    mix = sum(song.stems[n] for n in ("drums", "bass", "harmony", "lead"))
+    # the synthetic accompaniment is sparse enough for its mix to read as one line ("lead"); 64 of the 83 real
+    # mixes at hand read as "harmony" (their chroma is dense), which is the case under test
+    monkeypatch.setattr(roles_mod, "role_from_features", lambda f, cymbal_name=False: "harmony")
+    used_for_key = []
+    real = key_mod.KeyInputs.with_lead
+    monkeypatch.setattr(key_mod.KeyInputs, "with_lead",
+                        lambda self, est, lead, name: used_for_key.append(name) or real(self, est, lead, name))
+    a = analyze_stems([_one("take 1", mix, song.sample_rate)])
+    assert a.roles["take 1"] == "harmony" and a.lead == "take 1"
+    assert a.melody is not None and any("picked out of the whole mix 'take 1'" in n for n in a.notes)
+    got = {(n.onset, n.pitch) for n in a.melody.notes}
+    want = {(n.onset, n.pitch) for n in song.melody.notes}
+    assert len(got & want) >= 0.5 * len(want), (len(got & want), len(want))
+    assert used_for_key == [] and a.key == Key(7, "major")
+    # the same file named for what it is, or chosen as the lead by the user, is read as before
+    named = analyze_stems([_one("lead vocal", mix, song.sample_rate)])
+    assert named.lead == "lead vocal" and not any("whole mix" in n for n in named.notes)
+    chosen = analyze_stems([_one("take 1", mix, song.sample_rate)], lead="take 1")
+    assert chosen.lead == "take 1" and not any("whole mix" in n for n in chosen.notes)

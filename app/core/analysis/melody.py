@@ -43,11 +43,12 @@ class PitchTrackJob:
     """
 
     def __init__(self, y: np.ndarray, cancel: CancelToken = NEVER_CANCELLED, *, sample_rate: int = PYIN_RATE,
-                 backend: str = "auto") -> None:
+                 backend: str = "auto", lead_stem: bool = True) -> None:
         self.y = np.asarray(y, dtype=np.float32)
         self.sample_rate = sample_rate
         self.cancel = cancel
-        self._job = MelodyJob(self.y, sample_rate, cancel, backend=backend, lead_stem=True)  # the lead part alone
+        # lead_stem: `y` is the lead part alone; False for a whole mix, whose line is picked among its parts
+        self._job = MelodyJob(self.y, sample_rate, cancel, backend=backend, lead_stem=lead_stem)
         self.backend = self._job.backend
 
     def work(self, on_chunk: Callable[[float], None] | None = None) -> None:

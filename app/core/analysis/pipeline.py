@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 
 MAX_STEMS = 64
 MAX_SECONDS = 60 * 30
-# bumped when an estimator changes its results, so cached whole-song results from older code are not reused. 22:
+# bumped when an estimator changes its results, so cached whole-song results from older code are not reused. 23:
+# a song that is one file (a whole mix) has its melody picked out of the mix; 22:
 # a percussive stem with a tonal spectrum (staccato chords) is not drums unless its energy is a kick's; 21: a
 # minor key's own chords are its natural and harmonic scale's (not the melodic's major IV); 20: a stem named for
 # a cymbal's kind (ride, crash) with a cymbal's spectrum is drums, a major seventh must sound beyond its root's
@@ -43,7 +44,7 @@ MAX_SECONDS = 60 * 30
 # drum stem, chords read the CQT's harmonic part (HPSS); 15: a full mix's transcribed melody joins its key
 # profile; 14: the tonic chord's third settles major vs minor; 13: the lead melody joins the key profile; 12:
 # chords read the NNLS bass and per-beat fits; 11: one BLAS thread (float round-off)
-ESTIMATORS_REVISION = 22
+ESTIMATORS_REVISION = 23
 
 
 @dataclass(frozen=True)
@@ -99,18 +100,30 @@ def _stem_features(sha: str, y: np.ndarray, cache: AnalysisCache | None,
     return f
 
 
-def _cached_lead_notes(stem: StemInput, cache: AnalysisCache | None) -> list[melody_mod.SecondsNote] | None:
-    if cache is None or (hit := cache.get("lead-notes", _lead_key(stem))) is None:
+def _cached_lead_notes(stem: StemInput, cache: AnalysisCache | None, whole_mix: bool = False
+                       ) -> list[melody_mod.SecondsNote] | None:
+    key = _lead_key(stem, whole_mix)
+    if cache is None or (hit := cache.get("lead-notes", key)) is None:
         return None
     try:
         return [melody_mod.SecondsNote(float(a), float(b), float(c)) for a, b, c in hit["notes"]]
     except (KeyError, TypeError, ValueError):
-        cache.discard("lead-notes", _lead_key(stem))
+        cache.discard("lead-notes", key)
         return None
 
 
-def _lead_key(stem: StemInput) -> str:
-    return f"{stem.content_sha256}-v{ANALYSIS_VERSION}-m{melody_mod.MELODY_VERSION}"
+def _lead_key(stem: StemInput, whole_mix: bool = False) -> str:
+    return f"{stem.content_sha256}-v{ANALYSIS_VERSION}-m{melody_mod.MELODY_VERSION}" + ("-mix" if whole_mix else "")
+
+
+def _whole_mix(stems: Sequence[StemInput], roles: dict[str, str], sources: dict[str, str], lead: str | None) -> bool:
+    """Whether the song is one file that is a whole mix: a lone stem that neither the user nor its name gave a
+    role and whose features hear neither a kit alone nor a single line (those read as "lead": a voice or an
+    instrument alone). Its melody is then picked out of the mix (issue 11, item 6) instead of not at all."""
+    if lead is not None or len(stems) != 1:
+        return False
+    name = stems[0].name
+    return sources.get(name) == "features" and roles.get(name) not in ("drums", "lead")
 
 
 def _lead_from_names(stems: Sequence[StemInput], overrides: dict[str, str]) -> str | None:
@@ -121,18 +134,20 @@ def _lead_from_names(stems: Sequence[StemInput], overrides: dict[str, str]) -> s
     return next((s.name for s in stems if roles[s.name] == "lead"), None)
 
 
-def _lead_job(stem: StemInput, y: np.ndarray, cache: AnalysisCache | None, cancel: CancelToken
-              ) -> tuple[list[melody_mod.SecondsNote] | None, melody_mod.PitchTrackJob | None]:
+def _lead_job(stem: StemInput, y: np.ndarray, cache: AnalysisCache | None, cancel: CancelToken,
+              whole_mix: bool = False) -> tuple[list[melody_mod.SecondsNote] | None, melody_mod.PitchTrackJob | None]:
     """(cached notes, None), ([], None) for a stem without pitch, or (None, the transcription job to run).
 
-    `y` is the stem as read for the analysis: the rates agree (both 22.05 kHz), so it is not read twice."""
-    if (hit := _cached_lead_notes(stem, cache)) is not None:
+    `y` is the stem as read for the analysis: the rates agree (both 22.05 kHz), so it is not read twice.
+    `whole_mix`: the stem is the whole song, so the line is picked out of the mix (not read as a lead alone)."""
+    if (hit := _cached_lead_notes(stem, cache, whole_mix)) is not None:
         return hit, None
     if melody_mod.INPUT_RATE != ANALYSIS_RATE:
         y = mono_at(stem.samples, stem.sample_rate, melody_mod.INPUT_RATE, name=stem.name)
     if not melody_mod.has_pitch_content(y):
         return [], None
-    return None, melody_mod.PitchTrackJob(y, _LinkedCancel(cancel), sample_rate=melody_mod.INPUT_RATE)
+    return None, melody_mod.PitchTrackJob(y, _LinkedCancel(cancel), sample_rate=melody_mod.INPUT_RATE,
+                                          lead_stem=not whole_mix)
 
 
 def _features_by_stem(stems: Sequence[StemInput], mono: dict[str, np.ndarray], overrides: dict[str, str],
@@ -289,6 +304,7 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
     order = sorted(range(len(stems)), key=lambda i: stems[i].name != early_lead)  # the early lead first
     job = None
     sec_notes = None
+    whole_mix = False
     # two workers: the transcription, and the chroma beside the onsets (see _harmony_and_beat)
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="accord-analysis")
     future = None
@@ -327,9 +343,12 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
             cancel.check()
 
             lead_name = lead or next((n for n in names if roles[n] == "lead"), None)
+            whole_mix = _whole_mix(stems, roles, sources, lead)
+            if whole_mix:
+                lead_name = names[0]
             lead_stem = next((s for s in stems if s.name == lead_name), None)
             if lead_stem is not None and lead_name != early_lead:
-                sec_notes, job = _lead_job(lead_stem, mono[lead_name], cache, cancel)
+                sec_notes, job = _lead_job(lead_stem, mono[lead_name], cache, cancel, whole_mix)
                 future = None if job is None else pool.submit(job.work)
             grid, tempo, key_est, sections, timeline, chord_conf, key_inputs = _harmony_and_beat(
                 names, beat_roles, mono, duration, notes, progress, cancel, pool)
@@ -348,19 +367,23 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
     if job is not None and lead_stem is not None:
         sec_notes = job.notes()
         if cache is not None:
-            cache.put("lead-notes", _lead_key(lead_stem),
+            cache.put("lead-notes", _lead_key(lead_stem, whole_mix),
                       {"notes": [[n.onset, n.duration, n.pitch] for n in sec_notes]})
-    if key_est.key is not None and key_inputs is not None and sec_notes:
+    # a line picked out of a whole mix is not trusted for the key: in a song without a lead part it is the top of
+    # the accompaniment (a blues riff's flat thirds and sevenths), and with it the mixes' key fell 0.884 -> 0.778
+    # (docs/analysis.md, eleventh pass)
+    key_notes = () if whole_mix else sec_notes or ()
+    if key_est.key is not None and key_inputs is not None and key_notes:
         # the melody is part of the song's pitch content: the key's profile hears it beside the accompaniment
         # (the chords do not: a lead's passing notes blur their templates)
         heard_key = key_est.key
-        key_est = key_inputs.with_lead(key_est, [(n.duration, n.pitch) for n in sec_notes], lead_name)
+        key_est = key_inputs.with_lead(key_est, [(n.duration, n.pitch) for n in key_notes], lead_name)
         if key_est.key != heard_key:  # modulations are sections whose key differs from the song's
             sections = key_inputs.sections(key_est.key)
     if key_est.key is not None and timeline.spans:
         # major or relative minor: settled by where the song rests — its edge and phrase-opening chords and,
         # now that it is known, the lead's phrase-final notes
-        finals = key_mod.phrase_final_pitch_classes([(n.onset, n.duration, n.pitch) for n in sec_notes or ()],
+        finals = key_mod.phrase_final_pitch_classes([(n.onset, n.duration, n.pitch) for n in key_notes],
                                                     beat_seconds=60.0 / grid.tempo_bpm)
         key_est = key_mod.settle_relative(key_est, chords_mod.bar_chords(timeline, grid.time_signature.bar_quarters),
                                           phrase_final_pcs=finals)
@@ -375,6 +398,9 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
         melody_seconds = tuple((n.onset, n.duration, n.pitch) for n in sec_notes)
         if not sec_notes:
             notes.append(f"no melody found in {lead_name!r} (silent or unpitched)")
+        elif whole_mix:
+            notes.append(f"the melody was picked out of the whole mix {lead_name!r} (a best guess at the tune "
+                         "among its parts): check it, or load the lead as its own stem")
     progress(1.0, "done")
     result = SongAnalysis(
         grid=grid, tempo_determined=tempo.grid is not None, tempo_confidence=round(tempo.confidence, 3),
