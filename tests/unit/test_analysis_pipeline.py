@@ -210,7 +210,7 @@ def test_a_song_in_one_file_has_its_melody_picked_out_of_the_mix(song, monkeypat
     mix = sum(song.stems[n] for n in ("drums", "bass", "harmony", "lead"))
     # the synthetic accompaniment is sparse enough for its mix to read as one line ("lead"); 64 of the 83 real
     # mixes at hand read as "harmony" (their chroma is dense), which is the case under test
-    monkeypatch.setattr(roles_mod, "role_from_features", lambda f, cymbal_name=False: "harmony")
+    monkeypatch.setattr(roles_mod, "role_from_features", lambda f, **_: "harmony")
     used_for_key = []
     real = key_mod.KeyInputs.with_lead
     monkeypatch.setattr(key_mod.KeyInputs, "with_lead",

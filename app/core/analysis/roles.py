@@ -6,7 +6,9 @@ song title that merely contains one ("BuzzerBeater", "What a Day", "Atomic") say
 percussive sound (the percussive part of a median-filtering harmonic/percussive split, Fitzgerald 2010, holds
 at least PERCUSSIVE_DRUMS of the energy, unless the spectrum is a pitched instrument's and not a kick's:
 staccato chords), or noise-like spectra with spiky envelopes, are drums, and so is a stem named for a cymbal's
-kind (ride, crash) that sounds like one; energy concentrated below ~250 Hz is bass; among the pitched rest,
+kind (ride, crash) that sounds like one; a part whose notes sit low is bass (the salience-weighted pitch of its
+notes, the NNLS note salience of Mauch & Dixon 2010 crediting each partial to its note, under A2 — only beside
+other stems: a song that is one file is the whole mix or one part, with nothing to be under); among the pitched rest,
 the most monophonic line (fewest simultaneous pitch classes) with the highest register is the lead, the others
 are harmony. The user's override always wins (stored in the project).
 """
@@ -18,6 +20,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
+
+from app.core.analysis.harmony.chroma import BINS_PER_OCTAVE, CQT_HOP, FMIN_MIDI, raw_cqt
+from app.core.analysis.harmony.nnls_chroma import note_profiles, note_salience
 
 ROLES = ("drums", "bass", "harmony", "lead", "other")
 # whole words (a trailing plural "s" allowed; "bd", "sd": a drum machine's bass and snare drum); "low end" and
@@ -44,7 +49,13 @@ PERCUSSIVE_DRUMS = 0.92  # share of the energy in the percussive part above whic
 # a kick alone is as tonal, and is told by its energy below 250 Hz
 TONAL_FLATNESS = 0.003
 KICK_LOW_RATIO = 0.5
-FEATURES_VERSION = 2
+# A part is bass when its notes' salience-weighted pitch (median over quarter-second slices) is under A2. On the
+# evaluation songs' stems (docs/analysis.md, stop 33) bass parts sit at MIDI 31-52 (median 37) and harmony parts at
+# 42-69 (median 58): 50 of 54 basses and 1 of 57 harmony parts are under 45, where energy below 250 Hz with a dark
+# centroid had found 29 of the basses (a General MIDI bass's bright partials) and called 2 harmony parts bass.
+BASS_CENTRE_MIDI = 45.0
+CENTRE_SLICE_SECONDS = 0.25
+FEATURES_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,7 @@ class StemFeatures:
     spikiness: float  # 95th percentile / median of the frame energy envelope
     polyphony: float  # mean count of strong pitch classes per frame
     percussive: float = 0.0  # share of the energy in the percussive part of a harmonic/percussive split
+    pitch_centre: float = 0.0  # MIDI pitch its notes centre on (see pitch_centre); 0: none heard
     version: int = FEATURES_VERSION
 
     def to_json(self) -> dict:
@@ -66,7 +78,8 @@ class StemFeatures:
         if int(data.get("version", 0)) != FEATURES_VERSION:
             raise ValueError("stale features version")
         return cls(float(data["rms"]), float(data["flatness"]), float(data["centroid_hz"]), float(data["low_ratio"]),
-                   float(data["spikiness"]), float(data["polyphony"]), float(data["percussive"]))
+                   float(data["spikiness"]), float(data["polyphony"]), float(data["percussive"]),
+                   float(data["pitch_centre"]))
 
 
 def name_words(name: str) -> list[str]:
@@ -131,7 +144,28 @@ def stem_features(y: np.ndarray, sample_rate: int) -> StemFeatures:
     # at most 0.89 of any bass, lead, harmony stem or whole mix of the evaluation songs (docs/analysis.md)
     harmonic, percussive = librosa.decompose.hpss(spec, kernel_size=(17, 17))
     h2, p2 = float(np.sum(harmonic ** 2)), float(np.sum(percussive ** 2))
-    return StemFeatures(level, float(np.mean(flat)), float(np.median(cent)), low, spiky, poly, p2 / max(h2 + p2, 1e-12))
+    return StemFeatures(level, float(np.mean(flat)), float(np.median(cent)), low, spiky, poly, p2 / max(h2 + p2, 1e-12),
+                        pitch_centre(y, sample_rate))
+
+
+def pitch_centre(y: np.ndarray, sample_rate: int) -> float:
+    """The MIDI pitch a part's notes centre on: per quarter-second slice of its constant-Q spectrum, the
+    salience-weighted mean pitch of the notes that explain it (NNLS, each note with its partials, so a bass's
+    bright upper partials are credited to its low notes), then the median over the slices that sound. 0.0
+    when nothing sounds."""
+    cqt = raw_cqt(np.asarray(y, dtype=np.float32), sample_rate)
+    step = max(1, int(round(CENTRE_SLICE_SECONDS * sample_rate / CQT_HOP)))
+    n = cqt.shape[1] // step
+    if n == 0:
+        return 0.0
+    spectra = cqt[:, :n * step].reshape(cqt.shape[0], n, step).mean(axis=2).T
+    energy = spectra.sum(axis=1)
+    sounding = energy > 0.05 * max(float(np.percentile(energy, 95)), 1e-12)
+    salience = note_salience(spectra[sounding], note_profiles(cqt.shape[0], BINS_PER_OCTAVE))
+    pitches = np.arange(salience.shape[1]) + FMIN_MIDI
+    totals = salience.sum(axis=1)
+    centres = (salience @ pitches)[totals > 0] / totals[totals > 0]
+    return float(np.median(centres)) if centres.size else 0.0
 
 
 def cymbal_named(name: str) -> bool:
@@ -143,7 +177,8 @@ def sounds_like_cymbal(f: StemFeatures) -> bool:
     return f.low_ratio < CYMBAL_LOW_RATIO and f.centroid_hz >= CYMBAL_CENTROID_HZ and f.polyphony >= CYMBAL_POLYPHONY
 
 
-def role_from_features(f: StemFeatures, *, cymbal_name: bool = False) -> str:
+def role_from_features(f: StemFeatures, *, cymbal_name: bool = False, alone: bool = False) -> str:
+    """`alone`: the song is this one file (the whole mix, or a part with nothing beside it to be under)."""
     if f.rms < 1e-5:
         return "other"
     if cymbal_name and sounds_like_cymbal(f):
@@ -151,7 +186,7 @@ def role_from_features(f: StemFeatures, *, cymbal_name: bool = False) -> str:
     if f.flatness > 0.12 or (f.spikiness > 30 and f.polyphony > 5) or (
             f.percussive >= PERCUSSIVE_DRUMS and (f.flatness >= TONAL_FLATNESS or f.low_ratio >= KICK_LOW_RATIO)):
         return "drums"
-    if f.low_ratio > 0.6 and f.centroid_hz < 500:
+    if not alone and 0.0 < f.pitch_centre < BASS_CENTRE_MIDI:
         return "bass"
     return "lead" if f.polyphony < 2.6 else "harmony"
 
@@ -177,7 +212,8 @@ def guess_roles(names: list[str], features: Sequence[StemFeatures | None], overr
         else:
             if f is None:
                 raise ValueError(f"stem {name!r} needs its features to guess its role")
-            roles[name], sources[name] = role_from_features(f, cymbal_name=cymbal_named(name)), "features"
+            roles[name], sources[name] = role_from_features(f, cymbal_name=cymbal_named(name),
+                                                            alone=len(names) == 1), "features"
     guessed_leads = [n for n in names if roles[n] == "lead" and sources[n] == "features"]
     if any(roles[n] == "lead" and sources[n] != "features" for n in names):
         keep = None  # a named or chosen lead exists: guessed ones are harmony
