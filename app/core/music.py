@@ -98,8 +98,10 @@ class TimeSignature:
 
     def bar_beat(self, quarters: float) -> tuple[int, int, float]:
         """(bar from 1, beat from 1 counted in the felt pulse, quarters into that beat) of a position in quarter
-        notes: what a ruler or a "2.3" label shows (12/8 has four beats a bar, not six)."""
-        bar = max(0, math.floor(quarters / self.bar_quarters))
+        notes: what a ruler or a "2.3" label shows (12/8 has four beats a bar, not six). Before bar 1 (a pickup,
+        or the few milliseconds of a bounce before its first downbeat) the bars count down from 0, as in a DAW:
+        a sixteenth before bar 1 of 4/4 is 0.4.4 (it read 1.0.4)."""
+        bar = math.floor(quarters / self.bar_quarters)
         in_bar = quarters - bar * self.bar_quarters
         beat = math.floor(in_bar / self.pulse_quarters + 1e-9)
         return bar + 1, beat + 1, in_bar - beat * self.pulse_quarters

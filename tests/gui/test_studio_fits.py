@@ -140,6 +140,14 @@ def test_the_position_is_exact_at_bar_lines(tempo):
     assert scale.format_position(grid.seconds(4 * 4.0 - 0.25)).strip() == "4.4.4"
 
 
+def test_the_position_before_bar_one_counts_down_from_bar_zero():
+    """A bounce whose first downbeat is 5 ms in (the analysis puts bar 1 there) starts at 0.4.4, not 1.0.4."""
+    scale = TimeScale()
+    scale.set_grid(BeatGrid(tempo_bpm=143.0, time_signature=TimeSignature(4, 4), offset_seconds=0.005))
+    assert scale.format_position(0.0).strip() == "0.4.4"
+    assert scale.format_position(0.005).strip() == "1.1.1"
+
+
 
 
 def test_the_suggest_options_fold_away_and_the_button_stays_first(full_studio):

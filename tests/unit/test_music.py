@@ -75,3 +75,6 @@ def test_bar_beat_counts_the_felt_pulse():
     assert TimeSignature(4, 4).bar_beat(5.5) == (2, 2, 0.5)
     assert TimeSignature(12, 8).bar_beat(4.5) == (1, 4, 0.0)  # four dotted-quarter beats a bar
     assert TimeSignature(5, 4).bar_beat(10.0) == (3, 1, 0.0)
+    bar, beat, into = TimeSignature(4, 4).bar_beat(-0.01)  # a bounce starting just before its first downbeat
+    assert (bar, beat) == (0, 4) and into == pytest.approx(0.99)
+    assert TimeSignature(6, 8).bar_beat(-1.5)[:2] == (0, 2)
