@@ -222,6 +222,19 @@ def test_a_song_in_one_file_has_its_melody_picked_out_of_the_mix(song, monkeypat
     want = {(n.onset, n.pitch) for n in song.melody.notes}
     assert len(got & want) >= 0.5 * len(want), (len(got & want), len(want))
     assert used_for_key == [] and a.key == Key(7, "major")
+    # a lone file whose features hear one line (13 of the 58 real mixes) is read as a mix too, and the key hears
+    # the same model output read as a lead alone (as before it had a mix's melody)
+    from app.core.analysis import melody as melody_mod
+
+    readings = []
+    real_notes = melody_mod.PitchTrackJob.notes
+    monkeypatch.setattr(melody_mod.PitchTrackJob, "notes",
+                        lambda self, lead_stem=None: readings.append(lead_stem) or real_notes(self, lead_stem))
+    monkeypatch.setattr(roles_mod, "role_from_features", lambda f, **_: "lead")
+    line = analyze_stems([_one("take 2", mix * 0.9, song.sample_rate)])
+    assert line.lead == "take 2" and any("picked out of the whole mix" in n for n in line.notes)
+    assert readings == [None, True] and used_for_key == ["take 2"]
+    assert {(n.onset, n.pitch) for n in line.melody.notes} & want
     # the same file named for what it is, or chosen as the lead by the user, is read as before
     named = analyze_stems([_one("lead vocal", mix, song.sample_rate)])
     assert named.lead == "lead vocal" and not any("whole mix" in n for n in named.notes)

@@ -58,8 +58,9 @@ class PitchTrackJob:
     def done(self) -> bool:
         return self._job.done
 
-    def notes(self) -> list[SecondsNote]:
-        return list(self._job.result().notes)
+    def notes(self, lead_stem: bool | None = None) -> list[SecondsNote]:
+        """The line as the job was made, or read as a lead alone / a mix (`lead_stem`) from the same model run."""
+        return list(self._job.result(lead_stem).notes)
 
 
 def track_notes(y: np.ndarray, *, cancel: CancelToken = NEVER_CANCELLED, sample_rate: int = PYIN_RATE,

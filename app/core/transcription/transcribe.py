@@ -87,13 +87,16 @@ class MelodyJob:
         job = self._pyin or self._poly
         return job is None or job.done
 
-    def result(self) -> Transcription:
+    def result(self, lead_stem: bool | None = None) -> Transcription:
+        """The line; `lead_stem` reads the same model output as a lead alone (True) or as a mix (False) instead of
+        as the job was made (the model's run is the costly part: a second reading costs little)."""
+        lead_stem = self.lead_stem if lead_stem is None else lead_stem
         if self._pyin is not None:
             notes = notes_from_pitch_track(self._pyin.track(), self._pyin.y)
             return Transcription(tuple(notes), "pyin")
         if self._poly is not None:
-            events = self._poly.events(lead_stem=self.lead_stem)
-            return Transcription(tuple(select_lead_line(events, lead_stem=self.lead_stem)), "basic-pitch",
+            events = self._poly.events(lead_stem=lead_stem)
+            return Transcription(tuple(select_lead_line(events, lead_stem=lead_stem)), "basic-pitch",
                                  round(polyphony(events), 3),
                                  tuple(events))
         return Transcription((), self.backend)
