@@ -55,6 +55,7 @@ from app.ui.shell.recovery import Autosave
 from app.ui.shell.status import StudioStatusBar, unavailable_text
 from app.ui.shell.stem_loading import StemLoading
 from app.ui.shell.transport_bar import TransportBar
+from app.ui.shell.view_options import ViewOptions
 from app.ui.timeline.stem_lanes import StemLanes
 from app.ui.timeline.view import TimelineView
 from app.ui.undo import push_edit
@@ -325,37 +326,19 @@ class MainWindow(StemLoading, Looping, QMainWindow):
         add_action(view, "Zoom &Out", lambda: self.timeline_view.zoom(1 / 1.5), QKeySequence.StandardKey.ZoomOut)
         add_action(view, "Zoom to &Fit", self.timeline_view.fit, QKeySequence("Ctrl+0"))
         view.addSeparator()
-        # a DAW's track height: a 16-track export shows 3 full lanes on a laptop screen, 8 compact ones
-        compact = add_action(view, "&Compact Tracks", None, QKeySequence("Ctrl+Shift+H"))
-        compact.setCheckable(True)
-        compact.setToolTip("Show each track's name and mute/solo only (gain and pan come back when unticked)")
-        compact.toggled.connect(self.set_compact_tracks)
-        self.act_compact_tracks = compact
-        compact.setChecked(self.prefs.compact_tracks)
-        # a DAW export's quiet parts (-30 to -40 dBFS) are flat lines on a linear scale
-        decibels = add_action(view, "Waveforms in &Decibels", None, QKeySequence("Ctrl+Shift+D"))
-        decibels.setCheckable(True)
-        decibels.setToolTip("Draw waveform heights in dB (60 dB range), so quiet tracks show where they play")
-        decibels.toggled.connect(self.set_waveform_decibels)
-        self.act_waveform_decibels = decibels
-        decibels.setChecked(self.prefs.waveform_decibels)
+        options = ViewOptions(view, self.timeline_view, self.prefs)
+        self.act_compact_tracks, self.act_waveform_decibels = options.compact_tracks, options.waveform_decibels
         view.addSeparator()
         self.help = HelpMenu(self)
         self.help.build(self.menu("&Help"))
 
     def set_compact_tracks(self, on: bool) -> None:
-        """Compact or full-height tracks, remembered for the next session."""
-        self.timeline_view.set_compact(on)
-        self.prefs.compact_tracks = on
-        if self.act_compact_tracks.isChecked() != on:
-            self.act_compact_tracks.setChecked(on)
+        """Compact or full-height tracks, as View → Compact Tracks."""
+        self.act_compact_tracks.setChecked(on)
 
     def set_waveform_decibels(self, on: bool) -> None:
-        """Waveform heights in dB or linear, remembered for the next session."""
-        self.timeline_view.set_waveform_decibels(on)
-        self.prefs.waveform_decibels = on
-        if self.act_waveform_decibels.isChecked() != on:
-            self.act_waveform_decibels.setChecked(on)
+        """Waveform heights in dB or linear, as View → Waveforms in Decibels."""
+        self.act_waveform_decibels.setChecked(on)
 
     # --- drag and drop -------------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
