@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 LANE_HEIGHT = 84
 # View > Compact Tracks: the name and mute/solo only (gain and pan stay in the mixer's reach by switching back),
-# so a producer's 16-track export fits a laptop screen (at 1366x768, 3 full lanes are visible, 8 compact ones)
+# so a producer's 16-track export fits a laptop screen (at 1366x768 with the catalogue open: 3 full lanes, 7 compact)
 COMPACT_LANE_HEIGHT = 36
 # View > Waveforms in Decibels: the lane's height spans this many dB below full scale (Audacity's dB view), so a
 # part exported at -38 dBFS fills a third of its lane instead of 1 % (real DAW exports hold such quiet tracks)
@@ -284,8 +284,7 @@ class WaveformView(QWidget):
         scale.changed.connect(self.update)
 
     def set_compact(self, on: bool) -> None:
-        self.setFixedHeight(COMPACT_LANE_HEIGHT if on else LANE_HEIGHT)
-        self._cache = None
+        self.setFixedHeight(COMPACT_LANE_HEIGHT if on else LANE_HEIGHT)  # the pixmap cache is keyed on the size
 
     def set_waveform_decibels(self, on: bool) -> None:
         if on != self.decibels:
