@@ -85,7 +85,10 @@ def read_midi(path: str | Path, *, data: bytes | None = None) -> MidiContent:
     try:
         mf = mido.MidiFile(file=io.BytesIO(data), clip=True)
     except (OSError, EOFError, ValueError, KeyError, IndexError, ZeroDivisionError, TypeError) as exc:
-        raise _fail(path, f"is damaged: {exc}") from exc
+        # mido's EOFError carries no text: say what it means
+        why = str(exc) or ("it ends in the middle of a track (truncated, or a chunk states more bytes than "
+                           "the file holds)" if isinstance(exc, EOFError) else type(exc).__name__)
+        raise _fail(path, f"is damaged: {why}") from exc
     except Exception as exc:  # mido.KeySignatureError and other library-specific failures
         raise _fail(path, f"is damaged: {type(exc).__name__}: {exc}") from exc
     if mf.type not in (0, 1):

@@ -125,3 +125,15 @@ def test_a_fast_dembow_is_four_four_not_six_eight(bpm):
     grid = estimate_grid(f, kit=f).grid
     assert grid is not None and grid.time_signature == TimeSignature(4, 4)
     assert grid.tempo_bpm == pytest.approx(bpm, rel=0.01) or grid.tempo_bpm == pytest.approx(bpm / 2, rel=0.01)
+
+
+def test_a_clip_shorter_than_one_fft_frame_gives_features_without_a_library_warning():
+    import warnings
+
+    from app.core.analysis.rhythm.tempo import onset_features
+
+    y = np.random.default_rng(0).standard_normal(220).astype(np.float32) * 0.1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # librosa's "n_fft is too large" would land on the user's stderr
+        feat = onset_features(y, 22050)
+    assert feat.env.size >= 1 and np.isfinite(feat.env).all()

@@ -25,6 +25,9 @@ def test_round_trip_keeps_notes_tempo_and_meter(tmp_path):
     (b"", "empty"),
     (b"RIFF0000WAVE", "not a MIDI file"),
     (b"MThd\x00\x00\x00\x06\x00\x01\x00\x02\x01", "damaged"),
+    # a track chunk stating 2 GB where 4 bytes follow: mido's EOFError has no text of its own
+    (b"MThd\x00\x00\x00\x06\x00\x01\x00\x01\x01\xe0MTrk\x7f\xff\xff\xff\x00\x90\x40\x40",
+     "damaged: it ends in the middle of a track"),
 ])
 def test_bad_files_name_the_file(tmp_path, data, reason):
     p = tmp_path / "bad.mid"

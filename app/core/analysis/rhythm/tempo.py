@@ -76,6 +76,8 @@ def onset_features(y: np.ndarray, sample_rate: int) -> OnsetFeatures:
     import librosa
 
     n_fft = 1024
+    if y.size < n_fft:  # a clip under 25 ms: padded with silence rather than letting librosa warn on stderr
+        y = np.pad(y, (0, n_fft - y.size))
     mel = librosa.feature.melspectrogram(y=y, sr=sample_rate, n_fft=n_fft, hop_length=HOP, n_mels=64)
     log_mel = librosa.power_to_db(mel, ref=np.max(mel) if mel.size and np.max(mel) > 0 else 1.0)
     env = librosa.onset.onset_strength(S=log_mel, sr=sample_rate, hop_length=HOP)
