@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.core.model.ppm import ContextTrie, estimate, merged_chain, select_orders
+from app.core.model.ppm import ContextTrie
+from app.core.model.ppm_estimate import estimate, merged_chain, select_orders
 from app.core.model.predict import estimate_tables
 
 

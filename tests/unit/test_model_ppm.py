@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.core.model.ppm import ContextTrie, estimate, merged_chain, select_orders
+from app.core.model.ppm import ContextTrie
+from app.core.model.ppm_estimate import estimate, merged_chain, select_orders
 from app.core.model.predict import viewpoint_estimate
 
 A, B, C, D = 0, 1, 2, 3

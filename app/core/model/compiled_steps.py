@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.core.model.ppm import Estimate
+from app.core.model.ppm_estimate import Estimate
 from app.core.model.predict import ViewpointEstimate
 from app.core.model.slots import DeadEnd, rel_entropy
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 
 from app.core.model.compiled_steps import ESCAPES
-from app.core.model.ppm import Estimate
+from app.core.model.ppm_estimate import Estimate
 from app.core.model.predict import ViewpointEstimate, reachable, state_estimate
 from app.core.model.slots import DeadEnd, rel_entropy
 from app.core.model.viewpoints import Events
