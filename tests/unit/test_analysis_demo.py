@@ -15,13 +15,8 @@ import pytest
 
 from app.core.analysis import analyze_stems
 from app.core.analysis.files import load_stem_inputs
-from app.core.analysis.harmony.key import (
-    KeyEstimate,
-    key_sections,
-    phrase_final_pitch_classes,
-    relative_key,
-    settle_relative,
-)
+from app.core.analysis.harmony.key import KeyEstimate, key_sections, relative_key
+from app.core.analysis.harmony.key_function import phrase_final_pitch_classes, settle_relative
 from app.core.analysis.pipeline import StemInput
 from app.core.home import AccordHome
 from app.core.music import Chord, Key, TimeSignature

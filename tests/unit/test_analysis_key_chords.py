@@ -7,7 +7,8 @@ import pytest
 
 from app.core.analysis.harmony.chords import QUALITIES, beat_boundaries, decode_chords, estimate_chords
 from app.core.analysis.harmony.chroma import chroma_features
-from app.core.analysis.harmony.key import estimate_key, key_sections, refine_with_chords
+from app.core.analysis.harmony.key import estimate_key, key_sections
+from app.core.analysis.harmony.key_function import refine_with_chords
 from app.core.analysis.signal import ANALYSIS_RATE, mix, mono_at
 from app.core.music import CHORD_QUALITIES, BeatGrid, Chord, Key, TimeSignature
 from tests.helpers.songs import make_song

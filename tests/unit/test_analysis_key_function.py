@@ -91,7 +91,7 @@ def test_a_blues_dominant_sevenths_are_its_own_chords(tonic):
     # as triads: the flat sevenths of I7 and IV7 are the blues' b7 and b3, not another key's notes
     import numpy as np
 
-    from app.core.analysis.harmony.key import functional_scores
+    from app.core.analysis.harmony.key_function import functional_scores
     from app.core.music import Chord
 
     degrees = (0, 5, 0, 0, 5, 5, 0, 0, 7, 5, 0, 7)
@@ -110,7 +110,7 @@ def test_a_major_iv_is_not_the_minor_keys_own_chord():
     # as C major (its thirds blurred by detuned voices) pull LMMS's Zen, in C minor, to G minor.
     import numpy as np
 
-    from app.core.analysis.harmony.key import functional_scores
+    from app.core.analysis.harmony.key_function import functional_scores
     from app.core.music import Chord
 
     g_minor = 12 + 7
@@ -126,7 +126,7 @@ def test_a_major_iv_is_not_the_minor_keys_own_chord():
 
 def test_the_song_s_last_chord_is_stronger_tonic_evidence_than_its_first():
     # an intro may open anywhere (here on vi); the song ends at home (the final, as in modal theory)
-    from app.core.analysis.harmony.key import tonic_evidence
+    from app.core.analysis.harmony.key_function import tonic_evidence
     from app.core.music import Chord
 
     bars = [Chord(4, "min"), Chord(0, "maj"), Chord(2, "maj"), Chord(9, "min"), Chord(0, "maj"), Chord(7, "maj")]

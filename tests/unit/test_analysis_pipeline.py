@@ -205,15 +205,15 @@ def test_a_song_in_one_file_has_its_melody_picked_out_of_the_mix(song, monkeypat
     """A bounce loaded alone is a whole mix: its melody is picked among its parts (the full-mix line selection,
     not the lead-stem reading), and that line is not trusted for the key (docs/analysis.md, eleventh pass)."""
     from app.core.analysis import roles as roles_mod
-    from app.core.analysis.harmony import key as key_mod
+    from app.core.analysis.harmony import key_function
 
     mix = sum(song.stems[n] for n in ("drums", "bass", "harmony", "lead"))
     # the synthetic accompaniment is sparse enough for its mix to read as one line ("lead"); 64 of the 83 real
     # mixes at hand read as "harmony" (their chroma is dense), which is the case under test
     monkeypatch.setattr(roles_mod, "role_from_features", lambda f, **_: "harmony")
     used_for_key = []
-    real = key_mod.KeyInputs.with_lead
-    monkeypatch.setattr(key_mod.KeyInputs, "with_lead",
+    real = key_function.KeyInputs.with_lead
+    monkeypatch.setattr(key_function.KeyInputs, "with_lead",
                         lambda self, est, lead, name: used_for_key.append(name) or real(self, est, lead, name))
     a = analyze_stems([_one("take 1", mix, song.sample_rate)])
     assert a.roles["take 1"] == "harmony" and a.lead == "take 1"

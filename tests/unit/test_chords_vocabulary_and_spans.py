@@ -11,7 +11,7 @@ import numpy as np
 from app.core.analysis import analyze_stems
 from app.core.analysis.harmony.chords import decode_chords
 from app.core.analysis.harmony.chroma import chroma_features
-from app.core.analysis.harmony.key import functional_scores
+from app.core.analysis.harmony.key_function import functional_scores
 from app.core.analysis.pipeline import StemInput
 from app.core.analysis.signal import ANALYSIS_RATE
 from app.core.music import NO_CHORD, Chord, Key, TimeSignature

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.core.analysis.harmony.key import KeyInputs, estimate_key
+from app.core.analysis.harmony.key import estimate_key
+from app.core.analysis.harmony.key_function import KeyInputs
 from app.core.music import Key
 
 

@@ -9,8 +9,9 @@ import hashlib
 import pytest
 
 from app.core.analysis import pipeline
-from app.core.analysis.harmony import key as key_mod
-from app.core.analysis.harmony.key import KeyEstimate, settle_parallel
+from app.core.analysis.harmony import key_function
+from app.core.analysis.harmony.key import KeyEstimate
+from app.core.analysis.harmony.key_function import settle_parallel
 from app.core.music import Chord, Key
 
 C7, F7, G7 = Chord(0, "7"), Chord(5, "7"), Chord(7, "7")
@@ -60,13 +61,13 @@ def test_the_pipeline_settles_the_parallel_mode_on_its_chord_timeline(monkeypatc
     from tests.helpers.songs import make_song
 
     seen: list[list[tuple[float, Chord]]] = []
-    real = key_mod.settle_parallel
+    real = key_function.settle_parallel
 
     def spy(est, spans):
         seen.append(list(spans))
         return real(est, spans)
 
-    monkeypatch.setattr(key_mod, "settle_parallel", spy)
+    monkeypatch.setattr(key_function, "settle_parallel", spy)
     song = make_song(3)
     result = pipeline.analyze_stems([StemInput(name, audio, song.sample_rate, hashlib.sha256(audio.tobytes()).hexdigest())
                                      for name, audio in song.stems.items()])

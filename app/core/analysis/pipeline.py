@@ -21,6 +21,7 @@ from app.core.analysis import roles as roles_mod
 from app.core.analysis.cache import AnalysisCache, combined_key
 from app.core.analysis.harmony import chords as chords_mod
 from app.core.analysis.harmony import key as key_mod
+from app.core.analysis.harmony import key_function
 from app.core.analysis.harmony.chroma import chroma_features
 from app.core.analysis.result import ANALYSIS_VERSION, SongAnalysis
 from app.core.analysis.rhythm.tempo import estimate_grid, first_sound_seconds, onset_features
@@ -235,7 +236,7 @@ def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, n
             bars = chords_mod.bar_chords(timeline, grid.time_signature.bar_quarters)
             downbeat = [chords_mod.is_downbeat(q, grid) for q in chord_est.beat_quarters]
             step = quarters[1] - quarters[0] if quarters.size > 1 else 1.0
-            key_inputs = key_mod.KeyInputs.of(chroma.chroma, chroma.bass, chroma.energy, bars, chord_est.per_beat,
+            key_inputs = key_function.KeyInputs.of(chroma.chroma, chroma.bass, chroma.energy, bars, chord_est.per_beat,
                                               np.array(downbeat),
                                               [int(np.argmax(bb[i])) for i, d in enumerate(downbeat) if d],
                                               heard=tuple(harmonic_names),
@@ -393,12 +394,12 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
     if key_est.key is not None and timeline.spans:
         # major or relative minor: settled by where the song rests — its edge and phrase-opening chords and,
         # now that it is known, the lead's phrase-final notes
-        finals = key_mod.phrase_final_pitch_classes([(n.onset, n.duration, n.pitch) for n in key_notes],
+        finals = key_function.phrase_final_pitch_classes([(n.onset, n.duration, n.pitch) for n in key_notes],
                                                     beat_seconds=60.0 / grid.tempo_bpm)
-        key_est = key_mod.settle_relative(key_est, chords_mod.bar_chords(timeline, grid.time_signature.bar_quarters),
+        key_est = key_function.settle_relative(key_est, chords_mod.bar_chords(timeline, grid.time_signature.bar_quarters),
                                           phrase_final_pcs=finals)
         # major or minor on that tonic: the tonic chord's third (a blues lead's flat thirds do not make it minor)
-        key_est = key_mod.settle_parallel(key_est, [(sp.end - sp.start, sp.chord) for sp in timeline.spans])
+        key_est = key_function.settle_parallel(key_est, [(sp.end - sp.start, sp.chord) for sp in timeline.spans])
     melody = None
     melody_seconds: tuple[tuple[float, float, float], ...] = ()
     if lead_stem is None:
