@@ -96,6 +96,7 @@ def install_analysis(ctx: StudioContext) -> None:
         panel.analyze()
 
     lane.analyze_requested.connect(analyze_from_lane)
+    panel.running_changed.connect(lane.set_analysing)
     ctx.stems_loaded.connect(panel.stems_loaded)  # analysis runs by itself once new stems are decoded
     ctx.panels.register(ANALYSIS, panel, dock)
     ctx.panels.register(CHORD_LANE, lane)

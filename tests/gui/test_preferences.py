@@ -74,13 +74,14 @@ def test_dialog_without_audio_or_midi_says_so_and_keeps_choices(qtbot, tmp_path)
     prefs.audio_device, prefs.midi_output = "Gone Device", "Gone Port"
 
     def no_midi():
-        raise LiveError("no MIDI system")
+        raise LiveError("no MIDI system", hint="start a JACK server")
 
     dialog = PreferencesDialog(prefs, tmp_path / "keys", devices=lambda: [], midi_ports=no_midi)
     qtbot.addWidget(dialog)
     assert dialog.audio_note.isVisibleTo(dialog) and "Playback is unavailable" in dialog.audio_note.text()
     assert not dialog.midi_available and dialog.midi_note.isVisibleTo(dialog)
-    assert "(no MIDI system)" in dialog.midi_note.text()  # the backend's own reason
+    # the backend's own reason and what to do, as sentences (it was "here (ALSA … (start a … (on Linux: …)))")
+    assert "here: no MIDI system. To get one: start a JACK server." in dialog.midi_note.text()
     assert not dialog.midi_out.isVisibleTo(dialog)
     assert "No signing identity yet" in dialog.identity.text()
     dialog.accept()
@@ -186,3 +187,24 @@ def test_recent_projects_round_trip_whatever_their_number(tmp_path, items):
     assert again.recent_projects == items  # INI gives a lone string back for one item; the model mends it
     again.recent_projects.append("x")
     assert Preferences(_settings(tmp_path / "t.ini")).recent_projects == []  # the default is never shared
+
+
+def test_the_dialog_is_tall_enough_for_its_notes(qtbot, tmp_path):
+    """Without audio or MIDI two wrapped notes show: the dialog grows for them instead of squeezing its combo
+    boxes to half their height and cutting the notes to one line (seen at 1366x768 under Xvfb)."""
+    prefs = Preferences(_settings(tmp_path / "s.ini"))
+
+    def no_midi():
+        raise LiveError("ALSA MIDI is not available here (MidiInAlsa::initialize: error creating ALSA sequencer "
+                        "client object.)", hint="start a JACK server, or check the MIDI system (on Linux: the "
+                        "snd-seq module)")
+
+    dialog = PreferencesDialog(prefs, tmp_path / "keys", devices=lambda: [], midi_ports=no_midi)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    for combo in (dialog.device, dialog.buffer, dialog.export_format):
+        assert combo.height() >= combo.sizeHint().height(), (combo.height(), combo.sizeHint())
+    for note in (dialog.audio_note, dialog.midi_note):
+        assert note.height() >= note.heightForWidth(note.width()), (note.text(), note.height())
+    assert "object.) To get one: start a JACK server" in dialog.midi_note.text()

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -41,6 +42,7 @@ from app.core.project.analysis_edits import (
 )
 from app.core.project.model import Project
 from app.ui.analysis.run import GUESS, AnalysisRun
+from app.ui.elided_label import ElidedLabel
 from app.ui.timeline.chord_lane import pusher
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,8 @@ log = logging.getLogger(__name__)
 METERS = ("4/4", "3/4", "6/8", "2/4", "5/4", "9/8", "12/8")  # what the ears report, and the common others
 TAP_RESET_SECONDS = 2.0  # a pause this long starts a new tap sequence (a new undo step)
 NO_KEY = "(no key)"
+MIN_BPM = 20.0  # SetTempo's range
+TEMPO_UNKNOWN = MIN_BPM - 0.01  # the spin box's "— BPM" (its special value) while the song has no tempo
 
 
 def stems_from_studio(project: Project, decoded: Mapping[str, Any]) -> list[StemInput]:
@@ -72,6 +76,8 @@ def key_names() -> list[str]:
 
 
 class AnalysisPanel(AnalysisRun, QWidget):
+    running_changed = Signal(bool)  # an analysis started (True) or ended (False): the chord lane says so
+
     def __init__(self, project: Project, push: Any, runner: Any, *,
                  stems_provider: Callable[[], Sequence[StemInput]] | None = None,
                  cache: AnalysisCache | None = None, parent: QWidget | None = None) -> None:
@@ -90,7 +96,10 @@ class AnalysisPanel(AnalysisRun, QWidget):
 
         self.bpm = QDoubleSpinBox()
         self.bpm.setObjectName("BpmSpin")
-        self.bpm.setRange(20.0, 400.0)
+        # One step under the lowest tempo means "not known yet" and reads "—", as the transport bar does: an
+        # unknown tempo never shows as a made-up 120, and typing 120 into a new song does set it.
+        self.bpm.setRange(TEMPO_UNKNOWN, 400.0)
+        self.bpm.setSpecialValueText("— BPM")
         self.bpm.setDecimals(2)
         self.bpm.setKeyboardTracking(False)
         self.bpm.setSuffix(" BPM")
@@ -123,9 +132,13 @@ class AnalysisPanel(AnalysisRun, QWidget):
         self._rerun = False
         self.lead = QComboBox()
         self.lead.setToolTip("The stem whose melody Accord follows and continues")
+        # As wide as the dock gives it, not as its longest stem name (which would push the panel past the dock)
+        self.lead.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.lead.setMinimumContentsLength(12)
         self.roles_box = QWidget()
         self.roles_grid = QGridLayout(self.roles_box)
         self.roles_grid.setContentsMargins(0, 0, 0, 0)
+        self.roles_grid.setColumnStretch(0, 1)  # the names take the room left beside the role boxes
         self.notes = QLabel("")
         self.notes.setWordWrap(True)
         self.notes.setObjectName("AnalysisNotes")
@@ -158,16 +171,18 @@ class AnalysisPanel(AnalysisRun, QWidget):
         form.addRow("Key", row)
         form.addRow("", self.key_confidence)
         form.addRow("Lead", self.lead)
-        form.addRow("Roles", self.roles_box)
         buttons = QHBoxLayout()
         buttons.addWidget(self.analyze_button)
         buttons.addWidget(self.cancel_button)
+        # Analyse, its progress and Cancel before the roles: with a 16-track export the role list fills a
+        # laptop's dock, and the run that starts by itself must stay in view (it was under the list).
+        form.addRow(buttons)
+        form.addRow(self.auto)
+        form.addRow(self.progress)
+        form.addRow(self.notes)
+        form.addRow("Roles", self.roles_box)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addLayout(buttons)
-        layout.addWidget(self.auto)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.notes)
         layout.addStretch(1)
 
         self.bpm.valueChanged.connect(self._bpm_changed)
@@ -198,7 +213,7 @@ class AnalysisPanel(AnalysisRun, QWidget):
         for w in (self.bpm, self.meter, self.key, self.lead):
             w.blockSignals(True)
         try:
-            self.bpm.setValue(p.tempo_bpm or 120.0)
+            self.bpm.setValue(p.tempo_bpm or TEMPO_UNKNOWN)
             ts = str(p.time_signature)
             if self.meter.findText(ts) < 0:
                 self.meter.addItem(ts)
@@ -295,12 +310,17 @@ class AnalysisPanel(AnalysisRun, QWidget):
             if guessed and not stem.role:
                 combo.setItemText(0, f"{GUESS}: {guessed}")
             combo.activated.connect(lambda _i, sid=stem.id, c=combo: self.set_role(sid, c.currentText()))
-            self.roles_grid.addWidget(QLabel(stem.name), row, 0)
+            name = ElidedLabel(stem.name)  # a long track name ends in "…": the dock keeps its width
+            name.setToolTip(f"{stem.name}: its part in the song")
+            self.roles_grid.addWidget(name, row, 0)
             self.roles_grid.addWidget(combo, row, 1)
             self._role_combos[stem.id] = combo
 
     # --- widgets → edits -------------------------------------------------------------------------
     def _bpm_changed(self, value: float) -> None:
+        if value < MIN_BPM:  # stepped down onto "—": a tempo cannot be unset from here, show the song's again
+            self.refresh()
+            return
         if self.project.tempo_bpm is None or abs(value - self.project.tempo_bpm) > 1e-6:
             self._push(SetTempo(value))
 

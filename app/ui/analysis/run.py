@@ -38,6 +38,7 @@ class AnalysisRun:
         self.progress.setValue(0)
         self.cancel_button.setEnabled(True)
         self.analyze_button.setEnabled(False)
+        self.running_changed.emit(True)
         handle = self.runner.start("Analyze stems", task, on_finished=self._finished, on_failed=self._failed,
                                    on_progress=self._progress, on_cancelled=self._cancelled)
         if not handle.done:  # a synchronous runner (tests) has already finished and reported
@@ -83,6 +84,7 @@ class AnalysisRun:
         self.progress.setVisible(False)
         self.cancel_button.setEnabled(False)
         self.refresh()
+        self.running_changed.emit(False)
 
     def _finished(self, analysis: SongAnalysis) -> None:
         self.handle = None

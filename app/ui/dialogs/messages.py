@@ -28,6 +28,20 @@ from app.core.audio.formats import AUDIO_EXTENSIONS
 AUDIO_FILTER = "Audio files (" + " ".join(f"*{e}" for e in sorted(AUDIO_EXTENSIONS)) + ");;All files (*)"
 PROJECT_FILTER = "Accord projects (*.accord);;All files (*)"
 
+
+def as_sentences(exc: BaseException, *, todo: str = "To fix it") -> str:
+    """An error as plain sentences: "The reason. To fix it: the hint." An AccordError's str() puts the hint in
+    brackets after the reason, and a reason that already ends in brackets then read "here (… (start a JACK
+    server, or … (on Linux: …)))" in the studio's MIDI notes."""
+    from app.core.errors import AccordError
+
+    if not isinstance(exc, AccordError):
+        text = str(exc).strip() or type(exc).__name__
+        return text if text.endswith((".", ".)")) else text + "."
+    reason = exc.reason.strip()
+    reason += "" if reason.endswith((".", ".)")) else "."
+    return f"{reason} {todo}: {exc.hint.strip().rstrip('.')}." if exc.hint else reason
+
 SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
 
 

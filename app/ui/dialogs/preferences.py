@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from app.core.audio.io import PROJECT_RATE
 from app.ui.dialogs.export_choices import FORMAT_CHOICES
+from app.ui.dialogs.messages import as_sentences
 from app.ui.preferences import BUFFER_SIZES, Preferences
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,21 @@ def identity_text(keys_dir: Path) -> str:
     return f"Exports are signed by {identity.name}{pending}\nKey id {identity.key_id[:16]}…"
 
 
+def fit_height(dialog: QDialog) -> None:
+    """Make `dialog` tall enough for its wrapped notes at its width (within the screen). Qt sizes a dialog
+    from its layout's minimum, which leaves out the lines a word-wrapped label needs: with the "No MIDI system"
+    and "Playback is unavailable" notes the combo boxes were squeezed to 13 px and the notes cut to a line."""
+    layout = dialog.layout()
+    if layout is None:
+        return
+    width = dialog.width()
+    need = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else layout.totalSizeHint().height()
+    screen = dialog.screen()
+    room = screen.availableGeometry().height() - 40 if screen is not None else need
+    if dialog.height() < need:
+        dialog.resize(width, max(dialog.height(), min(need, room)))
+
+
 class PreferencesDialog(QDialog):
     def __init__(self, prefs: Preferences, keys_dir: Path, parent: QWidget | None = None, *,
                  devices: DeviceLister | None = None, midi_ports: PortLister | None = None) -> None:
@@ -88,6 +105,10 @@ class PreferencesDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.setMinimumWidth(520)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 — Qt's name
+        fit_height(self)
+        super().showEvent(event)
 
     # --- sections ----------------------------------------------------------------------------------
     def _audio_box(self, devices: DeviceLister) -> QGroupBox:
@@ -125,7 +146,7 @@ class PreferencesDialog(QDialog):
             ports: dict[str, list[str]] | None = midi_ports()
         except Exception as exc:  # noqa: BLE001 — any backend failure means "no ports to offer"
             log.info("no MIDI ports: %s", exc)
-            ports, reason = None, str(exc)
+            ports, reason = None, as_sentences(exc, todo="To get one")  # sentences, not nested brackets
         self.midi_in, self.midi_out = QComboBox(), QComboBox()
         for combo, names, current in ((self.midi_in, (ports or {}).get("inputs", []), self.prefs.midi_input),
                                       (self.midi_out, (ports or {}).get("outputs", []), self.prefs.midi_output)):
@@ -134,9 +155,9 @@ class PreferencesDialog(QDialog):
                 combo.addItem(name, name)
             self._select(combo, current, keep_unknown=True)
         # Which piece is missing (python-rtmidi, a JACK server, the ALSA sequencer...), in the backend's words.
-        why = reason or "no JACK server and no platform MIDI"
-        self.midi_note = QLabel(f"No MIDI system is available here ({why}); live play needs one. "
-                                "Your port choices are kept.")
+        why = reason or "no JACK server and no platform MIDI."
+        self.midi_note = QLabel(f"No MIDI system is available here: {why} Live play needs one; "
+                                "your port choices are kept.")
         self.midi_note.setWordWrap(True)
         self.midi_available = ports is not None
         if self.midi_available:

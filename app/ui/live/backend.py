@@ -23,6 +23,7 @@ def probe_midi() -> MidiProbe:
     from app.core.live.jack_server import jack_server_running
     from app.core.live.ports import choose_backend, list_ports
     from app.core.live.types import LiveError
+    from app.ui.dialogs.messages import as_sentences
 
     try:
         import rtmidi  # noqa: F401
@@ -42,7 +43,8 @@ def probe_midi() -> MidiProbe:
         backend = choose_backend()
         ports = list_ports(backend)
     except LiveError as exc:
-        return MidiProbe(problem=f"No MIDI: {exc}. Everything else in the studio works without MIDI.")
+        return MidiProbe(problem=f"No MIDI: {as_sentences(exc, todo='To get it')} "
+                                 "Everything else in the studio works without MIDI.")
     own = ("Accord:", "Accord in", "Accord out", "Accord-out")
     return MidiProbe(backend.label,
                      [p for p in ports["inputs"] if not p.startswith(own)],

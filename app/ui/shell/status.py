@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QToolButton, QWidget
 
 from app.core.audio.engine import AudioEngine
+from app.ui.elided_label import ElidedLabel
 
 MESSAGE_MS = 6000
 
@@ -33,7 +34,10 @@ class StudioStatusBar(QStatusBar):
         self.cancel = QToolButton()
         self.cancel.setText("Cancel")
         self.cancel.clicked.connect(self.cancel_requested)
-        self.progress_text = QLabel()
+        # "Loading 10_Default preset.wav" shares the bar with the playback state: it ends in "…" when short of
+        # room (it was cut mid-letter at 1366 px), the whole text in its tooltip
+        self.progress_text = ElidedLabel()
+        self.progress_text.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.playback_label = QLabel()
         self.playback_label.setObjectName("PlaybackStatus")
         for w in (self.progress_text, self.progress, self.cancel):

@@ -39,7 +39,9 @@ class StemLoading:
         if not adding:
             batch.stem_loaded.connect(self._project_stem_loaded)
         batch.finished.connect(lambda outcome, b=batch, a=adding: self._batch_finished(b, outcome, a))
-        self.status.show_progress(0.0, f"Loading {len(items)} file{'s' if len(items) != 1 else ''}…")
+        loading = f"Loading {len(items)} file{'s' if len(items) != 1 else ''}…"
+        self.status.show_progress(0.0, loading)
+        self.timeline_view.set_loading(loading + "\n(the progress and Cancel are in the status bar)")
         return batch.start()
 
     def _project_stem_loaded(self, loaded: LoadedStem) -> None:
@@ -74,6 +76,7 @@ class StemLoading:
             self._batches.remove(batch)
         if not self._batches:
             self.status.hide_progress()
+            self.timeline_view.set_loading(None)
         if outcome.cancelled:
             self.status.message("Loading cancelled")
             self.stems_loaded.emit(outcome)
@@ -108,6 +111,7 @@ class StemLoading:
             batch.cancel()
         self._batches.clear()
         self.status.hide_progress()
+        self.timeline_view.set_loading(None)
 
     def loading(self) -> bool:
         return bool(self._batches)

@@ -28,6 +28,7 @@ from app.core.music import Melody
 from app.core.project.ideas import Idea
 from app.ui.suggest.kinds import CardAction
 from app.ui.theme import COLOURS
+from app.ui.timeline.roll_header import hand_edits
 
 ACTIONS = tuple(CardAction)
 SHARE_COLORS = COLOURS.share_colours
@@ -160,6 +161,7 @@ class SuggestionCard(QFrame):
         self._press: QPoint | None = None
         self.title = QLabel()
         self.title.setObjectName("CardTitle")
+        self.title.setWordWrap(True)  # "#12 Vary bars 121–124 · 16 notes · 12 edited, 3 deleted" wraps in the dock
         self.badge = QLabel()
         self.badge.setObjectName("CardBadge")
         self.roll = MiniRoll()
@@ -206,9 +208,8 @@ class SuggestionCard(QFrame):
         melody = entry.melody
         first, bars = entry.request_range()
         span = None if first is None else (first * self.bar_quarters, (first + bars) * self.bar_quarters)
-        edited = entry.human_edited_notes
-        self.title.setText(f"{entry.display_name} · {len(melody.notes)} notes"
-                           + (f" · {edited} edited" if edited else ""))
+        edits = hand_edits(entry, noun=False)
+        self.title.setText(f"{entry.display_name} · {len(melody.notes)} notes" + (f" · {edits}" if edits else ""))
         kept = entry.kept
         self.badge.setText("KEPT" if kept else "")
         self.buttons["keep"].setEnabled(not kept)

@@ -73,11 +73,14 @@ class SuggestLane:
         if self.ctx.timeline.time_scale is not None:
             self.roll.edited.connect(self.header.update)
         self.row: LaneRow | None = None
+        self.shown: Idea | IdeaTrack | None = None  # what the roll last showed (undo of Keep goes back to it)
+        self._revealed: NoteTarget | None = None  # the target last scrolled into view
 
     def show_target(self, target: NoteTarget | None) -> None:
         project = self.ctx.project
         self.roll.show_target(project, target)
         entry = self.roll.entry()
+        self.shown = entry
         if entry is None:
             self._remove()
             return
@@ -85,6 +88,10 @@ class SuggestLane:
         if self.row is None:
             self.row = self.ctx.timeline.add_lane(self.roll, header=self.header)
             self.row.setObjectName("PianoRollLane")
+            self._revealed = None
+        if target != self._revealed:  # a new idea or track in the roll: scroll it into view (not on each edit)
+            self._revealed = target
+            self.ctx.timeline.reveal_lane(self.row)
 
     def refresh(self) -> None:
         target = self.roll.target

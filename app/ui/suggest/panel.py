@@ -74,6 +74,7 @@ class SuggestPanel(FirstRunMixin, ProjectSyncMixin, RunsMixin, CardActionsMixin,
         ctx.project_replaced.connect(lambda _p: self._project_replaced())
         ctx.models.catalogue_changed.connect(self.check_ready)
         self.audition.active_changed.connect(lambda _a: self._sync_audition_buttons())
+        self.audition.active_changed.connect(lambda _a: self.reveal_active_card())
         self.lane.roll.edited.connect(self.lane.refresh)
         self.idea_lanes = IdeaLanes(ctx, lambda tid: self.track_action(TrackAction.EDIT, tid), parent=self)
         self._project_replaced()

@@ -115,6 +115,7 @@ class RunsMixin:
         self._finish()
         self.progress.setValue(1000)
         self.status.setText(f"{n} suggestion{'s' if n != 1 else ''} — audition, keep, or drag one into your DAW.")
+        self.reveal_active_card()  # the idea being heard, under the newer cards of its run
         self.run_finished.emit(n)
 
     def _failed(self: SuggestPanel, exc: BaseException) -> None:

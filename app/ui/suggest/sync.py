@@ -7,13 +7,14 @@ import logging
 from typing import TYPE_CHECKING
 
 from app.core.project.cocreate import song_context
-from app.core.project.ideas import Idea
+from app.core.project.ideas import Idea, IdeaTrack
 from app.core.project.limits import REQUEST_LAST_START_BAR
 from app.core.project.model import FIELD, GRID_FIELDS, RESET, Change, Field
 from app.core.project.song_constraints import lead_pitch_range
 from app.core.project.suggestion_edits import find_entry, kept_tracks, visible_suggestions
+from app.ui.scrolling import reveal_later
 from app.ui.suggest.card import SuggestionCard
-from app.ui.suggest.lane import KeptTrackRow
+from app.ui.suggest.lane import KeptTrackRow, suggestion_target, track_target
 
 if TYPE_CHECKING:
     from app.ui.suggest.panel import SuggestPanel
@@ -54,16 +55,7 @@ class ProjectSyncMixin:
             self._sync_cards()
             self.audition.submit_all()
             self.audition.refresh()
-            target = self.lane.target
-            if target is not None:
-                try:
-                    shown = find_entry(self.ctx.project, target.where, target.id)
-                except KeyError:
-                    shown = None
-                if shown is None or (isinstance(shown, Idea) and not shown.visible):
-                    self.lane.show_target(None)
-                else:
-                    self.lane.refresh()
+            self._follow_keep_in_roll()
         elif change.kind == FIELD and change.field == Field.LOOP and self.ctx.project.loop is not None:
             self.range_from_loop()  # a range selected on the ruler (Shift-drag) is the range to work on
         elif change.kind == FIELD and change.field == Field.EXTRAS:  # e.g. an analysis was applied: a new lead
@@ -72,6 +64,34 @@ class ProjectSyncMixin:
             self.controls.high.setValue(high)
         elif change.kind == FIELD and change.field in GRID_FIELDS:
             self.audition.submit_all()  # a new grid: new buffers (cached per content)
+            self.lane.refresh()
+
+    def _follow_keep_in_roll(self: SuggestPanel) -> None:
+        """Keep the piano roll on what it showed across Keep, its undo and its redo: a kept idea is shown as its
+        track, and when that track goes (Undo Keep, Remove track) the idea it came from comes back if it is
+        still in the list; anything else that is gone closes the roll."""
+        target = self.lane.target
+        if target is None:
+            return
+        project = self.ctx.project
+        try:
+            shown = find_entry(project, target.where, target.id)
+        except KeyError:
+            shown = None
+        if isinstance(shown, Idea) and shown.kept:
+            track = next((t for t in kept_tracks(project) if t.suggestion_id == shown.id), None)
+            if track is not None:
+                self.lane.show_target(track_target(track.id))
+                return
+        if shown is None and isinstance(self.lane.shown, IdeaTrack):
+            idea = next((s for s in visible_suggestions(project)
+                         if s.id == self.lane.shown.suggestion_id and not s.kept), None)
+            if idea is not None:
+                self.lane.show_target(suggestion_target(idea.id))
+                return
+        if shown is None or (isinstance(shown, Idea) and not shown.visible):
+            self.lane.show_target(None)
+        else:
             self.lane.refresh()
 
     def _sync_cards(self: SuggestPanel) -> None:
@@ -113,6 +133,13 @@ class ProjectSyncMixin:
         self.tracks_title.setVisible(bool(tracks))
         self.update_banner()
         self._sync_audition_buttons()
+
+    def reveal_active_card(self: SuggestPanel) -> None:
+        """Scroll the cards to the one being heard (after the layout has placed it): a run auditions its first
+        idea, #1, and the newer ones then stack above it, out of sight in a laptop's dock."""
+        card = self.cards.get(self.audition.active or "")
+        if card is not None:
+            reveal_later(self.scroll, card)
 
     def _sync_audition_buttons(self: SuggestPanel) -> None:
         for sid, card in self.cards.items():

@@ -140,6 +140,7 @@ class ChordLane(QWidget):
         self.scale = scale
         self.editor = ChordEditor(self)
         self.editor.chosen.connect(self.set_chord)
+        self.analysing = False  # an analysis is running: the empty lane says so instead of "click to analyse"
         self._unsubscribe = project.subscribe(lambda _change: self.update())
         if scale is not None and hasattr(scale, "changed"):
             scale.changed.connect(self.update)
@@ -193,7 +194,7 @@ class ChordLane(QWidget):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 — Qt's name
         if not (self.project.chords and self.project.chords.spans) and event.button() == Qt.MouseButton.LeftButton:
-            if self.project.stems:  # nothing to analyse yet: the hint says to add stems first
+            if self.project.stems:  # nothing to analyse yet: the hint says to add stems first (or shows the run)
                 self.analyze_requested.emit()
             event.accept()
             return
@@ -224,7 +225,13 @@ class ChordLane(QWidget):
             return True
         return super().event(event)
 
+    def set_analysing(self, on: bool) -> None:
+        self.analysing = bool(on)
+        self.update()
+
     def hint_text(self) -> str:
+        if self.analysing:
+            return "Analysing the stems… (progress and Cancel in the Analysis dock)"
         if not self.project.stems:
             return "Chords appear here once the song has stems"
         return "No chords yet: click to analyse the stems"

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.project.model import StemRef
+from app.ui.elided_label import ElidedLabel
 from app.ui.menu_actions import add_action
 from app.ui.theme import COLOURS
 from app.ui.timeline.view import TimeScale
@@ -69,7 +70,7 @@ class _NameLabel(QStackedWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.label = QLabel()
+        self.label = ElidedLabel()  # a DAW export's long track name ends in "…" before the M/S buttons
         self.label.setObjectName("StemName")
         self.label.setToolTip("Double-click to rename")
         self.edit = QLineEdit()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.scrolling import reveal_later
 from app.ui.theme import COLOURS, qcolor
 from app.ui.timeline.ruler import (
     MAX_PX_PER_SECOND,
@@ -33,6 +34,7 @@ from app.ui.timeline.ruler import (
 __all__ = ["HEADER_WIDTH", "LaneRow", "PlayheadOverlay", "TimeScale", "TimelineView", "format_seconds"]
 
 HEADER_WIDTH = 232
+EMPTY_HINT = "Drop audio files or a folder of stems here\nor choose File → Add Stems…"
 LOOP_BAND = qcolor(COLOURS.loop_band)
 
 
@@ -131,8 +133,7 @@ class TimelineView(QWidget):
         self._lanes.setContentsMargins(0, 0, 0, 0)
         self._lanes.setSpacing(1)
         self._lanes.addStretch(1)
-        self.empty_hint = QLabel("Drop audio files or a folder of stems here\n"
-                                 "or choose File → Add Stems…")
+        self.empty_hint = QLabel(EMPTY_HINT)
         self.empty_hint.setObjectName("EmptyHint")
         self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_hint.setMinimumHeight(220)
@@ -205,6 +206,17 @@ class TimelineView(QWidget):
         empty = not self.has_content()
         self.empty_hint.setVisible(empty)
         self.playhead.setVisible(not empty)
+
+    def set_loading(self, text: str | None) -> None:
+        """While dropped files decode (seconds for a 16-track export) the empty timeline says so instead of
+        still asking for files; None: the drop hint again."""
+        self.empty_hint.setText(text or EMPTY_HINT)
+
+    def reveal_lane(self, row: LaneRow) -> None:
+        """Scroll the lanes so `row` is in view, once the layout has placed it (lanes added in the same tick
+        are laid out first): a suggestion's piano roll sits under every stem, below the fold with a 16-track
+        song."""
+        reveal_later(self.scroll, row)
 
     def set_drop_highlight(self, on: bool) -> None:
         """Outline the timeline while files are dragged over the window (they will be added as stems)."""
