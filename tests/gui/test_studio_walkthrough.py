@@ -236,7 +236,7 @@ def test_deleting_an_ideas_notes_is_shown_as_a_hand_edit(cocreate):  # noqa: F81
     notes = window.project.idea(sid).melody.notes
     assert window.push(DeleteNote(NoteTarget(SUGGESTIONS, sid), 0))  # Del on one note
     detail = panel.lane.header.detail.text()
-    assert detail == "1 note deleted by hand", detail  # it read "As suggested"
+    assert detail == "1 deleted by hand", detail  # it read "As suggested"
     assert panel.cards[sid].title.text().endswith(f"· {len(notes) - 1} notes · 1 deleted")
 
 
@@ -247,7 +247,7 @@ def test_a_long_card_title_wraps_inside_the_dock(qtbot):
 
     melody = Melody([Note(60 + i % 12, i * 0.25, 0.25, 90) for i in range(16)])
     idea = Idea(id="x", name="#12 Vary bars 121–124 (the second chorus, call and answer)", melody=melody,
-                human_edited_notes=12, human_deleted_notes=3)
+                human_edited_notes=12, human_deleted_notes=15)  # 12 changed, 3 more of the model's removed
     card = SuggestionCard(idea)
     qtbot.addWidget(card)
     assert card.title.text().endswith("· 16 notes · 12 edited, 3 deleted")

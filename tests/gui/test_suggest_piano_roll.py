@@ -45,7 +45,7 @@ def test_mouse_edits_are_undoable_and_mark_human_edits(cocreate, qtbot):  # noqa
     assert any(n.pitch == n0.pitch + 2 and abs(n.onset - (n0.onset + 1.0)) < 1e-9 for n in moved)
     entry = _entry(window, sid)
     assert entry.human_edited and entry.human_edited_notes == 1 and entry.provenance["model_id"]
-    assert "1 note edited" in panel.lane.header.detail.text()
+    assert panel.lane.header.detail.text() == "1 edited by hand"  # a moved note is no deletion too
     assert "1 edited" in panel.cards[sid].title.text()
     window.undo_stack.undo()
     assert list(roll.melody.notes) == original and not _entry(window, sid).human_edited_notes

@@ -86,6 +86,18 @@ def test_remove_track_unkeeps_its_suggestion():
     assert p.tracks[0].id == keep.track_id and p.suggestions[0].status == "kept"
 
 
+def test_the_summary_counts_deleted_notes_as_hand_edits_but_not_a_moved_note_twice():
+    p = Project()
+    AddSuggestions([entry(1)]).apply(p)
+    target = NoteTarget(SUGGESTIONS, "s1")
+    n = len(p.suggestions[0].melody.notes)
+    assert "by hand" not in p.suggestions[0].summary()
+    DeleteNote(target, 0).apply(p)
+    assert p.suggestions[0].summary().endswith(f"· {n - 1} notes · 1 deleted by hand")  # it read as untouched
+    MoveNote(target, 0, onset=1.5, pitch=74).apply(p)
+    assert p.suggestions[0].summary().endswith(f"· {n - 1} notes · 1 edited, 1 deleted by hand")
+
+
 def test_note_edits_mark_human_edits_keep_provenance_and_undo():
     p = Project()
     AddSuggestions([entry(1)]).apply(p)
@@ -105,6 +117,8 @@ def test_note_edits_mark_human_edits_keep_provenance_and_undo():
     delete.apply(p)
     assert p.suggestions[0].human_edited_notes == 3  # moved, resized, added (the deletion adds no note)
     assert p.suggestions[0].human_deleted_notes == 3  # the moved, the resized and the deleted originals
+    # three notes differ from the model's: the moved and the resized notes replace their originals
+    assert p.suggestions[0].summary().endswith("· 3 edited by hand")
     prov = suggestion_provenance(p.suggestions[0].to_json())
     assert prov["human_edited_notes"] == 3 and prov["model_id"] == "m1" and sum(prov["credit"].values()) == 10000
     for e in (delete, add, resize, move):

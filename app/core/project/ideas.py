@@ -193,11 +193,17 @@ class _Melodic:
         return replace(self, melody=melody, original_notes=original, human_edited_notes=changed,
                        human_deleted_notes=removed)
 
+    def hand_edits(self) -> str:
+        """"3 edited, 2 deleted": the notes changed or added by hand, and the model's notes removed beyond those
+        (a moved note is one of the model's gone and one new: an edit, not a deletion); "" when untouched."""
+        removed = max(0, self.human_deleted_notes - self.human_edited_notes)
+        return ", ".join(f"{n} {what}" for n, what in ((self.human_edited_notes, "edited"), (removed, "deleted"))
+                         if n)
+
     def summary(self) -> str:
-        """One line for lists and tooltips: name, notes, edits."""
-        edited = self.human_edited_notes
-        return (f"{self.display_name} · {len(self.melody.notes)} notes"
-                + (f" · {edited} edited by hand" if edited else ""))
+        """One line for lists and tooltips: name, notes, edits (deleted notes count: all deleted is an edit)."""
+        edits = self.hand_edits()
+        return f"{self.display_name} · {len(self.melody.notes)} notes" + (f" · {edits} by hand" if edits else "")
 
     def _common_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "name": self.name, "melody": self.melody.to_json(),

@@ -28,7 +28,6 @@ from app.core.music import Melody
 from app.core.project.ideas import Idea
 from app.ui.suggest.kinds import CardAction
 from app.ui.theme import COLOURS
-from app.ui.timeline.roll_header import hand_edits
 
 ACTIONS = tuple(CardAction)
 SHARE_COLORS = COLOURS.share_colours
@@ -208,7 +207,7 @@ class SuggestionCard(QFrame):
         melody = entry.melody
         first, bars = entry.request_range()
         span = None if first is None else (first * self.bar_quarters, (first + bars) * self.bar_quarters)
-        edits = hand_edits(entry, noun=False)
+        edits = entry.hand_edits()
         self.title.setText(f"{entry.display_name} · {len(melody.notes)} notes" + (f" · {edits}" if edits else ""))
         kept = entry.kept
         self.badge.setText("KEPT" if kept else "")

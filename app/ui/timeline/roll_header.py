@@ -70,17 +70,6 @@ class PianoRollHeader(QWidget):
             return
         self.title.setText(("Track: " if kept else "Auditioning: ") + entry.display_name)
         self.title.setToolTip(entry.display_name)
-        edits = hand_edits(entry)
+        edits = entry.hand_edits()
         self.detail.setText(f"{edits} by hand" if edits else "As suggested · drag notes to edit; Edit → Notes for more")
 
-
-def hand_edits(entry: Idea | IdeaTrack, *, noun: bool = True) -> str:
-    """"3 notes edited, 2 deleted" ("" when the notes are the model's): deleted notes count too (all of an
-    idea's notes deleted read "As suggested" before)."""
-    edited, deleted = entry.human_edited_notes, entry.human_deleted_notes
-    parts = []
-    if edited:
-        parts.append(f"{edited} note{'s' if edited != 1 else ''} edited" if noun else f"{edited} edited")
-    if deleted:
-        parts.append(f"{deleted} deleted" if parts or not noun else f"{deleted} note{'s' if deleted != 1 else ''} deleted")
-    return ", ".join(parts)
