@@ -17,9 +17,11 @@ from app.core.project.analysis_edits import (
     SetTempo,
     SetTimeSignature,
     apply_analysis,
+    rename_stem,
     stored_analysis,
     tapped_tempo_edit,
 )
+from app.core.project.edits import RenameStem
 from app.core.project.model import Project, StemRef
 
 
@@ -93,3 +95,28 @@ def test_applying_an_analysis_is_one_undo_step_and_is_stored():
     assert p.snapshot() == before and stored_analysis(p) is None
     p.extras["analysis"] = {"result": {"version": 1}}
     assert stored_analysis(p) is None  # damaged: analyse again, don't crash
+
+
+def test_renaming_a_stem_renames_it_in_the_stored_analysis_in_one_undo_step():
+    p = _project()
+    a = SongAnalysis(grid=BeatGrid(88.0), tempo_determined=True, tempo_confidence=0.7, key=None, key_confidence=0.0,
+                     key_sections=(), chords=ChordTimeline(()), melody=None, lead="vox",
+                     roles={"drums": "drums", "vox": "lead"}, role_sources={"vox": "name"},
+                     stems=(("drums", "a" * 64), ("vox", "b" * 64)), duration_seconds=9.0)
+    apply_analysis(p, a).apply(p)
+    vox = p.stems[1].id
+    before = p.snapshot()
+    edit = rename_stem(p, vox, "Lead vocal take 3")
+    _roundtrip(p, edit)
+    stored = stored_analysis(p)
+    assert p.stems[1].name == "Lead vocal take 3" and stored.lead == "Lead vocal take 3"  # it fell back to a guess
+    assert stored.roles == {"drums": "drums", "Lead vocal take 3": "lead"}
+    assert stored.role_sources == {"Lead vocal take 3": "name"}
+    assert [n for n, _ in stored.stems] == ["drums", "Lead vocal take 3"]
+    edit.revert(p)
+    assert p.snapshot() == before and stored_analysis(p) == a
+    fresh = _project()  # nothing analysed yet: a plain rename
+    assert isinstance(rename_stem(fresh, fresh.stems[0].id, "Kit"), RenameStem)
+    with pytest.raises(ValueError):
+        rename_stem(p, vox, "   ")
+

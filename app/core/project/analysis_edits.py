@@ -13,7 +13,7 @@ from app.core.analysis.result import SongAnalysis
 from app.core.analysis.rhythm.tempo import tap_tempo
 from app.core.analysis.roles import ROLES
 from app.core.music import Chord, ChordSpan, ChordTimeline, Key, TimeSignature
-from app.core.project.edits import BaseEdit, CompoundEdit, Edit, SetProjectField, SetStemRole
+from app.core.project.edits import BaseEdit, CompoundEdit, Edit, RenameStem, SetProjectField, SetStemRole
 from app.core.project.model import Project, copy_json
 
 EXTRAS_KEY = "analysis"
@@ -155,3 +155,29 @@ def apply_analysis(project: Project, analysis: SongAnalysis) -> Edit:
         if stem.role is None and guessed in ROLES:
             edits.append(SetStemRole(stem.id, guessed))
     return CompoundEdit("Apply analysis", edits)
+
+
+def rename_stem(project: Project, stem_id: str, name: str) -> Edit:
+    """Rename a stem, and the stored analysis's mentions of it with it (one undo step): the analysis names
+    stems (the lead it read the melody from, the roles it guessed), so a renamed lead stem had fallen back to
+    "(guess)" and its guessed role was lost."""
+    rename = RenameStem(stem_id, name)
+    old = project.stem(stem_id).name
+    result = project.extras.get(EXTRAS_KEY, {}).get("result")
+    if not isinstance(result, dict) or old == rename.value:
+        return rename
+    renamed = copy_json(result)
+    if renamed.get("lead") == old:
+        renamed["lead"] = rename.value
+    for field in ("roles", "role_sources"):
+        table = renamed.get(field)
+        if isinstance(table, dict) and old in table:
+            renamed[field] = {rename.value if k == old else k: v for k, v in table.items()}
+    for entry in renamed.get("stems") or ():
+        if isinstance(entry, dict) and entry.get("name") == old:
+            entry["name"] = rename.value
+    if renamed == result:
+        return rename
+    extras = copy_json(project.extras)
+    extras[EXTRAS_KEY] = {**extras[EXTRAS_KEY], "result": renamed}
+    return CompoundEdit(rename.label, [rename, SetProjectField("extras", extras)])

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal
 
 from app.core.audio.peaks import Peaks
+from app.core.project.analysis_edits import rename_stem
 from app.core.project.edits import (
     Edit,
     RemoveStem,
-    RenameStem,
     SetStemGain,
     SetStemMute,
     SetStemPan,
@@ -63,13 +63,17 @@ class StemLanes(QObject):
         header.solo_toggled.connect(lambda on: self.push(SetStemSolo(stem_id, on)))
         header.gain_moved.connect(lambda db, g: self.push(SetStemGain(stem_id, db, gesture=g)))
         header.pan_moved.connect(lambda pan, g: self.push(SetStemPan(stem_id, pan, gesture=g)))
-        header.rename_requested.connect(lambda name: self.push(RenameStem(stem_id, name)))
+        header.rename_requested.connect(lambda name: self._rename(stem_id, name))
         header.remove_requested.connect(lambda: self.push(RemoveStem(stem_id)))
         header.locate_requested.connect(lambda: self.locate_requested.emit(stem_id))
         waveform.seek_requested.connect(self.timeline.seek_requested)
         lane = StemLane(row, header, waveform)
         self.lanes[stem_id] = lane
         return lane
+
+    def _rename(self, stem_id: str, name: str) -> None:
+        if self.project is not None:  # the stored analysis follows the new name (its lead and roles)
+            self.push(rename_stem(self.project, stem_id, name))
 
     def _remove(self, stem_id: str) -> None:
         lane = self.lanes.pop(stem_id)
