@@ -213,8 +213,8 @@ class StudioContext:
 
     def add_dock(self, title: str, widget: QWidget,
                  area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea, *,
-                 scroll: bool = False) -> QDockWidget:
-        return self._window.add_dock(title, widget, area, scroll=scroll)
+                 scroll: bool = False, shortcut: str | None = None) -> QDockWidget:
+        return self._window.add_dock(title, widget, area, scroll=scroll, shortcut=shortcut)
 
     def screen_height(self) -> int:
         """The available height of the screen the studio is on (0 if unknown)."""

@@ -12,7 +12,6 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence
 
 from app.ui.context import ANALYSIS, CATALOGUE, CHORD_LANE, FILE_ACTIONS, SUGGESTIONS, StudioContext
 from app.ui.live import LIVE
@@ -48,9 +47,8 @@ def install_catalogue(ctx: StudioContext) -> None:
     panel = CataloguePanel(ctx.home.catalogue_path, ctx.runner, parent=ctx.host,
                            trained_work_ids=ctx.models.trained_work_ids)
     # Along the bottom, under the lanes: its table and detail view want width, and the timeline keeps it.
-    dock = ctx.add_dock("Catalogue", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+    dock = ctx.add_dock("Catalogue", panel, Qt.DockWidgetArea.BottomDockWidgetArea, shortcut="Ctrl+Shift+C")
     ctx.resize_dock(dock, catalogue_height(panel, ctx.screen_height()), Qt.Orientation.Vertical)
-    dock.toggleViewAction().setShortcut(QKeySequence("Ctrl+Shift+C"))  # add_dock put it in View
     if not catalogue_starts_open(ctx.screen_height()):
         dock.hide()
         ctx.message("The catalogue is closed to give the lanes room: View → Catalogue (Ctrl+Shift+C)", 8000)
@@ -84,7 +82,7 @@ def install_analysis(ctx: StudioContext) -> None:
     panel = AnalysisPanel(ctx.project, ctx.push, ctx.runner,
                           stems_provider=lambda: stems_from_studio(ctx.project, ctx.decoded),
                           cache=AnalysisCache.in_home(ctx.home), parent=ctx.host)
-    dock = ctx.add_dock("Analysis", panel, Qt.DockWidgetArea.RightDockWidgetArea, scroll=True)
+    dock = ctx.add_dock("Analysis", panel, Qt.DockWidgetArea.RightDockWidgetArea, scroll=True, shortcut="Ctrl+Shift+A")
     lane = ChordLane(ctx.project, ctx.push, scale=ctx.timeline.time_scale)
     ctx.timeline.add_lane(lane, title="Chords", index=0, content=False)  # an empty song still shows the drop hint
     ctx.project_replaced.connect(panel.set_project)

@@ -271,3 +271,21 @@ def test_the_idea_being_heard_is_scrolled_into_view_after_a_run(cocreate, qtbot)
     card = panel.cards[ids[-1]]
     qtbot.wait(300)
     assert shown()
+
+
+
+def test_every_dock_has_its_own_shortcut_in_the_view_menu(qtbot, tmp_path):
+    from PySide6.QtWidgets import QDockWidget
+
+    from app.ui.panels import install_panels
+    from tests.gui.studio_fixtures import make_window
+
+    window = make_window(qtbot, tmp_path)
+    install_panels(window.context)
+    docks = {d.windowTitle(): d for d in window.findChildren(QDockWidget)}
+    keys = {title: d.toggleViewAction().shortcut().toString() for title, d in docks.items()}
+    assert {"Analysis", "Suggestions", "Catalogue", "Live"} <= set(keys)
+    assert all(keys.values()) and len(set(keys.values())) == len(keys), keys  # none missing, none shared
+    assert {d.toggleViewAction() for d in docks.values()} <= set(window.menu("View").actions())
+    window.undo_stack.setClean()
+    window.close()

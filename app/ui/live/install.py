@@ -26,7 +26,7 @@ class _CloseWatcher(QObject):
 
 def install_live(ctx: StudioContext) -> LivePanel:
     panel = LivePanel(ctx)
-    dock = ctx.add_dock("Live", panel, Qt.DockWidgetArea.RightDockWidgetArea, scroll=True)
+    dock = ctx.add_dock("Live", panel, Qt.DockWidgetArea.RightDockWidgetArea, scroll=True, shortcut="Ctrl+Shift+L")
     # One column on the right: Analysis, Suggestions and Live as tabs of one group (Suggestions in front).
     neighbour = ctx.panels.dock(ANALYSIS) or ctx.panels.dock(SUGGESTIONS)
     if neighbour is not None:

@@ -175,13 +175,15 @@ class MainWindow(StemLoading, Looping, QMainWindow):
 
     def add_dock(self, title: str, widget: QWidget,
                  area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea, *,
-                 scroll: bool = False) -> QDockWidget:
+                 scroll: bool = False, shortcut: str | None = None) -> QDockWidget:
         """Dock `widget`; with `scroll` it sits in a scroll area, so a tall panel never makes the window taller
-        than a laptop's screen (the dock shrinks and scrolls instead)."""
+        than a laptop's screen (the dock shrinks and scrolls instead). `shortcut` shows and hides it."""
         dock = QDockWidget(title, self)
         dock.setObjectName(f"Dock-{title}")
         dock.setWidget(scrolling(widget) if scroll else widget)
         self.addDockWidget(area, dock)
+        if shortcut:
+            dock.toggleViewAction().setShortcut(QKeySequence(shortcut))
         self.menu("&View").addAction(dock.toggleViewAction())
         return dock
 

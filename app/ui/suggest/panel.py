@@ -206,7 +206,8 @@ class SuggestPanel(FirstRunMixin, ProjectSyncMixin, RunsMixin, CardActionsMixin,
 def install_cocreate(ctx: StudioContext) -> SuggestPanel:
     """Dock the Suggestions panel in the studio (View menu lists it) and wire the piano-roll lane."""
     panel = SuggestPanel(ctx)
-    dock = ctx.add_dock("Suggestions", panel, Qt.DockWidgetArea.RightDockWidgetArea, scroll=True)
+    dock = ctx.add_dock("Suggestions", panel, Qt.DockWidgetArea.RightDockWidgetArea, scroll=True,
+                        shortcut="Ctrl+Shift+G")
     dock.setMinimumWidth(340)
     # Wide enough for a card's and a kept track's buttons beside the scroll bars (they would be clipped).
     ctx.resize_dock(dock, 410, Qt.Orientation.Horizontal)
