@@ -144,7 +144,9 @@ def test_studio_opens_without_playback_and_says_why(qtbot, tmp_path, tones):
     window.add_stem_files(tones)
     assert len(window.project.stems) == 3  # everything else works
     window.playback.toggle_play()
-    assert "Playback unavailable" in window.status.currentMessage()
+    # Play says what to do, not the label on the right again
+    message = window.status.currentMessage()
+    assert message.startswith("Cannot play: no audio output device found.") and "Reconnect Audio Output" in message
     window.close()
 
 

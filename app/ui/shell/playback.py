@@ -12,7 +12,7 @@ from app.core.audio.engine import AudioEngine
 from app.core.errors import PlaybackError
 from app.core.music import BeatGrid
 from app.core.project.model import Project
-from app.ui.shell.status import unavailable_text
+from app.ui.shell.status import cannot_play_text
 from app.ui.shell.transport_bar import TransportBar
 from app.ui.timeline.view import TimelineView
 
@@ -66,7 +66,7 @@ class PlaybackController(QObject):
             try:
                 self.engine.play()
             except PlaybackError as exc:
-                self.show_message(unavailable_text(exc.reason))
+                self.show_message(cannot_play_text(exc.reason))
         self.tick()
 
     def stop(self) -> None:

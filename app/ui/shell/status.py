@@ -19,6 +19,13 @@ def unavailable_text(reason: str | None) -> str:
     return f"Playback unavailable: {text}"
 
 
+def cannot_play_text(reason: str | None) -> str:
+    """What pressing Play says when there is no output: what to do, not the status bar's label again."""
+    text = unavailable_text(reason).removeprefix("Playback unavailable: ").rstrip(".")
+    return (f"Cannot play: {text}. Choose an output in Preferences (Ctrl+,) or plug one in and use "
+            "Transport → Reconnect Audio Output")
+
+
 class StudioStatusBar(QStatusBar):
     cancel_requested = Signal()
     playback_failed = Signal(str)  # emitted by the engine's on_error (any thread); shown on the GUI thread
