@@ -126,8 +126,7 @@ def _bad_files(tmp_path):
 
 @pytest.mark.parametrize("name,reason", [
     ("empty.mid", "is empty"), ("corrupt.mid", "damaged"), ("drums.mid", "only drums"), ("silent.mid", "no notes"),
-    ("empty.wav", "not a readable audio file"), ("corrupt.wav", "not a readable audio file"),
-    ("corrupt.flac", "not a readable audio file"), ("empty.musicxml", "is empty"),
+    ("empty.wav", "the file is empty"), ("corrupt.wav", "damaged"), ("corrupt.flac", "damaged"), ("empty.musicxml", "is empty"),
     ("broken.musicxml", "not a readable MusicXML"), ("notes.xml", "not MusicXML"), ("song.txt", "unknown format"),
     ("vanished.mid", "file not found"),
 ])
@@ -140,6 +139,17 @@ def test_bad_input_gives_one_clear_message_and_the_catalogue_is_unchanged(cat, t
     assert result.added == () and problem.path == d / name
     assert problem.reason.startswith(name + ":") and reason in problem.reason and "\n" not in problem.reason
     assert db_hash(cat.path) == before
+
+
+def test_a_folder_with_nothing_to_import_is_reported_not_passed_over(cat, tmp_path):
+    # was "no new works" and exit 0, as if everything in it were already in the catalogue
+    (tmp_path / "scans").mkdir()
+    (tmp_path / "scans" / "cover.jpg").write_bytes(b"\xff\xd8 not music")
+    (tmp_path / "empty").mkdir()
+    result = cat.import_files([tmp_path / "scans", tmp_path / "empty"])
+    assert result.added == ()
+    assert [p.reason for p in result.failed] == [f"{name}: no MIDI, MusicXML or audio files in this folder"
+                                                 for name in ("scans", "empty")]
 
 
 def test_a_batch_adds_the_good_files_and_reports_each_bad_one(cat, tmp_path):

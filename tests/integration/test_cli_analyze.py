@@ -83,6 +83,16 @@ def test_unreadable_file_exit_2(tmp_path, capsys):
     assert "broken.wav" in err and len(err.strip().splitlines()) == 1
 
 
+def test_samples_far_beyond_full_scale_exit_2_not_a_traceback(tmp_path, capsys):
+    # a float WAV of 1e30 samples overflowed the chroma into NaN: ValueError from scipy's nnls
+    import numpy as np
+
+    sf.write(tmp_path / "blown.wav", np.full(48000, 1e30, np.float32), 48000, subtype="FLOAT")
+    assert main(["analyze", str(tmp_path / "blown.wav")]) == 2
+    err = capsys.readouterr().err
+    assert "blown.wav: every sample is NaN, infinite or absurdly loud" in err and len(err.strip().splitlines()) == 1
+
+
 def test_a_folder_of_exported_tracks_is_its_stems_in_counting_order(song_files, tmp_path, capsys):
     # a DAW export: numbered tracks, a non-audio file beside them; 10_ must come after 2_, not before it
     import shutil

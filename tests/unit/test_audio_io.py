@@ -268,6 +268,19 @@ def test_nan_survives_no_resampling_or_downmix(tmp_path, caplog):
     assert "1 NaN" in caplog.text
 
 
+def test_absurdly_loud_samples_are_damage_like_nan(tmp_path, caplog):
+    # 1e30 in a float WAV overflowed the analysis into NaN (a traceback); int16 values stored as float still load
+    x = sine(100, PROJECT_RATE, 0.1, amp=30000.0)
+    x[10], x[20] = 1e30, -1e20
+    sf.write(tmp_path / "loud.wav", x, PROJECT_RATE, subtype="FLOAT")
+    with caplog.at_level(logging.WARNING):
+        audio = load_audio(tmp_path / "loud.wav")
+    assert audio.samples[0, 10] == 0 and audio.samples[0, 20] == 0 and audio.samples[0, 11] == x[11]
+    assert "2 NaN, infinite or absurdly loud" in caplog.text
+    sf.write(tmp_path / "all.wav", np.full(500, 1e30, np.float32), PROJECT_RATE, subtype="FLOAT")
+    assert "absurdly loud" in _error(tmp_path / "all.wav")
+
+
 @pytest.mark.parametrize("channels", [1, 2, 6])
 def test_all_nan_is_refused(tmp_path, channels):
     x = np.full((500, channels), np.nan, dtype=np.float32)

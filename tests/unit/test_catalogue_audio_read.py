@@ -29,8 +29,27 @@ def test_each_container_decodes_to_mono_at_the_analysis_rate(tmp_path, ext, fmt)
 def test_a_file_with_no_samples_is_refused(tmp_path):
     path = tmp_path / "empty.wav"
     sf.write(str(path), np.zeros((0, 1), dtype=np.float32), 22050)
-    with pytest.raises(ImportFailed, match="empty.wav: has no audio"):
+    with pytest.raises(ImportFailed, match="empty.wav: contains no audio"):
         read_mono(path)
+
+
+def test_damaged_files_get_the_stem_decoders_words_and_no_decoder_chatter(tmp_path, capfd):
+    # a second soundfile loop here said "(Error opening b'/path/x.wav': Format not recognised.)" and let
+    # libmpg123's "warning: Cannot read next header" through to the terminal
+    tone = tmp_path / "tone.mp3"
+    sf.write(str(tone), np.zeros(22050, np.float32), 22050, format="MP3")
+    (tmp_path / "garbage.wav").write_bytes(b"\x01\x02not audio" * 50)
+    (tmp_path / "cut.mp3").write_bytes(tone.read_bytes()[:30])
+    sf.write(str(tmp_path / "loud.wav"), np.full(2205, 1e30, np.float32), 22050, subtype="FLOAT")
+    reasons = {}
+    for name in ("garbage.wav", "cut.mp3", "loud.wav"):
+        with pytest.raises(ImportFailed) as info:
+            read_mono(tmp_path / name)
+        reasons[name] = str(info.value)
+        assert reasons[name].startswith(f"{name}: ") and "b'" not in reasons[name]
+    assert reasons["garbage.wav"] == "garbage.wav: not a readable audio file (format not recognised)"
+    assert "absurdly loud" in reasons["loud.wav"]
+    assert capfd.readouterr().err == ""
 
 
 def test_segmentation_drops_transition_glitches_and_splits_on_silence():

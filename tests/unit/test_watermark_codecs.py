@@ -70,3 +70,17 @@ def test_unmarked_mix_after_mp3_has_no_mark(tmp_path, demo_mix):
     assert wm.detect_watermark(wm.decode_for_detection(out), 22050, [KEY, OTHER], scores=scores) is None
     assert scores.attempts > 50  # the full speed search ran, and no candidate passed the CRC
     assert scores.best_agreement < 0.9
+
+
+@needs_ffmpeg
+def test_ffmpeg_is_a_second_decoder_not_a_second_opinion_on_bad_input(tmp_path):
+    # a missing file said "file not found; ffmpeg: ...: No such file or directory"; samples load_audio
+    # calls damage (1e30) reached the detector through ffmpeg and overflowed (RuntimeWarnings on stderr)
+    from app.core.errors import AccordError
+
+    with pytest.raises(AccordError) as info:
+        wm.decode_for_detection(tmp_path / "gone.wav")
+    assert str(info.value) == "gone.wav: file not found"
+    sf.write(tmp_path / "blown.wav", np.full(22050, 1e30, np.float32), 22050, subtype="FLOAT")
+    mono = wm.decode_for_detection(tmp_path / "blown.wav")  # refused by load_audio, decoded by ffmpeg
+    assert mono.size > 0 and np.all(mono == 0.0)

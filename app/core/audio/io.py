@@ -34,6 +34,10 @@ MAX_SECONDS = 2 * 3600
 # buffer grows, which costs a copy but never trusts the header.
 _FRAMES_PER_BYTE_BOUND = 16
 _BLOCK_SAMPLES = 1 << 17  # samples (frames x channels) per read: ~512 KB of float32
+# 120 dB over full scale. Float files hold overs, and tools that forget to normalise write int16 values
+# (up to 32768); far beyond that is damage, and squaring such samples (1e30 in a float WAV) overflowed the
+# analysis into NaN and a traceback. Such samples are treated like NaN: replaced by silence.
+MAX_SAMPLE_MAGNITUDE = 1e6
 
 _FORMATS = SOUNDFILE_FORMAT_BY_SUFFIX
 _DEFAULT_SUBTYPES = {"WAV": "PCM_24", "FLAC": "PCM_24", "AIFF": "PCM_24", "OGG": "VORBIS",
@@ -174,12 +178,12 @@ def _check_format(reader: BlockReader, path: Path) -> None:
                              f"{MIN_RATE // 1000}–{MAX_RATE // 1000} kHz", path=path)
 
 
-def load_audio(path: str | Path, *, sample_rate: int = PROJECT_RATE, progress: Progress = no_progress,
-               cancel: CancelToken = NEVER_CANCELLED) -> DecodedAudio:
+def load_audio(path: str | Path, *, sample_rate: int = PROJECT_RATE, max_seconds: int = MAX_SECONDS,
+               progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> DecodedAudio:
     """Decode an audio file to read-only float32 (2, frames) at `sample_rate`.
 
-    Raises AudioFileError naming the file and the reason for anything unreadable; Cancelled if `cancel`
-    fires (checked between blocks).
+    Raises AudioFileError naming the file and the reason for anything unreadable or longer than
+    `max_seconds`; Cancelled if `cancel` fires (checked between blocks).
     """
     path = Path(path)
     if not MIN_RATE <= sample_rate <= MAX_RATE:
@@ -189,7 +193,7 @@ def load_audio(path: str | Path, *, sample_rate: int = PROJECT_RATE, progress: P
     try:
         with open_reader(path) as reader:
             _check_format(reader, path)
-            samples, stats = _decode(reader, path, size, sample_rate, progress, cancel)
+            samples, stats = _decode(reader, path, size, sample_rate, max_seconds, progress, cancel)
             source = (reader.sample_rate, reader.channels, reader.format_name)
     except AccordError:
         raise
@@ -203,18 +207,18 @@ def load_audio(path: str | Path, *, sample_rate: int = PROJECT_RATE, progress: P
                     stats["header"], stats["frames"])
     if stats["bad"]:
         if stats["bad"] == stats["total"]:
-            raise AudioFileError("every sample is NaN or infinite: the file is damaged", path=path)
-        log.warning("%s: %d NaN/infinite samples replaced by silence", path.name, stats["bad"])
+            raise AudioFileError("every sample is NaN, infinite or absurdly loud: the file is damaged", path=path)
+        log.warning("%s: %d NaN, infinite or absurdly loud samples replaced by silence", path.name, stats["bad"])
     samples.flags.writeable = False
     progress(1.0, f"Decoded {path.name}")
     return DecodedAudio(samples=samples, sample_rate=sample_rate, source_rate=source[0],
                         source_channels=source[1], source_format=source[2], path=path, content_sha256=digest)
 
 
-def _decode(reader: BlockReader, path: Path, size: int, rate: int, progress: Progress,
+def _decode(reader: BlockReader, path: Path, size: int, rate: int, max_seconds: int, progress: Progress,
             cancel: CancelToken) -> tuple[np.ndarray, dict[str, int]]:
     src_rate, channels = reader.sample_rate, reader.channels
-    limit_src = MAX_SECONDS * src_rate
+    limit_src = max_seconds * src_rate
     ratio = rate / src_rate
     header = max(0, reader.header_frames or 0)
     believable = min(header, size * _FRAMES_PER_BYTE_BOUND // channels + 1, limit_src)
@@ -242,7 +246,7 @@ def _decode(reader: BlockReader, path: Path, size: int, rate: int, progress: Pro
                     data = data.copy()
                 # Clean before downmixing and resampling, which would smear a NaN over its neighbours.
                 stats["total"] += data.size
-                finite = np.isfinite(data)
+                finite = np.abs(data) <= MAX_SAMPLE_MAGNITUDE  # False for NaN and +-inf as well
                 if not finite.all():
                     stats["bad"] += int(data.size - np.count_nonzero(finite))
                     np.copyto(data, 0.0, where=~finite)
@@ -257,8 +261,8 @@ def _decode(reader: BlockReader, path: Path, size: int, rate: int, progress: Pro
                 break
             progress(min(0.99, stats["frames"] / expected), f"Decoding {path.name}")
     except _TooLong:
-        raise AudioFileError(f"longer than {MAX_SECONDS // 3600} hours: not a stem Accord can hold",
-                             path=path) from None
+        limit = f"{max_seconds / 3600:g} hours" if max_seconds >= 3600 else f"{max_seconds / 60:g} minutes"
+        raise AudioFileError(f"longer than {limit}: more than Accord takes from one file", path=path) from None
     return out.finish(), stats
 
 
@@ -296,7 +300,9 @@ _LIBSNDFILE_REASONS = (
     ("SF_INFO struct incomplete", "the header is invalid (sample rate or channel count missing or 0)"),
     ("No 'data' chunk", "the file is truncated or damaged: no audio data found"),
     ("Too many channels", "the file declares more channels than Accord supports (1024)"),
-    ("unimplemented format", "the file uses a sample encoding Accord cannot decode"),
+    # libsndfile says this for a cut-off FLAC/OGG header as well as for a real exotic encoding
+    ("unimplemented format", "the file is damaged, or uses a sample encoding Accord cannot decode"),
+    ("Malformed", "the file is damaged: its header is malformed (truncated?)"),
     ("Unspecified internal error", "the file is damaged (the decoder failed)"),
     ("psf_fseek", "the file is damaged: its header does not match its data (truncated?)"),
     # libsndfile's mpg123 path says this for an existing regular file whose bytes hold no MPEG frames
@@ -308,6 +314,8 @@ _LIBSNDFILE_REASONS = (
 def output_format(path: str | Path) -> str:
     """The soundfile format name for an output path's extension; AudioFileError if unsupported."""
     ext = Path(path).suffix.lower()
+    if Path(path).is_dir():  # else "cannot write '(no extension)' files" for `-o existing-folder`
+        raise AudioFileError("is a folder, not a file", path=path, hint="give a file name inside it, e.g. mix.wav")
     if ext not in _FORMATS:
         raise AudioFileError(f"cannot write '{ext or '(no extension)'}' files", path=path,
                              hint="use .wav, .flac, .aiff, .ogg or .mp3")

@@ -11,7 +11,6 @@ imports (straight or triplet per beat). `TRANSCRIPTIONS` lists the alternatives 
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import numpy as np
@@ -40,41 +39,23 @@ TRANSCRIPTIONS = (("basic-pitch", "lead line from the polyphonic transcription (
 
 
 def read_mono(path: Path, *, cancel: CancelToken = NEVER_CANCELLED) -> tuple[np.ndarray, int]:
-    """Decode to mono float32 at ANALYSIS_RATE, in blocks (headers can lie about their length)."""
-    import soundfile as sf
-    import soxr
+    """Decode to mono float32 at ANALYSIS_RATE through the stems' decoder (`load_audio`).
+
+    One decoder for every audio file Accord opens: its reasons are in words an artist can act on, it keeps
+    libmpg123's chatter off the terminal, never trusts a header's length and treats NaN/absurd samples as
+    damage. (A second soundfile loop here printed library messages with byte-string paths.)
+    """
+    from app.core.audio.io import load_audio
+    from app.core.errors import AudioFileError
 
     try:
-        with sf.SoundFile(os.fsencode(path)) as f:  # bytes: names that are not valid UTF-8 open too
-            rate, channels = int(f.samplerate), int(f.channels)
-            if not 1000 <= rate <= 384000:
-                raise ImportFailed(f"has an implausible sample rate of {rate} Hz", path=path)
-            if not 1 <= channels <= 64:
-                raise ImportFailed(f"has an implausible channel count ({channels})", path=path)
-            blocks = []
-            total = 0
-            limit = int(MAX_SECONDS * rate)
-            for block in f.blocks(blocksize=rate * 5, dtype="float32", always_2d=True):
-                cancel.check()
-                blocks.append(block.mean(axis=1))
-                total += len(block)
-                if total > limit:
-                    raise ImportFailed(f"is longer than {MAX_SECONDS / 60:.0f} minutes; import a shorter "
-                                       "excerpt or the lead stem", path=path)
-    except ImportFailed:
-        raise
-    except FileNotFoundError as exc:
-        raise ImportFailed("file not found", path=path) from exc
-    except (sf.LibsndfileError, RuntimeError, ValueError, TypeError, MemoryError, OSError) as exc:
-        raise ImportFailed(f"is not a readable audio file ({exc})", path=path) from exc
-    if total == 0:
-        raise ImportFailed("has no audio (0 samples)", path=path)
-    mono = np.concatenate(blocks).astype(np.float32)
-    if not np.all(np.isfinite(mono)):
-        mono = np.nan_to_num(mono, nan=0.0, posinf=0.0, neginf=0.0)
-    if rate != ANALYSIS_RATE:
-        mono = soxr.resample(mono, rate, ANALYSIS_RATE).astype(np.float32)
-    return mono, ANALYSIS_RATE
+        audio = load_audio(path, sample_rate=ANALYSIS_RATE, max_seconds=int(MAX_SECONDS), cancel=cancel)
+    except AudioFileError as exc:
+        hint = exc.hint
+        if exc.reason.startswith("longer than"):
+            hint = "import a shorter excerpt or the lead stem"
+        raise ImportFailed(exc.reason, path=path, hint=hint) from exc
+    return audio.samples.mean(axis=0, dtype=np.float32), ANALYSIS_RATE
 
 
 def _note_tempo(onsets: np.ndarray) -> float:

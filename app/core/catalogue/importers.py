@@ -78,7 +78,10 @@ def collect_files(paths: list[str | Path]) -> tuple[list[Path], list[tuple[Path,
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            for child in files_in_folder(p, lambda f: kind_of(f) is not None):
+            children = files_in_folder(p, lambda f: kind_of(f) is not None)
+            if not children:  # was "no new works" and success, as if every file were already there
+                problems.append((p, "no MIDI, MusicXML or audio files in this folder"))
+            for child in children:
                 add(child)
         elif not p.exists():
             problems.append((p, "file not found"))

@@ -96,7 +96,7 @@ def detect_watermark(samples: np.ndarray, sample_rate: int, keys: list[bytes], *
 
 def decode_for_detection(path: str | Path) -> np.ndarray:
     """Mono float samples of any audio file at the watermark's internal rate. Raises AccordError."""
-    from app.core.audio.io import load_audio
+    from app.core.audio.io import MAX_SAMPLE_MAGNITUDE, MAX_SECONDS, load_audio
     from app.core.errors import AccordError, AudioFileError
 
     path = Path(path)
@@ -107,14 +107,17 @@ def decode_for_detection(path: str | Path) -> np.ndarray:
         import subprocess
 
         ffmpeg = shutil.which("ffmpeg")
-        if ffmpeg is None:
+        if ffmpeg is None or not path.is_file():  # a missing file or a folder: load_audio's words say it all
             raise
-        proc = subprocess.run([ffmpeg, "-v", "error", "-nostdin", "-i", str(path), "-ac", "1", "-ar", str(L.RATE),
-                               "-f", "f32le", "-"], capture_output=True, check=False)
+        # -t: the same length limit as load_audio, so a file it refused as too long cannot fill memory here
+        proc = subprocess.run([ffmpeg, "-v", "error", "-nostdin", "-i", str(path), "-t", str(MAX_SECONDS),
+                               "-ac", "1", "-ar", str(L.RATE), "-f", "f32le", "-"], capture_output=True, check=False)
         if proc.returncode != 0 or not proc.stdout:
             raise AccordError(f"cannot be decoded ({first.reason}; ffmpeg: "
                               f"{proc.stderr.decode(errors='replace').strip()[:200]})", path=path) from first
-        return np.frombuffer(proc.stdout, dtype="<f4").astype(np.float64)
+        mono = np.frombuffer(proc.stdout, dtype="<f4").astype(np.float64)
+        mono[~(np.abs(mono) <= MAX_SAMPLE_MAGNITUDE)] = 0.0  # as load_audio does: NaN/inf/absurd values are damage
+        return mono
 
 
 def detect_file(path: str | Path, keys: list[bytes], *, speed_search: bool = True,
