@@ -102,7 +102,6 @@ def run_demo(args: argparse.Namespace, ctx: Any) -> int:
                     key=Key.parse("Am"), time_signature=four_four, tempo_bpm=demo.BPM)
     write_midi(folder / "phrase.mid", [MidiPart("phrase", phrase)], tempo_bpm=demo.BPM, time_signature=four_four)
     songs = folder / "songs"
-    songs.mkdir(exist_ok=True)
     for ident, melody in load_chorales(bwv_range=IDYOM_BWV_RANGE)[:DEMO_SONGS]:
         name = ident.split(".")[0]
         write_midi(songs / f"{name}.mid", [MidiPart(name, melody)], tempo_bpm=90.0,

@@ -8,6 +8,7 @@ The global options (--home, -v) are accepted before or after the command.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
 import sys
@@ -97,7 +98,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _names_print_as_they_are() -> None:
+    """File names that are not valid UTF-8 reach us as surrogate escapes (U+DCFE for the byte 0xFE). Under a
+    UTF-8 locale stdout is strict, so printing "wrote <such a name>" raised UnicodeEncodeError after the work
+    was done; write them back as the file system's bytes, as ls does (stderr already escapes them)."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None and getattr(sys.stdout, "errors", None) == "strict":
+        with contextlib.suppress(ValueError, OSError):
+            reconfigure(errors="surrogateescape")
+
+
 def main(argv: list[str] | None = None) -> int:
+    _names_print_as_they_are()
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")

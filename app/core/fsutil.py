@@ -47,6 +47,15 @@ def _describe(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+def _folder_problem(folder: Path, exc: OSError) -> str:
+    """Why nothing can be written in `folder`, naming the folder (the error names only the file)."""
+    if exc.errno in (errno.EEXIST, errno.ENOTDIR):
+        blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            return f"cannot create the folder '{folder}': '{blocker}' is a file, not a folder"
+    return f"cannot write in the folder '{folder}': {_describe(exc)}"
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path, *, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temp path beside `path`; when the block succeeds it replaces `path` atomically.
@@ -57,13 +66,15 @@ def atomic_path(path: str | Path, *, suffix: str | None = None) -> Iterator[Path
     """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():  # os.replace would fail only at the end, with "Is a directory"
+        raise WriteError("is a folder, not a file", path=target, hint="give a file name inside it")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=suffix if suffix is not None else target.suffix,
                                         dir=folder)
         os.close(fd)
     except OSError as exc:
-        raise WriteError(f"cannot write here: {_describe(exc)}", path=target) from exc
+        raise WriteError(_folder_problem(folder, exc), path=target) from exc
     tmp = Path(tmp_name)
     try:
         yield tmp

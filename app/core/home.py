@@ -38,7 +38,12 @@ class AccordHome:
 
     def _sub(self, name: str) -> Path:
         p = self.root / name
-        p.mkdir(parents=True, exist_ok=True)
+        try:
+            p.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a file named "models" in the home was a FileExistsError traceback in every command
+            why = "a file of that name is in the way" if p.exists() else (exc.strerror or str(exc))
+            raise AccordError(f"cannot create Accord's {name} folder: {why}", path=p,
+                              hint="move it aside, or set --home or ACCORD_HOME to another folder") from exc
         return p
 
     @property

@@ -54,6 +54,15 @@ def test_home_before_or_after_the_command(capsys, tmp_path):
     assert load_identity(tmp_path / "c" / "keys").name == "Ada"
 
 
+def test_a_file_where_a_home_folder_belongs_is_named_not_a_traceback(capsys, tmp_path):
+    # a file called "models" in the home was FileExistsError from every command
+    (tmp_path / "h").mkdir()
+    (tmp_path / "h" / "models").write_text("x")
+    code, _, err = run(capsys, "--home", str(tmp_path / "h"), "catalogue", "list")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "models: cannot create Accord's models folder: a file of that name is in the way" in err
+
+
 def test_first_signature_without_identity_is_announced_not_silent(capsys, tmp_path):
     code, _, _ = run(capsys, "project", "demo", "-o", str(tmp_path / "demo"))
     assert code == 0
@@ -141,3 +150,15 @@ def test_launcher_sends_gui_after_global_options_to_the_studio(monkeypatch):
 
     assert launcher._leading_globals(["--home", "h", "-v", "gui", "x"]) == (["--home", "h", "-v"], ["gui", "x"])
     assert launcher._leading_globals(["--home=h", "catalogue"]) == (["--home=h"], ["catalogue"])
+
+
+def test_project_demo_into_a_path_under_a_file_names_the_file(capsys, tmp_path):
+    # `accord project demo -o notes.txt/demo` was a NotADirectoryError traceback; a file named songs likewise
+    (tmp_path / "notes.txt").write_text("x")
+    code, _, err = run(capsys, "project", "demo", "-o", str(tmp_path / "notes.txt" / "demo"))
+    assert code == 2 and f"'{tmp_path / 'notes.txt'}' is a file, not a folder" in err
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "songs").write_text("x")
+    code, _, err = run(capsys, "project", "demo", "-o", str(tmp_path / "d"))
+    assert code == 2 and f"'{tmp_path / 'd' / 'songs'}' is a file, not a folder" in err
+    assert len(err.strip().splitlines()) == 1

@@ -110,3 +110,18 @@ def test_folder_walk_skips_link_loops_and_folder_links_with_a_message(tmp_path, 
         found = files_in_folder(tmp_path, lambda p: True)
     assert found == [tmp_path / "a.mid"]
     assert "loop: skipped (a broken link" in caplog.text and "parent: skipped (a link to a folder" in caplog.text
+
+
+def test_an_existing_folder_as_the_target_is_refused_before_writing(tmp_path):
+    (tmp_path / "out.wav").mkdir()
+    with pytest.raises(WriteError, match=r"out.wav: is a folder, not a file \(give a file name inside it\)"):
+        atomic_write_bytes(tmp_path / "out.wav", b"x")
+    assert [p.name for p in tmp_path.iterdir()] == ["out.wav"]  # no temp file left
+
+
+def test_a_file_in_the_way_of_the_folder_is_named(tmp_path):
+    (tmp_path / "notes").write_text("a file, not a folder")
+    with pytest.raises(WriteError) as info:  # was "m.wav: cannot write here: File exists"
+        atomic_write_bytes(tmp_path / "notes" / "sub" / "m.wav", b"x")
+    assert f"'{tmp_path / 'notes'}' is a file, not a folder" in str(info.value)
+    assert (tmp_path / "notes").read_text() == "a file, not a folder"

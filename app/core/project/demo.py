@@ -177,8 +177,7 @@ def generate_demo(folder: Path) -> Path:
     """(Re)write the demo stems, project and manifest into `folder`; returns the project path."""
     import soundfile as sf
 
-    folder.mkdir(parents=True, exist_ok=True)
-    files: dict[str, str] = {}
+    files: dict[str, str] = {}  # the folder is made by the first atomic write, which names what is in the way
     stems = []
     for (name, role, pan), audio in zip(STEMS, synthesize_stems().values(), strict=True):
         path = folder / f"{name}.wav"

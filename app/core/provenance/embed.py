@@ -40,7 +40,10 @@ class FoundRecords:
 
 def _clean(text: str | None) -> str:
     # A marker inside a readable field would look like a second, hidden record.
-    return (text or "").replace(MARKER, "Accord provenance").replace(MARKER.lower(), "accord provenance")
+    text = (text or "").replace(MARKER, "Accord provenance").replace(MARKER.lower(), "accord provenance")
+    # A title from a file name that is not valid UTF-8 holds surrogate escapes (\udcfe), which tags cannot
+    # encode: every signed export to such a name failed.
+    return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
 
 
 def embed_record(path: str | Path, record: bytes, *, fmt: str | None = None, title: str = "", artist: str = "",
