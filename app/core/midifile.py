@@ -12,6 +12,8 @@ Picking *the* melody out of a multi-track file is the catalogue importer's job (
 from __future__ import annotations
 
 import io
+import logging
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,11 +22,14 @@ from app.core.errors import MidiFileError
 from app.core.fsutil import atomic_path, not_a_regular_file
 from app.core.music import Melody, Note, TimeSignature
 
+log = logging.getLogger(__name__)
+
 DEFAULT_TICKS_PER_BEAT = 480
 MAX_MIDI_BYTES = 64 * 1024 * 1024
 MAX_DELTA_TICKS = 0x0FFFFFFF  # the largest delta time a 4-byte variable-length quantity can hold (the standard's limit)
 MAX_QUARTERS = 1_000_000.0  # ~140 hours at 120 BPM: a later position is a damaged file, not music
 DRUM_CHANNEL = 9
+TEMPO_RANGE_BPM = (1.0, 1000.0)  # what the synth and the MIDI export accept; outside it a tempo event is damage
 
 
 @dataclass(frozen=True)
@@ -82,21 +87,47 @@ def read_midi(path: str | Path, *, data: bytes | None = None) -> MidiContent:
         raise _fail(path, "is empty")
     if data[:4] != b"MThd":
         raise _fail(path, "is not a MIDI file (no MThd header)")
+    data = _with_real_track_count(path, data)
     try:
         mf = mido.MidiFile(file=io.BytesIO(data), clip=True)
-    except (OSError, EOFError, ValueError, KeyError, IndexError, ZeroDivisionError, TypeError) as exc:
-        # mido's EOFError carries no text: say what it means
-        why = str(exc) or ("it ends in the middle of a track (truncated, or a chunk states more bytes than "
-                           "the file holds)" if isinstance(exc, EOFError) else type(exc).__name__)
-        raise _fail(path, f"is damaged: {why}") from exc
-    except Exception as exc:  # mido.KeySignatureError and other library-specific failures
-        raise _fail(path, f"is damaged: {type(exc).__name__}: {exc}") from exc
+    except Exception as exc:  # OSError, EOFError, ValueError, KeyError, mido.KeySignatureError...
+        raise _fail(path, f"is damaged: {mido_failure(exc)}") from exc
     if mf.type not in (0, 1):
-        raise _fail(path, f"is MIDI type {mf.type}; only types 0 and 1 are supported")
+        raise _fail(path, f"is MIDI type {mf.type & 0xFFFF}; only types 0 and 1 are supported")
     tpb = mf.ticks_per_beat
     if not tpb or tpb <= 0:
         raise _fail(path, "has a time division of 0 (or SMPTE timing), which Accord cannot place on beats")
     return _decode(path, mf, tpb)
+
+
+def mido_failure(exc: BaseException) -> str:
+    """What mido's exception means, in words (its EOFError carries no text at all)."""
+    if isinstance(exc, EOFError):
+        return "it ends in the middle of a track (truncated, or a chunk states more bytes than the file holds)"
+    if isinstance(exc, (OSError, ValueError, KeyError, IndexError, ZeroDivisionError, TypeError)) and str(exc):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _with_real_track_count(path: Path, data: bytes) -> bytes:
+    """`data` with the header's track count set to the number of track chunks the file holds.
+
+    mido trusts the count, read as a *signed* 16-bit number: a header claiming 40,000 tracks read as none
+    (a file full of notes "has no notes"), and one claiming fewer tracks than it holds lost the rest silently.
+    """
+    if len(data) < 14:
+        return data  # mido reports the short header
+    (header_size,) = struct.unpack(">I", data[4:8])
+    (claimed,) = struct.unpack(">H", data[10:12])
+    pos, found = 8 + header_size, 0
+    while pos + 8 <= len(data) and data[pos:pos + 4] == b"MTrk" and found < 0xFFFF:
+        found += 1  # a truncated last chunk counts: mido then reports the truncation
+        pos += 8 + struct.unpack(">I", data[pos + 4:pos + 8])[0]
+    if header_size < 6 or found in (0, claimed):
+        return data
+    log.warning("%s: the header says %d tracks but the file holds %d; reading the %d", path.name, claimed,
+                found, found)
+    return data[:10] + struct.pack(">H", found) + data[12:]
 
 
 def _decode(path: Path, mf, tpb: int) -> MidiContent:
@@ -122,7 +153,12 @@ def _decode(path: Path, mf, tpb: int) -> MidiContent:
                 if msg.type == "track_name" and not name:
                     name = str(msg.name)
                 elif msg.type == "set_tempo" and msg.tempo > 0:
-                    tempo_map.append((tick / tpb, 60_000_000 / msg.tempo))
+                    bpm = 60_000_000 / msg.tempo
+                    if TEMPO_RANGE_BPM[0] <= bpm <= TEMPO_RANGE_BPM[1]:
+                        tempo_map.append((tick / tpb, bpm))
+                    else:  # 60,000,000 BPM (tempo 1) made every suggestion from the file fail to export
+                        log.warning("%s: ignored a tempo of %.0f BPM at beat %g (damaged tempo event)",
+                                    path.name, bpm, tick / tpb)
                 elif msg.type == "time_signature" and time_sig is None:
                     try:
                         time_sig = TimeSignature(msg.numerator, msg.denominator)
@@ -210,6 +246,9 @@ def _build(parts: Sequence[MidiPart], *, tempo_bpm: float, time_signature: TimeS
         events.sort()
         last = 0
         for tick, order, pitch, vel in events:
+            if tick - last > MAX_DELTA_TICKS:  # mido would write a 5-byte delta, which no reader (Accord's too) takes
+                raise MidiFileError(f"a note at beat {tick / ticks_per_beat:,.0f} is further from the one before "
+                                    "than a MIDI file can hold", hint="move the notes nearer the start")
             kind = "note_on" if order == 1 else "note_off"
             track.append(mido.Message(kind, note=pitch, velocity=vel, channel=part.channel, time=tick - last))
             last = tick
@@ -230,7 +269,10 @@ def write_midi(path: str | Path, parts: Sequence[MidiPart], *, tempo_bpm: float,
                time_signature: TimeSignature | None = None, **kw) -> Path:
     """Write a type-1 MIDI file atomically. kw: meta_text, sequencer_specific, copyright_text."""
     path = Path(path)
-    data = midi_bytes(parts, tempo_bpm=tempo_bpm, time_signature=time_signature, **kw)
+    try:
+        data = midi_bytes(parts, tempo_bpm=tempo_bpm, time_signature=time_signature, **kw)
+    except MidiFileError as exc:
+        raise MidiFileError(exc.reason, path=path, hint=exc.hint) from exc
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
     return path

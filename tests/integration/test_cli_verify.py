@@ -91,6 +91,20 @@ def test_verify_exit_codes(capsys, tmp_path, signed):
     assert "not found" in data["results"][1]["reason"]
 
 
+def test_a_cut_off_midi_file_gets_a_reason_not_an_empty_exception(capsys, tmp_path):
+    # was "cut.mid: is not a readable MIDI file: EOFError: " (mido's EOFError has no text)
+    from app.core.midifile import MidiPart, write_midi
+    from app.core.music import Melody, Note
+
+    whole = write_midi(tmp_path / "whole.mid", [MidiPart("x", Melody((Note(60, 0.0, 1.0),)))], tempo_bpm=100)
+    (tmp_path / "cut.mid").write_bytes(whole.read_bytes()[:-6])
+    code, text, _ = run(capsys, "verify", "--json", str(tmp_path / "cut.mid"))
+    [result] = json.loads(text)["results"]
+    assert code == 2 and result["status"] == "error"
+    assert result["reason"] == ("cut.mid: is not a readable MIDI file: it ends in the middle of a track "
+                                "(truncated, or a chunk states more bytes than the file holds)")
+
+
 def test_verify_unknown_signer_and_c2pa(capsys, tmp_path, signed):
     stranger = create_identity(tmp_path / "stranger", "Mallory")
     theirs = export_one(stranger, tmp_path, "flac", name="theirs").path

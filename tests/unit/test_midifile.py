@@ -70,3 +70,41 @@ def test_a_delta_time_longer_than_four_bytes_is_refused_naming_the_file(tmp_path
     ok = tmp_path / "ok.mid"  # the longest legal delta (4 bytes) still reads
     ok.write_bytes(_one_track(b"\x00\x90\x3c\x40" + b"\xff\xff\xff\x7f\x80\x3c\x00"))
     assert read_midi(ok).parts[0].notes[0].duration == 0x0FFFFFFF / 480
+
+
+def test_a_header_track_count_that_lies_reads_the_tracks_that_are_there(tmp_path, caplog):
+    import logging
+    import struct
+
+    notes = b"\x00\x90\x3c\x40\x83\x60\x80\x3c\x00"
+    for claimed in (0xFFFF, 0x8000, 3):  # mido read 32768+ as a negative count: no tracks, "has no notes"
+        data = bytearray(_one_track(notes))
+        data[10:12] = struct.pack(">H", claimed)
+        path = tmp_path / f"claims{claimed}.mid"
+        path.write_bytes(bytes(data))
+        with caplog.at_level(logging.WARNING):
+            (part,) = read_midi(path).parts
+        assert [n.pitch for n in part.notes] == [60]
+        assert f"{path.name}: the header says {claimed} tracks but the file holds 1" in caplog.text
+
+
+def test_tempo_events_outside_1_to_1000_bpm_are_ignored(tmp_path, caplog):
+    import logging
+
+    # a tempo of 1 microsecond per beat (60,000,000 BPM) made every suggestion from the phrase fail to export
+    path = tmp_path / "fast.mid"
+    path.write_bytes(_one_track(b"\x00\xff\x51\x03\x00\x00\x01\x00\x90\x3c\x40\x83\x60\x80\x3c\x00"
+                                b"\x00\xff\x51\x03\x07\xa1\x20"))
+    with caplog.at_level(logging.WARNING):
+        content = read_midi(path)
+    assert content.tempo_map == ((1.0, 120.0),)
+    assert "fast.mid: ignored a tempo of 60000000 BPM" in caplog.text
+
+
+def test_a_gap_longer_than_a_delta_time_is_refused_not_written(tmp_path):
+    # a phrase read at beat 559,240 came back as suggestions with 5-byte delta times, which Accord then refused
+    with pytest.raises(MidiFileError, match="x.mid: a note at beat 600,000 is further from the one before than a MIDI"):
+        write_midi(tmp_path / "x.mid", [MidiPart("x", Melody((Note(60, 600_000.0, 1.0),)))], tempo_bpm=120)
+    assert list(tmp_path.iterdir()) == []
+    edge = Melody((Note(60, 0x0FFFFFFF / 480, 1.0),))  # the longest legal delta is still written, and reads back
+    assert read_midi(write_midi(tmp_path / "edge.mid", [MidiPart("x", edge)], tempo_bpm=120)).parts

@@ -160,3 +160,21 @@ def test_impossible_constraints_say_what_to_relax(data):
                         n=1, seed=1)
     with pytest.raises(ConstraintError, match="relax the density"):
         continue_phrase(model, prime, Constraints(density=(0.2, 0.5)), n=1, seed=1)
+
+
+@pytest.mark.parametrize("kw,words", [({"n": 0}, "1..64, not 0"), ({"n": 65}, "1..64, not 65"),
+                                      ({"n": 1, "seed": -1}, "seed must be a whole number of 0 or more")])
+def test_a_count_or_seed_out_of_range_is_a_constraint_error(data, kw, words):
+    # a ValueError here (numpy's, for seed -1) was a traceback from `accord suggest -n 0` / `--seed -1`
+    works, model = data
+    with pytest.raises(ConstraintError, match=words):
+        continue_phrase(model, works[0].melody.between(0, 8), Constraints(bars=2, start=8.0), **kw)
+
+
+def test_a_gap_far_past_the_melody_is_refused(data):
+    # `--gap 99999999999999:99999999999999` generated notes at beat 4e14, past what a MIDI file can hold
+    works, model = data
+    melody = works[0].melody.between(0, 8)
+    with pytest.raises(ConstraintError, match="long after the melody ends"):
+        fill_gap(model, melody, (4e14, 4e14 + 4), Constraints(), n=1, seed=1)
+    assert fill_gap(model, melody, (8.0, 16.0), Constraints(), n=1, seed=1)  # right after it: a gap to fill

@@ -35,7 +35,8 @@ class Constraints:
             raise ValueError(f"bars must be 1..32, not {self.bars}")
         low, high = self.pitch_range
         if not 0 <= low <= high <= 127:
-            raise ValueError(f"pitch range {low}..{high} is not within 0..127")
+            raise ValueError(f"pitch range {low}..{high} is " + ("reversed (give LOW:HIGH)" if 0 <= high < low <= 127
+                                                                  else "not within 0..127"))
         if self.max_copy < 0:
             raise ValueError("max_copy must be >= 0")
         if self.density is not None and not 0 <= self.density[0] <= self.density[1]:

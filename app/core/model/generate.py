@@ -171,8 +171,11 @@ class _Job:
 
     def run(self, slots, n: int, seed: int | None, mode: str, settings: dict,
             rescore=None) -> list[Suggestion]:
+        # ConstraintError, not ValueError: `accord suggest -n 0` or `--seed -1` ended in a traceback
         if not 1 <= n <= 64:
-            raise ValueError(f"n must be 1..64, not {n}")
+            raise ConstraintError(f"the number of suggestions must be 1..64, not {n}")
+        if seed is not None and int(seed) < 0:
+            raise ConstraintError(f"the seed must be a whole number of 0 or more, not {seed}")
         with gc_paused():  # full collections over the model's objects would double the slowest requests
             return self._run(slots, n, seed, mode, settings, rescore)
 
@@ -348,6 +351,10 @@ def fill_gap(model: TrainedModel, melody: Melody, gap: tuple[float, float], cons
     bars = math.ceil((g1 - g0) / bq - 1e-9)
     if not 1 <= bars <= 32:
         raise ConstraintError(f"the gap spans {bars} bars; fill works on 1..32 bars")
+    last_bar = math.ceil(max((x.onset + x.duration for x in melody.notes), default=0.0) / bq - 1e-9)
+    if g0 / bq > last_bar + 32:  # `--gap 99999999999999:...` made a suggestion no MIDI file can hold
+        raise ConstraintError(f"the gap starts at bar {g0 / bq + 1:,.0f}, long after the melody ends (bar "
+                              f"{last_bar:,}): fill works between or next to its phrases")
     c = replace(constraints, start=g0, bars=bars)
     before = [replace(x, duration=min(x.duration, g0 - x.onset)) for x in melody.notes if x.onset < g0 - 1e-9]
     after = [x for x in melody.notes if x.onset >= g1 - 1e-9][:2]

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from app.core.errors import AccordError, ProvenanceError
+from app.core.errors import AccordError, MidiFileError, ProvenanceError
 from app.core.fsutil import TEMP_PREFIX, atomic_path
 from app.core.home import AccordHome
 from app.core.midifile import MidiPart, midi_bytes
@@ -251,7 +251,10 @@ def export_midi(parts: Sequence[MidiPart], tempo: float | Sequence[tuple[float, 
     if not tempo_map or tempo_map[0][0] != 0.0 or any(not 1.0 <= b <= 1000.0 for _, b in tempo_map):
         raise ProvenanceError("the tempo map must start at quarter 0 with tempos of 1–1000 BPM", path=target)
     progress(0.1, "writing MIDI")
-    data = midi_bytes(parts, tempo_bpm=tempo_map[0][1], time_signature=time_signature, meta_text=meta_text)
+    try:
+        data = midi_bytes(parts, tempo_bpm=tempo_map[0][1], time_signature=time_signature, meta_text=meta_text)
+    except MidiFileError as exc:  # name the file that was being written
+        raise MidiFileError(exc.reason, path=target, hint=exc.hint) from exc
     if len(tempo_map) > 1:
         data = _with_tempo_map(data, tempo_map, DEFAULT_TICKS_PER_BEAT)
     cancel.check()

@@ -48,10 +48,12 @@ def _bpm(tempo: int) -> str:
 def midi_canonical(data: bytes, path: Path | None = None) -> dict[str, Any]:
     import mido
 
+    from app.core.midifile import mido_failure
+
     try:
         mf = mido.MidiFile(file=io.BytesIO(data), clip=True)
     except Exception as exc:  # mido raises OSError, EOFError, ValueError, KeyError, KeySignatureError...
-        raise ProvenanceError(f"is not a readable MIDI file: {type(exc).__name__}: {exc}", path=path) from exc
+        raise ProvenanceError(f"is not a readable MIDI file: {mido_failure(exc)}", path=path) from exc
     tpb = mf.ticks_per_beat
     if not isinstance(tpb, int) or tpb <= 0:
         raise ProvenanceError("uses a time division Accord does not sign (SMPTE)", path=path)

@@ -24,10 +24,12 @@ MAX_META_BYTES = 1_000_000  # mido refuses larger meta events when reading
 def _load(data: bytes, path: Path):
     import mido
 
+    from app.core.midifile import mido_failure
+
     try:
         return mido.MidiFile(file=io.BytesIO(data), clip=True)
     except Exception as exc:  # mido: OSError, EOFError, ValueError, KeyError, KeySignatureError, ...
-        raise ProvenanceError(f"is not a readable MIDI file: {type(exc).__name__}: {exc}", path=path) from exc
+        raise ProvenanceError(f"is not a readable MIDI file: {mido_failure(exc)}", path=path) from exc
 
 
 def _is_ours(msg) -> bool:
