@@ -20,7 +20,7 @@ import json
 import sys
 from typing import Any
 
-from app.cli.cmd_catalogue_parts import add_parts_command
+from app.cli.cmd_catalogue_parts import add_parts_command, work_number
 from app.core.catalogue import MELODY_MODEL_USE, Catalogue
 from app.core.catalogue.records import STATES
 from app.core.catalogue.splits import bp_to_percent, parse_contributor
@@ -259,11 +259,11 @@ def register(subparsers) -> None:
     ls.add_argument("--state", choices=STATES, help="only works in this state")
 
     show = cmd("show", _show, "show everything about a work, including its consent history")
-    show.add_argument("work_id", type=int, metavar="WORK_ID", help="the work's number (see `accord catalogue list`)")
+    show.add_argument("work_id", type=work_number, metavar="WORK_ID", help="the work's number (see `accord catalogue list`)")
 
     consent = cmd("consent", _consent, "record consent (grant or revoke) for one or more works, or import a "
                   "contributor's signed reply (--import)")
-    consent.add_argument("work_ids", nargs="*", type=int, metavar="WORK_ID", help="one or more work numbers")
+    consent.add_argument("work_ids", nargs="*", type=work_number, metavar="WORK_ID", help="one or more work numbers")
     consent.add_argument("--import", dest="import_file", metavar="REPLY",
                          help="a reply from `accord consent sign`: every signature is checked and each statement "
                               "must name the work's current content; recorded as signed consent")
@@ -276,12 +276,12 @@ def register(subparsers) -> None:
     consent.add_argument("--by", metavar="NAME", help="who records this (default: your user name)")
 
     contributors = cmd("contributors", _contributors, "replace a work's contributors and splits")
-    contributors.add_argument("work_id", type=int, metavar="WORK_ID", help="the work's number (see `accord catalogue list`)")
+    contributors.add_argument("work_id", type=work_number, metavar="WORK_ID", help="the work's number (see `accord catalogue list`)")
     contributors.add_argument("--contributor", action="append", required=True, metavar="NAME:ROLE:SHARE_PERCENT",
                               help="repeat for each contributor; shares must sum to 100. Consent is kept per name")
 
     edit = cmd("edit", _edit, "change a work's title, ISRC, ISWC, year or notes")
-    edit.add_argument("work_id", type=int, metavar="WORK_ID", help="the work's number (see `accord catalogue list`)")
+    edit.add_argument("work_id", type=work_number, metavar="WORK_ID", help="the work's number (see `accord catalogue list`)")
     edit.add_argument("--title", help="the new title")
     edit.add_argument("--isrc", help="e.g. US-RC1-76-07839 (empty clears it)")
     edit.add_argument("--iswc", help="e.g. T-034.524.680-1 (empty clears it)")
@@ -291,7 +291,7 @@ def register(subparsers) -> None:
     add_parts_command(cmd)
 
     remove = cmd("remove", _remove, "remove a work (it is never used again; its consent history is kept)")
-    remove.add_argument("work_id", type=int, metavar="WORK_ID", help="the work's number (see `accord catalogue list`)")
+    remove.add_argument("work_id", type=work_number, metavar="WORK_ID", help="the work's number (see `accord catalogue list`)")
 
     cmd("audit", _audit, "re-check the consent ledger, every work's chained facts and the signed head file")
     repair = cmd("repair", _repair, "after a failed audit: accept the rows as they are, void consent only "

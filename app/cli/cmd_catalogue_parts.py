@@ -12,6 +12,7 @@ which must still be where it was and unchanged.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from typing import Any
@@ -53,12 +54,27 @@ def _progress(enabled: bool):
     return report
 
 
+def work_number(text: str) -> int:
+    """argparse type of a work's number. SQLite ids stop at 2**63 - 1: binding a larger one raised
+    OverflowError (a traceback from `accord catalogue show 99999999999999999999`)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a work number (see `accord catalogue list`)") from None
+    if not 1 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"{text} is not a work number (see `accord catalogue list`)")
+    return value
+
+
 def _parts(args, ctx) -> int:
     if not args.target.isdigit():
         if args.use is not None:
             raise CatalogueError("--use needs a work id (import the file first: `accord catalogue add FILE`)")
         return _file_parts(args)
-    work_id = int(args.target)
+    try:
+        work_id = work_number(args.target)
+    except argparse.ArgumentTypeError as exc:
+        raise CatalogueError(str(exc)) from None
     with Catalogue.open(ctx.home().catalogue_path) as cat:
         if args.use is not None:
             cand, choice, melody = use_candidate(cat, work_id, args.use,

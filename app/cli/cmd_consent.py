@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from app.cli.cmd_catalogue_parts import work_number
 from app.cli.identity_prompt import signing_identity
 from app.core.catalogue import MELODY_MODEL_USE, Catalogue
 from app.core.errors import AccordError
@@ -77,7 +78,7 @@ def register(subparsers: Any) -> None:
                               description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="consent_command", metavar="ACTION", required=True, parser_class=type(p))
     r = sub.add_parser("request", help="write a consent request for works (to send to their contributors)")
-    r.add_argument("work_ids", nargs="+", type=int, metavar="WORK_ID",
+    r.add_argument("work_ids", nargs="+", type=work_number, metavar="WORK_ID",
                    help="the works to ask consent for (numbers from `accord catalogue list`)")
     r.add_argument("-o", "--output", required=True, metavar="FILE", help="e.g. request.accordconsent")
     r.add_argument("--use", default=MELODY_MODEL_USE, help=f"the use asked for (default {MELODY_MODEL_USE})")

@@ -68,7 +68,7 @@ def test_add_list_show_consent_remove_audit(run, tmp_path):
     (("show", "42"), "work 42: no such work"),
     (("consent", "42", "--grant"), "work 42: no such work"),
     (("remove", "42"), "work 42: no such work"),
-    (("show", "x"), "invalid int value"),
+    (("show", "x"), "'x' is not a work number"),
     (("consent", "1"), "give WORK_ID... with --grant or --revoke"),
     (("add", "{a}", "--contributor", "Ann:composer:60", "--contributor", "Bo:composer:30"), "sum to 90 %, not 100 %"),
     (("add", "{a}", "--contributor", "Ann-100"), "NAME:ROLE:SHARE_PERCENT"),
@@ -140,3 +140,13 @@ def test_two_hundred_chorales_with_consent(run, tmp_path):
         assert [u.id for u in usable] == granted_all[1:]
         assert all(len(u.melody) >= 5 for u in usable)
         assert cat.audit().ok
+
+
+@pytest.mark.parametrize("argv", [["show", "99999999999999999999"], ["parts", "99999999999999999999"],
+                                  ["consent", "99999999999999999999", "--grant", "--contributor", "A"],
+                                  ["remove", "99999999999999999999"]])
+def test_a_work_number_past_sqlite_integers_is_refused_in_one_line(run, argv):
+    # binding it raised OverflowError: "Python int too large to convert to SQLite INTEGER" and a traceback
+    _, err = run(*argv, expect=2)
+    assert "99999999999999999999 is not a work number (see `accord catalogue list`)" in err
+    assert len(err.strip().splitlines()) == 1

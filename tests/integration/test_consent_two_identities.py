@@ -160,3 +160,21 @@ def test_a_signed_revocation_wins_and_is_forgotten_exactly(world, capsys):
     assert updated["removed"] == [1] and 1 not in [w["id"] for w in updated["works"]]
     code, out, _ = cli(capsys, homes["artist"], "train", "-o", str(folder / "fresh.accordmodel"), "--json")
     assert json.loads(out)["fingerprint"] == updated["fingerprint"]  # forgotten exactly: as if never learned
+
+
+@pytest.mark.parametrize("damage,words", [
+    (lambda s: s.update(signature=None), "a field holds the wrong kind of value"),  # was "'NoneType' object is..."
+    (lambda s: s["signature"].update(value="!!!"), "a key or signature is not valid base64"),
+    (lambda s: s.pop("signer"), "the field 'signer' is missing"),
+])
+def test_a_malformed_statement_is_described_in_plain_words(tmp_path, damage, words):
+    from app.core.provenance.consent import StatementError, parse_statement, sign_statement
+    from app.core.provenance.identity import create_identity
+
+    jo = create_identity(tmp_path / "jo", "Jo Lee")
+    statement = sign_statement({"sha256": "ab" * 32, "title": "Song 1"}, use="melody-model", decision="grant",
+                               contributor="Jo Lee", identity=jo, terms="")
+    damage(statement)
+    with pytest.raises(StatementError) as info:
+        parse_statement(statement)
+    assert str(info.value) == f"the statement is malformed ({words})"

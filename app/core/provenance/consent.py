@@ -59,12 +59,25 @@ def _check_signature(obj: Mapping[str, Any], what: str) -> PublicKeyInfo:
             raise ValueError("the key id does not match the public key")
         payload = canonical_bytes({k: v for k, v in obj.items() if k != "signature"})
     except (KeyError, TypeError, ValueError, ProvenanceError) as exc:
-        raise StatementError(f"{what} is malformed ({getattr(exc, 'reason', exc)})") from exc
+        raise StatementError(f"{what} is malformed ({_what_is_wrong(exc)})") from exc
     key = PublicKeyInfo(str(signer.get("name") or "?"), raw)
     if not key.verify(value, payload):
         raise StatementError(f"{what} does not match its signature: it was altered after signing, or signed by "
                              "another key than the one it names")
     return key
+
+
+def _what_is_wrong(exc: BaseException) -> str:
+    """Python's words ("'NoneType' object is not subscriptable") said nothing to whoever holds the file."""
+    import binascii
+
+    if isinstance(exc, KeyError):
+        return f"the field {exc.args[0]!r} is missing"
+    if isinstance(exc, binascii.Error):
+        return "a key or signature is not valid base64"
+    if isinstance(exc, (TypeError, AttributeError)):
+        return "a field holds the wrong kind of value"
+    return str(getattr(exc, "reason", exc))
 
 
 @dataclass(frozen=True)
@@ -114,7 +127,7 @@ def parse_statement(data: str | Mapping[str, Any]) -> Statement:
                          str(obj["use"]), decision, obj["contributor"], key, str(obj.get("signedAt") or ""),
                          canonical_bytes(obj).decode("ascii"))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise StatementError(f"is malformed ({exc})") from exc
+        raise StatementError(f"is malformed ({_what_is_wrong(exc)})") from exc
 
 
 def _refuse(text: str) -> Any:
