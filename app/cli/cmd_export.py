@@ -40,6 +40,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--no-statement", action="store_true", help="do not write credit statements")
     p.add_argument("--without", action="append", default=[], metavar="SUGGESTION_ID",
                    help="leave this kept suggestion out (e.g. one crediting a work whose consent was revoked)")
+    p.add_argument("--skip-missing", action="store_true", help="export even when stem files of the project are "
+                   "missing, leaving them out of the mix (as the studio plays it); without it, that is an error")
     p.add_argument("--no-watermark", action="store_true", help="export audio without the keyed watermark")
     p.add_argument("--watermark-strength", type=float, default=None, metavar="DB",
                    help="watermark strength in dB, 0.1-3 (default 0.5; higher survives more, is less hidden)")
@@ -98,7 +100,8 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
                                  identity=identity, catalogue=catalogue, model_manifest=manifest,
                                  c2pa_keys_dir=home.keys_dir if args.c2pa else None,
                                  statements=not args.no_statement, without=args.without,
-                                 watermark=not args.no_watermark, watermark_strength_db=args.watermark_strength)
+                                 watermark=not args.no_watermark, watermark_strength_db=args.watermark_strength,
+                                 refuse_missing_stems=not args.skip_missing)
     finally:
         catalogue.close()
     if not results:

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from app.cli.stem_args import STEM_HELP, StemPaths
-from app.core.audio.io import PROJECT_RATE, load_audio, output_format, write_audio
-from app.core.audio.mix import MAX_GAIN_DB, MIN_GAIN_DB, MixState, TrackMix, render_offline
+from app.core.audio.io import PROJECT_RATE, output_format, write_audio
+from app.core.audio.mix import MAX_GAIN_DB, MIN_GAIN_DB, MixState, TrackMix, load_stems, render_offline
 from app.core.errors import AccordError
 
 log = logging.getLogger(__name__)
@@ -102,8 +102,7 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     names = [p.stem for p in paths]
     settings = _settings(args, names)
     tracks = []
-    for path, name in zip(paths, names, strict=True):
-        audio = load_audio(path, sample_rate=PROJECT_RATE)
+    for path, name, audio in zip(paths, names, load_stems(paths, sample_rate=PROJECT_RATE), strict=True):
         log.info("loaded %s: %.1f s, %d Hz, %d channel(s)", path.name, audio.duration, audio.source_rate,
                  audio.source_channels)
         tracks.append(TrackMix(name=name, samples=audio.samples, **settings.get(name, {})))

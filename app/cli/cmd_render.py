@@ -164,7 +164,8 @@ def _mix_with_stems(suggestion: np.ndarray, stems: list[DecodedAudio], sample_ra
 
 
 def run(args: argparse.Namespace, ctx) -> int:
-    from app.core.audio.io import load_audio, output_format
+    from app.core.audio.io import output_format
+    from app.core.audio.mix import load_stems
 
     out_path = Path(args.output)
     output_format(out_path)  # an unsupported extension fails before any work
@@ -177,7 +178,7 @@ def run(args: argparse.Namespace, ctx) -> int:
     rate = args.sample_rate
     if not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
         raise AccordError(f"--sample-rate {rate} is outside {MIN_SAMPLE_RATE}–{MAX_SAMPLE_RATE} Hz")
-    stems = [load_audio(s, sample_rate=rate) for s in args.stems]
+    stems = load_stems([Path(s) for s in args.stems], sample_rate=rate)
     timing = _timing(content, stems, args.tempo_from, ctx)
     audio = _render_parts(parts, timing, args, rate)
     if stems:

@@ -110,6 +110,17 @@ def test_bad_files_exit_2_and_write_nothing(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.wav", "ok.wav"]
 
 
+def test_an_existing_folder_as_output_is_named_as_one(tmp_path, capsys):
+    # was "cannot write '(no extension)' files" for `-o mixes`, and "Is a directory; the previous version is kept"
+    sf.write(tmp_path / "ok.wav", np.zeros(100, np.float32), RATE)
+    for folder in ("mixes", "mix.wav"):
+        (tmp_path / folder).mkdir()
+        assert run(str(tmp_path / "ok.wav"), "-o", str(tmp_path / folder)) == 2
+        err = capsys.readouterr().err
+        assert f"{folder}: is a folder, not a file" in err and len(err.strip().splitlines()) == 1
+        assert list((tmp_path / folder).iterdir()) == []
+
+
 def test_duplicate_names_are_refused_only_when_an_option_needs_them(tmp_path, capsys):
     for sub in ("a", "b"):
         (tmp_path / sub).mkdir()
@@ -118,3 +129,22 @@ def test_duplicate_names_are_refused_only_when_an_option_needs_them(tmp_path, ca
     assert run(*paths, "-o", str(tmp_path / "o.wav")) == 0
     assert run(*paths, "-o", str(tmp_path / "o2.wav"), "--mute", "gtr") == 2
     assert "several stems" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("ext", ["wav", "flac", "mp3"])
+def test_an_output_name_that_is_not_utf8_is_signed_verified_and_printed(tmp_path, ext):
+    # the title tag came from the name's surrogate escape ("m\udcfe"): "could not be embedded", exit 2; and
+    # under a UTF-8 locale (strict stdout) printing "wrote m\udcfe.flac" was a traceback
+    import os
+    import subprocess
+    import sys
+
+    sf.write(tmp_path / "ok.wav", np.full(4800, 0.1, np.float32), RATE)
+    out = os.fsencode(tmp_path) + b"/m\xfe." + ext.encode()
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}
+    for argv in (["mix", os.fsencode(tmp_path / "ok.wav"), "-o", out], ["verify", out]):
+        proc = subprocess.run([sys.executable, "-m", "app.cli.main", *argv], capture_output=True, env=env,
+                              timeout=120, check=False)
+        assert proc.returncode == 0 and b"Traceback" not in proc.stderr, proc.stderr.decode(errors="replace")
+        assert b"m\xfe." + ext.encode() in proc.stdout
+    assert b"verified" in proc.stdout

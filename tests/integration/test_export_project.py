@@ -219,3 +219,22 @@ def test_a_silenced_suggestion_track_gives_no_credit_and_an_empty_mix_is_refused
     project.suggestions = ()
     with pytest.raises(ProvenanceError, match="empty"):
         export_project(project, what="mix", format="wav16", out=tmp_path / "empty.wav", identity=me, catalogue=cat)
+
+
+def test_the_command_line_refuses_to_leave_a_missing_stem_out_unasked(tmp_path, capsys):
+    # `accord export` wrote and signed a mix without the stem whose file had gone, and said nothing
+    from app.cli.main import main
+    from app.core.project.store import save_project
+
+    project = make_project(tmp_path / "song")
+    saved = save_project(project, tmp_path / "song" / "song.accord")
+    (tmp_path / "song" / "bass.wav").unlink()
+    for what in ("mix", "stems"):
+        assert main(["export", str(saved), "--what", what, "-o", str(tmp_path / "out")]) == 2
+        err = capsys.readouterr().err
+        assert f"song.accord: 1 stem file(s) not found, so the {what} would leave them out" in err
+        assert str(tmp_path / "song" / "bass.wav") in err and "--skip-missing" in err
+    assert not (tmp_path / "out").exists()
+    assert main(["export", str(saved), "-o", str(tmp_path / "out" / "mix.wav"), "--skip-missing",
+                 "--without", "s1"]) == 0, capsys.readouterr().err  # s1 credits works of another catalogue
+    assert (tmp_path / "out" / "mix.wav").exists()

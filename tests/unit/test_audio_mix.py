@@ -181,3 +181,20 @@ def test_peaks_of_a_partial_last_bin_and_of_silence():
     peaks = compute_peaks(x)
     assert peaks.bins(0, 100, 1)[1][0] == pytest.approx(0.75)
     assert compute_peaks(np.zeros((2, 0), np.float32)).bins(0, 100, 4)[0].tolist() == [0, 0, 0, 0]
+
+
+def test_stems_for_an_offline_mix_are_refused_once_their_audio_passes_the_budget(tmp_path):
+    # each stem was bounded (2 hours) but not their number: ten hour-long recordings asked for ~14 GB
+    import soundfile as sf
+
+    from app.core.audio.mix import load_stems
+    from app.core.errors import AccordError
+
+    paths = []
+    for name in ("a", "b", "c"):
+        sf.write(tmp_path / f"{name}.wav", np.full(48000, 0.1, np.float32), 48000)  # 1 s: 384,000 bytes decoded
+        paths.append(tmp_path / f"{name}.wav")
+    assert len(load_stems(paths, sample_rate=48000, max_bytes=2_000_000)) == 3
+    with pytest.raises(AccordError) as info:
+        load_stems(paths, sample_rate=48000, max_bytes=1_300_000)
+    assert str(info.value).startswith("b.wav: after 2 of 3 stems the mix would already hold")

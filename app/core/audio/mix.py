@@ -15,13 +15,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-from app.core.audio.io import PROJECT_RATE
+from app.core.audio.io import PROJECT_RATE, DecodedAudio, load_audio
+from app.core.errors import AccordError
 
 MIN_GAIN_DB = -144.0  # quieter than any 24-bit signal: treated as silence by callers if they wish
 MAX_GAIN_DB = 24.0
+# Decoded stems plus the mix and its output buffer, for an offline mix (the export's budget is the same).
+# Each stem is bounded by load_audio; their number was not: ten hour-long recordings asked for ~14 GB.
+MAX_OFFLINE_MIX_BYTES = 2 * 1024 * 1024 * 1024
 
 
 def db_to_linear(db: float) -> float:
@@ -177,3 +182,23 @@ def render_offline(state: MixState, *, start_frame: int = 0, frames: int | None 
         j = min(frames, i + block)
         render(state, out[:, i:j], start_frame + i, scratch=scratch)
     return out
+
+
+def load_stems(paths: list[Path], *, sample_rate: int = PROJECT_RATE,
+               max_bytes: int = MAX_OFFLINE_MIX_BYTES) -> list[DecodedAudio]:
+    """Decode stems for an offline mix, refusing as soon as their decoded audio plus the mix buffers would pass
+    `max_bytes`. Counted from the samples really decoded, never from headers; the peak stays below
+    `max_bytes` plus one stem."""
+    stems: list[DecodedAudio] = []
+    total = longest = 0
+    for i, path in enumerate(paths):
+        audio = load_audio(path, sample_rate=sample_rate)
+        stems.append(audio)
+        total += audio.samples.nbytes
+        longest = max(longest, audio.samples.nbytes)
+        if total + 2 * longest > max_bytes:
+            raise AccordError(f"after {i + 1} of {len(paths)} stems the mix would already hold "
+                              f"{(total + 2 * longest) / 2**30:.1f} GB of audio in memory; at most "
+                              f"{max_bytes / 2**30:g} GB is allowed", path=path,
+                              hint="mix fewer or shorter stems (mix groups first, then mix the results)")
+    return stems

@@ -47,7 +47,9 @@ WHATS = ("mix", "stems", "suggestion")
 MAX_ONSET_QUARTERS = 100_000  # ~14 hours at 120 BPM
 MAX_NOTES_PER_TRACK = 100_000
 MAX_AI_TRACKS = 64
-MAX_RENDER_BYTES = 512 * 1024 * 1024
+# The estimate of check_export_budget (the real peak is ~1.4x). At 512 MB an ordinary song, 8 stems of 5 minutes
+# (1.1 GB), could not be exported at all; 2 GiB takes ~14 such stems and still refuses a 12-hour render.
+MAX_RENDER_BYTES = 2 * 1024 * 1024 * 1024
 
 
 def _safe_name(text: str) -> str:
@@ -156,15 +158,17 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
                    out: str | Path, identity: Identity, catalogue: Any = None, model_manifest: Any = None,
                    c2pa_keys_dir: Path | None = None, statements: bool = True, trust: Any = None,
                    without: Collection[str] = (), watermark: bool = True,
-                   watermark_strength_db: float | None = None, progress: Progress = no_progress,
-                   cancel: CancelToken = NEVER_CANCELLED) -> list[ExportResult]:
+                   watermark_strength_db: float | None = None, refuse_missing_stems: bool = False,
+                   progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> list[ExportResult]:
     """Export the mix, one suggestion alone (audio or MIDI), or every stem + suggestion track.
 
     `out` is a file (mix/suggestion) or a folder (always for stems). With `statements`, a credit statement
     (HTML + CSV) is written beside each export that credits training works. A stem file that carries a
     record verified by `trust` (default: the artist's own key) passes its AI provenance on. Suggestions in
     `without` are left out. Consent is checked first for every suggestion (naming the one at fault) and again
-    at the moment each record is signed.
+    at the moment each record is signed. Stems whose file is missing are silent in the studio and left out
+    of the mix; with `refuse_missing_stems` (the command line, where nobody sees them in red) a mix or stems
+    export refuses instead, naming them.
     """
     from app.core.audio.mix import TrackMix, render_offline
     from app.core.project.mixdown import mix_state_for
@@ -183,6 +187,12 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
     ext = _ext(format)
     if what == "suggestion" and str(suggestion_id) in {str(x) for x in without}:
         raise ProvenanceError(f"suggestion {suggestion_id} is both exported and left out")
+    if refuse_missing_stems and what != "suggestion" and project.missing_stems:
+        gone = project.missing_stems
+        raise ProjectError(f"{len(gone)} stem file(s) not found, so the {what} would leave them out: "
+                           + ", ".join(str(s.path) for s in gone[:3]) + (" ..." if len(gone) > 3 else ""),
+                           path=getattr(project, "path", None),
+                           hint="put the files back, or leave them out on purpose (accord export --skip-missing)")
     check_export_budget(project, what=what, without=without)
     check_suggestions_consent(project, what=what, suggestion_id=suggestion_id, catalogue=catalogue,
                               model_manifest=model_manifest, without=without)
