@@ -135,3 +135,12 @@ def test_midi_ports_without_any_midi_system_says_so_and_keeps_working(monkeypatc
         assert "ALSA lib" not in out.err  # the C library's own lines stay off the terminal
     code = main(["midi", "ports", "--backend", "jack"])  # asking for a system that is not there is an error
     assert code == 2 and capsys.readouterr().err.startswith("accord: ")
+
+
+def test_respond_on_the_platform_midi_system_fails_in_one_line_of_its_own(trained_home, monkeypatch, capfd):
+    # without an ALSA sequencer, ALSA's own "ALSA lib seq_hw.c:466:(snd_seq_hw_open) open /dev/snd/seq failed"
+    # line reached the terminal above Accord's (the file descriptor, not sys.stderr: capfd sees it)
+    monkeypatch.setenv("JACK_DEFAULT_SERVER", "accord-nobody-runs-this")
+    assert main(["respond", "--backend", "platform", "--in", "x", "--out", "y", "--once", "--timeout", "1"]) == 2
+    err = capfd.readouterr().err
+    assert err.startswith("accord: ") and err.count("\n") == 1, err

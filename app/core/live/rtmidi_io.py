@@ -44,10 +44,14 @@ def api_name(api: int) -> str:
 
 
 def _open(kind: str, api: int) -> Any:
+    from app.core.audio.readers import quiet_c_stderr
+
     rtmidi = rtmidi_module()
     cls = rtmidi.MidiIn if kind == "in" else rtmidi.MidiOut
     try:
-        return cls(api, CLIENT_NAMES[kind])
+        # ALSA prints "ALSA lib seq_hw.c:...: open /dev/snd/seq failed" to fd 2 itself; the LiveError says it plainly
+        with quiet_c_stderr():
+            return cls(api, CLIENT_NAMES[kind])
     except (rtmidi.RtMidiError, RuntimeError) as exc:  # e.g. no ALSA sequencer (/dev/snd/seq)
         raise LiveError(f"{api_name(api)} MIDI is not available here ({exc})",
                         hint="start a JACK server, or check the MIDI system (on Linux: the snd-seq module)") from exc
