@@ -47,8 +47,10 @@ WHATS = ("mix", "stems", "suggestion")
 MAX_ONSET_QUARTERS = 100_000  # ~14 hours at 120 BPM
 MAX_NOTES_PER_TRACK = 100_000
 MAX_AI_TRACKS = 64
-# The estimate of check_export_budget (the real peak is ~1.4x). At 512 MB an ordinary song, 8 stems of 5 minutes
-# (1.1 GB), could not be exported at all; 2 GiB takes ~14 such stems and still refuses a 12-hour render.
+# The estimate of check_export_budget (the real peak is ~1.4x). Stems are decoded one at a time (the mix is
+# summed as they come, stems are written as they come), so what counts is the suggestion tracks, rendered
+# whole, the longest stem, and the mix with its output buffer: a 30-stem, 5-minute session needs ~0.4 GB.
+# 2 GiB still refuses a 12-hour render.
 MAX_RENDER_BYTES = 2 * 1024 * 1024 * 1024
 
 
@@ -97,8 +99,9 @@ def _render_track(project: Any, entry: Idea | IdeaTrack, where: str) -> np.ndarr
 
 
 def check_export_budget(project: Any, *, what: str = "mix", without: Collection[str] = ()) -> int:
-    """Estimated peak bytes of rendering this export (stems decoded whole, suggestion tracks rendered whole,
-    the mix); raises ProjectError before any work when it exceeds MAX_RENDER_BYTES or MAX_AI_TRACKS."""
+    """Estimated peak bytes of rendering this export (suggestion tracks rendered whole, one stem decoded at a
+    time, the mix and its output buffer); raises ProjectError before any work when it exceeds MAX_RENDER_BYTES
+    or MAX_AI_TRACKS."""
     import soundfile as sf
 
     rate = int(project.sample_rate)
@@ -106,7 +109,8 @@ def check_export_budget(project: Any, *, what: str = "mix", without: Collection[
     if len(tracks) > MAX_AI_TRACKS:
         raise ProjectError(f"has {len(tracks):,} suggestion tracks; one export renders at most {MAX_AI_TRACKS}",
                            path=getattr(project, "path", None), hint="export fewer tracks (bounce some first)")
-    frames: list[int] = []
+    frames: list[int] = []  # suggestion tracks: all held at once
+    stem_frames: list[int] = []  # stems: one held at a time
     seconds_per_quarter = 60.0 / float(project.tempo_bpm or 120.0)
     for i, track in enumerate(tracks):
         entry, _ = track_provenance(project, track)
@@ -119,29 +123,25 @@ def check_export_budget(project: Any, *, what: str = "mix", without: Collection[
                 continue
             try:
                 info = sf.info(str(stem.path))
-                frames.append(int(info.frames * rate / max(1, info.samplerate)))
+                stem_frames.append(int(info.frames * rate / max(1, info.samplerate)))
             except (RuntimeError, OSError, ValueError):
                 continue  # not readable by soundfile: the decoder reports it when the stem is decoded
-    longest = max(frames, default=0)
-    need = (sum(frames) + 2 * longest) * 2 * 4  # float32 stereo, plus the mix and its output buffer
+    longest = max(frames + stem_frames, default=0)
+    need = (sum(frames) + max(stem_frames, default=0) + 2 * longest) * 2 * 4  # float32 stereo
+    parts = len(frames) + len(stem_frames)
     if need > MAX_RENDER_BYTES:
         raise ProjectError(f"this export would hold about {need / 2**30:.1f} GB of audio in memory "
-                           f"({len(frames)} parts, the longest {longest / rate / 60:.0f} min); at most "
+                           f"({parts} parts, the longest {longest / rate / 60:.0f} min); at most "
                            f"{MAX_RENDER_BYTES // 2**20} MB is allowed", path=getattr(project, "path", None),
                            hint="check the project for very long or many suggestion tracks; export stems in parts")
     return need
 
 
-def _decode_stems(project: Any, progress: Progress, cancel: CancelToken) -> dict[str, Any]:
+def _loader(project: Any):
+    """Decode one stem at the project's rate (export holds one at a time)."""
     from app.core.audio.io import load_audio
 
-    decoded = {}
-    stems = [s for s in project.stems if not s.missing]
-    for i, stem in enumerate(stems):
-        cancel.check()
-        progress(i / max(1, len(stems)), f"decoding {stem.name}")
-        decoded[stem.id] = load_audio(stem.path, sample_rate=int(project.sample_rate))
-    return decoded
+    return lambda stem: load_audio(stem.path, sample_rate=int(project.sample_rate))
 
 
 def _target(out: Path, name: str, ext: str, *, single: bool) -> Path:
@@ -170,8 +170,8 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
     of the mix; with `refuse_missing_stems` (the command line, where nobody sees them in red) a mix or stems
     export refuses instead, naming them.
     """
-    from app.core.audio.mix import TrackMix, render_offline
-    from app.core.project.mixdown import mix_state_for
+    from app.core.audio.mix import TrackMix
+    from app.core.project.mixdown import render_mix_streaming
     from app.core.provenance.identity import TrustList
     from app.core.provenance.record import StemUse
     from app.core.provenance.statement import write_statement
@@ -232,7 +232,6 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
     elif what == "mix":
         if format == "midi":
             raise ProvenanceError("a mix is audio; choose an audio format", hint="or export a suggestion as MIDI")
-        decoded = _decode_stems(project, scaled_progress(progress, 0.0, 0.4), cancel)
         extra, provs = [], []
         for i, track in enumerate(ai_tracks(project, without)):
             entry, prov = track_provenance(project, track)
@@ -243,16 +242,14 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
                                   gain_db=track.gain_db, pan=track.pan, solo=track.solo))
             provs.append(prov)
         cancel.check()
-        state = mix_state_for(project, decoded, extra)
-        progress(0.5, "mixing")
-        mixed = render_offline(state)
+        mixed, hashes = render_mix_streaming(project, _loader(project), extra,
+                                             progress=scaled_progress(progress, 0.0, 0.5), cancel_check=cancel.check)
         if mixed.shape[1] == 0:
             raise ProvenanceError("the mix is empty", hint="add stems or a suggestion track first")
-        used = [s for s in project.stems if s.id in decoded and project.audible(s)]
+        used = [s for s in project.stems if s.id in hashes and project.audible(s)]
         stem_provs = {s.id: stem_provenance(s, trust) for s in used}
         provs += [p for p in stem_provs.values() if p is not None]
-        stems = tuple(StemUse(s.name, decoded[s.id].content_sha256, ai_content=stem_provs[s.id] is not None)
-                      for s in used)
+        stems = tuple(StemUse(s.name, hashes[s.id], ai_content=stem_provs[s.id] is not None) for s in used)
         fields = fields_for("mix", project.name, provs, stems, model_manifest)
         audio(mixed, _target(out, project.name, ext, single=True), fields, scaled_progress(progress, 0.55, 1.0))
     else:
@@ -260,25 +257,27 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
             raise ProvenanceError("stems are audio; choose an audio format")
         if out.suffix and not out.is_dir():
             raise ProvenanceError("stems go into a folder: give a folder, not a file name", path=out)
-        decoded = _decode_stems(project, scaled_progress(progress, 0.0, 0.3), cancel)
-        jobs = [s for s in project.stems if s.id in decoded]
+        jobs = [s for s in project.stems if not s.missing]
         tracks = ai_tracks(project, without)
         total = max(1, len(jobs) + len(tracks))
-        for i, stem in enumerate(jobs):
-            d = decoded[stem.id]
+        load = _loader(project)
+        for i, stem in enumerate(jobs):  # decoded, written and dropped one by one
+            cancel.check()
+            d = load(stem)
             stem_prov = stem_provenance(stem, trust)
             use = StemUse(stem.name, d.content_sha256, ai_content=stem_prov is not None)
             fields = (RecordFields(kind="stem", title=stem.name, stems=(use,)) if stem_prov is None
                       else fields_for("stem", stem.name, [stem_prov], (use,), model_manifest))
             audio(d.samples, _target(out, stem.name, ext, single=False), fields,
-                  scaled_progress(progress, 0.3 + 0.7 * i / total, 0.3 + 0.7 * (i + 1) / total))
+                  scaled_progress(progress, i / total, (i + 1) / total))
+            del d
         for j, track in enumerate(tracks):
             entry, prov = track_provenance(project, track)
             name = entry.name or f"suggestion {prov['id']}"
             fields = fields_for("suggestion", name, [prov], (), model_manifest)
             k = len(jobs) + j
             audio(_render_track(project, entry, name), _target(out, name, ext, single=False), fields,
-                  scaled_progress(progress, 0.3 + 0.7 * k / total, 0.3 + 0.7 * (k + 1) / total))
+                  scaled_progress(progress, k / total, (k + 1) / total))
     if statements:
         for r in results:
             if r.record.get("contributorShares"):
