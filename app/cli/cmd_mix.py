@@ -16,9 +16,11 @@ from typing import Any
 import numpy as np
 
 from app.cli.stem_args import STEM_HELP, StemPaths
-from app.core.audio.io import PROJECT_RATE, output_format, write_audio
-from app.core.audio.mix import MAX_GAIN_DB, MIN_GAIN_DB, MixState, TrackMix, load_stems, render_offline
+from app.core.audio.io import PROJECT_RATE, DecodedAudio, load_audio, output_format, write_audio
+from app.core.audio.mix import MAX_GAIN_DB, MIN_GAIN_DB
 from app.core.errors import AccordError
+from app.core.project.mixdown import render_mix_streaming
+from app.core.project.model import Project, StemRef
 
 log = logging.getLogger(__name__)
 
@@ -101,20 +103,25 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     paths = [Path(s) for s in args.stems]
     names = [p.stem for p in paths]
     settings = _settings(args, names)
-    tracks = []
-    for path, name, audio in zip(paths, names, load_stems(paths, sample_rate=PROJECT_RATE), strict=True):
-        log.info("loaded %s: %.1f s, %d Hz, %d channel(s)", path.name, audio.duration, audio.source_rate,
+    # As a project's export does: one stem decoded at a time, summed into the mix as it comes (20 stems of
+    # 10 minutes need the mix and one stem, not 4.6 GB)
+    song = Project(name=out.stem, sample_rate=PROJECT_RATE, master_gain_db=args.master,
+                   stems=[StemRef(name, path, **settings.get(name, {})) for path, name in zip(paths, names, strict=True)])
+
+    def load(stem: StemRef) -> DecodedAudio:
+        audio = load_audio(stem.path, sample_rate=PROJECT_RATE)
+        log.info("loaded %s: %.1f s, %d Hz, %d channel(s)", stem.path.name, audio.duration, audio.source_rate,
                  audio.source_channels)
-        tracks.append(TrackMix(name=name, samples=audio.samples, **settings.get(name, {})))
-    state = MixState(tracks=tuple(tracks), master_gain_db=args.master, sample_rate=PROJECT_RATE)
-    mixed = render_offline(state)
-    audible = set(state.audible)
+        return audio
+
+    mixed, _ = render_mix_streaming(song, load)
+    audible = {s.name for s in song.stems if song.audible(s)}
     written = write_mix_output(out, mixed, PROJECT_RATE, subtype=args.subtype, home=ctx.home(),
                                watermark=not args.no_watermark,
                                sources=[p for p, n in zip(paths, names, strict=True) if n in audible])
     peak = float(np.max(np.abs(mixed), initial=0.0))
     clipped = " (peaks above 0 dBFS were clipped)" if peak > 1.0 and (args.subtype or "").upper() not in (
         "FLOAT", "DOUBLE") else ""
-    print(f"wrote {written} ({mixed.shape[1] / PROJECT_RATE:.2f} s, {len(state.audible)} of {len(tracks)} "
+    print(f"wrote {written} ({mixed.shape[1] / PROJECT_RATE:.2f} s, {len(audible)} of {len(song.stems)} "
           f"stems audible){clipped}")
     return 0

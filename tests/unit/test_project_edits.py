@@ -133,10 +133,12 @@ def test_ideas_are_frozen_values_so_history_cannot_be_altered():
         SetProjectField("suggestions", [{"id": "s9"}])  # JSON is parsed at load, never set as such
 
 
-def test_solo_wins_over_mute_elsewhere():
+def test_solo_silences_the_others_and_mute_silences_even_a_soloed_stem():
     p = _project()
     a, b, c = p.stems
     SetStemMute(a.id, True).apply(p)
     assert [p.audible(s) for s in p.stems] == [False, True, True]
-    SetStemSolo(a.id, True).apply(p)
-    assert [p.audible(s) for s in p.stems] == [True, False, False]
+    SetStemSolo(b.id, True).apply(p)
+    assert [p.audible(s) for s in p.stems] == [False, True, False]
+    SetStemSolo(a.id, True).apply(p)  # the mixer plays a muted stem silent, soloed or not: so does its credit
+    assert [p.audible(s) for s in p.stems] == [False, True, False]

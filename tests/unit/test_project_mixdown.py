@@ -156,3 +156,16 @@ def test_the_streaming_mix_holds_one_decoded_stem_at_a_time():
 
     mix, _ = render_mix_streaming(project, load, sample_rate=RATE)
     assert len(alive) == 3 and mix.shape == (2, 4000)
+
+
+def test_what_the_project_calls_audible_is_what_the_mixer_plays():
+    """Export credits the stems `project.audible` names and mixes what mix_state_for plays: for every mute and
+    solo setting of two stems they must agree (a soloed, muted stem was credited but silent)."""
+    import itertools
+
+    for flags in itertools.product((False, True), repeat=4):
+        project, decoded = _project()
+        a, b = project.stems[0], project.stems[1]
+        a.mute, a.solo, b.mute, b.solo = flags
+        heard = set(mix_state_for(project, decoded, sample_rate=RATE).audible)
+        assert {s.name for s in project.stems if project.audible(s)} == heard, flags

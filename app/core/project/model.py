@@ -228,18 +228,18 @@ class Project:
         return any(s.solo for s in self.stems) or any(t.solo for t in self.tracks)
 
     def audible(self, stem: StemRef) -> bool:
-        """Whether a stem is heard under the usual DAW rule: solo wins over mute elsewhere."""
-        if stem.missing:
+        """Whether a stem is heard, by the mixer's rule (mix_state_for, MixState): while anything is soloed
+        only soloed parts play, and a muted part is silent even when soloed. (This said a soloed, muted stem
+        was heard, so an export credited a stem its mix did not hold.)"""
+        if stem.missing or stem.mute:
             return False
-        if self.any_solo:
-            return stem.solo
-        return not stem.mute
+        return stem.solo or not self.any_solo
 
     def track_audible(self, track: IdeaTrack) -> bool:
         """The same rule for a kept idea's track, over stems and tracks together."""
-        if self.any_solo:
-            return track.solo
-        return not track.mute
+        if track.mute:
+            return False
+        return track.solo or not self.any_solo
 
     def idea(self, idea_id: str) -> Idea:
         for i in self.suggestions:
