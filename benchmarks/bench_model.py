@@ -26,12 +26,12 @@ from app.core.model import (  # noqa: E402
     idyom_benchmark_set,
     train,
 )
-from app.core.model.evaluate import bits_per_event, cross_validate  # noqa: E402
-from app.core.model.generate import DEFAULT_REPEAT_DAMPING, DEFAULT_TEMPERATURE  # noqa: E402
-from app.core.model.predict import PredictionSettings  # noqa: E402
+from app.core.model.generation.generate import DEFAULT_REPEAT_DAMPING, DEFAULT_TEMPERATURE  # noqa: E402
+from app.core.model.ppm.evaluate import bits_per_event, cross_validate  # noqa: E402
+from app.core.model.ppm.predict import PredictionSettings  # noqa: E402
+from app.core.model.ppm.viewpoints import Events, parse_viewpoints  # noqa: E402
 from app.core.model.settings import DEFAULT_DUR_VIEWPOINTS, SELECTED_PITCH_VIEWPOINTS  # noqa: E402
 from app.core.model.training import TrainingWork  # noqa: E402
-from app.core.model.viewpoints import Events, parse_viewpoints  # noqa: E402
 from app.core.music import PITCH_CLASS_NAMES, Chord, ChordTimeline, Key  # noqa: E402
 
 IDYOM = {"ltm": 2.444, "both+": 2.347, "best": 1.953}

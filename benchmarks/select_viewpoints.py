@@ -19,9 +19,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.core.model.datasets import idyom_benchmark_set  # noqa: E402
-from app.core.model.evaluate import bits_per_event, cross_validate  # noqa: E402
-from app.core.model.predict import PredictionSettings  # noqa: E402
-from app.core.model.viewpoints import Events, parse_viewpoints  # noqa: E402
+from app.core.model.ppm.evaluate import bits_per_event, cross_validate  # noqa: E402
+from app.core.model.ppm.predict import PredictionSettings  # noqa: E402
+from app.core.model.ppm.viewpoints import Events, parse_viewpoints  # noqa: E402
 
 PITCH_CANDIDATES = ("cpitch", "cpint", "cpintfref", "cpint*dur", "cpintfref*cpint", "cpitch*dur",
                     "cpintfref*dur", "cpint*ioi", "cpintfref*fib", "cpint*posinbar", "cpintfref*posinbar",

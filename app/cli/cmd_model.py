@@ -18,8 +18,8 @@ from app.cli import cmd_model_judge
 from app.core.catalogue.store import Catalogue
 from app.core.catalogue.types import MELODY_MODEL_USE
 from app.core.errors import AccordError
-from app.core.model.evaluate import evaluate_works
 from app.core.model.modelfile import read_manifest, stale_work_ids
+from app.core.model.ppm.evaluate import evaluate_works
 from app.core.model.settings import ModelSettings
 
 log = logging.getLogger(__name__)

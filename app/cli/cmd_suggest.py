@@ -25,7 +25,7 @@ from app.core.errors import AccordError
 from app.core.midifile import MidiPart, write_midi
 from app.core.model.constraints import DEFAULT_MAX_COPY, Constraints
 from app.core.model.credit import Suggestion
-from app.core.model.generate import (
+from app.core.model.generation.generate import (
     DEFAULT_REPEAT_DAMPING,
     DEFAULT_TEMPERATURE,
     VARY_KINDS,

@@ -63,7 +63,7 @@ class ModelService(QObject):
                 self.current = model
 
         def load(p, c):  # noqa: ANN001 — progress and cancel of the task runner
-            from app.core.model.warmup import warm_once
+            from app.core.model.generation.warmup import warm_once
 
             warm_once()  # the generation kernels, so the first Suggest does not wait for them
             return load_current_model(home)

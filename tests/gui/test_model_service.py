@@ -22,7 +22,7 @@ def _slow_loader(monkeypatch, loaded: object) -> threading.Event:
         return loaded
 
     monkeypatch.setattr(demo_catalogue, "load_current_model", load)
-    monkeypatch.setattr("app.core.model.warmup.warm_once", lambda: 0.0)
+    monkeypatch.setattr("app.core.model.generation.warmup.warm_once", lambda: 0.0)
     return release
 
 

@@ -18,7 +18,7 @@ from app.core.live.responder import load_consented_model
 from app.core.live.session import JACK_PORT_CHECK_S, LiveSession, LiveSettings
 from app.core.live.types import LiveError
 from app.core.model import idyom_benchmark_set
-from app.core.model.viewpoints import estimate_key
+from app.core.model.ppm.viewpoints import estimate_key
 from app.core.music import Note
 from app.core.project.model_training import train_usable
 

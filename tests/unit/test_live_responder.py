@@ -14,7 +14,7 @@ from app.core.live.recorder import PhraseRecorder
 from app.core.live.responder import Responder, load_consented_model, notes_to_events, panic_messages
 from app.core.live.types import LiveError, TimedMessage
 from app.core.model import idyom_benchmark_set
-from app.core.model.viewpoints import estimate_key
+from app.core.model.ppm.viewpoints import estimate_key
 from app.core.music import Note
 from app.core.project.model_training import train_usable
 
@@ -97,7 +97,7 @@ def test_note_events_put_an_off_before_an_on_at_the_same_time_and_check_the_chan
 
 
 def test_answers_are_written_in_the_studios_style_whose_statistics_are_learned_before_anyone_plays(home):
-    from app.core.model.generate import continue_phrase
+    from app.core.model.generation.generate import continue_phrase
     from app.core.model.style.profile import STUDIO_STYLE
     from app.core.music import Melody, TimeSignature
 

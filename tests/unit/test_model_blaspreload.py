@@ -19,10 +19,10 @@ CHILD = r"""
 import json, sys
 import numpy as np
 if sys.argv[1] == "genkernels-first":  # a loaded model's first kernel: the copy index's order check
-    from app.core.model import genkernels
+    from app.core.model.generation import genkernels
     genkernels.gram_keys(np.zeros(16, np.uint8), np.arange(4), 8, 0)
-from app.core.model.blendkernels import rel_entropy
-from app.core.model.slots import rel_entropy as py_rel_entropy
+from app.core.model.generation.blendkernels import rel_entropy
+from app.core.model.generation.slots import rel_entropy as py_rel_entropy
 before = sorted(k for k in sys.modules if k.startswith("scipy.linalg"))
 rng = np.random.default_rng(11)
 same = True
@@ -57,7 +57,7 @@ def test_kernels_use_blas_without_the_scipy_linalg_package(first):
 
 
 def test_preload_is_a_no_op_when_the_package_is_there(monkeypatch):
-    from app.core.model import blaspreload
+    from app.core.model.generation import blaspreload
 
     # In this (pytest) process scipy.linalg may or may not be imported; force both branches explicitly.
     monkeypatch.setitem(sys.modules, "scipy.linalg.cython_blas", object())
@@ -69,7 +69,7 @@ def test_preload_is_a_no_op_when_the_package_is_there(monkeypatch):
 
 
 def test_the_extension_file_is_found():
-    from app.core.model.blaspreload import _extension_file
+    from app.core.model.generation.blaspreload import _extension_file
 
     path = _extension_file()
     assert path is not None and path.name.startswith("cython_blas") and path.parent.name == "linalg"

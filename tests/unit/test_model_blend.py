@@ -13,13 +13,13 @@ from app.core.model import (
     continue_phrase,
     fill_gap,
     idyom_benchmark_set,
-    predict,
-    sampler,
     train,
     vary,
 )
-from app.core.model.blendkernels import MIN_RELATIVE_ENTROPY, pairwise_sum, rel_entropy
-from app.core.model.slots import rel_entropy as py_rel_entropy
+from app.core.model.generation import sampler
+from app.core.model.generation.blendkernels import MIN_RELATIVE_ENTROPY, pairwise_sum, rel_entropy
+from app.core.model.generation.slots import rel_entropy as py_rel_entropy
+from app.core.model.ppm import predict
 from app.core.model.style.profile import STUDIO_STYLE
 from app.core.music import ChordTimeline, Key
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.core.model.ppm import ContextTrie
-from app.core.model.ppm_estimate import estimate, merged_chain, select_orders
-from app.core.model.predict import estimate_tables
+from app.core.model.ppm.estimate import estimate, merged_chain, select_orders
+from app.core.model.ppm.predict import estimate_tables
+from app.core.model.ppm.trie import ContextTrie
 
 
 def _nested_tables(rng: np.random.Generator, size: int, orders: int) -> list[dict[int, int]]:
@@ -60,8 +60,8 @@ def test_batched_credit_equals_per_context_lookups():
     contexts of coefficient x that context's per-work counts, looked up one by one."""
     from app.core.model import as_usable_works, idyom_benchmark_set, train
     from app.core.model.credit import resolve_queries
-    from app.core.model.predict import reachable, state_estimate
-    from app.core.model.viewpoints import Events
+    from app.core.model.ppm.predict import reachable, state_estimate
+    from app.core.model.ppm.viewpoints import Events
 
     works = as_usable_works(idyom_benchmark_set()[:12])
     model = train(works)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.core.model.genkernels import (
+from app.core.model.generation.genkernels import (
     add_spans,
     add_spans_rows,
     index_walk,
@@ -16,8 +16,8 @@ from app.core.model.genkernels import (
     walk_memo,
 )
 from app.core.model.index.ctxindex import ContextIndex
-from app.core.model.ppm import ContextTrie
-from app.core.model.predict import estimate_tables, reachable
+from app.core.model.ppm.predict import estimate_tables, reachable
+from app.core.model.ppm.trie import ContextTrie
 
 
 def _sequences(seed: int, count: int, alphabet: int) -> list[np.ndarray]:
@@ -103,7 +103,7 @@ def test_work_spans_skip_forgotten_works():
 def test_range_work_counts_equal_a_count_by_hand_on_every_path():
     """Queries on one range beyond a group's size, a dead work, queries holding most works (tally walked in
     work order) and few (sorted), a symbol no position holds and an empty range."""
-    from app.core.model.genkernels import (
+    from app.core.model.generation.genkernels import (
         RANGE_GROUP,
         range_work_counts,
         ranked_symbols_and_works,
@@ -139,7 +139,7 @@ def test_range_work_counts_equal_a_count_by_hand_on_every_path():
 
 
 def test_work_positions_is_the_binary_search_it_replaces():
-    from app.core.model.genkernels import work_positions
+    from app.core.model.generation.genkernels import work_positions
 
     seqs = _sequences(7, 25, 5)
     ix = ContextIndex(24)
@@ -152,7 +152,7 @@ def test_work_positions_is_the_binary_search_it_replaces():
 def test_gram_keys_are_the_copy_index_keys_at_scattered_positions():
     """The stored order's check reads keys at positions in key order; they must be the keys the index
     computes in text order, up to each separator and in the padding at the end."""
-    from app.core.model.genkernels import gram_keys
+    from app.core.model.generation.genkernels import gram_keys
     from app.core.model.index.copyindex import _SEP, KEY_BYTES, CopyIndex, _keys
 
     rng = np.random.default_rng(3)
@@ -168,8 +168,8 @@ def test_gram_keys_are_the_copy_index_keys_at_scattered_positions():
 @pytest.mark.parametrize("escape", [0, 1, 2])
 def test_ltm_row_equals_counts_mixture_and_entropy_bitwise(escape):
     """blendkernels.ltm_row (one call on a long-term memo miss) against the separate steps it fuses."""
-    from app.core.model.blendkernels import ltm_row
-    from app.core.model.slots import rel_entropy
+    from app.core.model.generation.blendkernels import ltm_row
+    from app.core.model.generation.slots import rel_entropy
 
     seqs = _sequences(escape + 11, 40, 6)
     ix = ContextIndex(24)
@@ -229,7 +229,7 @@ def test_long_contexts_histograms_are_the_counts_after_them_either_way():
     """count_inputs keeps a whole histogram for each context of at least _DENSE_MIN positions: the symbols
     after it, gathered through the suffix array or read in rank order once credit has built them; both are
     that context's counts (and no histogram at all when the order-0 context is short)."""
-    from app.core.model.genkernels import ranked_symbols_and_works
+    from app.core.model.generation.genkernels import ranked_symbols_and_works
     from app.core.model.index import ctxindex
 
     seqs = _sequences(21, 200, 5)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from app.core.model import ModelSettings, as_usable_works, idyom_benchmark_set
-from app.core.model.evaluate import bits_per_event, cross_validate, evaluate_works
-from app.core.model.predict import PredictionSettings
-from app.core.model.viewpoints import Events, parse_viewpoints
+from app.core.model.ppm.evaluate import bits_per_event, cross_validate, evaluate_works
+from app.core.model.ppm.predict import PredictionSettings
+from app.core.model.ppm.viewpoints import Events, parse_viewpoints
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.core.model.ppm import ContextTrie
-from app.core.model.ppm_estimate import estimate, merged_chain, select_orders
-from app.core.model.predict import viewpoint_estimate
+from app.core.model.ppm.estimate import estimate, merged_chain, select_orders
+from app.core.model.ppm.predict import viewpoint_estimate
+from app.core.model.ppm.trie import ContextTrie
 
 A, B, C, D = 0, 1, 2, 3
 INDEX = {A: 0, B: 1, C: 2, D: 3}

@@ -110,7 +110,7 @@ def test_counts_of_every_context_equal_the_reference(pair):
     rng = np.random.default_rng(1)
     for name, store in new.stores.items():
         ref_trie = old.stores[name].trie
-        seqs = [store.viewpoint.sequence(__import__("app.core.model.viewpoints", fromlist=["Events"]).Events
+        seqs = [store.viewpoint.sequence(__import__("app.core.model.ppm.viewpoints", fromlist=["Events"]).Events
                                          .from_melody(w.melody)) for w in works[:8]]
         for codes, ok in seqs:
             seq = codes[ok].tolist()
@@ -128,9 +128,9 @@ def test_counts_of_every_context_equal_the_reference(pair):
 
 
 def test_cross_validated_predictions_equal_the_reference():
-    from app.core.model.evaluate import cross_validate
-    from app.core.model.predict import PredictionSettings
-    from app.core.model.viewpoints import Events, parse_viewpoints
+    from app.core.model.ppm.evaluate import cross_validate
+    from app.core.model.ppm.predict import PredictionSettings
+    from app.core.model.ppm.viewpoints import Events, parse_viewpoints
     from tests.model_reference.evaluate import cross_validate as ref_cross_validate
 
     melodies = [Events.from_melody(m) for _, m in idyom_benchmark_set()[:40]]
@@ -171,7 +171,7 @@ def test_forgetting_and_learning_back_equal_the_reference():
 def test_credit_by_context_equals_the_dense_credit(pair, monkeypatch, threads):
     """Large catalogues resolve credit per context (no notes x works matrix): the same shares within rounding.
     At a label's size the range scans and span sums run on two threads (forced here on a small catalogue)."""
-    import app.core.model.generate as gen
+    import app.core.model.generation.generate as gen
     from app.core.model.index import credit_large
 
     if threads == "two threads":

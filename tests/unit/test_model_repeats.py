@@ -9,7 +9,7 @@ import math
 import pytest
 
 from app.core.model import Constraints, as_usable_works, continue_phrase, idyom_benchmark_set, train, vary
-from app.core.model.sampler import FREE_REPEAT_RUN
+from app.core.model.generation.sampler import FREE_REPEAT_RUN
 from app.core.music import ChordTimeline, Key, Melody, Note
 
 

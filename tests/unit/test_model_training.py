@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from app.core.model import as_usable_works, forget, idyom_benchmark_set, train, update_model
-from app.core.model.evaluate import viewpoint_tables
-from app.core.model.viewpoints import Events
+from app.core.model.ppm.evaluate import viewpoint_tables
+from app.core.model.ppm.viewpoints import Events
 
 
 @pytest.fixture(scope="module")

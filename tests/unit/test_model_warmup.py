@@ -3,8 +3,8 @@ the studio or after install does not compile them)."""
 
 from __future__ import annotations
 
-from app.core.model import blendkernels, genkernels
-from app.core.model.warmup import warm_kernels, warm_once
+from app.core.model.generation import blendkernels, genkernels
+from app.core.model.generation.warmup import warm_kernels, warm_once
 
 
 def test_warm_up_compiles_the_generation_kernels():

@@ -65,7 +65,7 @@ def test_contributor_sums_are_the_bincount_sums_bit_for_bit():
     replaced): the same floats, on tables with several contributors per work and names shared across works."""
     import numpy as np
 
-    from app.core.model.genkernels import contributor_sums
+    from app.core.model.generation.genkernels import contributor_sums
 
     rng = np.random.default_rng(7)
     for _ in range(50):

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from app.core.model import Constraints, as_usable_works, continue_phrase, forget, idyom_benchmark_set, train
+from app.core.model.ppm.viewpoints import Events
 from app.core.model.style.phrasing import PhrasingStats, bar_layouts
 from app.core.model.style.profile import STUDIO_STYLE, Style
 from app.core.model.style.register import RegisterStats
 from app.core.model.style.structure import StructureStats, plan_structure
-from app.core.model.viewpoints import Events
 from app.core.music import Melody, Note
 from app.core.musicality.features import phrase_features, window
 

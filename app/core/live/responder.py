@@ -25,9 +25,9 @@ from app.core.live.recorder import RecordedPhrase
 from app.core.live.types import LiveError, TimedMessage
 from app.core.model.constraints import DEFAULT_MAX_COPY, Constraints
 from app.core.model.credit import Suggestion
-from app.core.model.generate import DEFAULT_TEMPERATURE, continue_phrase
+from app.core.model.generation.generate import DEFAULT_TEMPERATURE, continue_phrase
+from app.core.model.ppm.viewpoints import estimate_key
 from app.core.model.style.profile import STUDIO_STYLE, Style, catalogue_degrees
-from app.core.model.viewpoints import estimate_key
 from app.core.music import Key, Melody, Note, TimeSignature
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ Public API (import from here):
 from app.core.model.constraints import DEFAULT_MAX_COPY, Constraints
 from app.core.model.credit import UNATTRIBUTED, NoteCredit, Suggestion, credit_basis_points
 from app.core.model.datasets import as_usable_works, idyom_benchmark_set, load_chorales
-from app.core.model.generate import VARY_KINDS, continue_phrase, fill_gap, vary
+from app.core.model.generation.generate import VARY_KINDS, continue_phrase, fill_gap, vary
 from app.core.model.modelfile import load_model, read_manifest, save_model, stale_work_ids
 from app.core.model.settings import ModelSettings
 from app.core.model.training import TrainedModel, TrainingWork, forget, merge_models, train, update_model

@@ -22,7 +22,7 @@ import numpy as np
 from app.core.music import Melody
 
 if TYPE_CHECKING:
-    from app.core.model.predict import ViewpointEstimate
+    from app.core.model.ppm.predict import ViewpointEstimate
     from app.core.model.training import TrainedModel
 
 UNATTRIBUTED = 0
@@ -194,7 +194,7 @@ def contributor_credit_fast(credit: Mapping[int, float], table: tuple[np.ndarray
         k = np.minimum(k, max(0, len(wids) - 1))
         known = (len(wids) > 0) & (wids[k] == ids)
         k, shares = k[known], shares[known]
-    from app.core.model.genkernels import contributor_sums
+    from app.core.model.generation.genkernels import contributor_sums
 
     # one compiled pass (a label's suggestion credits 20,000 works: ~0.05 against ~0.33 ms in array steps)
     # contiguous, as the warm-up compiled it (a strided view would compile another version mid-request)

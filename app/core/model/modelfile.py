@@ -37,6 +37,7 @@ from app.core.errors import ModelFileError
 from app.core.fsutil import atomic_path, not_a_regular_file
 from app.core.model.index import indexfile
 from app.core.model.index.copyindex import model_copy_index
+from app.core.model.ppm.viewpoints import Events
 from app.core.model.settings import ModelSettings
 from app.core.model.training import (
     MODEL_FORMAT_VERSION,
@@ -46,7 +47,6 @@ from app.core.model.training import (
     gc_paused,
     work_digests,
 )
-from app.core.model.viewpoints import Events
 
 MANIFEST = "manifest.json"
 EVENTS = "events.npz"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.core.model.ppm import DEFAULT_ORDER_CAP
-from app.core.model.predict import PredictionSettings
-from app.core.model.viewpoints import Viewpoint, parse_viewpoints
+from app.core.model.ppm.predict import PredictionSettings
+from app.core.model.ppm.trie import DEFAULT_ORDER_CAP
+from app.core.model.ppm.viewpoints import Viewpoint, parse_viewpoints
 
 PITCH_ONLY = ("cpitch",)
 # Forward selection (geometric combination, viewpoint bias 2, LTM/STM bias 3) picked, in order:

@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 
 from app.core.catalogue.types import ConsentEntryRef, ContributorShare, UsableWork
+from app.core.model.ppm.store import ViewpointStore
+from app.core.model.ppm.viewpoints import Events, Viewpoint, component, encode
 from app.core.model.settings import ModelSettings
-from app.core.model.store import ViewpointStore
-from app.core.model.viewpoints import Events, Viewpoint, component, encode
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
 
 log = logging.getLogger(__name__)
@@ -278,7 +278,7 @@ def work_digests(ids: Sequence[int], names: Sequence[str], seqs: Sequence[tuple[
 
 
 def _canonical(name: str) -> str:
-    from app.core.model.viewpoints import Viewpoint
+    from app.core.model.ppm.viewpoints import Viewpoint
 
     return Viewpoint.parse(name).name
 

@@ -21,7 +21,13 @@ from typing import Any
 from app.core.errors import ConstraintError
 from app.core.model.constraints import DEFAULT_MAX_COPY, Constraints
 from app.core.model.credit import Suggestion
-from app.core.model.generate import DEFAULT_TEMPERATURE, VARY_KINDS, continue_phrase, fill_gap, vary
+from app.core.model.generation.generate import (
+    DEFAULT_TEMPERATURE,
+    VARY_KINDS,
+    continue_phrase,
+    fill_gap,
+    vary,
+)
 from app.core.model.style.profile import BREATHING, STUDIO_STYLE, Style
 from app.core.model.style.structure import STRUCTURES
 from app.core.model.training import TrainedModel

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from app.core.audio.synth import DEFAULT_INSTRUMENT, display_names
 from app.core.model.constraints import DEFAULT_MAX_COPY
-from app.core.model.generate import DEFAULT_TEMPERATURE, VARY_KINDS
+from app.core.model.generation.generate import DEFAULT_TEMPERATURE, VARY_KINDS
 from app.core.model.style.profile import BREATHING
 from app.core.model.style.structure import STRUCTURES
 from app.core.music import pitch_name

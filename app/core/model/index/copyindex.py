@@ -110,7 +110,9 @@ class CopyIndex:
         seen[pos] = True
         if not np.array_equal(seen, grams):  # with the length check: each gram position once
             return False
-        from app.core.model.genkernels import gram_keys  # numba: loaded by generation, not at import
+        from app.core.model.generation.genkernels import (
+            gram_keys,  # numba: loaded by generation, not at import
+        )
 
         keys = gram_keys(self.text, pos, KEY_BYTES, _SEP)
         if len(keys) > 1 and bool(np.any(keys[1:] < keys[:-1])):

@@ -91,7 +91,7 @@ class SpanBases:
 
     def combine(self, bases: np.ndarray, coefs: np.ndarray) -> np.ndarray:
         """sum of coefficient x count vector over the works (dense, one row)."""
-        from app.core.model.genkernels import add_spans
+        from app.core.model.generation.genkernels import add_spans
 
         out = np.zeros(len(self.wids))
         vps = self.vp[bases]
@@ -107,7 +107,7 @@ class SpanBases:
         each arena span read once for all rows (genkernels.add_spans_rows). Beyond THREADED_SUM_ENTRIES summed
         in two halves (two threads) and then added, so a row equals `combine` of its non-zero bases within
         float rounding."""
-        from app.core.model.genkernels import add_spans_rows
+        from app.core.model.generation.genkernels import add_spans_rows
 
         used = np.flatnonzero(coefs.any(axis=0))
         per_view = [(v, b) for v in range(len(self.views)) if len(b := used[self.vp[used] == v])]

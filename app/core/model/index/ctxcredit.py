@@ -122,7 +122,7 @@ class IndexCredit:
 
     def _root_work_counts(self, sym: int) -> tuple[np.ndarray, np.ndarray]:
         if self._root_credit is None:  # one counting pass over the live works for all symbols
-            from app.core.model.genkernels import root_work_counts
+            from app.core.model.generation.genkernels import root_work_counts
 
             self._root_credit = root_work_counts(self.T, self.starts, self.lengths, self.alive, len(self.codes))
         widx, cnt, bounds = self._root_credit
@@ -207,7 +207,7 @@ class IndexCredit:
         share its scan (contexts of two orders can be the same range), and per key its query's number.
         Key j's pairs are at [offsets[q], offsets[q + 1]) for q = pick[j]: read in place, not reordered
         (a copy of every pair, fresh memory at each request)."""
-        from app.core.model.genkernels import range_work_counts, ranked_symbols_and_works
+        from app.core.model.generation.genkernels import range_work_counts, ranked_symbols_and_works
 
         if self._ranked is None:  # per index state, 6 bytes a position: a range's scan reads in order
             self._ranked = ranked_symbols_and_works(self.T, self.SA, self.starts)

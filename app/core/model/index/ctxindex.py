@@ -401,12 +401,12 @@ class ContextIndex(IndexCredit):
         compiled. Only without dead works (`any_dead` False; callers take `state_walk` otherwise)."""
         walk = self._walk_kernel
         if walk is None:
-            from app.core.model.genkernels import index_walk
+            from app.core.model.generation.genkernels import index_walk
 
             walk = self._walk_kernel = index_walk
         state = self._runs
         if state is None:  # per index state: rebuilt after learning or forgetting (4 bytes per position)
-            from app.core.model.genkernels import symbol_runs, walk_memo
+            from app.core.model.generation.genkernels import symbol_runs, walk_memo
 
             state = self._runs = (symbol_runs(self.T, self.SA), walk_memo())
         return walk(self.T, self.SA, state[0], state[1], sids, top, self.cap).tolist()  # type: ignore[no-any-return]
@@ -414,7 +414,7 @@ class ContextIndex(IndexCredit):
     def restricted_counts(self, walk: Sequence[int], pos_of_sid: np.ndarray, size: int) -> np.ndarray:
         """Count rows (orders x alphabet positions) of the walk's contexts, for symbols mapped by `pos_of_sid`
         (symbol id -> alphabet position or -1); long ranges' histograms are memoised (no dead works)."""
-        from app.core.model.genkernels import index_counts
+        from app.core.model.generation.genkernels import index_counts
 
         return index_counts(self.T, self.SA, *self.count_inputs(walk), pos_of_sid, size)
 

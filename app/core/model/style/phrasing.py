@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.core.model.slots import Slot
+from app.core.model.generation.slots import Slot
+from app.core.model.ppm.viewpoints import Events
 from app.core.model.training import TrainedModel
-from app.core.model.viewpoints import Events
 
 GRID = 4  # ticks (TICKS_PER_QUARTER = 48): rests snap to the common grid of sixteenths and triplets
 MIN_REST = 24  # ticks: an eighth; shorter gaps are articulation, not rests

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.core.model.slots import Slot
+from app.core.model.generation.slots import Slot
 from app.core.model.style.baserate import BaseRatePrior, IntervalRates
 from app.core.model.style.phrasing import PhrasingStats, layout_slots, plan_bars
 from app.core.model.style.register import LEAP_CLIP, RegisterPrior, RegisterStats

@@ -26,9 +26,9 @@ from collections import Counter
 
 import numpy as np
 
+from app.core.model.ppm.viewpoints import Events
 from app.core.model.style.phrasing import PHRASE_BARS
 from app.core.model.training import TrainedModel
-from app.core.model.viewpoints import Events
 
 STRUCTURES = ("free", "repeat-and-vary", "call-and-answer")
 MAX_LAG = 4

@@ -5,7 +5,7 @@ one-off compile (about 16 s of CPU on a 2-core laptop; later processes load the 
 generates with and without the learned style, fills a gap (whose candidates are rescored), and does the same
 from a saved (memory-mapped) model file, which reaches every kernel the studio and `accord suggest` use for
 ordinary catalogues; the separate draw, which only unusual systems fall back to, is called once directly. The install script
-runs it once (`python -m app.core.model.warmup`); the studio runs it on a worker thread at start-up.
+runs it once (`python -m app.core.model.generation.warmup`); the studio runs it on a worker thread at start-up.
 """
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ def _lines() -> list[tuple[str, Melody]]:
 
 def warm_kernels() -> float:
     """Seconds taken to compile (first time on this machine) or load (later) the generation kernels."""
-    from app.core.model import blendkernels
     from app.core.model.datasets import as_usable_works
-    from app.core.model.generate import continue_phrase, fill_gap
+    from app.core.model.generation import blendkernels
+    from app.core.model.generation.generate import continue_phrase, fill_gap
     from app.core.model.modelfile import load_model, save_model
     from app.core.model.style.profile import STUDIO_STYLE
     from app.core.model.training import train

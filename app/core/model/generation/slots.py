@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.core.model.predict import MIN_RELATIVE_ENTROPY, relative_entropy
+from app.core.model.ppm.predict import MIN_RELATIVE_ENTROPY, relative_entropy
 from app.core.model.training import TrainedModel
 
 

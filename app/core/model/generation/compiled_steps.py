@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.core.model.ppm_estimate import Estimate
-from app.core.model.predict import ViewpointEstimate
-from app.core.model.slots import DeadEnd, rel_entropy
+from app.core.model.generation.slots import DeadEnd, rel_entropy
+from app.core.model.ppm.estimate import Estimate
+from app.core.model.ppm.predict import ViewpointEstimate
 
 if TYPE_CHECKING:
-    from app.core.model.predict import PredictionSettings
-    from app.core.model.slots import Cursor
+    from app.core.model.generation.slots import Cursor
+    from app.core.model.ppm.predict import PredictionSettings
     from app.core.model.training import TrainedModel
 
 ESCAPES = {"c": 0, "x": 1, "a": 2}  # escape methods, as the compiled mixture reads them
@@ -63,7 +63,7 @@ class CompiledSteps:
                           ) -> ViewpointEstimate: ...
 
     def _init_compiled(self, model: TrainedModel, enabled: bool) -> None:
-        from app.core.model import blendkernels
+        from app.core.model.generation import blendkernels
 
         self._stm_row, self._blend = blendkernels.stm_row, blendkernels.blend
         self._ltm_row = blendkernels.ltm_row

@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 
 from app.core.catalogue.types import UsableWork
-from app.core.model.ppm import ContextTrie
-from app.core.model.predict import PredictionSettings, combine_system, viewpoint_estimate
+from app.core.model.ppm.predict import PredictionSettings, combine_system, viewpoint_estimate
+from app.core.model.ppm.store import ViewpointStore
+from app.core.model.ppm.trie import ContextTrie
+from app.core.model.ppm.viewpoints import Events, Viewpoint
 from app.core.model.settings import ModelSettings
-from app.core.model.store import ViewpointStore
-from app.core.model.viewpoints import Events, Viewpoint
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
 
 

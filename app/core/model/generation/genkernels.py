@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from app.core.model.blaspreload import preload_cython_blas
+from app.core.model.generation.blaspreload import preload_cython_blas
 
 # Before numba loads any of the model's kernels: its BLAS (blendkernels.rel_entropy's `@` is a ddot) from
 # scipy's cython_blas alone, not the scipy.linalg package (blaspreload.py). Here, not in blendkernels: the

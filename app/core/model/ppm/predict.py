@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.core.model.ppm import ContextTrie
-from app.core.model.ppm_estimate import Estimate, estimate, merged_chain, select_orders
+from app.core.model.ppm.estimate import Estimate, estimate, merged_chain, select_orders
+from app.core.model.ppm.trie import ContextTrie
 
 MIN_RELATIVE_ENTROPY = 1e-6
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from app.core.model.index.ctxindex import ContextIndex
-from app.core.model.viewpoints import Viewpoint
+from app.core.model.ppm.viewpoints import Viewpoint
 
 
 class ViewpointStore:

@@ -11,15 +11,15 @@ from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
-from app.core.model.compiled_steps import ESCAPES
-from app.core.model.ppm_estimate import Estimate
-from app.core.model.predict import ViewpointEstimate, reachable, state_estimate
-from app.core.model.slots import DeadEnd, rel_entropy
-from app.core.model.viewpoints import Events
+from app.core.model.generation.compiled_steps import ESCAPES
+from app.core.model.generation.slots import DeadEnd, rel_entropy
+from app.core.model.ppm.estimate import Estimate
+from app.core.model.ppm.predict import ViewpointEstimate, reachable, state_estimate
+from app.core.model.ppm.viewpoints import Events
 
 if TYPE_CHECKING:
-    from app.core.model.predict import PredictionSettings
-    from app.core.model.slots import Cursor
+    from app.core.model.generation.slots import Cursor
+    from app.core.model.ppm.predict import PredictionSettings
     from app.core.model.training import TrainedModel
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 
 # (importing genkernels hands numba scipy's cython_blas for rel_entropy's `@`: see blaspreload.py)
-from app.core.model.genkernels import index_counts, mixture, piece_counts
+from app.core.model.generation.genkernels import index_counts, mixture, piece_counts
 
 MIN_RELATIVE_ENTROPY = 1e-6  # as predict.MIN_RELATIVE_ENTROPY (imported there; kept equal by a test)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.core.model.ppm import ContextTrie
+from app.core.model.ppm.trie import ContextTrie
 
 
 def merged_chain(tries: Sequence[ContextTrie], hist: Sequence[int], walks: Sequence[list[int]] | None = None

@@ -33,9 +33,10 @@ from app.core.model.credit import (
     resolve_by_context,
     resolve_queries,
 )
+from app.core.model.generation.sampler import Sampler
+from app.core.model.generation.slots import DeadEnd, PitchRules, Slot, cached_fill_table
 from app.core.model.index.copyindex import CopyIndex, model_copy_index
-from app.core.model.sampler import Sampler
-from app.core.model.slots import DeadEnd, PitchRules, Slot, cached_fill_table
+from app.core.model.ppm.viewpoints import TICKS_PER_QUARTER, estimate_key, to_ticks
 from app.core.model.style.profile import (
     Style,
     catalogue_degrees,
@@ -45,7 +46,6 @@ from app.core.model.style.profile import (
 )
 from app.core.model.style.sources import combined_index, source_index
 from app.core.model.training import TrainedModel, gc_paused
-from app.core.model.viewpoints import TICKS_PER_QUARTER, estimate_key, to_ticks
 from app.core.music import Melody, Note
 
 VARY_KINDS = ("rhythm", "pitches", "anchors", "ornament")

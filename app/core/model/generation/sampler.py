@@ -18,12 +18,12 @@ from collections import Counter
 
 import numpy as np
 
-from app.core.model.compiled_steps import CompiledSteps
-from app.core.model.estimate_steps import EstimateSteps
+from app.core.model.generation.compiled_steps import CompiledSteps
+from app.core.model.generation.estimate_steps import EstimateSteps
+from app.core.model.generation.slots import Cursor, DeadEnd, PitchRules, Slot, cached_fill_table, reads
 from app.core.model.index.copyindex import CopyIndex
-from app.core.model.slots import Cursor, DeadEnd, PitchRules, Slot, cached_fill_table, reads
+from app.core.model.ppm.viewpoints import event_code
 from app.core.model.training import TrainedModel
-from app.core.model.viewpoints import event_code
 
 RESTARTS_PER_BAR = 12
 RESTARTS = 4
@@ -68,7 +68,7 @@ class Sampler(CompiledSteps, EstimateSteps):
         self.dur_prior = dur_prior
         self.cur = Cursor(bar, tonic)
         # numba: imported by the first generation, not by the app's start
-        from app.core.model import genkernels
+        from app.core.model.generation import genkernels
 
         self._mixture, self._piece_counts = genkernels.mixture, genkernels.piece_counts
         self._init_compiled(model, COMPILED_BLEND)
