@@ -26,7 +26,7 @@ RUNS_QUICK, RUNS_FULL = 3, 8
 
 def _setup(root: Path):
     from app.core.home import AccordHome
-    from app.core.project.cocreate import song_context
+    from app.core.project.cocreation.cocreate import song_context
     from app.core.project.demo import ensure_demo_project
     from app.core.project.demo_catalogue import ensure_demo_catalogue, load_current_model
     from app.core.project.store import load_project
@@ -43,8 +43,8 @@ def _setup(root: Path):
 def _latency(model, ctx, runs: int) -> tuple[list[float], list[float]]:
     from app.core.audio.prerender import Prerenderer
     from app.core.audio.synth import RenderSettings
-    from app.core.project.ab_switch import placed
-    from app.core.project.cocreate import SuggestRequest, generate_suggestions, plan
+    from app.core.project.cocreation.ab_switch import placed
+    from app.core.project.cocreation.cocreate import SuggestRequest, generate_suggestions, plan
 
     firsts, alls = [], []
     settings = RenderSettings()
@@ -84,8 +84,8 @@ def _ab(model, ctx, project, switches: int) -> dict:
     from app.core.audio.engine import AudioEngine, FakeStream
     from app.core.audio.mix import MixState, render_offline
     from app.core.audio.prerender import Prerenderer
-    from app.core.project.ab_switch import DEFAULT_FADE_FRAMES, crossfade_tracks, placed
-    from app.core.project.cocreate import SuggestRequest, generate_suggestions, plan
+    from app.core.project.cocreation.ab_switch import DEFAULT_FADE_FRAMES, crossfade_tracks, placed
+    from app.core.project.cocreation.cocreate import SuggestRequest, generate_suggestions, plan
 
     stems = _stems(project)
     p = plan(ctx, SuggestRequest(mode="fill", start_bar=0, bars=8, count=8, seed=77))
@@ -165,7 +165,7 @@ def _ab(model, ctx, project, switches: int) -> dict:
 def _render_speed(model, ctx) -> tuple[float, int]:
     from app.core.audio.synth import render_melody
     from app.core.music import BeatGrid
-    from app.core.project.cocreate import SuggestRequest, generate_suggestions, plan
+    from app.core.project.cocreation.cocreate import SuggestRequest, generate_suggestions, plan
 
     s = generate_suggestions(model, plan(ctx, SuggestRequest(start_bar=8, bars=8, count=1, seed=5)))[0]
     melody = s.notes.shifted(-s.notes.notes[0].onset // 4 * 4)

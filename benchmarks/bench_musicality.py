@@ -27,7 +27,7 @@ from app.core.model import (  # noqa: E402
 from app.core.model.style.profile import STUDIO_STYLE  # noqa: E402
 from app.core.model.style.sources import part_pitches  # noqa: E402
 from app.core.musicality import judge_works  # noqa: E402
-from app.core.project.song_constraints import lead_pitch_range  # noqa: E402
+from app.core.project.cocreation.song_constraints import lead_pitch_range  # noqa: E402
 from benchmarks.debian_data import midi_files  # noqa: E402
 
 OA_TARGET = 0.8

@@ -21,7 +21,7 @@ def _best(fn, repeats: int) -> float:
 
 
 def run(quick: bool) -> list[dict]:
-    from app.core.project.export import export_audio
+    from app.core.project.export.files import export_audio
     from app.core.provenance.identity import TrustList, create_identity
     from app.core.provenance.record import RecordFields, StemUse
     from app.core.provenance.verify import VERIFIED, verify_file

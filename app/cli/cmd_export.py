@@ -17,8 +17,8 @@ from typing import Any
 
 from app.cli.identity_prompt import signing_identity
 from app.core.errors import AccordError, ProvenanceError
-from app.core.project.export import EXPORT_FORMATS
-from app.core.project.export_project import export_project
+from app.core.project.export.files import EXPORT_FORMATS
+from app.core.project.export.project import export_project
 
 _EXT_FORMAT = {".wav": "wav24", ".flac": "flac", ".aif": "aiff", ".aiff": "aiff", ".mp3": "mp3", ".ogg": "ogg",
                ".mid": "midi", ".midi": "midi"}

@@ -67,7 +67,7 @@ def write_render(path: Path, samples: np.ndarray, sample_rate: int, *, home=None
     if home is None:
         return write_audio(path, samples, sample_rate)
     from app.cli.identity_prompt import signing_identity
-    from app.core.project.export import sign_and_write_audio
+    from app.core.project.export.files import sign_and_write_audio
     from app.core.provenance.identity import TrustList
     from app.core.provenance.sources import fields_from_sources
 

@@ -113,7 +113,7 @@ def write_suggestion_midi(path: Path, suggestion: Suggestion, *, tempo_bpm: floa
         return write_midi(path, parts, tempo_bpm=tempo_bpm, time_signature=suggestion.notes.time_signature,
                           meta_text=meta_text)
     from app.cli.identity_prompt import signing_identity
-    from app.core.project.export import sign_and_write_midi
+    from app.core.project.export.files import sign_and_write_midi
     from app.core.provenance.adapters import suggestion_record_fields
 
     signing_identity(home)  # asks for the artist's name on a terminal the first time
@@ -141,7 +141,7 @@ def _from_stems(args: argparse.Namespace, home: Any) -> tuple[Melody, Constraint
 
     from app.core.analysis import AnalysisCache, analyze_stems
     from app.core.analysis.files import load_stem_inputs, resolve_stem_name
-    from app.core.project.song_constraints import constraints_from_analysis, prime_from_analysis
+    from app.core.project.cocreation.song_constraints import constraints_from_analysis, prime_from_analysis
 
     lead = resolve_stem_name(args.lead, args.stems) if args.lead else None
     analysis = analyze_stems(load_stem_inputs(args.stems), lead=lead, cache=AnalysisCache.in_home(home))
@@ -219,7 +219,7 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
                                             breathing=BREATHING[args.breathing],
                                             density=DENSITY_FEEL[args.note_density])
     if args.source_check:
-        from app.core.project.source_parts import source_parts
+        from app.core.project.cocreation.source_parts import source_parts
 
         sources = source_parts(home.catalogue_path, sorted(model.works))
         if sources:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
 
-from app.core.project.suggestion_edits import KeepSuggestion, SetTrackSettings
+from app.core.project.cocreation.suggestion_edits import KeepSuggestion, SetTrackSettings
 from app.ui.suggest.lane import SOUNDFONT_CHOICE
 from tests.gui.suggest_fixtures import cocreate, run_suggest, trained_home_template  # noqa: F401
 

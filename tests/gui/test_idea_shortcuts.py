@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from app.core.project.suggestion_edits import DiscardSuggestion
+from app.core.project.cocreation.suggestion_edits import DiscardSuggestion
 from tests.gui.suggest_fixtures import cocreate, run_suggest, trained_home_template  # noqa: F401
 
 
@@ -106,9 +106,9 @@ def test_the_mute_the_lead_tip_only_when_the_lead_is_not_muted_for_us(cocreate, 
 
 
 def test_numbering_is_the_projects_own_and_survives_save_and_reopen(cocreate, qtbot, tmp_path):  # noqa: F811
+    from app.core.project.cocreation.numbering import idea_number, next_idea_number
+    from app.core.project.cocreation.suggestion_edits import KeepSuggestion
     from app.core.project.model import Project
-    from app.core.project.numbering import idea_number, next_idea_number
-    from app.core.project.suggestion_edits import KeepSuggestion
 
     window, panel = cocreate
     panel.controls.play_first.setChecked(False)
@@ -137,6 +137,6 @@ def test_a_new_project_starts_at_one(cocreate, qtbot):  # noqa: F811
     run_suggest(panel, start_bar=0, bars=1, count=2, seed=2)
     window.set_project(Project())
     assert panel.shortcuts.audition_number(1) is False
-    from app.core.project.numbering import next_idea_number
+    from app.core.project.cocreation.numbering import next_idea_number
 
     assert next_idea_number(window.project) == 1

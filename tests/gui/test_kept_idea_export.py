@@ -6,8 +6,8 @@ from __future__ import annotations
 import mido
 
 from app.core.catalogue.store import Catalogue
-from app.core.project.export_project import export_project
-from app.core.project.suggestion_edits import KeepSuggestion
+from app.core.project.cocreation.suggestion_edits import KeepSuggestion
+from app.core.project.export.project import export_project
 from app.core.provenance.identity import TrustList, ensure_identity
 from app.core.provenance.verify import verify_file
 from app.ui.suggest.lane import track_target

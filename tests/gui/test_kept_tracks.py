@@ -4,7 +4,7 @@ undo step, heard in the studio's mix."""
 from __future__ import annotations
 
 from app.core.audio.synth import display_names
-from app.core.project.suggestion_edits import KeepSuggestion, SetTrackSettings
+from app.core.project.cocreation.suggestion_edits import KeepSuggestion, SetTrackSettings
 from app.ui.suggest.audition import OWNER_TRACKS
 from tests.gui.suggest_fixtures import cocreate, run_suggest, trained_home_template  # noqa: F401
 

@@ -182,7 +182,7 @@ def test_answer_at_once_plays_on_midi_out_and_is_kept_as_a_suggestion(studio, qt
 
 
 def test_ideas_go_to_midi_out_on_play_with_program_and_stop_silences_them(studio, qtbot, peers, model):
-    from app.core.project.suggestion_edits import AddSuggestions
+    from app.core.project.cocreation.suggestion_edits import AddSuggestions
 
     kb, daw = peers
     panel = _live(studio, qtbot)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, Qt
 
 from app.core.music import Key, Note
-from app.core.project import note_ops
+from app.core.project.cocreation import note_ops
 from tests.gui.suggest_fixtures import cocreate, run_suggest, trained_home_template  # noqa: F401
 
 

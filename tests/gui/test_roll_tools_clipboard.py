@@ -9,7 +9,7 @@ from PySide6.QtCore import QMimeData, QPoint, Qt
 from PySide6.QtGui import QGuiApplication
 
 from app.core.music import Note
-from app.core.project.note_clip import (
+from app.core.project.cocreation.note_clip import (
     MIME_TYPE,
     clip_from_json,
     clip_from_text,
@@ -113,7 +113,7 @@ def test_copy_goes_to_the_system_clipboard_and_pastes_into_another_window(cocrea
     # a second studio window (another Accord) pastes what the first copied
     other, other_panel = studio_with_panel(qtbot, tmp_path / "second", None)
     try:
-        from app.core.project.suggestion_edits import AddSuggestions
+        from app.core.project.cocreation.suggestion_edits import AddSuggestions
         from app.ui.suggest.lane import suggestion_target
 
         other.push(AddSuggestions([{"id": "x1", "name": "#1 Empty", "melody": {"notes": []}}]))

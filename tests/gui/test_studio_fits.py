@@ -165,7 +165,7 @@ def test_the_piano_roll_header_shows_a_long_suggestion_name_whole(qtbot):
     """'Auditioning: #1 Continue bars 5-8' is wider than the roll's header on a laptop: it wraps (and the
     name is in the tool tip) instead of being cut at the keyboard strip."""
     from app.core.music import Melody, Note
-    from app.core.project.ideas import Idea
+    from app.core.project.cocreation.ideas import Idea
     from app.ui.timeline.roll_header import PianoRollHeader
 
     header = PianoRollHeader()

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QLabel
 
+from app.core.project.cocreation.suggestion_edits import SUGGESTIONS, TRACKS, NoteTarget
 from app.core.project.edits import RenameStem
 from app.core.project.model import Project, StemRef
-from app.core.project.suggestion_edits import SUGGESTIONS, TRACKS, NoteTarget
 from app.ui.analysis.panel import AnalysisPanel
 from app.ui.elided_label import ElidedLabel
 from app.ui.panels import install_analysis
@@ -227,7 +227,7 @@ def test_disabled_and_checked_buttons_look_so(qtbot):
 
 
 def test_deleting_an_ideas_notes_is_shown_as_a_hand_edit(cocreate):  # noqa: F811
-    from app.core.project.suggestion_edits import DeleteNote
+    from app.core.project.cocreation.suggestion_edits import DeleteNote
 
     window, panel = cocreate
     panel.controls.play_first.setChecked(False)
@@ -242,7 +242,7 @@ def test_deleting_an_ideas_notes_is_shown_as_a_hand_edit(cocreate):  # noqa: F81
 
 def test_a_long_card_title_wraps_inside_the_dock(qtbot):
     from app.core.music import Melody, Note
-    from app.core.project.ideas import Idea
+    from app.core.project.cocreation.ideas import Idea
     from app.ui.suggest.card import SuggestionCard
 
     melody = Melody([Note(60 + i % 12, i * 0.25, 0.25, 90) for i in range(16)])

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from app.core.audio.mix import render_offline
-from app.core.project.ab_switch import max_step
+from app.core.project.cocreation.ab_switch import max_step
 from tests.gui.suggest_fixtures import cocreate, run_suggest, trained_home_template  # noqa: F401
 
 
@@ -65,7 +65,7 @@ def test_switching_while_stopped_is_a_plain_swap(cocreate):  # noqa: F811
 def test_a_late_idea_is_rendered_from_its_own_bar_and_placed_there(cocreate):  # noqa: F811
     from app.core.audio.mix import MixState, pan_gains
     from app.core.audio.synth import render_melody
-    from app.core.project.suggestion_edits import melody_of
+    from app.core.project.cocreation.suggestion_edits import melody_of
 
     window, panel = cocreate
     (sid,) = run_suggest(panel, start_bar=3, bars=1, count=1, seed=19)

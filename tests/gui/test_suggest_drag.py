@@ -84,7 +84,7 @@ def test_modifier_drag_gives_rendered_audio(cocreate):  # noqa: F811
 def test_kept_and_edited_ideas_export_with_their_provenance(cocreate, tmp_path):  # noqa: F811
     """The entries the panel stores are what the project export reads: the mix with a kept, hand-edited
     track carries the model's credit and the edit count in its signed record."""
-    from app.core.project.export_project import export_project
+    from app.core.project.export.project import export_project
     from app.core.provenance.identity import TrustList
     from app.core.provenance.verify import verify_file
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QDockWidget
 
+from app.core.project.cocreation.suggestion_edits import kept_tracks, visible_suggestions
 from app.core.project.store import save_project
-from app.core.project.suggestion_edits import kept_tracks, visible_suggestions
 from app.ui.suggest.panel import install_cocreate
 from tests.gui.studio_fixtures import make_window
 from tests.gui.suggest_fixtures import cocreate, run_suggest, studio_with_panel, trained_home_template  # noqa: F401

@@ -6,7 +6,7 @@ import pytest
 
 from app.core.errors import ConstraintError
 from app.core.model.style.profile import BREATHING, STUDIO_STYLE
-from app.core.project.cocreate import SuggestRequest, request_style
+from app.core.project.cocreation.cocreate import SuggestRequest, request_style
 
 
 def test_breathing_and_structure_choices_reach_the_request(qtbot):
@@ -44,9 +44,9 @@ def test_studio_suggestions_are_checked_against_the_parts_as_imported(qtbot, tmp
     from app.core.midifile import MidiPart, write_midi
     from app.core.model import idyom_benchmark_set
     from app.core.music import Key, TimeSignature
+    from app.core.project.cocreation.source_parts import source_parts
     from app.core.project.demo_catalogue import train_current_model
     from app.core.project.edits import SetProjectField
-    from app.core.project.source_parts import source_parts
     from tests.gui.suggest_fixtures import run_suggest, studio_with_panel
 
     home = AccordHome.resolve(tmp_path / "template")

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from app.core.home import AccordHome
-from app.core.project.export import sign_and_write_audio
+from app.core.project.export.files import sign_and_write_audio
 from app.core.provenance.identity import create_identity
 from app.ui.dialogs.verify import VerifyDialog
 from app.ui.workers import TaskRunner

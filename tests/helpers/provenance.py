@@ -69,7 +69,7 @@ def tone(seconds: float = 1.0, *, seed: int = 1) -> np.ndarray:
 
 def export_one(identity, folder: Path, fmt: str, *, name: str = "out", fields: RecordFields | None = None,
                seconds: float = 1.0, **kw):
-    from app.core.project.export import export_audio
+    from app.core.project.export.files import export_audio
 
     if "catalogue" in kw:
         return export_audio(tone(seconds), SR, folder / f"{name}{AUDIO_EXT[fmt]}", fields or suggestion_fields(),

@@ -127,7 +127,7 @@ def test_accord_mix_and_render_outputs_are_signed_and_inherit_credit(capsys, tmp
     from app.core.home import AccordHome
     from app.core.midifile import MidiPart
     from app.core.music import Melody, Note, TimeSignature
-    from app.core.project.export import export_midi
+    from app.core.project.export.files import export_midi
     from app.core.provenance.identity import load_identity
     from tests.helpers.provenance import SR, suggestion_fields, tone
 
@@ -206,7 +206,7 @@ def test_stripped_mp3_is_found_by_watermark_and_detect_names_the_record(capsys, 
     import subprocess
 
     from app.core.home import AccordHome
-    from app.core.project.export import sign_and_write_audio
+    from app.core.project.export.files import sign_and_write_audio
     from tests.helpers.provenance import suggestion_fields
 
     home = AccordHome.resolve()

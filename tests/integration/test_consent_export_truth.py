@@ -17,9 +17,9 @@ import soundfile as sf
 from app.cli.main import main
 from app.core.catalogue import Catalogue
 from app.core.errors import ModelFileError
-from app.core.project.export_consent import UnusableWorkError
-from app.core.project.export_project import export_project
-from app.core.project.export_records import what_will_be_signed
+from app.core.project.export.consent import UnusableWorkError
+from app.core.project.export.project import export_project
+from app.core.project.export.records import what_will_be_signed
 from app.core.project.model import Project, StemRef
 from app.core.project.model_training import load_bound_model, train_usable
 from app.core.provenance.identity import load_identity

@@ -89,7 +89,7 @@ def test_a_producers_session_is_within_the_budget(tmp_path):
     import numpy as np
     import soundfile as sf
 
-    from app.core.project.export_project import check_export_budget
+    from app.core.project.export.project import check_export_budget
     from app.core.project.model import Project, StemRef
 
     sf.write(tmp_path / "stem.flac", np.zeros((48000 * 300, 2), np.float32), 48000, subtype="PCM_16")  # a few KB

@@ -16,7 +16,7 @@ import soundfile as sf
 from app.core.errors import ProvenanceError
 from app.core.midifile import MidiPart
 from app.core.music import Melody, Note, TimeSignature
-from app.core.project.export import export_midi
+from app.core.project.export.files import export_midi
 from app.core.provenance.identity import TrustList, create_identity
 from app.core.provenance.verify import VERIFIED, verify_file
 from tests.helpers.provenance import SR, consented_catalogue, export_one, suggestion_fields, tone

@@ -10,8 +10,8 @@ from dataclasses import replace
 import pytest
 
 from app.core.errors import ProvenanceError
-from app.core.project.export_project import export_project
-from app.core.project.ideas import Idea
+from app.core.project.cocreation.ideas import Idea
+from app.core.project.export.project import export_project
 from app.core.provenance.canonical import canonical_bytes
 from app.core.provenance.identity import TrustList, create_identity
 from app.core.provenance.record import COMPOSITE_TRAINED, DIGITAL_CAPTURE, TRAINED, contributor_shares

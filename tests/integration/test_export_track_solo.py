@@ -11,8 +11,8 @@ import pytest
 import soundfile as sf
 
 from app.core.music import Note
-from app.core.project.export_project import export_project
-from app.core.project.suggestion_edits import MoveNote, NoteTarget, SetTrackSettings
+from app.core.project.cocreation.suggestion_edits import MoveNote, NoteTarget, SetTrackSettings
+from app.core.project.export.project import export_project
 from app.core.provenance.identity import create_identity
 from tests.helpers.provenance import consented_catalogue, make_project, suggestion_json
 

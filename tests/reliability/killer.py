@@ -113,7 +113,7 @@ class ExportKind(Kind):
         self.write(0)
 
     def write(self, n: int, seconds: float = 3.0) -> None:
-        from app.core.project.export import export_audio
+        from app.core.project.export.files import export_audio
         from tests.helpers.provenance import consented_catalogue
 
         cat = consented_catalogue(self.path.parent / "consent-catalogue.sqlite")

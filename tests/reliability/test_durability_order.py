@@ -76,7 +76,7 @@ def _writers(tmp_path: Path):
         return save_model(trained, tmp_path / "current.accordmodel")
 
     def export():
-        from app.core.project.export import export_audio
+        from app.core.project.export.files import export_audio
         from app.core.provenance.identity import create_identity
         from tests.helpers.provenance import consented_catalogue, mix_fields
 

@@ -365,7 +365,7 @@ EXPORT_REGRESSIONS = [  # found by this fuzzer: each crashed `accord export` / t
 
 
 def check_export(suggestions, tracks, what: str, fmt: str, identity) -> None:
-    from app.core.project.export_project import export_project
+    from app.core.project.export.project import export_project
     from app.core.project.store import project_from_json
     from tests.helpers.provenance import consented_catalogue
 

@@ -8,13 +8,13 @@ from app.core.analysis.harmony.key import KeySection
 from app.core.analysis.result import SongAnalysis
 from app.core.errors import ConstraintError
 from app.core.music import BeatGrid, Chord, ChordTimeline, Key, Melody, Note, TimeSignature
-from app.core.project.model import Project
-from app.core.project.song_constraints import (
+from app.core.project.cocreation.song_constraints import (
     apply_project_edits,
     constraints_from_analysis,
     lead_pitch_range,
     prime_from_analysis,
 )
+from app.core.project.model import Project
 
 
 def _analysis(**kw) -> SongAnalysis:

@@ -10,7 +10,7 @@ from app.core.live.prime import prime_melody, prime_request, recorded_prime, set
 from app.core.live.recorder import PhraseRecorder
 from app.core.live.types import TimedMessage
 from app.core.music import Key, Melody, Note
-from app.core.project.cocreate import plan, song_context
+from app.core.project.cocreation.cocreate import plan, song_context
 from app.core.project.model import Project
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.core.music import Chord, ChordSpan, ChordTimeline, Key, TimeSignature
+from app.core.project.cocreation.ideas import Idea
 from app.core.project.edits import (
     AddStems,
     CompoundEdit,
@@ -22,7 +23,6 @@ from app.core.project.edits import (
     SetStemRole,
     SetStemSolo,
 )
-from app.core.project.ideas import Idea
 from app.core.project.model import STEM, STEMS, Change, LoopRegion, Project, StemRef
 
 IDEA = {"id": "s1", "notes": {"notes": [[60, 0.0, 1.0], [62, 1.0, 1.0]]}}

@@ -9,10 +9,15 @@ import json
 import pytest
 
 from app.core.errors import ProjectError
-from app.core.project.ideas import Idea, IdeaStatus, IdeaTrack
+from app.core.project.cocreation.ideas import Idea, IdeaStatus, IdeaTrack
+from app.core.project.cocreation.suggestion_edits import (
+    KeepSuggestion,
+    MoveNote,
+    NoteTarget,
+    SetTrackSettings,
+)
 from app.core.project.model import Field
 from app.core.project.store import load_project, save_project
-from app.core.project.suggestion_edits import KeepSuggestion, MoveNote, NoteTarget, SetTrackSettings
 
 OLD_SUGGESTION = {  # as the model's Suggestion.to_json + the panel wrote it before typed ideas
     "id": "a1", "name": "#4 Continue bars 5–8", "mode": "continue", "kept": True,

@@ -9,7 +9,7 @@ import soundfile as sf
 from app.core.audio.formats import AUDIO_EXTENSIONS, AUDIO_FILE_TYPES, FAMILY_BY_SUFFIX
 from app.core.audio.io import load_audio, output_format
 from app.core.errors import ConstraintError
-from app.core.project.cocreate import SuggestRequest
+from app.core.project.cocreation.cocreate import SuggestRequest
 from app.core.project.limits import REQUEST_BARS, REQUEST_COUNT, REQUEST_MAX_COPY
 from app.core.project.model import FIELD, STEM, Change, ChangeKind, Field
 

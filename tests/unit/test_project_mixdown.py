@@ -98,7 +98,7 @@ def test_the_studio_can_mix_at_its_output_rate():
 
 
 def test_stems_muted_for_an_audition_are_silent_without_editing_the_project():
-    from app.core.project.cocreate import lead_stem_ids
+    from app.core.project.cocreation.cocreate import lead_stem_ids
     from app.core.project.edits import SetStemRole
 
     project, decoded = _project()

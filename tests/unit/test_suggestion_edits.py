@@ -14,17 +14,15 @@ from app.core.errors import ConstraintError
 from app.core.home import AccordHome
 from app.core.model import as_usable_works, load_chorales, train
 from app.core.music import ChordTimeline, Key, Melody, Note, TimeSignature
-from app.core.project.ab_switch import crossfade_tracks, max_step
-from app.core.project.cocreate import (
+from app.core.project.cocreation.ab_switch import crossfade_tracks, max_step
+from app.core.project.cocreation.cocreate import (
     SuggestRequest,
     generate_suggestions,
     plan,
     song_context,
     suggestion_entry,
 )
-from app.core.project.demo_catalogue import DEMO_TITLE_PREFIX, ensure_demo_catalogue, readiness
-from app.core.project.model import Project
-from app.core.project.suggestion_edits import (
+from app.core.project.cocreation.suggestion_edits import (
     SUGGESTIONS,
     TRACKS,
     AddNote,
@@ -39,6 +37,8 @@ from app.core.project.suggestion_edits import (
     edited_note_count,
     visible_suggestions,
 )
+from app.core.project.demo_catalogue import DEMO_TITLE_PREFIX, ensure_demo_catalogue, readiness
+from app.core.project.model import Project
 from app.core.provenance.adapters import suggestion_provenance
 
 

@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 from app.core.music import Melody
-from app.core.project.cocreate import SuggestRequest
+from app.core.project.cocreation.cocreate import SuggestRequest
 from app.core.project.edits import SetProjectField
 from app.core.project.model import Project
 

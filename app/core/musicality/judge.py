@@ -23,7 +23,7 @@ from app.core.model.style.profile import STUDIO_STYLE, Style
 from app.core.music import Melody
 from app.core.musicality.compare import classifier_accuracy, feature_importance, feature_report, giveaways
 from app.core.musicality.features import PhraseFeatures, phrase_features, window
-from app.core.project.song_constraints import lead_pitch_range
+from app.core.project.cocreation.song_constraints import lead_pitch_range
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
 
 DEFAULT_PRIME_BARS = 2

@@ -1,5 +1,5 @@
 """The song in progress: stems with their mixer settings, musical facts found by analysis, and room for
-the co-creation state (ideas and their tracks, app/core/project/ideas.py) and namespaced extras.
+the co-creation state (ideas and their tracks, app/core/project/cocreation/ideas.py) and namespaced extras.
 
 A `Project` is mutated only through edits (app/core/project/edits.py) so that every change can be undone;
 each edit calls `Project.notify(Change(...))` and subscribers (the studio, the engine's mix rebuild) react.
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.music import ChordTimeline, Key, TimeSignature
-from app.core.project.ideas import Idea, IdeaTrack
+from app.core.project.cocreation.ideas import Idea, IdeaTrack
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +173,7 @@ class Project:
     chords: ChordTimeline | None = None
     loop: LoopRegion | None = None
     loop_enabled: bool = False
-    suggestions: tuple[Idea, ...] = ()  # frozen values (app/core/project/ideas.py): edits swap whole tuples
+    suggestions: tuple[Idea, ...] = ()  # frozen values (app/core/project/cocreation/ideas.py): edits swap whole tuples
     tracks: tuple[IdeaTrack, ...] = ()
     extras: dict[str, dict] = field(default_factory=dict)
     _listeners: list[Listener] = field(default_factory=list, repr=False)
@@ -183,7 +183,7 @@ class Project:
         if not (isinstance(self.suggestions, tuple) and isinstance(self.tracks, tuple)
                 and all(isinstance(i, Idea) for i in self.suggestions)
                 and all(isinstance(t, IdeaTrack) for t in self.tracks)):
-            from app.core.project.ideas import orphan_kept_tracks, parse_ideas
+            from app.core.project.cocreation.ideas import orphan_kept_tracks, parse_ideas
 
             ideas, tracks = parse_ideas([i.to_json() if isinstance(i, Idea) else i for i in self.suggestions],
                                         [t.to_json() if isinstance(t, IdeaTrack) else t for t in self.tracks])

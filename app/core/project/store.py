@@ -25,7 +25,13 @@ from typing import Any
 from app.core.errors import ProjectError
 from app.core.fsutil import atomic_write_text, not_a_regular_file
 from app.core.music import Chord, ChordSpan, ChordTimeline, Key, TimeSignature
-from app.core.project.ideas import Idea, IdeaFormatError, IdeaTrack, orphan_kept_tracks, parse_ideas
+from app.core.project.cocreation.ideas import (
+    Idea,
+    IdeaFormatError,
+    IdeaTrack,
+    orphan_kept_tracks,
+    parse_ideas,
+)
 from app.core.project.model import LoopRegion, Project, StemRef
 
 FORMAT = "accord-project"

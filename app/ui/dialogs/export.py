@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
 
 from app.core.errors import AccordError
 from app.core.home import AccordHome
-from app.core.project.export_consent import UnusableWorkError
-from app.core.project.export_project import export_project
-from app.core.project.export_records import what_will_be_signed
+from app.core.project.export.consent import UnusableWorkError
+from app.core.project.export.project import export_project
+from app.core.project.export.records import what_will_be_signed
 from app.core.provenance.readable import describe_record
 from app.core.provenance.record import build_record
 from app.ui.dialogs.export_choices import (

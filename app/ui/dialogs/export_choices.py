@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.home import AccordHome
-from app.core.project.export import AUDIO_FORMATS
+from app.core.project.export.files import AUDIO_FORMATS
 
 WHAT_CHOICES = (("mix", "The mix"), ("stems", "All stems + suggestion tracks (separate files)"),
                 ("suggestion", "One suggestion alone"))

@@ -24,10 +24,15 @@ from PySide6.QtCore import QObject, Signal
 from app.core.live.prime import prime_melody, set_prime_edit
 from app.core.live.types import LiveEvent
 from app.core.music import BeatGrid, Melody, Note
-from app.core.project.cocreate import SuggestRequest, credited_works, song_context, suggestion_entry
+from app.core.project.cocreation.cocreate import (
+    SuggestRequest,
+    credited_works,
+    song_context,
+    suggestion_entry,
+)
+from app.core.project.cocreation.numbering import idea_name, next_idea_number
+from app.core.project.cocreation.suggestion_edits import AddSuggestions, kept_tracks, visible_suggestions
 from app.core.project.model import GRID_FIELDS
-from app.core.project.numbering import idea_name, next_idea_number
-from app.core.project.suggestion_edits import AddSuggestions, kept_tracks, visible_suggestions
 from app.ui.context import SUGGESTIONS, StudioContext
 from app.ui.live.metronome import MetronomeSettings, click_tracks
 from app.ui.live.session_host import SessionHost

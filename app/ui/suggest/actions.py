@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from app.core.project.cocreate import SuggestRequest
-from app.core.project.ideas import Idea
-from app.core.project.suggestion_edits import (
+from app.core.project.cocreation.cocreate import SuggestRequest
+from app.core.project.cocreation.ideas import Idea
+from app.core.project.cocreation.suggestion_edits import (
     DiscardSuggestion,
     KeepSuggestion,
     RemoveTrack,

@@ -3,7 +3,7 @@
 `Audition` owns a Prerenderer (worker threads render each suggestion as soon as it exists) and gives the
 main window its extra tracks (`set_extra_tracks`): every ready suggestion, only the auditioned one unmuted
 (or soloed), plus the project's kept tracks. Switching while playing first swaps in a short crossfade
-(app/core/project/ab_switch.py) a few blocks ahead of the playhead, then the plain state once it has played,
+(app/core/project/cocreation/ab_switch.py) a few blocks ahead of the playhead, then the plain state once it has played,
 so there is neither a gap nor a click. The audio thread only ever sees finished, read-only buffers.
 """
 
@@ -19,10 +19,10 @@ from app.core.audio.prerender import Prerenderer, RenderedSuggestion
 from app.core.audio.synth import RenderSettings
 from app.core.errors import AccordError
 from app.core.music import BeatGrid, Melody
-from app.core.project.ab_switch import DEFAULT_FADE_FRAMES, crossfade_tracks, placed
-from app.core.project.cocreate import lead_stem_ids, song_context
-from app.core.project.ideas import Idea, IdeaTrack
-from app.core.project.suggestion_edits import kept_tracks, visible_suggestions
+from app.core.project.cocreation.ab_switch import DEFAULT_FADE_FRAMES, crossfade_tracks, placed
+from app.core.project.cocreation.cocreate import lead_stem_ids, song_context
+from app.core.project.cocreation.ideas import Idea, IdeaTrack
+from app.core.project.cocreation.suggestion_edits import kept_tracks, visible_suggestions
 from app.ui.context import StudioContext
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.music import Melody
-from app.core.project.ideas import Idea
+from app.core.project.cocreation.ideas import Idea
 from app.ui.suggest.kinds import CardAction
 from app.ui.theme import COLOURS
 

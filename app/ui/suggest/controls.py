@@ -1,5 +1,5 @@
 """The suggestions panel's request form: range, mode, count and the musical controls, read as a
-`SuggestRequest` (app/core/project/cocreate.py)."""
+`SuggestRequest` (app/core/project/cocreation/cocreate.py)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from app.core.model.generation.generate import DEFAULT_TEMPERATURE, VARY_KINDS
 from app.core.model.style.profile import BREATHING
 from app.core.model.style.structure import STRUCTURES
 from app.core.music import pitch_name
-from app.core.project.cocreate import DENSITIES, MODES, SuggestRequest
+from app.core.project.cocreation.cocreate import DENSITIES, MODES, SuggestRequest
 from app.core.project.limits import (
     MIDI_PITCHES,
     REQUEST_BARS,

@@ -24,8 +24,8 @@ from app.core.errors import AccordError
 from app.core.home import AccordHome
 from app.core.midifile import MidiPart, write_midi
 from app.core.music import Melody
-from app.core.project.cocreate import song_context
-from app.core.project.ideas import Idea, IdeaTrack
+from app.core.project.cocreation.cocreate import song_context
+from app.core.project.cocreation.ideas import Idea, IdeaTrack
 from app.core.project.model import Project
 from app.core.provenance.identity import load_identity
 
@@ -112,7 +112,7 @@ def write_drag_midi(project: Project, entry: Idea | IdeaTrack, home: AccordHome)
     meta = [_ascii(f"accord suggestion {source.id if source is not None else entry.id}")]
     if load_identity(home.keys_dir) is not None:
         try:
-            from app.core.project.export import sign_and_write_midi
+            from app.core.project.export.files import sign_and_write_midi
 
             return sign_and_write_midi(path, parts, _fields(project, entry, name, "suggestion"), home=home, tempo=tempo,
                                        time_signature=melody.time_signature, meta_text=meta).path
@@ -141,7 +141,7 @@ def write_drag_audio(project: Project, entry: Idea | IdeaTrack, home: AccordHome
     path.parent.mkdir(parents=True, exist_ok=True)
     if load_identity(home.keys_dir) is not None:
         try:
-            from app.core.project.export import sign_and_write_audio
+            from app.core.project.export.files import sign_and_write_audio
 
             return sign_and_write_audio(path, samples, sample_rate, _fields(project, entry, name, "suggestion"),
                                         home=home,

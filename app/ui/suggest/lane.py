@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.audio.synth import DEFAULT_INSTRUMENT, display_names
-from app.core.project.ideas import Idea, IdeaTrack
-from app.core.project.suggestion_edits import SUGGESTIONS, TRACKS, NoteTarget
+from app.core.project.cocreation.ideas import Idea, IdeaTrack
+from app.core.project.cocreation.suggestion_edits import SUGGESTIONS, TRACKS, NoteTarget
 from app.ui.context import StudioContext
 from app.ui.suggest.kinds import TrackAction
 from app.ui.timeline.piano_roll import PianoRoll

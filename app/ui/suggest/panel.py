@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import AccordError
-from app.core.project.cocreate import song_context
+from app.core.project.cocreation.cocreate import song_context
+from app.core.project.cocreation.ideas import Idea, IdeaTrack
 from app.core.project.demo_catalogue import Readiness
-from app.core.project.ideas import Idea, IdeaTrack
 from app.ui.context import SUGGESTIONS, StudioContext
 from app.ui.suggest.actions import CardActionsMixin
 from app.ui.suggest.audition import Audition

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from app.core.errors import AccordError
-from app.core.project.cocreate import (
+from app.core.project.cocreation.cocreate import (
     SuggestRequest,
     credited_works,
     generate_suggestions,
@@ -18,13 +18,13 @@ from app.core.project.cocreate import (
     song_context,
     suggestion_entry,
 )
+from app.core.project.cocreation.ideas import Idea
+from app.core.project.cocreation.numbering import idea_name, next_idea_number
+from app.core.project.cocreation.source_parts import model_source_parts
+from app.core.project.cocreation.suggestion_edits import AddSuggestions
 from app.core.project.demo_catalogue import load_current_model
 from app.core.project.edits import CompoundEdit, SetProjectField
-from app.core.project.ideas import Idea
 from app.core.project.model import LoopRegion
-from app.core.project.numbering import idea_name, next_idea_number
-from app.core.project.source_parts import model_source_parts
-from app.core.project.suggestion_edits import AddSuggestions
 
 if TYPE_CHECKING:
     from app.ui.suggest.panel import SuggestPanel

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
-from app.core.project.numbering import idea_number
-from app.core.project.suggestion_edits import visible_suggestions
+from app.core.project.cocreation.numbering import idea_number
+from app.core.project.cocreation.suggestion_edits import visible_suggestions
 
 if TYPE_CHECKING:
     from app.ui.suggest.panel import SuggestPanel

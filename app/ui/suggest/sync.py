@@ -6,12 +6,12 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from app.core.project.cocreate import song_context
-from app.core.project.ideas import Idea, IdeaTrack
+from app.core.project.cocreation.cocreate import song_context
+from app.core.project.cocreation.ideas import Idea, IdeaTrack
+from app.core.project.cocreation.song_constraints import lead_pitch_range
+from app.core.project.cocreation.suggestion_edits import find_entry, kept_tracks, visible_suggestions
 from app.core.project.limits import REQUEST_LAST_START_BAR
 from app.core.project.model import FIELD, GRID_FIELDS, RESET, Change, Field
-from app.core.project.song_constraints import lead_pitch_range
-from app.core.project.suggestion_edits import find_entry, kept_tracks, visible_suggestions
 from app.ui.scrolling import reveal_later
 from app.ui.suggest.card import SuggestionCard
 from app.ui.suggest.lane import KeptTrackRow, suggestion_target, track_target

@@ -13,9 +13,14 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject
 
-from app.core.project.cocreate import song_context
+from app.core.project.cocreation.cocreate import song_context
+from app.core.project.cocreation.suggestion_edits import (
+    RemoveTrack,
+    SetTrackMute,
+    SetTrackSettings,
+    kept_tracks,
+)
 from app.core.project.model import FIELD, STEM, STEMS, Change, Field
-from app.core.project.suggestion_edits import RemoveTrack, SetTrackMute, SetTrackSettings, kept_tracks
 from app.ui.context import StudioContext
 from app.ui.theme import COLOURS
 from app.ui.timeline.idea_lane import IdeaLaneHeader, IdeaNotesView

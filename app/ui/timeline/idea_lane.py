@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor, QContextMenuEvent, QMouseEvent, QPainter, QPai
 from PySide6.QtWidgets import QComboBox, QGridLayout, QMenu, QSizePolicy, QWidget
 
 from app.core.music import BeatGrid, Melody
-from app.core.project.ideas import IdeaTrack
+from app.core.project.cocreation.ideas import IdeaTrack
 from app.ui.menu_actions import add_action
 from app.ui.theme import COLOURS
 from app.ui.timeline.lanes import (

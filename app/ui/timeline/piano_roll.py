@@ -3,7 +3,7 @@
 Drag a note to move it (time snaps to sixteenths, height is pitch), drag its right edge to resize it,
 double-click empty space to add a note, double-click a note (or select it and press Delete, or right-click
 it) to delete it. The Draw tool (P) adds a note with a click (drag right for a longer one), the Erase tool (E)
-removes every note a stroke touches (one undo step), the Select tool (V) is the default. Every change is a core edit (app/core/project/suggestion_edits.py) pushed through the
+removes every note a stroke touches (one undo step), the Select tool (V) is the default. Every change is a core edit (app/core/project/cocreation/suggestion_edits.py) pushed through the
 studio's undo stack, so it is undoable and saved; edited notes keep the suggestion's provenance and are
 drawn in the "edited by hand" colour, the count shown in the lane's header.
 """
@@ -21,11 +21,9 @@ from PySide6.QtGui import QKeyEvent, QMouseEvent, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
 from app.core.music import BeatGrid, Melody, Note
-from app.core.project import note_ops
-from app.core.project.edits import Edit
-from app.core.project.ideas import Idea, IdeaTrack
-from app.core.project.model import Project
-from app.core.project.suggestion_edits import (
+from app.core.project.cocreation import note_ops
+from app.core.project.cocreation.ideas import Idea, IdeaTrack
+from app.core.project.cocreation.suggestion_edits import (
     GRID_STEP,
     AddNote,
     DeleteNote,
@@ -34,6 +32,8 @@ from app.core.project.suggestion_edits import (
     ResizeNote,
     entries,
 )
+from app.core.project.edits import Edit
+from app.core.project.model import Project
 from app.ui.timeline.roll_painting import VELOCITY_LANE, paint_roll
 from app.ui.timeline.ruler import TimeScale
 

@@ -1,5 +1,5 @@
 """The piano roll's selection-wide editing: select all, copy/cut/paste, duplicate, delete, quantise, nudge,
-transpose in key, velocity, grid choice. Each is one `SetNotes` edit (app/core/project/note_ops.py) pushed
+transpose in key, velocity, grid choice. Each is one `SetNotes` edit (app/core/project/cocreation/note_ops.py) pushed
 through the studio's undo stack, and each is a QAction in the Edit menu with its shortcut.
 
 The actions belong to the piano roll (`Qt.WidgetShortcut`): arrows, Delete and Ctrl+C act on notes only
@@ -7,7 +7,7 @@ while the roll has focus, and keep their usual meaning everywhere else; from the
 the roll. The tools (Select V, Draw P, Erase E) are a checkable group in Edit → Tool and on the lane's header.
 
 Copy puts notes on the system clipboard twice: as Accord's own MIME type (exact, so Paste in another Accord
-window gets the same notes) and as plain text a person can read (app/core/project/note_clip.py), which Paste
+window gets the same notes) and as plain text a person can read (app/core/project/cocreation/note_clip.py), which Paste
 also reads, e.g. notes typed in a text editor.
 """
 
@@ -21,9 +21,15 @@ from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from app.core.music import Note
-from app.core.project import note_ops
-from app.core.project.note_clip import MIME_TYPE, clip_from_json, clip_from_text, clip_to_json, clip_to_text
-from app.core.project.note_ops import GRIDS, SetNotes
+from app.core.project.cocreation import note_ops
+from app.core.project.cocreation.note_clip import (
+    MIME_TYPE,
+    clip_from_json,
+    clip_from_text,
+    clip_to_json,
+    clip_to_text,
+)
+from app.core.project.cocreation.note_ops import GRIDS, SetNotes
 from app.ui.menu_actions import add_action
 from app.ui.timeline.piano_roll import Tool
 

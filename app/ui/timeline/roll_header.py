@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
-from app.core.project.ideas import Idea, IdeaTrack
+from app.core.project.cocreation.ideas import Idea, IdeaTrack
 from app.ui.theme import COLOURS
 from app.ui.timeline.keyboard_strip import KeyboardStrip
 from app.ui.timeline.piano_roll import PianoRoll, Tool

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from app.core.music import Key, Note
-from app.core.project.suggestion_edits import MIN_DURATION, NoteTarget, _NotesEdit
+from app.core.project.cocreation.suggestion_edits import MIN_DURATION, NoteTarget, _NotesEdit
 
 Notes = list[Note]
 Selection = list[int]

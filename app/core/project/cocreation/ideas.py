@@ -24,7 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.core.music import Melody, Note
-from app.core.project.numbering import number_in_name
+from app.core.project.cocreation.numbering import number_in_name
 
 MAX_TEXT = 4096
 

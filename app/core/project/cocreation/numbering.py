@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from app.core.project.ideas import Idea, IdeaTrack
+    from app.core.project.cocreation.ideas import Idea, IdeaTrack
     from app.core.project.model import Project
 
 _NAME_NUMBER = re.compile(r"^\s*#(\d{1,6})\b")

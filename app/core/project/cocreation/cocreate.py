@@ -33,7 +33,12 @@ from app.core.model.style.structure import STRUCTURES
 from app.core.model.training import TrainedModel
 from app.core.music import BeatGrid, ChordSpan, ChordTimeline, Key, Melody, Note, TimeSignature
 from app.core.project.analysis_edits import stored_analysis
-from app.core.project.ideas import Idea
+from app.core.project.cocreation.ideas import Idea
+from app.core.project.cocreation.song_constraints import (
+    apply_project_edits,
+    constraints_from_analysis,
+    lead_pitch_range,
+)
 from app.core.project.limits import (
     REQUEST_ADVENTUROUSNESS,
     REQUEST_BARS,
@@ -41,7 +46,6 @@ from app.core.project.limits import (
     REQUEST_MAX_COPY,
 )
 from app.core.project.model import Project
-from app.core.project.song_constraints import apply_project_edits, constraints_from_analysis, lead_pitch_range
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
 
 MODES = ("continue", "fill", "vary")

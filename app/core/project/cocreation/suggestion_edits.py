@@ -1,7 +1,7 @@
 """Undoable edits of the co-creation state: suggestions arriving, discarded, kept as tracks, and their notes.
 
 Suggestions are `Idea` values in `project.suggestions` and kept ones become `IdeaTrack` values in
-`project.tracks` (app/core/project/ideas.py: frozen, parsed once at load, written in one spelling). Every edit
+`project.tracks` (app/core/project/cocreation/ideas.py: frozen, parsed once at load, written in one spelling). Every edit
 here computes the new tuples from the project at its first `apply` and remembers the old ones, so redo and
 undo replay exactly (the undo stack guarantees the order). An edited note keeps the suggestion's provenance
 and raises the entry's `human_edited_notes` count, which the provenance record carries as humanEditedNotes.
@@ -16,8 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from app.core.music import Melody, Note
-from app.core.project.edits import BaseEdit, Edit
-from app.core.project.ideas import (
+from app.core.project.cocreation.ideas import (
     TRACK_KIND,
     Idea,
     IdeaStatus,
@@ -25,6 +24,7 @@ from app.core.project.ideas import (
     edited_note_count,
     track_from_idea,
 )
+from app.core.project.edits import BaseEdit, Edit
 from app.core.project.model import FIELD, Change, Field, Project
 
 __all__ = ["TRACK_KIND", "Idea", "IdeaStatus", "IdeaTrack", "edited_note_count"]

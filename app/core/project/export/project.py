@@ -1,6 +1,6 @@
 """Project-level export: the mix, a kept suggestion alone (audio or MIDI), or every stem + suggestion track,
-each file with its signed provenance record (built on app.core.project.export's file-level functions), plus
-credit statements. Ideas and their tracks are typed (app/core/project/ideas.py); only their provenance JSON
+each file with its signed provenance record (built on app.core.project.export.files's file-level functions), plus
+credit statements. Ideas and their tracks are typed (app/core/project/cocreation/ideas.py); only their provenance JSON
 is read through app.core.provenance.adapters.
 
 What each file's record will say, and the consent re-check before anything renders, are in
@@ -18,14 +18,15 @@ import numpy as np
 
 from app.core.errors import AccordError, ProjectError, ProvenanceError
 from app.core.fsutil import clean_stale_temps
-from app.core.project.export import (
+from app.core.project.cocreation.ideas import Idea, IdeaTrack
+from app.core.project.export.files import (
     AUDIO_FORMATS,
     EXPORT_FORMATS,
     ExportResult,
     export_audio,
     export_midi,
 )
-from app.core.project.export_records import (
+from app.core.project.export.records import (
     ai_tracks,
     check_suggestions_consent,
     fields_for,
@@ -34,7 +35,6 @@ from app.core.project.export_records import (
     suggestion_entry,
     track_provenance,
 )
-from app.core.project.ideas import Idea, IdeaTrack
 from app.core.provenance.identity import Identity
 from app.core.provenance.record import RecordFields
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress, scaled

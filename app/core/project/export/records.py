@@ -16,7 +16,7 @@ from collections.abc import Collection
 from typing import Any
 
 from app.core.errors import ProjectError, ProvenanceError
-from app.core.project.ideas import TRACK_KIND, Idea, IdeaTrack
+from app.core.project.cocreation.ideas import TRACK_KIND, Idea, IdeaTrack
 from app.core.provenance.record import RecordFields
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ def check_suggestions_consent(project: Any, *, what: str = "mix", suggestion_id:
                               without: Collection[str] = ()) -> None:
     """Before any rendering: each suggestion the export would carry must credit and list only works usable
     now. Raises UnusableWorkError naming the suggestion and the works (the caller may offer `without`)."""
-    from app.core.project.export_consent import UnusableWorkError, recheck_consent
+    from app.core.project.export.consent import UnusableWorkError, recheck_consent
 
     tracks: list[Idea | IdeaTrack] = []
     if what == "suggestion":
@@ -149,7 +149,7 @@ def what_will_be_signed(project: Any, *, what: str = "mix", suggestion_id: str |
     fingerprint, training works (with each contributor's consent evidence as it stands) and credit.
     Only stem hashes differ (the project's file hash stands in for the decoded hash computed at export).
     Raises UnusableWorkError (naming the suggestion and works) or ConsentError (catalogue fails its audit)."""
-    from app.core.project.export_consent import recheck_consent
+    from app.core.project.export.consent import recheck_consent
 
     check_suggestions_consent(project, what=what, suggestion_id=suggestion_id, catalogue=catalogue,
                               model_manifest=model_manifest, without=without)

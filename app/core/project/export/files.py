@@ -92,7 +92,7 @@ def _check_extension(path: Path, fmt: str) -> None:
 def _sign(fields: RecordFields, identity: Identity, method: str, digest: str,
           catalogue: Any, watermark: dict[str, Any] | None = None) -> tuple[dict[str, Any], bytes]:
     """Re-check consent now (export_consent.py), then sign: nothing is signed crediting an unusable work."""
-    from app.core.project.export_consent import recheck_consent
+    from app.core.project.export.consent import recheck_consent
 
     fields = recheck_consent(fields, catalogue)
     if not fields.artist:
