@@ -295,7 +295,7 @@ def _melody_rows(quick: bool) -> list[dict]:
 
 
 def _part_rows() -> list[dict]:
-    from app.core.catalogue.midi_import import choose, melody_from_part
+    from app.core.catalogue.importing.midi_import import choose, melody_from_part
     from app.core.midifile import read_midi
     from app.core.transcription.grid import shortest_fraction
 

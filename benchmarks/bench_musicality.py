@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.core.catalogue.midi_import import choose_part, extract_melody  # noqa: E402
+from app.core.catalogue.importing.midi_import import choose_part, extract_melody  # noqa: E402
 from app.core.errors import AccordError  # noqa: E402
 from app.core.midifile import read_midi  # noqa: E402
 from app.core.model import (  # noqa: E402

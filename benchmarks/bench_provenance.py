@@ -43,7 +43,7 @@ def run(quick: bool) -> list[dict]:
         status = {}
         verify_s = _best(lambda: status.update(s=verify_file(out, trust).status), repeats)
         # C2PA: credentials made once (as after the first export), then timed
-        from app.core.provenance.c2pa_adapter import ensure_credentials
+        from app.core.provenance.embedding.c2pa_adapter import ensure_credentials
 
         ensure_credentials(folder / "keys", "Bench")
         c2pa_out = folder / "mix_c2pa.wav"

@@ -58,7 +58,7 @@ def _autosave(folder: Path, quick: bool) -> list[dict]:
 
 
 def _marker_scan(folder: Path, quick: bool) -> list[dict]:
-    from app.core.provenance import embed
+    from app.core.provenance.embedding import embed
 
     size = (64 if quick else 256) << 20
     path = folder / "big.bin"

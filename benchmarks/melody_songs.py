@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from app.core.catalogue.midi_import import choose_part, melody_from_part  # noqa: E402
+from app.core.catalogue.importing.midi_import import choose_part, melody_from_part  # noqa: E402
 from app.core.midifile import MidiContent, read_midi  # noqa: E402
 
 SOUNDFONT = Path("/usr/share/sounds/sf2/TimGM6mb.sf2")

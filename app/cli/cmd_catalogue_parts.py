@@ -18,8 +18,8 @@ import sys
 from typing import Any
 
 from app.core.catalogue import Catalogue
-from app.core.catalogue.melody_source import melody_candidates, use_candidate
-from app.core.catalogue.midi_import import choose
+from app.core.catalogue.importing.melody_source import melody_candidates, use_candidate
+from app.core.catalogue.importing.midi_import import choose
 from app.core.errors import CatalogueError
 from app.core.midifile import read_midi
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from app.cli.stem_args import StemPaths
-from app.core.catalogue.midi_import import extract_melody
+from app.core.catalogue.importing.midi_import import extract_melody
 from app.core.errors import AccordError
 from app.core.midifile import MidiPart, write_midi
 from app.core.model.constraints import DEFAULT_MAX_COPY, Constraints

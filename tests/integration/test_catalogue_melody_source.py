@@ -9,7 +9,7 @@ import pytest
 
 from app.cli.main import main
 from app.core.catalogue import Catalogue
-from app.core.catalogue.melody_source import (
+from app.core.catalogue.importing.melody_source import (
     choices,
     melody_candidates,
     melody_digest,

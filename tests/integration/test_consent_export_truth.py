@@ -169,7 +169,7 @@ def test_train_and_suggest_refuse_a_catalogue_failing_its_audit(tmp_path, capsys
 
 
 def test_a_model_is_bound_to_the_melody_it_learned_not_only_to_the_file(tmp_path, capsys):
-    from app.core.catalogue.melody_source import set_work_melody
+    from app.core.catalogue.importing.melody_source import set_work_melody
     from app.core.music import Melody, Note
 
     home = _home(capsys, tmp_path / "mel", MELODIES[:3])

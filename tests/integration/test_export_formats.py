@@ -119,7 +119,7 @@ C2PA_FORMATS = ["wav24", "flac", "mp3"]
 
 @pytest.mark.parametrize("fmt", C2PA_FORMATS)
 def test_c2pa_manifest_is_valid_and_trusted_with_accords_root(fmt, me, trust, tmp_path):
-    from app.core.provenance.c2pa_adapter import read_c2pa
+    from app.core.provenance.embedding.c2pa_adapter import read_c2pa
 
     keys = tmp_path / "keys"
     result = export_one(me, tmp_path, fmt, c2pa_keys_dir=keys)
@@ -150,7 +150,7 @@ def test_c2pa_chain_is_root_then_leaf_with_owner_only_keys(me, tmp_path):
 
     from cryptography import x509
 
-    from app.core.provenance.c2pa_adapter import ensure_credentials
+    from app.core.provenance.embedding.c2pa_adapter import ensure_credentials
 
     creds = ensure_credentials(tmp_path / "keys", "Ada")
     certs = x509.load_pem_x509_certificates(creds.chain_pem.encode())
@@ -168,7 +168,7 @@ def test_c2pa_is_skipped_where_unsupported(fmt, me, trust, tmp_path):
 
 
 def test_missing_c2pa_library_is_a_clear_message(me, tmp_path, monkeypatch):
-    from app.core.provenance import c2pa_adapter
+    from app.core.provenance.embedding import c2pa_adapter
 
     monkeypatch.setattr(c2pa_adapter, "c2pa_available", lambda: (False, "C2PA is unavailable: test"))
     with pytest.raises(ProvenanceError, match="C2PA is unavailable"):
@@ -177,7 +177,7 @@ def test_missing_c2pa_library_is_a_clear_message(me, tmp_path, monkeypatch):
 
 
 def test_c2pa_manifest_declares_the_watermark_as_a_soft_binding(me, tmp_path):
-    from app.core.provenance.c2pa_adapter import SOFT_BINDING_ALG, read_c2pa
+    from app.core.provenance.embedding.c2pa_adapter import SOFT_BINDING_ALG, read_c2pa
 
     keys = tmp_path / "keys"
     result = export_one(me, tmp_path, "wav24", c2pa_keys_dir=keys)

@@ -79,7 +79,7 @@ VALID_MIDI = corpus.midi_cases()[0].data
 
 # --- MIDI importer ----------------------------------------------------------------------------------------
 def check_midi(data: bytes) -> None:
-    from app.core.catalogue.midi_import import extract_with_detail
+    from app.core.catalogue.importing.midi_import import extract_with_detail
 
     path = Path("fuzzed.mid")
     try:
@@ -149,8 +149,8 @@ def test_fuzz_audio_loader_long(request):
 @pytest.fixture(scope="module")
 def signed(tmp_path_factory):
     """Signed exports (WAV, FLAC, MIDI) with their record bytes and content hashes as signed."""
-    from app.core.provenance.content_hash import content_hash
-    from app.core.provenance.embed import read_provenance
+    from app.core.provenance.content.content_hash import content_hash
+    from app.core.provenance.embedding.embed import read_provenance
     from app.core.provenance.identity import TrustList, create_identity
     from tests.helpers.provenance import export_one
 
@@ -165,8 +165,8 @@ def signed(tmp_path_factory):
 
 
 def check_verify(data: bytes, ext: str, original: tuple, trust) -> str:
-    from app.core.provenance.content_hash import content_hash
-    from app.core.provenance.embed import read_provenance
+    from app.core.provenance.content.content_hash import content_hash
+    from app.core.provenance.embedding.embed import read_provenance
     from app.core.provenance.verify import VERIFIED, verify_file
 
     _bytes, records, hashed = original

@@ -305,7 +305,7 @@ def test_verify_dialog_shows_every_file_of_a_forgery_corpus(qtbot, tmp_path, mon
     import json as _json
 
     from app.core.provenance.canonical import canonical_bytes
-    from app.core.provenance.embed import embed_record, read_provenance
+    from app.core.provenance.embedding.embed import embed_record, read_provenance
     from app.core.provenance.identity import create_identity
     from app.core.provenance.record import sign_record
     from app.ui.dialogs.verify import VerifyDialog

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from app.core.provenance.embed import embed_record, read_provenance
+from app.core.provenance.embedding.embed import embed_record, read_provenance
 from app.core.provenance.identity import TrustList, create_identity
 from app.core.provenance.verify import VERIFIED, verify_file
 from tests.reliability.test_tamper import make, record_of
@@ -178,7 +178,7 @@ def test_mp3_copy_remux_verifies(artist, tmp_path):
 def test_pretty_midi_rewrite_of_the_same_notes_verifies(artist, tmp_path):
     import pretty_midi
 
-    from app.core.provenance.content_hash import content_hash
+    from app.core.provenance.content.content_hash import content_hash
 
     me, trust = artist
     path = make("midi", me, tmp_path / "a")

@@ -63,7 +63,7 @@ def test_marker_scan_streams_without_missing_or_double_counting(tmp_path, monkey
     straddle a chunk boundary, or sit in the overlap, are counted exactly once."""
     import random
 
-    from app.core.provenance import embed
+    from app.core.provenance.embedding import embed
 
     markers = embed._RAW_MARKERS
     rng = random.Random(3)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from app.core.catalogue.audio_import import ANALYSIS_RATE, read_mono
+from app.core.catalogue.importing.audio_import import ANALYSIS_RATE, read_mono
 from app.core.errors import ImportFailed
 from app.core.transcription import PitchTrack, notes_from_pitch_track
 from app.core.transcription.notes import ONSET_BIAS_SECONDS

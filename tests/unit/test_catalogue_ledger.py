@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from app.core.catalogue import Catalogue, ContributorShare
-from app.core.catalogue.ledger import GENESIS_HASH, entry_hash
+from app.core.catalogue.integrity.ledger import GENESIS_HASH, entry_hash
 from app.core.errors import ConsentError
 from tests.helpers.catalogue_files import melody
 

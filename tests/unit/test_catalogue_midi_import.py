@@ -7,7 +7,7 @@ from pathlib import Path
 import mido
 import pytest
 
-from app.core.catalogue.midi_import import (
+from app.core.catalogue.importing.midi_import import (
     choose,
     extract_melody,
     extract_with_detail,

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from app.core.catalogue import Catalogue, ContributorShare
-from app.core.catalogue.anchor import head_path
+from app.core.catalogue.integrity.anchor import head_path
 from app.core.errors import ConsentError
 from tests.helpers.catalogue_files import melody
 
@@ -105,7 +105,7 @@ def test_deleting_the_head_file_is_caught(cat_path):
 
 
 def test_a_head_file_signed_by_another_key_is_refused(cat_path, tmp_path):
-    from app.core.catalogue.anchor import write_head
+    from app.core.catalogue.integrity.anchor import write_head
     from app.core.provenance.identity import create_identity
 
     other = create_identity(tmp_path / "mallory", "Mallory")

@@ -10,7 +10,7 @@ import pytest
 from app.core.audio import wav24
 from app.core.audio.io import encode_audio
 from app.core.project.export.files import export_audio
-from app.core.provenance.content_hash import PcmHasher, content_hash
+from app.core.provenance.content.content_hash import PcmHasher, content_hash
 from app.core.provenance.identity import create_identity
 from app.core.provenance.record import RecordFields
 

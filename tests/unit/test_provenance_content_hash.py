@@ -8,9 +8,9 @@ import pytest
 import soundfile as sf
 
 from app.core.errors import ProvenanceError
-from app.core.provenance.content_hash import content_hash, format_of, ogg_granules, ogg_packets
-from app.core.provenance.content_mp3 import mp3_frames_hash
-from app.core.provenance.embed import embed_record
+from app.core.provenance.content.content_hash import content_hash, format_of, ogg_granules, ogg_packets
+from app.core.provenance.content.content_mp3 import mp3_frames_hash
+from app.core.provenance.embedding.embed import embed_record
 from app.core.provenance.identity import TrustList, create_identity
 from app.core.provenance.verify import VERIFIED, verify_file
 from tests.helpers.provenance import SR, export_one, tone
@@ -32,7 +32,7 @@ def test_signed_wav_converted_to_flac_still_verifies(tmp_path):
     samples, rate = sf.read(str(wav), dtype="int32")
     flac = tmp_path / "converted.flac"
     sf.write(str(flac), samples, rate, subtype="PCM_16")
-    from app.core.provenance.embed import read_provenance
+    from app.core.provenance.embedding.embed import read_provenance
 
     embed_record(flac, read_provenance(wav).distinct[0])  # what a converter that copies tags does
     assert verify_file(flac, TrustList.load(tmp_path / "keys")).status == VERIFIED

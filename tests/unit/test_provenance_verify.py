@@ -18,7 +18,7 @@ from app.core.midifile import MidiPart
 from app.core.music import Melody, Note, TimeSignature
 from app.core.project.export.files import export_midi
 from app.core.provenance.canonical import canonical_bytes
-from app.core.provenance.embed import embed_record, read_provenance
+from app.core.provenance.embedding.embed import embed_record, read_provenance
 from app.core.provenance.identity import TrustList, create_identity
 from app.core.provenance.verify import (
     INVALID_SIGNATURE,

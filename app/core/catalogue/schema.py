@@ -93,7 +93,7 @@ _V2: list[Statement] = [
 
 def _facts_baseline(conn: sqlite3.Connection) -> None:
     """Chain the facts every existing work has at upgrade time (later changes are each a new entry)."""
-    from app.core.catalogue.facts import record_all_facts
+    from app.core.catalogue.integrity.facts import record_all_facts
 
     record_all_facts(conn)
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.core.catalogue.facts import append_facts, stored_melody_digest
+from app.core.catalogue.integrity.facts import append_facts, stored_melody_digest
 from app.core.catalogue.types import ConsentEntryRef
 from app.core.errors import CatalogueError, ConsentError
 
@@ -110,7 +110,7 @@ def repair(conn: sqlite3.Connection, append: Append, *, recorded_by: str, every_
     signed head shows entries were cut off the ledger, nobody can say which works they concerned).
     Returns one line per change.
     """
-    from app.core.catalogue.facts import current_facts
+    from app.core.catalogue.integrity.facts import current_facts
     from app.core.provenance.consent import StatementError, parse_statement
 
     notes: list[str] = []

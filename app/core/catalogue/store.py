@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from app.core.catalogue import schema
-from app.core.catalogue.facts import append_facts, melody_digest
 from app.core.catalogue.fields import (
     checked_isrc,
     checked_iswc,
@@ -27,8 +26,9 @@ from app.core.catalogue.fields import (
     checked_title,
     checked_year,
 )
-from app.core.catalogue.importers import extract_batch
-from app.core.catalogue.ledger import (
+from app.core.catalogue.importing.importers import extract_batch
+from app.core.catalogue.integrity.facts import append_facts, melody_digest
+from app.core.catalogue.integrity.ledger import (
     now_utc,
 )
 from app.core.catalogue.records import (
@@ -268,7 +268,7 @@ class Catalogue(ConsentMixin):
         """Check everything that decides what may be used, and report the first problem (naming the work):
         the consent ledger's chain, the chain of each work's facts (contributors, splits, removal, melody,
         source hash) against the rows, and the signed head file that anchors both chains' ends."""
-        from app.core.catalogue.audit import full_audit
+        from app.core.catalogue.integrity.audit import full_audit
 
         with self._snapshot():
             try:

@@ -16,11 +16,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.core.catalogue import anchor
 from app.core.catalogue.consent import latest_words_query, names_by_work, signed_revocations_win, state_of
-from app.core.catalogue.facts import facts_head, stored_melody_digest
 from app.core.catalogue.fields import checked_use
-from app.core.catalogue.ledger import GENESIS_HASH, LEDGER_COLUMNS, entry_hash, event_from_row, now_utc
+from app.core.catalogue.integrity import anchor
+from app.core.catalogue.integrity.facts import facts_head, stored_melody_digest
+from app.core.catalogue.integrity.ledger import (
+    GENESIS_HASH,
+    LEDGER_COLUMNS,
+    entry_hash,
+    event_from_row,
+    now_utc,
+)
 from app.core.catalogue.records import ACTIONS, REVOKED, AuditResult, ConsentEvent, WorkState
 from app.core.catalogue.signed import ImportedStatement, import_statements, request_works
 from app.core.catalogue.signed import repair as repair_rows
@@ -277,7 +283,7 @@ class ConsentMixin:
         concerned is voided and the contributors' signed statements that still match are re-recorded; a
         missing, forged or overtaken head file (entries cut off the end) does the same for every work. A
         ledger whose own entries were edited cannot be repaired here: restore it from a backup."""
-        from app.core.catalogue.audit import chain_problem
+        from app.core.catalogue.integrity.audit import chain_problem
 
         with self._snapshot():
             broken = chain_problem(self._conn)

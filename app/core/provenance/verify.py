@@ -19,8 +19,8 @@ from typing import Any
 
 from app.core.errors import ProvenanceError
 from app.core.provenance.canonical import parse_record_json
-from app.core.provenance.content_hash import content_hash, format_of
-from app.core.provenance.embed import read_provenance
+from app.core.provenance.content.content_hash import content_hash, format_of
+from app.core.provenance.embedding.embed import read_provenance
 from app.core.provenance.identity import PublicKeyInfo, TrustList, key_id_of
 from app.core.provenance.record import RECORD_FORMAT, signature_bytes, signer_key_id, signing_payload
 
@@ -76,7 +76,7 @@ def verify_file(path: str | Path, trust: TrustList, *, check_c2pa: bool = False,
     found = read_provenance(path, fmt=fmt)
     c2pa = None
     if check_c2pa:
-        from app.core.provenance.c2pa_adapter import read_c2pa
+        from app.core.provenance.embedding.c2pa_adapter import read_c2pa
 
         c2pa = read_c2pa(path, root_pem=c2pa_root_pem)
 

@@ -13,7 +13,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog
 
 from app.core.catalogue import Catalogue, ImportResult
-from app.core.catalogue.importers import SUPPORTED_EXTENSIONS
+from app.core.catalogue.importing.importers import SUPPORTED_EXTENSIONS
 from app.core.tasks import Cancelled, CancelToken
 from app.ui.workers import TaskHandle
 

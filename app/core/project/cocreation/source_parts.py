@@ -15,8 +15,8 @@ from app.core.model.training import TrainedModel
 def source_parts(catalogue_path: Path, work_ids: Sequence[int]) -> dict[int, list[int]]:
     """Per MIDI work whose file is still readable: the chosen part's pitches as imported (`part_pitches`).
     A work whose file is gone or no longer has the chosen part is left out (the learned melody only)."""
-    from app.core.catalogue.melody_source import melody_candidates
-    from app.core.catalogue.midi_import import choose_part
+    from app.core.catalogue.importing.melody_source import melody_candidates
+    from app.core.catalogue.importing.midi_import import choose_part
     from app.core.catalogue.store import Catalogue
     from app.core.midifile import read_midi
     from app.core.model.style.sources import part_pitches

@@ -32,9 +32,9 @@ from app.core.home import AccordHome
 from app.core.midifile import MidiPart, midi_bytes
 from app.core.music import TimeSignature
 from app.core.provenance.canonical import canonical_bytes
-from app.core.provenance.content_hash import FORMAT_BY_SUFFIX, PcmHasher, content_hash, format_of
-from app.core.provenance.embed import embed_record, read_provenance
-from app.core.provenance.embed_midi import embed_bytes
+from app.core.provenance.content.content_hash import FORMAT_BY_SUFFIX, PcmHasher, content_hash, format_of
+from app.core.provenance.embedding.embed import embed_record, read_provenance
+from app.core.provenance.embedding.embed_midi import embed_bytes
 from app.core.provenance.identity import Identity, ensure_identity
 from app.core.provenance.record import RecordFields, build_record, sign_record, summary
 from app.core.provenance.watermark.export_hook import WATERMARK_STRENGTH_DB, watermark_samples
@@ -186,7 +186,7 @@ def export_audio(samples: np.ndarray, sample_rate: int, path: str | Path, fields
         signed_c2pa = False
         if c2pa_keys_dir is not None:
             progress(0.8, "adding the C2PA manifest")
-            from app.core.provenance.c2pa_adapter import C2PA_FORMATS, ensure_credentials, sign_c2pa
+            from app.core.provenance.embedding.c2pa_adapter import C2PA_FORMATS, ensure_credentials, sign_c2pa
 
             if fmt in C2PA_FORMATS:
                 creds = ensure_credentials(c2pa_keys_dir, identity.name)

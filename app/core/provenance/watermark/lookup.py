@@ -48,7 +48,7 @@ def records_from_log(catalogue: Any) -> list[dict[str, Any]]:
 def record_from_file(path: str | Path) -> dict[str, Any]:
     """A record from a JSON file, or the one embedded in an Accord export. Raises ProvenanceError."""
     from app.core.provenance.canonical import parse_record_json
-    from app.core.provenance.embed import read_provenance
+    from app.core.provenance.embedding.embed import read_provenance
 
     path = Path(path)
     if path.suffix.lower() == ".json":

@@ -44,7 +44,7 @@ def content_hash(path: str | Path, fmt: str | None = None) -> tuple[str, str]:
     fmt = fmt or format_of(path)
     if fmt in PCM_FORMATS:
         if fmt == "flac":
-            from app.core.provenance.content_flac import check_flac_end
+            from app.core.provenance.content.content_flac import check_flac_end
 
             check_flac_end(path)
         return _pcm_hash(path)
@@ -56,14 +56,14 @@ def content_hash(path: str | Path, fmt: str | None = None) -> tuple[str, str]:
     except OSError as exc:
         raise ProvenanceError(f"cannot be read: {exc.strerror or exc}", path=path) from exc
     if fmt == "mp3":
-        from app.core.provenance.content_mp3 import METHOD, mp3_frames_hash
+        from app.core.provenance.content.content_mp3 import METHOD, mp3_frames_hash
 
         return METHOD, mp3_frames_hash(data, path)
     if fmt == "ogg":
         return OGG_METHOD, _ogg_hash(data, path)
     if fmt == "midi":
-        from app.core.provenance.content_midi import METHOD as MIDI_METHOD
-        from app.core.provenance.content_midi import midi_events_hash
+        from app.core.provenance.content.content_midi import METHOD as MIDI_METHOD
+        from app.core.provenance.content.content_midi import midi_events_hash
 
         return MIDI_METHOD, midi_events_hash(data, path)
     raise ProvenanceError(f"has an unknown format {fmt!r}", path=path)

@@ -16,9 +16,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.core.catalogue.facts import append_facts
-from app.core.catalogue.importers import MIDI_EXTENSIONS, file_sha256, kind_of
-from app.core.catalogue.ledger import now_utc
+from app.core.catalogue.importing.importers import MIDI_EXTENSIONS, file_sha256, kind_of
+from app.core.catalogue.integrity.facts import append_facts
+from app.core.catalogue.integrity.ledger import now_utc
 from app.core.errors import AccordError, CatalogueError
 from app.core.music import Melody
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
@@ -112,7 +112,7 @@ def melody_candidates(store, work_id: int) -> list[MelodyCandidate]:
     file = _source_file(work_id, kind, path, sha)
     current = _current_source(store, work_id, detail)
     if kind == "midi":
-        from app.core.catalogue.midi_import import part_candidates
+        from app.core.catalogue.importing.midi_import import part_candidates
         from app.core.midifile import read_midi
 
         rows = part_candidates(read_midi(file))
@@ -122,7 +122,7 @@ def melody_candidates(store, work_id: int) -> list[MelodyCandidate]:
         return [MelodyCandidate(i, midi_source(c.track, c.channel), c.label(), c.line_notes, c.score,
                                 f"{c.excluded} part" if c.excluded else "", midi_source(c.track, c.channel) == current)
                 for i, c in enumerate(rows)]
-    from app.core.catalogue.audio_import import TRANSCRIPTIONS
+    from app.core.catalogue.importing.audio_import import TRANSCRIPTIONS
 
     return [MelodyCandidate(i, f"audio:{name}", label, None, None, "", f"audio:{name}" == current)
             for i, (name, label) in enumerate(TRANSCRIPTIONS)]
@@ -134,11 +134,11 @@ def melody_for(store, work_id: int, candidate: MelodyCandidate, *, progress: Pro
     kind, path, sha, _detail = _work_row(store, work_id)
     file = _source_file(work_id, kind, path, sha)
     if kind == "midi" and file.suffix.lower() in MIDI_EXTENSIONS:
-        from app.core.catalogue.midi_import import extract_with_detail
+        from app.core.catalogue.importing.midi_import import extract_with_detail
 
         fields = dict(part.split("=") for part in candidate.source.split(":")[1:])
         return extract_with_detail(file, track=int(fields["track"]), channel=int(fields["channel"]) - 1)
-    from app.core.catalogue.audio_import import extract_audio
+    from app.core.catalogue.importing.audio_import import extract_audio
 
     return extract_audio(file, transcriber=candidate.source.split(":", 1)[1], progress=progress, cancel=cancel)
 

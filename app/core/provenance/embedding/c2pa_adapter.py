@@ -178,7 +178,7 @@ def sign_c2pa(source: Path, dest: Path, record: dict[str, Any], creds: C2paCrede
 
 def read_c2pa(path: Path, *, root_pem: str | None = None) -> dict[str, Any]:
     """{'present', 'state' (Valid/Trusted/Invalid/None), 'digitalSourceType', 'record', 'message'}."""
-    from app.core.provenance.content_hash import format_of
+    from app.core.provenance.content.content_hash import format_of
 
     fmt = format_of(path)
     out: dict[str, Any] = {"present": False, "state": None, "message": ""}

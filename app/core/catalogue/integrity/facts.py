@@ -15,7 +15,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
-from app.core.catalogue.ledger import GENESIS_HASH, now_utc
+from app.core.catalogue.integrity.ledger import GENESIS_HASH, now_utc
 
 FACT_COLUMNS = "id, work_id, facts_json, recorded_at, prev_hash, entry_hash"
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from app.core.catalogue.anchor import read_head
-from app.core.catalogue.facts import audit_facts
-from app.core.catalogue.ledger import LEDGER_COLUMNS, audit_events, event_from_row
+from app.core.catalogue.integrity.anchor import read_head
+from app.core.catalogue.integrity.facts import audit_facts
+from app.core.catalogue.integrity.ledger import LEDGER_COLUMNS, audit_events, event_from_row
 from app.core.catalogue.records import AuditResult
 
 

@@ -18,8 +18,8 @@ from typing import overload
 
 from app.core.errors import ProvenanceError
 from app.core.fsutil import not_a_regular_file
-from app.core.provenance import embed_id3, embed_midi, embed_vorbis
-from app.core.provenance.content_hash import MAX_WHOLE_FILE_BYTES, format_of
+from app.core.provenance.content.content_hash import MAX_WHOLE_FILE_BYTES, format_of
+from app.core.provenance.embedding import embed_id3, embed_midi, embed_vorbis
 
 MARKER = "ACCORD_PROVENANCE"
 _RAW_MARKERS = (MARKER.encode("ascii"), MARKER.lower().encode("ascii"), MARKER.encode("utf-16-le"),

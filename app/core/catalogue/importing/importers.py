@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.core.catalogue.audio_import import AUDIO_EXTENSIONS, extract_audio
-from app.core.catalogue.midi_import import extract_with_detail
-from app.core.catalogue.musicxml_import import extract_musicxml
+from app.core.catalogue.importing.audio_import import AUDIO_EXTENSIONS, extract_audio
+from app.core.catalogue.importing.midi_import import extract_with_detail
+from app.core.catalogue.importing.musicxml_import import extract_musicxml
 from app.core.catalogue.records import ImportProblem
 from app.core.errors import AccordError, ImportFailed
 from app.core.fsutil import files_in_folder, not_a_regular_file
