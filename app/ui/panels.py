@@ -20,13 +20,16 @@ log = logging.getLogger(__name__)
 
 
 CATALOGUE_ROWS = 8  # works the catalogue dock shows at once on a screen with room for them
+MIN_CATALOGUE_ROWS = 3  # ...and what it asks for while it holds fewer works (an empty one shows its hint)
 
 
 def catalogue_height(panel, screen_height: int) -> int:  # noqa: ANN001 — CataloguePanel
-    """Tall enough for CATALOGUE_ROWS rows under its bar and status line, yet at most 36 % of a laptop's
-    screen (42 % of a taller one)."""
+    """Tall enough for its works, CATALOGUE_ROWS rows at most (MIN_CATALOGUE_ROWS at least), under its bar
+    and status line, yet at most 36 % of a laptop's screen (42 % of a taller one). An empty catalogue took
+    a third of a 1600x1000 window from the lanes for a table with nothing in it."""
     table = panel.table
-    rows = table.verticalHeader().defaultSectionSize() * CATALOGUE_ROWS
+    shown = max(MIN_CATALOGUE_ROWS, min(CATALOGUE_ROWS, table.rowCount()))
+    rows = table.verticalHeader().defaultSectionSize() * shown
     chrome = table.horizontalHeader().sizeHint().height() + panel.search.sizeHint().height() + 90
     wanted = rows + chrome
     share = 0.42 if screen_height >= 900 else 0.36

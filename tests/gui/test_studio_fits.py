@@ -13,7 +13,13 @@ from app.core.music import BeatGrid, TimeSignature
 from app.core.project.edits import AddStems
 from app.core.project.model import StemRef
 from app.ui.context import CATALOGUE, SUGGESTIONS
-from app.ui.panels import CATALOGUE_ROWS, catalogue_height, catalogue_starts_open, install_panels
+from app.ui.panels import (
+    CATALOGUE_ROWS,
+    MIN_CATALOGUE_ROWS,
+    catalogue_height,
+    catalogue_starts_open,
+    install_panels,
+)
 from app.ui.theme import COLOURS, app_icon
 from app.ui.timeline.ruler import TimeScale
 from tests.gui.studio_fixtures import make_window, write_tone
@@ -53,9 +59,16 @@ def test_the_studio_has_an_icon():
 
 
 def test_the_catalogue_dock_asks_for_eight_rows_on_a_big_screen(full_studio):
+    from app.core.project.demo_catalogue import ensure_demo_catalogue
+
     panel = full_studio.context.panels.get(CATALOGUE)
     row = panel.table.verticalHeader().defaultSectionSize()
+    empty = catalogue_height(panel, 1000)  # nothing in it yet: room for its hint, not for eight empty rows
+    ensure_demo_catalogue(full_studio.home)
+    panel.refresh()
+    assert panel.table.rowCount() >= CATALOGUE_ROWS
     assert catalogue_height(panel, 1000) >= CATALOGUE_ROWS * row + panel.table.horizontalHeader().sizeHint().height()
+    assert catalogue_height(panel, 1000) - empty == (CATALOGUE_ROWS - MIN_CATALOGUE_ROWS) * row
     assert catalogue_height(panel, 768) <= int(768 * 0.36)
 
 
