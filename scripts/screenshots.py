@@ -82,6 +82,20 @@ def dock(pattern: str) -> QDockWidget | None:
     return None
 
 
+def _quantise_with_pillow(src: Path, path: Path) -> bool:
+    """An undithered palette PNG with Pillow, where ImageMagick is not installed (False without Pillow: Qt's
+    own PNG is kept). Pillow's default median cut at 64 colours turned the green Play button grey and the
+    orange loop button pale; maximum coverage at 128 keeps the UI's colours for the same size (~40 KB)."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return False
+    with Image.open(src) as image:
+        image.convert("RGB").quantize(colors=128, method=Image.Quantize.MAXCOVERAGE,
+                                      dither=Image.Dither.NONE).save(path, optimize=True)
+    return path.is_file()
+
+
 def save(widget: QWidget, path: Path) -> None:
     pixmap = widget.grab()
     if pixmap.width() > MAX_WIDTH:
@@ -96,8 +110,12 @@ def save(widget: QWidget, path: Path) -> None:
         done = subprocess.run([convert, str(tmp), "-strip", "+dither", "-colors", "64", f"PNG8:{path}"],
                               capture_output=True, text=True)
         quantised = done.returncode == 0 and path.is_file()
-        if not quantised:  # a `convert` that is not ImageMagick's (or a broken one): keep Qt's own PNG
-            say(f"{path.name}: convert failed ({(done.stderr or done.stdout).strip()[:120]}); kept the full-colour PNG")
+        if not quantised:  # a `convert` that is not ImageMagick's (or a broken one): Pillow, else Qt's own PNG
+            say(f"{path.name}: convert failed ({(done.stderr or done.stdout).strip()[:120]})")
+    if not quantised:
+        quantised = _quantise_with_pillow(tmp, path)
+        if not quantised:
+            say(f"{path.name}: no ImageMagick or Pillow to make a palette PNG; kept the full-colour PNG")
     if quantised:
         tmp.unlink()
     else:
