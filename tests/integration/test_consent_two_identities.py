@@ -178,3 +178,31 @@ def test_a_malformed_statement_is_described_in_plain_words(tmp_path, damage, wor
     with pytest.raises(StatementError) as info:
         parse_statement(statement)
     assert str(info.value) == f"the statement is malformed ({words})"
+
+
+def test_consent_in_a_newer_format_version_is_refused_not_read_as_version_1(world, capsys, tmp_path):
+    """A newer Accord may add terms (a condition, a limit) this one cannot read: its consent is refused, even
+    when correctly signed, rather than recorded as plain consent (a reply with "version": 99 was imported)."""
+    from app.core.provenance.consent import (
+        StatementError,
+        parse_statement,
+        sign_statement,
+        write_consent_file,
+    )
+    from app.core.provenance.identity import load_identity
+
+    folder, homes = world
+    jo = load_identity(homes["cowriter"] / "keys")
+    request = _reply(folder, "req.accordconsent")
+    statement = sign_statement(request["works"][0], use="melody-model", decision="grant", contributor="Jo Lee",
+                               identity=jo, terms="")
+    parse_statement(statement)  # this version's own statement reads
+    newer = dict(statement, version=2)  # the version is read first: a newer statement is not this one's to judge
+    with pytest.raises(StatementError, match="format version 2; this Accord reads version 1 only"):
+        parse_statement(newer)
+    write_consent_file({"format": "accord-consent-reply", "version": 99, "statements": [statement]},
+                       folder / "future.accordconsent")
+    code, _, err = cli(capsys, homes["artist"], "catalogue", "consent", "--import", str(folder / "future.accordconsent"))
+    assert code == 2 and "format version 99" in err and "update Accord" in err
+    history = json.loads(cli(capsys, homes["artist"], "catalogue", "show", "1", "--json")[1])["history"]
+    assert history == []  # nothing recorded

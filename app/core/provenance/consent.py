@@ -28,6 +28,9 @@ from app.core.provenance.identity import Identity, PublicKeyInfo, key_id_of, utc
 REQUEST_FORMAT = "accord-consent-request"
 REPLY_FORMAT = "accord-consent-reply"
 STATEMENT_FORMAT = "accord-consent-statement"
+# The version this Accord writes and reads. A newer one may carry terms this one cannot read (a condition, a
+# limit): consent it does not understand is refused, never recorded as if it were plain version-1 consent.
+CONSENT_VERSION = 1
 DECISIONS = ("grant", "revoke")
 MAX_CONSENT_FILE_BYTES = 16 * 1024 * 1024
 DEFAULT_TERMS = ("You allow the artist's local Accord melody model to learn from this work's melody, so it can "
@@ -103,7 +106,7 @@ def sign_statement(work: Mapping[str, Any], *, use: str, decision: str, contribu
                    terms: str, request_id: str = "") -> dict[str, Any]:
     if decision not in DECISIONS:
         raise ProvenanceError(f"decision {decision!r} is not grant or revoke")
-    return _signed({"format": STATEMENT_FORMAT, "version": 1, "requestId": request_id,
+    return _signed({"format": STATEMENT_FORMAT, "version": CONSENT_VERSION, "requestId": request_id,
                     "work": {"sha256": str(work["sha256"]), "melodySha256": str(work.get("melodySha256") or ""),
                              "title": str(work.get("title") or "")},
                     "use": use, "decision": decision, "contributor": contributor, "terms": terms,
@@ -118,6 +121,8 @@ def parse_statement(data: str | Mapping[str, Any]) -> Statement:
         raise StatementError(f"is not valid JSON ({exc})") from exc
     if not isinstance(obj, dict) or obj.get("format") != STATEMENT_FORMAT:
         raise StatementError("is not an Accord consent statement")
+    if (why := _unreadable_version(obj)) is not None:
+        raise StatementError(why)
     key = _check_signature(obj, "the statement")
     try:
         work, decision = obj["work"], obj["decision"]
@@ -130,6 +135,14 @@ def parse_statement(data: str | Mapping[str, Any]) -> Statement:
         raise StatementError(f"is malformed ({_what_is_wrong(exc)})") from exc
 
 
+def _unreadable_version(obj: Mapping[str, Any]) -> str | None:
+    """Why this Accord cannot read the file's format version (None when it can; files without one are 1)."""
+    version = obj.get("version", CONSENT_VERSION)
+    if version == CONSENT_VERSION and not isinstance(version, bool):
+        return None
+    return f"is format version {version!r}; this Accord reads version {CONSENT_VERSION} only"
+
+
 def _refuse(text: str) -> Any:
     raise ValueError(f"{text} is not a number JSON allows")
 
@@ -138,7 +151,7 @@ def build_request(works: Sequence[Mapping[str, Any]], *, use: str, terms: str, i
     """`works`: {id, title, sha256, melodySha256, contributors: [{name, role, splitBp}]} each."""
     if not works:
         raise ProvenanceError("a consent request needs at least one work")
-    return _signed({"format": REQUEST_FORMAT, "version": 1, "requestId": uuid.uuid4().hex, "use": use,
+    return _signed({"format": REQUEST_FORMAT, "version": CONSENT_VERSION, "requestId": uuid.uuid4().hex, "use": use,
                     "terms": terms, "createdAt": utc_now_iso(), "works": [dict(w) for w in works]}, identity)
 
 
@@ -158,6 +171,8 @@ def read_consent_file(path: str | Path, expected: str) -> dict[str, Any]:
         kind = "request" if expected == REQUEST_FORMAT else "reply"
         raise ProvenanceError(f"is not an Accord consent {kind} (format {obj.get('format') if isinstance(obj, dict) else '?'!r})",
                               path=path)
+    if (why := _unreadable_version(obj)) is not None:
+        raise ProvenanceError(why, path=path, hint="update Accord to read it, or ask for one made with this version")
     if expected == REQUEST_FORMAT:
         try:
             _check_signature(obj, "the request")
@@ -184,7 +199,7 @@ def sign_reply(request: Mapping[str, Any], identity: Identity, *, decision: str,
     statements = [sign_statement(w, use=str(request["use"]), decision=decision, contributor=name,
                                  identity=identity, terms=str(request.get("terms") or ""),
                                  request_id=str(request.get("requestId") or "")) for w in mine]
-    return {"format": REPLY_FORMAT, "version": 1, "requestId": request.get("requestId"), "statements": statements}
+    return {"format": REPLY_FORMAT, "version": CONSENT_VERSION, "requestId": request.get("requestId"), "statements": statements}
 
 
 def write_consent_file(obj: Mapping[str, Any], path: str | Path) -> Path:
