@@ -77,9 +77,12 @@ def run_trust(args: argparse.Namespace, ctx: Any) -> int:
     keys_dir = ctx.home().keys_dir
     info = import_public_key(args.file, name=args.name)
     trust = TrustList.load(keys_dir)
-    trust.add(info)
+    old = trust.trust(info, rename=args.name is not None)
     trust.save()
-    print(f"trusted {info.name!r}, key id {info.key_id}")
+    if old is not None and old.name != info.name:
+        print(f"renamed the trusted key {info.key_id} from {old.name!r} to {info.name!r}")
+    else:
+        print(f"trusted {info.name!r}, key id {info.key_id}")
     return 0
 
 

@@ -88,7 +88,15 @@ def test_pem_key_carries_its_owners_name(capsys, tmp_path):
     code, _, err = run(capsys, "identity", "trust", str(bare))
     assert code == 2 and "does not say whose it is" in err and "--name" in err
     code, out, _ = run(capsys, "identity", "trust", str(bare), "--name", "Jo (work laptop)")
-    assert code == 0 and "Jo (work laptop)" in out
+    assert code == 0 and "from 'Jo Lee' to 'Jo (work laptop)'" in out  # named by the user: a rename, said so
+    # the same key in a file that calls it someone else's does not relabel Jo's signatures on its own
+    forged = tmp_path / "forged.pem"
+    forged.write_text((tmp_path / "their.pem").read_text().replace("Jo Lee", "Mallory"))
+    assert import_public_key(forged).key_id == jo.key_id
+    code, _, err = run(capsys, "identity", "trust", str(forged))
+    assert code == 2 and "already trusted as 'Jo (work laptop)'" in err and "--name 'Mallory'" in err
+    code, out, _ = run(capsys, "identity", "list-trusted")
+    assert "Jo (work laptop)" in out and "Mallory" not in out
 
 
 @pytest.mark.parametrize(("key", "pitch", "name"), [

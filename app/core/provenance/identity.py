@@ -341,6 +341,17 @@ class TrustList:
     def add(self, info: PublicKeyInfo) -> None:
         self._keys[info.key_id] = info
 
+    def trust(self, info: PublicKeyInfo, *, rename: bool = False) -> PublicKeyInfo | None:
+        """Add `info`, returning the entry it replaces (None for a new key). A key already trusted under
+        another name keeps it unless `rename` (the user chose the name): a key file must not quietly relabel
+        whose signatures these are (re-trusting Jo's key from a file that says "Mallory" renamed it)."""
+        old = self._keys.get(info.key_id)
+        if old is not None and old.name != info.name and not rename:
+            raise ProvenanceError(f"this key is already trusted as {old.name!r}; the file names it {info.name!r}",
+                                  hint=f"to call it {info.name!r} from now on, run again with --name {info.name!r}")
+        self._keys[info.key_id] = info
+        return old
+
     def remove(self, key_id: str) -> bool:
         return self._keys.pop(key_id, None) is not None
 
