@@ -138,3 +138,24 @@ def test_creating_an_identity_names_an_unnamed_key_instead_of_refusing(tmp_path)
     assert named.key_id == first.key_id and named.name_confirmed
     with pytest.raises(ProvenanceError, match="already exists"):
         create_identity(tmp_path, "Someone Else")
+
+
+@pytest.mark.parametrize("name", ["Ana\nverified: signed by Label", "Ana\rRuiz", "Ana\x00", "Ana \u202eziuR"])
+def test_a_signer_name_is_one_line_without_control_characters(tmp_path, name):
+    import json
+
+    from app.core.provenance.identity import export_public_key
+
+    with pytest.raises(ProvenanceError, match="line break or control character"):
+        create_identity(tmp_path / "keys", name)
+    assert not (tmp_path / "keys").exists() or not list((tmp_path / "keys").iterdir())  # nothing written
+    jo = create_identity(tmp_path / "jo", "Jo Lee")
+    export_public_key(jo.public, tmp_path / "jo.json")
+    data = json.loads((tmp_path / "jo.json").read_text())
+    (tmp_path / "jo.json").write_text(json.dumps(dict(data, name=name)))
+    with pytest.raises(ProvenanceError, match="owner name holds a line break") as info:
+        import_public_key(tmp_path / "jo.json")
+    assert info.value.path == tmp_path / "jo.json"
+    with pytest.raises(ProvenanceError, match="owner name holds a line break"):
+        import_public_key(tmp_path / "jo.json", name=name)
+    assert import_public_key(tmp_path / "jo.json", name="Jo Lee (studio)").name == "Jo Lee (studio)"

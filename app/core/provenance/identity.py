@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import tempfile
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -155,6 +156,26 @@ def load_identity(keys_dir: Path) -> Identity | None:
     return identity
 
 
+# Marks that reorder or hide text: a name holding them can read as someone else's in a terminal or a dialog
+_BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+MAX_NAME_CHARS = 200
+
+
+def person_name(text: str | None, *, what: str = "the artist name") -> str:
+    """A signer's name as it will be shown: one line, no control or direction-changing characters. A name with
+    a line break printed under `accord verify` as an extra line of its own ("signed by Ana\nverified: ...")."""
+    name = (text or "").strip()
+    if not name:
+        raise ProvenanceError(f"{what} is empty", hint="give --name")
+    bad = next((c for c in name if unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS), None)
+    if bad is not None:
+        raise ProvenanceError(f"{what} holds a line break or control character ({bad!r})",
+                              hint="use a name on one line, without control characters")
+    if len(name) > MAX_NAME_CHARS:
+        raise ProvenanceError(f"{what} is {len(name)} characters long; at most {MAX_NAME_CHARS}")
+    return name
+
+
 def create_identity(keys_dir: Path, name: str, contact: str | None = None, *, replace: bool = False,
                     name_confirmed: bool = True) -> Identity:
     """Create (and trust) a new Ed25519 identity. Refuses to overwrite an existing one unless `replace`."""
@@ -162,9 +183,7 @@ def create_identity(keys_dir: Path, name: str, contact: str | None = None, *, re
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     keys_dir = Path(keys_dir)
-    name = (name or "").strip()
-    if not name:
-        raise ProvenanceError("the artist name is empty", hint="give --name")
+    name = person_name(name)
     path = keys_dir / IDENTITY_FILE
     if path.exists() and not replace:
         existing = load_identity(keys_dir)
@@ -193,11 +212,9 @@ def _store(keys_dir: Path, identity: Identity) -> None:
 def confirm_identity_name(keys_dir: Path, name: str, contact: str | None = None) -> Identity:
     """Name the stored identity (the key stays the same, so everything it signed still verifies)."""
     identity = load_identity(keys_dir)
-    name = (name or "").strip()
+    name = person_name(name)
     if identity is None:
         return create_identity(keys_dir, name, contact)
-    if not name:
-        raise ProvenanceError("the artist name is empty", hint="give --name")
     identity = Identity(name, (contact or "").strip() or None, identity.private_raw, identity.created_at, True)
     _store(keys_dir, identity)
     return identity
@@ -288,7 +305,11 @@ def import_public_key(path: str | Path, *, name: str | None = None) -> PublicKey
         if not (name or about.get("name")):
             raise ProvenanceError("this PEM key does not say whose it is", path=path,
                                   hint="give the owner's name with --name")
-        return PublicKeyInfo(name or about["name"], public_raw, about.get("contact"))
+        try:
+            return PublicKeyInfo(person_name(name or about["name"], what="the key's owner name"), public_raw,
+                                 about.get("contact"))
+        except ProvenanceError as exc:
+            raise ProvenanceError(exc.reason, path=path, hint=exc.hint) from exc
     try:
         data = json.loads(raw.decode("utf-8"))
         if data.get("format") != PUBLIC_KEY_FORMAT:
@@ -296,9 +317,12 @@ def import_public_key(path: str | Path, *, name: str | None = None) -> PublicKey
         public_raw = base64.b64decode(data["publicKey"], validate=True)
         if len(public_raw) != 32:
             raise ValueError("the key is not 32 bytes")
-        info = PublicKeyInfo(name or str(data["name"]), public_raw, data.get("contact"))
+        info = PublicKeyInfo(person_name(name or str(data["name"]), what="the key's owner name"), public_raw,
+                             data.get("contact"))
         if data.get("keyId") not in (None, info.key_id):
             raise ValueError("its keyId does not match the key (edited?)")
+    except ProvenanceError as exc:
+        raise ProvenanceError(exc.reason, path=path, hint=exc.hint) from exc
     except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise ProvenanceError(f"is not an Accord public key: {exc}", path=path,
                               hint="expected a .pem or the JSON written by `accord identity export-public`") from exc
