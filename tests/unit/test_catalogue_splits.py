@@ -41,3 +41,11 @@ def test_thirds_must_be_written_to_sum_exactly():
 def test_same_person_same_role_twice_is_refused():
     with pytest.raises(CatalogueError, match="listed twice"):
         validate_contributors([ContributorShare("A", "composer", 5000), ContributorShare("A", "composer", 5000)])
+
+
+@pytest.mark.parametrize("name", ["Ann\nLee", "Ann\tLee", "Ann \u202eeeL", "A" * 201])
+def test_a_contributor_name_is_one_printable_line(name):
+    # names are listed, signed into records and printed by `accord verify`: a line break would print as a line
+    with pytest.raises(CatalogueError, match="contributor name"):
+        validate_contributors([ContributorShare(name, "composer", 10000)])
+    assert validate_contributors([ContributorShare("Ann Lee-Ó'Brien (feat. Jo)", "composer", 10000)])

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from app.core.catalogue.records import ROLES
 from app.core.catalogue.types import ContributorShare
 from app.core.errors import CatalogueError
+from app.core.names import name_problem
 
 FULL_SPLIT_BP = 10000
 
@@ -69,6 +70,8 @@ def validate_contributors(contributors: Sequence[ContributorShare], *, field: st
         name = c.name.strip()
         if not name:
             raise CatalogueError(f"{field}: a contributor has no name")
+        if (why := name_problem(name)) is not None:  # names are printed and signed: one line each
+            raise CatalogueError(f"{field}: the contributor name {name!r} {why}")
         if c.role not in ROLES:
             raise CatalogueError(f"{field}: {name}'s role {c.role!r} is not one of {', '.join(ROLES)}")
         if not isinstance(c.split_bp, int) or not 0 <= c.split_bp <= FULL_SPLIT_BP:

@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import tempfile
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from typing import Any
 
 from app.core.errors import ProvenanceError
 from app.core.fsutil import TEMP_PREFIX, atomic_write_text
+from app.core.names import name_problem
 
 IDENTITY_FILE = "identity.json"
 TRUST_FILE = "trusted.json"
@@ -156,23 +156,14 @@ def load_identity(keys_dir: Path) -> Identity | None:
     return identity
 
 
-# Marks that reorder or hide text: a name holding them can read as someone else's in a terminal or a dialog
-_BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-MAX_NAME_CHARS = 200
-
-
 def person_name(text: str | None, *, what: str = "the artist name") -> str:
     """A signer's name as it will be shown: one line, no control or direction-changing characters. A name with
     a line break printed under `accord verify` as an extra line of its own ("signed by Ana\nverified: ...")."""
     name = (text or "").strip()
     if not name:
         raise ProvenanceError(f"{what} is empty", hint="give --name")
-    bad = next((c for c in name if unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS), None)
-    if bad is not None:
-        raise ProvenanceError(f"{what} holds a line break or control character ({bad!r})",
-                              hint="use a name on one line, without control characters")
-    if len(name) > MAX_NAME_CHARS:
-        raise ProvenanceError(f"{what} is {len(name)} characters long; at most {MAX_NAME_CHARS}")
+    if (why := name_problem(name)) is not None:
+        raise ProvenanceError(f"{what} {why}", hint="use a name on one line, without control characters")
     return name
 
 
