@@ -29,6 +29,9 @@ class JackPeer:
         self.out = self.client.midi_outports.register("out")
         self.inp = self.client.midi_inports.register("in")
         self.received: list[tuple[int, bytes]] = []  # (frame, message), appended by the process callback
+        # (frame, message) as really sent: a cycle the callback missed (a loaded machine) sends late, and what
+        # a listener timestamps is the frame the message went out on, not the one it was asked for
+        self.sent: list[tuple[int, bytes]] = []
         self._todo: queue.SimpleQueue[tuple[int, int, bytes]] = queue.SimpleQueue()
         self._heap: list[tuple[int, int, bytes]] = []
         self._seq = itertools.count()
@@ -50,6 +53,7 @@ class JackPeer:
             frame, _, data = heapq.heappop(self._heap)
             at = min(frames - 1, max(last, frame - base))
             self.out.write_midi_event(at, data)
+            self.sent.append((base + at, data))
             last = at
 
     @property
@@ -58,6 +62,10 @@ class JackPeer:
 
     def send_at(self, frame: int, data: bytes | tuple[int, ...]) -> None:
         self._todo.put((int(frame), next(self._seq), bytes(data)))
+
+    def sent_frame(self, data: bytes) -> int | None:
+        """The frame the first `data` message really went out on (None while not sent yet)."""
+        return next((f for f, d in list(self.sent) if d == data), None)
 
     def play_notes(self, notes: list[tuple[int, float, float]], *, start_frame: int, seconds_per_beat: float,
                    velocity: int = 96, channel: int = 0) -> int:
