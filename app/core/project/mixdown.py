@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.core.project.model import Project, StemRef
+from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
 
 if TYPE_CHECKING:
     from app.core.audio.io import DecodedAudio
@@ -55,8 +56,8 @@ def mix_state_for(project: Project, decoded: Mapping[str, DecodedAudio],
 
 def render_mix_streaming(project: Project, load: Callable[[StemRef], DecodedAudio],
                          extra_tracks: Iterable[TrackMix] = (), *, sample_rate: int | None = None,
-                         progress: Callable[[float, str], None] | None = None,
-                         cancel_check: Callable[[], None] | None = None) -> tuple[np.ndarray, dict[str, str]]:
+                         progress: Progress = no_progress,
+                         cancel: CancelToken = NEVER_CANCELLED) -> tuple[np.ndarray, dict[str, str]]:
     """The project's mix, as `render_offline(mix_state_for(project, every stem decoded, extra_tracks))` gives
     it, sample for sample, but with one stem in memory at a time: each is decoded by `load`, added into the
     mix and dropped. A producer's session (30 stems of 5 minutes: 3 GB decoded at once) then needs the mix
@@ -85,10 +86,8 @@ def render_mix_streaming(project: Project, load: Callable[[StemRef], DecodedAudi
     # a state holding one stem cannot see; the project's own solos are applied by mix_state_for
     extra_solo = any(t.solo for t in extras)
     for i, stem in enumerate(stems):
-        if cancel_check is not None:
-            cancel_check()
-        if progress is not None:
-            progress(i / max(1, len(stems)), f"mixing {stem.name}")
+        cancel.check()
+        progress(i / max(1, len(stems)), f"mixing {stem.name}")
         audio = load(stem)
         hashes[stem.id] = audio.content_sha256
         state = mix_state_for(project, {stem.id: audio}, sample_rate=sample_rate)

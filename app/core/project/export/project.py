@@ -243,7 +243,7 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
             provs.append(prov)
         cancel.check()
         mixed, hashes = render_mix_streaming(project, _loader(project), extra,
-                                             progress=scaled_progress(progress, 0.0, 0.5), cancel_check=cancel.check)
+                                             progress=scaled_progress(progress, 0.0, 0.5), cancel=cancel)
         if mixed.shape[1] == 0:
             raise ProvenanceError("the mix is empty", hint="add stems or a suggestion track first")
         used = [s for s in project.stems if s.id in hashes and project.audible(s)]
