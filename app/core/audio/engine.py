@@ -22,6 +22,7 @@ from app.core.audio.io import PROJECT_RATE
 from app.core.audio.mix import MixState, render
 from app.core.audio.transport import Transport
 from app.core.errors import PlaybackError
+from app.core.gil_switch import FastSwitch
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,9 @@ class AudioEngine:
         self.callback_errors = 0
         self._peak_left = 0.0
         self._peak_right = 0.0
+        # while a stream is open the callback (Python) gets the GIL within 1 ms of asking, not 5: an analysis or
+        # export on two worker threads kept it 20-50 ms late with 5 (app/core/gil_switch.py)
+        self._fast_switch = FastSwitch()
 
     # ---- mix and transport (GUI thread) -------------------------------------------------------------
     @property
@@ -158,6 +162,7 @@ class AudioEngine:
             raise PlaybackError(reason) from exc
         self._stream = stream
         self.unavailable_reason = None
+        self._fast_switch.hold()
         log.info("audio output open: %s Hz, %s frames per block, device %s", self.sample_rate, self.blocksize,
                  self.device if self.device is not None else "default")
 
@@ -171,6 +176,7 @@ class AudioEngine:
     def close(self) -> None:
         """Stop and close the stream (the transport keeps its position)."""
         stream, self._stream = self._stream, None
+        self._fast_switch.release()
         if stream is not None:
             self._closing = True
             self._close_quietly(stream)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import sys
 import threading
 import time
 from collections import deque
@@ -19,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from app.core.gil_switch import FastSwitch
 from app.core.live.clock import TransportClock
 from app.core.live.hotplug import LOOKS_AFTER_S
 from app.core.live.link import LinkSync
@@ -35,11 +35,11 @@ PORT_POLL_S = 0.5  # rtmidi has no port notifications: read the names this often
 JACK_PORT_CHECK_S = 5.0  # on JACK, a slow safety look besides the server's registration callbacks
 LINK_POLL_S = 0.02
 IDLE_WAIT_S = 0.005
-# While a session runs, a thread waiting for the GIL gets it within 1 ms instead of Python's default 5 ms: the
-# JACK process callback (Python) must not wait out a whole 5.3 ms period while the worker generates an answer
-# (measured on the dummy server with the GIL kept busy: the synchronous server ran at 0.27x real time with
-# 5 ms, 0.50x with 1 ms; the asynchronous one's median lateness went from 5.6 ms to under 0.01 ms).
-GIL_SWITCH_S = 0.001
+# While a session runs, a thread waiting for the GIL gets it within 1 ms instead of Python's default 5 ms
+# (app/core/gil_switch.py): the JACK process callback (Python) must not wait out a whole 5.3 ms period while the
+# worker generates an answer (measured on the dummy server with the GIL kept busy: the synchronous server ran at
+# 0.27x real time with 5 ms, 0.50x with 1 ms; the asynchronous one's median lateness went from 5.6 ms to under
+# 0.01 ms).
 
 
 @dataclass
@@ -88,7 +88,7 @@ class LiveSession:
         self._awaiting: list[tuple[Answer, list[float]]] = []  # answers whose notes are still to leave
         self._sounding: set[tuple[int, int]] = set()  # (channel, pitch) of answer notes on, for panic
         self._warned_no_model = False
-        self._switch_before = sys.getswitchinterval()
+        self._fast_switch = FastSwitch()
         self.skipped: deque[LiveEvent] = deque(maxlen=200)
         # Called (from the worker or the owner's thread) after each event is queued: the studio wakes its GUI
         # thread with it instead of waiting for its poll timer. Must be quick and thread-safe.
@@ -115,8 +115,7 @@ class LiveSession:
             self.clock_out = ClockOut(self.clock, self.io.output)
             self.clock_out.start()
         self._stop.clear()
-        self._switch_before = sys.getswitchinterval()
-        sys.setswitchinterval(min(self._switch_before, GIL_SWITCH_S))
+        self._fast_switch.hold()
         self._thread = threading.Thread(target=self._run, name="accord-live", daemon=True)
         self._thread.start()
         self._emit("transport", {"state": "started", "leader": self.clock.leader, "backend": backend.name,
@@ -137,7 +136,7 @@ class LiveSession:
             self.io.close()
             self.io = None
         self.link.disable()
-        sys.setswitchinterval(self._switch_before)
+        self._fast_switch.release()
         self._emit("transport", {"state": "stopped"})
 
     def panic(self) -> None:
