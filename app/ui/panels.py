@@ -79,6 +79,7 @@ def install_analysis(ctx: StudioContext) -> None:
     Both push edits through `ctx.push`, which always targets the current project, and follow the studio
     when it opens another project."""
     from app.core.analysis import AnalysisCache
+    from app.core.analysis.warmup import warm_once
     from app.ui.analysis.panel import AnalysisPanel, stems_from_studio
     from app.ui.timeline.chord_lane import ChordLane
 
@@ -99,6 +100,10 @@ def install_analysis(ctx: StudioContext) -> None:
     lane.analyze_requested.connect(analyze_from_lane)
     panel.running_changed.connect(lane.set_analysing)
     ctx.stems_loaded.connect(panel.stems_loaded)  # analysis runs by itself once new stems are decoded
+    # the analysis's one-off loading (lazy modules, cached machine code) now, before anything plays, not in the
+    # first analysis, where it held the GIL long enough to make playback drop out (core/analysis/warmup.py)
+    ctx.runner.start("Prepare analysis", lambda _progress, _cancel: warm_once(),
+                     on_failed=lambda exc: log.warning("analysis warm-up failed: %s", exc))
     ctx.panels.register(ANALYSIS, panel, dock)
     ctx.panels.register(CHORD_LANE, lane)
 

@@ -26,3 +26,17 @@ def test_warm_up_stems_are_distinct_named_mono_inputs():
     assert len({s.content_sha256 for s in stems}) == 4
     assert all(s.samples.ndim == 2 and s.samples.shape[0] == 1 and s.samples.dtype.name == "float32"
                for s in stems)
+
+
+def test_the_studio_warm_up_runs_once_per_process_on_a_song_with_a_lead_and_on_a_lone_stem(monkeypatch):
+    from app.core.analysis import pipeline, warmup
+
+    calls = []
+    monkeypatch.setattr(pipeline, "analyze_stems", lambda stems, **kw: calls.append(([s.name for s in stems], kw)))
+    warmup.warm_once.cache_clear()
+    try:
+        warmup.warm_once()
+        warmup.warm_once()
+    finally:
+        warmup.warm_once.cache_clear()  # a real warm-up later in this process must still run
+    assert calls == [(["drums", "bass", "keys", "lead"], {"lead": "lead"}), (["drums"], {})]

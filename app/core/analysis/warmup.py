@@ -8,10 +8,18 @@ at once (the studio and `accord analyze`, or parallel test workers). The install
 `python -m app.core.analysis.warmup` once, alone: it analyses a few seconds of synthetic stems (drums, bass,
 chords, lead) and transcribes a lead with both backends, which reaches every librosa kernel Accord uses.
 Later processes only load the cached code.
+
+Loading it still costs something once per process: librosa's and scipy's lazy modules, numba's cached machine
+code, the transcriber's model. That work holds the GIL in stretches of 50-60 ms, and in the studio it used to
+land on the first analysis, which starts by itself when stems load, just when the artist presses play: the
+audio callback (Python) then missed its buffer. `warm_once()` pays it on a worker at start-up instead, on two
+seconds of the same synthetic stems (measured on a real song's first analysis with playback running: the
+callback's longest wait 52-60 ms before, 7 ms after; benchmarks/bench_audio.py).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 
@@ -73,6 +81,22 @@ def warm_analysis() -> float:
         except TranscriberMissing:  # the ONNX model is optional; pyin still gets compiled
             continue
     _warm_librosa_helpers()
+    return time.perf_counter() - t0
+
+
+STUDIO_WARM_SECONDS = 2.0
+
+
+@functools.cache
+def warm_once() -> float:
+    """Seconds taken to load the analysis's code paths in this process (once; later calls return at once):
+    a short song with a lead, and the same song's first stem alone (a whole mix's path)."""
+    from app.core.analysis.pipeline import analyze_stems
+
+    t0 = time.perf_counter()
+    stems = _stems(STUDIO_WARM_SECONDS)
+    analyze_stems(stems, lead="lead")
+    analyze_stems(stems[:1])
     return time.perf_counter() - t0
 
 
