@@ -1,0 +1,203 @@
+"""Playback while Accord works: how late the audio callback runs while a long task runs beside it.
+
+The callback PortAudio calls is Python, so each block it waits for the GIL. A worker that holds the GIL, or
+hands it back and forth with another worker, makes the callback late; later than the output buffer (about
+35-46 ms for ALSA's default "high" latency) is a dropout the artist hears. The studio analyses a song by
+itself as soon as its stems load, which is just when the artist presses play; exports and suggestions also
+run while the song plays.
+
+Each task runs in a fresh process, as in the studio: the audio engine is open (it holds the 1 ms GIL switch
+interval while a stream is open, app/core/gil_switch.py), the analysis's start-up warm-up has run
+(`warm_once`, as the studio does at start-up), then a thread calls the engine's callback every 256 frames
+at 48 kHz (16 stereo stems playing) while the task runs on another thread. Reported per task: the longest
+lateness and the blocks later than 35 ms. The same task with Python's default 5 ms interval is reported beside
+it ("5 ms switch"), which is what the engine held before.
+
+Tasks: the first analysis of a real song's stems and of its mix (rendered openttd-openmsx song, when
+benchmarks.realsongs has built it), a 4-minute 6-stem song (synthetic, steady state: analysed once before),
+a signed export of that song's mix, and 8 suggestions from the demo model.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+BLOCK, RATE = 256, 48000
+LATE_MS = 35.0  # an output buffer of ALSA's default high latency: later than this is heard
+REAL_SONG = "harp_harmony"  # an openttd-openmsx song with drums, bass, harmony and a lead (about 80 s)
+TASKS = ("real song stems", "real song mix", "long song", "export", "train", "suggest")
+TRAIN_NOTES = 200_000  # a career-sized catalogue (model_scale.py's chorales, transposed and augmented)
+
+
+def _driver(engine, stop: threading.Event, late: list[float]) -> None:  # noqa: ANN001
+    """Call the engine's callback on a real-time schedule (as PortAudio's thread does) and record lateness."""
+    block = BLOCK / RATE
+    t0, k = time.perf_counter(), 0
+    while not stop.is_set():
+        k += 1
+        deadline = t0 + k * block
+        wait = deadline - time.perf_counter()
+        if wait > 0:
+            time.sleep(wait)
+        now = time.perf_counter()
+        late.append(now - deadline)
+        engine.stream.pump(1)
+        if now - deadline > 0.5:  # a device would have dropped those blocks; start the schedule again
+            t0, k = now, 0
+
+
+def _real_song() -> Path | None:
+    from benchmarks.realsongs.sources import default_cache
+
+    folder = default_cache() / "openmsx" / REAL_SONG
+    return folder if (folder / "mix.wav").exists() else None
+
+
+def _task(name: str, quick: bool, scratch: Path):  # noqa: ANN202 — a callable for the worker thread
+    from app.core.analysis import analyze_stems
+    from app.core.analysis.files import load_stem_inputs
+
+    seconds = 60.0 if quick else 240.0
+    if name.startswith("real song"):
+        folder = _real_song()
+        if folder is None:
+            return None
+        paths = [folder / "mix.wav"] if name.endswith("mix") else \
+            sorted(p for p in folder.glob("*.wav") if p.name != "mix.wav")
+        stems = load_stem_inputs(paths)
+        return lambda: analyze_stems(stems)
+    from bench_analysis import _long_song
+
+    song = _long_song(seconds)
+    if name == "long song":
+        analyze_stems(song)  # steady state: the song's code paths have run once in this process
+        return lambda: analyze_stems(song)
+    if name == "export":
+        import soundfile as sf
+
+        from app.core.audio.io import sha256_file
+        from app.core.project.export.project import export_project
+        from app.core.project.model import Project, StemRef
+        from app.core.provenance.identity import create_identity
+
+        refs = []
+        for s in song:
+            path = scratch / f"{s.name}.wav"
+            sf.write(path, s.samples.T, s.sample_rate, subtype="PCM_16")
+            refs.append(StemRef(name=s.name, path=path, content_sha256=sha256_file(path)))
+        project = Project(name="bench", stems=refs, tempo_bpm=120.0)
+        identity = create_identity(scratch / "keys", "Bench Artist")
+        return lambda: export_project(project, out=scratch / "mix.wav", identity=identity)
+    if name == "train":
+        from model_scale import scale_works
+
+        import app.core.model as m
+
+        works = scale_works(m, TRAIN_NOTES // (5 if quick else 1))
+        m.train(works[:50])  # the training code's first run in this process, as the studio's warm-up does
+        return lambda: m.train(works)
+    if name == "suggest":
+        from app.core.home import AccordHome
+        from app.core.project.cocreation.cocreate import (
+            SuggestRequest,
+            generate_suggestions,
+            plan,
+            song_context,
+        )
+        from app.core.project.demo import ensure_demo_project
+        from app.core.project.demo_catalogue import ensure_demo_catalogue, load_current_model
+        from app.core.project.store import load_project
+
+        home = AccordHome.resolve(scratch / "home")
+        ensure_demo_catalogue(home)
+        model = load_current_model(home)
+        ctx = song_context(load_project(ensure_demo_project(home)))
+        generate_suggestions(model, plan(ctx, SuggestRequest(mode="continue", start_bar=8, bars=8, count=8, seed=1)))
+        return lambda: generate_suggestions(model, plan(ctx, SuggestRequest(mode="continue", start_bar=8, bars=8,
+                                                                            count=8, seed=2)))
+    raise ValueError(name)
+
+
+def child(name: str, fast_switch: bool, quick: bool) -> dict:
+    """One task in this (fresh) process; returns its figures."""
+    from app.core.analysis.warmup import warm_once
+    from app.core.audio.engine import AudioEngine, FakeStream
+    from app.core.audio.mix import MixState, TrackMix
+
+    with tempfile.TemporaryDirectory(prefix="accord-bench-playback-") as tmp:
+        work = _task(name, quick, Path(tmp))
+        if work is None:
+            return {"skipped": f"the rendered song {REAL_SONG} is not built (benchmarks.realsongs)"}
+        warm_once()
+        rng = np.random.default_rng(0)
+        stems = tuple(TrackMix(f"stem {i}", (0.05 * rng.standard_normal((2, RATE * 20))).astype(np.float32))
+                      for i in range(16))
+        engine = AudioEngine(sample_rate=RATE, blocksize=BLOCK, stream_factory=FakeStream)
+        engine.open()
+        if not fast_switch:
+            engine._fast_switch.release()  # what the engine did before: Python's default 5 ms
+        engine.set_mix(MixState(stems))
+        engine.transport.set_loop(0.0, 19.0)
+        engine.play()
+        stop, late = threading.Event(), []
+        driver = threading.Thread(target=_driver, args=(engine, stop, late), daemon=True)
+        driver.start()
+        time.sleep(0.2)
+        t0 = time.perf_counter()
+        worker = threading.Thread(target=work)
+        worker.start()
+        worker.join()
+        took = time.perf_counter() - t0
+        stop.set()
+        driver.join()
+        engine.close()
+    ms = np.asarray(late) * 1000.0
+    return {"seconds": took, "max_ms": float(ms.max()), "late_blocks": int((ms > LATE_MS).sum()),
+            "blocks": int(ms.size), "errors": engine.callback_errors}
+
+
+def _run_child(name: str, fast_switch: bool, quick: bool) -> dict:
+    cmd = [sys.executable, __file__, "--child", name, "fast" if fast_switch else "default"] + (["--quick"] if quick
+                                                                                               else [])
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=900)
+    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+    if out.returncode != 0 or not lines:
+        return {"error": (out.stderr.strip().splitlines() or ["no output"])[-1]}
+    return json.loads(lines[-1])
+
+
+def run(quick: bool) -> list[dict]:
+    rows = []
+    for name in TASKS:
+        now, before = _run_child(name, True, quick), _run_child(name, False, quick)
+        if "skipped" in now or "error" in now:
+            rows.append({"metric": f"playback during {name}", "value": "-", "unit": "",
+                         "ok": None if "skipped" in now else False, "note": now.get("skipped") or now["error"]})
+            continue
+        rows.append({"metric": f"playback during {name}: callback's longest wait", "value": round(now["max_ms"], 1),
+                     "unit": "ms", "target": f"<= {LATE_MS:g}", "ok": now["max_ms"] <= LATE_MS,
+                     "note": f"{now['late_blocks']} of {now['blocks']} blocks over {LATE_MS:g} ms while the task "
+                             f"took {now['seconds']:.1f} s; 5 ms switch: longest {before.get('max_ms', float('nan')):.1f} ms, "
+                             f"{before.get('late_blocks', '-')} blocks over"})
+    return rows
+
+
+if __name__ == "__main__":
+    if "--child" in sys.argv:
+        i = sys.argv.index("--child")
+        print(json.dumps(child(sys.argv[i + 1], sys.argv[i + 2] == "fast", "--quick" in sys.argv)))
+    else:
+        for row in run("--quick" in sys.argv):
+            print(row)
