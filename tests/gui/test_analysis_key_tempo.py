@@ -124,3 +124,17 @@ def test_automatic_analysis_shows_progress_and_can_be_cancelled(qtbot, tmp_path,
     window.runner.wait()
     window.undo_stack.setClean()
     window.close()
+
+
+def test_a_song_that_changes_tempo_says_so_and_which_tempo_the_bars_follow(qtbot, analysed):
+    steady, _project, _stack = _panel(qtbot, analysed)
+    assert not steady.tempo_changes.isVisible()
+    changing = replace(analysed, tempo_map=((0.4, 150.0), (38.2, 120.0)), tempo_fit_bpm=120.0,
+                       grid=replace(analysed.grid, tempo_bpm=120.0))
+    panel, project, _stack = _panel(qtbot, changing)
+    assert panel.tempo_changes.isVisible()
+    text = panel.tempo_changes.text()
+    assert "150 BPM from 0:00, 120 BPM from 0:38" in text and "The bars follow 120 BPM" in text
+    many = replace(changing, tempo_map=tuple((10.0 * i, 100.0 + 3 * i) for i in range(8)))
+    panel, _project, _stack = _panel(qtbot, many)
+    assert panel.tempo_changes.text().count("BPM from") == 5 and "and 3 more changes" in panel.tempo_changes.text()

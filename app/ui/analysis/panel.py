@@ -75,6 +75,31 @@ def key_names() -> list[str]:
     return [Key(pc, mode).name for mode in ("major", "minor") for pc in range(12)]
 
 
+MAX_TEMPO_SECTIONS_SHOWN = 5  # an accelerando is heard as many small steps: the first few say what it does
+
+
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(max(0, int(round(seconds))), 60)
+    return f"{minutes}:{rest:02d}"
+
+
+def tempo_changes_text(analysis: SongAnalysis | None, tempo_bpm: float | None) -> str:
+    """"" for a steady song; otherwise its tempo sections and what the studio's one tempo follows.
+
+    The bars, the suggestions and the exports follow one tempo; a song that changes tempo is heard section by
+    section (`SongAnalysis.tempo_map`), and the grid is fitted to the longest one. Saying so keeps an artist
+    from trusting bar lines that drift off the music in the other sections."""
+    if analysis is None or not analysis.tempo_determined or len(analysis.tempo_map) < 2:
+        return ""
+    shown = analysis.tempo_map[:MAX_TEMPO_SECTIONS_SHOWN]
+    sections = ", ".join(f"{bpm:g} BPM from {_clock(start)}" for start, bpm in shown)
+    if len(analysis.tempo_map) > len(shown):
+        sections += f" and {len(analysis.tempo_map) - len(shown)} more changes"
+    follows = f"{tempo_bpm:g} BPM" if tempo_bpm else "one tempo"
+    return (f"The tempo changes: {sections}. The bars follow {follows}; in the other sections they drift off "
+            "the music (set the tempo for the section you work on).")
+
+
 class AnalysisPanel(AnalysisRun, QWidget):
     running_changed = Signal(bool)  # an analysis started (True) or ended (False): the chord lane says so
 
@@ -126,6 +151,11 @@ class AnalysisPanel(AnalysisRun, QWidget):
         self.snap.setText("Snap to whole BPM")
         self.tempo_fit = QLabel("")
         self.tempo_fit.setObjectName("TempoFit")
+        # a song whose tempo really changes: its sections, and which one the (constant) grid follows
+        self.tempo_changes = QLabel("")
+        self.tempo_changes.setObjectName("TempoChanges")
+        self.tempo_changes.setWordWrap(True)
+        self.tempo_changes.setVisible(False)
         self.auto = QCheckBox("Analyse when stems load")
         self.auto.setObjectName("AutoAnalyse")
         self.auto.setChecked(True)
@@ -159,6 +189,7 @@ class AnalysisPanel(AnalysisRun, QWidget):
         row.addWidget(self.snap)
         row.addWidget(self.tempo_fit, 1)
         form.addRow("", row)
+        form.addRow("", self.tempo_changes)
         form.addRow("Meter", self.meter)
         row = QHBoxLayout()
         row.addWidget(self.earlier)
@@ -277,6 +308,9 @@ class AnalysisPanel(AnalysisRun, QWidget):
                              else "Analyse the stems first")
         self.snap.setChecked(fit > 0 and tempo is not None and abs(tempo - round(tempo)) < 1e-9
                              and abs(tempo - round(fit)) < 1e-9)
+        changes = tempo_changes_text(analysis, tempo)
+        self.tempo_changes.setText(changes)
+        self.tempo_changes.setVisible(bool(changes))
 
     def set_snap(self, on: bool) -> None:
         """Snap the tempo to the whole BPM nearest the fit, or go back to the fit itself (undoable)."""
