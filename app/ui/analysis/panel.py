@@ -92,7 +92,7 @@ def tempo_changes_text(analysis: SongAnalysis | None, tempo_bpm: float | None) -
     if analysis is None or not analysis.tempo_determined or len(analysis.tempo_map) < 2:
         return ""
     shown = analysis.tempo_map[:MAX_TEMPO_SECTIONS_SHOWN]
-    sections = ", ".join(f"{bpm:g} BPM from {_clock(start)}" for start, bpm in shown)
+    sections = ", ".join(f"{round(bpm, 1):g} BPM from {_clock(start)}" for start, bpm in shown)
     if len(analysis.tempo_map) > len(shown):
         sections += f" and {len(analysis.tempo_map) - len(shown)} more changes"
     follows = f"{tempo_bpm:g} BPM" if tempo_bpm else "one tempo"
