@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 
 from app.ui.context import ANALYSIS, CATALOGUE, CHORD_LANE, FILE_ACTIONS, SUGGESTIONS, StudioContext
 from app.ui.live import LIVE
@@ -79,7 +79,6 @@ def install_analysis(ctx: StudioContext) -> None:
     Both push edits through `ctx.push`, which always targets the current project, and follow the studio
     when it opens another project."""
     from app.core.analysis import AnalysisCache
-    from app.core.analysis.warmup import warm_once
     from app.ui.analysis.panel import AnalysisPanel, stems_from_studio
     from app.ui.timeline.chord_lane import ChordLane
 
@@ -100,12 +99,35 @@ def install_analysis(ctx: StudioContext) -> None:
     lane.analyze_requested.connect(analyze_from_lane)
     panel.running_changed.connect(lane.set_analysing)
     ctx.stems_loaded.connect(panel.stems_loaded)  # analysis runs by itself once new stems are decoded
-    # the analysis's one-off loading (lazy modules, cached machine code) now, before anything plays, not in the
-    # first analysis, where it held the GIL long enough to make playback drop out (core/analysis/warmup.py)
-    ctx.runner.start("Prepare analysis", lambda _progress, _cancel: warm_once(),
-                     on_failed=lambda exc: log.warning("analysis warm-up failed: %s", exc))
+    _warm_analysis_when_idle(ctx, panel)
     ctx.panels.register(ANALYSIS, panel, dock)
     ctx.panels.register(CHORD_LANE, lane)
+
+
+def _warm_analysis_when_idle(ctx: StudioContext, panel) -> None:  # noqa: ANN001 — AnalysisPanel
+    """The analysis's one-off loading (librosa's and scipy's lazy modules, numba's cached code: ~1.5 s of CPU
+    that holds the GIL in 50-60 ms stretches) before the artist plays, not in the first analysis of the
+    session, which starts by itself when new stems load and made playback drop out (core/analysis/warmup.py).
+
+    Once the project's stems have decoded (not beside the decoding, which it slowed by 1.3 s on the demo), or
+    at once in a project without stems; not when an analysis has just started, which loads the same code."""
+    from app.core.analysis.warmup import warm_once
+
+    def warm(_outcome: object = None) -> None:
+        try:
+            ctx.stems_loaded.disconnect(warm)
+        except (RuntimeError, TypeError):  # already disconnected
+            return
+        if panel.handle is None:
+            ctx.runner.start("Prepare analysis", lambda _progress, _cancel: warm_once(),
+                             on_failed=lambda exc: log.warning("analysis warm-up failed: %s", exc))
+
+    def without_stems() -> None:  # the studio opened its first project (or none) before the event loop ran
+        if not ctx.project.stems:
+            warm()
+
+    ctx.stems_loaded.connect(warm)  # after panel.stems_loaded: an analysis it starts is already running
+    QTimer.singleShot(0, without_stems)
 
 
 def install_suggestions(ctx: StudioContext) -> None:

@@ -138,3 +138,18 @@ def test_a_song_that_changes_tempo_says_so_and_which_tempo_the_bars_follow(qtbot
     many = replace(changing, tempo_map=tuple((10.0 * i, 100.0 + 3 * i) for i in range(8)))
     panel, _project, _stack = _panel(qtbot, many)
     assert panel.tempo_changes.text().count("BPM from") == 5 and "and 3 more changes" in panel.tempo_changes.text()
+
+
+def test_the_studio_loads_the_analysis_code_once_before_anything_plays(qtbot, tmp_path, song, monkeypatch):
+    from app.core.analysis import warmup
+
+    calls = []
+    monkeypatch.setattr(warmup, "warm_once", lambda: calls.append("warm") or 0.0)
+    window = make_window(qtbot, tmp_path)
+    window.context.panels.ensure(ANALYSIS)
+    qtbot.waitUntil(lambda: calls == ["warm"], timeout=5000)  # no stems to decode: at once
+    window.add_stem_files(_write_stems(song, tmp_path / "stems"))
+    qtbot.waitUntil(lambda: stored_analysis(window.project) is not None, timeout=30000)
+    assert calls == ["warm"]  # once per studio, not at every load
+    window.undo_stack.setClean()
+    window.close()

@@ -12,9 +12,10 @@ Later processes only load the cached code.
 Loading it still costs something once per process: librosa's and scipy's lazy modules, numba's cached machine
 code, the transcriber's model. That work holds the GIL in stretches of 50-60 ms, and in the studio it used to
 land on the first analysis, which starts by itself when stems load, just when the artist presses play: the
-audio callback (Python) then missed its buffer. `warm_once()` pays it on a worker at start-up instead, on two
-seconds of the same synthetic stems (measured on a real song's first analysis with playback running: the
-callback's longest wait 52-60 ms before, 7 ms after; benchmarks/bench_audio.py).
+audio callback (Python) then missed its buffer. `warm_once()` pays it on a worker before that (the studio:
+once the first project's stems have decoded, or at once without stems), on two seconds of the same synthetic
+stems (a real song's first analysis with playback running: the callback's longest wait 52-60 ms before, 7 ms
+after; benchmarks/bench_playback.py).
 """
 
 from __future__ import annotations
