@@ -75,9 +75,13 @@ def test_studio_starts_on_the_demo_even_without_an_audio_device(qtbot, tmp_path,
         raise PlaybackError(self.unavailable_reason)
 
     monkeypatch.setattr(AudioEngine, "open", refuse)
+    frozen_at = []  # the studio's own objects leave the collector's full passes before the project opens
+    monkeypatch.setattr(studio_app, "keep_out_of_full_collections",
+                        lambda: frozen_at.append(len(studio.window.project.stems) if studio.window else None))
     args = studio_app.parse_args(["--demo", "--home", str(tmp_path / "home")])
     studio = studio_app.Studio(args)
     assert studio.start(fallback_ok=True) is None
+    assert frozen_at == [0]
     window = studio.window
     qtbot.addWidget(window)
     assert window.isVisible()
@@ -106,3 +110,18 @@ def test_qt_binding_does_not_lose_references_on_emit():
         emitter.ping.emit()
     gc.collect()
     assert before - sys.getrefcount(True) < 25
+
+
+def test_keeping_the_studios_objects_out_of_full_collections_freezes_what_exists_and_still_collects_the_rest():
+    import gc
+
+    try:
+        studio_app.keep_out_of_full_collections()
+        assert gc.get_freeze_count() > 1000
+        before = gc.get_freeze_count()
+        cycle: list = []
+        cycle.append(cycle)  # made after the freeze: still collected
+        del cycle
+        assert gc.collect() >= 1 and gc.get_freeze_count() == before
+    finally:
+        gc.unfreeze()  # this test process goes on to other tests
