@@ -21,6 +21,7 @@ them for audition, and importing the real song's mix into the catalogue as audio
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -40,6 +41,22 @@ LATE_MS = 35.0  # an output buffer of ALSA's default high latency: later than th
 REAL_SONG = "harp_harmony"  # an openttd-openmsx song with drums, bass, harmony and a lead (about 80 s)
 TASKS = ("real song stems", "real song mix", "long song", "export", "train", "suggest", "render", "import audio")
 TRAIN_NOTES = 200_000  # a career-sized catalogue (model_scale.py's chorales, transposed and augmented)
+
+
+class _FullPasses:
+    """The garbage collector's full passes (generation 2) while the task ran: each holds the GIL throughout."""
+
+    def __init__(self) -> None:
+        self.count, self.longest_ms, self._start = 0, 0.0, 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.count += 1
+            self.longest_ms = max(self.longest_ms, (time.perf_counter() - self._start) * 1000.0)
 
 
 def _driver(engine, stop: threading.Event, late: list[float]) -> None:  # noqa: ANN001
@@ -191,17 +208,21 @@ def child(name: str, fast_switch: bool, quick: bool) -> dict:
         driver = threading.Thread(target=_driver, args=(engine, stop, late), daemon=True)
         driver.start()
         time.sleep(0.2)
+        full_passes = _FullPasses()
+        gc.callbacks.append(full_passes)
         t0 = time.perf_counter()
         worker = threading.Thread(target=work)
         worker.start()
         worker.join()
         took = time.perf_counter() - t0
+        gc.callbacks.remove(full_passes)
         stop.set()
         driver.join()
         engine.close()
     ms = np.asarray(late) * 1000.0
     return {"seconds": took, "max_ms": float(ms.max()), "late_blocks": int((ms > LATE_MS).sum()),
-            "blocks": int(ms.size), "errors": engine.callback_errors}
+            "blocks": int(ms.size), "errors": engine.callback_errors, "gc_full_ms": full_passes.longest_ms,
+            "gc_full": full_passes.count}
 
 
 def _run_child(name: str, fast_switch: bool, quick: bool) -> dict:
@@ -225,8 +246,9 @@ def run(quick: bool) -> list[dict]:
         rows.append({"metric": f"playback during {name}: callback's longest wait", "value": round(now["max_ms"], 1),
                      "unit": "ms", "target": f"<= {LATE_MS:g}", "ok": now["max_ms"] <= LATE_MS,
                      "note": f"{now['late_blocks']} of {now['blocks']} blocks over {LATE_MS:g} ms while the task "
-                             f"took {now['seconds']:.1f} s; 5 ms switch: longest {before.get('max_ms', float('nan')):.1f} ms, "
-                             f"{before.get('late_blocks', '-')} blocks over"})
+                             f"took {now['seconds']:.1f} s; full garbage collections {now['gc_full']} (longest "
+                             f"{now['gc_full_ms']:.0f} ms); 5 ms switch: longest "
+                             f"{before.get('max_ms', float('nan')):.1f} ms, {before.get('late_blocks', '-')} blocks over"})
     return rows
 
 
