@@ -4,7 +4,7 @@ The audio output's callback (PortAudio's thread) and the live session's MIDI cal
 block they wait for the GIL. CPython lets a waiting thread ask for it only after the switch interval (5 ms by
 default), and when two busy worker threads (an analysis and its transcription, an export's two rows of DSP)
 hand it to each other, the callback can lose that race several times in a row. With a 4-minute song analysing
-beside playback the callback ran 20-50 ms late; with 1 ms it stays within a block (benchmarks/bench_audio.py,
+beside playback the callback ran 20-50 ms late; with 1 ms it stays within a few ms (benchmarks/bench_playback.py,
 "playback while Accord works").
 
 The interval is one value for the whole process, so its holders are counted for the whole process too: the

@@ -85,8 +85,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def keep_out_of_full_collections() -> None:
     """The studio's own objects (its modules, classes, widgets: ~100,000 of them) out of the cyclic garbage
-    collector's full passes, which walk every tracked object while holding the GIL: 80 ms here with the
-    analysis loaded too, during which the audio callback cannot run (docs/audio.md). Frozen objects are still
+    collector's full passes, which walk every tracked object while holding the GIL, and the audio callback
+    cannot run meanwhile: 108 ms in the studio after opening the demo, 56 ms with these frozen (docs/audio.md). Frozen objects are still
     freed by reference counting; only a cycle among them would never be collected, so this runs before any
     project is opened (a project's objects, its decoded stems among them, must be freed when it is closed)."""
     import gc

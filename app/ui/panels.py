@@ -113,11 +113,12 @@ def _warm_analysis_when_idle(ctx: StudioContext, panel) -> None:  # noqa: ANN001
     at once in a project without stems; not when an analysis has just started, which loads the same code."""
     from app.core.analysis.warmup import warm_once
 
+    started: list[bool] = []  # once per studio
+
     def warm(_outcome: object = None) -> None:
-        try:
-            ctx.stems_loaded.disconnect(warm)
-        except (RuntimeError, TypeError):  # already disconnected
+        if started:
             return
+        started.append(True)
         if panel.handle is None:
             ctx.runner.start("Prepare analysis", lambda _progress, _cancel: warm_once(),
                              on_failed=lambda exc: log.warning("analysis warm-up failed: %s", exc))
