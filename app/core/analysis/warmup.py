@@ -13,9 +13,9 @@ Loading it still costs something once per process: librosa's and scipy's lazy mo
 code, the transcriber's model. That work holds the GIL in stretches of 50-60 ms, and in the studio it used to
 land on the first analysis, which starts by itself when stems load, just when the artist presses play: the
 audio callback (Python) then missed its buffer. `warm_once()` pays it on a worker before that (the studio:
-once the first project's stems have decoded, or at once without stems), on two seconds of the same synthetic
-stems (a real song's first analysis with playback running: the callback's longest wait 52-60 ms before, 7 ms
-after; benchmarks/bench_playback.py).
+once the first project's stems have decoded, or at once without stems), on three seconds of the same
+synthetic stems (a real song's first analysis with playback running: the callback's longest wait 52-60 ms
+before, 7 ms after; benchmarks/bench_playback.py).
 """
 
 from __future__ import annotations
@@ -85,7 +85,9 @@ def warm_analysis() -> float:
     return time.perf_counter() - t0
 
 
-STUDIO_WARM_SECONDS = 2.0
+# long enough for the CQT's lowest octave (the signal decimated 64 times) to fill one 1024-point frame: a shorter
+# song is analysed too, but librosa warns about it, and on a worker thread its warning filter is not reliable
+STUDIO_WARM_SECONDS = 3.0
 
 
 @functools.cache
