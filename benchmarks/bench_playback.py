@@ -225,9 +225,74 @@ def child(name: str, fast_switch: bool, quick: bool) -> dict:
             "gc_full": full_passes.count}
 
 
-def _run_child(name: str, fast_switch: bool, quick: bool) -> dict:
-    cmd = [sys.executable, __file__, "--child", name, "fast" if fast_switch else "default"] + (["--quick"] if quick
-                                                                                               else [])
+def jack_child(name: str, quick: bool) -> dict:
+    """The task beside a real PortAudio stream on JACK's dummy driver (paced in real time, 256-frame periods:
+    about 11 ms of buffer, far less than ALSA's default), and the same stream idle for as long: PortAudio's
+    underflow count and the longest gap between two callbacks."""
+    import os
+    import shutil
+
+    if shutil.which("jackd") is None:
+        return {"skipped": "jackd is not installed (apt-get install jackd2)"}
+    from app.core.analysis.warmup import warm_once
+    from app.core.audio.engine import AudioEngine
+    from app.core.audio.mix import MixState, TrackMix
+    from app.core.live.jack_server import DummyJackServer
+
+    server = DummyJackServer(sync=False).start()
+    engine = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="accord-bench-playback-") as tmp:
+            work = _task(name, quick, Path(tmp))
+            warm_once()
+            import sounddevice as sd
+
+            sd._terminate()  # PortAudio lists JACK's devices only when initialised with the server running
+            sd._initialize()
+            api = next((i for i, a in enumerate(sd.query_hostapis()) if "JACK" in a["name"]), None)
+            if api is None:
+                return {"skipped": "this PortAudio has no JACK host API"}
+            device = next(i for i, d in enumerate(sd.query_devices())
+                          if d["hostapi"] == api and d["max_output_channels"] > 0)
+            engine = AudioEngine(sample_rate=RATE, blocksize=BLOCK, device=device)
+            calls: list[float] = []
+            render = engine.callback
+
+            def timed(*args) -> None:  # noqa: ANN002
+                calls.append(time.perf_counter())
+                render(*args)
+
+            engine.callback = timed  # the stream calls what `callback` is when it opens
+            engine.open()
+            rng = np.random.default_rng(0)
+            engine.set_mix(MixState(tuple(TrackMix(f"stem {i}", (0.05 * rng.standard_normal((2, RATE * 20))).astype(
+                np.float32)) for i in range(16))))
+            engine.transport.set_loop(0.0, 19.0)
+            engine.play()
+            time.sleep(0.5)
+            out, took = {}, 0.0
+            for phase in ("task", "idle"):
+                under, calls[:] = engine.underruns, []
+                t0 = time.perf_counter()
+                if phase == "task":
+                    work()
+                    took = time.perf_counter() - t0
+                else:
+                    time.sleep(took)
+                gaps = np.diff(np.asarray(calls)) * 1000.0
+                out[phase] = {"underflows": engine.underruns - under, "longest_gap_ms": float(gaps.max()),
+                              "seconds": time.perf_counter() - t0}
+    finally:
+        if engine is not None:
+            engine.close()
+        server.stop()
+    print(json.dumps(out), flush=True)
+    os._exit(0)  # PortAudio's JACK host API asserts when it terminates at exit with its server gone
+
+
+def _run_child(name: str, fast_switch: bool, quick: bool, *, jack: bool = False) -> dict:
+    cmd = [sys.executable, __file__, "--jack-child" if jack else "--child", name,
+           "fast" if fast_switch else "default"] + (["--quick"] if quick else [])
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=900)
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
     if out.returncode != 0 or not lines:
@@ -249,11 +314,25 @@ def run(quick: bool) -> list[dict]:
                              f"took {now['seconds']:.1f} s; full garbage collections {now['gc_full']} (longest "
                              f"{now['gc_full_ms']:.0f} ms); 5 ms switch: longest "
                              f"{before.get('max_ms', float('nan')):.1f} ms, {before.get('late_blocks', '-')} blocks over"})
+    real = _run_child("long song", True, quick, jack=True)
+    if "task" in real:
+        task, idle = real["task"], real["idle"]
+        rows.append({"metric": "real stream during long song: PortAudio underflows", "value": task["underflows"],
+                     "unit": "blocks", "note": f"PortAudio on JACK's dummy driver, 256-frame periods (~11 ms of "
+                     f"buffer); longest gap between callbacks {task['longest_gap_ms']:.1f} ms over "
+                     f"{task['seconds']:.1f} s; the same stream idle: {idle['underflows']} underflows, longest gap "
+                     f"{idle['longest_gap_ms']:.1f} ms"})
+    else:
+        rows.append({"metric": "real stream during long song", "value": "-", "unit": "", "ok": None,
+                     "note": real.get("skipped") or real.get("error", "")})
     return rows
 
 
 if __name__ == "__main__":
-    if "--child" in sys.argv:
+    if "--jack-child" in sys.argv:
+        i = sys.argv.index("--jack-child")
+        print(json.dumps(jack_child(sys.argv[i + 1], "--quick" in sys.argv)))
+    elif "--child" in sys.argv:
         i = sys.argv.index("--child")
         print(json.dumps(child(sys.argv[i + 1], sys.argv[i + 2] == "fast", "--quick" in sys.argv)))
     else:
