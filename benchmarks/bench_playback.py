@@ -17,6 +17,8 @@ Tasks: the first analysis of a real song's stems and of its mix (rendered opentt
 benchmarks.realsongs has built it), a 4-minute 6-stem song (synthetic, steady state: analysed once before),
 a signed export of that song's mix, training on 200,000 notes, 8 suggestions from the demo model, rendering
 them for audition, and importing the real song's mix into the catalogue as audio (the lead picked out of it).
+A last row plays a real PortAudio stream on JACK's dummy driver (paced like a sound card, 256-frame periods)
+while the 4-minute song analyses: PortAudio's own underflow count, against the same stream idle.
 """
 
 from __future__ import annotations
