@@ -7,7 +7,7 @@ itself as soon as its stems load, which is just when the artist presses play; ex
 run while the song plays.
 
 Each task runs in a fresh process, as in the studio: the audio engine is open (it holds the 1 ms GIL switch
-interval while a stream is open, app/core/gil_switch.py), the analysis's warm-up has run (`warm_once`, as the
+interval while the song plays, app/core/gil_switch.py), the analysis's warm-up has run (`warm_once`, as the
 studio does once the first stems are in), then a thread calls the engine's callback every 256 frames
 at 48 kHz (16 stereo stems playing) while the task runs on another thread. Reported per task: the longest
 lateness and the blocks later than 35 ms. The same task with Python's default 5 ms interval is reported beside
@@ -201,11 +201,11 @@ def child(name: str, fast_switch: bool, quick: bool) -> dict:
                       for i in range(16))
         engine = AudioEngine(sample_rate=RATE, blocksize=BLOCK, stream_factory=FakeStream)
         engine.open()
-        if not fast_switch:
-            engine._fast_switch.release()  # what the engine did before: Python's default 5 ms
         engine.set_mix(MixState(stems))
         engine.transport.set_loop(0.0, 19.0)
         engine.play()
+        if not fast_switch:
+            engine._fast_switch.release()  # what the engine did before: Python's default 5 ms
         stop, late = threading.Event(), []
         driver = threading.Thread(target=_driver, args=(engine, stop, late), daemon=True)
         driver.start()

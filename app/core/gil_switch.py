@@ -8,8 +8,8 @@ beside playback the callback ran 20-50 ms late; with 1 ms it stays within a few 
 "playback while Accord works").
 
 The interval is one value for the whole process, so its holders are counted for the whole process too: the
-interval is 1 ms while any holder (an open audio stream, a running live session) holds it, and goes back to
-what it was when the last one lets go, whatever order they stop in.
+interval is 1 ms while any holder (the audio engine while the song plays, a running live session) holds it,
+and goes back to what it was when the last one lets go, whatever order they stop in.
 """
 
 from __future__ import annotations

@@ -1,14 +1,16 @@
-"""The short GIL switch interval: held while an audio stream is open or a live session runs, restored when the
+"""The short GIL switch interval: held while the song plays or a live session runs, restored when the
 last holder lets go, whatever order they stop in."""
 
 from __future__ import annotations
 
 import sys
 
+import numpy as np
 import pytest
 
 from app.core import gil_switch
 from app.core.audio.engine import AudioEngine, FakeStream
+from app.core.audio.mix import MixState, TrackMix
 from app.core.gil_switch import FAST_SWITCH_S, FastSwitch
 
 
@@ -58,12 +60,30 @@ def test_an_interval_already_shorter_is_kept(default_interval):
     assert sys.getswitchinterval() == pytest.approx(0.0005)
 
 
-def test_an_open_audio_stream_holds_the_short_interval(default_interval):
+def test_the_engine_holds_the_short_interval_while_the_song_plays(default_interval):
     engine = AudioEngine(sample_rate=48000, blocksize=256, stream_factory=FakeStream)
     engine.open()
+    assert sys.getswitchinterval() == pytest.approx(default_interval)  # open and silent: workers run freely
+    engine.play()
     assert sys.getswitchinterval() == pytest.approx(FAST_SWITCH_S)
-    engine.reconnect()  # close and reopen: still one holder
-    engine.close()
+    engine.pause()
+    assert sys.getswitchinterval() == pytest.approx(default_interval)
+    engine.play()
+    engine.stop()
+    assert sys.getswitchinterval() == pytest.approx(default_interval)
+    engine.play()
+    engine.close()  # closing while playing lets go too
+    assert sys.getswitchinterval() == pytest.approx(default_interval)
+
+
+def test_a_song_that_ends_by_itself_lets_go_at_the_next_poll(default_interval):
+    engine = AudioEngine(sample_rate=48000, blocksize=256, stream_factory=FakeStream)
+    engine.set_mix(MixState((TrackMix("a", np.zeros((2, 1024), dtype=np.float32)),)))
+    engine.play()
+    engine.stream.pump(8)  # past the end: the transport pauses itself in the callback
+    assert not engine.transport.playing
+    assert sys.getswitchinterval() == pytest.approx(FAST_SWITCH_S)  # the callback takes no lock to let go
+    engine.poll()
     assert sys.getswitchinterval() == pytest.approx(default_interval)
 
 
@@ -74,5 +94,5 @@ def test_a_stream_that_fails_to_open_does_not_hold_it(default_interval):
 
     engine = AudioEngine(sample_rate=48000, blocksize=256, stream_factory=Broken)
     with pytest.raises(Exception, match="device busy"):
-        engine.open()
+        engine.play()
     assert sys.getswitchinterval() == pytest.approx(default_interval)

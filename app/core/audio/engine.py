@@ -96,8 +96,10 @@ class AudioEngine:
         self.callback_errors = 0
         self._peak_left = 0.0
         self._peak_right = 0.0
-        # while a stream is open the callback (Python) gets the GIL within 1 ms of asking, not 5: an analysis or
-        # export on two worker threads kept it 20-50 ms late with 5 (app/core/gil_switch.py)
+        # while the song plays the callback (Python) gets the GIL within 1 ms of asking, not 5: an analysis or
+        # export on two worker threads kept it 20-50 ms late with 5 (app/core/gil_switch.py). Only while it
+        # plays: the shorter interval costs those workers ~5 % (a 4-minute analysis 3.1 -> 3.3 s), and a late
+        # block of silence is not heard.
         self._fast_switch = FastSwitch()
 
     # ---- mix and transport (GUI thread) -------------------------------------------------------------
@@ -118,12 +120,15 @@ class AudioEngine:
         """Start playing; opens the stream first if needed (PlaybackError when that is impossible)."""
         self.open()
         self.transport.play()
+        self._fast_switch.hold()
 
     def pause(self) -> None:
         self.transport.pause()
+        self._fast_switch.release()
 
     def stop(self) -> None:
         self.transport.stop()
+        self._fast_switch.release()
 
     def seek(self, seconds: float) -> None:
         self.transport.seek(seconds)
@@ -162,7 +167,6 @@ class AudioEngine:
             raise PlaybackError(reason) from exc
         self._stream = stream
         self.unavailable_reason = None
-        self._fast_switch.hold()
         log.info("audio output open: %s Hz, %s frames per block, device %s", self.sample_rate, self.blocksize,
                  self.device if self.device is not None else "default")
 
@@ -237,7 +241,10 @@ class AudioEngine:
             self._failure = "the audio output stopped (device disconnected?)"
 
     def poll(self) -> None:
-        """Notice a failed stream (call it from a UI timer): pauses, closes it and calls on_error."""
+        """Notice a failed stream (call it from a UI timer): pauses, closes it and calls on_error. Also lets go of
+        the short GIL switch interval once the song has stopped by itself (at its end)."""
+        if not self.transport.playing:
+            self._fast_switch.release()
         stream = self._stream
         if stream is None:
             return
