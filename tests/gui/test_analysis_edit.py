@@ -148,3 +148,21 @@ def test_stems_from_studio(project):
     assert [(s.name, s.role) for s in got] == [("drums", "drums"), ("drums (2)", None)]
     with pytest.raises(AccordError):
         stems_from_studio(project, {})
+
+
+def test_a_role_changing_updates_its_box_in_place_and_only_new_stems_rebuild_the_rows(qtbot, project):
+    from app.core.project.analysis_edits import OverrideStemRole
+    from app.core.project.edits import RenameStem
+
+    stack = QUndoStack()
+    panel = AnalysisPanel(project, stack, TaskRunner(synchronous=True))
+    qtbot.addWidget(panel)
+    boxes = dict(panel._role_combos)
+    lead = project.stems[3]
+    OverrideStemRole(lead.id, "harmony").apply(project)
+    assert panel._role_combos == boxes  # the same widgets: applying an analysis changes 16 roles one by one
+    assert boxes[lead.id].currentText() == "harmony"
+    OverrideStemRole(lead.id, None).apply(project)
+    assert boxes[lead.id].currentIndex() == 0 and boxes[lead.id].currentText().startswith("(guess)")
+    RenameStem(lead.id, "vocal").apply(project)
+    assert panel._role_combos.keys() == boxes.keys() and panel._role_combos[lead.id] is not boxes[lead.id]
