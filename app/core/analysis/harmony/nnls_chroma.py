@@ -87,15 +87,7 @@ def _passive_solve(ata: np.ndarray, atb: np.ndarray, passive: np.ndarray) -> np.
     cols = np.nonzero(passive)[0]
     s = np.zeros(atb.size)
     if cols.size:
-        sub = np.empty((cols.size, cols.size))
-        rhs = np.empty(cols.size)
-        for i in range(cols.size):
-            rhs[i] = atb[cols[i]]
-            for j in range(cols.size):
-                sub[i, j] = ata[cols[i], cols[j]]
-        sol = np.linalg.solve(sub, rhs)
-        for i in range(cols.size):
-            s[cols[i]] = sol[i]
+        s[cols] = np.linalg.solve(ata[cols][:, cols], atb[cols])
     return s
 
 
