@@ -78,6 +78,17 @@ def _driver(engine, stop: threading.Event, late: list[float]) -> None:  # noqa: 
             t0, k = now, 0
 
 
+def _play_stems(engine) -> None:  # noqa: ANN001 — an open AudioEngine
+    """16 stereo stems of noise looping on `engine`: what the callback renders while a task runs."""
+    from app.core.audio.mix import MixState, TrackMix
+
+    rng = np.random.default_rng(0)
+    engine.set_mix(MixState(tuple(TrackMix(f"stem {i}", (0.05 * rng.standard_normal((2, RATE * 20))).astype(
+        np.float32)) for i in range(16))))
+    engine.transport.set_loop(0.0, 19.0)
+    engine.play()
+
+
 def _real_song() -> Path | None:
     from benchmarks.realsongs.sources import default_cache
 
@@ -100,8 +111,8 @@ def _task(name: str, quick: bool, scratch: Path):  # noqa: ANN202 — a callable
         return lambda: analyze_stems(stems)
     from bench_analysis import _long_song
 
-    song = _long_song(seconds)
     if name == "long song":
+        song = _long_song(seconds)
         analyze_stems(song)  # steady state: the song's code paths have run once in this process
         return lambda: analyze_stems(song)
     if name == "export":
@@ -113,7 +124,7 @@ def _task(name: str, quick: bool, scratch: Path):  # noqa: ANN202 — a callable
         from app.core.provenance.identity import create_identity
 
         refs = []
-        for s in song:
+        for s in _long_song(seconds):
             path = scratch / f"{s.name}.wav"
             sf.write(path, s.samples.T, s.sample_rate, subtype="PCM_16")
             refs.append(StemRef(name=s.name, path=path, content_sha256=sha256_file(path)))
@@ -128,47 +139,24 @@ def _task(name: str, quick: bool, scratch: Path):  # noqa: ANN202 — a callable
         works = scale_works(m, TRAIN_NOTES // (5 if quick else 1))
         m.train(works[:50])  # the training code's first run in this process, as the studio's warm-up does
         return lambda: m.train(works)
-    if name == "suggest":
-        from app.core.home import AccordHome
-        from app.core.project.cocreation.cocreate import (
-            SuggestRequest,
-            generate_suggestions,
-            plan,
-            song_context,
-        )
-        from app.core.project.demo import ensure_demo_project
-        from app.core.project.demo_catalogue import ensure_demo_catalogue, load_current_model
-        from app.core.project.store import load_project
+    if name in ("suggest", "render"):
+        from bench_cocreate import _setup
 
-        home = AccordHome.resolve(scratch / "home")
-        ensure_demo_catalogue(home)
-        model = load_current_model(home)
-        ctx = song_context(load_project(ensure_demo_project(home)))
-        generate_suggestions(model, plan(ctx, SuggestRequest(mode="continue", start_bar=8, bars=8, count=8, seed=1)))
-        return lambda: generate_suggestions(model, plan(ctx, SuggestRequest(mode="continue", start_bar=8, bars=8,
-                                                                            count=8, seed=2)))
-    if name == "render":  # the 8 suggestions rendered for audition, as the studio does while the song plays
+        from app.core.project.cocreation.cocreate import SuggestRequest, generate_suggestions, plan
+
+        _home, model, _project, ctx, _load_s = _setup(scratch / "home")  # the demo catalogue's model and song
+
+        def suggest(seed: int) -> list:
+            return generate_suggestions(model, plan(ctx, SuggestRequest(mode="continue", start_bar=8, bars=8,
+                                                                        count=8, seed=seed)))
+        found = suggest(1)  # the generation code's first run in this process
+        if name == "suggest":
+            return lambda: suggest(2)
         from app.core.audio.prerender import Prerenderer
         from app.core.audio.synth import RenderSettings
-        from app.core.home import AccordHome
         from app.core.project.cocreation.ab_switch import placed
-        from app.core.project.cocreation.cocreate import (
-            SuggestRequest,
-            generate_suggestions,
-            plan,
-            song_context,
-        )
-        from app.core.project.demo import ensure_demo_project
-        from app.core.project.demo_catalogue import ensure_demo_catalogue, load_current_model
-        from app.core.project.store import load_project
 
-        home = AccordHome.resolve(scratch / "home")
-        ensure_demo_catalogue(home)
-        ctx = song_context(load_project(ensure_demo_project(home)))
-        found = generate_suggestions(load_current_model(home), plan(ctx, SuggestRequest(
-            mode="continue", start_bar=8, bars=8, count=8, seed=3)))
-
-        def render_all() -> None:
+        def render_all() -> None:  # the 8 suggestions rendered for audition, as the studio does while it plays
             with Prerenderer(sample_rate=RATE, max_workers=2) as pre:
                 for s in found:
                     shifted, local, _offset = placed(s.notes, ctx.grid, RATE)
@@ -189,21 +177,15 @@ def child(name: str, fast_switch: bool, quick: bool) -> dict:
     """One task in this (fresh) process; returns its figures."""
     from app.core.analysis.warmup import warm_once
     from app.core.audio.engine import AudioEngine, FakeStream
-    from app.core.audio.mix import MixState, TrackMix
 
     with tempfile.TemporaryDirectory(prefix="accord-bench-playback-") as tmp:
         work = _task(name, quick, Path(tmp))
         if work is None:
             return {"skipped": f"the rendered song {REAL_SONG} is not built (benchmarks.realsongs)"}
         warm_once()
-        rng = np.random.default_rng(0)
-        stems = tuple(TrackMix(f"stem {i}", (0.05 * rng.standard_normal((2, RATE * 20))).astype(np.float32))
-                      for i in range(16))
         engine = AudioEngine(sample_rate=RATE, blocksize=BLOCK, stream_factory=FakeStream)
         engine.open()
-        engine.set_mix(MixState(stems))
-        engine.transport.set_loop(0.0, 19.0)
-        engine.play()
+        _play_stems(engine)
         if not fast_switch:
             engine._fast_switch.release()  # what the engine did before: Python's default 5 ms
         stop, late = threading.Event(), []
@@ -238,7 +220,6 @@ def jack_child(name: str, quick: bool) -> dict:
         return {"skipped": "jackd is not installed (apt-get install jackd2)"}
     from app.core.analysis.warmup import warm_once
     from app.core.audio.engine import AudioEngine
-    from app.core.audio.mix import MixState, TrackMix
     from app.core.live.jack_server import DummyJackServer
 
     server = DummyJackServer(sync=False).start()
@@ -266,11 +247,7 @@ def jack_child(name: str, quick: bool) -> dict:
 
             engine.callback = timed  # the stream calls what `callback` is when it opens
             engine.open()
-            rng = np.random.default_rng(0)
-            engine.set_mix(MixState(tuple(TrackMix(f"stem {i}", (0.05 * rng.standard_normal((2, RATE * 20))).astype(
-                np.float32)) for i in range(16))))
-            engine.transport.set_loop(0.0, 19.0)
-            engine.play()
+            _play_stems(engine)
             time.sleep(0.5)
             out, took = {}, 0.0
             for phase in ("task", "idle"):
