@@ -379,9 +379,12 @@ class Melody:
 class BeatGrid:
     """Where the music's quarter notes fall in the audio.
 
-    A constant tempo with the first downbeat at `offset_seconds` (bar 1, beat 1). Beat times detected
-    from audio may be kept in `beat_times` for display; conversions use the constant tempo, which is what
-    rendering and MIDI export need.
+    A constant tempo with the first downbeat at `offset_seconds` (bar 1, beat 1) — or, for music played
+    without a click, a tempo that moves: `anchors` are (quarters, seconds after bar 1) points the grid passes
+    through (one per tracked beat, like a DAW's warp markers), joined by straight lines and continued past
+    the ends at the end segments' tempos. `tempo_bpm` is then the song's typical tempo (display, metronome,
+    live play); every conversion between quarters and seconds follows the anchors. Beat times detected from
+    audio may be kept in `beat_times` for display.
     """
 
     tempo_bpm: float = 120.0
@@ -389,10 +392,17 @@ class BeatGrid:
     offset_seconds: float = 0.0
     beat_times: tuple[float, ...] = ()
     downbeat_times: tuple[float, ...] = ()
+    anchors: tuple[tuple[float, float], ...] = ()
+    # the anchors' two coordinates as sorted lists, for bisect (kept out of equality and repr)
+    _axes: tuple[list[float], list[float]] = field(init=False, repr=False, compare=False, default=([], []))
 
     def __post_init__(self) -> None:
         if not 20.0 <= self.tempo_bpm <= 400.0:
             raise ValueError(f"tempo {self.tempo_bpm:g} BPM is outside 20–400")
+        if self.anchors:
+            anchors = check_anchors(self.anchors)
+            object.__setattr__(self, "anchors", anchors)
+            object.__setattr__(self, "_axes", ([a[0] for a in anchors], [a[1] for a in anchors]))
 
     @property
     def seconds_per_quarter(self) -> float:
@@ -402,11 +412,56 @@ class BeatGrid:
     def seconds_per_bar(self) -> float:
         return self.time_signature.bar_quarters * self.seconds_per_quarter
 
+    @property
+    def follows_tempo(self) -> bool:
+        """True when the grid follows a moving tempo (anchors) rather than one constant BPM."""
+        return bool(self.anchors)
+
     def seconds(self, quarters: float) -> float:
-        return self.offset_seconds + quarters * self.seconds_per_quarter
+        if not self.anchors:
+            return self.offset_seconds + quarters * self.seconds_per_quarter
+        return self.offset_seconds + _through(self.anchors, self._axes[0], float(quarters), 0, 1)
 
     def quarters(self, seconds: float) -> float:
-        return (seconds - self.offset_seconds) / self.seconds_per_quarter
+        if not self.anchors:
+            return (seconds - self.offset_seconds) / self.seconds_per_quarter
+        return _through(self.anchors, self._axes[1], float(seconds) - self.offset_seconds, 1, 0)
+
+    def tempo_at(self, quarters: float) -> float:
+        """The tempo (quarter notes per minute) at a position: the anchors' local tempo, else the constant one."""
+        if not self.anchors:
+            return self.tempo_bpm
+        qs = self._axes[0]
+        i = min(max(bisect.bisect_right(qs, quarters) - 1, 0), len(qs) - 2)
+        (q0, s0), (q1, s1) = self.anchors[i], self.anchors[i + 1]
+        return 60.0 * (q1 - q0) / (s1 - s0)
+
+    def tempo_changes(self) -> tuple[tuple[float, float], ...]:
+        """(quarter position, BPM) from the start of each stretch of the grid: a MIDI tempo map that plays the
+        grid as it is (one change per anchor; a constant grid is one tempo at quarter 0)."""
+        if not self.anchors:
+            return ((0.0, self.tempo_bpm),)
+        out = [(0.0, self.tempo_at(0.0))]
+        for (q0, s0), (q1, s1) in zip(self.anchors, self.anchors[1:], strict=False):
+            if q1 <= 0.0:
+                continue
+            bpm = 60.0 * (q1 - q0) / (s1 - s0)
+            if q0 <= 0.0:
+                out[0] = (0.0, bpm)
+            elif abs(bpm - out[-1][1]) > 1e-6:
+                out.append((q0, bpm))
+        return tuple(out)
+
+    def starting_at(self, quarters: float = 0.0) -> BeatGrid:
+        """This grid with its quarter `quarters` as quarter 0 at 0 seconds: the timing of a part rendered on its
+        own from that point (a clip, a drag-out file), which follows the song's tempo from there on."""
+        if not self.anchors:
+            return BeatGrid(tempo_bpm=self.tempo_bpm, time_signature=self.time_signature)
+        zero = self.seconds(quarters)
+        later = tuple((q - quarters, self.offset_seconds + s - zero) for q, s in self.anchors if q > quarters + 1e-9)
+        if not later:  # past the last anchor: the last stretch's tempo holds
+            return BeatGrid(tempo_bpm=self.tempo_at(quarters), time_signature=self.time_signature)
+        return BeatGrid(tempo_bpm=self.tempo_bpm, time_signature=self.time_signature, anchors=((0.0, 0.0),) + later)
 
     def bar_of(self, seconds: float) -> float:
         """Zero-based bar position (fractional) of a time in seconds."""
@@ -415,3 +470,28 @@ class BeatGrid:
     def bar_start(self, bar_index: int) -> float:
         """Quarter-note position of the start of zero-based bar `bar_index`."""
         return bar_index * self.time_signature.bar_quarters
+
+
+MAX_ANCHORS = 20_000  # a beat each: 20,000 beats is over an hour at 300 BPM
+
+
+def check_anchors(anchors: Iterable[Sequence[float]]) -> tuple[tuple[float, float], ...]:
+    """(quarters, seconds) anchors as a tuple of float pairs; ValueError unless there are 2..MAX_ANCHORS of them,
+    finite, and strictly increasing in both (the grid never stops or runs backwards) at 20–400 BPM."""
+    out = tuple((float(q), float(s)) for q, s in anchors)
+    if not 2 <= len(out) <= MAX_ANCHORS:
+        raise ValueError(f"a tempo-following grid needs 2 to {MAX_ANCHORS:,} anchors, not {len(out):,}")
+    for (q0, s0), (q1, s1) in zip(out, out[1:], strict=False):
+        if not (math.isfinite(q0 + s0 + q1 + s1) and q1 > q0 and s1 > s0):
+            raise ValueError(f"grid anchors must increase in quarters and seconds: ({q0:g}, {s0:g}) then ({q1:g}, {s1:g})")
+        if not 20.0 <= 60.0 * (q1 - q0) / (s1 - s0) <= 400.0:
+            raise ValueError(f"the grid's tempo between quarters {q0:g} and {q1:g} is outside 20–400 BPM")
+    return out
+
+
+def _through(anchors: tuple[tuple[float, float], ...], xs: list[float], x: float, src: int, dst: int) -> float:
+    """Piecewise-linear map through the anchors from coordinate `src` to `dst` (0 quarters, 1 seconds; `xs`:
+    the anchors' `src` coordinates), continued past either end along the end segment."""
+    i = min(max(bisect.bisect_right(xs, x) - 1, 0), len(xs) - 2)
+    a, b = anchors[i], anchors[i + 1]
+    return a[dst] + (x - a[src]) * (b[dst] - a[dst]) / (b[src] - a[src])

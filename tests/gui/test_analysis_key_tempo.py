@@ -153,3 +153,19 @@ def test_the_studio_loads_the_analysis_code_once_before_anything_plays(qtbot, tm
     assert calls == ["warm"]  # once per studio, not at every load
     window.undo_stack.setClean()
     window.close()
+
+
+def test_a_song_played_without_a_click_says_the_bars_follow_it_until_a_tempo_is_typed(qtbot, analysed):
+    # a beat every 0.5 s, then every 0.6 s: 120 then 100 BPM, as the analysis of a drifting band gives it
+    anchors = tuple((float(q), 0.5 * min(q, 8) + 0.6 * max(0, q - 8)) for q in range(17))
+    drifting = replace(analysed, tempo_map=(), grid=replace(analysed.grid, tempo_bpm=110.0, anchors=anchors))
+    panel, project, stack = _panel(qtbot, drifting)
+    assert project.beat_grid().follows_tempo
+    text = panel.tempo_changes.text()
+    assert panel.tempo_changes.isVisible() and "Played without a click" in text and "100 and 120 BPM" in text
+    assert not panel.snap.isEnabled()  # no one tempo to snap
+    panel.bpm.setValue(104.0)  # typed: one steady tempo from now on
+    assert project.tempo_anchors == () and project.tempo_bpm == 104.0 and stack.count() == 1
+    assert not panel.tempo_changes.isVisible()
+    stack.undo()
+    assert project.tempo_anchors == anchors and panel.tempo_changes.isVisible()

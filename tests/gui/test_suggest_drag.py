@@ -128,3 +128,23 @@ def test_drag_starts_only_past_the_platform_distance_with_the_left_button(qtbot)
     assert not drag_started(QPoint(0, 0), move(1))
     assert not drag_started(QPoint(0, 0), move(far, Qt.MouseButton.NoButton))
     assert drag_started(QPoint(0, 0), move(far))
+
+
+def test_a_song_played_without_a_click_drags_out_with_its_tempo_map(cocreate):  # noqa: F811
+    window, panel = cocreate
+    # the song's grid follows its beats: 5 % faster every other beat (a test shortcut past the analysis)
+    window.project.tempo_anchors = tuple((float(q), sum(60.0 / (TEMPO * (1.05 if k % 2 else 1.0)) for k in range(q)))
+                                         for q in range(41))
+    (sid,) = run_suggest(panel, start_bar=2, bars=2, count=1, seed=6)
+    card = panel.cards[sid]
+    mf = mido.MidiFile(file=io.BytesIO(bytes(card.drag_requested(card.entry, False).data(MIDI_MIME))))
+    tempos = sorted({round(mido.tempo2bpm(m.tempo), 2) for t in mf.tracks for m in t if m.type == "set_tempo"})
+    assert tempos == [round(TEMPO, 2), round(TEMPO * 1.05, 2)]  # the song's own beats from bar 3 on
+    # the audio follows them too: its notes start where the song's grid puts them, from bar 3
+    grid = window.project.beat_grid()
+    entry = next(s for s in window.project.suggestions if s.id == sid)
+    mime = card.drag_requested(card.entry, True)
+    audio, rate = sf.read(mime.urls()[0].toLocalFile(), always_2d=True)
+    first = min(n.onset for n in entry.melody.notes)
+    start = int(round((grid.seconds(first) - grid.seconds(8.0)) * rate))
+    assert abs(float(audio[start:start + 64].max())) > 0 and (start < 64 or float(abs(audio[: start - 64]).max()) < 1e-4)

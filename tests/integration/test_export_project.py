@@ -238,3 +238,21 @@ def test_the_command_line_refuses_to_leave_a_missing_stem_out_unasked(tmp_path, 
     assert main(["export", str(saved), "-o", str(tmp_path / "out" / "mix.wav"), "--skip-missing",
                  "--without", "s1"]) == 0, capsys.readouterr().err  # s1 credits works of another catalogue
     assert (tmp_path / "out" / "mix.wav").exists()
+
+
+def test_a_song_played_without_a_click_exports_its_tempo_map(project, me, trust, tmp_path, cat):
+    import pretty_midi
+
+    # the analysis found the song's beats drifting: 120 BPM, then a beat at 100, then 150 (anchors per beat)
+    project.tempo_bpm = 120.0
+    project.tempo_anchors = ((0.0, 0.0), (1.0, 0.5), (2.0, 1.1), (3.0, 1.5), (8.0, 3.5))
+    [result] = export_project(project, what="suggestion", suggestion_id="s1", format="midi",
+                              out=tmp_path / "hook.mid", identity=me, catalogue=cat)
+    assert verify_file(result.path, trust).status == VERIFIED
+    pm = pretty_midi.PrettyMIDI(str(result.path))
+    _, tempi = pm.get_tempo_changes()
+    assert list(tempi) == pytest.approx([120.0, 100.0, 150.0], rel=1e-3)
+    grid = project.beat_grid()
+    for note in pm.instruments[0].notes:  # each note where the song's own grid puts it (bar 1 at 0 s)
+        quarters = pm.time_to_tick(note.start) / pm.resolution
+        assert note.start == pytest.approx(grid.seconds(quarters) - grid.offset_seconds, abs=2e-3)

@@ -64,7 +64,7 @@ class SongAnalysis:
             "version": self.version,
             "grid": {"tempo_bpm": g.tempo_bpm, "time_signature": str(g.time_signature),
                      "offset_seconds": g.offset_seconds, "beat_times": list(g.beat_times),
-                     "downbeat_times": list(g.downbeat_times)},
+                     "downbeat_times": list(g.downbeat_times), "anchors": [list(a) for a in g.anchors]},
             "tempo_determined": self.tempo_determined,
             "tempo_confidence": self.tempo_confidence,
             "key": None if self.key is None else {"tonic_pc": self.key.tonic_pc, "mode": self.key.mode,
@@ -102,7 +102,8 @@ class SongAnalysis:
             grid = BeatGrid(tempo_bpm=float(g["tempo_bpm"]), time_signature=TimeSignature.parse(g["time_signature"]),
                             offset_seconds=float(g["offset_seconds"]),
                             beat_times=tuple(float(t) for t in g.get("beat_times", ())),
-                            downbeat_times=tuple(float(t) for t in g.get("downbeat_times", ())))
+                            downbeat_times=tuple(float(t) for t in g.get("downbeat_times", ())),
+                            anchors=tuple((float(q), float(t)) for q, t in g.get("anchors", ())))
             k = data.get("key")
             key = None if k is None else Key(int(k["tonic_pc"]), str(k["mode"]))
             sections = tuple(KeySection(float(s["start"]), float(s["end"]), Key.parse(s["key"]),

@@ -28,6 +28,21 @@ class SetTempo(SetProjectField):
         if not 20.0 <= bpm <= 400.0:
             raise ValueError(f"tempo {bpm:g} BPM is outside 20–400")
         super().__init__("tempo_bpm", bpm, label=f"{'Tap' if tapped else 'Set'} tempo {bpm:g} BPM", gesture=gesture)
+        self._anchors: SetProjectField | None = None
+
+    # A tempo typed or tapped is one constant tempo: a grid that followed the song's own beats (anchors from the
+    # analysis) gives way to it, and comes back on undo.
+    def apply(self, project: Project) -> None:
+        if self._anchors is None:
+            self._anchors = SetProjectField("tempo_anchors", ())
+        if project.tempo_anchors or self._anchors._captured:
+            self._anchors.apply(project)
+        super().apply(project)
+
+    def revert(self, project: Project) -> None:
+        super().revert(project)
+        if self._anchors is not None and self._anchors._captured:
+            self._anchors.revert(project)
 
 
 def tapped_tempo_edit(tap_times: list[float]) -> SetTempo | None:
@@ -146,6 +161,7 @@ def apply_analysis(project: Project, analysis: SongAnalysis) -> Edit:
         SetProjectField("tempo_bpm", float(analysis.grid.tempo_bpm)),
         SetProjectField("time_signature", analysis.grid.time_signature),
         SetProjectField("downbeat_offset", max(0.0, float(analysis.grid.offset_seconds))),
+        SetProjectField("tempo_anchors", analysis.grid.anchors),
         SetProjectField("key", analysis.key),
         SetProjectField("chords", analysis.chords if len(analysis.chords) else None),
         SetProjectField("extras", extras),

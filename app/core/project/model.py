@@ -16,7 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from app.core.music import ChordTimeline, Key, TimeSignature
+from app.core.music import BeatGrid, ChordTimeline, Key, TimeSignature, check_anchors
 from app.core.project.cocreation.ideas import Idea, IdeaTrack
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ class Field(StrEnum):
     TIME_SIGNATURE = "time_signature"
     KEY = "key"
     DOWNBEAT_OFFSET = "downbeat_offset"
+    TEMPO_ANCHORS = "tempo_anchors"
     CHORDS = "chords"
     LOOP = "loop"
     LOOP_ENABLED = "loop_enabled"
@@ -69,7 +70,7 @@ class Field(StrEnum):
 # Fields whose change alters what the listener hears (the studio rebuilds the engine's MixState).
 MIX_STEM_FIELDS = frozenset({Field.GAIN_DB, Field.PAN, Field.MUTE, Field.SOLO, Field.PATH, Field.MISSING})
 MIX_PROJECT_FIELDS = frozenset({Field.MASTER_GAIN_DB, Field.SAMPLE_RATE, Field.TRACKS})
-GRID_FIELDS = frozenset({Field.TEMPO_BPM, Field.TIME_SIGNATURE, Field.DOWNBEAT_OFFSET})
+GRID_FIELDS = frozenset({Field.TEMPO_BPM, Field.TIME_SIGNATURE, Field.DOWNBEAT_OFFSET, Field.TEMPO_ANCHORS})
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,7 @@ PROJECT_FIELDS: dict[str, Callable[[Any], bool]] = {
     "time_signature": lambda v: isinstance(v, TimeSignature),
     "key": lambda v: v is None or isinstance(v, Key),
     "downbeat_offset": lambda v: isinstance(v, int | float) and not isinstance(v, bool) and v >= 0.0,
+    "tempo_anchors": lambda v: isinstance(v, tuple) and (v == () or _valid_anchors(v)),
     "chords": lambda v: v is None or isinstance(v, ChordTimeline),
     "loop": lambda v: v is None or isinstance(v, LoopRegion),
     "loop_enabled": lambda v: isinstance(v, bool),
@@ -170,6 +172,9 @@ class Project:
     time_signature: TimeSignature = field(default_factory=TimeSignature)
     key: Key | None = None
     downbeat_offset: float = 0.0  # seconds from the start of the audio to bar 1 beat 1
+    # (quarters, seconds after bar 1) the grid passes through when it follows a song played without a click
+    # (BeatGrid.anchors, from the analysis); () for one constant tempo
+    tempo_anchors: tuple[tuple[float, float], ...] = ()
     chords: ChordTimeline | None = None
     loop: LoopRegion | None = None
     loop_enabled: bool = False
@@ -253,6 +258,20 @@ class Project:
                 return t
         raise KeyError(f"no track with id {track_id}")
 
+    def beat_grid(self, default_tempo: float | None = None) -> BeatGrid | None:
+        """Where the song's quarter notes fall in its audio: tempo, meter, bar 1 and, when the analysis found
+        the song played without a click, the anchors its grid follows. None without a tempo (or `default_tempo`)
+        or with one out of range (a hand-edited file)."""
+        tempo = self.tempo_bpm or default_tempo
+        if tempo is None:
+            return None
+        try:
+            return BeatGrid(tempo_bpm=float(tempo), time_signature=self.time_signature,
+                            offset_seconds=float(self.downbeat_offset or 0.0), anchors=self.tempo_anchors)
+        except ValueError:
+            log.warning("the project's grid (tempo %s) is out of range", tempo)
+            return None
+
     @property
     def folder(self) -> Path | None:
         return None if self.path is None else self.path.parent
@@ -263,10 +282,18 @@ class Project:
             "name": self.name, "path": self.path, "sample_rate": self.sample_rate,
             "stems": [s.copy() for s in self.stems], "master_gain_db": self.master_gain_db,
             "tempo_bpm": self.tempo_bpm, "time_signature": self.time_signature, "key": self.key,
-            "downbeat_offset": self.downbeat_offset, "chords": self.chords, "loop": self.loop,
+            "downbeat_offset": self.downbeat_offset, "tempo_anchors": self.tempo_anchors,
+            "chords": self.chords, "loop": self.loop,
             "loop_enabled": self.loop_enabled, "suggestions": self.suggestions,
             "tracks": self.tracks, "extras": _deep_copy_json(self.extras),
         }
+
+
+def _valid_anchors(value: tuple) -> bool:
+    try:
+        return check_anchors(value) == value
+    except (TypeError, ValueError):
+        return False
 
 
 def _deep_copy_json(value: Any) -> Any:

@@ -24,7 +24,7 @@ from typing import Any
 
 from app.core.errors import ProjectError
 from app.core.fsutil import atomic_write_text, not_a_regular_file
-from app.core.music import Chord, ChordSpan, ChordTimeline, Key, TimeSignature
+from app.core.music import MAX_ANCHORS, Chord, ChordSpan, ChordTimeline, Key, TimeSignature, check_anchors
 from app.core.project.cocreation.ideas import (
     Idea,
     IdeaFormatError,
@@ -67,6 +67,7 @@ def project_to_json(project: Project, folder: Path) -> dict[str, Any]:
         "time_signature": str(project.time_signature),
         "key": None if project.key is None else project.key.name,
         "downbeat_offset": project.downbeat_offset,
+        "tempo_anchors": [[q, t] for q, t in project.tempo_anchors],
         "chords": None if project.chords is None else [[s.start, s.end, s.chord.symbol] for s in project.chords],
         "loop": None if project.loop is None else {"start": project.loop.start, "end": project.loop.end},
         "loop_enabled": project.loop_enabled,
@@ -342,6 +343,14 @@ def project_from_json(data: Any, path: Path) -> Project:
         key = None if key_text is None else Key.parse(key_text)
     except ValueError as exc:
         raise f.fail("key", str(exc)) from exc
+    raw_anchors = f.array(d, "tempo_anchors", "", max_len=MAX_ANCHORS, optional=True) or []
+    if not all(isinstance(a, list) and len(a) == 2 and all(isinstance(x, int | float) and not isinstance(x, bool)
+                                                         for x in a) for a in raw_anchors):
+        raise f.fail("tempo_anchors", "expected [quarters, seconds] pairs of numbers")
+    try:
+        anchors = check_anchors(raw_anchors) if raw_anchors else ()
+    except (TypeError, ValueError) as exc:
+        raise f.fail("tempo_anchors", f"{exc} (delete the entry to use one constant tempo)") from exc
     loop = None
     if d.get("loop") is not None:
         ld = f.obj(d["loop"], "loop")
@@ -369,6 +378,7 @@ def project_from_json(data: Any, path: Path) -> Project:
         time_signature=ts,
         key=key,
         downbeat_offset=f.number(d, "downbeat_offset", "", lo=0.0, hi=1e6, default=0.0) or 0.0,
+        tempo_anchors=anchors,
         chords=_chords(f, d),
         loop=loop,
         loop_enabled=f.boolean(d, "loop_enabled", ""),

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from app.core.analysis import AnalysisCache, SongAnalysis, StemInput
 from app.core.analysis.roles import ROLES
 from app.core.errors import AccordError
-from app.core.music import Key, TimeSignature
+from app.core.music import BeatGrid, Key, TimeSignature
 from app.core.project.analysis_edits import (
     NUDGE_STEP_SECONDS,
     NudgeDownbeat,
@@ -83,12 +83,21 @@ def _clock(seconds: float) -> str:
     return f"{minutes}:{rest:02d}"
 
 
-def tempo_changes_text(analysis: SongAnalysis | None, tempo_bpm: float | None) -> str:
-    """"" for a steady song; otherwise its tempo sections and what the studio's one tempo follows.
+def tempo_changes_text(analysis: SongAnalysis | None, tempo_bpm: float | None, grid: BeatGrid | None = None) -> str:
+    """"" for a steady song; otherwise what the bars follow.
 
-    The bars, the suggestions and the exports follow one tempo; a song that changes tempo is heard section by
-    section (`SongAnalysis.tempo_map`), and the grid is fitted to the longest one. Saying so keeps an artist
-    from trusting bar lines that drift off the music in the other sections."""
+    A song played without a click has a grid that follows its beats (`grid.follows_tempo`): the bars, the
+    suggestions and the exports move with it. Otherwise the studio's grid has one tempo; a song that changes
+    tempo is heard section by section (`SongAnalysis.tempo_map`) and that tempo is the longest section's.
+    Saying so keeps an artist from trusting bar lines that drift off the music in the other sections."""
+    if grid is not None and grid.follows_tempo:
+        local = [60.0 * (q1 - q0) / (s1 - s0) for (q0, s0), (q1, s1) in zip(grid.anchors, grid.anchors[1:],
+                                                                            strict=False)]
+        local.sort()
+        low, high = local[len(local) // 20], local[-1 - len(local) // 20]  # a stray beat's tempo is not the song's
+        return (f"Played without a click: the tempo moves between {low:.0f} and {high:.0f} BPM, and the bars follow "
+                "the song's own beats. Setting a tempo by hand makes it one steady tempo (undo brings the "
+                "followed beats back).")
     if analysis is None or not analysis.tempo_determined or len(analysis.tempo_map) < 2:
         return ""
     shown = analysis.tempo_map[:MAX_TEMPO_SECTIONS_SHOWN]
@@ -308,7 +317,11 @@ class AnalysisPanel(AnalysisRun, QWidget):
                              else "Analyse the stems first")
         self.snap.setChecked(fit > 0 and tempo is not None and abs(tempo - round(tempo)) < 1e-9
                              and abs(tempo - round(fit)) < 1e-9)
-        changes = tempo_changes_text(analysis, tempo)
+        grid = self.project.beat_grid()
+        changes = tempo_changes_text(analysis, tempo, grid)
+        if grid is not None and grid.follows_tempo:  # no one tempo to snap: the grid follows the beats
+            self.snap.setEnabled(False)
+            self.snap.setToolTip("The bars follow the song's own beats; set a tempo to use one steady tempo")
         self.tempo_changes.setText(changes)
         self.tempo_changes.setVisible(bool(changes))
 

@@ -32,7 +32,7 @@ class Looping:
             return LoopRegion(0.0, length)
         bar = max(0, int(grid.bar_of(self.engine.transport.position_seconds)))
         start = max(0.0, grid.seconds(grid.bar_start(bar)))
-        return LoopRegion(start, start + 4 * grid.seconds_per_bar)
+        return LoopRegion(start, grid.seconds(grid.bar_start(bar + 4)))
 
     def set_loop_region(self, start: float, end: float) -> None:
         self.push(CompoundEdit("Set loop", [SetProjectField("loop", LoopRegion(start, end)),

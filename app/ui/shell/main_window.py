@@ -255,7 +255,8 @@ class MainWindow(StemLoading, Looping, QMainWindow):
         self.playback.sync_from_project(self.project)
         self.transport_bar.show_master_gain(self.project.master_gain_db)
         ts = self.project.time_signature
-        self.transport_bar.show_tempo(f"{self.project.tempo_bpm:g} BPM  {ts}" if self.project.tempo_bpm
+        about = "≈" if grid is not None and grid.follows_tempo else ""  # the grid follows the song's beats
+        self.transport_bar.show_tempo(f"{about}{self.project.tempo_bpm:g} BPM  {ts}" if self.project.tempo_bpm
                                       else f"— BPM  {ts}")
         self.playback.redraw()
 

@@ -139,11 +139,4 @@ class PlaybackController(QObject):
 
 
 def grid_of(project: Project) -> BeatGrid | None:
-    if project.tempo_bpm is None:
-        return None
-    try:
-        return BeatGrid(tempo_bpm=project.tempo_bpm, time_signature=project.time_signature,
-                        offset_seconds=project.downbeat_offset)
-    except ValueError:
-        log.warning("tempo %s is out of range; showing seconds", project.tempo_bpm)
-        return None
+    return project.beat_grid()

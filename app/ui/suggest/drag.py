@@ -102,12 +102,16 @@ def _fields(project: Project, entry: Idea | IdeaTrack, title: str, kind: str):  
 
 def write_drag_midi(project: Project, entry: Idea | IdeaTrack, home: AccordHome) -> Path:
     """Write the entry's MIDI file for a drag; signed when an identity exists."""
-    melody, _ = clip_melody(project, entry)
+    melody, start = clip_melody(project, entry)
     name = _safe(f"{project.name} - {entry.name or 'suggestion'}")
     path = home.cache_dir / "drag-out" / _safe(entry.id)[:40] / f"{name}.mid"
     path.parent.mkdir(parents=True, exist_ok=True)
     parts = [MidiPart(_ascii(entry.name or "Accord suggestion"), melody)]
-    tempo = float(melody.tempo_bpm or 120.0)
+    grid = song_context(project).grid
+    # a song played without a click: the file carries the grid's tempo map from the clip's first bar, so it
+    # lands on the song's beats in a DAW that has the song's tempo map too
+    tempo: float | tuple[tuple[float, float], ...] = \
+        grid.starting_at(start).tempo_changes() if grid.follows_tempo else float(melody.tempo_bpm or 120.0)
     source = _source(project, entry)
     meta = [_ascii(f"accord suggestion {source.id if source is not None else entry.id}")]
     if load_identity(home.keys_dir) is not None:
@@ -118,7 +122,17 @@ def write_drag_midi(project: Project, entry: Idea | IdeaTrack, home: AccordHome)
                                        time_signature=melody.time_signature, meta_text=meta).path
         except AccordError as exc:
             log.warning("the dragged MIDI is not signed: %s", exc)
-    return write_midi(path, parts, tempo_bpm=tempo, time_signature=melody.time_signature, meta_text=meta)
+    if isinstance(tempo, float):
+        return write_midi(path, parts, tempo_bpm=tempo, time_signature=melody.time_signature, meta_text=meta)
+    from app.core.fsutil import atomic_path
+    from app.core.midifile import DEFAULT_TICKS_PER_BEAT, midi_bytes
+    from app.core.project.export.files import with_tempo_map
+
+    data = with_tempo_map(midi_bytes(parts, tempo_bpm=tempo[0][1], time_signature=melody.time_signature,
+                                     meta_text=meta), tempo, DEFAULT_TICKS_PER_BEAT)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return path
 
 
 def write_drag_audio(project: Project, entry: Idea | IdeaTrack, home: AccordHome, *,
@@ -128,11 +142,10 @@ def write_drag_audio(project: Project, entry: Idea | IdeaTrack, home: AccordHome
 
     from app.core.audio.synth import RenderSettings, render_suggestion
     from app.core.fsutil import atomic_path
-    from app.core.music import BeatGrid
 
-    melody, _ = clip_melody(project, entry)
+    melody, start = clip_melody(project, entry)
     ctx = song_context(project)
-    grid = BeatGrid(tempo_bpm=ctx.grid.tempo_bpm, time_signature=ctx.time_signature)
+    grid = replace(ctx.grid, time_signature=ctx.time_signature).starting_at(start)
     render = entry.render if isinstance(entry, IdeaTrack) else {}
     settings = RenderSettings.from_json(dict(render)) if render else RenderSettings()
     samples = render_suggestion(melody, grid, settings, sample_rate=sample_rate)

@@ -20,7 +20,7 @@ from app.core.project.cocreation.suggestion_edits import (
     SetTrackSettings,
     kept_tracks,
 )
-from app.core.project.model import FIELD, STEM, STEMS, Change, Field
+from app.core.project.model import FIELD, GRID_FIELDS, STEM, STEMS, Change, Field
 from app.ui.context import StudioContext
 from app.ui.theme import COLOURS
 from app.ui.timeline.idea_lane import IdeaLaneHeader, IdeaNotesView
@@ -50,8 +50,8 @@ class IdeaLanes(QObject):
         self.sync()
 
     def _changed(self, change: Change) -> None:
-        if change.kind in (STEM, STEMS) or (change.kind == FIELD and change.field in (
-                Field.TRACKS, Field.TEMPO_BPM, Field.TIME_SIGNATURE, Field.DOWNBEAT_OFFSET)):
+        if change.kind in (STEM, STEMS) or (change.kind == FIELD and (change.field == Field.TRACKS
+                                                                     or change.field in GRID_FIELDS)):
             self.sync()
 
     def reset(self) -> None:

@@ -154,9 +154,7 @@ class ChordLane(QWidget):
 
     # --- geometry --------------------------------------------------------------------------------
     def grid(self) -> BeatGrid:
-        p = self.project
-        return BeatGrid(tempo_bpm=p.tempo_bpm or 120.0, time_signature=p.time_signature,
-                        offset_seconds=p.downbeat_offset)
+        return self.project.beat_grid(120.0) or BeatGrid(120.0)
 
     def x_of_quarter(self, quarters: float) -> float:
         if self.scale is not None:

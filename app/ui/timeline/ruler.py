@@ -91,8 +91,10 @@ def _ticks(scale: TimeScale, width: int) -> list[tuple[float, str, bool]]:
             marks.append((t, str(bar + 1), True))
             if show_beats:
                 label_beats = bar_s / beats * scale.px_per_second > 48
+                pulse = grid.time_signature.bar_quarters / beats  # quarters per beat: the grid may follow the tempo
                 for b in range(1, beats):
-                    marks.append((t + b * bar_s / beats, f"{bar + 1}.{b + 1}" if label_beats else "", False))
+                    marks.append((grid.seconds(grid.bar_start(bar) + b * pulse), f"{bar + 1}.{b + 1}" if label_beats
+                                  else "", False))
             bar += step
         return marks
     for step in (0.1, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600):

@@ -31,7 +31,7 @@ def placed(melody: Melody, grid: BeatGrid, sample_rate: int) -> tuple[Melody, Be
     bq = grid.time_signature.bar_quarters
     first = min((n.onset for n in melody.notes), default=0.0)
     start = max(0.0, math.floor(first / bq + 1e-9) * bq)
-    local = BeatGrid(tempo_bpm=grid.tempo_bpm, time_signature=grid.time_signature)
+    local = grid.starting_at(start)
     offset = max(0, int(round(grid.seconds(start) * sample_rate)))
     return melody.shifted(-start), local, offset
 

@@ -154,8 +154,7 @@ def song_context(project: Project) -> SongContext:
         return SongContext(analysis.grid, analysis.key, analysis.chords if len(analysis.chords) else None,
                            analysis.melody, "analysis", analysis)
     tempo = project.tempo_bpm
-    grid = BeatGrid(tempo_bpm=float(tempo or DEFAULT_TEMPO), time_signature=project.time_signature,
-                    offset_seconds=float(project.downbeat_offset))
+    grid = project.beat_grid(DEFAULT_TEMPO) or BeatGrid(DEFAULT_TEMPO, project.time_signature)
     truth = project.extras.get("demo", {}).get("truth") if isinstance(project.extras.get("demo"), dict) else None
     if project.key is None and project.chords is None and isinstance(truth, dict):
         demo = _demo_context(grid, truth)

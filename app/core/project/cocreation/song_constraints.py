@@ -100,8 +100,10 @@ def apply_project_edits(analysis: SongAnalysis, project: Any) -> SongAnalysis:
     ts = getattr(project, "time_signature", None) or grid.time_signature
     offset = getattr(project, "downbeat_offset", None)
     offset = grid.offset_seconds if offset is None else float(offset)
-    if (tempo, ts, offset) != (grid.tempo_bpm, grid.time_signature, grid.offset_seconds):
-        grid = BeatGrid(tempo_bpm=float(tempo), time_signature=ts, offset_seconds=offset)
+    # the project's anchors (a grid following a song played without a click; () once a tempo is set by hand)
+    anchors = tuple(getattr(project, "tempo_anchors", grid.anchors))
+    if (tempo, ts, offset, anchors) != (grid.tempo_bpm, grid.time_signature, grid.offset_seconds, grid.anchors):
+        grid = BeatGrid(tempo_bpm=float(tempo), time_signature=ts, offset_seconds=offset, anchors=anchors)
     key = getattr(project, "key", None) or analysis.key
     chords = getattr(project, "chords", None) or analysis.chords
     sections = analysis.key_sections if key == analysis.key else ()

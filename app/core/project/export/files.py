@@ -203,7 +203,7 @@ def export_audio(samples: np.ndarray, sample_rate: int, path: str | Path, fields
     return ExportResult(target, record, digest, signed_c2pa, logged)
 
 
-def _with_tempo_map(data: bytes, tempo_map: Sequence[tuple[float, float]], ticks_per_beat: int) -> bytes:
+def with_tempo_map(data: bytes, tempo_map: Sequence[tuple[float, float]], ticks_per_beat: int) -> bytes:
     """Add tempo changes after the first to the conductor track (midifile writes one tempo)."""
     import io
 
@@ -256,7 +256,7 @@ def export_midi(parts: Sequence[MidiPart], tempo: float | Sequence[tuple[float, 
     except MidiFileError as exc:  # name the file that was being written
         raise MidiFileError(exc.reason, path=target, hint=exc.hint) from exc
     if len(tempo_map) > 1:
-        data = _with_tempo_map(data, tempo_map, DEFAULT_TICKS_PER_BEAT)
+        data = with_tempo_map(data, tempo_map, DEFAULT_TICKS_PER_BEAT)
     cancel.check()
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)

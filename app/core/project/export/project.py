@@ -75,8 +75,7 @@ def _melody_of(entry: Idea | IdeaTrack, where: str):
 def _grid(project: Any):
     from app.core.music import BeatGrid
 
-    return BeatGrid(tempo_bpm=float(project.tempo_bpm or 120.0), time_signature=project.time_signature,
-                    offset_seconds=float(project.downbeat_offset or 0.0))
+    return project.beat_grid(120.0) or BeatGrid(120.0)
 
 
 def _render_track(project: Any, entry: Idea | IdeaTrack, where: str) -> np.ndarray:
@@ -111,12 +110,12 @@ def check_export_budget(project: Any, *, what: str = "mix", without: Collection[
                            path=getattr(project, "path", None), hint="export fewer tracks (bounce some first)")
     frames: list[int] = []  # suggestion tracks: all held at once
     stem_frames: list[int] = []  # stems: one held at a time
-    seconds_per_quarter = 60.0 / float(project.tempo_bpm or 120.0)
+    grid = _grid(project)
     for i, track in enumerate(tracks):
         entry, _ = track_provenance(project, track)
         melody = _melody_of(entry, f"track {i + 1}")
         end = max((n.onset + n.duration for n in melody.notes), default=0.0)
-        frames.append(int((end * seconds_per_quarter + 2.0) * rate))  # + release tail
+        frames.append(int((grid.seconds(end) - grid.offset_seconds + 2.0) * rate))  # + release tail
     if what != "suggestion":
         for stem in project.stems:
             if stem.missing:
@@ -225,7 +224,9 @@ def export_project(project: Any, *, what: str = "mix", suggestion_id: str | None
             program = entry.render.get("program", 0) if isinstance(entry, IdeaTrack) else 0
             part = MidiPart(title[:60], _melody_of(entry, f"suggestion {suggestion_id}"),
                             program=program if isinstance(program, int) and 0 <= program <= 127 else 0)
-            results.append(export_midi([part], float(project.tempo_bpm or 120.0), project.time_signature, path,
+            grid = _grid(project)
+            tempo = grid.tempo_changes() if grid.follows_tempo else float(project.tempo_bpm or 120.0)
+            results.append(export_midi([part], tempo, project.time_signature, path,
                                        fields, progress=progress, cancel=cancel, **common))
         else:
             audio(_render_track(project, entry, f"suggestion {suggestion_id}"), path, fields, progress)
