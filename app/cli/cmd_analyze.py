@@ -51,10 +51,16 @@ def _position(quarters: float, bar_q: float) -> str:
 def print_analysis(a: SongAnalysis) -> None:
     g = a.grid
     tempo_note = "" if a.tempo_determined else " (not determined: default)"
-    exact = a.tempo_determined and a.tempo_fit_bpm and abs(a.tempo_fit_bpm - g.tempo_bpm) > 1e-6
+    # snapped: a whole or half BPM that the fit is not (the shown tempo is otherwise the fit, to 3 decimals)
+    exact = bool(a.tempo_determined and a.tempo_fit_bpm and abs(a.tempo_fit_bpm - g.tempo_bpm) > 5e-4
+                 and g.tempo_bpm * 2 == round(g.tempo_bpm * 2) and not g.follows_tempo)
     fit_note = f"  (fit {a.tempo_fit_bpm:.3f}, snapped to an exact BPM)" if exact else ""
     shown = f"{g.tempo_bpm:.3f}" if exact or g.tempo_bpm == round(g.tempo_bpm) else f"{g.tempo_bpm:.2f}"
     print(f"tempo: {shown} BPM{tempo_note}{fit_note}  confidence {a.tempo_confidence:.2f}")
+    if g.follows_tempo:
+        local = sorted(g.tempo_at(q) for q, _ in g.anchors[:-1])
+        print(f"played without a click: the grid follows the song's beats ({local[len(local) // 20]:.1f}–"
+              f"{local[-1 - len(local) // 20]:.1f} BPM; {len(g.anchors)} beats)")
     if a.tempo_map:
         print("tempo map: " + ", ".join(f"{t:.1f} s {b:.1f}" for t, b in a.tempo_map))
     print(f"meter: {g.time_signature}")

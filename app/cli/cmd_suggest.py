@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from typing import Any
 from app.cli.stem_args import StemPaths
 from app.core.catalogue.importing.midi_import import extract_melody
 from app.core.errors import AccordError
-from app.core.midifile import MidiPart, write_midi
+from app.core.midifile import MidiPart
 from app.core.model.constraints import DEFAULT_MAX_COPY, Constraints
 from app.core.model.credit import Suggestion
 from app.core.model.generation.generate import (
@@ -35,7 +36,7 @@ from app.core.model.generation.generate import (
 )
 from app.core.model.style.profile import BREATHING, DENSITY_FEEL, STUDIO_STYLE
 from app.core.model.style.structure import STRUCTURES
-from app.core.music import Key, Melody, pitch_name
+from app.core.music import BeatGrid, Key, Melody, pitch_name
 from app.core.project.model_training import load_bound_model
 
 NO_MODEL = "no model yet: import works, grant consent, run accord train"
@@ -103,15 +104,17 @@ def _pair(text: str, what: str, cast=int) -> tuple:
         raise AccordError(f"{what}: {text!r} is not LOW:HIGH (e.g. 48:84)") from exc
 
 
-def write_suggestion_midi(path: Path, suggestion: Suggestion, *, tempo_bpm: float, home: Any = None,
-                          manifest: dict | None = None) -> Path:
+def write_suggestion_midi(path: Path, suggestion: Suggestion, *, tempo_bpm: float | Sequence[tuple[float, float]],
+                          home: Any = None, manifest: dict | None = None) -> Path:
     """Write one suggestion as a type-1 MIDI file (the one place suggestion files are written); with `home`
-    it carries the signed provenance record (model, training works from `manifest`, credit)."""
+    it carries the signed provenance record (model, training works from `manifest`, credit). `tempo_bpm`: one
+    tempo, or the tempo map [(quarter, BPM)] of stems played without a click."""
     parts = [MidiPart(f"Accord {suggestion.mode}", suggestion.notes)]
     meta_text = [f"accord suggestion {suggestion.id} model {suggestion.model_id}"]
     if home is None:
-        return write_midi(path, parts, tempo_bpm=tempo_bpm, time_signature=suggestion.notes.time_signature,
-                          meta_text=meta_text)
+        from app.core.project.export.files import write_unsigned_midi
+
+        return write_unsigned_midi(path, parts, tempo_bpm, suggestion.notes.time_signature, meta_text)
     from app.cli.identity_prompt import signing_identity
     from app.core.project.export.files import sign_and_write_midi
     from app.core.provenance.adapters import suggestion_record_fields
@@ -135,7 +138,7 @@ def _describe(s: Suggestion, titles: dict[int, str], key: Key | None = None) -> 
     return lines
 
 
-def _from_stems(args: argparse.Namespace, home: Any) -> tuple[Melody, Constraints]:
+def _from_stems(args: argparse.Namespace, home: Any) -> tuple[Melody, Constraints, BeatGrid]:
     """Analyse the stems and turn what was heard into the phrase to work on and the constraints."""
     import sys
 
@@ -178,7 +181,7 @@ def _from_stems(args: argparse.Namespace, home: Any) -> tuple[Melody, Constraint
                                   density=density)
     if not given:
         melody = prime_from_analysis(analysis, start_bar, 8)
-    return melody, c
+    return melody, c, analysis.grid
 
 
 def run(args: argparse.Namespace, ctx: Any) -> int:
@@ -191,8 +194,9 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     if source is None and not args.stems:
         raise AccordError("say what to start from: --continue MIDI, --vary MIDI, --fill MIDI --gap BAR:BAR, "
                           "or --stems STEM... to continue the song's lead melody")
+    grid = None
     if args.stems:
-        melody, c = _from_stems(args, home)
+        melody, c, grid = _from_stems(args, home)
         source = source or Path(args.stems[0]).with_name("song")
         if not args.cont and not args.vary and not args.fill:
             args.cont = str(source)
@@ -238,12 +242,14 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
         suggestions = fill_gap(model, melody, ((a - 1) * bq, b * bq), c, style=style, **common)
     out_dir = Path(args.output)
     tempo = c.tempo_bpm or melody.tempo_bpm or DEFAULT_TEMPO
+    # stems played without a click: the files carry the grid's tempo map, so they land on the song's beats
+    tempo_map = grid.tempo_changes() if grid is not None and grid.follows_tempo else None
     titles = {w.id: w.title for w in model.works.values()}
     written = []
     for i, s in enumerate(suggestions):
         name = f"{Path(source).stem}-{s.mode}-{i + 1}-{s.id[:8]}.mid"
-        written.append(write_suggestion_midi(out_dir / name, s, tempo_bpm=tempo if math.isfinite(tempo) else
-                                             DEFAULT_TEMPO, home=home, manifest=model.manifest()))
+        written.append(write_suggestion_midi(out_dir / name, s, tempo_bpm=tempo_map or (
+            tempo if math.isfinite(tempo) else DEFAULT_TEMPO), home=home, manifest=model.manifest()))
     if args.json:
         print(json.dumps({"model_id": model.model_id, "model_fingerprint": model.fingerprint,
                           "suggestions": [{**s.to_json(), "file": str(f)} for s, f in zip(suggestions, written, strict=False)]},

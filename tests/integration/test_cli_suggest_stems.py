@@ -69,3 +69,24 @@ def test_stems_without_a_lead_melody_is_one_clear_line(trained_home, capsys, tmp
 def test_nothing_to_start_from(trained_home, capsys, tmp_path):
     code = main(["suggest", "-o", str(tmp_path)])
     assert code == 2 and "--stems" in capsys.readouterr().err
+
+
+def test_stems_played_without_a_click_give_suggestions_on_their_tempo_map(trained_home, capsys, tmp_path):
+    import soundfile as sf
+
+    from app.core.midifile import MidiPart, write_midi
+    from app.core.music import Melody, Note
+    from tests.helpers.drift import SR, drifting_beats, kit_at
+
+    sf.write(tmp_path / "drums.wav", kit_at(drifting_beats(100.0, 96, drift=0.03)), SR)
+    phrase = Melody(tuple(Note(60 + (i % 5) * 2, float(i), 1.0) for i in range(8)), time_signature=TimeSignature(4, 4))
+    write_midi(tmp_path / "phrase.mid", [MidiPart("phrase", phrase)], tempo_bpm=100.0)
+    code = main(["suggest", "--stems", str(tmp_path / "drums.wav"), "--continue", str(tmp_path / "phrase.mid"),
+                 "--from-bar", "3", "--bars", "2", "-n", "1", "--seed", "2", "--json", "-o", str(tmp_path / "out")])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    [item] = json.loads(out.out)["suggestions"]
+    midi = mido.MidiFile(item["file"])
+    tempos = [mido.tempo2bpm(m.tempo) for t in midi.tracks for m in t if m.type == "set_tempo"]
+    # the grid follows the drums' beats: one tempo per beat that changes, around 100 and rushing
+    assert len(tempos) > 20 and 90.0 < min(tempos) and max(tempos) < 115.0

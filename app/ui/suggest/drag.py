@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from app.core.errors import AccordError
 from app.core.home import AccordHome
-from app.core.midifile import MidiPart, write_midi
+from app.core.midifile import MidiPart
 from app.core.music import Melody
 from app.core.project.cocreation.cocreate import song_context
 from app.core.project.cocreation.ideas import Idea, IdeaTrack
@@ -122,17 +122,9 @@ def write_drag_midi(project: Project, entry: Idea | IdeaTrack, home: AccordHome)
                                        time_signature=melody.time_signature, meta_text=meta).path
         except AccordError as exc:
             log.warning("the dragged MIDI is not signed: %s", exc)
-    if isinstance(tempo, float):
-        return write_midi(path, parts, tempo_bpm=tempo, time_signature=melody.time_signature, meta_text=meta)
-    from app.core.fsutil import atomic_path
-    from app.core.midifile import DEFAULT_TICKS_PER_BEAT, midi_bytes
-    from app.core.project.export.files import with_tempo_map
+    from app.core.project.export.files import write_unsigned_midi
 
-    data = with_tempo_map(midi_bytes(parts, tempo_bpm=tempo[0][1], time_signature=melody.time_signature,
-                                     meta_text=meta), tempo, DEFAULT_TICKS_PER_BEAT)
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(data)
-    return path
+    return write_unsigned_midi(path, parts, tempo, melody.time_signature, meta)
 
 
 def write_drag_audio(project: Project, entry: Idea | IdeaTrack, home: AccordHome, *,

@@ -1,4 +1,5 @@
-"""Tempo, beats, meter and the first downbeat → a constant-tempo `BeatGrid`.
+"""Tempo, beats, meter and the first downbeat → a `BeatGrid`: one constant tempo, or through the song's tracked
+beats when it was played without a click (step 5, follow.py).
 
 Method (why it looks like this):
 1. An onset-strength envelope (log-mel spectral flux, hop 256 at 22.05 kHz ≈ 11.6 ms) of the rhythmic stems.
@@ -17,6 +18,8 @@ Method (why it looks like this):
    for a pattern every 3, 4 or 5 beats (3/4 and 5/4 only when significant, see _triple and _quintuple); the
    strongest phase of the winner is the downbeat, and bar 1 the downbeat at or before the first sound
    (bar_one).
+5. Unless the tempo snapped to a clock's exact BPM: the beat tracked through the song (follow.py); where the
+   constant grid misses its beats, meter and bar 1 are read again on them and the grid passes through them.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.core.analysis.rhythm import follow
 from app.core.analysis.rhythm.beatfit import fit_grid, refined_onsets
 from app.core.analysis.rhythm.beatlevel import choose_beat_level, drum_beat_phase
 from app.core.music import BeatGrid, TimeSignature
@@ -48,6 +52,7 @@ KICK_HZ = 120.0  # upper edge of the kick band that tells a kick from a snare (b
 FIRST_BEAT_BONUS = 2.0
 TRIPLE_P = 0.1  # significance a 3-beat accent pattern needs before the bar is 3/4 (see _triple)
 QUINTUPLE_P = 0.001  # ...and a 5-beat one before the bar is 5/4, a far rarer meter (see _quintuple)
+START_BEATS = 9  # beats whose median length is the tempo at bar 1 (to place a bar 1 before the first tracked one)
 ONSET_LAG = 0.045  # seconds the flux peak trails an attack (n_fft 1024 window), measured on synthetic hits
 
 
@@ -368,18 +373,7 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
     first_onset = min(first_onset, (feat.first_sound + ONSET_LAG) * fps)
     first_beat = int(np.argmin(np.abs(beats - first_onset))) if beats.size else 0
     first = first_beat if beats.size and abs(beats[first_beat] - first_onset) <= 0.25 * level.period else None
-    if compound:
-        per_bar, ts, quarter_bpm = 2, TimeSignature(6, 8), level.bpm * 1.5
-        _, down = _fold_contrast(acc, 2, first)
-    else:
-        # bar accents recur every 3 beats in 3/4, every 5 in 5/4 and every 4 (and 2) in 4/4
-        if _quintuple(acc):
-            per_bar, ts, down = 5, TimeSignature(5, 4), _fold_contrast(acc, 5, first)[1]
-        elif _triple(acc):
-            per_bar, ts, down = 3, TimeSignature(3, 4), _fold_contrast(acc, 3, first)[1]
-        else:
-            per_bar, ts, down = 4, TimeSignature(4, 4), _fold_contrast(acc, 4, first)[1]
-        quarter_bpm = level.bpm
+    per_bar, ts, down = _meter(acc, first, compound)
     # least squares over every onset, then an exact BPM when the music was made on a clock (beatfit.py)
     scale = 1.5 if compound else 1.0
     fit = fit_grid(refined_onsets(env, peaks), level.period, float(beats[down] if beats.size > down else level.phase),
@@ -407,9 +401,73 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
     grid = BeatGrid(tempo_bpm=quarter_bpm if fit.snapped_bpm else round(quarter_bpm, 3), time_signature=ts,
                     offset_seconds=float(offset_frames / fps - lag), beat_times=beat_times,
                     downbeat_times=downbeat_times)
+    if fit.snapped_bpm is None:
+        # music played without a click: a grid that follows its beats where the constant one is off them
+        tracked = follow.track_beats(env, fps, level.period, refined_onsets(env, peaks))
+        # on the beat the constant grid's phase was chosen by (the kit's kick and snare, else the body)
+        tracked = follow.on_the_beat(tracked, (_peaky(feat.body),) if kit_env is None or kit_low is None
+                                     else (_peaky(feat.body), kit_env, kit_low))
+        if follow.needs_following(tracked, beat_frames, fps):
+            grid = _following_grid(feat, tracked, chroma, chroma_fps, first_onset, compound, grid.tempo_bpm) or grid
     log.debug("tempo %.3f (%s), off-beat halves %.2f thirds %.2f", quarter_bpm, ts, level.off2, level.off3)
     return TempoResult(grid, confidence, fit_bpm=round(fit.bpm * scale, 4),
                        tempo_map=tuple((t, round(b * scale, 2)) for t, b in fit.tempo_map))
+
+
+def _meter(acc: np.ndarray, first: int | None, compound: bool) -> tuple[int, TimeSignature, int]:
+    """(beats per bar, meter, the downbeat's phase among the beats) from the accents per beat."""
+    if compound:
+        return 2, TimeSignature(6, 8), _fold_contrast(acc, 2, first)[1]
+    # bar accents recur every 3 beats in 3/4, every 5 in 5/4 and every 4 (and 2) in 4/4
+    if _quintuple(acc):
+        return 5, TimeSignature(5, 4), _fold_contrast(acc, 5, first)[1]
+    if _triple(acc):
+        return 3, TimeSignature(3, 4), _fold_contrast(acc, 3, first)[1]
+    return 4, TimeSignature(4, 4), _fold_contrast(acc, 4, first)[1]
+
+
+def _following_grid(feat: OnsetFeatures, tracked: np.ndarray, chroma: np.ndarray | None, chroma_fps: float,
+                    first_onset: float, compound: bool, tempo_bpm: float) -> BeatGrid | None:
+    """A grid through the tracked beats (frames; follow.py): meter and downbeat read again on them, bar 1 the
+    downbeat at or just before the first sound, anchors (quarters, seconds after bar 1) one per beat. Its
+    `tempo_bpm` (shown, and the metronome's) stays the constant fit's: the song's mean tempo, or the tempo that
+    holds longest when the song changes tempo (as a tempo map reports it)."""
+    fps = feat.fps
+    p0 = float(np.median(np.diff(tracked[:START_BEATS]))) if tracked.size > 1 else 0.0
+    if p0 <= 0:
+        return None
+    acc = _accents(feat, tracked, chroma, chroma_fps)
+    fb = int(np.argmin(np.abs(tracked - first_onset)))
+    first = fb if abs(tracked[fb] - first_onset) <= 0.25 * p0 else None
+    per_bar, ts, down = _meter(acc, first, compound)
+    qpb = 1.5 if compound else 1.0
+    downs = np.arange(down % per_bar, tracked.size, per_bar)
+    at_start = downs[tracked[downs] <= first_onset + 0.3 * p0]
+    if at_start.size:
+        j, offset = int(at_start[-1]), float(tracked[at_start[-1]])
+    else:  # the first tracked downbeat comes after the first sound: bar 1 a bar (or more) before it
+        j = int(downs[0]) if downs.size else 0
+        offset = bar_one(float(tracked[j]), first_onset, p0, per_bar * p0)
+    lag = min(ONSET_LAG, max(offset, 0.0) / fps)
+    seconds = tracked / fps - lag
+    bar1 = offset / fps - lag
+    quarters = (np.arange(tracked.size) - j) * qpb + (round((tracked[j] - offset) / p0) * qpb if not at_start.size
+                                                      else 0.0)
+    keep = (quarters > 0) & (seconds > bar1)
+    anchors = ((0.0, 0.0),) + tuple((float(q), float(t - bar1)) for q, t in zip(quarters[keep], seconds[keep],
+                                                                                  strict=True))
+    if len(anchors) < 2:
+        return None
+    # bar 1, then the tracked beats after it (bar 1 is a tracked beat, or a bar before the first one)
+    beat_times = (float(bar1),) + tuple(float(t) for t in seconds[keep])
+    on_bar = np.isclose(np.mod(quarters[keep], ts.bar_quarters), 0.0, atol=1e-6)
+    downbeat_times = (float(bar1),) + tuple(float(t) for t in seconds[keep][on_bar])
+    try:
+        return BeatGrid(tempo_bpm=tempo_bpm, time_signature=ts, offset_seconds=float(bar1),
+                        beat_times=beat_times, downbeat_times=downbeat_times, anchors=anchors)
+    except ValueError:  # a tracked stretch outside 20–400 BPM: keep the constant grid
+        return None
+
 
 
 def tap_tempo(tap_times: list[float]) -> float | None:

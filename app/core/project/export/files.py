@@ -203,6 +203,22 @@ def export_audio(samples: np.ndarray, sample_rate: int, path: str | Path, fields
     return ExportResult(target, record, digest, signed_c2pa, logged)
 
 
+def write_unsigned_midi(path: str | Path, parts: Sequence[MidiPart], tempo: float | Sequence[tuple[float, float]],
+                        time_signature: TimeSignature | None, meta_text: Sequence[str] = ()) -> Path:
+    """A MIDI file without a record (no identity yet), atomically: one tempo, or a tempo map [(quarter, BPM)]
+    starting at 0 (a grid that follows a song played without a click)."""
+    from app.core.midifile import DEFAULT_TICKS_PER_BEAT, write_midi
+
+    if isinstance(tempo, int | float):
+        return write_midi(path, parts, tempo_bpm=float(tempo), time_signature=time_signature, meta_text=meta_text)
+    tempo_map = [(float(q), float(b)) for q, b in tempo]
+    data = with_tempo_map(midi_bytes(parts, tempo_bpm=tempo_map[0][1], time_signature=time_signature,
+                                     meta_text=meta_text), tempo_map, DEFAULT_TICKS_PER_BEAT)
+    with atomic_path(Path(path)) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
 def with_tempo_map(data: bytes, tempo_map: Sequence[tuple[float, float]], ticks_per_beat: int) -> bytes:
     """Add tempo changes after the first to the conductor track (midifile writes one tempo)."""
     import io

@@ -1,0 +1,120 @@
+"""The beat followed through a tempo that moves: music played without a click.
+
+Why: a band, or a singer with a guitar, recorded without a click drifts — a few per cent over a song, often
+rushing. A constant-tempo grid fitted over the whole song crosses the real beats and sits off them elsewhere:
+on eight real songs (openttd-openmsx, mma) rendered with such a drift (±2 % wander, +3 % rush), the constant
+grid was within 50 ms of 39 % of the beats; essentia's tracker 98 %, librosa's 86 %
+(`python benchmarks/run.py drift`). Bars, chords per beat and every suggestion are placed on that grid.
+
+Method: dynamic-programming beat tracking (Ellis 2007; `librosa.beat.beat_track`) on the onset envelope at
+the beat level already chosen (the felt beat, see tempo.py), its tempo prior per frame the local tempo of
+16-beat windows fitted by least squares over the onsets (beatfit), so the path follows a tempo change
+instead of fighting it; then the tracked beat times smoothed by a straight-line fit over 9 beats
+(Savitzky–Golay, order 1), which puts each beat between envelope frames. The grid follows these beats only
+where the constant grid would be off the beat (`needs_following`): music made on a clock keeps its exact BPM.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.core.analysis.rhythm.beatfit import _local_period, _match, _regress
+
+WINDOW_BEATS = 16  # local tempo windows (hop: half of it)
+SMOOTH_BEATS = 9  # beats in the straight-line fit that places each tracked beat
+TIGHTNESS = 1600.0  # how closely the path keeps the local tempo prior (librosa: 100; see the docstring)
+OFF_BEAT_S = 0.05  # a tracked beat this far from every beat of the constant grid: that grid is off the beat...
+OFF_BEAT_SHARE = 0.15  # ...at this share of the song's beats or more: follow the tracked beats
+MAX_STEP_RATIO = 1.3  # consecutive beat lengths differ by at most this factor, else the tracking slipped
+
+
+def local_periods(onsets: np.ndarray, period: float, n_frames: int) -> np.ndarray:
+    """The beat period (frames) at each frame, from windows of WINDOW_BEATS beats, hop half a window, each fitted
+    by least squares over the onsets (frames) near its beats and half-beats, interpolated between the windows'
+    centres; the song's `period` where a window has too few onsets or finds another metrical level."""
+    t = np.sort(np.asarray(onsets, dtype=float))
+    span = WINDOW_BEATS * period
+    centres, periods = [], []
+    for s in np.arange(t[0] if t.size else 0.0, (t[-1] if t.size else 0.0) - span / 2, span / 2):
+        w = t[(t >= s) & (t < s + span)]
+        if w.size < 8:
+            continue
+        p = _local_period(w, period)
+        tm, idx = _match(w, p, float(w[0]))
+        if tm.size >= 6:
+            p2, _, _ = _regress(tm, idx)
+            p = p2 if 0.8 * period <= p2 <= 1.25 * period else p
+        # another metrical level (a half-time fill, a swung figure) is not a tempo: keep the song's
+        centres.append(s + span / 2)
+        periods.append(p if 0.8 * period <= p <= 1.25 * period else period)
+    if not centres:
+        return np.full(n_frames, float(period))
+    return np.interp(np.arange(n_frames, dtype=float), centres, periods)
+
+
+def track_beats(env: np.ndarray, fps: float, period: float, onsets: np.ndarray) -> np.ndarray:
+    """Beat frames (fractional, smoothed) through the whole envelope at the beat level of `period` (frames)."""
+    import librosa
+
+    periods = local_periods(onsets, period, env.size)
+    bpm = 60.0 * fps / periods
+    _, beats = librosa.beat.beat_track(onset_envelope=np.asarray(env, dtype=float), sr=fps, hop_length=1,
+                                       bpm=bpm, tightness=TIGHTNESS, trim=False, units="frames")
+    beats = np.asarray(beats, dtype=float)
+    if beats.size >= SMOOTH_BEATS:
+        from scipy.signal import savgol_filter
+
+        beats = savgol_filter(beats, SMOOTH_BEATS, 1, mode="interp")
+    return beats
+
+
+def on_the_beat(beats: np.ndarray, envs: tuple[np.ndarray, ...]) -> np.ndarray:
+    """The tracked beats, or the points halfway between them when those are where `envs` all have their onsets.
+
+    The tracker follows whatever pulse is strongest in the full-band envelope: in a rhumba or under off-beat
+    chords that is the off-beat, all song long. The constant grid's phase was chosen where the kick and the
+    snare (or the rhythm section's body, without a kit) play (beatlevel.drum_beat_phase); the same product of
+    each envelope's mean at the beats, relative to its own mean, decides here between the path and its
+    half-beat shift."""
+    if beats.size < 3:
+        return beats
+    from scipy.ndimage import maximum_filter1d
+
+    mid = 0.5 * (beats[1:] + beats[:-1])
+    # each envelope's peak within a frame of the place: a smoothed beat sits between envelope frames
+    peaks = [maximum_filter1d(np.asarray(env, dtype=float), 3) for env in envs]
+
+    def score(pos: np.ndarray) -> float:
+        s = 1.0
+        for env, peak in zip(envs, peaks, strict=True):
+            i = np.clip(np.round(pos).astype(int), 0, env.size - 1)
+            s *= float(np.mean(peak[i])) / (float(np.mean(env)) + 1e-12)
+        return s
+
+    return mid if score(mid) > score(beats[:-1]) else beats
+
+
+def steady(beats: np.ndarray) -> bool:
+    """The tracked beats never skip or double a beat: consecutive beat lengths within MAX_STEP_RATIO."""
+    if beats.size < 4:
+        return False
+    d = np.diff(beats)
+    if np.any(d <= 0):
+        return False
+    r = d[1:] / d[:-1]
+    return bool(np.all((r <= MAX_STEP_RATIO) & (r >= 1.0 / MAX_STEP_RATIO)))
+
+
+def off_beat_share(tracked: np.ndarray, constant: np.ndarray, fps: float) -> float:
+    """Share of the tracked beats farther than OFF_BEAT_S from every beat of the constant grid (frames)."""
+    if tracked.size == 0 or constant.size == 0:
+        return 0.0
+    c = np.sort(constant)
+    i = np.clip(np.searchsorted(c, tracked), 1, max(1, c.size - 1))
+    d = np.minimum(np.abs(tracked - c[i - 1]), np.abs(tracked - c[np.minimum(i, c.size - 1)]))
+    return float(np.mean(d / fps > OFF_BEAT_S))
+
+
+def needs_following(tracked: np.ndarray, constant: np.ndarray, fps: float) -> bool:
+    """Follow the tracked beats when they are steady and the constant grid misses OFF_BEAT_SHARE of them."""
+    return steady(tracked) and off_beat_share(tracked, constant, fps) >= OFF_BEAT_SHARE

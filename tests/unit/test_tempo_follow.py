@@ -1,0 +1,63 @@
+"""A grid that follows a song played without a click, and stays one exact tempo for music made on a clock."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.core.analysis.rhythm import follow
+from app.core.analysis.rhythm.tempo import estimate_grid, onset_features
+from tests.helpers.drift import SR, drifting_beats, kit_at
+
+
+def test_a_song_played_without_a_click_gets_a_grid_through_its_beats():
+    truth = drifting_beats(100.0, 120, drift=0.03)
+    result = estimate_grid(onset_features(kit_at(truth), SR))
+    grid = result.grid
+    assert grid is not None and grid.follows_tempo
+    bar1 = int(np.argmin(np.abs(truth - grid.offset_seconds)))
+    placed = np.array([grid.seconds(q) for q in range(len(truth) - bar1)])
+    err = np.abs(placed - truth[bar1:])
+    assert np.mean(err <= 0.03) >= 0.95, np.round(err, 3)
+    # and a constant grid would be off the beat: this is what the anchors are for
+    steady = grid.offset_seconds + np.arange(len(truth) - bar1) * 60.0 / grid.tempo_bpm
+    assert np.mean(np.abs(steady - truth[bar1:]) <= 0.03) < 0.6
+
+
+def test_music_made_on_a_clock_keeps_one_exact_tempo():
+    result = estimate_grid(onset_features(kit_at(drifting_beats(100.0, 120, drift=0.0)), SR))
+    assert result.grid is not None and not result.grid.follows_tempo
+    assert result.grid.tempo_bpm == 100.0
+
+
+def test_tracked_beats_that_slip_are_not_followed():
+    steady = np.arange(0.0, 100.0) * 40.0
+    assert follow.steady(steady)
+    slipped = np.concatenate([steady[:50], steady[50:] + 20.0])  # half a beat lost: one 60-frame beat
+    assert not follow.steady(slipped)
+    assert not follow.needs_following(slipped, steady, 86.0)
+    assert follow.off_beat_share(steady + 10.0, steady, 86.0) == 1.0  # 116 ms off every beat
+    assert follow.off_beat_share(steady + 2.0, steady, 86.0) == 0.0
+
+
+@pytest.mark.parametrize("bpm", [70.0, 140.0])
+def test_the_local_tempo_follows_a_tempo_change(bpm):
+    # 60 beats at bpm, then 60 beats 20 % faster: the per-frame period comes down by a sixth
+    fps = SR / 256
+    first = np.arange(60) * 60.0 / bpm
+    second = first[-1] + 60.0 / bpm + np.arange(60) * 60.0 / (1.2 * bpm)
+    onsets = np.concatenate([first, second]) * fps
+    period = 60.0 * fps / bpm
+    local = follow.local_periods(onsets, period, int(onsets[-1]) + 1)
+    assert local[int(first[20] * fps)] == pytest.approx(period, rel=0.02)
+    assert local[int(second[-20] * fps)] == pytest.approx(period / 1.2, rel=0.02)
+
+
+def test_the_followed_grid_lists_its_beats_and_bar_lines_from_bar_one():
+    grid = estimate_grid(onset_features(kit_at(drifting_beats(100.0, 120, drift=0.03)), SR)).grid
+    assert grid is not None and grid.follows_tempo
+    assert grid.beat_times[0] == pytest.approx(grid.offset_seconds) == grid.downbeat_times[0]
+    bar = grid.time_signature.bar_quarters
+    for k, t in enumerate(grid.downbeat_times[:20]):  # every bar line is on the grid's own bar starts
+        assert t == pytest.approx(grid.seconds(k * bar), abs=1e-6)
+    assert set(grid.downbeat_times) <= set(grid.beat_times)
