@@ -125,6 +125,10 @@ def test_content_digest_and_settings_round_trip():
     m = melody(1)
     assert content_digest(m, GRID, SR) == content_digest(m, GRID, SR)
     assert content_digest(m, GRID, SR) != content_digest(m, BeatGrid(121.0), SR)
+    # a grid following a song's own beats: the same tempo and bar 1, other beats, another render
+    follows = [BeatGrid(GRID.tempo_bpm, anchors=((0.0, 0.0), (q, q * s)))
+               for q, s in ((64.0, 60.0 / GRID.tempo_bpm), (64.0, 0.98 * 60.0 / GRID.tempo_bpm))]
+    assert content_digest(m, follows[0], SR) != content_digest(m, follows[1], SR)
     settings = RenderSettings(instrument="bass", fx="warm", gain_db=-3.0)
     assert RenderSettings.from_json(settings.to_json()).digest() == settings.digest()
     with pytest.raises(AccordError, match="program 300"):

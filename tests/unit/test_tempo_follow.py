@@ -61,3 +61,15 @@ def test_the_followed_grid_lists_its_beats_and_bar_lines_from_bar_one():
     for k, t in enumerate(grid.downbeat_times[:20]):  # every bar line is on the grid's own bar starts
         assert t == pytest.approx(grid.seconds(k * bar), abs=1e-6)
     assert set(grid.downbeat_times) <= set(grid.beat_times)
+
+
+def test_a_path_on_the_off_beat_moves_to_the_beat_only_when_the_kit_clearly_says_so():
+    env = np.zeros(4000)
+    env[::40] = 1.0  # kick and snare on every beat (frames 0, 40, 80, ...)
+    off = 20.0 + 40.0 * np.arange(99)  # a path locked on the off-beats (off-beat chords, a rhumba's accents)
+    moved = follow.on_the_beat(off, (env, env, env))
+    assert np.allclose(moved, 40.0 + 40.0 * np.arange(98))
+    assert np.array_equal(follow.on_the_beat(moved, (env, env, env)), moved)  # on the beat: kept
+    ambiguous = env.copy()
+    ambiguous[20::40] = 0.9  # off-beats nearly as loud, and only one envelope to judge by: keep the path
+    assert np.array_equal(follow.on_the_beat(off, (ambiguous,)), off)

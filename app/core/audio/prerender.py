@@ -34,9 +34,10 @@ DEFAULT_CACHE_BYTES = 512 * 1024 * 1024
 
 def content_digest(melody: Melody, grid: Timing, sample_rate: int) -> str:
     """Hash of what is rendered (notes, grid, rate): an edited suggestion gets a new buffer."""
-    if isinstance(grid, BeatGrid):
+    if isinstance(grid, BeatGrid) and not grid.anchors:
         timing = [grid.tempo_bpm, grid.offset_seconds, str(grid.time_signature)]
-    else:  # any other Timing: sample it at every note boundary, which is all a render depends on
+    else:  # any other Timing (a grid that follows the song's beats too): sample it at every note boundary,
+        # which is all a render depends on
         timing = [round(grid.seconds(q), 9) for n in melody.notes for q in (n.onset, n.end)]
     text = json.dumps({"notes": [[n.pitch, n.onset, n.duration, n.velocity] for n in melody.notes],
                        "timing": timing, "rate": sample_rate}, sort_keys=True)
