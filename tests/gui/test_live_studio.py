@@ -252,3 +252,21 @@ def test_metronome_level_and_accent_and_tap_tempo_is_one_undo_step(studio, qtbot
         panel.tap(100.0 + i * 0.6)
     assert studio.project.tempo_bpm == pytest.approx(100.0)
     assert studio.undo_stack.count() == depth + 1
+
+
+def test_the_live_clock_keeps_to_a_song_played_without_a_click(studio, qtbot, peers):
+    kb, daw = peers
+    # the song's grid follows its beats: 240 BPM for 4 bars, then 200 (the analysis's anchors, one per beat)
+    anchors = tuple((float(q), 0.25 * min(q, 16) + 0.3 * max(0, q - 16)) for q in range(65))
+    studio.push(SetProjectField("tempo_anchors", anchors))
+    panel = _live(studio, qtbot)
+    _midi_on(panel, qtbot, kb, daw)
+    studio.transport_bar.act_play.trigger()
+    clock = panel.host.session.clock
+    qtbot.waitUntil(lambda: studio.project.beat_grid().quarters(studio.engine.transport.position_seconds) > 22,
+                    timeout=15000)
+    qtbot.wait(300)  # a few UI frames in the 200 BPM stretch
+    here = studio.project.beat_grid().quarters(studio.engine.transport.position_seconds)
+    assert clock.tempo_bpm == pytest.approx(200.0, abs=0.5)
+    assert abs(clock.beat_now() - here) < 0.25  # on the song's beat (to a UI frame or two), not a steady 240's
+    studio.transport_bar.act_play.trigger()

@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 OWNER_METRONOME = "live-metronome"
 CATCH_S = 0.25  # notes that began this shortly before the playhead are still sent when play starts
 JUMP_S = 0.25  # the playhead moved this far from where it should be: a seek or a loop wrap
+FOLLOW_TEMPO_BPM = 0.2  # the live clock takes the local tempo of a grid that follows the song when it moves this much
+FOLLOW_PHASE_S = 0.015  # ...and its phase when it is this far off the song (the UI frame reads the playhead)
 
 
 class StudioLive(QObject):
@@ -94,10 +96,26 @@ class StudioLive(QObject):
         if s is None or s.clock.leader != "accord":
             return
         grid = self.grid()
-        if abs(s.clock.tempo_bpm - grid.tempo_bpm) > 1e-6:
-            s.set_tempo(grid.tempo_bpm)
-        s.clock.locate(self._engine_quarter())
+        here = self._engine_quarter()
+        tempo = grid.tempo_at(here)  # a grid that follows a song played without a click: its tempo here
+        if abs(s.clock.tempo_bpm - tempo) > 1e-6:
+            s.set_tempo(tempo)
+        s.clock.locate(here)
         self._aligned = True
+
+    def follow_song_tempo(self) -> None:
+        """While the song plays, keep the live clock on a grid that follows the song's own beats: the local tempo
+        when it moves by FOLLOW_TEMPO_BPM, the phase when it drifts by FOLLOW_PHASE_S (a steady grid: nothing)."""
+        s = self.host.session
+        grid = self.grid()
+        if s is None or s.clock.leader != "accord" or not self._aligned or not grid.follows_tempo:
+            return
+        here = self._engine_quarter()
+        tempo = grid.tempo_at(here)
+        if abs(s.clock.tempo_bpm - tempo) > FOLLOW_TEMPO_BPM:
+            s.set_tempo(tempo)
+        if abs(s.clock.beat_now() - here) * 60.0 / tempo > FOLLOW_PHASE_S:
+            s.clock.locate(here)
 
     def _project_changed(self, change: Any) -> None:
         self.prime_changed.emit()
@@ -294,6 +312,8 @@ class StudioLive(QObject):
             self._aligned = False
             if self.record in ("count-in", "recording"):
                 self.stop_recording()
+        elif playing:
+            self.follow_song_tempo()
         self._was_playing = playing
         self._note_position()
         if playing and self.record in ("count-in", "recording"):
