@@ -126,19 +126,7 @@ def _tempo_map(t: np.ndarray, period: float, phase: float, fps: float) -> tuple[
     """Local tempo per window of MAP_WINDOW_BEATS beats; a map only when some windows differ for real."""
     if t.size < 32:
         return ()
-    span = MAP_WINDOW_BEATS * period
-    starts = np.arange(t[0], t[-1] - span / 2, span / 2)
-    local: list[tuple[float, float]] = []
-    for s in starts:
-        w = t[(t >= s) & (t < s + span)]
-        if w.size < 8:
-            continue
-        p = _local_period(w, period)
-        tm, idx = _match(w, p, float(w[0]))
-        if tm.size >= 6:
-            p2, _, _ = _regress(tm, idx)
-            p = p2 if 0.67 * period <= p2 <= 1.5 * period else p
-        local.append((float(s / fps), 60.0 * fps / p))
+    local = [(float(s / fps), 60.0 * fps / p) for s, p in window_periods(t, period, MAP_WINDOW_BEATS)]
     bpm = 60.0 * fps / period
     # a window at 2/3, 3/4, 4/3, 3/2, 1/2 or 2 times the song's tempo has found another metrical level (a
     # swung eighth, a dotted figure, a half-time fill), not a new tempo: it keeps the song's tempo
@@ -153,6 +141,26 @@ def _tempo_map(t: np.ndarray, period: float, phase: float, fps: float) -> tuple[
         if not out or abs(b / out[-1][1] - 1.0) > MAP_MIN_CHANGE / 2:
             out.append((round(s, 3), b))
     return tuple(out)
+
+
+def window_periods(t: np.ndarray, period: float, window_beats: int, *,
+                   band: tuple[float, float] = (0.67, 1.5)) -> list[tuple[float, float]]:
+    """(start, local period) of windows of `window_beats` beats over the sorted onsets `t` (frames), hop half a
+    window, windows with under 8 onsets skipped: the period whose beat/half-beat grid holds most of the window's
+    onsets (`_local_period`), refined by least squares over them when the refit stays within `band` × `period`."""
+    span = window_beats * period
+    out: list[tuple[float, float]] = []
+    for s in np.arange(t[0], t[-1] - span / 2, span / 2) if t.size else ():
+        w = t[(t >= s) & (t < s + span)]
+        if w.size < 8:
+            continue
+        p = _local_period(w, period)
+        tm, idx = _match(w, p, float(w[0]))
+        if tm.size >= 6:
+            p2, _, _ = _regress(tm, idx)
+            p = p2 if band[0] * period <= p2 <= band[1] * period else p
+        out.append((float(s), float(p)))
+    return out
 
 
 def _metrical_relative(ratio: float) -> bool:

@@ -23,9 +23,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from app.core.analysis.rhythm.beatfit import _local_period, _match, _regress
+from app.core.analysis.rhythm.beatfit import window_periods
 
 WINDOW_BEATS = 16  # local tempo windows (hop: half of it)
+LOCAL_BAND = (0.8, 1.25)  # a window's period outside this × the song's is another metrical level, not a tempo
 SMOOTH_BEATS = 9  # beats in the straight-line fit that places each tracked beat
 TIGHTNESS = 1600.0  # how closely the path keeps the local tempo prior (see the module notes)
 OFF_BEAT_S = 0.05  # a tracked beat this far from every beat of the constant grid: that grid is off the beat...
@@ -42,20 +43,10 @@ def local_periods(onsets: np.ndarray, period: float, n_frames: int) -> np.ndarra
     by least squares over the onsets (frames) near its beats and half-beats, interpolated between the windows'
     centres; the song's `period` where a window has too few onsets or finds another metrical level."""
     t = np.sort(np.asarray(onsets, dtype=float))
-    span = WINDOW_BEATS * period
-    centres, periods = [], []
-    for s in np.arange(t[0] if t.size else 0.0, (t[-1] if t.size else 0.0) - span / 2, span / 2):
-        w = t[(t >= s) & (t < s + span)]
-        if w.size < 8:
-            continue
-        p = _local_period(w, period)
-        tm, idx = _match(w, p, float(w[0]))
-        if tm.size >= 6:
-            p2, _, _ = _regress(tm, idx)
-            p = p2 if 0.8 * period <= p2 <= 1.25 * period else p
-        # another metrical level (a half-time fill, a swung figure) is not a tempo: keep the song's
-        centres.append(s + span / 2)
-        periods.append(p if 0.8 * period <= p <= 1.25 * period else period)
+    windows = window_periods(t, period, WINDOW_BEATS, band=LOCAL_BAND)
+    centres = [s + WINDOW_BEATS * period / 2 for s, _ in windows]
+    # another metrical level (a half-time fill, a swung figure) is not a tempo: keep the song's
+    periods = [p if LOCAL_BAND[0] * period <= p <= LOCAL_BAND[1] * period else period for _, p in windows]
     if not centres:
         return np.full(n_frames, float(period))
     return np.interp(np.arange(n_frames, dtype=float), centres, periods)
