@@ -73,3 +73,16 @@ def test_a_path_on_the_off_beat_moves_to_the_beat_only_when_the_kit_clearly_says
     ambiguous = env.copy()
     ambiguous[20::40] = 0.9  # off-beats nearly as loud, and only one envelope to judge by: keep the path
     assert np.array_equal(follow.on_the_beat(off, (ambiguous,)), off)
+
+
+def test_the_beat_level_is_chosen_again_on_the_song_straightened_by_its_beats():
+    beats = np.cumsum(np.r_[0.0, 40.0 * (1.0 + 0.05 * np.sin(np.arange(99) / 10.0))])  # a drifting pulse
+    env = np.zeros(int(beats[-1]) + 10)
+    env[np.round(beats).astype(int)] = 1.0
+    flat = follow.straightened(env, beats, 40.0)
+    assert np.flatnonzero(flat > 0.5).size >= 90  # every beat lands on a multiple of 40 frames...
+    assert np.all(np.abs(np.flatnonzero(flat > 0.5) / 40.0 - np.round(np.flatnonzero(flat > 0.5) / 40.0)) < 0.05)
+    doubled = follow.regrouped(beats, 0.5, 0.0)
+    assert doubled.size == 2 * beats.size - 1 and doubled[1] == pytest.approx(0.5 * (beats[0] + beats[1]))
+    assert np.array_equal(follow.regrouped(beats, 2.0, 1.0), beats[1::2])  # half as fast, on the odd beats
+    assert follow.regrouped(beats, 1.5, 0.0) is None  # 3/2 is not a regrouping of these beats

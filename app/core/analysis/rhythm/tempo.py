@@ -408,10 +408,32 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
         tracked = follow.on_the_beat(tracked, (_peaky(feat.body),) if kit_env is None or kit_low is None
                                      else (_peaky(feat.body), kit_env, kit_low))
         if follow.needs_following(tracked, beat_frames, fps):
-            grid = _following_grid(feat, tracked, chroma, chroma_fps, first_onset, compound, grid.tempo_bpm) or grid
+            tracked, ratio = _felt_level(tracked, feat, kit_env, kit_low)
+            grid = _following_grid(feat, tracked, chroma, chroma_fps, first_onset, compound,
+                                   float(np.clip(grid.tempo_bpm * ratio, 20.0, 400.0))) or grid
     log.debug("tempo %.3f (%s), off-beat halves %.2f thirds %.2f", quarter_bpm, ts, level.off2, level.off3)
     return TempoResult(grid, confidence, fit_bpm=round(fit.bpm * scale, 4),
                        tempo_map=tuple((t, round(b * scale, 2)) for t, b in fit.tempo_map))
+
+
+def _felt_level(tracked: np.ndarray, feat: OnsetFeatures, kit_env: np.ndarray | None,
+                kit_low: np.ndarray | None) -> tuple[np.ndarray, float]:
+    """The felt beat chosen again on the song straightened by its tracked beats (follow.straightened): the level
+    was chosen on a steady pulse, which a drifting tempo blurs (a ska song drifting read at half tempo). Returns
+    the beats at the chosen level and its tempo relative to the tracked one (2: twice as fast)."""
+    if tracked.size < 16:
+        return tracked, 1.0
+    p0 = float(np.median(np.diff(tracked)))
+
+    def warp(env: np.ndarray | None) -> np.ndarray | None:
+        return None if env is None else follow.straightened(env, tracked, p0)
+
+    period, phase = choose_beat_level(warp(_peaky(feat.body)), p0, 0.0, feat.fps, warp(kit_env),
+                                      warp(_peaky(feat.low)), warp(kit_low))
+    regrouped = follow.regrouped(tracked, period / p0, phase / p0)
+    if regrouped is None or regrouped.size < 8:
+        return tracked, 1.0
+    return regrouped, p0 / period
 
 
 def _meter(acc: np.ndarray, first: int | None, compound: bool) -> tuple[int, TimeSignature, int]:
