@@ -58,9 +58,9 @@ def print_analysis(a: SongAnalysis) -> None:
     shown = f"{g.tempo_bpm:.3f}" if exact or g.tempo_bpm == round(g.tempo_bpm) else f"{g.tempo_bpm:.2f}"
     print(f"tempo: {shown} BPM{tempo_note}{fit_note}  confidence {a.tempo_confidence:.2f}")
     if g.follows_tempo:
-        local = sorted(g.tempo_at(q) for q, _ in g.anchors[:-1])
-        print(f"played without a click: the grid follows the song's beats ({local[len(local) // 20]:.1f}–"
-              f"{local[-1 - len(local) // 20]:.1f} BPM; {len(g.anchors)} beats)")
+        low, high = g.tempo_range()
+        print(f"played without a click: the grid follows the song's beats ({low:.1f}–{high:.1f} BPM; "
+              f"{len(g.anchors)} beats)")
     if a.tempo_map:
         print("tempo map: " + ", ".join(f"{t:.1f} s {b:.1f}" for t, b in a.tempo_map))
     print(f"meter: {g.time_signature}")

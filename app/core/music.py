@@ -436,6 +436,15 @@ class BeatGrid:
         (q0, s0), (q1, s1) = self.anchors[i], self.anchors[i + 1]
         return 60.0 * (q1 - q0) / (s1 - s0)
 
+    def tempo_range(self) -> tuple[float, float]:
+        """(slowest, fastest) tempo of the grid's stretches with the outer 5 % at each end left out (a stray beat's
+        tempo is not the song's); the one tempo twice for a constant grid."""
+        if not self.anchors:
+            return self.tempo_bpm, self.tempo_bpm
+        local = sorted(60.0 * (q1 - q0) / (s1 - s0) for (q0, s0), (q1, s1) in zip(self.anchors, self.anchors[1:],
+                                                                                   strict=False))
+        return local[len(local) // 20], local[-1 - len(local) // 20]
+
     def tempo_changes(self) -> tuple[tuple[float, float], ...]:
         """(quarter position, BPM) from the start of each stretch of the grid: a MIDI tempo map that plays the
         grid as it is (one change per anchor; a constant grid is one tempo at quarter 0)."""

@@ -94,3 +94,10 @@ def test_applying_an_analysis_sets_the_anchors_and_a_typed_tempo_drops_them_unti
     plain = Project(name="Steady", tempo_bpm=100.0)
     SetTempo(101.0).apply(plain)
     assert plain.tempo_anchors == () and plain.tempo_bpm == 101.0
+
+
+def test_the_tempo_range_leaves_out_a_stray_beat():
+    anchors = tuple((float(q), 0.5 * q) for q in range(41)) + ((41.0, 20.6),)  # 40 beats at 120, one stray at 100
+    assert BeatGrid(120.0, anchors=anchors).tempo_range() == pytest.approx((120.0, 120.0))
+    assert BeatGrid(96.0).tempo_range() == (96.0, 96.0)
+    assert BeatGrid(120.0, anchors=ANCHORS).tempo_range() == pytest.approx((100.0, 150.0))

@@ -33,15 +33,15 @@ class SetTempo(SetProjectField):
     # A tempo typed or tapped is one constant tempo: a grid that followed the song's own beats (anchors from the
     # analysis) gives way to it, and comes back on undo.
     def apply(self, project: Project) -> None:
-        if self._anchors is None:
+        if self._anchors is None and project.tempo_anchors:
             self._anchors = SetProjectField("tempo_anchors", ())
-        if project.tempo_anchors or self._anchors._captured:
+        if self._anchors is not None:
             self._anchors.apply(project)
         super().apply(project)
 
     def revert(self, project: Project) -> None:
         super().revert(project)
-        if self._anchors is not None and self._anchors._captured:
+        if self._anchors is not None:
             self._anchors.revert(project)
 
 

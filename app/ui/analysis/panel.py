@@ -91,10 +91,7 @@ def tempo_changes_text(analysis: SongAnalysis | None, tempo_bpm: float | None, g
     tempo is heard section by section (`SongAnalysis.tempo_map`) and that tempo is the longest section's.
     Saying so keeps an artist from trusting bar lines that drift off the music in the other sections."""
     if grid is not None and grid.follows_tempo:
-        local = [60.0 * (q1 - q0) / (s1 - s0) for (q0, s0), (q1, s1) in zip(grid.anchors, grid.anchors[1:],
-                                                                            strict=False)]
-        local.sort()
-        low, high = local[len(local) // 20], local[-1 - len(local) // 20]  # a stray beat's tempo is not the song's
+        low, high = grid.tempo_range()
         return (f"Played without a click: the tempo moves between {low:.0f} and {high:.0f} BPM, and the bars follow "
                 "the song's own beats. Setting a tempo by hand makes it one steady tempo (undo brings the "
                 "followed beats back).")

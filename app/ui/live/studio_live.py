@@ -107,10 +107,13 @@ class StudioLive(QObject):
         """While the song plays, keep the live clock on a grid that follows the song's own beats: the local tempo
         when it moves by FOLLOW_TEMPO_BPM, the phase when it drifts by FOLLOW_PHASE_S (a steady grid: nothing)."""
         s = self.host.session
-        grid = self.grid()
-        if s is None or s.clock.leader != "accord" or not self._aligned or not grid.follows_tempo:
+        # each UI frame: the project's own grid (a field read; song_context parses the stored analysis, ~1 ms)
+        if s is None or s.clock.leader != "accord" or not self._aligned or not self.ctx.project.tempo_anchors:
             return
-        here = self._engine_quarter()
+        grid = self.ctx.project.beat_grid()
+        if grid is None:
+            return
+        here = grid.quarters(self.ctx.engine.transport.position_seconds)
         tempo = grid.tempo_at(here)
         if abs(s.clock.tempo_bpm - tempo) > FOLLOW_TEMPO_BPM:
             s.set_tempo(tempo)
