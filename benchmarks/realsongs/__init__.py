@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.realsongs import charts as charts_mod
-from benchmarks.realsongs import render, truth
+from benchmarks.realsongs import chord_truth, render, truth
 from benchmarks.realsongs import sources as data
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def _load(folder: Path) -> RealSong | None:
         song = RealSong(data["name"], data["source"], folder / data["mix"], stems, data["truth"])
     except (OSError, ValueError, KeyError):
         return None
-    if song.source == "openmsx" and song.truth.get("chords_version") != truth.CHORDS_VERSION:
+    if song.source == "openmsx" and song.truth.get("chords_version") != chord_truth.CHORDS_VERSION:
         _update_chords(folder, song)
     return song
 
@@ -71,8 +71,9 @@ def _update_chords(folder: Path, song: RealSong) -> None:
     pm = next(iter(parts.values()))
     bass = parts["bass"].instruments if "bass" in parts else []
     harmonic = [i for p in parts.values() for i in p.instruments]
-    song.truth["chords"] = truth.chords_truth(pm, harmonic, bass, end=float(song.truth.get("duration") or 0.0) or None)
-    song.truth["chords_version"] = truth.CHORDS_VERSION
+    song.truth["chords"] = chord_truth.chords_truth(pm, harmonic, bass, end=float(song.truth.get("duration") or 0.0) or None)
+    song.truth["chords_version"] = chord_truth.CHORDS_VERSION
+    song.truth["chords_source"] = "pitch content over the harmonic rhythm"
     _save(folder, song)
 
 
@@ -91,9 +92,9 @@ def _truth_from_midi(pm, roles: dict[int, str], *, grid_perfect: bool) -> dict:
     key, key_source = truth.key_truth(pm, harmonic, by_role["bass"])
     return {"bpm": bpm, "tempo_map": tmap, "key": key, "key_source": key_source,
             "time_signature": truth.time_signature_truth(pm),
-            "chords": truth.chords_truth(pm, by_role["bass"] + by_role["harmony"], by_role["bass"]),
-            "chords_version": truth.CHORDS_VERSION,
-            "chords_source": "pitch content per beat", "lead_notes": truth.lead_notes(by_role["lead"]),
+            "chords": chord_truth.chords_truth(pm, by_role["bass"] + by_role["harmony"], by_role["bass"]),
+            "chords_version": chord_truth.CHORDS_VERSION,
+            "chords_source": "pitch content over the harmonic rhythm", "lead_notes": truth.lead_notes(by_role["lead"]),
             "grid_perfect": grid_perfect, "duration": round(float(pm.get_end_time()), 3)}
 
 

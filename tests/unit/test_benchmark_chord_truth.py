@@ -1,0 +1,60 @@
+"""The real-song benchmark's chord truth from MIDI notes (benchmarks/realsongs/chord_truth.py): chords read over
+the harmonic rhythm as a musician labels them, reduced to maj/min, and what maj/min cannot name left out."""
+
+from __future__ import annotations
+
+import pretty_midi
+import pytest
+
+from benchmarks.realsongs.chord_truth import chords_truth
+
+BPM = 120.0
+BEAT = 60.0 / BPM
+
+
+def _song(harmony: list[tuple[float, float, list[int]]], bass: list[tuple[float, float, int]]):
+    """A 4/4 song at 120 BPM: harmony (start beat, beats, pitches) and bass (start beat, beats, pitch)."""
+    pm = pretty_midi.PrettyMIDI(initial_tempo=BPM)
+    pm.time_signature_changes.append(pretty_midi.TimeSignature(4, 4, 0.0))
+    keys, low = pretty_midi.Instrument(0), pretty_midi.Instrument(33)
+    for start, length, pitches in harmony:
+        keys.notes += [pretty_midi.Note(90, p, start * BEAT, (start + length) * BEAT) for p in pitches]
+    for start, length, pitch in bass:
+        low.notes.append(pretty_midi.Note(90, pitch, start * BEAT, (start + length) * BEAT))
+    pm.instruments += [keys, low]
+    return pm, [keys, low], [low]
+
+
+def _per_beat(spans: list[list], beats: int) -> list[str | None]:
+    out: list[str | None] = []
+    for b in range(beats):
+        t = (b + 0.5) * BEAT
+        out.append(next((label for s, e, label in spans if s <= t < e), None))
+    return out
+
+
+def test_a_boogie_bass_under_one_chord_is_that_chord_for_the_whole_bar():
+    # F7 stabs on beats 2-4 over a boogie bass F, A, F, C (the per-beat version 3 read N F Dm Cm)
+    pm, harmonic, bass = _song([(b, 1, [57, 63, 65]) for b in range(1, 4)], [(0, 1, 41), (1, 1, 45), (2, 1, 41),
+                                                                            (3, 1, 48)])
+    assert _per_beat(chords_truth(pm, harmonic, bass, end=4 * BEAT), 4) == ["F:maj"] * 4
+
+
+def test_a_progression_one_chord_a_bar_and_a_change_at_the_half_bar():
+    c, am, f, g = [60, 64, 67], [57, 60, 64], [53, 57, 60], [55, 59, 62]
+    harmony = [(0, 4, c), (4, 4, am), (8, 2, f), (10, 2, g)]
+    bass = [(0, 4, 36), (4, 4, 45), (8, 2, 41), (10, 2, 43)]
+    pm, harmonic, low = _song(harmony, bass)
+    got = _per_beat(chords_truth(pm, harmonic, low, end=12 * BEAT), 12)
+    assert got == ["C:maj"] * 4 + ["A:min"] * 4 + ["F:maj"] * 2 + ["G:maj"] * 2
+
+
+@pytest.mark.parametrize("pitches", [[48, 55, 60], [59, 62, 65]], ids=["open fifth", "diminished"])
+def test_what_major_minor_cannot_name_is_left_out(pitches):
+    pm, harmonic, bass = _song([(0, 4, pitches)], [])
+    assert chords_truth(pm, harmonic, bass, end=4 * BEAT) == []
+
+
+def test_one_pitch_class_is_no_chord():
+    pm, harmonic, bass = _song([], [(0, 4, 36), (0, 4, 48)])
+    assert _per_beat(chords_truth(pm, harmonic, bass, end=4 * BEAT), 4) == ["N"] * 4
