@@ -10,7 +10,7 @@ import json
 import time
 from pathlib import Path
 
-from benchmarks.realsongs import RealSong, build, chord_truth, productions
+from benchmarks.realsongs import RealSong, build, chord_truth, productions, truth
 from benchmarks.realsongs import scoring as sc
 from benchmarks.realsongs.downbeats import bar_one_ok, bar_one_rows, beats_on_beat, truth_bar_one, truth_beats
 from benchmarks.realsongs.peers import peer_results
@@ -81,7 +81,8 @@ def evaluate(*, quick: bool) -> tuple[list[dict], list[dict]]:
                 row[f"{sys_name}_on_beat"] = beats_on_beat(beats, r["beats"])
         per_song.append(row)
     (cache / "last-evaluation.json").write_text(json.dumps(per_song, indent=1, default=str))
-    check = chord_truth.chart_agreement([s.mix.parent for s in songs if s.source == "mma"])
+    mma = [s.mix.parent for s in songs if s.source == "mma"]
+    check = {**chord_truth.chart_agreement(mma), "key": truth.key_chart_agreement(mma)}
     return _rows(per_song, warm, check) + evaluate_productions(cache, quick=quick), per_song
 
 
@@ -165,6 +166,10 @@ def _rows(per_song: list[dict], warm: float, check: dict | None = None) -> list[
         rows.append({"metric": "real: chord truth from MIDI, agreement with the mma charts", "value": check["agree"],
                      "unit": "share", "note": f"names {check['kept']:.2f} of {check['beats']} chart beats "
                                               f"(the rest: diminished or without a third)"})
+        key = check["key"]
+        rows.append({"metric": "real: key truth from MIDI notes, MIREX against the mma charts", "value": key["mirex"],
+                     "unit": "score", "note": f"exact on {key['exact']:.2f} of {key['songs']} songs; the openmsx "
+                                              f"songs without a key signature have this truth"})
     for s in ("accord", "accord-mix"):
         v = sum(r[f"{s}_meter"] == r["truth_meter"] for r in per_song) / n
         rows.append({"metric": f"real: meter right [{s}]", "value": v, "unit": "share"})

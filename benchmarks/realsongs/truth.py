@@ -11,7 +11,9 @@ derived from the notes and the derivation is recorded (`key_source`, `chords_sou
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 
@@ -76,3 +78,26 @@ def key_truth(pm, harmonic: list, bass: list) -> tuple[str | None, str]:
 def lead_notes(insts: list) -> list[list[float]]:
     notes = sorted((n for inst in insts for n in inst.notes), key=lambda n: (n.start, n.pitch))
     return [[round(float(n.start), 4), round(float(n.end), 4), int(n.pitch)] for n in notes]
+
+
+def key_chart_agreement(mma_folders: list[Path]) -> dict:
+    """The key derivation from pitch content (what most openmsx songs' key truth is) run on mma songs' parts
+    with no key signature, against their charts' keys: mean MIREX score and exact share."""
+    import pretty_midi
+
+    from benchmarks.realsongs import scoring as sc
+
+    scores = []
+    for folder in mma_folders:
+        data = json.loads((folder / "song.json").read_text())
+        parts = {r: pretty_midi.PrettyMIDI(str(folder / f"{r}.mid")) for r in ("bass", "harmony", "lead")
+                 if (folder / f"{r}.mid").is_file()}
+        if not parts:
+            continue
+        pm = next(iter(parts.values()))
+        pm.key_signature_changes = []  # the pitch-content branch, as for an openmsx song without a signature
+        bass = parts["bass"].instruments if "bass" in parts else []
+        key, _ = key_truth(pm, [i for p in parts.values() for i in p.instruments], bass)
+        scores.append(sc.mirex_key(data["truth"]["key"], key))
+    n = len(scores)
+    return {"songs": n, "mirex": sum(scores) / n if n else 0.0, "exact": sum(s == 1.0 for s in scores) / n if n else 0.0}

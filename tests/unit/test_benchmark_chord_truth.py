@@ -58,3 +58,33 @@ def test_what_major_minor_cannot_name_is_left_out(pitches):
 def test_one_pitch_class_is_no_chord():
     pm, harmonic, bass = _song([], [(0, 4, 36), (0, 4, 48)])
     assert _per_beat(chords_truth(pm, harmonic, bass, end=4 * BEAT), 4) == ["N"] * 4
+
+
+def _mma_folder(folder, chart_key: str):
+    """A song folder as the mma builder leaves it: role MIDI files and song.json with the chart's truth."""
+    import json
+
+    c, f, g = [60, 64, 67], [53, 57, 60], [55, 59, 62]
+    pm, harmonic, bass = _song([(0, 4, c), (4, 4, f), (8, 4, g), (12, 4, c)],
+                               [(0, 4, 36), (4, 4, 41), (8, 4, 43), (12, 4, 36)])
+    folder.mkdir()
+    for role, inst in (("harmony", harmonic[0]), ("bass", bass[0])):
+        part = pretty_midi.PrettyMIDI(initial_tempo=BPM)
+        part.instruments.append(inst)
+        part.write(str(folder / f"{role}.mid"))
+    chords = [[0.0, 4 * BEAT, "C:maj"], [4 * BEAT, 8 * BEAT, "F:maj"], [8 * BEAT, 12 * BEAT, "G:maj"],
+              [12 * BEAT, 16 * BEAT, "C:maj"]]
+    (folder / "song.json").write_text(json.dumps({"truth": {"key": chart_key, "bpm": BPM, "chords": chords,
+                                                           "duration": 16 * BEAT}}))
+    return folder
+
+
+def test_the_derivations_are_checked_against_the_charts(tmp_path):
+    from benchmarks.realsongs.chord_truth import chart_agreement
+    from benchmarks.realsongs.truth import key_chart_agreement
+
+    right = _mma_folder(tmp_path / "right", "C major")
+    wrong = _mma_folder(tmp_path / "relative", "A minor")
+    assert chart_agreement([right]) == {"beats": 16, "kept": 1.0, "agree": 1.0}
+    assert key_chart_agreement([right]) == {"songs": 1, "mirex": 1.0, "exact": 1.0}
+    assert key_chart_agreement([right, wrong]) == {"songs": 2, "mirex": pytest.approx(0.65), "exact": 0.5}

@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 
 MAX_STEMS = 64
 MAX_SECONDS = 60 * 30
-# bumped when an estimator changes its results, so cached whole-song results from older code are not reused. 24: an
+# bumped when an estimator changes its results, so cached whole-song results from older code are not reused. 25: a
+# chord change costs more (chords are read over the harmonic rhythm); 24: an
 # unnamed part is bass by the register of its notes (NNLS), never a lone file; 23: a song that is one file (a whole
 # mix) has its melody picked out of the mix; 22: a percussive stem with a tonal spectrum (staccato chords) is not
 # drums unless its energy is a kick's; 21: a minor key's own chords are its natural and harmonic scale's (not the
@@ -45,7 +46,7 @@ MAX_SECONDS = 60 * 30
 # pattern; 16: without a drum stem, chords read the CQT's harmonic part (HPSS); 15: a full mix's transcribed melody
 # joins its key profile; 14: the tonic chord's third settles major vs minor; 13: the lead melody joins the key
 # profile; 12: chords read the NNLS bass and per-beat fits; 11: one BLAS thread (float round-off)
-ESTIMATORS_REVISION = 24
+ESTIMATORS_REVISION = 25
 
 
 @dataclass(frozen=True)
