@@ -55,9 +55,13 @@ def test_what_major_minor_cannot_name_is_left_out(pitches):
     assert chords_truth(pm, harmonic, bass, end=4 * BEAT) == []
 
 
-def test_one_pitch_class_is_no_chord():
-    pm, harmonic, bass = _song([], [(0, 4, 36), (0, 4, 48)])
-    assert _per_beat(chords_truth(pm, harmonic, bass, end=4 * BEAT), 4) == ["N"] * 4
+def test_silence_is_no_chord_and_a_unison_riff_is_left_out():
+    # bar 1 C, bar 2 rests, bar 3 a unison riff on C (Harte's C:(1): neither a chord nor no chord), bar 4 C
+    c = [60, 64, 67]
+    pm, harmonic, bass = _song([(0, 4, c), (12, 4, c)], [(0, 4, 36), (8, 2, 36), (8, 2, 48), (10, 2, 48),
+                                                         (12, 4, 36)])
+    got = _per_beat(chords_truth(pm, harmonic, bass, end=16 * BEAT), 16)
+    assert got == ["C:maj"] * 4 + ["N"] * 4 + [None] * 4 + ["C:maj"] * 4
 
 
 def _mma_folder(folder, chart_key: str):
