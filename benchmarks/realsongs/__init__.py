@@ -62,10 +62,7 @@ def _load(folder: Path) -> RealSong | None:
 
 def _update_chords(folder: Path, song: RealSong) -> None:
     """Recompute an older chord truth from the role MIDI files kept beside the stems (no re-rendering)."""
-    import pretty_midi
-
-    parts = {r: pretty_midi.PrettyMIDI(str(folder / f"{r}.mid")) for r in ("bass", "harmony")
-             if (folder / f"{r}.mid").is_file()}
+    parts = truth.role_parts(folder)
     if not parts:
         return
     pm = next(iter(parts.values()))

@@ -132,15 +132,13 @@ def chords_truth(pm, harmonic: list, bass: list, *, end: float | None = None) ->
 def chart_agreement(mma_folders: list[Path]) -> dict:
     """The labelling run on mma songs' rendered parts, against their charts: share of the chart's beats the
     labelling names (kept) and share of those it names as the chart does (agree), maj/min level."""
-    import pretty_midi
-
     from benchmarks.realsongs import scoring as sc
+    from benchmarks.realsongs.truth import role_parts
 
     agree = kept = total = 0
     for folder in mma_folders:
         data = json.loads((folder / "song.json").read_text())
-        parts = {r: pretty_midi.PrettyMIDI(str(folder / f"{r}.mid")) for r in ("bass", "harmony")
-                 if (folder / f"{r}.mid").is_file()}
+        parts = role_parts(folder)
         if not parts:
             continue
         bass = parts["bass"].instruments if "bass" in parts else []

@@ -165,7 +165,7 @@ def _rows(per_song: list[dict], warm: float, check: dict | None = None) -> list[
         # the openmsx chord truth is derived from the notes: how often that derivation agrees with a real chart
         rows.append({"metric": "real: chord truth from MIDI, agreement with the mma charts", "value": check["agree"],
                      "unit": "share", "note": f"names {check['kept']:.2f} of {check['beats']} chart beats "
-                                              f"(the rest: diminished or without a third)"})
+                                              f"(the rest: diminished, without a third, or one pitch class)"})
         key = check["key"]
         rows.append({"metric": "real: key truth from MIDI notes, MIREX against the mma charts", "value": key["mirex"],
                      "unit": "score", "note": f"exact on {key['exact']:.2f} of {key['songs']} songs; the openmsx "

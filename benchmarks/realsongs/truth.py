@@ -80,18 +80,22 @@ def lead_notes(insts: list) -> list[list[float]]:
     return [[round(float(n.start), 4), round(float(n.end), 4), int(n.pitch)] for n in notes]
 
 
+def role_parts(folder: Path, roles: tuple[str, ...] = ("bass", "harmony")) -> dict:
+    """The role MIDI files a song folder keeps beside its stems ({role: PrettyMIDI}), those that exist."""
+    import pretty_midi
+
+    return {r: pretty_midi.PrettyMIDI(str(folder / f"{r}.mid")) for r in roles if (folder / f"{r}.mid").is_file()}
+
+
 def key_chart_agreement(mma_folders: list[Path]) -> dict:
     """The key derivation from pitch content (what most openmsx songs' key truth is) run on mma songs' parts
     with no key signature, against their charts' keys: mean MIREX score and exact share."""
-    import pretty_midi
-
     from benchmarks.realsongs import scoring as sc
 
     scores = []
     for folder in mma_folders:
         data = json.loads((folder / "song.json").read_text())
-        parts = {r: pretty_midi.PrettyMIDI(str(folder / f"{r}.mid")) for r in ("bass", "harmony", "lead")
-                 if (folder / f"{r}.mid").is_file()}
+        parts = role_parts(folder, ("bass", "harmony", "lead"))
         if not parts:
             continue
         pm = next(iter(parts.values()))

@@ -37,8 +37,8 @@ MAX_SEGMENT_BEATS = 4  # longest span read as one piece (a 4/4 bar); longer chor
 # log-penalty of a segment boundary, by where it falls: a downbeat, the middle of a bar, any other beat. Raised at
 # stop 37 (were 0.5, 2.0, 4.0): they were set while the openmsx chord truth was read beat by beat, which rewarded
 # reading a walking bass's notes as chord changes; against a truth read over the harmonic rhythm (checked on the
-# mma charts, benchmarks/realsongs/chord_truth.py) the 58 songs went 0.798 -> 0.801 on the stems (mma 0.941 ->
-# 0.945, openmsx 0.720 -> 0.724) and 0.780 -> 0.781 on the mixes. All three x4/3 gave 0.805 / 0.783, but an
+# mma charts, benchmarks/realsongs/chord_truth.py) the 58 songs went 0.813 -> 0.817 on the stems (mma 0.941 ->
+# 0.945, openmsx 0.740 -> 0.744) and 0.795 -> 0.797 on the mixes. All three x4/3 gave 0.820 / 0.799, but an
 # off-beat change then costs so much that a passing chord on beat 4 sharing two tones with the bar's chord is
 # swallowed again (test_a_passing_chord_sharing_two_tones_is_read_on_its_beat: 19 -> 12 of 20); 4.5 keeps it.
 BOUNDARY_DOWNBEAT = 0.5 * 4 / 3
