@@ -71,3 +71,25 @@ def test_no_3_4_without_a_significant_3_beat_accent_pattern():
     assert _triple(waltz)
     backbeat = np.tile([2.0, 0.0, 1.0, 0.0], 16) + 0.5 * rng.standard_normal(64)
     assert not _triple(backbeat)
+
+
+
+def _pulses(n: int, period: float, phase: float, height: float) -> np.ndarray:
+    env = np.zeros(n)
+    env[np.round(np.arange(phase, n - 1, period)).astype(int)] = height
+    return env
+
+
+def test_without_a_kit_the_body_and_low_band_move_the_phase_only_when_they_clearly_say_so():
+    # a whole mix has no drum stem to read the kit from: the fit's phase follows the loudest onsets, which in
+    # mma's 8Beat mix were the off-beat comp (its grid sat half a beat off, every chord straddling two beats)
+    from app.core.analysis.rhythm.beatlevel import clearly_better_phase
+
+    n, period = 4000, 40.0
+    comp = _pulses(n, period, 20.0, 1.0)  # loud, on the off-beats
+    body = comp + _pulses(n, period, 0.0, 0.9)  # kick and snare on the beats, a little quieter
+    low = _pulses(n, period, 0.0, 1.0) + _pulses(n, period, 20.0, 0.1)  # kick and bass: on the beats
+    assert clearly_better_phase((body, low), period, 20.0, 1.25) == pytest.approx(0.0, abs=1.0)
+    # a low band that hardly prefers the beat leaves the fit's phase alone
+    even = _pulses(n, period, 0.0, 1.0) + _pulses(n, period, 20.0, 0.95)
+    assert clearly_better_phase((body, even), period, 20.0, 1.25) == 20.0

@@ -56,8 +56,13 @@ def drum_beat_phase(envs: tuple[np.ndarray, ...], period: float, phase0: float, 
     of each envelope's pulse mean relative to its own mean. With a drum kit, the beat is where the kick and
     the snare play (Goto & Muraoka's drum-pattern beat tracking): an envelope of the whole rhythm section
     alone puts the beat on a shuffle's swung eighth or a rhumba's off-beat accents when those are loud."""
-    n = envs[0].size
     phases = phase0 + np.arange(0.0, period, step)
+    return float(phases[int(np.argmax(_phase_scores(envs, period, phases)))] % period)
+
+
+def _phase_scores(envs: tuple[np.ndarray, ...], period: float, phases: np.ndarray) -> np.ndarray:
+    """Per phase, the product of each envelope's mean on the pulse train relative to its own mean."""
+    n = envs[0].size
     k = np.arange(int(n // period) + 2)
     pos = (phases[:, None] % period) + period * k[None, :]
     valid = pos <= n - 1
@@ -65,7 +70,14 @@ def drum_beat_phase(envs: tuple[np.ndarray, ...], period: float, phase0: float, 
     for env in envs:
         means = (_at(env, pos) * valid).sum(axis=1) / np.maximum(1, valid.sum(axis=1))
         score *= means / (float(np.mean(env)) + 1e-12)
-    return float(phases[int(np.argmax(score))] % period)
+    return score
+
+
+def clearly_better_phase(envs: tuple[np.ndarray, ...], period: float, phase: float, margin: float) -> float:
+    """`drum_beat_phase`'s phase when it scores more than `margin` times `phase` does, else `phase`."""
+    best = drum_beat_phase(envs, period, phase, step=0.5)
+    s_best, s_now = _phase_scores(envs, period, np.array([best, phase]))
+    return best if s_best > margin * s_now else phase
 
 
 def played_strength(env: np.ndarray, period: float, phase: float) -> float:
