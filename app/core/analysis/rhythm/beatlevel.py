@@ -74,10 +74,10 @@ def _phase_scores(envs: tuple[np.ndarray, ...], period: float, phases: np.ndarra
 
 
 def clearly_better_phase(envs: tuple[np.ndarray, ...], period: float, phase: float, margin: float) -> float:
-    """`drum_beat_phase`'s phase when it scores more than `margin` times `phase` does, else `phase`."""
-    best = drum_beat_phase(envs, period, phase, step=0.5)
-    s_best, s_now = _phase_scores(envs, period, np.array([best, phase]))
-    return best if s_best > margin * s_now else phase
+    """`phase`, or the half-beat between its pulses when all of `envs` score more than `margin` times better
+    there (the product of `drum_beat_phase`)."""
+    s_now, s_half = _phase_scores(envs, period, np.array([phase, phase + 0.5 * period]))
+    return (phase + 0.5 * period) % period if s_half > margin * s_now else phase
 
 
 def played_strength(env: np.ndarray, period: float, phase: float) -> float:

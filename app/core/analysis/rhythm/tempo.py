@@ -362,9 +362,9 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
         # without a kit (a whole mix, pitched stems) the fit's phase is where the strongest onsets are, which in
         # an eighth-note groove with loud off-beat hats can be the off-beat all song long (mma 8Beat's mix: bar 1
         # 3.5 beats off, chords straddling every beat); the rhythm section's body and its low band (kick, bass)
-        # name the beat instead when they clearly do (the follower's half-beat margin). On the 58 real mixes this
-        # moved only that song (beats on the beat 0.879 -> 0.897, bar 1 0.845 -> 0.862, chords 0.797 -> 0.800);
-        # without the margin it fixed two and broke two (ultimate_run, midnight_snow_run).
+        # move it by half a beat when they clearly say so (the follower's margin, as in follow.on_the_beat). On the
+        # 58 real mixes this moved only that song; a search over every phase also moved it but put a drifting
+        # mix (run_for_your_life) on a phase whose felt level was half the tempo.
         pre = fit_grid(refined_onsets(env, peaks), level.period, level.phase, fps)
         ph = clearly_better_phase((_peaky(feat.body), _peaky(feat.low)), pre.period, pre.phase,
                                   follow.HALF_BEAT_MARGIN)
