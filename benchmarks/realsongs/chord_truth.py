@@ -32,22 +32,14 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.realsongs.truth import NAMES, _pc_weights, role_parts
+
 CHORDS_VERSION = 5  # 4 (stop 37's first commit) still called a one-pitch-class segment N
-NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 SOUNDING_SHARE = 0.1  # a pitch class sounds in a segment when it is held for at least this share of each beat
 # (intervals, maj/min family or None when maj/min cannot name it); the order breaks ties (simpler first)
 TEMPLATES = (((0, 4, 7), "maj"), ((0, 4, 7, 10), "maj"), ((0, 3, 7), "min"), ((0, 3, 6, 9), None),
              ((0, 3, 6, 10), None), ((0, 3, 6), None))
 UNNAMED = "?"  # a segment the maj/min vocabulary cannot name: left out of the truth
-
-
-def _sounding(notes: list, a: float, b: float, beat: float) -> np.ndarray:
-    """Sounding time per pitch class in [a, b), in beats."""
-    w = np.zeros(12)
-    for n in notes:
-        if n.start < b and n.end > a:
-            w[n.pitch % 12] += (min(n.end, b) - max(n.start, a)) / beat
-    return w
 
 
 def _segment(w: np.ndarray, beats: int, lowest: int | None) -> tuple[float, str]:
@@ -103,7 +95,7 @@ def chords_truth(pm, harmonic: list, bass: list, *, end: float | None = None) ->
                 if b - a < 1e-3:
                     seg[i, j] = (0.0, UNNAMED)
                     continue
-                w = _sounding(notes, a, b, (b - a) / (j - i))
+                w = _pc_weights(notes, a, b) / ((b - a) / (j - i))  # sounding time per pitch class, in beats
                 starting = [n for n in (low or notes) if n.start < b and n.end > a]
                 lowest = min(starting, key=lambda n: (n.start > a + 0.02, n.pitch)).pitch % 12 if starting else None
                 seg[i, j] = _segment(w, j - i, lowest)
@@ -135,7 +127,6 @@ def chart_agreement(mma_folders: list[Path]) -> dict:
     """The labelling run on mma songs' rendered parts, against their charts: share of the chart's beats the
     labelling names (kept) and share of those it names as the chart does (agree), maj/min level."""
     from benchmarks.realsongs import scoring as sc
-    from benchmarks.realsongs.truth import role_parts
 
     agree = kept = total = 0
     for folder in mma_folders:

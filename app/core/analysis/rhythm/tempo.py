@@ -352,10 +352,11 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
     beat_period, beat_phase = choose_beat_level(_peaky(feat.body), period, phase, fps, kit_env, _peaky(feat.low),
                                                 kit_low)
     level = _level(peaky, beat_period, [beat_phase], fps)
+    # the phase is judged on the period fitted over every onset (a pulse train 0.05 % off drifts a fifth of a
+    # beat over a song and blurs the phase search)
+    pre = fit_grid(refined_onsets(env, peaks), level.period, level.phase, fps)
     if kit_env is not None and kit_low is not None:
-        # the beat's phase where the kick and the snare play, on the period fitted over every onset (a pulse
-        # train 0.05 % off drifts a fifth of a beat over a song and blurs the phase search): see drum_beat_phase
-        pre = fit_grid(refined_onsets(env, peaks), level.period, level.phase, fps)
+        # the beat's phase where the kick and the snare play: see drum_beat_phase
         ph = drum_beat_phase((_peaky(feat.body), kit_env, kit_low), pre.period, pre.phase, step=0.5)
         level = _level(peaky, pre.period, [ph], fps)
     else:
@@ -365,7 +366,6 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
         # move it by half a beat when they clearly say so (the follower's margin, as in follow.on_the_beat). On the
         # 58 real mixes this moved only that song; a search over every phase also moved it but put a drifting
         # mix (run_for_your_life) on a phase whose felt level was half the tempo.
-        pre = fit_grid(refined_onsets(env, peaks), level.period, level.phase, fps)
         ph = clearly_better_phase((_peaky(feat.body), _peaky(feat.low)), pre.period, pre.phase,
                                   follow.HALF_BEAT_MARGIN)
         if ph != pre.phase:
