@@ -121,7 +121,7 @@ def _openmsx(cache: Path, limit: int | None) -> list[RealSong]:
     return out
 
 
-def _mma(cache: Path, limit: int | None) -> list[RealSong]:
+def _mma(cache: Path, limit: int | None, *, heldout: bool = False) -> list[RealSong]:
     import pretty_midi
 
     root = data.find_tree("mma", cache)
@@ -130,8 +130,9 @@ def _mma(cache: Path, limit: int | None) -> list[RealSong]:
         return []
     home = None
     out = []
-    for chart in charts_mod.charts()[:limit]:
-        folder = cache / "mma" / chart.name
+    source = "mma-heldout" if heldout else "mma"
+    for chart in charts_mod.charts(heldout=heldout)[:limit]:
+        folder = cache / source / chart.name
         if (song := _load(folder)) is not None:
             out.append(song)
             continue
@@ -149,7 +150,7 @@ def _mma(cache: Path, limit: int | None) -> list[RealSong]:
                   "time_signature": chart.meter, "chords": chart.chord_truth(),
                   "chord_symbols": chart.chord_symbols(), "chords_source": "chart",
                   "groove": chart.groove, "progression": chart.progression})
-        song = RealSong(chart.name, "mma", mix, stems, t)
+        song = RealSong(chart.name, source, mix, stems, t)
         _save(folder, song)
         out.append(song)
     return out
@@ -171,4 +172,6 @@ def build(cache_dir: Path | str | None = None, *, limit: int | None = None,
         out += _openmsx(cache, limit)
     if "mma" in sources:
         out += _mma(cache, limit)
+    if "mma-heldout" in sources:
+        out += _mma(cache, limit, heldout=True)
     return out

@@ -38,16 +38,8 @@ def _accord(paths: list[Path]) -> dict:
             "beats": list(a.grid.beat_times)}
 
 
-def evaluate(*, quick: bool) -> tuple[list[dict], list[dict]]:
-    cache = default_cache()
-    songs = build(cache, limit=4 if quick else None)
-    if not songs:
-        return [{"metric": "real songs", "value": 0, "unit": "songs",
-                 "note": "skipped: openttd-openmsx/mma, fluidsynth or the soundfont not available"}], []
-    # warm-up on the first song (numba/librosa JIT), reported on its own
-    t0 = time.perf_counter()
-    _accord([songs[0].mix])
-    warm = time.perf_counter() - t0
+def _evaluate_songs(songs: list[RealSong], cache: Path) -> list[dict]:
+    """Accord (stems and mix alone) and the peers on each song: one row of results per song."""
     per_song = []
     for song in songs:
         tr = song.truth
@@ -67,6 +59,8 @@ def evaluate(*, quick: bool) -> tuple[list[dict], list[dict]]:
             bpm = r.get("bpm")
             row[f"{sys_name}_bpm"] = bpm
             row[f"{sys_name}_tempo_ok"] = sc.tempo_ok(tr["bpm"], bpm)
+            row[f"{sys_name}_beat_ok"] = sc.tempo_ok(sc.felt_bpm(tr["bpm"], tr["time_signature"]),
+                                                     sc.felt_bpm(bpm, r.get("meter")))
             if sys_name != "librosa":
                 row[f"{sys_name}_key"] = r.get("key")
                 row[f"{sys_name}_mirex"] = sc.mirex_key(tr["key"], r.get("key"))
@@ -80,10 +74,56 @@ def evaluate(*, quick: bool) -> tuple[list[dict], list[dict]]:
                 row[f"{sys_name}_bar_one_ok"] = bar_one_ok(row["truth_bar_one"], r["bar_one"])
                 row[f"{sys_name}_on_beat"] = beats_on_beat(beats, r["beats"])
         per_song.append(row)
+    return per_song
+
+
+def evaluate(*, quick: bool) -> tuple[list[dict], list[dict]]:
+    cache = default_cache()
+    songs = build(cache, limit=4 if quick else None)
+    if not songs:
+        return [{"metric": "real songs", "value": 0, "unit": "songs",
+                 "note": "skipped: openttd-openmsx/mma, fluidsynth or the soundfont not available"}], []
+    # warm-up on the first song (numba/librosa JIT), reported on its own
+    t0 = time.perf_counter()
+    _accord([songs[0].mix])
+    warm = time.perf_counter() - t0
+    per_song = _evaluate_songs(songs, cache)
     (cache / "last-evaluation.json").write_text(json.dumps(per_song, indent=1, default=str))
     mma = [s.mix.parent for s in songs if s.source == "mma"]
     check = {**chord_truth.chart_agreement(mma), "key": truth.key_chart_agreement(mma)}
-    return _rows(per_song, warm, check) + evaluate_productions(cache, quick=quick), per_song
+    # the held-out grooves (charts.HELDOUT_GROOVES): the same measures on styles nothing was chosen on
+    held = _evaluate_songs(build(cache, limit=2 if quick else None, sources=("mma-heldout",)), cache)
+    (cache / "last-heldout.json").write_text(json.dumps(held, indent=1, default=str))
+    return _rows(per_song, warm, check) + heldout_rows(held) + evaluate_productions(cache, quick=quick), per_song
+
+
+def heldout_rows(per_song: list[dict]) -> list[dict]:
+    """Rows for the held-out set: tempo, exact BPM, key, chords and meter per system (no targets: a check)."""
+    n = len(per_song)
+    if not n:
+        return [{"metric": "held-out mma grooves", "value": 0, "unit": "songs", "note": "skipped: not rendered"}]
+    rows: list[dict] = [{"metric": "held-out mma grooves (no constant chosen on them)", "value": n, "unit": "songs"}]
+    for s in SYSTEMS:
+        tempo = sum(bool(r.get(f"{s}_tempo_ok")) for r in per_song) / n
+        exact = sum(r.get(f"{s}_bpm") is not None and abs(r[f"{s}_bpm"] - r["truth_bpm"]) <= 0.01
+                    for r in per_song) / n
+        beat = sum(bool(r.get(f"{s}_beat_ok")) for r in per_song) / n
+        rows.append({"metric": f"held-out: tempo within 4% [{s}]", "value": tempo, "unit": "share",
+                     "note": f"exact BPM (<=0.01) on {exact:.2f}; felt beat within 4% on {beat:.2f}"})
+    for s in ("accord", "accord-mix", "essentia"):
+        mirex = sum(r.get(f"{s}_mirex", 0.0) for r in per_song) / n
+        hits = sum(r[f"{s}_chords"][0] for r in per_song if f"{s}_chords" in r)
+        total = sum(r[f"{s}_chords"][1] for r in per_song if f"{s}_chords" in r)
+        rows.append({"metric": f"held-out: key MIREX weighted [{s}]", "value": mirex, "unit": "score",
+                     "note": f"exact {sum(r.get(f'{s}_mirex', 0.0) == 1.0 for r in per_song) / n:.2f}"})
+        rows.append({"metric": f"held-out: chords per beat maj/min [{s}]", "value": hits / total if total else 0.0,
+                     "unit": "share"})
+    for s in ("accord", "accord-mix"):
+        rows.append({"metric": f"held-out: meter right [{s}]", "unit": "share",
+                     "value": sum(r[f"{s}_meter"] == r["truth_meter"] for r in per_song) / n})
+        rows.append({"metric": f"held-out: beats on the MIDI's beats [{s}]", "unit": "share",
+                     "value": sum(bool(r.get(f"{s}_on_beat")) for r in per_song) / n})
+    return rows
 
 
 def evaluate_productions(cache: Path, *, quick: bool) -> list[dict]:
@@ -134,6 +174,10 @@ def _rows(per_song: list[dict], warm: float, check: dict | None = None) -> list[
         target = {"accord": ">= 0.95, >= essentia"}.get(s, "")
         rows.append({"metric": f"real: tempo within 4% [{s}]", "value": v, "unit": "share", "target": target,
                      "ok": (v >= 0.95 and v >= ess_tempo) if s == "accord" else None})
+    for s in SYSTEMS:
+        rows.append({"metric": f"real: felt beat within 4% [{s}]", "value": share(f"{s}_beat_ok", per_song),
+                     "unit": "share", "note": "compound meters' beat is the dotted quarter (6/8 at 120 = 80 a beat);"
+                                              " a peer's BPM is its beat"})
     for s in SYSTEMS:
         errs = [abs(r[f"{s}_bpm"] - r["truth_bpm"]) for r in grid if r.get(f"{s}_bpm") is not None]
         exact = sum(e <= 0.01 for e in errs) / len(grid) if grid else 0.0

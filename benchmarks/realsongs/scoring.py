@@ -47,6 +47,18 @@ def tempo_ok(ref: float, est: float | None, tolerance: float = 0.04) -> bool:
     return est is not None and abs(est / ref - 1.0) <= tolerance
 
 
+def felt_bpm(quarter_bpm: float | None, meter: str | None) -> float | None:
+    """The felt beat's rate: a compound meter's (6/8, 9/8, 12/8) beat is the dotted quarter, so 6/8 at 120 quarter
+    notes is 80 beats a minute; other meters (and a peer's BPM, which has no meter: meter None) as given. It
+    makes notations of the same music agree: MMA's Rock128 is written 4/4 with triplets at 84, which Accord may
+    hear as 12/8 at 126 quarter notes, the same beats and the same bars."""
+    if quarter_bpm is None or not meter:
+        return quarter_bpm
+    num, _, den = meter.partition("/")
+    compound = den == "8" and num.isdigit() and int(num) % 3 == 0 and int(num) > 3
+    return quarter_bpm / 1.5 if compound else quarter_bpm
+
+
 def chord_family(label: str) -> tuple[int, str] | None:
     """'C:maj' / 'A:min' / 'Am' / 'C#' / 'Dm7' / 'N' -> (root pc, 'maj'|'min') or None for no chord."""
     t = label.strip()
