@@ -67,3 +67,40 @@ def test_a_renamed_span_merges_with_its_neighbour_and_the_key_may_change_by_sect
     assert _symbols(est) == ["C", "C", "C", "Cm"]
     assert [(s.start, s.end, s.chord.symbol) for s in est.timeline] == [(0.0, 3.0, "C"), (3.0, 4.0, "Cm")]
     assert len(est.confidences) == 2
+
+
+def test_open_fifths_do_not_vote_for_the_mode_they_were_named_by():
+    """A G minor riff on bare G–D fifths (then Bb and C with their thirds): the G spans were named G major by a
+    first G major reading of the key, so counted as the tonic chord's third they would make any later G minor
+    estimate G major again. The parallel-mode step reads only the beats whose third sounds."""
+    import numpy as np
+
+    from app.core.analysis.harmony.chords import open_fifth_beats
+    from app.core.analysis.harmony.key import KeyEstimate
+    from app.core.analysis.harmony.key_function import KeyInputs, settle_parallel
+
+    g5, bb, c = {7: 1.0, 2: 0.8}, {10: 1.0, 2: 0.7, 5: 0.8}, {0: 1.0, 4: 0.7, 7: 0.8}
+    symbols = ["G"] * 4 + ["Bb", "C"] + ["G"] * 4 + ["Bb", "C"]
+    chroma = _chroma(*[g5] * 4, bb, c, *[g5] * 4, bb, c)
+    named = name_thirdless_by_key(_estimate(symbols), chroma, lambda q: Key(7, "major"))
+    assert _symbols(named) == symbols  # already the major key's quality: left as it was
+    open_ = open_fifth_beats(named, chroma)
+    assert open_ == tuple(s == "G" for s in symbols)
+    inputs = KeyInputs.of(chroma.T, None, np.ones(len(symbols)), [], named.per_beat, np.zeros(len(symbols)), [],
+                          heard=("harmony",)).with_mode_spans(named, open_)
+    assert [ch.symbol for _, ch in inputs.mode_spans] == ["Bb", "C", "Bb", "C"]
+    assert sum(length for length, _ in inputs.mode_spans) == 4.0
+    minor = KeyEstimate(Key(7, "minor"), 0.6, "", tuple(range(24)), Key(7, "major"), 0.3)
+    assert settle_parallel(minor, inputs.mode_spans) == minor
+    # every span counted, as before: the bare fifths outvote the key
+    every = [(s.end - s.start, s.chord) for s in named.timeline.spans]
+    assert settle_parallel(minor, every).key == Key(7, "major")
+
+
+def test_a_third_that_sounds_is_no_open_fifth():
+    from app.core.analysis.harmony.chords import open_fifth_beats
+
+    chroma = _chroma({7: 1.0, 11: 0.5, 2: 0.8}, {7: 1.0, 11: 0.5, 2: 0.8}, {0: 1.0, 7: 0.8})
+    assert open_fifth_beats(_estimate(["G", "G", "C"]), chroma) == (False, False, True)
+    # sus chords, sevenths and N are never open fifths (they carry no major/minor claim to take back)
+    assert open_fifth_beats(_estimate(["Gsus4", "G7", "N"]), chroma) == (False, False, False)

@@ -18,7 +18,7 @@ A seventh (and the fourth of sus4) is only chosen when it sounds.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -311,6 +311,39 @@ def _diatonic_quality(root: int, key: Key) -> str | None:
     return "maj" if (root + 4) % 12 in scale else "min"
 
 
+def _spans_of(per_beat: Sequence[Chord]) -> list[tuple[int, int]]:
+    """[first, last] beat index of each run of one chord."""
+    runs, i, n = [], 0, len(per_beat)
+    while i < n:
+        j = i
+        while j + 1 < n and per_beat[j + 1] == per_beat[i]:
+            j += 1
+        runs.append((i, j))
+        i = j + 1
+    return runs
+
+
+def _open_fifth(ch: Chord, mean: np.ndarray) -> bool:
+    """A major or minor triad whose thirds both sound under THIRDLESS_SHARE of its root and fifth."""
+    if ch.root_pc is None or ch.quality not in ("maj", "min"):
+        return False
+    r, fifth = float(mean[ch.root_pc]), float(mean[(ch.root_pc + 7) % 12])
+    thirds = max(float(mean[(ch.root_pc + 3) % 12]), float(mean[(ch.root_pc + 4) % 12]))
+    return thirds < THIRDLESS_SHARE * min(r, fifth)
+
+
+def open_fifth_beats(est: ChordEstimate, beat_chroma: np.ndarray) -> tuple[bool, ...]:
+    """Per beat: its span is an open fifth (see THIRDLESS_SHARE), a chord that says nothing about major or minor,
+    whatever quality the templates or the key gave it."""
+    flags = [False] * len(est.per_beat)
+    if beat_chroma.shape[0] < len(est.per_beat):
+        return tuple(flags)
+    for i, j in _spans_of(est.per_beat):
+        if _open_fifth(est.per_beat[i], beat_chroma[i:j + 1].mean(axis=0)):
+            flags[i:j + 1] = [True] * (j + 1 - i)
+    return tuple(flags)
+
+
 def name_thirdless_by_key(est: ChordEstimate, beat_chroma: np.ndarray,
                           key_at: Callable[[float], Key | None]) -> ChordEstimate:
     """Each span of a major or minor triad whose thirds hardly sound (both under THIRDLESS_SHARE of its root and
@@ -323,25 +356,18 @@ def name_thirdless_by_key(est: ChordEstimate, beat_chroma: np.ndarray,
     if not est.per_beat or beat_chroma.shape[0] < len(est.per_beat):
         return est
     per_beat = list(est.per_beat)
-    n = len(per_beat)
-    i = 0
-    while i < n:
-        j = i
-        while j + 1 < n and per_beat[j + 1] == per_beat[i]:
-            j += 1
+    for i, j in _spans_of(est.per_beat):
         ch = per_beat[i]
-        if ch.root_pc is not None and ch.quality in ("maj", "min"):
-            mean = beat_chroma[i:j + 1].mean(axis=0)
-            r, fifth = float(mean[ch.root_pc]), float(mean[(ch.root_pc + 7) % 12])
-            thirds = max(float(mean[(ch.root_pc + 3) % 12]), float(mean[(ch.root_pc + 4) % 12]))
-            key = key_at(float(est.beat_quarters[i]))
-            quality = None if key is None else _diatonic_quality(ch.root_pc, key)
-            if quality is not None and quality != ch.quality and thirds < THIRDLESS_SHARE * min(r, fifth):
-                per_beat[i:j + 1] = [Chord(ch.root_pc, quality)] * (j + 1 - i)
-        i = j + 1
+        if not _open_fifth(ch, beat_chroma[i:j + 1].mean(axis=0)):
+            continue
+        key = key_at(float(est.beat_quarters[i]))
+        quality = None if key is None else _diatonic_quality(ch.root_pc, key)
+        if quality is not None and quality != ch.quality:
+            per_beat[i:j + 1] = [Chord(ch.root_pc, quality)] * (j + 1 - i)
     if per_beat == list(est.per_beat):
         return est
     # the spans again (a renamed span can now run on into its neighbour), each beat keeping its span's confidence
+    n = len(per_beat)
     beat_conf = [0.0] * n
     k = 0
     for span, conf in zip(est.timeline.spans, est.confidences, strict=False):

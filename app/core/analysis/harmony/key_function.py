@@ -7,7 +7,8 @@ lead melody's pitch classes joining the profile once it is known (`KeyInputs.wit
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,6 +22,9 @@ from app.core.analysis.harmony.key import (
     relative_key,
 )
 from app.core.music import Chord, Key
+
+if TYPE_CHECKING:
+    from app.core.analysis.harmony.chords import ChordEstimate
 
 # Where a song rests (tonic evidence for a key vs its relative; weights sum to 1): chords at the song's
 # edges and phrase starts weigh most, then the melody's last note, cadences, phrase ends. The last chord
@@ -261,6 +265,8 @@ class KeyInputs:
     downbeat_bass: tuple[int, ...]
     heard: tuple[str, ...]
     beat_features: tuple | None = None
+    # (length, chord) of the beats whose chord's third sounds, for settle_parallel (see `with_mode_spans`)
+    mode_spans: tuple[tuple[float, Chord], ...] | None = None
 
     @classmethod
     def of(cls, chroma: np.ndarray, bass: np.ndarray | None, weights: np.ndarray, bars: Sequence[Chord],
@@ -270,6 +276,17 @@ class KeyInputs:
         total = float(w.sum()) or 1.0
         return cls((chroma * w).sum(axis=1) / total, None if bass is None else (bass * w).sum(axis=1) / total,
                    tuple(bars), tuple(beats), downbeat, tuple(downbeat_bass), tuple(heard), beat_features)
+
+    def with_mode_spans(self, est: ChordEstimate, open_fifths: Sequence[bool]) -> KeyInputs:
+        """These inputs with the chords settle_parallel reads: one (beat length, chord) per beat of `est`, leaving
+        out the beats of an open fifth (`open_fifths`). A power chord's or a bare-fifth riff's quality came from a
+        template tie or from the key itself (chords.name_thirdless_by_key), so counting it as the tonic chord's
+        third would vote for the very mode it was named by: a G minor riff on G5 (train_filled_with_cash's
+        trumpet and harpsichord octaves, B at 2 % of its notes) read G major."""
+        ends = list(est.beat_quarters[1:]) + [est.timeline.spans[-1].end if est.timeline.spans else 0.0]
+        spans = tuple((float(e - q), ch) for q, e, ch, open_ in zip(est.beat_quarters, ends, est.per_beat, open_fifths,
+                                                                     strict=False) if not open_)
+        return replace(self, mode_spans=spans)
 
     def refine(self, est: KeyEstimate) -> KeyEstimate:
         return refine_with_chords(est, list(self.bars), beats=self.beats, downbeat=self.downbeat,
