@@ -34,8 +34,9 @@ log = logging.getLogger(__name__)
 
 MAX_STEMS = 64
 MAX_SECONDS = 60 * 30
-# bumped when an estimator changes its results, so cached whole-song results from older code are not reused. 25: a
-# chord change costs more (chords are read over the harmonic rhythm); 24: an
+# bumped when an estimator changes its results, so cached whole-song results from older code are not reused. 26: a
+# compound pulse with no 2-pulse accent pattern is the bar of a fast waltz, an open fifth gives no vote for the
+# key's mode; 25: a chord change costs more (chords are read over the harmonic rhythm); 24: an
 # unnamed part is bass by the register of its notes (NNLS), never a lone file; 23: a song that is one file (a whole
 # mix) has its melody picked out of the mix; 22: a percussive stem with a tonal spectrum (staccato chords) is not
 # drums unless its energy is a kick's; 21: a minor key's own chords are its natural and harmonic scale's (not the
@@ -46,7 +47,7 @@ MAX_SECONDS = 60 * 30
 # pattern; 16: without a drum stem, chords read the CQT's harmonic part (HPSS); 15: a full mix's transcribed melody
 # joins its key profile; 14: the tonic chord's third settles major vs minor; 13: the lead melody joins the key
 # profile; 12: chords read the NNLS bass and per-beat fits; 11: one BLAS thread (float round-off)
-ESTIMATORS_REVISION = 25
+ESTIMATORS_REVISION = 26
 
 
 @dataclass(frozen=True)
@@ -247,8 +248,10 @@ def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, n
             sections = key_inputs.sections(key_est.key)
             # chords without a third are named by the key they sound in (after the key is settled: the relative
             # major's iii is the minor key's major V)
+            open_fifths = chords_mod.open_fifth_beats(chord_est, cc)
             chord_est = chords_mod.name_thirdless_by_key(chord_est, cc, _key_at(key_est.key, sections))
             timeline, chord_conf = chord_est.timeline, chord_est.confidences
+            key_inputs = key_inputs.with_mode_spans(chord_est, open_fifths)
     if key_est.key is None:
         notes.append(f"could not determine the key: {key_est.reason}")
     cancel.check()
@@ -400,7 +403,9 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
         key_est = key_function.settle_relative(key_est, chords_mod.bar_chords(timeline, grid.time_signature.bar_quarters),
                                           phrase_final_pcs=finals)
         # major or minor on that tonic: the tonic chord's third (a blues lead's flat thirds do not make it minor)
-        key_est = key_function.settle_parallel(key_est, [(sp.end - sp.start, sp.chord) for sp in timeline.spans])
+        key_est = key_function.settle_parallel(key_est, key_inputs.mode_spans if key_inputs is not None
+                                               and key_inputs.mode_spans is not None
+                                               else [(sp.end - sp.start, sp.chord) for sp in timeline.spans])
     melody = None
     melody_seconds: tuple[tuple[float, float, float], ...] = ()
     if lead_stem is None:
