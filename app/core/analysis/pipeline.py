@@ -403,9 +403,8 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
         key_est = key_function.settle_relative(key_est, chords_mod.bar_chords(timeline, grid.time_signature.bar_quarters),
                                           phrase_final_pcs=finals)
         # major or minor on that tonic: the tonic chord's third (a blues lead's flat thirds do not make it minor)
-        key_est = key_function.settle_parallel(key_est, key_inputs.mode_spans if key_inputs is not None
-                                               and key_inputs.mode_spans is not None
-                                               else [(sp.end - sp.start, sp.chord) for sp in timeline.spans])
+        # (the beats whose third sounds: key_inputs exists wherever there are chords)
+        key_est = key_function.settle_parallel(key_est, key_inputs.mode_spans if key_inputs is not None else ())
     melody = None
     melody_seconds: tuple[tuple[float, float, float], ...] = ()
     if lead_stem is None:

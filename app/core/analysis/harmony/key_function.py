@@ -266,7 +266,7 @@ class KeyInputs:
     heard: tuple[str, ...]
     beat_features: tuple | None = None
     # (length, chord) of the beats whose chord's third sounds, for settle_parallel (see `with_mode_spans`)
-    mode_spans: tuple[tuple[float, Chord], ...] | None = None
+    mode_spans: tuple[tuple[float, Chord], ...] = ()
 
     @classmethod
     def of(cls, chroma: np.ndarray, bass: np.ndarray | None, weights: np.ndarray, bars: Sequence[Chord],
@@ -280,9 +280,9 @@ class KeyInputs:
     def with_mode_spans(self, est: ChordEstimate, open_fifths: Sequence[bool]) -> KeyInputs:
         """These inputs with the chords settle_parallel reads: one (beat length, chord) per beat of `est`, leaving
         out the beats of an open fifth (`open_fifths`). A power chord's or a bare-fifth riff's quality came from a
-        template tie or from the key itself (chords.name_thirdless_by_key), so counting it as the tonic chord's
-        third would vote for the very mode it was named by: a G minor riff on G5 (train_filled_with_cash's
-        trumpet and harpsichord octaves, B at 2 % of its notes) read G major."""
+        template tie or from the key itself (chords.name_thirdless_by_key, under the key's first reading), so
+        counted as the tonic chord's third it would vote for the very mode it was named by: G5 riffs named G under
+        a first G major reading would turn a later G minor estimate (the lead's notes joined) back to G major."""
         ends = list(est.beat_quarters[1:]) + [est.timeline.spans[-1].end if est.timeline.spans else 0.0]
         spans = tuple((float(e - q), ch) for q, e, ch, open_ in zip(est.beat_quarters, ends, est.per_beat, open_fifths,
                                                                      strict=False) if not open_)
