@@ -166,3 +166,25 @@ def test_a_role_changing_updates_its_box_in_place_and_only_new_stems_rebuild_the
     assert boxes[lead.id].currentIndex() == 0 and boxes[lead.id].currentText().startswith("(guess)")
     RenameStem(lead.id, "vocal").apply(project)
     assert panel._role_combos.keys() == boxes.keys() and panel._role_combos[lead.id] is not boxes[lead.id]
+
+
+def test_double_and_halve_keep_the_chords_where_they_sound_and_undo_as_one_step(qtbot, project):
+    stack = QUndoStack()
+    panel = AnalysisPanel(project, stack, TaskRunner(synchronous=True))
+    qtbot.addWidget(panel)
+    grid = project.beat_grid()
+    before = [(round(grid.seconds(s.start), 9), round(grid.seconds(s.end), 9), s.chord) for s in project.chords]
+    qtbot.mouseClick(panel.double_button, Qt.MouseButton.LeftButton)
+    assert project.tempo_bpm == 240.0 and panel.bpm.value() == 240.0
+    grid = project.beat_grid()
+    assert [(round(grid.seconds(s.start), 9), round(grid.seconds(s.end), 9), s.chord) for s in project.chords] == before
+    assert project.chords.spans[1].start == 8.0  # Am's bar 2 at 120 is bar 3 at 240
+    assert stack.undoText() == "Double tempo (120 → 240 BPM)"
+    assert not panel.double_button.isEnabled()  # 480 would be past 400
+    qtbot.mouseClick(panel.halve_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.halve_button, Qt.MouseButton.LeftButton)
+    assert project.tempo_bpm == 60.0 and project.chords.spans[1].start == 2.0
+    stack.undo()
+    stack.undo()
+    stack.undo()
+    assert project.tempo_bpm == 120.0 and project.chords.spans[1].start == 4.0

@@ -37,6 +37,23 @@ class SongAnalysis:
     tempo_map: tuple[tuple[float, float], ...] = ()  # (seconds, BPM) when the song really changes tempo
     chord_confidences: tuple[float, ...] = ()  # one per chord span (0..1), or empty
 
+    def with_tempo_scaled(self, factor: float) -> SongAnalysis:
+        """This analysis read at `factor` times the tempo (2: the beat was heard at half the song's pace) with
+        everything it found staying where it sounds: tempo, fit and tempo map times `factor`, and every position
+        in quarter notes (anchors, chords, key sections, the lead's notes) times `factor` too, so that each one
+        converts to the same seconds. The detected beat times (one per beat of the old level) are dropped."""
+        f = float(factor)
+        g = self.grid
+        grid = BeatGrid(tempo_bpm=g.tempo_bpm * f, time_signature=g.time_signature, offset_seconds=g.offset_seconds,
+                        anchors=tuple((q * f, t) for q, t in g.anchors))
+        chords = ChordTimeline(tuple(ChordSpan(s.start * f, s.end * f, s.chord) for s in self.chords))
+        melody = None if self.melody is None else replace(
+            self.melody, tempo_bpm=None if self.melody.tempo_bpm is None else self.melody.tempo_bpm * f,
+            notes=tuple(replace(n, onset=n.onset * f, duration=n.duration * f) for n in self.melody.notes))
+        sections = tuple(replace(k, start=k.start * f, end=k.end * f) for k in self.key_sections)
+        return replace(self, grid=grid, chords=chords, melody=melody, key_sections=sections,
+                       tempo_fit_bpm=self.tempo_fit_bpm * f, tempo_map=tuple((t, b * f) for t, b in self.tempo_map))
+
     @property
     def key_text(self) -> str:
         """'D major (0.71; B minor 0.22)', or 'none'."""

@@ -51,6 +51,36 @@ def tapped_tempo_edit(tap_times: list[float]) -> SetTempo | None:
     return None if bpm is None else SetTempo(bpm, tapped=True)
 
 
+def scale_tempo(project: Project, factor: float) -> Edit:
+    """Double (`factor` 2) or halve (0.5) the tempo as one undo step, with what was heard in the audio staying
+    where it sounds: the grid's anchors, the chords and the stored analysis (its lead melody and key sections
+    too) are rescaled in quarter notes, so bar 1 and every chord keep their seconds.
+
+    Why not SetTempo: a typed tempo keeps every position in quarter notes, as a DAW's MIDI follows its tempo, so
+    correcting a song read at half tempo by typing the double moved its chords off the audio (an F at 3.0 s
+    went to 6.0 s). Half and double are the ears' commonest misreading (docs/analysis.md), and this is the
+    one-click fix for it. Ideas and kept tracks are the artist's material in beats and follow the tempo as
+    typed edits leave them."""
+    if project.tempo_bpm is None:
+        raise ValueError("the song has no tempo yet: analyse it or type one first")
+    bpm = float(project.tempo_bpm) * float(factor)
+    if not 20.0 <= bpm <= 400.0:
+        raise ValueError(f"{bpm:g} BPM would be outside 20–400")
+    f = float(factor)
+    edits: list[Edit] = [SetProjectField("tempo_bpm", bpm),
+                         SetProjectField("tempo_anchors", tuple((q * f, t) for q, t in project.tempo_anchors))]
+    if project.chords is not None:
+        edits.append(SetProjectField("chords", ChordTimeline(tuple(ChordSpan(sp.start * f, sp.end * f, sp.chord)
+                                                                   for sp in project.chords))))
+    analysis = stored_analysis(project)
+    if analysis is not None:
+        extras = copy_json(project.extras)
+        extras[EXTRAS_KEY] = {**extras.get(EXTRAS_KEY, {}), "result": analysis.with_tempo_scaled(f).to_json()}
+        edits.append(SetProjectField("extras", extras))
+    word = "Double" if f > 1 else "Halve"
+    return CompoundEdit(f"{word} tempo ({project.tempo_bpm:g} → {bpm:g} BPM)", edits)
+
+
 class SetTimeSignature(SetProjectField):
     def __init__(self, ts: TimeSignature) -> None:
         super().__init__("time_signature", ts, label=f"Set meter {ts}")

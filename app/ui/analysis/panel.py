@@ -38,6 +38,7 @@ from app.core.project.analysis_edits import (
     OverrideStemRole,
     SetTempo,
     SetTimeSignature,
+    scale_tempo,
     stored_analysis,
 )
 from app.core.project.model import Project
@@ -50,7 +51,7 @@ log = logging.getLogger(__name__)
 METERS = ("4/4", "3/4", "6/8", "2/4", "5/4", "9/8", "12/8")  # what the ears report, and the common others
 TAP_RESET_SECONDS = 2.0  # a pause this long starts a new tap sequence (a new undo step)
 NO_KEY = "(no key)"
-MIN_BPM = 20.0  # SetTempo's range
+MIN_BPM, MAX_BPM = 20.0, 400.0  # SetTempo's range
 TEMPO_UNKNOWN = MIN_BPM - 0.01  # the spin box's "— BPM" (its special value) while the song has no tempo
 
 
@@ -136,6 +137,15 @@ class AnalysisPanel(AnalysisRun, QWidget):
         self.bpm.setSuffix(" BPM")
         self.tap_button = QPushButton("Tap")
         self.tap_button.setToolTip("Tap along with the beat; the tempo follows your taps")
+        # half and double: the ears' commonest misreading, fixed with the chords kept where they sound
+        self.halve_button = QPushButton("½×")
+        self.halve_button.setObjectName("HalveTempo")
+        self.halve_button.setToolTip("Halve the tempo (the beat is felt at half this pace); chords stay where "
+                                     "they sound")
+        self.double_button = QPushButton("2×")
+        self.double_button.setObjectName("DoubleTempo")
+        self.double_button.setToolTip("Double the tempo (the beat is felt at twice this pace); chords stay where "
+                                      "they sound")
         self.meter = QComboBox()
         self.meter.addItems(list(METERS))
         self.downbeat = QLabel("0.000 s")
@@ -189,6 +199,8 @@ class AnalysisPanel(AnalysisRun, QWidget):
         form = QFormLayout()
         row = QHBoxLayout()
         row.addWidget(self.bpm, 1)
+        row.addWidget(self.halve_button)
+        row.addWidget(self.double_button)
         row.addWidget(self.tap_button)
         form.addRow("Tempo", row)
         row = QHBoxLayout()
@@ -224,6 +236,8 @@ class AnalysisPanel(AnalysisRun, QWidget):
 
         self.bpm.valueChanged.connect(self._bpm_changed)
         self.tap_button.clicked.connect(lambda: self.tap())
+        self.halve_button.clicked.connect(lambda: self.scale_tempo(0.5))
+        self.double_button.clicked.connect(lambda: self.scale_tempo(2.0))
         self.meter.activated.connect(self._meter_chosen)
         self.earlier.clicked.connect(lambda: self.nudge(-NUDGE_STEP_SECONDS))
         self.later.clicked.connect(lambda: self.nudge(NUDGE_STEP_SECONDS))
@@ -251,6 +265,8 @@ class AnalysisPanel(AnalysisRun, QWidget):
             w.blockSignals(True)
         try:
             self.bpm.setValue(p.tempo_bpm or TEMPO_UNKNOWN)
+            self.halve_button.setEnabled(bool(p.tempo_bpm) and p.tempo_bpm / 2.0 >= MIN_BPM)
+            self.double_button.setEnabled(bool(p.tempo_bpm) and p.tempo_bpm * 2.0 <= MAX_BPM)
             ts = str(p.time_signature)
             if self.meter.findText(ts) < 0:
                 self.meter.addItem(ts)
@@ -390,6 +406,15 @@ class AnalysisPanel(AnalysisRun, QWidget):
         if bpm is not None:
             self._push(SetTempo(bpm, tapped=True, gesture=("tap", id(self), self._tap_gesture)))
         return bpm
+
+    def scale_tempo(self, factor: float) -> None:
+        """Halve (0.5) or double (2) the tempo, chords and the analysis kept on the audio (one undo step)."""
+        try:
+            edit = scale_tempo(self.project, factor)
+        except ValueError as exc:
+            self.notes.setText(str(exc))
+            return
+        self._push(edit)
 
     def _meter_chosen(self, _index: int) -> None:
         ts = TimeSignature.parse(self.meter.currentText())
