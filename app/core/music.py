@@ -297,6 +297,10 @@ class ChordTimeline:
         spans[index] = replace(spans[index], chord=chord)
         return ChordTimeline(tuple(spans))
 
+    def scaled(self, factor: float) -> ChordTimeline:
+        """Every span's start and end times `factor` (the same chords on a grid at `factor` times the tempo)."""
+        return ChordTimeline(tuple(ChordSpan(s.start * factor, s.end * factor, s.chord) for s in self.spans))
+
     @classmethod
     def from_symbols(cls, symbols: Iterable[str], *, quarters_each: float, start: float = 0.0) -> ChordTimeline:
         spans = []

@@ -46,12 +46,11 @@ class SongAnalysis:
         g = self.grid
         grid = BeatGrid(tempo_bpm=g.tempo_bpm * f, time_signature=g.time_signature, offset_seconds=g.offset_seconds,
                         anchors=tuple((q * f, t) for q, t in g.anchors))
-        chords = ChordTimeline(tuple(ChordSpan(s.start * f, s.end * f, s.chord) for s in self.chords))
         melody = None if self.melody is None else replace(
             self.melody, tempo_bpm=None if self.melody.tempo_bpm is None else self.melody.tempo_bpm * f,
             notes=tuple(replace(n, onset=n.onset * f, duration=n.duration * f) for n in self.melody.notes))
         sections = tuple(replace(k, start=k.start * f, end=k.end * f) for k in self.key_sections)
-        return replace(self, grid=grid, chords=chords, melody=melody, key_sections=sections,
+        return replace(self, grid=grid, chords=self.chords.scaled(f), melody=melody, key_sections=sections,
                        tempo_fit_bpm=self.tempo_fit_bpm * f, tempo_map=tuple((t, b * f) for t, b in self.tempo_map))
 
     @property

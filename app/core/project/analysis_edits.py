@@ -70,8 +70,7 @@ def scale_tempo(project: Project, factor: float) -> Edit:
     edits: list[Edit] = [SetProjectField("tempo_bpm", bpm),
                          SetProjectField("tempo_anchors", tuple((q * f, t) for q, t in project.tempo_anchors))]
     if project.chords is not None:
-        edits.append(SetProjectField("chords", ChordTimeline(tuple(ChordSpan(sp.start * f, sp.end * f, sp.chord)
-                                                                   for sp in project.chords))))
+        edits.append(SetProjectField("chords", project.chords.scaled(f)))
     analysis = stored_analysis(project)
     if analysis is not None:
         extras = copy_json(project.extras)
