@@ -379,6 +379,9 @@ class Melody:
         )
 
 
+TEMPO_MIN, TEMPO_MAX = 20.0, 400.0  # quarter notes per minute a grid, a project and an edit accept
+
+
 @dataclass(frozen=True)
 class BeatGrid:
     """Where the music's quarter notes fall in the audio.
@@ -401,7 +404,7 @@ class BeatGrid:
     _axes: tuple[list[float], list[float]] = field(init=False, repr=False, compare=False, default=([], []))
 
     def __post_init__(self) -> None:
-        if not 20.0 <= self.tempo_bpm <= 400.0:
+        if not TEMPO_MIN <= self.tempo_bpm <= TEMPO_MAX:
             raise ValueError(f"tempo {self.tempo_bpm:g} BPM is outside 20–400")
         if self.anchors:
             anchors = check_anchors(self.anchors)
@@ -497,7 +500,7 @@ def check_anchors(anchors: Iterable[Sequence[float]]) -> tuple[tuple[float, floa
     for (q0, s0), (q1, s1) in zip(out, out[1:], strict=False):
         if not (math.isfinite(q0 + s0 + q1 + s1) and q1 > q0 and s1 > s0):
             raise ValueError(f"grid anchors must increase in quarters and seconds: ({q0:g}, {s0:g}) then ({q1:g}, {s1:g})")
-        if not 20.0 <= 60.0 * (q1 - q0) / (s1 - s0) <= 400.0:
+        if not TEMPO_MIN <= 60.0 * (q1 - q0) / (s1 - s0) <= TEMPO_MAX:
             raise ValueError(f"the grid's tempo between quarters {q0:g} and {q1:g} is outside 20–400 BPM")
     return out
 

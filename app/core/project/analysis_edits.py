@@ -12,7 +12,7 @@ from collections.abc import Hashable
 from app.core.analysis.result import SongAnalysis
 from app.core.analysis.rhythm.tempo import tap_tempo
 from app.core.analysis.roles import ROLES
-from app.core.music import Chord, ChordSpan, ChordTimeline, Key, TimeSignature
+from app.core.music import TEMPO_MAX, TEMPO_MIN, Chord, ChordSpan, ChordTimeline, Key, TimeSignature
 from app.core.project.edits import BaseEdit, CompoundEdit, Edit, RenameStem, SetProjectField, SetStemRole
 from app.core.project.model import Project, copy_json
 
@@ -25,7 +25,7 @@ class SetTempo(SetProjectField):
 
     def __init__(self, bpm: float, *, tapped: bool = False, gesture: Hashable | None = None) -> None:
         bpm = round(float(bpm), 2)
-        if not 20.0 <= bpm <= 400.0:
+        if not TEMPO_MIN <= bpm <= TEMPO_MAX:
             raise ValueError(f"tempo {bpm:g} BPM is outside 20–400")
         super().__init__("tempo_bpm", bpm, label=f"{'Tap' if tapped else 'Set'} tempo {bpm:g} BPM", gesture=gesture)
         self._anchors: SetProjectField | None = None
@@ -63,10 +63,10 @@ def scale_tempo(project: Project, factor: float) -> Edit:
     typed edits leave them."""
     if project.tempo_bpm is None:
         raise ValueError("the song has no tempo yet: analyse it or type one first")
-    bpm = float(project.tempo_bpm) * float(factor)
-    if not 20.0 <= bpm <= 400.0:
-        raise ValueError(f"{bpm:g} BPM would be outside 20–400")
     f = float(factor)
+    bpm = float(project.tempo_bpm) * f
+    if not TEMPO_MIN <= bpm <= TEMPO_MAX:
+        raise ValueError(f"{bpm:g} BPM would be outside 20–400")
     edits: list[Edit] = [SetProjectField("tempo_bpm", bpm),
                          SetProjectField("tempo_anchors", tuple((q * f, t) for q, t in project.tempo_anchors))]
     if project.chords is not None:

@@ -16,7 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from app.core.music import BeatGrid, ChordTimeline, Key, TimeSignature, check_anchors
+from app.core.music import TEMPO_MAX, TEMPO_MIN, BeatGrid, ChordTimeline, Key, TimeSignature, check_anchors
 from app.core.project.cocreation.ideas import Idea, IdeaTrack
 
 log = logging.getLogger(__name__)
@@ -144,7 +144,7 @@ Listener = Callable[[Change], None]
 PROJECT_FIELDS: dict[str, Callable[[Any], bool]] = {
     "name": lambda v: isinstance(v, str),
     "tempo_bpm": lambda v: v is None or (isinstance(v, int | float) and not isinstance(v, bool)
-                                         and 20.0 <= float(v) <= 400.0),
+                                         and TEMPO_MIN <= float(v) <= TEMPO_MAX),
     "time_signature": lambda v: isinstance(v, TimeSignature),
     "key": lambda v: v is None or isinstance(v, Key),
     "downbeat_offset": lambda v: isinstance(v, int | float) and not isinstance(v, bool) and v >= 0.0,

@@ -24,7 +24,17 @@ from typing import Any
 
 from app.core.errors import ProjectError
 from app.core.fsutil import atomic_write_text, not_a_regular_file
-from app.core.music import MAX_ANCHORS, Chord, ChordSpan, ChordTimeline, Key, TimeSignature, check_anchors
+from app.core.music import (
+    MAX_ANCHORS,
+    TEMPO_MAX,
+    TEMPO_MIN,
+    Chord,
+    ChordSpan,
+    ChordTimeline,
+    Key,
+    TimeSignature,
+    check_anchors,
+)
 from app.core.project.cocreation.ideas import (
     Idea,
     IdeaFormatError,
@@ -374,7 +384,7 @@ def project_from_json(data: Any, path: Path) -> Project:
         sample_rate=int(sample_rate),
         stems=stems,
         master_gain_db=f.number(d, "master_gain_db", "", lo=-96.0, hi=24.0, default=0.0) or 0.0,
-        tempo_bpm=f.number(d, "tempo_bpm", "", lo=20.0, hi=400.0, default=None, optional=True),
+        tempo_bpm=f.number(d, "tempo_bpm", "", lo=TEMPO_MIN, hi=TEMPO_MAX, default=None, optional=True),
         time_signature=ts,
         key=key,
         downbeat_offset=f.number(d, "downbeat_offset", "", lo=0.0, hi=1e6, default=0.0) or 0.0,

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from app.core.analysis import AnalysisCache, SongAnalysis, StemInput
 from app.core.analysis.roles import ROLES
 from app.core.errors import AccordError
-from app.core.music import BeatGrid, Key, TimeSignature
+from app.core.music import TEMPO_MAX, TEMPO_MIN, BeatGrid, Key, TimeSignature
 from app.core.project.analysis_edits import (
     NUDGE_STEP_SECONDS,
     NudgeDownbeat,
@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 METERS = ("4/4", "3/4", "6/8", "2/4", "5/4", "9/8", "12/8")  # what the ears report, and the common others
 TAP_RESET_SECONDS = 2.0  # a pause this long starts a new tap sequence (a new undo step)
 NO_KEY = "(no key)"
-MIN_BPM, MAX_BPM = 20.0, 400.0  # SetTempo's range
+MIN_BPM, MAX_BPM = TEMPO_MIN, TEMPO_MAX  # SetTempo's range
 TEMPO_UNKNOWN = MIN_BPM - 0.01  # the spin box's "— BPM" (its special value) while the song has no tempo
 
 
@@ -130,7 +130,7 @@ class AnalysisPanel(AnalysisRun, QWidget):
         self.bpm.setObjectName("BpmSpin")
         # One step under the lowest tempo means "not known yet" and reads "—", as the transport bar does: an
         # unknown tempo never shows as a made-up 120, and typing 120 into a new song does set it.
-        self.bpm.setRange(TEMPO_UNKNOWN, 400.0)
+        self.bpm.setRange(TEMPO_UNKNOWN, MAX_BPM)
         self.bpm.setSpecialValueText("— BPM")
         self.bpm.setDecimals(2)
         self.bpm.setKeyboardTracking(False)
