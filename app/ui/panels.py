@@ -79,6 +79,7 @@ def install_analysis(ctx: StudioContext) -> None:
     Both push edits through `ctx.push`, which always targets the current project, and follow the studio
     when it opens another project."""
     from app.core.analysis import AnalysisCache
+    from app.ui.analysis.actions import SongActions
     from app.ui.analysis.panel import AnalysisPanel, stems_from_studio
     from app.ui.timeline.chord_lane import ChordLane
 
@@ -91,12 +92,12 @@ def install_analysis(ctx: StudioContext) -> None:
     ctx.project_replaced.connect(panel.set_project)
     ctx.project_replaced.connect(lane.set_project)
 
-    def analyze_from_lane() -> None:
+    def show_panel() -> None:
         dock.show()
         dock.raise_()
-        panel.analyze()
 
-    lane.analyze_requested.connect(analyze_from_lane)
+    panel.song_actions = SongActions(panel, ctx.menu("&Song"), ctx.host, show_panel)
+    lane.analyze_requested.connect(panel.song_actions.analyse_now)
     panel.running_changed.connect(lane.set_analysing)
     ctx.stems_loaded.connect(panel.stems_loaded)  # analysis runs by itself once new stems are decoded
     _warm_analysis_when_idle(ctx, panel)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QApplication, QLabel
 
 from app.core.project.cocreation.suggestion_edits import SUGGESTIONS, TRACKS, NoteTarget
 from app.core.project.edits import RenameStem
@@ -22,6 +22,7 @@ from app.ui.analysis.panel import AnalysisPanel
 from app.ui.elided_label import ElidedLabel
 from app.ui.panels import install_analysis
 from app.ui.suggest.kinds import CardAction
+from app.ui.theme import apply_theme
 from app.ui.workers import TaskRunner
 from tests.gui.studio_fixtures import studio, tones  # noqa: F401
 from tests.gui.suggest_fixtures import cocreate, run_suggest, trained_home_template  # noqa: F401
@@ -61,6 +62,9 @@ def test_long_stem_names_keep_the_analysis_panel_inside_its_dock(qtbot):
     names = [LONG, "Bass DI + amp blend – verse & chorus (take 3)", "keys_Rhodes_MkII_stereo_bounce_24bit_48k",
              *[f"{i}_bassdrum_acoustic01.ogg" for i in range(4, 17)]]
     project = Project(stems=[StemRef(n, Path(f"/tmp/{i}.wav")) for i, n in enumerate(names)])
+    # The studio's look, whatever test ran before in this process: unthemed, a push button is at least 80 px
+    # wide and the Tempo row alone needs 433 px; this test passed or failed with the test order.
+    apply_theme(QApplication.instance())
     panel = AnalysisPanel(project, lambda edit: None, TaskRunner(synchronous=True), stems_provider=lambda: [])
     qtbot.addWidget(panel)
     panel.refresh()

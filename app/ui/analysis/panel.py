@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from app.core.analysis import AnalysisCache, SongAnalysis, StemInput
 from app.core.analysis.roles import ROLES
 from app.core.errors import AccordError
-from app.core.music import TEMPO_MAX, TEMPO_MIN, BeatGrid, Key, TimeSignature
+from app.core.music import TEMPO_MAX, TEMPO_MIN, Key, TimeSignature
 from app.core.project.analysis_edits import (
     NUDGE_STEP_SECONDS,
     NudgeDownbeat,
@@ -43,6 +43,7 @@ from app.core.project.analysis_edits import (
 )
 from app.core.project.model import Project
 from app.ui.analysis.run import GUESS, AnalysisRun
+from app.ui.analysis.texts import felt_beat_text, key_confidence_text, tempo_changes_text
 from app.ui.elided_label import ElidedLabel
 from app.ui.timeline.chord_lane import pusher
 
@@ -76,39 +77,9 @@ def key_names() -> list[str]:
     return [Key(pc, mode).name for mode in ("major", "minor") for pc in range(12)]
 
 
-MAX_TEMPO_SECTIONS_SHOWN = 5  # an accelerando is heard as many small steps: the first few say what it does
-
-
-def _clock(seconds: float) -> str:
-    minutes, rest = divmod(max(0, int(round(seconds))), 60)
-    return f"{minutes}:{rest:02d}"
-
-
-def tempo_changes_text(analysis: SongAnalysis | None, tempo_bpm: float | None, grid: BeatGrid | None = None) -> str:
-    """"" for a steady song; otherwise what the bars follow.
-
-    A song played without a click has a grid that follows its beats (`grid.follows_tempo`): the bars, the
-    suggestions and the exports move with it. Otherwise the studio's grid has one tempo; a song that changes
-    tempo is heard section by section (`SongAnalysis.tempo_map`) and that tempo is the longest section's.
-    Saying so keeps an artist from trusting bar lines that drift off the music in the other sections."""
-    if grid is not None and grid.follows_tempo:
-        low, high = grid.tempo_range()
-        return (f"Played without a click: the tempo moves between {low:.0f} and {high:.0f} BPM, and the bars follow "
-                "the song's own beats. Setting a tempo by hand makes it one steady tempo (undo brings the "
-                "followed beats back).")
-    if analysis is None or not analysis.tempo_determined or len(analysis.tempo_map) < 2:
-        return ""
-    shown = analysis.tempo_map[:MAX_TEMPO_SECTIONS_SHOWN]
-    sections = ", ".join(f"{round(bpm, 1):g} BPM from {_clock(start)}" for start, bpm in shown)
-    if len(analysis.tempo_map) > len(shown):
-        sections += f" and {len(analysis.tempo_map) - len(shown)} more changes"
-    follows = f"{tempo_bpm:g} BPM" if tempo_bpm else "one tempo"
-    return (f"The tempo changes: {sections}. The bars follow {follows}; in the other sections they drift off "
-            "the music (set the tempo for the section you work on).")
-
-
 class AnalysisPanel(AnalysisRun, QWidget):
     running_changed = Signal(bool)  # an analysis started (True) or ended (False): the chord lane says so
+    refreshed = Signal()  # the widgets show the project again: the Song menu's actions follow their buttons
 
     def __init__(self, project: Project, push: Any, runner: Any, *,
                  stems_provider: Callable[[], Sequence[StemInput]] | None = None,
@@ -125,6 +96,7 @@ class AnalysisPanel(AnalysisRun, QWidget):
         self._tap_gesture = 0
         self._role_combos: dict[str, QComboBox] = {}
         self._roles_signature: tuple = ()
+        self.song_actions: Any = None  # the Song menu's keys for these controls (actions.py), once installed
 
         self.bpm = QDoubleSpinBox()
         self.bpm.setObjectName("BpmSpin")
@@ -148,6 +120,9 @@ class AnalysisPanel(AnalysisRun, QWidget):
                                       "they sound")
         self.meter = QComboBox()
         self.meter.addItems(list(METERS))
+        self.felt_beat = QLabel("")  # a compound meter's beat is not the BPM: say what is felt
+        self.felt_beat.setObjectName("FeltBeat")
+        self.felt_beat.setWordWrap(True)  # wraps in a narrow dock rather than widening it
         self.downbeat = QLabel("0.000 s")
         self.earlier = QPushButton("◀")
         self.earlier.setToolTip(f"Move bar 1 earlier by {NUDGE_STEP_SECONDS * 1000:.0f} ms")
@@ -208,7 +183,10 @@ class AnalysisPanel(AnalysisRun, QWidget):
         row.addWidget(self.tempo_fit, 1)
         form.addRow("", row)
         form.addRow("", self.tempo_changes)
-        form.addRow("Meter", self.meter)
+        row = QHBoxLayout()
+        row.addWidget(self.meter)
+        row.addWidget(self.felt_beat, 1)
+        form.addRow("Meter", row)
         row = QHBoxLayout()
         row.addWidget(self.earlier)
         row.addWidget(self.downbeat, 1)
@@ -271,9 +249,10 @@ class AnalysisPanel(AnalysisRun, QWidget):
             if self.meter.findText(ts) < 0:
                 self.meter.addItem(ts)
             self.meter.setCurrentText(ts)
+            self.felt_beat.setText(felt_beat_text(p.tempo_bpm, p.time_signature))
             self.downbeat.setText(f"{p.downbeat_offset:.3f} s")
             self.key.setCurrentText(p.key.name if p.key else NO_KEY)
-            self.key_confidence.setText(self._confidence_text(analysis))
+            self.key_confidence.setText(key_confidence_text(analysis, p.key))
             self._show_key_choice(analysis)
             self._show_tempo_fit(analysis)
             current_lead = self.lead.currentText()
@@ -290,17 +269,7 @@ class AnalysisPanel(AnalysisRun, QWidget):
         self.analyze_button.setEnabled(self.stems_provider is not None and bool(p.stems) and self.handle is None)
         if self.stems_provider is None:
             self.analyze_button.setToolTip("Load stems to analyse them")
-
-    def _confidence_text(self, analysis: SongAnalysis | None) -> str:
-        if analysis is None:
-            return ""
-        if analysis.key is None:
-            return "no key found"
-        runner = (f" · runner-up {analysis.key_runner_up.name} {analysis.key_runner_up_confidence:.0%}"
-                  if analysis.key_runner_up is not None else "")
-        if self.project.key != analysis.key:
-            return f"set by you (heard {analysis.key.name} {analysis.key_confidence:.0%}{runner})"
-        return f"confidence {analysis.key_confidence:.0%}{runner}"
+        self.refreshed.emit()
 
     def _other_key(self, analysis: SongAnalysis | None) -> Key | None:
         """What one click switches to: the runner-up, or back to the heard key once switched away."""

@@ -1,0 +1,82 @@
+"""The Song menu: what the Analysis panel does, with keys, from anywhere in the window.
+
+Fixing what the ears heard is a few quick gestures while the song plays — tap the tempo, halve or double it,
+take the runner-up key, move bar 1 — and the hands are on the keyboard, not on a dock that may be hidden. The
+actions are the main window's (`Qt.ApplicationShortcut`), so they work whatever has focus; a text field still
+gets the keys it edits with (Qt offers them to it first). Each action follows its button: disabled when the
+button is (no tempo to halve, 2× past the tempo range, no runner-up, an analysis already running), and the
+runner-up action names the key it switches to ("Use B minor"). Every one of them is the panel's own undoable edit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+
+from app.core.project.analysis_edits import NUDGE_STEP_SECONDS
+
+if TYPE_CHECKING:
+    from app.ui.analysis.panel import AnalysisPanel
+
+ANALYSE_KEY = "Ctrl+Shift+Return"
+TAP_KEY = "Ctrl+T"
+HALVE_KEY, DOUBLE_KEY = "Ctrl+Shift+Down", "Ctrl+Shift+Up"
+RUNNER_UP_KEY = "Ctrl+Shift+K"
+EARLIER_KEY, LATER_KEY = "Ctrl+Shift+Left", "Ctrl+Shift+Right"
+RUNNER_UP_TEXT = "Use the &Runner-up Key"
+
+
+class SongActions:
+    """The Song menu's actions for `panel`; `menu` is the QMenu to fill, `host` the window that owns the keys,
+    `show_panel` brings the Analysis dock into view (an analysis started by key shows its progress there)."""
+
+    def __init__(self, panel: AnalysisPanel, menu: Any, host: Any, show_panel: Callable[[], None]) -> None:
+        self.panel = panel
+        self.host = host
+        self._show_panel = show_panel
+        self.analyse = self._action("&Analyse Stems", ANALYSE_KEY, "Song-analyse", self.analyse_now)
+        self.tap = self._action("&Tap Tempo", TAP_KEY, "Song-tap", lambda: panel.tap())
+        self.halve = self._action("&Halve Tempo", HALVE_KEY, "Song-halve", lambda: panel.scale_tempo(0.5))
+        self.double = self._action("&Double Tempo", DOUBLE_KEY, "Song-double", lambda: panel.scale_tempo(2.0))
+        self.runner_up = self._action(RUNNER_UP_TEXT, RUNNER_UP_KEY, "Song-runner-up", panel.switch_key)
+        self.earlier = self._action(f"Move Bar 1 &Earlier ({NUDGE_STEP_SECONDS * 1000:.0f} ms)", EARLIER_KEY,
+                                    "Song-bar-earlier", lambda: panel.nudge(-NUDGE_STEP_SECONDS))
+        self.later = self._action(f"Move Bar 1 &Later ({NUDGE_STEP_SECONDS * 1000:.0f} ms)", LATER_KEY,
+                                  "Song-bar-later", lambda: panel.nudge(NUDGE_STEP_SECONDS))
+        menu.addAction(self.analyse)
+        menu.addSeparator()
+        menu.addActions([self.tap, self.halve, self.double])
+        menu.addSeparator()
+        menu.addAction(self.runner_up)
+        menu.addSeparator()
+        menu.addActions([self.earlier, self.later])
+        panel.refreshed.connect(self.sync)
+        panel.running_changed.connect(lambda _running: self.sync())
+        self.sync()
+
+    def _action(self, text: str, key: str, name: str, slot: Callable[[], Any]) -> QAction:
+        act = QAction(text, self.host)
+        act.setObjectName(name)
+        act.setShortcut(QKeySequence(key))
+        act.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        act.triggered.connect(lambda _checked=False: slot())
+        self.host.addAction(act)  # on the window: active whatever widget has focus
+        return act
+
+    def analyse_now(self) -> None:
+        """Show the Analysis dock (its progress and Cancel) and analyse the stems."""
+        self._show_panel()
+        self.panel.analyze()
+
+    def sync(self) -> None:
+        """Each action as its button: enabled when it can act, the runner-up named."""
+        p = self.panel
+        self.analyse.setEnabled(p.analyze_button.isEnabled() and p.handle is None)
+        self.halve.setEnabled(p.halve_button.isEnabled())
+        self.double.setEnabled(p.double_button.isEnabled())
+        other = p.runner_up_button.text() if not p.runner_up_button.isHidden() else ""
+        self.runner_up.setEnabled(bool(other))
+        self.runner_up.setText(other.replace("&", "&&") if other else RUNNER_UP_TEXT)

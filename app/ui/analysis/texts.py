@@ -1,0 +1,62 @@
+"""What the Analysis panel says in words: the key's confidence and runner-up, the felt beat of a compound meter,
+and a song whose tempo changes. Pure functions of the analysis and the project's values, so they are tested
+without widgets."""
+
+from __future__ import annotations
+
+from app.core.analysis import SongAnalysis
+from app.core.music import BeatGrid, Key, TimeSignature
+
+
+def key_confidence_text(analysis: SongAnalysis | None, key: Key | None) -> str:
+    """"confidence 71% · runner-up B minor 22%", or, once the artist chose another key (`key`), what was heard."""
+    if analysis is None:
+        return ""
+    if analysis.key is None:
+        return "no key found"
+    runner = (f" · runner-up {analysis.key_runner_up.name} {analysis.key_runner_up_confidence:.0%}"
+              if analysis.key_runner_up is not None else "")
+    if key != analysis.key:
+        return f"set by you (heard {analysis.key.name} {analysis.key_confidence:.0%}{runner})"
+    return f"confidence {analysis.key_confidence:.0%}{runner}"
+
+
+def felt_beat_text(tempo_bpm: float | None, meter: TimeSignature) -> str:
+    """A compound meter's felt beat, which is not the BPM shown: the tempo counts quarter notes (as a DAW's
+    does, and MIDI files), but 6/8 at 177 is felt as two dotted-quarter beats a bar, 118 a minute — the number
+    a musician taps and says ("118 with a triplet feel"). "" for simple meters, whose beat is the BPM."""
+    if not tempo_bpm or not meter.is_compound:
+        return ""
+    felt = tempo_bpm / meter.pulse_quarters
+    return f"beat: dotted quarter = {felt:.4g}/min ({meter.numerator // 3} a bar)"
+
+
+MAX_TEMPO_SECTIONS_SHOWN = 5  # an accelerando is heard as many small steps: the first few say what it does
+
+
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(max(0, int(round(seconds))), 60)
+    return f"{minutes}:{rest:02d}"
+
+
+def tempo_changes_text(analysis: SongAnalysis | None, tempo_bpm: float | None, grid: BeatGrid | None = None) -> str:
+    """"" for a steady song; otherwise what the bars follow.
+
+    A song played without a click has a grid that follows its beats (`grid.follows_tempo`): the bars, the
+    suggestions and the exports move with it. Otherwise the studio's grid has one tempo; a song that changes
+    tempo is heard section by section (`SongAnalysis.tempo_map`) and that tempo is the longest section's.
+    Saying so keeps an artist from trusting bar lines that drift off the music in the other sections."""
+    if grid is not None and grid.follows_tempo:
+        low, high = grid.tempo_range()
+        return (f"Played without a click: the tempo moves between {low:.0f} and {high:.0f} BPM, and the bars follow "
+                "the song's own beats. Setting a tempo by hand makes it one steady tempo (undo brings the "
+                "followed beats back).")
+    if analysis is None or not analysis.tempo_determined or len(analysis.tempo_map) < 2:
+        return ""
+    shown = analysis.tempo_map[:MAX_TEMPO_SECTIONS_SHOWN]
+    sections = ", ".join(f"{round(bpm, 1):g} BPM from {_clock(start)}" for start, bpm in shown)
+    if len(analysis.tempo_map) > len(shown):
+        sections += f" and {len(analysis.tempo_map) - len(shown)} more changes"
+    follows = f"{tempo_bpm:g} BPM" if tempo_bpm else "one tempo"
+    return (f"The tempo changes: {sections}. The bars follow {follows}; in the other sections they drift off "
+            "the music (set the tempo for the section you work on).")

@@ -1,0 +1,133 @@
+"""The Song menu: the Analysis panel's gestures by key from anywhere in the window (tap, halve, double, the
+runner-up key, bar 1), each undoable and enabled only when its button is; and a compound meter's felt beat."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app.core.analysis import SongAnalysis
+from app.core.music import BeatGrid, ChordTimeline, Key, TimeSignature
+from app.core.project.analysis_edits import NUDGE_STEP_SECONDS, SetTempo, SetTimeSignature, apply_analysis
+from app.ui.analysis.texts import felt_beat_text
+from app.ui.context import ANALYSIS
+from app.ui.dialogs.help import shortcut_rows
+from tests.gui.studio_fixtures import studio  # noqa: F401 — the fixture
+
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+
+
+G_MAJOR = Key(7, "major")
+
+
+def _analysis(runner_up: Key | None = G_MAJOR) -> SongAnalysis:
+    return SongAnalysis(grid=BeatGrid(tempo_bpm=120.0, time_signature=TimeSignature(4, 4), offset_seconds=0.0),
+                        tempo_determined=True, tempo_confidence=0.9, key=Key(4, "minor"), key_confidence=0.7,
+                        key_sections=(), chords=ChordTimeline.from_symbols(["Em", "C"], quarters_each=4),
+                        melody=None, lead=None, roles={}, role_sources={}, stems=(), duration_seconds=8.0,
+                        key_runner_up=runner_up, key_runner_up_confidence=0.2 if runner_up else 0.0,
+                        tempo_fit_bpm=120.0)
+
+
+def _song_actions(window, analysis: SongAnalysis):  # noqa: ANN001, ANN202
+    panel = window.context.panels.ensure(ANALYSIS)
+    window.push(apply_analysis(window.project, analysis))
+    return panel, panel.song_actions
+
+
+def test_keys_halve_double_switch_key_and_move_bar_one_from_the_timeline_each_undoable(studio, qtbot):  # noqa: F811
+    panel, actions = _song_actions(studio, _analysis())
+    view = studio.timeline_view
+    view.setFocus()
+    steps = studio.undo_stack.count()
+    qtbot.keyClick(view, Qt.Key.Key_Up, CTRL_SHIFT)
+    assert studio.project.tempo_bpm == 240.0 and panel.bpm.value() == 240.0
+    assert studio.project.chords.spans[1].start == 8.0  # C stays where it sounds: bar 3 at twice the tempo
+    qtbot.keyClick(view, Qt.Key.Key_Down, CTRL_SHIFT)
+    qtbot.keyClick(view, Qt.Key.Key_Down, CTRL_SHIFT)
+    assert studio.project.tempo_bpm == 60.0
+    qtbot.keyClick(view, Qt.Key.Key_K, CTRL_SHIFT)
+    assert studio.project.key == Key(7, "major")
+    assert actions.runner_up.text() == "Use E minor"  # the same key goes back to what was heard
+    qtbot.keyClick(view, Qt.Key.Key_Right, CTRL_SHIFT)
+    assert studio.project.downbeat_offset == pytest.approx(NUDGE_STEP_SECONDS)
+    assert studio.undo_stack.count() == steps + 5
+    for _ in range(5):
+        studio.undo_stack.undo()
+    assert studio.project.tempo_bpm == 120.0 and studio.project.key == Key(4, "minor")
+    assert studio.project.downbeat_offset == 0.0
+
+
+def test_each_action_is_enabled_as_its_button(studio):  # noqa: F811
+    panel, actions = _song_actions(studio, _analysis(runner_up=None))
+    assert not actions.runner_up.isEnabled() and actions.runner_up.text() == "Use the &Runner-up Key"
+    assert actions.halve.isEnabled() and actions.double.isEnabled()
+    studio.push(SetTempo(300.0))  # 600 is past the tempo range
+    assert not actions.double.isEnabled() and not panel.double_button.isEnabled() and actions.halve.isEnabled()
+    before = studio.undo_stack.count()
+    actions.double.trigger()  # a disabled action does nothing
+    assert studio.project.tempo_bpm == 300.0 and studio.undo_stack.count() == before
+    assert not actions.analyse.isEnabled()  # no stems to analyse
+
+
+def test_the_runner_up_action_names_its_key_and_the_menu_lists_the_keys(studio):  # noqa: F811
+    _panel, actions = _song_actions(studio, _analysis())
+    assert actions.runner_up.isEnabled() and actions.runner_up.text() == "Use G major"
+    rows = dict(shortcut_rows(studio))
+    assert rows["Double Tempo"] == "Ctrl+Shift+Up" and rows["Tap Tempo"] == "Ctrl+T"
+    menu = studio.menu("&Song")
+    assert [a.text() for a in menu.actions() if not a.isSeparator()][:4] == [
+        "&Analyse Stems", "&Tap Tempo", "&Halve Tempo", "&Double Tempo"]
+
+
+def test_tap_by_key_sets_the_tempo_from_the_taps(studio, qtbot):  # noqa: F811
+    panel, actions = _song_actions(studio, _analysis())
+    assert panel.tap(10.0) is None
+    actions.tap.trigger()  # "now" is far from 10.0: a new tap sequence, no tempo yet
+    assert studio.project.tempo_bpm == 120.0
+    assert panel.tap(100.0) is None and panel.tap(100.5) == pytest.approx(120.0)
+    assert panel.tap(101.0) == pytest.approx(120.0)
+
+
+def test_a_compound_meter_says_its_felt_beat(studio):  # noqa: F811
+    panel, _actions = _song_actions(studio, _analysis())
+    assert panel.felt_beat.text() == ""
+    studio.push(SetTimeSignature(TimeSignature(6, 8)))
+    studio.push(SetTempo(177.0))
+    assert panel.felt_beat.text() == "beat: dotted quarter = 118/min (2 a bar)"
+    studio.undo_stack.undo()
+    studio.undo_stack.undo()
+    assert panel.felt_beat.text() == ""
+
+
+@pytest.mark.parametrize("bpm, meter, text", [
+    (177.0, TimeSignature(6, 8), "beat: dotted quarter = 118/min (2 a bar)"),
+    (180.0, TimeSignature(12, 8), "beat: dotted quarter = 120/min (4 a bar)"),
+    (100.0, TimeSignature(9, 8), "beat: dotted quarter = 66.67/min (3 a bar)"),
+    (120.0, TimeSignature(3, 4), ""),
+    (120.0, TimeSignature(3, 8), ""),  # one beat a bar: counted in eighths, not compound
+    (None, TimeSignature(6, 8), ""),
+])
+def test_felt_beat_text(bpm, meter, text):
+    assert felt_beat_text(bpm, meter) == text
+
+
+def test_no_two_window_wide_actions_share_a_key(studio):  # noqa: F811
+    """Two window-wide actions on one key make Qt fire neither ("ambiguous shortcut"): every panel built, each
+    key belongs to one action (a piano roll's own keys, active only while it has focus, are not window-wide)."""
+    from PySide6.QtGui import QAction
+
+    from app.ui.panels import INSTALLERS
+
+    for key, _install in INSTALLERS:
+        studio.context.panels.ensure(key)
+    owners: dict[str, list[str]] = {}
+    for action in studio.findChildren(QAction):
+        if action.shortcutContext() == Qt.ShortcutContext.WidgetShortcut:
+            continue
+        for seq in action.shortcuts():
+            if not seq.isEmpty():
+                owners.setdefault(seq.toString(), []).append(action.text())
+    assert "Ctrl+Shift+Up" in owners and "Ctrl+T" in owners
+    shared = {k: v for k, v in owners.items() if len(v) > 1}
+    assert not shared, shared
