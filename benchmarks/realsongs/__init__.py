@@ -121,7 +121,10 @@ def _openmsx(cache: Path, limit: int | None) -> list[RealSong]:
     return out
 
 
-def _mma(cache: Path, limit: int | None, *, heldout: bool = False) -> list[RealSong]:
+MMA_SETS = {"mma": "main", "mma-heldout": "heldout", "mma-casio": "casio"}  # source -> charts.SETS
+
+
+def _mma(cache: Path, limit: int | None, source: str = "mma") -> list[RealSong]:
     import pretty_midi
 
     root = data.find_tree("mma", cache)
@@ -130,8 +133,7 @@ def _mma(cache: Path, limit: int | None, *, heldout: bool = False) -> list[RealS
         return []
     home = None
     out = []
-    source = "mma-heldout" if heldout else "mma"
-    for chart in charts_mod.charts(heldout=heldout)[:limit]:
+    for chart in charts_mod.charts(MMA_SETS[source])[:limit]:
         folder = cache / source / chart.name
         if (song := _load(folder)) is not None:
             out.append(song)
@@ -170,8 +172,7 @@ def build(cache_dir: Path | str | None = None, *, limit: int | None = None,
     out: list[RealSong] = []
     if "openmsx" in sources:
         out += _openmsx(cache, limit)
-    if "mma" in sources:
-        out += _mma(cache, limit)
-    if "mma-heldout" in sources:
-        out += _mma(cache, limit, heldout=True)
+    for source in MMA_SETS:
+        if source in sources:
+            out += _mma(cache, limit, source)
     return out

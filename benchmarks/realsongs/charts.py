@@ -136,13 +136,34 @@ HELDOUT_GROOVES = (
 KEY_CYCLE = (0, 7, 2, 9, 4, 11, 6, 1, 8, 3, 10, 5)
 
 
-def charts(*, heldout: bool = False) -> list[Chart]:
-    """The main set's charts, or (`heldout`) the held-out set's: other grooves, keys and progressions."""
+# A second held-out set (added at stop 39), from another author: 30 of the styles in MMA's "casio" library,
+# converted from Casio keyboards' accompaniment styles (mostly the pop, dance, soul and rock of the last
+# decades, which the stdlib sets have little of). No constant was chosen on them, including stop 38's (which
+# were chosen while looking at HELDOUT_GROOVES). Left out: casio styles whose names the other libraries also
+# define (60sRock, Blues, Swing, Polka, PopBallad, QuickStep, R&B, ...: MMA would play another library's), and
+# FastBigBand (its own notes say it is really 2/4). Tempos are each style's usual range; 68Ballad is 6 beats
+# of eighths a bar, like the main set's 6/8 grooves.
+CASIO_GROOVES = (
+    ("16Beat1", 4, 96), ("16BeatBallad1", 4, 72), ("16Shuffle1", 4, 92), ("60sPop", 4, 128), ("60sSoul", 4, 112),
+    ("80sPop", 4, 118), ("8Beat2", 4, 124), ("8BeatBallad1", 4, 76), ("8BeatDance", 4, 126), ("8BeatPop1", 4, 110),
+    ("Dance1", 4, 128), ("DancePop1", 4, 122), ("DigitalRock", 4, 132), ("DiscoSoul", 4, 116),
+    ("ElectricPop", 4, 120), ("Funk1", 4, 104), ("Fusion", 4, 112), ("HeavyMetal", 4, 150), ("Hip-Hop", 4, 92),
+    ("House", 4, 124), ("LatinHouse", 4, 126), ("MellowRB", 4, 84), ("ModernR&B", 4, 98), ("PopRock1", 4, 134),
+    ("PopShuffle1", 4, 108), ("ShuffleRock", 4, 136), ("Soul", 4, 100), ("Techno", 4, 136), ("PopWaltz", 3, 132),
+    ("68Ballad", 6, 168),
+)
+# which set -> (grooves, name prefix, key offset, which i % 3 is minor)
+SETS = {"main": (GROOVES, "mma", 0, 2), "heldout": (HELDOUT_GROOVES, "mmh", 5, 1), "casio": (CASIO_GROOVES, "mmc", 9, 0)}
+
+
+def charts(which: str = "main") -> list[Chart]:
+    """The charts of one set (`SETS`: the main set, the held-out set, the casio held-out set): each its own
+    grooves, keys and progressions."""
+    grooves, prefix, offset, minor_at = SETS[which]
     out = []
     majors, minors = list(MAJOR), list(MINOR)
-    prefix, offset = ("mmh", 5) if heldout else ("mma", 0)
-    for i, (groove, bpb, tempo) in enumerate(HELDOUT_GROOVES if heldout else GROOVES):
-        minor = i % 3 == (1 if heldout else 2)
+    for i, (groove, bpb, tempo) in enumerate(grooves):
+        minor = i % 3 == minor_at
         progs = minors if minor else majors
         prog = progs[i % len(progs)]
         if bpb != 4 and "two" in prog:  # two chords a bar are on beats 1 and 3 of a 4/4 bar

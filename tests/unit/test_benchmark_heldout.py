@@ -24,12 +24,15 @@ def test_notations_of_the_same_beats_agree_on_the_felt_beat_and_octaves_do_not()
     assert not tempo_ok(felt_bpm(120.0, "6/8"), felt_bpm(120.0, "4/4"))
 
 
-def test_the_held_out_grooves_are_other_styles_than_the_main_set():
-    main, held = charts.charts(), charts.charts(heldout=True)
+@pytest.mark.parametrize("which, prefix", [("heldout", "mmh-"), ("casio", "mmc-")])
+def test_the_held_out_grooves_are_other_styles_than_the_main_set(which, prefix):
+    main, held = charts.charts(), charts.charts(which)
     assert [c.name for c in main[:3]] == ["mma-00-basicrock", "mma-01-50srock", "mma-02-popballad"]  # unchanged
-    assert len(held) == len(charts.HELDOUT_GROOVES) == 30
-    assert len({c.name for c in held}) == len(held) and all(c.name.startswith("mmh-") for c in held)
-    assert not {c.groove for c in held} & {c.groove for c in main}
+    assert [c.name for c in charts.charts("heldout")[:2]] == ["mmh-00-60srock", "mmh-01-jazzrock"]  # unchanged
+    assert len(held) == len(charts.SETS[which][0]) == 30
+    assert len({c.name for c in held}) == len(held) and all(c.name.startswith(prefix) for c in held)
+    others = {c.groove.lower() for w in charts.SETS if w != which for c in charts.charts(w)}
+    assert not {c.groove.lower() for c in held} & others
     assert all(c.name.replace("-", "").isalnum() for c in held)  # "R&B" makes a folder name without "&"
     assert {c.mode for c in held} == {"major", "minor"} and len({c.tonic for c in held}) == 12
     for c in held:
@@ -54,3 +57,5 @@ def test_held_out_rows_report_each_system():
     assert rows["held-out: chords per beat maj/min [accord]"]["value"] == 0.5
     assert rows["held-out: meter right [accord]"]["value"] == 1.0
     assert heldout_rows([])[0]["value"] == 0
+    casio = {r["metric"] for r in heldout_rows([_row("a", True, 1.0, (9, 10))], "held-out casio")}
+    assert "held-out casio: tempo within 4% [accord]" in casio and not any(m.startswith("held-out:") for m in casio)
