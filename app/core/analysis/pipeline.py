@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 
 MAX_STEMS = 64
 MAX_SECONDS = 60 * 30
-# bumped when an estimator changes its results, so cached whole-song results from older code are not reused. 26: a
+# bumped when an estimator changes its results, so cached whole-song results from older code are not reused. 27: a
+# drum stem shorter than the bass still leads the beat (its envelopes are read at the rhythm section's length); 26: a
 # compound pulse with no 2-pulse accent pattern is the bar of a fast waltz, an open fifth gives no vote for the
 # key's mode; 25: a chord change costs more (chords are read over the harmonic rhythm); 24: an
 # unnamed part is bass by the register of its notes (NNLS), never a lone file; 23: a song that is one file (a whole
@@ -47,7 +48,7 @@ MAX_SECONDS = 60 * 30
 # pattern; 16: without a drum stem, chords read the CQT's harmonic part (HPSS); 15: a full mix's transcribed melody
 # joins its key profile; 14: the tonic chord's third settles major vs minor; 13: the lead melody joins the key
 # profile; 12: chords read the NNLS bass and per-beat fits; 11: one BLAS thread (float round-off)
-ESTIMATORS_REVISION = 26
+ESTIMATORS_REVISION = 27
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,10 @@ def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, n
     feat = replace(feat, first_sound=min(feat.first_sound, first_sound_seconds(everything, ANALYSIS_RATE)))
     # the felt beat is chosen on the drum kit's kick and snare alone (see estimate_grid)
     kit_names = [n for n in rhythm_names if roles[n] == "drums"]
-    kit_mix = mix([mono[n] for n in kit_names])
+    # as long as the signal `feat` was read from, so the kit's envelopes line up with it frame for frame: a drum
+    # stem ending before the bass's last note (MMA's and many DAWs' exports) was read as no kit at all, and the
+    # beat's level and phase then came from the whole rhythm section (an off-beat bass put house on the "and")
+    kit_mix = mix([mono[n] for n in kit_names], length=(rhythm if not is_silent(rhythm) else everything).size)
     kit = None if not kit_names or is_silent(kit_mix) else \
         feat if len(kit_names) == len(rhythm_names) else onset_features(kit_mix, ANALYSIS_RATE)
     cancel.check()

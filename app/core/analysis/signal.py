@@ -40,11 +40,12 @@ def mono_at(samples: np.ndarray, sample_rate: int, target_rate: int = ANALYSIS_R
     return np.asarray(soxr.resample(mono, int(sample_rate), target_rate), dtype=np.float32)
 
 
-def mix(signals: Sequence[np.ndarray]) -> np.ndarray:
-    """Sum mono signals of possibly different lengths (the shorter ones are padded with silence)."""
+def mix(signals: Sequence[np.ndarray], length: int = 0) -> np.ndarray:
+    """Sum mono signals of possibly different lengths (the shorter ones are padded with silence), at least
+    `length` samples long."""
     if not signals:
-        return np.zeros(0, np.float32)
-    n = max(s.size for s in signals)
+        return np.zeros(length, np.float32)
+    n = max(length, max(s.size for s in signals))
     out = np.zeros(n, np.float32)
     for s in signals:
         out[: s.size] += s
