@@ -55,3 +55,13 @@ def test_a_shorter_drum_stem_still_puts_the_beat_on_the_kick(drums_end_early):
     a = analyze_stems([_stem("drums", drums), _stem("bass", bass)])
     assert a.grid.tempo_bpm == pytest.approx(BPM, rel=0.01)
     assert _off_beat_error(a.grid.beat_times) < 0.1  # on the kick, not half a beat off on the bass
+
+
+def test_trailing_silence_on_the_drum_stem_does_not_change_the_grid():
+    # the same song exported with its stems cut at their last sound or all to the song's length: one grid
+    drums = _groove(BPM, HOUSE, bars=BARS)
+    bass = _offbeat_bass(drums.size / SR + 1.0)
+    cut = analyze_stems([_stem("drums", drums), _stem("bass", bass)]).grid
+    whole = analyze_stems([_stem("drums", mix([drums], length=bass.size)), _stem("bass", bass)]).grid
+    assert cut.tempo_bpm == pytest.approx(whole.tempo_bpm, abs=1e-6)
+    assert cut.offset_seconds == pytest.approx(whole.offset_seconds, abs=0.005)
