@@ -43,6 +43,34 @@ def test_a_human_tempo_is_not_snapped():
     assert snap_bpm(99.52, 0.002) == 99.5 and snap_bpm(99.3, 0.002) is None
 
 
+def _drifting_onsets(bpm: float, seconds: float, depth: float, cycle_s: float = 40.0) -> np.ndarray:
+    """Onset frames of a player without a click: the tempo swings ±`depth` around `bpm` once every `cycle_s`."""
+    t, beat, out = 0.3, 0.0, []
+    while t < seconds:
+        out.append(t)
+        local = bpm * (1.0 + depth * np.sin(2.0 * np.pi * t / cycle_s))
+        t += 30.0 / local  # half-beats
+        beat += 0.5
+    return np.array(out) * FPS
+
+
+@pytest.mark.parametrize("bpm, depth, cycle_s", [(151.5, 0.02, 20.0), (120.0, 0.025, 12.0), (151.5, 0.01, 30.0)])
+def test_a_drifting_tempo_is_not_snapped(bpm, depth, cycle_s):
+    # the onsets the fit keeps (those near its grid) can sit within SNAP_MAX_RESIDUAL_S of it: these snapped to
+    # 153, 122.5 and 152.5 BPM, and mma Jive played without a click to 151.5 (residual 0.0199 s), and a snapped
+    # grid is never followed. Its local tempo does not hold.
+    fit = fit_grid(_drifting_onsets(bpm, 50.0, depth, cycle_s), 60.0 * FPS / bpm, 0.3 * FPS, FPS)
+    assert fit.snapped_bpm is None
+
+
+def test_a_clock_with_jitter_still_snaps_when_its_local_tempo_holds():
+    clock = _drifting_onsets(151.5, 60.0, 0.0)
+    fit = fit_grid(clock + np.random.default_rng(3).normal(0.0, 0.004 * FPS, clock.size), 60.0 * FPS / 151.0,
+                   0.3 * FPS, FPS)
+    assert fit.snapped_bpm == 151.5
+    assert fit_grid(_drifting_onsets(151.5, 60.0, 0.002), 60.0 * FPS / 151.5, 0.3 * FPS, FPS).snapped_bpm == 151.5
+
+
 def test_a_real_tempo_change_gives_a_tempo_map():
     first = _onsets(100.0, 60.0)
     later = 60.0 * FPS + _onsets(130.0, 60.0) - 0.3 * FPS
