@@ -19,9 +19,9 @@ import numpy as np
 SNAP_TOLERANCE_BPM = 0.06  # |fit - whole| within this: a clock-made tempo
 SNAP_MAX_RESIDUAL_S = 0.02  # ...and onsets that sit on the grid to within this (rms)
 # ...and a local tempo that holds: two overlapping MAP_WINDOW_BEATS windows in a row at most this far from the
-# song's tempo. A clock-made song's windows agree to 0.33 % or better (117 rendered songs: mma charts, openmsx
-# MIDI); 28 songs played without a click (benchmarks' drift set) drift 1.6–20 %. The residual alone let a song
-# drifting ±2 % round a half BPM snap to it (jive at 151.5), and a snapped grid is never followed.
+# song's tempo. A clock-made song's windows agree to 0.33 % or better (the 113 rendered real songs that snap: mma
+# charts, openmsx MIDI); 28 songs played without a click (benchmarks' drift sets) drift 1.6–20 %. The residual
+# alone let a song drifting ±2 % round a half BPM snap to it (Jive at 151.5), and a snapped grid is never followed.
 SNAP_MAX_LOCAL_CHANGE = 0.01
 FIRST_WINDOW_BEATS = 16  # the least-squares fit starts on this many beats either side of the anchor beat
 NEAR = 0.1  # an onset within this share of a beat from a beat or half-beat position measures the grid
