@@ -74,7 +74,7 @@ class SongActions:
     def sync(self) -> None:
         """Each action as its button: enabled when it can act, the runner-up named."""
         p = self.panel
-        self.analyse.setEnabled(p.analyze_button.isEnabled() and p.handle is None)
+        self.analyse.setEnabled(p.analyze_button.isEnabled())  # off while an analysis runs, or with no stems
         self.halve.setEnabled(p.halve_button.isEnabled())
         self.double.setEnabled(p.double_button.isEnabled())
         other = p.runner_up_button.text() if not p.runner_up_button.isHidden() else ""

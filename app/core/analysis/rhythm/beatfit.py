@@ -107,7 +107,8 @@ def fit_grid(onsets: np.ndarray, period: float, phase: float, fps: float, *, qua
         longest = max(range(len(tempo_map)), key=lambda i: ends[i] - tempo_map[i][0])
         bpm = tempo_map[longest][1]
         cur_p = 60.0 * fps / bpm
-    snapped_q = None if tempo_map or not _steady(local, 60.0 * fps / cur_p) else snap_bpm(bpm * quarters_per_beat, res_s)
+    clock_like = not tempo_map and _steady(local, 60.0 * fps / cur_p)
+    snapped_q = snap_bpm(bpm * quarters_per_beat, res_s) if clock_like else None
     snapped = None if snapped_q is None else snapped_q / quarters_per_beat
     if snapped is not None:
         cur_p = 60.0 * fps / snapped
