@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 from app.core.errors import AccordError
+from app.core.music import TEMPO_MAX, TEMPO_MIN
 
 
 def register(subparsers: Any) -> None:
@@ -47,8 +48,8 @@ def _settings(args: argparse.Namespace) -> Any:
         raise AccordError("give --in PORT --out PORT, or --virtual, not both")
     if not args.virtual and not (args.in_port and args.out_port):
         raise AccordError("give both --in PORT and --out PORT, or --virtual (see accord midi ports)")
-    if not 20 <= args.bpm <= 400:
-        raise AccordError(f"--bpm {args.bpm:g} is outside 20–400")
+    if not TEMPO_MIN <= args.bpm <= TEMPO_MAX:
+        raise AccordError(f"--bpm {args.bpm:g} is outside {TEMPO_MIN:g}–{TEMPO_MAX:g}")
     if not 1 <= args.bars <= 32:
         raise AccordError(f"--bars {args.bars} is not 1..32")
     if not 0 < args.silence_beats <= 64:

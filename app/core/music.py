@@ -405,7 +405,7 @@ class BeatGrid:
 
     def __post_init__(self) -> None:
         if not TEMPO_MIN <= self.tempo_bpm <= TEMPO_MAX:
-            raise ValueError(f"tempo {self.tempo_bpm:g} BPM is outside 20–400")
+            raise ValueError(f"tempo {self.tempo_bpm:g} BPM is outside {TEMPO_MIN:g}–{TEMPO_MAX:g}")
         if self.anchors:
             anchors = check_anchors(self.anchors)
             object.__setattr__(self, "anchors", anchors)
@@ -501,7 +501,7 @@ def check_anchors(anchors: Iterable[Sequence[float]]) -> tuple[tuple[float, floa
         if not (math.isfinite(q0 + s0 + q1 + s1) and q1 > q0 and s1 > s0):
             raise ValueError(f"grid anchors must increase in quarters and seconds: ({q0:g}, {s0:g}) then ({q1:g}, {s1:g})")
         if not TEMPO_MIN <= 60.0 * (q1 - q0) / (s1 - s0) <= TEMPO_MAX:
-            raise ValueError(f"the grid's tempo between quarters {q0:g} and {q1:g} is outside 20–400 BPM")
+            raise ValueError(f"the grid's tempo between quarters {q0:g} and {q1:g} is outside {TEMPO_MIN:g}–{TEMPO_MAX:g} BPM")
     return out
 
 

@@ -12,6 +12,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from app.core.music import TEMPO_MAX, TEMPO_MIN
+
 LEADERS = ("accord", "midi-clock", "link")
 
 
@@ -87,5 +89,5 @@ class TransportClock:
 
 
 def _check_tempo(bpm: float) -> None:
-    if not (math.isfinite(bpm) and 20.0 <= bpm <= 400.0):
-        raise ValueError(f"tempo {bpm:g} BPM is outside 20–400")
+    if not (math.isfinite(bpm) and TEMPO_MIN <= bpm <= TEMPO_MAX):
+        raise ValueError(f"tempo {bpm:g} BPM is outside {TEMPO_MIN:g}–{TEMPO_MAX:g}")

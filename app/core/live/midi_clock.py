@@ -15,6 +15,7 @@ from collections import deque
 from app.core.live.clock import TransportClock
 from app.core.live.ports import MidiOut
 from app.core.live.types import TimedMessage
+from app.core.music import TEMPO_MAX, TEMPO_MIN
 
 PPQN = 24
 TICK, START, CONTINUE, STOP, SONG_POSITION = 0xF8, 0xFA, 0xFB, 0xFC, 0xF2
@@ -125,7 +126,7 @@ class ClockFollower:
         if slope <= 0:
             return
         tempo = 60.0 / (slope * PPQN)
-        if not 20.0 <= tempo <= 400.0:
+        if not TEMPO_MIN <= tempo <= TEMPO_MAX:  # the clock would refuse it
             return
         at = my + slope * (xs[-1] - mx)
         self.clock.align(beat, at, tempo)

@@ -11,6 +11,8 @@ import statistics
 
 import numpy as np
 
+from app.core.music import TEMPO_MAX, TEMPO_MIN
+
 CLICK_S = 0.03
 ACCENT_HZ, BEAT_HZ = 1760.0, 1320.0
 TAP_RESET_S = 2.0  # a pause this long starts a new tap sequence
@@ -20,8 +22,8 @@ TAP_WINDOW = 8
 def render_click(*, tempo_bpm: float, beats: int, sample_rate: int = 48000, beats_per_bar: int = 4,
                  level: float = 0.5, accent: bool = True, channels: int = 2) -> np.ndarray:
     """`beats` beats of metronome from beat 0: a short decaying sine per beat, higher and louder on bar lines."""
-    if not 20.0 <= tempo_bpm <= 400.0:
-        raise ValueError(f"tempo {tempo_bpm:g} BPM is outside 20–400")
+    if not TEMPO_MIN <= tempo_bpm <= TEMPO_MAX:
+        raise ValueError(f"tempo {tempo_bpm:g} BPM is outside {TEMPO_MIN:g}–{TEMPO_MAX:g}")
     if beats < 0 or sample_rate <= 0 or beats_per_bar < 1 or channels < 1:
         raise ValueError("beats >= 0, sample_rate > 0, beats_per_bar >= 1 and channels >= 1 are required")
     level = float(min(1.0, max(0.0, level)))

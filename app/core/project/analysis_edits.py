@@ -26,7 +26,7 @@ class SetTempo(SetProjectField):
     def __init__(self, bpm: float, *, tapped: bool = False, gesture: Hashable | None = None) -> None:
         bpm = round(float(bpm), 2)
         if not TEMPO_MIN <= bpm <= TEMPO_MAX:
-            raise ValueError(f"tempo {bpm:g} BPM is outside 20–400")
+            raise ValueError(f"tempo {bpm:g} BPM is outside {TEMPO_MIN:g}–{TEMPO_MAX:g}")
         super().__init__("tempo_bpm", bpm, label=f"{'Tap' if tapped else 'Set'} tempo {bpm:g} BPM", gesture=gesture)
         self._anchors: SetProjectField | None = None
 
@@ -66,7 +66,7 @@ def scale_tempo(project: Project, factor: float) -> Edit:
     f = float(factor)
     bpm = float(project.tempo_bpm) * f
     if not TEMPO_MIN <= bpm <= TEMPO_MAX:
-        raise ValueError(f"{bpm:g} BPM would be outside 20–400")
+        raise ValueError(f"{bpm:g} BPM would be outside {TEMPO_MIN:g}–{TEMPO_MAX:g}")
     edits: list[Edit] = [SetProjectField("tempo_bpm", bpm),
                          SetProjectField("tempo_anchors", tuple((q * f, t) for q, t in project.tempo_anchors))]
     if project.chords is not None:
