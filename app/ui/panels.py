@@ -74,7 +74,7 @@ def install_file_actions(ctx: StudioContext) -> None:
 
 
 def install_analysis(ctx: StudioContext) -> None:
-    """The Analysis dock (tempo, meter, downbeat, key, roles; Analyze) and the chord lane over the bars.
+    """The Analysis dock (tempo, meter, downbeat, key, roles; Analyse) and the chord lane over the bars.
 
     Both push edits through `ctx.push`, which always targets the current project, and follow the studio
     when it opens another project."""

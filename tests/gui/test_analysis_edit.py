@@ -1,5 +1,5 @@
 """Edit the tempo and a chord through the analysis widgets, undo both (QUndoStack via app/ui/undo.py);
-run the Analyze button through a synchronous TaskRunner."""
+run the Analyse button through a synchronous TaskRunner."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The analysis panel: what Accord heard (tempo, meter, downbeat, key, roles) and the controls to fix it.
 
 Self-contained: `AnalysisPanel(project, push, runner, stems_provider=..., cache=...)`. `push` is a
-callable(edit) or a QUndoStack; every change is an undoable edit stored in the project. "Analyze" runs
+callable(edit) or a QUndoStack; every change is an undoable edit stored in the project. "Analyse" runs
 `analyze_stems` on the runner (progress bar + Cancel) and applies the result as one undo step.
 """
 
@@ -163,7 +163,7 @@ class AnalysisPanel(AnalysisRun, QWidget):
         self.notes = QLabel("")
         self.notes.setWordWrap(True)
         self.notes.setObjectName("AnalysisNotes")
-        self.analyze_button = QPushButton("Analyze")
+        self.analyze_button = QPushButton("Analyse")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.progress = QProgressBar()

@@ -39,7 +39,7 @@ class AnalysisRun:
         self.cancel_button.setEnabled(True)
         self.analyze_button.setEnabled(False)
         self.running_changed.emit(True)
-        handle = self.runner.start("Analyze stems", task, on_finished=self._finished, on_failed=self._failed,
+        handle = self.runner.start("Analyse stems", task, on_finished=self._finished, on_failed=self._failed,
                                    on_progress=self._progress, on_cancelled=self._cancelled)
         if not handle.done:  # a synchronous runner (tests) has already finished and reported
             self.handle = handle
