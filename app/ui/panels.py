@@ -80,7 +80,8 @@ def install_analysis(ctx: StudioContext) -> None:
     when it opens another project."""
     from app.core.analysis import AnalysisCache
     from app.ui.analysis.actions import SongActions
-    from app.ui.analysis.panel import AnalysisPanel, stems_from_studio
+    from app.ui.analysis.panel import AnalysisPanel
+    from app.ui.analysis.run import stems_from_studio
     from app.ui.timeline.chord_lane import ChordLane
 
     panel = AnalysisPanel(ctx.project, ctx.push, ctx.runner,

@@ -137,7 +137,7 @@ def test_stems_from_studio(project):
     import numpy as np
 
     from app.core.errors import AccordError
-    from app.ui.analysis.panel import stems_from_studio
+    from app.ui.analysis.run import stems_from_studio
 
     audio = SimpleNamespace(samples=np.zeros((2, 10), np.float32), sample_rate=48000, content_sha256="c" * 64)
     project.stems[1].name = "drums"  # a duplicate name

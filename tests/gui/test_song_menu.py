@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from app.core.analysis import SongAnalysis
 from app.core.music import BeatGrid, ChordTimeline, Key, TimeSignature
 from app.core.project.analysis_edits import NUDGE_STEP_SECONDS, SetTempo, SetTimeSignature, apply_analysis
-from app.ui.analysis.texts import felt_beat_text
+from app.ui.analysis.texts import beats_as_texts, felt_beat_text
 from app.ui.context import ANALYSIS
 from app.ui.dialogs.help import shortcut_rows
 from tests.gui.studio_fixtures import studio  # noqa: F401 — the fixture
@@ -98,6 +98,39 @@ def test_a_compound_meter_says_its_felt_beat(studio):  # noqa: F811
     studio.undo_stack.undo()
     studio.undo_stack.undo()
     assert panel.felt_beat.text() == ""
+
+
+def test_a_6_8_reading_is_written_as_4_4_in_triplets_by_one_click_and_back_by_undo(studio):  # noqa: F811
+    panel, actions = _song_actions(studio, _analysis())
+    assert panel.beats_as_button.text() == "As 12/8" and actions.beats_as.text() == "&Write the Same Beats as 12/8"
+    studio.push(SetTimeSignature(TimeSignature(6, 8)))  # JazzRock: 4/4 at 118 with triplets, heard as 6/8 at 177
+    studio.push(SetTempo(177.0))
+    second = studio.project.beat_grid().seconds(studio.project.chords.spans[1].start)
+    assert panel.beats_as_button.text() == "As 4/4" and actions.beats_as.isEnabled()
+    assert "two 6/8 bars make one 4/4 bar" in panel.beats_as_button.toolTip()
+    steps = studio.undo_stack.count()
+    panel.beats_as_button.click()
+    p = studio.project
+    assert str(p.time_signature) == "4/4" and p.tempo_bpm == pytest.approx(118.0) and panel.felt_beat.text() == ""
+    assert p.beat_grid().seconds(p.chords.spans[1].start) == pytest.approx(second)  # the chord stays on the audio
+    assert studio.undo_stack.count() == steps + 1
+    studio.undo_stack.undo()
+    assert str(studio.project.time_signature) == "6/8" and studio.project.tempo_bpm == 177.0
+    actions.beats_as.trigger()  # the menu item does the same
+    assert str(studio.project.time_signature) == "4/4"
+    studio.push(SetTimeSignature(TimeSignature(5, 4)))
+    assert panel.beats_as_button.isHidden() and not actions.beats_as.isEnabled()
+
+
+@pytest.mark.parametrize("bpm, meter, text, enabled", [
+    (177.0, TimeSignature(6, 8), "As 4/4", True), (180.0, TimeSignature(12, 8), "As 4/4", True),
+    (90.0, TimeSignature(9, 8), "As 3/4", True), (80.0, TimeSignature(4, 4), "As 12/8", True),
+    (300.0, TimeSignature(4, 4), "As 12/8", False),  # 450 quarter notes a minute is past the tempo range
+])
+def test_beats_as_texts(bpm, meter, text, enabled):
+    got = beats_as_texts(bpm, meter)
+    assert got is not None and got[0] == text and got[2] is enabled
+    assert beats_as_texts(None, meter) is None and beats_as_texts(120.0, TimeSignature(7, 8)) is None
 
 
 @pytest.mark.parametrize("bpm, meter, text", [

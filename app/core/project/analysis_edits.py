@@ -76,8 +76,44 @@ def scale_tempo(project: Project, factor: float) -> Edit:
         extras = copy_json(project.extras)
         extras[EXTRAS_KEY] = {**extras.get(EXTRAS_KEY, {}), "result": analysis.with_tempo_scaled(f).to_json()}
         edits.append(SetProjectField("extras", extras))
-    word = "Double" if f > 1 else "Halve"
+    word = "Double" if f > 1 else "Halve"  # (write_beats_as labels its own ×2/3 and ×3/2)
     return CompoundEdit(f"{word} tempo ({project.tempo_bpm:g} → {bpm:g} BPM)", edits)
+
+
+# The other common notation of the same beats: a compound meter's dotted-quarter beat written as a quarter note
+# in triplets, or a simple meter's quarter beat written as a dotted quarter (see same_beats_meter).
+_AS_SIMPLE = {2: TimeSignature(4, 4), 3: TimeSignature(3, 4), 4: TimeSignature(4, 4)}  # beats a bar -> meter
+
+
+def same_beats_meter(ts: TimeSignature) -> tuple[TimeSignature, float] | None:
+    """(the meter, the tempo factor) that write the same beats the other common way, or None (5/4, 7/8...).
+
+    Compound to simple (tempo x 2/3): 12/8 and 6/8 become 4/4 in triplets, 9/8 becomes 3/4. A song felt in
+    four with a triplet feel (a 12/8 blues, a jazz-rock shuffle) is read by the ears as 6/8, two beats a bar,
+    and many such songs are written in 4/4 with triplets: there two 6/8 bars make one 4/4 bar. Simple to
+    compound (x 3/2): 4/4 becomes 12/8, 3/4 9/8, 2/4 6/8. Which notation a song is written in is a choice
+    (MIDI files and charts use both), not something the audio settles (docs/analysis.md), so the studio
+    offers the other one as one click."""
+    if ts.is_compound:
+        target = _AS_SIMPLE.get(ts.numerator // 3)
+        return None if target is None else (target, 2.0 / 3.0)
+    if ts.denominator == 4 and ts.numerator in _AS_SIMPLE:
+        return TimeSignature(3 * ts.numerator, 8), 1.5
+    return None
+
+
+def write_beats_as(project: Project) -> Edit:
+    """The same beats in the other common notation (see same_beats_meter) as one undo step: meter and tempo
+    change together, and everything heard keeps its seconds, as scale_tempo keeps it."""
+    ts = project.time_signature
+    choice = same_beats_meter(ts)
+    if choice is None:
+        raise ValueError(f"{ts} has no other common notation of its beats (12/8, 6/8, 9/8, 4/4, 3/4 and 2/4 do)")
+    target, factor = choice
+    scaled = scale_tempo(project, factor)  # raises without a tempo or past the tempo range
+    bpm = float(project.tempo_bpm) * factor
+    return CompoundEdit(f"Write {ts} at {project.tempo_bpm:g} as {target} at {bpm:.4g} BPM",
+                        [scaled, SetTimeSignature(target)])
 
 
 class SetTimeSignature(SetProjectField):

@@ -1,11 +1,12 @@
 """The Song menu: what the Analysis panel does, with keys, from anywhere in the window.
 
 Fixing what the ears heard is a few quick gestures while the song plays — tap the tempo, halve or double it,
-take the runner-up key, move bar 1 — and the hands are on the keyboard, not on a dock that may be hidden. The
-actions are the main window's (`Qt.ApplicationShortcut`), so they work whatever has focus; a text field still
-gets the keys it edits with (Qt offers them to it first). Each action follows its button: disabled when the
-button is (no tempo to halve, 2× past the tempo range, no runner-up, an analysis already running), and the
-runner-up action names the key it switches to ("Use B minor"). Every one of them is the panel's own undoable edit.
+write the same beats in the other meter (6/8 ⇄ 4/4 in triplets), take the runner-up key, move bar 1 — and the
+hands are on the keyboard, not on a dock that may be hidden. The actions are the main window's
+(`Qt.ApplicationShortcut`), so they work whatever has focus; a text field still gets the keys it edits with (Qt
+offers them to it first). Each action follows its button: disabled when the button is (no tempo to halve, 2× past
+the tempo range, no runner-up, an analysis already running), and the runner-up and meter actions name what they
+switch to ("Use B minor", "Write the Same Beats as 4/4"). Every one of them is the panel's own undoable edit.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ HALVE_KEY, DOUBLE_KEY = "Ctrl+Shift+Down", "Ctrl+Shift+Up"
 RUNNER_UP_KEY = "Ctrl+Shift+K"
 EARLIER_KEY, LATER_KEY = "Ctrl+Shift+Left", "Ctrl+Shift+Right"
 RUNNER_UP_TEXT = "Use the &Runner-up Key"
+BEATS_AS_TEXT = "&Write the Same Beats in the Other Meter"
 
 
 class SongActions:
@@ -41,6 +43,7 @@ class SongActions:
         self.tap = self._action("&Tap Tempo", TAP_KEY, "Song-tap", lambda: panel.tap())
         self.halve = self._action("&Halve Tempo", HALVE_KEY, "Song-halve", lambda: panel.scale_tempo(0.5))
         self.double = self._action("&Double Tempo", DOUBLE_KEY, "Song-double", lambda: panel.scale_tempo(2.0))
+        self.beats_as = self._action(BEATS_AS_TEXT, None, "Song-beats-as", panel.write_beats_as)
         self.runner_up = self._action(RUNNER_UP_TEXT, RUNNER_UP_KEY, "Song-runner-up", panel.switch_key)
         self.earlier = self._action(f"Move Bar 1 &Earlier ({NUDGE_STEP_SECONDS * 1000:.0f} ms)", EARLIER_KEY,
                                     "Song-bar-earlier", lambda: panel.nudge(-NUDGE_STEP_SECONDS))
@@ -48,7 +51,7 @@ class SongActions:
                                   "Song-bar-later", lambda: panel.nudge(NUDGE_STEP_SECONDS))
         menu.addAction(self.analyse)
         menu.addSeparator()
-        menu.addActions([self.tap, self.halve, self.double])
+        menu.addActions([self.tap, self.halve, self.double, self.beats_as])
         menu.addSeparator()
         menu.addAction(self.runner_up)
         menu.addSeparator()
@@ -57,10 +60,11 @@ class SongActions:
         panel.running_changed.connect(lambda _running: self.sync())
         self.sync()
 
-    def _action(self, text: str, key: str, name: str, slot: Callable[[], Any]) -> QAction:
+    def _action(self, text: str, key: str | None, name: str, slot: Callable[[], Any]) -> QAction:
         act = QAction(text, self.host)
         act.setObjectName(name)
-        act.setShortcut(QKeySequence(key))
+        if key is not None:  # (a notation change is rare enough to need no key of its own)
+            act.setShortcut(QKeySequence(key))
         act.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         act.triggered.connect(lambda _checked=False: slot())
         self.host.addAction(act)  # on the window: active whatever widget has focus
@@ -77,6 +81,11 @@ class SongActions:
         self.analyse.setEnabled(p.analyze_button.isEnabled())  # off while an analysis runs, or with no stems
         self.halve.setEnabled(p.halve_button.isEnabled())
         self.double.setEnabled(p.double_button.isEnabled())
+        as_meter = p.beats_as_button.text() if not p.beats_as_button.isHidden() else ""
+        self.beats_as.setEnabled(bool(as_meter) and p.beats_as_button.isEnabled())
+        # "Write the Same Beats as 4/4", from the button's "As 4/4"
+        self.beats_as.setText(f"&Write the Same Beats {as_meter[:1].lower()}{as_meter[1:]}" if as_meter
+                              else BEATS_AS_TEXT)
         other = p.runner_up_button.text() if not p.runner_up_button.isHidden() else ""
         self.runner_up.setEnabled(bool(other))
         self.runner_up.setText(other.replace("&", "&&") if other else RUNNER_UP_TEXT)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 
 from app.core.analysis import AnalysisCache, SongAnalysis, StemInput
 from app.core.analysis.roles import ROLES
-from app.core.errors import AccordError
 from app.core.music import TEMPO_MAX, TEMPO_MIN, Key, TimeSignature
 from app.core.project.analysis_edits import (
     NUDGE_STEP_SECONDS,
@@ -40,10 +39,12 @@ from app.core.project.analysis_edits import (
     SetTimeSignature,
     scale_tempo,
     stored_analysis,
+    write_beats_as,
 )
+from app.core.project.edits import Edit
 from app.core.project.model import Project
 from app.ui.analysis.run import GUESS, AnalysisRun
-from app.ui.analysis.texts import felt_beat_text, key_confidence_text, tempo_changes_text
+from app.ui.analysis.texts import beats_as_texts, felt_beat_text, key_confidence_text, tempo_changes_text
 from app.ui.elided_label import ElidedLabel
 from app.ui.timeline.chord_lane import pusher
 
@@ -54,23 +55,6 @@ TAP_RESET_SECONDS = 2.0  # a pause this long starts a new tap sequence (a new un
 NO_KEY = "(no key)"
 MIN_BPM, MAX_BPM = TEMPO_MIN, TEMPO_MAX  # SetTempo's range
 TEMPO_UNKNOWN = MIN_BPM - 0.01  # the spin box's "— BPM" (its special value) while the song has no tempo
-
-
-def stems_from_studio(project: Project, decoded: Mapping[str, Any]) -> list[StemInput]:
-    """StemInputs for the project's stems whose audio is decoded (`decoded`: stem id -> DecodedAudio, as the
-    main window keeps it). Missing stems are skipped; duplicate names get a numeric suffix."""
-    out: list[StemInput] = []
-    seen: dict[str, int] = {}
-    for stem in project.stems:
-        audio = decoded.get(stem.id)
-        if audio is None or stem.missing:
-            continue
-        seen[stem.name] = seen.get(stem.name, 0) + 1
-        name = stem.name if seen[stem.name] == 1 else f"{stem.name} ({seen[stem.name]})"
-        out.append(StemInput(name, audio.samples, audio.sample_rate, audio.content_sha256, stem.role))
-    if not out:
-        raise AccordError("no decoded stems to analyse", hint="add stems or locate the missing ones")
-    return out
 
 
 def key_names() -> list[str]:
@@ -120,6 +104,10 @@ class AnalysisPanel(AnalysisRun, QWidget):
                                       "they sound")
         self.meter = QComboBox()
         self.meter.addItems(list(METERS))
+        # the same beats in the other common notation (6/8 heard for a 12/8 feel written in 4/4, and back)
+        self.beats_as_button = QPushButton("")
+        self.beats_as_button.setObjectName("WriteBeatsAs")
+        self.beats_as_button.setVisible(False)
         self.felt_beat = QLabel("")  # a compound meter's beat is not the BPM: say what is felt
         self.felt_beat.setObjectName("FeltBeat")
         self.felt_beat.setWordWrap(True)  # wraps in a narrow dock rather than widening it
@@ -185,6 +173,7 @@ class AnalysisPanel(AnalysisRun, QWidget):
         form.addRow("", self.tempo_changes)
         row = QHBoxLayout()
         row.addWidget(self.meter)
+        row.addWidget(self.beats_as_button)
         row.addWidget(self.felt_beat, 1)
         form.addRow("Meter", row)
         row = QHBoxLayout()
@@ -217,6 +206,7 @@ class AnalysisPanel(AnalysisRun, QWidget):
         self.halve_button.clicked.connect(lambda: self.scale_tempo(0.5))
         self.double_button.clicked.connect(lambda: self.scale_tempo(2.0))
         self.meter.activated.connect(self._meter_chosen)
+        self.beats_as_button.clicked.connect(self.write_beats_as)
         self.earlier.clicked.connect(lambda: self.nudge(-NUDGE_STEP_SECONDS))
         self.later.clicked.connect(lambda: self.nudge(NUDGE_STEP_SECONDS))
         self.key.activated.connect(self._key_chosen)
@@ -250,6 +240,12 @@ class AnalysisPanel(AnalysisRun, QWidget):
                 self.meter.addItem(ts)
             self.meter.setCurrentText(ts)
             self.felt_beat.setText(felt_beat_text(p.tempo_bpm, p.time_signature))
+            beats_as = beats_as_texts(p.tempo_bpm, p.time_signature)
+            self.beats_as_button.setVisible(beats_as is not None)
+            if beats_as is not None:
+                self.beats_as_button.setText(beats_as[0])
+                self.beats_as_button.setToolTip(beats_as[1])
+                self.beats_as_button.setEnabled(beats_as[2])
             self.downbeat.setText(f"{p.downbeat_offset:.3f} s")
             self.key.setCurrentText(p.key.name if p.key else NO_KEY)
             self.key_confidence.setText(key_confidence_text(analysis, p.key))
@@ -378,9 +374,16 @@ class AnalysisPanel(AnalysisRun, QWidget):
 
     def scale_tempo(self, factor: float) -> None:
         """Halve (0.5) or double (2) the tempo, chords and the analysis kept on the audio (one undo step)."""
+        self._push_or_say(lambda: scale_tempo(self.project, factor))
+
+    def write_beats_as(self) -> None:
+        """The same beats in the other common notation (6/8 ⇄ 4/4 in triplets), kept on the audio (one step)."""
+        self._push_or_say(lambda: write_beats_as(self.project))
+
+    def _push_or_say(self, make: Callable[[], Edit]) -> None:
         try:
-            edit = scale_tempo(self.project, factor)
-        except ValueError as exc:
+            edit = make()
+        except ValueError as exc:  # no tempo, or past the tempo range: say so where the results are
             self.notes.setText(str(exc))
             return
         self._push(edit)

@@ -4,13 +4,32 @@ edit. A mixin of `AnalysisPanel` (panel.py), which owns the widgets it updates."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from app.core.analysis import SongAnalysis, StemInput, analyze_stems
 from app.core.errors import AccordError
 from app.core.project.analysis_edits import apply_analysis, stored_analysis
+from app.core.project.model import Project
 
 GUESS = "(guess)"  # the lead choice that lets the analysis pick the lead stem
+
+
+def stems_from_studio(project: Project, decoded: Mapping[str, Any]) -> list[StemInput]:
+    """StemInputs for the project's stems whose audio is decoded (`decoded`: stem id -> DecodedAudio, as the
+    main window keeps it). Missing stems are skipped; duplicate names get a numeric suffix."""
+    out: list[StemInput] = []
+    seen: dict[str, int] = {}
+    for stem in project.stems:
+        audio = decoded.get(stem.id)
+        if audio is None or stem.missing:
+            continue
+        seen[stem.name] = seen.get(stem.name, 0) + 1
+        name = stem.name if seen[stem.name] == 1 else f"{stem.name} ({seen[stem.name]})"
+        out.append(StemInput(name, audio.samples, audio.sample_rate, audio.content_sha256, stem.role))
+    if not out:
+        raise AccordError("no decoded stems to analyse", hint="add stems or locate the missing ones")
+    return out
 
 
 class AnalysisRun:

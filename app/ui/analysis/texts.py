@@ -5,7 +5,8 @@ without widgets."""
 from __future__ import annotations
 
 from app.core.analysis import SongAnalysis
-from app.core.music import BeatGrid, Key, TimeSignature
+from app.core.music import TEMPO_MAX, TEMPO_MIN, BeatGrid, Key, TimeSignature
+from app.core.project.analysis_edits import same_beats_meter
 
 
 def key_confidence_text(analysis: SongAnalysis | None, key: Key | None) -> str:
@@ -29,6 +30,25 @@ def felt_beat_text(tempo_bpm: float | None, meter: TimeSignature) -> str:
         return ""
     felt = tempo_bpm / meter.pulse_quarters
     return f"beat: dotted quarter = {felt:.4g}/min ({meter.numerator // 3} a bar)"
+
+
+def beats_as_texts(tempo_bpm: float | None, meter: TimeSignature) -> tuple[str, str, bool] | None:
+    """(button text, tooltip, enabled) for writing the same beats in the other common notation
+    (analysis_edits.write_beats_as): "As 4/4" on a 6/8 reading of a 12/8 feel. None where the meter has no
+    other common notation or there is no tempo; not enabled where the new tempo would leave the tempo range."""
+    choice = same_beats_meter(meter)
+    if not tempo_bpm or choice is None:
+        return None
+    target, factor = choice
+    bpm = tempo_bpm * factor
+    if meter.is_compound:
+        how = "each dotted-quarter beat a quarter note in triplets"
+        if meter.numerator == 6:
+            how += f"; two {meter} bars make one {target} bar"
+    else:
+        how = "each beat a dotted quarter"
+    tip = f"Write the same beats as {target} at {bpm:.4g} BPM ({how}); chords stay where they sound"
+    return f"As {target}", tip, TEMPO_MIN <= bpm <= TEMPO_MAX
 
 
 MAX_TEMPO_SECTIONS_SHOWN = 5  # an accelerando is heard as many small steps: the first few say what it does
