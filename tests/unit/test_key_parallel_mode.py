@@ -31,7 +31,21 @@ def _twelve_bar() -> list[tuple[float, Chord]]:
 def test_a_blues_over_dominant_sevenths_is_major_whatever_its_lead_sings():
     out = settle_parallel(_est(Key(0, "minor")), _twelve_bar() + [(1.0, CM)])
     assert out.key == Key(0, "major")
-    assert out.runner_up == Key(0, "minor") and out.confidence == 0.6
+    # the estimate's 0.6 shared by the thirds: 28 beats of C7 on C (plus one) against 1 of Cm (plus one)
+    assert out.runner_up == Key(0, "minor")
+    assert out.confidence == round(0.6 * 29 / 31, 3) and out.runner_up_confidence == round(0.6 * 2 / 31, 3)
+
+
+def test_a_tie_between_the_modes_is_settled_by_the_tonic_chords_third():
+    # JazzRock's stems: the profiles and function left F# minor 0.504, F# major 0.495, and every chord on F# is F#m
+    est = KeyEstimate(Key(6, "minor"), 0.504, "", tuple(range(24)), Key(6, "major"), 0.495)
+    spans = [(60.0, Chord(6, "min")), (36.0, Chord(11, "min")), (9.0, Chord(1, "7"))]
+    out = settle_parallel(est, spans)
+    assert out.key == Key(6, "minor") and out.runner_up == Key(6, "major")
+    assert out.confidence == round(0.999 * 61 / 62, 3) and out.runner_up_confidence == round(0.999 / 62, 3)
+    # a runner-up that is not the parallel keeps its place and its confidence: nothing to share out
+    other = KeyEstimate(Key(6, "minor"), 0.504, "", tuple(range(24)), Key(9, "major"), 0.3)
+    assert settle_parallel(other, spans) == other
 
 
 def test_minor_tonic_chords_make_a_major_estimate_minor():

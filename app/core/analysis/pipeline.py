@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 
 MAX_STEMS = 64
 MAX_SECONDS = 60 * 30
-# bumped when an estimator changes its results, so cached whole-song results from older code are not reused. 28: an
+# bumped when an estimator changes its results, so cached whole-song results from older code are not reused. 29: the
+# tonic chord's third shares the two modes' confidence out (no 50/50 between F# minor and F# major over F#m); 28: an
 # exact BPM only where the local tempo holds; 27: a drum stem shorter than the bass still leads the beat (its
 # envelopes are read at the rhythm section's length); 26: a compound pulse with no 2-pulse accent pattern is the bar
 # of a fast waltz, an open fifth gives no vote for the key's mode; 25: a chord change costs more (chords are read
@@ -49,7 +50,7 @@ MAX_SECONDS = 60 * 30
 # (HPSS); 15: a full mix's transcribed melody joins its key profile; 14: the tonic chord's third settles major vs
 # minor; 13: the lead melody joins the key profile; 12: chords read the NNLS bass and per-beat fits; 11: one BLAS
 # thread (float round-off)
-ESTIMATORS_REVISION = 28
+ESTIMATORS_REVISION = 29
 
 
 @dataclass(frozen=True)

@@ -211,7 +211,11 @@ def settle_parallel(est: KeyEstimate, spans: Sequence[tuple[float, Chord]]) -> K
     a major song can tip it to the parallel mode, although the tonic chord heard all along says major. The
     mode follows the tonic chord when the chords on the tonic carry one third at least PARALLEL_THIRD_RATIO
     times as long as the other and fill PARALLEL_MIN_TONIC_SHARE of the sounding time (sus chords and
-    diminished ones carry no major/minor third and count for neither). `spans`: (seconds or beats, chord)."""
+    diminished ones carry no major/minor third and count for neither). `spans`: (seconds or beats, chord).
+
+    Where the third decides (switching the mode or confirming it), the two modes' confidences are shared out by
+    it too (see _split_by_third): the profiles alone had JazzRock's F# minor and F# major at 50 % each although
+    every chord on F# is F#m, and the studio showed that tie."""
     if est.key is None:
         return est
     t = est.key.tonic_pc
@@ -225,12 +229,28 @@ def settle_parallel(est: KeyEstimate, spans: Sequence[tuple[float, Chord]]) -> K
                 major += length
             elif chord.quality in _MINOR_THIRD:
                 minor += length
-    heard, other = (major, minor) if est.key.mode == "minor" else (minor, major)
-    # `heard`: time on the tonic with the third of the *other* mode than the estimate's
-    if sounding <= 0 or heard < PARALLEL_THIRD_RATIO * other or heard < PARALLEL_MIN_TONIC_SHARE * sounding:
-        return est
+    # `heard`: time on the tonic with the third of the *other* mode than the estimate's; `own`: with its own
+    heard, own = (major, minor) if est.key.mode == "minor" else (minor, major)
     parallel = Key(t, "major" if est.key.mode == "minor" else "minor")
-    return KeyEstimate(parallel, est.confidence, "", est.scores, est.key, round(min(est.confidence, 1.0 - est.confidence), 3))
+
+    def decides(winner: float, loser: float) -> bool:
+        return sounding > 0 and winner >= PARALLEL_THIRD_RATIO * loser and winner >= PARALLEL_MIN_TONIC_SHARE * sounding
+
+    if decides(heard, own):
+        return _split_by_third(parallel, est.key, heard, own, est)
+    if decides(own, heard) and est.runner_up == parallel:
+        return _split_by_third(est.key, parallel, own, heard, est)
+    return est
+
+
+def _split_by_third(key: Key, other: Key, key_time: float, other_time: float, est: KeyEstimate) -> KeyEstimate:
+    """`key` first and its parallel `other` as runner-up, the two modes' confidence shared by the tonic chord's
+    third: their joint confidence (the estimate's, plus its runner-up's when that is the parallel) split in the
+    ratio of the time each third sounds, plus one beat each (a song with only F#m on F# is not certain beyond
+    what was heard)."""
+    joint = est.confidence + (est.runner_up_confidence if est.runner_up in (key, other) else 0.0)
+    share = (key_time + 1.0) / (key_time + other_time + 2.0)
+    return KeyEstimate(key, round(joint * share, 3), "", est.scores, other, round(joint * (1.0 - share), 3))
 
 
 def phrase_final_pitch_classes(notes: list[tuple[float, float, float]], *, beat_seconds: float) -> tuple[int, ...]:
