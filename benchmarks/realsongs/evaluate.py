@@ -95,9 +95,10 @@ def evaluate(*, quick: bool) -> tuple[list[dict], list[dict]]:
     # the held-out sets (charts.HELDOUT_GROOVES, charts.CASIO_GROOVES): the same measures on styles that no
     # constant was chosen on (the casio set: not even stop 38's, which were chosen looking at the first)
     for source, label, stored in HELD_OUT_SETS:
-        held = _evaluate_songs(build(cache, limit=2 if quick else None, sources=(source,)), cache)
+        held_songs = build(cache, limit=2 if quick else None, sources=(source,))
+        held = _evaluate_songs(held_songs, cache)
         (cache / stored).write_text(json.dumps(held, indent=1, default=str))
-        rows += heldout_rows(held, label)
+        rows += heldout_rows(held, label, truth.key_chart_agreement([s.mix.parent for s in held_songs]))
     return rows + evaluate_productions(cache, quick=quick), per_song
 
 
@@ -106,8 +107,11 @@ HELD_OUT_SETS = (("mma-heldout", "held-out", "last-heldout.json"),
                  ("mma-casio", "held-out casio", "last-heldout-casio.json"))
 
 
-def heldout_rows(per_song: list[dict], label: str = "held-out") -> list[dict]:
-    """Rows for a held-out set: tempo, exact BPM, key, chords and meter per system (no targets: a check)."""
+def heldout_rows(per_song: list[dict], label: str = "held-out", key_check: dict | None = None) -> list[dict]:
+    """Rows for a held-out set: tempo, exact BPM, key, chords and meter per system (no targets: a check).
+
+    `key_check` (`truth.key_chart_agreement` on the set's songs): how the derivation that gives most openmsx songs
+    their key truth scores against these songs' charts, a measure of the main set's key truth itself."""
     n = len(per_song)
     if not n:
         return [{"metric": f"{label} mma grooves", "value": 0, "unit": "songs", "note": "skipped: not rendered"}]
@@ -132,6 +136,10 @@ def heldout_rows(per_song: list[dict], label: str = "held-out") -> list[dict]:
                      "value": sum(r[f"{s}_meter"] == r["truth_meter"] for r in per_song) / n})
         rows.append({"metric": f"{label}: beats on the MIDI's beats [{s}]", "unit": "share",
                      "value": sum(bool(r.get(f"{s}_on_beat")) for r in per_song) / n})
+    if key_check and key_check.get("songs"):
+        rows.append({"metric": f"{label}: key truth from MIDI notes, MIREX against the charts", "unit": "score",
+                     "value": key_check["mirex"], "note": f"exact on {key_check['exact']:.2f} of {key_check['songs']} "
+                                                          f"songs (the openmsx derivation, on charted songs)"})
     return rows
 
 

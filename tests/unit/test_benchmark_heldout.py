@@ -59,3 +59,13 @@ def test_held_out_rows_report_each_system():
     assert heldout_rows([])[0]["value"] == 0
     casio = {r["metric"] for r in heldout_rows([_row("a", True, 1.0, (9, 10))], "held-out casio")}
     assert "held-out casio: tempo within 4% [accord]" in casio and not any(m.startswith("held-out:") for m in casio)
+
+
+def test_held_out_rows_report_the_key_truth_check_when_given():
+    songs = [_row("a", True, 1.0, (9, 10))]
+    check = {"songs": 30, "mirex": 0.857, "exact": 0.8}
+    rows = {r["metric"]: r for r in heldout_rows(songs, "held-out casio", check)}
+    row = rows["held-out casio: key truth from MIDI notes, MIREX against the charts"]
+    assert row["value"] == 0.857 and "exact on 0.80 of 30 songs" in row["note"]
+    assert not any("key truth" in r["metric"] for r in heldout_rows(songs, "held-out casio"))
+    assert not any("key truth" in r["metric"] for r in heldout_rows(songs, "held-out casio", {"songs": 0}))
