@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from app.core.analysis import SongAnalysis
 from app.core.music import BeatGrid, ChordTimeline, Key, TimeSignature
 from app.core.project.analysis_edits import NUDGE_STEP_SECONDS, SetTempo, SetTimeSignature, apply_analysis
-from app.ui.analysis.texts import beats_as_texts, felt_beat_text
+from app.ui.analysis.texts import beats_as_texts, felt_beat_text, tempo_runner_up_texts
 from app.ui.context import ANALYSIS
 from app.ui.dialogs.help import shortcut_rows
 from tests.gui.studio_fixtures import studio  # noqa: F401 — the fixture
@@ -20,13 +20,13 @@ CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModi
 G_MAJOR = Key(7, "major")
 
 
-def _analysis(runner_up: Key | None = G_MAJOR) -> SongAnalysis:
+def _analysis(runner_up: Key | None = G_MAJOR, tempo_runner_up: float = 0.0) -> SongAnalysis:
     return SongAnalysis(grid=BeatGrid(tempo_bpm=120.0, time_signature=TimeSignature(4, 4), offset_seconds=0.0),
                         tempo_determined=True, tempo_confidence=0.9, key=Key(4, "minor"), key_confidence=0.7,
                         key_sections=(), chords=ChordTimeline.from_symbols(["Em", "C"], quarters_each=4),
                         melody=None, lead=None, roles={}, role_sources={}, stems=(), duration_seconds=8.0,
                         key_runner_up=runner_up, key_runner_up_confidence=0.2 if runner_up else 0.0,
-                        tempo_fit_bpm=120.0)
+                        tempo_fit_bpm=120.0, tempo_runner_up_bpm=tempo_runner_up)
 
 
 def _song_actions(window, analysis: SongAnalysis):  # noqa: ANN001, ANN202
@@ -120,6 +120,37 @@ def test_a_6_8_reading_is_written_as_4_4_in_triplets_by_one_click_and_back_by_un
     assert str(studio.project.time_signature) == "4/4"
     studio.push(SetTimeSignature(TimeSignature(5, 4)))
     assert panel.beats_as_button.isHidden() and not actions.beats_as.isEnabled()
+
+
+def test_the_runner_up_tempo_is_one_click_or_one_key_away_and_the_first_reading_becomes_the_runner_up(studio, qtbot):  # noqa: F811,E501
+    panel, actions = _song_actions(studio, _analysis(tempo_runner_up=60.0))  # PopBallad: 144 heard, 72 notated
+    assert panel.tempo_runner_up_button.text() == "Use 60" and "(half of 120)" in panel.tempo_runner_up_button.toolTip()
+    assert actions.tempo_runner_up.isEnabled() and actions.tempo_runner_up.text() == "Use 60 BPM"
+    second = studio.project.beat_grid().seconds(studio.project.chords.spans[1].start)
+    view = studio.timeline_view
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_T, CTRL_SHIFT)
+    p = studio.project
+    assert p.tempo_bpm == 60.0 and p.beat_grid().seconds(p.chords.spans[1].start) == pytest.approx(second)
+    assert panel.tempo_runner_up_button.text() == "Use 120"  # the reading heard first is now the other one
+    panel.tempo_runner_up_button.click()
+    assert studio.project.tempo_bpm == 120.0
+    studio.undo_stack.undo()
+    studio.undo_stack.undo()
+    assert studio.project.tempo_bpm == 120.0 and panel.tempo_runner_up_button.text() == "Use 60"
+    _song_actions(studio, _analysis())  # no runner-up heard: nothing offered
+    assert panel.tempo_runner_up_button.isHidden() and not actions.tempo_runner_up.isEnabled()
+
+
+@pytest.mark.parametrize("other, shown, text, word", [
+    (72.0, 144.0, "Use 72", "half of 144"), (134.0, 89.33, "Use 134", "3:2 of 89.33"),
+    (128.0, 170.67, "Use 128", "3:4 of 170.7"), (100.0, 90.0, "Use 100", "×1.11 of 90"),
+])
+def test_tempo_runner_up_texts(other, shown, text, word):
+    got = tempo_runner_up_texts(_analysis(tempo_runner_up=other), shown)
+    assert got is not None and got[0] == text and f"({word})" in got[1] and got[2] == pytest.approx(other / shown)
+    assert tempo_runner_up_texts(_analysis(tempo_runner_up=other), other * 1.02) is None  # the tempo shown
+    assert tempo_runner_up_texts(_analysis(), shown) is None and tempo_runner_up_texts(None, shown) is None
 
 
 @pytest.mark.parametrize("bpm, meter, text, enabled", [

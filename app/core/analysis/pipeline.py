@@ -24,18 +24,19 @@ from app.core.analysis.harmony import key as key_mod
 from app.core.analysis.harmony import key_function
 from app.core.analysis.harmony.chroma import chroma_features
 from app.core.analysis.result import ANALYSIS_VERSION, SongAnalysis
-from app.core.analysis.rhythm.tempo import estimate_grid, first_sound_seconds, onset_features
+from app.core.analysis.rhythm.tempo import TempoResult, estimate_grid, first_sound_seconds, onset_features
 from app.core.analysis.signal import ANALYSIS_RATE, is_silent, mix, mono_at
 from app.core.errors import AnalysisError
-from app.core.music import BeatGrid, ChordTimeline, Key
+from app.core.music import TEMPO_MAX, TEMPO_MIN, BeatGrid, ChordTimeline, Key
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
 
 log = logging.getLogger(__name__)
 
 MAX_STEMS = 64
 MAX_SECONDS = 60 * 30
-# bumped when an estimator changes its results, so cached whole-song results from older code are not reused. 29: the
-# tonic chord's third shares the two modes' confidence out (no 50/50 between F# minor and F# major over F#m); 28: an
+# bumped when an estimator changes its results, so cached whole-song results from older code are not reused. 30: the
+# runner-up tempo is kept (SongAnalysis.tempo_runner_up_bpm); 29: the tonic chord's third shares the two modes'
+# confidence out (no 50/50 between F# minor and F# major over F#m); 28: an
 # exact BPM only where the local tempo holds; 27: a drum stem shorter than the bass still leads the beat (its
 # envelopes are read at the rhythm section's length); 26: a compound pulse with no 2-pulse accent pattern is the bar
 # of a fast waltz, an open fifth gives no vote for the key's mode; 25: a chord change costs more (chords are read
@@ -50,7 +51,7 @@ MAX_SECONDS = 60 * 30
 # (HPSS); 15: a full mix's transcribed melody joins its key profile; 14: the tonic chord's third settles major vs
 # minor; 13: the lead melody joins the key profile; 12: chords read the NNLS bass and per-beat fits; 11: one BLAS
 # thread (float round-off)
-ESTIMATORS_REVISION = 29
+ESTIMATORS_REVISION = 30
 
 
 @dataclass(frozen=True)
@@ -265,6 +266,16 @@ def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, n
     return grid, tempo, key_est, sections, timeline, chord_conf, key_inputs
 
 
+def _runner_up_bpm(tempo_bpm: float, tempo: TempoResult) -> float:
+    """The next most likely tempo in quarter notes (the runner-up felt beat at its ratio to the tempo shown), or 0
+    when there is none, it is the same tempo, or it falls outside the tempo range."""
+    bpm = tempo_bpm * tempo.runner_up_ratio
+    if tempo.grid is None or tempo.runner_up_ratio <= 0 or abs(tempo.runner_up_ratio - 1.0) <= 0.04 \
+            or not TEMPO_MIN <= bpm <= TEMPO_MAX:
+        return 0.0
+    return round(bpm, 2)
+
+
 def _key_at(key: Key | None, sections: Sequence[key_mod.KeySection]) -> Callable[[float], Key | None]:
     """The key at a place (quarter notes): a modulated section's own, else the song's."""
     def at(quarter: float) -> Key | None:
@@ -430,6 +441,7 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
         key_runner_up=key_est.runner_up if key_est.key else None,
         key_runner_up_confidence=key_est.runner_up_confidence if key_est.key else 0.0,
         tempo_fit_bpm=tempo.fit_bpm, tempo_map=tempo.tempo_map, chord_confidences=chord_conf,
+        tempo_runner_up_bpm=_runner_up_bpm(grid.tempo_bpm, tempo),
         chords=timeline, melody=melody, lead=lead_name, roles=roles, role_sources=sources,
         stems=tuple((s.name, s.content_sha256) for s in stems), duration_seconds=round(duration, 3),
         notes=tuple(notes), melody_seconds=melody_seconds)

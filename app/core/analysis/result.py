@@ -36,12 +36,14 @@ class SongAnalysis:
     tempo_fit_bpm: float = 0.0  # the least-squares tempo before snapping to an exact whole/half BPM (0: unknown)
     tempo_map: tuple[tuple[float, float], ...] = ()  # (seconds, BPM) when the song really changes tempo
     chord_confidences: tuple[float, ...] = ()  # one per chord span (0..1), or empty
+    tempo_runner_up_bpm: float = 0.0  # the next most likely tempo (often half, double or 3:2), 0: none
 
     def with_tempo_scaled(self, factor: float) -> SongAnalysis:
         """This analysis read at `factor` times the tempo (2: the beat was heard at half the song's pace) with
         everything it found staying where it sounds: tempo, fit and tempo map times `factor`, and every position
         in quarter notes (anchors, chords, key sections, the lead's notes) times `factor` too, so that each one
-        converts to the same seconds. The detected beat times (one per beat of the old level) are dropped."""
+        converts to the same seconds. The detected beat times (one per beat of the old level) are dropped. The
+        runner-up tempo is another reading of the audio, not a position: see _runner_up_after."""
         f = float(factor)
         g = self.grid
         grid = BeatGrid(tempo_bpm=g.tempo_bpm * f, time_signature=g.time_signature, offset_seconds=g.offset_seconds,
@@ -51,7 +53,14 @@ class SongAnalysis:
             notes=tuple(replace(n, onset=n.onset * f, duration=n.duration * f) for n in self.melody.notes))
         sections = tuple(replace(k, start=k.start * f, end=k.end * f) for k in self.key_sections)
         return replace(self, grid=grid, chords=self.chords.scaled(f), melody=melody, key_sections=sections,
-                       tempo_fit_bpm=self.tempo_fit_bpm * f, tempo_map=tuple((t, b * f) for t, b in self.tempo_map))
+                       tempo_fit_bpm=self.tempo_fit_bpm * f, tempo_map=tuple((t, b * f) for t, b in self.tempo_map),
+                       tempo_runner_up_bpm=self._runner_up_after(g.tempo_bpm * f))
+
+    def _runner_up_after(self, new_bpm: float) -> float:
+        """The runner-up once the tempo is `new_bpm`: the two are readings of the same audio, so taking the
+        runner-up makes the tempo heard first the runner-up; any other rescaling leaves it as it was."""
+        r = self.tempo_runner_up_bpm
+        return float(self.grid.tempo_bpm) if r > 0 and abs(new_bpm / r - 1.0) <= 0.04 else r
 
     @property
     def key_text(self) -> str:
@@ -90,6 +99,7 @@ class SongAnalysis:
                 "tonic_pc": self.key_runner_up.tonic_pc, "mode": self.key_runner_up.mode,
                 "name": self.key_runner_up.name, "confidence": self.key_runner_up_confidence},
             "tempo_fit_bpm": self.tempo_fit_bpm,
+            "tempo_runner_up_bpm": self.tempo_runner_up_bpm,
             "tempo_map": [[t, b] for t, b in self.tempo_map],
             "key_sections": [{"start": s.start, "end": s.end, "key": s.key.name, "confidence": s.confidence}
                              for s in self.key_sections],
@@ -150,6 +160,7 @@ class SongAnalysis:
                 key_runner_up=runner_up,
                 key_runner_up_confidence=0.0 if ru is None else float(ru.get("confidence", 0.0)),
                 tempo_fit_bpm=float(data.get("tempo_fit_bpm", 0.0)),
+                tempo_runner_up_bpm=float(data.get("tempo_runner_up_bpm", 0.0)),
                 tempo_map=tuple((float(t), float(b)) for t, b in data.get("tempo_map", ())),
                 chord_confidences=chord_conf if len(chord_conf) == len(chords) else (),
             )

@@ -52,7 +52,7 @@ def tapped_tempo_edit(tap_times: list[float]) -> SetTempo | None:
 
 
 def scale_tempo(project: Project, factor: float) -> Edit:
-    """Double (`factor` 2) or halve (0.5) the tempo as one undo step, with what was heard in the audio staying
+    """Double (`factor` 2), halve (0.5) or otherwise scale the tempo as one undo step, with what was heard in the audio staying
     where it sounds: the grid's anchors, the chords and the stored analysis (its lead melody and key sections
     too) are rescaled in quarter notes, so bar 1 and every chord keep their seconds.
 
@@ -76,8 +76,9 @@ def scale_tempo(project: Project, factor: float) -> Edit:
         extras = copy_json(project.extras)
         extras[EXTRAS_KEY] = {**extras.get(EXTRAS_KEY, {}), "result": analysis.with_tempo_scaled(f).to_json()}
         edits.append(SetProjectField("extras", extras))
-    word = "Double" if f > 1 else "Halve"  # (write_beats_as labels its own ×2/3 and ×3/2)
-    return CompoundEdit(f"{word} tempo ({project.tempo_bpm:g} → {bpm:g} BPM)", edits)
+    # (write_beats_as labels its own ×2/3 and ×3/2; the runner-up tempo may be any of the felt-beat ratios)
+    word = "Double" if abs(f - 2.0) < 1e-9 else "Halve" if abs(f - 0.5) < 1e-9 else "Scale"
+    return CompoundEdit(f"{word} tempo ({project.tempo_bpm:g} → {bpm:.6g} BPM)", edits)
 
 
 # The other common notation of the same beats: a compound meter's dotted-quarter beat written as a quarter note

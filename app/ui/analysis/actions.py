@@ -26,6 +26,8 @@ ANALYSE_KEY = "Ctrl+Shift+Return"
 TAP_KEY = "Ctrl+T"
 HALVE_KEY, DOUBLE_KEY = "Ctrl+Shift+Down", "Ctrl+Shift+Up"
 RUNNER_UP_KEY = "Ctrl+Shift+K"
+TEMPO_RUNNER_UP_KEY = "Ctrl+Shift+T"
+TEMPO_RUNNER_UP_TEXT = "Use the Runner-up Tem&po"
 EARLIER_KEY, LATER_KEY = "Ctrl+Shift+Left", "Ctrl+Shift+Right"
 RUNNER_UP_TEXT = "Use the &Runner-up Key"
 BEATS_AS_TEXT = "&Write the Same Beats in the Other Meter"
@@ -43,6 +45,8 @@ class SongActions:
         self.tap = self._action("&Tap Tempo", TAP_KEY, "Song-tap", lambda: panel.tap())
         self.halve = self._action("&Halve Tempo", HALVE_KEY, "Song-halve", lambda: panel.scale_tempo(0.5))
         self.double = self._action("&Double Tempo", DOUBLE_KEY, "Song-double", lambda: panel.scale_tempo(2.0))
+        self.tempo_runner_up = self._action(TEMPO_RUNNER_UP_TEXT, TEMPO_RUNNER_UP_KEY, "Song-tempo-runner-up",
+                                            panel.use_tempo_runner_up)
         self.beats_as = self._action(BEATS_AS_TEXT, None, "Song-beats-as", panel.write_beats_as)
         self.runner_up = self._action(RUNNER_UP_TEXT, RUNNER_UP_KEY, "Song-runner-up", panel.switch_key)
         self.earlier = self._action(f"Move Bar 1 &Earlier ({NUDGE_STEP_SECONDS * 1000:.0f} ms)", EARLIER_KEY,
@@ -51,7 +55,7 @@ class SongActions:
                                   "Song-bar-later", lambda: panel.nudge(NUDGE_STEP_SECONDS))
         menu.addAction(self.analyse)
         menu.addSeparator()
-        menu.addActions([self.tap, self.halve, self.double, self.beats_as])
+        menu.addActions([self.tap, self.halve, self.double, self.tempo_runner_up, self.beats_as])
         menu.addSeparator()
         menu.addAction(self.runner_up)
         menu.addSeparator()
@@ -81,6 +85,9 @@ class SongActions:
         self.analyse.setEnabled(p.analyze_button.isEnabled())  # off while an analysis runs, or with no stems
         self.halve.setEnabled(p.halve_button.isEnabled())
         self.double.setEnabled(p.double_button.isEnabled())
+        tempo = p.tempo_runner_up_button.text() if not p.tempo_runner_up_button.isHidden() else ""
+        self.tempo_runner_up.setEnabled(bool(tempo))
+        self.tempo_runner_up.setText(f"{tempo} BPM" if tempo else TEMPO_RUNNER_UP_TEXT)  # "Use 72 BPM"
         as_meter = p.beats_as_button.text() if not p.beats_as_button.isHidden() else ""
         self.beats_as.setEnabled(bool(as_meter) and p.beats_as_button.isEnabled())
         # "Write the Same Beats as 4/4", from the button's "As 4/4"

@@ -37,14 +37,16 @@ from app.core.project.analysis_edits import (
     OverrideStemRole,
     SetTempo,
     SetTimeSignature,
-    scale_tempo,
     stored_analysis,
-    write_beats_as,
 )
-from app.core.project.edits import Edit
 from app.core.project.model import Project
 from app.ui.analysis.run import GUESS, AnalysisRun
-from app.ui.analysis.texts import beats_as_texts, felt_beat_text, key_confidence_text, tempo_changes_text
+from app.ui.analysis.tempo_choices import TempoChoices
+from app.ui.analysis.texts import (
+    beats_as_texts,
+    felt_beat_text,
+    key_confidence_text,
+)
 from app.ui.elided_label import ElidedLabel
 from app.ui.timeline.chord_lane import pusher
 
@@ -61,7 +63,7 @@ def key_names() -> list[str]:
     return [Key(pc, mode).name for mode in ("major", "minor") for pc in range(12)]
 
 
-class AnalysisPanel(AnalysisRun, QWidget):
+class AnalysisPanel(AnalysisRun, TempoChoices, QWidget):
     running_changed = Signal(bool)  # an analysis started (True) or ended (False): the chord lane says so
     refreshed = Signal()  # the widgets show the project again: the Song menu's actions follow their buttons
 
@@ -128,6 +130,10 @@ class AnalysisPanel(AnalysisRun, QWidget):
         self.snap.setObjectName("SnapTempo")
         self.snap.setEnabled(False)
         self.snap.setText("Snap to whole BPM")
+        self.tempo_runner_up_button = QPushButton("")  # "Use 72": the next most likely tempo, kept on the audio
+        self.tempo_runner_up_button.setObjectName("TempoRunnerUp")
+        self.tempo_runner_up_button.setVisible(False)
+        self._tempo_runner_up_factor = 0.0
         self.tempo_fit = QLabel("")
         self.tempo_fit.setObjectName("TempoFit")
         # a song whose tempo really changes: its sections, and which one the (constant) grid follows
@@ -169,6 +175,7 @@ class AnalysisPanel(AnalysisRun, QWidget):
         row = QHBoxLayout()
         row.addWidget(self.snap)
         row.addWidget(self.tempo_fit, 1)
+        row.addWidget(self.tempo_runner_up_button)
         form.addRow("", row)
         form.addRow("", self.tempo_changes)
         row = QHBoxLayout()
@@ -207,6 +214,7 @@ class AnalysisPanel(AnalysisRun, QWidget):
         self.double_button.clicked.connect(lambda: self.scale_tempo(2.0))
         self.meter.activated.connect(self._meter_chosen)
         self.beats_as_button.clicked.connect(self.write_beats_as)
+        self.tempo_runner_up_button.clicked.connect(self.use_tempo_runner_up)
         self.earlier.clicked.connect(lambda: self.nudge(-NUDGE_STEP_SECONDS))
         self.later.clicked.connect(lambda: self.nudge(NUDGE_STEP_SECONDS))
         self.key.activated.connect(self._key_chosen)
@@ -286,34 +294,6 @@ class AnalysisPanel(AnalysisRun, QWidget):
         if other is not None and other != self.project.key:
             self._push(OverrideKey(other))
 
-    def _show_tempo_fit(self, analysis: SongAnalysis | None) -> None:
-        fit = analysis.tempo_fit_bpm if analysis is not None and analysis.tempo_determined else 0.0
-        tempo = self.project.tempo_bpm
-        self.snap.setEnabled(fit > 0)
-        self.tempo_fit.setText(f"fit {fit:.2f} BPM" if fit > 0 else "")
-        self.snap.setToolTip("The least-squares tempo of the beats, or the nearest whole BPM" if fit > 0
-                             else "Analyse the stems first")
-        self.snap.setChecked(fit > 0 and tempo is not None and abs(tempo - round(tempo)) < 1e-9
-                             and abs(tempo - round(fit)) < 1e-9)
-        grid = self.project.beat_grid()
-        changes = tempo_changes_text(analysis, tempo, grid)
-        if grid is not None and grid.follows_tempo:  # no one tempo to snap: the grid follows the beats
-            self.snap.setEnabled(False)
-            self.snap.setToolTip("The bars follow the song's own beats; set a tempo to use one steady tempo")
-        self.tempo_changes.setText(changes)
-        self.tempo_changes.setVisible(bool(changes))
-
-    def set_snap(self, on: bool) -> None:
-        """Snap the tempo to the whole BPM nearest the fit, or go back to the fit itself (undoable)."""
-        analysis = stored_analysis(self.project)
-        if analysis is None or analysis.tempo_fit_bpm <= 0:
-            return
-        fit = analysis.tempo_fit_bpm
-        bpm = float(round(fit)) if on else round(fit, 2)
-        if self.project.tempo_bpm is None or abs(bpm - self.project.tempo_bpm) > 1e-9:
-            self._push(SetTempo(bpm))
-        self.refresh()
-
     def _refresh_roles(self, analysis: SongAnalysis | None) -> None:
         # The rows are rebuilt only when the stems themselves change (added, removed, renamed); a role or a guess
         # that changes is shown in its row's box. Applying an analysis sets each stem's role in its own step, and
@@ -371,22 +351,6 @@ class AnalysisPanel(AnalysisRun, QWidget):
         if bpm is not None:
             self._push(SetTempo(bpm, tapped=True, gesture=("tap", id(self), self._tap_gesture)))
         return bpm
-
-    def scale_tempo(self, factor: float) -> None:
-        """Halve (0.5) or double (2) the tempo, chords and the analysis kept on the audio (one undo step)."""
-        self._push_or_say(lambda: scale_tempo(self.project, factor))
-
-    def write_beats_as(self) -> None:
-        """The same beats in the other common notation (6/8 ⇄ 4/4 in triplets), kept on the audio (one step)."""
-        self._push_or_say(lambda: write_beats_as(self.project))
-
-    def _push_or_say(self, make: Callable[[], Edit]) -> None:
-        try:
-            edit = make()
-        except ValueError as exc:  # no tempo, or past the tempo range: say so where the results are
-            self.notes.setText(str(exc))
-            return
-        self._push(edit)
 
     def _meter_chosen(self, _index: int) -> None:
         ts = TimeSignature.parse(self.meter.currentText())

@@ -51,6 +51,24 @@ def beats_as_texts(tempo_bpm: float | None, meter: TimeSignature) -> tuple[str, 
     return f"As {target}", tip, TEMPO_MIN <= bpm <= TEMPO_MAX
 
 
+# how a runner-up tempo relates to the one shown, in a musician's words (else a plain ratio)
+_RATIO_WORDS = ((0.5, "half"), (2.0, "double"), (1.5, "3:2"), (2.0 / 3.0, "2:3"), (3.0, "triple"),
+                (1.0 / 3.0, "a third"), (4.0 / 3.0, "4:3"), (0.75, "3:4"))
+
+
+def tempo_runner_up_texts(analysis: SongAnalysis | None, tempo_bpm: float | None) -> tuple[str, str, float] | None:
+    """(button text, tooltip, factor to scale the tempo by) for the next most likely tempo the analysis heard, or
+    None (none heard, no tempo, or it is the tempo already shown)."""
+    other = analysis.tempo_runner_up_bpm if analysis is not None and analysis.tempo_determined else 0.0
+    if not tempo_bpm or other <= 0 or abs(other / tempo_bpm - 1.0) <= 0.04:
+        return None
+    factor = other / tempo_bpm
+    word = next((w for r, w in _RATIO_WORDS if abs(factor / r - 1.0) <= 0.01), f"×{factor:.3g}")
+    tip = (f"The next most likely tempo Accord heard: {other:.4g} BPM ({word} of {tempo_bpm:.4g}). Half, double and "
+           "3:2 readings are the commonest misreadings of a beat; chords stay where they sound")
+    return f"Use {other:.4g}", tip, factor
+
+
 MAX_TEMPO_SECTIONS_SHOWN = 5  # an accelerando is heard as many small steps: the first few say what it does
 
 

@@ -105,7 +105,17 @@ def level_score(strength: float, mean: float, bpm: float) -> float:
 def choose_beat_level(env: np.ndarray, period: float, phase: float, fps: float,
                       kit: np.ndarray | None = None, low: np.ndarray | None = None,
                       kit_low: np.ndarray | None = None) -> tuple[float, float]:
-    """(period, phase) in frames of the felt beat among the periods related to `period` (see module notes).
+    """(period, phase) in frames of the felt beat: the best of `ranked_beat_levels`."""
+    _score, best_period, best_phase = ranked_beat_levels(env, period, phase, fps, kit, low, kit_low)[0]
+    return best_period, best_phase
+
+
+def ranked_beat_levels(env: np.ndarray, period: float, phase: float, fps: float,
+                       kit: np.ndarray | None = None, low: np.ndarray | None = None,
+                       kit_low: np.ndarray | None = None) -> list[tuple[float, float, float]]:
+    """(score, period, phase) in frames of each candidate felt beat among the periods related to `period` (see
+    module notes), best first; `period` and `phase` themselves when no candidate is in range. The runner-up is
+    the tempo the studio offers beside the one chosen (half, double and 3:2 readings are the commonest misses).
 
     `env`: a max-filtered onset envelope of the instruments that carry the beat (kick, snare, bass).
     `kit`: the same of a drum kit's kick and snare alone (loud hi-hats floored away), when there is a kit:
@@ -119,7 +129,7 @@ def choose_beat_level(env: np.ndarray, period: float, phase: float, fps: float,
     kit_mean = float(np.mean(kit)) + 1e-12 if kit is not None and kit.size == env.size else 0.0
     with_kit = kit is not None and kit_low is not None and kit.size == env.size == kit_low.size
     alt_body, alt_low = (kit, kit_low) if with_kit else (env, low)
-    best = (-np.inf, period, phase)
+    scored: list[tuple[float, float, float]] = []
     for r in LEVEL_RATIOS:
         c = period * r
         bpm = 60.0 * fps / c
@@ -134,9 +144,9 @@ def choose_beat_level(env: np.ndarray, period: float, phase: float, fps: float,
         if alt_low is not None and alt_body is not None and alternates(alt_body, alt_low, c, ph):
             score += BACKBEAT_BONUS
         log.debug("level %.2f BPM: score %.3f", bpm, score)
-        if score > best[0]:
-            best = (score, c, ph)
-    return best[1], best[2]
+        scored.append((score, c, ph))
+    # stable: on a tie the earlier ratio (LEVEL_RATIOS' order) stays first, as the strict ">" had kept it
+    return sorted(scored, key=lambda x: -x[0]) or [(-np.inf, period, phase)]
 
 
 # A backbeat: kick (or bass) on 1 and 3, snare (or chord) on 2 and 4 — at twice the level's period the

@@ -36,6 +36,7 @@ from app.core.analysis.rhythm.beatlevel import (
     choose_beat_level,
     clearly_better_phase,
     drum_beat_phase,
+    ranked_beat_levels,
 )
 from app.core.music import BeatGrid, TimeSignature
 
@@ -81,6 +82,9 @@ class TempoResult:
     reason: str = ""  # why no grid could be determined
     fit_bpm: float = 0.0  # the least-squares tempo before snapping to an exact whole/half BPM
     tempo_map: tuple[tuple[float, float], ...] = ()  # (seconds, BPM) when the tempo really changes
+    # the felt beat that scored next, as a ratio to the chosen tempo (0.5: half, 1.5: three against two; 0: none).
+    # On the rendered real songs whose tempo is missed, the notated tempo is most often this runner-up
+    runner_up_ratio: float = 0.0
 
 
 def onset_features(y: np.ndarray, sample_rate: int) -> OnsetFeatures:
@@ -370,8 +374,10 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
     kit_env = kit_low = None
     if kit is not None and kit.kit_body is not None and kit.kit_body.size == feat.body.size:
         kit_env, kit_low = _peaky(kit.kit_body), _peaky(kit.kick if kit.kick is not None else kit.low)
-    beat_period, beat_phase = choose_beat_level(_peaky(feat.body), period, phase, fps, kit_env, _peaky(feat.low),
-                                                kit_low)
+    levels = ranked_beat_levels(_peaky(feat.body), period, phase, fps, kit_env, _peaky(feat.low), kit_low)
+    _score, beat_period, beat_phase = levels[0]
+    # the next felt beat, as a tempo ratio to the chosen one (the studio offers it: see TempoResult.runner_up_ratio)
+    runner_up_ratio = beat_period / levels[1][1] if len(levels) > 1 else 0.0
     level = _level(peaky, beat_period, [beat_phase], fps)
     # the phase is judged on the period fitted over every onset (a pulse train 0.05 % off drifts a fifth of a
     # beat over a song and blurs the phase search)
@@ -448,7 +454,8 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
                                    float(np.clip(grid.tempo_bpm * ratio, 20.0, 400.0))) or grid
     log.debug("tempo %.3f (%s), off-beat halves %.2f thirds %.2f", quarter_bpm, ts, level.off2, level.off3)
     return TempoResult(grid, confidence, fit_bpm=round(fit.bpm * scale, 4),
-                       tempo_map=tuple((t, round(b * scale, 2)) for t, b in fit.tempo_map))
+                       tempo_map=tuple((t, round(b * scale, 2)) for t, b in fit.tempo_map),
+                       runner_up_ratio=runner_up_ratio)
 
 
 def _felt_level(tracked: np.ndarray, feat: OnsetFeatures, kit_env: np.ndarray | None,

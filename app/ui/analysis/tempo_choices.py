@@ -1,0 +1,72 @@
+"""The tempo choices of the Analysis panel: the fit and its snap, the runner-up tempo, ½× and 2×, and the same beats
+in the other meter. Each is one undoable edit that keeps what was heard on the audio. A mixin of `AnalysisPanel`
+(panel.py), which owns the widgets it updates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from app.core.analysis import SongAnalysis
+from app.core.project.analysis_edits import SetTempo, scale_tempo, stored_analysis, write_beats_as
+from app.core.project.edits import Edit
+from app.ui.analysis.texts import tempo_changes_text, tempo_runner_up_texts
+
+
+class TempoChoices:
+    """`scale_tempo`, `write_beats_as`, `use_tempo_runner_up`, `set_snap` and the tempo rows' refresh."""
+
+    def _show_tempo_fit(self, analysis: SongAnalysis | None) -> None:
+        fit = analysis.tempo_fit_bpm if analysis is not None and analysis.tempo_determined else 0.0
+        tempo = self.project.tempo_bpm
+        self.snap.setEnabled(fit > 0)
+        self.tempo_fit.setText(f"fit {fit:.2f} BPM" if fit > 0 else "")
+        self.snap.setToolTip("The least-squares tempo of the beats, or the nearest whole BPM" if fit > 0
+                             else "Analyse the stems first")
+        self.snap.setChecked(fit > 0 and tempo is not None and abs(tempo - round(tempo)) < 1e-9
+                             and abs(tempo - round(fit)) < 1e-9)
+        grid = self.project.beat_grid()
+        changes = tempo_changes_text(analysis, tempo, grid)
+        if grid is not None and grid.follows_tempo:  # no one tempo to snap: the grid follows the beats
+            self.snap.setEnabled(False)
+            self.snap.setToolTip("The bars follow the song's own beats; set a tempo to use one steady tempo")
+        self.tempo_changes.setText(changes)
+        self.tempo_changes.setVisible(bool(changes))
+        other = tempo_runner_up_texts(analysis, tempo)
+        self.tempo_runner_up_button.setVisible(other is not None)
+        self._tempo_runner_up_factor = other[2] if other is not None else 0.0
+        if other is not None:
+            self.tempo_runner_up_button.setText(other[0])
+            self.tempo_runner_up_button.setToolTip(other[1])
+
+    def use_tempo_runner_up(self) -> None:
+        """One click: the runner-up tempo, everything heard kept on the audio (one undo step, as ½× and 2×)."""
+        if self._tempo_runner_up_factor > 0:
+            self.scale_tempo(self._tempo_runner_up_factor)
+
+    def set_snap(self, on: bool) -> None:
+        """Snap the tempo to the whole BPM nearest the fit, or go back to the fit itself (undoable)."""
+        analysis = stored_analysis(self.project)
+        if analysis is None or analysis.tempo_fit_bpm <= 0:
+            return
+        fit = analysis.tempo_fit_bpm
+        bpm = float(round(fit)) if on else round(fit, 2)
+        if self.project.tempo_bpm is None or abs(bpm - self.project.tempo_bpm) > 1e-9:
+            self._push(SetTempo(bpm))
+        self.refresh()
+
+    def scale_tempo(self, factor: float) -> None:
+        """Halve (0.5) or double (2) the tempo, chords and the analysis kept on the audio (one undo step)."""
+        self._push_or_say(lambda: scale_tempo(self.project, factor))
+
+    def write_beats_as(self) -> None:
+        """The same beats in the other common notation (6/8 ⇄ 4/4 in triplets), kept on the audio (one step)."""
+        self._push_or_say(lambda: write_beats_as(self.project))
+
+    def _push_or_say(self, make: Callable[[], Edit]) -> None:
+        try:
+            edit = make()
+        except ValueError as exc:  # no tempo, or past the tempo range: say so where the results are
+            self.notes.setText(str(exc))
+            return
+        self._push(edit)
+
