@@ -1,7 +1,7 @@
 """`accord analyze STEM... [--lead STEM] [--role NAME=ROLE] [--json] [--no-cache]`: listen to the stems.
 
-Prints tempo (exact when the music was made on a clock, with the raw fit; a tempo map when it changes),
-meter, the first downbeat's offset, the key with its confidence and runner-up, stem roles, the chord
+Prints tempo (exact when the music was made on a clock, with the raw fit; the runner-up tempo; a tempo map when it
+changes), meter, the first downbeat's offset, the key with its confidence and runner-up, stem roles, the chord
 timeline bar by bar (uncertain bars marked) and the lead melody's notes; `--json` prints the whole analysis as one JSON document
 (the same data the studio stores in a project). Results are cached by stem content in Accord's home.
 """
@@ -57,6 +57,9 @@ def print_analysis(a: SongAnalysis) -> None:
     fit_note = f"  (fit {a.tempo_fit_bpm:.3f}, snapped to an exact BPM)" if exact else ""
     shown = f"{g.tempo_bpm:.3f}" if exact or g.tempo_bpm == round(g.tempo_bpm) else f"{g.tempo_bpm:.2f}"
     print(f"tempo: {shown} BPM{tempo_note}{fit_note}  confidence {a.tempo_confidence:.2f}")
+    if a.tempo_determined and a.tempo_runner_up_bpm > 0:
+        # half, double and 3:2 are the commonest misreadings: the next reading, which the studio offers in one click
+        print(f"runner-up tempo: {a.tempo_runner_up_bpm:g} BPM ({a.tempo_runner_up_bpm / g.tempo_bpm:.3g}×)")
     if g.follows_tempo:
         low, high = g.tempo_range()
         print(f"played without a click: the grid follows the song's beats ({low:.1f}–{high:.1f} BPM; "

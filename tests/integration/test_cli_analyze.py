@@ -51,6 +51,9 @@ def test_text_output_and_role_override(song_files, capsys):
     # must carry a key with its confidence and runner-up, F minor being one of the two (Accord reads Ab
     # major, the relative, with F minor a close runner-up: a chord part taken as a melody; see docs/analysis.md)
     assert "tempo: 13" in out and "meter: 3/4" in out
+    # the next felt beat, one of the related levels (half, double, 3:2...) of the tempo shown
+    runner = re.search(r"^runner-up tempo: ([\d.]+) BPM \(([\d.]+)×\)$", out, re.M)
+    assert runner and float(runner.group(2)) in (0.333, 0.5, 0.667, 0.75, 1.33, 1.5, 2.0, 3.0), out
     key_line = next(line for line in out.splitlines() if line.startswith("key: "))
     assert re.fullmatch(r"key: [A-G][#b]? (major|minor) \(\d\.\d\d; [A-G][#b]? (major|minor) \d\.\d\d\)", key_line)
     assert "F minor" in key_line
