@@ -52,9 +52,9 @@ def tapped_tempo_edit(tap_times: list[float]) -> SetTempo | None:
 
 
 def scale_tempo(project: Project, factor: float) -> Edit:
-    """Double (`factor` 2), halve (0.5) or otherwise scale the tempo as one undo step, with what was heard in the audio staying
-    where it sounds: the grid's anchors, the chords and the stored analysis (its lead melody and key sections
-    too) are rescaled in quarter notes, so bar 1 and every chord keep their seconds.
+    """Double (`factor` 2), halve (0.5) or otherwise scale the tempo as one undo step, with what was heard in the
+    audio staying where it sounds: the grid's anchors, the chords and the stored analysis (its lead melody and key
+    sections too) are rescaled in quarter notes, so bar 1 and every chord keep their seconds.
 
     Why not SetTempo: a typed tempo keeps every position in quarter notes, as a DAW's MIDI follows its tempo, so
     correcting a song read at half tempo by typing the double moved its chords off the audio (an F at 3.0 s

@@ -1,12 +1,12 @@
 """The Song menu: what the Analysis panel does, with keys, from anywhere in the window.
 
-Fixing what the ears heard is a few quick gestures while the song plays — tap the tempo, halve or double it,
-write the same beats in the other meter (6/8 ⇄ 4/4 in triplets), take the runner-up key, move bar 1 — and the
-hands are on the keyboard, not on a dock that may be hidden. The actions are the main window's
+Fixing what the ears heard is a few quick gestures while the song plays — tap the tempo, halve or double it or
+take its runner-up, write the same beats in the other meter (6/8 ⇄ 4/4 in triplets), take the runner-up key, move
+bar 1 — and the hands are on the keyboard, not on a dock that may be hidden. The actions are the main window's
 (`Qt.ApplicationShortcut`), so they work whatever has focus; a text field still gets the keys it edits with (Qt
 offers them to it first). Each action follows its button: disabled when the button is (no tempo to halve, 2× past
 the tempo range, no runner-up, an analysis already running), and the runner-up and meter actions name what they
-switch to ("Use B minor", "Write the Same Beats as 4/4"). Every one of them is the panel's own undoable edit.
+switch to ("Use 72 BPM", "Use B minor", "Write the Same Beats as 4/4"). Each is the panel's own undoable edit.
 """
 
 from __future__ import annotations

@@ -42,11 +42,7 @@ from app.core.project.analysis_edits import (
 from app.core.project.model import Project
 from app.ui.analysis.run import GUESS, AnalysisRun
 from app.ui.analysis.tempo_choices import TempoChoices
-from app.ui.analysis.texts import (
-    beats_as_texts,
-    felt_beat_text,
-    key_confidence_text,
-)
+from app.ui.analysis.texts import felt_beat_text, key_confidence_text
 from app.ui.elided_label import ElidedLabel
 from app.ui.timeline.chord_lane import pusher
 
@@ -248,12 +244,7 @@ class AnalysisPanel(AnalysisRun, TempoChoices, QWidget):
                 self.meter.addItem(ts)
             self.meter.setCurrentText(ts)
             self.felt_beat.setText(felt_beat_text(p.tempo_bpm, p.time_signature))
-            beats_as = beats_as_texts(p.tempo_bpm, p.time_signature)
-            self.beats_as_button.setVisible(beats_as is not None)
-            if beats_as is not None:
-                self.beats_as_button.setText(beats_as[0])
-                self.beats_as_button.setToolTip(beats_as[1])
-                self.beats_as_button.setEnabled(beats_as[2])
+            self._show_meter_choice()
             self.downbeat.setText(f"{p.downbeat_offset:.3f} s")
             self.key.setCurrentText(p.key.name if p.key else NO_KEY)
             self.key_confidence.setText(key_confidence_text(analysis, p.key))

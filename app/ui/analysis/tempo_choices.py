@@ -1,5 +1,5 @@
 """The tempo choices of the Analysis panel: the fit and its snap, the runner-up tempo, ½× and 2×, and the same beats
-in the other meter. Each is one undoable edit that keeps what was heard on the audio. A mixin of `AnalysisPanel`
+in the other meter ("As 4/4"). Each is one undoable edit that keeps what was heard on the audio. A mixin of `AnalysisPanel`
 (panel.py), which owns the widgets it updates."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections.abc import Callable
 from app.core.analysis import SongAnalysis
 from app.core.project.analysis_edits import SetTempo, scale_tempo, stored_analysis, write_beats_as
 from app.core.project.edits import Edit
-from app.ui.analysis.texts import tempo_changes_text, tempo_runner_up_texts
+from app.ui.analysis.texts import beats_as_texts, tempo_changes_text, tempo_runner_up_texts
 
 
 class TempoChoices:
@@ -37,6 +37,15 @@ class TempoChoices:
         if other is not None:
             self.tempo_runner_up_button.setText(other[0])
             self.tempo_runner_up_button.setToolTip(other[1])
+
+    def _show_meter_choice(self) -> None:
+        """The "As 4/4" / "As 12/8" button: shown where the meter has another common notation of its beats."""
+        beats_as = beats_as_texts(self.project.tempo_bpm, self.project.time_signature)
+        self.beats_as_button.setVisible(beats_as is not None)
+        if beats_as is not None:
+            self.beats_as_button.setText(beats_as[0])
+            self.beats_as_button.setToolTip(beats_as[1])
+            self.beats_as_button.setEnabled(beats_as[2])
 
     def use_tempo_runner_up(self) -> None:
         """One click: the runner-up tempo, everything heard kept on the audio (one undo step, as ½× and 2×)."""
