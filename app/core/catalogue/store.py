@@ -158,7 +158,8 @@ class Catalogue(ConsentMixin):
 
     @contextlib.contextmanager
     def _snapshot(self) -> Iterator[None]:
-        """Several reads that must agree (states and melodies) in one read transaction."""
+        """Several reads that must agree (states and melodies) in one read transaction. An audit in it comes
+        first: it reads the signed head file before the transaction's first read fixes the snapshot (full_audit)."""
         if self._conn.in_transaction:
             yield
             return
@@ -236,10 +237,11 @@ class Catalogue(ConsentMixin):
     def works(self, use: str = MELODY_MODEL_USE) -> list[WorkSummary]:
         """Every work not removed, by id, with its consent state for `use` (no melodies)."""
         with self._snapshot():
+            ok = self.audit().ok  # first: the audit reads the head file before the snapshot's first read
             contributors = self._contributors()
             states, _ = self._states(use, contributors)
             rows = self._query(_SUMMARY_SQL + " WHERE removed_at IS NULL ORDER BY id")
-            if not self.audit().ok:  # never show "usable" while nothing may be used
+            if not ok:  # never show "usable" while nothing may be used
                 states = {w: WorkState(w, use, BLOCKED) if s.usable else s for w, s in states.items()}
         return [WorkSummary(r[0], r[1], r[2], r[3], r[4], r[5], tuple(contributors.get(r[0], ())), states[r[0]])
                 for r in rows]

@@ -44,6 +44,12 @@ def chain_problem(conn: sqlite3.Connection) -> str:
 
 
 def full_audit(conn: sqlite3.Connection, db: Path, owner_key_ids: set[str]) -> AuditResult:
+    # The head file first, before this transaction's first read fixes its snapshot of the database. A writer
+    # commits, then writes the head; read after, the head could name an entry committed after the snapshot was
+    # taken, which looks exactly like entries cut off the end: `accord train` then saw "nothing is usable" while
+    # a consent changed in another process, and forgot every work it had learned (an empty model, saved). Read
+    # before, the head is at most as new as the snapshot, and a head that lags the database passes.
+    heads, why = read_head(db)
     cursor = conn.execute(f"SELECT {LEDGER_COLUMNS} FROM consent_ledger ORDER BY id")
     result = audit_events(event_from_row(r) for r in cursor)
     if not result.ok:
@@ -61,7 +67,6 @@ def full_audit(conn: sqlite3.Connection, db: Path, owner_key_ids: set[str]) -> A
     if problem is not None:
         return AuditResult(False, entries, problem.entry_id, problem.reason, work_id=problem.work_id,
                            facts_checked=checked)
-    heads, why = read_head(db)
     if heads is None:
         if last == 0 and checked == 0:
             return AuditResult(True, entries, facts_checked=checked)  # nothing recorded yet: nothing to anchor
