@@ -48,3 +48,36 @@ def test_usable_works_and_the_audit_pass_during_a_revoke(revoke_just_before_the_
         works = cat.usable_works()  # raised ConsentError ("fails its audit") before
         assert {w.id for w in works} in (set(ids), set(ids) - {ids[1]})
         assert cat.audit().ok
+
+
+def test_training_refuses_rather_than_saving_an_empty_model_when_the_audit_fails_at_the_end(tmp_path, monkeypatch):
+    """The late consent check after training: a catalogue failing its audit then (for whatever reason) leaves the
+    model file as it was and says why, instead of reading "nothing usable" as "every work revoked"."""
+    from app.core.catalogue.records import AuditResult
+    from app.core.errors import ConsentError
+    from app.core.project.model_training import train_usable
+
+    path, model_path = tmp_path / "catalogue.sqlite", tmp_path / "current.accordmodel"
+    catalogue_with_works(path, 4)
+    first = train_usable(path, model_path)
+    assert len(first.model.works) == 4
+    before = model_path.read_bytes()
+    catalogue_with_works(path, 1)  # one more work: the next run has something to learn, and then checks again
+    import app.core.project.model_training as training
+
+    real_audit, real_update = Catalogue.audit, training.update_model
+    trained: list[bool] = []
+
+    def update_then_mark(*args, **kwargs):
+        result = real_update(*args, **kwargs)
+        trained.append(True)
+        return result
+
+    def audit_fails_after_training(self):
+        return AuditResult(False, 0, None, "the signed head file could not be read") if trained else real_audit(self)
+
+    monkeypatch.setattr(training, "update_model", update_then_mark)
+    monkeypatch.setattr(Catalogue, "audit", audit_fails_after_training)
+    with pytest.raises(ConsentError, match="fails its audit"):
+        train_usable(path, model_path)
+    assert model_path.read_bytes() == before

@@ -66,6 +66,9 @@ def train_usable(catalogue_path: str | Path, model_path: str | Path, *, progress
         removed, added, action = [], sorted(w.id for w in usable), "trained"
     cancel.check()
     with Catalogue.open(catalogue_path) as cat:
+        # a catalogue failing its audit now trains nothing and saves nothing: its usable_work_ids is empty, and
+        # taken as "every work was revoked meanwhile" it had the model forget all it learned, saved empty
+        cat.require_audit()
         late = sorted(set(model.works) - cat.usable_work_ids(MELODY_MODEL_USE))
     if late:
         forget(model, late)
