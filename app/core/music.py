@@ -380,6 +380,12 @@ class Melody:
 
 
 TEMPO_MIN, TEMPO_MAX = 20.0, 400.0  # quarter notes per minute a grid, a project and an edit accept
+SAME_TEMPO = 0.04  # two tempos this close (relative) are one reading of the beat, not two
+
+
+def same_tempo(a: float, b: float) -> bool:
+    """Whether two tempos (BPM, both > 0) are the same reading of the beat, within SAME_TEMPO."""
+    return abs(a / b - 1.0) <= SAME_TEMPO
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from app.core.analysis.result import ANALYSIS_VERSION, SongAnalysis
 from app.core.analysis.rhythm.tempo import TempoResult, estimate_grid, first_sound_seconds, onset_features
 from app.core.analysis.signal import ANALYSIS_RATE, is_silent, mix, mono_at
 from app.core.errors import AnalysisError
-from app.core.music import TEMPO_MAX, TEMPO_MIN, BeatGrid, ChordTimeline, Key
+from app.core.music import TEMPO_MAX, TEMPO_MIN, BeatGrid, ChordTimeline, Key, same_tempo
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
 
 log = logging.getLogger(__name__)
@@ -270,7 +270,7 @@ def _runner_up_bpm(tempo_bpm: float, tempo: TempoResult) -> float:
     """The next most likely tempo in quarter notes (the runner-up felt beat at its ratio to the tempo shown), or 0
     when there is none, it is the same tempo, or it falls outside the tempo range."""
     bpm = tempo_bpm * tempo.runner_up_ratio
-    if tempo.grid is None or tempo.runner_up_ratio <= 0 or abs(tempo.runner_up_ratio - 1.0) <= 0.04 \
+    if tempo.grid is None or tempo.runner_up_ratio <= 0 or same_tempo(tempo.runner_up_ratio, 1.0) \
             or not TEMPO_MIN <= bpm <= TEMPO_MAX:
         return 0.0
     return round(bpm, 2)

@@ -7,7 +7,7 @@ from typing import Any
 
 from app.core.analysis.harmony.key import KeySection
 from app.core.errors import AnalysisError
-from app.core.music import BeatGrid, Chord, ChordSpan, ChordTimeline, Key, Melody, TimeSignature
+from app.core.music import BeatGrid, Chord, ChordSpan, ChordTimeline, Key, Melody, TimeSignature, same_tempo
 
 ANALYSIS_VERSION = 1
 
@@ -60,7 +60,7 @@ class SongAnalysis:
         """The runner-up once the tempo is `new_bpm`: the two are readings of the same audio, so taking the
         runner-up makes the tempo heard first the runner-up; any other rescaling leaves it as it was."""
         r = self.tempo_runner_up_bpm
-        return float(self.grid.tempo_bpm) if r > 0 and abs(new_bpm / r - 1.0) <= 0.04 else r
+        return float(self.grid.tempo_bpm) if r > 0 and same_tempo(new_bpm, r) else r
 
     @property
     def key_text(self) -> str:

@@ -5,7 +5,7 @@ without widgets."""
 from __future__ import annotations
 
 from app.core.analysis import SongAnalysis
-from app.core.music import TEMPO_MAX, TEMPO_MIN, BeatGrid, Key, TimeSignature
+from app.core.music import TEMPO_MAX, TEMPO_MIN, BeatGrid, Key, TimeSignature, same_tempo
 from app.core.project.analysis_edits import same_beats_meter
 
 
@@ -60,7 +60,7 @@ def tempo_runner_up_texts(analysis: SongAnalysis | None, tempo_bpm: float | None
     """(button text, tooltip, factor to scale the tempo by) for the next most likely tempo the analysis heard, or
     None (none heard, no tempo, or it is the tempo already shown)."""
     other = analysis.tempo_runner_up_bpm if analysis is not None and analysis.tempo_determined else 0.0
-    if not tempo_bpm or other <= 0 or abs(other / tempo_bpm - 1.0) <= 0.04:
+    if not tempo_bpm or other <= 0 or same_tempo(other, tempo_bpm):
         return None
     factor = other / tempo_bpm
     word = next((w for r, w in _RATIO_WORDS if abs(factor / r - 1.0) <= 0.01), f"×{factor:.3g}")
