@@ -129,7 +129,6 @@ class AnalysisPanel(AnalysisRun, TempoChoices, QWidget):
         self.tempo_runner_up_button = QPushButton("")  # "Use 72": the next most likely tempo, kept on the audio
         self.tempo_runner_up_button.setObjectName("TempoRunnerUp")
         self.tempo_runner_up_button.setVisible(False)
-        self._tempo_runner_up_factor = 0.0
         self.tempo_fit = QLabel("")
         self.tempo_fit.setObjectName("TempoFit")
         # a song whose tempo really changes: its sections, and which one the (constant) grid follows

@@ -33,7 +33,6 @@ class TempoChoices:
         self.tempo_changes.setVisible(bool(changes))
         other = tempo_runner_up_texts(analysis, tempo)
         self.tempo_runner_up_button.setVisible(other is not None)
-        self._tempo_runner_up_factor = other[2] if other is not None else 0.0
         if other is not None:
             self.tempo_runner_up_button.setText(other[0])
             self.tempo_runner_up_button.setToolTip(other[1])
@@ -49,8 +48,9 @@ class TempoChoices:
 
     def use_tempo_runner_up(self) -> None:
         """One click: the runner-up tempo, everything heard kept on the audio (one undo step, as ½× and 2×)."""
-        if self._tempo_runner_up_factor > 0:
-            self.scale_tempo(self._tempo_runner_up_factor)
+        other = tempo_runner_up_texts(stored_analysis(self.project), self.project.tempo_bpm)
+        if other is not None:
+            self.scale_tempo(other[2])
 
     def set_snap(self, on: bool) -> None:
         """Snap the tempo to the whole BPM nearest the fit, or go back to the fit itself (undoable)."""
