@@ -57,7 +57,24 @@ def _load(folder: Path) -> RealSong | None:
         return None
     if song.source == "openmsx" and song.truth.get("chords_version") != chord_truth.CHORDS_VERSION:
         _update_chords(folder, song)
+    if song.truth.get("key_source") == "pitch content" and song.truth.get("key_version") != truth.KEY_VERSION:
+        _update_key(folder, song)
     return song
+
+
+def _update_key(folder: Path, song: RealSong) -> None:
+    """Recompute a key truth derived from pitch content by an older derivation, from the role MIDI files kept
+    beside the stems (no re-rendering). Only the pitch-content branch runs: the song got it because it has no key
+    signature or its notes disagree with it."""
+    parts = truth.role_parts(folder, ("bass", "harmony", "lead"))
+    if not parts:
+        return
+    pm = next(iter(parts.values()))
+    pm.key_signature_changes = []
+    bass = parts["bass"].instruments if "bass" in parts else []
+    key, source = truth.key_truth(pm, [i for p in parts.values() for i in p.instruments], bass)
+    song.truth.update({"key": key, "key_source": source, "key_version": truth.KEY_VERSION})
+    _save(folder, song)
 
 
 def _update_chords(folder: Path, song: RealSong) -> None:
@@ -87,7 +104,7 @@ def _truth_from_midi(pm, roles: dict[int, str], *, grid_perfect: bool) -> dict:
     harmonic = by_role["bass"] + by_role["harmony"] + by_role["lead"]
     bpm, tmap = truth.tempo_truth(pm)
     key, key_source = truth.key_truth(pm, harmonic, by_role["bass"])
-    return {"bpm": bpm, "tempo_map": tmap, "key": key, "key_source": key_source,
+    return {"bpm": bpm, "tempo_map": tmap, "key": key, "key_source": key_source, "key_version": truth.KEY_VERSION,
             "time_signature": truth.time_signature_truth(pm),
             "chords": chord_truth.chords_truth(pm, by_role["bass"] + by_role["harmony"], by_role["bass"]),
             "chords_version": chord_truth.CHORDS_VERSION,

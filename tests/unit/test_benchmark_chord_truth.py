@@ -92,3 +92,53 @@ def test_the_derivations_are_checked_against_the_charts(tmp_path):
     assert chart_agreement([right]) == {"beats": 16, "kept": 1.0, "agree": 1.0}
     assert key_chart_agreement([right]) == {"songs": 1, "mirex": 1.0, "exact": 1.0}
     assert key_chart_agreement([right, wrong]) == {"songs": 2, "mirex": pytest.approx(0.65), "exact": 0.5}
+
+
+def _vamp_with_bass_ending(ending: list[tuple[float, float, int]]):
+    """Eight bars of C–Am–F–G in C major (C the tonic: it opens, closes and sounds longest) whose bass ends on
+    `ending` (start beat, beats, pitch) in the last bar, after the seven bars' roots."""
+    c, am, f, g = [60, 64, 67], [57, 60, 64], [53, 57, 60], [55, 59, 62]
+    bars = [c, am, f, g, c, am, f, c]
+    roots = [36, 45, 41, 43, 36, 45, 41]
+    pm, harmonic, bass = _song([(4 * i, 4, ch) for i, ch in enumerate(bars)],
+                               [(4 * i, 4, r) for i, r in enumerate(roots)] + ending)
+    return pm, harmonic, bass
+
+
+def test_the_key_truth_reads_where_the_bass_rests_not_its_last_passing_note():
+    from benchmarks.realsongs.truth import key_truth
+
+    # a bass that holds C through the last bar and walks C–B–A only in its last beat: still C major
+    # (version 1 read the last note alone and answered A minor)
+    pm, harmonic, bass = _vamp_with_bass_ending([(28, 3, 36), (31, 0.5, 35), (31.5, 0.5, 33)])
+    assert key_truth(pm, harmonic, bass) == ("C major", "pitch content")
+
+
+def test_the_key_truth_takes_the_relative_where_the_bass_rests_on_its_tonic():
+    from benchmarks.realsongs.truth import key_truth
+
+    # the same pitch content ending on a long A in the bass: the song comes home to A, the relative minor
+    pm, harmonic, bass = _vamp_with_bass_ending([(28, 0.5, 36), (28.5, 3.5, 33)])
+    assert key_truth(pm, harmonic, bass) == ("A minor", "pitch content")
+
+
+def test_a_cached_song_gets_its_pitch_content_key_derived_again(tmp_path):
+    import json
+
+    from benchmarks.realsongs import TRUTH_VERSION, _load
+    from benchmarks.realsongs.truth import KEY_VERSION
+
+    pm, harmonic, bass = _vamp_with_bass_ending([(28, 3, 36), (31, 0.5, 35), (31.5, 0.5, 33)])
+    for role, inst in (("harmony", harmonic[0]), ("bass", bass[0])):
+        part = pretty_midi.PrettyMIDI(initial_tempo=BPM)
+        part.instruments.append(inst)
+        part.write(str(tmp_path / f"{role}.mid"))
+    for wav in ("mix.wav", "bass.wav", "harmony.wav"):
+        (tmp_path / wav).write_bytes(b"")
+    meta = {"truth_version": TRUTH_VERSION, "name": "vamp", "source": "mma", "mix": "mix.wav",
+            "stems": {"bass": "bass.wav", "harmony": "harmony.wav"},
+            "truth": {"key": "A minor", "key_source": "pitch content", "bpm": BPM}}  # version 1's answer
+    (tmp_path / "song.json").write_text(json.dumps(meta))
+    song = _load(tmp_path)
+    assert (song.truth["key"], song.truth["key_version"]) == ("C major", KEY_VERSION)
+    assert json.loads((tmp_path / "song.json").read_text())["truth"]["key"] == "C major"
