@@ -138,7 +138,7 @@ def _openmsx(cache: Path, limit: int | None) -> list[RealSong]:
     return out
 
 
-MMA_SETS = {"mma": "main", "mma-heldout": "heldout", "mma-casio": "casio"}  # source -> charts.SETS
+MMA_SETS = {"mma": "main", "mma-heldout": "heldout", "mma-casio": "casio", "mma-more": "more"}  # source -> charts.SETS
 
 
 def _mma(cache: Path, limit: int | None, source: str = "mma") -> list[RealSong]:

@@ -95,8 +95,9 @@ def evaluate(*, quick: bool) -> tuple[list[dict], list[dict]]:
     mma = [s.mix.parent for s in songs if s.source == "mma"]
     check = {**chord_truth.chart_agreement(mma), "key": truth.key_chart_agreement(mma)}
     rows = _rows(per_song, warm, check)
-    # the held-out sets (charts.HELDOUT_GROOVES, charts.CASIO_GROOVES): the same measures on styles that no
-    # constant was chosen on (the casio set: not even stop 38's, which were chosen looking at the first)
+    # the held-out sets (charts.HELDOUT_GROOVES, CASIO_GROOVES, MORE_GROOVES): the same measures on styles that no
+    # constant was chosen on (the casio set: not even stop 38's, which were chosen looking at the first; the third
+    # set: added at stop 41, after both had been looked at)
     for source, label, stored in HELD_OUT_SETS:
         held_songs = build(cache, limit=2 if quick else None, sources=(source,))
         held = _evaluate_songs(held_songs, cache)
@@ -107,7 +108,8 @@ def evaluate(*, quick: bool) -> tuple[list[dict], list[dict]]:
 
 # (source, row label, per-song file in the cache)
 HELD_OUT_SETS = (("mma-heldout", "held-out", "last-heldout.json"),
-                 ("mma-casio", "held-out casio", "last-heldout-casio.json"))
+                 ("mma-casio", "held-out casio", "last-heldout-casio.json"),
+                 ("mma-more", "held-out yamaha/pflib/kara", "last-heldout-more.json"))
 
 
 def heldout_rows(per_song: list[dict], label: str = "held-out", key_check: dict | None = None) -> list[dict]:

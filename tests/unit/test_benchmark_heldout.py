@@ -24,12 +24,12 @@ def test_notations_of_the_same_beats_agree_on_the_felt_beat_and_octaves_do_not()
     assert not tempo_ok(felt_bpm(120.0, "6/8"), felt_bpm(120.0, "4/4"))
 
 
-@pytest.mark.parametrize("which, prefix", [("heldout", "mmh-"), ("casio", "mmc-")])
-def test_the_held_out_grooves_are_other_styles_than_the_main_set(which, prefix):
+@pytest.mark.parametrize("which, prefix, n", [("heldout", "mmh-", 30), ("casio", "mmc-", 30), ("more", "mmo-", 31)])
+def test_the_held_out_grooves_are_other_styles_than_the_main_set(which, prefix, n):
     main, held = charts.charts(), charts.charts(which)
     assert [c.name for c in main[:3]] == ["mma-00-basicrock", "mma-01-50srock", "mma-02-popballad"]  # unchanged
     assert [c.name for c in charts.charts("heldout")[:2]] == ["mmh-00-60srock", "mmh-01-jazzrock"]  # unchanged
-    assert len(held) == len(charts.SETS[which][0]) == 30
+    assert len(held) == len(charts.SETS[which][0]) == n
     assert len({c.name for c in held}) == len(held) and all(c.name.startswith(prefix) for c in held)
     others = {c.groove.lower() for w in charts.SETS if w != which for c in charts.charts(w)}
     assert not {c.groove.lower() for c in held} & others
