@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from app.core.analysis.harmony.chroma import chroma_features
-from app.core.analysis.rhythm.tempo import _quintuple, estimate_grid, onset_features, tap_tempo
+from app.core.analysis.rhythm.meter import quintuple
+from app.core.analysis.rhythm.tempo import estimate_grid, onset_features, tap_tempo
 from app.core.analysis.signal import ANALYSIS_RATE, mix, mono_at
 from app.core.music import TimeSignature
 from tests.helpers.songs import make_song
@@ -87,13 +88,13 @@ def test_five_four_is_heard_from_its_bar_pattern(seed, tempo):
 def test_a_five_beat_accent_pattern_needs_to_be_there_and_to_beat_three_and_four():
     rng = np.random.default_rng(5)
     noise = rng.standard_normal(200)
-    assert not _quintuple(noise)  # no pattern at all
-    assert _quintuple(noise + np.tile([3.0, 0.0, 1.0, 1.5, 0.5], 40))
-    assert not _quintuple(noise + np.tile([3.0, 0.0, 1.0, 0.0], 50))  # a 4/4 bar
-    assert not _quintuple(noise + np.tile([3.0, 0.0, 0.0], 67)[:200])  # a 3/4 bar
+    assert not quintuple(noise)  # no pattern at all
+    assert quintuple(noise + np.tile([3.0, 0.0, 1.0, 1.5, 0.5], 40))
+    assert not quintuple(noise + np.tile([3.0, 0.0, 1.0, 0.0], 50))  # a 4/4 bar
+    assert not quintuple(noise + np.tile([3.0, 0.0, 0.0], 67)[:200])  # a 3/4 bar
     # 8 bars with a 5-beat tendency that would be significant for 3/4 (p ~ 0.005 < TRIPLE_P) are not evidence
     # enough for a rare meter
-    assert not _quintuple(rng.standard_normal(40) + np.tile([1.6, 0.0, 0.0, 0.0, 0.0], 8))
+    assert not quintuple(rng.standard_normal(40) + np.tile([1.6, 0.0, 0.0, 0.0, 0.0], 8))
 
 
 def _pattern_track(bpm: float, pattern: list[tuple[int, str]], seconds: float = 16.0, seed: int = 0) -> np.ndarray:

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from app.core.analysis.rhythm.beatfit import fit_grid
-from app.core.analysis.rhythm.tempo import _triple, bar_one, estimate_grid, onset_features
+from app.core.analysis.rhythm.meter import bar_one, triple
+from app.core.analysis.rhythm.tempo import estimate_grid, onset_features
 from app.core.analysis.signal import ANALYSIS_RATE
 from tests.unit.test_tempo_level import ROCK, _groove
 
@@ -65,12 +66,12 @@ def test_no_3_4_without_a_significant_3_beat_accent_pattern():
     rng = np.random.default_rng(0)
     noise_says_three = 0
     for _ in range(200):
-        noise_says_three += _triple(rng.standard_normal(64))
+        noise_says_three += triple(rng.standard_normal(64))
     assert noise_says_three <= 30  # about the 10 % level (23 here); "3 explains more than 4" alone: 74
     waltz = np.tile([2.0, 0.0, 0.3], 22) + 0.5 * rng.standard_normal(66)
-    assert _triple(waltz)
+    assert triple(waltz)
     backbeat = np.tile([2.0, 0.0, 1.0, 0.0], 16) + 0.5 * rng.standard_normal(64)
-    assert not _triple(backbeat)
+    assert not triple(backbeat)
 
 
 

@@ -15,7 +15,7 @@ Method (why it looks like this):
    section all have onsets, on the period fitted over every onset (beatlevel.drum_beat_phase).
 4. Meter: a beat whose thirds carry more onset energy than its halves is compound (6/8, two dotted-quarter
    pulses per bar); otherwise the accent sequence (low-band onsets plus harmonic change per beat) is tested
-   for a pattern every 3, 4 or 5 beats (3/4 and 5/4 only when significant, see _triple and _quintuple); the
+   for a pattern every 3, 4 or 5 beats (3/4 and 5/4 only when significant, see meter.py); the
    strongest phase of the winner is the downbeat, and bar 1 the downbeat at or before the first sound
    (bar_one).
 5. Unless the tempo snapped to a clock's exact BPM: the beat tracked through the song (follow.py); where the
@@ -38,7 +38,8 @@ from app.core.analysis.rhythm.beatlevel import (
     drum_beat_phase,
     ranked_beat_levels,
 )
-from app.core.music import BeatGrid, TimeSignature
+from app.core.analysis.rhythm.meter import bar_one, meter_from_accents, pattern_fit, zscore
+from app.core.music import BeatGrid
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +53,6 @@ SIMPLE_OVER_COMPOUND = 1.0
 KIT_FLOOR_DB = -25.0  # floor of the drum-kit envelope that chooses the felt beat (hats below it)
 FIRST_SOUND_DB = -30.0  # a sample this far below the peak is where the song starts (quiet noise is not)
 KICK_HZ = 120.0  # upper edge of the kick band that tells a kick from a snare (backbeat test)
-# the beat the music starts on is bar 1 unless the accents say otherwise this clearly (in accent units, a sum
-# of z-scores): stems bounced from a DAW and MIDI songs start on bar 1; on 55 rendered real songs bar 1
-# within 50 ms went 26 -> 47 with it (0.5: 33, 1: 42), the synthetic set (pickup-free too) unchanged
-FIRST_BEAT_BONUS = 2.0
-TRIPLE_P = 0.1  # significance a 3-beat accent pattern needs before the bar is 3/4 (see _triple)
-QUINTUPLE_P = 0.001  # ...and a 5-beat one before the bar is 5/4, a far rarer meter (see _quintuple)
 ONE_PULSE_BAR_P = 0.2  # a compound beat with no 2-pulse accent pattern this significant is a 3/4 bar
 START_BEATS = 9  # beats whose median length is the tempo at bar 1 (to place a bar 1 before the first tracked one)
 ONSET_LAG = 0.045  # seconds the flux peak trails an attack (n_fft 1024 window), measured on synthetic hits
@@ -243,18 +238,13 @@ def _bars_of_one_pulse(feat: OnsetFeatures, level: _Level, chroma: np.ndarray | 
     if 3.0 * level.bpm > MAX_BEAT_BPM:
         return False
     acc = _accents(feat, _grid(level.phase, level.period, feat.env.size), chroma, chroma_fps)
-    return acc.size >= 8 and _pattern_fit(acc, 2)[1] >= ONE_PULSE_BAR_P
-
-
-def _zscore(x: np.ndarray) -> np.ndarray:
-    sd = float(np.std(x))
-    return (x - float(np.mean(x))) / sd if sd > 1e-12 else np.zeros_like(x)
+    return acc.size >= 8 and pattern_fit(acc, 2)[1] >= ONE_PULSE_BAR_P
 
 
 def _accents(feat: OnsetFeatures, beats: np.ndarray, chroma: np.ndarray | None, chroma_fps: float) -> np.ndarray:
     low = _at(_peaky(feat.low), beats)
     full = _at(_peaky(feat.env), beats)
-    acc = _zscore(low) + 0.5 * _zscore(full)
+    acc = zscore(low) + 0.5 * zscore(full)
     if chroma is not None and chroma.shape[1] > 2 and beats.size > 2:
         # harmonic change at a beat: chords and bass notes change on bar lines far more often than inside
         idx = np.clip((beats / feat.fps * chroma_fps).astype(int), 0, chroma.shape[1] - 1)
@@ -263,84 +253,8 @@ def _accents(feat: OnsetFeatures, beats: np.ndarray, chroma: np.ndarray | None, 
         norm = sync / (np.linalg.norm(sync, axis=1, keepdims=True) + 1e-9)
         nov = np.zeros(beats.size)
         nov[1: norm.shape[0]] = 1.0 - np.sum(norm[1:] * norm[:-1], axis=1)
-        acc = acc + 1.5 * _zscore(nov)
+        acc = acc + 1.5 * zscore(nov)
     return acc
-
-
-def _explained(acc: np.ndarray, m: int) -> float:
-    """Share of the accents' variance that a pattern repeating every m beats explains (one mean per phase)."""
-    z = _zscore(acc)
-    if z.size < 2 * m:
-        return 0.0
-    means = np.array([float(np.mean(z[j::m])) for j in range(m)])
-    counts = np.array([z[j::m].size for j in range(m)])
-    return float(np.sum(counts * means ** 2) / max(float(np.sum(z ** 2)), 1e-12))
-
-
-def _pattern_fit(acc: np.ndarray, m: int) -> tuple[float, float]:
-    """(adjusted R², F-test p) of a pattern of m free means repeating every m beats in the accents: the share
-    of their variance it explains with the share m means explain by chance, (m - 1)/(n - 1), taken off, and
-    how likely a pattern that strong is when there is none."""
-    from scipy.stats import f as f_dist
-
-    n = acc.size
-    r = _explained(acc, m)
-    adjusted = 1.0 - (1.0 - r) * (n - 1) / (n - m)
-    f = (r / (m - 1)) / max((1.0 - r) / (n - m), 1e-12)
-    return adjusted, float(f_dist.sf(f, m - 1, n - m))
-
-
-def _triple(acc: np.ndarray) -> bool:
-    """Bars of three beats rather than four: a pattern repeating every 3 beats explains more of the accents
-    than one repeating every 4. (The autocorrelation at lags 3 and 6 it replaces is fooled by a backbeat:
-    anything that repeats every 2 beats also correlates at lag 6; be_sharp and five other real 4/4 songs read
-    3/4 that way.) A pattern every 2 beats is one every 4, never one every 3.
-
-    Each is judged by its adjusted R² (see _pattern_fit): four means explain more of pure noise than three.
-    And 3/4 needs a 3-beat pattern that is there at all (an F-test on the three means at the TRIPLE_P level),
-    else the bar is the common 4/4: accents with no bar pattern (a kick and a snare of equal low end) read 3/4
-    by a margin below chance. The level: real 3/4 songs (minutes long) give p < 0.005; a 16-s synthetic waltz
-    0.05-0.2; mma's 4/4 swing 0.19."""
-    if acc.size < 8:
-        return False
-    (adj3, p3), (adj4, _) = _pattern_fit(acc, 3), _pattern_fit(acc, 4)
-    return adj3 > adj4 and p3 < TRIPLE_P
-
-
-def _quintuple(acc: np.ndarray) -> bool:
-    """Bars of five beats (5/4: "Take Five", the "Mission: Impossible" theme): a pattern repeating every 5 beats
-    explains more of the accents than one every 3 or 4 (adjusted R²), at the QUINTUPLE_P level. 5/4 is rare in
-    the music people bring (one song in the 55 rendered real songs), so it needs far stronger evidence than
-    3/4: that song's 5-beat pattern gives p = 5e-12 on its stems and 6e-7 on its mix; of the 54 songs in 4/4,
-    3/4 and 6/4, the smallest is 0.007 (stems; midnight_snow_run, whose tempo changes) and 0.15 (mixes)."""
-    if acc.size < 4 * 5:
-        return False
-    adj5, p5 = _pattern_fit(acc, 5)
-    return adj5 > max(_pattern_fit(acc, 3)[0], _pattern_fit(acc, 4)[0]) and p5 < QUINTUPLE_P
-
-
-def _fold_contrast(acc: np.ndarray, m: int, first: int | None = None) -> tuple[float, int]:
-    """(contrast, phase) of the strongest beat of the bar; `first`: the beat the music starts on, which
-    gets FIRST_BEAT_BONUS (bar 1 starts where the song starts far more often than not)."""
-    if acc.size < 2 * m:
-        return 0.0, (first or 0) % m
-    means = np.array([float(np.mean(acc[j::m])) for j in range(m)])
-    if first is not None:
-        means[first % m] += FIRST_BEAT_BONUS
-    j = int(np.argmax(means))
-    others = np.delete(means, j)
-    return float(means[j] - others.mean()), j
-
-
-def bar_one(downbeat: float, first_onset: float, period: float, bar: float) -> float:
-    """Bar 1 (frames): the downbeat at or just before the first sound (within 0.3 beat after it counts as at
-    it). A song that starts on a pickup has the pickup in bar 1, as its MIDI file and a DAW session have it,
-    not before the grid; a bar that would start before the audio (over 0.3 beat) starts one bar later."""
-    k = np.ceil((downbeat - (first_onset + 0.3 * period)) / bar)
-    offset = downbeat - k * bar
-    if offset < -0.3 * period:
-        offset += bar
-    return max(float(offset), 0.0)
 
 
 def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chroma_fps: float = 0.0,
@@ -414,7 +328,7 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
     first_onset = min(first_onset, (feat.first_sound + ONSET_LAG) * fps)
     first_beat = int(np.argmin(np.abs(beats - first_onset))) if beats.size else 0
     first = first_beat if beats.size and abs(beats[first_beat] - first_onset) <= 0.25 * level.period else None
-    per_bar, ts, down = _meter(acc, first, compound)
+    per_bar, ts, down = meter_from_accents(acc, first, compound)
     # least squares over every onset, then an exact BPM when the music was made on a clock (beatfit.py)
     scale = 1.5 if compound else 1.0
     fit = fit_grid(refined_onsets(env, peaks), level.period, float(beats[down] if beats.size > down else level.phase),
@@ -478,18 +392,6 @@ def _felt_level(tracked: np.ndarray, feat: OnsetFeatures, kit_env: np.ndarray | 
     return regrouped, p0 / period
 
 
-def _meter(acc: np.ndarray, first: int | None, compound: bool) -> tuple[int, TimeSignature, int]:
-    """(beats per bar, meter, the downbeat's phase among the beats) from the accents per beat."""
-    if compound:
-        return 2, TimeSignature(6, 8), _fold_contrast(acc, 2, first)[1]
-    # bar accents recur every 3 beats in 3/4, every 5 in 5/4 and every 4 (and 2) in 4/4
-    if _quintuple(acc):
-        return 5, TimeSignature(5, 4), _fold_contrast(acc, 5, first)[1]
-    if _triple(acc):
-        return 3, TimeSignature(3, 4), _fold_contrast(acc, 3, first)[1]
-    return 4, TimeSignature(4, 4), _fold_contrast(acc, 4, first)[1]
-
-
 def _following_grid(feat: OnsetFeatures, tracked: np.ndarray, chroma: np.ndarray | None, chroma_fps: float,
                     first_onset: float, compound: bool, tempo_bpm: float) -> BeatGrid | None:
     """A grid through the tracked beats (frames; follow.py): meter and downbeat read again on them, bar 1 the
@@ -503,7 +405,7 @@ def _following_grid(feat: OnsetFeatures, tracked: np.ndarray, chroma: np.ndarray
     acc = _accents(feat, tracked, chroma, chroma_fps)
     fb = int(np.argmin(np.abs(tracked - first_onset)))
     first = fb if abs(tracked[fb] - first_onset) <= 0.25 * p0 else None
-    per_bar, ts, down = _meter(acc, first, compound)
+    per_bar, ts, down = meter_from_accents(acc, first, compound)
     qpb = 1.5 if compound else 1.0
     downs = np.arange(down % per_bar, tracked.size, per_bar)
     at_start = downs[tracked[downs] <= first_onset + 0.3 * p0]

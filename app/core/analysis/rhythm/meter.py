@@ -1,0 +1,110 @@
+"""Meter from the accents per beat: how many beats a bar has (a pattern repeating every 3, 4 or 5 beats,
+tested for significance), which beat is the downbeat, and where bar 1 starts. `tempo.py` measures the accents
+(low-band onsets, the whole envelope and harmonic change at each beat) and calls these.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.core.music import TimeSignature
+
+# the beat the music starts on is bar 1 unless the accents say otherwise this clearly (in accent units, a sum
+# of z-scores): stems bounced from a DAW and MIDI songs start on bar 1; on 55 rendered real songs bar 1
+# within 50 ms went 26 -> 47 with it (0.5: 33, 1: 42), the synthetic set (pickup-free too) unchanged
+FIRST_BEAT_BONUS = 2.0
+TRIPLE_P = 0.1  # significance a 3-beat accent pattern needs before the bar is 3/4 (see triple)
+QUINTUPLE_P = 0.001  # ...and a 5-beat one before the bar is 5/4, a far rarer meter (see quintuple)
+
+
+def zscore(x: np.ndarray) -> np.ndarray:
+    sd = float(np.std(x))
+    return (x - float(np.mean(x))) / sd if sd > 1e-12 else np.zeros_like(x)
+
+
+def _explained(acc: np.ndarray, m: int) -> float:
+    """Share of the accents' variance that a pattern repeating every m beats explains (one mean per phase)."""
+    z = zscore(acc)
+    if z.size < 2 * m:
+        return 0.0
+    means = np.array([float(np.mean(z[j::m])) for j in range(m)])
+    counts = np.array([z[j::m].size for j in range(m)])
+    return float(np.sum(counts * means ** 2) / max(float(np.sum(z ** 2)), 1e-12))
+
+
+def pattern_fit(acc: np.ndarray, m: int) -> tuple[float, float]:
+    """(adjusted R², F-test p) of a pattern of m free means repeating every m beats in the accents: the share
+    of their variance it explains with the share m means explain by chance, (m - 1)/(n - 1), taken off, and
+    how likely a pattern that strong is when there is none."""
+    from scipy.stats import f as f_dist
+
+    n = acc.size
+    r = _explained(acc, m)
+    adjusted = 1.0 - (1.0 - r) * (n - 1) / (n - m)
+    f = (r / (m - 1)) / max((1.0 - r) / (n - m), 1e-12)
+    return adjusted, float(f_dist.sf(f, m - 1, n - m))
+
+
+def triple(acc: np.ndarray) -> bool:
+    """Bars of three beats rather than four: a pattern repeating every 3 beats explains more of the accents
+    than one repeating every 4. (The autocorrelation at lags 3 and 6 it replaces is fooled by a backbeat:
+    anything that repeats every 2 beats also correlates at lag 6; be_sharp and five other real 4/4 songs read
+    3/4 that way.) A pattern every 2 beats is one every 4, never one every 3.
+
+    Each is judged by its adjusted R² (see pattern_fit): four means explain more of pure noise than three.
+    And 3/4 needs a 3-beat pattern that is there at all (an F-test on the three means at the TRIPLE_P level),
+    else the bar is the common 4/4: accents with no bar pattern (a kick and a snare of equal low end) read 3/4
+    by a margin below chance. The level: real 3/4 songs (minutes long) give p < 0.005; a 16-s synthetic waltz
+    0.05-0.2; mma's 4/4 swing 0.19."""
+    if acc.size < 8:
+        return False
+    (adj3, p3), (adj4, _) = pattern_fit(acc, 3), pattern_fit(acc, 4)
+    return adj3 > adj4 and p3 < TRIPLE_P
+
+
+def quintuple(acc: np.ndarray) -> bool:
+    """Bars of five beats (5/4: "Take Five", the "Mission: Impossible" theme): a pattern repeating every 5 beats
+    explains more of the accents than one every 3 or 4 (adjusted R²), at the QUINTUPLE_P level. 5/4 is rare in
+    the music people bring (one song in the 55 rendered real songs), so it needs far stronger evidence than
+    3/4: that song's 5-beat pattern gives p = 5e-12 on its stems and 6e-7 on its mix; of the 54 songs in 4/4,
+    3/4 and 6/4, the smallest is 0.007 (stems; midnight_snow_run, whose tempo changes) and 0.15 (mixes)."""
+    if acc.size < 4 * 5:
+        return False
+    adj5, p5 = pattern_fit(acc, 5)
+    return adj5 > max(pattern_fit(acc, 3)[0], pattern_fit(acc, 4)[0]) and p5 < QUINTUPLE_P
+
+
+def fold_contrast(acc: np.ndarray, m: int, first: int | None = None) -> tuple[float, int]:
+    """(contrast, phase) of the strongest beat of the bar; `first`: the beat the music starts on, which
+    gets FIRST_BEAT_BONUS (bar 1 starts where the song starts far more often than not)."""
+    if acc.size < 2 * m:
+        return 0.0, (first or 0) % m
+    means = np.array([float(np.mean(acc[j::m])) for j in range(m)])
+    if first is not None:
+        means[first % m] += FIRST_BEAT_BONUS
+    j = int(np.argmax(means))
+    others = np.delete(means, j)
+    return float(means[j] - others.mean()), j
+
+
+def bar_one(downbeat: float, first_onset: float, period: float, bar: float) -> float:
+    """Bar 1 (frames): the downbeat at or just before the first sound (within 0.3 beat after it counts as at
+    it). A song that starts on a pickup has the pickup in bar 1, as its MIDI file and a DAW session have it,
+    not before the grid; a bar that would start before the audio (over 0.3 beat) starts one bar later."""
+    k = np.ceil((downbeat - (first_onset + 0.3 * period)) / bar)
+    offset = downbeat - k * bar
+    if offset < -0.3 * period:
+        offset += bar
+    return max(float(offset), 0.0)
+
+
+def meter_from_accents(acc: np.ndarray, first: int | None, compound: bool) -> tuple[int, TimeSignature, int]:
+    """(beats per bar, meter, the downbeat's phase among the beats) from the accents per beat."""
+    if compound:
+        return 2, TimeSignature(6, 8), fold_contrast(acc, 2, first)[1]
+    # bar accents recur every 3 beats in 3/4, every 5 in 5/4 and every 4 (and 2) in 4/4
+    if quintuple(acc):
+        return 5, TimeSignature(5, 4), fold_contrast(acc, 5, first)[1]
+    if triple(acc):
+        return 3, TimeSignature(3, 4), fold_contrast(acc, 3, first)[1]
+    return 4, TimeSignature(4, 4), fold_contrast(acc, 4, first)[1]
