@@ -441,7 +441,7 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
         key_runner_up=key_est.runner_up if key_est.key else None,
         key_runner_up_confidence=key_est.runner_up_confidence if key_est.key else 0.0,
         tempo_fit_bpm=tempo.fit_bpm, tempo_map=tempo.tempo_map, chord_confidences=chord_conf,
-        tempo_runner_up_bpm=_runner_up_bpm(grid.tempo_bpm, tempo),
+        tempo_runner_up_bpm=_runner_up_bpm(grid.tempo_bpm, tempo), ears_revision=ESTIMATORS_REVISION,
         chords=timeline, melody=melody, lead=lead_name, roles=roles, role_sources=sources,
         stems=tuple((s.name, s.content_sha256) for s in stems), duration_seconds=round(duration, 3),
         notes=tuple(notes), melody_seconds=melody_seconds)

@@ -37,6 +37,9 @@ class SongAnalysis:
     tempo_map: tuple[tuple[float, float], ...] = ()  # (seconds, BPM) when the song really changes tempo
     chord_confidences: tuple[float, ...] = ()  # one per chord span (0..1), or empty
     tempo_runner_up_bpm: float = 0.0  # the next most likely tempo (often half, double or 3:2), 0: none
+    # the revision of the estimators that heard it (pipeline.ESTIMATORS_REVISION); 0: made before it was kept.
+    # The studio says when a project's analysis is older than the ears it runs now (they improve between versions)
+    ears_revision: int = 0
 
     def with_tempo_scaled(self, factor: float) -> SongAnalysis:
         """This analysis read at `factor` times the tempo (2: the beat was heard at half the song's pace) with
@@ -100,6 +103,7 @@ class SongAnalysis:
                 "name": self.key_runner_up.name, "confidence": self.key_runner_up_confidence},
             "tempo_fit_bpm": self.tempo_fit_bpm,
             "tempo_runner_up_bpm": self.tempo_runner_up_bpm,
+            "ears_revision": self.ears_revision,
             "tempo_map": [[t, b] for t, b in self.tempo_map],
             "key_sections": [{"start": s.start, "end": s.end, "key": s.key.name, "confidence": s.confidence}
                              for s in self.key_sections],
@@ -161,6 +165,7 @@ class SongAnalysis:
                 key_runner_up_confidence=0.0 if ru is None else float(ru.get("confidence", 0.0)),
                 tempo_fit_bpm=float(data.get("tempo_fit_bpm", 0.0)),
                 tempo_runner_up_bpm=float(data.get("tempo_runner_up_bpm", 0.0)),
+                ears_revision=int(data.get("ears_revision", 0)),
                 tempo_map=tuple((float(t), float(b)) for t, b in data.get("tempo_map", ())),
                 chord_confidences=chord_conf if len(chord_conf) == len(chords) else (),
             )

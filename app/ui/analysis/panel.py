@@ -42,7 +42,7 @@ from app.core.project.analysis_edits import (
 from app.core.project.model import Project
 from app.ui.analysis.run import GUESS, AnalysisRun
 from app.ui.analysis.tempo_choices import TempoChoices
-from app.ui.analysis.texts import felt_beat_text, key_confidence_text
+from app.ui.analysis.texts import felt_beat_text, key_confidence_text, older_ears_text
 from app.ui.elided_label import ElidedLabel
 from app.ui.timeline.chord_lane import pusher
 
@@ -259,7 +259,10 @@ class AnalysisPanel(AnalysisRun, TempoChoices, QWidget):
             for w in (self.bpm, self.meter, self.key, self.lead):
                 w.blockSignals(False)
         self._refresh_roles(analysis)
-        self.notes.setText("\n".join(analysis.notes) if analysis else "")
+        notes = list(analysis.notes) if analysis else []
+        if older := older_ears_text(analysis):
+            notes.append(older)
+        self.notes.setText("\n".join(notes))
         self.analyze_button.setEnabled(self.stems_provider is not None and bool(p.stems) and self.handle is None)
         if self.stems_provider is None:
             self.analyze_button.setToolTip("Load stems to analyse them")

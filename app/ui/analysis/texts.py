@@ -4,7 +4,7 @@ without widgets."""
 
 from __future__ import annotations
 
-from app.core.analysis import SongAnalysis
+from app.core.analysis import ESTIMATORS_REVISION, SongAnalysis
 from app.core.music import TEMPO_MAX, TEMPO_MIN, BeatGrid, Key, TimeSignature, same_tempo
 from app.core.project.analysis_edits import same_beats_meter
 
@@ -98,3 +98,14 @@ def tempo_changes_text(analysis: SongAnalysis | None, tempo_bpm: float | None, g
     follows = f"{tempo_bpm:g} BPM" if tempo_bpm else "one tempo"
     return (f"The tempo changes: {sections}. The bars follow {follows}; in the other sections they drift off "
             "the music (set the tempo for the section you work on).")
+
+
+def older_ears_text(analysis: SongAnalysis | None, current: int = ESTIMATORS_REVISION) -> str:
+    """What to say when the project's analysis was heard by an earlier version of the analysis than the one
+    running now (its tempo, key and chord readers improve between versions): the artist decides whether to hear
+    the song again, since Analyse replaces the tempo, key and bar 1 they may have set (one undo step)."""
+    if analysis is None or analysis.ears_revision >= current:
+        return ""
+    return ("Heard by an earlier version of Accord's analysis: Analyse to hear the song with the current one "
+            "(it replaces the tempo, key and bar 1; Undo brings them back).")
+
