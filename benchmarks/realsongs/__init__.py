@@ -66,14 +66,10 @@ def _update_key(folder: Path, song: RealSong) -> None:
     """Recompute a key truth derived from pitch content by an older derivation, from the role MIDI files kept
     beside the stems (no re-rendering). Only the pitch-content branch runs: the song got it because it has no key
     signature or its notes disagree with it."""
-    parts = truth.role_parts(folder, ("bass", "harmony", "lead"))
-    if not parts:
+    derived = truth.derived_key(folder)
+    if derived is None:
         return
-    pm = next(iter(parts.values()))
-    pm.key_signature_changes = []
-    bass = parts["bass"].instruments if "bass" in parts else []
-    key, source = truth.key_truth(pm, [i for p in parts.values() for i in p.instruments], bass)
-    song.truth.update({"key": key, "key_source": source, "key_version": truth.KEY_VERSION})
+    song.truth.update({"key": derived[0], "key_source": derived[1], "key_version": truth.KEY_VERSION})
     _save(folder, song)
 
 

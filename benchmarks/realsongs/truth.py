@@ -96,6 +96,18 @@ def role_parts(folder: Path, roles: tuple[str, ...] = ("bass", "harmony")) -> di
     return {r: pretty_midi.PrettyMIDI(str(folder / f"{r}.mid")) for r in roles if (folder / f"{r}.mid").is_file()}
 
 
+def derived_key(folder: Path) -> tuple[str | None, str] | None:
+    """The key derived from the pitch content of the role MIDI files beside a song's stems (the branch most
+    openmsx songs' key truth takes: any key signature left aside), or None when the folder has none."""
+    parts = role_parts(folder, ("bass", "harmony", "lead"))
+    if not parts:
+        return None
+    pm = next(iter(parts.values()))
+    pm.key_signature_changes = []
+    bass = parts["bass"].instruments if "bass" in parts else []
+    return key_truth(pm, [i for p in parts.values() for i in p.instruments], bass)
+
+
 def key_chart_agreement(mma_folders: list[Path]) -> dict:
     """The key derivation from pitch content (what most openmsx songs' key truth is) run on mma songs' parts
     with no key signature, against their charts' keys: mean MIREX score and exact share."""
@@ -104,13 +116,9 @@ def key_chart_agreement(mma_folders: list[Path]) -> dict:
     scores = []
     for folder in mma_folders:
         data = json.loads((folder / "song.json").read_text())
-        parts = role_parts(folder, ("bass", "harmony", "lead"))
-        if not parts:
+        derived = derived_key(folder)
+        if derived is None:
             continue
-        pm = next(iter(parts.values()))
-        pm.key_signature_changes = []  # the pitch-content branch, as for an openmsx song without a signature
-        bass = parts["bass"].instruments if "bass" in parts else []
-        key, _ = key_truth(pm, [i for p in parts.values() for i in p.instruments], bass)
-        scores.append(sc.mirex_key(data["truth"]["key"], key))
+        scores.append(sc.mirex_key(data["truth"]["key"], derived[0]))
     n = len(scores)
     return {"songs": n, "mirex": sum(scores) / n if n else 0.0, "exact": sum(s == 1.0 for s in scores) / n if n else 0.0}
