@@ -301,6 +301,12 @@ class ChordTimeline:
         """Every span's start and end times `factor` (the same chords on a grid at `factor` times the tempo)."""
         return ChordTimeline(tuple(ChordSpan(s.start * factor, s.end * factor, s.chord) for s in self.spans))
 
+    def shifted_from_bar_one(self, quarters: float) -> ChordTimeline:
+        """Every span moved by `quarters`, cut at bar 1 (quarter 0): what is left of a chord that now starts before
+        it starts there, and one that ends there is gone (bar 1 moved later over the song's first chord)."""
+        spans = ((s.start + quarters, s.end + quarters, s.chord) for s in self.spans)
+        return ChordTimeline(tuple(ChordSpan(max(0.0, a), b, c) for a, b, c in spans if b > 1e-6))
+
     @classmethod
     def from_symbols(cls, symbols: Iterable[str], *, quarters_each: float, start: float = 0.0) -> ChordTimeline:
         spans = []
@@ -484,6 +490,21 @@ class BeatGrid:
         if not later:  # past the last anchor: the last stretch's tempo holds
             return BeatGrid(tempo_bpm=self.tempo_at(quarters), time_signature=self.time_signature)
         return BeatGrid(tempo_bpm=self.tempo_bpm, time_signature=self.time_signature, anchors=((0.0, 0.0),) + later)
+
+    def with_bar_one_at(self, quarters: float) -> BeatGrid:
+        """The same beats with bar 1 moved to this grid's quarter `quarters` (1: a beat later in 4/4, 0.5: onto the
+        "and"): every beat keeps its seconds, the anchors are counted from the new bar 1. Detected beat times
+        stay where they fall on the new grid's beats (a whole-beat move), the downbeats among them recounted;
+        moved by part of a beat they are the off-beats now, and are dropped."""
+        zero = self.seconds(quarters)
+        anchors = tuple((q - quarters, s - (zero - self.offset_seconds)) for q, s in self.anchors)
+        moved = BeatGrid(tempo_bpm=self.tempo_bpm, time_signature=self.time_signature, offset_seconds=zero,
+                         anchors=anchors)
+        pulse, bar = self.time_signature.pulse_quarters, self.time_signature.bar_quarters
+        at = [(t, moved.quarters(t)) for t in self.beat_times]
+        beats = tuple(t for t, q in at if abs(q / pulse - round(q / pulse)) < 0.1)
+        downs = tuple(t for t, q in at if t in beats and abs(q / bar - round(q / bar)) < 0.1 * pulse / bar)
+        return replace(moved, beat_times=beats, downbeat_times=downs)
 
     def bar_of(self, seconds: float) -> float:
         """Zero-based bar position (fractional) of a time in seconds."""

@@ -59,6 +59,17 @@ class SongAnalysis:
                        tempo_fit_bpm=self.tempo_fit_bpm * f, tempo_map=tuple((t, b * f) for t, b in self.tempo_map),
                        tempo_runner_up_bpm=self._runner_up_after(g.tempo_bpm * f))
 
+    def with_bar_one_at(self, quarters: float) -> SongAnalysis:
+        """This analysis with bar 1 moved to its quarter `quarters` (see BeatGrid.with_bar_one_at), everything it
+        found staying where it sounds: chords, key sections and the lead's notes count `quarters` fewer quarter
+        notes from the new bar 1. Chords before it are cut at bar 1 (a chord timeline starts there)."""
+        q = float(quarters)
+        melody = None if self.melody is None else self.melody.shifted(-q)
+        sections = tuple(replace(k, start=k.start - q, end=k.end - q) for k in self.key_sections if k.end - q > 0.0)
+        sections = tuple(replace(k, start=max(0.0, k.start)) for k in sections)
+        return replace(self, grid=self.grid.with_bar_one_at(q), chords=self.chords.shifted_from_bar_one(-q),
+                       melody=melody, key_sections=sections)
+
     def _runner_up_after(self, new_bpm: float) -> float:
         """The runner-up once the tempo is `new_bpm`: the two are readings of the same audio, so taking the
         runner-up makes the tempo heard first the runner-up; any other rescaling leaves it as it was."""

@@ -140,6 +140,44 @@ class NudgeDownbeat(BaseEdit):
         SetProjectField("downbeat_offset", self._old).apply(project)
 
 
+def off_beat_step(ts: TimeSignature) -> tuple[float, str]:
+    """(beats, words) of the move that puts a grid sitting between the beats on them: half a beat in a simple meter
+    (the "and"), a third of one in a compound meter, whose beat is three eighths (one eighth either way)."""
+    return (1.0 / 3.0, "a third of a beat") if ts.is_compound else (0.5, "half a beat")
+
+
+def move_bar_one(project: Project, beats: float) -> Edit:
+    """Move bar 1 by `beats` felt beats (a dotted quarter in 6/8) as one undo step: -1 or 1 puts the downbeat on
+    the beat before or after (the ears' "1" was the band's "2"), 0.5 puts every beat on the "and" (a grid half a
+    beat off all song long: a bass that anticipates the beat, an oom-pah's off-beat snare). Everything heard
+    keeps its seconds, as with ½× and 2×: the chords, the grid's anchors and the stored analysis count from the
+    new bar 1. Bar 1 moved before the audio's start goes a bar later instead (the same downbeats; what sounds
+    before it is a pickup). Ideas and kept tracks are the artist's material in bars and move with bar 1, as
+    with the 10 ms nudges."""
+    grid = project.beat_grid()
+    if grid is None:
+        raise ValueError("the song has no tempo yet: analyse it or type one first")
+    ts = grid.time_signature
+    quarters = float(beats) * ts.pulse_quarters
+    while grid.seconds(quarters) < -1e-9:
+        quarters += ts.bar_quarters
+    moved = grid.with_bar_one_at(quarters)
+    edits: list[Edit] = [SetProjectField("downbeat_offset", max(0.0, moved.offset_seconds)),
+                         SetProjectField("tempo_anchors", moved.anchors)]
+    if project.chords is not None:
+        chords = project.chords.shifted_from_bar_one(-quarters)
+        edits.append(SetProjectField("chords", chords if len(chords) else None))
+    analysis = stored_analysis(project)
+    if analysis is not None:
+        extras = copy_json(project.extras)
+        extras[EXTRAS_KEY] = {**extras.get(EXTRAS_KEY, {}), "result": analysis.with_bar_one_at(quarters).to_json()}
+        edits.append(SetProjectField("extras", extras))
+    n = abs(float(beats))
+    part = {0.5: "half a beat", round(1.0 / 3.0, 9): "a third of a beat"}.get(round(n, 9))
+    what = f"{part or ('a beat' if n == 1 else f'{n:g} beats')} {'later' if beats > 0 else 'earlier'}"
+    return CompoundEdit(f"Move bar 1 {what}", edits)
+
+
 class OverrideKey(SetProjectField):
     def __init__(self, key: Key | None) -> None:
         super().__init__("key", key, label=f"Set key {key.name}" if key else "Clear key")
