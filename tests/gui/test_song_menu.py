@@ -195,3 +195,50 @@ def test_no_two_window_wide_actions_share_a_key(studio):  # noqa: F811
     assert "Ctrl+Shift+Up" in owners and "Ctrl+T" in owners
     shared = {k: v for k, v in owners.items() if len(v) > 1}
     assert not shared, shared
+
+
+CTRL_ALT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+
+
+def test_bar_one_moves_by_a_beat_or_the_grid_by_half_a_beat_by_key_or_click_each_undoable(studio, qtbot):  # noqa: F811
+    panel, actions = _song_actions(studio, _analysis())
+    view = studio.timeline_view
+    view.setFocus()
+    steps = studio.undo_stack.count()
+    second = studio.project.beat_grid().seconds(studio.project.chords.spans[1].start)  # C at 2.0 s
+    qtbot.keyClick(view, Qt.Key.Key_Right, CTRL_ALT)  # the "1" heard was the band's "4": bar 1 a beat later
+    p = studio.project
+    assert p.downbeat_offset == pytest.approx(0.5) and panel.downbeat.text() == "0.500 s"
+    assert p.beat_grid().seconds(p.chords.spans[1].start) == pytest.approx(second)  # C stays where it sounds
+    qtbot.keyClick(view, Qt.Key.Key_H, CTRL_ALT)  # every beat onto the "and"
+    assert studio.project.downbeat_offset == pytest.approx(0.75)
+    panel.beat_earlier.click()
+    assert studio.project.downbeat_offset == pytest.approx(0.25)
+    actions.beat_earlier.trigger()  # before the audio's start: the same downbeat a bar on (0.25 - 0.5 + 2.0)
+    assert studio.project.downbeat_offset == pytest.approx(1.75)
+    assert studio.undo_stack.count() == steps + 4
+    assert studio.undo_stack.undoText() == "Move bar 1 a beat earlier"
+    for _ in range(4):
+        studio.undo_stack.undo()
+    assert studio.project.downbeat_offset == 0.0
+    assert studio.project.beat_grid().seconds(studio.project.chords.spans[1].start) == pytest.approx(second)
+    assert [a.text() for a in studio.menu("&Song").actions() if not a.isSeparator()][-3:] == [
+        "Move Bar 1 a &Beat Earlier", "&Move Bar 1 a Beat Later", "Move the &Grid Half a Beat Later"]
+
+
+def test_the_beat_moves_need_a_tempo(studio):  # noqa: F811
+    from app.core.project.edits import SetProjectField
+
+    panel = studio.context.panels.ensure(ANALYSIS)
+    actions = panel.song_actions
+    studio.push(SetProjectField("tempo_bpm", None))  # a new song: no beat to move by
+    assert not panel.half_beat.isEnabled() and not panel.beat_later.isEnabled()
+    assert not actions.half_beat.isEnabled() and not actions.beat_earlier.isEnabled()
+    studio.push(SetTempo(100.0))
+    assert panel.half_beat.isEnabled() and actions.beat_later.isEnabled() and actions.beat_earlier.isEnabled()
+    studio.push(SetTimeSignature(TimeSignature(6, 8)))  # a beat of three eighths: the grid moves by one
+    assert panel.half_beat.text() == "⅓ Beat" and actions.half_beat.text() == "Move the &Grid a Third of a Beat Later"
+    before = studio.project.downbeat_offset
+    actions.half_beat.trigger()
+    assert studio.project.downbeat_offset == pytest.approx(before + 0.5 * 60.0 / 100.0)
+    assert studio.undo_stack.undoText() == "Move bar 1 a third of a beat later"

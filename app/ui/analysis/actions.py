@@ -2,7 +2,8 @@
 
 Fixing what the ears heard is a few quick gestures while the song plays — tap the tempo, halve or double it or
 take its runner-up, write the same beats in the other meter (6/8 ⇄ 4/4 in triplets), take the runner-up key, move
-bar 1 — and the hands are on the keyboard, not on a dock that may be hidden. The actions are the main window's
+bar 1 by 10 ms or by a beat, or the whole grid onto the "and" — and the hands are on the keyboard, not on a dock
+that may be hidden. The actions are the main window's
 (`Qt.ApplicationShortcut`), so they work whatever has focus; a text field still gets the keys it edits with (Qt
 offers them to it first). Each action follows its button: disabled when the button is (no tempo to halve, 2× past
 the tempo range, no runner-up, an analysis already running), and the runner-up and meter actions name what they
@@ -29,8 +30,10 @@ RUNNER_UP_KEY = "Ctrl+Shift+K"
 TEMPO_RUNNER_UP_KEY = "Ctrl+Shift+T"
 TEMPO_RUNNER_UP_TEXT = "Use the Runner-up Tem&po"
 EARLIER_KEY, LATER_KEY = "Ctrl+Shift+Left", "Ctrl+Shift+Right"
+BEAT_EARLIER_KEY, BEAT_LATER_KEY, HALF_BEAT_KEY = "Ctrl+Alt+Left", "Ctrl+Alt+Right", "Ctrl+Alt+H"
 RUNNER_UP_TEXT = "Use the &Runner-up Key"
 BEATS_AS_TEXT = "&Write the Same Beats in the Other Meter"
+HALF_BEAT_TEXT = "Move the &Grid Half a Beat Later"
 
 
 class SongActions:
@@ -53,13 +56,18 @@ class SongActions:
                                     "Song-bar-earlier", lambda: panel.nudge(-NUDGE_STEP_SECONDS))
         self.later = self._action(f"Move Bar 1 &Later ({NUDGE_STEP_SECONDS * 1000:.0f} ms)", LATER_KEY,
                                   "Song-bar-later", lambda: panel.nudge(NUDGE_STEP_SECONDS))
+        self.beat_earlier = self._action("Move Bar 1 a &Beat Earlier", BEAT_EARLIER_KEY, "Song-beat-earlier",
+                                         lambda: panel.move_bar_one(-1.0))
+        self.beat_later = self._action("&Move Bar 1 a Beat Later", BEAT_LATER_KEY, "Song-beat-later",
+                                       lambda: panel.move_bar_one(1.0))
+        self.half_beat = self._action(HALF_BEAT_TEXT, HALF_BEAT_KEY, "Song-half-beat", panel.move_grid_off_beat)
         menu.addAction(self.analyse)
         menu.addSeparator()
         menu.addActions([self.tap, self.halve, self.double, self.tempo_runner_up, self.beats_as])
         menu.addSeparator()
         menu.addAction(self.runner_up)
         menu.addSeparator()
-        menu.addActions([self.earlier, self.later])
+        menu.addActions([self.earlier, self.later, self.beat_earlier, self.beat_later, self.half_beat])
         panel.refreshed.connect(self.sync)
         panel.running_changed.connect(lambda _running: self.sync())
         self.sync()
@@ -85,6 +93,12 @@ class SongActions:
         self.analyse.setEnabled(p.analyze_button.isEnabled())  # off while an analysis runs, or with no stems
         self.halve.setEnabled(p.halve_button.isEnabled())
         self.double.setEnabled(p.double_button.isEnabled())
+        for act, button in ((self.beat_earlier, p.beat_earlier), (self.beat_later, p.beat_later),
+                            (self.half_beat, p.half_beat)):
+            act.setEnabled(button.isEnabled())
+        # an eighth in a compound meter, whose beat has three
+        third = p.project.time_signature.is_compound
+        self.half_beat.setText(HALF_BEAT_TEXT.replace("Half", "a Third of") if third else HALF_BEAT_TEXT)
         tempo = p.tempo_runner_up_button.text() if not p.tempo_runner_up_button.isHidden() else ""
         self.tempo_runner_up.setEnabled(bool(tempo))
         self.tempo_runner_up.setText(f"{tempo} BPM" if tempo else TEMPO_RUNNER_UP_TEXT)  # "Use 72 BPM"

@@ -37,6 +37,8 @@ from app.core.project.analysis_edits import (
     OverrideStemRole,
     SetTempo,
     SetTimeSignature,
+    move_bar_one,
+    off_beat_step,
     stored_analysis,
 )
 from app.core.project.model import Project
@@ -114,6 +116,19 @@ class AnalysisPanel(AnalysisRun, TempoChoices, QWidget):
         self.earlier.setToolTip(f"Move bar 1 earlier by {NUDGE_STEP_SECONDS * 1000:.0f} ms")
         self.later = QPushButton("▶")
         self.later.setToolTip(f"Move bar 1 later by {NUDGE_STEP_SECONDS * 1000:.0f} ms")
+        # the downbeat on another beat, or every beat on the "and": one click each where 10 ms nudges took fifty
+        self.beat_earlier = QPushButton("◀ Beat")
+        self.beat_earlier.setObjectName("BarOneBeatEarlier")
+        self.beat_earlier.setToolTip("Bar 1 a beat earlier: the downbeat is on the beat before (chords stay where "
+                                     "they sound)")
+        self.half_beat = QPushButton("½ Beat")
+        self.half_beat.setObjectName("BarOneHalfBeat")
+        self.half_beat.setToolTip("Every beat half a beat later, onto the \"and\" (an eighth in 6/8): for a grid "
+                                  "that sits between the beats all song long (chords stay where they sound)")
+        self.beat_later = QPushButton("Beat ▶")
+        self.beat_later.setObjectName("BarOneBeatLater")
+        self.beat_later.setToolTip("Bar 1 a beat later: the downbeat is on the beat after (chords stay where they "
+                                   "sound)")
         self.key = QComboBox()
         self.key.addItems([NO_KEY] + key_names())
         self.key_confidence = QLabel("")
@@ -184,6 +199,11 @@ class AnalysisPanel(AnalysisRun, TempoChoices, QWidget):
         row.addWidget(self.later)
         form.addRow("Bar 1 at", row)
         row = QHBoxLayout()
+        row.addWidget(self.beat_earlier)
+        row.addWidget(self.half_beat)
+        row.addWidget(self.beat_later)
+        form.addRow("", row)
+        row = QHBoxLayout()
         row.addWidget(self.key, 1)
         row.addWidget(self.runner_up_button)
         form.addRow("Key", row)
@@ -212,6 +232,9 @@ class AnalysisPanel(AnalysisRun, TempoChoices, QWidget):
         self.tempo_runner_up_button.clicked.connect(self.use_tempo_runner_up)
         self.earlier.clicked.connect(lambda: self.nudge(-NUDGE_STEP_SECONDS))
         self.later.clicked.connect(lambda: self.nudge(NUDGE_STEP_SECONDS))
+        self.beat_earlier.clicked.connect(lambda: self.move_bar_one(-1.0))
+        self.half_beat.clicked.connect(self.move_grid_off_beat)
+        self.beat_later.clicked.connect(lambda: self.move_bar_one(1.0))
         self.key.activated.connect(self._key_chosen)
         self.runner_up_button.clicked.connect(self.switch_key)
         self.snap.clicked.connect(self.set_snap)
@@ -238,6 +261,9 @@ class AnalysisPanel(AnalysisRun, TempoChoices, QWidget):
             self.bpm.setValue(p.tempo_bpm or TEMPO_UNKNOWN)
             self.halve_button.setEnabled(bool(p.tempo_bpm) and p.tempo_bpm / 2.0 >= MIN_BPM)
             self.double_button.setEnabled(bool(p.tempo_bpm) and p.tempo_bpm * 2.0 <= MAX_BPM)
+            for button in (self.beat_earlier, self.half_beat, self.beat_later):  # a beat needs a tempo
+                button.setEnabled(bool(p.tempo_bpm))
+            self.half_beat.setText("⅓ Beat" if p.time_signature.is_compound else "½ Beat")
             ts = str(p.time_signature)
             if self.meter.findText(ts) < 0:
                 self.meter.addItem(ts)
@@ -352,6 +378,14 @@ class AnalysisPanel(AnalysisRun, TempoChoices, QWidget):
 
     def nudge(self, delta: float) -> None:
         self._push(NudgeDownbeat(delta))
+
+    def move_bar_one(self, beats: float) -> None:
+        """Bar 1 a beat earlier (-1) or later (1), or every beat half a beat later (0.5): one undo step."""
+        self._push_or_say(lambda: move_bar_one(self.project, beats))
+
+    def move_grid_off_beat(self) -> None:
+        """Every beat onto the "and": half a beat later, an eighth (a third of the beat) in 6/8 (one undo step)."""
+        self.move_bar_one(off_beat_step(self.project.time_signature)[0])
 
     def _key_chosen(self, _index: int) -> None:
         text = self.key.currentText()
