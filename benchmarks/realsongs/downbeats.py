@@ -53,6 +53,25 @@ def beats_on_beat(truth: list[float] | None, estimate: list[float] | None) -> bo
     return float(np.median(d)) <= TOLERANCE_S
 
 
+def half_a_beat_off(truth: list[float] | None, estimate: list[float] | None) -> bool | None:
+    """The grid is off the beat but on it once every beat moves half a beat later (the studio's "½ Beat"): a grid
+    on the "and" all song long."""
+    import numpy as np
+
+    if not truth or not estimate or len(estimate) < 2:
+        return None
+    e = np.asarray(estimate, dtype=float)
+    return not beats_on_beat(truth, list(e)) and bool(beats_on_beat(truth, list(e + 0.5 * float(np.median(np.diff(e))))))
+
+
+def bar_one_on_a_beat(truth: list[float] | None, estimate: float | None) -> bool | None:
+    """Bar 1 is within ± 50 ms of one of the MIDI's beats: right, or whole beats away (the studio's "◀ Beat" /
+    "Beat ▶", one click a beat)."""
+    if not truth or estimate is None:
+        return None
+    return min(abs(estimate - t) for t in truth) <= TOLERANCE_S
+
+
 def bar_one_ok(truth: float | None, estimate: float | None) -> bool | None:
     if truth is None or estimate is None:
         return None
@@ -71,4 +90,23 @@ def bar_one_rows(per_song: list[dict], systems: tuple[str, ...]) -> list[dict]:
         on = [r[f"{s}_on_beat"] for r in per_song if r.get(f"{s}_on_beat") is not None]
         rows.append({"metric": f"real: beats on the MIDI's beats [{s}]", "value": sum(on) / len(on) if on else 0.0,
                      "unit": "share", "note": f"{len(on)} songs; median distance within 50 ms"})
+    return rows + one_click_rows(per_song, systems, "real")
+
+
+def one_click_rows(per_song: list[dict], systems: tuple[str, ...], label: str) -> list[dict]:
+    """How far the artist's fix is where bar 1 or the beats are wrong: whole beats for bar 1 (the studio's Beat ◀ ▶,
+    one click a beat), half a beat for a grid on the "and" all song long (½ Beat, one click)."""
+    rows = []
+    scored = [r for r in per_song if r.get("truth_bar_one") is not None]
+    for s in systems:
+        near = [bool(r.get(f"{s}_bar_one_ok")) or bool(r.get(f"{s}_bar_one_on_a_beat")) for r in scored]
+        rows.append({"metric": f"{label}: bar 1 right or whole beats away [{s}]",
+                     "value": sum(near) / len(near) if near else 0.0, "unit": "share",
+                     "note": f"{len(near)} songs; bar 1 on one of the MIDI's beats (Beat ◀ ▶: one click a beat)"})
+    for s in systems:
+        on = [bool(r[f"{s}_on_beat"]) or bool(r.get(f"{s}_half_beat_off")) for r in per_song
+              if r.get(f"{s}_on_beat") is not None]
+        rows.append({"metric": f"{label}: beats on the beat or half a beat off [{s}]",
+                     "value": sum(on) / len(on) if on else 0.0, "unit": "share",
+                     "note": f"{len(on)} songs; on the MIDI's beats once moved half a beat (½ Beat: one click)"})
     return rows

@@ -12,7 +12,16 @@ from pathlib import Path
 
 from benchmarks.realsongs import RealSong, build, chord_truth, productions, truth
 from benchmarks.realsongs import scoring as sc
-from benchmarks.realsongs.downbeats import bar_one_ok, bar_one_rows, beats_on_beat, truth_bar_one, truth_beats
+from benchmarks.realsongs.downbeats import (
+    bar_one_ok,
+    bar_one_on_a_beat,
+    bar_one_rows,
+    beats_on_beat,
+    half_a_beat_off,
+    one_click_rows,
+    truth_bar_one,
+    truth_beats,
+)
 from benchmarks.realsongs.peers import peer_results
 from benchmarks.realsongs.sources import default_cache
 
@@ -73,6 +82,8 @@ def _evaluate_songs(songs: list[RealSong], cache: Path) -> list[dict]:
                 row[f"{sys_name}_bar_one"] = r["bar_one"]
                 row[f"{sys_name}_bar_one_ok"] = bar_one_ok(row["truth_bar_one"], r["bar_one"])
                 row[f"{sys_name}_on_beat"] = beats_on_beat(beats, r["beats"])
+                row[f"{sys_name}_half_beat_off"] = half_a_beat_off(beats, r["beats"])
+                row[f"{sys_name}_bar_one_on_a_beat"] = bar_one_on_a_beat(beats, r["bar_one"])
                 # the tempo, or the runner-up the studio offers beside it (one click)
                 row[f"{sys_name}_tempo_or_runner_up_ok"] = row[f"{sys_name}_tempo_ok"] or sc.tempo_ok(
                     tr["bpm"], r["runner_up_bpm"])
@@ -142,6 +153,10 @@ def heldout_rows(per_song: list[dict], label: str = "held-out", key_check: dict 
                      "value": sum(r[f"{s}_meter"] == r["truth_meter"] for r in per_song) / n})
         rows.append({"metric": f"{label}: beats on the MIDI's beats [{s}]", "unit": "share",
                      "value": sum(bool(r.get(f"{s}_on_beat")) for r in per_song) / n})
+        scored = [r for r in per_song if r.get("truth_bar_one") is not None]
+        rows.append({"metric": f"{label}: bar 1 within 50 ms [{s}]", "unit": "share",
+                     "value": sum(bool(r.get(f"{s}_bar_one_ok")) for r in scored) / max(1, len(scored))})
+    rows += one_click_rows(per_song, ("accord", "accord-mix"), label)
     if key_check and key_check.get("songs"):
         rows.append({"metric": f"{label}: key truth from MIDI notes, MIREX against the charts", "unit": "score",
                      "value": key_check["mirex"], "note": f"exact on {key_check['exact']:.2f} of {key_check['songs']} "
