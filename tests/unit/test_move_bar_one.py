@@ -99,6 +99,10 @@ def test_a_beat_earlier_than_the_audio_goes_a_bar_later():
     p2 = _analysed(offset=1.0)
     move_bar_one(p2, -1.0).apply(p2)
     assert p2.downbeat_offset == pytest.approx(1.0 - 60.0 / 90.0)
+    # a beat earlier lands 20 ms before the audio (the grid heard a little early): that is the start, not a bar on
+    p3 = _analysed(offset=60.0 / 90.0 - 0.02)
+    move_bar_one(p3, -1.0).apply(p3)
+    assert p3.downbeat_offset == 0.0
 
 
 def test_a_beat_is_the_felt_beat_in_a_compound_meter_and_its_off_beat_step_an_eighth():
