@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
 
-from app.core.analysis import pipeline
+from app.core.analysis import grid_and_harmony
 from app.core.analysis.pipeline import StemInput, analyze_stems
 from app.core.errors import AnalysisError
 
@@ -28,13 +28,13 @@ def test_one_blas_thread_during_analysis_and_restored_after(monkeypatch):
         pytest.skip("no BLAS library that threadpoolctl can see")
     before = _blas_threads()
     seen = []
-    real = pipeline._harmony_and_beat
+    real = grid_and_harmony.hear
 
     def spy(*args, **kwargs):
         seen.append(_blas_threads())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "_harmony_and_beat", spy)
+    monkeypatch.setattr(grid_and_harmony, "hear", spy)
     analyze_stems(_stems())
     assert seen == [{1}]
     assert _blas_threads() == before
@@ -42,7 +42,7 @@ def test_one_blas_thread_during_analysis_and_restored_after(monkeypatch):
     def fail(*args, **kwargs):
         raise AnalysisError("stop here")
 
-    monkeypatch.setattr(pipeline, "_harmony_and_beat", fail)
+    monkeypatch.setattr(grid_and_harmony, "hear", fail)
     with pytest.raises(AnalysisError):
         analyze_stems(_stems())
     assert _blas_threads() == before

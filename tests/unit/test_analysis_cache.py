@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pytest
 
+import app.core.analysis.grid_and_harmony as grid_and_harmony
 import app.core.analysis.melody as melody_mod
-import app.core.analysis.pipeline as pipeline
 from app.core.analysis import AnalysisCache, StemInput, analyze_stems
 from app.core.home import AccordHome
 from tests.helpers.songs import make_song
@@ -34,7 +34,7 @@ def test_second_run_is_served_from_the_cache(stems, monkeypatch):
     def boom(*_a, **_k):
         raise AssertionError("recomputed despite the cache")
 
-    monkeypatch.setattr(pipeline, "estimate_grid", boom)
+    monkeypatch.setattr(grid_and_harmony, "estimate_grid", boom)
     assert analyze_stems(stems, cache=cache) == first
 
 

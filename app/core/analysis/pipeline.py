@@ -10,24 +10,23 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
+from app.core.analysis import grid_and_harmony
 from app.core.analysis import melody as melody_mod
 from app.core.analysis import roles as roles_mod
 from app.core.analysis.cache import AnalysisCache, combined_key
 from app.core.analysis.harmony import chords as chords_mod
-from app.core.analysis.harmony import key as key_mod
 from app.core.analysis.harmony import key_function
-from app.core.analysis.harmony.chroma import chroma_features
 from app.core.analysis.result import ANALYSIS_VERSION, SongAnalysis
-from app.core.analysis.rhythm.tempo import TempoResult, estimate_grid, first_sound_seconds, onset_features
-from app.core.analysis.signal import ANALYSIS_RATE, is_silent, mix, mono_at
+from app.core.analysis.rhythm.tempo import TempoResult
+from app.core.analysis.signal import ANALYSIS_RATE, is_silent, mono_at
 from app.core.errors import AnalysisError
-from app.core.music import TEMPO_MAX, TEMPO_MIN, BeatGrid, ChordTimeline, Key, same_tempo
+from app.core.music import TEMPO_MAX, TEMPO_MIN, same_tempo
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
 
 log = logging.getLogger(__name__)
@@ -176,96 +175,6 @@ def _features_by_stem(stems: Sequence[StemInput], mono: dict[str, np.ndarray], o
     return [by_name.get(s.name) for s in stems]
 
 
-def _harmony_and_beat(names: list[str], roles: dict[str, str], mono: dict[str, np.ndarray], duration: float,
-                      notes: list[str], progress: Progress, cancel: CancelToken, pool: ThreadPoolExecutor):
-    """Beat grid from the rhythm stems, then key, key sections and chords from the harmonic ones.
-
-    The chroma (a constant-Q transform, the costliest step here) runs on `pool` while this thread finds the
-    onsets: the two do not depend on each other, and both spend their time in numpy/scipy without the GIL."""
-    progress(0.2, "finding the beat")
-    rhythm_names = [n for n in names if roles[n] in ("drums", "bass")] if any(roles[n] == "drums" for n in names) \
-        else names
-    # chords and key from the accompaniment: a lead line adds passing notes that blur chord templates; the
-    # lead is used only when nothing else is pitched
-    harmonic_names = [n for n in names if roles[n] in ("bass", "harmony", "other")] or \
-        [n for n in names if roles[n] == "lead"]
-    if not any(roles[n] in ("harmony", "other") for n in names):
-        # a bass line alone is mostly roots and fifths: it names no third, and the key came out as the
-        # parallel major or the relative's VI; the lead carries the thirds and the leading tones
-        harmonic_names += [n for n in names if roles[n] == "lead" and n not in harmonic_names]
-    rhythm = mix([mono[n] for n in rhythm_names])
-    harmonic = mix([mono[n] for n in harmonic_names])
-    harmonic_present = bool(harmonic_names) and not is_silent(harmonic)
-    # without a drum stem the kit may be inside the harmonic stems (a whole mix): its hits stay out of the chords
-    drums_inside = not any(roles[n] == "drums" for n in names)
-    chroma_job = pool.submit(chroma_features, harmonic, ANALYSIS_RATE, drums_inside=drums_inside) \
-        if harmonic_present else None
-    everything = mix(list(mono.values()))
-    feat = onset_features(rhythm if not is_silent(rhythm) else everything, ANALYSIS_RATE)
-    # bar 1 is at or just before the song's first sound, whichever stem makes it (an intro without drums)
-    feat = replace(feat, first_sound=min(feat.first_sound, first_sound_seconds(everything, ANALYSIS_RATE)))
-    # the felt beat is chosen on the drum kit's kick and snare alone (see estimate_grid)
-    kit_names = [n for n in rhythm_names if roles[n] == "drums"]
-    # as long as the signal `feat` was read from, so the kit's envelopes line up with it frame for frame: a drum
-    # stem ending before the bass's last note (MMA's and many DAWs' exports) was read as no kit at all, and the
-    # beat's level and phase then came from the whole rhythm section (an off-beat bass put house on the "and")
-    kit_mix = mix([mono[n] for n in kit_names], length=(rhythm if not is_silent(rhythm) else everything).size)
-    kit = None if not kit_names or is_silent(kit_mix) else \
-        feat if len(kit_names) == len(rhythm_names) else onset_features(kit_mix, ANALYSIS_RATE)
-    cancel.check()
-    chroma = None if chroma_job is None else chroma_job.result()
-    progress(0.35, "finding the beat")
-    tempo = estimate_grid(feat, chroma=None if chroma is None else chroma.chroma,
-                          chroma_fps=0.0 if chroma is None else chroma.fps, kit=kit)
-    grid = tempo.grid
-    if grid is None:
-        grid = BeatGrid(120.0)
-        notes.append(f"could not determine the tempo: {tempo.reason}; using 120 BPM 4/4 (set it by hand)")
-    cancel.check()
-
-    progress(0.45, "finding the key and chords")
-    key_est = key_mod.KeyEstimate(None, 0.0, "no harmonic content (drums only or silence)")
-    sections: tuple[key_mod.KeySection, ...] = ()
-    timeline = ChordTimeline()
-    chord_conf: tuple[float, ...] = ()
-    chord_est = chords_mod.ChordEstimate(timeline, (), ())
-    key_inputs = None
-    if chroma is not None and chroma.frames:
-        # the chroma holds only stems judged pitched (not drums): refuse a key there only on noise
-        key_est = key_mod.estimate_key(chroma.chroma, chroma.bass, weights=chroma.energy, fps=chroma.fps,
-                                       min_contrast=key_mod.PITCHED_STEMS_MIN_CONTRAST)
-        times, quarters = chords_mod.beat_boundaries(grid, duration)
-        bc, bb, be = chroma.beat_sync(times)
-        if bc.shape[0]:
-            cc, cb, _ = chroma.beat_sync(times, for_chords=True)  # cb: the bass notes' salience
-            spectrum, _, _ = chroma.beat_sync(times, for_chords=True, notes=False)
-            chord_est = chords_mod.estimate_chords(cc, bb, be, quarters, grid, no_chord_chroma=spectrum, span_bass=cb)
-            timeline, chord_conf = chord_est.timeline, chord_est.confidences
-        if key_est.key is not None and bc.shape[0]:
-            bars = chords_mod.bar_chords(timeline, grid.time_signature.bar_quarters)
-            downbeat = [chords_mod.is_downbeat(q, grid) for q in chord_est.beat_quarters]
-            step = quarters[1] - quarters[0] if quarters.size > 1 else 1.0
-            key_inputs = key_function.KeyInputs.of(chroma.chroma, chroma.bass, chroma.energy, bars, chord_est.per_beat,
-                                              np.array(downbeat),
-                                              [int(np.argmax(bb[i])) for i, d in enumerate(downbeat) if d],
-                                              heard=tuple(harmonic_names),
-                                              beat_features=(bc, bb, be, int(round(grid.time_signature.bar_quarters
-                                                                                   / step)), step))
-            key_est = key_inputs.refine(key_est)
-            sections = key_inputs.sections(key_est.key)
-            # chords without a third are named by the key they sound in (after the key is settled: the relative
-            # major's iii is the minor key's major V)
-            open_fifths = chords_mod.open_fifth_beats(chord_est, cc)
-            chord_est = chords_mod.name_thirdless_by_key(chord_est, cc, _key_at(key_est.key, sections))
-            timeline, chord_conf = chord_est.timeline, chord_est.confidences
-            key_inputs = key_inputs.with_mode_spans(chord_est, open_fifths)
-    if key_est.key is None:
-        notes.append(f"could not determine the key: {key_est.reason}")
-    cancel.check()
-
-    return grid, tempo, key_est, sections, timeline, chord_conf, key_inputs
-
-
 def _runner_up_bpm(tempo_bpm: float, tempo: TempoResult) -> float:
     """The next most likely tempo in quarter notes (the runner-up felt beat at its ratio to the tempo shown), or 0
     when there is none, it is the same tempo, or it falls outside the tempo range."""
@@ -274,13 +183,6 @@ def _runner_up_bpm(tempo_bpm: float, tempo: TempoResult) -> float:
             or not TEMPO_MIN <= bpm <= TEMPO_MAX:
         return 0.0
     return round(bpm, 2)
-
-
-def _key_at(key: Key | None, sections: Sequence[key_mod.KeySection]) -> Callable[[float], Key | None]:
-    """The key at a place (quarter notes): a modulated section's own, else the song's."""
-    def at(quarter: float) -> Key | None:
-        return next((s.key for s in sections if s.start <= quarter < s.end), key)
-    return at
 
 
 def one_blas_thread():  # noqa: ANN201 — a context manager
@@ -330,7 +232,7 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
     job = None
     sec_notes = None
     whole_mix = False
-    # two workers: the transcription, and the chroma beside the onsets (see _harmony_and_beat)
+    # two workers: the transcription, and the chroma beside the onsets (see grid_and_harmony.hear)
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="accord-analysis")
     future = None
     with one_blas_thread():
@@ -375,7 +277,7 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
             if lead_stem is not None and lead_name != early_lead:
                 sec_notes, job = _lead_job(lead_stem, mono[lead_name], cache, cancel, whole_mix)
                 future = None if job is None else pool.submit(job.work)
-            grid, tempo, key_est, sections, timeline, chord_conf, key_inputs = _harmony_and_beat(
+            grid, tempo, key_est, sections, timeline, chord_conf, key_inputs = grid_and_harmony.hear(
                 names, beat_roles, mono, duration, notes, progress, cancel, pool)
             progress(0.6, "following the lead melody")
             if job is not None:  # help the worker with the chunks still to do
