@@ -57,6 +57,14 @@ MIN_BPM, MAX_BPM = TEMPO_MIN, TEMPO_MAX  # SetTempo's range
 TEMPO_UNKNOWN = MIN_BPM - 0.01  # the spin box's "— BPM" (its special value) while the song has no tempo
 
 
+def _button(text: str, name: str, tip: str) -> QPushButton:
+    button = QPushButton(text)
+    if name:
+        button.setObjectName(name)  # (what tests and the Song menu's actions find it by)
+    button.setToolTip(tip)
+    return button
+
+
 def key_names() -> list[str]:
     return [Key(pc, mode).name for mode in ("major", "minor") for pc in range(12)]
 
@@ -91,17 +99,12 @@ class AnalysisPanel(AnalysisRun, TempoChoices, QWidget):
         self.bpm.setDecimals(2)
         self.bpm.setKeyboardTracking(False)
         self.bpm.setSuffix(" BPM")
-        self.tap_button = QPushButton("Tap")
-        self.tap_button.setToolTip("Tap along with the beat; the tempo follows your taps")
+        self.tap_button = _button("Tap", "", "Tap along with the beat; the tempo follows your taps")
         # half and double: the ears' commonest misreading, fixed with the chords kept where they sound
-        self.halve_button = QPushButton("½×")
-        self.halve_button.setObjectName("HalveTempo")
-        self.halve_button.setToolTip("Halve the tempo (the beat is felt at half this pace); chords stay where "
-                                     "they sound")
-        self.double_button = QPushButton("2×")
-        self.double_button.setObjectName("DoubleTempo")
-        self.double_button.setToolTip("Double the tempo (the beat is felt at twice this pace); chords stay where "
-                                      "they sound")
+        self.halve_button = _button("½×", "HalveTempo", "Halve the tempo (the beat is felt at half this pace); "
+                                    "chords stay where they sound")
+        self.double_button = _button("2×", "DoubleTempo", "Double the tempo (the beat is felt at twice this pace); "
+                                     "chords stay where they sound")
         self.meter = QComboBox()
         self.meter.addItems(list(METERS))
         # the same beats in the other common notation (6/8 heard for a 12/8 feel written in 4/4, and back)
@@ -112,23 +115,16 @@ class AnalysisPanel(AnalysisRun, TempoChoices, QWidget):
         self.felt_beat.setObjectName("FeltBeat")
         self.felt_beat.setWordWrap(True)  # wraps in a narrow dock rather than widening it
         self.downbeat = QLabel("0.000 s")
-        self.earlier = QPushButton("◀")
-        self.earlier.setToolTip(f"Move bar 1 earlier by {NUDGE_STEP_SECONDS * 1000:.0f} ms")
-        self.later = QPushButton("▶")
-        self.later.setToolTip(f"Move bar 1 later by {NUDGE_STEP_SECONDS * 1000:.0f} ms")
+        self.earlier = _button("◀", "", f"Move bar 1 earlier by {NUDGE_STEP_SECONDS * 1000:.0f} ms")
+        self.later = _button("▶", "", f"Move bar 1 later by {NUDGE_STEP_SECONDS * 1000:.0f} ms")
         # the downbeat on another beat, or every beat on the "and": one click each where 10 ms nudges took fifty
-        self.beat_earlier = QPushButton("◀ Beat")
-        self.beat_earlier.setObjectName("BarOneBeatEarlier")
-        self.beat_earlier.setToolTip("Bar 1 a beat earlier: the downbeat is on the beat before (chords stay where "
-                                     "they sound)")
-        self.half_beat = QPushButton("½ Beat")
-        self.half_beat.setObjectName("BarOneHalfBeat")
-        self.half_beat.setToolTip("Every beat half a beat later, onto the \"and\" (an eighth in 6/8): for a grid "
-                                  "that sits between the beats all song long (chords stay where they sound)")
-        self.beat_later = QPushButton("Beat ▶")
-        self.beat_later.setObjectName("BarOneBeatLater")
-        self.beat_later.setToolTip("Bar 1 a beat later: the downbeat is on the beat after (chords stay where they "
-                                   "sound)")
+        self.beat_earlier = _button("◀ Beat", "BarOneBeatEarlier", "Bar 1 a beat earlier: the downbeat is on the "
+                                    "beat before (chords stay where they sound)")
+        self.half_beat = _button("½ Beat", "BarOneHalfBeat", "Every beat half a beat later, onto the \"and\" (an "
+                                 "eighth in 6/8): for a grid that sits between the beats all song long (chords stay "
+                                 "where they sound)")
+        self.beat_later = _button("Beat ▶", "BarOneBeatLater", "Bar 1 a beat later: the downbeat is on the beat "
+                                  "after (chords stay where they sound)")
         self.key = QComboBox()
         self.key.addItems([NO_KEY] + key_names())
         self.key_confidence = QLabel("")
