@@ -133,3 +133,11 @@ def test_the_moved_song_saves_and_loads(tmp_path):
     assert [x for a in back.tempo_anchors for x in a] == pytest.approx([x for a in p.tempo_anchors for x in a])
     assert [(s.start, s.chord.symbol) for s in back.chords] == [(s.start, s.chord.symbol) for s in p.chords]
     assert stored_analysis(back).melody.notes == stored_analysis(p).melody.notes
+
+
+def test_melody_notes_moved_before_bar_1_are_left_out_and_the_analysis_still_loads():
+    p = _analysed()
+    move_bar_one(p, 1.0).apply(p)  # the note at quarter 1.0 is now at 0.0, kept
+    move_bar_one(p, 0.5).apply(p)  # ...and now before bar 1: left out (its seconds stay in melody_seconds)
+    a = stored_analysis(p)
+    assert a is not None and [n.onset for n in a.melody.notes] == [1.0, 7.5]

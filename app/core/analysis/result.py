@@ -62,9 +62,12 @@ class SongAnalysis:
     def with_bar_one_at(self, quarters: float) -> SongAnalysis:
         """This analysis with bar 1 moved to its quarter `quarters` (see BeatGrid.with_bar_one_at), everything it
         found staying where it sounds: chords, key sections and the lead's notes count `quarters` fewer quarter
-        notes from the new bar 1. Chords before it are cut at bar 1 (a chord timeline starts there)."""
+        notes from the new bar 1. Chords before it are cut at bar 1 (a chord timeline starts there), and notes
+        before it are left out of the melody (its notes start at bar 1 or later; `melody_seconds` keeps them)."""
         q = float(quarters)
-        melody = None if self.melody is None else self.melody.shifted(-q)
+        # (a note now before bar 1 is left out, as the analysis leaves out a pickup: its seconds are kept)
+        melody = None if self.melody is None else self.melody.with_notes(
+            [n.shifted(-q) for n in self.melody.notes if n.onset - q >= 0.0])
         sections = tuple(replace(k, start=k.start - q, end=k.end - q) for k in self.key_sections if k.end - q > 0.0)
         sections = tuple(replace(k, start=max(0.0, k.start)) for k in sections)
         return replace(self, grid=self.grid.with_bar_one_at(q), chords=self.chords.shifted_from_bar_one(-q),
