@@ -188,3 +188,24 @@ def test_double_and_halve_keep_the_chords_where_they_sound_and_undo_as_one_step(
     stack.undo()
     stack.undo()
     assert project.tempo_bpm == 120.0 and project.chords.spans[1].start == 4.0
+
+
+def test_re_read_chords_hears_them_on_the_grid_the_artist_set(qtbot, project):
+    song = make_song(2, meter=TimeSignature(4, 4), tempo_bpm=104.0, key=Key(4, "minor"), seconds=6.0)
+    stems = [StemInput(n, a, song.sample_rate, hashlib.sha256(a.tobytes()).hexdigest()) for n, a in song.stems.items()]
+    stack = QUndoStack()
+    panel = AnalysisPanel(project, stack, TaskRunner(synchronous=True), stems_provider=lambda: stems)
+    qtbot.addWidget(panel)
+    panel.analyze_button.click()
+    fit = panel.tempo_fit.text()
+    panel.half_beat.click()  # the artist's grid: every beat half a beat later; the chords keep their seconds...
+    assert any(abs(s.start % 1.0 - 0.5) < 1e-9 for s in project.chords)  # ...so they start on the "and"
+    grid = project.beat_grid()
+    assert panel.reread_button.isEnabled()
+    panel.reread_button.click()
+    assert stack.undoText() == "Hear the key and chords on this grid" and stack.count() == 3
+    assert project.beat_grid() == grid  # the grid stays the artist's
+    assert all(abs(s.start - round(s.start)) < 1e-9 for s in project.chords)  # chords on its beats
+    assert panel.tempo_fit.text() == fit  # the tempo the audio was heard at is still shown
+    stack.undo()
+    assert any(abs(s.start % 1.0 - 0.5) < 1e-9 for s in project.chords)

@@ -76,8 +76,9 @@ def test_the_runner_up_action_names_its_key_and_the_menu_lists_the_keys(studio):
     rows = dict(shortcut_rows(studio))
     assert rows["Double Tempo"] == "Ctrl+Shift+Up" and rows["Tap Tempo"] == "Ctrl+T"
     menu = studio.menu("&Song")
-    assert [a.text() for a in menu.actions() if not a.isSeparator()][:4] == [
-        "&Analyse Stems", "&Tap Tempo", "&Halve Tempo", "&Double Tempo"]
+    assert [a.text() for a in menu.actions() if not a.isSeparator()][:5] == [
+        "&Analyse Stems", "Re-read the Key and &Chords on This Grid", "&Tap Tempo", "&Halve Tempo", "&Double Tempo"]
+    assert rows["Re-read the Key and Chords on This Grid"] == "Ctrl+Shift+R"
 
 
 def test_tap_by_key_sets_the_tempo_from_the_taps(studio, qtbot):  # noqa: F811

@@ -16,7 +16,7 @@ import numpy as np
 from app.core.analysis.harmony import chords as chords_mod
 from app.core.analysis.harmony import key as key_mod
 from app.core.analysis.harmony import key_function
-from app.core.analysis.harmony.chroma import chroma_features
+from app.core.analysis.harmony.chroma import ChromaFeatures, chroma_features
 from app.core.analysis.rhythm.tempo import TempoResult, estimate_grid, first_sound_seconds, onset_features
 from app.core.analysis.signal import ANALYSIS_RATE, is_silent, mix
 from app.core.music import BeatGrid, ChordTimeline, Key
@@ -29,10 +29,11 @@ Heard = tuple[BeatGrid, TempoResult, key_mod.KeyEstimate, tuple[key_mod.KeySecti
 
 
 def hear(names: list[str], roles: dict[str, str], mono: dict[str, np.ndarray], duration: float,
-         notes: list[str], progress: Progress, cancel: CancelToken, pool: ThreadPoolExecutor) -> Heard:
+         notes: list[str], progress: Progress, cancel: CancelToken, pool: ThreadPoolExecutor, *,
+         given: BeatGrid | None = None) -> Heard:
     """Beat grid from the rhythm stems, then key, key sections and chords from the harmonic ones (`mono`: each
     stem's mono samples at ANALYSIS_RATE by name; `notes` collects what the user is told; the chroma runs on
-    `pool`)."""
+    `pool`). `given`: the artist's grid, on which the key and chords are heard instead (no beat is looked for)."""
     progress(0.2, "finding the beat")
     rhythm_names = [n for n in names if roles[n] in ("drums", "bass")] if any(roles[n] == "drums" for n in names) \
         else names
@@ -51,6 +52,10 @@ def hear(names: list[str], roles: dict[str, str], mono: dict[str, np.ndarray], d
     drums_inside = not any(roles[n] == "drums" for n in names)
     chroma_job = pool.submit(chroma_features, harmonic, ANALYSIS_RATE, drums_inside=drums_inside) \
         if harmonic_present else None
+    if given is not None:
+        chroma = None if chroma_job is None else chroma_job.result()
+        return _harmony(given, TempoResult(given, 1.0, fit_bpm=given.tempo_bpm), chroma, harmonic_names, duration,
+                        notes, progress, cancel)
     everything = mix(list(mono.values()))
     feat = onset_features(rhythm if not is_silent(rhythm) else everything, ANALYSIS_RATE)
     # bar 1 is at or just before the song's first sound, whichever stem makes it (an intro without drums)
@@ -73,7 +78,12 @@ def hear(names: list[str], roles: dict[str, str], mono: dict[str, np.ndarray], d
         grid = BeatGrid(120.0)
         notes.append(f"could not determine the tempo: {tempo.reason}; using 120 BPM 4/4 (set it by hand)")
     cancel.check()
+    return _harmony(grid, tempo, chroma, harmonic_names, duration, notes, progress, cancel)
 
+
+def _harmony(grid: BeatGrid, tempo: TempoResult, chroma: ChromaFeatures | None, harmonic_names: list[str],
+             duration: float, notes: list[str], progress: Progress, cancel: CancelToken) -> Heard:
+    """The key, its sections and the chords per beat of `grid` from the harmonic stems' chroma."""
     progress(0.45, "finding the key and chords")
     key_est = key_mod.KeyEstimate(None, 0.0, "no harmonic content (drums only or silence)")
     sections: tuple[key_mod.KeySection, ...] = ()

@@ -9,6 +9,7 @@ on it.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +27,7 @@ from app.core.analysis.result import ANALYSIS_VERSION, SongAnalysis
 from app.core.analysis.rhythm.tempo import TempoResult
 from app.core.analysis.signal import ANALYSIS_RATE, is_silent, mono_at
 from app.core.errors import AnalysisError
-from app.core.music import TEMPO_MAX, TEMPO_MIN, same_tempo
+from app.core.music import TEMPO_MAX, TEMPO_MIN, BeatGrid, same_tempo
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
 
 log = logging.getLogger(__name__)
@@ -200,9 +201,12 @@ def one_blas_thread():  # noqa: ANN201 — a context manager
 
 
 def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache: AnalysisCache | None = None,
-                  progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> SongAnalysis:
+                  progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED,
+                  grid: BeatGrid | None = None) -> SongAnalysis:
     """Analyse a song from its stems. Never raises for odd audio; says what it could not determine in `notes`.
 
+    `grid`: the song's beats as the artist has them (tempo, meter, bar 1, anchors); the key, the chords and the
+    melody are then heard on it instead of on a grid found in the audio (the result's grid is this one).
     Raises AnalysisError only for unusable input (no stems, duplicate names, unknown role or lead name).
     """
     _check(stems)
@@ -210,8 +214,10 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
         raise AnalysisError(f"no stem named {lead!r} to take the lead melody from",
                             hint="choose one of: " + ", ".join(s.name for s in stems))
     overrides = {s.name: s.role for s in stems if s.role}
-    song_key = combined_key(f"v{ANALYSIS_VERSION}", f"r{ESTIMATORS_REVISION}", lead or "", *(f"{s.name}={s.content_sha256}:{s.role or ''}"
-                                                                   for s in stems))
+    given = "" if grid is None else json.dumps([grid.tempo_bpm, str(grid.time_signature), grid.offset_seconds,
+                                                grid.anchors])
+    song_key = combined_key(f"v{ANALYSIS_VERSION}", f"r{ESTIMATORS_REVISION}", lead or "", given,
+                            *(f"{s.name}={s.content_sha256}:{s.role or ''}" for s in stems))
     if cache is not None and (hit := cache.get("song", song_key)) is not None:
         try:
             progress(1.0, "analysis (cached)")
@@ -278,7 +284,7 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
                 sec_notes, job = _lead_job(lead_stem, mono[lead_name], cache, cancel, whole_mix)
                 future = None if job is None else pool.submit(job.work)
             grid, tempo, key_est, sections, timeline, chord_conf, key_inputs = grid_and_harmony.hear(
-                names, beat_roles, mono, duration, notes, progress, cancel, pool)
+                names, beat_roles, mono, duration, notes, progress, cancel, pool, given=grid)
             progress(0.6, "following the lead melody")
             if job is not None:  # help the worker with the chunks still to do
                 job.work(lambda done: progress(0.6 + 0.35 * done, "following the lead melody"))

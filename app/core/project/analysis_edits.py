@@ -8,6 +8,7 @@ analysis result in the project (fields + `extras["analysis"]`) as one undo step.
 from __future__ import annotations
 
 from collections.abc import Hashable
+from dataclasses import replace
 
 from app.core.analysis.result import SongAnalysis
 from app.core.analysis.rhythm.tempo import tap_tempo
@@ -279,6 +280,24 @@ def apply_analysis(project: Project, analysis: SongAnalysis) -> Edit:
         if stem.role is None and guessed in ROLES:
             edits.append(SetStemRole(stem.id, guessed))
     return CompoundEdit("Apply analysis", edits)
+
+
+def apply_heard_on_grid(project: Project, analysis: SongAnalysis) -> Edit:
+    """One undo step that writes what an analysis heard on the artist's own grid (`analyze_stems(grid=...)`): the
+    key, the chords and the stored result, with the grid the artist set left as it is. The stored result keeps the
+    tempo readings of the analysis before it (the fit, the runner-up tempo, the tempo map: heard in the audio, and
+    not looked for on a given grid), so the panel's "fit" and "Use 72" stay."""
+    old = stored_analysis(project)
+    if old is not None:
+        analysis = replace(analysis, tempo_determined=old.tempo_determined, tempo_confidence=old.tempo_confidence,
+                           tempo_fit_bpm=old.tempo_fit_bpm, tempo_map=old.tempo_map,
+                           tempo_runner_up_bpm=old.tempo_runner_up_bpm)
+    extras = copy_json(project.extras)
+    extras[EXTRAS_KEY] = {"result": analysis.to_json()}
+    edits: list[Edit] = [SetProjectField("key", analysis.key),
+                         SetProjectField("chords", analysis.chords if len(analysis.chords) else None),
+                         SetProjectField("extras", extras)]
+    return CompoundEdit("Hear the key and chords on this grid", edits)
 
 
 def rename_stem(project: Project, stem_id: str, name: str) -> Edit:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from app.ui.analysis.panel import AnalysisPanel
 
 ANALYSE_KEY = "Ctrl+Shift+Return"
+REREAD_KEY = "Ctrl+Shift+R"
 TAP_KEY = "Ctrl+T"
 HALVE_KEY, DOUBLE_KEY = "Ctrl+Shift+Down", "Ctrl+Shift+Up"
 RUNNER_UP_KEY = "Ctrl+Shift+K"
@@ -45,6 +46,8 @@ class SongActions:
         self.host = host
         self._show_panel = show_panel
         self.analyse = self._action("&Analyse Stems", ANALYSE_KEY, "Song-analyse", self.analyse_now)
+        self.reread = self._action("Re-read the Key and &Chords on This Grid", REREAD_KEY, "Song-reread",
+                                   self.reread_now)
         self.tap = self._action("&Tap Tempo", TAP_KEY, "Song-tap", lambda: panel.tap())
         self.halve = self._action("&Halve Tempo", HALVE_KEY, "Song-halve", lambda: panel.scale_tempo(0.5))
         self.double = self._action("&Double Tempo", DOUBLE_KEY, "Song-double", lambda: panel.scale_tempo(2.0))
@@ -61,7 +64,7 @@ class SongActions:
         self.beat_later = self._action("&Move Bar 1 a Beat Later", BEAT_LATER_KEY, "Song-beat-later",
                                        lambda: panel.move_bar_one(1.0))
         self.half_beat = self._action(HALF_BEAT_TEXT, HALF_BEAT_KEY, "Song-half-beat", panel.move_grid_off_beat)
-        menu.addAction(self.analyse)
+        menu.addActions([self.analyse, self.reread])
         menu.addSeparator()
         menu.addActions([self.tap, self.halve, self.double, self.tempo_runner_up, self.beats_as])
         menu.addSeparator()
@@ -87,10 +90,16 @@ class SongActions:
         self._show_panel()
         self.panel.analyze()
 
+    def reread_now(self) -> None:
+        """Show the Analysis dock and hear the key and chords again on the grid as it is now."""
+        self._show_panel()
+        self.panel.reread_on_grid()
+
     def sync(self) -> None:
         """Each action as its button: enabled when it can act, the runner-up named."""
         p = self.panel
         self.analyse.setEnabled(p.analyze_button.isEnabled())  # off while an analysis runs, or with no stems
+        self.reread.setEnabled(p.reread_button.isEnabled())
         self.halve.setEnabled(p.halve_button.isEnabled())
         self.double.setEnabled(p.double_button.isEnabled())
         for act, button in ((self.beat_earlier, p.beat_earlier), (self.beat_later, p.beat_later),

@@ -37,8 +37,6 @@ from app.core.project.analysis_edits import (
     OverrideStemRole,
     SetTempo,
     SetTimeSignature,
-    move_bar_one,
-    off_beat_step,
     stored_analysis,
 )
 from app.core.project.model import Project
@@ -164,6 +162,8 @@ class AnalysisPanel(AnalysisRun, TempoChoices, QWidget):
         self.notes.setWordWrap(True)
         self.notes.setObjectName("AnalysisNotes")
         self.analyze_button = QPushButton("Analyse")
+        self.reread_button = _button("Re-read Chords", "RereadOnGrid", "The key and chords heard again on the beats "
+                                     "as they are now: after ½× or a moved bar 1 they fall on your beats")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.progress = QProgressBar()
@@ -207,6 +207,7 @@ class AnalysisPanel(AnalysisRun, TempoChoices, QWidget):
         form.addRow("Lead", self.lead)
         buttons = QHBoxLayout()
         buttons.addWidget(self.analyze_button)
+        buttons.addWidget(self.reread_button)
         buttons.addWidget(self.cancel_button)
         # Analyse, its progress and Cancel before the roles: with a 16-track export the role list fills a
         # laptop's dock, and the run that starts by itself must stay in view (it was under the list).
@@ -235,6 +236,7 @@ class AnalysisPanel(AnalysisRun, TempoChoices, QWidget):
         self.runner_up_button.clicked.connect(self.switch_key)
         self.snap.clicked.connect(self.set_snap)
         self.analyze_button.clicked.connect(self.analyze)
+        self.reread_button.clicked.connect(self.reread_on_grid)
         self.cancel_button.clicked.connect(self.cancel)
         self._unsubscribe = project.subscribe(lambda _change: self.refresh())
         self.destroyed.connect(lambda *_: self._unsubscribe())
@@ -286,6 +288,7 @@ class AnalysisPanel(AnalysisRun, TempoChoices, QWidget):
             notes.append(older)
         self.notes.setText("\n".join(notes))
         self.analyze_button.setEnabled(self.stems_provider is not None and bool(p.stems) and self.handle is None)
+        self.reread_button.setEnabled(self.analyze_button.isEnabled() and bool(p.tempo_bpm))
         if self.stems_provider is None:
             self.analyze_button.setToolTip("Load stems to analyse them")
         self.refreshed.emit()
@@ -374,14 +377,6 @@ class AnalysisPanel(AnalysisRun, TempoChoices, QWidget):
 
     def nudge(self, delta: float) -> None:
         self._push(NudgeDownbeat(delta))
-
-    def move_bar_one(self, beats: float) -> None:
-        """Bar 1 a beat earlier (-1) or later (1), or every beat half a beat later (0.5): one undo step."""
-        self._push_or_say(lambda: move_bar_one(self.project, beats))
-
-    def move_grid_off_beat(self) -> None:
-        """Every beat onto the "and": half a beat later, an eighth (a third of the beat) in 6/8 (one undo step)."""
-        self.move_bar_one(off_beat_step(self.project.time_signature)[0])
 
     def _key_chosen(self, _index: int) -> None:
         text = self.key.currentText()

@@ -9,7 +9,7 @@ from typing import Any
 
 from app.core.analysis import SongAnalysis, StemInput, analyze_stems
 from app.core.errors import AccordError
-from app.core.project.analysis_edits import apply_analysis, stored_analysis
+from app.core.project.analysis_edits import apply_analysis, apply_heard_on_grid, stored_analysis
 from app.core.project.model import Project
 
 GUESS = "(guess)"  # the lead choice that lets the analysis pick the lead stem
@@ -35,8 +35,14 @@ def stems_from_studio(project: Project, decoded: Mapping[str, Any]) -> list[Stem
 class AnalysisRun:
     """`analyze`, `cancel`, `needs_analysis`, `stems_loaded` for the Analysis panel."""
 
-    def analyze(self) -> None:
+    def analyze(self, *, on_grid: bool = False) -> None:
+        """Analyse the stems; `on_grid`: hear the key and chords on the project's grid as the artist has it (after
+        ½×, a moved bar 1, a typed tempo), keeping that grid (see reread_on_grid)."""
         if self.stems_provider is None or self.handle is not None:
+            return
+        grid = self.project.beat_grid() if on_grid else None
+        if on_grid and grid is None:
+            self.notes.setText("The song has no tempo yet: analyse it, or type or tap one first.")
             return
         try:
             stems = list(self.stems_provider())
@@ -51,18 +57,27 @@ class AnalysisRun:
         cache = self.cache
 
         def task(progress, cancel):
-            return analyze_stems(stems, lead=lead, cache=cache, progress=progress, cancel=cancel)
+            return analyze_stems(stems, lead=lead, cache=cache, progress=progress, cancel=cancel, grid=grid)
 
         self.progress.setVisible(True)
         self.progress.setValue(0)
         self.cancel_button.setEnabled(True)
         self.analyze_button.setEnabled(False)
+        self.reread_button.setEnabled(False)
         self.running_changed.emit(True)
-        handle = self.runner.start("Analyse stems", task, on_finished=self._finished, on_failed=self._failed,
-                                   on_progress=self._progress, on_cancelled=self._cancelled)
+        finished = self._finished_on_grid if on_grid else self._finished
+        handle = self.runner.start("Hear the chords on this grid" if on_grid else "Analyse stems", task,
+                                   on_finished=finished, on_failed=self._failed, on_progress=self._progress,
+                                   on_cancelled=self._cancelled)
         if not handle.done:  # a synchronous runner (tests) has already finished and reported
             self.handle = handle
             self.analyze_button.setEnabled(False)
+            self.reread_button.setEnabled(False)
+
+    def reread_on_grid(self) -> None:
+        """The key and chords heard again on the grid as it is now: after fixing the tempo or bar 1 by hand, the
+        chords read on the old grid sit across the new beats (one undo step; the grid stays the artist's)."""
+        self.analyze(on_grid=True)
 
     def cancel(self) -> None:
         self._rerun = False
@@ -108,6 +123,11 @@ class AnalysisRun:
     def _finished(self, analysis: SongAnalysis) -> None:
         self.handle = None
         self._push(apply_analysis(self.project, analysis))
+        self._done()
+
+    def _finished_on_grid(self, analysis: SongAnalysis) -> None:
+        self.handle = None
+        self._push(apply_heard_on_grid(self.project, analysis))
         self._done()
 
     def _failed(self, exc: BaseException) -> None:

@@ -1,19 +1,27 @@
-"""The tempo choices of the Analysis panel: the fit and its snap, the runner-up tempo, ½× and 2×, and the same beats
-in the other meter ("As 4/4"). Each is one undoable edit that keeps what was heard on the audio. A mixin of `AnalysisPanel`
-(panel.py), which owns the widgets it updates."""
+"""The tempo choices of the Analysis panel: the fit and its snap, the runner-up tempo, ½× and 2×, the same beats
+in the other meter ("As 4/4"), and bar 1 moved by a beat or the grid by half of one. Each is one undoable edit that
+keeps what was heard on the audio. A mixin of `AnalysisPanel` (panel.py), which owns the widgets it updates."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from app.core.analysis import SongAnalysis
-from app.core.project.analysis_edits import SetTempo, scale_tempo, stored_analysis, write_beats_as
+from app.core.project.analysis_edits import (
+    SetTempo,
+    move_bar_one,
+    off_beat_step,
+    scale_tempo,
+    stored_analysis,
+    write_beats_as,
+)
 from app.core.project.edits import Edit
 from app.ui.analysis.texts import beats_as_texts, tempo_changes_text, tempo_runner_up_texts
 
 
 class TempoChoices:
-    """`scale_tempo`, `write_beats_as`, `use_tempo_runner_up`, `set_snap` and the tempo rows' refresh."""
+    """`scale_tempo`, `write_beats_as`, `use_tempo_runner_up`, `set_snap`, `move_bar_one`, `move_grid_off_beat` and
+    the tempo rows' refresh."""
 
     def _show_tempo_fit(self, analysis: SongAnalysis | None) -> None:
         fit = analysis.tempo_fit_bpm if analysis is not None and analysis.tempo_determined else 0.0
@@ -70,6 +78,14 @@ class TempoChoices:
     def write_beats_as(self) -> None:
         """The same beats in the other common notation (6/8 ⇄ 4/4 in triplets), kept on the audio (one step)."""
         self._push_or_say(lambda: write_beats_as(self.project))
+
+    def move_bar_one(self, beats: float) -> None:
+        """Bar 1 a beat earlier (-1) or later (1), or every beat half a beat later (0.5): one undo step."""
+        self._push_or_say(lambda: move_bar_one(self.project, beats))
+
+    def move_grid_off_beat(self) -> None:
+        """Every beat onto the "and": half a beat later, an eighth (a third of the beat) in 6/8 (one undo step)."""
+        self.move_bar_one(off_beat_step(self.project.time_signature)[0])
 
     def _push_or_say(self, make: Callable[[], Edit]) -> None:
         try:
