@@ -37,6 +37,31 @@ def truth_beats(folder: Path) -> list[float] | None:
     return [float(b) for b in pretty_midi.PrettyMIDI(str(mids[0])).get_beats()] if mids else None
 
 
+def truth_grid(folder: Path):
+    """The MIDI's own grid (BeatGrid: its meter, bar 1 at the first note's downbeat, anchors through every beat of
+    its tempo map), as an artist who fixed the tempo and bar 1 by hand would have it; None without MIDI files."""
+    import numpy as np
+    import pretty_midi
+
+    from app.core.music import BeatGrid, TimeSignature
+
+    mids = sorted(folder.glob("*.mid"))
+    bar_one = truth_bar_one(folder)
+    if not mids or bar_one is None:
+        return None
+    pm = pretty_midi.PrettyMIDI(str(mids[0]))
+    sig = pm.time_signature_changes[0] if pm.time_signature_changes else None
+    meter = TimeSignature(sig.numerator, sig.denominator) if sig else TimeSignature(4, 4)
+    beats = np.asarray(pm.get_beats(), dtype=float)  # compound meters: the dotted quarter, as pulse_quarters
+    if beats.size < 2:
+        return None
+    first = int(np.argmin(np.abs(beats - bar_one)))
+    step = meter.pulse_quarters
+    anchors = tuple(((i - first) * step, float(b - beats[first])) for i, b in enumerate(beats))
+    bpm = 60.0 * step * (beats.size - 1) / float(beats[-1] - beats[0])
+    return BeatGrid(bpm, meter, offset_seconds=float(beats[first]), anchors=anchors)
+
+
 def beats_on_beat(truth: list[float] | None, estimate: list[float] | None) -> bool | None:
     """The grid is on the beat: its beats' median distance from the nearest MIDI beat is within ± 50 ms. (A
     grid off by half or a third of a beat, or drifting, is not; at another metrical level it can be.)"""

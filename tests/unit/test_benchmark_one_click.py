@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from benchmarks.realsongs.downbeats import bar_one_on_a_beat, bar_one_rows, half_a_beat_off, one_click_rows
 
 TRUTH = [0.5 * i for i in range(40)]  # 120 BPM from 0 s
@@ -34,3 +36,29 @@ def test_the_rows_count_right_or_one_click_away():
     real = {r["metric"]: r["value"] for r in bar_one_rows(songs, ("accord",))}
     assert real["real: bar 1 within 50 ms [accord]"] == 0.25 and real["real: beats on the MIDI's beats [accord]"] == 0.5
     assert real["real: beats on the beat or half a beat off [accord]"] == 0.75
+
+
+def test_the_midi_grid_chord_row_sums_beats_over_songs():
+    from benchmarks.realsongs.evaluate import midi_grid_chord_row
+
+    row = midi_grid_chord_row([{"accord_chords_on_midi_grid": [9, 10]}, {"accord_chords_on_midi_grid": [1, 10]},
+                               {"name": "no MIDI grid"}], "held-out")
+    assert row["metric"] == "held-out: chords per beat on the MIDI's grid (Re-read Chords) [accord]"
+    assert row["value"] == 0.5 and row["note"].startswith("2 songs")
+
+
+def test_the_midi_grid_passes_through_the_midis_beats(tmp_path):
+    import pretty_midi
+
+    from benchmarks.realsongs.downbeats import truth_grid
+
+    pm = pretty_midi.PrettyMIDI(initial_tempo=90.0)
+    inst = pretty_midi.Instrument(0)
+    inst.notes.append(pretty_midi.Note(90, 60, 0.0, 1.0))
+    inst.notes.append(pretty_midi.Note(90, 64, 10.0, 11.0))
+    pm.instruments.append(inst)
+    pm.write(str(tmp_path / "harmony.mid"))
+    g = truth_grid(tmp_path)
+    assert g.tempo_bpm == pytest.approx(90.0, rel=1e-4) and g.offset_seconds == 0.0
+    assert g.seconds(8.0) == pytest.approx(8 * 60.0 / 90.0, rel=1e-4)
+    assert truth_grid(tmp_path / "nothing here") is None
