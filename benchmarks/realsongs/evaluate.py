@@ -87,8 +87,6 @@ def _evaluate_songs(songs: list[RealSong], cache: Path) -> list[dict]:
                 row[f"{sys_name}_mirex"] = sc.mirex_key(tr["key"], r.get("key"))
             if "chord_at" in r:
                 row[f"{sys_name}_chords"] = sc.chord_score(tr, r["chord_at"])
-        if on_grid is not None:  # the chords re-read on the MIDI's grid: what is left once the grid is right
-            row["accord_chords_on_midi_grid"] = sc.chord_score(tr, on_grid["chord_at"])
             if sys_name.startswith("accord"):
                 row[f"{sys_name}_meter"] = r["meter"]
                 row[f"{sys_name}_seconds"] = r["seconds"]
@@ -101,6 +99,8 @@ def _evaluate_songs(songs: list[RealSong], cache: Path) -> list[dict]:
                 # the tempo, or the runner-up the studio offers beside it (one click)
                 row[f"{sys_name}_tempo_or_runner_up_ok"] = row[f"{sys_name}_tempo_ok"] or sc.tempo_ok(
                     tr["bpm"], r["runner_up_bpm"])
+        if on_grid is not None:  # the chords re-read on the MIDI's grid: what is left once the grid is right
+            row["accord_chords_on_midi_grid"] = sc.chord_score(tr, on_grid["chord_at"])
         per_song.append(row)
     scratch.cleanup()
     return per_song
