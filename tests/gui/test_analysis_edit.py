@@ -105,12 +105,18 @@ def test_every_listed_meter_can_be_chosen_and_undone(qtbot, project, meter):
     assert project.time_signature == TimeSignature(4, 4) and panel.meter.currentText() == "4/4"
 
 
-def test_analyze_button_applies_the_result_as_one_step(qtbot, project):
+def _panel_with_a_song(qtbot, project):  # noqa: ANN001, ANN202
+    """An Analysis panel on a synchronous runner whose stems are a rendered 104 BPM song in E minor."""
     song = make_song(2, meter=TimeSignature(4, 4), tempo_bpm=104.0, key=Key(4, "minor"), seconds=6.0)
     stems = [StemInput(n, a, song.sample_rate, hashlib.sha256(a.tobytes()).hexdigest()) for n, a in song.stems.items()]
     stack = QUndoStack()
     panel = AnalysisPanel(project, stack, TaskRunner(synchronous=True), stems_provider=lambda: stems)
     qtbot.addWidget(panel)
+    return panel, stack
+
+
+def test_analyze_button_applies_the_result_as_one_step(qtbot, project):
+    panel, stack = _panel_with_a_song(qtbot, project)
     assert panel.analyze_button.isEnabled()
     panel.analyze_button.click()
     assert stack.count() == 1 and stack.undoText() == "Apply analysis"
@@ -191,11 +197,7 @@ def test_double_and_halve_keep_the_chords_where_they_sound_and_undo_as_one_step(
 
 
 def test_re_read_chords_hears_them_on_the_grid_the_artist_set(qtbot, project):
-    song = make_song(2, meter=TimeSignature(4, 4), tempo_bpm=104.0, key=Key(4, "minor"), seconds=6.0)
-    stems = [StemInput(n, a, song.sample_rate, hashlib.sha256(a.tobytes()).hexdigest()) for n, a in song.stems.items()]
-    stack = QUndoStack()
-    panel = AnalysisPanel(project, stack, TaskRunner(synchronous=True), stems_provider=lambda: stems)
-    qtbot.addWidget(panel)
+    panel, stack = _panel_with_a_song(qtbot, project)
     panel.analyze_button.click()
     fit = panel.tempo_fit.text()
     panel.half_beat.click()  # the artist's grid: every beat half a beat later; the chords keep their seconds...
