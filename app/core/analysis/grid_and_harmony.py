@@ -34,9 +34,7 @@ def hear(names: list[str], roles: dict[str, str], mono: dict[str, np.ndarray], d
     """Beat grid from the rhythm stems, then key, key sections and chords from the harmonic ones (`mono`: each
     stem's mono samples at ANALYSIS_RATE by name; `notes` collects what the user is told; the chroma runs on
     `pool`). `given`: the artist's grid, on which the key and chords are heard instead (no beat is looked for)."""
-    progress(0.2, "finding the beat")
-    rhythm_names = [n for n in names if roles[n] in ("drums", "bass")] if any(roles[n] == "drums" for n in names) \
-        else names
+    progress(0.2, "finding the beat" if given is None else "reading the harmony")
     # chords and key from the accompaniment: a lead line adds passing notes that blur chord templates; the
     # lead is used only when nothing else is pitched
     harmonic_names = [n for n in names if roles[n] in ("bass", "harmony", "other")] or \
@@ -45,7 +43,6 @@ def hear(names: list[str], roles: dict[str, str], mono: dict[str, np.ndarray], d
         # a bass line alone is mostly roots and fifths: it names no third, and the key came out as the
         # parallel major or the relative's VI; the lead carries the thirds and the leading tones
         harmonic_names += [n for n in names if roles[n] == "lead" and n not in harmonic_names]
-    rhythm = mix([mono[n] for n in rhythm_names])
     harmonic = mix([mono[n] for n in harmonic_names])
     harmonic_present = bool(harmonic_names) and not is_silent(harmonic)
     # without a drum stem the kit may be inside the harmonic stems (a whole mix): its hits stay out of the chords
@@ -56,6 +53,9 @@ def hear(names: list[str], roles: dict[str, str], mono: dict[str, np.ndarray], d
         chroma = None if chroma_job is None else chroma_job.result()
         return _harmony(given, TempoResult(given, 1.0, fit_bpm=given.tempo_bpm), chroma, harmonic_names, duration,
                         notes, progress, cancel)
+    rhythm_names = [n for n in names if roles[n] in ("drums", "bass")] if any(roles[n] == "drums" for n in names) \
+        else names
+    rhythm = mix([mono[n] for n in rhythm_names])
     everything = mix(list(mono.values()))
     feat = onset_features(rhythm if not is_silent(rhythm) else everything, ANALYSIS_RATE)
     # bar 1 is at or just before the song's first sound, whichever stem makes it (an intro without drums)
