@@ -501,10 +501,10 @@ class BeatGrid:
         moved = BeatGrid(tempo_bpm=self.tempo_bpm, time_signature=self.time_signature, offset_seconds=zero,
                          anchors=anchors)
         pulse, bar = self.time_signature.pulse_quarters, self.time_signature.bar_quarters
-        at = [(t, moved.quarters(t)) for t in self.beat_times]
-        beats = tuple(t for t, q in at if abs(q / pulse - round(q / pulse)) < 0.1)
-        downs = tuple(t for t, q in at if t in beats and abs(q / bar - round(q / bar)) < 0.1 * pulse / bar)
-        return replace(moved, beat_times=beats, downbeat_times=downs)
+        on_beats = [(t, q) for t in self.beat_times
+                    if abs((q := moved.quarters(t)) / pulse - round(q / pulse)) < 0.1]
+        downs = tuple(t for t, q in on_beats if abs(q / bar - round(q / bar)) < 0.1 * pulse / bar)
+        return replace(moved, beat_times=tuple(t for t, _ in on_beats), downbeat_times=downs)
 
     def bar_of(self, seconds: float) -> float:
         """Zero-based bar position (fractional) of a time in seconds."""

@@ -144,10 +144,15 @@ class NudgeDownbeat(BaseEdit):
         SetProjectField("downbeat_offset", self._old).apply(project)
 
 
+# the moves by part of a beat, and how an undo step names them
+_PART_OF_A_BEAT = {0.5: "half a beat", 1.0 / 3.0: "a third of a beat"}
+
+
 def off_beat_step(ts: TimeSignature) -> tuple[float, str]:
     """(beats, words) of the move that puts a grid sitting between the beats on them: half a beat in a simple meter
     (the "and"), a third of one in a compound meter, whose beat is three eighths (one eighth either way)."""
-    return (1.0 / 3.0, "a third of a beat") if ts.is_compound else (0.5, "half a beat")
+    step = 1.0 / 3.0 if ts.is_compound else 0.5
+    return step, _PART_OF_A_BEAT[step]
 
 
 def move_bar_one(project: Project, beats: float) -> Edit:
@@ -156,8 +161,8 @@ def move_bar_one(project: Project, beats: float) -> Edit:
     beat off all song long: a bass that anticipates the beat, an oom-pah's off-beat snare). Everything heard
     keeps its seconds, as with ½× and 2×: the chords, the grid's anchors and the stored analysis count from the
     new bar 1. Bar 1 moved to within START_SLACK_SECONDS before the audio's start is the start; further before it,
-    it goes a bar later instead (the same downbeats; what sounds before it is a pickup). Ideas and kept tracks are the artist's material in bars and move with bar 1, as
-    with the 10 ms nudges."""
+    it goes a bar later instead (the same downbeats; what sounds before it is a pickup). Ideas and kept tracks are
+    the artist's material in bars and move with bar 1, as with the 10 ms nudges."""
     grid = project.beat_grid()
     if grid is None:
         raise ValueError("the song has no tempo yet: analyse it or type one first")
@@ -178,7 +183,7 @@ def move_bar_one(project: Project, beats: float) -> Edit:
         extras[EXTRAS_KEY] = {**extras.get(EXTRAS_KEY, {}), "result": analysis.with_bar_one_at(quarters).to_json()}
         edits.append(SetProjectField("extras", extras))
     n = abs(float(beats))
-    part = {0.5: "half a beat", round(1.0 / 3.0, 9): "a third of a beat"}.get(round(n, 9))
+    part = next((words for step, words in _PART_OF_A_BEAT.items() if abs(n - step) < 1e-9), None)
     what = f"{part or ('a beat' if n == 1 else f'{n:g} beats')} {'later' if beats > 0 else 'earlier'}"
     return CompoundEdit(f"Move bar 1 {what}", edits)
 
