@@ -49,7 +49,7 @@ def test_text_output_and_role_override(song_files, capsys):
     # with the keys stem taken as the lead, the chords are heard from the bass and the melody stem (guessed to
     # be harmony) and the keys' transcribed line joins the key profile; the song is in F minor and the line
     # must carry a key with its confidence and runner-up, F minor being one of the two (Accord reads Ab
-    # major, the relative, with F minor a close runner-up: a chord part taken as a melody; see docs/analysis.md)
+    # major, the relative, with F minor a close runner-up: a chord part taken as a melody; see docs/analysis-evaluation.md)
     assert "tempo: 13" in out and "meter: 3/4" in out
     # the next felt beat, one of the related levels (half, double, 3:2...) of the tempo shown
     runner = re.search(r"^runner-up tempo: ([\d.]+) BPM \(([\d.]+)×\)$", out, re.M)

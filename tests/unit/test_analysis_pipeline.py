@@ -203,7 +203,7 @@ def test_the_threaded_analysis_gives_the_one_thread_melody(song, analysis):
 
 def test_a_song_in_one_file_has_its_melody_picked_out_of_the_mix(song, monkeypatch):
     """A bounce loaded alone is a whole mix: its melody is picked among its parts (the full-mix line selection,
-    not the lead-stem reading), and that line is not trusted for the key (docs/analysis.md, eleventh pass)."""
+    not the lead-stem reading), and that line is not trusted for the key (docs/analysis-evaluation.md, eleventh pass)."""
     from app.core.analysis import roles as roles_mod
     from app.core.analysis.harmony import key_function
 

@@ -300,7 +300,7 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
     # The key hears a whole mix's line only where the mix's own features hear a single line, and then read as the
     # lead alone (salience decides), as before the mix had a melody: the full-mix line in the key cost the mixes'
     # key 0.902 -> 0.884 on the 58 songs, and without any line a song with no lead part (the top of its
-    # accompaniment, a blues riff's flat thirds and sevenths) had fallen 0.884 -> 0.778 (docs/analysis.md).
+    # accompaniment, a blues riff's flat thirds and sevenths) had fallen 0.884 -> 0.778 (docs/analysis-evaluation.md).
     hears_line = whole_mix and roles.get(lead_name) == "lead"
     key_line = None
     if job is not None and lead_stem is not None:

@@ -38,19 +38,19 @@ _NAME_HINTS = (
 _HINT_PATTERNS = tuple((role, re.compile(rf"(?:{words})s?")) for role, words in _NAME_HINTS)
 # Cymbals named for their kind ("Ride", "Crash 02") ring, so little of their energy is percussive and the
 # features read them as harmony; but "ride" and "crash" are song titles too. Such a name counts only with a
-# cymbal's spectrum: nothing in the bass, a bright centroid, and no single pitch line (docs/analysis.md).
+# cymbal's spectrum: nothing in the bass, a bright centroid, and no single pitch line (docs/analysis-evaluation.md).
 _CYMBAL_WORDS = re.compile(r"(?:ride|crash|china|splash)s?")
 CYMBAL_LOW_RATIO = 0.05
 CYMBAL_CENTROID_HZ = 3000.0
 CYMBAL_POLYPHONY = 3.0
 PERCUSSIVE_DRUMS = 0.92  # share of the energy in the percussive part above which a stem is drums...
 # ...unless its spectrum is a pitched instrument's: staccato chords (a reggae skank on an electric piano) are as
-# percussive as a kit, but their flatness is 0.0004 where every kit found measures 0.007 or more (docs/analysis.md);
+# percussive as a kit, but their flatness is 0.0004 where every kit found measures 0.007 or more (docs/analysis-evaluation.md);
 # a kick alone is as tonal, and is told by its energy below 250 Hz
 TONAL_FLATNESS = 0.003
 KICK_LOW_RATIO = 0.5
 # A part is bass when its notes' salience-weighted pitch (median over quarter-second slices) is under A2. On the
-# evaluation songs' stems (docs/analysis.md, stop 33) bass parts sit at MIDI 31-52 (median 37) and harmony parts at
+# evaluation songs' stems (docs/analysis-evaluation.md, stop 33) bass parts sit at MIDI 31-52 (median 37) and harmony parts at
 # 42-69 (median 58): 50 of 54 basses and 1 of 57 harmony parts are under 45, where energy below 250 Hz with a dark
 # centroid had found 29 of the basses (a General MIDI bass's bright partials) and called 2 harmony parts bass.
 BASS_CENTRE_MIDI = 45.0
@@ -141,7 +141,7 @@ def stem_features(y: np.ndarray, sample_rate: int) -> StemFeatures:
     poly = float(np.mean((chroma > 0.5).sum(axis=0)))
     # a kit's hits are vertical lines in the spectrogram, tones horizontal ones: with 46-ms frames a 17 x 17
     # median split puts 0.59-1.0 of a General MIDI kit's energy in the percussive part (0.9+ for most) and
-    # at most 0.89 of any bass, lead, harmony stem or whole mix of the evaluation songs (docs/analysis.md)
+    # at most 0.89 of any bass, lead, harmony stem or whole mix of the evaluation songs (docs/analysis-evaluation.md)
     harmonic, percussive = librosa.decompose.hpss(spec, kernel_size=(17, 17))
     h2, p2 = float(np.sum(harmonic ** 2)), float(np.sum(percussive ** 2))
     return StemFeatures(level, float(np.mean(flat)), float(np.median(cent)), low, spiky, poly, p2 / max(h2 + p2, 1e-12),

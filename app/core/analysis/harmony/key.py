@@ -38,7 +38,7 @@ MIN_CONTRAST = 0.27
 # ...but the stem analysis only hands the key stems that their name, the user or their features call pitched
 # (drums are left out), so there the bar is only noise's: 25 electronic productions (LMMS's demo songs,
 # drums and all in one mix) measure 0.18–0.62, and 10 of them fell under 0.27, where General MIDI kits
-# reach 0.09–0.29 and noise 0.07–0.11 (docs/analysis.md, stop 31).
+# reach 0.09–0.29 and noise 0.07–0.11 (docs/analysis-evaluation.md, stop 31).
 PITCHED_STEMS_MIN_CONTRAST = 0.14
 MIN_PITCHED_SECONDS = 1.0
 SCORE_TEMPERATURE = 0.05  # softmax temperature turning the 24 key scores into confidences
