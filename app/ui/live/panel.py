@@ -2,7 +2,8 @@
 grid, answer at once), continue/vary from it, call and response, MIDI out of ideas (channel, program), sync
 (internal / MIDI clock in / out / Link) and the metronome with tap tempo.
 
-Widgets only: `SessionHost` opens the session off the GUI thread, `StudioLive` does the studio's part.
+Widgets only: `SessionHost` opens the session off the GUI thread, `StudioLive` does the studio's part, the
+ports (probe, hot-plug, In/Out lists) are `MidiPorts` (app/ui/live/midi_ports.py).
 """
 
 from __future__ import annotations
@@ -26,22 +27,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.live.hotplug import WATCH_CLIENT, PortMonitor
-from app.core.live.ports import choose_backend
+from app.core.live.hotplug import PortMonitor
 from app.core.live.recorder import GRIDS
 from app.core.live.tempo_tools import TAP_RESET_S, TapTempo
-from app.core.live.types import LiveError
 from app.core.project.analysis_edits import SetTempo
 from app.ui.context import StudioContext
 from app.ui.live.backend import MidiProbe, probe_midi
 from app.ui.live.metronome import MetronomeSettings
+from app.ui.live.midi_ports import MidiPorts
 from app.ui.live.session_host import SYNC_CHOICES, SessionHost
 from app.ui.live.studio_live import StudioLive
 
 log = logging.getLogger(__name__)
 REPROBE_MS = 8000  # with no MIDI system found yet: look again this often (e.g. JACK started after Accord)
 RECORDING_STYLE = "QPushButton { background: #b3261e; color: white; font-weight: bold; }"
-NONE_PORT = "(Accord's own port)"
 RECORD_TEXT = {"idle": "● Record", "count-in": "Count-in…", "recording": "■ Stop recording", "taking": "…"}
 
 
@@ -57,7 +56,7 @@ def _combo(items: dict[str, str] | list[str], name: str) -> QComboBox:
     return combo
 
 
-class LivePanel(QWidget):
+class LivePanel(MidiPorts, QWidget):
     ports_seen = Signal(object)  # {"inputs", "outputs"} from the port monitor's thread (queued to this one)
 
     def __init__(self, ctx: StudioContext, *, probe=probe_midi) -> None:  # noqa: ANN001 — () -> MidiProbe
@@ -227,71 +226,6 @@ class LivePanel(QWidget):
         self.reprobe.setInterval(REPROBE_MS)
         self.reprobe.timeout.connect(self._reprobe)
         self.reprobe.start()
-
-    def _reprobe(self) -> None:
-        if self.monitor is None and self.isVisible() and not self.host.running and self.refresh_button.isEnabled():
-            self.refresh_ports()
-
-    def _ports_seen(self, lists: dict) -> None:
-        own = ("Accord:", "Accord in", "Accord out", "Accord-out", WATCH_CLIENT + ":")
-        self._fill_ports([p for p in lists.get("inputs", []) if not p.startswith(own)],
-                         [p for p in lists.get("outputs", []) if not p.startswith(own)])
-
-    # --- ports -------------------------------------------------------------------------------------------------
-    def refresh_ports(self) -> None:
-        self.refresh_button.setEnabled(False)
-        self.ctx.runner.start("Find MIDI", lambda p, c: self._probe_and_watch(), on_finished=self._probed,
-                              on_failed=lambda e: self.show_probe(MidiProbe(problem=f"No MIDI: {e}")))
-
-    def _probe_and_watch(self) -> tuple[MidiProbe, PortMonitor | None]:
-        """On a worker: the probe, and a port monitor for hot-plug once there is a MIDI system (opening one
-        takes a JACK client or the MIDI system's own)."""
-        probe = self._probe_fn()
-        monitor = None
-        if probe.available and self.monitor is None:
-            try:
-                monitor = PortMonitor(choose_backend(), self.ports_seen.emit)
-            except LiveError as exc:  # the lists still come from the probe and from ↻
-                log.info("no MIDI hot-plug monitor: %s", exc)
-        return probe, monitor
-
-    def _probed(self, result: tuple[MidiProbe, PortMonitor | None]) -> None:
-        probe, monitor = result
-        if monitor is not None:
-            if self.monitor is None and not self._closed:
-                self.monitor = monitor
-            else:
-                monitor.close()
-        self.show_probe(probe)
-
-    def show_probe(self, probe: MidiProbe) -> None:
-        self.probe = probe
-        self.refresh_button.setEnabled(True)
-        self._fill_ports(probe.inputs, probe.outputs)
-        if not probe.available:
-            self.status.setText(probe.problem)
-        elif not self.host.running:
-            self.status.setText(f"MIDI: {probe.backend} — {len(probe.inputs)} inputs, {len(probe.outputs)} outputs")
-        for w in (self.midi_button, self.record_button, self.respond, self.midi_in, self.midi_out):
-            w.setEnabled(probe.available)
-
-    def _fill_ports(self, inputs: list[str], outputs: list[str]) -> None:
-        for combo, names, current in ((self.midi_in, inputs, self.ctx.prefs.midi_input),
-                                      (self.midi_out, outputs, self.ctx.prefs.midi_output)):
-            combo.blockSignals(True)
-            combo.clear()
-            combo.addItem(NONE_PORT, "")
-            for name in names:
-                combo.addItem(name, name)
-            if current and current not in names:
-                combo.addItem(f"{current} (not connected)", current)
-            combo.setCurrentIndex(max(0, combo.findData(current)))
-            combo.blockSignals(False)
-
-    def _port_chosen(self) -> None:
-        self.ctx.prefs.midi_input = str(self.midi_in.currentData() or "")
-        self.ctx.prefs.midi_output = str(self.midi_out.currentData() or "")
-        self.host.restart(self.host.options)
 
     # --- session --------------------------------------------------------------------------------------------
     def _midi_clicked(self, on: bool) -> None:

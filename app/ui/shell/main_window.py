@@ -20,7 +20,6 @@ from pathlib import Path
 import shiboken6
 from PySide6.QtCore import QRect, QSettings, Qt, Signal
 from PySide6.QtGui import (
-    QAction,
     QCloseEvent,
     QDragEnterEvent,
     QDragLeaveEvent,
@@ -28,7 +27,7 @@ from PySide6.QtGui import (
     QKeySequence,
     QUndoStack,
 )
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QScrollArea, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QWidget
 
 from app.core.audio.engine import AudioEngine
 from app.core.audio.io import DecodedAudio
@@ -40,22 +39,20 @@ from app.core.project.edits import Edit, SetMasterGain
 from app.core.project.mixdown import mix_state_for
 from app.core.project.model import FIELD, RESET, STEM, STEMS, Change, Field, Project
 from app.ui.context import PanelRegistry, StudioContext
-from app.ui.dialogs.help import HelpMenu
 from app.ui.dialogs.messages import Dialogs
 from app.ui.dialogs.preferences import PreferencesDialog
-from app.ui.menu_actions import add_action
 from app.ui.model_service import ModelService
 from app.ui.panels import declare_panels
 from app.ui.preferences import Preferences
 from app.ui.shell.documents import Documents
 from app.ui.shell.loading import LoadBatch
 from app.ui.shell.looping import Looping
+from app.ui.shell.menus import StudioMenus
 from app.ui.shell.playback import PlaybackController, grid_of
 from app.ui.shell.recovery import Autosave
 from app.ui.shell.status import StudioStatusBar, unavailable_text
 from app.ui.shell.stem_loading import StemLoading
 from app.ui.shell.transport_bar import TransportBar
-from app.ui.shell.view_options import ViewOptions
 from app.ui.timeline.stem_lanes import StemLanes
 from app.ui.timeline.view import TimelineView
 from app.ui.undo import push_edit
@@ -77,7 +74,7 @@ def scrolling(widget: QWidget) -> QScrollArea:
 
 
 
-class MainWindow(StemLoading, Looping, QMainWindow):
+class MainWindow(StemLoading, Looping, StudioMenus, QMainWindow):
     project_changed = Signal(object)  # Change
     project_replaced = Signal(object)  # Project
     mix_changed = Signal(object)  # MixState
@@ -187,23 +184,6 @@ class MainWindow(StemLoading, Looping, QMainWindow):
         self.menu("&View").addAction(dock.toggleViewAction())
         return dock
 
-    def menu(self, title: str) -> QMenu:
-        """The top-level menu called `title` (with or without '&'), created before Help if absent."""
-        bare = title.replace("&", "")
-        help_action = None
-        for action in self.menuBar().actions():
-            if action.menu() is not None and action.text().replace("&", "") == bare:
-                return action.menu()
-            if action.text().replace("&", "") == "Help":
-                help_action = action
-        menu = QMenu(title, self)
-        menu.setObjectName(f"Menu-{bare}")
-        if help_action is not None:
-            self.menuBar().insertMenu(help_action, menu)
-        else:
-            self.menuBar().addMenu(menu)
-        return menu
-
     def set_extra_tracks(self, owner: str, tracks: Sequence[TrackMix]) -> None:
         """Add (or with an empty list, remove) tracks that play along with the stems, e.g. a suggestion."""
         if tracks:
@@ -300,48 +280,6 @@ class MainWindow(StemLoading, Looping, QMainWindow):
         where = f" — {self.project.path.parent}" if self.project.path else ""
         self.setWindowTitle(f"{self.project.name}[*]{where} — Accord")
         self.setWindowModified(not self.undo_stack.isClean())
-
-    # --- menus ---------------------------------------------------------------------------------------
-    def _build_menus(self) -> None:
-        self.documents.build_file_menu(self.menu("&File"))
-        edit = self.menu("&Edit")
-        undo = self.undo_stack.createUndoAction(self, "&Undo")
-        undo.setShortcut(QKeySequence.StandardKey.Undo)
-        redo = self.undo_stack.createRedoAction(self, "&Redo")
-        redo.setShortcut(QKeySequence.StandardKey.Redo)
-        edit.addActions([undo, redo])
-        edit.addSeparator()
-        prefs = add_action(edit, "&Preferences…", self.show_preferences)
-        # The platform's own key where it has one (⌘, on macOS); many Linux desktops and Windows have none.
-        prefs.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences)
-                           or [QKeySequence("Ctrl+,")])
-        prefs.setMenuRole(QAction.MenuRole.PreferencesRole)
-        self.act_preferences = prefs
-        self.preferences_dialog: PreferencesDialog | None = None
-        self.act_undo, self.act_redo = undo, redo
-        transport = self.menu("&Transport")
-        bar = self.transport_bar
-        transport.addActions([bar.act_play, bar.act_stop, bar.act_to_start, bar.act_loop])
-        transport.addSeparator()
-        add_action(transport, "Reconnect Audio &Output", self.reconnect_audio)
-        view = self.menu("&View")
-        add_action(view, "Zoom &In", lambda: self.timeline_view.zoom(1.5), QKeySequence.StandardKey.ZoomIn)
-        add_action(view, "Zoom &Out", lambda: self.timeline_view.zoom(1 / 1.5), QKeySequence.StandardKey.ZoomOut)
-        add_action(view, "Zoom to &Fit", self.timeline_view.fit, QKeySequence("Ctrl+0"))
-        view.addSeparator()
-        options = ViewOptions(view, self.timeline_view, self.prefs)
-        self.act_compact_tracks, self.act_waveform_decibels = options.compact_tracks, options.waveform_decibels
-        view.addSeparator()
-        self.help = HelpMenu(self)
-        self.help.build(self.menu("&Help"))
-
-    def set_compact_tracks(self, on: bool) -> None:
-        """Compact or full-height tracks, as View → Compact Tracks."""
-        self.act_compact_tracks.setChecked(on)
-
-    def set_waveform_decibels(self, on: bool) -> None:
-        """Waveform heights in dB or linear, as View → Waveforms in Decibels."""
-        self.act_waveform_decibels.setChecked(on)
 
     # --- drag and drop -------------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802

@@ -20,7 +20,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
-from app.core.music import BeatGrid, Melody, Note
+from app.core.music import Melody, Note
 from app.core.project.cocreation import note_ops
 from app.core.project.cocreation.ideas import Idea, IdeaTrack
 from app.core.project.cocreation.suggestion_edits import (
@@ -34,13 +34,12 @@ from app.core.project.cocreation.suggestion_edits import (
 )
 from app.core.project.edits import Edit
 from app.core.project.model import Project
-from app.ui.timeline.roll_painting import VELOCITY_LANE, paint_roll
+from app.ui.timeline.roll_geometry import RollGeometry
+from app.ui.timeline.roll_painting import paint_roll
 from app.ui.timeline.ruler import TimeScale
 
 LANE_HEIGHT = 196
-MIN_ROWS = 15
 EDGE_PX = 6
-PX_PER_QUARTER = 24.0
 MIN_NOTE = 1.0 / 32.0  # without a time scale (a dock or a test)
 
 
@@ -58,7 +57,7 @@ def snap(quarters: float, step: float | None = GRID_STEP) -> float:
     return max(0.0, round(quarters / step) * step)
 
 
-class PianoRoll(QWidget):
+class PianoRoll(RollGeometry, QWidget):
     """Shows one melody (`show_target(project, target)`) and edits it through `push(edit)`."""
 
     edited = Signal()
@@ -156,67 +155,6 @@ class PianoRoll(QWidget):
         if not self.original:
             return False
         return self.original[(note.pitch, round(note.onset, 6), round(note.duration, 6))] == 0
-
-    # --- geometry --------------------------------------------------------------------------------------
-    def grid(self) -> BeatGrid:
-        if self.scale is not None and self.scale.grid is not None:
-            return self.scale.grid
-        tempo = (self.project.tempo_bpm if self.project is not None else None) or 120.0
-        ts = self.project.time_signature if self.project is not None else None
-        return BeatGrid(tempo_bpm=tempo, time_signature=ts) if ts is not None else BeatGrid(tempo_bpm=tempo)
-
-    def x_of(self, quarters: float) -> float:
-        if self.scale is None:
-            return quarters * PX_PER_QUARTER
-        return self.scale.x_of(self.grid().seconds(quarters))
-
-    def quarters_at(self, x: float) -> float:
-        if self.scale is None:
-            return max(0.0, x / PX_PER_QUARTER)
-        return max(0.0, self.grid().quarters(self.scale.seconds_at(x)))
-
-    def pitch_rows(self) -> tuple[int, int]:
-        pitches = self.melody.pitches or [60, 72]
-        low, high = min(pitches) - 2, max(pitches) + 2
-        if high - low + 1 < MIN_ROWS:
-            extra = MIN_ROWS - (high - low + 1)
-            low -= extra // 2
-            high += extra - extra // 2
-        return max(0, low), min(127, high)
-
-    def notes_height(self) -> float:
-        """The height of the note rows (the velocity lane is under them)."""
-        return max(1.0, self.height() - VELOCITY_LANE)
-
-    def row_height(self) -> float:
-        low, high = self.pitch_rows()
-        return max(1.0, self.notes_height() / (high - low + 1))
-
-    def in_velocity_lane(self, y: float) -> bool:
-        return y >= self.notes_height()
-
-    def velocity_at(self, y: float) -> int:
-        frac = 1.0 - (y - self.notes_height() - 2) / max(1.0, VELOCITY_LANE - 4)
-        return int(min(127, max(1, round(frac * 127))))
-
-    def y_of(self, pitch: int) -> float:
-        _, high = self.pitch_rows()
-        return (high - pitch) * self.row_height()
-
-    def pitch_at(self, y: float) -> int:
-        low, high = self.pitch_rows()
-        return int(min(high, max(low, high - math.floor(y / self.row_height()))))
-
-    def note_rect(self, index: int) -> QRectF:
-        n = self.melody.notes[index]
-        x0, x1 = self.x_of(n.onset), self.x_of(n.end)
-        return QRectF(x0, self.y_of(n.pitch) + 1, max(3.0, x1 - x0 - 1), self.row_height() - 2)
-
-    def note_at(self, pos: QPointF) -> int | None:
-        for i in reversed(range(len(self.melody.notes))):
-            if self.note_rect(i).adjusted(-1, -1, 1, 1).contains(pos):
-                return i
-        return None
 
     # --- edits (also what tests call) --------------------------------------------------------------------
     def _push(self, edit: Edit) -> bool:
