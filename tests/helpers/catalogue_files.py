@@ -22,6 +22,15 @@ def simple_midi(path: Path, pitches: list[int] | None = None, *, name: str = "le
     return write_midi(path, [MidiPart(name, mel)], tempo_bpm=tempo_bpm, **kw)
 
 
+def three_part_midi(path: Path) -> Path:
+    """A tune (parts' default choice), a second line under it on channel 2, and a bass (program 33) on channel 3."""
+    tune = Melody(tuple(Note(p, i * 0.5, 0.5) for i, p in enumerate([72, 74, 76, 77, 79, 77, 76, 74] * 4)))
+    second = Melody(tuple(Note(p, i * 1.0, 1.0) for i, p in enumerate([64, 65, 67, 65] * 4)))
+    bass = Melody(tuple(Note(p, i * 1.0, 1.0) for i, p in enumerate([36, 41, 43, 36] * 4)))
+    return write_midi(path, [MidiPart("", tune), MidiPart("", second, channel=1),
+                             MidiPart("", bass, channel=2, program=33)], tempo_bpm=100)
+
+
 def db_hash(path: Path) -> str:
     """sha256 of the catalogue file after folding its WAL in, so it covers every committed change."""
     conn = sqlite3.connect(str(path))
@@ -88,4 +97,4 @@ def sine_melody_wav(path: Path, pitches: list[int], *, seconds_each: float = 0.3
     return path
 
 
-__all__ = ["TimeSignature", "db_hash", "melody", "musicxml_text", "simple_midi", "sine_melody_wav"]
+__all__ = ["TimeSignature", "db_hash", "melody", "musicxml_text", "simple_midi", "sine_melody_wav", "three_part_midi"]

@@ -18,17 +18,8 @@ from app.core.catalogue.importing.melody_source import (
 )
 from app.core.catalogue.schema import LATEST_VERSION
 from app.core.errors import CatalogueError
-from app.core.midifile import MidiPart, write_midi
 from app.core.music import Melody, Note
-from tests.helpers.catalogue_files import sine_melody_wav
-
-
-def _song(path):
-    tune = Melody(tuple(Note(p, i * 0.5, 0.5) for i, p in enumerate([72, 74, 76, 77, 79, 77, 76, 74] * 4)))
-    second = Melody(tuple(Note(p, i * 1.0, 1.0) for i, p in enumerate([64, 65, 67, 65] * 4)))
-    bass = Melody(tuple(Note(p, i * 1.0, 1.0) for i, p in enumerate([36, 41, 43, 36] * 4)))
-    return write_midi(path, [MidiPart("", tune), MidiPart("", second, channel=1),
-                             MidiPart("", bass, channel=2, program=33)], tempo_bpm=100)
+from tests.helpers.catalogue_files import sine_melody_wav, three_part_midi
 
 
 @pytest.fixture
@@ -38,7 +29,7 @@ def cat(tmp_path):
 
 
 def test_midi_work_lists_its_parts_and_the_artist_picks_another(cat, tmp_path):
-    (work,) = cat.import_files([_song(tmp_path / "song.mid")]).added
+    (work,) = cat.import_files([three_part_midi(tmp_path / "song.mid")]).added
     cands = melody_candidates(cat, work.id)
     assert [c.current for c in cands] == [True, False, False]
     assert cands[0].source == "midi:track=1:channel=1" and cands[2].note == "bass part"
@@ -55,7 +46,7 @@ def test_midi_work_lists_its_parts_and_the_artist_picks_another(cat, tmp_path):
 
 
 def test_choices_are_history_that_cannot_be_rewritten(cat, tmp_path):
-    (work,) = cat.import_files([_song(tmp_path / "song.mid")]).added
+    (work,) = cat.import_files([three_part_midi(tmp_path / "song.mid")]).added
     set_work_melody(cat, work.id, Melody((Note(60, 0, 1),)), "midi:track=1:channel=1", label="by hand")
     assert cat.schema_version == LATEST_VERSION
     conn = sqlite3.connect(str(cat.path))
@@ -72,7 +63,7 @@ def test_choices_are_history_that_cannot_be_rewritten(cat, tmp_path):
 
 
 def test_a_changed_source_file_cannot_be_re_read(cat, tmp_path):
-    path = _song(tmp_path / "song.mid")
+    path = three_part_midi(tmp_path / "song.mid")
     (work,) = cat.import_files([path]).added
     path.write_bytes(path.read_bytes() + b"\x00")
     with pytest.raises(CatalogueError, match="gone or has changed"):
@@ -88,7 +79,7 @@ def test_audio_work_offers_the_transcriptions(cat, tmp_path):
 
 def test_cli_parts_for_a_work_and_use(tmp_path, capsys):
     home = tmp_path / "home"
-    path = _song(tmp_path / "song.mid")
+    path = three_part_midi(tmp_path / "song.mid")
 
     def run(*argv):
         code = main(["--home", str(home), "catalogue", *argv])

@@ -28,6 +28,7 @@ from app.core.catalogue.records import PENDING, REVOKED, ROLES, USABLE, WorkDeta
 from app.core.catalogue.splits import bp_to_percent, percent_to_bp, validate_contributors
 from app.core.catalogue.types import ContributorConsent, ContributorShare
 from app.core.errors import AccordError
+from app.ui.catalogue.melody_choice import MelodySourceBox
 from app.ui.theme import COLOURS
 
 STATE_COLOURS = dict(COLOURS.consent_text)  # text: light, readable on the dark theme
@@ -69,6 +70,8 @@ class WorkDetailView(QWidget):
         self.facts_box = QGroupBox("Work")
         self.facts_box.setLayout(self.facts)
         layout.addWidget(self.facts_box)
+        self.melody_box = MelodySourceBox()  # filled by the panel's MelodyChoiceActions (melody_choice.py)
+        layout.addWidget(self.melody_box)
 
         splits = QGroupBox("Contributors and splits")
         sv = QVBoxLayout(splits)

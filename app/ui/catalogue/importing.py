@@ -18,7 +18,7 @@ from app.core.tasks import Cancelled, CancelToken
 from app.ui.workers import TaskHandle
 
 
-class _EitherToken(CancelToken):
+class EitherToken(CancelToken):
     """Cancelled when the panel's Cancel button or the task handle says so (the handle only exists once
     the runner returns, which for a synchronous runner is after the task ran)."""
 
@@ -53,7 +53,7 @@ class CatalogueImport:
 
         def task(progress, cancel):
             with Catalogue.open(path) as cat:
-                return cat.import_files(items, progress=progress, cancel=_EitherToken(own_token, cancel))
+                return cat.import_files(items, progress=progress, cancel=EitherToken(own_token, cancel))
 
         self.import_button.setEnabled(False)
         self.progress.setValue(0)

@@ -41,6 +41,7 @@ from app.core.tasks import CancelToken
 from app.ui.catalogue.consent import AuditBanner, ConsentActions
 from app.ui.catalogue.detail import STATE_COLOURS, WorkDetailView, state_colour, state_tint
 from app.ui.catalogue.importing import CatalogueImport
+from app.ui.catalogue.melody_choice import MelodyChoiceActions
 from app.ui.workers import TaskHandle, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,7 @@ class CataloguePanel(CatalogueImport, QWidget):
         self.setAcceptDrops(True)
         self.consent = ConsentActions(self)  # Request consent… / Import reply… / Repair… (consent.py)
         self._build()
+        self.melody_choice = MelodyChoiceActions(self)  # the "Melody from" box: another part or transcription
         self.refresh()
 
     # -- layout ---------------------------------------------------------------------------------------------
@@ -215,6 +217,7 @@ class CataloguePanel(CatalogueImport, QWidget):
             self.select_work(selected)
         else:
             self.detail.show_detail(None)
+            self.melody_choice.load(None)
 
     def _check_audit(self) -> None:
         """Show the banner while the catalogue fails its audit. The audit re-hashes both chains (~0.2 s for
@@ -265,6 +268,7 @@ class CataloguePanel(CatalogueImport, QWidget):
         work_id = self.selected_work_id()
         if work_id is None:
             self.detail.show_detail(None)
+            self.melody_choice.load(None)
             return
         try:
             self.detail.show_detail(self.catalogue().work(work_id, self.use),
@@ -272,6 +276,8 @@ class CataloguePanel(CatalogueImport, QWidget):
         except AccordError as exc:
             self._set_status(str(exc), error=True)
             self.detail.show_detail(None)
+            work_id = None
+        self.melody_choice.load(work_id)
 
     def state_text(self, work_id: int) -> str:
         return next(w.state.label for w in self._works if w.id == work_id)

@@ -1,0 +1,214 @@
+"""Where a work's melody came from, in the Catalogue panel, and picking another part or transcription.
+
+A MIDI work's melody is one of its parts, an audio work's one transcription of the file (issue 11). The box
+under the work's facts lists the alternatives (`melody_candidates`, which re-reads the original file), the
+one in use marked, and **Use This Part** makes another one the melody through the catalogue's one way to
+change it (`use_candidate`: a recorded choice, chained in the consent facts). Both run on the panel's worker,
+with their own connection: listing re-reads and hashes the file, and a transcription of a long bounce takes
+a while, so the box shows progress and a Cancel of its own. Nothing is written until the new melody exists:
+a cancelled or failed transcription leaves the work as it was.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.catalogue import Catalogue
+from app.core.catalogue.importing.melody_source import MelodyCandidate, melody_candidates, use_candidate
+from app.core.errors import AccordError
+from app.core.tasks import CancelToken
+from app.ui.catalogue.importing import EitherToken
+from app.ui.workers import TaskHandle
+
+if TYPE_CHECKING:
+    from app.ui.catalogue.panel import CataloguePanel
+
+USE_TEXT = "Use This Part"
+LOADING_TEXT = "Reading the file for its other parts…"
+
+
+def candidate_text(c: MelodyCandidate) -> str:
+    """One line of the list: the part or transcription, its notes, and why it is not the default."""
+    extra = [f"{c.notes} notes"] if c.notes is not None else []
+    if c.note:
+        extra.append(c.note)
+    if c.current:
+        extra.append("in use")
+    return c.label + (f"  ({', '.join(extra)})" if extra else "")
+
+
+class MelodySourceBox(QGroupBox):
+    """The view: the alternatives, the button, and a progress bar with Cancel while a transcription runs."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Melody from", parent)
+        self.work_id: int | None = None
+        self.candidates: list[MelodyCandidate] = []
+        layout = QVBoxLayout(self)
+        self.choices = QComboBox()
+        self.choices.setObjectName("melodyCandidates")
+        self.choices.setToolTip("The parts of the MIDI file, or the ways to transcribe the audio, that the work's "
+                                "melody can come from")
+        self.choices.currentIndexChanged.connect(lambda _i: self._update_button())
+        layout.addWidget(self.choices)
+        row = QHBoxLayout()
+        self.use_button = QPushButton(USE_TEXT)
+        self.use_button.setObjectName("useMelodyCandidate")
+        self.use_button.setToolTip("Make the chosen part or transcription this work's melody (recorded in the "
+                                   "catalogue's history; a model learns it the next time it is updated)")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.cancel_button = QPushButton("Cancel")
+        row.addWidget(self.use_button)
+        row.addWidget(self.progress, 1)
+        row.addWidget(self.cancel_button)
+        layout.addLayout(row)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.message)
+        self.show_busy(False)
+        self.show_work(None)
+
+    def show_work(self, work_id: int | None, *, loading: bool = False) -> None:
+        self.work_id, self.candidates = work_id, []
+        self.choices.clear()
+        self.message.setText(LOADING_TEXT if loading else "")
+        self.setEnabled(work_id is not None)
+        self._update_button()
+
+    def show_candidates(self, candidates: list[MelodyCandidate]) -> None:
+        self.candidates = list(candidates)
+        self.choices.blockSignals(True)
+        self.choices.clear()
+        for c in self.candidates:
+            self.choices.addItem(candidate_text(c), c.index)
+        current = next((i for i, c in enumerate(self.candidates) if c.current), 0)
+        self.choices.setCurrentIndex(current)
+        self.choices.blockSignals(False)
+        self.message.setText("" if len(self.candidates) > 1 else "This work has no other part to choose.")
+        self._update_button()
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+
+    def show_busy(self, busy: bool, text: str = "") -> None:
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        self.progress.setValue(0)
+        self.progress.setFormat(f"%p%  {text}" if text else "%p%")
+        self.choices.setEnabled(not busy)
+        self._update_button(busy)
+
+    def chosen(self) -> MelodyCandidate | None:
+        i = self.choices.currentIndex()
+        return self.candidates[i] if 0 <= i < len(self.candidates) else None
+
+    def _update_button(self, busy: bool | None = None) -> None:
+        busy = self.progress.isVisibleTo(self) if busy is None else busy
+        c = self.chosen()
+        self.use_button.setEnabled(not busy and c is not None and not c.current)
+
+
+class MelodyChoiceActions:
+    """The panel's side: list the alternatives and change the melody on the worker, report in the box."""
+
+    def __init__(self, panel: CataloguePanel) -> None:
+        self.panel = panel
+        self.box: MelodySourceBox = panel.detail.melody_box
+        self.handle: TaskHandle | None = None
+        self._token = CancelToken()  # Cancel works before the runner hands back the handle (as the import's)
+        self.box.use_button.clicked.connect(self.use_chosen)
+        self.box.cancel_button.clicked.connect(self.cancel)
+
+    def load(self, work_id: int | None) -> TaskHandle | None:
+        """List the selected work's alternatives (a removed work, or none selected, has nothing to list)."""
+        if self.running:
+            return None  # the box shows the work being changed until that ends
+        detail = self.panel.detail.detail
+        if work_id is None or detail is None or detail.summary.state.removed:
+            self.box.show_work(None)
+            return None
+        self.box.show_work(work_id, loading=True)
+        path = self.panel.catalogue_path
+
+        def task(progress, cancel):
+            with Catalogue.open(path) as cat:
+                return melody_candidates(cat, work_id)
+
+        return self.panel.runner.start("list melody parts", task,
+                                       on_finished=lambda cands: self._listed(work_id, cands),
+                                       on_failed=lambda exc: self._list_failed(work_id, exc))
+
+    def _listed(self, work_id: int, candidates: list[MelodyCandidate]) -> None:
+        if self.box.work_id == work_id:  # not a late answer for a work no longer shown
+            self.box.show_candidates(candidates)
+
+    def _list_failed(self, work_id: int, exc: BaseException) -> None:
+        if self.box.work_id == work_id:
+            self.box.show_message(str(exc) if isinstance(exc, AccordError) else f"unexpected error: {exc}")
+
+    @property
+    def running(self) -> bool:
+        return self.handle is not None and not self.handle.done
+
+    def use_chosen(self) -> TaskHandle | None:
+        chosen, work_id = self.box.chosen(), self.box.work_id
+        if chosen is None or work_id is None or chosen.current or self.running:
+            return None
+        path, own = self.panel.catalogue_path, CancelToken()
+        self._token = own
+
+        def task(progress, cancel):
+            with Catalogue.open(path) as cat:
+                return use_candidate(cat, work_id, chosen.index, progress=progress, cancel=EitherToken(own, cancel))
+
+        self.box.show_busy(True, "transcribing" if chosen.source.startswith("audio:") else "reading the part")
+        self.box.show_message(f"Taking the melody from {chosen.label}…")
+        self.handle = self.panel.runner.start(
+            "choose melody part", task, on_finished=lambda result: self._used(work_id, result),
+            on_failed=lambda exc: self._use_ended(work_id, str(exc) if isinstance(exc, AccordError)
+                                                  else f"unexpected error: {exc}"),
+            on_progress=self._progressed,
+            on_cancelled=lambda: self._use_ended(work_id, "Cancelled: the work keeps the melody it had."))
+        return self.handle
+
+    def cancel(self) -> None:
+        self._token.cancel()
+        if self.handle is not None:
+            self.handle.cancel()
+
+    def _progressed(self, fraction: float, text: str) -> None:
+        self.box.progress.setValue(int(fraction * 1000))
+        if text:
+            self.box.progress.setFormat(f"%p%  {text}")
+
+    def _used(self, work_id: int, result) -> None:
+        cand, _choice, melody = result
+        self.handle = None
+        self.box.show_busy(False)
+        trained = work_id in self.panel._trained_work_ids()
+        later = " The current model learned its old melody: it learns this one the next time it is updated." \
+            if trained else ""
+        text = f"Work {work_id}'s melody now comes from {cand.label} ({len(melody.notes)} notes).{later}"
+        self.panel._set_status(text)
+        self.panel.refresh()  # shows the new facts and lists the alternatives again, the new one in use
+        self.panel.catalogueChanged.emit()
+
+    def _use_ended(self, work_id: int, text: str) -> None:
+        self.handle = None
+        self.box.show_busy(False)
+        if self.box.work_id == work_id:
+            self.box.show_message(text)
