@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import app.core.model.generation.generate as gen
+import app.core.model.generation.job as gen
 import app.core.model.index.credit_large as large
 from app.core.model import Constraints, as_usable_works, continue_phrase, idyom_benchmark_set, train
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from app.core.model.generation.estimatekernels import mixture, piece_counts
 from app.core.model.generation.genkernels import (
     add_spans,
     add_spans_rows,
     index_walk,
-    mixture,
-    piece_counts,
     symbol_runs,
     walk_memo,
 )

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from app.core.model import Constraints, as_usable_works, idyom_benchmark_set, train
-from app.core.model.generation.generate import _Job
+from app.core.model.generation.job import _Job
 from app.core.model.generation.slots import DeadEnd
 from app.core.music import Key
 

@@ -171,7 +171,7 @@ def test_forgetting_and_learning_back_equal_the_reference():
 def test_credit_by_context_equals_the_dense_credit(pair, monkeypatch, threads):
     """Large catalogues resolve credit per context (no notes x works matrix): the same shares within rounding.
     At a label's size the range scans and span sums run on two threads (forced here on a small catalogue)."""
-    import app.core.model.generation.generate as gen
+    import app.core.model.generation.job as gen
     from app.core.model.index import credit_large
 
     if threads == "two threads":

@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-# (importing genkernels hands numba scipy's cython_blas for rel_entropy's `@`: see blaspreload.py)
-from app.core.model.generation.genkernels import index_counts, mixture, piece_counts
+# (importing estimatekernels hands numba scipy's cython_blas for rel_entropy's `@`: see blaspreload.py)
+from app.core.model.generation.estimatekernels import index_counts, mixture, piece_counts
 
 MIN_RELATIVE_ENTROPY = 1e-6  # as predict.MIN_RELATIVE_ENTROPY (imported there; kept equal by a test)
 
@@ -113,7 +113,7 @@ def stm_row(hist, top, cap, values, inverse, share, escape, exclusion, log_size)
 def ltm_row(T, SA, handles, dense, dense_of, pos_of_sid, size, escape, exclusion, inverse, share, log_size):
     # pragma: no cover - compiled
     """A long-term estimate on a memo miss: (target row, its relative entropy, q, z, coefs, uniform) —
-    ContextIndex.restricted_counts, genkernels.mixture, np.add.reduce, ViewpointEstimate.target_p and
+    ContextIndex.restricted_counts, estimatekernels.mixture, np.add.reduce, ViewpointEstimate.target_p and
     slots.rel_entropy in one call (the entropy NaN when the row holds a zero: the caller leaves it unset).
     `log_size` <= 0: no entropy (NaN)."""
     counts = index_counts(T, SA, handles, dense, dense_of, pos_of_sid, size)

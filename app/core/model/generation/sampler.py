@@ -68,9 +68,9 @@ class Sampler(CompiledSteps, EstimateSteps):
         self.dur_prior = dur_prior
         self.cur = Cursor(bar, tonic)
         # numba: imported by the first generation, not by the app's start
-        from app.core.model.generation import genkernels
+        from app.core.model.generation import estimatekernels
 
-        self._mixture, self._piece_counts = genkernels.mixture, genkernels.piece_counts
+        self._mixture, self._piece_counts = estimatekernels.mixture, estimatekernels.piece_counts
         self._init_compiled(model, COMPILED_BLEND)
         self.stores = {t: model.target_stores(t, generation=True) for t in ("pitch", "dur")}
         self._viewpoints = {t: [(n, st, st.viewpoint, reads(st.viewpoint)) for n, st in stores.items()]

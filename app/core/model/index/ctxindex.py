@@ -16,6 +16,8 @@ allows, SA int32), no per-context objects, and the arrays can be saved and memor
   contexts of orders 0..m, `counts[handle]` their tables {code: count}, `virtual_tail` nothing (the index
   is never lazy). The estimates, PPM*'s state selection and credit are therefore the same arithmetic on
   the same counts as with the trie.
+
+The walks and their handles are in ctxwalk.py, per-work counts for credit in ctxcredit.py.
 """
 
 from __future__ import annotations
@@ -27,26 +29,13 @@ from typing import Any
 import numpy as np
 
 from app.core.model.index.ctxcredit import IndexCredit
+from app.core.model.index.ctxwalk import _GATHER_BUDGET, _TABLE_CACHE, IndexWalk, handle, unpack
 
-_ORDER_BITS = 8
-_HI_BITS = 28  # positions < 2**28 per viewpoint (268 M notes)
-_HI_MASK = (1 << _HI_BITS) - 1
-_TABLE_CACHE = 200_000
-_GATHER_MIN = 4096  # ranges at least this long keep their gathered history symbols (walk misses)
-_GATHER_BUDGET = 1 << 23  # elements of gathered symbols kept in all
 _EMPTY = np.zeros(0, dtype=np.int64)
 _DENSE_MIN = 2048  # contexts this long keep their whole histogram (compiled estimates)
 # count_inputs' dense_of when no context is long (orders < 2**8). Shared, so never written; left writeable
 # because numba compiles a read-only array as another type (a second specialisation of every kernel)
 _NOT_DENSE = np.full(256, -1, dtype=np.int64)
-
-
-def handle(lo: int, hi: int, order: int) -> int:
-    return (lo << (_HI_BITS + _ORDER_BITS)) | (hi << _ORDER_BITS) | order
-
-
-def unpack(h: int) -> tuple[int, int, int]:
-    return h >> (_HI_BITS + _ORDER_BITS), (h >> _ORDER_BITS) & ((1 << _HI_BITS) - 1), h & ((1 << _ORDER_BITS) - 1)
 
 
 def sort_positions(T: np.ndarray, cap: int) -> np.ndarray:
@@ -117,7 +106,7 @@ class _Counts:
         return d
 
 
-class ContextIndex(IndexCredit):
+class ContextIndex(IndexCredit, IndexWalk):
     """Counts of (context, next symbol) of orders 0..cap over a set of works, with per-work attribution."""
 
     def __init__(self, cap: int) -> None:
@@ -323,98 +312,11 @@ class ContextIndex(IndexCredit):
         a = int(self.starts[k])
         return self.code_array[self.T[a:a + int(self.lengths[k])]]
 
-    # -- reading (the ContextTrie interface used by estimates) ------------------------------------------
-    def _longer(self, node: int, sym: int) -> int:
-        """The context `sym` + `node` (one symbol further back): its handle, or 0 when it does not occur."""
-        lo, hi, order = unpack(node)
-        n = order + 1
-        vals = self._gathered.get(node)
-        if vals is None:
-            vals = self.T[self.SA[lo:hi] - n]  # sorted: the range shares its first `order` symbols
-            if hi - lo >= _GATHER_MIN:
-                if self._gathered_size + len(vals) > _GATHER_BUDGET:
-                    self._gathered.clear()
-                    self._gathered_size = 0
-                self._gathered[node] = vals
-                self._gathered_size += len(vals)
-        a = int(vals.searchsorted(sym, "left"))
-        b = int(vals.searchsorted(sym, "right"))
-        if a == b:
-            return 0
-        h = handle(lo + a, lo + b, n)
-        if self.any_dead and not self.counts[h]:
-            return 0
-        return h
-
-    def _walk(self, hist: Sequence[int], stop: bool) -> list[int]:
-        if not len(self.SA):
-            return []
-        counts = self.counts
-        tget = self._tables.get
-        node = self.root
-        if self.any_dead and not counts[node]:
-            return []
-        nodes = [node]
-        if stop and len(tget(node) or counts[node]) == 1:
-            return nodes
-        child = self._child
-        cget = child.get
-        sget = self.sid.get
-        top = len(hist)
-        for n in range(1, min(top, self.cap) + 1):
-            s = sget(hist[top - n])
-            if s is None:
-                break
-            if not stop and (node >> _ORDER_BITS) & _HI_MASK == (node >> (_HI_BITS + _ORDER_BITS)) + 1 \
-                    and not self.any_dead:  # one occurrence left: follow its own history (no search)
-                lo = node >> (_HI_BITS + _ORDER_BITS)
-                if int(self.T[int(self.SA[lo]) - n]) != s:
-                    break
-                node = handle(lo, lo + 1, n)
-                nodes.append(node)
-                continue
-            key = (node << 24) | s  # symbol ids < 2**24
-            nxt = cget(key)
-            if nxt is None:
-                nxt = child[key] = self._longer(node, s)
-                if len(child) >= _TABLE_CACHE:
-                    child.clear()
-            if not nxt:
-                break
-            node = nxt
-            nodes.append(node)
-            if stop and len(tget(node) or counts[node]) == 1:
-                break
-        return nodes
-
-    def walk(self, hist: Sequence[int]) -> list[int]:
-        """Handles of the contexts of orders 0, 1, ... of `hist` (oldest first) that occur."""
-        return self._walk(hist, False)
-
-    def state_walk(self, hist: Sequence[int], prefix: list[int] | None = None, upto: int | None = None) -> list[int]:
-        """`walk` cut at PPM*'s selected state (the first deterministic context)."""
-        nodes = self._walk(hist, True)
-        return nodes if upto is None else nodes[:upto + 1]
-
-    def state_walk_ids(self, sids: np.ndarray, top: int) -> list[int]:
-        """`state_walk` of a history given as symbol ids (sids[:top], -1 for a code the index never saw),
-        compiled. Only without dead works (`any_dead` False; callers take `state_walk` otherwise)."""
-        walk = self._walk_kernel
-        if walk is None:
-            from app.core.model.generation.genkernels import index_walk
-
-            walk = self._walk_kernel = index_walk
-        state = self._runs
-        if state is None:  # per index state: rebuilt after learning or forgetting (4 bytes per position)
-            from app.core.model.generation.genkernels import symbol_runs, walk_memo
-
-            state = self._runs = (symbol_runs(self.T, self.SA), walk_memo())
-        return walk(self.T, self.SA, state[0], state[1], sids, top, self.cap).tolist()  # type: ignore[no-any-return]
-
+    # -- reading: count rows for the compiled estimates (the walks are in ctxwalk.py) -------------------
     def restricted_counts(self, walk: Sequence[int], pos_of_sid: np.ndarray, size: int) -> np.ndarray:
         """Count rows (orders x alphabet positions) of the walk's contexts, for symbols mapped by `pos_of_sid`
         (symbol id -> alphabet position or -1); long ranges' histograms are memoised (no dead works)."""
-        from app.core.model.generation.genkernels import index_counts
+        from app.core.model.generation.estimatekernels import index_counts
 
         return index_counts(self.T, self.SA, *self.count_inputs(walk), pos_of_sid, size)
 
@@ -426,8 +328,8 @@ class ContextIndex(IndexCredit):
         return empty
 
     def count_inputs(self, walk: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(handles, dense rows, dense_of) of the walk, as genkernels.index_counts reads them: a context of a
-        long range reads its memoised whole histogram (dense_of[n] >= 0) instead of a scan."""
+        """(handles, dense rows, dense_of) of the walk, as estimatekernels.index_counts reads them: a context
+        of a long range reads its memoised whole histogram (dense_of[n] >= 0) instead of a scan."""
         widest = unpack(walk[0]) if walk else (0, 0, 0)
         if widest[1] - widest[0] < _DENSE_MIN:
             # the widest context (order 0) is short, so every one is: no histograms (a small catalogue's
@@ -454,6 +356,3 @@ class ContextIndex(IndexCredit):
         # the order-0 context is long (else the early return), so there is at least one row. np.array of
         # equal rows: the same matrix as np.stack, in a fifth of its time (~0.7 against ~3 µs)
         return np.array(walk, dtype=np.int64), np.array(rows), dense_of
-
-    def virtual_tail(self, nodes: Sequence[int], hist: Sequence[int]) -> list[dict[int, int]]:
-        return []  # the index holds every context up to the cap
