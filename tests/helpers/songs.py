@@ -2,7 +2,7 @@
 
 `make_song(seed)` renders separate drum, bass, harmony and lead stems (float32, (2, frames)) with varied
 timbres and a little timing jitter, plus the ground truth the analysis should recover. Deterministic per
-seed. Conventions follow app/core/music.py: tempo in quarter notes per minute, positions in quarter notes.
+seed. Conventions follow app/core/music/: tempo in quarter notes per minute, positions in quarter notes.
 """
 
 from __future__ import annotations

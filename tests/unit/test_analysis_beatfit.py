@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from app.core.analysis.rhythm.beatfit import fit_grid, snap_bpm
-from app.core.analysis.rhythm.tempo import estimate_grid, onset_features
+from app.core.analysis.rhythm.onsets import onset_features
+from app.core.analysis.rhythm.tempo import estimate_grid
 from app.core.analysis.signal import ANALYSIS_RATE
 
 FPS = ANALYSIS_RATE / 256

@@ -7,7 +7,8 @@ import pytest
 
 from app.core.analysis.harmony.chroma import chroma_features
 from app.core.analysis.rhythm.meter import quintuple
-from app.core.analysis.rhythm.tempo import estimate_grid, onset_features, tap_tempo
+from app.core.analysis.rhythm.onsets import onset_features
+from app.core.analysis.rhythm.tempo import estimate_grid, tap_tempo
 from app.core.analysis.signal import ANALYSIS_RATE, mix, mono_at
 from app.core.music import TimeSignature
 from tests.helpers.songs import make_song
@@ -131,7 +132,7 @@ def test_a_fast_dembow_is_four_four_not_six_eight(bpm):
 def test_a_clip_shorter_than_one_fft_frame_gives_features_without_a_library_warning():
     import warnings
 
-    from app.core.analysis.rhythm.tempo import onset_features
+    from app.core.analysis.rhythm.onsets import onset_features
 
     y = np.random.default_rng(0).standard_normal(220).astype(np.float32) * 0.1
     with warnings.catch_warnings():

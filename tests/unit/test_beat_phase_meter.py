@@ -8,7 +8,8 @@ import pytest
 
 from app.core.analysis.rhythm.beatfit import fit_grid
 from app.core.analysis.rhythm.meter import bar_one, triple
-from app.core.analysis.rhythm.tempo import estimate_grid, onset_features
+from app.core.analysis.rhythm.onsets import onset_features
+from app.core.analysis.rhythm.tempo import estimate_grid
 from app.core.analysis.signal import ANALYSIS_RATE
 from tests.unit.test_tempo_level import ROCK, _groove
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from app.core.analysis.rhythm import follow
-from app.core.analysis.rhythm.tempo import estimate_grid, onset_features
+from app.core.analysis.rhythm.onsets import onset_features
+from app.core.analysis.rhythm.tempo import estimate_grid
 from tests.helpers.drift import SR, drifting_beats, kit_at
 
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from app.core.analysis.rhythm.beatlevel import choose_beat_level, level_score, pulse_strength
-from app.core.analysis.rhythm.tempo import estimate_grid, onset_features
+from app.core.analysis.rhythm.onsets import onset_features
+from app.core.analysis.rhythm.tempo import estimate_grid
 from app.core.analysis.signal import ANALYSIS_RATE
 
 SR = ANALYSIS_RATE

@@ -12,7 +12,8 @@ import pytest
 from app.core.analysis import pipeline
 from app.core.analysis.result import SongAnalysis
 from app.core.analysis.rhythm.beatlevel import choose_beat_level, ranked_beat_levels
-from app.core.analysis.rhythm.tempo import TempoResult, _peaky, estimate_grid, onset_features
+from app.core.analysis.rhythm.onsets import onset_features
+from app.core.analysis.rhythm.tempo import TempoResult, _peaky, estimate_grid
 from app.core.music import BeatGrid
 from tests.unit.test_tempo_level import ROCK, SR, _groove
 

@@ -17,7 +17,8 @@ from app.core.analysis.harmony import chords as chords_mod
 from app.core.analysis.harmony import key as key_mod
 from app.core.analysis.harmony import key_function
 from app.core.analysis.harmony.chroma import ChromaFeatures, chroma_features
-from app.core.analysis.rhythm.tempo import TempoResult, estimate_grid, first_sound_seconds, onset_features
+from app.core.analysis.rhythm.onsets import first_sound_seconds, onset_features
+from app.core.analysis.rhythm.tempo import TempoResult, estimate_grid
 from app.core.analysis.signal import ANALYSIS_RATE, is_silent, mix
 from app.core.music import BeatGrid, ChordTimeline, Key
 from app.core.tasks import CancelToken, Progress

@@ -1,2 +1,2 @@
-"""Rhythm: onset envelope and tempo (tempo.py), the felt beat level (beatlevel.py), the least-squares beat grid
-(beatfit.py)."""
+"""Rhythm: the onset envelopes (onsets.py) and tempo (tempo.py), the felt beat level (beatlevel.py), the
+least-squares beat grid (beatfit.py)."""

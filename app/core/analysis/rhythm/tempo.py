@@ -2,7 +2,8 @@
 beats when it was played without a click (step 5, follow.py).
 
 Method (why it looks like this):
-1. An onset-strength envelope (log-mel spectral flux, hop 256 at 22.05 kHz ≈ 11.6 ms) of the rhythmic stems.
+1. An onset-strength envelope (log-mel spectral flux, hop 256 at 22.05 kHz ≈ 11.6 ms) of the rhythmic stems
+   (onsets.py).
 2. A first periodicity from the whole-song autocorrelation (weak log-normal prior at 120 BPM), refined by
    fitting a constant-tempo pulse train (period and phase) to the envelope: BeatGrid is constant-tempo, and
    the fit over the whole song gives well under 1 % tempo error where frame-quantised autocorrelation alone
@@ -39,35 +40,20 @@ from app.core.analysis.rhythm.beatlevel import (
     ranked_beat_levels,
 )
 from app.core.analysis.rhythm.meter import bar_one, meter_from_accents, pattern_fit, zscore
+from app.core.analysis.rhythm.onsets import OnsetFeatures
 from app.core.music import BeatGrid
 
 log = logging.getLogger(__name__)
 
-HOP = 256
 MIN_ONSETS = 4
 COMPOUND_RATIO = 1.5  # thirds of the beat this much busier than its halves: a compound (6/8) pulse
 SWING_BALANCE = 0.35  # the weaker third at least this share of the stronger: both played, not a swing
 COMPOUND_MIN = 0.1  # ...and busy at all (relative to the beats)
 # ...and its beats stronger than a simple pulse two thirds as long (see _simple_pulse)
 SIMPLE_OVER_COMPOUND = 1.0
-KIT_FLOOR_DB = -25.0  # floor of the drum-kit envelope that chooses the felt beat (hats below it)
-FIRST_SOUND_DB = -30.0  # a sample this far below the peak is where the song starts (quiet noise is not)
-KICK_HZ = 120.0  # upper edge of the kick band that tells a kick from a snare (backbeat test)
 ONE_PULSE_BAR_P = 0.2  # a compound beat with no 2-pulse accent pattern this significant is a 3/4 bar
 START_BEATS = 9  # beats whose median length is the tempo at bar 1 (to place a bar 1 before the first tracked one)
 ONSET_LAG = 0.045  # seconds the flux peak trails an attack (n_fft 1024 window), measured on synthetic hits
-
-
-@dataclass(frozen=True)
-class OnsetFeatures:
-    env: np.ndarray  # full-band onset strength per frame
-    low: np.ndarray  # low band (< ~250 Hz: kick, bass) onset strength
-    body: np.ndarray  # below ~3 kHz: kick, snare body, bass — the instruments that carry the felt beat
-    fps: float
-    sample_rate: int
-    first_sound: float = 0.0  # seconds: the first sample within FIRST_SOUND_DB of the peak
-    kit_body: np.ndarray | None = None  # like `body` with a KIT_FLOOR_DB floor: a drum kit's kick and snare only
-    kick: np.ndarray | None = None  # below ~120 Hz: a kick drum's thump (a snare's body tone, 150–250 Hz, is above)
 
 
 @dataclass(frozen=True)
@@ -80,51 +66,6 @@ class TempoResult:
     # the felt beat that scored next, as a ratio to the chosen tempo (0.5: half, 1.5: three against two; 0: none).
     # On the rendered real songs whose tempo is missed, the notated tempo is most often this runner-up
     runner_up_ratio: float = 0.0
-
-
-def onset_features(y: np.ndarray, sample_rate: int) -> OnsetFeatures:
-    import librosa
-
-    n_fft = 1024
-    if y.size < n_fft:  # a clip under 25 ms: padded with silence rather than letting librosa warn on stderr
-        y = np.pad(y, (0, n_fft - y.size))
-    mel = librosa.feature.melspectrogram(y=y, sr=sample_rate, n_fft=n_fft, hop_length=HOP, n_mels=64)
-    log_mel = librosa.power_to_db(mel, ref=np.max(mel) if mel.size and np.max(mel) > 0 else 1.0)
-    env = librosa.onset.onset_strength(S=log_mel, sr=sample_rate, hop_length=HOP)
-    freqs = librosa.mel_frequencies(n_mels=66, fmax=sample_rate / 2)[1:-1]
-    n_low = max(2, int(np.searchsorted(freqs, 250.0)))
-    low = librosa.onset.onset_strength(S=log_mel[:n_low], sr=sample_rate, hop_length=HOP)
-    # the kick band with a floor under its own loud end: the spill of loud hats and snares is no kick
-    n_kick = max(2, int(np.searchsorted(freqs, KICK_HZ)))
-    kick_top = float(np.percentile(log_mel[:n_kick].max(axis=0), 99.5)) if log_mel.shape[1] else 0.0
-    kick = librosa.onset.onset_strength(S=np.maximum(log_mel[:n_kick], kick_top + KIT_FLOOR_DB), sr=sample_rate,
-                                        hop_length=HOP)
-    n_body = max(n_low + 1, int(np.searchsorted(freqs, 3000.0)))
-    # a 40 dB floor: quiet hi-hat spill in low bands must not count like a kick or a snare (log flux would)
-    body = librosa.onset.onset_strength(S=np.maximum(log_mel[:n_body], -40.0), sr=sample_rate, hop_length=HOP)
-    # on a drum kit alone, a 25 dB floor keeps loud hi-hats (whose spill below 3 kHz sits ~25–35 dB under the
-    # kick) out, so only kick and snare decide the felt beat; measured on hat-heavy grooves (see estimate_grid)
-    # the floor sits under the loud end of the kit's own low bands (not under the song's loudest bin: a loud
-    # agogo or cymbal would floor every kick and snare away)
-    body_top = float(np.percentile(log_mel[:n_body].max(axis=0), 99.5)) if log_mel.shape[1] else 0.0
-    kit_body = librosa.onset.onset_strength(S=np.maximum(log_mel[:n_body], body_top + KIT_FLOOR_DB), sr=sample_rate,
-                                            hop_length=HOP)
-    # where the sound starts, from the samples: a song that starts on its first sample has no flux peak
-    # there (the centred first STFT frame already holds the attack), so the envelope alone misses bar 1
-    first_sound = first_sound_seconds(y, sample_rate)
-    return OnsetFeatures(env.astype(np.float64), low.astype(np.float64), body.astype(np.float64),
-                         sample_rate / HOP, sample_rate, first_sound, kit_body.astype(np.float64),
-                         kick.astype(np.float64))
-
-
-def first_sound_seconds(y: np.ndarray, sample_rate: int) -> float:
-    """Seconds to the first sample within FIRST_SOUND_DB of the peak (0.0 for silence)."""
-    a = np.abs(y)
-    peak = float(a.max()) if a.size else 0.0
-    if peak <= 0:
-        return 0.0
-    i = int(np.argmax(a > peak * 10.0 ** (FIRST_SOUND_DB / 20.0)))
-    return i / sample_rate
 
 
 def _global_tempo(env: np.ndarray, fps: float) -> float:
