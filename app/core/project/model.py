@@ -188,7 +188,7 @@ class Project:
         if not (isinstance(self.suggestions, tuple) and isinstance(self.tracks, tuple)
                 and all(isinstance(i, Idea) for i in self.suggestions)
                 and all(isinstance(t, IdeaTrack) for t in self.tracks)):
-            from app.core.project.cocreation.ideas import orphan_kept_tracks, parse_ideas
+            from app.core.project.cocreation.idea_loading import orphan_kept_tracks, parse_ideas
 
             ideas, tracks = parse_ideas([i.to_json() if isinstance(i, Idea) else i for i in self.suggestions],
                                         [t.to_json() if isinstance(t, IdeaTrack) else t for t in self.tracks])

@@ -8,9 +8,10 @@
                 "mute": false, "solo": false, "role": "drums", "content_sha256": "…"}],
      "suggestions": [...], "tracks": [...], "extras": {"analysis": {...}}}
 
-Writing is atomic (fsutil). Reading validates every field and names it in the ProjectError
-("stems[2].gain_db: expected a number"); sizes are bounded before anything is allocated (file size, then
-counts). A stem whose file is not found is kept with `missing=True`: the project still opens.
+Writing is atomic (fsutil). Reading checks the file first (file_reading.py: its size, UTF-8, strict JSON),
+then validates every field and names it in the ProjectError ("stems[2].gain_db: expected a number"); sizes
+are bounded before anything is allocated (file size, then counts). A stem whose file is not found is kept
+with `missing=True`: the project still opens.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.errors import ProjectError
-from app.core.fsutil import atomic_write_text, not_a_regular_file
+from app.core.fsutil import atomic_write_text
 from app.core.music import (
     MAX_ANCHORS,
     TEMPO_MAX,
@@ -35,19 +36,14 @@ from app.core.music import (
     TimeSignature,
     check_anchors,
 )
-from app.core.project.cocreation.ideas import (
-    Idea,
-    IdeaFormatError,
-    IdeaTrack,
-    orphan_kept_tracks,
-    parse_ideas,
-)
+from app.core.project.cocreation.idea_loading import orphan_kept_tracks, parse_ideas
+from app.core.project.cocreation.ideas import Idea, IdeaFormatError, IdeaTrack
+from app.core.project.file_reading import parse_project_json, read_project_text
 from app.core.project.model import LoopRegion, Project, StemRef
 
 FORMAT = "accord-project"
 VERSION = 1
 EXTENSION = ".accord"
-MAX_PROJECT_BYTES = 32 * 1024 * 1024
 MAX_STEMS = 512
 MAX_CHORD_SPANS = 20_000
 MAX_SUGGESTIONS = 10_000
@@ -198,54 +194,6 @@ def _kind(v: Any) -> str:
     if isinstance(v, list):
         return "a list"
     return type(v).__name__
-
-
-def _read_text(path: Path) -> str:
-    if (why := not_a_regular_file(path)) is not None:
-        raise ProjectError(why, path=path)
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError as exc:
-        raise ProjectError("file not found", path=path) from exc
-    except OSError as exc:
-        raise ProjectError(f"cannot be read: {exc.strerror or exc}", path=path) from exc
-    if size > MAX_PROJECT_BYTES:
-        raise ProjectError(f"is {size / 1e6:.0f} MB; project files over {MAX_PROJECT_BYTES // 2**20} MB are "
-                           "refused", path=path, hint="is this really an Accord project?")
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read(MAX_PROJECT_BYTES + 1)
-    except OSError as exc:
-        raise ProjectError(f"cannot be read: {exc.strerror or exc}", path=path) from exc
-    if not raw.strip():
-        raise ProjectError("is empty", path=path)
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ProjectError("is not an Accord project (not UTF-8 text)", path=path) from exc
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if value != value or value in (float("inf"), float("-inf")):  # 1e400 reads as inf: refuse it like Infinity
-        raise ValueError(f"the number {text[:40]} is out of range")
-    return value
-
-
-def _parse_json(text: str, path: Path) -> Any:
-    try:
-        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
-    except json.JSONDecodeError as exc:
-        raise ProjectError(f"is not an Accord project (not valid JSON: {exc.msg} at line {exc.lineno})",
-                           path=path) from exc
-    except ValueError as exc:
-        raise ProjectError(f"is not valid: {exc}", path=path) from exc
-    except RecursionError as exc:
-        raise ProjectError("is not valid: JSON nested too deeply", path=path) from exc
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed in a project file")
 
 
 def _stem_path(text: str, folder: Path) -> tuple[Path, bool]:
@@ -401,4 +349,4 @@ def project_from_json(data: Any, path: Path) -> Project:
 def load_project(path: str | Path) -> Project:
     """Read and validate a project file. Missing stem files are reported via `project.missing_stems`."""
     path = Path(path).absolute()
-    return project_from_json(_parse_json(_read_text(path), path), path)
+    return project_from_json(parse_project_json(read_project_text(path), path), path)

@@ -1,5 +1,6 @@
 """The project's ideas as typed values: `Idea` (a suggestion in the Suggestions panel) and `IdeaTrack` (a kept
-idea in the arrangement), parsed once when a project is read and written back in one spelling.
+idea in the arrangement), parsed once when a project is read (a file's two lists: idea_loading.py) and written
+back in one spelling.
 
 Why frozen dataclasses: the studio, the CLI and export used to read `project.suggestions` as a list of JSON
 dicts through string keys (`"notes"` or `"melody"`, `"kept": true` or `"status": "kept"`, `"works"` or
@@ -367,48 +368,3 @@ def track_from_idea(idea: Idea, *, track_id: str, render: Mapping[str, Any]) -> 
     return IdeaTrack(id=track_id, name=idea.display_name, melody=idea.melody, number=idea.number,
                      original_notes=idea.original_notes, human_edited_notes=idea.human_edited_notes,
                      human_deleted_notes=idea.human_deleted_notes, suggestion_id=idea.id, render=dict(render))
-
-
-def parse_ideas(suggestions: Sequence[Any], tracks: Sequence[Any]) -> tuple[tuple[Idea, ...], tuple[IdeaTrack, ...]]:
-    """Both lists of a project file; IdeaFormatError's message is prefixed with `suggestions[i].` or
-    `tracks[i].` so the loader can name the place."""
-    ideas: list[Idea] = []
-    seen: set[str] = set()
-    for i, raw in enumerate(suggestions):
-        try:
-            idea = Idea.from_json(raw)
-        except IdeaFormatError as exc:
-            raise IdeaFormatError(f"suggestions[{i}].{exc.field}", exc.reason) from exc
-        if idea.id in seen:
-            raise IdeaFormatError(f"suggestions[{i}].id", f"{idea.id!r} is used by an earlier suggestion")
-        seen.add(idea.id)
-        ideas.append(idea)
-    by_id = {idea.id: idea for idea in ideas}
-    out: list[IdeaTrack] = []
-    track_ids: set[str] = set()
-    for i, raw in enumerate(tracks):
-        try:
-            track = IdeaTrack.from_json(raw, index=i, suggestion=by_id.get)
-        except IdeaFormatError as exc:
-            raise IdeaFormatError(f"tracks[{i}].{exc.field}", exc.reason) from exc
-        if track.id in track_ids:
-            raise IdeaFormatError(f"tracks[{i}].id", f"{track.id!r} is used by an earlier track")
-        track_ids.add(track.id)
-        out.append(track)
-    return tuple(ideas), tuple(out)
-
-
-def orphan_kept_tracks(ideas: Sequence[Idea], tracks: Sequence[IdeaTrack]) -> tuple[IdeaTrack, ...]:
-    """Tracks for ideas marked kept that no track holds (files from before kept ideas became tracks said only
-    `"kept": true`; their mix and export included them): read once into the one form, a track."""
-    held = {t.suggestion_id for t in tracks}
-    taken = {t.id for t in tracks}
-    out = []
-    for idea in ideas:
-        if idea.kept and idea.id not in held:
-            track_id = f"{idea.id}-track"
-            while track_id in taken:
-                track_id += "-1"
-            taken.add(track_id)
-            out.append(track_from_idea(idea, track_id=track_id, render={}))
-    return tuple(out)
