@@ -120,3 +120,26 @@ def test_a_transcription_runs_on_the_worker_and_lands(qtbot, tmp_path):
         assert not box.progress.isHidden() and not box.use_button.isEnabled()  # busy while the worker runs
     qtbot.waitUntil(lambda: box.choices.count() == 2 and "in use" in box.choices.itemText(other), timeout=10000)
     assert _facts(panel)["Melody"] != default
+
+
+def test_a_panel_closed_while_a_transcription_runs_takes_its_end_quietly(qtbot, tmp_path):
+    path = tmp_path / "cat.sqlite"
+    wav = sine_melody_wav(tmp_path / "lead.wav", [60, 64, 67, 72, 67] * 4)
+    with Catalogue.open(path) as cat:
+        (work,) = cat.import_files([wav]).added
+    runner = TaskRunner(synchronous=False)
+    panel = CataloguePanel(path, runner, confirm=lambda _t, _x: True)
+    panel.select_work(work.id)
+    box = panel.detail.melody_box
+    qtbot.waitUntil(lambda: box.choices.count() == 2, timeout=10000)
+    box.choices.setCurrentIndex(next(i for i in range(2) if "in use" not in box.choices.itemText(i)))
+    handle = panel.melody_choice.use_chosen()
+    assert handle is not None
+    actions = panel.melody_choice
+    panel.close_catalogue()
+    panel.deleteLater()  # the studio closing its dock while the worker transcribes
+    qtbot.waitUntil(lambda: handle.done, timeout=60000)
+    qtbot.wait(200)  # the handle's last signals reach the GUI thread: no callback touches the deleted box
+    assert actions.handle is None
+    with Catalogue.open(path) as cat:  # the transcription that finished was still recorded
+        assert [c.source.startswith("audio:") for c in choices(cat, work.id)] == [True]

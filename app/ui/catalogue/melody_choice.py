@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -152,12 +153,16 @@ class MelodyChoiceActions:
                                        on_finished=lambda cands: self._listed(work_id, cands),
                                        on_failed=lambda exc: self._list_failed(work_id, exc))
 
+    def _shown(self, work_id: int | None = None) -> bool:
+        """The box still exists (a task may end after the panel closed) and, given a work, still shows it."""
+        return shiboken6.isValid(self.box) and (work_id is None or self.box.work_id == work_id)
+
     def _listed(self, work_id: int, candidates: list[MelodyCandidate]) -> None:
-        if self.box.work_id == work_id:  # not a late answer for a work no longer shown
+        if self._shown(work_id):  # not a late answer for a work no longer shown
             self.box.show_candidates(candidates)
 
     def _list_failed(self, work_id: int, exc: BaseException) -> None:
-        if self.box.work_id == work_id:
+        if self._shown(work_id):
             self.box.show_message(str(exc) if isinstance(exc, AccordError) else f"unexpected error: {exc}")
 
     @property
@@ -191,6 +196,8 @@ class MelodyChoiceActions:
             self.handle.cancel()
 
     def _progressed(self, fraction: float, text: str) -> None:
+        if not self._shown():
+            return
         self.box.progress.setValue(int(fraction * 1000))
         if text:
             self.box.progress.setFormat(f"%p%  {text}")
@@ -198,6 +205,8 @@ class MelodyChoiceActions:
     def _used(self, work_id: int, result) -> None:
         cand, _choice, melody = result
         self.handle = None
+        if not (self._shown() and shiboken6.isValid(self.panel)):
+            return
         self.box.show_busy(False)
         trained = work_id in self.panel._trained_work_ids()
         later = " The current model learned its old melody: it learns this one the next time it is updated." \
@@ -209,6 +218,8 @@ class MelodyChoiceActions:
 
     def _use_ended(self, work_id: int, text: str) -> None:
         self.handle = None
+        if not self._shown():
+            return
         self.box.show_busy(False)
-        if self.box.work_id == work_id:
+        if self._shown(work_id):
             self.box.show_message(text)
