@@ -57,3 +57,22 @@ def test_the_checker_catches_a_violation(tmp_path):
     bad.mkdir(parents=True)
     (bad / "x.py").write_text("def f():\n    from PySide6 import QtCore\n")
     assert _violations("core", ("PySide6",), tmp_path / "app") == ["app/core/x.py imports PySide6"]
+
+
+MAX_LINES = 400  # DESIGN.md's house style: files of 100–400 lines; past that, a file holds two things
+
+
+def _too_long(root: Path, limit: int = MAX_LINES) -> list[str]:
+    return [f"{p.relative_to(root.parent)}: {n} lines" for p in sorted(root.rglob("*.py"))
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > limit]
+
+
+def test_no_source_file_grows_past_the_house_limit():
+    assert _too_long(APP) == []
+
+
+def test_the_length_check_catches_a_long_file(tmp_path):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "long.py").write_text("x = 1\n" * (MAX_LINES + 1))
+    (tmp_path / "app" / "short.py").write_text("x = 1\n" * MAX_LINES)
+    assert _too_long(tmp_path / "app") == [f"app/long.py: {MAX_LINES + 1} lines"]
