@@ -53,6 +53,30 @@ def test_a_single_click_does_not_invent_a_tempo_or_crash():
     assert result.grid is None or result.confidence < 0.5
 
 
+def _tone(seconds: float, *, gaps_every: float | None = None, vibrato: float = 0.0) -> np.ndarray:
+    """An organ-like held A (220 Hz, six partials), optionally with vibrato, optionally re-struck."""
+    t = np.arange(int(seconds * ANALYSIS_RATE)) / ANALYSIS_RATE
+    phase = 2 * np.pi * 220 * t + vibrato * np.sin(2 * np.pi * 5.5 * t)
+    y = sum(np.sin(k * phase) / k for k in range(1, 7)).astype(np.float32) * 0.2
+    if gaps_every:  # a short silence before each re-strike: an onset every `gaps_every` seconds
+        y[(t % gaps_every) > gaps_every - 0.08] = 0.0
+    return y
+
+
+@pytest.mark.parametrize("vibrato", [0.0, 0.4])  # none, and ±17 cents at 5.5 Hz
+def test_a_steady_tone_has_no_beat(vibrato):
+    """A drone or a held chord only ripples the onset envelope; its ripples were read as a beat (140 BPM,
+    "played without a click")."""
+    result = estimate_grid(onset_features(_tone(8.0, vibrato=vibrato), ANALYSIS_RATE))
+    assert result.grid is None and "steady sound" in result.reason
+
+
+def test_the_same_tone_struck_on_a_pulse_has_its_beat():
+    result = estimate_grid(onset_features(_tone(8.0, gaps_every=0.5), ANALYSIS_RATE))
+    assert result.grid is not None, result.reason
+    assert result.grid.tempo_bpm == pytest.approx(120.0, rel=0.04)
+
+
 def test_tap_tempo():
     assert tap_tempo([0.0, 0.5, 1.0, 1.5]) == pytest.approx(120.0)
     assert tap_tempo([0.0, 0.5, 1.0, 1.52, 2.0]) == pytest.approx(120.0, rel=0.01)  # median shrugs off a late tap

@@ -46,6 +46,11 @@ from app.core.music import BeatGrid
 log = logging.getLogger(__name__)
 
 MIN_ONSETS = 4
+# An onset is a rise of at least this much log-mel flux (dB, mean over the bands). A steady tone's envelope
+# only ripples (0.1-0.7 dB peaks: a drone, a test tone, a held organ chord) and its ripples had been read as a
+# beat with a tempo; every onset peak of the 785 real stems and mixes of the benchmark sets rises 1.0 dB or
+# more (docs/analysis-evaluation.md, stop 43).
+MIN_ONSET_DB = 1.0
 COMPOUND_RATIO = 1.5  # thirds of the beat this much busier than its halves: a compound (6/8) pulse
 SWING_BALANCE = 0.35  # the weaker third at least this share of the stronger: both played, not a swing
 COMPOUND_MIN = 0.1  # ...and busy at all (relative to the beats)
@@ -223,6 +228,8 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
     peaks = librosa.util.peak_pick(env, pre_max=3, post_max=3, pre_avg=10, post_avg=10, delta=delta, wait=5)
     if peaks.size < MIN_ONSETS:
         return TempoResult(None, 0.0, f"too few onsets to find a beat ({peaks.size})")
+    if np.count_nonzero(env[peaks] >= MIN_ONSET_DB) < MIN_ONSETS:
+        return TempoResult(None, 0.0, "no rhythmic onsets (a steady sound: nothing starts)")
     tempo0 = _global_tempo(env, fps)
     period, phase, score = _fit_pulse(peaky, 60.0 * fps / max(tempo0, 30.0))
     log.debug("first tempo %.2f, pulse fit %.2f", tempo0, 60.0 * fps / period)
