@@ -36,3 +36,13 @@ def test_a_file_longer_than_the_analysis_takes_is_refused_by_name(tmp_path, monk
     with pytest.raises(AudioFileError, match="longer than 0.05 minutes") as err:
         files.load_stem_inputs([short, long])
     assert "room tone.wav" in str(err.value)
+
+
+def test_one_channel_at_the_analysis_rate_is_not_copied_and_cannot_be_written_through(tmp_path):
+    (stem,) = files.load_stem_inputs([_stereo(tmp_path / "pad.wav", 1.0)])
+    mono = mono_at(stem.samples, stem.sample_rate)
+    assert np.shares_memory(mono, stem.samples) and mono.flags.c_contiguous
+    with pytest.raises(ValueError, match="read-only"):
+        mono[0] = 1.0
+    resampled = mono_at(stem.samples, stem.sample_rate, 8000)  # another rate: a new array, as before
+    assert not np.shares_memory(resampled, stem.samples) and resampled.size == 8000

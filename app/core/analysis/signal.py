@@ -29,10 +29,19 @@ def as_channels(samples: np.ndarray, *, name: str = "stem") -> np.ndarray:
 
 def mono_at(samples: np.ndarray, sample_rate: int, target_rate: int = ANALYSIS_RATE, *,
             name: str = "stem") -> np.ndarray:
-    """Mono float32 at `target_rate` (soxr, fast and clean)."""
+    """Mono float32 at `target_rate` (soxr, fast and clean).
+
+    One channel already at `target_rate` comes back as a read-only view, not a copy: the stems read from
+    files are one channel at the analysis rate (files.load_stem_inputs), and a copy of each doubled the
+    memory of a long song's inputs. Read-only, so no step can change the caller's samples through it."""
     if not 1000 <= int(sample_rate) <= 768000:
         raise AnalysisError(f"sample rate {sample_rate} is not plausible", path=name)
-    mono = as_channels(samples, name=name).mean(axis=0)
+    channels = as_channels(samples, name=name)
+    if channels.shape[0] == 1 and int(sample_rate) == target_rate and channels[0].flags.c_contiguous:
+        view = channels[0].view()
+        view.flags.writeable = False
+        return view
+    mono = channels.mean(axis=0)
     if int(sample_rate) == target_rate or mono.size == 0:
         return np.ascontiguousarray(mono, dtype=np.float32)
     import soxr
