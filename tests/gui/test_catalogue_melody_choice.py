@@ -143,3 +143,23 @@ def test_a_panel_closed_while_a_transcription_runs_takes_its_end_quietly(qtbot, 
     assert actions.handle is None
     with Catalogue.open(path) as cat:  # the transcription that finished was still recorded
         assert [c.source.startswith("audio:") for c in choices(cat, work.id)] == [True]
+
+
+def test_choosing_another_work_while_a_transcription_runs_shows_that_work_once_it_ends(qtbot, tmp_path):
+    path = tmp_path / "cat.sqlite"
+    wav = sine_melody_wav(tmp_path / "lead.wav", [60, 64, 67, 72, 67, 64, 60] * 6)
+    song = three_part_midi(tmp_path / "song.mid")
+    with Catalogue.open(path) as cat:
+        audio_work, midi_work = cat.import_files([wav, song]).added
+    panel = _panel(qtbot, path, synchronous=False)
+    panel.select_work(audio_work.id)
+    box = panel.detail.melody_box
+    qtbot.waitUntil(lambda: box.choices.count() == 2, timeout=10000)
+    box.choices.setCurrentIndex(next(i for i in range(2) if "in use" not in box.choices.itemText(i)))
+    handle = panel.melody_choice.use_chosen()
+    panel.select_work(midi_work.id)  # while the worker transcribes
+    assert box.work_id == audio_work.id  # the box keeps the work being changed, with its progress and Cancel
+    panel.melody_choice.cancel()
+    qtbot.waitUntil(lambda: handle.done, timeout=60000)
+    qtbot.waitUntil(lambda: box.work_id == midi_work.id and box.choices.count() == 3, timeout=10000)
+    assert box.use_button.isEnabled() is False and "in use" in box.choices.itemText(0)

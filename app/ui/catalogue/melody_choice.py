@@ -221,5 +221,7 @@ class MelodyChoiceActions:
         if not self._shown():
             return
         self.box.show_busy(False)
-        if self._shown(work_id):
+        if self._shown(work_id) and self.panel.selected_work_id() in (work_id, None):
             self.box.show_message(text)
+        else:  # the artist chose another work while this one ran: show that one's alternatives now
+            self.load(self.panel.selected_work_id())
