@@ -14,6 +14,7 @@ from app.core.analysis import StemInput
 from app.core.music import Chord, ChordTimeline, Key, TimeSignature
 from app.core.project.analysis_edits import stored_analysis
 from app.core.project.model import Project, StemRef
+from app.core.project.store import load_project, save_project
 from app.ui.analysis.panel import AnalysisPanel
 from app.ui.timeline.chord_lane import ChordLane
 from app.ui.workers import TaskRunner
@@ -211,3 +212,20 @@ def test_re_read_chords_hears_them_on_the_grid_the_artist_set(qtbot, project):
     assert panel.tempo_fit.text() == fit  # the tempo the audio was heard at is still shown
     stack.undo()
     assert any(abs(s.start % 1.0 - 0.5) < 1e-9 for s in project.chords)
+
+
+def test_a_stem_can_be_left_out_of_the_analysis_from_its_role_box(qtbot, project, tmp_path):
+    stack = QUndoStack()
+    panel = AnalysisPanel(project, stack, TaskRunner(synchronous=True))
+    qtbot.addWidget(panel)
+    stem = project.stems[0]
+    combo = panel._role_combos[stem.id]
+    items = [combo.itemText(i) for i in range(combo.count())]
+    assert items[-1] == "fx" and "left out" in combo.toolTip()
+    combo.setCurrentIndex(items.index("fx"))
+    combo.activated.emit(items.index("fx"))  # as a click on the item does
+    assert project.stems[0].role == "fx"
+    path = save_project(project, tmp_path / "song.accord")
+    assert load_project(path).stems[0].role == "fx"  # kept with the project, as every role
+    stack.undo()
+    assert project.stems[0].role is None

@@ -19,6 +19,7 @@ from app.core.analysis.harmony import key_function
 from app.core.analysis.harmony.chroma import ChromaFeatures, chroma_features
 from app.core.analysis.rhythm.onsets import first_sound_seconds, onset_features
 from app.core.analysis.rhythm.tempo import TempoResult, estimate_grid
+from app.core.analysis.roles import UNHEARD
 from app.core.analysis.signal import ANALYSIS_RATE, is_silent, mix
 from app.core.music import BeatGrid, ChordTimeline, Key
 from app.core.tasks import CancelToken, Progress
@@ -36,6 +37,7 @@ def hear(names: list[str], roles: dict[str, str], mono: dict[str, np.ndarray], d
     stem's mono samples at ANALYSIS_RATE by name; `notes` collects what the user is told; the chroma runs on
     `pool`). `given`: the artist's grid, on which the key and chords are heard instead (no beat is looked for)."""
     progress(0.2, "finding the beat" if given is None else "reading the harmony")
+    names = [n for n in names if roles[n] != UNHEARD]  # fx stems are not the song's rhythm or harmony
     # chords and key from the accompaniment: a lead line adds passing notes that blur chord templates; the
     # lead is used only when nothing else is pitched
     harmonic_names = [n for n in names if roles[n] in ("bass", "harmony", "other")] or \
@@ -57,7 +59,7 @@ def hear(names: list[str], roles: dict[str, str], mono: dict[str, np.ndarray], d
     rhythm_names = [n for n in names if roles[n] in ("drums", "bass")] if any(roles[n] == "drums" for n in names) \
         else names
     rhythm = mix([mono[n] for n in rhythm_names])
-    everything = mix(list(mono.values()))
+    everything = mix([mono[n] for n in names])
     feat = onset_features(rhythm if not is_silent(rhythm) else everything, ANALYSIS_RATE)
     # bar 1 is at or just before the song's first sound, whichever stem makes it (an intro without drums)
     feat = replace(feat, first_sound=min(feat.first_sound, first_sound_seconds(everything, ANALYSIS_RATE)))

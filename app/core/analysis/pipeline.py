@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 
 MAX_STEMS = 64
 MAX_SECONDS = 60 * 30
-# bumped when an estimator changes its results, so cached whole-song results from older code are not reused. 30: the
+# bumped when an estimator changes its results, so cached whole-song results from older code are not reused. 31: a
+# steady sound (a drone, a held chord) has no beat, a stem named for an effect (riser, vinyl…) is left out; 30: the
 # runner-up tempo is kept (SongAnalysis.tempo_runner_up_bpm); 29: the tonic chord's third shares the two modes'
 # confidence out (JazzRock: F# minor 76 % against F# major 24 %, not 50/50); 28: an
 # exact BPM only where the local tempo holds; 27: a drum stem shorter than the bass still leads the beat (its
@@ -51,7 +52,7 @@ MAX_SECONDS = 60 * 30
 # (HPSS); 15: a full mix's transcribed melody joins its key profile; 14: the tonic chord's third settles major vs
 # minor; 13: the lead melody joins the key profile; 12: chords read the NNLS bass and per-beat fits; 11: one BLAS
 # thread (float round-off)
-ESTIMATORS_REVISION = 30
+ESTIMATORS_REVISION = 31
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ def _whole_mix(stems: Sequence[StemInput], roles: dict[str, str], sources: dict[
 
 def _lead_from_names(stems: Sequence[StemInput], overrides: dict[str, str]) -> str | None:
     """The lead stem when every role is known without audio (set by the user or said by the name), else None."""
-    if any(roles_mod.needs_features(s.name, overrides.get(s.name)) for s in stems):
+    if any(roles_mod.needs_features(s.name, overrides.get(s.name), lone=len(stems) == 1) for s in stems):
         return None
     roles, _ = roles_mod.guess_roles([s.name for s in stems], [None] * len(stems), overrides)
     return next((s.name for s in stems if roles[s.name] == "lead"), None)
@@ -165,7 +166,7 @@ def _features_by_stem(stems: Sequence[StemInput], mono: dict[str, np.ndarray], o
     """Role features of the stems whose role is neither set nor named (None for the others), two at a time.
 
     Named stems ("bass", "Lead Vox") take their role from the name, so their features were never read."""
-    wanted = [s for s in stems if roles_mod.needs_features(s.name, overrides.get(s.name))]
+    wanted = [s for s in stems if roles_mod.needs_features(s.name, overrides.get(s.name), lone=len(stems) == 1)]
     if len(wanted) < 2:
         got = [_stem_features(s.content_sha256, mono[s.name], cache, cancel) for s in wanted]
     else:
@@ -271,6 +272,9 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
             # choice of lead: taking the melody from the bass stem must not take the bass out of the beat (a song
             # flipped between 4/4 and 3/4 with --lead)
             beat_roles = dict(roles)
+            if all(r == roles_mod.UNHEARD for r in beat_roles.values()):
+                raise AnalysisError(f"every stem is marked {roles_mod.UNHEARD}, which the analysis leaves out",
+                                    hint="give the stems that carry the song another role")
             if lead is not None:
                 roles[lead], sources[lead] = "lead", "user"
             cancel.check()

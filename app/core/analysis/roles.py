@@ -11,6 +11,12 @@ notes, the NNLS note salience of Mauch & Dixon 2010 crediting each partial to it
 other stems: a song that is one file is the whole mix or one part, with nothing to be under); among the pitched rest,
 the most monophonic line (fewest simultaneous pitch classes) with the highest register is the lead, the others
 are harmony. The user's override always wins (stored in the project).
+
+**fx** is a stem the analysis leaves out: a riser, a vinyl crackle, rain, a noise bed. Such stems come with DAW
+exports and are not the song's rhythm or harmony (a riser's glide crosses every chord; a vinyl bed's random
+clicks are onsets of no beat). Only a name says it ("FX", "Riser", "Vinyl"; never for a song that is one file),
+or the artist: no feature does reliably (a brown-noise bed's spectrum sits as low as a bass, a white one is
+as flat as a hi-hat).
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ import numpy as np
 from app.core.analysis.harmony.chroma import BINS_PER_OCTAVE, CQT_HOP, FMIN_MIDI, raw_cqt
 from app.core.analysis.harmony.nnls_chroma import note_profiles, note_salience
 
-ROLES = ("drums", "bass", "harmony", "lead", "other")
+ROLES = ("drums", "bass", "harmony", "lead", "other", "fx")
+UNHEARD = "fx"  # the role the analysis leaves out
 # whole words (a trailing plural "s" allowed; "bd", "sd": a drum machine's bass and snare drum); "low end" and
 # "hi hat" are read as one word. Not hints: "beat" (in hip-hop the beat is the whole instrumental), "loop",
 # "groove", "ride", "crash", "oh" (song titles too)
@@ -34,6 +41,10 @@ _NAME_HINTS = (
     ("bass", r"bass|basses|808|sub|subbass|lowend|bassline|slapbass|bassslap"),
     ("lead", r"vox|vocal|voice|lead|melody|sing|singer|singing|topline|hook|solo"),
     ("harmony", r"keys|piano|pad|chord|guitar|gtr|harmony|harm|string|organ|rhodes|comp|synth|epiano|ep"),
+    # last: "Vox FX" is the lead, "Drum FX" drums. Only words no song title is likely to hold: an export that
+    # prefixes the title ("Purple Rain 5.wav", "Make Some Noise_3") must not lose a part; not "click" either
+    # (a click track is the beat's best evidence)
+    ("fx", r"fx|sfx|riser|uplifter|downlifter|whoosh|vinyl|crackle|foley|atmo|atmos"),
 )
 _HINT_PATTERNS = tuple((role, re.compile(rf"(?:{words})s?")) for role, words in _NAME_HINTS)
 # Cymbals named for their kind ("Ride", "Crash 02") ring, so little of their energy is percussive and the
@@ -96,11 +107,13 @@ def name_words(name: str) -> list[str]:
     return joined
 
 
-def role_from_name(name: str) -> str | None:
+def role_from_name(name: str, *, lone: bool = False) -> str | None:
+    """The role a word of the name says, or None. `lone`: the song is this one file, the whole mix whatever
+    its name says, so an fx word ("Vinyl Days.wav") does not leave it out."""
     words = name_words(name)
     for role, pattern in _HINT_PATTERNS:
         if any(pattern.fullmatch(w) for w in words):
-            return role
+            return None if role == UNHEARD and lone else role
     return None
 
 
@@ -191,9 +204,9 @@ def role_from_features(f: StemFeatures, *, cymbal_name: bool = False, alone: boo
     return "lead" if f.polyphony < 2.6 else "harmony"
 
 
-def needs_features(name: str, override: str | None = None) -> bool:
+def needs_features(name: str, override: str | None = None, *, lone: bool = False) -> bool:
     """Whether `guess_roles` reads this stem's features: not when the user set its role or its name says it."""
-    return override not in ROLES and role_from_name(name) is None
+    return override not in ROLES and role_from_name(name, lone=lone) is None
 
 
 def guess_roles(names: list[str], features: Sequence[StemFeatures | None], overrides: dict[str, str] | None = None
@@ -207,7 +220,7 @@ def guess_roles(names: list[str], features: Sequence[StemFeatures | None], overr
     for name, f in zip(names, features, strict=True):
         if overrides.get(name) in ROLES:
             roles[name], sources[name] = overrides[name], "user"
-        elif (hinted := role_from_name(name)) is not None:
+        elif (hinted := role_from_name(name, lone=len(names) == 1)) is not None:
             roles[name], sources[name] = hinted, "name"
         else:
             if f is None:

@@ -340,6 +340,7 @@ class AnalysisPanel(AnalysisRun, TempoChoices, QWidget):
         for row, stem in enumerate(self.project.stems):
             combo = QComboBox()
             combo.addItems([GUESS] + list(ROLES))
+            combo.setToolTip("The stem's part in the beat, key and chords; fx: left out of them (a riser, a vinyl bed)")
             combo.activated.connect(lambda _i, sid=stem.id, c=combo: self.set_role(sid, c.currentText()))
             name = ElidedLabel(stem.name)  # a long track name ends in "…": the dock keeps its width
             name.setToolTip(f"{stem.name}: its part in the song")
