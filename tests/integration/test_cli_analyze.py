@@ -118,3 +118,24 @@ def test_a_folder_of_exported_tracks_is_its_stems_in_counting_order(song_files, 
         main(["analyze", str(empty)])
     assert exit_info.value.code == 2
     assert "empty: no audio files in this folder" in capsys.readouterr().err
+
+
+def test_a_stem_left_out_with_role_fx_is_not_heard(song_files, tmp_path, capsys):
+    song, paths = song_files
+    riser = tmp_path / "Riser FX.wav"  # named for an effect: left out without being told
+    sf.write(riser, song.stems["harmony"].T[::-1] * 2.0, song.sample_rate, subtype="FLOAT")
+
+    def heard(*argv):
+        assert main(["analyze", *argv, "--json"]) == 0
+        data = json.loads(capsys.readouterr().out)
+        return data, (data["grid"], data["key"], data["chords"])
+
+    _, without = heard(*paths, "--role", "bass=fx")
+    data, beside = heard(*paths, str(riser), "--role", "bass=fx")
+    assert data["roles"]["Riser FX"] == "fx" and data["roles"]["bass"] == "fx"
+    assert data["role_sources"]["Riser FX"] == "name" and data["role_sources"]["bass"] == "user"
+    assert beside == without
+    _, as_a_part = heard(*paths, str(riser), "--role", "bass=fx", "--role", "Riser FX=other")
+    assert as_a_part != without  # the same file heard as a part changes what is heard: the test can tell
+    assert main(["analyze", paths[1], "--role", "bass=fx"]) == 2
+    assert "every stem is marked fx" in capsys.readouterr().err
