@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.core.analysis.melody import PYIN_RATE, SecondsNote, note_f_measure, quantise, track_notes
+from app.core.analysis.melody import PYIN_RATE, SecondsNote, note_f_measure, track_notes
 from app.core.music import BeatGrid, TimeSignature
+from app.core.transcription.grid import melody_on_grid
 
 
 def _render(notes, sr=PYIN_RATE, total=None, glide=False):
@@ -55,7 +56,7 @@ def test_quantise_to_the_grid():
     grid = BeatGrid(120.0, TimeSignature(4, 4), offset_seconds=0.5)
     notes = [SecondsNote(0.51, 0.48, 60.1), SecondsNote(1.01, 0.24, 62.0), SecondsNote(1.26, 0.7, 63.8),
              SecondsNote(0.2, 0.2, 50.0)]  # the last one is before bar 1: dropped
-    m = quantise(notes, grid)
+    m = melody_on_grid(notes, grid)
     assert [(n.pitch, n.onset, n.duration) for n in m.notes] == [(60, 0.0, 1.0), (62, 1.0, 0.5), (64, 1.5, 1.5)]
     assert m.tempo_bpm == 120.0 and m.time_signature == TimeSignature(4, 4)
 

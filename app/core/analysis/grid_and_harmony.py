@@ -8,7 +8,7 @@ onsets; the two do not depend on each other, and both spend their time in numpy/
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 
 import numpy as np
@@ -20,9 +20,10 @@ from app.core.analysis.harmony.chroma import ChromaFeatures, chroma_features
 from app.core.analysis.rhythm.onsets import first_sound_seconds, onset_features
 from app.core.analysis.rhythm.tempo import TempoResult, estimate_grid
 from app.core.analysis.roles import UNHEARD
-from app.core.analysis.signal import ANALYSIS_RATE, is_silent, mix
+from app.core.analysis.signal import ANALYSIS_RATE, is_silent, mix, one_blas_thread
 from app.core.music import BeatGrid, ChordTimeline, Key
 from app.core.tasks import CancelToken, Progress
+from app.core.transcription.pitch import at_rate
 
 # what `hear` returns: the grid, the tempo estimate, the key, its sections, the chords with their confidences, and
 # what the key read (for the lead melody to join it)
@@ -60,28 +61,52 @@ def hear(names: list[str], roles: dict[str, str], mono: dict[str, np.ndarray], d
         else names
     rhythm = mix([mono[n] for n in rhythm_names])
     everything = mix([mono[n] for n in names])
-    feat = onset_features(rhythm if not is_silent(rhythm) else everything, ANALYSIS_RATE)
-    # bar 1 is at or just before the song's first sound, whichever stem makes it (an intro without drums)
-    feat = replace(feat, first_sound=min(feat.first_sound, first_sound_seconds(everything, ANALYSIS_RATE)))
     # the felt beat is chosen on the drum kit's kick and snare alone (see estimate_grid)
     kit_names = [n for n in rhythm_names if roles[n] == "drums"]
-    # as long as the signal `feat` was read from, so the kit's envelopes line up with it frame for frame: a drum
-    # stem ending before the bass's last note (MMA's and many DAWs' exports) was read as no kit at all, and the
-    # beat's level and phase then came from the whole rhythm section (an off-beat bass put house on the "and")
+    # as long as the signal the onsets are read from, so the kit's envelopes line up with it frame for frame: a
+    # drum stem ending before the bass's last note (MMA's and many DAWs' exports) was read as no kit at all, and
+    # the beat's level and phase then came from the whole rhythm section (an off-beat bass put house on the "and")
     kit_mix = mix([mono[n] for n in kit_names], length=(rhythm if not is_silent(rhythm) else everything).size)
-    kit = None if not kit_names or is_silent(kit_mix) else \
-        feat if len(kit_names) == len(rhythm_names) else onset_features(kit_mix, ANALYSIS_RATE)
-    cancel.check()
-    chroma = None if chroma_job is None else chroma_job.result()
-    progress(0.35, "finding the beat")
-    tempo = estimate_grid(feat, chroma=None if chroma is None else chroma.chroma,
-                          chroma_fps=0.0 if chroma is None else chroma.fps, kit=kit)
+    kit = None if not kit_names or is_silent(kit_mix) else rhythm if len(kit_names) == len(rhythm_names) else kit_mix
+    tempo = find_beat(rhythm, everything, kit, chroma_job, progress, cancel)
     grid = tempo.grid
     if grid is None:
         grid = BeatGrid(120.0)
         notes.append(f"could not determine the tempo: {tempo.reason}; using 120 BPM 4/4 (set it by hand)")
     cancel.check()
+    chroma = None if chroma_job is None else chroma_job.result()
     return _harmony(grid, tempo, chroma, harmonic_names, duration, notes, progress, cancel)
+
+
+def find_beat(rhythm: np.ndarray, everything: np.ndarray, kit: np.ndarray | None,
+              chroma_job: Future[ChromaFeatures] | None, progress: Progress, cancel: CancelToken) -> TempoResult:
+    """The beat grid of the rhythm section `rhythm` (the whole song `everything` when that is silent), bar 1 at
+    the song's first sound. `kit`: the drum kit's own mix (`rhythm` itself when the section is the kit) or None;
+    `chroma_job`: the harmonic stems' chroma (their accents help find the bar)."""
+    feat = onset_features(rhythm if not is_silent(rhythm) else everything, ANALYSIS_RATE)
+    # bar 1 is at or just before the song's first sound, whichever stem makes it (an intro without drums)
+    feat = replace(feat, first_sound=min(feat.first_sound, first_sound_seconds(everything, ANALYSIS_RATE)))
+    kit_feat = None if kit is None else feat if kit is rhythm else onset_features(kit, ANALYSIS_RATE)
+    cancel.check()
+    chroma = None if chroma_job is None else chroma_job.result()
+    progress(0.35, "finding the beat")
+    return estimate_grid(feat, chroma=None if chroma is None else chroma.chroma,
+                         chroma_fps=0.0 if chroma is None else chroma.fps, kit=kit_feat)
+
+
+def whole_mix_beat(y: np.ndarray, sample_rate: int, cancel: CancelToken) -> BeatGrid | None:
+    """The beat grid of one file that is a whole song (mono `y` at `sample_rate`), heard as `analyze_stems` hears a
+    song loaded as one file: its onsets, with its chroma for the bar (the kit inside it kept out of the chords).
+    None when it has no beat (a steady sound, too few onsets). The catalogue's audio import puts a transcribed
+    melody on this grid (passed in by the app: the catalogue does not import the analysis)."""
+    y = at_rate(y, sample_rate, ANALYSIS_RATE)
+    if is_silent(y):
+        return None
+    with one_blas_thread():  # as the analysis runs: the same sums, and no second BLAS thread spinning
+        chroma = chroma_features(y, ANALYSIS_RATE, drums_inside=True)
+        done: Future[ChromaFeatures] = Future()
+        done.set_result(chroma)
+        return find_beat(y, y, None, done, lambda _f, _t="": None, cancel).grid
 
 
 def _harmony(grid: BeatGrid, tempo: TempoResult, chroma: ChromaFeatures | None, harmonic_names: list[str],

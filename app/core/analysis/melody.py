@@ -3,8 +3,8 @@
 The transcription itself (pitch step, notes step, backends, lead-line selection) lives in
 `app.core.transcription`, which the catalogue's audio import uses too. The stem analysis hands
 the lead stem in at INPUT_RATE: a `PitchTrackJob` (work-sharing, as before) transcribes it with
-basic-pitch and lead-line selection when that is installed, else with pYIN; `quantise` then puts the
-notes on the song's grid, keeping triplets where the line was played in triplets.
+basic-pitch and lead-line selection when that is installed, else with pYIN; `transcription.grid.melody_on_grid`
+then puts the notes on the song's grid, keeping triplets where the line was played in triplets.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from collections.abc import Callable
 
 import numpy as np
 
-from app.core.music import BeatGrid, Key, Melody, Note
 from app.core.tasks import NEVER_CANCELLED, CancelToken
 from app.core.transcription import (
     INPUT_RATE,
@@ -22,17 +21,15 @@ from app.core.transcription import (
     SecondsNote,
     notes_from_pitch_track,
 )
-from app.core.transcription.grid import quantise_notes
 from app.core.transcription.pitch import FRAME, HOP, PYIN_RATE, has_pitch_content
 
 __all__ = ["FRAME", "HOP", "INPUT_RATE", "MELODY_VERSION", "PYIN_RATE", "PitchTrackJob", "SecondsNote",
-           "has_pitch_content", "note_f_measure", "notes_from_track", "quantise", "track_notes"]
+           "has_pitch_content", "note_f_measure", "notes_from_track", "track_notes"]
 
 # part of the analysis cache key: 3 = the lead stem read as the lead part alone; 4 = fundamentals under
 # partials; 5 = a lead stem's slow attacks dated from their rise (polyphonic.attack_start); 6 = a lead
 # stem's onsets also inferred from jumps of the note posterior (polyphonic.with_inferred_onsets)
 MELODY_VERSION = 6
-QUANTUM_QUARTERS = 0.25  # the coarsest step a note is kept at (sixteenths; triplets are finer)
 
 
 class PitchTrackJob:
@@ -76,19 +73,6 @@ def track_notes(y: np.ndarray, *, cancel: CancelToken = NEVER_CANCELLED, sample_
 def notes_from_track(y: np.ndarray, f0: np.ndarray) -> list[SecondsNote]:
     """Segment a pYIN track (Hz per HOP frame of `y`, both at PYIN_RATE) into notes."""
     return notes_from_pitch_track(PitchTrack(np.asarray(f0, dtype=float), PYIN_RATE, HOP), y)
-
-
-def quantise(notes: list[SecondsNote], grid: BeatGrid, *, key: Key | None = None) -> Melody:
-    """Notes on the grid in quarter notes (each beat straight or in triplets), monophonic, onsets >= 0."""
-    raw = []
-    for n in notes:
-        on = grid.quarters(n.onset)
-        off = grid.quarters(n.onset + n.duration)
-        if on < -QUANTUM_QUARTERS / 2:
-            continue
-        raw.append(Note(int(np.clip(round(n.pitch), 0, 127)), max(0.0, on), max(1e-3, off - max(0.0, on)), 90))
-    out = quantise_notes(raw)
-    return Melody(tuple(out), key=key, time_signature=grid.time_signature, tempo_bpm=grid.tempo_bpm)
 
 
 def note_f_measure(reference: list[tuple[float, float]], estimate: list[tuple[float, float]], *,

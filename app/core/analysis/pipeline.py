@@ -8,7 +8,6 @@ on it.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 from collections.abc import Sequence
@@ -25,10 +24,11 @@ from app.core.analysis.harmony import chords as chords_mod
 from app.core.analysis.harmony import key_function
 from app.core.analysis.result import ANALYSIS_VERSION, SongAnalysis
 from app.core.analysis.rhythm.tempo import TempoResult
-from app.core.analysis.signal import ANALYSIS_RATE, is_silent, mono_at
+from app.core.analysis.signal import ANALYSIS_RATE, is_silent, mono_at, one_blas_thread
 from app.core.errors import AnalysisError
 from app.core.music import TEMPO_MAX, TEMPO_MIN, BeatGrid, same_tempo
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
+from app.core.transcription.grid import melody_on_grid
 
 log = logging.getLogger(__name__)
 
@@ -187,20 +187,6 @@ def _runner_up_bpm(tempo_bpm: float, tempo: TempoResult) -> float:
     return round(bpm, 2)
 
 
-def one_blas_thread():  # noqa: ANN201 — a context manager
-    """One BLAS thread while the analysis runs. The analysis already keeps both cores busy with its own
-    threads (the lead's transcription, the chroma beside the onsets), and OpenBLAS's own second thread only
-    spun against them: ~5 % of the CPU on the 4-minute song. It also makes the results independent of the
-    machine's core count (OpenBLAS sums in a different order with more threads: beat times moved by ~1e-11 s).
-    The limit is process-wide while it lasts; other work at the same time (suggestions' small dot products)
-    runs single-threaded in OpenBLAS anyway."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # declared, but an analysis must not fail over a speed setting
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
 def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache: AnalysisCache | None = None,
                   progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED,
                   grid: BeatGrid | None = None) -> SongAnalysis:
@@ -339,7 +325,7 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
     if lead_stem is None:
         notes.append("no lead stem: choose one to extract its melody")
     elif sec_notes is not None:
-        melody = melody_mod.quantise(sec_notes, grid, key=key_est.key)
+        melody = melody_on_grid(sec_notes, grid, key=key_est.key)
         melody_seconds = tuple((n.onset, n.duration, n.pitch) for n in sec_notes)
         if not sec_notes:
             notes.append(f"no melody found in {lead_name!r} (silent or unpitched)")

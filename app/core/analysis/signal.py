@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -72,3 +73,17 @@ def rms(y: np.ndarray) -> float:
 
 def is_silent(y: np.ndarray) -> bool:
     return rms(y) < SILENCE_RMS
+
+
+def one_blas_thread():  # noqa: ANN201 — a context manager
+    """One BLAS thread while the analysis runs. The analysis already keeps both cores busy with its own
+    threads (the lead's transcription, the chroma beside the onsets), and OpenBLAS's own second thread only
+    spun against them: ~5 % of the CPU on the 4-minute song. It also makes the results independent of the
+    machine's core count (OpenBLAS sums in a different order with more threads: beat times moved by ~1e-11 s).
+    The limit is process-wide while it lasts; other work at the same time (suggestions' small dot products)
+    runs single-threaded in OpenBLAS anyway."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # declared, but an analysis must not fail over a speed setting
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")

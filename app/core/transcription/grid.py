@@ -11,12 +11,15 @@ one step of its beat's grid and ends no later than the next note begins (one lin
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
-from app.core.music import Note
+from app.core.music import BeatGrid, Key, Melody, Note
+from app.core.transcription.notes import SecondsNote
 
 # (steps per quarter, penalty): simpler grids win ties; a finer grid must fit clearly better to be chosen
 SUBDIVISIONS = ((4, 0.0), (3, 0.012), (8, 0.03), (6, 0.035))
 _EPS = 1e-9
+QUANTUM_QUARTERS = 0.25  # the coarsest step a note is kept at (sixteenths; triplets are finer)
 
 
 def _snap(x: float, steps: int) -> float:
@@ -70,3 +73,17 @@ def quantise_notes(notes: list[Note] | tuple[Note, ...]) -> list[Note]:
 def shortest_fraction(notes: list[Note] | tuple[Note, ...], limit: float = 1.0 / 16) -> float:
     """Fraction of notes shorter than `limit` quarters (1/16 of a quarter = a 64th note)."""
     return sum(1 for n in notes if n.duration < limit - _EPS) / len(notes) if notes else 0.0
+
+
+def melody_on_grid(notes: Sequence[SecondsNote], grid: BeatGrid, *, key: Key | None = None) -> Melody:
+    """Transcribed notes (seconds) on a beat grid in quarter notes, each beat straight or in triplets, one line,
+    onsets >= 0 (a note starting over an eighth before bar 1 is left out). The stem analysis puts its lead on
+    the song's grid with this, and the catalogue its audio works' melodies on the grid heard in the file."""
+    raw = []
+    for n in notes:
+        on = grid.quarters(n.onset)
+        off = grid.quarters(n.onset + n.duration)
+        if on < -QUANTUM_QUARTERS / 2:
+            continue
+        raw.append(Note(int(min(127, max(0, round(n.pitch)))), max(0.0, on), max(1e-3, off - max(0.0, on)), 90))
+    return Melody(tuple(quantise_notes(raw)), key=key, time_signature=grid.time_signature, tempo_bpm=grid.tempo_bpm)
