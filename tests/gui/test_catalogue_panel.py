@@ -168,3 +168,26 @@ def test_a_catalogue_that_cannot_be_opened_is_reported_not_crashed(qtbot, tmp_pa
     bad.write_bytes(b"not sqlite at all" * 100)
     panel = make_panel(qtbot, bad)
     assert panel.table.rowCount() == 0 and "not an SQLite database" in panel.status.text()
+
+
+def test_an_imported_bounce_gets_the_songs_beat(qtbot, tmp_path):
+    """The panel's import hands the catalogue the analysis's ears: a bounce's melody goes on the song's beat."""
+    pytest.importorskip("onnxruntime")
+    import soundfile as sf
+
+    from app.core.music import TimeSignature
+    from tests.helpers.songs import make_song
+
+    song = make_song(5, meter=TimeSignature(4, 4), seconds=10.0)
+    wav = tmp_path / "Night Swim bounce.wav"
+    sf.write(wav, song.mix().T, song.sample_rate)
+    path = tmp_path / "empty.sqlite"
+    Catalogue.open(path).close()
+    panel = make_panel(qtbot, path)
+    panel.import_paths([wav])
+    with Catalogue.open(path) as cat:
+        (work,) = cat.works()
+        detail = cat.work(work.id)
+    assert "the song's beat" in detail.source_detail
+    assert detail.tempo_bpm == pytest.approx(song.tempo_bpm, rel=0.005)
+

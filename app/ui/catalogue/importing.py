@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog
 
+from app.core.analysis import whole_mix_beat
 from app.core.catalogue import Catalogue, ImportResult
 from app.core.catalogue.importing.importers import SUPPORTED_EXTENSIONS
 from app.core.tasks import Cancelled, CancelToken
@@ -53,7 +54,8 @@ class CatalogueImport:
 
         def task(progress, cancel):
             with Catalogue.open(path) as cat:
-                return cat.import_files(items, progress=progress, cancel=EitherToken(own_token, cancel))
+                return cat.import_files(items, beat_finder=whole_mix_beat, progress=progress,
+                                        cancel=EitherToken(own_token, cancel))
 
         self.import_button.setEnabled(False)
         self.progress.setValue(0)

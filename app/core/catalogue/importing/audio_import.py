@@ -4,19 +4,21 @@ The file is decoded to mono at ANALYSIS_RATE (the pipeline's INPUT_RATE) and han
 `app.core.transcription.transcribe`, the same pipeline the stem analysis uses: basic-pitch (its
 ONNX model run with onnxruntime) and lead-line selection for a full mix or any polyphonic file, pYIN for a
 clean monophonic lead (`--transcriber pyin`) or when basic-pitch is not installed ("auto"). The notes in
-seconds are put on a beat grid (tempo from the notes' onsets, the first note on a beat) and quantised like MIDI
-imports (straight or triplet per beat). `TRANSCRIPTIONS` lists the alternatives the artist can pick.
+seconds are put on the song's beat grid, heard in the whole file by the stem analysis's ears (passed in as a
+`beat_finder`), else on a grid from the notes' own onsets, and quantised like MIDI imports (straight or triplet
+per beat). `TRANSCRIPTIONS` lists the alternatives the artist can pick.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from app.core.errors import ImportFailed
-from app.core.music import BeatGrid, Melody, Note
+from app.core.music import BeatGrid, Melody
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
 from app.core.transcription import (
     INPUT_RATE,
@@ -25,9 +27,14 @@ from app.core.transcription import (
     Transcription,
     transcribe,
 )
-from app.core.transcription.grid import quantise_notes
+from app.core.transcription.grid import melody_on_grid
 
 log = logging.getLogger(__name__)
+
+# Hears the beat grid of a whole song (mono samples, their rate); None when it hears none. The app passes
+# the stem analysis's (`app.core.analysis.whole_mix_beat`): the catalogue does not import the analysis, which
+# the melody model (reading the catalogue) must stay independent of.
+BeatFinder = Callable[[np.ndarray, int, CancelToken], "BeatGrid | None"]
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".aif", ".aiff", ".ogg", ".mp3")
 ANALYSIS_RATE = INPUT_RATE
@@ -77,23 +84,25 @@ def _note_tempo(onsets: np.ndarray) -> float:
     return round(60.0 * fps / lag, 2)
 
 
-def _grid(notes: tuple[SecondsNote, ...] | list[SecondsNote]) -> BeatGrid:
-    """Tempo from the notes, the first note on a beat."""
+def notes_grid(notes: tuple[SecondsNote, ...] | list[SecondsNote]) -> BeatGrid:
+    """A grid from the melody's own notes (their onsets' tempo, the first note on a beat): what a melody gets when
+    no beat is heard in the file, or when the caller has no ears for it (`beat_finder` None)."""
     onsets = np.array([n.onset for n in notes], dtype=float)
     first = float(onsets.min()) if onsets.size else 0.0
     return BeatGrid(_note_tempo(onsets - first), offset_seconds=max(0.0, first))
 
 
-def melody_from_notes(notes: tuple[SecondsNote, ...] | list[SecondsNote], y: np.ndarray, rate: int) -> Melody:
-    """Transcribed notes on an estimated beat grid, quantised (straight or triplet per beat)."""
-    grid = _grid(notes)
-    raw = []
-    for n in notes:
-        on = max(0.0, grid.quarters(n.onset))
-        off = grid.quarters(n.end)
-        if off > on and 0 <= round(n.pitch) <= 127:
-            raw.append(Note(int(round(n.pitch)), on, off - on))
-    return Melody(tuple(quantise_notes(raw)), tempo_bpm=grid.tempo_bpm)
+def song_grid(notes: tuple[SecondsNote, ...] | list[SecondsNote], y: np.ndarray, rate: int,
+              beat_finder: BeatFinder | None, *, cancel: CancelToken = NEVER_CANCELLED) -> tuple[BeatGrid, str]:
+    """The grid the melody goes on, and how it was found: the song's beat heard in the whole file when a
+    `beat_finder` is given and hears one (the melody alone had the tempo wrong on half the real songs:
+    docs/catalogue.md), else the melody's own notes."""
+    if beat_finder is not None:
+        grid = beat_finder(y, rate, cancel)
+        if grid is not None:
+            return grid, "the song's beat"
+    return notes_grid(notes), "tempo from the melody's notes" if beat_finder is None else \
+        "no beat heard in the file: tempo from the melody's notes"
 
 
 def transcribe_file(path: Path, *, transcriber: str = "auto", progress: Progress = no_progress,
@@ -118,15 +127,18 @@ def transcribe_file(path: Path, *, transcriber: str = "auto", progress: Progress
     return result, y, rate
 
 
-def extract_audio(path: str | Path, *, transcriber: str = "auto", progress: Progress = no_progress,
-                  cancel: CancelToken = NEVER_CANCELLED) -> tuple[Melody, str]:
-    """Transcribe the file's lead line. Raises ImportFailed naming the file; Cancelled when cancelled."""
+def extract_audio(path: str | Path, *, transcriber: str = "auto", beat_finder: BeatFinder | None = None,
+                  progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> tuple[Melody, str]:
+    """Transcribe the file's lead line and put it on the song's grid (`song_grid`). Raises ImportFailed naming
+    the file; Cancelled when cancelled."""
     path = Path(path)
     result, y, rate = transcribe_file(path, transcriber=transcriber, progress=progress, cancel=cancel)
     if not result.notes:
         raise ImportFailed("has no pitched notes that could be transcribed", path=path,
                            hint="import a file with a melody (a mix or a lead stem)")
     cancel.check()
-    melody = melody_from_notes(result.notes, y, rate)
+    progress(0.96, f"finding the beat of {path.name}")
+    grid, how = song_grid(result.notes, y, rate, beat_finder, cancel=cancel)
+    melody = melody_on_grid(result.notes, grid)
     progress(1.0, "transcribed")
-    return melody, f"audio, {result.describe()} at ~{melody.tempo_bpm:g} BPM"
+    return melody, f"audio, {result.describe()} at {melody.tempo_bpm:g} BPM {melody.time_signature} ({how})"

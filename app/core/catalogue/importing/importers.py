@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.core.catalogue.importing.audio_import import AUDIO_EXTENSIONS, extract_audio
+from app.core.catalogue.importing.audio_import import AUDIO_EXTENSIONS, BeatFinder, extract_audio
 from app.core.catalogue.importing.midi_import import extract_with_detail
 from app.core.catalogue.importing.musicxml_import import extract_musicxml
 from app.core.catalogue.records import ImportProblem
@@ -123,8 +123,10 @@ def _looks_like_musicxml(path: Path) -> bool:
 
 
 def extract(path: Path, *, track: int | None = None, channel: int | None = None, transcriber: str = "auto",
-            progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> tuple[str, Melody, str]:
-    """(kind, melody, source detail) of one file; raises an AccordError naming the file."""
+            beat_finder: BeatFinder | None = None, progress: Progress = no_progress,
+            cancel: CancelToken = NEVER_CANCELLED) -> tuple[str, Melody, str]:
+    """(kind, melody, source detail) of one file; raises an AccordError naming the file. `beat_finder`: hears
+    an audio file's beat for its melody's grid (see audio_import.song_grid)."""
     kind = kind_of(path)
     if kind == "midi":
         melody, detail = extract_with_detail(path, track=track, channel=channel)
@@ -133,7 +135,8 @@ def extract(path: Path, *, track: int | None = None, channel: int | None = None,
             raise ImportFailed("is an XML file but not MusicXML (no score-partwise/score-timewise)", path=path)
         melody, detail = extract_musicxml(path)
     elif kind == "audio":
-        melody, detail = extract_audio(path, transcriber=transcriber, progress=progress, cancel=cancel)
+        melody, detail = extract_audio(path, transcriber=transcriber, beat_finder=beat_finder, progress=progress,
+                                       cancel=cancel)
     else:
         raise ImportFailed(f"unknown format '{path.suffix or path.name}'", path=path)
     if not melody.notes:
@@ -142,8 +145,8 @@ def extract(path: Path, *, track: int | None = None, channel: int | None = None,
 
 
 def extract_batch(paths: Sequence[str | Path], known: Mapping[str, int], *, track: int | None = None,
-                  channel: int | None = None, transcriber: str = "auto", progress: Progress = no_progress,
-                  cancel: CancelToken = NEVER_CANCELLED) -> ExtractedBatch:
+                  channel: int | None = None, transcriber: str = "auto", beat_finder: BeatFinder | None = None,
+                  progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> ExtractedBatch:
     """Read every file (folders recurse); content already in `known` (sha256 -> work id) is not re-read.
 
     Nothing is written here; the store adds the result in one transaction.
@@ -168,7 +171,7 @@ def extract_batch(paths: Sequence[str | Path], known: Mapping[str, int], *, trac
                 repeated.append((f, sha))
                 continue
             kind, melody, detail = extract(f, track=track, channel=channel, transcriber=transcriber,
-                                           progress=step, cancel=cancel)
+                                           beat_finder=beat_finder, progress=step, cancel=cancel)
         except Cancelled:
             raise
         except AccordError as exc:

@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.core.catalogue.importing.audio_import import BeatFinder
 from app.core.catalogue.importing.importers import MIDI_EXTENSIONS, file_sha256, kind_of
 from app.core.catalogue.integrity.facts import append_facts
 from app.core.catalogue.integrity.ledger import now_utc
@@ -128,9 +129,10 @@ def melody_candidates(store, work_id: int) -> list[MelodyCandidate]:
             for i, (name, label) in enumerate(TRANSCRIPTIONS)]
 
 
-def melody_for(store, work_id: int, candidate: MelodyCandidate, *, progress: Progress = no_progress,
-               cancel: CancelToken = NEVER_CANCELLED) -> tuple[Melody, str]:
-    """The melody a candidate gives, and the readable source detail to store with it."""
+def melody_for(store, work_id: int, candidate: MelodyCandidate, *, beat_finder: BeatFinder | None = None,
+               progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> tuple[Melody, str]:
+    """The melody a candidate gives, and the readable source detail to store with it (`beat_finder`: see
+    audio_import.song_grid)."""
     kind, path, sha, _detail = _work_row(store, work_id)
     file = _source_file(work_id, kind, path, sha)
     if kind == "midi" and file.suffix.lower() in MIDI_EXTENSIONS:
@@ -140,7 +142,8 @@ def melody_for(store, work_id: int, candidate: MelodyCandidate, *, progress: Pro
         return extract_with_detail(file, track=int(fields["track"]), channel=int(fields["channel"]) - 1)
     from app.core.catalogue.importing.audio_import import extract_audio
 
-    return extract_audio(file, transcriber=candidate.source.split(":", 1)[1], progress=progress, cancel=cancel)
+    return extract_audio(file, transcriber=candidate.source.split(":", 1)[1], beat_finder=beat_finder,
+                         progress=progress, cancel=cancel)
 
 
 def set_work_melody(store, work_id: int, melody: Melody, source: str, *, label: str,
@@ -168,7 +171,8 @@ def set_work_melody(store, work_id: int, melody: Melody, source: str, *, label: 
     return MelodyChoice(int(work_id), source, label, digest, chosen_by, at)
 
 
-def use_candidate(store, work_id: int, index: int, *, progress: Progress = no_progress,
+def use_candidate(store, work_id: int, index: int, *, beat_finder: BeatFinder | None = None,
+                  progress: Progress = no_progress,
                   cancel: CancelToken = NEVER_CANCELLED) -> tuple[MelodyCandidate, MelodyChoice, Melody]:
     """Make candidate `index` (as listed by `melody_candidates`) the work's melody."""
     cands = melody_candidates(store, work_id)
@@ -176,5 +180,5 @@ def use_candidate(store, work_id: int, index: int, *, progress: Progress = no_pr
         raise CatalogueError(f"work {work_id}: there is no candidate {index} (choose 0–{len(cands) - 1})",
                              hint=f"see `accord catalogue parts {work_id}`")
     cand = cands[index]
-    melody, detail = melody_for(store, work_id, cand, progress=progress, cancel=cancel)
+    melody, detail = melody_for(store, work_id, cand, beat_finder=beat_finder, progress=progress, cancel=cancel)
     return cand, set_work_melody(store, work_id, melody, cand.source, label=detail), melody
