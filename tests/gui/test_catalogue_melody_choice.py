@@ -120,6 +120,8 @@ def test_a_transcription_runs_on_the_worker_and_lands(qtbot, tmp_path):
         assert not box.progress.isHidden() and not box.use_button.isEnabled()  # busy while the worker runs
     qtbot.waitUntil(lambda: box.choices.count() == 2 and "in use" in box.choices.itemText(other), timeout=10000)
     assert _facts(panel)["Melody"] != default
+    # the new melody's grid was looked for with the analysis's ears (a lone line may or may not carry a beat)
+    assert "the song's beat" in _facts(panel)["Melody"] or "no beat heard in the file" in _facts(panel)["Melody"]
 
 
 def test_a_panel_closed_while_a_transcription_runs_takes_its_end_quietly(qtbot, tmp_path):
@@ -163,3 +165,42 @@ def test_choosing_another_work_while_a_transcription_runs_shows_that_work_once_i
     qtbot.waitUntil(lambda: handle.done, timeout=60000)
     qtbot.waitUntil(lambda: box.work_id == midi_work.id and box.choices.count() == 3, timeout=10000)
     assert box.use_button.isEnabled() is False and "in use" in box.choices.itemText(0)
+
+
+def test_a_bounce_imported_on_its_melodys_own_grid_is_read_again_on_the_songs_beat(qtbot, tmp_path):
+    """An audio work imported by an older Accord (its grid from the melody's own onsets) is read again in one
+    click: the transcription in use offers Read Again, a MIDI part in use does not."""
+    pytest.importorskip("onnxruntime")
+    import soundfile as sf
+
+    from app.core.music import TimeSignature
+    from app.ui.catalogue.melody_choice import READ_AGAIN_TEXT
+    from tests.helpers.songs import make_song
+
+    song = make_song(5, meter=TimeSignature(4, 4), seconds=10.0)
+    wav = tmp_path / "bounce.wav"
+    sf.write(wav, song.mix().T, song.sample_rate)
+    path = tmp_path / "cat.sqlite"
+    with Catalogue.open(path) as cat:
+        (work,) = cat.import_files([wav]).added  # no beat finder: how an older Accord imported it
+    panel = _panel(qtbot, path)
+    panel.select_work(work.id)
+    assert "tempo from the melody's notes" in _facts(panel)["Melody"]
+    box = panel.detail.melody_box
+    assert "in use" in box.choices.currentText() and box.use_button.text() == READ_AGAIN_TEXT
+    assert box.use_button.isEnabled()
+    box.use_button.click()
+    assert "was read again from" in panel.status.text()
+    assert "the song's beat" in _facts(panel)["Melody"]
+    assert float(_facts(panel)["Tempo"].split()[0]) == pytest.approx(song.tempo_bpm, rel=0.005)
+    with Catalogue.open(path) as cat:
+        assert [c.source for c in choices(cat, work.id)] == ["audio:basic-pitch"]  # recorded like any choice
+
+
+def test_a_midi_part_in_use_offers_no_read_again(qtbot, midi_work):
+    path, _song, work_id = midi_work
+    panel = _panel(qtbot, path)
+    panel.select_work(work_id)
+    box = panel.detail.melody_box
+    assert "in use" in box.choices.currentText()
+    assert box.use_button.text() == USE_TEXT and not box.use_button.isEnabled()

@@ -154,6 +154,8 @@ class WorkDetailView(QWidget):
                              ("Tempo", f"{detail.tempo_bpm:g} BPM" if detail.tempo_bpm else "unknown")):
             value_label = QLabel(value)
             value_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            # a transcription's source line ("…at 180 BPM 4/4 (the song's beat)") ran past a laptop's dock
+            value_label.setWordWrap(True)
             self.facts.addRow(label, value_label)
         self.contributors.blockSignals(True)
         for c in s.contributors:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.analysis import whole_mix_beat
 from app.core.catalogue import Catalogue
 from app.core.catalogue.importing.melody_source import MelodyCandidate, melody_candidates, use_candidate
 from app.core.errors import AccordError
@@ -37,6 +38,11 @@ if TYPE_CHECKING:
     from app.ui.catalogue.panel import CataloguePanel
 
 USE_TEXT = "Use This Part"
+READ_AGAIN_TEXT = "Read Again"
+USE_TIP = ("Make the chosen part or transcription this work's melody (recorded in the catalogue's history; a model "
+           "learns it the next time it is updated)")
+READ_AGAIN_TIP = ("Transcribe the file again with this transcription and put the melody on the song's beat (a work "
+                  "imported by an older Accord has a grid from its melody's own notes; see its Melody fact)")
 LOADING_TEXT = "Reading the file for its other parts…"
 
 
@@ -67,8 +73,7 @@ class MelodySourceBox(QGroupBox):
         row = QHBoxLayout()
         self.use_button = QPushButton(USE_TEXT)
         self.use_button.setObjectName("useMelodyCandidate")
-        self.use_button.setToolTip("Make the chosen part or transcription this work's melody (recorded in the "
-                                   "catalogue's history; a model learns it the next time it is updated)")
+        self.use_button.setToolTip(USE_TIP)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.cancel_button = QPushButton("Cancel")
@@ -120,7 +125,16 @@ class MelodySourceBox(QGroupBox):
     def _update_button(self, busy: bool | None = None) -> None:
         busy = self.progress.isVisibleTo(self) if busy is None else busy
         c = self.chosen()
-        self.use_button.setEnabled(not busy and c is not None and not c.current)
+        again = c is not None and rereadable(c)
+        self.use_button.setText(READ_AGAIN_TEXT if again else USE_TEXT)
+        self.use_button.setToolTip(READ_AGAIN_TIP if again else USE_TIP)
+        self.use_button.setEnabled(not busy and c is not None and (not c.current or again))
+
+
+def rereadable(c: MelodyCandidate) -> bool:
+    """The transcription in use can be read again (the file is the same; the ears may be newer): a MIDI part in
+    use cannot change by reading it again."""
+    return c.current and c.source.startswith("audio:")
 
 
 class MelodyChoiceActions:
@@ -171,14 +185,15 @@ class MelodyChoiceActions:
 
     def use_chosen(self) -> TaskHandle | None:
         chosen, work_id = self.box.chosen(), self.box.work_id
-        if chosen is None or work_id is None or chosen.current or self.running:
+        if chosen is None or work_id is None or (chosen.current and not rereadable(chosen)) or self.running:
             return None
         path, own = self.panel.catalogue_path, CancelToken()
         self._token = own
 
         def task(progress, cancel):
             with Catalogue.open(path) as cat:
-                return use_candidate(cat, work_id, chosen.index, progress=progress, cancel=EitherToken(own, cancel))
+                return use_candidate(cat, work_id, chosen.index, beat_finder=whole_mix_beat, progress=progress,
+                                     cancel=EitherToken(own, cancel))
 
         self.box.show_busy(True, "transcribing" if chosen.source.startswith("audio:") else "reading the part")
         self.box.show_message(f"Taking the melody from {chosen.label}…")
@@ -211,7 +226,8 @@ class MelodyChoiceActions:
         trained = work_id in self.panel._trained_work_ids()
         later = " The current model learned its old melody: it learns this one the next time it is updated." \
             if trained else ""
-        text = f"Work {work_id}'s melody now comes from {cand.label} ({len(melody.notes)} notes).{later}"
+        how = "was read again from" if cand.current else "now comes from"
+        text = f"Work {work_id}'s melody {how} {cand.label} ({len(melody.notes)} notes).{later}"
         self.panel._set_status(text)
         self.panel.refresh()  # shows the new facts and lists the alternatives again, the new one in use
         self.panel.catalogueChanged.emit()
