@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from app.core.live.jack_server import open_client
 from app.core.live.ports import Backend, PortWatcher
 from app.core.live.types import LiveError
 
@@ -57,7 +58,7 @@ class PortMonitor:
         except (ImportError, OSError) as exc:
             raise LiveError(f"JACK-Client is not usable ({exc})", hint="pip install 'accord[live]'") from exc
         try:
-            client = jack.Client(WATCH_CLIENT, no_start_server=True)
+            client = open_client(jack, WATCH_CLIENT)
         except jack.JackError as exc:
             raise LiveError("no JACK server is running") from exc
         watch_registrations(client, self.changed)

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 
 from app.core.live.hotplug import watch_registrations
+from app.core.live.jack_server import open_client
 from app.core.live.types import LiveError, TimedMessage
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ class JackMidi:
         except (ImportError, OSError) as exc:
             raise LiveError(f"JACK-Client is not usable ({exc})", hint="pip install 'accord[live]'") from exc
         try:
-            self.client = jack.Client(client_name, no_start_server=True, servername=server_name)
+            self.client = open_client(jack, client_name, server_name=server_name)
         except jack.JackError as exc:
             raise LiveError("no JACK server is running", hint="start one (jackd -d dummy, qjackctl, or "
                             "PipeWire's JACK) or use the platform's MIDI system") from exc

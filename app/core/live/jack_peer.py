@@ -10,8 +10,10 @@ from __future__ import annotations
 import heapq
 import itertools
 import queue
+import time
 from typing import Any
 
+from app.core.live.jack_server import OPEN_ATTEMPTS, OPEN_RETRY_S, open_client
 from app.core.live.types import LiveError
 
 
@@ -22,7 +24,8 @@ class JackPeer:
         except (ImportError, OSError) as exc:
             raise LiveError(f"JACK-Client is not usable ({exc})") from exc
         try:
-            self.client: Any = jack.Client(name, no_start_server=True)
+            self.client: Any = open_client(jack, name)
+            self._jack = jack
         except jack.JackError as exc:
             raise LiveError("no JACK server is running") from exc
         self.rate = self.client.samplerate
@@ -80,7 +83,15 @@ class JackPeer:
         return last
 
     def connect(self, source: str, destination: str) -> None:
-        self.client.connect(source, destination)
+        """Connect two ports, asking again a moment later when a busy server did not answer in time."""
+        for attempt in range(OPEN_ATTEMPTS):
+            try:
+                self.client.connect(source, destination)
+                return
+            except self._jack.JackError:
+                if attempt + 1 == OPEN_ATTEMPTS:
+                    raise
+                time.sleep(OPEN_RETRY_S)
 
     def close(self) -> None:
         self.client.deactivate()

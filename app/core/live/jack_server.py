@@ -18,11 +18,31 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 from app.core.live.types import LiveError
 
 log = logging.getLogger(__name__)
 STARTUP_TIMEOUT_S = 10.0
+
+
+OPEN_ATTEMPTS = 3
+OPEN_RETRY_S = 0.15
+
+
+def open_client(jack: Any, name: str, *, server_name: str | None = None) -> Any:
+    """A jack.Client on a running server (never starts one), asked up to OPEN_ATTEMPTS times. A busy server can
+    fail to answer a client's open in time (seen on a loaded two-core machine: the Live panel said the server
+    was gone, or chose another MIDI system, while jackd ran); asking again a moment later opens it. With no
+    server at all each attempt fails at once, so the answer "no JACK" costs ~0.3 s more. Raises jack.JackError."""
+    for attempt in range(OPEN_ATTEMPTS):
+        try:
+            return jack.Client(name, no_start_server=True, servername=server_name)
+        except jack.JackError:
+            if attempt + 1 == OPEN_ATTEMPTS:
+                raise
+            time.sleep(OPEN_RETRY_S)
+    raise AssertionError("unreachable")
 
 
 def jack_server_running(server_name: str | None = None) -> bool:
@@ -33,7 +53,7 @@ def jack_server_running(server_name: str | None = None) -> bool:
         return False
     quiet_jack_errors(jack)
     try:
-        client = jack.Client("accord-probe", no_start_server=True, servername=server_name)
+        client = open_client(jack, "accord-probe", server_name=server_name)
     except jack.JackError:
         return False
     client.close()
