@@ -34,6 +34,7 @@ class _FlakyJack:
 @pytest.fixture(autouse=True)
 def _no_wait(monkeypatch):
     monkeypatch.setattr(jack_server, "OPEN_RETRY_S", 0.0)
+    monkeypatch.setattr(jack_server, "_a_server_may_run", lambda: True)
 
 
 def test_a_busy_server_is_asked_again():
@@ -52,3 +53,26 @@ def test_a_server_that_never_answers_raises_after_the_last_attempt():
 def test_no_server_is_no_server():
     pytest.importorskip("jack", reason="JACK-Client is not installed")
     assert jack_server_running("accord-no-such-server") is False
+
+
+def test_without_a_server_process_the_first_failure_is_the_answer(monkeypatch):
+    monkeypatch.setattr(jack_server, "_a_server_may_run", lambda: False)
+    jack = _FlakyJack(failures=OPEN_ATTEMPTS)
+    with pytest.raises(_Busy):
+        open_client(jack, "Accord")
+    assert len(jack.calls) == 1
+
+
+def test_a_running_jackd_is_seen_among_the_processes():
+    pytest.importorskip("jack", reason="JACK-Client is not installed")
+    import shutil
+
+    if shutil.which("jackd") is None:
+        pytest.skip("jackd is not installed")
+    from app.core.live.jack_server import DummyJackServer
+
+    with_server = DummyJackServer().start()
+    try:
+        assert jack_server._a_server_may_run()
+    finally:
+        with_server.stop()
