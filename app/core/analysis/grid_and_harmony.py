@@ -22,7 +22,7 @@ from app.core.analysis.rhythm.tempo import TempoResult, estimate_grid
 from app.core.analysis.roles import UNHEARD
 from app.core.analysis.signal import ANALYSIS_RATE, is_silent, mix, one_blas_thread
 from app.core.music import BeatGrid, ChordTimeline, Key
-from app.core.tasks import CancelToken, Progress
+from app.core.tasks import CancelToken, Progress, no_progress
 from app.core.transcription.pitch import at_rate
 
 # what `hear` returns: the grid, the tempo estimate, the key, its sections, the chords with their confidences, and
@@ -106,7 +106,7 @@ def whole_mix_beat(y: np.ndarray, sample_rate: int, cancel: CancelToken) -> Beat
         chroma = chroma_features(y, ANALYSIS_RATE, drums_inside=True)
         done: Future[ChromaFeatures] = Future()
         done.set_result(chroma)
-        return find_beat(y, y, None, done, lambda _f, _t="": None, cancel).grid
+        return find_beat(y, y, None, done, no_progress, cancel).grid
 
 
 def _harmony(grid: BeatGrid, tempo: TempoResult, chroma: ChromaFeatures | None, harmonic_names: list[str],

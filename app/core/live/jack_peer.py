@@ -10,10 +10,9 @@ from __future__ import annotations
 import heapq
 import itertools
 import queue
-import time
 from typing import Any
 
-from app.core.live.jack_server import OPEN_ATTEMPTS, OPEN_RETRY_S, open_client
+from app.core.live.jack_server import ask_again, open_client
 from app.core.live.types import LiveError
 
 
@@ -84,14 +83,7 @@ class JackPeer:
 
     def connect(self, source: str, destination: str) -> None:
         """Connect two ports, asking again a moment later when a busy server did not answer in time."""
-        for attempt in range(OPEN_ATTEMPTS):
-            try:
-                self.client.connect(source, destination)
-                return
-            except self._jack.JackError:
-                if attempt + 1 == OPEN_ATTEMPTS:
-                    raise
-                time.sleep(OPEN_RETRY_S)
+        ask_again(lambda: self.client.connect(source, destination), self._jack.JackError)
 
     def close(self) -> None:
         self.client.deactivate()

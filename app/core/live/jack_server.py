@@ -17,10 +17,13 @@ import os
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from app.core.live.types import LiveError
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 STARTUP_TIMEOUT_S = 10.0
@@ -47,19 +50,27 @@ def _a_server_may_run() -> bool:
     return False
 
 
-def open_client(jack: Any, name: str, *, server_name: str | None = None) -> Any:
-    """A jack.Client on a running server (never starts one), asked up to OPEN_ATTEMPTS times. A busy server can
-    fail to answer a client's open in time (seen on a loaded two-core machine: the Live panel said the server
-    was gone, or chose another MIDI system, while jackd ran); asking again a moment later opens it. When no
-    JACK server process runs, the first failure is the answer (no waiting). Raises jack.JackError."""
+def ask_again(call: Callable[[], T], error: type[BaseException] | tuple[type[BaseException], ...], *,
+              worth_asking: Callable[[], bool] = lambda: True) -> T:
+    """`call()`, asked up to OPEN_ATTEMPTS times OPEN_RETRY_S apart while it raises `error` and `worth_asking()`
+    says another try may answer: a busy JACK server can fail to answer a request in time (seen on a loaded
+    two-core machine). The last failure is raised."""
     for attempt in range(OPEN_ATTEMPTS):
         try:
-            return jack.Client(name, no_start_server=True, servername=server_name)
-        except jack.JackError:
-            if attempt + 1 == OPEN_ATTEMPTS or not _a_server_may_run():
+            return call()
+        except error:
+            if attempt + 1 == OPEN_ATTEMPTS or not worth_asking():
                 raise
             time.sleep(OPEN_RETRY_S)
     raise AssertionError("unreachable")
+
+
+def open_client(jack: Any, name: str, *, server_name: str | None = None) -> Any:
+    """A jack.Client on a running server (never starts one), asked again while busy (`ask_again`): the Live panel
+    had said the server was gone, or chose another MIDI system, while jackd ran. When no JACK server process runs,
+    the first failure is the answer (no waiting). Raises jack.JackError."""
+    return ask_again(lambda: jack.Client(name, no_start_server=True, servername=server_name), jack.JackError,
+                     worth_asking=_a_server_may_run)
 
 
 def jack_server_running(server_name: str | None = None) -> bool:
