@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from app.core.errors import AccordError, MidiFileError, ProvenanceError
-from app.core.fsutil import TEMP_PREFIX, atomic_path
+from app.core.fsutil import atomic_path, new_temp
 from app.core.home import AccordHome
 from app.core.midifile import MidiPart, midi_bytes
 from app.core.music import TimeSignature
@@ -131,13 +130,12 @@ def _naming(target: Path):
 
 @contextlib.contextmanager
 def _sibling_temp(near: Path):
-    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=near.suffix, dir=near.parent)
-    os.close(fd)
+    tmp = new_temp(near.parent, near.suffix)
     try:
-        yield Path(name)
+        yield tmp
     finally:
         with contextlib.suppress(OSError):
-            os.unlink(name)
+            tmp.unlink()
 
 
 def export_audio(samples: np.ndarray, sample_rate: int, path: str | Path, fields: RecordFields, *,
