@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from app.core.audio.fake_stream import FakeStatus, FakeStream, RealTimePump  # noqa: F401 — re-exported
 from app.core.audio.io import PROJECT_RATE
 from app.core.audio.mix import MixState, render
+from app.core.audio.preview import Preview
 from app.core.audio.transport import Transport
 from app.core.errors import PlaybackError
 from app.core.gil_switch import FastSwitch
@@ -86,6 +87,8 @@ class AudioEngine:
         self._fade_from: MixState | None = None
         self._fade_buf = np.empty_like(self._scratch)
         self._fade_ramp = np.empty_like(self._scratch)
+        self._preview: Preview | None = None  # a buffer heard once beside the song (preview.py)
+        self._preview_out: Preview | None = None  # the one it replaced, fading over one block
         self._failure: str | None = None  # set by the stream's finished callback
         self._generation = 0  # which opened stream is current (for late finished callbacks)
         self._closing = False
@@ -117,8 +120,10 @@ class AudioEngine:
         self._mix = state
 
     def play(self) -> None:
-        """Start playing; opens the stream first if needed (PlaybackError when that is impossible)."""
+        """Start playing; opens the stream first if needed (PlaybackError when that is impossible). A preview
+        still sounding fades out: the song is what the artist asked to hear now."""
         self.open()
+        self.stop_preview()
         self.transport.play()
         self._fast_switch.hold()
 
@@ -132,6 +137,30 @@ class AudioEngine:
 
     def seek(self, seconds: float) -> None:
         self.transport.seek(seconds)
+
+    # ---- a preview beside the song (GUI thread) -----------------------------------------------------
+    def play_preview(self, samples: np.ndarray, *, gain: float = 1.0) -> Preview:
+        """Hear `samples` (float32 (2, n) at the engine's rate) once, from their start, without moving the
+        song's transport; replaces a preview still sounding. Opens the stream if needed (PlaybackError)."""
+        preview = Preview(samples, gain=gain)
+        self.open()
+        old = self._preview
+        if old is not None:
+            old.stop()
+            self._preview_out = old
+        self._preview = preview
+        return preview
+
+    def stop_preview(self) -> None:
+        """Fade the preview out over the next block (nothing happens when none sounds)."""
+        preview = self._preview
+        if preview is not None:
+            preview.stop()
+
+    @property
+    def previewing(self) -> bool:
+        preview = self._preview
+        return preview is not None and not preview.finished
 
     # ---- the stream ---------------------------------------------------------------------------------
     @property
@@ -281,6 +310,9 @@ class AudioEngine:
                     np.subtract(out, old, out=out)  # out = old + (new - old) * ramp
                     np.multiply(out, ramp, out=out)
                     np.add(out, old, out=out)
+            for preview in (self._preview_out, self._preview):
+                if preview is not None and not preview.finished and frames <= self._scratch.shape[1]:
+                    preview.mix_into(out, frames, self._scratch, self._fade_down_row(frames))
             if frames:
                 left = float(max(out[0].max(), -out[0].min()))
                 right = float(max(out[1].max(), -out[1].min()))
@@ -308,92 +340,15 @@ class AudioEngine:
             cached = self._ramp_cache = (np.arange(1, frames + 1, dtype=np.float32) / np.float32(frames))
         return cached
 
+    def _fade_down_row(self, frames: int) -> np.ndarray:
+        cached = getattr(self, "_fade_down_cache", None)
+        if cached is None or cached.shape[0] != frames:
+            cached = self._fade_down_cache = np.float32(1.0) - self._ramp_row(frames)
+        return cached
+
     def meter(self) -> tuple[float, float]:
         """Peak (left, right) since the previous call, linear 0..1+ (the UI polls this on a timer)."""
         left, right = self._peak_left, self._peak_right
         self._peak_left = 0.0
         self._peak_right = 0.0
         return left, right
-
-
-@dataclass
-class FakeStatus:
-    output_underflow: bool = False
-
-    def __bool__(self) -> bool:
-        return self.output_underflow
-
-
-class FakeStream:
-    """A stand-in output stream for tests and headless runs: `pump(blocks)` calls the callback the way
-    PortAudio would, with a zeroed float32 (blocksize, channels) buffer, and returns what it wrote."""
-
-    def __init__(self, callback: Callable[..., None], samplerate: int, blocksize: int, device: Any = None,
-                 channels: int = 2) -> None:
-        self.callback = callback
-        self.samplerate = samplerate
-        self.blocksize = blocksize or 256
-        self.device = device
-        self.channels = channels
-        self.active = False
-        self.closed = False
-        self.starts = 0
-
-    def start(self) -> None:
-        if self.closed:
-            raise RuntimeError("stream is closed")
-        self.active = True
-        self.starts += 1
-
-    def stop(self) -> None:
-        self.active = False
-
-    def close(self) -> None:
-        self.active = False
-        self.closed = True
-
-    def fail(self) -> None:
-        """Simulate the device going away: the stream stops on its own."""
-        self.active = False
-
-    def pump(self, blocks: int = 1, *, underflow: bool = False) -> np.ndarray:
-        if not self.active:
-            raise RuntimeError("stream is not started")
-        n = self.blocksize
-        written = np.empty((blocks * n, self.channels), dtype=np.float32)
-        for i in range(blocks):
-            buf = np.zeros((n, self.channels), dtype=np.float32)
-            self.callback(buf, n, None, FakeStatus(output_underflow=underflow))
-            written[i * n:(i + 1) * n] = buf
-        return written
-
-
-class RealTimePump:
-    """Plays an engine's FakeStream from its own thread at the wall clock's pace, as PortAudio's callback
-    thread would: the playhead moves in real time whatever the caller's thread is doing (live tests, benches)."""
-
-    def __init__(self, engine: AudioEngine) -> None:
-        import threading
-
-        self.engine = engine
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="accord-fake-audio", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        import time
-
-        t0, done = time.monotonic(), 0
-        while not self._stop.wait(0.005):
-            stream = self.engine.stream
-            if stream is None or not stream.active:
-                continue
-            due = int((time.monotonic() - t0) * self.engine.sample_rate)
-            blocks = (due - done) // stream.blocksize
-            if blocks > 0:
-                stream.pump(blocks)
-                done += blocks * stream.blocksize
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()

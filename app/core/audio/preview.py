@@ -1,0 +1,94 @@
+"""A preview: one finished buffer heard once beside the song, whatever the transport does.
+
+A DAW's browser plays a file or a clip the moment it is clicked, without touching the arrangement's
+playhead; the catalogue's **Hear** does the same with a work's melody (or a part it could come from). The
+engine mixes the preview into each block after the song's mix (`AudioEngine.play_preview`), so the project,
+its transport and its loop are left as they were.
+
+Threads: the GUI thread builds a Preview (fades applied, all memory allocated) and hands it over with one
+reference assignment; the audio thread only copies slices of it into the output and advances its position.
+`stop()` asks for a fade over the next block (no click); `finished` turns True on the audio thread when the
+buffer has played out or faded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from app.core.music import BeatGrid, Melody
+
+EDGE_FADE_FRAMES = 96  # 2 ms at 48 kHz: a note cut at the buffer's edge starts and ends without a click
+
+
+PREVIEW_SECONDS = 45.0  # enough to know a tune by; a whole song's line would be ~100 MB of audio
+LEAD_IN_QUARTERS = 1.0  # the line starts a beat in, not on the first sample
+
+
+def melody_preview(melody: Melody, *, sample_rate: int, seconds: float = PREVIEW_SECONDS,
+                   instrument: str = "lead") -> np.ndarray:
+    """The melody's first `seconds` from its first note, rendered at its own tempo (120 BPM when it has
+    none) with the studio's lead sound: float32 (2, n). An empty melody gives no frames."""
+    from app.core.audio.synth.render import render_melody
+
+    notes = sorted(melody.notes, key=lambda n: n.onset)
+    if not notes:
+        return np.zeros((2, 0), dtype=np.float32)
+    tempo = melody.tempo_bpm if melody.tempo_bpm and melody.tempo_bpm > 0 else 120.0
+    shift = float(np.floor(notes[0].onset)) - LEAD_IN_QUARTERS  # the first note keeps its place in the beat
+    last = seconds * tempo / 60.0
+    kept = [replace(n, onset=n.onset - shift, duration=min(n.duration, last - (n.onset - shift)))
+            for n in notes if n.onset - shift < last]
+    return render_melody(kept, BeatGrid(tempo_bpm=tempo), instrument=instrument, sample_rate=sample_rate,
+                         tail_seconds=0.5)
+
+
+class Preview:
+    """`samples`: float32 (2, n), copied (the fades are written into the copy)."""
+
+    def __init__(self, samples: np.ndarray, *, gain: float = 1.0) -> None:
+        if not isinstance(samples, np.ndarray) or samples.ndim != 2 or samples.shape[0] != 2:
+            raise ValueError("a preview's samples must be shaped (2, frames)")
+        if not np.isfinite(gain) or gain < 0.0:
+            raise ValueError(f"a preview's gain must be a finite number >= 0, not {gain}")
+        self.samples = np.array(samples, dtype=np.float32, copy=True) * np.float32(gain)
+        edge = min(EDGE_FADE_FRAMES, self.samples.shape[1] // 2)
+        if edge:
+            ramp = np.linspace(0.0, 1.0, edge, endpoint=False, dtype=np.float32)
+            self.samples[:, :edge] *= ramp
+            self.samples[:, -edge:] *= ramp[::-1]
+        self.frames = int(self.samples.shape[1])
+        self.position = 0  # written by the audio thread only
+        self.finished = self.frames == 0  # written by the audio thread (and here, once)
+        self._stop_asked = False
+
+    @property
+    def frames_left(self) -> int:
+        """Frames not yet played (0 once finished)."""
+        return 0 if self.finished else self.frames - self.position
+
+    def stop(self) -> None:
+        """Fade out over the next block and finish (GUI thread; safe at any time)."""
+        self._stop_asked = True
+
+    def mix_into(self, out: np.ndarray, frames: int, scratch: np.ndarray, fade_down: np.ndarray) -> None:
+        """Add the next `frames` of the preview to `out` (2, frames) in place (the audio thread).
+
+        `scratch` is at least (2, frames), `fade_down` a (frames,) ramp from 1 towards 0; nothing is allocated.
+        """
+        if self.finished:
+            return
+        start = self.position
+        n = min(frames, self.frames - start)
+        block = self.samples[:, start:start + n]
+        if self._stop_asked:
+            faded = scratch[:, :n]
+            np.multiply(block, fade_down[:n], out=faded)
+            np.add(out[:, :n], faded, out=out[:, :n])
+            self.finished = True
+            return
+        np.add(out[:, :n], block, out=out[:, :n])
+        self.position = start + n
+        if self.position >= self.frames:
+            self.finished = True
