@@ -48,7 +48,7 @@ def install_catalogue(ctx: StudioContext) -> None:
     from app.ui.catalogue.panel import CataloguePanel
 
     panel = CataloguePanel(ctx.home.catalogue_path, ctx.runner, parent=ctx.host,
-                           trained_work_ids=ctx.models.trained_work_ids)
+                           trained_work_ids=ctx.models.trained_work_ids, engine=ctx.engine)
     # Along the bottom, under the lanes: its table and detail view want width, and the timeline keeps it.
     dock = ctx.add_dock("Catalogue", panel, Qt.DockWidgetArea.BottomDockWidgetArea, shortcut="Ctrl+Shift+C")
     ctx.resize_dock(dock, catalogue_height(panel, ctx.screen_height()), Qt.Orientation.Vertical)

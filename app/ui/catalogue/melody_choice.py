@@ -35,6 +35,7 @@ from app.ui.catalogue.importing import EitherToken
 from app.ui.workers import TaskHandle
 
 if TYPE_CHECKING:
+    from app.core.audio.engine import AudioEngine
     from app.ui.catalogue.panel import CataloguePanel
 
 USE_TEXT = "Use This Part"
@@ -44,6 +45,10 @@ USE_TIP = ("Make the chosen part or transcription this work's melody (recorded i
 READ_AGAIN_TIP = ("Transcribe the file again with this transcription and put the melody on the song's beat (a work "
                   "imported by an older Accord has a grid from its melody's own notes; see its Melody fact)")
 LOADING_TEXT = "Reading the file for its other parts…"
+HEAR_TEXT, STOP_TEXT = "Hear", "Stop"
+HEAR_KEY = "Ctrl+Alt+P"
+HEAR_TIP = (f"Hear the chosen part or transcription alone, from its first note ({HEAR_KEY}); the song pauses, "
+            "and Use This Part then takes the line you heard")
 
 
 def candidate_text(c: MelodyCandidate) -> str:
@@ -74,9 +79,13 @@ class MelodySourceBox(QGroupBox):
         self.use_button = QPushButton(USE_TEXT)
         self.use_button.setObjectName("useMelodyCandidate")
         self.use_button.setToolTip(USE_TIP)
+        self.hear_button = QPushButton(HEAR_TEXT)
+        self.hear_button.setObjectName("hearMelodyCandidate")
+        self.hear_button.setToolTip(HEAR_TIP)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.cancel_button = QPushButton("Cancel")
+        row.addWidget(self.hear_button)
         row.addWidget(self.use_button)
         row.addWidget(self.progress, 1)
         row.addWidget(self.cancel_button)
@@ -129,6 +138,12 @@ class MelodySourceBox(QGroupBox):
         self.use_button.setText(READ_AGAIN_TEXT if again else USE_TEXT)
         self.use_button.setToolTip(READ_AGAIN_TIP if again else USE_TIP)
         self.use_button.setEnabled(not busy and c is not None and (not c.current or again))
+        self.hear_button.setEnabled(self.hear_button.text() == STOP_TEXT or (not busy and c is not None))
+
+    def show_hearing(self, hearing: bool) -> None:
+        """The Hear button turns into Stop while a line sounds."""
+        self.hear_button.setText(STOP_TEXT if hearing else HEAR_TEXT)
+        self._update_button()
 
 
 def rereadable(c: MelodyCandidate) -> bool:
@@ -140,18 +155,23 @@ def rereadable(c: MelodyCandidate) -> bool:
 class MelodyChoiceActions:
     """The panel's side: list the alternatives and change the melody on the worker, report in the box."""
 
-    def __init__(self, panel: CataloguePanel) -> None:
+    def __init__(self, panel: CataloguePanel, engine: AudioEngine | None = None) -> None:
+        from app.ui.catalogue.hearing import MelodyHearing
+
         self.panel = panel
         self.box: MelodySourceBox = panel.detail.melody_box
         self.handle: TaskHandle | None = None
         self._token = CancelToken()  # Cancel works before the runner hands back the handle (as the import's)
         self.box.use_button.clicked.connect(self.use_chosen)
         self.box.cancel_button.clicked.connect(self.cancel)
+        self.hearing = MelodyHearing(self, engine)  # Hear: the chosen line alone, through the studio's engine
 
     def load(self, work_id: int | None) -> TaskHandle | None:
         """List the selected work's alternatives (a removed work, or none selected, has nothing to list)."""
         if self.running:
             return None  # the box shows the work being changed until that ends
+        if work_id != self.box.work_id:  # another work: its line stops (a refresh of this one does not)
+            self.hearing.stop()
         detail = self.panel.detail.detail
         if work_id is None or detail is None or detail.summary.state.removed:
             self.box.show_work(None)
@@ -189,12 +209,14 @@ class MelodyChoiceActions:
             return None
         path, own = self.panel.catalogue_path, CancelToken()
         self._token = own
+        heard = self.hearing.reading(work_id, chosen)  # already read to be heard: not transcribed twice
 
         def task(progress, cancel):
             with Catalogue.open(path) as cat:
-                return use_candidate(cat, work_id, chosen.index, beat_finder=whole_mix_beat, progress=progress,
-                                     cancel=EitherToken(own, cancel))
+                return use_candidate(cat, work_id, chosen.index, beat_finder=whole_mix_beat, reading=heard,
+                                     progress=progress, cancel=EitherToken(own, cancel))
 
+        self.hearing.stop()
         self.box.show_busy(True, "transcribing" if chosen.source.startswith("audio:") else "reading the part")
         self.box.show_message(f"Taking the melody from {chosen.label}…")
         self.handle = self.panel.runner.start(

@@ -1,6 +1,7 @@
 """The Catalogue panel: the works Accord may learn from, their consent state, import, and consent edits.
 
-Self-contained QWidget for a dock: `CataloguePanel(catalogue_path, runner, confirm=...)`. Reads go through
+Self-contained QWidget for a dock: `CataloguePanel(catalogue_path, runner, confirm=..., engine=...)` (the
+studio's audio engine, for the Melody from box's Hear; without one that button is hidden). Reads go through
 the panel's own Catalogue connection on the GUI thread (fast, WAL readers never wait); every write
 (import, consent, splits, removal) runs through the TaskRunner on a worker that opens its own connection,
 because SQLite connections belong to one thread. After each write the panel refreshes and emits
@@ -12,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush
@@ -43,6 +44,9 @@ from app.ui.catalogue.detail import STATE_COLOURS, WorkDetailView, state_colour,
 from app.ui.catalogue.importing import CatalogueImport
 from app.ui.catalogue.melody_choice import MelodyChoiceActions
 from app.ui.workers import TaskHandle, TaskRunner
+
+if TYPE_CHECKING:
+    from app.core.audio.engine import AudioEngine
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +82,8 @@ class CataloguePanel(CatalogueImport, QWidget):
 
     def __init__(self, catalogue_path: str | Path, runner: TaskRunner,
                  confirm: Callable[[str, str], bool] | None = None, parent: QWidget | None = None, *,
-                 trained_work_ids: Callable[[], set[int]] | None = None, use: str = MELODY_MODEL_USE) -> None:
+                 trained_work_ids: Callable[[], set[int]] | None = None, use: str = MELODY_MODEL_USE,
+                 engine: AudioEngine | None = None) -> None:
         super().__init__(parent)
         self.catalogue_path = Path(catalogue_path)
         self.runner = runner
@@ -93,7 +98,8 @@ class CataloguePanel(CatalogueImport, QWidget):
         self.setAcceptDrops(True)
         self.consent = ConsentActions(self)  # Request consent… / Import reply… / Repair… (consent.py)
         self._build()
-        self.melody_choice = MelodyChoiceActions(self)  # the "Melody from" box: another part or transcription
+        # the "Melody from" box: another part or transcription, and Hear (through the studio's `engine`)
+        self.melody_choice = MelodyChoiceActions(self, engine)
         self.refresh()
 
     # -- layout ---------------------------------------------------------------------------------------------
@@ -180,6 +186,7 @@ class CataloguePanel(CatalogueImport, QWidget):
         return self._catalogue
 
     def close_catalogue(self) -> None:
+        self.melody_choice.hearing.stop()
         if self._catalogue is not None:
             self._catalogue.close()
             self._catalogue = None

@@ -172,13 +172,16 @@ def set_work_melody(store, work_id: int, melody: Melody, source: str, *, label: 
 
 
 def use_candidate(store, work_id: int, index: int, *, beat_finder: BeatFinder | None = None,
-                  progress: Progress = no_progress,
+                  reading: tuple[Melody, str] | None = None, progress: Progress = no_progress,
                   cancel: CancelToken = NEVER_CANCELLED) -> tuple[MelodyCandidate, MelodyChoice, Melody]:
-    """Make candidate `index` (as listed by `melody_candidates`) the work's melody."""
+    """Make candidate `index` (as listed by `melody_candidates`) the work's melody. `reading`: the melody and
+    source detail `melody_for` already gave for this candidate (the studio's Hear read it), so a long
+    transcription is not run twice; the file is still checked to be the one imported."""
     cands = melody_candidates(store, work_id)
     if not 0 <= index < len(cands):
         raise CatalogueError(f"work {work_id}: there is no candidate {index} (choose 0–{len(cands) - 1})",
                              hint=f"see `accord catalogue parts {work_id}`")
     cand = cands[index]
-    melody, detail = melody_for(store, work_id, cand, beat_finder=beat_finder, progress=progress, cancel=cancel)
+    melody, detail = reading if reading is not None else \
+        melody_for(store, work_id, cand, beat_finder=beat_finder, progress=progress, cancel=cancel)
     return cand, set_work_melody(store, work_id, melody, cand.source, label=detail), melody

@@ -1,0 +1,149 @@
+"""Hear a work's melody, or a part it could come from, in the Catalogue panel (the Melody from box's Hear).
+
+An artist choosing which part of a MIDI file, or which transcription of a bounce, is the melody wants to hear
+it first, as a DAW's browser previews a clip. **Hear** plays the chosen line alone from its first note (its
+first 45 s, `app.core.audio.preview`), pausing the song, and turns into **Stop** (Ctrl+Alt+P toggles it).
+- The line is read from the file on the panel's worker, as Use This Part would read it (a transcription of a
+  long bounce shows its progress and Cancel in the box). Not from the catalogue's stored melody: melodies leave
+  the catalogue only through `usable_works`, with consent (tests/unit/test_catalogue_only_path.py). For a
+  MIDI part that is the same line; for a bounce, the stored one may sit on an older grid (Read Again).
+- That reading is kept for the session, so **Use This Part** right after does not transcribe the file a second
+  time.
+The preview goes through the studio's one audio engine beside the song's mix (the song's transport, loop and
+position are left alone), so it needs no second output stream.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import shiboken6
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+
+from app.core.analysis import whole_mix_beat
+from app.core.audio.preview import PREVIEW_SECONDS, Preview, melody_preview
+from app.core.catalogue import Catalogue
+from app.core.catalogue.importing.melody_source import MelodyCandidate, melody_for
+from app.core.errors import AccordError, PlaybackError
+from app.core.music import Melody
+from app.core.tasks import CancelToken
+from app.ui.catalogue.importing import EitherToken
+from app.ui.catalogue.melody_choice import HEAR_KEY
+from app.ui.shell.status import cannot_play_text
+from app.ui.workers import TaskHandle
+
+if TYPE_CHECKING:
+    from app.core.audio.engine import AudioEngine
+    from app.ui.catalogue.melody_choice import MelodyChoiceActions
+
+POLL_MS = 100  # how soon Stop turns back into Hear after the line has played out
+
+
+class MelodyHearing:
+    """The Hear button's side of the box; `readings` keeps what was read from files, by (work, source)."""
+
+    def __init__(self, actions: MelodyChoiceActions, engine: AudioEngine | None) -> None:
+        self.actions = actions
+        self.box = actions.box
+        self.engine = engine
+        self.readings: dict[tuple[int, str], tuple[Melody, str]] = {}
+        self.preview: Preview | None = None
+        self.timer = QTimer(self.box)
+        self.timer.setInterval(POLL_MS)
+        self.timer.timeout.connect(self._poll)
+        self.box.hear_button.clicked.connect(self.toggle)
+        self.box.choices.activated.connect(lambda _i: self.stop())  # the artist picked another line
+        # an action of the panel, so the studio's shortcut sheet lists it; it works while the panel has focus
+        self.action = QAction("Hear or Stop the Chosen Melody Part", actions.panel)
+        self.action.setShortcut(QKeySequence(HEAR_KEY))
+        self.action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.action.triggered.connect(lambda _checked=False: self.toggle())
+        actions.panel.addAction(self.action)
+        self.box.hear_button.setVisible(engine is not None)  # a panel shown outside the studio has no output
+
+    @property
+    def sounding(self) -> bool:
+        return self.preview is not None and not self.preview.finished
+
+    def toggle(self) -> TaskHandle | None:
+        if self.sounding:
+            self.stop()
+            return None
+        return self.hear()
+
+    def reading(self, work_id: int, candidate: MelodyCandidate) -> tuple[Melody, str] | None:
+        """What Hear already read for a part not in use (None for the part in use: Read Again reads anew)."""
+        return None if candidate.current else self.heard(work_id, candidate)
+
+    def heard(self, work_id: int, candidate: MelodyCandidate) -> tuple[Melody, str] | None:
+        return self.readings.get((work_id, candidate.source))
+
+    def hear(self) -> TaskHandle | None:
+        chosen, work_id, engine = self.box.chosen(), self.box.work_id, self.engine
+        if engine is None or chosen is None or work_id is None or self.actions.running:
+            return None
+        path, rate, own = self.actions.panel.catalogue_path, engine.sample_rate, CancelToken()
+        known = self.heard(work_id, chosen)
+        self.actions._token = own
+
+        def task(progress, cancel):
+            if known is not None:
+                melody, detail = known
+            else:
+                with Catalogue.open(path) as cat:
+                    melody, detail = melody_for(cat, work_id, chosen, beat_finder=whole_mix_beat, progress=progress,
+                                                cancel=EitherToken(own, cancel))
+            return melody, detail, melody_preview(melody, sample_rate=rate)
+
+        if known is None:  # a transcription or a part read from the file: show it working
+            self.box.show_busy(True, "transcribing" if chosen.source.startswith("audio:") else "reading the part")
+            self.box.show_message(f"Reading {chosen.label} to hear it…")
+        self.actions.handle = self.actions.panel.runner.start(
+            "hear melody part", task, on_finished=lambda result: self._heard(work_id, chosen, result),
+            on_failed=lambda exc: self.actions._use_ended(
+                work_id, str(exc) if isinstance(exc, AccordError) else f"unexpected error: {exc}"),
+            on_progress=self.actions._progressed,
+            on_cancelled=lambda: self.actions._use_ended(work_id, "Cancelled: nothing to hear."))
+        return self.actions.handle
+
+    def _heard(self, work_id: int, chosen: MelodyCandidate, result) -> None:
+        melody, detail, samples = result
+        self.actions.handle = None
+        self.readings[(work_id, chosen.source)] = (melody, detail)
+        if not (shiboken6.isValid(self.box) and self.actions._shown()):
+            return
+        self.box.show_busy(False)
+        if not self.actions._shown(work_id) or self.box.chosen() is None or \
+                self.box.chosen().source != chosen.source or self.engine is None:
+            return  # the artist moved on while it was read: play nothing unasked
+        if not melody.notes:
+            self.box.show_message(f"{chosen.label} has no notes to hear.")
+            return
+        if self.engine.transport.playing:
+            self.engine.pause()
+        try:
+            self.preview = self.engine.play_preview(samples)
+        except PlaybackError as exc:
+            self.box.show_message(cannot_play_text(exc.reason))
+            return
+        tempo = f" at {melody.tempo_bpm:.0f} BPM" if melody.tempo_bpm else ""
+        longer = (melody.end - melody.notes[0].onset) * 60.0 / (melody.tempo_bpm or 120.0) > PREVIEW_SECONDS
+        first = f", its first {PREVIEW_SECONDS:.0f} s" if longer else ""
+        held = " (the part in use)" if chosen.current else ""
+        self.box.show_message(f"Hearing {chosen.label}{held}: {len(melody.notes)} notes{tempo}{first}.")
+        self.box.show_hearing(True)
+        self.timer.start()
+
+    def stop(self) -> None:
+        """Stop the line (a short fade) and turn Stop back into Hear."""
+        if self.preview is not None:
+            self.preview.stop()
+            self.preview = None
+        self.timer.stop()
+        if shiboken6.isValid(self.box):
+            self.box.show_hearing(False)
+
+    def _poll(self) -> None:
+        if not self.sounding:
+            self.stop()
