@@ -8,10 +8,12 @@ stand-in for JACK-Client's module that fails a given number of times; the real s
 
 from __future__ import annotations
 
+import errno
+
 import pytest
 
 from app.core.live import jack_server
-from app.core.live.jack_server import OPEN_ATTEMPTS, jack_server_running, open_client
+from app.core.live.jack_server import OPEN_ATTEMPTS, connect_ports, jack_server_running, open_client
 
 
 class _Busy(Exception):
@@ -76,3 +78,55 @@ def test_a_running_jackd_is_seen_among_the_processes():
         assert jack_server._a_server_may_run()
     finally:
         with_server.stop()
+
+
+class _Ports:
+    """A stand-in JACK client for connect_ports: its connects fail `failures` times (a busy server), optionally
+    after landing (the server made the connection but answered late); `missing` ports do not exist."""
+
+    def __init__(self, failures: int, *, landed: bool = False, missing: tuple[str, ...] = ()) -> None:
+        self.failures, self.landed, self.missing = failures, landed, missing
+        self.connects, self.made = 0, set()
+
+    def get_port_by_name(self, name):
+        if name in self.missing:
+            raise _Busy(f"Port {name!r} not available")
+        return name
+
+    def connect(self, a, b):
+        self.connects += 1
+        if (a, b) in self.made:
+            error = _Busy("already exists")
+            error.code = errno.EEXIST
+            raise error
+        if self.connects <= self.failures:
+            if self.landed:
+                self.made.add((a, b))
+            raise _Busy("server did not answer")
+        self.made.add((a, b))
+
+
+def test_a_connect_is_asked_again_while_the_server_is_busy():
+    client = _Ports(failures=OPEN_ATTEMPTS - 1)
+    connect_ports(_FlakyJack(0), client, "a:out", "b:in")
+    assert client.made == {("a:out", "b:in")} and client.connects == OPEN_ATTEMPTS
+
+
+def test_a_connect_the_busy_server_made_after_all_is_a_success():
+    client = _Ports(failures=1, landed=True)
+    connect_ports(_FlakyJack(0), client, "a:out", "b:in")
+    assert client.made == {("a:out", "b:in")} and client.connects == 2
+
+
+def test_a_connect_to_a_port_that_is_gone_fails_at_once():
+    client = _Ports(failures=OPEN_ATTEMPTS, missing=("b:in",))
+    with pytest.raises(_Busy):
+        connect_ports(_FlakyJack(0), client, "a:out", "b:in")
+    assert client.connects == 1
+
+
+def test_an_existing_connection_asked_for_again_is_still_an_error():
+    client = _Ports(failures=0)
+    client.made.add(("a:out", "b:in"))  # made by someone else before: the first answer is the answer
+    with pytest.raises(_Busy, match="already exists"):
+        connect_ports(_FlakyJack(0), client, "a:out", "b:in")

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 
 from app.core.live.hotplug import watch_registrations
-from app.core.live.jack_server import open_client
+from app.core.live.jack_server import connect_ports, open_client
 from app.core.live.types import LiveError, TimedMessage
 
 log = logging.getLogger(__name__)
@@ -150,7 +150,7 @@ class JackMidi:
 
     def _connect(self, a: str, b: str) -> None:
         try:
-            self.client.connect(a, b)
+            connect_ports(self._jack, self.client, a, b)
         except self._jack.JackError as exc:
             raise LiveError(f"cannot connect {a} to {b}: {exc}") from exc
 

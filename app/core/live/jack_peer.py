@@ -12,7 +12,7 @@ import itertools
 import queue
 from typing import Any
 
-from app.core.live.jack_server import ask_again, open_client
+from app.core.live.jack_server import connect_ports, open_client
 from app.core.live.types import LiveError
 
 
@@ -83,7 +83,7 @@ class JackPeer:
 
     def connect(self, source: str, destination: str) -> None:
         """Connect two ports, asking again a moment later when a busy server did not answer in time."""
-        ask_again(lambda: self.client.connect(source, destination), self._jack.JackError)
+        connect_ports(self._jack, self.client, source, destination)
 
     def close(self) -> None:
         self.client.deactivate()

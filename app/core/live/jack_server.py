@@ -12,6 +12,7 @@ the test rig's noise, not Accord's timing. A DAW on a realtime server does not m
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import shutil
@@ -71,6 +72,40 @@ def open_client(jack: Any, name: str, *, server_name: str | None = None) -> Any:
     the first failure is the answer (no waiting). Raises jack.JackError."""
     return ask_again(lambda: jack.Client(name, no_start_server=True, servername=server_name), jack.JackError,
                      worth_asking=_a_server_may_run)
+
+
+def connect_ports(jack: Any, client: Any, source: str, destination: str) -> None:
+    """Connect two ports, asked again while the server is busy (`ask_again`) but only while both ports exist and
+    the connection is not there already: a port that is gone, or a connection someone made before, fails at
+    once. A connection that the busy server made after all (the retry finds it there) is a success. Raises
+    jack.JackError."""
+    tries: list[BaseException | None] = []
+
+    def connect() -> None:
+        try:
+            client.connect(source, destination)
+        except jack.JackError as exc:
+            if tries and _already_connected(exc):
+                return  # the earlier request landed late
+            tries.append(exc)
+            raise
+        tries.append(None)
+
+    def worth_asking() -> bool:
+        if _already_connected(tries[-1]):
+            return False
+        try:
+            client.get_port_by_name(source)
+            client.get_port_by_name(destination)
+        except jack.JackError:
+            return False
+        return True
+
+    ask_again(connect, jack.JackError, worth_asking=worth_asking)
+
+
+def _already_connected(exc: BaseException | None) -> bool:
+    return getattr(exc, "code", None) == errno.EEXIST
 
 
 def jack_server_running(server_name: str | None = None) -> bool:
