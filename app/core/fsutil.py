@@ -11,7 +11,7 @@ import errno
 import logging
 import os
 import re
-import tempfile
+import secrets
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -57,39 +57,33 @@ def _folder_problem(folder: Path, exc: OSError) -> str:
 
 
 @contextlib.contextmanager
-def _termination_held() -> Iterator[None]:
-    """SIGINT and SIGTERM wait (on the main thread, where Python runs their handlers) until the block ends."""
-    import signal
-    import threading
+def owned_temp(folder: Path, suffix: str) -> Iterator[Path]:
+    """A new empty temp file in `folder` (TEMP_PREFIX…suffix), removed when the block raises, whatever it raises.
 
-    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
-def new_temp(folder: Path, suffix: str) -> Path:
-    """A new empty temp file in `folder` (TEMP_PREFIX…suffix) whose name the caller always gets to clean up.
-
-    SIGINT and SIGTERM wait while it is created and named: one arriving between mkstemp and the caller's
-    cleanup block left an `.accord-tmp-*` behind (a terminated export, about one run in five on a busy
-    machine). A signal that waited is raised here once the file is named, and the file is removed first."""
+    The name is chosen, and held here, before the file is created (O_CREAT|O_EXCL), so there is no moment at which
+    the file exists and the cleanup would not know it: a SIGTERM landing right after mkstemp (whose name only
+    arrives with its return) left an `.accord-tmp-*` beside a terminated export. Masking the signals around
+    mkstemp did not hold in a process with other threads (the studio's): the kernel hands a process-wide signal to
+    any thread that does not mask it, and Python still runs the handler on the main thread."""
     tmp: Path | None = None
     try:
-        with _termination_held():
-            fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=suffix, dir=folder)
-            tmp = Path(name)
+        for _attempt in range(100):
+            tmp = folder / f"{TEMP_PREFIX}{secrets.token_hex(6)}{suffix}"
+            try:
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+            except FileExistsError:
+                tmp = None  # another's file: never ours to remove
+                continue
             os.close(fd)
+            break
+        else:
+            raise FileExistsError(errno.EEXIST, "no free temp file name", str(folder))
+        yield tmp
     except BaseException:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 tmp.unlink()
         raise
-    return tmp
 
 
 @contextlib.contextmanager
@@ -104,33 +98,28 @@ def atomic_path(path: str | Path, *, suffix: str | None = None) -> Iterator[Path
     folder = target.parent if str(target.parent) else Path(".")
     if target.is_dir():  # os.replace would fail only at the end, with "Is a directory"
         raise WriteError("is a folder, not a file", path=target, hint="give a file name inside it")
+    created = False
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = new_temp(folder, suffix if suffix is not None else target.suffix)
+        with owned_temp(folder, suffix if suffix is not None else target.suffix) as tmp:  # removed on any error
+            created = True
+            yield tmp
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            if target.exists():
+                with contextlib.suppress(OSError):
+                    os.chmod(tmp, target.stat().st_mode & 0o777)
+            else:
+                with contextlib.suppress(OSError):
+                    umask = os.umask(0)
+                    os.umask(umask)
+                    os.chmod(tmp, 0o666 & ~umask)
+            os.replace(tmp, target)
+            _fsync_dir(folder)
     except OSError as exc:
-        raise WriteError(_folder_problem(folder, exc), path=target) from exc
-    try:
-        yield tmp
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        if target.exists():
-            with contextlib.suppress(OSError):
-                os.chmod(tmp, target.stat().st_mode & 0o777)
-        else:
-            with contextlib.suppress(OSError):
-                umask = os.umask(0)
-                os.umask(umask)
-                os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-        _fsync_dir(folder)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        if not created:
+            raise WriteError(_folder_problem(folder, exc), path=target) from exc
         raise WriteError(f"could not be written: {_describe(exc)}; the previous version is kept", path=target) from exc
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
 
 
 @contextlib.contextmanager

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from app.core.errors import AccordError, MidiFileError, ProvenanceError
-from app.core.fsutil import atomic_path, new_temp
+from app.core.fsutil import atomic_path, owned_temp
 from app.core.home import AccordHome
 from app.core.midifile import MidiPart, midi_bytes
 from app.core.music import TimeSignature
@@ -130,12 +130,12 @@ def _naming(target: Path):
 
 @contextlib.contextmanager
 def _sibling_temp(near: Path):
-    tmp = new_temp(near.parent, near.suffix)
-    try:
-        yield tmp
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+    with owned_temp(near.parent, near.suffix) as tmp:  # removed on any error, a signal included
+        try:
+            yield tmp
+        finally:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
 
 def export_audio(samples: np.ndarray, sample_rate: int, path: str | Path, fields: RecordFields, *,
