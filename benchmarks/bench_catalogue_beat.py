@@ -1,10 +1,13 @@
-"""The grid an audio work's melody is put on in the catalogue, on real songs nobody here wrote (issue 11, item 5).
+"""The grid and key an audio work's melody is put on in the catalogue, on real songs nobody here wrote (issue 11,
+item 5).
 
 An artist's catalogue is mostly bounces of whole mixes. Importing one transcribes its lead line (the shared
 audio-to-melody pipeline) and puts the notes in seconds on a beat grid, in quarter notes: that melody, its
 rhythm and its place in the bar, is what the model learns. The grid came from the melody's own onsets (their
 autocorrelation, the first note on a beat: `audio_import.notes_grid`); it now comes from the song's beat heard in
-the whole file by the stem analysis's ears (`app.core.analysis.whole_mix_beat`, passed in by the app).
+the whole file by the stem analysis's ears (`app.core.analysis.whole_mix_reading`, passed in by the app). The
+melody had no key (the model guessed it from the melody's notes: `viewpoints.estimate_key`, whose tonic its
+scale-degree viewpoint reads); it now carries the key those ears hear in the whole file.
 
 Songs: `benchmarks.realsongs` main set (openttd-openmsx MIDI songs and mma's groove charts rendered with a
 General MIDI soundfont), each mix imported whole, as the catalogue does. Per song, the same transcription is
@@ -12,6 +15,8 @@ put on both grids. Rows (before = the melody's own onsets, now = the song's beat
 `RhythmExtractor2013` on the same mix, from the realsongs peer cache):
 - tempo within 4 % of the MIDI's (no octave forgiveness), and the exact BPM on grid-perfect songs (±0.01);
 - the meter (the melody's own grid always said 4/4);
+- the key, MIREX-weighted and its tonic alone (what the model's scale degrees hang on): the melody's notes
+  (before) against the song's (now), beside essentia's `KeyExtractor` on the same mix;
 - the same rows on the three held-out sets of mma's other libraries (not with --quick);
 - on the openmsx songs with a lead part: the imported melody against the written one, both in quarter notes
   from bar 1 (same pitch, onset within an eighth of a quarter, a shift by whole bars allowed): what the model
@@ -67,8 +72,9 @@ def beats_f(written: list[tuple[float, int]], heard: list[tuple[float, int]], ba
 
 
 def _song_rows(song, peers_cache: Path) -> dict:
-    from app.core.analysis import whole_mix_beat
+    from app.core.analysis import whole_mix_reading
     from app.core.catalogue.importing.audio_import import notes_grid, song_grid, transcribe_file
+    from app.core.model.ppm.viewpoints import estimate_key
     from app.core.transcription.grid import melody_on_grid
     from benchmarks.bench_melody import f_measure
     from benchmarks.realsongs.downbeats import truth_grid
@@ -77,16 +83,19 @@ def _song_rows(song, peers_cache: Path) -> dict:
     t0 = time.perf_counter()
     result, y, rate = transcribe_file(Path(song.mix))
     t1 = time.perf_counter()
-    now_grid, how = song_grid(result.notes, y, rate, whole_mix_beat)
+    now_grid, how, key = song_grid(result.notes, y, rate, whole_mix_reading)
     t2 = time.perf_counter()
     grids = {"before": notes_grid(result.notes), "now": now_grid}
     truth_bpm = float(song.truth["bpm"])
     row: dict = {"song": song.name, "source": song.source, "truth_bpm": truth_bpm,
                  "truth_meter": song.truth.get("time_signature"), "grid_perfect": bool(song.truth.get("grid_perfect")),
                  "how": how, "transcribe_s": round(t1 - t0, 2), "beat_s": round(t2 - t1, 2),
+                 "truth_key": song.truth.get("key"),
+                 "now_key": None if key is None else key.name,
                  "minutes": round(y.size / rate / 60.0, 2)}
     peer = peer_results(song, peers_cache).get("essentia", {})
     row["essentia_bpm"] = peer.get("bpm")
+    row["essentia_key"] = peer.get("key")
     written = None
     if song.truth.get("lead_notes"):
         grid = truth_grid(Path(song.mix).parent)
@@ -97,6 +106,8 @@ def _song_rows(song, peers_cache: Path) -> dict:
                                                [[n.onset, n.end, round(n.pitch)] for n in result.notes]), 3)
     for name, grid in grids.items():
         melody = melody_on_grid(result.notes, grid)
+        if name == "before":  # no key: the model guessed it from the melody in quarter notes, as here
+            row["before_key"] = estimate_key(melody.pitches, [n.duration for n in melody.notes]).name
         row[f"{name}_bpm"] = round(float(grid.tempo_bpm), 3)
         row[f"{name}_meter"] = str(grid.time_signature)
         if written is not None:
@@ -135,6 +146,26 @@ def _grid_rows(per_song: list[dict], prefix: str, note: str, *, target: bool = F
     return rows
 
 
+def _key_rows(per_song: list[dict], prefix: str) -> list[dict]:
+    """The key an audio work's melody carries: MIREX-weighted, and its tonic alone, before / now / essentia."""
+    from benchmarks.realsongs.scoring import mirex_key
+
+    keyed = [r for r in per_song if r.get("truth_key")]
+    if not keyed:
+        return []
+    rows = []
+    for name, label in (("before", "guessed from the melody's notes (before)"), ("now", "the song's (now)"),
+                        ("essentia", "essentia KeyExtractor")):
+        got = [r for r in keyed if r.get(f"{name}_key")]
+        if not got:
+            continue
+        score = float(np.mean([mirex_key(r["truth_key"], r[f"{name}_key"]) for r in got]))
+        tonic = sum(r[f"{name}_key"].split()[0] == r["truth_key"].split()[0] for r in got)
+        rows.append({"metric": f"{prefix}audio work key, MIREX: {label}", "value": round(score, 3), "unit": "score",
+                     "note": f"tonic right on {tonic} of {len(got)}"})
+    return rows
+
+
 def run(quick: bool) -> list[dict]:
     logging.getLogger().setLevel(logging.ERROR)
     try:
@@ -154,11 +185,13 @@ def run(quick: bool) -> list[dict]:
                  "note": "no songs (fluidsynth, the soundfont or the Debian packages missing)"}]
     per_song = [_song_rows(s, data.default_cache()) for s in songs]
     rows = _grid_rows(per_song, "", f"{len(per_song)} real songs (openmsx + mma), each mix imported whole", target=True)
+    rows += _key_rows(per_song, "")
     held_out = [] if quick else build(None, sources=HELD_OUT)
     held_rows = [_song_rows(s, data.default_cache()) for s in held_out]
     if held_rows:
         rows += _grid_rows(held_rows, "held-out: ", f"{len(held_rows)} songs of mma's other libraries (no constant was "
                                                      "chosen on them)")
+        rows += _key_rows(held_rows, "held-out: ")
     led = [r for r in per_song if "now_beats_f" in r]
     for name in ("before", "now"):
         for key, what in (("beats_f", "strict"), ("beats_f_level", "beat level forgiven")):
@@ -172,7 +205,7 @@ def run(quick: bool) -> list[dict]:
                      "value": round(float(np.mean([r["seconds_f"] for r in led])), 3),
                      "note": "onset ± 50 ms, pitch exact: the transcription's own score on these whole songs"})
     minutes = sum(r["minutes"] for r in per_song)
-    rows.append({"metric": "finding the beat, per minute of audio", "unit": "s/min",
+    rows.append({"metric": "finding the beat and key, per minute of audio", "unit": "s/min",
                  "value": round(sum(r["beat_s"] for r in per_song) / max(minutes, 1e-9), 2),
                  "note": f"the transcription itself: {sum(r['transcribe_s'] for r in per_song) / max(minutes, 1e-9):.2f}"
                          " s/min"})

@@ -1,4 +1,5 @@
-"""An audio work's melody sits on the song's beat, heard in the whole file by the stem analysis's ears.
+"""An audio work's melody sits on the song's beat, in the song's key, heard in the whole file by the stem
+analysis's ears.
 
 Before, the catalogue put a transcribed melody on a grid from the melody's own onsets (their autocorrelation,
 the first note on a beat): on real songs the tempo was wrong on half of them (docs/catalogue.md), so the model
@@ -16,13 +17,14 @@ import pytest
 import soundfile as sf
 
 from app.cli.main import main
-from app.core.analysis import analyze_stems, whole_mix_beat
+from app.core.analysis import analyze_stems, whole_mix_reading
 from app.core.analysis.files import load_stem_inputs
 from app.core.catalogue import Catalogue
 from app.core.catalogue.importing.audio_import import read_mono
 from app.core.home import AccordHome
 from app.core.music import Melody, TimeSignature
 from app.core.tasks import NEVER_CANCELLED
+from app.core.transcription.grid import SongReading
 from tests.helpers.catalogue_files import sine_melody_wav
 from tests.helpers.songs import make_song
 
@@ -75,9 +77,11 @@ def test_accord_catalogue_add_puts_a_bounce_melody_on_the_songs_beat(capsys, tmp
         (work,) = cat.works()
         detail = cat.work(work.id).source_detail
         melody = _melody(cat, work.id)
-    assert "the song's beat" in detail, detail
+    assert "the song's beat" in detail and "(the song's key)" in detail, detail
     assert melody.tempo_bpm == pytest.approx(song.tempo_bpm, rel=0.005)
     assert melody.time_signature == TimeSignature(4, 4)
+    # the key the song is in, heard in the mix (the model reads scale degrees from its tonic)
+    assert melody.key is not None and melody.key.tonic_pc == song.key.tonic_pc
     # the melody alone reads these songs at half speed: its notes would land on the written beats by chance only
     assert _on_the_written_beats(song.melody, melody) >= 0.5
 
@@ -102,32 +106,36 @@ def test_reading_a_work_again_puts_its_melody_on_the_songs_beat(capsys, tmp_path
     assert _on_the_written_beats(song.melody, melody) >= 0.5
 
 
-def test_the_beat_is_the_one_the_analysis_hears_in_the_same_file(tmp_path):
-    """One pair of ears: the catalogue's grid is `analyze_stems`' grid for the song loaded as one file."""
-    _song, wav = _song_wav(tmp_path, 5)
-    analysed = analyze_stems(load_stem_inputs([wav])).grid
+def test_the_beat_and_key_are_the_ones_the_analysis_hears_in_the_same_file(tmp_path):
+    """One pair of ears: the catalogue's grid and key are `analyze_stems`' for the song loaded as one file."""
+    song, wav = _song_wav(tmp_path, 5)
+    analysis = analyze_stems(load_stem_inputs([wav]))
+    analysed = analysis.grid
     y, rate = read_mono(wav)
-    heard = whole_mix_beat(y, rate, NEVER_CANCELLED)
+    heard, key = whole_mix_reading(y, rate, NEVER_CANCELLED)
     assert heard is not None
+    assert key is not None and key == analysis.key and key.tonic_pc == song.key.tonic_pc
     assert heard.tempo_bpm == pytest.approx(analysed.tempo_bpm, abs=1e-6)
     assert heard.offset_seconds == pytest.approx(analysed.offset_seconds, abs=1e-6)
     assert heard.time_signature == analysed.time_signature
     # at another rate the same song is heard the same way
     y44 = np.repeat(y, 2)
-    again = whole_mix_beat(y44, 2 * rate, NEVER_CANCELLED)
+    again, again_key = whole_mix_reading(y44, 2 * rate, NEVER_CANCELLED)
     assert again is not None and again.tempo_bpm == pytest.approx(heard.tempo_bpm, rel=0.002)
+    assert again_key == key
 
 
-def test_silence_has_no_beat():
-    assert whole_mix_beat(np.zeros(22050 * 4, np.float32), 22050, NEVER_CANCELLED) is None
+def test_silence_has_no_beat_and_no_key():
+    assert whole_mix_reading(np.zeros(22050 * 4, np.float32), 22050, NEVER_CANCELLED) == (None, None)
 
 
 def test_without_a_beat_the_melody_keeps_its_own_tempo_and_says_so(tmp_path):
     wav = sine_melody_wav(tmp_path / "lead.wav", [60, 64, 67, 72, 67, 64])
     with Catalogue.open(tmp_path / "cat.sqlite") as cat:
         (heard_nothing,) = cat.import_files([wav], transcriber="pyin",
-                                            beat_finder=lambda y, rate, cancel: None).added
+                                            ears=lambda y, rate, cancel: SongReading(None, None)).added
         assert "no beat heard in the file: tempo from the melody's notes" in cat.work(heard_nothing.id).source_detail
+        assert "the song's key" not in cat.work(heard_nothing.id).source_detail
         assert _melody(cat, heard_nothing.id).pitches == [60, 64, 67, 72, 67, 64]
         cat.remove_work(heard_nothing.id)
         (no_ears,) = cat.import_files([wav], transcriber="pyin").added  # a caller without the analysis

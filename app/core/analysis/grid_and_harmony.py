@@ -23,6 +23,8 @@ from app.core.analysis.roles import UNHEARD
 from app.core.analysis.signal import ANALYSIS_RATE, is_silent, mix, one_blas_thread
 from app.core.music import BeatGrid, ChordTimeline, Key
 from app.core.tasks import CancelToken, Progress, no_progress
+from app.core.transcription.grid import SongReading
+from app.core.transcription.notes import SecondsNote
 from app.core.transcription.pitch import at_rate
 
 # what `hear` returns: the grid, the tempo estimate, the key, its sections, the chords with their confidences, and
@@ -94,19 +96,43 @@ def find_beat(rhythm: np.ndarray, everything: np.ndarray, kit: np.ndarray | None
                          chroma_fps=0.0 if chroma is None else chroma.fps, kit=kit_feat)
 
 
-def whole_mix_beat(y: np.ndarray, sample_rate: int, cancel: CancelToken) -> BeatGrid | None:
-    """The beat grid of one file that is a whole song (mono `y` at `sample_rate`), heard as `analyze_stems` hears a
-    song loaded as one file: its onsets, with its chroma for the bar (the kit inside it kept out of the chords).
-    None when it has no beat (a steady sound, too few onsets). The catalogue's audio import puts a transcribed
-    melody on this grid (passed in by the app: the catalogue does not import the analysis)."""
+def whole_mix_reading(y: np.ndarray, sample_rate: int, cancel: CancelToken) -> SongReading:
+    """The beat grid and the key of one file that is a whole song (mono `y` at `sample_rate`), heard as
+    `analyze_stems` hears a song loaded as one file: its onsets, with its chroma for the bar (the kit inside it
+    kept out of the chords), then the key from that chroma settled by the chords' function. The grid is None when
+    the file has no beat (a steady sound, too few onsets), the key None on drums or noise. No melody joins the key
+    here: the analysis lets a mix's line in only where the mix reads as one line (11 of the 58 real mixes).
+    The catalogue's audio import puts a transcribed melody on this grid, in this key (passed in by the app: the
+    catalogue does not import the analysis)."""
     y = at_rate(y, sample_rate, ANALYSIS_RATE)
     if is_silent(y):
-        return None
+        return SongReading(None, None)
     with one_blas_thread():  # as the analysis runs: the same sums, and no second BLAS thread spinning
         chroma = chroma_features(y, ANALYSIS_RATE, drums_inside=True)
         done: Future[ChromaFeatures] = Future()
         done.set_result(chroma)
-        return find_beat(y, y, None, done, no_progress, cancel).grid
+        tempo = find_beat(y, y, None, done, no_progress, cancel)
+        cancel.check()
+        grid = tempo.grid or BeatGrid(120.0)  # the key is heard on some grid even where no beat is
+        _grid, _tempo, key_est, _sections, timeline, _conf, key_inputs = _harmony(
+            grid, tempo, chroma, ["mix"], y.size / ANALYSIS_RATE, [], no_progress, cancel)
+        key_est = settle_mode(key_est, key_inputs, timeline, grid, ())
+    return SongReading(tempo.grid, key_est.key)
+
+
+def settle_mode(key_est: key_mod.KeyEstimate, key_inputs: key_function.KeyInputs | None, timeline: ChordTimeline,
+                grid: BeatGrid, key_notes: Sequence[SecondsNote]) -> key_mod.KeyEstimate:
+    """Major or relative minor, then major or minor on that tonic, once the chords are known: where the song
+    rests (its edge and phrase-opening chords, the lead's phrase-final notes `key_notes`), then the tonic chord's
+    third (a blues lead's flat thirds do not make it minor)."""
+    if key_est.key is None or not timeline.spans:
+        return key_est
+    finals = key_function.phrase_final_pitch_classes([(n.onset, n.duration, n.pitch) for n in key_notes],
+                                                     beat_seconds=60.0 / grid.tempo_bpm)
+    key_est = key_function.settle_relative(key_est, chords_mod.bar_chords(timeline, grid.time_signature.bar_quarters),
+                                           phrase_final_pcs=finals)
+    # the beats whose third sounds: key_inputs exists wherever there are chords
+    return key_function.settle_parallel(key_est, key_inputs.mode_spans if key_inputs is not None else ())
 
 
 def _harmony(grid: BeatGrid, tempo: TempoResult, chroma: ChromaFeatures | None, harmonic_names: list[str],

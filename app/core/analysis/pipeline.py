@@ -20,8 +20,6 @@ from app.core.analysis import grid_and_harmony
 from app.core.analysis import melody as melody_mod
 from app.core.analysis import roles as roles_mod
 from app.core.analysis.cache import AnalysisCache, combined_key
-from app.core.analysis.harmony import chords as chords_mod
-from app.core.analysis.harmony import key_function
 from app.core.analysis.result import ANALYSIS_VERSION, SongAnalysis
 from app.core.analysis.rhythm.tempo import TempoResult
 from app.core.analysis.signal import ANALYSIS_RATE, is_silent, mono_at, one_blas_thread
@@ -310,16 +308,8 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
         key_est = key_inputs.with_lead(key_est, [(n.duration, n.pitch) for n in key_notes], lead_name)
         if key_est.key != heard_key:  # modulations are sections whose key differs from the song's
             sections = key_inputs.sections(key_est.key)
-    if key_est.key is not None and timeline.spans:
-        # major or relative minor: settled by where the song rests — its edge and phrase-opening chords and,
-        # now that it is known, the lead's phrase-final notes
-        finals = key_function.phrase_final_pitch_classes([(n.onset, n.duration, n.pitch) for n in key_notes],
-                                                    beat_seconds=60.0 / grid.tempo_bpm)
-        key_est = key_function.settle_relative(key_est, chords_mod.bar_chords(timeline, grid.time_signature.bar_quarters),
-                                          phrase_final_pcs=finals)
-        # major or minor on that tonic: the tonic chord's third (a blues lead's flat thirds do not make it minor)
-        # (the beats whose third sounds: key_inputs exists wherever there are chords)
-        key_est = key_function.settle_parallel(key_est, key_inputs.mode_spans if key_inputs is not None else ())
+    # major or relative minor, then major or minor, now that the chords and the lead's phrase ends are known
+    key_est = grid_and_harmony.settle_mode(key_est, key_inputs, timeline, grid, key_notes)
     melody = None
     melody_seconds: tuple[tuple[float, float, float], ...] = ()
     if lead_stem is None:

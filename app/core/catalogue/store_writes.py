@@ -24,7 +24,6 @@ from app.core.catalogue.fields import (
     checked_title,
     checked_year,
 )
-from app.core.catalogue.importing.audio_import import BeatFinder
 from app.core.catalogue.importing.importers import extract_batch
 from app.core.catalogue.integrity.facts import append_facts
 from app.core.catalogue.integrity.ledger import now_utc
@@ -34,6 +33,7 @@ from app.core.catalogue.types import MELODY_MODEL_USE, ContributorShare
 from app.core.errors import CatalogueError
 from app.core.music import Melody
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress, scaled
+from app.core.transcription.grid import SongEars
 
 
 def storable(text: str) -> str:
@@ -91,18 +91,18 @@ class WritesMixin:
 
     def import_files(self, paths: Sequence[str | Path], *, contributors: Sequence[ContributorShare] | None = None,
                      title: str | None = None, track: int | None = None, channel: int | None = None,
-                     transcriber: str = "auto", beat_finder: BeatFinder | None = None,
+                     transcriber: str = "auto", ears: SongEars | None = None,
                      progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> ImportResult:
         """Import files and folders (recursively). Bad files are reported in the result, good ones added.
 
         All new works are written in one transaction at the end, so a cancelled import changes nothing and
         a thousand small files cost one commit. The same file (same sha256) is never added twice.
-        `beat_finder`: hears an audio file's beat, for its melody's grid (the app passes the analysis's).
+        `ears`: hear an audio file's beat and key, for its melody's grid and key (the app passes the analysis's).
         """
         shares = validate_contributors(list(contributors) if contributors else default_contributors())
         known = {sha: wid for sha, wid in self._query("SELECT sha256, id FROM works WHERE removed_at IS NULL")}
         batch = extract_batch(paths, known, track=track, channel=channel, transcriber=transcriber,
-                              beat_finder=beat_finder, progress=scaled(progress, 0.0, 0.95), cancel=cancel)
+                              ears=ears, progress=scaled(progress, 0.0, 0.95), cancel=cancel)
         extracted, duplicates, dup_of_batch = batch.extracted, list(batch.duplicates), batch.repeated
         cancel.check()
         progress(0.95, f"saving {len(extracted)} works")

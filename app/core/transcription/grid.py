@@ -11,10 +11,30 @@ one step of its beat's grid and ends no later than the next note begins (one lin
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, NamedTuple
 
 from app.core.music import BeatGrid, Key, Melody, Note
 from app.core.transcription.notes import SecondsNote
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from app.core.tasks import CancelToken
+
+
+class SongReading(NamedTuple):
+    """What the studio's ears hear in one file that is a whole song: its beat grid and its key (None: none heard).
+    The catalogue's audio import puts a transcribed melody on this grid, in this key."""
+
+    grid: BeatGrid | None
+    key: Key | None
+
+
+# Hears a whole song (mono samples, their rate, a cancel token). The app passes the stem analysis's
+# (`app.core.analysis.whole_mix_reading`): the catalogue does not import the analysis, which the melody model
+# (reading the catalogue) must stay independent of.
+SongEars = Callable[["np.ndarray", int, "CancelToken"], SongReading]
 
 # (steps per quarter, penalty): simpler grids win ties; a finer grid must fit clearly better to be chosen
 SUBDIVISIONS = ((4, 0.0), (3, 0.012), (8, 0.03), (6, 0.035))

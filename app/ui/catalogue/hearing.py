@@ -21,7 +21,7 @@ import shiboken6
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 
-from app.core.analysis import whole_mix_beat
+from app.core.analysis import whole_mix_reading
 from app.core.audio.preview import PREVIEW_SECONDS, Preview, melody_preview
 from app.core.catalogue import Catalogue
 from app.core.catalogue.importing.melody_source import MelodyCandidate, melody_for
@@ -92,7 +92,7 @@ class MelodyHearing:
                 melody, detail = known
             else:
                 with Catalogue.open(path) as cat:
-                    melody, detail = melody_for(cat, work_id, chosen, beat_finder=whole_mix_beat, progress=progress,
+                    melody, detail = melody_for(cat, work_id, chosen, ears=whole_mix_reading, progress=progress,
                                                 cancel=EitherToken(own, cancel))
             return melody, detail, melody_preview(melody, sample_rate=rate)
 

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.analysis import whole_mix_beat
+from app.core.analysis import whole_mix_reading
 from app.core.catalogue import Catalogue
 from app.core.catalogue.importing.melody_source import MelodyCandidate, melody_candidates, use_candidate
 from app.core.errors import AccordError
@@ -213,7 +213,7 @@ class MelodyChoiceActions:
 
         def task(progress, cancel):
             with Catalogue.open(path) as cat:
-                return use_candidate(cat, work_id, chosen.index, beat_finder=whole_mix_beat, reading=heard,
+                return use_candidate(cat, work_id, chosen.index, ears=whole_mix_reading, reading=heard,
                                      progress=progress, cancel=EitherToken(own, cancel))
 
         self.hearing.stop()

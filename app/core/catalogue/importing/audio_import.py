@@ -4,21 +4,21 @@ The file is decoded to mono at ANALYSIS_RATE (the pipeline's INPUT_RATE) and han
 `app.core.transcription.transcribe`, the same pipeline the stem analysis uses: basic-pitch (its
 ONNX model run with onnxruntime) and lead-line selection for a full mix or any polyphonic file, pYIN for a
 clean monophonic lead (`--transcriber pyin`) or when basic-pitch is not installed ("auto"). The notes in
-seconds are put on the song's beat grid, heard in the whole file by the stem analysis's ears (passed in as a
-`beat_finder`), else on a grid from the notes' own onsets, and quantised like MIDI imports (straight or triplet
-per beat). `TRANSCRIPTIONS` lists the alternatives the artist can pick.
+seconds are put on the song's beat grid, in the song's key, both heard in the whole file by the stem analysis's
+ears (passed in as `ears`), else on a grid from the notes' own onsets (the model then guesses the key from the
+melody), and quantised like MIDI imports (straight or triplet per beat). `TRANSCRIPTIONS` lists the alternatives
+the artist can pick.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from app.core.errors import ImportFailed
-from app.core.music import BeatGrid, Melody
+from app.core.music import BeatGrid, Key, Melody
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
 from app.core.transcription import (
     INPUT_RATE,
@@ -27,14 +27,9 @@ from app.core.transcription import (
     Transcription,
     transcribe,
 )
-from app.core.transcription.grid import melody_on_grid
+from app.core.transcription.grid import SongEars, melody_on_grid
 
 log = logging.getLogger(__name__)
-
-# Hears the beat grid of a whole song (mono samples, their rate); None when it hears none. The app passes
-# the stem analysis's (`app.core.analysis.whole_mix_beat`): the catalogue does not import the analysis, which
-# the melody model (reading the catalogue) must stay independent of.
-BeatFinder = Callable[[np.ndarray, int, CancelToken], "BeatGrid | None"]
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".aif", ".aiff", ".ogg", ".mp3")
 ANALYSIS_RATE = INPUT_RATE
@@ -86,23 +81,23 @@ def _note_tempo(onsets: np.ndarray) -> float:
 
 def notes_grid(notes: tuple[SecondsNote, ...] | list[SecondsNote]) -> BeatGrid:
     """A grid from the melody's own notes (their onsets' tempo, the first note on a beat): what a melody gets when
-    no beat is heard in the file, or when the caller has no ears for it (`beat_finder` None)."""
+    no beat is heard in the file, or when the caller has no ears for it (`ears` None)."""
     onsets = np.array([n.onset for n in notes], dtype=float)
     first = float(onsets.min()) if onsets.size else 0.0
     return BeatGrid(_note_tempo(onsets - first), offset_seconds=max(0.0, first))
 
 
-def song_grid(notes: tuple[SecondsNote, ...] | list[SecondsNote], y: np.ndarray, rate: int,
-              beat_finder: BeatFinder | None, *, cancel: CancelToken = NEVER_CANCELLED) -> tuple[BeatGrid, str]:
-    """The grid the melody goes on, and how it was found: the song's beat heard in the whole file when a
-    `beat_finder` is given and hears one (the melody alone had the tempo wrong on half the real songs:
-    docs/catalogue.md), else the melody's own notes."""
-    if beat_finder is not None:
-        grid = beat_finder(y, rate, cancel)
+def song_grid(notes: tuple[SecondsNote, ...] | list[SecondsNote], y: np.ndarray, rate: int, ears: SongEars | None,
+              *, cancel: CancelToken = NEVER_CANCELLED) -> tuple[BeatGrid, str, Key | None]:
+    """The grid the melody goes on, how it was found, and the song's key: the song's beat and key heard in the
+    whole file when `ears` are given (the melody alone had the tempo wrong on half the real songs, and the tonic
+    on 28 of 58: docs/catalogue.md), else a grid from the melody's own notes and no key."""
+    if ears is not None:
+        grid, key = ears(y, rate, cancel)
         if grid is not None:
-            return grid, "the song's beat"
-    return notes_grid(notes), "tempo from the melody's notes" if beat_finder is None else \
-        "no beat heard in the file: tempo from the melody's notes"
+            return grid, "the song's beat", key
+        return notes_grid(notes), "no beat heard in the file: tempo from the melody's notes", key
+    return notes_grid(notes), "tempo from the melody's notes", None
 
 
 def transcribe_file(path: Path, *, transcriber: str = "auto", progress: Progress = no_progress,
@@ -127,7 +122,7 @@ def transcribe_file(path: Path, *, transcriber: str = "auto", progress: Progress
     return result, y, rate
 
 
-def extract_audio(path: str | Path, *, transcriber: str = "auto", beat_finder: BeatFinder | None = None,
+def extract_audio(path: str | Path, *, transcriber: str = "auto", ears: SongEars | None = None,
                   progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> tuple[Melody, str]:
     """Transcribe the file's lead line and put it on the song's grid (`song_grid`). Raises ImportFailed naming
     the file; Cancelled when cancelled."""
@@ -137,8 +132,9 @@ def extract_audio(path: str | Path, *, transcriber: str = "auto", beat_finder: B
         raise ImportFailed("has no pitched notes that could be transcribed", path=path,
                            hint="import a file with a melody (a mix or a lead stem)")
     cancel.check()
-    progress(0.96, f"finding the beat of {path.name}")
-    grid, how = song_grid(result.notes, y, rate, beat_finder, cancel=cancel)
-    melody = melody_on_grid(result.notes, grid)
+    progress(0.96, f"finding the beat and key of {path.name}")
+    grid, how, key = song_grid(result.notes, y, rate, ears, cancel=cancel)
+    melody = melody_on_grid(result.notes, grid, key=key)
     progress(1.0, "transcribed")
-    return melody, f"audio, {result.describe()} at {melody.tempo_bpm:g} BPM {melody.time_signature} ({how})"
+    in_key = f" in {key.name} (the song's key)" if key is not None else ""
+    return melody, f"audio, {result.describe()} at {melody.tempo_bpm:g} BPM {melody.time_signature} ({how}){in_key}"

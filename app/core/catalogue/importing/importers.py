@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.core.catalogue.importing.audio_import import AUDIO_EXTENSIONS, BeatFinder, extract_audio
+from app.core.catalogue.importing.audio_import import AUDIO_EXTENSIONS, extract_audio
 from app.core.catalogue.importing.midi_import import extract_with_detail
 from app.core.catalogue.importing.musicxml_import import extract_musicxml
 from app.core.catalogue.records import ImportProblem
@@ -21,6 +21,7 @@ from app.core.errors import AccordError, ImportFailed
 from app.core.fsutil import files_in_folder, not_a_regular_file
 from app.core.music import Melody
 from app.core.tasks import NEVER_CANCELLED, Cancelled, CancelToken, Progress, no_progress, scaled
+from app.core.transcription.grid import SongEars
 
 log = logging.getLogger(__name__)
 
@@ -123,10 +124,10 @@ def _looks_like_musicxml(path: Path) -> bool:
 
 
 def extract(path: Path, *, track: int | None = None, channel: int | None = None, transcriber: str = "auto",
-            beat_finder: BeatFinder | None = None, progress: Progress = no_progress,
+            ears: SongEars | None = None, progress: Progress = no_progress,
             cancel: CancelToken = NEVER_CANCELLED) -> tuple[str, Melody, str]:
-    """(kind, melody, source detail) of one file; raises an AccordError naming the file. `beat_finder`: hears
-    an audio file's beat for its melody's grid (see audio_import.song_grid)."""
+    """(kind, melody, source detail) of one file; raises an AccordError naming the file. `ears`: hear
+    an audio file's beat and key for its melody's grid and key (see audio_import.song_grid)."""
     kind = kind_of(path)
     if kind == "midi":
         melody, detail = extract_with_detail(path, track=track, channel=channel)
@@ -135,7 +136,7 @@ def extract(path: Path, *, track: int | None = None, channel: int | None = None,
             raise ImportFailed("is an XML file but not MusicXML (no score-partwise/score-timewise)", path=path)
         melody, detail = extract_musicxml(path)
     elif kind == "audio":
-        melody, detail = extract_audio(path, transcriber=transcriber, beat_finder=beat_finder, progress=progress,
+        melody, detail = extract_audio(path, transcriber=transcriber, ears=ears, progress=progress,
                                        cancel=cancel)
     else:
         raise ImportFailed(f"unknown format '{path.suffix or path.name}'", path=path)
@@ -145,7 +146,7 @@ def extract(path: Path, *, track: int | None = None, channel: int | None = None,
 
 
 def extract_batch(paths: Sequence[str | Path], known: Mapping[str, int], *, track: int | None = None,
-                  channel: int | None = None, transcriber: str = "auto", beat_finder: BeatFinder | None = None,
+                  channel: int | None = None, transcriber: str = "auto", ears: SongEars | None = None,
                   progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> ExtractedBatch:
     """Read every file (folders recurse); content already in `known` (sha256 -> work id) is not re-read.
 
@@ -171,7 +172,7 @@ def extract_batch(paths: Sequence[str | Path], known: Mapping[str, int], *, trac
                 repeated.append((f, sha))
                 continue
             kind, melody, detail = extract(f, track=track, channel=channel, transcriber=transcriber,
-                                           beat_finder=beat_finder, progress=step, cancel=cancel)
+                                           ears=ears, progress=step, cancel=cancel)
         except Cancelled:
             raise
         except AccordError as exc:

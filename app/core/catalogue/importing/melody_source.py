@@ -16,13 +16,13 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.core.catalogue.importing.audio_import import BeatFinder
 from app.core.catalogue.importing.importers import MIDI_EXTENSIONS, file_sha256, kind_of
 from app.core.catalogue.integrity.facts import append_facts
 from app.core.catalogue.integrity.ledger import now_utc
 from app.core.errors import AccordError, CatalogueError
 from app.core.music import Melody
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
+from app.core.transcription.grid import SongEars
 
 CHOSEN_BY = ("import", "artist")
 
@@ -129,9 +129,9 @@ def melody_candidates(store, work_id: int) -> list[MelodyCandidate]:
             for i, (name, label) in enumerate(TRANSCRIPTIONS)]
 
 
-def melody_for(store, work_id: int, candidate: MelodyCandidate, *, beat_finder: BeatFinder | None = None,
+def melody_for(store, work_id: int, candidate: MelodyCandidate, *, ears: SongEars | None = None,
                progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> tuple[Melody, str]:
-    """The melody a candidate gives, and the readable source detail to store with it (`beat_finder`: see
+    """The melody a candidate gives, and the readable source detail to store with it (`ears`: see
     audio_import.song_grid)."""
     kind, path, sha, _detail = _work_row(store, work_id)
     file = _source_file(work_id, kind, path, sha)
@@ -142,7 +142,7 @@ def melody_for(store, work_id: int, candidate: MelodyCandidate, *, beat_finder: 
         return extract_with_detail(file, track=int(fields["track"]), channel=int(fields["channel"]) - 1)
     from app.core.catalogue.importing.audio_import import extract_audio
 
-    return extract_audio(file, transcriber=candidate.source.split(":", 1)[1], beat_finder=beat_finder,
+    return extract_audio(file, transcriber=candidate.source.split(":", 1)[1], ears=ears,
                          progress=progress, cancel=cancel)
 
 
@@ -171,7 +171,7 @@ def set_work_melody(store, work_id: int, melody: Melody, source: str, *, label: 
     return MelodyChoice(int(work_id), source, label, digest, chosen_by, at)
 
 
-def use_candidate(store, work_id: int, index: int, *, beat_finder: BeatFinder | None = None,
+def use_candidate(store, work_id: int, index: int, *, ears: SongEars | None = None,
                   reading: tuple[Melody, str] | None = None, progress: Progress = no_progress,
                   cancel: CancelToken = NEVER_CANCELLED) -> tuple[MelodyCandidate, MelodyChoice, Melody]:
     """Make candidate `index` (as listed by `melody_candidates`) the work's melody. `reading`: the melody and
@@ -183,5 +183,5 @@ def use_candidate(store, work_id: int, index: int, *, beat_finder: BeatFinder | 
                              hint=f"see `accord catalogue parts {work_id}`")
     cand = cands[index]
     melody, detail = reading if reading is not None else \
-        melody_for(store, work_id, cand, beat_finder=beat_finder, progress=progress, cancel=cancel)
+        melody_for(store, work_id, cand, ears=ears, progress=progress, cancel=cancel)
     return cand, set_work_melody(store, work_id, melody, cand.source, label=detail), melody
