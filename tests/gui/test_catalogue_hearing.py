@@ -36,6 +36,13 @@ def _panel(qtbot, path, engine):
     return panel
 
 
+def _work_shown(qtbot, path, work_id, engine):
+    """The panel with the work selected, and its Melody from box."""
+    panel = _panel(qtbot, path, engine)
+    panel.select_work(work_id)
+    return panel, panel.detail.melody_box
+
+
 def _band(samples: np.ndarray, start_s: float, hz: float) -> float:
     """Spectral energy within 3 % of `hz` in 0.2 s of the preview from `start_s`."""
     x = samples[0, int(start_s * RATE):int((start_s + 0.2) * RATE)]
@@ -55,9 +62,7 @@ def midi_work(tmp_path):
 def test_hear_plays_the_melody_in_use_and_stop_fades_it(qtbot, midi_work):
     path, work_id = midi_work
     engine = _engine()
-    panel = _panel(qtbot, path, engine)
-    panel.select_work(work_id)
-    box = panel.detail.melody_box
+    panel, box = _work_shown(qtbot, path, work_id, engine)
     assert box.hear_button.isVisibleTo(panel) and box.hear_button.text() == HEAR_TEXT
     before = db_hash(path)
     box.hear_button.click()
@@ -79,9 +84,7 @@ def test_hear_another_part_plays_that_part_and_pauses_the_song(qtbot, midi_work)
     path, work_id = midi_work
     engine = _engine()
     engine.play()
-    panel = _panel(qtbot, path, engine)
-    panel.select_work(work_id)
-    box = panel.detail.melody_box
+    panel, box = _work_shown(qtbot, path, work_id, engine)
     box.choices.setCurrentIndex(1)  # the second line, E4 F4 G4 F4 in quarters
     box.hear_button.click()
     assert not engine.transport.playing  # the song paused for the line
@@ -97,9 +100,7 @@ def test_hear_another_part_plays_that_part_and_pauses_the_song(qtbot, midi_work)
 def test_stop_turns_back_into_hear_when_the_line_has_played_out(qtbot, midi_work):
     path, work_id = midi_work
     engine = _engine()
-    panel = _panel(qtbot, path, engine)
-    panel.select_work(work_id)
-    box = panel.detail.melody_box
+    panel, box = _work_shown(qtbot, path, work_id, engine)
     box.hear_button.click()
     preview = panel.melody_choice.hearing.preview
     engine.stream.pump(preview.frames // engine.blocksize + 2)
