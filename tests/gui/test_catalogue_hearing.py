@@ -146,6 +146,7 @@ def test_a_panel_outside_the_studio_has_no_hear_button(qtbot, midi_work):
     panel = _panel(qtbot, path, None)
     panel.select_work(work_id)
     assert not panel.detail.melody_box.hear_button.isVisibleTo(panel)
+    assert not panel.detail.melody_box.with_song.isVisibleTo(panel)
     assert panel.melody_choice.hearing.hear() is None
 
 
@@ -155,14 +156,14 @@ def test_a_transcription_heard_is_not_run_again_when_it_is_used(qtbot, tmp_path,
     with Catalogue.open(path) as cat:
         (work,) = cat.import_files([wav]).added
     reads = []
-    real = melody_source.melody_for
+    real = melody_source.read_candidate
 
     def counted(*args, **kw):
         reads.append(args[2].source)
         return real(*args, **kw)
 
-    monkeypatch.setattr(melody_source, "melody_for", counted)
-    monkeypatch.setattr(hearing_module, "melody_for", counted)
+    monkeypatch.setattr(melody_source, "read_candidate", counted)  # what Use This Part reads through
+    monkeypatch.setattr(hearing_module, "read_candidate", counted)
     engine = _engine()
     panel = _panel(qtbot, path, engine)
     panel.select_work(work.id)
@@ -179,3 +180,34 @@ def test_a_transcription_heard_is_not_run_again_when_it_is_used(qtbot, tmp_path,
     assert not engine.previewing or engine.stream.pump(1) is not None
     with Catalogue.open(path) as cat:
         assert [c.source for c in melody_source.choices(cat, work.id)] == [source]
+
+
+def test_a_transcription_is_heard_over_the_song_it_was_read_from(qtbot, tmp_path):
+    """With the song (on by default for an audio work): the line on the grid it was put on, the bounce under it. A
+    quiet 110 Hz drone under the bounce's melody is heard with the song, and not in the line alone."""
+    import soundfile as sf
+
+    wav = sine_melody_wav(tmp_path / "lead.wav", [60, 64, 67, 72, 67, 64, 60] * 2)
+    y, rate = sf.read(wav, dtype="float32")
+    sf.write(wav, y + 0.05 * np.sin(2 * np.pi * 110.0 * np.arange(y.size) / rate).astype(np.float32), rate)
+    path = tmp_path / "cat.sqlite"
+    with Catalogue.open(path) as cat:
+        (work,) = cat.import_files([wav], transcriber="pyin").added
+    engine = _engine()
+    panel, box = _work_shown(qtbot, path, work.id, engine)
+    assert box.with_song.isVisibleTo(panel) and box.with_song.isChecked()
+    box.hear_button.click()
+    assert "over the song" in box.message.text()
+    with_song = panel.melody_choice.hearing.preview.samples
+    box.with_song.setChecked(False)  # stops the line; Hear again plays it alone (the reading is kept)
+    assert box.hear_button.text() == HEAR_TEXT
+    box.hear_button.click()
+    assert "over the song" not in box.message.text()
+    alone = panel.melody_choice.hearing.preview.samples
+    assert _band(with_song, 1.0, 110.0) > 20 * _band(alone, 1.0, 110.0)
+
+
+def test_a_midi_part_has_no_song_to_be_heard_over(qtbot, midi_work):
+    path, work_id = midi_work
+    panel, box = _work_shown(qtbot, path, work_id, _engine())
+    assert not box.with_song.isVisibleTo(panel)

@@ -32,6 +32,7 @@ def test_shortcut_sheet_lists_the_windows_actions(studio):  # noqa: F811
     rows = dict(shortcut_rows(studio))
     assert rows["Play"] == "Space"
     assert "Undo" in rows and "Redo" in rows and "Zoom In" in rows
+    assert rows["Hear or Stop the Chosen Melody Part"] == "Ctrl+Alt+P"  # a panel's own action is listed too
     sheet = studio.help.show_shortcuts()
     assert isinstance(sheet, ShortcutSheet) and sheet.isVisible()
     assert ("Play", "Space") in sheet.rows()

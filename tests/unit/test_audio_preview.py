@@ -135,3 +135,25 @@ def test_a_melody_preview_starts_a_beat_before_the_first_note_and_stops_at_its_l
     first = int(np.argmax(np.abs(audio[0]) > 1e-3)) / RATE
     assert first == pytest.approx(0.75, abs=0.02)  # a beat (0.5 s) and the note's half beat in: 32.5 -> 1.5
     assert melody_preview(Melody(()), sample_rate=RATE).shape == (2, 0)
+
+
+def test_a_line_over_its_song_lines_up_with_the_song():
+    """A transcription heard over its bounce: the line on the song's own grid (bar 1 at 1 s into the file) and the
+    song's own samples start at the same place, a beat before the first note."""
+    from app.core.audio.preview import melody_over_song
+    from app.core.music import BeatGrid, Melody, Note
+
+    song_rate = 22050
+    grid = BeatGrid(tempo_bpm=120.0, offset_seconds=1.0)  # quarter 2 is 2.0 s into the file
+    melody = Melody((Note(69, 2.0, 1.0), Note(72, 3.0, 1.0)), tempo_bpm=120.0)
+    silent = np.zeros(song_rate * 10, dtype=np.float32)
+    click = silent.copy()
+    click[2 * song_rate] = 1.0  # the song's own event at 2.0 s, where the first note is
+    alone = melody_over_song(melody, grid, silent, song_rate=song_rate, sample_rate=RATE, seconds=3.0)
+    both = melody_over_song(melody, grid, click, song_rate=song_rate, sample_rate=RATE, seconds=3.0, song_gain=1.0)
+    assert alone.shape == both.shape and alone.shape[1] <= 3 * RATE
+    line_starts = int(np.argmax(np.abs(alone[0]) > 1e-3)) / RATE
+    song_peak = int(np.argmax(np.abs(both[0] - alone[0]))) / RATE
+    assert line_starts == pytest.approx(0.5, abs=0.01)  # a beat (0.5 s at 120) before the first note
+    assert song_peak == pytest.approx(0.5, abs=0.01)  # the song under it, at the same moment
+    assert np.abs(both).max() <= 1.0

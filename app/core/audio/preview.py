@@ -13,10 +13,11 @@ buffer has played out or faded.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from app.core.audio.synth.timing import Timing
 from app.core.music import BeatGrid, Melody
 
 EDGE_FADE_FRAMES = 96  # 2 ms at 48 kHz: a note cut at the buffer's edge starts and ends without a click
@@ -42,6 +43,46 @@ def melody_preview(melody: Melody, *, sample_rate: int, seconds: float = PREVIEW
             for n in notes if n.onset - shift < last]
     return render_melody(kept, BeatGrid(tempo_bpm=tempo), instrument=instrument, sample_rate=sample_rate,
                          tail_seconds=0.5)
+
+
+SONG_GAIN = 0.5  # the song under a line heard with it: -6 dB, so the line stands out as a guide vocal would
+
+
+@dataclass(frozen=True)
+class _From:
+    """A timing read from `start` seconds on: a window of a song."""
+
+    timing: Timing
+    start: float
+
+    def seconds(self, quarters: float) -> float:
+        return self.timing.seconds(quarters) - self.start
+
+
+def melody_over_song(melody: Melody, timing: Timing, song: np.ndarray, *, song_rate: int, sample_rate: int,
+                     seconds: float = PREVIEW_SECONDS, song_gain: float = SONG_GAIN,
+                     instrument: str = "lead") -> np.ndarray:
+    """The melody on the song's own timing (`timing`: the grid it was read on, bar 1 in the file's seconds) over
+    the song itself (mono `song` at `song_rate`), from a beat before the first note, `seconds` long: float32
+    (2, n) at `sample_rate`. How a transcription is checked against the bounce it was read from."""
+    from app.core.audio.synth.render import render_melody
+    from app.core.transcription.pitch import at_rate
+
+    notes = sorted(melody.notes, key=lambda n: n.onset)
+    if not notes:
+        return np.zeros((2, 0), dtype=np.float32)
+    start = max(0.0, timing.seconds(notes[0].onset - LEAD_IN_QUARTERS))
+    end = start + seconds
+    window = [n for n in notes if timing.seconds(n.onset) < end]
+    piece = at_rate(np.asarray(song[int(start * song_rate):int(end * song_rate)], dtype=np.float32), song_rate,
+                    sample_rate)
+    line = render_melody(window, _From(timing, start), instrument=instrument, sample_rate=sample_rate,
+                         tail_seconds=0.5)
+    frames = min(int(round(seconds * sample_rate)), max(piece.size, line.shape[1]))
+    out = np.zeros((2, frames), dtype=np.float32)
+    out[:, :min(frames, piece.size)] += np.float32(song_gain) * piece[:frames]
+    out[:, :min(frames, line.shape[1])] += line[:, :frames]
+    return np.clip(out, -1.0, 1.0, out=out)
 
 
 class Preview:

@@ -7,6 +7,8 @@ first 45 s, `app.core.audio.preview`), pausing the song, and turns into **Stop**
   long bounce shows its progress and Cancel in the box). Not from the catalogue's stored melody: melodies leave
   the catalogue only through `usable_works`, with consent (tests/unit/test_catalogue_only_path.py). For a
   MIDI part that is the same line; for a bounce, the stored one may sit on an older grid (Read Again).
+- A transcription plays **over the song** it was read from (With the song, on by default for audio works): the
+  line on the grid it was put on, the bounce under it at -6 dB, so the artist hears whether it follows the tune.
 - That reading is kept for the session, so **Use This Part** right after does not transcribe the file a second
   time.
 The preview goes through the studio's one audio engine beside the song's mix (the song's transport, loop and
@@ -22,9 +24,10 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 
 from app.core.analysis import whole_mix_reading
-from app.core.audio.preview import PREVIEW_SECONDS, Preview, melody_preview
+from app.core.audio.preview import PREVIEW_SECONDS, Preview, melody_over_song, melody_preview
 from app.core.catalogue import Catalogue
-from app.core.catalogue.importing.melody_source import MelodyCandidate, melody_for
+from app.core.catalogue.importing.audio_import import read_mono
+from app.core.catalogue.importing.melody_source import CandidateReading, MelodyCandidate, read_candidate
 from app.core.errors import AccordError, PlaybackError
 from app.core.music import Melody
 from app.core.tasks import CancelToken
@@ -47,13 +50,14 @@ class MelodyHearing:
         self.actions = actions
         self.box = actions.box
         self.engine = engine
-        self.readings: dict[tuple[int, str], tuple[Melody, str]] = {}
+        self.readings: dict[tuple[int, str], CandidateReading] = {}
         self.preview: Preview | None = None
         self.timer = QTimer(self.box)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self._poll)
         self.box.hear_button.clicked.connect(self.toggle)
         self.box.choices.activated.connect(lambda _i: self.stop())  # the artist picked another line
+        self.box.with_song.toggled.connect(lambda _on: self.stop())
         # an action of the panel, so the studio's shortcut sheet lists it; it works while the panel has focus
         self.action = QAction("Hear or Stop the Chosen Melody Part", actions.panel)
         self.action.setShortcut(QKeySequence(HEAR_KEY))
@@ -61,6 +65,7 @@ class MelodyHearing:
         self.action.triggered.connect(lambda _checked=False: self.toggle())
         actions.panel.addAction(self.action)
         self.box.hear_button.setVisible(engine is not None)  # a panel shown outside the studio has no output
+        self.box.show_hearing(False)  # the box's buttons as this panel has them (With the song follows Hear)
 
     @property
     def sounding(self) -> bool:
@@ -73,28 +78,32 @@ class MelodyHearing:
         return self.hear()
 
     def reading(self, work_id: int, candidate: MelodyCandidate) -> tuple[Melody, str] | None:
-        """What Hear already read for a part not in use (None for the part in use: Read Again reads anew)."""
-        return None if candidate.current else self.heard(work_id, candidate)
-
-    def heard(self, work_id: int, candidate: MelodyCandidate) -> tuple[Melody, str] | None:
-        return self.readings.get((work_id, candidate.source))
+        """The melody and detail Hear already read for a part not in use (None for the part in use: Read Again
+        reads anew)."""
+        known = None if candidate.current else self.readings.get((work_id, candidate.source))
+        return None if known is None else (known.melody, known.detail)
 
     def hear(self) -> TaskHandle | None:
         chosen, work_id, engine = self.box.chosen(), self.box.work_id, self.engine
         if engine is None or chosen is None or work_id is None or self.actions.running:
             return None
         path, rate, own = self.actions.panel.catalogue_path, engine.sample_rate, CancelToken()
-        known = self.heard(work_id, chosen)
+        known = self.readings.get((work_id, chosen.source))
+        with_song = self.box.with_song.isChecked() and chosen.source.startswith("audio:")
         self.actions._token = own
 
         def task(progress, cancel):
-            if known is not None:
-                melody, detail = known
-            else:
+            either = EitherToken(own, cancel)
+            reading = known
+            if reading is None:
                 with Catalogue.open(path) as cat:
-                    melody, detail = melody_for(cat, work_id, chosen, ears=whole_mix_reading, progress=progress,
-                                                cancel=EitherToken(own, cancel))
-            return melody, detail, melody_preview(melody, sample_rate=rate)
+                    reading = read_candidate(cat, work_id, chosen, ears=whole_mix_reading, progress=progress,
+                                             cancel=either)
+            if with_song and reading.grid is not None and reading.melody.notes:
+                song, song_rate = read_mono(reading.file, cancel=either)
+                return reading, melody_over_song(reading.melody, reading.grid, song, song_rate=song_rate,
+                                                 sample_rate=rate), True
+            return reading, melody_preview(reading.melody, sample_rate=rate), False
 
         if known is None:  # a transcription or a part read from the file: show it working
             self.box.show_busy(True, "transcribing" if chosen.source.startswith("audio:") else "reading the part")
@@ -108,9 +117,10 @@ class MelodyHearing:
         return self.actions.handle
 
     def _heard(self, work_id: int, chosen: MelodyCandidate, result) -> None:
-        melody, detail, samples = result
+        reading, samples, over_song = result
+        melody = reading.melody
         self.actions.handle = None
-        self.readings[(work_id, chosen.source)] = (melody, detail)
+        self.readings[(work_id, chosen.source)] = reading
         if not (shiboken6.isValid(self.box) and self.actions._shown()):
             return
         self.box.show_busy(False)
@@ -131,7 +141,8 @@ class MelodyHearing:
         longer = (melody.end - melody.notes[0].onset) * 60.0 / (melody.tempo_bpm or 120.0) > PREVIEW_SECONDS
         first = f", its first {PREVIEW_SECONDS:.0f} s" if longer else ""
         held = " (the part in use)" if chosen.current else ""
-        self.box.show_message(f"Hearing {chosen.label}{held}: {len(melody.notes)} notes{tempo}{first}.")
+        song = " over the song" if over_song else ""
+        self.box.show_message(f"Hearing {chosen.label}{held}{song}: {len(melody.notes)} notes{tempo}{first}.")
         self.box.show_hearing(True)
         self.timer.start()
 

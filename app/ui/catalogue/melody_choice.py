@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QGroupBox,
     QHBoxLayout,
@@ -47,6 +48,8 @@ READ_AGAIN_TIP = ("Transcribe the file again with this transcription and put the
 LOADING_TEXT = "Reading the file for its other parts…"
 HEAR_TEXT, STOP_TEXT = "Hear", "Stop"
 HEAR_KEY = "Ctrl+Alt+P"
+WITH_SONG_TEXT = "With the song"
+WITH_SONG_TIP = "Hear a transcription over the file it was read from (the song at -6 dB): does it follow the tune?"
 HEAR_TIP = (f"Hear the chosen part or transcription alone, from its first note ({HEAR_KEY}); the song pauses, "
             "and Use This Part then takes the line you heard")
 
@@ -82,10 +85,15 @@ class MelodySourceBox(QGroupBox):
         self.hear_button = QPushButton(HEAR_TEXT)
         self.hear_button.setObjectName("hearMelodyCandidate")
         self.hear_button.setToolTip(HEAR_TIP)
+        self.with_song = QCheckBox(WITH_SONG_TEXT)
+        self.with_song.setObjectName("hearWithSong")
+        self.with_song.setToolTip(WITH_SONG_TIP)
+        self.with_song.setChecked(True)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.cancel_button = QPushButton("Cancel")
         row.addWidget(self.hear_button)
+        row.addWidget(self.with_song)
         row.addWidget(self.use_button)
         row.addWidget(self.progress, 1)
         row.addWidget(self.cancel_button)
@@ -139,6 +147,8 @@ class MelodySourceBox(QGroupBox):
         self.use_button.setToolTip(READ_AGAIN_TIP if again else USE_TIP)
         self.use_button.setEnabled(not busy and c is not None and (not c.current or again))
         self.hear_button.setEnabled(self.hear_button.text() == STOP_TEXT or (not busy and c is not None))
+        # only a transcription has a song under it (a MIDI part's file is the parts themselves)
+        self.with_song.setVisible(self.hear_button.isVisibleTo(self) and c is not None and c.source.startswith("audio:"))
 
     def show_hearing(self, hearing: bool) -> None:
         """The Hear button turns into Stop while a line sounds."""

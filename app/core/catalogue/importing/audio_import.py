@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -122,8 +123,16 @@ def transcribe_file(path: Path, *, transcriber: str = "auto", progress: Progress
     return result, y, rate
 
 
-def extract_audio(path: str | Path, *, transcriber: str = "auto", ears: SongEars | None = None,
-                  progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> tuple[Melody, str]:
+class AudioReading(NamedTuple):
+    """A file's melody, its readable source detail, and the grid it was put on (its seconds: bar 1 in the file)."""
+
+    melody: Melody
+    detail: str
+    grid: BeatGrid
+
+
+def read_audio(path: str | Path, *, transcriber: str = "auto", ears: SongEars | None = None,
+               progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> AudioReading:
     """Transcribe the file's lead line and put it on the song's grid (`song_grid`). Raises ImportFailed naming
     the file; Cancelled when cancelled."""
     path = Path(path)
@@ -137,4 +146,12 @@ def extract_audio(path: str | Path, *, transcriber: str = "auto", ears: SongEars
     melody = melody_on_grid(result.notes, grid, key=key)
     progress(1.0, "transcribed")
     in_key = f" in {key.name} (the song's key)" if key is not None else ""
-    return melody, f"audio, {result.describe()} at {melody.tempo_bpm:g} BPM {melody.time_signature} ({how}){in_key}"
+    detail = f"audio, {result.describe()} at {melody.tempo_bpm:g} BPM {melody.time_signature} ({how}){in_key}"
+    return AudioReading(melody, detail, grid)
+
+
+def extract_audio(path: str | Path, *, transcriber: str = "auto", ears: SongEars | None = None,
+                  progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> tuple[Melody, str]:
+    """(melody, source detail) of `read_audio`: what the catalogue stores."""
+    reading = read_audio(path, transcriber=transcriber, ears=ears, progress=progress, cancel=cancel)
+    return reading.melody, reading.detail

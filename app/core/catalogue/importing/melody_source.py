@@ -20,7 +20,7 @@ from app.core.catalogue.importing.importers import MIDI_EXTENSIONS, file_sha256,
 from app.core.catalogue.integrity.facts import append_facts
 from app.core.catalogue.integrity.ledger import now_utc
 from app.core.errors import AccordError, CatalogueError
-from app.core.music import Melody
+from app.core.music import BeatGrid, Melody
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
 from app.core.transcription.grid import SongEars
 
@@ -129,21 +129,40 @@ def melody_candidates(store, work_id: int) -> list[MelodyCandidate]:
             for i, (name, label) in enumerate(TRANSCRIPTIONS)]
 
 
-def melody_for(store, work_id: int, candidate: MelodyCandidate, *, ears: SongEars | None = None,
-               progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> tuple[Melody, str]:
-    """The melody a candidate gives, and the readable source detail to store with it (`ears`: see
-    audio_import.song_grid)."""
+@dataclass(frozen=True)
+class CandidateReading:
+    """What reading a candidate gives: the melody and its source detail (what the catalogue would store), the
+    file read, and for a transcription the grid the notes were put on (where bar 1 is in the file's seconds)."""
+
+    melody: Melody
+    detail: str
+    file: Path
+    grid: BeatGrid | None = None
+
+
+def read_candidate(store, work_id: int, candidate: MelodyCandidate, *, ears: SongEars | None = None,
+                   progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> CandidateReading:
+    """Read the candidate's melody from the work's file (`ears`: see audio_import.song_grid)."""
     kind, path, sha, _detail = _work_row(store, work_id)
     file = _source_file(work_id, kind, path, sha)
     if kind == "midi" and file.suffix.lower() in MIDI_EXTENSIONS:
         from app.core.catalogue.importing.midi_import import extract_with_detail
 
         fields = dict(part.split("=") for part in candidate.source.split(":")[1:])
-        return extract_with_detail(file, track=int(fields["track"]), channel=int(fields["channel"]) - 1)
-    from app.core.catalogue.importing.audio_import import extract_audio
+        melody, detail = extract_with_detail(file, track=int(fields["track"]), channel=int(fields["channel"]) - 1)
+        return CandidateReading(melody, detail, file)
+    from app.core.catalogue.importing.audio_import import read_audio
 
-    return extract_audio(file, transcriber=candidate.source.split(":", 1)[1], ears=ears,
-                         progress=progress, cancel=cancel)
+    reading = read_audio(file, transcriber=candidate.source.split(":", 1)[1], ears=ears, progress=progress,
+                         cancel=cancel)
+    return CandidateReading(reading.melody, reading.detail, file, reading.grid)
+
+
+def melody_for(store, work_id: int, candidate: MelodyCandidate, *, ears: SongEars | None = None,
+               progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> tuple[Melody, str]:
+    """The melody a candidate gives, and the readable source detail to store with it (`read_candidate`)."""
+    reading = read_candidate(store, work_id, candidate, ears=ears, progress=progress, cancel=cancel)
+    return reading.melody, reading.detail
 
 
 def set_work_melody(store, work_id: int, melody: Melody, source: str, *, label: str,
