@@ -10,7 +10,7 @@ import pytest
 from app.core.analysis.melody import PYIN_RATE, note_f_measure, track_notes
 from app.core.transcription import TranscriberMissing, choose_backend, transcribe
 from app.core.transcription import polyphonic as poly
-from app.core.transcription.lead_line import polyphony, select_lead_line
+from app.core.transcription.lead_line import polyphony, select_lead_line, top_voice
 from app.core.transcription.pitch import PitchTrackJob, at_rate
 from app.core.transcription.polyphonic import NoteEvent
 
@@ -178,3 +178,18 @@ def test_windows_past_the_last_frame_are_not_run_and_the_posteriors_are_unchange
     assert np.array_equal(onset, ref_onset[:, half:-half].reshape(-1, 88)[: job.n_frames])
     run = sum(len(b) for b in job.batches)
     assert run == -(-job.n_frames // poly.KEPT_FRAMES) and (run < len(starts)) == (seconds == 6.55)
+
+
+def test_the_top_voice_when_a_note_starts_is_preferred():
+    """Two lines above the lead register's top, the lower a touch louder and a tenth of a second behind: the line
+    that is the top voice as its notes start is the melody (the skyline preference)."""
+    upper = _events([(i * 0.5, 0.45, 84 - (i % 3)) for i in range(8)], 0.50)
+    lower = _events([(i * 0.5 + 0.1, 0.45, 77 + (i % 2)) for i in range(8)], 0.52)
+    assert list(top_voice(sorted(upper + lower, key=lambda e: (e.onset, -e.pitch)))) == [True, False] * 8
+    assert [round(n.pitch) for n in select_lead_line(upper + lower)] == [e.pitch for e in upper]
+
+
+def test_a_chord_member_under_a_higher_one_is_not_the_top_voice():
+    chord = _events([(0.0, 1.0, 60), (0.01, 0.5, 67)], 0.5)  # the higher note starts 10 ms later: one chord
+    after = _events([(1.0, 0.5, 64), (1.2, 0.8, 55)], 0.5)  # 60 has ended when 64 starts; 64 sounds over 55
+    assert list(top_voice(sorted(chord + after, key=lambda e: (e.onset, -e.pitch)))) == [False, True, True, False]

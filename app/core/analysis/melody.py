@@ -28,8 +28,9 @@ __all__ = ["FRAME", "HOP", "INPUT_RATE", "MELODY_VERSION", "PYIN_RATE", "PitchTr
 
 # part of the analysis cache key: 3 = the lead stem read as the lead part alone; 4 = fundamentals under
 # partials; 5 = a lead stem's slow attacks dated from their rise (polyphonic.attack_start); 6 = a lead
-# stem's onsets also inferred from jumps of the note posterior (polyphonic.with_inferred_onsets)
-MELODY_VERSION = 6
+# stem's onsets also inferred from jumps of the note posterior (polyphonic.with_inferred_onsets); 7 = a mix's line
+# prefers the top voice as a note starts (lead_line.top_voice)
+MELODY_VERSION = 7
 
 
 class PitchTrackJob:

@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 
 MAX_STEMS = 64
 MAX_SECONDS = 60 * 30
-# bumped when an estimator changes its results, so cached whole-song results from older code are not reused. 31: a
+# bumped when an estimator changes its results, so cached whole-song results from older code are not reused. 32: a
+# whole mix's line prefers the top voice as a note starts (lead_line.top_voice); 31: a
 # steady sound (a drone, a held chord) has no beat, a stem named for an effect (riser, vinyl…) is left out; 30: the
 # runner-up tempo is kept (SongAnalysis.tempo_runner_up_bpm); 29: the tonic chord's third shares the two modes'
 # confidence out (JazzRock: F# minor 76 % against F# major 24 %, not 50/50); 28: an
@@ -50,7 +51,7 @@ MAX_SECONDS = 60 * 30
 # (HPSS); 15: a full mix's transcribed melody joins its key profile; 14: the tonic chord's third settles major vs
 # minor; 13: the lead melody joins the key profile; 12: chords read the NNLS bass and per-beat fits; 11: one BLAS
 # thread (float round-off)
-ESTIMATORS_REVISION = 31
+ESTIMATORS_REVISION = 32
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,7 @@ def song_grid(notes: tuple[SecondsNote, ...] | list[SecondsNote], y: np.ndarray,
               *, cancel: CancelToken = NEVER_CANCELLED) -> tuple[BeatGrid, str, Key | None]:
     """The grid the melody goes on, how it was found, and the song's key: the song's beat and key heard in the
     whole file when `ears` are given (the melody alone had the tempo wrong on half the real songs, and the tonic
-    right on only 32 of 58: docs/catalogue.md), else a grid from the melody's own notes and no key."""
+    right on only 30 of 58: docs/catalogue.md), else a grid from the melody's own notes and no key."""
     if ears is not None:
         grid, key = ears(y, rate, cancel)
         if grid is not None:
