@@ -121,8 +121,9 @@ def top_voice(pool: list[NoteEvent]) -> np.ndarray:
     for i, e in enumerate(pool):
         started = int(np.searchsorted(onsets, e.onset + TOP_VOICE_ONSET, side="right"))  # onset-sorted prefix
         above = (offsets[:started] > e.onset + TOP_VOICE_HELD) & (pitches[:started] > e.pitch)
-        covered = np.count_nonzero((onsets > e.onset + TOP_VOICE_HELD) & (onsets < e.offset - TOP_VOICE_HELD)
-                                   & (pitches < e.pitch))
+        under = slice(int(np.searchsorted(onsets, e.onset + TOP_VOICE_HELD, side="right")),
+                      int(np.searchsorted(onsets, e.offset - TOP_VOICE_HELD, side="left")))
+        covered = np.count_nonzero(pitches[under] < e.pitch)  # onsets of lower notes while it is held
         top[i] = e.pitch <= TOP_VOICE_CEILING and covered <= TOP_VOICE_MAX_COVERED and not above.any()
     return top
 
