@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 PITCH_CLASS_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
@@ -231,3 +231,32 @@ class ChordTimeline:
             spans.append(ChordSpan(t, t + quarters_each, Chord.parse(s)))
             t += quarters_each
         return cls(tuple(spans))
+
+
+# Krumhansl–Kessler key profiles (probe-tone ratings, Krumhansl 1990), C major and C minor
+KK_MAJOR = (6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88)
+KK_MINOR = (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17)
+
+
+def _correlation(a: Sequence[float], b: Sequence[float]) -> float:
+    ma, mb = sum(a) / len(a), sum(b) / len(b)
+    da, db = [x - ma for x in a], [y - mb for y in b]
+    den = (sum(x * x for x in da) * sum(y * y for y in db)) ** 0.5
+    return sum(x * y for x, y in zip(da, db, strict=True)) / den if den > 0 else 0.0
+
+
+def profile_key(weights: Sequence[float]) -> Key | None:
+    """The major or minor key whose Krumhansl–Kessler profile best correlates with 12 pitch-class weights (C
+    first; e.g. each pitch class's sounding duration). None when nothing sounds."""
+    if len(weights) != 12:
+        raise ValueError(f"a pitch-class profile has 12 weights, not {len(weights)}")
+    if not any(weights):
+        return None
+    best: tuple[float, Key] | None = None
+    for tonic in range(12):
+        for mode, profile in (("major", KK_MAJOR), ("minor", KK_MINOR)):
+            rotated = [profile[(pc - tonic) % 12] for pc in range(12)]
+            r = _correlation(weights, rotated)
+            if best is None or r > best[0]:
+                best = (r, Key(tonic, mode))
+    return None if best is None else best[1]

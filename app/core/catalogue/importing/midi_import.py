@@ -23,6 +23,7 @@ from pathlib import Path
 from app.core.errors import MidiFileError
 from app.core.midifile import MidiContent, MidiTrackNotes, read_midi
 from app.core.music import Key, Melody, Note
+from app.core.music.harmony import profile_key
 from app.core.transcription.grid import quantise_notes
 
 _LEAD_NAMES = re.compile(r"lead|melod|vocal|voice|voix|stimme|sopran|singer|sing|tune|theme|solo|canto|"
@@ -39,6 +40,9 @@ BASS_PROGRAM_CEILING = 60.0  # a bass program playing above middle C on average 
 SHORT_SHARE = 0.25  # fewer notes than this share of the busiest part: a short part (fills, intros)
 MIN_NOTES = 16  # and a melody of fewer notes than this is always reported as short
 UNCLEAR_MARGIN = 0.05
+# A file without a key signature: where its lowest part rests over its last 4 quarters (2 s at 120 BPM) settles
+# major or relative minor (the derivation benchmarks/realsongs/truth.py checks against the mma charts)
+FINAL_BASS_QUARTERS = 4.0
 
 
 @dataclass(frozen=True)
@@ -180,12 +184,41 @@ def _skyline(notes: list[Note]) -> list[Note]:
 
 
 def _key_of(content: MidiContent) -> Key | None:
-    if not content.key_signature:
+    """The file's key signature, else the key of its notes (`pitch_content_key`)."""
+    if content.key_signature:
+        try:
+            return Key.parse(content.key_signature)
+        except ValueError:
+            pass
+    return pitch_content_key(content)
+
+
+def pitch_content_key(content: MidiContent) -> Key | None:
+    """The key of every pitched part's notes together, for a file that states none: the Krumhansl–Kessler profile
+    of their durations per pitch class, then major or relative minor settled by where the lowest part rests over
+    the last FINAL_BASS_QUARTERS. Without it the model guessed the key from the melody part alone. None with
+    fewer than three pitch classes (a drum file, a drone)."""
+    tonal = [p for p in content.parts if not p.is_drums and p.notes]
+    weights = [0.0] * 12
+    for part in tonal:
+        for n in part.notes:
+            weights[n.pitch % 12] += n.duration
+    if sum(w > 0.05 * max(weights) for w in weights) < 3:
         return None
-    try:
-        return Key.parse(content.key_signature)
-    except ValueError:
-        return None
+    key = profile_key(weights)
+    if key is None or len(tonal) < 2:
+        return key
+    bass = min(tonal, key=lambda p: sum(n.pitch for n in p.notes) / len(p.notes))
+    end = max(n.end for part in tonal for n in part.notes)
+    rests = [0.0] * 12
+    for n in bass.notes:
+        held = min(n.end, end) - max(n.onset, end - FINAL_BASS_QUARTERS)
+        if held > 0:
+            rests[n.pitch % 12] += held
+    relative = (key.tonic_pc + (9 if key.mode == "major" else 3)) % 12
+    if rests[relative] > rests[key.tonic_pc]:
+        return Key(relative, "minor" if key.mode == "major" else "major")
+    return key
 
 
 def melody_from_part(content: MidiContent, part: MidiTrackNotes, *, quantise: bool = True) -> Melody:
@@ -258,7 +291,10 @@ def extract_with_detail(path: str | Path, *, track: int | None = None, channel: 
     """The melody plus a readable note of where it came from (shown in the work's detail), with warnings."""
     content = read_midi(path, data=data)
     choice = choose(content, track=track, channel=channel)
+    melody = melody_from_part(content, choice.part)
     detail = f"MIDI type {content.midi_type}, {choice.candidate.label()}"
+    if melody.key is not None and not content.key_signature:
+        detail += f", in {melody.key.name} (from all its parts' notes: the file states no key)"
     if choice.warnings:
         detail += "; warning: " + "; ".join(choice.warnings)
-    return melody_from_part(content, choice.part), detail
+    return melody, detail

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.core.music import Key, Melody
+from app.core.music.harmony import profile_key
 
 TICKS_PER_QUARTER = 48
 PITCH_COMPONENTS = ("cpitch", "cpint", "cpintfref", "contour")
@@ -27,25 +28,13 @@ COMPONENTS = PITCH_COMPONENTS + RHYTHM_COMPONENTS
 _OFFSET = 1 << 15
 _SHIFT = 16
 
-# Krumhansl–Kessler key profiles, for melodies that come without a key (cpintfref needs a tonic).
-_MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-_MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
-
-
 def estimate_key(pitches: Sequence[int], durations: Sequence[float]) -> Key:
-    """The best-correlating major/minor key of a line's duration-weighted pitch classes."""
-    hist = np.zeros(12)
+    """The best-correlating major/minor key of a line's duration-weighted pitch classes (C major for an empty
+    line): for melodies that come without a key, since cpintfref needs a tonic."""
+    hist = [0.0] * 12
     for p, d in zip(pitches, durations, strict=False):
         hist[p % 12] += d
-    if not hist.any():
-        return Key(0, "major")
-    best = (-2.0, Key(0, "major"))
-    for tonic in range(12):
-        for mode, prof in (("major", _MAJOR_PROFILE), ("minor", _MINOR_PROFILE)):
-            r = float(np.corrcoef(hist, np.roll(prof, tonic))[0, 1])
-            if r > best[0]:
-                best = (r, Key(tonic, mode))
-    return best[1]
+    return profile_key(hist) or Key(0, "major")
 
 
 def to_ticks(quarters: float) -> int:
