@@ -102,32 +102,24 @@ def _rows(per_song: list[dict], prefix: str, note: str) -> list[dict]:
 def run(quick: bool) -> list[dict]:
     logging.getLogger().setLevel(logging.ERROR)
     try:
+        from benchmarks.realsongs import build
         from benchmarks.realsongs import sources as data
         from benchmarks.realsongs.peers import peer_results
     except ImportError:
         return [{"metric": "catalogue MIDI key", "value": "skipped", "unit": "", "note": "benchmarks.realsongs missing"}]
-    import json
 
-    root = data.default_cache()
-    rows_by_group: dict[str, list[dict]] = {"charts": [], "signatures": []}
+    songs = build(None, sources=SETS, limit=QUICK_SONGS // 2 if quick else None)
+    rows_by_group: dict[str, list[dict]] = {"chart": [], "key signature": []}
     with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
-        for set_name in SETS:
-            folders = sorted(f for f in (root / set_name).glob("*") if (f / "song.json").is_file())
-            if quick:
-                folders = folders[:QUICK_SONGS // 2]
-            for folder in folders:
-                truth = json.loads((folder / "song.json").read_text())["truth"]
-                group = "charts" if truth.get("key_source") == "chart" else \
-                    "signatures" if truth.get("key_source") == "key signature" else None
-                if group is None or not truth.get("key"):
-                    continue  # a key derived from the notes is this very method: no evidence
-                song = type("Song", (), {"name": folder.name, "source": set_name, "mix": str(folder / "mix.wav")})
-                essentia = peer_results(song, root).get("essentia", {}).get("key")
-                row = _song_row(folder, truth, tmp, essentia)
-                if row is not None:
-                    rows_by_group[group].append(row)
-    charts, signatures = rows_by_group["charts"], rows_by_group["signatures"]
+        for song in songs:
+            group = rows_by_group.get(song.truth.get("key_source"))
+            if group is None or not song.truth.get("key"):
+                continue  # a key derived from the notes is this very method: no evidence
+            essentia = peer_results(song, data.default_cache()).get("essentia", {}).get("key")
+            row = _song_row(Path(song.mix).parent, song.truth, Path(tmp_name), essentia)
+            if row is not None:
+                group.append(row)
+    charts, signatures = rows_by_group["chart"], rows_by_group["key signature"]
     if not charts and not signatures:
         return [{"metric": "catalogue MIDI key", "value": "skipped", "unit": "",
                  "note": "no songs (fluidsynth, the soundfont or the Debian packages missing)"}]
