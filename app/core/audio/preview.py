@@ -13,38 +13,18 @@ buffer has played out or faded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
+from app.core.audio.synth.instruments import DEFAULT_INSTRUMENT
 from app.core.audio.synth.timing import Timing
 from app.core.music import BeatGrid, Melody
 
 EDGE_FADE_FRAMES = 96  # 2 ms at 48 kHz: a note cut at the buffer's edge starts and ends without a click
-
-
 PREVIEW_SECONDS = 45.0  # enough to know a tune by; a whole song's line would be ~100 MB of audio
 LEAD_IN_QUARTERS = 1.0  # the line starts a beat in, not on the first sample
-
-
-def melody_preview(melody: Melody, *, sample_rate: int, seconds: float = PREVIEW_SECONDS,
-                   instrument: str = "lead") -> np.ndarray:
-    """The melody's first `seconds` from its first note, rendered at its own tempo (120 BPM when it has
-    none) with the studio's lead sound: float32 (2, n). An empty melody gives no frames."""
-    from app.core.audio.synth.render import render_melody
-
-    notes = sorted(melody.notes, key=lambda n: n.onset)
-    if not notes:
-        return np.zeros((2, 0), dtype=np.float32)
-    tempo = melody.tempo_bpm if melody.tempo_bpm and melody.tempo_bpm > 0 else 120.0
-    shift = float(np.floor(notes[0].onset)) - LEAD_IN_QUARTERS  # the first note keeps its place in the beat
-    last = seconds * tempo / 60.0
-    kept = [replace(n, onset=n.onset - shift, duration=min(n.duration, last - (n.onset - shift)))
-            for n in notes if n.onset - shift < last]
-    return render_melody(kept, BeatGrid(tempo_bpm=tempo), instrument=instrument, sample_rate=sample_rate,
-                         tail_seconds=0.5)
-
-
+TAIL_SECONDS = 0.5  # the last note's release
 SONG_GAIN = 0.5  # the song under a line heard with it: -6 dB, so the line stands out as a guide vocal would
 
 
@@ -59,25 +39,44 @@ class _From:
         return self.timing.seconds(quarters) - self.start
 
 
+def _line(melody: Melody, timing: Timing, start: float, end: float, *, sample_rate: int,
+          instrument: str) -> np.ndarray:
+    """The notes starting before `end` (seconds on `timing`) rendered from `start` on: float32 (2, n)."""
+    from app.core.audio.synth.render import render_melody
+
+    window = [n for n in melody.notes if timing.seconds(n.onset) < end]
+    return render_melody(window, _From(timing, start), instrument=instrument, sample_rate=sample_rate,
+                         tail_seconds=TAIL_SECONDS)
+
+
+def melody_preview(melody: Melody, *, sample_rate: int, seconds: float = PREVIEW_SECONDS,
+                   instrument: str = DEFAULT_INSTRUMENT) -> np.ndarray:
+    """The melody's first `seconds` from a beat before its first note (which keeps its place in the beat), at its
+    own tempo (120 BPM when it has none) with the studio's lead sound: float32 (2, n). An empty melody gives no
+    frames."""
+    if not melody.notes:
+        return np.zeros((2, 0), dtype=np.float32)
+    timing = BeatGrid(tempo_bpm=melody.tempo_bpm if melody.tempo_bpm and melody.tempo_bpm > 0 else 120.0)
+    start = timing.seconds(float(np.floor(min(n.onset for n in melody.notes))) - LEAD_IN_QUARTERS)
+    line = _line(melody, timing, start, start + seconds, sample_rate=sample_rate, instrument=instrument)
+    return line[:, :int(round((seconds + TAIL_SECONDS) * sample_rate))]
+
+
 def melody_over_song(melody: Melody, timing: Timing, song: np.ndarray, *, song_rate: int, sample_rate: int,
                      seconds: float = PREVIEW_SECONDS, song_gain: float = SONG_GAIN,
-                     instrument: str = "lead") -> np.ndarray:
+                     instrument: str = DEFAULT_INSTRUMENT) -> np.ndarray:
     """The melody on the song's own timing (`timing`: the grid it was read on, bar 1 in the file's seconds) over
     the song itself (mono `song` at `song_rate`), from a beat before the first note, `seconds` long: float32
     (2, n) at `sample_rate`. How a transcription is checked against the bounce it was read from."""
-    from app.core.audio.synth.render import render_melody
     from app.core.transcription.pitch import at_rate
 
-    notes = sorted(melody.notes, key=lambda n: n.onset)
-    if not notes:
+    if not melody.notes:
         return np.zeros((2, 0), dtype=np.float32)
-    start = max(0.0, timing.seconds(notes[0].onset - LEAD_IN_QUARTERS))
+    start = max(0.0, timing.seconds(min(n.onset for n in melody.notes) - LEAD_IN_QUARTERS))
     end = start + seconds
-    window = [n for n in notes if timing.seconds(n.onset) < end]
     piece = at_rate(np.asarray(song[int(start * song_rate):int(end * song_rate)], dtype=np.float32), song_rate,
                     sample_rate)
-    line = render_melody(window, _From(timing, start), instrument=instrument, sample_rate=sample_rate,
-                         tail_seconds=0.5)
+    line = _line(melody, timing, start, end, sample_rate=sample_rate, instrument=instrument)
     frames = min(int(round(seconds * sample_rate)), max(piece.size, line.shape[1]))
     out = np.zeros((2, frames), dtype=np.float32)
     out[:, :min(frames, piece.size)] += np.float32(song_gain) * piece[:frames]

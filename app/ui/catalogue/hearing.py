@@ -32,7 +32,7 @@ from app.core.errors import AccordError, PlaybackError
 from app.core.music import Melody
 from app.core.tasks import CancelToken
 from app.ui.catalogue.importing import EitherToken
-from app.ui.catalogue.melody_choice import HEAR_KEY
+from app.ui.catalogue.melody_choice import HEAR_KEY, reading_text
 from app.ui.shell.status import cannot_play_text
 from app.ui.workers import TaskHandle
 
@@ -106,7 +106,7 @@ class MelodyHearing:
             return reading, melody_preview(reading.melody, sample_rate=rate), False
 
         if known is None:  # a transcription or a part read from the file: show it working
-            self.box.show_busy(True, "transcribing" if chosen.source.startswith("audio:") else "reading the part")
+            self.box.show_busy(True, reading_text(chosen))
             self.box.show_message(f"Reading {chosen.label} to hear it…")
         self.actions.handle = self.actions.panel.runner.start(
             "hear melody part", task, on_finished=lambda result: self._heard(work_id, chosen, result),

@@ -50,8 +50,8 @@ HEAR_TEXT, STOP_TEXT = "Hear", "Stop"
 HEAR_KEY = "Ctrl+Alt+P"
 WITH_SONG_TEXT = "With the song"
 WITH_SONG_TIP = "Hear a transcription over the file it was read from (the song at -6 dB): does it follow the tune?"
-HEAR_TIP = (f"Hear the chosen part or transcription alone, from its first note ({HEAR_KEY}); the song pauses, "
-            "and Use This Part then takes the line you heard")
+HEAR_TIP = (f"Hear the chosen part or transcription from a beat before its first note ({HEAR_KEY}), over its "
+            "bounce with With the song; the song pauses, and Use This Part then takes the line you heard")
 
 
 def candidate_text(c: MelodyCandidate) -> str:
@@ -156,6 +156,11 @@ class MelodySourceBox(QGroupBox):
         self._update_button()
 
 
+def reading_text(c: MelodyCandidate) -> str:
+    """What the progress bar says while a candidate is read from its file (to be used or heard)."""
+    return "transcribing" if c.source.startswith("audio:") else "reading the part"
+
+
 def rereadable(c: MelodyCandidate) -> bool:
     """The transcription in use can be read again (the file is the same; the ears may be newer): a MIDI part in
     use cannot change by reading it again."""
@@ -227,7 +232,7 @@ class MelodyChoiceActions:
                                      progress=progress, cancel=EitherToken(own, cancel))
 
         self.hearing.stop()
-        self.box.show_busy(True, "transcribing" if chosen.source.startswith("audio:") else "reading the part")
+        self.box.show_busy(True, reading_text(chosen))
         self.box.show_message(f"Taking the melody from {chosen.label}…")
         self.handle = self.panel.runner.start(
             "choose melody part", task, on_finished=lambda result: self._used(work_id, result),
