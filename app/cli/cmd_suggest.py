@@ -139,12 +139,17 @@ def _describe(s: Suggestion, titles: dict[int, str], key: Key | None = None) -> 
 
 
 def _from_stems(args: argparse.Namespace, home: Any) -> tuple[Melody, Constraints, BeatGrid]:
-    """Analyse the stems and turn what was heard into the phrase to work on and the constraints."""
+    """Analyse the stems and turn what was heard into the phrase to work on and the constraints. Without a lead
+    melody (a song in progress whose tune is not written yet), the suggestions are new melodies over its chords."""
     import sys
 
     from app.core.analysis import AnalysisCache, analyze_stems
     from app.core.analysis.files import load_stem_inputs, resolve_stem_name
-    from app.core.project.cocreation.song_constraints import constraints_from_analysis, prime_from_analysis
+    from app.core.project.cocreation.song_constraints import (
+        constraints_from_analysis,
+        first_harmony_bar,
+        prime_from_analysis,
+    )
 
     lead = resolve_stem_name(args.lead, args.stems) if args.lead else None
     analysis = analyze_stems(load_stem_inputs(args.stems), lead=lead, cache=AnalysisCache.in_home(home))
@@ -156,17 +161,24 @@ def _from_stems(args: argparse.Namespace, home: Any) -> tuple[Melody, Constraint
         melody = extract_melody(given)
     else:
         melody = analysis.melody or Melody((), time_signature=analysis.grid.time_signature)
-        if not melody.notes:
-            raise AccordError("no lead melody was heard in the stems",
-                              hint="name the lead stem with --lead, or give a phrase with --continue MIDI")
+        if not melody.notes and analysis.key is None and not args.key:
+            # nothing pitched to write over: no key, no chords (drums only, or noise)
+            raise AccordError("no lead melody and no key were heard in the stems",
+                              hint="name the lead stem with --lead, give a key with --key, or a phrase with "
+                                   "--continue MIDI")
     if args.from_bar is not None:
         if args.from_bar < 1:
             raise AccordError(f"--from-bar {args.from_bar}: bars are numbered from 1")
         start_bar = args.from_bar - 1
     elif args.vary or args.fill:
         start_bar = 0
+    elif not melody.notes:  # a song without its melody yet: new melodies from where the harmony starts
+        start_bar = first_harmony_bar(analysis)
     else:
         start_bar = max(1, math.ceil(melody.end / bq - 1e-9))
+    if not given and not melody.notes:
+        print(f"accord: no lead melody in the stems: writing new melodies over the song from bar {start_bar + 1} "
+              "(--lead STEM continues the lead instead; --from-bar chooses where)", file=sys.stderr)
     bars = args.bars
     if args.vary or args.fill:
         bars = max(1, min(32, math.ceil(melody.end / bq - 1e-9)))

@@ -58,12 +58,43 @@ def _analysis_json(stems, lead, capsys) -> str:
     return capsys.readouterr().out
 
 
-def test_stems_without_a_lead_melody_is_one_clear_line(trained_home, capsys, tmp_path):
+def test_drums_alone_without_a_lead_melody_or_a_key_is_one_clear_line(trained_home, capsys, tmp_path):
     project = load_project(ensure_demo_project(trained_home))
     drums = [str(s.path) for s in project.stems if s.name == "drums"]
     code = main(["suggest", "--stems", *drums, "-o", str(tmp_path / "o")])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") >= 1 and "accord:" in err.splitlines()[-1]
+    assert "no lead melody and no key" in err and "--key" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_song_without_its_melody_yet_gets_new_melodies_over_its_chords(trained_home, capsys, tmp_path):
+    """The stems of a song in progress, no lead among them: the suggestions are new melodies from the bar where
+    the harmony starts, in the song's key, with chord tones on the strong beats (as the studio's Suggest does)."""
+    from app.core.analysis import analyze_stems
+    from app.core.analysis.files import load_stem_inputs
+    from app.core.project.cocreation.song_constraints import first_harmony_bar
+
+    project = load_project(ensure_demo_project(trained_home))
+    stems = [str(s.path) for s in project.stems if s.name != "lead"]
+    code = main(["suggest", "--stems", *stems, "--bars", "2", "-n", "2", "--seed", "4", "--json",
+                 "-o", str(tmp_path / "out")])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    analysis = analyze_stems(load_stem_inputs(stems))
+    first = first_harmony_bar(analysis)
+    assert f"writing new melodies over the song from bar {first + 1}" in out.err
+    bar = analysis.grid.time_signature.bar_quarters
+    suggestions = json.loads(out.out)["suggestions"]
+    assert len(suggestions) == 2
+    for item in suggestions:
+        notes = item["notes"]["notes"]
+        assert notes and min(n[1] for n in notes) >= first * bar - 1e-6
+        assert max(n[1] + n[2] for n in notes) <= (first + 2) * bar + 1e-6
+        for pitch, onset, _dur, *_ in notes:  # a chord tone on every beat that starts a bar
+            if abs(onset / bar - round(onset / bar)) < 1e-6:
+                assert pitch % 12 in analysis.chords.at(onset).pitch_classes
+        assert mido.MidiFile(item["file"]).tracks
 
 
 def test_nothing_to_start_from(trained_home, capsys, tmp_path):

@@ -65,6 +65,7 @@ def test_readme_walk_runs_top_to_bottom(tmp_path):
     assert "10-fold cross-validation over 10 works" in out
     assert (demo / "training-data.html").is_file() and (demo / "song.accord").is_file()
     assert len(list((demo / "ideas").glob("*.mid"))) >= 9 and (demo / "preview.flac").is_file()
+    assert len(list((demo / "new").glob("*.mid"))) == 4 and "writing new melodies over the song from bar" in err
     # the export verifies, signed by the identity created in the walk, never by a silent "root"
     verify_json = out[out.rindex('{\n  "allVerified"'):]
     verify_json = verify_json[:verify_json.index("\n}\n") + 2]

@@ -11,6 +11,7 @@ from app.core.music import BeatGrid, Chord, ChordTimeline, Key, Melody, Note, Ti
 from app.core.project.cocreation.song_constraints import (
     apply_project_edits,
     constraints_from_analysis,
+    first_harmony_bar,
     lead_pitch_range,
     prime_from_analysis,
 )
@@ -92,3 +93,13 @@ def test_project_corrections_win():
     assert a.grid.tempo_bpm == 100.0 and a.grid.offset_seconds == 0.5 and a.key == Key(2)
     assert [s.chord for s in a.chords] == [Chord(2)]
     assert constraints_from_analysis(a).tempo_bpm == 100.0
+
+
+def test_a_new_melody_starts_where_the_first_chord_does():
+    """A song without its melody yet: new melodies begin at the bar of its first chord (after a drum intro), or at
+    bar 1 when no chord was heard."""
+    ts = TimeSignature(3, 4)
+    intro = ChordTimeline.from_symbols(["N", "N", "N", "C", "G7"], quarters_each=ts.bar_quarters)
+    assert first_harmony_bar(_analysis(ts=ts, chords=intro, melody=None)) == 3
+    assert first_harmony_bar(_analysis(melody=None)) == 0
+    assert first_harmony_bar(_analysis(chords=ChordTimeline(()), melody=None)) == 0

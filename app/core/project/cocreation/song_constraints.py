@@ -10,6 +10,7 @@ so a suggestion follows what the artist set, not what the analysis first guessed
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Any
 
@@ -73,6 +74,13 @@ def constraints_from_analysis(analysis: SongAnalysis, *, start_bar: int = 0, bar
                            density=density, max_copy=max_copy, tempo_bpm=analysis.grid.tempo_bpm)
     except ValueError as exc:
         raise ConstraintError(str(exc)) from exc
+
+
+def first_harmony_bar(analysis: SongAnalysis) -> int:
+    """The zero-based bar where the song's first chord starts (0 when no chord was heard): where a new melody over a
+    song without one begins, rather than over a count-in or a drum intro."""
+    first = next((s.start for s in analysis.chords if not s.chord.is_no_chord), 0.0)
+    return max(0, int(math.floor(first / analysis.grid.time_signature.bar_quarters + 1e-6)))
 
 
 def prime_from_analysis(analysis: SongAnalysis, start_bar: int, bars: int) -> Melody:
