@@ -1,5 +1,5 @@
-"""Compound beats: both thirds must be played (a swing is not 6/8), and a compound pulse whose pulses are all
-downbeats is the bar of a fast waltz (3/4), not 6/8."""
+"""Compound beats: both thirds must be played (a swing is not 6/8), four pulses to the bar are a triplet feel written
+in 4/4 (not 6/8), and a compound pulse whose pulses are all downbeats is the bar of a fast waltz (3/4), not 6/8."""
 
 from __future__ import annotations
 
@@ -47,3 +47,58 @@ def test_a_compound_pulse_with_every_pulse_alike_is_the_bar_of_a_fast_waltz():
     # a pulse whose thirds would be faster than any beat stays compound
     fast = tempo._Level(43.0, 0.0, 120.0, 0.0, 0.3)
     assert not tempo._bars_of_one_pulse(_pulses([1.0] * 96, period=43), fast, None, 0.0)
+
+
+def test_four_compound_pulses_to_the_bar_are_a_triplet_feel_and_two_are_six_eight():
+    from app.core.analysis.rhythm.meter import four_pulse_bars
+
+    rng = np.random.default_rng(2)
+    noise = rng.normal(0.0, 0.15, 96)
+    assert four_pulse_bars(np.tile([1.0, 0.3, 0.6, 0.3], 24) + noise)  # the bar's third pulse weaker than its first
+    assert not four_pulse_bars(np.tile([1.0, 0.3], 48) + noise)  # every other pulse alike: 6/8
+    assert not four_pulse_bars(np.tile([1.0, 0.3, 0.6, 0.3], 7) + noise[:28])  # seven bars: too few to tell
+
+
+SR = 22050
+
+
+def _kit(pulse_bpm: float, bar: list[str], bars: int = 24) -> np.ndarray:
+    """A drum kit on a compound pulse: hats on every third of it, a kick ("k") and a snare ("s") on the pulses."""
+    rng = np.random.default_rng(1)
+    n = int(0.3 * SR)
+    t = np.arange(n) / SR
+    kick = np.sin(2 * np.pi * np.cumsum(55 + 90 * np.exp(-t / 0.03)) / SR) * np.exp(-t / 0.15)
+    snare = (rng.standard_normal(n) * np.exp(-t / 0.06) * 0.5 + 0.5 * np.sin(2 * np.pi * 200 * t) * np.exp(-t / 0.05))
+    hat = np.diff(rng.standard_normal(int(0.08 * SR) + 1))
+    hat = hat * np.exp(-np.arange(hat.size) / SR / 0.015) * 0.25
+    p = 60.0 / pulse_bpm
+    y = np.zeros(int((bars * len(bar) * p + 1.0) * SR))
+
+    def add(at: float, sound: np.ndarray) -> None:
+        i = int(at * SR)
+        y[i:i + sound.size] += sound[:y.size - i]
+
+    for b in range(bars):
+        for j, hits in enumerate(bar):
+            t0 = 0.1 + (b * len(bar) + j) * p
+            for k in range(3):
+                add(t0 + k * p / 3, hat * rng.uniform(0.6, 1.0))
+            for c in hits:
+                add(t0, kick if c == "k" else 0.8 * snare)
+    return y.astype(np.float32)[None, :]
+
+
+@pytest.mark.parametrize("pulse_bpm", [60.0, 70.0, 90.0])
+def test_a_twelve_eight_ballad_reads_four_four_at_its_felt_beat(pulse_bpm):
+    # kick on 1, snare on 2 and 4, hats on every triplet eighth: a slow 12/8 ballad, which charts write in 4/4 with
+    # triplets and a musician taps at its dotted-quarter pulse. It read 6/8 at 1.5 times that pulse (the quarter)
+    from app.core.analysis import analyze_stems
+    from app.core.analysis.pipeline import StemInput
+
+    a = analyze_stems([StemInput("drums", _kit(pulse_bpm, ["k", "s", "", "s"]), SR, f"ballad-{pulse_bpm}")])
+    assert str(a.time_signature) == "4/4" and abs(a.grid.tempo_bpm - pulse_bpm) < 0.05
+    assert any("triplet feel" in n and f"12/8 the same beats are {1.5 * pulse_bpm:.4g} BPM" in n for n in a.notes)
+    # two pulses a bar (kick, snare) stay 6/8, its tempo in quarter notes
+    six = analyze_stems([StemInput("drums", _kit(90.0, ["k", "s"]), SR, "six-eight")])
+    assert str(six.time_signature) == "6/8" and abs(six.grid.tempo_bpm - 135.0) < 0.05
+    assert not any("triplet feel" in n for n in six.notes)

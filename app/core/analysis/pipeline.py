@@ -32,8 +32,9 @@ log = logging.getLogger(__name__)
 
 MAX_STEMS = 64
 MAX_SECONDS = 60 * 30
-# bumped when an estimator changes its results, so cached whole-song results from older code are not reused. 32: a
-# whole mix's line prefers the top voice as a note starts (lead_line.top_voice); 31: a
+# bumped when an estimator changes its results, so cached whole-song results from older code are not reused. 33: a
+# compound beat with four pulses to the bar is a triplet feel written in 4/4, not 6/8; 32: a whole mix's line
+# prefers the top voice as a note starts (lead_line.top_voice); 31: a
 # steady sound (a drone, a held chord) has no beat, a stem named for an effect (riser, vinyl…) is left out; 30: the
 # runner-up tempo is kept (SongAnalysis.tempo_runner_up_bpm); 29: the tonic chord's third shares the two modes'
 # confidence out (JazzRock: F# minor 76 % against F# major 24 %, not 50/50); 28: an
@@ -51,7 +52,7 @@ MAX_SECONDS = 60 * 30
 # (HPSS); 15: a full mix's transcribed melody joins its key profile; 14: the tonic chord's third settles major vs
 # minor; 13: the lead melody joins the key profile; 12: chords read the NNLS bass and per-beat fits; 11: one BLAS
 # thread (float round-off)
-ESTIMATORS_REVISION = 32
+ESTIMATORS_REVISION = 33
 
 
 @dataclass(frozen=True)

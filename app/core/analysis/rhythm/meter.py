@@ -15,6 +15,8 @@ from app.core.music import TimeSignature
 FIRST_BEAT_BONUS = 2.0
 TRIPLE_P = 0.1  # significance a 3-beat accent pattern needs before the bar is 3/4 (see triple)
 QUINTUPLE_P = 0.001  # ...and a 5-beat one before the bar is 5/4, a far rarer meter (see quintuple)
+FOUR_PULSE_P = 0.05  # significance a compound beat's 4-pulse pattern needs over its 2-pulse one (see four_pulse_bars)
+FOUR_PULSE_MIN = 32  # ...heard over at least this many pulses: eight bars of 12/8
 
 
 def zscore(x: np.ndarray) -> np.ndarray:
@@ -72,6 +74,26 @@ def quintuple(acc: np.ndarray) -> bool:
         return False
     adj5, p5 = pattern_fit(acc, 5)
     return adj5 > max(pattern_fit(acc, 3)[0], pattern_fit(acc, 4)[0]) and p5 < QUINTUPLE_P
+
+
+def four_pulse_bars(acc: np.ndarray) -> bool:
+    """Bars of four compound pulses rather than two: a triplet feel written in 4/4 (a 12/8 ballad, a shuffle or a
+    swing played with both triplet eighths), not a 6/8. Charts, lead sheets and DAW sessions write these in 4/4 and
+    a musician taps the pulse as the quarter note; As 12/8 in the studio writes the same beats in 12/8. A pattern repeating every 4 pulses always explains at least
+    what one every 2 does (it contains it), so the four means must explain significantly more than the two: a
+    nested F-test at the FOUR_PULSE_P level (the conventional 5 %). On the rendered real songs the 6/8 grooves
+    give p = 0.11 and 0.53 (mma Blues68, stems and mix), the 4/4 triplet feels 4e-12 to 0.015 (JazzRock,
+    RockBallad, SlowRock, HighFive; mma Rock128's and KwestBallad's mixes), over 54 to 206 pulses. A short loop
+    says too little (FOUR_PULSE_MIN): a 6/8 whose chords change every other bar has a 4-pulse pattern too, and over
+    16 seconds (18–26 pulses) two of the synthetic 6/8 songs gave p = 0.048 and 0.002 that way; it stays 6/8."""
+    n = acc.size
+    if n < FOUR_PULSE_MIN:
+        return False
+    r2, r4 = _explained(acc, 2), _explained(acc, 4)
+    from scipy.stats import f as f_dist
+
+    f = ((r4 - r2) / 2.0) / max((1.0 - r4) / (n - 4), 1e-12)
+    return float(f_dist.sf(f, 2, n - 4)) < FOUR_PULSE_P
 
 
 def fold_contrast(acc: np.ndarray, m: int, first: int | None = None) -> tuple[float, int]:

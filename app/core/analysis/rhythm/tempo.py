@@ -15,7 +15,7 @@ Method (why it looks like this):
    level is split into its beats. With a kit, the beat's phase is where the kick, the kit and the rhythm
    section all have onsets, on the period fitted over every onset (beatlevel.drum_beat_phase).
 4. Meter: a beat whose thirds carry more onset energy than its halves is compound (6/8, two dotted-quarter
-   pulses per bar); otherwise the accent sequence (low-band onsets plus harmonic change per beat) is tested
+   pulses per bar; four to the bar is a triplet feel written in 4/4, its pulse the quarter note); otherwise the accent sequence (low-band onsets plus harmonic change per beat) is tested
    for a pattern every 3, 4 or 5 beats (3/4 and 5/4 only when significant, see meter.py); the
    strongest phase of the winner is the downbeat, and bar 1 the downbeat at or before the first sound
    (bar_one).
@@ -39,7 +39,7 @@ from app.core.analysis.rhythm.beatlevel import (
     drum_beat_phase,
     ranked_beat_levels,
 )
-from app.core.analysis.rhythm.meter import bar_one, meter_from_accents, pattern_fit, zscore
+from app.core.analysis.rhythm.meter import bar_one, four_pulse_bars, meter_from_accents, pattern_fit, zscore
 from app.core.analysis.rhythm.onsets import OnsetFeatures
 from app.core.music import BeatGrid
 
@@ -71,6 +71,7 @@ class TempoResult:
     # the felt beat that scored next, as a ratio to the chosen tempo (0.5: half, 1.5: three against two; 0: none).
     # On the rendered real songs whose tempo is missed, the notated tempo is most often this runner-up
     runner_up_ratio: float = 0.0
+    triplet_feel: bool = False  # the beat divides in three and the bar has four of them: 4/4 written for a 12/8 feel
 
 
 def _global_tempo(env: np.ndarray, fps: float) -> float:
@@ -276,6 +277,9 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
     first_onset = min(first_onset, (feat.first_sound + ONSET_LAG) * fps)
     first_beat = int(np.argmin(np.abs(beats - first_onset))) if beats.size else 0
     first = first_beat if beats.size and abs(beats[first_beat] - first_onset) <= 0.25 * level.period else None
+    # four compound pulses a bar: a triplet feel, written 4/4 as charts write swing and 12/8 ballads (four_pulse_bars)
+    triplet_feel = compound and four_pulse_bars(acc)
+    compound = compound and not triplet_feel
     per_bar, ts, down = meter_from_accents(acc, first, compound)
     # least squares over every onset, then an exact BPM when the music was made on a clock (beatfit.py)
     scale = 1.5 if compound else 1.0
@@ -317,7 +321,7 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
     log.debug("tempo %.3f (%s), off-beat halves %.2f thirds %.2f", quarter_bpm, ts, level.off2, level.off3)
     return TempoResult(grid, confidence, fit_bpm=round(fit.bpm * scale, 4),
                        tempo_map=tuple((t, round(b * scale, 2)) for t, b in fit.tempo_map),
-                       runner_up_ratio=runner_up_ratio)
+                       runner_up_ratio=runner_up_ratio, triplet_feel=triplet_feel)
 
 
 def _felt_level(tracked: np.ndarray, feat: OnsetFeatures, kit_env: np.ndarray | None,
