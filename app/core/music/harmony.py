@@ -14,6 +14,10 @@ from dataclasses import dataclass, replace
 PITCH_CLASS_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 SHARP_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 FLAT_NAMES = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
+# a key's tonic as musicians name the key: the spelling with the fewer accidentals in its signature (Db major, 5
+# flats, not C# major, 7 sharps; G# minor, 5 sharps, not Ab minor, 7 flats; F# major and Eb minor, 6 either way)
+KEY_TONIC_NAMES = {"major": ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"),
+                   "minor": ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "G#", "A", "Bb", "B")}
 # Relative-major tonics whose key signature has sharps / flats (C major and A minor have none).
 _SHARP_SIDE = frozenset({7, 2, 9, 4, 11, 6})
 _FLAT_SIDE = frozenset({5, 10, 3, 8, 1})
@@ -71,7 +75,7 @@ class Key:
 
     @property
     def name(self) -> str:
-        return f"{PITCH_CLASS_NAMES[self.tonic_pc]} {self.mode}"
+        return f"{KEY_TONIC_NAMES[self.mode][self.tonic_pc]} {self.mode}"
 
     @property
     def spelling(self) -> tuple[str, ...]:
