@@ -78,3 +78,11 @@ def test_bar_beat_counts_the_felt_pulse():
     bar, beat, into = TimeSignature(4, 4).bar_beat(-0.01)  # a bounce starting just before its first downbeat
     assert (bar, beat) == (0, 4) and into == pytest.approx(0.99)
     assert TimeSignature(6, 8).bar_beat(-1.5)[:2] == (0, 2)
+
+
+def test_keys_are_named_with_the_fewer_accidentals_and_read_back():
+    assert Key(1, "major").name == "Db major" and Key(8, "minor").name == "G# minor"  # not C# major, Ab minor
+    assert Key(11, "major").name == "B major" and Key(1, "minor").name == "C# minor" and Key(8).name == "Ab major"
+    for pc in range(12):
+        for mode in ("major", "minor"):
+            assert Key.parse(Key(pc, mode).name) == Key(pc, mode)
