@@ -79,9 +79,10 @@ def quintuple(acc: np.ndarray) -> bool:
 def four_pulse_bars(acc: np.ndarray) -> bool:
     """Bars of four compound pulses rather than two: a triplet feel written in 4/4 (a 12/8 ballad, a shuffle or a
     swing played with both triplet eighths), not a 6/8. Charts, lead sheets and DAW sessions write these in 4/4 and
-    a musician taps the pulse as the quarter note; As 12/8 in the studio writes the same beats in 12/8. A pattern repeating every 4 pulses always explains at least
-    what one every 2 does (it contains it), so the four means must explain significantly more than the two: a
-    nested F-test at the FOUR_PULSE_P level (the conventional 5 %). On the rendered real songs the 6/8 grooves
+    a musician taps the pulse as the quarter note; As 12/8 in the studio writes the same beats in 12/8.
+    A pattern repeating every 4 pulses always explains at least what one every 2 does (it contains it), so the
+    four means must explain significantly more than the two: a nested F-test at the FOUR_PULSE_P level (the
+    conventional 5 %). On the rendered real songs the 6/8 grooves
     give p = 0.11 and 0.53 (mma Blues68, stems and mix), the 4/4 triplet feels 4e-12 to 0.015 (JazzRock,
     RockBallad, SlowRock, HighFive; mma Rock128's and KwestBallad's mixes), over 54 to 206 pulses. A short loop
     says too little (FOUR_PULSE_MIN): a 6/8 whose chords change every other bar has a 4-pulse pattern too, and over

@@ -15,10 +15,10 @@ Method (why it looks like this):
    level is split into its beats. With a kit, the beat's phase is where the kick, the kit and the rhythm
    section all have onsets, on the period fitted over every onset (beatlevel.drum_beat_phase).
 4. Meter: a beat whose thirds carry more onset energy than its halves is compound (6/8, two dotted-quarter
-   pulses per bar; four to the bar is a triplet feel written in 4/4, its pulse the quarter note); otherwise the accent sequence (low-band onsets plus harmonic change per beat) is tested
-   for a pattern every 3, 4 or 5 beats (3/4 and 5/4 only when significant, see meter.py); the
-   strongest phase of the winner is the downbeat, and bar 1 the downbeat at or before the first sound
-   (bar_one).
+   pulses per bar; four a bar are a triplet feel written 4/4 at the pulse); otherwise the accent sequence
+   (low-band onsets plus harmonic change per beat) is tested for a pattern every 3, 4 or 5 beats (3/4 and 5/4
+   only when significant, see meter.py); the strongest phase of the winner is the downbeat, and bar 1 the
+   downbeat at or before the first sound (bar_one).
 5. Unless the tempo snapped to a clock's exact BPM: the beat tracked through the song (follow.py); where the
    constant grid misses its beats, meter and bar 1 are read again on them and the grid passes through them.
 """
