@@ -77,3 +77,15 @@ def test_continue_and_vary_start_from_the_prime():
     assert [n.pitch for n in plan(song_context(project), vary).melody.notes] == [60, 62, 64]
     with pytest.raises(ValueError):
         prime_request(Melody(()), "continue", bar_quarters=4.0)
+
+
+def test_a_run_with_nothing_before_its_range_is_named_a_new_melody():
+    from app.core.project.cocreation.cocreate import SuggestRequest, plan_label
+
+    project = Project(tempo_bpm=120.0, key=Key(0, "major"))  # no lead, no prime: a song without its tune yet
+    assert plan_label(plan(song_context(project), SuggestRequest(start_bar=0, bars=4))) == "New melody bars 1–4"
+    melody = Melody((Note(60, 4.0, 1.0), Note(62, 5.0, 1.0), Note(64, 6.0, 2.0)))
+    cont = prime_request(melody, "continue", bar_quarters=4.0, bars=2)
+    assert plan_label(plan(song_context(project), cont)) == "Continue bars 3–4"
+    vary = prime_request(melody, "vary", bar_quarters=4.0)
+    assert plan_label(plan(song_context(project), vary)) == "Vary bar 2"

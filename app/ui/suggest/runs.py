@@ -14,7 +14,7 @@ from app.core.project.cocreation.cocreate import (
     credited_works,
     generate_suggestions,
     plan,
-    range_label,
+    plan_label,
     song_context,
     suggestion_entry,
 )
@@ -56,7 +56,7 @@ class RunsMixin:
         grid = song_context(self.ctx.project).grid
         cached = self.ctx.models.current
         first_name = next_idea_number(self.ctx.project)  # counted in the project: stable across restarts
-        label = f"{p.request.mode.capitalize()} {range_label(p.request)}"
+        label = plan_label(p)
 
         def task(progress, cancel):  # noqa: ANN001 — runs on a worker: no widgets, no project edits
             model = cached or load_current_model(home)

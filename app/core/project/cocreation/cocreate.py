@@ -322,6 +322,13 @@ def range_label(request: SuggestRequest) -> str:
     return f"bar {first}" if first == last else f"bars {first}–{last}"
 
 
+def plan_label(p: Plan) -> str:
+    """What a run's ideas are named: "Continue bars 5–8", or "New melody bars 1–4" where no melody comes before the
+    range (a song whose tune is not written yet, or the song's start): there is nothing to continue."""
+    what = "New melody" if p.request.mode == "continue" and not p.melody.notes else p.request.mode.capitalize()
+    return f"{what} {range_label(p.request)}"
+
+
 def lead_stem_ids(project: Project) -> set[str]:
     """The stems that carry the song's lead: role "lead", or the stem the stored analysis took its melody
     from. Auditioning a suggestion for the lead's bars silences them, as a producer mutes the guide vocal."""
