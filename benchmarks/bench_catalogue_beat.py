@@ -148,7 +148,7 @@ def _grid_rows(per_song: list[dict], prefix: str, note: str, *, target: bool = F
 
 def _key_rows(per_song: list[dict], prefix: str) -> list[dict]:
     """The key an audio work's melody carries: MIREX-weighted, and its tonic alone, before / now / essentia."""
-    from benchmarks.realsongs.scoring import mirex_key
+    from benchmarks.realsongs.scoring import mirex_key, same_tonic
 
     keyed = [r for r in per_song if r.get("truth_key")]
     if not keyed:
@@ -160,7 +160,7 @@ def _key_rows(per_song: list[dict], prefix: str) -> list[dict]:
         if not got:
             continue
         score = float(np.mean([mirex_key(r["truth_key"], r[f"{name}_key"]) for r in got]))
-        tonic = sum(r[f"{name}_key"].split()[0] == r["truth_key"].split()[0] for r in got)
+        tonic = sum(same_tonic(r["truth_key"], r[f"{name}_key"]) for r in got)
         rows.append({"metric": f"{prefix}audio work key, MIREX: {label}", "value": round(score, 3), "unit": "score",
                      "note": f"tonic right on {tonic} of {len(got)}"})
     return rows

@@ -84,7 +84,7 @@ def _merged(parts: list[Path], dst: Path) -> Path:
 
 
 def _rows(per_song: list[dict], prefix: str, note: str) -> list[dict]:
-    from benchmarks.realsongs.scoring import mirex_key
+    from benchmarks.realsongs.scoring import mirex_key, same_tonic
 
     rows = []
     for name, label in (("before", "the melody part's own guess (before)"), ("now", "all parts' notes (now)"),
@@ -92,7 +92,7 @@ def _rows(per_song: list[dict], prefix: str, note: str) -> list[dict]:
         got = [r for r in per_song if r.get(name)]
         if not got:
             continue
-        tonic = sum(r[name].split()[0] == r["truth"].split()[0] for r in got)
+        tonic = sum(same_tonic(r["truth"], r[name]) for r in got)
         rows.append({"metric": f"{prefix}MIDI work without a key signature, key MIREX: {label}",
                      "value": round(float(np.mean([mirex_key(r["truth"], r[name]) for r in got])), 3),
                      "unit": "score", "note": f"tonic right on {tonic} of {len(got)}; {note}"})

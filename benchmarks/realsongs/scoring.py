@@ -25,6 +25,12 @@ def parse_key(text: str | None) -> tuple[int, str] | None:
     return parse_pc(m.group(1)), "minor" if m.group(2).startswith("min") else "major"
 
 
+def same_tonic(ref: str | None, est: str | None) -> bool:
+    """The same tonic pitch class, whatever the mode and spelling ("C# major" and "Db minor")."""
+    r, e = parse_key(ref), parse_key(est)
+    return r is not None and e is not None and r[0] == e[0]
+
+
 def mirex_key(ref: str | None, est: str | None) -> float:
     """MIREX weighted key score: 1 same, 0.5 a fifth above (same mode), 0.3 relative, 0.2 parallel, else 0."""
     r, e = parse_key(ref), parse_key(est)
