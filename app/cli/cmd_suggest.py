@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -37,6 +38,7 @@ from app.core.model.generation.generate import (
 from app.core.model.style.profile import BREATHING, DENSITY_FEEL, STUDIO_STYLE
 from app.core.model.style.structure import STRUCTURES
 from app.core.music import BeatGrid, Key, Melody, pitch_name
+from app.core.project.cocreation.feel import FEELS, triplet_view
 from app.core.project.model_training import load_bound_model
 
 NO_MODEL = "no model yet: import works, grant consent, run accord train"
@@ -77,6 +79,9 @@ def register(subparsers: Any) -> None:
                    help="continue/fill: rests where and as long as the catalogue's (default), fewer, more or none")
     p.add_argument("--note-density", choices=tuple(DENSITY_FEEL), default="catalogue",
                    help="continue/fill: notes per bar as the catalogue's (default), sparser or busier")
+    p.add_argument("--feel", choices=FEELS, default="song",
+                   help="song: triplets where the stems have a triplet feel written in 4/4 (a shuffle, a 12/8 "
+                        "ballad), else straight (default); straight; or triplets (each beat in three)")
     p.add_argument("--plain", action="store_true",
                    help="continue/fill without the learned style (no planned rests, repeats or register prior)")
     p.add_argument("--no-source-check", dest="source_check", action="store_false",
@@ -138,11 +143,10 @@ def _describe(s: Suggestion, titles: dict[int, str], key: Key | None = None) -> 
     return lines
 
 
-def _from_stems(args: argparse.Namespace, home: Any) -> tuple[Melody, Constraints, BeatGrid]:
-    """Analyse the stems and turn what was heard into the phrase to work on and the constraints. Without a lead
-    melody (a song in progress whose tune is not written yet), the suggestions are new melodies over its chords."""
-    import sys
-
+def _from_stems(args: argparse.Namespace, home: Any) -> tuple[Melody, Constraints, BeatGrid, bool]:
+    """Analyse the stems and turn what was heard into the phrase to work on, the constraints, the grid and whether
+    the song has a triplet feel. Without a lead melody (a song in progress whose tune is not written yet), the
+    suggestions are new melodies over its chords."""
     from app.core.analysis import AnalysisCache, analyze_stems
     from app.core.analysis.files import load_stem_inputs, resolve_stem_name
     from app.core.project.cocreation.song_constraints import (
@@ -193,7 +197,7 @@ def _from_stems(args: argparse.Namespace, home: Any) -> tuple[Melody, Constraint
                                   density=density)
     if not given:
         melody = prime_from_analysis(analysis, start_bar, 8)
-    return melody, c, analysis.grid
+    return melody, c, analysis.grid, analysis.triplet_feel
 
 
 def run(args: argparse.Namespace, ctx: Any) -> int:
@@ -207,8 +211,9 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
         raise AccordError("say what to start from: --continue MIDI, --vary MIDI, --fill MIDI --gap BAR:BAR, "
                           "or --stems STEM... to continue the song's lead melody")
     grid = None
+    song_feel = False
     if args.stems:
-        melody, c, grid = _from_stems(args, home)
+        melody, c, grid, song_feel = _from_stems(args, home)
         source = source or Path(args.stems[0]).with_name("song")
         if not args.cont and not args.vary and not args.fill:
             args.cont = str(source)
@@ -227,6 +232,13 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
                             tempo_bpm=melody.tempo_bpm)
         except ValueError as exc:
             raise AccordError(str(exc)) from exc
+    tempo = c.tempo_bpm or melody.tempo_bpm or DEFAULT_TEMPO
+    view = triplet_view(c.time_signature, args.feel, song_feel)
+    if view is not None:  # generated with the beats in eighths, brought back to the song's grid (feel.py)
+        if args.feel == "song":
+            print("accord: the song has a triplet feel: the suggestions are in triplets (--feel straight for "
+                  "straight ones)", file=sys.stderr)
+        melody, c = view.melody(melody), view.constraints(c)
     if not 0.0 < args.repeat_damping <= 1.0:
         raise AccordError(f"--repeat-damping must be in (0, 1], not {args.repeat_damping:g}")
     common = {"n": args.n, "seed": args.seed, "temperature": args.temperature,
@@ -252,8 +264,9 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
             raise AccordError(f"--gap: {args.gap!r} must be FIRST:LAST bars with 1 <= FIRST <= LAST")
         bq = melody.time_signature.bar_quarters
         suggestions = fill_gap(model, melody, ((a - 1) * bq, b * bq), c, style=style, **common)
+    if view is not None:
+        suggestions = [view.suggestion_back(s) for s in suggestions]
     out_dir = Path(args.output)
-    tempo = c.tempo_bpm or melody.tempo_bpm or DEFAULT_TEMPO
     # stems played without a click: the files carry the grid's tempo map, so they land on the song's beats
     tempo_map = grid.tempo_changes() if grid is not None and grid.follows_tempo else None
     titles = {w.id: w.title for w in model.works.values()}

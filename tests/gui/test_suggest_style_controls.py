@@ -80,3 +80,39 @@ def test_studio_suggestions_are_checked_against_the_parts_as_imported(qtbot, tmp
     finally:
         window.undo_stack.setClean()
         window.close()
+
+
+def test_the_feel_choice_names_the_songs_feel_and_a_triplet_song_gets_triplet_ideas(qtbot, tmp_path):
+    """A stored analysis that heard a triplet feel: the form says "Song's feel (triplets)", a run's ideas are named
+    "… in triplets" and sit on the song's 4/4 grid in triplets; choosing Straight gives straight ones."""
+    from app.core.home import AccordHome
+    from app.core.project.analysis_edits import EXTRAS_KEY
+    from app.core.project.demo_catalogue import ensure_demo_catalogue
+    from app.core.project.edits import SetProjectField
+    from tests.gui.suggest_fixtures import run_suggest, studio_with_panel
+    from tests.helpers.feel import song_analysis
+
+    ensure_demo_catalogue(AccordHome.resolve(tmp_path / "template"), works=8)
+    window, panel = studio_with_panel(qtbot, tmp_path / "studio", tmp_path / "template")
+    try:
+        assert panel.controls.feel.itemText(0) == "Song's feel (straight)"
+        a = song_analysis(True)
+        window.push(SetProjectField("tempo_bpm", a.grid.tempo_bpm))
+        window.push(SetProjectField("time_signature", a.grid.time_signature))
+        window.push(SetProjectField("extras", {EXTRAS_KEY: {"result": a.to_json()}}))
+        assert panel.controls.feel.itemText(0) == "Song's feel (triplets)"
+        assert panel.controls.request().feel == "song"
+        panel.check_ready()
+        ids = run_suggest(panel, start_bar=2, bars=2, count=2, seed=3)
+        ideas = [s for s in window.project.suggestions if s.id in ids]
+        assert len(ideas) == 2 and all(i.name.endswith("in triplets") for i in ideas)
+        onsets = {round(n.onset % 1.0, 3) for i in ideas for n in i.melody.notes}
+        assert onsets & {0.333, 0.667}
+        panel.controls.feel.setCurrentIndex(panel.controls.feel.findData("straight"))
+        ids = run_suggest(panel, start_bar=2, bars=2, count=2, seed=3)
+        ideas = [s for s in window.project.suggestions if s.id in ids]
+        assert not any(i.name.endswith("in triplets") for i in ideas)
+        assert not {round(n.onset % 1.0, 3) for i in ideas for n in i.melody.notes} & {0.333, 0.667}
+    finally:
+        window.undo_stack.setClean()
+        window.close()

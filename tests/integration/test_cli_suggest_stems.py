@@ -121,3 +121,40 @@ def test_stems_played_without_a_click_give_suggestions_on_their_tempo_map(traine
     tempos = [mido.tempo2bpm(m.tempo) for t in midi.tracks for m in t if m.type == "set_tempo"]
     # the grid follows the drums' beats: one tempo per beat that changes, around 100 and rushing
     assert len(tempos) > 20 and 90.0 < min(tempos) and max(tempos) < 115.0
+
+
+def test_a_triplet_feel_gets_suggestions_in_triplets_unless_asked_straight(trained_home, capsys, tmp_path):
+    """A 12/8 ballad kit read 4/4 at its felt beat (90): suggestions over it are in triplets, on the song's 4/4 grid
+    at 90 BPM; --feel straight gives straight ones."""
+    import soundfile as sf
+
+    from app.core.midifile import MidiPart, write_midi
+    from app.core.music import Melody, Note
+    from tests.helpers.feel import SR, compound_kit
+
+    sf.write(tmp_path / "drums.wav", compound_kit(90.0, ["k", "s", "", "s"], bars=12)[0], SR)
+    phrase = Melody(tuple(Note(60 + (i % 5) * 2, float(i), 1.0) for i in range(8)), time_signature=TimeSignature(4, 4))
+    write_midi(tmp_path / "phrase.mid", [MidiPart("phrase", phrase)], tempo_bpm=90.0)
+
+    def suggest(*extra: str) -> tuple[list, str]:
+        code = main(["suggest", "--stems", str(tmp_path / "drums.wav"), "--continue", str(tmp_path / "phrase.mid"),
+                     "--key", "C", "--from-bar", "3", "--bars", "2", "-n", "2", "--seed", "6", "--json",
+                     "-o", str(tmp_path / "out"), *extra])
+        out = capsys.readouterr()
+        assert code == 0, out.err
+        return json.loads(out.out)["suggestions"], out.err
+
+    items, err = suggest()
+    assert "triplet feel: the suggestions are in triplets" in err
+    thirds = {round(n[1] % 1.0, 3) for item in items for n in item["notes"]["notes"]}
+    assert thirds & {0.333, 0.667} and all(abs(f * 6 - round(f * 6)) < 1e-2 for f in thirds)
+    for item in items:
+        assert item["settings"]["feel"] == "triplets" and item["settings"]["time_signature"] == "4/4"
+        assert all(8.0 - 1e-6 <= n[1] and n[1] + n[2] <= 16.0 + 1e-6 for n in item["notes"]["notes"])
+        midi = mido.MidiFile(item["file"])
+        tempos = [mido.tempo2bpm(m.tempo) for t in midi.tracks for m in t if m.type == "set_tempo"]
+        meters = [(m.numerator, m.denominator) for t in midi.tracks for m in t if m.type == "time_signature"]
+        assert abs(tempos[0] - 90.0) < 0.01 and meters[:1] == [(4, 4)]
+    items, err = suggest("--feel", "straight")
+    assert "suggestions are in triplets" not in err
+    assert not {round(n[1] % 1.0, 3) for item in items for n in item["notes"]["notes"]} & {0.333, 0.667}

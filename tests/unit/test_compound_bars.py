@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from app.core.analysis.rhythm import tempo
+from tests.helpers.feel import SR, compound_kit
 
 
 def _pulse_env(period: int, levels: dict[float, float], beats: int = 64) -> np.ndarray:
@@ -59,35 +60,6 @@ def test_four_compound_pulses_to_the_bar_are_a_triplet_feel_and_two_are_six_eigh
     assert not four_pulse_bars(np.tile([1.0, 0.3, 0.6, 0.3], 7) + noise[:28])  # seven bars: too few to tell
 
 
-SR = 22050
-
-
-def _kit(pulse_bpm: float, bar: list[str], bars: int = 24) -> np.ndarray:
-    """A drum kit on a compound pulse: hats on every third of it, a kick ("k") and a snare ("s") on the pulses."""
-    rng = np.random.default_rng(1)
-    n = int(0.3 * SR)
-    t = np.arange(n) / SR
-    kick = np.sin(2 * np.pi * np.cumsum(55 + 90 * np.exp(-t / 0.03)) / SR) * np.exp(-t / 0.15)
-    snare = (rng.standard_normal(n) * np.exp(-t / 0.06) * 0.5 + 0.5 * np.sin(2 * np.pi * 200 * t) * np.exp(-t / 0.05))
-    hat = np.diff(rng.standard_normal(int(0.08 * SR) + 1))
-    hat = hat * np.exp(-np.arange(hat.size) / SR / 0.015) * 0.25
-    p = 60.0 / pulse_bpm
-    y = np.zeros(int((bars * len(bar) * p + 1.0) * SR))
-
-    def add(at: float, sound: np.ndarray) -> None:
-        i = int(at * SR)
-        y[i:i + sound.size] += sound[:y.size - i]
-
-    for b in range(bars):
-        for j, hits in enumerate(bar):
-            t0 = 0.1 + (b * len(bar) + j) * p
-            for k in range(3):
-                add(t0 + k * p / 3, hat * rng.uniform(0.6, 1.0))
-            for c in hits:
-                add(t0, kick if c == "k" else 0.8 * snare)
-    return y.astype(np.float32)[None, :]
-
-
 @pytest.mark.parametrize("pulse_bpm", [60.0, 70.0, 90.0])
 def test_a_twelve_eight_ballad_reads_four_four_at_its_felt_beat(pulse_bpm):
     # kick on 1, snare on 2 and 4, hats on every triplet eighth: a slow 12/8 ballad, which charts write in 4/4 with
@@ -95,10 +67,11 @@ def test_a_twelve_eight_ballad_reads_four_four_at_its_felt_beat(pulse_bpm):
     from app.core.analysis import analyze_stems
     from app.core.analysis.pipeline import StemInput
 
-    a = analyze_stems([StemInput("drums", _kit(pulse_bpm, ["k", "s", "", "s"]), SR, f"ballad-{pulse_bpm}")])
+    a = analyze_stems([StemInput("drums", compound_kit(pulse_bpm, ["k", "s", "", "s"]), SR, f"ballad-{pulse_bpm}")])
     assert str(a.time_signature) == "4/4" and abs(a.grid.tempo_bpm - pulse_bpm) < 0.05
     assert any("triplet feel" in n and f"12/8 the same beats are {1.5 * pulse_bpm:.4g} BPM" in n for n in a.notes)
+    assert a.triplet_feel  # suggestions on this grid follow the triplets (cocreation/feel.py)
     # two pulses a bar (kick, snare) stay 6/8, its tempo in quarter notes
-    six = analyze_stems([StemInput("drums", _kit(90.0, ["k", "s"]), SR, "six-eight")])
+    six = analyze_stems([StemInput("drums", compound_kit(90.0, ["k", "s"]), SR, "six-eight")])
     assert str(six.time_signature) == "6/8" and abs(six.grid.tempo_bpm - 135.0) < 0.05
-    assert not any("triplet feel" in n for n in six.notes)
+    assert not any("triplet feel" in n for n in six.notes) and not six.triplet_feel

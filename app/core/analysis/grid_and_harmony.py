@@ -76,10 +76,10 @@ def hear(names: list[str], roles: dict[str, str], mono: dict[str, np.ndarray], d
         grid = BeatGrid(120.0)
         notes.append(f"could not determine the tempo: {tempo.reason}; using 120 BPM 4/4 (set it by hand)")
     elif tempo.triplet_feel:
-        # suggestions follow the grid's subdivisions: straight ones on this 4/4, the feel's own in 12/8
+        # suggestions follow it (SongAnalysis.triplet_feel; the project's cocreation/feel.py)
         notes.append(f"a triplet feel (each beat divides in three), written {grid.time_signature} as charts write "
-                     f"it; in 12/8 the same beats are {grid.tempo_bpm * 1.5:.4g} BPM, and suggestions then follow the "
-                     "triplets (As 12/8 in the studio)")
+                     f"it (in 12/8 the same beats are {grid.tempo_bpm * 1.5:.4g} BPM); suggestions follow the "
+                     "triplets (Feel: Straight for straight ones)")
     cancel.check()
     chroma = None if chroma_job is None else chroma_job.result()
     return _harmony(grid, tempo, chroma, harmonic_names, duration, notes, progress, cancel)

@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 
 MAX_STEMS = 64
 MAX_SECONDS = 60 * 30
-# bumped when an estimator changes its results, so cached whole-song results from older code are not reused. 33: a
+# bumped when an estimator changes its results, so cached whole-song results from older code are not reused. 34: the
+# triplet feel is kept (SongAnalysis.triplet_feel: suggestions follow it); 33: a
 # compound beat with four pulses to the bar is a triplet feel written in 4/4, not 6/8; 32: a whole mix's line
 # prefers the top voice as a note starts (lead_line.top_voice); 31: a
 # steady sound (a drone, a held chord) has no beat, a stem named for an effect (riser, vinyl…) is left out; 30: the
@@ -52,7 +53,7 @@ MAX_SECONDS = 60 * 30
 # (HPSS); 15: a full mix's transcribed melody joins its key profile; 14: the tonic chord's third settles major vs
 # minor; 13: the lead melody joins the key profile; 12: chords read the NNLS bass and per-beat fits; 11: one BLAS
 # thread (float round-off)
-ESTIMATORS_REVISION = 33
+ESTIMATORS_REVISION = 34
 
 
 @dataclass(frozen=True)
@@ -332,6 +333,7 @@ def analyze_stems(stems: Sequence[StemInput], *, lead: str | None = None, cache:
         key_runner_up_confidence=key_est.runner_up_confidence if key_est.key else 0.0,
         tempo_fit_bpm=tempo.fit_bpm, tempo_map=tempo.tempo_map, chord_confidences=chord_conf,
         tempo_runner_up_bpm=_runner_up_bpm(grid.tempo_bpm, tempo), ears_revision=ESTIMATORS_REVISION,
+        triplet_feel=tempo.grid is not None and tempo.triplet_feel,
         chords=timeline, melody=melody, lead=lead_name, roles=roles, role_sources=sources,
         stems=tuple((s.name, s.content_sha256) for s in stems), duration_seconds=round(duration, 3),
         notes=tuple(notes), melody_seconds=melody_seconds)

@@ -40,6 +40,9 @@ class SongAnalysis:
     # the revision of the estimators that heard it (pipeline.ESTIMATORS_REVISION); 0: made before it was kept.
     # The studio says when a project's analysis is older than the ears it runs now (they improve between versions)
     ears_revision: int = 0
+    # the beat divides in three and the bar has four of them (a shuffle, a 12/8 ballad written 4/4 at its beat):
+    # suggestions on this grid then follow the triplets (cocreation's feel); False once the beat is rescaled
+    triplet_feel: bool = False
 
     def with_tempo_scaled(self, factor: float) -> SongAnalysis:
         """This analysis read at `factor` times the tempo (2: the beat was heard at half the song's pace) with
@@ -57,7 +60,8 @@ class SongAnalysis:
         sections = tuple(replace(k, start=k.start * f, end=k.end * f) for k in self.key_sections)
         return replace(self, grid=grid, chords=self.chords.scaled(f), melody=melody, key_sections=sections,
                        tempo_fit_bpm=self.tempo_fit_bpm * f, tempo_map=tuple((t, b * f) for t, b in self.tempo_map),
-                       tempo_runner_up_bpm=self._runner_up_after(g.tempo_bpm * f))
+                       tempo_runner_up_bpm=self._runner_up_after(g.tempo_bpm * f),
+                       triplet_feel=self.triplet_feel and f == 1.0)
 
     def with_bar_one_at(self, quarters: float) -> SongAnalysis:
         """This analysis with bar 1 moved to its quarter `quarters` (see BeatGrid.with_bar_one_at), everything it
@@ -118,6 +122,7 @@ class SongAnalysis:
             "tempo_fit_bpm": self.tempo_fit_bpm,
             "tempo_runner_up_bpm": self.tempo_runner_up_bpm,
             "ears_revision": self.ears_revision,
+            "triplet_feel": self.triplet_feel,
             "tempo_map": [[t, b] for t, b in self.tempo_map],
             "key_sections": [{"start": s.start, "end": s.end, "key": s.key.name, "confidence": s.confidence}
                              for s in self.key_sections],
@@ -180,6 +185,7 @@ class SongAnalysis:
                 tempo_fit_bpm=float(data.get("tempo_fit_bpm", 0.0)),
                 tempo_runner_up_bpm=float(data.get("tempo_runner_up_bpm", 0.0)),
                 ears_revision=int(data.get("ears_revision", 0)),
+                triplet_feel=bool(data.get("triplet_feel", False)),
                 tempo_map=tuple((float(t), float(b)) for t, b in data.get("tempo_map", ())),
                 chord_confidences=chord_conf if len(chord_conf) == len(chords) else (),
             )

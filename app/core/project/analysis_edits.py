@@ -55,7 +55,7 @@ def tapped_tempo_edit(tap_times: list[float]) -> SetTempo | None:
     return None if bpm is None else SetTempo(bpm, tapped=True)
 
 
-def scale_tempo(project: Project, factor: float) -> Edit:
+def scale_tempo(project: Project, factor: float, *, triplet_feel: bool = False) -> Edit:
     """Double (`factor` 2), halve (0.5) or otherwise scale the tempo as one undo step, with what was heard in the
     audio staying where it sounds: the grid's anchors, the chords and the stored analysis (its lead melody and key
     sections too) are rescaled in quarter notes, so bar 1 and every chord keep their seconds.
@@ -64,7 +64,8 @@ def scale_tempo(project: Project, factor: float) -> Edit:
     correcting a song read at half tempo by typing the double moved its chords off the audio (an F at 3.0 s
     went to 6.0 s). Half and double are the ears' commonest misreading (docs/analysis.md), and this is the
     one-click fix for it. Ideas and kept tracks are the artist's material in beats and follow the tempo as
-    typed edits leave them."""
+    typed edits leave them. The stored analysis's triplet feel belonged to the old beat: it becomes `triplet_feel`
+    (write_beats_as: a compound meter's dotted-quarter beat written as a quarter note does divide in three)."""
     if project.tempo_bpm is None:
         raise ValueError("the song has no tempo yet: analyse it or type one first")
     f = float(factor)
@@ -78,7 +79,8 @@ def scale_tempo(project: Project, factor: float) -> Edit:
     analysis = stored_analysis(project)
     if analysis is not None:
         extras = copy_json(project.extras)
-        extras[EXTRAS_KEY] = {**extras.get(EXTRAS_KEY, {}), "result": analysis.with_tempo_scaled(f).to_json()}
+        extras[EXTRAS_KEY] = {**extras.get(EXTRAS_KEY, {}), "result": replace(
+            analysis.with_tempo_scaled(f), triplet_feel=triplet_feel).to_json()}
         edits.append(SetProjectField("extras", extras))
     # (write_beats_as labels its own ×2/3 and ×3/2; the runner-up tempo may be any of the felt-beat ratios)
     word = "Double" if abs(f - 2.0) < 1e-9 else "Halve" if abs(f - 0.5) < 1e-9 else "Scale"
@@ -115,7 +117,8 @@ def write_beats_as(project: Project) -> Edit:
     if choice is None:
         raise ValueError(f"{ts} has no other common notation of its beats (12/8, 6/8, 9/8, 4/4, 3/4 and 2/4 do)")
     target, factor = choice
-    scaled = scale_tempo(project, factor)  # raises without a tempo or past the tempo range
+    # raises without a tempo or past the tempo range; 6/8 as 4/4 is a triplet feel written in simple time
+    scaled = scale_tempo(project, factor, triplet_feel=ts.is_compound)
     bpm = float(project.tempo_bpm) * factor
     return CompoundEdit(f"Write {ts} at {project.tempo_bpm:g} as {target} at {bpm:.4g} BPM",
                         [scaled, SetTimeSignature(target)])
@@ -296,7 +299,7 @@ def apply_heard_on_grid(project: Project, analysis: SongAnalysis) -> Edit:
     if old is not None:
         analysis = replace(analysis, tempo_determined=old.tempo_determined, tempo_confidence=old.tempo_confidence,
                            tempo_fit_bpm=old.tempo_fit_bpm, tempo_map=old.tempo_map,
-                           tempo_runner_up_bpm=old.tempo_runner_up_bpm)
+                           tempo_runner_up_bpm=old.tempo_runner_up_bpm, triplet_feel=old.triplet_feel)
     extras = copy_json(project.extras)
     extras[EXTRAS_KEY] = {"result": analysis.to_json()}
     edits: list[Edit] = [SetProjectField("key", analysis.key),

@@ -24,6 +24,7 @@ from app.core.model.style.profile import BREATHING
 from app.core.model.style.structure import STRUCTURES
 from app.core.music import pitch_name
 from app.core.project.cocreation.cocreate import DENSITIES, MODES, SuggestRequest
+from app.core.project.cocreation.feel import FEEL_LABELS, FEELS
 from app.core.project.limits import (
     MIDI_PITCHES,
     REQUEST_BARS,
@@ -100,6 +101,11 @@ class SuggestControls(QWidget):
         self.density = QComboBox()
         for k in DENSITIES:
             self.density.addItem(DENSITY_LABELS[k], k)
+        self.feel = QComboBox()
+        self.feel.setObjectName("Suggest-feel")
+        for k in FEELS:
+            self.feel.addItem(FEEL_LABELS[k], k)
+        self.set_song_feel(False)
         self.breathing = QComboBox()
         self.breathing.setObjectName("Suggest-breathing")
         for k in BREATHING:
@@ -157,6 +163,7 @@ class SuggestControls(QWidget):
         form.addRow("Key", self.key_lock)
         form.addRow("Pitch range", pitch_row)
         form.addRow("Density", self.density)
+        form.addRow("Feel", self.feel)
         form.addRow("Breathing", self.breathing)
         form.addRow("Structure", self.structure)
         form.addRow("Closeness", self.closeness)
@@ -165,6 +172,13 @@ class SuggestControls(QWidget):
         form.addRow("Sound", self.instrument)
         form.addRow("", self.play_first)
         form.addRow("", self.mute_lead)
+
+    def set_song_feel(self, triplets: bool) -> None:
+        """Name what "Song's feel" means for this song: triplets where the ears heard each beat divide in three."""
+        shown = "triplets" if triplets else "straight"
+        self.feel.setItemText(0, f"{FEEL_LABELS['song']} ({shown})")
+        self.feel.setToolTip(f"The song's own feel ({shown}: heard in the stems), or straight eighths and "
+                             "sixteenths, or triplets (each beat in three: shuffle, swing, 12/8 feel)")
 
     def mode(self) -> str:
         return MODES[max(0, self.modes.checkedId())]
@@ -185,4 +199,4 @@ class SuggestControls(QWidget):
             density=str(self.density.currentData()), closeness=self.closeness.value() / 100.0,
             adventurousness=self.adventure.value() / 100.0, max_copy=self.max_copy.value(),
             vary_kind=str(self.vary_kind.currentData()), breathing=str(self.breathing.currentData()),
-            structure=str(self.structure.currentData()))
+            structure=str(self.structure.currentData()), feel=str(self.feel.currentData()))

@@ -35,6 +35,7 @@ class ProjectSyncMixin:
         low, high = lead_pitch_range(ctx.lead)
         self.controls.low.setValue(low)  # shows what "Lead's range" means for this song
         self.controls.high.setValue(high)
+        self.controls.set_song_feel(ctx.triplet_feel)
         span = ctx.lead_bars()
         if span is not None:
             first, bars = span
@@ -59,12 +60,15 @@ class ProjectSyncMixin:
         elif change.kind == FIELD and change.field == Field.LOOP and self.ctx.project.loop is not None:
             self.range_from_loop()  # a range selected on the ruler (Shift-drag) is the range to work on
         elif change.kind == FIELD and change.field == Field.EXTRAS:  # e.g. an analysis was applied: a new lead
-            low, high = lead_pitch_range(song_context(self.ctx.project).lead)
+            ctx = song_context(self.ctx.project)
+            low, high = lead_pitch_range(ctx.lead)
             self.controls.low.setValue(low)
             self.controls.high.setValue(high)
+            self.controls.set_song_feel(ctx.triplet_feel)
         elif change.kind == FIELD and change.field in GRID_FIELDS:
             self.audition.submit_all()  # a new grid: new buffers (cached per content)
             self.lane.refresh()
+            self.controls.set_song_feel(song_context(self.ctx.project).triplet_feel)
 
     def _follow_keep_in_roll(self: SuggestPanel) -> None:
         """Keep the piano roll on what it showed across Keep, its undo and its redo: a kept idea is shown as its

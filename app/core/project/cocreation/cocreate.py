@@ -33,6 +33,7 @@ from app.core.model.style.structure import STRUCTURES
 from app.core.model.training import TrainedModel
 from app.core.music import BeatGrid, ChordSpan, ChordTimeline, Key, Melody, Note, TimeSignature
 from app.core.project.analysis_edits import stored_analysis
+from app.core.project.cocreation.feel import FEELS, TripletView, triplet_view
 from app.core.project.cocreation.ideas import Idea
 from app.core.project.cocreation.song_constraints import (
     apply_project_edits,
@@ -75,6 +76,7 @@ class SuggestRequest:
     source: dict | None = None  # a melody (JSON) to vary instead of the lead ("vary this")
     structure: str = "repeat-and-vary"  # issue 15: free / repeat-and-vary / call-and-answer (learned plans)
     breathing: str = "catalogue"  # rests: none / less / catalogue / more
+    feel: str = "song"  # song (triplets over a triplet feel, else straight) / straight / triplets (feel.py)
 
     def checked(self) -> SuggestRequest:
         if self.mode not in MODES:
@@ -97,6 +99,8 @@ class SuggestRequest:
         if self.structure not in STRUCTURES:
             raise ConstraintError(f"structure {self.structure!r} is not one of {', '.join(STRUCTURES)}",
                                   path="structure")
+        if self.feel not in FEELS:
+            raise ConstraintError(f"feel {self.feel!r} is not one of {', '.join(FEELS)}", path="feel")
         if self.breathing not in BREATHING:
             raise ConstraintError(f"breathing {self.breathing!r} is not one of {', '.join(BREATHING)}",
                                   path="breathing")
@@ -128,6 +132,12 @@ class SongContext:
     lead: Melody | None
     source: str  # "analysis" | "project" | "defaults"
     analysis: Any = None  # the SongAnalysis (with the artist's corrections) when there is one
+
+    @property
+    def triplet_feel(self) -> bool:
+        """Each beat divides in three: the ears heard a triplet feel in simple time (a shuffle, a 12/8 ballad written
+        4/4), or the meter is compound (12/8 writes it so). "Song's feel" then means triplets."""
+        return self.time_signature.is_compound or bool(getattr(self.analysis, "triplet_feel", False))
 
     @property
     def time_signature(self) -> TimeSignature:
@@ -192,6 +202,8 @@ class Plan:
     constraints: Constraints
     melody: Melody  # the prime (continue), the whole lead (fill) or the melody to vary
     gap: tuple[float, float]  # the range in quarter notes on the song's timeline
+    # a run in triplets: constraints, melody and gap are in this view's quarter notes, results come back (feel.py)
+    view: TripletView | None = None
 
     @property
     def start_bar(self) -> int:
@@ -241,7 +253,10 @@ def plan(ctx: SongContext, request: SuggestRequest) -> Plan:
                                   "analyse the stems first")
     melody = replace(melody, key=melody.key or ctx.key, time_signature=ctx.time_signature,
                      tempo_bpm=ctx.grid.tempo_bpm)
-    return Plan(request, c, melody, (start, end))
+    view = triplet_view(ctx.time_signature, request.feel, ctx.triplet_feel)
+    if view is None:
+        return Plan(request, c, melody, (start, end))
+    return Plan(request, view.constraints(c), view.melody(melody), view.gap((start, end)), view)
 
 
 def request_style(r: SuggestRequest) -> Style:
@@ -284,7 +299,7 @@ def generate_suggestions(model: TrainedModel, p: Plan, *, on_result: Callable[[S
             if not found:
                 raise
             break
-        s = made[0]
+        s = made[0] if p.view is None else p.view.suggestion_back(made[0])
         sig = tuple((n.pitch, n.onset, n.duration) for n in s.notes.notes)
         if sig in seen:
             continue
@@ -324,9 +339,10 @@ def range_label(request: SuggestRequest) -> str:
 
 def plan_label(p: Plan) -> str:
     """What a run's ideas are named: "Continue bars 5–8", or "New melody bars 1–4" where no melody comes before the
-    range (a song whose tune is not written yet, or the song's start): there is nothing to continue."""
+    range (a song whose tune is not written yet, or the song's start): there is nothing to continue. A run in
+    triplets says so ("Continue bars 5–8 in triplets")."""
     what = "New melody" if p.request.mode == "continue" and not p.melody.notes else p.request.mode.capitalize()
-    return f"{what} {range_label(p.request)}"
+    return f"{what} {range_label(p.request)}" + (" in triplets" if p.view is not None else "")
 
 
 def lead_stem_ids(project: Project) -> set[str]:

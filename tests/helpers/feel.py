@@ -1,0 +1,53 @@
+"""Triplet feels: a drum kit on a compound pulse (hats on every third of it; a slow 12/8 ballad is kick on 1, snare on
+2 and 4, which charts write in 4/4 with triplets at its dotted-quarter pulse), and a song's analysis that heard one."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.core.analysis.result import SongAnalysis
+from app.core.music import BeatGrid, ChordTimeline, Key, Melody, Note, TimeSignature
+
+SR = 22050
+
+
+def compound_kit(pulse_bpm: float, bar: list[str], bars: int = 24) -> np.ndarray:
+    """(1, samples) float32 at SR: hats on every third of each pulse, a kick ("k") and a snare ("s") on the pulses
+    `bar` names (one string per pulse: "k", "s", "ks" or "")."""
+    rng = np.random.default_rng(1)
+    n = int(0.3 * SR)
+    t = np.arange(n) / SR
+    kick = np.sin(2 * np.pi * np.cumsum(55 + 90 * np.exp(-t / 0.03)) / SR) * np.exp(-t / 0.15)
+    snare = (rng.standard_normal(n) * np.exp(-t / 0.06) * 0.5 + 0.5 * np.sin(2 * np.pi * 200 * t) * np.exp(-t / 0.05))
+    hat = np.diff(rng.standard_normal(int(0.08 * SR) + 1))
+    hat = hat * np.exp(-np.arange(hat.size) / SR / 0.015) * 0.25
+    p = 60.0 / pulse_bpm
+    y = np.zeros(int((bars * len(bar) * p + 1.0) * SR))
+
+    def add(at: float, sound: np.ndarray) -> None:
+        i = int(at * SR)
+        y[i:i + sound.size] += sound[:y.size - i]
+
+    for b in range(bars):
+        for j, hits in enumerate(bar):
+            t0 = 0.1 + (b * len(bar) + j) * p
+            for k in range(3):
+                add(t0 + k * p / 3, hat * rng.uniform(0.6, 1.0))
+            for c in hits:
+                add(t0, kick if c == "k" else 0.8 * snare)
+    return y.astype(np.float32)[None, :]
+
+
+FOUR_FOUR = TimeSignature(4, 4)
+
+
+def song_analysis(triplet_feel: bool, ts: TimeSignature = FOUR_FOUR, bpm: float = 76.0) -> SongAnalysis:
+    """Am F C G twice, a lead of quarter notes over bars 1–2, at `bpm` in `ts`: its beat heard dividing in three or
+    not."""
+    chords = ChordTimeline.from_symbols(["Am", "F", "C", "G"] * 2, quarters_each=ts.bar_quarters)
+    lead = Melody(tuple(Note(69 + (i % 3), i * 1.0, 1.0) for i in range(8)), key=Key.parse("A minor"),
+                  time_signature=ts, tempo_bpm=bpm)
+    return SongAnalysis(grid=BeatGrid(bpm, ts), tempo_determined=True, tempo_confidence=0.9,
+                        key=Key.parse("A minor"), key_confidence=0.9, key_sections=(), chords=chords, melody=lead,
+                        lead="lead", roles={"lead": "lead"}, role_sources={"lead": "name"},
+                        stems=(("lead", "0" * 64),), duration_seconds=60.0, triplet_feel=triplet_feel)
