@@ -38,6 +38,31 @@ def compound_kit(pulse_bpm: float, bar: list[str], bars: int = 24) -> np.ndarray
     return y.astype(np.float32)[None, :]
 
 
+def backbeat_kit(bpm: float, *, swung: bool, bars: int = 16) -> np.ndarray:
+    """(1, samples) float32 at SR: kick on 1 and 3, snare on 2 and 4, and a hat on every beat and between the beats:
+    on the beat's last third (swung eighths: a shuffle, a jazz ride) or on its half (straight eighths)."""
+    rng = np.random.default_rng(2)
+    n = int(0.3 * SR)
+    t = np.arange(n) / SR
+    kick = np.sin(2 * np.pi * np.cumsum(55 + 90 * np.exp(-t / 0.03)) / SR) * np.exp(-t / 0.15)
+    snare = (rng.standard_normal(n) * np.exp(-t / 0.06) * 0.5 + 0.5 * np.sin(2 * np.pi * 200 * t) * np.exp(-t / 0.05))
+    hat = np.diff(rng.standard_normal(int(0.08 * SR) + 1))
+    hat = hat * np.exp(-np.arange(hat.size) / SR / 0.015) * 0.25
+    beat = 60.0 / bpm
+    y = np.zeros(int((bars * 4 * beat + 1.0) * SR))
+
+    def add(at: float, sound: np.ndarray) -> None:
+        i = int(at * SR)
+        y[i:i + sound.size] += sound[:y.size - i]
+
+    for k in range(bars * 4):
+        t0 = 0.1 + k * beat
+        add(t0, kick if k % 2 == 0 else 0.8 * snare)
+        add(t0, hat * rng.uniform(0.8, 1.0))
+        add(t0 + beat * (2.0 / 3.0 if swung else 0.5), hat * rng.uniform(0.6, 0.8))
+    return y.astype(np.float32)[None, :]
+
+
 FOUR_FOUR = TimeSignature(4, 4)
 
 

@@ -75,3 +75,39 @@ def test_a_twelve_eight_ballad_reads_four_four_at_its_felt_beat(pulse_bpm):
     six = analyze_stems([StemInput("drums", compound_kit(90.0, ["k", "s"]), SR, "six-eight")])
     assert str(six.time_signature) == "6/8" and abs(six.grid.tempo_bpm - 135.0) < 0.05
     assert not any("triplet feel" in n for n in six.notes) and not six.triplet_feel
+
+
+def test_the_strongest_onsets_between_the_beats_on_its_last_third_are_a_swing():
+    from app.core.analysis.rhythm.meter import swung
+
+    period = 48.0
+    beats = np.arange(2, 60) * period
+
+    def env(levels: dict[float, float]) -> np.ndarray:
+        e = np.zeros(int(62 * period))
+        for b in beats:
+            e[int(b)] = 1.0
+            for frac, level in levels.items():
+                e[int(round(b + frac * period))] = level
+        return e
+
+    assert swung(env({2 / 3: 0.6}), beats, period)
+    assert swung(env({0.7: 0.6}), beats, period)  # a swing ratio a little past 2:1
+    assert not swung(env({0.5: 0.6}), beats, period)  # straight eighths
+    assert not swung(env({0.5: 0.6, 2 / 3: 0.8}), beats, period)  # the half as busy: not clearly swung
+    assert not swung(env({2 / 3: 0.05}), beats, period)  # a ghost of a note
+    assert not swung(env({0.75: 0.6}), beats, period)  # a dotted-eighth-and-sixteenth figure
+
+
+@pytest.mark.parametrize("bpm", [96.0, 126.0])
+def test_a_swung_backbeat_reads_four_four_with_a_triplet_feel_and_a_straight_one_without(bpm):
+    from app.core.analysis import analyze_stems
+    from app.core.analysis.pipeline import StemInput
+    from tests.helpers.feel import backbeat_kit
+
+    a = analyze_stems([StemInput("drums", backbeat_kit(bpm, swung=True), SR, f"swing-{bpm}")])
+    assert str(a.time_signature) == "4/4" and abs(a.grid.tempo_bpm - bpm) < 0.05
+    assert a.triplet_feel and any(n.startswith("swung eighths") for n in a.notes)
+    straight = analyze_stems([StemInput("drums", backbeat_kit(bpm, swung=False), SR, f"straight-{bpm}")])
+    assert abs(straight.grid.tempo_bpm - bpm) < 0.05 and not straight.triplet_feel
+    assert not any("swung" in n or "triplet" in n for n in straight.notes)

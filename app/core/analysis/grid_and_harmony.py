@@ -75,6 +75,9 @@ def hear(names: list[str], roles: dict[str, str], mono: dict[str, np.ndarray], d
     if grid is None:
         grid = BeatGrid(120.0)
         notes.append(f"could not determine the tempo: {tempo.reason}; using 120 BPM 4/4 (set it by hand)")
+    elif tempo.swing:
+        notes.append("swung eighths (each beat long-short, the \"and\" on its last third): suggestions follow the swing "
+                     "(Feel: Straight for straight ones)")
     elif tempo.triplet_feel:
         # suggestions follow it (SongAnalysis.triplet_feel; the project's cocreation/feel.py)
         notes.append(f"a triplet feel (each beat divides in three), written {grid.time_signature} as charts write "

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 MAX_STEMS = 64
 MAX_SECONDS = 60 * 30
 # bumped when an estimator changes its results, so cached whole-song results from older code are not reused. 34: the
-# triplet feel is kept (SongAnalysis.triplet_feel: suggestions follow it); 33: a
+# triplet feel is kept (SongAnalysis.triplet_feel: suggestions follow it), swung eighths are one (meter.swung); 33: a
 # compound beat with four pulses to the bar is a triplet feel written in 4/4, not 6/8; 32: a whole mix's line
 # prefers the top voice as a note starts (lead_line.top_voice); 31: a
 # steady sound (a drone, a held chord) has no beat, a stem named for an effect (riser, vinyl…) is left out; 30: the

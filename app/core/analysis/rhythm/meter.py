@@ -17,6 +17,12 @@ TRIPLE_P = 0.1  # significance a 3-beat accent pattern needs before the bar is 3
 QUINTUPLE_P = 0.001  # ...and a 5-beat one before the bar is 5/4, a far rarer meter (see quintuple)
 FOUR_PULSE_P = 0.05  # significance a compound beat's 4-pulse pattern needs over its 2-pulse one (see four_pulse_bars)
 FOUR_PULSE_MIN = 32  # ...heard over at least this many pulses: eight bars of 12/8
+# swung eighths: the strongest onsets between the beats within SWING_TOLERANCE beats of the last third, busier than
+# the half by SWING_OVER and busy at all (SWING_MIN of the beats' level, as a compound beat's thirds must be)
+SWING_TOLERANCE = 0.06
+SWING_OVER = 2.0
+SWING_MIN = 0.1
+SWING_BINS = 48  # positions a beat is folded into
 
 
 def zscore(x: np.ndarray) -> np.ndarray:
@@ -95,6 +101,31 @@ def four_pulse_bars(acc: np.ndarray) -> bool:
 
     f = ((r4 - r2) / 2.0) / max((1.0 - r4) / (n - 4), 1e-12)
     return float(f_dist.sf(f, 2, n - 4)) < FOUR_PULSE_P
+
+
+def swung(env: np.ndarray, beats: np.ndarray, period: float) -> bool:
+    """Swung eighths on a simple beat: what is played between the beats sits on the beat's last third (long-short),
+    not on its half. A swing, a shuffle or a jazz ride plays the "and" about two thirds into the beat, often without
+    the first third (so the beat does not read compound); charts write it 4/4 with eighths played swung, and a melody
+    over it swings too (the suggestions' feel). The envelope is folded over the beats (its mean at SWING_BINS
+    positions of the beat); the song swings when the strongest position between the beats is the last third, give or
+    take a sixteenth-note triplet's width (SWING_TOLERANCE: real and programmed swing ratios vary) and twice as busy
+    as the half. `env`: an onset envelope, `beats`: the beats in its frames, `period`: frames per beat.
+
+    On the rendered real songs (stems) whose drum parts play between the beats on its thirds, 17 of the 19 that do
+    not read compound read so (mma's swing, jazz and shuffle grooves, openmsx's redfarn songs; the misses are
+    Charleston heard at half its tempo and a ballad whose hats land at 0.73 of the beat); of 113 that play straight, 4
+    (a swung bass over straight drums in mma's WRock, a jazz waltz, and a song heard at 4/3 of its tempo, where
+    straight eighths fall on two thirds of the wrong beat)."""
+    if beats.size < 8:
+        return False
+    phases = np.arange(SWING_BINS) / SWING_BINS
+    fold = np.interp(beats[:, None] + phases[None, :] * period, np.arange(env.size), env, left=0.0, right=0.0)
+    fold = fold.mean(axis=0) / (float(np.mean(fold[:, 0])) + 1e-12)
+    between = np.flatnonzero((phases >= 0.15) & (phases <= 0.85))
+    peak = between[int(np.argmax(fold[between]))]
+    return bool(abs(phases[peak] - 2.0 / 3.0) <= SWING_TOLERANCE and fold[peak] >= SWING_MIN
+                and fold[peak] >= SWING_OVER * fold[SWING_BINS // 2])
 
 
 def fold_contrast(acc: np.ndarray, m: int, first: int | None = None) -> tuple[float, int]:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.core.analysis.rhythm import follow
+from app.core.analysis.rhythm import follow, meter
 from app.core.analysis.rhythm.beatfit import fit_grid, refined_onsets
 from app.core.analysis.rhythm.beatlevel import (
     MAX_BEAT_BPM,
@@ -71,7 +71,8 @@ class TempoResult:
     # the felt beat that scored next, as a ratio to the chosen tempo (0.5: half, 1.5: three against two; 0: none).
     # On the rendered real songs whose tempo is missed, the notated tempo is most often this runner-up
     runner_up_ratio: float = 0.0
-    triplet_feel: bool = False  # the beat divides in three and the bar has four of them: 4/4 written for a 12/8 feel
+    triplet_feel: bool = False  # the beat divides in three: 4/4 for a 12/8 feel (four pulses a bar), or a swing
+    swing: bool = False  # ...by swung eighths on a simple beat (meter.swung), not both triplet eighths
 
 
 def _global_tempo(env: np.ndarray, fps: float) -> float:
@@ -223,8 +224,7 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
     if float(np.max(env, initial=0.0)) < 1e-3 or float(np.std(env)) < 1e-4:
         return TempoResult(None, 0.0, "no rhythmic onsets (silence or a steady sound)")
     peaky = _peaky(env)
-    # onsets relative to the song's typical strong onsets (the 99th percentile), not to its single loudest
-    # frame: a song starting out of silence has one huge flux peak that would hide everything else
+    # onsets relative to the song's typical strong onsets (99th percentile), not its loudest frame (a first hit)
     delta = max(0.3 * float(np.percentile(env, 99)), 0.05 * float(np.max(env)))
     peaks = librosa.util.peak_pick(env, pre_max=3, post_max=3, pre_avg=10, post_avg=10, delta=delta, wait=5)
     if peaks.size < MIN_ONSETS:
@@ -242,8 +242,7 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
     # the next felt beat, as a tempo ratio to the chosen one (the studio offers it: see TempoResult.runner_up_ratio)
     runner_up_ratio = beat_period / levels[1][1] if len(levels) > 1 else 0.0
     level = _level(peaky, beat_period, [beat_phase], fps)
-    # the phase is judged on the period fitted over every onset (a pulse train 0.05 % off drifts a fifth of a
-    # beat over a song and blurs the phase search)
+    # the phase is judged on the period fitted over every onset (a pulse train 0.05 % off blurs the phase search)
     pre = fit_grid(refined_onsets(env, peaks), level.period, level.phase, fps)
     if kit_env is not None and kit_low is not None:
         # the beat's phase where the kick and the snare play: see drum_beat_phase
@@ -294,10 +293,11 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
     bar_frames = per_bar * level.period
     first_down = beats[down] if beats.size > down else level.phase
     offset_frames = bar_one(first_down, first_onset, level.period, bar_frames)
-    log.debug("first onset %.2f s (first beat %s), downbeat phase %d of %d, bar 1 at %.2f s", first_onset / fps,
-              first, down, per_bar, offset_frames / fps)
+    log.debug("first onset %.2f s, downbeat phase %d of %d, bar 1 at %.2f s", first_onset / fps, down, per_bar,
+              offset_frames / fps)
     beat_frames = _grid(offset_frames, level.period, env.size)
     beat_frames = beat_frames[beat_frames >= offset_frames - 1e-6]
+    swing = not compound and not triplet_feel and meter.swung(env, beat_frames, level.period)
     lag = min(ONSET_LAG, offset_frames / fps)
     beat_times = tuple(float(b / fps - lag) for b in beat_frames)
     downbeat_times = beat_times[::per_bar]
@@ -321,7 +321,7 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
     log.debug("tempo %.3f (%s), off-beat halves %.2f thirds %.2f", quarter_bpm, ts, level.off2, level.off3)
     return TempoResult(grid, confidence, fit_bpm=round(fit.bpm * scale, 4),
                        tempo_map=tuple((t, round(b * scale, 2)) for t, b in fit.tempo_map),
-                       runner_up_ratio=runner_up_ratio, triplet_feel=triplet_feel)
+                       runner_up_ratio=runner_up_ratio, triplet_feel=triplet_feel or swing, swing=swing)
 
 
 def _felt_level(tracked: np.ndarray, feat: OnsetFeatures, kit_env: np.ndarray | None,
