@@ -62,6 +62,26 @@ def test_the_answer_is_a_credited_suggestion_in_key_on_the_next_bar(home):
     assert [e.time for e in answer.events] == sorted(e.time for e in answer.events)
 
 
+def test_a_phrase_played_in_triplets_is_answered_in_triplets(home):
+    t = [0.0]
+    clock = TransportClock(120.0, now=lambda: t[0])
+    rec = PhraseRecorder(clock, grid="1/8t")
+    beat = 0.5
+    for i, p in enumerate([67, 69, 71, 72, 74, 72, 71, 69]):  # swung eighths: long-short, on the beat's thirds
+        on = 0.3 + (i // 2) * beat + (i % 2) * beat * 2 / 3
+        rec.feed(TimedMessage(on, (0x90, p, 90)))
+        rec.feed(TimedMessage(on + 0.12, (0x80, p, 0)))
+    phrase = rec.take()
+    t[0] = 5.0
+    answer = Responder(load_consented_model(home), bars=2, seed=3).answer(phrase, clock)
+    offsets = {round((n.onset - answer.start_beat) % 1.0, 4) for n in answer.suggestion.notes}
+    assert all(abs(f * 6 - round(f * 6)) < 1e-3 for f in offsets) and offsets & {0.3333, 0.6667}
+    assert answer.suggestion.settings["feel"] == "triplets"
+    assert max(n.end for n in answer.suggestion.notes) <= answer.start_beat + 8 + 1e-6
+    straight = Responder(load_consented_model(home), bars=2, seed=3).answer(_phrase(clock, [67, 69, 71, 72]), clock)
+    assert "feel" not in straight.suggestion.settings
+
+
 def test_start_now_begins_right_after_generation(home):
     t = [0.0]
     clock = TransportClock(100.0, now=lambda: t[0])

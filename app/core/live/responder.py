@@ -8,6 +8,9 @@ breathe like the catalogue. The style's statistics are learned from the model's 
 cache): `Responder.warm()` computes them when the session starts, before the player plays, so the answer's
 time after the pause stays what generation alone costs.
 
+A phrase recorded on a triplet grid (1/8t, 1/16t: a swing, a shuffle) is answered in triplets, as the
+Suggestions panel answers a song with a triplet feel (`cocreation/feel.py`: generated with the beats in eighths).
+
 Consent: the only model used is the current one, loaded the way `accord suggest` loads it — refused when it
 contains a work that is no longer usable (`load_model(..., usable_ids=...)`).
 """
@@ -29,6 +32,7 @@ from app.core.model.generation.generate import DEFAULT_TEMPERATURE, continue_phr
 from app.core.model.ppm.viewpoints import estimate_key
 from app.core.model.style.profile import STUDIO_STYLE, Style, catalogue_degrees
 from app.core.music import Key, Melody, Note, TimeSignature
+from app.core.project.cocreation.feel import TripletView, triplet_meter
 
 log = logging.getLogger(__name__)
 NO_MODEL = "no model yet: import works, grant consent, run accord train (then play again)"
@@ -136,15 +140,21 @@ class Responder:
                         pitch_range=(low, high), max_copy=self.max_copy, tempo_bpm=clock.tempo_bpm)
         seed = None if self.seed is None else self.seed + self.count
         self.count += 1
+        # played in triplets: answered in triplets (the beats written in eighths, then brought back)
+        view_meter = triplet_meter(rel.time_signature) if phrase.grid.endswith("t") else None
+        view = None if view_meter is None else TripletView(rel.time_signature, view_meter)
+        prime_v, c_v = (rel, c) if view is None else (view.melody(rel), view.constraints(c))
         try:
-            suggestion = continue_phrase(self.model, rel, c, n=1, seed=seed, temperature=self.temperature,
+            suggestion = continue_phrase(self.model, prime_v, c_v, n=1, seed=seed, temperature=self.temperature,
                                          style=self.style)[0]
         except ConstraintError:
             if self.style is None:
                 raise
             # The style's plan found nothing that fits (e.g. a rest through the whole span): the player still
             # gets an answer, the plain continuation.
-            suggestion = continue_phrase(self.model, rel, c, n=1, seed=seed, temperature=self.temperature)[0]
+            suggestion = continue_phrase(self.model, prime_v, c_v, n=1, seed=seed, temperature=self.temperature)[0]
+        if view is not None:
+            suggestion = view.suggestion_back(suggestion)
         ready = clock.now()
         first = min((n.onset for n in suggestion.notes.notes), default=rel_start)
         if self.start == "bar":
