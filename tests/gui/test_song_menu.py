@@ -123,6 +123,27 @@ def test_a_6_8_reading_is_written_as_4_4_in_triplets_by_one_click_and_back_by_un
     assert panel.beats_as_button.isHidden() and not actions.beats_as.isEnabled()
 
 
+def test_the_triplet_feel_box_and_its_menu_item_set_the_songs_feel_undoably(studio):  # noqa: F811
+    """Heard straight (a swung bass over straight drums can read either way): one click says the song swings, the
+    Suggestions' "Song's feel" follows it, and undo takes it back; a compound meter has no such box."""
+    from app.core.project.analysis_edits import stored_analysis
+    from app.core.project.cocreation.cocreate import song_context
+
+    panel, actions = _song_actions(studio, _analysis())
+    assert panel.triplet_feel.isVisibleTo(panel) and not panel.triplet_feel.isChecked()
+    assert actions.triplet_feel.isEnabled() and not actions.triplet_feel.isChecked()
+    steps = studio.undo_stack.count()
+    panel.triplet_feel.click()
+    assert stored_analysis(studio.project).triplet_feel and song_context(studio.project).triplet_feel
+    assert actions.triplet_feel.isChecked() and studio.undo_stack.count() == steps + 1
+    studio.undo_stack.undo()
+    assert not stored_analysis(studio.project).triplet_feel and not panel.triplet_feel.isChecked()
+    actions.triplet_feel.trigger()  # the Song menu's item does the same
+    assert stored_analysis(studio.project).triplet_feel and panel.triplet_feel.isChecked()
+    studio.push(SetTimeSignature(TimeSignature(12, 8)))
+    assert panel.triplet_feel.isHidden() and not actions.triplet_feel.isEnabled()
+
+
 def test_the_runner_up_tempo_is_one_click_or_one_key_away_and_the_first_reading_becomes_the_runner_up(studio, qtbot):  # noqa: F811,E501
     panel, actions = _song_actions(studio, _analysis(tempo_runner_up=60.0))  # PopBallad: 144 heard, 72 notated
     assert panel.tempo_runner_up_button.text() == "Use 60" and "(half of 120)" in panel.tempo_runner_up_button.toolTip()

@@ -131,3 +131,17 @@ def test_the_songs_feel_follows_the_artists_tempo_and_meter_edits():
     heard = replace(song_analysis(False), grid=BeatGrid(project.tempo_bpm, FOUR))
     apply_heard_on_grid(project, heard).apply(project)
     assert stored_analysis(project).triplet_feel
+
+
+def test_the_artist_sets_the_songs_feel_in_one_undoable_step():
+    from app.core.project.analysis_edits import set_triplet_feel
+
+    with pytest.raises(ValueError, match="analyse the stems first"):
+        set_triplet_feel(Project(tempo_bpm=100.0), True)
+    project = _project(song_analysis(False))
+    edit = set_triplet_feel(project, True)
+    edit.apply(project)
+    assert stored_analysis(project).triplet_feel and song_context(project).triplet_feel
+    assert stored_analysis(project).key == song_analysis(False).key  # nothing else heard changes
+    edit.revert(project)
+    assert not song_context(project).triplet_feel

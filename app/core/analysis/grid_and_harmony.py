@@ -77,12 +77,12 @@ def hear(names: list[str], roles: dict[str, str], mono: dict[str, np.ndarray], d
         notes.append(f"could not determine the tempo: {tempo.reason}; using 120 BPM 4/4 (set it by hand)")
     elif tempo.swing:
         notes.append("swung eighths (each beat long-short, the \"and\" on its last third): suggestions follow the swing "
-                     "(Feel: Straight for straight ones)")
+                     "(for straight ones: the Triplet feel box, or --feel straight)")
     elif tempo.triplet_feel:
         # suggestions follow it (SongAnalysis.triplet_feel; the project's cocreation/feel.py)
         notes.append(f"a triplet feel (each beat divides in three), written {grid.time_signature} as charts write "
                      f"it (in 12/8 the same beats are {grid.tempo_bpm * 1.5:.4g} BPM); suggestions follow the "
-                     "triplets (Feel: Straight for straight ones)")
+                     "triplets (for straight ones: the Triplet feel box, or --feel straight)")
     cancel.check()
     chroma = None if chroma_job is None else chroma_job.result()
     return _harmony(grid, tempo, chroma, harmonic_names, duration, notes, progress, cancel)

@@ -124,6 +124,18 @@ def write_beats_as(project: Project) -> Edit:
                         [scaled, SetTimeSignature(target)])
 
 
+def set_triplet_feel(project: Project, on: bool) -> Edit:
+    """The song's feel as the artist hears it: each beat in three (a swing, a shuffle, a 12/8 feel written 4/4) or
+    straight, kept in the stored analysis beside what the ears heard there (one undo step). Suggestions in the song's
+    feel follow it (cocreation/feel.py). ValueError before the song is analysed: the feel belongs to its beat."""
+    analysis = stored_analysis(project)
+    if analysis is None:
+        raise ValueError("analyse the stems first: the feel is the analysed beat's")
+    extras = copy_json(project.extras)
+    extras[EXTRAS_KEY] = {**extras.get(EXTRAS_KEY, {}), "result": replace(analysis, triplet_feel=bool(on)).to_json()}
+    return SetProjectField("extras", extras, label="Triplet feel" if on else "Straight feel")
+
+
 class SetTimeSignature(SetProjectField):
     def __init__(self, ts: TimeSignature) -> None:
         super().__init__("time_signature", ts, label=f"Set meter {ts}")

@@ -1,7 +1,8 @@
 """The Song menu: what the Analysis panel does, with keys, from anywhere in the window.
 
 Fixing what the ears heard is a few quick gestures while the song plays — tap the tempo, halve or double it or
-take its runner-up, write the same beats in the other meter (6/8 ⇄ 4/4 in triplets), take the runner-up key, move
+take its runner-up, write the same beats in the other meter (6/8 ⇄ 4/4 in triplets), set the triplet feel, take
+the runner-up key, move
 bar 1 by 10 ms or by a beat, or the whole grid onto the "and" — and the hands are on the keyboard, not on a dock
 that may be hidden. The actions are the main window's
 (`Qt.ApplicationShortcut`), so they work whatever has focus; a text field still gets the keys it edits with (Qt
@@ -54,6 +55,9 @@ class SongActions:
         self.tempo_runner_up = self._action(TEMPO_RUNNER_UP_TEXT, TEMPO_RUNNER_UP_KEY, "Song-tempo-runner-up",
                                             panel.use_tempo_runner_up)
         self.beats_as = self._action(BEATS_AS_TEXT, None, "Song-beats-as", panel.write_beats_as)
+        # the song's feel (each beat in three), as the Analysis panel's "Triplet feel" box
+        self.triplet_feel = self._action("Tri&plet Feel", None, "Song-triplet-feel", panel.triplet_feel.click)
+        self.triplet_feel.setCheckable(True)
         self.runner_up = self._action(RUNNER_UP_TEXT, RUNNER_UP_KEY, "Song-runner-up", panel.switch_key)
         self.earlier = self._action(f"Move Bar 1 &Earlier ({NUDGE_STEP_SECONDS * 1000:.0f} ms)", EARLIER_KEY,
                                     "Song-bar-earlier", lambda: panel.nudge(-NUDGE_STEP_SECONDS))
@@ -66,7 +70,7 @@ class SongActions:
         self.half_beat = self._action(HALF_BEAT_TEXT, HALF_BEAT_KEY, "Song-half-beat", panel.move_grid_off_beat)
         menu.addActions([self.analyse, self.reread])
         menu.addSeparator()
-        menu.addActions([self.tap, self.halve, self.double, self.tempo_runner_up, self.beats_as])
+        menu.addActions([self.tap, self.halve, self.double, self.tempo_runner_up, self.beats_as, self.triplet_feel])
         menu.addSeparator()
         menu.addAction(self.runner_up)
         menu.addSeparator()
@@ -116,6 +120,8 @@ class SongActions:
         # "Write the Same Beats as 4/4", from the button's "As 4/4"
         self.beats_as.setText(f"&Write the Same Beats {as_meter[:1].lower()}{as_meter[1:]}" if as_meter
                               else BEATS_AS_TEXT)
+        self.triplet_feel.setEnabled(not p.triplet_feel.isHidden())
+        self.triplet_feel.setChecked(p.triplet_feel.isChecked())
         other = p.runner_up_button.text() if not p.runner_up_button.isHidden() else ""
         self.runner_up.setEnabled(bool(other))
         self.runner_up.setText(other.replace("&", "&&") if other else RUNNER_UP_TEXT)

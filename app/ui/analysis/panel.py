@@ -109,6 +109,7 @@ class AnalysisPanel(AnalysisRun, TempoChoices, QWidget):
         self.beats_as_button = QPushButton("")
         self.beats_as_button.setObjectName("WriteBeatsAs")
         self.beats_as_button.setVisible(False)
+        self._build_feel_choice()
         self.felt_beat = QLabel("")  # a compound meter's beat is not the BPM: say what is felt
         self.felt_beat.setObjectName("FeltBeat")
         self.felt_beat.setWordWrap(True)  # wraps in a narrow dock rather than widening it
@@ -187,6 +188,7 @@ class AnalysisPanel(AnalysisRun, TempoChoices, QWidget):
         row = QHBoxLayout()
         row.addWidget(self.meter)
         row.addWidget(self.beats_as_button)
+        row.addWidget(self.triplet_feel)
         row.addWidget(self.felt_beat, 1)
         form.addRow("Meter", row)
         row = QHBoxLayout()

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtWidgets import QCheckBox
+
 from app.core.analysis import SongAnalysis
 from app.core.project.analysis_edits import (
     SetTempo,
     move_bar_one,
     off_beat_step,
     scale_tempo,
+    set_triplet_feel,
     stored_analysis,
     write_beats_as,
 )
+from app.core.project.cocreation.feel import triplet_meter
 from app.core.project.edits import Edit
 from app.ui.analysis.texts import beats_as_texts, tempo_changes_text, tempo_runner_up_texts
 
@@ -45,8 +49,21 @@ class TempoChoices:
             self.tempo_runner_up_button.setText(other[0])
             self.tempo_runner_up_button.setToolTip(other[1])
 
+    def _build_feel_choice(self) -> None:
+        """The "Triplet feel" box beside a simple meter: the song's beat in three (swing, shuffle, a 12/8 feel written
+        4/4), as the ears heard it or as the artist sets it; suggestions in the song's feel follow it."""
+        self.triplet_feel = QCheckBox("Triplet feel")
+        self.triplet_feel.setObjectName("TripletFeel")
+        self.triplet_feel.setToolTip("Each beat divides in three (swing, shuffle, a 12/8 feel written in 4/4): "
+                                     "suggestions in the song's feel are in triplets (undoable)")
+        self.triplet_feel.clicked.connect(lambda on: self._push_or_say(lambda: set_triplet_feel(self.project, on)))
+
     def _show_meter_choice(self) -> None:
-        """The "As 4/4" / "As 12/8" button: shown where the meter has another common notation of its beats."""
+        """The "As 4/4" / "As 12/8" button: shown where the meter has another common notation of its beats. The
+        triplet feel box: shown on a simple meter with a quarter-note beat, once the song is analysed."""
+        analysis = stored_analysis(self.project)
+        self.triplet_feel.setVisible(analysis is not None and triplet_meter(self.project.time_signature) is not None)
+        self.triplet_feel.setChecked(analysis is not None and analysis.triplet_feel)
         beats_as = beats_as_texts(self.project.tempo_bpm, self.project.time_signature)
         self.beats_as_button.setVisible(beats_as is not None)
         if beats_as is not None:
