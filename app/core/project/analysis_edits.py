@@ -55,7 +55,7 @@ def tapped_tempo_edit(tap_times: list[float]) -> SetTempo | None:
     return None if bpm is None else SetTempo(bpm, tapped=True)
 
 
-def scale_tempo(project: Project, factor: float, *, triplet_feel: bool = False) -> Edit:
+def scale_tempo(project: Project, factor: float, *, triplet_feel: bool | None = None) -> Edit:
     """Double (`factor` 2), halve (0.5) or otherwise scale the tempo as one undo step, with what was heard in the
     audio staying where it sounds: the grid's anchors, the chords and the stored analysis (its lead melody and key
     sections too) are rescaled in quarter notes, so bar 1 and every chord keep their seconds.
@@ -64,8 +64,9 @@ def scale_tempo(project: Project, factor: float, *, triplet_feel: bool = False) 
     correcting a song read at half tempo by typing the double moved its chords off the audio (an F at 3.0 s
     went to 6.0 s). Half and double are the ears' commonest misreading (docs/analysis.md), and this is the
     one-click fix for it. Ideas and kept tracks are the artist's material in beats and follow the tempo as
-    typed edits leave them. The stored analysis's triplet feel belonged to the old beat: it becomes `triplet_feel`
-    (write_beats_as: a compound meter's dotted-quarter beat written as a quarter note does divide in three)."""
+    typed edits leave them. The stored analysis's triplet feel belonged to the old beat (with_tempo_scaled drops it),
+    unless `triplet_feel` says what the new beat's is (write_beats_as: a compound meter's dotted-quarter beat written
+    as a quarter note does divide in three)."""
     if project.tempo_bpm is None:
         raise ValueError("the song has no tempo yet: analyse it or type one first")
     f = float(factor)
@@ -79,8 +80,10 @@ def scale_tempo(project: Project, factor: float, *, triplet_feel: bool = False) 
     analysis = stored_analysis(project)
     if analysis is not None:
         extras = copy_json(project.extras)
-        extras[EXTRAS_KEY] = {**extras.get(EXTRAS_KEY, {}), "result": replace(
-            analysis.with_tempo_scaled(f), triplet_feel=triplet_feel).to_json()}
+        scaled = analysis.with_tempo_scaled(f)
+        if triplet_feel is not None:
+            scaled = replace(scaled, triplet_feel=triplet_feel)
+        extras[EXTRAS_KEY] = {**extras.get(EXTRAS_KEY, {}), "result": scaled.to_json()}
         edits.append(SetProjectField("extras", extras))
     # (write_beats_as labels its own ×2/3 and ×3/2; the runner-up tempo may be any of the felt-beat ratios)
     word = "Double" if abs(f - 2.0) < 1e-9 else "Halve" if abs(f - 0.5) < 1e-9 else "Scale"
