@@ -9,7 +9,8 @@ on the rendered real songs of `benchmarks.realsongs` (the main set and the three
   or 12/8 (its eighths are triplets in any reading);
 - **the ears**: of the triplet songs, how many the analysis of the stems hears in triplets (a triplet feel, or
   a compound meter), and of the straight ones how many it hears so by mistake; the same on each song's mix, a
-  reading no constant was chosen on (the swing test's were read off the stems' folds), not with --quick;
+  reading no constant was chosen on (the swing test's were read off the stems' folds), not with --quick; and
+  the songs of `bench_drift` played without a click (their tempo wandering), each judged by its drums as written;
 - **the ideas**: four new melodies over bars 3–6 of each song (a model trained on 40 Bach chorales, the same
   seed per song), with the feel the song gets by default now ("song") and as before this change ("straight":
   the grid's own subdivisions). Each note's onset is mapped to seconds through the analysis grid, then into
@@ -157,8 +158,29 @@ def run(quick: bool) -> list[dict]:
             rows.append({"metric": f"{feel} songs: ideas' off-beat notes {what}, {label}", "unit": "share",
                          "value": round(_share(parts, on), 3),
                          "note": f"{sum(p.size for p in parts)} notes off the beat, {len(parts)} songs"})
+    if not quick:
+        rows += _drift_rows(songs, cache, analyses)
     rows.append({"metric": "time (analyses cached after the first run)", "value": round(seconds, 1), "unit": "s"})
     return rows
+
+
+def _drift_rows(songs: list, cache: Path, analyses) -> list[dict]:  # noqa: ANN001 — AnalysisCache
+    """The songs played without a click (bench_drift's two sets, rendered once): heard in triplets or not, against the
+    feel of the same song's drums as written."""
+    from app.core.analysis import analyze_stems
+    from app.core.analysis.files import load_stem_inputs
+    from benchmarks.realsongs import drift
+
+    heard: dict[str, list[bool]] = {"triplet": [], "straight": []}
+    for song, drifted in drift.build(songs, cache, drift.SONGS + drift.CHECK_SONGS):
+        found = truth_feel(song.mix.parent)
+        if found is None or found[0] not in heard:
+            continue
+        a = analyze_stems(load_stem_inputs([drifted.stems[r] for r in sorted(drifted.stems)]), cache=analyses)
+        heard[found[0]].append(a.triplet_feel or a.grid.time_signature.is_compound)
+    return [{"metric": f"played without a click: {feel} songs heard in triplets", "unit": "share",
+             "value": round(float(np.mean(v)), 3) if v else float("nan"), "note": f"{sum(v)} of {len(v)}"}
+            for feel, v in heard.items()]
 
 
 if __name__ == "__main__":

@@ -19,8 +19,9 @@ def drifting_beats(bpm: float, n: int, drift: float, seed: int = 3) -> np.ndarra
     return 0.5 + np.concatenate([[0.0], np.cumsum(60.0 / (bpm * factor[:-1]))])
 
 
-def kit_at(beats: np.ndarray) -> np.ndarray:
-    """Kick on 1 and 3, snare on 2 and 4, hats on the eighths, at the given beat times."""
+def kit_at(beats: np.ndarray, *, swung: bool = False) -> np.ndarray:
+    """Kick on 1 and 3, snare on 2 and 4, hats on the eighths (swung: the second on the beat's last third), at the
+    given beat times."""
     y = np.zeros(int((beats[-1] + 1.0) * SR), np.float32)
     rng = np.random.default_rng(0)
     t = np.arange(int(0.12 * SR)) / SR
@@ -35,5 +36,5 @@ def kit_at(beats: np.ndarray) -> np.ndarray:
     for k, b in enumerate(beats[:-1]):
         put(b, kick if k % 2 == 0 else snare)
         put(b, hat)
-        put(0.5 * (b + beats[k + 1]), hat)
+        put(b + (2.0 / 3.0 if swung else 0.5) * (beats[k + 1] - b), hat)
     return y

@@ -25,6 +25,19 @@ def test_a_song_played_without_a_click_gets_a_grid_through_its_beats():
     assert np.mean(np.abs(steady - truth[bar1:]) <= 0.03) < 0.6
 
 
+@pytest.mark.parametrize("drift, seed", [(0.01, 4), (0.02, 3)])
+def test_a_swing_played_without_a_click_is_heard_on_its_own_beats(drift, seed):
+    # a constant grid drifts across the offbeats of a band without a click, and the swing blurs out of the fold; on
+    # the tracked beats each beat's last third is where the swung "and" is. (With other walks this bare kit's beat
+    # reads at half or 3/2 its tempo, a level choice this test is not about: these two read it right.)
+    truth = drifting_beats(100.0, 120, drift=drift, seed=seed)
+    swung = estimate_grid(onset_features(kit_at(truth, swung=True), SR))
+    assert swung.grid is not None and swung.grid.follows_tempo and abs(swung.grid.tempo_bpm / 100.0 - 1) < 0.04
+    assert swung.swing and swung.triplet_feel
+    straight = estimate_grid(onset_features(kit_at(truth), SR))
+    assert straight.grid is not None and straight.grid.follows_tempo and not straight.triplet_feel
+
+
 def test_music_made_on_a_clock_keeps_one_exact_tempo():
     result = estimate_grid(onset_features(kit_at(drifting_beats(100.0, 120, drift=0.0)), SR))
     assert result.grid is not None and not result.grid.follows_tempo

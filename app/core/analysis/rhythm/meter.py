@@ -103,14 +103,15 @@ def four_pulse_bars(acc: np.ndarray) -> bool:
     return float(f_dist.sf(f, 2, n - 4)) < FOUR_PULSE_P
 
 
-def swung(env: np.ndarray, beats: np.ndarray, period: float) -> bool:
+def swung(env: np.ndarray, beats: np.ndarray, period: float | np.ndarray) -> bool:
     """Swung eighths on a simple beat: what is played between the beats sits on the beat's last third (long-short),
     not on its half. A swing, a shuffle or a jazz ride plays the "and" about two thirds into the beat, often without
     the first third (so the beat does not read compound); charts write it 4/4 with eighths played swung, and a melody
     over it swings too (the suggestions' feel). The envelope is folded over the beats (its mean at SWING_BINS
     positions of the beat); the song swings when the strongest position between the beats is the last third, give or
     take a sixteenth-note triplet's width (SWING_TOLERANCE: real and programmed swing ratios vary) and twice as busy
-    as the half. `env`: an onset envelope, `beats`: the beats in its frames, `period`: frames per beat.
+    as the half. `env`: an onset envelope, `beats`: the beats in its frames, `period`: frames per beat (one per beat
+    where the beats follow a song played without a click: a constant grid drifts across its offbeats).
 
     On the rendered real songs (stems) whose drum parts play between the beats on its thirds, 17 of the 19 that do
     not read compound read so (mma's swing, jazz and shuffle grooves, openmsx's redfarn songs; the misses are
@@ -120,7 +121,8 @@ def swung(env: np.ndarray, beats: np.ndarray, period: float) -> bool:
     if beats.size < 8:
         return False
     phases = np.arange(SWING_BINS) / SWING_BINS
-    fold = np.interp(beats[:, None] + phases[None, :] * period, np.arange(env.size), env, left=0.0, right=0.0)
+    per = np.asarray(period, dtype=float).reshape(-1, 1)
+    fold = np.interp(beats[:, None] + phases[None, :] * per, np.arange(env.size), env, left=0.0, right=0.0)
     fold = fold.mean(axis=0) / (float(np.mean(fold[:, 0])) + 1e-12)
     between = np.flatnonzero((phases >= 0.15) & (phases <= 0.85))
     peak = between[int(np.argmax(fold[between]))]

@@ -318,7 +318,7 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
             tracked, ratio = _felt_level(tracked, feat, kit_env, kit_low)
             grid = _following_grid(feat, tracked, chroma, chroma_fps, first_onset, compound,
                                    float(np.clip(grid.tempo_bpm * ratio, 20.0, 400.0))) or grid
-    log.debug("tempo %.3f (%s), off-beat halves %.2f thirds %.2f", quarter_bpm, ts, level.off2, level.off3)
+            swing = not compound and not triplet_feel and meter.swung(env, tracked[:-1], np.diff(tracked))
     return TempoResult(grid, confidence, fit_bpm=round(fit.bpm * scale, 4),
                        tempo_map=tuple((t, round(b * scale, 2)) for t, b in fit.tempo_map),
                        runner_up_ratio=runner_up_ratio, triplet_feel=triplet_feel or swing, swing=swing)
