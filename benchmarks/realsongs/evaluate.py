@@ -197,7 +197,7 @@ def evaluate_productions(cache: Path, *, quick: bool) -> list[dict]:
         res = {"accord-mix": _accord([song["mix"]])}
         peers = peer_results(RealSong(song["name"], "lmms", song["mix"], {}, {}), cache)
         res["essentia"], res["librosa"] = peers.get("essentia", {}), peers.get("librosa", {})
-        row = {"name": song["name"], "truth_bpm": song["bpm"], "truth_meter": song["meter"]}
+        row = {"name": song["name"], "truth_bpm": song["bpm"], "truth_meter": song["meter"], "truth_key": song["key"]}
         for sys_name, r in res.items():
             bpm = r.get("bpm")
             row[f"{sys_name}_bpm"] = bpm
@@ -211,7 +211,7 @@ def evaluate_productions(cache: Path, *, quick: bool) -> list[dict]:
     for song in productions.build_tracks(cache, limit=1 if quick else None):
         r = _accord(song["stems"])
         tracks.append({"name": song["name"], "stems": len(song["stems"]), "truth_bpm": song["bpm"],
-                       "truth_meter": song["meter"], "accord_bpm": r["bpm"],
+                       "truth_meter": song["meter"], "truth_key": song["key"], "accord_bpm": r["bpm"],
                        "accord_tempo_ok": sc.tempo_ok(song["bpm"], r["bpm"]), "accord_meter": r["meter"],
                        "accord_key": r["key"], "accord_roles": r["roles"]})
     (cache / "last-production-stems.json").write_text(json.dumps(tracks, indent=1, default=str))

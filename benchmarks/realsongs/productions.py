@@ -4,8 +4,9 @@
 Each project is rendered by LMMS itself (`lmms render`, its own synths, samples and effects) to one stereo
 mix, the file an artist has when they bounce a song. The project states its tempo and time signature and
 LMMS plays it on that grid to the sample, so the truth is exact and every song is grid-perfect. The projects
-state no key or chords, so only the tempo, the meter and whether a key was given at all are scored here
-(a key on every song with harmony: all 25 have synths or samples with pitch).
+state no key or chords. The key truth is derived from the notes the project file plays
+(production_notes.py), as the openmsx songs' key is derived from their MIDI: a profile estimate, not a
+composer's label; a song whose pitched notes this reader cannot place gets none. Chords are not scored.
 
 Five of them are also rendered track by track (`lmms rendertracks`): the stems an artist exports from a
 DAW, one file per track, named as the project names its tracks. They check the stem analysis (roles from
@@ -25,6 +26,8 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+
+from benchmarks.realsongs import scoring as sc
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +58,17 @@ def _env() -> dict[str, str]:
     return {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
 
 
-def project_header(project: Path) -> dict:
-    """{"bpm": float, "time_signature": "4/4"} from the project's <head> (a .mmpz is compressed: `lmms dump`)."""
+def project_text(project: Path) -> str:
+    """The project's XML (a .mmpz is compressed: `lmms dump`)."""
     if project.suffix == ".mmpz":
-        text = subprocess.run(_lmms("dump", str(project)), capture_output=True, text=True, env=_env(),
+        return subprocess.run(_lmms("dump", str(project)), capture_output=True, text=True, env=_env(),
                               timeout=120, check=False).stdout
-    else:
-        text = project.read_text(errors="replace")
+    return project.read_text(errors="replace")
+
+
+def project_header(project: Path) -> dict:
+    """{"bpm": float, "time_signature": "4/4"} from the project's <head>."""
+    text = project_text(project)
     head = re.search(r"<head\b[^>]*>", text)
     if head is None:
         raise ValueError(f"{project}: no <head> element")
@@ -78,6 +85,30 @@ def meter_truth(time_signature: str) -> str | None:
     if num < 2:
         return None
     return f"{num}/{den}"
+
+
+def key_truth(project: Path, folder: Path) -> dict:
+    """{"key": "C minor" | None, "unread": share, "notes": n} from the project's notes, cached in `folder`."""
+    from benchmarks.realsongs import production_notes, truth
+
+    path = folder / f"{project.name.split('.mmp')[0]}.key.json"
+    try:
+        data = json.loads(path.read_text()) if path.is_file() else None
+    except (OSError, ValueError):
+        data = None
+    if isinstance(data, dict) and data.get("version") == production_notes.VERSION:
+        return data
+    try:
+        notes = production_notes.read_project(project_text(project))
+    except (ValueError, SyntaxError) as exc:  # ElementTree's ParseError is a SyntaxError
+        log.warning("%s: notes not read: %s", project.name, exc)
+        return {"key": None, "unread": 1.0, "notes": 0}
+    known = bool(notes.notes) and notes.unread_share <= production_notes.UNREAD_MAX
+    data = {"version": production_notes.VERSION, "notes": len(notes.notes), "unread": round(notes.unread_share, 3),
+            "unread_tracks": notes.unread,
+            "key": truth.key_from_pitch_content(notes.notes, notes.bass) if known else None}
+    path.write_text(json.dumps(data))
+    return data
 
 
 def _meta(path: Path) -> dict | None:
@@ -113,7 +144,7 @@ def build(cache: Path, *, limit: int | None = None) -> list[dict]:
                 log.warning("%s: not rendered: %s", project.name, exc)
                 continue
         out.append({"name": name, "mix": mix, "bpm": data["bpm"], "time_signature": data["time_signature"],
-                    "meter": meter_truth(data["time_signature"])})
+                    "meter": meter_truth(data["time_signature"]), "key": key_truth(project, folder)["key"]})
     return out
 
 
@@ -148,7 +179,8 @@ def build_tracks(cache: Path, *, limit: int | None = None) -> list[dict]:
                 log.warning("%s: tracks not rendered: %s", project.name, exc)
                 continue
         out.append({"name": name, "stems": sorted(target.glob("*.wav")), "bpm": data["bpm"],
-                    "time_signature": data["time_signature"], "meter": meter_truth(data["time_signature"])})
+                    "time_signature": data["time_signature"], "meter": meter_truth(data["time_signature"]),
+                    "key": key_truth(project, folder)["key"]})
     return out
 
 
@@ -172,8 +204,23 @@ def track_rows(per_song: list[dict]) -> list[dict]:
          "unit": "share", "note": f"{len(metered)} songs that state bars"},
         {"metric": "production stems: key answered [accord]", "value": round(
             sum(r["accord_key"] is not None for r in per_song) / n, 3), "unit": "share",
-         "note": "no key truth: " + ", ".join(f"{r['name']} {r['accord_key']}" for r in per_song)},
+         "note": ", ".join(f"{r['name']} {r['accord_key']} (truth {r.get('truth_key')})" for r in per_song)},
+        *key_rows(per_song, ("accord",), "production stems"),
     ]
+
+
+def key_rows(per_song: list[dict], systems: tuple[str, ...], label: str) -> list[dict]:
+    """MIREX key score of each system on the songs with a key truth (from the project's notes)."""
+    keyed = [r for r in per_song if r.get("truth_key")]
+    if not keyed:
+        return []
+    out = []
+    for s in systems:
+        scores = [sc.mirex_key(r["truth_key"], r.get(f"{s}_key")) for r in keyed]
+        out.append({"metric": f"{label}: key MIREX weighted [{s}]", "value": round(sum(scores) / len(keyed), 3),
+                    "unit": "score", "note": f"exact {sum(x == 1.0 for x in scores)} of {len(keyed)} songs whose notes "
+                                             f"give a key (truth from the project's notes: a profile estimate)"})
+    return out
 
 
 def rows(per_song: list[dict]) -> list[dict]:
@@ -203,5 +250,5 @@ def rows(per_song: list[dict]) -> list[dict]:
     agree = sum(r.get("accord-mix_key") is not None and r.get("accord-mix_key") == r.get("essentia_key")
                 for r in per_song) / n
     out.append({"metric": "productions: same key as essentia [accord-mix]", "value": round(agree, 3),
-                "unit": "share", "note": "no key truth: agreement only, not accuracy"})
-    return out
+                "unit": "share"})
+    return out + key_rows(per_song, ("accord-mix", "essentia"), "productions")

@@ -70,18 +70,24 @@ def key_truth(pm, harmonic: list, bass: list) -> tuple[str | None, str]:
         scale = [(major_tonic + s) % 12 for s in MAJOR_STEPS]
         if w[scale].sum() / w.sum() >= SIGNATURE_AGREEMENT:
             return f"{NAMES[tonic]} {'minor' if minor else 'major'}", "key signature"
+    return key_from_pitch_content(notes, [n for inst in bass for n in inst.notes]), "pitch content"
+
+
+def key_from_pitch_content(notes: list, low: list) -> str:
+    """The key of `notes` (objects with start, end, pitch) by Krumhansl–Kessler on their duration-weighted pitch
+    classes, the relative major/minor settled by where the bass notes `low` rest over the last FINAL_BASS_SECONDS."""
+    w = _pc_weights(notes)
     scores = [(float(np.corrcoef(w, np.roll(prof, t))[0, 1]), t, mode)
               for mode, prof in (("major", KK_MAJOR), ("minor", KK_MINOR)) for t in range(12)]
     _, tonic, mode = max(scores)
     # relative major/minor: where the bass rests at the song's end names the tonic far more often than the profile
-    low = [n for inst in bass for n in inst.notes]
     if low:
         end = max(n.end for n in notes)
         rests = _pc_weights(low, end - FINAL_BASS_SECONDS, end)
         rel = (tonic + 9) % 12 if mode == "major" else (tonic + 3) % 12
         if rests[rel] > rests[tonic]:
             tonic, mode = rel, "minor" if mode == "major" else "major"
-    return f"{NAMES[tonic]} {mode}", "pitch content"
+    return f"{NAMES[tonic]} {mode}"
 
 
 def lead_notes(insts: list) -> list[list[float]]:

@@ -31,3 +31,30 @@ def test_without_lmms_the_stems_are_skipped_with_the_reason(tmp_path, monkeypatc
     assert P.build_tracks(tmp_path) == []
     [row] = P.track_rows([])
     assert row["value"] == 0 and "apt-get install lmms" in row["note"]
+
+
+def test_key_rows_score_only_the_songs_whose_notes_give_a_key():
+    per_song = [{"name": "a", "truth_key": "C minor", "accord-mix_key": "C minor", "essentia_key": "Eb major"},
+                {"name": "b", "truth_key": "G major", "accord-mix_key": "D major", "essentia_key": "G major"},
+                {"name": "c", "truth_key": None, "accord-mix_key": "A minor", "essentia_key": "A minor"}]
+    rows = {r["metric"]: r for r in P.key_rows(per_song, ("accord-mix", "essentia"), "productions")}
+    assert rows["productions: key MIREX weighted [accord-mix]"]["value"] == 0.75  # (1 + 0.5) / 2
+    assert rows["productions: key MIREX weighted [essentia]"]["value"] == 0.65  # (0.3 + 1) / 2
+    assert "exact 1 of 2 songs" in rows["productions: key MIREX weighted [accord-mix]"]["note"]
+    assert P.key_rows([per_song[2]], ("accord-mix",), "productions") == []
+
+
+def test_the_key_truth_is_read_once_and_cached_beside_the_renders(tmp_path, monkeypatch):
+    project = tmp_path / "Song.mmp"
+    project.write_text('<?xml version="1.0"?><lmms-project><head bpm="120"/><song><trackcontainer>'
+                       '<track type="0" name="Keys"><instrumenttrack basenote="57"><instrument name="organic"/>'
+                       '</instrumenttrack><pattern pos="0" len="192">'
+                       + "".join(f'<note pos="{i * 16}" len="16" key="{k}"/>'
+                                 for i, k in enumerate((48, 52, 55, 53, 57, 48, 55, 59, 50, 48, 52, 55))) +
+                       '</pattern></track></trackcontainer></song></lmms-project>')
+    first = P.key_truth(project, tmp_path)
+    assert first["key"] == "C major" and first["notes"] == 12
+    project.write_text("not xml any more")  # a second call reads the cache, not the project
+    assert P.key_truth(project, tmp_path)["key"] == "C major"
+    (tmp_path / "Song.key.json").unlink()
+    assert P.key_truth(project, tmp_path)["key"] is None  # unreadable: no truth, and said so in the log
