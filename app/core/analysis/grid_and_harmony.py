@@ -156,7 +156,7 @@ def _harmony(grid: BeatGrid, tempo: TempoResult, chroma: ChromaFeatures | None, 
     if chroma is not None and chroma.frames:
         # the chroma holds only stems judged pitched (not drums): refuse a key there only on noise
         key_est = key_mod.estimate_key(chroma.chroma, chroma.bass, weights=chroma.energy, fps=chroma.fps,
-                                       min_contrast=key_mod.PITCHED_STEMS_MIN_CONTRAST)
+                                       min_contrast=key_mod.PITCHED_STEMS_MIN_CONTRAST, equal_frames=True)
         times, quarters = chords_mod.beat_boundaries(grid, duration)
         bc, bb, be = chroma.beat_sync(times)
         if bc.shape[0]:
@@ -168,12 +168,11 @@ def _harmony(grid: BeatGrid, tempo: TempoResult, chroma: ChromaFeatures | None, 
             bars = chords_mod.bar_chords(timeline, grid.time_signature.bar_quarters)
             downbeat = [chords_mod.is_downbeat(q, grid) for q in chord_est.beat_quarters]
             step = quarters[1] - quarters[0] if quarters.size > 1 else 1.0
-            key_inputs = key_function.KeyInputs.of(chroma.chroma, chroma.bass, chroma.energy, bars, chord_est.per_beat,
-                                              np.array(downbeat),
-                                              [int(np.argmax(bb[i])) for i, d in enumerate(downbeat) if d],
-                                              heard=tuple(harmonic_names),
-                                              beat_features=(bc, bb, be, int(round(grid.time_signature.bar_quarters
-                                                                                   / step)), step))
+            key_inputs = key_function.KeyInputs.of(
+                chroma.chroma, chroma.bass, key_mod.sounding_frames(chroma.energy), bars, chord_est.per_beat,
+                np.array(downbeat), [int(np.argmax(bb[i])) for i, d in enumerate(downbeat) if d],
+                heard=tuple(harmonic_names),
+                beat_features=(bc, bb, be, int(round(grid.time_signature.bar_quarters / step)), step))
             key_est = key_inputs.refine(key_est)
             sections = key_inputs.sections(key_est.key)
             # chords without a third are named by the key they sound in (after the key is settled: the relative
