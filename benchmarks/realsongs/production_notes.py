@@ -123,37 +123,12 @@ def read_project(xml_text: str) -> ProjectNotes:
     if song is None:
         raise ValueError("no song track container")
     sample_pitches: dict[str, float | None] = {}
-    placed: list[tuple[ET.Element, int, int]] = []  # (track, start tick, repeat length or 0) per pattern placing
-    bb_tracks = [t for t in song.findall("track") if t.get("type") == "1"]
-    for t in song.findall("track"):
-        if t.get("type") == "0" and t.get("muted", "0") != "1":
-            placed += [(t, int(p.get("pos", 0)), 0) for p in t.findall("pattern") if p.get("muted", "0") != "1"]
-    # Beat/Bassline: the first BB track holds the instruments; pattern i (pos = i bars) loops where BB track i plays
-    container = next((bb.find("bbtrack/trackcontainer") for bb in bb_tracks
-                      if bb.find("bbtrack/trackcontainer") is not None), None)
-    notes: list[tuple[ET.Element, float, float, int]] = []
-    for t, start, _ in placed:
-        for p in t.findall("pattern"):
-            if int(p.get("pos", 0)) == start:
-                notes += [(t, start + a, d, k) for a, d, k in _pattern_notes(p)]
-                break
-    if container is not None:
-        for t in container.findall("track"):
-            if t.get("type") != "0" or t.get("muted", "0") == "1":
-                continue
-            for p in t.findall("pattern"):
-                index = int(p.get("pos", 0)) // (4 * TICKS_PER_QUARTER)
-                if index >= len(bb_tracks) or bb_tracks[index].get("muted", "0") == "1":
-                    continue
-                loop = int(p.get("len", 0)) or 4 * TICKS_PER_QUARTER
-                for tco in bb_tracks[index].findall("bbtco"):
-                    a0, span = int(tco.get("pos", 0)), int(tco.get("len", 0))
-                    for rep in range(0, max(span, 0), loop):
-                        notes += [(t, a0 + rep + a, min(d, span - rep - a), k) for a, d, k in _pattern_notes(p)
-                                  if rep + a < span]
+    shifts: dict[int, float | None] = {}
     out, by_track, unread, unread_names, total = [], {}, 0.0, set(), 0.0
-    for t, a, d, k in notes:
-        shift = _pitch_shift(t, master, sample_pitches)
+    for t, a, d, k in _placed_notes(song):
+        if id(t) not in shifts:
+            shifts[id(t)] = _pitch_shift(t, master, sample_pitches)
+        shift = shifts[id(t)]
         if shift is None:
             continue
         total += d
@@ -166,3 +141,32 @@ def read_project(xml_text: str) -> ProjectNotes:
         by_track.setdefault(id(t), []).append(note)
     bass = [n for ns in by_track.values() if sum(x.pitch for x in ns) / len(ns) < BASS_CEILING for n in ns]
     return ProjectNotes(out, bass, unread / total if total else 1.0, sorted(unread_names))
+
+
+def _placed_notes(song: ET.Element):  # noqa: ANN202 — yields (track element, tick, length in ticks, LMMS key)
+    """Every note the song plays, where it plays: a song-editor pattern once at its place; a Beat/Bassline pattern
+    looped wherever its BB track plays (the first BB track holds the instruments, pattern i sits at bar i and
+    belongs to the i-th BB track of the song)."""
+    bb_tracks = [t for t in song.findall("track") if t.get("type") == "1"]
+    for t in song.findall("track"):
+        if t.get("type") == "0" and t.get("muted", "0") != "1":
+            for p in t.findall("pattern"):
+                if p.get("muted", "0") != "1":
+                    start = int(p.get("pos", 0))
+                    yield from ((t, start + a, d, k) for a, d, k in _pattern_notes(p))
+    container = next((c for c in (bb.find("bbtrack/trackcontainer") for bb in bb_tracks) if c is not None), None)
+    if container is None:
+        return
+    for t in container.findall("track"):
+        if t.get("type") != "0" or t.get("muted", "0") == "1":
+            continue
+        for p in t.findall("pattern"):
+            index = int(p.get("pos", 0)) // (4 * TICKS_PER_QUARTER)
+            if index >= len(bb_tracks) or bb_tracks[index].get("muted", "0") == "1":
+                continue
+            loop = int(p.get("len", 0)) or 4 * TICKS_PER_QUARTER
+            for tco in bb_tracks[index].findall("bbtco"):
+                a0, span = int(tco.get("pos", 0)), int(tco.get("len", 0))
+                for rep in range(0, max(span, 0), loop):
+                    yield from ((t, a0 + rep + a, min(d, span - rep - a), k) for a, d, k in _pattern_notes(p)
+                                if rep + a < span)
