@@ -197,13 +197,18 @@ def evaluate_productions(cache: Path, *, quick: bool) -> list[dict]:
         res = {"accord-mix": _accord([song["mix"]])}
         peers = peer_results(RealSong(song["name"], "lmms", song["mix"], {}, {}), cache)
         res["essentia"], res["librosa"] = peers.get("essentia", {}), peers.get("librosa", {})
+        if "chords" in res["essentia"]:
+            res["essentia"]["chord_at"] = sc.essentia_chord_at(res["essentia"]["chords"], res["essentia"]["chord_hop"])
         row = {"name": song["name"], "truth_bpm": song["bpm"], "truth_meter": song["meter"], "truth_key": song["key"]}
+        chord_truth = {"bpm": song["bpm"], "chords": song["chords"]}
         for sys_name, r in res.items():
             bpm = r.get("bpm")
             row[f"{sys_name}_bpm"] = bpm
             row[f"{sys_name}_tempo_ok"] = sc.tempo_ok(song["bpm"], bpm)
             row[f"{sys_name}_tempo_octave_ok"] = any(sc.tempo_ok(song["bpm"] * f, bpm) for f in (0.5, 1.0, 2.0))
             row[f"{sys_name}_key"] = r.get("key")
+            if song["chords"] and "chord_at" in r:
+                row[f"{sys_name}_chords"] = sc.chord_score(chord_truth, r["chord_at"])
         row["accord-mix_meter"] = res["accord-mix"]["meter"]
         per_song.append(row)
     (cache / "last-productions.json").write_text(json.dumps(per_song, indent=1, default=str))
@@ -213,7 +218,9 @@ def evaluate_productions(cache: Path, *, quick: bool) -> list[dict]:
         tracks.append({"name": song["name"], "stems": len(song["stems"]), "truth_bpm": song["bpm"],
                        "truth_meter": song["meter"], "truth_key": song["key"], "accord_bpm": r["bpm"],
                        "accord_tempo_ok": sc.tempo_ok(song["bpm"], r["bpm"]), "accord_meter": r["meter"],
-                       "accord_key": r["key"], "accord_roles": r["roles"]})
+                       "accord_key": r["key"], "accord_roles": r["roles"],
+                       "accord_chords": sc.chord_score({"bpm": song["bpm"], "chords": song["chords"]}, r["chord_at"])
+                       if song["chords"] else None})
     (cache / "last-production-stems.json").write_text(json.dumps(tracks, indent=1, default=str))
     return productions.rows(per_song) + productions.track_rows(tracks)
 

@@ -27,7 +27,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-VERSION = 1  # of the reading below: a cached key truth of another version is read again
+VERSION = 3  # of the reading below: a cached truth of another version is read again (2, 3: chords too)
 TICKS_PER_QUARTER = 48
 DEFAULT_KEY = 57  # LMMS's A4
 SYNTHS = frozenset({"tripleoscillator", "zynaddsubfx", "lb302", "bitinvader", "organic", "sid", "papu",
@@ -56,6 +56,40 @@ class ProjectNotes:
     bass: list[Note]
     unread_share: float  # of the pitched tracks' note duration, the share this reader could not pitch
     unread: list[str]  # those tracks' names
+    bpm: float = 120.0
+    beats_per_bar: int = 4
+
+    def chords(self) -> list[list]:
+        """Chords per beat, [[start_s, end_s, 'C:maj'|'A:min'|'N'], ...], by the openmsx songs' derivation
+        (chord_truth.chords_truth: Pardo & Birmingham's segmentation within each bar) on the project's grid."""
+        from types import SimpleNamespace
+
+        from benchmarks.realsongs.chord_truth import chords_truth
+
+        if not self.notes:
+            return []
+        return chords_truth(_Grid(self.bpm, self.beats_per_bar, max(n.end for n in self.notes)),
+                            [SimpleNamespace(notes=self.notes)], [SimpleNamespace(notes=self.bass)])
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """The project's constant grid, as chords_truth asks a MIDI file for it (LMMS plays on it to the sample)."""
+
+    bpm: float
+    beats_per_bar: int
+    end: float
+
+    def get_beats(self):  # noqa: ANN201 — numpy array, as pretty_midi returns
+        import numpy as np
+
+        return np.arange(0.0, self.end, 60.0 / self.bpm)
+
+    def get_downbeats(self):  # noqa: ANN201
+        return self.get_beats()[:: self.beats_per_bar]
+
+    def get_end_time(self) -> float:
+        return self.end
 
 
 def _sample_pitch(src: str) -> float | None:
@@ -140,7 +174,8 @@ def read_project(xml_text: str) -> ProjectNotes:
         out.append(note)
         by_track.setdefault(id(t), []).append(note)
     bass = [n for ns in by_track.values() if sum(x.pitch for x in ns) / len(ns) < BASS_CEILING for n in ns]
-    return ProjectNotes(out, bass, unread / total if total else 1.0, sorted(unread_names))
+    bar = int(head.get("timesig_numerator", 4)) if head is not None else 4
+    return ProjectNotes(out, bass, unread / total if total else 1.0, sorted(unread_names), bpm, bar if bar > 1 else 4)
 
 
 def _placed_notes(song: ET.Element):  # noqa: ANN202 — yields (track element, tick, length in ticks, LMMS key)

@@ -87,8 +87,9 @@ def meter_truth(time_signature: str) -> str | None:
     return f"{num}/{den}"
 
 
-def key_truth(project: Path, folder: Path) -> dict:
-    """{"key": "C minor" | None, "unread": share, "notes": n} from the project's notes, cached in `folder`."""
+def note_truth(project: Path, folder: Path) -> dict:
+    """{"key": "C minor" | None, "chords": [[start, end, label], ...], "unread": share, "notes": n} from the
+    project's notes, cached in `folder` (a song whose notes this reader cannot place has neither)."""
     from benchmarks.realsongs import production_notes, truth
 
     path = folder / f"{project.name.split('.mmp')[0]}.key.json"
@@ -102,13 +103,20 @@ def key_truth(project: Path, folder: Path) -> dict:
         notes = production_notes.read_project(project_text(project))
     except (ValueError, SyntaxError) as exc:  # ElementTree's ParseError is a SyntaxError
         log.warning("%s: notes not read: %s", project.name, exc)
-        return {"key": None, "unread": 1.0, "notes": 0}
+        return {"key": None, "chords": [], "unread": 1.0, "notes": 0}
     known = bool(notes.notes) and notes.unread_share <= production_notes.UNREAD_MAX
     data = {"version": production_notes.VERSION, "notes": len(notes.notes), "unread": round(notes.unread_share, 3),
             "unread_tracks": notes.unread,
-            "key": truth.key_from_pitch_content(notes.notes, notes.bass) if known else None}
+            "key": truth.key_from_pitch_content(notes.notes, notes.bass) if known else None,
+            # a chord truth needs every pitched part placed: an unread part's beats would read N or a lesser chord
+            "chords": notes.chords() if known and notes.unread_share == 0.0 else []}
     path.write_text(json.dumps(data))
     return data
+
+
+def _notes_truth(project: Path, folder: Path) -> dict:
+    got = note_truth(project, folder)
+    return {"key": got["key"], "chords": got["chords"]}
 
 
 def _meta(path: Path) -> dict | None:
@@ -144,7 +152,7 @@ def build(cache: Path, *, limit: int | None = None) -> list[dict]:
                 log.warning("%s: not rendered: %s", project.name, exc)
                 continue
         out.append({"name": name, "mix": mix, "bpm": data["bpm"], "time_signature": data["time_signature"],
-                    "meter": meter_truth(data["time_signature"]), "key": key_truth(project, folder)["key"]})
+                    "meter": meter_truth(data["time_signature"]), **_notes_truth(project, folder)})
     return out
 
 
@@ -180,7 +188,7 @@ def build_tracks(cache: Path, *, limit: int | None = None) -> list[dict]:
                 continue
         out.append({"name": name, "stems": sorted(target.glob("*.wav")), "bpm": data["bpm"],
                     "time_signature": data["time_signature"], "meter": meter_truth(data["time_signature"]),
-                    "key": key_truth(project, folder)["key"]})
+                    **_notes_truth(project, folder)})
     return out
 
 
@@ -206,6 +214,7 @@ def track_rows(per_song: list[dict]) -> list[dict]:
             sum(r["accord_key"] is not None for r in per_song) / n, 3), "unit": "share",
          "note": ", ".join(f"{r['name']} {r['accord_key']} (truth {r.get('truth_key')})" for r in per_song)},
         *key_rows(per_song, ("accord",), "production stems"),
+        *chord_rows(per_song, ("accord",), "production stems"),
     ]
 
 
@@ -251,4 +260,18 @@ def rows(per_song: list[dict]) -> list[dict]:
                 for r in per_song) / n
     out.append({"metric": "productions: same key as essentia [accord-mix]", "value": round(agree, 3),
                 "unit": "share"})
-    return out + key_rows(per_song, ("accord-mix", "essentia"), "productions")
+    return out + key_rows(per_song, ("accord-mix", "essentia"), "productions") + \
+        chord_rows(per_song, ("accord-mix", "essentia"), "productions")
+
+
+def chord_rows(per_song: list[dict], systems: tuple[str, ...], label: str) -> list[dict]:
+    """Root and maj/min per beat of each system, on the songs with a chord truth (from the project's notes)."""
+    out = []
+    for s in systems:
+        scored = [r[f"{s}_chords"] for r in per_song if r.get(f"{s}_chords") and r[f"{s}_chords"][1]]
+        if scored:
+            hits, total = sum(h for h, _ in scored), sum(t for _, t in scored)
+            out.append({"metric": f"{label}: chords per beat maj/min [{s}]", "value": round(hits / total, 3),
+                        "unit": "share", "note": f"{total} beats of {len(scored)} songs (truth: the project's notes "
+                                                 f"read as the openmsx songs' MIDI is)"})
+    return out

@@ -72,3 +72,13 @@ def test_the_key_truth_of_a_project_follows_its_notes():
         _track("Bass", "tripleoscillator", _notes(31, 24, 26, 31)) + TAIL
     got = PN.read_project(xml)
     assert truth.key_from_pitch_content(got.notes, got.bass) == "G major"
+
+
+def test_the_chord_truth_reads_the_project_on_its_own_grid():
+    # bar 1 a C major triad held, bar 2 an A minor triad held (120 BPM: two seconds a bar)
+    xml = HEAD.format(master=0) + _track("Keys", "organic", _notes(48, length=192) + "".join(
+        f'<note pos="0" len="192" key="{k}"/>' for k in (52, 55))) + \
+        _track("Keys 2", "organic", "".join(f'<note pos="0" len="192" key="{k}"/>' for k in (45, 48, 52)), pos=192) + TAIL
+    got = PN.read_project(xml)
+    assert got.bpm == 120.0 and got.beats_per_bar == 4
+    assert got.chords() == [[0.0, 2.0, "C:maj"], [2.0, 4.0, "A:min"]]

@@ -33,6 +33,15 @@ def test_without_lmms_the_stems_are_skipped_with_the_reason(tmp_path, monkeypatc
     assert row["value"] == 0 and "apt-get install lmms" in row["note"]
 
 
+def test_chord_rows_add_the_beats_of_the_songs_with_a_chord_truth():
+    per_song = [{"name": "a", "accord-mix_chords": (30, 40), "essentia_chords": (10, 40)},
+                {"name": "b", "accord-mix_chords": (5, 10)}, {"name": "c", "accord-mix_chords": None}]
+    rows = {r["metric"]: r for r in P.chord_rows(per_song, ("accord-mix", "essentia"), "productions")}
+    assert rows["productions: chords per beat maj/min [accord-mix]"]["value"] == 0.7  # 35 of 50
+    assert rows["productions: chords per beat maj/min [essentia]"]["value"] == 0.25
+    assert "50 beats of 2 songs" in rows["productions: chords per beat maj/min [accord-mix]"]["note"]
+
+
 def test_key_rows_score_only_the_songs_whose_notes_give_a_key():
     per_song = [{"name": "a", "truth_key": "C minor", "accord-mix_key": "C minor", "essentia_key": "Eb major"},
                 {"name": "b", "truth_key": "G major", "accord-mix_key": "D major", "essentia_key": "G major"},
@@ -52,9 +61,12 @@ def test_the_key_truth_is_read_once_and_cached_beside_the_renders(tmp_path, monk
                        + "".join(f'<note pos="{i * 16}" len="16" key="{k}"/>'
                                  for i, k in enumerate((48, 52, 55, 53, 57, 48, 55, 59, 50, 48, 52, 55))) +
                        '</pattern></track></trackcontainer></song></lmms-project>')
-    first = P.key_truth(project, tmp_path)
+    first = P.note_truth(project, tmp_path)
     assert first["key"] == "C major" and first["notes"] == 12
+    # twelve short notes in one bar: each beat's chord is named in the maj/min vocabulary, or N
+    assert [c[2] for c in first["chords"]] and all(c[2].endswith((":maj", ":min")) or c[2] == "N"
+                                                   for c in first["chords"])
     project.write_text("not xml any more")  # a second call reads the cache, not the project
-    assert P.key_truth(project, tmp_path)["key"] == "C major"
+    assert P.note_truth(project, tmp_path)["key"] == "C major"
     (tmp_path / "Song.key.json").unlink()
-    assert P.key_truth(project, tmp_path)["key"] is None  # unreadable: no truth, and said so in the log
+    assert P.note_truth(project, tmp_path)["key"] is None  # unreadable: no truth, and said so in the log
