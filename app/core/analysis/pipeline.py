@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 
 MAX_STEMS = 64
 MAX_SECONDS = 60 * 30
-# bumped when an estimator changes its results, so cached whole-song results from older code are not reused. 35: the
+# bumped when an estimator changes its results, so cached whole-song results from older code are not reused. 36: a
+# decaying chord in a quiet passage is still the chord, not silence (chords.DECAY_SHARE); 35: the
 # key's profile counts each sounding frame once (key.SOUNDING_SHARE); 34: the
 # triplet feel is kept (SongAnalysis.triplet_feel: suggestions follow it), swung eighths are one (meter.swung); 33: a
 # compound beat with four pulses to the bar is a triplet feel written in 4/4, not 6/8; 32: a whole mix's line
@@ -54,7 +55,7 @@ MAX_SECONDS = 60 * 30
 # (HPSS); 15: a full mix's transcribed melody joins its key profile; 14: the tonic chord's third settles major vs
 # minor; 13: the lead melody joins the key profile; 12: chords read the NNLS bass and per-beat fits; 11: one BLAS
 # thread (float round-off)
-ESTIMATORS_REVISION = 35
+ESTIMATORS_REVISION = 36
 
 
 @dataclass(frozen=True)
