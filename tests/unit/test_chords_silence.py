@@ -66,3 +66,27 @@ def test_the_tail_after_the_last_chord_is_silence():
     got = _read([G] * 16 + [None] * 8, [1.0] * 16 + [0.15, 0.05, 0.02, 0.01, 0.0, 0.0, 0.0, 0.0])
     assert got[:16] == [G] * 16
     assert got[17:] == [Chord(None)] * 7
+
+
+def _tones(parts: list[tuple[int, float]], seconds: float = 2.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Beat chroma (one beat per half second) of rendered tones (MIDI pitch, amplitude), six partials each."""
+    from app.core.analysis.harmony.chroma import chroma_features
+    from app.core.analysis.signal import ANALYSIS_RATE
+
+    t = np.arange(int(seconds * ANALYSIS_RATE)) / ANALYSIS_RATE
+    y = np.zeros_like(t)
+    for pitch, amp in parts:
+        f0 = 440.0 * 2 ** ((pitch - 69) / 12)
+        y += amp * sum(0.6 ** (k - 1) * np.sin(2 * np.pi * k * f0 * t) for k in range(1, 7))
+    return chroma_features((0.1 * y).astype(np.float32), ANALYSIS_RATE).beat_sync(
+        np.arange(0.0, seconds + 1e-9, 0.5), for_chords=True)
+
+
+def test_a_quiet_pad_over_a_loud_bass_note_is_its_chord_and_the_bass_alone_is_not():
+    from app.core.analysis.harmony.chords import decode_chords
+
+    for parts, want in (([(37, 1.0), (61, 0.15), (64, 0.15), (68, 0.15)], Chord(1, "min")),  # C#m at -16 dB
+                        ([(37, 1.0)], Chord(None))):
+        cc, bb, be = _tones(parts)
+        per_beat, _ = decode_chords(cc, bb, be, np.arange(len(cc)) % 4 == 0)
+        assert set(per_beat) == {want}, (parts, per_beat)

@@ -32,7 +32,8 @@ CHORD_PARTIALS = ((0, 1.0),)
 BASS_WEIGHT = 0.05  # a little bass at the chord's root keeps roots when only a bass sounds
 SHARPNESS = 40.0  # scales similarities into log-probabilities per beat
 NO_CHORD_SCORE = 0.45  # similarity a beat must beat for any chord to be preferred over N
-ONE_NOTE_MARGIN = 0.08  # a single pitch must fit the beat by this much more than the best chord to be N
+ONE_NOTE_MARGIN = 0.15  # a single pitch must fit the beat by this much more than the best chord to be N (0.08
+# until stop 49: a pad at -15 dB over a loud bass note read N; docs/analysis-evaluation.md, pass 29)
 MAX_SEGMENT_BEATS = 4  # longest span read as one piece (a 4/4 bar); longer chords are several pieces
 # log-penalty of a segment boundary, by where it falls: a downbeat, the middle of a bar, any other beat. Raised at
 # stop 37 (were 0.5, 2.0, 4.0): they were set while the openmsx chord truth was read beat by beat, which rewarded
