@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.core.analysis.harmony.chords import estimate_chords
+from app.core.analysis.harmony.chords import decode_chords, estimate_chords
 from app.core.music import CHORD_QUALITIES, BeatGrid, Chord, TimeSignature
+from tests.helpers.chord_chroma import tone_beat_chroma
 
 C, G, A_MIN = Chord(0, "maj"), Chord(7, "maj"), Chord(9, "min")
 
@@ -68,25 +69,9 @@ def test_the_tail_after_the_last_chord_is_silence():
     assert got[17:] == [Chord(None)] * 7
 
 
-def _tones(parts: list[tuple[int, float]], seconds: float = 2.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Beat chroma (one beat per half second) of rendered tones (MIDI pitch, amplitude), six partials each."""
-    from app.core.analysis.harmony.chroma import chroma_features
-    from app.core.analysis.signal import ANALYSIS_RATE
-
-    t = np.arange(int(seconds * ANALYSIS_RATE)) / ANALYSIS_RATE
-    y = np.zeros_like(t)
-    for pitch, amp in parts:
-        f0 = 440.0 * 2 ** ((pitch - 69) / 12)
-        y += amp * sum(0.6 ** (k - 1) * np.sin(2 * np.pi * k * f0 * t) for k in range(1, 7))
-    return chroma_features((0.1 * y).astype(np.float32), ANALYSIS_RATE).beat_sync(
-        np.arange(0.0, seconds + 1e-9, 0.5), for_chords=True)
-
-
 def test_a_quiet_pad_over_a_loud_bass_note_is_its_chord_and_the_bass_alone_is_not():
-    from app.core.analysis.harmony.chords import decode_chords
-
     for parts, want in (([(37, 1.0), (61, 0.15), (64, 0.15), (68, 0.15)], Chord(1, "min")),  # C#m at -16 dB
                         ([(37, 1.0)], Chord(None))):
-        cc, bb, be = _tones(parts)
+        cc, bb, be = tone_beat_chroma(parts)
         per_beat, _ = decode_chords(cc, bb, be, np.arange(len(cc)) % 4 == 0)
         assert set(per_beat) == {want}, (parts, per_beat)

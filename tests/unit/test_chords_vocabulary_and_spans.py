@@ -15,6 +15,7 @@ from app.core.analysis.harmony.key_function import functional_scores
 from app.core.analysis.pipeline import StemInput
 from app.core.analysis.signal import ANALYSIS_RATE
 from app.core.music import NO_CHORD, Chord, Key, TimeSignature
+from tests.helpers.chord_chroma import tone_beat_chroma
 from tests.helpers.songs import make_song
 
 
@@ -50,21 +51,9 @@ def test_drums_only_stretch_is_no_chord():
     assert sum(c != NO_CHORD for c in pitched) >= 0.75 * len(pitched), pitched
 
 
-def _tone_chroma(midi_pitches: list[int], seconds: float = 2.0) -> np.ndarray:
-    """Beat chroma of real rendered tones (a few partials each), one beat per half second."""
-    t = np.arange(int(seconds * ANALYSIS_RATE)) / ANALYSIS_RATE
-    y = np.zeros_like(t)
-    for p in midi_pitches:
-        f0 = 440.0 * 2 ** ((p - 69) / 12)
-        y += sum(0.6 ** (k - 1) * np.sin(2 * np.pi * k * f0 * t) for k in range(1, 7))
-    f = chroma_features((0.1 * y).astype(np.float32), ANALYSIS_RATE)
-    cc, bb, be = f.beat_sync(np.arange(0.0, seconds + 1e-9, 0.5), for_chords=True)
-    return cc, bb, be
-
-
 def test_one_unaccompanied_pitch_is_no_chord_but_a_triad_is_a_chord():
     for pitches, want in (([40], NO_CHORD), ([52, 56, 59], Chord(4, "maj")), ([45, 57, 60, 64], Chord(9, "min"))):
-        cc, bb, be = _tone_chroma(pitches)
+        cc, bb, be = tone_beat_chroma([(p, 1.0) for p in pitches])
         per_beat, conf = decode_chords(cc, bb, be, _downbeats(len(cc)))
         assert set(per_beat) == {want}, (pitches, per_beat)
         assert np.all((conf >= 0.0) & (conf <= 1.0))
