@@ -6,7 +6,8 @@ mix, the file an artist has when they bounce a song. The project states its temp
 LMMS plays it on that grid to the sample, so the truth is exact and every song is grid-perfect. The projects
 state no key or chords. The key truth is derived from the notes the project file plays
 (production_notes.py), as the openmsx songs' key is derived from their MIDI: a profile estimate, not a
-composer's label; a song whose pitched notes this reader cannot place gets none. Chords are not scored.
+composer's label; a song whose pitched notes this reader cannot place gets none. The same notes give a chord
+truth per beat (the openmsx songs' derivation) on the songs whose every pitched part this reader places.
 
 Five of them are also rendered track by track (`lmms rendertracks`): the stems an artist exports from a
 DAW, one file per track, named as the project names its tracks. They check the stem analysis (roles from

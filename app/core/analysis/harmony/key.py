@@ -154,9 +154,10 @@ def estimate_key(chroma: np.ndarray, bass: np.ndarray | None = None, *, weights:
     w = np.ones(chroma.shape[1]) if weights is None else np.asarray(weights, dtype=float)
     if float(w.sum()) <= 1e-9 or float(chroma.max()) <= 1e-9:
         return KeyEstimate(None, 0.0, "no harmonic content")
-    if fps and float(np.count_nonzero(sounding_frames(w))) / fps < MIN_PITCHED_SECONDS:
+    sounding = sounding_frames(w)
+    if fps and float(np.count_nonzero(sounding)) / fps < MIN_PITCHED_SECONDS:
         return KeyEstimate(None, 0.0, "too little pitched material to hear a key")
-    frames = sounding_frames(w) if equal_frames else w
+    frames = sounding if equal_frames else w
     c = (chroma * frames).sum(axis=1) / frames.sum()
     b = None if bass is None else (bass * frames).sum(axis=1) / frames.sum()
     if int(np.count_nonzero(c > 0.4 * float(c.max()))) < 3:
