@@ -45,7 +45,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --no-deps tinysoundfont  # SoundFont synth; its pyaudio dep is only for live play
   .venv/bin/python -m pip install -q --no-deps "basic-pitch==0.4.0"  # only its ONNX model is used (via onnxruntime)
   # Compile the melody model's kernels now (numba caches them on disk), not at the first suggestion.
-  .venv/bin/python -m app.core.model.warmup || echo "Warning: could not pre-compile the model's kernels." >&2
+  .venv/bin/python -m app.core.model.generation.warmup || echo "Warning: could not pre-compile the model's kernels." >&2
   # The same for the analysis's librosa kernels, in this one process: two processes compiling them at once in a
   # fresh environment can crash one of them (numba's gufunc cache race; see app/core/analysis/warmup.py).
   .venv/bin/python -m app.core.analysis.warmup || echo "Warning: could not pre-compile the analysis's kernels." >&2
