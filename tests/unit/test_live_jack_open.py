@@ -130,3 +130,38 @@ def test_an_existing_connection_asked_for_again_is_still_an_error():
     client.made.add(("a:out", "b:in"))  # made by someone else before: the first answer is the answer
     with pytest.raises(_Busy, match="already exists"):
         connect_ports(_FlakyJack(0), client, "a:out", "b:in")
+
+
+class _LoggingJack:
+    """Records each time libjack's error and info functions are set (JACK-Client frees the one set before)."""
+
+    def __init__(self) -> None:
+        self.set_calls: list[str] = []
+
+    def set_error_function(self, callback) -> None:
+        self.set_calls.append("error")
+        callback("a message libjack would print")  # ours logs it
+
+    def set_info_function(self, callback) -> None:
+        self.set_calls.append("info")
+
+
+def test_libjack_messages_are_routed_to_the_log_once_per_process():
+    """Every probe used to set them again, freeing the callbacks a libjack thread may be calling: a probe while a
+    peer client ran crashed the test process (a segmentation fault in test_live_jack)."""
+    fake = _LoggingJack()
+    for _ in range(3):
+        jack_server.quiet_jack_errors(fake)
+    assert fake.set_calls == ["error", "info"]
+    other = _LoggingJack()  # another module (a reloaded JACK-Client) gets its own
+    jack_server.quiet_jack_errors(other)
+    assert other.set_calls == ["error", "info"]
+
+
+def test_the_real_jack_module_keeps_one_error_callback():
+    jack = pytest.importorskip("jack")
+    jack_server.quiet_jack_errors(jack)
+    kept = dict(jack._keepalive)
+    jack_server.quiet_jack_errors(jack)
+    jack_server.jack_server_running("accord-no-such-server")
+    assert all(jack._keepalive[key] is value for key, value in kept.items())

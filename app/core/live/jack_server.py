@@ -17,6 +17,7 @@ import logging
 import os
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -123,10 +124,27 @@ def jack_server_running(server_name: str | None = None) -> bool:
     return True
 
 
+_quieted: set[int] = set()  # id() of each jack module whose error and info functions are ours
+_quieting = threading.Lock()
+
+
+def _log_jack(text: str) -> None:
+    log.debug("jack: %s", text)
+
+
 def quiet_jack_errors(jack: object) -> None:
-    """libjack prints to stderr when no server answers (a normal answer to "is JACK running?"): log it instead."""
-    jack.set_error_function(lambda text: log.debug("jack: %s", text))  # type: ignore[attr-defined]
-    jack.set_info_function(lambda text: log.debug("jack: %s", text))  # type: ignore[attr-defined]
+    """libjack prints to stderr when no server answers (a normal answer to "is JACK running?"): log it instead.
+
+    Once per process. JACK-Client frees the C callback it set before when it sets a new one, and it drops the old
+    one before libjack points at the new: a libjack thread that logs in that moment (another client's notification
+    thread, told of the client being opened) calls freed memory. Every probe used to set them again, and a test
+    that probed while a peer client ran crashed its process with a segmentation fault."""
+    with _quieting:
+        if id(jack) in _quieted:
+            return
+        jack.set_error_function(_log_jack)  # type: ignore[attr-defined]
+        jack.set_info_function(_log_jack)  # type: ignore[attr-defined]
+        _quieted.add(id(jack))
 
 
 class DummyJackServer:
