@@ -243,6 +243,35 @@ def test_stripped_mp3_is_found_by_watermark_and_detect_names_the_record(capsys, 
     assert code == 1 and "no watermark" in text
 
 
+def test_an_aac_copy_of_a_signed_export_is_found_by_its_watermark(capsys, tmp_path, accord_home):
+    """The first converter a shared bounce meets is often AAC (a phone, a messenger, Apple Music): no tag survives
+    and Accord never signs an .m4a, so `verify` used to refuse it as "not a format Accord signs". Its watermark
+    still names the signed record."""
+    import soundfile as sf
+
+    from app.core.home import AccordHome
+    from app.core.project.export.files import sign_and_write_audio
+    from tests.helpers.m4a import write_m4a
+    from tests.helpers.provenance import suggestion_fields
+
+    home = AccordHome.resolve()
+    create_identity(home.keys_dir, "Ada")
+    consented_catalogue(home.catalogue_path).close()
+    wav = tmp_path / "hook.wav"
+    result = sign_and_write_audio(wav, _music(18.0), 44100, suggestion_fields(), home=home, format="wav16")
+    samples, rate = sf.read(str(wav), dtype="float32", always_2d=True)
+    m4a = write_m4a(tmp_path / "shared.m4a", samples.T, rate)  # FFmpeg's AAC encoder, no tags carried over
+    code, text, _ = run(capsys, "verify", "--json", str(m4a))
+    res = json.loads(text)["results"][0]
+    assert code == 1 and res["status"] == "found-by-watermark", res["reason"]
+    assert res["record"]["watermark"]["id"] == result.record["watermark"]["id"] and res["signer"]["name"] == "Ada"
+    code, text, _ = run(capsys, "verify", "--no-watermark", str(m4a))
+    assert code == 1 and "no-provenance" in text and "M4A files carry no signed record" in text
+    plain = write_m4a(tmp_path / "plain.m4a", _music(18.0, seed=5), 44100)
+    code, text, _ = run(capsys, "verify", str(plain))
+    assert code == 1 and "no Accord watermark of a trusted key was found" in text
+
+
 def test_export_cli_watermark_flags(capsys, tmp_path, accord_home):
     consented_catalogue(accord_home / "catalogue.sqlite").close()  # the works the suggestion credits
     project = make_project(tmp_path / "song")

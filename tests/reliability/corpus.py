@@ -20,6 +20,7 @@ from tests.reliability.corpus_audio import (  # noqa: F401 — the corpus's publ
     aiff_bytes,
     aiff_cases,
     flac_cases,
+    m4a_cases,
     mp3_cases,
     ogg_cases,
     tag_cases,
@@ -103,7 +104,7 @@ def zip_regressions(valid_model: bytes | None, valid_mxl: bytes) -> list[Case]:
 
 def all_cases(folder: Path, *, valid_model: bytes | None = None) -> list[Case]:
     """The whole corpus (names are unique)."""
-    cases = (wav_cases() + flac_cases() + aiff_cases() + ogg_cases() + mp3_cases() + tag_cases(folder)
+    cases = (wav_cases() + flac_cases() + aiff_cases() + ogg_cases() + mp3_cases() + m4a_cases() + tag_cases(folder)
              + midi_cases() + musicxml_cases() + project_cases() + model_cases(valid_model) + key_cases()
              + catalogue_cases(folder)
              + wrong_extension_cases(wav_bytes(), midi_cases()[0].data, project_cases()[0].data) + regressions()

@@ -1,4 +1,4 @@
-"""Audio cases: WAV (every header field can lie), FLAC, AIFF, OGG, MP3, and odd tags (ID3, Vorbis comments)."""
+"""Audio cases: WAV (every header field can lie), FLAC, AIFF, OGG, MP3, M4A/AAC, and odd tags (ID3, Vorbis comments)."""
 
 from __future__ import annotations
 
@@ -181,6 +181,53 @@ def mp3_cases() -> list[Case]:
     c.append(Case("id3_size_max.mp3", huge_id3 + good, "audio"))
     c.append(Case("id3_twice.mp3", b"ID3\x04\x00\x00\x00\x00\x00\x00" * 2 + good, "audio"))
     c.append(Case("mp3_bitflips.mp3", _flip(good, 9, 40, start=100), "audio"))
+    return c
+
+
+# --- M4A / AAC (read through PyAV's FFmpeg) ----------------------------------------------------------------
+def _m4a_bytes(ext: str, codec: str = "aac", *, faststart: bool = False) -> bytes:
+    """A real file encoded by FFmpeg; `faststart` puts the index (moov) first, as streaming services do, so a
+    cut-off copy still has its index and decodes up to the cut."""
+    import tempfile
+
+    import av
+
+    t = np.arange(RATE) / RATE
+    tone = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"x{ext}"
+        options = {"movflags": "faststart"} if faststart else {}
+        with av.open(str(path), "w", options=options) as out:
+            stream = out.add_stream(codec, rate=RATE, layout="mono")
+            fmt = stream.codec_context.codec.audio_formats[0].name
+            for start in range(0, tone.size, 1024):
+                block = tone[None, start:start + 1024]
+                if fmt.startswith("s32"):
+                    block = np.round(block.astype(np.float64) * 2147483647).astype(np.int32)
+                elif fmt.startswith("s16"):
+                    block = np.round(block.astype(np.float64) * 32767).astype(np.int16)
+                frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(block), format=fmt, layout="mono")
+                frame.sample_rate, frame.pts = RATE, start
+                for packet in stream.encode(frame):
+                    out.mux(packet)
+            for packet in stream.encode(None):
+                out.mux(packet)
+        return path.read_bytes()
+
+
+def m4a_cases() -> list[Case]:
+    good, fast = _m4a_bytes(".m4a"), _m4a_bytes(".m4a", faststart=True)
+    alac, adts = _m4a_bytes(".m4a", "alac"), _m4a_bytes(".aac")
+    c = [Case("valid.m4a", good, "audio"), Case("valid_faststart.m4a", fast, "audio"),
+         Case("valid_alac.m4a", alac, "audio"), Case("valid.aac", adts, "audio"),
+         Case("empty.m4a", b"", "audio"), Case("garbage.m4a", _garbage(3000, 11), "audio"),
+         Case("ftyp_only.m4a", good[:32], "audio"), Case("garbage.aac", _garbage(3000, 12), "audio"),
+         Case("adts_sync_only.aac", b"\xff\xf1\x50\x80" * 2000, "audio"),
+         Case("m4a_bitflips.m4a", _flip(good, 13, 40, start=64), "audio"),
+         Case("faststart_bitflips.m4a", _flip(fast, 14, 40, start=2000), "audio"),
+         Case("wav_named.m4a", wav_bytes(), "audio"), Case("m4a_named.wav", good, "audio")]
+    c += _truncations("m4a", ".m4a", good) + _truncations("faststart", ".m4a", fast)
+    c += _truncations("alac", ".m4a", alac) + _truncations("aac", ".aac", adts)
     return c
 
 

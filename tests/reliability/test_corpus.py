@@ -59,7 +59,7 @@ def corpus_results(tmp_path_factory, figures):
 def test_corpus_covers_every_format_and_entry_point(corpus_results):
     cases, results = corpus_results
     suffixes = {Path(c.name).suffix.lower() for c in cases}
-    assert {".wav", ".flac", ".aiff", ".aif", ".ogg", ".mp3", ".mid", ".musicxml", ".mxl", ".accord",
+    assert {".wav", ".flac", ".aiff", ".aif", ".ogg", ".mp3", ".m4a", ".aac", ".mid", ".musicxml", ".mxl", ".accord",
             ".accordmodel", ".json", ".pem", ".sqlite"} <= suffixes
     entries = {r["entry"] for r in results}
     assert entries == set(MAIN_ENTRIES) | set(FAMILY_ENTRY.values()) | {"render"}
@@ -93,6 +93,9 @@ def test_valid_files_load(corpus_results):
         assert by[(name, "stem_load")] == "loaded", name
         assert by[(name, "studio_import")] == "loaded", name
         assert by[(name, "verify")] == "loaded", name  # a verdict: no-provenance
+    for name in ("valid.m4a", "valid_faststart.m4a", "valid_alac.m4a", "valid.aac", "wav_named.m4a"):
+        assert by[(name, "stem_load")] == "loaded", name
+        assert by[(name, "studio_import")] == "loaded", name
     for name in ("valid.mid", "valid_type0.mid", "valid.musicxml", "valid.mxl", "valid_tone_float.wav"):
         assert by[(name, "catalogue_import")] == "loaded", name
     assert by[("valid.accord", "project_open")] == "loaded"

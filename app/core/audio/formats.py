@@ -3,6 +3,11 @@
 Decoding (app/core/audio/io.py, readers.py), the studio's file filters and folder scans, and writing by
 extension all use these rows. `.wave` and `.oga` are the less common spellings of WAV and Ogg audio: they read
 and write like `.wav` and `.ogg` (the provenance hash already treated them so).
+
+AAC and Apple Lossless in an MPEG-4 file (`.m4a`: what a phone, GarageBand, Voice Memos and Apple Music
+export) and raw AAC (`.aac`) are read, never written: libsndfile has no AAC decoder, so PyAV (FFmpeg's
+decoders, inside its wheel on every platform) decodes them. Accord writes only formats its provenance can
+hash and sign (WAV, FLAC, AIFF, OGG, MP3).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from app.core.fsutil import files_in_folder
 @dataclass(frozen=True)
 class AudioFileType:
     suffix: str  # lower case, with the dot
-    soundfile_format: str  # libsndfile's name ("WAV", "OGG", ...)
+    soundfile_format: str | None  # libsndfile's name ("WAV", "OGG", ...); None: PyAV decodes it, nothing writes it
     family: str  # the short name provenance and exports use ("wav", "ogg", ...)
     lossy: bool  # decoders differ: a second decoder may be tried (readers.py)
 
@@ -30,13 +35,17 @@ AUDIO_FILE_TYPES: tuple[AudioFileType, ...] = (
     AudioFileType(".ogg", "OGG", "ogg", True),
     AudioFileType(".oga", "OGG", "ogg", True),
     AudioFileType(".mp3", "MP3", "mp3", True),
+    AudioFileType(".m4a", None, "m4a", True),
+    AudioFileType(".aac", None, "aac", True),
 )
 BY_SUFFIX = {t.suffix: t for t in AUDIO_FILE_TYPES}
 AUDIO_EXTENSIONS = frozenset(BY_SUFFIX)
 LOSSY_EXTENSIONS = frozenset(t.suffix for t in AUDIO_FILE_TYPES if t.lossy)
-SOUNDFILE_FORMAT_BY_SUFFIX = {t.suffix: t.soundfile_format for t in AUDIO_FILE_TYPES}
+SOUNDFILE_FORMAT_BY_SUFFIX = {t.suffix: t.soundfile_format for t in AUDIO_FILE_TYPES if t.soundfile_format}
+FFMPEG_EXTENSIONS = frozenset(t.suffix for t in AUDIO_FILE_TYPES if t.soundfile_format is None)
 FAMILY_BY_SUFFIX = {t.suffix: t.family for t in AUDIO_FILE_TYPES}
-SUPPORTED_TEXT = "WAV, FLAC, AIFF, OGG or MP3"
+SUPPORTED_TEXT = "WAV, FLAC, AIFF, OGG, MP3 or M4A (AAC, Apple Lossless)"
+WRITABLE_TEXT = ".wav, .flac, .aiff, .ogg or .mp3"
 
 FOLDER_DEPTH = 3  # sub-folder levels searched for audio when a folder is given as stems
 FOLDER_LIMIT = 256  # audio files taken from one folder at most

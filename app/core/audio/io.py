@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core.audio.formats import AUDIO_EXTENSIONS, SOUNDFILE_FORMAT_BY_SUFFIX, SUPPORTED_TEXT
-from app.core.audio.readers import BlockReader, open_reader
+from app.core.audio.formats import AUDIO_EXTENSIONS, SOUNDFILE_FORMAT_BY_SUFFIX, SUPPORTED_TEXT, WRITABLE_TEXT
+from app.core.audio.readers import BlockReader, DecoderRefused, open_reader
 from app.core.errors import AccordError, AudioFileError, WriteError
 from app.core.fsutil import atomic_path, not_a_regular_file
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
@@ -277,6 +277,8 @@ def _to_stereo(data: np.ndarray, matrix: np.ndarray | None) -> np.ndarray:
 
 
 def _reason(exc: BaseException) -> str:
+    if isinstance(exc, DecoderRefused):
+        return str(exc)
     text = getattr(exc, "error_string", None) or str(exc) or type(exc).__name__
     if isinstance(exc, MemoryError):
         return "not enough memory to decode it"
@@ -318,7 +320,7 @@ def output_format(path: str | Path) -> str:
         raise AudioFileError("is a folder, not a file", path=path, hint="give a file name inside it, e.g. mix.wav")
     if ext not in _FORMATS:
         raise AudioFileError(f"cannot write '{ext or '(no extension)'}' files", path=path,
-                             hint="use .wav, .flac, .aiff, .ogg or .mp3")
+                             hint=f"use {WRITABLE_TEXT}")
     return _FORMATS[ext]
 
 

@@ -1,4 +1,5 @@
-"""Block readers over the decoding libraries: soundfile first, pedalboard.io where soundfile can't.
+"""Block readers over the decoding libraries: soundfile first, pedalboard.io where soundfile can't, PyAV for the
+MPEG-4 audio libsndfile cannot read at all (AAC and Apple Lossless `.m4a`, raw `.aac`).
 
 Both are read `block` frames at a time so no allocation depends on the header's frame count; the
 header's count is only reported (`header_frames`) as a hint for progress and a bounded first buffer.
@@ -18,14 +19,14 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from app.core.audio.formats import LOSSY_EXTENSIONS
+from app.core.audio.formats import FFMPEG_EXTENSIONS, LOSSY_EXTENSIONS
 
 log = logging.getLogger(__name__)
 
 # soundfile's libsndfile reads these; pedalboard (JUCE/minimp3/libvorbis) is a second chance only for the
 # lossy formats, where decoders differ. WAV/FLAC/AIFF stay with libsndfile: pedalboard allocates from
 # lying headers.
-_FALLBACK_EXTENSIONS = LOSSY_EXTENSIONS
+_FALLBACK_EXTENSIONS = LOSSY_EXTENSIONS - FFMPEG_EXTENSIONS
 _FALLBACK_ERRORS: tuple[type[BaseException], ...] = (RuntimeError, ValueError, TypeError, OSError, MemoryError)
 
 
@@ -105,6 +106,164 @@ class PedalboardReader(_Closing):
         self._fh.close()
 
 
+class DecoderRefused(RuntimeError):
+    """A decoder's refusal already worded for an artist (the caller adds the file's name, nothing else)."""
+
+
+class FfmpegReader(_Closing):
+    """AAC or ALAC in MPEG-4 (and raw ADTS AAC) through PyAV: FFmpeg's demuxer and decoders, from PyAV's wheel.
+
+    Read packet by packet, as a player does: decoded frames are queued only until `read` has what it asked for
+    (an AAC frame is 1,024 samples), so memory follows the block size, never the header. A packet the decoder
+    rejects (a damaged frame) is skipped and counted; a file that ends early (a cut-off download whose index came
+    first) keeps what was decoded, as a truncated WAV does. The first audio track is read; FFmpeg applies the
+    file's edit list (an encoder's priming samples are not audio)."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            import av
+        except ImportError as exc:  # a broken install: the dependency is declared
+            raise DecoderRefused("PyAV (the 'av' package) is missing: reinstall Accord to read .m4a and .aac") \
+                from exc
+        self._error, self._name = av.FFmpegError, path.name
+        try:
+            self._fh = av.open(os.fsdecode(path), "r")
+        except av.FFmpegError as exc:
+            raise DecoderRefused(_CUT_BEFORE_INDEX if _mp4_without_index(path) else _ffmpeg_reason(exc)) from None
+        audio = self._fh.streams.audio
+        codec = audio[0].codec_context if audio else None
+        if codec is None or not codec.channels or not codec.sample_rate:
+            self._fh.close()
+            raise DecoderRefused(_NO_AUDIO)
+        self._stream = audio[0]
+        self.channels = int(codec.channels)
+        self.sample_rate = int(codec.sample_rate)
+        self.format_name = f"{path.suffix.lstrip('.').upper()} ({codec.name.upper()})"
+        seconds = (float(self._stream.duration * self._stream.time_base)
+                   if self._stream.duration and self._stream.time_base else 0.0)
+        self.header_frames = int(seconds * self.sample_rate) if seconds > 0 else None
+        self._packets = self._fh.demux(self._stream)
+        self._pending: list[np.ndarray] = []
+        self._queued = 0
+        self.decoded = 0  # frames decoded so far
+        self.skipped = 0  # packets the decoder rejected
+        self._ended = False
+
+    def _next_frames(self) -> list[Any]:
+        """The frames of the next packet ([] for a rejected one); raises StopIteration at the end."""
+        try:
+            packet = next(self._packets)
+        except self._error as exc:  # the demuxer ran out of file: a cut-off copy
+            if not self.decoded:
+                raise DecoderRefused(_ffmpeg_reason(exc)) from None
+            log.warning("%s: the file ends early (%s); keeping the %d frames before the cut", self._name, exc,
+                        self.decoded)
+            raise StopIteration from None
+        try:
+            return list(packet.decode())
+        except self._error:
+            self.skipped += 1
+            return []
+
+    def read(self, frames: int) -> np.ndarray:
+        while self._queued < frames and not self._ended:
+            try:
+                decoded = self._next_frames()
+            except StopIteration:
+                self._ended = True
+                break
+            for frame in decoded:
+                data = _interleaved(frame)
+                if data.shape[1] != self.channels:
+                    raise DecoderRefused(f"the channel count changes inside the file ({self.channels} → "
+                                         f"{data.shape[1]})")
+                self._pending.append(data)
+                self._queued += data.shape[0]
+                self.decoded += data.shape[0]
+        if self._ended and not self.decoded and self.skipped:
+            raise DecoderRefused(f"the file is damaged: the decoder rejected all {self.skipped} of its audio frames")
+        if not self._pending:
+            return np.zeros((0, self.channels), dtype=np.float32)
+        joined = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
+        out, rest = joined[:frames], joined[frames:]
+        self._pending = [rest] if rest.shape[0] else []
+        self._queued = rest.shape[0]
+        return out
+
+    def close(self) -> None:
+        if self.skipped:
+            log.warning("%s: %d damaged audio frame(s) skipped", self._name, self.skipped)
+        self._fh.close()
+
+
+# FFmpeg's sample formats as (scale to [-1, 1], offset): floats as they are, integers by their full scale
+_SAMPLE_SCALE = {"flt": (1.0, 0.0), "dbl": (1.0, 0.0), "s16": (1 / 32768, 0.0), "s32": (1 / 2147483648, 0.0),
+                 "s64": (1 / 9223372036854775808, 0.0), "u8": (1 / 128, -128.0)}
+
+
+def _interleaved(frame: Any) -> np.ndarray:
+    """One decoded frame as float32 (n, channels)."""
+    name = frame.format.name.rstrip("p")
+    if name not in _SAMPLE_SCALE:
+        raise DecoderRefused(f"uses a sample format Accord cannot decode ({frame.format.name})")
+    scale, offset = _SAMPLE_SCALE[name]
+    raw = frame.to_ndarray()
+    channels = len(frame.layout.channels)
+    data = raw.T if frame.format.is_planar else raw.reshape(-1, channels)
+    out = data.astype(np.float32)
+    if offset:
+        out += np.float32(offset)
+    if scale != 1.0:
+        out *= np.float32(scale)
+    return out
+
+
+_NO_AUDIO = ("not readable audio: no MPEG-4 or AAC audio could be found in it (damaged, or not really the format "
+             "its extension says)")
+
+
+_CUT_BEFORE_INDEX = ("the file is incomplete: its index (the MPEG-4 'moov' box, written last) is missing, as in a "
+                     "download or copy that stopped early; copy or export it again")
+
+
+_TOP_LEVEL_BOXES = frozenset({b"ftyp", b"free", b"skip", b"wide", b"mdat", b"moov", b"uuid", b"pdin", b"moof",
+                              b"mfra", b"meta", b"styp", b"sidx"})
+
+
+def _mp4_without_index(path: Path) -> bool:
+    """True for an MPEG-4 file (it starts with an 'ftyp' box) whose top-level boxes, all of kinds MPEG-4 files hold,
+    include no 'moov': reads only the boxes' 8- or 16-byte headers, whatever the file's size. Anything else (garbage
+    after the 'ftyp') makes no claim, and the decoder's own reason stands."""
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            at, first = 0, True
+            while at + 8 <= size:
+                fh.seek(at)
+                head = fh.read(16)
+                length, kind = int.from_bytes(head[:4], "big"), head[4:8]
+                if (first and kind != b"ftyp") or kind not in _TOP_LEVEL_BOXES or kind == b"moov":
+                    return False
+                if length == 1 and len(head) == 16:
+                    length = int.from_bytes(head[8:16], "big")
+                if length == 0:  # the last box runs to the end of the file
+                    break
+                if length < 8:
+                    return False  # not box structure after all: no claim about it
+                at, first = at + length, False
+            return not first
+    except OSError:
+        return False
+
+
+def _ffmpeg_reason(exc: BaseException) -> str:
+    """FFmpeg's refusal in words an artist can act on (the error names the file already)."""
+    text = str(getattr(exc, "strerror", None) or exc).split("\n")[0].strip().rstrip(".")
+    if "Invalid data found" in text or "End of file" in text:
+        return _NO_AUDIO
+    return f"cannot be decoded: {text}"
+
+
 @contextlib.contextmanager
 def quiet_c_stderr() -> Iterator[list[str]]:
     """Keep C libraries' chatter (libmpg123's "Note: Illegal Audio-MPEG-Header ...") off the user's terminal:
@@ -132,6 +291,9 @@ def quiet_c_stderr() -> Iterator[list[str]]:
 
 def open_reader(path: Path) -> BlockReader:
     """Open `path` for block reading; raises the library's exception if no reader can open it."""
+    if path.suffix.lower() in FFMPEG_EXTENSIONS:
+        with quiet_c_stderr():
+            return FfmpegReader(path)
     try:
         with quiet_c_stderr():
             return SoundfileReader(path)

@@ -7,6 +7,9 @@ Statuses (docs/provenance.md):
 - `unknown-signer` — a well-formed signature by a key not in the verifier's trust list;
 - `no-provenance` — no record at all (never signed, or tags stripped).
 Trust comes only from `trust` (the verifier's list), never from the file.
+
+A file Accord reads but never signs (`.m4a`, `.aac`: the first thing a shared bounce is converted to) carries no
+record in its tags by construction; only the watermark in its sound can still name the signed record.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.core.audio.formats import FFMPEG_EXTENSIONS
 from app.core.errors import ProvenanceError
 from app.core.provenance.canonical import parse_record_json
 from app.core.provenance.content.content_hash import content_hash, format_of
@@ -72,6 +76,8 @@ def verify_file(path: str | Path, trust: TrustList, *, check_c2pa: bool = False,
     `watermark_fallback(path, trust, c2pa)` (watermark/lookup.py) is asked when the tags hold no record:
     its result has status `found-by-watermark`, or it returns None."""
     path = Path(path)
+    if path.suffix.lower() in FFMPEG_EXTENSIONS:
+        return _unsigned_format(path, trust, watermark_fallback)
     fmt = format_of(path)
     found = read_provenance(path, fmt=fmt)
     c2pa = None
@@ -139,3 +145,19 @@ def verify_file(path: str | Path, trust: TrustList, *, check_c2pa: bool = False,
         return result(TAMPERED, f"the content changed after signing: {why}", record, signer, computed)
     return result(VERIFIED, f"signed by {trusted.name} (key {key_id[:16]}…); content matches", record, signer,
                   computed)
+
+
+def _unsigned_format(path: Path, trust: TrustList, watermark_fallback: Any) -> VerifyResult:
+    """An M4A or AAC file: Accord never writes one, so no tag can hold a record; the watermark may name one."""
+    if not path.is_file():
+        raise ProvenanceError("file not found" if not path.exists() else "is not a regular file", path=path)
+    kind = path.suffix.lstrip(".").upper()
+    if watermark_fallback is not None:
+        by_mark = watermark_fallback(path, trust, None)
+        if by_mark is not None:
+            return by_mark
+        why = f"no Accord watermark of a trusted key was found in its sound ({kind} files carry no signed record: " \
+              "Accord signs WAV, AIFF, FLAC, MP3, OGG and MIDI)"
+    else:
+        why = f"{kind} files carry no signed record (Accord signs WAV, AIFF, FLAC, MP3, OGG and MIDI)"
+    return VerifyResult(path, NO_PROVENANCE, why)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.audio.formats import AUDIO_EXTENSIONS
 from app.core.errors import AccordError
 from app.core.home import AccordHome
 from app.core.provenance.readable import describe_record
@@ -40,7 +41,9 @@ STATUS_TEXT = {
                            COLOURS.warning),
     "error": ("✖ Cannot read this file", COLOURS.failed),
 }
-FILE_FILTER = "Audio and MIDI (*.wav *.flac *.aif *.aiff *.mp3 *.ogg *.mid *.midi);;All files (*)"
+# every audio type Accord reads (an .m4a copy is checked for its watermark), and MIDI
+FILE_FILTER = ("Audio and MIDI (" + " ".join(f"*{e}" for e in sorted(AUDIO_EXTENSIONS)) + " *.mid *.midi);;"
+               "All files (*)")
 
 
 class VerifyDialog(QDialog):

@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from app.core.audio.formats import AUDIO_EXTENSIONS as READABLE_AUDIO
 from app.core.errors import ImportFailed
 from app.core.music import BeatGrid, Key, Melody
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
@@ -32,7 +33,7 @@ from app.core.transcription.grid import SongEars, melody_on_grid
 
 log = logging.getLogger(__name__)
 
-AUDIO_EXTENSIONS = (".wav", ".flac", ".aif", ".aiff", ".ogg", ".mp3")
+AUDIO_EXTENSIONS = tuple(sorted(READABLE_AUDIO))  # every type the stems' decoder reads (app/core/audio/formats.py)
 ANALYSIS_RATE = INPUT_RATE
 MAX_SECONDS = 20 * 60.0
 BACKENDS = ("auto", "pyin", "basic-pitch")
