@@ -8,13 +8,16 @@ from pathlib import Path
 import numpy as np
 
 
-def write_m4a(path: Path, samples: np.ndarray, rate: int, *, codec: str = "aac") -> Path:
-    """Encode float samples shaped (channels, frames), 1 or 2 channels, to `path` (.m4a or raw ADTS .aac)."""
+def write_m4a(path: Path, samples: np.ndarray, rate: int, *, codec: str = "aac", faststart: bool = False) -> Path:
+    """Encode float samples shaped (channels, frames), 1 or 2 channels, to `path` (.m4a or raw ADTS .aac).
+
+    `faststart` puts the MPEG-4 index (moov) before the audio, as streaming services do; FFmpeg and Apple write it
+    last by default."""
     import av
 
     channels = samples.shape[0]
     layout = "stereo" if channels == 2 else "mono"
-    with av.open(str(path), "w") as out:
+    with av.open(str(path), "w", options={"movflags": "faststart"} if faststart else {}) as out:
         stream = out.add_stream(codec, rate=rate, layout=layout)
         fmt = stream.codec_context.codec.audio_formats[0].name  # the encoder's native format
         step = 1024  # one AAC frame

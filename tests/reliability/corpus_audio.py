@@ -186,33 +186,15 @@ def mp3_cases() -> list[Case]:
 
 # --- M4A / AAC (read through PyAV's FFmpeg) ----------------------------------------------------------------
 def _m4a_bytes(ext: str, codec: str = "aac", *, faststart: bool = False) -> bytes:
-    """A real file encoded by FFmpeg; `faststart` puts the index (moov) first, as streaming services do, so a
-    cut-off copy still has its index and decodes up to the cut."""
+    """A real one-second tone encoded by FFmpeg; `faststart` puts the index (moov) first, so a cut-off copy still
+    has its index and decodes up to the cut."""
     import tempfile
 
-    import av
+    from tests.helpers.m4a import tone, write_m4a
 
-    t = np.arange(RATE) / RATE
-    tone = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"x{ext}"
-        options = {"movflags": "faststart"} if faststart else {}
-        with av.open(str(path), "w", options=options) as out:
-            stream = out.add_stream(codec, rate=RATE, layout="mono")
-            fmt = stream.codec_context.codec.audio_formats[0].name
-            for start in range(0, tone.size, 1024):
-                block = tone[None, start:start + 1024]
-                if fmt.startswith("s32"):
-                    block = np.round(block.astype(np.float64) * 2147483647).astype(np.int32)
-                elif fmt.startswith("s16"):
-                    block = np.round(block.astype(np.float64) * 32767).astype(np.int16)
-                frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(block), format=fmt, layout="mono")
-                frame.sample_rate, frame.pts = RATE, start
-                for packet in stream.encode(frame):
-                    out.mux(packet)
-            for packet in stream.encode(None):
-                out.mux(packet)
-        return path.read_bytes()
+        return write_m4a(Path(folder) / f"x{ext}", tone(1.0, RATE, level=0.3, channels=1), RATE, codec=codec,
+                         faststart=faststart).read_bytes()
 
 
 def m4a_cases() -> list[Case]:
