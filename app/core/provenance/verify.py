@@ -23,7 +23,7 @@ from typing import Any
 from app.core.audio.formats import FFMPEG_EXTENSIONS
 from app.core.errors import ProvenanceError
 from app.core.provenance.canonical import parse_record_json
-from app.core.provenance.content.content_hash import content_hash, format_of
+from app.core.provenance.content.content_hash import SIGNED_TEXT, content_hash, format_of
 from app.core.provenance.embedding.embed import read_provenance
 from app.core.provenance.identity import PublicKeyInfo, TrustList, key_id_of
 from app.core.provenance.record import RECORD_FORMAT, signature_bytes, signer_key_id, signing_payload
@@ -157,7 +157,7 @@ def _unsigned_format(path: Path, trust: TrustList, watermark_fallback: Any) -> V
         if by_mark is not None:
             return by_mark
         why = f"no Accord watermark of a trusted key was found in its sound ({kind} files carry no signed record: " \
-              "Accord signs WAV, AIFF, FLAC, MP3, OGG and MIDI)"
+              f"Accord signs {SIGNED_TEXT})"
     else:
-        why = f"{kind} files carry no signed record (Accord signs WAV, AIFF, FLAC, MP3, OGG and MIDI)"
+        why = f"{kind} files carry no signed record (Accord signs {SIGNED_TEXT})"
     return VerifyResult(path, NO_PROVENANCE, why)

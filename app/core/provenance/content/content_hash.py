@@ -25,6 +25,7 @@ from app.core.errors import ProvenanceError
 PCM_FORMATS = {"wav": "WAV", "aiff": "AIFF", "flac": "FLAC"}
 FORMAT_BY_SUFFIX = {".wav": "wav", ".wave": "wav", ".aif": "aiff", ".aiff": "aiff", ".flac": "flac",
                     ".mp3": "mp3", ".ogg": "ogg", ".oga": "ogg", ".mid": "midi", ".midi": "midi"}
+SIGNED_TEXT = "WAV, AIFF, FLAC, MP3, OGG, MIDI"
 BLOCK_FRAMES = 1 << 16
 MAX_WHOLE_FILE_BYTES = 512 * 1024 * 1024  # MP3/OGG/MIDI are hashed from bytes in memory (~14 h of 80 kbit/s MP3)
 MAX_CHANNELS = 32
@@ -34,7 +35,7 @@ def format_of(path: str | Path) -> str:
     """Accord's format name for a path (by extension). Raises ProvenanceError for other files."""
     fmt = FORMAT_BY_SUFFIX.get(Path(path).suffix.lower())
     if fmt is None:
-        raise ProvenanceError("is not a format Accord signs (WAV, AIFF, FLAC, MP3, OGG, MIDI)", path=path)
+        raise ProvenanceError(f"is not a format Accord signs ({SIGNED_TEXT})", path=path)
     return fmt
 
 
