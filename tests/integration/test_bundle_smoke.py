@@ -64,6 +64,11 @@ def test_bundle_starts_exports_and_verifies(bundle, tmp_path):
     analysis = _run(exe, "analyze", "drums.wav", "bass.wav", "keys.wav", "lead.wav", "--lead", "lead", cwd=demo,
                     env=env)
     assert "key: A minor" in analysis and "tempo: 96." in analysis  # librosa + numba work in the bundle
+    from tests.helpers.m4a import tone, write_m4a
+
+    write_m4a(demo / "memo.m4a", tone(4.0, 44100), 44100)  # PyAV and FFmpeg's libraries inside the bundle
+    made = _run(exe, "project", "new", "--stems", "memo.m4a", "-o", "memo.accord", "--analyze", cwd=demo, env=env)
+    assert "1 stem: memo" in made
 
 
 def test_bundle_opens_the_studio_headless(bundle, tmp_path):
