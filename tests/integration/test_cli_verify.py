@@ -270,6 +270,10 @@ def test_an_aac_copy_of_a_signed_export_is_found_by_its_watermark(capsys, tmp_pa
     plain = write_m4a(tmp_path / "plain.m4a", _music(18.0, seed=5), 44100)
     code, text, _ = run(capsys, "verify", str(plain))
     assert code == 1 and "no Accord watermark of a trusted key was found" in text
+    cut = tmp_path / "cut.m4a"  # a copy that stopped before its index: the decoder's reason, not "no watermark"
+    cut.write_bytes(m4a.read_bytes()[: m4a.stat().st_size // 2])
+    code, text, _ = run(capsys, "verify", str(cut))
+    assert code == 2 and "cut.m4a: the file is incomplete: its index" in text
 
 
 def test_export_cli_watermark_flags(capsys, tmp_path, accord_home):

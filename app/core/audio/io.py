@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from app.core.audio.formats import AUDIO_EXTENSIONS, SOUNDFILE_FORMAT_BY_SUFFIX, SUPPORTED_TEXT, WRITABLE_TEXT
-from app.core.audio.readers import BlockReader, DecoderRefused, open_reader
+from app.core.audio.readers import BlockReader, decoder_reason, open_reader
 from app.core.errors import AccordError, AudioFileError, WriteError
 from app.core.fsutil import atomic_path, not_a_regular_file
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
@@ -178,6 +178,20 @@ def _check_format(reader: BlockReader, path: Path) -> None:
                              f"{MIN_RATE // 1000}–{MAX_RATE // 1000} kHz", path=path)
 
 
+def check_readable(path: str | Path) -> None:
+    """Open an audio file and read its header only (no samples): AudioFileError with the decoder's reason when it
+    cannot be read, as `load_audio` would give."""
+    path = Path(path)
+    _check_input(path)
+    try:
+        with open_reader(path) as reader:
+            _check_format(reader, path)
+    except AccordError:
+        raise
+    except _LIBRARY_ERRORS as exc:
+        raise AudioFileError(decoder_reason(exc), path=path) from exc
+
+
 def load_audio(path: str | Path, *, sample_rate: int = PROJECT_RATE, max_seconds: int = MAX_SECONDS,
                progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> DecodedAudio:
     """Decode an audio file to read-only float32 (2, frames) at `sample_rate`.
@@ -198,7 +212,7 @@ def load_audio(path: str | Path, *, sample_rate: int = PROJECT_RATE, max_seconds
     except AccordError:
         raise
     except _LIBRARY_ERRORS as exc:
-        raise AudioFileError(_reason(exc), path=path) from exc
+        raise AudioFileError(decoder_reason(exc), path=path) from exc
     if stats["frames"] == 0:
         raise AudioFileError("contains no audio (0 frames)", path=path)
     if stats["header"] > stats["frames"]:
@@ -276,43 +290,6 @@ def _to_stereo(data: np.ndarray, matrix: np.ndarray | None) -> np.ndarray:
     return (data @ matrix).astype(np.float32, copy=False)
 
 
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, DecoderRefused):
-        return str(exc)
-    text = getattr(exc, "error_string", None) or str(exc) or type(exc).__name__
-    if isinstance(exc, MemoryError):
-        return "not enough memory to decode it"
-    if isinstance(exc, OSError) and getattr(exc, "strerror", None):
-        return f"cannot be read: {exc.strerror}"
-    text = text.split("\n")[0].strip()
-    # libsndfile prefixes "Error opening '<full path>': " - the path is already in the error.
-    if text.startswith("Error opening") and "': " in text:
-        text = text.split("': ", 1)[1]
-    text = text.rstrip(".")
-    for marker, human in _LIBSNDFILE_REASONS:
-        if marker.lower() in text.lower():
-            return human
-    return f"cannot be decoded: {text}"
-
-
-# libsndfile's messages for the damage users actually meet, in words an artist can act on.
-_LIBSNDFILE_REASONS = (
-    ("not recognised", "not a readable audio file (format not recognised)"),
-    ("Channel count is zero", "the file declares 0 audio channels"),
-    ("SF_INFO struct incomplete", "the header is invalid (sample rate or channel count missing or 0)"),
-    ("No 'data' chunk", "the file is truncated or damaged: no audio data found"),
-    ("Too many channels", "the file declares more channels than Accord supports (1024)"),
-    # libsndfile says this for a cut-off FLAC/OGG header as well as for a real exotic encoding
-    ("unimplemented format", "the file is damaged, or uses a sample encoding Accord cannot decode"),
-    ("Malformed", "the file is damaged: its header is malformed (truncated?)"),
-    ("Unspecified internal error", "the file is damaged (the decoder failed)"),
-    ("psf_fseek", "the file is damaged: its header does not match its data (truncated?)"),
-    # libsndfile's mpg123 path says this for an existing regular file whose bytes hold no MPEG frames
-    ("possibly a pipe", "not readable audio: the decoder found no audio frames in it (damaged, or not really "
-                        "the format its extension says)"),
-)
-
-
 def output_format(path: str | Path) -> str:
     """The soundfile format name for an output path's extension; AudioFileError if unsupported."""
     ext = Path(path).suffix.lower()
@@ -366,7 +343,7 @@ def encode_audio(path: str | Path, samples: np.ndarray, sample_rate: int, *, for
     except _LIBRARY_ERRORS as exc:
         if "System error" in str(exc):  # libsndfile's word for a failed write(): full disk, quota, I/O error
             raise WriteError("could not be written: the disk may be full or not writable", path=path) from exc
-        raise AudioFileError(f"could not be encoded: {_reason(exc).removeprefix('cannot be decoded: ')}",
+        raise AudioFileError(f"could not be encoded: {decoder_reason(exc).removeprefix('cannot be decoded: ')}",
                              path=path) from exc
 
 

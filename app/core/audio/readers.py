@@ -264,6 +264,44 @@ def _ffmpeg_reason(exc: BaseException) -> str:
     return f"cannot be decoded: {text}"
 
 
+def decoder_reason(exc: BaseException) -> str:
+    """A decoding library's exception in words an artist can act on (the caller adds the file's name)."""
+    if isinstance(exc, DecoderRefused):
+        return str(exc)
+    text = getattr(exc, "error_string", None) or str(exc) or type(exc).__name__
+    if isinstance(exc, MemoryError):
+        return "not enough memory to decode it"
+    if isinstance(exc, OSError) and getattr(exc, "strerror", None):
+        return f"cannot be read: {exc.strerror}"
+    text = text.split("\n")[0].strip()
+    # libsndfile prefixes "Error opening '<full path>': " - the path is already in the error.
+    if text.startswith("Error opening") and "': " in text:
+        text = text.split("': ", 1)[1]
+    text = text.rstrip(".")
+    for marker, human in _LIBSNDFILE_REASONS:
+        if marker.lower() in text.lower():
+            return human
+    return f"cannot be decoded: {text}"
+
+
+# libsndfile's messages for the damage users actually meet, in words an artist can act on.
+_LIBSNDFILE_REASONS = (
+    ("not recognised", "not a readable audio file (format not recognised)"),
+    ("Channel count is zero", "the file declares 0 audio channels"),
+    ("SF_INFO struct incomplete", "the header is invalid (sample rate or channel count missing or 0)"),
+    ("No 'data' chunk", "the file is truncated or damaged: no audio data found"),
+    ("Too many channels", "the file declares more channels than Accord supports (1024)"),
+    # libsndfile says this for a cut-off FLAC/OGG header as well as for a real exotic encoding
+    ("unimplemented format", "the file is damaged, or uses a sample encoding Accord cannot decode"),
+    ("Malformed", "the file is damaged: its header is malformed (truncated?)"),
+    ("Unspecified internal error", "the file is damaged (the decoder failed)"),
+    ("psf_fseek", "the file is damaged: its header does not match its data (truncated?)"),
+    # libsndfile's mpg123 path says this for an existing regular file whose bytes hold no MPEG frames
+    ("possibly a pipe", "not readable audio: the decoder found no audio frames in it (damaged, or not really "
+                        "the format its extension says)"),
+)
+
+
 @contextlib.contextmanager
 def quiet_c_stderr() -> Iterator[list[str]]:
     """Keep C libraries' chatter (libmpg123's "Note: Illegal Audio-MPEG-Header ...") off the user's terminal:

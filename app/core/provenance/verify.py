@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.audio.formats import FFMPEG_EXTENSIONS
-from app.core.errors import ProvenanceError
+from app.core.errors import AudioFileError, ProvenanceError
 from app.core.provenance.canonical import parse_record_json
 from app.core.provenance.content.content_hash import SIGNED_TEXT, content_hash, format_of
 from app.core.provenance.embedding.embed import read_provenance
@@ -149,8 +149,12 @@ def verify_file(path: str | Path, trust: TrustList, *, check_c2pa: bool = False,
 
 def _unsigned_format(path: Path, trust: TrustList, watermark_fallback: Any) -> VerifyResult:
     """An M4A or AAC file: Accord never writes one, so no tag can hold a record; the watermark may name one."""
-    if not path.is_file():
-        raise ProvenanceError("file not found" if not path.exists() else "is not a regular file", path=path)
+    from app.core.audio.io import check_readable
+
+    try:  # a damaged copy gets the decoder's reason, not "no watermark found" in sound that never decoded
+        check_readable(path)
+    except AudioFileError as exc:
+        raise ProvenanceError(exc.reason, path=path) from exc
     kind = path.suffix.lstrip(".").upper()
     if watermark_fallback is not None:
         by_mark = watermark_fallback(path, trust, None)
