@@ -9,7 +9,8 @@ import numpy as np
 
 
 def write_m4a(path: Path, samples: np.ndarray, rate: int, *, codec: str = "aac", faststart: bool = False) -> Path:
-    """Encode float samples shaped (channels, frames), 1 or 2 channels, to `path` (.m4a or raw ADTS .aac).
+    """Encode float samples shaped (channels, frames), 1 or 2 channels, to `path` (.m4a, raw ADTS .aac, or .opus
+    with codec "libopus" at 48 kHz).
 
     `faststart` puts the MPEG-4 index (moov) before the audio, as streaming services do; FFmpeg and Apple write it
     last by default."""

@@ -65,8 +65,8 @@ def test_the_studio_offers_m4a_when_adding_stems():
 
 
 @pytest.mark.parametrize(("content", "reason"), [
-    (b"\x00\x00\x00\x18ftypM4A " + b"not an mpeg-4 file " * 20, "no MPEG-4 or AAC audio could be found"),
-    (b"plain text, renamed" * 30, "no MPEG-4 or AAC audio could be found"),
+    (b"\x00\x00\x00\x18ftypM4A " + b"not an mpeg-4 file " * 20, "no MPEG-4 audio could be found"),
+    (b"plain text, renamed" * 30, "no MPEG-4 audio could be found"),
 ])
 def test_a_damaged_or_misnamed_m4a_gets_a_clear_reason(tmp_path, content, reason):
     path = tmp_path / "broken.m4a"
@@ -120,3 +120,16 @@ def test_the_verify_dialog_offers_m4a():
     from app.ui.dialogs.verify import FILE_FILTER
 
     assert "*.m4a" in FILE_FILTER and "*.aac" in FILE_FILTER and "*.mid" in FILE_FILTER
+
+
+def test_an_opus_voice_note_decodes(tmp_path):
+    """A messenger's voice note (Ogg Opus named .opus): libsndfile does not take the name, FFmpeg decodes it."""
+    path = write_m4a(tmp_path / "idea.opus", tone(2.0, 48000, freq=523.25, channels=1), 48000, codec="libopus")
+    audio = load_audio(path)
+    assert audio.source_format == "OPUS (OPUS)" and audio.source_channels == 1
+    assert audio.duration == pytest.approx(2.0, abs=0.05)
+    assert _peak_hz(audio.samples[0, 24000:72000], 48000) == pytest.approx(523.25, abs=2.0)
+    garbage = tmp_path / "broken.opus"
+    garbage.write_bytes(b"OggS not really" * 40)
+    with pytest.raises(AudioFileError, match="broken.opus: not readable audio: no Opus audio could be found"):
+        load_audio(garbage)

@@ -5,8 +5,9 @@ extension all use these rows. `.wave` and `.oga` are the less common spellings o
 and write like `.wav` and `.ogg` (the provenance hash already treated them so).
 
 AAC and Apple Lossless in an MPEG-4 file (`.m4a`: what a phone, GarageBand, Voice Memos and Apple Music
-export) and raw AAC (`.aac`) are read, never written: libsndfile has no AAC decoder, so PyAV (FFmpeg's
-decoders, inside its wheel on every platform) decodes them. Accord writes only formats its provenance can
+export), raw AAC (`.aac`) and Opus (`.opus`: a messenger's voice note) are read, never written: libsndfile has
+no AAC decoder and does not take the `.opus` name, so PyAV (FFmpeg's decoders, inside its wheel on every
+platform) decodes them. Accord writes only formats its provenance can
 hash and sign (WAV, FLAC, AIFF, OGG, MP3).
 """
 
@@ -37,6 +38,7 @@ AUDIO_FILE_TYPES: tuple[AudioFileType, ...] = (
     AudioFileType(".mp3", "MP3", "mp3", True),
     AudioFileType(".m4a", None, "m4a", True),
     AudioFileType(".aac", None, "aac", True),
+    AudioFileType(".opus", None, "opus", True),
 )
 BY_SUFFIX = {t.suffix: t for t in AUDIO_FILE_TYPES}
 AUDIO_EXTENSIONS = frozenset(BY_SUFFIX)
@@ -44,7 +46,7 @@ LOSSY_EXTENSIONS = frozenset(t.suffix for t in AUDIO_FILE_TYPES if t.lossy)
 SOUNDFILE_FORMAT_BY_SUFFIX = {t.suffix: t.soundfile_format for t in AUDIO_FILE_TYPES if t.soundfile_format}
 FFMPEG_EXTENSIONS = frozenset(t.suffix for t in AUDIO_FILE_TYPES if t.soundfile_format is None)
 FAMILY_BY_SUFFIX = {t.suffix: t.family for t in AUDIO_FILE_TYPES}
-SUPPORTED_TEXT = "WAV, FLAC, AIFF, OGG, MP3 or M4A (AAC, Apple Lossless)"
+SUPPORTED_TEXT = "WAV, FLAC, AIFF, OGG, MP3, M4A (AAC, Apple Lossless) or Opus"
 WRITABLE_TEXT = ".wav, .flac, .aiff, .ogg or .mp3"
 
 FOLDER_DEPTH = 3  # sub-folder levels searched for audio when a folder is given as stems

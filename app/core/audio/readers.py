@@ -1,5 +1,5 @@
-"""Block readers over the decoding libraries: soundfile first, pedalboard.io where soundfile can't, PyAV for the
-MPEG-4 audio libsndfile cannot read at all (AAC and Apple Lossless `.m4a`, raw `.aac`).
+"""Block readers over the decoding libraries: soundfile first, pedalboard.io where soundfile can't, PyAV for what
+libsndfile cannot read at all (AAC and Apple Lossless `.m4a`, raw `.aac`, Opus voice notes `.opus`).
 
 Both are read `block` frames at a time so no allocation depends on the header's frame count; the
 header's count is only reported (`header_frames`) as a hint for progress and a bounded first buffer.
@@ -123,18 +123,19 @@ class FfmpegReader(_Closing):
         try:
             import av
         except ImportError as exc:  # a broken install: the dependency is declared
-            raise DecoderRefused("PyAV (the 'av' package) is missing: reinstall Accord to read .m4a and .aac") \
+            raise DecoderRefused("PyAV (the 'av' package) is missing: reinstall Accord to read .m4a, .aac and .opus") \
                 from exc
         self._error, self._name = av.FFmpegError, path.name
         try:
             self._fh = av.open(os.fsdecode(path), "r")
         except av.FFmpegError as exc:
-            raise DecoderRefused(_CUT_BEFORE_INDEX if _mp4_without_index(path) else _ffmpeg_reason(exc)) from None
+            raise DecoderRefused(_CUT_BEFORE_INDEX if _mp4_without_index(path) else _ffmpeg_reason(exc, path)) \
+                from None
         audio = self._fh.streams.audio
         codec = audio[0].codec_context if audio else None
         if codec is None or not codec.channels or not codec.sample_rate:
             self._fh.close()
-            raise DecoderRefused(_NO_AUDIO)
+            raise DecoderRefused(_no_audio(path))
         self._stream = audio[0]
         self.channels = int(codec.channels)
         self.sample_rate = int(codec.sample_rate)
@@ -155,7 +156,7 @@ class FfmpegReader(_Closing):
             packet = next(self._packets)
         except self._error as exc:  # the demuxer ran out of file: a cut-off copy
             if not self.decoded:
-                raise DecoderRefused(_ffmpeg_reason(exc)) from None
+                raise DecoderRefused(_ffmpeg_reason(exc, Path(self._name))) from None
             log.warning("%s: the file ends early (%s); keeping the %d frames before the cut", self._name, exc,
                         self.decoded)
             raise StopIteration from None
@@ -218,8 +219,13 @@ def _interleaved(frame: Any) -> np.ndarray:
     return out
 
 
-_NO_AUDIO = ("not readable audio: no MPEG-4 or AAC audio could be found in it (damaged, or not really the format "
-             "its extension says)")
+_KIND_BY_SUFFIX = {".m4a": "MPEG-4", ".aac": "AAC", ".opus": "Opus"}
+
+
+def _no_audio(path: Path) -> str:
+    kind = _KIND_BY_SUFFIX.get(path.suffix.lower(), "")
+    return (f"not readable audio: no {kind + ' ' if kind else ''}audio could be found in it (damaged, or not really "
+            "the format its extension says)")
 
 
 _CUT_BEFORE_INDEX = ("the file is incomplete: its index (the MPEG-4 'moov' box, written last) is missing, as in a "
@@ -256,11 +262,11 @@ def _mp4_without_index(path: Path) -> bool:
         return False
 
 
-def _ffmpeg_reason(exc: BaseException) -> str:
+def _ffmpeg_reason(exc: BaseException, path: Path) -> str:
     """FFmpeg's refusal in words an artist can act on (the error names the file already)."""
     text = str(getattr(exc, "strerror", None) or exc).split("\n")[0].strip().rstrip(".")
     if "Invalid data found" in text or "End of file" in text:
-        return _NO_AUDIO
+        return _no_audio(path)
     return f"cannot be decoded: {text}"
 
 
