@@ -8,8 +8,8 @@ Statuses (docs/provenance.md):
 - `no-provenance` — no record at all (never signed, or tags stripped).
 Trust comes only from `trust` (the verifier's list), never from the file.
 
-A file Accord reads but never signs (`.m4a`, `.aac`, `.opus`: the first thing a shared bounce is converted to) carries no
-record in its tags by construction; only the watermark in its sound can still name the signed record.
+A file Accord reads but never signs (`.m4a`, `.aac`, `.opus`: the first thing a shared bounce is converted to)
+carries no record in its tags by construction; only the watermark in its sound can still name the signed record.
 """
 
 from __future__ import annotations
