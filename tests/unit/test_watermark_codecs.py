@@ -1,6 +1,7 @@
 """accord-wm-v2 through real codecs (ffmpeg) on the demo song's own mix: the mix carries one mark that
-survives MP3 64 kbit/s and AAC, other keys and the unmarked mix find nothing, and the embedder's own
-check raises the strength on this sparse synthetic material (the v1 mark was not found in it)."""
+survives MP3 64 kbit/s, AAC and a mono Opus voice note at 32 kbit/s, other keys and the unmarked mix find
+nothing, and the embedder's own check raises the strength on this sparse synthetic material (the v1 mark was
+not found in it)."""
 
 import shutil
 import subprocess
@@ -54,7 +55,8 @@ def test_dense_material_keeps_the_asked_strength():
 
 @needs_ffmpeg
 @pytest.mark.parametrize(("args", "ext"), [(["-c:a", "libmp3lame", "-b:a", "64k"], "mp3"),
-                                           (["-c:a", "aac", "-b:a", "128k"], "m4a")])
+                                           (["-c:a", "aac", "-b:a", "128k"], "m4a"),
+                                           (["-ac", "1", "-c:a", "libopus", "-b:a", "32k"], "opus")])
 def test_mix_mark_survives_codecs(tmp_path, marked, args, ext):
     y, _ = marked
     out = _through(tmp_path, y, args, ext)

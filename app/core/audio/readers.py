@@ -142,7 +142,9 @@ class FfmpegReader(_Closing):
         self.format_name = f"{path.suffix.lstrip('.').upper()} ({codec.name.upper()})"
         seconds = (float(self._stream.duration * self._stream.time_base)
                    if self._stream.duration and self._stream.time_base else 0.0)
-        self.header_frames = int(seconds * self.sample_rate) if seconds > 0 else None
+        # the track's length counts the decoder's delay (Opus's pre-skip) that FFmpeg drops from what it decodes
+        delay = int(getattr(codec, "delay", 0) or 0)
+        self.header_frames = max(0, int(seconds * self.sample_rate) - delay) if seconds > 0 else None
         self._packets = self._fh.demux(self._stream)
         self._pending: list[np.ndarray] = []
         self._queued = 0
