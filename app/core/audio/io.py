@@ -7,11 +7,12 @@ failure becomes one `AudioFileError(reason, path=...)`. See docs/audio.md for th
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -178,18 +179,27 @@ def _check_format(reader: BlockReader, path: Path) -> None:
                              f"{MIN_RATE // 1000}–{MAX_RATE // 1000} kHz", path=path)
 
 
+@contextlib.contextmanager
+def _checked_reader(path: Path) -> Iterator[BlockReader]:
+    """The file opened for block reading with its format checked; any library failure inside the block (opening or
+    decoding) becomes one AudioFileError in the decoder's words."""
+    try:
+        with open_reader(path) as reader:
+            _check_format(reader, path)
+            yield reader
+    except AccordError:
+        raise
+    except _LIBRARY_ERRORS as exc:
+        raise AudioFileError(decoder_reason(exc), path=path) from exc
+
+
 def check_readable(path: str | Path) -> None:
     """Open an audio file and read its header only (no samples): AudioFileError with the decoder's reason when it
     cannot be read, as `load_audio` would give."""
     path = Path(path)
     _check_input(path)
-    try:
-        with open_reader(path) as reader:
-            _check_format(reader, path)
-    except AccordError:
-        raise
-    except _LIBRARY_ERRORS as exc:
-        raise AudioFileError(decoder_reason(exc), path=path) from exc
+    with _checked_reader(path):
+        pass
 
 
 def load_audio(path: str | Path, *, sample_rate: int = PROJECT_RATE, max_seconds: int = MAX_SECONDS,
@@ -204,15 +214,9 @@ def load_audio(path: str | Path, *, sample_rate: int = PROJECT_RATE, max_seconds
         raise ValueError(f"target sample rate {sample_rate} is out of range")
     size = _check_input(path)
     digest = sha256_file(path)
-    try:
-        with open_reader(path) as reader:
-            _check_format(reader, path)
-            samples, stats = _decode(reader, path, size, sample_rate, max_seconds, progress, cancel)
-            source = (reader.sample_rate, reader.channels, reader.format_name)
-    except AccordError:
-        raise
-    except _LIBRARY_ERRORS as exc:
-        raise AudioFileError(decoder_reason(exc), path=path) from exc
+    with _checked_reader(path) as reader:
+        samples, stats = _decode(reader, path, size, sample_rate, max_seconds, progress, cancel)
+        source = (reader.sample_rate, reader.channels, reader.format_name)
     if stats["frames"] == 0:
         raise AudioFileError("contains no audio (0 frames)", path=path)
     if stats["header"] > stats["frames"]:
