@@ -7,23 +7,12 @@ from __future__ import annotations
 
 import sys
 
-
-def _leading_globals(args: list[str]) -> tuple[list[str], list[str]]:
-    """Split the leading global options (`--home DIR`, `--home=DIR`, `-v`) off the arguments."""
-    i = 0
-    while i < len(args):
-        if args[i] == "--home" and i + 1 < len(args):
-            i += 2
-        elif args[i].startswith("--home=") or args[i] in ("-v", "--verbose"):
-            i += 1
-        else:
-            break
-    return args[:i], args[i:]
+from app.argv import leading_globals
 
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    home, rest = _leading_globals(args)
+    home, rest = leading_globals(args)
     if not rest or rest[0] == "gui" or rest[0] == "--demo":
         from app.ui.app import main as studio_main
 

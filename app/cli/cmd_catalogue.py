@@ -21,7 +21,7 @@ import sys
 from typing import Any
 
 from app.cli.cmd_catalogue_parts import add_parts_command, work_number
-from app.core.analysis import whole_mix_reading
+from app.core import analysis  # the ears load on first use: `catalogue list` never hears anything
 from app.core.catalogue import MELODY_MODEL_USE, Catalogue
 from app.core.catalogue.records import STATES
 from app.core.catalogue.splits import bp_to_percent, parse_contributor
@@ -57,7 +57,7 @@ def _add(args, ctx) -> int:
         raise CatalogueError(f"--channel {args.channel}: MIDI channels are 1–16")
     with _open(ctx) as cat:
         result = cat.import_files(args.paths, contributors=contributors, title=args.title, track=args.track,
-                                  channel=channel, transcriber=args.transcriber, ears=whole_mix_reading,
+                                  channel=channel, transcriber=args.transcriber, ears=analysis.whole_mix_reading,
                                   progress=_progress_printer(sys.stderr.isatty() and not args.json))
     if sys.stderr.isatty() and not args.json:
         print(file=sys.stderr)

@@ -17,7 +17,7 @@ import json
 import sys
 from typing import Any
 
-from app.core.analysis import whole_mix_reading
+from app.core import analysis  # the ears load on first use: `catalogue list` never hears anything
 from app.core.catalogue import Catalogue
 from app.core.catalogue.importing.melody_source import melody_candidates, use_candidate
 from app.core.catalogue.importing.midi_import import choose
@@ -78,7 +78,7 @@ def _parts(args, ctx) -> int:
         raise CatalogueError(str(exc)) from None
     with Catalogue.open(ctx.home().catalogue_path) as cat:
         if args.use is not None:
-            cand, choice, melody = use_candidate(cat, work_id, args.use, ears=whole_mix_reading,
+            cand, choice, melody = use_candidate(cat, work_id, args.use, ears=analysis.whole_mix_reading,
                                                  progress=_progress(sys.stderr.isatty() and not args.json))
             if sys.stderr.isatty() and not args.json:
                 print(file=sys.stderr)

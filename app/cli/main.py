@@ -15,6 +15,7 @@ import sys
 from dataclasses import dataclass
 
 from app import __version__
+from app.argv import command_word
 from app.core.errors import AccordError
 from app.core.home import AccordHome
 
@@ -76,7 +77,9 @@ def _register_gui(sub) -> None:
                                                  "(`accord gui`)", file=sys.stderr), EXIT_BAD_INPUT)[1])
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole CLI, or only `command`'s part of it when it is a known command: each command module imports
+    what its work needs (numpy, librosa, numba...), so `accord identity show` should not wait for the others."""
     parser = _Parser(prog="accord", description="Accord — artist-first co-creation studio. Without a command, "
                      "`accord` opens the studio; the commands below work without a display.", epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"accord {__version__}")
@@ -84,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _register_gui(sub)
-    for name in COMMAND_MODULES:
+    for name in (command,) if command in COMMAND_MODULES else COMMAND_MODULES:
         try:
             module = importlib.import_module(f"app.cli.cmd_{name}")
         except ModuleNotFoundError as exc:
@@ -110,7 +113,8 @@ def _names_print_as_they_are() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     _names_print_as_they_are()
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(command_word(argv))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     if not getattr(args, "func", None):

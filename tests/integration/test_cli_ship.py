@@ -4,14 +4,21 @@ key-aware spelling, one wording for unattributed credit, `project new`, and `--c
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
+from app.argv import command_word, leading_globals
 from app.cli.main import _subcommand_parsers, build_parser, main
 from app.core.home import AccordHome
 from app.core.music import Key, pitch_name
 from app.core.provenance.identity import create_identity, export_public_key, import_public_key, load_identity
 from app.core.provenance.readable import UNATTRIBUTED_TEXT, describe_record
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(capsys, *argv):
@@ -154,10 +161,50 @@ def test_first_run_on_a_terminal_asks_for_the_name(capsys, monkeypatch, tmp_path
 
 
 def test_launcher_sends_gui_after_global_options_to_the_studio(monkeypatch):
+    import app.cli.main as cli_main
     import app.launcher as launcher
+    import app.ui.app as studio
 
-    assert launcher._leading_globals(["--home", "h", "-v", "gui", "x"]) == (["--home", "h", "-v"], ["gui", "x"])
-    assert launcher._leading_globals(["--home=h", "catalogue"]) == (["--home=h"], ["catalogue"])
+    calls = []
+    monkeypatch.setattr(studio, "main", lambda args: calls.append(("studio", args)) or 0)
+    monkeypatch.setattr(cli_main, "main", lambda args: calls.append(("cli", args)) or 0)
+    launcher.main(["--home", "h", "-v", "gui", "x"])
+    launcher.main(["--home=h"])
+    launcher.main(["--home=h", "catalogue", "list"])
+    assert calls == [("studio", ["--home", "h", "-v", "x"]), ("studio", ["--home=h"]),
+                     ("cli", ["--home=h", "catalogue", "list"])]
+    assert leading_globals(["--home", "h", "-v", "gui", "x"]) == (["--home", "h", "-v"], ["gui", "x"])
+    assert leading_globals(["--home=h", "catalogue"]) == (["--home=h"], ["catalogue"])
+
+
+def test_the_cli_reads_its_command_word_past_the_global_options():
+    assert command_word(["--home", "h", "-v", "identity", "show"]) == "identity"
+    assert command_word(["--home=h", "train"]) == "train"
+    assert command_word(["--help"]) is None and command_word([]) is None
+    assert command_word(["--ho", "h", "train"]) is None  # an abbreviation: every command is loaded
+
+
+def test_a_command_runs_with_only_its_own_module_imported(tmp_path):
+    # `accord identity show` once imported every command (numba and librosa included): ~1 s before any work.
+    code = ("import sys; from app.cli.main import main; rc = main(['--home', sys.argv[1], 'identity', 'show']); "
+            "print(rc, ' '.join(sorted(m for m in sys.modules if m.startswith(('app.cli.cmd_', 'librosa', "
+            "'numba')))))")
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path / "home")], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["2", "app.cli.cmd_identity"]
+    assert "no signing identity" in proc.stderr
+
+
+def test_help_and_an_unknown_command_still_list_every_command(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    listed = capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["trian"])
+    err = capsys.readouterr().err
+    for name in ("project", "catalogue", "train", "verify", "respond", "identity"):
+        assert name in listed and name in err
 
 
 def test_project_demo_into_a_path_under_a_file_names_the_file(capsys, tmp_path):

@@ -116,6 +116,7 @@ def test_harness_reports_a_crashing_reader_as_a_crash(tmp_path):
     results = harness.run_jobs([harness.Job(victim, "_selftest_segfault"), harness.Job(victim, "stem_load")],
                                workers=1, case_timeout=5)
     assert [r["outcome"] for r in results] == ["crash", "loaded"]
+    assert not results[1]["imported_librosa"]  # a worker.NO_LIBROSA entry: its worker skipped librosa's warm-up
 
 
 def test_harness_memory_limit_turns_a_huge_allocation_into_an_error(tmp_path):

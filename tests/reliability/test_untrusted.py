@@ -54,6 +54,7 @@ def test_huge_size_claims_are_refused_before_allocation(tmp_path):
     jobs += [harness.Job(big, "project_open"), harness.Job(over, "project_open")]
     results = harness.run_jobs(jobs, workers=2, mem_limit_mb=1024)
     assert [(r["name"], r["outcome"]) for r in results] == [(j.path.name, "clear-error") for j in jobs], results
+    assert not any(r["imported_librosa"] for r in results)  # worker.NO_LIBROSA's claim for these entries
     assert "512" in results[3]["message"]  # the stem count bound, named
     assert "MB" in results[4]["message"]
 

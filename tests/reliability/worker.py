@@ -34,6 +34,11 @@ ENTRY_POINTS = ("studio_import", "catalogue_import", "stem_load", "verify", "pro
 WRITES_WHEN_LOADED = frozenset({"catalogue_import", "suggest", "render"})
 
 
+# Entry points measured not to import librosa (tests/reliability/test_corpus.py checks the claim).
+NO_LIBROSA = frozenset({"stem_load", "verify", "project_open", "model_load", "key_import", "catalogue_open",
+                        "_selftest_segfault", "_selftest_allocate"})
+
+
 class CaseTimeout(BaseException):
     """Raised by SIGALRM; a BaseException so no `except Exception` in the code under test swallows it."""
 
@@ -97,7 +102,16 @@ class Worker:
         with contextlib.redirect_stdout(io.StringIO()):
             if cli(["--home", str(home), "train"]) != 0:
                 raise RuntimeError("the worker could not train its model")
-        # librosa's numba functions compile on first use (10-25 s): compile them here, not inside a timed case
+        self.librosa_warm = False
+        self.errors = _Errors()
+        self.wrote = False
+        logging.getLogger().addHandler(self.errors)
+
+    def warm_librosa(self) -> None:
+        """librosa's numba functions compile on first use (4-25 s): compile them before the first case that
+        may hear audio, outside its timer. Workers that only open projects, models or keys never pay it."""
+        if self.librosa_warm:
+            return
         import librosa
         import numpy as np
 
@@ -105,9 +119,7 @@ class Worker:
         librosa.feature.tempo(y=noise, sr=22050, hop_length=512)
         librosa.onset.onset_detect(y=noise, sr=22050)
         librosa.pyin(noise[:4096], fmin=65.0, fmax=2000.0, sr=11025, frame_length=512, hop_length=128)
-        self.errors = _Errors()
-        self.wrote = False
-        logging.getLogger().addHandler(self.errors)
+        self.librosa_warm = True
 
     # -- entry points ----------------------------------------------------------------------------------
     def studio_import(self, path: Path) -> str:
@@ -284,6 +296,9 @@ class Worker:
     def run(self, path: Path, entry: str, timeout: float) -> dict[str, Any]:
         from app.core.errors import AccordError
 
+        if entry not in NO_LIBROSA:
+            self.warm_librosa()
+        had_librosa = "librosa" in sys.modules
         before_cat = catalogue_digest(self.home.catalogue_path)
         before_project = file_digest(self.project_path)
         self.errors.records.clear()
@@ -315,6 +330,7 @@ class Worker:
         if file_digest(self.project_path) != before_project:
             changed.append("project")
         return {"outcome": outcome, "message": message[:500], "changed": changed, "seconds": round(seconds, 4),
+                "imported_librosa": not had_librosa and "librosa" in sys.modules,
                 "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
 
 

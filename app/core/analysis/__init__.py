@@ -2,14 +2,43 @@
 
 Public API: `analyze_stems(stems, lead=, cache=, progress=, cancel=) -> SongAnalysis`, `StemInput`,
 `AnalysisCache`, `tap_tempo`, `whole_mix_reading` (the beat and key of one file that is a whole song: the
-catalogue's audio import puts its melody on that grid, in that key), and `ESTIMATORS_REVISION` (the revision of the ears an analysis is heard by). Never imports app.core.model (the project composes the two).
+catalogue's audio import puts its melody on that grid, in that key), and `ESTIMATORS_REVISION` (the revision
+of the ears an analysis is heard by). Never imports app.core.model (the project composes the two).
+
+The names are loaded on first use (PEP 562): the estimators import numba and librosa (~0.8 s), and code that
+only reads an analysis's result types (`app.core.analysis.result`, the musicality judge, `accord catalogue
+list`) should not pay for the ears it does not run.
 """
 
-from app.core.analysis.cache import AnalysisCache
-from app.core.analysis.grid_and_harmony import whole_mix_reading
-from app.core.analysis.pipeline import ESTIMATORS_REVISION, StemInput, analyze_stems
-from app.core.analysis.result import SongAnalysis
-from app.core.analysis.rhythm.tempo import tap_tempo
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.core.analysis.cache import AnalysisCache
+    from app.core.analysis.grid_and_harmony import whole_mix_reading
+    from app.core.analysis.pipeline import ESTIMATORS_REVISION, StemInput, analyze_stems
+    from app.core.analysis.result import SongAnalysis
+    from app.core.analysis.rhythm.tempo import tap_tempo
+
+_HOMES = {
+    "AnalysisCache": "cache", "whole_mix_reading": "grid_and_harmony", "ESTIMATORS_REVISION": "pipeline",
+    "StemInput": "pipeline", "analyze_stems": "pipeline", "SongAnalysis": "result", "tap_tempo": "rhythm.tempo",
+}
 
 __all__ = ["ESTIMATORS_REVISION", "AnalysisCache", "SongAnalysis", "StemInput", "analyze_stems", "tap_tempo",
            "whole_mix_reading"]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value  # later lookups are plain module attributes
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
