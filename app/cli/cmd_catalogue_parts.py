@@ -19,7 +19,7 @@ from typing import Any
 
 from app.core import analysis  # the ears load on first use: `catalogue list` never hears anything
 from app.core.catalogue import Catalogue
-from app.core.catalogue.importing.melody_source import melody_candidates, use_candidate
+from app.core.catalogue.importing.melody_source import NoAlternatives, melody_candidates, use_candidate
 from app.core.catalogue.importing.midi_import import choose
 from app.core.errors import CatalogueError
 from app.core.midifile import read_midi
@@ -89,7 +89,14 @@ def _parts(args, ctx) -> int:
                 print(f"work {work_id}: melody now from {cand.label} ({len(melody.notes)} notes)")
                 print(f"  {choice.label}")
             return EXIT_OK
-        cands = melody_candidates(cat, work_id)
+        try:
+            cands = melody_candidates(cat, work_id)
+        except NoAlternatives as exc:  # a fact about the work, not bad input: say it, with nothing to list
+            if args.json:
+                _print_json({"work": work_id, "candidates": [], "fixed": exc.reason})
+            else:
+                print(exc.reason)
+            return EXIT_OK
     if args.json:
         _print_json({"work": work_id, "candidates": [c.to_json() for c in cands]})
         return EXIT_OK

@@ -75,6 +75,27 @@ def test_a_changed_file_says_why_no_other_part_can_be_read(qtbot, midi_work):
     assert "gone or has changed" in box.message.text() and "put the original file back" not in panel.status.text()
 
 
+def test_a_demo_work_shows_one_sentence_and_no_dead_controls(qtbot, tmp_path):
+    # the demo catalogue's works showed "the file ... is gone ... put the original file back at that path"
+    from app.core.home import AccordHome
+    from app.core.project.demo_catalogue import ensure_demo_catalogue
+
+    home = AccordHome.resolve(tmp_path / "home")
+    ensure_demo_catalogue(home, works=3)
+    song = three_part_midi(tmp_path / "song.mid")
+    with Catalogue.open(home.catalogue_path) as cat:
+        (midi,) = cat.import_files([song]).added
+    panel = _panel(qtbot, home.catalogue_path)
+    panel.show()
+    box = panel.detail.melody_box
+    panel.select_work(2)
+    assert "demo work shipped with Accord" in box.message.text() and "gone" not in box.message.text()
+    assert not box.choices.isVisible() and not box.use_button.isVisible() and not box.hear_button.isVisible()
+    panel.select_work(midi.id)  # a MIDI work brings the list and the buttons back
+    assert box.choices.isVisible() and box.choices.count() == 3 and box.use_button.isVisible()
+    assert box.message.text() == ""
+
+
 def test_no_work_selected_leaves_the_box_empty_and_disabled(qtbot, midi_work):
     path, _song, _work_id = midi_work
     panel = _panel(qtbot, path)

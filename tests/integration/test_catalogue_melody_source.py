@@ -10,6 +10,7 @@ import pytest
 from app.cli.main import main
 from app.core.catalogue import Catalogue
 from app.core.catalogue.importing.melody_source import (
+    NoAlternatives,
     choices,
     melody_candidates,
     melody_digest,
@@ -17,9 +18,10 @@ from app.core.catalogue.importing.melody_source import (
     use_candidate,
 )
 from app.core.catalogue.schema import LATEST_VERSION
+from app.core.catalogue.types import DEMO_PATH_PREFIX
 from app.core.errors import CatalogueError
 from app.core.music import Melody, Note
-from tests.helpers.catalogue_files import sine_melody_wav, three_part_midi
+from tests.helpers.catalogue_files import musicxml_text, sine_melody_wav, three_part_midi
 
 
 @pytest.fixture
@@ -70,6 +72,29 @@ def test_a_changed_source_file_cannot_be_re_read(cat, tmp_path):
         melody_candidates(cat, work.id)
 
 
+def test_a_score_or_a_demo_work_says_its_melody_has_no_alternative(cat, tmp_path):
+    # a demo work's path is not a file: it once read as "the file ... is gone, put the original file back"
+    score = tmp_path / "tune.musicxml"
+    score.write_text(musicxml_text([60, 62, 64]))
+    (work,) = cat.import_files([score]).added
+    with pytest.raises(NoAlternatives, match=r"its melody is MusicXML, part 'Soprano'; .*MIDI and audio") as err:
+        melody_candidates(cat, work.id)
+    assert "gone" not in str(err.value)
+    score.unlink()  # the score's absence changes nothing: there was nothing to re-read
+    with pytest.raises(NoAlternatives, match="MusicXML, part 'Soprano'"):
+        melody_candidates(cat, work.id)
+    demo_id = cat.add_work(Melody([Note(67, 0.0, 1.0)]), title="Demo: BWV 1", kind="musicxml",
+                           path=f"{DEMO_PATH_PREFIX}bwv1.6", source_detail="accord-demo")
+    with pytest.raises(NoAlternatives, match="demo work shipped with Accord.*soprano line"):
+        melody_candidates(cat, demo_id)
+    midi = three_part_midi(tmp_path / "song.mid")
+    (midi_work,) = cat.import_files([midi]).added
+    midi.unlink()
+    with pytest.raises(CatalogueError, match="gone or has changed") as err:
+        melody_candidates(cat, midi_work.id)
+    assert not isinstance(err.value, NoAlternatives)  # a real fault keeps its own wording
+
+
 def test_audio_work_offers_the_transcriptions(cat, tmp_path):
     wav = sine_melody_wav(tmp_path / "lead.wav", [60, 64, 67, 72, 67])
     (work,) = cat.import_files([wav], transcriber="pyin").added
@@ -95,3 +120,18 @@ def test_cli_parts_for_a_work_and_use(tmp_path, capsys):
     rows = json.loads(run("parts", "1", "--json"))["candidates"]
     assert [r["current"] for r in rows] == [False, True, False]
     assert json.loads(run("show", "1", "--json"))["notes"] == 16
+
+
+def test_cli_parts_of_a_score_says_so_and_use_is_refused(tmp_path, capsys):
+    home = tmp_path / "home"
+    score = tmp_path / "tune.musicxml"
+    score.write_text(musicxml_text([60, 62, 64]))
+    assert main(["--home", str(home), "catalogue", "add", str(score)]) == 0
+    capsys.readouterr()
+    assert main(["--home", str(home), "catalogue", "parts", "1"]) == 0
+    assert "its melody is MusicXML, part 'Soprano'" in capsys.readouterr().out
+    assert main(["--home", str(home), "catalogue", "parts", "1", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["candidates"] == [] and "MIDI and audio" in data["fixed"]
+    assert main(["--home", str(home), "catalogue", "parts", "1", "--use", "1"]) == 2
+    assert "MIDI and audio works" in capsys.readouterr().err

@@ -12,6 +12,8 @@ from typing import Any
 from app.core.music import Melody
 
 MELODY_MODEL_USE = "melody-model"
+# A work's path for a demo work shipped with Accord (no file on disk: its melody comes from the app's data).
+DEMO_PATH_PREFIX = "accord-demo:"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.core.catalogue.store import Catalogue
-from app.core.catalogue.types import MELODY_MODEL_USE, ContributorShare
+from app.core.catalogue.types import DEMO_PATH_PREFIX, MELODY_MODEL_USE, ContributorShare
 from app.core.errors import ModelFileError
 from app.core.model.datasets import IDYOM_BWV_RANGE, load_chorales
 from app.core.model.modelfile import load_model, read_manifest, stale_work_ids
@@ -126,7 +126,7 @@ def ensure_demo_catalogue(home: AccordHome, *, works: int = DEMO_WORKS, progress
                     progress(0.4 * i / max(1, len(chorales)), f"adding demo work {ident}")
                 bwv = ident.split(".")[0].upper().replace("BWV", "BWV ")
                 ids.append(cat.add_work(melody, title=f"{DEMO_TITLE_PREFIX}{bwv} (Bach)",
-                                        kind="musicxml", path=f"accord-demo:{ident}",
+                                        kind="musicxml", path=f"{DEMO_PATH_PREFIX}{ident}",
                                         contributors=[ContributorShare(DEMO_CONTRIBUTOR, "composer", 10000)],
                                         notes_text=DEMO_NOTE, source_detail=DEMO_DETAIL))
             cat.record_consent_many(ids, "grant", recorded_by="Accord demo",

@@ -64,7 +64,7 @@ class MelodyHearing:
         self.action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.action.triggered.connect(lambda _checked=False: self.toggle())
         actions.panel.addAction(self.action)
-        self.box.hear_button.setVisible(engine is not None)  # a panel shown outside the studio has no output
+        self.box.set_hearable(engine is not None)  # a panel shown outside the studio has no output
         self.box.show_hearing(False)  # the box's buttons as this panel has them (With the song follows Hear)
 
     @property

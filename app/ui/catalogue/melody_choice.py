@@ -29,7 +29,12 @@ from PySide6.QtWidgets import (
 
 from app.core.analysis import whole_mix_reading
 from app.core.catalogue import Catalogue
-from app.core.catalogue.importing.melody_source import MelodyCandidate, melody_candidates, use_candidate
+from app.core.catalogue.importing.melody_source import (
+    MelodyCandidate,
+    NoAlternatives,
+    melody_candidates,
+    use_candidate,
+)
 from app.core.errors import AccordError
 from app.core.tasks import CancelToken
 from app.ui.catalogue.importing import EitherToken
@@ -71,6 +76,7 @@ class MelodySourceBox(QGroupBox):
         super().__init__("Melody from", parent)
         self.work_id: int | None = None
         self.candidates: list[MelodyCandidate] = []
+        self.hearable = True
         layout = QVBoxLayout(self)
         self.choices = QComboBox()
         self.choices.setObjectName("melodyCandidates")
@@ -107,6 +113,7 @@ class MelodySourceBox(QGroupBox):
 
     def show_work(self, work_id: int | None, *, loading: bool = False) -> None:
         self.work_id, self.candidates = work_id, []
+        self._show_choosing(True)
         self.choices.clear()
         self.message.setText(LOADING_TEXT if loading else "")
         self.setEnabled(work_id is not None)
@@ -126,6 +133,26 @@ class MelodySourceBox(QGroupBox):
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)
+
+    def show_fixed(self, text: str) -> None:
+        """A work whose melody has no alternative (a MusicXML score, a demo work): the sentence alone, without
+        an empty list and buttons that could never be used."""
+        self._show_choosing(False)
+        self.message.setText(text)
+
+    def set_hearable(self, hearable: bool) -> None:
+        """Hear is offered only where the studio's engine can play (a panel shown alone has no output)."""
+        self.hearable = hearable
+        self.hear_button.setVisible(hearable and self.choices.isVisibleTo(self))
+        self._update_button()
+
+    def _show_choosing(self, shown: bool) -> None:
+        self.choices.setVisible(shown)
+        self.use_button.setVisible(shown)
+        self.hear_button.setVisible(shown and self.hearable)
+        self.with_song.setVisible(False)
+        if shown:
+            self._update_button()
 
     def show_busy(self, busy: bool, text: str = "") -> None:
         self.progress.setVisible(busy)
@@ -211,7 +238,9 @@ class MelodyChoiceActions:
             self.box.show_candidates(candidates)
 
     def _list_failed(self, work_id: int, exc: BaseException) -> None:
-        if self._shown(work_id):
+        if self._shown(work_id) and isinstance(exc, NoAlternatives):
+            self.box.show_fixed(str(exc))
+        elif self._shown(work_id):
             self.box.show_message(str(exc) if isinstance(exc, AccordError) else f"unexpected error: {exc}")
 
     @property

@@ -19,12 +19,18 @@ from pathlib import Path
 from app.core.catalogue.importing.importers import MIDI_EXTENSIONS, file_sha256, kind_of
 from app.core.catalogue.integrity.facts import append_facts
 from app.core.catalogue.integrity.ledger import now_utc
+from app.core.catalogue.types import DEMO_PATH_PREFIX
 from app.core.errors import AccordError, CatalogueError
 from app.core.music import BeatGrid, Melody
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress
 from app.core.transcription.grid import SongEars
 
 CHOSEN_BY = ("import", "artist")
+KINDS_WITH_ALTERNATIVES = ("midi", "audio")
+
+
+class NoAlternatives(CatalogueError):
+    """The work's kind offers nothing else to choose (a MusicXML score's part, a demo work): not a fault."""
 
 
 @dataclass(frozen=True)
@@ -81,17 +87,23 @@ def choices(store, work_id: int) -> list[MelodyChoice]:
         "WHERE work_id = ? ORDER BY id", (int(work_id),))]
 
 
-def _source_file(work_id: int, kind: str, path: str, sha: str) -> Path:
+def _source_file(work_id: int, kind: str, path: str, sha: str, detail: str) -> Path:
+    """The work's original file, checked to be the imported content; refused for a kind with no choices."""
+    if path.startswith(DEMO_PATH_PREFIX):
+        raise NoAlternatives(f"work {work_id} is a demo work shipped with Accord: its melody is a public-domain "
+                             "Bach chorale's soprano line, with no other part to choose")
+    if kind not in KINDS_WITH_ALTERNATIVES:
+        raise NoAlternatives(f"work {work_id}: its melody is {detail or 'the part read at import'}; another part "
+                             "or transcription can be chosen for MIDI and audio works")
     file = Path(path)
-    why = "the file it was imported from"
     try:
         same = file.is_file() and file_sha256(file) == sha
     except AccordError:
         same = False
     if not same:
-        raise CatalogueError(f"work {work_id}: {why} ({path}) is gone or has changed since the import, so its other "
-                             "parts cannot be read", hint="put the original file back at that path")
-    if kind not in ("midi", "audio") or kind_of(file) != kind:
+        raise CatalogueError(f"work {work_id}: the file it was imported from ({path}) is gone or has changed since "
+                             "the import, so its other parts cannot be read", hint="put the original file back at that path")
+    if kind_of(file) != kind:
         raise CatalogueError(f"work {work_id}: a {kind} work has no other parts to choose from")
     return file
 
@@ -110,7 +122,7 @@ def _current_source(store, work_id: int, detail: str) -> str | None:
 def melody_candidates(store, work_id: int) -> list[MelodyCandidate]:
     """The alternatives for a work's melody, the one in use marked `current`."""
     kind, path, sha, detail = _work_row(store, work_id)
-    file = _source_file(work_id, kind, path, sha)
+    file = _source_file(work_id, kind, path, sha, detail)
     current = _current_source(store, work_id, detail)
     if kind == "midi":
         from app.core.catalogue.importing.midi_import import part_candidates
@@ -143,8 +155,8 @@ class CandidateReading:
 def read_candidate(store, work_id: int, candidate: MelodyCandidate, *, ears: SongEars | None = None,
                    progress: Progress = no_progress, cancel: CancelToken = NEVER_CANCELLED) -> CandidateReading:
     """Read the candidate's melody from the work's file (`ears`: see audio_import.song_grid)."""
-    kind, path, sha, _detail = _work_row(store, work_id)
-    file = _source_file(work_id, kind, path, sha)
+    kind, path, sha, detail = _work_row(store, work_id)
+    file = _source_file(work_id, kind, path, sha, detail)
     if kind == "midi" and file.suffix.lower() in MIDI_EXTENSIONS:
         from app.core.catalogue.importing.midi_import import extract_with_detail
 
