@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 DEMO_WORKS = 30
 DEMO_CONTRIBUTOR = "J. S. Bach (demo)"
 DEMO_TITLE_PREFIX = "Demo: "
-DEMO_DETAIL = "accord-demo"
+DEMO_DETAIL = "the soprano line of a Bach chorale (a demo work shipped with Accord)"
 DEMO_NOTE = "Demo work shipped with Accord: a public-domain Bach chorale soprano line"
 
 
