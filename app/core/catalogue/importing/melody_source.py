@@ -102,7 +102,8 @@ def _source_file(work_id: int, kind: str, path: str, sha: str, detail: str) -> P
         same = False
     if not same:
         raise CatalogueError(f"work {work_id}: the file it was imported from ({path}) is gone or has changed since "
-                             "the import, so its other parts cannot be read", hint="put the original file back at that path")
+                             "the import, so its other parts cannot be read",
+                             hint="put the original file back at that path")
     if kind_of(file) != kind:
         raise CatalogueError(f"work {work_id}: a {kind} work has no other parts to choose from")
     return file
