@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import importlib
 import logging
+import re
 import sys
 from dataclasses import dataclass
 
@@ -46,7 +48,17 @@ class Context:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2, as for every bad input
-        self.exit(EXIT_BAD_INPUT, f"accord: {message} (see --help)\n")
+        self.exit(EXIT_BAD_INPUT, f"accord: {message}{_did_you_mean(message)} (see --help)\n")
+
+
+def _did_you_mean(message: str) -> str:
+    """argparse's "invalid choice: 'idnetity' (choose from ...)" with the nearest choice named, as git does."""
+    match = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+    if not match:
+        return ""
+    choices = re.findall(r"'([^']*)'", match.group(2))
+    close = difflib.get_close_matches(match.group(1), choices, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def _add_global_options(parser: argparse.ArgumentParser) -> None:

@@ -217,3 +217,15 @@ def test_project_demo_into_a_path_under_a_file_names_the_file(capsys, tmp_path):
     code, _, err = run(capsys, "project", "demo", "-o", str(tmp_path / "d"))
     assert code == 2 and f"'{tmp_path / 'd' / 'songs'}' is a file, not a folder" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_a_mistyped_command_or_choice_names_the_nearest_one(capsys):
+    for argv, nearest in ((["idnetity", "show"], "identity"), (["catalogue", "lsit"], "list"),
+                          (["model", "evalute"], "evaluate")):
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        err = capsys.readouterr().err
+        assert exit_.value.code == 2 and f"did you mean '{nearest}'?" in err and len(err.splitlines()) == 1
+    with pytest.raises(SystemExit):
+        main(["xyz"])
+    assert "did you mean" not in capsys.readouterr().err  # nothing near: no guess
