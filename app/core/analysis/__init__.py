@@ -12,8 +12,9 @@ list`) should not pay for the ears it does not run.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from app.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from app.core.analysis.cache import AnalysisCache
@@ -22,23 +23,9 @@ if TYPE_CHECKING:
     from app.core.analysis.result import SongAnalysis
     from app.core.analysis.rhythm.tempo import tap_tempo
 
-_HOMES = {
-    "AnalysisCache": "cache", "whole_mix_reading": "grid_and_harmony", "ESTIMATORS_REVISION": "pipeline",
-    "StemInput": "pipeline", "analyze_stems": "pipeline", "SongAnalysis": "result", "tap_tempo": "rhythm.tempo",
-}
-
 __all__ = ["ESTIMATORS_REVISION", "AnalysisCache", "SongAnalysis", "StemInput", "analyze_stems", "tap_tempo",
            "whole_mix_reading"]
-
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value  # later lookups are plain module attributes
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "AnalysisCache": "cache", "whole_mix_reading": "grid_and_harmony", "ESTIMATORS_REVISION": "pipeline",
+    "StemInput": "pipeline", "analyze_stems": "pipeline", "SongAnalysis": "result", "tap_tempo": "rhythm.tempo",
+}, globals())
