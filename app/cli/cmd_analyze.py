@@ -15,7 +15,7 @@ from typing import Any
 from app.cli.stem_args import STEM_HELP, StemPaths
 from app.core.analysis import AnalysisCache, SongAnalysis, analyze_stems
 from app.core.analysis.files import load_stem_inputs, resolve_stem_name
-from app.core.analysis.roles import ROLES
+from app.core.analysis.result import ROLES
 from app.core.errors import AnalysisError
 from app.core.music import pitch_name
 

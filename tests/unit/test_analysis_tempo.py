@@ -8,7 +8,8 @@ import pytest
 from app.core.analysis.harmony.chroma import chroma_features
 from app.core.analysis.rhythm.meter import quintuple
 from app.core.analysis.rhythm.onsets import onset_features
-from app.core.analysis.rhythm.tempo import estimate_grid, tap_tempo
+from app.core.analysis.rhythm.tap import tap_tempo
+from app.core.analysis.rhythm.tempo import estimate_grid
 from app.core.analysis.signal import ANALYSIS_RATE, mix, mono_at
 from app.core.music import TimeSignature
 from tests.helpers.songs import make_song

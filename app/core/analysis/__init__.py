@@ -19,13 +19,14 @@ from app.core.lazy import lazy_exports
 if TYPE_CHECKING:
     from app.core.analysis.cache import AnalysisCache
     from app.core.analysis.grid_and_harmony import whole_mix_reading
-    from app.core.analysis.pipeline import ESTIMATORS_REVISION, StemInput, analyze_stems
+    from app.core.analysis.inputs import ESTIMATORS_REVISION, StemInput
+    from app.core.analysis.pipeline import analyze_stems
     from app.core.analysis.result import SongAnalysis
-    from app.core.analysis.rhythm.tempo import tap_tempo
+    from app.core.analysis.rhythm.tap import tap_tempo
 
 __all__ = ["ESTIMATORS_REVISION", "AnalysisCache", "SongAnalysis", "StemInput", "analyze_stems", "tap_tempo",
            "whole_mix_reading"]
 __getattr__, __dir__ = lazy_exports(__name__, {
-    "AnalysisCache": "cache", "whole_mix_reading": "grid_and_harmony", "ESTIMATORS_REVISION": "pipeline",
-    "StemInput": "pipeline", "analyze_stems": "pipeline", "SongAnalysis": "result", "tap_tempo": "rhythm.tempo",
+    "AnalysisCache": "cache", "whole_mix_reading": "grid_and_harmony", "ESTIMATORS_REVISION": "inputs",
+    "StemInput": "inputs", "analyze_stems": "pipeline", "SongAnalysis": "result", "tap_tempo": "rhythm.tap",
 }, globals())

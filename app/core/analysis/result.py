@@ -9,6 +9,10 @@ from app.core.analysis.harmony.key import KeySection
 from app.core.errors import AnalysisError
 from app.core.music import BeatGrid, Chord, ChordSpan, ChordTimeline, Key, Melody, TimeSignature, same_tempo
 
+# What a stem can be to the analysis (here, beside the result that stores them, so that the studio's role menus
+# and edits need not import the role classifier and its numba chroma).
+ROLES = ("drums", "bass", "harmony", "lead", "other", "fx")
+
 ANALYSIS_VERSION = 1
 
 

@@ -29,8 +29,8 @@ import numpy as np
 
 from app.core.analysis.harmony.chroma import BINS_PER_OCTAVE, CQT_HOP, FMIN_MIDI, raw_cqt
 from app.core.analysis.harmony.nnls_chroma import note_profiles, note_salience
+from app.core.analysis.result import ROLES
 
-ROLES = ("drums", "bass", "harmony", "lead", "other", "fx")
 UNHEARD = "fx"  # the role the analysis leaves out
 # whole words (a trailing plural "s" allowed; "bd", "sd": a drum machine's bass and snare drum); "low end" and
 # "hi hat" are read as one word. Not hints: "beat" (in hip-hop the beat is the whole instrumental), "loop",

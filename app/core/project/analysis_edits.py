@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import replace
 
-from app.core.analysis.result import SongAnalysis
-from app.core.analysis.rhythm.tempo import tap_tempo
-from app.core.analysis.roles import ROLES
+from app.core.analysis.result import ROLES, SongAnalysis
+from app.core.analysis.rhythm.tap import tap_tempo
 from app.core.music import TEMPO_MAX, TEMPO_MIN, Chord, ChordSpan, ChordTimeline, Key, TimeSignature
 from app.core.project.edits import BaseEdit, CompoundEdit, Edit, RenameStem, SetProjectField, SetStemRole
 from app.core.project.model import Project, copy_json

@@ -27,8 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.analysis import AnalysisCache, SongAnalysis, StemInput
-from app.core.analysis.roles import ROLES
+from app.core.analysis.cache import AnalysisCache
+from app.core.analysis.inputs import StemInput
+from app.core.analysis.result import ROLES, SongAnalysis
 from app.core.music import TEMPO_MAX, TEMPO_MIN, Key, TimeSignature
 from app.core.project.analysis_edits import (
     NUDGE_STEP_SECONDS,
@@ -360,7 +361,7 @@ class AnalysisPanel(AnalysisRun, TempoChoices, QWidget):
 
     def tap(self, now: float | None = None) -> float | None:
         """Register one tap (time in seconds; default now). Returns the tempo once there are two taps."""
-        from app.core.analysis.rhythm.tempo import tap_tempo
+        from app.core.analysis.rhythm.tap import tap_tempo
 
         now = time.monotonic() if now is None else float(now)
         if self._taps and now - self._taps[-1] > TAP_RESET_SECONDS:

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from app.core.analysis import SongAnalysis, StemInput, analyze_stems
+from app.core.analysis.inputs import StemInput
+from app.core.analysis.result import SongAnalysis
 from app.core.errors import AccordError
 from app.core.project.analysis_edits import apply_analysis, apply_heard_on_grid, stored_analysis
 from app.core.project.model import Project
@@ -57,6 +58,10 @@ class AnalysisRun:
         cache = self.cache
 
         def task(progress, cancel):
+            # imported here, on the worker: the estimators (numba, librosa) load with the first analysis, not
+            # before the window shows
+            from app.core.analysis.pipeline import analyze_stems
+
             return analyze_stems(stems, lead=lead, cache=cache, progress=progress, cancel=cancel, grid=grid)
 
         self.progress.setVisible(True)

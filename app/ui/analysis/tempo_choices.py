@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QCheckBox
 
-from app.core.analysis import SongAnalysis
+from app.core.analysis.result import SongAnalysis
 from app.core.project.analysis_edits import (
     SetTempo,
     move_bar_one,

@@ -4,7 +4,8 @@ without widgets."""
 
 from __future__ import annotations
 
-from app.core.analysis import ESTIMATORS_REVISION, SongAnalysis
+from app.core.analysis.inputs import ESTIMATORS_REVISION
+from app.core.analysis.result import SongAnalysis
 from app.core.music import TEMPO_MAX, TEMPO_MIN, BeatGrid, Key, TimeSignature, same_tempo
 from app.core.project.analysis_edits import same_beats_meter
 

@@ -23,7 +23,7 @@ import shiboken6
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 
-from app.core.analysis import whole_mix_reading
+from app.core import analysis  # the ears (numba, librosa) load with the first import or reading
 from app.core.audio.preview import PREVIEW_SECONDS, Preview, melody_over_song, melody_preview
 from app.core.catalogue import Catalogue
 from app.core.catalogue.importing.audio_import import read_mono
@@ -97,7 +97,7 @@ class MelodyHearing:
             reading = known
             if reading is None:
                 with Catalogue.open(path) as cat:
-                    reading = read_candidate(cat, work_id, chosen, ears=whole_mix_reading, progress=progress,
+                    reading = read_candidate(cat, work_id, chosen, ears=analysis.whole_mix_reading, progress=progress,
                                              cancel=either)
             if with_song and reading.grid is not None and reading.melody.notes:
                 song, song_rate = read_mono(reading.file, cancel=either)

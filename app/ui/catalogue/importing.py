@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog
 
-from app.core.analysis import whole_mix_reading
+from app.core import analysis  # the ears (numba, librosa) load with the first import or reading
 from app.core.catalogue import Catalogue, ImportResult
 from app.core.catalogue.importing.importers import SUPPORTED_EXTENSIONS
 from app.core.tasks import Cancelled, CancelToken
@@ -54,7 +54,7 @@ class CatalogueImport:
 
         def task(progress, cancel):
             with Catalogue.open(path) as cat:
-                return cat.import_files(items, ears=whole_mix_reading, progress=progress,
+                return cat.import_files(items, ears=analysis.whole_mix_reading, progress=progress,
                                         cancel=EitherToken(own_token, cancel))
 
         self.import_button.setEnabled(False)

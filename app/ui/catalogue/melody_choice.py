@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.analysis import whole_mix_reading
+from app.core import analysis  # the ears (numba, librosa) load with the first import or reading
 from app.core.catalogue import Catalogue
 from app.core.catalogue.importing.melody_source import (
     MelodyCandidate,
@@ -257,7 +257,7 @@ class MelodyChoiceActions:
 
         def task(progress, cancel):
             with Catalogue.open(path) as cat:
-                return use_candidate(cat, work_id, chosen.index, ears=whole_mix_reading, reading=heard,
+                return use_candidate(cat, work_id, chosen.index, ears=analysis.whole_mix_reading, reading=heard,
                                      progress=progress, cancel=EitherToken(own, cancel))
 
         self.hearing.stop()

@@ -385,16 +385,3 @@ def _following_grid(feat: OnsetFeatures, tracked: np.ndarray, chroma: np.ndarray
                         beat_times=beat_times, downbeat_times=downbeat_times, anchors=anchors)
     except ValueError:  # a tracked stretch outside 20–400 BPM: keep the constant grid
         return None
-
-
-
-def tap_tempo(tap_times: list[float]) -> float | None:
-    """BPM from tap times in seconds (at least 2 taps): the median interval, robust to one stray tap."""
-    taps = sorted(float(t) for t in tap_times)
-    if len(taps) < 2:
-        return None
-    intervals = np.diff(taps)
-    intervals = intervals[(intervals > 0.15) & (intervals < 3.0)]  # 20..400 BPM
-    if intervals.size == 0:
-        return None
-    return float(np.clip(60.0 / float(np.median(intervals)), 20.0, 400.0))
