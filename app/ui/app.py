@@ -136,12 +136,10 @@ class Studio:
         self.engine = self.window.engine
         keep_out_of_full_collections()
         self.window.show()
-        self._open_initial(home)
+        self._open_initial()
         return None
 
-    def _open_initial(self, home) -> None:  # noqa: ANN001 — AccordHome
-        from app.core.errors import AccordError
-        from app.core.project.demo import ensure_demo_project
+    def _open_initial(self) -> None:
         from app.ui.shell.recovery import offer_recovery
 
         window = self.window
@@ -151,10 +149,7 @@ class Studio:
         if self.args.project:
             window.documents.open_project(Path(self.args.project), ask=False)
         elif self.args.demo:
-            try:
-                window.documents.open_project(ensure_demo_project(home), ask=False)
-            except AccordError as exc:
-                window.show_error("Could not create the demo project", exc)
+            window.documents.open_demo()
         else:
             reopen_last_project(window)
 

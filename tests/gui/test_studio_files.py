@@ -117,3 +117,19 @@ def test_a_project_at_another_rate_still_plays(studio, tones, tmp_path):
     assert studio.documents.open_project(path)
     assert studio.engine.mix.sample_rate == 48000 and len(studio.engine.mix.tracks) == 1
     assert studio.status.currentMessage().startswith("Opened")
+
+
+def test_file_menu_opens_the_demo_song_after_the_unsaved_prompt(studio, tones):
+    # the demo song was reachable only as `accord --demo`: a studio started bare had no way to it
+    action = next(a for a in studio.menuBar().actions() if a.text() == "&File").menu().actions()
+    demo = next(a for a in action if a.text() == "Open &Demo Song")
+    assert "File → Open Demo Song" in studio.timeline_view.empty_hint.text()
+    _song(studio, tones)
+    studio.dialogs.unsaved_answer = CANCEL
+    demo.trigger()
+    assert len(studio.project.stems) == 3 and studio.dialogs.asked_unsaved == ["Untitled"]  # nothing lost
+    studio.dialogs.unsaved_answer = fx.DISCARD
+    demo.trigger()
+    assert [s.name for s in studio.project.stems] == ["drums", "bass", "keys", "lead"]
+    assert studio.project.name == "Accord Demo" and studio.dialogs.errors == []
+    assert (studio.home.demo_dir / "Accord Demo.accord").is_file()

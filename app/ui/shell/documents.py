@@ -1,4 +1,4 @@
-"""File menu behaviour: New, Open…, Open Recent, Save, Save As…, Add Stems…, Quit, and the
+"""File menu behaviour: New, Open…, Open Recent, Open Demo Song, Save, Save As…, Add Stems…, Quit, and the
 unsaved-changes prompt before anything would discard edits. Recent projects live in the studio's
 QSettings (an INI file under Accord's home)."""
 
@@ -36,6 +36,7 @@ class Documents:
         self.recent_menu = menu.addMenu("Open &Recent")
         self.recent_menu.setObjectName("RecentMenu")
         self._rebuild_recent()
+        add_action(menu, "Open &Demo Song", self.open_demo)
         menu.addSeparator()
         add_action(menu, "&Save", self.save, QKeySequence.StandardKey.Save)
         add_action(menu, "Save &As…", lambda: self.save_as(), QKeySequence.StandardKey.SaveAs)
@@ -63,6 +64,26 @@ class Documents:
         self.w.set_project(Project())
         self.w.status.message("New project")
         return True
+
+    def open_demo(self) -> bool:
+        """The bundled demo song, what `accord --demo` opens: made in Accord's home the first time (~1 s: its
+        stems are rendered), later only opened. Once reachable only from the command line."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QApplication
+
+        from app.core.project.demo import ensure_demo_project
+
+        if not self.maybe_save():
+            return False
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            path = ensure_demo_project(self.w.home)
+        except AccordError as exc:
+            self.w.show_error("Could not create the demo project", exc)
+            return False
+        finally:
+            QApplication.restoreOverrideCursor()
+        return self.open_project(path, ask=False)
 
     def open_project(self, path: str | Path | None = None, *, ask: bool = True) -> bool:
         if ask and not self.maybe_save():

@@ -34,7 +34,8 @@ from app.ui.timeline.ruler import (
 __all__ = ["HEADER_WIDTH", "LaneRow", "PlayheadOverlay", "TimeScale", "TimelineView", "format_seconds"]
 
 HEADER_WIDTH = 232
-EMPTY_HINT = "Drop audio files or a folder of stems here\nor choose File → Add Stems…"
+EMPTY_HINT = ("Drop audio files or a folder of stems here\nor choose File → Add Stems…\n\n"
+              "To try Accord on a song first: File → Open Demo Song")
 LOOP_BAND = qcolor(COLOURS.loop_band)
 
 
