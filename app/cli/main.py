@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass
 
 from app import __version__
-from app.argv import command_word
+from app.argv import command_word, leading_globals
 from app.core.errors import AccordError
 from app.core.home import AccordHome
 
@@ -126,6 +126,9 @@ def _names_print_as_they_are() -> None:
 def main(argv: list[str] | None = None) -> int:
     _names_print_as_they_are()
     argv = list(sys.argv[1:] if argv is None else argv)
+    if leading_globals(argv)[1] == ["--version"]:  # what argparse's version action prints, without the commands
+        print(f"accord {__version__}")
+        return EXIT_OK
     parser = build_parser(command_word(argv))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from app import __version__
 from app.argv import command_word, leading_globals
 from app.cli.main import _subcommand_parsers, build_parser, main
 from app.core.home import AccordHome
@@ -229,3 +230,11 @@ def test_a_mistyped_command_or_choice_names_the_nearest_one(capsys):
     with pytest.raises(SystemExit):
         main(["xyz"])
     assert "did you mean" not in capsys.readouterr().err  # nothing near: no guess
+
+
+def test_version_answers_without_loading_any_command():
+    code = ("import sys; from app.cli.main import main; rc = main(['--home', 'h', '--version']); "
+            "print(rc, [m for m in sys.modules if m.startswith('app.cli.cmd_')])")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.stdout == f"accord {__version__}\n0 []\n", proc.stderr
