@@ -27,3 +27,12 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+def pytest_collection_finish(session):
+    """Everything the imports and the collection made lives until the run ends: moved out of the collector's
+    reach (gc.freeze), so the full collections during tests walk only what the tests themselves made."""
+    import gc
+
+    gc.collect()
+    gc.freeze()

@@ -119,6 +119,17 @@ def test_harness_reports_a_crashing_reader_as_a_crash(tmp_path):
     assert not results[1]["imported_librosa"]  # a worker.NO_LIBROSA entry: its worker skipped librosa's warm-up
 
 
+def test_harness_notices_a_case_that_changes_the_catalogue(tmp_path):
+    """The harness can tell a changed catalogue: a row changed in place and a new index, each by a case that then
+    fails; the unchanged case between them (same worker) is not blamed."""
+    victim = tmp_path / "victim.wav"
+    victim.write_bytes(corpus.wav_bytes())
+    results = harness.run_jobs([harness.Job(victim, "_selftest_retitle"), harness.Job(victim, "stem_load"),
+                                harness.Job(victim, "_selftest_index")], workers=1, case_timeout=5)
+    assert [(r["outcome"], r["changed"]) for r in results] == [
+        ("clear-error", ["catalogue"]), ("loaded", []), ("clear-error", ["catalogue"])]
+
+
 def test_harness_memory_limit_turns_a_huge_allocation_into_an_error(tmp_path):
     victim = tmp_path / "victim.wav"
     victim.write_bytes(corpus.wav_bytes())

@@ -36,7 +36,7 @@ WRITES_WHEN_LOADED = frozenset({"catalogue_import", "suggest", "render"})
 
 # Entry points measured not to import librosa (tests/reliability/test_corpus.py checks the claim).
 NO_LIBROSA = frozenset({"stem_load", "verify", "project_open", "model_load", "key_import", "catalogue_open",
-                        "_selftest_segfault", "_selftest_allocate"})
+                        "_selftest_segfault", "_selftest_allocate", "_selftest_retitle", "_selftest_index"})
 
 
 class CaseTimeout(BaseException):
@@ -286,6 +286,26 @@ class Worker:
     def _selftest_segfault(self, path: Path) -> str:
         os.kill(os.getpid(), signal.SIGSEGV)
         return "unreachable"
+
+    def _selftest_retitle(self, path: Path) -> str:
+        """Changes one work's title (a row changed, no row added) and then fails as a reader would."""
+        from app.core.errors import AccordError
+
+        conn = sqlite3.connect(self.home.catalogue_path)
+        with conn:
+            conn.execute("UPDATE works SET title = upper(title) WHERE id = (SELECT min(id) FROM works)")
+        conn.close()
+        raise AccordError("refused after writing", path=path)
+
+    def _selftest_index(self, path: Path) -> str:
+        """Adds an index (no row changes) and then fails as a reader would."""
+        from app.core.errors import AccordError
+
+        conn = sqlite3.connect(self.home.catalogue_path)
+        with conn:
+            conn.execute("CREATE INDEX IF NOT EXISTS selftest_titles ON works(title)")
+        conn.close()
+        raise AccordError("refused after writing", path=path)
 
     def _selftest_allocate(self, path: Path) -> str:
         import numpy as np
