@@ -30,14 +30,20 @@ def _tree(path: Path) -> ast.AST:
 
 
 def _functions_with(tree: ast.AST, predicate) -> list[str]:
-    found = []
-    for fn in ast.walk(tree):
-        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for node in ast.walk(fn):
-                if predicate(node):
-                    found.append(fn.name)
-                    break
-    return found
+    """The names of the functions (nested ones too) with a node inside them for which `predicate` holds; a
+    function holds what its nested functions hold. One walk of the tree, keeping the enclosing functions."""
+    found: dict[int, str] = {}
+
+    def visit(node: ast.AST, enclosing: tuple[ast.AST, ...]) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            enclosing = (*enclosing, node)
+        if enclosing and predicate(node):
+            found.update((id(fn), fn.name) for fn in enclosing)  # type: ignore[attr-defined]
+        for child in ast.iter_child_nodes(node):
+            visit(child, enclosing)
+
+    visit(tree, ())
+    return list(found.values())
 
 
 def _selects_melody(node: ast.AST) -> bool:
