@@ -50,3 +50,28 @@ def test_the_model_windows_in_any_batches_give_the_same_posteriors(song, monkeyp
     for a, b in zip(default, other, strict=True):
         assert a.shape == b.shape and a.shape[0] > 2000
         assert a.tobytes() == b.tobytes()
+
+
+@needs_basic_pitch
+def test_windows_of_digital_silence_skip_the_model_and_give_the_same_posteriors(song, monkeypatch):
+    lead = song.stems["lead"].mean(axis=0)
+    gap = np.zeros(7 * song.sample_rate, np.float32)
+    y = np.concatenate([gap[: 5 * song.sample_rate], lead, gap, lead])  # enters late, rests 7 s between phrases
+    ran = []
+    run_windows = polyphonic._run_windows
+    monkeypatch.setattr(polyphonic, "_run_windows",
+                        lambda s, p, starts: ran.append(len(starts)) or run_windows(s, p, starts))
+    quick = polyphonic.PosteriorJob(y, song.sample_rate)
+    quick.work()
+    quick_ran = sum(ran)  # (one more when this process had not yet heard the model's answer to silence)
+    every = polyphonic.PosteriorJob(y, song.sample_rate)
+    windows = sum(len(b) for b in every.batches)
+    every.silent = set()  # the model on every window
+    ran.clear()
+    every.work()
+    assert sum(ran) == windows and len(quick.silent) >= 4
+    assert quick_ran <= windows - len(quick.silent) + 1
+    for a, b in zip(quick.posteriors(), every.posteriors(), strict=True):
+        assert a.shape == b.shape and a.tobytes() == b.tobytes()
+    silence_note, silence_onset = polyphonic._silence(quick.session)
+    assert silence_note.shape == (polyphonic.KEPT_FRAMES, 88) and silence_onset.shape == silence_note.shape

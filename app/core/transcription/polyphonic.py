@@ -110,6 +110,32 @@ def _load_session():
         return _session
 
 
+def _run_windows(session, padded: np.ndarray, starts: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:  # noqa: ANN001
+    """One onnxruntime run over the windows of `padded` at `starts`: each window's kept (note, onset) frames."""
+    if not starts:
+        return []
+    batch = np.zeros((len(starts), WINDOW_SAMPLES, 1), np.float32)
+    for k, s in enumerate(starts):
+        w = padded[s:s + WINDOW_SAMPLES]
+        batch[k, : w.size, 0] = w
+    note, onset = session.run(["StatefulPartitionedCall:1", "StatefulPartitionedCall:2"],
+                              {"serving_default_input_2:0": batch})
+    half = OVERLAP_FRAMES // 2
+    return [(note[k, half:-half], onset[k, half:-half]) for k in range(len(starts))]
+
+
+_silence_out: tuple[np.ndarray, np.ndarray] | None = None
+
+
+def _silence(session) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001 - an onnxruntime InferenceSession
+    """The model's kept frames for a window of zeros (a window's frames depend only on its own samples)."""
+    global _silence_out
+    with _session_lock:
+        if _silence_out is None:
+            _silence_out = _run_windows(session, np.zeros(WINDOW_SAMPLES, np.float32), [0])[0]
+        return _silence_out
+
+
 def available() -> bool:
     try:
         model_path()
@@ -141,6 +167,8 @@ class PosteriorJob:
         split = max(0, len(starts) - TAIL_SINGLE_WINDOWS)
         self.batches = [starts[b:min(split, b + BATCH_WINDOWS)] for b in range(0, split, BATCH_WINDOWS)] + \
             [[s] for s in starts[split:]]
+        # windows of digital silence (a vocal between phrases) get the model's answer to silence, computed once
+        self.silent = {s for s in starts if not self.padded[s:s + WINDOW_SAMPLES].any()}
         self._next = 0
         self._lock = threading.Lock()
         self._out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -153,15 +181,11 @@ class PosteriorJob:
                 i = self._next
                 self._next += 1
             self.cancel.check()
-            batch = np.zeros((len(self.batches[i]), WINDOW_SAMPLES, 1), np.float32)
-            for k, s in enumerate(self.batches[i]):
-                w = self.padded[s:s + WINDOW_SAMPLES]
-                batch[k, : w.size, 0] = w
-            note, onset = self.session.run(["StatefulPartitionedCall:1", "StatefulPartitionedCall:2"],
-                                           {"serving_default_input_2:0": batch})
-            half = OVERLAP_FRAMES // 2
-            self._out[i] = (note[:, half:-half].reshape(-1, note.shape[2]),
-                            onset[:, half:-half].reshape(-1, onset.shape[2]))
+            starts = self.batches[i]
+            heard = [s for s in starts if s not in self.silent]
+            kept = dict(zip(heard, _run_windows(self.session, self.padded, heard), strict=True))
+            parts = [kept[s] if s in kept else _silence(self.session) for s in starts]
+            self._out[i] = (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
             if on_chunk is not None:
                 on_chunk(len(self._out) / len(self.batches))
 
@@ -239,17 +263,12 @@ def drop_double_attacks(note: np.ndarray, t_idx: np.ndarray, f_idx: np.ndarray, 
 
 
 def with_inferred_onsets(onset: np.ndarray, note: np.ndarray, *, n_diff: int = INFER_DIFF_FRAMES) -> np.ndarray:
-    """The onset posterior raised to where the note posterior jumps (basic-pitch's own decoding does this by
-    default, `infer_onsets=True` in its note_creation.get_infered_onsets; the paper's decoding does not).
-
-    The jump at a frame is the smallest rise of the note posterior over the last 1..n_diff frames, scaled so
-    the largest jump equals the largest onset posterior. On a lead stem a pitch whose note posterior leaps
-    up is the lead starting a note even when the onset head is unsure (the celesta of bench_melody's
-    midnight_snow_run: onset peaks 0.38-0.46, note posterior 0.6), and a re-struck long note rises again.
-    With `attack_start` (a jump peaks at the steepest part of the rise, late on a slow attack) the 12 lead
-    stems went 0.904 -> 0.915 (without the dating 0.879). Not for mixes: on the 12 mixes 0.402 -> 0.403
-    (0.399 with the dating) and on the 17 others 0.650 -> 0.648 (0.642): a jump in a mix is as often the
-    accompaniment's.
+    """The onset posterior raised to where the note posterior jumps (as basic-pitch's own decoding does,
+    `infer_onsets=True`; the paper's does not): the smallest rise over the last 1..n_diff frames, scaled so the
+    largest jump equals the largest onset posterior. On a lead stem a leaping note posterior is the lead starting
+    a note where the onset head is unsure (bench_melody's celesta: onset peaks 0.38-0.46, note 0.6), and a
+    re-struck long note rises again. With `attack_start`: 12 lead stems 0.904 -> 0.915 (0.879 without the dating).
+    Not for mixes, where a jump is as often the accompaniment's (12 mixes 0.402 -> 0.403, 17 others 0.650 -> 0.648).
     """
     note = np.asarray(note, np.float32)
     jump = np.full(note.shape, np.inf, np.float32)
