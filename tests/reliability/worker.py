@@ -282,28 +282,26 @@ class Worker:
             return "loaded"
         return import_public_key(path).key_id
 
-    # -- self-tests of the harness (a reader that crashes or over-allocates) -----------------------------
+    # -- self-tests of the harness (a reader that crashes, over-allocates or writes) --------------------------
     def _selftest_segfault(self, path: Path) -> str:
         os.kill(os.getpid(), signal.SIGSEGV)
         return "unreachable"
 
     def _selftest_retitle(self, path: Path) -> str:
         """Changes one work's title (a row changed, no row added) and then fails as a reader would."""
-        from app.core.errors import AccordError
-
-        conn = sqlite3.connect(self.home.catalogue_path)
-        with conn:
-            conn.execute("UPDATE works SET title = upper(title) WHERE id = (SELECT min(id) FROM works)")
-        conn.close()
-        raise AccordError("refused after writing", path=path)
+        return self._write_then_fail(path, "UPDATE works SET title = upper(title) "
+                                           "WHERE id = (SELECT min(id) FROM works)")
 
     def _selftest_index(self, path: Path) -> str:
         """Adds an index (no row changes) and then fails as a reader would."""
+        return self._write_then_fail(path, "CREATE INDEX IF NOT EXISTS selftest_titles ON works(title)")
+
+    def _write_then_fail(self, path: Path, sql: str) -> str:
         from app.core.errors import AccordError
 
         conn = sqlite3.connect(self.home.catalogue_path)
         with conn:
-            conn.execute("CREATE INDEX IF NOT EXISTS selftest_titles ON works(title)")
+            conn.execute(sql)
         conn.close()
         raise AccordError("refused after writing", path=path)
 
