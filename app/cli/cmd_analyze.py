@@ -13,9 +13,9 @@ import json
 from typing import Any
 
 from app.cli.stem_args import STEM_HELP, StemPaths
-from app.core.analysis import AnalysisCache, SongAnalysis, analyze_stems
+from app.core.analysis.cache import AnalysisCache
 from app.core.analysis.files import load_stem_inputs, resolve_stem_name
-from app.core.analysis.result import ROLES
+from app.core.analysis.result import ROLES, SongAnalysis
 from app.core.errors import AnalysisError
 from app.core.music import pitch_name
 
@@ -101,6 +101,8 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     lead = resolve_stem_name(args.lead, paths) if args.lead else None
     stems = load_stem_inputs(paths, roles=roles)
     cache = None if args.no_cache else AnalysisCache.in_home(ctx.home())
+    from app.core.analysis.pipeline import analyze_stems  # the estimators load here, not for --help
+
     analysis = analyze_stems(stems, lead=lead, cache=cache)
     if args.json:
         print(json.dumps(analysis.to_json(), indent=2))

@@ -238,3 +238,14 @@ def test_version_answers_without_loading_any_command():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.stdout == f"accord {__version__}\n0 []\n", proc.stderr
+
+
+def test_a_commands_help_loads_no_estimator():
+    # `accord analyze --help` loaded the analysis pipeline (numba, librosa): ~1 s for a page of text
+    code = ("import sys\nfrom app.cli.main import main\ntry:\n    main(['analyze', '--help'])\nexcept SystemExit:\n"
+            "    pass\nprint(sorted(m for m in sys.modules if m.startswith(('numba', 'librosa', "
+            "'app.core.analysis.pipeline'))))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr
+    assert "--lead" in proc.stdout and proc.stdout.strip().endswith("[]")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from app.core.analysis.pipeline import MAX_SECONDS, StemInput
+from app.core.analysis.inputs import MAX_SECONDS, StemInput
 from app.core.analysis.signal import ANALYSIS_RATE, as_channels
 from app.core.errors import AnalysisError
 from app.core.tasks import NEVER_CANCELLED, CancelToken, Progress, no_progress, scaled

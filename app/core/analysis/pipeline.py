@@ -19,7 +19,7 @@ from app.core.analysis import grid_and_harmony
 from app.core.analysis import melody as melody_mod
 from app.core.analysis import roles as roles_mod
 from app.core.analysis.cache import AnalysisCache, combined_key
-from app.core.analysis.inputs import ESTIMATORS_REVISION, StemInput  # noqa: F401 - re-exported
+from app.core.analysis.inputs import ESTIMATORS_REVISION, MAX_SECONDS, StemInput  # noqa: F401 - re-exported
 from app.core.analysis.result import ANALYSIS_VERSION, SongAnalysis
 from app.core.analysis.rhythm.tempo import TempoResult
 from app.core.analysis.signal import ANALYSIS_RATE, is_silent, mono_at, one_blas_thread
@@ -31,7 +31,6 @@ from app.core.transcription.grid import melody_on_grid
 log = logging.getLogger(__name__)
 
 MAX_STEMS = 64
-MAX_SECONDS = 60 * 30
 
 
 class _LinkedCancel(CancelToken):
