@@ -41,7 +41,7 @@ def _resample_poly(x: np.ndarray, up: int, down: int, taps: np.ndarray) -> np.nd
     """Upsample by `up` (zeros between samples), filter by `taps` (odd length, centred, gain `up`), keep every
     `down`-th sample: output m is sum over j of x[j] * h[m * down - j * up]. Computed per residue class of m
     modulo `up`, where the filter's phase is fixed and the input index advances by `down` per output: a class is
-    one matrix-vector product over a strided view of the input (only the outputs kept are computed)."""
+    a matrix-vector product over a strided view of the input, per block of inputs (only kept outputs are computed)."""
     n_in = x.size
     n_out = -(-n_in * up // down)
     if n_out == 0:
@@ -51,14 +51,14 @@ def _resample_poly(x: np.ndarray, up: int, down: int, taps: np.ndarray) -> np.nd
     first = (half_len + n_pre_pad) // down
     h = np.concatenate([np.zeros(n_pre_pad, np.float32), taps * np.float32(up)])
     k = -(-h.size // up)
-    phases = np.concatenate([h, np.zeros(k * up - h.size, np.float32)]).reshape(k, up).T  # [p, i] = h[p + i*up]
+    # weights[p, c] = h[p + (k - 1 - c) * up]: phase p's taps, oldest input first
+    weights = np.ascontiguousarray(np.concatenate([h, np.zeros(k * up - h.size, np.float32)]).reshape(k, up).T[:, ::-1])
     last_input = ((first + n_out - 1) * down) // up
     padded = np.zeros(last_input + k + 1, np.float32)  # k - 1 zeros before x; zeros past its end
     padded[k - 1:k - 1 + n_in] = x
     y = np.empty(n_out, np.float32)
     # windows[j]: the k inputs ending at padded[j + k - 1], oldest first (a view, nothing copied)
     windows = np.lib.stride_tricks.sliding_window_view(padded, k)
-    weights = np.ascontiguousarray(phases[:, ::-1])
     rows = max(16, BLOCK_INPUTS // down)  # outputs per class per block: a block's inputs stay in the cache
     block = rows * up
     for start in range(0, n_out, block):
