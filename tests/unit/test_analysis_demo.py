@@ -98,6 +98,15 @@ def test_relative_major_or_minor_is_settled_by_where_the_song_rests():
     assert relative_key(Key(9, "minor")) == Key(0, "major") and relative_key(Key(0, "major")) == Key(9, "minor")
 
 
+def test_the_melodys_phrase_ends_settle_only_what_the_chords_leave_open():
+    # an E minor song over Am and Em (never G) whose melody ends its phrases on G, the minor third
+    minor = KeyEstimate(Key(4, "minor"), 0.9, "", tuple(np.zeros(24)))
+    assert settle_relative(minor, _bars("Am Am Am Em Am Am Am Am"), phrase_final_pcs=(7, 7, 7, 7)) is minor
+    # where the chords say nothing of either tonic, the phrase ends decide
+    major = KeyEstimate(Key(0, "major"), 0.7, "", tuple(np.zeros(24)))
+    assert settle_relative(major, _bars("F G F G"), phrase_final_pcs=(9, 9, 9)).key == Key(9, "minor")
+
+
 def test_phrase_final_notes():
     notes = [(0.0, 0.4, 64.0), (0.5, 0.4, 62.0), (0.9, 0.5, 69.2), (2.5, 0.5, 67.0), (3.0, 1.0, 57.0)]
     assert phrase_final_pitch_classes(notes, beat_seconds=0.6) == (9, 9)

@@ -30,7 +30,7 @@ import numpy as np
 # the CQT's harmonic part (HPSS); 15: a full mix's transcribed melody joins its key profile; 14: the tonic chord's
 # third settles major vs minor; 13: the lead melody joins the key profile; 12: chords read the NNLS bass and per-beat
 # fits; 11: one BLAS thread (float round-off)
-ESTIMATORS_REVISION = 37
+ESTIMATORS_REVISION = 38
 MAX_SECONDS = 60 * 30  # the longest song the analysis takes (stems are refused past it, before decoding more)
 
 

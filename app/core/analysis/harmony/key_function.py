@@ -191,6 +191,11 @@ def settle_relative(est: KeyEstimate, bars: list[Chord], *, phrase_bars: int = 4
     major's tonic and dominant (C, G) are the most frequent pitch classes, so the profiles say C major
     while the song opens each phrase on Am and the melody ends on A. The relative replaces the estimate
     only when it has clearly more tonic evidence; its confidence is that evidence margin.
+
+    The lead's phrase-final notes may settle what the chords leave open, never overturn what they say: where
+    the chords alone rest on the estimate more than on the relative, the estimate stays. A minor melody often
+    ends its phrases on the third, the relative major's tonic; midnight_snow_run's lead (as transcribed) ends 22
+    of 27 phrases on G over chords that are Am and Em throughout and never G, and read G major.
     """
     if est.key is None:
         return est
@@ -198,6 +203,9 @@ def settle_relative(est: KeyEstimate, bars: list[Chord], *, phrase_bars: int = 4
     own = tonic_evidence(est.key, bars, phrase_bars=phrase_bars, phrase_final_pcs=phrase_final_pcs)
     other = tonic_evidence(rel, bars, phrase_bars=phrase_bars, phrase_final_pcs=phrase_final_pcs)
     if other - own < RELATIVE_SWITCH_MARGIN:
+        return est
+    if phrase_final_pcs and tonic_evidence(est.key, bars, phrase_bars=phrase_bars) > tonic_evidence(
+            rel, bars, phrase_bars=phrase_bars):
         return est
     # the relative takes the estimate's place; the estimate becomes the runner-up
     confidence = max(est.confidence, float(np.clip((other - own) / TONIC_MARGIN_FOR_FULL_CONFIDENCE, 0.0, 1.0)))
