@@ -34,6 +34,7 @@ from app.core.model.generation.generate import (
     continue_phrase,
     fill_gap,
     vary,
+    vary_span,
 )
 from app.core.model.style.profile import BREATHING, DENSITY_FEEL, STUDIO_STYLE
 from app.core.model.style.structure import STRUCTURES
@@ -246,10 +247,13 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     style = None if args.plain else replace(STUDIO_STYLE, structure=args.structure,
                                             breathing=BREATHING[args.breathing],
                                             density=DENSITY_FEEL[args.note_density])
+    if args.vary:
+        vary_span(melody, args.kind)  # what vary refuses, refused before the catalogue's files are read
     if args.source_check:
+        from app.core.analysis.cache import AnalysisCache
         from app.core.project.cocreation.source_parts import source_parts
 
-        sources = source_parts(home.catalogue_path, sorted(model.works))
+        sources = source_parts(home.catalogue_path, sorted(model.works), cache=AnalysisCache.in_home(home))
         if sources:
             common["sources"] = sources
     if args.cont:

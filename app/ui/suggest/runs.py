@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
+from app.core.analysis.cache import AnalysisCache
 from app.core.errors import AccordError
 from app.core.project.cocreation.cocreate import (
     SuggestRequest,
@@ -72,7 +73,7 @@ class RunsMixin:
                 relay.result.emit(entry, run)
 
             # max-copy also against the works' parts as imported (issue 15, item 5), as `accord suggest` does
-            sources = model_source_parts(model, home.catalogue_path)
+            sources = model_source_parts(model, home.catalogue_path, cache=AnalysisCache.in_home(home))
             found = generate_suggestions(model, p, on_result=on_result, sources=sources, progress=progress,
                                          cancel=cancel)
             return model, len(found)

@@ -120,6 +120,35 @@ def _current_source(store, work_id: int, detail: str) -> str | None:
     return None
 
 
+def import_choice(rows: list, detail: str) -> str:
+    """The part chosen at import, for a work whose choice was never changed: the one its source detail names
+    (`rows`: `midi_import.part_candidates` of its file), else the first."""
+    return next((midi_source(c.track, c.channel) for c in rows if c.label() in detail),
+                midi_source(rows[0].track, rows[0].channel))
+
+
+@dataclass(frozen=True)
+class MidiSourceFile:
+    """A MIDI work's file, checked to be the imported content (`sha256`), and the part its melody comes from:
+    `current` ('midi:track=..:channel=..') when a choice is recorded, else None (the import's own choice:
+    `import_choice` over the file's parts, named in `detail`)."""
+
+    file: Path
+    sha256: str
+    current: str | None
+    detail: str
+
+
+def midi_source_file(store, work_id: int) -> MidiSourceFile | None:
+    """`MidiSourceFile` of a MIDI work; None for another kind. Raises CatalogueError as `melody_candidates`
+    does when the file is gone or changed. Reads no MIDI: the caller parses the file once, if at all."""
+    kind, path, sha, detail = _work_row(store, work_id)
+    if kind != "midi":
+        return None
+    file = _source_file(work_id, kind, path, sha, detail)
+    return MidiSourceFile(file, sha, _current_source(store, work_id, detail), detail)
+
+
 def melody_candidates(store, work_id: int) -> list[MelodyCandidate]:
     """The alternatives for a work's melody, the one in use marked `current`."""
     kind, path, sha, detail = _work_row(store, work_id)
@@ -131,8 +160,7 @@ def melody_candidates(store, work_id: int) -> list[MelodyCandidate]:
 
         rows = part_candidates(read_midi(file))
         if current is None:  # chosen at import: the part named in the source detail
-            current = next((midi_source(c.track, c.channel) for c in rows if c.label() in detail),
-                           midi_source(rows[0].track, rows[0].channel))
+            current = import_choice(rows, detail)
         return [MelodyCandidate(i, midi_source(c.track, c.channel), c.label(), c.line_notes, c.score,
                                 f"{c.excluded} part" if c.excluded else "", midi_source(c.track, c.channel) == current)
                 for i, c in enumerate(rows)]

@@ -120,22 +120,30 @@ def _follow_logp(sampler: Sampler, after: Sequence[Note]) -> float:
     return total
 
 
+def vary_span(melody: Melody, kind: str) -> tuple[int, int]:
+    """(first bar, bars) of a melody `vary` can work on; ConstraintError saying why not otherwise (checked before
+    anything costly, so `accord suggest --vary` says it at once)."""
+    if kind not in VARY_KINDS:
+        raise ConstraintError(f"unknown variation {kind!r} (choose {', '.join(VARY_KINDS)})")
+    if not melody.notes:
+        raise ConstraintError("the melody to vary has no notes")
+    bq = melody.time_signature.bar_quarters
+    first_bar = math.floor(melody.notes[0].onset / bq + 1e-9)
+    bars = math.ceil(melody.end / bq - 1e-9) - first_bar
+    if not 1 <= bars <= 32:
+        raise ConstraintError(f"the melody spans {bars} bars; vary works on 1..32 bars")
+    return first_bar, bars
+
+
 def vary(model: TrainedModel, melody: Melody, constraints: Constraints | None = None, *, kind: str = "rhythm",
          closeness: float = 0.5, anchors: Sequence[int] | None = None, n: int = 4, seed: int | None = None,
          temperature: float = DEFAULT_TEMPERATURE, repeat_damping: float = DEFAULT_REPEAT_DAMPING,
          sources: Mapping[int, Sequence[int]] | None = None) -> list[Suggestion]:
     """Vary `melody` (kinds in VARY_KINDS); closeness 0 = far .. 1 = near."""
     constraints = constraints or Constraints()
-    if kind not in VARY_KINDS:
-        raise ConstraintError(f"unknown variation {kind!r} (choose {', '.join(VARY_KINDS)})")
-    if not melody.notes:
-        raise ConstraintError("the melody to vary has no notes")
+    first_bar, bars = vary_span(melody, kind)
     closeness = min(1.0, max(0.0, float(closeness)))
     bq = melody.time_signature.bar_quarters
-    first_bar = math.floor(melody.notes[0].onset / bq + 1e-9)
-    bars = math.ceil(melody.end / bq - 1e-9) - first_bar
-    if not 1 <= bars <= 32:
-        raise ConstraintError(f"the melody spans {bars} bars; vary works on 1..32 bars")
     c = replace(constraints, start=first_bar * bq, bars=bars, time_signature=melody.time_signature,
                 key=constraints.key or melody.key)
     job = _Job(model, c, [], melody.notes, temperature=temperature,
