@@ -1,4 +1,5 @@
-"""Small real files for catalogue tests: MIDI (via app.core.midifile / mido), MusicXML text, a sine WAV."""
+"""Small real files for catalogue tests: MIDI (via app.core.midifile / mido), MusicXML text, a sine WAV; and a
+catalogue of consented works (`consented_works`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,19 @@ import numpy as np
 
 from app.core.midifile import MidiPart, write_midi
 from app.core.music import Melody, Note, TimeSignature
+
+
+def consented_works(catalogue_path: Path, melodies, contributor: str = "J. S. Bach") -> list[int]:  # noqa: ANN001
+    """Add (title, melody) pairs as works of one contributor, each with that contributor's consent: their ids."""
+    from app.core.catalogue.store import Catalogue
+    from app.core.catalogue.types import ContributorShare
+
+    ids = []
+    with Catalogue.open(catalogue_path) as cat:
+        for title, m in melodies:
+            ids.append(cat.add_work(m, title=title, contributors=[ContributorShare(contributor, "composer", 10000)]))
+            cat.record_consent(ids[-1], "grant")
+    return ids
 
 
 def melody(pitches: list[int], *, step: float = 0.5, start: float = 0.0) -> Melody:

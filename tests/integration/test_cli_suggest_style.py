@@ -13,16 +13,14 @@ from app.core.catalogue.types import ContributorShare
 from app.core.home import AccordHome
 from app.core.midifile import MidiPart, write_midi
 from app.core.model import idyom_benchmark_set
+from tests.helpers.catalogue_files import consented_works
 
 
 @pytest.fixture
 def home(accord_home):
     h = AccordHome.resolve(accord_home)
     melodies = idyom_benchmark_set()[:12]
-    with Catalogue.open(h.catalogue_path) as cat:
-        for ident, m in melodies:
-            wid = cat.add_work(m, title=ident, contributors=[ContributorShare("J. S. Bach", "composer", 10000)])
-            cat.record_consent(wid, "grant")
+    consented_works(h.catalogue_path, melodies)
     write_midi(accord_home / "prime.mid", [MidiPart("melody", melodies[0][1].between(0, 12))], tempo_bpm=90,
                time_signature=melodies[0][1].time_signature)
     return h

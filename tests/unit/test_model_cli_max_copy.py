@@ -5,21 +5,16 @@ from __future__ import annotations
 import json
 
 from app.cli.main import main
-from app.core.catalogue.store import Catalogue
-from app.core.catalogue.types import ContributorShare
 from app.core.home import AccordHome
 from app.core.midifile import MidiPart, write_midi
 from app.core.model import idyom_benchmark_set
 from app.core.model.index.copyindex import brute_force_longest_copy
+from tests.helpers.catalogue_files import consented_works
 
 
 def test_max_copy_zero_reports_the_whole_copied_run(accord_home, capsys, tmp_path):
-    home = AccordHome.resolve(accord_home)
     melodies = idyom_benchmark_set()[:8]
-    with Catalogue.open(home.catalogue_path) as cat:
-        for ident, m in melodies:
-            wid = cat.add_work(m, title=ident, contributors=[ContributorShare("J. S. Bach", "composer", 10000)])
-            cat.record_consent(wid, "grant")
+    consented_works(AccordHome.resolve(accord_home).catalogue_path, melodies)
     source = melodies[2][1]
     prime = source.between(0, 40)  # a long stretch of a training work, kept note for note below
     assert len(prime.notes) > 30

@@ -20,6 +20,7 @@ from app.core.midifile import MidiPart, write_midi
 from app.core.model import idyom_benchmark_set
 from app.core.music import Melody, Note, TimeSignature
 from app.core.project.cocreation.source_parts import CACHE_KIND, source_parts
+from tests.helpers.catalogue_files import consented_works
 
 
 def _catalogue(folder: Path, count: int = 3) -> tuple[Path, list[int], list[Path]]:
@@ -89,12 +90,7 @@ def test_a_damaged_entry_is_read_again(tmp_path, monkeypatch):
 
 
 def test_vary_refuses_a_too_long_melody_before_reading_the_catalogue(accord_home, tmp_path, monkeypatch, capsys):
-    home = AccordHome.resolve(accord_home)
-    melodies = idyom_benchmark_set()[:4]
-    with Catalogue.open(home.catalogue_path) as cat:
-        for ident, m in melodies:
-            wid = cat.add_work(m, title=ident, contributors=[ContributorShare("A", "composer", 10000)])
-            cat.record_consent(wid, "grant")
+    consented_works(AccordHome.resolve(accord_home).catalogue_path, idyom_benchmark_set()[:4])
     assert main(["train"]) == 0
     long = Melody(tuple(Note(60 + i % 7, i * 4.0, 1.0) for i in range(40)), time_signature=TimeSignature(4, 4))
     write_midi(tmp_path / "long.mid", [MidiPart("melody", long)], tempo_bpm=90, time_signature=long.time_signature)
