@@ -39,7 +39,7 @@ def test_a_stripped_mp3_is_found_by_watermark_with_its_record_and_consent(qtbot,
     qtbot.addWidget(dialog)
     with qtbot.waitSignal(dialog.verified, timeout=120000):
         dialog.verify_paths([mp3, wav, plain])
-    assert sorted(dialog.watermarks) == [0, 2]  # only files without a tag record are searched
+    assert sorted(dialog.watermarks) == [0, 2]  # only files without a tag record (or tampered) are searched
     assert dialog.files.item(0).text().startswith("≈ Found by watermark")
 
     dialog.files.setCurrentRow(0)
@@ -57,3 +57,23 @@ def test_a_stripped_mp3_is_found_by_watermark_with_its_record_and_consent(qtbot,
     assert dialog.status.text().startswith("– No provenance")
     assert dialog.watermark.text().startswith("Watermark: none found")
     assert dialog.consent.text() == "" and dialog.details.toPlainText() == ""
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
+def test_a_converted_copy_with_its_tags_stays_tampered_and_shows_the_watermark_naming_its_record(qtbot, tmp_path):
+    home = AccordHome.resolve()
+    consented_catalogue(home.catalogue_path).close()
+    create_identity(home.keys_dir, "Ada")
+    wav = tmp_path / "hook.wav"
+    result = sign_and_write_audio(wav, _music(18.0), 44100, suggestion_fields(), home=home, format="wav16")
+    mp3 = tmp_path / "copy.mp3"  # FFmpeg keeps the WAV's tags: the record is there, the signed bytes are not
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), "-b:a", "128k", str(mp3)], check=True)
+    dialog = VerifyDialog(None, home, TaskRunner(synchronous=True))
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.verified, timeout=120000):
+        dialog.verify_paths([mp3])
+    assert dialog.files.item(0).text().startswith("✖ Tampered")
+    dialog.files.setCurrentRow(0)
+    assert dialog.status.text().startswith("✖ Tampered") and "converted to another format" in dialog.reason.text()
+    text = dialog.watermark.text()
+    assert f"Watermark {result.record['watermark']['id']} found" in text and "signed and intact" in text

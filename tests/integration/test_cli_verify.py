@@ -290,3 +290,38 @@ def test_export_cli_watermark_flags(capsys, tmp_path, accord_home):
     assert code == 0 and json.loads(text)["results"][0]["record"]["watermark"]["strengthDb10"] == 5
     code, _, err = run(capsys, "export", str(project.path), "-o", str(tmp_path / "c.wav"), "--watermark-strength", "9")
     assert code == 2 and "strength" in err
+
+
+@pytest.mark.skipif(__import__("shutil").which("ffmpeg") is None, reason="needs ffmpeg")
+def test_a_converted_copy_that_kept_its_tags_is_tampered_and_says_its_mark_names_the_record(capsys, tmp_path,
+                                                                                            accord_home):
+    """FFmpeg carries a WAV export's tags into the MP3 it makes: the record is there, the signed bytes are not. The
+    status stays `tampered` (an edit keeps the mark too), and the reason says what kind of copy it is and that the
+    sound's watermark names this record, also on a machine without the signer's export log."""
+    import subprocess
+
+    from app.core.home import AccordHome
+    from app.core.project.export.files import sign_and_write_audio
+    from tests.helpers.provenance import suggestion_fields
+
+    home = AccordHome.resolve()
+    create_identity(home.keys_dir, "Ada")
+    consented_catalogue(home.catalogue_path).close()
+    wav = tmp_path / "hook.wav"
+    sign_and_write_audio(wav, _music(18.0), 44100, suggestion_fields(), home=home, format="wav16")
+    mp3 = tmp_path / "copy.mp3"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), "-b:a", "128k", str(mp3)], check=True)
+    code, text, _ = run(capsys, "verify", "--json", str(mp3))
+    res = json.loads(text)["results"][0]
+    assert code == 1 and res["status"] == "tampered", res["reason"]
+    assert "a copy converted to another format keeps the signed file's tags" in res["reason"]
+    assert "its sound carries this record's watermark" in res["reason"]
+    code, text, _ = run(capsys, "verify", "--no-watermark", str(mp3))
+    assert code == 1 and "tampered" in text and "watermark" not in text.split("\n")[1]
+    # the recipient: trusts Ada's key, has none of her exports in a log
+    assert run(capsys, "identity", "export-public", "-o", str(tmp_path / "ada.pem"))[0] == 0
+    other = tmp_path / "recipient"
+    assert run(capsys, "--home", str(other), "identity", "trust", str(tmp_path / "ada.pem"))[0] == 0
+    code, text, _ = run(capsys, "--home", str(other), "verify", "--json", str(mp3))
+    res = json.loads(text)["results"][0]
+    assert res["status"] == "tampered" and "its sound carries this record's watermark" in res["reason"]

@@ -139,12 +139,33 @@ def verify_file(path: str | Path, trust: TrustList, *, check_c2pa: bool = False,
         return result(INVALID_SIGNATURE, "the signature does not verify with the trusted key", record, signer)
     if not content_ok:
         if content.get("method") != method:
-            why = f"the record binds content by {content.get('method')!r}, the file is {method!r}"
+            why = (f"the record binds content by {content.get('method')!r}, the file is {method!r} (a copy converted "
+                   "to another format keeps the signed file's tags, not its signed bytes)")
         else:
             why = "the sound (or notes) differ from what was signed"
+        why += _watermark_note(path, trust, record, watermark_fallback)
         return result(TAMPERED, f"the content changed after signing: {why}", record, signer, computed)
     return result(VERIFIED, f"signed by {trusted.name} (key {key_id[:16]}…); content matches", record, signer,
                   computed)
+
+
+def _watermark_note(path: Path, trust: TrustList, record: dict[str, Any], watermark_fallback: Any) -> str:
+    """What the sound's watermark says of a file whose tags hold a record its content no longer matches: the
+    status stays `tampered` (a part of the song replaced keeps the mark too), but a converted copy of one's own
+    export ("the file is 'mp3-frames-v2'") is told from a file that names no such origin."""
+    mark = record.get("watermark")
+    if watermark_fallback is None or not isinstance(mark, dict) or not mark.get("id"):  # --no-watermark
+        return ""
+    from app.core.provenance.watermark.lookup import quick_inspect
+
+    # matched against this record itself, so a recipient without the signer's export log is told too
+    report = quick_inspect(path, trust, [record])
+    if report is None or not report.present:
+        return ""
+    if report.record is not None:
+        return ("; its sound carries this record's watermark, so it was made from the signed file (converted, "
+                "re-encoded or edited since)")
+    return f"; its sound carries another watermark ({report.detection.wm_hex}) than this record's ({mark['id']})"
 
 
 def _unsigned_format(path: Path, trust: TrustList, watermark_fallback: Any) -> VerifyResult:

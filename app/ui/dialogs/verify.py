@@ -58,7 +58,7 @@ class VerifyDialog(QDialog):
         self.setAcceptDrops(True)
         self.project, self.home, self.runner = project, home, runner
         self.results: list[Any] = []
-        self.watermarks: dict[int, Any] = {}  # result index → WatermarkReport (files without a tag record)
+        self.watermarks: dict[int, Any] = {}  # result index → WatermarkReport (files without a tag record, or tampered)
         self.handle = None
         hint = QLabel("Drop audio or MIDI files here, or open them. Trust comes from your own list of keys "
                       "(accord identity trust), never from the file.")
@@ -130,11 +130,13 @@ class VerifyDialog(QDialog):
                 except AccordError as exc:
                     out.append({"path": path, "status": "error", "reason": str(exc)})
                 status = out[-1]["status"] if isinstance(out[-1], dict) else out[-1].status
-                if status in ("no-provenance", "error") and path.is_file():
+                if status in ("no-provenance", "error", "tampered") and path.is_file():
                     progress((i + 0.5) / len(paths), f"looking for a watermark in {path.name}")
                     if not records:
                         records.append(_log_records(catalogue_path))
-                    marks[i] = _inspect(path, trust, records[0])
+                    # a tampered file's own record too: a converted copy's mark names it on any machine
+                    own = [out[-1].record] if status == "tampered" and out[-1].record else []
+                    marks[i] = _inspect(path, trust, [*own, *records[0]])
             return out, marks
 
         self.status.setText("Verifying…")
@@ -149,7 +151,7 @@ class VerifyDialog(QDialog):
             status = r["status"] if isinstance(r, dict) else r.status
             path = r["path"] if isinstance(r, dict) else r.path
             mark = self.watermarks.get(self.files.count())
-            if mark is not None and mark.present:
+            if mark is not None and mark.present and status != "tampered":  # tampered stays tampered, mark or not
                 status = "found-by-watermark"
             item = QListWidgetItem(f"{STATUS_TEXT[status][0].split(':')[0]}  —  {Path(path).name}")
             item.setData(Qt.ItemDataRole.UserRole, status)
@@ -172,7 +174,7 @@ class VerifyDialog(QDialog):
             status, reason, record, c2pa = r.status, r.reason, r.record, r.c2pa
         mark = self.watermarks.get(row)
         consent = None if isinstance(r, dict) else r.consent
-        if mark is not None and mark.present:
+        if mark is not None and mark.present and status != "tampered":
             status, record = "found-by-watermark", mark.record
             consent = _consent_of(mark.record, self.home.keys_dir) if mark.record else None
         text, colour = STATUS_TEXT[status]
