@@ -79,6 +79,24 @@ def test_another_part_chosen_is_read_again_and_a_changed_file_is_left_out(tmp_pa
     assert ids[1] not in source_parts(catalogue, ids, cache=cache)
 
 
+def test_only_the_works_asked_for_keep_an_entry(tmp_path):
+    """A work the model no longer holds (consent revoked, work removed) leaves no copy of its notes in the cache
+    after the next suggest; nor does a part no longer in use."""
+    catalogue, ids, _ = _catalogue(tmp_path)
+    cache = AnalysisCache(tmp_path / "cache")
+    folder = tmp_path / "cache" / "analysis" / CACHE_KIND
+    source_parts(catalogue, ids, cache=cache)
+    assert len(list(folder.glob("*.json"))) == 3
+    source_parts(catalogue, ids[1:], cache=cache)
+    assert len(list(folder.glob("*.json"))) == 2
+    with Catalogue.open(catalogue) as cat:
+        use_candidate(cat, ids[1], next(c for c in melody_candidates(cat, ids[1]) if not c.current).index)
+    before = {p.name for p in folder.glob("*.json")}
+    source_parts(catalogue, ids[1:], cache=cache)
+    after = {p.name for p in folder.glob("*.json")}
+    assert len(after) == 2 and len(after & before) == 1  # the old part's entry went, the new one's came
+
+
 def test_a_damaged_entry_is_read_again(tmp_path, monkeypatch):
     catalogue, ids, files = _catalogue(tmp_path, count=1)
     cache = AnalysisCache(tmp_path / "cache")

@@ -77,6 +77,21 @@ class AnalysisCache:
         except OSError:
             pass
 
+    def keep_only(self, kind: str, keys: set[str]) -> int:
+        """Remove the entries of `kind` whose key is not in `keys` (how many were removed)."""
+        folder = self.root / kind
+        if not _SAFE.match(kind) or not folder.is_dir():
+            return 0
+        removed = 0
+        for p in folder.glob("*.json"):
+            if p.stem not in keys:
+                try:
+                    p.unlink()
+                    removed += 1
+                except OSError:
+                    continue
+        return removed
+
     def clear(self) -> int:
         removed = 0
         if self.root.is_dir():

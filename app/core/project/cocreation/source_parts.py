@@ -7,7 +7,7 @@ Each file is parsed once, and what it gives is kept in the analysis cache under 
 the part in use (`SOURCE_PART_VERSION`): the file is checked against the hash recorded at import every time, so
 an entry can only be read back for the same bytes and the same choice. mido decodes about 0.1 s of MIDI events
 per openmsx song, so a catalogue of 31 songs cost every `accord suggest` 6 s before it began (two parses per
-work), and the second suggest now costs none of it.
+work), and the second suggest now costs none of it. Only the entries of the works asked for are kept.
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ def source_parts(catalogue_path: Path, work_ids: Sequence[int], *,
     out: dict[int, list[int]] = {}
     if not Path(catalogue_path).exists():
         return out
+    keys: set[str] = set()
     with Catalogue.open(catalogue_path) as cat:
         for wid in work_ids:
             try:
@@ -68,6 +69,7 @@ def source_parts(catalogue_path: Path, work_ids: Sequence[int], *,
                     continue
                 choice = src.current if src.current is not None else f"import:{src.detail}"
                 key = hashlib.sha256(f"{SOURCE_PART_VERSION}\n{src.sha256}\n{choice}".encode()).hexdigest()
+                keys.add(key)
                 pitches = _cached(cache, key)
                 if pitches is None:
                     pitches = _part_pitches(src.file, src.current, src.detail)
@@ -78,6 +80,10 @@ def source_parts(catalogue_path: Path, work_ids: Sequence[int], *,
             except (AccordError, KeyError, ValueError, IndexError):  # file gone or changed: the learned melody
                 continue
             out[wid] = pitches
+    if cache is not None:
+        # only the works asked for keep an entry: a work revoked (the model forgets it), removed, or read through
+        # another part leaves no copy of its notes behind after the next suggest
+        cache.keep_only(CACHE_KIND, keys)
     return out
 
 
