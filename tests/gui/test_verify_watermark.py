@@ -17,13 +17,18 @@ from tests.helpers.provenance import consented_catalogue, suggestion_fields
 from tests.integration.test_cli_verify import _music
 
 
-@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
-def test_a_stripped_mp3_is_found_by_watermark_with_its_record_and_consent(qtbot, tmp_path):
+def _signed_hook(tmp_path):
+    """A home with Ada's identity and the consented works, and a signed, watermarked WAV export in it."""
     home = AccordHome.resolve()
     consented_catalogue(home.catalogue_path).close()
     create_identity(home.keys_dir, "Ada")
     wav = tmp_path / "hook.wav"
-    result = sign_and_write_audio(wav, _music(18.0), 44100, suggestion_fields(), home=home, format="wav16")
+    return home, wav, sign_and_write_audio(wav, _music(18.0), 44100, suggestion_fields(), home=home, format="wav16")
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
+def test_a_stripped_mp3_is_found_by_watermark_with_its_record_and_consent(qtbot, tmp_path):
+    home, wav, result = _signed_hook(tmp_path)
     mark_id = result.record["watermark"]["id"]
     mp3 = tmp_path / "shared.mp3"
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), "-map_metadata", "-1", "-b:a", "128k", str(mp3)],
@@ -61,11 +66,7 @@ def test_a_stripped_mp3_is_found_by_watermark_with_its_record_and_consent(qtbot,
 
 @pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
 def test_a_converted_copy_with_its_tags_stays_tampered_and_shows_the_watermark_naming_its_record(qtbot, tmp_path):
-    home = AccordHome.resolve()
-    consented_catalogue(home.catalogue_path).close()
-    create_identity(home.keys_dir, "Ada")
-    wav = tmp_path / "hook.wav"
-    result = sign_and_write_audio(wav, _music(18.0), 44100, suggestion_fields(), home=home, format="wav16")
+    home, wav, result = _signed_hook(tmp_path)
     mp3 = tmp_path / "copy.mp3"  # FFmpeg keeps the WAV's tags: the record is there, the signed bytes are not
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), "-b:a", "128k", str(mp3)], check=True)
     dialog = VerifyDialog(None, home, TaskRunner(synchronous=True))

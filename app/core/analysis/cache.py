@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -82,26 +83,22 @@ class AnalysisCache:
         folder = self.root / kind
         if not _SAFE.match(kind) or not folder.is_dir():
             return 0
-        removed = 0
-        for p in folder.glob("*.json"):
-            if p.stem not in keys:
-                try:
-                    p.unlink()
-                    removed += 1
-                except OSError:
-                    continue
-        return removed
+        return _unlink(p for p in folder.glob("*.json") if p.stem not in keys)
 
     def clear(self) -> int:
-        removed = 0
-        if self.root.is_dir():
-            for p in self.root.rglob("*.json"):
-                try:
-                    p.unlink()
-                    removed += 1
-                except OSError:
-                    continue
-        return removed
+        return _unlink(self.root.rglob("*.json")) if self.root.is_dir() else 0
+
+
+def _unlink(paths: Iterable[Path]) -> int:
+    """Remove these files, skipping any that cannot be (how many were removed)."""
+    removed = 0
+    for p in paths:
+        try:
+            p.unlink()
+            removed += 1
+        except OSError:
+            continue
+    return removed
 
 
 def combined_key(*parts: str) -> str:
