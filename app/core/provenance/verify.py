@@ -74,7 +74,8 @@ def verify_file(path: str | Path, trust: TrustList, *, check_c2pa: bool = False,
     """Verify one file. Raises ProvenanceError only for files that cannot be read at all.
 
     `watermark_fallback(path, trust, c2pa)` (watermark/lookup.py) is asked when the tags hold no record:
-    its result has status `found-by-watermark`, or it returns None."""
+    its result has status `found-by-watermark`, or it returns None. Given, it also lets a tampered file's reason
+    say whether its sound carries the record's watermark (`_watermark_note`); None (--no-watermark) reads no sound."""
     path = Path(path)
     if path.suffix.lower() in FFMPEG_EXTENSIONS:
         return _unsigned_format(path, trust, watermark_fallback)
