@@ -197,8 +197,13 @@ def test_ideas_go_to_midi_out_on_play_with_program_and_stop_silences_them(studio
     studio.transport_bar.act_play.trigger()
     qtbot.waitUntil(lambda: sum(1 for _f, m in list(daw.received) if m[0] == 0x92) >= 3, timeout=5000)
     got = [m for _f, m in list(daw.received)]
-    assert bytes((0xC2, 19)) in got  # program change first, on channel 3
-    assert [m[1] for m in got if m[0] == 0x92][:3] == [60, 61, 62]
+    first_on = next(i for i, m in enumerate(got) if m[0] == 0x92)
+    assert bytes((0xC2, 19)) in got[:first_on]  # program change first, on channel 3
+    # The idea's notes in order from the playhead. Under a heavy load the GUI thread can reach the first send
+    # a beat or more late, and a note already past is not sent late (0.25 s of catch-up only): with the GUI
+    # thread 0.9 s late the first note out was 63, so the run may start after 60.
+    ons = [m[1] for m in got if m[0] == 0x92]
+    assert 60 <= ons[0] <= 72 and ons[:3] == [ons[0], ons[0] + 1, ons[0] + 2], ons
     studio.transport_bar.act_play.trigger()  # pause: what is scheduled is cancelled, all notes off
     qtbot.waitUntil(lambda: any(m[:2] == bytes((0xB2, 123)) for _f, m in list(daw.received)), timeout=3000)
     n = sum(1 for _f, m in list(daw.received) if m[0] == 0x92)
