@@ -35,6 +35,7 @@ from app.core.analysis.rhythm.beatfit import fit_grid, refined_onsets
 from app.core.analysis.rhythm.beatlevel import (
     MAX_BEAT_BPM,
     choose_beat_level,
+    chroma_change,
     clearly_better_phase,
     drum_beat_phase,
     ranked_beat_levels,
@@ -195,13 +196,7 @@ def _accents(feat: OnsetFeatures, beats: np.ndarray, chroma: np.ndarray | None, 
     acc = zscore(low) + 0.5 * zscore(full)
     if chroma is not None and chroma.shape[1] > 2 and beats.size > 2:
         # harmonic change at a beat: chords and bass notes change on bar lines far more often than inside
-        idx = np.clip((beats / feat.fps * chroma_fps).astype(int), 0, chroma.shape[1] - 1)
-        segs = np.split(chroma, idx[1:], axis=1) if idx.size > 1 else [chroma]
-        sync = np.stack([s.mean(axis=1) if s.shape[1] else np.zeros(12) for s in segs[: beats.size]])
-        norm = sync / (np.linalg.norm(sync, axis=1, keepdims=True) + 1e-9)
-        nov = np.zeros(beats.size)
-        nov[1: norm.shape[0]] = 1.0 - np.sum(norm[1:] * norm[:-1], axis=1)
-        acc = acc + 1.5 * zscore(nov)
+        acc = acc + 1.5 * zscore(chroma_change(chroma, chroma_fps, beats / feat.fps))
     return acc
 
 
@@ -237,7 +232,8 @@ def estimate_grid(feat: OnsetFeatures, *, chroma: np.ndarray | None = None, chro
     kit_env = kit_low = None
     if kit is not None and kit.kit_body is not None and kit.kit_body.size == feat.body.size:
         kit_env, kit_low = _peaky(kit.kit_body), _peaky(kit.kick if kit.kick is not None else kit.low)
-    levels = ranked_beat_levels(_peaky(feat.body), period, phase, fps, kit_env, _peaky(feat.low), kit_low)
+    harmony = (chroma, chroma_fps) if chroma is not None and chroma_fps > 0 else None
+    levels = ranked_beat_levels(_peaky(feat.body), period, phase, fps, kit_env, _peaky(feat.low), kit_low, harmony)
     _score, beat_period, beat_phase = levels[0]
     # the next felt beat, as a tempo ratio to the chosen one (the studio offers it: see TempoResult.runner_up_ratio)
     runner_up_ratio = beat_period / levels[1][1] if len(levels) > 1 else 0.0
