@@ -1,5 +1,6 @@
-"""A held-out set with no drums: J. S. Bach's four-part chorales from music21's corpus, as a songwriter's
-piano-and-voice demo would sound (the tune on an oboe, alto and tenor on a piano, the bass on an acoustic bass).
+"""Songs with no drums: J. S. Bach's four-part chorales from music21's corpus, as a songwriter's piano-and-voice
+demo would sound (the tune on an oboe, alto and tenor on a piano, the bass on an acoustic bass). The first 40
+chose the harmonic beat's constants (rhythm/beatlevel.py); the next 40 are held out (CHORALE_SETS).
 
 Every other rendered set has a drum part on almost every song; this one has none, so the beat, the meter and
 bar 1 must come from the notes alone, and the key from four voices that modulate on the way. Only the
@@ -8,8 +9,9 @@ chorales from the cantatas (`bwvN.M`) are used, not BWV 253–438, which the dem
 Truth, none of it from a key profile or from Accord:
 - tempo: one tempo per chorale, chosen from its name (60–100 quarter notes a minute, a hymn's pace), so the
   whole song is grid-perfect; fermatas are not held (a MIDI file does not hold them either);
-- meter: the score's time signature; bar 1 at the first full bar (a pickup beat is moved to the end of an
-  empty bar, so the MIDI's own downbeats fall on the score's barlines);
+- meter: the score's time signature; a pickup is moved to the end of an empty bar, so the MIDI's own downbeats
+  fall on the score's barlines (bar 1's truth is then that bar's downbeat, the benchmark's rule: the downbeat
+  at or before the first note);
 - key: the key signature and the bass's last note, the rule a musician reads a chorale's key by: the final is
   the signature's major tonic → major, its relative minor → minor, a tone above the major tonic → minor written
   with the Baroque "Dorian" signature (one flat fewer). A chorale ending anywhere else (the Phrygian ones on
@@ -112,7 +114,7 @@ def _shift(pm, seconds: float) -> None:
 
 def build(cache: Path, limit: int | None = None, *, first: int = 0) -> list:
     """Render (or load) the chorales with a key truth, at most `limit` (default LIMIT), from the `first`-th such
-    chorale on (in the corpus's order of names): SETS splits them."""
+    chorale on (in the corpus's order of names): benchmarks.realsongs.CHORALE_SETS splits them."""
     from benchmarks.realsongs import _load
 
     try:
