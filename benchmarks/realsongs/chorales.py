@@ -47,9 +47,8 @@ def key_from_signature_and_final(sharps: int, final_pc: int) -> str | None:
     major = (7 * sharps) % 12
     if final_pc == major:
         return f"{NAMES[major]} major"
-    if final_pc == (major + 9) % 12:
-        return f"{NAMES[final_pc]} minor"
-    if final_pc == (major + 2) % 12:  # D minor written with no flat, G minor with one: the Dorian signature
+    # the relative minor, or a minor written with the Dorian signature (D minor with no flat, G minor with one)
+    if final_pc in ((major + 9) % 12, (major + 2) % 12):
         return f"{NAMES[final_pc]} minor"
     return None
 
@@ -72,9 +71,10 @@ def _score_facts(score) -> tuple[str | None, float, float]:
     return key_from_signature_and_final(sigs[0].sharps, bass_notes[-1].pitch.pitchClass), pickup, bar
 
 
-def _midi(score, name: str):
-    """The chorale as a PrettyMIDI at its tempo with its programs set, and its roles (soprano lead, alto and
-    tenor harmony, bass bass). None when it is not four parts at one tempo."""
+def _midi(score, name: str, lead_in: float = 0.0):
+    """The chorale as a PrettyMIDI at its tempo with its programs set, its notes `lead_in` quarter notes late (a
+    pickup then ends an empty bar), and its roles (soprano lead, alto and tenor harmony, bass bass). None when it
+    is not four parts at one tempo."""
     import pretty_midi
 
     if len(score.parts) != 4:
@@ -90,12 +90,14 @@ def _midi(score, name: str):
     # Re-timed here rather than by a tempo mark in the score: music21 does not always write one it is given.
     bpm = tempo_for(name)
     scale = float(tempi[0]) / bpm
+    late = lead_in * 60.0 / bpm
     pm = pretty_midi.PrettyMIDI(resolution=src.resolution, initial_tempo=float(bpm))
     roles = {0: "lead", 1: "harmony", 2: "harmony", 3: "bass"}
     by_height = sorted(pitched, key=lambda i: -sum(n.pitch for n in i.notes) / len(i.notes))
     for idx, part in enumerate(by_height):
         inst = pretty_midi.Instrument(PROGRAMS[roles[idx]], name=part.name)
-        inst.notes = [pretty_midi.Note(n.velocity, n.pitch, n.start * scale, n.end * scale) for n in part.notes]
+        inst.notes = [pretty_midi.Note(n.velocity, n.pitch, n.start * scale + late, n.end * scale + late)
+                      for n in part.notes]
         pm.instruments.append(inst)
     # music21 repeats the time signature at a repeat's barline, several times at one instant: keep the changes
     for ts in src.time_signature_changes:
@@ -103,13 +105,6 @@ def _midi(score, name: str):
         if last is None or (ts.numerator, ts.denominator) != (last.numerator, last.denominator):
             pm.time_signature_changes.append(pretty_midi.TimeSignature(ts.numerator, ts.denominator, ts.time * scale))
     return pm, roles, bpm
-
-
-def _shift(pm, seconds: float) -> None:
-    for inst in pm.instruments:
-        for n in inst.notes:
-            n.start += seconds
-            n.end += seconds
 
 
 def build(cache: Path, limit: int | None = None, *, first: int = 0) -> list:
@@ -156,7 +151,7 @@ def _render(path, name: str, folder: Path):  # noqa: ANN001 - music21's corpus p
     try:
         score = corpus.parse(path)
         key, pickup, bar = _score_facts(score)
-        made = _midi(score, name) if key is not None else None
+        made = _midi(score, name, bar - pickup if pickup else 0.0) if key is not None else None
     except Exception as exc:  # noqa: BLE001 - one unreadable score is skipped, not fatal
         log.warning("skipping %s: %s", name, exc)
         made = None
@@ -165,8 +160,6 @@ def _render(path, name: str, folder: Path):  # noqa: ANN001 - music21's corpus p
         (folder / "skipped").write_text("not four parts, or a modal ending (no key to read)\n")
         return None
     pm, roles, bpm = made
-    if pickup:
-        _shift(pm, (bar - pickup) * 60.0 / bpm)
     mix, stems = render.render_stems(pm, roles, folder)
     by_role = {r: [pm.instruments[i] for i, x in roles.items() if x == r] for r in render.ROLES}
     t = {"bpm": float(bpm), "tempo_map": [[0.0, float(bpm)]], "key": key,
