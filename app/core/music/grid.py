@@ -67,6 +67,9 @@ class TimeSignature:
 
 
 TEMPO_MIN, TEMPO_MAX = 20.0, 400.0  # quarter notes per minute a grid, a project and an edit accept
+# How far before the audio's start a moved bar 1 may land and be taken as the start (the onset of a song's first
+# beat is heard up to a few tens of ms late): further before it, bar 1 goes a bar later instead
+START_SLACK_SECONDS = 0.05
 SAME_TEMPO = 0.04  # two tempos this close (relative) are one reading of the beat, not two
 
 
@@ -186,6 +189,19 @@ class BeatGrid:
                     if abs((q := moved.quarters(t)) / pulse - round(q / pulse)) < 0.1]
         downs = tuple(t for t, q in on_beats if abs(q / bar - round(q / bar)) < 0.1 * pulse / bar)
         return replace(moved, beat_times=tuple(t for t, _ in on_beats), downbeat_times=downs)
+
+    def bar_one_moved(self, beats: float) -> tuple[float, BeatGrid]:
+        """(quarters moved, grid) with bar 1 moved by `beats` felt beats (a dotted quarter in 6/8), as the studio's
+        ◀ Beat / Beat ▶ and a pickup the analysis hears move it. Landing less than START_SLACK_SECONDS before the
+        audio's start it stays (its callers take that as the start: a project's bar 1 is never before 0 s);
+        further before it, it goes a bar later instead (the same downbeats; what sounds before it is a pickup).
+        See with_bar_one_at for what the beats do."""
+        ts = self.time_signature
+        quarters = float(beats) * ts.pulse_quarters
+        # (a bar 1 heard a few ms after the audio's first beat, moved a beat earlier, is the audio's start, not a bar on)
+        while self.seconds(quarters) < -START_SLACK_SECONDS:
+            quarters += ts.bar_quarters
+        return quarters, self.with_bar_one_at(quarters)
 
     def bar_of(self, seconds: float) -> float:
         """Zero-based bar position (fractional) of a time in seconds."""

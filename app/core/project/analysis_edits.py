@@ -18,9 +18,6 @@ from app.core.project.model import Project, copy_json
 
 EXTRAS_KEY = "analysis"
 NUDGE_STEP_SECONDS = 0.01
-# How far before the audio's start a moved bar 1 may land and be taken as the start (the onset of a song's first
-# beat is heard up to a few tens of ms late): further before it, bar 1 goes a bar later instead
-START_SLACK_SECONDS = 0.05
 
 
 class SetTempo(SetProjectField):
@@ -177,18 +174,13 @@ def move_bar_one(project: Project, beats: float) -> Edit:
     the beat before or after (the ears' "1" was the band's "2"), 0.5 puts every beat on the "and" (a grid half a
     beat off all song long: a bass that anticipates the beat, an oom-pah's off-beat snare). Everything heard
     keeps its seconds, as with ½× and 2×: the chords, the grid's anchors and the stored analysis count from the
-    new bar 1. Bar 1 moved to within START_SLACK_SECONDS before the audio's start is the start; further before it,
-    it goes a bar later instead (the same downbeats; what sounds before it is a pickup). Ideas and kept tracks are
+    new bar 1. Bar 1 moved to just before the audio's start is the start; further before it, it goes a bar later
+    instead (BeatGrid.bar_one_moved: what sounds before it is a pickup). Ideas and kept tracks are
     the artist's material in bars and move with bar 1, as with the 10 ms nudges."""
     grid = project.beat_grid()
     if grid is None:
         raise ValueError("the song has no tempo yet: analyse it or type one first")
-    ts = grid.time_signature
-    quarters = float(beats) * ts.pulse_quarters
-    # (a bar 1 heard a few ms after the audio's first beat, moved a beat earlier, is the audio's start, not a bar on)
-    while grid.seconds(quarters) < -START_SLACK_SECONDS:
-        quarters += ts.bar_quarters
-    moved = grid.with_bar_one_at(quarters)
+    quarters, moved = grid.bar_one_moved(beats)
     edits: list[Edit] = [SetProjectField("downbeat_offset", max(0.0, moved.offset_seconds)),
                          SetProjectField("tempo_anchors", moved.anchors)]
     if project.chords is not None:
