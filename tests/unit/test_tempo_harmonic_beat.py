@@ -67,7 +67,7 @@ def test_chroma_change_is_zero_for_the_same_chord_and_one_for_disjoint_ones():
     assert change[0] == 0.0 and change[1] == pytest.approx(0.0, abs=1e-6) and change[2] == pytest.approx(1.0, abs=1e-6)
 
 
-def _chorale_stems(name: str):
+def _chorale_stems(name: str, bpm: float = 65.0):
     """A Bach chorale from music21's corpus, nobody here wrote it, rendered with the GM SoundFont as the benchmark's
     chorale set renders it: the soprano on an oboe, alto and tenor on a piano, the bass on an acoustic bass."""
     music21 = pytest.importorskip("music21")
@@ -84,7 +84,7 @@ def _chorale_stems(name: str):
     score = music21.corpus.parse(f"bach/{name}")
     parts = [p.stripTies() for p in score.parts]
     roles = (("lead", 68, parts[:1]), ("harmony", 0, parts[1:3]), ("bass", 32, parts[3:]))
-    bpm, sr, stems = 65.0, 22050, []
+    sr, stems = 22050, []
     for role, program, group in roles:
         notes = [Note(n.pitch.midi, float(n.offset), float(n.quarterLength), 90)
                  for p in group for n in p.flatten().notes if n.isNote and n.quarterLength > 0]

@@ -17,15 +17,19 @@ from app.core.analysis.harmony import chords as chords_mod
 from app.core.analysis.harmony import key as key_mod
 from app.core.analysis.harmony import key_function
 from app.core.analysis.harmony.chroma import ChromaFeatures, chroma_features
+from app.core.analysis.rhythm.meter import starts_on_a_pickup
 from app.core.analysis.rhythm.onsets import first_sound_seconds, onset_features
 from app.core.analysis.rhythm.tempo import TempoResult, estimate_grid
-from app.core.analysis.roles import UNHEARD
+from app.core.analysis.roles import UNHEARD, kit_inside
 from app.core.analysis.signal import ANALYSIS_RATE, is_silent, mix, one_blas_thread
 from app.core.music import BeatGrid, ChordTimeline, Key
 from app.core.tasks import CancelToken, Progress, no_progress
 from app.core.transcription.grid import SongReading
 from app.core.transcription.notes import SecondsNote
 from app.core.transcription.pitch import at_rate
+
+# bar 1 within this many beats of the song's first sound was put there by it (the pickup test asks only then)
+PICKUP_SLACK_BEATS = 0.3
 
 # what `hear` returns: the grid, the tempo estimate, the key, its sections, the chords with their confidences, and
 # what the key read (for the lead melody to join it)
@@ -85,7 +89,10 @@ def hear(names: list[str], roles: dict[str, str], mono: dict[str, np.ndarray], d
                      "triplets (for straight ones: the Triplet feel box, or --feel straight)")
     cancel.check()
     chroma = None if chroma_job is None else chroma_job.result()
-    return _harmony(grid, tempo, chroma, harmonic_names, duration, notes, progress, cancel)
+    if tempo.grid is None or kit is not None:  # a kit's kick and snare say where beat 1 is
+        return _harmony(grid, tempo, chroma, harmonic_names, duration, notes, progress, cancel)
+    return _harmony_after_a_pickup(grid, tempo, chroma, harmonic_names, duration, notes, progress, cancel,
+                                   everything)
 
 
 def find_beat(rhythm: np.ndarray, everything: np.ndarray, kit: np.ndarray | None,
@@ -121,11 +128,14 @@ def whole_mix_reading(y: np.ndarray, sample_rate: int, cancel: CancelToken) -> S
         done.set_result(chroma)
         tempo = find_beat(y, y, None, done, no_progress, cancel)
         cancel.check()
-        grid = tempo.grid or BeatGrid(120.0)  # the key is heard on some grid even where no beat is
-        _grid, _tempo, key_est, _sections, timeline, _conf, key_inputs = _harmony(
-            grid, tempo, chroma, ["mix"], y.size / ANALYSIS_RATE, [], no_progress, cancel)
+        duration = y.size / ANALYSIS_RATE
+        if tempo.grid is None:  # the key is heard on some grid even where no beat is
+            heard = _harmony(BeatGrid(120.0), tempo, chroma, ["mix"], duration, [], no_progress, cancel)
+        else:  # as the analysis hears a song loaded as one file (no kit of its own)
+            heard = _harmony_after_a_pickup(tempo.grid, tempo, chroma, ["mix"], duration, [], no_progress, cancel, y)
+        grid, _tempo, key_est, _sections, timeline, _conf, key_inputs = heard
         key_est = settle_mode(key_est, key_inputs, timeline, grid, ())
-    return SongReading(tempo.grid, key_est.key)
+    return SongReading(grid if tempo.grid is not None else None, key_est.key)
 
 
 def settle_mode(key_est: key_mod.KeyEstimate, key_inputs: key_function.KeyInputs | None, timeline: ChordTimeline,
@@ -186,6 +196,48 @@ def _harmony(grid: BeatGrid, tempo: TempoResult, chroma: ChromaFeatures | None, 
     cancel.check()
 
     return grid, tempo, key_est, sections, timeline, chord_conf, key_inputs
+
+
+def _harmony_after_a_pickup(grid: BeatGrid, tempo: TempoResult, chroma: ChromaFeatures | None,
+                            harmonic_names: list[str], duration: float, notes: list[str], progress: Progress,
+                            cancel: CancelToken, everything: np.ndarray) -> Heard:
+    """`_harmony` on the grid of a song without a drum stem (`everything`: all its stems mixed, mono at
+    ANALYSIS_RATE), and again with bar 1 a beat later in the bar when bar 1 is the song's first sound, the chords
+    say that sound was a one-beat pickup (meter.starts_on_a_pickup) and no kit plays inside the mix (a kit's kick
+    and snare say where beat 1 is: roles.kit_inside). Bar 1 is then the bar the pickup is in, as in the song's
+    score, or the first full bar where that bar would start before the audio. The key and chords are heard again
+    on the moved grid: both read the downbeats."""
+    said: list[str] = []
+    heard = _harmony(grid, tempo, chroma, harmonic_names, duration, said, progress, cancel)
+    ts = grid.time_signature
+    first_sound = first_sound_seconds(everything, ANALYSIS_RATE)
+    at_first_sound = abs(grid.offset_seconds - first_sound) <= PICKUP_SLACK_BEATS * grid.seconds_per_quarter
+    if ts.denominator == 4 and at_first_sound:
+        timeline = heard[4]
+        roots = [timeline.at(float(i)).root_pc for i in range(len(grid.beat_times))]
+        if starts_on_a_pickup(roots, ts.numerator) and not kit_inside(everything, ANALYSIS_RATE):
+            moved = _after_a_pickup(grid)
+            said = []
+            heard = _harmony(moved, replace(tempo, grid=moved), chroma, harmonic_names, duration, said, progress,
+                             cancel)
+            where = "the bar it is in" if moved.offset_seconds < grid.offset_seconds else "the first full bar"
+            notes.append(f"the song starts on a one-beat pickup (its chords cadence a beat after its first sound): "
+                         f"bar 1 is {where} (◀ Beat / Beat ▶ move it)")
+    notes.extend(said)
+    return heard
+
+
+def _after_a_pickup(grid: BeatGrid) -> BeatGrid:
+    """The grid with bar 1 at the downbeat a beat after its bar 1 (a one-beat pickup), moved back to the bar that
+    holds the pickup unless that starts before the audio (BeatGrid.bar_one_moved), with its beats from bar 1 on
+    as the beat tracker gives them: the ones before the old bar 1 added, any before the new one left out."""
+    pulse = grid.time_signature.pulse_quarters
+    quarters, moved = grid.bar_one_moved(1.0 - grid.time_signature.numerator)
+    moved = replace(moved, offset_seconds=max(0.0, moved.offset_seconds))  # (within the start's slack: the start)
+    added = tuple(moved.seconds(i * pulse) for i in range(int(round(-quarters / pulse))))
+    beats = added + tuple(t for t in moved.beat_times if t >= moved.offset_seconds - 1e-6)
+    downs = added[:1] + tuple(t for t in moved.downbeat_times if t >= moved.offset_seconds - 1e-6)
+    return replace(moved, beat_times=beats, downbeat_times=downs)
 
 
 def key_at(key: Key | None, sections: Sequence[key_mod.KeySection]) -> Callable[[float], Key | None]:

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# bumped when an estimator changes its results, so cached whole-song results from older code are not reused. 39:
-# without drums, a level on whose pulses the chords change is the beat (beatlevel.harmonic_beat); 38: the melody's
+# bumped when an estimator changes its results, so cached whole-song results from older code are not reused. 40:
+# without a kit, a song whose chords cadence a beat after its first sound starts on a pickup
+# (meter.starts_on_a_pickup); 39: without drums, a level on whose pulses the chords change is the beat (beatlevel.harmonic_beat); 38: the melody's
 # phrase ends settle only what the chords leave open (key_function.settle_relative); 37: a
 # quiet pad over a loud bass note is its chord (chords.ONE_NOTE_MARGIN); 36: a decaying chord in a quiet passage is
 # still the chord, not silence (chords.DECAY_SHARE); 35: the key's profile counts each sounding frame once
@@ -32,7 +33,7 @@ import numpy as np
 # the CQT's harmonic part (HPSS); 15: a full mix's transcribed melody joins its key profile; 14: the tonic chord's
 # third settles major vs minor; 13: the lead melody joins the key profile; 12: chords read the NNLS bass and per-beat
 # fits; 11: one BLAS thread (float round-off)
-ESTIMATORS_REVISION = 39
+ESTIMATORS_REVISION = 40
 MAX_SECONDS = 60 * 30  # the longest song the analysis takes (stems are refused past it, before decoding more)
 
 
