@@ -161,10 +161,20 @@ def stem_features(y: np.ndarray, sample_rate: int) -> StemFeatures:
     # a kit's hits are vertical lines in the spectrogram, tones horizontal ones: with 46-ms frames a 17 x 17
     # median split puts 0.59-1.0 of a General MIDI kit's energy in the percussive part (0.9+ for most) and
     # at most 0.89 of any bass, lead, harmony stem or whole mix of the evaluation songs (docs/analysis-evaluation.md)
-    harmonic, percussive = librosa.decompose.hpss(spec, kernel_size=(17, 17))
-    h2, p2 = float(np.sum(harmonic ** 2)), float(np.sum(percussive ** 2))
-    return StemFeatures(level, float(np.mean(flat)), float(np.median(cent)), low, spiky, poly, p2 / max(h2 + p2, 1e-12),
+    return StemFeatures(level, float(np.mean(flat)), float(np.median(cent)), low, spiky, poly, _percussive_share(spec),
                         pitch_centre(y, sample_rate))
+
+
+def _percussive_share(spec: np.ndarray, rows: np.ndarray | None = None) -> float:
+    """Share of the energy (in the spectrogram's `rows`, default all) that a 17 x 17 median split (Fitzgerald 2010)
+    puts in the percussive part: a kit's hits are vertical lines, tones horizontal ones."""
+    import librosa
+
+    harmonic, percussive = librosa.decompose.hpss(spec, kernel_size=(17, 17))
+    if rows is not None:
+        harmonic, percussive = harmonic[rows], percussive[rows]
+    h2, p2 = float(np.sum(harmonic ** 2)), float(np.sum(percussive ** 2))
+    return p2 / max(h2 + p2, 1e-12)
 
 
 def kit_inside(y: np.ndarray, sample_rate: int) -> bool:
@@ -179,9 +189,7 @@ def kit_inside(y: np.ndarray, sample_rate: int) -> bool:
     top = librosa.fft_frequencies(sr=sample_rate, n_fft=2048) > KIT_TOP_HZ
     if not np.any(top):
         return False
-    harmonic, percussive = librosa.decompose.hpss(spec, kernel_size=(17, 17))
-    h2, p2 = float(np.sum(harmonic[top] ** 2)), float(np.sum(percussive[top] ** 2))
-    return p2 / max(h2 + p2, 1e-12) >= KIT_IN_MIX
+    return _percussive_share(spec, top) >= KIT_IN_MIX
 
 
 def pitch_centre(y: np.ndarray, sample_rate: int) -> float:
